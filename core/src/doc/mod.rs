@@ -1,0 +1,140 @@
+//! The document layer: every record is an Automerge document, read and written only through the
+//! typed views in this module's children. Nothing outside `doc` touches automerge directly.
+
+mod customer;
+mod deal;
+mod fields;
+mod geo;
+mod followup;
+mod header;
+mod money_field;
+mod payment;
+mod record;
+mod contract;
+mod validation;
+
+pub use contract::{Contract, NewContract};
+pub use customer::{Contact, Customer, CustomerEdit, Level, NewCustomer};
+pub use deal::{Deal, DealEdit, NewDeal, Stage, StageEntry};
+pub use followup::{CheckIn, Followup, FollowupEdit, FollowupKind, FollowupText, NewFollowup, StageChange};
+pub use header::{Header, Kind, SCHEMA_VERSION};
+pub use payment::{NewPayment, Payment};
+pub use record::Record;
+pub use geo::validate_point;
+pub use validation::{ValidationError, MAX_NAME, MAX_NOTE, MAX_SHORT};
+
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{ActorId, AutoCommit, ChangeHash, LoadOptions, ReadDoc, TextEncoding};
+
+/// One record's Automerge document.
+///
+/// Text positions are Unicode scalar values (code points) on every platform.
+pub struct Doc {
+    am: AutoCommit,
+}
+
+/// Why stored bytes could not be turned back into a document.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct LoadError(String);
+
+impl Doc {
+    /// An empty document whose changes will be authored by `actor`.
+    pub(crate) fn empty(actor: &ActorId) -> Doc {
+        let mut am = AutoCommit::new_with_encoding(TextEncoding::UnicodeCodePoint);
+        am.set_actor(actor.clone());
+        Doc { am }
+    }
+
+    /// Loads a saved document (full save, or a concatenation of saves and changes).
+    pub fn load(bytes: &[u8]) -> Result<Doc, LoadError> {
+        let opts = LoadOptions::new().text_encoding(TextEncoding::UnicodeCodePoint);
+        AutoCommit::load_with_options(bytes, opts)
+            .map(|am| Doc { am })
+            .map_err(|e| LoadError(e.to_string()))
+    }
+
+    /// Sets the actor that authors the next changes (the device's persisted actor).
+    pub fn set_actor(&mut self, actor: &ActorId) {
+        self.am.set_actor(actor.clone());
+    }
+
+    /// Closes the pending change, stamped with `time_ms`. Returns false when nothing changed.
+    pub fn commit(&mut self, time_ms: i64) -> bool {
+        self.am.commit_with(CommitOptions::default().with_time(time_ms)).is_some()
+    }
+
+    /// The compact full encoding of the document.
+    pub fn save(&mut self) -> Vec<u8> {
+        self.am.save()
+    }
+
+    /// The changes made after `heads`, encoded for another replica's [`Doc::apply_changes`].
+    pub fn save_after(&mut self, heads: &[ChangeHash]) -> Vec<u8> {
+        self.am.save_after(heads)
+    }
+
+    /// The current heads (the hashes of the latest changes).
+    pub fn heads(&mut self) -> Vec<ChangeHash> {
+        self.am.get_heads()
+    }
+
+    /// Merges changes produced by [`Doc::save_after`] or [`Doc::save`] on another replica.
+    /// Applying the same changes twice is harmless.
+    pub fn apply_changes(&mut self, bytes: &[u8]) -> Result<(), LoadError> {
+        self.am.load_incremental(bytes).map(|_| ()).map_err(|e| LoadError(e.to_string()))
+    }
+
+    /// Merges another in-memory replica of the same document.
+    pub fn merge(&mut self, other: &mut Doc) -> Result<(), LoadError> {
+        self.am.merge(&mut other.am).map(|_| ()).map_err(|e| LoadError(e.to_string()))
+    }
+
+    /// An independent copy that will author changes as `actor`.
+    pub fn fork(&mut self, actor: &ActorId) -> Doc {
+        let mut am = self.am.fork();
+        am.set_actor(actor.clone());
+        Doc { am }
+    }
+
+    /// The document's header fields.
+    pub fn header(&self) -> Result<Header, ValidationError> {
+        Header::read(self)
+    }
+
+    /// Marks the record deleted (`true`) or restores it (`false`).
+    pub fn set_deleted(&mut self, deleted: bool) -> Result<(), automerge::AutomergeError> {
+        if fields::bool(self, &automerge::ROOT, header::DELETED).unwrap_or(false) == deleted {
+            return Ok(());
+        }
+        self.am.put(automerge::ROOT, header::DELETED, deleted)
+    }
+
+    /// A stable rendering of the whole document as JSON, for comparing replicas.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(automerge::AutoSerde::from(&self.am)).unwrap_or_default()
+    }
+
+    pub(crate) fn am(&self) -> &AutoCommit {
+        &self.am
+    }
+
+    pub(crate) fn am_mut(&mut self) -> &mut AutoCommit {
+        &mut self.am
+    }
+
+    /// How many changes the document holds (for tests and diagnostics).
+    pub fn change_count(&mut self) -> usize {
+        self.am.get_changes(&[]).len()
+    }
+
+    /// The length in code points of a text field, 0 when absent.
+    pub fn text_len(&self, key: &str) -> usize {
+        fields::text(self, &automerge::ROOT, key).chars().count()
+    }
+
+    /// Whether the document has any keys at all (an empty doc is not a record).
+    pub fn is_empty(&self) -> bool {
+        self.am.keys(automerge::ROOT).next().is_none()
+    }
+}

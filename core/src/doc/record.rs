@@ -1,0 +1,51 @@
+//! Any record, dispatched on the document's kind.
+
+use serde::Serialize;
+
+use super::{Contract, Customer, Deal, Doc, Followup, Header, Kind, Payment, ValidationError};
+
+/// A typed view of any record kind.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Record {
+    Customer(Customer),
+    Deal(Deal),
+    Followup(Followup),
+    Contract(Contract),
+    Payment(Payment),
+}
+
+impl Record {
+    /// Reads the document as whatever kind its header names.
+    pub fn read(doc: &Doc) -> Result<Record, ValidationError> {
+        Ok(match doc.header()?.kind {
+            Kind::Customer => Record::Customer(Customer::read(doc)?),
+            Kind::Deal => Record::Deal(Deal::read(doc)?),
+            Kind::Followup => Record::Followup(Followup::read(doc)?),
+            Kind::Contract => Record::Contract(Contract::read(doc)?),
+            Kind::Payment => Record::Payment(Payment::read(doc)?),
+        })
+    }
+
+    /// The record's own validation.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        match self {
+            Record::Customer(r) => r.validate(),
+            Record::Deal(r) => r.validate(),
+            Record::Followup(r) => r.validate(),
+            Record::Contract(r) => r.validate(),
+            Record::Payment(r) => r.validate(),
+        }
+    }
+
+    /// The common header.
+    pub fn header(&self) -> &Header {
+        match self {
+            Record::Customer(r) => &r.header,
+            Record::Deal(r) => &r.header,
+            Record::Followup(r) => &r.header,
+            Record::Contract(r) => &r.header,
+            Record::Payment(r) => &r.header,
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! The core's error type: one enum for everything the engine can refuse or fail at.
+
+use crate::doc::ValidationError;
+
+/// Everything that can go wrong in the core.
+///
+/// [`Error::is_bad_input`] separates what the caller got wrong (fix the input and retry) from
+/// failures of the machine (disk, a damaged database).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A record failed validation; nothing was written.
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+
+    /// The caller's input could not be understood (a date, an amount, a period, a time zone…).
+    #[error("{0}")]
+    BadInput(String),
+
+    /// No record of that kind has that id (or it belongs to another kind).
+    #[error("no {kind} with id {id}")]
+    NotFound { kind: &'static str, id: String },
+
+    /// A stored document could not be decoded; other records stay readable.
+    #[error("the stored document {id} is damaged and cannot be read ({reason}); other records are unaffected")]
+    Corrupt { id: String, reason: String },
+
+    /// The database was written by a newer fieldreport.
+    #[error("this database has schema version {found}, newer than the {supported} this fieldreport understands; upgrade fieldreport instead of opening it with an older one")]
+    SchemaTooNew { found: u32, supported: u32 },
+
+    /// The store has no local identity yet.
+    #[error("this device has no identity yet: run `init --user ID --team ID` first")]
+    NotInitialized,
+
+    /// `init` on a store that already has an identity.
+    #[error("this device is already initialized as user {user} of team {team}")]
+    AlreadyInitialized { user: String, team: String },
+
+    /// SQLite failed.
+    #[error("storage error: {0}")]
+    Storage(#[from] rusqlite::Error),
+
+    /// Automerge refused an operation on a document.
+    #[error("document error: {0}")]
+    Document(#[from] automerge::AutomergeError),
+}
+
+impl Error {
+    /// True when the caller's input was at fault (unknown id, malformed value, failed validation).
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            Error::Invalid(_)
+                | Error::BadInput(_)
+                | Error::NotFound { .. }
+                | Error::NotInitialized
+                | Error::AlreadyInitialized { .. }
+        )
+    }
+
+    pub(crate) fn bad_input(msg: impl Into<String>) -> Self {
+        Error::BadInput(msg.into())
+    }
+}
+
+/// Result with the core's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,16 @@
+//! fieldreport-core: the offline engine under the fieldreport apps.
+//!
+//! - [`doc`]: every record is an Automerge document behind a typed view, with validation;
+//! - [`store`]: the durable local SQLite store with projection tables for lists;
+//! - [`period`]: today / this week / last month… resolved in the team's time zone;
+//! - [`money`]: integer minor units plus a currency code.
+
+pub mod doc;
+pub mod error;
+pub mod ids;
+pub mod money;
+pub mod period;
+pub mod store;
+
+pub use error::{Error, Result};
+pub use store::Store;

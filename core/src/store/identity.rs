@@ -1,0 +1,106 @@
+//! The device's local identity: its user, team, calendar and persisted Automerge actor id.
+
+use automerge::ActorId;
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+
+use super::Store;
+use crate::error::{Error, Result};
+use crate::period::{parse_tz, parse_weekday, Calendar};
+
+/// Who this device writes as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Identity {
+    pub user_id: String,
+    pub team_id: String,
+    /// IANA zone name, e.g. `Asia/Shanghai`.
+    pub tz: String,
+    /// Lower-case English day name, e.g. `monday`.
+    pub week_start: String,
+    /// Hex of the device's Automerge actor id; every local change is authored by it.
+    pub actor: String,
+}
+
+impl Identity {
+    /// The team calendar this identity resolves periods in.
+    pub fn calendar(&self) -> Result<Calendar> {
+        Calendar::parse(&self.tz, &self.week_start)
+    }
+
+    pub(crate) fn actor_id(&self) -> Result<ActorId> {
+        ActorId::try_from(self.actor.as_str()).map_err(|_| Error::Corrupt {
+            id: "device".into(),
+            reason: format!("the stored actor id `{}` is not hex", self.actor),
+        })
+    }
+}
+
+impl Store {
+    /// Creates the device identity with a fresh random actor id. Fails when one exists.
+    pub fn init(&mut self, user_id: &str, team_id: &str, tz: &str, week_start: &str) -> Result<Identity> {
+        let user_id = user_id.trim();
+        let team_id = team_id.trim();
+        if user_id.is_empty() || team_id.is_empty() {
+            return Err(Error::bad_input("user and team ids cannot be empty"));
+        }
+        let tz = parse_tz(tz)?.name().to_string();
+        let week_start = weekday_name(parse_weekday(week_start)?);
+        if let Some(existing) = self.identity_opt()? {
+            return Err(Error::AlreadyInitialized { user: existing.user_id, team: existing.team_id });
+        }
+        let actor = ActorId::random();
+        let now = self.now_ms();
+        self.conn.execute(
+            "INSERT INTO device (id, user_id, team_id, tz, week_start, actor, created_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)",
+            params![user_id, team_id, tz, week_start, actor.to_bytes(), now],
+        )?;
+        self.identity = None;
+        self.identity()
+    }
+
+    /// The device identity; [`Error::NotInitialized`] before `init`.
+    pub fn identity(&mut self) -> Result<Identity> {
+        if let Some(id) = &self.identity {
+            return Ok(id.clone());
+        }
+        let id = self.identity_opt()?.ok_or(Error::NotInitialized)?;
+        self.identity = Some(id.clone());
+        Ok(id)
+    }
+
+    fn identity_opt(&self) -> Result<Option<Identity>> {
+        Ok(self
+            .conn
+            .query_row("SELECT user_id, team_id, tz, week_start, actor FROM device WHERE id = 1", [], |r| {
+                let actor: Vec<u8> = r.get(4)?;
+                Ok(Identity {
+                    user_id: r.get(0)?,
+                    team_id: r.get(1)?,
+                    tz: r.get(2)?,
+                    week_start: r.get(3)?,
+                    actor: ActorId::from(actor).to_hex_string(),
+                })
+            })
+            .optional()?)
+    }
+
+    /// The team calendar of this device.
+    pub fn calendar(&mut self) -> Result<Calendar> {
+        self.identity()?.calendar()
+    }
+}
+
+fn weekday_name(d: chrono::Weekday) -> String {
+    use chrono::Weekday::*;
+    match d {
+        Mon => "monday",
+        Tue => "tuesday",
+        Wed => "wednesday",
+        Thu => "thursday",
+        Fri => "friday",
+        Sat => "saturday",
+        Sun => "sunday",
+    }
+    .to_string()
+}

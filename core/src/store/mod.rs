@@ -1,0 +1,66 @@
+//! The local store: document bytes and heads in SQLite, projection tables for queries, the
+//! device identity, and what a server has not yet acknowledged.
+//!
+//! Every write is one immediate transaction that saves the document and its projection together,
+//! committed with `synchronous = FULL`: once a call returns, the write survives kill -9 and power
+//! loss.
+
+mod documents;
+mod identity;
+mod projection;
+mod queries;
+pub mod schema;
+mod writes;
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags};
+
+pub use documents::PendingDocument;
+pub use identity::Identity;
+pub use queries::{ContractRow, CustomerRow, DealRow, FollowupFilter, FollowupRow, PaymentRow};
+
+use crate::error::Result;
+
+/// A device's local database. Opening it does I/O (it reads and may migrate the file); every
+/// method does I/O too, so call them off a UI thread.
+pub struct Store {
+    conn: Connection,
+    identity: Option<Identity>,
+    now_override: Option<i64>,
+}
+
+impl Store {
+    /// Opens (creating when absent) the store at `path` and migrates its schema.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)?;
+        Self::from_connection(conn)
+    }
+
+    /// An in-memory store, for tests and benchmarks.
+    pub fn open_in_memory() -> Result<Store> {
+        Self::from_connection(Connection::open_in_memory()?)
+    }
+
+    fn from_connection(mut conn: Connection) -> Result<Store> {
+        schema::prepare(&conn)?;
+        schema::migrate(&mut conn)?;
+        Ok(Store { conn, identity: None, now_override: None })
+    }
+
+    /// Fixes the clock (UTC milliseconds) for scripts and tests; `None` returns to the system clock.
+    pub fn set_now(&mut self, now_ms: Option<i64>) {
+        self.now_override = now_ms;
+    }
+
+    /// The store's notion of now, in UTC milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        self.now_override.unwrap_or_else(|| chrono::Utc::now().timestamp_millis())
+    }
+
+    /// Closes the database, reporting any error SQLite has on close.
+    pub fn close(self) -> Result<()> {
+        self.conn.close().map_err(|(_, e)| e.into())
+    }
+}

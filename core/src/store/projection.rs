@@ -1,0 +1,130 @@
+//! Materializes each record into its projection table, inside the transaction that saves it.
+
+use rusqlite::{params, Connection};
+
+use crate::doc::{Contract, Customer, Deal, Followup, Payment, Record};
+use crate::error::Result;
+
+/// Inserts or replaces the projection rows of `record`.
+pub(crate) fn upsert(conn: &Connection, record: &Record) -> Result<()> {
+    match record {
+        Record::Customer(c) => customer(conn, c),
+        Record::Deal(d) => deal(conn, d),
+        Record::Followup(f) => followup(conn, f),
+        Record::Contract(c) => contract(conn, c),
+        Record::Payment(p) => payment(conn, p),
+    }
+}
+
+fn customer(conn: &Connection, c: &Customer) -> Result<()> {
+    let h = &c.header;
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO customers (id, team, owner, name, level, created_at, deleted)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![h.id, h.team, h.owner, c.name, c.level.map(|l| l.as_str()), h.created_at, h.deleted])?;
+    Ok(())
+}
+
+fn deal(conn: &Connection, d: &Deal) -> Result<()> {
+    let h = &d.header;
+    let stage_at = d.stage_history.last().map(|e| e.at).unwrap_or(h.created_at);
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO deals (id, team, owner, customer_id, title, amount_minor, currency, stage,
+             stage_at, expected_close, created_at, deleted)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?
+    .execute(params![
+        h.id,
+        h.team,
+        h.owner,
+        d.customer_id,
+        d.title,
+        d.amount.minor,
+        d.amount.currency,
+        d.stage.as_str(),
+        stage_at,
+        d.expected_close.map(|x| x.to_string()),
+        h.created_at,
+        h.deleted
+    ])?;
+    conn.prepare_cached("DELETE FROM deal_stages WHERE deal_id = ?1")?.execute([&h.id])?;
+    let mut ins = conn.prepare_cached(
+        "INSERT INTO deal_stages (deal_id, seq, owner, stage, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for (seq, e) in d.stage_history.iter().enumerate() {
+        ins.execute(params![h.id, seq as i64, h.owner, e.stage.as_str(), e.at])?;
+    }
+    Ok(())
+}
+
+fn followup(conn: &Connection, f: &Followup) -> Result<()> {
+    let h = &f.header;
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO followups (id, team, owner, customer_id, deal_id, kind, occurred_at, note,
+             next_step, next_followup_on, lat, lon, created_at, deleted)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?
+    .execute(params![
+        h.id,
+        h.team,
+        h.owner,
+        f.customer_id,
+        f.deal_id,
+        f.kind.as_str(),
+        f.occurred_at,
+        f.note,
+        f.next_step,
+        f.next_followup_on.map(|x| x.to_string()),
+        f.checkin.as_ref().map(|c| c.lat),
+        f.checkin.as_ref().map(|c| c.lon),
+        h.created_at,
+        h.deleted
+    ])?;
+    Ok(())
+}
+
+fn contract(conn: &Connection, c: &Contract) -> Result<()> {
+    let h = &c.header;
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO contracts (id, team, owner, customer_id, deal_id, title, amount_minor, currency,
+             signed_on, created_at, deleted)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        h.id,
+        h.team,
+        h.owner,
+        c.customer_id,
+        c.deal_id,
+        c.title,
+        c.amount.minor,
+        c.amount.currency,
+        c.signed_on.map(|x| x.to_string()).unwrap_or_default(),
+        h.created_at,
+        h.deleted
+    ])?;
+    Ok(())
+}
+
+fn payment(conn: &Connection, p: &Payment) -> Result<()> {
+    let h = &p.header;
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO payments (id, team, owner, contract_id, customer_id, amount_minor, currency,
+             received_on, created_at, deleted)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        h.id,
+        h.team,
+        h.owner,
+        p.contract_id,
+        p.customer_id,
+        p.amount.minor,
+        p.amount.currency,
+        p.received_on.map(|x| x.to_string()).unwrap_or_default(),
+        h.created_at,
+        h.deleted
+    ])?;
+    Ok(())
+}

@@ -1,0 +1,59 @@
+//! Connection set-up and schema migrations on `PRAGMA user_version`.
+//!
+//! Each migration is a numbered SQL file applied in order inside one immediate transaction, so a
+//! crash mid-upgrade leaves the previous version intact. A database from a newer fieldreport is
+//! refused rather than silently downgraded.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::error::{Error, Result};
+
+/// Migrations in order; entry `i` upgrades version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[include_str!("sql/001_init.sql")];
+
+/// The schema version this build writes.
+pub const LATEST: u32 = MIGRATIONS.len() as u32;
+
+/// Pragmas for every connection. `synchronous = FULL` in WAL mode makes every acknowledged commit
+/// durable across power loss (the WAL is fsynced at each commit); see BENCHMARKS.md for its cost.
+pub(crate) fn prepare(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
+        return Err(Error::bad_input(format!("could not switch the database to WAL mode (got {mode})")));
+    }
+    conn.execute_batch(
+        "PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = MEMORY;",
+    )?;
+    Ok(())
+}
+
+/// The schema version stored in the file.
+pub fn version(conn: &Connection) -> Result<u32> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get::<_, u32>(0))?)
+}
+
+/// Brings the schema up to [`LATEST`].
+pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    let found = version(conn)?;
+    if found > LATEST {
+        return Err(Error::SchemaTooNew { found, supported: LATEST });
+    }
+    if found == LATEST {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // Re-read inside the lock: another process may have migrated meanwhile.
+    let found = version(&tx)?;
+    if found > LATEST {
+        return Err(Error::SchemaTooNew { found, supported: LATEST });
+    }
+    for sql in &MIGRATIONS[found as usize..] {
+        tx.execute_batch(sql)?;
+    }
+    tx.pragma_update(None, "user_version", LATEST)?;
+    tx.commit()?;
+    Ok(())
+}

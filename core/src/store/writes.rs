@@ -1,0 +1,188 @@
+//! Local writes: every create and edit is one immediate transaction that saves the document and
+//! its projection together, after the new state passed validation. Nothing is written otherwise.
+
+use chrono::NaiveDate;
+use rusqlite::{OptionalExtension, TransactionBehavior};
+
+use super::{documents, projection, Store};
+use crate::doc::{
+    Contract, Customer, CustomerEdit, Deal, DealEdit, Doc, Followup, FollowupEdit, FollowupText, Header, Kind, NewContract,
+    NewCustomer, NewDeal, NewFollowup, NewPayment, Payment, Record, Stage, SCHEMA_VERSION,
+};
+use crate::error::{Error, Result};
+use crate::ids::{new_id, parse_id};
+use crate::money::Money;
+
+type AmResult = std::result::Result<(), automerge::AutomergeError>;
+
+macro_rules! typed {
+    ($record:expr, $variant:ident) => {
+        match $record {
+            Record::$variant(r) => Ok(r),
+            other => Err(Error::Corrupt {
+                id: other.header().id.clone(),
+                reason: format!("expected a {} document", stringify!($variant)),
+            }),
+        }
+    };
+}
+
+impl Store {
+    /// Creates a record of `kind` owned by this device's user.
+    fn create(&mut self, kind: Kind, build: impl FnOnce(&mut Doc, &Header) -> AmResult) -> Result<Record> {
+        let me = self.identity()?;
+        let now = self.now_ms();
+        let header = Header {
+            kind,
+            id: new_id(),
+            team: me.team_id.clone(),
+            owner: me.user_id.clone(),
+            created_at: now,
+            schema: SCHEMA_VERSION,
+            deleted: false,
+        };
+        let mut doc = Doc::empty(&me.actor_id()?);
+        build(&mut doc, &header)?;
+        doc.commit(now);
+        let record = Record::read(&doc)?;
+        record.validate()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        documents::save(&tx, &header.id, kind, &mut doc, true, now)?;
+        projection::upsert(&tx, &record)?;
+        tx.commit()?;
+        Ok(record)
+    }
+
+    /// Changes record `id` of `kind`. When the change leaves the document as it was, nothing is
+    /// written.
+    fn update(&mut self, kind: Kind, id: &str, change: impl FnOnce(&mut Doc) -> AmResult) -> Result<Record> {
+        let id = parse_id(kind.as_str(), id)?;
+        let actor = self.identity()?.actor_id()?;
+        let now = self.now_ms();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut doc = documents::load(&tx, &id, Some(kind))?;
+        doc.set_actor(&actor);
+        change(&mut doc)?;
+        let changed = doc.commit(now);
+        let record = Record::read(&doc).map_err(|e| Error::Corrupt { id: id.clone(), reason: e.to_string() })?;
+        if changed {
+            record.validate()?;
+            documents::save(&tx, &id, kind, &mut doc, true, now)?;
+            projection::upsert(&tx, &record)?;
+            tx.commit()?;
+        }
+        Ok(record)
+    }
+
+    /// Fails with NotFound unless a live (not deleted) record `id` exists in projection `table`.
+    fn require_live(&self, table: &str, kind: &'static str, id: &str) -> Result<String> {
+        let id = parse_id(kind, id)?;
+        let sql = format!("SELECT 1 FROM {table} WHERE id = ?1 AND deleted = 0");
+        match self.conn.query_row(&sql, [&id], |_| Ok(())).optional()? {
+            Some(()) => Ok(id),
+            None => Err(Error::NotFound { kind, id }),
+        }
+    }
+
+    /// Adds a customer.
+    pub fn add_customer(&mut self, new: NewCustomer) -> Result<Customer> {
+        typed!(self.create(Kind::Customer, |d, h| Customer::create(d, h, &new))?, Customer)
+    }
+
+    /// Edits a customer's fields.
+    pub fn edit_customer(&mut self, id: &str, edit: CustomerEdit) -> Result<Customer> {
+        typed!(self.update(Kind::Customer, id, |d| Customer::edit(d, &edit))?, Customer)
+    }
+
+    /// Adds a deal for an existing customer.
+    pub fn add_deal(&mut self, mut new: NewDeal) -> Result<Deal> {
+        new.customer_id = self.require_live("customers", "customer", &new.customer_id)?;
+        typed!(self.create(Kind::Deal, |d, h| Deal::create(d, h, &new))?, Deal)
+    }
+
+    /// Moves a deal to `stage`, recording when.
+    pub fn set_deal_stage(&mut self, id: &str, stage: Stage) -> Result<Deal> {
+        let now = self.now_ms();
+        typed!(self.update(Kind::Deal, id, |d| Deal::set_stage(d, stage, now))?, Deal)
+    }
+
+    /// Edits a deal's fields.
+    pub fn edit_deal(&mut self, id: &str, edit: DealEdit) -> Result<Deal> {
+        typed!(self.update(Kind::Deal, id, |d| Deal::edit(d, &edit))?, Deal)
+    }
+
+    /// Logs a followup with an existing customer (and, when given, one of that customer's deals).
+    pub fn log_followup(&mut self, mut new: NewFollowup) -> Result<Followup> {
+        new.customer_id = self.require_live("customers", "customer", &new.customer_id)?;
+        if let Some(deal) = &new.deal_id {
+            let deal = self.require_live("deals", "deal", deal)?;
+            let owner_customer: String =
+                self.conn.query_row("SELECT customer_id FROM deals WHERE id = ?1", [&deal], |r| r.get(0))?;
+            if owner_customer != new.customer_id {
+                return Err(Error::bad_input(format!(
+                    "deal {deal} belongs to another customer than {}",
+                    new.customer_id
+                )));
+            }
+            new.deal_id = Some(deal);
+        }
+        typed!(self.create(Kind::Followup, |d, h| Followup::create(d, h, &new))?, Followup)
+    }
+
+    /// Edits a followup; new note and next-step texts are applied as minimal splices.
+    pub fn edit_followup(&mut self, id: &str, edit: FollowupEdit) -> Result<Followup> {
+        typed!(self.update(Kind::Followup, id, |d| Followup::edit(d, &edit))?, Followup)
+    }
+
+    /// Splices a followup's note or next step: at `index` (Unicode scalar values) delete
+    /// `delete` characters and insert `insert`.
+    pub fn splice_followup(&mut self, id: &str, field: FollowupText, index: usize, delete: usize, insert: &str) -> Result<Followup> {
+        let current = self.record(&parse_id("followup", id)?)?;
+        let Record::Followup(f) = current else {
+            return Err(Error::NotFound { kind: "followup", id: id.to_string() });
+        };
+        let len = match field {
+            FollowupText::Note => f.note.chars().count(),
+            FollowupText::NextStep => f.next_step.chars().count(),
+        };
+        if index > len || delete > len - index {
+            return Err(Error::bad_input(format!(
+                "splice {index}+{delete} is outside the text, which has {len} characters"
+            )));
+        }
+        typed!(self.update(Kind::Followup, id, |d| Followup::splice(d, field, index, delete, insert))?, Followup)
+    }
+
+    /// Adds a contract for an existing customer (and optionally one of its deals).
+    pub fn add_contract(&mut self, mut new: NewContract) -> Result<Contract> {
+        new.customer_id = self.require_live("customers", "customer", &new.customer_id)?;
+        if let Some(deal) = &new.deal_id {
+            new.deal_id = Some(self.require_live("deals", "deal", deal)?);
+        }
+        typed!(self.create(Kind::Contract, |d, h| Contract::create(d, h, &new))?, Contract)
+    }
+
+    /// Records a payment received against an existing contract. Without a currency, the
+    /// contract's is used.
+    pub fn add_payment(&mut self, contract_id: &str, amount: &str, currency: Option<&str>, received_on: NaiveDate) -> Result<Payment> {
+        let contract_id = self.require_live("contracts", "contract", contract_id)?;
+        let (customer_id, contract_currency): (String, String) = self.conn.query_row(
+            "SELECT customer_id, currency FROM contracts WHERE id = ?1",
+            [&contract_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let amount = Money::parse(amount, currency.unwrap_or(&contract_currency))?;
+        let new = NewPayment { contract_id, customer_id, amount, received_on };
+        typed!(self.create(Kind::Payment, |d, h| Payment::create(d, h, &new))?, Payment)
+    }
+
+    /// Soft-deletes record `id` of `kind`: it leaves lists and KPIs and can be restored.
+    pub fn delete(&mut self, kind: Kind, id: &str) -> Result<Record> {
+        self.update(kind, id, |d| d.set_deleted(true))
+    }
+
+    /// Restores a soft-deleted record.
+    pub fn restore(&mut self, kind: Kind, id: &str) -> Result<Record> {
+        self.update(kind, id, |d| d.set_deleted(false))
+    }
+}
