@@ -30,6 +30,8 @@ pub struct FollowupRow {
 /// Which followups to list. Empty fields do not filter.
 #[derive(Debug, Clone, Default)]
 pub struct FollowupFilter {
+    /// One followup by id.
+    pub id: Option<String>,
     pub owner: Option<String>,
     pub range: Option<DateRange>,
     pub customer_id: Option<String>,
@@ -130,6 +132,10 @@ impl Store {
         let mut args: Vec<Value> = Vec::new();
         if !filter.include_deleted {
             sql.push_str(" AND f.deleted = 0");
+        }
+        if let Some(id) = &filter.id {
+            args.push(id.clone().into());
+            sql.push_str(&format!(" AND f.id = ?{}", args.len()));
         }
         if let Some(o) = &filter.owner {
             args.push(o.clone().into());

@@ -1,0 +1,106 @@
+//! Command dispatch: opens the store, applies `--now`, runs one command.
+
+mod customer;
+mod deal;
+mod ledger;
+mod visit;
+
+use fieldreport_core::period::Calendar;
+use fieldreport_core::{Error, Store};
+use serde_json::json;
+
+use crate::args::{Cli, Command, InitArgs};
+use crate::error::{CliError, CliResult};
+use crate::output::Output;
+use crate::time::parse_rfc3339;
+
+/// What every command works with.
+pub struct Ctx {
+    pub store: Store,
+    pub out: Output,
+}
+
+impl Ctx {
+    /// The team calendar (fails before `init`).
+    pub fn calendar(&mut self) -> CliResult<Calendar> {
+        Ok(self.store.calendar()?)
+    }
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> CliResult {
+    let db = cli.db.ok_or_else(|| CliError::Usage("--db PATH is required (the device database file)".into()))?;
+    let now = cli.now.as_deref().map(parse_rfc3339).transpose()?;
+    let mut store = Store::open(&db).map_err(|e| match e {
+        Error::Storage(inner) => CliError::Core(Error::BadInput(format!(
+            "cannot open {} as a fieldreport database: {inner}",
+            db.display()
+        ))),
+        other => CliError::Core(other),
+    })?;
+    store.set_now(now);
+    let mut ctx = Ctx { store, out: Output { json: cli.json } };
+    match cli.command {
+        Command::Init(a) => init(&mut ctx, a),
+        Command::Whoami => whoami(&mut ctx),
+        Command::Customer(c) => customer::run(&mut ctx, c),
+        Command::Deal(c) => deal::run(&mut ctx, c),
+        Command::Visit(c) => visit::run(&mut ctx, c),
+        Command::Contract(c) => ledger::contract(&mut ctx, c),
+        Command::Payment(c) => ledger::payment(&mut ctx, c),
+        Command::Doctor => doctor(&mut ctx),
+    }
+}
+
+fn init(ctx: &mut Ctx, a: InitArgs) -> CliResult {
+    let id = ctx.store.init(&a.user, &a.team, &a.tz, &a.week_start)?;
+    ctx.out.print(&id, || {
+        vec![format!("initialized: user {} of team {} ({}, weeks start {})", id.user_id, id.team_id, id.tz, id.week_start)]
+    })
+}
+
+fn whoami(ctx: &mut Ctx) -> CliResult {
+    let id = ctx.store.identity()?;
+    ctx.out.print(&id, || {
+        vec![format!("user {} of team {} ({}, weeks start {}), actor {}", id.user_id, id.team_id, id.tz, id.week_start, id.actor)]
+    })
+}
+
+fn doctor(ctx: &mut Ctx) -> CliResult {
+    let bad = ctx.store.verify()?;
+    let rows: Vec<_> = bad.iter().map(|(id, reason)| json!({"id": id, "reason": reason})).collect();
+    ctx.out.print(&json!({"damaged": rows}), || {
+        if bad.is_empty() {
+            vec!["all documents are readable".into()]
+        } else {
+            bad.iter().map(|(id, reason)| format!("damaged: {id}: {reason}")).collect()
+        }
+    })?;
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Damaged(format!("{} damaged document(s); the other records are unaffected", bad.len())))
+    }
+}
+
+/// The record `id`, which must be of `kind`.
+pub fn fetch(ctx: &mut Ctx, kind: fieldreport_core::doc::Kind, id: &str) -> CliResult<fieldreport_core::doc::Record> {
+    let id = fieldreport_core::ids::parse_id(kind.as_str(), id)?;
+    let r = ctx.store.record(&id)?;
+    if r.header().kind != kind {
+        return Err(Error::NotFound { kind: kind.as_str(), id }.into());
+    }
+    Ok(r)
+}
+
+/// `value` as a JSON object with a decimal `amount` next to its `amount_minor` and `currency`.
+pub fn with_amount<T: serde::Serialize>(value: &T) -> CliResult<serde_json::Value> {
+    let mut v = serde_json::to_value(value)?;
+    if let serde_json::Value::Object(m) = &mut v {
+        if let (Some(minor), Some(cur)) = (m.get("amount_minor").and_then(|x| x.as_i64()), m.get("currency").and_then(|x| x.as_str())) {
+            let amount = fieldreport_core::money::format_minor(minor, cur);
+            m.insert("amount".into(), amount.into());
+        }
+    }
+    Ok(v)
+}

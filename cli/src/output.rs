@@ -1,0 +1,40 @@
+//! Printing results: JSON on `--json`, short human lines otherwise.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::error::CliResult;
+
+/// Where command results go.
+pub struct Output {
+    pub json: bool,
+}
+
+impl Output {
+    /// Prints `value` as JSON, or `human` (one entry per line) for people.
+    pub fn print<T: Serialize>(&self, value: &T, human: impl FnOnce() -> Vec<String>) -> CliResult {
+        let mut out = std::io::stdout().lock();
+        if self.json {
+            serde_json::to_writer_pretty(&mut out, value)?;
+            writeln!(out)?;
+        } else {
+            for line in human() {
+                writeln!(out, "{line}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The first `max` characters of `s` on one line, with an ellipsis when cut.
+pub fn snippet(s: &str, max: usize) -> String {
+    let one_line: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if one_line.chars().count() <= max {
+        one_line
+    } else {
+        let mut t: String = one_line.chars().take(max.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
