@@ -40,6 +40,11 @@ pub fn run(cli: Cli) -> CliResult {
     })?;
     store.set_now(now);
     let mut ctx = Ctx { store, out: Output { json: cli.json } };
+    // A mistyped --db path would otherwise show an empty device; every command but `init` needs
+    // an identity.
+    if !matches!(cli.command, Command::Init(_)) {
+        ctx.store.identity()?;
+    }
     match cli.command {
         Command::Init(a) => init(&mut ctx, a),
         Command::Whoami => whoami(&mut ctx),
