@@ -46,6 +46,18 @@ impl Contract {
         fields::put(doc, &ROOT, SIGNED_ON, new.signed_on.to_string())
     }
 
+    /// The view of a contract created from `new`, without reading the document back.
+    pub(crate) fn view(header: &Header, new: &NewContract) -> Contract {
+        Contract {
+            header: header.clone(),
+            customer_id: new.customer_id.clone(),
+            deal_id: new.deal_id.clone(),
+            title: new.title.clone(),
+            amount: new.amount.clone(),
+            signed_on: Some(new.signed_on),
+        }
+    }
+
     /// Reads the typed view; fails only when the document is not a contract.
     pub fn read(doc: &Doc) -> Result<Contract, ValidationError> {
         Ok(Contract {

@@ -111,6 +111,19 @@ impl Customer {
         Ok(())
     }
 
+    /// The view of a customer created from `new`, without reading the document back.
+    pub(crate) fn view(header: &Header, new: &NewCustomer) -> Customer {
+        Customer {
+            header: header.clone(),
+            name: new.name.trim().to_string(),
+            level: new.level,
+            contacts: new.contacts.clone(),
+            address: new.address.clone(),
+            location: new.location,
+            tags: new.tags.clone(),
+        }
+    }
+
     /// Applies an edit.
     pub(crate) fn edit(doc: &mut Doc, edit: &CustomerEdit) -> Result<(), automerge::AutomergeError> {
         if let Some(n) = &edit.name {

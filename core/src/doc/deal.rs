@@ -142,6 +142,20 @@ impl Deal {
         Self::set_stage(doc, new.stage, header.created_at)
     }
 
+    /// The view of a deal created from `new`, without reading the document back.
+    pub(crate) fn view(header: &Header, new: &NewDeal) -> Deal {
+        Deal {
+            header: header.clone(),
+            customer_id: new.customer_id.clone(),
+            title: new.title.trim().to_string(),
+            amount: new.amount.clone(),
+            stage: new.stage,
+            stage_history: vec![StageEntry { stage: new.stage, at: header.created_at }],
+            expected_close: new.expected_close,
+            lost_reason: None,
+        }
+    }
+
     /// Moves the deal to `stage` at `at_ms`, recording the move in the stage history.
     /// Moving to the stage it is already in changes nothing.
     pub(crate) fn set_stage(doc: &mut Doc, stage: Stage, at_ms: i64) -> Result<(), automerge::AutomergeError> {

@@ -180,6 +180,23 @@ impl Followup {
         Ok(())
     }
 
+    /// The view of a followup created from `new`, without reading the document back.
+    pub(crate) fn view(header: &Header, new: &NewFollowup) -> Followup {
+        Followup {
+            header: header.clone(),
+            customer_id: new.customer_id.clone(),
+            deal_id: new.deal_id.clone(),
+            kind: new.kind,
+            occurred_at: new.occurred_at,
+            note: new.note.clone(),
+            next_step: new.next_step.clone(),
+            next_followup_on: new.next_followup_on,
+            checkin: new.checkin.clone(),
+            attachments: new.attachments.clone(),
+            stage_change: new.stage_change.clone(),
+        }
+    }
+
     pub(crate) fn edit(doc: &mut Doc, edit: &FollowupEdit) -> Result<(), automerge::AutomergeError> {
         if let Some(k) = edit.kind {
             fields::put(doc, &ROOT, KIND, k.as_str())?;

@@ -43,6 +43,17 @@ impl Payment {
         fields::put(doc, &ROOT, RECEIVED_ON, new.received_on.to_string())
     }
 
+    /// The view of a payment created from `new`, without reading the document back.
+    pub(crate) fn view(header: &Header, new: &NewPayment) -> Payment {
+        Payment {
+            header: header.clone(),
+            contract_id: new.contract_id.clone(),
+            customer_id: new.customer_id.clone(),
+            amount: new.amount.clone(),
+            received_on: Some(new.received_on),
+        }
+    }
+
     /// Reads the typed view; fails only when the document is not a payment.
     pub fn read(doc: &Doc) -> Result<Payment, ValidationError> {
         Ok(Payment {

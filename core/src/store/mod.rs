@@ -59,6 +59,14 @@ impl Store {
         self.now_override.unwrap_or_else(|| chrono::Utc::now().timestamp_millis())
     }
 
+    /// Writes a consistent, compacted copy of the whole database to `path` (which must not
+    /// exist), for backups and support.
+    pub fn copy_to(&self, path: impl AsRef<Path>) -> Result<()> {
+        let target = path.as_ref().to_string_lossy().into_owned();
+        self.conn.execute("VACUUM INTO ?1", [target])?;
+        Ok(())
+    }
+
     /// Closes the database, reporting any error SQLite has on close.
     pub fn close(self) -> Result<()> {
         self.conn.close().map_err(|(_, e)| e.into())

@@ -28,8 +28,14 @@ macro_rules! typed {
 }
 
 impl Store {
-    /// Creates a record of `kind` owned by this device's user.
-    fn create(&mut self, kind: Kind, build: impl FnOnce(&mut Doc, &Header) -> AmResult) -> Result<Record> {
+    /// Creates a record of `kind` owned by this device's user: `view` is the record as it will
+    /// read, validated before anything is built; `write` writes it into a new document.
+    fn create(
+        &mut self,
+        kind: Kind,
+        view: impl FnOnce(&Header) -> Record,
+        write: impl FnOnce(&mut Doc, &Header) -> AmResult,
+    ) -> Result<Record> {
         let me = self.identity()?;
         let now = self.now_ms();
         let header = Header {
@@ -41,11 +47,14 @@ impl Store {
             schema: SCHEMA_VERSION,
             deleted: false,
         };
-        let mut doc = Doc::empty(&me.actor_id()?);
-        build(&mut doc, &header)?;
-        doc.commit(now);
-        let record = Record::read(&doc)?;
+        let record = view(&header);
         record.validate()?;
+        let mut doc = Doc::empty(&me.actor_id()?);
+        write(&mut doc, &header)?;
+        doc.commit(now);
+        // Reading the document back costs as much as the SQLite write; tests (debug builds) check
+        // on every create that the document reads back exactly as the view says.
+        debug_assert_eq!(Record::read(&doc).as_ref(), Ok(&record), "the new document reads back as its view");
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         documents::save(&tx, &header.id, kind, &mut doc, true, now)?;
         projection::upsert(&tx, &record)?;
@@ -86,7 +95,7 @@ impl Store {
 
     /// Adds a customer.
     pub fn add_customer(&mut self, new: NewCustomer) -> Result<Customer> {
-        typed!(self.create(Kind::Customer, |d, h| Customer::create(d, h, &new))?, Customer)
+        typed!(self.create(Kind::Customer, |h| Record::Customer(Customer::view(h, &new)), |d, h| Customer::create(d, h, &new))?, Customer)
     }
 
     /// Edits a customer's fields.
@@ -97,7 +106,7 @@ impl Store {
     /// Adds a deal for an existing customer.
     pub fn add_deal(&mut self, mut new: NewDeal) -> Result<Deal> {
         new.customer_id = self.require_live("customers", "customer", &new.customer_id)?;
-        typed!(self.create(Kind::Deal, |d, h| Deal::create(d, h, &new))?, Deal)
+        typed!(self.create(Kind::Deal, |h| Record::Deal(Deal::view(h, &new)), |d, h| Deal::create(d, h, &new))?, Deal)
     }
 
     /// Moves a deal to `stage`, recording when.
@@ -126,7 +135,7 @@ impl Store {
             }
             new.deal_id = Some(deal);
         }
-        typed!(self.create(Kind::Followup, |d, h| Followup::create(d, h, &new))?, Followup)
+        typed!(self.create(Kind::Followup, |h| Record::Followup(Followup::view(h, &new)), |d, h| Followup::create(d, h, &new))?, Followup)
     }
 
     /// Edits a followup; new note and next-step texts are applied as minimal splices.
@@ -159,7 +168,7 @@ impl Store {
         if let Some(deal) = &new.deal_id {
             new.deal_id = Some(self.require_live("deals", "deal", deal)?);
         }
-        typed!(self.create(Kind::Contract, |d, h| Contract::create(d, h, &new))?, Contract)
+        typed!(self.create(Kind::Contract, |h| Record::Contract(Contract::view(h, &new)), |d, h| Contract::create(d, h, &new))?, Contract)
     }
 
     /// Records a payment received against an existing contract. Without a currency, the
@@ -173,7 +182,7 @@ impl Store {
         )?;
         let amount = Money::parse(amount, currency.unwrap_or(&contract_currency))?;
         let new = NewPayment { contract_id, customer_id, amount, received_on };
-        typed!(self.create(Kind::Payment, |d, h| Payment::create(d, h, &new))?, Payment)
+        typed!(self.create(Kind::Payment, |h| Record::Payment(Payment::view(h, &new)), |d, h| Payment::create(d, h, &new))?, Payment)
     }
 
     /// Soft-deletes record `id` of `kind`: it leaves lists and KPIs and can be restored.

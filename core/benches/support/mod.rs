@@ -1,0 +1,89 @@
+//! Fixtures shared by the benchmarks: a rep's year of work.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use chrono::DateTime;
+use fieldreport_core::doc::{CheckIn, FollowupKind, NewCustomer, NewFollowup};
+use fieldreport_core::Store;
+
+/// "Now" for every benchmark: Monday 2026-11-23 10:00 in Shanghai.
+pub fn now() -> i64 {
+    DateTime::parse_from_rfc3339("2026-11-23T10:00:00+08:00").unwrap().timestamp_millis()
+}
+
+/// A 300-character note, as a rep would type it (no repetition, so compression is not flattered).
+pub fn note_300(chinese: bool) -> String {
+    let text = if chinese {
+        "上午十点到张江园区拜访华东区采购负责人张总，先介绍了新一代服务器方案的性能数据和三年维保条款。\
+         张总认为价格比竞品高百分之八，但对交付周期和本地化服务很满意。财务部李经理提出希望分两期付款，\
+         首付比例不超过百分之四十。技术部王工要求下周安排一次现场测试，重点验证数据库负载和断电恢复。\
+         对方预算已经在十月获批，决策链包括张总、李经理和分管副总。竞品上周已提交报价，我们需要在周五前\
+         给出正式方案。下一步：周三前完成测试环境准备，周四与售前一起上门演示，周五提交含分期条款的报价单，\
+         并约副总下周二面谈确认合作意向。另外客户提到明年还有两个分公司的扩容需求，预计规模与本次相当，\
+         需要在方案中体现整体折扣。\
+         回公司后已把会议纪要发给售前和商务，请他们周二前确认测试机型号和可用库存。"
+    } else {
+        "Met Zhang, head of purchasing for East China, at the Zhangjiang office at ten. Walked through the \
+         new server line: benchmark figures, three-year support terms and on-site spares. He finds us eight \
+         percent dearer than the competitor but likes our delivery time and local service team. Li from \
+         finance wants two instalments with at most forty percent up front. Wang from engineering asks for an \
+         on-site trial next week focused on database load and power-loss recovery. Budget was approved in \
+         October; the decision sits with Zhang, Li and the vice president."
+    };
+    let out: String = text.chars().take(300).collect();
+    assert_eq!(out.chars().count(), 300, "the sample text is long enough");
+    out
+}
+
+/// A typical followup: visit with check-in, note, next step.
+pub fn typical_followup(customer_id: &str, at: i64, chinese: bool) -> NewFollowup {
+    NewFollowup {
+        customer_id: customer_id.into(),
+        deal_id: None,
+        kind: FollowupKind::Visit,
+        occurred_at: at,
+        note: note_300(chinese),
+        next_step: if chinese { "下周一发正式报价".into() } else { "Send the quote on Monday".into() },
+        next_followup_on: Some("2026-11-30".parse().unwrap()),
+        checkin: Some(CheckIn { lat: 31.2304, lon: 121.4737, accuracy: Some(12.0), at }),
+        attachments: Vec::new(),
+        stage_change: None,
+    }
+}
+
+/// Fills `s` with `customers` customers and `followups` followups spread over the past year.
+pub fn fill(s: &mut Store, customers: usize, followups: usize) -> Vec<String> {
+    let ids: Vec<String> = (0..customers)
+        .map(|i| {
+            let name = if i % 2 == 0 { format!("上海客户{i:05}有限公司") } else { format!("Customer {i:05} Ltd") };
+            s.add_customer(NewCustomer { name, ..Default::default() }).unwrap().header.id
+        })
+        .collect();
+    let year_ms = 365 * 86_400_000i64;
+    for i in 0..followups {
+        let at = now() - (i as i64 * year_ms / followups as i64);
+        s.log_followup(typical_followup(&ids[i % ids.len()], at, i % 2 == 0)).unwrap();
+    }
+    ids
+}
+
+/// A store file with 5,000 customers and 50,000 followups, built once and reused across runs
+/// (in target/bench-fixtures). Built in memory and copied out, so building it is not fsync-bound.
+pub fn big_store() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-fixtures");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("followups-50k-v2.db");
+    if !path.exists() {
+        eprintln!("building the 50,000-followup fixture (once)…");
+        let mut s = Store::open_in_memory().unwrap();
+        s.init("rep-1", "team-1", "Asia/Shanghai", "monday").unwrap();
+        s.set_now(Some(now()));
+        fill(&mut s, 5_000, 50_000);
+        let tmp = dir.join("followups-50k-v2.db.tmp");
+        let _ = std::fs::remove_file(&tmp);
+        s.copy_to(&tmp).unwrap();
+        std::fs::rename(&tmp, &path).unwrap();
+    }
+    path
+}
