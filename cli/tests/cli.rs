@@ -78,11 +78,38 @@ fn the_core_tour_works_with_json_output() {
     assert_eq!(d.count(&["deal", "list", "--stage", "lead"]), 0);
 
     let v = d.ok(&[
-        "visit", "log", "--customer", &c, "--deal", &deal, "--kind", "visit", "--note", "见了张总 🚀",
-        "--next-step", "周五报价", "--at", "2026-11-23T09:00:00+08:00", "--lat", "31.23", "--lon", "121.47",
+        "visit",
+        "log",
+        "--customer",
+        &c,
+        "--deal",
+        &deal,
+        "--kind",
+        "visit",
+        "--note",
+        "见了张总 🚀",
+        "--next-step",
+        "周五报价",
+        "--at",
+        "2026-11-23T09:00:00+08:00",
+        "--lat",
+        "31.23",
+        "--lon",
+        "121.47",
     ]);
     let visit = id(&v);
-    d.ok(&["visit", "log", "--customer", &other, "--kind", "call", "--note", "电话", "--at", "2026-11-16T09:00:00+08:00"]);
+    d.ok(&[
+        "visit",
+        "log",
+        "--customer",
+        &other,
+        "--kind",
+        "call",
+        "--note",
+        "电话",
+        "--at",
+        "2026-11-16T09:00:00+08:00",
+    ]);
 
     let today = d.ok(&["visit", "list", "--period", "today"]);
     let row = &today[0];
@@ -155,7 +182,9 @@ fn messages_say_what_was_wrong() {
     let d = Device::new();
     let c = id(&d.ok(&["customer", "add", "--name", "Acme"]));
     assert!(d.fails(2, &["deal", "add", "--customer", &c, "--title", "t", "--amount", "-5"]).contains("negative"));
-    assert!(d.fails(2, &["contract", "add", "--customer", &c, "--amount", "1", "--signed-on", "20261120"]).contains("YYYY-MM-DD"));
+    assert!(d
+        .fails(2, &["contract", "add", "--customer", &c, "--amount", "1", "--signed-on", "20261120"])
+        .contains("YYYY-MM-DD"));
     let long = "x".repeat(20_001);
     assert!(d.fails(2, &["visit", "log", "--customer", &c, "--note", &long]).contains("20000"));
 }

@@ -33,7 +33,8 @@ fn queries(c: &mut Criterion) {
     s.set_now(Some(now()));
     let cal = s.calendar().unwrap();
     let me = s.identity().unwrap().user_id;
-    let week = FollowupFilter { owner: Some(me), range: Some(cal.resolve(Period::ThisWeek, now())), ..Default::default() };
+    let week =
+        FollowupFilter { owner: Some(me), range: Some(cal.resolve(Period::ThisWeek, now())), ..Default::default() };
     let n = s.list_followups(&week).unwrap().len();
     assert!(n > 0, "the fixture has followups this week");
     c.bench_function(&format!("list one week of followups ({n} rows) among 50,000"), |b| {

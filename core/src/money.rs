@@ -31,9 +31,7 @@ pub fn parse_currency(code: &str) -> Result<String> {
     if code.len() == 3 && code.chars().all(|c| c.is_ascii_alphabetic()) {
         Ok(code.to_ascii_uppercase())
     } else {
-        Err(Error::bad_input(format!(
-            "`{code}` is not a currency code (expected three letters such as CNY)"
-        )))
+        Err(Error::bad_input(format!("`{code}` is not a currency code (expected three letters such as CNY)")))
     }
 }
 
@@ -58,28 +56,19 @@ impl Money {
         if int_part.is_empty() && frac_part.is_empty() {
             return Err(bad("expected digits such as 12000.00"));
         }
-        if !int_part.chars().all(|c| c.is_ascii_digit())
-            || !frac_part.chars().all(|c| c.is_ascii_digit())
-        {
+        if !int_part.chars().all(|c| c.is_ascii_digit()) || !frac_part.chars().all(|c| c.is_ascii_digit()) {
             return Err(bad("expected digits such as 12000.00"));
         }
         if frac_part.len() > places as usize {
             return Err(bad(&format!("{currency} has {places} decimal places")));
         }
         let scale = 10i64.pow(places);
-        let major: i64 = if int_part.is_empty() {
-            0
-        } else {
-            int_part.parse().map_err(|_| bad("too large"))?
-        };
+        let major: i64 = if int_part.is_empty() { 0 } else { int_part.parse().map_err(|_| bad("too large"))? };
         let mut frac: i64 = if frac_part.is_empty() { 0 } else { frac_part.parse().map_err(|_| bad("too large"))? };
         for _ in frac_part.len()..places as usize {
             frac *= 10;
         }
-        let minor = major
-            .checked_mul(scale)
-            .and_then(|m| m.checked_add(frac))
-            .ok_or_else(|| bad("too large"))?;
+        let minor = major.checked_mul(scale).and_then(|m| m.checked_add(frac)).ok_or_else(|| bad("too large"))?;
         Ok(Money { minor, currency })
     }
 
@@ -98,12 +87,7 @@ pub fn format_minor(minor: i64, currency: &str) -> String {
     let scale = 10i64.pow(places);
     let sign = if minor < 0 { "-" } else { "" };
     let abs = minor.unsigned_abs();
-    format!(
-        "{sign}{}.{:0width$}",
-        abs / scale as u64,
-        abs % scale as u64,
-        width = places as usize
-    )
+    format!("{sign}{}.{:0width$}", abs / scale as u64, abs % scale as u64, width = places as usize)
 }
 
 impl std::fmt::Display for Money {

@@ -21,7 +21,10 @@ pub enum Period {
     ThisMonth,
     LastMonth,
     /// From `first` to `last`, both days included.
-    Custom { first: NaiveDate, last: NaiveDate },
+    Custom {
+        first: NaiveDate,
+        last: NaiveDate,
+    },
 }
 
 impl FromStr for Period {
@@ -59,9 +62,7 @@ impl Period {
     /// A custom period; refuses one whose last day is before its first.
     pub fn custom(first: NaiveDate, last: NaiveDate) -> Result<Period> {
         if last < first {
-            return Err(Error::bad_input(format!(
-                "the period {first}..{last} is empty: its end is before its start"
-            )));
+            return Err(Error::bad_input(format!("the period {first}..{last} is empty: its end is before its start")));
         }
         Ok(Period::Custom { first, last })
     }
@@ -89,16 +90,16 @@ pub fn parse_date(s: &str) -> Result<NaiveDate> {
 
 /// Parses a week start day such as `monday` or `sun`.
 pub fn parse_weekday(s: &str) -> Result<Weekday> {
-    s.trim().parse::<Weekday>().map_err(|_| {
-        Error::bad_input(format!("`{s}` is not a day of the week (expected e.g. monday)"))
-    })
+    s.trim()
+        .parse::<Weekday>()
+        .map_err(|_| Error::bad_input(format!("`{s}` is not a day of the week (expected e.g. monday)")))
 }
 
 /// Parses an IANA time zone name such as `Asia/Shanghai`.
 pub fn parse_tz(s: &str) -> Result<Tz> {
-    s.trim().parse::<Tz>().map_err(|_| {
-        Error::bad_input(format!("`{s}` is not an IANA time zone (expected e.g. Asia/Shanghai)"))
-    })
+    s.trim()
+        .parse::<Tz>()
+        .map_err(|_| Error::bad_input(format!("`{s}` is not an IANA time zone (expected e.g. Asia/Shanghai)")))
 }
 
 /// A resolved period: local days `first..=last` and the UTC instants `[start_ms, end_ms)`.
@@ -168,9 +169,7 @@ impl Calendar {
 
     /// The first day of the week that contains `d`.
     pub fn week_start_of(&self, d: NaiveDate) -> NaiveDate {
-        let back = (d.weekday().num_days_from_monday() + 7
-            - self.week_start.num_days_from_monday())
-            % 7;
+        let back = (d.weekday().num_days_from_monday() + 7 - self.week_start.num_days_from_monday()) % 7;
         d - Days::new(back as u64)
     }
 
@@ -205,10 +204,7 @@ impl Calendar {
 /// First and last day of the month containing `d`.
 fn month_of(d: NaiveDate) -> (NaiveDate, NaiveDate) {
     let first = d.with_day(1).unwrap_or(d);
-    let last = first
-        .checked_add_months(Months::new(1))
-        .map(|n| n - Days::new(1))
-        .unwrap_or(first);
+    let last = first.checked_add_months(Months::new(1)).map(|n| n - Days::new(1)).unwrap_or(first);
     (first, last)
 }
 

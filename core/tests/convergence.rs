@@ -44,10 +44,21 @@ fn concurrent_edits_to_one_note_both_survive() {
 
     // The phone rewrites the start; the tablet the end, each offline, each as a whole new text.
     phone
-        .edit_followup(&f, FollowupEdit { note: Some("Met Zhang 张总. Budget unclear. Call back Friday.".into()), ..Default::default() })
+        .edit_followup(
+            &f,
+            FollowupEdit {
+                note: Some("Met Zhang 张总. Budget unclear. Call back Friday.".into()),
+                ..Default::default()
+            },
+        )
         .unwrap();
     tablet
-        .edit_followup(&f, FollowupEdit { note: Some("Met Zhang. Budget unclear. Call back Monday 🙂.".into()), ..Default::default() })
+        .edit_followup(
+            &f,
+            FollowupEdit {
+                note: Some("Met Zhang. Budget unclear. Call back Monday 🙂.".into()), ..Default::default()
+            },
+        )
         .unwrap();
     exchange(&mut phone, &mut tablet);
 
@@ -127,8 +138,11 @@ fn apply(s: &mut Store, op: &Op, customers: &[String], deals: &[String]) {
             s.restore(Kind::Followup, &pick(*f)).unwrap();
         }
         Op::Rename { c, name } => {
-            s.edit_customer(&customers[*c % customers.len()], CustomerEdit { name: Some(name.clone()), ..Default::default() })
-                .unwrap();
+            s.edit_customer(
+                &customers[*c % customers.len()],
+                CustomerEdit { name: Some(name.clone()), ..Default::default() },
+            )
+            .unwrap();
         }
         Op::Log { c, note, at } => {
             followup(s, &customers[*c % customers.len()], *at, note);

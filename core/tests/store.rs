@@ -103,8 +103,11 @@ fn edits_update_the_projection_and_text_fields() {
     let c = customer(&mut s, "Acme");
     let f = followup(&mut s, &c, NOW, "first draft");
     let later = ms("2026-11-25T15:00:00+08:00");
-    s.edit_followup(&f, FollowupEdit { note: Some("final note".into()), occurred_at: Some(later), ..Default::default() })
-        .unwrap();
+    s.edit_followup(
+        &f,
+        FollowupEdit { note: Some("final note".into()), occurred_at: Some(later), ..Default::default() },
+    )
+    .unwrap();
     s.splice_followup(&f, FollowupText::NextStep, 0, 0, "发报价 📄").unwrap();
     s.splice_followup(&f, FollowupText::NextStep, 5, 0, "给张总").unwrap();
     let row = &s.list_followups(&FollowupFilter::default()).unwrap()[0];
@@ -136,13 +139,19 @@ fn invalid_input_is_a_typed_error_and_writes_nothing() {
 
     let long = "字".repeat(20_001);
     let err = s.log_followup(new_followup(&c, 0, &long)).unwrap_err();
-    assert!(matches!(err, Error::Invalid(ValidationError::TooLong { field: "note", len: 20_001, max: 20_000 })), "{err}");
+    assert!(
+        matches!(err, Error::Invalid(ValidationError::TooLong { field: "note", len: 20_001, max: 20_000 })),
+        "{err}"
+    );
     assert!(s.log_followup(new_followup(&c, 0, &"字".repeat(20_000))).is_ok(), "the limit itself is allowed");
     let before = before + 1;
 
     let mut bad_geo = new_followup(&c, 0, "x");
     bad_geo.checkin = Some(CheckIn { lat: 31.0, lon: 181.0, accuracy: None, at: 0 });
-    assert!(matches!(s.log_followup(bad_geo).unwrap_err(), Error::Invalid(ValidationError::OutOfRange { field: "lon", .. })));
+    assert!(matches!(
+        s.log_followup(bad_geo).unwrap_err(),
+        Error::Invalid(ValidationError::OutOfRange { field: "lon", .. })
+    ));
     let mut nan_geo = new_followup(&c, 0, "x");
     nan_geo.checkin = Some(CheckIn { lat: f64::NAN, lon: 0.0, accuracy: None, at: 0 });
     assert!(s.log_followup(nan_geo).is_err());
@@ -153,8 +162,10 @@ fn invalid_input_is_a_typed_error_and_writes_nothing() {
     let unknown = "01900000-0000-7000-8000-000000000000";
     assert!(matches!(s.log_followup(new_followup(unknown, 0, "x")).unwrap_err(), Error::NotFound { .. }));
     assert!(s.edit_followup("not-a-uuid", FollowupEdit::default()).unwrap_err().is_bad_input());
-    assert!(matches!(s.edit_followup(&c, FollowupEdit::default()).unwrap_err(), Error::NotFound { kind: "followup", .. }),
-        "a customer id is not a followup id");
+    assert!(
+        matches!(s.edit_followup(&c, FollowupEdit::default()).unwrap_err(), Error::NotFound { kind: "followup", .. }),
+        "a customer id is not a followup id"
+    );
     let huge = s.edit_followup(
         &s.list_followups(&FollowupFilter::default()).unwrap()[0].id.clone(),
         FollowupEdit { note: Some(long.clone()), ..Default::default() },

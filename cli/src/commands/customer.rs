@@ -16,9 +16,7 @@ pub fn run(ctx: &mut Ctx, cmd: CustomerCmd) -> CliResult {
         CustomerCmd::List { search } => {
             let rows = ctx.store.list_customers(search.as_deref())?;
             ctx.out.print(&rows, || {
-                rows.iter()
-                    .map(|c| format!("{}  {:<1}  {}", c.id, c.level.as_deref().unwrap_or("-"), c.name))
-                    .collect()
+                rows.iter().map(|c| format!("{}  {:<1}  {}", c.id, c.level.as_deref().unwrap_or("-"), c.name)).collect()
             })
         }
         CustomerCmd::Show { id } => {

@@ -21,7 +21,9 @@ pub fn run(ctx: &mut Ctx, cmd: DealCmd) -> CliResult {
                 expected_close: expected_close.as_deref().map(parse_date).transpose()?,
             };
             let d = ctx.store.add_deal(new)?;
-            ctx.out.print(&d, || vec![format!("added deal {} ({}, {}, {})", d.title, d.amount, d.stage.as_str(), d.header.id)])
+            ctx.out.print(&d, || {
+                vec![format!("added deal {} ({}, {}, {})", d.title, d.amount, d.stage.as_str(), d.header.id)]
+            })
         }
         DealCmd::Stage { id, stage } => {
             let stage: Stage = stage.parse()?;
@@ -56,7 +58,9 @@ pub fn run(ctx: &mut Ctx, cmd: DealCmd) -> CliResult {
             };
             ctx.out.print(&r, || {
                 let mut lines = vec![format!("{}  {}  {}  stage {}", d.header.id, d.title, d.amount, d.stage.as_str())];
-                lines.extend(d.stage_history.iter().map(|e| format!("  {}  {}", format_short(e.at, &cal), e.stage.as_str())));
+                lines.extend(
+                    d.stage_history.iter().map(|e| format!("  {}  {}", format_short(e.at, &cal), e.stage.as_str())),
+                );
                 lines
             })
         }

@@ -21,7 +21,13 @@ pub fn contract(ctx: &mut Ctx, cmd: ContractCmd) -> CliResult {
                 Some(d) => parse_date(&d)?,
                 None => today(ctx)?,
             };
-            let new = NewContract { customer_id: customer, deal_id: deal, title, amount: Money::parse(&amount, &currency)?, signed_on };
+            let new = NewContract {
+                customer_id: customer,
+                deal_id: deal,
+                title,
+                amount: Money::parse(&amount, &currency)?,
+                signed_on,
+            };
             let c = ctx.store.add_contract(new)?;
             ctx.out.print(&c, || vec![format!("added contract {} ({}, signed {})", c.header.id, c.amount, signed_on)])
         }
@@ -31,7 +37,14 @@ pub fn contract(ctx: &mut Ctx, cmd: ContractCmd) -> CliResult {
             ctx.out.print(&json, || {
                 rows.iter()
                     .map(|c| {
-                        format!("{}  {}  {:>14} {}  {}", c.id, c.signed_on, format_minor(c.amount_minor, &c.currency), c.currency, c.customer_name)
+                        format!(
+                            "{}  {}  {:>14} {}  {}",
+                            c.id,
+                            c.signed_on,
+                            format_minor(c.amount_minor, &c.currency),
+                            c.currency,
+                            c.customer_name
+                        )
                     })
                     .collect()
             })
@@ -47,7 +60,9 @@ pub fn payment(ctx: &mut Ctx, cmd: PaymentCmd) -> CliResult {
                 None => today(ctx)?,
             };
             let p = ctx.store.add_payment(&contract, &amount, currency.as_deref(), received_on)?;
-            ctx.out.print(&p, || vec![format!("recorded payment {} ({}, received {})", p.header.id, p.amount, received_on)])
+            ctx.out.print(&p, || {
+                vec![format!("recorded payment {} ({}, received {})", p.header.id, p.amount, received_on)]
+            })
         }
         PaymentCmd::List => {
             let rows = ctx.store.list_payments()?;
@@ -55,7 +70,14 @@ pub fn payment(ctx: &mut Ctx, cmd: PaymentCmd) -> CliResult {
             ctx.out.print(&json, || {
                 rows.iter()
                     .map(|p| {
-                        format!("{}  {}  {:>14} {}  {}", p.id, p.received_on, format_minor(p.amount_minor, &p.currency), p.currency, p.customer_name)
+                        format!(
+                            "{}  {}  {:>14} {}  {}",
+                            p.id,
+                            p.received_on,
+                            format_minor(p.amount_minor, &p.currency),
+                            p.currency,
+                            p.customer_name
+                        )
                     })
                     .collect()
             })

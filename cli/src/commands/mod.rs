@@ -32,10 +32,9 @@ pub fn run(cli: Cli) -> CliResult {
     let db = cli.db.ok_or_else(|| CliError::Usage("--db PATH is required (the device database file)".into()))?;
     let now = cli.now.as_deref().map(parse_rfc3339).transpose()?;
     let mut store = Store::open(&db).map_err(|e| match e {
-        Error::Storage(inner) => CliError::Core(Error::BadInput(format!(
-            "cannot open {} as a fieldreport database: {inner}",
-            db.display()
-        ))),
+        Error::Storage(inner) => {
+            CliError::Core(Error::BadInput(format!("cannot open {} as a fieldreport database: {inner}", db.display())))
+        }
         other => CliError::Core(other),
     })?;
     store.set_now(now);
@@ -60,14 +59,20 @@ pub fn run(cli: Cli) -> CliResult {
 fn init(ctx: &mut Ctx, a: InitArgs) -> CliResult {
     let id = ctx.store.init(&a.user, &a.team, &a.tz, &a.week_start)?;
     ctx.out.print(&id, || {
-        vec![format!("initialized: user {} of team {} ({}, weeks start {})", id.user_id, id.team_id, id.tz, id.week_start)]
+        vec![format!(
+            "initialized: user {} of team {} ({}, weeks start {})",
+            id.user_id, id.team_id, id.tz, id.week_start
+        )]
     })
 }
 
 fn whoami(ctx: &mut Ctx) -> CliResult {
     let id = ctx.store.identity()?;
     ctx.out.print(&id, || {
-        vec![format!("user {} of team {} ({}, weeks start {}), actor {}", id.user_id, id.team_id, id.tz, id.week_start, id.actor)]
+        vec![format!(
+            "user {} of team {} ({}, weeks start {}), actor {}",
+            id.user_id, id.team_id, id.tz, id.week_start, id.actor
+        )]
     })
 }
 
@@ -102,7 +107,9 @@ pub fn fetch(ctx: &mut Ctx, kind: fieldreport_core::doc::Kind, id: &str) -> CliR
 pub fn with_amount<T: serde::Serialize>(value: &T) -> CliResult<serde_json::Value> {
     let mut v = serde_json::to_value(value)?;
     if let serde_json::Value::Object(m) = &mut v {
-        if let (Some(minor), Some(cur)) = (m.get("amount_minor").and_then(|x| x.as_i64()), m.get("currency").and_then(|x| x.as_str())) {
+        if let (Some(minor), Some(cur)) =
+            (m.get("amount_minor").and_then(|x| x.as_i64()), m.get("currency").and_then(|x| x.as_str()))
+        {
             let amount = fieldreport_core::money::format_minor(minor, cur);
             m.insert("amount".into(), amount.into());
         }

@@ -56,7 +56,8 @@ pub fn typical_followup(customer_id: &str, at: i64, chinese: bool) -> NewFollowu
 pub fn fill(s: &mut Store, customers: usize, followups: usize) -> Vec<String> {
     let ids: Vec<String> = (0..customers)
         .map(|i| {
-            let name = if i % 2 == 0 { format!("上海客户{i:05}有限公司") } else { format!("Customer {i:05} Ltd") };
+            let name =
+                if i % 2 == 0 { format!("上海客户{i:05}有限公司") } else { format!("Customer {i:05} Ltd") };
             s.add_customer(NewCustomer { name, ..Default::default() }).unwrap().header.id
         })
         .collect();

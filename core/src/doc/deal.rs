@@ -33,15 +33,8 @@ pub enum Stage {
 
 impl Stage {
     /// Every stage in funnel order (lost last).
-    pub const ALL: [Stage; 7] = [
-        Stage::Lead,
-        Stage::Contacted,
-        Stage::Qualified,
-        Stage::Proposal,
-        Stage::Negotiation,
-        Stage::Won,
-        Stage::Lost,
-    ];
+    pub const ALL: [Stage; 7] =
+        [Stage::Lead, Stage::Contacted, Stage::Qualified, Stage::Proposal, Stage::Negotiation, Stage::Won, Stage::Lost];
 
     /// The stored name.
     pub fn as_str(self) -> &'static str {
@@ -79,14 +72,11 @@ impl FromStr for Stage {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
         let t = s.trim();
-        Stage::ALL
-            .into_iter()
-            .find(|st| st.as_str().eq_ignore_ascii_case(t) || st.zh() == t)
-            .ok_or_else(|| {
-                Error::BadInput(format!(
-                    "`{s}` is not a deal stage (expected lead, contacted, qualified, proposal, negotiation, won or lost)"
-                ))
-            })
+        Stage::ALL.into_iter().find(|st| st.as_str().eq_ignore_ascii_case(t) || st.zh() == t).ok_or_else(|| {
+            Error::BadInput(format!(
+                "`{s}` is not a deal stage (expected lead, contacted, qualified, proposal, negotiation, won or lost)"
+            ))
+        })
     }
 }
 
@@ -190,10 +180,7 @@ impl Deal {
         let stage_history = fields::map_list(doc, &ROOT, HISTORY)
             .iter()
             .filter_map(|m| {
-                Some(StageEntry {
-                    stage: fields::str(doc, m, STAGE)?.parse().ok()?,
-                    at: fields::i64(doc, m, "at")?,
-                })
+                Some(StageEntry { stage: fields::str(doc, m, STAGE)?.parse().ok()?, at: fields::i64(doc, m, "at")? })
             })
             .collect();
         let stage_name = fields::str(doc, &ROOT, STAGE).unwrap_or_default();

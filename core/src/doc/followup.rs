@@ -66,12 +66,9 @@ impl FromStr for FollowupKind {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
         let t = s.trim();
-        FollowupKind::ALL
-            .into_iter()
-            .find(|k| k.as_str().eq_ignore_ascii_case(t) || k.zh() == t)
-            .ok_or_else(|| {
-                Error::BadInput(format!("`{s}` is not a followup kind (expected visit, call, email, message or meeting)"))
-            })
+        FollowupKind::ALL.into_iter().find(|k| k.as_str().eq_ignore_ascii_case(t) || k.zh() == t).ok_or_else(|| {
+            Error::BadInput(format!("`{s}` is not a followup kind (expected visit, call, email, message or meeting)"))
+        })
     }
 }
 
@@ -217,7 +214,13 @@ impl Followup {
     }
 
     /// Splices the note or next step at `index` (Unicode scalar values).
-    pub(crate) fn splice(doc: &mut Doc, field: FollowupText, index: usize, delete: usize, insert: &str) -> Result<(), automerge::AutomergeError> {
+    pub(crate) fn splice(
+        doc: &mut Doc,
+        field: FollowupText,
+        index: usize,
+        delete: usize,
+        insert: &str,
+    ) -> Result<(), automerge::AutomergeError> {
         fields::splice_text(doc, &ROOT, field.key(), index, delete, insert)
     }
 

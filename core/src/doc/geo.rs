@@ -5,7 +5,13 @@ use automerge::ObjId;
 use super::validation::in_range;
 use super::{fields, Doc, ValidationError};
 
-pub(crate) fn write_point(doc: &mut Doc, parent: &ObjId, key: &str, lat: f64, lon: f64) -> Result<ObjId, automerge::AutomergeError> {
+pub(crate) fn write_point(
+    doc: &mut Doc,
+    parent: &ObjId,
+    key: &str,
+    lat: f64,
+    lon: f64,
+) -> Result<ObjId, automerge::AutomergeError> {
     let m = fields::put_map(doc, parent, key)?;
     fields::put(doc, &m, "lat", lat)?;
     fields::put(doc, &m, "lon", lon)?;

@@ -75,10 +75,8 @@ pub struct Header {
 impl Header {
     pub(crate) fn read(doc: &Doc) -> Result<Header, ValidationError> {
         let kind_name = fields::str(doc, &ROOT, KIND).ok_or(ValidationError::Required { field: KIND })?;
-        let kind = Kind::parse(&kind_name).ok_or_else(|| ValidationError::Invalid {
-            field: KIND,
-            reason: format!("unknown kind `{kind_name}`"),
-        })?;
+        let kind = Kind::parse(&kind_name)
+            .ok_or_else(|| ValidationError::Invalid { field: KIND, reason: format!("unknown kind `{kind_name}`") })?;
         Ok(Header {
             kind,
             id: fields::str(doc, &ROOT, ID).unwrap_or_default(),

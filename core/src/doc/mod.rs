@@ -1,26 +1,26 @@
 //! The document layer: every record is an Automerge document, read and written only through the
 //! typed views in this module's children. Nothing outside `doc` touches automerge directly.
 
+mod contract;
 mod customer;
 mod deal;
 mod fields;
-mod geo;
 mod followup;
+mod geo;
 mod header;
 mod money_field;
 mod payment;
 mod record;
-mod contract;
 mod validation;
 
 pub use contract::{Contract, NewContract};
 pub use customer::{Contact, Customer, CustomerEdit, Level, NewCustomer};
 pub use deal::{Deal, DealEdit, NewDeal, Stage, StageEntry};
 pub use followup::{CheckIn, Followup, FollowupEdit, FollowupKind, FollowupText, NewFollowup, StageChange};
+pub use geo::validate_point;
 pub use header::{Header, Kind, SCHEMA_VERSION};
 pub use payment::{NewPayment, Payment};
 pub use record::Record;
-pub use geo::validate_point;
 pub use validation::{ValidationError, MAX_NAME, MAX_NOTE, MAX_SHORT};
 
 use automerge::transaction::{CommitOptions, Transactable};
@@ -49,9 +49,7 @@ impl Doc {
     /// Loads a saved document (full save, or a concatenation of saves and changes).
     pub fn load(bytes: &[u8]) -> Result<Doc, LoadError> {
         let opts = LoadOptions::new().text_encoding(TextEncoding::UnicodeCodePoint);
-        AutoCommit::load_with_options(bytes, opts)
-            .map(|am| Doc { am })
-            .map_err(|e| LoadError(e.to_string()))
+        AutoCommit::load_with_options(bytes, opts).map(|am| Doc { am }).map_err(|e| LoadError(e.to_string()))
     }
 
     /// Sets the actor that authors the next changes (the device's persisted actor).

@@ -117,16 +117,21 @@ impl Store {
 
     /// Documents holding changes no server has acknowledged.
     pub fn pending_documents(&self) -> Result<Vec<PendingDocument>> {
-        let mut st = self
-            .conn
-            .prepare("SELECT id, kind, heads, acked_heads FROM documents WHERE pending = 1 ORDER BY id")?;
+        let mut st =
+            self.conn.prepare("SELECT id, kind, heads, acked_heads FROM documents WHERE pending = 1 ORDER BY id")?;
         let rows = st.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Vec<u8>>(2)?, r.get::<_, Option<Vec<u8>>>(3)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+                r.get::<_, Option<Vec<u8>>>(3)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
             let (id, kind, heads, acked) = row?;
-            let kind = Kind::parse(&kind).ok_or_else(|| Error::Corrupt { id: id.clone(), reason: format!("unknown kind {kind}") })?;
+            let kind = Kind::parse(&kind)
+                .ok_or_else(|| Error::Corrupt { id: id.clone(), reason: format!("unknown kind {kind}") })?;
             out.push(PendingDocument {
                 id,
                 kind,

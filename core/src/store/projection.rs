@@ -49,9 +49,8 @@ fn deal(conn: &Connection, d: &Deal) -> Result<()> {
         h.deleted
     ])?;
     conn.prepare_cached("DELETE FROM deal_stages WHERE deal_id = ?1")?.execute([&h.id])?;
-    let mut ins = conn.prepare_cached(
-        "INSERT INTO deal_stages (deal_id, seq, owner, stage, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?;
+    let mut ins =
+        conn.prepare_cached("INSERT INTO deal_stages (deal_id, seq, owner, stage, at) VALUES (?1, ?2, ?3, ?4, ?5)")?;
     for (seq, e) in d.stage_history.iter().enumerate() {
         ins.execute(params![h.id, seq as i64, h.owner, e.stage.as_str(), e.at])?;
     }

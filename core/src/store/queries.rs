@@ -171,7 +171,13 @@ impl Store {
         )?;
         let rows = st
             .query_map([pattern], |r| {
-                Ok(CustomerRow { id: r.get(0)?, owner: r.get(1)?, name: r.get(2)?, level: r.get(3)?, created_at: r.get(4)? })
+                Ok(CustomerRow {
+                    id: r.get(0)?,
+                    owner: r.get(1)?,
+                    name: r.get(2)?,
+                    level: r.get(3)?,
+                    created_at: r.get(4)?,
+                })
             })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)

@@ -6,8 +6,8 @@ use rusqlite::{OptionalExtension, TransactionBehavior};
 
 use super::{documents, projection, Store};
 use crate::doc::{
-    Contract, Customer, CustomerEdit, Deal, DealEdit, Doc, Followup, FollowupEdit, FollowupText, Header, Kind, NewContract,
-    NewCustomer, NewDeal, NewFollowup, NewPayment, Payment, Record, Stage, SCHEMA_VERSION,
+    Contract, Customer, CustomerEdit, Deal, DealEdit, Doc, Followup, FollowupEdit, FollowupText, Header, Kind,
+    NewContract, NewCustomer, NewDeal, NewFollowup, NewPayment, Payment, Record, Stage, SCHEMA_VERSION,
 };
 use crate::error::{Error, Result};
 use crate::ids::{new_id, parse_id};
@@ -95,7 +95,14 @@ impl Store {
 
     /// Adds a customer.
     pub fn add_customer(&mut self, new: NewCustomer) -> Result<Customer> {
-        typed!(self.create(Kind::Customer, |h| Record::Customer(Customer::view(h, &new)), |d, h| Customer::create(d, h, &new))?, Customer)
+        typed!(
+            self.create(
+                Kind::Customer,
+                |h| Record::Customer(Customer::view(h, &new)),
+                |d, h| Customer::create(d, h, &new)
+            )?,
+            Customer
+        )
     }
 
     /// Edits a customer's fields.
@@ -135,7 +142,14 @@ impl Store {
             }
             new.deal_id = Some(deal);
         }
-        typed!(self.create(Kind::Followup, |h| Record::Followup(Followup::view(h, &new)), |d, h| Followup::create(d, h, &new))?, Followup)
+        typed!(
+            self.create(
+                Kind::Followup,
+                |h| Record::Followup(Followup::view(h, &new)),
+                |d, h| Followup::create(d, h, &new)
+            )?,
+            Followup
+        )
     }
 
     /// Edits a followup; new note and next-step texts are applied as minimal splices.
@@ -145,7 +159,14 @@ impl Store {
 
     /// Splices a followup's note or next step: at `index` (Unicode scalar values) delete
     /// `delete` characters and insert `insert`.
-    pub fn splice_followup(&mut self, id: &str, field: FollowupText, index: usize, delete: usize, insert: &str) -> Result<Followup> {
+    pub fn splice_followup(
+        &mut self,
+        id: &str,
+        field: FollowupText,
+        index: usize,
+        delete: usize,
+        insert: &str,
+    ) -> Result<Followup> {
         let current = self.record(&parse_id("followup", id)?)?;
         let Record::Followup(f) = current else {
             return Err(Error::NotFound { kind: "followup", id: id.to_string() });
@@ -168,21 +189,40 @@ impl Store {
         if let Some(deal) = &new.deal_id {
             new.deal_id = Some(self.require_live("deals", "deal", deal)?);
         }
-        typed!(self.create(Kind::Contract, |h| Record::Contract(Contract::view(h, &new)), |d, h| Contract::create(d, h, &new))?, Contract)
+        typed!(
+            self.create(
+                Kind::Contract,
+                |h| Record::Contract(Contract::view(h, &new)),
+                |d, h| Contract::create(d, h, &new)
+            )?,
+            Contract
+        )
     }
 
     /// Records a payment received against an existing contract. Without a currency, the
     /// contract's is used.
-    pub fn add_payment(&mut self, contract_id: &str, amount: &str, currency: Option<&str>, received_on: NaiveDate) -> Result<Payment> {
+    pub fn add_payment(
+        &mut self,
+        contract_id: &str,
+        amount: &str,
+        currency: Option<&str>,
+        received_on: NaiveDate,
+    ) -> Result<Payment> {
         let contract_id = self.require_live("contracts", "contract", contract_id)?;
-        let (customer_id, contract_currency): (String, String) = self.conn.query_row(
-            "SELECT customer_id, currency FROM contracts WHERE id = ?1",
-            [&contract_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
+        let (customer_id, contract_currency): (String, String) =
+            self.conn.query_row("SELECT customer_id, currency FROM contracts WHERE id = ?1", [&contract_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
         let amount = Money::parse(amount, currency.unwrap_or(&contract_currency))?;
         let new = NewPayment { contract_id, customer_id, amount, received_on };
-        typed!(self.create(Kind::Payment, |h| Record::Payment(Payment::view(h, &new)), |d, h| Payment::create(d, h, &new))?, Payment)
+        typed!(
+            self.create(
+                Kind::Payment,
+                |h| Record::Payment(Payment::view(h, &new)),
+                |d, h| Payment::create(d, h, &new)
+            )?,
+            Payment
+        )
     }
 
     /// Soft-deletes record `id` of `kind`: it leaves lists and KPIs and can be restored.
