@@ -36,6 +36,14 @@ pub enum Error {
     #[error("this device is already initialized as user {user} of team {team}")]
     AlreadyInitialized { user: String, team: String },
 
+    /// The user may not make this change (another user's record, a report not addressed to them).
+    #[error("{0}")]
+    Forbidden(String),
+
+    /// A submitted report refuses further edits by its author; comments are still accepted.
+    #[error("report {id} has been submitted and can no longer be edited by its author (comments are still possible)")]
+    Submitted { id: String },
+
     /// SQLite failed.
     #[error("storage error: {0}")]
     Storage(#[from] rusqlite::Error),
@@ -55,6 +63,8 @@ impl Error {
                 | Error::NotFound { .. }
                 | Error::NotInitialized
                 | Error::AlreadyInitialized { .. }
+                | Error::Forbidden(_)
+                | Error::Submitted { .. }
         )
     }
 

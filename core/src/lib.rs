@@ -8,8 +8,10 @@
 pub mod doc;
 pub mod error;
 pub mod ids;
+pub mod kpi;
 pub mod money;
 pub mod period;
+pub mod report;
 pub mod store;
 
 pub use error::{Error, Result};

@@ -158,3 +158,11 @@ pub(crate) fn push_map(doc: &mut Doc, parent: &ObjId, key: &str) -> R<ObjId> {
     let n = doc.am().length(&list);
     doc.am_mut().insert_object(&list, n, ObjType::Map)
 }
+
+/// Deletes element `index` of the list at `key`.
+pub(crate) fn list_delete(doc: &mut Doc, parent: &ObjId, key: &str, index: usize) -> R {
+    if let Some((list, ObjType::List)) = obj(doc, parent, key) {
+        doc.am_mut().delete(&list, index)?;
+    }
+    Ok(())
+}

@@ -27,11 +27,12 @@ pub enum Kind {
     Followup,
     Contract,
     Payment,
+    Report,
 }
 
 impl Kind {
     /// Every kind, in a fixed order.
-    pub const ALL: [Kind; 5] = [Kind::Customer, Kind::Deal, Kind::Followup, Kind::Contract, Kind::Payment];
+    pub const ALL: [Kind; 6] = [Kind::Customer, Kind::Deal, Kind::Followup, Kind::Contract, Kind::Payment, Kind::Report];
 
     /// The stored name of the kind.
     pub fn as_str(self) -> &'static str {
@@ -41,6 +42,7 @@ impl Kind {
             Kind::Followup => "followup",
             Kind::Contract => "contract",
             Kind::Payment => "payment",
+            Kind::Report => "report",
         }
     }
 

@@ -11,6 +11,7 @@ mod header;
 mod money_field;
 mod payment;
 mod record;
+mod report;
 mod validation;
 
 pub use contract::{Contract, NewContract};
@@ -21,6 +22,7 @@ pub use geo::validate_point;
 pub use header::{Header, Kind, SCHEMA_VERSION};
 pub use payment::{NewPayment, Payment};
 pub use record::Record;
+pub use report::{Comment, NewReport, Report, ReportKind, ReportStatus, Section, MAX_SECTION};
 pub use validation::{ValidationError, MAX_NAME, MAX_NOTE, MAX_SHORT};
 
 use automerge::transaction::{CommitOptions, Transactable};

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Contract, Customer, Deal, Doc, Followup, Header, Kind, Payment, ValidationError};
+use super::{Contract, Customer, Deal, Doc, Followup, Header, Kind, Payment, Report, ValidationError};
 
 /// A typed view of any record kind.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -13,6 +13,7 @@ pub enum Record {
     Followup(Followup),
     Contract(Contract),
     Payment(Payment),
+    Report(Box<Report>),
 }
 
 impl Record {
@@ -24,6 +25,7 @@ impl Record {
             Kind::Followup => Record::Followup(Followup::read(doc)?),
             Kind::Contract => Record::Contract(Contract::read(doc)?),
             Kind::Payment => Record::Payment(Payment::read(doc)?),
+            Kind::Report => Record::Report(Box::new(Report::read(doc)?)),
         })
     }
 
@@ -35,6 +37,7 @@ impl Record {
             Record::Followup(r) => r.validate(),
             Record::Contract(r) => r.validate(),
             Record::Payment(r) => r.validate(),
+            Record::Report(r) => r.validate(),
         }
     }
 
@@ -46,6 +49,7 @@ impl Record {
             Record::Followup(r) => &r.header,
             Record::Contract(r) => &r.header,
             Record::Payment(r) => &r.header,
+            Record::Report(r) => &r.header,
         }
     }
 }

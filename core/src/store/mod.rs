@@ -5,10 +5,25 @@
 //! committed with `synchronous = FULL`: once a call returns, the write survives kill -9 and power
 //! loss.
 
+/// The typed record inside a [`Record`] of a known variant.
+macro_rules! typed {
+    ($record:expr, $variant:ident) => {
+        match $record {
+            crate::doc::Record::$variant(r) => Ok(r),
+            other => Err(crate::error::Error::Corrupt {
+                id: other.header().id.clone(),
+                reason: format!("expected a {} document", stringify!($variant)),
+            }),
+        }
+    };
+}
+
 mod documents;
 mod identity;
+mod kpis;
 mod projection;
 mod queries;
+mod reports;
 pub mod schema;
 mod writes;
 
@@ -18,6 +33,7 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use documents::PendingDocument;
 pub use identity::Identity;
+pub use reports::ReportRow;
 pub use queries::{ContractRow, CustomerRow, DealRow, FollowupFilter, FollowupRow, PaymentRow};
 
 use crate::error::Result;

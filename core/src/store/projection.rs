@@ -2,7 +2,7 @@
 
 use rusqlite::{params, Connection};
 
-use crate::doc::{Contract, Customer, Deal, Followup, Payment, Record};
+use crate::doc::{Contract, Customer, Deal, Followup, Payment, Record, Report};
 use crate::error::Result;
 
 /// Inserts or replaces the projection rows of `record`.
@@ -13,6 +13,7 @@ pub(crate) fn upsert(conn: &Connection, record: &Record) -> Result<()> {
         Record::Followup(f) => followup(conn, f),
         Record::Contract(c) => contract(conn, c),
         Record::Payment(p) => payment(conn, p),
+        Record::Report(r) => report(conn, r),
     }
 }
 
@@ -103,6 +104,38 @@ fn contract(conn: &Connection, c: &Contract) -> Result<()> {
         h.created_at,
         h.deleted
     ])?;
+    Ok(())
+}
+
+fn report(conn: &Connection, r: &Report) -> Result<()> {
+    let h = &r.header;
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO reports (id, team, owner, kind, period_first, period_last, title, status,
+             submitted_at, created_at, deleted)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        h.id,
+        h.team,
+        h.owner,
+        r.kind.as_str(),
+        r.first.to_string(),
+        r.last.to_string(),
+        r.title,
+        r.status.as_str(),
+        r.submitted_at,
+        h.created_at,
+        h.deleted
+    ])?;
+    conn.prepare_cached("DELETE FROM report_recipients WHERE report_id = ?1")?.execute([&h.id])?;
+    let mut ins =
+        conn.prepare_cached("INSERT OR IGNORE INTO report_recipients (report_id, user_id, role) VALUES (?1, ?2, ?3)")?;
+    for u in &r.to {
+        ins.execute(params![h.id, u, "to"])?;
+    }
+    for u in &r.cc {
+        ins.execute(params![h.id, u, "cc"])?;
+    }
     Ok(())
 }
 

@@ -15,22 +15,10 @@ use crate::money::Money;
 
 type AmResult = std::result::Result<(), automerge::AutomergeError>;
 
-macro_rules! typed {
-    ($record:expr, $variant:ident) => {
-        match $record {
-            Record::$variant(r) => Ok(r),
-            other => Err(Error::Corrupt {
-                id: other.header().id.clone(),
-                reason: format!("expected a {} document", stringify!($variant)),
-            }),
-        }
-    };
-}
-
 impl Store {
     /// Creates a record of `kind` owned by this device's user: `view` is the record as it will
     /// read, validated before anything is built; `write` writes it into a new document.
-    fn create(
+    pub(super) fn create(
         &mut self,
         kind: Kind,
         view: impl FnOnce(&Header) -> Record,
@@ -62,9 +50,9 @@ impl Store {
         Ok(record)
     }
 
-    /// Changes record `id` of `kind`. When the change leaves the document as it was, nothing is
-    /// written.
-    fn update(&mut self, kind: Kind, id: &str, change: impl FnOnce(&mut Doc) -> AmResult) -> Result<Record> {
+    /// Changes record `id` of `kind`. `change` may refuse (its error is returned and nothing is
+    /// written). When the change leaves the document as it was, nothing is written either.
+    pub(super) fn update(&mut self, kind: Kind, id: &str, change: impl FnOnce(&mut Doc) -> Result<()>) -> Result<Record> {
         let id = parse_id(kind.as_str(), id)?;
         let actor = self.identity()?.actor_id()?;
         let now = self.now_ms();
@@ -107,7 +95,7 @@ impl Store {
 
     /// Edits a customer's fields.
     pub fn edit_customer(&mut self, id: &str, edit: CustomerEdit) -> Result<Customer> {
-        typed!(self.update(Kind::Customer, id, |d| Customer::edit(d, &edit))?, Customer)
+        typed!(self.update(Kind::Customer, id, |d| Ok(Customer::edit(d, &edit)?))?, Customer)
     }
 
     /// Adds a deal for an existing customer.
@@ -119,12 +107,12 @@ impl Store {
     /// Moves a deal to `stage`, recording when.
     pub fn set_deal_stage(&mut self, id: &str, stage: Stage) -> Result<Deal> {
         let now = self.now_ms();
-        typed!(self.update(Kind::Deal, id, |d| Deal::set_stage(d, stage, now))?, Deal)
+        typed!(self.update(Kind::Deal, id, |d| Ok(Deal::set_stage(d, stage, now)?))?, Deal)
     }
 
     /// Edits a deal's fields.
     pub fn edit_deal(&mut self, id: &str, edit: DealEdit) -> Result<Deal> {
-        typed!(self.update(Kind::Deal, id, |d| Deal::edit(d, &edit))?, Deal)
+        typed!(self.update(Kind::Deal, id, |d| Ok(Deal::edit(d, &edit)?))?, Deal)
     }
 
     /// Logs a followup with an existing customer (and, when given, one of that customer's deals).
@@ -154,7 +142,7 @@ impl Store {
 
     /// Edits a followup; new note and next-step texts are applied as minimal splices.
     pub fn edit_followup(&mut self, id: &str, edit: FollowupEdit) -> Result<Followup> {
-        typed!(self.update(Kind::Followup, id, |d| Followup::edit(d, &edit))?, Followup)
+        typed!(self.update(Kind::Followup, id, |d| Ok(Followup::edit(d, &edit)?))?, Followup)
     }
 
     /// Splices a followup's note or next step: at `index` (Unicode scalar values) delete
@@ -180,7 +168,7 @@ impl Store {
                 "splice {index}+{delete} is outside the text, which has {len} characters"
             )));
         }
-        typed!(self.update(Kind::Followup, id, |d| Followup::splice(d, field, index, delete, insert))?, Followup)
+        typed!(self.update(Kind::Followup, id, |d| Ok(Followup::splice(d, field, index, delete, insert)?))?, Followup)
     }
 
     /// Adds a contract for an existing customer (and optionally one of its deals).
@@ -227,11 +215,11 @@ impl Store {
 
     /// Soft-deletes record `id` of `kind`: it leaves lists and KPIs and can be restored.
     pub fn delete(&mut self, kind: Kind, id: &str) -> Result<Record> {
-        self.update(kind, id, |d| d.set_deleted(true))
+        self.update(kind, id, |d| Ok(d.set_deleted(true)?))
     }
 
     /// Restores a soft-deleted record.
     pub fn restore(&mut self, kind: Kind, id: &str) -> Result<Record> {
-        self.update(kind, id, |d| d.set_deleted(false))
+        self.update(kind, id, |d| Ok(d.set_deleted(false)?))
     }
 }

@@ -1,0 +1,365 @@
+//! 工作汇报 — a report: kind and period, template, title, ordered sections of collaborative text,
+//! inserted blocks, recipients, status and comments.
+//!
+//! Sections are Automerge Text, so the same draft edited on two devices merges without losing a
+//! word. A block's snapshot is stored as one JSON string: it is replaced whole on refresh and never
+//! edited character by character, so last-writer-wins is the right merge for it.
+
+use std::str::FromStr;
+
+use automerge::{ObjId, ROOT};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::validation::{max_len, required, MAX_NAME, MAX_SHORT};
+use super::{fields, Doc, Header, Kind, ValidationError};
+use crate::error::Error;
+use crate::report::{Block, BlockData, BlockKind, Lang, Template};
+
+const REPORT_KIND: &str = "report_kind";
+const FIRST: &str = "period_first";
+const LAST: &str = "period_last";
+const TEMPLATE: &str = "template";
+const LANG: &str = "lang";
+const TITLE: &str = "title";
+const SECTIONS: &str = "sections";
+const BLOCKS: &str = "blocks";
+const TO: &str = "to";
+const CC: &str = "cc";
+const STATUS: &str = "status";
+const SUBMITTED_AT: &str = "submitted_at";
+const COMMENTS: &str = "comments";
+const TEXT: &str = "text";
+
+/// Longest section text, in characters.
+pub const MAX_SECTION: usize = 50_000;
+/// Most recipients in `to` plus `cc`.
+pub const MAX_RECIPIENTS: usize = 100;
+
+type AmResult<T = ()> = Result<T, automerge::AutomergeError>;
+
+/// Daily, weekly, monthly or free-form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportKind {
+    Daily,
+    Weekly,
+    Monthly,
+    Free,
+}
+
+impl ReportKind {
+    pub const ALL: [ReportKind; 4] = [ReportKind::Daily, ReportKind::Weekly, ReportKind::Monthly, ReportKind::Free];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportKind::Daily => "daily",
+            ReportKind::Weekly => "weekly",
+            ReportKind::Monthly => "monthly",
+            ReportKind::Free => "free",
+        }
+    }
+}
+
+impl FromStr for ReportKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        ReportKind::ALL.into_iter().find(|k| k.as_str().eq_ignore_ascii_case(s.trim())).ok_or_else(|| {
+            Error::BadInput(format!("`{s}` is not a report kind (expected daily, weekly, monthly or free)"))
+        })
+    }
+}
+
+/// Draft or submitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportStatus {
+    Draft,
+    Submitted,
+}
+
+impl ReportStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportStatus::Draft => "draft",
+            ReportStatus::Submitted => "submitted",
+        }
+    }
+}
+
+/// A section: its key, title and text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Section {
+    pub key: String,
+    pub title: String,
+    pub text: String,
+}
+
+/// A comment (批注) on a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    pub id: String,
+    pub author: String,
+    /// UTC milliseconds, authored on the commenting device.
+    pub at: i64,
+    pub text: String,
+}
+
+/// What a new report starts with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewReport {
+    pub kind: ReportKind,
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+    pub template: Template,
+    pub title: String,
+}
+
+/// The typed view of a report document.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    #[serde(flatten)]
+    pub header: Header,
+    pub kind: ReportKind,
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+    pub template: String,
+    pub lang: Lang,
+    pub title: String,
+    pub sections: Vec<Section>,
+    pub blocks: Vec<Block>,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub status: ReportStatus,
+    pub submitted_at: Option<i64>,
+    pub comments: Vec<Comment>,
+}
+
+impl Report {
+    pub(crate) fn create(doc: &mut Doc, header: &Header, new: &NewReport) -> AmResult {
+        header.write(doc)?;
+        fields::put(doc, &ROOT, REPORT_KIND, new.kind.as_str())?;
+        fields::put(doc, &ROOT, FIRST, new.first.to_string())?;
+        fields::put(doc, &ROOT, LAST, new.last.to_string())?;
+        fields::put(doc, &ROOT, TEMPLATE, new.template.id.as_str())?;
+        fields::put(doc, &ROOT, LANG, new.template.lang.as_str())?;
+        fields::put(doc, &ROOT, TITLE, new.title.trim())?;
+        fields::put(doc, &ROOT, STATUS, ReportStatus::Draft.as_str())?;
+        fields::ensure_list(doc, &ROOT, SECTIONS)?;
+        for s in &new.template.sections {
+            let m = fields::push_map(doc, &ROOT, SECTIONS)?;
+            fields::put(doc, &m, "key", s.key.as_str())?;
+            fields::put(doc, &m, TITLE, s.title.as_str())?;
+            fields::set_text(doc, &m, TEXT, "")?;
+        }
+        fields::ensure_list(doc, &ROOT, BLOCKS)?;
+        fields::ensure_list(doc, &ROOT, COMMENTS)?;
+        fields::put_str_list(doc, &ROOT, TO, &[])?;
+        fields::put_str_list(doc, &ROOT, CC, &[])
+    }
+
+    /// The view of a report created from `new`, without reading the document back.
+    pub(crate) fn view(header: &Header, new: &NewReport) -> Report {
+        Report {
+            header: header.clone(),
+            kind: new.kind,
+            first: new.first,
+            last: new.last,
+            template: new.template.id.clone(),
+            lang: new.template.lang,
+            title: new.title.trim().to_string(),
+            sections: new
+                .template
+                .sections
+                .iter()
+                .map(|s| Section { key: s.key.clone(), title: s.title.clone(), text: String::new() })
+                .collect(),
+            blocks: Vec::new(),
+            to: Vec::new(),
+            cc: Vec::new(),
+            status: ReportStatus::Draft,
+            submitted_at: None,
+            comments: Vec::new(),
+        }
+    }
+
+    /// The section map with `key`.
+    fn section_obj(doc: &Doc, key: &str) -> Option<ObjId> {
+        fields::map_list(doc, &ROOT, SECTIONS).into_iter().find(|m| fields::str(doc, m, "key").as_deref() == Some(key))
+    }
+
+    /// Splices section `key`'s text at `index` (Unicode scalar values). The caller checked the
+    /// section exists and the range is inside the text.
+    pub(crate) fn splice(doc: &mut Doc, key: &str, index: usize, delete: usize, insert: &str) -> AmResult {
+        match Self::section_obj(doc, key) {
+            Some(m) => fields::splice_text(doc, &m, TEXT, index, delete, insert),
+            None => Ok(()),
+        }
+    }
+
+    /// Replaces section `key`'s text, as minimal splices against the current text.
+    pub(crate) fn set_text(doc: &mut Doc, key: &str, text: &str) -> AmResult {
+        match Self::section_obj(doc, key) {
+            Some(m) => fields::set_text(doc, &m, TEXT, text),
+            None => Ok(()),
+        }
+    }
+
+    /// Inserts `block`, or replaces the block with the same id in place.
+    pub(crate) fn put_block(doc: &mut Doc, block: &Block) -> AmResult {
+        let existing =
+            fields::map_list(doc, &ROOT, BLOCKS).into_iter().find(|m| fields::str(doc, m, "id").as_deref() == Some(&block.id));
+        let m = match existing {
+            Some(m) => m,
+            None => fields::push_map(doc, &ROOT, BLOCKS)?,
+        };
+        fields::put(doc, &m, "id", block.id.as_str())?;
+        fields::put(doc, &m, "block_kind", block.kind.as_str())?;
+        fields::put(doc, &m, "section", block.section.as_str())?;
+        fields::put(doc, &m, FIRST, block.first.to_string())?;
+        fields::put(doc, &m, LAST, block.last.to_string())?;
+        fields::put(doc, &m, "taken_at", block.taken_at)?;
+        let data = serde_json::to_string(&block.data).unwrap_or_default();
+        fields::put(doc, &m, "data", data)
+    }
+
+    /// Removes the block `id` (no-op when absent).
+    pub(crate) fn remove_block(doc: &mut Doc, id: &str) -> AmResult {
+        let list = fields::map_list(doc, &ROOT, BLOCKS);
+        match list.iter().position(|m| fields::str(doc, m, "id").as_deref() == Some(id)) {
+            Some(i) => fields::list_delete(doc, &ROOT, BLOCKS, i),
+            None => Ok(()),
+        }
+    }
+
+    /// Appends a comment.
+    pub(crate) fn add_comment(doc: &mut Doc, c: &Comment) -> AmResult {
+        let m = fields::push_map(doc, &ROOT, COMMENTS)?;
+        fields::put(doc, &m, "id", c.id.as_str())?;
+        fields::put(doc, &m, "author", c.author.as_str())?;
+        fields::put(doc, &m, "at", c.at)?;
+        fields::put(doc, &m, TEXT, c.text.as_str())
+    }
+
+    /// Marks the report submitted to `to` (and `cc`) at `at`, the authored time on the device.
+    pub(crate) fn submit(doc: &mut Doc, to: &[String], cc: &[String], at: i64) -> AmResult {
+        fields::put_str_list(doc, &ROOT, TO, to)?;
+        fields::put_str_list(doc, &ROOT, CC, cc)?;
+        fields::put(doc, &ROOT, STATUS, ReportStatus::Submitted.as_str())?;
+        fields::put(doc, &ROOT, SUBMITTED_AT, at)
+    }
+
+    /// Reads the typed view; fails only when the document is not a report.
+    pub fn read(doc: &Doc) -> Result<Report, ValidationError> {
+        let header = Header::read_kind(doc, Kind::Report)?;
+        let date = |key: &'static str| -> Result<NaiveDate, ValidationError> {
+            fields::str(doc, &ROOT, key)
+                .and_then(|s| s.parse().ok())
+                .ok_or(ValidationError::Invalid { field: key, reason: "missing or not a date".into() })
+        };
+        let kind_name = fields::str(doc, &ROOT, REPORT_KIND).unwrap_or_default();
+        let sections = fields::map_list(doc, &ROOT, SECTIONS)
+            .iter()
+            .map(|m| Section {
+                key: fields::str(doc, m, "key").unwrap_or_default(),
+                title: fields::str(doc, m, TITLE).unwrap_or_default(),
+                text: fields::text(doc, m, TEXT),
+            })
+            .collect();
+        let blocks = fields::map_list(doc, &ROOT, BLOCKS).iter().filter_map(|m| read_block(doc, m)).collect();
+        let comments = fields::map_list(doc, &ROOT, COMMENTS)
+            .iter()
+            .map(|m| Comment {
+                id: fields::str(doc, m, "id").unwrap_or_default(),
+                author: fields::str(doc, m, "author").unwrap_or_default(),
+                at: fields::i64(doc, m, "at").unwrap_or_default(),
+                text: fields::str(doc, m, TEXT).unwrap_or_default(),
+            })
+            .collect();
+        Ok(Report {
+            header,
+            kind: kind_name.parse().map_err(|_| ValidationError::Invalid {
+                field: REPORT_KIND,
+                reason: format!("unknown report kind `{kind_name}`"),
+            })?,
+            first: date(FIRST)?,
+            last: date(LAST)?,
+            template: fields::str(doc, &ROOT, TEMPLATE).unwrap_or_default(),
+            lang: fields::str(doc, &ROOT, LANG).and_then(|l| l.parse().ok()).unwrap_or_default(),
+            title: fields::str(doc, &ROOT, TITLE).unwrap_or_default(),
+            sections,
+            blocks,
+            to: fields::str_list(doc, &ROOT, TO),
+            cc: fields::str_list(doc, &ROOT, CC),
+            status: match fields::str(doc, &ROOT, STATUS).as_deref() {
+                Some("submitted") => ReportStatus::Submitted,
+                _ => ReportStatus::Draft,
+            },
+            submitted_at: fields::i64(doc, &ROOT, SUBMITTED_AT),
+            comments,
+        })
+    }
+
+    /// Checks lengths, recipients and the lifecycle fields.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        self.header.validate()?;
+        required(TITLE, &self.title)?;
+        max_len(TITLE, &self.title, MAX_NAME)?;
+        if self.last < self.first {
+            return Err(ValidationError::Invalid { field: "period", reason: "ends before it starts".into() });
+        }
+        if self.sections.is_empty() {
+            return Err(ValidationError::Required { field: SECTIONS });
+        }
+        for s in &self.sections {
+            required("section key", &s.key)?;
+            max_len("section text", &s.text, MAX_SECTION)?;
+        }
+        if self.to.len() + self.cc.len() > MAX_RECIPIENTS {
+            return Err(ValidationError::TooLong { field: "to/cc", len: self.to.len() + self.cc.len(), max: MAX_RECIPIENTS });
+        }
+        for r in self.to.iter().chain(&self.cc) {
+            required("recipient", r)?;
+            max_len("recipient", r, MAX_NAME)?;
+        }
+        for c in &self.comments {
+            required("comment", &c.text)?;
+            max_len("comment", &c.text, MAX_SHORT)?;
+        }
+        if self.status == ReportStatus::Submitted {
+            if self.to.is_empty() {
+                return Err(ValidationError::Required { field: TO });
+            }
+            if self.submitted_at.is_none() {
+                return Err(ValidationError::Required { field: SUBMITTED_AT });
+            }
+        }
+        Ok(())
+    }
+
+    /// The section with `key`, or at 1-based position `key`.
+    pub fn find_section(&self, key: &str) -> Option<&Section> {
+        if let Ok(pos) = key.trim().parse::<usize>() {
+            return pos.checked_sub(1).and_then(|i| self.sections.get(i));
+        }
+        self.sections.iter().find(|s| s.key == key.trim())
+    }
+}
+
+fn read_block(doc: &Doc, m: &ObjId) -> Option<Block> {
+    let kind = match fields::str(doc, m, "block_kind")?.as_str() {
+        "followups" => BlockKind::Followups,
+        "kpis" => BlockKind::Kpis,
+        _ => return None,
+    };
+    let data: BlockData = serde_json::from_str(&fields::str(doc, m, "data")?).ok()?;
+    Some(Block {
+        id: fields::str(doc, m, "id")?,
+        kind,
+        section: fields::str(doc, m, "section").unwrap_or_default(),
+        first: fields::str(doc, m, FIRST)?.parse().ok()?,
+        last: fields::str(doc, m, LAST)?.parse().ok()?,
+        taken_at: fields::i64(doc, m, "taken_at").unwrap_or_default(),
+        data,
+    })
+}

@@ -1,0 +1,13 @@
+//! KPIs: definitions as data, the built-in set, evaluation over the store's projection tables, and
+//! target status (red / yellow / green).
+
+mod builtin;
+mod definition;
+mod eval;
+mod status;
+
+pub use builtin::{builtin, builtin_ids};
+pub use definition::{Aggregate, Entity, Filter, KpiDef, Unit};
+pub use eval::{format_value, KpiValue};
+pub(crate) use eval::evaluate;
+pub use status::{achievement, status, Status, Thresholds};

@@ -1,0 +1,83 @@
+//! Inserted blocks: snapshots of followups or KPI figures with their period and as-of time.
+
+use serde::{Deserialize, Serialize};
+
+use crate::kpi::{Status, Unit};
+
+/// What a block shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockKind {
+    Followups,
+    Kpis,
+}
+
+impl BlockKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BlockKind::Followups => "followups",
+            BlockKind::Kpis => "kpis",
+        }
+    }
+}
+
+/// One followup inside a customer group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FollowupItem {
+    pub id: String,
+    /// UTC milliseconds.
+    pub occurred_at: i64,
+    pub kind: String,
+    pub note: String,
+    pub next_step: String,
+}
+
+/// One customer's followups, in time order (rendered like a table whose customer cell spans them).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FollowupGroup {
+    pub customer_id: String,
+    pub customer_name: String,
+    pub items: Vec<FollowupItem>,
+}
+
+/// One KPI figure in a block.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KpiRow {
+    pub metric: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub value: f64,
+    pub unit: Unit,
+    pub target: Option<f64>,
+    pub achievement: Option<f64>,
+    pub status: Option<Status>,
+}
+
+/// The snapshot a block holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum BlockData {
+    Followups {
+        groups: Vec<FollowupGroup>,
+    },
+    Kpis {
+        rows: Vec<KpiRow>,
+        /// `local` (computed on this device) or `server` (a server snapshot).
+        source: String,
+    },
+}
+
+/// A block inserted into a report section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Block {
+    pub id: String,
+    pub kind: BlockKind,
+    /// Key of the section it sits in.
+    pub section: String,
+    /// The period the snapshot covers, as local dates.
+    pub first: chrono::NaiveDate,
+    pub last: chrono::NaiveDate,
+    /// UTC milliseconds when the snapshot was taken.
+    pub taken_at: i64,
+    pub data: BlockData,
+}

@@ -1,0 +1,15 @@
+//! Report composition: templates, inserted blocks, label languages and rendering.
+
+mod block;
+mod lang;
+mod render;
+mod template;
+
+pub use block::{Block, BlockData, BlockKind, FollowupGroup, FollowupItem, KpiRow};
+pub use lang::Lang;
+pub use render::{render_markdown, render_text, Dialect};
+pub use template::{builtin_template, SectionDef, Template};
+
+/// The KPIs a report gets when none are named: the six headline figures.
+pub const DEFAULT_REPORT_KPIS: [&str; 6] =
+    ["new_customers", "new_contract_amount", "payments_received", "visits", "calls", "followups"];

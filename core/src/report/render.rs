@@ -1,0 +1,298 @@
+//! Rendering a report to Markdown (GitHub-flavoured with tables, or the DingTalk / Feishu / WeCom
+//! robot dialects, which have no tables) and to plain text, with zh-CN or en labels.
+
+use std::fmt::Write;
+use std::str::FromStr;
+
+use chrono::TimeZone;
+
+use super::{Block, BlockData, FollowupGroup, KpiRow, Lang};
+use crate::doc::{FollowupKind, Report, ReportStatus};
+use crate::error::Error;
+use crate::kpi::{format_value, Status};
+use crate::period::Calendar;
+
+/// Which Markdown to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Dialect {
+    /// CommonMark with GFM tables: blocks as tables.
+    #[default]
+    Gfm,
+    /// DingTalk custom robot markdown: no tables, so blocks become nested lists.
+    DingTalk,
+    /// Feishu / Lark bot markdown (lark_md): no tables either.
+    Feishu,
+    /// WeCom group robot markdown: headings, bold, quotes and lists only.
+    WeCom,
+}
+
+impl FromStr for Dialect {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "gfm" | "markdown" | "md" => Ok(Dialect::Gfm),
+            "dingtalk" => Ok(Dialect::DingTalk),
+            "feishu" | "lark" => Ok(Dialect::Feishu),
+            "wecom" | "wework" => Ok(Dialect::WeCom),
+            _ => Err(Error::BadInput(format!("`{s}` is not a Markdown dialect (gfm, dingtalk, feishu, wecom)"))),
+        }
+    }
+}
+
+struct Labels {
+    lang: Lang,
+}
+
+impl Labels {
+    fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        self.lang.pick(zh, en)
+    }
+    fn status(&self, s: ReportStatus) -> &'static str {
+        match (s, self.lang) {
+            (ReportStatus::Draft, Lang::ZhCn) => "草稿",
+            (ReportStatus::Draft, Lang::En) => "draft",
+            (ReportStatus::Submitted, Lang::ZhCn) => "已提交",
+            (ReportStatus::Submitted, Lang::En) => "submitted",
+        }
+    }
+    fn kind(&self, k: &str) -> String {
+        match (FollowupKind::from_str(k), self.lang) {
+            (Ok(k), Lang::ZhCn) => k.zh().to_string(),
+            _ => k.to_string(),
+        }
+    }
+    fn colon(&self) -> &'static str {
+        self.t("：", ": ")
+    }
+}
+
+fn light(s: Option<Status>) -> &'static str {
+    match s {
+        Some(Status::Green) => "🟢",
+        Some(Status::Yellow) => "🟡",
+        Some(Status::Red) => "🔴",
+        None => "—",
+    }
+}
+
+fn when(cal: &Calendar, ms: i64, fmt: &str) -> String {
+    cal.tz.timestamp_millis_opt(ms).single().map(|t| t.format(fmt).to_string()).unwrap_or_default()
+}
+
+fn period(b: &Block) -> String {
+    if b.first == b.last {
+        b.first.to_string()
+    } else {
+        format!("{} ~ {}", b.first, b.last)
+    }
+}
+
+/// One line, safe inside a Markdown table cell.
+fn cell(s: &str) -> String {
+    let one: String = s.split(['\n', '\r']).filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join(" ");
+    one.replace('|', "\\|")
+}
+
+fn block_title(l: &Labels, b: &Block, cal: &Calendar) -> String {
+    let name = match b.data {
+        BlockData::Followups { .. } => l.t("跟进记录", "Followups"),
+        BlockData::Kpis { .. } => l.t("关键指标", "Key figures"),
+    };
+    let asof = when(cal, b.taken_at, "%m-%d %H:%M");
+    let (open, sep, close) = (l.t("（", " ("), l.t("，", ", "), l.t("）", ")"));
+    format!("{name}{open}{}{sep}{} {asof}{close}", period(b), l.t("截至", "as of"))
+}
+
+fn kpi_name(l: &Labels, r: &KpiRow) -> String {
+    l.t(&r.name_zh, &r.name_en).to_string()
+}
+
+fn opt(unit: &crate::kpi::Unit, v: Option<f64>) -> String {
+    v.map(|v| format_value(unit, v)).unwrap_or_else(|| "—".into())
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map(|a| format!("{:.0}%", a * 100.0)).unwrap_or_else(|| "—".into())
+}
+
+fn markdown_block(out: &mut String, l: &Labels, b: &Block, cal: &Calendar, dialect: Dialect) {
+    let _ = writeln!(out, "**{}**\n", block_title(l, b, cal));
+    match &b.data {
+        BlockData::Followups { groups } if groups.is_empty() => {
+            let _ = writeln!(out, "{}\n", l.t("（本期无跟进记录）", "(no followups in this period)"));
+        }
+        BlockData::Followups { groups } if dialect == Dialect::Gfm => followup_table(out, l, groups, cal),
+        BlockData::Followups { groups } => {
+            for g in groups {
+                let _ = writeln!(out, "- **{}**", cell(&g.customer_name));
+                for i in &g.items {
+                    let _ = write!(out, "  - {} {}{}{}", when(cal, i.occurred_at, "%m-%d %H:%M"), l.kind(&i.kind), l.colon(), cell(&i.note));
+                    if !i.next_step.trim().is_empty() {
+                        let _ = write!(out, "；{}{}{}", l.t("下一步", "next"), l.colon(), cell(&i.next_step));
+                    }
+                    out.push('\n');
+                }
+            }
+            out.push('\n');
+        }
+        BlockData::Kpis { rows, .. } if dialect == Dialect::Gfm => {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |\n| --- | ---: | ---: | ---: | :---: |",
+                l.t("指标", "Metric"),
+                l.t("数值", "Value"),
+                l.t("目标", "Target"),
+                l.t("达成率", "Achieved"),
+                l.t("状态", "Status")
+            );
+            for r in rows {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} |",
+                    cell(&kpi_name(l, r)),
+                    format_value(&r.unit, r.value),
+                    opt(&r.unit, r.target),
+                    pct(r.achievement),
+                    light(r.status)
+                );
+            }
+            out.push('\n');
+        }
+        BlockData::Kpis { rows, .. } => {
+            for r in rows {
+                let _ = write!(out, "- {}{}**{}**", kpi_name(l, r), l.colon(), format_value(&r.unit, r.value));
+                if let Some(t) = r.target {
+                    let _ = write!(
+                        out,
+                        " / {} {} · {} {}",
+                        l.t("目标", "target"),
+                        format_value(&r.unit, t),
+                        pct(r.achievement),
+                        light(r.status)
+                    );
+                }
+                out.push('\n');
+            }
+            out.push('\n');
+        }
+    }
+}
+
+fn followup_table(out: &mut String, l: &Labels, groups: &[FollowupGroup], cal: &Calendar) {
+    let _ = writeln!(
+        out,
+        "| {} | {} | {} | {} | {} |\n| --- | --- | --- | --- | --- |",
+        l.t("客户", "Customer"),
+        l.t("时间", "Time"),
+        l.t("方式", "Kind"),
+        l.t("内容", "Note"),
+        l.t("下一步", "Next step")
+    );
+    for g in groups {
+        for (n, i) in g.items.iter().enumerate() {
+            // The customer cell "spans" its rows: named once, blank below.
+            let customer = if n == 0 { cell(&g.customer_name) } else { String::new() };
+            let _ = writeln!(
+                out,
+                "| {customer} | {} | {} | {} | {} |",
+                when(cal, i.occurred_at, "%m-%d %H:%M"),
+                l.kind(&i.kind),
+                cell(&i.note),
+                cell(&i.next_step)
+            );
+        }
+    }
+    out.push('\n');
+}
+
+fn meta(l: &Labels, r: &Report, cal: &Calendar) -> Vec<String> {
+    let c = l.colon();
+    let mut m = vec![
+        format!("{}{c}{}", l.t("周期", "Period"), if r.first == r.last { r.first.to_string() } else { format!("{} ~ {}", r.first, r.last) }),
+        format!("{}{c}{}", l.t("作者", "Author"), r.header.owner),
+        format!("{}{c}{}", l.t("状态", "Status"), l.status(r.status)),
+    ];
+    if let Some(at) = r.submitted_at {
+        m.push(format!("{}{c}{}", l.t("提交时间", "Submitted"), when(cal, at, "%Y-%m-%d %H:%M")));
+    }
+    if !r.to.is_empty() {
+        m.push(format!("{}{c}{}", l.t("发送给", "To"), r.to.join(", ")));
+    }
+    if !r.cc.is_empty() {
+        m.push(format!("{}{c}{}", l.t("抄送", "Cc"), r.cc.join(", ")));
+    }
+    m
+}
+
+/// Renders `r` as Markdown in `dialect` with `lang` labels; times in the calendar's zone.
+pub fn render_markdown(r: &Report, lang: Lang, dialect: Dialect, cal: &Calendar) -> String {
+    let l = Labels { lang };
+    let mut out = String::new();
+    let _ = writeln!(out, "# {}\n", cell(&r.title));
+    let _ = writeln!(out, "{}\n", meta(&l, r, cal).join(" · "));
+    for s in &r.sections {
+        let _ = writeln!(out, "## {}\n", cell(&s.title));
+        if !s.text.trim().is_empty() {
+            let _ = writeln!(out, "{}\n", s.text.trim_end());
+        }
+        for b in r.blocks.iter().filter(|b| b.section == s.key) {
+            markdown_block(&mut out, &l, b, cal, dialect);
+        }
+    }
+    if !r.comments.is_empty() {
+        let _ = writeln!(out, "## {}\n", l.t("批注", "Comments"));
+        for c in &r.comments {
+            let _ = writeln!(out, "> **{}** {}{}{}\n", cell(&c.author), when(cal, c.at, "%m-%d %H:%M"), l.colon(), cell(&c.text));
+        }
+    }
+    out.trim_end().to_string() + "\n"
+}
+
+/// Renders `r` as plain text with `lang` labels.
+pub fn render_text(r: &Report, lang: Lang, cal: &Calendar) -> String {
+    let l = Labels { lang };
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", r.title);
+    for m in meta(&l, r, cal) {
+        let _ = writeln!(out, "{m}");
+    }
+    for s in &r.sections {
+        let _ = writeln!(out, "\n【{}】", s.title);
+        if !s.text.trim().is_empty() {
+            let _ = writeln!(out, "{}", s.text.trim_end());
+        }
+        for b in r.blocks.iter().filter(|b| b.section == s.key) {
+            let _ = writeln!(out, "\n  {}", block_title(&l, b, cal));
+            match &b.data {
+                BlockData::Followups { groups } => {
+                    for g in groups {
+                        let _ = writeln!(out, "  {}", g.customer_name);
+                        for i in &g.items {
+                            let _ = write!(out, "    {} {} {}", when(cal, i.occurred_at, "%m-%d %H:%M"), l.kind(&i.kind), cell(&i.note));
+                            if !i.next_step.trim().is_empty() {
+                                let _ = write!(out, "（{}{}{}）", l.t("下一步", "next"), l.colon(), cell(&i.next_step));
+                            }
+                            out.push('\n');
+                        }
+                    }
+                }
+                BlockData::Kpis { rows, .. } => {
+                    for r in rows {
+                        let _ = write!(out, "    {}{}{}", kpi_name(&l, r), l.colon(), format_value(&r.unit, r.value));
+                        if let Some(t) = r.target {
+                            let _ = write!(out, " / {} {} ({}, {})", l.t("目标", "target"), format_value(&r.unit, t), pct(r.achievement), light(r.status));
+                        }
+                        out.push('\n');
+                    }
+                }
+            }
+        }
+    }
+    if !r.comments.is_empty() {
+        let _ = writeln!(out, "\n【{}】", l.t("批注", "Comments"));
+        for c in &r.comments {
+            let _ = writeln!(out, "  {} {}{}{}", c.author, when(cal, c.at, "%m-%d %H:%M"), l.colon(), c.text);
+        }
+    }
+    out
+}

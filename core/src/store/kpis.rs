@@ -1,0 +1,47 @@
+//! KPI figures of one user over one period, from the projection tables.
+
+use super::Store;
+use crate::error::{Error, Result};
+use crate::kpi::{builtin, evaluate, KpiDef};
+use crate::period::DateRange;
+use crate::report::KpiRow;
+
+impl Store {
+    /// The KPI definitions this device knows (the built-in set).
+    pub fn kpi_definitions(&self) -> Vec<KpiDef> {
+        builtin()
+    }
+
+    /// Looks up definitions by id, in the order given; an unknown id is bad input.
+    pub fn kpi_definitions_for(&self, ids: &[String]) -> Result<Vec<KpiDef>> {
+        let all = self.kpi_definitions();
+        ids.iter()
+            .map(|id| {
+                all.iter().find(|d| &d.id == id.trim()).cloned().ok_or_else(|| {
+                    let known: Vec<_> = all.iter().map(|d| d.id.as_str()).collect();
+                    Error::bad_input(format!("unknown metric `{id}` (known: {})", known.join(", ")))
+                })
+            })
+            .collect()
+    }
+
+    /// Evaluates `defs` for `owner` over `range`. Targets come with the team configuration from a
+    /// server; without one, rows carry no target, achievement or status.
+    pub fn kpi_figures(&self, owner: &str, range: &DateRange, defs: &[KpiDef]) -> Result<Vec<KpiRow>> {
+        defs.iter()
+            .map(|d| {
+                let v = evaluate(&self.conn, d, owner, range)?;
+                Ok(KpiRow {
+                    metric: d.id.clone(),
+                    name_zh: d.name_zh.clone(),
+                    name_en: d.name_en.clone(),
+                    value: v.value,
+                    unit: v.unit,
+                    target: None,
+                    achievement: None,
+                    status: None,
+                })
+            })
+            .collect()
+    }
+}

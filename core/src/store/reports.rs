@@ -1,0 +1,339 @@
+//! Reports on the device: create, edit sections, insert and refresh blocks, comment, submit.
+//!
+//! Only the author edits a report, and only while it is a draft; the author and its recipients
+//! may comment at any time.
+
+use chrono::NaiveDate;
+use rusqlite::params;
+use serde::Serialize;
+
+use super::{FollowupFilter, Store};
+use crate::doc::{Comment, Doc, Kind, NewReport, Record, Report, ReportKind, ReportStatus};
+use crate::error::{Error, Result};
+use crate::ids::{new_id, parse_id};
+use crate::period::{DateRange, Period};
+use crate::report::{
+    builtin_template, Block, BlockData, BlockKind, FollowupGroup, FollowupItem, Lang, DEFAULT_REPORT_KPIS,
+};
+
+/// A report as lists show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportRow {
+    pub id: String,
+    pub owner: String,
+    pub kind: String,
+    pub first: String,
+    pub last: String,
+    pub title: String,
+    pub status: String,
+    pub submitted_at: Option<i64>,
+}
+
+fn title(kind: ReportKind, lang: Lang, first: NaiveDate, last: NaiveDate) -> String {
+    match kind {
+        ReportKind::Daily => format!("{} {first}", lang.pick("日报", "Daily report")),
+        ReportKind::Weekly => format!("{} {first} ~ {last}", lang.pick("周报", "Weekly report")),
+        ReportKind::Monthly => format!("{} {}", lang.pick("月报", "Monthly report"), first.format("%Y-%m")),
+        ReportKind::Free => format!("{} {first}", lang.pick("工作汇报", "Report")),
+    }
+}
+
+impl Store {
+    /// Starts a draft of `kind` for the period containing `date` (default: today), with the
+    /// built-in template in `lang`.
+    pub fn new_report(&mut self, kind: ReportKind, date: Option<NaiveDate>, lang: Lang) -> Result<Report> {
+        let cal = self.calendar()?;
+        let date = date.unwrap_or_else(|| cal.local_date(self.now_ms()));
+        let range = match kind {
+            ReportKind::Daily | ReportKind::Free => cal.days(date, date),
+            ReportKind::Weekly => {
+                let s = cal.week_start_of(date);
+                cal.days(s, s + chrono::Days::new(6))
+            }
+            ReportKind::Monthly => {
+                let probe = cal.day_start_ms(date);
+                cal.resolve(Period::ThisMonth, probe)
+            }
+        };
+        let new = NewReport {
+            kind,
+            first: range.first,
+            last: range.last,
+            template: builtin_template(kind, lang),
+            title: title(kind, lang, range.first, range.last),
+        };
+        let record = self.create(
+            Kind::Report,
+            |h| Record::Report(Box::new(Report::view(h, &new))),
+            |d, h| Report::create(d, h, &new),
+        )?;
+        Ok(*typed!(record, Report)?)
+    }
+
+    /// The report `id`.
+    pub fn report(&self, id: &str) -> Result<Report> {
+        let id = parse_id("report", id)?;
+        match self.record(&id)? {
+            Record::Report(r) => Ok(*r),
+            _ => Err(Error::NotFound { kind: "report", id }),
+        }
+    }
+
+    /// Live reports whose period overlaps `range` (all of them without one), newest period first.
+    pub fn list_reports(&self, range: Option<&DateRange>) -> Result<Vec<ReportRow>> {
+        let (first, last) = match range {
+            Some(r) => (r.first.to_string(), r.last.to_string()),
+            None => ("0000-01-01".into(), "9999-12-31".into()),
+        };
+        let mut st = self.conn.prepare_cached(
+            "SELECT id, owner, kind, period_first, period_last, title, status, submitted_at FROM reports
+             WHERE deleted = 0 AND period_first <= ?2 AND period_last >= ?1
+             ORDER BY period_first DESC, id DESC",
+        )?;
+        let rows = st
+            .query_map(params![first, last], |r| {
+                Ok(ReportRow {
+                    id: r.get(0)?,
+                    owner: r.get(1)?,
+                    kind: r.get(2)?,
+                    first: r.get(3)?,
+                    last: r.get(4)?,
+                    title: r.get(5)?,
+                    status: r.get(6)?,
+                    submitted_at: r.get(7)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Checks that this device's user is the author and the report is still a draft.
+    fn check_editable(&mut self, r: &Report) -> Result<()> {
+        let me = self.identity()?.user_id;
+        if r.header.owner != me {
+            return Err(Error::Forbidden(format!(
+                "report {} belongs to {}; only its author can edit it (you can comment)",
+                r.header.id, r.header.owner
+            )));
+        }
+        if r.status == ReportStatus::Submitted {
+            return Err(Error::Submitted { id: r.header.id.clone() });
+        }
+        Ok(())
+    }
+
+    /// Applies an author's edit to a draft; the checks run again inside the write transaction.
+    fn edit_report(&mut self, id: &str, change: impl FnOnce(&mut Doc, &Report) -> Result<()>) -> Result<Report> {
+        let me = self.identity()?.user_id;
+        let record = self.update(Kind::Report, id, |doc| {
+            let current = Report::read(doc)?;
+            if current.header.owner != me {
+                return Err(Error::Forbidden(format!("report {} belongs to {}", current.header.id, current.header.owner)));
+            }
+            if current.status == ReportStatus::Submitted {
+                return Err(Error::Submitted { id: current.header.id });
+            }
+            change(doc, &current)
+        })?;
+        Ok(*typed!(record, Report)?)
+    }
+
+    /// The key of section `section` (a key or a 1-based position) of `r`.
+    fn section_key(r: &Report, section: &str) -> Result<String> {
+        r.find_section(section).map(|s| s.key.clone()).ok_or_else(|| {
+            let known: Vec<String> = r.sections.iter().enumerate().map(|(i, s)| format!("{} {}", i + 1, s.key)).collect();
+            Error::bad_input(format!("report {} has no section `{section}` (sections: {})", r.header.id, known.join(", ")))
+        })
+    }
+
+    /// Splices a section's text: at `index` (Unicode scalar values) delete `delete` characters and
+    /// insert `insert`.
+    pub fn splice_report(&mut self, id: &str, section: &str, index: usize, delete: usize, insert: &str) -> Result<Report> {
+        let section = section.to_string();
+        let insert = insert.to_string();
+        self.edit_report(id, move |doc, r| {
+            let key = Self::section_key(r, &section)?;
+            let len = r.sections.iter().find(|s| s.key == key).map(|s| s.text.chars().count()).unwrap_or(0);
+            if index > len || delete > len - index {
+                return Err(Error::bad_input(format!(
+                    "splice at {index} deleting {delete} is outside section `{key}`, which has {len} characters"
+                )));
+            }
+            Ok(Report::splice(doc, &key, index, delete, &insert)?)
+        })
+    }
+
+    /// Replaces a section's text; the change is applied as minimal splices so concurrent edits
+    /// elsewhere in the section survive.
+    pub fn set_report_text(&mut self, id: &str, section: &str, text: &str) -> Result<Report> {
+        let (section, text) = (section.to_string(), text.to_string());
+        self.edit_report(id, move |doc, r| {
+            let key = Self::section_key(r, &section)?;
+            Ok(Report::set_text(doc, &key, &text)?)
+        })
+    }
+
+    /// The range a block covers: `period` resolved now, or the report's own period.
+    fn block_range(&mut self, r: &Report, period: Option<Period>) -> Result<DateRange> {
+        let cal = self.calendar()?;
+        Ok(match period {
+            Some(p) => cal.resolve(p, self.now_ms()),
+            None => cal.days(r.first, r.last),
+        })
+    }
+
+    /// The author's followups in `range`, grouped by customer (groups ordered by their first
+    /// followup; each group's followups in time order).
+    pub fn followup_groups(&mut self, owner: &str, range: &DateRange) -> Result<Vec<FollowupGroup>> {
+        let filter = FollowupFilter { owner: Some(owner.to_string()), range: Some(*range), ..Default::default() };
+        let mut groups: Vec<FollowupGroup> = Vec::new();
+        let mut index = std::collections::HashMap::new();
+        for row in self.list_followups(&filter)? {
+            let i = *index.entry(row.customer_id.clone()).or_insert_with(|| {
+                groups.push(FollowupGroup {
+                    customer_id: row.customer_id.clone(),
+                    customer_name: row.customer_name.clone(),
+                    items: Vec::new(),
+                });
+                groups.len() - 1
+            });
+            groups[i].items.push(FollowupItem {
+                id: row.id,
+                occurred_at: row.occurred_at,
+                kind: row.kind,
+                note: row.note,
+                next_step: row.next_step,
+            });
+        }
+        Ok(groups)
+    }
+
+    /// Builds the snapshot of a block of `kind` over `range` for the report's author.
+    fn block_data(&mut self, owner: &str, kind: BlockKind, range: &DateRange, metrics: &[String]) -> Result<BlockData> {
+        Ok(match kind {
+            BlockKind::Followups => BlockData::Followups { groups: self.followup_groups(owner, range)? },
+            BlockKind::Kpis => {
+                let defs = self.kpi_definitions_for(metrics)?;
+                BlockData::Kpis { rows: self.kpi_figures(owner, range, &defs)?, source: "local".into() }
+            }
+        })
+    }
+
+    fn insert_block(
+        &mut self,
+        id: &str,
+        kind: BlockKind,
+        section: Option<&str>,
+        period: Option<Period>,
+        metrics: &[String],
+    ) -> Result<Block> {
+        let r = self.report(id)?;
+        self.check_editable(&r)?;
+        let template = builtin_template(r.kind, r.lang);
+        let default = match kind {
+            BlockKind::Followups => template.followups_section,
+            BlockKind::Kpis => template.kpis_section,
+        };
+        let key = match section {
+            Some(s) => Self::section_key(&r, s)?,
+            None if r.sections.iter().any(|s| s.key == default) => default,
+            None => r.sections[0].key.clone(),
+        };
+        let range = self.block_range(&r, period)?;
+        let data = self.block_data(&r.header.owner, kind, &range, metrics)?;
+        let block =
+            Block { id: new_id(), kind, section: key, first: range.first, last: range.last, taken_at: self.now_ms(), data };
+        let b = block.clone();
+        self.edit_report(id, move |doc, _| Ok(Report::put_block(doc, &b)?))?;
+        Ok(block)
+    }
+
+    /// Inserts the author's followups of `period` (default: the report's period), grouped by
+    /// customer, into `section` (default: the template's followups section).
+    pub fn insert_followups(&mut self, id: &str, section: Option<&str>, period: Option<Period>) -> Result<Block> {
+        self.insert_block(id, BlockKind::Followups, section, period, &[])
+    }
+
+    /// Inserts KPI figures for `metrics` (default: the six headline KPIs) over `period` (default:
+    /// the report's period).
+    pub fn insert_kpis(&mut self, id: &str, section: Option<&str>, period: Option<Period>, metrics: &[String]) -> Result<Block> {
+        let metrics: Vec<String> = if metrics.is_empty() {
+            DEFAULT_REPORT_KPIS.iter().map(|m| m.to_string()).collect()
+        } else {
+            metrics.to_vec()
+        };
+        self.insert_block(id, BlockKind::Kpis, section, period, &metrics)
+    }
+
+    /// Recomputes every block of the draft over its recorded period (刷新).
+    pub fn refresh_report(&mut self, id: &str) -> Result<Report> {
+        let r = self.report(id)?;
+        self.check_editable(&r)?;
+        let cal = self.calendar()?;
+        let now = self.now_ms();
+        let mut fresh = Vec::new();
+        for b in &r.blocks {
+            let metrics: Vec<String> = match &b.data {
+                BlockData::Kpis { rows, .. } => rows.iter().map(|row| row.metric.clone()).collect(),
+                BlockData::Followups { .. } => Vec::new(),
+            };
+            let data = self.block_data(&r.header.owner, b.kind, &cal.days(b.first, b.last), &metrics)?;
+            fresh.push(Block { data, taken_at: now, ..b.clone() });
+        }
+        self.edit_report(id, move |doc, _| {
+            for b in &fresh {
+                Report::put_block(doc, b)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Removes block `block_id` from the draft.
+    pub fn remove_block(&mut self, id: &str, block_id: &str) -> Result<Report> {
+        let block_id = block_id.trim().to_string();
+        self.edit_report(id, move |doc, r| {
+            if !r.blocks.iter().any(|b| b.id == block_id) {
+                return Err(Error::NotFound { kind: "block", id: block_id.clone() });
+            }
+            Ok(Report::remove_block(doc, &block_id)?)
+        })
+    }
+
+    /// Adds a comment by this device's user, who must be the author or a recipient. Submitted
+    /// reports accept comments.
+    pub fn comment_report(&mut self, id: &str, text: &str) -> Result<Report> {
+        let me = self.identity()?.user_id;
+        let now = self.now_ms();
+        let comment = Comment { id: new_id(), author: me.clone(), at: now, text: text.trim().to_string() };
+        let record = self.update(Kind::Report, id, |doc| {
+            let r = Report::read(doc)?;
+            if r.header.owner != me && !r.to.contains(&me) && !r.cc.contains(&me) {
+                return Err(Error::Forbidden(format!(
+                    "report {} is not addressed to {me}; only its author and recipients can comment",
+                    r.header.id
+                )));
+            }
+            Ok(Report::add_comment(doc, &comment)?)
+        })?;
+        Ok(*typed!(record, Report)?)
+    }
+
+    /// Submits the draft to `to` (at least one) and `cc`, stamped with the device's time.
+    pub fn submit_report(&mut self, id: &str, to: &[String], cc: &[String]) -> Result<Report> {
+        let clean = |v: &[String]| -> Vec<String> {
+            let mut out: Vec<String> = Vec::new();
+            for u in v.iter().map(|u| u.trim()).filter(|u| !u.is_empty()) {
+                if !out.iter().any(|x| x == u) {
+                    out.push(u.to_string());
+                }
+            }
+            out
+        };
+        let (to, cc) = (clean(to), clean(cc));
+        if to.is_empty() {
+            return Err(Error::bad_input("a report is submitted to at least one recipient: give --to USER"));
+        }
+        let now = self.now_ms();
+        self.edit_report(id, move |doc, _| Ok(Report::submit(doc, &to, &cc, now)?))
+    }
+}
