@@ -43,6 +43,21 @@ pub enum Command {
     /// Payments received (回款).
     #[command(subcommand)]
     Payment(PaymentCmd),
+    /// Reports (工作汇报): daily, weekly, monthly and free.
+    #[command(subcommand)]
+    Report(ReportCmd),
+    /// This device's KPI figures for a period (computed locally).
+    Kpi {
+        /// today, yesterday, this-week, last-week, this-month, last-month or YYYY-MM-DD..YYYY-MM-DD.
+        #[arg(long, default_value = "this-month")]
+        period: String,
+        /// Only these metrics (repeatable); default all.
+        #[arg(long = "metric")]
+        metrics: Vec<String>,
+        /// Label language: zh-CN or en.
+        #[arg(long, default_value = "zh-CN")]
+        lang: String,
+    },
     /// Check every stored document and list the damaged ones (exit 1 when any).
     Doctor,
 }
@@ -182,6 +197,82 @@ pub enum VisitCmd {
     },
     /// Show one followup.
     Show { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCmd {
+    /// Start a draft from the built-in template; prints its id.
+    New {
+        /// daily, weekly, monthly or free.
+        kind: String,
+        /// A day in the report's period, YYYY-MM-DD; default today.
+        #[arg(long)]
+        date: Option<String>,
+        /// Template and label language: zh-CN (default) or en.
+        #[arg(long, default_value = "zh-CN")]
+        lang: String,
+    },
+    /// Replace a section's text (SECTION is its key or 1-based position).
+    Set { id: String, section: String, text: String },
+    /// Splice a section's text: at INDEX (Unicode scalar values) delete DELETE characters, insert TEXT.
+    Splice { id: String, section: String, index: usize, delete: usize, text: String },
+    /// Insert the followups of a period, grouped by customer.
+    InsertFollowups {
+        id: String,
+        #[arg(long)]
+        section: Option<String>,
+        /// Default: the report's own period.
+        #[arg(long)]
+        period: Option<String>,
+    },
+    /// Insert KPI figures.
+    InsertKpis {
+        id: String,
+        #[arg(long)]
+        section: Option<String>,
+        /// Default: the report's own period.
+        #[arg(long)]
+        period: Option<String>,
+        /// A metric id (repeatable); default the six headline KPIs.
+        #[arg(long = "metric")]
+        metrics: Vec<String>,
+    },
+    /// Recompute every inserted block (刷新).
+    Refresh { id: String },
+    /// Remove an inserted block.
+    RemoveBlock { id: String, block: String },
+    /// Add a comment (批注).
+    Comment { id: String, text: String },
+    /// Submit the report.
+    Submit {
+        id: String,
+        #[arg(long = "to", required = true)]
+        to: Vec<String>,
+        #[arg(long = "cc")]
+        cc: Vec<String>,
+    },
+    /// Show a report.
+    Show {
+        id: String,
+        /// markdown, text or json.
+        #[arg(long, default_value = "markdown")]
+        format: String,
+        /// Markdown dialect: gfm (tables), dingtalk, feishu or wecom.
+        #[arg(long, default_value = "gfm")]
+        dialect: String,
+        /// Label language; default the report's own.
+        #[arg(long)]
+        lang: Option<String>,
+    },
+    /// List reports, optionally those whose period overlaps P.
+    List {
+        #[arg(long)]
+        period: Option<String>,
+    },
+    /// Delete a report (it can be restored).
+    Delete { id: String },
+    /// Restore a deleted report.
+    Restore { id: String },
 }
 
 #[derive(Debug, Subcommand)]

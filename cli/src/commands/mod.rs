@@ -2,7 +2,9 @@
 
 mod customer;
 mod deal;
+mod kpi;
 mod ledger;
+mod report;
 mod visit;
 
 use fieldreport_core::period::Calendar;
@@ -52,6 +54,8 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Visit(c) => visit::run(&mut ctx, c),
         Command::Contract(c) => ledger::contract(&mut ctx, c),
         Command::Payment(c) => ledger::payment(&mut ctx, c),
+        Command::Report(c) => report::run(&mut ctx, c),
+        Command::Kpi { period, metrics, lang } => kpi::run(&mut ctx, &period, &metrics, &lang),
         Command::Doctor => doctor(&mut ctx),
     }
 }

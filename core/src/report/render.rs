@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use chrono::TimeZone;
 
-use super::{Block, BlockData, FollowupGroup, KpiRow, Lang};
+use super::{builtin_template, Block, BlockData, FollowupGroup, KpiRow, Lang};
 use crate::doc::{FollowupKind, Report, ReportStatus};
 use crate::error::Error;
 use crate::kpi::{format_value, Status};
@@ -87,10 +87,25 @@ fn period(b: &Block) -> String {
     }
 }
 
+/// Text folded onto one line.
+fn inline(s: &str) -> String {
+    s.split(['\n', '\r']).map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
 /// One line, safe inside a Markdown table cell.
 fn cell(s: &str) -> String {
-    let one: String = s.split(['\n', '\r']).filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join(" ");
-    one.replace('|', "\\|")
+    inline(s).replace('|', "\\|")
+}
+
+/// A section's title in `lang`: built-in templates are translated by section key; titles of
+/// admin-defined templates are shown as written.
+fn section_title(r: &Report, key: &str, stored: &str, lang: Lang) -> String {
+    if r.template.starts_with("builtin:") {
+        if let Some(s) = builtin_template(r.kind, lang).sections.into_iter().find(|s| s.key == key) {
+            return s.title;
+        }
+    }
+    stored.to_string()
 }
 
 fn block_title(l: &Labels, b: &Block, cal: &Calendar) -> String {
@@ -124,11 +139,11 @@ fn markdown_block(out: &mut String, l: &Labels, b: &Block, cal: &Calendar, diale
         BlockData::Followups { groups } if dialect == Dialect::Gfm => followup_table(out, l, groups, cal),
         BlockData::Followups { groups } => {
             for g in groups {
-                let _ = writeln!(out, "- **{}**", cell(&g.customer_name));
+                let _ = writeln!(out, "- **{}**", inline(&g.customer_name));
                 for i in &g.items {
-                    let _ = write!(out, "  - {} {}{}{}", when(cal, i.occurred_at, "%m-%d %H:%M"), l.kind(&i.kind), l.colon(), cell(&i.note));
+                    let _ = write!(out, "  - {} {}{}{}", when(cal, i.occurred_at, "%m-%d %H:%M"), l.kind(&i.kind), l.colon(), inline(&i.note));
                     if !i.next_step.trim().is_empty() {
-                        let _ = write!(out, "；{}{}{}", l.t("下一步", "next"), l.colon(), cell(&i.next_step));
+                        let _ = write!(out, "{}{}{}{}", l.t("；", "; "), l.t("下一步", "next"), l.colon(), inline(&i.next_step));
                     }
                     out.push('\n');
                 }
@@ -228,10 +243,10 @@ fn meta(l: &Labels, r: &Report, cal: &Calendar) -> Vec<String> {
 pub fn render_markdown(r: &Report, lang: Lang, dialect: Dialect, cal: &Calendar) -> String {
     let l = Labels { lang };
     let mut out = String::new();
-    let _ = writeln!(out, "# {}\n", cell(&r.title));
+    let _ = writeln!(out, "# {}\n", inline(&r.title));
     let _ = writeln!(out, "{}\n", meta(&l, r, cal).join(" · "));
     for s in &r.sections {
-        let _ = writeln!(out, "## {}\n", cell(&s.title));
+        let _ = writeln!(out, "## {}\n", inline(&section_title(r, &s.key, &s.title, lang)));
         if !s.text.trim().is_empty() {
             let _ = writeln!(out, "{}\n", s.text.trim_end());
         }
@@ -242,7 +257,7 @@ pub fn render_markdown(r: &Report, lang: Lang, dialect: Dialect, cal: &Calendar)
     if !r.comments.is_empty() {
         let _ = writeln!(out, "## {}\n", l.t("批注", "Comments"));
         for c in &r.comments {
-            let _ = writeln!(out, "> **{}** {}{}{}\n", cell(&c.author), when(cal, c.at, "%m-%d %H:%M"), l.colon(), cell(&c.text));
+            let _ = writeln!(out, "> **{}** {}{}{}\n", inline(&c.author), when(cal, c.at, "%m-%d %H:%M"), l.colon(), inline(&c.text));
         }
     }
     out.trim_end().to_string() + "\n"
@@ -257,7 +272,7 @@ pub fn render_text(r: &Report, lang: Lang, cal: &Calendar) -> String {
         let _ = writeln!(out, "{m}");
     }
     for s in &r.sections {
-        let _ = writeln!(out, "\n【{}】", s.title);
+        let _ = writeln!(out, "\n【{}】", section_title(r, &s.key, &s.title, lang));
         if !s.text.trim().is_empty() {
             let _ = writeln!(out, "{}", s.text.trim_end());
         }
@@ -268,9 +283,10 @@ pub fn render_text(r: &Report, lang: Lang, cal: &Calendar) -> String {
                     for g in groups {
                         let _ = writeln!(out, "  {}", g.customer_name);
                         for i in &g.items {
-                            let _ = write!(out, "    {} {} {}", when(cal, i.occurred_at, "%m-%d %H:%M"), l.kind(&i.kind), cell(&i.note));
+                            let _ = write!(out, "    {} {} {}", when(cal, i.occurred_at, "%m-%d %H:%M"), l.kind(&i.kind), inline(&i.note));
                             if !i.next_step.trim().is_empty() {
-                                let _ = write!(out, "（{}{}{}）", l.t("下一步", "next"), l.colon(), cell(&i.next_step));
+                                let (open, close) = (l.t("（", " ("), l.t("）", ")"));
+                                let _ = write!(out, "{open}{}{}{}{close}", l.t("下一步", "next"), l.colon(), inline(&i.next_step));
                             }
                             out.push('\n');
                         }
