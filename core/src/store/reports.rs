@@ -73,9 +73,10 @@ impl Store {
     /// The report `id`.
     pub fn report(&self, id: &str) -> Result<Report> {
         let id = parse_id("report", id)?;
-        match self.record(&id)? {
-            Record::Report(r) => Ok(*r),
-            _ => Err(Error::NotFound { kind: "report", id }),
+        match self.record(&id) {
+            Ok(Record::Report(r)) => Ok(*r),
+            Ok(_) | Err(Error::NotFound { .. }) => Err(Error::NotFound { kind: "report", id }),
+            Err(e) => Err(e),
         }
     }
 
