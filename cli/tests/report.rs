@@ -56,7 +56,18 @@ fn id(v: &Value) -> String {
 fn a_daily_report_writes_itself_from_the_days_work() {
     let d = Device::new("rep-1");
     let c = id(&d.ok(&["customer", "add", "--name", "华为"]));
-    d.ok(&["visit", "log", "--customer", &c, "--note", "上午拜访张总", "--next-step", "报价", "--at", "2026-11-23T09:00"]);
+    d.ok(&[
+        "visit",
+        "log",
+        "--customer",
+        &c,
+        "--note",
+        "上午拜访张总",
+        "--next-step",
+        "报价",
+        "--at",
+        "2026-11-23T09:00",
+    ]);
     d.ok(&["visit", "log", "--customer", &c, "--kind", "call", "--note", "下午电话", "--at", "2026-11-23T15:00"]);
 
     // `report new` prints the id alone without --json.

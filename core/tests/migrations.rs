@@ -40,5 +40,4 @@ fn a_version_1_database_upgrades_to_the_latest_schema_keeping_its_data() {
     Store::open(&fresh).unwrap();
     assert_eq!(schema_of(&old), schema_of(&fresh));
     assert_eq!(version(&Connection::open(&old).unwrap()).unwrap(), LATEST);
-    assert!(LATEST >= 2);
 }

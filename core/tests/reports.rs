@@ -89,7 +89,10 @@ fn inserted_followups_are_grouped_by_customer_in_time_order_and_refreshable() {
 
     let r = s.new_report(ReportKind::Daily, None, Lang::ZhCn).unwrap().header.id;
     let b = s.insert_followups(&r, None, None).unwrap();
-    assert_eq!((b.section.as_str(), b.first, b.last), ("done", "2026-11-23".parse().unwrap(), "2026-11-23".parse().unwrap()));
+    assert_eq!(
+        (b.section.as_str(), b.first, b.last),
+        ("done", "2026-11-23".parse().unwrap(), "2026-11-23".parse().unwrap())
+    );
     assert_eq!(b.taken_at, ms("2026-11-23T19:00:00+08:00"));
     let BlockData::Followups { groups } = &b.data else { panic!("a followups block") };
     let names: Vec<_> = groups.iter().map(|g| g.customer_name.as_str()).collect();
@@ -121,7 +124,9 @@ fn kpi_blocks_carry_the_figures_of_their_period() {
     let mut s = device("rep-1", "2026-11-23T19:00:00+08:00");
     let c = customer(&mut s, "华为");
     let d = deal(&mut s, &c, "Servers", "50000.00");
-    for (kind, at) in [(FollowupKind::Visit, "2026-11-23T09:00:00+08:00"), (FollowupKind::Call, "2026-11-24T09:00:00+08:00")] {
+    for (kind, at) in
+        [(FollowupKind::Visit, "2026-11-23T09:00:00+08:00"), (FollowupKind::Call, "2026-11-24T09:00:00+08:00")]
+    {
         let mut f = new_followup(&c, ms(at), "x");
         f.kind = kind;
         s.log_followup(f).unwrap();
@@ -136,10 +141,11 @@ fn kpi_blocks_carry_the_figures_of_their_period() {
     .unwrap();
     s.set_deal_stage(&d, fieldreport_core::doc::Stage::Won).unwrap();
     let r = s.new_report(ReportKind::Weekly, None, Lang::En).unwrap().header.id;
-    let metrics: Vec<String> = ["visits", "calls", "followups", "new_contract_amount", "deals_won", "deals_won_amount", "conversion_lead"]
-        .iter()
-        .map(|m| m.to_string())
-        .collect();
+    let metrics: Vec<String> =
+        ["visits", "calls", "followups", "new_contract_amount", "deals_won", "deals_won_amount", "conversion_lead"]
+            .iter()
+            .map(|m| m.to_string())
+            .collect();
     let b = s.insert_kpis(&r, None, None, &metrics).unwrap();
     assert_eq!(b.section, "summary");
     let BlockData::Kpis { rows, source } = &b.data else { panic!() };
@@ -194,7 +200,10 @@ fn submit_needs_a_recipient_and_locks_the_text_but_not_comments() {
 fn unknown_reports_and_sections_are_bad_input() {
     let mut s = store("rep-1");
     let r = s.new_report(ReportKind::Daily, None, Lang::ZhCn).unwrap().header.id;
-    assert!(matches!(s.report("01900000-0000-7000-8000-000000000000").unwrap_err(), Error::NotFound { kind: "report", .. }));
+    assert!(matches!(
+        s.report("01900000-0000-7000-8000-000000000000").unwrap_err(),
+        Error::NotFound { kind: "report", .. }
+    ));
     let c = customer(&mut s, "x");
     assert!(matches!(s.report(&c).unwrap_err(), Error::NotFound { .. }), "a customer is not a report");
     for section in ["nope", "0", "5"] {
@@ -284,7 +293,7 @@ fn reports_are_listed_by_period_and_soft_deleted() {
     let cal = s.calendar().unwrap();
     let today = cal.resolve(Period::Today, s.now_ms());
     let ids: Vec<_> = s.list_reports(Some(&today)).unwrap().into_iter().map(|r| r.id).collect();
-    assert_eq!(ids, [d.clone()]);
+    assert_eq!(ids, vec![d]);
     assert_eq!(s.list_reports(None).unwrap().len(), 2);
     s.delete(Kind::Report, &w).unwrap();
     assert_eq!(s.list_reports(None).unwrap().len(), 1);

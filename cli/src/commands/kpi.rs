@@ -46,7 +46,10 @@ pub fn run(ctx: &mut Ctx, period: &str, metrics: &[String], lang: &str) -> CliRe
             lang.pick("本地计算", "computed locally"),
             lang.pick("截至", "as of")
         )];
-        lines.extend(rows.iter().map(|r| format!("  {:<16} {}", lang.pick(&r.name_zh, &r.name_en), format_value(&r.unit, r.value))));
+        lines.extend(
+            rows.iter()
+                .map(|r| format!("  {:<16} {}", lang.pick(&r.name_zh, &r.name_en), format_value(&r.unit, r.value))),
+        );
         lines
     })
 }

@@ -112,5 +112,14 @@ fn summary(r: &Report) -> serde_json::Value {
 }
 
 fn print_block(out: &Output, b: &Block) -> CliResult {
-    out.print(b, || vec![format!("inserted {} block {} into section {} ({} ~ {})", b.kind.as_str(), b.id, b.section, b.first, b.last)])
+    out.print(b, || {
+        vec![format!(
+            "inserted {} block {} into section {} ({} ~ {})",
+            b.kind.as_str(),
+            b.id,
+            b.section,
+            b.first,
+            b.last
+        )]
+    })
 }

@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use chrono::DateTime;
-use fieldreport_core::doc::{CheckIn, FollowupKind, NewCustomer, NewFollowup};
+use fieldreport_core::doc::{CheckIn, FollowupKind, NewContract, NewCustomer, NewDeal, NewFollowup, Stage};
+use fieldreport_core::money::Money;
 use fieldreport_core::Store;
 
 /// "Now" for every benchmark: Monday 2026-11-23 10:00 in Shanghai.
@@ -69,19 +70,61 @@ pub fn fill(s: &mut Store, customers: usize, followups: usize) -> Vec<String> {
     ids
 }
 
-/// A store file with 5,000 customers and 50,000 followups, built once and reused across runs
+/// Adds `deals` deals spread over the past year, each moved through a few stages; every fifth is
+/// won with a contract and a payment.
+pub fn fill_deals(s: &mut Store, customers: &[String], deals: usize) {
+    let year_ms = 365 * 86_400_000i64;
+    for i in 0..deals {
+        let at = now() - (i as i64 * year_ms / deals as i64);
+        s.set_now(Some(at));
+        let customer_id = customers[i % customers.len()].clone();
+        let d = s
+            .add_deal(NewDeal {
+                customer_id: customer_id.clone(),
+                title: format!("商机 {i}"),
+                amount: Money::parse(&format!("{}", 10_000 + i * 7), "CNY").unwrap(),
+                stage: Stage::Lead,
+                expected_close: None,
+            })
+            .unwrap()
+            .header
+            .id;
+        let path = [Stage::Contacted, Stage::Qualified, Stage::Proposal, Stage::Negotiation, Stage::Won];
+        for (step, stage) in path.iter().take(i % 6).enumerate() {
+            s.set_now(Some(at + (step as i64 + 1) * 86_400_000));
+            s.set_deal_stage(&d, *stage).unwrap();
+        }
+        if i % 6 == 5 {
+            let signed_on = s.calendar().unwrap().local_date(s.now_ms());
+            let k = s
+                .add_contract(NewContract {
+                    customer_id,
+                    deal_id: Some(d),
+                    title: None,
+                    amount: Money::parse("10000", "CNY").unwrap(),
+                    signed_on,
+                })
+                .unwrap();
+            s.add_payment(&k.header.id, "5000", None, signed_on).unwrap();
+        }
+    }
+    s.set_now(Some(now()));
+}
+
+/// A store file with 5,000 customers, 50,000 followups and 5,000 deals, built once and reused across runs
 /// (in target/bench-fixtures). Built in memory and copied out, so building it is not fsync-bound.
 pub fn big_store() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-fixtures");
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("followups-50k-v2.db");
+    let path = dir.join("followups-50k-v3.db");
     if !path.exists() {
         eprintln!("building the 50,000-followup fixture (once)…");
         let mut s = Store::open_in_memory().unwrap();
         s.init("rep-1", "team-1", "Asia/Shanghai", "monday").unwrap();
         s.set_now(Some(now()));
-        fill(&mut s, 5_000, 50_000);
-        let tmp = dir.join("followups-50k-v2.db.tmp");
+        let customers = fill(&mut s, 5_000, 50_000);
+        fill_deals(&mut s, &customers, 5_000);
+        let tmp = dir.join("followups-50k-v3.db.tmp");
         let _ = std::fs::remove_file(&tmp);
         s.copy_to(&tmp).unwrap();
         std::fs::rename(&tmp, &path).unwrap();

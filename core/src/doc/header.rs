@@ -32,7 +32,8 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in a fixed order.
-    pub const ALL: [Kind; 6] = [Kind::Customer, Kind::Deal, Kind::Followup, Kind::Contract, Kind::Payment, Kind::Report];
+    pub const ALL: [Kind; 6] =
+        [Kind::Customer, Kind::Deal, Kind::Followup, Kind::Contract, Kind::Payment, Kind::Report];
 
     /// The stored name of the kind.
     pub fn as_str(self) -> &'static str {

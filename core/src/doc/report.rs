@@ -207,8 +207,9 @@ impl Report {
 
     /// Inserts `block`, or replaces the block with the same id in place.
     pub(crate) fn put_block(doc: &mut Doc, block: &Block) -> AmResult {
-        let existing =
-            fields::map_list(doc, &ROOT, BLOCKS).into_iter().find(|m| fields::str(doc, m, "id").as_deref() == Some(&block.id));
+        let existing = fields::map_list(doc, &ROOT, BLOCKS)
+            .into_iter()
+            .find(|m| fields::str(doc, m, "id").as_deref() == Some(&block.id));
         let m = match existing {
             Some(m) => m,
             None => fields::push_map(doc, &ROOT, BLOCKS)?,
@@ -316,7 +317,11 @@ impl Report {
             max_len("section text", &s.text, MAX_SECTION)?;
         }
         if self.to.len() + self.cc.len() > MAX_RECIPIENTS {
-            return Err(ValidationError::TooLong { field: "to/cc", len: self.to.len() + self.cc.len(), max: MAX_RECIPIENTS });
+            return Err(ValidationError::TooLong {
+                field: "to/cc",
+                len: self.to.len() + self.cc.len(),
+                max: MAX_RECIPIENTS,
+            });
         }
         for r in self.to.iter().chain(&self.cc) {
             required("recipient", r)?;

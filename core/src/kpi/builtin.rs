@@ -30,14 +30,38 @@ fn cny() -> Unit {
 pub fn builtin() -> Vec<KpiDef> {
     let sum = || Aggregate::Sum { field: "amount_minor".into() };
     let mut v = vec![
-        def("new_customers", "新增客户数", "New customers", Entity::Customers, Aggregate::Count, "created_at", Unit::Count),
+        def(
+            "new_customers",
+            "新增客户数",
+            "New customers",
+            Entity::Customers,
+            Aggregate::Count,
+            "created_at",
+            Unit::Count,
+        ),
         with(
-            def("new_contract_amount", "新增合同金额", "New contract amount", Entity::Contracts, sum(), "signed_on", cny()),
+            def(
+                "new_contract_amount",
+                "新增合同金额",
+                "New contract amount",
+                Entity::Contracts,
+                sum(),
+                "signed_on",
+                cny(),
+            ),
             "currency",
             &["CNY"],
         ),
         with(
-            def("payments_received", "新增回款金额", "Payments received", Entity::Payments, sum(), "received_on", cny()),
+            def(
+                "payments_received",
+                "新增回款金额",
+                "Payments received",
+                Entity::Payments,
+                sum(),
+                "received_on",
+                cny(),
+            ),
             "currency",
             &["CNY"],
         ),
@@ -46,15 +70,31 @@ pub fn builtin() -> Vec<KpiDef> {
             "kind",
             &["visit"],
         ),
-        with(def("calls", "电话量", "Calls", Entity::Followups, Aggregate::Count, "occurred_at", Unit::Count), "kind", &["call"]),
+        with(
+            def("calls", "电话量", "Calls", Entity::Followups, Aggregate::Count, "occurred_at", Unit::Count),
+            "kind",
+            &["call"],
+        ),
         def("followups", "跟进次数", "Followups", Entity::Followups, Aggregate::Count, "occurred_at", Unit::Count),
         with(
-            def("deals_won", "赢单数", "Deals won", Entity::DealStages, Aggregate::CountDistinct { field: "deal_id".into() }, "at", Unit::Count),
+            def(
+                "deals_won",
+                "赢单数",
+                "Deals won",
+                Entity::DealStages,
+                Aggregate::CountDistinct { field: "deal_id".into() },
+                "at",
+                Unit::Count,
+            ),
             "stage",
             &["won"],
         ),
         with(
-            with(def("deals_won_amount", "赢单金额", "Deals won amount", Entity::DealStages, sum(), "at", cny()), "stage", &["won"]),
+            with(
+                def("deals_won_amount", "赢单金额", "Deals won amount", Entity::DealStages, sum(), "at", cny()),
+                "stage",
+                &["won"],
+            ),
             "currency",
             &["CNY"],
         ),

@@ -39,8 +39,12 @@ impl Entity {
             Entity::Deals => &["id", "customer_id", "stage", "amount_minor", "currency", "created_at", "stage_at"],
             Entity::DealStages => &["deal_id", "stage", "at", "amount_minor", "currency"],
             Entity::Followups => &["id", "customer_id", "deal_id", "kind", "occurred_at", "created_at"],
-            Entity::Contracts => &["id", "customer_id", "deal_id", "amount_minor", "currency", "signed_on", "created_at"],
-            Entity::Payments => &["id", "customer_id", "contract_id", "amount_minor", "currency", "received_on", "created_at"],
+            Entity::Contracts => {
+                &["id", "customer_id", "deal_id", "amount_minor", "currency", "signed_on", "created_at"]
+            }
+            Entity::Payments => {
+                &["id", "customer_id", "contract_id", "amount_minor", "currency", "received_on", "created_at"]
+            }
         }
     }
 
@@ -55,11 +59,17 @@ impl Entity {
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum Aggregate {
     Count,
-    Sum { field: String },
-    CountDistinct { field: String },
+    Sum {
+        field: String,
+    },
+    CountDistinct {
+        field: String,
+    },
     /// Of the deals that entered `from` during the period, the share that have since entered a
     /// later open-or-won stage.
-    Conversion { from: crate::doc::Stage },
+    Conversion {
+        from: crate::doc::Stage,
+    },
 }
 
 /// A filter `field = value` (or `field IN values`).
@@ -75,7 +85,9 @@ pub struct Filter {
 pub enum Unit {
     Count,
     /// Minor units of the currency.
-    Money { currency: String },
+    Money {
+        currency: String,
+    },
     /// A fraction in 0..=1, shown as a percentage.
     Ratio,
 }

@@ -8,6 +8,6 @@ mod status;
 
 pub use builtin::{builtin, builtin_ids};
 pub use definition::{Aggregate, Entity, Filter, KpiDef, Unit};
-pub use eval::{format_value, KpiValue};
 pub(crate) use eval::evaluate;
+pub use eval::{format_value, KpiValue};
 pub use status::{achievement, status, Status, Thresholds};

@@ -141,9 +141,23 @@ fn markdown_block(out: &mut String, l: &Labels, b: &Block, cal: &Calendar, diale
             for g in groups {
                 let _ = writeln!(out, "- **{}**", inline(&g.customer_name));
                 for i in &g.items {
-                    let _ = write!(out, "  - {} {}{}{}", when(cal, i.occurred_at, "%m-%d %H:%M"), l.kind(&i.kind), l.colon(), inline(&i.note));
+                    let _ = write!(
+                        out,
+                        "  - {} {}{}{}",
+                        when(cal, i.occurred_at, "%m-%d %H:%M"),
+                        l.kind(&i.kind),
+                        l.colon(),
+                        inline(&i.note)
+                    );
                     if !i.next_step.trim().is_empty() {
-                        let _ = write!(out, "{}{}{}{}", l.t("；", "; "), l.t("下一步", "next"), l.colon(), inline(&i.next_step));
+                        let _ = write!(
+                            out,
+                            "{}{}{}{}",
+                            l.t("；", "; "),
+                            l.t("下一步", "next"),
+                            l.colon(),
+                            inline(&i.next_step)
+                        );
                     }
                     out.push('\n');
                 }
@@ -223,7 +237,11 @@ fn followup_table(out: &mut String, l: &Labels, groups: &[FollowupGroup], cal: &
 fn meta(l: &Labels, r: &Report, cal: &Calendar) -> Vec<String> {
     let c = l.colon();
     let mut m = vec![
-        format!("{}{c}{}", l.t("周期", "Period"), if r.first == r.last { r.first.to_string() } else { format!("{} ~ {}", r.first, r.last) }),
+        format!(
+            "{}{c}{}",
+            l.t("周期", "Period"),
+            if r.first == r.last { r.first.to_string() } else { format!("{} ~ {}", r.first, r.last) }
+        ),
         format!("{}{c}{}", l.t("作者", "Author"), r.header.owner),
         format!("{}{c}{}", l.t("状态", "Status"), l.status(r.status)),
     ];
@@ -257,7 +275,14 @@ pub fn render_markdown(r: &Report, lang: Lang, dialect: Dialect, cal: &Calendar)
     if !r.comments.is_empty() {
         let _ = writeln!(out, "## {}\n", l.t("批注", "Comments"));
         for c in &r.comments {
-            let _ = writeln!(out, "> **{}** {}{}{}\n", inline(&c.author), when(cal, c.at, "%m-%d %H:%M"), l.colon(), inline(&c.text));
+            let _ = writeln!(
+                out,
+                "> **{}** {}{}{}\n",
+                inline(&c.author),
+                when(cal, c.at, "%m-%d %H:%M"),
+                l.colon(),
+                inline(&c.text)
+            );
         }
     }
     out.trim_end().to_string() + "\n"
@@ -283,10 +308,22 @@ pub fn render_text(r: &Report, lang: Lang, cal: &Calendar) -> String {
                     for g in groups {
                         let _ = writeln!(out, "  {}", g.customer_name);
                         for i in &g.items {
-                            let _ = write!(out, "    {} {} {}", when(cal, i.occurred_at, "%m-%d %H:%M"), l.kind(&i.kind), inline(&i.note));
+                            let _ = write!(
+                                out,
+                                "    {} {} {}",
+                                when(cal, i.occurred_at, "%m-%d %H:%M"),
+                                l.kind(&i.kind),
+                                inline(&i.note)
+                            );
                             if !i.next_step.trim().is_empty() {
                                 let (open, close) = (l.t("（", " ("), l.t("）", ")"));
-                                let _ = write!(out, "{open}{}{}{}{close}", l.t("下一步", "next"), l.colon(), inline(&i.next_step));
+                                let _ = write!(
+                                    out,
+                                    "{open}{}{}{}{close}",
+                                    l.t("下一步", "next"),
+                                    l.colon(),
+                                    inline(&i.next_step)
+                                );
                             }
                             out.push('\n');
                         }
@@ -296,7 +333,14 @@ pub fn render_text(r: &Report, lang: Lang, cal: &Calendar) -> String {
                     for r in rows {
                         let _ = write!(out, "    {}{}{}", kpi_name(&l, r), l.colon(), format_value(&r.unit, r.value));
                         if let Some(t) = r.target {
-                            let _ = write!(out, " / {} {} ({}, {})", l.t("目标", "target"), format_value(&r.unit, t), pct(r.achievement), light(r.status));
+                            let _ = write!(
+                                out,
+                                " / {} {} ({}, {})",
+                                l.t("目标", "target"),
+                                format_value(&r.unit, t),
+                                pct(r.achievement),
+                                light(r.status)
+                            );
                         }
                         out.push('\n');
                     }

@@ -17,7 +17,7 @@ impl Store {
         let all = self.kpi_definitions();
         ids.iter()
             .map(|id| {
-                all.iter().find(|d| &d.id == id.trim()).cloned().ok_or_else(|| {
+                all.iter().find(|d| d.id == id.trim()).cloned().ok_or_else(|| {
                     let known: Vec<_> = all.iter().map(|d| d.id.as_str()).collect();
                     Error::bad_input(format!("unknown metric `{id}` (known: {})", known.join(", ")))
                 })

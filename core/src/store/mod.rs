@@ -33,8 +33,8 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use documents::PendingDocument;
 pub use identity::Identity;
-pub use reports::ReportRow;
 pub use queries::{ContractRow, CustomerRow, DealRow, FollowupFilter, FollowupRow, PaymentRow};
+pub use reports::ReportRow;
 
 use crate::error::Result;
 

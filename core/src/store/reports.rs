@@ -129,7 +129,10 @@ impl Store {
         let record = self.update(Kind::Report, id, |doc| {
             let current = Report::read(doc)?;
             if current.header.owner != me {
-                return Err(Error::Forbidden(format!("report {} belongs to {}", current.header.id, current.header.owner)));
+                return Err(Error::Forbidden(format!(
+                    "report {} belongs to {}",
+                    current.header.id, current.header.owner
+                )));
             }
             if current.status == ReportStatus::Submitted {
                 return Err(Error::Submitted { id: current.header.id });
@@ -142,14 +145,26 @@ impl Store {
     /// The key of section `section` (a key or a 1-based position) of `r`.
     fn section_key(r: &Report, section: &str) -> Result<String> {
         r.find_section(section).map(|s| s.key.clone()).ok_or_else(|| {
-            let known: Vec<String> = r.sections.iter().enumerate().map(|(i, s)| format!("{} {}", i + 1, s.key)).collect();
-            Error::bad_input(format!("report {} has no section `{section}` (sections: {})", r.header.id, known.join(", ")))
+            let known: Vec<String> =
+                r.sections.iter().enumerate().map(|(i, s)| format!("{} {}", i + 1, s.key)).collect();
+            Error::bad_input(format!(
+                "report {} has no section `{section}` (sections: {})",
+                r.header.id,
+                known.join(", ")
+            ))
         })
     }
 
     /// Splices a section's text: at `index` (Unicode scalar values) delete `delete` characters and
     /// insert `insert`.
-    pub fn splice_report(&mut self, id: &str, section: &str, index: usize, delete: usize, insert: &str) -> Result<Report> {
+    pub fn splice_report(
+        &mut self,
+        id: &str,
+        section: &str,
+        index: usize,
+        delete: usize,
+        insert: &str,
+    ) -> Result<Report> {
         let section = section.to_string();
         let insert = insert.to_string();
         self.edit_report(id, move |doc, r| {
@@ -242,8 +257,15 @@ impl Store {
         };
         let range = self.block_range(&r, period)?;
         let data = self.block_data(&r.header.owner, kind, &range, metrics)?;
-        let block =
-            Block { id: new_id(), kind, section: key, first: range.first, last: range.last, taken_at: self.now_ms(), data };
+        let block = Block {
+            id: new_id(),
+            kind,
+            section: key,
+            first: range.first,
+            last: range.last,
+            taken_at: self.now_ms(),
+            data,
+        };
         let b = block.clone();
         self.edit_report(id, move |doc, _| Ok(Report::put_block(doc, &b)?))?;
         Ok(block)
@@ -257,7 +279,13 @@ impl Store {
 
     /// Inserts KPI figures for `metrics` (default: the six headline KPIs) over `period` (default:
     /// the report's period).
-    pub fn insert_kpis(&mut self, id: &str, section: Option<&str>, period: Option<Period>, metrics: &[String]) -> Result<Block> {
+    pub fn insert_kpis(
+        &mut self,
+        id: &str,
+        section: Option<&str>,
+        period: Option<Period>,
+        metrics: &[String],
+    ) -> Result<Block> {
         let metrics: Vec<String> = if metrics.is_empty() {
             DEFAULT_REPORT_KPIS.iter().map(|m| m.to_string()).collect()
         } else {

@@ -52,7 +52,12 @@ impl Store {
 
     /// Changes record `id` of `kind`. `change` may refuse (its error is returned and nothing is
     /// written). When the change leaves the document as it was, nothing is written either.
-    pub(super) fn update(&mut self, kind: Kind, id: &str, change: impl FnOnce(&mut Doc) -> Result<()>) -> Result<Record> {
+    pub(super) fn update(
+        &mut self,
+        kind: Kind,
+        id: &str,
+        change: impl FnOnce(&mut Doc) -> Result<()>,
+    ) -> Result<Record> {
         let id = parse_id(kind.as_str(), id)?;
         let actor = self.identity()?.actor_id()?;
         let now = self.now_ms();

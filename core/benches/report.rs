@@ -1,0 +1,65 @@
+//! Report benchmarks: one-action inserts over a large store, and rendering.
+//! Run: `cargo bench -p fieldreport-core --bench report`
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use fieldreport_core::doc::ReportKind;
+use fieldreport_core::period::Period;
+use fieldreport_core::report::{render_markdown, Dialect, Lang};
+use fieldreport_core::Store;
+use support::*;
+
+/// Sums `one()` (which times only the measured part of one iteration) over `iters` iterations.
+fn timed(iters: u64, mut one: impl FnMut() -> Duration) -> Duration {
+    (0..iters).map(|_| one()).sum()
+}
+
+fn reports(c: &mut Criterion) {
+    // Work on a copy: the inserts write to the store.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bench.db");
+    std::fs::copy(big_store(), &path).unwrap();
+    let mut s = Store::open(&path).unwrap();
+    s.set_now(Some(now()));
+
+    c.bench_function("insert followups for one week (store of 50,000), durable", |b| {
+        b.iter_custom(|iters| {
+            timed(iters, || {
+                let r = s.new_report(ReportKind::Weekly, None, Lang::ZhCn).unwrap().header.id;
+                let t = Instant::now();
+                s.insert_followups(&r, None, Some(Period::ThisWeek)).unwrap();
+                t.elapsed()
+            })
+        })
+    });
+    c.bench_function("insert 6 KPIs for this month (50,000 followups, 5,000 deals), durable", |b| {
+        b.iter_custom(|iters| {
+            timed(iters, || {
+                let r = s.new_report(ReportKind::Monthly, None, Lang::ZhCn).unwrap().header.id;
+                let t = Instant::now();
+                s.insert_kpis(&r, None, Some(Period::ThisMonth), &[]).unwrap();
+                t.elapsed()
+            })
+        })
+    });
+
+    let r = s.new_report(ReportKind::Weekly, None, Lang::ZhCn).unwrap().header.id;
+    s.set_report_text(&r, "summary", "本周拜访重点客户，推进两个商机到报价阶段。").unwrap();
+    s.insert_followups(&r, None, Some(Period::ThisWeek)).unwrap();
+    s.insert_kpis(&r, None, Some(Period::ThisMonth), &[]).unwrap();
+    let report = s.report(&r).unwrap();
+    let cal = s.calendar().unwrap();
+    c.bench_function("render a report with two blocks to Markdown", |b| {
+        b.iter(|| render_markdown(&report, Lang::ZhCn, Dialect::Gfm, &cal))
+    });
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(40).measurement_time(std::time::Duration::from_secs(4));
+    targets = reports
+}
+criterion_main!(benches);
