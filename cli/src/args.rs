@@ -58,6 +58,16 @@ pub enum Command {
         #[arg(long, default_value = "zh-CN")]
         lang: String,
     },
+    /// Enroll this device with a team server using a one-time code.
+    Enroll {
+        /// The server, e.g. https://reports.example.com or http://127.0.0.1:8080.
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        code: String,
+    },
+    /// Push local changes and pull everything new from the server.
+    Sync,
     /// Check every stored document and list the damaged ones (exit 1 when any).
     Doctor,
 }

@@ -44,6 +44,18 @@ pub enum Error {
     #[error("report {id} has been submitted and can no longer be edited by its author (comments are still possible)")]
     Submitted { id: String },
 
+    /// The server could not be reached (after retries).
+    #[error("cannot reach the server at {url}: {reason}; local data is untouched, try again when online")]
+    Unreachable { url: String, reason: String },
+
+    /// The server refused the request.
+    #[error("the server refused the request ({status} {code}): {message}")]
+    Server { status: u16, code: String, message: String },
+
+    /// A sync was cancelled; pages committed before the cancel are kept.
+    #[error("sync cancelled")]
+    Cancelled,
+
     /// SQLite failed.
     #[error("storage error: {0}")]
     Storage(#[from] rusqlite::Error),
@@ -65,7 +77,7 @@ impl Error {
                 | Error::AlreadyInitialized { .. }
                 | Error::Forbidden(_)
                 | Error::Submitted { .. }
-        )
+        ) || matches!(self, Error::Server { status, .. } if (400..500).contains(status))
     }
 
     pub(crate) fn bad_input(msg: impl Into<String>) -> Self {

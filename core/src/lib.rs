@@ -13,6 +13,7 @@ pub mod money;
 pub mod period;
 pub mod report;
 pub mod store;
+pub mod sync;
 
 pub use error::{Error, Result};
 pub use store::Store;

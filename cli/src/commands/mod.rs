@@ -5,6 +5,7 @@ mod deal;
 mod kpi;
 mod ledger;
 mod report;
+mod sync;
 mod visit;
 
 use fieldreport_core::period::Calendar;
@@ -43,7 +44,7 @@ pub fn run(cli: Cli) -> CliResult {
     let mut ctx = Ctx { store, out: Output { json: cli.json } };
     // A mistyped --db path would otherwise show an empty device; every command but `init` needs
     // an identity.
-    if !matches!(cli.command, Command::Init(_)) {
+    if !matches!(cli.command, Command::Init(_) | Command::Enroll { .. }) {
         ctx.store.identity()?;
     }
     match cli.command {
@@ -56,6 +57,8 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Payment(c) => ledger::payment(&mut ctx, c),
         Command::Report(c) => report::run(&mut ctx, c),
         Command::Kpi { period, metrics, lang } => kpi::run(&mut ctx, &period, &metrics, &lang),
+        Command::Enroll { server, code } => sync::enroll(&mut ctx, &server, &code),
+        Command::Sync => sync::sync(&mut ctx),
         Command::Doctor => doctor(&mut ctx),
     }
 }

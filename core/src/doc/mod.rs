@@ -128,6 +128,16 @@ impl Doc {
         self.am.get_changes(&[]).len()
     }
 
+    /// The hex actor ids of the changes this document holds beyond `heads`.
+    pub fn actors_since(&mut self, heads: &[ChangeHash]) -> Vec<String> {
+        self.am.get_changes(heads).iter().map(|c| c.actor_id().to_hex_string()).collect()
+    }
+
+    /// Whether the document contains every change named in `heads`.
+    pub fn has_heads(&mut self, heads: &[ChangeHash]) -> bool {
+        heads.iter().all(|h| self.am.get_change_by_hash(h).is_some())
+    }
+
     /// The length in code points of a text field, 0 when absent.
     pub fn text_len(&self, key: &str) -> usize {
         fields::text(self, &automerge::ROOT, key).chars().count()

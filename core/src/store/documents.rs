@@ -57,6 +57,24 @@ pub(crate) fn save(conn: &Connection, id: &str, kind: Kind, doc: &mut Doc, local
     Ok(())
 }
 
+/// Merges changes made elsewhere into document `id` inside the caller's transaction.
+pub(crate) fn merge(conn: &Connection, id: &str, changes: &[u8], now: i64) -> Result<Record> {
+    let existing = conn.query_row("SELECT 1 FROM documents WHERE id = ?1", [id], |_| Ok(())).optional()?;
+    let mut doc = match existing {
+        Some(()) => load(conn, id, None)?,
+        None => Doc::load(&[]).map_err(|e| Error::Corrupt { id: id.to_string(), reason: e.to_string() })?,
+    };
+    doc.apply_changes(changes).map_err(|e| Error::bad_input(format!("the changes for {id} cannot be applied: {e}")))?;
+    let record = Record::read(&doc)
+        .map_err(|e| Error::bad_input(format!("the changes for {id} do not make a valid record: {e}")))?;
+    if record.header().id != id {
+        return Err(Error::bad_input(format!("the changes for {id} describe record {}", record.header().id)));
+    }
+    save(conn, id, record.header().kind, &mut doc, false, now)?;
+    projection::upsert(conn, &record)?;
+    Ok(record)
+}
+
 impl Store {
     /// The document `id`, whatever its kind.
     pub fn document(&self, id: &str) -> Result<Doc> {
@@ -97,20 +115,7 @@ impl Store {
     pub fn merge_changes(&mut self, id: &str, changes: &[u8]) -> Result<Record> {
         let now = self.now_ms();
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let existing = tx.query_row("SELECT 1 FROM documents WHERE id = ?1", [id], |_| Ok(())).optional()?;
-        let mut doc = match existing {
-            Some(()) => load(&tx, id, None)?,
-            None => Doc::load(&[]).map_err(|e| Error::Corrupt { id: id.to_string(), reason: e.to_string() })?,
-        };
-        doc.apply_changes(changes)
-            .map_err(|e| Error::bad_input(format!("the changes for {id} cannot be applied: {e}")))?;
-        let record = Record::read(&doc)
-            .map_err(|e| Error::bad_input(format!("the changes for {id} do not make a valid record: {e}")))?;
-        if record.header().id != id {
-            return Err(Error::bad_input(format!("the changes for {id} describe record {}", record.header().id)));
-        }
-        save(&tx, id, record.header().kind, &mut doc, false, now)?;
-        projection::upsert(&tx, &record)?;
+        let record = merge(&tx, id, changes, now)?;
         tx.commit()?;
         Ok(record)
     }

@@ -25,6 +25,7 @@ mod projection;
 mod queries;
 mod reports;
 pub mod schema;
+mod sync_state;
 mod writes;
 
 use std::path::Path;
@@ -35,6 +36,7 @@ pub use documents::PendingDocument;
 pub use identity::Identity;
 pub use queries::{ContractRow, CustomerRow, DealRow, FollowupFilter, FollowupRow, PaymentRow};
 pub use reports::ReportRow;
+pub use sync_state::{Enrollment, Rejection, SyncState};
 
 use crate::error::Result;
 

@@ -9,8 +9,12 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// Migrations in order; entry `i` upgrades version `i` to `i + 1`.
-const MIGRATIONS: &[&str] =
-    &[include_str!("sql/001_init.sql"), include_str!("sql/002_reports.sql"), include_str!("sql/003_kpi_indexes.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("sql/001_init.sql"),
+    include_str!("sql/002_reports.sql"),
+    include_str!("sql/003_kpi_indexes.sql"),
+    include_str!("sql/004_sync.sql"),
+];
 
 /// The schema version this build writes.
 pub const LATEST: u32 = MIGRATIONS.len() as u32;

@@ -1,0 +1,216 @@
+//! The device side of sync bookkeeping: the enrolled server, the feed cursor, what to push, and
+//! committing one page of a sync atomically (data, acknowledgements and cursor together).
+
+use std::collections::HashMap;
+
+use automerge::{ActorId, ChangeHash};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use serde::Serialize;
+
+use super::documents::{self, decode_heads, encode_heads};
+use super::Store;
+use crate::doc::Kind;
+use crate::error::{Error, Result};
+use crate::period::{parse_tz, parse_weekday};
+use crate::sync::wire::{Pull, Push, PushResult};
+
+/// Where this device syncs and how far it has read the server's change feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncState {
+    pub server_url: String,
+    pub device_id: String,
+    #[serde(skip)]
+    pub token: String,
+    /// rep, manager or admin.
+    pub role: String,
+    pub cursor: u64,
+    pub last_sync_at: Option<i64>,
+}
+
+/// What the server said at enrollment.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, Serialize)]
+pub struct Enrollment {
+    pub device_id: String,
+    pub token: String,
+    pub user_id: String,
+    pub team_id: String,
+    pub tz: String,
+    pub week_start: String,
+    pub role: String,
+}
+
+/// A document the server refused, with its reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rejection {
+    pub id: String,
+    pub reason: String,
+}
+
+impl Store {
+    /// The actor id this device authors changes with: the existing identity's, or a new one for a
+    /// device that has none yet (to present at enrollment).
+    pub fn actor_for_enrollment(&mut self) -> Result<String> {
+        match self.identity() {
+            Ok(id) => Ok(id.actor),
+            Err(Error::NotInitialized) => Ok(ActorId::random().to_hex_string()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Records a successful enrollment: creates the identity (with `actor`) when the device has
+    /// none, or checks that the existing one is the same user and actor.
+    pub fn complete_enrollment(&mut self, server_url: &str, actor: &str, e: &Enrollment) -> Result<()> {
+        let tz = parse_tz(&e.tz)?.name().to_string();
+        parse_weekday(&e.week_start)?;
+        let now = self.now_ms();
+        let actor_bytes = ActorId::try_from(actor).map_err(|_| Error::bad_input("the actor id is not hex"))?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let existing: Option<(String, Vec<u8>)> = tx
+            .query_row("SELECT user_id, actor FROM device WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        match existing {
+            Some((user, a)) => {
+                if user != e.user_id || a != actor_bytes.to_bytes() {
+                    return Err(Error::bad_input(format!(
+                        "this device belongs to user {user}, but the code enrolls user {}; use a new database for that user",
+                        e.user_id
+                    )));
+                }
+                tx.execute(
+                    "UPDATE device SET team_id = ?1, tz = ?2, week_start = ?3 WHERE id = 1",
+                    params![e.team_id, tz, e.week_start],
+                )?;
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO device (id, user_id, team_id, tz, week_start, actor, created_at)
+                     VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![e.user_id, e.team_id, tz, e.week_start, actor_bytes.to_bytes(), now],
+                )?;
+            }
+        }
+        tx.execute(
+            "INSERT OR REPLACE INTO sync_state (id, server_url, device_id, token, role, cursor, enrolled_at)
+             VALUES (1, ?1, ?2, ?3, ?4, 0, ?5)",
+            params![server_url.trim_end_matches('/'), e.device_id, e.token, e.role, now],
+        )?;
+        tx.commit()?;
+        self.identity = None;
+        Ok(())
+    }
+
+    /// The sync state; a clear error before enrollment.
+    pub fn sync_state(&self) -> Result<SyncState> {
+        self.conn
+            .query_row(
+                "SELECT server_url, device_id, token, role, cursor, last_sync_at FROM sync_state WHERE id = 1",
+                [],
+                |r| {
+                    Ok(SyncState {
+                        server_url: r.get(0)?,
+                        device_id: r.get(1)?,
+                        token: r.get(2)?,
+                        role: r.get(3)?,
+                        cursor: r.get::<_, i64>(4)? as u64,
+                        last_sync_at: r.get(5)?,
+                    })
+                },
+            )
+            .optional()?
+            .ok_or_else(|| {
+                Error::bad_input("this device is not enrolled with a server: run `enroll --server URL --code CODE`")
+            })
+    }
+
+    /// Every document holding changes the server has not acknowledged, except those the server
+    /// refused and that have not changed since, with the changes to send.
+    pub fn pending_pushes(&self) -> Result<Vec<Push>> {
+        let mut st = self.conn.prepare(
+            "SELECT id, kind, heads, acked_heads FROM documents
+             WHERE pending = 1 AND (rejected_heads IS NULL OR rejected_heads != heads) ORDER BY id",
+        )?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                    r.get::<_, Option<Vec<u8>>>(3)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (id, kind, heads, acked) in rows {
+            let kind = Kind::parse(&kind)
+                .ok_or_else(|| Error::Corrupt { id: id.clone(), reason: format!("unknown kind {kind}") })?;
+            let acked = acked.as_deref().map(decode_heads).unwrap_or_default();
+            let changes = self.changes_since(&id, &acked)?;
+            out.push(Push { id, kind, heads: decode_heads(&heads), changes });
+        }
+        Ok(out)
+    }
+
+    /// Commits one sync page in one transaction: merges the pulled documents, records the
+    /// server's verdicts on `pushed` documents, and moves the cursor. Until this returns nothing
+    /// of the page is visible; after it returns all of it is durable.
+    pub fn commit_sync_page(
+        &mut self,
+        pushed: &[Push],
+        results: &[PushResult],
+        pulls: &[Pull],
+        cursor: u64,
+    ) -> Result<Vec<Rejection>> {
+        let now = self.now_ms();
+        let sent: HashMap<&str, &Vec<ChangeHash>> = pushed.iter().map(|p| (p.id.as_str(), &p.heads)).collect();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut rejected = Vec::new();
+        for r in results {
+            match r {
+                PushResult::Accepted { id, .. } => {
+                    let Some(heads) = sent.get(id.as_str()) else { continue };
+                    let acked = encode_heads(heads);
+                    tx.execute(
+                        "UPDATE documents SET acked_heads = ?2, rejected_reason = NULL, rejected_heads = NULL,
+                             pending = CASE WHEN heads = ?2 THEN 0 ELSE pending END
+                         WHERE id = ?1",
+                        params![id, acked],
+                    )?;
+                }
+                PushResult::Rejected { id, reason } => {
+                    let Some(heads) = sent.get(id.as_str()) else { continue };
+                    tx.execute(
+                        "UPDATE documents SET rejected_reason = ?2, rejected_heads = ?3 WHERE id = ?1",
+                        params![id, reason, encode_heads(heads)],
+                    )?;
+                    rejected.push(Rejection { id: id.clone(), reason: reason.clone() });
+                }
+            }
+        }
+        for p in pulls {
+            if !p.changes.is_empty() {
+                documents::merge(&tx, &p.id, &p.changes, now)?;
+            }
+            // The server holds at least these heads: acknowledge them, so only local changes
+            // made after them are pushed.
+            let acked = encode_heads(&p.heads);
+            tx.execute(
+                "UPDATE documents SET acked_heads = ?2, pending = CASE WHEN heads = ?2 THEN 0 ELSE pending END
+                 WHERE id = ?1",
+                params![p.id, acked],
+            )?;
+        }
+        tx.execute("UPDATE sync_state SET cursor = ?1, last_sync_at = ?2 WHERE id = 1", params![cursor as i64, now])?;
+        tx.commit()?;
+        Ok(rejected)
+    }
+
+    /// Documents the server refused, with the reason (kept locally, not resent until changed).
+    pub fn rejected_documents(&self) -> Result<Vec<Rejection>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT id, rejected_reason FROM documents WHERE rejected_reason IS NOT NULL ORDER BY id")?;
+        let rows =
+            st.query_map([], |r| Ok(Rejection { id: r.get(0)?, reason: r.get(1)? }))?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+}

@@ -1,0 +1,7 @@
+//! Sync with the team server: the wire format (shared with the server) and the device's client
+//! engine.
+
+mod client;
+pub mod wire;
+
+pub use client::{enroll, sync, CancelToken, Progress, ProgressListener, SyncOptions, SyncStats, CONTENT_TYPE};

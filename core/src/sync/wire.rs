@@ -1,0 +1,384 @@
+//! The sync wire format, version 1: compact binary, shared by the device and the server.
+//! Layout and rationale: docs/sync-protocol.md.
+
+pub use automerge::ChangeHash;
+
+use crate::doc::Kind;
+
+/// Magic bytes that open every message.
+pub const MAGIC: &[u8; 4] = b"FRSY";
+/// The wire format version this build speaks.
+pub const VERSION: u8 = 1;
+const REQUEST: u8 = 1;
+const RESPONSE: u8 = 2;
+
+/// Why bytes could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("malformed sync message: {0}")]
+pub struct WireError(pub String);
+
+fn err<T>(msg: impl Into<String>) -> Result<T, WireError> {
+    Err(WireError(msg.into()))
+}
+
+/// The wire code of a document kind.
+pub fn kind_code(k: Kind) -> u8 {
+    match k {
+        Kind::Customer => 1,
+        Kind::Deal => 2,
+        Kind::Followup => 3,
+        Kind::Contract => 4,
+        Kind::Payment => 5,
+        Kind::Report => 6,
+    }
+}
+
+fn kind_from(code: u8) -> Result<Kind, WireError> {
+    Ok(match code {
+        1 => Kind::Customer,
+        2 => Kind::Deal,
+        3 => Kind::Followup,
+        4 => Kind::Contract,
+        5 => Kind::Payment,
+        6 => Kind::Report,
+        _ => return err(format!("unknown document kind code {code}")),
+    })
+}
+
+/// A document's changes pushed by a device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Push {
+    /// Canonical UUID string.
+    pub id: String,
+    pub kind: Kind,
+    /// The device's heads after these changes.
+    pub heads: Vec<ChangeHash>,
+    /// Automerge changes (`save_after` of what the server acknowledged).
+    pub changes: Vec<u8>,
+}
+
+/// One request: acknowledge everything up to `cursor`, push documents, ask for a page.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SyncRequest {
+    /// The feed position the device has committed locally.
+    pub cursor: u64,
+    /// Budget for document bytes in the response.
+    pub max_bytes: u64,
+    pub pushes: Vec<Push>,
+}
+
+/// The server's verdict on one pushed document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushResult {
+    /// Merged; the server's heads after the merge.
+    Accepted { id: String, heads: Vec<ChangeHash> },
+    /// Refused; the server kept nothing of it.
+    Rejected { id: String, reason: String },
+}
+
+/// A document (or the part of it the device lacks) sent by the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pull {
+    pub id: String,
+    pub kind: Kind,
+    /// The server's heads for the document.
+    pub heads: Vec<ChangeHash>,
+    pub changes: Vec<u8>,
+}
+
+/// One response: verdicts, a page of the change feed, and how much remains.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SyncResponse {
+    pub results: Vec<PushResult>,
+    /// The feed position this page brings the device to, once committed.
+    pub cursor: u64,
+    /// More pages wait after this one.
+    pub more: bool,
+    /// Estimate of what remains after this page, for progress.
+    pub remaining_docs: u64,
+    pub remaining_bytes: u64,
+    pub docs: Vec<Pull>,
+}
+
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn new(kind: u8) -> Writer {
+        let mut v = Vec::with_capacity(64);
+        v.extend_from_slice(MAGIC);
+        v.push(VERSION);
+        v.push(kind);
+        Writer(v)
+    }
+    fn u8(&mut self, b: u8) {
+        self.0.push(b);
+    }
+    fn uvar(&mut self, mut n: u64) {
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                self.0.push(byte);
+                return;
+            }
+            self.0.push(byte | 0x80);
+        }
+    }
+    fn bytes(&mut self, b: &[u8]) {
+        self.uvar(b.len() as u64);
+        self.0.extend_from_slice(b);
+    }
+    fn id(&mut self, id: &str) {
+        let u = uuid::Uuid::parse_str(id).unwrap_or_default();
+        self.0.extend_from_slice(u.as_bytes());
+    }
+    fn heads(&mut self, heads: &[ChangeHash]) {
+        self.uvar(heads.len() as u64);
+        for h in heads {
+            self.0.extend_from_slice(&h.0);
+        }
+    }
+}
+
+struct Reader<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn open(b: &'a [u8], kind: u8) -> Result<Reader<'a>, WireError> {
+        if b.len() < 6 || &b[..4] != MAGIC {
+            return err("not a fieldreport sync message");
+        }
+        if b[4] != VERSION {
+            return err(format!("wire version {} is not supported (this build speaks {VERSION})", b[4]));
+        }
+        if b[5] != kind {
+            return err("unexpected message type");
+        }
+        Ok(Reader { b, at: 6 })
+    }
+    fn take(&mut self, n: usize) -> Result<&'a [u8], WireError> {
+        if self.b.len() - self.at < n {
+            return err("truncated");
+        }
+        let s = &self.b[self.at..self.at + n];
+        self.at += n;
+        Ok(s)
+    }
+    fn u8(&mut self) -> Result<u8, WireError> {
+        Ok(self.take(1)?[0])
+    }
+    fn uvar(&mut self) -> Result<u64, WireError> {
+        let mut n = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = self.u8()?;
+            n |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Ok(n);
+            }
+        }
+        err("varint too long")
+    }
+    fn len(&mut self, max: usize) -> Result<usize, WireError> {
+        let n = self.uvar()?;
+        if n > max as u64 || n > (self.b.len() - self.at) as u64 {
+            return err("length out of range");
+        }
+        Ok(n as usize)
+    }
+    fn bytes(&mut self) -> Result<Vec<u8>, WireError> {
+        let n = self.len(usize::MAX)?;
+        Ok(self.take(n)?.to_vec())
+    }
+    fn string(&mut self) -> Result<String, WireError> {
+        String::from_utf8(self.bytes()?).or_else(|_| err("invalid UTF-8"))
+    }
+    fn id(&mut self) -> Result<String, WireError> {
+        let b = self.take(16)?;
+        Ok(uuid::Uuid::from_slice(b).map(|u| u.to_string()).or_else(|_| err("bad id"))?)
+    }
+    fn heads(&mut self) -> Result<Vec<ChangeHash>, WireError> {
+        let n = self.len((self.b.len() - self.at) / 32)?;
+        (0..n).map(|_| ChangeHash::try_from(self.take(32)?).or_else(|_| err("bad change hash"))).collect()
+    }
+    fn count(&mut self) -> Result<usize, WireError> {
+        // Every element takes at least 17 bytes, so a count cannot exceed what remains.
+        self.len((self.b.len() - self.at) / 17 + 1)
+    }
+    fn end(self) -> Result<(), WireError> {
+        if self.at == self.b.len() {
+            Ok(())
+        } else {
+            err("trailing bytes")
+        }
+    }
+}
+
+impl SyncRequest {
+    /// Encodes the request.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer::new(REQUEST);
+        w.uvar(self.cursor);
+        w.uvar(self.max_bytes);
+        w.uvar(self.pushes.len() as u64);
+        for p in &self.pushes {
+            w.id(&p.id);
+            w.u8(kind_code(p.kind));
+            w.heads(&p.heads);
+            w.bytes(&p.changes);
+        }
+        w.0
+    }
+
+    /// Decodes a request, refusing anything malformed.
+    pub fn decode(b: &[u8]) -> Result<SyncRequest, WireError> {
+        let mut r = Reader::open(b, REQUEST)?;
+        let cursor = r.uvar()?;
+        let max_bytes = r.uvar()?;
+        let n = r.count()?;
+        let mut pushes = Vec::with_capacity(n);
+        for _ in 0..n {
+            pushes.push(Push { id: r.id()?, kind: kind_from(r.u8()?)?, heads: r.heads()?, changes: r.bytes()? });
+        }
+        r.end()?;
+        Ok(SyncRequest { cursor, max_bytes, pushes })
+    }
+}
+
+impl SyncResponse {
+    /// Encodes the response.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer::new(RESPONSE);
+        w.uvar(self.results.len() as u64);
+        for res in &self.results {
+            match res {
+                PushResult::Accepted { id, heads } => {
+                    w.id(id);
+                    w.u8(0);
+                    w.heads(heads);
+                }
+                PushResult::Rejected { id, reason } => {
+                    w.id(id);
+                    w.u8(1);
+                    w.bytes(reason.as_bytes());
+                }
+            }
+        }
+        w.uvar(self.cursor);
+        w.u8(self.more as u8);
+        w.uvar(self.remaining_docs);
+        w.uvar(self.remaining_bytes);
+        w.uvar(self.docs.len() as u64);
+        for d in &self.docs {
+            w.id(&d.id);
+            w.u8(kind_code(d.kind));
+            w.heads(&d.heads);
+            w.bytes(&d.changes);
+        }
+        w.0
+    }
+
+    /// Decodes a response, refusing anything malformed.
+    pub fn decode(b: &[u8]) -> Result<SyncResponse, WireError> {
+        let mut r = Reader::open(b, RESPONSE)?;
+        let n = r.count()?;
+        let mut results = Vec::with_capacity(n);
+        for _ in 0..n {
+            let id = r.id()?;
+            results.push(match r.u8()? {
+                0 => PushResult::Accepted { id, heads: r.heads()? },
+                1 => PushResult::Rejected { id, reason: r.string()? },
+                s => return err(format!("unknown push status {s}")),
+            });
+        }
+        let cursor = r.uvar()?;
+        let more = r.u8()? != 0;
+        let remaining_docs = r.uvar()?;
+        let remaining_bytes = r.uvar()?;
+        let n = r.count()?;
+        let mut docs = Vec::with_capacity(n);
+        for _ in 0..n {
+            docs.push(Pull { id: r.id()?, kind: kind_from(r.u8()?)?, heads: r.heads()?, changes: r.bytes()? });
+        }
+        r.end()?;
+        Ok(SyncResponse { results, cursor, more, remaining_docs, remaining_bytes, docs })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hash(b: u8) -> ChangeHash {
+        ChangeHash([b; 32])
+    }
+
+    #[test]
+    fn requests_and_responses_round_trip() {
+        let req = SyncRequest {
+            cursor: 300,
+            max_bytes: 1 << 20,
+            pushes: vec![Push {
+                id: "01900000-0000-7000-8000-000000000001".into(),
+                kind: Kind::Followup,
+                heads: vec![hash(1), hash(2)],
+                changes: vec![9, 8, 7],
+            }],
+        };
+        assert_eq!(SyncRequest::decode(&req.encode()).unwrap(), req);
+        let resp = SyncResponse {
+            results: vec![
+                PushResult::Accepted { id: "01900000-0000-7000-8000-000000000001".into(), heads: vec![hash(3)] },
+                PushResult::Rejected { id: "01900000-0000-7000-8000-000000000002".into(), reason: "不允许".into() },
+            ],
+            cursor: 1_000_000,
+            more: true,
+            remaining_docs: 5,
+            remaining_bytes: 4000,
+            docs: vec![Pull {
+                id: "01900000-0000-7000-8000-000000000003".into(),
+                kind: Kind::Report,
+                heads: vec![],
+                changes: vec![1],
+            }],
+        };
+        assert_eq!(SyncResponse::decode(&resp.encode()).unwrap(), resp);
+    }
+
+    #[test]
+    fn an_idle_exchange_is_a_few_bytes() {
+        let req = SyncRequest { cursor: 123_456, max_bytes: 1 << 20, pushes: vec![] };
+        assert!(req.encode().len() <= 16, "{}", req.encode().len());
+        let resp = SyncResponse { cursor: 123_456, ..Default::default() };
+        assert!(resp.encode().len() <= 16);
+    }
+
+    #[test]
+    fn malformed_bytes_are_refused_not_panicked_on() {
+        let good = SyncRequest {
+            cursor: 1,
+            max_bytes: 2,
+            pushes: vec![Push {
+                id: "01900000-0000-7000-8000-000000000001".into(),
+                kind: Kind::Deal,
+                heads: vec![hash(1)],
+                changes: vec![1, 2, 3],
+            }],
+        }
+        .encode();
+        for cut in 0..good.len() {
+            assert!(SyncRequest::decode(&good[..cut]).is_err(), "truncated at {cut}");
+        }
+        let mut bad_version = good.clone();
+        bad_version[4] = 99;
+        assert!(SyncRequest::decode(&bad_version).unwrap_err().0.contains("version"));
+        let mut huge_count = good[..8].to_vec();
+        huge_count.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x0f]);
+        assert!(SyncRequest::decode(&huge_count).is_err());
+        assert!(SyncResponse::decode(&good).is_err(), "a request is not a response");
+        let mut trailing = good.clone();
+        trailing.push(0);
+        assert!(SyncRequest::decode(&trailing).is_err());
+    }
+}

@@ -1,0 +1,93 @@
+//! HTTP API: `/healthz`, `POST /v1/enroll` (JSON) and `POST /v1/sync` (binary, see
+//! docs/sync-protocol.md).
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use fieldreport_core::sync::wire::{SyncRequest, SyncResponse};
+use fieldreport_core::sync::CONTENT_TYPE;
+use serde::Deserialize;
+
+use crate::error::{Result, ServerError};
+use crate::merge::Limits;
+use crate::storage::{Enrolled, Storage};
+
+/// Shared state of the HTTP handlers.
+pub struct AppState {
+    pub storage: Arc<dyn Storage>,
+    pub limits: Limits,
+}
+
+/// The router over `state`.
+pub fn router(state: Arc<AppState>) -> Router {
+    // The body limit is enforced in the handler to answer 413 with our own error body; the
+    // extractor limit sits a little above it.
+    let limit = state.limits.max_request_bytes + 1;
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/v1/enroll", post(enroll))
+        .route("/v1/sync", post(sync))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}
+
+async fn healthz(State(state): State<Arc<AppState>>) -> Result<Json<serde_json::Value>> {
+    let s = state.storage.clone();
+    let team = blocking(move || s.team()).await?;
+    Ok(Json(serde_json::json!({ "status": "ok", "team": team.map(|t| t.name) })))
+}
+
+/// Runs blocking storage work off the async workers.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| ServerError::Internal(format!("worker failed: {e}")))?
+}
+
+#[derive(Deserialize)]
+struct EnrollBody {
+    code: String,
+    actor: String,
+}
+
+async fn enroll(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Json<Enrolled>> {
+    let b: EnrollBody = serde_json::from_slice(&body)
+        .map_err(|e| ServerError::BadRequest(format!("expected JSON {{\"code\", \"actor\"}}: {e}")))?;
+    let s = state.storage.clone();
+    let enrolled = blocking(move || s.enroll(&b.code, &b.actor)).await?;
+    tracing::info!(device = %enrolled.device_id, user = %enrolled.user_id, "device enrolled");
+    Ok(Json(enrolled))
+}
+
+fn bearer(headers: &HeaderMap) -> Result<String> {
+    let value = headers.get(header::AUTHORIZATION).ok_or(ServerError::NoToken)?;
+    let text = value.to_str().map_err(|_| ServerError::BadToken)?;
+    let token = text.strip_prefix("Bearer ").ok_or(ServerError::NoToken)?.trim();
+    if token.is_empty() {
+        return Err(ServerError::NoToken);
+    }
+    Ok(token.to_string())
+}
+
+async fn sync(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Result<impl IntoResponse> {
+    let token = bearer(&headers)?;
+    if body.len() > state.limits.max_request_bytes {
+        return Err(ServerError::TooLarge { size: body.len(), limit: state.limits.max_request_bytes });
+    }
+    let s = state.storage.clone();
+    let caller = blocking(move || s.authenticate(&token)).await?;
+    let req = SyncRequest::decode(&body).map_err(|e| ServerError::BadRequest(e.to_string()))?;
+    let (pushes, cursor) = (req.pushes.len(), req.cursor);
+    let s = state.storage.clone();
+    let limits = state.limits;
+    let c = caller.clone();
+    let resp: SyncResponse = blocking(move || s.sync(&c, req, &limits)).await?;
+    tracing::debug!(
+        device = %caller.device.id, user = %caller.user.id, pushes, cursor, new_cursor = resp.cursor,
+        docs = resp.docs.len(), "sync"
+    );
+    Ok((StatusCode::OK, [(header::CONTENT_TYPE, CONTENT_TYPE)], resp.encode()))
+}

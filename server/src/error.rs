@@ -1,0 +1,75 @@
+//! The server's errors, and their one mapping to HTTP responses.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+/// Everything the server can refuse or fail at.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("missing device token: send `Authorization: Bearer TOKEN` from an enrolled device")]
+    NoToken,
+    #[error("unknown device token: enroll this device again")]
+    BadToken,
+    #[error("this device has been revoked: ask an admin for a new enrollment code")]
+    Revoked,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("the request is {size} bytes, over the limit of {limit}")]
+    TooLarge { size: usize, limit: usize },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("storage error: {0}")]
+    Storage(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Core(#[from] fieldreport_core::Error),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Result with [`ServerError`].
+pub type Result<T, E = ServerError> = std::result::Result<T, E>;
+
+impl ServerError {
+    /// HTTP status and short machine-readable code.
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ServerError::NoToken => (StatusCode::UNAUTHORIZED, "missing_token"),
+            ServerError::BadToken => (StatusCode::UNAUTHORIZED, "bad_token"),
+            ServerError::Revoked => (StatusCode::UNAUTHORIZED, "revoked"),
+            ServerError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ServerError::BadRequest(_) => (StatusCode::BAD_REQUEST, "malformed"),
+            ServerError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            ServerError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ServerError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ServerError::Core(e) if e.is_bad_input() => (StatusCode::BAD_REQUEST, "bad_input"),
+            ServerError::Storage(_) | ServerError::Core(_) | ServerError::Internal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
+        }
+    }
+
+    /// Whether this is the caller's fault (exit 2 on the command line).
+    pub fn is_bad_input(&self) -> bool {
+        self.status_and_code().0.is_client_error()
+    }
+}
+
+impl IntoResponse for ServerError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        } else {
+            tracing::info!(%code, error = %self, "request refused");
+        }
+        // Internal details stay in the log; the device gets a short message.
+        let message =
+            if status.is_server_error() { "the server failed; try again later".to_string() } else { self.to_string() };
+        (status, Json(serde_json::json!({ "code": code, "message": message }))).into_response()
+    }
+}

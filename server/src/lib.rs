@@ -1,0 +1,58 @@
+//! fieldreport-server: the team server. Devices enroll, then sync through one binary endpoint;
+//! every pushed document is checked (actor, permission, validity, size) before it is merged.
+
+pub mod api;
+pub mod error;
+pub mod merge;
+pub mod secrets;
+pub mod storage;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+pub use error::{Result, ServerError};
+pub use merge::Limits;
+pub use storage::{SqliteStorage, Storage};
+
+/// A server running on a tokio runtime; dropping the handle does not stop it, `shutdown` does.
+pub struct Running {
+    pub addr: SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// Stops accepting connections and waits for in-flight requests.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = self.task.await;
+    }
+}
+
+/// Opens the storage in `data` and serves on `listen` (port 0 picks a free port).
+pub async fn start(data: &Path, listen: &str, limits: Limits) -> Result<Running> {
+    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(data)?);
+    start_with(storage, listen, limits).await
+}
+
+/// Serves `storage` on `listen`.
+pub async fn start_with(storage: Arc<dyn Storage>, listen: &str, limits: Limits) -> Result<Running> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| ServerError::BadRequest(format!("cannot listen on {listen}: {e}")))?;
+    let addr = listener.local_addr().map_err(|e| ServerError::Internal(e.to_string()))?;
+    let app = api::router(Arc::new(api::AppState { storage, limits }));
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+            let _ = rx.await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!(error = %e, "server stopped");
+        }
+    });
+    Ok(Running { addr, shutdown: Some(tx), task })
+}

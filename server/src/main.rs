@@ -1,0 +1,266 @@
+//! `fieldreport-server`: run the team server and administer its data directory.
+//!
+//! Exit codes: 0 success; 2 bad input (unknown user or device, bad role, bad time zone…), with a
+//! one-line message on stderr; 1 any other failure.
+
+mod demo;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use fieldreport_server::storage::{SqliteStorage, Storage};
+use fieldreport_server::{Limits, ServerError};
+use serde_json::json;
+
+/// fieldreport team server: merges every device's edits and enforces who may change what.
+#[derive(Debug, Parser)]
+#[command(name = "fieldreport-server", version)]
+struct Cli {
+    /// The data directory (created when absent).
+    #[arg(long, global = true, default_value = "./fieldreport-data", value_name = "DIR")]
+    data: PathBuf,
+    /// Print machine-readable JSON on stdout.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve devices over HTTP. On a first start with an empty data directory, creates the team
+    /// and prints the admin's enrollment code.
+    Serve(ServeArgs),
+    /// Explicit first-run setup: the team and its admin.
+    Init {
+        #[arg(long)]
+        team_name: String,
+        #[arg(long, default_value = "Asia/Shanghai")]
+        tz: String,
+        #[arg(long, default_value = "monday")]
+        week_start: String,
+        #[arg(long)]
+        admin_name: String,
+    },
+    /// Team members.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// A new one-time enrollment code for a user.
+    EnrollCode { user_id: String },
+    /// Enrolled devices.
+    #[command(subcommand)]
+    Device(DeviceCmd),
+    /// A simulated week with a manager, two reps and three devices, in one process.
+    Demo,
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Largest sync request body, in bytes (larger ones get 413).
+    #[arg(long, default_value_t = Limits::default().max_request_bytes)]
+    max_request_bytes: usize,
+    /// Largest document, in bytes (larger ones are rejected).
+    #[arg(long, default_value_t = Limits::default().max_doc_bytes)]
+    max_doc_bytes: usize,
+    /// Log format: text or json.
+    #[arg(long, default_value = "text")]
+    log_format: String,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCmd {
+    /// Add a user; prints the id and a one-time, expiring enrollment code.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// rep, manager or admin.
+        #[arg(long)]
+        role: String,
+        /// The user's manager.
+        #[arg(long)]
+        manager: Option<String>,
+    },
+    /// List users.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+enum DeviceCmd {
+    /// List devices, optionally of one user.
+    List {
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Revoke a device: its token stops working at once.
+    Revoke { device_id: String },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            if !e.use_stderr() {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("invalid command line").trim_start_matches("error: ");
+            eprintln!("error: {first} (see --help)");
+            return ExitCode::from(2);
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(if e.is_bad_input() { 2 } else { 1 })
+        }
+    }
+}
+
+fn print(json_out: bool, value: serde_json::Value, human: Vec<String>) {
+    if json_out {
+        println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+    } else {
+        for line in human {
+            println!("{line}");
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), ServerError> {
+    let j = cli.json;
+    match cli.command {
+        Command::Serve(a) => serve(&cli.data, a, j),
+        Command::Demo => demo::run(j),
+        Command::Init { team_name, tz, week_start, admin_name } => {
+            let s = SqliteStorage::open(&cli.data)?;
+            let (team, admin, code) = s.init_team(&team_name, &tz, &week_start, &admin_name)?;
+            print(
+                j,
+                json!({"team_id": team.id, "admin_id": admin.id, "enrollment_code": code}),
+                vec![
+                    format!("team {} ({}) in {}, weeks start {}", team.name, team.id, team.tz, team.week_start),
+                    format!("admin {} ({})", admin.name, admin.id),
+                    format!("admin enrollment code (one-time, valid 7 days): {code}"),
+                ],
+            );
+            Ok(())
+        }
+        Command::User(UserCmd::Add { name, role, manager }) => {
+            let s = SqliteStorage::open(&cli.data)?;
+            let (u, code) = s.add_user(&name, &role, manager.as_deref())?;
+            print(
+                j,
+                json!({"id": u.id, "enrollment_code": code, "name": u.name, "role": u.role, "manager_id": u.manager_id}),
+                vec![
+                    format!("added {} {} ({})", u.role, u.name, u.id),
+                    format!("enrollment code (one-time, valid 7 days): {code}"),
+                ],
+            );
+            Ok(())
+        }
+        Command::User(UserCmd::List) => {
+            let users = SqliteStorage::open(&cli.data)?.users()?;
+            let lines = users
+                .iter()
+                .map(|u| {
+                    format!("{}  {:<7}  {}  manager {}", u.id, u.role, u.name, u.manager_id.as_deref().unwrap_or("-"))
+                })
+                .collect();
+            print(j, json!(users), lines);
+            Ok(())
+        }
+        Command::EnrollCode { user_id } => {
+            let code = SqliteStorage::open(&cli.data)?.enrollment_code(&user_id)?;
+            print(j, json!({"enrollment_code": code}), vec![code]);
+            Ok(())
+        }
+        Command::Device(DeviceCmd::List { user }) => {
+            let devices = SqliteStorage::open(&cli.data)?.devices(user.as_deref())?;
+            let lines = devices
+                .iter()
+                .map(|d| {
+                    let state = if d.revoked_at.is_some() { "revoked" } else { "active" };
+                    format!(
+                        "{}  user {}  {state}  last seen {}",
+                        d.id,
+                        d.user_id,
+                        d.last_seen_at.map(|t| t.to_string()).unwrap_or("-".into())
+                    )
+                })
+                .collect();
+            print(j, json!(devices), lines);
+            Ok(())
+        }
+        Command::Device(DeviceCmd::Revoke { device_id }) => {
+            let d = SqliteStorage::open(&cli.data)?.revoke_device(&device_id)?;
+            print(j, json!(d), vec![format!("revoked device {}", d.id)]);
+            Ok(())
+        }
+    }
+}
+
+fn init_logging(format: &str) -> Result<(), ServerError> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        "json" => builder.json().init(),
+        "text" => builder.init(),
+        other => return Err(ServerError::BadRequest(format!("`{other}` is not a log format (text or json)"))),
+    }
+    Ok(())
+}
+
+fn serve(data: &std::path::Path, a: ServeArgs, json_out: bool) -> Result<(), ServerError> {
+    init_logging(&a.log_format)?;
+    let storage = SqliteStorage::open(data)?;
+    if storage.team()?.is_none() {
+        let (team, admin, code) = storage.init_team("My team", "Asia/Shanghai", "monday", "admin")?;
+        print(
+            json_out,
+            json!({"team_id": team.id, "admin_id": admin.id, "enrollment_code": code}),
+            vec![
+                format!(
+                    "created team {} in {} (rename and configure it with `init` on a new data directory)",
+                    team.id,
+                    data.display()
+                ),
+                format!("admin enrollment code (one-time, valid 7 days): {code}"),
+            ],
+        );
+    }
+    let limits = Limits { max_request_bytes: a.max_request_bytes, max_doc_bytes: a.max_doc_bytes };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ServerError::Internal(format!("cannot start the runtime: {e}")))?;
+    rt.block_on(async move {
+        let storage: std::sync::Arc<dyn Storage> = std::sync::Arc::new(storage);
+        let running = fieldreport_server::start_with(storage, &a.listen, limits).await?;
+        tracing::info!(addr = %running.addr, data = %data.display(), "fieldreport-server listening");
+        eprintln!("listening on http://{}", running.addr);
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        running.shutdown().await;
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,450 @@
+//! The embedded SQLite backend: one batching writer connection and a reader connection, in WAL
+//! mode, in a data directory.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use fieldreport_core::doc::{Doc, Kind};
+use fieldreport_core::sync::wire::{ChangeHash, Pull, PushResult, SyncRequest, SyncResponse};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::writer::Writer;
+use super::{Caller, Device, Enrolled, Storage, Team, User, ROLES};
+use crate::error::{Result, ServerError};
+use crate::merge::{self, Author, Limits};
+use crate::secrets;
+
+/// How long an enrollment code stays valid.
+const CODE_TTL_MS: i64 = 7 * 24 * 3_600_000;
+/// Most feed rows looked at for one page.
+const PAGE_ROWS: i64 = 2_000;
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {
+    heads.iter().flat_map(|h| h.0).collect()
+}
+
+fn decode_heads(b: &[u8]) -> Vec<ChangeHash> {
+    b.chunks_exact(32).filter_map(|c| ChangeHash::try_from(c).ok()).collect()
+}
+
+fn open(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+    Ok(conn)
+}
+
+/// Storage on SQLite files in a data directory.
+pub struct SqliteStorage {
+    writer: Writer,
+    reader: Mutex<Connection>,
+}
+
+impl SqliteStorage {
+    /// Opens (creating when needed) the storage in `dir`.
+    pub fn open(dir: &Path) -> Result<SqliteStorage> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| ServerError::BadRequest(format!("cannot create the data directory {}: {e}", dir.display())))?;
+        let path = dir.join("fieldreport-server.db");
+        let conn = open(&path)?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        match version {
+            0 => {
+                conn.execute_batch(&format!(
+                    "BEGIN IMMEDIATE; {} PRAGMA user_version = 1; COMMIT;",
+                    include_str!("schema.sql")
+                ))
+                .or_else(|e| {
+                    // Another process may have created it meanwhile.
+                    let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+                    if v == 1 {
+                        Ok(())
+                    } else {
+                        Err(e)
+                    }
+                })?;
+            }
+            1 => {}
+            v => return Err(ServerError::BadRequest(format!(
+                "the data directory holds schema version {v}, newer than this server understands; upgrade the server"
+            ))),
+        }
+        let reader = open(&path)?;
+        Ok(SqliteStorage { writer: Writer::start(conn), reader: Mutex::new(reader) })
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = self.reader.lock().map_err(|_| ServerError::Internal("reader lock poisoned".into()))?;
+        f(&conn)
+    }
+}
+
+fn team_of(conn: &Connection) -> Result<Option<Team>> {
+    Ok(conn
+        .query_row("SELECT team_id, name, tz, week_start FROM team WHERE id = 1", [], |r| {
+            Ok(Team { id: r.get(0)?, name: r.get(1)?, tz: r.get(2)?, week_start: r.get(3)? })
+        })
+        .optional()?)
+}
+
+fn user_row(r: &rusqlite::Row) -> rusqlite::Result<User> {
+    Ok(User { id: r.get(0)?, name: r.get(1)?, role: r.get(2)?, manager_id: r.get(3)?, created_at: r.get(4)? })
+}
+
+fn user_by_id(conn: &Connection, id: &str) -> Result<Option<User>> {
+    Ok(conn
+        .query_row("SELECT id, name, role, manager_id, created_at FROM users WHERE id = ?1", [id], user_row)
+        .optional()?)
+}
+
+fn device_row(r: &rusqlite::Row) -> rusqlite::Result<Device> {
+    Ok(Device {
+        id: r.get(0)?,
+        user_id: r.get(1)?,
+        actor: r.get(2)?,
+        created_at: r.get(3)?,
+        last_seen_at: r.get(4)?,
+        revoked_at: r.get(5)?,
+    })
+}
+
+const DEVICE_COLS: &str = "id, user_id, actor, created_at, last_seen_at, revoked_at";
+
+fn issue_code(conn: &Connection, user_id: &str) -> Result<String> {
+    let code = secrets::new_code()?;
+    conn.execute(
+        "INSERT INTO enroll_codes (code_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
+        params![secrets::hash(&code), user_id, now_ms() + CODE_TTL_MS],
+    )?;
+    Ok(code)
+}
+
+fn insert_user(conn: &Connection, name: &str, role: &str, manager_id: Option<&str>) -> Result<User> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ServerError::BadRequest("a user name is required (at most 200 characters)".into()));
+    }
+    if !ROLES.contains(&role) {
+        return Err(ServerError::BadRequest(format!("`{role}` is not a role (rep, manager or admin)")));
+    }
+    if let Some(m) = manager_id {
+        match user_by_id(conn, m)? {
+            Some(u) if u.role != "rep" => {}
+            Some(_) => return Err(ServerError::BadRequest(format!("user {m} is a rep and cannot be a manager"))),
+            None => return Err(ServerError::NotFound(format!("no user with id {m}"))),
+        }
+    }
+    let user = User {
+        id: uuid::Uuid::now_v7().to_string(),
+        name: name.to_string(),
+        role: role.to_string(),
+        manager_id: manager_id.map(str::to_string),
+        created_at: now_ms(),
+    };
+    conn.execute(
+        "INSERT INTO users (id, name, role, manager_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![user.id, user.name, user.role, user.manager_id, user.created_at],
+    )?;
+    Ok(user)
+}
+
+impl Storage for SqliteStorage {
+    fn team(&self) -> Result<Option<Team>> {
+        self.read(team_of)
+    }
+
+    fn init_team(&self, name: &str, tz: &str, week_start: &str, admin_name: &str) -> Result<(Team, User, String)> {
+        let cal = fieldreport_core::period::Calendar::parse(tz, week_start)?;
+        let name = name.trim().to_string();
+        if name.is_empty() {
+            return Err(ServerError::BadRequest("a team name is required".into()));
+        }
+        let week_start = week_start.trim().to_ascii_lowercase();
+        let tz = cal.tz.name().to_string();
+        let admin_name = admin_name.to_string();
+        self.writer.write(move |conn| {
+            if let Some(t) = team_of(conn)? {
+                return Err(ServerError::Conflict(format!(
+                    "this data directory already serves team {} ({})",
+                    t.name, t.id
+                )));
+            }
+            let team = Team { id: uuid::Uuid::now_v7().to_string(), name, tz, week_start };
+            conn.execute(
+                "INSERT INTO team (id, team_id, name, tz, week_start, created_at) VALUES (1, ?1, ?2, ?3, ?4, ?5)",
+                params![team.id, team.name, team.tz, team.week_start, now_ms()],
+            )?;
+            let admin = insert_user(conn, &admin_name, "admin", None)?;
+            let code = issue_code(conn, &admin.id)?;
+            Ok((team, admin, code))
+        })
+    }
+
+    fn add_user(&self, name: &str, role: &str, manager_id: Option<&str>) -> Result<(User, String)> {
+        let (name, role, manager) =
+            (name.to_string(), role.trim().to_ascii_lowercase(), manager_id.map(str::to_string));
+        self.writer.write(move |conn| {
+            if team_of(conn)?.is_none() {
+                return Err(ServerError::BadRequest("no team yet: run `init` (or `serve`) first".into()));
+            }
+            let user = insert_user(conn, &name, &role, manager.as_deref())?;
+            let code = issue_code(conn, &user.id)?;
+            Ok((user, code))
+        })
+    }
+
+    fn users(&self) -> Result<Vec<User>> {
+        self.read(|conn| {
+            let mut st =
+                conn.prepare("SELECT id, name, role, manager_id, created_at FROM users ORDER BY created_at, id")?;
+            let rows = st.query_map([], user_row)?.collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    fn enrollment_code(&self, user_id: &str) -> Result<String> {
+        let user_id = user_id.trim().to_string();
+        self.writer.write(move |conn| {
+            user_by_id(conn, &user_id)?.ok_or_else(|| ServerError::NotFound(format!("no user with id {user_id}")))?;
+            issue_code(conn, &user_id)
+        })
+    }
+
+    fn enroll(&self, code: &str, actor: &str) -> Result<Enrolled> {
+        let hash = secrets::hash(code);
+        let actor = actor.trim().to_ascii_lowercase();
+        if actor.len() < 2 || actor.len() > 128 || !actor.chars().all(|c| c.is_ascii_hexdigit()) || actor.len() % 2 != 0
+        {
+            return Err(ServerError::BadRequest("the actor id must be hex (the device's Automerge actor)".into()));
+        }
+        self.writer.write(move |conn| {
+            let now = now_ms();
+            let row: Option<(String, i64, Option<i64>)> = conn
+                .query_row("SELECT user_id, expires_at, used_at FROM enroll_codes WHERE code_hash = ?1", [&hash], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()?;
+            let user_id = match row {
+                Some((u, exp, None)) if exp > now => u,
+                Some((_, _, Some(_))) => {
+                    return Err(ServerError::Forbidden("this enrollment code was already used".into()))
+                }
+                Some(_) => {
+                    return Err(ServerError::Forbidden("this enrollment code has expired; ask for a new one".into()))
+                }
+                None => return Err(ServerError::Forbidden("unknown enrollment code".into())),
+            };
+            let taken: Option<String> = conn
+                .query_row("SELECT user_id FROM devices WHERE actor = ?1 AND revoked_at IS NULL", [&actor], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            if taken.is_some() {
+                return Err(ServerError::Conflict("this actor id is already enrolled on an active device".into()));
+            }
+            let user =
+                user_by_id(conn, &user_id)?.ok_or_else(|| ServerError::Internal("code of a missing user".into()))?;
+            let team = team_of(conn)?.ok_or_else(|| ServerError::Internal("no team".into()))?;
+            let token = secrets::new_token()?;
+            let device_id = uuid::Uuid::now_v7().to_string();
+            conn.execute(
+                "INSERT INTO devices (id, user_id, actor, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![device_id, user.id, actor, secrets::hash(&token), now],
+            )?;
+            conn.execute("UPDATE enroll_codes SET used_at = ?2 WHERE code_hash = ?1", params![hash, now])?;
+            Ok(Enrolled {
+                device_id,
+                token,
+                user_id: user.id,
+                team_id: team.id,
+                tz: team.tz,
+                week_start: team.week_start,
+                role: user.role,
+            })
+        })
+    }
+
+    fn authenticate(&self, token: &str) -> Result<Caller> {
+        let hash = secrets::hash(token);
+        self.read(|conn| {
+            let device = conn
+                .query_row(&format!("SELECT {DEVICE_COLS} FROM devices WHERE token_hash = ?1"), [&hash], device_row)
+                .optional()?
+                .ok_or(ServerError::BadToken)?;
+            if device.revoked_at.is_some() {
+                return Err(ServerError::Revoked);
+            }
+            let user = user_by_id(conn, &device.user_id)?.ok_or(ServerError::BadToken)?;
+            let team = team_of(conn)?.ok_or(ServerError::BadToken)?;
+            Ok(Caller { device, user, team })
+        })
+    }
+
+    fn devices(&self, user_id: Option<&str>) -> Result<Vec<Device>> {
+        self.read(|conn| {
+            let mut st = conn.prepare(&format!(
+                "SELECT {DEVICE_COLS} FROM devices WHERE ?1 IS NULL OR user_id = ?1 ORDER BY created_at, id"
+            ))?;
+            let rows = st.query_map([user_id], device_row)?.collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    fn revoke_device(&self, device_id: &str) -> Result<Device> {
+        let id = device_id.trim().to_string();
+        self.writer.write(move |conn| {
+            let n = conn.execute(
+                "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1",
+                params![id, now_ms()],
+            )?;
+            if n == 0 {
+                return Err(ServerError::NotFound(format!("no device with id {id}")));
+            }
+            Ok(conn.query_row(&format!("SELECT {DEVICE_COLS} FROM devices WHERE id = ?1"), [&id], device_row)?)
+        })
+    }
+
+    fn sync(&self, caller: &Caller, req: SyncRequest, limits: &Limits) -> Result<SyncResponse> {
+        let caller = caller.clone();
+        let limits = *limits;
+        self.writer.write(move |conn| sync_in_tx(conn, &caller, req, &limits))
+    }
+}
+
+fn next_seq(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM docs", [], |r| r.get(0))?)
+}
+
+fn load_doc(conn: &Connection, id: &str) -> Result<Option<Doc>> {
+    let bytes: Option<Vec<u8>> =
+        conn.query_row("SELECT bytes FROM docs WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+    match bytes {
+        Some(b) => {
+            Ok(Some(Doc::load(&b).map_err(|e| ServerError::Internal(format!("stored document {id} is damaged: {e}")))?))
+        }
+        None => Ok(None),
+    }
+}
+
+const VISIBLE: &str = "(?2 = 'admin' OR d.owner = ?3
+    OR (d.kind != 'report' AND d.owner IN (SELECT id FROM users WHERE manager_id = ?3))
+    OR (d.kind = 'report' AND d.id IN (SELECT doc_id FROM recipients WHERE user_id = ?3)))";
+
+/// One sync round trip inside the writer's transaction.
+fn sync_in_tx(conn: &Connection, caller: &Caller, req: SyncRequest, limits: &Limits) -> Result<SyncResponse> {
+    let device = &caller.device.id;
+    let now = now_ms();
+    conn.execute("UPDATE devices SET last_seen_at = ?2 WHERE id = ?1", params![device, now])?;
+    // Pages up to the device's cursor are committed on the device: what they carried is known.
+    conn.prepare_cached(
+        "UPDATE device_docs SET heads = sent_heads, sent_heads = NULL, sent_seq = NULL
+         WHERE device_id = ?1 AND sent_seq IS NOT NULL AND sent_seq <= ?2",
+    )?
+    .execute(params![device, req.cursor as i64])?;
+
+    let author =
+        Author { user_id: caller.user.id.clone(), team_id: caller.team.id.clone(), actor: caller.device.actor.clone() };
+    let mut results = Vec::with_capacity(req.pushes.len());
+    for push in &req.pushes {
+        let prev = load_doc(conn, &push.id)?;
+        match merge::check(prev, push, &author, limits) {
+            Err(reason) => {
+                tracing::warn!(device = %device, user = %author.user_id, doc = %push.id, %reason, "push rejected");
+                results.push(PushResult::Rejected { id: push.id.clone(), reason });
+            }
+            Ok(mut m) => {
+                let heads = m.doc.heads();
+                if m.changed {
+                    let h = m.record.header();
+                    conn.prepare_cached(
+                        "INSERT INTO docs (id, kind, owner, bytes, heads, seq, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                         ON CONFLICT(id) DO UPDATE SET bytes = excluded.bytes, heads = excluded.heads,
+                             seq = excluded.seq, updated_at = excluded.updated_at",
+                    )?
+                    .execute(params![h.id, h.kind.as_str(), h.owner, m.doc.save(), encode_heads(&heads), next_seq(conn)?, now])?;
+                    if h.kind == Kind::Report {
+                        conn.execute("DELETE FROM recipients WHERE doc_id = ?1", [&h.id])?;
+                        for u in merge::recipients(&m.record) {
+                            conn.execute(
+                                "INSERT OR IGNORE INTO recipients (doc_id, user_id) VALUES (?1, ?2)",
+                                params![h.id, u],
+                            )?;
+                        }
+                    }
+                }
+                conn.prepare_cached(
+                    "INSERT INTO device_docs (device_id, doc_id, heads) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(device_id, doc_id) DO UPDATE SET heads = excluded.heads",
+                )?
+                .execute(params![device, push.id, encode_heads(&push.heads)])?;
+                results.push(PushResult::Accepted { id: push.id.clone(), heads });
+            }
+        }
+    }
+
+    // A page of the change feed.
+    let role = caller.user.role.as_str();
+    let user = caller.user.id.as_str();
+    let rows: Vec<(String, String, i64, i64)> = conn
+        .prepare_cached(&format!(
+            "SELECT d.id, d.kind, d.seq, length(d.bytes) FROM docs d WHERE d.seq > ?1 AND {VISIBLE} ORDER BY d.seq LIMIT ?4"
+        ))?
+        .query_map(params![req.cursor as i64, role, user, PAGE_ROWS], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<_, _>>()?;
+    let budget = req.max_bytes.max(1);
+    let mut docs = Vec::new();
+    let mut used = 0u64;
+    let mut last_seq = req.cursor as i64;
+    let mut more = rows.len() as i64 == PAGE_ROWS;
+    for (id, kind, seq, len) in rows {
+        if !docs.is_empty() && used + len as u64 > budget {
+            more = true;
+            break;
+        }
+        let known: Option<Option<Vec<u8>>> = conn
+            .prepare_cached("SELECT heads FROM device_docs WHERE device_id = ?1 AND doc_id = ?2")?
+            .query_row(params![device, id], |r| r.get(0))
+            .optional()?;
+        let (bytes, heads): (Vec<u8>, Vec<u8>) = conn
+            .prepare_cached("SELECT bytes, heads FROM docs WHERE id = ?1")?
+            .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        last_seq = seq;
+        let changes = match known.flatten() {
+            Some(k) if k == heads => continue, // the device already holds exactly this
+            Some(k) => {
+                let mut doc =
+                    Doc::load(&bytes).map_err(|e| ServerError::Internal(format!("stored document {id}: {e}")))?;
+                doc.save_after(&decode_heads(&k))
+            }
+            None => bytes,
+        };
+        used += changes.len() as u64;
+        conn.prepare_cached(
+            "INSERT INTO device_docs (device_id, doc_id, sent_heads, sent_seq) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(device_id, doc_id) DO UPDATE SET sent_heads = excluded.sent_heads, sent_seq = excluded.sent_seq",
+        )?
+        .execute(params![device, id, heads, seq])?;
+        let kind =
+            Kind::parse(&kind).ok_or_else(|| ServerError::Internal(format!("stored document {id} has kind {kind}")))?;
+        docs.push(Pull { id, kind, heads: decode_heads(&heads), changes });
+    }
+    let (cursor, remaining_docs, remaining_bytes) = if more {
+        let (n, b): (i64, i64) = conn
+            .prepare_cached(&format!(
+                "SELECT COUNT(*), COALESCE(SUM(length(d.bytes)), 0) FROM docs d WHERE d.seq > ?1 AND {VISIBLE}"
+            ))?
+            .query_row(params![last_seq, role, user], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        (last_seq as u64, n as u64, b as u64)
+    } else {
+        // Nothing visible remains: jump to the head of the feed so invisible rows are not
+        // looked at again.
+        let head: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM docs", [], |r| r.get(0))?;
+        (head.max(last_seq).max(req.cursor as i64) as u64, 0, 0)
+    };
+    Ok(SyncResponse { results, cursor, more, remaining_docs, remaining_bytes, docs })
+}
