@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::IntoResponse;
@@ -25,9 +26,7 @@ pub struct AppState {
 
 /// The router over `state`.
 pub fn router(state: Arc<AppState>) -> Router {
-    // The body limit is enforced in the handler to answer 413 with our own error body; the
-    // extractor limit sits a little above it.
-    let limit = state.limits.max_request_bytes + 1;
+    let limit = state.limits.max_request_bytes;
     Router::new()
         .route("/healthz", get(healthz))
         .route("/v1/enroll", post(enroll))
@@ -53,7 +52,22 @@ struct EnrollBody {
     actor: String,
 }
 
-async fn enroll(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Json<Enrolled>> {
+/// The body, or our own error for one over the limit or unreadable.
+fn body_of(body: std::result::Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes> {
+    body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ServerError::TooLarge { limit }
+        } else {
+            ServerError::BadRequest(format!("the request body cannot be read: {e}"))
+        }
+    })
+}
+
+async fn enroll(
+    State(state): State<Arc<AppState>>,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Json<Enrolled>> {
+    let body = body_of(body, state.limits.max_request_bytes)?;
     let b: EnrollBody = serde_json::from_slice(&body)
         .map_err(|e| ServerError::BadRequest(format!("expected JSON {{\"code\", \"actor\"}}: {e}")))?;
     let s = state.storage.clone();
@@ -72,11 +86,13 @@ fn bearer(headers: &HeaderMap) -> Result<String> {
     Ok(token.to_string())
 }
 
-async fn sync(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Result<impl IntoResponse> {
+async fn sync(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<impl IntoResponse> {
     let token = bearer(&headers)?;
-    if body.len() > state.limits.max_request_bytes {
-        return Err(ServerError::TooLarge { size: body.len(), limit: state.limits.max_request_bytes });
-    }
+    let body = body_of(body, state.limits.max_request_bytes)?;
     let s = state.storage.clone();
     let caller = blocking(move || s.authenticate(&token)).await?;
     let req = SyncRequest::decode(&body).map_err(|e| ServerError::BadRequest(e.to_string()))?;

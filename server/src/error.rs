@@ -17,8 +17,8 @@ pub enum ServerError {
     Forbidden(String),
     #[error("{0}")]
     BadRequest(String),
-    #[error("the request is {size} bytes, over the limit of {limit}")]
-    TooLarge { size: usize, limit: usize },
+    #[error("the request is larger than the limit of {limit} bytes; sync in smaller batches")]
+    TooLarge { limit: usize },
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]

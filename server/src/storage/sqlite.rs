@@ -70,9 +70,11 @@ impl SqliteStorage {
                 })?;
             }
             1 => {}
-            v => return Err(ServerError::BadRequest(format!(
+            v => {
+                return Err(ServerError::BadRequest(format!(
                 "the data directory holds schema version {v}, newer than this server understands; upgrade the server"
-            ))),
+            )))
+            }
         }
         let reader = open(&path)?;
         Ok(SqliteStorage { writer: Writer::start(conn), reader: Mutex::new(reader) })

@@ -1,0 +1,199 @@
+//! Authentication, malformed and oversized requests, a server killed mid-sync, a device that was
+//! offline for weeks.
+
+mod support;
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fieldreport_core::store::FollowupFilter;
+use fieldreport_core::sync::{self, CancelToken, SyncOptions};
+use fieldreport_core::Error;
+use fieldreport_server::storage::Storage;
+use support::*;
+
+async fn post(url: &str, token: Option<&str>, body: Vec<u8>) -> (u16, serde_json::Value) {
+    let mut req = reqwest::Client::new().post(format!("{url}/v1/sync")).body(body);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+#[tokio::test]
+async fn missing_bad_and_revoked_tokens_are_refused_and_bad_requests_harm_nobody_else() {
+    let server = Server::start().await;
+    let (_, code) = server.user("张三", "rep", None);
+    let (_, other_code) = server.user("李四", "rep", None);
+    let mut rep = Device::enroll(&server.url, &code).await;
+    let mut other = Device::enroll(&server.url, &other_code).await;
+    let idle = fieldreport_core::sync::wire::SyncRequest::default().encode();
+
+    let (status, body) = post(&server.url, None, idle.clone()).await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("missing_token")));
+    let (status, body) = post(&server.url, Some(&"ab".repeat(32)), idle.clone()).await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("bad_token")));
+    let token = rep.store.sync_state().unwrap().token;
+    let (status, body) = post(&server.url, Some(&token), b"garbage".to_vec()).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("malformed")));
+    assert!(body["message"].as_str().unwrap().contains("malformed"));
+    let (status, body) = post(&server.url, Some(&token), vec![0u8; 17 << 20]).await;
+    assert_eq!((status, body["code"].as_str()), (413, Some("too_large")));
+
+    // Nobody else noticed.
+    let c = other.customer("李四的客户");
+    assert_eq!(other.sync().await.pushed, 1);
+    let _ = c;
+
+    let device = server.admin.devices(Some(&rep.user)).unwrap()[0].id.clone();
+    server.admin.revoke_device(&device).unwrap();
+    let (status, body) = post(&server.url, Some(&token), idle).await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("revoked")));
+    rep.customer("offline work");
+    match rep.try_sync(&SyncOptions::default()).await {
+        Err(Error::Server { status: 401, code, .. }) => assert_eq!(code, "revoked"),
+        other => panic!("expected a 401, got {other:?}"),
+    }
+    assert_eq!(rep.store.list_customers(None).unwrap().len(), 1, "local data is kept");
+}
+
+#[tokio::test]
+async fn enrollment_codes_are_one_time() {
+    let server = Server::start().await;
+    let (_, code) = server.user("张三", "rep", None);
+    Device::enroll(&server.url, &code).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = fieldreport_core::Store::open(dir.path().join("d.db")).unwrap();
+    let err = sync::enroll(&mut store, &server.url, &code, &SyncOptions::default()).await.unwrap_err();
+    assert!(matches!(&err, Error::Server { status: 403, .. }), "{err}");
+    assert!(err.is_bad_input());
+    assert!(store.identity().is_err(), "nothing was written");
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_a_clear_error_and_touches_nothing() {
+    let server = Server::start().await;
+    let (_, code) = server.user("张三", "rep", None);
+    let mut rep = Device::enroll(&server.url, &code).await;
+    let c = rep.customer("华为");
+    let mut server = server;
+    server.running.take().unwrap().shutdown().await;
+    let opts = SyncOptions { retries: 1, backoff: Duration::from_millis(10), ..Default::default() };
+    let err = rep.try_sync(&opts).await.unwrap_err();
+    assert!(matches!(err, Error::Unreachable { .. }), "{err}");
+    assert!(err.to_string().contains("cannot reach"));
+    assert_eq!(rep.store.pending_documents().unwrap()[0].id, c);
+}
+
+#[tokio::test]
+async fn a_device_offline_for_weeks_catches_up_page_by_page() {
+    let server = Server::start().await;
+    let (mgr_id, mgr_code) = server.user("李经理", "manager", None);
+    let (_, rep_code) = server.user("张三", "rep", Some(&mgr_id));
+    let mut rep = Device::enroll(&server.url, &rep_code).await;
+    let mut mgr = Device::enroll(&server.url, &mgr_code).await;
+    mgr.sync().await;
+    // Three "weeks" of work, synced by the rep as it happens.
+    let c = rep.customer("华为");
+    for week in 0..3 {
+        for day in 0..40 {
+            rep.visit(&c, &format!("week {week} visit {day}"));
+        }
+        rep.sync().await;
+    }
+    let small_pages = SyncOptions { page_bytes: 4_000, ..Default::default() };
+    let stats = mgr.try_sync(&small_pages).await.unwrap();
+    assert!(stats.round_trips > 3, "paginated: {stats:?}");
+    assert_eq!(stats.pulled, 121);
+    assert_eq!(ids(&mgr.store), ids(&rep.store));
+    let idle = mgr.sync().await;
+    assert_eq!((idle.round_trips, idle.pulled), (1, 0));
+}
+
+fn spawn_server(bin: &std::path::Path, data: &std::path::Path, port: u16) -> Child {
+    Command::new(bin)
+        .args(["--data", data.to_str().unwrap(), "serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+async fn wait_up(url: &str) {
+    for _ in 0..100 {
+        if reqwest::get(format!("{url}/healthz")).await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the server did not come up at {url}");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Counter(std::sync::atomic::AtomicU64);
+impl sync::ProgressListener for Counter {
+    fn on_progress(&self, _: sync::Progress) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[tokio::test]
+async fn a_server_killed_mid_sync_loses_nothing_and_duplicates_nothing() {
+    let bin = server_binary();
+    let data = tempfile::tempdir().unwrap();
+    let admin = fieldreport_server::SqliteStorage::open(data.path()).unwrap();
+    let (_, admin_user, admin_code) = admin.init_team("华东销售", "Asia/Shanghai", "monday", "王总").unwrap();
+    let _ = admin_user;
+    let (_, rep_code) = admin.add_user("张三", "rep", None).unwrap();
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut server = spawn_server(&bin, data.path(), port);
+    wait_up(&url).await;
+
+    let mut rep = Device::enroll(&url, &rep_code).await;
+    let c = rep.customer("华为");
+    for i in 0..400 {
+        rep.visit(&c, &format!("visit {i}: 拜访记录"));
+    }
+    // Small pushes make many round trips; kill the server while they run.
+    let opts = SyncOptions { push_bytes: 8_000, retries: 0, ..Default::default() };
+    let counter = Counter(Default::default());
+    let killer = async {
+        while counter.0.load(std::sync::atomic::Ordering::SeqCst) < 5 {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        server.kill().unwrap(); // SIGKILL
+        server.wait().unwrap();
+    };
+    let cancel = CancelToken::new();
+    let syncing = sync::sync(&mut rep.store, &opts, Some(&counter), &cancel);
+    let (result, ()) = tokio::join!(syncing, killer);
+    assert!(result.is_err(), "the sync was cut off");
+    let pending_after_cut = rep.store.pending_documents().unwrap().len();
+    assert!(pending_after_cut > 0 && pending_after_cut < 401, "some pages committed: {pending_after_cut}");
+
+    let mut server = spawn_server(&bin, data.path(), port);
+    wait_up(&url).await;
+    let done = rep.sync().await;
+    assert!(done.rejected.is_empty());
+    assert!(rep.store.pending_documents().unwrap().is_empty());
+
+    // An admin device receives every document exactly once.
+    let mut admin_dev = Device::enroll(&url, &admin_code).await;
+    admin_dev.sync().await;
+    assert_eq!(ids(&admin_dev.store), ids(&rep.store));
+    let all = admin_dev.store.list_followups(&FollowupFilter::default()).unwrap();
+    assert_eq!(all.len(), 400);
+    let mut notes: Vec<_> = all.iter().map(|f| f.note.clone()).collect();
+    notes.sort();
+    notes.dedup();
+    assert_eq!(notes.len(), 400, "no duplicates");
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
