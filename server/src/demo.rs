@@ -1,3 +1,263 @@
-pub fn run(_json: bool) -> Result<(), fieldreport_server::ServerError> {
-    Err(fieldreport_server::ServerError::Internal("demo not built yet".into()))
+//! `fieldreport-server demo`: a simulated week in one process — a server on a temporary
+//! directory and loopback, a manager and two reps, one rep with a phone and a tablet.
+
+use std::path::Path;
+
+use chrono::{DateTime, Days, NaiveDate, TimeZone};
+use fieldreport_core::doc::{CustomerEdit, FollowupKind, NewCustomer, NewFollowup, ReportKind};
+use fieldreport_core::period::Calendar;
+use fieldreport_core::report::{render_markdown, Dialect, Lang};
+use fieldreport_core::store::Enrollment;
+use fieldreport_core::sync::{self, CancelToken, SyncOptions, SyncStats};
+use fieldreport_core::Store;
+use fieldreport_server::storage::{SqliteStorage, Storage};
+use fieldreport_server::{Limits, ServerError};
+use serde_json::json;
+
+type R<T> = Result<T, ServerError>;
+
+struct Device {
+    name: &'static str,
+    store: Store,
+    totals: SyncStats,
+}
+
+impl Device {
+    async fn enroll(name: &'static str, dir: &Path, url: &str, code: &str) -> R<Device> {
+        let mut store = Store::open(dir.join(format!("{name}.db")))?;
+        sync::enroll(&mut store, url, code, &SyncOptions::default()).await?;
+        Ok(Device { name, store, totals: SyncStats::default() })
+    }
+
+    async fn sync(&mut self) -> R<SyncStats> {
+        let s = sync::sync(&mut self.store, &SyncOptions::default(), None, &CancelToken::new()).await?;
+        let t = &mut self.totals;
+        t.round_trips += s.round_trips;
+        t.bytes_sent += s.bytes_sent;
+        t.bytes_received += s.bytes_received;
+        t.pushed += s.pushed;
+        t.pulled += s.pulled;
+        t.rejected.extend(s.rejected.clone());
+        Ok(s)
+    }
+
+    fn at(&mut self, ms: i64) {
+        self.store.set_now(Some(ms));
+    }
+
+    fn visit(&mut self, customer: &str, kind: FollowupKind, at: i64, note: &str, next: &str) -> R<()> {
+        self.store.log_followup(NewFollowup {
+            customer_id: customer.into(),
+            deal_id: None,
+            kind,
+            occurred_at: at,
+            note: note.into(),
+            next_step: next.into(),
+            next_followup_on: None,
+            checkin: None,
+            attachments: Vec::new(),
+            stage_change: None,
+        })?;
+        Ok(())
+    }
+}
+
+/// A store that claims to be `user`, authoring as `actor` with `token_of`'s token: what a
+/// tampered app would send.
+fn forger(url: &str, user: &str, actor: &str, token_of: &mut Store) -> R<Store> {
+    let state = token_of.sync_state()?;
+    let id = token_of.identity()?;
+    let mut s = Store::open_in_memory()?;
+    s.complete_enrollment(
+        url,
+        actor,
+        &Enrollment {
+            device_id: state.device_id,
+            token: state.token,
+            user_id: user.into(),
+            team_id: id.team_id,
+            tz: id.tz,
+            week_start: id.week_start,
+            role: state.role,
+        },
+    )?;
+    Ok(s)
+}
+
+async fn sync_forger(s: &mut Store) -> R<SyncStats> {
+    Ok(sync::sync(s, &SyncOptions::default(), None, &CancelToken::new()).await?)
+}
+
+pub fn run(json_out: bool) -> R<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ServerError::Internal(format!("cannot start the runtime: {e}")))?;
+    rt.block_on(week(json_out))
+}
+
+async fn week(json_out: bool) -> R<()> {
+    let started = std::time::Instant::now();
+    let dir = tempfile::tempdir().map_err(|e| ServerError::Internal(e.to_string()))?;
+    let data = dir.path().join("server");
+    let admin = SqliteStorage::open(&data)?;
+    admin.init_team("华东销售部", "Asia/Shanghai", "monday", "王总")?;
+    let (mgr, mgr_code) = admin.add_user("李经理", "manager", None)?;
+    let (zhang, zhang_code) = admin.add_user("张伟", "rep", Some(&mgr.id))?;
+    let (liu_user, liu_code) = admin.add_user("刘芳", "rep", Some(&mgr.id))?;
+    let liu_id = liu_user.id;
+    let running = fieldreport_server::start(&data, "127.0.0.1:0", Limits::default()).await?;
+    let url = format!("http://{}", running.addr);
+    say(json_out, format!("server listening on {url} (data in a temporary directory)"));
+
+    let devices = dir.path().join("devices");
+    std::fs::create_dir_all(&devices).map_err(|e| ServerError::Internal(e.to_string()))?;
+    let mut phone = Device::enroll("张伟-phone", &devices, &url, &zhang_code).await?;
+    let tablet_code = admin.enrollment_code(&zhang.id)?;
+    let mut tablet = Device::enroll("张伟-tablet", &devices, &url, &tablet_code).await?;
+    let mut liu = Device::enroll("刘芳-phone", &devices, &url, &liu_code).await?;
+    let mut manager = Device::enroll("李经理-phone", &devices, &url, &mgr_code).await?;
+
+    let cal = Calendar::parse("Asia/Shanghai", "monday")?;
+    let monday = NaiveDate::from_ymd_opt(2026, 11, 16).unwrap_or_default();
+    let at = |day: u64, hh: u32, mm: u32| -> i64 {
+        let d = monday + Days::new(day);
+        cal.tz
+            .from_local_datetime(&d.and_hms_opt(hh, mm, 0).unwrap_or_default())
+            .earliest()
+            .map(|t: DateTime<_>| t.timestamp_millis())
+            .unwrap_or_default()
+    };
+
+    phone.at(at(0, 8, 30));
+    let huawei =
+        phone.store.add_customer(NewCustomer { name: "上海华为技术有限公司".into(), ..Default::default() })?.header.id;
+    let acme = phone.store.add_customer(NewCustomer { name: "苏州精工制造".into(), ..Default::default() })?.header.id;
+    liu.at(at(0, 8, 40));
+    let byte = liu.store.add_customer(NewCustomer { name: "杭州云帆科技".into(), ..Default::default() })?.header.id;
+    phone.sync().await?;
+    tablet.sync().await?;
+    liu.sync().await?;
+
+    let notes = [
+        ("拜访张总，介绍新一代服务器方案", "周三前发技术白皮书"),
+        ("电话跟进采购李经理，确认预算区间", "约周四现场演示"),
+        ("现场演示，客户技术团队反馈良好", "周五提交正式报价"),
+        ("提交报价，客户希望分两期付款", "下周一确认付款条款"),
+        ("与财务确认分期方案，推进合同评审", "跟进法务意见"),
+    ];
+    let mut last_report = String::new();
+    for day in 0..5u64 {
+        // Visits logged offline on the phone during the day.
+        phone.at(at(day, 10, 0));
+        let (note, next) = notes[day as usize];
+        phone.visit(&huawei, FollowupKind::Visit, at(day, 10, 0), note, next)?;
+        phone.visit(&acme, FollowupKind::Call, at(day, 15, 30), "电话回访，了解二期需求", "")?;
+        liu.at(at(day, 11, 0));
+        liu.visit(&byte, FollowupKind::Visit, at(day, 11, 0), "拜访技术负责人", "准备方案")?;
+
+        // The evening report: started on the phone, synced to the tablet, then edited on both
+        // while offline.
+        phone.at(at(day, 19, 0));
+        let r = phone.store.new_report(ReportKind::Daily, None, Lang::ZhCn)?.header.id;
+        phone.store.set_report_text(&r, "done", "今天完成了华为和精工的跟进。")?;
+        phone.store.insert_followups(&r, None, None)?;
+        phone.sync().await?;
+        tablet.at(at(day, 19, 10));
+        tablet.sync().await?;
+        tablet.store.set_report_text(&r, "plan", "明天继续推进华为项目。")?;
+        tablet.store.insert_kpis(&r, None, None, &[])?;
+        phone.at(at(day, 19, 20));
+        phone.store.splice_report(&r, "done", 0, 0, "【重点】")?;
+        phone.store.set_report_text(&r, "help", "需要售前支持现场演示。")?;
+        tablet.sync().await?;
+        phone.sync().await?;
+        phone.store.submit_report(&r, std::slice::from_ref(&mgr.id), &[])?;
+        phone.sync().await?;
+        liu.sync().await?;
+
+        manager.at(at(day, 21, 0));
+        manager.sync().await?;
+        manager.store.comment_report(&r, &format!("第{}天：进展不错，注意回款节奏。", day + 1))?;
+        manager.sync().await?;
+        phone.sync().await?;
+        tablet.sync().await?;
+        last_report = r;
+    }
+
+    // 刘芳 writes Friday's report too; a copy of her draft leaks before she submits it.
+    liu.at(at(4, 19, 30));
+    let liu_report = liu.store.new_report(ReportKind::Daily, None, Lang::ZhCn)?.header.id;
+    liu.store.set_report_text(&liu_report, "done", "拜访云帆科技技术负责人。")?;
+    let liu_draft = liu.store.changes_since(&liu_report, &[])?;
+    liu.store.submit_report(&liu_report, std::slice::from_ref(&mgr.id), &[])?;
+    liu.sync().await?;
+    manager.sync().await?;
+
+    // Forgery attempts, each refused by the server.
+    let mut refusals = Vec::new();
+    // 1. 刘芳 renames 张伟's customer, obtained out of band.
+    liu.store.merge_changes(&huawei, &phone.store.changes_since(&huawei, &[])?)?;
+    liu.store.edit_customer(&huawei, CustomerEdit { name: Some("被篡改的客户名".into()), ..Default::default() })?;
+    let s = liu.sync().await?;
+    refusals.extend(s.rejected.iter().map(|r| format!("刘芳 renames 张伟's customer {}: {}", r.id, r.reason)));
+    // 2. The manager's device rewrites the text of 刘芳's submitted report (from a draft copy).
+    let mgr_actor = manager.store.identity()?.actor;
+    let mut forged = forger(&url, &liu_id, &mgr_actor, &mut manager.store)?;
+    forged.merge_changes(&liu_report, &liu_draft)?;
+    forged.set_report_text(&liu_report, "done", "经理替你改写了日报。")?;
+    let s = sync_forger(&mut forged).await?;
+    refusals.extend(s.rejected.iter().map(|r| format!("manager rewrites report {}: {}", r.id, r.reason)));
+    // 3. Changes authored by an actor the server never enrolled, with a valid token.
+    let mut stranger = forger(&url, &zhang.id, "00112233445566778899aabbccddeeff", &mut phone.store)?;
+    stranger.add_customer(NewCustomer { name: "伪造客户".into(), ..Default::default() })?;
+    let s = sync_forger(&mut stranger).await?;
+    refusals.extend(s.rejected.iter().map(|r| format!("forged actor creates {}: {}", r.id, r.reason)));
+
+    let report = phone.store.report(&last_report)?;
+    let markdown = render_markdown(&report, Lang::ZhCn, Dialect::Gfm, &cal);
+    let devices = [&phone, &tablet, &liu, &manager];
+    running.shutdown().await;
+    if json_out {
+        let stats: Vec<_> = devices.iter().map(|d| json!({"device": d.name, "stats": d.totals})).collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({
+                "report_markdown": markdown,
+                "devices": stats,
+                "rejected": refusals,
+                "seconds": started.elapsed().as_secs_f64(),
+            }))
+            .unwrap_or_default()
+        );
+    } else {
+        println!("\n===== 张伟's last daily report, merged from phone, tablet and the manager =====\n");
+        println!("{markdown}");
+        println!("===== sync statistics per device (whole week) =====");
+        for d in devices {
+            let t = &d.totals;
+            println!(
+                "{:<14} {:>3} round trips, {:>7} bytes sent, {:>7} received, {:>3} pushed, {:>3} pulled, {} rejected",
+                d.name,
+                t.round_trips,
+                t.bytes_sent,
+                t.bytes_received,
+                t.pushed,
+                t.pulled,
+                t.rejected.len()
+            );
+        }
+        println!("\n===== forgery attempts =====");
+        for r in &refusals {
+            println!("rejected: {r}");
+        }
+        println!("\ndemo finished in {:.1} s", started.elapsed().as_secs_f64());
+    }
+    Ok(())
+}
+
+fn say(json_out: bool, line: String) {
+    if !json_out {
+        println!("{line}");
+    }
 }

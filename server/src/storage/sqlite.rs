@@ -342,6 +342,11 @@ fn sync_in_tx(conn: &Connection, caller: &Caller, req: SyncRequest, limits: &Lim
     let device = &caller.device.id;
     let now = now_ms();
     conn.execute("UPDATE devices SET last_seen_at = ?2 WHERE id = ?1", params![device, now])?;
+    // Cursor 0 means the device holds nothing (a first sync, or a device that lost its data):
+    // forget what it was known to hold, so it receives whole documents.
+    if req.cursor == 0 {
+        conn.prepare_cached("DELETE FROM device_docs WHERE device_id = ?1")?.execute([device])?;
+    }
     // Pages up to the device's cursor are committed on the device: what they carried is known.
     conn.prepare_cached(
         "UPDATE device_docs SET heads = sent_heads, sent_heads = NULL, sent_seq = NULL
