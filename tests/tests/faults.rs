@@ -197,3 +197,20 @@ async fn a_server_killed_mid_sync_loses_nothing_and_duplicates_nothing() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+#[test]
+fn the_demo_runs_a_week_and_refuses_every_forgery() {
+    let started = std::time::Instant::now();
+    let out = Command::new(server_binary()).args(["demo", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let md = v["report_markdown"].as_str().unwrap();
+    assert!(md.contains("## 今日完成工作\n\n【重点】今天完成了华为和精工的跟进。"), "phone edit kept: {md}");
+    assert!(md.contains("明天继续推进华为项目。"), "tablet edit kept: {md}");
+    assert!(md.contains("| 拜访量 | 1 |"), "tablet's KPI block: {md}");
+    assert!(md.contains("第5天：进展不错"), "manager comment: {md}");
+    let rejected = v["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 3, "{rejected:?}");
+    assert_eq!(v["devices"].as_array().unwrap().len(), 4);
+    assert!(started.elapsed() < Duration::from_secs(30));
+}

@@ -119,7 +119,7 @@ async fn a_manager_comments_on_a_report_but_cannot_edit_its_text() {
     rep.sync().await;
     mgr.sync().await;
     assert!(mgr.store.report(&r).is_err(), "a draft not addressed to the manager is not delivered");
-    rep.store.submit_report(&r, &[mgr_id.clone()], &[]).unwrap();
+    rep.store.submit_report(&r, std::slice::from_ref(&mgr_id), &[]).unwrap();
     rep.sync().await;
     mgr.sync().await;
     assert_eq!(mgr.store.report(&r).unwrap().sections[0].text, "完成三次拜访。");

@@ -196,7 +196,7 @@ impl<'a> Reader<'a> {
     }
     fn id(&mut self) -> Result<String, WireError> {
         let b = self.take(16)?;
-        Ok(uuid::Uuid::from_slice(b).map(|u| u.to_string()).or_else(|_| err("bad id"))?)
+        uuid::Uuid::from_slice(b).map(|u| u.to_string()).or_else(|_| err("bad id"))
     }
     fn heads(&mut self) -> Result<Vec<ChangeHash>, WireError> {
         let n = self.len((self.b.len() - self.at) / 32)?;

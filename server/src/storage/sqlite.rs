@@ -220,7 +220,10 @@ impl Storage for SqliteStorage {
     fn enroll(&self, code: &str, actor: &str) -> Result<Enrolled> {
         let hash = secrets::hash(code);
         let actor = actor.trim().to_ascii_lowercase();
-        if actor.len() < 2 || actor.len() > 128 || !actor.chars().all(|c| c.is_ascii_hexdigit()) || actor.len() % 2 != 0
+        if actor.len() < 2
+            || actor.len() > 128
+            || !actor.chars().all(|c| c.is_ascii_hexdigit())
+            || !actor.len().is_multiple_of(2)
         {
             return Err(ServerError::BadRequest("the actor id must be hex (the device's Automerge actor)".into()));
         }
