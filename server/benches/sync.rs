@@ -25,17 +25,39 @@ async fn proxy(upstream: std::net::SocketAddr, counter: Arc<AtomicU64>) -> std::
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        while let Ok((mut client, _)) = listener.accept().await {
+        while let Ok((client, _)) = listener.accept().await {
             let counter = counter.clone();
             tokio::spawn(async move {
-                let Ok(mut server) = TcpStream::connect(upstream).await else { return };
-                if let Ok((a, b)) = tokio::io::copy_bidirectional(&mut client, &mut server).await {
-                    counter.fetch_add(a + b, Ordering::SeqCst);
-                }
+                let Ok(server) = TcpStream::connect(upstream).await else { return };
+                let (cr, cw) = client.into_split();
+                let (sr, sw) = server.into_split();
+                tokio::spawn(pump(cr, sw, counter.clone()));
+                tokio::spawn(pump(sr, cw, counter));
             });
         }
     });
     addr
+}
+
+/// Copies one direction, counting bytes as they pass (not only when the connection closes).
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    counter: Arc<AtomicU64>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match from.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => {
+                counter.fetch_add(n as u64, Ordering::SeqCst);
+                if to.write_all(&buf[..n]).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
 }
 
 async fn device(url: &str, code: &str, path: Option<&std::path::Path>) -> Store {

@@ -31,6 +31,8 @@ impl Default for Limits {
 /// A merged, checked document ready to store.
 pub struct Merged {
     pub doc: Doc,
+    /// The document's full encoding, to store.
+    pub bytes: Vec<u8>,
     pub record: Record,
     /// False when the push brought nothing new (a resend).
     pub changed: bool,
@@ -99,11 +101,11 @@ pub fn check(prev: Option<Doc>, push: &Push, author: &Author, limits: &Limits) -
     if changed {
         permit(before.as_ref(), &record, author)?;
     }
-    let size = doc.save().len();
-    if size > limits.max_doc_bytes {
-        return Err(format!("the document would be {size} bytes, over the limit of {}", limits.max_doc_bytes));
+    let bytes = if changed { doc.save() } else { Vec::new() };
+    if bytes.len() > limits.max_doc_bytes {
+        return Err(format!("the document would be {} bytes, over the limit of {}", bytes.len(), limits.max_doc_bytes));
     }
-    Ok(Merged { doc, record, changed })
+    Ok(Merged { doc, bytes, record, changed })
 }
 
 /// Whether `author` may turn `before` into `after`.

@@ -165,7 +165,9 @@ async fn a_server_killed_mid_sync_loses_nothing_and_duplicates_nothing() {
     let opts = SyncOptions { push_bytes: 8_000, retries: 0, ..Default::default() };
     let counter = Counter(Default::default());
     let killer = async {
-        while counter.0.load(std::sync::atomic::Ordering::SeqCst) < 5 {
+        // Bounded: if the sync ended early the assertions below say so instead of hanging.
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while counter.0.load(std::sync::atomic::Ordering::SeqCst) < 5 && std::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
         server.kill().unwrap(); // SIGKILL

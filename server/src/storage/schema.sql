@@ -46,11 +46,13 @@ CREATE TABLE docs (
     owner       TEXT NOT NULL,
     bytes       BLOB NOT NULL,
     heads       BLOB NOT NULL,
+    size        INTEGER NOT NULL,
     seq         INTEGER NOT NULL,
     updated_at  INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX docs_seq ON docs(seq);
 CREATE INDEX docs_owner_seq ON docs(owner, seq);
+CREATE INDEX docs_owner_kind_seq ON docs(owner, kind, seq);
 
 -- Who a report is addressed to.
 CREATE TABLE recipients (
