@@ -1,0 +1,132 @@
+//! The command-line contracts of `fieldreport-server` and of the device's `enroll` and `sync`,
+//! run as real processes against a real server on loopback.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+use support::server_binary;
+
+fn device_binary() -> std::path::PathBuf {
+    let bin = server_binary().with_file_name(format!("fieldreport{}", std::env::consts::EXE_SUFFIX));
+    assert!(bin.exists(), "{} is missing: run `cargo build --workspace` first", bin.display());
+    bin
+}
+
+fn server(data: &Path, args: &[&str]) -> Output {
+    Command::new(server_binary()).arg("--data").arg(data).args(args).output().unwrap()
+}
+
+fn json(out: &Output) -> Value {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn device(db: &Path, args: &[&str]) -> Output {
+    Command::new(device_binary()).arg("--db").arg(db).args(args).output().unwrap()
+}
+
+struct Serving(Child);
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn admin_commands_print_the_documented_json_and_exit_codes() {
+    let data = tempfile::tempdir().unwrap();
+    let init = json(&server(data.path(), &["--json", "init", "--team-name", "华东销售部", "--admin-name", "王总"]));
+    for key in ["team_id", "admin_id", "enrollment_code"] {
+        assert!(init[key].is_string(), "init --json has {key}: {init}");
+    }
+    let again = server(data.path(), &["init", "--team-name", "x", "--admin-name", "y"]);
+    assert_eq!(again.status.code(), Some(2), "a second init is refused");
+    let mgr = json(&server(data.path(), &["--json", "user", "add", "--name", "李经理", "--role", "manager"]));
+    assert!(mgr["id"].is_string() && mgr["enrollment_code"].is_string(), "{mgr}");
+    let mgr_id = mgr["id"].as_str().unwrap();
+    let rep =
+        json(&server(data.path(), &["--json", "user", "add", "--name", "张伟", "--role", "rep", "--manager", mgr_id]));
+    let code = json(&server(data.path(), &["--json", "enroll-code", rep["id"].as_str().unwrap()]));
+    assert!(code["enrollment_code"].is_string(), "{code}");
+    let users = json(&server(data.path(), &["--json", "user", "list"]));
+    assert_eq!(users.as_array().unwrap().len(), 3);
+    for (args, what) in [
+        (vec!["user", "add", "--name", "x", "--role", "boss"], "bad role"),
+        (vec!["user", "add", "--name", "x", "--role", "rep", "--manager", "nobody"], "unknown manager"),
+        (vec!["enroll-code", "nobody"], "unknown user"),
+        (vec!["device", "revoke", "nobody"], "unknown device"),
+        (vec!["frobnicate"], "unknown command"),
+    ] {
+        let out = server(data.path(), &args);
+        assert_eq!(out.status.code(), Some(2), "{what}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(String::from_utf8_lossy(&out.stderr).trim_end().lines().count(), 1, "{what}: one line");
+    }
+    let bad_tz = server(
+        tempfile::tempdir().unwrap().path(),
+        &["init", "--team-name", "t", "--admin-name", "a", "--tz", "Mars/Base"],
+    );
+    assert_eq!(bad_tz.status.code(), Some(2));
+}
+
+#[test]
+fn a_device_enrolls_and_syncs_through_the_cli_while_admin_commands_run() {
+    let data = tempfile::tempdir().unwrap();
+    json(&server(data.path(), &["--json", "init", "--team-name", "t", "--admin-name", "admin"]));
+    let rep = json(&server(data.path(), &["--json", "user", "add", "--name", "张伟", "--role", "rep"]));
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let serving = Serving(
+        Command::new(server_binary())
+            .arg("--data")
+            .arg(data.path())
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    let dev = tempfile::tempdir().unwrap();
+    let db = dev.path().join("phone.db");
+    let mut enrolled = None;
+    for _ in 0..100 {
+        let out =
+            device(&db, &["--json", "enroll", "--server", &url, "--code", rep["enrollment_code"].as_str().unwrap()]);
+        if out.status.success() {
+            enrolled = Some(json(&out));
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let enrolled = enrolled.expect("the device enrolled");
+    assert_eq!(enrolled["user_id"], rep["id"]);
+
+    let c = json(&device(&db, &["--json", "customer", "add", "--name", "华为"]));
+    json(&device(&db, &["--json", "visit", "log", "--customer", c["id"].as_str().unwrap(), "--note", "拜访"]));
+    let stats = json(&device(&db, &["--json", "sync"]));
+    for key in ["round_trips", "bytes_sent", "bytes_received", "pushed", "pulled", "rejected"] {
+        assert!(stats.get(key).is_some(), "sync --json has {key}: {stats}");
+    }
+    assert_eq!(stats["pushed"], 2);
+    assert_eq!(stats["round_trips"], 1);
+    assert!(stats["rejected"].as_array().unwrap().is_empty());
+
+    // Admin commands work on the data directory while `serve` runs.
+    let devices = json(&server(data.path(), &["--json", "device", "list"]));
+    assert_eq!(devices.as_array().unwrap().len(), 1);
+    let device_id = devices[0]["id"].as_str().unwrap().to_string();
+    json(&server(data.path(), &["--json", "device", "revoke", &device_id]));
+    let refused = device(&db, &["sync"]);
+    assert_eq!(refused.status.code(), Some(2), "a revoked device is refused");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("revoked"));
+
+    drop(serving);
+    let offline = device(&db, &["sync"]);
+    assert_eq!(offline.status.code(), Some(1), "an unreachable server is exit 1");
+    assert!(String::from_utf8_lossy(&offline.stderr).contains("cannot reach"));
+    assert_eq!(json(&device(&db, &["--json", "visit", "list"])).as_array().unwrap().len(), 1, "local data untouched");
+}
