@@ -36,18 +36,7 @@ pub fn deal(s: &mut Store, customer_id: &str, title: &str, amount: &str) -> Stri
 }
 
 pub fn new_followup(customer_id: &str, at: i64, note: &str) -> NewFollowup {
-    NewFollowup {
-        customer_id: customer_id.into(),
-        deal_id: None,
-        kind: FollowupKind::Visit,
-        occurred_at: at,
-        note: note.into(),
-        next_step: String::new(),
-        next_followup_on: None,
-        checkin: None,
-        attachments: Vec::new(),
-        stage_change: None,
-    }
+    NewFollowup::new(customer_id, FollowupKind::Visit, at, note)
 }
 
 pub fn followup(s: &mut Store, customer_id: &str, at: i64, note: &str) -> String {

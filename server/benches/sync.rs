@@ -202,6 +202,20 @@ async fn bench() {
     throughput(&admin, &format!("http://{}", running.addr)).await;
 }
 
+/// Sends one prepared sync request and reads the whole answer.
+async fn post(http: &reqwest::Client, url: &str, token: &str, body: Vec<u8>) {
+    let r = http
+        .post(format!("{url}/v1/sync"))
+        .bearer_auth(token)
+        .header("content-type", CONTENT_TYPE)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    r.bytes().await.unwrap();
+}
+
 /// One device's prepared load: its token, batched requests, and single-change requests.
 type Plan = (String, Vec<Vec<u8>>, Vec<Vec<u8>>);
 
@@ -253,16 +267,7 @@ async fn throughput(admin: &SqliteStorage, url: &str) {
         let (http, token, batched, url) = (http.clone(), token.clone(), batched.clone(), url.to_string());
         tasks.push(tokio::spawn(async move {
             for body in batched {
-                let r = http
-                    .post(format!("{url}/v1/sync"))
-                    .bearer_auth(&token)
-                    .header("content-type", CONTENT_TYPE)
-                    .body(body)
-                    .send()
-                    .await
-                    .unwrap();
-                assert!(r.status().is_success());
-                r.bytes().await.unwrap();
+                post(&http, &url, &token, body).await;
             }
         }));
     }
@@ -291,16 +296,7 @@ async fn throughput(admin: &SqliteStorage, url: &str) {
         let (http, url) = (http.clone(), url.to_string());
         tasks.push(tokio::spawn(async move {
             let t = Instant::now();
-            let r = http
-                .post(format!("{url}/v1/sync"))
-                .bearer_auth(&token)
-                .header("content-type", CONTENT_TYPE)
-                .body(body)
-                .send()
-                .await
-                .unwrap();
-            assert!(r.status().is_success());
-            r.bytes().await.unwrap();
+            post(&http, &url, &token, body).await;
             t.elapsed()
         }));
     }

@@ -46,18 +46,8 @@ impl Device {
     }
 
     fn visit(&mut self, customer: &str, kind: FollowupKind, at: i64, note: &str, next: &str) -> R<()> {
-        self.store.log_followup(NewFollowup {
-            customer_id: customer.into(),
-            deal_id: None,
-            kind,
-            occurred_at: at,
-            note: note.into(),
-            next_step: next.into(),
-            next_followup_on: None,
-            checkin: None,
-            attachments: Vec::new(),
-            stage_change: None,
-        })?;
+        self.store
+            .log_followup(NewFollowup { next_step: next.into(), ..NewFollowup::new(customer, kind, at, note) })?;
         Ok(())
     }
 }

@@ -124,6 +124,25 @@ pub struct NewFollowup {
     pub stage_change: Option<StageChange>,
 }
 
+impl NewFollowup {
+    /// A followup of `kind` with `customer_id` at `occurred_at` (UTC ms) with `note`; everything
+    /// else empty.
+    pub fn new(customer_id: &str, kind: FollowupKind, occurred_at: i64, note: &str) -> NewFollowup {
+        NewFollowup {
+            customer_id: customer_id.to_string(),
+            deal_id: None,
+            kind,
+            occurred_at,
+            note: note.to_string(),
+            next_step: String::new(),
+            next_followup_on: None,
+            checkin: None,
+            attachments: Vec::new(),
+            stage_change: None,
+        }
+    }
+}
+
 /// A change to a followup; `None` leaves a field as it is. Text fields are diffed into splices.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FollowupEdit {

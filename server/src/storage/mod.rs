@@ -52,17 +52,8 @@ pub struct Caller {
     pub team: Team,
 }
 
-/// What enrollment hands back to the device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Enrolled {
-    pub device_id: String,
-    pub token: String,
-    pub user_id: String,
-    pub team_id: String,
-    pub tz: String,
-    pub week_start: String,
-    pub role: String,
-}
+/// What enrollment hands back to the device: the core's type, so both sides share one shape.
+pub use fieldreport_core::store::Enrollment as Enrolled;
 
 /// The roles a user can have.
 pub const ROLES: [&str; 3] = ["rep", "manager", "admin"];

@@ -70,22 +70,7 @@ impl Device {
 
     pub fn visit(&mut self, customer: &str, note: &str) -> String {
         let at = self.store.now_ms();
-        self.store
-            .log_followup(NewFollowup {
-                customer_id: customer.into(),
-                deal_id: None,
-                kind: FollowupKind::Visit,
-                occurred_at: at,
-                note: note.into(),
-                next_step: String::new(),
-                next_followup_on: None,
-                checkin: None,
-                attachments: Vec::new(),
-                stage_change: None,
-            })
-            .unwrap()
-            .header
-            .id
+        self.store.log_followup(NewFollowup::new(customer, FollowupKind::Visit, at, note)).unwrap().header.id
     }
 }
 
