@@ -28,6 +28,20 @@ impl Default for Limits {
     }
 }
 
+/// The server's copy of a document and its typed view.
+pub struct Stored {
+    pub doc: Doc,
+    pub record: Record,
+}
+
+impl Stored {
+    /// Reads `doc`'s typed view.
+    pub fn read(doc: Doc) -> Result<Stored, String> {
+        let record = Record::read(&doc).map_err(|e| format!("the stored document cannot be read: {e}"))?;
+        Ok(Stored { doc, record })
+    }
+}
+
 /// A merged, checked document ready to store.
 pub struct Merged {
     pub doc: Doc,
@@ -54,7 +68,7 @@ fn added_comments<'a>(before: &Report, after: &'a Report) -> Option<Vec<&'a fiel
 
 /// Applies `push` to `prev` (the server's copy, if any) and checks the result. The reason of a
 /// refusal is returned as text for the device.
-pub fn check(prev: Option<Doc>, push: &Push, author: &Author, limits: &Limits) -> Result<Merged, String> {
+pub fn check(prev: Option<Stored>, push: &Push, author: &Author, limits: &Limits) -> Result<Merged, String> {
     if push.changes.len() > limits.max_doc_bytes {
         return Err(format!(
             "the changes are {} bytes, over the limit of {}",
@@ -62,13 +76,9 @@ pub fn check(prev: Option<Doc>, push: &Push, author: &Author, limits: &Limits) -
             limits.max_doc_bytes
         ));
     }
-    let before = match &prev {
-        Some(d) => Some(Record::read(d).map_err(|e| format!("the stored document cannot be read: {e}"))?),
-        None => None,
-    };
-    let mut doc = match prev {
-        Some(d) => d,
-        None => Doc::load(&[]).map_err(|e| e.to_string())?,
+    let (mut doc, before) = match prev {
+        Some(s) => (s.doc, Some(s.record)),
+        None => (Doc::load(&[]).map_err(|e| e.to_string())?, None),
     };
     let heads_before = doc.heads();
     doc.apply_changes(&push.changes).map_err(|e| format!("the changes cannot be decoded: {e}"))?;

@@ -2,7 +2,7 @@
 //! mode, in a data directory.
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use fieldreport_core::doc::{Doc, Kind};
 use fieldreport_core::sync::wire::{ChangeHash, Pull, PushResult, SyncRequest, SyncResponse};
@@ -11,7 +11,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::writer::Writer;
 use super::{Caller, Device, Enrolled, Storage, Team, User, ROLES};
 use crate::error::{Result, ServerError};
-use crate::merge::{self, Author, Limits};
+use crate::merge::{self, Author, Limits, Stored};
 use crate::secrets;
 
 /// How long an enrollment code stays valid.
@@ -39,10 +39,41 @@ fn open(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
+/// Most merged documents kept in memory by the writer.
+const CACHE_DOCS: usize = 4_096;
+
+/// Recently merged documents (least recently used evicted first), so that a document changed
+/// again is not loaded and read again. Only writer jobs touch it; whenever a job fails it is
+/// cleared, so it never holds state that was not committed.
+struct DocCache {
+    docs: lru::LruCache<String, Stored>,
+}
+
+impl Default for DocCache {
+    fn default() -> Self {
+        DocCache {
+            docs: lru::LruCache::new(std::num::NonZeroUsize::new(CACHE_DOCS).unwrap_or(std::num::NonZeroUsize::MIN)),
+        }
+    }
+}
+
+impl DocCache {
+    fn take(&mut self, id: &str) -> Option<Stored> {
+        self.docs.pop(id)
+    }
+
+    fn put(&mut self, id: String, s: Stored) {
+        self.docs.put(id, s);
+    }
+}
+
+type SharedCache = Arc<Mutex<DocCache>>;
+
 /// Storage on SQLite files in a data directory.
 pub struct SqliteStorage {
     writer: Writer,
     reader: Mutex<Connection>,
+    cache: SharedCache,
 }
 
 impl SqliteStorage {
@@ -77,7 +108,7 @@ impl SqliteStorage {
             }
         }
         let reader = open(&path)?;
-        Ok(SqliteStorage { writer: Writer::start(conn), reader: Mutex::new(reader) })
+        Ok(SqliteStorage { writer: Writer::start(conn), reader: Mutex::new(reader), cache: SharedCache::default() })
     }
 
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
@@ -317,7 +348,18 @@ impl Storage for SqliteStorage {
     fn sync(&self, caller: &Caller, req: SyncRequest, limits: &Limits) -> Result<SyncResponse> {
         let caller = caller.clone();
         let limits = *limits;
-        self.writer.write(move |conn| sync_in_tx(conn, &caller, req, &limits))
+        let cache = self.cache.clone();
+        let result = self.writer.write(move |conn| {
+            let mut cache = cache.lock().map_err(|_| ServerError::Internal("document cache poisoned".into()))?;
+            sync_in_tx(conn, &mut cache, &caller, req, &limits)
+        });
+        if result.is_err() {
+            // The job or its batch rolled back: forget anything the cache learned meanwhile.
+            if let Ok(mut c) = self.cache.lock() {
+                c.docs.clear();
+            }
+        }
+        result
     }
 }
 
@@ -352,7 +394,13 @@ const VISIBLE: &str = "
         WHERE ?2 != 'admin' AND r.user_id = ?3 AND d.seq > ?1";
 
 /// One sync round trip inside the writer's transaction.
-fn sync_in_tx(conn: &Connection, caller: &Caller, req: SyncRequest, limits: &Limits) -> Result<SyncResponse> {
+fn sync_in_tx(
+    conn: &Connection,
+    cache: &mut DocCache,
+    caller: &Caller,
+    req: SyncRequest,
+    limits: &Limits,
+) -> Result<SyncResponse> {
     let device = &caller.device.id;
     let now = now_ms();
     conn.execute("UPDATE devices SET last_seen_at = ?2 WHERE id = ?1", params![device, now])?;
@@ -372,8 +420,14 @@ fn sync_in_tx(conn: &Connection, caller: &Caller, req: SyncRequest, limits: &Lim
         Author { user_id: caller.user.id.clone(), team_id: caller.team.id.clone(), actor: caller.device.actor.clone() };
     let mut results = Vec::with_capacity(req.pushes.len());
     for push in &req.pushes {
-        let prev = load_doc(conn, &push.id)?;
-        match merge::check(prev, push, &author, limits) {
+        let prev = match cache.take(&push.id) {
+            Some(s) => Ok(Some(s)),
+            None => match load_doc(conn, &push.id)? {
+                Some(doc) => Stored::read(doc).map(Some),
+                None => Ok(None),
+            },
+        };
+        match prev.and_then(|prev| merge::check(prev, push, &author, limits)) {
             Err(reason) => {
                 tracing::warn!(device = %device, user = %author.user_id, doc = %push.id, %reason, "push rejected");
                 results.push(PushResult::Rejected { id: push.id.clone(), reason });
@@ -413,6 +467,7 @@ fn sync_in_tx(conn: &Connection, caller: &Caller, req: SyncRequest, limits: &Lim
                 )?
                 .execute(params![device, push.id, encode_heads(&push.heads)])?;
                 results.push(PushResult::Accepted { id: push.id.clone(), heads });
+                cache.put(push.id.clone(), Stored { doc: m.doc, record: m.record });
             }
         }
     }
