@@ -69,8 +69,12 @@ async fn device(url: &str, code: &str, path: Option<&std::path::Path>) -> Store 
     s
 }
 
+/// Syncs with one reused HTTP client, as a long-lived app does.
 async fn run(s: &mut Store) -> fieldreport_core::sync::SyncStats {
-    sync::sync(s, &SyncOptions::default(), None, &CancelToken::new()).await.unwrap()
+    static HTTP: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    let http = HTTP.get_or_init(|| sync::http_client().unwrap()).clone();
+    let opts = SyncOptions { http: Some(http), ..Default::default() };
+    sync::sync(s, &opts, None, &CancelToken::new()).await.unwrap()
 }
 
 /// Runs Automerge's sync protocol between two replicas until both are quiet; returns (messages,

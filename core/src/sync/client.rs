@@ -29,6 +29,10 @@ pub struct SyncOptions {
     pub backoff: Duration,
     /// Timeout of one HTTP request.
     pub timeout: Duration,
+    /// An HTTP client to reuse across syncs (keeps connections alive and saves building one);
+    /// a new one per run when `None`. Use it only on the tokio runtime that created its
+    /// connections.
+    pub http: Option<reqwest::Client>,
 }
 
 impl Default for SyncOptions {
@@ -39,6 +43,7 @@ impl Default for SyncOptions {
             retries: 4,
             backoff: Duration::from_millis(200),
             timeout: Duration::from_secs(30),
+            http: None,
         }
     }
 }
@@ -97,12 +102,20 @@ struct ApiError {
     message: String,
 }
 
-fn client(timeout: Duration) -> Result<reqwest::Client> {
+/// A new HTTP client. Building one loads the system's root certificates (milliseconds), so
+/// long-lived callers build it once with [`http_client`] and pass it in [`SyncOptions::http`].
+pub fn http_client() -> Result<reqwest::Client> {
     reqwest::Client::builder()
-        .timeout(timeout)
         .connect_timeout(Duration::from_secs(10))
         .build()
         .map_err(|e| Error::Unreachable { url: String::new(), reason: e.to_string() })
+}
+
+fn client(opts: &SyncOptions) -> Result<reqwest::Client> {
+    match &opts.http {
+        Some(c) => Ok(c.clone()),
+        None => http_client(),
+    }
 }
 
 /// Turns a non-success HTTP response into the server's error.
@@ -126,7 +139,7 @@ async fn post(
     let mut delay = opts.backoff;
     let mut attempt = 0;
     loop {
-        let mut req = http.post(url).header("content-type", content_type).body(body.clone());
+        let mut req = http.post(url).timeout(opts.timeout).header("content-type", content_type).body(body.clone());
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -158,7 +171,7 @@ pub async fn enroll(store: &mut Store, server_url: &str, code: &str, opts: &Sync
     let actor = store.actor_for_enrollment()?;
     let body = serde_json::to_vec(&serde_json::json!({ "code": code.trim(), "actor": actor }))
         .map_err(|e| Error::bad_input(e.to_string()))?;
-    let http = client(opts.timeout)?;
+    let http = client(opts)?;
     let bytes = post(&http, &format!("{base}/v1/enroll"), None, "application/json", body, opts).await?;
     let enrollment: Enrollment = serde_json::from_slice(&bytes).map_err(|e| Error::Server {
         status: 200,
@@ -198,7 +211,7 @@ pub async fn sync(
     let started = Instant::now();
     let state = store.sync_state()?;
     let url = format!("{}/v1/sync", state.server_url);
-    let http = client(opts.timeout)?;
+    let http = client(opts)?;
     let pushes = store.pending_pushes()?;
     let push_total = pushes.len() as u64;
     let push_bytes: u64 = pushes.iter().map(|p| p.changes.len() as u64).sum();

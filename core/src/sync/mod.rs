@@ -4,4 +4,6 @@
 mod client;
 pub mod wire;
 
-pub use client::{enroll, sync, CancelToken, Progress, ProgressListener, SyncOptions, SyncStats, CONTENT_TYPE};
+pub use client::{
+    enroll, http_client, sync, CancelToken, Progress, ProgressListener, SyncOptions, SyncStats, CONTENT_TYPE,
+};
