@@ -122,6 +122,28 @@ fn kpi_name(l: &Labels, r: &KpiRow) -> String {
     l.t(&r.name_zh, &r.name_en).to_string()
 }
 
+/// One KPI as a line: `name：value`, and `/ target T（achievement status）` when a target is known.
+/// `strong` bolds the value (Markdown).
+fn kpi_line(l: &Labels, r: &KpiRow, strong: bool) -> String {
+    let value = format_value(&r.unit, r.value);
+    let mut line = if strong {
+        format!("{}{}**{value}**", kpi_name(l, r), l.colon())
+    } else {
+        format!("{}{}{value}", kpi_name(l, r), l.colon())
+    };
+    if let Some(t) = r.target {
+        let (open, close) = (l.t("（", " ("), l.t("）", ")"));
+        line.push_str(&format!(
+            " / {} {}{open}{} {}{close}",
+            l.t("目标", "target"),
+            format_value(&r.unit, t),
+            pct(r.achievement),
+            light(r.status)
+        ));
+    }
+    line
+}
+
 fn opt(unit: &crate::kpi::Unit, v: Option<f64>) -> String {
     v.map(|v| format_value(unit, v)).unwrap_or_else(|| "—".into())
 }
@@ -189,18 +211,7 @@ fn markdown_block(out: &mut String, l: &Labels, b: &Block, cal: &Calendar, diale
         }
         BlockData::Kpis { rows, .. } => {
             for r in rows {
-                let _ = write!(out, "- {}{}**{}**", kpi_name(l, r), l.colon(), format_value(&r.unit, r.value));
-                if let Some(t) = r.target {
-                    let _ = write!(
-                        out,
-                        " / {} {} · {} {}",
-                        l.t("目标", "target"),
-                        format_value(&r.unit, t),
-                        pct(r.achievement),
-                        light(r.status)
-                    );
-                }
-                out.push('\n');
+                let _ = writeln!(out, "- {}", kpi_line(l, r, true));
             }
             out.push('\n');
         }
@@ -331,18 +342,7 @@ pub fn render_text(r: &Report, lang: Lang, cal: &Calendar) -> String {
                 }
                 BlockData::Kpis { rows, .. } => {
                     for r in rows {
-                        let _ = write!(out, "    {}{}{}", kpi_name(&l, r), l.colon(), format_value(&r.unit, r.value));
-                        if let Some(t) = r.target {
-                            let _ = write!(
-                                out,
-                                " / {} {} ({}, {})",
-                                l.t("目标", "target"),
-                                format_value(&r.unit, t),
-                                pct(r.achievement),
-                                light(r.status)
-                            );
-                        }
-                        out.push('\n');
+                        let _ = writeln!(out, "    {}", kpi_line(&l, r, false));
                     }
                 }
             }
@@ -355,4 +355,35 @@ pub fn render_text(r: &Report, lang: Lang, cal: &Calendar) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kpi::{Status, Unit};
+
+    fn row(target: Option<f64>) -> KpiRow {
+        KpiRow {
+            metric: "new_contract_amount".into(),
+            name_zh: "新增合同金额".into(),
+            name_en: "New contract amount".into(),
+            value: 1_200_000.0,
+            unit: Unit::Money { currency: "CNY".into() },
+            target: target.map(|t| t * 100.0),
+            achievement: target.map(|t| 12_000.0 / t),
+            status: target.map(|_| Status::Yellow),
+        }
+    }
+
+    #[test]
+    fn kpi_lines_show_target_achievement_and_status_when_known() {
+        let zh = Labels { lang: Lang::ZhCn };
+        assert_eq!(kpi_line(&zh, &row(None), true), "新增合同金额：**12000.00**");
+        assert_eq!(kpi_line(&zh, &row(Some(15_000.0)), false), "新增合同金额：12000.00 / 目标 15000.00（80% 🟡）");
+        let en = Labels { lang: Lang::En };
+        assert_eq!(
+            kpi_line(&en, &row(Some(15_000.0)), true),
+            "New contract amount: **12000.00** / target 15000.00 (80% 🟡)"
+        );
+    }
 }
