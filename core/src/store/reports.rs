@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use rusqlite::params;
 use serde::Serialize;
 
+use super::writes::check_splice;
 use super::{FollowupFilter, Store};
 use crate::doc::{Comment, Doc, Kind, NewReport, Record, Report, ReportKind, ReportStatus};
 use crate::error::{Error, Result};
@@ -169,12 +170,8 @@ impl Store {
         let insert = insert.to_string();
         self.edit_report(id, move |doc, r| {
             let key = Self::section_key(r, &section)?;
-            let len = r.sections.iter().find(|s| s.key == key).map(|s| s.text.chars().count()).unwrap_or(0);
-            if index > len || delete > len - index {
-                return Err(Error::bad_input(format!(
-                    "splice at {index} deleting {delete} is outside section `{key}`, which has {len} characters"
-                )));
-            }
+            let text = r.sections.iter().find(|s| s.key == key).map(|s| s.text.as_str()).unwrap_or("");
+            check_splice(&format!("section `{key}`"), text, index, delete)?;
             Ok(Report::splice(doc, &key, index, delete, &insert)?)
         })
     }

@@ -15,6 +15,17 @@ use crate::money::Money;
 
 type AmResult = std::result::Result<(), automerge::AutomergeError>;
 
+/// Refuses a splice that reaches outside `text` (indices in Unicode scalar values).
+pub(super) fn check_splice(what: &str, text: &str, index: usize, delete: usize) -> Result<()> {
+    let len = text.chars().count();
+    if index > len || delete > len - index {
+        return Err(Error::bad_input(format!(
+            "splice at {index} deleting {delete} is outside {what}, which has {len} characters"
+        )));
+    }
+    Ok(())
+}
+
 impl Store {
     /// Creates a record of `kind` owned by this device's user: `view` is the record as it will
     /// read, validated before anything is built; `write` writes it into a new document.
@@ -160,20 +171,16 @@ impl Store {
         delete: usize,
         insert: &str,
     ) -> Result<Followup> {
-        let current = self.record(&parse_id("followup", id)?)?;
-        let Record::Followup(f) = current else {
-            return Err(Error::NotFound { kind: "followup", id: id.to_string() });
-        };
-        let len = match field {
-            FollowupText::Note => f.note.chars().count(),
-            FollowupText::NextStep => f.next_step.chars().count(),
-        };
-        if index > len || delete > len - index {
-            return Err(Error::bad_input(format!(
-                "splice {index}+{delete} is outside the text, which has {len} characters"
-            )));
-        }
-        typed!(self.update(Kind::Followup, id, |d| Ok(Followup::splice(d, field, index, delete, insert)?))?, Followup)
+        let record = self.update(Kind::Followup, id, |d| {
+            let f = Followup::read(d)?;
+            let text = match field {
+                FollowupText::Note => &f.note,
+                FollowupText::NextStep => &f.next_step,
+            };
+            check_splice("the text", text, index, delete)?;
+            Ok(Followup::splice(d, field, index, delete, insert)?)
+        })?;
+        typed!(record, Followup)
     }
 
     /// Adds a contract for an existing customer (and optionally one of its deals).
