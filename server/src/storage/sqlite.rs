@@ -495,15 +495,15 @@ fn sync_in_tx(
             more = true;
             break;
         }
-        let known: Option<Option<Vec<u8>>> = conn
-            .prepare_cached("SELECT heads FROM device_docs WHERE device_id = ?1 AND doc_id = ?2")?
-            .query_row(params![device, id], |r| r.get(0))
-            .optional()?;
-        let (bytes, heads): (Vec<u8>, Vec<u8>) = conn
-            .prepare_cached("SELECT bytes, heads FROM docs WHERE id = ?1")?
-            .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        // The document and what this device is known to hold of it, in one lookup.
+        let (bytes, heads, known): (Vec<u8>, Vec<u8>, Option<Vec<u8>>) = conn
+            .prepare_cached(
+                "SELECT d.bytes, d.heads, k.heads FROM docs d
+                 LEFT JOIN device_docs k ON k.doc_id = d.id AND k.device_id = ?1 WHERE d.id = ?2",
+            )?
+            .query_row(params![device, id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         last_seq = seq;
-        let changes = match known.flatten() {
+        let changes = match known {
             Some(k) if k == heads => continue, // the device already holds exactly this
             Some(k) => {
                 let mut doc =
