@@ -43,9 +43,8 @@ async fn missing_bad_and_revoked_tokens_are_refused_and_bad_requests_harm_nobody
     assert_eq!((status, body["code"].as_str()), (413, Some("too_large")));
 
     // Nobody else noticed.
-    let c = other.customer("李四的客户");
+    other.customer("李四的客户");
     assert_eq!(other.sync().await.pushed, 1);
-    let _ = c;
 
     let device = server.admin.devices(Some(&rep.user)).unwrap()[0].id.clone();
     server.admin.revoke_device(&device).unwrap();
@@ -148,8 +147,7 @@ async fn a_server_killed_mid_sync_loses_nothing_and_duplicates_nothing() {
     let bin = server_binary();
     let data = tempfile::tempdir().unwrap();
     let admin = fieldreport_server::SqliteStorage::open(data.path()).unwrap();
-    let (_, admin_user, admin_code) = admin.init_team("华东销售", "Asia/Shanghai", "monday", "王总").unwrap();
-    let _ = admin_user;
+    let (_, _, admin_code) = admin.init_team("华东销售", "Asia/Shanghai", "monday", "王总").unwrap();
     let (_, rep_code) = admin.add_user("张三", "rep", None).unwrap();
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
