@@ -39,6 +39,20 @@ fn title(kind: ReportKind, lang: Lang, first: NaiveDate, last: NaiveDate) -> Str
     }
 }
 
+/// Only the author edits a report, and only while it is a draft.
+fn ensure_editable(me: &str, r: &Report) -> Result<()> {
+    if r.header.owner != me {
+        return Err(Error::Forbidden(format!(
+            "report {} belongs to {}; only its author can edit it (you can comment)",
+            r.header.id, r.header.owner
+        )));
+    }
+    if r.status == ReportStatus::Submitted {
+        return Err(Error::Submitted { id: r.header.id.clone() });
+    }
+    Ok(())
+}
+
 impl Store {
     /// Starts a draft of `kind` for the period containing `date` (default: today), with the
     /// built-in template in `lang`.
@@ -109,19 +123,10 @@ impl Store {
         Ok(rows)
     }
 
-    /// Checks that this device's user is the author and the report is still a draft.
+    /// Checks that this device's user is the author and the report is still a draft (before
+    /// computing anything for an edit; the write checks again).
     fn check_editable(&mut self, r: &Report) -> Result<()> {
-        let me = self.identity()?.user_id;
-        if r.header.owner != me {
-            return Err(Error::Forbidden(format!(
-                "report {} belongs to {}; only its author can edit it (you can comment)",
-                r.header.id, r.header.owner
-            )));
-        }
-        if r.status == ReportStatus::Submitted {
-            return Err(Error::Submitted { id: r.header.id.clone() });
-        }
-        Ok(())
+        ensure_editable(&self.identity()?.user_id, r)
     }
 
     /// Applies an author's edit to a draft; the checks run again inside the write transaction.
@@ -129,15 +134,7 @@ impl Store {
         let me = self.identity()?.user_id;
         let record = self.update(Kind::Report, id, |doc| {
             let current = Report::read(doc)?;
-            if current.header.owner != me {
-                return Err(Error::Forbidden(format!(
-                    "report {} belongs to {}",
-                    current.header.id, current.header.owner
-                )));
-            }
-            if current.status == ReportStatus::Submitted {
-                return Err(Error::Submitted { id: current.header.id });
-            }
+            ensure_editable(&me, &current)?;
             change(doc, &current)
         })?;
         Ok(*typed!(record, Report)?)
