@@ -13,6 +13,13 @@ pub struct Author {
     pub actor: String,
 }
 
+impl Author {
+    /// The author behind an authenticated sync request.
+    pub fn of(caller: &crate::storage::Caller) -> Author {
+        Author { user_id: caller.user.id.clone(), team_id: caller.team.id.clone(), actor: caller.device.actor.clone() }
+    }
+}
+
 /// Size limits, configurable on `serve`.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {

@@ -4,14 +4,14 @@
 //! decoding, decides whether a record is acceptable.
 
 use automerge::transaction::Transactable;
-use automerge::{AutomergeError, ObjId, ObjType, ReadDoc, ScalarValue, Value};
+use automerge::{AutomergeError, ObjId, ObjType, ReadDoc, ScalarValue, ScalarValueRef, Value, ValueRef};
 
 use super::Doc;
 
 type R<T = ()> = Result<T, AutomergeError>;
 
 fn scalar(doc: &Doc, obj: &ObjId, key: &str) -> Option<ScalarValue> {
-    match doc.am().get(obj, key).ok().flatten() {
+    match doc.map_get(obj, key) {
         Some((Value::Scalar(s), _)) => Some(s.into_owned()),
         _ => None,
     }
@@ -50,7 +50,7 @@ pub(crate) fn bool(doc: &Doc, obj: &ObjId, key: &str) -> Option<bool> {
 
 /// The object (map, list, text) stored at `key`, if any.
 pub(crate) fn obj(doc: &Doc, parent: &ObjId, key: &str) -> Option<(ObjId, ObjType)> {
-    match doc.am().get(parent, key).ok().flatten() {
+    match doc.map_get(parent, key) {
         Some((Value::Object(t), id)) => Some((id, t)),
         _ => None,
     }
@@ -67,10 +67,10 @@ pub(crate) fn text(doc: &Doc, parent: &ObjId, key: &str) -> String {
 /// Strings of a list field.
 pub(crate) fn str_list(doc: &Doc, parent: &ObjId, key: &str) -> Vec<String> {
     let Some((list, ObjType::List)) = obj(doc, parent, key) else { return Vec::new() };
-    let n = doc.am().length(&list);
-    (0..n)
-        .filter_map(|i| match doc.am().get(&list, i).ok().flatten() {
-            Some((Value::Scalar(s), _)) => s.as_str().map(str::to_owned),
+    doc.am()
+        .list_range(&list, ..)
+        .filter_map(|i| match i.value {
+            ValueRef::Scalar(ScalarValueRef::Str(s)) => Some(s.into_owned()),
             _ => None,
         })
         .collect()
@@ -79,10 +79,10 @@ pub(crate) fn str_list(doc: &Doc, parent: &ObjId, key: &str) -> Vec<String> {
 /// The map objects of a list field, in order.
 pub(crate) fn map_list(doc: &Doc, parent: &ObjId, key: &str) -> Vec<ObjId> {
     let Some((list, ObjType::List)) = obj(doc, parent, key) else { return Vec::new() };
-    let n = doc.am().length(&list);
-    (0..n)
-        .filter_map(|i| match doc.am().get(&list, i).ok().flatten() {
-            Some((Value::Object(ObjType::Map), id)) => Some(id),
+    doc.am()
+        .list_range(&list, ..)
+        .filter_map(|i| match i.value {
+            ValueRef::Object(ObjType::Map) => Some(i.id()),
             _ => None,
         })
         .collect()
@@ -97,7 +97,7 @@ pub(crate) fn put_opt(doc: &mut Doc, obj: &ObjId, key: &str, v: Option<impl Into
     match v {
         Some(v) => put(doc, obj, key, v),
         None => {
-            if doc.am().get(obj, key)?.is_some() {
+            if doc.map_get(obj, key).is_some() {
                 doc.am_mut().delete(obj, key)?;
             }
             Ok(())

@@ -26,14 +26,24 @@ pub use report::{Comment, NewReport, Report, ReportKind, ReportStatus, Section, 
 pub use validation::{ValidationError, MAX_NAME, MAX_NOTE, MAX_SHORT};
 
 use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{ActorId, AutoCommit, ChangeHash, LoadOptions, ReadDoc, TextEncoding};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use automerge::{ActorId, AutoCommit, ChangeHash, LoadOptions, ObjId, ReadDoc, TextEncoding, Value};
 
 /// One record's Automerge document.
 ///
 /// Text positions are Unicode scalar values (code points) on every platform.
 pub struct Doc {
     am: AutoCommit,
+    /// Entries of the maps read since the last change. Automerge's columnar op set costs about
+    /// as much to look up one key as to walk a whole map, and a typed view reads every key of
+    /// a map, so each map is walked once and then answered from here. Every mutation clears it.
+    maps: RefCell<HashMap<ObjId, MapEntries>>,
 }
+
+/// One map's current values and object ids by key.
+type MapEntries = HashMap<String, (Value<'static>, ObjId)>;
 
 /// Why stored bytes could not be turned back into a document.
 #[derive(Debug, thiserror::Error)]
@@ -45,13 +55,17 @@ impl Doc {
     pub(crate) fn empty(actor: &ActorId) -> Doc {
         let mut am = AutoCommit::new_with_encoding(TextEncoding::UnicodeCodePoint);
         am.set_actor(actor.clone());
-        Doc { am }
+        Doc::wrap(am)
+    }
+
+    fn wrap(am: AutoCommit) -> Doc {
+        Doc { am, maps: RefCell::default() }
     }
 
     /// Loads a saved document (full save, or a concatenation of saves and changes).
     pub fn load(bytes: &[u8]) -> Result<Doc, LoadError> {
         let opts = LoadOptions::new().text_encoding(TextEncoding::UnicodeCodePoint);
-        AutoCommit::load_with_options(bytes, opts).map(|am| Doc { am }).map_err(|e| LoadError(e.to_string()))
+        AutoCommit::load_with_options(bytes, opts).map(Doc::wrap).map_err(|e| LoadError(e.to_string()))
     }
 
     /// Sets the actor that authors the next changes (the device's persisted actor).
@@ -82,11 +96,13 @@ impl Doc {
     /// Merges changes produced by [`Doc::save_after`] or [`Doc::save`] on another replica.
     /// Applying the same changes twice is harmless.
     pub fn apply_changes(&mut self, bytes: &[u8]) -> Result<(), LoadError> {
+        self.maps.get_mut().clear();
         self.am.load_incremental(bytes).map(|_| ()).map_err(|e| LoadError(e.to_string()))
     }
 
     /// Merges another in-memory replica of the same document.
     pub fn merge(&mut self, other: &mut Doc) -> Result<(), LoadError> {
+        self.maps.get_mut().clear();
         self.am.merge(&mut other.am).map(|_| ()).map_err(|e| LoadError(e.to_string()))
     }
 
@@ -94,7 +110,7 @@ impl Doc {
     pub fn fork(&mut self, actor: &ActorId) -> Doc {
         let mut am = self.am.fork();
         am.set_actor(actor.clone());
-        Doc { am }
+        Doc::wrap(am)
     }
 
     /// The document's header fields.
@@ -107,7 +123,7 @@ impl Doc {
         if fields::bool(self, &automerge::ROOT, header::DELETED).unwrap_or(false) == deleted {
             return Ok(());
         }
-        self.am.put(automerge::ROOT, header::DELETED, deleted)
+        self.am_mut().put(automerge::ROOT, header::DELETED, deleted)
     }
 
     /// A stable rendering of the whole document as JSON, for comparing replicas.
@@ -120,7 +136,17 @@ impl Doc {
     }
 
     pub(crate) fn am_mut(&mut self) -> &mut AutoCommit {
+        self.maps.get_mut().clear();
         &mut self.am
+    }
+
+    /// The value and object id at `key` of the map `obj`, from the map's cached entries.
+    pub(crate) fn map_get(&self, obj: &ObjId, key: &str) -> Option<(Value<'static>, ObjId)> {
+        let mut maps = self.maps.borrow_mut();
+        let entries = maps.entry(obj.clone()).or_insert_with(|| {
+            self.am.map_range(obj, ..).map(|i| (i.key.to_string(), (i.value.clone().into_value(), i.id()))).collect()
+        });
+        entries.get(key).cloned()
     }
 
     /// How many changes the document holds (for tests and diagnostics).

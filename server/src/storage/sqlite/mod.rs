@@ -1,23 +1,29 @@
-//! The embedded SQLite backend: one batching writer connection and a reader connection, in WAL
-//! mode, in a data directory.
+//! The embedded SQLite backend: one batching writer connection and a pool of read connections,
+//! in WAL mode, in a data directory.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use fieldreport_core::doc::{Doc, Kind};
-use fieldreport_core::sync::wire::{ChangeHash, Pull, PushResult, SyncRequest, SyncResponse};
+use fieldreport_core::sync::wire::{ChangeHash, SyncRequest, SyncResponse};
 use rusqlite::{params, Connection, OptionalExtension};
+
+mod cache;
+mod feed;
+mod pushes;
+mod readers;
+
+use cache::DocCache;
+use pushes::Pusher;
+use readers::Readers;
 
 use super::writer::Writer;
 use super::{Caller, Device, Enrolled, Storage, Team, User, ROLES};
 use crate::error::{Result, ServerError};
-use crate::merge::{self, Author, Limits, Stored};
+use crate::merge::{Author, Limits};
 use crate::secrets;
 
 /// How long an enrollment code stays valid.
 const CODE_TTL_MS: i64 = 7 * 24 * 3_600_000;
-/// Most feed rows looked at for one page.
-const PAGE_ROWS: i64 = 2_000;
 
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
@@ -39,41 +45,11 @@ fn open(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
-/// Most merged documents kept in memory by the writer.
-const CACHE_DOCS: usize = 4_096;
-
-/// Recently merged documents (least recently used evicted first), so that a document changed
-/// again is not loaded and read again. Only writer jobs touch it; whenever a job fails it is
-/// cleared, so it never holds state that was not committed.
-struct DocCache {
-    docs: lru::LruCache<String, Stored>,
-}
-
-impl Default for DocCache {
-    fn default() -> Self {
-        DocCache {
-            docs: lru::LruCache::new(std::num::NonZeroUsize::new(CACHE_DOCS).unwrap_or(std::num::NonZeroUsize::MIN)),
-        }
-    }
-}
-
-impl DocCache {
-    fn take(&mut self, id: &str) -> Option<Stored> {
-        self.docs.pop(id)
-    }
-
-    fn put(&mut self, id: String, s: Stored) {
-        self.docs.put(id, s);
-    }
-}
-
-type SharedCache = Arc<Mutex<DocCache>>;
-
 /// Storage on SQLite files in a data directory.
 pub struct SqliteStorage {
     writer: Writer,
-    reader: Mutex<Connection>,
-    cache: SharedCache,
+    readers: Readers,
+    cache: Arc<DocCache>,
 }
 
 impl SqliteStorage {
@@ -108,12 +84,11 @@ impl SqliteStorage {
             }
         }
         let reader = open(&path)?;
-        Ok(SqliteStorage { writer: Writer::start(conn), reader: Mutex::new(reader), cache: SharedCache::default() })
+        Ok(SqliteStorage { writer: Writer::start(conn), readers: Readers::new(path, reader), cache: Arc::default() })
     }
 
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let conn = self.reader.lock().map_err(|_| ServerError::Internal("reader lock poisoned".into()))?;
-        f(&conn)
+        self.readers.read(f)
     }
 }
 
@@ -346,63 +321,31 @@ impl Storage for SqliteStorage {
     }
 
     fn sync(&self, caller: &Caller, req: SyncRequest, limits: &Limits) -> Result<SyncResponse> {
-        let caller = caller.clone();
-        let limits = *limits;
+        let author = Author::of(caller);
+        let cache = self.cache.clone();
+        let pusher = Pusher { cache: &cache, author: &author, device: &caller.device.id, limits };
+        // The expensive part, checking and merging, runs here in parallel with other requests.
+        let prepared = self.read(|conn| pusher.prepare(conn, &req.pushes))?;
+        let (caller, limits) = (caller.clone(), *limits);
         let cache = self.cache.clone();
         let result = self.writer.write(move |conn| {
-            let mut cache = cache.lock().map_err(|_| ServerError::Internal("document cache poisoned".into()))?;
-            sync_in_tx(conn, &mut cache, &caller, req, &limits)
+            let now = now_ms();
+            let device = caller.device.id.as_str();
+            begin_sync(conn, device, req.cursor, now)?;
+            let pusher = Pusher { cache: &cache, author: &author, device, limits: &limits };
+            let results = pusher.apply(conn, &req.pushes, prepared, now)?;
+            feed::page(conn, &caller, req.cursor, req.max_bytes, results)
         });
         if result.is_err() {
             // The job or its batch rolled back: forget anything the cache learned meanwhile.
-            if let Ok(mut c) = self.cache.lock() {
-                c.docs.clear();
-            }
+            self.cache.clear();
         }
         result
     }
 }
 
-fn next_seq(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM docs", [], |r| r.get(0))?)
-}
-
-fn load_doc(conn: &Connection, id: &str) -> Result<Option<Doc>> {
-    let bytes: Option<Vec<u8>> =
-        conn.query_row("SELECT bytes FROM docs WHERE id = ?1", [id], |r| r.get(0)).optional()?;
-    match bytes {
-        Some(b) => {
-            Ok(Some(Doc::load(&b).map_err(|e| ServerError::Internal(format!("stored document {id} is damaged: {e}")))?))
-        }
-        None => Ok(None),
-    }
-}
-
-/// The documents a user may receive with `seq` > ?1, as (id, kind, seq, size), each branch on
-/// an index so a sync costs what changed for this user, not what changed in the team. ?2 is the
-/// role, ?3 the user: an admin sees everything; everyone sees their own documents; a manager also
-/// sees their direct reports' non-report documents and the reports addressed to them.
-const VISIBLE: &str = "
-    SELECT id, kind, seq, size FROM docs WHERE ?2 = 'admin' AND seq > ?1
-    UNION
-    SELECT id, kind, seq, size FROM docs WHERE ?2 != 'admin' AND owner = ?3 AND seq > ?1
-    UNION
-    SELECT d.id, d.kind, d.seq, d.size FROM users u JOIN docs d ON d.owner = u.id
-        WHERE ?2 != 'admin' AND u.manager_id = ?3 AND d.seq > ?1 AND d.kind != 'report'
-    UNION
-    SELECT d.id, d.kind, d.seq, d.size FROM recipients r JOIN docs d ON d.id = r.doc_id
-        WHERE ?2 != 'admin' AND r.user_id = ?3 AND d.seq > ?1";
-
-/// One sync round trip inside the writer's transaction.
-fn sync_in_tx(
-    conn: &Connection,
-    cache: &mut DocCache,
-    caller: &Caller,
-    req: SyncRequest,
-    limits: &Limits,
-) -> Result<SyncResponse> {
-    let device = &caller.device.id;
-    let now = now_ms();
+/// The start of one sync round trip inside the writer's transaction: the device's bookkeeping.
+fn begin_sync(conn: &Connection, device: &str, cursor: u64, now: i64) -> Result<()> {
     // Seen-times to the minute: an idle sync then writes nothing (and costs no fsync).
     conn.prepare_cached(
         "UPDATE devices SET last_seen_at = ?2 WHERE id = ?1 AND (last_seen_at IS NULL OR last_seen_at < ?2 - 60000)",
@@ -410,7 +353,7 @@ fn sync_in_tx(
     .execute(params![device, now])?;
     // Cursor 0 means the device holds nothing (a first sync, or a device that lost its data):
     // forget what it was known to hold, so it receives whole documents.
-    if req.cursor == 0 {
+    if cursor == 0 {
         conn.prepare_cached("DELETE FROM device_docs WHERE device_id = ?1")?.execute([device])?;
     }
     // Pages up to the device's cursor are committed on the device: what they carried is known.
@@ -418,120 +361,6 @@ fn sync_in_tx(
         "UPDATE device_docs SET heads = sent_heads, sent_heads = NULL, sent_seq = NULL
          WHERE device_id = ?1 AND sent_seq IS NOT NULL AND sent_seq <= ?2",
     )?
-    .execute(params![device, req.cursor as i64])?;
-
-    let author =
-        Author { user_id: caller.user.id.clone(), team_id: caller.team.id.clone(), actor: caller.device.actor.clone() };
-    let mut results = Vec::with_capacity(req.pushes.len());
-    for push in &req.pushes {
-        let prev = match cache.take(&push.id) {
-            Some(s) => Ok(Some(s)),
-            None => match load_doc(conn, &push.id)? {
-                Some(doc) => Stored::read(doc).map(Some),
-                None => Ok(None),
-            },
-        };
-        match prev.and_then(|prev| merge::check(prev, push, &author, limits)) {
-            Err(reason) => {
-                tracing::warn!(device = %device, user = %author.user_id, doc = %push.id, %reason, "push rejected");
-                results.push(PushResult::Rejected { id: push.id.clone(), reason });
-            }
-            Ok(mut m) => {
-                let heads = m.doc.heads();
-                if m.changed {
-                    let h = m.record.header();
-                    conn.prepare_cached(
-                        "INSERT INTO docs (id, kind, owner, bytes, heads, size, seq, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                         ON CONFLICT(id) DO UPDATE SET bytes = excluded.bytes, heads = excluded.heads, size = excluded.size,
-                             seq = excluded.seq, updated_at = excluded.updated_at",
-                    )?
-                    .execute(params![
-                        h.id,
-                        h.kind.as_str(),
-                        h.owner,
-                        m.bytes,
-                        encode_heads(&heads),
-                        m.bytes.len() as i64,
-                        next_seq(conn)?,
-                        now
-                    ])?;
-                    if h.kind == Kind::Report {
-                        conn.execute("DELETE FROM recipients WHERE doc_id = ?1", [&h.id])?;
-                        for u in merge::recipients(&m.record) {
-                            conn.execute(
-                                "INSERT OR IGNORE INTO recipients (doc_id, user_id) VALUES (?1, ?2)",
-                                params![h.id, u],
-                            )?;
-                        }
-                    }
-                }
-                conn.prepare_cached(
-                    "INSERT INTO device_docs (device_id, doc_id, heads) VALUES (?1, ?2, ?3)
-                     ON CONFLICT(device_id, doc_id) DO UPDATE SET heads = excluded.heads",
-                )?
-                .execute(params![device, push.id, encode_heads(&push.heads)])?;
-                results.push(PushResult::Accepted { id: push.id.clone(), heads });
-                cache.put(push.id.clone(), Stored { doc: m.doc, record: m.record });
-            }
-        }
-    }
-
-    // A page of the change feed.
-    let role = caller.user.role.as_str();
-    let user = caller.user.id.as_str();
-    let rows: Vec<(String, String, i64, i64)> = conn
-        .prepare_cached(&format!("SELECT id, kind, seq, size FROM ({VISIBLE}) ORDER BY seq LIMIT ?4"))?
-        .query_map(params![req.cursor as i64, role, user, PAGE_ROWS], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })?
-        .collect::<Result<_, _>>()?;
-    let budget = req.max_bytes.max(1);
-    let mut docs = Vec::new();
-    let mut used = 0u64;
-    let mut last_seq = req.cursor as i64;
-    let mut more = rows.len() as i64 == PAGE_ROWS;
-    for (id, kind, seq, len) in rows {
-        if !docs.is_empty() && used + len as u64 > budget {
-            more = true;
-            break;
-        }
-        // The document and what this device is known to hold of it, in one lookup.
-        let (bytes, heads, known): (Vec<u8>, Vec<u8>, Option<Vec<u8>>) = conn
-            .prepare_cached(
-                "SELECT d.bytes, d.heads, k.heads FROM docs d
-                 LEFT JOIN device_docs k ON k.doc_id = d.id AND k.device_id = ?1 WHERE d.id = ?2",
-            )?
-            .query_row(params![device, id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        last_seq = seq;
-        let changes = match known {
-            Some(k) if k == heads => continue, // the device already holds exactly this
-            Some(k) => {
-                let mut doc =
-                    Doc::load(&bytes).map_err(|e| ServerError::Internal(format!("stored document {id}: {e}")))?;
-                doc.save_after(&decode_heads(&k))
-            }
-            None => bytes,
-        };
-        used += changes.len() as u64;
-        conn.prepare_cached(
-            "INSERT INTO device_docs (device_id, doc_id, sent_heads, sent_seq) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(device_id, doc_id) DO UPDATE SET sent_heads = excluded.sent_heads, sent_seq = excluded.sent_seq",
-        )?
-        .execute(params![device, id, heads, seq])?;
-        let kind =
-            Kind::parse(&kind).ok_or_else(|| ServerError::Internal(format!("stored document {id} has kind {kind}")))?;
-        docs.push(Pull { id, kind, heads: decode_heads(&heads), changes });
-    }
-    let (cursor, remaining_docs, remaining_bytes) = if more {
-        let (n, b): (i64, i64) = conn
-            .prepare_cached(&format!("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM ({VISIBLE})"))?
-            .query_row(params![last_seq, role, user], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        (last_seq as u64, n as u64, b as u64)
-    } else {
-        // Nothing visible remains: jump to the head of the feed so invisible rows are not
-        // looked at again.
-        let head: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM docs", [], |r| r.get(0))?;
-        (head.max(last_seq).max(req.cursor as i64) as u64, 0, 0)
-    };
-    Ok(SyncResponse { results, cursor, more, remaining_docs, remaining_bytes, docs })
+    .execute(params![device, cursor as i64])?;
+    Ok(())
 }

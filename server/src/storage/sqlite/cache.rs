@@ -1,0 +1,51 @@
+//! Recently merged documents kept in memory, so that a document changed again is neither loaded
+//! nor read again.
+
+use std::num::NonZeroUsize;
+use std::sync::Mutex;
+
+use crate::merge::Stored;
+
+/// Most merged documents kept in memory.
+const CACHE_DOCS: usize = 4_096;
+
+/// Least recently used documents are evicted first. A document is taken out while a push is
+/// checked against it and put back by the writer after the merge; whenever a writer job fails
+/// the cache is cleared, so it never keeps state that was not committed.
+pub(super) struct DocCache {
+    docs: Mutex<lru::LruCache<String, Stored>>,
+}
+
+impl Default for DocCache {
+    fn default() -> Self {
+        DocCache { docs: Mutex::new(lru::LruCache::new(NonZeroUsize::new(CACHE_DOCS).unwrap_or(NonZeroUsize::MIN))) }
+    }
+}
+
+impl DocCache {
+    fn docs(&self) -> std::sync::MutexGuard<'_, lru::LruCache<String, Stored>> {
+        // A panic while holding the lock cannot leave a half-updated entry: recover the guard.
+        self.docs.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Removes and returns the document `id`.
+    pub(super) fn take(&self, id: &str) -> Option<Stored> {
+        self.docs().pop(id)
+    }
+
+    /// Keeps `s` as the current merged state of `id`.
+    pub(super) fn put(&self, id: String, s: Stored) {
+        // The evicted document is returned and dropped here, after the lock is released.
+        let evicted = self.docs().push(id, s);
+        drop(evicted);
+    }
+
+    /// Forgets everything.
+    pub(super) fn clear(&self) {
+        let old = std::mem::replace(
+            &mut *self.docs(),
+            lru::LruCache::new(NonZeroUsize::new(CACHE_DOCS).unwrap_or(NonZeroUsize::MIN)),
+        );
+        drop(old);
+    }
+}

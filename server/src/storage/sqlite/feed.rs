@@ -1,0 +1,95 @@
+//! Pages of the change feed: the documents a device may receive, after its cursor, within its
+//! byte budget, sent as the changes it lacks.
+
+use fieldreport_core::doc::{Doc, Kind};
+use fieldreport_core::sync::wire::{Pull, PushResult, SyncResponse};
+use rusqlite::{params, Connection};
+
+use super::decode_heads;
+use crate::error::{Result, ServerError};
+use crate::storage::Caller;
+
+/// Most feed rows looked at for one page.
+const PAGE_ROWS: i64 = 2_000;
+
+/// The documents a user may receive with `seq` > ?1, as (id, kind, seq, size), each branch on
+/// an index so a sync costs what changed for this user, not what changed in the team. ?2 is the
+/// role, ?3 the user: an admin sees everything; everyone sees their own documents; a manager also
+/// sees their direct reports' non-report documents and the reports addressed to them.
+const VISIBLE: &str = "
+    SELECT id, kind, seq, size FROM docs WHERE ?2 = 'admin' AND seq > ?1
+    UNION
+    SELECT id, kind, seq, size FROM docs WHERE ?2 != 'admin' AND owner = ?3 AND seq > ?1
+    UNION
+    SELECT d.id, d.kind, d.seq, d.size FROM users u JOIN docs d ON d.owner = u.id
+        WHERE ?2 != 'admin' AND u.manager_id = ?3 AND d.seq > ?1 AND d.kind != 'report'
+    UNION
+    SELECT d.id, d.kind, d.seq, d.size FROM recipients r JOIN docs d ON d.id = r.doc_id
+        WHERE ?2 != 'admin' AND r.user_id = ?3 AND d.seq > ?1";
+
+/// The next page of `caller`'s feed after `cursor`, with `results` of their pushes.
+pub(super) fn page(
+    conn: &Connection,
+    caller: &Caller,
+    cursor: u64,
+    max_bytes: u64,
+    results: Vec<PushResult>,
+) -> Result<SyncResponse> {
+    let device = caller.device.id.as_str();
+    // A page of the change feed.
+    let role = caller.user.role.as_str();
+    let user = caller.user.id.as_str();
+    let rows: Vec<(String, String, i64, i64)> = conn
+        .prepare_cached(&format!("SELECT id, kind, seq, size FROM ({VISIBLE}) ORDER BY seq LIMIT ?4"))?
+        .query_map(params![cursor as i64, role, user, PAGE_ROWS], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<_, _>>()?;
+    let budget = max_bytes.max(1);
+    let mut docs = Vec::new();
+    let mut used = 0u64;
+    let mut last_seq = cursor as i64;
+    let mut more = rows.len() as i64 == PAGE_ROWS;
+    for (id, kind, seq, len) in rows {
+        if !docs.is_empty() && used + len as u64 > budget {
+            more = true;
+            break;
+        }
+        // The document and what this device is known to hold of it, in one lookup.
+        let (bytes, heads, known): (Vec<u8>, Vec<u8>, Option<Vec<u8>>) = conn
+            .prepare_cached(
+                "SELECT d.bytes, d.heads, k.heads FROM docs d
+                 LEFT JOIN device_docs k ON k.doc_id = d.id AND k.device_id = ?1 WHERE d.id = ?2",
+            )?
+            .query_row(params![device, id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        last_seq = seq;
+        let changes = match known {
+            Some(k) if k == heads => continue, // the device already holds exactly this
+            Some(k) => {
+                let mut doc =
+                    Doc::load(&bytes).map_err(|e| ServerError::Internal(format!("stored document {id}: {e}")))?;
+                doc.save_after(&decode_heads(&k))
+            }
+            None => bytes,
+        };
+        used += changes.len() as u64;
+        conn.prepare_cached(
+            "INSERT INTO device_docs (device_id, doc_id, sent_heads, sent_seq) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(device_id, doc_id) DO UPDATE SET sent_heads = excluded.sent_heads, sent_seq = excluded.sent_seq",
+        )?
+        .execute(params![device, id, heads, seq])?;
+        let kind =
+            Kind::parse(&kind).ok_or_else(|| ServerError::Internal(format!("stored document {id} has kind {kind}")))?;
+        docs.push(Pull { id, kind, heads: decode_heads(&heads), changes });
+    }
+    let (cursor, remaining_docs, remaining_bytes) = if more {
+        let (n, b): (i64, i64) = conn
+            .prepare_cached(&format!("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM ({VISIBLE})"))?
+            .query_row(params![last_seq, role, user], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        (last_seq as u64, n as u64, b as u64)
+    } else {
+        // Nothing visible remains: jump to the head of the feed so invisible rows are not
+        // looked at again.
+        let head: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM docs", [], |r| r.get(0))?;
+        (head.max(last_seq).max(cursor as i64) as u64, 0, 0)
+    };
+    Ok(SyncResponse { results, cursor, more, remaining_docs, remaining_bytes, docs })
+}

@@ -1,0 +1,146 @@
+//! Merging pushed documents. Each push is checked first outside the writer, on the request's own
+//! thread against the committed document, so that checks of different requests run in parallel;
+//! the writer then only confirms that the document did not move meanwhile (re-checking it when
+//! it did) and writes the result.
+
+use fieldreport_core::doc::{Doc, Kind};
+use fieldreport_core::sync::wire::{Push, PushResult};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::cache::DocCache;
+use super::encode_heads;
+use crate::error::{Result, ServerError};
+use crate::merge::{self, Author, Limits, Merged, Stored};
+
+/// A push checked against the document as it was at `base`.
+pub(super) struct Prepared {
+    /// The stored heads the check started from (encoded); `None` when there was no document.
+    base: Option<Vec<u8>>,
+    outcome: std::result::Result<Merged, String>,
+}
+
+/// The stored document `id` and its encoded heads.
+fn load(conn: &Connection, id: &str) -> Result<Option<(Doc, Vec<u8>)>> {
+    let row: Option<(Vec<u8>, Vec<u8>)> = conn
+        .prepare_cached("SELECT bytes, heads FROM docs WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    match row {
+        Some((bytes, heads)) => {
+            let doc = Doc::load(&bytes)
+                .map_err(|e| ServerError::Internal(format!("stored document {id} is damaged: {e}")))?;
+            Ok(Some((doc, heads)))
+        }
+        None => Ok(None),
+    }
+}
+
+/// A document's current state, or why it cannot be read.
+type Prev = std::result::Result<Option<Stored>, String>;
+
+/// The current state of `id` (from the cache, else from `conn`) and its encoded heads.
+fn current(conn: &Connection, cache: &DocCache, id: &str) -> Result<(Prev, Option<Vec<u8>>)> {
+    if let Some(mut s) = cache.take(id) {
+        let heads = encode_heads(&s.doc.heads());
+        return Ok((Ok(Some(s)), Some(heads)));
+    }
+    Ok(match load(conn, id)? {
+        Some((doc, heads)) => (Stored::read(doc).map(Some), Some(heads)),
+        None => (Ok(None), None),
+    })
+}
+
+/// Who pushes, and what their pushes are checked with.
+pub(super) struct Pusher<'a> {
+    pub cache: &'a DocCache,
+    pub author: &'a Author,
+    pub device: &'a str,
+    pub limits: &'a Limits,
+}
+
+impl Pusher<'_> {
+    /// Checks `push` against the current state of its document.
+    fn check(&self, conn: &Connection, push: &Push) -> Result<Prepared> {
+        let (prev, base) = current(conn, self.cache, &push.id)?;
+        let outcome = prev.and_then(|prev| merge::check(prev, push, self.author, self.limits));
+        Ok(Prepared { base, outcome })
+    }
+
+    /// Checks every push on a read connection (outside the writer).
+    pub(super) fn prepare(&self, conn: &Connection, pushes: &[Push]) -> Result<Vec<Prepared>> {
+        pushes.iter().map(|p| self.check(conn, p)).collect()
+    }
+
+    /// Inside the writer's transaction: merges each push whose document is still at the state it
+    /// was checked against (re-checking the others), and records what the device now holds.
+    pub(super) fn apply(
+        &self,
+        conn: &Connection,
+        pushes: &[Push],
+        prepared: Vec<Prepared>,
+        now: i64,
+    ) -> Result<Vec<PushResult>> {
+        let (cache, author, device) = (self.cache, self.author, self.device);
+        let mut results = Vec::with_capacity(pushes.len());
+        let mut seq: Option<i64> = None;
+        for (push, p) in pushes.iter().zip(prepared) {
+            let stored: Option<Vec<u8>> = conn
+                .prepare_cached("SELECT heads FROM docs WHERE id = ?1")?
+                .query_row([&push.id], |r| r.get(0))
+                .optional()?;
+            let p = if stored == p.base { p } else { self.check(conn, push)? };
+            match p.outcome {
+                Err(reason) => {
+                    tracing::warn!(device = %device, user = %author.user_id, doc = %push.id, %reason, "push rejected");
+                    results.push(PushResult::Rejected { id: push.id.clone(), reason });
+                }
+                Ok(mut m) => {
+                    let heads = m.doc.heads();
+                    if m.changed {
+                        let next = match seq {
+                            Some(s) => s + 1,
+                            None => conn
+                                .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM docs")?
+                                .query_row([], |r| r.get(0))?,
+                        };
+                        seq = Some(next);
+                        write(conn, &m, &heads, next, now)?;
+                    }
+                    conn.prepare_cached(
+                        "INSERT INTO device_docs (device_id, doc_id, heads) VALUES (?1, ?2, ?3)
+                         ON CONFLICT(device_id, doc_id) DO UPDATE SET heads = excluded.heads",
+                    )?
+                    .execute(params![device, push.id, encode_heads(&push.heads)])?;
+                    results.push(PushResult::Accepted { id: push.id.clone(), heads });
+                    cache.put(push.id.clone(), Stored { doc: m.doc, record: m.record });
+                }
+            }
+        }
+        Ok(results)
+    }
+}
+
+/// Stores a merged document at feed position `seq`.
+fn write(
+    conn: &Connection,
+    m: &Merged,
+    heads: &[fieldreport_core::sync::wire::ChangeHash],
+    seq: i64,
+    now: i64,
+) -> Result<()> {
+    let h = m.record.header();
+    conn.prepare_cached(
+        "INSERT INTO docs (id, kind, owner, bytes, heads, size, seq, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT(id) DO UPDATE SET bytes = excluded.bytes, heads = excluded.heads, size = excluded.size,
+             seq = excluded.seq, updated_at = excluded.updated_at",
+    )?
+    .execute(params![h.id, h.kind.as_str(), h.owner, m.bytes, encode_heads(heads), m.bytes.len() as i64, seq, now])?;
+    if h.kind == Kind::Report {
+        conn.prepare_cached("DELETE FROM recipients WHERE doc_id = ?1")?.execute([&h.id])?;
+        for u in merge::recipients(&m.record) {
+            conn.prepare_cached("INSERT OR IGNORE INTO recipients (doc_id, user_id) VALUES (?1, ?2)")?
+                .execute(params![h.id, u])?;
+        }
+    }
+    Ok(())
+}
