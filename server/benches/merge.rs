@@ -49,22 +49,14 @@ fn bench(c: &mut Criterion) {
     });
     let mut merged = Doc::load(&bytes).unwrap();
     merged.apply_changes(&push.changes).unwrap();
-    c.bench_function("part: Record::read", |b| b.iter(|| Record::read(&merged).unwrap()));
+    let merged_bytes = merged.save();
+    c.bench_function("part: Record::read (freshly loaded document)", |b| {
+        b.iter_batched(|| Doc::load(&merged_bytes).unwrap(), |d| Record::read(&d).unwrap(), BatchSize::SmallInput)
+    });
     c.bench_function("part: has_heads", |b| b.iter(|| merged.has_heads(&push.heads)));
     let before = Doc::load(&bytes).unwrap().heads();
     c.bench_function("part: actors_since", |b| b.iter(|| merged.actors_since(&before)));
-    {
-        use automerge::ReadDoc;
-        let mut am = automerge::AutoCommit::load(&bytes).unwrap();
-        am.load_incremental(&push.changes).unwrap();
-        c.bench_function("exp: map_range root", |b| {
-            b.iter(|| am.map_range(automerge::ROOT, ..).map(|i| i.key.len()).sum::<usize>())
-        });
-        c.bench_function("exp: get name", |b| b.iter(|| am.get(automerge::ROOT, "name").unwrap()));
-        c.bench_function("exp: get missing", |b| b.iter(|| am.get(automerge::ROOT, "zzz").unwrap()));
-        println!("{} keys", am.keys(automerge::ROOT).count());
-    }
-    c.bench_function("part: save", |b| b.iter(|| merged.save()));
+    c.bench_function("part: save uncompressed (as the server stores)", |b| b.iter(|| merged.save_uncompressed()));
 }
 
 criterion_group!(benches, bench);

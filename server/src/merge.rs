@@ -118,7 +118,7 @@ pub fn check(prev: Option<Stored>, push: &Push, author: &Author, limits: &Limits
     if changed {
         permit(before.as_ref(), &record, author)?;
     }
-    let bytes = if changed { doc.save() } else { Vec::new() };
+    let bytes = if changed { doc.save_uncompressed() } else { Vec::new() };
     if bytes.len() > limits.max_doc_bytes {
         return Err(format!("the document would be {} bytes, over the limit of {}", bytes.len(), limits.max_doc_bytes));
     }

@@ -42,8 +42,9 @@ pub struct Doc {
     maps: RefCell<HashMap<ObjId, MapEntries>>,
 }
 
-/// One map's current values and object ids by key.
-type MapEntries = HashMap<String, (Value<'static>, ObjId)>;
+/// One map's current keys, values and object ids. Records' maps hold a few dozen keys at most,
+/// so a scan beats hashing.
+type MapEntries = Vec<(String, Value<'static>, ObjId)>;
 
 /// Why stored bytes could not be turned back into a document.
 #[derive(Debug, thiserror::Error)]
@@ -81,6 +82,12 @@ impl Doc {
     /// The compact full encoding of the document.
     pub fn save(&mut self) -> Vec<u8> {
         self.am.save()
+    }
+
+    /// The full encoding without compressing columns: a little larger, but much cheaper to
+    /// produce (no compressor to set up). The server stores documents this way.
+    pub fn save_uncompressed(&mut self) -> Vec<u8> {
+        self.am.save_nocompress()
     }
 
     /// The changes made after `heads`, encoded for another replica's [`Doc::apply_changes`].
@@ -144,9 +151,9 @@ impl Doc {
     pub(crate) fn map_get(&self, obj: &ObjId, key: &str) -> Option<(Value<'static>, ObjId)> {
         let mut maps = self.maps.borrow_mut();
         let entries = maps.entry(obj.clone()).or_insert_with(|| {
-            self.am.map_range(obj, ..).map(|i| (i.key.to_string(), (i.value.clone().into_value(), i.id()))).collect()
+            self.am.map_range(obj, ..).map(|i| (i.key.to_string(), i.value.clone().into_value(), i.id())).collect()
         });
-        entries.get(key).cloned()
+        entries.iter().find(|(k, _, _)| k == key).map(|(_, v, id)| (v.clone(), id.clone()))
     }
 
     /// How many changes the document holds (for tests and diagnostics).
@@ -156,12 +163,13 @@ impl Doc {
 
     /// The hex actor ids of the changes this document holds beyond `heads`.
     pub fn actors_since(&mut self, heads: &[ChangeHash]) -> Vec<String> {
-        self.am.get_changes(heads).iter().map(|c| c.actor_id().to_hex_string()).collect()
+        // Metadata only: materialising whole changes would re-encode their operations.
+        self.am.get_changes_meta(heads).iter().map(|c| c.actor.to_hex_string()).collect()
     }
 
     /// Whether the document contains every change named in `heads`.
     pub fn has_heads(&mut self, heads: &[ChangeHash]) -> bool {
-        heads.iter().all(|h| self.am.get_change_by_hash(h).is_some())
+        heads.iter().all(|h| self.am.get_change_meta_by_hash(h).is_some())
     }
 
     /// The length in code points of a text field, 0 when absent.

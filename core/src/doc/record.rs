@@ -19,7 +19,7 @@ pub enum Record {
 impl Record {
     /// Reads the document as whatever kind its header names.
     pub fn read(doc: &Doc) -> Result<Record, ValidationError> {
-        Ok(match doc.header()?.kind {
+        Ok(match Header::read(doc)?.kind {
             Kind::Customer => Record::Customer(Customer::read(doc)?),
             Kind::Deal => Record::Deal(Deal::read(doc)?),
             Kind::Followup => Record::Followup(Followup::read(doc)?),

@@ -5,6 +5,7 @@ use fieldreport_core::doc::{Doc, Kind};
 use fieldreport_core::sync::wire::{Pull, PushResult, SyncResponse};
 use rusqlite::{params, Connection};
 
+use super::cache::DocCache;
 use super::decode_heads;
 use crate::error::{Result, ServerError};
 use crate::storage::Caller;
@@ -27,9 +28,15 @@ const VISIBLE: &str = "
     SELECT d.id, d.kind, d.seq, d.size FROM recipients r JOIN docs d ON d.id = r.doc_id
         WHERE ?2 != 'admin' AND r.user_id = ?3 AND d.seq > ?1";
 
+/// The stored encoding of document `id`.
+fn stored_bytes(conn: &Connection, id: &str) -> Result<Vec<u8>> {
+    Ok(conn.prepare_cached("SELECT bytes FROM docs WHERE id = ?1")?.query_row([id], |r| r.get(0))?)
+}
+
 /// The next page of `caller`'s feed after `cursor`, with `results` of their pushes.
 pub(super) fn page(
     conn: &Connection,
+    cache: &DocCache,
     caller: &Caller,
     cursor: u64,
     max_bytes: u64,
@@ -53,22 +60,31 @@ pub(super) fn page(
             more = true;
             break;
         }
-        // The document and what this device is known to hold of it, in one lookup.
-        let (bytes, heads, known): (Vec<u8>, Vec<u8>, Option<Vec<u8>>) = conn
+        // What this device is known to hold of the document, beside its heads, in one lookup;
+        // the document itself only when something is to be sent.
+        let (heads, known): (Vec<u8>, Option<Vec<u8>>) = conn
             .prepare_cached(
-                "SELECT d.bytes, d.heads, k.heads FROM docs d
+                "SELECT d.heads, k.heads FROM docs d
                  LEFT JOIN device_docs k ON k.doc_id = d.id AND k.device_id = ?1 WHERE d.id = ?2",
             )?
-            .query_row(params![device, id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            .query_row(params![device, id], |r| Ok((r.get(0)?, r.get(1)?)))?;
         last_seq = seq;
         let changes = match known {
             Some(k) if k == heads => continue, // the device already holds exactly this
-            Some(k) => {
-                let mut doc =
-                    Doc::load(&bytes).map_err(|e| ServerError::Internal(format!("stored document {id}: {e}")))?;
-                doc.save_after(&decode_heads(&k))
-            }
-            None => bytes,
+            Some(k) => match cache.take(&id) {
+                // The cached document is the stored one: skip loading it.
+                Some(mut s) => {
+                    let changes = s.doc.save_after(&decode_heads(&k));
+                    cache.put(id.clone(), s);
+                    changes
+                }
+                None => {
+                    let mut doc = Doc::load(&stored_bytes(conn, &id)?)
+                        .map_err(|e| ServerError::Internal(format!("stored document {id}: {e}")))?;
+                    doc.save_after(&decode_heads(&k))
+                }
+            },
+            None => stored_bytes(conn, &id)?,
         };
         used += changes.len() as u64;
         conn.prepare_cached(

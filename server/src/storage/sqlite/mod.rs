@@ -40,8 +40,11 @@ fn decode_heads(b: &[u8]) -> Vec<ChangeHash> {
 fn open(path: &Path) -> Result<Connection> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // A sync round trip uses more distinct statements than rusqlite's default cache of 16;
+    // re-preparing them on every request cost more than running them.
+    conn.set_prepared_statement_cache_capacity(64);
     conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
-    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")?;
     Ok(conn)
 }
 
@@ -331,13 +334,18 @@ impl Storage for SqliteStorage {
         let result = self.writer.write(move |conn| {
             let now = now_ms();
             let device = caller.device.id.as_str();
-            begin_sync(conn, device, req.cursor, now)?;
             let pusher = Pusher { cache: &cache, author: &author, device, limits: &limits };
-            let results = pusher.apply(conn, &req.pushes, prepared, now)?;
-            feed::page(conn, &caller, req.cursor, req.max_bytes, results)
+            let out = begin_sync(conn, device, req.cursor, now)
+                .and_then(|()| pusher.apply(conn, &req.pushes, prepared, now))
+                .and_then(|results| feed::page(conn, &cache, &caller, req.cursor, req.max_bytes, results));
+            if out.is_err() {
+                // The job's savepoint rolls back: the next job must not see what it cached.
+                cache.clear();
+            }
+            out
         });
         if result.is_err() {
-            // The job or its batch rolled back: forget anything the cache learned meanwhile.
+            // The batch may have failed to commit: forget anything the cache learned meanwhile.
             self.cache.clear();
         }
         result

@@ -7,8 +7,9 @@ use rusqlite::Connection;
 
 use crate::error::Result;
 
-/// Most idle read connections kept open.
-const MAX_IDLE: usize = 8;
+/// Most idle read connections kept open: about the number of requests served at once (opening
+/// a connection costs more than a whole sync round trip).
+const MAX_IDLE: usize = 64;
 
 /// A pool of read connections to the database at `path` (WAL mode lets them read while the
 /// writer writes).
