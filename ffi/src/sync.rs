@@ -1,0 +1,96 @@
+//! Enrollment and sync with the team server, async on a tokio runtime, with a progress
+//! listener implemented in the foreign language and an explicit cancel.
+
+use std::sync::Arc;
+
+use fieldreport_core::store::Store;
+use fieldreport_core::sync::{self, CancelToken, Progress, ProgressListener, SyncOptions};
+
+use crate::error::FieldError;
+use crate::store::FieldStore;
+use crate::types::{Enrolled, SyncProgress, SyncStats};
+
+type Result<T> = std::result::Result<T, FieldError>;
+
+/// Receives progress during a sync. Called between pages on a background thread; it must return
+/// quickly (post to the UI thread rather than draw from it).
+#[uniffi::export(with_foreign)]
+pub trait SyncListener: Send + Sync {
+    fn on_progress(&self, progress: SyncProgress) -> std::result::Result<(), FieldError>;
+}
+
+/// Adapts a foreign listener to the core's; a listener that throws is logged and otherwise ignored
+/// (progress is advisory: the sync goes on).
+struct Forward(Arc<dyn SyncListener>);
+
+impl ProgressListener for Forward {
+    fn on_progress(&self, p: Progress) {
+        if let Err(e) = self.0.on_progress(p.into()) {
+            tracing::warn!(error = %e, "the sync progress listener failed");
+        }
+    }
+}
+
+impl FieldStore {
+    /// A separate connection to the same database file, so that a sync (which holds its store
+    /// for the whole run) never blocks the app's own reads and writes.
+    fn sync_store(&self) -> Result<Store> {
+        let path = self.path.as_ref().ok_or_else(|| FieldError::InvalidInput {
+            reason: "an in-memory store cannot sync; open the store on a file".into(),
+        })?;
+        Ok(Store::open(path)?)
+    }
+
+    fn set_cancel(&self, token: Option<CancelToken>) {
+        *self.cancel.lock().unwrap_or_else(|p| p.into_inner()) = token;
+    }
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl FieldStore {
+    /// Enrolls this device with the team server at `server_url` using a one-time `code`.
+    pub async fn enroll(&self, server_url: String, code: String) -> Result<Enrolled> {
+        self.with(|_| Ok(()))?; // refuses a closed store
+        let mut store = self.sync_store()?;
+        let e = sync::enroll(&mut store, &server_url, &code, &SyncOptions::default()).await?;
+        Ok(Enrolled { device_id: e.device_id, user_id: e.user_id, team_id: e.team_id, role: e.role })
+    }
+
+    /// Pushes local changes and pulls the team's, page by page (each page committed atomically).
+    /// `listener` hears progress; `cancel_sync` stops the run at the next page boundary with
+    /// `Cancelled`. Only one sync runs at a time per store.
+    pub async fn sync(&self, listener: Option<Arc<dyn SyncListener>>) -> Result<SyncStats> {
+        self.with(|_| Ok(()))?;
+        let token = CancelToken::new();
+        {
+            let mut running = self.cancel.lock().unwrap_or_else(|p| p.into_inner());
+            if running.is_some() {
+                return Err(FieldError::InvalidInput { reason: "a sync is already running on this store".into() });
+            }
+            *running = Some(token.clone());
+        }
+        let result = async {
+            let mut store = self.sync_store()?;
+            let forward = listener.map(Forward);
+            let l: Option<&dyn ProgressListener> = forward.as_ref().map(|f| f as &dyn ProgressListener);
+            Ok::<_, FieldError>(sync::sync(&mut store, &SyncOptions::default(), l, &token).await?)
+        }
+        .await;
+        self.set_cancel(None);
+        result.map(Into::into)
+    }
+}
+
+#[uniffi::export]
+impl FieldStore {
+    /// Cancels the running sync, if any; returns whether one was running.
+    pub fn cancel_sync(&self) -> bool {
+        match self.cancel.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            Some(t) => {
+                t.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+}
