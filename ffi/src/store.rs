@@ -90,7 +90,7 @@ impl FieldStore {
         let cal = store.calendar()?;
         let p = period.parse::<Period>()?;
         let now = store.now_ms();
-        Ok((cal.clone(), cal.resolve(p, now)))
+        Ok((cal, cal.resolve(p, now)))
     }
 }
 
@@ -289,8 +289,9 @@ impl FieldStore {
         .map(|v| v.into_iter().map(Into::into).collect())
     }
 
-    /// Closes the store. Any later call fails with `Closed`.
-    pub fn close(&self) -> Result<()> {
+    /// Closes the database (checkpointing it); any later call fails with `Closed`. Named
+    /// `close_store` because Kotlin's `close()` is `AutoCloseable`'s, which frees the handle.
+    pub fn close_store(&self) -> Result<()> {
         guard(|| {
             let store = self.store.lock().unwrap_or_else(|p| p.into_inner()).take();
             match store {

@@ -58,8 +58,9 @@ impl FieldStore {
 
     /// Pushes local changes and pulls the team's, page by page (each page committed atomically).
     /// `listener` hears progress; `cancel_sync` stops the run at the next page boundary with
-    /// `Cancelled`. Only one sync runs at a time per store.
-    pub async fn sync(&self, listener: Option<Arc<dyn SyncListener>>) -> Result<SyncStats> {
+    /// `Cancelled`. `page_bytes` caps each page the server sends (default 1 MiB; smaller pages
+    /// commit more often on a poor network). Only one sync runs at a time per store.
+    pub async fn sync(&self, listener: Option<Arc<dyn SyncListener>>, page_bytes: Option<u64>) -> Result<SyncStats> {
         self.with(|_| Ok(()))?;
         let token = CancelToken::new();
         {
@@ -73,7 +74,11 @@ impl FieldStore {
             let mut store = self.sync_store()?;
             let forward = listener.map(Forward);
             let l: Option<&dyn ProgressListener> = forward.as_ref().map(|f| f as &dyn ProgressListener);
-            Ok::<_, FieldError>(sync::sync(&mut store, &SyncOptions::default(), l, &token).await?)
+            let mut opts = SyncOptions::default();
+            if let Some(b) = page_bytes {
+                opts.page_bytes = b.max(1);
+            }
+            Ok::<_, FieldError>(sync::sync(&mut store, &opts, l, &token).await?)
         }
         .await;
         self.set_cancel(None);

@@ -715,9 +715,10 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     func addPayment(contractId: String, amount: String, currency: String?, receivedOn: String) throws  -> String
     
     /**
-     * Closes the store. Any later call fails with `Closed`.
+     * Closes the database (checkpointing it); any later call fails with `Closed`. Named
+     * `close_store` because Kotlin's `close()` is `AutoCloseable`'s, which frees the handle.
      */
-    func close() throws 
+    func closeStore() throws 
     
     /**
      * Marks a record deleted (it stays, and can be restored).
@@ -800,9 +801,10 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     /**
      * Pushes local changes and pulls the team's, page by page (each page committed atomically).
      * `listener` hears progress; `cancel_sync` stops the run at the next page boundary with
-     * `Cancelled`. Only one sync runs at a time per store.
+     * `Cancelled`. `page_bytes` caps each page the server sends (default 1 MiB; smaller pages
+     * commit more often on a poor network). Only one sync runs at a time per store.
      */
-    func sync(listener: SyncListener?) async throws  -> SyncStats
+    func sync(listener: SyncListener?, pageBytes: UInt64?) async throws  -> SyncStats
     
 }
 /**
@@ -1139,11 +1141,12 @@ open func addPayment(contractId: String, amount: String, currency: String?, rece
 }
     
     /**
-     * Closes the store. Any later call fails with `Closed`.
+     * Closes the database (checkpointing it); any later call fails with `Closed`. Named
+     * `close_store` because Kotlin's `close()` is `AutoCloseable`'s, which frees the handle.
      */
-open func close()throws   {try rustCallWithError(FfiConverterTypeFieldError_lift) {
+open func closeStore()throws   {try rustCallWithError(FfiConverterTypeFieldError_lift) {
         uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_close(
+    uniffi_fieldreport_ffi_fn_method_fieldstore_close_store(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 }
@@ -1364,14 +1367,15 @@ open func enroll(serverUrl: String, code: String)async throws  -> Enrolled  {
     /**
      * Pushes local changes and pulls the team's, page by page (each page committed atomically).
      * `listener` hears progress; `cancel_sync` stops the run at the next page boundary with
-     * `Cancelled`. Only one sync runs at a time per store.
+     * `Cancelled`. `page_bytes` caps each page the server sends (default 1 MiB; smaller pages
+     * commit more often on a poor network). Only one sync runs at a time per store.
      */
-open func sync(listener: SyncListener?)async throws  -> SyncStats  {
+open func sync(listener: SyncListener?, pageBytes: UInt64?)async throws  -> SyncStats  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_fieldreport_ffi_fn_method_fieldstore_sync(
-                        self.uniffiCloneHandle(),FfiConverterOptionTypeSyncListener.lower(listener)
+                        self.uniffiCloneHandle(),FfiConverterOptionTypeSyncListener.lower(listener),FfiConverterOptionUInt64.lower(pageBytes)
                 )
             },
             pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
@@ -4224,6 +4228,30 @@ public func FfiConverterTypeStage_lower(_ value: Stage) -> RustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
+    typealias SwiftType = UInt64?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt64.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt64.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
     typealias SwiftType = Int64?
 
@@ -4801,7 +4829,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_payment() != 47659) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_close() != 59867) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_close_store() != 19988) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_delete() != 32784) {
@@ -4849,7 +4877,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_enroll() != 28447) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_sync() != 18178) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_sync() != 5633) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_synclistener_on_progress() != 49383) {

@@ -365,9 +365,9 @@ RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_add_deal(uint64_t ptr, Ru
 RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_add_payment(uint64_t ptr, RustBuffer contract_id, RustBuffer amount, RustBuffer currency, RustBuffer received_on, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_CLOSE
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_CLOSE
-void uniffi_fieldreport_ffi_fn_method_fieldstore_close(uint64_t ptr, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_CLOSE_STORE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_CLOSE_STORE
+void uniffi_fieldreport_ffi_fn_method_fieldstore_close_store(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_DELETE
@@ -447,7 +447,7 @@ uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_enroll(uint64_t ptr, RustBu
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SYNC
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SYNC
-uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_sync(uint64_t ptr, RustBuffer listener
+uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_sync(uint64_t ptr, RustBuffer listener, RustBuffer page_bytes
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_SYNCLISTENER
@@ -832,9 +832,9 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_add_payment(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_CLOSE
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_CLOSE
-uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_close(void
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_CLOSE_STORE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_CLOSE_STORE
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_close_store(void
     
 );
 #endif

@@ -738,7 +738,7 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_add_payment(
     ): Int
-    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_close(
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_close_store(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_delete(
     ): Int
@@ -841,7 +841,7 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_payment(`ptr`: Long,`contractId`: RustBuffer.ByValue,`amount`: RustBuffer.ByValue,`currency`: RustBuffer.ByValue,`receivedOn`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_close(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_close_store(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_delete(`ptr`: Long,`kind`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
@@ -873,7 +873,7 @@ internal object UniffiLib {
     ): Byte
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_enroll(`ptr`: Long,`serverUrl`: RustBuffer.ByValue,`code`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_sync(`ptr`: Long,`listener`: RustBuffer.ByValue,
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_sync(`ptr`: Long,`listener`: RustBuffer.ByValue,`pageBytes`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_fieldreport_ffi_fn_clone_synclistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1053,7 +1053,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_payment() and 0xFFFF) != 47659) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_close() and 0xFFFF) != 59867) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_close_store() and 0xFFFF) != 19988) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_delete() and 0xFFFF) != 32784) {
@@ -1101,7 +1101,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_enroll() and 0xFFFF) != 28447) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_sync() and 0xFFFF) != 18178) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_sync() and 0xFFFF) != 5633) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_synclistener_on_progress() and 0xFFFF) != 49383) {
@@ -1730,9 +1730,10 @@ public interface FieldStoreInterface {
     fun `addPayment`(`contractId`: kotlin.String, `amount`: kotlin.String, `currency`: kotlin.String?, `receivedOn`: kotlin.String): kotlin.String
     
     /**
-     * Closes the store. Any later call fails with `Closed`.
+     * Closes the database (checkpointing it); any later call fails with `Closed`. Named
+     * `close_store` because Kotlin's `close()` is `AutoCloseable`'s, which frees the handle.
      */
-    fun `close`()
+    fun `closeStore`()
     
     /**
      * Marks a record deleted (it stays, and can be restored).
@@ -1815,9 +1816,10 @@ public interface FieldStoreInterface {
     /**
      * Pushes local changes and pulls the team's, page by page (each page committed atomically).
      * `listener` hears progress; `cancel_sync` stops the run at the next page boundary with
-     * `Cancelled`. Only one sync runs at a time per store.
+     * `Cancelled`. `page_bytes` caps each page the server sends (default 1 MiB; smaller pages
+     * commit more often on a poor network). Only one sync runs at a time per store.
      */
-    suspend fun `sync`(`listener`: SyncListener?): SyncStats
+    suspend fun `sync`(`listener`: SyncListener?, `pageBytes`: kotlin.ULong?): SyncStats
     
     companion object
 }
@@ -2267,13 +2269,14 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 
     
     /**
-     * Closes the store. Any later call fails with `Closed`.
+     * Closes the database (checkpointing it); any later call fails with `Closed`. Named
+     * `close_store` because Kotlin's `close()` is `AutoCloseable`'s, which frees the handle.
      */
-    @Throws(FieldException::class)override fun `close`()
+    @Throws(FieldException::class)override fun `closeStore`()
         = 
     callWithHandle {
     uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_close(
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_close_store(
         it,
         _status)
 }
@@ -2573,17 +2576,19 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
     /**
      * Pushes local changes and pulls the team's, page by page (each page committed atomically).
      * `listener` hears progress; `cancel_sync` stops the run at the next page boundary with
-     * `Cancelled`. Only one sync runs at a time per store.
+     * `Cancelled`. `page_bytes` caps each page the server sends (default 1 MiB; smaller pages
+     * commit more often on a poor network). Only one sync runs at a time per store.
      */
     @Throws(FieldException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `sync`(`listener`: SyncListener?) : SyncStats {
+    override suspend fun `sync`(`listener`: SyncListener?, `pageBytes`: kotlin.ULong?) : SyncStats {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_sync(
                 uniffiHandle,
                 
         FfiConverterOptionalTypeSyncListener.lower(`listener`),
+        FfiConverterOptionalULong.lower(`pageBytes`),
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
@@ -5001,6 +5006,38 @@ public object FfiConverterTypeStage: FfiConverterRustBuffer<Stage> {
 }
 
 
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalULong: FfiConverterRustBuffer<kotlin.ULong?> {
+    override fun read(buf: ByteBuffer): kotlin.ULong? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterULong.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.ULong?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterULong.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.ULong?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterULong.write(value, buf)
+        }
+    }
+}
 
 
 

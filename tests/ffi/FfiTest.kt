@@ -1,0 +1,114 @@
+// The FFI from Kotlin on the JVM, through the generated com.fieldreport bindings (the same file
+// the Android sample uses), against a real fieldreport-server. Run by scripts/test-bindings.
+
+import com.fieldreport.*
+import kotlinx.coroutines.runBlocking
+import java.io.BufferedReader
+import java.io.File
+import java.io.InputStreamReader
+import java.nio.file.Files
+
+var failures = 0
+
+fun check(what: String, ok: Boolean) {
+    if (ok) println("ok   $what") else { println("FAIL $what"); failures++ }
+}
+
+inline fun <reified E : Throwable> raises(what: String, block: () -> Unit) {
+    try {
+        block()
+        check("$what raises ${E::class.simpleName}", false)
+    } catch (e: Throwable) {
+        check("$what raises ${E::class.simpleName} (got ${e::class.simpleName})", e is E)
+    }
+}
+
+class Recorder(val onFirst: (() -> Unit)? = null) : SyncListener {
+    val calls = mutableListOf<SyncProgress>()
+    override fun onProgress(progress: SyncProgress) {
+        synchronized(calls) { calls.add(progress) }
+        if (calls.size == 1) onFirst?.invoke()
+    }
+}
+
+fun section(r: Report, key: String) = r.sections.first { it.key == key }.text
+
+fun main(args: Array<String>) {
+    val serverBinary = args[0]
+    val helper = ProcessBuilder("python3", File(File(args[1]), "server.py").path, serverBinary)
+        .redirectError(ProcessBuilder.Redirect.INHERIT).start()
+    val line = BufferedReader(InputStreamReader(helper.inputStream)).readLine()
+    // {"url": "...", "rep": "...", "codes": ["...", "..."], "admin": "..."}
+    fun field(name: String) = Regex("\"$name\": \"([^\"]+)\"").find(line)!!.groupValues[1]
+    val codes = Regex("\"codes\": \\[\"([^\"]+)\", \"([^\"]+)\"\\]").find(line)!!.groupValues
+    val url = field("url")
+    val dir = Files.createTempDirectory("fieldreport-kt").toFile()
+    try {
+        val phone = FieldStore.open(File(dir, "phone.db").path)
+        val enrolled = runBlocking { phone.enroll(url, codes[1]) }
+        check("enrolled as a rep", enrolled.role == "rep" && phone.identity().userId == field("rep"))
+
+        val c = phone.addCustomer(NewCustomer(name = "上海某某贸易有限公司", level = Level.A))
+        phone.logFollowup(NewFollowup(customerId = c.id, kind = FollowupKind.VISIT, note = "拜访采购部 👍",
+            checkin = CheckIn(latitude = 31.23, longitude = 121.47, at = 0L)))
+        phone.logFollowup(NewFollowup(customerId = c.id, kind = FollowupKind.CALL, note = "电话回访"))
+        check("two followups today", phone.listFollowups("today", null).size == 2)
+
+        val r = phone.newReport(ReportKind.DAILY, null, Lang.ZH_CN)
+        phone.insertFollowups(r.id, null, null)
+        phone.insertKpis(r.id, null, null, listOf())
+        val md = phone.renderMarkdown(r.id, Dialect.GFM, Lang.ZH_CN)
+        check("markdown holds the customer and the section title", md.contains("上海某某贸易有限公司") && md.contains("今日完成工作"))
+        val visits = phone.kpis("today", listOf("visits")).first()
+        check("KPI visits = 1", visits.value == 1.0)
+
+        // Text indices are Unicode scalar values; Kotlin strings are UTF-16: convert.
+        val text = "你好👋世界"
+        phone.setReportText(r.id, "done", text)
+        val utf16 = text.indexOf("世")
+        val scalar = text.codePointCount(0, utf16).toULong()
+        val spliced = phone.spliceReport(r.id, "done", scalar, 0uL, "🙂")
+        check("splice after an emoji (code point index $scalar, UTF-16 index $utf16)", section(spliced, "done") == "你好👋🙂世界")
+
+        val progress = Recorder()
+        val stats = runBlocking { phone.sync(progress, null) }
+        check("sync pushed 4 documents", stats.pushed == 4uL && stats.rejected.isEmpty())
+        check("progress listener called", progress.calls.isNotEmpty())
+
+        // A second device of the same rep: concurrent offline edits of one section merge.
+        val tablet = FieldStore.open(File(dir, "tablet.db").path)
+        runBlocking { tablet.enroll(url, codes[2]) }
+        runBlocking { tablet.sync(null, null) }
+        phone.setReportText(r.id, "done", "你好👋🙂世界。确认需求。")
+        tablet.setReportText(r.id, "done", "上午：你好👋🙂世界")
+        runBlocking { phone.sync(null, null); tablet.sync(null, null); phone.sync(null, null) }
+        val merged = "上午：你好👋🙂世界。确认需求。"
+        check("both devices hold the merged text", section(phone.report(r.id), "done") == merged && section(tablet.report(r.id), "done") == merged)
+
+        // Cancel from the progress listener: the sync stops with Cancelled; a later one finishes.
+        for (i in 0 until 30) phone.logFollowup(NewFollowup(customerId = c.id, kind = FollowupKind.VISIT, note = "第${i}次"))
+        runBlocking { phone.sync(null, null) }
+        val cancelling = Recorder { tablet.cancelSync() }
+        raises<FieldException.Cancelled>("a cancelled sync") { runBlocking { tablet.sync(cancelling, 4096uL) } }
+        runBlocking { tablet.sync(null, null) }
+        check("after the cancel, a later sync gets everything", tablet.listFollowups(null, null).size == 32)
+
+        raises<FieldException.InvalidInput>("an empty customer name") { phone.addCustomer(NewCustomer(name = " ")) }
+        raises<FieldException.NotFound>("an unknown report") { phone.report("0190c0de-0000-7000-8000-000000000000") }
+        raises<FieldException.InvalidInput>("a splice past the end") { phone.spliceReport(r.id, "done", 999uL, 0uL, "x") }
+        tablet.closeStore()
+        raises<FieldException.Closed>("use after close") { tablet.identity() }
+        phone.closeStore()
+        phone.close()
+        tablet.close()
+    } finally {
+        helper.outputStream.close()
+        helper.waitFor()
+        dir.deleteRecursively()
+    }
+    if (failures > 0) {
+        println("$failures check(s) failed")
+        kotlin.system.exitProcess(1)
+    }
+    println("all Kotlin checks passed")
+}

@@ -1,0 +1,60 @@
+"""A real fieldreport-server for the binding tests: a temporary data directory, a team, users,
+and `serve` on a free loopback port. Also used by the Kotlin test (python3 tests/ffi/server.py)."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+
+class Server:
+    def __init__(self, binary):
+        self.binary = binary
+        self.dir = tempfile.mkdtemp(prefix="fieldreport-ffi-")
+        self.data = os.path.join(self.dir, "data")
+        out = self.admin("init", "--team-name", "华东销售一组", "--admin-name", "王经理")
+        self.admin_id = out["admin_id"]
+        self.admin_code = out["enrollment_code"]
+        self.proc = subprocess.Popen(
+            [binary, "--data", self.data, "serve", "--listen", "127.0.0.1:0"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for line in self.proc.stderr:
+            m = re.search(r"listening on (http://\S+)", line)
+            if m:
+                self.url = m.group(1)
+                break
+        else:
+            raise RuntimeError("fieldreport-server did not start")
+
+    def admin(self, *args):
+        out = subprocess.run(
+            [self.binary, "--data", self.data, "--json", *args], check=True, capture_output=True, text=True
+        )
+        return json.loads(out.stdout)
+
+    def add_rep(self, name):
+        """A rep reporting to the admin: (user id, enrollment code)."""
+        out = self.admin("user", "add", "--name", name, "--role", "rep", "--manager", self.admin_id)
+        return out["id"], out["enrollment_code"]
+
+    def code(self, user_id):
+        return self.admin("enroll-code", user_id)["enrollment_code"]
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    # For the Kotlin test: start a server and print its URL, a rep's id and two of the rep's
+    # codes as JSON; stop it when stdin closes.
+    s = Server(sys.argv[1])
+    rep, code = s.add_rep("小王")
+    print(json.dumps({"url": s.url, "rep": rep, "codes": [code, s.code(rep)], "admin": s.admin_id}), flush=True)
+    sys.stdin.read()
+    s.stop()
