@@ -1,0 +1,200 @@
+package com.fieldreport.sample
+
+import android.Manifest
+import android.annotation.SuppressLint
+import android.content.Context
+import android.location.LocationManager
+import android.os.Bundle
+import androidx.activity.ComponentActivity
+import androidx.activity.compose.setContent
+import androidx.activity.result.contract.ActivityResultContracts
+import androidx.compose.foundation.clickable
+import androidx.compose.foundation.layout.*
+import androidx.compose.foundation.lazy.LazyColumn
+import androidx.compose.foundation.lazy.items
+import androidx.compose.material3.*
+import androidx.compose.runtime.*
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.unit.dp
+import com.fieldreport.*
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
+
+/** Four screens: today's visits, customers, the report editor, sync. */
+class MainActivity : ComponentActivity() {
+    override fun onCreate(savedInstanceState: Bundle?) {
+        super.onCreate(savedInstanceState)
+        registerForActivityResult(ActivityResultContracts.RequestPermission()) {}
+            .launch(Manifest.permission.ACCESS_FINE_LOCATION)
+        val store = (application as SampleApp).store
+        setContent { MaterialTheme { App(store, this) } }
+    }
+}
+
+@Composable
+fun App(store: FieldStore, context: Context) {
+    var tab by remember { mutableIntStateOf(0) }
+    var customer by remember { mutableStateOf<CustomerRow?>(null) }
+    Scaffold(bottomBar = {
+        NavigationBar {
+            listOf("今日拜访", "客户", "日报", "同步").forEachIndexed { i, label ->
+                NavigationBarItem(selected = tab == i, onClick = { tab = i }, icon = {}, label = { Text(label) })
+            }
+        }
+    }) { padding ->
+        Box(Modifier.padding(padding).padding(16.dp)) {
+            when (tab) {
+                0 -> Visits(store, context, customer) { tab = 1 }
+                1 -> Customers(store) { customer = it; tab = 0 }
+                2 -> ReportEditor(store)
+                else -> SyncScreen(store)
+            }
+        }
+    }
+}
+
+/** Every store call does disk I/O: run it off the main thread. */
+suspend fun <T> io(block: () -> T): T = withContext(Dispatchers.IO) { block() }
+
+@SuppressLint("MissingPermission")
+fun lastLocation(context: Context): CheckIn? {
+    val lm = context.getSystemService(Context.LOCATION_SERVICE) as LocationManager
+    val fix = runCatching { lm.getLastKnownLocation(LocationManager.GPS_PROVIDER) }.getOrNull() ?: return null
+    return CheckIn(latitude = fix.latitude, longitude = fix.longitude, accuracy = fix.accuracy.toDouble(), at = fix.time)
+}
+
+@Composable
+fun Visits(store: FieldStore, context: Context, customer: CustomerRow?, pickCustomer: () -> Unit) {
+    val scope = rememberCoroutineScope()
+    var visits by remember { mutableStateOf(listOf<FollowupRow>()) }
+    var note by remember { mutableStateOf("") }
+    var error by remember { mutableStateOf<String?>(null) }
+    suspend fun reload() { visits = io { store.listFollowups("today", null) } }
+    LaunchedEffect(Unit) { reload() }
+    Column {
+        OutlinedButton(onClick = pickCustomer) { Text(customer?.name ?: "选择客户") }
+        OutlinedTextField(note, { note = it }, label = { Text("拜访记录") }, modifier = Modifier.fillMaxWidth())
+        Button(enabled = customer != null, onClick = {
+            scope.launch {
+                try {
+                    io {
+                        store.logFollowup(NewFollowup(customerId = customer!!.id, kind = FollowupKind.VISIT,
+                            note = note, checkin = lastLocation(context)))
+                    }
+                    note = ""
+                    error = null
+                    reload()
+                } catch (e: FieldException) {
+                    error = e.message
+                }
+            }
+        }) { Text("签到并记录") }
+        error?.let { Text(it, color = MaterialTheme.colorScheme.error) }
+        LazyColumn {
+            items(visits) { v ->
+                ListItem(headlineContent = { Text(v.customerName) }, supportingContent = { Text(v.note) },
+                    trailingContent = { if (v.latitude != null) Text("📍") })
+            }
+        }
+    }
+}
+
+@Composable
+fun Customers(store: FieldStore, onPick: (CustomerRow) -> Unit) {
+    val scope = rememberCoroutineScope()
+    var search by remember { mutableStateOf("") }
+    var rows by remember { mutableStateOf(listOf<CustomerRow>()) }
+    LaunchedEffect(search) { rows = io { store.listCustomers(search.ifBlank { null }) } }
+    Column {
+        OutlinedTextField(search, { search = it }, label = { Text("搜索或新建客户") }, modifier = Modifier.fillMaxWidth())
+        TextButton(enabled = search.isNotBlank(), onClick = {
+            scope.launch { io { store.addCustomer(NewCustomer(name = search)) }; rows = io { store.listCustomers(search) } }
+        }) { Text("新建客户「$search」") }
+        LazyColumn {
+            items(rows) { c -> ListItem(headlineContent = { Text(c.name) }, modifier = Modifier.clickableRow { onPick(c) }) }
+        }
+    }
+}
+
+fun Modifier.clickableRow(onClick: () -> Unit): Modifier = this.clickable(onClick = onClick)
+
+@Composable
+fun ReportEditor(store: FieldStore) {
+    val scope = rememberCoroutineScope()
+    var report by remember { mutableStateOf<Report?>(null) }
+    var text by remember { mutableStateOf("") }
+    var preview by remember { mutableStateOf("") }
+    suspend fun show(r: Report) {
+        report = r
+        text = r.sections.first { it.key == "done" }.text
+        preview = io { store.renderMarkdown(r.id, Dialect.GFM, Lang.ZH_CN) }
+    }
+    LaunchedEffect(Unit) {
+        // Today's daily report: the latest draft, or a new one.
+        val row = io { store.listReports() }.firstOrNull { it.kind == "daily" && it.status == "draft" }
+        show(io { if (row != null) store.report(row.id) else store.newReport(ReportKind.DAILY, null, Lang.ZH_CN) })
+    }
+    val r = report ?: return
+    Column {
+        Text(r.title, style = MaterialTheme.typography.titleMedium)
+        // The whole text is set on each save; the library turns it into minimal splices, so an edit
+        // made on the tablet meanwhile survives the merge.
+        OutlinedTextField(text, { text = it }, label = { Text("今日完成工作") }, modifier = Modifier.fillMaxWidth())
+        Row {
+            Button(onClick = { scope.launch { show(io { store.setReportText(r.id, "done", text) }) } }) { Text("保存") }
+            Spacer(Modifier.width(8.dp))
+            OutlinedButton(onClick = { scope.launch { io { store.insertFollowups(r.id, null, null) }; show(io { store.report(r.id) }) } }) {
+                Text("插入跟进")
+            }
+            Spacer(Modifier.width(8.dp))
+            OutlinedButton(onClick = { scope.launch { io { store.insertKpis(r.id, null, null, listOf()) }; show(io { store.report(r.id) }) } }) {
+                Text("插入指标")
+            }
+        }
+        Text(preview, style = MaterialTheme.typography.bodySmall)
+    }
+}
+
+@Composable
+fun SyncScreen(store: FieldStore) {
+    val scope = rememberCoroutineScope()
+    var server by remember { mutableStateOf("https://") }
+    var code by remember { mutableStateOf("") }
+    var status by remember { mutableStateOf("") }
+    var progress by remember { mutableFloatStateOf(0f) }
+    val enrolled = remember { runCatching { store.identity() }.isSuccess }
+    val listener = object : SyncListener {
+        override fun onProgress(p: SyncProgress) {
+            // Called on a background thread: only hand the figure over.
+            progress = if (p.docsTotal == 0uL) 1f else p.docsDone.toFloat() / p.docsTotal.toFloat()
+        }
+    }
+    Column {
+        if (!enrolled) {
+            OutlinedTextField(server, { server = it }, label = { Text("服务器地址") })
+            OutlinedTextField(code, { code = it }, label = { Text("激活码") })
+            Button(onClick = {
+                scope.launch { status = try { store.enroll(server, code).role } catch (e: FieldException) { e.message ?: "error" } }
+            }) { Text("激活设备") }
+        }
+        Row {
+            Button(onClick = {
+                scope.launch {
+                    status = try {
+                        val s = store.sync(listener, null)
+                        "上传 ${s.pushed}，下载 ${s.pulled}，拒绝 ${s.rejected.size}"
+                    } catch (e: FieldException.Cancelled) {
+                        "已取消"
+                    } catch (e: FieldException) {
+                        e.message ?: "error"
+                    }
+                }
+            }) { Text("立即同步") }
+            Spacer(Modifier.width(8.dp))
+            OutlinedButton(onClick = { store.cancelSync() }) { Text("取消") }
+        }
+        LinearProgressIndicator(progress = { progress }, modifier = Modifier.fillMaxWidth())
+        Text(status)
+    }
+}

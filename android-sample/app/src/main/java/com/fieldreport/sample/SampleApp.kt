@@ -1,0 +1,26 @@
+package com.fieldreport.sample
+
+import android.app.Application
+import androidx.work.Constraints
+import androidx.work.ExistingPeriodicWorkPolicy
+import androidx.work.NetworkType
+import androidx.work.PeriodicWorkRequestBuilder
+import androidx.work.WorkManager
+import com.fieldreport.FieldStore
+import java.util.concurrent.TimeUnit
+
+/** Holds the one store of the app. Opening it does disk I/O; it happens once, at start. */
+class SampleApp : Application() {
+    lateinit var store: FieldStore
+        private set
+
+    override fun onCreate() {
+        super.onCreate()
+        store = FieldStore.open(filesDir.resolve("fieldreport.db").path)
+        // Background sync every 15 minutes when there is a network (WorkManager's minimum).
+        val request = PeriodicWorkRequestBuilder<SyncWorker>(15, TimeUnit.MINUTES)
+            .setConstraints(Constraints.Builder().setRequiredNetworkType(NetworkType.CONNECTED).build())
+            .build()
+        WorkManager.getInstance(this).enqueueUniquePeriodicWork("sync", ExistingPeriodicWorkPolicy.KEEP, request)
+    }
+}

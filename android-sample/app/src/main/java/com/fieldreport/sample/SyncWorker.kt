@@ -1,0 +1,23 @@
+package com.fieldreport.sample
+
+import android.content.Context
+import androidx.work.CoroutineWorker
+import androidx.work.WorkerParameters
+import com.fieldreport.FieldException
+
+/** Syncs in the background; an unreachable server is retried later by WorkManager. */
+class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(context, params) {
+    override suspend fun doWork(): Result {
+        val store = (applicationContext as SampleApp).store
+        return try {
+            store.sync(null, null)
+            Result.success()
+        } catch (e: FieldException.NotEnrolled) {
+            Result.success() // nothing to sync before enrollment
+        } catch (e: FieldException.Unreachable) {
+            Result.retry()
+        } catch (e: FieldException) {
+            Result.failure()
+        }
+    }
+}
