@@ -105,6 +105,9 @@ struct ApiError {
 /// A new HTTP client. Building one loads the system's root certificates (milliseconds), so
 /// long-lived callers build it once with [`http_client`] and pass it in [`SyncOptions::http`].
 pub fn http_client() -> Result<reqwest::Client> {
+    // reqwest is built without a bundled crypto provider: use ring's (smaller than aws-lc-rs,
+    // which matters inside a phone app). A provider already installed by the app stays.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
         .build()

@@ -1,0 +1,45 @@
+//! The Rust side of the FFI write benchmark: the same durable write (log a followup) that
+//! tests/ffi/bench_ffi.py and FfiBench.kt time, on the same `FieldStore`, without crossing a
+//! language boundary. Run by scripts/bench-bindings.
+
+use std::time::Instant;
+
+use fieldreport_ffi::{FieldStore, FollowupKind, NewCustomer, NewFollowup};
+
+fn main() {
+    let dir = std::env::temp_dir().join(format!("fieldreport-rs-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let s = FieldStore::open(dir.join("bench.db").display().to_string()).expect("open");
+    s.init("rep-1".into(), "team-1".into(), "Asia/Shanghai".into(), "monday".into()).expect("init");
+    let c = s
+        .add_customer(NewCustomer {
+            name: "上海某某贸易有限公司".into(),
+            level: None,
+            address: None,
+            latitude: None,
+            longitude: None,
+            tags: vec![],
+        })
+        .expect("customer");
+    let mut times: Vec<f64> = (0..300)
+        .map(|i| {
+            let new = NewFollowup {
+                customer_id: c.id.clone(),
+                kind: FollowupKind::Visit,
+                occurred_at: None,
+                note: format!("拜访记录 {i}：确认报价与交期"),
+                deal_id: None,
+                next_step: String::new(),
+                next_followup_on: None,
+                checkin: None,
+            };
+            let t = Instant::now();
+            s.log_followup(new).expect("log");
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    println!("rust: log a followup through FieldStore (durable), median of 300: {:.2} ms", times[150]);
+    s.close_store().expect("close");
+    let _ = std::fs::remove_dir_all(dir);
+}
