@@ -272,7 +272,7 @@ async fn throughput(admin: &SqliteStorage, url: &str) {
         }
         plans.push((state.token, batched, singles));
     }
-    let http = reqwest::Client::new();
+    let http = fieldreport_core::sync::http_client().unwrap();
     let total = DEVICES * DOCS_PER_DEVICE * ROUNDS;
     let send_all = |rounds: std::ops::Range<usize>| {
         let tasks: Vec<_> = plans

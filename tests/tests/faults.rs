@@ -13,7 +13,7 @@ use fieldreport_server::storage::Storage;
 use support::*;
 
 async fn post(url: &str, token: Option<&str>, body: Vec<u8>) -> (u16, serde_json::Value) {
-    let mut req = reqwest::Client::new().post(format!("{url}/v1/sync")).body(body);
+    let mut req = fieldreport_core::sync::http_client().unwrap().post(format!("{url}/v1/sync")).body(body);
     if let Some(t) = token {
         req = req.bearer_auth(t);
     }
@@ -123,7 +123,7 @@ fn spawn_server(bin: &std::path::Path, data: &std::path::Path, port: u16) -> Chi
 
 async fn wait_up(url: &str) {
     for _ in 0..100 {
-        if reqwest::get(format!("{url}/healthz")).await.is_ok() {
+        if fieldreport_core::sync::http_client().unwrap().get(format!("{url}/healthz")).send().await.is_ok() {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
