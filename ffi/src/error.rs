@@ -80,3 +80,26 @@ pub(crate) fn guard<T>(f: impl FnOnce() -> Result<T, FieldError>) -> Result<T, F
         Err(FieldError::Internal { reason: format!("internal error (please report): {what}") })
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_an_internal_error() {
+        let out: Result<(), FieldError> = guard(|| panic!("boom"));
+        match out {
+            Err(FieldError::Internal { reason }) => assert!(reason.contains("boom"), "{reason}"),
+            other => panic!("expected Internal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn core_errors_map_to_their_kind() {
+        assert!(matches!(FieldError::from(CoreError::BadInput("x".into())), FieldError::InvalidInput { .. }));
+        assert!(matches!(FieldError::from(CoreError::NotInitialized), FieldError::NotEnrolled { .. }));
+        assert!(matches!(FieldError::from(CoreError::Cancelled), FieldError::Cancelled));
+        let server = CoreError::Server { status: 403, code: "forbidden".into(), message: "no".into() };
+        assert!(matches!(FieldError::from(server), FieldError::Server { status: 403, .. }));
+    }
+}
