@@ -104,3 +104,14 @@ fn definitions_are_data_and_refuse_unknown_fields() {
     let bad_sum = KpiDef { aggregate: Aggregate::Sum { field: "name".into() }, ..def };
     assert!(bad_sum.validate().unwrap_err().to_string().contains("name"));
 }
+
+#[test]
+fn definitions_by_id_keep_the_order_given_refuse_unknown_ids_and_mean_all_when_empty() {
+    let s = Store::open_in_memory().unwrap();
+    let ids: Vec<String> = vec!["calls".into(), "visits".into()];
+    let picked: Vec<String> = s.kpi_definitions_for(&ids).unwrap().into_iter().map(|d| d.id).collect();
+    assert_eq!(picked, ids);
+    assert_eq!(s.kpi_definitions_for(&[]).unwrap(), s.kpi_definitions());
+    let err = s.kpi_definitions_for(&["no_such_metric".to_string()]).unwrap_err();
+    assert!(err.is_bad_input(), "{err}");
+}

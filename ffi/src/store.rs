@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use chrono::NaiveDate;
 use fieldreport_core::doc::{self, Kind};
 use fieldreport_core::money::Money;
-use fieldreport_core::period::{parse_date, Calendar, DateRange, Period};
+use fieldreport_core::period::parse_date;
 use fieldreport_core::store::FollowupFilter;
 use fieldreport_core::Store;
 
@@ -77,6 +77,11 @@ impl FieldStore {
         Ok(guard)
     }
 
+    /// `Closed` once the store was closed.
+    pub(crate) fn ensure_open(&self) -> Result<()> {
+        self.lock().map(|_| ())
+    }
+
     /// Runs `f` on the open store, with panics turned into errors.
     pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Store) -> fieldreport_core::Result<T>) -> Result<T> {
         guard(|| {
@@ -84,13 +89,6 @@ impl FieldStore {
             let store = g.as_mut().ok_or(FieldError::Closed)?;
             Ok(f(store)?)
         })
-    }
-
-    fn range(store: &mut Store, period: &str) -> fieldreport_core::Result<(Calendar, DateRange)> {
-        let cal = store.calendar()?;
-        let p = period.parse::<Period>()?;
-        let now = store.now_ms();
-        Ok((cal, cal.resolve(p, now)))
     }
 }
 
@@ -231,7 +229,7 @@ impl FieldStore {
     pub fn list_followups(&self, period: Option<String>, customer_id: Option<String>) -> Result<Vec<FollowupRow>> {
         self.with(|s| {
             let range = match period {
-                Some(p) => Some(Self::range(s, &p)?.1),
+                Some(p) => Some(s.period_range(&p)?),
                 None => None,
             };
             s.list_followups(&FollowupFilter { range, customer_id, ..Default::default() })
@@ -281,9 +279,9 @@ impl FieldStore {
     /// This user's KPI figures for a period, computed from local data; `metrics` empty for all.
     pub fn kpis(&self, period: String, metrics: Vec<String>) -> Result<Vec<KpiFigure>> {
         self.with(|s| {
-            let (_, range) = Self::range(s, &period)?;
+            let range = s.period_range(&period)?;
             let me = s.identity()?.user_id;
-            let defs = if metrics.is_empty() { s.kpi_definitions() } else { s.kpi_definitions_for(&metrics)? };
+            let defs = s.kpi_definitions_for(&metrics)?;
             s.kpi_figures(&me, &range, &defs)
         })
         .map(|v| v.into_iter().map(Into::into).collect())

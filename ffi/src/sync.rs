@@ -50,7 +50,7 @@ impl FieldStore {
 impl FieldStore {
     /// Enrolls this device with the team server at `server_url` using a one-time `code`.
     pub async fn enroll(&self, server_url: String, code: String) -> Result<Enrolled> {
-        self.with(|_| Ok(()))?; // refuses a closed store
+        self.ensure_open()?;
         let mut store = self.sync_store()?;
         let e = sync::enroll(&mut store, &server_url, &code, &SyncOptions::default()).await?;
         Ok(Enrolled { device_id: e.device_id, user_id: e.user_id, team_id: e.team_id, role: e.role })
@@ -61,7 +61,7 @@ impl FieldStore {
     /// `Cancelled`. `page_bytes` caps each page the server sends (default 1 MiB; smaller pages
     /// commit more often on a poor network). Only one sync runs at a time per store.
     pub async fn sync(&self, listener: Option<Arc<dyn SyncListener>>, page_bytes: Option<u64>) -> Result<SyncStats> {
-        self.with(|_| Ok(()))?;
+        self.ensure_open()?;
         let token = CancelToken::new();
         {
             let mut running = self.cancel.lock().unwrap_or_else(|p| p.into_inner());

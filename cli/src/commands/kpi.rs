@@ -1,7 +1,6 @@
 //! `kpi`: this device's figures for a period, computed from the local store.
 
 use fieldreport_core::kpi::format_value;
-use fieldreport_core::period::Period;
 use fieldreport_core::report::Lang;
 use serde_json::json;
 
@@ -13,9 +12,9 @@ pub fn run(ctx: &mut Ctx, period: &str, metrics: &[String], lang: &str) -> CliRe
     let lang: Lang = lang.parse()?;
     let cal = ctx.calendar()?;
     let now = ctx.store.now_ms();
-    let range = cal.resolve(period.parse::<Period>()?, now);
+    let range = ctx.store.period_range(period)?;
     let me = ctx.store.identity()?.user_id;
-    let defs = if metrics.is_empty() { ctx.store.kpi_definitions() } else { ctx.store.kpi_definitions_for(metrics)? };
+    let defs = ctx.store.kpi_definitions_for(metrics)?;
     let rows = ctx.store.kpi_figures(&me, &range, &defs)?;
     let as_of = format_instant(now, &cal);
     let json: Vec<_> = rows

@@ -1,7 +1,7 @@
 //! `visit log|edit|delete|restore|list|show`.
 
 use fieldreport_core::doc::{CheckIn, FollowupEdit, FollowupKind, Kind, NewFollowup};
-use fieldreport_core::period::{parse_date, Calendar, Period};
+use fieldreport_core::period::{parse_date, Calendar};
 use fieldreport_core::store::{FollowupFilter, FollowupRow};
 use serde_json::{json, Value};
 
@@ -53,10 +53,7 @@ pub fn run(ctx: &mut Ctx, cmd: VisitCmd) -> CliResult {
         VisitCmd::Restore { id } => deleted(ctx, Kind::Followup, &id, false),
         VisitCmd::List { period, customer, deal } => {
             let cal = ctx.calendar()?;
-            let range = match period {
-                Some(p) => Some(cal.resolve(p.parse::<Period>()?, ctx.store.now_ms())),
-                None => None,
-            };
+            let range = period.as_deref().map(|p| ctx.store.period_range(p)).transpose()?;
             let filter = FollowupFilter {
                 range,
                 customer_id: customer.as_deref().map(|c| fieldreport_core::ids::parse_id("customer", c)).transpose()?,

@@ -89,6 +89,13 @@ impl Store {
     pub fn calendar(&mut self) -> Result<Calendar> {
         self.identity()?.calendar()
     }
+
+    /// The dates `period` (`today`, `this-week`, `2026-11-01..2026-11-07`, …) covers now, in the
+    /// team's calendar.
+    pub fn period_range(&mut self, period: &str) -> Result<crate::period::DateRange> {
+        let p = period.parse::<crate::period::Period>()?;
+        Ok(self.calendar()?.resolve(p, self.now_ms()))
+    }
 }
 
 fn weekday_name(d: chrono::Weekday) -> String {
