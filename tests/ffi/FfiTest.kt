@@ -88,8 +88,10 @@ fun main(args: Array<String>) {
         // Cancel from the progress listener: the sync stops with Cancelled; a later one finishes.
         for (i in 0 until 30) phone.logFollowup(NewFollowup(customerId = c.id, kind = FollowupKind.VISIT, note = "第${i}次"))
         runBlocking { phone.sync(null, null) }
-        val cancelling = Recorder { tablet.cancelSync() }
+        var sawRunning = false
+        val cancelling = Recorder { sawRunning = tablet.cancelSync() }
         raises<FieldException.Cancelled>("a cancelled sync") { runBlocking { tablet.sync(cancelling, 4096uL) } }
+        check("cancelSync saw the running sync", sawRunning)
         runBlocking { tablet.sync(null, null) }
         check("after the cancel, a later sync gets everything", tablet.listFollowups(null, null).size == 32)
 
