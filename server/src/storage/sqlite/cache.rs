@@ -16,9 +16,13 @@ pub(super) struct DocCache {
     docs: Mutex<lru::LruCache<String, Stored>>,
 }
 
+fn empty() -> lru::LruCache<String, Stored> {
+    lru::LruCache::new(NonZeroUsize::new(CACHE_DOCS).unwrap_or(NonZeroUsize::MIN))
+}
+
 impl Default for DocCache {
     fn default() -> Self {
-        DocCache { docs: Mutex::new(lru::LruCache::new(NonZeroUsize::new(CACHE_DOCS).unwrap_or(NonZeroUsize::MIN))) }
+        DocCache { docs: Mutex::new(empty()) }
     }
 }
 
@@ -42,10 +46,9 @@ impl DocCache {
 
     /// Forgets everything.
     pub(super) fn clear(&self) {
-        let old = std::mem::replace(
-            &mut *self.docs(),
-            lru::LruCache::new(NonZeroUsize::new(CACHE_DOCS).unwrap_or(NonZeroUsize::MIN)),
-        );
+        // Swapped out and dropped after the lock is released: dropping thousands of documents
+        // takes a while.
+        let old = std::mem::replace(&mut *self.docs(), empty());
         drop(old);
     }
 }
