@@ -3,7 +3,8 @@
 //! - [`doc`]: every record is an Automerge document behind a typed view, with validation;
 //! - [`store`]: the durable local SQLite store with projection tables for lists;
 //! - [`period`]: today / this week / last month… resolved in the team's time zone;
-//! - [`money`]: integer minor units plus a currency code.
+//! - [`money`]: integer minor units plus a currency code;
+//! - [`team`]: the team configuration the server authors (deadlines, targets, KPIs per role).
 
 pub mod doc;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod period;
 pub mod report;
 pub mod store;
 pub mod sync;
+pub mod team;
 
 pub use error::{Error, Result};
 pub use store::Store;

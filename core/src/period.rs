@@ -20,6 +20,8 @@ pub enum Period {
     LastWeek,
     ThisMonth,
     LastMonth,
+    ThisQuarter,
+    LastQuarter,
     /// From `first` to `last`, both days included.
     Custom {
         first: NaiveDate,
@@ -31,7 +33,7 @@ impl FromStr for Period {
     type Err = Error;
 
     /// Accepts `today`, `yesterday`, `this-week`, `last-week`, `this-month`, `last-month`,
-    /// `YYYY-MM-DD..YYYY-MM-DD` and a single `YYYY-MM-DD`.
+    /// `this-quarter`, `last-quarter`, `YYYY-MM-DD..YYYY-MM-DD` and a single `YYYY-MM-DD`.
     fn from_str(s: &str) -> Result<Self> {
         let s = s.trim();
         Ok(match s.to_ascii_lowercase().replace('_', "-").as_str() {
@@ -41,6 +43,8 @@ impl FromStr for Period {
             "last-week" => Period::LastWeek,
             "this-month" => Period::ThisMonth,
             "last-month" => Period::LastMonth,
+            "this-quarter" => Period::ThisQuarter,
+            "last-quarter" => Period::LastQuarter,
             _ => {
                 let (a, b) = s.split_once("..").unwrap_or((s, s));
                 let first = parse_date(a).map_err(|_| bad_period(s))?;
@@ -54,7 +58,7 @@ impl FromStr for Period {
 fn bad_period(s: &str) -> Error {
     Error::bad_input(format!(
         "`{s}` is not a period: use today, yesterday, this-week, last-week, this-month, \
-         last-month or YYYY-MM-DD..YYYY-MM-DD"
+         last-month, this-quarter, last-quarter or YYYY-MM-DD..YYYY-MM-DD"
     ))
 }
 
@@ -77,6 +81,8 @@ impl fmt::Display for Period {
             Period::LastWeek => f.write_str("last-week"),
             Period::ThisMonth => f.write_str("this-month"),
             Period::LastMonth => f.write_str("last-month"),
+            Period::ThisQuarter => f.write_str("this-quarter"),
+            Period::LastQuarter => f.write_str("last-quarter"),
             Period::Custom { first, last } => write!(f, "{first}..{last}"),
         }
     }
@@ -150,15 +156,21 @@ impl Calendar {
     /// UTC milliseconds of the start of local day `d`: its midnight, or, where a daylight-saving
     /// jump skips midnight, the first instant that exists that day.
     pub fn day_start_ms(&self, d: NaiveDate) -> i64 {
-        let mut t = d.and_time(NaiveTime::MIN);
-        // Gaps are at most a few hours; step through them in 15-minute increments.
+        // Gaps are at most a few hours; local_ms steps through them in 15-minute increments.
+        self.local_ms(d, NaiveTime::MIN)
+    }
+
+    /// UTC milliseconds of local time `t` on day `d` (the earlier instant when clocks fall back,
+    /// the first one after a gap when they spring forward).
+    pub fn local_ms(&self, d: NaiveDate, t: NaiveTime) -> i64 {
+        let mut at = d.and_time(t);
         for _ in 0..(24 * 4) {
-            if let Some(dt) = self.tz.from_local_datetime(&t).earliest() {
+            if let Some(dt) = self.tz.from_local_datetime(&at).earliest() {
                 return dt.timestamp_millis();
             }
-            t += chrono::Duration::minutes(15);
+            at += chrono::Duration::minutes(15);
         }
-        Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN)).timestamp_millis()
+        Utc.from_utc_datetime(&d.and_time(t)).timestamp_millis()
     }
 
     /// The range covering local days `first..=last`.
@@ -195,6 +207,8 @@ impl Calendar {
                 let prev = today.with_day(1).unwrap_or(today) - Days::new(1);
                 month_of(prev)
             }
+            Period::ThisQuarter => quarter_of(today),
+            Period::LastQuarter => quarter_of(quarter_of(today).0 - Days::new(1)),
             Period::Custom { first, last } => (first, last),
         };
         self.days(first, last)
@@ -202,9 +216,17 @@ impl Calendar {
 }
 
 /// First and last day of the month containing `d`.
-fn month_of(d: NaiveDate) -> (NaiveDate, NaiveDate) {
+pub fn month_of(d: NaiveDate) -> (NaiveDate, NaiveDate) {
     let first = d.with_day(1).unwrap_or(d);
     let last = first.checked_add_months(Months::new(1)).map(|n| n - Days::new(1)).unwrap_or(first);
+    (first, last)
+}
+
+/// First and last day of the calendar quarter containing `d`.
+pub fn quarter_of(d: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let first_month = (d.month0() / 3) * 3 + 1;
+    let first = NaiveDate::from_ymd_opt(d.year(), first_month, 1).unwrap_or(d);
+    let last = first.checked_add_months(Months::new(3)).map(|n| n - Days::new(1)).unwrap_or(first);
     (first, last)
 }
 
@@ -273,6 +295,16 @@ mod tests {
         assert_eq!((lm.first, lm.last), (d("2026-12-01"), d("2026-12-31")));
         let y = shanghai().resolve(Period::Yesterday, now);
         assert_eq!(y.first, d("2026-12-31"));
+    }
+
+    #[test]
+    fn quarters_are_calendar_quarters() {
+        let now = ms("2026-11-23T10:00:00+08:00");
+        let q = shanghai().resolve(Period::ThisQuarter, now);
+        assert_eq!((q.first, q.last), (d("2026-10-01"), d("2026-12-31")));
+        let lq = shanghai().resolve(Period::LastQuarter, ms("2027-01-01T00:30:00+08:00"));
+        assert_eq!((lq.first, lq.last), (d("2026-10-01"), d("2026-12-31")));
+        assert_eq!("last-quarter".parse::<Period>().unwrap(), Period::LastQuarter);
     }
 
     #[test]

@@ -1,0 +1,197 @@
+//! The team configuration: authored on the server (`fieldreport-server config apply`), delivered
+//! to devices by sync, read-only there.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Deadline, Target};
+use crate::kpi::{builtin, KpiDef, Thresholds};
+use crate::period::{parse_tz, parse_weekday};
+use crate::report::Template;
+
+/// Everything a team configures. Every part has a default, so a file need only name what it
+/// changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TeamConfig {
+    /// Set by the server at each apply; a file's own value is ignored.
+    pub version: u64,
+    pub team: TeamSettings,
+    /// Definitions beyond the built-in ones (an id of a built-in one replaces it).
+    pub kpis: Vec<KpiDef>,
+    /// Which metrics each role sees, by id, in order (`rep`, `manager`, `admin`); a role not
+    /// named sees every metric.
+    pub roles: BTreeMap<String, Vec<String>>,
+    pub targets: Vec<Target>,
+    pub thresholds: Thresholds,
+    pub alerts: AlertSettings,
+    pub templates: Vec<Template>,
+}
+
+impl Default for TeamConfig {
+    fn default() -> Self {
+        TeamConfig {
+            version: 0,
+            team: TeamSettings::default(),
+            kpis: Vec::new(),
+            roles: BTreeMap::new(),
+            targets: Vec::new(),
+            thresholds: Thresholds::default(),
+            alerts: AlertSettings::default(),
+            templates: Vec::new(),
+        }
+    }
+}
+
+/// Time zone, week start and report deadlines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TeamSettings {
+    pub name: String,
+    /// IANA name, e.g. `Asia/Shanghai`.
+    pub tz: String,
+    /// `monday` … `sunday`.
+    pub week_start: String,
+    pub deadlines: Deadlines,
+}
+
+impl Default for TeamSettings {
+    fn default() -> Self {
+        TeamSettings {
+            name: String::new(),
+            tz: "Asia/Shanghai".into(),
+            week_start: "monday".into(),
+            deadlines: Deadlines::default(),
+        }
+    }
+}
+
+/// When each kind of report is due, relative to the last day of its period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Deadlines {
+    pub daily: Option<Deadline>,
+    pub weekly: Option<Deadline>,
+    pub monthly: Option<Deadline>,
+}
+
+impl Default for Deadlines {
+    fn default() -> Self {
+        let at = |s: &str| s.parse().ok();
+        Deadlines { daily: at("20:00"), weekly: at("-2 20:00"), monthly: at("+1 12:00") }
+    }
+}
+
+/// Alert thresholds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertSettings {
+    /// A rep's stage conversion below this share of the team average raises an alert.
+    pub conversion_share: f64,
+    /// An open deal with no followup for this many days raises an alert.
+    pub stale_deal_days: u32,
+}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        AlertSettings { conversion_share: 0.5, stale_deal_days: 14 }
+    }
+}
+
+impl TeamConfig {
+    /// Every KPI definition in force: the built-in ones, replaced or extended by the team's.
+    pub fn definitions(&self) -> Vec<KpiDef> {
+        let mut defs = builtin();
+        for d in &self.kpis {
+            match defs.iter_mut().find(|b| b.id == d.id) {
+                Some(b) => *b = d.clone(),
+                None => defs.push(d.clone()),
+            }
+        }
+        defs
+    }
+
+    /// The definitions a role sees, in the configured order.
+    pub fn definitions_for_role(&self, role: &str) -> Vec<KpiDef> {
+        let all = self.definitions();
+        match self.roles.get(role) {
+            Some(ids) => ids.iter().filter_map(|id| all.iter().find(|d| &d.id == id).cloned()).collect(),
+            None => all,
+        }
+    }
+
+    /// Checks everything a file can get wrong, naming the field; `users` are the team's user ids
+    /// (targets may only name those).
+    pub fn validate(&self, users: &[String]) -> Result<(), String> {
+        let t = &self.team;
+        parse_tz(&t.tz).map_err(|e| format!("team.tz: {e}"))?;
+        parse_weekday(&t.week_start).map_err(|e| format!("team.week_start: {e}"))?;
+        for (i, d) in self.kpis.iter().enumerate() {
+            d.validate().map_err(|e| format!("kpis[{i}]: {e}"))?;
+            if self.kpis[..i].iter().any(|o| o.id == d.id) {
+                return Err(format!("kpis[{i}].id: `{}` is defined twice", d.id));
+            }
+        }
+        let defs = self.definitions();
+        let known = |id: &str| defs.iter().any(|d| d.id == id);
+        let known_list = || defs.iter().map(|d| d.id.as_str()).collect::<Vec<_>>().join(", ");
+        for (role, ids) in &self.roles {
+            if !matches!(role.as_str(), "rep" | "manager" | "admin") {
+                return Err(format!("roles.{role}: unknown role (expected rep, manager or admin)"));
+            }
+            for id in ids {
+                if !known(id) {
+                    return Err(format!("roles.{role}: unknown metric `{id}` (known: {})", known_list()));
+                }
+            }
+        }
+        for (i, tg) in self.targets.iter().enumerate() {
+            if !known(&tg.metric) {
+                return Err(format!("targets[{i}].metric: unknown metric `{}` (known: {})", tg.metric, known_list()));
+            }
+            tg.validate().map_err(|e| format!("targets[{i}]: {e}"))?;
+            if let Some(u) = &tg.user {
+                if !users.contains(u) {
+                    return Err(format!("targets[{i}].user: `{u}` is not a user of this team (see `user list`)"));
+                }
+            }
+            if let Some(j) = self.targets[..i].iter().position(|o| o.overlaps(tg)) {
+                return Err(format!(
+                    "targets[{i}]: overlaps targets[{j}] (same metric and user, {} and {} share days)",
+                    tg.window(),
+                    self.targets[j].window()
+                ));
+            }
+        }
+        let th = &self.thresholds;
+        if !(th.yellow.is_finite() && th.green.is_finite() && 0.0 <= th.yellow && th.yellow <= th.green) {
+            return Err(format!(
+                "thresholds: need 0 <= yellow <= green (got yellow {}, green {})",
+                th.yellow, th.green
+            ));
+        }
+        let a = &self.alerts;
+        if !(a.conversion_share.is_finite() && (0.0..=1.0).contains(&a.conversion_share)) {
+            return Err(format!("alerts.conversion_share: {} is not between 0 and 1", a.conversion_share));
+        }
+        if a.stale_deal_days == 0 {
+            return Err("alerts.stale_deal_days: must be at least 1".into());
+        }
+        for (i, tpl) in self.templates.iter().enumerate() {
+            let keys: Vec<&str> = tpl.sections.iter().map(|s| s.key.as_str()).collect();
+            if tpl.id.trim().is_empty() || keys.is_empty() {
+                return Err(format!("templates[{i}]: needs an id and at least one section"));
+            }
+            for (what, key) in [("followups_section", &tpl.followups_section), ("kpis_section", &tpl.kpis_section)] {
+                if !keys.contains(&key.as_str()) {
+                    return Err(format!(
+                        "templates[{i}].{what}: `{key}` is not one of its sections ({})",
+                        keys.join(", ")
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
