@@ -1,5 +1,5 @@
-//! HTTP API: `/healthz`, `POST /v1/enroll` (JSON) and `POST /v1/sync` (binary, see
-//! docs/sync-protocol.md).
+//! HTTP API: `/healthz`, `POST /v1/enroll` (JSON), `POST /v1/sync` (binary, see
+//! docs/sync-protocol.md), and the manager API of [`crate::api_figures`].
 
 use std::sync::Arc;
 
@@ -31,6 +31,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(healthz))
         .route("/v1/enroll", post(enroll))
         .route("/v1/sync", post(sync))
+        .route("/v1/kpi", get(crate::api_figures::kpi))
+        .route("/v1/alerts", get(crate::api_figures::alerts))
+        .route("/v1/submissions", get(crate::api_figures::submissions))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }
@@ -42,7 +45,7 @@ async fn healthz(State(state): State<Arc<AppState>>) -> Result<Json<serde_json::
 }
 
 /// Runs blocking storage work off the async workers.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(f).await.map_err(|e| ServerError::Internal(format!("worker failed: {e}")))?
 }
 
@@ -76,7 +79,7 @@ async fn enroll(
     Ok(Json(enrolled))
 }
 
-fn bearer(headers: &HeaderMap) -> Result<String> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Result<String> {
     let value = headers.get(header::AUTHORIZATION).ok_or(ServerError::NoToken)?;
     let text = value.to_str().map_err(|_| ServerError::BadToken)?;
     let token = text.strip_prefix("Bearer ").ok_or(ServerError::NoToken)?.trim();

@@ -2,7 +2,10 @@
 //! every pushed document is checked (actor, permission, validity, size) before it is merged.
 
 pub mod api;
+mod api_figures;
+pub mod config_file;
 pub mod error;
+pub mod figures;
 pub mod merge;
 pub mod secrets;
 pub mod storage;

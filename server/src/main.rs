@@ -4,6 +4,7 @@
 //! one-line message on stderr; 1 any other failure.
 
 mod demo;
+mod figures_cli;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,6 +54,55 @@ enum Command {
     Device(DeviceCmd),
     /// A simulated week with a manager, two reps and three devices, in one process.
     Demo,
+    /// The team configuration (settings, deadlines, KPIs, targets, templates).
+    #[command(subcommand)]
+    Config(ConfigCmd),
+    /// KPI figures of a period, per member and for the team; `kpi rebuild` recomputes the rollups.
+    Kpi(KpiArgs),
+    /// Current alerts: low conversion, stale deals, late or missing reports, KPIs in red.
+    Alerts {
+        /// Only this user's.
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Report submissions due in a period: on time, late, missing, per member.
+    Submissions {
+        /// today, yesterday, this-week, last-week, this-month, last-month, this-quarter,
+        /// last-quarter or YYYY-MM-DD..YYYY-MM-DD.
+        #[arg(long, default_value = "this-week")]
+        period: String,
+        #[arg(long)]
+        user: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCmd {
+    /// Print the configuration in force (TOML; JSON with --json).
+    Show,
+    /// Validate FILE (JSON, or TOML by its .toml extension) and make it the next version. A
+    /// refused file changes nothing and the error names the line or field.
+    Apply { file: PathBuf },
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct KpiArgs {
+    #[command(subcommand)]
+    command: Option<KpiCmd>,
+    /// today, yesterday, this-week, last-week, this-month, last-month, this-quarter,
+    /// last-quarter or YYYY-MM-DD..YYYY-MM-DD.
+    #[arg(long, default_value = "this-month")]
+    period: String,
+    /// Only this user's rows.
+    #[arg(long)]
+    user: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum KpiCmd {
+    /// Recompute every rollup from the documents (after a restore, or to check them).
+    Rebuild,
 }
 
 #[derive(Debug, Args)]
@@ -201,7 +251,25 @@ fn run(cli: Cli) -> Result<(), ServerError> {
             print(j, json!(d), vec![format!("revoked device {}", d.id)]);
             Ok(())
         }
+        Command::Config(c) => figures_cli::config(&existing(&cli.data)?, c, j),
+        Command::Kpi(a) => figures_cli::kpi(&existing(&cli.data)?, a, j),
+        Command::Alerts { user } => figures_cli::alerts(&existing(&cli.data)?, user.as_deref(), j),
+        Command::Submissions { period, user } => {
+            figures_cli::submissions(&existing(&cli.data)?, &period, user.as_deref(), j)
+        }
     }
+}
+
+/// The storage of a data directory that already serves a team.
+fn existing(data: &std::path::Path) -> Result<SqliteStorage, ServerError> {
+    let s = SqliteStorage::open(data)?;
+    if s.team()?.is_none() {
+        return Err(ServerError::BadRequest(format!(
+            "{} holds no team yet: run `init` (or `serve`) first",
+            data.display()
+        )));
+    }
+    Ok(s)
 }
 
 fn init_logging(format: &str) -> Result<(), ServerError> {

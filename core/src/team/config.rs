@@ -12,7 +12,7 @@ use crate::report::Template;
 
 /// Everything a team configures. Every part has a default, so a file need only name what it
 /// changes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TeamConfig {
     /// Set by the server at each apply; a file's own value is ignored.
@@ -27,21 +27,6 @@ pub struct TeamConfig {
     pub thresholds: Thresholds,
     pub alerts: AlertSettings,
     pub templates: Vec<Template>,
-}
-
-impl Default for TeamConfig {
-    fn default() -> Self {
-        TeamConfig {
-            version: 0,
-            team: TeamSettings::default(),
-            kpis: Vec::new(),
-            roles: BTreeMap::new(),
-            targets: Vec::new(),
-            thresholds: Thresholds::default(),
-            alerts: AlertSettings::default(),
-            templates: Vec::new(),
-        }
-    }
 }
 
 /// Time zone, week start and report deadlines.
@@ -74,12 +59,19 @@ pub struct Deadlines {
     pub daily: Option<Deadline>,
     pub weekly: Option<Deadline>,
     pub monthly: Option<Deadline>,
+    /// The days a daily report is due (`monday` … `sunday`).
+    pub daily_on: Vec<String>,
 }
 
 impl Default for Deadlines {
     fn default() -> Self {
         let at = |s: &str| s.parse().ok();
-        Deadlines { daily: at("20:00"), weekly: at("-2 20:00"), monthly: at("+1 12:00") }
+        Deadlines {
+            daily: at("20:00"),
+            weekly: at("-2 20:00"),
+            monthly: at("+1 12:00"),
+            daily_on: ["monday", "tuesday", "wednesday", "thursday", "friday"].map(String::from).to_vec(),
+        }
     }
 }
 
@@ -127,6 +119,9 @@ impl TeamConfig {
         let t = &self.team;
         parse_tz(&t.tz).map_err(|e| format!("team.tz: {e}"))?;
         parse_weekday(&t.week_start).map_err(|e| format!("team.week_start: {e}"))?;
+        for (i, d) in t.deadlines.daily_on.iter().enumerate() {
+            parse_weekday(d).map_err(|e| format!("team.deadlines.daily_on[{i}]: {e}"))?;
+        }
         for (i, d) in self.kpis.iter().enumerate() {
             d.validate().map_err(|e| format!("kpis[{i}]: {e}"))?;
             if self.kpis[..i].iter().any(|o| o.id == d.id) {

@@ -4,10 +4,12 @@
 mod sqlite;
 mod writer;
 
+use chrono::NaiveDate;
 use fieldreport_core::sync::wire::{SyncRequest, SyncResponse};
+use fieldreport_core::team::TeamConfig;
 use serde::Serialize;
 
-pub use sqlite::SqliteStorage;
+pub use sqlite::{Rebuilt, SqliteStorage};
 
 use crate::error::Result;
 use crate::merge::Limits;
@@ -55,6 +57,40 @@ pub struct Caller {
 /// What enrollment hands back to the device: the core's type, so both sides share one shape.
 pub use fieldreport_core::store::Enrollment as Enrolled;
 
+/// One user's total of one metric over a range of days: the sum of its daily values (or its
+/// count of distinct keys) and, for conversions, of its bases.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Total {
+    pub user_id: String,
+    pub metric: String,
+    pub value: f64,
+    pub base: f64,
+}
+
+/// An open deal without a recent followup.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IdleDeal {
+    pub id: String,
+    pub owner: String,
+    pub customer_id: String,
+    pub title: String,
+    pub stage: String,
+    pub created_at: i64,
+    pub last_followup_at: Option<i64>,
+}
+
+/// A report as submission statistics need it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportEntry {
+    pub id: String,
+    pub owner: String,
+    pub kind: String,
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+    /// When the author submitted it (authored on the device, so offline work counts on time).
+    pub submitted_at: Option<i64>,
+}
+
 /// The roles a user can have.
 pub const ROLES: [&str; 3] = ["rep", "manager", "admin"];
 
@@ -77,4 +113,19 @@ pub trait Storage: Send + Sync + 'static {
     fn revoke_device(&self, device_id: &str) -> Result<Device>;
     /// One sync round trip: checks and merges the pushes, returns a page of the change feed.
     fn sync(&self, caller: &Caller, req: SyncRequest, limits: &Limits) -> Result<SyncResponse>;
+
+    /// The team configuration in force.
+    fn config(&self) -> Result<TeamConfig>;
+    /// Validates `config` and makes it the next version; a refused one changes nothing.
+    fn apply_config(&self, config: TeamConfig) -> Result<TeamConfig>;
+    /// Recomputes every KPI rollup from the documents, reporting documents done.
+    fn rebuild_kpis(&self, progress: Box<dyn Fn(u64) + Send>) -> Result<Rebuilt>;
+    /// Per user and metric over `first..=last` (`distinct`: metrics counted by distinct key).
+    fn totals(&self, first: NaiveDate, last: NaiveDate, distinct: &[String]) -> Result<Vec<Total>>;
+    /// When each user last synced.
+    fn last_seen(&self) -> Result<Vec<(String, Option<i64>)>>;
+    /// Open deals with no followup since `before_ms`.
+    fn idle_deals(&self, before_ms: i64) -> Result<Vec<IdleDeal>>;
+    /// Reports whose period ends within `first..=last`.
+    fn reports(&self, first: NaiveDate, last: NaiveDate) -> Result<Vec<ReportEntry>>;
 }

@@ -8,16 +8,23 @@ use fieldreport_core::sync::wire::{ChangeHash, SyncRequest, SyncResponse};
 use rusqlite::{params, Connection, OptionalExtension};
 
 mod cache;
+mod config;
 mod feed;
+mod figures;
 mod pushes;
 mod readers;
+mod rollups;
 
 use cache::DocCache;
 use pushes::Pusher;
 use readers::Readers;
+pub use rollups::Rebuilt;
 
 use super::writer::Writer;
-use super::{Caller, Device, Enrolled, Storage, Team, User, ROLES};
+use chrono::NaiveDate;
+use fieldreport_core::team::TeamConfig;
+
+use super::{Caller, Device, Enrolled, IdleDeal, ReportEntry, Storage, Team, Total, User, ROLES};
 use crate::error::{Result, ServerError};
 use crate::merge::{Author, Limits};
 use crate::secrets;
@@ -48,11 +55,50 @@ fn open(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
+/// The schema this server writes.
+const SCHEMA_VERSION: i64 = 2;
+
+/// Creates or upgrades the schema, in one transaction per step; another process may be doing
+/// the same, so a step re-reads the version inside its transaction.
+fn migrate(conn: &Connection) -> Result<()> {
+    loop {
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let step = match version {
+            0 => conn
+                .execute_batch(concat!(include_str!("schema.sql"), include_str!("schema_v2.sql")))
+                .map_err(ServerError::from),
+            1 => conn.execute_batch(include_str!("schema_v2.sql")).map_err(ServerError::from).and_then(|()| {
+                // Documents merged before rollups existed: compute their facts and indexes now.
+                rollups::rebuild(conn, &config::load(conn)?, &|_| {}).map(|_| ())
+            }),
+            SCHEMA_VERSION => {
+                conn.execute_batch("COMMIT")?;
+                return Ok(());
+            }
+            v => {
+                conn.execute_batch("ROLLBACK")?;
+                return Err(ServerError::BadRequest(format!(
+                    "the data directory holds schema version {v}, newer than this server understands; upgrade the server"
+                )));
+            }
+        };
+        let next = if version == 0 { SCHEMA_VERSION } else { version + 1 };
+        let done = step.and_then(|()| Ok(conn.execute_batch(&format!("PRAGMA user_version = {next}; COMMIT;"))?));
+        if let Err(e) = done {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(ServerError::Internal(format!("upgrading the data directory to schema {next} failed: {e}")));
+        }
+    }
+}
+
 /// Storage on SQLite files in a data directory.
 pub struct SqliteStorage {
     writer: Writer,
     readers: Readers,
     cache: Arc<DocCache>,
+    /// The team configuration in force.
+    active: config::Shared,
 }
 
 impl SqliteStorage {
@@ -62,32 +108,15 @@ impl SqliteStorage {
             .map_err(|e| ServerError::BadRequest(format!("cannot create the data directory {}: {e}", dir.display())))?;
         let path = dir.join("fieldreport-server.db");
         let conn = open(&path)?;
-        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        match version {
-            0 => {
-                conn.execute_batch(&format!(
-                    "BEGIN IMMEDIATE; {} PRAGMA user_version = 1; COMMIT;",
-                    include_str!("schema.sql")
-                ))
-                .or_else(|e| {
-                    // Another process may have created it meanwhile.
-                    let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-                    if v == 1 {
-                        Ok(())
-                    } else {
-                        Err(e)
-                    }
-                })?;
-            }
-            1 => {}
-            v => {
-                return Err(ServerError::BadRequest(format!(
-                "the data directory holds schema version {v}, newer than this server understands; upgrade the server"
-            )))
-            }
-        }
+        migrate(&conn)?;
+        let active: config::Shared = Arc::new(std::sync::RwLock::new(Arc::new(config::load(&conn)?)));
         let reader = open(&path)?;
-        Ok(SqliteStorage { writer: Writer::start(conn), readers: Readers::new(path, reader), cache: Arc::default() })
+        Ok(SqliteStorage {
+            writer: Writer::start(conn),
+            readers: Readers::new(path, reader),
+            cache: Arc::default(),
+            active,
+        })
     }
 
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
@@ -326,15 +355,19 @@ impl Storage for SqliteStorage {
     fn sync(&self, caller: &Caller, req: SyncRequest, limits: &Limits) -> Result<SyncResponse> {
         let author = Author::of(caller);
         let cache = self.cache.clone();
-        let pusher = Pusher { cache: &cache, author: &author, device: &caller.device.id, limits };
+        let active = config::current(&self.active);
+        // Checks do not depend on the configuration; the writer re-reads it before indexing.
+        let pusher = Pusher { cache: &cache, author: &author, device: &caller.device.id, limits, active: &active };
         // The expensive part, checking and merging, runs here in parallel with other requests.
         let prepared = self.read(|conn| pusher.prepare(conn, &req.pushes))?;
         let (caller, limits) = (caller.clone(), *limits);
         let cache = self.cache.clone();
+        let shared = self.active.clone();
         let result = self.writer.write(move |conn| {
             let now = now_ms();
             let device = caller.device.id.as_str();
-            let pusher = Pusher { cache: &cache, author: &author, device, limits: &limits };
+            let active = config::fresh(conn, &shared)?;
+            let pusher = Pusher { cache: &cache, author: &author, device, limits: &limits, active: &active };
             let out = begin_sync(conn, device, req.cursor, now)
                 .and_then(|()| pusher.apply(conn, &req.pushes, prepared, now))
                 .and_then(|results| feed::page(conn, &cache, &caller, req.cursor, req.max_bytes, results));
@@ -349,6 +382,56 @@ impl Storage for SqliteStorage {
             self.cache.clear();
         }
         result
+    }
+
+    fn config(&self) -> Result<TeamConfig> {
+        let shared = self.active.clone();
+        Ok(self.read(|conn| config::fresh(conn, &shared))?.config.clone())
+    }
+
+    fn apply_config(&self, new: TeamConfig) -> Result<TeamConfig> {
+        let shared = self.active.clone();
+        let cache = self.cache.clone();
+        let out = self.writer.write(move |conn| {
+            let before = config::fresh(conn, &shared)?;
+            let active = config::apply(conn, &before, new)?;
+            let stored = active.config.clone();
+            config::set(&shared, active);
+            // Cached documents carry nothing configuration-dependent, but keep the cache and the
+            // configuration in step with what committed.
+            cache.clear();
+            Ok(stored)
+        });
+        if out.is_err() {
+            // The job may have set a configuration whose batch then failed to commit.
+            let reloaded = self.writer.write(config::load)?;
+            config::set(&self.active, reloaded);
+        }
+        out
+    }
+
+    fn rebuild_kpis(&self, progress: Box<dyn Fn(u64) + Send>) -> Result<Rebuilt> {
+        let shared = self.active.clone();
+        self.writer.write(move |conn| {
+            let active = config::fresh(conn, &shared)?;
+            rollups::rebuild(conn, &active, &*progress)
+        })
+    }
+
+    fn totals(&self, first: NaiveDate, last: NaiveDate, distinct: &[String]) -> Result<Vec<Total>> {
+        self.read(|conn| figures::totals(conn, first, last, distinct))
+    }
+
+    fn last_seen(&self) -> Result<Vec<(String, Option<i64>)>> {
+        self.read(figures::last_seen)
+    }
+
+    fn idle_deals(&self, before_ms: i64) -> Result<Vec<IdleDeal>> {
+        self.read(|conn| figures::idle_deals(conn, before_ms))
+    }
+
+    fn reports(&self, first: NaiveDate, last: NaiveDate) -> Result<Vec<ReportEntry>> {
+        self.read(|conn| figures::reports(conn, first, last))
     }
 }
 

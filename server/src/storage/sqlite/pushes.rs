@@ -8,7 +8,8 @@ use fieldreport_core::sync::wire::{Push, PushResult};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::cache::DocCache;
-use super::encode_heads;
+use super::config::Active;
+use super::{encode_heads, rollups};
 use crate::error::{Result, ServerError};
 use crate::merge::{self, Author, Limits, Merged, Stored};
 
@@ -56,6 +57,8 @@ pub(super) struct Pusher<'a> {
     pub author: &'a Author,
     pub device: &'a str,
     pub limits: &'a Limits,
+    /// The configuration whose definitions the rollups follow.
+    pub active: &'a Active,
 }
 
 impl Pusher<'_> {
@@ -105,6 +108,7 @@ impl Pusher<'_> {
                         };
                         seq = Some(next);
                         write(conn, &m, &heads, next, now)?;
+                        rollups::index(conn, self.active, &m.record)?;
                     }
                     conn.prepare_cached(
                         "INSERT INTO device_docs (device_id, doc_id, heads) VALUES (?1, ?2, ?3)

@@ -1,0 +1,111 @@
+//! Alerts: a stage converting below a share of the team average; an open deal with no followup
+//! for N days; a report not submitted by its deadline; a KPI in red.
+
+use fieldreport_core::kpi::Status;
+use fieldreport_core::period::Period;
+use fieldreport_core::team::TeamConfig;
+use serde::Serialize;
+
+use super::{snapshot, submissions, Scope};
+use crate::error::Result;
+use crate::storage::Storage;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// One alert. `id` is stable while the condition lasts, so a delivery can tell new ones.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alert {
+    pub id: String,
+    /// conversion_below_team, stale_deal, report_missing, report_late or kpi_red.
+    pub kind: String,
+    pub user_id: String,
+    /// What it is about: a metric, a deal id, a report kind.
+    pub subject: String,
+    /// One line for people.
+    pub message: String,
+}
+
+/// The alerts of `scope` at `now_ms`.
+pub fn alerts(storage: &dyn Storage, config: &TeamConfig, scope: &Scope, now_ms: i64) -> Result<Vec<Alert>> {
+    let mut out = Vec::new();
+    let month = snapshot(storage, config, scope, Period::ThisMonth, now_ms)?;
+    let team_avg =
+        |metric: &str| month.rows.iter().find(|r| r.user_id.is_none() && r.metric == metric).map(|r| r.value);
+    let share = config.alerts.conversion_share;
+    for r in month.rows.iter().filter(|r| r.metric.starts_with("conversion_")) {
+        let (Some(user), Some(avg)) = (&r.user_id, team_avg(&r.metric)) else { continue };
+        if avg > 0.0 && r.value < share * avg {
+            out.push(Alert {
+                id: format!("conversion_below_team:{user}:{}:{}", r.metric, month.first),
+                kind: "conversion_below_team".into(),
+                user_id: user.clone(),
+                subject: r.metric.clone(),
+                message: format!(
+                    "{} {:.1}% this month, below {:.0}% of the team average {:.1}%",
+                    r.name_en,
+                    r.value * 100.0,
+                    share * 100.0,
+                    avg * 100.0
+                ),
+            });
+        }
+    }
+    let members = scope.member_ids();
+    let days = config.alerts.stale_deal_days as i64;
+    for d in storage.idle_deals(now_ms - days * DAY_MS)?.into_iter().filter(|d| members.contains(&d.owner.as_str())) {
+        let since = d.last_followup_at.unwrap_or(d.created_at);
+        out.push(Alert {
+            id: format!("stale_deal:{}", d.id),
+            kind: "stale_deal".into(),
+            user_id: d.owner.clone(),
+            subject: d.id.clone(),
+            message: format!(
+                "deal “{}” ({}) has had no followup for {} days",
+                d.title,
+                d.stage,
+                (now_ms - since) / DAY_MS
+            ),
+        });
+    }
+    for p in [Period::ThisWeek, Period::LastWeek] {
+        for s in submissions(storage, config, scope, p, now_ms)? {
+            for i in s.items.iter().filter(|i| i.status == "missing" || i.status == "late") {
+                out.push(Alert {
+                    id: format!("report_{}:{}:{}:{}", i.status, s.user_id, i.kind, i.last),
+                    kind: format!("report_{}", i.status),
+                    user_id: s.user_id.clone(),
+                    subject: i.kind.clone(),
+                    message: format!(
+                        "{} report for {} {}",
+                        i.kind,
+                        i.last,
+                        if i.status == "late" { "submitted late" } else { "not submitted" }
+                    ),
+                });
+            }
+        }
+    }
+    for p in [Period::ThisWeek, Period::ThisMonth] {
+        let snap = if p == Period::ThisMonth { month.clone() } else { snapshot(storage, config, scope, p, now_ms)? };
+        for r in snap.rows.iter().filter(|r| r.status == Some(Status::Red)) {
+            let Some(user) = &r.user_id else { continue };
+            out.push(Alert {
+                id: format!("kpi_red:{user}:{}:{}", r.metric, snap.first),
+                kind: "kpi_red".into(),
+                user_id: user.clone(),
+                subject: r.metric.clone(),
+                message: format!(
+                    "{} {} against a target of {:.0} so far ({}): red",
+                    r.name_en,
+                    r.display,
+                    r.target.unwrap_or_default(),
+                    snap.period
+                ),
+            });
+        }
+    }
+    // Alerts for a week can repeat across the two weeks looked at; keep each id once.
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|a| seen.insert(a.id.clone()));
+    Ok(out)
+}

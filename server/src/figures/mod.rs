@@ -1,0 +1,13 @@
+//! What managers steer by, computed from the rollups and indexes the merges keep: KPI snapshots
+//! per period, user and team; alerts; report submission statistics. The CLI, the HTTP API and
+//! the snapshots delivered to devices all come from here, so a figure is computed one way.
+
+mod alerts;
+mod scope;
+mod snapshot;
+mod submissions;
+
+pub use alerts::{alerts, Alert};
+pub use scope::Scope;
+pub use snapshot::{snapshot, KpiRow, Snapshot};
+pub use submissions::{submissions, Submission, SubmissionItem};

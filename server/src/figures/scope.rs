@@ -1,0 +1,45 @@
+//! Whose figures a viewer may see: an admin the whole team, a manager their direct reports, a
+//! rep themself.
+
+use crate::error::{Result, ServerError};
+use crate::storage::{Storage, User};
+
+/// The members whose figures are shown, and the whole team's reps (for team averages).
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub members: Vec<User>,
+    pub team: Vec<User>,
+}
+
+impl Scope {
+    /// What `viewer` may see (`None`: the server's own administration, which sees all), narrowed
+    /// to `only` when given; naming a user outside the viewer's team is forbidden.
+    pub fn of(storage: &dyn Storage, viewer: Option<&User>, only: Option<&str>) -> Result<Scope> {
+        let users = storage.users()?;
+        let team: Vec<User> = users.iter().filter(|u| u.role == "rep").cloned().collect();
+        let mut members: Vec<User> = match viewer {
+            None => team.clone(),
+            Some(v) if v.role == "admin" => team.clone(),
+            Some(v) if v.role == "manager" => {
+                users.iter().filter(|u| u.manager_id.as_deref() == Some(v.id.as_str())).cloned().collect()
+            }
+            Some(v) => vec![v.clone()],
+        };
+        if let Some(id) = only {
+            let id = id.trim();
+            if !users.iter().any(|u| u.id == id) {
+                return Err(ServerError::NotFound(format!("no user with id {id} (see `user list`)")));
+            }
+            let visible = members.iter().any(|u| u.id == id) || viewer.is_some_and(|v| v.id == id);
+            if !visible {
+                return Err(ServerError::Forbidden(format!("user {id} is not in your team")));
+            }
+            members = users.into_iter().filter(|u| u.id == id).collect();
+        }
+        Ok(Scope { members, team })
+    }
+
+    pub(crate) fn member_ids(&self) -> Vec<&str> {
+        self.members.iter().map(|u| u.id.as_str()).collect()
+    }
+}

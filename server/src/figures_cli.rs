@@ -1,0 +1,115 @@
+//! The `config`, `kpi`, `alerts` and `submissions` commands.
+
+use std::io::IsTerminal;
+
+use fieldreport_core::period::Period;
+use fieldreport_server::figures::{self, Scope};
+use fieldreport_server::storage::{SqliteStorage, Storage};
+use fieldreport_server::{config_file, ServerError};
+use serde_json::json;
+
+use crate::{print, ConfigCmd, KpiArgs, KpiCmd};
+
+type R = Result<(), ServerError>;
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn period(p: &str) -> Result<Period, ServerError> {
+    Ok(p.parse::<Period>()?)
+}
+
+pub fn config(s: &SqliteStorage, c: ConfigCmd, j: bool) -> R {
+    match c {
+        ConfigCmd::Show => {
+            let cfg = s.config()?;
+            if j {
+                print(true, json!(cfg), vec![]);
+            } else {
+                print!("{}", config_file::to_toml(&cfg)?);
+            }
+        }
+        ConfigCmd::Apply { file } => {
+            let cfg = s.apply_config(config_file::read(&file)?)?;
+            print(
+                j,
+                json!({"version": cfg.version, "config": cfg}),
+                vec![format!("applied configuration version {} from {}", cfg.version, file.display())],
+            );
+        }
+    }
+    Ok(())
+}
+
+pub fn kpi(s: &SqliteStorage, a: KpiArgs, j: bool) -> R {
+    if let Some(KpiCmd::Rebuild) = a.command {
+        let tty = std::io::stderr().is_terminal() && !j;
+        let started = std::time::Instant::now();
+        let done = s.rebuild_kpis(Box::new(move |n| {
+            if tty {
+                eprint!("\rrebuilding: {n} documents");
+            }
+        }))?;
+        if tty {
+            eprintln!();
+        }
+        let secs = started.elapsed().as_secs_f64();
+        print(
+            j,
+            json!({"documents": done.documents, "facts": done.facts, "rollups": done.rollups, "seconds": secs}),
+            vec![format!(
+                "rebuilt {} daily rollups from {} facts of {} documents in {secs:.2} s",
+                done.rollups, done.facts, done.documents
+            )],
+        );
+        return Ok(());
+    }
+    let cfg = s.config()?;
+    let scope = Scope::of(s, None, a.user.as_deref())?;
+    let snap = figures::snapshot(s, &cfg, &scope, period(&a.period)?, now_ms())?;
+    let rows: Vec<_> = match &a.user {
+        Some(u) => snap.rows.iter().filter(|r| r.user_id.as_deref() == Some(u.trim())).collect(),
+        None => snap.rows.iter().collect(),
+    };
+    let names: std::collections::HashMap<String, String> = s.users()?.into_iter().map(|u| (u.id, u.name)).collect();
+    let mut lines = vec![format!("{} ({} .. {})", snap.period, snap.first, snap.last)];
+    for r in &rows {
+        let who = r.user_id.as_ref().map(|u| names.get(u).cloned().unwrap_or(u.clone())).unwrap_or("团队 team".into());
+        let target = r.target.map(|t| format!("{t:.0}")).unwrap_or("-".into());
+        let status = r.status.map(|s| format!("{s:?}").to_lowercase()).unwrap_or("-".into());
+        lines.push(format!("{who:<16} {:<22} {:>14}  target {target:>8}  {status}", r.name_zh, r.display));
+    }
+    print(j, json!(rows), lines);
+    Ok(())
+}
+
+pub fn alerts(s: &SqliteStorage, user: Option<&str>, j: bool) -> R {
+    let cfg = s.config()?;
+    let scope = Scope::of(s, None, user)?;
+    let list = figures::alerts(s, &cfg, &scope, now_ms())?;
+    let lines = if list.is_empty() {
+        vec!["no alerts".to_string()]
+    } else {
+        list.iter().map(|a| format!("{:<22} {}  {}", a.kind, a.user_id, a.message)).collect()
+    };
+    print(j, json!(list), lines);
+    Ok(())
+}
+
+pub fn submissions(s: &SqliteStorage, p: &str, user: Option<&str>, j: bool) -> R {
+    let cfg = s.config()?;
+    let scope = Scope::of(s, None, user)?;
+    let stats = figures::submissions(s, &cfg, &scope, period(p)?, now_ms())?;
+    let lines = stats
+        .iter()
+        .map(|m| {
+            format!(
+                "{:<16} on time {}  late {}  missing {}  pending {}",
+                m.name, m.on_time, m.late, m.missing, m.pending
+            )
+        })
+        .collect();
+    print(j, json!(stats), lines);
+    Ok(())
+}
