@@ -19,7 +19,7 @@ pub(crate) struct Active {
 }
 
 impl Active {
-    fn of(config: TeamConfig) -> Result<Active> {
+    pub(super) fn of(config: TeamConfig) -> Result<Active> {
         let cal = Calendar::parse(&config.team.tz, &config.team.week_start)?;
         let defs = config.definitions();
         Ok(Active { config, cal, defs })

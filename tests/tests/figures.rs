@@ -1,0 +1,116 @@
+//! The server's figures over real HTTP: rollups built from synced records give the device's own
+//! numbers; submission statistics judge the submit time the device recorded; the manager API is
+//! scoped to the caller's team.
+
+mod support;
+
+use chrono::{Days, NaiveTime};
+use fieldreport_core::doc::ReportKind;
+use fieldreport_core::period::Period;
+use fieldreport_core::report::Lang;
+use fieldreport_core::team::TeamConfig;
+use fieldreport_server::storage::Storage;
+use serde_json::Value;
+use support::*;
+
+/// GET `path` on the server with `device`'s token: (status, JSON body).
+async fn get(server: &Server, device: &Device, path: &str) -> (u16, Value) {
+    let token = device.store.sync_state().unwrap().token;
+    let resp = fieldreport_core::sync::http_client()
+        .unwrap()
+        .get(format!("{}{path}", server.url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap())
+}
+
+fn rows_for<'a>(snapshot: &'a Value, user: &str) -> Vec<&'a Value> {
+    snapshot["rows"].as_array().unwrap().iter().filter(|r| r["user_id"] == user).collect()
+}
+
+fn metric(rows: &[&Value], metric: &str) -> f64 {
+    rows.iter().find(|r| r["metric"] == metric).unwrap()["value"].as_f64().unwrap()
+}
+
+#[tokio::test]
+async fn figures_match_the_device_a_report_written_on_time_offline_is_on_time_and_managers_see_only_their_team() {
+    let server = Server::start().await;
+    let (m1, m1_code) = server.user("李经理", "manager", None);
+    let (m2, m2_code) = server.user("赵经理", "manager", None);
+    let (_, a_code) = server.user("张三", "rep", Some(&m1));
+    let (_, b_code) = server.user("王五", "rep", Some(&m2));
+    // Daily reports every day, due at 00:00 of the report's day, so the deadline has always
+    // passed whatever day and hour the test runs.
+    let mut cfg: TeamConfig = server.admin.config().unwrap();
+    cfg.team.deadlines.daily = Some("00:00".parse().unwrap());
+    cfg.team.deadlines.daily_on =
+        ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].map(String::from).to_vec();
+    server.admin.apply_config(cfg).unwrap();
+
+    let mut a = Device::enroll(&server.url, &a_code).await;
+    let mut b = Device::enroll(&server.url, &b_code).await;
+    let mut mgr1 = Device::enroll(&server.url, &m1_code).await;
+    let mut mgr2 = Device::enroll(&server.url, &m2_code).await;
+
+    // Rep A, offline: two visits, a report for today written and submitted one minute before
+    // today's deadline (by the device's clock), synced only now, after it.
+    let c = a.customer("华为");
+    a.visit(&c, "拜访张总");
+    a.visit(&c, "回访");
+    let cal = a.store.calendar().unwrap();
+    let today = cal.local_date(a.store.now_ms());
+    let deadline = cal.local_ms(today, NaiveTime::MIN);
+    let real_now = a.store.now_ms();
+    a.store.set_now(Some(deadline - 60_000));
+    let r = a.store.new_report(ReportKind::Daily, Some(today), Lang::ZhCn).unwrap().header.id;
+    a.store.submit_report(&r, std::slice::from_ref(&m1), &[]).unwrap();
+    a.store.set_now(Some(real_now));
+    a.sync().await;
+    let bc = b.customer("腾讯");
+    b.visit(&bc, "初次拜访");
+    b.sync().await;
+    mgr1.sync().await;
+    mgr2.sync().await;
+
+    // The server's figures for A are the device's own.
+    let local =
+        a.store.kpi_figures(&a.user, &cal.resolve(Period::Today, real_now), &a.store.kpi_definitions()).unwrap();
+    let (status, snap) = get(&server, &mgr1, "/v1/kpi?period=today").await;
+    assert_eq!(status, 200, "{snap}");
+    let rows = rows_for(&snap, &a.user);
+    for l in &local {
+        assert_eq!(metric(&rows, &l.metric), l.value, "{} on the server and on the device", l.metric);
+    }
+    assert_eq!(metric(&rows, "visits"), 2.0);
+    assert!(rows_for(&snap, &b.user).is_empty(), "manager 1 does not see manager 2's rep");
+
+    // Submissions: A on time though synced after the deadline; B missing, and only to manager 2.
+    let (_, subs) = get(&server, &mgr1, "/v1/submissions?period=today").await;
+    let subs = subs.as_array().unwrap();
+    assert_eq!(subs.len(), 1, "{subs:?}");
+    assert_eq!(subs[0]["user_id"], a.user.as_str());
+    assert_eq!((subs[0]["on_time"].as_u64(), subs[0]["late"].as_u64()), (Some(1), Some(0)), "{subs:?}");
+    let (_, subs2) = get(&server, &mgr2, "/v1/submissions?period=today").await;
+    assert_eq!(subs2[0]["user_id"], b.user.as_str());
+    assert_eq!(subs2[0]["missing"].as_u64(), Some(1));
+
+    // Another team's figures are refused; a rep sees only their own rows.
+    let (status, _) = get(&server, &mgr2, &format!("/v1/kpi?user={}", a.user)).await;
+    assert_eq!(status, 403);
+    let (status, own) = get(&server, &b, "/v1/kpi?period=today").await;
+    assert_eq!(status, 200);
+    assert!(own["rows"].as_array().unwrap().iter().all(|r| r["user_id"] == b.user.as_str() || r["user_id"].is_null()));
+    let (_, alerts) = get(&server, &mgr2, "/v1/alerts").await;
+    assert!(
+        alerts.as_array().unwrap().iter().any(|x| x["kind"] == "report_missing" && x["user_id"] == b.user.as_str()),
+        "{alerts}"
+    );
+
+    // Yesterday's rollups were not touched by today's visits.
+    let yesterday = today - Days::new(1);
+    let totals = server.admin.totals(yesterday, yesterday, &[]).unwrap();
+    assert!(totals.iter().all(|t| t.user_id != a.user || t.metric != "visits"), "{totals:?}");
+}
