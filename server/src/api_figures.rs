@@ -12,6 +12,7 @@ use serde::Deserialize;
 use crate::api::{bearer, blocking, AppState};
 use crate::error::{Result, ServerError};
 use crate::figures::{self, Alert, Scope, Snapshot, Submission};
+use crate::storage::Source;
 
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
@@ -36,14 +37,14 @@ async fn scoped<T: Send + 'static>(
     state: Arc<AppState>,
     headers: &HeaderMap,
     user: Option<String>,
-    f: impl FnOnce(&dyn crate::storage::Storage, &fieldreport_core::team::TeamConfig, &Scope) -> Result<T> + Send + 'static,
+    f: impl FnOnce(&dyn Source, &fieldreport_core::team::TeamConfig, &Scope) -> Result<T> + Send + 'static,
 ) -> Result<T> {
     let token = bearer(headers)?;
     blocking(move || {
         let s = &*state.storage;
         let caller = s.authenticate(&token)?;
-        let scope = Scope::of(s, Some(&caller.user), user.as_deref())?;
-        f(s, &s.config()?, &scope)
+        let scope = Scope::of(s.source(), Some(&caller.user), user.as_deref())?;
+        f(s.source(), &s.config()?, &scope)
     })
     .await
 }

@@ -76,6 +76,9 @@ fn added_comments<'a>(before: &Report, after: &'a Report) -> Option<Vec<&'a fiel
 /// Applies `push` to `prev` (the server's copy, if any) and checks the result. The reason of a
 /// refusal is returned as text for the device.
 pub fn check(prev: Option<Stored>, push: &Push, author: &Author, limits: &Limits) -> Result<Merged, String> {
+    if push.kind.is_published() {
+        return Err(format!("{} documents are authored only by the server", push.kind));
+    }
     if push.changes.len() > limits.max_doc_bytes {
         return Err(format!(
             "the changes are {} bytes, over the limit of {}",

@@ -8,8 +8,9 @@ use chrono::{Days, NaiveTime};
 use fieldreport_core::doc::ReportKind;
 use fieldreport_core::period::Period;
 use fieldreport_core::report::Lang;
-use fieldreport_core::team::TeamConfig;
-use fieldreport_server::storage::Storage;
+use fieldreport_core::store::FigureSource;
+use fieldreport_core::team::{Target, TargetPeriod, TeamConfig};
+use fieldreport_server::storage::{Slice, Source, Storage};
 use serde_json::Value;
 use support::*;
 
@@ -49,9 +50,21 @@ async fn figures_match_the_device_a_report_written_on_time_offline_is_on_time_an
     cfg.team.deadlines.daily_on =
         ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].map(String::from).to_vec();
     server.admin.apply_config(cfg).unwrap();
+    let (a_id, b_id) = (server.admin.users().unwrap()[3].id.clone(), server.admin.users().unwrap()[4].id.clone());
+    let mut cfg = server.admin.config().unwrap();
+    cfg.targets.push(Target {
+        metric: "visits".into(),
+        user: Some(a_id.clone()),
+        per: TargetPeriod::Week,
+        value: 35.0,
+        from: "2020-01-01".parse().unwrap(),
+        until: None,
+    });
+    server.admin.apply_config(cfg).unwrap();
 
     let mut a = Device::enroll(&server.url, &a_code).await;
     let mut b = Device::enroll(&server.url, &b_code).await;
+    assert_eq!((a.user.as_str(), b.user.as_str()), (a_id.as_str(), b_id.as_str()));
     let mut mgr1 = Device::enroll(&server.url, &m1_code).await;
     let mut mgr2 = Device::enroll(&server.url, &m2_code).await;
 
@@ -67,7 +80,7 @@ async fn figures_match_the_device_a_report_written_on_time_offline_is_on_time_an
     a.store.set_now(Some(deadline - 60_000));
     let r = a.store.new_report(ReportKind::Daily, Some(today), Lang::ZhCn).unwrap().header.id;
     a.store.submit_report(&r, std::slice::from_ref(&m1), &[]).unwrap();
-    a.store.set_now(Some(real_now));
+    a.store.set_now(None);
     a.sync().await;
     let bc = b.customer("腾讯");
     b.visit(&bc, "初次拜访");
@@ -109,8 +122,23 @@ async fn figures_match_the_device_a_report_written_on_time_offline_is_on_time_an
         "{alerts}"
     );
 
+    // After its sync, A's device holds the server's figures and uses them offline; its own new
+    // visit makes its local data newer, and it computes locally again.
+    let defs = a.store.kpi_definitions();
+    let view = a.store.kpi_view("today", &defs).unwrap();
+    assert_eq!(view.source, FigureSource::Server);
+    let visits = view.rows.iter().find(|r| r.metric == "visits").unwrap();
+    assert_eq!((visits.value, visits.target.is_some()), (2.0, true), "{visits:?}");
+    assert!(visits.status.is_some());
+    assert!(a.store.team_config().unwrap().is_some(), "the configuration arrived too");
+    a.visit(&c, "第三次");
+    let view = a.store.kpi_view("today", &defs).unwrap();
+    assert_eq!(view.source, FigureSource::Local);
+    assert_eq!(view.rows.iter().find(|r| r.metric == "visits").unwrap().value, 3.0);
+
     // Yesterday's rollups were not touched by today's visits.
     let yesterday = today - Days::new(1);
-    let totals = server.admin.totals(yesterday, yesterday, &[]).unwrap();
+    let users = [a.user.clone()];
+    let totals = server.admin.totals(yesterday, yesterday, Slice::Users(&users), &[]).unwrap();
     assert!(totals.iter().all(|t| t.user_id != a.user || t.metric != "visits"), "{totals:?}");
 }

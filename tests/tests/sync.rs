@@ -82,7 +82,8 @@ async fn a_rep_neither_receives_nor_changes_another_reps_records() {
     let c = a.customer("A 的客户");
     a.sync().await;
     b.sync().await;
-    assert!(b.store.document_ids().unwrap().is_empty(), "B receives nothing of A's");
+    assert!(ids(&b.store).is_empty(), "B receives nothing of A's");
+    assert!(b.store.server_snapshot().unwrap().is_some_and(|s| s.user_id == b.user), "only its own snapshot");
 
     // B gets A's customer out of band, renames it and pushes: refused, kept locally.
     smuggle(&a.store, &mut b.store, &c);

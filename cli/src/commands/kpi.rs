@@ -1,7 +1,9 @@
-//! `kpi`: this device's figures for a period, computed from the local store.
+//! `kpi`: this device's figures for a period: the server's snapshot when it covers the local
+//! data, else computed from the local store.
 
 use fieldreport_core::kpi::format_value;
 use fieldreport_core::report::Lang;
+use fieldreport_core::store::FigureSource;
 use serde_json::json;
 
 use super::Ctx;
@@ -11,12 +13,12 @@ use crate::time::format_instant;
 pub fn run(ctx: &mut Ctx, period: &str, metrics: &[String], lang: &str) -> CliResult {
     let lang: Lang = lang.parse()?;
     let cal = ctx.calendar()?;
-    let now = ctx.store.now_ms();
-    let range = ctx.store.period_range(period)?;
     let me = ctx.store.identity()?.user_id;
     let defs = ctx.store.kpi_definitions_for(metrics)?;
-    let rows = ctx.store.kpi_figures(&me, &range, &defs)?;
-    let as_of = format_instant(now, &cal);
+    let view = ctx.store.kpi_view(period, &defs)?;
+    let (range, rows) = (view.range, view.rows);
+    let source = view.source.as_str();
+    let as_of = format_instant(view.as_of, &cal);
     let json: Vec<_> = rows
         .iter()
         .map(|r| {
@@ -30,7 +32,7 @@ pub fn run(ctx: &mut Ctx, period: &str, metrics: &[String], lang: &str) -> CliRe
                 "target": r.target,
                 "achievement": r.achievement,
                 "status": r.status,
-                "source": "local",
+                "source": source,
                 "as_of": as_of,
                 "period": {"first": range.first, "last": range.last},
             })
@@ -42,7 +44,10 @@ pub fn run(ctx: &mut Ctx, period: &str, metrics: &[String], lang: &str) -> CliRe
             lang.pick("指标", "KPIs"),
             range.first,
             range.last,
-            lang.pick("本地计算", "computed locally"),
+            match view.source {
+                FigureSource::Server => lang.pick("服务器汇总", "from the server"),
+                FigureSource::Local => lang.pick("本地计算", "computed locally"),
+            },
             lang.pick("截至", "as of")
         )];
         lines.extend(

@@ -28,12 +28,29 @@ pub enum Kind {
     Contract,
     Payment,
     Report,
+    /// The team configuration, authored by the server.
+    Config,
+    /// A user's KPI snapshot, authored by the server.
+    Snapshot,
 }
 
 impl Kind {
     /// Every kind, in a fixed order.
-    pub const ALL: [Kind; 6] =
-        [Kind::Customer, Kind::Deal, Kind::Followup, Kind::Contract, Kind::Payment, Kind::Report];
+    pub const ALL: [Kind; 8] = [
+        Kind::Customer,
+        Kind::Deal,
+        Kind::Followup,
+        Kind::Contract,
+        Kind::Payment,
+        Kind::Report,
+        Kind::Config,
+        Kind::Snapshot,
+    ];
+
+    /// Whether documents of this kind are authored only by the server.
+    pub fn is_published(self) -> bool {
+        matches!(self, Kind::Config | Kind::Snapshot)
+    }
 
     /// The stored name of the kind.
     pub fn as_str(self) -> &'static str {
@@ -44,6 +61,8 @@ impl Kind {
             Kind::Contract => "contract",
             Kind::Payment => "payment",
             Kind::Report => "report",
+            Kind::Config => "config",
+            Kind::Snapshot => "snapshot",
         }
     }
 

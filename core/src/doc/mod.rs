@@ -10,6 +10,7 @@ mod geo;
 mod header;
 mod money_field;
 mod payment;
+mod published;
 mod record;
 mod report;
 mod validation;
@@ -21,6 +22,7 @@ pub use followup::{CheckIn, Followup, FollowupEdit, FollowupKind, FollowupText, 
 pub use geo::validate_point;
 pub use header::{Header, Kind, SCHEMA_VERSION};
 pub use payment::{NewPayment, Payment};
+pub use published::{Published, MAX_BODY};
 pub use record::Record;
 pub use report::{Comment, NewReport, Report, ReportKind, ReportStatus, Section, MAX_SECTION};
 pub use validation::{ValidationError, MAX_NAME, MAX_NOTE, MAX_SHORT};

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Contract, Customer, Deal, Doc, Followup, Header, Kind, Payment, Report, ValidationError};
+use super::{Contract, Customer, Deal, Doc, Followup, Header, Kind, Payment, Published, Report, ValidationError};
 
 /// A typed view of any record kind.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -14,6 +14,8 @@ pub enum Record {
     Contract(Contract),
     Payment(Payment),
     Report(Box<Report>),
+    /// The team configuration or a KPI snapshot, authored by the server.
+    Published(Box<Published>),
 }
 
 impl Record {
@@ -26,6 +28,7 @@ impl Record {
             Kind::Contract => Record::Contract(Contract::read(doc)?),
             Kind::Payment => Record::Payment(Payment::read(doc)?),
             Kind::Report => Record::Report(Box::new(Report::read(doc)?)),
+            Kind::Config | Kind::Snapshot => Record::Published(Box::new(Published::read(doc)?)),
         })
     }
 
@@ -38,6 +41,7 @@ impl Record {
             Record::Contract(r) => r.validate(),
             Record::Payment(r) => r.validate(),
             Record::Report(r) => r.validate(),
+            Record::Published(r) => r.validate(),
         }
     }
 
@@ -50,6 +54,7 @@ impl Record {
             Record::Contract(r) => &r.header,
             Record::Payment(r) => &r.header,
             Record::Report(r) => &r.header,
+            Record::Published(r) => &r.header,
         }
     }
 }

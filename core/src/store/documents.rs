@@ -54,6 +54,9 @@ pub(crate) fn save(conn: &Connection, id: &str, kind: Kind, doc: &mut Doc, local
              pending = MAX(documents.pending, excluded.pending), updated_at = excluded.updated_at",
         params![id, kind.as_str(), bytes, heads, local as i64, now],
     )?;
+    if local {
+        conn.prepare_cached("INSERT OR REPLACE INTO last_local_write (id, at) VALUES (1, ?1)")?.execute([now])?;
+    }
     Ok(())
 }
 

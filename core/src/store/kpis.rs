@@ -7,9 +7,16 @@ use crate::period::DateRange;
 use crate::report::KpiRow;
 
 impl Store {
-    /// The KPI definitions this device knows (the built-in set).
+    /// The KPI definitions this device uses: its role's in the team configuration the server
+    /// published, or the built-in set before the first sync.
     pub fn kpi_definitions(&self) -> Vec<KpiDef> {
-        builtin()
+        match self.team_config() {
+            Ok(Some(c)) => {
+                let role = self.sync_state().map(|s| s.role).unwrap_or_else(|_| "rep".into());
+                c.definitions_for_role(&role)
+            }
+            _ => builtin(),
+        }
     }
 
     /// Looks up definitions by id, in the order given (all of them for no ids); an unknown id is

@@ -22,6 +22,7 @@ mod documents;
 mod identity;
 mod kpis;
 mod projection;
+mod published;
 mod queries;
 mod reports;
 pub mod schema;
@@ -34,6 +35,7 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use documents::PendingDocument;
 pub use identity::Identity;
+pub use published::{FigureSource, KpiView};
 pub use queries::{ContractRow, CustomerRow, DealRow, FollowupFilter, FollowupRow, PaymentRow};
 pub use reports::ReportRow;
 pub use sync_state::{Enrollment, Rejection, SyncState};

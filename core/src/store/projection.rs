@@ -2,7 +2,7 @@
 
 use rusqlite::{params, Connection};
 
-use crate::doc::{Contract, Customer, Deal, Followup, Payment, Record, Report};
+use crate::doc::{Contract, Customer, Deal, Followup, Payment, Published, Record, Report};
 use crate::error::Result;
 
 /// Inserts or replaces the projection rows of `record`.
@@ -14,7 +14,24 @@ pub(crate) fn upsert(conn: &Connection, record: &Record) -> Result<()> {
         Record::Contract(c) => contract(conn, c),
         Record::Payment(p) => payment(conn, p),
         Record::Report(r) => report(conn, r),
+        Record::Published(p) => published(conn, p),
     }
+}
+
+fn published(conn: &Connection, p: &Published) -> Result<()> {
+    let h = &p.header;
+    conn.prepare_cached("INSERT OR REPLACE INTO published (id, kind, owner, body, as_of) VALUES (?1, ?2, ?3, ?4, ?5)")?
+        .execute(params![h.id, h.kind.as_str(), h.owner, p.body, p.as_of])?;
+    if h.kind == crate::doc::Kind::Snapshot {
+        // A newer day's snapshot supersedes the older ones of the same user (the server dropped
+        // them too): keep the store from growing by one document a day.
+        let older = "SELECT id FROM published WHERE kind = 'snapshot' AND owner = ?1 AND id != ?2 AND as_of < ?3";
+        conn.prepare_cached(&format!("DELETE FROM documents WHERE id IN ({older})"))?
+            .execute(params![h.owner, h.id, p.as_of])?;
+        conn.prepare_cached(&format!("DELETE FROM published WHERE id IN ({older})"))?
+            .execute(params![h.owner, h.id, p.as_of])?;
+    }
+    Ok(())
 }
 
 fn customer(conn: &Connection, c: &Customer) -> Result<()> {

@@ -224,7 +224,8 @@ impl Store {
             BlockKind::Followups => BlockData::Followups { groups: self.followup_groups(owner, range)? },
             BlockKind::Kpis => {
                 let defs = self.kpi_definitions_for(metrics)?;
-                BlockData::Kpis { rows: self.kpi_figures(owner, range, &defs)?, source: "local".into() }
+                let view = self.kpi_view_of(owner, *range, &defs)?;
+                BlockData::Kpis { rows: view.rows, source: view.source.as_str().into() }
             }
         })
     }

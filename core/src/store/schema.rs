@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/002_reports.sql"),
     include_str!("sql/003_kpi_indexes.sql"),
     include_str!("sql/004_sync.sql"),
+    include_str!("sql/005_published.sql"),
 ];
 
 /// The schema version this build writes.

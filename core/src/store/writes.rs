@@ -69,6 +69,9 @@ impl Store {
         id: &str,
         change: impl FnOnce(&mut Doc) -> Result<()>,
     ) -> Result<Record> {
+        if kind.is_published() {
+            return Err(Error::bad_input(format!("{kind} documents are authored by the server and read-only here")));
+        }
         let id = parse_id(kind.as_str(), id)?;
         let actor = self.identity()?.actor_id()?;
         let now = self.now_ms();

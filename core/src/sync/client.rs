@@ -58,8 +58,10 @@ pub struct SyncStats {
     pub bytes_received: u64,
     /// Documents the server accepted from this device.
     pub pushed: u64,
-    /// Documents received from the server.
+    /// Records received from the server.
     pub pulled: u64,
+    /// Documents the server authored received (team configuration, KPI snapshots).
+    pub published: u64,
     pub rejected: Vec<Rejection>,
     /// The feed position after the run.
     pub cursor: u64,
@@ -240,7 +242,13 @@ pub async fn sync(
         })?;
         let rejected = store.commit_sync_page(&req.pushes, &resp.results, &resp.docs, resp.cursor)?;
         stats.pushed += (resp.results.len() - rejected.len()) as u64;
-        stats.pulled += resp.docs.iter().filter(|d| !d.changes.is_empty()).count() as u64;
+        for d in resp.docs.iter().filter(|d| !d.changes.is_empty()) {
+            if d.kind.is_published() {
+                stats.published += 1;
+            } else {
+                stats.pulled += 1;
+            }
+        }
         stats.rejected.extend(rejected);
         stats.cursor = resp.cursor;
         let page_docs = (req.pushes.len() + resp.docs.len()) as u64;

@@ -30,6 +30,8 @@ pub fn kind_code(k: Kind) -> u8 {
         Kind::Contract => 4,
         Kind::Payment => 5,
         Kind::Report => 6,
+        Kind::Config => 7,
+        Kind::Snapshot => 8,
     }
 }
 
@@ -41,6 +43,8 @@ fn kind_from(code: u8) -> Result<Kind, WireError> {
         4 => Kind::Contract,
         5 => Kind::Payment,
         6 => Kind::Report,
+        7 => Kind::Config,
+        8 => Kind::Snapshot,
         _ => return err(format!("unknown document kind code {code}")),
     })
 }

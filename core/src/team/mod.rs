@@ -1,10 +1,13 @@
 //! The team's configuration (authored on the server, read-only on devices): settings, report
-//! deadlines, KPI definitions per role, targets, thresholds, alerts and templates.
+//! deadlines, KPI definitions per role, targets, thresholds, alerts and templates; and the KPI
+//! snapshots it publishes to devices.
 
 mod config;
 mod deadline;
+mod snapshot;
 mod target;
 
 pub use config::{AlertSettings, Deadlines, TeamConfig, TeamSettings};
 pub use deadline::Deadline;
+pub use snapshot::{Alert, Figure, PeriodFigures, SnapshotBody};
 pub use target::{target_for, Target, TargetPeriod};

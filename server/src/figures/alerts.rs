@@ -3,30 +3,16 @@
 
 use fieldreport_core::kpi::Status;
 use fieldreport_core::period::Period;
-use fieldreport_core::team::TeamConfig;
-use serde::Serialize;
+use fieldreport_core::team::{Alert, TeamConfig};
 
 use super::{snapshot, submissions, Scope};
 use crate::error::Result;
-use crate::storage::Storage;
+use crate::storage::Source;
 
 const DAY_MS: i64 = 86_400_000;
 
-/// One alert. `id` is stable while the condition lasts, so a delivery can tell new ones.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Alert {
-    pub id: String,
-    /// conversion_below_team, stale_deal, report_missing, report_late or kpi_red.
-    pub kind: String,
-    pub user_id: String,
-    /// What it is about: a metric, a deal id, a report kind.
-    pub subject: String,
-    /// One line for people.
-    pub message: String,
-}
-
 /// The alerts of `scope` at `now_ms`.
-pub fn alerts(storage: &dyn Storage, config: &TeamConfig, scope: &Scope, now_ms: i64) -> Result<Vec<Alert>> {
+pub fn alerts(storage: &dyn Source, config: &TeamConfig, scope: &Scope, now_ms: i64) -> Result<Vec<Alert>> {
     let mut out = Vec::new();
     let month = snapshot(storage, config, scope, Period::ThisMonth, now_ms)?;
     let team_avg =

@@ -7,7 +7,8 @@ mod scope;
 mod snapshot;
 mod submissions;
 
-pub use alerts::{alerts, Alert};
+pub use alerts::alerts;
+pub use fieldreport_core::team::Alert;
 pub use scope::Scope;
-pub use snapshot::{snapshot, KpiRow, Snapshot};
+pub use snapshot::{snapshot, Completeness, KpiRow, Snapshot};
 pub use submissions::{submissions, Submission, SubmissionItem};

@@ -2,7 +2,7 @@
 //! rep themself.
 
 use crate::error::{Result, ServerError};
-use crate::storage::{Storage, User};
+use crate::storage::{Source, User};
 
 /// The members whose figures are shown, and the whole team's reps (for team averages).
 #[derive(Debug, Clone)]
@@ -14,8 +14,8 @@ pub struct Scope {
 impl Scope {
     /// What `viewer` may see (`None`: the server's own administration, which sees all), narrowed
     /// to `only` when given; naming a user outside the viewer's team is forbidden.
-    pub fn of(storage: &dyn Storage, viewer: Option<&User>, only: Option<&str>) -> Result<Scope> {
-        let users = storage.users()?;
+    pub fn of(storage: &dyn Source, viewer: Option<&User>, only: Option<&str>) -> Result<Scope> {
+        let users = storage.directory()?;
         let team: Vec<User> = users.iter().filter(|u| u.role == "rep").cloned().collect();
         let mut members: Vec<User> = match viewer {
             None => team.clone(),

@@ -4,35 +4,17 @@
 use std::collections::HashMap;
 
 use chrono::{Days, Months, NaiveDate};
-use fieldreport_core::kpi::{achievement, format_value, ratio, status, Aggregate, KpiDef, Status};
-use fieldreport_core::period::{DateRange, Period};
-use fieldreport_core::team::{target_for, TeamConfig};
+use fieldreport_core::kpi::{achievement, format_value, ratio, status, Aggregate, KpiDef};
+use fieldreport_core::period::{Calendar, DateRange, Period};
+use fieldreport_core::team::{target_for, Figure, TeamConfig};
 use serde::Serialize;
 
 use super::Scope;
 use crate::error::Result;
-use crate::storage::{Storage, Total};
+use crate::storage::{Slice, Source, Total};
 
-/// One figure: `user_id` is `None` for the team (the members in scope together; conversions
-/// are the pooled team average).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct KpiRow {
-    pub user_id: Option<String>,
-    pub metric: String,
-    pub value: f64,
-    /// Pro-rated to the days of the period up to today.
-    pub target: Option<f64>,
-    pub achievement: Option<f64>,
-    pub status: Option<Status>,
-    pub name_zh: String,
-    pub name_en: String,
-    /// The value as people read it (`¥1,200.00`, `37.5%`).
-    pub display: String,
-    /// The same metric over the previous period (周环比 / 月环比).
-    pub previous: Option<f64>,
-    /// `(value - previous) / previous`, when the previous value is positive.
-    pub change: Option<f64>,
-}
+/// One figure of a snapshot (the type devices receive).
+pub type KpiRow = Figure;
 
 /// The figures of one period.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -55,17 +37,16 @@ pub struct Completeness {
     pub last_synced_at: Option<i64>,
 }
 
-/// The period before `range` of the same kind: the day, week, month or quarter before, or for
-/// a custom range the same number of days before it.
+/// The period before `range` of the same kind: the month or quarter before, or the same number
+/// of days before (the day before a day, the week before a week).
 pub(crate) fn previous(period: Period, range: &DateRange) -> (NaiveDate, NaiveDate) {
-    let shift_months = |m: u32| {
+    let back_months = |m: u32| {
         let first = range.first.checked_sub_months(Months::new(m)).unwrap_or(range.first);
-        let last = range.first.pred_opt().unwrap_or(range.first);
-        (first, last)
+        (first, range.first.pred_opt().unwrap_or(range.first))
     };
     match period {
-        Period::ThisMonth | Period::LastMonth => shift_months(1),
-        Period::ThisQuarter | Period::LastQuarter => shift_months(3),
+        Period::ThisMonth | Period::LastMonth => back_months(1),
+        Period::ThisQuarter | Period::LastQuarter => back_months(3),
         _ => {
             let days = (range.last - range.first).num_days() as u64 + 1;
             (range.first - Days::new(days), range.last - Days::new(days))
@@ -73,15 +54,27 @@ pub(crate) fn previous(period: Period, range: &DateRange) -> (NaiveDate, NaiveDa
     }
 }
 
-/// Per user, per metric.
+/// Per (user, metric): (value, base).
 type Values = HashMap<(String, String), (f64, f64)>;
-
-fn values(totals: Vec<Total>) -> Values {
-    totals.into_iter().map(|t| ((t.user_id, t.metric), (t.value, t.base))).collect()
-}
 
 fn distinct_metrics(defs: &[KpiDef]) -> Vec<String> {
     defs.iter().filter(|d| matches!(d.aggregate, Aggregate::CountDistinct { .. })).map(|d| d.id.clone()).collect()
+}
+
+/// The totals of `first..=last` for the members (all metrics) and, when the team is larger,
+/// for the team's conversions (their pooled average is shown beside each member's).
+fn values(src: &dyn Source, defs: &[KpiDef], scope: &Scope, first: NaiveDate, last: NaiveDate) -> Result<Values> {
+    let distinct = distinct_metrics(defs);
+    let members: Vec<String> = scope.members.iter().map(|u| u.id.clone()).collect();
+    let mut totals: Vec<Total> = src.totals(first, last, Slice::Users(&members), &distinct)?;
+    let conversions: Vec<String> =
+        defs.iter().filter(|d| matches!(d.aggregate, Aggregate::Conversion { .. })).map(|d| d.id.clone()).collect();
+    let team_only = scope.team.iter().any(|u| !members.contains(&u.id));
+    if team_only && !conversions.is_empty() {
+        let more = src.totals(first, last, Slice::Metrics(&conversions), &distinct)?;
+        totals.extend(more.into_iter().filter(|t| !members.contains(&t.user_id)));
+    }
+    Ok(totals.into_iter().map(|t| ((t.user_id, t.metric), (t.value, t.base))).collect())
 }
 
 /// A metric's value for `users` together: sums, or the pooled ratio for a conversion.
@@ -96,64 +89,56 @@ fn value_of(def: &KpiDef, v: &Values, users: &[&str]) -> f64 {
     }
 }
 
-/// The snapshot of `period` for `scope`, at `now_ms`.
-pub fn snapshot(
-    storage: &dyn Storage,
-    config: &TeamConfig,
-    scope: &Scope,
-    period: Period,
-    now_ms: i64,
-) -> Result<Snapshot> {
-    let cal = fieldreport_core::period::Calendar::parse(&config.team.tz, &config.team.week_start)?;
+/// The snapshot of `period` for `scope`, at `now_ms`: a row per member and metric, then the
+/// team's rows (`user_id` null: the members together; conversions: the whole team's average).
+pub fn snapshot(src: &dyn Source, config: &TeamConfig, scope: &Scope, period: Period, now_ms: i64) -> Result<Snapshot> {
+    let cal = Calendar::parse(&config.team.tz, &config.team.week_start)?;
     let range = cal.resolve(period, now_ms);
     let today = cal.local_date(now_ms);
     let defs = config.definitions_for_role("rep");
-    let distinct = distinct_metrics(&defs);
-    let now = values(storage.totals(range.first, range.last, &distinct)?);
+    let now = values(src, &defs, scope, range.first, range.last)?;
     let (pf, pl) = previous(period, &range);
-    let before = values(storage.totals(pf, pl, &distinct)?);
-    let th = config.thresholds;
-    let mut rows = Vec::new();
-    let members = scope.member_ids();
+    let before = values(src, &defs, scope, pf, pl)?;
+    let members: Vec<&str> = scope.members.iter().map(|u| u.id.as_str()).collect();
     let team: Vec<&str> = scope.team.iter().map(|u| u.id.as_str()).collect();
-    let mut row = |user: Option<&str>, def: &KpiDef, users: &[&str]| {
+    let target = |def: &KpiDef, user: Option<&str>, users: &[&str]| {
+        let own = target_for(&config.targets, &def.id, user, &range, today);
+        if own.is_some() || user.is_some() || matches!(def.aggregate, Aggregate::Conversion { .. }) {
+            return own;
+        }
+        // Without a team target, the team's is the sum of its members' targets.
+        let per: Vec<f64> =
+            users.iter().filter_map(|u| target_for(&config.targets, &def.id, Some(u), &range, today)).collect();
+        (!per.is_empty()).then(|| per.iter().sum())
+    };
+    let row = |user: Option<&str>, def: &KpiDef, users: &[&str]| {
         let value = value_of(def, &now, users);
         let previous = value_of(def, &before, users);
-        let target = match user {
-            Some(u) => target_for(&config.targets, &def.id, Some(u), &range, today),
-            None => target_for(&config.targets, &def.id, None, &range, today).or_else(|| {
-                let per: Vec<f64> =
-                    users.iter().filter_map(|u| target_for(&config.targets, &def.id, Some(u), &range, today)).collect();
-                (!per.is_empty() && !matches!(def.aggregate, Aggregate::Conversion { .. })).then(|| per.iter().sum())
-            }),
-        };
+        let target = target(def, user, users);
         let achievement = target.and_then(|t| achievement(value, t));
-        rows.push(KpiRow {
+        Figure {
             user_id: user.map(str::to_string),
             metric: def.id.clone(),
             value,
             target,
             achievement,
-            status: achievement.map(|a| status(a, th)),
+            status: achievement.map(|a| status(a, config.thresholds)),
             name_zh: def.name_zh.clone(),
             name_en: def.name_en.clone(),
             display: format_value(&def.unit, value),
             previous: Some(previous),
             change: (previous > 0.0).then(|| (value - previous) / previous),
-        });
-    };
-    for m in &members {
-        for def in &defs {
-            row(Some(m), def, &[m]);
         }
+    };
+    let mut rows = Vec::new();
+    for m in &members {
+        rows.extend(defs.iter().map(|def| row(Some(m), def, &[m])));
     }
-    // The team row: the members in scope together, except conversions, which are the average of
-    // the whole team so that a rep's funnel can be read against it.
     for def in &defs {
         let users = if matches!(def.aggregate, Aggregate::Conversion { .. }) { &team } else { &members };
-        row(None, def, users);
+        rows.push(row(None, def, users));
     }
-    let seen: HashMap<String, Option<i64>> = storage.last_seen()?.into_iter().collect();
+    let seen: HashMap<String, Option<i64>> = src.last_seen()?.into_iter().collect();
     let completeness = scope
         .members
         .iter()

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::Scope;
 use crate::error::Result;
-use crate::storage::{ReportEntry, Storage};
+use crate::storage::{ReportEntry, Source};
 
 /// One report that was due (or is coming due).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -75,7 +75,7 @@ fn due(
 
 /// Submission statistics of `scope` for the reports due in `period`.
 pub fn submissions(
-    storage: &dyn Storage,
+    storage: &dyn Source,
     config: &TeamConfig,
     scope: &Scope,
     period: Period,

@@ -120,8 +120,25 @@ pub trait Storage: Send + Sync + 'static {
     fn apply_config(&self, config: TeamConfig) -> Result<TeamConfig>;
     /// Recomputes every KPI rollup from the documents, reporting documents done.
     fn rebuild_kpis(&self, progress: Box<dyn Fn(u64) + Send>) -> Result<Rebuilt>;
-    /// Per user and metric over `first..=last` (`distinct`: metrics counted by distinct key).
-    fn totals(&self, first: NaiveDate, last: NaiveDate, distinct: &[String]) -> Result<Vec<Total>>;
+    /// The committed rollups and indexes that figures are computed from.
+    fn source(&self) -> &dyn Source;
+}
+
+/// Which totals to read: some users' (all metrics), or some metrics' (all users).
+#[derive(Debug, Clone, Copy)]
+pub enum Slice<'a> {
+    Users(&'a [String]),
+    Metrics(&'a [String]),
+}
+
+/// What KPI snapshots, alerts and submission statistics read: the rollups and indexes the
+/// merges keep, committed (from storage) or inside the writer's own transaction.
+pub trait Source {
+    /// Every user, with role and manager (the team's directory).
+    fn directory(&self) -> Result<Vec<User>>;
+    /// Per user and metric over `first..=last`, for `slice` (`distinct`: metrics counted by
+    /// distinct key).
+    fn totals(&self, first: NaiveDate, last: NaiveDate, slice: Slice, distinct: &[String]) -> Result<Vec<Total>>;
     /// When each user last synced.
     fn last_seen(&self) -> Result<Vec<(String, Option<i64>)>>;
     /// Open deals with no followup since `before_ms`.

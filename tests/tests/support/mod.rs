@@ -74,9 +74,14 @@ impl Device {
     }
 }
 
-/// The document ids a store holds, sorted.
+/// The records a store holds (not the documents the server authored), by id, sorted.
 pub fn ids(s: &Store) -> Vec<String> {
-    let mut v = s.document_ids().unwrap();
+    let mut v: Vec<String> = s
+        .document_ids()
+        .unwrap()
+        .into_iter()
+        .filter(|id| !s.record(id).unwrap().header().kind.is_published())
+        .collect();
     v.sort();
     v
 }

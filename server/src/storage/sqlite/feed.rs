@@ -15,12 +15,15 @@ const PAGE_ROWS: i64 = 2_000;
 
 /// The documents a user may receive with `seq` > ?1, as (id, kind, seq, size), each branch on
 /// an index so a sync costs what changed for this user, not what changed in the team. ?2 is the
-/// role, ?3 the user: an admin sees everything; everyone sees their own documents; a manager also
+/// role, ?3 the user: an admin sees everything; everyone sees their own documents and the team
+/// configuration; a manager also
 /// sees their direct reports' non-report documents and the reports addressed to them.
 const VISIBLE: &str = "
     SELECT id, kind, seq, size FROM docs WHERE ?2 = 'admin' AND seq > ?1
     UNION
     SELECT id, kind, seq, size FROM docs WHERE ?2 != 'admin' AND owner = ?3 AND seq > ?1
+    UNION
+    SELECT id, kind, seq, size FROM docs WHERE ?2 != 'admin' AND kind = 'config' AND seq > ?1
     UNION
     SELECT d.id, d.kind, d.seq, d.size FROM users u JOIN docs d ON d.owner = u.id
         WHERE ?2 != 'admin' AND u.manager_id = ?3 AND d.seq > ?1 AND d.kind != 'report'

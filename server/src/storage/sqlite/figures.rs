@@ -4,36 +4,63 @@ use chrono::NaiveDate;
 use rusqlite::{params, Connection};
 
 use crate::error::Result;
-use crate::storage::{IdleDeal, ReportEntry, Total};
+use crate::storage::{IdleDeal, ReportEntry, Slice, Source, Total, User};
 
-/// Per user and metric over `first..=last`: sums of the daily rollups, and for `distinct`
-/// metrics the count of distinct keys.
-pub(super) fn totals(conn: &Connection, first: NaiveDate, last: NaiveDate, distinct: &[String]) -> Result<Vec<Total>> {
+/// Per user and metric over `first..=last` for `slice`: sums of the daily rollups, and for
+/// `distinct` metrics the count of distinct keys. Each query walks one index range.
+pub(super) fn totals(
+    conn: &Connection,
+    first: NaiveDate,
+    last: NaiveDate,
+    slice: Slice,
+    distinct: &[String],
+) -> Result<Vec<Total>> {
     let (a, b) = (first.to_string(), last.to_string());
     let mut out = Vec::new();
-    let mut st = conn.prepare_cached(
-        "SELECT user_id, metric, SUM(value), SUM(base) FROM kpi_daily WHERE day BETWEEN ?1 AND ?2
-         GROUP BY user_id, metric",
-    )?;
-    let rows = st.query_map(params![a, b], |r| {
-        Ok(Total { user_id: r.get(0)?, metric: r.get(1)?, value: r.get(2)?, base: r.get(3)? })
-    })?;
-    for row in rows {
-        let t = row?;
-        if !distinct.contains(&t.metric) {
-            out.push(t);
+    match slice {
+        Slice::Users(users) => {
+            let mut st = conn.prepare_cached(
+                "SELECT metric, SUM(value), SUM(base) FROM kpi_daily WHERE user_id = ?1 AND day BETWEEN ?2 AND ?3
+                 GROUP BY metric",
+            )?;
+            let mut dst = conn.prepare_cached(
+                "SELECT COUNT(DISTINCT key) FROM kpi_facts WHERE metric = ?1 AND day BETWEEN ?2 AND ?3
+                 AND user_id = ?4 AND key IS NOT NULL",
+            )?;
+            for u in users {
+                let rows = st.query_map(params![u, a, b], |r| {
+                    Ok(Total { user_id: u.clone(), metric: r.get(0)?, value: r.get(1)?, base: r.get(2)? })
+                })?;
+                for row in rows {
+                    let t = row?;
+                    if !distinct.contains(&t.metric) {
+                        out.push(t);
+                    }
+                }
+                for m in distinct {
+                    let n: i64 = dst.query_row(params![m, a, b, u], |r| r.get(0))?;
+                    out.push(Total { user_id: u.clone(), metric: m.clone(), value: n as f64, base: 0.0 });
+                }
+            }
         }
-    }
-    let mut st = conn.prepare_cached(
-        "SELECT user_id, COUNT(DISTINCT key) FROM kpi_facts WHERE metric = ?1 AND day BETWEEN ?2 AND ?3
-         AND key IS NOT NULL GROUP BY user_id",
-    )?;
-    for metric in distinct {
-        let rows = st.query_map(params![metric, a, b], |r| {
-            Ok(Total { user_id: r.get(0)?, metric: metric.clone(), value: r.get::<_, i64>(1)? as f64, base: 0.0 })
-        })?;
-        for row in rows {
-            out.push(row?);
+        Slice::Metrics(metrics) => {
+            let mut st = conn.prepare_cached(
+                "SELECT user_id, SUM(value), SUM(base) FROM kpi_daily WHERE metric = ?1 AND day BETWEEN ?2 AND ?3
+                 GROUP BY user_id",
+            )?;
+            let mut dst = conn.prepare_cached(
+                "SELECT user_id, COUNT(DISTINCT key), 0.0 FROM kpi_facts WHERE metric = ?1 AND day BETWEEN ?2 AND ?3
+                 AND key IS NOT NULL GROUP BY user_id",
+            )?;
+            for m in metrics {
+                let st = if distinct.contains(m) { &mut dst } else { &mut st };
+                let rows = st.query_map(params![m, a, b], |r| {
+                    Ok(Total { user_id: r.get(0)?, metric: m.clone(), value: r.get(1)?, base: r.get(2)? })
+                })?;
+                for row in rows {
+                    out.push(row?);
+                }
+            }
         }
     }
     Ok(out)
@@ -93,4 +120,30 @@ pub(super) fn reports(conn: &Connection, first: NaiveDate, last: NaiveDate) -> R
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
+}
+
+/// The figure queries on one connection: a reader's, or the writer's inside its transaction
+/// (which sees what the transaction merged so far).
+pub(crate) struct OnConn<'a>(pub &'a Connection);
+
+impl Source for OnConn<'_> {
+    fn directory(&self) -> Result<Vec<User>> {
+        super::users_of(self.0)
+    }
+
+    fn totals(&self, first: NaiveDate, last: NaiveDate, slice: Slice, distinct: &[String]) -> Result<Vec<Total>> {
+        totals(self.0, first, last, slice, distinct)
+    }
+
+    fn last_seen(&self) -> Result<Vec<(String, Option<i64>)>> {
+        last_seen(self.0)
+    }
+
+    fn idle_deals(&self, before_ms: i64) -> Result<Vec<IdleDeal>> {
+        idle_deals(self.0, before_ms)
+    }
+
+    fn reports(&self, first: NaiveDate, last: NaiveDate) -> Result<Vec<ReportEntry>> {
+        reports(self.0, first, last)
+    }
 }

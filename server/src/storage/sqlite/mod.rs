@@ -11,6 +11,7 @@ mod cache;
 mod config;
 mod feed;
 mod figures;
+mod publish;
 mod pushes;
 mod readers;
 mod rollups;
@@ -24,7 +25,7 @@ use super::writer::Writer;
 use chrono::NaiveDate;
 use fieldreport_core::team::TeamConfig;
 
-use super::{Caller, Device, Enrolled, IdleDeal, ReportEntry, Storage, Team, Total, User, ROLES};
+use super::{Caller, Device, Enrolled, IdleDeal, ReportEntry, Slice, Source, Storage, Team, Total, User, ROLES};
 use crate::error::{Result, ServerError};
 use crate::merge::{Author, Limits};
 use crate::secrets;
@@ -142,6 +143,13 @@ fn user_by_id(conn: &Connection, id: &str) -> Result<Option<User>> {
         .optional()?)
 }
 
+fn users_of(conn: &Connection) -> Result<Vec<User>> {
+    let mut st =
+        conn.prepare_cached("SELECT id, name, role, manager_id, created_at FROM users ORDER BY created_at, id")?;
+    let rows = st.query_map([], user_row)?.collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
 fn device_row(r: &rusqlite::Row) -> rusqlite::Result<Device> {
     Ok(Device {
         id: r.get(0)?,
@@ -239,12 +247,7 @@ impl Storage for SqliteStorage {
     }
 
     fn users(&self) -> Result<Vec<User>> {
-        self.read(|conn| {
-            let mut st =
-                conn.prepare("SELECT id, name, role, manager_id, created_at FROM users ORDER BY created_at, id")?;
-            let rows = st.query_map([], user_row)?.collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })
+        self.read(users_of)
     }
 
     fn enrollment_code(&self, user_id: &str) -> Result<String> {
@@ -370,7 +373,11 @@ impl Storage for SqliteStorage {
             let pusher = Pusher { cache: &cache, author: &author, device, limits: &limits, active: &active };
             let out = begin_sync(conn, device, req.cursor, now)
                 .and_then(|()| pusher.apply(conn, &req.pushes, prepared, now))
-                .and_then(|results| feed::page(conn, &cache, &caller, req.cursor, req.max_bytes, results));
+                .and_then(|results| {
+                    publish::config(conn, &cache, &active, &caller.team.id, now)?;
+                    publish::snapshot_of(conn, &cache, &active, &caller.team.id, &caller.user, now)?;
+                    feed::page(conn, &cache, &caller, req.cursor, req.max_bytes, results)
+                });
             if out.is_err() {
                 // The job's savepoint rolls back: the next job must not see what it cached.
                 cache.clear();
@@ -418,8 +425,18 @@ impl Storage for SqliteStorage {
         })
     }
 
-    fn totals(&self, first: NaiveDate, last: NaiveDate, distinct: &[String]) -> Result<Vec<Total>> {
-        self.read(|conn| figures::totals(conn, first, last, distinct))
+    fn source(&self) -> &dyn Source {
+        self
+    }
+}
+
+impl Source for SqliteStorage {
+    fn directory(&self) -> Result<Vec<User>> {
+        self.read(users_of)
+    }
+
+    fn totals(&self, first: NaiveDate, last: NaiveDate, slice: Slice, distinct: &[String]) -> Result<Vec<Total>> {
+        self.read(|conn| figures::totals(conn, first, last, slice, distinct))
     }
 
     fn last_seen(&self) -> Result<Vec<(String, Option<i64>)>> {

@@ -125,7 +125,7 @@ impl Pusher<'_> {
 }
 
 /// Stores a merged document at feed position `seq`.
-fn write(
+pub(super) fn write(
     conn: &Connection,
     m: &Merged,
     heads: &[fieldreport_core::sync::wire::ChangeHash],

@@ -106,7 +106,7 @@ fn index_record(conn: &Connection, record: &Record) -> Result<()> {
                 !h.deleted
             ])?;
         }
-        Record::Customer(_) | Record::Contract(_) | Record::Payment(_) => {}
+        Record::Customer(_) | Record::Contract(_) | Record::Payment(_) | Record::Published(_) => {}
     }
     Ok(())
 }

@@ -19,7 +19,7 @@ CREATE TABLE kpi_facts (
     key      TEXT
 );
 CREATE INDEX kpi_facts_doc ON kpi_facts(doc_id);
-CREATE INDEX kpi_facts_keyed ON kpi_facts(metric, user_id, day) WHERE key IS NOT NULL;
+CREATE INDEX kpi_facts_keyed ON kpi_facts(metric, day, user_id) WHERE key IS NOT NULL;
 
 -- Daily rollups: the sum of the facts per (user, metric, day), kept up to date at each merge.
 CREATE TABLE kpi_daily (
@@ -31,7 +31,8 @@ CREATE TABLE kpi_daily (
     facts    INTEGER NOT NULL,
     PRIMARY KEY (user_id, metric, day)
 ) WITHOUT ROWID;
-CREATE INDEX kpi_daily_day ON kpi_daily(day, metric);
+CREATE INDEX kpi_daily_metric_day ON kpi_daily(metric, day);
+CREATE INDEX kpi_daily_user_day ON kpi_daily(user_id, day);
 
 -- Deals, followups and reports as alerts and submission statistics need them.
 CREATE TABLE deal_index (
@@ -64,3 +65,20 @@ CREATE TABLE report_index (
     live          INTEGER NOT NULL
 );
 CREATE INDEX report_index_owner ON report_index(owner, kind, last);
+
+-- What the server last published: the configuration version, and each user's snapshot (its
+-- document, the local day and configuration it was computed for, and the user's last merged
+-- feed position it covered).
+CREATE TABLE published_config (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    doc_id   TEXT NOT NULL,
+    version  INTEGER NOT NULL
+);
+CREATE TABLE published_snapshots (
+    user_id         TEXT PRIMARY KEY,
+    doc_id          TEXT NOT NULL,
+    day             TEXT NOT NULL,
+    as_of           INTEGER NOT NULL,
+    config_version  INTEGER NOT NULL,
+    data_seq        INTEGER NOT NULL
+);

@@ -1,0 +1,176 @@
+//! Documents the server authors: the team configuration, and each user's KPI snapshot (their
+//! figures for the standard periods and their alerts). Written inside a sync's transaction, so
+//! the page that follows carries them: a device holds the server's figures after one sync.
+//!
+//! A snapshot document is per user and local day: its body is replaced whole when the figures
+//! change, and a new day starts a new document and drops the old one, so history stays small.
+
+use automerge::ActorId;
+use chrono::NaiveDate;
+use fieldreport_core::doc::{Doc, Header, Kind, Published, Record, SCHEMA_VERSION};
+use fieldreport_core::period::Period;
+use fieldreport_core::team::{PeriodFigures, SnapshotBody};
+use rusqlite::{params, Connection, OptionalExtension};
+use sha2::{Digest, Sha256};
+
+use super::cache::DocCache;
+use super::config::Active;
+use super::figures::OnConn;
+use super::pushes::write;
+use crate::error::{Result, ServerError};
+use crate::figures::{alerts, snapshot, Scope};
+use crate::merge::Merged;
+use crate::storage::User;
+
+/// The periods a snapshot carries.
+pub(crate) const PERIODS: [Period; 6] =
+    [Period::Today, Period::ThisWeek, Period::LastWeek, Period::ThisMonth, Period::LastMonth, Period::ThisQuarter];
+
+/// A user's snapshot is recomputed at most this often while their data keeps changing.
+const MIN_INTERVAL_MS: i64 = 60_000;
+
+fn digest(parts: &[&str]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    h.finalize().into()
+}
+
+/// The server's Automerge actor: stable for the team, distinct from every device's.
+fn actor(team_id: &str) -> ActorId {
+    ActorId::from(&digest(&["fieldreport-server-actor", team_id])[..16])
+}
+
+/// A stable document id for `parts` (a UUID, as every document id).
+fn doc_id(parts: &[&str]) -> String {
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&digest(parts)[..16]);
+    uuid::Builder::from_custom_bytes(b).into_uuid().to_string()
+}
+
+/// Writes `body` into document `id` (creating it), at the next feed position, when it changed.
+fn put(conn: &Connection, cache: &DocCache, header: Header, body: &str, now: i64) -> Result<()> {
+    let actor = actor(&header.team);
+    let stored: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT bytes FROM docs WHERE id = ?1")?
+        .query_row([&header.id], |r| r.get(0))
+        .optional()?;
+    let mut doc = match stored {
+        Some(bytes) => {
+            let mut doc = Doc::load(&bytes)
+                .map_err(|e| ServerError::Internal(format!("stored document {} is damaged: {e}", header.id)))?;
+            if !Published::update(&mut doc, &actor, body, now).map_err(|e| ServerError::Internal(e.to_string()))? {
+                return Ok(());
+            }
+            doc
+        }
+        None => Published::create(&actor, &header, body, now).map_err(|e| ServerError::Internal(e.to_string()))?,
+    };
+    let record = Record::read(&doc).map_err(|e| ServerError::Internal(format!("published document: {e}")))?;
+    let heads = doc.heads();
+    let bytes = doc.save_uncompressed();
+    let seq: i64 = conn.prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM docs")?.query_row([], |r| r.get(0))?;
+    cache.take(&header.id);
+    write(conn, &Merged { doc, bytes, record, changed: true }, &heads, seq, now)
+}
+
+fn header(kind: Kind, id: String, team: &str, owner: &str, now: i64) -> Header {
+    Header {
+        kind,
+        id,
+        team: team.to_string(),
+        owner: owner.to_string(),
+        created_at: now,
+        schema: SCHEMA_VERSION,
+        deleted: false,
+    }
+}
+
+/// Publishes the configuration in force when devices do not have it yet.
+pub(super) fn config(conn: &Connection, cache: &DocCache, active: &Active, team_id: &str, now: i64) -> Result<()> {
+    let version = active.config.version as i64;
+    let done: Option<i64> = conn
+        .prepare_cached("SELECT version FROM published_config WHERE id = 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    if done == Some(version) {
+        return Ok(());
+    }
+    let id = doc_id(&["config", team_id]);
+    let body = serde_json::to_string(&active.config).map_err(|e| ServerError::Internal(e.to_string()))?;
+    put(conn, cache, header(Kind::Config, id.clone(), team_id, "server", now), &body, now)?;
+    conn.prepare_cached("INSERT OR REPLACE INTO published_config (id, doc_id, version) VALUES (1, ?1, ?2)")?
+        .execute(params![id, version])?;
+    Ok(())
+}
+
+/// The latest feed position among the records a user's snapshot covers (their own and their
+/// members'), one index lookup per owner and kind.
+fn data_seq(conn: &Connection, user: &User, scope: &Scope) -> Result<i64> {
+    let mut st = conn.prepare_cached("SELECT MAX(seq) FROM docs WHERE owner = ?1 AND kind = ?2")?;
+    let mut max = 0i64;
+    let owners = std::iter::once(user.id.as_str()).chain(scope.members.iter().map(|u| u.id.as_str()));
+    for owner in owners {
+        for kind in Kind::ALL.into_iter().filter(|k| !k.is_published()) {
+            let seq: Option<i64> = st.query_row(params![owner, kind.as_str()], |r| r.get(0))?;
+            max = max.max(seq.unwrap_or(0));
+        }
+    }
+    Ok(max)
+}
+
+/// Publishes `user`'s snapshot when it is missing, from another day or configuration, or older
+/// than a minute while their data changed.
+pub(super) fn snapshot_of(
+    conn: &Connection,
+    cache: &DocCache,
+    active: &Active,
+    team_id: &str,
+    user: &User,
+    now: i64,
+) -> Result<()> {
+    let today: NaiveDate = active.cal.local_date(now);
+    let src = OnConn(conn);
+    let scope = Scope::of(&src, Some(user), None)?;
+    let data_seq = data_seq(conn, user, &scope)?;
+    let last: Option<(String, String, i64, i64, i64)> = conn
+        .prepare_cached(
+            "SELECT doc_id, day, as_of, config_version, data_seq FROM published_snapshots WHERE user_id = ?1",
+        )?
+        .query_row([&user.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .optional()?;
+    let version = active.config.version as i64;
+    if let Some((_, day, as_of, v, seq)) = &last {
+        let same = *day == today.to_string() && *v == version;
+        if same && (*seq == data_seq || now - as_of < MIN_INTERVAL_MS) {
+            return Ok(());
+        }
+    }
+    let mut periods = Vec::with_capacity(PERIODS.len());
+    for p in PERIODS {
+        let s = snapshot(&src, &active.config, &scope, p, now)?;
+        periods.push(PeriodFigures { period: s.period, first: s.first, last: s.last, rows: s.rows });
+    }
+    let body = SnapshotBody {
+        user_id: user.id.clone(),
+        computed_at: now,
+        periods,
+        alerts: alerts(&src, &active.config, &scope, now)?,
+    };
+    let json = serde_json::to_string(&body).map_err(|e| ServerError::Internal(e.to_string()))?;
+    let id = doc_id(&["snapshot", team_id, &user.id, &today.to_string()]);
+    put(conn, cache, header(Kind::Snapshot, id.clone(), team_id, &user.id, now), &json, now)?;
+    if let Some((old, ..)) = last.filter(|(old, ..)| *old != id) {
+        // Yesterday's snapshot is superseded: devices drop it when today's arrives.
+        conn.prepare_cached("DELETE FROM docs WHERE id = ?1")?.execute([&old])?;
+        conn.prepare_cached("DELETE FROM device_docs WHERE doc_id = ?1")?.execute([&old])?;
+    }
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO published_snapshots (user_id, doc_id, day, as_of, config_version, data_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![user.id, id, today.to_string(), now, version, data_seq])?;
+    Ok(())
+}
