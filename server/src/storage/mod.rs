@@ -9,7 +9,7 @@ use fieldreport_core::sync::wire::{SyncRequest, SyncResponse};
 use fieldreport_core::team::TeamConfig;
 use serde::Serialize;
 
-pub use sqlite::{Rebuilt, SqliteStorage};
+pub use sqlite::{create_schema, rollups, ConnSource, Rebuilt, SqliteStorage};
 
 use crate::error::Result;
 use crate::merge::Limits;

@@ -124,9 +124,9 @@ pub(super) fn reports(conn: &Connection, first: NaiveDate, last: NaiveDate) -> R
 
 /// The figure queries on one connection: a reader's, or the writer's inside its transaction
 /// (which sees what the transaction merged so far).
-pub(crate) struct OnConn<'a>(pub &'a Connection);
+pub struct ConnSource<'a>(pub &'a Connection);
 
-impl Source for OnConn<'_> {
+impl Source for ConnSource<'_> {
     fn directory(&self) -> Result<Vec<User>> {
         super::users_of(self.0)
     }

@@ -14,11 +14,12 @@ mod figures;
 mod publish;
 mod pushes;
 mod readers;
-mod rollups;
+pub mod rollups;
 
 use cache::DocCache;
 use pushes::Pusher;
 use readers::Readers;
+pub use figures::ConnSource;
 pub use rollups::Rebuilt;
 
 use super::writer::Writer;
@@ -59,6 +60,14 @@ fn open(path: &Path) -> Result<Connection> {
 /// The schema this server writes.
 const SCHEMA_VERSION: i64 = 2;
 
+/// Creates the whole schema on a bare connection (for tools and benchmarks that work on a
+/// database of their own).
+pub fn create_schema(conn: &Connection) -> Result<()> {
+    conn.execute_batch(concat!(include_str!("schema.sql"), include_str!("schema_v2.sql")))?;
+    conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    Ok(())
+}
+
 /// Creates or upgrades the schema, in one transaction per step; another process may be doing
 /// the same, so a step re-reads the version inside its transaction.
 fn migrate(conn: &Connection) -> Result<()> {
@@ -71,7 +80,8 @@ fn migrate(conn: &Connection) -> Result<()> {
                 .map_err(ServerError::from),
             1 => conn.execute_batch(include_str!("schema_v2.sql")).map_err(ServerError::from).and_then(|()| {
                 // Documents merged before rollups existed: compute their facts and indexes now.
-                rollups::rebuild(conn, &config::load(conn)?, &|_| {}).map(|_| ())
+                let active = config::load(conn)?;
+                rollups::rebuild(conn, &active.defs, &active.cal, &|_| {}).map(|_| ())
             }),
             SCHEMA_VERSION => {
                 conn.execute_batch("COMMIT")?;
@@ -421,7 +431,7 @@ impl Storage for SqliteStorage {
         let shared = self.active.clone();
         self.writer.write(move |conn| {
             let active = config::fresh(conn, &shared)?;
-            rollups::rebuild(conn, &active, &*progress)
+            rollups::rebuild(conn, &active.defs, &active.cal, &*progress)
         })
     }
 

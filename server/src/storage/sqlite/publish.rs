@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::cache::DocCache;
 use super::config::Active;
-use super::figures::OnConn;
+use super::figures::ConnSource;
 use super::pushes::write;
 use crate::error::{Result, ServerError};
 use crate::figures::{alerts, snapshot, Scope};
@@ -132,7 +132,7 @@ pub(super) fn snapshot_of(
     now: i64,
 ) -> Result<()> {
     let today: NaiveDate = active.cal.local_date(now);
-    let src = OnConn(conn);
+    let src = ConnSource(conn);
     let scope = Scope::of(&src, Some(user), None)?;
     let data_seq = data_seq(conn, user, &scope)?;
     let last: Option<(String, String, i64, i64, i64)> = conn

@@ -7,13 +7,15 @@ use fieldreport_core::doc::{Doc, Record};
 use fieldreport_core::kpi::{facts, Fact};
 use rusqlite::{params, Connection};
 
-use super::config::Active;
+use fieldreport_core::kpi::KpiDef;
+use fieldreport_core::period::Calendar;
 use crate::error::{Result, ServerError};
 
-/// Brings the rollups and indexes of `record` up to date.
-pub(super) fn index(conn: &Connection, active: &Active, record: &Record) -> Result<()> {
+/// Brings the rollups and indexes of `record` up to date (inside the caller's transaction), with
+/// the team's definitions `defs` and calendar `cal`.
+pub fn index(conn: &Connection, defs: &[KpiDef], cal: &Calendar, record: &Record) -> Result<()> {
     let id = &record.header().id;
-    let new = facts(record, &active.defs, &active.cal);
+    let new = facts(record, defs, cal);
     let old = stored_facts(conn, id)?;
     if old != new {
         for f in &old {
@@ -121,7 +123,7 @@ pub struct Rebuilt {
 
 /// Recomputes every fact, rollup and index from the stored documents, reporting progress
 /// (documents done) every few thousand documents.
-pub(super) fn rebuild(conn: &Connection, active: &Active, progress: &dyn Fn(u64)) -> Result<Rebuilt> {
+pub fn rebuild(conn: &Connection, defs: &[KpiDef], cal: &Calendar, progress: &dyn Fn(u64)) -> Result<Rebuilt> {
     conn.execute_batch(
         "DELETE FROM kpi_facts; DELETE FROM kpi_daily; DELETE FROM deal_index;
          DELETE FROM followup_index; DELETE FROM report_index;",
@@ -134,7 +136,7 @@ pub(super) fn rebuild(conn: &Connection, active: &Active, progress: &dyn Fn(u64)
         let doc =
             Doc::load(&bytes).map_err(|e| ServerError::Internal(format!("stored document {id} is damaged: {e}")))?;
         let record = Record::read(&doc).map_err(|e| ServerError::Internal(format!("stored document {id}: {e}")))?;
-        for f in facts(&record, &active.defs, &active.cal) {
+        for f in facts(&record, defs, cal) {
             conn.prepare_cached(
                 "INSERT INTO kpi_facts (doc_id, metric, user_id, day, value, base, key)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -219,7 +221,7 @@ mod tests {
             params![id, record.header().kind.as_str(), doc.save_uncompressed(), *seq],
         )
         .unwrap();
-        index(conn, active, &record).unwrap();
+        index(conn, &active.defs, &active.cal, &record).unwrap();
     }
 
     fn daily(conn: &Connection) -> Vec<(String, String, String, i64, i64, i64)> {
@@ -294,7 +296,7 @@ mod tests {
                 }
             }
             let incremental = daily(&conn);
-            rebuild(&conn, &active, &|_| {}).unwrap();
+            rebuild(&conn, &active.defs, &active.cal, &|_| {}).unwrap();
             prop_assert_eq!(incremental, daily(&conn));
         }
     }

@@ -1,0 +1,215 @@
+//! KPI figures on the server (BENCHMARKS.md, "KPI snapshots"):
+//! - a team snapshot of one quarter for 100 reps over 250,000 followups and 20,000 deals;
+//! - the incremental rollup update of one merged change;
+//! - a full rebuild of the rollups from 250,000 stored followup documents.
+//!
+//! Run: `cargo bench -p fieldreport-server --bench figures`
+//!
+//! The team's records are typed records indexed through the same code a merge runs
+//! (`rollups::index`), spread over the quarter; the rebuild reads real Automerge documents (a
+//! pool of 1,000 distinct followups, stored 250 times each under distinct ids), so each of the
+//! 250,000 loads, reads and indexes a real document.
+
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use criterion::{criterion_group, criterion_main, Criterion};
+use fieldreport_core::doc::{
+    Deal, Followup, FollowupEdit, FollowupKind, Header, Kind, NewFollowup, Record, Stage, StageEntry, SCHEMA_VERSION,
+};
+use fieldreport_core::money::Money;
+use fieldreport_core::period::{Calendar, Period};
+use fieldreport_core::team::TeamConfig;
+use fieldreport_core::Store;
+use fieldreport_server::figures::{snapshot, Scope};
+use fieldreport_server::storage::{create_schema, rollups, ConnSource, User};
+use rusqlite::{params, Connection};
+
+const REPS: usize = 100;
+const FOLLOWUPS: usize = 250_000;
+const DEALS: usize = 20_000;
+const DAY: i64 = 86_400_000;
+
+fn cal() -> Calendar {
+    Calendar::parse("Asia/Shanghai", "monday").unwrap()
+}
+
+/// 2026-10-01 00:00 in Shanghai, the quarter's first day.
+fn quarter_start() -> i64 {
+    cal().day_start_ms(NaiveDate::from_ymd_opt(2026, 10, 1).unwrap())
+}
+
+fn header(kind: Kind, i: usize, owner: &str, at: i64) -> Header {
+    Header {
+        kind,
+        id: uuid::Uuid::now_v7().to_string(),
+        team: "team-1".into(),
+        owner: owner.into(),
+        created_at: at + (i as i64 % 1000),
+        schema: SCHEMA_VERSION,
+        deleted: false,
+    }
+}
+
+fn rep(i: usize) -> String {
+    format!("rep-{i:03}")
+}
+
+fn followup(i: usize, start: i64) -> Followup {
+    let at = start + (i as i64 * 7_919_000) % (92 * DAY);
+    Followup {
+        header: header(Kind::Followup, i, &rep(i % REPS), at),
+        customer_id: format!("c-{}", i % 5000),
+        deal_id: None,
+        kind: FollowupKind::ALL[i % 5],
+        occurred_at: at,
+        note: String::new(),
+        next_step: String::new(),
+        next_followup_on: None,
+        checkin: None,
+        attachments: Vec::new(),
+        stage_change: None,
+    }
+}
+
+fn deal(i: usize, start: i64) -> Deal {
+    let at = start + (i as i64 * 3_600_000 * 7) % (80 * DAY);
+    let moved = (i % 6) + 1;
+    let history = Stage::ALL[..moved].iter().enumerate().map(|(k, s)| StageEntry { stage: *s, at: at + k as i64 * DAY }).collect();
+    Deal {
+        header: header(Kind::Deal, i, &rep(i % REPS), at),
+        customer_id: format!("c-{}", i % 5000),
+        title: "deal".into(),
+        amount: Money { minor: 100_000 + i as i64, currency: "CNY".into() },
+        stage: Stage::ALL[moved - 1],
+        stage_history: history,
+        expected_close: None,
+        lost_reason: None,
+    }
+}
+
+/// A database holding the team's rollups, built through `rollups::index`.
+fn team_db() -> Connection {
+    let conn = Connection::open_in_memory().unwrap();
+    create_schema(&conn).unwrap();
+    let defs = TeamConfig::default().definitions();
+    let (cal, start) = (cal(), quarter_start());
+    for i in 0..REPS {
+        conn.execute(
+            "INSERT INTO users (id, name, role, manager_id, created_at) VALUES (?1, ?2, 'rep', NULL, 0)",
+            params![rep(i), format!("销售 {i}")],
+        )
+        .unwrap();
+    }
+    let t = Instant::now();
+    conn.execute_batch("BEGIN").unwrap();
+    for i in 0..FOLLOWUPS {
+        rollups::index(&conn, &defs, &cal, &Record::Followup(followup(i, start))).unwrap();
+    }
+    for i in 0..DEALS {
+        rollups::index(&conn, &defs, &cal, &Record::Deal(deal(i, start))).unwrap();
+    }
+    conn.execute_batch("COMMIT").unwrap();
+    let n = FOLLOWUPS + DEALS;
+    eprintln!("indexed {n} records in {:.1} s ({:.1} µs each, first time)", t.elapsed().as_secs_f64(), t.elapsed().as_secs_f64() * 1e6 / n as f64);
+    conn
+}
+
+fn users(conn: &Connection) -> Vec<User> {
+    let mut st = conn.prepare("SELECT id, name, role, manager_id, created_at FROM users ORDER BY id").unwrap();
+    st.query_map([], |r| {
+        Ok(User { id: r.get(0)?, name: r.get(1)?, role: r.get(2)?, manager_id: r.get(3)?, created_at: r.get(4)? })
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+fn bench_snapshot(c: &mut Criterion) {
+    let conn = team_db();
+    let config = TeamConfig::default();
+    let all = users(&conn);
+    let team = Scope { members: all.clone(), team: all.clone() };
+    let one = Scope { members: vec![all[7].clone()], team: all };
+    // Late in the quarter: almost every day of it has data.
+    let now = quarter_start() + 85 * DAY;
+    let src = ConnSource(&conn);
+    let rows = snapshot(&src, &config, &team, Period::ThisQuarter, now).unwrap().rows.len();
+    eprintln!("team snapshot rows: {rows}");
+    c.bench_function("team snapshot, 100 reps, this quarter", |b| {
+        b.iter(|| snapshot(&src, &config, &team, Period::ThisQuarter, now).unwrap())
+    });
+    c.bench_function("one rep's snapshot, this quarter (with the team's conversion average)", |b| {
+        b.iter(|| snapshot(&src, &config, &one, Period::ThisQuarter, now).unwrap())
+    });
+
+    // The incremental update of one merged change: a followup moved to another day (its old
+    // facts subtracted, its new ones added), and an edit that changes no figure.
+    let defs = config.definitions();
+    let cal = cal();
+    let mut f = followup(3, quarter_start());
+    rollups::index(&conn, &defs, &cal, &Record::Followup(f.clone())).unwrap();
+    let mut flip = false;
+    c.bench_function("rollup update: a followup moved to another day", |b| {
+        b.iter(|| {
+            flip = !flip;
+            f.occurred_at += if flip { DAY } else { -DAY };
+            rollups::index(&conn, &defs, &cal, &Record::Followup(f.clone())).unwrap()
+        })
+    });
+    c.bench_function("rollup update: an edit that changes no figure", |b| {
+        b.iter(|| rollups::index(&conn, &defs, &cal, &Record::Followup(f.clone())).unwrap())
+    });
+}
+
+/// 250,000 stored followup documents (1,000 distinct ones, each stored under 250 ids).
+fn docs_db() -> Connection {
+    let mut s = Store::open_in_memory().unwrap();
+    s.init("rep-000", "team-1", "Asia/Shanghai", "monday").unwrap();
+    let c = s.add_customer(fieldreport_core::doc::NewCustomer { name: "客户".into(), ..Default::default() }).unwrap();
+    let start = quarter_start();
+    let mut pool = Vec::new();
+    for i in 0..1000 {
+        let at = start + (i as i64 * 7_919_000) % (92 * DAY);
+        let mut new = NewFollowup::new(&c.header.id, FollowupKind::ALL[i % 5], at, "拜访客户，沟通方案与报价。");
+        new.next_step = "下周回访".into();
+        let id = s.log_followup(new).unwrap().header.id;
+        if i % 3 == 0 {
+            s.edit_followup(&id, FollowupEdit { occurred_at: Some(at + DAY), ..Default::default() }).unwrap();
+        }
+        pool.push(s.document(&id).unwrap().save_uncompressed());
+    }
+    let conn = Connection::open_in_memory().unwrap();
+    create_schema(&conn).unwrap();
+    conn.execute_batch("BEGIN").unwrap();
+    for i in 0..FOLLOWUPS {
+        let bytes = &pool[i % pool.len()];
+        conn.execute(
+            "INSERT INTO docs (id, kind, owner, bytes, heads, size, seq, updated_at) VALUES (?1, 'followup', 'rep-000', ?2, x'', ?3, ?4, 0)",
+            params![format!("doc-{i:06}"), bytes, bytes.len() as i64, i as i64 + 1],
+        )
+        .unwrap();
+    }
+    conn.execute_batch("COMMIT").unwrap();
+    conn
+}
+
+fn bench_rebuild(c: &mut Criterion) {
+    let conn = docs_db();
+    let defs = TeamConfig::default().definitions();
+    let cal = cal();
+    let mut g = c.benchmark_group("rebuild");
+    g.sample_size(10);
+    g.bench_function("full rebuild of 250,000 followup documents", |b| {
+        b.iter(|| {
+            conn.execute_batch("BEGIN").unwrap();
+            let r = rollups::rebuild(&conn, &defs, &cal, &|_| {}).unwrap();
+            conn.execute_batch("COMMIT").unwrap();
+            assert_eq!(r.documents, FOLLOWUPS as u64);
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench_snapshot, bench_rebuild);
+criterion_main!(benches);
