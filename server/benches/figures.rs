@@ -75,7 +75,11 @@ fn followup(i: usize, start: i64) -> Followup {
 fn deal(i: usize, start: i64) -> Deal {
     let at = start + (i as i64 * 3_600_000 * 7) % (80 * DAY);
     let moved = (i % 6) + 1;
-    let history = Stage::ALL[..moved].iter().enumerate().map(|(k, s)| StageEntry { stage: *s, at: at + k as i64 * DAY }).collect();
+    let history = Stage::ALL[..moved]
+        .iter()
+        .enumerate()
+        .map(|(k, s)| StageEntry { stage: *s, at: at + k as i64 * DAY })
+        .collect();
     Deal {
         header: header(Kind::Deal, i, &rep(i % REPS), at),
         customer_id: format!("c-{}", i % 5000),
@@ -111,7 +115,11 @@ fn team_db() -> Connection {
     }
     conn.execute_batch("COMMIT").unwrap();
     let n = FOLLOWUPS + DEALS;
-    eprintln!("indexed {n} records in {:.1} s ({:.1} µs each, first time)", t.elapsed().as_secs_f64(), t.elapsed().as_secs_f64() * 1e6 / n as f64);
+    eprintln!(
+        "indexed {n} records in {:.1} s ({:.1} µs each, first time)",
+        t.elapsed().as_secs_f64(),
+        t.elapsed().as_secs_f64() * 1e6 / n as f64
+    );
     conn
 }
 

@@ -36,9 +36,9 @@ pub fn alerts(storage: &dyn Source, config: &TeamConfig, scope: &Scope, now_ms: 
             });
         }
     }
-    let members = scope.member_ids();
+    let members: Vec<String> = scope.member_ids();
     let days = config.alerts.stale_deal_days as i64;
-    for d in storage.idle_deals(now_ms - days * DAY_MS)?.into_iter().filter(|d| members.contains(&d.owner.as_str())) {
+    for d in storage.idle_deals(&members, now_ms - days * DAY_MS)? {
         let since = d.last_followup_at.unwrap_or(d.created_at);
         out.push(Alert {
             id: format!("stale_deal:{}", d.id),

@@ -39,7 +39,8 @@ impl Scope {
         Ok(Scope { members, team })
     }
 
-    pub(crate) fn member_ids(&self) -> Vec<&str> {
-        self.members.iter().map(|u| u.id.as_str()).collect()
+    /// The members' ids.
+    pub(crate) fn member_ids(&self) -> Vec<String> {
+        self.members.iter().map(|u| u.id.clone()).collect()
     }
 }

@@ -65,7 +65,7 @@ fn distinct_metrics(defs: &[KpiDef]) -> Vec<String> {
 /// for the team's conversions (their pooled average is shown beside each member's).
 fn values(src: &dyn Source, defs: &[KpiDef], scope: &Scope, first: NaiveDate, last: NaiveDate) -> Result<Values> {
     let distinct = distinct_metrics(defs);
-    let members: Vec<String> = scope.members.iter().map(|u| u.id.clone()).collect();
+    let members: Vec<String> = scope.member_ids();
     let mut totals: Vec<Total> = src.totals(first, last, Slice::Users(&members), &distinct)?;
     let conversions: Vec<String> =
         defs.iter().filter(|d| matches!(d.aggregate, Aggregate::Conversion { .. })).map(|d| d.id.clone()).collect();

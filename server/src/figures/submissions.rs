@@ -83,7 +83,8 @@ pub fn submissions(
 ) -> Result<Vec<Submission>> {
     let cal = Calendar::parse(&config.team.tz, &config.team.week_start)?;
     let range = cal.resolve(period, now_ms);
-    let reports = storage.reports(range.first, range.last)?;
+    let owners: Vec<String> = scope.member_ids();
+    let reports = storage.reports(&owners, range.first, range.last)?;
     let due = due(config, &cal, range.first, range.last);
     let mut out = Vec::new();
     for u in &scope.members {

@@ -141,8 +141,8 @@ pub trait Source {
     fn totals(&self, first: NaiveDate, last: NaiveDate, slice: Slice, distinct: &[String]) -> Result<Vec<Total>>;
     /// When each user last synced.
     fn last_seen(&self) -> Result<Vec<(String, Option<i64>)>>;
-    /// Open deals with no followup since `before_ms`.
-    fn idle_deals(&self, before_ms: i64) -> Result<Vec<IdleDeal>>;
-    /// Reports whose period ends within `first..=last`.
-    fn reports(&self, first: NaiveDate, last: NaiveDate) -> Result<Vec<ReportEntry>>;
+    /// `owners`' open deals with no followup since `before_ms`.
+    fn idle_deals(&self, owners: &[String], before_ms: i64) -> Result<Vec<IdleDeal>>;
+    /// `owners`' reports whose period ends within `first..=last`.
+    fn reports(&self, owners: &[String], first: NaiveDate, last: NaiveDate) -> Result<Vec<ReportEntry>>;
 }

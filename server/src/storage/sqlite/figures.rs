@@ -1,13 +1,69 @@
 //! The queries KPI snapshots, alerts and submission statistics are computed from.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::NaiveDate;
+use fieldreport_core::period::month_of;
 use rusqlite::{params, Connection};
 
 use crate::error::Result;
 use crate::storage::{IdleDeal, ReportEntry, Slice, Source, Total, User};
 
-/// Per user and metric over `first..=last` for `slice`: sums of the daily rollups, and for
-/// `distinct` metrics the count of distinct keys. Each query walks one index range.
+/// The days `first..=last` as whole months (`YYYY-MM`, first and last) and the day ranges of the
+/// partial months at either end.
+fn segments(first: NaiveDate, last: NaiveDate) -> (Option<(String, String)>, Vec<(NaiveDate, NaiveDate)>) {
+    let (mut months, mut days) = (None::<(String, String)>, Vec::new());
+    let mut at = first;
+    while at <= last {
+        let (mf, ml) = month_of(at);
+        let end = ml.min(last);
+        if at == mf && end == ml {
+            let m = mf.format("%Y-%m").to_string();
+            months = Some(match months {
+                Some((a, _)) => (a, m),
+                None => (m.clone(), m),
+            });
+        } else {
+            days.push((at, end));
+        }
+        match end.succ_opt() {
+            Some(n) => at = n,
+            None => break,
+        }
+    }
+    (months, days)
+}
+
+/// Users above which reading everyone's rows of the range beats one lookup per user.
+const PER_USER_MAX: usize = 4;
+
+type Sums = HashMap<(String, String), (f64, f64)>;
+
+fn sum_into(
+    sums: &mut Sums,
+    st: &mut rusqlite::CachedStatement,
+    args: impl rusqlite::Params,
+    user: Option<&str>,
+    metric: Option<&str>,
+) -> Result<()> {
+    let mut rows = st.query(args)?;
+    while let Some(r) = rows.next()? {
+        // Columns: the user or metric that varies, then SUM(value), SUM(base).
+        let (u, m) = match (user, metric) {
+            (Some(u), None) => (u.to_string(), r.get(0)?),
+            (None, Some(m)) => (r.get(0)?, m.to_string()),
+            _ => (r.get(0)?, r.get(1)?),
+        };
+        let off = if user.is_none() && metric.is_none() { 2 } else { 1 };
+        let e = sums.entry((u, m)).or_insert((0.0, 0.0));
+        e.0 += r.get::<_, f64>(off)?;
+        e.1 += r.get::<_, f64>(off + 1)?;
+    }
+    Ok(())
+}
+
+/// Per user and metric over `first..=last` for `slice`: sums of the rollups (monthly for whole
+/// months, daily for the rest), and for `distinct` metrics the count of distinct keys.
 pub(super) fn totals(
     conn: &Connection,
     first: NaiveDate,
@@ -15,55 +71,100 @@ pub(super) fn totals(
     slice: Slice,
     distinct: &[String],
 ) -> Result<Vec<Total>> {
+    let (months, days) = segments(first, last);
+    let mut sums = Sums::new();
     let (a, b) = (first.to_string(), last.to_string());
     let mut out = Vec::new();
     match slice {
-        Slice::Users(users) => {
-            let mut st = conn.prepare_cached(
-                "SELECT metric, SUM(value), SUM(base) FROM kpi_daily WHERE user_id = ?1 AND day BETWEEN ?2 AND ?3
-                 GROUP BY metric",
-            )?;
+        Slice::Users(users) if users.len() <= PER_USER_MAX => {
+            for u in users {
+                if let Some((m1, m2)) = &months {
+                    let mut st = conn.prepare_cached(
+                        "SELECT metric, SUM(value), SUM(base) FROM kpi_monthly WHERE user_id = ?1
+                         AND month BETWEEN ?2 AND ?3 GROUP BY metric",
+                    )?;
+                    sum_into(&mut sums, &mut st, params![u, m1, m2], Some(u), None)?;
+                }
+                for (d1, d2) in &days {
+                    let mut st = conn.prepare_cached(
+                        "SELECT metric, SUM(value), SUM(base) FROM kpi_daily WHERE user_id = ?1
+                         AND day BETWEEN ?2 AND ?3 GROUP BY metric",
+                    )?;
+                    sum_into(&mut sums, &mut st, params![u, d1.to_string(), d2.to_string()], Some(u), None)?;
+                }
+            }
             let mut dst = conn.prepare_cached(
-                "SELECT COUNT(DISTINCT key) FROM kpi_facts WHERE metric = ?1 AND day BETWEEN ?2 AND ?3
-                 AND user_id = ?4 AND key IS NOT NULL",
+                "SELECT COUNT(DISTINCT key) FROM kpi_keys WHERE metric = ?1 AND day BETWEEN ?2 AND ?3
+                 AND user_id = ?4",
             )?;
             for u in users {
-                let rows = st.query_map(params![u, a, b], |r| {
-                    Ok(Total { user_id: u.clone(), metric: r.get(0)?, value: r.get(1)?, base: r.get(2)? })
-                })?;
-                for row in rows {
-                    let t = row?;
-                    if !distinct.contains(&t.metric) {
-                        out.push(t);
-                    }
-                }
                 for m in distinct {
                     let n: i64 = dst.query_row(params![m, a, b, u], |r| r.get(0))?;
                     out.push(Total { user_id: u.clone(), metric: m.clone(), value: n as f64, base: 0.0 });
                 }
             }
         }
+        Slice::Users(users) => {
+            if let Some((m1, m2)) = &months {
+                let mut st = conn.prepare_cached(
+                    "SELECT user_id, metric, SUM(value), SUM(base) FROM kpi_monthly WHERE month BETWEEN ?1 AND ?2
+                     GROUP BY user_id, metric",
+                )?;
+                sum_into(&mut sums, &mut st, params![m1, m2], None, None)?;
+            }
+            for (d1, d2) in &days {
+                let mut st = conn.prepare_cached(
+                    "SELECT user_id, metric, SUM(value), SUM(base) FROM kpi_daily WHERE day BETWEEN ?1 AND ?2
+                     GROUP BY user_id, metric",
+                )?;
+                sum_into(&mut sums, &mut st, params![d1.to_string(), d2.to_string()], None, None)?;
+            }
+            let wanted: HashSet<&str> = users.iter().map(String::as_str).collect();
+            sums.retain(|(u, _), _| wanted.contains(u.as_str()));
+            distinct_counts(conn, &a, &b, distinct, &mut out)?;
+            out.retain(|t| wanted.contains(t.user_id.as_str()));
+        }
         Slice::Metrics(metrics) => {
-            let mut st = conn.prepare_cached(
-                "SELECT user_id, SUM(value), SUM(base) FROM kpi_daily WHERE metric = ?1 AND day BETWEEN ?2 AND ?3
-                 GROUP BY user_id",
-            )?;
-            let mut dst = conn.prepare_cached(
-                "SELECT user_id, COUNT(DISTINCT key), 0.0 FROM kpi_facts WHERE metric = ?1 AND day BETWEEN ?2 AND ?3
-                 AND key IS NOT NULL GROUP BY user_id",
-            )?;
-            for m in metrics {
-                let st = if distinct.contains(m) { &mut dst } else { &mut st };
-                let rows = st.query_map(params![m, a, b], |r| {
-                    Ok(Total { user_id: r.get(0)?, metric: m.clone(), value: r.get(1)?, base: r.get(2)? })
-                })?;
-                for row in rows {
-                    out.push(row?);
+            for m in metrics.iter().filter(|m| !distinct.contains(m)) {
+                if let Some((m1, m2)) = &months {
+                    let mut st = conn.prepare_cached(
+                        "SELECT user_id, SUM(value), SUM(base) FROM kpi_monthly WHERE month BETWEEN ?1 AND ?2
+                         AND metric = ?3 GROUP BY user_id",
+                    )?;
+                    sum_into(&mut sums, &mut st, params![m1, m2, m], None, Some(m))?;
+                }
+                for (d1, d2) in &days {
+                    let mut st = conn.prepare_cached(
+                        "SELECT user_id, SUM(value), SUM(base) FROM kpi_daily WHERE day BETWEEN ?1 AND ?2
+                         AND metric = ?3 GROUP BY user_id",
+                    )?;
+                    sum_into(&mut sums, &mut st, params![d1.to_string(), d2.to_string(), m], None, Some(m))?;
                 }
             }
+            let wanted: Vec<String> = metrics.iter().filter(|m| distinct.contains(m)).cloned().collect();
+            distinct_counts(conn, &a, &b, &wanted, &mut out)?;
         }
     }
+    sums.retain(|(_, m), _| !distinct.contains(m));
+    out.extend(sums.into_iter().map(|((user_id, metric), (value, base))| Total { user_id, metric, value, base }));
     Ok(out)
+}
+
+/// Distinct-key counts of `metrics` over the days `a..=b`, per user.
+fn distinct_counts(conn: &Connection, a: &str, b: &str, metrics: &[String], out: &mut Vec<Total>) -> Result<()> {
+    let mut st = conn.prepare_cached(
+        "SELECT user_id, COUNT(DISTINCT key) FROM kpi_keys WHERE metric = ?1 AND day BETWEEN ?2 AND ?3
+         GROUP BY user_id",
+    )?;
+    for m in metrics {
+        let rows = st.query_map(params![m, a, b], |r| {
+            Ok(Total { user_id: r.get(0)?, metric: m.clone(), value: r.get::<_, i64>(1)? as f64, base: 0.0 })
+        })?;
+        for row in rows {
+            out.push(row?);
+        }
+    }
+    Ok(())
 }
 
 /// When each user's devices last synced (`None`: never).
@@ -75,17 +176,19 @@ pub(super) fn last_seen(conn: &Connection) -> Result<Vec<(String, Option<i64>)>>
     Ok(rows)
 }
 
-/// Open deals whose latest followup (or, without any, whose creation) is before `before_ms`.
-pub(super) fn idle_deals(conn: &Connection, before_ms: i64) -> Result<Vec<IdleDeal>> {
+/// `owners`' open deals whose latest followup (or, without any, whose creation) is before
+/// `before_ms`.
+pub(super) fn idle_deals(conn: &Connection, owners: &[String], before_ms: i64) -> Result<Vec<IdleDeal>> {
+    let mut out = Vec::new();
     let mut st = conn.prepare_cached(
         "SELECT d.id, d.owner, d.customer_id, d.title, d.stage, d.created_at,
                 (SELECT MAX(f.occurred_at) FROM followup_index f WHERE f.deal_id = d.id AND f.live = 1) AS last
          FROM deal_index d
-         WHERE d.live = 1 AND d.stage NOT IN ('won', 'lost') AND COALESCE(last, d.created_at) < ?1
-         ORDER BY d.owner, COALESCE(last, d.created_at)",
+         WHERE d.owner = ?2 AND d.live = 1 AND d.stage NOT IN ('won', 'lost') AND COALESCE(last, d.created_at) < ?1
+         ORDER BY COALESCE(last, d.created_at)",
     )?;
-    let rows = st
-        .query_map([before_ms], |r| {
+    for owner in owners {
+        let rows = st.query_map(params![before_ms, owner], |r| {
             Ok(IdleDeal {
                 id: r.get(0)?,
                 owner: r.get(1)?,
@@ -95,19 +198,28 @@ pub(super) fn idle_deals(conn: &Connection, before_ms: i64) -> Result<Vec<IdleDe
                 created_at: r.get(5)?,
                 last_followup_at: r.get(6)?,
             })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+        })?;
+        for row in rows {
+            out.push(row?);
+        }
+    }
+    Ok(out)
 }
 
-/// Live reports whose period ends within `first..=last`.
-pub(super) fn reports(conn: &Connection, first: NaiveDate, last: NaiveDate) -> Result<Vec<ReportEntry>> {
+/// `owners`' live reports whose period ends within `first..=last`.
+pub(super) fn reports(
+    conn: &Connection,
+    owners: &[String],
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Result<Vec<ReportEntry>> {
+    let mut out = Vec::new();
     let mut st = conn.prepare_cached(
         "SELECT id, owner, kind, first, last, submitted_at FROM report_index
-         WHERE live = 1 AND last BETWEEN ?1 AND ?2 ORDER BY owner, last",
+         WHERE owner = ?3 AND live = 1 AND last BETWEEN ?1 AND ?2 ORDER BY last",
     )?;
-    let rows = st
-        .query_map(params![first.to_string(), last.to_string()], |r| {
+    for owner in owners {
+        let rows = st.query_map(params![first.to_string(), last.to_string(), owner], |r| {
             let (f, l): (String, String) = (r.get(3)?, r.get(4)?);
             Ok(ReportEntry {
                 id: r.get(0)?,
@@ -117,9 +229,12 @@ pub(super) fn reports(conn: &Connection, first: NaiveDate, last: NaiveDate) -> R
                 last: l.parse().unwrap_or_default(),
                 submitted_at: r.get(5)?,
             })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+        })?;
+        for row in rows {
+            out.push(row?);
+        }
+    }
+    Ok(out)
 }
 
 /// The figure queries on one connection: a reader's, or the writer's inside its transaction
@@ -139,11 +254,88 @@ impl Source for ConnSource<'_> {
         last_seen(self.0)
     }
 
-    fn idle_deals(&self, before_ms: i64) -> Result<Vec<IdleDeal>> {
-        idle_deals(self.0, before_ms)
+    fn idle_deals(&self, owners: &[String], before_ms: i64) -> Result<Vec<IdleDeal>> {
+        idle_deals(self.0, owners, before_ms)
     }
 
-    fn reports(&self, first: NaiveDate, last: NaiveDate) -> Result<Vec<ReportEntry>> {
-        reports(self.0, first, last)
+    fn reports(&self, owners: &[String], first: NaiveDate, last: NaiveDate) -> Result<Vec<ReportEntry>> {
+        reports(self.0, owners, first, last)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use fieldreport_core::doc::{Followup, FollowupKind, Header, Kind, Record, SCHEMA_VERSION};
+    use fieldreport_core::period::Calendar;
+    use fieldreport_core::team::TeamConfig;
+
+    use super::*;
+    use crate::storage::sqlite::{create_schema, rollups};
+
+    fn followup(owner: &str, at: i64, kind: FollowupKind) -> Record {
+        Record::Followup(Followup {
+            header: Header {
+                kind: Kind::Followup,
+                id: uuid::Uuid::now_v7().to_string(),
+                team: "t".into(),
+                owner: owner.into(),
+                created_at: at,
+                schema: SCHEMA_VERSION,
+                deleted: false,
+            },
+            customer_id: "c".into(),
+            deal_id: None,
+            kind,
+            occurred_at: at,
+            note: String::new(),
+            next_step: String::new(),
+            next_followup_on: None,
+            checkin: None,
+            attachments: Vec::new(),
+            stage_change: None,
+        })
+    }
+
+    /// Totals from whole months and partial days equal the facts summed day by day, for ranges
+    /// that start and end inside, on the edges of, and across months, and for any slice.
+    #[test]
+    fn totals_over_months_and_partial_days_equal_the_facts() {
+        let conn = Connection::open_in_memory().unwrap();
+        create_schema(&conn).unwrap();
+        let cal = Calendar::parse("Asia/Shanghai", "monday").unwrap();
+        let defs = TeamConfig::default().definitions();
+        let start = cal.day_start_ms("2026-09-20".parse().unwrap());
+        let users: Vec<String> = (0..6).map(|i| format!("u{i}")).collect();
+        let mut all = Vec::new();
+        for i in 0..3000i64 {
+            let at = start + (i * 2_700_000) % (100 * 86_400_000);
+            let kind = FollowupKind::ALL[(i % 5) as usize];
+            let record = followup(&users[(i % 6) as usize], at, kind);
+            rollups::index(&conn, &defs, &cal, &record).unwrap();
+            all.extend(fieldreport_core::kpi::facts(&record, &defs, &cal));
+        }
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        for (a, b) in [
+            ("2026-10-01", "2026-12-31"),
+            ("2026-09-25", "2026-11-03"),
+            ("2026-10-05", "2026-10-20"),
+            ("2026-11-01", "2026-11-30"),
+        ] {
+            let mut expected: HashMap<(String, String), f64> = HashMap::new();
+            for f in all.iter().filter(|f| d(a) <= f.day && f.day <= d(b)) {
+                *expected.entry((f.user.clone(), f.metric.clone())).or_default() += f.value;
+            }
+            let metrics: Vec<String> = vec!["visits".into(), "calls".into()];
+            let everyone = totals(&conn, d(a), d(b), Slice::Users(&users), &[]).unwrap();
+            assert_eq!(everyone.iter().filter(|t| t.value > 0.0).count(), expected.len(), "nothing left out");
+            for slice in [Slice::Users(&users[..2]), Slice::Users(&users), Slice::Metrics(&metrics)] {
+                let got = totals(&conn, d(a), d(b), slice, &[]).unwrap();
+                assert!(!got.is_empty());
+                for t in got {
+                    let want = expected.get(&(t.user_id.clone(), t.metric.clone())).copied().unwrap_or(0.0);
+                    assert_eq!(t.value, want, "{} {} over {a}..{b} ({slice:?})", t.user_id, t.metric);
+                }
+            }
+        }
     }
 }

@@ -17,9 +17,9 @@ mod readers;
 pub mod rollups;
 
 use cache::DocCache;
+pub use figures::ConnSource;
 use pushes::Pusher;
 use readers::Readers;
-pub use figures::ConnSource;
 pub use rollups::Rebuilt;
 
 use super::writer::Writer;
@@ -453,12 +453,12 @@ impl Source for SqliteStorage {
         self.read(figures::last_seen)
     }
 
-    fn idle_deals(&self, before_ms: i64) -> Result<Vec<IdleDeal>> {
-        self.read(|conn| figures::idle_deals(conn, before_ms))
+    fn idle_deals(&self, owners: &[String], before_ms: i64) -> Result<Vec<IdleDeal>> {
+        self.read(|conn| figures::idle_deals(conn, owners, before_ms))
     }
 
-    fn reports(&self, first: NaiveDate, last: NaiveDate) -> Result<Vec<ReportEntry>> {
-        self.read(|conn| figures::reports(conn, first, last))
+    fn reports(&self, owners: &[String], first: NaiveDate, last: NaiveDate) -> Result<Vec<ReportEntry>> {
+        self.read(|conn| figures::reports(conn, owners, first, last))
     }
 }
 

@@ -1,14 +1,16 @@
 //! KPI rollups and the record indexes, kept up to date inside the transaction that merges each
-//! document: a document's old facts are subtracted from the daily rollups and its new ones added,
-//! so an edit that moves a followup to another day, changes an amount or a stage, or deletes or
-//! restores a record is reflected exactly. [`rebuild`] recomputes everything from the documents.
+//! document: a document's old facts are subtracted from the daily and monthly rollups and its
+//! new ones added (as net changes), so an edit that moves a followup to another day, changes an
+//! amount or a stage, or deletes or restores a record is reflected exactly. [`rebuild`]
+//! recomputes everything from the documents.
+
+use std::collections::BTreeMap;
 
 use fieldreport_core::doc::{Doc, Record};
-use fieldreport_core::kpi::{facts, Fact};
-use rusqlite::{params, Connection};
-
-use fieldreport_core::kpi::KpiDef;
+use fieldreport_core::kpi::{facts, Fact, KpiDef};
 use fieldreport_core::period::Calendar;
+use rusqlite::{params, Connection, OptionalExtension};
+
 use crate::error::{Result, ServerError};
 
 /// Brings the rollups and indexes of `record` up to date (inside the caller's transaction), with
@@ -18,52 +20,102 @@ pub fn index(conn: &Connection, defs: &[KpiDef], cal: &Calendar, record: &Record
     let new = facts(record, defs, cal);
     let old = stored_facts(conn, id)?;
     if old != new {
-        for f in &old {
-            add(conn, f, -1.0)?;
-        }
-        conn.prepare_cached("DELETE FROM kpi_facts WHERE doc_id = ?1")?.execute([id])?;
-        for f in &new {
-            conn.prepare_cached(
-                "INSERT INTO kpi_facts (doc_id, metric, user_id, day, value, base, key)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?
-            .execute(params![id, f.metric, f.user, f.day.to_string(), f.value, f.base, f.key])?;
-            add(conn, f, 1.0)?;
-        }
+        let mut deltas = Deltas::default();
+        deltas.add(&old, -1.0);
+        deltas.add(&new, 1.0);
+        deltas.apply(conn)?;
+        store_facts(conn, id, &old, &new)?;
     }
     index_record(conn, record)
 }
 
+/// The facts stored for document `id` (as last indexed).
 fn stored_facts(conn: &Connection, id: &str) -> Result<Vec<Fact>> {
-    let mut st = conn.prepare_cached(
-        "SELECT metric, user_id, day, value, base, key FROM kpi_facts WHERE doc_id = ?1 ORDER BY rowid",
-    )?;
-    let rows = st.query_map([id], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (metric, user, day, value, base, key) = row?;
-        let day = day.parse().map_err(|_| ServerError::Internal(format!("stored fact of {id} has day `{day}`")))?;
-        out.push(Fact { metric, user, day, value, base, key });
+    let json: Option<String> = conn
+        .prepare_cached("SELECT facts FROM doc_facts WHERE doc_id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    match json {
+        Some(j) => serde_json::from_str(&j)
+            .map_err(|e| ServerError::Internal(format!("the stored facts of {id} cannot be read: {e}"))),
+        None => Ok(Vec::new()),
     }
-    Ok(out)
 }
 
-/// Adds `sign` × the fact to its daily rollup, dropping rollups left with no facts.
-fn add(conn: &Connection, f: &Fact, sign: f64) -> Result<()> {
-    let day = f.day.to_string();
-    conn.prepare_cached(
-        "INSERT INTO kpi_daily (user_id, metric, day, value, base, facts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT(user_id, metric, day) DO UPDATE SET value = value + excluded.value,
-             base = base + excluded.base, facts = facts + excluded.facts",
-    )?
-    .execute(params![f.user, f.metric, day, sign * f.value, sign * f.base, sign as i64])?;
-    if sign < 0.0 {
-        conn.prepare_cached("DELETE FROM kpi_daily WHERE user_id = ?1 AND metric = ?2 AND day = ?3 AND facts <= 0")?
-            .execute(params![f.user, f.metric, day])?;
+/// Replaces the stored facts of `id`, and its distinct-count keys when they changed.
+fn store_facts(conn: &Connection, id: &str, old: &[Fact], new: &[Fact]) -> Result<()> {
+    if new.is_empty() {
+        conn.prepare_cached("DELETE FROM doc_facts WHERE doc_id = ?1")?.execute([id])?;
+    } else {
+        let json = serde_json::to_string(new).map_err(|e| ServerError::Internal(e.to_string()))?;
+        conn.prepare_cached("INSERT OR REPLACE INTO doc_facts (doc_id, facts) VALUES (?1, ?2)")?
+            .execute(params![id, json])?;
+    }
+    let keyed = |fs: &[Fact]| fs.iter().filter(|f| f.key.is_some()).cloned().collect::<Vec<_>>();
+    let (old_keys, new_keys) = (keyed(old), keyed(new));
+    if old_keys != new_keys {
+        if !old_keys.is_empty() {
+            conn.prepare_cached("DELETE FROM kpi_keys WHERE doc_id = ?1")?.execute([id])?;
+        }
+        insert_keys(conn, id, &new_keys)?;
     }
     Ok(())
+}
+
+fn insert_keys(conn: &Connection, id: &str, facts: &[Fact]) -> Result<()> {
+    for f in facts.iter().filter(|f| f.key.is_some()) {
+        conn.prepare_cached("INSERT INTO kpi_keys (doc_id, metric, day, user_id, key) VALUES (?1, ?2, ?3, ?4, ?5)")?
+            .execute(params![id, f.metric, f.day.to_string(), f.user, f.key])?;
+    }
+    Ok(())
+}
+
+/// Net changes to the rollups: (user, metric, day) → (value, base, facts), and the same per month.
+#[derive(Default)]
+struct Deltas {
+    daily: BTreeMap<(String, String, String), (f64, f64, i64)>,
+    monthly: BTreeMap<(String, String, String), (f64, f64, i64)>,
+}
+
+impl Deltas {
+    fn add(&mut self, facts: &[Fact], sign: f64) {
+        for f in facts {
+            let day = f.day.to_string();
+            let month = day[..7].to_string();
+            for (map, key) in [(&mut self.daily, day), (&mut self.monthly, month)] {
+                let e = map.entry((f.user.clone(), f.metric.clone(), key)).or_insert((0.0, 0.0, 0));
+                e.0 += sign * f.value;
+                e.1 += sign * f.base;
+                e.2 += sign as i64;
+            }
+        }
+    }
+
+    /// Writes the changes that do not cancel out, dropping rollups left with no facts.
+    fn apply(&self, conn: &Connection) -> Result<()> {
+        for (table, col, map) in [("kpi_daily", "day", &self.daily), ("kpi_monthly", "month", &self.monthly)] {
+            for ((user, metric, key), (value, base, n)) in map {
+                if *n == 0 && *value == 0.0 && *base == 0.0 {
+                    continue;
+                }
+                let left: i64 = conn
+                    .prepare_cached(&format!(
+                        "INSERT INTO {table} (user_id, metric, {col}, value, base, facts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                         ON CONFLICT DO UPDATE SET value = value + excluded.value, base = base + excluded.base,
+                             facts = facts + excluded.facts
+                         RETURNING facts"
+                    ))?
+                    .query_row(params![user, metric, key, value, base, n], |r| r.get(0))?;
+                if left <= 0 {
+                    conn.prepare_cached(&format!(
+                        "DELETE FROM {table} WHERE user_id = ?1 AND metric = ?2 AND {col} = ?3"
+                    ))?
+                    .execute(params![user, metric, key])?;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The deal, followup and report indexes of `record`.
@@ -125,38 +177,32 @@ pub struct Rebuilt {
 /// (documents done) every few thousand documents.
 pub fn rebuild(conn: &Connection, defs: &[KpiDef], cal: &Calendar, progress: &dyn Fn(u64)) -> Result<Rebuilt> {
     conn.execute_batch(
-        "DELETE FROM kpi_facts; DELETE FROM kpi_daily; DELETE FROM deal_index;
-         DELETE FROM followup_index; DELETE FROM report_index;",
+        "DELETE FROM doc_facts; DELETE FROM kpi_keys; DELETE FROM kpi_daily; DELETE FROM kpi_monthly;
+         DELETE FROM deal_index; DELETE FROM followup_index; DELETE FROM report_index;",
     )?;
     let mut st = conn.prepare("SELECT id, bytes FROM docs WHERE kind NOT IN ('config', 'snapshot') ORDER BY seq")?;
     let mut rows = st.query([])?;
-    let mut documents = 0u64;
+    let (mut documents, mut facts_seen) = (0u64, 0u64);
+    let mut totals = Deltas::default();
     while let Some(row) = rows.next()? {
         let (id, bytes): (String, Vec<u8>) = (row.get(0)?, row.get(1)?);
         let doc =
             Doc::load(&bytes).map_err(|e| ServerError::Internal(format!("stored document {id} is damaged: {e}")))?;
         let record = Record::read(&doc).map_err(|e| ServerError::Internal(format!("stored document {id}: {e}")))?;
-        for f in facts(&record, defs, cal) {
-            conn.prepare_cached(
-                "INSERT INTO kpi_facts (doc_id, metric, user_id, day, value, base, key)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?
-            .execute(params![id, f.metric, f.user, f.day.to_string(), f.value, f.base, f.key])?;
-        }
+        let fs = facts(&record, defs, cal);
+        facts_seen += fs.len() as u64;
+        totals.add(&fs, 1.0);
+        store_facts(conn, &id, &[], &fs)?;
         index_record(conn, &record)?;
         documents += 1;
         if documents.is_multiple_of(5000) {
             progress(documents);
         }
     }
-    conn.execute_batch(
-        "INSERT INTO kpi_daily (user_id, metric, day, value, base, facts)
-         SELECT user_id, metric, day, SUM(value), SUM(base), COUNT(*) FROM kpi_facts GROUP BY user_id, metric, day",
-    )?;
-    let facts: i64 = conn.query_row("SELECT COUNT(*) FROM kpi_facts", [], |r| r.get(0))?;
+    totals.apply(conn)?;
     let rollups: i64 = conn.query_row("SELECT COUNT(*) FROM kpi_daily", [], |r| r.get(0))?;
     progress(documents);
-    Ok(Rebuilt { documents, facts: facts as u64, rollups: rollups as u64 })
+    Ok(Rebuilt { documents, facts: facts_seen, rollups: rollups as u64 })
 }
 
 #[cfg(test)]
@@ -224,10 +270,22 @@ mod tests {
         index(conn, &active.defs, &active.cal, &record).unwrap();
     }
 
-    fn daily(conn: &Connection) -> Vec<(String, String, String, i64, i64, i64)> {
-        let mut st = conn
-            .prepare("SELECT user_id, metric, day, CAST(value AS INTEGER), CAST(base AS INTEGER), facts FROM kpi_daily ORDER BY 1, 2, 3")
-            .unwrap();
+    /// The distinct-count keys, in order.
+    fn keys(conn: &Connection) -> Vec<(String, String, String, String, String)> {
+        let mut st =
+            conn.prepare("SELECT doc_id, metric, day, user_id, key FROM kpi_keys ORDER BY 1, 2, 3, 4, 5").unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    /// The rows of a rollup table, in order.
+    fn daily(conn: &Connection, table: &str, col: &str) -> Vec<(String, String, String, i64, i64, i64)> {
+        let sql = format!(
+            "SELECT user_id, metric, {col}, CAST(value AS INTEGER), CAST(base AS INTEGER), facts FROM {table} ORDER BY 1, 2, 3"
+        );
+        let mut st = conn.prepare(&sql).unwrap();
         st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
             .unwrap()
             .collect::<Result<_, _>>()
@@ -295,9 +353,10 @@ mod tests {
                     merge(&conn, &active, &s, &id, &mut seq);
                 }
             }
-            let incremental = daily(&conn);
+            let state = |conn: &Connection| (daily(conn, "kpi_daily", "day"), daily(conn, "kpi_monthly", "month"), keys(conn));
+            let incremental = state(&conn);
             rebuild(&conn, &active.defs, &active.cal, &|_| {}).unwrap();
-            prop_assert_eq!(incremental, daily(&conn));
+            prop_assert_eq!(incremental, state(&conn));
         }
     }
 }

@@ -8,18 +8,23 @@ CREATE TABLE config_versions (
     applied_at  INTEGER NOT NULL
 );
 
--- What each document contributes to each metric on each local day (core's kpi::facts).
-CREATE TABLE kpi_facts (
+-- What each document contributes to each metric on each local day (core's kpi::facts), as last
+-- indexed: a JSON array, read back to subtract when the document changes.
+CREATE TABLE doc_facts (
+    doc_id  TEXT PRIMARY KEY,
+    facts   TEXT NOT NULL
+);
+
+-- The facts of distinct counts (e.g. deals won), whose sums cannot be rolled up.
+CREATE TABLE kpi_keys (
     doc_id   TEXT NOT NULL,
     metric   TEXT NOT NULL,
-    user_id  TEXT NOT NULL,
     day      TEXT NOT NULL,
-    value    REAL NOT NULL,
-    base     REAL NOT NULL,
-    key      TEXT
+    user_id  TEXT NOT NULL,
+    key      TEXT NOT NULL
 );
-CREATE INDEX kpi_facts_doc ON kpi_facts(doc_id);
-CREATE INDEX kpi_facts_keyed ON kpi_facts(metric, day, user_id) WHERE key IS NOT NULL;
+CREATE INDEX kpi_keys_doc ON kpi_keys(doc_id);
+CREATE INDEX kpi_keys_range ON kpi_keys(metric, day, user_id, key);
 
 -- Daily rollups: the sum of the facts per (user, metric, day), kept up to date at each merge.
 CREATE TABLE kpi_daily (
@@ -29,10 +34,22 @@ CREATE TABLE kpi_daily (
     value    REAL NOT NULL,
     base     REAL NOT NULL,
     facts    INTEGER NOT NULL,
-    PRIMARY KEY (user_id, metric, day)
+    PRIMARY KEY (user_id, day, metric)
 ) WITHOUT ROWID;
-CREATE INDEX kpi_daily_metric_day ON kpi_daily(metric, day);
-CREATE INDEX kpi_daily_user_day ON kpi_daily(user_id, day);
+-- Covering: a range of days for some metrics or everyone reads only this index.
+CREATE INDEX kpi_daily_day ON kpi_daily(day, metric, user_id, value, base);
+
+-- The same per month (`YYYY-MM`), so a month or a quarter sums a few rows per user and metric.
+CREATE TABLE kpi_monthly (
+    user_id  TEXT NOT NULL,
+    metric   TEXT NOT NULL,
+    month    TEXT NOT NULL,
+    value    REAL NOT NULL,
+    base     REAL NOT NULL,
+    facts    INTEGER NOT NULL,
+    PRIMARY KEY (user_id, month, metric)
+) WITHOUT ROWID;
+CREATE INDEX kpi_monthly_month ON kpi_monthly(month, metric, user_id, value, base);
 
 -- Deals, followups and reports as alerts and submission statistics need them.
 CREATE TABLE deal_index (
