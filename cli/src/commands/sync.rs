@@ -55,9 +55,11 @@ pub fn sync(ctx: &mut Ctx) -> CliResult {
     let stats = stats?;
     ctx.out.print(&stats, || {
         let mut lines = vec![format!(
-            "synced: {} pushed, {} pulled, {} rejected; {} round trip(s), {} bytes sent, {} received",
+            "synced: {} pushed, {} pulled, {} from the server (figures, configuration), {} rejected; \
+             {} round trip(s), {} bytes sent, {} received",
             stats.pushed,
             stats.pulled,
+            stats.published,
             stats.rejected.len(),
             stats.round_trips,
             stats.bytes_sent,
