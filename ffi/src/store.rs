@@ -276,15 +276,21 @@ impl FieldStore {
         self.with(|s| s.restore(kind.into(), &id).map(|_| ()))
     }
 
-    /// This user's KPI figures for a period, computed from local data; `metrics` empty for all.
+    /// This user's KPI figures for a period (`metrics` empty for all): the server's snapshot
+    /// when it covers the local data, else computed locally; see [`FieldStore::kpi_view`].
     pub fn kpis(&self, period: String, metrics: Vec<String>) -> Result<Vec<KpiFigure>> {
+        self.kpi_view(period, metrics).map(|v| v.figures)
+    }
+
+    /// This user's KPI figures for a period, with where they came from (the server's snapshot
+    /// after a sync, with targets and status; or computed locally when the device changed
+    /// something since) and when they were computed.
+    pub fn kpi_view(&self, period: String, metrics: Vec<String>) -> Result<KpiView> {
         self.with(|s| {
-            let range = s.period_range(&period)?;
-            let me = s.identity()?.user_id;
             let defs = s.kpi_definitions_for(&metrics)?;
-            s.kpi_figures(&me, &range, &defs)
+            s.kpi_view(&period, &defs)
         })
-        .map(|v| v.into_iter().map(Into::into).collect())
+        .map(Into::into)
     }
 
     /// Closes the database (checkpointing it); any later call fails with `Closed`. Named

@@ -453,6 +453,31 @@ impl From<report::KpiRow> for KpiFigure {
     }
 }
 
+/// KPI figures and where they came from.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct KpiView {
+    /// `server` (the team server's snapshot) or `local` (computed on this device).
+    pub source: String,
+    /// UTC milliseconds when the figures were computed.
+    pub as_of: i64,
+    /// The period's days, `YYYY-MM-DD`.
+    pub first: String,
+    pub last: String,
+    pub figures: Vec<KpiFigure>,
+}
+
+impl From<store::KpiView> for KpiView {
+    fn from(v: store::KpiView) -> Self {
+        KpiView {
+            source: v.source.as_str().to_string(),
+            as_of: v.as_of,
+            first: v.range.first.to_string(),
+            last: v.range.last.to_string(),
+            figures: v.rows.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
 /// A document the server refused, and why.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct Rejection {
@@ -467,7 +492,10 @@ pub struct SyncStats {
     pub bytes_sent: u64,
     pub bytes_received: u64,
     pub pushed: u64,
+    /// Records received.
     pub pulled: u64,
+    /// Documents the server authored received (team configuration, KPI snapshots).
+    pub published: u64,
     pub rejected: Vec<Rejection>,
     pub duration_ms: u64,
 }
@@ -480,6 +508,7 @@ impl From<sync::SyncStats> for SyncStats {
             bytes_received: s.bytes_received,
             pushed: s.pushed,
             pulled: s.pulled,
+            published: s.published,
             rejected: s.rejected.into_iter().map(|r| Rejection { id: r.id, reason: r.reason }).collect(),
             duration_ms: s.duration_ms,
         }

@@ -40,6 +40,9 @@ fn bench(c: &mut Criterion) {
         b.iter_batched(stored, |s| merge::check(Some(s), &push, &author, &limits).unwrap(), BatchSize::SmallInput)
     });
     c.bench_function("part: load stored document", |b| b.iter(|| Doc::load(&bytes).unwrap()));
+    c.bench_function("part: load stored document, trusted (no hash verification)", |b| {
+        b.iter(|| Doc::load_trusted(&bytes).unwrap())
+    });
     c.bench_function("part: apply the change", |b| {
         b.iter_batched(
             || Doc::load(&bytes).unwrap(),

@@ -74,6 +74,8 @@ fun main(args: Array<String>) {
         val stats = runBlocking { phone.sync(progress, null) }
         check("sync pushed 4 documents", stats.pushed == 4uL && stats.rejected.isEmpty())
         check("progress listener called", progress.calls.isNotEmpty())
+        val view = phone.kpiView("today", listOf("visits"))
+        check("after the sync, today's figures come from the server (${view.source})", view.source == "server" && stats.published > 0uL)
 
         // A second device of the same rep: concurrent offline edits of one section merge.
         val tablet = FieldStore.open(File(dir, "tablet.db").path)

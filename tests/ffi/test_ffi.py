@@ -147,6 +147,11 @@ class WithServer(unittest.TestCase):
         last = listener.calls[-1]
         self.assertLessEqual(last.docs_done, last.docs_total)
 
+        # After the sync the phone reads the server's figures for today, offline.
+        view = phone.kpi_view("today", ["visits"])
+        self.assertEqual((view.source, view.figures[0].value), ("server", 1.0))
+        self.assertGreater(stats.published, 0, "the configuration and the snapshot arrived")
+
         tablet = enrolled_store(SERVER.code(rep), "tablet.db")
         stats = asyncio.run(tablet.sync(None, None))
         self.assertEqual(stats.pulled, 3)
