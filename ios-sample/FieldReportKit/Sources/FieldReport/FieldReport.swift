@@ -742,7 +742,15 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     func `init`(userId: String, teamId: String, tz: String, weekStart: String) throws  -> Identity
     
     /**
-     * This user's KPI figures for a period, computed from local data; `metrics` empty for all.
+     * This user's KPI figures for a period, with where they came from (the server's snapshot
+     * after a sync, with targets and status; or computed locally when the device changed
+     * something since) and when they were computed.
+     */
+    func kpiView(period: String, metrics: [String]) throws  -> KpiView
+    
+    /**
+     * This user's KPI figures for a period (`metrics` empty for all): the server's snapshot
+     * when it covers the local data, else computed locally; see [`FieldStore::kpi_view`].
      */
     func kpis(period: String, metrics: [String]) throws  -> [KpiFigure]
     
@@ -1209,7 +1217,24 @@ open func `init`(userId: String, teamId: String, tz: String, weekStart: String)t
 }
     
     /**
-     * This user's KPI figures for a period, computed from local data; `metrics` empty for all.
+     * This user's KPI figures for a period, with where they came from (the server's snapshot
+     * after a sync, with targets and status; or computed locally when the device changed
+     * something since) and when they were computed.
+     */
+open func kpiView(period: String, metrics: [String])throws  -> KpiView  {
+    return try  FfiConverterTypeKpiView_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_kpi_view(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(period),
+        FfiConverterSequenceString.lower(metrics),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * This user's KPI figures for a period (`metrics` empty for all): the server's snapshot
+     * when it covers the local data, else computed locally; see [`FieldStore::kpi_view`].
      */
 open func kpis(period: String, metrics: [String])throws  -> [KpiFigure]  {
     return try  FfiConverterSequenceTypeKpiFigure.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
@@ -2654,6 +2679,93 @@ public func FfiConverterTypeKpiFigure_lower(_ value: KpiFigure) -> RustBuffer {
 
 
 /**
+ * KPI figures and where they came from.
+ */
+public struct KpiView: Equatable, Hashable {
+    /**
+     * `server` (the team server's snapshot) or `local` (computed on this device).
+     */
+    public var source: String
+    /**
+     * UTC milliseconds when the figures were computed.
+     */
+    public var asOf: Int64
+    /**
+     * The period's days, `YYYY-MM-DD`.
+     */
+    public var first: String
+    public var last: String
+    public var figures: [KpiFigure]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `server` (the team server's snapshot) or `local` (computed on this device).
+         */source: String, 
+        /**
+         * UTC milliseconds when the figures were computed.
+         */asOf: Int64, 
+        /**
+         * The period's days, `YYYY-MM-DD`.
+         */first: String, last: String, figures: [KpiFigure]) {
+        self.source = source
+        self.asOf = asOf
+        self.first = first
+        self.last = last
+        self.figures = figures
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension KpiView: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeKpiView: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> KpiView {
+        return
+            try KpiView(
+                source: FfiConverterString.read(from: &buf), 
+                asOf: FfiConverterInt64.read(from: &buf), 
+                first: FfiConverterString.read(from: &buf), 
+                last: FfiConverterString.read(from: &buf), 
+                figures: FfiConverterSequenceTypeKpiFigure.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: KpiView, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.source, into: &buf)
+        FfiConverterInt64.write(value.asOf, into: &buf)
+        FfiConverterString.write(value.first, into: &buf)
+        FfiConverterString.write(value.last, into: &buf)
+        FfiConverterSequenceTypeKpiFigure.write(value.figures, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKpiView_lift(_ buf: RustBuffer) throws -> KpiView {
+    return try FfiConverterTypeKpiView.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKpiView_lower(_ value: KpiView) -> RustBuffer {
+    return FfiConverterTypeKpiView.lower(value)
+}
+
+
+/**
  * A new customer.
  */
 public struct NewCustomer: Equatable, Hashable {
@@ -3202,18 +3314,32 @@ public struct SyncStats: Equatable, Hashable {
     public var bytesSent: UInt64
     public var bytesReceived: UInt64
     public var pushed: UInt64
+    /**
+     * Records received.
+     */
     public var pulled: UInt64
+    /**
+     * Documents the server authored received (team configuration, KPI snapshots).
+     */
+    public var published: UInt64
     public var rejected: [Rejection]
     public var durationMs: UInt64
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(roundTrips: UInt32, bytesSent: UInt64, bytesReceived: UInt64, pushed: UInt64, pulled: UInt64, rejected: [Rejection], durationMs: UInt64) {
+    public init(roundTrips: UInt32, bytesSent: UInt64, bytesReceived: UInt64, pushed: UInt64, 
+        /**
+         * Records received.
+         */pulled: UInt64, 
+        /**
+         * Documents the server authored received (team configuration, KPI snapshots).
+         */published: UInt64, rejected: [Rejection], durationMs: UInt64) {
         self.roundTrips = roundTrips
         self.bytesSent = bytesSent
         self.bytesReceived = bytesReceived
         self.pushed = pushed
         self.pulled = pulled
+        self.published = published
         self.rejected = rejected
         self.durationMs = durationMs
     }
@@ -3239,6 +3365,7 @@ public struct FfiConverterTypeSyncStats: FfiConverterRustBuffer {
                 bytesReceived: FfiConverterUInt64.read(from: &buf), 
                 pushed: FfiConverterUInt64.read(from: &buf), 
                 pulled: FfiConverterUInt64.read(from: &buf), 
+                published: FfiConverterUInt64.read(from: &buf), 
                 rejected: FfiConverterSequenceTypeRejection.read(from: &buf), 
                 durationMs: FfiConverterUInt64.read(from: &buf)
         )
@@ -3250,6 +3377,7 @@ public struct FfiConverterTypeSyncStats: FfiConverterRustBuffer {
         FfiConverterUInt64.write(value.bytesReceived, into: &buf)
         FfiConverterUInt64.write(value.pushed, into: &buf)
         FfiConverterUInt64.write(value.pulled, into: &buf)
+        FfiConverterUInt64.write(value.published, into: &buf)
         FfiConverterSequenceTypeRejection.write(value.rejected, into: &buf)
         FfiConverterUInt64.write(value.durationMs, into: &buf)
     }
@@ -4844,7 +4972,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_init() != 43772) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_kpis() != 30262) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_kpi_view() != 14320) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_kpis() != 28804) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_customers() != 44761) {

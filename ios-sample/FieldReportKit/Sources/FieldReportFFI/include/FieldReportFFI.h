@@ -390,6 +390,11 @@ RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_identity(uint64_t ptr, Ru
 RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_init(uint64_t ptr, RustBuffer user_id, RustBuffer team_id, RustBuffer tz, RustBuffer week_start, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_KPI_VIEW
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_KPI_VIEW
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_kpi_view(uint64_t ptr, RustBuffer period, RustBuffer metrics, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_KPIS
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_KPIS
 RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_kpis(uint64_t ptr, RustBuffer period, RustBuffer metrics, RustCallStatus *_Nonnull out_status
@@ -859,6 +864,12 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_identity(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_INIT
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_INIT
 uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_init(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_KPI_VIEW
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_KPI_VIEW
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_kpi_view(void
     
 );
 #endif

@@ -748,6 +748,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_init(
     ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_kpi_view(
+    ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_kpis(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_list_customers(
@@ -850,6 +852,8 @@ internal object UniffiLib {
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_identity(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_init(`ptr`: Long,`userId`: RustBuffer.ByValue,`teamId`: RustBuffer.ByValue,`tz`: RustBuffer.ByValue,`weekStart`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_kpi_view(`ptr`: Long,`period`: RustBuffer.ByValue,`metrics`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_kpis(`ptr`: Long,`period`: RustBuffer.ByValue,`metrics`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1068,7 +1072,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_init() and 0xFFFF) != 43772) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_kpis() and 0xFFFF) != 30262) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_kpi_view() and 0xFFFF) != 14320) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_kpis() and 0xFFFF) != 28804) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_customers() and 0xFFFF) != 44761) {
@@ -1757,7 +1764,15 @@ public interface FieldStoreInterface {
     fun `init`(`userId`: kotlin.String, `teamId`: kotlin.String, `tz`: kotlin.String, `weekStart`: kotlin.String): Identity
     
     /**
-     * This user's KPI figures for a period, computed from local data; `metrics` empty for all.
+     * This user's KPI figures for a period, with where they came from (the server's snapshot
+     * after a sync, with targets and status; or computed locally when the device changed
+     * something since) and when they were computed.
+     */
+    fun `kpiView`(`period`: kotlin.String, `metrics`: List<kotlin.String>): KpiView
+    
+    /**
+     * This user's KPI figures for a period (`metrics` empty for all): the server's snapshot
+     * when it covers the local data, else computed locally; see [`FieldStore::kpi_view`].
      */
     fun `kpis`(`period`: kotlin.String, `metrics`: List<kotlin.String>): List<KpiFigure>
     
@@ -2362,7 +2377,29 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 
     
     /**
-     * This user's KPI figures for a period, computed from local data; `metrics` empty for all.
+     * This user's KPI figures for a period, with where they came from (the server's snapshot
+     * after a sync, with targets and status; or computed locally when the device changed
+     * something since) and when they were computed.
+     */
+    @Throws(FieldException::class)override fun `kpiView`(`period`: kotlin.String, `metrics`: List<kotlin.String>): KpiView {
+            return FfiConverterTypeKpiView.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_kpi_view(
+        it,
+        
+        FfiConverterString.lower(`period`),
+        FfiConverterSequenceString.lower(`metrics`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * This user's KPI figures for a period (`metrics` empty for all): the server's snapshot
+     * when it covers the local data, else computed locally; see [`FieldStore::kpi_view`].
      */
     @Throws(FieldException::class)override fun `kpis`(`period`: kotlin.String, `metrics`: List<kotlin.String>): List<KpiFigure> {
             return FfiConverterSequenceTypeKpiFigure.lift(
@@ -3835,6 +3872,71 @@ public object FfiConverterTypeKpiFigure: FfiConverterRustBuffer<KpiFigure> {
 
 
 /**
+ * KPI figures and where they came from.
+ */
+data class KpiView (
+    /**
+     * `server` (the team server's snapshot) or `local` (computed on this device).
+     */
+    var `source`: kotlin.String
+    , 
+    /**
+     * UTC milliseconds when the figures were computed.
+     */
+    var `asOf`: kotlin.Long
+    , 
+    /**
+     * The period's days, `YYYY-MM-DD`.
+     */
+    var `first`: kotlin.String
+    , 
+    var `last`: kotlin.String
+    , 
+    var `figures`: List<KpiFigure>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeKpiView: FfiConverterRustBuffer<KpiView> {
+    override fun read(buf: ByteBuffer): KpiView {
+        return KpiView(
+            FfiConverterString.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterSequenceTypeKpiFigure.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: KpiView) = (
+            FfiConverterString.allocationSize(value.`source`) +
+            FfiConverterLong.allocationSize(value.`asOf`) +
+            FfiConverterString.allocationSize(value.`first`) +
+            FfiConverterString.allocationSize(value.`last`) +
+            FfiConverterSequenceTypeKpiFigure.allocationSize(value.`figures`)
+    )
+
+    override fun write(value: KpiView, buf: ByteBuffer) {
+            FfiConverterString.write(value.`source`, buf)
+            FfiConverterLong.write(value.`asOf`, buf)
+            FfiConverterString.write(value.`first`, buf)
+            FfiConverterString.write(value.`last`, buf)
+            FfiConverterSequenceTypeKpiFigure.write(value.`figures`, buf)
+    }
+}
+
+
+
+/**
  * A new customer.
  */
 data class NewCustomer (
@@ -4297,7 +4399,15 @@ data class SyncStats (
     , 
     var `pushed`: kotlin.ULong
     , 
+    /**
+     * Records received.
+     */
     var `pulled`: kotlin.ULong
+    , 
+    /**
+     * Documents the server authored received (team configuration, KPI snapshots).
+     */
+    var `published`: kotlin.ULong
     , 
     var `rejected`: List<Rejection>
     , 
@@ -4323,6 +4433,7 @@ public object FfiConverterTypeSyncStats: FfiConverterRustBuffer<SyncStats> {
             FfiConverterULong.read(buf),
             FfiConverterULong.read(buf),
             FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
             FfiConverterSequenceTypeRejection.read(buf),
             FfiConverterULong.read(buf),
         )
@@ -4334,6 +4445,7 @@ public object FfiConverterTypeSyncStats: FfiConverterRustBuffer<SyncStats> {
             FfiConverterULong.allocationSize(value.`bytesReceived`) +
             FfiConverterULong.allocationSize(value.`pushed`) +
             FfiConverterULong.allocationSize(value.`pulled`) +
+            FfiConverterULong.allocationSize(value.`published`) +
             FfiConverterSequenceTypeRejection.allocationSize(value.`rejected`) +
             FfiConverterULong.allocationSize(value.`durationMs`)
     )
@@ -4344,6 +4456,7 @@ public object FfiConverterTypeSyncStats: FfiConverterRustBuffer<SyncStats> {
             FfiConverterULong.write(value.`bytesReceived`, buf)
             FfiConverterULong.write(value.`pushed`, buf)
             FfiConverterULong.write(value.`pulled`, buf)
+            FfiConverterULong.write(value.`published`, buf)
             FfiConverterSequenceTypeRejection.write(value.`rejected`, buf)
             FfiConverterULong.write(value.`durationMs`, buf)
     }
