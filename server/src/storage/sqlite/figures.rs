@@ -9,9 +9,16 @@ use rusqlite::{params, Connection};
 use crate::error::Result;
 use crate::storage::{IdleDeal, ReportEntry, Slice, Source, Total, User};
 
-/// The days `first..=last` as whole months (`YYYY-MM`, first and last) and the day ranges of the
-/// partial months at either end.
-fn segments(first: NaiveDate, last: NaiveDate) -> (Option<(String, String)>, Vec<(NaiveDate, NaiveDate)>) {
+/// The days of a range as whole months and partial ones.
+struct Segments {
+    /// The whole months (`YYYY-MM`), first and last.
+    months: Option<(String, String)>,
+    /// The day ranges of the partial months at either end.
+    days: Vec<(NaiveDate, NaiveDate)>,
+}
+
+/// Splits the days `first..=last` into [`Segments`].
+fn segments(first: NaiveDate, last: NaiveDate) -> Segments {
     let (mut months, mut days) = (None::<(String, String)>, Vec::new());
     let mut at = first;
     while at <= last {
@@ -31,7 +38,7 @@ fn segments(first: NaiveDate, last: NaiveDate) -> (Option<(String, String)>, Vec
             None => break,
         }
     }
-    (months, days)
+    Segments { months, days }
 }
 
 /// Users above which reading everyone's rows of the range beats one lookup per user.
@@ -71,7 +78,7 @@ pub(super) fn totals(
     slice: Slice,
     distinct: &[String],
 ) -> Result<Vec<Total>> {
-    let (months, days) = segments(first, last);
+    let Segments { months, days } = segments(first, last);
     let mut sums = Sums::new();
     let (a, b) = (first.to_string(), last.to_string());
     let mut out = Vec::new();
