@@ -5,7 +5,7 @@ use fieldreport_core::kpi::Status;
 use fieldreport_core::period::Period;
 use fieldreport_core::team::{Alert, TeamConfig};
 
-use super::{snapshot, submissions, Scope};
+use super::{snapshot, submissions, Scope, Snapshot};
 use crate::error::Result;
 use crate::storage::Source;
 
@@ -13,8 +13,21 @@ const DAY_MS: i64 = 86_400_000;
 
 /// The alerts of `scope` at `now_ms`.
 pub fn alerts(storage: &dyn Source, config: &TeamConfig, scope: &Scope, now_ms: i64) -> Result<Vec<Alert>> {
-    let mut out = Vec::new();
+    let week = snapshot(storage, config, scope, Period::ThisWeek, now_ms)?;
     let month = snapshot(storage, config, scope, Period::ThisMonth, now_ms)?;
+    alerts_with(storage, config, scope, now_ms, &week, &month)
+}
+
+/// The alerts of `scope` at `now_ms`, given this week's and this month's snapshots of it.
+pub fn alerts_with(
+    storage: &dyn Source,
+    config: &TeamConfig,
+    scope: &Scope,
+    now_ms: i64,
+    week: &Snapshot,
+    month: &Snapshot,
+) -> Result<Vec<Alert>> {
+    let mut out = Vec::new();
     let team_avg =
         |metric: &str| month.rows.iter().find(|r| r.user_id.is_none() && r.metric == metric).map(|r| r.value);
     let share = config.alerts.conversion_share;
@@ -71,8 +84,7 @@ pub fn alerts(storage: &dyn Source, config: &TeamConfig, scope: &Scope, now_ms: 
             }
         }
     }
-    for p in [Period::ThisWeek, Period::ThisMonth] {
-        let snap = if p == Period::ThisMonth { month.clone() } else { snapshot(storage, config, scope, p, now_ms)? };
+    for snap in [week, month] {
         for r in snap.rows.iter().filter(|r| r.status == Some(Status::Red)) {
             let Some(user) = &r.user_id else { continue };
             out.push(Alert {

@@ -7,7 +7,7 @@ mod scope;
 mod snapshot;
 mod submissions;
 
-pub use alerts::alerts;
+pub use alerts::{alerts, alerts_with};
 pub use fieldreport_core::team::Alert;
 pub use scope::Scope;
 pub use snapshot::{snapshot, Completeness, KpiRow, Snapshot};

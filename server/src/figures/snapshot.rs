@@ -61,16 +61,23 @@ fn distinct_metrics(defs: &[KpiDef]) -> Vec<String> {
     defs.iter().filter(|d| matches!(d.aggregate, Aggregate::CountDistinct { .. })).map(|d| d.id.clone()).collect()
 }
 
-/// The totals of `first..=last` for the members (all metrics) and, when the team is larger,
+/// The totals of `first..=last` for the members (all metrics) and, `with_team` and when the team is larger,
 /// for the team's conversions (their pooled average is shown beside each member's).
-fn values(src: &dyn Source, defs: &[KpiDef], scope: &Scope, first: NaiveDate, last: NaiveDate) -> Result<Values> {
+fn values(
+    src: &dyn Source,
+    defs: &[KpiDef],
+    scope: &Scope,
+    first: NaiveDate,
+    last: NaiveDate,
+    with_team: bool,
+) -> Result<Values> {
     let distinct = distinct_metrics(defs);
     let members: Vec<String> = scope.member_ids();
     let mut totals: Vec<Total> = src.totals(first, last, Slice::Users(&members), &distinct)?;
     let conversions: Vec<String> =
         defs.iter().filter(|d| matches!(d.aggregate, Aggregate::Conversion { .. })).map(|d| d.id.clone()).collect();
     let team_only = scope.team.iter().any(|u| !members.contains(&u.id));
-    if team_only && !conversions.is_empty() {
+    if with_team && team_only && !conversions.is_empty() {
         let more = src.totals(first, last, Slice::Metrics(&conversions), &distinct)?;
         totals.extend(more.into_iter().filter(|t| !members.contains(&t.user_id)));
     }
@@ -96,9 +103,11 @@ pub fn snapshot(src: &dyn Source, config: &TeamConfig, scope: &Scope, period: Pe
     let range = cal.resolve(period, now_ms);
     let today = cal.local_date(now_ms);
     let defs = config.definitions_for_role("rep");
-    let now = values(src, &defs, scope, range.first, range.last)?;
+    let now = values(src, &defs, scope, range.first, range.last, true)?;
     let (pf, pl) = previous(period, &range);
-    let before = values(src, &defs, scope, pf, pl)?;
+    // The previous period only for the members: the team's conversion average is not compared.
+    let before = values(src, &defs, scope, pf, pl, false)?;
+    let team_wider = scope.team.len() > scope.members.len();
     let members: Vec<&str> = scope.members.iter().map(|u| u.id.as_str()).collect();
     let team: Vec<&str> = scope.team.iter().map(|u| u.id.as_str()).collect();
     let target = |def: &KpiDef, user: Option<&str>, users: &[&str]| {
@@ -113,7 +122,8 @@ pub fn snapshot(src: &dyn Source, config: &TeamConfig, scope: &Scope, period: Pe
     };
     let row = |user: Option<&str>, def: &KpiDef, users: &[&str]| {
         let value = value_of(def, &now, users);
-        let previous = value_of(def, &before, users);
+        let team_conversion = user.is_none() && team_wider && matches!(def.aggregate, Aggregate::Conversion { .. });
+        let previous = (!team_conversion).then(|| value_of(def, &before, users));
         let target = target(def, user, users);
         let achievement = target.and_then(|t| achievement(value, t));
         Figure {
@@ -126,8 +136,8 @@ pub fn snapshot(src: &dyn Source, config: &TeamConfig, scope: &Scope, period: Pe
             name_zh: def.name_zh.clone(),
             name_en: def.name_en.clone(),
             display: format_value(&def.unit, value),
-            previous: Some(previous),
-            change: (previous > 0.0).then(|| (value - previous) / previous),
+            previous,
+            change: previous.filter(|p| *p > 0.0).map(|p| (value - p) / p),
         }
     };
     let mut rows = Vec::new();

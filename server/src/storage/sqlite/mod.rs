@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use fieldreport_core::sync::wire::{ChangeHash, SyncRequest, SyncResponse};
+use fieldreport_core::sync::wire::{ChangeHash, PushResult, SyncRequest, SyncResponse};
 use rusqlite::{params, Connection, OptionalExtension};
 
 mod cache;
@@ -373,32 +373,39 @@ impl Storage for SqliteStorage {
         let pusher = Pusher { cache: &cache, author: &author, device: &caller.device.id, limits, active: &active };
         // The expensive part, checking and merging, runs here in parallel with other requests.
         let prepared = self.read(|conn| pusher.prepare(conn, &req.pushes))?;
-        let (caller, limits) = (caller.clone(), *limits);
-        let cache = self.cache.clone();
-        let shared = self.active.clone();
-        let result = self.writer.write(move |conn| {
+        let (caller, limits) = (Arc::new(caller.clone()), *limits);
+        let (cache, shared, c) = (self.cache.clone(), self.active.clone(), caller.clone());
+        let (cursor, max_bytes) = (req.cursor, req.max_bytes);
+        let first = self.write_sync(move |conn| {
             let now = now_ms();
-            let device = caller.device.id.as_str();
+            let device = c.device.id.as_str();
             let active = config::fresh(conn, &shared)?;
             let pusher = Pusher { cache: &cache, author: &author, device, limits: &limits, active: &active };
-            let out = begin_sync(conn, device, req.cursor, now)
-                .and_then(|()| pusher.apply(conn, &req.pushes, prepared, now))
-                .and_then(|results| {
-                    publish::config(conn, &cache, &active, &caller.team.id, now)?;
-                    publish::snapshot_of(conn, &cache, &active, &caller.team.id, &caller.user, now)?;
-                    feed::page(conn, &cache, &caller, req.cursor, req.max_bytes, results)
-                });
-            if out.is_err() {
-                // The job's savepoint rolls back: the next job must not see what it cached.
-                cache.clear();
+            begin_sync(conn, device, req.cursor, now)?;
+            let results = pusher.apply(conn, &req.pushes, prepared, now)?;
+            publish::config(conn, &cache, &active, &c.team.id, now)?;
+            if publish::snapshot_due(conn, &active, &c.user, now)? {
+                return Ok(Step::Snapshot(results, active));
             }
-            out
-        });
-        if result.is_err() {
-            // The batch may have failed to commit: forget anything the cache learned meanwhile.
-            self.cache.clear();
+            Ok(Step::Done(feed::page(conn, &cache, &c, req.cursor, req.max_bytes, results)?))
+        })?;
+        let (results, active) = match first {
+            Step::Done(resp) => return Ok(resp),
+            Step::Snapshot(results, active) => (results, active),
+        };
+        // The user's figures changed: compute them on a reader, off the writer, from what just
+        // committed; then publish them and answer with a page that carries them.
+        let computed = self.read(|conn| publish::compute_snapshot(conn, &active, &caller.user, now_ms()));
+        if let Err(e) = &computed {
+            tracing::error!(user = %caller.user.id, error = %e, "computing a KPI snapshot failed");
         }
-        result
+        let cache = self.cache.clone();
+        self.write_sync(move |conn| {
+            if let Ok(c) = &computed {
+                publish::publish_snapshot(conn, &cache, &active, &caller.team.id, &caller.user, c)?;
+            }
+            feed::page(conn, &cache, &caller, cursor, max_bytes, results)
+        })
     }
 
     fn config(&self) -> Result<TeamConfig> {
@@ -459,6 +466,33 @@ impl Source for SqliteStorage {
 
     fn reports(&self, owners: &[String], first: NaiveDate, last: NaiveDate) -> Result<Vec<ReportEntry>> {
         self.read(|conn| figures::reports(conn, owners, first, last))
+    }
+}
+
+/// Where the first half of a sync round trip left off.
+enum Step {
+    /// The answer.
+    Done(SyncResponse),
+    /// Pushes merged; the user's snapshot needs computing before the page.
+    Snapshot(Vec<PushResult>, Arc<config::Active>),
+}
+
+impl SqliteStorage {
+    /// A writer job of a sync: the cache forgets what it learned when the job or its batch fails
+    /// (the job's savepoint or the batch rolled back).
+    fn write_sync<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> Result<T> + Send + 'static) -> Result<T> {
+        let cache = self.cache.clone();
+        let result = self.writer.write(move |conn| {
+            let out = f(conn);
+            if out.is_err() {
+                cache.clear();
+            }
+            out
+        });
+        if result.is_err() {
+            self.cache.clear();
+        }
+        result
     }
 }
 

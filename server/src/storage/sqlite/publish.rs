@@ -6,7 +6,6 @@
 //! change, and a new day starts a new document and drops the old one, so history stays small.
 
 use automerge::ActorId;
-use chrono::NaiveDate;
 use fieldreport_core::doc::{Doc, Header, Kind, Published, Record, SCHEMA_VERSION};
 use fieldreport_core::period::Period;
 use fieldreport_core::team::{PeriodFigures, SnapshotBody};
@@ -18,7 +17,7 @@ use super::config::Active;
 use super::figures::ConnSource;
 use super::pushes::write;
 use crate::error::{Result, ServerError};
-use crate::figures::{alerts, snapshot, Scope};
+use crate::figures::{alerts_with, snapshot, Scope};
 use crate::merge::Merged;
 use crate::storage::User;
 
@@ -121,49 +120,73 @@ fn data_seq(conn: &Connection, user: &User, scope: &Scope) -> Result<i64> {
     Ok(max)
 }
 
-/// Publishes `user`'s snapshot when it is missing, from another day or configuration, or older
-/// than a minute while their data changed.
-pub(super) fn snapshot_of(
+/// Whether `user`'s snapshot needs computing: it is missing, from another day or configuration,
+/// or older than a minute while the records it covers changed.
+pub(super) fn snapshot_due(conn: &Connection, active: &Active, user: &User, now: i64) -> Result<bool> {
+    let last: Option<(String, i64, i64, i64)> = conn
+        .prepare_cached("SELECT day, as_of, config_version, data_seq FROM published_snapshots WHERE user_id = ?1")?
+        .query_row([&user.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?;
+    let Some((day, as_of, version, seq)) = last else { return Ok(true) };
+    if day != active.cal.local_date(now).to_string() || version != active.config.version as i64 {
+        return Ok(true);
+    }
+    if now - as_of < MIN_INTERVAL_MS {
+        return Ok(false);
+    }
+    let scope = Scope::of(&ConnSource(conn), Some(user), None)?;
+    Ok(data_seq(conn, user, &scope)? != seq)
+}
+
+/// A computed snapshot, ready to publish.
+pub(super) struct Computed {
+    json: String,
+    data_seq: i64,
+    at: i64,
+}
+
+/// Computes `user`'s snapshot on `conn` (a reader: this is the expensive part, and it runs
+/// outside the writer, in parallel with other requests).
+pub(super) fn compute_snapshot(conn: &Connection, active: &Active, user: &User, now: i64) -> Result<Computed> {
+    let src = ConnSource(conn);
+    let scope = Scope::of(&src, Some(user), None)?;
+    let data_seq = data_seq(conn, user, &scope)?;
+    let mut snaps = Vec::with_capacity(PERIODS.len());
+    for p in PERIODS {
+        snaps.push(snapshot(&src, &active.config, &scope, p, now)?);
+    }
+    let of = |p: Period| snaps.iter().zip(PERIODS).find(|(_, q)| *q == p).map(|(s, _)| s);
+    let (Some(week), Some(month)) = (of(Period::ThisWeek), of(Period::ThisMonth)) else {
+        return Err(ServerError::Internal("a snapshot lacks this week or this month".into()));
+    };
+    let alerts = alerts_with(&src, &active.config, &scope, now, week, month)?;
+    let periods = snaps
+        .into_iter()
+        .map(|s| PeriodFigures { period: s.period, first: s.first, last: s.last, rows: s.rows })
+        .collect();
+    let body = SnapshotBody { user_id: user.id.clone(), computed_at: now, periods, alerts };
+    let json = serde_json::to_string(&body).map_err(|e| ServerError::Internal(e.to_string()))?;
+    Ok(Computed { json, data_seq, at: now })
+}
+
+/// Publishes a computed snapshot as `user`'s document of its day, dropping the previous day's.
+pub(super) fn publish_snapshot(
     conn: &Connection,
     cache: &DocCache,
     active: &Active,
     team_id: &str,
     user: &User,
-    now: i64,
+    c: &Computed,
 ) -> Result<()> {
-    let today: NaiveDate = active.cal.local_date(now);
-    let src = ConnSource(conn);
-    let scope = Scope::of(&src, Some(user), None)?;
-    let data_seq = data_seq(conn, user, &scope)?;
-    let last: Option<(String, String, i64, i64, i64)> = conn
-        .prepare_cached(
-            "SELECT doc_id, day, as_of, config_version, data_seq FROM published_snapshots WHERE user_id = ?1",
-        )?
-        .query_row([&user.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+    let day = active.cal.local_date(c.at).to_string();
+    let id = doc_id(&["snapshot", team_id, &user.id, &day]);
+    let last: Option<String> = conn
+        .prepare_cached("SELECT doc_id FROM published_snapshots WHERE user_id = ?1")?
+        .query_row([&user.id], |r| r.get(0))
         .optional()?;
-    let version = active.config.version as i64;
-    if let Some((_, day, as_of, v, seq)) = &last {
-        let same = *day == today.to_string() && *v == version;
-        if same && (*seq == data_seq || now - as_of < MIN_INTERVAL_MS) {
-            return Ok(());
-        }
-    }
-    let mut periods = Vec::with_capacity(PERIODS.len());
-    for p in PERIODS {
-        let s = snapshot(&src, &active.config, &scope, p, now)?;
-        periods.push(PeriodFigures { period: s.period, first: s.first, last: s.last, rows: s.rows });
-    }
-    let body = SnapshotBody {
-        user_id: user.id.clone(),
-        computed_at: now,
-        periods,
-        alerts: alerts(&src, &active.config, &scope, now)?,
-    };
-    let json = serde_json::to_string(&body).map_err(|e| ServerError::Internal(e.to_string()))?;
-    let id = doc_id(&["snapshot", team_id, &user.id, &today.to_string()]);
-    put(conn, cache, header(Kind::Snapshot, id.clone(), team_id, &user.id, now), &json, now)?;
-    if let Some((old, ..)) = last.filter(|(old, ..)| *old != id) {
-        // Yesterday's snapshot is superseded: devices drop it when today's arrives.
+    put(conn, cache, header(Kind::Snapshot, id.clone(), team_id, &user.id, c.at), &c.json, c.at)?;
+    if let Some(old) = last.filter(|old| *old != id) {
+        // The previous day's snapshot is superseded: devices drop it when this one arrives.
         conn.prepare_cached("DELETE FROM docs WHERE id = ?1")?.execute([&old])?;
         conn.prepare_cached("DELETE FROM device_docs WHERE doc_id = ?1")?.execute([&old])?;
     }
@@ -171,6 +194,6 @@ pub(super) fn snapshot_of(
         "INSERT OR REPLACE INTO published_snapshots (user_id, doc_id, day, as_of, config_version, data_seq)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![user.id, id, today.to_string(), now, version, data_seq])?;
+    .execute(params![user.id, id, day, c.at, active.config.version as i64, c.data_seq])?;
     Ok(())
 }
