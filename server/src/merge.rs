@@ -55,6 +55,8 @@ pub struct Merged {
     /// The document's full encoding, to store.
     pub bytes: Vec<u8>,
     pub record: Record,
+    /// The record before the push (`None` for a new document).
+    pub before: Option<Record>,
     /// False when the push brought nothing new (a resend).
     pub changed: bool,
 }
@@ -125,7 +127,7 @@ pub fn check(prev: Option<Stored>, push: &Push, author: &Author, limits: &Limits
     if bytes.len() > limits.max_doc_bytes {
         return Err(format!("the document would be {} bytes, over the limit of {}", bytes.len(), limits.max_doc_bytes));
     }
-    Ok(Merged { doc, bytes, record, changed })
+    Ok(Merged { doc, bytes, record, before, changed })
 }
 
 /// Whether `author` may turn `before` into `after`.

@@ -72,7 +72,7 @@ fn put(conn: &Connection, cache: &DocCache, header: Header, body: &str, now: i64
     let bytes = doc.save_uncompressed();
     let seq: i64 = conn.prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM docs")?.query_row([], |r| r.get(0))?;
     cache.take(&header.id);
-    write(conn, &Merged { doc, bytes, record, changed: true }, &heads, seq, now)
+    write(conn, &Merged { doc, bytes, record, before: None, changed: true }, &heads, seq, now)
 }
 
 fn header(kind: Kind, id: String, team: &str, owner: &str, now: i64) -> Header {

@@ -108,7 +108,7 @@ impl Pusher<'_> {
                         };
                         seq = Some(next);
                         write(conn, &m, &heads, next, now)?;
-                        rollups::index(conn, &self.active.defs, &self.active.cal, &m.record)?;
+                        rollups::index_change(conn, &self.active.defs, &self.active.cal, m.before.as_ref(), &m.record)?;
                     }
                     conn.prepare_cached(
                         "INSERT INTO device_docs (device_id, doc_id, heads) VALUES (?1, ?2, ?3)

@@ -14,11 +14,30 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::error::{Result, ServerError};
 
 /// Brings the rollups and indexes of `record` up to date (inside the caller's transaction), with
-/// the team's definitions `defs` and calendar `cal`.
+/// the team's definitions `defs` and calendar `cal`, reading what it contributed before from the
+/// stored facts.
 pub fn index(conn: &Connection, defs: &[KpiDef], cal: &Calendar, record: &Record) -> Result<()> {
+    let old = stored_facts(conn, &record.header().id)?;
+    update(conn, defs, cal, old, record)
+}
+
+/// As [`index`], for a merge that knows the record as it was (`None`: a new document): its old
+/// facts follow from it (the stored ones were computed from it with the same definitions, which
+/// a change of configuration rebuilds), and an edit that changes no figure writes nothing.
+pub fn index_change(
+    conn: &Connection,
+    defs: &[KpiDef],
+    cal: &Calendar,
+    before: Option<&Record>,
+    record: &Record,
+) -> Result<()> {
+    let old = before.map(|b| facts(b, defs, cal)).unwrap_or_default();
+    update(conn, defs, cal, old, record)
+}
+
+fn update(conn: &Connection, defs: &[KpiDef], cal: &Calendar, old: Vec<Fact>, record: &Record) -> Result<()> {
     let id = &record.header().id;
     let new = facts(record, defs, cal);
-    let old = stored_facts(conn, id)?;
     if old != new {
         let mut deltas = Deltas::default();
         deltas.add(&old, -1.0);
@@ -254,6 +273,8 @@ mod tests {
     };
     use fieldreport_core::money::Money;
     use fieldreport_core::Store;
+    use std::collections::HashMap;
+
     use proptest::prelude::*;
     use rusqlite::Connection;
 
@@ -298,10 +319,19 @@ mod tests {
         conn
     }
 
-    /// Stores the document as a merge would and indexes it incrementally.
-    fn merge(conn: &Connection, active: &Active, store: &Store, id: &str, seq: &mut i64) {
+    /// Stores the document as a merge would and indexes it incrementally: every other time from
+    /// the record as it was (as merges do), else from the stored facts.
+    fn merge(
+        conn: &Connection,
+        active: &Active,
+        store: &Store,
+        id: &str,
+        seq: &mut i64,
+        seen: &mut HashMap<String, Record>,
+    ) {
         let mut doc = store.document(id).unwrap();
         let record = Record::read(&doc).unwrap();
+        let before = seen.insert(id.to_string(), record.clone());
         *seq += 1;
         conn.execute(
             "INSERT OR REPLACE INTO docs (id, kind, owner, bytes, heads, size, seq, updated_at)
@@ -309,7 +339,11 @@ mod tests {
             params![id, record.header().kind.as_str(), doc.save_uncompressed(), *seq],
         )
         .unwrap();
-        index(conn, &active.defs, &active.cal, &record).unwrap();
+        if *seq % 2 == 0 {
+            index_change(conn, &active.defs, &active.cal, before.as_ref(), &record).unwrap();
+        } else {
+            index(conn, &active.defs, &active.cal, &record).unwrap();
+        }
     }
 
     /// The distinct-count keys, in order.
@@ -347,8 +381,9 @@ mod tests {
             s.init("rep-1", "team-1", "Asia/Shanghai", "monday").unwrap();
             s.set_now(Some(BASE + 10 * DAY));
             let mut seq = 0;
+            let mut seen = HashMap::new();
             let c = s.add_customer(NewCustomer { name: "Acme".into(), ..Default::default() }).unwrap().header.id;
-            merge(&conn, &active, &s, &c, &mut seq);
+            merge(&conn, &active, &s, &c, &mut seq, &mut seen);
             let (mut followups, mut deals, mut all): (Vec<String>, Vec<String>, Vec<(Kind, String)>) = Default::default();
             let pick = |v: &[String], i: usize| (!v.is_empty()).then(|| v[i % v.len()].clone());
             for op in ops {
@@ -392,7 +427,7 @@ mod tests {
                     _ => None,
                 };
                 if let Some(id) = touched {
-                    merge(&conn, &active, &s, &id, &mut seq);
+                    merge(&conn, &active, &s, &id, &mut seq, &mut seen);
                 }
             }
             let state = |conn: &Connection| (daily(conn, "kpi_daily", "day"), daily(conn, "kpi_monthly", "month"), keys(conn));
