@@ -1,4 +1,4 @@
-//! The `config`, `kpi`, `alerts` and `submissions` commands.
+//! The `config`, `kpi`, `alerts`, `submissions` and `deliveries` commands.
 
 use std::io::IsTerminal;
 
@@ -111,5 +111,21 @@ pub fn submissions(s: &SqliteStorage, p: &str, user: Option<&str>, j: bool) -> R
         })
         .collect();
     print(j, json!(stats), lines);
+    Ok(())
+}
+
+pub fn deliveries(s: &SqliteStorage, limit: usize, j: bool) -> R {
+    let list = s.deliveries(limit.max(1))?;
+    let lines = if list.is_empty() {
+        vec!["no robot messages yet (configure robots in the team configuration)".to_string()]
+    } else {
+        list.iter()
+            .map(|d| {
+                let why = d.last_error.as_deref().map(|e| format!("  ({e})")).unwrap_or_default();
+                format!("{:<8} {:<10} {:<17} attempts {}  {}{why}", d.status, d.robot, d.event, d.attempts, d.title)
+            })
+            .collect()
+    };
+    print(j, json!(list), lines);
     Ok(())
 }

@@ -7,6 +7,7 @@ pub mod config_file;
 pub mod error;
 pub mod figures;
 pub mod merge;
+pub mod robots;
 pub mod secrets;
 pub mod storage;
 
@@ -47,6 +48,7 @@ pub async fn start_with(storage: Arc<dyn Storage>, listen: &str, limits: Limits)
         .await
         .map_err(|e| ServerError::BadRequest(format!("cannot listen on {listen}: {e}")))?;
     let addr = listener.local_addr().map_err(|e| ServerError::Internal(e.to_string()))?;
+    let robots = robots::spawn(storage.clone());
     let app = api::router(Arc::new(api::AppState { storage, limits }));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -56,6 +58,7 @@ pub async fn start_with(storage: Arc<dyn Storage>, listen: &str, limits: Limits)
         if let Err(e) = serve.await {
             tracing::error!(error = %e, "server stopped");
         }
+        robots.abort();
     });
     Ok(Running { addr, shutdown: Some(tx), task })
 }

@@ -65,6 +65,13 @@ enum Command {
         #[arg(long)]
         user: Option<String>,
     },
+    /// Messages to the team's group-chat robots, newest first: sent, pending (with the next
+    /// attempt's time) or failed, with the last error.
+    Deliveries {
+        /// How many to list.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
     /// Report submissions due in a period: on time, late, missing, per member.
     Submissions {
         /// today, yesterday, this-week, last-week, this-month, last-month, this-quarter,
@@ -254,6 +261,7 @@ fn run(cli: Cli) -> Result<(), ServerError> {
         Command::Config(c) => figures_cli::config(&existing(&cli.data)?, c, j),
         Command::Kpi(a) => figures_cli::kpi(&existing(&cli.data)?, a, j),
         Command::Alerts { user } => figures_cli::alerts(&existing(&cli.data)?, user.as_deref(), j),
+        Command::Deliveries { limit } => figures_cli::deliveries(&existing(&cli.data)?, limit, j),
         Command::Submissions { period, user } => {
             figures_cli::submissions(&existing(&cli.data)?, &period, user.as_deref(), j)
         }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Deadline, Target};
+use super::{Deadline, Robot, Target};
 use crate::kpi::{builtin, KpiDef, Thresholds};
 use crate::period::{parse_tz, parse_weekday};
 use crate::report::Template;
@@ -27,6 +27,8 @@ pub struct TeamConfig {
     pub thresholds: Thresholds,
     pub alerts: AlertSettings,
     pub templates: Vec<Template>,
+    /// Group-chat robots (server-side only: [`TeamConfig::for_devices`] leaves them out).
+    pub robots: Vec<Robot>,
 }
 
 /// Time zone, week start and report deadlines.
@@ -104,6 +106,12 @@ impl TeamConfig {
         defs
     }
 
+    /// The configuration as devices receive it: without the robots, whose URLs and secrets are
+    /// credentials.
+    pub fn for_devices(&self) -> TeamConfig {
+        TeamConfig { robots: Vec::new(), ..self.clone() }
+    }
+
     /// The definitions a role sees, in the configured order.
     pub fn definitions_for_role(&self, role: &str) -> Vec<KpiDef> {
         let all = self.definitions();
@@ -172,6 +180,12 @@ impl TeamConfig {
         }
         if a.stale_deal_days == 0 {
             return Err("alerts.stale_deal_days: must be at least 1".into());
+        }
+        for (i, r) in self.robots.iter().enumerate() {
+            r.validate().map_err(|e| format!("robots[{i}].{e}"))?;
+            if self.robots[..i].iter().any(|o| o.name == r.name) {
+                return Err(format!("robots[{i}].name: `{}` is used twice", r.name));
+            }
         }
         for (i, tpl) in self.templates.iter().enumerate() {
             let keys: Vec<&str> = tpl.sections.iter().map(|s| s.key.as_str()).collect();

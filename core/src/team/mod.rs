@@ -4,10 +4,12 @@
 
 mod config;
 mod deadline;
+mod robots;
 mod snapshot;
 mod target;
 
 pub use config::{AlertSettings, Deadlines, TeamConfig, TeamSettings};
 pub use deadline::Deadline;
+pub use robots::{Robot, RobotEvent, RobotKind};
 pub use snapshot::{Alert, Figure, PeriodFigures, SnapshotBody};
 pub use target::{target_for, Target, TargetPeriod};

@@ -122,6 +122,34 @@ pub trait Storage: Send + Sync + 'static {
     fn rebuild_kpis(&self, progress: Box<dyn Fn(u64) + Send>) -> Result<Rebuilt>;
     /// The committed rollups and indexes that figures are computed from.
     fn source(&self) -> &dyn Source;
+    /// Robot messages due at `now`, oldest first.
+    fn due_deliveries(&self, now: i64, limit: usize) -> Result<Vec<Delivery>>;
+    /// Records one attempt at delivering message `id`.
+    fn finish_delivery(&self, id: i64, outcome: std::result::Result<(), String>, now: i64) -> Result<()>;
+    /// The latest robot messages, newest first.
+    fn deliveries(&self, limit: usize) -> Result<Vec<Delivery>>;
+}
+
+/// A message to a group-chat robot and where its delivery stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Delivery {
+    pub id: i64,
+    /// The robot's name in the team configuration.
+    pub robot: String,
+    /// report_submitted or alert.
+    pub event: String,
+    /// The report or alert id.
+    pub subject: String,
+    pub title: String,
+    pub markdown: String,
+    /// pending, sent or failed.
+    pub status: String,
+    pub attempts: i64,
+    /// When the next attempt is due (UTC milliseconds).
+    pub next_at: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
 }
 
 /// Which totals to read: some users' (all metrics), or some metrics' (all users).

@@ -11,6 +11,7 @@ mod cache;
 mod config;
 mod feed;
 mod figures;
+mod outbox;
 mod publish;
 mod pushes;
 mod readers;
@@ -26,7 +27,9 @@ use super::writer::Writer;
 use chrono::NaiveDate;
 use fieldreport_core::team::TeamConfig;
 
-use super::{Caller, Device, Enrolled, IdleDeal, ReportEntry, Slice, Source, Storage, Team, Total, User, ROLES};
+use super::{
+    Caller, Delivery, Device, Enrolled, IdleDeal, ReportEntry, Slice, Source, Storage, Team, Total, User, ROLES,
+};
 use crate::error::{Result, ServerError};
 use crate::merge::{Author, Limits};
 use crate::secrets;
@@ -58,12 +61,16 @@ fn open(path: &Path) -> Result<Connection> {
 }
 
 /// The schema this server writes.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// Creates the whole schema on a bare connection (for tools and benchmarks that work on a
 /// database of their own).
 pub fn create_schema(conn: &Connection) -> Result<()> {
-    conn.execute_batch(concat!(include_str!("schema.sql"), include_str!("schema_v2.sql")))?;
+    conn.execute_batch(concat!(
+        include_str!("schema.sql"),
+        include_str!("schema_v2.sql"),
+        include_str!("schema_v3.sql")
+    ))?;
     conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     Ok(())
 }
@@ -76,13 +83,18 @@ fn migrate(conn: &Connection) -> Result<()> {
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         let step = match version {
             0 => conn
-                .execute_batch(concat!(include_str!("schema.sql"), include_str!("schema_v2.sql")))
+                .execute_batch(concat!(
+                    include_str!("schema.sql"),
+                    include_str!("schema_v2.sql"),
+                    include_str!("schema_v3.sql")
+                ))
                 .map_err(ServerError::from),
             1 => conn.execute_batch(include_str!("schema_v2.sql")).map_err(ServerError::from).and_then(|()| {
                 // Documents merged before rollups existed: compute their facts and indexes now.
                 let active = config::load(conn)?;
                 rollups::rebuild(conn, &active.defs, &active.cal, &|_| {}).map(|_| ())
             }),
+            2 => conn.execute_batch(include_str!("schema_v3.sql")).map_err(ServerError::from),
             SCHEMA_VERSION => {
                 conn.execute_batch("COMMIT")?;
                 return Ok(());
@@ -444,6 +456,18 @@ impl Storage for SqliteStorage {
 
     fn source(&self) -> &dyn Source {
         self
+    }
+
+    fn due_deliveries(&self, now: i64, limit: usize) -> Result<Vec<Delivery>> {
+        self.read(|conn| outbox::due(conn, now, limit))
+    }
+
+    fn finish_delivery(&self, id: i64, outcome: std::result::Result<(), String>, now: i64) -> Result<()> {
+        self.writer.write(move |conn| outbox::finish(conn, id, &outcome, now))
+    }
+
+    fn deliveries(&self, limit: usize) -> Result<Vec<Delivery>> {
+        self.read(|conn| outbox::list(conn, limit))
     }
 }
 

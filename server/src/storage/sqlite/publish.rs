@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use super::cache::DocCache;
 use super::config::Active;
 use super::figures::ConnSource;
+use super::outbox;
 use super::pushes::write;
 use crate::error::{Result, ServerError};
 use crate::figures::{alerts_with, snapshot, Scope};
@@ -98,7 +99,7 @@ pub(super) fn config(conn: &Connection, cache: &DocCache, active: &Active, team_
         return Ok(());
     }
     let id = doc_id(&["config", team_id]);
-    let body = serde_json::to_string(&active.config).map_err(|e| ServerError::Internal(e.to_string()))?;
+    let body = serde_json::to_string(&active.config.for_devices()).map_err(|e| ServerError::Internal(e.to_string()))?;
     put(conn, cache, header(Kind::Config, id.clone(), team_id, "server", now), &body, now)?;
     conn.prepare_cached("INSERT OR REPLACE INTO published_config (id, doc_id, version) VALUES (1, ?1, ?2)")?
         .execute(params![id, version])?;
@@ -141,6 +142,7 @@ pub(super) fn snapshot_due(conn: &Connection, active: &Active, user: &User, now:
 /// A computed snapshot, ready to publish.
 pub(super) struct Computed {
     json: String,
+    alerts: Vec<fieldreport_core::team::Alert>,
     data_seq: i64,
     at: i64,
 }
@@ -166,7 +168,7 @@ pub(super) fn compute_snapshot(conn: &Connection, active: &Active, user: &User, 
         .collect();
     let body = SnapshotBody { user_id: user.id.clone(), computed_at: now, periods, alerts };
     let json = serde_json::to_string(&body).map_err(|e| ServerError::Internal(e.to_string()))?;
-    Ok(Computed { json, data_seq, at: now })
+    Ok(Computed { json, alerts: body.alerts, data_seq, at: now })
 }
 
 /// Publishes a computed snapshot as `user`'s document of its day, dropping the previous day's.
@@ -195,5 +197,6 @@ pub(super) fn publish_snapshot(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
     .execute(params![user.id, id, day, c.at, active.config.version as i64, c.data_seq])?;
-    Ok(())
+    // New alerts go to the team's robots (each alert once).
+    outbox::alerts(conn, active, &c.alerts, c.at)
 }

@@ -3,13 +3,13 @@
 //! the writer then only confirms that the document did not move meanwhile (re-checking it when
 //! it did) and writes the result.
 
-use fieldreport_core::doc::{Doc, Kind};
+use fieldreport_core::doc::{Doc, Kind, Record, ReportStatus};
 use fieldreport_core::sync::wire::{Push, PushResult};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::cache::DocCache;
 use super::config::Active;
-use super::{encode_heads, rollups};
+use super::{encode_heads, outbox, rollups};
 use crate::error::{Result, ServerError};
 use crate::merge::{self, Author, Limits, Merged, Stored};
 
@@ -109,6 +109,13 @@ impl Pusher<'_> {
                         seq = Some(next);
                         write(conn, &m, &heads, next, now)?;
                         rollups::index_change(conn, &self.active.defs, &self.active.cal, m.before.as_ref(), &m.record)?;
+                        if let Record::Report(r) = &m.record {
+                            let was_draft =
+                                !matches!(&m.before, Some(Record::Report(b)) if b.status == ReportStatus::Submitted);
+                            if was_draft && r.status == ReportStatus::Submitted {
+                                outbox::report_submitted(conn, self.active, r, now)?;
+                            }
+                        }
                     }
                     conn.prepare_cached(
                         "INSERT INTO device_docs (device_id, doc_id, heads) VALUES (?1, ?2, ?3)

@@ -1,0 +1,79 @@
+//! The delivery worker: sends due messages from the outbox, one robot request at a time, and
+//! records each outcome. It runs beside the HTTP server and never holds up a sync.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::payload::{accepted, request, Message};
+use crate::storage::{Delivery, Storage};
+
+/// First wait after a failure; it doubles with each attempt (up to 30 minutes).
+pub const BACKOFF_BASE_MS: i64 = 2_000;
+/// Attempts before a message is marked failed.
+pub const MAX_ATTEMPTS: i64 = 8;
+
+const POLL: Duration = Duration::from_millis(500);
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+async fn send(http: &reqwest::Client, storage: &Arc<dyn Storage>, d: &Delivery) -> Result<(), String> {
+    let s = storage.clone();
+    let config =
+        tokio::task::spawn_blocking(move || s.config()).await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
+    let robot = config
+        .robots
+        .iter()
+        .find(|r| r.name == d.robot)
+        .ok_or_else(|| format!("robot `{}` is no longer configured", d.robot))?;
+    let (url, body) = request(robot, &Message { title: d.title.clone(), markdown: d.markdown.clone() }, now_ms());
+    let resp = http.post(url).json(&body).send().await.map_err(|e| format!("cannot reach the robot: {e}"))?;
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap_or_default();
+    accepted(status, &text)
+}
+
+/// Starts the worker on the current tokio runtime.
+pub fn spawn(storage: Arc<dyn Storage>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let http = match fieldreport_core::sync::http_client() {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::error!(error = %e, "robot deliveries are off: no HTTP client");
+                return;
+            }
+        };
+        loop {
+            let s = storage.clone();
+            let due = tokio::task::spawn_blocking(move || s.due_deliveries(now_ms(), 20)).await;
+            let due = match due {
+                Ok(Ok(d)) => d,
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, "reading the robot outbox failed");
+                    Vec::new()
+                }
+                Err(_) => Vec::new(),
+            };
+            for d in &due {
+                let outcome = send(&http, &storage, d).await;
+                match &outcome {
+                    Ok(()) => {
+                        tracing::info!(robot = %d.robot, event = %d.event, subject = %d.subject, "robot message sent")
+                    }
+                    Err(e) => {
+                        tracing::warn!(robot = %d.robot, attempt = d.attempts + 1, error = %e, "robot message failed")
+                    }
+                }
+                let (s, id) = (storage.clone(), d.id);
+                let done = tokio::task::spawn_blocking(move || s.finish_delivery(id, outcome, now_ms())).await;
+                if let Ok(Err(e)) = done {
+                    tracing::error!(error = %e, "recording a robot delivery failed");
+                }
+            }
+            if due.is_empty() {
+                tokio::time::sleep(POLL).await;
+            }
+        }
+    })
+}
