@@ -34,6 +34,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/kpi", get(crate::api_figures::kpi))
         .route("/v1/alerts", get(crate::api_figures::alerts))
         .route("/v1/submissions", get(crate::api_figures::submissions))
+        .merge(crate::web::routes())
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }

@@ -10,6 +10,7 @@ pub mod merge;
 pub mod robots;
 pub mod secrets;
 pub mod storage;
+mod web;
 
 use std::net::SocketAddr;
 use std::path::Path;

@@ -142,6 +142,13 @@ enum UserCmd {
     },
     /// List users.
     List,
+    /// A one-time sign-in link to the web dashboard (valid 15 minutes, one use).
+    LoginLink {
+        user_id: String,
+        /// The server's address as browsers reach it.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        base_url: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -229,6 +236,12 @@ fn run(cli: Cli) -> Result<(), ServerError> {
                 })
                 .collect();
             print(j, json!(users), lines);
+            Ok(())
+        }
+        Command::User(UserCmd::LoginLink { user_id, base_url }) => {
+            let token = SqliteStorage::open(&cli.data)?.login_link(&user_id)?;
+            let url = format!("{}/login/{token}", base_url.trim_end_matches('/'));
+            print(j, json!({"url": url}), vec![url.clone()]);
             Ok(())
         }
         Command::EnrollCode { user_id } => {

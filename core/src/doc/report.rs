@@ -234,7 +234,7 @@ impl Report {
     }
 
     /// Appends a comment.
-    pub(crate) fn add_comment(doc: &mut Doc, c: &Comment) -> AmResult {
+    pub fn add_comment(doc: &mut Doc, c: &Comment) -> AmResult {
         let m = fields::push_map(doc, &ROOT, COMMENTS)?;
         fields::put(doc, &m, "id", c.id.as_str())?;
         fields::put(doc, &m, "author", c.author.as_str())?;

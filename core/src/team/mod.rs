@@ -11,5 +11,5 @@ mod target;
 pub use config::{AlertSettings, Deadlines, TeamConfig, TeamSettings};
 pub use deadline::Deadline;
 pub use robots::{Robot, RobotEvent, RobotKind};
-pub use snapshot::{Alert, Figure, PeriodFigures, SnapshotBody};
+pub use snapshot::{Alert, Figure, PeriodFigures, ReadReceipt, SnapshotBody};
 pub use target::{target_for, Target, TargetPeriod};

@@ -57,6 +57,18 @@ pub struct SnapshotBody {
     pub computed_at: i64,
     pub periods: Vec<PeriodFigures>,
     pub alerts: Vec<Alert>,
+    /// Who read this user's reports on the web dashboard, and when.
+    #[serde(default)]
+    pub reads: Vec<ReadReceipt>,
+}
+
+/// A recipient opened a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadReceipt {
+    pub report_id: String,
+    pub reader: String,
+    /// UTC milliseconds.
+    pub at: i64,
 }
 
 impl SnapshotBody {

@@ -128,6 +128,43 @@ pub trait Storage: Send + Sync + 'static {
     fn finish_delivery(&self, id: i64, outcome: std::result::Result<(), String>, now: i64) -> Result<()>;
     /// The latest robot messages, newest first.
     fn deliveries(&self, limit: usize) -> Result<Vec<Delivery>>;
+
+    /// A one-time sign-in link token for `user_id` (valid 15 minutes).
+    fn login_link(&self, user_id: &str) -> Result<String>;
+    /// Redeems a sign-in link: (session token, CSRF token).
+    fn open_session(&self, link: &str) -> Result<(String, String)>;
+    /// The session behind a session token.
+    fn session(&self, token: &str) -> Result<WebSession>;
+    /// Signs a session out.
+    fn end_session(&self, token: &str) -> Result<()>;
+    /// The reports addressed to `user` (and their own), newest first.
+    fn inbox(&self, user: &User) -> Result<Vec<InboxItem>>;
+    /// Report `id` if `user` may read it; records the read receipt of a recipient.
+    fn open_report(&self, user: &User, id: &str) -> Result<fieldreport_core::doc::Report>;
+    /// Adds `user`'s comment to report `id`, merged into its document.
+    fn web_comment(&self, user: &User, id: &str, text: &str) -> Result<fieldreport_core::doc::Report>;
+}
+
+/// A signed-in web session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebSession {
+    pub user: User,
+    /// The token every form must carry.
+    pub csrf: String,
+}
+
+/// A report in a web inbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InboxItem {
+    pub id: String,
+    pub owner: String,
+    pub owner_name: String,
+    pub kind: String,
+    pub first: String,
+    pub last: String,
+    pub submitted_at: Option<i64>,
+    /// When this viewer opened it (`None`: unread).
+    pub read_at: Option<i64>,
 }
 
 /// A message to a group-chat robot and where its delivery stands.

@@ -16,6 +16,7 @@ mod publish;
 mod pushes;
 mod readers;
 pub mod rollups;
+mod web;
 
 use cache::DocCache;
 pub use figures::ConnSource;
@@ -28,7 +29,8 @@ use chrono::NaiveDate;
 use fieldreport_core::team::TeamConfig;
 
 use super::{
-    Caller, Delivery, Device, Enrolled, IdleDeal, ReportEntry, Slice, Source, Storage, Team, Total, User, ROLES,
+    Caller, Delivery, Device, Enrolled, IdleDeal, InboxItem, ReportEntry, Slice, Source, Storage, Team, Total, User,
+    WebSession, ROLES,
 };
 use crate::error::{Result, ServerError};
 use crate::merge::{Author, Limits};
@@ -468,6 +470,43 @@ impl Storage for SqliteStorage {
 
     fn deliveries(&self, limit: usize) -> Result<Vec<Delivery>> {
         self.read(|conn| outbox::list(conn, limit))
+    }
+
+    fn login_link(&self, user_id: &str) -> Result<String> {
+        let id = user_id.trim().to_string();
+        self.writer.write(move |conn| web::login_link(conn, &id))
+    }
+
+    fn open_session(&self, link: &str) -> Result<(String, String)> {
+        let link = link.to_string();
+        self.writer.write(move |conn| web::open_session(conn, &link))
+    }
+
+    fn session(&self, token: &str) -> Result<WebSession> {
+        self.read(|conn| web::session(conn, token))
+    }
+
+    fn end_session(&self, token: &str) -> Result<()> {
+        let token = token.to_string();
+        self.writer.write(move |conn| web::end_session(conn, &token))
+    }
+
+    fn inbox(&self, user: &User) -> Result<Vec<InboxItem>> {
+        self.read(|conn| web::inbox(conn, user))
+    }
+
+    fn open_report(&self, user: &User, id: &str) -> Result<fieldreport_core::doc::Report> {
+        let (user, id) = (user.clone(), id.to_string());
+        self.writer.write(move |conn| web::open_report(conn, &user, &id))
+    }
+
+    fn web_comment(&self, user: &User, id: &str, text: &str) -> Result<fieldreport_core::doc::Report> {
+        let (user, id, text) = (user.clone(), id.to_string(), text.to_string());
+        let (shared, cache) = (self.active.clone(), self.cache.clone());
+        self.write_sync(move |conn| {
+            let active = config::fresh(conn, &shared)?;
+            web::comment(conn, &cache, &active, &user, &id, &text)
+        })
     }
 }
 

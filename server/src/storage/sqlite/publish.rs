@@ -8,7 +8,7 @@
 use automerge::ActorId;
 use fieldreport_core::doc::{Doc, Header, Kind, Published, Record, SCHEMA_VERSION};
 use fieldreport_core::period::Period;
-use fieldreport_core::team::{PeriodFigures, SnapshotBody};
+use fieldreport_core::team::{PeriodFigures, ReadReceipt, SnapshotBody};
 use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 
@@ -39,7 +39,7 @@ fn digest(parts: &[&str]) -> [u8; 32] {
 }
 
 /// The server's Automerge actor: stable for the team, distinct from every device's.
-fn actor(team_id: &str) -> ActorId {
+pub(super) fn actor(team_id: &str) -> ActorId {
     ActorId::from(&digest(&["fieldreport-server-actor", team_id])[..16])
 }
 
@@ -132,6 +132,10 @@ pub(super) fn snapshot_due(conn: &Connection, active: &Active, user: &User, now:
     if day != active.cal.local_date(now).to_string() || version != active.config.version as i64 {
         return Ok(true);
     }
+    if seq == -1 {
+        // A recipient read one of the user's reports: the receipt is news.
+        return Ok(true);
+    }
     if now - as_of < MIN_INTERVAL_MS {
         return Ok(false);
     }
@@ -166,7 +170,11 @@ pub(super) fn compute_snapshot(conn: &Connection, active: &Active, user: &User, 
         .into_iter()
         .map(|s| PeriodFigures { period: s.period, first: s.first, last: s.last, rows: s.rows })
         .collect();
-    let body = SnapshotBody { user_id: user.id.clone(), computed_at: now, periods, alerts };
+    let reads = super::web::reads_of(conn, &user.id)?
+        .into_iter()
+        .map(|(report_id, reader, at)| ReadReceipt { report_id, reader, at })
+        .collect();
+    let body = SnapshotBody { user_id: user.id.clone(), computed_at: now, periods, alerts, reads };
     let json = serde_json::to_string(&body).map_err(|e| ServerError::Internal(e.to_string()))?;
     Ok(Computed { json, alerts: body.alerts, data_seq, at: now })
 }

@@ -17,3 +17,24 @@ CREATE TABLE deliveries (
     UNIQUE (robot, event, subject)
 );
 CREATE INDEX deliveries_due ON deliveries(next_at) WHERE status = 'pending';
+
+-- The web dashboard: one-time sign-in links, sessions (both stored as hashes), read receipts.
+CREATE TABLE login_links (
+    token_hash  TEXT PRIMARY KEY,
+    user_id     TEXT NOT NULL REFERENCES users(id),
+    expires_at  INTEGER NOT NULL,
+    used_at     INTEGER
+);
+CREATE TABLE sessions (
+    token_hash  TEXT PRIMARY KEY,
+    user_id     TEXT NOT NULL REFERENCES users(id),
+    csrf        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL
+);
+CREATE TABLE report_reads (
+    report_id  TEXT NOT NULL,
+    user_id    TEXT NOT NULL,
+    read_at    INTEGER NOT NULL,
+    PRIMARY KEY (report_id, user_id)
+);

@@ -1,0 +1,207 @@
+//! Dashboard requests: each checks the session, reads through storage and the figures module
+//! (the same as the API), and answers a page; refusals are pages too.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Redirect, Response};
+use fieldreport_core::period::{Calendar, Period};
+use fieldreport_core::report::Lang;
+use maud::Markup;
+use serde::Deserialize;
+
+use super::labels::{keep, lang_of, t};
+use super::{pages, session};
+use crate::api::{blocking, AppState};
+use crate::error::ServerError;
+use crate::figures::{self, Scope};
+use crate::storage::{Storage, WebSession};
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct LangQuery {
+    lang: Option<String>,
+    period: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct CommentForm {
+    csrf: String,
+    text: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct CsrfForm {
+    csrf: String,
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// An error as a page, with the status the API would answer.
+fn error_page(lang: Lang, e: ServerError) -> Response {
+    let (status, _) = e.status_and_code();
+    let text = match e {
+        ServerError::NoToken | ServerError::BadToken => {
+            t(lang, "请用管理员发给你的一次性登录链接登录。", "Sign in with the one-time link an admin gave you.")
+                .to_string()
+        }
+        e if status.is_server_error() => {
+            tracing::error!(error = %e, "dashboard request failed");
+            t(lang, "服务器出错，请稍后再试。", "The server failed; try again later.").to_string()
+        }
+        e => e.to_string(),
+    };
+    (status, pages::frame(lang, t(lang, "无法打开", "Cannot open"), None, pages::message(&text))).into_response()
+}
+
+fn page(lang: Lang, title: &str, s: &WebSession, body: Markup) -> Response {
+    pages::frame(lang, title, Some((&s.user, &s.csrf)), body).into_response()
+}
+
+/// Runs `f` with storage and the session, off the async workers.
+async fn with_session<T: Send + 'static>(
+    state: &Arc<AppState>,
+    headers: &HeaderMap,
+    f: impl FnOnce(&dyn Storage, &WebSession) -> crate::Result<T> + Send + 'static,
+) -> crate::Result<(WebSession, T)> {
+    let (storage, headers) = (state.storage.clone(), headers.clone());
+    blocking(move || {
+        let s = session::current(&*storage, &headers)?;
+        let out = f(&*storage, &s)?;
+        Ok((s, out))
+    })
+    .await
+}
+
+fn calendar(storage: &dyn Storage) -> crate::Result<Calendar> {
+    let c = storage.config()?;
+    Ok(Calendar::parse(&c.team.tz, &c.team.week_start)?)
+}
+
+fn names(storage: &dyn Storage) -> crate::Result<HashMap<String, String>> {
+    Ok(storage.users()?.into_iter().map(|u| (u.id, u.name)).collect())
+}
+
+pub(crate) async fn login(
+    State(state): State<Arc<AppState>>,
+    Path(token): Path<String>,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let lang = lang_of(q.lang.as_deref());
+    let storage = state.storage.clone();
+    match blocking(move || storage.open_session(&token)).await {
+        Ok((session, _)) => {
+            ([(header::SET_COOKIE, session::set_cookie(&session))], Redirect::to(&format!("/{}", keep(lang))))
+                .into_response()
+        }
+        Err(e) => error_page(lang, e),
+    }
+}
+
+pub(crate) async fn logout(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let lang = lang_of(q.lang.as_deref());
+    let token = session::token(&headers).unwrap_or_default();
+    let out = with_session(&state, &headers, move |storage, s| {
+        session::check_csrf(s, &f.csrf)?;
+        storage.end_session(&token)
+    })
+    .await;
+    match out {
+        Ok(_) => {
+            ([(header::SET_COOKIE, session::clear_cookie())], Redirect::to(&format!("/{}", keep(lang)))).into_response()
+        }
+        Err(e) => error_page(lang, e),
+    }
+}
+
+pub(crate) async fn inbox(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let lang = lang_of(q.lang.as_deref());
+    let out = with_session(&state, &headers, |storage, s| Ok((storage.inbox(&s.user)?, calendar(storage)?))).await;
+    match out {
+        Ok((s, (items, cal))) => page(lang, t(lang, "收件箱", "Inbox"), &s, pages::inbox(lang, &cal, &items)),
+        Err(e) => error_page(lang, e),
+    }
+}
+
+pub(crate) async fn report(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let lang = lang_of(q.lang.as_deref());
+    let out = with_session(&state, &headers, move |storage, s| {
+        Ok((storage.open_report(&s.user, &id)?, calendar(storage)?, names(storage)?))
+    })
+    .await;
+    match out {
+        Ok((s, (r, cal, names))) => {
+            let name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string());
+            let title = r.title.clone();
+            page(lang, &title, &s, pages::report(lang, &cal, &r, &name, &s.csrf))
+        }
+        Err(e) => error_page(lang, e),
+    }
+}
+
+pub(crate) async fn comment(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<LangQuery>,
+    Form(f): Form<CommentForm>,
+) -> Response {
+    let lang = lang_of(q.lang.as_deref());
+    let rid = id.clone();
+    let out = with_session(&state, &headers, move |storage, s| {
+        session::check_csrf(s, &f.csrf)?;
+        storage.web_comment(&s.user, &rid, &f.text)
+    })
+    .await;
+    match out {
+        Ok(_) => Redirect::to(&format!("/reports/{id}{}", keep(lang))).into_response(),
+        Err(e) => error_page(lang, e),
+    }
+}
+
+pub(crate) async fn kpi(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let lang = lang_of(q.lang.as_deref());
+    let period = match q.period.as_deref().unwrap_or("this-month").parse::<Period>() {
+        Ok(p) => p,
+        Err(e) => return error_page(lang, e.into()),
+    };
+    let out = with_session(&state, &headers, move |storage, s| {
+        let src = storage.source();
+        let config = storage.config()?;
+        let scope = Scope::of(src, Some(&s.user), None)?;
+        let now = now_ms();
+        let snap = figures::snapshot(src, &config, &scope, period, now)?;
+        let subs = figures::submissions(src, &config, &scope, Period::ThisWeek, now)?;
+        let alerts = figures::alerts(src, &config, &scope, now)?;
+        Ok((snap, subs, alerts, names(storage)?))
+    })
+    .await;
+    match out {
+        Ok((s, (snap, subs, alerts, names))) => {
+            let name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string());
+            page(lang, t(lang, "指标", "KPIs"), &s, pages::kpi(lang, &snap, &subs, &alerts, &name))
+        }
+        Err(e) => error_page(lang, e),
+    }
+}

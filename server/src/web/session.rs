@@ -1,0 +1,44 @@
+//! The session cookie and the CSRF check of every form.
+
+use axum::http::{header, HeaderMap};
+
+use crate::error::{Result, ServerError};
+use crate::storage::{Storage, WebSession};
+
+/// The session cookie's name.
+pub(crate) const COOKIE: &str = "fr_session";
+
+/// The session token in the request's cookies.
+pub(crate) fn token(headers: &HeaderMap) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
+        let (k, v) = c.trim().split_once('=')?;
+        (k == COOKIE && !v.is_empty()).then(|| v.to_string())
+    })
+}
+
+/// The `Set-Cookie` value for a new session: HttpOnly, SameSite=Lax, for 12 hours.
+pub(crate) fn set_cookie(token: &str) -> String {
+    format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200")
+}
+
+/// The `Set-Cookie` value that signs out.
+pub(crate) fn clear_cookie() -> String {
+    format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+}
+
+/// The signed-in session, or `BadToken`.
+pub(crate) fn current(storage: &dyn Storage, headers: &HeaderMap) -> Result<WebSession> {
+    let token = token(headers).ok_or(ServerError::NoToken)?;
+    storage.session(&token)
+}
+
+/// Refuses a form whose CSRF token is not the session's (compared in constant time).
+pub(crate) fn check_csrf(session: &WebSession, sent: &str) -> Result<()> {
+    let (a, b) = (session.csrf.as_bytes(), sent.as_bytes());
+    let same = a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
+    if same {
+        Ok(())
+    } else {
+        Err(ServerError::Forbidden("the form is stale or forged (CSRF token mismatch); reload the page".into()))
+    }
+}
