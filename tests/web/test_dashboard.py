@@ -1,0 +1,109 @@
+"""The web dashboard in a real headless Chromium: a manager signs in by link, opens the inbox and
+a report, posts a comment; the rep's device syncs and sees it. Another rep's session cannot open
+the report. A screenshot of each page is kept (FIELDREPORT_ARTIFACTS)."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "ffi"))
+from server import Server  # noqa: E402
+from webdriver import Driver  # noqa: E402
+
+BIN = os.environ["FIELDREPORT_BIN"]  # the directory holding fieldreport and fieldreport-server
+ARTIFACTS = os.environ.get("FIELDREPORT_ARTIFACTS", tempfile.mkdtemp(prefix="fieldreport-web-"))
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
+
+
+class Device:
+    """A rep's device: the fieldreport CLI on its own database."""
+
+    def __init__(self, url, code):
+        self.db = os.path.join(tempfile.mkdtemp(prefix="fieldreport-dev-"), "device.db")
+        self.run("enroll", "--server", url, "--code", code)
+
+    def run(self, *args):
+        out = subprocess.run([os.path.join(BIN, "fieldreport"), "--db", self.db, "--json", *args],
+                             check=True, capture_output=True, text=True)
+        return json.loads(out.stdout) if out.stdout.strip() else None
+
+
+class Dashboard(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        cls.server = Server(os.path.join(BIN, "fieldreport-server"))
+        cls.driver = Driver(CHROMEDRIVER, CHROMIUM)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.driver.quit()
+        cls.server.stop()
+
+    def shot(self, name):
+        self.driver.screenshot(os.path.join(ARTIFACTS, f"{name}.png"))
+
+    def sign_in(self, user):
+        url = self.server.admin("user", "login-link", user, "--base-url", self.server.url)["url"]
+        self.driver.get(url)
+
+    def test_manager_reads_and_comments_and_a_rep_is_kept_out(self):
+        s = self.server
+        mgr = s.admin("user", "add", "--name", "李经理", "--role", "manager")["id"]
+        rep = s.admin("user", "add", "--name", "张三", "--role", "rep", "--manager", mgr)
+        other = s.admin("user", "add", "--name", "王五", "--role", "rep", "--manager", mgr)
+        phone = Device(s.url, rep["enrollment_code"])
+        customer = phone.run("customer", "add", "--name", "华为 <b>技术</b>")["id"]
+        phone.run("visit", "log", "--customer", customer, "--kind", "visit", "--note", "演示方案 <script>alert(1)</script>")
+        report = phone.run("report", "new", "daily")["id"]
+        phone.run("report", "set", report, "done", "拜访华为，演示方案。")
+        phone.run("report", "insert-followups", report)
+        phone.run("report", "submit", report, "--to", mgr)
+        phone.run("sync")
+
+        d = self.driver
+        self.sign_in(mgr)
+        self.assertIn("收件箱", d.title())
+        self.assertIn("张三", d.source())
+        self.assertIn("未读", d.source())
+        self.shot("1-inbox")
+
+        d.click(f"a[href^='/reports/{report}']")
+        page = d.source()
+        self.assertIn("拜访华为，演示方案。", page)
+        self.assertNotIn("<script>alert(1)</script>", page, "user text is inert")
+        self.assertIn("<table>", page)
+        self.shot("2-report")
+
+        d.type("textarea[name=text]", "请补充客户预算")
+        d.click("form[action*='/comments'] button[type=submit]")
+        self.assertIn("请补充客户预算", d.source())
+        self.shot("3-commented")
+
+        d.get(s.url + "/kpi")
+        self.assertIn("<svg", d.source())
+        self.shot("4-kpi")
+
+        d.get(s.url + "/?lang=en")
+        self.assertIn("Inbox", d.title())
+        self.assertIn("read", d.source())
+        self.shot("5-inbox-en")
+
+        phone.run("sync")
+        shown = phone.run("report", "show", report, "--format", "json")
+        self.assertTrue(any(c["text"] == "请补充客户预算" and c["author"] == mgr for c in shown["comments"]), shown)
+
+        # Another rep signs in: the first rep's report stays closed.
+        self.sign_in(other["id"])
+        d.get(f"{s.url}/reports/{report}")
+        self.assertIn("not addressed to you", d.source())
+        self.assertNotIn("拜访华为", d.source())
+        self.shot("6-other-rep-refused")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
