@@ -194,14 +194,42 @@ pub(crate) async fn kpi(
         let snap = figures::snapshot(src, &config, &scope, period, now)?;
         let subs = figures::submissions(src, &config, &scope, Period::ThisWeek, now)?;
         let alerts = figures::alerts(src, &config, &scope, now)?;
-        Ok((snap, subs, alerts, names(storage)?))
+        let trend = trend(src, &config, &scope, now)?;
+        Ok((snap, subs, alerts, trend, names(storage)?))
     })
     .await;
     match out {
-        Ok((s, (snap, subs, alerts, names))) => {
+        Ok((s, (snap, subs, alerts, trend, names))) => {
             let name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string());
-            page(lang, t(lang, "指标", "KPIs"), &s, pages::kpi(lang, &snap, &subs, &alerts, &name))
+            page(lang, t(lang, "指标", "KPIs"), &s, pages::kpi(lang, &snap, &subs, &alerts, &trend, &name))
         }
         Err(e) => error_page(lang, e),
     }
+}
+
+/// Weeks the trend charts show.
+const TREND_WEEKS: u64 = 8;
+
+/// The team's value of each metric (conversions aside) over the last weeks, oldest first.
+fn trend(
+    src: &dyn crate::storage::Source,
+    config: &fieldreport_core::team::TeamConfig,
+    scope: &Scope,
+    now: i64,
+) -> crate::Result<pages::Trend> {
+    let cal = Calendar::parse(&config.team.tz, &config.team.week_start)?;
+    let this_week = cal.resolve(Period::ThisWeek, now).first;
+    let mut out: pages::Trend = Vec::new();
+    for back in (0..TREND_WEEKS).rev() {
+        let first = this_week - chrono::Days::new(7 * back);
+        let last = first + chrono::Days::new(6);
+        let snap = figures::snapshot(src, config, scope, Period::custom(first, last)?, now)?;
+        for r in snap.rows.iter().filter(|r| r.user_id.is_none() && !r.metric.starts_with("conversion_")) {
+            match out.iter_mut().find(|(m, _)| *m == r.metric) {
+                Some((_, points)) => points.push((first, r.value)),
+                None => out.push((r.metric.clone(), vec![(first, r.value)])),
+            }
+        }
+    }
+    Ok(out)
 }

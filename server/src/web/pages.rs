@@ -159,13 +159,39 @@ fn bars(lang: Lang, rows: &[&KpiRow], names: &dyn Fn(&str) -> String) -> Markup 
     }
 }
 
-/// The KPI page: per metric a bar chart of members against targets, the team's funnel
-/// conversions, submission statistics and alerts.
+/// Per metric, the team's value per week (week start, value), oldest first.
+pub(crate) type Trend = Vec<(String, Vec<(chrono::NaiveDate, f64)>)>;
+
+/// A line of the team's weekly values.
+fn trend_chart(lang: Lang, points: &[(chrono::NaiveDate, f64)]) -> Markup {
+    let max = points.iter().map(|p| p.1).fold(1.0f64, f64::max);
+    let (w, h) = (320.0, 80.0);
+    let step = if points.len() > 1 { (w - 20.0) / (points.len() - 1) as f64 } else { 0.0 };
+    let xy: Vec<(f64, f64)> =
+        points.iter().enumerate().map(|(i, p)| (10.0 + step * i as f64, h - 15.0 - p.1 / max * (h - 25.0))).collect();
+    let line: Vec<String> = xy.iter().map(|(x, y)| format!("{x:.0},{y:.0}")).collect();
+    html! {
+        svg width=(w) height=(h) role="img" aria-label=(t(lang, "最近几周趋势", "Trend over recent weeks")) xmlns="http://www.w3.org/2000/svg" {
+            polyline points=(line.join(" ")) fill="none" stroke="#1d4e89" stroke-width="2" {}
+            @for ((x, y), p) in xy.iter().zip(points) {
+                circle cx=(format!("{x:.0}")) cy=(format!("{y:.0}")) r="3" fill="#1d4e89" { title { (p.0) ": " (p.1) } }
+            }
+            @if let (Some(a), Some(b)) = (points.first(), points.last()) {
+                text x="10" y=(h - 2.0) font-size="10" { (a.0.format("%m-%d")) }
+                text x=(w - 45.0) y=(h - 2.0) font-size="10" { (b.0.format("%m-%d")) }
+            }
+        }
+    }
+}
+
+/// The KPI page: per metric a bar chart of members against targets and the team's weekly trend,
+/// the funnel conversions beside the team's average, submission statistics and alerts.
 pub(crate) fn kpi(
     lang: Lang,
     snap: &Snapshot,
     subs: &[Submission],
     alerts: &[Alert],
+    trend: &Trend,
     names: &dyn Fn(&str) -> String,
 ) -> Markup {
     let mut metrics: Vec<&str> = Vec::new();
@@ -175,12 +201,20 @@ pub(crate) fn kpi(
         }
     }
     html! {
-        p { (snap.first) " ~ " (snap.last) }
+        p {
+            (snap.first) " ~ " (snap.last) " · "
+            @for (p, zh, en) in [("this-week", "本周", "This week"), ("this-month", "本月", "This month"), ("last-month", "上月", "Last month"), ("this-quarter", "本季度", "This quarter")] {
+                a href={ "/kpi?period=" (p) @if lang == Lang::En { "&lang=en" } } { (t(lang, zh, en)) } " "
+            }
+        }
         @for m in metrics.iter().filter(|m| !m.starts_with("conversion_")) {
             @let rows: Vec<&KpiRow> = snap.rows.iter().filter(|r| r.metric == *m && r.user_id.is_some()).collect();
             @if let Some(first) = rows.first() {
                 h2 { (lang.pick(&first.name_zh, &first.name_en)) }
                 (bars(lang, &rows, names))
+                @if let Some((_, points)) = trend.iter().find(|(tm, _)| tm == m) {
+                    div { small { (t(lang, "团队近 8 周", "Team, last 8 weeks")) } br; (trend_chart(lang, points)) }
+                }
             }
         }
         h2 { (t(lang, "漏斗转化（团队平均）", "Funnel conversion (team average)")) }
