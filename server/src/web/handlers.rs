@@ -87,6 +87,7 @@ fn names(storage: &dyn Storage) -> crate::Result<HashMap<String, String>> {
 
 pub(crate) async fn login(
     State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
     Path(token): Path<String>,
     Query(q): Query<LangQuery>,
 ) -> Response {
@@ -94,7 +95,7 @@ pub(crate) async fn login(
     let storage = state.storage.clone();
     match blocking(move || storage.open_session(&token)).await {
         Ok((session, _)) => {
-            ([(header::SET_COOKIE, session::set_cookie(&session))], Redirect::to(&format!("/{}", keep(lang))))
+            ([(header::SET_COOKIE, session::set_cookie(&session, &headers))], Redirect::to(&format!("/{}", keep(lang))))
                 .into_response()
         }
         Err(e) => error_page(lang, e),

@@ -159,6 +159,29 @@ fn bars(lang: Lang, rows: &[&KpiRow], names: &dyn Fn(&str) -> String) -> Markup 
     }
 }
 
+/// The funnel: per stage, the team's average conversion as a bar, and each member's as a tick.
+fn funnel(lang: Lang, snap: &Snapshot, metrics: &[&str]) -> Markup {
+    let stages: Vec<&str> = metrics.iter().copied().filter(|m| m.starts_with("conversion_")).collect();
+    let h = 26 * stages.len() + 10;
+    html! {
+        svg width="640" height=(h) role="img" aria-label=(t(lang, "漏斗转化", "Funnel conversion")) xmlns="http://www.w3.org/2000/svg" {
+            @for (i, m) in stages.iter().enumerate() {
+                @let y = 5 + 26 * i;
+                @let team = snap.rows.iter().find(|r| r.metric == *m && r.user_id.is_none());
+                text x="0" y=(y + 14) font-size="12" { (team.map(|r| lang.pick(&r.name_zh, &r.name_en)).unwrap_or(m)) }
+                @if let Some(r) = team {
+                    rect x="150" y=(y) width=((r.value.clamp(0.0, 1.0) * 400.0).round()) height="18" fill="#9ecae1" {}
+                    text x="560" y=(y + 14) font-size="12" { (r.display) }
+                }
+                @for r in snap.rows.iter().filter(|r| r.metric == *m && r.user_id.is_some()) {
+                    @let x = 150.0 + (r.value.clamp(0.0, 1.0) * 400.0).round();
+                    line x1=(x) x2=(x) y1=(y) y2=(y + 18) stroke="#1d4e89" stroke-width="2" {}
+                }
+            }
+        }
+    }
+}
+
 /// Per metric, the team's value per week (week start, value), oldest first.
 pub(crate) type Trend = Vec<(String, Vec<(chrono::NaiveDate, f64)>)>;
 
@@ -218,6 +241,7 @@ pub(crate) fn kpi(
             }
         }
         h2 { (t(lang, "漏斗转化（团队平均）", "Funnel conversion (team average)")) }
+        (funnel(lang, snap, &metrics))
         table {
             tr { th { (t(lang, "阶段", "Stage")) } th { (t(lang, "团队", "Team")) }
                 @for u in snap.completeness.iter() { th { (u.name) } } }

@@ -16,9 +16,13 @@ pub(crate) fn token(headers: &HeaderMap) -> Option<String> {
     })
 }
 
-/// The `Set-Cookie` value for a new session: HttpOnly, SameSite=Lax, for 12 hours.
-pub(crate) fn set_cookie(token: &str) -> String {
-    format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200")
+/// The `Set-Cookie` value for a new session: HttpOnly, SameSite=Lax, for 12 hours; Secure when
+/// the request came over HTTPS through a proxy (`X-Forwarded-Proto: https`).
+pub(crate) fn set_cookie(token: &str, headers: &HeaderMap) -> String {
+    let https =
+        headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("https"));
+    let secure = if https { "; Secure" } else { "" };
+    format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200{secure}")
 }
 
 /// The `Set-Cookie` value that signs out.
