@@ -48,7 +48,8 @@ pub enum Command {
     Report(ReportCmd),
     /// This device's KPI figures for a period (computed locally).
     Kpi {
-        /// today, yesterday, this-week, last-week, this-month, last-month or YYYY-MM-DD..YYYY-MM-DD.
+        /// today, yesterday, this-week, last-week, this-month, last-month, this-quarter,
+        /// last-quarter or YYYY-MM-DD..YYYY-MM-DD.
         #[arg(long, default_value = "this-month")]
         period: String,
         /// Only these metrics (repeatable); default all.
@@ -58,6 +59,8 @@ pub enum Command {
         #[arg(long, default_value = "zh-CN")]
         lang: String,
     },
+    /// The alerts and read receipts from the server's last snapshot (after a sync; offline).
+    Alerts,
     /// Enroll this device with a team server using a one-time code.
     Enroll {
         /// The server, e.g. https://reports.example.com or http://127.0.0.1:8080.

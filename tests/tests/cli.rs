@@ -130,3 +130,91 @@ fn a_device_enrolls_and_syncs_through_the_cli_while_admin_commands_run() {
     assert!(String::from_utf8_lossy(&offline.stderr).contains("cannot reach"));
     assert_eq!(json(&device(&db, &["--json", "visit", "list"])).as_array().unwrap().len(), 1, "local data untouched");
 }
+
+/// Starts `serve` on a free port for `data`; returns the process and its URL.
+fn serve(data: &Path) -> (Serving, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let serving = Serving(
+        Command::new(server_binary())
+            .arg("--data")
+            .arg(data)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    (serving, format!("http://127.0.0.1:{port}"))
+}
+
+#[test]
+fn figures_commands_print_the_documented_json() {
+    let data = tempfile::tempdir().unwrap();
+    json(&server(data.path(), &["--json", "init", "--team-name", "t", "--admin-name", "admin"]));
+    let mgr = json(&server(data.path(), &["--json", "user", "add", "--name", "李经理", "--role", "manager"]));
+    let mgr_id = mgr["id"].as_str().unwrap();
+    let rep =
+        json(&server(data.path(), &["--json", "user", "add", "--name", "张伟", "--role", "rep", "--manager", mgr_id]));
+    let rep_id = rep["id"].as_str().unwrap();
+    let cfg = data.path().join("team.toml");
+    std::fs::write(
+        &cfg,
+        format!("[[targets]]\nmetric = \"visits\"\nuser = \"{rep_id}\"\nper = \"week\"\nvalue = 70\nfrom = \"2020-01-01\"\n"),
+    )
+    .unwrap();
+    let applied = json(&server(data.path(), &["--json", "config", "apply", cfg.to_str().unwrap()]));
+    assert_eq!(applied["version"], 1);
+    std::fs::write(&cfg, "[team]\ntz = \"Mars/Base\"\n").unwrap();
+    let refused = server(data.path(), &["config", "apply", cfg.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2), "a bad file is bad input");
+    assert_eq!(json(&server(data.path(), &["--json", "config", "show"]))["version"], 1, "and changes nothing");
+
+    let (_serving, url) = serve(data.path());
+    let dev = tempfile::tempdir().unwrap();
+    let db = dev.path().join("phone.db");
+    let code = rep["enrollment_code"].as_str().unwrap();
+    let mut ok = false;
+    for _ in 0..100 {
+        if device(&db, &["enroll", "--server", &url, "--code", code]).status.success() {
+            ok = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(ok, "the device enrolled");
+    let c = json(&device(&db, &["--json", "customer", "add", "--name", "华为"]));
+    json(&device(&db, &["--json", "visit", "log", "--customer", c["id"].as_str().unwrap(), "--note", "拜访"]));
+    let stats = json(&device(&db, &["--json", "sync"]));
+    assert!(stats["published"].as_u64().unwrap() >= 2, "configuration and snapshot arrived: {stats}");
+
+    // The server's rows: {user_id (null for the team), metric, value, target, achievement, status}.
+    let rows = json(&server(data.path(), &["--json", "kpi", "--period", "this-week"]));
+    let rows = rows.as_array().unwrap();
+    for r in rows {
+        for key in ["user_id", "metric", "value", "target", "achievement", "status"] {
+            assert!(r.get(key).is_some(), "kpi row has {key}: {r}");
+        }
+    }
+    let visits = rows.iter().find(|r| r["user_id"] == rep_id && r["metric"] == "visits").unwrap();
+    assert_eq!(visits["value"], 1.0);
+    assert!(visits["target"].as_f64().unwrap() > 0.0, "{visits}");
+    assert!(rows.iter().any(|r| r["user_id"].is_null()), "team rows");
+    let mine = json(&server(data.path(), &["--json", "kpi", "--period", "this-week", "--user", rep_id]));
+    assert!(mine.as_array().unwrap().iter().all(|r| r["user_id"] == rep_id));
+    assert!(json(&server(data.path(), &["--json", "alerts"])).is_array());
+    let subs = json(&server(data.path(), &["--json", "submissions", "--period", "this-week"]));
+    assert_eq!(subs[0]["user_id"], rep_id);
+    assert!(json(&server(data.path(), &["--json", "deliveries"])).is_array());
+    let link = json(&server(data.path(), &["--json", "user", "login-link", mgr_id, "--base-url", &url]));
+    assert!(link["url"].as_str().unwrap().starts_with(&format!("{url}/login/")), "{link}");
+
+    // The device's rows: the same, plus where they came from and when.
+    let figures = json(&device(&db, &["--json", "kpi", "--period", "this-week", "--metric", "visits"]));
+    let v = &figures[0];
+    for key in ["user_id", "metric", "value", "target", "achievement", "status", "source", "as_of"] {
+        assert!(v.get(key).is_some(), "device kpi row has {key}: {v}");
+    }
+    assert_eq!((v["source"].as_str(), v["value"].as_f64()), (Some("server"), Some(1.0)), "{v}");
+    let alerts = json(&device(&db, &["--json", "alerts"]));
+    assert!(alerts["alerts"].is_array() && alerts["as_of"].is_string(), "{alerts}");
+}

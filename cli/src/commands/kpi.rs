@@ -57,3 +57,36 @@ pub fn run(ctx: &mut Ctx, period: &str, metrics: &[String], lang: &str) -> CliRe
         lines
     })
 }
+
+/// `alerts`: what the server's last snapshot says needs attention, and who read this user's
+/// reports, as of that snapshot.
+pub fn alerts(ctx: &mut Ctx) -> CliResult {
+    let cal = ctx.calendar()?;
+    let snap = ctx.store.server_snapshot()?;
+    let json = match &snap {
+        Some(s) => json!({
+            "as_of": format_instant(s.computed_at, &cal),
+            "alerts": s.alerts,
+            "reads": s.reads.iter().map(|r| json!({
+                "report_id": r.report_id, "reader": r.reader, "at": format_instant(r.at, &cal)
+            })).collect::<Vec<_>>(),
+        }),
+        None => json!({"as_of": null, "alerts": [], "reads": []}),
+    };
+    ctx.out.print(&json, || match &snap {
+        None => vec!["no figures from the server yet: run `sync`".to_string()],
+        Some(s) => {
+            let mut lines = vec![format!("as of {}", format_instant(s.computed_at, &cal))];
+            if s.alerts.is_empty() {
+                lines.push("no alerts".into());
+            }
+            lines.extend(s.alerts.iter().map(|a| format!("  {:<22} {}", a.kind, a.message)));
+            lines.extend(
+                s.reads.iter().map(|r| {
+                    format!("  report {} read by {} at {}", r.report_id, r.reader, format_instant(r.at, &cal))
+                }),
+            );
+            lines
+        }
+    })
+}

@@ -57,6 +57,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Payment(c) => ledger::payment(&mut ctx, c),
         Command::Report(c) => report::run(&mut ctx, c),
         Command::Kpi { period, metrics, lang } => kpi::run(&mut ctx, &period, &metrics, &lang),
+        Command::Alerts => kpi::alerts(&mut ctx),
         Command::Enroll { server, code } => sync::enroll(&mut ctx, &server, &code),
         Command::Sync => sync::sync(&mut ctx),
         Command::Doctor => doctor(&mut ctx),
