@@ -142,3 +142,37 @@ async fn figures_match_the_device_a_report_written_on_time_offline_is_on_time_an
     let totals = server.admin.totals(yesterday, yesterday, Slice::Users(&users), &[]).unwrap();
     assert!(totals.iter().all(|t| t.user_id != a.user || t.metric != "visits"), "{totals:?}");
 }
+
+#[tokio::test]
+async fn week_boundaries_are_the_team_zone_s_midnights() {
+    let server = Server::start().await;
+    let (mgr, _) = server.user("李经理", "manager", None);
+    let (_, code) = server.user("张三", "rep", Some(&mgr));
+    let mut a = Device::enroll(&server.url, &code).await;
+    let c = a.customer("华为");
+    let at = |rfc: &str| chrono::DateTime::parse_from_rfc3339(rfc).unwrap().timestamp_millis();
+    for when in ["2026-11-22T23:59:00+08:00", "2026-11-23T00:01:00+08:00", "2026-11-22T16:30:00Z"] {
+        let new =
+            fieldreport_core::doc::NewFollowup::new(&c, fieldreport_core::doc::FollowupKind::Visit, at(when), "拜访");
+        a.store.log_followup(new).unwrap();
+    }
+    a.sync().await;
+    let admin = Device::enroll(&server.url, &server.admin_code).await;
+    let visits = |snap: &Value| -> f64 {
+        snap["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["user_id"] == a.user.as_str() && r["metric"] == "visits")
+            .unwrap()["value"]
+            .as_f64()
+            .unwrap()
+    };
+    // Sunday 23:59 in Shanghai is last week; Monday 00:01 and 16:30 UTC Sunday (00:30 Monday in
+    // Shanghai) are this week.
+    let (_, last) = get(&server, &admin, "/v1/kpi?period=2026-11-16..2026-11-22").await;
+    let (_, this) = get(&server, &admin, "/v1/kpi?period=2026-11-23..2026-11-29").await;
+    assert_eq!((visits(&last), visits(&this)), (1.0, 2.0), "{last}\n{this}");
+    let (_, monday) = get(&server, &admin, "/v1/kpi?period=2026-11-23").await;
+    assert_eq!(visits(&monday), 2.0);
+}
