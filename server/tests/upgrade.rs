@@ -1,0 +1,53 @@
+//! A data directory written by the first server (schema 1: documents but no rollups) opens with
+//! this server: the schema is upgraded in place and the rollups are computed from the documents.
+
+use chrono::NaiveDate;
+use fieldreport_core::doc::{FollowupKind, NewCustomer, NewFollowup};
+use fieldreport_core::Store;
+use fieldreport_server::storage::{Slice, Source, SqliteStorage, Storage};
+use rusqlite::{params, Connection};
+
+#[test]
+fn a_schema_1_data_directory_is_upgraded_and_its_documents_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    // A device's followup, as the first server stored it.
+    let mut s = Store::open_in_memory().unwrap();
+    s.init("rep-1", "team-1", "Asia/Shanghai", "monday").unwrap();
+    let c = s.add_customer(NewCustomer { name: "华为".into(), ..Default::default() }).unwrap().header.id;
+    let at = chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00+08:00").unwrap().timestamp_millis();
+    let f = s.log_followup(NewFollowup::new(&c, FollowupKind::Visit, at, "拜访")).unwrap().header.id;
+    {
+        let conn = Connection::open(dir.path().join("fieldreport-server.db")).unwrap();
+        let v1 =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/storage/sqlite/schema.sql")).unwrap();
+        conn.execute_batch(&v1).unwrap();
+        conn.execute(
+            "INSERT INTO team (id, team_id, name, tz, week_start, created_at) VALUES (1, 'team-1', '华东', 'Asia/Shanghai', 'monday', 0)",
+            [],
+        )
+        .unwrap();
+        conn.execute("INSERT INTO users (id, name, role, created_at) VALUES ('rep-1', '张三', 'rep', 0)", []).unwrap();
+        for (seq, (id, kind)) in [(c.as_str(), "customer"), (f.as_str(), "followup")].into_iter().enumerate() {
+            let bytes = s.document(id).unwrap().save();
+            conn.execute(
+                "INSERT INTO docs (id, kind, owner, bytes, heads, size, seq, updated_at) VALUES (?1, ?2, 'rep-1', ?3, x'', ?4, ?5, 0)",
+                params![id, kind, bytes, bytes.len() as i64, seq as i64 + 1],
+            )
+            .unwrap();
+        }
+        conn.pragma_update(None, "user_version", 1).unwrap();
+    }
+    let storage = SqliteStorage::open(dir.path()).unwrap();
+    let day: NaiveDate = "2026-11-20".parse().unwrap();
+    let users = ["rep-1".to_string()];
+    let totals = storage.totals(day, day, Slice::Users(&users), &[]).unwrap();
+    let visits = totals.iter().find(|t| t.metric == "visits").map(|t| t.value);
+    assert_eq!(visits, Some(1.0), "{totals:?}");
+    let version: i64 = Connection::open(dir.path().join("fieldreport-server.db"))
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 3);
+    assert_eq!(storage.config().unwrap().team.name, "华东", "the configuration starts from the team's settings");
+    assert_eq!(storage.rebuild_kpis(Box::new(|_| {})).unwrap().documents, 2);
+}
