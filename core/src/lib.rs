@@ -18,4 +18,9 @@ pub mod sync;
 pub mod team;
 
 pub use error::{Error, Result};
+
+// With the `uniffi` feature, the records and enums the FFI passes unchanged derive their
+// foreign-language mirrors here (component `fieldreport_core`).
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("fieldreport_core");
 pub use store::Store;

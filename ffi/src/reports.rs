@@ -14,7 +14,7 @@ impl FieldStore {
     /// (`YYYY-MM-DD`; today when `None`).
     pub fn new_report(&self, kind: ReportKind, date: Option<String>, lang: Lang) -> Result<Report> {
         let date = date.map(|d| fieldreport_core::period::parse_date(&d)).transpose()?;
-        self.with(|s| s.new_report(kind.into(), date, lang.into())).map(Into::into)
+        self.with(|s| s.new_report(kind, date, lang)).map(Into::into)
     }
 
     /// One report.
@@ -24,7 +24,7 @@ impl FieldStore {
 
     /// Every report, newest period first.
     pub fn list_reports(&self) -> Result<Vec<ReportRow>> {
-        self.with(|s| s.list_reports(None)).map(|v| v.into_iter().map(Into::into).collect())
+        self.with(|s| s.list_reports(None)).map(|v| v.into_iter().collect())
     }
 
     /// Splices a section's text: deletes `delete` and inserts `insert` at `index`, counted in
@@ -90,7 +90,7 @@ impl FieldStore {
         self.with(|s| {
             let r = s.report(&id)?;
             let cal = s.calendar()?;
-            Ok(render_markdown(&r, lang.into(), dialect.into(), &cal))
+            Ok(render_markdown(&r, lang, dialect, &cal))
         })
     }
 
@@ -99,7 +99,7 @@ impl FieldStore {
         self.with(|s| {
             let r = s.report(&id)?;
             let cal = s.calendar()?;
-            Ok(render_text(&r, lang.into(), &cal))
+            Ok(render_text(&r, lang, &cal))
         })
     }
 }

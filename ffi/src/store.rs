@@ -118,12 +118,12 @@ impl FieldStore {
 
     /// Sets up the identity without a server (a demo or a device enrolled elsewhere).
     pub fn init(&self, user_id: String, team_id: String, tz: String, week_start: String) -> Result<Identity> {
-        self.with(|s| s.init(&user_id, &team_id, &tz, &week_start)).map(Into::into)
+        self.with(|s| s.init(&user_id, &team_id, &tz, &week_start))
     }
 
     /// The device's identity (`NotEnrolled` before enrollment).
     pub fn identity(&self) -> Result<Identity> {
-        self.with(|s| s.identity()).map(Into::into)
+        self.with(|s| s.identity())
     }
 
     /// Adds a customer owned by this device's user.
@@ -137,7 +137,7 @@ impl FieldStore {
         };
         let n = doc::NewCustomer {
             name: new.name,
-            level: new.level.map(Into::into),
+            level: new.level,
             contacts: Vec::new(),
             address: new.address,
             location,
@@ -154,7 +154,7 @@ impl FieldStore {
 
     /// Customers, optionally those whose name contains `search`.
     pub fn list_customers(&self, search: Option<String>) -> Result<Vec<CustomerRow>> {
-        self.with(|s| s.list_customers(search.as_deref())).map(|v| v.into_iter().map(Into::into).collect())
+        self.with(|s| s.list_customers(search.as_deref())).map(|v| v.into_iter().collect())
     }
 
     /// Adds a deal; `amount` is a decimal string (`"12000.50"`), `currency` defaults to CNY.
@@ -168,32 +168,27 @@ impl FieldStore {
     ) -> Result<String> {
         self.with(|s| {
             let amount = Money::parse(&amount, currency.as_deref().unwrap_or("CNY"))?;
-            let d =
-                s.add_deal(doc::NewDeal { customer_id, title, amount, stage: stage.into(), expected_close: None })?;
+            let d = s.add_deal(doc::NewDeal { customer_id, title, amount, stage, expected_close: None })?;
             Ok(d.header.id)
         })
     }
 
     /// Moves a deal to `stage`.
     pub fn set_deal_stage(&self, id: String, stage: Stage) -> Result<()> {
-        self.with(|s| s.set_deal_stage(&id, stage.into()).map(|_| ()))
+        self.with(|s| s.set_deal_stage(&id, stage).map(|_| ()))
     }
 
     /// Deals, optionally in one stage.
     pub fn list_deals(&self, stage: Option<Stage>) -> Result<Vec<DealRow>> {
-        self.with(|s| s.list_deals(stage.map(Into::into))).map(|v| v.into_iter().map(Into::into).collect())
+        self.with(|s| s.list_deals(stage)).map(|v| v.into_iter().collect())
     }
 
     /// Logs a visit, call or other followup.
     pub fn log_followup(&self, new: NewFollowup) -> Result<Followup> {
         let next_on = opt_date(new.next_followup_on)?;
         self.with(|s| {
-            let mut n = doc::NewFollowup::new(
-                &new.customer_id,
-                new.kind.into(),
-                new.occurred_at.unwrap_or(s.now_ms()),
-                &new.note,
-            );
+            let mut n =
+                doc::NewFollowup::new(&new.customer_id, new.kind, new.occurred_at.unwrap_or(s.now_ms()), &new.note);
             n.deal_id = new.deal_id;
             n.next_step = new.next_step;
             n.next_followup_on = next_on;
@@ -208,7 +203,7 @@ impl FieldStore {
     /// splices, so a concurrent edit elsewhere in it survives the merge.
     pub fn edit_followup(&self, id: String, edit: FollowupEdit) -> Result<Followup> {
         let e = doc::FollowupEdit {
-            kind: edit.kind.map(Into::into),
+            kind: edit.kind,
             occurred_at: edit.occurred_at,
             note: edit.note,
             next_step: edit.next_step,
@@ -234,7 +229,7 @@ impl FieldStore {
             };
             s.list_followups(&FollowupFilter { range, customer_id, ..Default::default() })
         })
-        .map(|v| v.into_iter().map(Into::into).collect())
+        .map(|v| v.into_iter().collect())
     }
 
     /// Adds a signed contract; `signed_on` is `YYYY-MM-DD`.

@@ -4,11 +4,11 @@
 use std::sync::Arc;
 
 use fieldreport_core::store::Store;
-use fieldreport_core::sync::{self, CancelToken, Progress, ProgressListener, SyncOptions};
+use fieldreport_core::sync::{self, CancelToken, ProgressListener, SyncOptions, SyncProgress};
 
 use crate::error::FieldError;
 use crate::store::FieldStore;
-use crate::types::{Enrolled, SyncProgress, SyncStats};
+use crate::types::{Enrolled, SyncStats};
 
 type Result<T> = std::result::Result<T, FieldError>;
 
@@ -24,8 +24,8 @@ pub trait SyncListener: Send + Sync {
 struct Forward(Arc<dyn SyncListener>);
 
 impl ProgressListener for Forward {
-    fn on_progress(&self, p: Progress) {
-        if let Err(e) = self.0.on_progress(p.into()) {
+    fn on_progress(&self, p: SyncProgress) {
+        if let Err(e) = self.0.on_progress(p) {
             tracing::warn!(error = %e, "the sync progress listener failed");
         }
     }
@@ -82,7 +82,7 @@ impl FieldStore {
         }
         .await;
         self.set_cancel(None);
-        result.map(Into::into)
+        result
     }
 }
 

@@ -2,6 +2,7 @@
 // Run by scripts/bench-bindings.
 
 import com.fieldreport.*
+import com.fieldreport.core.*
 import java.io.File
 import java.nio.file.Files
 

@@ -2,6 +2,7 @@
 // the Android sample uses), against a real fieldreport-server. Run by scripts/test-bindings.
 
 import com.fieldreport.*
+import com.fieldreport.core.*
 import kotlinx.coroutines.runBlocking
 import java.io.BufferedReader
 import java.io.File

@@ -137,7 +137,7 @@ fn free_port() -> u16 {
 
 struct Counter(std::sync::atomic::AtomicU64);
 impl sync::ProgressListener for Counter {
-    fn on_progress(&self, _: sync::Progress) {
+    fn on_progress(&self, _: sync::SyncProgress) {
         self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 }

@@ -2,7 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 
-use fieldreport_core::sync::{self, CancelToken, Progress, ProgressListener, SyncOptions};
+use fieldreport_core::sync::{self, CancelToken, ProgressListener, SyncOptions, SyncProgress};
 
 use super::Ctx;
 use crate::error::{CliError, CliResult};
@@ -26,7 +26,7 @@ pub fn enroll(ctx: &mut Ctx, server: &str, code: &str) -> CliResult {
 struct Bar;
 
 impl ProgressListener for Bar {
-    fn on_progress(&self, p: Progress) {
+    fn on_progress(&self, p: SyncProgress) {
         let total = p.docs_total.max(1);
         let filled = (p.docs_done.min(total) * 30 / total) as usize;
         let mut err = std::io::stderr().lock();

@@ -19,6 +19,7 @@ const TAGS: &str = "tags";
 
 /// Customer importance, A the highest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Level {
     A,
     B,

@@ -21,6 +21,7 @@ const LOST_REASON: &str = "lost_reason";
 /// Funnel stages, in order; a deal ends `Won` or `Lost`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Stage {
     Lead,
     Contacted,

@@ -26,6 +26,7 @@ const STAGE_CHANGE: &str = "stage_change";
 /// How the rep was in touch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum FollowupKind {
     Visit,
     Call,

@@ -41,6 +41,7 @@ type AmResult<T = ()> = Result<T, automerge::AutomergeError>;
 /// Daily, weekly, monthly or free-form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ReportKind {
     Daily,
     Weekly,
@@ -73,6 +74,7 @@ impl FromStr for ReportKind {
 /// Draft or submitted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ReportStatus {
     Draft,
     Submitted,
@@ -89,6 +91,7 @@ impl ReportStatus {
 
 /// A section: its key, title and text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Section {
     pub key: String,
     pub title: String,
@@ -97,6 +100,7 @@ pub struct Section {
 
 /// A comment (批注) on a report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Comment {
     pub id: String,
     pub author: String,

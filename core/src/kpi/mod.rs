@@ -13,4 +13,4 @@ pub use definition::{Aggregate, Entity, Filter, KpiDef, Unit};
 pub(crate) use eval::evaluate;
 pub use eval::{format_value, KpiValue};
 pub use facts::{combine, facts, ratio, Fact};
-pub use status::{achievement, status, Status, Thresholds};
+pub use status::{achievement, status, KpiStatus, Status, Thresholds};

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 /// Traffic-light status of a KPI against its target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Status {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum KpiStatus {
     Green,
     Yellow,
     Red,
@@ -17,6 +18,9 @@ pub struct Thresholds {
     pub green: f64,
     pub yellow: f64,
 }
+
+/// The status's short name in the core's own code.
+pub type Status = KpiStatus;
 
 impl Default for Thresholds {
     fn default() -> Self {

@@ -9,6 +9,7 @@ use crate::error::Error;
 
 /// A label language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Lang {
     #[default]
     #[serde(rename = "zh-CN")]

@@ -14,6 +14,7 @@ use crate::period::Calendar;
 
 /// Which Markdown to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Dialect {
     /// CommonMark with GFM tables: blocks as tables.
     #[default]

@@ -10,6 +10,7 @@ use crate::period::{parse_tz, parse_weekday, Calendar};
 
 /// Who this device writes as.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Identity {
     pub user_id: String,
     pub team_id: String,

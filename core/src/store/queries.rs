@@ -11,6 +11,7 @@ use crate::period::DateRange;
 
 /// A followup as lists show it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct FollowupRow {
     pub id: String,
     pub owner: String,
@@ -41,6 +42,7 @@ pub struct FollowupFilter {
 
 /// A customer as lists show it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CustomerRow {
     pub id: String,
     pub owner: String,
@@ -51,6 +53,7 @@ pub struct CustomerRow {
 
 /// A deal as lists show it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DealRow {
     pub id: String,
     pub owner: String,

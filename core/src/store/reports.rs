@@ -19,6 +19,7 @@ use crate::report::{
 
 /// A report as lists show it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ReportRow {
     pub id: String,
     pub owner: String,

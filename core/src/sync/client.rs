@@ -50,6 +50,7 @@ impl Default for SyncOptions {
 
 /// What one sync run did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SyncStats {
     pub round_trips: u32,
     /// Request bodies, in bytes (HTTP headers not included).
@@ -70,7 +71,8 @@ pub struct SyncStats {
 
 /// Progress of a run: documents and bytes done of the (estimated) totals.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Progress {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct SyncProgress {
     pub docs_done: u64,
     pub docs_total: u64,
     pub bytes_done: u64,
@@ -79,7 +81,7 @@ pub struct Progress {
 
 /// Receives progress during a run (called between pages, never while a lock is held).
 pub trait ProgressListener: Send + Sync {
-    fn on_progress(&self, progress: Progress);
+    fn on_progress(&self, progress: SyncProgress);
 }
 
 /// Cancels a running sync at the next page boundary; committed pages stay committed.
@@ -222,7 +224,7 @@ pub async fn sync(
     let push_bytes: u64 = pushes.iter().map(|p| p.changes.len() as u64).sum();
     let mut queue = batches(pushes, opts.push_bytes).into_iter();
     let mut stats = SyncStats { cursor: state.cursor, ..Default::default() };
-    let mut p = Progress { docs_total: push_total, bytes_total: push_bytes, ..Default::default() };
+    let mut p = SyncProgress { docs_total: push_total, bytes_total: push_bytes, ..Default::default() };
     let mut first = true;
     loop {
         if cancel.is_cancelled() {

@@ -5,5 +5,5 @@ mod client;
 pub mod wire;
 
 pub use client::{
-    enroll, http_client, sync, CancelToken, Progress, ProgressListener, SyncOptions, SyncStats, CONTENT_TYPE,
+    enroll, http_client, sync, CancelToken, ProgressListener, SyncOptions, SyncProgress, SyncStats, CONTENT_TYPE,
 };

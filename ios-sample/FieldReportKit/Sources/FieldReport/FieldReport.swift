@@ -487,22 +487,6 @@ fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
-    typealias FfiType = UInt32
-    typealias SwiftType = UInt32
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt32 {
-        return try lift(readInt(&buf))
-    }
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
     typealias FfiType = UInt64
     typealias SwiftType = UInt64
@@ -1835,71 +1819,6 @@ public func FfiConverterTypeCheckIn_lower(_ value: CheckIn) -> RustBuffer {
 
 
 /**
- * A comment (批注) on a report.
- */
-public struct Comment: Equatable, Hashable {
-    public var id: String
-    public var author: String
-    public var at: Int64
-    public var text: String
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(id: String, author: String, at: Int64, text: String) {
-        self.id = id
-        self.author = author
-        self.at = at
-        self.text = text
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension Comment: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeComment: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Comment {
-        return
-            try Comment(
-                id: FfiConverterString.read(from: &buf), 
-                author: FfiConverterString.read(from: &buf), 
-                at: FfiConverterInt64.read(from: &buf), 
-                text: FfiConverterString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: Comment, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.id, into: &buf)
-        FfiConverterString.write(value.author, into: &buf)
-        FfiConverterInt64.write(value.at, into: &buf)
-        FfiConverterString.write(value.text, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeComment_lift(_ buf: RustBuffer) throws -> Comment {
-    return try FfiConverterTypeComment.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeComment_lower(_ value: Comment) -> RustBuffer {
-    return FfiConverterTypeComment.lower(value)
-}
-
-
-/**
  * A customer.
  */
 public struct Customer: Equatable, Hashable {
@@ -1991,174 +1910,6 @@ public func FfiConverterTypeCustomer_lift(_ buf: RustBuffer) throws -> Customer 
 #endif
 public func FfiConverterTypeCustomer_lower(_ value: Customer) -> RustBuffer {
     return FfiConverterTypeCustomer.lower(value)
-}
-
-
-/**
- * A customer as lists show it.
- */
-public struct CustomerRow: Equatable, Hashable {
-    public var id: String
-    public var owner: String
-    public var name: String
-    public var level: String?
-    public var createdAt: Int64
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(id: String, owner: String, name: String, level: String?, createdAt: Int64) {
-        self.id = id
-        self.owner = owner
-        self.name = name
-        self.level = level
-        self.createdAt = createdAt
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension CustomerRow: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeCustomerRow: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CustomerRow {
-        return
-            try CustomerRow(
-                id: FfiConverterString.read(from: &buf), 
-                owner: FfiConverterString.read(from: &buf), 
-                name: FfiConverterString.read(from: &buf), 
-                level: FfiConverterOptionString.read(from: &buf), 
-                createdAt: FfiConverterInt64.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: CustomerRow, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.id, into: &buf)
-        FfiConverterString.write(value.owner, into: &buf)
-        FfiConverterString.write(value.name, into: &buf)
-        FfiConverterOptionString.write(value.level, into: &buf)
-        FfiConverterInt64.write(value.createdAt, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeCustomerRow_lift(_ buf: RustBuffer) throws -> CustomerRow {
-    return try FfiConverterTypeCustomerRow.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeCustomerRow_lower(_ value: CustomerRow) -> RustBuffer {
-    return FfiConverterTypeCustomerRow.lower(value)
-}
-
-
-/**
- * A deal as lists show it.
- */
-public struct DealRow: Equatable, Hashable {
-    public var id: String
-    public var owner: String
-    public var customerId: String
-    public var customerName: String
-    public var title: String
-    /**
-     * Minor units (分 for CNY).
-     */
-    public var amountMinor: Int64
-    public var currency: String
-    public var stage: String
-    public var stageAt: Int64
-    public var expectedClose: String?
-    public var createdAt: Int64
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(id: String, owner: String, customerId: String, customerName: String, title: String, 
-        /**
-         * Minor units (分 for CNY).
-         */amountMinor: Int64, currency: String, stage: String, stageAt: Int64, expectedClose: String?, createdAt: Int64) {
-        self.id = id
-        self.owner = owner
-        self.customerId = customerId
-        self.customerName = customerName
-        self.title = title
-        self.amountMinor = amountMinor
-        self.currency = currency
-        self.stage = stage
-        self.stageAt = stageAt
-        self.expectedClose = expectedClose
-        self.createdAt = createdAt
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension DealRow: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeDealRow: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DealRow {
-        return
-            try DealRow(
-                id: FfiConverterString.read(from: &buf), 
-                owner: FfiConverterString.read(from: &buf), 
-                customerId: FfiConverterString.read(from: &buf), 
-                customerName: FfiConverterString.read(from: &buf), 
-                title: FfiConverterString.read(from: &buf), 
-                amountMinor: FfiConverterInt64.read(from: &buf), 
-                currency: FfiConverterString.read(from: &buf), 
-                stage: FfiConverterString.read(from: &buf), 
-                stageAt: FfiConverterInt64.read(from: &buf), 
-                expectedClose: FfiConverterOptionString.read(from: &buf), 
-                createdAt: FfiConverterInt64.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: DealRow, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.id, into: &buf)
-        FfiConverterString.write(value.owner, into: &buf)
-        FfiConverterString.write(value.customerId, into: &buf)
-        FfiConverterString.write(value.customerName, into: &buf)
-        FfiConverterString.write(value.title, into: &buf)
-        FfiConverterInt64.write(value.amountMinor, into: &buf)
-        FfiConverterString.write(value.currency, into: &buf)
-        FfiConverterString.write(value.stage, into: &buf)
-        FfiConverterInt64.write(value.stageAt, into: &buf)
-        FfiConverterOptionString.write(value.expectedClose, into: &buf)
-        FfiConverterInt64.write(value.createdAt, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeDealRow_lift(_ buf: RustBuffer) throws -> DealRow {
-    return try FfiConverterTypeDealRow.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeDealRow_lower(_ value: DealRow) -> RustBuffer {
-    return FfiConverterTypeDealRow.lower(value)
 }
 
 
@@ -2392,196 +2143,6 @@ public func FfiConverterTypeFollowupEdit_lift(_ buf: RustBuffer) throws -> Follo
 #endif
 public func FfiConverterTypeFollowupEdit_lower(_ value: FollowupEdit) -> RustBuffer {
     return FfiConverterTypeFollowupEdit.lower(value)
-}
-
-
-/**
- * A followup as lists show it, with its customer's name.
- */
-public struct FollowupRow: Equatable, Hashable {
-    public var id: String
-    public var owner: String
-    public var customerId: String
-    public var customerName: String
-    public var dealId: String?
-    /**
-     * visit, call, email, message or meeting.
-     */
-    public var kind: String
-    public var occurredAt: Int64
-    public var note: String
-    public var nextStep: String
-    public var nextFollowupOn: String?
-    public var latitude: Double?
-    public var longitude: Double?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(id: String, owner: String, customerId: String, customerName: String, dealId: String?, 
-        /**
-         * visit, call, email, message or meeting.
-         */kind: String, occurredAt: Int64, note: String, nextStep: String, nextFollowupOn: String?, latitude: Double?, longitude: Double?) {
-        self.id = id
-        self.owner = owner
-        self.customerId = customerId
-        self.customerName = customerName
-        self.dealId = dealId
-        self.kind = kind
-        self.occurredAt = occurredAt
-        self.note = note
-        self.nextStep = nextStep
-        self.nextFollowupOn = nextFollowupOn
-        self.latitude = latitude
-        self.longitude = longitude
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension FollowupRow: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeFollowupRow: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FollowupRow {
-        return
-            try FollowupRow(
-                id: FfiConverterString.read(from: &buf), 
-                owner: FfiConverterString.read(from: &buf), 
-                customerId: FfiConverterString.read(from: &buf), 
-                customerName: FfiConverterString.read(from: &buf), 
-                dealId: FfiConverterOptionString.read(from: &buf), 
-                kind: FfiConverterString.read(from: &buf), 
-                occurredAt: FfiConverterInt64.read(from: &buf), 
-                note: FfiConverterString.read(from: &buf), 
-                nextStep: FfiConverterString.read(from: &buf), 
-                nextFollowupOn: FfiConverterOptionString.read(from: &buf), 
-                latitude: FfiConverterOptionDouble.read(from: &buf), 
-                longitude: FfiConverterOptionDouble.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: FollowupRow, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.id, into: &buf)
-        FfiConverterString.write(value.owner, into: &buf)
-        FfiConverterString.write(value.customerId, into: &buf)
-        FfiConverterString.write(value.customerName, into: &buf)
-        FfiConverterOptionString.write(value.dealId, into: &buf)
-        FfiConverterString.write(value.kind, into: &buf)
-        FfiConverterInt64.write(value.occurredAt, into: &buf)
-        FfiConverterString.write(value.note, into: &buf)
-        FfiConverterString.write(value.nextStep, into: &buf)
-        FfiConverterOptionString.write(value.nextFollowupOn, into: &buf)
-        FfiConverterOptionDouble.write(value.latitude, into: &buf)
-        FfiConverterOptionDouble.write(value.longitude, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeFollowupRow_lift(_ buf: RustBuffer) throws -> FollowupRow {
-    return try FfiConverterTypeFollowupRow.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeFollowupRow_lower(_ value: FollowupRow) -> RustBuffer {
-    return FfiConverterTypeFollowupRow.lower(value)
-}
-
-
-/**
- * The device's identity.
- */
-public struct Identity: Equatable, Hashable {
-    public var userId: String
-    public var teamId: String
-    /**
-     * IANA time zone of the team, e.g. `Asia/Shanghai`.
-     */
-    public var tz: String
-    /**
-     * `monday` … `sunday`.
-     */
-    public var weekStart: String
-    /**
-     * Hex of the Automerge actor that authors this device's changes.
-     */
-    public var actor: String
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(userId: String, teamId: String, 
-        /**
-         * IANA time zone of the team, e.g. `Asia/Shanghai`.
-         */tz: String, 
-        /**
-         * `monday` … `sunday`.
-         */weekStart: String, 
-        /**
-         * Hex of the Automerge actor that authors this device's changes.
-         */actor: String) {
-        self.userId = userId
-        self.teamId = teamId
-        self.tz = tz
-        self.weekStart = weekStart
-        self.actor = actor
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension Identity: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeIdentity: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Identity {
-        return
-            try Identity(
-                userId: FfiConverterString.read(from: &buf), 
-                teamId: FfiConverterString.read(from: &buf), 
-                tz: FfiConverterString.read(from: &buf), 
-                weekStart: FfiConverterString.read(from: &buf), 
-                actor: FfiConverterString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: Identity, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.userId, into: &buf)
-        FfiConverterString.write(value.teamId, into: &buf)
-        FfiConverterString.write(value.tz, into: &buf)
-        FfiConverterString.write(value.weekStart, into: &buf)
-        FfiConverterString.write(value.actor, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeIdentity_lift(_ buf: RustBuffer) throws -> Identity {
-    return try FfiConverterTypeIdentity.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeIdentity_lower(_ value: Identity) -> RustBuffer {
-    return FfiConverterTypeIdentity.lower(value)
 }
 
 
@@ -2932,63 +2493,6 @@ public func FfiConverterTypeNewFollowup_lower(_ value: NewFollowup) -> RustBuffe
 
 
 /**
- * A document the server refused, and why.
- */
-public struct Rejection: Equatable, Hashable {
-    public var id: String
-    public var reason: String
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(id: String, reason: String) {
-        self.id = id
-        self.reason = reason
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension Rejection: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeRejection: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Rejection {
-        return
-            try Rejection(
-                id: FfiConverterString.read(from: &buf), 
-                reason: FfiConverterString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: Rejection, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.id, into: &buf)
-        FfiConverterString.write(value.reason, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeRejection_lift(_ buf: RustBuffer) throws -> Rejection {
-    return try FfiConverterTypeRejection.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeRejection_lower(_ value: Rejection) -> RustBuffer {
-    return FfiConverterTypeRejection.lower(value)
-}
-
-
-/**
  * A report.
  */
 public struct Report: Equatable, Hashable {
@@ -3097,389 +2601,6 @@ public func FfiConverterTypeReport_lift(_ buf: RustBuffer) throws -> Report {
 public func FfiConverterTypeReport_lower(_ value: Report) -> RustBuffer {
     return FfiConverterTypeReport.lower(value)
 }
-
-
-/**
- * A report as lists show it.
- */
-public struct ReportRow: Equatable, Hashable {
-    public var id: String
-    public var owner: String
-    public var kind: String
-    public var first: String
-    public var last: String
-    public var title: String
-    public var status: String
-    public var submittedAt: Int64?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(id: String, owner: String, kind: String, first: String, last: String, title: String, status: String, submittedAt: Int64?) {
-        self.id = id
-        self.owner = owner
-        self.kind = kind
-        self.first = first
-        self.last = last
-        self.title = title
-        self.status = status
-        self.submittedAt = submittedAt
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension ReportRow: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeReportRow: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReportRow {
-        return
-            try ReportRow(
-                id: FfiConverterString.read(from: &buf), 
-                owner: FfiConverterString.read(from: &buf), 
-                kind: FfiConverterString.read(from: &buf), 
-                first: FfiConverterString.read(from: &buf), 
-                last: FfiConverterString.read(from: &buf), 
-                title: FfiConverterString.read(from: &buf), 
-                status: FfiConverterString.read(from: &buf), 
-                submittedAt: FfiConverterOptionInt64.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: ReportRow, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.id, into: &buf)
-        FfiConverterString.write(value.owner, into: &buf)
-        FfiConverterString.write(value.kind, into: &buf)
-        FfiConverterString.write(value.first, into: &buf)
-        FfiConverterString.write(value.last, into: &buf)
-        FfiConverterString.write(value.title, into: &buf)
-        FfiConverterString.write(value.status, into: &buf)
-        FfiConverterOptionInt64.write(value.submittedAt, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeReportRow_lift(_ buf: RustBuffer) throws -> ReportRow {
-    return try FfiConverterTypeReportRow.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeReportRow_lower(_ value: ReportRow) -> RustBuffer {
-    return FfiConverterTypeReportRow.lower(value)
-}
-
-
-/**
- * One section of a report: a collaborative text under a title.
- */
-public struct Section: Equatable, Hashable {
-    public var key: String
-    public var title: String
-    public var text: String
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(key: String, title: String, text: String) {
-        self.key = key
-        self.title = title
-        self.text = text
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension Section: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeSection: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Section {
-        return
-            try Section(
-                key: FfiConverterString.read(from: &buf), 
-                title: FfiConverterString.read(from: &buf), 
-                text: FfiConverterString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: Section, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.key, into: &buf)
-        FfiConverterString.write(value.title, into: &buf)
-        FfiConverterString.write(value.text, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSection_lift(_ buf: RustBuffer) throws -> Section {
-    return try FfiConverterTypeSection.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSection_lower(_ value: Section) -> RustBuffer {
-    return FfiConverterTypeSection.lower(value)
-}
-
-
-/**
- * Progress of a running sync: documents and bytes done of the (estimated) totals.
- */
-public struct SyncProgress: Equatable, Hashable {
-    public var docsDone: UInt64
-    public var docsTotal: UInt64
-    public var bytesDone: UInt64
-    public var bytesTotal: UInt64
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(docsDone: UInt64, docsTotal: UInt64, bytesDone: UInt64, bytesTotal: UInt64) {
-        self.docsDone = docsDone
-        self.docsTotal = docsTotal
-        self.bytesDone = bytesDone
-        self.bytesTotal = bytesTotal
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension SyncProgress: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeSyncProgress: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncProgress {
-        return
-            try SyncProgress(
-                docsDone: FfiConverterUInt64.read(from: &buf), 
-                docsTotal: FfiConverterUInt64.read(from: &buf), 
-                bytesDone: FfiConverterUInt64.read(from: &buf), 
-                bytesTotal: FfiConverterUInt64.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: SyncProgress, into buf: inout [UInt8]) {
-        FfiConverterUInt64.write(value.docsDone, into: &buf)
-        FfiConverterUInt64.write(value.docsTotal, into: &buf)
-        FfiConverterUInt64.write(value.bytesDone, into: &buf)
-        FfiConverterUInt64.write(value.bytesTotal, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSyncProgress_lift(_ buf: RustBuffer) throws -> SyncProgress {
-    return try FfiConverterTypeSyncProgress.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSyncProgress_lower(_ value: SyncProgress) -> RustBuffer {
-    return FfiConverterTypeSyncProgress.lower(value)
-}
-
-
-/**
- * What one sync run did.
- */
-public struct SyncStats: Equatable, Hashable {
-    public var roundTrips: UInt32
-    public var bytesSent: UInt64
-    public var bytesReceived: UInt64
-    public var pushed: UInt64
-    /**
-     * Records received.
-     */
-    public var pulled: UInt64
-    /**
-     * Documents the server authored received (team configuration, KPI snapshots).
-     */
-    public var published: UInt64
-    public var rejected: [Rejection]
-    public var durationMs: UInt64
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(roundTrips: UInt32, bytesSent: UInt64, bytesReceived: UInt64, pushed: UInt64, 
-        /**
-         * Records received.
-         */pulled: UInt64, 
-        /**
-         * Documents the server authored received (team configuration, KPI snapshots).
-         */published: UInt64, rejected: [Rejection], durationMs: UInt64) {
-        self.roundTrips = roundTrips
-        self.bytesSent = bytesSent
-        self.bytesReceived = bytesReceived
-        self.pushed = pushed
-        self.pulled = pulled
-        self.published = published
-        self.rejected = rejected
-        self.durationMs = durationMs
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension SyncStats: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeSyncStats: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncStats {
-        return
-            try SyncStats(
-                roundTrips: FfiConverterUInt32.read(from: &buf), 
-                bytesSent: FfiConverterUInt64.read(from: &buf), 
-                bytesReceived: FfiConverterUInt64.read(from: &buf), 
-                pushed: FfiConverterUInt64.read(from: &buf), 
-                pulled: FfiConverterUInt64.read(from: &buf), 
-                published: FfiConverterUInt64.read(from: &buf), 
-                rejected: FfiConverterSequenceTypeRejection.read(from: &buf), 
-                durationMs: FfiConverterUInt64.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: SyncStats, into buf: inout [UInt8]) {
-        FfiConverterUInt32.write(value.roundTrips, into: &buf)
-        FfiConverterUInt64.write(value.bytesSent, into: &buf)
-        FfiConverterUInt64.write(value.bytesReceived, into: &buf)
-        FfiConverterUInt64.write(value.pushed, into: &buf)
-        FfiConverterUInt64.write(value.pulled, into: &buf)
-        FfiConverterUInt64.write(value.published, into: &buf)
-        FfiConverterSequenceTypeRejection.write(value.rejected, into: &buf)
-        FfiConverterUInt64.write(value.durationMs, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSyncStats_lift(_ buf: RustBuffer) throws -> SyncStats {
-    return try FfiConverterTypeSyncStats.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSyncStats_lower(_ value: SyncStats) -> RustBuffer {
-    return FfiConverterTypeSyncStats.lower(value)
-}
-
-
-/**
- * Markdown flavour: GFM tables, or the list style of DingTalk, Feishu and WeCom robots.
- */
-
-public enum Dialect: Equatable, Hashable {
-    
-    case gfm
-    case dingTalk
-    case feishu
-    case weCom
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension Dialect: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeDialect: FfiConverterRustBuffer {
-    typealias SwiftType = Dialect
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Dialect {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .gfm
-        
-        case 2: return .dingTalk
-        
-        case 3: return .feishu
-        
-        case 4: return .weCom
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: Dialect, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .gfm:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .dingTalk:
-            writeInt(&buf, Int32(2))
-        
-        
-        case .feishu:
-            writeInt(&buf, Int32(3))
-        
-        
-        case .weCom:
-            writeInt(&buf, Int32(4))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeDialect_lift(_ buf: RustBuffer) throws -> Dialect {
-    return try FfiConverterTypeDialect.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeDialect_lower(_ value: Dialect) -> RustBuffer {
-    return FfiConverterTypeDialect.lower(value)
-}
-
 
 
 /**
@@ -3691,317 +2812,6 @@ public func FfiConverterTypeFieldError_lower(_ value: FieldError) -> RustBuffer 
 
 
 /**
- * How the rep was in touch.
- */
-
-public enum FollowupKind: Equatable, Hashable {
-    
-    case visit
-    case call
-    case email
-    case message
-    case meeting
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension FollowupKind: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeFollowupKind: FfiConverterRustBuffer {
-    typealias SwiftType = FollowupKind
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FollowupKind {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .visit
-        
-        case 2: return .call
-        
-        case 3: return .email
-        
-        case 4: return .message
-        
-        case 5: return .meeting
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: FollowupKind, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .visit:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .call:
-            writeInt(&buf, Int32(2))
-        
-        
-        case .email:
-            writeInt(&buf, Int32(3))
-        
-        
-        case .message:
-            writeInt(&buf, Int32(4))
-        
-        
-        case .meeting:
-            writeInt(&buf, Int32(5))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeFollowupKind_lift(_ buf: RustBuffer) throws -> FollowupKind {
-    return try FfiConverterTypeFollowupKind.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeFollowupKind_lower(_ value: FollowupKind) -> RustBuffer {
-    return FfiConverterTypeFollowupKind.lower(value)
-}
-
-
-
-/**
- * Red / yellow / green against target.
- */
-
-public enum KpiStatus: Equatable, Hashable {
-    
-    case green
-    case yellow
-    case red
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension KpiStatus: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeKpiStatus: FfiConverterRustBuffer {
-    typealias SwiftType = KpiStatus
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> KpiStatus {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .green
-        
-        case 2: return .yellow
-        
-        case 3: return .red
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: KpiStatus, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .green:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .yellow:
-            writeInt(&buf, Int32(2))
-        
-        
-        case .red:
-            writeInt(&buf, Int32(3))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeKpiStatus_lift(_ buf: RustBuffer) throws -> KpiStatus {
-    return try FfiConverterTypeKpiStatus.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeKpiStatus_lower(_ value: KpiStatus) -> RustBuffer {
-    return FfiConverterTypeKpiStatus.lower(value)
-}
-
-
-
-/**
- * Language of built-in labels: zh-CN (the default) or English.
- */
-
-public enum Lang: Equatable, Hashable {
-    
-    case zhCn
-    case en
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension Lang: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeLang: FfiConverterRustBuffer {
-    typealias SwiftType = Lang
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Lang {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .zhCn
-        
-        case 2: return .en
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: Lang, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .zhCn:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .en:
-            writeInt(&buf, Int32(2))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeLang_lift(_ buf: RustBuffer) throws -> Lang {
-    return try FfiConverterTypeLang.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeLang_lower(_ value: Lang) -> RustBuffer {
-    return FfiConverterTypeLang.lower(value)
-}
-
-
-
-/**
- * A customer's level.
- */
-
-public enum Level: Equatable, Hashable {
-    
-    case a
-    case b
-    case c
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension Level: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeLevel: FfiConverterRustBuffer {
-    typealias SwiftType = Level
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Level {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .a
-        
-        case 2: return .b
-        
-        case 3: return .c
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: Level, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .a:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .b:
-            writeInt(&buf, Int32(2))
-        
-        
-        case .c:
-            writeInt(&buf, Int32(3))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeLevel_lift(_ buf: RustBuffer) throws -> Level {
-    return try FfiConverterTypeLevel.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeLevel_lower(_ value: Level) -> RustBuffer {
-    return FfiConverterTypeLevel.lower(value)
-}
-
-
-
-/**
  * The kind of record, for delete and restore.
  */
 
@@ -4094,262 +2904,6 @@ public func FfiConverterTypeRecordKind_lift(_ buf: RustBuffer) throws -> RecordK
 #endif
 public func FfiConverterTypeRecordKind_lower(_ value: RecordKind) -> RustBuffer {
     return FfiConverterTypeRecordKind.lower(value)
-}
-
-
-
-/**
- * Daily, weekly, monthly or free report.
- */
-
-public enum ReportKind: Equatable, Hashable {
-    
-    case daily
-    case weekly
-    case monthly
-    case free
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension ReportKind: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeReportKind: FfiConverterRustBuffer {
-    typealias SwiftType = ReportKind
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReportKind {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .daily
-        
-        case 2: return .weekly
-        
-        case 3: return .monthly
-        
-        case 4: return .free
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: ReportKind, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .daily:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .weekly:
-            writeInt(&buf, Int32(2))
-        
-        
-        case .monthly:
-            writeInt(&buf, Int32(3))
-        
-        
-        case .free:
-            writeInt(&buf, Int32(4))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeReportKind_lift(_ buf: RustBuffer) throws -> ReportKind {
-    return try FfiConverterTypeReportKind.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeReportKind_lower(_ value: ReportKind) -> RustBuffer {
-    return FfiConverterTypeReportKind.lower(value)
-}
-
-
-
-/**
- * Draft or submitted.
- */
-
-public enum ReportStatus: Equatable, Hashable {
-    
-    case draft
-    case submitted
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension ReportStatus: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeReportStatus: FfiConverterRustBuffer {
-    typealias SwiftType = ReportStatus
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReportStatus {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .draft
-        
-        case 2: return .submitted
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: ReportStatus, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .draft:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .submitted:
-            writeInt(&buf, Int32(2))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeReportStatus_lift(_ buf: RustBuffer) throws -> ReportStatus {
-    return try FfiConverterTypeReportStatus.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeReportStatus_lower(_ value: ReportStatus) -> RustBuffer {
-    return FfiConverterTypeReportStatus.lower(value)
-}
-
-
-
-/**
- * A deal's stage in the funnel.
- */
-
-public enum Stage: Equatable, Hashable {
-    
-    case lead
-    case contacted
-    case qualified
-    case proposal
-    case negotiation
-    case won
-    case lost
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension Stage: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeStage: FfiConverterRustBuffer {
-    typealias SwiftType = Stage
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Stage {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .lead
-        
-        case 2: return .contacted
-        
-        case 3: return .qualified
-        
-        case 4: return .proposal
-        
-        case 5: return .negotiation
-        
-        case 6: return .won
-        
-        case 7: return .lost
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: Stage, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .lead:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .contacted:
-            writeInt(&buf, Int32(2))
-        
-        
-        case .qualified:
-            writeInt(&buf, Int32(3))
-        
-        
-        case .proposal:
-            writeInt(&buf, Int32(4))
-        
-        
-        case .negotiation:
-            writeInt(&buf, Int32(5))
-        
-        
-        case .won:
-            writeInt(&buf, Int32(6))
-        
-        
-        case .lost:
-            writeInt(&buf, Int32(7))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeStage_lift(_ buf: RustBuffer) throws -> Stage {
-    return try FfiConverterTypeStage.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeStage_lower(_ value: Stage) -> RustBuffer {
-    return FfiConverterTypeStage.lower(value)
 }
 
 
@@ -4621,31 +3175,6 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterSequenceTypeBlockInfo: FfiConverterRustBuffer {
-    typealias SwiftType = [BlockInfo]
-
-    public static func write(_ value: [BlockInfo], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeBlockInfo.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [BlockInfo] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [BlockInfo]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeBlockInfo.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterSequenceTypeComment: FfiConverterRustBuffer {
     typealias SwiftType = [Comment]
 
@@ -4746,56 +3275,6 @@ fileprivate struct FfiConverterSequenceTypeFollowupRow: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterSequenceTypeKpiFigure: FfiConverterRustBuffer {
-    typealias SwiftType = [KpiFigure]
-
-    public static func write(_ value: [KpiFigure], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeKpiFigure.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [KpiFigure] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [KpiFigure]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeKpiFigure.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterSequenceTypeRejection: FfiConverterRustBuffer {
-    typealias SwiftType = [Rejection]
-
-    public static func write(_ value: [Rejection], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeRejection.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Rejection] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [Rejection]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeRejection.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterSequenceTypeReportRow: FfiConverterRustBuffer {
     typealias SwiftType = [ReportRow]
 
@@ -4838,6 +3317,56 @@ fileprivate struct FfiConverterSequenceTypeSection: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeSection.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeBlockInfo: FfiConverterRustBuffer {
+    typealias SwiftType = [BlockInfo]
+
+    public static func write(_ value: [BlockInfo], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeBlockInfo.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [BlockInfo] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [BlockInfo]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeBlockInfo.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeKpiFigure: FfiConverterRustBuffer {
+    typealias SwiftType = [KpiFigure]
+
+    public static func write(_ value: [KpiFigure], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeKpiFigure.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [KpiFigure] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [KpiFigure]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeKpiFigure.read(from: &buf))
         }
         return seq
     }
@@ -4915,10 +3444,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_insert_kpis() != 30384) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_reports() != 37342) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_reports() != 13217) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report() != 39926) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report() != 36037) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_refresh_report() != 46097) {
@@ -4927,10 +3456,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_remove_block() != 20545) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_render_markdown() != 15053) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_render_markdown() != 22710) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_render_text() != 41117) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_render_text() != 11048) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_report() != 60318) {
@@ -4951,7 +3480,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_customer() != 38590) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_deal() != 38082) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_deal() != 41812) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_payment() != 47659) {
@@ -4966,10 +3495,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_followup() != 61786) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_identity() != 65263) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_identity() != 60526) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_init() != 43772) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_init() != 1058) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_kpi_view() != 14320) {
@@ -4978,13 +3507,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_kpis() != 28804) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_customers() != 44761) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_customers() != 61877) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_deals() != 2488) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_deals() != 2112) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_followups() != 23645) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_followups() != 7976) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_log_followup() != 4510) {
@@ -4996,7 +3525,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_restore() != 2418) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_deal_stage() != 41504) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_deal_stage() != 54431) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_splice_followup_note() != 15810) {
@@ -5008,10 +3537,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_enroll() != 28447) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_sync() != 5633) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_sync() != 58561) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_synclistener_on_progress() != 49383) {
+    if (uniffi_fieldreport_ffi_checksum_method_synclistener_on_progress() != 51081) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_constructor_fieldstore_open() != 58728) {
@@ -5022,6 +3551,7 @@ private let initializationResult: InitializationResult = {
     }
 
     uniffiCallbackInitSyncListener()
+    uniffiEnsureFieldreportCoreInitialized()
     return InitializationResult.ok
 }()
 

@@ -30,6 +30,40 @@ import java.nio.CharBuffer
 import java.nio.charset.CodingErrorAction
 import java.util.concurrent.atomic.AtomicLong
 import java.util.concurrent.ConcurrentHashMap
+import com.fieldreport.core.Comment
+import com.fieldreport.core.CustomerRow
+import com.fieldreport.core.DealRow
+import com.fieldreport.core.Dialect
+import com.fieldreport.core.FfiConverterTypeComment
+import com.fieldreport.core.FfiConverterTypeCustomerRow
+import com.fieldreport.core.FfiConverterTypeDealRow
+import com.fieldreport.core.FfiConverterTypeDialect
+import com.fieldreport.core.FfiConverterTypeFollowupKind
+import com.fieldreport.core.FfiConverterTypeFollowupRow
+import com.fieldreport.core.FfiConverterTypeIdentity
+import com.fieldreport.core.FfiConverterTypeKpiStatus
+import com.fieldreport.core.FfiConverterTypeLang
+import com.fieldreport.core.FfiConverterTypeLevel
+import com.fieldreport.core.FfiConverterTypeReportKind
+import com.fieldreport.core.FfiConverterTypeReportRow
+import com.fieldreport.core.FfiConverterTypeReportStatus
+import com.fieldreport.core.FfiConverterTypeSection
+import com.fieldreport.core.FfiConverterTypeStage
+import com.fieldreport.core.FfiConverterTypeSyncProgress
+import com.fieldreport.core.FfiConverterTypeSyncStats
+import com.fieldreport.core.FollowupKind
+import com.fieldreport.core.FollowupRow
+import com.fieldreport.core.Identity
+import com.fieldreport.core.KpiStatus
+import com.fieldreport.core.Lang
+import com.fieldreport.core.Level
+import com.fieldreport.core.ReportKind
+import com.fieldreport.core.ReportRow
+import com.fieldreport.core.ReportStatus
+import com.fieldreport.core.Section
+import com.fieldreport.core.Stage
+import com.fieldreport.core.SyncProgress
+import com.fieldreport.core.SyncStats
 import java.util.concurrent.atomic.AtomicBoolean
 import kotlin.coroutines.resume
 import kotlinx.coroutines.CancellableContinuation
@@ -38,6 +72,23 @@ import kotlinx.coroutines.GlobalScope
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.suspendCancellableCoroutine
+import com.fieldreport.core.RustBuffer as RustBufferComment
+import com.fieldreport.core.RustBuffer as RustBufferCustomerRow
+import com.fieldreport.core.RustBuffer as RustBufferDealRow
+import com.fieldreport.core.RustBuffer as RustBufferDialect
+import com.fieldreport.core.RustBuffer as RustBufferFollowupKind
+import com.fieldreport.core.RustBuffer as RustBufferFollowupRow
+import com.fieldreport.core.RustBuffer as RustBufferIdentity
+import com.fieldreport.core.RustBuffer as RustBufferKpiStatus
+import com.fieldreport.core.RustBuffer as RustBufferLang
+import com.fieldreport.core.RustBuffer as RustBufferLevel
+import com.fieldreport.core.RustBuffer as RustBufferReportKind
+import com.fieldreport.core.RustBuffer as RustBufferReportRow
+import com.fieldreport.core.RustBuffer as RustBufferReportStatus
+import com.fieldreport.core.RustBuffer as RustBufferSection
+import com.fieldreport.core.RustBuffer as RustBufferStage
+import com.fieldreport.core.RustBuffer as RustBufferSyncProgress
+import com.fieldreport.core.RustBuffer as RustBufferSyncStats
 
 // This is a helper for safely working with byte buffers returned from the Rust code.
 // A rust-owned buffer is represented by its capacity, its current length, and a
@@ -658,7 +709,7 @@ internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
     fun callback(`callbackData`: Long,`result`: UniffiForeignFutureResultVoid.UniffiByValue,)
 }
 internal interface UniffiCallbackInterfaceSyncListenerMethod0 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`progress`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+    fun callback(`uniffiHandle`: Long,`progress`: RustBufferSyncProgress.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
 }
 @Structure.FieldOrder("uniffiFree", "uniffiClone", "onProgress")
 internal open class UniffiVTableCallbackInterfaceSyncListener(
@@ -797,6 +848,7 @@ internal object UniffiLib {
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "fieldreport"))
         uniffiCallbackInterfaceSyncListener.register(this)
+        com.fieldreport.core.uniffiEnsureInitialized()
         
     }
 
@@ -817,15 +869,15 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_list_reports(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_new_report(`ptr`: Long,`kind`: RustBuffer.ByValue,`date`: RustBuffer.ByValue,`lang`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_new_report(`ptr`: Long,`kind`: RustBufferReportKind.ByValue,`date`: RustBuffer.ByValue,`lang`: RustBufferLang.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_refresh_report(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_remove_block(`ptr`: Long,`id`: RustBuffer.ByValue,`blockId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_render_markdown(`ptr`: Long,`id`: RustBuffer.ByValue,`dialect`: RustBuffer.ByValue,`lang`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_render_markdown(`ptr`: Long,`id`: RustBuffer.ByValue,`dialect`: RustBufferDialect.ByValue,`lang`: RustBufferLang.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_render_text(`ptr`: Long,`id`: RustBuffer.ByValue,`lang`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_render_text(`ptr`: Long,`id`: RustBuffer.ByValue,`lang`: RustBufferLang.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_report(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -839,7 +891,7 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_customer(`ptr`: Long,`new`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_deal(`ptr`: Long,`customerId`: RustBuffer.ByValue,`title`: RustBuffer.ByValue,`amount`: RustBuffer.ByValue,`currency`: RustBuffer.ByValue,`stage`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_deal(`ptr`: Long,`customerId`: RustBuffer.ByValue,`title`: RustBuffer.ByValue,`amount`: RustBuffer.ByValue,`currency`: RustBuffer.ByValue,`stage`: RustBufferStage.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_payment(`ptr`: Long,`contractId`: RustBuffer.ByValue,`amount`: RustBuffer.ByValue,`currency`: RustBuffer.ByValue,`receivedOn`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -850,9 +902,9 @@ internal object UniffiLib {
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_edit_followup(`ptr`: Long,`id`: RustBuffer.ByValue,`edit`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_identity(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    ): RustBufferIdentity.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_init(`ptr`: Long,`userId`: RustBuffer.ByValue,`teamId`: RustBuffer.ByValue,`tz`: RustBuffer.ByValue,`weekStart`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    ): RustBufferIdentity.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_kpi_view(`ptr`: Long,`period`: RustBuffer.ByValue,`metrics`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_kpis(`ptr`: Long,`period`: RustBuffer.ByValue,`metrics`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -869,7 +921,7 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_restore(`ptr`: Long,`kind`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_set_deal_stage(`ptr`: Long,`id`: RustBuffer.ByValue,`stage`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_set_deal_stage(`ptr`: Long,`id`: RustBuffer.ByValue,`stage`: RustBufferStage.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_splice_followup_note(`ptr`: Long,`id`: RustBuffer.ByValue,`index`: Long,`delete`: Long,`insert`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -885,7 +937,7 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_fieldreport_ffi_fn_init_callback_vtable_synclistener(`vtable`: UniffiVTableCallbackInterfaceSyncListener,
     ): Unit
-    external fun uniffi_fieldreport_ffi_fn_method_synclistener_on_progress(`ptr`: Long,`progress`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_fieldreport_ffi_fn_method_synclistener_on_progress(`ptr`: Long,`progress`: RustBufferSyncProgress.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun ffi_fieldreport_ffi_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1015,10 +1067,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_insert_kpis() and 0xFFFF) != 30384) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_reports() and 0xFFFF) != 37342) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_reports() and 0xFFFF) != 13217) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report() and 0xFFFF) != 39926) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report() and 0xFFFF) != 36037) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_refresh_report() and 0xFFFF) != 46097) {
@@ -1027,10 +1079,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_remove_block() and 0xFFFF) != 20545) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_render_markdown() and 0xFFFF) != 15053) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_render_markdown() and 0xFFFF) != 22710) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_render_text() and 0xFFFF) != 41117) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_render_text() and 0xFFFF) != 11048) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_report() and 0xFFFF) != 60318) {
@@ -1051,7 +1103,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_customer() and 0xFFFF) != 38590) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_deal() and 0xFFFF) != 38082) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_deal() and 0xFFFF) != 41812) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_payment() and 0xFFFF) != 47659) {
@@ -1066,10 +1118,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_followup() and 0xFFFF) != 61786) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_identity() and 0xFFFF) != 65263) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_identity() and 0xFFFF) != 60526) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_init() and 0xFFFF) != 43772) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_init() and 0xFFFF) != 1058) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_kpi_view() and 0xFFFF) != 14320) {
@@ -1078,13 +1130,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_kpis() and 0xFFFF) != 28804) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_customers() and 0xFFFF) != 44761) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_customers() and 0xFFFF) != 61877) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_deals() and 0xFFFF) != 2488) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_deals() and 0xFFFF) != 2112) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_followups() and 0xFFFF) != 23645) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_followups() and 0xFFFF) != 7976) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_log_followup() and 0xFFFF) != 4510) {
@@ -1096,7 +1148,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_restore() and 0xFFFF) != 2418) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_deal_stage() and 0xFFFF) != 41504) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_deal_stage() and 0xFFFF) != 54431) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_splice_followup_note() and 0xFFFF) != 15810) {
@@ -1108,10 +1160,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_enroll() and 0xFFFF) != 28447) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_sync() and 0xFFFF) != 5633) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_sync() and 0xFFFF) != 58561) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_synclistener_on_progress() and 0xFFFF) != 49383) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_synclistener_on_progress() and 0xFFFF) != 51081) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_constructor_fieldstore_open() and 0xFFFF) != 58728) {
@@ -1372,29 +1424,6 @@ public object FfiConverterUShort: FfiConverter<UShort, Short> {
 
     override fun write(value: UShort, buf: ByteBuffer) {
         buf.putShort(value.toShort())
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterUInt: FfiConverter<UInt, Int> {
-    override fun lift(value: Int): UInt {
-        return value.toUInt()
-    }
-
-    override fun read(buf: ByteBuffer): UInt {
-        return lift(buf.getInt())
-    }
-
-    override fun lower(value: UInt): Int {
-        return value.toInt()
-    }
-
-    override fun allocationSize(value: UInt) = 4UL
-
-    override fun write(value: UInt, buf: ByteBuffer) {
-        buf.putInt(value.toInt())
     }
 }
 
@@ -2629,7 +2658,7 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferSyncStats.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeSyncStats.lift(it) },
@@ -2950,7 +2979,7 @@ open class SyncListenerImpl: Disposable, AutoCloseable, SyncListener
 // Put the implementation in an object so we don't pollute the top-level namespace
 internal object uniffiCallbackInterfaceSyncListener {
     internal object `onProgress`: UniffiCallbackInterfaceSyncListenerMethod0 {
-        override fun callback(`uniffiHandle`: Long,`progress`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+        override fun callback(`uniffiHandle`: Long,`progress`: RustBufferSyncProgress.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
             val uniffiObj = FfiConverterTypeSyncListener.handleMap.get(uniffiHandle)
             val makeCall = { ->
                 uniffiObj.`onProgress`(
@@ -3160,57 +3189,6 @@ public object FfiConverterTypeCheckIn: FfiConverterRustBuffer<CheckIn> {
 
 
 /**
- * A comment (批注) on a report.
- */
-data class Comment (
-    var `id`: kotlin.String
-    , 
-    var `author`: kotlin.String
-    , 
-    var `at`: kotlin.Long
-    , 
-    var `text`: kotlin.String
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeComment: FfiConverterRustBuffer<Comment> {
-    override fun read(buf: ByteBuffer): Comment {
-        return Comment(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterLong.read(buf),
-            FfiConverterString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: Comment) = (
-            FfiConverterString.allocationSize(value.`id`) +
-            FfiConverterString.allocationSize(value.`author`) +
-            FfiConverterLong.allocationSize(value.`at`) +
-            FfiConverterString.allocationSize(value.`text`)
-    )
-
-    override fun write(value: Comment, buf: ByteBuffer) {
-            FfiConverterString.write(value.`id`, buf)
-            FfiConverterString.write(value.`author`, buf)
-            FfiConverterLong.write(value.`at`, buf)
-            FfiConverterString.write(value.`text`, buf)
-    }
-}
-
-
-
-/**
  * A customer.
  */
 data class Customer (
@@ -3288,151 +3266,6 @@ public object FfiConverterTypeCustomer: FfiConverterRustBuffer<Customer> {
             FfiConverterOptionalDouble.write(value.`longitude`, buf)
             FfiConverterSequenceString.write(value.`tags`, buf)
             FfiConverterBoolean.write(value.`deleted`, buf)
-            FfiConverterLong.write(value.`createdAt`, buf)
-    }
-}
-
-
-
-/**
- * A customer as lists show it.
- */
-data class CustomerRow (
-    var `id`: kotlin.String
-    , 
-    var `owner`: kotlin.String
-    , 
-    var `name`: kotlin.String
-    , 
-    var `level`: kotlin.String?
-    , 
-    var `createdAt`: kotlin.Long
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeCustomerRow: FfiConverterRustBuffer<CustomerRow> {
-    override fun read(buf: ByteBuffer): CustomerRow {
-        return CustomerRow(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterLong.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: CustomerRow) = (
-            FfiConverterString.allocationSize(value.`id`) +
-            FfiConverterString.allocationSize(value.`owner`) +
-            FfiConverterString.allocationSize(value.`name`) +
-            FfiConverterOptionalString.allocationSize(value.`level`) +
-            FfiConverterLong.allocationSize(value.`createdAt`)
-    )
-
-    override fun write(value: CustomerRow, buf: ByteBuffer) {
-            FfiConverterString.write(value.`id`, buf)
-            FfiConverterString.write(value.`owner`, buf)
-            FfiConverterString.write(value.`name`, buf)
-            FfiConverterOptionalString.write(value.`level`, buf)
-            FfiConverterLong.write(value.`createdAt`, buf)
-    }
-}
-
-
-
-/**
- * A deal as lists show it.
- */
-data class DealRow (
-    var `id`: kotlin.String
-    , 
-    var `owner`: kotlin.String
-    , 
-    var `customerId`: kotlin.String
-    , 
-    var `customerName`: kotlin.String
-    , 
-    var `title`: kotlin.String
-    , 
-    /**
-     * Minor units (分 for CNY).
-     */
-    var `amountMinor`: kotlin.Long
-    , 
-    var `currency`: kotlin.String
-    , 
-    var `stage`: kotlin.String
-    , 
-    var `stageAt`: kotlin.Long
-    , 
-    var `expectedClose`: kotlin.String?
-    , 
-    var `createdAt`: kotlin.Long
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeDealRow: FfiConverterRustBuffer<DealRow> {
-    override fun read(buf: ByteBuffer): DealRow {
-        return DealRow(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterLong.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterLong.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterLong.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: DealRow) = (
-            FfiConverterString.allocationSize(value.`id`) +
-            FfiConverterString.allocationSize(value.`owner`) +
-            FfiConverterString.allocationSize(value.`customerId`) +
-            FfiConverterString.allocationSize(value.`customerName`) +
-            FfiConverterString.allocationSize(value.`title`) +
-            FfiConverterLong.allocationSize(value.`amountMinor`) +
-            FfiConverterString.allocationSize(value.`currency`) +
-            FfiConverterString.allocationSize(value.`stage`) +
-            FfiConverterLong.allocationSize(value.`stageAt`) +
-            FfiConverterOptionalString.allocationSize(value.`expectedClose`) +
-            FfiConverterLong.allocationSize(value.`createdAt`)
-    )
-
-    override fun write(value: DealRow, buf: ByteBuffer) {
-            FfiConverterString.write(value.`id`, buf)
-            FfiConverterString.write(value.`owner`, buf)
-            FfiConverterString.write(value.`customerId`, buf)
-            FfiConverterString.write(value.`customerName`, buf)
-            FfiConverterString.write(value.`title`, buf)
-            FfiConverterLong.write(value.`amountMinor`, buf)
-            FfiConverterString.write(value.`currency`, buf)
-            FfiConverterString.write(value.`stage`, buf)
-            FfiConverterLong.write(value.`stageAt`, buf)
-            FfiConverterOptionalString.write(value.`expectedClose`, buf)
             FfiConverterLong.write(value.`createdAt`, buf)
     }
 }
@@ -3630,165 +3463,6 @@ public object FfiConverterTypeFollowupEdit: FfiConverterRustBuffer<FollowupEdit>
             FfiConverterOptionalString.write(value.`note`, buf)
             FfiConverterOptionalString.write(value.`nextStep`, buf)
             FfiConverterOptionalString.write(value.`nextFollowupOn`, buf)
-    }
-}
-
-
-
-/**
- * A followup as lists show it, with its customer's name.
- */
-data class FollowupRow (
-    var `id`: kotlin.String
-    , 
-    var `owner`: kotlin.String
-    , 
-    var `customerId`: kotlin.String
-    , 
-    var `customerName`: kotlin.String
-    , 
-    var `dealId`: kotlin.String?
-    , 
-    /**
-     * visit, call, email, message or meeting.
-     */
-    var `kind`: kotlin.String
-    , 
-    var `occurredAt`: kotlin.Long
-    , 
-    var `note`: kotlin.String
-    , 
-    var `nextStep`: kotlin.String
-    , 
-    var `nextFollowupOn`: kotlin.String?
-    , 
-    var `latitude`: kotlin.Double?
-    , 
-    var `longitude`: kotlin.Double?
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeFollowupRow: FfiConverterRustBuffer<FollowupRow> {
-    override fun read(buf: ByteBuffer): FollowupRow {
-        return FollowupRow(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterLong.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalDouble.read(buf),
-            FfiConverterOptionalDouble.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: FollowupRow) = (
-            FfiConverterString.allocationSize(value.`id`) +
-            FfiConverterString.allocationSize(value.`owner`) +
-            FfiConverterString.allocationSize(value.`customerId`) +
-            FfiConverterString.allocationSize(value.`customerName`) +
-            FfiConverterOptionalString.allocationSize(value.`dealId`) +
-            FfiConverterString.allocationSize(value.`kind`) +
-            FfiConverterLong.allocationSize(value.`occurredAt`) +
-            FfiConverterString.allocationSize(value.`note`) +
-            FfiConverterString.allocationSize(value.`nextStep`) +
-            FfiConverterOptionalString.allocationSize(value.`nextFollowupOn`) +
-            FfiConverterOptionalDouble.allocationSize(value.`latitude`) +
-            FfiConverterOptionalDouble.allocationSize(value.`longitude`)
-    )
-
-    override fun write(value: FollowupRow, buf: ByteBuffer) {
-            FfiConverterString.write(value.`id`, buf)
-            FfiConverterString.write(value.`owner`, buf)
-            FfiConverterString.write(value.`customerId`, buf)
-            FfiConverterString.write(value.`customerName`, buf)
-            FfiConverterOptionalString.write(value.`dealId`, buf)
-            FfiConverterString.write(value.`kind`, buf)
-            FfiConverterLong.write(value.`occurredAt`, buf)
-            FfiConverterString.write(value.`note`, buf)
-            FfiConverterString.write(value.`nextStep`, buf)
-            FfiConverterOptionalString.write(value.`nextFollowupOn`, buf)
-            FfiConverterOptionalDouble.write(value.`latitude`, buf)
-            FfiConverterOptionalDouble.write(value.`longitude`, buf)
-    }
-}
-
-
-
-/**
- * The device's identity.
- */
-data class Identity (
-    var `userId`: kotlin.String
-    , 
-    var `teamId`: kotlin.String
-    , 
-    /**
-     * IANA time zone of the team, e.g. `Asia/Shanghai`.
-     */
-    var `tz`: kotlin.String
-    , 
-    /**
-     * `monday` … `sunday`.
-     */
-    var `weekStart`: kotlin.String
-    , 
-    /**
-     * Hex of the Automerge actor that authors this device's changes.
-     */
-    var `actor`: kotlin.String
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeIdentity: FfiConverterRustBuffer<Identity> {
-    override fun read(buf: ByteBuffer): Identity {
-        return Identity(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: Identity) = (
-            FfiConverterString.allocationSize(value.`userId`) +
-            FfiConverterString.allocationSize(value.`teamId`) +
-            FfiConverterString.allocationSize(value.`tz`) +
-            FfiConverterString.allocationSize(value.`weekStart`) +
-            FfiConverterString.allocationSize(value.`actor`)
-    )
-
-    override fun write(value: Identity, buf: ByteBuffer) {
-            FfiConverterString.write(value.`userId`, buf)
-            FfiConverterString.write(value.`teamId`, buf)
-            FfiConverterString.write(value.`tz`, buf)
-            FfiConverterString.write(value.`weekStart`, buf)
-            FfiConverterString.write(value.`actor`, buf)
     }
 }
 
@@ -4075,47 +3749,6 @@ public object FfiConverterTypeNewFollowup: FfiConverterRustBuffer<NewFollowup> {
 
 
 /**
- * A document the server refused, and why.
- */
-data class Rejection (
-    var `id`: kotlin.String
-    , 
-    var `reason`: kotlin.String
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeRejection: FfiConverterRustBuffer<Rejection> {
-    override fun read(buf: ByteBuffer): Rejection {
-        return Rejection(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: Rejection) = (
-            FfiConverterString.allocationSize(value.`id`) +
-            FfiConverterString.allocationSize(value.`reason`)
-    )
-
-    override fun write(value: Rejection, buf: ByteBuffer) {
-            FfiConverterString.write(value.`id`, buf)
-            FfiConverterString.write(value.`reason`, buf)
-    }
-}
-
-
-
-/**
  * A report.
  */
 data class Report (
@@ -4216,290 +3849,6 @@ public object FfiConverterTypeReport: FfiConverterRustBuffer<Report> {
             FfiConverterSequenceTypeComment.write(value.`comments`, buf)
     }
 }
-
-
-
-/**
- * A report as lists show it.
- */
-data class ReportRow (
-    var `id`: kotlin.String
-    , 
-    var `owner`: kotlin.String
-    , 
-    var `kind`: kotlin.String
-    , 
-    var `first`: kotlin.String
-    , 
-    var `last`: kotlin.String
-    , 
-    var `title`: kotlin.String
-    , 
-    var `status`: kotlin.String
-    , 
-    var `submittedAt`: kotlin.Long?
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeReportRow: FfiConverterRustBuffer<ReportRow> {
-    override fun read(buf: ByteBuffer): ReportRow {
-        return ReportRow(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterOptionalLong.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: ReportRow) = (
-            FfiConverterString.allocationSize(value.`id`) +
-            FfiConverterString.allocationSize(value.`owner`) +
-            FfiConverterString.allocationSize(value.`kind`) +
-            FfiConverterString.allocationSize(value.`first`) +
-            FfiConverterString.allocationSize(value.`last`) +
-            FfiConverterString.allocationSize(value.`title`) +
-            FfiConverterString.allocationSize(value.`status`) +
-            FfiConverterOptionalLong.allocationSize(value.`submittedAt`)
-    )
-
-    override fun write(value: ReportRow, buf: ByteBuffer) {
-            FfiConverterString.write(value.`id`, buf)
-            FfiConverterString.write(value.`owner`, buf)
-            FfiConverterString.write(value.`kind`, buf)
-            FfiConverterString.write(value.`first`, buf)
-            FfiConverterString.write(value.`last`, buf)
-            FfiConverterString.write(value.`title`, buf)
-            FfiConverterString.write(value.`status`, buf)
-            FfiConverterOptionalLong.write(value.`submittedAt`, buf)
-    }
-}
-
-
-
-/**
- * One section of a report: a collaborative text under a title.
- */
-data class Section (
-    var `key`: kotlin.String
-    , 
-    var `title`: kotlin.String
-    , 
-    var `text`: kotlin.String
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeSection: FfiConverterRustBuffer<Section> {
-    override fun read(buf: ByteBuffer): Section {
-        return Section(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: Section) = (
-            FfiConverterString.allocationSize(value.`key`) +
-            FfiConverterString.allocationSize(value.`title`) +
-            FfiConverterString.allocationSize(value.`text`)
-    )
-
-    override fun write(value: Section, buf: ByteBuffer) {
-            FfiConverterString.write(value.`key`, buf)
-            FfiConverterString.write(value.`title`, buf)
-            FfiConverterString.write(value.`text`, buf)
-    }
-}
-
-
-
-/**
- * Progress of a running sync: documents and bytes done of the (estimated) totals.
- */
-data class SyncProgress (
-    var `docsDone`: kotlin.ULong
-    , 
-    var `docsTotal`: kotlin.ULong
-    , 
-    var `bytesDone`: kotlin.ULong
-    , 
-    var `bytesTotal`: kotlin.ULong
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeSyncProgress: FfiConverterRustBuffer<SyncProgress> {
-    override fun read(buf: ByteBuffer): SyncProgress {
-        return SyncProgress(
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: SyncProgress) = (
-            FfiConverterULong.allocationSize(value.`docsDone`) +
-            FfiConverterULong.allocationSize(value.`docsTotal`) +
-            FfiConverterULong.allocationSize(value.`bytesDone`) +
-            FfiConverterULong.allocationSize(value.`bytesTotal`)
-    )
-
-    override fun write(value: SyncProgress, buf: ByteBuffer) {
-            FfiConverterULong.write(value.`docsDone`, buf)
-            FfiConverterULong.write(value.`docsTotal`, buf)
-            FfiConverterULong.write(value.`bytesDone`, buf)
-            FfiConverterULong.write(value.`bytesTotal`, buf)
-    }
-}
-
-
-
-/**
- * What one sync run did.
- */
-data class SyncStats (
-    var `roundTrips`: kotlin.UInt
-    , 
-    var `bytesSent`: kotlin.ULong
-    , 
-    var `bytesReceived`: kotlin.ULong
-    , 
-    var `pushed`: kotlin.ULong
-    , 
-    /**
-     * Records received.
-     */
-    var `pulled`: kotlin.ULong
-    , 
-    /**
-     * Documents the server authored received (team configuration, KPI snapshots).
-     */
-    var `published`: kotlin.ULong
-    , 
-    var `rejected`: List<Rejection>
-    , 
-    var `durationMs`: kotlin.ULong
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeSyncStats: FfiConverterRustBuffer<SyncStats> {
-    override fun read(buf: ByteBuffer): SyncStats {
-        return SyncStats(
-            FfiConverterUInt.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterSequenceTypeRejection.read(buf),
-            FfiConverterULong.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: SyncStats) = (
-            FfiConverterUInt.allocationSize(value.`roundTrips`) +
-            FfiConverterULong.allocationSize(value.`bytesSent`) +
-            FfiConverterULong.allocationSize(value.`bytesReceived`) +
-            FfiConverterULong.allocationSize(value.`pushed`) +
-            FfiConverterULong.allocationSize(value.`pulled`) +
-            FfiConverterULong.allocationSize(value.`published`) +
-            FfiConverterSequenceTypeRejection.allocationSize(value.`rejected`) +
-            FfiConverterULong.allocationSize(value.`durationMs`)
-    )
-
-    override fun write(value: SyncStats, buf: ByteBuffer) {
-            FfiConverterUInt.write(value.`roundTrips`, buf)
-            FfiConverterULong.write(value.`bytesSent`, buf)
-            FfiConverterULong.write(value.`bytesReceived`, buf)
-            FfiConverterULong.write(value.`pushed`, buf)
-            FfiConverterULong.write(value.`pulled`, buf)
-            FfiConverterULong.write(value.`published`, buf)
-            FfiConverterSequenceTypeRejection.write(value.`rejected`, buf)
-            FfiConverterULong.write(value.`durationMs`, buf)
-    }
-}
-
-
-
-/**
- * Markdown flavour: GFM tables, or the list style of DingTalk, Feishu and WeCom robots.
- */
-
-enum class Dialect {
-    
-    GFM,
-    DING_TALK,
-    FEISHU,
-    WE_COM;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeDialect: FfiConverterRustBuffer<Dialect> {
-    override fun read(buf: ByteBuffer) = try {
-        Dialect.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: Dialect) = 4UL
-
-    override fun write(value: Dialect, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
 
 
 
@@ -4811,159 +4160,6 @@ public object FfiConverterTypeFieldError : FfiConverterRustBuffer<FieldException
 
 
 /**
- * How the rep was in touch.
- */
-
-enum class FollowupKind {
-    
-    VISIT,
-    CALL,
-    EMAIL,
-    MESSAGE,
-    MEETING;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeFollowupKind: FfiConverterRustBuffer<FollowupKind> {
-    override fun read(buf: ByteBuffer) = try {
-        FollowupKind.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: FollowupKind) = 4UL
-
-    override fun write(value: FollowupKind, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
-
-
-
-/**
- * Red / yellow / green against target.
- */
-
-enum class KpiStatus {
-    
-    GREEN,
-    YELLOW,
-    RED;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeKpiStatus: FfiConverterRustBuffer<KpiStatus> {
-    override fun read(buf: ByteBuffer) = try {
-        KpiStatus.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: KpiStatus) = 4UL
-
-    override fun write(value: KpiStatus, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
-
-
-
-/**
- * Language of built-in labels: zh-CN (the default) or English.
- */
-
-enum class Lang {
-    
-    ZH_CN,
-    EN;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeLang: FfiConverterRustBuffer<Lang> {
-    override fun read(buf: ByteBuffer) = try {
-        Lang.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: Lang) = 4UL
-
-    override fun write(value: Lang, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
-
-
-
-/**
- * A customer's level.
- */
-
-enum class Level {
-    
-    A,
-    B,
-    C;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeLevel: FfiConverterRustBuffer<Level> {
-    override fun read(buf: ByteBuffer) = try {
-        Level.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: Level) = 4UL
-
-    override fun write(value: Level, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
-
-
-
-/**
  * The kind of record, for delete and restore.
  */
 
@@ -4996,124 +4192,6 @@ public object FfiConverterTypeRecordKind: FfiConverterRustBuffer<RecordKind> {
     override fun allocationSize(value: RecordKind) = 4UL
 
     override fun write(value: RecordKind, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
-
-
-
-/**
- * Daily, weekly, monthly or free report.
- */
-
-enum class ReportKind {
-    
-    DAILY,
-    WEEKLY,
-    MONTHLY,
-    FREE;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeReportKind: FfiConverterRustBuffer<ReportKind> {
-    override fun read(buf: ByteBuffer) = try {
-        ReportKind.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: ReportKind) = 4UL
-
-    override fun write(value: ReportKind, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
-
-
-
-/**
- * Draft or submitted.
- */
-
-enum class ReportStatus {
-    
-    DRAFT,
-    SUBMITTED;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeReportStatus: FfiConverterRustBuffer<ReportStatus> {
-    override fun read(buf: ByteBuffer) = try {
-        ReportStatus.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: ReportStatus) = 4UL
-
-    override fun write(value: ReportStatus, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
-
-
-
-/**
- * A deal's stage in the funnel.
- */
-
-enum class Stage {
-    
-    LEAD,
-    CONTACTED,
-    QUALIFIED,
-    PROPOSAL,
-    NEGOTIATION,
-    WON,
-    LOST;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeStage: FfiConverterRustBuffer<Stage> {
-    override fun read(buf: ByteBuffer) = try {
-        Stage.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: Stage) = 4UL
-
-    override fun write(value: Stage, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }
@@ -5474,34 +4552,6 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
 /**
  * @suppress
  */
-public object FfiConverterSequenceTypeBlockInfo: FfiConverterRustBuffer<List<BlockInfo>> {
-    override fun read(buf: ByteBuffer): List<BlockInfo> {
-        val len = buf.getInt()
-        return List<BlockInfo>(len) {
-            FfiConverterTypeBlockInfo.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<BlockInfo>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeBlockInfo.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<BlockInfo>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeBlockInfo.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
 public object FfiConverterSequenceTypeComment: FfiConverterRustBuffer<List<Comment>> {
     override fun read(buf: ByteBuffer): List<Comment> {
         val len = buf.getInt()
@@ -5614,62 +4664,6 @@ public object FfiConverterSequenceTypeFollowupRow: FfiConverterRustBuffer<List<F
 /**
  * @suppress
  */
-public object FfiConverterSequenceTypeKpiFigure: FfiConverterRustBuffer<List<KpiFigure>> {
-    override fun read(buf: ByteBuffer): List<KpiFigure> {
-        val len = buf.getInt()
-        return List<KpiFigure>(len) {
-            FfiConverterTypeKpiFigure.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<KpiFigure>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeKpiFigure.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<KpiFigure>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeKpiFigure.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterSequenceTypeRejection: FfiConverterRustBuffer<List<Rejection>> {
-    override fun read(buf: ByteBuffer): List<Rejection> {
-        val len = buf.getInt()
-        return List<Rejection>(len) {
-            FfiConverterTypeRejection.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<Rejection>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeRejection.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<Rejection>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeRejection.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
 public object FfiConverterSequenceTypeReportRow: FfiConverterRustBuffer<List<ReportRow>> {
     override fun read(buf: ByteBuffer): List<ReportRow> {
         val len = buf.getInt()
@@ -5719,6 +4713,96 @@ public object FfiConverterSequenceTypeSection: FfiConverterRustBuffer<List<Secti
         }
     }
 }
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeBlockInfo: FfiConverterRustBuffer<List<BlockInfo>> {
+    override fun read(buf: ByteBuffer): List<BlockInfo> {
+        val len = buf.getInt()
+        return List<BlockInfo>(len) {
+            FfiConverterTypeBlockInfo.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<BlockInfo>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeBlockInfo.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<BlockInfo>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeBlockInfo.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeKpiFigure: FfiConverterRustBuffer<List<KpiFigure>> {
+    override fun read(buf: ByteBuffer): List<KpiFigure> {
+        val len = buf.getInt()
+        return List<KpiFigure>(len) {
+            FfiConverterTypeKpiFigure.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<KpiFigure>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeKpiFigure.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<KpiFigure>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeKpiFigure.write(it, buf)
+        }
+    }
+}
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
 
 
 

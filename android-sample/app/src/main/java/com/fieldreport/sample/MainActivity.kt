@@ -17,6 +17,7 @@ import androidx.compose.runtime.*
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
 import com.fieldreport.*
+import com.fieldreport.core.*
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
@@ -94,7 +95,7 @@ fun Visits(store: FieldStore, context: Context, customer: CustomerRow?, pickCust
         LazyColumn {
             items(visits) { v ->
                 ListItem(headlineContent = { Text(v.customerName) }, supportingContent = { Text(v.note) },
-                    trailingContent = { if (v.latitude != null) Text("📍") })
+                    trailingContent = { if (v.lat != null) Text("📍") })
             }
         }
     }
