@@ -65,14 +65,14 @@ fn open(path: &Path) -> Result<Connection> {
 /// The schema this server writes.
 const SCHEMA_VERSION: i64 = 3;
 
+/// The whole schema at [`SCHEMA_VERSION`]: the first one and every upgrade.
+const FULL_SCHEMA: &str =
+    concat!(include_str!("schema.sql"), include_str!("schema_v2.sql"), include_str!("schema_v3.sql"));
+
 /// Creates the whole schema on a bare connection (for tools and benchmarks that work on a
 /// database of their own).
 pub fn create_schema(conn: &Connection) -> Result<()> {
-    conn.execute_batch(concat!(
-        include_str!("schema.sql"),
-        include_str!("schema_v2.sql"),
-        include_str!("schema_v3.sql")
-    ))?;
+    conn.execute_batch(FULL_SCHEMA)?;
     conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     Ok(())
 }
@@ -84,13 +84,7 @@ fn migrate(conn: &Connection) -> Result<()> {
         conn.execute_batch("BEGIN IMMEDIATE")?;
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         let step = match version {
-            0 => conn
-                .execute_batch(concat!(
-                    include_str!("schema.sql"),
-                    include_str!("schema_v2.sql"),
-                    include_str!("schema_v3.sql")
-                ))
-                .map_err(ServerError::from),
+            0 => conn.execute_batch(FULL_SCHEMA).map_err(ServerError::from),
             1 => conn.execute_batch(include_str!("schema_v2.sql")).map_err(ServerError::from).and_then(|()| {
                 // Documents merged before rollups existed: compute their facts and indexes now.
                 let active = config::load(conn)?;
