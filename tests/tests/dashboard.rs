@@ -23,11 +23,17 @@ impl Browser {
         fieldreport_core::sync::http_client().unwrap();
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         let token = server.admin.login_link(user).unwrap();
-        let resp = http.get(format!("{base}/login/{token}")).send().await.unwrap();
-        assert_eq!(resp.status().as_u16(), 303, "a sign-in link redirects to the inbox");
+        // Opening the link (as a chat app's preview does) only shows the sign-in button.
+        for _ in 0..2 {
+            let page = http.get(format!("{base}/login/{token}")).send().await.unwrap();
+            assert!(page.headers().get("set-cookie").is_none());
+            assert!(page.text().await.unwrap().contains("method=\"post\""));
+        }
+        let resp = http.post(format!("{base}/login/{token}")).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 303, "signing in redirects to the inbox");
         let set = resp.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
         assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
-        let again = http.get(format!("{base}/login/{token}")).send().await.unwrap();
+        let again = http.post(format!("{base}/login/{token}")).send().await.unwrap();
         assert_eq!(again.status().as_u16(), 403, "a link works once");
         let cookie = set.split(';').next().unwrap().to_string();
         Browser { http, base: base.to_string(), cookie }

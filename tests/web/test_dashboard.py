@@ -50,6 +50,7 @@ class Dashboard(unittest.TestCase):
     def sign_in(self, user):
         url = self.server.admin("user", "login-link", user, "--base-url", self.server.url)["url"]
         self.driver.get(url)
+        self.driver.click("#sign-in")
 
     def test_manager_reads_and_comments_and_a_rep_is_kept_out(self):
         s = self.server

@@ -85,6 +85,14 @@ fn names(storage: &dyn Storage) -> crate::Result<HashMap<String, String>> {
     Ok(storage.users()?.into_iter().map(|u| (u.id, u.name)).collect())
 }
 
+/// The page a sign-in link opens: a button that signs in. Opening the link changes nothing, so
+/// a chat app that fetches it to show a preview does not use it up.
+pub(crate) async fn login_page(Path(token): Path<String>, Query(q): Query<LangQuery>) -> Response {
+    let lang = lang_of(q.lang.as_deref());
+    pages::frame(lang, t(lang, "登录", "Sign in"), None, pages::login(lang, &token, keep(lang))).into_response()
+}
+
+/// Signs in with a one-time link (the form of [`login_page`]).
 pub(crate) async fn login(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,

@@ -20,7 +20,7 @@ use crate::api::AppState;
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/", get(handlers::inbox))
-        .route("/login/{token}", get(handlers::login))
+        .route("/login/{token}", get(handlers::login_page).post(handlers::login))
         .route("/logout", post(handlers::logout))
         .route("/reports/{id}", get(handlers::report))
         .route("/reports/{id}/comments", post(handlers::comment))

@@ -57,6 +57,16 @@ pub(crate) fn frame(lang: Lang, title: &str, user: Option<(&User, &str)>, body: 
     }
 }
 
+/// The sign-in page of a one-time link.
+pub(crate) fn login(lang: Lang, token: &str, query: &str) -> Markup {
+    html! {
+        p { (t(lang, "这个链接只能用一次，15 分钟内有效。", "This link works once, within 15 minutes.")) }
+        form method="post" action={ "/login/" (token) (query) } {
+            button type="submit" id="sign-in" { (t(lang, "登录 fieldreport", "Sign in to fieldreport")) }
+        }
+    }
+}
+
 /// An error page body.
 pub(crate) fn message(text: &str) -> Markup {
     html! { p { (text) } }
