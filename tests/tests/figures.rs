@@ -176,3 +176,17 @@ async fn week_boundaries_are_the_team_zone_s_midnights() {
     let (_, monday) = get(&server, &admin, "/v1/kpi?period=2026-11-23").await;
     assert_eq!(visits(&monday), 2.0);
 }
+
+#[tokio::test]
+async fn a_device_takes_the_team_zone_from_the_configuration_the_server_publishes() {
+    let server = Server::start().await;
+    let (_, code) = server.user("张三", "rep", None);
+    let mut a = Device::enroll(&server.url, &code).await;
+    let mut cfg = server.admin.config().unwrap();
+    cfg.team.tz = "Asia/Tokyo".into();
+    cfg.team.week_start = "sunday".into();
+    server.admin.apply_config(cfg).unwrap();
+    a.sync().await;
+    let cal = a.store.calendar().unwrap();
+    assert_eq!((cal.tz.name(), cal.week_start), ("Asia/Tokyo", chrono::Weekday::Sun));
+}

@@ -86,8 +86,14 @@ impl Store {
             .optional()?)
     }
 
-    /// The team calendar of this device.
+    /// The team calendar of this device: the time zone and week start of the team configuration
+    /// the server published (an admin may change them), else those given at enrollment.
     pub fn calendar(&mut self) -> Result<Calendar> {
+        if let Some(c) = self.team_config()? {
+            if let Ok(cal) = Calendar::parse(&c.team.tz, &c.team.week_start) {
+                return Ok(cal);
+            }
+        }
         self.identity()?.calendar()
     }
 
