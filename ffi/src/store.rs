@@ -288,6 +288,14 @@ impl FieldStore {
         .map(Into::into)
     }
 
+    /// The alerts and read receipts of the server's last snapshot for this user (offline).
+    pub fn server_notes(&self) -> Result<ServerNotes> {
+        self.with(|s| s.server_snapshot()).map(|snap| match snap {
+            Some(b) => ServerNotes { as_of: Some(b.computed_at), alerts: b.alerts, reads: b.reads },
+            None => ServerNotes { as_of: None, alerts: Vec::new(), reads: Vec::new() },
+        })
+    }
+
     /// Closes the database (checkpointing it); any later call fails with `Closed`. Named
     /// `close_store` because Kotlin's `close()` is `AutoCloseable`'s, which frees the handle.
     pub fn close_store(&self) -> Result<()> {

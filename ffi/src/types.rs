@@ -12,6 +12,7 @@ pub use fieldreport_core::kpi::KpiStatus;
 pub use fieldreport_core::report::{Dialect, Lang};
 pub use fieldreport_core::store::{CustomerRow, DealRow, FollowupRow, Identity, Rejection, ReportRow};
 pub use fieldreport_core::sync::{SyncProgress, SyncStats};
+pub use fieldreport_core::team::{Alert, ReadReceipt};
 
 /// What enrollment established.
 #[derive(Debug, Clone, uniffi::Record)]
@@ -274,4 +275,14 @@ impl From<store::KpiView> for KpiView {
             figures: v.rows.into_iter().map(Into::into).collect(),
         }
     }
+}
+
+/// What the server's last snapshot says to this user, read offline: alerts and read receipts.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct ServerNotes {
+    /// UTC milliseconds when the server computed them; `None` before the first sync.
+    pub as_of: Option<i64>,
+    pub alerts: Vec<Alert>,
+    /// Who opened this user's reports on the web dashboard.
+    pub reads: Vec<ReadReceipt>,
 }

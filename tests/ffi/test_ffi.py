@@ -151,6 +151,9 @@ class WithServer(unittest.TestCase):
         view = phone.kpi_view("today", ["visits"])
         self.assertEqual((view.source, view.figures[0].value), ("server", 1.0))
         self.assertGreater(stats.published, 0, "the configuration and the snapshot arrived")
+        notes = phone.server_notes()
+        self.assertIsNotNone(notes.as_of)
+        self.assertIsInstance(notes.alerts, list)
 
         tablet = enrolled_store(SERVER.code(rep), "tablet.db")
         stats = asyncio.run(tablet.sync(None, None))

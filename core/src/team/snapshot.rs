@@ -28,6 +28,7 @@ pub struct Figure {
 
 /// An alert. `id` is stable while the condition lasts, so a delivery can tell new ones.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Alert {
     pub id: String,
     /// conversion_below_team, stale_deal, report_missing, report_late or kpi_red.
@@ -64,6 +65,7 @@ pub struct SnapshotBody {
 
 /// A recipient opened a report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ReadReceipt {
     pub report_id: String,
     pub reader: String,

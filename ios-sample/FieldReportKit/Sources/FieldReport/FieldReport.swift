@@ -770,6 +770,11 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     func restore(kind: RecordKind, id: String) throws 
     
     /**
+     * The alerts and read receipts of the server's last snapshot for this user (offline).
+     */
+    func serverNotes() throws  -> ServerNotes
+    
+    /**
      * Moves a deal to `stage`.
      */
     func setDealStage(id: String, stage: Stage) throws 
@@ -1310,6 +1315,18 @@ open func restore(kind: RecordKind, id: String)throws   {try rustCallWithError(F
         FfiConverterString.lower(id),uniffiCallStatus
     )
 }
+}
+    
+    /**
+     * The alerts and read receipts of the server's last snapshot for this user (offline).
+     */
+open func serverNotes()throws  -> ServerNotes  {
+    return try  FfiConverterTypeServerNotes_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_server_notes(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -2604,6 +2621,79 @@ public func FfiConverterTypeReport_lower(_ value: Report) -> RustBuffer {
 
 
 /**
+ * What the server's last snapshot says to this user, read offline: alerts and read receipts.
+ */
+public struct ServerNotes: Equatable, Hashable {
+    /**
+     * UTC milliseconds when the server computed them; `None` before the first sync.
+     */
+    public var asOf: Int64?
+    public var alerts: [Alert]
+    /**
+     * Who opened this user's reports on the web dashboard.
+     */
+    public var reads: [ReadReceipt]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * UTC milliseconds when the server computed them; `None` before the first sync.
+         */asOf: Int64?, alerts: [Alert], 
+        /**
+         * Who opened this user's reports on the web dashboard.
+         */reads: [ReadReceipt]) {
+        self.asOf = asOf
+        self.alerts = alerts
+        self.reads = reads
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ServerNotes: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeServerNotes: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ServerNotes {
+        return
+            try ServerNotes(
+                asOf: FfiConverterOptionInt64.read(from: &buf), 
+                alerts: FfiConverterSequenceTypeAlert.read(from: &buf), 
+                reads: FfiConverterSequenceTypeReadReceipt.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ServerNotes, into buf: inout [UInt8]) {
+        FfiConverterOptionInt64.write(value.asOf, into: &buf)
+        FfiConverterSequenceTypeAlert.write(value.alerts, into: &buf)
+        FfiConverterSequenceTypeReadReceipt.write(value.reads, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeServerNotes_lift(_ buf: RustBuffer) throws -> ServerNotes {
+    return try FfiConverterTypeServerNotes.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeServerNotes_lower(_ value: ServerNotes) -> RustBuffer {
+    return FfiConverterTypeServerNotes.lower(value)
+}
+
+
+/**
  * Every failure a foreign caller can see. Each carries a human-readable `reason` (English; it
  * names what was wrong and what to do) and never personal data beyond the ids involved.
  */
@@ -3175,6 +3265,31 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeAlert: FfiConverterRustBuffer {
+    typealias SwiftType = [Alert]
+
+    public static func write(_ value: [Alert], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeAlert.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Alert] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Alert]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeAlert.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeComment: FfiConverterRustBuffer {
     typealias SwiftType = [Comment]
 
@@ -3267,6 +3382,31 @@ fileprivate struct FfiConverterSequenceTypeFollowupRow: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeFollowupRow.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeReadReceipt: FfiConverterRustBuffer {
+    typealias SwiftType = [ReadReceipt]
+
+    public static func write(_ value: [ReadReceipt], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeReadReceipt.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ReadReceipt] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ReadReceipt]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeReadReceipt.read(from: &buf))
         }
         return seq
     }
@@ -3523,6 +3663,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_restore() != 2418) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_server_notes() != 40210) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_deal_stage() != 54431) {

@@ -574,6 +574,93 @@ fileprivate struct FfiConverterString: FfiConverter {
 
 
 /**
+ * An alert. `id` is stable while the condition lasts, so a delivery can tell new ones.
+ */
+public struct Alert: Equatable, Hashable {
+    public var id: String
+    /**
+     * conversion_below_team, stale_deal, report_missing, report_late or kpi_red.
+     */
+    public var kind: String
+    public var userId: String
+    /**
+     * What it is about: a metric, a deal id, a report kind.
+     */
+    public var subject: String
+    /**
+     * One line for people.
+     */
+    public var message: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, 
+        /**
+         * conversion_below_team, stale_deal, report_missing, report_late or kpi_red.
+         */kind: String, userId: String, 
+        /**
+         * What it is about: a metric, a deal id, a report kind.
+         */subject: String, 
+        /**
+         * One line for people.
+         */message: String) {
+        self.id = id
+        self.kind = kind
+        self.userId = userId
+        self.subject = subject
+        self.message = message
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Alert: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAlert: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Alert {
+        return
+            try Alert(
+                id: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterString.read(from: &buf), 
+                userId: FfiConverterString.read(from: &buf), 
+                subject: FfiConverterString.read(from: &buf), 
+                message: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Alert, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.kind, into: &buf)
+        FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterString.write(value.subject, into: &buf)
+        FfiConverterString.write(value.message, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAlert_lift(_ buf: RustBuffer) throws -> Alert {
+    return try FfiConverterTypeAlert.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAlert_lower(_ value: Alert) -> RustBuffer {
+    return FfiConverterTypeAlert.lower(value)
+}
+
+
+/**
  * A comment (批注) on a report.
  */
 public struct Comment: Equatable, Hashable {
@@ -993,6 +1080,73 @@ public func FfiConverterTypeIdentity_lift(_ buf: RustBuffer) throws -> Identity 
 #endif
 public func FfiConverterTypeIdentity_lower(_ value: Identity) -> RustBuffer {
     return FfiConverterTypeIdentity.lower(value)
+}
+
+
+/**
+ * A recipient opened a report.
+ */
+public struct ReadReceipt: Equatable, Hashable {
+    public var reportId: String
+    public var reader: String
+    /**
+     * UTC milliseconds.
+     */
+    public var at: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(reportId: String, reader: String, 
+        /**
+         * UTC milliseconds.
+         */at: Int64) {
+        self.reportId = reportId
+        self.reader = reader
+        self.at = at
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ReadReceipt: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReadReceipt: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReadReceipt {
+        return
+            try ReadReceipt(
+                reportId: FfiConverterString.read(from: &buf), 
+                reader: FfiConverterString.read(from: &buf), 
+                at: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ReadReceipt, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.reportId, into: &buf)
+        FfiConverterString.write(value.reader, into: &buf)
+        FfiConverterInt64.write(value.at, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReadReceipt_lift(_ buf: RustBuffer) throws -> ReadReceipt {
+    return try FfiConverterTypeReadReceipt.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReadReceipt_lower(_ value: ReadReceipt) -> RustBuffer {
+    return FfiConverterTypeReadReceipt.lower(value)
 }
 
 

@@ -430,6 +430,11 @@ RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_rename_customer(uint64_t 
 void uniffi_fieldreport_ffi_fn_method_fieldstore_restore(uint64_t ptr, RustBuffer kind, RustBuffer id, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SERVER_NOTES
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SERVER_NOTES
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_server_notes(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SET_DEAL_STAGE
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SET_DEAL_STAGE
 void uniffi_fieldreport_ffi_fn_method_fieldstore_set_deal_stage(uint64_t ptr, RustBuffer id, RustBuffer stage, RustCallStatus *_Nonnull out_status
@@ -912,6 +917,12 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_rename_customer(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_RESTORE
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_RESTORE
 uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_restore(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SERVER_NOTES
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SERVER_NOTES
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_server_notes(void
     
 );
 #endif

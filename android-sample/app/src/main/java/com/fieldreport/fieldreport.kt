@@ -30,10 +30,12 @@ import java.nio.CharBuffer
 import java.nio.charset.CodingErrorAction
 import java.util.concurrent.atomic.AtomicLong
 import java.util.concurrent.ConcurrentHashMap
+import com.fieldreport.core.Alert
 import com.fieldreport.core.Comment
 import com.fieldreport.core.CustomerRow
 import com.fieldreport.core.DealRow
 import com.fieldreport.core.Dialect
+import com.fieldreport.core.FfiConverterTypeAlert
 import com.fieldreport.core.FfiConverterTypeComment
 import com.fieldreport.core.FfiConverterTypeCustomerRow
 import com.fieldreport.core.FfiConverterTypeDealRow
@@ -44,6 +46,7 @@ import com.fieldreport.core.FfiConverterTypeIdentity
 import com.fieldreport.core.FfiConverterTypeKpiStatus
 import com.fieldreport.core.FfiConverterTypeLang
 import com.fieldreport.core.FfiConverterTypeLevel
+import com.fieldreport.core.FfiConverterTypeReadReceipt
 import com.fieldreport.core.FfiConverterTypeReportKind
 import com.fieldreport.core.FfiConverterTypeReportRow
 import com.fieldreport.core.FfiConverterTypeReportStatus
@@ -57,6 +60,7 @@ import com.fieldreport.core.Identity
 import com.fieldreport.core.KpiStatus
 import com.fieldreport.core.Lang
 import com.fieldreport.core.Level
+import com.fieldreport.core.ReadReceipt
 import com.fieldreport.core.ReportKind
 import com.fieldreport.core.ReportRow
 import com.fieldreport.core.ReportStatus
@@ -72,6 +76,7 @@ import kotlinx.coroutines.GlobalScope
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.suspendCancellableCoroutine
+import com.fieldreport.core.RustBuffer as RustBufferAlert
 import com.fieldreport.core.RustBuffer as RustBufferComment
 import com.fieldreport.core.RustBuffer as RustBufferCustomerRow
 import com.fieldreport.core.RustBuffer as RustBufferDealRow
@@ -82,6 +87,7 @@ import com.fieldreport.core.RustBuffer as RustBufferIdentity
 import com.fieldreport.core.RustBuffer as RustBufferKpiStatus
 import com.fieldreport.core.RustBuffer as RustBufferLang
 import com.fieldreport.core.RustBuffer as RustBufferLevel
+import com.fieldreport.core.RustBuffer as RustBufferReadReceipt
 import com.fieldreport.core.RustBuffer as RustBufferReportKind
 import com.fieldreport.core.RustBuffer as RustBufferReportRow
 import com.fieldreport.core.RustBuffer as RustBufferReportStatus
@@ -815,6 +821,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_restore(
     ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_server_notes(
+    ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_set_deal_stage(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_splice_followup_note(
@@ -921,6 +929,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_restore(`ptr`: Long,`kind`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_server_notes(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_set_deal_stage(`ptr`: Long,`id`: RustBuffer.ByValue,`stage`: RustBufferStage.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_splice_followup_note(`ptr`: Long,`id`: RustBuffer.ByValue,`index`: Long,`delete`: Long,`insert`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1146,6 +1156,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_restore() and 0xFFFF) != 2418) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_server_notes() and 0xFFFF) != 40210) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_deal_stage() and 0xFFFF) != 54431) {
@@ -1835,6 +1848,11 @@ public interface FieldStoreInterface {
      * Restores a deleted record.
      */
     fun `restore`(`kind`: RecordKind, `id`: kotlin.String)
+    
+    /**
+     * The alerts and read receipts of the server's last snapshot for this user (offline).
+     */
+    fun `serverNotes`(): ServerNotes
     
     /**
      * Moves a deal to `stage`.
@@ -2554,6 +2572,23 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 }
     }
     
+    
+
+    
+    /**
+     * The alerts and read receipts of the server's last snapshot for this user (offline).
+     */
+    @Throws(FieldException::class)override fun `serverNotes`(): ServerNotes {
+            return FfiConverterTypeServerNotes.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_server_notes(
+        it,
+        _status)
+}
+    }
+    )
+    }
     
 
     
@@ -3852,6 +3887,58 @@ public object FfiConverterTypeReport: FfiConverterRustBuffer<Report> {
 
 
 
+/**
+ * What the server's last snapshot says to this user, read offline: alerts and read receipts.
+ */
+data class ServerNotes (
+    /**
+     * UTC milliseconds when the server computed them; `None` before the first sync.
+     */
+    var `asOf`: kotlin.Long?
+    , 
+    var `alerts`: List<Alert>
+    , 
+    /**
+     * Who opened this user's reports on the web dashboard.
+     */
+    var `reads`: List<ReadReceipt>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeServerNotes: FfiConverterRustBuffer<ServerNotes> {
+    override fun read(buf: ByteBuffer): ServerNotes {
+        return ServerNotes(
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterSequenceTypeAlert.read(buf),
+            FfiConverterSequenceTypeReadReceipt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ServerNotes) = (
+            FfiConverterOptionalLong.allocationSize(value.`asOf`) +
+            FfiConverterSequenceTypeAlert.allocationSize(value.`alerts`) +
+            FfiConverterSequenceTypeReadReceipt.allocationSize(value.`reads`)
+    )
+
+    override fun write(value: ServerNotes, buf: ByteBuffer) {
+            FfiConverterOptionalLong.write(value.`asOf`, buf)
+            FfiConverterSequenceTypeAlert.write(value.`alerts`, buf)
+            FfiConverterSequenceTypeReadReceipt.write(value.`reads`, buf)
+    }
+}
+
+
+
 
 
 /**
@@ -4552,6 +4639,34 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeAlert: FfiConverterRustBuffer<List<Alert>> {
+    override fun read(buf: ByteBuffer): List<Alert> {
+        val len = buf.getInt()
+        return List<Alert>(len) {
+            FfiConverterTypeAlert.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Alert>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeAlert.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Alert>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeAlert.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeComment: FfiConverterRustBuffer<List<Comment>> {
     override fun read(buf: ByteBuffer): List<Comment> {
         val len = buf.getInt()
@@ -4654,6 +4769,34 @@ public object FfiConverterSequenceTypeFollowupRow: FfiConverterRustBuffer<List<F
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeFollowupRow.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeReadReceipt: FfiConverterRustBuffer<List<ReadReceipt>> {
+    override fun read(buf: ByteBuffer): List<ReadReceipt> {
+        val len = buf.getInt()
+        return List<ReadReceipt>(len) {
+            FfiConverterTypeReadReceipt.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ReadReceipt>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeReadReceipt.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ReadReceipt>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeReadReceipt.write(it, buf)
         }
     }
 }
@@ -4769,6 +4912,10 @@ public object FfiConverterSequenceTypeKpiFigure: FfiConverterRustBuffer<List<Kpi
         }
     }
 }
+
+
+
+
 
 
 

@@ -1053,6 +1053,71 @@ public object FfiConverterString: FfiConverter<String, RustBuffer.ByValue> {
 
 
 /**
+ * An alert. `id` is stable while the condition lasts, so a delivery can tell new ones.
+ */
+data class Alert (
+    var `id`: kotlin.String
+    , 
+    /**
+     * conversion_below_team, stale_deal, report_missing, report_late or kpi_red.
+     */
+    var `kind`: kotlin.String
+    , 
+    var `userId`: kotlin.String
+    , 
+    /**
+     * What it is about: a metric, a deal id, a report kind.
+     */
+    var `subject`: kotlin.String
+    , 
+    /**
+     * One line for people.
+     */
+    var `message`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAlert: FfiConverterRustBuffer<Alert> {
+    override fun read(buf: ByteBuffer): Alert {
+        return Alert(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Alert) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`kind`) +
+            FfiConverterString.allocationSize(value.`userId`) +
+            FfiConverterString.allocationSize(value.`subject`) +
+            FfiConverterString.allocationSize(value.`message`)
+    )
+
+    override fun write(value: Alert, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`kind`, buf)
+            FfiConverterString.write(value.`userId`, buf)
+            FfiConverterString.write(value.`subject`, buf)
+            FfiConverterString.write(value.`message`, buf)
+    }
+}
+
+
+
+/**
  * A comment (批注) on a report.
  */
 data class Comment (
@@ -1402,6 +1467,55 @@ public object FfiConverterTypeIdentity: FfiConverterRustBuffer<Identity> {
             FfiConverterString.write(value.`tz`, buf)
             FfiConverterString.write(value.`weekStart`, buf)
             FfiConverterString.write(value.`actor`, buf)
+    }
+}
+
+
+
+/**
+ * A recipient opened a report.
+ */
+data class ReadReceipt (
+    var `reportId`: kotlin.String
+    , 
+    var `reader`: kotlin.String
+    , 
+    /**
+     * UTC milliseconds.
+     */
+    var `at`: kotlin.Long
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeReadReceipt: FfiConverterRustBuffer<ReadReceipt> {
+    override fun read(buf: ByteBuffer): ReadReceipt {
+        return ReadReceipt(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ReadReceipt) = (
+            FfiConverterString.allocationSize(value.`reportId`) +
+            FfiConverterString.allocationSize(value.`reader`) +
+            FfiConverterLong.allocationSize(value.`at`)
+    )
+
+    override fun write(value: ReadReceipt, buf: ByteBuffer) {
+            FfiConverterString.write(value.`reportId`, buf)
+            FfiConverterString.write(value.`reader`, buf)
+            FfiConverterLong.write(value.`at`, buf)
     }
 }
 
