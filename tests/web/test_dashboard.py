@@ -51,6 +51,7 @@ class Dashboard(unittest.TestCase):
         url = self.server.admin("user", "login-link", user, "--base-url", self.server.url)["url"]
         self.driver.get(url)
         self.driver.click("#sign-in")
+        self.driver.wait_for(lambda d: "fieldreport" in d.title() and "登录" not in d.title())
 
     def test_manager_reads_and_comments_and_a_rep_is_kept_out(self):
         s = self.server
@@ -74,6 +75,7 @@ class Dashboard(unittest.TestCase):
         self.shot("1-inbox")
 
         d.click(f"a[href^='/reports/{report}']")
+        d.wait_for(lambda d: "拜访华为" in d.source())
         page = d.source()
         self.assertIn("拜访华为，演示方案。", page)
         self.assertNotIn("<script>alert(1)</script>", page, "user text is inert")
@@ -82,7 +84,7 @@ class Dashboard(unittest.TestCase):
 
         d.type("textarea[name=text]", "请补充客户预算")
         d.click("form[action*='/comments'] button[type=submit]")
-        self.assertIn("请补充客户预算", d.source())
+        d.wait_for(lambda d: "请补充客户预算" in d.source())
         self.shot("3-commented")
 
         d.get(s.url + "/kpi")

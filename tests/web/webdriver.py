@@ -75,6 +75,20 @@ class Driver:
     def type(self, css, text):
         self._s("POST", f"/element/{self.find(css)}/value", {"text": text})
 
+    def wait_for(self, what, timeout=15):
+        """Polls until `what` (a function of the driver) holds: after a click, the next page may
+        still be loading."""
+        deadline = time.time() + timeout
+        while True:
+            try:
+                if what(self):
+                    return
+            except (OSError, KeyError, LookupError):
+                pass
+            if time.time() > deadline:
+                raise AssertionError(f"timed out waiting; the page is {self.title()!r}:\n{self.source()}")
+            time.sleep(0.1)
+
     def screenshot(self, path):
         with open(path, "wb") as f:
             f.write(base64.b64decode(self._s("GET", "/screenshot")))
