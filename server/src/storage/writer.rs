@@ -15,7 +15,8 @@ type Job = Box<dyn FnOnce(&Connection) -> Reply + Send>;
 /// Most jobs committed together.
 const MAX_BATCH: usize = 128;
 
-/// Handle to the writer thread.
+/// Handle to the writer thread (clones queue to the same thread).
+#[derive(Clone)]
 pub struct Writer {
     jobs: mpsc::Sender<Job>,
 }

@@ -114,7 +114,9 @@ fn migrate(conn: &Connection) -> Result<()> {
 /// Storage on SQLite files in a data directory.
 pub struct SqliteStorage {
     writer: Writer,
-    readers: Readers,
+    readers: Arc<Readers>,
+    /// Users whose KPI snapshot is refreshed in the background.
+    refresh: std::sync::mpsc::Sender<(User, String)>,
     cache: Arc<DocCache>,
     /// The team configuration in force.
     active: config::Shared,
@@ -130,12 +132,10 @@ impl SqliteStorage {
         migrate(&conn)?;
         let active: config::Shared = Arc::new(std::sync::RwLock::new(Arc::new(config::load(&conn)?)));
         let reader = open(&path)?;
-        Ok(SqliteStorage {
-            writer: Writer::start(conn),
-            readers: Readers::new(path, reader),
-            cache: Arc::default(),
-            active,
-        })
+        let (writer, readers, cache) =
+            (Writer::start(conn), Arc::new(Readers::new(path, reader)), Arc::<DocCache>::default());
+        let refresh = refresher(writer.clone(), readers.clone(), cache.clone(), active.clone());
+        Ok(SqliteStorage { writer, readers, refresh, cache, active })
     }
 
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
@@ -384,6 +384,7 @@ impl Storage for SqliteStorage {
         let (caller, limits) = (Arc::new(caller.clone()), *limits);
         let (cache, shared, c) = (self.cache.clone(), self.active.clone(), caller.clone());
         let (cursor, max_bytes) = (req.cursor, req.max_bytes);
+        let refresh = self.refresh.clone();
         let first = self.write_sync(move |conn| {
             let now = now_ms();
             let device = c.device.id.as_str();
@@ -392,8 +393,13 @@ impl Storage for SqliteStorage {
             begin_sync(conn, device, req.cursor, now)?;
             let results = pusher.apply(conn, &req.pushes, prepared, now)?;
             publish::config(conn, &cache, &active, &c.team.id, now)?;
-            if publish::snapshot_due(conn, &active, &c.user, now)? {
-                return Ok(Step::Snapshot(results, active));
+            match publish::snapshot_due(conn, &active, &c.user, now)? {
+                publish::Due::Now => return Ok(Step::Snapshot(results, active)),
+                publish::Due::Soon => {
+                    // Off this request: it answers now, and the next sync brings the figures.
+                    let _ = refresh.send((c.user.clone(), c.team.id.clone()));
+                }
+                publish::Due::No => {}
             }
             Ok(Step::Done(feed::page(conn, &cache, &c, req.cursor, req.max_bytes, results)?))
         })?;
@@ -524,6 +530,49 @@ impl Source for SqliteStorage {
     fn reports(&self, owners: &[String], first: NaiveDate, last: NaiveDate) -> Result<Vec<ReportEntry>> {
         self.read(|conn| figures::reports(conn, owners, first, last))
     }
+}
+
+/// Starts the thread that refreshes users' KPI snapshots off the request path: it computes on a
+/// reader and publishes through the writer, once per user however many requests asked.
+fn refresher(
+    writer: Writer,
+    readers: Arc<Readers>,
+    cache: Arc<DocCache>,
+    shared: config::Shared,
+) -> std::sync::mpsc::Sender<(User, String)> {
+    let (tx, rx) = std::sync::mpsc::channel::<(User, String)>();
+    let spawned = std::thread::Builder::new().name("fieldreport-snapshots".into()).spawn(move || {
+        while let Ok(first) = rx.recv() {
+            let mut due: std::collections::HashMap<String, (User, String)> = std::collections::HashMap::new();
+            due.insert(first.0.id.clone(), first);
+            while let Ok(more) = rx.try_recv() {
+                due.insert(more.0.id.clone(), more);
+            }
+            for (user, team_id) in due.into_values() {
+                let active = config::current(&shared);
+                let now = now_ms();
+                let computed = readers.read(|conn| match publish::snapshot_due(conn, &active, &user, now)? {
+                    publish::Due::No => Ok(None),
+                    _ => publish::compute_snapshot(conn, &active, &user, now).map(Some),
+                });
+                let out = match computed {
+                    Ok(Some(c)) => {
+                        let (cache, active, user2) = (cache.clone(), active.clone(), user.clone());
+                        writer.write(move |conn| publish::publish_snapshot(conn, &cache, &active, &team_id, &user2, &c))
+                    }
+                    Ok(None) => Ok(()),
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = out {
+                    tracing::error!(user = %user.id, error = %e, "refreshing a KPI snapshot failed");
+                }
+            }
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "cannot start the snapshot refresher; snapshots refresh on the next day's first sync");
+    }
+    tx
 }
 
 /// Where the first half of a sync round trip left off.

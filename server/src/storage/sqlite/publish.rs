@@ -121,26 +121,39 @@ fn data_seq(conn: &Connection, user: &User, scope: &Scope) -> Result<i64> {
     Ok(max)
 }
 
-/// Whether `user`'s snapshot needs computing: it is missing, from another day or configuration,
-/// or older than a minute while the records it covers changed.
-pub(super) fn snapshot_due(conn: &Connection, active: &Active, user: &User, now: i64) -> Result<bool> {
+/// Whether `user`'s snapshot needs computing: now when it is missing or from another day or
+/// configuration; soon when it is older than a minute while the records it covers changed.
+pub(super) fn snapshot_due(conn: &Connection, active: &Active, user: &User, now: i64) -> Result<Due> {
     let last: Option<(String, i64, i64, i64)> = conn
         .prepare_cached("SELECT day, as_of, config_version, data_seq FROM published_snapshots WHERE user_id = ?1")?
         .query_row([&user.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .optional()?;
-    let Some((day, as_of, version, seq)) = last else { return Ok(true) };
+    let Some((day, as_of, version, seq)) = last else { return Ok(Due::Now) };
     if day != active.cal.local_date(now).to_string() || version != active.config.version as i64 {
-        return Ok(true);
+        return Ok(Due::Now);
     }
     if seq == -1 {
-        // A recipient read one of the user's reports: the receipt is news.
-        return Ok(true);
+        // A recipient read one of the user's reports: the receipt is news (and rare).
+        return Ok(Due::Now);
     }
     if now - as_of < MIN_INTERVAL_MS {
-        return Ok(false);
+        return Ok(Due::No);
     }
     let scope = Scope::of(&ConnSource(conn), Some(user), None)?;
-    Ok(data_seq(conn, user, &scope)? != seq)
+    Ok(if data_seq(conn, user, &scope)? != seq { Due::Soon } else { Due::No })
+}
+
+/// Whether a user's snapshot needs computing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Due {
+    /// It is current.
+    No,
+    /// There is none for today or for the configuration in force, or it lacks a read receipt:
+    /// compute it before answering, so that one sync brings it.
+    Now,
+    /// It is older than what it covers: refresh it in the background (the device computes
+    /// locally meanwhile, since its own changes are newer than the snapshot).
+    Soon,
 }
 
 /// A computed snapshot, ready to publish.
