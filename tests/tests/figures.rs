@@ -190,3 +190,43 @@ async fn a_device_takes_the_team_zone_from_the_configuration_the_server_publishe
     let cal = a.store.calendar().unwrap();
     assert_eq!((cal.tz.name(), cal.week_start), ("Asia/Tokyo", chrono::Weekday::Sun));
 }
+
+#[tokio::test]
+async fn changed_figures_are_refreshed_in_the_background_and_arrive_with_a_later_sync() {
+    use fieldreport_server::storage::SqliteStorage;
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqliteStorage::open(dir.path()).unwrap();
+    s.init_team("华东销售", "Asia/Shanghai", "monday", "王总").unwrap();
+    let (_, code) = s.add_user("张三", "rep", None).unwrap();
+    s.set_snapshot_interval(std::time::Duration::ZERO);
+    let storage: std::sync::Arc<dyn Storage> = std::sync::Arc::new(s);
+    let running =
+        fieldreport_server::start_with(storage, "127.0.0.1:0", fieldreport_server::Limits::default()).await.unwrap();
+    let url = format!("http://{}", running.addr);
+    let mut a = Device::enroll(&url, &code).await;
+    let c = a.customer("华为");
+    a.visit(&c, "第一次");
+    a.sync().await;
+    let visits = |a: &mut Device| {
+        let snap = a.store.server_snapshot().unwrap().unwrap();
+        let today = snap.periods.iter().find(|p| p.period == "today").unwrap();
+        today.rows.iter().find(|r| r.metric == "visits" && r.user_id.as_deref() == Some(a.user.as_str())).unwrap().value
+    };
+    assert_eq!(visits(&mut a), 1.0, "the day's first snapshot comes with the first sync");
+    a.visit(&c, "第二次");
+    a.sync().await; // answers at once; the refresh runs in the background
+    let mut seen = 0.0;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        a.sync().await;
+        seen = visits(&mut a);
+        if seen == 2.0 {
+            break;
+        }
+    }
+    assert_eq!(seen, 2.0, "the refreshed figures arrived");
+    let defs = a.store.kpi_definitions();
+    let view = a.store.kpi_view("today", &defs).unwrap();
+    assert_eq!(view.source, FigureSource::Server);
+    running.shutdown().await;
+}

@@ -117,6 +117,8 @@ pub struct SqliteStorage {
     readers: Arc<Readers>,
     /// Users whose KPI snapshot is refreshed in the background.
     refresh: std::sync::mpsc::Sender<(User, String)>,
+    /// The least time between two refreshes of a user's snapshot, in milliseconds.
+    interval: Arc<std::sync::atomic::AtomicI64>,
     cache: Arc<DocCache>,
     /// The team configuration in force.
     active: config::Shared,
@@ -134,8 +136,9 @@ impl SqliteStorage {
         let reader = open(&path)?;
         let (writer, readers, cache) =
             (Writer::start(conn), Arc::new(Readers::new(path, reader)), Arc::<DocCache>::default());
-        let refresh = refresher(writer.clone(), readers.clone(), cache.clone(), active.clone());
-        Ok(SqliteStorage { writer, readers, refresh, cache, active })
+        let interval = Arc::new(std::sync::atomic::AtomicI64::new(publish::MIN_INTERVAL_MS));
+        let refresh = refresher(writer.clone(), readers.clone(), cache.clone(), active.clone(), interval.clone());
+        Ok(SqliteStorage { writer, readers, refresh, interval, cache, active })
     }
 
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
@@ -385,6 +388,7 @@ impl Storage for SqliteStorage {
         let (cache, shared, c) = (self.cache.clone(), self.active.clone(), caller.clone());
         let (cursor, max_bytes) = (req.cursor, req.max_bytes);
         let refresh = self.refresh.clone();
+        let every = self.interval.load(std::sync::atomic::Ordering::Relaxed);
         let first = self.write_sync(move |conn| {
             let now = now_ms();
             let device = c.device.id.as_str();
@@ -393,7 +397,7 @@ impl Storage for SqliteStorage {
             begin_sync(conn, device, req.cursor, now)?;
             let results = pusher.apply(conn, &req.pushes, prepared, now)?;
             publish::config(conn, &cache, &active, &c.team.id, now)?;
-            match publish::snapshot_due(conn, &active, &c.user, now)? {
+            match publish::snapshot_due(conn, &active, &c.user, now, every)? {
                 publish::Due::Now => return Ok(Step::Snapshot(results, active)),
                 publish::Due::Soon => {
                     // Off this request: it answers now, and the next sync brings the figures.
@@ -539,6 +543,7 @@ fn refresher(
     readers: Arc<Readers>,
     cache: Arc<DocCache>,
     shared: config::Shared,
+    interval: Arc<std::sync::atomic::AtomicI64>,
 ) -> std::sync::mpsc::Sender<(User, String)> {
     let (tx, rx) = std::sync::mpsc::channel::<(User, String)>();
     let spawned = std::thread::Builder::new().name("fieldreport-snapshots".into()).spawn(move || {
@@ -551,7 +556,8 @@ fn refresher(
             for (user, team_id) in due.into_values() {
                 let active = config::current(&shared);
                 let now = now_ms();
-                let computed = readers.read(|conn| match publish::snapshot_due(conn, &active, &user, now)? {
+                let every = interval.load(std::sync::atomic::Ordering::Relaxed);
+                let computed = readers.read(|conn| match publish::snapshot_due(conn, &active, &user, now, every)? {
                     publish::Due::No => Ok(None),
                     _ => publish::compute_snapshot(conn, &active, &user, now).map(Some),
                 });
@@ -599,6 +605,15 @@ impl SqliteStorage {
             self.cache.clear();
         }
         result
+    }
+}
+
+impl SqliteStorage {
+    /// Sets the least time between two refreshes of a user's KPI snapshot while their data keeps
+    /// changing (default one minute).
+    pub fn set_snapshot_interval(&self, every: std::time::Duration) {
+        let ms = i64::try_from(every.as_millis()).unwrap_or(i64::MAX);
+        self.interval.store(ms, std::sync::atomic::Ordering::Relaxed);
     }
 }
 

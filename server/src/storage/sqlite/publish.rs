@@ -26,8 +26,9 @@ use crate::storage::User;
 pub(crate) const PERIODS: [Period; 6] =
     [Period::Today, Period::ThisWeek, Period::LastWeek, Period::ThisMonth, Period::LastMonth, Period::ThisQuarter];
 
-/// A user's snapshot is recomputed at most this often while their data keeps changing.
-const MIN_INTERVAL_MS: i64 = 60_000;
+/// A user's snapshot is refreshed at most this often while their data keeps changing (the
+/// default of [`super::SqliteStorage::set_snapshot_interval`]).
+pub(super) const MIN_INTERVAL_MS: i64 = 60_000;
 
 fn digest(parts: &[&str]) -> [u8; 32] {
     let mut h = Sha256::new();
@@ -123,7 +124,7 @@ fn data_seq(conn: &Connection, user: &User, scope: &Scope) -> Result<i64> {
 
 /// Whether `user`'s snapshot needs computing: now when it is missing or from another day or
 /// configuration; soon when it is older than a minute while the records it covers changed.
-pub(super) fn snapshot_due(conn: &Connection, active: &Active, user: &User, now: i64) -> Result<Due> {
+pub(super) fn snapshot_due(conn: &Connection, active: &Active, user: &User, now: i64, interval_ms: i64) -> Result<Due> {
     let last: Option<(String, i64, i64, i64)> = conn
         .prepare_cached("SELECT day, as_of, config_version, data_seq FROM published_snapshots WHERE user_id = ?1")?
         .query_row([&user.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
@@ -136,7 +137,7 @@ pub(super) fn snapshot_due(conn: &Connection, active: &Active, user: &User, now:
         // A recipient read one of the user's reports: the receipt is news (and rare).
         return Ok(Due::Now);
     }
-    if now - as_of < MIN_INTERVAL_MS {
+    if now - as_of < interval_ms {
         return Ok(Due::No);
     }
     let scope = Scope::of(&ConnSource(conn), Some(user), None)?;
