@@ -6,7 +6,7 @@
 //! change, and a new day starts a new document and drops the old one, so history stays small.
 
 use automerge::ActorId;
-use fieldreport_core::doc::{Doc, Header, Kind, Published, Record, SCHEMA_VERSION};
+use fieldreport_core::doc::{Doc, Header, Kind, Published, SCHEMA_VERSION};
 use fieldreport_core::period::Period;
 use fieldreport_core::team::{PeriodFigures, ReadReceipt, SnapshotBody};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -16,10 +16,9 @@ use super::cache::DocCache;
 use super::config::Active;
 use super::figures::ConnSource;
 use super::outbox;
-use super::pushes::write;
+use super::pushes::write_server_change;
 use crate::error::{Result, ServerError};
 use crate::figures::{alerts_with, snapshot, Scope};
-use crate::merge::Merged;
 use crate::storage::User;
 
 /// The periods a snapshot carries.
@@ -58,7 +57,7 @@ fn put(conn: &Connection, cache: &DocCache, header: Header, body: &str, now: i64
         .prepare_cached("SELECT bytes FROM docs WHERE id = ?1")?
         .query_row([&header.id], |r| r.get(0))
         .optional()?;
-    let mut doc = match stored {
+    let doc = match stored {
         Some(bytes) => {
             let mut doc = Doc::load_trusted(&bytes)
                 .map_err(|e| ServerError::Internal(format!("stored document {} is damaged: {e}", header.id)))?;
@@ -69,12 +68,7 @@ fn put(conn: &Connection, cache: &DocCache, header: Header, body: &str, now: i64
         }
         None => Published::create(&actor, &header, body, now).map_err(|e| ServerError::Internal(e.to_string()))?,
     };
-    let record = Record::read(&doc).map_err(|e| ServerError::Internal(format!("published document: {e}")))?;
-    let heads = doc.heads();
-    let bytes = doc.save_uncompressed();
-    let seq: i64 = conn.prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM docs")?.query_row([], |r| r.get(0))?;
-    cache.take(&header.id);
-    write(conn, &Merged { doc, bytes, record, before: None, changed: true }, &heads, seq, now)
+    write_server_change(conn, cache, doc, None, now).map(|_| ())
 }
 
 fn header(kind: Kind, id: String, team: &str, owner: &str, now: i64) -> Header {

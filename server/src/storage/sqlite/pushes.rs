@@ -102,9 +102,7 @@ impl Pusher<'_> {
                     if m.changed {
                         let next = match seq {
                             Some(s) => s + 1,
-                            None => conn
-                                .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM docs")?
-                                .query_row([], |r| r.get(0))?,
+                            None => next_seq(conn)?,
                         };
                         seq = Some(next);
                         write(conn, &m, &heads, next, now)?;
@@ -129,6 +127,30 @@ impl Pusher<'_> {
         }
         Ok(results)
     }
+}
+
+/// The feed position after the last one.
+fn next_seq(conn: &Connection) -> Result<i64> {
+    Ok(conn.prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM docs")?.query_row([], |r| r.get(0))?)
+}
+
+/// Stores a change the server itself made to document `doc` (a published document, a web
+/// comment) at the next feed position, so devices receive it; returns its typed view.
+pub(super) fn write_server_change(
+    conn: &Connection,
+    cache: &DocCache,
+    mut doc: Doc,
+    before: Option<fieldreport_core::doc::Record>,
+    now: i64,
+) -> Result<fieldreport_core::doc::Record> {
+    let record = fieldreport_core::doc::Record::read(&doc)
+        .map_err(|e| ServerError::Internal(format!("a document the server changed does not read back: {e}")))?;
+    let heads = doc.heads();
+    let bytes = doc.save_uncompressed();
+    cache.take(&record.header().id);
+    let merged = Merged { doc, bytes, record, before, changed: true };
+    write(conn, &merged, &heads, next_seq(conn)?, now)?;
+    Ok(merged.record)
 }
 
 /// Stores a merged document at feed position `seq`.

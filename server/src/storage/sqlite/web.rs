@@ -8,7 +8,6 @@ use super::cache::DocCache;
 use super::config::Active;
 use super::{now_ms, rollups, user_by_id};
 use crate::error::{Result, ServerError};
-use crate::merge::Merged;
 use crate::secrets;
 use crate::storage::{InboxItem, User, WebSession};
 
@@ -169,17 +168,11 @@ pub(super) fn comment(
     doc.set_actor(&super::publish::actor(&before.header.team));
     Report::add_comment(&mut doc, &c).map_err(|e| ServerError::Internal(e.to_string()))?;
     doc.commit(now);
-    let record = Record::read(&doc).map_err(|e| ServerError::Internal(e.to_string()))?;
-    record.validate().map_err(|e| ServerError::BadRequest(format!("the comment makes an invalid report: {e}")))?;
-    let heads = doc.heads();
-    let bytes = doc.save_uncompressed();
-    let seq: i64 = conn.prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM docs")?.query_row([], |r| r.get(0))?;
-    cache.take(id);
+    let after = Record::read(&doc).map_err(|e| ServerError::Internal(e.to_string()))?;
+    after.validate().map_err(|e| ServerError::BadRequest(format!("the comment makes an invalid report: {e}")))?;
     let before = Record::Report(Box::new(before));
-    rollups::index_change(conn, &active.defs, &active.cal, Some(&before), &record)?;
-    let merged = Merged { doc, bytes, record, before: Some(before), changed: true };
-    super::pushes::write(conn, &merged, &heads, seq, now)?;
-    match merged.record {
+    rollups::index_change(conn, &active.defs, &active.cal, Some(&before), &after)?;
+    match super::pushes::write_server_change(conn, cache, doc, Some(before), now)? {
         Record::Report(r) => Ok(*r),
         _ => Err(ServerError::Internal("a report read back as another kind".into())),
     }
