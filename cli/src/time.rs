@@ -1,6 +1,6 @@
 //! Instants on the command line: RFC 3339, or a local date-time in the team's zone.
 
-use chrono::{DateTime, NaiveDateTime, TimeZone};
+use chrono::{DateTime, NaiveDateTime};
 use fieldreport_core::period::Calendar;
 
 use crate::error::{CliError, CliResult};
@@ -19,8 +19,8 @@ pub fn parse_instant(s: &str, cal: &Calendar) -> CliResult<i64> {
     }
     for fmt in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(s.trim(), fmt) {
-            if let Some(t) = cal.tz.from_local_datetime(&naive).earliest() {
-                return Ok(t.timestamp_millis());
+            if let Some(t) = cal.tz.earliest_ms(naive) {
+                return Ok(t);
             }
         }
     }
@@ -31,18 +31,10 @@ pub fn parse_instant(s: &str, cal: &Calendar) -> CliResult<i64> {
 
 /// Formats UTC milliseconds as RFC 3339 in the team's zone.
 pub fn format_instant(ms: i64, cal: &Calendar) -> String {
-    cal.tz
-        .timestamp_millis_opt(ms)
-        .single()
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        .unwrap_or_else(|| ms.to_string())
+    cal.tz.datetime(ms).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)).unwrap_or_else(|| ms.to_string())
 }
 
 /// Formats UTC milliseconds as `YYYY-MM-DD HH:MM` in the team's zone, for people.
 pub fn format_short(ms: i64, cal: &Calendar) -> String {
-    cal.tz
-        .timestamp_millis_opt(ms)
-        .single()
-        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_else(|| ms.to_string())
+    cal.local_datetime(ms).format("%Y-%m-%d %H:%M").to_string()
 }

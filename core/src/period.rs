@@ -4,11 +4,11 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{Datelike, Days, Months, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
-use chrono_tz::Tz;
+use chrono::{Datelike, Days, Months, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+pub use crate::zone::Zone;
 
 /// A named or custom period, relative to "now" until resolved by a [`Calendar`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,10 +102,8 @@ pub fn parse_weekday(s: &str) -> Result<Weekday> {
 }
 
 /// Parses an IANA time zone name such as `Asia/Shanghai`.
-pub fn parse_tz(s: &str) -> Result<Tz> {
-    s.trim()
-        .parse::<Tz>()
-        .map_err(|_| Error::bad_input(format!("`{s}` is not an IANA time zone (expected e.g. Asia/Shanghai)")))
+pub fn parse_tz(s: &str) -> Result<Zone> {
+    Zone::parse(s)
 }
 
 /// A resolved period: local days `first..=last` and the UTC instants `[start_ms, end_ms)`.
@@ -132,9 +130,9 @@ impl DateRange {
 }
 
 /// The team's calendar: its time zone and the first day of its week.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Calendar {
-    pub tz: Tz,
+    pub tz: Zone,
     pub week_start: Weekday,
 }
 
@@ -146,11 +144,12 @@ impl Calendar {
 
     /// The local date at UTC milliseconds `ms`.
     pub fn local_date(&self, ms: i64) -> NaiveDate {
-        self.tz.timestamp_millis_opt(ms).single().map(|t| t.date_naive()).unwrap_or_else(|| {
-            // Out of chrono's range: fall back to the UTC date, which never fails for i64 ms
-            // within ±262,000 years; beyond that, the epoch.
-            Utc.timestamp_millis_opt(ms).single().map(|t| t.date_naive()).unwrap_or_default()
-        })
+        self.tz.local_datetime(ms).date()
+    }
+
+    /// The local date and time at UTC milliseconds `ms`.
+    pub fn local_datetime(&self, ms: i64) -> NaiveDateTime {
+        self.tz.local_datetime(ms)
     }
 
     /// UTC milliseconds of the start of local day `d`: its midnight, or, where a daylight-saving
@@ -165,8 +164,8 @@ impl Calendar {
     pub fn local_ms(&self, d: NaiveDate, t: NaiveTime) -> i64 {
         let mut at = d.and_time(t);
         for _ in 0..(24 * 4) {
-            if let Some(dt) = self.tz.from_local_datetime(&at).earliest() {
-                return dt.timestamp_millis();
+            if let Some(ms) = self.tz.earliest_ms(at) {
+                return ms;
             }
             at += chrono::Duration::minutes(15);
         }

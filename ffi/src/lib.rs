@@ -11,7 +11,7 @@ mod types;
 
 pub use error::FieldError;
 pub use store::{FieldStore, RecordKind};
-pub use sync::SyncListener;
+pub use sync::{HttpClient, SyncListener};
 pub use types::*;
 
 uniffi::setup_scaffolding!("fieldreport");

@@ -13,6 +13,7 @@ use fieldreport_core::store::FollowupFilter;
 use fieldreport_core::Store;
 
 use crate::error::{guard, FieldError};
+use crate::sync::HttpClient;
 use crate::types::*;
 
 type Result<T> = std::result::Result<T, FieldError>;
@@ -26,6 +27,8 @@ pub struct FieldStore {
     store: Mutex<Option<Store>>,
     /// The token of the running sync, to cancel it.
     pub(crate) cancel: Mutex<Option<fieldreport_core::sync::CancelToken>>,
+    /// The app's HTTP client for enroll and sync (see [`FieldStore::set_http_client`]).
+    pub(crate) http: Mutex<Option<Arc<dyn HttpClient>>>,
 }
 
 /// The kind of record, for delete and restore.
@@ -82,6 +85,10 @@ impl FieldStore {
         self.lock().map(|_| ())
     }
 
+    fn new(path: Option<PathBuf>, store: Store) -> Arc<FieldStore> {
+        Arc::new(FieldStore { path, store: Mutex::new(Some(store)), cancel: Mutex::new(None), http: Mutex::new(None) })
+    }
+
     /// Runs `f` on the open store, with panics turned into errors.
     pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Store) -> fieldreport_core::Result<T>) -> Result<T> {
         guard(|| {
@@ -99,11 +106,7 @@ impl FieldStore {
     pub fn open(path: String) -> Result<Arc<FieldStore>> {
         guard(|| {
             let store = Store::open(&path)?;
-            Ok(Arc::new(FieldStore {
-                path: Some(PathBuf::from(path)),
-                store: Mutex::new(Some(store)),
-                cancel: Mutex::new(None),
-            }))
+            Ok(FieldStore::new(Some(PathBuf::from(path)), store))
         })
     }
 
@@ -112,7 +115,7 @@ impl FieldStore {
     pub fn open_in_memory() -> Result<Arc<FieldStore>> {
         guard(|| {
             let store = Store::open_in_memory()?;
-            Ok(Arc::new(FieldStore { path: None, store: Mutex::new(Some(store)), cancel: Mutex::new(None) }))
+            Ok(FieldStore::new(None, store))
         })
     }
 

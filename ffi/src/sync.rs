@@ -1,10 +1,14 @@
 //! Enrollment and sync with the team server, async on a tokio runtime, with a progress
-//! listener implemented in the foreign language and an explicit cancel.
+//! listener implemented in the foreign language and an explicit cancel. Requests go through the
+//! app's own HTTP client (a foreign trait), so the library carries no HTTP or TLS stack.
 
 use std::sync::Arc;
 
 use fieldreport_core::store::Store;
-use fieldreport_core::sync::{self, CancelToken, ProgressListener, SyncOptions, SyncProgress};
+use fieldreport_core::sync::{
+    self, CancelToken, HttpRequest, HttpResponse, ProgressListener, SyncOptions, SyncProgress, Transport,
+    TransportFuture,
+};
 
 use crate::error::FieldError;
 use crate::store::FieldStore;
@@ -17,6 +21,33 @@ type Result<T> = std::result::Result<T, FieldError>;
 #[uniffi::export(with_foreign)]
 pub trait SyncListener: Send + Sync {
     fn on_progress(&self, progress: SyncProgress) -> std::result::Result<(), FieldError>;
+}
+
+/// The app's HTTP client: OkHttp or `HttpURLConnection` on Android, `URLSession` on iOS,
+/// `urllib` in Python (`fieldreport.UrllibHttpClient`). It sends `request` as a POST with its
+/// `Content-Type`, `Authorization: Bearer` when a token is given, and the timeout, and returns
+/// the response whatever its status (the library reads error statuses itself). When no response
+/// came (no network, DNS, TLS, timeout) it throws `FieldError.Unreachable` with the reason; the
+/// library retries with backoff. Called on a background thread; it may block.
+#[uniffi::export(with_foreign)]
+pub trait HttpClient: Send + Sync {
+    fn post(&self, request: HttpRequest) -> std::result::Result<HttpResponse, FieldError>;
+}
+
+/// Runs the foreign client's blocking call off the async runtime's workers.
+struct Platform(Arc<dyn HttpClient>);
+
+impl Transport for Platform {
+    fn post(&self, request: HttpRequest) -> TransportFuture<'_> {
+        let client = self.0.clone();
+        Box::pin(async move {
+            match tokio::task::spawn_blocking(move || client.post(request)).await {
+                Ok(Ok(resp)) => Ok(resp),
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(e) => Err(format!("the app's HTTP client failed: {e}")),
+            }
+        })
+    }
 }
 
 /// Adapts a foreign listener to the core's; a listener that throws is logged and otherwise ignored
@@ -41,6 +72,12 @@ impl FieldStore {
         Ok(Store::open(path)?)
     }
 
+    /// Sync options with the app's HTTP client, when it set one.
+    fn options(&self) -> SyncOptions {
+        let http = self.http.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        SyncOptions { transport: http.map(|c| Arc::new(Platform(c)) as Arc<dyn Transport>), ..Default::default() }
+    }
+
     fn set_cancel(&self, token: Option<CancelToken>) {
         *self.cancel.lock().unwrap_or_else(|p| p.into_inner()) = token;
     }
@@ -52,7 +89,7 @@ impl FieldStore {
     pub async fn enroll(&self, server_url: String, code: String) -> Result<Enrolled> {
         self.ensure_open()?;
         let mut store = self.sync_store()?;
-        let e = sync::enroll(&mut store, &server_url, &code, &SyncOptions::default()).await?;
+        let e = sync::enroll(&mut store, &server_url, &code, &self.options()).await?;
         Ok(Enrolled { device_id: e.device_id, user_id: e.user_id, team_id: e.team_id, role: e.role })
     }
 
@@ -74,7 +111,7 @@ impl FieldStore {
             let mut store = self.sync_store()?;
             let forward = listener.map(Forward);
             let l: Option<&dyn ProgressListener> = forward.as_ref().map(|f| f as &dyn ProgressListener);
-            let mut opts = SyncOptions::default();
+            let mut opts = self.options();
             if let Some(b) = page_bytes {
                 opts.page_bytes = b.max(1);
             }
@@ -88,6 +125,12 @@ impl FieldStore {
 
 #[uniffi::export]
 impl FieldStore {
+    /// Sets the HTTP client that `enroll` and `sync` send their requests with. Required before
+    /// either: the library has no HTTP stack of its own.
+    pub fn set_http_client(&self, client: Arc<dyn HttpClient>) {
+        *self.http.lock().unwrap_or_else(|p| p.into_inner()) = Some(client);
+    }
+
     /// Cancels the running sync, if any; returns whether one was running.
     pub fn cancel_sync(&self) -> bool {
         match self.cancel.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {

@@ -8,7 +8,10 @@ struct FieldReportSampleApp: App {
     let store: FieldStore = {
         let dir = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return try! FieldStore.open(path: dir.appendingPathComponent("fieldreport.db").path)
+        let store = try! FieldStore.open(path: dir.appendingPathComponent("fieldreport.db").path)
+        // The library has no HTTP stack of its own: enroll and sync go through URLSession.
+        store.setHttpClient(client: PlatformHttpClient())
+        return store
     }()
 
     var body: some Scene {

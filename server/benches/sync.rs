@@ -74,7 +74,8 @@ async fn device(url: &str, code: &str, path: Option<&std::path::Path>) -> Store 
 async fn run(s: &mut Store) -> fieldreport_core::sync::SyncStats {
     static HTTP: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
     let http = HTTP.get_or_init(|| sync::http_client().unwrap()).clone();
-    let opts = SyncOptions { http: Some(http), ..Default::default() };
+    let http: Arc<dyn sync::Transport> = Arc::new(sync::ReqwestTransport::with_client(http));
+    let opts = SyncOptions { transport: Some(http), ..Default::default() };
     sync::sync(s, &opts, None, &CancelToken::new()).await.unwrap()
 }
 

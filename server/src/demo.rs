@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, Days, NaiveDate, TimeZone};
+use chrono::{Days, NaiveDate, NaiveTime};
 use fieldreport_core::doc::{CustomerEdit, FollowupKind, NewCustomer, NewFollowup, ReportKind};
 use fieldreport_core::period::Calendar;
 use fieldreport_core::report::{render_markdown, Dialect, Lang};
@@ -112,11 +112,7 @@ async fn week(json_out: bool) -> R<()> {
     let monday = NaiveDate::from_ymd_opt(2026, 11, 16).unwrap_or_default();
     let at = |day: u64, hh: u32, mm: u32| -> i64 {
         let d = monday + Days::new(day);
-        cal.tz
-            .from_local_datetime(&d.and_hms_opt(hh, mm, 0).unwrap_or_default())
-            .earliest()
-            .map(|t: DateTime<_>| t.timestamp_millis())
-            .unwrap_or_default()
+        cal.local_ms(d, NaiveTime::from_hms_opt(hh, mm, 0).unwrap_or_default())
     };
 
     phone.at(at(0, 8, 30));

@@ -3,6 +3,7 @@
 
 import com.fieldreport.*
 import com.fieldreport.core.*
+import com.fieldreport.sample.PlatformHttpClient
 import kotlinx.coroutines.runBlocking
 import java.io.BufferedReader
 import java.io.File
@@ -46,6 +47,7 @@ fun main(args: Array<String>) {
     val dir = Files.createTempDirectory("fieldreport-kt").toFile()
     try {
         val phone = FieldStore.open(File(dir, "phone.db").path)
+        phone.setHttpClient(PlatformHttpClient())
         val enrolled = runBlocking { phone.enroll(url, codes[1]) }
         check("enrolled as a rep", enrolled.role == "rep" && phone.identity().userId == field("rep"))
 
@@ -80,6 +82,7 @@ fun main(args: Array<String>) {
 
         // A second device of the same rep: concurrent offline edits of one section merge.
         val tablet = FieldStore.open(File(dir, "tablet.db").path)
+        tablet.setHttpClient(PlatformHttpClient())
         runBlocking { tablet.enroll(url, codes[2]) }
         runBlocking { tablet.sync(null, null) }
         phone.setReportText(r.id, "done", "你好👋🙂世界。确认需求。")

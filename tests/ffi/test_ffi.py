@@ -32,6 +32,7 @@ def tearDownModule():
 def enrolled_store(code, name="phone.db"):
     path = os.path.join(tempfile.mkdtemp(prefix="fieldreport-py-"), name)
     store = fr.FieldStore.open(path)
+    store.set_http_client(fr.UrllibHttpClient())
     asyncio.run(store.enroll(SERVER.url, code))
     return store
 
@@ -195,6 +196,10 @@ class WithServer(unittest.TestCase):
         rep, code = SERVER.add_rep("小赵")
         path = os.path.join(tempfile.mkdtemp(), "d.db")
         store = fr.FieldStore.open(path)
+        with self.assertRaises(fr.FieldError.InvalidInput) as no_client:
+            asyncio.run(store.enroll(SERVER.url, code))
+        self.assertIn("set_http_client", str(no_client.exception))
+        store.set_http_client(fr.UrllibHttpClient())
         with self.assertRaises(fr.FieldError.Unreachable):
             asyncio.run(store.enroll("http://127.0.0.1:9", code))
         with self.assertRaises(fr.FieldError.Server) as refused:

@@ -4,8 +4,6 @@
 use std::fmt::Write;
 use std::str::FromStr;
 
-use chrono::TimeZone;
-
 use super::{builtin_template, Block, BlockData, FollowupGroup, KpiRow, Lang};
 use crate::doc::{FollowupKind, Report, ReportStatus};
 use crate::error::Error;
@@ -77,7 +75,7 @@ fn light(s: Option<Status>) -> &'static str {
 }
 
 fn when(cal: &Calendar, ms: i64, fmt: &str) -> String {
-    cal.tz.timestamp_millis_opt(ms).single().map(|t| t.format(fmt).to_string()).unwrap_or_default()
+    cal.local_datetime(ms).format(fmt).to_string()
 }
 
 fn period(b: &Block) -> String {

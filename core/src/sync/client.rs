@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use super::transport::{HttpRequest, HttpResponse, Transport};
 use super::wire::{Push, SyncRequest, SyncResponse};
 use crate::error::{Error, Result};
 use crate::store::{Enrollment, Rejection};
@@ -17,7 +18,7 @@ use crate::Store;
 pub const CONTENT_TYPE: &str = "application/x-fieldreport-sync";
 
 /// Tuning of a sync run.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SyncOptions {
     /// Budget of document bytes the server may put in one response page.
     pub page_bytes: u64,
@@ -29,10 +30,24 @@ pub struct SyncOptions {
     pub backoff: Duration,
     /// Timeout of one HTTP request.
     pub timeout: Duration,
-    /// An HTTP client to reuse across syncs (keeps connections alive and saves building one);
-    /// a new one per run when `None`. Use it only on the tokio runtime that created its
-    /// connections.
-    pub http: Option<reqwest::Client>,
+    /// How requests reach the server. `None`: a new [`ReqwestTransport`] per run with the
+    /// `reqwest` feature; without it a transport is required.
+    ///
+    /// [`ReqwestTransport`]: super::ReqwestTransport
+    pub transport: Option<Arc<dyn Transport>>,
+}
+
+impl std::fmt::Debug for SyncOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncOptions")
+            .field("page_bytes", &self.page_bytes)
+            .field("push_bytes", &self.push_bytes)
+            .field("retries", &self.retries)
+            .field("backoff", &self.backoff)
+            .field("timeout", &self.timeout)
+            .field("transport", &self.transport.as_ref().map(|_| "custom"))
+            .finish()
+    }
 }
 
 impl Default for SyncOptions {
@@ -43,7 +58,7 @@ impl Default for SyncOptions {
             retries: 4,
             backoff: Duration::from_millis(200),
             timeout: Duration::from_secs(30),
-            http: None,
+            transport: None,
         }
     }
 }
@@ -106,29 +121,24 @@ struct ApiError {
     message: String,
 }
 
-/// A new HTTP client. Building one loads the system's root certificates (milliseconds), so
-/// long-lived callers build it once with [`http_client`] and pass it in [`SyncOptions::http`].
-pub fn http_client() -> Result<reqwest::Client> {
-    // reqwest is built without a bundled crypto provider: use ring's (smaller than aws-lc-rs,
-    // which matters inside a phone app). A provider already installed by the app stays.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .build()
-        .map_err(|e| Error::Unreachable { url: String::new(), reason: e.to_string() })
-}
-
-fn client(opts: &SyncOptions) -> Result<reqwest::Client> {
-    match &opts.http {
-        Some(c) => Ok(c.clone()),
-        None => http_client(),
+fn transport(opts: &SyncOptions) -> Result<Arc<dyn Transport>> {
+    if let Some(t) = &opts.transport {
+        return Ok(t.clone());
+    }
+    #[cfg(feature = "reqwest")]
+    {
+        Ok(Arc::new(super::ReqwestTransport::new()?))
+    }
+    #[cfg(not(feature = "reqwest"))]
+    {
+        Err(Error::bad_input("no HTTP client to reach the server with: the app must provide one (set_http_client)"))
     }
 }
 
 /// Turns a non-success HTTP response into the server's error.
-async fn server_error(resp: reqwest::Response) -> Error {
-    let status = resp.status().as_u16();
-    match resp.json::<ApiError>().await {
+fn server_error(resp: &HttpResponse) -> Error {
+    let status = resp.status;
+    match serde_json::from_slice::<ApiError>(&resp.body) {
         Ok(e) => Error::Server { status, code: e.code, message: e.message },
         Err(_) => Error::Server { status, code: "unknown".into(), message: format!("HTTP {status}") },
     }
@@ -136,7 +146,7 @@ async fn server_error(resp: reqwest::Response) -> Error {
 
 /// Sends one request, retrying connection failures, timeouts, 429 and 5xx with backoff.
 async fn post(
-    http: &reqwest::Client,
+    http: &dyn Transport,
     url: &str,
     token: Option<&str>,
     content_type: &str,
@@ -146,18 +156,18 @@ async fn post(
     let mut delay = opts.backoff;
     let mut attempt = 0;
     loop {
-        let mut req = http.post(url).timeout(opts.timeout).header("content-type", content_type).body(body.clone());
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        let transient = match req.send().await {
-            Ok(resp) if resp.status().is_success() => match resp.bytes().await {
-                Ok(b) => return Ok(b.to_vec()),
-                Err(e) => Error::Unreachable { url: url.into(), reason: e.to_string() },
-            },
-            Ok(resp) if resp.status().is_server_error() || resp.status().as_u16() == 429 => server_error(resp).await,
-            Ok(resp) => return Err(server_error(resp).await),
-            Err(e) => Error::Unreachable { url: url.into(), reason: e.without_url().to_string() },
+        let req = HttpRequest {
+            url: url.into(),
+            content_type: content_type.into(),
+            bearer_token: token.map(str::to_string),
+            body: body.clone(),
+            timeout_ms: opts.timeout.as_millis() as u64,
+        };
+        let transient = match http.post(req).await {
+            Ok(resp) if (200..300).contains(&resp.status) => return Ok(resp.body),
+            Ok(resp) if resp.status >= 500 || resp.status == 429 => server_error(&resp),
+            Ok(resp) => return Err(server_error(&resp)),
+            Err(reason) => Error::Unreachable { url: url.into(), reason },
         };
         if attempt >= opts.retries {
             return Err(transient);
@@ -178,8 +188,8 @@ pub async fn enroll(store: &mut Store, server_url: &str, code: &str, opts: &Sync
     let actor = store.actor_for_enrollment()?;
     let body = serde_json::to_vec(&serde_json::json!({ "code": code.trim(), "actor": actor }))
         .map_err(|e| Error::bad_input(e.to_string()))?;
-    let http = client(opts)?;
-    let bytes = post(&http, &format!("{base}/v1/enroll"), None, "application/json", body, opts).await?;
+    let http = transport(opts)?;
+    let bytes = post(&*http, &format!("{base}/v1/enroll"), None, "application/json", body, opts).await?;
     let enrollment: Enrollment = serde_json::from_slice(&bytes).map_err(|e| Error::Server {
         status: 200,
         code: "bad_response".into(),
@@ -218,7 +228,7 @@ pub async fn sync(
     let started = Instant::now();
     let state = store.sync_state()?;
     let url = format!("{}/v1/sync", state.server_url);
-    let http = client(opts)?;
+    let http = transport(opts)?;
     let pushes = store.pending_pushes()?;
     let push_total = pushes.len() as u64;
     let push_bytes: u64 = pushes.iter().map(|p| p.changes.len() as u64).sum();
@@ -234,7 +244,7 @@ pub async fn sync(
         let req = SyncRequest { cursor: stats.cursor, max_bytes: opts.page_bytes, pushes: batch };
         let body = req.encode();
         stats.bytes_sent += body.len() as u64;
-        let answer = post(&http, &url, Some(&state.token), CONTENT_TYPE, body, opts).await?;
+        let answer = post(&*http, &url, Some(&state.token), CONTENT_TYPE, body, opts).await?;
         stats.round_trips += 1;
         stats.bytes_received += answer.len() as u64;
         let resp = SyncResponse::decode(&answer).map_err(|e| Error::Server {

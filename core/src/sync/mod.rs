@@ -2,8 +2,10 @@
 //! engine.
 
 mod client;
+mod transport;
 pub mod wire;
 
-pub use client::{
-    enroll, http_client, sync, CancelToken, ProgressListener, SyncOptions, SyncProgress, SyncStats, CONTENT_TYPE,
-};
+pub use client::{enroll, sync, CancelToken, ProgressListener, SyncOptions, SyncProgress, SyncStats, CONTENT_TYPE};
+#[cfg(feature = "reqwest")]
+pub use transport::{http_client, ReqwestTransport};
+pub use transport::{HttpRequest, HttpResponse, Transport, TransportFuture};

@@ -1,6 +1,5 @@
 //! HTML pages (maud: every interpolated value is escaped).
 
-use chrono::TimeZone;
 use fieldreport_core::doc::Report;
 use fieldreport_core::kpi::{format_value, Status};
 use fieldreport_core::period::Calendar;
@@ -19,7 +18,7 @@ td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top
 .comment{border-left:3px solid #1d4e89;padding-left:.6em;margin:.6em 0}pre{white-space:pre-wrap;font-family:inherit}";
 
 fn time(cal: &Calendar, ms: i64) -> String {
-    cal.tz.timestamp_millis_opt(ms).single().map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
+    cal.local_datetime(ms).format("%Y-%m-%d %H:%M").to_string()
 }
 
 /// The page frame: title, navigation, language switch, sign-out form.

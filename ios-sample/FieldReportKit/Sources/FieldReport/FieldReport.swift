@@ -796,6 +796,12 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     func enroll(serverUrl: String, code: String) async throws  -> Enrolled
     
     /**
+     * Sets the HTTP client that `enroll` and `sync` send their requests with. Required before
+     * either: the library has no HTTP stack of its own.
+     */
+    func setHttpClient(client: HttpClient) 
+    
+    /**
      * Pushes local changes and pulls the team's, page by page (each page committed atomically).
      * `listener` hears progress; `cancel_sync` stops the run at the next page boundary with
      * `Cancelled`. `page_bytes` caps each page the server sends (default 1 MiB; smaller pages
@@ -1391,6 +1397,19 @@ open func enroll(serverUrl: String, code: String)async throws  -> Enrolled  {
 }
     
     /**
+     * Sets the HTTP client that `enroll` and `sync` send their requests with. Required before
+     * either: the library has no HTTP stack of its own.
+     */
+open func setHttpClient(client: HttpClient)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_set_http_client(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeHttpClient_lower(client),uniffiCallStatus
+    )
+}
+}
+    
+    /**
      * Pushes local changes and pulls the team's, page by page (each page committed atomically).
      * `listener` hears progress; `cancel_sync` stops the run at the next page boundary with
      * `Cancelled`. `page_bytes` caps each page the server sends (default 1 MiB; smaller pages
@@ -1455,6 +1474,222 @@ public func FfiConverterTypeFieldStore_lift(_ handle: UInt64) throws -> FieldSto
 #endif
 public func FfiConverterTypeFieldStore_lower(_ value: FieldStore) -> UInt64 {
     return FfiConverterTypeFieldStore.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The app's HTTP client: OkHttp or `HttpURLConnection` on Android, `URLSession` on iOS,
+ * `urllib` in Python (`fieldreport.UrllibHttpClient`). It sends `request` as a POST with its
+ * `Content-Type`, `Authorization: Bearer` when a token is given, and the timeout, and returns
+ * the response whatever its status (the library reads error statuses itself). When no response
+ * came (no network, DNS, TLS, timeout) it throws `FieldError.Unreachable` with the reason; the
+ * library retries with backoff. Called on a background thread; it may block.
+ */
+public protocol HttpClient: AnyObject, Sendable {
+    
+    func post(request: HttpRequest) throws  -> HttpResponse
+    
+}
+/**
+ * The app's HTTP client: OkHttp or `HttpURLConnection` on Android, `URLSession` on iOS,
+ * `urllib` in Python (`fieldreport.UrllibHttpClient`). It sends `request` as a POST with its
+ * `Content-Type`, `Authorization: Bearer` when a token is given, and the timeout, and returns
+ * the response whatever its status (the library reads error statuses itself). When no response
+ * came (no network, DNS, TLS, timeout) it throws `FieldError.Unreachable` with the reason; the
+ * library retries with backoff. Called on a background thread; it may block.
+ */
+open class HttpClientImpl: HttpClient, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_fieldreport_ffi_fn_clone_httpclient(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_fieldreport_ffi_fn_free_httpclient(handle, $0) }
+    }
+
+    
+
+    
+open func post(request: HttpRequest)throws  -> HttpResponse  {
+    return try  FfiConverterTypeHttpResponse_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_httpclient_post(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeHttpRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceHttpClient {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceHttpClient = UniffiVTableCallbackInterfaceHttpClient(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeHttpClient.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface HttpClient: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeHttpClient.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface HttpClient: handle missing in uniffiClone")
+            }
+        },
+        post: { (
+            uniffiHandle: UInt64,
+            request: RustBuffer,
+            uniffiOutReturn: UnsafeMutablePointer<RustBuffer>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> HttpResponse in
+                guard let uniffiObj = try? FfiConverterTypeHttpClient.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.post(
+                     request: try FfiConverterTypeHttpRequest_lift(request)
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterTypeHttpResponse_lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeFieldError_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceHttpClient> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceHttpClient>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitHttpClient() {
+    uniffi_fieldreport_ffi_fn_init_callback_vtable_httpclient(UniffiCallbackInterfaceHttpClient.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHttpClient: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<HttpClient>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = HttpClient
+
+    public static func lift(_ handle: UInt64) throws -> HttpClient {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return HttpClientImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: HttpClient) -> UInt64 {
+         if let rustImpl = value as? HttpClientImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HttpClient {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: HttpClient, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHttpClient_lift(_ handle: UInt64) throws -> HttpClient {
+    return try FfiConverterTypeHttpClient.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHttpClient_lower(_ value: HttpClient) -> UInt64 {
+    return FfiConverterTypeHttpClient.lower(value)
 }
 
 
@@ -3680,7 +3915,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_enroll() != 28447) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_http_client() != 48783) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_sync() != 58561) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_httpclient_post() != 30885) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_synclistener_on_progress() != 51081) {
@@ -3693,6 +3934,7 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
 
+    uniffiCallbackInitHttpClient()
     uniffiCallbackInitSyncListener()
     uniffiEnsureFieldreportCoreInitialized()
     return InitializationResult.ok

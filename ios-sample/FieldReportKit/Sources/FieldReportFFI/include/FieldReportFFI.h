@@ -243,11 +243,27 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_HTTP_CLIENT_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_HTTP_CLIENT_METHOD0
+typedef void (*UniffiCallbackInterfaceHttpClientMethod0)(uint64_t, RustBuffer, RustBuffer* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_SYNC_LISTENER_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_SYNC_LISTENER_METHOD0
 typedef void (*UniffiCallbackInterfaceSyncListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
         RustCallStatus *_Nonnull uniffiCallStatus
     );
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_HTTP_CLIENT
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_HTTP_CLIENT
+typedef struct UniffiVTableCallbackInterfaceHttpClient {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceHttpClientMethod0 _Nonnull post;
+} UniffiVTableCallbackInterfaceHttpClient;
 
 #endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_SYNC_LISTENER
@@ -455,9 +471,34 @@ int8_t uniffi_fieldreport_ffi_fn_method_fieldstore_cancel_sync(uint64_t ptr, Rus
 uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_enroll(uint64_t ptr, RustBuffer server_url, RustBuffer code
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SET_HTTP_CLIENT
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SET_HTTP_CLIENT
+void uniffi_fieldreport_ffi_fn_method_fieldstore_set_http_client(uint64_t ptr, uint64_t client, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SYNC
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SYNC
 uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_sync(uint64_t ptr, RustBuffer listener, RustBuffer page_bytes
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_HTTPCLIENT
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_HTTPCLIENT
+uint64_t uniffi_fieldreport_ffi_fn_clone_httpclient(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_FREE_HTTPCLIENT
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_FREE_HTTPCLIENT
+void uniffi_fieldreport_ffi_fn_free_httpclient(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_INIT_CALLBACK_VTABLE_HTTPCLIENT
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_INIT_CALLBACK_VTABLE_HTTPCLIENT
+void uniffi_fieldreport_ffi_fn_init_callback_vtable_httpclient(const UniffiVTableCallbackInterfaceHttpClient* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_HTTPCLIENT_POST
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_HTTPCLIENT_POST
+RustBuffer uniffi_fieldreport_ffi_fn_method_httpclient_post(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_SYNCLISTENER
@@ -950,9 +991,21 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_enroll(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SET_HTTP_CLIENT
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SET_HTTP_CLIENT
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_set_http_client(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SYNC
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SYNC
 uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_sync(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_HTTPCLIENT_POST
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_HTTPCLIENT_POST
+uint16_t uniffi_fieldreport_ffi_checksum_method_httpclient_post(void
     
 );
 #endif

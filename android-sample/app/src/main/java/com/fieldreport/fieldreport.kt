@@ -42,6 +42,8 @@ import com.fieldreport.core.FfiConverterTypeDealRow
 import com.fieldreport.core.FfiConverterTypeDialect
 import com.fieldreport.core.FfiConverterTypeFollowupKind
 import com.fieldreport.core.FfiConverterTypeFollowupRow
+import com.fieldreport.core.FfiConverterTypeHttpRequest
+import com.fieldreport.core.FfiConverterTypeHttpResponse
 import com.fieldreport.core.FfiConverterTypeIdentity
 import com.fieldreport.core.FfiConverterTypeKpiStatus
 import com.fieldreport.core.FfiConverterTypeLang
@@ -56,6 +58,8 @@ import com.fieldreport.core.FfiConverterTypeSyncProgress
 import com.fieldreport.core.FfiConverterTypeSyncStats
 import com.fieldreport.core.FollowupKind
 import com.fieldreport.core.FollowupRow
+import com.fieldreport.core.HttpRequest
+import com.fieldreport.core.HttpResponse
 import com.fieldreport.core.Identity
 import com.fieldreport.core.KpiStatus
 import com.fieldreport.core.Lang
@@ -83,6 +87,8 @@ import com.fieldreport.core.RustBuffer as RustBufferDealRow
 import com.fieldreport.core.RustBuffer as RustBufferDialect
 import com.fieldreport.core.RustBuffer as RustBufferFollowupKind
 import com.fieldreport.core.RustBuffer as RustBufferFollowupRow
+import com.fieldreport.core.RustBuffer as RustBufferHttpRequest
+import com.fieldreport.core.RustBuffer as RustBufferHttpResponse
 import com.fieldreport.core.RustBuffer as RustBufferIdentity
 import com.fieldreport.core.RustBuffer as RustBufferKpiStatus
 import com.fieldreport.core.RustBuffer as RustBufferLang
@@ -714,8 +720,30 @@ internal open class UniffiForeignFutureResultVoid(
 internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
     fun callback(`callbackData`: Long,`result`: UniffiForeignFutureResultVoid.UniffiByValue,)
 }
+internal interface UniffiCallbackInterfaceHttpClientMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`request`: RustBufferHttpRequest.ByValue,`uniffiOutReturn`: RustBufferHttpResponse,uniffiCallStatus: UniffiRustCallStatus,)
+}
 internal interface UniffiCallbackInterfaceSyncListenerMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`progress`: RustBufferSyncProgress.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "post")
+internal open class UniffiVTableCallbackInterfaceHttpClient(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `post`: UniffiCallbackInterfaceHttpClientMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `post`: UniffiCallbackInterfaceHttpClientMethod0? = null,
+    ): UniffiVTableCallbackInterfaceHttpClient(`uniffiFree`,`uniffiClone`,`post`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceHttpClient) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `post` = other.`post`
+    }
+
 }
 @Structure.FieldOrder("uniffiFree", "uniffiClone", "onProgress")
 internal open class UniffiVTableCallbackInterfaceSyncListener(
@@ -831,7 +859,11 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_enroll(
     ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_set_http_client(
+    ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_sync(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_httpclient_post(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_synclistener_on_progress(
     ): Int
@@ -855,6 +887,7 @@ internal object UniffiLib {
 
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "fieldreport"))
+        uniffiCallbackInterfaceHttpClient.register(this)
         uniffiCallbackInterfaceSyncListener.register(this)
         com.fieldreport.core.uniffiEnsureInitialized()
         
@@ -939,8 +972,18 @@ internal object UniffiLib {
     ): Byte
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_enroll(`ptr`: Long,`serverUrl`: RustBuffer.ByValue,`code`: RustBuffer.ByValue,
     ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_set_http_client(`ptr`: Long,`client`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_sync(`ptr`: Long,`listener`: RustBuffer.ByValue,`pageBytes`: RustBuffer.ByValue,
     ): Long
+    external fun uniffi_fieldreport_ffi_fn_clone_httpclient(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_free_httpclient(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_init_callback_vtable_httpclient(`vtable`: UniffiVTableCallbackInterfaceHttpClient,
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_method_httpclient_post(`ptr`: Long,`request`: RustBufferHttpRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferHttpResponse.ByValue
     external fun uniffi_fieldreport_ffi_fn_clone_synclistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_fieldreport_ffi_fn_free_synclistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1173,7 +1216,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_enroll() and 0xFFFF) != 28447) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_http_client() and 0xFFFF) != 48783) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_sync() and 0xFFFF) != 58561) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_httpclient_post() and 0xFFFF) != 30885) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_synclistener_on_progress() and 0xFFFF) != 51081) {
@@ -1874,6 +1923,12 @@ public interface FieldStoreInterface {
      * Enrolls this device with the team server at `server_url` using a one-time `code`.
      */
     suspend fun `enroll`(`serverUrl`: kotlin.String, `code`: kotlin.String): Enrolled
+    
+    /**
+     * Sets the HTTP client that `enroll` and `sync` send their requests with. Required before
+     * either: the library has no HTTP stack of its own.
+     */
+    fun `setHttpClient`(`client`: HttpClient)
     
     /**
      * Pushes local changes and pulls the team's, page by page (each page committed atomically).
@@ -2675,6 +2730,23 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 
     
     /**
+     * Sets the HTTP client that `enroll` and `sync` send their requests with. Required before
+     * either: the library has no HTTP stack of its own.
+     */override fun `setHttpClient`(`client`: HttpClient)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_set_http_client(
+        it,
+        
+        FfiConverterTypeHttpClient.lower(`client`),_status)
+}
+    }
+    
+    
+
+    
+    /**
      * Pushes local changes and pulls the team's, page by page (each page committed atomically).
      * `listener` hears progress; `cancel_sync` stops the run at the next page boundary with
      * `Cancelled`. `page_bytes` caps each page the server sends (default 1 MiB; smaller pages
@@ -2765,6 +2837,340 @@ public object FfiConverterTypeFieldStore: FfiConverter<FieldStore, Long> {
     override fun allocationSize(value: FieldStore) = 8UL
 
     override fun write(value: FieldStore, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * The app's HTTP client: OkHttp or `HttpURLConnection` on Android, `URLSession` on iOS,
+ * `urllib` in Python (`fieldreport.UrllibHttpClient`). It sends `request` as a POST with its
+ * `Content-Type`, `Authorization: Bearer` when a token is given, and the timeout, and returns
+ * the response whatever its status (the library reads error statuses itself). When no response
+ * came (no network, DNS, TLS, timeout) it throws `FieldError.Unreachable` with the reason; the
+ * library retries with backoff. Called on a background thread; it may block.
+ */
+public interface HttpClient {
+    
+    fun `post`(`request`: HttpRequest): HttpResponse
+    
+    companion object
+}
+
+/**
+ * The app's HTTP client: OkHttp or `HttpURLConnection` on Android, `URLSession` on iOS,
+ * `urllib` in Python (`fieldreport.UrllibHttpClient`). It sends `request` as a POST with its
+ * `Content-Type`, `Authorization: Bearer` when a token is given, and the timeout, and returns
+ * the response whatever its status (the library reads error statuses itself). When no response
+ * came (no network, DNS, TLS, timeout) it throws `FieldError.Unreachable` with the reason; the
+ * library retries with backoff. Called on a background thread; it may block.
+ */
+open class HttpClientImpl: Disposable, AutoCloseable, HttpClient
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_fieldreport_ffi_fn_free_httpclient(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_clone_httpclient(handle, status)
+        }
+    }
+
+    
+    @Throws(FieldException::class)override fun `post`(`request`: HttpRequest): HttpResponse {
+            return FfiConverterTypeHttpResponse.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_httpclient_post(
+        it,
+        
+        FfiConverterTypeHttpRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceHttpClient {
+    internal object `post`: UniffiCallbackInterfaceHttpClientMethod0 {
+        override fun callback(`uniffiHandle`: Long,`request`: RustBufferHttpRequest.ByValue,`uniffiOutReturn`: RustBufferHttpResponse,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeHttpClient.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`post`(
+                    FfiConverterTypeHttpRequest.lift(`request`),
+                )
+            }
+            val writeReturn = { value: HttpResponse -> uniffiOutReturn.setValue(FfiConverterTypeHttpResponse.lower(value)) }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: FieldException -> FfiConverterTypeFieldError.lower(e) }
+            )
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeHttpClient.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeHttpClient.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceHttpClient.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `post`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_fieldreport_ffi_fn_init_callback_vtable_httpclient(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeHttpClient: FfiConverter<HttpClient, Long> {
+    internal val handleMap = UniffiHandleMap<HttpClient>()
+
+    override fun lower(value: HttpClient): Long {
+        if (value is HttpClientImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): HttpClient {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return HttpClientImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): HttpClient {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: HttpClient) = 8UL
+
+    override fun write(value: HttpClient, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -4912,6 +5318,10 @@ public object FfiConverterSequenceTypeKpiFigure: FfiConverterRustBuffer<List<Kpi
         }
     }
 }
+
+
+
+
 
 
 

@@ -17,6 +17,8 @@ class SampleApp : Application() {
     override fun onCreate() {
         super.onCreate()
         store = FieldStore.open(filesDir.resolve("fieldreport.db").path)
+        // The library has no HTTP stack of its own: enroll and sync go through the platform's.
+        store.setHttpClient(PlatformHttpClient())
         // Background sync every 15 minutes when there is a network (WorkManager's minimum).
         val request = PeriodicWorkRequestBuilder<SyncWorker>(15, TimeUnit.MINUTES)
             .setConstraints(Constraints.Builder().setRequiredNetworkType(NetworkType.CONNECTED).build())

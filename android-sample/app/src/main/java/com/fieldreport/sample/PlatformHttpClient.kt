@@ -1,0 +1,42 @@
+package com.fieldreport.sample
+
+import com.fieldreport.FieldException
+import com.fieldreport.HttpClient
+import com.fieldreport.core.HttpRequest
+import com.fieldreport.core.HttpResponse
+import java.io.IOException
+import java.net.HttpURLConnection
+import java.net.URL
+
+/**
+ * fieldreport's requests over the platform's HttpURLConnection (on Android backed by OkHttp, with
+ * the system's TLS, certificates and proxy settings). The library calls it on a background thread.
+ * Also compiled and run by the JVM binding test (tests/ffi/FfiTest.kt).
+ */
+class PlatformHttpClient : HttpClient {
+    override fun post(request: HttpRequest): HttpResponse {
+        try {
+            val conn = URL(request.url).openConnection() as HttpURLConnection
+            try {
+                val timeout = request.timeoutMs.toLong().coerceAtMost(Int.MAX_VALUE.toLong()).toInt()
+                conn.connectTimeout = timeout
+                conn.readTimeout = timeout
+                conn.requestMethod = "POST"
+                conn.doOutput = true
+                conn.setRequestProperty("Content-Type", request.contentType)
+                request.bearerToken?.let { conn.setRequestProperty("Authorization", "Bearer $it") }
+                conn.setFixedLengthStreamingMode(request.body.size)
+                conn.outputStream.use { it.write(request.body) }
+                val status = conn.responseCode
+                // An error status is still the server's answer: the library reads its body.
+                val stream = if (status >= 400) conn.errorStream else conn.inputStream
+                val body = stream?.use { it.readBytes() } ?: ByteArray(0)
+                return HttpResponse(status.toUShort(), body)
+            } finally {
+                conn.disconnect()
+            }
+        } catch (e: IOException) {
+            throw FieldException.Unreachable(e.message ?: e.javaClass.simpleName)
+        }
+    }
+}
