@@ -16,20 +16,32 @@ const PAGE_ROWS: i64 = 2_000;
 /// The documents a user may receive with `seq` > ?1, as (id, kind, seq, size), each branch on
 /// an index so a sync costs what changed for this user, not what changed in the team. ?2 is the
 /// role, ?3 the user: an admin sees everything; everyone sees their own documents and the team
-/// configuration; a manager also
+/// configuration (owned by `server`: the owner in the condition keeps that branch on the
+/// (owner, kind, seq) index instead of every document changed since the cursor); a manager also
 /// sees their direct reports' non-report documents and the reports addressed to them.
 const VISIBLE: &str = "
     SELECT id, kind, seq, size FROM docs WHERE ?2 = 'admin' AND seq > ?1
     UNION
     SELECT id, kind, seq, size FROM docs WHERE ?2 != 'admin' AND owner = ?3 AND seq > ?1
     UNION
-    SELECT id, kind, seq, size FROM docs WHERE ?2 != 'admin' AND kind = 'config' AND seq > ?1
+    SELECT id, kind, seq, size FROM docs WHERE ?2 != 'admin' AND owner = 'server' AND kind = 'config' AND seq > ?1
     UNION
     SELECT d.id, d.kind, d.seq, d.size FROM users u JOIN docs d ON d.owner = u.id
         WHERE ?2 != 'admin' AND u.manager_id = ?3 AND d.seq > ?1 AND d.kind != 'report'
     UNION
     SELECT d.id, d.kind, d.seq, d.size FROM recipients r JOIN docs d ON d.id = r.doc_id
         WHERE ?2 != 'admin' AND r.user_id = ?3 AND d.seq > ?1";
+
+/// One page of the feed. The limit is written into the statement, not bound: SQLite plans a
+/// statement again each time a bound LIMIT is set, which cost more than the query itself.
+fn page_sql() -> String {
+    format!("SELECT id, kind, seq, size FROM ({VISIBLE}) ORDER BY seq LIMIT {PAGE_ROWS}")
+}
+
+/// How many documents and bytes remain visible after a position.
+fn count_sql() -> String {
+    format!("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM ({VISIBLE})")
+}
 
 /// The stored encoding of document `id`.
 fn stored_bytes(conn: &Connection, id: &str) -> Result<Vec<u8>> {
@@ -50,8 +62,8 @@ pub(super) fn page(
     let role = caller.user.role.as_str();
     let user = caller.user.id.as_str();
     let rows: Vec<(String, String, i64, i64)> = conn
-        .prepare_cached(&format!("SELECT id, kind, seq, size FROM ({VISIBLE}) ORDER BY seq LIMIT ?4"))?
-        .query_map(params![cursor as i64, role, user, PAGE_ROWS], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .prepare_cached(&page_sql())?
+        .query_map(params![cursor as i64, role, user], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
         .collect::<Result<_, _>>()?;
     let budget = max_bytes.max(1);
     let mut docs = Vec::new();
@@ -101,14 +113,36 @@ pub(super) fn page(
     }
     let (cursor, remaining_docs, remaining_bytes) = if more {
         let (n, b): (i64, i64) = conn
-            .prepare_cached(&format!("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM ({VISIBLE})"))?
+            .prepare_cached(&count_sql())?
             .query_row(params![last_seq, role, user], |r| Ok((r.get(0)?, r.get(1)?)))?;
         (last_seq as u64, n as u64, b as u64)
     } else {
         // Nothing visible remains: jump to the head of the feed so invisible rows are not
         // looked at again.
-        let head: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM docs", [], |r| r.get(0))?;
+        let head: i64 = conn.prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM docs")?.query_row([], |r| r.get(0))?;
         (head.max(last_seq).max(cursor as i64) as u64, 0, 0)
     };
     Ok(SyncResponse { results, cursor, more, remaining_docs, remaining_bytes, docs })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rusqlite::StatementStatus;
+
+    /// A bound LIMIT makes SQLite plan the statement again on every run (the planner uses the
+    /// limit's value, so binding it expires the plan): the page query must not have one.
+    #[test]
+    fn the_page_query_is_planned_once_for_every_caller() {
+        let conn = Connection::open_in_memory().unwrap();
+        super::super::create_schema(&conn).unwrap();
+        for sql in [page_sql(), count_sql()] {
+            let mut st = conn.prepare(&sql).unwrap();
+            for (role, user) in [("rep", "a"), ("manager", "b"), ("admin", "c"), ("rep", "d")] {
+                let n = st.query_map(params![0i64, role, user], |_| Ok(())).unwrap().count();
+                assert!(n <= 1);
+            }
+            assert_eq!(st.get_status(StatementStatus::RePrepare), 0, "{sql}");
+        }
+    }
 }

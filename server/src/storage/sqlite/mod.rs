@@ -148,9 +148,8 @@ impl SqliteStorage {
 
 fn team_of(conn: &Connection) -> Result<Option<Team>> {
     Ok(conn
-        .query_row("SELECT team_id, name, tz, week_start FROM team WHERE id = 1", [], |r| {
-            Ok(Team { id: r.get(0)?, name: r.get(1)?, tz: r.get(2)?, week_start: r.get(3)? })
-        })
+        .prepare_cached("SELECT team_id, name, tz, week_start FROM team WHERE id = 1")?
+        .query_row([], |r| Ok(Team { id: r.get(0)?, name: r.get(1)?, tz: r.get(2)?, week_start: r.get(3)? }))
         .optional()?)
 }
 
@@ -160,7 +159,8 @@ fn user_row(r: &rusqlite::Row) -> rusqlite::Result<User> {
 
 fn user_by_id(conn: &Connection, id: &str) -> Result<Option<User>> {
     Ok(conn
-        .query_row("SELECT id, name, role, manager_id, created_at FROM users WHERE id = ?1", [id], user_row)
+        .prepare_cached("SELECT id, name, role, manager_id, created_at FROM users WHERE id = ?1")?
+        .query_row([id], user_row)
         .optional()?)
 }
 
@@ -339,8 +339,10 @@ impl Storage for SqliteStorage {
     fn authenticate(&self, token: &str) -> Result<Caller> {
         let hash = secrets::hash(token);
         self.read(|conn| {
+            // Every request authenticates: cached statements, not parsed each time.
             let device = conn
-                .query_row(&format!("SELECT {DEVICE_COLS} FROM devices WHERE token_hash = ?1"), [&hash], device_row)
+                .prepare_cached(&format!("SELECT {DEVICE_COLS} FROM devices WHERE token_hash = ?1"))?
+                .query_row([&hash], device_row)
                 .optional()?
                 .ok_or(ServerError::BadToken)?;
             if device.revoked_at.is_some() {

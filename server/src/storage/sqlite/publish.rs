@@ -95,6 +95,7 @@ pub(super) fn config(conn: &Connection, cache: &DocCache, active: &Active, team_
     }
     let id = doc_id(&["config", team_id]);
     let body = serde_json::to_string(&active.config.for_devices()).map_err(|e| ServerError::Internal(e.to_string()))?;
+    // Owner `server`: the feed (feed.rs, VISIBLE) finds the configuration by it.
     put(conn, cache, header(Kind::Config, id.clone(), team_id, "server", now), &body, now)?;
     conn.prepare_cached("INSERT OR REPLACE INTO published_config (id, doc_id, version) VALUES (1, ?1, ?2)")?
         .execute(params![id, version])?;
