@@ -2,40 +2,42 @@
 //! byte budget, sent as the changes it lacks.
 
 use fieldreport_core::doc::{Doc, Kind};
-use fieldreport_core::sync::wire::{Pull, PushResult, SyncResponse};
-use rusqlite::{params, Connection};
+use std::collections::HashMap;
+
+use fieldreport_core::sync::wire::{Pull, Push, PushResult, SyncResponse};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::cache::DocCache;
-use super::decode_heads;
+use super::{decode_heads, encode_heads};
 use crate::error::{Result, ServerError};
 use crate::storage::Caller;
 
 /// Most feed rows looked at for one page.
 const PAGE_ROWS: i64 = 2_000;
 
-/// The documents a user may receive with `seq` > ?1, as (id, kind, seq, size), each branch on
+/// The documents a user may receive with `seq` > ?1, as (id, kind, seq, size, heads), each branch on
 /// an index so a sync costs what changed for this user, not what changed in the team. ?2 is the
 /// role, ?3 the user: an admin sees everything; everyone sees their own documents and the team
 /// configuration (owned by `server`: the owner in the condition keeps that branch on the
 /// (owner, kind, seq) index instead of every document changed since the cursor); a manager also
 /// sees their direct reports' non-report documents and the reports addressed to them.
 const VISIBLE: &str = "
-    SELECT id, kind, seq, size FROM docs WHERE ?2 = 'admin' AND seq > ?1
+    SELECT id, kind, seq, size, heads FROM docs WHERE ?2 = 'admin' AND seq > ?1
     UNION
-    SELECT id, kind, seq, size FROM docs WHERE ?2 != 'admin' AND owner = ?3 AND seq > ?1
+    SELECT id, kind, seq, size, heads FROM docs WHERE ?2 != 'admin' AND owner = ?3 AND seq > ?1
     UNION
-    SELECT id, kind, seq, size FROM docs WHERE ?2 != 'admin' AND owner = 'server' AND kind = 'config' AND seq > ?1
+    SELECT id, kind, seq, size, heads FROM docs WHERE ?2 != 'admin' AND owner = 'server' AND kind = 'config' AND seq > ?1
     UNION
-    SELECT d.id, d.kind, d.seq, d.size FROM users u JOIN docs d ON d.owner = u.id
+    SELECT d.id, d.kind, d.seq, d.size, d.heads FROM users u JOIN docs d ON d.owner = u.id
         WHERE ?2 != 'admin' AND u.manager_id = ?3 AND d.seq > ?1 AND d.kind != 'report'
     UNION
-    SELECT d.id, d.kind, d.seq, d.size FROM recipients r JOIN docs d ON d.id = r.doc_id
+    SELECT d.id, d.kind, d.seq, d.size, d.heads FROM recipients r JOIN docs d ON d.id = r.doc_id
         WHERE ?2 != 'admin' AND r.user_id = ?3 AND d.seq > ?1";
 
 /// One page of the feed. The limit is written into the statement, not bound: SQLite plans a
 /// statement again each time a bound LIMIT is set, which cost more than the query itself.
 fn page_sql() -> String {
-    format!("SELECT id, kind, seq, size FROM ({VISIBLE}) ORDER BY seq LIMIT {PAGE_ROWS}")
+    format!("SELECT id, kind, seq, size, heads FROM ({VISIBLE}) ORDER BY seq LIMIT {PAGE_ROWS}")
 }
 
 /// How many documents and bytes remain visible after a position.
@@ -48,7 +50,22 @@ fn stored_bytes(conn: &Connection, id: &str) -> Result<Vec<u8>> {
     Ok(conn.prepare_cached("SELECT bytes FROM docs WHERE id = ?1")?.query_row([id], |r| r.get(0))?)
 }
 
-/// The next page of `caller`'s feed after `cursor`, with `results` of their pushes.
+/// The documents whose merged heads are exactly what the device pushed (nobody else changed
+/// them meanwhile): the device holds them as the server does. Encoded heads by id.
+pub(super) fn held(pushes: &[Push], results: &[PushResult]) -> HashMap<String, Vec<u8>> {
+    pushes
+        .iter()
+        .zip(results)
+        .filter_map(|(p, r)| match r {
+            PushResult::Accepted { id, heads } if *heads == p.heads => Some((id.clone(), encode_heads(heads))),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The next page of `caller`'s feed after `cursor`, with `results` of their pushes. `held`:
+/// documents the device is known to hold at given heads (its own pushes of this request),
+/// passed over without a lookup.
 pub(super) fn page(
     conn: &Connection,
     cache: &DocCache,
@@ -56,33 +73,38 @@ pub(super) fn page(
     cursor: u64,
     max_bytes: u64,
     results: Vec<PushResult>,
+    held: &HashMap<String, Vec<u8>>,
 ) -> Result<SyncResponse> {
     let device = caller.device.id.as_str();
     // A page of the change feed.
     let role = caller.user.role.as_str();
     let user = caller.user.id.as_str();
-    let rows: Vec<(String, String, i64, i64)> = conn
+    let rows: Vec<(String, String, i64, i64, Vec<u8>)> = conn
         .prepare_cached(&page_sql())?
-        .query_map(params![cursor as i64, role, user], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .query_map(params![cursor as i64, role, user], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
         .collect::<Result<_, _>>()?;
     let budget = max_bytes.max(1);
     let mut docs = Vec::new();
     let mut used = 0u64;
     let mut last_seq = cursor as i64;
     let mut more = rows.len() as i64 == PAGE_ROWS;
-    for (id, kind, seq, len) in rows {
+    for (id, kind, seq, len, heads) in rows {
         if !docs.is_empty() && used + len as u64 > budget {
             more = true;
             break;
         }
-        // What this device is known to hold of the document, beside its heads, in one lookup;
-        // the document itself only when something is to be sent.
-        let (heads, known): (Vec<u8>, Option<Vec<u8>>) = conn
-            .prepare_cached(
-                "SELECT d.heads, k.heads FROM docs d
-                 LEFT JOIN device_docs k ON k.doc_id = d.id AND k.device_id = ?1 WHERE d.id = ?2",
-            )?
-            .query_row(params![device, id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        if held.get(&id) == Some(&heads) {
+            // Just pushed by this device: it holds exactly this.
+            last_seq = seq;
+            continue;
+        }
+        // What this device is known to hold of the document; the document itself only when
+        // something is to be sent.
+        let known: Option<Vec<u8>> = conn
+            .prepare_cached("SELECT heads FROM device_docs WHERE device_id = ?1 AND doc_id = ?2")?
+            .query_row(params![device, id], |r| r.get::<_, Option<Vec<u8>>>(0))
+            .optional()?
+            .flatten();
         last_seq = seq;
         let changes = match known {
             Some(k) if k == heads => continue, // the device already holds exactly this

@@ -1,6 +1,7 @@
 //! The embedded SQLite backend: one batching writer connection and a pool of read connections,
 //! in WAL mode, in a data directory.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -11,6 +12,7 @@ mod cache;
 mod config;
 mod feed;
 mod figures;
+mod gate;
 mod outbox;
 mod publish;
 mod pushes;
@@ -122,6 +124,8 @@ pub struct SqliteStorage {
     cache: Arc<DocCache>,
     /// The team configuration in force.
     active: config::Shared,
+    /// One merge check per core at a time, so the writer is not starved of CPU.
+    checks: Arc<gate::Gate>,
 }
 
 impl SqliteStorage {
@@ -138,7 +142,15 @@ impl SqliteStorage {
             (Writer::start(conn), Arc::new(Readers::new(path, reader)), Arc::<DocCache>::default());
         let interval = Arc::new(std::sync::atomic::AtomicI64::new(publish::MIN_INTERVAL_MS));
         let refresh = refresher(writer.clone(), readers.clone(), cache.clone(), active.clone(), interval.clone());
-        Ok(SqliteStorage { writer, readers, refresh, interval, cache, active })
+        Ok(SqliteStorage {
+            writer,
+            readers,
+            refresh,
+            interval,
+            cache,
+            active,
+            checks: Arc::new(gate::Gate::per_core()),
+        })
     }
 
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
@@ -385,7 +397,8 @@ impl Storage for SqliteStorage {
         // Checks do not depend on the configuration; the writer re-reads it before indexing.
         let pusher = Pusher { cache: &cache, author: &author, device: &caller.device.id, limits, active: &active };
         // The expensive part, checking and merging, runs here in parallel with other requests.
-        let prepared = self.read(|conn| pusher.prepare(conn, &req.pushes))?;
+        // One check per core at a time (see gate.rs): more would starve the writer.
+        let prepared = self.checks.run(|| self.read(|conn| pusher.prepare(conn, &req.pushes)))?;
         let (caller, limits) = (Arc::new(caller.clone()), *limits);
         let (cache, shared, c) = (self.cache.clone(), self.active.clone(), caller.clone());
         let (cursor, max_bytes) = (req.cursor, req.max_bytes);
@@ -400,18 +413,22 @@ impl Storage for SqliteStorage {
             let results = pusher.apply(conn, &req.pushes, prepared, now)?;
             publish::config(conn, &cache, &active, &c.team.id, now)?;
             match publish::snapshot_due(conn, &active, &c.user, now, every)? {
-                publish::Due::Now => return Ok(Step::Snapshot(results, active)),
+                publish::Due::Now => {
+                    let held = feed::held(&req.pushes, &results);
+                    return Ok(Step::Snapshot(results, held, active));
+                }
                 publish::Due::Soon => {
                     // Off this request: it answers now, and the next sync brings the figures.
                     let _ = refresh.send((c.user.clone(), c.team.id.clone()));
                 }
                 publish::Due::No => {}
             }
-            Ok(Step::Done(feed::page(conn, &cache, &c, req.cursor, req.max_bytes, results)?))
+            let held = feed::held(&req.pushes, &results);
+            Ok(Step::Done(feed::page(conn, &cache, &c, req.cursor, req.max_bytes, results, &held)?))
         })?;
-        let (results, active) = match first {
+        let (results, held, active) = match first {
             Step::Done(resp) => return Ok(resp),
-            Step::Snapshot(results, active) => (results, active),
+            Step::Snapshot(results, held, active) => (results, held, active),
         };
         // The user's figures changed: compute them on a reader, off the writer, from what just
         // committed; then publish them and answer with a page that carries them.
@@ -424,7 +441,7 @@ impl Storage for SqliteStorage {
             if let Ok(c) = &computed {
                 publish::publish_snapshot(conn, &cache, &active, &caller.team.id, &caller.user, c)?;
             }
-            feed::page(conn, &cache, &caller, cursor, max_bytes, results)
+            feed::page(conn, &cache, &caller, cursor, max_bytes, results, &held)
         })
     }
 
@@ -588,7 +605,7 @@ enum Step {
     /// The answer.
     Done(SyncResponse),
     /// Pushes merged; the user's snapshot needs computing before the page.
-    Snapshot(Vec<PushResult>, Arc<config::Active>),
+    Snapshot(Vec<PushResult>, HashMap<String, Vec<u8>>, Arc<config::Active>),
 }
 
 impl SqliteStorage {
