@@ -1,8 +1,9 @@
 //! Bounds how many merge checks run at once.
 //!
 //! Checks are CPU work on the request's own thread; the single writer must not queue behind them
-//! for a core. With one runnable check per core the writer gets its share of the CPU; with fifty
-//! (one per connected device) the scheduler gave it a fiftieth, and every request waited on it.
+//! for a core. With about one runnable check per core the writer gets its share of the CPU; with
+//! fifty (one per connected device) the scheduler gave it a fiftieth, and every request waited on
+//! it.
 
 use std::sync::{Condvar, Mutex};
 
@@ -18,9 +19,12 @@ impl Gate {
         Gate { free: Mutex::new(n.max(1)), freed: Condvar::new() }
     }
 
-    /// A gate letting one check per core through.
-    pub(super) fn per_core() -> Gate {
-        Gate::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
+    /// A gate for merge checks: one per core and one more, so that the cores stay busy while a
+    /// check waits (for a read connection, a page of the database) without crowding the writer.
+    /// On the 2-core benchmark machine, 1 place gave 5,600 changes/s, 2 about 8,500, 3 about
+    /// 9,200, and no gate (50 checks at once) about 7,600.
+    pub(super) fn for_checks() -> Gate {
+        Gate::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) + 1)
     }
 
     /// Runs `f` once a place is free.

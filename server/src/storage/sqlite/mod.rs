@@ -124,7 +124,7 @@ pub struct SqliteStorage {
     cache: Arc<DocCache>,
     /// The team configuration in force.
     active: config::Shared,
-    /// One merge check per core at a time, so the writer is not starved of CPU.
+    /// About one merge check per core at a time, so the writer is not starved of CPU.
     checks: Arc<gate::Gate>,
 }
 
@@ -149,7 +149,7 @@ impl SqliteStorage {
             interval,
             cache,
             active,
-            checks: Arc::new(gate::Gate::per_core()),
+            checks: Arc::new(gate::Gate::for_checks()),
         })
     }
 
@@ -397,7 +397,7 @@ impl Storage for SqliteStorage {
         // Checks do not depend on the configuration; the writer re-reads it before indexing.
         let pusher = Pusher { cache: &cache, author: &author, device: &caller.device.id, limits, active: &active };
         // The expensive part, checking and merging, runs here in parallel with other requests.
-        // One check per core at a time (see gate.rs): more would starve the writer.
+        // About one check per core at a time (see gate.rs): more would starve the writer.
         let prepared = self.checks.run(|| self.read(|conn| pusher.prepare(conn, &req.pushes)))?;
         let (caller, limits) = (Arc::new(caller.clone()), *limits);
         let (cache, shared, c) = (self.cache.clone(), self.active.clone(), caller.clone());
