@@ -6,6 +6,8 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
+
 use fieldreport_core::doc::{Doc, Record};
 use fieldreport_core::kpi::{facts, Fact, KpiDef};
 use fieldreport_core::period::Calendar;
@@ -207,27 +209,7 @@ fn decode(rows: Vec<(String, Vec<u8>)>, defs: &[KpiDef], cal: &Calendar) -> Resu
         let fs = facts(&record, defs, cal);
         Ok((id, record, fs))
     };
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
-    if threads < 2 || rows.len() < 64 {
-        return rows.into_iter().map(one).collect();
-    }
-    let per = rows.len().div_ceil(threads);
-    let mut chunks: Vec<Vec<(String, Vec<u8>)>> = Vec::new();
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        chunks.push(rows.by_ref().take(per).collect());
-    }
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|c| scope.spawn(move || c.into_iter().map(one).collect::<Result<Vec<_>>>()))
-            .collect();
-        let mut out = Vec::new();
-        for h in handles {
-            out.extend(h.join().map_err(|_| ServerError::Internal("a rebuild worker panicked".into()))??);
-        }
-        Ok(out)
-    })
+    rows.into_par_iter().map(one).collect()
 }
 
 /// Recomputes every fact, rollup and index from the stored documents, reporting progress
