@@ -90,7 +90,7 @@ impl Store {
     /// the server published (an admin may change them), else those given at enrollment.
     pub fn calendar(&mut self) -> Result<Calendar> {
         if let Some(c) = self.team_config()? {
-            if let Ok(cal) = Calendar::parse(&c.team.tz, &c.team.week_start) {
+            if let Ok(cal) = c.calendar() {
                 return Ok(cal);
             }
         }

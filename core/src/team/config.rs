@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Deadline, Robot, Target};
 use crate::kpi::{builtin, KpiDef, Thresholds};
-use crate::period::{parse_tz, parse_weekday};
+use crate::period::{parse_tz, parse_weekday, Calendar};
 use crate::report::Template;
 
 /// Everything a team configures. Every part has a default, so a file need only name what it
@@ -94,6 +94,11 @@ impl Default for AlertSettings {
 }
 
 impl TeamConfig {
+    /// The team's calendar (zone and week start).
+    pub fn calendar(&self) -> crate::Result<Calendar> {
+        Calendar::parse(&self.team.tz, &self.team.week_start)
+    }
+
     /// Every KPI definition in force: the built-in ones, replaced or extended by the team's.
     pub fn definitions(&self) -> Vec<KpiDef> {
         let mut defs = builtin();

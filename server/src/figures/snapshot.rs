@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{Days, Months, NaiveDate};
 use fieldreport_core::kpi::{achievement, format_value, ratio, status, Aggregate, KpiDef};
-use fieldreport_core::period::{Calendar, DateRange, Period};
+use fieldreport_core::period::{DateRange, Period};
 use fieldreport_core::team::{target_for, Figure, TeamConfig};
 use serde::Serialize;
 
@@ -99,7 +99,7 @@ fn value_of(def: &KpiDef, v: &Values, users: &[&str]) -> f64 {
 /// The snapshot of `period` for `scope`, at `now_ms`: a row per member and metric, then the
 /// team's rows (`user_id` null: the members together; conversions: the whole team's average).
 pub fn snapshot(src: &dyn Source, config: &TeamConfig, scope: &Scope, period: Period, now_ms: i64) -> Result<Snapshot> {
-    let cal = Calendar::parse(&config.team.tz, &config.team.week_start)?;
+    let cal = config.calendar()?;
     let range = cal.resolve(period, now_ms);
     let today = cal.local_date(now_ms);
     let defs = config.definitions_for_role("rep");

@@ -81,7 +81,7 @@ pub fn submissions(
     period: Period,
     now_ms: i64,
 ) -> Result<Vec<Submission>> {
-    let cal = Calendar::parse(&config.team.tz, &config.team.week_start)?;
+    let cal = config.calendar()?;
     let range = cal.resolve(period, now_ms);
     let owners: Vec<String> = scope.member_ids();
     let reports = storage.reports(&owners, range.first, range.last)?;

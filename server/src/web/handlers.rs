@@ -78,7 +78,7 @@ async fn with_session<T: Send + 'static>(
 
 fn calendar(storage: &dyn Storage) -> crate::Result<Calendar> {
     let c = storage.config()?;
-    Ok(Calendar::parse(&c.team.tz, &c.team.week_start)?)
+    Ok(c.calendar()?)
 }
 
 fn names(storage: &dyn Storage) -> crate::Result<HashMap<String, String>> {
@@ -226,7 +226,7 @@ fn trend(
     scope: &Scope,
     now: i64,
 ) -> crate::Result<pages::Trend> {
-    let cal = Calendar::parse(&config.team.tz, &config.team.week_start)?;
+    let cal = config.calendar()?;
     let this_week = cal.resolve(Period::ThisWeek, now).first;
     let mut out: pages::Trend = Vec::new();
     for back in (0..TREND_WEEKS).rev() {

@@ -20,7 +20,7 @@ pub(crate) struct Active {
 
 impl Active {
     pub(super) fn of(config: TeamConfig) -> Result<Active> {
-        let cal = Calendar::parse(&config.team.tz, &config.team.week_start)?;
+        let cal = config.calendar()?;
         let defs = config.definitions();
         Ok(Active { config, cal, defs })
     }
