@@ -4,7 +4,7 @@
 use fieldreport_core::doc::Report;
 use fieldreport_core::report::{render_markdown, Dialect, Lang};
 use fieldreport_core::team::{Alert, RobotEvent, RobotKind};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 use super::config::Active;
 use crate::error::Result;
@@ -38,10 +38,9 @@ fn enqueue(
     Ok(())
 }
 
+/// A user's name for a message (the id when the user is unknown).
 fn user_name(conn: &Connection, id: &str) -> Result<String> {
-    let name: Option<String> =
-        conn.prepare_cached("SELECT name FROM users WHERE id = ?1")?.query_row([id], |r| r.get(0)).optional()?;
-    Ok(name.unwrap_or_else(|| id.to_string()))
+    Ok(super::user_by_id(conn, id)?.map(|u| u.name).unwrap_or_else(|| id.to_string()))
 }
 
 /// Queues a submitted report for the robots.
