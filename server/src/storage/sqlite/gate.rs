@@ -21,10 +21,10 @@ impl Gate {
 
     /// A gate for merge checks: one per core and one more, so that the cores stay busy while a
     /// check waits (for a read connection, a page of the database) without crowding the writer.
-    /// On the 2-core benchmark machine, 1 place gave 5,600 changes/s, 2 about 8,500, 3 about
-    /// 9,200, and no gate (50 checks at once) about 7,600.
+    /// `FIELDREPORT_MERGE_CHECKS` overrides the number (for measuring it: see BENCHMARKS.md).
     pub(super) fn for_checks() -> Gate {
-        Gate::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) + 1)
+        let set = std::env::var("FIELDREPORT_MERGE_CHECKS").ok().and_then(|v| v.trim().parse::<usize>().ok());
+        Gate::new(set.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) + 1))
     }
 
     /// Runs `f` once a place is free.
