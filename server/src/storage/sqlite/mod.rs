@@ -411,19 +411,16 @@ impl Storage for SqliteStorage {
             let pusher = Pusher { cache: &cache, author: &author, device, limits: &limits, active: &active };
             begin_sync(conn, device, req.cursor, now)?;
             let results = pusher.apply(conn, &req.pushes, prepared, now)?;
+            let held = feed::held(&req.pushes, &results);
             publish::config(conn, &cache, &active, &c.team.id, now)?;
             match publish::snapshot_due(conn, &active, &c.user, now, every)? {
-                publish::Due::Now => {
-                    let held = feed::held(&req.pushes, &results);
-                    return Ok(Step::Snapshot(results, held, active));
-                }
+                publish::Due::Now => return Ok(Step::Snapshot(results, held, active)),
                 publish::Due::Soon => {
                     // Off this request: it answers now, and the next sync brings the figures.
                     let _ = refresh.send((c.user.clone(), c.team.id.clone()));
                 }
                 publish::Due::No => {}
             }
-            let held = feed::held(&req.pushes, &results);
             Ok(Step::Done(feed::page(conn, &cache, &c, req.cursor, req.max_bytes, results, &held)?))
         })?;
         let (results, held, active) = match first {
@@ -519,8 +516,12 @@ impl Storage for SqliteStorage {
     }
 
     fn open_report(&self, user: &User, id: &str) -> Result<fieldreport_core::doc::Report> {
-        let (user, id) = (user.clone(), id.to_string());
-        self.writer.write(move |conn| web::open_report(conn, &user, &id))
+        let (report, first) = self.read(|conn| web::readable_report(conn, user, id))?;
+        if first {
+            let (id, reader, owner) = (id.to_string(), user.id.clone(), report.header.owner.clone());
+            self.writer.write(move |conn| web::record_read(conn, &id, &reader, &owner))?;
+        }
+        Ok(report)
     }
 
     fn web_comment(&self, user: &User, id: &str, text: &str) -> Result<fieldreport_core::doc::Report> {
@@ -567,7 +568,7 @@ fn refresher(
     let (tx, rx) = std::sync::mpsc::channel::<(User, String)>();
     let spawned = std::thread::Builder::new().name("fieldreport-snapshots".into()).spawn(move || {
         while let Ok(first) = rx.recv() {
-            let mut due: std::collections::HashMap<String, (User, String)> = std::collections::HashMap::new();
+            let mut due: HashMap<String, (User, String)> = HashMap::new();
             due.insert(first.0.id.clone(), first);
             while let Ok(more) = rx.try_recv() {
                 due.insert(more.0.id.clone(), more);
@@ -576,9 +577,17 @@ fn refresher(
                 let active = config::current(&shared);
                 let now = now_ms();
                 let every = interval.load(std::sync::atomic::Ordering::Relaxed);
-                let computed = readers.read(|conn| match publish::snapshot_due(conn, &active, &user, now, every)? {
-                    publish::Due::No => Ok(None),
-                    _ => publish::compute_snapshot(conn, &active, &user, now).map(Some),
+                let computed = readers.read(|conn| {
+                    let due = match publish::snapshot_due(conn, &active, &user, now, every)? {
+                        publish::Due::No => false,
+                        publish::Due::Now => true,
+                        publish::Due::Soon => publish::covered_changed(conn, &user)?,
+                    };
+                    if due {
+                        publish::compute_snapshot(conn, &active, &user, now).map(Some)
+                    } else {
+                        Ok(None)
+                    }
                 });
                 let out = match computed {
                     Ok(Some(c)) => {

@@ -68,7 +68,7 @@ fn put(conn: &Connection, cache: &DocCache, header: Header, body: &str, now: i64
         }
         None => Published::create(&actor, &header, body, now).map_err(|e| ServerError::Internal(e.to_string()))?,
     };
-    write_server_change(conn, cache, doc, None, now).map(|_| ())
+    write_server_change(conn, cache, doc, now).map(|_| ())
 }
 
 fn header(kind: Kind, id: String, team: &str, owner: &str, now: i64) -> Header {
@@ -118,7 +118,8 @@ fn data_seq(conn: &Connection, user: &User, scope: &Scope) -> Result<i64> {
 }
 
 /// Whether `user`'s snapshot needs computing: now when it is missing or from another day or
-/// configuration; soon when it is older than a minute while the records it covers changed.
+/// configuration; soon when it is older than the refresh interval (the refresher then compares
+/// what it covers, on a reader: the writer, which asks at every sync, only reads one row).
 pub(super) fn snapshot_due(conn: &Connection, active: &Active, user: &User, now: i64, interval_ms: i64) -> Result<Due> {
     let last: Option<(String, i64, i64, i64)> = conn
         .prepare_cached("SELECT day, as_of, config_version, data_seq FROM published_snapshots WHERE user_id = ?1")?
@@ -132,11 +133,17 @@ pub(super) fn snapshot_due(conn: &Connection, active: &Active, user: &User, now:
         // A recipient read one of the user's reports: the receipt is news (and rare).
         return Ok(Due::Now);
     }
-    if now - as_of < interval_ms {
-        return Ok(Due::No);
-    }
+    Ok(if now - as_of < interval_ms { Due::No } else { Due::Soon })
+}
+
+/// Whether the records `user`'s published snapshot covers changed since it was computed.
+pub(super) fn covered_changed(conn: &Connection, user: &User) -> Result<bool> {
+    let seq: Option<i64> = conn
+        .prepare_cached("SELECT data_seq FROM published_snapshots WHERE user_id = ?1")?
+        .query_row([&user.id], |r| r.get(0))
+        .optional()?;
     let scope = Scope::of(&ConnSource(conn), Some(user), None)?;
-    Ok(if data_seq(conn, user, &scope)? != seq { Due::Soon } else { Due::No })
+    Ok(seq != Some(data_seq(conn, user, &scope)?))
 }
 
 /// Whether a user's snapshot needs computing.
@@ -147,8 +154,8 @@ pub(super) enum Due {
     /// There is none for today or for the configuration in force, or it lacks a read receipt:
     /// compute it before answering, so that one sync brings it.
     Now,
-    /// It is older than what it covers: refresh it in the background (the device computes
-    /// locally meanwhile, since its own changes are newer than the snapshot).
+    /// It is older than the refresh interval: refresh it in the background if what it covers
+    /// changed (the device computes locally meanwhile, since its own changes are newer).
     Soon,
 }
 

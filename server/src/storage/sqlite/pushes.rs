@@ -136,19 +136,13 @@ fn next_seq(conn: &Connection) -> Result<i64> {
 
 /// Stores a change the server itself made to document `doc` (a published document, a web
 /// comment) at the next feed position, so devices receive it; returns its typed view.
-pub(super) fn write_server_change(
-    conn: &Connection,
-    cache: &DocCache,
-    mut doc: Doc,
-    before: Option<fieldreport_core::doc::Record>,
-    now: i64,
-) -> Result<fieldreport_core::doc::Record> {
-    let record = fieldreport_core::doc::Record::read(&doc)
+pub(super) fn write_server_change(conn: &Connection, cache: &DocCache, mut doc: Doc, now: i64) -> Result<Record> {
+    let record = Record::read(&doc)
         .map_err(|e| ServerError::Internal(format!("a document the server changed does not read back: {e}")))?;
     let heads = doc.heads();
     let bytes = doc.save_uncompressed();
     cache.take(&record.header().id);
-    let merged = Merged { doc, bytes, record, before, changed: true };
+    let merged = Merged { doc, bytes, record, before: None, changed: true };
     write(conn, &merged, &heads, next_seq(conn)?, now)?;
     Ok(merged.record)
 }

@@ -116,23 +116,32 @@ fn may_read(user: &User, r: &Report) -> bool {
     user.role == "admin" || r.header.owner == user.id || r.to.contains(&user.id) || r.cc.contains(&user.id)
 }
 
-/// Report `id` for `user`, recording that a recipient read it.
-pub(super) fn open_report(conn: &Connection, user: &User, id: &str) -> Result<Report> {
+/// Report `id` if `user` may read it, and whether it is a recipient's first reading (which
+/// [`record_read`] then records). Runs on a reader: the document is loaded outside the writer.
+pub(super) fn readable_report(conn: &Connection, user: &User, id: &str) -> Result<(Report, bool)> {
     let (_, report) = load_report(conn, id)?;
     if !may_read(user, &report) {
         return Err(ServerError::Forbidden(format!("report {id} is not addressed to you")));
     }
-    if report.header.owner != user.id {
-        let n = conn
-            .prepare_cached("INSERT OR IGNORE INTO report_reads (report_id, user_id, read_at) VALUES (?1, ?2, ?3)")?
-            .execute(params![id, user.id, now_ms()])?;
-        if n > 0 {
-            // The author's next snapshot carries the receipt.
-            conn.prepare_cached("UPDATE published_snapshots SET data_seq = -1 WHERE user_id = ?1")?
-                .execute([&report.header.owner])?;
-        }
+    let first = report.header.owner != user.id
+        && conn
+            .prepare_cached("SELECT 1 FROM report_reads WHERE report_id = ?1 AND user_id = ?2")?
+            .query_row(params![id, user.id], |_| Ok(()))
+            .optional()?
+            .is_none();
+    Ok((report, first))
+}
+
+/// Records that `reader` read report `id` of `owner` (once).
+pub(super) fn record_read(conn: &Connection, id: &str, reader: &str, owner: &str) -> Result<()> {
+    let n = conn
+        .prepare_cached("INSERT OR IGNORE INTO report_reads (report_id, user_id, read_at) VALUES (?1, ?2, ?3)")?
+        .execute(params![id, reader, now_ms()])?;
+    if n > 0 {
+        // The author's next snapshot carries the receipt.
+        conn.prepare_cached("UPDATE published_snapshots SET data_seq = -1 WHERE user_id = ?1")?.execute([owner])?;
     }
-    Ok(report)
+    Ok(())
 }
 
 /// Who read the reports of `owner`, for their snapshot: (report id, reader, when).
@@ -168,11 +177,11 @@ pub(super) fn comment(
     doc.set_actor(&super::publish::actor(&before.header.team));
     Report::add_comment(&mut doc, &c).map_err(|e| ServerError::Internal(e.to_string()))?;
     doc.commit(now);
-    let after = Record::read(&doc).map_err(|e| ServerError::Internal(e.to_string()))?;
+    // Written, then checked: an invalid result fails the job, whose savepoint rolls the write back.
+    let after = super::pushes::write_server_change(conn, cache, doc, now)?;
     after.validate().map_err(|e| ServerError::BadRequest(format!("the comment makes an invalid report: {e}")))?;
-    let before = Record::Report(Box::new(before));
-    rollups::index_change(conn, &active.defs, &active.cal, Some(&before), &after)?;
-    match super::pushes::write_server_change(conn, cache, doc, Some(before), now)? {
+    rollups::index_change(conn, &active.defs, &active.cal, Some(&Record::Report(Box::new(before))), &after)?;
+    match after {
         Record::Report(r) => Ok(*r),
         _ => Err(ServerError::Internal("a report read back as another kind".into())),
     }
