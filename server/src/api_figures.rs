@@ -12,11 +12,8 @@ use serde::Deserialize;
 use crate::api::{bearer, blocking, AppState};
 use crate::error::{Result, ServerError};
 use crate::figures::{self, Alert, Scope, Snapshot, Submission};
+use crate::now_ms;
 use crate::storage::Source;
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
 
 /// `?period=…&user=…`.
 #[derive(Debug, Deserialize)]

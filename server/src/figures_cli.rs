@@ -9,12 +9,9 @@ use fieldreport_server::{config_file, ServerError};
 use serde_json::json;
 
 use crate::{print, ConfigCmd, KpiArgs, KpiCmd};
+use fieldreport_server::now_ms;
 
 type R = Result<(), ServerError>;
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
 
 fn period(p: &str) -> Result<Period, ServerError> {
     Ok(p.parse::<Period>()?)

@@ -20,6 +20,11 @@ pub use error::{Result, ServerError};
 pub use merge::Limits;
 pub use storage::{SqliteStorage, Storage};
 
+/// The current time, in UTC milliseconds.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
 /// A server running on a tokio runtime; dropping the handle does not stop it, `shutdown` does.
 pub struct Running {
     pub addr: SocketAddr,

@@ -17,6 +17,7 @@ use super::{pages, session};
 use crate::api::{blocking, AppState};
 use crate::error::ServerError;
 use crate::figures::{self, Scope};
+use crate::now_ms;
 use crate::storage::{Storage, WebSession};
 
 #[derive(Debug, Deserialize)]
@@ -34,10 +35,6 @@ pub(crate) struct CommentForm {
 #[derive(Debug, Deserialize)]
 pub(crate) struct CsrfForm {
     csrf: String,
-}
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 /// An error as a page, with the status the API would answer.

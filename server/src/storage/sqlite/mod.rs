@@ -36,14 +36,11 @@ use super::{
 };
 use crate::error::{Result, ServerError};
 use crate::merge::{Author, Limits};
+use crate::now_ms;
 use crate::secrets;
 
 /// How long an enrollment code stays valid.
 const CODE_TTL_MS: i64 = 7 * 24 * 3_600_000;
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
 
 fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {
     heads.iter().flat_map(|h| h.0).collect()
