@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::payload::{accepted, request, Message};
+use crate::now_ms;
 use crate::storage::{Delivery, Storage};
+use fieldreport_core::team::TeamConfig;
 
 /// First wait after a failure; it doubles with each attempt (up to 30 minutes).
 pub const BACKOFF_BASE_MS: i64 = 2_000;
@@ -14,14 +16,7 @@ pub const MAX_ATTEMPTS: i64 = 8;
 
 const POLL: Duration = Duration::from_millis(500);
 
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
-async fn send(http: &reqwest::Client, storage: &Arc<dyn Storage>, d: &Delivery) -> Result<(), String> {
-    let s = storage.clone();
-    let config =
-        tokio::task::spawn_blocking(move || s.config()).await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
+async fn send(http: &reqwest::Client, config: &TeamConfig, d: &Delivery) -> Result<(), String> {
     let robot = config
         .robots
         .iter()
@@ -55,8 +50,23 @@ pub fn spawn(storage: Arc<dyn Storage>) -> tokio::task::JoinHandle<()> {
                 }
                 Err(_) => Vec::new(),
             };
+            // The robots' addresses and secrets as configured now, once per batch.
+            let config = if due.is_empty() {
+                None
+            } else {
+                let s = storage.clone();
+                match tokio::task::spawn_blocking(move || s.config()).await {
+                    Ok(Ok(c)) => Some(c),
+                    Ok(Err(e)) => {
+                        tracing::error!(error = %e, "reading the configuration for robot deliveries failed");
+                        None
+                    }
+                    Err(_) => None,
+                }
+            };
             for d in &due {
-                let outcome = send(&http, &storage, d).await;
+                let Some(config) = &config else { break };
+                let outcome = send(&http, config, d).await;
                 match &outcome {
                     Ok(()) => {
                         tracing::info!(robot = %d.robot, event = %d.event, subject = %d.subject, "robot message sent")
@@ -71,7 +81,7 @@ pub fn spawn(storage: Arc<dyn Storage>) -> tokio::task::JoinHandle<()> {
                     tracing::error!(error = %e, "recording a robot delivery failed");
                 }
             }
-            if due.is_empty() {
+            if due.is_empty() || config.is_none() {
                 tokio::time::sleep(POLL).await;
             }
         }
