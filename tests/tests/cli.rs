@@ -200,7 +200,8 @@ fn figures_commands_print_the_documented_json() {
     assert!(visits["target"].as_f64().unwrap() > 0.0, "{visits}");
     assert!(rows.iter().any(|r| r["user_id"].is_null()), "team rows");
     let mine = json(&server(data.path(), &["--json", "kpi", "--period", "this-week", "--user", rep_id]));
-    assert!(mine.as_array().unwrap().iter().all(|r| r["user_id"] == rep_id));
+    let mine = mine.as_array().unwrap();
+    assert!(!mine.is_empty() && mine.iter().all(|r| r["user_id"] == rep_id), "only the rep's rows: {mine:?}");
     assert!(json(&server(data.path(), &["--json", "alerts"])).is_array());
     let subs = json(&server(data.path(), &["--json", "submissions", "--period", "this-week"]));
     assert_eq!(subs[0]["user_id"], rep_id);
