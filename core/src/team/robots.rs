@@ -26,6 +26,16 @@ pub enum RobotEvent {
     Alert,
 }
 
+impl RobotEvent {
+    /// The event's name, as in the configuration file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RobotEvent::ReportSubmitted => "report_submitted",
+            RobotEvent::Alert => "alert",
+        }
+    }
+}
+
 fn all_events() -> Vec<RobotEvent> {
     vec![RobotEvent::ReportSubmitted, RobotEvent::Alert]
 }

@@ -11,13 +11,6 @@ use crate::error::Result;
 use crate::robots::{BACKOFF_BASE_MS, MAX_ATTEMPTS};
 use crate::storage::Delivery;
 
-fn event_name(e: RobotEvent) -> &'static str {
-    match e {
-        RobotEvent::ReportSubmitted => "report_submitted",
-        RobotEvent::Alert => "alert",
-    }
-}
-
 /// Queues a message for every robot that takes `event`; `markdown` renders it for a robot kind.
 fn enqueue(
     conn: &Connection,
@@ -33,7 +26,7 @@ fn enqueue(
             "INSERT OR IGNORE INTO deliveries (robot, event, subject, title, markdown, next_at, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
         )?
-        .execute(params![r.name, event_name(event), subject, title, markdown(r.kind), now])?;
+        .execute(params![r.name, event.as_str(), subject, title, markdown(r.kind), now])?;
     }
     Ok(())
 }
