@@ -89,12 +89,10 @@ impl Store {
     /// The team calendar of this device: the time zone and week start of the team configuration
     /// the server published (an admin may change them), else those given at enrollment.
     pub fn calendar(&mut self) -> Result<Calendar> {
-        if let Some(c) = self.team_config()? {
-            if let Ok(cal) = c.calendar() {
-                return Ok(cal);
-            }
+        match self.published_calendar()? {
+            Some(cal) => Ok(cal),
+            None => self.identity()?.calendar(),
         }
-        self.identity()?.calendar()
     }
 
     /// The dates `period` (`today`, `this-week`, `2026-11-01..2026-11-07`, …) covers now, in the

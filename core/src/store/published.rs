@@ -43,13 +43,13 @@ pub struct KpiView {
 
 impl Store {
     fn published_body(&self, kind: &str, owner: Option<&str>) -> Result<Option<String>> {
+        // Cached: every period the device resolves reads the configuration (its calendar).
         Ok(self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT body FROM published WHERE kind = ?1 AND (?2 IS NULL OR owner = ?2) ORDER BY as_of DESC LIMIT 1",
-                rusqlite::params![kind, owner],
-                |r| r.get(0),
-            )
+            )?
+            .query_row(rusqlite::params![kind, owner], |r| r.get(0))
             .optional()?)
     }
 
@@ -60,6 +60,24 @@ impl Store {
                 serde_json::from_str(&b).map_err(|e| Error::Corrupt { id: "config".into(), reason: e.to_string() })
             })
             .transpose()
+    }
+
+    /// The zone and week start of the published team configuration, read without building the
+    /// whole configuration (every period the device resolves asks for them).
+    pub(crate) fn published_calendar(&self) -> Result<Option<crate::period::Calendar>> {
+        #[derive(serde::Deserialize)]
+        struct Team {
+            tz: String,
+            week_start: String,
+        }
+        #[derive(serde::Deserialize)]
+        struct Config {
+            team: Team,
+        }
+        let Some(body) = self.published_body("config", None)? else { return Ok(None) };
+        let c: Config =
+            serde_json::from_str(&body).map_err(|e| Error::Corrupt { id: "config".into(), reason: e.to_string() })?;
+        Ok(crate::period::Calendar::parse(&c.team.tz, &c.team.week_start).ok())
     }
 
     /// This user's latest KPI snapshot from the server, once synced.
