@@ -199,7 +199,10 @@ pub(crate) async fn kpi(
         let now = now_ms();
         let snap = figures::snapshot(src, &config, &scope, period, now)?;
         let subs = figures::submissions(src, &config, &scope, Period::ThisWeek, now)?;
-        let alerts = figures::alerts(src, &config, &scope, now)?;
+        // The alerts need this week and this month; the page's own period is often one of them.
+        let of =
+            |p: Period| if p == period { Ok(snap.clone()) } else { figures::snapshot(src, &config, &scope, p, now) };
+        let alerts = figures::alerts_with(src, &config, &scope, now, &of(Period::ThisWeek)?, &of(Period::ThisMonth)?)?;
         let trend = trend(src, &config, &scope, now)?;
         Ok((snap, subs, alerts, trend, names(storage)?))
     })
