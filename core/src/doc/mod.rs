@@ -37,7 +37,9 @@ use automerge::{ActorId, AutoCommit, ChangeHash, LoadOptions, ObjId, ReadDoc, Te
 ///
 /// Text positions are Unicode scalar values (code points) on every platform.
 pub struct Doc {
-    am: AutoCommit,
+    /// Boxed: an `AutoCommit` is over 4 KB, and a server moves documents in and out of its cache
+    /// and through each check; moving a pointer instead showed as memmove in its profile.
+    am: Box<AutoCommit>,
     /// Entries of the maps read since the last change. Automerge's columnar op set costs about
     /// as much to look up one key as to walk a whole map, and a typed view reads every key of
     /// a map, so each map is walked once and then answered from here. Every mutation clears it.
@@ -62,7 +64,7 @@ impl Doc {
     }
 
     fn wrap(am: AutoCommit) -> Doc {
-        Doc { am, maps: RefCell::default() }
+        Doc { am: Box::new(am), maps: RefCell::default() }
     }
 
     /// Loads a saved document (full save, or a concatenation of saves and changes).
@@ -146,7 +148,7 @@ impl Doc {
 
     /// A stable rendering of the whole document as JSON, for comparing replicas.
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::to_value(automerge::AutoSerde::from(&self.am)).unwrap_or_default()
+        serde_json::to_value(automerge::AutoSerde::from(&*self.am)).unwrap_or_default()
     }
 
     pub(crate) fn am(&self) -> &AutoCommit {
