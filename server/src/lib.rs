@@ -20,6 +20,15 @@ pub use error::{Result, ServerError};
 pub use merge::Limits;
 pub use storage::{SqliteStorage, Storage};
 
+/// Every process built on this crate (the server binary, its benchmarks and tests) allocates with
+/// jemalloc: merging is allocation-heavy (Automerge's columns, typed views), and with glibc's
+/// allocator the merge benchmark spent a sixth of its CPU in malloc and free; interleaved runs
+/// of `SYNC_BENCH=throughput cargo bench -p fieldreport-server --bench sync` were 8 of 8 faster
+/// with jemalloc (see BENCHMARKS.md). Build with `--no-default-features` to use the system's.
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// The current time, in UTC milliseconds.
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
