@@ -168,10 +168,13 @@ pub fn facts(record: &Record, defs: &[KpiDef], cal: &Calendar) -> Vec<Fact> {
     let user = &record.header().owner;
     let mut out = Vec::new();
     for def in defs {
-        if def.validate().is_err() {
+        // Rows first: most definitions count another kind of record, and a merge computes the
+        // facts of every changed document twice (before and after).
+        let rows = rows(record, def.entity);
+        if rows.is_empty() || def.validate().is_err() {
             continue;
         }
-        for row in rows(record, def.entity) {
+        for row in rows {
             if !def.filters.iter().all(|f| row.get(&f.field).is_in(&f.values)) {
                 continue;
             }
