@@ -22,9 +22,9 @@ pub use storage::{SqliteStorage, Storage};
 
 /// Every process built on this crate (the server binary, its benchmarks and tests) allocates with
 /// jemalloc: merging is allocation-heavy (Automerge's columns, typed views), and with glibc's
-/// allocator the merge benchmark spent a sixth of its CPU in malloc and free; interleaved runs
-/// of `SYNC_BENCH=throughput cargo bench -p fieldreport-server --bench sync` were 8 of 8 faster
-/// with jemalloc (see BENCHMARKS.md). Build with `--no-default-features` to use the system's.
+/// allocator the merge benchmark spent a sixth of its CPU in malloc and free; in interleaved runs
+/// of `SYNC_BENCH=throughput cargo bench -p fieldreport-server --bench sync` jemalloc was faster
+/// in 9 of 10 pairs (one even), by a quarter on average (see BENCHMARKS.md). Build with `--no-default-features` to use the system's.
 #[cfg(feature = "jemalloc")]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
