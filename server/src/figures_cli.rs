@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 
 use fieldreport_core::period::Period;
 use fieldreport_server::figures::{self, Scope};
-use fieldreport_server::storage::{SqliteStorage, Storage};
+use fieldreport_server::storage::{RebuildFrom, SqliteStorage, Storage};
 use fieldreport_server::{config_file, ServerError};
 use serde_json::json;
 
@@ -40,24 +40,34 @@ pub fn config(s: &SqliteStorage, c: ConfigCmd, j: bool) -> R {
 }
 
 pub fn kpi(s: &SqliteStorage, a: KpiArgs, j: bool) -> R {
-    if let Some(KpiCmd::Rebuild) = a.command {
+    if let Some(KpiCmd::Rebuild { from_documents }) = a.command {
+        let from = if from_documents { RebuildFrom::Documents } else { RebuildFrom::Views };
         let tty = std::io::stderr().is_terminal() && !j;
         let started = std::time::Instant::now();
-        let done = s.rebuild_kpis(Box::new(move |n| {
-            if tty {
-                eprint!("\rrebuilding: {n} documents");
-            }
-        }))?;
+        let done = s.rebuild_kpis(
+            from,
+            Box::new(move |n| {
+                if tty {
+                    eprint!("\rrebuilding: {n} documents");
+                }
+            }),
+        )?;
         if tty {
             eprintln!();
         }
         let secs = started.elapsed().as_secs_f64();
         print(
             j,
-            json!({"documents": done.documents, "facts": done.facts, "rollups": done.rollups, "seconds": secs}),
+            json!({
+                "documents": done.documents,
+                "facts": done.facts,
+                "rollups": done.rollups,
+                "decoded": done.decoded,
+                "seconds": secs
+            }),
             vec![format!(
-                "rebuilt {} daily rollups from {} facts of {} documents in {secs:.2} s",
-                done.rollups, done.facts, done.documents
+                "rebuilt {} daily rollups from {} facts of {} documents ({} read from their Automerge encoding, the others from stored views) in {secs:.2} s",
+                done.rollups, done.facts, done.documents, done.decoded
             )],
         );
         return Ok(());

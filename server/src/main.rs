@@ -108,8 +108,14 @@ struct KpiArgs {
 
 #[derive(Debug, Subcommand)]
 enum KpiCmd {
-    /// Recompute every rollup from the documents (after a restore, or to check them).
-    Rebuild,
+    /// Recompute every rollup from the stored records (after a restore, or to check them):
+    /// each document's stored typed view when current, else the document itself.
+    Rebuild {
+        /// Read every document again instead of its stored view (and store the views afresh):
+        /// slower, for when the reading of documents itself is in doubt.
+        #[arg(long)]
+        from_documents: bool,
+    },
 }
 
 #[derive(Debug, Args)]

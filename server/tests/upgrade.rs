@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use fieldreport_core::doc::{FollowupKind, NewCustomer, NewFollowup};
 use fieldreport_core::Store;
-use fieldreport_server::storage::{Slice, Source, SqliteStorage, Storage};
+use fieldreport_server::storage::{RebuildFrom, Slice, Source, SqliteStorage, Storage};
 use rusqlite::{params, Connection};
 
 #[test]
@@ -47,7 +47,58 @@ fn a_schema_1_data_directory_is_upgraded_and_its_documents_counted() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
     assert_eq!(storage.config().unwrap().team.name, "华东", "the configuration starts from the team's settings");
-    assert_eq!(storage.rebuild_kpis(Box::new(|_| {})).unwrap().documents, 2);
+    // The upgrade's rebuild read the documents and stored their views: the next one reads those.
+    let again = storage.rebuild_kpis(RebuildFrom::Views, Box::new(|_| {})).unwrap();
+    assert_eq!((again.documents, again.decoded), (2, 0));
+    let totals = storage.totals(day, day, Slice::Users(&users), &[]).unwrap();
+    assert_eq!(totals.iter().find(|t| t.metric == "visits").map(|t| t.value), Some(1.0));
+}
+
+/// A schema 3 data directory (documents without stored views) gets the view columns; its first
+/// rebuild reads the documents and stores their views, the second reads only views.
+#[test]
+fn a_schema_3_data_directory_gets_views_at_its_first_rebuild() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open_in_memory().unwrap();
+    s.init("rep-1", "team-1", "Asia/Shanghai", "monday").unwrap();
+    let c = s.add_customer(NewCustomer { name: "华为".into(), ..Default::default() }).unwrap().header.id;
+    let at = chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00+08:00").unwrap().timestamp_millis();
+    let f = s.log_followup(NewFollowup::new(&c, FollowupKind::Visit, at, "拜访")).unwrap().header.id;
+    {
+        let conn = Connection::open(dir.path().join("fieldreport-server.db")).unwrap();
+        let sql = |f: &str| {
+            std::fs::read_to_string(format!("{}/src/storage/sqlite/{f}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+        };
+        for f in ["schema.sql", "schema_v2.sql", "schema_v3.sql"] {
+            conn.execute_batch(&sql(f)).unwrap();
+        }
+        conn.execute(
+            "INSERT INTO team (id, team_id, name, tz, week_start, created_at) VALUES (1, 'team-1', '华东', 'Asia/Shanghai', 'monday', 0)",
+            [],
+        )
+        .unwrap();
+        conn.execute("INSERT INTO users (id, name, role, created_at) VALUES ('rep-1', '张三', 'rep', 0)", []).unwrap();
+        for (seq, (id, kind)) in [(c.as_str(), "customer"), (f.as_str(), "followup")].into_iter().enumerate() {
+            let bytes = s.document(id).unwrap().save();
+            conn.execute(
+                "INSERT INTO docs (id, kind, owner, bytes, heads, size, seq, updated_at) VALUES (?1, ?2, 'rep-1', ?3, x'', ?4, ?5, 0)",
+                params![id, kind, bytes, bytes.len() as i64, seq as i64 + 1],
+            )
+            .unwrap();
+        }
+        conn.pragma_update(None, "user_version", 3).unwrap();
+    }
+    let storage = SqliteStorage::open(dir.path()).unwrap();
+    let first = storage.rebuild_kpis(RebuildFrom::Views, Box::new(|_| {})).unwrap();
+    assert_eq!((first.documents, first.decoded), (2, 2));
+    let second = storage.rebuild_kpis(RebuildFrom::Views, Box::new(|_| {})).unwrap();
+    assert_eq!((second.documents, second.decoded, second.facts), (2, 0, first.facts));
+    let forced = storage.rebuild_kpis(RebuildFrom::Documents, Box::new(|_| {})).unwrap();
+    assert_eq!((forced.documents, forced.decoded, forced.facts), (2, 2, first.facts));
+    let day: NaiveDate = "2026-11-20".parse().unwrap();
+    let users = ["rep-1".to_string()];
+    let totals = storage.totals(day, day, Slice::Users(&users), &[]).unwrap();
+    assert_eq!(totals.iter().find(|t| t.metric == "visits").map(|t| t.value), Some(1.0));
 }

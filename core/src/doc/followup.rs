@@ -161,6 +161,8 @@ pub struct Followup {
     pub header: Header,
     pub customer_id: String,
     pub deal_id: Option<String>,
+    /// Serialized as `followup_kind`: the flattened header already has a `kind` (`followup`).
+    #[serde(rename = "followup_kind")]
     pub kind: FollowupKind,
     pub occurred_at: i64,
     pub note: String,

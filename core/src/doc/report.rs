@@ -120,10 +120,12 @@ pub struct NewReport {
 }
 
 /// The typed view of a report document.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     #[serde(flatten)]
     pub header: Header,
+    /// Serialized as `report_kind`: the flattened header already has a `kind` (`report`).
+    #[serde(rename = "report_kind")]
     pub kind: ReportKind,
     pub first: NaiveDate,
     pub last: NaiveDate,

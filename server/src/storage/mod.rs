@@ -9,7 +9,7 @@ use fieldreport_core::sync::wire::{SyncRequest, SyncResponse};
 use fieldreport_core::team::TeamConfig;
 use serde::Serialize;
 
-pub use sqlite::{create_schema, rollups, ConnSource, Rebuilt, SqliteStorage};
+pub use sqlite::{create_schema, rollups, views, ConnSource, RebuildFrom, Rebuilt, SqliteStorage};
 
 use crate::error::Result;
 use crate::merge::Limits;
@@ -118,8 +118,9 @@ pub trait Storage: Send + Sync + 'static {
     fn config(&self) -> Result<TeamConfig>;
     /// Validates `config` and makes it the next version; a refused one changes nothing.
     fn apply_config(&self, config: TeamConfig) -> Result<TeamConfig>;
-    /// Recomputes every KPI rollup from the documents, reporting documents done.
-    fn rebuild_kpis(&self, progress: Box<dyn Fn(u64) + Send>) -> Result<Rebuilt>;
+    /// Recomputes every KPI rollup from the stored records (their current typed views, else the
+    /// documents; `from` says), reporting documents done.
+    fn rebuild_kpis(&self, from: RebuildFrom, progress: Box<dyn Fn(u64) + Send>) -> Result<Rebuilt>;
     /// The committed rollups and indexes that figures are computed from.
     fn source(&self) -> &dyn Source;
     /// Robot messages due at `now`, oldest first.

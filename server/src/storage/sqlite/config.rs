@@ -101,7 +101,7 @@ pub(super) fn apply(conn: &Connection, before: &Active, mut config: TeamConfig) 
         params![t.name, t.tz, t.week_start],
     )?;
     if before.cal != active.cal || before.defs != active.defs {
-        rollups::rebuild(conn, &active.defs, &active.cal, &|_| {})?;
+        rollups::rebuild(conn, &active.defs, &active.cal, rollups::RebuildFrom::Views, &|_| {})?;
     }
     Ok(active)
 }

@@ -18,13 +18,14 @@ mod publish;
 mod pushes;
 mod readers;
 pub mod rollups;
+pub mod views;
 mod web;
 
 use cache::DocCache;
 pub use figures::ConnSource;
 use pushes::Pusher;
 use readers::Readers;
-pub use rollups::Rebuilt;
+pub use rollups::{RebuildFrom, Rebuilt};
 
 use super::writer::Writer;
 use chrono::NaiveDate;
@@ -62,11 +63,19 @@ fn open(path: &Path) -> Result<Connection> {
 }
 
 /// The schema this server writes.
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 /// The whole schema at [`SCHEMA_VERSION`]: the first one and every upgrade.
-const FULL_SCHEMA: &str =
-    concat!(include_str!("schema.sql"), include_str!("schema_v2.sql"), include_str!("schema_v3.sql"));
+const FULL_SCHEMA: &str = concat!(
+    include_str!("schema.sql"),
+    include_str!("schema_v2.sql"),
+    include_str!("schema_v3.sql"),
+    include_str!("schema_v4.sql")
+);
+
+/// Every upgrade after schema 1.
+const UPGRADES_FROM_1: &str =
+    concat!(include_str!("schema_v2.sql"), include_str!("schema_v3.sql"), include_str!("schema_v4.sql"));
 
 /// Creates the whole schema on a bare connection (for tools and benchmarks that work on a
 /// database of their own).
@@ -84,12 +93,15 @@ fn migrate(conn: &Connection) -> Result<()> {
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         let step = match version {
             0 => conn.execute_batch(FULL_SCHEMA).map_err(ServerError::from),
-            1 => conn.execute_batch(include_str!("schema_v2.sql")).map_err(ServerError::from).and_then(|()| {
+            // Straight to the latest schema, which the rebuild reads.
+            1 => conn.execute_batch(UPGRADES_FROM_1).map_err(ServerError::from).and_then(|()| {
                 // Documents merged before rollups existed: compute their facts and indexes now.
                 let active = config::load(conn)?;
-                rollups::rebuild(conn, &active.defs, &active.cal, &|_| {}).map(|_| ())
+                rollups::rebuild(conn, &active.defs, &active.cal, RebuildFrom::Views, &|_| {}).map(|_| ())
             }),
             2 => conn.execute_batch(include_str!("schema_v3.sql")).map_err(ServerError::from),
+            // Views of documents merged before: none yet; the next rebuild reads those documents.
+            3 => conn.execute_batch(include_str!("schema_v4.sql")).map_err(ServerError::from),
             SCHEMA_VERSION => {
                 conn.execute_batch("COMMIT")?;
                 return Ok(());
@@ -101,7 +113,7 @@ fn migrate(conn: &Connection) -> Result<()> {
                 )));
             }
         };
-        let next = if version == 0 { SCHEMA_VERSION } else { version + 1 };
+        let next = if version <= 1 { SCHEMA_VERSION } else { version + 1 };
         let done = step.and_then(|()| Ok(conn.execute_batch(&format!("PRAGMA user_version = {next}; COMMIT;"))?));
         if let Err(e) = done {
             let _ = conn.execute_batch("ROLLBACK");
@@ -465,11 +477,11 @@ impl Storage for SqliteStorage {
         out
     }
 
-    fn rebuild_kpis(&self, progress: Box<dyn Fn(u64) + Send>) -> Result<Rebuilt> {
+    fn rebuild_kpis(&self, from: RebuildFrom, progress: Box<dyn Fn(u64) + Send>) -> Result<Rebuilt> {
         let shared = self.active.clone();
         self.writer.write(move |conn| {
             let active = config::fresh(conn, &shared)?;
-            rollups::rebuild(conn, &active.defs, &active.cal, &*progress)
+            rollups::rebuild(conn, &active.defs, &active.cal, from, &*progress)
         })
     }
 

@@ -9,7 +9,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::cache::DocCache;
 use super::config::Active;
-use super::{encode_heads, outbox, rollups};
+use super::{encode_heads, outbox, rollups, views};
 use crate::error::{Result, ServerError};
 use crate::merge::{self, Author, Limits, Merged, Stored};
 
@@ -156,12 +156,28 @@ pub(super) fn write(
     now: i64,
 ) -> Result<()> {
     let h = m.record.header();
+    // The typed view is stored with the document it was read from, in the same statement.
+    let view = views::encode(&m.record);
+    let format = view.as_ref().map(|_| views::VIEW_FORMAT);
     conn.prepare_cached(
-        "INSERT INTO docs (id, kind, owner, bytes, heads, size, seq, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        "INSERT INTO docs (id, kind, owner, bytes, heads, size, seq, updated_at, view, view_format)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT(id) DO UPDATE SET bytes = excluded.bytes, heads = excluded.heads, size = excluded.size,
-             seq = excluded.seq, updated_at = excluded.updated_at",
+             seq = excluded.seq, updated_at = excluded.updated_at, view = excluded.view,
+             view_format = excluded.view_format",
     )?
-    .execute(params![h.id, h.kind.as_str(), h.owner, m.bytes, encode_heads(heads), m.bytes.len() as i64, seq, now])?;
+    .execute(params![
+        h.id,
+        h.kind.as_str(),
+        h.owner,
+        m.bytes,
+        encode_heads(heads),
+        m.bytes.len() as i64,
+        seq,
+        now,
+        view,
+        format
+    ])?;
     if h.kind == Kind::Report {
         conn.prepare_cached("DELETE FROM recipients WHERE doc_id = ?1")?.execute([&h.id])?;
         for u in merge::recipients(&m.record) {

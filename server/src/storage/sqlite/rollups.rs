@@ -8,11 +8,12 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
-use fieldreport_core::doc::{Doc, Record};
+use fieldreport_core::doc::{Doc, Kind, Record};
 use fieldreport_core::kpi::{facts, Fact, KpiDef};
 use fieldreport_core::period::Calendar;
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::views;
 use crate::error::{Result, ServerError};
 
 /// Brings the rollups and indexes of `record` up to date (inside the caller's transaction), with
@@ -192,49 +193,138 @@ pub struct Rebuilt {
     pub documents: u64,
     pub facts: u64,
     pub rollups: u64,
+    /// Documents read from their Automerge encoding (the others from their stored views).
+    pub decoded: u64,
 }
 
-/// Documents decoded per batch of a rebuild.
-const REBUILD_BATCH: usize = 2048;
+/// Where a rebuild reads each record from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RebuildFrom {
+    /// The typed view stored beside each document when it is current (see views.rs), else the
+    /// document itself. A few microseconds per record instead of a load in Automerge.
+    Views,
+    /// Every document, loaded and read again (its view is stored afresh): for when the reading
+    /// of documents itself is in doubt.
+    Documents,
+}
 
-/// A stored document decoded: its id, typed view and facts.
-type Decoded = (String, Record, Vec<Fact>);
+/// Documents read per batch of a rebuild.
+const REBUILD_BATCH: i64 = 2048;
 
-/// Decodes `rows` on every core (loading a document is most of a rebuild's cost).
-fn decode(rows: Vec<(String, Vec<u8>)>, defs: &[KpiDef], cal: &Calendar) -> Result<Vec<Decoded>> {
-    let one = |(id, bytes): (String, Vec<u8>)| -> Result<Decoded> {
-        let doc = Doc::load_trusted(&bytes)
-            .map_err(|e| ServerError::Internal(format!("stored document {id} is damaged: {e}")))?;
-        let record = Record::read(&doc).map_err(|e| ServerError::Internal(format!("stored document {id}: {e}")))?;
-        let fs = facts(&record, defs, cal);
-        Ok((id, record, fs))
+/// One stored record to rebuild from: its id and kind, and its current view or its encoding.
+struct Input {
+    id: String,
+    kind: String,
+    view: Option<String>,
+    bytes: Option<Vec<u8>>,
+}
+
+/// A record read for the rebuild, with its facts.
+struct Read {
+    id: String,
+    record: Record,
+    facts: Vec<Fact>,
+    /// Read from the document rather than a stored view.
+    from_document: bool,
+}
+
+/// Reads `input`'s record from its view, or else from its document; `Ok(None)` when its view
+/// did not read back and the document must be fetched.
+fn read_input(input: Input, defs: &[KpiDef], cal: &Calendar) -> Result<Option<Read>> {
+    let Input { id, kind, view, bytes } = input;
+    let parsed =
+        Kind::parse(&kind).ok_or_else(|| ServerError::Internal(format!("stored document {id} has kind {kind}")))?;
+    let (record, from_document) = match (view, bytes) {
+        (Some(json), _) => match views::decode(parsed, &json) {
+            Some(record) => (record, false),
+            None => return Ok(None),
+        },
+        (None, Some(bytes)) => {
+            let doc = Doc::load_trusted(&bytes)
+                .map_err(|e| ServerError::Internal(format!("stored document {id} is damaged: {e}")))?;
+            let record = Record::read(&doc).map_err(|e| ServerError::Internal(format!("stored document {id}: {e}")))?;
+            (record, true)
+        }
+        (None, None) => return Ok(None),
     };
-    rows.into_par_iter().map(one).collect()
+    let facts = facts(&record, defs, cal);
+    Ok(Some(Read { id, record, facts, from_document }))
 }
 
-/// Recomputes every fact, rollup and index from the stored documents, reporting progress
-/// (documents done) every batch.
-pub fn rebuild(conn: &Connection, defs: &[KpiDef], cal: &Calendar, progress: &dyn Fn(u64)) -> Result<Rebuilt> {
+/// The next batch of records after feed position `after`, as (last position, inputs).
+fn next_batch(conn: &Connection, after: i64, from: RebuildFrom) -> Result<(i64, Vec<Input>)> {
+    // A current view is read instead of the document, whose bytes are then not read at all.
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT id, kind, seq,
+             CASE WHEN ?2 AND view_format = ?3 THEN view END,
+             CASE WHEN ?2 AND view_format = ?3 AND view IS NOT NULL THEN NULL ELSE bytes END
+         FROM docs WHERE seq > ?1 AND kind NOT IN ('config', 'snapshot') ORDER BY seq LIMIT {REBUILD_BATCH}"
+    ))?;
+    let mut last = after;
+    let rows = st.query_map(params![after, from == RebuildFrom::Views, views::VIEW_FORMAT], |r| {
+        Ok((r.get::<_, i64>(2)?, Input { id: r.get(0)?, kind: r.get(1)?, view: r.get(3)?, bytes: r.get(4)? }))
+    })?;
+    let mut inputs = Vec::new();
+    for row in rows {
+        let (seq, input) = row?;
+        last = seq;
+        inputs.push(input);
+    }
+    Ok((last, inputs))
+}
+
+/// Recomputes every fact, rollup and index from the stored records, reporting progress
+/// (documents done) every batch. Records are read on every core.
+pub fn rebuild(
+    conn: &Connection,
+    defs: &[KpiDef],
+    cal: &Calendar,
+    from: RebuildFrom,
+    progress: &dyn Fn(u64),
+) -> Result<Rebuilt> {
     conn.execute_batch(
         "DELETE FROM doc_facts; DELETE FROM kpi_keys; DELETE FROM kpi_daily; DELETE FROM kpi_monthly;
          DELETE FROM deal_index; DELETE FROM followup_index; DELETE FROM report_index;",
     )?;
-    let mut st = conn.prepare("SELECT id, bytes FROM docs WHERE kind NOT IN ('config', 'snapshot') ORDER BY seq")?;
-    let mut rows = st.query([])?;
-    let (mut documents, mut facts_seen) = (0u64, 0u64);
+    let (mut documents, mut facts_seen, mut decoded) = (0u64, 0u64, 0u64);
     let mut totals = Deltas::default();
+    let mut after = 0;
     loop {
-        let mut batch = Vec::with_capacity(REBUILD_BATCH);
-        while batch.len() < REBUILD_BATCH {
-            match rows.next()? {
-                Some(row) => batch.push((row.get::<_, String>(0)?, row.get::<_, Vec<u8>>(1)?)),
-                None => break,
-            }
-        }
-        if batch.is_empty() {
+        let (last, inputs) = next_batch(conn, after, from)?;
+        if inputs.is_empty() {
             break;
         }
-        for (id, record, fs) in decode(batch, defs, cal)? {
+        after = last;
+        let read: Vec<std::result::Result<Read, Input>> = inputs
+            .into_par_iter()
+            .map(|i| {
+                let again = Input { id: i.id.clone(), kind: i.kind.clone(), view: None, bytes: None };
+                read_input(i, defs, cal).map(|r| r.ok_or(again))
+            })
+            .collect::<Result<_>>()?;
+        for got in read {
+            let r = match got {
+                Ok(r) => r,
+                Err(mut input) => {
+                    // Its view did not read back: read the document instead.
+                    input.bytes = Some(
+                        conn.prepare_cached("SELECT bytes FROM docs WHERE id = ?1")?
+                            .query_row([&input.id], |r| r.get(0))?,
+                    );
+                    let id = input.id.clone();
+                    read_input(input, defs, cal)?
+                        .ok_or_else(|| ServerError::Internal(format!("stored document {id} cannot be read")))?
+                }
+            };
+            let Read { id, record, facts: fs, from_document } = r;
+            if from_document {
+                decoded += 1;
+                // Stored afresh, so the next rebuild reads the view.
+                let view = views::encode(&record);
+                let format = view.as_ref().map(|_| views::VIEW_FORMAT);
+                conn.prepare_cached("UPDATE docs SET view = ?2, view_format = ?3 WHERE id = ?1")?
+                    .execute(params![id, view, format])?;
+            }
             facts_seen += fs.len() as u64;
             totals.add(&fs, 1.0);
             store_facts(conn, &id, &[], &fs)?;
@@ -245,7 +335,7 @@ pub fn rebuild(conn: &Connection, defs: &[KpiDef], cal: &Calendar, progress: &dy
     }
     totals.apply(conn)?;
     let rollups: i64 = conn.query_row("SELECT COUNT(*) FROM kpi_daily", [], |r| r.get(0))?;
-    Ok(Rebuilt { documents, facts: facts_seen, rollups: rollups as u64 })
+    Ok(Rebuilt { documents, facts: facts_seen, rollups: rollups as u64, decoded })
 }
 
 #[cfg(test)]
@@ -297,7 +387,7 @@ mod tests {
 
     fn db() -> Connection {
         let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(concat!(include_str!("schema.sql"), include_str!("schema_v2.sql"))).unwrap();
+        super::super::create_schema(&conn).unwrap();
         conn
     }
 
@@ -315,12 +405,9 @@ mod tests {
         let record = Record::read(&doc).unwrap();
         let before = seen.insert(id.to_string(), record.clone());
         *seq += 1;
-        conn.execute(
-            "INSERT OR REPLACE INTO docs (id, kind, owner, bytes, heads, size, seq, updated_at)
-             VALUES (?1, ?2, 'rep-1', ?3, x'', 0, ?4, 0)",
-            params![id, record.header().kind.as_str(), doc.save_uncompressed(), *seq],
-        )
-        .unwrap();
+        let (heads, bytes) = (doc.heads(), doc.save_uncompressed());
+        let merged = crate::merge::Merged { doc, bytes, record: record.clone(), before: None, changed: true };
+        super::super::pushes::write(conn, &merged, &heads, *seq, 0).unwrap();
         if *seq % 2 == 0 {
             index_change(conn, &active.defs, &active.cal, before.as_ref(), &record).unwrap();
         } else {
@@ -414,7 +501,12 @@ mod tests {
             }
             let state = |conn: &Connection| (daily(conn, "kpi_daily", "day"), daily(conn, "kpi_monthly", "month"), keys(conn));
             let incremental = state(&conn);
-            rebuild(&conn, &active.defs, &active.cal, &|_| {}).unwrap();
+            // From the views the merges stored, then from the documents themselves.
+            let r = rebuild(&conn, &active.defs, &active.cal, RebuildFrom::Views, &|_| {}).unwrap();
+            prop_assert_eq!(r.decoded, 0);
+            prop_assert_eq!(&incremental, &state(&conn));
+            let r = rebuild(&conn, &active.defs, &active.cal, RebuildFrom::Documents, &|_| {}).unwrap();
+            prop_assert_eq!(r.decoded, r.documents);
             prop_assert_eq!(incremental, state(&conn));
         }
     }
