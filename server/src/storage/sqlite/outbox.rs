@@ -89,19 +89,25 @@ fn delivery_row(r: &rusqlite::Row) -> rusqlite::Result<Delivery> {
 const COLS: &str =
     "id, robot, event, subject, title, markdown, status, attempts, next_at, last_error, created_at, sent_at";
 
-/// Pending messages due at `now`, oldest first.
+/// Pending messages due at `now`, oldest first. The limit is written into the statement (one
+/// cached statement per limit; the worker always asks the same): SQLite plans a statement again
+/// each time a bound LIMIT is set, and the worker polls every half second.
 pub(super) fn due(conn: &Connection, now: i64, limit: usize) -> Result<Vec<Delivery>> {
-    let mut st = conn.prepare_cached(&format!(
-        "SELECT {COLS} FROM deliveries WHERE status = 'pending' AND next_at <= ?1 ORDER BY next_at, id LIMIT ?2"
-    ))?;
-    let rows = st.query_map(params![now, limit as i64], delivery_row)?.collect::<Result<Vec<_>, _>>()?;
+    let mut st = conn.prepare_cached(&due_sql(limit))?;
+    let rows = st.query_map(params![now], delivery_row)?.collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
+}
+
+fn due_sql(limit: usize) -> String {
+    format!(
+        "SELECT {COLS} FROM deliveries WHERE status = 'pending' AND next_at <= ?1 ORDER BY next_at, id LIMIT {limit}"
+    )
 }
 
 /// The latest messages, newest first.
 pub(super) fn list(conn: &Connection, limit: usize) -> Result<Vec<Delivery>> {
-    let mut st = conn.prepare_cached(&format!("SELECT {COLS} FROM deliveries ORDER BY id DESC LIMIT ?1"))?;
-    let rows = st.query_map([limit as i64], delivery_row)?.collect::<Result<Vec<_>, _>>()?;
+    let mut st = conn.prepare_cached(&format!("SELECT {COLS} FROM deliveries ORDER BY id DESC LIMIT {limit}"))?;
+    let rows = st.query_map([], delivery_row)?.collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
 
@@ -129,4 +135,22 @@ pub(super) fn finish(conn: &Connection, id: i64, outcome: &std::result::Result<(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rusqlite::StatementStatus;
+
+    /// The worker's poll must not make SQLite plan its query again each time (see `due`).
+    #[test]
+    fn the_due_query_is_planned_once() {
+        let conn = Connection::open_in_memory().unwrap();
+        super::super::create_schema(&conn).unwrap();
+        let mut st = conn.prepare(&due_sql(20)).unwrap();
+        for now in [0i64, 1_000, 2_000, 3_000] {
+            assert_eq!(st.query_map(params![now], |_| Ok(())).unwrap().count(), 0);
+        }
+        assert_eq!(st.get_status(StatementStatus::RePrepare), 0);
+    }
 }
