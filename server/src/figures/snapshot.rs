@@ -96,6 +96,26 @@ fn value_of(def: &KpiDef, v: &Values, users: &[&str]) -> f64 {
     }
 }
 
+/// The members' value together of each metric but conversions, from `first` to `last`: the
+/// team rows of a snapshot of that range, without the members' rows, the previous period or
+/// targets (the dashboard's weekly trend asks this for eight weeks at each view).
+pub fn team_values(
+    src: &dyn Source,
+    config: &TeamConfig,
+    scope: &Scope,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Result<Vec<(String, f64)>> {
+    let defs: Vec<KpiDef> = config
+        .definitions_for_role("rep")
+        .into_iter()
+        .filter(|d| !matches!(d.aggregate, Aggregate::Conversion { .. }))
+        .collect();
+    let v = values(src, &defs, scope, first, last, false)?;
+    let members: Vec<&str> = scope.members.iter().map(|u| u.id.as_str()).collect();
+    Ok(defs.iter().map(|d| (d.id.clone(), value_of(d, &v, &members))).collect())
+}
+
 /// The snapshot of `period` for `scope`, at `now_ms`: a row per member and metric, then the
 /// team's rows (`user_id` null: the members together; conversions: the whole team's average).
 pub fn snapshot(src: &dyn Source, config: &TeamConfig, scope: &Scope, period: Period, now_ms: i64) -> Result<Snapshot> {
@@ -166,4 +186,81 @@ pub fn snapshot(src: &dyn Source, config: &TeamConfig, scope: &Scope, period: Pe
         rows,
         completeness,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::{IdleDeal, ReportEntry, User};
+
+    /// Rollup totals that differ per user, metric and range, for three reps.
+    struct Fake;
+
+    fn rep(id: &str) -> User {
+        User { id: id.into(), name: id.into(), role: "rep".into(), manager_id: None, created_at: 0 }
+    }
+
+    impl Source for Fake {
+        fn directory(&self) -> Result<Vec<User>> {
+            Ok(vec![rep("a"), rep("b"), rep("c")])
+        }
+        fn totals(&self, first: NaiveDate, last: NaiveDate, slice: Slice, _: &[String]) -> Result<Vec<Total>> {
+            let users: Vec<String> = match slice {
+                Slice::Users(u) => u.to_vec(),
+                Slice::Metrics(_) => vec!["a".into(), "b".into(), "c".into()],
+            };
+            let defs = TeamConfig::default().definitions();
+            let days = (last - first).num_days() as f64 + 1.0;
+            let seed = first.format("%j").to_string().parse::<f64>().unwrap();
+            Ok(users
+                .iter()
+                .enumerate()
+                .flat_map(|(i, u)| {
+                    defs.iter().enumerate().map(move |(j, d)| Total {
+                        user_id: u.clone(),
+                        metric: d.id.clone(),
+                        value: seed + days * (i + 1) as f64 + j as f64,
+                        base: 2.0 * (seed + days),
+                    })
+                })
+                .collect())
+        }
+        fn last_seen(&self) -> Result<Vec<(String, Option<i64>)>> {
+            Ok(Vec::new())
+        }
+        fn idle_deals(&self, _: &[String], _: i64) -> Result<Vec<IdleDeal>> {
+            Ok(Vec::new())
+        }
+        fn reports(&self, _: &[String], _: NaiveDate, _: NaiveDate) -> Result<Vec<ReportEntry>> {
+            Ok(Vec::new())
+        }
+    }
+
+    /// The dashboard's trend points are the team rows a snapshot of the same week shows.
+    #[test]
+    fn team_values_are_the_team_rows_of_a_snapshot() {
+        let config = TeamConfig::default();
+        let scope = Scope { members: vec![rep("a"), rep("b")], team: Fake.directory().unwrap() };
+        let first = NaiveDate::from_ymd_opt(2026, 11, 16).unwrap();
+        for week in 0..3u64 {
+            let first = first + Days::new(7 * week);
+            let last = first + Days::new(6);
+            let snap =
+                snapshot(&Fake, &config, &scope, Period::custom(first, last).unwrap(), 1_795_000_000_000).unwrap();
+            let rows: Vec<(String, f64)> = snap
+                .rows
+                .iter()
+                .filter(|r| r.user_id.is_none())
+                .filter(|r| {
+                    config
+                        .definitions()
+                        .iter()
+                        .any(|d| d.id == r.metric && !matches!(d.aggregate, Aggregate::Conversion { .. }))
+                })
+                .map(|r| (r.metric.clone(), r.value))
+                .collect();
+            assert!(!rows.is_empty());
+            assert_eq!(team_values(&Fake, &config, &scope, first, last).unwrap(), rows);
+        }
+    }
 }

@@ -232,11 +232,10 @@ fn trend(
     for back in (0..TREND_WEEKS).rev() {
         let first = this_week - chrono::Days::new(7 * back);
         let last = first + chrono::Days::new(6);
-        let snap = figures::snapshot(src, config, scope, Period::custom(first, last)?, now)?;
-        for r in snap.rows.iter().filter(|r| r.user_id.is_none() && !r.metric.starts_with("conversion_")) {
-            match out.iter_mut().find(|(m, _)| *m == r.metric) {
-                Some((_, points)) => points.push((first, r.value)),
-                None => out.push((r.metric.clone(), vec![(first, r.value)])),
+        for (metric, value) in figures::team_values(src, config, scope, first, last)? {
+            match out.iter_mut().find(|(m, _)| *m == metric) {
+                Some((_, points)) => points.push((first, value)),
+                None => out.push((metric, vec![(first, value)])),
             }
         }
     }
