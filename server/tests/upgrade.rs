@@ -1,5 +1,5 @@
-//! A data directory written by the first server (schema 1: documents but no rollups) opens with
-//! this server: the schema is upgraded in place and the rollups are computed from the documents.
+//! Data directories written by earlier servers open with this one: the schema is upgraded in
+//! place, and the rollups and typed views are computed from the documents.
 
 use chrono::NaiveDate;
 use fieldreport_core::doc::{FollowupKind, NewCustomer, NewFollowup};
@@ -7,36 +7,42 @@ use fieldreport_core::Store;
 use fieldreport_server::storage::{RebuildFrom, Slice, Source, SqliteStorage, Storage};
 use rusqlite::{params, Connection};
 
-#[test]
-fn a_schema_1_data_directory_is_upgraded_and_its_documents_counted() {
+/// A data directory at schema `version` (built from `schema_files`) holding a customer and a
+/// followup visit on 2026-11-20, as the server of that version stored them (no views, no rollups).
+fn old_data_directory(version: i64, schema_files: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    // A device's followup, as the first server stored it.
     let mut s = Store::open_in_memory().unwrap();
     s.init("rep-1", "team-1", "Asia/Shanghai", "monday").unwrap();
     let c = s.add_customer(NewCustomer { name: "华为".into(), ..Default::default() }).unwrap().header.id;
     let at = chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00+08:00").unwrap().timestamp_millis();
     let f = s.log_followup(NewFollowup::new(&c, FollowupKind::Visit, at, "拜访")).unwrap().header.id;
-    {
-        let conn = Connection::open(dir.path().join("fieldreport-server.db")).unwrap();
-        let v1 =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/storage/sqlite/schema.sql")).unwrap();
-        conn.execute_batch(&v1).unwrap();
+    let conn = Connection::open(dir.path().join("fieldreport-server.db")).unwrap();
+    for file in schema_files {
+        let sql = std::fs::read_to_string(format!("{}/src/storage/sqlite/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        conn.execute_batch(&sql).unwrap();
+    }
+    conn.execute(
+        "INSERT INTO team (id, team_id, name, tz, week_start, created_at) VALUES (1, 'team-1', '华东', 'Asia/Shanghai', 'monday', 0)",
+        [],
+    )
+    .unwrap();
+    conn.execute("INSERT INTO users (id, name, role, created_at) VALUES ('rep-1', '张三', 'rep', 0)", []).unwrap();
+    for (seq, (id, kind)) in [(c.as_str(), "customer"), (f.as_str(), "followup")].into_iter().enumerate() {
+        let bytes = s.document(id).unwrap().save();
         conn.execute(
-            "INSERT INTO team (id, team_id, name, tz, week_start, created_at) VALUES (1, 'team-1', '华东', 'Asia/Shanghai', 'monday', 0)",
-            [],
+            "INSERT INTO docs (id, kind, owner, bytes, heads, size, seq, updated_at) VALUES (?1, ?2, 'rep-1', ?3, x'', ?4, ?5, 0)",
+            params![id, kind, bytes, bytes.len() as i64, seq as i64 + 1],
         )
         .unwrap();
-        conn.execute("INSERT INTO users (id, name, role, created_at) VALUES ('rep-1', '张三', 'rep', 0)", []).unwrap();
-        for (seq, (id, kind)) in [(c.as_str(), "customer"), (f.as_str(), "followup")].into_iter().enumerate() {
-            let bytes = s.document(id).unwrap().save();
-            conn.execute(
-                "INSERT INTO docs (id, kind, owner, bytes, heads, size, seq, updated_at) VALUES (?1, ?2, 'rep-1', ?3, x'', ?4, ?5, 0)",
-                params![id, kind, bytes, bytes.len() as i64, seq as i64 + 1],
-            )
-            .unwrap();
-        }
-        conn.pragma_update(None, "user_version", 1).unwrap();
     }
+    conn.pragma_update(None, "user_version", version).unwrap();
+    dir
+}
+
+#[test]
+fn a_schema_1_data_directory_is_upgraded_and_its_documents_counted() {
+    // A device's followup, as the first server stored it.
+    let dir = old_data_directory(1, &["schema.sql"]);
     let storage = SqliteStorage::open(dir.path()).unwrap();
     let day: NaiveDate = "2026-11-20".parse().unwrap();
     let users = ["rep-1".to_string()];
@@ -60,36 +66,7 @@ fn a_schema_1_data_directory_is_upgraded_and_its_documents_counted() {
 /// rebuild reads the documents and stores their views, the second reads only views.
 #[test]
 fn a_schema_3_data_directory_gets_views_at_its_first_rebuild() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut s = Store::open_in_memory().unwrap();
-    s.init("rep-1", "team-1", "Asia/Shanghai", "monday").unwrap();
-    let c = s.add_customer(NewCustomer { name: "华为".into(), ..Default::default() }).unwrap().header.id;
-    let at = chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00+08:00").unwrap().timestamp_millis();
-    let f = s.log_followup(NewFollowup::new(&c, FollowupKind::Visit, at, "拜访")).unwrap().header.id;
-    {
-        let conn = Connection::open(dir.path().join("fieldreport-server.db")).unwrap();
-        let sql = |f: &str| {
-            std::fs::read_to_string(format!("{}/src/storage/sqlite/{f}", env!("CARGO_MANIFEST_DIR"))).unwrap()
-        };
-        for f in ["schema.sql", "schema_v2.sql", "schema_v3.sql"] {
-            conn.execute_batch(&sql(f)).unwrap();
-        }
-        conn.execute(
-            "INSERT INTO team (id, team_id, name, tz, week_start, created_at) VALUES (1, 'team-1', '华东', 'Asia/Shanghai', 'monday', 0)",
-            [],
-        )
-        .unwrap();
-        conn.execute("INSERT INTO users (id, name, role, created_at) VALUES ('rep-1', '张三', 'rep', 0)", []).unwrap();
-        for (seq, (id, kind)) in [(c.as_str(), "customer"), (f.as_str(), "followup")].into_iter().enumerate() {
-            let bytes = s.document(id).unwrap().save();
-            conn.execute(
-                "INSERT INTO docs (id, kind, owner, bytes, heads, size, seq, updated_at) VALUES (?1, ?2, 'rep-1', ?3, x'', ?4, ?5, 0)",
-                params![id, kind, bytes, bytes.len() as i64, seq as i64 + 1],
-            )
-            .unwrap();
-        }
-        conn.pragma_update(None, "user_version", 3).unwrap();
-    }
+    let dir = old_data_directory(3, &["schema.sql", "schema_v2.sql", "schema_v3.sql"]);
     let storage = SqliteStorage::open(dir.path()).unwrap();
     let first = storage.rebuild_kpis(RebuildFrom::Views, Box::new(|_| {})).unwrap();
     assert_eq!((first.documents, first.decoded), (2, 2));
