@@ -55,6 +55,9 @@ pub struct Merged {
     /// The document's full encoding, to store.
     pub bytes: Vec<u8>,
     pub record: Record,
+    /// `record` as the typed view stored beside the document (see storage/sqlite/views.rs),
+    /// encoded here, in the parallel check, rather than in the single writer.
+    pub view: Option<String>,
     /// The record before the push (`None` for a new document).
     pub before: Option<Record>,
     /// False when the push brought nothing new (a resend).
@@ -127,7 +130,8 @@ pub fn check(prev: Option<Stored>, push: &Push, author: &Author, limits: &Limits
     if bytes.len() > limits.max_doc_bytes {
         return Err(format!("the document would be {} bytes, over the limit of {}", bytes.len(), limits.max_doc_bytes));
     }
-    Ok(Merged { doc, bytes, record, before, changed })
+    let view = if changed { crate::storage::views::encode(&record) } else { None };
+    Ok(Merged { doc, bytes, record, view, before, changed })
 }
 
 /// Whether `author` may turn `before` into `after`.

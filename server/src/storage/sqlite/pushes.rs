@@ -142,7 +142,8 @@ pub(super) fn write_server_change(conn: &Connection, cache: &DocCache, mut doc: 
     let heads = doc.heads();
     let bytes = doc.save_uncompressed();
     cache.take(&record.header().id);
-    let merged = Merged { doc, bytes, record, before: None, changed: true };
+    let view = views::encode(&record);
+    let merged = Merged { doc, bytes, record, view, before: None, changed: true };
     write(conn, &merged, &heads, next_seq(conn)?, now)?;
     Ok(merged.record)
 }
@@ -157,8 +158,7 @@ pub(super) fn write(
 ) -> Result<()> {
     let h = m.record.header();
     // The typed view is stored with the document it was read from, in the same statement.
-    let view = views::encode(&m.record);
-    let format = view.as_ref().map(|_| views::VIEW_FORMAT);
+    let format = m.view.as_ref().map(|_| views::VIEW_FORMAT);
     conn.prepare_cached(
         "INSERT INTO docs (id, kind, owner, bytes, heads, size, seq, updated_at, view, view_format)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
@@ -175,7 +175,7 @@ pub(super) fn write(
         m.bytes.len() as i64,
         seq,
         now,
-        view,
+        m.view,
         format
     ])?;
     if h.kind == Kind::Report {

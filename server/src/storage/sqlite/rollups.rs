@@ -228,16 +228,16 @@ struct Read {
     from_document: bool,
 }
 
-/// Reads `input`'s record from its view, or else from its document; `Ok(None)` when its view
-/// did not read back and the document must be fetched.
-fn read_input(input: Input, defs: &[KpiDef], cal: &Calendar) -> Result<Option<Read>> {
+/// Reads `input`'s record from its view, or else from its document; gives `input` back (without
+/// its view) when its view did not read back and the document must be fetched.
+fn read_input(input: Input, defs: &[KpiDef], cal: &Calendar) -> Result<std::result::Result<Read, Input>> {
     let Input { id, kind, view, bytes } = input;
     let parsed =
         Kind::parse(&kind).ok_or_else(|| ServerError::Internal(format!("stored document {id} has kind {kind}")))?;
     let (record, from_document) = match (view, bytes) {
         (Some(json), _) => match views::decode(parsed, &json) {
             Some(record) => (record, false),
-            None => return Ok(None),
+            None => return Ok(Err(Input { id, kind, view: None, bytes: None })),
         },
         (None, Some(bytes)) => {
             let doc = Doc::load_trusted(&bytes)
@@ -245,10 +245,10 @@ fn read_input(input: Input, defs: &[KpiDef], cal: &Calendar) -> Result<Option<Re
             let record = Record::read(&doc).map_err(|e| ServerError::Internal(format!("stored document {id}: {e}")))?;
             (record, true)
         }
-        (None, None) => return Ok(None),
+        (None, None) => return Ok(Err(Input { id, kind, view: None, bytes: None })),
     };
     let facts = facts(&record, defs, cal);
-    Ok(Some(Read { id, record, facts, from_document }))
+    Ok(Ok(Read { id, record, facts, from_document }))
 }
 
 /// The next batch of records after feed position `after`, as (last position, inputs).
@@ -295,13 +295,8 @@ pub fn rebuild(
             break;
         }
         after = last;
-        let read: Vec<std::result::Result<Read, Input>> = inputs
-            .into_par_iter()
-            .map(|i| {
-                let again = Input { id: i.id.clone(), kind: i.kind.clone(), view: None, bytes: None };
-                read_input(i, defs, cal).map(|r| r.ok_or(again))
-            })
-            .collect::<Result<_>>()?;
+        let read: Vec<std::result::Result<Read, Input>> =
+            inputs.into_par_iter().map(|i| read_input(i, defs, cal)).collect::<Result<_>>()?;
         for got in read {
             let r = match got {
                 Ok(r) => r,
@@ -311,9 +306,8 @@ pub fn rebuild(
                         conn.prepare_cached("SELECT bytes FROM docs WHERE id = ?1")?
                             .query_row([&input.id], |r| r.get(0))?,
                     );
-                    let id = input.id.clone();
                     read_input(input, defs, cal)?
-                        .ok_or_else(|| ServerError::Internal(format!("stored document {id} cannot be read")))?
+                        .map_err(|i| ServerError::Internal(format!("stored document {} cannot be read", i.id)))?
                 }
             };
             let Read { id, record, facts: fs, from_document } = r;
@@ -406,7 +400,8 @@ mod tests {
         let before = seen.insert(id.to_string(), record.clone());
         *seq += 1;
         let (heads, bytes) = (doc.heads(), doc.save_uncompressed());
-        let merged = crate::merge::Merged { doc, bytes, record: record.clone(), before: None, changed: true };
+        let view = views::encode(&record);
+        let merged = crate::merge::Merged { doc, bytes, record: record.clone(), view, before: None, changed: true };
         super::super::pushes::write(conn, &merged, &heads, *seq, 0).unwrap();
         if *seq % 2 == 0 {
             index_change(conn, &active.defs, &active.cal, before.as_ref(), &record).unwrap();
