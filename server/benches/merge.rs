@@ -60,6 +60,10 @@ fn bench(c: &mut Criterion) {
     let before = Doc::load(&bytes).unwrap().heads();
     c.bench_function("part: actors_since", |b| b.iter(|| merged.actors_since(&before)));
     c.bench_function("part: save uncompressed (as the server stores)", |b| b.iter(|| merged.save_uncompressed()));
+    let record = Record::read(&merged).unwrap();
+    c.bench_function("part: encode the typed view stored beside the document", |b| {
+        b.iter(|| fieldreport_server::storage::views::encode(&record))
+    });
 }
 
 criterion_group!(benches, bench);
