@@ -22,7 +22,10 @@ use fieldreport_core::period::{Calendar, Period};
 use fieldreport_core::team::TeamConfig;
 use fieldreport_core::Store;
 use fieldreport_server::figures::{snapshot, Scope};
-use fieldreport_server::storage::{create_schema, rollups, views, ConnSource, RebuildFrom, User};
+use fieldreport_server::model::{Role, User};
+use fieldreport_server::service::{rollups, views, RebuildFrom};
+use fieldreport_server::store::sqlite::create_schema;
+use fieldreport_server::store::Db;
 use rusqlite::{params, Connection};
 
 const REPS: usize = 100;
@@ -98,20 +101,18 @@ fn team_db() -> Connection {
     create_schema(&conn).unwrap();
     let defs = TeamConfig::default().definitions();
     let (cal, start) = (cal(), quarter_start());
+    let db = Db(&conn);
     for i in 0..REPS {
-        conn.execute(
-            "INSERT INTO users (id, name, role, manager_id, created_at) VALUES (?1, ?2, 'rep', NULL, 0)",
-            params![rep(i), format!("销售 {i}")],
-        )
-        .unwrap();
+        let u = User { id: rep(i), name: format!("销售 {i}"), role: Role::Rep, manager_id: None, created_at: 0 };
+        db.insert_user(&u).unwrap();
     }
     let t = Instant::now();
     conn.execute_batch("BEGIN").unwrap();
     for i in 0..FOLLOWUPS {
-        rollups::index(&conn, &defs, &cal, &Record::Followup(followup(i, start))).unwrap();
+        rollups::index(&db, &defs, &cal, &Record::Followup(followup(i, start))).unwrap();
     }
     for i in 0..DEALS {
-        rollups::index(&conn, &defs, &cal, &Record::Deal(deal(i, start))).unwrap();
+        rollups::index(&db, &defs, &cal, &Record::Deal(deal(i, start))).unwrap();
     }
     conn.execute_batch("COMMIT").unwrap();
     let n = FOLLOWUPS + DEALS;
@@ -123,25 +124,17 @@ fn team_db() -> Connection {
     conn
 }
 
-fn users(conn: &Connection) -> Vec<User> {
-    let mut st = conn.prepare("SELECT id, name, role, manager_id, created_at FROM users ORDER BY id").unwrap();
-    st.query_map([], |r| {
-        Ok(User { id: r.get(0)?, name: r.get(1)?, role: r.get(2)?, manager_id: r.get(3)?, created_at: r.get(4)? })
-    })
-    .unwrap()
-    .collect::<Result<_, _>>()
-    .unwrap()
-}
-
 fn bench_snapshot(c: &mut Criterion) {
     let conn = team_db();
     let config = TeamConfig::default();
-    let all = users(&conn);
+    let db = Db(&conn);
+    let mut all = db.users().unwrap();
+    all.sort_by(|a, b| a.id.cmp(&b.id));
     let team = Scope { members: all.clone(), team: all.clone() };
     let one = Scope { members: vec![all[7].clone()], team: all };
     // Late in the quarter: almost every day of it has data.
     let now = quarter_start() + 85 * DAY;
-    let src = ConnSource(&conn);
+    let src = db;
     let rows = snapshot(&src, &config, &team, Period::ThisQuarter, now).unwrap().rows.len();
     eprintln!("team snapshot rows: {rows}");
     c.bench_function("team snapshot, 100 reps, this quarter", |b| {
@@ -156,17 +149,17 @@ fn bench_snapshot(c: &mut Criterion) {
     let defs = config.definitions();
     let cal = cal();
     let mut f = followup(3, quarter_start());
-    rollups::index(&conn, &defs, &cal, &Record::Followup(f.clone())).unwrap();
+    rollups::index(&db, &defs, &cal, &Record::Followup(f.clone())).unwrap();
     let mut flip = false;
     c.bench_function("rollup update: a followup moved to another day", |b| {
         b.iter(|| {
             flip = !flip;
             f.occurred_at += if flip { DAY } else { -DAY };
-            rollups::index(&conn, &defs, &cal, &Record::Followup(f.clone())).unwrap()
+            rollups::index(&db, &defs, &cal, &Record::Followup(f.clone())).unwrap()
         })
     });
     c.bench_function("rollup update: an edit that changes no figure", |b| {
-        b.iter(|| rollups::index(&conn, &defs, &cal, &Record::Followup(f.clone())).unwrap())
+        b.iter(|| rollups::index(&db, &defs, &cal, &Record::Followup(f.clone())).unwrap())
     });
 }
 
@@ -221,7 +214,7 @@ fn bench_rebuild(_: &mut Criterion) {
             .map(|_| {
                 let t = Instant::now();
                 conn.execute_batch("BEGIN").unwrap();
-                let r = rollups::rebuild(&conn, &defs, &cal, from, &|_| {}).unwrap();
+                let r = rollups::rebuild(&Db(&conn), &defs, &cal, from, &|_| {}).unwrap();
                 conn.execute_batch("COMMIT").unwrap();
                 assert_eq!(r.documents, FOLLOWUPS as u64);
                 assert_eq!(r.decoded, if from == RebuildFrom::Views { 0 } else { FOLLOWUPS as u64 });

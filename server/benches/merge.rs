@@ -5,7 +5,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use fieldreport_core::doc::{CustomerEdit, Doc, NewCustomer, Record};
 use fieldreport_core::sync::wire::Push;
 use fieldreport_core::Store;
-use fieldreport_server::merge::{self, Author, Limits, Stored};
+use fieldreport_server::service::merge::{self, Author, Limits, Stored};
 
 /// A customer edited a few times, the server's copy before the last edit, and that edit's push.
 fn fixture() -> (Vec<u8>, Push, Author) {
@@ -62,7 +62,7 @@ fn bench(c: &mut Criterion) {
     c.bench_function("part: save uncompressed (as the server stores)", |b| b.iter(|| merged.save_uncompressed()));
     let record = Record::read(&merged).unwrap();
     c.bench_function("part: encode the typed view stored beside the document", |b| {
-        b.iter(|| fieldreport_server::storage::views::encode(&record))
+        b.iter(|| fieldreport_server::service::views::encode(&record))
     });
 }
 

@@ -15,8 +15,8 @@ use fieldreport_core::doc::{CustomerEdit, NewCustomer};
 use fieldreport_core::sync::wire::SyncRequest;
 use fieldreport_core::sync::{self, CancelToken, SyncOptions, CONTENT_TYPE};
 use fieldreport_core::Store;
-use fieldreport_server::storage::{SqliteStorage, Storage};
 use fieldreport_server::Limits;
+use fieldreport_server::Service;
 use tokio::net::{TcpListener, TcpStream};
 
 const DOCS: usize = 10_000;
@@ -115,7 +115,7 @@ fn main() {
 
 async fn bench() {
     let dir = tempfile::tempdir().unwrap();
-    let admin = SqliteStorage::open(dir.path()).unwrap();
+    let admin = Service::open_dir(dir.path()).unwrap();
     admin.init_team("bench", "Asia/Shanghai", "monday", "admin").unwrap();
     let (rep, code) = admin.add_user("rep", "rep", None).unwrap();
     let running = fieldreport_server::start(dir.path(), "127.0.0.1:0", Limits::default()).await.unwrap();
@@ -231,7 +231,7 @@ async fn post(http: &reqwest::Client, url: &str, token: &str, body: Vec<u8>) {
 type Plan = (String, Vec<Vec<u8>>, Vec<Vec<u8>>);
 
 /// 50 devices push single-document changes concurrently.
-async fn throughput(admin: &SqliteStorage, url: &str) {
+async fn throughput(admin: &Service, url: &str) {
     const DEVICES: usize = 50;
     const DOCS_PER_DEVICE: usize = 40;
     // Twenty rounds (40,000 changes, a few seconds): shorter windows swung ±15% on this VM.

@@ -15,12 +15,12 @@ use fieldreport_core::sync::CONTENT_TYPE;
 use serde::Deserialize;
 
 use crate::error::{Result, ServerError};
-use crate::merge::Limits;
-use crate::storage::{Enrolled, Storage};
+use crate::model::Enrolled;
+use crate::service::{Limits, Service};
 
 /// Shared state of the HTTP handlers.
 pub struct AppState {
-    pub storage: Arc<dyn Storage>,
+    pub service: Arc<Service>,
     pub limits: Limits,
 }
 
@@ -40,8 +40,12 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 async fn healthz(State(state): State<Arc<AppState>>) -> Result<Json<serde_json::Value>> {
-    let s = state.storage.clone();
-    let team = blocking(move || s.team()).await?;
+    let s = state.service.clone();
+    let team = blocking(move || {
+        s.store().ping()?;
+        s.team()
+    })
+    .await?;
     Ok(Json(serde_json::json!({ "status": "ok", "team": team.map(|t| t.name) })))
 }
 
@@ -74,7 +78,7 @@ async fn enroll(
     let body = body_of(body, state.limits.max_request_bytes)?;
     let b: EnrollBody = serde_json::from_slice(&body)
         .map_err(|e| ServerError::BadRequest(format!("expected JSON {{\"code\", \"actor\"}}: {e}")))?;
-    let s = state.storage.clone();
+    let s = state.service.clone();
     let enrolled = blocking(move || s.enroll(&b.code, &b.actor)).await?;
     tracing::info!(device = %enrolled.device_id, user = %enrolled.user_id, "device enrolled");
     Ok(Json(enrolled))
@@ -97,11 +101,11 @@ async fn sync(
 ) -> Result<impl IntoResponse> {
     let token = bearer(&headers)?;
     let body = body_of(body, state.limits.max_request_bytes)?;
-    let s = state.storage.clone();
+    let s = state.service.clone();
     let caller = blocking(move || s.authenticate(&token)).await?;
     let req = SyncRequest::decode(&body).map_err(|e| ServerError::BadRequest(e.to_string()))?;
     let (pushes, cursor) = (req.pushes.len(), req.cursor);
-    let s = state.storage.clone();
+    let s = state.service.clone();
     let limits = state.limits;
     let c = caller.clone();
     let resp: SyncResponse = blocking(move || s.sync(&c, req, &limits)).await?;

@@ -11,9 +11,9 @@ use serde::Deserialize;
 
 use crate::api::{bearer, blocking, AppState};
 use crate::error::{Result, ServerError};
+use crate::figures::Source;
 use crate::figures::{self, Alert, Scope, Snapshot, Submission};
 use crate::now_ms;
-use crate::storage::Source;
 
 /// `?period=…&user=…`.
 #[derive(Debug, Deserialize)]
@@ -38,10 +38,10 @@ async fn scoped<T: Send + 'static>(
 ) -> Result<T> {
     let token = bearer(headers)?;
     blocking(move || {
-        let s = &*state.storage;
+        let s = &*state.service;
         let caller = s.authenticate(&token)?;
-        let scope = Scope::of(s.source(), Some(&caller.user), user.as_deref())?;
-        f(s.source(), &s.config()?, &scope)
+        let scope = Scope::of(s, Some(&caller.user), user.as_deref())?;
+        f(s, &s.config()?, &scope)
     })
     .await
 }

@@ -1,8 +1,10 @@
-//! The server's errors, and their one mapping to HTTP responses.
+//! The server's errors, and their one mapping to HTTP responses and exit codes.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+
+pub use crate::store::StoreError;
 
 /// Everything the server can refuse or fail at.
 #[derive(Debug, thiserror::Error)]
@@ -17,16 +19,26 @@ pub enum ServerError {
     Forbidden(String),
     #[error("{0}")]
     BadRequest(String),
+    /// Pushed bytes that are not Automerge changes (or make Automerge fail): the whole request
+    /// is refused, nothing of it is merged.
+    #[error("the changes pushed for document {id} are not valid Automerge data ({reason}); nothing of this request was merged")]
+    MalformedDocument { id: String, reason: String },
     #[error("the request is larger than the limit of {limit} bytes; sync in smaller batches")]
     TooLarge { limit: usize },
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
-    #[error("storage error: {0}")]
-    Storage(#[from] rusqlite::Error),
+    /// Something the data needs is set aside (damaged) or the database is unreachable.
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("{0}")]
+    Store(#[from] StoreError),
     #[error("{0}")]
     Core(#[from] fieldreport_core::Error),
+    /// The operator's setup failed (a port in use, a data directory that cannot be created).
+    #[error("{0}")]
+    Setup(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -43,11 +55,15 @@ impl ServerError {
             ServerError::Revoked => (StatusCode::UNAUTHORIZED, "revoked"),
             ServerError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ServerError::BadRequest(_) => (StatusCode::BAD_REQUEST, "malformed"),
+            ServerError::MalformedDocument { .. } => (StatusCode::BAD_REQUEST, "malformed_document"),
             ServerError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ServerError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ServerError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ServerError::Core(e) if e.is_bad_input() => (StatusCode::BAD_REQUEST, "bad_input"),
-            ServerError::Storage(_) | ServerError::Core(_) | ServerError::Internal(_) => {
+            ServerError::Unavailable(_) | ServerError::Store(StoreError::Unavailable(_)) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+            }
+            ServerError::Store(_) | ServerError::Core(_) | ServerError::Setup(_) | ServerError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
         }
@@ -68,8 +84,11 @@ impl IntoResponse for ServerError {
             tracing::info!(%code, error = %self, "request refused");
         }
         // Internal details stay in the log; the device gets a short message.
-        let message =
-            if status.is_server_error() { "the server failed; try again later".to_string() } else { self.to_string() };
+        let message = match status {
+            StatusCode::SERVICE_UNAVAILABLE => "the server cannot serve this now; try again later".to_string(),
+            s if s.is_server_error() => "the server failed; try again later".to_string(),
+            _ => self.to_string(),
+        };
         (status, Json(serde_json::json!({ "code": code, "message": message }))).into_response()
     }
 }

@@ -1,24 +1,28 @@
 //! fieldreport-server: the team server. Devices enroll, then sync through one binary endpoint;
 //! every pushed document is checked (actor, permission, validity, size) before it is merged.
+//!
+//! Layers, top down: `api` and `web` (HTTP) → `service` (the application logic) → `policy` (who
+//! may do what, pure) and `store` (persistence primitives over SQLite or PostgreSQL).
 
 pub mod api;
 mod api_figures;
 pub mod config_file;
 pub mod error;
 pub mod figures;
-pub mod merge;
+pub mod model;
+pub mod policy;
 pub mod robots;
 pub mod secrets;
-pub mod storage;
+pub mod service;
+pub mod store;
 mod web;
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 
 pub use error::{Result, ServerError};
-pub use merge::Limits;
-pub use storage::{SqliteStorage, Storage};
+pub use service::{Limits, Service};
+pub use store::Location;
 
 /// Every process built on this crate (the server binary, its benchmarks and tests) allocates with
 /// jemalloc: merging is allocation-heavy (Automerge's columns, typed views), and with glibc's
@@ -51,20 +55,20 @@ impl Running {
     }
 }
 
-/// Opens the storage in `data` and serves on `listen` (port 0 picks a free port).
-pub async fn start(data: &Path, listen: &str, limits: Limits) -> Result<Running> {
-    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(data)?);
-    start_with(storage, listen, limits).await
+/// Opens the data directory `data` and serves on `listen` (port 0 picks a free port).
+pub async fn start(data: &std::path::Path, listen: &str, limits: Limits) -> Result<Running> {
+    let service = Arc::new(Service::open_dir(data)?);
+    start_with(service, listen, limits).await
 }
 
-/// Serves `storage` on `listen`.
-pub async fn start_with(storage: Arc<dyn Storage>, listen: &str, limits: Limits) -> Result<Running> {
+/// Serves `service` on `listen`.
+pub async fn start_with(service: Arc<Service>, listen: &str, limits: Limits) -> Result<Running> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .map_err(|e| ServerError::BadRequest(format!("cannot listen on {listen}: {e}")))?;
+        .map_err(|e| ServerError::Setup(format!("cannot listen on {listen}: {e}")))?;
     let addr = listener.local_addr().map_err(|e| ServerError::Internal(e.to_string()))?;
-    let robots = robots::spawn(storage.clone());
-    let app = api::router(Arc::new(api::AppState { storage, limits }));
+    let robots = robots::spawn(service.clone());
+    let app = api::router(Arc::new(api::AppState { service, limits }));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let serve = axum::serve(listener, app).with_graceful_shutdown(async {

@@ -4,11 +4,11 @@
 use std::path::Path;
 
 use fieldreport_server::config_file;
-use fieldreport_server::storage::{SqliteStorage, Storage};
+use fieldreport_server::Service;
 
-fn storage() -> (tempfile::TempDir, SqliteStorage, String) {
+fn storage() -> (tempfile::TempDir, Service, String) {
     let dir = tempfile::tempdir().unwrap();
-    let s = SqliteStorage::open(dir.path()).unwrap();
+    let s = Service::open_dir(dir.path()).unwrap();
     s.init_team("华东销售", "Asia/Shanghai", "monday", "王总").unwrap();
     let (rep, _) = s.add_user("张三", "rep", None).unwrap();
     (dir, s, rep.id)

@@ -4,7 +4,10 @@
 use chrono::NaiveDate;
 use fieldreport_core::doc::{FollowupKind, NewCustomer, NewFollowup};
 use fieldreport_core::Store;
-use fieldreport_server::storage::{RebuildFrom, Slice, Source, SqliteStorage, Storage};
+use fieldreport_server::figures::Source;
+use fieldreport_server::model::Slice;
+use fieldreport_server::service::RebuildFrom;
+use fieldreport_server::Service;
 use rusqlite::{params, Connection};
 
 /// A data directory at schema `version` (built from `schema_files`) holding a customer and a
@@ -18,7 +21,7 @@ fn old_data_directory(version: i64, schema_files: &[&str]) -> tempfile::TempDir 
     let f = s.log_followup(NewFollowup::new(&c, FollowupKind::Visit, at, "拜访")).unwrap().header.id;
     let conn = Connection::open(dir.path().join("fieldreport-server.db")).unwrap();
     for file in schema_files {
-        let sql = std::fs::read_to_string(format!("{}/src/storage/sqlite/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let sql = std::fs::read_to_string(format!("{}/src/store/sqlite/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
         conn.execute_batch(&sql).unwrap();
     }
     conn.execute(
@@ -42,8 +45,8 @@ fn old_data_directory(version: i64, schema_files: &[&str]) -> tempfile::TempDir 
 #[test]
 fn a_schema_1_data_directory_is_upgraded_and_its_documents_counted() {
     // A device's followup, as the first server stored it.
-    let dir = old_data_directory(1, &["schema.sql"]);
-    let storage = SqliteStorage::open(dir.path()).unwrap();
+    let dir = old_data_directory(1, &["schema_v1.sql"]);
+    let storage = Service::open_dir(dir.path()).unwrap();
     let day: NaiveDate = "2026-11-20".parse().unwrap();
     let users = ["rep-1".to_string()];
     let totals = storage.totals(day, day, Slice::Users(&users), &[]).unwrap();
@@ -53,7 +56,7 @@ fn a_schema_1_data_directory_is_upgraded_and_its_documents_counted() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 4);
+    assert_eq!(version, 5);
     assert_eq!(storage.config().unwrap().team.name, "华东", "the configuration starts from the team's settings");
     // The upgrade's rebuild read the documents and stored their views: the next one reads those.
     let again = storage.rebuild_kpis(RebuildFrom::Views, Box::new(|_| {})).unwrap();
@@ -66,8 +69,8 @@ fn a_schema_1_data_directory_is_upgraded_and_its_documents_counted() {
 /// rebuild reads the documents and stores their views, the second reads only views.
 #[test]
 fn a_schema_3_data_directory_gets_views_at_its_first_rebuild() {
-    let dir = old_data_directory(3, &["schema.sql", "schema_v2.sql", "schema_v3.sql"]);
-    let storage = SqliteStorage::open(dir.path()).unwrap();
+    let dir = old_data_directory(3, &["schema_v1.sql", "schema_v2.sql", "schema_v3.sql"]);
+    let storage = Service::open_dir(dir.path()).unwrap();
     let first = storage.rebuild_kpis(RebuildFrom::Views, Box::new(|_| {})).unwrap();
     assert_eq!((first.documents, first.decoded), (2, 2));
     let second = storage.rebuild_kpis(RebuildFrom::Views, Box::new(|_| {})).unwrap();

@@ -7,7 +7,6 @@ mod support;
 
 use fieldreport_core::doc::ReportKind;
 use fieldreport_core::report::Lang;
-use fieldreport_server::storage::Storage;
 use support::*;
 
 struct Browser {
@@ -113,10 +112,11 @@ async fn a_manager_reads_and_comments_in_the_browser_and_the_author_sees_both() 
     let snap = a.store.server_snapshot().unwrap().unwrap();
     assert!(snap.reads.iter().any(|x| x.report_id == r && x.reader == mgr), "the read receipt reached the author");
 
-    // Another rep of the same manager cannot open A's report; the KPI page draws charts.
+    // Another rep of the same manager cannot open A's report (it answers as for a report that
+    // does not exist); the KPI page draws charts.
     let b = Browser::sign_in(&server.url, &server, &b_id).await;
     let (status, _) = b.get(&format!("/reports/{r}")).await;
-    assert_eq!(status, 403);
+    assert_eq!(status, 404);
     let (status, kpi) = boss.get("/kpi").await;
     assert!(status == 200 && kpi.contains("<svg") && kpi.contains("张三"), "{kpi}");
     let (status, _) = Browser { cookie: "fr_session=nope".into(), ..b }.get("/").await;

@@ -9,7 +9,6 @@ use std::time::Duration;
 use fieldreport_core::store::FollowupFilter;
 use fieldreport_core::sync::{self, CancelToken, SyncOptions};
 use fieldreport_core::Error;
-use fieldreport_server::storage::Storage;
 use support::*;
 
 async fn post(url: &str, token: Option<&str>, body: Vec<u8>) -> (u16, serde_json::Value) {
@@ -146,7 +145,7 @@ impl sync::ProgressListener for Counter {
 async fn a_server_killed_mid_sync_loses_nothing_and_duplicates_nothing() {
     let bin = server_binary();
     let data = tempfile::tempdir().unwrap();
-    let admin = fieldreport_server::SqliteStorage::open(data.path()).unwrap();
+    let admin = fieldreport_server::Service::open_dir(data.path()).unwrap();
     let (_, _, admin_code) = admin.init_team("华东销售", "Asia/Shanghai", "monday", "王总").unwrap();
     let (_, rep_code) = admin.add_user("张三", "rep", None).unwrap();
     let port = free_port();

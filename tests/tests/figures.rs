@@ -10,7 +10,8 @@ use fieldreport_core::period::Period;
 use fieldreport_core::report::Lang;
 use fieldreport_core::store::FigureSource;
 use fieldreport_core::team::{Target, TargetPeriod, TeamConfig};
-use fieldreport_server::storage::{Slice, Source, Storage};
+use fieldreport_server::figures::Source;
+use fieldreport_server::model::Slice;
 use serde_json::Value;
 use support::*;
 
@@ -193,13 +194,13 @@ async fn a_device_takes_the_team_zone_from_the_configuration_the_server_publishe
 
 #[tokio::test]
 async fn changed_figures_are_refreshed_in_the_background_and_arrive_with_a_later_sync() {
-    use fieldreport_server::storage::SqliteStorage;
+    use fieldreport_server::Service;
     let dir = tempfile::tempdir().unwrap();
-    let s = SqliteStorage::open(dir.path()).unwrap();
+    let s = Service::open_dir(dir.path()).unwrap();
     s.init_team("华东销售", "Asia/Shanghai", "monday", "王总").unwrap();
     let (_, code) = s.add_user("张三", "rep", None).unwrap();
     s.set_snapshot_interval(std::time::Duration::ZERO);
-    let storage: std::sync::Arc<dyn Storage> = std::sync::Arc::new(s);
+    let storage = std::sync::Arc::new(s);
     let running =
         fieldreport_server::start_with(storage, "127.0.0.1:0", fieldreport_server::Limits::default()).await.unwrap();
     let url = format!("http://{}", running.addr);

@@ -14,7 +14,6 @@ use base64::Engine;
 use fieldreport_core::doc::ReportKind;
 use fieldreport_core::report::Lang;
 use fieldreport_core::team::{Robot, RobotEvent, RobotKind, Target, TargetPeriod};
-use fieldreport_server::storage::Storage;
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;

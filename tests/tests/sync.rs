@@ -8,7 +8,6 @@ use fieldreport_core::report::Lang;
 use fieldreport_core::store::FollowupFilter;
 use fieldreport_core::sync::SyncOptions;
 use fieldreport_core::Store;
-use fieldreport_server::storage::Storage;
 use support::*;
 
 /// Copies a document into another store behind the server's back (a forger's starting point).

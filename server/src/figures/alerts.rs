@@ -5,9 +5,9 @@ use fieldreport_core::kpi::Status;
 use fieldreport_core::period::Period;
 use fieldreport_core::team::{Alert, TeamConfig};
 
+use super::Source;
 use super::{snapshot, submissions, Scope, Snapshot};
 use crate::error::Result;
-use crate::storage::Source;
 
 const DAY_MS: i64 = 86_400_000;
 

@@ -12,3 +12,24 @@ pub use fieldreport_core::team::Alert;
 pub use scope::Scope;
 pub use snapshot::{snapshot, team_values, Completeness, KpiRow, Snapshot};
 pub use submissions::{submissions, Submission, SubmissionItem};
+
+use chrono::NaiveDate;
+
+use crate::error::Result;
+use crate::model::{IdleDeal, ReportEntry, Slice, Total, User};
+
+/// What KPI snapshots, alerts and submission statistics read: the rollups and indexes the
+/// merges keep, committed (the service) or inside the writer's own transaction (a `Db`).
+pub trait Source {
+    /// Every user, with role and manager (the team's directory).
+    fn directory(&self) -> Result<Vec<User>>;
+    /// Per user and metric over `first..=last`, for `slice` (`distinct`: metrics counted by
+    /// distinct key).
+    fn totals(&self, first: NaiveDate, last: NaiveDate, slice: Slice, distinct: &[String]) -> Result<Vec<Total>>;
+    /// When each user last synced.
+    fn last_seen(&self) -> Result<Vec<(String, Option<i64>)>>;
+    /// `owners`' open deals with no followup since `before_ms`.
+    fn idle_deals(&self, owners: &[String], before_ms: i64) -> Result<Vec<IdleDeal>>;
+    /// `owners`' reports whose period ends within `first..=last`.
+    fn reports(&self, owners: &[String], first: NaiveDate, last: NaiveDate) -> Result<Vec<ReportEntry>>;
+}

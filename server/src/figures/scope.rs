@@ -1,8 +1,9 @@
 //! Whose figures a viewer may see: an admin the whole team, a manager their direct reports, a
 //! rep themself.
 
+use super::Source;
 use crate::error::{Result, ServerError};
-use crate::storage::{Source, User};
+use crate::model::{Role, User};
 
 /// The members whose figures are shown, and the whole team's reps (for team averages).
 #[derive(Debug, Clone)]
@@ -16,11 +17,11 @@ impl Scope {
     /// to `only` when given; naming a user outside the viewer's team is forbidden.
     pub fn of(storage: &dyn Source, viewer: Option<&User>, only: Option<&str>) -> Result<Scope> {
         let users = storage.directory()?;
-        let team: Vec<User> = users.iter().filter(|u| u.role == "rep").cloned().collect();
+        let team: Vec<User> = users.iter().filter(|u| u.role == Role::Rep).cloned().collect();
         let mut members: Vec<User> = match viewer {
             None => team.clone(),
-            Some(v) if v.role == "admin" => team.clone(),
-            Some(v) if v.role == "manager" => {
+            Some(v) if v.role == Role::Admin => team.clone(),
+            Some(v) if v.role == Role::Manager => {
                 users.iter().filter(|u| u.manager_id.as_deref() == Some(v.id.as_str())).cloned().collect()
             }
             Some(v) => vec![v.clone()],

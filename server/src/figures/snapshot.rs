@@ -10,8 +10,9 @@ use fieldreport_core::team::{target_for, Figure, TeamConfig};
 use serde::Serialize;
 
 use super::Scope;
+use super::Source;
 use crate::error::Result;
-use crate::storage::{Slice, Source, Total};
+use crate::model::{Slice, Total};
 
 /// One figure of a snapshot (the type devices receive).
 pub type KpiRow = Figure;
@@ -191,13 +192,13 @@ pub fn snapshot(src: &dyn Source, config: &TeamConfig, scope: &Scope, period: Pe
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::{IdleDeal, ReportEntry, User};
+    use crate::model::{IdleDeal, ReportEntry, Role, User};
 
     /// Rollup totals that differ per user, metric and range, for three reps.
     struct Fake;
 
     fn rep(id: &str) -> User {
-        User { id: id.into(), name: id.into(), role: "rep".into(), manager_id: None, created_at: 0 }
+        User { id: id.into(), name: id.into(), role: Role::Rep, manager_id: None, created_at: 0 }
     }
 
     impl Source for Fake {

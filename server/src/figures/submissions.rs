@@ -8,8 +8,9 @@ use fieldreport_core::team::{Deadline, TeamConfig};
 use serde::Serialize;
 
 use super::Scope;
+use super::Source;
 use crate::error::Result;
-use crate::storage::{ReportEntry, Source};
+use crate::model::ReportEntry;
 
 /// One report that was due (or is coming due).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -5,8 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::payload::{accepted, request, Message};
+use crate::model::Delivery;
 use crate::now_ms;
-use crate::storage::{Delivery, Storage};
+use crate::service::Service;
 use fieldreport_core::team::TeamConfig;
 
 /// First wait after a failure; it doubles with each attempt (up to 30 minutes).
@@ -30,7 +31,7 @@ async fn send(http: &reqwest::Client, config: &TeamConfig, d: &Delivery) -> Resu
 }
 
 /// Starts the worker on the current tokio runtime.
-pub fn spawn(storage: Arc<dyn Storage>) -> tokio::task::JoinHandle<()> {
+pub fn spawn(storage: Arc<Service>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let http = match fieldreport_core::sync::http_client() {
             Ok(h) => h,
@@ -41,7 +42,7 @@ pub fn spawn(storage: Arc<dyn Storage>) -> tokio::task::JoinHandle<()> {
         };
         loop {
             let s = storage.clone();
-            let due = tokio::task::spawn_blocking(move || s.due_deliveries(now_ms(), 20)).await;
+            let due = tokio::task::spawn_blocking(move || s.claim_deliveries(now_ms(), 20)).await;
             let due = match due {
                 Ok(Ok(d)) => d,
                 Ok(Err(e)) => {

@@ -17,8 +17,9 @@ use super::{pages, session};
 use crate::api::{blocking, AppState};
 use crate::error::ServerError;
 use crate::figures::{self, Scope};
+use crate::model::WebSession;
 use crate::now_ms;
-use crate::storage::{Storage, WebSession};
+use crate::service::Service;
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct LangQuery {
@@ -62,23 +63,23 @@ fn page(lang: Lang, title: &str, s: &WebSession, body: Markup) -> Response {
 async fn with_session<T: Send + 'static>(
     state: &Arc<AppState>,
     headers: &HeaderMap,
-    f: impl FnOnce(&dyn Storage, &WebSession) -> crate::Result<T> + Send + 'static,
+    f: impl FnOnce(&Service, &WebSession) -> crate::Result<T> + Send + 'static,
 ) -> crate::Result<(WebSession, T)> {
-    let (storage, headers) = (state.storage.clone(), headers.clone());
+    let (storage, headers) = (state.service.clone(), headers.clone());
     blocking(move || {
-        let s = session::current(&*storage, &headers)?;
-        let out = f(&*storage, &s)?;
+        let s = session::current(&storage, &headers)?;
+        let out = f(&storage, &s)?;
         Ok((s, out))
     })
     .await
 }
 
-fn calendar(storage: &dyn Storage) -> crate::Result<Calendar> {
+fn calendar(storage: &Service) -> crate::Result<Calendar> {
     let c = storage.config()?;
     Ok(c.calendar()?)
 }
 
-fn names(storage: &dyn Storage) -> crate::Result<HashMap<String, String>> {
+fn names(storage: &Service) -> crate::Result<HashMap<String, String>> {
     Ok(storage.users()?.into_iter().map(|u| (u.id, u.name)).collect())
 }
 
@@ -97,7 +98,7 @@ pub(crate) async fn login(
     Query(q): Query<LangQuery>,
 ) -> Response {
     let lang = lang_of(q.lang.as_deref());
-    let storage = state.storage.clone();
+    let storage = state.service.clone();
     match blocking(move || storage.open_session(&token)).await {
         Ok((session, _)) => {
             ([(header::SET_COOKIE, session::set_cookie(&session, &headers))], Redirect::to(&format!("/{}", keep(lang))))
@@ -193,7 +194,7 @@ pub(crate) async fn kpi(
         Err(e) => return error_page(lang, e.into()),
     };
     let out = with_session(&state, &headers, move |storage, s| {
-        let src = storage.source();
+        let src: &dyn crate::figures::Source = storage;
         let config = storage.config()?;
         let scope = Scope::of(src, Some(&s.user), None)?;
         let now = now_ms();
@@ -221,7 +222,7 @@ const TREND_WEEKS: u64 = 8;
 
 /// The team's value of each metric (conversions aside) over the last weeks, oldest first.
 fn trend(
-    src: &dyn crate::storage::Source,
+    src: &dyn crate::figures::Source,
     config: &fieldreport_core::team::TeamConfig,
     scope: &Scope,
     now: i64,

@@ -8,7 +8,7 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use super::labels::{keep, t};
 use crate::figures::{Alert, KpiRow, Snapshot, Submission};
-use crate::storage::{InboxItem, User};
+use crate::model::{InboxItem, User};
 
 const STYLE: &str = "body{font-family:system-ui,'PingFang SC','Microsoft YaHei',sans-serif;margin:0;color:#222}
 header{background:#1d4e89;color:#fff;padding:.6em 1em;display:flex;gap:1.2em;align-items:center}

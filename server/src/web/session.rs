@@ -3,7 +3,8 @@
 use axum::http::{header, HeaderMap};
 
 use crate::error::{Result, ServerError};
-use crate::storage::{Storage, WebSession};
+use crate::model::WebSession;
+use crate::service::Service;
 
 /// The session cookie's name.
 pub(crate) const COOKIE: &str = "fr_session";
@@ -31,7 +32,7 @@ pub(crate) fn clear_cookie() -> String {
 }
 
 /// The signed-in session, or `BadToken`.
-pub(crate) fn current(storage: &dyn Storage, headers: &HeaderMap) -> Result<WebSession> {
+pub(crate) fn current(storage: &Service, headers: &HeaderMap) -> Result<WebSession> {
     let token = token(headers).ok_or(ServerError::NoToken)?;
     storage.session(&token)
 }

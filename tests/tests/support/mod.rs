@@ -7,7 +7,7 @@ use std::sync::Arc;
 use fieldreport_core::doc::{FollowupKind, NewCustomer, NewFollowup};
 use fieldreport_core::sync::{self, CancelToken, SyncOptions, SyncStats};
 use fieldreport_core::Store;
-use fieldreport_server::storage::{SqliteStorage, Storage};
+use fieldreport_server::Service;
 use fieldreport_server::{Limits, Running};
 
 /// An in-process server on a temporary data directory.
@@ -15,7 +15,7 @@ pub struct Server {
     pub dir: tempfile::TempDir,
     pub running: Option<Running>,
     pub url: String,
-    pub admin: SqliteStorage,
+    pub admin: Service,
     pub admin_id: String,
     pub admin_code: String,
 }
@@ -23,7 +23,7 @@ pub struct Server {
 impl Server {
     pub async fn start() -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let admin = SqliteStorage::open(dir.path()).unwrap();
+        let admin = Service::open_dir(dir.path()).unwrap();
         let (_, a, code) = admin.init_team("华东销售", "Asia/Shanghai", "monday", "王总").unwrap();
         let running = fieldreport_server::start(dir.path(), "127.0.0.1:0", Limits::default()).await.unwrap();
         let url = format!("http://{}", running.addr);
@@ -95,6 +95,6 @@ pub fn server_binary() -> PathBuf {
     bin
 }
 
-pub fn shared(s: SqliteStorage) -> Arc<dyn Storage> {
+pub fn shared(s: Service) -> Arc<Service> {
     Arc::new(s)
 }

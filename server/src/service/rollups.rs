@@ -1,8 +1,8 @@
 //! KPI rollups and the record indexes, kept up to date inside the transaction that merges each
 //! document: a document's old facts are subtracted from the daily and monthly rollups and its
-//! new ones added (as net changes), so an edit that moves a followup to another day, changes an
-//! amount or a stage, or deletes or restores a record is reflected exactly. [`rebuild`]
-//! recomputes everything from the documents.
+//! new ones added (as net changes, [`deltas`], a pure function), so an edit that moves a
+//! followup to another day, changes an amount or a stage, or deletes or restores a record is
+//! reflected exactly. [`rebuild`] recomputes everything from the stored records.
 
 use std::collections::BTreeMap;
 
@@ -11,96 +11,22 @@ use rayon::prelude::*;
 use fieldreport_core::doc::{Doc, Kind, Record};
 use fieldreport_core::kpi::{facts, Fact, KpiDef};
 use fieldreport_core::period::Calendar;
-use rusqlite::{params, Connection, OptionalExtension};
 
 use super::views;
 use crate::error::{Result, ServerError};
-
-/// Brings the rollups and indexes of `record` up to date (inside the caller's transaction), with
-/// the team's definitions `defs` and calendar `cal`, reading what it contributed before from the
-/// stored facts.
-pub fn index(conn: &Connection, defs: &[KpiDef], cal: &Calendar, record: &Record) -> Result<()> {
-    let old = stored_facts(conn, &record.header().id)?;
-    update(conn, defs, cal, old, record)
-}
-
-/// As [`index`], for a merge that knows the record as it was (`None`: a new document): its old
-/// facts follow from it (the stored ones were computed from it with the same definitions, which
-/// a change of configuration rebuilds), and an edit that changes no figure writes nothing.
-pub fn index_change(
-    conn: &Connection,
-    defs: &[KpiDef],
-    cal: &Calendar,
-    before: Option<&Record>,
-    record: &Record,
-) -> Result<()> {
-    let old = before.map(|b| facts(b, defs, cal)).unwrap_or_default();
-    update(conn, defs, cal, old, record)
-}
-
-fn update(conn: &Connection, defs: &[KpiDef], cal: &Calendar, old: Vec<Fact>, record: &Record) -> Result<()> {
-    let id = &record.header().id;
-    let new = facts(record, defs, cal);
-    if old != new {
-        let mut deltas = Deltas::default();
-        deltas.add(&old, -1.0);
-        deltas.add(&new, 1.0);
-        deltas.apply(conn)?;
-        store_facts(conn, id, &old, &new)?;
-    }
-    index_record(conn, record)
-}
-
-/// The facts stored for document `id` (as last indexed).
-fn stored_facts(conn: &Connection, id: &str) -> Result<Vec<Fact>> {
-    let json: Option<String> = conn
-        .prepare_cached("SELECT facts FROM doc_facts WHERE doc_id = ?1")?
-        .query_row([id], |r| r.get(0))
-        .optional()?;
-    match json {
-        Some(j) => serde_json::from_str(&j)
-            .map_err(|e| ServerError::Internal(format!("the stored facts of {id} cannot be read: {e}"))),
-        None => Ok(Vec::new()),
-    }
-}
-
-/// Replaces the stored facts of `id`, and its distinct-count keys when they changed.
-fn store_facts(conn: &Connection, id: &str, old: &[Fact], new: &[Fact]) -> Result<()> {
-    if new.is_empty() {
-        conn.prepare_cached("DELETE FROM doc_facts WHERE doc_id = ?1")?.execute([id])?;
-    } else {
-        let json = serde_json::to_string(new).map_err(|e| ServerError::Internal(e.to_string()))?;
-        conn.prepare_cached("INSERT OR REPLACE INTO doc_facts (doc_id, facts) VALUES (?1, ?2)")?
-            .execute(params![id, json])?;
-    }
-    let keyed = |fs: &[Fact]| fs.iter().filter(|f| f.key.is_some()).cloned().collect::<Vec<_>>();
-    let (old_keys, new_keys) = (keyed(old), keyed(new));
-    if old_keys != new_keys {
-        if !old_keys.is_empty() {
-            conn.prepare_cached("DELETE FROM kpi_keys WHERE doc_id = ?1")?.execute([id])?;
-        }
-        insert_keys(conn, id, &new_keys)?;
-    }
-    Ok(())
-}
-
-fn insert_keys(conn: &Connection, id: &str, facts: &[Fact]) -> Result<()> {
-    for f in facts.iter().filter(|f| f.key.is_some()) {
-        conn.prepare_cached("INSERT INTO kpi_keys (doc_id, metric, day, user_id, key) VALUES (?1, ?2, ?3, ?4, ?5)")?
-            .execute(params![id, f.metric, f.day.to_string(), f.user, f.key])?;
-    }
-    Ok(())
-}
+use crate::store::db::{RebuildInput, RollupDelta, RollupTable};
+use crate::store::Db;
 
 /// Net changes to the rollups: (user, metric, day) → (value, base, facts), and the same per month.
-#[derive(Default)]
-struct Deltas {
-    daily: BTreeMap<(String, String, String), (f64, f64, i64)>,
-    monthly: BTreeMap<(String, String, String), (f64, f64, i64)>,
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Deltas {
+    pub daily: BTreeMap<(String, String, String), (f64, f64, i64)>,
+    pub monthly: BTreeMap<(String, String, String), (f64, f64, i64)>,
 }
 
 impl Deltas {
-    fn add(&mut self, facts: &[Fact], sign: f64) {
+    /// Adds `facts` with `sign` (1 to add, -1 to subtract).
+    pub fn add(&mut self, facts: &[Fact], sign: f64) {
         for f in facts {
             let day = f.day.to_string();
             let month = day[..7].to_string();
@@ -113,78 +39,102 @@ impl Deltas {
         }
     }
 
-    /// Writes the changes that do not cancel out, dropping rollups left with no facts.
-    fn apply(&self, conn: &Connection) -> Result<()> {
-        for (table, col, map) in [("kpi_daily", "day", &self.daily), ("kpi_monthly", "month", &self.monthly)] {
+    /// The changes that do not cancel out, as rows to apply.
+    pub fn rows(&self) -> Vec<RollupDelta<'_>> {
+        let mut out = Vec::new();
+        for (table, map) in [(RollupTable::Daily, &self.daily), (RollupTable::Monthly, &self.monthly)] {
             for ((user, metric, key), (value, base, n)) in map {
                 if *n == 0 && *value == 0.0 && *base == 0.0 {
                     continue;
                 }
-                let left: i64 = conn
-                    .prepare_cached(&format!(
-                        "INSERT INTO {table} (user_id, metric, {col}, value, base, facts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                         ON CONFLICT DO UPDATE SET value = value + excluded.value, base = base + excluded.base,
-                             facts = facts + excluded.facts
-                         RETURNING facts"
-                    ))?
-                    .query_row(params![user, metric, key, value, base, n], |r| r.get(0))?;
-                if left <= 0 {
-                    conn.prepare_cached(&format!(
-                        "DELETE FROM {table} WHERE user_id = ?1 AND metric = ?2 AND {col} = ?3"
-                    ))?
-                    .execute(params![user, metric, key])?;
-                }
+                out.push(RollupDelta { table, user, metric, key, value: *value, base: *base, facts: *n });
             }
+        }
+        out
+    }
+
+    /// Writes the changes.
+    pub fn apply(&self, db: &Db) -> Result<()> {
+        for d in self.rows() {
+            db.apply_rollup(&d)?;
         }
         Ok(())
     }
 }
 
-/// The deal, followup and report indexes of `record`.
-fn index_record(conn: &Connection, record: &Record) -> Result<()> {
-    match record {
-        Record::Deal(d) => {
-            let h = &d.header;
-            conn.prepare_cached(
-                "INSERT OR REPLACE INTO deal_index (id, owner, customer_id, title, stage, created_at, live)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?
-            .execute(params![
-                h.id,
-                h.owner,
-                d.customer_id,
-                d.title,
-                d.stage.as_str(),
-                h.created_at,
-                !h.deleted
-            ])?;
+/// What replacing a document's `old` facts with `new` ones changes in the rollups.
+pub fn deltas(old: &[Fact], new: &[Fact]) -> Deltas {
+    let mut d = Deltas::default();
+    d.add(old, -1.0);
+    d.add(new, 1.0);
+    d
+}
+
+/// Brings the rollups and indexes of `record` up to date, reading what it contributed before
+/// from the stored facts.
+pub fn index(db: &Db, defs: &[KpiDef], cal: &Calendar, record: &Record) -> Result<()> {
+    let old = stored_facts(db, &record.header().id)?;
+    update(db, defs, cal, old, record)
+}
+
+/// As [`index`], for a merge that knows the record as it was (`None`: a new document): its old
+/// facts follow from it (the stored ones were computed from it with the same definitions, which
+/// a change of configuration rebuilds), and an edit that changes no figure writes nothing.
+pub fn index_change(db: &Db, defs: &[KpiDef], cal: &Calendar, before: Option<&Record>, record: &Record) -> Result<()> {
+    let old = before.map(|b| facts(b, defs, cal)).unwrap_or_default();
+    update(db, defs, cal, old, record)
+}
+
+fn update(db: &Db, defs: &[KpiDef], cal: &Calendar, old: Vec<Fact>, record: &Record) -> Result<()> {
+    let id = &record.header().id;
+    let new = facts(record, defs, cal);
+    if old != new {
+        deltas(&old, &new).apply(db)?;
+        store_facts(db, id, &old, &new)?;
+    }
+    index_record(db, record)
+}
+
+/// The facts stored for document `id` (as last indexed).
+fn stored_facts(db: &Db, id: &str) -> Result<Vec<Fact>> {
+    match db.facts(id)? {
+        Some(j) => serde_json::from_str(&j)
+            .map_err(|e| ServerError::Internal(format!("the stored facts of {id} cannot be read: {e}"))),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Replaces the stored facts of `id`, and its distinct-count keys when they changed.
+fn store_facts(db: &Db, id: &str, old: &[Fact], new: &[Fact]) -> Result<()> {
+    if new.is_empty() {
+        db.set_facts(id, None)?;
+    } else {
+        let json = serde_json::to_string(new).map_err(|e| ServerError::Internal(e.to_string()))?;
+        db.set_facts(id, Some(&json))?;
+    }
+    let keyed = |fs: &[Fact]| fs.iter().filter(|f| f.key.is_some()).cloned().collect::<Vec<_>>();
+    let (old_keys, new_keys) = (keyed(old), keyed(new));
+    if old_keys != new_keys {
+        if !old_keys.is_empty() {
+            db.delete_keys(id)?;
         }
-        Record::Followup(f) => {
-            let h = &f.header;
-            conn.prepare_cached(
-                "INSERT OR REPLACE INTO followup_index (id, owner, deal_id, occurred_at, live) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?
-            .execute(params![h.id, h.owner, f.deal_id, f.occurred_at, !h.deleted])?;
+        for f in &new_keys {
+            if let Some(k) = &f.key {
+                db.insert_key(id, &f.metric, &f.day.to_string(), &f.user, k)?;
+            }
         }
-        Record::Report(r) => {
-            let h = &r.header;
-            conn.prepare_cached(
-                "INSERT OR REPLACE INTO report_index (id, owner, kind, first, last, submitted_at, live)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?
-            .execute(params![
-                h.id,
-                h.owner,
-                r.kind.as_str(),
-                r.first.to_string(),
-                r.last.to_string(),
-                r.submitted_at,
-                !h.deleted
-            ])?;
-        }
-        Record::Customer(_) | Record::Contract(_) | Record::Payment(_) | Record::Published(_) => {}
     }
     Ok(())
+}
+
+/// The deal, followup and report indexes of `record`.
+fn index_record(db: &Db, record: &Record) -> Result<()> {
+    match record {
+        Record::Deal(d) => db.index_deal(d),
+        Record::Followup(f) => db.index_followup(f),
+        Record::Report(r) => db.index_report(r),
+        Record::Customer(_) | Record::Contract(_) | Record::Payment(_) | Record::Published(_) => Ok(()),
+    }
 }
 
 /// What a rebuild went through.
@@ -211,14 +161,6 @@ pub enum RebuildFrom {
 /// Documents read per batch of a rebuild.
 const REBUILD_BATCH: i64 = 2048;
 
-/// One stored record to rebuild from: its id and kind, and its current view or its encoding.
-struct Input {
-    id: String,
-    kind: String,
-    view: Option<String>,
-    bytes: Option<Vec<u8>>,
-}
-
 /// A record read for the rebuild, with its facts.
 struct Read {
     id: String,
@@ -229,106 +171,74 @@ struct Read {
 }
 
 /// Reads `input`'s record from its view, or else from its document; gives `input` back (without
-/// its view) when its view did not read back and the document must be fetched.
-fn read_input(input: Input, defs: &[KpiDef], cal: &Calendar) -> Result<std::result::Result<Read, Input>> {
-    let Input { id, kind, view, bytes } = input;
-    let parsed =
-        Kind::parse(&kind).ok_or_else(|| ServerError::Internal(format!("stored document {id} has kind {kind}")))?;
+/// its view) when its view did not read back and the document must be fetched. `None`: the
+/// document itself cannot be read (it is skipped and reported).
+fn read_input(input: RebuildInput, defs: &[KpiDef], cal: &Calendar) -> std::result::Result<Option<Read>, RebuildInput> {
+    let RebuildInput { id, kind, view, bytes } = input;
+    let Some(parsed) = Kind::parse(&kind) else { return Ok(None) };
     let (record, from_document) = match (view, bytes) {
         (Some(json), _) => match views::decode(parsed, &json) {
             Some(record) => (record, false),
-            None => return Ok(Err(Input { id, kind, view: None, bytes: None })),
+            None => return Err(RebuildInput { id, kind, view: None, bytes: None }),
         },
         (None, Some(bytes)) => {
-            let doc = Doc::load_trusted(&bytes)
-                .map_err(|e| ServerError::Internal(format!("stored document {id} is damaged: {e}")))?;
-            let record = Record::read(&doc).map_err(|e| ServerError::Internal(format!("stored document {id}: {e}")))?;
-            (record, true)
+            let read = Doc::load_trusted(&bytes).ok().and_then(|doc| Record::read(&doc).ok());
+            match read {
+                Some(record) => (record, true),
+                None => return Ok(None),
+            }
         }
-        (None, None) => return Ok(Err(Input { id, kind, view: None, bytes: None })),
+        (None, None) => return Err(RebuildInput { id, kind, view: None, bytes: None }),
     };
     let facts = facts(&record, defs, cal);
-    Ok(Ok(Read { id, record, facts, from_document }))
-}
-
-/// The next batch of records after feed position `after`, as (last position, inputs).
-fn next_batch(conn: &Connection, after: i64, from: RebuildFrom) -> Result<(i64, Vec<Input>)> {
-    // A current view is read instead of the document, whose bytes are then not read at all.
-    let mut st = conn.prepare_cached(&format!(
-        "SELECT id, kind, seq,
-             CASE WHEN ?2 AND view_format = ?3 THEN view END,
-             CASE WHEN ?2 AND view_format = ?3 AND view IS NOT NULL THEN NULL ELSE bytes END
-         FROM docs WHERE seq > ?1 AND kind NOT IN ('config', 'snapshot') ORDER BY seq LIMIT {REBUILD_BATCH}"
-    ))?;
-    let mut last = after;
-    let rows = st.query_map(params![after, from == RebuildFrom::Views, views::VIEW_FORMAT], |r| {
-        Ok((r.get::<_, i64>(2)?, Input { id: r.get(0)?, kind: r.get(1)?, view: r.get(3)?, bytes: r.get(4)? }))
-    })?;
-    let mut inputs = Vec::new();
-    for row in rows {
-        let (seq, input) = row?;
-        last = seq;
-        inputs.push(input);
-    }
-    Ok((last, inputs))
+    Ok(Some(Read { id, record, facts, from_document }))
 }
 
 /// Recomputes every fact, rollup and index from the stored records, reporting progress
-/// (documents done) every batch. Records are read on every core.
-pub fn rebuild(
-    conn: &Connection,
-    defs: &[KpiDef],
-    cal: &Calendar,
-    from: RebuildFrom,
-    progress: &dyn Fn(u64),
-) -> Result<Rebuilt> {
-    conn.execute_batch(
-        "DELETE FROM doc_facts; DELETE FROM kpi_keys; DELETE FROM kpi_daily; DELETE FROM kpi_monthly;
-         DELETE FROM deal_index; DELETE FROM followup_index; DELETE FROM report_index;",
-    )?;
+/// (documents done) every batch. Records are read on every core. A document that cannot be read
+/// is skipped (it is quarantined: `fieldreport-server doctor` lists it).
+pub fn rebuild(db: &Db, defs: &[KpiDef], cal: &Calendar, from: RebuildFrom, progress: &dyn Fn(u64)) -> Result<Rebuilt> {
+    db.clear_rollups()?;
     let (mut documents, mut facts_seen, mut decoded) = (0u64, 0u64, 0u64);
     let mut totals = Deltas::default();
     let mut after = 0;
     loop {
-        let (last, inputs) = next_batch(conn, after, from)?;
+        let (last, inputs) = db.rebuild_batch(after, from == RebuildFrom::Views, views::VIEW_FORMAT, REBUILD_BATCH)?;
         if inputs.is_empty() {
             break;
         }
         after = last;
-        let read: Vec<std::result::Result<Read, Input>> =
-            inputs.into_par_iter().map(|i| read_input(i, defs, cal)).collect::<Result<_>>()?;
+        let read: Vec<std::result::Result<Option<Read>, RebuildInput>> =
+            inputs.into_par_iter().map(|i| read_input(i, defs, cal)).collect();
         for got in read {
             let r = match got {
                 Ok(r) => r,
                 Err(mut input) => {
                     // Its view did not read back: read the document instead.
-                    input.bytes = Some(
-                        conn.prepare_cached("SELECT bytes FROM docs WHERE id = ?1")?
-                            .query_row([&input.id], |r| r.get(0))?,
-                    );
-                    read_input(input, defs, cal)?
-                        .map_err(|i| ServerError::Internal(format!("stored document {} cannot be read", i.id)))?
+                    input.bytes = db.doc_bytes(&input.id)?;
+                    read_input(input, defs, cal).ok().flatten()
                 }
             };
-            let Read { id, record, facts: fs, from_document } = r;
+            let Some(Read { id, record, facts: fs, from_document }) = r else {
+                continue;
+            };
             if from_document {
                 decoded += 1;
                 // Stored afresh, so the next rebuild reads the view.
                 let view = views::encode(&record);
                 let format = view.as_ref().map(|_| views::VIEW_FORMAT);
-                conn.prepare_cached("UPDATE docs SET view = ?2, view_format = ?3 WHERE id = ?1")?
-                    .execute(params![id, view, format])?;
+                db.set_view(&id, view.as_deref(), format)?;
             }
             facts_seen += fs.len() as u64;
             totals.add(&fs, 1.0);
-            store_facts(conn, &id, &[], &fs)?;
-            index_record(conn, &record)?;
+            store_facts(db, &id, &[], &fs)?;
+            index_record(db, &record)?;
             documents += 1;
         }
         progress(documents);
     }
-    totals.apply(conn)?;
-    let rollups: i64 = conn.query_row("SELECT COUNT(*) FROM kpi_daily", [], |r| r.get(0))?;
+    totals.apply(db)?;
+    let rollups = db.daily_rollups()?;
     Ok(Rebuilt { documents, facts: facts_seen, rollups: rollups as u64, decoded })
 }
 
@@ -345,7 +255,7 @@ mod tests {
     use rusqlite::Connection;
 
     use super::*;
-    use crate::storage::sqlite::config::Active;
+    use crate::service::config::Active;
 
     const DAY: i64 = 86_400_000;
     /// 2026-11-01 00:00 in Shanghai.
@@ -381,28 +291,29 @@ mod tests {
 
     fn db() -> Connection {
         let conn = Connection::open_in_memory().unwrap();
-        super::super::create_schema(&conn).unwrap();
+        crate::store::sqlite::create_schema(&conn).unwrap();
         conn
     }
 
     /// Stores the document as a merge would and indexes it incrementally: every other time from
     /// the record as it was (as merges do), else from the stored facts.
-    fn merge(
-        conn: &Connection,
-        active: &Active,
-        store: &Store,
-        id: &str,
-        seq: &mut i64,
-        seen: &mut HashMap<String, Record>,
-    ) {
+    fn merge(conn: &Db, active: &Active, store: &Store, id: &str, seq: &mut i64, seen: &mut HashMap<String, Record>) {
         let mut doc = store.document(id).unwrap();
         let record = Record::read(&doc).unwrap();
         let before = seen.insert(id.to_string(), record.clone());
         *seq += 1;
         let (heads, bytes) = (doc.heads(), doc.save_uncompressed());
         let view = views::encode(&record);
-        let merged = crate::merge::Merged { doc, bytes, record: record.clone(), view, before: None, changed: true };
-        super::super::pushes::write(conn, &merged, &heads, *seq, 0).unwrap();
+        let merged = crate::service::merge::Merged {
+            doc,
+            bytes,
+            record: record.clone(),
+            heads,
+            view,
+            before: None,
+            changed: true,
+        };
+        crate::service::publish::write(conn, &merged, *seq, 0).unwrap();
         if *seq % 2 == 0 {
             index_change(conn, &active.defs, &active.cal, before.as_ref(), &record).unwrap();
         } else {
@@ -439,7 +350,8 @@ mod tests {
         /// the incrementally kept rollups equal a rebuild from the documents.
         #[test]
         fn incremental_rollups_equal_a_rebuild(ops in proptest::collection::vec(op(), 1..50)) {
-            let conn = db();
+            let raw = db();
+            let conn = Db(&raw);
             let active = Active::of(Default::default()).unwrap();
             let mut s = Store::open_in_memory().unwrap();
             s.init("rep-1", "team-1", "Asia/Shanghai", "monday").unwrap();
@@ -495,14 +407,14 @@ mod tests {
                 }
             }
             let state = |conn: &Connection| (daily(conn, "kpi_daily", "day"), daily(conn, "kpi_monthly", "month"), keys(conn));
-            let incremental = state(&conn);
+            let incremental = state(&raw);
             // From the views the merges stored, then from the documents themselves.
             let r = rebuild(&conn, &active.defs, &active.cal, RebuildFrom::Views, &|_| {}).unwrap();
             prop_assert_eq!(r.decoded, 0);
-            prop_assert_eq!(&incremental, &state(&conn));
+            prop_assert_eq!(&incremental, &state(&raw));
             let r = rebuild(&conn, &active.defs, &active.cal, RebuildFrom::Documents, &|_| {}).unwrap();
             prop_assert_eq!(r.decoded, r.documents);
-            prop_assert_eq!(incremental, state(&conn));
+            prop_assert_eq!(incremental, state(&raw));
         }
     }
 }

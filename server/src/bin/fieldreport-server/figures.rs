@@ -4,7 +4,8 @@ use std::io::IsTerminal;
 
 use fieldreport_core::period::Period;
 use fieldreport_server::figures::{self, Scope};
-use fieldreport_server::storage::{RebuildFrom, SqliteStorage, Storage};
+use fieldreport_server::service::RebuildFrom;
+use fieldreport_server::Service;
 use fieldreport_server::{config_file, ServerError};
 use serde_json::json;
 
@@ -17,7 +18,7 @@ fn period(p: &str) -> Result<Period, ServerError> {
     Ok(p.parse::<Period>()?)
 }
 
-pub fn config(s: &SqliteStorage, c: ConfigCmd, j: bool) -> R {
+pub fn config(s: &Service, c: ConfigCmd, j: bool) -> R {
     match c {
         ConfigCmd::Show => {
             let cfg = s.config()?;
@@ -39,7 +40,7 @@ pub fn config(s: &SqliteStorage, c: ConfigCmd, j: bool) -> R {
     Ok(())
 }
 
-pub fn kpi(s: &SqliteStorage, a: KpiArgs, j: bool) -> R {
+pub fn kpi(s: &Service, a: KpiArgs, j: bool) -> R {
     if let Some(KpiCmd::Rebuild { from_documents }) = a.command {
         let from = if from_documents { RebuildFrom::Documents } else { RebuildFrom::Views };
         let tty = std::io::stderr().is_terminal() && !j;
@@ -91,7 +92,7 @@ pub fn kpi(s: &SqliteStorage, a: KpiArgs, j: bool) -> R {
     Ok(())
 }
 
-pub fn alerts(s: &SqliteStorage, user: Option<&str>, j: bool) -> R {
+pub fn alerts(s: &Service, user: Option<&str>, j: bool) -> R {
     let cfg = s.config()?;
     let scope = Scope::of(s, None, user)?;
     let list = figures::alerts(s, &cfg, &scope, now_ms())?;
@@ -104,7 +105,7 @@ pub fn alerts(s: &SqliteStorage, user: Option<&str>, j: bool) -> R {
     Ok(())
 }
 
-pub fn submissions(s: &SqliteStorage, p: &str, user: Option<&str>, j: bool) -> R {
+pub fn submissions(s: &Service, p: &str, user: Option<&str>, j: bool) -> R {
     let cfg = s.config()?;
     let scope = Scope::of(s, None, user)?;
     let stats = figures::submissions(s, &cfg, &scope, period(p)?, now_ms())?;
@@ -121,7 +122,7 @@ pub fn submissions(s: &SqliteStorage, p: &str, user: Option<&str>, j: bool) -> R
     Ok(())
 }
 
-pub fn deliveries(s: &SqliteStorage, limit: usize, j: bool) -> R {
+pub fn deliveries(s: &Service, limit: usize, j: bool) -> R {
     let list = s.deliveries(limit.max(1))?;
     let lines = if list.is_empty() {
         vec!["no robot messages yet (configure robots in the team configuration)".to_string()]

@@ -10,7 +10,7 @@ use fieldreport_core::report::{render_markdown, Dialect, Lang};
 use fieldreport_core::store::Enrollment;
 use fieldreport_core::sync::{self, CancelToken, SyncOptions, SyncStats};
 use fieldreport_core::Store;
-use fieldreport_server::storage::{SqliteStorage, Storage};
+use fieldreport_server::Service;
 use fieldreport_server::{Limits, ServerError};
 use serde_json::json;
 
@@ -90,7 +90,7 @@ async fn week(json_out: bool) -> R<()> {
     let started = std::time::Instant::now();
     let dir = tempfile::tempdir().map_err(|e| ServerError::Internal(e.to_string()))?;
     let data = dir.path().join("server");
-    let admin = SqliteStorage::open(&data)?;
+    let admin = Service::open_dir(&data)?;
     admin.init_team("华东销售部", "Asia/Shanghai", "monday", "王总")?;
     let (mgr, mgr_code) = admin.add_user("李经理", "manager", None)?;
     let (zhang, zhang_code) = admin.add_user("张伟", "rep", Some(&mgr.id))?;

@@ -158,7 +158,7 @@ mod tests {
             got.extend(paths);
         }
         if std::env::var_os("UPDATE_VIEWS_SHAPE").is_some() {
-            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/storage/sqlite/views_shape.txt");
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/service/views_shape.txt");
             std::fs::write(path, got.join("\n") + "\n").unwrap();
             return;
         }

@@ -4,23 +4,25 @@
 //! one-line message on stderr; 1 any other failure.
 
 mod demo;
-mod figures_cli;
+mod figures;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use fieldreport_server::storage::{SqliteStorage, Storage};
-use fieldreport_server::{Limits, ServerError};
+use fieldreport_server::{Limits, Location, ServerError, Service};
 use serde_json::json;
 
 /// fieldreport team server: merges every device's edits and enforces who may change what.
 #[derive(Debug, Parser)]
 #[command(name = "fieldreport-server", version)]
 struct Cli {
-    /// The data directory (created when absent).
+    /// The data directory (created when absent), for the embedded SQLite database.
     #[arg(long, global = true, default_value = "./fieldreport-data", value_name = "DIR")]
     data: PathBuf,
+    /// A database URL instead of the data directory (see README, "Several servers").
+    #[arg(long, global = true, value_name = "URL")]
+    database: Option<String>,
     /// Print machine-readable JSON on stdout.
     #[arg(long, global = true)]
     json: bool,
@@ -203,11 +205,12 @@ fn print(json_out: bool, value: serde_json::Value, human: Vec<String>) {
 
 fn run(cli: Cli) -> Result<(), ServerError> {
     let j = cli.json;
+    let at = Target { data: cli.data, database: cli.database };
     match cli.command {
-        Command::Serve(a) => serve(&cli.data, a, j),
+        Command::Serve(a) => serve(&at, &a, j),
         Command::Demo => demo::run(j),
         Command::Init { team_name, tz, week_start, admin_name } => {
-            let s = SqliteStorage::open(&cli.data)?;
+            let s = open(&at)?;
             let (team, admin, code) = s.init_team(&team_name, &tz, &week_start, &admin_name)?;
             print(
                 j,
@@ -221,7 +224,7 @@ fn run(cli: Cli) -> Result<(), ServerError> {
             Ok(())
         }
         Command::User(UserCmd::Add { name, role, manager }) => {
-            let s = SqliteStorage::open(&cli.data)?;
+            let s = open(&at)?;
             let (u, code) = s.add_user(&name, &role, manager.as_deref())?;
             print(
                 j,
@@ -234,7 +237,7 @@ fn run(cli: Cli) -> Result<(), ServerError> {
             Ok(())
         }
         Command::User(UserCmd::List) => {
-            let users = SqliteStorage::open(&cli.data)?.users()?;
+            let users = open(&at)?.users()?;
             let lines = users
                 .iter()
                 .map(|u| {
@@ -245,18 +248,18 @@ fn run(cli: Cli) -> Result<(), ServerError> {
             Ok(())
         }
         Command::User(UserCmd::LoginLink { user_id, base_url }) => {
-            let token = SqliteStorage::open(&cli.data)?.login_link(&user_id)?;
+            let token = open(&at)?.login_link(&user_id)?;
             let url = format!("{}/login/{token}", base_url.trim_end_matches('/'));
             print(j, json!({"url": url}), vec![url.clone()]);
             Ok(())
         }
         Command::EnrollCode { user_id } => {
-            let code = SqliteStorage::open(&cli.data)?.enrollment_code(&user_id)?;
+            let code = open(&at)?.enrollment_code(&user_id)?;
             print(j, json!({"enrollment_code": code}), vec![code]);
             Ok(())
         }
         Command::Device(DeviceCmd::List { user }) => {
-            let devices = SqliteStorage::open(&cli.data)?.devices(user.as_deref())?;
+            let devices = open(&at)?.devices(user.as_deref())?;
             let lines = devices
                 .iter()
                 .map(|d| {
@@ -273,27 +276,36 @@ fn run(cli: Cli) -> Result<(), ServerError> {
             Ok(())
         }
         Command::Device(DeviceCmd::Revoke { device_id }) => {
-            let d = SqliteStorage::open(&cli.data)?.revoke_device(&device_id)?;
+            let d = open(&at)?.revoke_device(&device_id)?;
             print(j, json!(d), vec![format!("revoked device {}", d.id)]);
             Ok(())
         }
-        Command::Config(c) => figures_cli::config(&existing(&cli.data)?, c, j),
-        Command::Kpi(a) => figures_cli::kpi(&existing(&cli.data)?, a, j),
-        Command::Alerts { user } => figures_cli::alerts(&existing(&cli.data)?, user.as_deref(), j),
-        Command::Deliveries { limit } => figures_cli::deliveries(&existing(&cli.data)?, limit, j),
-        Command::Submissions { period, user } => {
-            figures_cli::submissions(&existing(&cli.data)?, &period, user.as_deref(), j)
-        }
+        Command::Config(c) => figures::config(&existing(&at)?, c, j),
+        Command::Kpi(a) => figures::kpi(&existing(&at)?, a, j),
+        Command::Alerts { user } => figures::alerts(&existing(&at)?, user.as_deref(), j),
+        Command::Deliveries { limit } => figures::deliveries(&existing(&at)?, limit, j),
+        Command::Submissions { period, user } => figures::submissions(&existing(&at)?, &period, user.as_deref(), j),
     }
 }
 
-/// The storage of a data directory that already serves a team.
-fn existing(data: &std::path::Path) -> Result<SqliteStorage, ServerError> {
-    let s = SqliteStorage::open(data)?;
+/// The service over the data the command line names (`--database`, else `--data`).
+fn open(at: &Target) -> Result<Service, ServerError> {
+    Service::open(&Location::of(&at.data, at.database.as_deref())?)
+}
+
+/// Where the data is: `--data` and `--database`.
+struct Target {
+    data: PathBuf,
+    database: Option<String>,
+}
+
+/// The service over data that already serves a team.
+fn existing(at: &Target) -> Result<Service, ServerError> {
+    let s = open(at)?;
     if s.team()?.is_none() {
         return Err(ServerError::BadRequest(format!(
             "{} holds no team yet: run `init` (or `serve`) first",
-            data.display()
+            s.store().describe()
         )));
     }
     Ok(s)
@@ -310,9 +322,9 @@ fn init_logging(format: &str) -> Result<(), ServerError> {
     Ok(())
 }
 
-fn serve(data: &std::path::Path, a: ServeArgs, json_out: bool) -> Result<(), ServerError> {
+fn serve(at: &Target, a: &ServeArgs, json_out: bool) -> Result<(), ServerError> {
     init_logging(&a.log_format)?;
-    let storage = SqliteStorage::open(data)?;
+    let storage = open(at)?;
     if storage.team()?.is_none() {
         let (team, admin, code) = storage.init_team("My team", "Asia/Shanghai", "monday", "admin")?;
         print(
@@ -322,7 +334,7 @@ fn serve(data: &std::path::Path, a: ServeArgs, json_out: bool) -> Result<(), Ser
                 format!(
                     "created team {} in {} (rename and configure it with `init` on a new data directory)",
                     team.id,
-                    data.display()
+                    storage.store().describe()
                 ),
                 format!("admin enrollment code (one-time, valid 7 days): {code}"),
             ],
@@ -334,9 +346,10 @@ fn serve(data: &std::path::Path, a: ServeArgs, json_out: bool) -> Result<(), Ser
         .build()
         .map_err(|e| ServerError::Internal(format!("cannot start the runtime: {e}")))?;
     rt.block_on(async move {
-        let storage: std::sync::Arc<dyn Storage> = std::sync::Arc::new(storage);
+        let describe = storage.store().describe();
+        let storage = std::sync::Arc::new(storage);
         let running = fieldreport_server::start_with(storage, &a.listen, limits).await?;
-        tracing::info!(addr = %running.addr, data = %data.display(), "fieldreport-server listening");
+        tracing::info!(addr = %running.addr, data = %describe, "fieldreport-server listening");
         eprintln!("listening on http://{}", running.addr);
         shutdown_signal().await;
         tracing::info!("shutting down");

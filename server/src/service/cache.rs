@@ -4,14 +4,16 @@
 use std::num::NonZeroUsize;
 use std::sync::Mutex;
 
-use crate::merge::Stored;
+use super::merge::Stored;
 
 /// Most merged documents kept in memory.
 const CACHE_DOCS: usize = 4_096;
 
 /// Least recently used documents are evicted first. A document is taken out while a push is
 /// checked against it and put back by the writer after the merge; whenever a writer job fails
-/// the cache is cleared, so it never keeps state that was not committed.
+/// the cache is cleared, so it never keeps state that was not committed. The cache is a hint:
+/// another server process may have changed a document since, so an entry is used only when its
+/// heads are the stored heads ([`DocCache::take_at`]).
 pub(super) struct DocCache {
     docs: Mutex<lru::LruCache<String, Stored>>,
 }
@@ -35,6 +37,12 @@ impl DocCache {
     /// Removes and returns the document `id`.
     pub(super) fn take(&self, id: &str) -> Option<Stored> {
         self.docs().pop(id)
+    }
+
+    /// Removes and returns the document `id` when it is at `heads` (encoded, as stored): an
+    /// entry at other heads is stale (another process wrote the document) and is dropped.
+    pub(super) fn take_at(&self, id: &str, heads: &[u8]) -> Option<Stored> {
+        self.take(id).filter(|s| s.heads == heads)
     }
 
     /// Keeps `s` as the current merged state of `id`.

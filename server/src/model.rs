@@ -1,0 +1,177 @@
+//! The server's plain data: the team, its members and their devices, and the rows figures,
+//! the dashboard and the robot outbox read. No behaviour beyond parsing and naming.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ServerError;
+
+/// The team this server serves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Team {
+    pub id: String,
+    pub name: String,
+    pub tz: String,
+    pub week_start: String,
+}
+
+/// What a member may do: a rep their own records; a manager also read their direct reports'
+/// records and comment on reports addressed to them; an admin everything, and the configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Rep,
+    Manager,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Rep, Role::Manager, Role::Admin];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Rep => "rep",
+            Role::Manager => "manager",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl FromStr for Role {
+    type Err = ServerError;
+    fn from_str(s: &str) -> Result<Role, ServerError> {
+        let t = s.trim();
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str().eq_ignore_ascii_case(t))
+            .ok_or_else(|| ServerError::BadRequest(format!("`{s}` is not a role (rep, manager or admin)")))
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A team member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    pub manager_id: Option<String>,
+    pub created_at: i64,
+}
+
+/// An enrolled device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Device {
+    pub id: String,
+    pub user_id: String,
+    /// Hex of the device's Automerge actor id.
+    pub actor: String,
+    pub created_at: i64,
+    pub last_seen_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// The authenticated caller of a sync request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub device: Device,
+    pub user: User,
+    pub team: Team,
+}
+
+/// What enrollment hands back to the device: the core's type, so both sides share one shape.
+pub use fieldreport_core::store::Enrollment as Enrolled;
+
+/// One user's total of one metric over a range of days: the sum of its daily values (or its
+/// count of distinct keys) and, for conversions, of its bases.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Total {
+    pub user_id: String,
+    pub metric: String,
+    pub value: f64,
+    pub base: f64,
+}
+
+/// An open deal without a recent followup.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IdleDeal {
+    pub id: String,
+    pub owner: String,
+    pub customer_id: String,
+    pub title: String,
+    pub stage: String,
+    pub created_at: i64,
+    pub last_followup_at: Option<i64>,
+}
+
+/// A report as submission statistics need it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportEntry {
+    pub id: String,
+    pub owner: String,
+    pub kind: String,
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+    /// When the author submitted it (authored on the device, so offline work counts on time).
+    pub submitted_at: Option<i64>,
+}
+
+/// Which totals to read: some users' (all metrics), or some metrics' (all users).
+#[derive(Debug, Clone, Copy)]
+pub enum Slice<'a> {
+    Users(&'a [String]),
+    Metrics(&'a [String]),
+}
+
+/// A signed-in web session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebSession {
+    pub user: User,
+    /// The token every form must carry.
+    pub csrf: String,
+}
+
+/// A report in a web inbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InboxItem {
+    pub id: String,
+    pub owner: String,
+    pub owner_name: String,
+    pub kind: String,
+    pub first: String,
+    pub last: String,
+    pub submitted_at: Option<i64>,
+    /// When this viewer opened it (`None`: unread).
+    pub read_at: Option<i64>,
+}
+
+/// A message to a group-chat robot and where its delivery stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Delivery {
+    pub id: i64,
+    /// The robot's name in the team configuration.
+    pub robot: String,
+    /// report_submitted or alert.
+    pub event: String,
+    /// The report or alert id.
+    pub subject: String,
+    pub title: String,
+    pub markdown: String,
+    /// pending, sent or failed.
+    pub status: String,
+    pub attempts: i64,
+    /// When the next attempt is due (UTC milliseconds).
+    pub next_at: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}

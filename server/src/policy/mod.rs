@@ -1,0 +1,114 @@
+//! Who may do what: the typed reasons a pushed document is refused ([`Refusal`]), the rules of
+//! who may turn one version of a record into another ([`permit`]), and who sees which documents
+//! in the change feed ([`visibility`]). Pure functions of their inputs, table-tested.
+
+mod permit;
+pub mod visibility;
+
+use fieldreport_core::doc::Kind;
+
+pub use permit::permit;
+
+/// Why a pushed document was refused. The device receives `code: message` as the reason; the
+/// code is stable (apps may match on it), the message says what was wrong and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// A device pushed a document of a kind only the server authors.
+    ServerAuthored { kind: Kind },
+    /// The pushed changes alone are over the size limit.
+    ChangesTooLarge { bytes: usize, limit: usize },
+    /// The merged document would be over the size limit (decoded size).
+    DocTooLarge { bytes: usize, limit: usize },
+    /// The changes depend on changes the server does not have.
+    MissingDependencies,
+    /// A change is authored by another actor than the device's.
+    ForeignActor { actor: String, expected: String },
+    /// The merged document is not a valid record.
+    Invalid { kind: Kind, reason: String },
+    /// The document says it is another document than it was pushed as.
+    Mislabelled,
+    /// The document belongs to another team.
+    OtherTeam,
+    /// Kind, id, team, owner or creation time changed.
+    HeaderChanged,
+    /// A new document must be owned by its author.
+    NotOwner { owner: String },
+    /// The report was submitted: its author may only add comments.
+    Submitted { report: String },
+    /// A recipient may only add comments.
+    CommentOnly { report: String },
+    /// A comment names someone else as its author.
+    CommentAuthor,
+    /// Comments were removed or changed.
+    CommentsChanged,
+    /// The document is another user's.
+    NotYours { kind: Kind, id: String },
+    /// The server's copy cannot be read; the server will ask the owner's device for it.
+    Quarantined,
+}
+
+impl Refusal {
+    /// The stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::ServerAuthored { .. } => "server_authored",
+            Refusal::ChangesTooLarge { .. } => "changes_too_large",
+            Refusal::DocTooLarge { .. } => "doc_too_large",
+            Refusal::MissingDependencies => "missing_dependencies",
+            Refusal::ForeignActor { .. } => "foreign_actor",
+            Refusal::Invalid { .. } => "invalid_record",
+            Refusal::Mislabelled => "mislabelled",
+            Refusal::OtherTeam => "other_team",
+            Refusal::HeaderChanged => "header_changed",
+            Refusal::NotOwner { .. } => "not_owner",
+            Refusal::Submitted { .. } => "report_submitted",
+            Refusal::CommentOnly { .. } => "comment_only",
+            Refusal::CommentAuthor => "comment_author",
+            Refusal::CommentsChanged => "comments_changed",
+            Refusal::NotYours { .. } => "not_yours",
+            Refusal::Quarantined => "quarantined",
+        }
+    }
+
+    /// The reason as the device receives it: `code: message`.
+    pub fn reason(&self) -> String {
+        format!("{}: {self}", self.code())
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::ServerAuthored { kind } => write!(f, "{kind} documents are authored only by the server"),
+            Refusal::ChangesTooLarge { bytes, limit } => {
+                write!(f, "the changes are {bytes} bytes, over the limit of {limit}")
+            }
+            Refusal::DocTooLarge { bytes, limit } => {
+                write!(f, "the document would be {bytes} bytes or more, over the limit of {limit}")
+            }
+            Refusal::MissingDependencies => {
+                f.write_str("the changes depend on changes the server does not have; sync again to resend them")
+            }
+            Refusal::ForeignActor { actor, expected } => {
+                write!(f, "a change is authored by actor {actor}, not by this device's actor {expected}")
+            }
+            Refusal::Invalid { kind, reason } => write!(f, "not a valid {kind}: {reason}"),
+            Refusal::Mislabelled => f.write_str("the document does not say it is the document it was pushed as"),
+            Refusal::OtherTeam => f.write_str("the document belongs to another team than this device's"),
+            Refusal::HeaderChanged => {
+                f.write_str("the document's kind, id, team, owner and creation time cannot change")
+            }
+            Refusal::NotOwner { owner } => write!(f, "a new record must be owned by its author, not by {owner}"),
+            Refusal::Submitted { report } => {
+                write!(f, "report {report} has been submitted; only comments can be added")
+            }
+            Refusal::CommentOnly { report } => write!(f, "you may only comment on report {report}, not change it"),
+            Refusal::CommentAuthor => f.write_str("comments can only be added under your own name"),
+            Refusal::CommentsChanged => f.write_str("comments cannot be removed or changed"),
+            Refusal::NotYours { kind, id } => write!(f, "you may not change {kind} {id}, which is another user's"),
+            Refusal::Quarantined => f.write_str(
+                "the server's copy of this document is damaged and set aside; your device will be asked for it",
+            ),
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! Who sees which documents. The feed queries (`store::db::feed`) implement [`may_see`] on an
+//! index each; the conformance suite holds every backend's feed equal to this rule.
+
+use fieldreport_core::doc::Kind;
+
+use crate::model::{Role, User};
+
+/// The owner of documents the server authors for the whole team (the configuration).
+pub const SERVER_OWNER: &str = "server";
+
+/// What visibility needs to know of a document.
+#[derive(Debug, Clone, Copy)]
+pub struct DocMeta<'a> {
+    pub kind: Kind,
+    pub owner: &'a str,
+    /// For a report: who it is addressed to (to and cc).
+    pub recipients: &'a [String],
+}
+
+/// Whether `viewer` receives the document in their feed: an admin everything; everyone their
+/// own documents, the team configuration and the reports addressed to them; a manager also
+/// their direct reports' documents other than reports (a report reaches a manager by being
+/// addressed to them). `manager_of(owner)` is the owner's manager.
+pub fn may_see(viewer: &User, doc: DocMeta, manager_of: &dyn Fn(&str) -> Option<String>) -> bool {
+    if viewer.role == Role::Admin || doc.owner == viewer.id {
+        return true;
+    }
+    if doc.kind == Kind::Config && doc.owner == SERVER_OWNER {
+        return true;
+    }
+    if doc.recipients.contains(&viewer.id) {
+        return true;
+    }
+    doc.kind != Kind::Report && manager_of(doc.owner).as_deref() == Some(viewer.id.as_str())
+}
+
+/// Whether `viewer` may open report `owner`'s report addressed to `recipients` (on the web): its
+/// author, a recipient, or an admin.
+pub fn may_read_report(viewer: &User, owner: &str, recipients: &[String]) -> bool {
+    viewer.role == Role::Admin || owner == viewer.id || recipients.contains(&viewer.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(id: &str, role: Role, manager: Option<&str>) -> User {
+        User { id: id.into(), name: id.into(), role, manager_id: manager.map(String::from), created_at: 0 }
+    }
+
+    #[test]
+    fn the_rule_in_a_table() {
+        let mgr = user("m", Role::Manager, None);
+        let rep = user("r", Role::Rep, Some("m"));
+        let other = user("o", Role::Rep, None);
+        let admin = user("a", Role::Admin, None);
+        let manager_of = |u: &str| (u == "r").then(|| "m".to_string());
+        let to_m = ["m".to_string()];
+        let doc = |kind, owner, recipients| DocMeta { kind, owner, recipients };
+        let cases: Vec<(&User, DocMeta, bool)> = vec![
+            (&rep, doc(Kind::Customer, "r", &[]), true),
+            (&other, doc(Kind::Customer, "r", &[]), false),
+            (&mgr, doc(Kind::Customer, "r", &[]), true),
+            (&mgr, doc(Kind::Snapshot, "r", &[]), true),
+            (&mgr, doc(Kind::Report, "r", &[]), false),
+            (&mgr, doc(Kind::Report, "r", &to_m), true),
+            (&other, doc(Kind::Report, "r", &to_m), false),
+            (&other, doc(Kind::Config, SERVER_OWNER, &[]), true),
+            (&admin, doc(Kind::Report, "r", &[]), true),
+        ];
+        for (viewer, d, want) in cases {
+            assert_eq!(may_see(viewer, d, &manager_of), want, "{} sees {:?} of {}", viewer.id, d.kind, d.owner);
+        }
+    }
+}

@@ -1,0 +1,502 @@
+//! The team server's application logic, above any storage backend: enrollment and devices, the
+//! sync round trip, publishing configuration and KPI snapshots, robot events, the web
+//! dashboard's operations. Persistence goes through `crate::store` primitives; who may do what
+//! is `crate::policy`. The HTTP layer, the admin CLI, benches and tests all go through
+//! [`Service`].
+
+mod cache;
+pub(crate) mod config;
+mod gate;
+pub mod merge;
+mod outbox;
+mod publish;
+mod refresher;
+pub mod rollups;
+mod sync;
+pub mod views;
+mod web;
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use fieldreport_core::sync::wire::{SyncRequest, SyncResponse};
+use fieldreport_core::team::TeamConfig;
+
+use cache::DocCache;
+pub use merge::{Author, Limits};
+pub use outbox::LEASE_MS;
+pub use rollups::{RebuildFrom, Rebuilt};
+
+use crate::error::{Result, ServerError};
+use crate::figures::Source;
+use crate::model::{
+    Caller, Delivery, Device, Enrolled, IdleDeal, InboxItem, ReportEntry, Role, Slice, Team, Total, User, WebSession,
+};
+use crate::now_ms;
+use crate::secrets;
+use crate::store::{Db, Location, Store};
+
+/// How long an enrollment code stays valid.
+const CODE_TTL_MS: i64 = 7 * 24 * 3_600_000;
+
+/// The team server over its storage.
+pub struct Service {
+    store: Store,
+    cache: Arc<DocCache>,
+    /// The team configuration in force.
+    active: config::Shared,
+    /// About one merge check per core at a time, so the writer is not starved of CPU.
+    checks: Arc<gate::Gate>,
+    /// Users whose KPI snapshot is refreshed in the background.
+    refresh: std::sync::mpsc::Sender<(User, String)>,
+    /// The least time between two refreshes of a user's snapshot, in milliseconds.
+    interval: Arc<AtomicI64>,
+    /// This process's name when it claims robot messages.
+    worker: String,
+}
+
+fn issue_code(db: &Db, user_id: &str) -> Result<String> {
+    let code = secrets::new_code()?;
+    db.insert_code(&secrets::hash(&code), user_id, now_ms() + CODE_TTL_MS)?;
+    Ok(code)
+}
+
+fn insert_user(db: &Db, name: &str, role: Role, manager_id: Option<&str>) -> Result<User> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ServerError::BadRequest("a user name is required (at most 200 characters)".into()));
+    }
+    if let Some(m) = manager_id {
+        match db.user(m)? {
+            Some(u) if u.role != Role::Rep => {}
+            Some(_) => return Err(ServerError::BadRequest(format!("user {m} is a rep and cannot be a manager"))),
+            None => return Err(ServerError::NotFound(format!("no user with id {m}"))),
+        }
+    }
+    let user = User {
+        id: uuid::Uuid::now_v7().to_string(),
+        name: name.to_string(),
+        role,
+        manager_id: manager_id.map(str::to_string),
+        created_at: now_ms(),
+    };
+    db.insert_user(&user)?;
+    Ok(user)
+}
+
+impl Service {
+    /// Opens the storage at `location` (creating or upgrading it).
+    pub fn open(location: &Location) -> Result<Service> {
+        Service::new(Store::open(location)?)
+    }
+
+    /// Opens a data directory (the embedded SQLite default).
+    pub fn open_dir(dir: &std::path::Path) -> Result<Service> {
+        Service::open(&Location::Dir(dir.to_path_buf()))
+    }
+
+    /// The service over `store`; finishes work an upgrade left (see the `flags` table).
+    pub fn new(store: Store) -> Result<Service> {
+        store.write(|db| {
+            if db.flag("rebuild_rollups")? {
+                let active = config::load(db)?;
+                rollups::rebuild(db, &active.defs, &active.cal, RebuildFrom::Views, &|_| {})?;
+                db.clear_flag("rebuild_rollups")?;
+            }
+            Ok(())
+        })?;
+        let active: config::Shared = Arc::new(std::sync::RwLock::new(Arc::new(store.read(config::load)?)));
+        let cache = Arc::<DocCache>::default();
+        let interval = Arc::new(AtomicI64::new(publish::MIN_INTERVAL_MS));
+        let refresh = refresher::start(store.clone(), cache.clone(), active.clone(), interval.clone());
+        let worker = format!("{}:{}", std::process::id(), uuid::Uuid::now_v7().simple());
+        Ok(Service { store, cache, active, checks: Arc::new(gate::Gate::for_checks()), refresh, interval, worker })
+    }
+
+    /// The storage underneath.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Sets the least time between two refreshes of a user's KPI snapshot while their data keeps
+    /// changing (default one minute).
+    pub fn set_snapshot_interval(&self, every: std::time::Duration) {
+        let ms = i64::try_from(every.as_millis()).unwrap_or(i64::MAX);
+        self.interval.store(ms, Ordering::Relaxed);
+    }
+
+    /// The team, once set up.
+    pub fn team(&self) -> Result<Option<Team>> {
+        self.store.read(|db| db.team())
+    }
+
+    /// First-run setup: the team and its admin; returns the admin and an enrollment code.
+    pub fn init_team(&self, name: &str, tz: &str, week_start: &str, admin_name: &str) -> Result<(Team, User, String)> {
+        let cal = fieldreport_core::period::Calendar::parse(tz, week_start)?;
+        let name = name.trim().to_string();
+        if name.is_empty() {
+            return Err(ServerError::BadRequest("a team name is required".into()));
+        }
+        let week_start = week_start.trim().to_ascii_lowercase();
+        let tz = cal.tz.name().to_string();
+        let admin_name = admin_name.to_string();
+        self.store.write(move |db| {
+            if let Some(t) = db.team()? {
+                return Err(ServerError::Conflict(format!("this data already serves team {} ({})", t.name, t.id)));
+            }
+            let team = Team { id: uuid::Uuid::now_v7().to_string(), name, tz, week_start };
+            db.insert_team(&team, now_ms())?;
+            let admin = insert_user(db, &admin_name, Role::Admin, None)?;
+            let code = issue_code(db, &admin.id)?;
+            Ok((team, admin, code))
+        })
+    }
+
+    /// Adds a user; returns it and a one-time enrollment code.
+    pub fn add_user(&self, name: &str, role: &str, manager_id: Option<&str>) -> Result<(User, String)> {
+        let (name, role, manager) = (name.to_string(), role.parse::<Role>()?, manager_id.map(str::to_string));
+        self.store.write(move |db| {
+            if db.team()?.is_none() {
+                return Err(ServerError::BadRequest("no team yet: run `init` (or `serve`) first".into()));
+            }
+            let user = insert_user(db, &name, role, manager.as_deref())?;
+            let code = issue_code(db, &user.id)?;
+            Ok((user, code))
+        })
+    }
+
+    pub fn users(&self) -> Result<Vec<User>> {
+        self.store.read(|db| db.users())
+    }
+
+    /// A new one-time code for `user_id`.
+    pub fn enrollment_code(&self, user_id: &str) -> Result<String> {
+        let user_id = user_id.trim().to_string();
+        self.store.write(move |db| {
+            db.user(&user_id)?.ok_or_else(|| ServerError::NotFound(format!("no user with id {user_id}")))?;
+            issue_code(db, &user_id)
+        })
+    }
+
+    /// Redeems a code for a device with `actor`.
+    pub fn enroll(&self, code: &str, actor: &str) -> Result<Enrolled> {
+        let hash = secrets::hash(code);
+        let actor = actor.trim().to_ascii_lowercase();
+        if actor.len() < 2
+            || actor.len() > 128
+            || !actor.chars().all(|c| c.is_ascii_hexdigit())
+            || !actor.len().is_multiple_of(2)
+        {
+            return Err(ServerError::BadRequest("the actor id must be hex (the device's Automerge actor)".into()));
+        }
+        self.store.write(move |db| {
+            let now = now_ms();
+            let user_id = match db.code(&hash)? {
+                Some((u, exp, None)) if exp > now => u,
+                Some((_, _, Some(_))) => {
+                    return Err(ServerError::Forbidden("this enrollment code was already used".into()))
+                }
+                Some(_) => {
+                    return Err(ServerError::Forbidden("this enrollment code has expired; ask for a new one".into()))
+                }
+                None => return Err(ServerError::Forbidden("unknown enrollment code".into())),
+            };
+            if db.actor_taken(&actor)? {
+                return Err(ServerError::Conflict("this actor id is already enrolled on an active device".into()));
+            }
+            let user = db.user(&user_id)?.ok_or_else(|| ServerError::Internal("code of a missing user".into()))?;
+            let team = db.team()?.ok_or_else(|| ServerError::Internal("no team".into()))?;
+            let token = secrets::new_token()?;
+            let device = Device {
+                id: uuid::Uuid::now_v7().to_string(),
+                user_id: user.id.clone(),
+                actor: actor.clone(),
+                created_at: now,
+                last_seen_at: None,
+                revoked_at: None,
+            };
+            db.insert_device(&device, &secrets::hash(&token))?;
+            db.use_code(&hash, now)?;
+            Ok(Enrolled {
+                device_id: device.id,
+                token,
+                user_id: user.id,
+                team_id: team.id,
+                tz: team.tz,
+                week_start: team.week_start,
+                role: user.role.as_str().to_string(),
+            })
+        })
+    }
+
+    /// The caller behind a device token.
+    pub fn authenticate(&self, token: &str) -> Result<Caller> {
+        let hash = secrets::hash(token);
+        self.store.read(|db| {
+            let device = db.device_by_token(&hash)?.ok_or(ServerError::BadToken)?;
+            if device.revoked_at.is_some() {
+                return Err(ServerError::Revoked);
+            }
+            let user = db.user(&device.user_id)?.ok_or(ServerError::BadToken)?;
+            let team = db.team()?.ok_or(ServerError::BadToken)?;
+            Ok(Caller { device, user, team })
+        })
+    }
+
+    pub fn devices(&self, user_id: Option<&str>) -> Result<Vec<Device>> {
+        self.store.read(|db| db.devices(user_id))
+    }
+
+    /// Revokes a device: its token stops working at once.
+    pub fn revoke_device(&self, device_id: &str) -> Result<Device> {
+        let id = device_id.trim().to_string();
+        self.store.write(move |db| {
+            if !db.revoke_device(&id, now_ms())? {
+                return Err(ServerError::NotFound(format!("no device with id {id}")));
+            }
+            db.device(&id)?.ok_or_else(|| ServerError::NotFound(format!("no device with id {id}")))
+        })
+    }
+
+    /// One sync round trip: checks and merges the pushes, returns a page of the change feed.
+    pub fn sync(&self, caller: &Caller, req: SyncRequest, limits: &Limits) -> Result<SyncResponse> {
+        let author = Author::of(caller);
+        let active = config::current(&self.active);
+        // Checks do not depend on the configuration; the writer re-reads it before indexing.
+        let pusher =
+            sync::Pusher { cache: &self.cache, author: &author, device: &caller.device.id, limits, active: &active };
+        // The expensive part, checking and merging, runs here in parallel with other requests.
+        // About one check per core at a time (see gate.rs): more would starve the writer.
+        let prepared = self.checks.run(|| self.store.read(|db| pusher.prepare(db, &req.pushes)))?;
+        let (caller, limits) = (Arc::new(caller.clone()), *limits);
+        let (cache, shared, c) = (self.cache.clone(), self.active.clone(), caller.clone());
+        let (cursor, max_bytes) = (req.cursor, req.max_bytes);
+        let refresh = self.refresh.clone();
+        let every = self.interval.load(Ordering::Relaxed);
+        let first = self.write_sync(move |db| {
+            let now = now_ms();
+            let device = c.device.id.as_str();
+            let active = config::fresh(db, &shared)?;
+            let pusher = sync::Pusher { cache: &cache, author: &author, device, limits: &limits, active: &active };
+            db.touch_device(device, now)?;
+            db.begin_device_sync(device, req.cursor as i64)?;
+            let results = pusher.apply(db, &req.pushes, prepared, now)?;
+            let held = sync::held(&req.pushes, &results);
+            publish::config(db, &cache, &active, &c.team.id, now)?;
+            match publish::snapshot_due(db, &active, &c.user, now, every)? {
+                publish::Due::Now => return Ok(Step::Snapshot(results, held, active)),
+                publish::Due::Soon => {
+                    // Off this request: it answers now, and the next sync brings the figures.
+                    let _ = refresh.send((c.user.clone(), c.team.id.clone()));
+                }
+                publish::Due::No => {}
+            }
+            Ok(Step::Done(sync::page(db, &cache, &c, req.cursor, req.max_bytes, results, &held)?))
+        })?;
+        let (results, held, active) = match first {
+            Step::Done(resp) => return Ok(resp),
+            Step::Snapshot(results, held, active) => (results, held, active),
+        };
+        // The user's figures changed: compute them on a reader, off the writer, from what just
+        // committed; then publish them and answer with a page that carries them.
+        let computed = self.store.read(|db| publish::compute_snapshot(db, &active, &caller.user, now_ms()));
+        if let Err(e) = &computed {
+            tracing::error!(user = %caller.user.id, error = %e, "computing a KPI snapshot failed");
+        }
+        let cache = self.cache.clone();
+        self.write_sync(move |db| {
+            if let Ok(c) = &computed {
+                publish::publish_snapshot(db, &cache, &active, &caller.team.id, &caller.user, c)?;
+            }
+            sync::page(db, &cache, &caller, cursor, max_bytes, results, &held)
+        })
+    }
+
+    /// A writer job of a sync: the cache forgets what it learned when the job or its batch fails
+    /// (the job's savepoint or the batch rolled back).
+    fn write_sync<T: Send + 'static>(&self, f: impl FnOnce(&Db) -> Result<T> + Send + 'static) -> Result<T> {
+        let cache = self.cache.clone();
+        let result = self.store.write(move |db| {
+            let out = f(db);
+            if out.is_err() {
+                cache.clear();
+            }
+            out
+        });
+        if result.is_err() {
+            self.cache.clear();
+        }
+        result
+    }
+
+    /// The team configuration in force.
+    pub fn config(&self) -> Result<TeamConfig> {
+        let shared = self.active.clone();
+        Ok(self.store.read(|db| config::fresh(db, &shared))?.config.clone())
+    }
+
+    /// Validates `config` and makes it the next version; a refused one changes nothing.
+    pub fn apply_config(&self, new: TeamConfig) -> Result<TeamConfig> {
+        let shared = self.active.clone();
+        let cache = self.cache.clone();
+        let out = self.store.write(move |db| {
+            let before = config::fresh(db, &shared)?;
+            let active = config::apply(db, &before, new)?;
+            let stored = active.config.clone();
+            config::set(&shared, active);
+            // Cached documents carry nothing configuration-dependent, but keep the cache and the
+            // configuration in step with what committed.
+            cache.clear();
+            Ok(stored)
+        });
+        if out.is_err() {
+            // The job may have set a configuration whose batch then failed to commit.
+            let reloaded = self.store.read(config::load)?;
+            config::set(&self.active, reloaded);
+        }
+        out
+    }
+
+    /// Recomputes every KPI rollup from the stored records (their current typed views, else the
+    /// documents; `from` says), reporting documents done.
+    pub fn rebuild_kpis(&self, from: RebuildFrom, progress: Box<dyn Fn(u64) + Send>) -> Result<Rebuilt> {
+        let shared = self.active.clone();
+        self.store.write(move |db| {
+            let active = config::fresh(db, &shared)?;
+            rollups::rebuild(db, &active.defs, &active.cal, from, &*progress)
+        })
+    }
+
+    /// Claims robot messages due at `now` for this process (a lease of [`LEASE_MS`]), oldest
+    /// first: another process does not send them meanwhile.
+    pub fn claim_deliveries(&self, now: i64, limit: usize) -> Result<Vec<Delivery>> {
+        let worker = self.worker.clone();
+        self.store.write(move |db| db.claim_due(&worker, now, now + LEASE_MS, limit))
+    }
+
+    /// Records one attempt at delivering message `id`: sent, or failed and retried later with a
+    /// doubling wait, or given up after the last attempt.
+    pub fn finish_delivery(&self, id: i64, outcome: std::result::Result<(), String>, now: i64) -> Result<()> {
+        self.store.write(move |db| match &outcome {
+            Ok(()) => db.delivered(id, now),
+            Err(e) => {
+                let n = db.attempts(id)?.unwrap_or(0) + 1;
+                let status = if n >= crate::robots::MAX_ATTEMPTS { "failed" } else { "pending" };
+                let wait = crate::robots::BACKOFF_BASE_MS.saturating_mul(1 << (n - 1).min(10)).min(1_800_000);
+                db.delivery_failed(id, status, n, now + wait, e)
+            }
+        })
+    }
+
+    /// The latest robot messages, newest first.
+    pub fn deliveries(&self, limit: usize) -> Result<Vec<Delivery>> {
+        self.store.read(|db| db.deliveries(limit))
+    }
+
+    /// A one-time sign-in link token for `user_id` (valid 15 minutes).
+    pub fn login_link(&self, user_id: &str) -> Result<String> {
+        let id = user_id.trim().to_string();
+        self.store.write(move |db| web::login_link(db, &id))
+    }
+
+    /// Redeems a sign-in link: (session token, CSRF token).
+    pub fn open_session(&self, link: &str) -> Result<(String, String)> {
+        let link = link.to_string();
+        self.store.write(move |db| web::open_session(db, &link))
+    }
+
+    /// The session behind a session token.
+    pub fn session(&self, token: &str) -> Result<WebSession> {
+        self.store.read(|db| web::session(db, token))
+    }
+
+    /// Signs a session out.
+    pub fn end_session(&self, token: &str) -> Result<()> {
+        let hash = secrets::hash(token);
+        self.store.write(move |db| db.delete_session(&hash))
+    }
+
+    /// The reports addressed to `user` (and their own), newest first.
+    pub fn inbox(&self, user: &User) -> Result<Vec<InboxItem>> {
+        self.store.read(|db| db.inbox(&user.id, 200))
+    }
+
+    /// Report `id` if `user` may read it; records the read receipt of a recipient.
+    pub fn open_report(&self, user: &User, id: &str) -> Result<fieldreport_core::doc::Report> {
+        let (report, first) = self.store.read(|db| web::readable_report(db, user, id))?;
+        if first {
+            let (id, reader, owner) = (id.to_string(), user.id.clone(), report.header.owner.clone());
+            self.store.write(move |db| web::record_read(db, &id, &reader, &owner))?;
+        }
+        Ok(report)
+    }
+
+    /// Adds `user`'s comment to report `id`, merged into its document.
+    pub fn web_comment(&self, user: &User, id: &str, text: &str) -> Result<fieldreport_core::doc::Report> {
+        let (user, id, text) = (user.clone(), id.to_string(), text.to_string());
+        let (shared, cache) = (self.active.clone(), self.cache.clone());
+        self.write_sync(move |db| {
+            let active = config::fresh(db, &shared)?;
+            web::comment(db, &cache, &active, &user, &id, &text)
+        })
+    }
+}
+
+/// Where the first half of a sync round trip left off.
+enum Step {
+    /// The answer.
+    Done(SyncResponse),
+    /// Pushes merged; the user's snapshot needs computing before the page.
+    Snapshot(
+        Vec<fieldreport_core::sync::wire::PushResult>,
+        std::collections::HashMap<String, Vec<u8>>,
+        Arc<config::Active>,
+    ),
+}
+
+impl Source for Service {
+    fn directory(&self) -> Result<Vec<User>> {
+        self.store.read(|db| db.users())
+    }
+
+    fn totals(&self, first: NaiveDate, last: NaiveDate, slice: Slice, distinct: &[String]) -> Result<Vec<Total>> {
+        self.store.read(|db| db.totals(first, last, slice, distinct))
+    }
+
+    fn last_seen(&self) -> Result<Vec<(String, Option<i64>)>> {
+        self.store.read(|db| db.last_seen())
+    }
+
+    fn idle_deals(&self, owners: &[String], before_ms: i64) -> Result<Vec<IdleDeal>> {
+        self.store.read(|db| db.idle_deals(owners, before_ms))
+    }
+
+    fn reports(&self, owners: &[String], first: NaiveDate, last: NaiveDate) -> Result<Vec<ReportEntry>> {
+        self.store.read(|db| db.reports(owners, first, last))
+    }
+}
+
+/// The figure queries on one connection: a reader's, or the writer's inside its transaction
+/// (which sees what the transaction merged so far).
+impl Source for Db<'_> {
+    fn directory(&self) -> Result<Vec<User>> {
+        Db::users(self)
+    }
+
+    fn totals(&self, first: NaiveDate, last: NaiveDate, slice: Slice, distinct: &[String]) -> Result<Vec<Total>> {
+        Db::totals(self, first, last, slice, distinct)
+    }
+
+    fn last_seen(&self) -> Result<Vec<(String, Option<i64>)>> {
+        Db::last_seen(self)
+    }
+
+    fn idle_deals(&self, owners: &[String], before_ms: i64) -> Result<Vec<IdleDeal>> {
+        Db::idle_deals(self, owners, before_ms)
+    }
+
+    fn reports(&self, owners: &[String], first: NaiveDate, last: NaiveDate) -> Result<Vec<ReportEntry>> {
+        Db::reports(self, owners, first, last)
+    }
+}

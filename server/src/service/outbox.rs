@@ -1,0 +1,74 @@
+//! Robot events: the messages a merge queues for the team's group-chat robots (a report became
+//! submitted, a new alert), rendered in each robot's dialect. Queued inside the merge that
+//! raised them, so a message exists exactly when its cause committed; sent by the worker
+//! (`crate::robots`), which claims each message before sending it.
+
+use fieldreport_core::doc::Report;
+use fieldreport_core::report::{render_markdown, Dialect, Lang};
+use fieldreport_core::team::{Alert, RobotEvent, RobotKind};
+
+use super::config::Active;
+use crate::error::Result;
+use crate::store::db::NewDelivery;
+use crate::store::Db;
+
+/// How long a worker holds the messages it claimed before another may send them (a worker that
+/// died mid-send leaves them for this long).
+pub const LEASE_MS: i64 = 60_000;
+
+/// The robot markdown dialect of `kind`.
+pub fn dialect(kind: RobotKind) -> Dialect {
+    match kind {
+        RobotKind::Dingtalk => Dialect::DingTalk,
+        RobotKind::Feishu => Dialect::Feishu,
+        RobotKind::Wecom => Dialect::WeCom,
+    }
+}
+
+/// Queues a message for every robot that takes `event`; `markdown` renders it for a robot kind.
+fn enqueue(
+    db: &Db,
+    active: &Active,
+    event: RobotEvent,
+    subject: &str,
+    title: &str,
+    markdown: &dyn Fn(RobotKind) -> String,
+    now: i64,
+) -> Result<()> {
+    for r in active.config.robots.iter().filter(|r| r.events.contains(&event)) {
+        let text = markdown(r.kind);
+        db.enqueue(&NewDelivery { robot: &r.name, event: event.as_str(), subject, title, markdown: &text, now })?;
+    }
+    Ok(())
+}
+
+/// A user's name for a message (the id when the user is unknown).
+fn user_name(db: &Db, id: &str) -> Result<String> {
+    Ok(db.user(id)?.map(|u| u.name).unwrap_or_else(|| id.to_string()))
+}
+
+/// Queues a submitted report for the robots.
+pub(super) fn report_submitted(db: &Db, active: &Active, r: &Report, now: i64) -> Result<()> {
+    if active.config.robots.is_empty() {
+        return Ok(());
+    }
+    let author = user_name(db, &r.header.owner)?;
+    let title = format!("{author}：{}", r.title);
+    let render = |kind: RobotKind| render_markdown(r, r.lang, dialect(kind), &active.cal);
+    enqueue(db, active, RobotEvent::ReportSubmitted, &r.header.id, &title, &render, now)
+}
+
+/// Queues alerts for the robots; an alert already queued (by its id) is not queued again.
+pub(super) fn alerts(db: &Db, active: &Active, alerts: &[Alert], now: i64) -> Result<()> {
+    if active.config.robots.is_empty() {
+        return Ok(());
+    }
+    let lang = Lang::ZhCn;
+    for a in alerts {
+        let who = user_name(db, &a.user_id)?;
+        let title = format!("{}：{who}", lang.pick("预警", "Alert"));
+        let text = format!("**{who}** · {}\n\n{}", a.kind, a.message);
+        enqueue(db, active, RobotEvent::Alert, &a.id, &title, &|_| text.clone(), now)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,255 @@
+//! Documents the server authors: the team configuration, and each user's KPI snapshot (their
+//! figures for the standard periods and their alerts). Written inside a sync's transaction, so
+//! the page that follows carries them: a device holds the server's figures after one sync.
+//!
+//! A snapshot document is per user and local day: its body is replaced whole when the figures
+//! change, and a new day starts a new document and drops the old one, so history stays small.
+
+use automerge::ActorId;
+use fieldreport_core::doc::{Doc, Header, Kind, Published, Record, SCHEMA_VERSION};
+use fieldreport_core::period::Period;
+use fieldreport_core::team::{PeriodFigures, ReadReceipt, SnapshotBody};
+use sha2::{Digest, Sha256};
+
+use super::cache::DocCache;
+use super::config::Active;
+use super::merge::Merged;
+use super::{outbox, views};
+use crate::error::{Result, ServerError};
+use crate::figures::{alerts_with, snapshot, Scope};
+use crate::model::User;
+use crate::policy::visibility::SERVER_OWNER;
+use crate::store::db::{encode_heads, NewDoc, PublishedSnapshotRow};
+use crate::store::Db;
+
+/// The periods a snapshot carries.
+pub(crate) const PERIODS: [Period; 6] =
+    [Period::Today, Period::ThisWeek, Period::LastWeek, Period::ThisMonth, Period::LastMonth, Period::ThisQuarter];
+
+/// A user's snapshot is refreshed at most this often while their data keeps changing (the
+/// default of [`super::Service::set_snapshot_interval`]).
+pub(super) const MIN_INTERVAL_MS: i64 = 60_000;
+
+fn digest(parts: &[&str]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    h.finalize().into()
+}
+
+/// The server's Automerge actor: stable for the team, distinct from every device's.
+pub(crate) fn actor(team_id: &str) -> ActorId {
+    ActorId::from(&digest(&["fieldreport-server-actor", team_id])[..16])
+}
+
+/// A stable document id for `parts` (a UUID, as every document id).
+pub(crate) fn doc_id(parts: &[&str]) -> String {
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&digest(parts)[..16]);
+    uuid::Builder::from_custom_bytes(b).into_uuid().to_string()
+}
+
+/// Stores a merged document at feed position `seq` (with its recipients, for a report).
+pub(super) fn write(db: &Db, m: &Merged, seq: i64, now: i64) -> Result<()> {
+    let h = m.record.header();
+    let heads = encode_heads(&m.heads);
+    db.put_doc(&NewDoc {
+        id: &h.id,
+        kind: h.kind.as_str(),
+        owner: &h.owner,
+        bytes: &m.bytes,
+        heads: &heads,
+        seq,
+        now,
+        view: m.view.as_deref(),
+        view_format: m.view.as_ref().map(|_| views::VIEW_FORMAT),
+    })?;
+    if h.kind == Kind::Report {
+        db.set_recipients(&h.id, &super::merge::recipients(&m.record))?;
+    }
+    Ok(())
+}
+
+/// Stores a change the server itself made to document `doc` (a published document, a web
+/// comment) at the next feed position, so devices receive it; returns its typed view.
+pub(super) fn write_server_change(db: &Db, cache: &DocCache, mut doc: Doc, now: i64) -> Result<Record> {
+    let record = Record::read(&doc)
+        .map_err(|e| ServerError::Internal(format!("a document the server changed does not read back: {e}")))?;
+    let heads = doc.heads();
+    let bytes = doc.save_uncompressed();
+    cache.take(&record.header().id);
+    let view = views::encode(&record);
+    let merged = Merged { doc, bytes, record, heads, view, before: None, changed: true };
+    write(db, &merged, db.next_seq()?, now)?;
+    Ok(merged.record)
+}
+
+/// Writes `body` into document `id` (creating it), at the next feed position, when it changed.
+fn put(db: &Db, cache: &DocCache, header: Header, body: &str, now: i64) -> Result<()> {
+    let actor = actor(&header.team);
+    let doc = match db.doc_bytes(&header.id)? {
+        Some(bytes) => {
+            let doc = Doc::load_trusted(&bytes).ok().filter(|d| Published::read(d).is_ok());
+            match doc {
+                Some(mut doc) => {
+                    if !Published::update(&mut doc, &actor, body, now)
+                        .map_err(|e| ServerError::Internal(e.to_string()))?
+                    {
+                        return Ok(());
+                    }
+                    doc
+                }
+                // The server's own document is damaged: it has the whole content, so it writes
+                // it again rather than setting it aside.
+                None => {
+                    tracing::error!(doc = %header.id, "a published document was damaged; writing it afresh");
+                    Published::create(&actor, &header, body, now).map_err(|e| ServerError::Internal(e.to_string()))?
+                }
+            }
+        }
+        None => Published::create(&actor, &header, body, now).map_err(|e| ServerError::Internal(e.to_string()))?,
+    };
+    write_server_change(db, cache, doc, now).map(|_| ())
+}
+
+fn header(kind: Kind, id: String, team: &str, owner: &str, now: i64) -> Header {
+    Header {
+        kind,
+        id,
+        team: team.to_string(),
+        owner: owner.to_string(),
+        created_at: now,
+        schema: SCHEMA_VERSION,
+        deleted: false,
+    }
+}
+
+/// Publishes the configuration in force when devices do not have it yet.
+pub(super) fn config(db: &Db, cache: &DocCache, active: &Active, team_id: &str, now: i64) -> Result<()> {
+    let version = active.config.version as i64;
+    if db.published_config()? == Some(version) {
+        return Ok(());
+    }
+    let id = doc_id(&["config", team_id]);
+    let body = serde_json::to_string(&active.config.for_devices()).map_err(|e| ServerError::Internal(e.to_string()))?;
+    // Owned by `server`: the feed finds the configuration by it.
+    put(db, cache, header(Kind::Config, id.clone(), team_id, SERVER_OWNER, now), &body, now)?;
+    db.set_published_config(&id, version)
+}
+
+/// The latest feed position among the records a user's snapshot covers (their own and their
+/// members'), one index lookup per owner and kind.
+fn data_seq(db: &Db, user: &User, scope: &Scope) -> Result<i64> {
+    let mut max = 0i64;
+    let owners = std::iter::once(user.id.as_str()).chain(scope.members.iter().map(|u| u.id.as_str()));
+    for owner in owners {
+        for kind in Kind::ALL.into_iter().filter(|k| !k.is_published()) {
+            max = max.max(db.latest_seq(owner, kind.as_str())?);
+        }
+    }
+    Ok(max)
+}
+
+/// Whether a user's snapshot needs computing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Due {
+    /// It is current.
+    No,
+    /// There is none for today or for the configuration in force, or it lacks a read receipt:
+    /// compute it before answering, so that one sync brings it.
+    Now,
+    /// It is older than the refresh interval: refresh it in the background if what it covers
+    /// changed (the device computes locally meanwhile, since its own changes are newer).
+    Soon,
+}
+
+/// Whether `user`'s snapshot needs computing: now when it is missing or from another day or
+/// configuration; soon when it is older than the refresh interval (the refresher then compares
+/// what it covers, on a reader: the writer, which asks at every sync, only reads one row).
+pub(super) fn snapshot_due(db: &Db, active: &Active, user: &User, now: i64, interval_ms: i64) -> Result<Due> {
+    let Some(last) = db.published_snapshot(&user.id)? else { return Ok(Due::Now) };
+    if last.day != active.cal.local_date(now).to_string() || last.config_version != active.config.version as i64 {
+        return Ok(Due::Now);
+    }
+    if last.data_seq == -1 {
+        // A recipient read one of the user's reports: the receipt is news (and rare).
+        return Ok(Due::Now);
+    }
+    Ok(if now - last.as_of < interval_ms { Due::No } else { Due::Soon })
+}
+
+/// Whether the records `user`'s published snapshot covers changed since it was computed.
+pub(super) fn covered_changed(db: &Db, user: &User) -> Result<bool> {
+    let seq = db.published_snapshot(&user.id)?.map(|s| s.data_seq);
+    let scope = Scope::of(db, Some(user), None)?;
+    Ok(seq != Some(data_seq(db, user, &scope)?))
+}
+
+/// A computed snapshot, ready to publish.
+pub(super) struct Computed {
+    json: String,
+    alerts: Vec<fieldreport_core::team::Alert>,
+    data_seq: i64,
+    at: i64,
+}
+
+/// Computes `user`'s snapshot (on a reader: this is the expensive part, and it runs outside the
+/// writer, in parallel with other requests).
+pub(super) fn compute_snapshot(db: &Db, active: &Active, user: &User, now: i64) -> Result<Computed> {
+    let scope = Scope::of(db, Some(user), None)?;
+    let data_seq = data_seq(db, user, &scope)?;
+    let mut snaps = Vec::with_capacity(PERIODS.len());
+    for p in PERIODS {
+        snaps.push(snapshot(db, &active.config, &scope, p, now)?);
+    }
+    let of = |p: Period| snaps.iter().zip(PERIODS).find(|(_, q)| *q == p).map(|(s, _)| s);
+    let (Some(week), Some(month)) = (of(Period::ThisWeek), of(Period::ThisMonth)) else {
+        return Err(ServerError::Internal("a snapshot lacks this week or this month".into()));
+    };
+    let alerts = alerts_with(db, &active.config, &scope, now, week, month)?;
+    let periods = snaps
+        .into_iter()
+        .map(|s| PeriodFigures { period: s.period, first: s.first, last: s.last, rows: s.rows })
+        .collect();
+    let reads = db
+        .reads_of(&user.id)?
+        .into_iter()
+        .map(|(report_id, reader, at)| ReadReceipt { report_id, reader, at })
+        .collect();
+    let body = SnapshotBody { user_id: user.id.clone(), computed_at: now, periods, alerts, reads };
+    let json = serde_json::to_string(&body).map_err(|e| ServerError::Internal(e.to_string()))?;
+    Ok(Computed { json, alerts: body.alerts, data_seq, at: now })
+}
+
+/// Publishes a computed snapshot as `user`'s document of its day, dropping the previous day's.
+pub(super) fn publish_snapshot(
+    db: &Db,
+    cache: &DocCache,
+    active: &Active,
+    team_id: &str,
+    user: &User,
+    c: &Computed,
+) -> Result<()> {
+    let day = active.cal.local_date(c.at).to_string();
+    let id = doc_id(&["snapshot", team_id, &user.id, &day]);
+    let last = db.published_snapshot(&user.id)?.map(|s| s.doc_id);
+    put(db, cache, header(Kind::Snapshot, id.clone(), team_id, &user.id, c.at), &c.json, c.at)?;
+    if let Some(old) = last.filter(|old| *old != id) {
+        // The previous day's snapshot is superseded: devices drop it when this one arrives.
+        db.delete_doc(&old)?;
+    }
+    db.set_published_snapshot(
+        &user.id,
+        &PublishedSnapshotRow {
+            doc_id: id,
+            day,
+            as_of: c.at,
+            config_version: active.config.version as i64,
+            data_seq: c.data_seq,
+        },
+    )?;
+    // New alerts go to the team's robots (each alert once).
+    outbox::alerts(db, active, &c.alerts, c.at)
+}

@@ -1,0 +1,151 @@
+//! Documents: their merged bytes, heads and typed views, their feed positions, a report's
+//! recipients, and what each device is known to hold of each document.
+
+use super::Db;
+use crate::error::Result;
+use crate::p;
+use crate::store::ConnExt;
+
+/// A stored document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocRow {
+    pub kind: String,
+    pub owner: String,
+    pub bytes: Vec<u8>,
+    /// Encoded heads (see [`super::encode_heads`]).
+    pub heads: Vec<u8>,
+}
+
+/// A document to store at a feed position.
+#[derive(Debug, Clone, Copy)]
+pub struct NewDoc<'a> {
+    pub id: &'a str,
+    pub kind: &'a str,
+    pub owner: &'a str,
+    pub bytes: &'a [u8],
+    pub heads: &'a [u8],
+    pub seq: i64,
+    pub now: i64,
+    /// The typed view stored beside it and its format (see `service::views`).
+    pub view: Option<&'a str>,
+    pub view_format: Option<i64>,
+}
+
+impl Db<'_> {
+    pub fn doc(&self, id: &str) -> Result<Option<DocRow>> {
+        Ok(self.opt("SELECT kind, owner, bytes, heads FROM docs WHERE id = ?1", p![id], |r| {
+            Ok(DocRow { kind: r.text(0)?, owner: r.text(1)?, bytes: r.blob(2)?, heads: r.blob(3)? })
+        })?)
+    }
+
+    /// The stored heads of `id` (encoded).
+    pub fn doc_heads(&self, id: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self.opt("SELECT heads FROM docs WHERE id = ?1", p![id], |r| r.blob(0))?)
+    }
+
+    pub fn doc_bytes(&self, id: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self.opt("SELECT bytes FROM docs WHERE id = ?1", p![id], |r| r.blob(0))?)
+    }
+
+    /// Stores a document (replacing the stored one) with its typed view, at its feed position.
+    pub fn put_doc(&self, d: &NewDoc) -> Result<()> {
+        self.exec(
+            "INSERT INTO docs (id, kind, owner, bytes, heads, size, seq, updated_at, view, view_format)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT(id) DO UPDATE SET bytes = excluded.bytes, heads = excluded.heads, size = excluded.size,
+                 seq = excluded.seq, updated_at = excluded.updated_at, view = excluded.view,
+                 view_format = excluded.view_format",
+            p![d.id, d.kind, d.owner, d.bytes, d.heads, d.bytes.len() as i64, d.seq, d.now, d.view, d.view_format],
+        )?;
+        Ok(())
+    }
+
+    /// Removes a document, and what devices were known to hold of it.
+    pub fn delete_doc(&self, id: &str) -> Result<()> {
+        self.exec("DELETE FROM docs WHERE id = ?1", p![id])?;
+        self.exec("DELETE FROM device_docs WHERE doc_id = ?1", p![id])?;
+        Ok(())
+    }
+
+    /// Replaces the stored typed view of `id`.
+    pub fn set_view(&self, id: &str, view: Option<&str>, format: Option<i64>) -> Result<()> {
+        self.exec("UPDATE docs SET view = ?2, view_format = ?3 WHERE id = ?1", p![id, view, format])?;
+        Ok(())
+    }
+
+    /// Replaces who report `doc_id` is addressed to.
+    pub fn set_recipients(&self, doc_id: &str, users: &[String]) -> Result<()> {
+        self.exec("DELETE FROM recipients WHERE doc_id = ?1", p![doc_id])?;
+        for u in users {
+            self.exec(
+                "INSERT INTO recipients (doc_id, user_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                p![doc_id, u.as_str()],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The next feed position. Positions are numbered by the backend inside the writing
+    /// transaction, and a transaction that took one holds the feed until it commits, so
+    /// positions become visible in the order they were given (docs/concurrency.md).
+    pub fn next_seq(&self) -> Result<i64> {
+        Ok(self.one("UPDATE feed_head SET seq = seq + 1 WHERE id = 1 RETURNING seq", p![], |r| r.int(0))?)
+    }
+
+    /// The last feed position given.
+    pub fn feed_head(&self) -> Result<i64> {
+        Ok(self.one("SELECT seq FROM feed_head WHERE id = 1", p![], |r| r.int(0))?)
+    }
+
+    /// The latest feed position of `owner`'s documents of `kind`.
+    pub fn latest_seq(&self, owner: &str, kind: &str) -> Result<i64> {
+        Ok(self
+            .one("SELECT MAX(seq) FROM docs WHERE owner = ?1 AND kind = ?2", p![owner, kind], |r| r.opt_int(0))?
+            .unwrap_or(0))
+    }
+
+    /// A device's bookkeeping at the start of a sync: it holds nothing (cursor 0: a first sync,
+    /// or a device that lost its data); and pages up to its cursor are committed on it, so what
+    /// they carried is known.
+    pub fn begin_device_sync(&self, device: &str, cursor: i64) -> Result<()> {
+        if cursor == 0 {
+            self.exec("DELETE FROM device_docs WHERE device_id = ?1", p![device])?;
+        }
+        self.exec(
+            "UPDATE device_docs SET heads = sent_heads, sent_heads = NULL, sent_seq = NULL
+             WHERE device_id = ?1 AND sent_seq IS NOT NULL AND sent_seq <= ?2",
+            p![device, cursor],
+        )?;
+        Ok(())
+    }
+
+    /// What `device` is known to hold of `doc` (encoded heads), if anything.
+    pub fn known_heads(&self, device: &str, doc: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .opt("SELECT heads FROM device_docs WHERE device_id = ?1 AND doc_id = ?2", p![device, doc], |r| {
+                r.opt_blob(0)
+            })?
+            .flatten())
+    }
+
+    /// `device` holds `doc` at `heads` (it pushed them).
+    pub fn set_known_heads(&self, device: &str, doc: &str, heads: &[u8]) -> Result<()> {
+        self.exec(
+            "INSERT INTO device_docs (device_id, doc_id, heads) VALUES (?1, ?2, ?3)
+             ON CONFLICT(device_id, doc_id) DO UPDATE SET heads = excluded.heads",
+            p![device, doc, heads],
+        )?;
+        Ok(())
+    }
+
+    /// `device` was sent `doc` at `heads` in a page ending at feed position `seq` (known once
+    /// its cursor moves past it).
+    pub fn set_sent_heads(&self, device: &str, doc: &str, heads: &[u8], seq: i64) -> Result<()> {
+        self.exec(
+            "INSERT INTO device_docs (device_id, doc_id, sent_heads, sent_seq) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(device_id, doc_id) DO UPDATE SET sent_heads = excluded.sent_heads, sent_seq = excluded.sent_seq",
+            p![device, doc, heads, seq],
+        )?;
+        Ok(())
+    }
+}

@@ -1,0 +1,338 @@
+//! The queries KPI snapshots, alerts and submission statistics are computed from.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use fieldreport_core::period::month_of;
+
+use super::Db;
+use crate::error::Result;
+use crate::model::{IdleDeal, ReportEntry, Slice, Total};
+use crate::p;
+use crate::store::{ConnExt, Param};
+
+/// The days of a range as whole months and partial ones.
+struct Segments {
+    /// The whole months (`YYYY-MM`), first and last.
+    months: Option<(String, String)>,
+    /// The day ranges of the partial months at either end.
+    days: Vec<(NaiveDate, NaiveDate)>,
+}
+
+/// Splits the days `first..=last` into [`Segments`].
+fn segments(first: NaiveDate, last: NaiveDate) -> Segments {
+    let (mut months, mut days) = (None::<(String, String)>, Vec::new());
+    let mut at = first;
+    while at <= last {
+        let (mf, ml) = month_of(at);
+        let end = ml.min(last);
+        if at == mf && end == ml {
+            let m = mf.format("%Y-%m").to_string();
+            months = Some(match months {
+                Some((a, _)) => (a, m),
+                None => (m.clone(), m),
+            });
+        } else {
+            days.push((at, end));
+        }
+        match end.succ_opt() {
+            Some(n) => at = n,
+            None => break,
+        }
+    }
+    Segments { months, days }
+}
+
+/// Users above which reading everyone's rows of the range beats one lookup per user.
+const PER_USER_MAX: usize = 4;
+
+type Sums = HashMap<(String, String), (f64, f64)>;
+
+impl Db<'_> {
+    /// Adds the rows of `sql` to `sums`. Columns: the user or metric that varies (`user` or
+    /// `metric` names the fixed one), then SUM(value), SUM(base).
+    fn sum_into(
+        &self,
+        sums: &mut Sums,
+        sql: &str,
+        params: &[Param],
+        user: Option<&str>,
+        metric: Option<&str>,
+    ) -> Result<()> {
+        self.each(sql, params, &mut |r| {
+            let (u, m) = match (user, metric) {
+                (Some(u), None) => (u.to_string(), r.text(0)?),
+                (None, Some(m)) => (r.text(0)?, m.to_string()),
+                _ => (r.text(0)?, r.text(1)?),
+            };
+            let off = if user.is_none() && metric.is_none() { 2 } else { 1 };
+            let e = sums.entry((u, m)).or_insert((0.0, 0.0));
+            e.0 += r.real(off)?;
+            e.1 += r.real(off + 1)?;
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    /// Per user and metric over `first..=last` for `slice`: sums of the rollups (monthly for whole
+    /// months, daily for the rest), and for `distinct` metrics the count of distinct keys.
+    pub fn totals(&self, first: NaiveDate, last: NaiveDate, slice: Slice, distinct: &[String]) -> Result<Vec<Total>> {
+        let Segments { months, days } = segments(first, last);
+        let mut sums = Sums::new();
+        let (a, b) = (first.to_string(), last.to_string());
+        let mut out = Vec::new();
+        match slice {
+            Slice::Users(users) if users.len() <= PER_USER_MAX => {
+                for u in users {
+                    if let Some((m1, m2)) = &months {
+                        self.sum_into(
+                            &mut sums,
+                            "SELECT metric, SUM(value), SUM(base) FROM kpi_monthly WHERE user_id = ?1
+                             AND month BETWEEN ?2 AND ?3 GROUP BY metric",
+                            p![u, m1, m2],
+                            Some(u),
+                            None,
+                        )?;
+                    }
+                    for (d1, d2) in &days {
+                        let (d1, d2) = (d1.to_string(), d2.to_string());
+                        self.sum_into(
+                            &mut sums,
+                            "SELECT metric, SUM(value), SUM(base) FROM kpi_daily WHERE user_id = ?1
+                             AND day BETWEEN ?2 AND ?3 GROUP BY metric",
+                            p![u, &d1, &d2],
+                            Some(u),
+                            None,
+                        )?;
+                    }
+                }
+                for u in users {
+                    for m in distinct {
+                        let n = self.one(
+                            "SELECT COUNT(DISTINCT key) FROM kpi_keys WHERE metric = ?1 AND day BETWEEN ?2 AND ?3
+                             AND user_id = ?4",
+                            p![m, &a, &b, u],
+                            |r| r.int(0),
+                        )?;
+                        out.push(Total { user_id: u.clone(), metric: m.clone(), value: n as f64, base: 0.0 });
+                    }
+                }
+            }
+            Slice::Users(users) => {
+                if let Some((m1, m2)) = &months {
+                    self.sum_into(
+                        &mut sums,
+                        "SELECT user_id, metric, SUM(value), SUM(base) FROM kpi_monthly WHERE month BETWEEN ?1 AND ?2
+                         GROUP BY user_id, metric",
+                        p![m1, m2],
+                        None,
+                        None,
+                    )?;
+                }
+                for (d1, d2) in &days {
+                    let (d1, d2) = (d1.to_string(), d2.to_string());
+                    self.sum_into(
+                        &mut sums,
+                        "SELECT user_id, metric, SUM(value), SUM(base) FROM kpi_daily WHERE day BETWEEN ?1 AND ?2
+                         GROUP BY user_id, metric",
+                        p![&d1, &d2],
+                        None,
+                        None,
+                    )?;
+                }
+                let wanted: HashSet<&str> = users.iter().map(String::as_str).collect();
+                sums.retain(|(u, _), _| wanted.contains(u.as_str()));
+                self.distinct_counts(&a, &b, distinct, &mut out)?;
+                out.retain(|t| wanted.contains(t.user_id.as_str()));
+            }
+            Slice::Metrics(metrics) => {
+                for m in metrics.iter().filter(|m| !distinct.contains(m)) {
+                    if let Some((m1, m2)) = &months {
+                        self.sum_into(
+                            &mut sums,
+                            "SELECT user_id, SUM(value), SUM(base) FROM kpi_monthly WHERE month BETWEEN ?1 AND ?2
+                             AND metric = ?3 GROUP BY user_id",
+                            p![m1, m2, m],
+                            None,
+                            Some(m),
+                        )?;
+                    }
+                    for (d1, d2) in &days {
+                        let (d1, d2) = (d1.to_string(), d2.to_string());
+                        self.sum_into(
+                            &mut sums,
+                            "SELECT user_id, SUM(value), SUM(base) FROM kpi_daily WHERE day BETWEEN ?1 AND ?2
+                             AND metric = ?3 GROUP BY user_id",
+                            p![&d1, &d2, m],
+                            None,
+                            Some(m),
+                        )?;
+                    }
+                }
+                let wanted: Vec<String> = metrics.iter().filter(|m| distinct.contains(m)).cloned().collect();
+                self.distinct_counts(&a, &b, &wanted, &mut out)?;
+            }
+        }
+        sums.retain(|(_, m), _| !distinct.contains(m));
+        out.extend(sums.into_iter().map(|((user_id, metric), (value, base))| Total { user_id, metric, value, base }));
+        Ok(out)
+    }
+
+    /// Distinct-key counts of `metrics` over the days `a..=b`, per user.
+    fn distinct_counts(&self, a: &str, b: &str, metrics: &[String], out: &mut Vec<Total>) -> Result<()> {
+        for m in metrics {
+            let rows = self.all(
+                "SELECT user_id, COUNT(DISTINCT key) FROM kpi_keys WHERE metric = ?1 AND day BETWEEN ?2 AND ?3
+                 GROUP BY user_id",
+                p![m, a, b],
+                |r| Ok(Total { user_id: r.text(0)?, metric: m.clone(), value: r.int(1)? as f64, base: 0.0 }),
+            )?;
+            out.extend(rows);
+        }
+        Ok(())
+    }
+
+    /// When each user's devices last synced (`None`: never).
+    pub fn last_seen(&self) -> Result<Vec<(String, Option<i64>)>> {
+        Ok(self.all(
+            "SELECT u.id, MAX(d.last_seen_at) FROM users u LEFT JOIN devices d ON d.user_id = u.id GROUP BY u.id",
+            p![],
+            |r| Ok((r.text(0)?, r.opt_int(1)?)),
+        )?)
+    }
+
+    /// `owners`' open deals whose latest followup (or, without any, whose creation) is before
+    /// `before_ms`.
+    pub fn idle_deals(&self, owners: &[String], before_ms: i64) -> Result<Vec<IdleDeal>> {
+        let mut out = Vec::new();
+        for owner in owners {
+            let rows = self.all(
+                "SELECT id, owner, customer_id, title, stage, created_at, last FROM (
+                     SELECT d.id, d.owner, d.customer_id, d.title, d.stage, d.created_at,
+                         (SELECT MAX(f.occurred_at) FROM followup_index f WHERE f.deal_id = d.id AND f.live = 1) AS last
+                     FROM deal_index d
+                     WHERE d.owner = ?2 AND d.live = 1 AND d.stage NOT IN ('won', 'lost')) x
+                 WHERE COALESCE(last, created_at) < ?1
+                 ORDER BY COALESCE(last, created_at)",
+                p![before_ms, owner],
+                |r| {
+                    Ok(IdleDeal {
+                        id: r.text(0)?,
+                        owner: r.text(1)?,
+                        customer_id: r.text(2)?,
+                        title: r.text(3)?,
+                        stage: r.text(4)?,
+                        created_at: r.int(5)?,
+                        last_followup_at: r.opt_int(6)?,
+                    })
+                },
+            )?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
+    /// `owners`' live reports whose period ends within `first..=last`.
+    pub fn reports(&self, owners: &[String], first: NaiveDate, last: NaiveDate) -> Result<Vec<ReportEntry>> {
+        let (a, b) = (first.to_string(), last.to_string());
+        let mut out = Vec::new();
+        for owner in owners {
+            let rows = self.all(
+                "SELECT id, owner, kind, first, last, submitted_at FROM report_index
+                 WHERE owner = ?3 AND live = 1 AND last BETWEEN ?1 AND ?2 ORDER BY last",
+                p![&a, &b, owner],
+                |r| {
+                    Ok(ReportEntry {
+                        id: r.text(0)?,
+                        owner: r.text(1)?,
+                        kind: r.text(2)?,
+                        first: r.text(3)?.parse().unwrap_or_default(),
+                        last: r.text(4)?.parse().unwrap_or_default(),
+                        submitted_at: r.opt_int(5)?,
+                    })
+                },
+            )?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use fieldreport_core::doc::{Followup, FollowupKind, Header, Kind, Record, SCHEMA_VERSION};
+    use fieldreport_core::period::Calendar;
+    use fieldreport_core::team::TeamConfig;
+
+    use super::*;
+    use crate::service::rollups;
+    use crate::store::sqlite::create_schema;
+
+    fn followup(owner: &str, at: i64, kind: FollowupKind) -> Record {
+        Record::Followup(Followup {
+            header: Header {
+                kind: Kind::Followup,
+                id: uuid::Uuid::now_v7().to_string(),
+                team: "t".into(),
+                owner: owner.into(),
+                created_at: at,
+                schema: SCHEMA_VERSION,
+                deleted: false,
+            },
+            customer_id: "c".into(),
+            deal_id: None,
+            kind,
+            occurred_at: at,
+            note: String::new(),
+            next_step: String::new(),
+            next_followup_on: None,
+            checkin: None,
+            attachments: Vec::new(),
+            stage_change: None,
+        })
+    }
+
+    /// Totals from whole months and partial days equal the facts summed day by day, for ranges
+    /// that start and end inside, on the edges of, and across months, and for any slice.
+    #[test]
+    fn totals_over_months_and_partial_days_equal_the_facts() {
+        let raw = rusqlite::Connection::open_in_memory().unwrap();
+        create_schema(&raw).unwrap();
+        let conn = Db(&raw);
+        let cal = Calendar::parse("Asia/Shanghai", "monday").unwrap();
+        let defs = TeamConfig::default().definitions();
+        let start = cal.day_start_ms("2026-09-20".parse().unwrap());
+        let users: Vec<String> = (0..6).map(|i| format!("u{i}")).collect();
+        let mut all = Vec::new();
+        for i in 0..3000i64 {
+            let at = start + (i * 2_700_000) % (100 * 86_400_000);
+            let kind = FollowupKind::ALL[(i % 5) as usize];
+            let record = followup(&users[(i % 6) as usize], at, kind);
+            rollups::index(&conn, &defs, &cal, &record).unwrap();
+            all.extend(fieldreport_core::kpi::facts(&record, &defs, &cal));
+        }
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        for (a, b) in [
+            ("2026-10-01", "2026-12-31"),
+            ("2026-09-25", "2026-11-03"),
+            ("2026-10-05", "2026-10-20"),
+            ("2026-11-01", "2026-11-30"),
+        ] {
+            let mut expected: HashMap<(String, String), f64> = HashMap::new();
+            for f in all.iter().filter(|f| d(a) <= f.day && f.day <= d(b)) {
+                *expected.entry((f.user.clone(), f.metric.clone())).or_default() += f.value;
+            }
+            let metrics: Vec<String> = vec!["visits".into(), "calls".into()];
+            let everyone = conn.totals(d(a), d(b), Slice::Users(&users), &[]).unwrap();
+            assert_eq!(everyone.iter().filter(|t| t.value > 0.0).count(), expected.len(), "nothing left out");
+            for slice in [Slice::Users(&users[..2]), Slice::Users(&users), Slice::Metrics(&metrics)] {
+                let got = conn.totals(d(a), d(b), slice, &[]).unwrap();
+                assert!(!got.is_empty());
+                for t in got {
+                    let want = expected.get(&(t.user_id.clone(), t.metric.clone())).copied().unwrap_or(0.0);
+                    assert_eq!(t.value, want, "{} {} over {a}..{b} ({slice:?})", t.user_id, t.metric);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! The persistence primitives, on any backend's connection: each method is one statement or a
+//! few, with no rule about who may do what (that is the service's). Grouped by what they hold.
+
+mod config;
+mod docs;
+mod feed;
+mod figures;
+mod outbox;
+mod rollups;
+mod team;
+mod web;
+
+use std::ops::Deref;
+
+use fieldreport_core::sync::wire::ChangeHash;
+
+use super::Conn;
+
+pub use config::PublishedSnapshotRow;
+pub use docs::{DocRow, NewDoc};
+pub use feed::{FeedRow, Visibility, PAGE_ROWS};
+pub use outbox::NewDelivery;
+pub use rollups::{RebuildInput, RollupDelta, RollupTable};
+pub use web::{LinkRow, SessionRow};
+
+/// A connection seen through the primitives.
+#[derive(Clone, Copy)]
+pub struct Db<'c>(pub &'c dyn Conn);
+
+impl<'c> Deref for Db<'c> {
+    type Target = dyn Conn + 'c;
+    fn deref(&self) -> &Self::Target {
+        self.0
+    }
+}
+
+/// Heads as stored: their 32-byte hashes, concatenated.
+pub fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {
+    heads.iter().flat_map(|h| h.0).collect()
+}
+
+/// Heads from their stored form.
+pub fn decode_heads(b: &[u8]) -> Vec<ChangeHash> {
+    b.chunks_exact(32).filter_map(|c| ChangeHash::try_from(c).ok()).collect()
+}

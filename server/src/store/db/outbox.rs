@@ -1,0 +1,105 @@
+//! The outbox of messages to group-chat robots. A worker claims due messages with a lease before
+//! sending them, so that with several server processes each message is sent once; a lease that
+//! runs out (its worker died) makes the message due again.
+
+use super::Db;
+use crate::error::Result;
+use crate::model::Delivery;
+use crate::p;
+use crate::store::{ConnExt, Dialect, Row, StoreError};
+
+/// A message to queue.
+#[derive(Debug, Clone, Copy)]
+pub struct NewDelivery<'a> {
+    pub robot: &'a str,
+    pub event: &'a str,
+    pub subject: &'a str,
+    pub title: &'a str,
+    pub markdown: &'a str,
+    pub now: i64,
+}
+
+fn delivery_row(r: &dyn Row) -> Result<Delivery, StoreError> {
+    Ok(Delivery {
+        id: r.int(0)?,
+        robot: r.text(1)?,
+        event: r.text(2)?,
+        subject: r.text(3)?,
+        title: r.text(4)?,
+        markdown: r.text(5)?,
+        status: r.text(6)?,
+        attempts: r.int(7)?,
+        next_at: r.int(8)?,
+        last_error: r.opt_text(9)?,
+        created_at: r.int(10)?,
+        sent_at: r.opt_int(11)?,
+    })
+}
+
+const COLS: &str =
+    "id, robot, event, subject, title, markdown, status, attempts, next_at, last_error, created_at, sent_at";
+
+impl Db<'_> {
+    /// Queues a message unless one for the same robot, event and subject exists.
+    pub fn enqueue(&self, d: &NewDelivery) -> Result<()> {
+        self.exec(
+            "INSERT INTO deliveries (robot, event, subject, title, markdown, next_at, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT DO NOTHING",
+            p![d.robot, d.event, d.subject, d.title, d.markdown, d.now],
+        )?;
+        Ok(())
+    }
+
+    /// Claims up to `limit` pending messages due at `now` for `worker` until `until`, oldest
+    /// first, and returns them. The limit is written into the statement (the worker always asks
+    /// the same): SQLite plans a statement again each time a bound LIMIT is set.
+    pub fn claim_due(&self, worker: &str, now: i64, until: i64, limit: usize) -> Result<Vec<Delivery>> {
+        let lock = match self.dialect() {
+            Dialect::Postgres => "FOR UPDATE SKIP LOCKED",
+            Dialect::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE deliveries SET claimed_by = ?1, claimed_until = ?3 WHERE id IN (
+                 SELECT id FROM deliveries WHERE status = 'pending' AND next_at <= ?2
+                     AND (claimed_until IS NULL OR claimed_until < ?2)
+                 ORDER BY next_at, id LIMIT {limit} {lock})
+             RETURNING {COLS}"
+        );
+        let mut rows = self.all(&sql, p![worker, now, until], delivery_row)?;
+        rows.sort_by_key(|d| (d.next_at, d.id));
+        Ok(rows)
+    }
+
+    /// The latest messages, newest first.
+    pub fn deliveries(&self, limit: usize) -> Result<Vec<Delivery>> {
+        Ok(self.all(&format!("SELECT {COLS} FROM deliveries ORDER BY id DESC LIMIT {limit}"), p![], delivery_row)?)
+    }
+
+    /// How many attempts message `id` has had, if it exists.
+    pub fn attempts(&self, id: i64) -> Result<Option<i64>> {
+        Ok(self.opt("SELECT attempts FROM deliveries WHERE id = ?1", p![id], |r| r.int(0))?)
+    }
+
+    /// Records a sent message and releases its claim.
+    pub fn delivered(&self, id: i64, now: i64) -> Result<()> {
+        self.exec(
+            "UPDATE deliveries SET status = 'sent', attempts = attempts + 1, sent_at = ?2, last_error = NULL,
+                 claimed_by = NULL, claimed_until = NULL
+             WHERE id = ?1",
+            p![id, now],
+        )?;
+        Ok(())
+    }
+
+    /// Records a failed attempt: `status` (pending or failed), the attempts so far, the next
+    /// attempt's time and the error; releases the claim.
+    pub fn delivery_failed(&self, id: i64, status: &str, attempts: i64, next_at: i64, error: &str) -> Result<()> {
+        self.exec(
+            "UPDATE deliveries SET status = ?2, attempts = ?3, next_at = ?4, last_error = ?5,
+                 claimed_by = NULL, claimed_until = NULL
+             WHERE id = ?1",
+            p![id, status, attempts, next_at, error],
+        )?;
+        Ok(())
+    }
+}

@@ -1,0 +1,148 @@
+//! The team, its members, enrollment codes and devices.
+
+use super::Db;
+use crate::error::Result;
+use crate::model::{Device, Role, Team, User};
+use crate::p;
+use crate::store::{ConnExt, Row, StoreError};
+
+fn user_row(r: &dyn Row) -> Result<User, StoreError> {
+    let role = r.text(2)?;
+    Ok(User {
+        id: r.text(0)?,
+        name: r.text(1)?,
+        role: role.parse::<Role>().map_err(|_| StoreError::Data(format!("unknown role `{role}`")))?,
+        manager_id: r.opt_text(3)?,
+        created_at: r.int(4)?,
+    })
+}
+
+fn device_row(r: &dyn Row) -> Result<Device, StoreError> {
+    Ok(Device {
+        id: r.text(0)?,
+        user_id: r.text(1)?,
+        actor: r.text(2)?,
+        created_at: r.int(3)?,
+        last_seen_at: r.opt_int(4)?,
+        revoked_at: r.opt_int(5)?,
+    })
+}
+
+const USER_COLS: &str = "id, name, role, manager_id, created_at";
+const DEVICE_COLS: &str = "id, user_id, actor, created_at, last_seen_at, revoked_at";
+
+impl Db<'_> {
+    pub fn team(&self) -> Result<Option<Team>> {
+        Ok(self.opt("SELECT team_id, name, tz, week_start FROM team WHERE id = 1", p![], |r| {
+            Ok(Team { id: r.text(0)?, name: r.text(1)?, tz: r.text(2)?, week_start: r.text(3)? })
+        })?)
+    }
+
+    pub fn insert_team(&self, t: &Team, now: i64) -> Result<()> {
+        self.exec(
+            "INSERT INTO team (id, team_id, name, tz, week_start, created_at) VALUES (1, ?1, ?2, ?3, ?4, ?5)",
+            p![&t.id, &t.name, &t.tz, &t.week_start, now],
+        )?;
+        Ok(())
+    }
+
+    pub fn update_team(&self, name: &str, tz: &str, week_start: &str) -> Result<()> {
+        self.exec("UPDATE team SET name = ?1, tz = ?2, week_start = ?3 WHERE id = 1", p![name, tz, week_start])?;
+        Ok(())
+    }
+
+    pub fn user(&self, id: &str) -> Result<Option<User>> {
+        Ok(self.opt(&format!("SELECT {USER_COLS} FROM users WHERE id = ?1"), p![id], user_row)?)
+    }
+
+    /// Every member, oldest first.
+    pub fn users(&self) -> Result<Vec<User>> {
+        Ok(self.all(&format!("SELECT {USER_COLS} FROM users ORDER BY created_at, id"), p![], user_row)?)
+    }
+
+    pub fn insert_user(&self, u: &User) -> Result<()> {
+        self.exec(
+            "INSERT INTO users (id, name, role, manager_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            p![&u.id, &u.name, u.role.as_str(), &u.manager_id, u.created_at],
+        )?;
+        Ok(())
+    }
+
+    pub fn insert_code(&self, hash: &str, user_id: &str, expires_at: i64) -> Result<()> {
+        self.exec(
+            "INSERT INTO enroll_codes (code_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
+            p![hash, user_id, expires_at],
+        )?;
+        Ok(())
+    }
+
+    /// An enrollment code: (user, expires at, used at).
+    pub fn code(&self, hash: &str) -> Result<Option<(String, i64, Option<i64>)>> {
+        Ok(self.opt("SELECT user_id, expires_at, used_at FROM enroll_codes WHERE code_hash = ?1", p![hash], |r| {
+            Ok((r.text(0)?, r.int(1)?, r.opt_int(2)?))
+        })?)
+    }
+
+    pub fn use_code(&self, hash: &str, now: i64) -> Result<()> {
+        self.exec("UPDATE enroll_codes SET used_at = ?2 WHERE code_hash = ?1", p![hash, now])?;
+        Ok(())
+    }
+
+    /// Whether an active device authors as `actor`.
+    pub fn actor_taken(&self, actor: &str) -> Result<bool> {
+        Ok(self.opt("SELECT 1 FROM devices WHERE actor = ?1 AND revoked_at IS NULL", p![actor], |_| Ok(()))?.is_some())
+    }
+
+    pub fn insert_device(&self, d: &Device, token_hash: &str) -> Result<()> {
+        self.exec(
+            "INSERT INTO devices (id, user_id, actor, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            p![&d.id, &d.user_id, &d.actor, token_hash, d.created_at],
+        )?;
+        Ok(())
+    }
+
+    pub fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>> {
+        Ok(self.opt(&format!("SELECT {DEVICE_COLS} FROM devices WHERE token_hash = ?1"), p![token_hash], device_row)?)
+    }
+
+    pub fn device(&self, id: &str) -> Result<Option<Device>> {
+        Ok(self.opt(&format!("SELECT {DEVICE_COLS} FROM devices WHERE id = ?1"), p![id], device_row)?)
+    }
+
+    /// Devices, of one user or all, oldest first.
+    pub fn devices(&self, user_id: Option<&str>) -> Result<Vec<Device>> {
+        let sql = match user_id {
+            Some(_) => format!("SELECT {DEVICE_COLS} FROM devices WHERE user_id = ?1 ORDER BY created_at, id"),
+            None => format!("SELECT {DEVICE_COLS} FROM devices ORDER BY created_at, id"),
+        };
+        let params = match user_id {
+            Some(u) => vec![u.into()],
+            None => Vec::new(),
+        };
+        Ok(self.all(&sql, &params, device_row)?)
+    }
+
+    /// Marks a device revoked (once); returns whether it exists.
+    pub fn revoke_device(&self, id: &str, now: i64) -> Result<bool> {
+        Ok(self.exec("UPDATE devices SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1", p![id, now])? > 0)
+    }
+
+    /// Records that a device synced, to the minute: an idle sync then writes nothing.
+    pub fn touch_device(&self, id: &str, now: i64) -> Result<()> {
+        self.exec(
+            "UPDATE devices SET last_seen_at = ?2 WHERE id = ?1 AND (last_seen_at IS NULL OR last_seen_at < ?2 - 60000)",
+            p![id, now],
+        )?;
+        Ok(())
+    }
+
+    /// Whether a one-time flag is set (work the service owes the data after an upgrade).
+    pub fn flag(&self, name: &str) -> Result<bool> {
+        Ok(self.opt("SELECT 1 FROM flags WHERE name = ?1", p![name], |_| Ok(()))?.is_some())
+    }
+
+    pub fn clear_flag(&self, name: &str) -> Result<()> {
+        self.exec("DELETE FROM flags WHERE name = ?1", p![name])?;
+        Ok(())
+    }
+}

@@ -1,0 +1,156 @@
+//! The embedded SQLite backend: a data directory holding one database in WAL mode, one batching
+//! writer connection and a pool of read connections.
+
+mod conn;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rusqlite::Connection;
+
+use super::writer::{TxConn, Writer};
+use super::{Backend, Conn, StoreError};
+use crate::error::{Result, ServerError};
+
+pub(crate) use conn::error as sqlite_error;
+
+/// The database file inside a data directory.
+pub const DB_FILE: &str = "fieldreport-server.db";
+
+fn open_conn(path: &Path) -> Result<Connection> {
+    let e = |e: rusqlite::Error| ServerError::Store(StoreError::Unavailable(format!("{}: {e}", path.display())));
+    let conn = Connection::open(path).map_err(e)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(e)?;
+    // A sync round trip uses more distinct statements than rusqlite's default cache of 16;
+    // re-preparing them on every request cost more than running them.
+    conn.set_prepared_statement_cache_capacity(96);
+    conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())).map_err(e)?;
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")
+        .map_err(e)?;
+    Ok(conn)
+}
+
+/// The schema this server writes.
+pub const SCHEMA_VERSION: i64 = 5;
+
+/// Each schema step, in order: `STEPS[i]` upgrades version `i + 1` to `i + 2`; version 1 is
+/// [`FIRST`].
+const FIRST: &str = include_str!("schema_v1.sql");
+const STEPS: [&str; 4] = [
+    include_str!("schema_v2.sql"),
+    include_str!("schema_v3.sql"),
+    include_str!("schema_v4.sql"),
+    include_str!("schema_v5.sql"),
+];
+
+/// Creates the whole schema on a bare connection (for tools and benchmarks that work on a
+/// database of their own).
+pub fn create_schema(conn: &Connection) -> Result<()> {
+    conn.script(FIRST)?;
+    for s in STEPS {
+        conn.script(s)?;
+    }
+    conn.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(|e| sqlite_error("user_version", e))?;
+    Ok(())
+}
+
+/// Creates or upgrades the schema, one step per transaction; another process may be doing the
+/// same, so a step re-reads the version inside its transaction. Data written before the rollups
+/// existed (schema 1) is flagged for the service to rebuild its rollups when it opens.
+fn migrate(conn: &Connection) -> Result<()> {
+    loop {
+        conn.script("BEGIN IMMEDIATE")?;
+        let version: i64 =
+            conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| sqlite_error("user_version", e))?;
+        let step = match version {
+            0 => conn.script(FIRST).and_then(|()| STEPS.iter().try_for_each(|s| conn.script(s))),
+            // Documents merged before rollups existed: straight to the latest schema, and the
+            // service computes their facts when it opens.
+            1 => STEPS.iter().try_for_each(|s| conn.script(s)).and_then(|()| {
+                conn.script("INSERT INTO flags (name, set_at) VALUES ('rebuild_rollups', 0) ON CONFLICT DO NOTHING")
+            }),
+            v if (2..SCHEMA_VERSION).contains(&v) => conn.script(STEPS[(v - 1) as usize]),
+            SCHEMA_VERSION => {
+                conn.script("COMMIT")?;
+                return Ok(());
+            }
+            v => {
+                let _ = conn.script("ROLLBACK");
+                return Err(ServerError::Store(StoreError::Schema(format!(
+                    "the data directory holds schema version {v}, newer than this server understands ({SCHEMA_VERSION}); upgrade the server"
+                ))));
+            }
+        };
+        let next = if version <= 1 { SCHEMA_VERSION } else { version + 1 };
+        let done = step.and_then(|()| conn.script(&format!("PRAGMA user_version = {next}; COMMIT;")));
+        if let Err(e) = done {
+            let _ = conn.script("ROLLBACK");
+            return Err(ServerError::Internal(format!("upgrading the data directory to schema {next} failed: {e}")));
+        }
+    }
+}
+
+impl TxConn for Connection {
+    fn begin(&mut self) -> std::result::Result<(), StoreError> {
+        self.script("BEGIN IMMEDIATE")
+    }
+    fn commit(&mut self) -> std::result::Result<(), StoreError> {
+        self.script("COMMIT")
+    }
+    fn rollback(&mut self) {
+        let _ = self.script("ROLLBACK");
+    }
+}
+
+/// Most idle read connections kept open: about the number of requests served at once (opening
+/// a connection costs more than a whole sync round trip).
+const MAX_IDLE: usize = 64;
+
+/// Storage in a data directory.
+pub struct SqliteBackend {
+    path: PathBuf,
+    writer: Writer,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl SqliteBackend {
+    /// Opens (creating when needed) the database in `dir`, upgrading its schema.
+    pub fn open(dir: &Path) -> Result<SqliteBackend> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| ServerError::Setup(format!("cannot create the data directory {}: {e}", dir.display())))?;
+        let path = dir.join(DB_FILE);
+        let conn = open_conn(&path)?;
+        migrate(&conn)?;
+        let reader = open_conn(&path)?;
+        let writer = Writer::start(Box::new(conn), "fieldreport-writer")?;
+        Ok(SqliteBackend { path, writer, idle: Mutex::new(vec![reader]) })
+    }
+}
+
+impl Backend for SqliteBackend {
+    fn read(&self, job: &mut dyn FnMut(&dyn Conn) -> Result<()>) -> Result<()> {
+        let taken = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let conn = match taken {
+            Some(c) => c,
+            None => open_conn(&self.path)?,
+        };
+        let out = job(&conn);
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < MAX_IDLE {
+            idle.push(conn);
+        }
+        out
+    }
+
+    fn write(&self, job: super::WriteJob) -> Result<()> {
+        self.writer.write(job)
+    }
+
+    fn ping(&self) -> Result<()> {
+        self.read(&mut |c| Ok(c.each("SELECT 1", &[], &mut |_| Ok(()))?))
+    }
+
+    fn describe(&self) -> String {
+        self.path.display().to_string()
+    }
+}

@@ -1,0 +1,22 @@
+-- fieldreport server storage, schema version 5.
+
+-- Work the service owes the data after an upgrade (e.g. `rebuild_rollups`: documents stored
+-- before rollups existed), done and cleared when the service opens.
+CREATE TABLE flags (
+    name    TEXT PRIMARY KEY,
+    set_at  INTEGER NOT NULL
+);
+
+-- The robot outbox is claimed before a message is sent: a worker takes a lease, so that
+-- several server processes never send one message twice (see docs/concurrency.md).
+ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
+ALTER TABLE deliveries ADD COLUMN claimed_until INTEGER;
+
+-- The last feed position given. Positions come from this counter rather than MAX(seq) + 1,
+-- which gave a deleted document's position again: a device whose cursor had passed it would
+-- never receive the document that reused it.
+CREATE TABLE feed_head (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    seq  INTEGER NOT NULL
+);
+INSERT INTO feed_head (id, seq) SELECT 1, COALESCE(MAX(seq), 0) FROM docs;

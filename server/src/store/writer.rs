@@ -1,0 +1,103 @@
+//! The batching writer: one thread owns a write connection and runs queued jobs in batches, one
+//! transaction per batch, each job inside its own savepoint. A job's caller hears back only after
+//! the batch committed, so an answer always describes durable state; a failing job rolls back its
+//! savepoint and never affects the others in the batch. Both backends write through it: SQLite
+//! allows one writer per database anyway, and on PostgreSQL a batch is one transaction (one
+//! fsync for many requests).
+
+use std::sync::mpsc;
+
+use super::{Conn, StoreError};
+use crate::error::{Result, ServerError};
+
+/// A connection the writer can run transactions on.
+pub trait TxConn: Conn + Send + 'static {
+    /// Starts the batch's transaction (and, on PostgreSQL, takes the feed's lock: see
+    /// docs/concurrency.md).
+    fn begin(&mut self) -> std::result::Result<(), StoreError>;
+    fn commit(&mut self) -> std::result::Result<(), StoreError>;
+    fn rollback(&mut self);
+    /// After a failed begin or commit: make the connection usable again (reconnect).
+    fn recover(&mut self) {}
+}
+
+type Job = super::WriteJob;
+type Reply = mpsc::SyncSender<Result<()>>;
+
+/// Most jobs committed together.
+const MAX_BATCH: usize = 128;
+
+/// Handle to the writer thread (clones queue to the same thread).
+#[derive(Clone)]
+pub struct Writer {
+    jobs: mpsc::Sender<(Job, Reply)>,
+}
+
+impl Writer {
+    /// Starts the writer thread on `conn`.
+    pub fn start(conn: Box<dyn TxConn>, name: &str) -> Result<Writer> {
+        let (tx, rx) = mpsc::channel::<(Job, Reply)>();
+        std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || run(conn, rx))
+            .map_err(|e| ServerError::Internal(format!("cannot start the writer thread: {e}")))?;
+        Ok(Writer { jobs: tx })
+    }
+
+    /// Runs `job` in the next batch and waits until that batch committed.
+    pub fn write(&self, job: Job) -> Result<()> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        self.jobs.send((job, tx)).map_err(|_| ServerError::Internal("the writer has stopped".into()))?;
+        rx.recv().map_err(|_| ServerError::Internal("the writer dropped a job".into()))?
+    }
+}
+
+fn savepoint(conn: &dyn Conn, job: Job) -> Result<()> {
+    conn.script("SAVEPOINT job")?;
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(conn)))
+        .unwrap_or_else(|_| Err(ServerError::Internal("a request handler panicked".into())));
+    if out.is_ok() {
+        conn.script("RELEASE job")?;
+    } else {
+        conn.script("ROLLBACK TO job; RELEASE job")?;
+    }
+    out
+}
+
+fn run(mut conn: Box<dyn TxConn>, rx: mpsc::Receiver<(Job, Reply)>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = conn.begin() {
+            tracing::error!(error = %e, "cannot begin a write transaction");
+            conn.recover();
+            for (_, reply) in batch {
+                let _ = reply.send(Err(ServerError::Store(e.clone())));
+            }
+            continue;
+        }
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for (job, reply) in batch {
+            let out = savepoint(&*conn, job);
+            outcomes.push((out, reply));
+        }
+        let commit = conn.commit();
+        if let Err(e) = &commit {
+            tracing::error!(error = %e, "a write transaction failed to commit");
+            conn.rollback();
+            conn.recover();
+        }
+        for (out, reply) in outcomes {
+            let answer = match &commit {
+                Ok(()) => out,
+                Err(e) => Err(ServerError::Internal(format!("commit failed: {e}"))),
+            };
+            let _ = reply.send(answer);
+        }
+    }
+}
