@@ -95,7 +95,7 @@ pub struct PaymentRow {
     pub received_on: String,
 }
 
-fn followup_row(r: &Row) -> rusqlite::Result<FollowupRow> {
+fn followup_row(r: &Row<'_>) -> rusqlite::Result<FollowupRow> {
     Ok(FollowupRow {
         id: r.get(0)?,
         owner: r.get(1)?,

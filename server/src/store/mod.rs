@@ -7,6 +7,7 @@
 //! (`postgres/`, several server processes on one database). Both pass the conformance suite in
 //! `conformance.rs`.
 
+pub mod conformance;
 pub mod db;
 pub mod sql;
 pub mod sqlite;
