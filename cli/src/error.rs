@@ -18,6 +18,13 @@ pub enum CliError {
 }
 
 impl CliError {
+    /// Whether the output went to a reader that stopped reading (`… | head`): the command ends
+    /// quietly, as a pipeline expects.
+    pub fn is_closed_pipe(&self) -> bool {
+        matches!(self, CliError::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
+            || matches!(self, CliError::Json(e) if e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
+    }
+
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {

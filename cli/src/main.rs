@@ -27,7 +27,7 @@ fn main() -> ExitCode {
             // One line saying what was wrong, as for every other bad input.
             let text = e.to_string();
             let first = text.lines().next().unwrap_or("invalid command line").trim_start_matches("error: ");
-            eprintln!("error: {first} (see --help)");
+            output::note(&format!("error: {first} (see --help)"));
             return ExitCode::from(2);
         }
     };
@@ -35,12 +35,13 @@ fn main() -> ExitCode {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| commands::run(cli)));
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) if e.is_closed_pipe() => ExitCode::SUCCESS,
         Ok(Err(e)) => {
-            eprintln!("error: {e}");
+            output::note(&format!("error: {e}"));
             ExitCode::from(e.exit_code() as u8)
         }
         Err(_) => {
-            eprintln!("error: internal failure (this is a bug in fieldreport; nothing further was written)");
+            output::note("error: internal failure (this is a bug in fieldreport; nothing further was written)");
             ExitCode::from(1)
         }
     }

@@ -27,6 +27,19 @@ impl Output {
     }
 }
 
+/// Prints `text` as it is (no JSON).
+pub fn text(text: &str) -> CliResult {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+/// A line on stderr; a closed stderr is not an error worth dying for.
+pub fn note(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 /// The first `max` characters of `s` on one line, with an ellipsis when cut.
 pub fn snippet(s: &str, max: usize) -> String {
     let one_line: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();

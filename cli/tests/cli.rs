@@ -236,6 +236,44 @@ fn a_file_that_is_not_a_database_is_refused() {
     let path = dir.path().join("notes.txt");
     std::fs::write(&path, "this is not sqlite, just some text that is long enough to have a header").unwrap();
     let out = run_with(&path, &["customer", "list"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot open"));
+    // A damaged device database is a failure of the device, not of the command line: exit 1,
+    // and the message says where to go next.
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot open") && err.contains("doctor"), "{err}");
+    let out = run_with(&path, &["doctor"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("enroll this device again"));
+}
+
+#[test]
+fn a_truncated_database_exits_1_naming_doctor() {
+    let d = Device::new();
+    for i in 0..200 {
+        d.ok(&["customer", "add", "--name", &format!("客户 {i}")]);
+    }
+    let bytes = std::fs::read(&d.db).unwrap();
+    std::fs::write(&d.db, &bytes[..bytes.len() / 3]).unwrap();
+    let _ = std::fs::remove_file(d.db.with_extension("db-wal"));
+    let out = d.run(&["customer", "list"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("doctor"));
+}
+
+#[test]
+fn a_reader_that_stops_reading_ends_the_command_quietly() {
+    let d = Device::new();
+    for i in 0..50 {
+        d.ok(&["customer", "add", "--name", &format!("客户 {i}")]);
+    }
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fieldreport"))
+        .args(["--db", d.db.to_str().unwrap(), "--json", "customer", "list"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // `| head -0`: the reader is gone before the first line
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 }

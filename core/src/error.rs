@@ -32,6 +32,10 @@ pub enum Error {
     #[error("this device has no identity yet: run `init --user ID --team ID` first")]
     NotInitialized,
 
+    /// The device has not enrolled with a team server yet, so it cannot sync.
+    #[error("this device is not enrolled with a team server yet; enroll it with a one-time code first")]
+    NotEnrolled,
+
     /// `init` on a store that already has an identity.
     #[error("this device is already initialized as user {user} of team {team}")]
     AlreadyInitialized { user: String, team: String },
@@ -74,6 +78,7 @@ impl Error {
                 | Error::BadInput(_)
                 | Error::NotFound { .. }
                 | Error::NotInitialized
+                | Error::NotEnrolled
                 | Error::AlreadyInitialized { .. }
                 | Error::Forbidden(_)
                 | Error::Submitted { .. }

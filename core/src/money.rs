@@ -13,6 +13,12 @@ pub struct Money {
     pub currency: String,
 }
 
+/// The largest amount a record may carry, in minor units: 10^14 (¥1,000,000,000,000.00, one
+/// trillion yuan). Far above any contract, and low enough that tens of thousands of records at
+/// the limit still sum within 64 bits and every total stays exact as a float below 2^53 for a
+/// realistic team.
+pub const MAX_MINOR: i64 = 100_000_000_000_000;
+
 /// Currencies whose minor unit is not 1/100 of the major unit.
 const ZERO_DECIMAL: &[&str] = &["JPY", "KRW", "VND", "CLP", "ISK", "UGX"];
 
@@ -69,6 +75,9 @@ impl Money {
             frac *= 10;
         }
         let minor = major.checked_mul(scale).and_then(|m| m.checked_add(frac)).ok_or_else(|| bad("too large"))?;
+        if minor > MAX_MINOR {
+            return Err(bad(&format!("amounts are at most {}", format_minor(MAX_MINOR, &currency))));
+        }
         Ok(Money { minor, currency })
     }
 
@@ -112,7 +121,19 @@ mod tests {
 
     #[test]
     fn refuses_bad_amounts() {
-        for bad in ["-1", "abc", "1.234", "1e5", "", ".", "NaN", "1.2.3", "99999999999999999999"] {
+        for bad in [
+            "-1",
+            "abc",
+            "1.234",
+            "1e5",
+            "",
+            ".",
+            "NaN",
+            "1.2.3",
+            "99999999999999999999",
+            "92233720368547758.07",
+            "1000000000000.01",
+        ] {
             assert!(Money::parse(bad, "CNY").is_err(), "{bad} should be refused");
         }
         assert!(Money::parse("1.5", "JPY").is_err());

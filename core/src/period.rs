@@ -62,11 +62,22 @@ fn bad_period(s: &str) -> Error {
     ))
 }
 
+/// The longest custom period, in days: a year (a leap year's). Lists, figures and exports of a
+/// period are bounded by it.
+pub const MAX_PERIOD_DAYS: i64 = 366;
+
 impl Period {
-    /// A custom period; refuses one whose last day is before its first.
+    /// A custom period; refuses one whose last day is before its first, or one longer than
+    /// [`MAX_PERIOD_DAYS`].
     pub fn custom(first: NaiveDate, last: NaiveDate) -> Result<Period> {
         if last < first {
             return Err(Error::bad_input(format!("the period {first}..{last} is empty: its end is before its start")));
+        }
+        let days = (last - first).num_days() + 1;
+        if days > MAX_PERIOD_DAYS {
+            return Err(Error::bad_input(format!(
+                "the period {first}..{last} is {days} days long; a period spans at most {MAX_PERIOD_DAYS} days"
+            )));
         }
         Ok(Period::Custom { first, last })
     }
@@ -257,6 +268,9 @@ mod tests {
             Period::Custom { first: d("2026-03-01"), last: d("2026-03-01") }
         );
         assert!("2026-02-02..2026-01-30".parse::<Period>().is_err(), "end before start");
+        assert!("2024-01-01..2024-12-31".parse::<Period>().is_ok(), "a leap year is 366 days");
+        let long = "0001-01-01..9999-12-31".parse::<Period>().unwrap_err().to_string();
+        assert!(long.contains("at most 366 days"), "{long}");
         assert!("fortnight".parse::<Period>().is_err());
         assert!("2026-02-30".parse::<Period>().is_err());
     }

@@ -47,7 +47,7 @@ impl From<CoreError> for FieldError {
         match e {
             CoreError::Invalid(_) | CoreError::BadInput(_) => FieldError::InvalidInput { reason },
             CoreError::NotFound { .. } => FieldError::NotFound { reason },
-            CoreError::NotInitialized => FieldError::NotEnrolled { reason },
+            CoreError::NotInitialized | CoreError::NotEnrolled => FieldError::NotEnrolled { reason },
             CoreError::AlreadyInitialized { .. } => FieldError::AlreadyEnrolled { reason },
             CoreError::Forbidden(_) | CoreError::Submitted { .. } => FieldError::Forbidden { reason },
             CoreError::Unreachable { .. } => FieldError::Unreachable { reason },

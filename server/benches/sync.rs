@@ -265,10 +265,15 @@ async fn throughput(admin: &Service, url: &str) {
                 s.acknowledge(&p.id, &p.heads).unwrap();
             }
             if round < WARMUP + ROUNDS {
-                batched.push(SyncRequest { cursor: state.cursor, max_bytes: 1 << 20, pushes }.encode());
+                batched.push(
+                    SyncRequest { cursor: state.cursor, max_bytes: 1 << 20, pushes, ..Default::default() }.encode(),
+                );
             } else {
                 for p in pushes {
-                    singles.push(SyncRequest { cursor: state.cursor, max_bytes: 1 << 20, pushes: vec![p] }.encode());
+                    singles.push(
+                        SyncRequest { cursor: state.cursor, max_bytes: 1 << 20, pushes: vec![p], ..Default::default() }
+                            .encode(),
+                    );
                 }
             }
         }

@@ -34,10 +34,21 @@ impl Ctx {
 pub fn run(cli: Cli) -> CliResult {
     let db = cli.db.ok_or_else(|| CliError::Usage("--db PATH is required (the device database file)".into()))?;
     let now = cli.now.as_deref().map(parse_rfc3339).transpose()?;
+    // A file that is not a readable SQLite database is damaged (truncated, overwritten): a
+    // failure of the device, not of the command line (exit 1), and `doctor` says what to do.
+    let doctoring = matches!(cli.command, Command::Doctor);
     let mut store = Store::open(&db).map_err(|e| match e {
-        Error::Storage(inner) => {
-            CliError::Core(Error::BadInput(format!("cannot open {} as a fieldreport database: {inner}", db.display())))
-        }
+        Error::Storage(inner) if doctoring => CliError::Damaged(format!(
+            "damaged: {path} cannot be read as a database at all ({inner}). Move it aside and enroll this device \
+             again (`enroll --server URL --code CODE` on a new --db): everything it synced comes back from the \
+             server; what it changed since its last sync is lost",
+            path = db.display()
+        )),
+        Error::Storage(inner) => CliError::Damaged(format!(
+            "cannot open {path} as a fieldreport database ({inner}): the file is damaged or is not a fieldreport \
+             database; run `fieldreport --db {path} doctor`",
+            path = db.display()
+        )),
         other => CliError::Core(other),
     })?;
     store.set_now(now);

@@ -75,8 +75,7 @@ pub fn run(ctx: &mut Ctx, cmd: ReportCmd) -> CliResult {
             if ctx.out.json && format != "json" {
                 ctx.out.print(&json!({"id": r.header.id, "format": format, "content": text}), Vec::new)
             } else {
-                print!("{text}");
-                Ok(())
+                crate::output::text(&text)
             }
         }
         ReportCmd::List { period: p } => {

@@ -50,7 +50,7 @@ pub fn sync(ctx: &mut Ctx) -> CliResult {
     let listener: Option<&dyn ProgressListener> = if tty { Some(&bar) } else { None };
     let stats = runtime()?.block_on(sync::sync(&mut ctx.store, &SyncOptions::default(), listener, &CancelToken::new()));
     if tty {
-        eprintln!();
+        crate::output::note("");
     }
     let stats = stats?;
     ctx.out.print(&stats, || {

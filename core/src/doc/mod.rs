@@ -13,6 +13,7 @@ mod payment;
 mod published;
 mod record;
 mod report;
+pub mod untrusted;
 mod validation;
 
 pub use contract::{Contract, NewContract};
@@ -25,6 +26,7 @@ pub use payment::{NewPayment, Payment};
 pub use published::{Published, MAX_BODY};
 pub use record::Record;
 pub use report::{Comment, NewReport, Report, ReportKind, ReportStatus, Section, MAX_SECTION};
+pub use untrusted::{Bounds, Refused};
 pub use validation::{ValidationError, MAX_NAME, MAX_NOTE, MAX_SHORT};
 
 use automerge::transaction::{CommitOptions, Transactable};
@@ -80,6 +82,41 @@ impl Doc {
             .text_encoding(TextEncoding::UnicodeCodePoint)
             .verification_mode(automerge::VerificationMode::DontCheck);
         AutoCommit::load_with_options(bytes, opts).map(Doc::wrap).map_err(|e| LoadError(e.to_string()))
+    }
+
+    /// Loads another party's bytes (a whole document or its changes) within `bounds`; see
+    /// [`Doc::apply_untrusted`].
+    pub fn load_untrusted(bytes: &[u8], bounds: Bounds) -> Result<Doc, Refused> {
+        let mut doc = Doc::load(&[]).map_err(|e| Refused::Malformed(e.to_string()))?;
+        doc.apply_untrusted(bytes, bounds)?;
+        Ok(doc)
+    }
+
+    /// Applies another party's changes (a device's push, a page from the server) after checking
+    /// them within `bounds` ([`untrusted::scan`]): structure, checksums, inflated size and rows.
+    /// Automerge's own decoding is contained: a panic inside it becomes [`Refused::Malformed`].
+    /// Every change the bytes carry must then be in the document (Automerge skips a chunk it
+    /// cannot read instead of failing). After an error the document must be discarded: Automerge
+    /// may have stopped half-way.
+    pub fn apply_untrusted(&mut self, bytes: &[u8], bounds: Bounds) -> Result<(), Refused> {
+        let scan = untrusted::scan(bytes, bounds)?;
+        self.maps.get_mut().clear();
+        let am = &mut self.am;
+        let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| am.load_incremental(bytes)));
+        match applied {
+            Err(_) => return Err(Refused::Malformed("Automerge failed on these bytes".into())),
+            Ok(Err(e)) => return Err(Refused::Malformed(format!("Automerge refused them: {e}"))),
+            Ok(Ok(_)) => {}
+        }
+        let am = &mut self.am;
+        let missing = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            scan.hashes.iter().any(|h| am.get_change_meta_by_hash(h).is_none())
+        }))
+        .unwrap_or(true);
+        if missing {
+            return Err(Refused::Malformed("a change they carry could not be applied".into()));
+        }
+        Ok(())
     }
 
     /// Sets the actor that authors the next changes (the device's persisted actor).

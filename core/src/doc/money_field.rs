@@ -3,7 +3,7 @@
 use automerge::ObjId;
 
 use super::{fields, Doc, ValidationError};
-use crate::money::Money;
+use crate::money::{format_minor, Money, MAX_MINOR};
 
 pub(crate) const AMOUNT: &str = "amount_minor";
 pub(crate) const CURRENCY: &str = "currency";
@@ -23,6 +23,16 @@ pub(crate) fn write(doc: &mut Doc, obj: &ObjId, m: &Money) -> Result<(), automer
 pub(crate) fn validate(m: &Money) -> Result<(), ValidationError> {
     if m.minor < 0 {
         return Err(ValidationError::Negative { field: "amount" });
+    }
+    if m.minor > MAX_MINOR {
+        return Err(ValidationError::Invalid {
+            field: "amount",
+            reason: format!(
+                "{} is over the largest amount, {}",
+                format_minor(m.minor, &m.currency),
+                format_minor(MAX_MINOR, &m.currency)
+            ),
+        });
     }
     if m.currency.len() != 3 || !m.currency.chars().all(|c| c.is_ascii_uppercase()) {
         return Err(ValidationError::Invalid {

@@ -99,7 +99,8 @@ pub(crate) fn evaluate(conn: &Connection, def: &KpiDef, owner: &str, range: &Dat
     let value = match &def.aggregate {
         Aggregate::Count => query_f64(conn, &format!("SELECT COUNT(*) FROM {from} WHERE {wh}"), &args)?,
         Aggregate::Sum { field } => {
-            query_f64(conn, &format!("SELECT COALESCE(SUM({}), 0) FROM {from} WHERE {wh}", column(e, field)), &args)?
+            // TOTAL: a float sum that cannot overflow, where SUM of integers fails with "integer overflow".
+            query_f64(conn, &format!("SELECT TOTAL({}) FROM {from} WHERE {wh}", column(e, field)), &args)?
         }
         Aggregate::CountDistinct { field } => {
             query_f64(conn, &format!("SELECT COUNT(DISTINCT {}) FROM {from} WHERE {wh}", column(e, field)), &args)?

@@ -4,7 +4,7 @@ use automerge::ChangeHash;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::{projection, Store};
-use crate::doc::{Doc, Kind, Record};
+use crate::doc::{Bounds, Doc, Kind, Record};
 use crate::error::{Error, Result};
 
 /// A document with changes a server has not acknowledged.
@@ -60,22 +60,46 @@ pub(crate) fn save(conn: &Connection, id: &str, kind: Kind, doc: &mut Doc, local
     Ok(())
 }
 
-/// Merges changes made elsewhere into document `id` inside the caller's transaction.
-pub(crate) fn merge(conn: &Connection, id: &str, changes: &[u8], now: i64) -> Result<Record> {
+/// What the server (or another replica) sends is bounded like a device's pushes on the server,
+/// with room for the largest document a server may be configured to keep.
+pub(crate) const FOREIGN_BOUNDS: Bounds = Bounds { max_bytes: 16 << 20, max_rows: 4 << 20 };
+
+/// What became of changes made elsewhere.
+pub(crate) enum Merged {
+    Applied(Box<Record>),
+    /// They cannot be applied (damaged or hostile bytes, or a delta this device's copy lacks the
+    /// base of): nothing was written, and why.
+    SetAside(String),
+}
+
+/// Merges changes made elsewhere into document `id` inside the caller's transaction. They are
+/// another party's bytes: bounded before Automerge decodes them, its decoding and reading
+/// contained. A local copy that is itself damaged is replaced by what arrives, when that is a
+/// whole document.
+pub(crate) fn merge(conn: &Connection, id: &str, changes: &[u8], now: i64) -> Result<Merged> {
     let existing = conn.query_row("SELECT 1 FROM documents WHERE id = ?1", [id], |_| Ok(())).optional()?;
-    let mut doc = match existing {
-        Some(()) => load(conn, id, None)?,
-        None => Doc::load(&[]).map_err(|e| Error::Corrupt { id: id.to_string(), reason: e.to_string() })?,
+    let mut doc = match existing.map(|()| load(conn, id, None)) {
+        Some(Ok(doc)) => doc,
+        Some(Err(Error::Corrupt { .. })) | None => {
+            Doc::load(&[]).map_err(|e| Error::Corrupt { id: id.to_string(), reason: e.to_string() })?
+        }
+        Some(Err(e)) => return Err(e),
     };
-    doc.apply_changes(changes).map_err(|e| Error::bad_input(format!("the changes for {id} cannot be applied: {e}")))?;
-    let record = Record::read(&doc)
-        .map_err(|e| Error::bad_input(format!("the changes for {id} do not make a valid record: {e}")))?;
+    if let Err(e) = doc.apply_untrusted(changes, FOREIGN_BOUNDS) {
+        return Ok(Merged::SetAside(format!("what was sent cannot be applied: {e}")));
+    }
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Record::read(&doc)));
+    let record = match read {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => return Ok(Merged::SetAside(format!("what was sent does not make a valid record: {e}"))),
+        Err(_) => return Ok(Merged::SetAside("what was sent cannot be read".into())),
+    };
     if record.header().id != id {
-        return Err(Error::bad_input(format!("the changes for {id} describe record {}", record.header().id)));
+        return Ok(Merged::SetAside(format!("what was sent describes record {}", record.header().id)));
     }
     save(conn, id, record.header().kind, &mut doc, false, now)?;
     projection::upsert(conn, &record)?;
-    Ok(record)
+    Ok(Merged::Applied(Box::new(record)))
 }
 
 impl Store {
@@ -118,7 +142,10 @@ impl Store {
     pub fn merge_changes(&mut self, id: &str, changes: &[u8]) -> Result<Record> {
         let now = self.now_ms();
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let record = merge(&tx, id, changes, now)?;
+        let record = match merge(&tx, id, changes, now)? {
+            Merged::Applied(r) => *r,
+            Merged::SetAside(why) => return Err(Error::bad_input(format!("the changes for {id}: {why}"))),
+        };
         tx.commit()?;
         Ok(record)
     }

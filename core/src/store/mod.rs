@@ -38,7 +38,7 @@ pub use identity::Identity;
 pub use published::{FigureSource, KpiView};
 pub use queries::{ContractRow, CustomerRow, DealRow, FollowupFilter, FollowupRow, PaymentRow};
 pub use reports::ReportRow;
-pub use sync_state::{Enrollment, Rejection, SyncState};
+pub use sync_state::{Enrollment, PageOutcome, Rejection, SyncState};
 
 use crate::error::Result;
 

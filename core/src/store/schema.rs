@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/003_kpi_indexes.sql"),
     include_str!("sql/004_sync.sql"),
     include_str!("sql/005_published.sql"),
+    include_str!("sql/006_set_aside.sql"),
 ];
 
 /// The schema version this build writes.

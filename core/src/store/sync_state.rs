@@ -7,12 +7,12 @@ use automerge::{ActorId, ChangeHash};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 
-use super::documents::{self, decode_heads, encode_heads};
+use super::documents::{self, decode_heads, encode_heads, Merged};
 use super::Store;
 use crate::doc::Kind;
 use crate::error::{Error, Result};
 use crate::period::{parse_tz, parse_weekday};
-use crate::sync::wire::{Pull, Push, PushResult};
+use crate::sync::wire::{Push, PushResult, SyncResponse};
 
 /// Where this device syncs and how far it has read the server's change feed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -37,6 +37,15 @@ pub struct Enrollment {
     pub tz: String,
     pub week_start: String,
     pub role: String,
+}
+
+/// What committing one page did besides moving the cursor.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageOutcome {
+    /// The pushed documents the server refused.
+    pub rejected: Vec<Rejection>,
+    /// The pulled documents that could not be applied (set aside, asked for whole next time).
+    pub set_aside: Vec<String>,
 }
 
 /// A document the server refused, with its reason.
@@ -118,9 +127,7 @@ impl Store {
                 },
             )
             .optional()?
-            .ok_or_else(|| {
-                Error::bad_input("this device is not enrolled with a server: run `enroll --server URL --code CODE`")
-            })
+            .ok_or(Error::NotEnrolled)
     }
 
     /// Every document holding changes the server has not acknowledged, except those the server
@@ -142,30 +149,45 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()?;
         let mut out = Vec::with_capacity(rows.len());
         for (id, kind, heads, acked) in rows {
-            let kind = Kind::parse(&kind)
-                .ok_or_else(|| Error::Corrupt { id: id.clone(), reason: format!("unknown kind {kind}") })?;
+            // A document damaged on this device is left out (`doctor` names it): the others sync.
+            let Some(kind) = Kind::parse(&kind) else { continue };
             let acked = acked.as_deref().map(decode_heads).unwrap_or_default();
-            let changes = self.changes_since(&id, &acked)?;
+            let changes = match self.changes_since(&id, &acked) {
+                Ok(c) => c,
+                Err(Error::Corrupt { .. }) => continue,
+                Err(e) => return Err(e),
+            };
             out.push(Push { id, kind, heads: decode_heads(&heads), changes });
         }
         Ok(out)
     }
 
-    /// Commits one sync page in one transaction: merges the pulled documents, records the
-    /// server's verdicts on `pushed` documents, and moves the cursor. Until this returns nothing
-    /// of the page is visible; after it returns all of it is durable.
-    pub fn commit_sync_page(
-        &mut self,
-        pushed: &[Push],
-        results: &[PushResult],
-        pulls: &[Pull],
-        cursor: u64,
-    ) -> Result<Vec<Rejection>> {
+    /// The documents this device set aside and asks the server for whole.
+    pub fn wanted_documents(&self) -> Result<Vec<String>> {
+        let mut st = self.conn.prepare_cached("SELECT id FROM set_aside WHERE source = 'apply' ORDER BY id")?;
+        let ids = st.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
+        Ok(ids)
+    }
+
+    /// Server documents this device set aside: (id, `apply` or `server`, reason).
+    pub fn set_aside_documents(&self) -> Result<Vec<(String, String, String)>> {
+        let mut st = self.conn.prepare("SELECT id, source, reason FROM set_aside ORDER BY id")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Commits one sync page in one transaction: merges the pulled documents (a document whose
+    /// bytes cannot be applied is set aside and asked for whole next time; the others go on),
+    /// records the server's verdicts on `pushed` documents, marks the documents the server asks
+    /// for whole, and moves the cursor. Until this returns nothing of the page is visible; after
+    /// it returns all of it is durable.
+    pub fn commit_sync_page(&mut self, pushed: &[Push], page: &SyncResponse) -> Result<PageOutcome> {
         let now = self.now_ms();
         let sent: HashMap<&str, &Vec<ChangeHash>> = pushed.iter().map(|p| (p.id.as_str(), &p.heads)).collect();
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut rejected = Vec::new();
-        for r in results {
+        let mut set_aside = Vec::new();
+        for r in &page.results {
             match r {
                 PushResult::Accepted { id, .. } => {
                     let Some(heads) = sent.get(id.as_str()) else { continue };
@@ -187,9 +209,22 @@ impl Store {
                 }
             }
         }
-        for p in pulls {
+        for p in &page.docs {
             if !p.changes.is_empty() {
-                documents::merge(&tx, &p.id, &p.changes, now)?;
+                match documents::merge(&tx, &p.id, &p.changes, now)? {
+                    Merged::Applied(_) => {
+                        tx.execute("DELETE FROM set_aside WHERE id = ?1", [&p.id])?;
+                    }
+                    Merged::SetAside(reason) => {
+                        tx.execute(
+                            "INSERT INTO set_aside (id, source, reason, at) VALUES (?1, 'apply', ?2, ?3)
+                             ON CONFLICT(id) DO UPDATE SET source = 'apply', reason = excluded.reason, at = excluded.at",
+                            params![p.id, reason, now],
+                        )?;
+                        set_aside.push(p.id.clone());
+                        continue;
+                    }
+                }
             }
             // The server holds at least these heads: acknowledge them, so only local changes
             // made after them are pushed.
@@ -200,9 +235,26 @@ impl Store {
                 params![p.id, acked],
             )?;
         }
-        tx.execute("UPDATE sync_state SET cursor = ?1, last_sync_at = ?2 WHERE id = 1", params![cursor as i64, now])?;
+        for id in &page.unavailable {
+            tx.execute(
+                "INSERT INTO set_aside (id, source, reason, at) VALUES (?1, 'server', ?2, ?3) ON CONFLICT(id) DO NOTHING",
+                params![id, "the server's copy is damaged and set aside; it comes once healed", now],
+            )?;
+        }
+        for id in &page.resend {
+            // Sent whole at the next push: the server's copy of it is damaged.
+            tx.execute(
+                "UPDATE documents SET acked_heads = NULL, pending = 1, rejected_reason = NULL, rejected_heads = NULL
+                 WHERE id = ?1",
+                [id],
+            )?;
+        }
+        tx.execute(
+            "UPDATE sync_state SET cursor = ?1, last_sync_at = ?2 WHERE id = 1",
+            params![page.cursor as i64, now],
+        )?;
         tx.commit()?;
-        Ok(rejected)
+        Ok(PageOutcome { rejected, set_aside })
     }
 
     /// Documents the server refused, with the reason (kept locally, not resent until changed).

@@ -1,17 +1,15 @@
-//! The device's sync engine: pushes what the server has not acknowledged, pulls the change feed
-//! page by page, commits each page atomically before moving the cursor, retries transient
-//! failures with exponential backoff, reports progress and can be cancelled between pages.
+//! The async driver of the sync [`Engine`]: sends its requests through a [`Transport`], sleeps
+//! its backoffs, reports progress between pages and stops at a cancel; and enrollment.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-
-use super::transport::{HttpRequest, HttpResponse, Transport};
-use super::wire::{Push, SyncRequest, SyncResponse};
+use super::engine::{server_error, Engine, EngineOptions, Next};
+pub use super::engine::{SyncProgress, SyncStats};
+use super::transport::{HttpRequest, Transport};
 use crate::error::{Error, Result};
-use crate::store::{Enrollment, Rejection};
+use crate::store::Enrollment;
 use crate::Store;
 
 /// Media type of the binary sync messages.
@@ -63,35 +61,17 @@ impl Default for SyncOptions {
     }
 }
 
-/// What one sync run did.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-pub struct SyncStats {
-    pub round_trips: u32,
-    /// Request bodies, in bytes (HTTP headers not included).
-    pub bytes_sent: u64,
-    /// Response bodies, in bytes.
-    pub bytes_received: u64,
-    /// Documents the server accepted from this device.
-    pub pushed: u64,
-    /// Records received from the server.
-    pub pulled: u64,
-    /// Documents the server authored received (team configuration, KPI snapshots).
-    pub published: u64,
-    pub rejected: Vec<Rejection>,
-    /// The feed position after the run.
-    pub cursor: u64,
-    pub duration_ms: u64,
-}
-
-/// Progress of a run: documents and bytes done of the (estimated) totals.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-pub struct SyncProgress {
-    pub docs_done: u64,
-    pub docs_total: u64,
-    pub bytes_done: u64,
-    pub bytes_total: u64,
+impl SyncOptions {
+    /// What the engine needs of these options.
+    pub fn engine(&self) -> EngineOptions {
+        EngineOptions {
+            page_bytes: self.page_bytes,
+            push_bytes: self.push_bytes,
+            retries: self.retries,
+            backoff: self.backoff,
+            timeout: self.timeout,
+        }
+    }
 }
 
 /// Receives progress during a run (called between pages, never while a lock is held).
@@ -115,12 +95,6 @@ impl CancelToken {
     }
 }
 
-#[derive(serde::Deserialize)]
-struct ApiError {
-    code: String,
-    message: String,
-}
-
 fn transport(opts: &SyncOptions) -> Result<Arc<dyn Transport>> {
     if let Some(t) = &opts.transport {
         return Ok(t.clone());
@@ -135,49 +109,6 @@ fn transport(opts: &SyncOptions) -> Result<Arc<dyn Transport>> {
     }
 }
 
-/// Turns a non-success HTTP response into the server's error.
-fn server_error(resp: &HttpResponse) -> Error {
-    let status = resp.status;
-    match serde_json::from_slice::<ApiError>(&resp.body) {
-        Ok(e) => Error::Server { status, code: e.code, message: e.message },
-        Err(_) => Error::Server { status, code: "unknown".into(), message: format!("HTTP {status}") },
-    }
-}
-
-/// Sends one request, retrying connection failures, timeouts, 429 and 5xx with backoff.
-async fn post(
-    http: &dyn Transport,
-    url: &str,
-    token: Option<&str>,
-    content_type: &str,
-    body: Vec<u8>,
-    opts: &SyncOptions,
-) -> Result<Vec<u8>> {
-    let mut delay = opts.backoff;
-    let mut attempt = 0;
-    loop {
-        let req = HttpRequest {
-            url: url.into(),
-            content_type: content_type.into(),
-            bearer_token: token.map(str::to_string),
-            body: body.clone(),
-            timeout_ms: opts.timeout.as_millis() as u64,
-        };
-        let transient = match http.post(req).await {
-            Ok(resp) if (200..300).contains(&resp.status) => return Ok(resp.body),
-            Ok(resp) if resp.status >= 500 || resp.status == 429 => server_error(&resp),
-            Ok(resp) => return Err(server_error(&resp)),
-            Err(reason) => Error::Unreachable { url: url.into(), reason },
-        };
-        if attempt >= opts.retries {
-            return Err(transient);
-        }
-        attempt += 1;
-        tokio::time::sleep(delay).await;
-        delay *= 2;
-    }
-}
-
 /// Enrolls this device with `code` at the server: presents the device's actor id, receives a
 /// device token, and creates (or checks) the local identity.
 pub async fn enroll(store: &mut Store, server_url: &str, code: &str, opts: &SyncOptions) -> Result<Enrollment> {
@@ -189,7 +120,30 @@ pub async fn enroll(store: &mut Store, server_url: &str, code: &str, opts: &Sync
     let body = serde_json::to_vec(&serde_json::json!({ "code": code.trim(), "actor": actor }))
         .map_err(|e| Error::bad_input(e.to_string()))?;
     let http = transport(opts)?;
-    let bytes = post(&*http, &format!("{base}/v1/enroll"), None, "application/json", body, opts).await?;
+    let url = format!("{base}/v1/enroll");
+    let mut delay = opts.backoff;
+    let mut attempt = 0;
+    let bytes = loop {
+        let req = HttpRequest {
+            url: url.clone(),
+            content_type: "application/json".into(),
+            bearer_token: None,
+            body: body.clone(),
+            timeout_ms: opts.timeout.as_millis() as u64,
+        };
+        let transient = match http.post(req).await {
+            Ok(resp) if (200..300).contains(&resp.status) => break resp.body,
+            Ok(resp) if resp.status >= 500 || resp.status == 429 => server_error(&resp),
+            Ok(resp) => return Err(server_error(&resp)),
+            Err(reason) => Error::Unreachable { url: url.clone(), reason },
+        };
+        if attempt >= opts.retries {
+            return Err(transient);
+        }
+        attempt += 1;
+        tokio::time::sleep(delay).await;
+        delay *= 2;
+    };
     let enrollment: Enrollment = serde_json::from_slice(&bytes).map_err(|e| Error::Server {
         status: 200,
         code: "bad_response".into(),
@@ -197,23 +151,6 @@ pub async fn enroll(store: &mut Store, server_url: &str, code: &str, opts: &Sync
     })?;
     store.complete_enrollment(base, &actor, &enrollment)?;
     Ok(enrollment)
-}
-
-/// Splits pushes into requests of at most `budget` change bytes (one document at least).
-fn batches(pushes: Vec<Push>, budget: usize) -> Vec<Vec<Push>> {
-    let mut out: Vec<Vec<Push>> = Vec::new();
-    let mut size = 0;
-    for p in pushes {
-        if out.is_empty() || (size + p.changes.len() > budget && !out.last().is_some_and(Vec::is_empty)) {
-            out.push(Vec::new());
-            size = 0;
-        }
-        size += p.changes.len();
-        if let Some(last) = out.last_mut() {
-            last.push(p);
-        }
-    }
-    out
 }
 
 /// Runs one sync: pushes pending documents and pulls the change feed until nothing remains.
@@ -226,64 +163,28 @@ pub async fn sync(
     cancel: &CancelToken,
 ) -> Result<SyncStats> {
     let started = Instant::now();
-    let state = store.sync_state()?;
-    let url = format!("{}/v1/sync", state.server_url);
     let http = transport(opts)?;
-    let pushes = store.pending_pushes()?;
-    let push_total = pushes.len() as u64;
-    let push_bytes: u64 = pushes.iter().map(|p| p.changes.len() as u64).sum();
-    let mut queue = batches(pushes, opts.push_bytes).into_iter();
-    let mut stats = SyncStats { cursor: state.cursor, ..Default::default() };
-    let mut p = SyncProgress { docs_total: push_total, bytes_total: push_bytes, ..Default::default() };
-    let mut first = true;
+    let mut engine = Engine::start(store, opts.engine())?;
     loop {
         if cancel.is_cancelled() {
             return Err(Error::Cancelled);
         }
-        let batch = queue.next().unwrap_or_default();
-        let req = SyncRequest { cursor: stats.cursor, max_bytes: opts.page_bytes, pushes: batch };
-        let body = req.encode();
-        stats.bytes_sent += body.len() as u64;
-        let answer = post(&*http, &url, Some(&state.token), CONTENT_TYPE, body, opts).await?;
-        stats.round_trips += 1;
-        stats.bytes_received += answer.len() as u64;
-        let resp = SyncResponse::decode(&answer).map_err(|e| Error::Server {
-            status: 200,
-            code: "bad_response".into(),
-            message: e.to_string(),
-        })?;
-        let rejected = store.commit_sync_page(&req.pushes, &resp.results, &resp.docs, resp.cursor)?;
-        stats.pushed += (resp.results.len() - rejected.len()) as u64;
-        for d in resp.docs.iter().filter(|d| !d.changes.is_empty()) {
-            if d.kind.is_published() {
-                stats.published += 1;
-            } else {
-                stats.pulled += 1;
+        match engine.step() {
+            Next::Send(req) => {
+                let outcome = http.post(req).await;
+                let pages = engine.stats().round_trips;
+                engine.receive(store, outcome)?;
+                if engine.stats().round_trips > pages {
+                    if let Some(l) = progress {
+                        l.on_progress(engine.progress());
+                    }
+                }
             }
-        }
-        stats.rejected.extend(rejected);
-        stats.cursor = resp.cursor;
-        let page_docs = (req.pushes.len() + resp.docs.len()) as u64;
-        let page_bytes: u64 = req.pushes.iter().map(|x| x.changes.len() as u64).sum::<u64>()
-            + resp.docs.iter().map(|d| d.changes.len() as u64).sum::<u64>();
-        if first {
-            // The first answer tells how much the feed holds beyond this page.
-            p.docs_total += resp.docs.len() as u64 + resp.remaining_docs;
-            p.bytes_total += resp.docs.iter().map(|d| d.changes.len() as u64).sum::<u64>() + resp.remaining_bytes;
-            first = false;
-        }
-        p.docs_done += page_docs;
-        p.bytes_done += page_bytes;
-        p.docs_total = p.docs_total.max(p.docs_done);
-        p.bytes_total = p.bytes_total.max(p.bytes_done);
-        if let Some(l) = progress {
-            l.on_progress(p);
-        }
-        // Go on while pushes remain or the server has more pages.
-        if queue.len() == 0 && !resp.more {
-            break;
+            Next::Wait(d) => tokio::time::sleep(d).await,
+            Next::Done => break,
         }
     }
+    let mut stats = engine.into_stats();
     stats.duration_ms = started.elapsed().as_millis() as u64;
     Ok(stats)
 }

@@ -1,5 +1,7 @@
-//! The sync wire format, version 1: compact binary, shared by the device and the server.
-//! Layout and rationale: docs/sync-protocol.md.
+//! The sync wire format: compact binary, shared by the device and the server. Version 2 adds to
+//! version 1 the documents a device asks for whole (`want`), and the documents the server
+//! cannot serve (`unavailable`) or asks the device to send whole (`resend`). A server answers in
+//! the version it was asked in. Layout and rationale: docs/sync-protocol.md.
 
 pub use automerge::ChangeHash;
 
@@ -7,8 +9,10 @@ use crate::doc::Kind;
 
 /// Magic bytes that open every message.
 pub const MAGIC: &[u8; 4] = b"FRSY";
-/// The wire format version this build speaks.
-pub const VERSION: u8 = 1;
+/// The wire format version this build speaks (it also reads and answers version 1).
+pub const VERSION: u8 = 2;
+/// The oldest version this build reads.
+pub const OLDEST: u8 = 1;
 const REQUEST: u8 = 1;
 const RESPONSE: u8 = 2;
 
@@ -62,13 +66,23 @@ pub struct Push {
 }
 
 /// One request: acknowledge everything up to `cursor`, push documents, ask for a page.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncRequest {
+    /// The wire version it was written in.
+    pub version: u8,
     /// The feed position the device has committed locally.
     pub cursor: u64,
     /// Budget for document bytes in the response.
     pub max_bytes: u64,
     pub pushes: Vec<Push>,
+    /// Documents the device asks for whole (it could not apply what it was sent). Version 2.
+    pub want: Vec<String>,
+}
+
+impl Default for SyncRequest {
+    fn default() -> Self {
+        SyncRequest { version: VERSION, cursor: 0, max_bytes: 0, pushes: Vec::new(), want: Vec::new() }
+    }
 }
 
 /// The server's verdict on one pushed document.
@@ -91,8 +105,10 @@ pub struct Pull {
 }
 
 /// One response: verdicts, a page of the change feed, and how much remains.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncResponse {
+    /// The wire version it is written in (the request's).
+    pub version: u8,
     pub results: Vec<PushResult>,
     /// The feed position this page brings the device to, once committed.
     pub cursor: u64,
@@ -102,17 +118,44 @@ pub struct SyncResponse {
     pub remaining_docs: u64,
     pub remaining_bytes: u64,
     pub docs: Vec<Pull>,
+    /// Documents of the feed the server cannot serve now (their stored copy is damaged and set
+    /// aside); they come when healed. Version 2.
+    pub unavailable: Vec<String>,
+    /// The device's documents the server asks for whole (to heal its damaged copy). Version 2.
+    pub resend: Vec<String>,
+}
+
+impl Default for SyncResponse {
+    fn default() -> Self {
+        SyncResponse {
+            version: VERSION,
+            results: Vec::new(),
+            cursor: 0,
+            more: false,
+            remaining_docs: 0,
+            remaining_bytes: 0,
+            docs: Vec::new(),
+            unavailable: Vec::new(),
+            resend: Vec::new(),
+        }
+    }
 }
 
 struct Writer(Vec<u8>);
 
 impl Writer {
-    fn new(kind: u8) -> Writer {
+    fn new(version: u8, kind: u8) -> Writer {
         let mut v = Vec::with_capacity(64);
         v.extend_from_slice(MAGIC);
-        v.push(VERSION);
+        v.push(version);
         v.push(kind);
         Writer(v)
+    }
+    fn ids(&mut self, ids: &[String]) {
+        self.uvar(ids.len() as u64);
+        for id in ids {
+            self.id(id);
+        }
     }
     fn u8(&mut self, b: u8) {
         self.0.push(b);
@@ -147,6 +190,7 @@ impl Writer {
 struct Reader<'a> {
     b: &'a [u8],
     at: usize,
+    version: u8,
 }
 
 impl<'a> Reader<'a> {
@@ -154,13 +198,13 @@ impl<'a> Reader<'a> {
         if b.len() < 6 || &b[..4] != MAGIC {
             return err("not a fieldreport sync message");
         }
-        if b[4] != VERSION {
-            return err(format!("wire version {} is not supported (this build speaks {VERSION})", b[4]));
+        if !(OLDEST..=VERSION).contains(&b[4]) {
+            return err(format!("wire version {} is not supported (this build speaks {OLDEST} to {VERSION})", b[4]));
         }
         if b[5] != kind {
             return err("unexpected message type");
         }
-        Ok(Reader { b, at: 6 })
+        Ok(Reader { b, at: 6, version: b[4] })
     }
     fn take(&mut self, n: usize) -> Result<&'a [u8], WireError> {
         if self.b.len() - self.at < n {
@@ -207,8 +251,12 @@ impl<'a> Reader<'a> {
         (0..n).map(|_| ChangeHash::try_from(self.take(32)?).or_else(|_| err("bad change hash"))).collect()
     }
     fn count(&mut self) -> Result<usize, WireError> {
-        // Every element takes at least 17 bytes, so a count cannot exceed what remains.
-        self.len((self.b.len() - self.at) / 17 + 1)
+        // Every element takes at least 16 bytes, so a count cannot exceed what remains.
+        self.len((self.b.len() - self.at) / 16 + 1)
+    }
+    fn ids(&mut self) -> Result<Vec<String>, WireError> {
+        let n = self.count()?;
+        (0..n).map(|_| self.id()).collect()
     }
     fn end(self) -> Result<(), WireError> {
         if self.at == self.b.len() {
@@ -220,9 +268,9 @@ impl<'a> Reader<'a> {
 }
 
 impl SyncRequest {
-    /// Encodes the request.
+    /// Encodes the request (in its version; version 1 has no `want`).
     pub fn encode(&self) -> Vec<u8> {
-        let mut w = Writer::new(REQUEST);
+        let mut w = Writer::new(self.version, REQUEST);
         w.uvar(self.cursor);
         w.uvar(self.max_bytes);
         w.uvar(self.pushes.len() as u64);
@@ -231,6 +279,9 @@ impl SyncRequest {
             w.u8(kind_code(p.kind));
             w.heads(&p.heads);
             w.bytes(&p.changes);
+        }
+        if self.version >= 2 {
+            w.ids(&self.want);
         }
         w.0
     }
@@ -245,15 +296,17 @@ impl SyncRequest {
         for _ in 0..n {
             pushes.push(Push { id: r.id()?, kind: kind_from(r.u8()?)?, heads: r.heads()?, changes: r.bytes()? });
         }
+        let want = if r.version >= 2 { r.ids()? } else { Vec::new() };
+        let version = r.version;
         r.end()?;
-        Ok(SyncRequest { cursor, max_bytes, pushes })
+        Ok(SyncRequest { version, cursor, max_bytes, pushes, want })
     }
 }
 
 impl SyncResponse {
-    /// Encodes the response.
+    /// Encodes the response (in its version; version 1 has no `unavailable` and `resend`).
     pub fn encode(&self) -> Vec<u8> {
-        let mut w = Writer::new(RESPONSE);
+        let mut w = Writer::new(self.version, RESPONSE);
         w.uvar(self.results.len() as u64);
         for res in &self.results {
             match res {
@@ -280,6 +333,10 @@ impl SyncResponse {
             w.heads(&d.heads);
             w.bytes(&d.changes);
         }
+        if self.version >= 2 {
+            w.ids(&self.unavailable);
+            w.ids(&self.resend);
+        }
         w.0
     }
 
@@ -305,8 +362,10 @@ impl SyncResponse {
         for _ in 0..n {
             docs.push(Pull { id: r.id()?, kind: kind_from(r.u8()?)?, heads: r.heads()?, changes: r.bytes()? });
         }
+        let (unavailable, resend) = if r.version >= 2 { (r.ids()?, r.ids()?) } else { (Vec::new(), Vec::new()) };
+        let version = r.version;
         r.end()?;
-        Ok(SyncResponse { results, cursor, more, remaining_docs, remaining_bytes, docs })
+        Ok(SyncResponse { version, results, cursor, more, remaining_docs, remaining_bytes, docs, unavailable, resend })
     }
 }
 
@@ -329,8 +388,13 @@ mod tests {
                 heads: vec![hash(1), hash(2)],
                 changes: vec![9, 8, 7],
             }],
+            want: vec!["01900000-0000-7000-8000-000000000009".into()],
+            ..Default::default()
         };
         assert_eq!(SyncRequest::decode(&req.encode()).unwrap(), req);
+        // A version 1 device's request reads too, and is answered in version 1.
+        let old = SyncRequest { version: 1, want: Vec::new(), ..req.clone() };
+        assert_eq!(SyncRequest::decode(&old.encode()).unwrap(), old);
         let resp = SyncResponse {
             results: vec![
                 PushResult::Accepted { id: "01900000-0000-7000-8000-000000000001".into(), heads: vec![hash(3)] },
@@ -346,13 +410,18 @@ mod tests {
                 heads: vec![],
                 changes: vec![1],
             }],
+            unavailable: vec!["01900000-0000-7000-8000-000000000004".into()],
+            resend: vec!["01900000-0000-7000-8000-000000000005".into()],
+            ..Default::default()
         };
         assert_eq!(SyncResponse::decode(&resp.encode()).unwrap(), resp);
+        let old = SyncResponse { version: 1, unavailable: vec![], resend: vec![], ..resp.clone() };
+        assert_eq!(SyncResponse::decode(&old.encode()).unwrap(), old);
     }
 
     #[test]
     fn an_idle_exchange_is_a_few_bytes() {
-        let req = SyncRequest { cursor: 123_456, max_bytes: 1 << 20, pushes: vec![] };
+        let req = SyncRequest { cursor: 123_456, max_bytes: 1 << 20, ..Default::default() };
         assert!(req.encode().len() <= 16, "{}", req.encode().len());
         let resp = SyncResponse { cursor: 123_456, ..Default::default() };
         assert!(resp.encode().len() <= 16);
@@ -369,6 +438,7 @@ mod tests {
                 heads: vec![hash(1)],
                 changes: vec![1, 2, 3],
             }],
+            ..Default::default()
         }
         .encode();
         for cut in 0..good.len() {

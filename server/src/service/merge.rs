@@ -2,7 +2,7 @@
 //! change that document (and those paths, see `policy::permit`), and the validity of the result.
 //! The outcome is a [`Merged`] document — the plan the writer stores — or a typed refusal.
 
-use fieldreport_core::doc::{Doc, Record};
+use fieldreport_core::doc::{Bounds, Doc, Record, Refused};
 use fieldreport_core::sync::wire::{ChangeHash, Push};
 
 use crate::model::Caller;
@@ -89,6 +89,20 @@ impl From<Refusal> for CheckError {
 
 /// Applies `push` to `prev` (the server's copy, if any) and checks the result.
 pub fn check(prev: Option<Stored>, push: &Push, author: &Author, limits: &Limits) -> Result<Merged, CheckError> {
+    check_as(prev, push, author, limits, false)
+}
+
+/// As [`check`]; `heal`: the push is the whole of a document whose stored copy is damaged, sent
+/// by its owner's device. Its history holds others' changes (the owner's other devices, the
+/// manager's comments), so the actor and comment-author rules are left out: the owner's copy is
+/// the best there is. Kind, id, team, owner, validity and size are checked as ever.
+pub fn check_as(
+    prev: Option<Stored>,
+    push: &Push,
+    author: &Author,
+    limits: &Limits,
+    heal: bool,
+) -> Result<Merged, CheckError> {
     if push.kind.is_published() {
         return Err(Refusal::ServerAuthored { kind: push.kind }.into());
     }
@@ -100,13 +114,16 @@ pub fn check(prev: Option<Stored>, push: &Push, author: &Author, limits: &Limits
         None => (Doc::load(&[]).map_err(|e| CheckError::Malformed(e.to_string()))?, None),
     };
     let heads_before = doc.heads();
-    doc.apply_changes(&push.changes)
-        .map_err(|e| CheckError::Malformed(format!("the changes cannot be decoded: {e}")))?;
+    // Bounded on decoded bytes and rows before Automerge decodes anything; contained after.
+    doc.apply_untrusted(&push.changes, Bounds::for_document(limits.max_doc_bytes)).map_err(|e| match e {
+        Refused::TooLarge { bytes, limit, .. } => CheckError::Refused(Refusal::DocTooLarge { bytes, limit }),
+        Refused::Malformed(why) => CheckError::Malformed(why),
+    })?;
     if !doc.has_heads(&push.heads) {
         return Err(Refusal::MissingDependencies.into());
     }
     let actors = doc.actors_since(&heads_before);
-    if let Some(other) = actors.iter().find(|a| **a != author.actor) {
+    if let Some(other) = actors.iter().find(|a| **a != author.actor && !heal) {
         return Err(Refusal::ForeignActor { actor: other.clone(), expected: author.actor.clone() }.into());
     }
     let changed = !actors.is_empty();
@@ -125,7 +142,11 @@ pub fn check(prev: Option<Stored>, push: &Push, author: &Author, limits: &Limits
             return Err(Refusal::HeaderChanged.into());
         }
     }
-    if changed {
+    if heal {
+        if h.owner != author.user_id {
+            return Err(Refusal::NotOwner { owner: h.owner.clone() }.into());
+        }
+    } else if changed {
         permit(before.as_ref(), &record, &author.user_id)?;
     }
     let bytes = if changed { doc.save_uncompressed() } else { Vec::new() };

@@ -264,39 +264,52 @@ impl Service {
         let author = Author::of(caller);
         let active = config::current(&self.active);
         // Checks do not depend on the configuration; the writer re-reads it before indexing.
-        let pusher =
-            sync::Pusher { cache: &self.cache, author: &author, device: &caller.device.id, limits, active: &active };
+        let pusher = sync::Pusher {
+            cache: &self.cache,
+            author: &author,
+            viewer: &caller.user,
+            device: &caller.device.id,
+            limits,
+            active: &active,
+        };
         // The expensive part, checking and merging, runs here in parallel with other requests.
         // About one check per core at a time (see gate.rs): more would starve the writer.
         let prepared = self.checks.run(|| self.store.read(|db| pusher.prepare(db, &req.pushes)))?;
         let (caller, limits) = (Arc::new(caller.clone()), *limits);
         let (cache, shared, c) = (self.cache.clone(), self.active.clone(), caller.clone());
-        let (cursor, max_bytes) = (req.cursor, req.max_bytes);
+        let ask = sync::Ask { cursor: req.cursor, max_bytes: req.max_bytes, version: req.version, want: req.want };
         let refresh = self.refresh.clone();
         let every = self.interval.load(Ordering::Relaxed);
         let first = self.write_sync(move |db| {
             let now = now_ms();
             let device = c.device.id.as_str();
             let active = config::fresh(db, &shared)?;
-            let pusher = sync::Pusher { cache: &cache, author: &author, device, limits: &limits, active: &active };
+            let pusher = sync::Pusher {
+                cache: &cache,
+                author: &author,
+                viewer: &c.user,
+                device,
+                limits: &limits,
+                active: &active,
+            };
             db.touch_device(device, now)?;
             db.begin_device_sync(device, req.cursor as i64)?;
             let results = pusher.apply(db, &req.pushes, prepared, now)?;
             let held = sync::held(&req.pushes, &results);
             publish::config(db, &cache, &active, &c.team.id, now)?;
             match publish::snapshot_due(db, &active, &c.user, now, every)? {
-                publish::Due::Now => return Ok(Step::Snapshot(results, held, active)),
+                publish::Due::Now => return Ok(Step::Snapshot(results, held, active, ask)),
                 publish::Due::Soon => {
                     // Off this request: it answers now, and the next sync brings the figures.
                     let _ = refresh.send((c.user.clone(), c.team.id.clone()));
                 }
                 publish::Due::No => {}
             }
-            Ok(Step::Done(sync::page(db, &cache, &c, req.cursor, req.max_bytes, results, &held)?))
+            Ok(Step::Done(sync::page(db, &cache, &c, &ask, results, &held)?))
         })?;
-        let (results, held, active) = match first {
+        let (results, held, active, ask) = match first {
             Step::Done(resp) => return Ok(resp),
-            Step::Snapshot(results, held, active) => (results, held, active),
+            Step::Snapshot(results, held, active, ask) => (results, held, active, ask),
         };
         // The user's figures changed: compute them on a reader, off the writer, from what just
         // committed; then publish them and answer with a page that carries them.
@@ -309,7 +322,7 @@ impl Service {
             if let Ok(c) = &computed {
                 publish::publish_snapshot(db, &cache, &active, &caller.team.id, &caller.user, c)?;
             }
-            sync::page(db, &cache, &caller, cursor, max_bytes, results, &held)
+            sync::page(db, &cache, &caller, &ask, results, &held)
         })
     }
 
@@ -452,6 +465,7 @@ enum Step {
         Vec<fieldreport_core::sync::wire::PushResult>,
         std::collections::HashMap<String, Vec<u8>>,
         Arc<config::Active>,
+        sync::Ask,
     ),
 }
 

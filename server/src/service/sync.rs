@@ -13,9 +13,11 @@ use super::config::Active;
 use super::merge::{self, Author, CheckError, Limits, Merged, Stored};
 use super::{outbox, publish, rollups};
 use crate::error::{Result, ServerError};
-use crate::model::Caller;
+use crate::model::{Caller, User};
+use crate::now_ms;
+use crate::policy::visibility::{may_see, DocMeta};
 use crate::policy::Refusal;
-use crate::store::db::{decode_heads, encode_heads, Visibility};
+use crate::store::db::{decode_heads, encode_heads, Quarantined, Visibility};
 use crate::store::Db;
 
 /// A push checked against the document as it was at `base`.
@@ -23,27 +25,71 @@ pub(super) struct Prepared {
     /// The stored heads the check started from (encoded); `None` when there was no document.
     base: Option<Vec<u8>>,
     outcome: std::result::Result<Merged, Refusal>,
+    /// The pusher may not see the stored document: the push was checked as if it did not
+    /// exist, and its verdict is answered without storing anything (an answer that tells
+    /// nothing of the document: not its existence, kind, owner or heads).
+    phantom: bool,
+    /// The stored copy cannot be read (quarantined): the push, checked as a new document from
+    /// its owner's device, replaces it.
+    heals: bool,
 }
 
-/// A document's current state, or why it cannot be merged into.
-type Prev = std::result::Result<Option<Stored>, Refusal>;
+/// A document's current state, as a push is checked against it.
+enum Prev {
+    /// No such document, or one the pusher may not see.
+    None { phantom: bool },
+    /// The stored document.
+    Stored(Box<Stored>),
+    /// Stored, but damaged: owned by `owner`.
+    Damaged { owner: String, kind: String },
+}
 
 /// The current state of `id` (from the cache when it is at the stored heads, else from `db`),
 /// and its stored heads.
-fn current(db: &Db, cache: &DocCache, id: &str) -> Result<(Prev, Option<Vec<u8>>)> {
-    let Some(heads) = db.doc_heads(id)? else { return Ok((Ok(None), None)) };
-    if let Some(s) = cache.take_at(id, &heads) {
-        return Ok((Ok(Some(s)), Some(heads)));
+fn current(db: &Db, cache: &DocCache, viewer: &User, id: &str) -> Result<(Prev, Option<Vec<u8>>)> {
+    let Some((kind, owner, heads)) = db.doc_meta(id)? else { return Ok((Prev::None { phantom: false }, None)) };
+    let recipients = if kind == "report" { db.recipients_of(id)? } else { Vec::new() };
+    let visible = match Kind::parse(&kind) {
+        Some(k) => {
+            let meta = DocMeta { kind: k, owner: &owner, recipients: &recipients };
+            may_see(viewer, meta, &|o| db.user(o).ok().flatten().and_then(|u| u.manager_id))
+        }
+        None => false,
+    };
+    if !visible {
+        return Ok((Prev::None { phantom: true }, Some(heads)));
     }
-    let Some(row) = db.doc(id)? else { return Ok((Ok(None), None)) };
-    let stored = Doc::load_trusted(&row.bytes).ok().and_then(Stored::read).ok_or(Refusal::Quarantined);
-    Ok((stored.map(Some), Some(row.heads)))
+    if let Some(s) = cache.take_at(id, &heads) {
+        return Ok((Prev::Stored(Box::new(s)), Some(heads)));
+    }
+    let Some(row) = db.doc(id)? else { return Ok((Prev::None { phantom: false }, None)) };
+    let stored = Doc::load_trusted(&row.bytes).ok().and_then(Stored::read);
+    Ok(match stored {
+        Some(s) => (Prev::Stored(Box::new(s)), Some(row.heads)),
+        None => (Prev::Damaged { owner: row.owner, kind: row.kind }, Some(row.heads)),
+    })
+}
+
+/// Checks `push` against `prev` with Automerge's decoding and reading contained.
+fn contained_check(
+    prev: Option<Stored>,
+    push: &Push,
+    author: &Author,
+    limits: &Limits,
+    heal: bool,
+) -> std::result::Result<Merged, CheckError> {
+    // Automerge's decoding is contained where it runs (`Doc::apply_untrusted`); reading the
+    // merged document is Automerge's code too, so the whole check is contained here.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| merge::check_as(prev, push, author, limits, heal)))
+        .unwrap_or_else(|_| Err(CheckError::Malformed("Automerge failed on the merged document".into())))
 }
 
 /// Who pushes, and what their pushes are checked with.
 pub(super) struct Pusher<'a> {
     pub cache: &'a DocCache,
     pub author: &'a Author,
+    /// The pushing user (what they may see decides what their pushes are checked against).
+    pub viewer: &'a User,
     pub device: &'a str,
     pub limits: &'a Limits,
     /// The configuration whose definitions the rollups follow.
@@ -53,15 +99,24 @@ pub(super) struct Pusher<'a> {
 impl Pusher<'_> {
     /// Checks `push` against the current state of its document.
     fn check(&self, db: &Db, push: &Push) -> Result<Prepared> {
-        let (prev, base) = current(db, self.cache, &push.id)?;
-        let outcome = match prev.map(|prev| merge::check(prev, push, self.author, self.limits)) {
-            Ok(Ok(m)) => Ok(m),
-            Ok(Err(CheckError::Refused(r))) | Err(r) => Err(r),
-            Ok(Err(CheckError::Malformed(reason))) => {
+        let (prev, base) = current(db, self.cache, self.viewer, &push.id)?;
+        let (checked, phantom, heals) = match prev {
+            Prev::None { phantom } => (contained_check(None, push, self.author, self.limits, false), phantom, false),
+            Prev::Stored(s) => (contained_check(Some(*s), push, self.author, self.limits, false), false, false),
+            // Only the owner's device can heal a damaged document, with the whole of it.
+            Prev::Damaged { owner, kind } if owner == self.author.user_id && kind == push.kind.as_str() => {
+                (contained_check(None, push, self.author, self.limits, true), false, true)
+            }
+            Prev::Damaged { .. } => (Err(CheckError::Refused(Refusal::Quarantined)), false, false),
+        };
+        let outcome = match checked {
+            Ok(m) => Ok(m),
+            Err(CheckError::Refused(r)) => Err(r),
+            Err(CheckError::Malformed(reason)) => {
                 return Err(ServerError::MalformedDocument { id: push.id.clone(), reason })
             }
         };
-        Ok(Prepared { base, outcome })
+        Ok(Prepared { base, outcome, phantom, heals })
     }
 
     /// Checks every push on a read connection (outside the writer).
@@ -76,13 +131,29 @@ impl Pusher<'_> {
         let mut results = Vec::with_capacity(pushes.len());
         for (push, p) in pushes.iter().zip(prepared) {
             let p = if db.doc_heads(&push.id)? == p.base { p } else { self.check(db, push)? };
+            if p.phantom {
+                // Answered as for a document that does not exist, and nothing is kept.
+                results.push(match p.outcome {
+                    Ok(m) => PushResult::Accepted { id: push.id.clone(), heads: m.heads },
+                    Err(refusal) => PushResult::Rejected { id: push.id.clone(), reason: refusal.reason() },
+                });
+                continue;
+            }
             match p.outcome {
+                Err(Refusal::Quarantined) => {
+                    set_aside(db, &push.id, "its stored bytes do not load")?;
+                    results.push(PushResult::Rejected { id: push.id.clone(), reason: Refusal::Quarantined.reason() });
+                }
                 Err(refusal) => {
                     tracing::warn!(device = %device, user = %author.user_id, doc = %push.id, code = refusal.code(), reason = %refusal, "push rejected");
                     results.push(PushResult::Rejected { id: push.id.clone(), reason: refusal.reason() });
                 }
                 Ok(m) => {
-                    if m.changed {
+                    if p.heals {
+                        tracing::info!(doc = %push.id, device = %device, "a damaged document was healed from its owner's device");
+                        db.release_quarantine(&push.id)?;
+                    }
+                    if m.changed || p.heals {
                         publish::write(db, &m, db.next_seq()?, now)?;
                         rollups::index_change(db, &self.active.defs, &self.active.cal, m.before.as_ref(), &m.record)?;
                         if let Record::Report(r) = &m.record {
@@ -117,6 +188,27 @@ pub(super) fn held(pushes: &[Push], results: &[PushResult]) -> HashMap<String, V
         .collect()
 }
 
+/// Sets a stored document aside: it cannot be loaded. Logged once.
+pub(super) fn set_aside(db: &Db, id: &str, reason: &str) -> Result<()> {
+    let Some((kind, owner, _)) = db.doc_meta(id)? else { return Ok(()) };
+    let q = Quarantined { doc_id: id.to_string(), kind, owner, reason: reason.to_string(), since: now_ms() };
+    if db.quarantine(&q)? {
+        tracing::error!(doc = %q.doc_id, kind = %q.kind, owner = %q.owner, reason = %q.reason,
+            "a stored document cannot be loaded: it is set aside until its owner's device sends it again");
+    }
+    Ok(())
+}
+
+/// What a device asked of the page it receives.
+pub(super) struct Ask {
+    pub cursor: u64,
+    pub max_bytes: u64,
+    /// The request's wire version, which the answer speaks.
+    pub version: u8,
+    /// Documents the device asks for whole.
+    pub want: Vec<String>,
+}
+
 /// The changes of stored document `id` (at `heads`) after `known`: from the cache when it holds
 /// that state, else loaded.
 fn changes_after(db: &Db, cache: &DocCache, id: &str, heads: &[u8], known: &[u8]) -> Result<Option<Vec<u8>>> {
@@ -129,24 +221,51 @@ fn changes_after(db: &Db, cache: &DocCache, id: &str, heads: &[u8], known: &[u8]
     Ok(Doc::load_trusted(&bytes).ok().map(|mut doc| doc.save_after(&decode_heads(known))))
 }
 
-/// The next page of `caller`'s feed after `cursor`, with `results` of their pushes. `held`:
+/// The documents of `want` the caller may see, whole, as pulls (the device forgets what it was
+/// known to hold of them); damaged ones go to `unavailable`.
+fn wanted(db: &Db, caller: &Caller, want: &[String], unavailable: &mut Vec<String>) -> Result<Vec<Pull>> {
+    let mut out = Vec::new();
+    for id in want.iter().take(crate::store::db::PAGE_ROWS as usize) {
+        let Some((kind, owner, heads)) = db.doc_meta(id)? else { continue };
+        let Some(k) = Kind::parse(&kind) else { continue };
+        let recipients = if k == Kind::Report { db.recipients_of(id)? } else { Vec::new() };
+        let meta = DocMeta { kind: k, owner: &owner, recipients: &recipients };
+        if !may_see(&caller.user, meta, &|o| db.user(o).ok().flatten().and_then(|u| u.manager_id)) {
+            continue; // as for a document that does not exist
+        }
+        let Some(bytes) = db.doc_bytes(id)? else { continue };
+        if Doc::load_trusted(&bytes).is_err() {
+            set_aside(db, id, "its stored bytes do not load")?;
+            unavailable.push(id.clone());
+            continue;
+        }
+        db.forget_device_doc(&caller.device.id, id)?;
+        out.push(Pull { id: id.clone(), kind: k, heads: decode_heads(&heads), changes: bytes });
+    }
+    Ok(out)
+}
+
+/// The next page of `caller`'s feed after `ask.cursor`, with `results` of their pushes. `held`:
 /// documents the device is known to hold at given heads (its own pushes of this request),
 /// passed over without a lookup.
 pub(super) fn page(
     db: &Db,
     cache: &DocCache,
     caller: &Caller,
-    cursor: u64,
-    max_bytes: u64,
+    ask: &Ask,
     results: Vec<PushResult>,
     held: &HashMap<String, Vec<u8>>,
 ) -> Result<SyncResponse> {
     let device = caller.device.id.as_str();
+    let cursor = ask.cursor;
+    let mut unavailable = Vec::new();
+    let mut docs = if ask.version >= 2 { wanted(db, caller, &ask.want, &mut unavailable)? } else { Vec::new() };
     let vis = Visibility { role: caller.user.role, user: &caller.user.id };
+    // The head before the page: every position up to it has committed.
+    let head = db.feed_head()?;
     let rows = db.feed_page(vis, cursor as i64)?;
-    let budget = max_bytes.max(1);
-    let mut docs = Vec::new();
-    let mut used = 0u64;
+    let budget = ask.max_bytes.max(1);
+    let mut used: u64 = docs.iter().map(|d| d.changes.len() as u64).sum();
     let mut last_seq = cursor as i64;
     let mut more = rows.len() as i64 == crate::store::db::PAGE_ROWS;
     for row in rows {
@@ -167,7 +286,9 @@ pub(super) fn page(
             None => db.doc_bytes(&row.id)?,
         };
         let Some(changes) = changes else {
-            tracing::error!(doc = %row.id, "a stored document cannot be loaded; it is left out of the feed");
+            // Damaged: set aside, and the feed goes on without it.
+            set_aside(db, &row.id, "its stored bytes do not load")?;
+            unavailable.push(row.id);
             continue;
         };
         let Some(kind) = Kind::parse(&row.kind) else {
@@ -184,7 +305,19 @@ pub(super) fn page(
     } else {
         // Nothing visible remains: jump to the head of the feed so invisible rows are not
         // looked at again.
-        (db.feed_head()?.max(last_seq).max(cursor as i64) as u64, 0, 0)
+        (head.max(last_seq).max(cursor as i64) as u64, 0, 0)
     };
-    Ok(SyncResponse { results, cursor, more, remaining_docs, remaining_bytes, docs })
+    let (unavailable, resend) =
+        if ask.version >= 2 { (unavailable, db.quarantined_of(&caller.user.id)?) } else { (Vec::new(), Vec::new()) };
+    Ok(SyncResponse {
+        version: ask.version,
+        results,
+        cursor,
+        more,
+        remaining_docs,
+        remaining_bytes,
+        docs,
+        unavailable,
+        resend,
+    })
 }

@@ -3918,13 +3918,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_http_client() != 48783) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_sync() != 58561) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_sync() != 59220) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_httpclient_post() != 30885) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_synclistener_on_progress() != 51081) {
+    if (uniffi_fieldreport_ffi_checksum_method_synclistener_on_progress() != 38229) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_constructor_fieldstore_open() != 58728) {

@@ -1619,6 +1619,14 @@ public struct SyncStats: Equatable, Hashable {
     public var published: UInt64
     public var rejected: [Rejection]
     /**
+     * Documents received that could not be applied: set aside, and asked for whole next time.
+     */
+    public var setAside: [String]
+    /**
+     * Documents the server could not serve (its copy is damaged; they come once healed).
+     */
+    public var unavailable: [String]
+    /**
      * The feed position after the run.
      */
     public var cursor: UInt64
@@ -1643,6 +1651,12 @@ public struct SyncStats: Equatable, Hashable {
          * Documents the server authored received (team configuration, KPI snapshots).
          */published: UInt64, rejected: [Rejection], 
         /**
+         * Documents received that could not be applied: set aside, and asked for whole next time.
+         */setAside: [String], 
+        /**
+         * Documents the server could not serve (its copy is damaged; they come once healed).
+         */unavailable: [String], 
+        /**
          * The feed position after the run.
          */cursor: UInt64, durationMs: UInt64) {
         self.roundTrips = roundTrips
@@ -1652,6 +1666,8 @@ public struct SyncStats: Equatable, Hashable {
         self.pulled = pulled
         self.published = published
         self.rejected = rejected
+        self.setAside = setAside
+        self.unavailable = unavailable
         self.cursor = cursor
         self.durationMs = durationMs
     }
@@ -1679,6 +1695,8 @@ public struct FfiConverterTypeSyncStats: FfiConverterRustBuffer {
                 pulled: FfiConverterUInt64.read(from: &buf), 
                 published: FfiConverterUInt64.read(from: &buf), 
                 rejected: FfiConverterSequenceTypeRejection.read(from: &buf), 
+                setAside: FfiConverterSequenceString.read(from: &buf), 
+                unavailable: FfiConverterSequenceString.read(from: &buf), 
                 cursor: FfiConverterUInt64.read(from: &buf), 
                 durationMs: FfiConverterUInt64.read(from: &buf)
         )
@@ -1692,6 +1710,8 @@ public struct FfiConverterTypeSyncStats: FfiConverterRustBuffer {
         FfiConverterUInt64.write(value.pulled, into: &buf)
         FfiConverterUInt64.write(value.published, into: &buf)
         FfiConverterSequenceTypeRejection.write(value.rejected, into: &buf)
+        FfiConverterSequenceString.write(value.setAside, into: &buf)
+        FfiConverterSequenceString.write(value.unavailable, into: &buf)
         FfiConverterUInt64.write(value.cursor, into: &buf)
         FfiConverterUInt64.write(value.durationMs, into: &buf)
     }
@@ -2443,6 +2463,31 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
         case 1: return try FfiConverterString.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
+    typealias SwiftType = [String]
+
+    public static func write(_ value: [String], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterString.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [String] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [String]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterString.read(from: &buf))
+        }
+        return seq
     }
 }
 

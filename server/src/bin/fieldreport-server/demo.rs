@@ -16,6 +16,12 @@ use serde_json::json;
 
 type R<T> = Result<T, ServerError>;
 
+/// `println!` through the command's stdout writer (a closed pipe ends the demo quietly).
+macro_rules! say {
+    () => { crate::out("\n") };
+    ($($arg:tt)*) => { crate::out(&format!("{}\n", format!($($arg)*))) };
+}
+
 struct Device {
     name: &'static str,
     store: Store,
@@ -206,7 +212,7 @@ async fn week(json_out: bool) -> R<()> {
     running.shutdown().await;
     if json_out {
         let stats: Vec<_> = devices.iter().map(|d| json!({"device": d.name, "stats": d.totals})).collect();
-        println!(
+        say!(
             "{}",
             serde_json::to_string_pretty(&json!({
                 "report_markdown": markdown,
@@ -217,12 +223,12 @@ async fn week(json_out: bool) -> R<()> {
             .unwrap_or_default()
         );
     } else {
-        println!("\n===== 张伟's last daily report, merged from phone, tablet and the manager =====\n");
-        println!("{markdown}");
-        println!("===== sync statistics per device (whole week) =====");
+        say!("\n===== 张伟's last daily report, merged from phone, tablet and the manager =====\n");
+        say!("{markdown}");
+        say!("===== sync statistics per device (whole week) =====");
         for d in devices {
             let t = &d.totals;
-            println!(
+            say!(
                 "{:<14} {:>3} round trips, {:>7} bytes sent, {:>7} received, {:>3} pushed, {:>3} pulled, {} rejected",
                 d.name,
                 t.round_trips,
@@ -233,17 +239,17 @@ async fn week(json_out: bool) -> R<()> {
                 t.rejected.len()
             );
         }
-        println!("\n===== forgery attempts =====");
+        say!("\n===== forgery attempts =====");
         for r in &refusals {
-            println!("rejected: {r}");
+            say!("rejected: {r}");
         }
-        println!("\ndemo finished in {:.1} s", started.elapsed().as_secs_f64());
+        say!("\ndemo finished in {:.1} s", started.elapsed().as_secs_f64());
     }
     Ok(())
 }
 
 fn say(json_out: bool, line: String) {
     if !json_out {
-        println!("{line}");
+        say!("{line}");
     }
 }

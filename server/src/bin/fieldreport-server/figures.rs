@@ -25,7 +25,7 @@ pub fn config(s: &Service, c: ConfigCmd, j: bool) -> R {
             if j {
                 print(true, json!(cfg), vec![]);
             } else {
-                print!("{}", config_file::to_toml(&cfg)?);
+                crate::out(&config_file::to_toml(&cfg)?);
             }
         }
         ConfigCmd::Apply { file } => {
@@ -49,12 +49,13 @@ pub fn kpi(s: &Service, a: KpiArgs, j: bool) -> R {
             from,
             Box::new(move |n| {
                 if tty {
-                    eprint!("\rrebuilding: {n} documents");
+                    use std::io::Write;
+                    let _ = write!(std::io::stderr().lock(), "\rrebuilding: {n} documents");
                 }
             }),
         )?;
         if tty {
-            eprintln!();
+            crate::note("");
         }
         let secs = started.elapsed().as_secs_f64();
         print(

@@ -180,14 +180,14 @@ fn main() -> ExitCode {
             }
             let text = e.to_string();
             let first = text.lines().next().unwrap_or("invalid command line").trim_start_matches("error: ");
-            eprintln!("error: {first} (see --help)");
+            note(&format!("error: {first} (see --help)"));
             return ExitCode::from(2);
         }
     };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            note(&format!("error: {e}"));
             ExitCode::from(if e.is_bad_input() { 2 } else { 1 })
         }
     }
@@ -195,12 +195,32 @@ fn main() -> ExitCode {
 
 fn print(json_out: bool, value: serde_json::Value, human: Vec<String>) {
     if json_out {
-        println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+        out(&format!("{}\n", serde_json::to_string_pretty(&value).unwrap_or_default()));
     } else {
         for line in human {
-            println!("{line}");
+            out(&format!("{line}\n"));
         }
     }
+}
+
+/// Writes to stdout. A reader that stopped reading (`… | head -1`) ends the command quietly,
+/// as a pipeline expects, instead of a panic.
+fn out(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        note(&format!("error: cannot write output: {e}"));
+        std::process::exit(1);
+    }
+}
+
+/// A line on stderr (a closed stderr is ignored).
+fn note(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 fn run(cli: Cli) -> Result<(), ServerError> {
@@ -313,7 +333,9 @@ fn existing(at: &Target) -> Result<Service, ServerError> {
 
 fn init_logging(format: &str) -> Result<(), ServerError> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Colours only on a terminal: a log file or a journal gets plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
     match format {
         "json" => builder.json().init(),
         "text" => builder.init(),
@@ -350,7 +372,7 @@ fn serve(at: &Target, a: &ServeArgs, json_out: bool) -> Result<(), ServerError> 
         let storage = std::sync::Arc::new(storage);
         let running = fieldreport_server::start_with(storage, &a.listen, limits).await?;
         tracing::info!(addr = %running.addr, data = %describe, "fieldreport-server listening");
-        eprintln!("listening on http://{}", running.addr);
+        note(&format!("listening on http://{}", running.addr));
         shutdown_signal().await;
         tracing::info!("shutting down");
         running.shutdown().await;

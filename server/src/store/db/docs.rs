@@ -38,6 +38,18 @@ impl Db<'_> {
         })?)
     }
 
+    /// What visibility needs of a stored document: its kind and owner, and its heads.
+    pub fn doc_meta(&self, id: &str) -> Result<Option<(String, String, Vec<u8>)>> {
+        Ok(self.opt("SELECT kind, owner, heads FROM docs WHERE id = ?1", p![id], |r| {
+            Ok((r.text(0)?, r.text(1)?, r.blob(2)?))
+        })?)
+    }
+
+    /// Who report `doc_id` is addressed to.
+    pub fn recipients_of(&self, doc_id: &str) -> Result<Vec<String>> {
+        Ok(self.all("SELECT user_id FROM recipients WHERE doc_id = ?1 ORDER BY user_id", p![doc_id], |r| r.text(0))?)
+    }
+
     /// The stored heads of `id` (encoded).
     pub fn doc_heads(&self, id: &str) -> Result<Option<Vec<u8>>> {
         Ok(self.opt("SELECT heads FROM docs WHERE id = ?1", p![id], |r| r.blob(0))?)
@@ -126,6 +138,12 @@ impl Db<'_> {
                 r.opt_blob(0)
             })?
             .flatten())
+    }
+
+    /// Forgets what `device` was known to hold of `doc` (it asked for the whole document).
+    pub fn forget_device_doc(&self, device: &str, doc: &str) -> Result<()> {
+        self.exec("DELETE FROM device_docs WHERE device_id = ?1 AND doc_id = ?2", p![device, doc])?;
+        Ok(())
     }
 
     /// `device` holds `doc` at `heads` (it pushed them).

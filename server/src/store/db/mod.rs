@@ -6,6 +6,7 @@ mod docs;
 mod feed;
 mod figures;
 mod outbox;
+mod quarantine;
 mod rollups;
 mod team;
 mod web;
@@ -20,6 +21,7 @@ pub use config::PublishedSnapshotRow;
 pub use docs::{DocRow, NewDoc};
 pub use feed::{FeedRow, Visibility, PAGE_ROWS};
 pub use outbox::NewDelivery;
+pub use quarantine::Quarantined;
 pub use rollups::{RebuildInput, RollupDelta, RollupTable};
 pub use web::{LinkRow, SessionRow};
 

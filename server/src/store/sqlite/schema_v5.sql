@@ -20,3 +20,15 @@ CREATE TABLE feed_head (
     seq  INTEGER NOT NULL
 );
 INSERT INTO feed_head (id, seq) SELECT 1, COALESCE(MAX(seq), 0) FROM docs;
+
+-- Stored documents that cannot be loaded: set aside so that one damaged document never affects
+-- another. The feed goes on without them; the owner's next sync is asked for the whole
+-- document, which heals it; `fieldreport-server doctor` lists them.
+CREATE TABLE quarantine (
+    doc_id  TEXT PRIMARY KEY,
+    kind    TEXT NOT NULL,
+    owner   TEXT NOT NULL,
+    reason  TEXT NOT NULL,
+    since   INTEGER NOT NULL
+);
+CREATE INDEX quarantine_owner ON quarantine(owner);

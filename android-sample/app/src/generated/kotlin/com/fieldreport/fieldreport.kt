@@ -1219,13 +1219,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_http_client() and 0xFFFF) != 48783) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_sync() and 0xFFFF) != 58561) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_sync() and 0xFFFF) != 59220) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_httpclient_post() and 0xFFFF) != 30885) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_synclistener_on_progress() and 0xFFFF) != 51081) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_synclistener_on_progress() and 0xFFFF) != 38229) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_constructor_fieldstore_open() and 0xFFFF) != 58728) {

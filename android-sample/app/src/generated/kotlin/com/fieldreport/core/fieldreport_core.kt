@@ -1916,6 +1916,16 @@ data class SyncStats (
     var `rejected`: List<Rejection>
     , 
     /**
+     * Documents received that could not be applied: set aside, and asked for whole next time.
+     */
+    var `setAside`: List<kotlin.String>
+    , 
+    /**
+     * Documents the server could not serve (its copy is damaged; they come once healed).
+     */
+    var `unavailable`: List<kotlin.String>
+    , 
+    /**
      * The feed position after the run.
      */
     var `cursor`: kotlin.ULong
@@ -1944,6 +1954,8 @@ public object FfiConverterTypeSyncStats: FfiConverterRustBuffer<SyncStats> {
             FfiConverterULong.read(buf),
             FfiConverterULong.read(buf),
             FfiConverterSequenceTypeRejection.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterSequenceString.read(buf),
             FfiConverterULong.read(buf),
             FfiConverterULong.read(buf),
         )
@@ -1957,6 +1969,8 @@ public object FfiConverterTypeSyncStats: FfiConverterRustBuffer<SyncStats> {
             FfiConverterULong.allocationSize(value.`pulled`) +
             FfiConverterULong.allocationSize(value.`published`) +
             FfiConverterSequenceTypeRejection.allocationSize(value.`rejected`) +
+            FfiConverterSequenceString.allocationSize(value.`setAside`) +
+            FfiConverterSequenceString.allocationSize(value.`unavailable`) +
             FfiConverterULong.allocationSize(value.`cursor`) +
             FfiConverterULong.allocationSize(value.`durationMs`)
     )
@@ -1969,6 +1983,8 @@ public object FfiConverterTypeSyncStats: FfiConverterRustBuffer<SyncStats> {
             FfiConverterULong.write(value.`pulled`, buf)
             FfiConverterULong.write(value.`published`, buf)
             FfiConverterSequenceTypeRejection.write(value.`rejected`, buf)
+            FfiConverterSequenceString.write(value.`setAside`, buf)
+            FfiConverterSequenceString.write(value.`unavailable`, buf)
             FfiConverterULong.write(value.`cursor`, buf)
             FfiConverterULong.write(value.`durationMs`, buf)
     }
@@ -2388,6 +2404,34 @@ public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?>
         } else {
             buf.put(1)
             FfiConverterString.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.String>> {
+    override fun read(buf: ByteBuffer): List<kotlin.String> {
+        val len = buf.getInt()
+        return List<kotlin.String>(len) {
+            FfiConverterString.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<kotlin.String>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterString.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<kotlin.String>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterString.write(it, buf)
         }
     }
 }
