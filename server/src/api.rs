@@ -34,8 +34,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/kpi", get(crate::api_figures::kpi))
         .route("/v1/alerts", get(crate::api_figures::alerts))
         .route("/v1/submissions", get(crate::api_figures::submissions))
-        .merge(crate::web::routes())
         .layer(DefaultBodyLimit::max(limit))
+        .merge(crate::web::routes())
+        .fallback(crate::web::not_found)
+        .method_not_allowed_fallback(crate::web::wrong_method)
         .with_state(state)
 }
 

@@ -11,17 +11,16 @@ pub fn read(path: &Path) -> Result<TeamConfig> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| ServerError::BadRequest(format!("cannot read {}: {e}", path.display())))?;
     let is_toml = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml"));
-    if is_toml {
-        toml::from_str(&text).map_err(|e| {
-            ServerError::BadRequest(format!(
-                "{} is not a valid configuration: {}",
-                path.display(),
-                e.to_string().trim()
-            ))
-        })
+    parse(&text, is_toml)
+        .map_err(|e| ServerError::BadRequest(format!("{} is not a valid configuration: {e}", path.display())))
+}
+
+/// Parses a configuration's text (TOML or JSON); the error names the line or field.
+pub fn parse(text: &str, toml: bool) -> std::result::Result<TeamConfig, String> {
+    if toml {
+        toml::from_str(text).map_err(|e| e.to_string().trim().to_string())
     } else {
-        serde_json::from_str(&text)
-            .map_err(|e| ServerError::BadRequest(format!("{} is not a valid configuration: {e}", path.display())))
+        serde_json::from_str(text).map_err(|e| e.to_string())
     }
 }
 

@@ -17,6 +17,12 @@ pub mod service;
 pub mod store;
 mod web;
 
+/// Entry points of the fuzz targets (`tests/src/fuzz.rs`), not an API.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::web::fuzz_input as web_input;
+}
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 

@@ -28,11 +28,15 @@ impl Browser {
             assert!(page.headers().get("set-cookie").is_none());
             assert!(page.text().await.unwrap().contains("method=\"post\""));
         }
-        let resp = http.post(format!("{base}/login/{token}")).send().await.unwrap();
+        // A post from another site (login CSRF) is refused and does not use the link up.
+        let foreign =
+            http.post(format!("{base}/login/{token}")).header("origin", "https://evil.example").send().await.unwrap();
+        assert_eq!(foreign.status().as_u16(), 403, "a cross-site sign-in is refused");
+        let resp = http.post(format!("{base}/login/{token}")).header("origin", base).send().await.unwrap();
         assert_eq!(resp.status().as_u16(), 303, "signing in redirects to the inbox");
         let set = resp.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
         assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
-        let again = http.post(format!("{base}/login/{token}")).send().await.unwrap();
+        let again = http.post(format!("{base}/login/{token}")).header("origin", base).send().await.unwrap();
         assert_eq!(again.status().as_u16(), 403, "a link works once");
         let cookie = set.split(';').next().unwrap().to_string();
         Browser { http, base: base.to_string(), cookie }
@@ -50,6 +54,7 @@ impl Browser {
             .http
             .post(format!("{}{path}", self.base))
             .header("cookie", &self.cookie)
+            .header("origin", &self.base)
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body.join("&"))
             .send()

@@ -6,14 +6,8 @@ mod support;
 use fieldreport_core::doc::{FollowupEdit, ReportKind};
 use fieldreport_core::report::Lang;
 use fieldreport_core::store::FollowupFilter;
-use fieldreport_core::sync::SyncOptions;
 use fieldreport_core::Store;
 use support::*;
-
-/// Copies a document into another store behind the server's back (a forger's starting point).
-fn smuggle(from: &Store, to: &mut Store, id: &str) {
-    to.merge_changes(id, &from.changes_since(id, &[]).unwrap()).unwrap();
-}
 
 #[tokio::test]
 async fn concurrent_offline_edits_on_three_devices_converge() {
@@ -143,34 +137,6 @@ async fn a_manager_comments_on_a_report_but_cannot_edit_its_text() {
     assert!(s.rejected.is_empty(), "{:?}", s.rejected);
     rep.sync().await;
     assert_eq!(rep.store.report(&r).unwrap().comments[0].text, "请补充客户预算");
-}
-
-/// A store that claims to be `user` with `actor`, using the token of `token_of` (a tampered app).
-fn forger(url: &str, user: &str, actor: &str, token_of: &mut Store) -> Store {
-    let state = token_of.sync_state().unwrap();
-    let mut s = Store::open_in_memory().unwrap();
-    let team = token_of.identity().unwrap().team_id;
-    s.complete_enrollment(
-        url,
-        actor,
-        &fieldreport_core::store::Enrollment {
-            device_id: state.device_id,
-            token: state.token,
-            user_id: user.to_string(),
-            team_id: team,
-            tz: "Asia/Shanghai".into(),
-            week_start: "monday".into(),
-            role: state.role,
-        },
-    )
-    .unwrap();
-    s
-}
-
-async fn sync_store(s: &mut Store) -> fieldreport_core::sync::SyncStats {
-    fieldreport_core::sync::sync(s, &SyncOptions::default(), None, &fieldreport_core::sync::CancelToken::new())
-        .await
-        .unwrap()
 }
 
 #[tokio::test]

@@ -97,18 +97,29 @@ fn whoami(ctx: &mut Ctx) -> CliResult {
 
 fn doctor(ctx: &mut Ctx) -> CliResult {
     let bad = ctx.store.verify()?;
+    let aside = ctx.store.set_aside_documents()?;
     let rows: Vec<_> = bad.iter().map(|(id, reason)| json!({"id": id, "reason": reason})).collect();
-    ctx.out.print(&json!({"damaged": rows}), || {
-        if bad.is_empty() {
-            vec!["all documents are readable".into()]
-        } else {
-            bad.iter().map(|(id, reason)| format!("damaged: {id}: {reason}")).collect()
+    let aside_rows: Vec<_> =
+        aside.iter().map(|(id, source, reason)| json!({"id": id, "source": source, "reason": reason})).collect();
+    ctx.out.print(&json!({"damaged": rows, "set_aside": aside_rows}), || {
+        let mut lines: Vec<String> = bad.iter().map(|(id, reason)| format!("damaged: {id}: {reason}")).collect();
+        lines.extend(aside.iter().map(|(id, source, reason)| match source.as_str() {
+            "apply" => format!("set aside: {id}: {reason} (asked for whole at the next sync)"),
+            _ => format!("unavailable: {id}: {reason}"),
+        }));
+        if lines.is_empty() {
+            lines.push("all documents are readable".into());
         }
+        lines
     })?;
-    if bad.is_empty() {
+    if bad.is_empty() && aside.is_empty() {
         Ok(())
     } else {
-        Err(CliError::Damaged(format!("{} damaged document(s); the other records are unaffected", bad.len())))
+        Err(CliError::Damaged(format!(
+            "{} damaged and {} set-aside document(s); the other records are unaffected",
+            bad.len(),
+            aside.len()
+        )))
     }
 }
 

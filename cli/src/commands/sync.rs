@@ -52,7 +52,13 @@ pub fn sync(ctx: &mut Ctx) -> CliResult {
     if tty {
         crate::output::note("");
     }
-    let stats = stats?;
+    let stats = stats.map_err(|e| match e {
+        fieldreport_core::Error::NotEnrolled => CliError::Usage(
+            "this device is not enrolled with a team server: run `fieldreport --db PATH enroll --server URL --code CODE` first"
+                .into(),
+        ),
+        e => e.into(),
+    })?;
     ctx.out.print(&stats, || {
         let mut lines = vec![format!(
             "synced: {} pushed, {} pulled, {} from the server (figures, configuration), {} rejected; \

@@ -109,12 +109,25 @@ impl Doc {
             Ok(Ok(_)) => {}
         }
         let am = &mut self.am;
-        let missing = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            scan.hashes.iter().any(|h| am.get_change_meta_by_hash(h).is_none())
+        let lost = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            scan.hashes.iter().filter(|h| am.get_change_meta_by_hash(h).is_none()).copied().collect::<Vec<_>>()
         }))
-        .unwrap_or(true);
-        if missing {
-            return Err(Refused::Malformed("a change they carry could not be applied".into()));
+        .map_err(|_| Refused::Malformed("Automerge failed on these bytes".into()))?;
+        for hash in lost {
+            // Not in the document: held back until its dependencies come (fine), or skipped
+            // because Automerge could not read it (refused). A change that decodes on its own is
+            // the former.
+            let decodes = scan
+                .changes
+                .iter()
+                .find(|(h, _)| *h == hash)
+                .and_then(|(_, range)| bytes.get(range.clone()))
+                .is_some_and(|chunk| {
+                    std::panic::catch_unwind(|| automerge::Change::try_from(chunk).is_ok()).unwrap_or(false)
+                });
+            if !decodes {
+                return Err(Refused::Malformed("a change they carry could not be applied".into()));
+            }
         }
         Ok(())
     }

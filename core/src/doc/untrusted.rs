@@ -55,8 +55,11 @@ fn bad<T>(why: impl Into<String>) -> Result<T, Refused> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scan {
     /// The hashes of the changes (and the heads of the documents) the bytes carry: each must be
-    /// in the document once the bytes are applied.
+    /// in the document once the bytes are applied (or, for a change whose dependencies are
+    /// missing, decode on its own: Automerge holds it back until they come).
     pub hashes: Vec<ChangeHash>,
+    /// Where each change chunk is in the bytes, by its hash.
+    pub changes: Vec<(ChangeHash, std::ops::Range<usize>)>,
     /// Bytes once inflated.
     pub bytes: usize,
     /// Rows across the encoded columns.
@@ -368,7 +371,9 @@ pub fn scan(bytes: &[u8], bounds: Bounds) -> Result<Scan, Refused> {
     let mut budget = Budget { bounds, bytes: 0, rows: 0 };
     let mut hashes = Vec::new();
     let mut c = Cursor::new(bytes);
+    let mut changes = Vec::new();
     while !c.done() {
+        let start = c.at;
         if c.take(4)? != MAGIC {
             return bad("not Automerge data (no chunk magic)");
         }
@@ -388,6 +393,7 @@ pub fn scan(bytes: &[u8], bounds: Bounds) -> Result<Scan, Refused> {
                 } else {
                     change_body(data, &mut budget)?;
                     hashes.push(hash);
+                    changes.push((hash, start..c.at));
                 }
             }
             2 => {
@@ -398,12 +404,37 @@ pub fn scan(bytes: &[u8], bounds: Bounds) -> Result<Scan, Refused> {
                 }
                 change_body(&inflated, &mut budget)?;
                 hashes.push(hash);
+                changes.push((hash, start..c.at));
             }
             3 => return bad("bundle chunks are not part of the fieldreport protocol"),
             k => return bad(format!("unknown chunk type {k}")),
         }
     }
-    Ok(Scan { hashes, bytes: budget.bytes, rows: budget.rows })
+    Ok(Scan { hashes, changes, bytes: budget.bytes, rows: budget.rows })
+}
+
+/// Whether every chunk of `bytes` is intact: the framing holds and each checksum matches its
+/// data. A cheap test of stored bytes (no decoding, no inflating) before they are sent whole.
+pub fn checksums_valid(bytes: &[u8]) -> bool {
+    let mut c = Cursor::new(bytes);
+    let intact = |c: &mut Cursor| -> Result<bool, Refused> {
+        if c.take(4)? != MAGIC {
+            return Ok(false);
+        }
+        let checksum = c.take(4)?;
+        let kind = c.take(1)?[0];
+        let len = c.uleb()?;
+        let data = c.take(len)?;
+        // A compressed change's checksum is over its inflated form: its framing is all that is
+        // checked here.
+        Ok(kind == 2 || (kind <= 1 && sha256(kind, data).0[..4] == *checksum))
+    };
+    while !c.done() {
+        if !matches!(intact(&mut c), Ok(true)) {
+            return false;
+        }
+    }
+    !bytes.is_empty()
 }
 
 #[cfg(test)]

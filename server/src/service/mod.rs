@@ -407,6 +407,48 @@ impl Service {
         self.store.read(|db| db.deliveries(limit))
     }
 
+    /// The documents set aside because their stored copy cannot be loaded. With `scan`, every
+    /// stored document is loaded first (in batches, on a reader) and the damaged ones are set
+    /// aside; `progress` hears documents checked.
+    pub fn doctor(&self, scan: bool, progress: &dyn Fn(u64)) -> Result<Vec<crate::store::db::Quarantined>> {
+        if scan {
+            let mut after = String::new();
+            let mut checked = 0u64;
+            loop {
+                let batch = self.store.read(|db| db.doc_ids_after(&after, 512))?;
+                let Some(last) = batch.last() else { break };
+                after = last.0.clone();
+                let damaged: Vec<(String, String)> = self.store.read(|db| {
+                    let mut bad = Vec::new();
+                    for (id, _, _) in &batch {
+                        let Some(bytes) = db.doc_bytes(id)? else { continue };
+                        let ok = std::panic::catch_unwind(|| {
+                            fieldreport_core::doc::Doc::load_trusted(&bytes)
+                                .ok()
+                                .is_some_and(|d| fieldreport_core::doc::Record::read(&d).is_ok())
+                        })
+                        .unwrap_or(false);
+                        if !ok {
+                            bad.push((id.clone(), "its stored bytes do not load".to_string()));
+                        }
+                    }
+                    Ok(bad)
+                })?;
+                if !damaged.is_empty() {
+                    self.store.write(move |db| {
+                        for (id, why) in &damaged {
+                            sync::set_aside(db, id, why)?;
+                        }
+                        Ok(())
+                    })?;
+                }
+                checked += batch.len() as u64;
+                progress(checked);
+            }
+        }
+        self.store.read(|db| db.quarantined())
+    }
+
     /// A one-time sign-in link token for `user_id` (valid 15 minutes).
     pub fn login_link(&self, user_id: &str) -> Result<String> {
         let id = user_id.trim().to_string();

@@ -283,7 +283,8 @@ pub(super) fn page(
         let changes = match db.known_heads(device, &row.id)? {
             Some(k) if k == row.heads => continue, // the device already holds exactly this
             Some(k) => changes_after(db, cache, &row.id, &row.heads, &k)?,
-            None => db.doc_bytes(&row.id)?,
+            // Sent as stored: checked intact first (checksums, no decoding).
+            None => db.doc_bytes(&row.id)?.filter(|b| fieldreport_core::doc::untrusted::checksums_valid(b)),
         };
         let Some(changes) = changes else {
             // Damaged: set aside, and the feed goes on without it.

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
 use fieldreport_core::period::{Calendar, Period};
@@ -12,10 +12,10 @@ use fieldreport_core::report::Lang;
 use maud::Markup;
 use serde::Deserialize;
 
+use super::guard::{error_page, same_origin, WebForm, WebQuery};
 use super::labels::{keep, lang_of, t};
 use super::{pages, session};
 use crate::api::{blocking, AppState};
-use crate::error::ServerError;
 use crate::figures::{self, Scope};
 use crate::model::WebSession;
 use crate::now_ms;
@@ -36,23 +36,6 @@ pub(crate) struct CommentForm {
 #[derive(Debug, Deserialize)]
 pub(crate) struct CsrfForm {
     csrf: String,
-}
-
-/// An error as a page, with the status the API would answer.
-fn error_page(lang: Lang, e: ServerError) -> Response {
-    let (status, _) = e.status_and_code();
-    let text = match e {
-        ServerError::NoToken | ServerError::BadToken => {
-            t(lang, "请用管理员发给你的一次性登录链接登录。", "Sign in with the one-time link an admin gave you.")
-                .to_string()
-        }
-        e if status.is_server_error() => {
-            tracing::error!(error = %e, "dashboard request failed");
-            t(lang, "服务器出错，请稍后再试。", "The server failed; try again later.").to_string()
-        }
-        e => e.to_string(),
-    };
-    (status, pages::frame(lang, t(lang, "无法打开", "Cannot open"), None, pages::message(&text))).into_response()
 }
 
 fn page(lang: Lang, title: &str, s: &WebSession, body: Markup) -> Response {
@@ -85,7 +68,7 @@ fn names(storage: &Service) -> crate::Result<HashMap<String, String>> {
 
 /// The page a sign-in link opens: a button that signs in. Opening the link changes nothing, so
 /// a chat app that fetches it to show a preview does not use it up.
-pub(crate) async fn login_page(Path(token): Path<String>, Query(q): Query<LangQuery>) -> Response {
+pub(crate) async fn login_page(Path(token): Path<String>, WebQuery(q): WebQuery<LangQuery>) -> Response {
     let lang = lang_of(q.lang.as_deref());
     pages::frame(lang, t(lang, "登录", "Sign in"), None, pages::login(lang, &token, keep(lang))).into_response()
 }
@@ -95,9 +78,13 @@ pub(crate) async fn login(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     Path(token): Path<String>,
-    Query(q): Query<LangQuery>,
+    WebQuery(q): WebQuery<LangQuery>,
 ) -> Response {
     let lang = lang_of(q.lang.as_deref());
+    // Login CSRF: a foreign page must not sign a browser in (to an account of its choosing).
+    if let Err(e) = same_origin(&headers) {
+        return error_page(lang, e);
+    }
     let storage = state.service.clone();
     match blocking(move || storage.open_session(&token)).await {
         Ok((session, _)) => {
@@ -111,8 +98,8 @@ pub(crate) async fn login(
 pub(crate) async fn logout(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    Query(q): Query<LangQuery>,
-    Form(f): Form<CsrfForm>,
+    WebQuery(q): WebQuery<LangQuery>,
+    WebForm(f): WebForm<CsrfForm>,
 ) -> Response {
     let lang = lang_of(q.lang.as_deref());
     let token = session::token(&headers).unwrap_or_default();
@@ -132,7 +119,7 @@ pub(crate) async fn logout(
 pub(crate) async fn inbox(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    Query(q): Query<LangQuery>,
+    WebQuery(q): WebQuery<LangQuery>,
 ) -> Response {
     let lang = lang_of(q.lang.as_deref());
     let out = with_session(&state, &headers, |storage, s| Ok((storage.inbox(&s.user)?, calendar(storage)?))).await;
@@ -146,7 +133,7 @@ pub(crate) async fn report(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Query(q): Query<LangQuery>,
+    WebQuery(q): WebQuery<LangQuery>,
 ) -> Response {
     let lang = lang_of(q.lang.as_deref());
     let out = with_session(&state, &headers, move |storage, s| {
@@ -167,8 +154,8 @@ pub(crate) async fn comment(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Query(q): Query<LangQuery>,
-    Form(f): Form<CommentForm>,
+    WebQuery(q): WebQuery<LangQuery>,
+    WebForm(f): WebForm<CommentForm>,
 ) -> Response {
     let lang = lang_of(q.lang.as_deref());
     let rid = id.clone();
@@ -186,7 +173,7 @@ pub(crate) async fn comment(
 pub(crate) async fn kpi(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    Query(q): Query<LangQuery>,
+    WebQuery(q): WebQuery<LangQuery>,
 ) -> Response {
     let lang = lang_of(q.lang.as_deref());
     let period = match q.period.as_deref().unwrap_or("this-month").parse::<Period>() {

@@ -4,13 +4,46 @@
 //! value), with no script and nothing fetched from elsewhere. Figures come from the same
 //! functions as the API and the devices' snapshots.
 
+mod guard;
 mod handlers;
 mod labels;
 mod pages;
 mod session;
 
+pub(crate) use guard::{not_found, wrong_method};
+
+/// The dashboard's reading of one request's untrusted parts, for the fuzz target
+/// (`fuzz/fuzz_targets/web_input.rs`): `data` is split at NUL bytes into a query string, a form
+/// body, a cookie header and an origin; nothing may panic, whatever the bytes.
+#[doc(hidden)]
+pub fn fuzz_input(data: &[u8]) {
+    use axum::http::{HeaderMap, HeaderValue, Uri};
+    let mut parts = data.split(|b| *b == 0);
+    let query = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
+    let form = parts.next().unwrap_or_default();
+    let cookie = parts.next().unwrap_or_default();
+    let origin = parts.next().unwrap_or_default();
+    if let Ok(uri) = format!("/kpi?{query}").parse::<Uri>() {
+        let _ = guard::lang_in(&uri);
+        let _ = axum::extract::Query::<handlers::LangQuery>::try_from_uri(&uri);
+    }
+    let _ = serde_urlencoded::from_bytes::<handlers::CommentForm>(form);
+    let _ = serde_urlencoded::from_bytes::<handlers::CsrfForm>(form);
+    let mut headers = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_bytes(cookie) {
+        headers.insert(axum::http::header::COOKIE, v);
+    }
+    if let Ok(v) = HeaderValue::from_bytes(origin) {
+        headers.insert(axum::http::header::ORIGIN, v.clone());
+        headers.insert(axum::http::header::HOST, v);
+    }
+    let _ = session::token(&headers);
+    let _ = guard::same_origin(&headers);
+}
+
 use std::sync::Arc;
 
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 
@@ -25,4 +58,6 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/reports/{id}", get(handlers::report))
         .route("/reports/{id}/comments", post(handlers::comment))
         .route("/kpi", get(handlers::kpi))
+        .layer(DefaultBodyLimit::max(guard::MAX_FORM_BYTES))
+        .layer(axum::middleware::map_response(guard::headers))
 }

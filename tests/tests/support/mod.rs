@@ -98,3 +98,88 @@ pub fn server_binary() -> PathBuf {
 pub fn shared(s: Service) -> Arc<Service> {
     Arc::new(s)
 }
+
+/// Copies a document into another store behind the server's back (a forger's starting point).
+pub fn smuggle(from: &Store, to: &mut Store, id: &str) {
+    to.merge_changes(id, &from.changes_since(id, &[]).unwrap()).unwrap();
+}
+
+/// A store that claims to be `user` with `actor`, using the token of `token_of` (a tampered app).
+pub fn forger(url: &str, user: &str, actor: &str, token_of: &mut Store) -> Store {
+    let state = token_of.sync_state().unwrap();
+    let mut s = Store::open_in_memory().unwrap();
+    let team = token_of.identity().unwrap().team_id;
+    s.complete_enrollment(
+        url,
+        actor,
+        &fieldreport_core::store::Enrollment {
+            device_id: state.device_id,
+            token: state.token,
+            user_id: user.to_string(),
+            team_id: team,
+            tz: "Asia/Shanghai".into(),
+            week_start: "monday".into(),
+            role: state.role,
+        },
+    )
+    .unwrap();
+    s
+}
+
+pub async fn sync_store(s: &mut Store) -> fieldreport_core::sync::SyncStats {
+    fieldreport_core::sync::sync(s, &SyncOptions::default(), None, &fieldreport_core::sync::CancelToken::new())
+        .await
+        .unwrap()
+}
+
+/// A raw sync request with `token`: (HTTP status, the decoded response when 200, the JSON error
+/// otherwise).
+pub async fn raw_sync(
+    url: &str,
+    token: &str,
+    req: &fieldreport_core::sync::wire::SyncRequest,
+) -> (u16, Option<fieldreport_core::sync::wire::SyncResponse>, serde_json::Value) {
+    let resp = fieldreport_core::sync::http_client()
+        .unwrap()
+        .post(format!("{url}/v1/sync"))
+        .bearer_auth(token)
+        .header("content-type", fieldreport_core::sync::CONTENT_TYPE)
+        .body(req.encode())
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let body = resp.bytes().await.unwrap();
+    if status == 200 {
+        (status, Some(fieldreport_core::sync::wire::SyncResponse::decode(&body).unwrap()), serde_json::Value::Null)
+    } else {
+        (status, None, serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null))
+    }
+}
+
+/// The device token of `s`.
+pub fn token(s: &Store) -> String {
+    s.sync_state().unwrap().token
+}
+
+impl Server {
+    /// Stops the server and starts it again on the same data (its memory is gone).
+    pub async fn restart(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.shutdown().await;
+        }
+        let addr = self.url.trim_start_matches("http://").to_string();
+        let mut last = None;
+        for _ in 0..50 {
+            match fieldreport_server::start(self.dir.path(), &addr, Limits::default()).await {
+                Ok(r) => {
+                    self.running = Some(r);
+                    return;
+                }
+                Err(e) => last = Some(e),
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the server did not restart on {addr}: {last:?}");
+    }
+}

@@ -74,6 +74,13 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
+    /// Documents set aside because their stored copy cannot be loaded (each heals when its
+    /// owner's device next syncs). Exit 1 when there are any.
+    Doctor {
+        /// Load every stored document first, setting aside the damaged ones.
+        #[arg(long)]
+        scan: bool,
+    },
     /// Report submissions due in a period: on time, late, missing, per member.
     Submissions {
         /// today, yesterday, this-week, last-week, this-month, last-month, this-quarter,
@@ -305,6 +312,39 @@ fn run(cli: Cli) -> Result<(), ServerError> {
         Command::Alerts { user } => figures::alerts(&existing(&at)?, user.as_deref(), j),
         Command::Deliveries { limit } => figures::deliveries(&existing(&at)?, limit, j),
         Command::Submissions { period, user } => figures::submissions(&existing(&at)?, &period, user.as_deref(), j),
+        Command::Doctor { scan } => doctor(&existing(&at)?, scan, j),
+    }
+}
+
+/// `doctor`: what is set aside, and why.
+fn doctor(s: &Service, scan: bool, j: bool) -> Result<(), ServerError> {
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stderr()) && !j;
+    let list = s.doctor(scan, &|n| {
+        if tty {
+            use std::io::Write;
+            let _ = write!(std::io::stderr().lock(), "\rchecked {n} documents");
+        }
+    })?;
+    if tty && scan {
+        note("");
+    }
+    let lines = if list.is_empty() {
+        vec!["no document is set aside".to_string()]
+    } else {
+        list.iter()
+            .map(|q| {
+                format!(
+                    "set aside: {} {} of user {} since {}: {} (it heals when the owner's device syncs)",
+                    q.kind, q.doc_id, q.owner, q.since, q.reason
+                )
+            })
+            .collect()
+    };
+    print(j, json!({"quarantined": list}), lines);
+    if list.is_empty() {
+        Ok(())
+    } else {
+        Err(ServerError::Unavailable(format!("{} document(s) set aside; the others are unaffected", list.len())))
     }
 }
 
