@@ -99,6 +99,46 @@ pub fn format_minor(minor: i64, currency: &str) -> String {
     format!("{sign}{}.{:0width$}", abs / scale as u64, abs % scale as u64, width = places as usize)
 }
 
+/// The symbol people write before amounts of `currency`, if it has a common one.
+fn symbol(currency: &str) -> Option<&'static str> {
+    Some(match currency {
+        "CNY" => "¥",
+        "USD" => "$",
+        "EUR" => "€",
+        "GBP" => "£",
+        "JPY" => "JP¥",
+        "HKD" => "HK$",
+        _ => return None,
+    })
+}
+
+/// `minor` units of `currency` as people read money: the symbol and thousands separators
+/// (`123450000`, `CNY` → `¥1,234,500.00`); a currency without a symbol keeps its code after the
+/// amount (`1,234.50 SGD`).
+pub fn display_minor(minor: i64, currency: &str) -> String {
+    let plain = format_minor(minor, currency);
+    let (sign, digits) = match plain.strip_prefix('-') {
+        Some(d) => ("-", d),
+        None => ("", plain.as_str()),
+    };
+    let (int, frac) = digits.split_once('.').map(|(i, f)| (i, Some(f))).unwrap_or((digits, None));
+    let mut grouped = String::with_capacity(int.len() + int.len() / 3);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let amount = match frac {
+        Some(f) => format!("{grouped}.{f}"),
+        None => grouped,
+    };
+    match symbol(currency) {
+        Some(s) => format!("{sign}{s}{amount}"),
+        None => format!("{sign}{amount} {currency}"),
+    }
+}
+
 impl std::fmt::Display for Money {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} {}", self.to_decimal_string(), self.currency)
@@ -138,6 +178,16 @@ mod tests {
         }
         assert!(Money::parse("1.5", "JPY").is_err());
         assert!(Money::parse("1", "RMB1").is_err());
+    }
+
+    #[test]
+    fn displays_money_as_people_read_it() {
+        assert_eq!(display_minor(123_450_000, "CNY"), "¥1,234,500.00");
+        assert_eq!(display_minor(5, "CNY"), "¥0.05");
+        assert_eq!(display_minor(100_000, "USD"), "$1,000.00");
+        assert_eq!(display_minor(123_450, "SGD"), "1,234.50 SGD");
+        assert_eq!(display_minor(-99_999, "CNY"), "-¥999.99");
+        assert_eq!(display_minor(MAX_MINOR, "CNY"), "¥1,000,000,000,000.00");
     }
 
     #[test]

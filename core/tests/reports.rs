@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use fieldreport_core::doc::{FollowupKind, Kind, ReportKind, ReportStatus};
 use fieldreport_core::period::Period;
-use fieldreport_core::report::{render_markdown, render_text, BlockData, Dialect, Lang};
+use fieldreport_core::report::{render_markdown, render_text, BlockData, Dialect, Lang, Names};
 use fieldreport_core::{Error, Store};
 
 /// Copies every document of `from` into `to` (as saved changes), like a sync would.
@@ -264,23 +264,27 @@ fn markdown_shows_blocks_as_tables_with_a_spanning_customer_cell() {
     s.set_report_text(&r, "done", "完成两次跟进。").unwrap();
     s.insert_followups(&r, None, None).unwrap();
     s.insert_kpis(&r, None, None, &["visits".into()]).unwrap();
+    s.comment_report(&r, "补充：下周回访").unwrap();
     let cal = s.calendar().unwrap();
     let report = s.report(&r).unwrap();
-    let md = render_markdown(&report, Lang::ZhCn, Dialect::Gfm, &cal);
+    let names: Names = [("rep-1".to_string(), "张伟".to_string())].into_iter().collect();
+    let md = render_markdown(&report, Lang::ZhCn, Dialect::Gfm, &cal, &names);
     assert!(md.starts_with("# 日报 2026-11-23\n"), "{md}");
+    assert!(md.contains("作者：张伟") && md.contains("> **张伟**"), "people by name, not id: {md}");
+    assert!(!md.contains("rep-1"), "no id where a person is meant: {md}");
     assert!(md.contains("## 今日完成工作\n\n完成两次跟进。"), "{md}");
     assert!(md.contains("| 客户 | 时间 | 方式 | 内容 | 下一步 |"), "{md}");
     assert!(md.contains("| 华为 \\| 上海 | 11-23 09:00 | 拜访 | 上午 拜访 |  |"), "{md}");
     assert!(md.contains("|  | 11-23 15:00 | 拜访 | 下午电话 |  |"), "the customer cell spans its rows: {md}");
     assert!(md.contains("| 拜访量 | 2 | — | — | — |"), "{md}");
 
-    let en = render_markdown(&report, Lang::En, Dialect::DingTalk, &cal);
+    let en = render_markdown(&report, Lang::En, Dialect::DingTalk, &cal, &names);
     assert!(en.contains("## Done today"), "{en}");
     assert!(en.contains("- **华为 | 上海**\n  - 11-23 09:00 visit: 上午 拜访"), "{en}");
     assert!(!en.contains("| --- |"), "robot dialects get no tables: {en}");
     assert!(en.contains("- Visits: **2**"), "{en}");
 
-    let text = render_text(&report, Lang::ZhCn, &cal);
+    let text = render_text(&report, Lang::ZhCn, &cal, &names);
     assert!(text.contains("【今日完成工作】\n完成两次跟进。"), "{text}");
     assert!(text.contains("    11-23 15:00 拜访 下午电话"), "{text}");
 }

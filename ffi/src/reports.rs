@@ -90,7 +90,7 @@ impl FieldStore {
         self.with(|s| {
             let r = s.report(&id)?;
             let cal = s.calendar()?;
-            Ok(render_markdown(&r, lang, dialect, &cal))
+            Ok(render_markdown(&r, lang, dialect, &cal, &s.names()?))
         })
     }
 
@@ -99,7 +99,7 @@ impl FieldStore {
         self.with(|s| {
             let r = s.report(&id)?;
             let cal = s.calendar()?;
-            Ok(render_text(&r, lang, &cal))
+            Ok(render_text(&r, lang, &cal, &s.names()?))
         })
     }
 }

@@ -103,7 +103,15 @@ fn team_db() -> Connection {
     let (cal, start) = (cal(), quarter_start());
     let db = Db(&conn);
     for i in 0..REPS {
-        let u = User { id: rep(i), name: format!("销售 {i}"), role: Role::Rep, manager_id: None, created_at: 0 };
+        let u = User {
+            id: rep(i),
+            name: format!("销售 {i}"),
+            role: Role::Rep,
+            manager_id: None,
+            created_at: 0,
+            phone: None,
+            active: true,
+        };
         db.insert_user(&u).unwrap();
     }
     let t = Instant::now();

@@ -66,6 +66,10 @@ pub struct User {
     pub role: Role,
     pub manager_id: Option<String>,
     pub created_at: i64,
+    /// For robots' @mentions (DingTalk, WeCom).
+    pub phone: Option<String>,
+    /// A deactivated member keeps their name but signs in and receives reports no more.
+    pub active: bool,
 }
 
 /// An enrolled device.

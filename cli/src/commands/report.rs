@@ -64,9 +64,10 @@ pub fn run(ctx: &mut Ctx, cmd: ReportCmd) -> CliResult {
                 None => r.lang,
             };
             let cal = ctx.calendar()?;
+            let names = ctx.store.names()?;
             let text = match format.as_str() {
-                "markdown" | "md" => render_markdown(&r, lang, dialect.parse::<Dialect>()?, &cal),
-                "text" | "txt" => render_text(&r, lang, &cal),
+                "markdown" | "md" => render_markdown(&r, lang, dialect.parse::<Dialect>()?, &cal, &names),
+                "text" | "txt" => render_text(&r, lang, &cal, &names),
                 "json" => serde_json::to_string_pretty(&r)? + "\n",
                 other => {
                     return Err(CliError::Usage(format!("`{other}` is not a report format (markdown, text or json)")))

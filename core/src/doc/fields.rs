@@ -152,6 +152,13 @@ pub(crate) fn ensure_list(doc: &mut Doc, parent: &ObjId, key: &str) -> R<ObjId> 
     }
 }
 
+/// Appends a string to the list at `key` (created when absent).
+pub(crate) fn append_str(doc: &mut Doc, parent: &ObjId, key: &str, value: &str) -> R {
+    let list = ensure_list(doc, parent, key)?;
+    let n = doc.am().length(&list);
+    doc.am_mut().insert(&list, n, value)
+}
+
 /// Appends a new map to the list at `key` and returns it.
 pub(crate) fn push_map(doc: &mut Doc, parent: &ObjId, key: &str) -> R<ObjId> {
     let list = ensure_list(doc, parent, key)?;

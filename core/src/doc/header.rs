@@ -32,11 +32,13 @@ pub enum Kind {
     Config,
     /// A user's KPI snapshot, authored by the server.
     Snapshot,
+    /// The team directory, authored by the server.
+    Directory,
 }
 
 impl Kind {
     /// Every kind, in a fixed order.
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Customer,
         Kind::Deal,
         Kind::Followup,
@@ -45,11 +47,12 @@ impl Kind {
         Kind::Report,
         Kind::Config,
         Kind::Snapshot,
+        Kind::Directory,
     ];
 
     /// Whether documents of this kind are authored only by the server.
     pub fn is_published(self) -> bool {
-        matches!(self, Kind::Config | Kind::Snapshot)
+        matches!(self, Kind::Config | Kind::Snapshot | Kind::Directory)
     }
 
     /// The stored name of the kind.
@@ -63,6 +66,7 @@ impl Kind {
             Kind::Report => "report",
             Kind::Config => "config",
             Kind::Snapshot => "snapshot",
+            Kind::Directory => "directory",
         }
     }
 

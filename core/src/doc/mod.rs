@@ -4,6 +4,7 @@
 mod contract;
 mod customer;
 mod deal;
+mod directory;
 mod fields;
 mod followup;
 mod geo;
@@ -19,6 +20,7 @@ mod validation;
 pub use contract::{Contract, NewContract};
 pub use customer::{Contact, Customer, CustomerEdit, Level, NewCustomer};
 pub use deal::{Deal, DealEdit, NewDeal, Stage, StageEntry};
+pub use directory::{Directory, Member};
 pub use followup::{CheckIn, Followup, FollowupEdit, FollowupKind, FollowupText, NewFollowup, StageChange};
 pub use geo::validate_point;
 pub use header::{Header, Kind, SCHEMA_VERSION};

@@ -2,7 +2,9 @@
 
 use serde::Serialize;
 
-use super::{Contract, Customer, Deal, Doc, Followup, Header, Kind, Payment, Published, Report, ValidationError};
+use super::{
+    Contract, Customer, Deal, Directory, Doc, Followup, Header, Kind, Payment, Published, Report, ValidationError,
+};
 
 /// A typed view of any record kind.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -16,6 +18,8 @@ pub enum Record {
     Report(Box<Report>),
     /// The team configuration or a KPI snapshot, authored by the server.
     Published(Box<Published>),
+    /// The team directory, authored by the server.
+    Directory(Box<Directory>),
 }
 
 impl Record {
@@ -29,6 +33,7 @@ impl Record {
             Kind::Payment => Record::Payment(Payment::read(doc)?),
             Kind::Report => Record::Report(Box::new(Report::read(doc)?)),
             Kind::Config | Kind::Snapshot => Record::Published(Box::new(Published::read(doc)?)),
+            Kind::Directory => Record::Directory(Box::new(Directory::read(doc)?)),
         })
     }
 
@@ -42,6 +47,7 @@ impl Record {
             Record::Payment(r) => r.validate(),
             Record::Report(r) => r.validate(),
             Record::Published(r) => r.validate(),
+            Record::Directory(r) => r.validate(),
         }
     }
 
@@ -55,6 +61,7 @@ impl Record {
             Record::Payment(r) => &r.header,
             Record::Report(r) => &r.header,
             Record::Published(r) => &r.header,
+            Record::Directory(r) => &r.header,
         }
     }
 }

@@ -89,13 +89,16 @@ impl ReportStatus {
     }
 }
 
-/// A section: its key, title and text.
+/// A section: its key, title and text, and whether the report may be submitted without it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Section {
     pub key: String,
     pub title: String,
     pub text: String,
+    /// From the template: submitting refuses while it is empty.
+    #[serde(default)]
+    pub required: bool,
 }
 
 /// A comment (批注) on a report.
@@ -156,6 +159,9 @@ impl Report {
             let m = fields::push_map(doc, &ROOT, SECTIONS)?;
             fields::put(doc, &m, "key", s.key.as_str())?;
             fields::put(doc, &m, TITLE, s.title.as_str())?;
+            if s.required {
+                fields::put(doc, &m, "required", true)?;
+            }
             fields::set_text(doc, &m, TEXT, "")?;
         }
         fields::ensure_list(doc, &ROOT, BLOCKS)?;
@@ -178,7 +184,12 @@ impl Report {
                 .template
                 .sections
                 .iter()
-                .map(|s| Section { key: s.key.clone(), title: s.title.clone(), text: String::new() })
+                .map(|s| Section {
+                    key: s.key.clone(),
+                    title: s.title.clone(),
+                    text: String::new(),
+                    required: s.required,
+                })
                 .collect(),
             blocks: Vec::new(),
             to: Vec::new(),
@@ -248,6 +259,25 @@ impl Report {
         fields::put(doc, &m, TEXT, c.text.as_str())
     }
 
+    /// Adds recipients to a submitted report (a mistake is mendable): appended to `to` and `cc`.
+    pub(crate) fn add_recipients(doc: &mut Doc, to: &[String], cc: &[String]) -> AmResult {
+        for (key, add) in [(TO, to), (CC, cc)] {
+            for u in add {
+                fields::append_str(doc, &ROOT, key, u)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The sections that must not be empty and are (no text and no block), by title.
+    pub fn missing_required(&self) -> Vec<String> {
+        self.sections
+            .iter()
+            .filter(|s| s.required && s.text.trim().is_empty() && !self.blocks.iter().any(|b| b.section == s.key))
+            .map(|s| s.title.clone())
+            .collect()
+    }
+
     /// Marks the report submitted to `to` (and `cc`) at `at`, the authored time on the device.
     pub(crate) fn submit(doc: &mut Doc, to: &[String], cc: &[String], at: i64) -> AmResult {
         fields::put_str_list(doc, &ROOT, TO, to)?;
@@ -271,6 +301,7 @@ impl Report {
                 key: fields::str(doc, m, "key").unwrap_or_default(),
                 title: fields::str(doc, m, TITLE).unwrap_or_default(),
                 text: fields::text(doc, m, TEXT),
+                required: fields::bool(doc, m, "required").unwrap_or(false),
             })
             .collect();
         let blocks = fields::map_list(doc, &ROOT, BLOCKS).iter().filter_map(|m| read_block(doc, m)).collect();

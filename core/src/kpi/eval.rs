@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::{Aggregate, Entity, KpiDef, Unit};
 use crate::doc::Stage;
 use crate::error::Result;
-use crate::money::format_minor;
+use crate::money::display_minor;
 use crate::period::DateRange;
 
 /// A KPI's value for one user and period.
@@ -27,11 +27,12 @@ impl KpiValue {
     }
 }
 
-/// Formats a value of `unit` for people.
+/// Formats a value of `unit` for people: counts as counts, money in its currency with its
+/// symbol and thousands separators (`¥12,300.00`), ratios as percentages.
 pub fn format_value(unit: &Unit, value: f64) -> String {
     match unit {
         Unit::Count => format!("{}", value.round() as i64),
-        Unit::Money { currency } => format_minor(value.round() as i64, currency),
+        Unit::Money { currency } => display_minor(value.round() as i64, currency),
         Unit::Ratio => format!("{:.1}%", value * 100.0),
     }
 }

@@ -1,14 +1,18 @@
 //! Report composition: templates, inserted blocks, label languages and rendering.
 
 mod block;
+mod labels;
 mod lang;
+mod names;
 mod render;
 mod template;
 
 pub use block::{Block, BlockData, BlockKind, FollowupGroup, FollowupItem, KpiRow};
+pub use labels::{label_of, Label};
 pub use lang::Lang;
+pub use names::Names;
 pub use render::{render_markdown, render_text, Dialect};
-pub use template::{builtin_template, SectionDef, Template};
+pub use template::{builtin_template, builtin_templates, SectionDef, Template};
 
 /// The KPIs a report gets when none are named: the six headline figures.
 pub const DEFAULT_REPORT_KPIS: [&str; 6] =

@@ -4,8 +4,8 @@
 use std::fmt::Write;
 use std::str::FromStr;
 
-use super::{builtin_template, Block, BlockData, FollowupGroup, KpiRow, Lang};
-use crate::doc::{FollowupKind, Report, ReportStatus};
+use super::{builtin_template, Block, BlockData, FollowupGroup, KpiRow, Label, Lang, Names};
+use crate::doc::{FollowupKind, Report};
 use crate::error::Error;
 use crate::kpi::{format_value, Status};
 use crate::period::Calendar;
@@ -38,26 +38,19 @@ impl FromStr for Dialect {
     }
 }
 
-struct Labels {
+struct Labels<'a> {
     lang: Lang,
+    names: &'a Names,
 }
 
-impl Labels {
-    fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+impl Labels<'_> {
+    fn t<'b>(&self, zh: &'b str, en: &'b str) -> &'b str {
         self.lang.pick(zh, en)
     }
-    fn status(&self, s: ReportStatus) -> &'static str {
-        match (s, self.lang) {
-            (ReportStatus::Draft, Lang::ZhCn) => "草稿",
-            (ReportStatus::Draft, Lang::En) => "draft",
-            (ReportStatus::Submitted, Lang::ZhCn) => "已提交",
-            (ReportStatus::Submitted, Lang::En) => "submitted",
-        }
-    }
     fn kind(&self, k: &str) -> String {
-        match (FollowupKind::from_str(k), self.lang) {
-            (Ok(k), Lang::ZhCn) => k.zh().to_string(),
-            _ => k.to_string(),
+        match FollowupKind::from_str(k) {
+            Ok(k) => k.label(self.lang).to_string(),
+            Err(_) => k.to_string(),
         }
     }
     fn colon(&self) -> &'static str {
@@ -252,24 +245,25 @@ fn meta(l: &Labels, r: &Report, cal: &Calendar) -> Vec<String> {
             l.t("周期", "Period"),
             if r.first == r.last { r.first.to_string() } else { format!("{} ~ {}", r.first, r.last) }
         ),
-        format!("{}{c}{}", l.t("作者", "Author"), r.header.owner),
-        format!("{}{c}{}", l.t("状态", "Status"), l.status(r.status)),
+        format!("{}{c}{}", l.t("作者", "Author"), l.names.of(&r.header.owner)),
+        format!("{}{c}{}", l.t("状态", "Status"), r.status.label(l.lang)),
     ];
     if let Some(at) = r.submitted_at {
         m.push(format!("{}{c}{}", l.t("提交时间", "Submitted"), when(cal, at, "%Y-%m-%d %H:%M")));
     }
     if !r.to.is_empty() {
-        m.push(format!("{}{c}{}", l.t("发送给", "To"), r.to.join(", ")));
+        m.push(format!("{}{c}{}", l.t("发送给", "To"), l.names.join(&r.to, l.t("、", ", "))));
     }
     if !r.cc.is_empty() {
-        m.push(format!("{}{c}{}", l.t("抄送", "Cc"), r.cc.join(", ")));
+        m.push(format!("{}{c}{}", l.t("抄送", "Cc"), l.names.join(&r.cc, l.t("、", ", "))));
     }
     m
 }
 
-/// Renders `r` as Markdown in `dialect` with `lang` labels; times in the calendar's zone.
-pub fn render_markdown(r: &Report, lang: Lang, dialect: Dialect, cal: &Calendar) -> String {
-    let l = Labels { lang };
+/// Renders `r` as Markdown in `dialect` with `lang` labels and people by `names`; times in the
+/// calendar's zone.
+pub fn render_markdown(r: &Report, lang: Lang, dialect: Dialect, cal: &Calendar, names: &Names) -> String {
+    let l = Labels { lang, names };
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", inline(&r.title));
     let _ = writeln!(out, "{}\n", meta(&l, r, cal).join(" · "));
@@ -288,7 +282,7 @@ pub fn render_markdown(r: &Report, lang: Lang, dialect: Dialect, cal: &Calendar)
             let _ = writeln!(
                 out,
                 "> **{}** {}{}{}\n",
-                inline(&c.author),
+                inline(&names.of(&c.author)),
                 when(cal, c.at, "%m-%d %H:%M"),
                 l.colon(),
                 inline(&c.text)
@@ -298,9 +292,9 @@ pub fn render_markdown(r: &Report, lang: Lang, dialect: Dialect, cal: &Calendar)
     out.trim_end().to_string() + "\n"
 }
 
-/// Renders `r` as plain text with `lang` labels.
-pub fn render_text(r: &Report, lang: Lang, cal: &Calendar) -> String {
-    let l = Labels { lang };
+/// Renders `r` as plain text with `lang` labels and people by `names`.
+pub fn render_text(r: &Report, lang: Lang, cal: &Calendar, names: &Names) -> String {
+    let l = Labels { lang, names };
     let mut out = String::new();
     let _ = writeln!(out, "{}", r.title);
     for m in meta(&l, r, cal) {
@@ -350,7 +344,8 @@ pub fn render_text(r: &Report, lang: Lang, cal: &Calendar) -> String {
     if !r.comments.is_empty() {
         let _ = writeln!(out, "\n【{}】", l.t("批注", "Comments"));
         for c in &r.comments {
-            let _ = writeln!(out, "  {} {}{}{}", c.author, when(cal, c.at, "%m-%d %H:%M"), l.colon(), c.text);
+            let _ =
+                writeln!(out, "  {} {}{}{}", names.of(&c.author), when(cal, c.at, "%m-%d %H:%M"), l.colon(), c.text);
         }
     }
     out
@@ -376,13 +371,14 @@ mod tests {
 
     #[test]
     fn kpi_lines_show_target_achievement_and_status_when_known() {
-        let zh = Labels { lang: Lang::ZhCn };
-        assert_eq!(kpi_line(&zh, &row(None), true), "新增合同金额：**12000.00**");
-        assert_eq!(kpi_line(&zh, &row(Some(15_000.0)), false), "新增合同金额：12000.00 / 目标 15000.00（80% 🟡）");
-        let en = Labels { lang: Lang::En };
+        let names = Names::default();
+        let zh = Labels { lang: Lang::ZhCn, names: &names };
+        assert_eq!(kpi_line(&zh, &row(None), true), "新增合同金额：**¥12,000.00**");
+        assert_eq!(kpi_line(&zh, &row(Some(15_000.0)), false), "新增合同金额：¥12,000.00 / 目标 ¥15,000.00（80% 🟡）");
+        let en = Labels { lang: Lang::En, names: &names };
         assert_eq!(
             kpi_line(&en, &row(Some(15_000.0)), true),
-            "New contract amount: **12000.00** / target 15000.00 (80% 🟡)"
+            "New contract amount: **¥12,000.00** / target ¥15,000.00 (80% 🟡)"
         );
     }
 }

@@ -8,10 +8,15 @@ use crate::doc::ReportKind;
 
 /// One section of a template.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SectionDef {
     /// Stable key, used on the command line and to place blocks (e.g. `done`).
     pub key: String,
     pub title: String,
+    /// A report is not submitted while this section is empty (no text and no inserted block).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub required: bool,
 }
 
 /// A report template: its sections and where inserted blocks go by default.
@@ -26,10 +31,16 @@ pub struct Template {
     pub followups_section: String,
     /// Section that receives inserted KPIs by default.
     pub kpis_section: String,
+    /// Who reports from this template are copied to by default (user ids), besides the
+    /// author's manager.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cc: Vec<String>,
 }
 
 fn sections(lang: Lang, defs: &[(&str, &str, &str)]) -> Vec<SectionDef> {
-    defs.iter().map(|(key, zh, en)| SectionDef { key: key.to_string(), title: lang.pick(zh, en).to_string() }).collect()
+    defs.iter()
+        .map(|(key, zh, en)| SectionDef { key: key.to_string(), title: lang.pick(zh, en).to_string(), required: false })
+        .collect()
 }
 
 /// The built-in template for `kind` in `lang`.
@@ -74,7 +85,13 @@ pub fn builtin_template(kind: ReportKind, lang: Lang) -> Template {
         sections: sections(lang, defs),
         followups_section: followups.into(),
         kpis_section: kpis.into(),
+        cc: Vec::new(),
     }
+}
+
+/// Every built-in template, in `lang`.
+pub fn builtin_templates(lang: Lang) -> Vec<Template> {
+    ReportKind::ALL.into_iter().map(|k| builtin_template(k, lang)).collect()
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ macro_rules! typed {
 mod documents;
 mod identity;
 mod kpis;
+mod people;
 mod projection;
 mod published;
 mod queries;

@@ -2,7 +2,7 @@
 
 use rusqlite::{params, Connection};
 
-use crate::doc::{Contract, Customer, Deal, Followup, Payment, Published, Record, Report};
+use crate::doc::{Contract, Customer, Deal, Directory, Followup, Payment, Published, Record, Report};
 use crate::error::Result;
 
 /// Inserts or replaces the projection rows of `record`.
@@ -15,7 +15,20 @@ pub(crate) fn upsert(conn: &Connection, record: &Record) -> Result<()> {
         Record::Payment(p) => payment(conn, p),
         Record::Report(r) => report(conn, r),
         Record::Published(p) => published(conn, p),
+        Record::Directory(d) => directory(conn, d),
     }
+}
+
+/// The directory replaces the members this device knew.
+fn directory(conn: &Connection, d: &Directory) -> Result<()> {
+    conn.prepare_cached("DELETE FROM members")?.execute([])?;
+    let mut ins = conn.prepare_cached(
+        "INSERT INTO members (id, name, role, manager_id, active, phone) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for m in &d.members {
+        ins.execute(params![m.id, m.name, m.role, m.manager_id, m.active, m.phone])?;
+    }
+    Ok(())
 }
 
 fn published(conn: &Connection, p: &Published) -> Result<()> {

@@ -14,7 +14,8 @@ use crate::error::{Error, Result};
 use crate::ids::{new_id, parse_id};
 use crate::period::{DateRange, Period};
 use crate::report::{
-    builtin_template, Block, BlockData, BlockKind, FollowupGroup, FollowupItem, Lang, DEFAULT_REPORT_KPIS,
+    builtin_template, builtin_templates, Block, BlockData, BlockKind, FollowupGroup, FollowupItem, Lang, Template,
+    DEFAULT_REPORT_KPIS,
 };
 
 /// A report as lists show it.
@@ -58,6 +59,42 @@ impl Store {
     /// Starts a draft of `kind` for the period containing `date` (default: today), with the
     /// built-in template in `lang`.
     pub fn new_report(&mut self, kind: ReportKind, date: Option<NaiveDate>, lang: Lang) -> Result<Report> {
+        self.new_report_with(builtin_template(kind, lang), date)
+    }
+
+    /// Starts a draft from template `id`: one of the team's (from the configuration the server
+    /// published) or a built-in one (`builtin:daily:zh-CN`…), for the period containing `date`.
+    pub fn new_report_from(&mut self, id: &str, date: Option<NaiveDate>) -> Result<Report> {
+        let template = self.template(id.trim())?.ok_or_else(|| {
+            let known: Vec<String> = self.templates(Lang::ZhCn).unwrap_or_default().into_iter().map(|t| t.id).collect();
+            Error::bad_input(format!("no template `{}` (templates: {})", id.trim(), known.join(", ")))
+        })?;
+        self.new_report_with(template, date)
+    }
+
+    /// Every template a report can start from: the team's first, then the built-in ones in
+    /// `lang`.
+    pub fn templates(&self, lang: Lang) -> Result<Vec<Template>> {
+        let mut out = self.team_config()?.map(|c| c.templates).unwrap_or_default();
+        out.extend(builtin_templates(lang));
+        Ok(out)
+    }
+
+    /// The template `id` (a team template, or a built-in one in either language).
+    pub fn template(&self, id: &str) -> Result<Option<Template>> {
+        if let Some(t) = self.team_config()?.and_then(|c| c.templates.into_iter().find(|t| t.id == id)) {
+            return Ok(Some(t));
+        }
+        Ok([Lang::ZhCn, Lang::En].into_iter().flat_map(builtin_templates).find(|t| t.id == id))
+    }
+
+    /// The template report `r` was started from (its built-in one when the team's is gone).
+    fn template_of(&self, r: &Report) -> Template {
+        self.template(&r.template).ok().flatten().unwrap_or_else(|| builtin_template(r.kind, r.lang))
+    }
+
+    fn new_report_with(&mut self, template: Template, date: Option<NaiveDate>) -> Result<Report> {
+        let (kind, lang) = (template.kind, template.lang);
         let cal = self.calendar()?;
         let date = date.unwrap_or_else(|| cal.local_date(self.now_ms()));
         let range = match kind {
@@ -75,7 +112,7 @@ impl Store {
             kind,
             first: range.first,
             last: range.last,
-            template: builtin_template(kind, lang),
+            template,
             title: title(kind, lang, range.first, range.last),
         };
         let record = self.create(
@@ -241,7 +278,7 @@ impl Store {
     ) -> Result<Block> {
         let r = self.report(id)?;
         self.check_editable(&r)?;
-        let template = builtin_template(r.kind, r.lang);
+        let template = self.template_of(&r);
         let default = match kind {
             BlockKind::Followups => template.followups_section,
             BlockKind::Kpis => template.kpis_section,
@@ -343,22 +380,84 @@ impl Store {
         Ok(*typed!(record, Report)?)
     }
 
-    /// Submits the draft to `to` (at least one) and `cc`, stamped with the device's time.
-    pub fn submit_report(&mut self, id: &str, to: &[String], cc: &[String]) -> Result<Report> {
-        let clean = |v: &[String]| -> Vec<String> {
-            let mut out: Vec<String> = Vec::new();
-            for u in v.iter().map(|u| u.trim()).filter(|u| !u.is_empty()) {
-                if !out.iter().any(|x| x == u) {
-                    out.push(u.to_string());
+    /// The user ids `names` mean (ids, names or unique prefixes: see
+    /// [`Store::resolve_member`]), each once. Every one must be an active member of the team
+    /// when the directory has reached this device; before that, ids are taken as they are.
+    fn recipients(&self, names: &[String]) -> Result<Vec<String>> {
+        let known = self.has_directory()?;
+        let mut out: Vec<String> = Vec::new();
+        for n in names.iter().map(|u| u.trim()).filter(|u| !u.is_empty()) {
+            let id = if known {
+                let m = self.resolve_member(n)?;
+                if !m.active {
+                    return Err(Error::bad_input(format!("{} is no longer an active member of the team", m.name)));
                 }
+                m.id
+            } else {
+                n.to_string()
+            };
+            if !out.contains(&id) {
+                out.push(id);
             }
-            out
-        };
-        let (to, cc) = (clean(to), clean(cc));
+        }
+        Ok(out)
+    }
+
+    /// The recipients a report goes to when none are given: the author's manager (and the
+    /// template's copies).
+    pub fn default_recipients(&mut self, id: &str) -> Result<(Vec<String>, Vec<String>)> {
+        let r = self.report(id)?;
+        let me = self.identity()?.user_id;
+        let to = self.member(&me)?.and_then(|m| m.manager_id).into_iter().collect();
+        let cc = self.template_of(&r).cc;
+        Ok((to, cc))
+    }
+
+    /// Submits the draft to `to` and `cc` (ids, names or unique prefixes), stamped with the
+    /// device's time. Without `to`, it goes to the author's manager; the template's copies are
+    /// added to `cc`. A recipient who is not an active member, or a required section left empty,
+    /// is refused before anything is written.
+    pub fn submit_report(&mut self, id: &str, to: &[String], cc: &[String]) -> Result<Report> {
+        let (default_to, template_cc) = self.default_recipients(id)?;
+        let to = if to.iter().all(|t| t.trim().is_empty()) { default_to } else { self.recipients(to)? };
+        let mut cc = self.recipients(cc)?;
+        for c in template_cc {
+            if !cc.contains(&c) && !to.contains(&c) {
+                cc.push(c);
+            }
+        }
+        cc.retain(|c| !to.contains(c));
         if to.is_empty() {
-            return Err(Error::bad_input("a report is submitted to at least one recipient: give --to USER"));
+            return Err(Error::bad_input(
+                "a report is submitted to at least one recipient, and this device knows no manager of yours: name one (--to)",
+            ));
+        }
+        let missing = self.report(id)?.missing_required();
+        if !missing.is_empty() {
+            return Err(Error::bad_input(format!("required sections are empty: {}", missing.join(", "))));
         }
         let now = self.now_ms();
         self.edit_report(id, move |doc, _| Ok(Report::submit(doc, &to, &cc, now)?))
+    }
+
+    /// Adds recipients to a submitted report (a mistake is mendable): the author only; nobody
+    /// is removed.
+    pub fn add_report_recipients(&mut self, id: &str, to: &[String], cc: &[String]) -> Result<Report> {
+        let me = self.identity()?.user_id;
+        let (to, cc) = (self.recipients(to)?, self.recipients(cc)?);
+        let record = self.update(Kind::Report, id, |doc| {
+            let r = Report::read(doc)?;
+            if r.header.owner != me {
+                return Err(Error::Forbidden(format!(
+                    "report {} is not yours: only its author adds recipients",
+                    r.header.id
+                )));
+            }
+            let has = |u: &String| r.to.contains(u) || r.cc.contains(u);
+            let to: Vec<String> = to.iter().filter(|u| !has(u)).cloned().collect();
+            let cc: Vec<String> = cc.iter().filter(|u| !has(u) && !to.contains(u)).cloned().collect();
+            Ok(Report::add_recipients(doc, &to, &cc)?)
+        })?;
+        Ok(*typed!(record, Report)?)
     }
 }

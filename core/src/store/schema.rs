@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/004_sync.sql"),
     include_str!("sql/005_published.sql"),
     include_str!("sql/006_set_aside.sql"),
+    include_str!("sql/007_people.sql"),
 ];
 
 /// The schema version this build writes.

@@ -36,7 +36,13 @@ pub fn kind_code(k: Kind) -> u8 {
         Kind::Report => 6,
         Kind::Config => 7,
         Kind::Snapshot => 8,
+        Kind::Directory => 9,
     }
+}
+
+/// Whether wire `version` knows documents of `kind` (the directory came with version 2).
+pub fn kind_in_version(kind: Kind, version: u8) -> bool {
+    kind_code(kind) <= 8 || version >= 2
 }
 
 fn kind_from(code: u8) -> Result<Kind, WireError> {
@@ -49,6 +55,7 @@ fn kind_from(code: u8) -> Result<Kind, WireError> {
         6 => Kind::Report,
         7 => Kind::Config,
         8 => Kind::Snapshot,
+        9 => Kind::Directory,
         _ => return err(format!("unknown document kind code {code}")),
     })
 }
@@ -217,16 +224,30 @@ impl<'a> Reader<'a> {
     fn u8(&mut self) -> Result<u8, WireError> {
         Ok(self.take(1)?[0])
     }
+    /// A varint, in its one shortest form (a message has exactly one encoding).
     fn uvar(&mut self) -> Result<u64, WireError> {
         let mut n = 0u64;
         for shift in (0..64).step_by(7) {
             let byte = self.u8()?;
+            if shift == 63 && byte > 1 {
+                return err("varint overflows 64 bits");
+            }
             n |= u64::from(byte & 0x7f) << shift;
             if byte & 0x80 == 0 {
+                if byte == 0 && shift > 0 {
+                    return err("varint not in its shortest form");
+                }
                 return Ok(n);
             }
         }
         err("varint too long")
+    }
+    fn flag(&mut self) -> Result<bool, WireError> {
+        match self.u8()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            b => err(format!("a flag must be 0 or 1, not {b}")),
+        }
     }
     fn len(&mut self, max: usize) -> Result<usize, WireError> {
         let n = self.uvar()?;
@@ -354,7 +375,7 @@ impl SyncResponse {
             });
         }
         let cursor = r.uvar()?;
-        let more = r.u8()? != 0;
+        let more = r.flag()?;
         let remaining_docs = r.uvar()?;
         let remaining_bytes = r.uvar()?;
         let n = r.count()?;
@@ -454,5 +475,14 @@ mod tests {
         let mut trailing = good.clone();
         trailing.push(0);
         assert!(SyncRequest::decode(&trailing).is_err());
+        // One encoding per message: a varint padded with a zero group, a flag other than 0 or 1.
+        let mut padded = good[..6].to_vec();
+        padded.extend_from_slice(&[0x81, 0x00]);
+        assert!(SyncRequest::decode(&padded).unwrap_err().0.contains("shortest"));
+        let mut resp = SyncResponse { cursor: 1, more: true, ..Default::default() }.encode();
+        let flag = resp.len() - 6;
+        assert_eq!(resp[flag], 1);
+        resp[flag] = 43;
+        assert!(SyncResponse::decode(&resp).unwrap_err().0.contains("flag"));
     }
 }

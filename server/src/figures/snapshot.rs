@@ -198,7 +198,15 @@ mod tests {
     struct Fake;
 
     fn rep(id: &str) -> User {
-        User { id: id.into(), name: id.into(), role: Role::Rep, manager_id: None, created_at: 0 }
+        User {
+            id: id.into(),
+            name: id.into(),
+            role: Role::Rep,
+            manager_id: None,
+            created_at: 0,
+            phone: None,
+            active: true,
+        }
     }
 
     impl Source for Fake {

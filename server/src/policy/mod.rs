@@ -7,7 +7,7 @@ pub mod visibility;
 
 use fieldreport_core::doc::Kind;
 
-pub use permit::permit;
+pub use permit::{permit, Context};
 
 /// Why a pushed document was refused. The device receives `code: message` as the reason; the
 /// code is stable (apps may match on it), the message says what was wrong and what to do.
@@ -43,6 +43,10 @@ pub enum Refusal {
     CommentsChanged,
     /// The document is another user's.
     NotYours { kind: Kind, id: String },
+    /// A report is addressed to someone who is not an active member of the team.
+    UnknownRecipient { who: String },
+    /// A recipient who has read the report cannot be removed from it.
+    ReaderRemoved { who: String },
     /// The server's copy cannot be read; the server will ask the owner's device for it.
     Quarantined,
 }
@@ -66,6 +70,8 @@ impl Refusal {
             Refusal::CommentAuthor => "comment_author",
             Refusal::CommentsChanged => "comments_changed",
             Refusal::NotYours { .. } => "not_yours",
+            Refusal::UnknownRecipient { .. } => "unknown_recipient",
+            Refusal::ReaderRemoved { .. } => "reader_removed",
             Refusal::Quarantined => "quarantined",
         }
     }
@@ -106,6 +112,12 @@ impl std::fmt::Display for Refusal {
             Refusal::CommentAuthor => f.write_str("comments can only be added under your own name"),
             Refusal::CommentsChanged => f.write_str("comments cannot be removed or changed"),
             Refusal::NotYours { kind, id } => write!(f, "you may not change {kind} {id}, which is another user's"),
+            Refusal::UnknownRecipient { who } => {
+                write!(f, "`{who}` is not an active member of the team: a report goes to members only")
+            }
+            Refusal::ReaderRemoved { who } => {
+                write!(f, "{who} has read the report and stays among its recipients (recipients can be added, not taken back once read)")
+            }
             Refusal::Quarantined => f.write_str(
                 "the server's copy of this document is damaged and set aside; your device will be asked for it",
             ),

@@ -1,16 +1,37 @@
 //! Whether a user may turn one version of a record into another: the owner changes their own
-//! records (a report only while it is a draft); once submitted, the author and the recipients
-//! may only add comments; nobody changes another user's record; and every comment a push adds
-//! names the pushing user as its author, whatever the record's state.
+//! records (a report only while it is a draft); once submitted, the author may only add comments
+//! and recipients (never take back one who read it), the recipients only comments; nobody
+//! changes another user's record; every comment a push adds names the pushing user as its
+//! author, whatever the record's state; and a report goes to active members only.
 
 use fieldreport_core::doc::{Comment, Record, Report, ReportStatus};
 
 use super::Refusal;
 
+/// What a decision needs beyond the two versions.
+pub struct Context<'a> {
+    /// Who has read the report.
+    pub readers: &'a [String],
+    /// Whether a user is an active member of the team.
+    pub is_member: &'a dyn Fn(&str) -> bool,
+}
+
 /// `a` and `b` are the same report apart from comments.
 fn same_but_comments(a: &Report, b: &Report) -> bool {
     let strip = |r: &Report| Report { comments: Vec::new(), ..r.clone() };
     strip(a) == strip(b)
+}
+
+/// `a` and `b` are the same report apart from comments and recipients.
+fn same_but_comments_and_recipients(a: &Report, b: &Report) -> bool {
+    let strip = |r: &Report| Report { comments: Vec::new(), to: Vec::new(), cc: Vec::new(), ..r.clone() };
+    strip(a) == strip(b)
+}
+
+/// Recipients of `after` that `before` lacks.
+fn added_recipients<'a>(before: Option<&Report>, after: &'a Report) -> Vec<&'a String> {
+    let had = |u: &String| before.is_some_and(|b| b.to.contains(u) || b.cc.contains(u));
+    after.to.iter().chain(&after.cc).filter(|u| !had(u)).collect()
 }
 
 /// The comments of `after` that `before` lacks; `before`'s must all still be there.
@@ -22,16 +43,21 @@ fn added_comments<'a>(before: &[Comment], after: &'a [Comment]) -> Result<Vec<&'
 }
 
 /// Whether `me` may turn `before` (`None`: a new document) into `after`.
-pub fn permit(before: Option<&Record>, after: &Record, me: &str) -> Result<(), Refusal> {
+pub fn permit(before: Option<&Record>, after: &Record, me: &str, ctx: &Context) -> Result<(), Refusal> {
     let owner = &after.header().owner;
-    // Whatever else holds, a comment added by this push is the pusher's own.
+    // Whatever else holds, a comment added by this push is the pusher's own, and a report goes
+    // to active members only.
     if let Record::Report(a) = after {
-        let old: &[Comment] = match before {
-            Some(Record::Report(b)) => &b.comments,
-            _ => &[],
+        let b = match before {
+            Some(Record::Report(b)) => Some(&**b),
+            _ => None,
         };
+        let old: &[Comment] = b.map(|b| b.comments.as_slice()).unwrap_or(&[]);
         if added_comments(old, &a.comments)?.iter().any(|c| c.author != me) {
             return Err(Refusal::CommentAuthor);
+        }
+        if let Some(who) = added_recipients(b, a).into_iter().find(|u| !(ctx.is_member)(u)) {
+            return Err(Refusal::UnknownRecipient { who: who.clone() });
         }
     }
     match (before, after) {
@@ -42,10 +68,15 @@ pub fn permit(before: Option<&Record>, after: &Record, me: &str) -> Result<(), R
             if owner == me && b.status == ReportStatus::Draft {
                 Ok(())
             } else if owner == me {
-                if same_but_comments(b, a) {
-                    Ok(())
-                } else {
-                    Err(Refusal::Submitted { report: id })
+                // Submitted: comments and recipients may be added; a recipient who read it
+                // stays.
+                if !same_but_comments_and_recipients(b, a) {
+                    return Err(Refusal::Submitted { report: id });
+                }
+                let removed = b.to.iter().chain(&b.cc).find(|u| !a.to.contains(u) && !a.cc.contains(u));
+                match removed {
+                    Some(u) if ctx.readers.contains(u) => Err(Refusal::ReaderRemoved { who: u.clone() }),
+                    _ => Ok(()),
                 }
             } else if b.to.iter().chain(&b.cc).any(|u| u == me) {
                 if same_but_comments(b, a) {
@@ -105,7 +136,7 @@ mod tests {
             template: "builtin:daily:zh-CN".into(),
             lang: Lang::ZhCn,
             title: "日报".into(),
-            sections: vec![Section { key: "done".into(), title: "完成".into(), text: text.into() }],
+            sections: vec![Section { key: "done".into(), title: "完成".into(), text: text.into(), required: false }],
             blocks: vec![],
             to: if status == ReportStatus::Submitted { vec![MGR.into()] } else { vec![] },
             cc: vec![],
@@ -131,11 +162,63 @@ mod tests {
     /// A case: what, before, after, who pushes, the expected refusal code (or none).
     type Case = (&'static str, Option<Record>, Record, &'static str, Option<&'static str>);
 
+    fn with(r: Report, to: &[&str], cc: &[&str]) -> Record {
+        Record::Report(Box::new(Report {
+            to: to.iter().map(|s| s.to_string()).collect(),
+            cc: cc.iter().map(|s| s.to_string()).collect(),
+            ..r
+        }))
+    }
+
     /// Every rule.
     #[test]
     fn every_permission_rule() {
         use ReportStatus::{Draft, Submitted};
+        let submitted = || report(Submitted, "", &[]);
         let cases: Vec<Case> = vec![
+            ("a report to a member", None, with(submitted(), &[MGR], &[]), REP, None),
+            (
+                "a report to someone who is not a member",
+                None,
+                with(submitted(), &["stranger"], &[]),
+                REP,
+                Some("unknown_recipient"),
+            ),
+            (
+                "the author adds a recipient after submitting",
+                Some(with(submitted(), &[MGR], &[])),
+                with(submitted(), &[MGR], &[OTHER]),
+                REP,
+                None,
+            ),
+            (
+                "the author adds a non-member after submitting",
+                Some(with(submitted(), &[MGR], &[])),
+                with(submitted(), &[MGR], &["stranger"]),
+                REP,
+                Some("unknown_recipient"),
+            ),
+            (
+                "the author takes back a recipient who read it",
+                Some(with(submitted(), &[MGR], &[OTHER])),
+                with(submitted(), &[OTHER], &[]),
+                REP,
+                Some("reader_removed"),
+            ),
+            (
+                "the author takes back a recipient who has not read it",
+                Some(with(submitted(), &[MGR], &[OTHER])),
+                with(submitted(), &[MGR], &[]),
+                REP,
+                None,
+            ),
+            (
+                "a recipient adds a recipient",
+                Some(with(submitted(), &[MGR], &[])),
+                with(submitted(), &[MGR], &[OTHER]),
+                MGR,
+                Some("comment_only"),
+            ),
             ("a new record of one's own", None, customer(REP, "a"), REP, None),
             ("a new record owned by another", None, customer(OTHER, "a"), REP, Some("not_owner")),
             ("editing one's own record", Some(customer(REP, "a")), customer(REP, "b"), REP, None),
@@ -220,8 +303,11 @@ mod tests {
                 Some("not_yours"),
             ),
         ];
+        let readers = [MGR.to_string()];
+        let is_member = |u: &str| [REP, OTHER, MGR].contains(&u);
+        let ctx = Context { readers: &readers, is_member: &is_member };
         for (what, before, after, me, expected) in cases {
-            let got = permit(before.as_ref(), &after, me).err().map(|e| e.code());
+            let got = permit(before.as_ref(), &after, me, &ctx).err().map(|e| e.code());
             assert_eq!(got, expected, "{what}");
         }
     }

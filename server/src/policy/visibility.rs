@@ -18,14 +18,14 @@ pub struct DocMeta<'a> {
 }
 
 /// Whether `viewer` receives the document in their feed: an admin everything; everyone their
-/// own documents, the team configuration and the reports addressed to them; a manager also
+/// own documents, the team configuration and directory, and the reports addressed to them; a manager also
 /// their direct reports' documents other than reports (a report reaches a manager by being
 /// addressed to them). `manager_of(owner)` is the owner's manager.
 pub fn may_see(viewer: &User, doc: DocMeta, manager_of: &dyn Fn(&str) -> Option<String>) -> bool {
     if viewer.role == Role::Admin || doc.owner == viewer.id {
         return true;
     }
-    if doc.kind == Kind::Config && doc.owner == SERVER_OWNER {
+    if matches!(doc.kind, Kind::Config | Kind::Directory) && doc.owner == SERVER_OWNER {
         return true;
     }
     if doc.recipients.contains(&viewer.id) {
@@ -45,7 +45,15 @@ mod tests {
     use super::*;
 
     fn user(id: &str, role: Role, manager: Option<&str>) -> User {
-        User { id: id.into(), name: id.into(), role, manager_id: manager.map(String::from), created_at: 0 }
+        User {
+            id: id.into(),
+            name: id.into(),
+            role,
+            manager_id: manager.map(String::from),
+            created_at: 0,
+            phone: None,
+            active: true,
+        }
     }
 
     #[test]
@@ -66,6 +74,7 @@ mod tests {
             (&mgr, doc(Kind::Report, "r", &to_m), true),
             (&other, doc(Kind::Report, "r", &to_m), false),
             (&other, doc(Kind::Config, SERVER_OWNER, &[]), true),
+            (&other, doc(Kind::Directory, SERVER_OWNER, &[]), true),
             (&admin, doc(Kind::Report, "r", &[]), true),
         ];
         for (viewer, d, want) in cases {

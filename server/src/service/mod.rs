@@ -62,27 +62,74 @@ fn issue_code(db: &Db, user_id: &str) -> Result<String> {
     Ok(code)
 }
 
-fn insert_user(db: &Db, name: &str, role: Role, manager_id: Option<&str>) -> Result<User> {
+/// A member's name, checked.
+fn member_name(name: &str) -> Result<String> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(ServerError::BadRequest("a user name is required (at most 200 characters)".into()));
     }
+    Ok(name.to_string())
+}
+
+/// A phone number as robots @mention it: digits, optionally `+`, spaces and dashes (removed).
+fn phone(p: Option<&str>) -> Result<Option<String>> {
+    let Some(p) = p.map(str::trim).filter(|p| !p.is_empty()) else { return Ok(None) };
+    let digits: String = p.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+    let ok = digits.len() <= 20
+        && digits.len() >= 3
+        && digits.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || (i == 0 && c == '+'));
+    if !ok {
+        return Err(ServerError::BadRequest(format!("`{p}` is not a phone number (digits, optionally a leading +)")));
+    }
+    Ok(Some(digits))
+}
+
+/// Checks that `manager_id` names a manager or admin (not `user` itself).
+fn check_manager(db: &Db, manager_id: Option<&str>, user: Option<&str>) -> Result<()> {
     if let Some(m) = manager_id {
+        if Some(m) == user {
+            return Err(ServerError::BadRequest("a member cannot be their own manager".into()));
+        }
         match db.user(m)? {
             Some(u) if u.role != Role::Rep => {}
             Some(_) => return Err(ServerError::BadRequest(format!("user {m} is a rep and cannot be a manager"))),
             None => return Err(ServerError::NotFound(format!("no user with id {m}"))),
         }
     }
+    Ok(())
+}
+
+fn insert_user(db: &Db, name: &str, role: Role, manager_id: Option<&str>, phone_number: Option<&str>) -> Result<User> {
+    let name = member_name(name)?;
+    check_manager(db, manager_id, None)?;
     let user = User {
         id: uuid::Uuid::now_v7().to_string(),
-        name: name.to_string(),
+        name,
         role,
         manager_id: manager_id.map(str::to_string),
         created_at: now_ms(),
+        phone: phone(phone_number)?,
+        active: true,
     };
     db.insert_user(&user)?;
     Ok(user)
+}
+
+/// What `edit_user` changes; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserEdit {
+    pub name: Option<String>,
+    pub role: Option<String>,
+    /// `Some(None)` removes the manager.
+    pub manager_id: Option<Option<String>>,
+    /// `Some(None)` removes the phone.
+    pub phone: Option<Option<String>>,
+    pub active: Option<bool>,
+}
+
+/// Every member's name by id, for what people read.
+pub(crate) fn names(db: &Db) -> Result<fieldreport_core::report::Names> {
+    Ok(db.users()?.into_iter().map(|u| (u.id, u.name)).collect())
 }
 
 impl Service {
@@ -147,7 +194,7 @@ impl Service {
             }
             let team = Team { id: uuid::Uuid::now_v7().to_string(), name, tz, week_start };
             db.insert_team(&team, now_ms())?;
-            let admin = insert_user(db, &admin_name, Role::Admin, None)?;
+            let admin = insert_user(db, &admin_name, Role::Admin, None, None)?;
             let code = issue_code(db, &admin.id)?;
             Ok((team, admin, code))
         })
@@ -155,14 +202,56 @@ impl Service {
 
     /// Adds a user; returns it and a one-time enrollment code.
     pub fn add_user(&self, name: &str, role: &str, manager_id: Option<&str>) -> Result<(User, String)> {
+        self.add_member(name, role, manager_id, None)
+    }
+
+    /// Adds a user with a phone (for robots' @mentions); returns it and a one-time code.
+    pub fn add_member(
+        &self,
+        name: &str,
+        role: &str,
+        manager_id: Option<&str>,
+        phone: Option<&str>,
+    ) -> Result<(User, String)> {
         let (name, role, manager) = (name.to_string(), role.parse::<Role>()?, manager_id.map(str::to_string));
+        let phone = phone.map(str::to_string);
         self.store.write(move |db| {
             if db.team()?.is_none() {
                 return Err(ServerError::BadRequest("no team yet: run `init` (or `serve`) first".into()));
             }
-            let user = insert_user(db, &name, role, manager.as_deref())?;
+            let user = insert_user(db, &name, role, manager.as_deref(), phone.as_deref())?;
             let code = issue_code(db, &user.id)?;
             Ok((user, code))
+        })
+    }
+
+    /// Changes a member: name, role, manager, phone, active. A deactivated member's devices stop
+    /// working at once; their name stays in the directory (old reports still name them).
+    pub fn edit_user(&self, id: &str, edit: UserEdit) -> Result<User> {
+        let id = id.trim().to_string();
+        self.store.write(move |db| {
+            let mut u = db.user(&id)?.ok_or_else(|| ServerError::NotFound(format!("no user with id {id}")))?;
+            if let Some(n) = &edit.name {
+                u.name = member_name(n)?;
+            }
+            if let Some(r) = &edit.role {
+                u.role = r.parse()?;
+            }
+            if let Some(m) = edit.manager_id {
+                check_manager(db, m.as_deref(), Some(&u.id))?;
+                u.manager_id = m;
+            }
+            if let Some(p) = edit.phone {
+                u.phone = phone(p.as_deref())?;
+            }
+            if let Some(a) = edit.active {
+                u.active = a;
+            }
+            if u.role == Role::Rep && db.users()?.iter().any(|x| x.manager_id.as_deref() == Some(u.id.as_str())) {
+                return Err(ServerError::BadRequest(format!("{} manages others and cannot be a rep", u.name)));
+            }
+            db.update_user(&u)?;
+            Ok(u)
         })
     }
 
@@ -239,6 +328,9 @@ impl Service {
                 return Err(ServerError::Revoked);
             }
             let user = db.user(&device.user_id)?.ok_or(ServerError::BadToken)?;
+            if !user.active {
+                return Err(ServerError::Revoked);
+            }
             let team = db.team()?.ok_or(ServerError::BadToken)?;
             Ok(Caller { device, user, team })
         })
@@ -297,6 +389,7 @@ impl Service {
             let results = pusher.apply(db, &req.pushes, prepared, now)?;
             let held = sync::held(&req.pushes, &results);
             publish::config(db, &cache, &active, &c.team.id, now)?;
+            publish::directory(db, &cache, &c.team.id, now)?;
             match publish::snapshot_due(db, &active, &c.user, now, every)? {
                 publish::Due::Now => return Ok(Step::Snapshot(results, held, active, ask)),
                 publish::Due::Soon => {

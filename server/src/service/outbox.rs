@@ -54,7 +54,8 @@ pub(super) fn report_submitted(db: &Db, active: &Active, r: &Report, now: i64) -
     }
     let author = user_name(db, &r.header.owner)?;
     let title = format!("{author}：{}", r.title);
-    let render = |kind: RobotKind| render_markdown(r, r.lang, dialect(kind), &active.cal);
+    let names = super::names(db)?;
+    let render = |kind: RobotKind| render_markdown(r, r.lang, dialect(kind), &active.cal, &names);
     enqueue(db, active, RobotEvent::ReportSubmitted, &r.header.id, &title, &render, now)
 }
 

@@ -16,7 +16,7 @@ use crate::error::{Result, ServerError};
 use crate::model::{Caller, User};
 use crate::now_ms;
 use crate::policy::visibility::{may_see, DocMeta};
-use crate::policy::Refusal;
+use crate::policy::{Context, Refusal};
 use crate::store::db::{decode_heads, encode_heads, Quarantined, Visibility};
 use crate::store::Db;
 
@@ -77,10 +77,11 @@ fn contained_check(
     author: &Author,
     limits: &Limits,
     heal: bool,
+    ctx: &Context,
 ) -> std::result::Result<Merged, CheckError> {
     // Automerge's decoding is contained where it runs (`Doc::apply_untrusted`); reading the
     // merged document is Automerge's code too, so the whole check is contained here.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| merge::check_as(prev, push, author, limits, heal)))
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| merge::check_as(prev, push, author, limits, heal, ctx)))
         .unwrap_or_else(|_| Err(CheckError::Malformed("Automerge failed on the merged document".into())))
 }
 
@@ -100,12 +101,24 @@ impl Pusher<'_> {
     /// Checks `push` against the current state of its document.
     fn check(&self, db: &Db, push: &Push) -> Result<Prepared> {
         let (prev, base) = current(db, self.cache, self.viewer, &push.id)?;
+        // A report's recipients must be members, and one who read it stays.
+        let (readers, members) = if push.kind == Kind::Report {
+            let members: std::collections::HashSet<String> =
+                db.users()?.into_iter().filter(|u| u.active).map(|u| u.id).collect();
+            (db.readers_of(&push.id)?, members)
+        } else {
+            Default::default()
+        };
+        let is_member = |u: &str| members.contains(u);
+        let ctx = Context { readers: &readers, is_member: &is_member };
         let (checked, phantom, heals) = match prev {
-            Prev::None { phantom } => (contained_check(None, push, self.author, self.limits, false), phantom, false),
-            Prev::Stored(s) => (contained_check(Some(*s), push, self.author, self.limits, false), false, false),
+            Prev::None { phantom } => {
+                (contained_check(None, push, self.author, self.limits, false, &ctx), phantom, false)
+            }
+            Prev::Stored(s) => (contained_check(Some(*s), push, self.author, self.limits, false, &ctx), false, false),
             // Only the owner's device can heal a damaged document, with the whole of it.
             Prev::Damaged { owner, kind } if owner == self.author.user_id && kind == push.kind.as_str() => {
-                (contained_check(None, push, self.author, self.limits, true), false, true)
+                (contained_check(None, push, self.author, self.limits, true, &ctx), false, true)
             }
             Prev::Damaged { .. } => (Err(CheckError::Refused(Refusal::Quarantined)), false, false),
         };

@@ -31,7 +31,7 @@ pub fn decode(kind: Kind, json: &str) -> Option<Record> {
         Kind::Contract => Record::Contract(serde_json::from_str(json).ok()?),
         Kind::Payment => Record::Payment(serde_json::from_str(json).ok()?),
         Kind::Report => Record::Report(Box::new(serde_json::from_str(json).ok()?)),
-        Kind::Config | Kind::Snapshot => return None,
+        Kind::Config | Kind::Snapshot | Kind::Directory => return None,
     };
     // A view under the wrong kind (never written so, but cheap to refuse).
     (record.header().kind == kind).then_some(record)

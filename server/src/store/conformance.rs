@@ -44,7 +44,15 @@ impl Rng {
 }
 
 fn user(id: &str, role: Role, manager: Option<&str>) -> User {
-    User { id: id.into(), name: format!("名字 {id}"), role, manager_id: manager.map(String::from), created_at: 1 }
+    User {
+        id: id.into(),
+        name: format!("名字 {id}"),
+        role,
+        manager_id: manager.map(String::from),
+        created_at: 1,
+        phone: None,
+        active: true,
+    }
 }
 
 fn team() -> Team {

@@ -207,7 +207,7 @@ async fn week(json_out: bool) -> R<()> {
     refusals.extend(s.rejected.iter().map(|r| format!("forged actor creates {}: {}", r.id, r.reason)));
 
     let report = phone.store.report(&last_report)?;
-    let markdown = render_markdown(&report, Lang::ZhCn, Dialect::Gfm, &cal);
+    let markdown = render_markdown(&report, Lang::ZhCn, Dialect::Gfm, &cal, &phone.store.names()?);
     let devices = [&phone, &tablet, &liu, &manager];
     running.shutdown().await;
     if json_out {

@@ -14,6 +14,8 @@ fn user_row(r: &dyn Row) -> Result<User, StoreError> {
         role: role.parse::<Role>().map_err(|_| StoreError::Data(format!("unknown role `{role}`")))?,
         manager_id: r.opt_text(3)?,
         created_at: r.int(4)?,
+        phone: r.opt_text(5)?,
+        active: r.int(6)? != 0,
     })
 }
 
@@ -28,7 +30,7 @@ fn device_row(r: &dyn Row) -> Result<Device, StoreError> {
     })
 }
 
-const USER_COLS: &str = "id, name, role, manager_id, created_at";
+const USER_COLS: &str = "id, name, role, manager_id, created_at, phone, active";
 const DEVICE_COLS: &str = "id, user_id, actor, created_at, last_seen_at, revoked_at";
 
 impl Db<'_> {
@@ -60,10 +62,44 @@ impl Db<'_> {
         Ok(self.all(&format!("SELECT {USER_COLS} FROM users ORDER BY created_at, id"), p![], user_row)?)
     }
 
+    /// Adds a member (and so changes the directory).
     pub fn insert_user(&self, u: &User) -> Result<()> {
         self.exec(
-            "INSERT INTO users (id, name, role, manager_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            p![&u.id, &u.name, u.role.as_str(), &u.manager_id, u.created_at],
+            "INSERT INTO users (id, name, role, manager_id, created_at, phone, active) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            p![&u.id, &u.name, u.role.as_str(), &u.manager_id, u.created_at, &u.phone, u.active],
+        )?;
+        self.bump_directory()
+    }
+
+    /// Replaces a member's name, role, manager, phone and activity (and so the directory).
+    pub fn update_user(&self, u: &User) -> Result<()> {
+        self.exec(
+            "UPDATE users SET name = ?2, role = ?3, manager_id = ?4, phone = ?5, active = ?6 WHERE id = ?1",
+            p![&u.id, &u.name, u.role.as_str(), &u.manager_id, &u.phone, u.active],
+        )?;
+        self.bump_directory()
+    }
+
+    fn bump_directory(&self) -> Result<()> {
+        self.exec("UPDATE team SET directory_version = directory_version + 1 WHERE id = 1", p![])?;
+        Ok(())
+    }
+
+    /// The version of the members' data (it grows with every change).
+    pub fn directory_version(&self) -> Result<i64> {
+        Ok(self.opt("SELECT directory_version FROM team WHERE id = 1", p![], |r| r.int(0))?.unwrap_or(0))
+    }
+
+    /// The directory version devices were last sent.
+    pub fn published_directory(&self) -> Result<Option<i64>> {
+        Ok(self.opt("SELECT version FROM published_directory WHERE id = 1", p![], |r| r.int(0))?)
+    }
+
+    pub fn set_published_directory(&self, doc_id: &str, version: i64) -> Result<()> {
+        self.exec(
+            "INSERT INTO published_directory (id, doc_id, version) VALUES (1, ?1, ?2)
+             ON CONFLICT(id) DO UPDATE SET doc_id = excluded.doc_id, version = excluded.version",
+            p![doc_id, version],
         )?;
         Ok(())
     }

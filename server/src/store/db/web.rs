@@ -86,6 +86,11 @@ impl Db<'_> {
             .is_some())
     }
 
+    /// Who has read report `id`.
+    pub fn readers_of(&self, id: &str) -> Result<Vec<String>> {
+        Ok(self.all("SELECT user_id FROM report_reads WHERE report_id = ?1 ORDER BY user_id", p![id], |r| r.text(0))?)
+    }
+
     /// Records that `user` read report `id` (once); returns whether it is new.
     pub fn insert_read(&self, id: &str, user: &str, now: i64) -> Result<bool> {
         Ok(self.exec(

@@ -32,3 +32,15 @@ CREATE TABLE quarantine (
     since   INTEGER NOT NULL
 );
 CREATE INDEX quarantine_owner ON quarantine(owner);
+
+-- People: a member's phone (for robots' @mentions) and whether they are active (a deactivated
+-- member keeps their name but signs in and receives reports no more); the directory devices
+-- receive is published again whenever a member changes (directory_version).
+ALTER TABLE users ADD COLUMN phone TEXT;
+ALTER TABLE users ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE team ADD COLUMN directory_version INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE published_directory (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    doc_id   TEXT NOT NULL,
+    version  INTEGER NOT NULL
+);

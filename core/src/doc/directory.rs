@@ -1,0 +1,143 @@
+//! The team directory: every member's id, name, role, manager, whether they are active, and
+//! their phone (for robots' @mentions), authored by the server and read-only on devices, so a
+//! device names people and checks recipients offline.
+//!
+//! One map per member under `members`, keyed by user id: a change to one member is a change of
+//! a few fields (about 150 bytes on the wire), and a whole directory of 2,000 members is about
+//! 30 KB compressed.
+
+use automerge::{ObjType, ReadDoc, ROOT};
+use serde::{Deserialize, Serialize};
+
+use super::validation::{max_len, required, MAX_NAME};
+use super::{fields, Doc, Header, Kind, ValidationError};
+
+const MEMBERS: &str = "members";
+const AS_OF: &str = "as_of";
+
+/// One member of the team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct Member {
+    pub id: String,
+    pub name: String,
+    /// `rep`, `manager` or `admin`.
+    pub role: String,
+    pub manager_id: Option<String>,
+    /// A deactivated member keeps their name (old reports still name them) but cannot be sent
+    /// reports.
+    pub active: bool,
+    pub phone: Option<String>,
+}
+
+/// The typed view of a directory document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Directory {
+    #[serde(flatten)]
+    pub header: Header,
+    /// By id.
+    pub members: Vec<Member>,
+    /// UTC milliseconds of the last change.
+    pub as_of: i64,
+}
+
+impl Directory {
+    /// A new directory document authored by `actor` (the server's).
+    pub fn create(
+        actor: &automerge::ActorId,
+        header: &Header,
+        members: &[Member],
+        as_of: i64,
+    ) -> Result<Doc, automerge::AutomergeError> {
+        let mut doc = Doc::empty(actor);
+        header.write(&mut doc)?;
+        Self::write_members(&mut doc, members)?;
+        fields::put(&mut doc, &ROOT, AS_OF, as_of)?;
+        doc.commit(as_of);
+        Ok(doc)
+    }
+
+    /// Brings the document to `members`, changing only the fields that differ; returns false
+    /// (and changes nothing) when it already says that.
+    pub fn update(
+        doc: &mut Doc,
+        actor: &automerge::ActorId,
+        members: &[Member],
+        as_of: i64,
+    ) -> Result<bool, automerge::AutomergeError> {
+        let current = Self::read(doc).map(|d| d.members).unwrap_or_default();
+        let mut wanted = members.to_vec();
+        wanted.sort_by(|a, b| a.id.cmp(&b.id));
+        if current == wanted {
+            return Ok(false);
+        }
+        doc.set_actor(actor);
+        Self::write_members(doc, &wanted)?;
+        fields::put(doc, &ROOT, AS_OF, as_of)?;
+        Ok(doc.commit(as_of))
+    }
+
+    fn write_members(doc: &mut Doc, members: &[Member]) -> Result<(), automerge::AutomergeError> {
+        let map = match fields::obj(doc, &ROOT, MEMBERS) {
+            Some((m, ObjType::Map)) => m,
+            _ => fields::put_map(doc, &ROOT, MEMBERS)?,
+        };
+        for m in members {
+            let obj = match fields::obj(doc, &map, &m.id) {
+                Some((o, ObjType::Map)) => o,
+                _ => fields::put_map(doc, &map, &m.id)?,
+            };
+            if fields::str(doc, &obj, "name").as_deref() != Some(m.name.as_str()) {
+                fields::put(doc, &obj, "name", m.name.as_str())?;
+            }
+            if fields::str(doc, &obj, "role").as_deref() != Some(m.role.as_str()) {
+                fields::put(doc, &obj, "role", m.role.as_str())?;
+            }
+            if fields::str(doc, &obj, "manager") != m.manager_id {
+                fields::put_opt(doc, &obj, "manager", m.manager_id.as_deref())?;
+            }
+            if fields::bool(doc, &obj, "active") != Some(m.active) {
+                fields::put(doc, &obj, "active", m.active)?;
+            }
+            if fields::str(doc, &obj, "phone") != m.phone {
+                fields::put_opt(doc, &obj, "phone", m.phone.as_deref())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the typed view; members sorted by id.
+    pub fn read(doc: &Doc) -> Result<Directory, ValidationError> {
+        let header = Header::read_kind(doc, Kind::Directory)?;
+        let mut members = Vec::new();
+        if let Some((map, ObjType::Map)) = fields::obj(doc, &ROOT, MEMBERS) {
+            let ids: Vec<String> = doc.am().keys(&map).collect();
+            for id in ids {
+                let Some((obj, ObjType::Map)) = fields::obj(doc, &map, &id) else { continue };
+                members.push(Member {
+                    name: fields::str(doc, &obj, "name").unwrap_or_default(),
+                    role: fields::str(doc, &obj, "role").unwrap_or_default(),
+                    manager_id: fields::str(doc, &obj, "manager"),
+                    active: fields::bool(doc, &obj, "active").unwrap_or(true),
+                    phone: fields::str(doc, &obj, "phone"),
+                    id,
+                });
+            }
+        }
+        members.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(Directory { header, members, as_of: fields::i64(doc, &ROOT, AS_OF).unwrap_or_default() })
+    }
+
+    /// The header's checks, and every member named within the limits.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        self.header.validate()?;
+        for m in &self.members {
+            required("member id", &m.id)?;
+            max_len("member id", &m.id, MAX_NAME)?;
+            required("member name", &m.name)?;
+            max_len("member name", &m.name, MAX_NAME)?;
+            max_len("member phone", m.phone.as_deref().unwrap_or(""), 50)?;
+        }
+        Ok(())
+    }
+}

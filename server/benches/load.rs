@@ -1,0 +1,284 @@
+//! Under load and under attack (BENCHMARKS.md, "Under attack"): 2,000 simulated devices syncing
+//! every few seconds (a few percent of them editing) while two attacker tokens send decompression
+//! bombs, garbage, crafted Automerge data, unbounded ranges and forged comment authors as fast as
+//! they can, against the real server binary on loopback. Bounded in time and count.
+//!
+//! Run: `cargo bench -p fieldreport-server --bench load` (`LOAD_SECONDS`, default 60;
+//! `LOAD_DEVICES`, default 2000).
+//!
+//! Reports honest devices' sync latency (p50, p99, max) and errors, the attack requests sent and
+//! refused, and the server process's peak resident memory.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use fieldreport_core::doc::{Comment, Kind, NewCustomer, Report, ReportKind};
+use fieldreport_core::report::Lang;
+use fieldreport_core::sync::wire::{Push, SyncRequest};
+use fieldreport_core::sync::{self, CancelToken, SyncOptions, CONTENT_TYPE};
+use fieldreport_core::Store;
+use fieldreport_server::Service;
+
+fn env(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// The peak resident memory of process `pid`, in bytes.
+fn peak_rss(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0)
+        * 1024
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
+}
+
+/// A raw DEFLATE bomb of `segments` × 8 MiB of zeros as a compressed change chunk (see
+/// tests/tests/bomb.rs for how it is built cheaply).
+fn bomb_chunk(segments: usize) -> Vec<u8> {
+    let zeros = vec![0u8; 8 << 20];
+    let mut c = flate2::Compress::new(flate2::Compression::best(), false);
+    let mut feed = |input: &[u8], flush| {
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; 1 << 16];
+        let mut at = 0;
+        loop {
+            let (i, o) = (c.total_in(), c.total_out());
+            c.compress(&input[at..], &mut buf, flush).unwrap();
+            at += (c.total_in() - i) as usize;
+            let n = (c.total_out() - o) as usize;
+            out.extend_from_slice(&buf[..n]);
+            if at == input.len() && n < buf.len() {
+                return out;
+            }
+        }
+    };
+    let first = feed(&zeros, flate2::FlushCompress::Sync);
+    let second = feed(&zeros, flate2::FlushCompress::Sync);
+    let end = feed(&[], flate2::FlushCompress::Finish);
+    let mut stream = first;
+    for _ in 1..segments {
+        stream.extend_from_slice(&second);
+    }
+    stream.extend_from_slice(&end);
+    let mut chunk = vec![0x85, 0x6f, 0x4a, 0x83, 1, 2, 3, 4, 2];
+    let mut n = stream.len() as u64;
+    loop {
+        let b = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            chunk.push(b);
+            break;
+        }
+        chunk.push(b | 0x80);
+    }
+    chunk.extend_from_slice(&stream);
+    chunk
+}
+
+/// The attack mix, one request at a time, as fast as the server answers.
+async fn attack(url: String, mut store: Store, stop: Arc<AtomicBool>, sent: Arc<AtomicU64>, refused: Arc<AtomicU64>) {
+    let http = sync::http_client().unwrap();
+    let token = store.sync_state().unwrap().token;
+    let me = store.identity().unwrap();
+    let crashers: Vec<Vec<u8>> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fuzz-crashers/automerge"))
+            .map(|d| d.filter_map(|e| std::fs::read(e.ok()?.path()).ok()).collect())
+            .unwrap_or_default();
+    let bomb = bomb_chunk(108);
+    // A new report whose comment names someone else.
+    let mut forger = Store::open_in_memory().unwrap();
+    forger.init(&me.user_id, &me.team_id, "Asia/Shanghai", "monday").unwrap();
+    let r = forger.new_report(ReportKind::Daily, None, Lang::ZhCn).unwrap().header.id;
+    let mut doc = forger.document(&r).unwrap();
+    doc.set_actor(&automerge::ActorId::try_from(me.actor.as_str()).unwrap());
+    Report::add_comment(
+        &mut doc,
+        &Comment { id: "c".into(), author: "someone-else".into(), at: 1, text: "同意".into() },
+    )
+    .unwrap();
+    doc.commit(2);
+    let forged = Push { id: r, kind: Kind::Report, heads: doc.heads(), changes: doc.save_after(&[]) };
+    let mut i = 0usize;
+    while !stop.load(Ordering::Relaxed) {
+        let push = |changes: Vec<u8>| Push {
+            id: uuid::Uuid::now_v7().to_string(),
+            kind: Kind::Customer,
+            heads: Vec::new(),
+            changes,
+        };
+        let (method_get, body, path) = match i % 5 {
+            0 => (
+                false,
+                SyncRequest { pushes: vec![push(bomb.clone())], max_bytes: 1 << 20, ..Default::default() }.encode(),
+                "/v1/sync",
+            ),
+            1 => (
+                false,
+                SyncRequest { pushes: vec![push(b"garbage".to_vec())], ..Default::default() }.encode(),
+                "/v1/sync",
+            ),
+            2 => {
+                let c = crashers.get(i % crashers.len().max(1)).cloned().unwrap_or_default();
+                (false, SyncRequest { pushes: vec![push(c)], ..Default::default() }.encode(), "/v1/sync")
+            }
+            3 => (true, Vec::new(), "/v1/submissions?period=0001-01-01..9999-12-31"),
+            _ => (false, SyncRequest { pushes: vec![forged.clone()], ..Default::default() }.encode(), "/v1/sync"),
+        };
+        let req = if method_get {
+            http.get(format!("{url}{path}"))
+        } else {
+            http.post(format!("{url}{path}")).header("content-type", CONTENT_TYPE).body(body)
+        };
+        let resp = req.bearer_auth(&token).send().await;
+        sent.fetch_add(1, Ordering::Relaxed);
+        if let Ok(resp) = resp {
+            let status = resp.status().as_u16();
+            let bytes = resp.bytes().await.unwrap_or_default();
+            let rejected = match status {
+                400..=499 => true,
+                200 => fieldreport_core::sync::wire::SyncResponse::decode(&bytes).is_ok_and(|r| {
+                    r.results.iter().all(|x| matches!(x, fieldreport_core::sync::wire::PushResult::Rejected { .. }))
+                }),
+                _ => false,
+            };
+            if rejected {
+                refused.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        i += 1;
+    }
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list" || a == "--test") {
+        return;
+    }
+    let seconds = env("LOAD_SECONDS", 60);
+    let devices = env("LOAD_DEVICES", 2000) as usize;
+    let reps = (devices / 10).max(1);
+    let dir = tempfile::tempdir().unwrap();
+    // The team, its reps and one enrollment code per device, written before the server starts.
+    let (codes, attackers) = {
+        let admin = Service::open_dir(dir.path()).unwrap();
+        admin.init_team("load", "Asia/Shanghai", "monday", "admin").unwrap();
+        let (mgr, _) = admin.add_user("经理", "manager", None).unwrap();
+        let mut codes = Vec::with_capacity(devices);
+        for r in 0..reps {
+            let (u, code) = admin.add_user(&format!("销售 {r}"), "rep", Some(&mgr.id)).unwrap();
+            codes.push(code);
+            for _ in 1..(devices / reps) {
+                codes.push(admin.enrollment_code(&u.id).unwrap());
+            }
+        }
+        let attackers: Vec<String> =
+            (0..2).map(|i| admin.add_user(&format!("攻击者 {i}"), "rep", None).unwrap().1).collect();
+        (codes, attackers)
+    };
+    let listen = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().to_string()
+    };
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_fieldreport-server"))
+        .args(["--data", dir.path().to_str().unwrap(), "serve", "--listen", &listen])
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = server.id();
+    let url = format!("http://{listen}");
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    rt.block_on(async move {
+        for _ in 0..100 {
+            if sync::http_client().unwrap().get(format!("{url}/healthz")).send().await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let http = sync::http_client().unwrap();
+        let transport: Arc<dyn sync::Transport> = Arc::new(sync::ReqwestTransport::with_client(http));
+        let opts = SyncOptions { transport: Some(transport), retries: 0, ..Default::default() };
+        eprintln!("enrolling {devices} devices…");
+        let mut stores = Vec::with_capacity(devices);
+        for code in &codes {
+            let mut s = Store::open_in_memory().unwrap();
+            sync::enroll(&mut s, &url, code, &opts).await.unwrap();
+            sync::sync(&mut s, &opts, None, &CancelToken::new()).await.unwrap();
+            stores.push(s);
+        }
+        let mut attacker_stores = Vec::new();
+        for code in &attackers {
+            let mut s = Store::open_in_memory().unwrap();
+            sync::enroll(&mut s, &url, code, &opts).await.unwrap();
+            attacker_stores.push(s);
+        }
+        eprintln!("running {seconds} s: {devices} devices syncing every 2–4 s, two attackers…");
+        let stop = Arc::new(AtomicBool::new(false));
+        let latencies = Arc::new(Mutex::new(Vec::<f64>::new()));
+        let errors = Arc::new(AtomicU64::new(0));
+        let (sent, refused) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+        let mut tasks = Vec::new();
+        for (i, mut s) in stores.into_iter().enumerate() {
+            let (stop, latencies, errors, opts) = (stop.clone(), latencies.clone(), errors.clone(), opts.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut rng = (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+                let mut next = || {
+                    rng ^= rng << 13;
+                    rng ^= rng >> 7;
+                    rng ^= rng << 17;
+                    rng
+                };
+                tokio::time::sleep(Duration::from_millis(next() % 3000)).await;
+                while !stop.load(Ordering::Relaxed) {
+                    if next() % 100 < 3 {
+                        s.add_customer(NewCustomer { name: format!("客户 {}", next() % 1000), ..Default::default() })
+                            .unwrap();
+                    }
+                    let t = Instant::now();
+                    match sync::sync(&mut s, &opts, None, &CancelToken::new()).await {
+                        Ok(_) => latencies.lock().unwrap().push(t.elapsed().as_secs_f64() * 1000.0),
+                        Err(e) => {
+                            errors.fetch_add(1, Ordering::Relaxed);
+                            eprintln!("honest device error: {e}");
+                        }
+                    }
+                    tokio::time::sleep(Duration::from_millis(2000 + next() % 2000)).await;
+                }
+            }));
+        }
+        for s in attacker_stores {
+            tasks.push(tokio::spawn(attack(url.clone(), s, stop.clone(), sent.clone(), refused.clone())));
+        }
+        tokio::time::sleep(Duration::from_secs(seconds)).await;
+        stop.store(true, Ordering::Relaxed);
+        for t in tasks {
+            let _ = t.await;
+        }
+        let mut l = latencies.lock().unwrap().clone();
+        l.sort_by(f64::total_cmp);
+        println!("## under load and under attack ({seconds} s, {devices} devices, 2 attackers)\n");
+        println!(
+            "honest syncs: {} — p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; errors: {}",
+            l.len(),
+            percentile(&l, 0.5),
+            percentile(&l, 0.99),
+            l.last().copied().unwrap_or(0.0),
+            errors.load(Ordering::Relaxed)
+        );
+        println!("attack requests: {} sent, {} refused", sent.load(Ordering::Relaxed), refused.load(Ordering::Relaxed));
+        println!("server peak RSS: {:.0} MB", peak_rss(pid) as f64 / (1 << 20) as f64);
+    });
+    let _ = server.kill();
+    let _ = server.wait();
+}
