@@ -43,6 +43,9 @@ pub enum Command {
     /// Payments received (回款).
     #[command(subcommand)]
     Payment(PaymentCmd),
+    /// A customer's contacts (联系人).
+    #[command(subcommand)]
+    Contact(ContactCmd),
     /// Reports (工作汇报): daily, weekly, monthly and free.
     #[command(subcommand)]
     Report(ReportCmd),
@@ -60,15 +63,31 @@ pub enum Command {
         lang: String,
     },
     /// The alerts and read receipts from the server's last snapshot (after a sync; offline).
-    Alerts,
+    Alerts {
+        /// Language of the texts: zh-CN or en.
+        #[arg(long, default_value = "zh-CN")]
+        lang: String,
+    },
+    /// The team's members (from the directory the server publishes; after a sync; offline).
+    Team {
+        /// Language of roles: zh-CN or en.
+        #[arg(long, default_value = "zh-CN")]
+        lang: String,
+    },
     /// Enroll this device with a team server using a one-time code.
     Enroll {
         /// The server, e.g. https://reports.example.com or http://127.0.0.1:8080.
         #[arg(long)]
         server: String,
+        /// The one-time enrollment code an admin gave you.
         #[arg(long)]
         code: String,
+        /// A name for this device, shown in the server's device list (e.g. "张伟的手机").
+        #[arg(long)]
+        name: Option<String>,
     },
+    /// Sign a browser in to the team dashboard (扫码登录): CODE is the code its sign-in page shows.
+    WebLogin { code: String },
     /// Push local changes and pull everything new from the server.
     Sync,
     /// Check every stored document and list the damaged ones (exit 1 when any).
@@ -103,24 +122,105 @@ pub enum CustomerCmd {
         /// A tag (repeatable).
         #[arg(long = "tag")]
         tags: Vec<String>,
+        #[command(flatten)]
+        place: Place,
+    },
+    /// Change a customer's name, level, address, location or tags.
+    Edit {
+        /// The customer: its name (or a part found in no other name), id, or id prefix.
+        customer: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// A, B or C.
+        #[arg(long)]
+        level: Option<String>,
+        #[arg(long)]
+        address: Option<String>,
+        /// Replaces the tags (repeatable); `--tag ""` clears them.
+        #[arg(long = "tag")]
+        tags: Option<Vec<String>>,
+        #[command(flatten)]
+        place: Place,
     },
     /// List customers, optionally those whose name contains TEXT.
     List {
         #[arg(long)]
         search: Option<String>,
     },
-    /// Show one customer.
-    Show { id: String },
+    /// Show one customer with its contacts.
+    Show {
+        /// The customer: name, id or id prefix.
+        customer: String,
+    },
     /// Delete a customer (it can be restored).
-    Delete { id: String },
+    Delete {
+        /// The customer: name, id or id prefix.
+        customer: String,
+    },
     /// Restore a deleted customer.
-    Restore { id: String },
+    Restore {
+        /// The customer: name, id or id prefix.
+        customer: String,
+    },
+}
+
+/// A location (where check-ins are measured from).
+#[derive(Debug, Args)]
+pub struct Place {
+    /// Latitude in degrees (with --lon), e.g. 31.2304.
+    #[arg(long, allow_negative_numbers = true)]
+    pub lat: Option<f64>,
+    /// Longitude in degrees (with --lat), e.g. 121.4737.
+    #[arg(long, allow_negative_numbers = true)]
+    pub lon: Option<f64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContactCmd {
+    /// Add a contact to a customer.
+    Add {
+        /// The customer: name, id or id prefix.
+        customer: String,
+        #[arg(long)]
+        name: String,
+        /// Their job title, e.g. 采购经理.
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+    },
+    /// Change a contact's name, title or phone (an empty value clears title or phone).
+    Edit {
+        /// The customer: name, id or id prefix.
+        customer: String,
+        /// The contact: their name, or their number in `contact list`.
+        contact: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+    },
+    /// Remove a contact.
+    Remove {
+        /// The customer: name, id or id prefix.
+        customer: String,
+        /// The contact: their name, or their number in `contact list`.
+        contact: String,
+    },
+    /// List a customer's contacts, numbered.
+    List {
+        /// The customer: name, id or id prefix.
+        customer: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum DealCmd {
     /// Add a deal.
     Add {
+        /// The customer: name, id or id prefix.
         #[arg(long)]
         customer: String,
         #[arg(long)]
@@ -130,36 +230,72 @@ pub enum DealCmd {
         amount: String,
         #[arg(long, default_value = "CNY")]
         currency: String,
-        /// lead, contacted, qualified, proposal, negotiation, won or lost.
+        /// lead (线索), contacted (初步接触), qualified (需求确认), proposal (方案报价),
+        /// negotiation (谈判), won (赢单) or lost (输单).
         #[arg(long, default_value = "lead")]
         stage: String,
         /// Expected close date, YYYY-MM-DD.
         #[arg(long)]
         expected_close: Option<String>,
     },
-    /// Move a deal to another stage.
-    Stage { id: String, stage: String },
+    /// Change a deal's title, amount or expected close date.
+    Edit {
+        /// The deal: its title (or a part found in no other), id or id prefix.
+        deal: String,
+        #[arg(long)]
+        title: Option<String>,
+        /// Decimal amount, e.g. 12000.00 (in the deal's currency unless --currency).
+        #[arg(long, allow_hyphen_values = true)]
+        amount: Option<String>,
+        #[arg(long)]
+        currency: Option<String>,
+        /// Expected close date, YYYY-MM-DD.
+        #[arg(long)]
+        expected_close: Option<String>,
+    },
+    /// Move a deal to another stage: lead, contacted, qualified, proposal, negotiation, won or lost.
+    Stage {
+        /// The deal: title, id or id prefix.
+        deal: String,
+        stage: String,
+    },
     /// List deals, optionally only one stage.
     List {
+        /// lead, contacted, qualified, proposal, negotiation, won or lost.
         #[arg(long)]
         stage: Option<String>,
+        /// Language of stages: zh-CN or en.
+        #[arg(long, default_value = "zh-CN")]
+        lang: String,
     },
     /// Show one deal with its stage history.
-    Show { id: String },
+    Show {
+        /// The deal: title, id or id prefix.
+        deal: String,
+    },
     /// Delete a deal (it can be restored).
-    Delete { id: String },
+    Delete {
+        /// The deal: title, id or id prefix.
+        deal: String,
+    },
     /// Restore a deleted deal.
-    Restore { id: String },
+    Restore {
+        /// The deal: title, id or id prefix.
+        deal: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum VisitCmd {
     /// Log a visit, call, email, message or meeting.
     Log {
+        /// The customer: name (or a part found in no other name), id or id prefix.
         #[arg(long)]
         customer: String,
+        /// One of the customer's deals: title, id or id prefix.
         #[arg(long)]
         deal: Option<String>,
+        /// visit (拜访), call (电话), email (邮件), message (消息) or meeting (会议).
         #[arg(long, default_value = "visit")]
         kind: String,
         #[arg(long)]
@@ -184,6 +320,7 @@ pub enum VisitCmd {
     },
     /// Edit a followup; new texts merge as minimal changes.
     Edit {
+        /// The followup's id or id prefix (`visit list` shows them).
         id: String,
         #[arg(long)]
         note: Option<String>,
@@ -191,33 +328,55 @@ pub enum VisitCmd {
         next_step: Option<String>,
         #[arg(long)]
         at: Option<String>,
+        /// visit, call, email, message or meeting.
         #[arg(long)]
         kind: Option<String>,
     },
     /// Delete a followup (it can be restored).
-    Delete { id: String },
+    Delete {
+        /// The followup's id or id prefix.
+        id: String,
+    },
     /// Restore a deleted followup.
-    Restore { id: String },
-    /// List followups.
+    Restore {
+        /// The followup's id or id prefix.
+        id: String,
+    },
+    /// List followups (with whose they are, on a manager's device).
     List {
         /// today, yesterday, this-week, last-week, this-month, last-month or YYYY-MM-DD..YYYY-MM-DD.
         #[arg(long)]
         period: Option<String>,
+        /// The customer: name, id or id prefix.
         #[arg(long)]
         customer: Option<String>,
+        /// The deal: title, id or id prefix.
         #[arg(long)]
         deal: Option<String>,
+        /// Language of kinds: zh-CN or en.
+        #[arg(long, default_value = "zh-CN")]
+        lang: String,
     },
-    /// Show one followup.
-    Show { id: String },
+    /// Show one followup with its check-in (and how far it was from the customer).
+    Show {
+        /// The followup's id or id prefix.
+        id: String,
+        /// Language of kinds: zh-CN or en.
+        #[arg(long, default_value = "zh-CN")]
+        lang: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ReportCmd {
-    /// Start a draft from the built-in template; prints its id.
+    /// Start a draft from a built-in template (KIND) or a team template (--template); prints its id.
     New {
-        /// daily, weekly, monthly or free.
-        kind: String,
+        /// daily (日报), weekly (周报), monthly (月报) or free; not with --template.
+        #[arg(required_unless_present = "template", conflicts_with = "template")]
+        kind: Option<String>,
+        /// A template id from `report templates` (a team's, or builtin:weekly:zh-CN…).
+        #[arg(long)]
+        template: Option<String>,
         /// A day in the report's period, YYYY-MM-DD; default today.
         #[arg(long)]
         date: Option<String>,
@@ -225,10 +384,30 @@ pub enum ReportCmd {
         #[arg(long, default_value = "zh-CN")]
         lang: String,
     },
-    /// Replace a section's text (SECTION is its key or 1-based position).
-    Set { id: String, section: String, text: String },
+    /// List the templates a report can start from: the team's, then the built-in ones.
+    Templates {
+        /// Language of the built-in ones: zh-CN or en.
+        #[arg(long, default_value = "zh-CN")]
+        lang: String,
+    },
+    /// Replace a section's text. SECTION is its key or 1-based position. Built-in keys: daily
+    /// done, undone, plan, help; weekly and monthly summary, key_accounts, issues, plan; free
+    /// content (`report templates` lists every template's).
+    Set {
+        /// The report: title, id or id prefix.
+        id: String,
+        section: String,
+        text: String,
+    },
     /// Splice a section's text: at INDEX (Unicode scalar values) delete DELETE characters, insert TEXT.
-    Splice { id: String, section: String, index: usize, delete: usize, text: String },
+    Splice {
+        /// The report: title, id or id prefix.
+        id: String,
+        section: String,
+        index: usize,
+        delete: usize,
+        text: String,
+    },
     /// Insert the followups of a period, grouped by customer.
     InsertFollowups {
         id: String,
@@ -251,21 +430,48 @@ pub enum ReportCmd {
         metrics: Vec<String>,
     },
     /// Recompute every inserted block (刷新).
-    Refresh { id: String },
-    /// Remove an inserted block.
-    RemoveBlock { id: String, block: String },
-    /// Add a comment (批注).
-    Comment { id: String, text: String },
-    /// Submit the report.
-    Submit {
+    Refresh {
+        /// The report: title, id or id prefix.
         id: String,
-        #[arg(long = "to", required = true)]
+    },
+    /// Remove an inserted block.
+    RemoveBlock {
+        /// The report: title, id or id prefix.
+        id: String,
+        block: String,
+    },
+    /// Add a comment (批注).
+    Comment {
+        /// The report: title, id or id prefix.
+        id: String,
+        text: String,
+    },
+    /// Submit the report: by default to your manager (and whom the template copies).
+    Submit {
+        /// The report: title, id or id prefix.
+        id: String,
+        /// A member to send it to (repeatable): a name, user id, or a unique start of either
+        /// (`fieldreport team` lists them). Default: your manager.
+        #[arg(long = "to")]
         to: Vec<String>,
+        /// A member to copy (repeatable), named as for --to.
+        #[arg(long = "cc")]
+        cc: Vec<String>,
+    },
+    /// Add recipients to a submitted report (nobody is ever taken off).
+    AddRecipients {
+        /// The report: title, id or id prefix.
+        id: String,
+        /// A member to send it to (repeatable), named as for `submit --to`.
+        #[arg(long = "to")]
+        to: Vec<String>,
+        /// A member to copy (repeatable).
         #[arg(long = "cc")]
         cc: Vec<String>,
     },
     /// Show a report.
     Show {
+        /// The report: title, id or id prefix.
         id: String,
         /// markdown, text or json.
         #[arg(long, default_value = "markdown")]
@@ -279,19 +485,30 @@ pub enum ReportCmd {
     },
     /// List reports, optionally those whose period overlaps P.
     List {
+        /// today, this-week, last-month… or YYYY-MM-DD..YYYY-MM-DD.
         #[arg(long)]
         period: Option<String>,
+        /// Language of kinds and statuses: zh-CN or en.
+        #[arg(long, default_value = "zh-CN")]
+        lang: String,
     },
     /// Delete a report (it can be restored).
-    Delete { id: String },
+    Delete {
+        /// The report: title, id or id prefix.
+        id: String,
+    },
     /// Restore a deleted report.
-    Restore { id: String },
+    Restore {
+        /// The report: title, id or id prefix.
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ContractCmd {
     /// Add a signed contract.
     Add {
+        /// The customer: name, id or id prefix.
         #[arg(long)]
         customer: String,
         #[arg(long, allow_hyphen_values = true)]
@@ -301,6 +518,7 @@ pub enum ContractCmd {
         /// Signing date, YYYY-MM-DD; default today.
         #[arg(long)]
         signed_on: Option<String>,
+        /// The deal it closes: title, id or id prefix.
         #[arg(long)]
         deal: Option<String>,
         #[arg(long)]
@@ -314,6 +532,7 @@ pub enum ContractCmd {
 pub enum PaymentCmd {
     /// Record a payment received against a contract.
     Add {
+        /// The contract: its title, id or id prefix.
         #[arg(long)]
         contract: String,
         #[arg(long, allow_hyphen_values = true)]

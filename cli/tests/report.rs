@@ -1,60 +1,18 @@
 //! The `report` and `kpi` commands: contract, output and exit codes.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod support;
 
-use serde_json::Value;
+use support::{id, Device};
 
-struct Device {
-    _dir: tempfile::TempDir,
-    db: PathBuf,
-    now: &'static str,
-}
-
-impl Device {
-    fn new(user: &str) -> Device {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("device.db");
-        let d = Device { _dir: dir, db, now: "2026-11-23T19:00:00+08:00" };
-        d.ok(&["init", "--user", user, "--team", "team-1"]);
-        d
-    }
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_fieldreport"))
-            .arg("--db")
-            .arg(&self.db)
-            .args(["--now", self.now])
-            .args(args)
-            .output()
-            .unwrap()
-    }
-    fn ok(&self, args: &[&str]) -> Value {
-        let mut full = vec!["--json"];
-        full.extend_from_slice(args);
-        let out = self.run(&full);
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
-    fn text(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap()
-    }
-    fn exit(&self, args: &[&str]) -> i32 {
-        let out = self.run(args);
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: one line on stderr, got {err:?}");
-        out.status.code().unwrap()
-    }
-}
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_string()
-}
+/// Members this device knows only by id (without a server there is no directory, and an id is
+/// taken as it is).
+const MGR1: &str = "0190c0de-0000-7000-8000-000000000001";
+const MGR2: &str = "0190c0de-0000-7000-8000-000000000002";
+const NOW: &str = "2026-11-23T19:00:00+08:00";
 
 #[test]
 fn a_daily_report_writes_itself_from_the_days_work() {
-    let d = Device::new("rep-1");
+    let d = Device::new("rep-1", NOW);
     let c = id(&d.ok(&["customer", "add", "--name", "华为"]));
     d.ok(&[
         "visit",
@@ -90,9 +48,9 @@ fn a_daily_report_writes_itself_from_the_days_work() {
     assert_eq!(json["sections"][2]["text"], "明天报价。");
 
     d.ok(&["report", "refresh", &r]);
-    let sub = d.ok(&["report", "submit", &r, "--to", "mgr-1", "--cc", "mgr-2"]);
+    let sub = d.ok(&["report", "submit", &r, "--to", MGR1, "--cc", MGR2]);
     assert_eq!(sub["status"], "submitted");
-    assert_eq!(sub["to"][0], "mgr-1");
+    assert_eq!(sub["to"][0], MGR1);
     let c = d.ok(&["report", "comment", &r, "补充客户名称"]);
     assert_eq!(c["comment"]["text"], "补充客户名称");
     let list = d.ok(&["report", "list", "--period", "today"]);
@@ -102,7 +60,7 @@ fn a_daily_report_writes_itself_from_the_days_work() {
 
 #[test]
 fn report_bad_input_exits_2_and_writes_nothing() {
-    let d = Device::new("rep-1");
+    let d = Device::new("rep-1", NOW);
     let r = id(&d.ok(&["report", "new", "daily"]));
     d.ok(&["report", "set", &r, "done", "原文"]);
     let unknown = "01900000-0000-7000-8000-000000000000";
@@ -126,7 +84,7 @@ fn report_bad_input_exits_2_and_writes_nothing() {
     assert_eq!(after["blocks"].as_array().unwrap().len(), 0);
     assert_eq!(after["status"], "draft");
 
-    d.ok(&["report", "submit", &r, "--to", "mgr-1"]);
+    d.ok(&["report", "submit", &r, "--to", MGR1]);
     assert_eq!(d.exit(&["report", "set", &r, "1", "after submit"]), 2);
     assert_eq!(d.exit(&["report", "insert-followups", &r]), 2);
     assert_eq!(d.ok(&["report", "show", &r, "--format", "json"])["sections"][0]["text"], "原文");
@@ -134,7 +92,7 @@ fn report_bad_input_exits_2_and_writes_nothing() {
 
 #[test]
 fn kpi_prints_local_figures_with_their_source() {
-    let d = Device::new("rep-1");
+    let d = Device::new("rep-1", NOW);
     let c = id(&d.ok(&["customer", "add", "--name", "华为"]));
     d.ok(&["visit", "log", "--customer", &c, "--note", "x", "--at", "2026-11-23T09:00"]);
     let rows = d.ok(&["kpi", "--period", "today"]);

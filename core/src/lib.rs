@@ -16,6 +16,7 @@ pub mod report;
 pub mod store;
 pub mod sync;
 pub mod team;
+pub mod text;
 pub mod zone;
 
 pub use error::{Error, Result};

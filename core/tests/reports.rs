@@ -157,6 +157,10 @@ fn kpi_blocks_carry_the_figures_of_their_period() {
     assert_eq!(s.report(&r).unwrap().blocks.len(), 1, "nothing written");
 }
 
+/// The manager and a colleague, by id.
+const MGR: &str = "0190c0de-0000-7000-8000-000000000001";
+const MGR2: &str = "0190c0de-0000-7000-8000-000000000002";
+
 #[test]
 fn submit_needs_a_recipient_and_locks_the_text_but_not_comments() {
     let mut s = store("rep-1");
@@ -166,16 +170,19 @@ fn submit_needs_a_recipient_and_locks_the_text_but_not_comments() {
     assert!(s.submit_report(&r, &["  ".into()], &[]).unwrap_err().is_bad_input());
     assert_eq!(s.report(&r).unwrap().status, ReportStatus::Draft);
 
-    let sub = s.submit_report(&r, &["mgr-1".into()], &["mgr-2".into(), "mgr-2".into()]).unwrap();
+    // Without the team directory (no server yet) a name cannot be looked up; an id is taken.
+    let err = s.submit_report(&r, &["李经理".into()], &[]).unwrap_err();
+    assert!(err.is_bad_input() && err.to_string().contains("sync once"), "{err}");
+    let sub = s.submit_report(&r, &[MGR.into()], &[MGR2.into(), MGR2.into()]).unwrap();
     assert_eq!(sub.status, ReportStatus::Submitted);
     assert_eq!(sub.submitted_at, Some(ms("2026-11-23T10:00:00+08:00")));
-    assert_eq!(sub.cc, ["mgr-2"]);
+    assert_eq!(sub.cc, [MGR2]);
     for err in [
         s.set_report_text(&r, "done", "改了").unwrap_err(),
         s.splice_report(&r, "done", 0, 0, "x").unwrap_err(),
         s.insert_followups(&r, None, None).unwrap_err(),
         s.refresh_report(&r).unwrap_err(),
-        s.submit_report(&r, &["mgr-1".into()], &[]).unwrap_err(),
+        s.submit_report(&r, &[MGR.into()], &[]).unwrap_err(),
     ] {
         assert!(matches!(err, Error::Submitted { .. }), "{err}");
     }
@@ -184,10 +191,10 @@ fn submit_needs_a_recipient_and_locks_the_text_but_not_comments() {
     assert_eq!(commented.comments.len(), 1);
 
     // The manager's device receives the report and may comment; a stranger may not.
-    let mut mgr = device("mgr-1", "2026-11-23T21:00:00+08:00");
+    let mut mgr = device(MGR, "2026-11-23T21:00:00+08:00");
     send(&s, &mut mgr);
     let c = mgr.comment_report(&r, "写得很清楚 👍").unwrap();
-    assert_eq!(c.comments.last().unwrap().author, "mgr-1");
+    assert_eq!(c.comments.last().unwrap().author, MGR);
     assert!(matches!(mgr.set_report_text(&r, "done", "manager rewrite").unwrap_err(), Error::Forbidden(_)));
     let mut stranger = device("rep-9", "2026-11-23T21:00:00+08:00");
     send(&s, &mut stranger);

@@ -4,6 +4,7 @@
 //! Text indices across the FFI count Unicode scalar values (code points), never UTF-16 units.
 
 mod error;
+mod people;
 mod reports;
 mod store;
 mod sync;

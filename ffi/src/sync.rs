@@ -65,7 +65,7 @@ impl ProgressListener for Forward {
 impl FieldStore {
     /// A separate connection to the same database file, so that a sync (which holds its store
     /// for the whole run) never blocks the app's own reads and writes.
-    fn sync_store(&self) -> Result<Store> {
+    pub(crate) fn sync_store(&self) -> Result<Store> {
         let path = self.path.as_ref().ok_or_else(|| FieldError::InvalidInput {
             reason: "an in-memory store cannot sync; open the store on a file".into(),
         })?;
@@ -73,7 +73,7 @@ impl FieldStore {
     }
 
     /// Sync options with the app's HTTP client, when it set one.
-    fn options(&self) -> SyncOptions {
+    pub(crate) fn options(&self) -> SyncOptions {
         let http = self.http.lock().unwrap_or_else(|p| p.into_inner()).clone();
         SyncOptions { transport: http.map(|c| Arc::new(Platform(c)) as Arc<dyn Transport>), ..Default::default() }
     }
@@ -85,11 +85,13 @@ impl FieldStore {
 
 #[uniffi::export(async_runtime = "tokio")]
 impl FieldStore {
-    /// Enrolls this device with the team server at `server_url` using a one-time `code`.
-    pub async fn enroll(&self, server_url: String, code: String) -> Result<Enrolled> {
+    /// Enrolls this device with the team server at `server_url` using a one-time `code`;
+    /// `device_name` (`张伟的手机`) names it in the admin's device list.
+    #[uniffi::method(default(device_name = None))]
+    pub async fn enroll(&self, server_url: String, code: String, device_name: Option<String>) -> Result<Enrolled> {
         self.ensure_open()?;
         let mut store = self.sync_store()?;
-        let e = sync::enroll(&mut store, &server_url, &code, &self.options()).await?;
+        let e = sync::enroll_named(&mut store, &server_url, &code, device_name.as_deref(), &self.options()).await?;
         Ok(Enrolled { device_id: e.device_id, user_id: e.user_id, team_id: e.team_id, role: e.role })
     }
 

@@ -7,12 +7,35 @@ use fieldreport_core::{doc, kpi, report, store};
 // feature (component `fieldreport_core`): enums, list rows, identity, sync statistics and
 // progress, report sections and comments. The ones below are shaped for callers (flattened
 // headers, dates as `YYYY-MM-DD` strings, coordinates as fields) and convert from the core's.
+pub use fieldreport_core::doc::Member;
 pub use fieldreport_core::doc::{Comment, FollowupKind, Level, ReportKind, ReportStatus, Section, Stage};
 pub use fieldreport_core::kpi::KpiStatus;
+pub use fieldreport_core::report::SectionDef;
 pub use fieldreport_core::report::{Dialect, Lang};
+pub use fieldreport_core::store::CheckinPlace;
 pub use fieldreport_core::store::{CustomerRow, DealRow, FollowupRow, Identity, Rejection, ReportRow};
+pub use fieldreport_core::sync::WebLoginApproved;
 pub use fieldreport_core::sync::{SyncProgress, SyncStats};
-pub use fieldreport_core::team::{Alert, ReadReceipt};
+pub use fieldreport_core::team::{Alert, AlertFacts, ReadReceipt};
+
+/// A template a report can start from.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Template {
+    /// `builtin:weekly:zh-CN`, or the team's own id.
+    pub id: String,
+    pub kind: ReportKind,
+    pub lang: Lang,
+    /// Sections in order; a required one must have text before the report is submitted.
+    pub sections: Vec<SectionDef>,
+    /// Who reports from it are copied to by default (user ids), besides the author's manager.
+    pub cc: Vec<String>,
+}
+
+impl From<report::Template> for Template {
+    fn from(t: report::Template) -> Self {
+        Template { id: t.id, kind: t.kind, lang: t.lang, sections: t.sections, cc: t.cc }
+    }
+}
 
 /// What enrollment established.
 #[derive(Debug, Clone, uniffi::Record)]

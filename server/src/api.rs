@@ -31,6 +31,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(healthz))
         .route("/v1/enroll", post(enroll))
         .route("/v1/sync", post(sync))
+        .route("/v1/web-login", post(web_login))
         .route("/v1/kpi", get(crate::api_figures::kpi))
         .route("/v1/alerts", get(crate::api_figures::alerts))
         .route("/v1/submissions", get(crate::api_figures::submissions))
@@ -60,6 +61,9 @@ pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + 
 struct EnrollBody {
     code: String,
     actor: String,
+    /// What the user calls the device (optional).
+    #[serde(default)]
+    name: Option<String>,
 }
 
 /// The body, or our own error for one over the limit or unreadable.
@@ -81,9 +85,35 @@ async fn enroll(
     let b: EnrollBody = serde_json::from_slice(&body)
         .map_err(|e| ServerError::BadRequest(format!("expected JSON {{\"code\", \"actor\"}}: {e}")))?;
     let s = state.service.clone();
-    let enrolled = blocking(move || s.enroll(&b.code, &b.actor)).await?;
+    let enrolled = blocking(move || s.enroll(&b.code, &b.actor, b.name.as_deref())).await?;
     tracing::info!(device = %enrolled.device_id, user = %enrolled.user_id, "device enrolled");
     Ok(Json(enrolled))
+}
+
+#[derive(Deserialize)]
+struct WebLoginBody {
+    code: String,
+}
+
+/// An enrolled device approves the sign-in code a browser shows (扫码登录).
+async fn web_login(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Json<serde_json::Value>> {
+    let token = bearer(&headers)?;
+    let body = body_of(body, 4096)?;
+    let b: WebLoginBody = serde_json::from_slice(&body)
+        .map_err(|e| ServerError::BadRequest(format!("expected JSON {{\"code\"}}: {e}")))?;
+    let s = state.service.clone();
+    let (user, expires) = blocking(move || {
+        let caller = s.authenticate(&token)?;
+        let expires = s.approve_web_login(&caller, &b.code)?;
+        Ok((caller.user.id, expires))
+    })
+    .await?;
+    tracing::info!(user = %user, "browser signed in with a phone");
+    Ok(Json(serde_json::json!({"user_id": user, "session_expires_at": expires})))
 }
 
 pub(crate) fn bearer(headers: &HeaderMap) -> Result<String> {

@@ -77,6 +77,8 @@ pub struct User {
 pub struct Device {
     pub id: String,
     pub user_id: String,
+    /// The name its user gave it at enrollment (`张伟的手机`), if any.
+    pub name: Option<String>,
     /// Hex of the device's Automerge actor id.
     pub actor: String,
     pub created_at: i64,
@@ -103,6 +105,18 @@ pub struct Total {
     pub metric: String,
     pub value: f64,
     pub base: f64,
+}
+
+/// A check-in with the location of the customer it was for.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlacedCheckin {
+    pub followup_id: String,
+    pub owner: String,
+    pub customer_name: String,
+    /// UTC milliseconds of the fix.
+    pub at: i64,
+    pub checkin: (f64, f64),
+    pub customer: (f64, f64),
 }
 
 /// An open deal without a recent followup.
@@ -144,6 +158,18 @@ pub struct WebSession {
     pub csrf: String,
 }
 
+/// A dashboard session as an admin lists it (never its token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SessionInfo {
+    /// Public id, for `session revoke`.
+    pub id: String,
+    pub user_id: String,
+    /// How it began: `link` (an admin's sign-in link) or `phone` (扫码登录).
+    pub via: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
 /// A report in a web inbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InboxItem {
@@ -156,6 +182,33 @@ pub struct InboxItem {
     pub submitted_at: Option<i64>,
     /// When this viewer opened it (`None`: unread).
     pub read_at: Option<i64>,
+    pub comments: i64,
+    /// Its recipients and when each read it (filled for the viewer's own reports).
+    pub recipients: Vec<RecipientRead>,
+}
+
+/// A report's recipient and when they read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecipientRead {
+    pub user_id: String,
+    pub name: String,
+    pub read_at: Option<i64>,
+}
+
+/// Which reports an inbox lists. Empty fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InboxFilter {
+    /// Only this author's.
+    pub member: Option<String>,
+    /// Only this kind (`daily`, `weekly`…).
+    pub kind: Option<String>,
+    /// Only those the viewer has not read.
+    pub unread: bool,
+    /// Only those whose period overlaps `from..=to` (YYYY-MM-DD).
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// Only the viewer's own (`Some(true)`), only others' (`Some(false)`).
+    pub own: Option<bool>,
 }
 
 /// A message to a group-chat robot and where its delivery stands.

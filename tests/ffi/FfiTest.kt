@@ -48,7 +48,7 @@ fun main(args: Array<String>) {
     try {
         val phone = FieldStore.open(File(dir, "phone.db").path)
         phone.setHttpClient(PlatformHttpClient())
-        val enrolled = runBlocking { phone.enroll(url, codes[1]) }
+        val enrolled = runBlocking { phone.enroll(url, codes[1], "小王的手机") }
         check("enrolled as a rep", enrolled.role == "rep" && phone.identity().userId == field("rep"))
 
         val c = phone.addCustomer(NewCustomer(name = "上海某某贸易有限公司", level = Level.A))
@@ -79,6 +79,17 @@ fun main(args: Array<String>) {
         check("progress listener called", progress.calls.isNotEmpty())
         val view = phone.kpiView("today", listOf("visits"))
         check("after the sync, today's figures come from the server (${view.source})", view.source == "server" && stats.published > 0uL)
+        // People and the team's template: the directory names the manager, the template comes
+        // first, a required section is refused empty, and the report goes to the manager.
+        check("the directory names the manager", phone.members().any { it.id == field("admin") && it.name == "王经理" })
+        val templates = phone.templates(Lang.ZH_CN)
+        check("the team template comes first", templates.first().id == "weekly-east")
+        val weekly = phone.newReportFromTemplate("weekly-east", null)
+        raises<FieldException.InvalidInput>("a required section left empty") { phone.submitReport(weekly.id, listOf(), listOf()) }
+        phone.setReportText(weekly.id, "summary", "本周拜访 12 家客户。")
+        phone.setReportText(weekly.id, "risks", "无")
+        val sent = phone.submitReport(weekly.id, listOf(), listOf())
+        check("submitted to the manager by default", sent.to == listOf(field("admin")))
 
         // A second device of the same rep: concurrent offline edits of one section merge.
         val tablet = FieldStore.open(File(dir, "tablet.db").path)

@@ -42,6 +42,11 @@ class Server:
         out = self.admin("user", "add", "--name", name, "--role", "rep", "--manager", self.admin_id)
         return out["id"], out["enrollment_code"]
 
+    def apply_example_config(self):
+        """Applies docs/team-config.example.toml (which holds the team template `weekly-east`)."""
+        example = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "team-config.example.toml")
+        return self.admin("config", "apply", example)
+
     def code(self, user_id):
         return self.admin("enroll-code", user_id)["enrollment_code"]
 
@@ -51,9 +56,10 @@ class Server:
 
 
 if __name__ == "__main__":
-    # For the Kotlin test: start a server and print its URL, a rep's id and two of the rep's
-    # codes as JSON; stop it when stdin closes.
+    # For the Kotlin test: start a server with the example configuration (its team template) and
+    # print its URL, a rep's id and two of the rep's codes as JSON; stop it when stdin closes.
     s = Server(sys.argv[1])
+    s.apply_example_config()
     rep, code = s.add_rep("小王")
     print(json.dumps({"url": s.url, "rep": rep, "codes": [code, s.code(rep)], "admin": s.admin_id}), flush=True)
     sys.stdin.read()

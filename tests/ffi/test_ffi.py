@@ -29,11 +29,11 @@ def tearDownModule():
     SERVER.stop()
 
 
-def enrolled_store(code, name="phone.db"):
+def enrolled_store(code, name="phone.db", device_name=None):
     path = os.path.join(tempfile.mkdtemp(prefix="fieldreport-py-"), name)
     store = fr.FieldStore.open(path)
     store.set_http_client(fr.UrllibHttpClient())
-    asyncio.run(store.enroll(SERVER.url, code))
+    asyncio.run(store.enroll(SERVER.url, code, device_name))
     return store
 
 
@@ -169,6 +169,32 @@ class WithServer(unittest.TestCase):
         for s in (phone, tablet):
             done = next(x for x in s.report(r.id).sections if x.key == "done")
             self.assertEqual(done.text, merged)
+
+    def test_people_and_a_team_template(self):
+        SERVER.apply_example_config()
+        rep, code = SERVER.add_rep("小赵")
+        phone = enrolled_store(code, "phone.db", device_name="小赵的手机")
+        asyncio.run(phone.sync(None, None))
+        names = {m.name for m in phone.members()}
+        self.assertTrue({"小赵", "王经理"} <= names, names)
+        self.assertEqual(phone.find_member("王经").id, SERVER.admin_id)
+        templates = phone.templates(fr.Lang.ZH_CN)
+        self.assertEqual(templates[0].id, "weekly-east", "the team's templates come first")
+        self.assertTrue(any(s.required for s in templates[0].sections))
+        r = phone.new_report_from_template("weekly-east", None)
+        with self.assertRaises(fr.FieldError.InvalidInput) as refused:
+            phone.submit_report(r.id, [], [])
+        self.assertIn("本周总结", str(refused.exception))
+        phone.set_report_text(r.id, "summary", "本周拜访 12 家客户。")
+        phone.set_report_text(r.id, "risks", "无")
+        sent = phone.submit_report(r.id, [], [])
+        self.assertEqual(sent.to, [SERVER.admin_id], "to the author's manager by default")
+        md = phone.render_markdown(r.id, fr.Dialect.GFM, fr.Lang.ZH_CN)
+        self.assertIn("小赵", md)
+        self.assertNotIn(rep, md, "names, not ids")
+        self.assertEqual(phone.find_record(fr.RecordKind.REPORT, r.title), r.id)
+        devices = SERVER.admin("device", "list", "--user", rep)
+        self.assertEqual(devices[0]["name"], "小赵的手机")
 
     def test_cancel_stops_at_a_page_and_a_later_sync_finishes(self):
         rep, code = SERVER.add_rep("小李")

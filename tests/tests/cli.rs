@@ -131,14 +131,15 @@ fn a_device_enrolls_and_syncs_through_the_cli_while_admin_commands_run() {
     assert_eq!(json(&device(&db, &["--json", "visit", "list"])).as_array().unwrap().len(), 1, "local data untouched");
 }
 
-/// Starts `serve` on a free port for `data`; returns the process and its URL.
+/// Starts `serve` on a free port for `data`, refreshing snapshots at every sync; returns the
+/// process and its URL.
 fn serve(data: &Path) -> (Serving, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let serving = Serving(
         Command::new(server_binary())
             .arg("--data")
             .arg(data)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--snapshot-interval", "0"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -173,19 +174,13 @@ fn figures_commands_print_the_documented_json() {
     let dev = tempfile::tempdir().unwrap();
     let db = dev.path().join("phone.db");
     let code = rep["enrollment_code"].as_str().unwrap();
-    let mut ok = false;
-    for _ in 0..100 {
-        if device(&db, &["enroll", "--server", &url, "--code", code]).status.success() {
-            ok = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert!(ok, "the device enrolled");
+    let enrolled = until_served(&db, &["--json", "enroll", "--server", &url, "--code", code]);
+    let first = &enrolled["first_sync"];
+    assert!(first["published"].as_u64().unwrap() >= 3, "the configuration, directory and snapshot arrived: {first}");
     let c = json(&device(&db, &["--json", "customer", "add", "--name", "华为"]));
     json(&device(&db, &["--json", "visit", "log", "--customer", c["id"].as_str().unwrap(), "--note", "拜访"]));
     let stats = json(&device(&db, &["--json", "sync"]));
-    assert!(stats["published"].as_u64().unwrap() >= 2, "configuration and snapshot arrived: {stats}");
+    assert_eq!(stats["pushed"], 2, "{stats}");
 
     // The server's rows: {user_id (null for the team), metric, value, target, achievement, status}.
     let rows = json(&server(data.path(), &["--json", "kpi", "--period", "this-week"]));
@@ -209,8 +204,17 @@ fn figures_commands_print_the_documented_json() {
     let link = json(&server(data.path(), &["--json", "user", "login-link", mgr_id, "--base-url", &url]));
     assert!(link["url"].as_str().unwrap().starts_with(&format!("{url}/login/")), "{link}");
 
-    // The device's rows: the same, plus where they came from and when.
-    let figures = json(&device(&db, &["--json", "kpi", "--period", "this-week", "--metric", "visits"]));
+    // The device's rows: the same, plus where they came from and when. The server refreshes the
+    // snapshot off the sync that brought the visit; a later sync delivers it.
+    let mut figures = json(&device(&db, &["--json", "kpi", "--period", "this-week", "--metric", "visits"]));
+    for _ in 0..50 {
+        if figures[0]["source"] == "server" {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        json(&device(&db, &["--json", "sync"]));
+        figures = json(&device(&db, &["--json", "kpi", "--period", "this-week", "--metric", "visits"]));
+    }
     let v = &figures[0];
     for key in ["user_id", "metric", "value", "target", "achievement", "status", "source", "as_of"] {
         assert!(v.get(key).is_some(), "device kpi row has {key}: {v}");
@@ -218,4 +222,84 @@ fn figures_commands_print_the_documented_json() {
     assert_eq!((v["source"].as_str(), v["value"].as_f64()), (Some("server"), Some(1.0)), "{v}");
     let alerts = json(&device(&db, &["--json", "alerts"]));
     assert!(alerts["alerts"].is_array() && alerts["as_of"].is_string(), "{alerts}");
+}
+
+/// Runs a device command until the server answers (it may still be starting).
+fn until_served(db: &Path, args: &[&str]) -> Value {
+    for _ in 0..100 {
+        let out = device(db, args);
+        if out.status.success() {
+            return json(&out);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{args:?} never succeeded")
+}
+
+#[tokio::test]
+async fn people_appear_as_people_on_the_command_line() {
+    let data = tempfile::tempdir().unwrap();
+    json(&server(data.path(), &["--json", "init", "--team-name", "华东", "--admin-name", "王总"]));
+    let mgr = json(&server(data.path(), &["--json", "user", "add", "--name", "李经理", "--role", "manager"]));
+    let mgr_id = mgr["id"].as_str().unwrap();
+    let rep = json(&server(
+        data.path(),
+        &["--json", "user", "add", "--name", "张伟", "--role", "rep", "--manager", mgr_id, "--phone", "138-0000-0000"],
+    ));
+    assert_eq!(rep["phone"], "13800000000");
+    let (_serving, url) = serve(data.path());
+    let dev = tempfile::tempdir().unwrap();
+    let (phone, boss) = (dev.path().join("phone.db"), dev.path().join("boss.db"));
+    let code = rep["enrollment_code"].as_str().unwrap();
+    until_served(&phone, &["--json", "enroll", "--server", &url, "--code", code, "--name", "张伟的手机"]);
+    until_served(&boss, &["--json", "enroll", "--server", &url, "--code", mgr["enrollment_code"].as_str().unwrap()]);
+    json(&device(&phone, &["--json", "sync"]));
+
+    // The directory on the device: `team` names everyone, with roles in words and managers.
+    let team = String::from_utf8(device(&phone, &["team"]).stdout).unwrap();
+    assert!(
+        team.starts_with("姓名") && team.contains("张伟") && team.contains("销售") && team.contains("李经理"),
+        "{team}"
+    );
+    // The admin's lists have headers and names, the device its name.
+    let devices = String::from_utf8(server(data.path(), &["device", "list"]).stdout).unwrap();
+    assert!(devices.starts_with("DEVICE") && devices.contains("张伟的手机") && devices.contains("张伟"), "{devices}");
+    let users = String::from_utf8(server(data.path(), &["user", "list"]).stdout).unwrap();
+    assert!(
+        users.starts_with("NAME") && users.lines().any(|l| l.starts_with("张伟") && l.contains("李经理")),
+        "{users}"
+    );
+
+    // A report goes to the manager with no --to; the manager's device lists it with its author.
+    let r = json(&device(&phone, &["--json", "report", "new", "daily"]));
+    let r = r["id"].as_str().unwrap();
+    json(&device(&phone, &["--json", "report", "set", r, "done", "拜访华为"]));
+    let unknown = device(&phone, &["report", "submit", r, "--to", "李经"]);
+    assert!(unknown.status.success(), "a unique start of a name is enough");
+    let submitted = String::from_utf8(unknown.stdout).unwrap();
+    assert!(submitted.contains("to 李经理"), "{submitted}");
+    json(&device(&phone, &["--json", "sync"]));
+    json(&device(&boss, &["--json", "sync"]));
+    let listed = String::from_utf8(device(&boss, &["report", "list"]).stdout).unwrap();
+    assert!(listed.contains("张伟") && listed.contains("日报") && listed.contains("已提交"), "{listed}");
+
+    // Sign in with the phone: the browser's page shows a code; the device approves it; reused, it fails.
+    fieldreport_core::sync::http_client().unwrap(); // installs the TLS provider
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = http.get(format!("{url}/login")).send().await.unwrap();
+    let cookie = page.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<svg") && html.contains("http-equiv=\"refresh\""), "a QR code and a self-refreshing page");
+    let at = html.find("id=\"code\">").unwrap() + "id=\"code\">".len();
+    let code = &html[at..at + 9];
+    let ok = device(&phone, &["web-login", code]);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let signed = http.get(format!("{url}/login")).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(signed.status().as_u16(), 303, "the browser that showed the code is signed in");
+    assert!(signed.headers().get_all("set-cookie").iter().any(|c| c.to_str().unwrap().starts_with("fr_session=")));
+    let again = device(&phone, &["web-login", code]);
+    assert_eq!(again.status.code(), Some(2), "a code works once");
+    let sessions = json(&server(data.path(), &["--json", "user", "sessions", rep["id"].as_str().unwrap()]));
+    let session = sessions[0]["id"].as_str().unwrap();
+    json(&server(data.path(), &["--json", "session", "revoke", session]));
 }

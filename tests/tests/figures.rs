@@ -57,7 +57,8 @@ async fn figures_match_the_device_a_report_written_on_time_offline_is_on_time_an
         metric: "visits".into(),
         user: Some(a_id.clone()),
         per: TargetPeriod::Week,
-        value: 35.0,
+        value: Some(35.0),
+        amount: None,
         from: "2020-01-01".parse().unwrap(),
         until: None,
     });

@@ -117,7 +117,8 @@ async fn a_submitted_report_reaches_every_robot_signed_and_a_failing_robot_is_re
         metric: "visits".into(),
         user: Some(rep_id),
         per: TargetPeriod::Week,
-        value: 1000.0,
+        value: Some(1000.0),
+        amount: None,
         from: "2020-01-01".parse().unwrap(),
         until: None,
     });
@@ -167,7 +168,8 @@ async fn a_submitted_report_reaches_every_robot_signed_and_a_failing_robot_is_re
     }
     let alert = by("预警群");
     assert_eq!((alert.event.as_str(), alert.status.as_str()), ("alert", "sent"), "{alert:?}");
-    assert!(alert.subject.starts_with("kpi_red:") && alert.markdown.contains("red"), "{alert:?}");
+    assert!(alert.subject.starts_with("kpi_red:") && alert.markdown.contains("指标落后"), "{alert:?}");
+    assert!(alert.markdown.contains("张三") && !alert.markdown.contains("kpi_red"), "in words, with names: {alert:?}");
     let bad = by("坏机器人");
     assert_eq!(bad.status, "pending", "retried later, not given up yet: {bad:?}");
     assert!(bad.attempts >= 2 && bad.last_error.as_deref().unwrap_or("").contains("HTTP 500"), "{bad:?}");

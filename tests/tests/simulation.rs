@@ -361,7 +361,7 @@ fn schedule(seed: u64, steps: usize) -> Ran {
         let path = root.path().join(format!("{name}.db"));
         let mut store = Store::open(&path).unwrap();
         let actor = store.actor_for_enrollment().unwrap();
-        let e = world.service().enroll(&code, &actor).unwrap();
+        let e = world.service().enroll(&code, &actor, None).unwrap();
         store.complete_enrollment("sim://server", &actor, &e).unwrap();
         devices.push(Device { name, path, user: user.clone(), store: Some(store), engine: None });
     }
@@ -437,7 +437,8 @@ fn check_final(world: &mut World, devices: &mut [Device], users: &[User]) {
         let extra: Vec<_> = held.difference(&visible).collect();
         assert!(extra.is_empty(), "{name} holds documents it may not see or the server lacks: {extra:?}");
         let missing: Vec<_> = visible.difference(&held).collect();
-        assert!(missing.is_empty(), "{name} lacks documents it may see: {missing:?}");
+        let kinds: Vec<&str> = missing.iter().map(|id| docs[*id].0.as_str()).collect();
+        assert!(missing.is_empty(), "{name} lacks documents it may see: {missing:?} ({kinds:?})");
         for id in held.iter().filter(|id| !refused.contains(*id)) {
             let mine: Vec<u8> = s.heads(id).unwrap().iter().flat_map(|h| h.0).collect();
             assert_eq!(&mine, &docs[id].3, "{name}: {id} differs from the server's");

@@ -1,9 +1,12 @@
 """The web dashboard in a real headless Chromium: a manager signs in by link, opens the inbox and
 a report, posts a comment; the rep's device syncs and sees it. Another rep's session cannot open
-the report. A screenshot of each page is kept (FIELDREPORT_ARTIFACTS)."""
+the report. The rep signs in with the phone (扫码登录) and sees who read their report. Every
+zh-CN page is free of raw enum words, and every page works at a phone's width (375 px) without
+sideways scrolling. A screenshot of each page, wide and narrow, is kept (FIELDREPORT_ARTIFACTS)."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -44,8 +47,26 @@ class Dashboard(unittest.TestCase):
         cls.driver.quit()
         cls.server.stop()
 
+    # Stored values that must never reach a zh-CN page as they are.
+    RAW = re.compile(r"\b(daily|weekly|monthly|draft|submitted|visit|call|email|meeting|lead|contacted|qualified|"
+                     r"proposal|negotiation|won|lost|green|yellow|red|on_time|late|missing|pending|rep|manager|admin|"
+                     r"conversion_below_team|stale_deal|report_missing|report_late|kpi_red|checkin_far|this-week|"
+                     r"this-month|unread|read)\b")
+
     def shot(self, name):
-        self.driver.screenshot(os.path.join(ARTIFACTS, f"{name}.png"))
+        """Screenshots the page wide and at a phone's width, checking the narrow page does not
+        scroll sideways and (in Chinese) shows no raw enum word."""
+        d = self.driver
+        d.screenshot(os.path.join(ARTIFACTS, f"{name}.png"))
+        d.size(375, 812)
+        try:
+            d.screenshot(os.path.join(ARTIFACTS, f"{name}-375px.png"))
+            self.assertFalse(d.scrolls_sideways(), f"{name}: the page scrolls sideways at 375 px")
+        finally:
+            d.size(1200, 900)
+        if "lang=en" not in d.run("return location.search;"):
+            raw = self.RAW.findall(d.text())
+            self.assertEqual(raw, [], f"{name}: raw enum words on a zh-CN page")
 
     def sign_in(self, user):
         url = self.server.admin("user", "login-link", user, "--base-url", self.server.url)["url"]
@@ -64,7 +85,7 @@ class Dashboard(unittest.TestCase):
         report = phone.run("report", "new", "daily")["id"]
         phone.run("report", "set", report, "done", "拜访华为，演示方案。")
         phone.run("report", "insert-followups", report)
-        phone.run("report", "submit", report, "--to", mgr)
+        phone.run("report", "submit", report)
         phone.run("sync")
 
         d = self.driver
@@ -103,9 +124,29 @@ class Dashboard(unittest.TestCase):
         # Another rep signs in: the first rep's report stays closed.
         self.sign_in(other["id"])
         d.get(f"{s.url}/reports/{report}")
-        self.assertIn("not addressed to you", d.source())
+        self.assertIn("不是发给你的", d.source())
         self.assertNotIn("拜访华为", d.source())
+        self.assertIn("返回首页", d.source(), "a way back")
         self.shot("6-other-rep-refused")
+
+        d.get(f"{s.url}/no/such/page")
+        self.assertIn("返回首页", d.source())
+        self.shot("7-not-found")
+
+        # The rep signs in with the phone: the page shows a code and refreshes itself; the
+        # device approves the code; the browser is in, and sees the manager read the report.
+        d.get(s.url + "/")
+        d.click("header form button[type=submit]")  # sign out: the sign-in page follows
+        d.wait_for(lambda d: "扫码登录" in d.title())
+        code = d.run("return document.getElementById('code').textContent.trim();")
+        self.assertRegex(code, r"^[A-Z0-9]{4}-[A-Z0-9]{4}$")
+        self.assertIn("<svg", d.source())
+        self.shot("8-phone-sign-in")
+        phone.run("web-login", code)
+        d.wait_for(lambda d: "收件箱" in d.title(), timeout=20)
+        self.assertIn("我提交的汇报", d.source())
+        self.assertIn("已读", d.text())
+        self.shot("9-rep-home")
 
 
 if __name__ == "__main__":

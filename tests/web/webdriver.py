@@ -89,6 +89,23 @@ class Driver:
                 raise AssertionError(f"timed out waiting; the page is {self.title()!r}:\n{self.source()}")
             time.sleep(0.1)
 
+    def size(self, width, height):
+        """Sets the window's size (a phone is 375 px wide)."""
+        self._s("POST", "/window/rect", {"width": width, "height": height})
+
+    def run(self, script, *args):
+        """Runs `script` (a function body) in the page and returns its value."""
+        return self._s("POST", "/execute/sync", {"script": script, "args": list(args)})
+
+    def text(self):
+        """The page's visible text."""
+        return self.run("return document.body.innerText;")
+
+    def scrolls_sideways(self):
+        """Whether the page itself is wider than the window (a table scrolling in its own box
+        does not count)."""
+        return self.run("return document.documentElement.scrollWidth > window.innerWidth + 1;")
+
     def screenshot(self, path):
         with open(path, "wb") as f:
             f.write(base64.b64decode(self._s("GET", "/screenshot")))

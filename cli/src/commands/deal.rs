@@ -1,20 +1,21 @@
-//! `deal add|stage|list|show|delete|restore`.
+//! `deal add|edit|stage|list|show|delete|restore`.
 
-use fieldreport_core::doc::{Kind, NewDeal, Record, Stage};
-use fieldreport_core::money::{format_minor, Money};
+use fieldreport_core::doc::{Deal, DealEdit, Kind, NewDeal, Record, Stage};
+use fieldreport_core::money::{display_minor, Money};
 use fieldreport_core::period::parse_date;
+use fieldreport_core::report::{Label, Lang};
 
 use super::customer::deleted;
-use super::{fetch, with_amount, Ctx};
+use super::{with_amount, Ctx};
 use crate::args::DealCmd;
-use crate::error::CliResult;
+use crate::error::{CliError, CliResult};
 use crate::time::format_short;
 
 pub fn run(ctx: &mut Ctx, cmd: DealCmd) -> CliResult {
     match cmd {
         DealCmd::Add { customer, title, amount, currency, stage, expected_close } => {
             let new = NewDeal {
-                customer_id: customer,
+                customer_id: ctx.id(Kind::Customer, &customer)?,
                 title,
                 amount: Money::parse(&amount, &currency)?,
                 stage: stage.parse::<Stage>()?,
@@ -22,27 +23,63 @@ pub fn run(ctx: &mut Ctx, cmd: DealCmd) -> CliResult {
             };
             let d = ctx.store.add_deal(new)?;
             ctx.out.print(&d, || {
-                vec![format!("added deal {} ({}, {}, {})", d.title, d.amount, d.stage.as_str(), d.header.id)]
+                vec![format!(
+                    "added deal {} ({}, {}, {})",
+                    d.title,
+                    display_minor(d.amount.minor, &d.amount.currency),
+                    d.stage.zh(),
+                    d.header.id
+                )]
             })
         }
-        DealCmd::Stage { id, stage } => {
-            let stage: Stage = stage.parse()?;
-            let d = ctx.store.set_deal_stage(&id, stage)?;
-            ctx.out.print(&d, || vec![format!("deal {} is now {} ({})", d.header.id, d.stage.as_str(), d.stage.zh())])
+        DealCmd::Edit { deal, title, amount, currency, expected_close } => {
+            let current = deal_record(ctx, &deal)?;
+            let amount = match (amount, currency) {
+                (Some(a), c) => Some(Money::parse(&a, c.as_deref().unwrap_or(&current.amount.currency))?),
+                (None, Some(_)) => {
+                    return Err(CliError::Usage("--currency goes with --amount: give the amount in it".into()))
+                }
+                (None, None) => None,
+            };
+            let edit = DealEdit {
+                title,
+                amount,
+                expected_close: expected_close.as_deref().map(parse_date).transpose()?,
+                lost_reason: None,
+            };
+            if edit == DealEdit::default() {
+                return Err(CliError::Usage("nothing to change: give --title, --amount or --expected-close".into()));
+            }
+            let d = ctx.store.edit_deal(&current.header.id, edit)?;
+            ctx.out.print(&d, || {
+                vec![format!(
+                    "edited deal {} ({}, {})",
+                    d.title,
+                    display_minor(d.amount.minor, &d.amount.currency),
+                    d.header.id
+                )]
+            })
         }
-        DealCmd::List { stage } => {
+        DealCmd::Stage { deal, stage } => {
+            let stage: Stage = stage.parse()?;
+            let id = ctx.id(Kind::Deal, &deal)?;
+            let d = ctx.store.set_deal_stage(&id, stage)?;
+            ctx.out.print(&d, || vec![format!("deal {} is now {} ({})", d.title, d.stage.as_str(), d.stage.zh())])
+        }
+        DealCmd::List { stage, lang } => {
+            let lang: Lang = lang.parse()?;
             let stage = stage.map(|s| s.parse::<Stage>()).transpose()?;
             let rows = ctx.store.list_deals(stage)?;
             let json = rows.iter().map(with_amount).collect::<CliResult<Vec<_>>>()?;
             ctx.out.print(&json, || {
                 rows.iter()
                     .map(|d| {
+                        let stage = Stage::ALL.into_iter().find(|s| s.as_str() == d.stage);
                         format!(
-                            "{}  {:<11}  {:>14} {}  {}  ({})",
+                            "{}  {:<6}  {:>16}  {}  ({})",
                             d.id,
-                            d.stage,
-                            format_minor(d.amount_minor, &d.currency),
-                            d.currency,
+                            stage.map(|s| s.label(lang)).unwrap_or(&d.stage),
+                            display_minor(d.amount_minor, &d.currency),
                             d.title,
                             d.customer_name
                         )
@@ -50,21 +87,35 @@ pub fn run(ctx: &mut Ctx, cmd: DealCmd) -> CliResult {
                     .collect()
             })
         }
-        DealCmd::Show { id } => {
-            let r = fetch(ctx, Kind::Deal, &id)?;
+        DealCmd::Show { deal } => {
+            let d = deal_record(ctx, &deal)?;
             let cal = ctx.calendar()?;
-            let Record::Deal(d) = &r else {
-                return Err(fieldreport_core::Error::NotFound { kind: "deal", id }.into());
-            };
-            ctx.out.print(&r, || {
-                let mut lines = vec![format!("{}  {}  {}  stage {}", d.header.id, d.title, d.amount, d.stage.as_str())];
+            ctx.out.print(&Record::Deal(d.clone()), || {
+                let mut lines = vec![format!(
+                    "{}  {}  {}  {}",
+                    d.header.id,
+                    d.title,
+                    display_minor(d.amount.minor, &d.amount.currency),
+                    d.stage.zh()
+                )];
+                if let Some(on) = d.expected_close {
+                    lines.push(format!("  expected close: {on}"));
+                }
                 lines.extend(
-                    d.stage_history.iter().map(|e| format!("  {}  {}", format_short(e.at, &cal), e.stage.as_str())),
+                    d.stage_history.iter().map(|e| format!("  {}  {}", format_short(e.at, &cal), e.stage.zh())),
                 );
                 lines
             })
         }
-        DealCmd::Delete { id } => deleted(ctx, Kind::Deal, &id, true),
-        DealCmd::Restore { id } => deleted(ctx, Kind::Deal, &id, false),
+        DealCmd::Delete { deal } => deleted(ctx, Kind::Deal, &deal, true),
+        DealCmd::Restore { deal } => deleted(ctx, Kind::Deal, &deal, false),
+    }
+}
+
+fn deal_record(ctx: &mut Ctx, query: &str) -> CliResult<Deal> {
+    let id = ctx.id(Kind::Deal, query)?;
+    match ctx.store.record(&id)? {
+        Record::Deal(d) => Ok(d),
+        _ => Err(fieldreport_core::Error::NotFound { kind: "deal", id }.into()),
     }
 }

@@ -2,12 +2,13 @@
 //! data, else computed from the local store.
 
 use fieldreport_core::kpi::format_value;
-use fieldreport_core::report::Lang;
+use fieldreport_core::report::{label_of, Lang};
 use fieldreport_core::store::FigureSource;
+use fieldreport_core::team::alert_text;
 use serde_json::json;
 
 use super::Ctx;
-use crate::error::CliResult;
+use crate::error::{CliError, CliResult};
 use crate::time::format_instant;
 
 pub fn run(ctx: &mut Ctx, period: &str, metrics: &[String], lang: &str) -> CliResult {
@@ -59,34 +60,83 @@ pub fn run(ctx: &mut Ctx, period: &str, metrics: &[String], lang: &str) -> CliRe
 }
 
 /// `alerts`: what the server's last snapshot says needs attention, and who read this user's
-/// reports, as of that snapshot.
-pub fn alerts(ctx: &mut Ctx) -> CliResult {
+/// reports, as of that snapshot; in `lang`, with names.
+pub fn alerts(ctx: &mut Ctx, lang: &str) -> CliResult {
+    let lang: Lang = lang.parse()?;
     let cal = ctx.calendar()?;
     let snap = ctx.store.server_snapshot()?;
+    let names = ctx.store.names()?;
+    // Report titles for the read receipts, where this device has the report.
+    let titles: std::collections::HashMap<String, String> =
+        ctx.store.list_reports(None)?.into_iter().map(|r| (r.id, r.title)).collect();
+    let title = |id: &str| titles.get(id).cloned().unwrap_or_else(|| id.to_string());
     let json = match &snap {
         Some(s) => json!({
             "as_of": format_instant(s.computed_at, &cal),
-            "alerts": s.alerts,
+            "alerts": s.alerts.iter().map(|a| {
+                let mut v = serde_json::to_value(a).unwrap_or_default();
+                v["text"] = alert_text(a, lang, &names).into();
+                v["user_name"] = names.of(&a.user_id).into();
+                v
+            }).collect::<Vec<_>>(),
             "reads": s.reads.iter().map(|r| json!({
-                "report_id": r.report_id, "reader": r.reader, "at": format_instant(r.at, &cal)
+                "report_id": r.report_id, "report_title": title(&r.report_id),
+                "reader": r.reader, "reader_name": names.of(&r.reader), "at": format_instant(r.at, &cal)
             })).collect::<Vec<_>>(),
         }),
         None => json!({"as_of": null, "alerts": [], "reads": []}),
     };
     ctx.out.print(&json, || match &snap {
-        None => vec!["no figures from the server yet: run `sync`".to_string()],
+        None => {
+            vec![lang.pick("服务器还没有发来指标：先运行 `sync`", "no figures from the server yet: run `sync`").into()]
+        }
         Some(s) => {
-            let mut lines = vec![format!("as of {}", format_instant(s.computed_at, &cal))];
+            let mut lines = vec![format!("{} {}", lang.pick("截至", "as of"), format_instant(s.computed_at, &cal))];
             if s.alerts.is_empty() {
-                lines.push("no alerts".into());
+                lines.push(lang.pick("没有预警", "no alerts").into());
             }
-            lines.extend(s.alerts.iter().map(|a| format!("  {:<22} {}", a.kind, a.message)));
             lines.extend(
-                s.reads.iter().map(|r| {
-                    format!("  report {} read by {} at {}", r.report_id, r.reader, format_instant(r.at, &cal))
-                }),
+                s.alerts.iter().map(|a| format!("  [{}] {}", label_of(&a.kind, lang), alert_text(a, lang, &names))),
             );
+            lines.extend(s.reads.iter().map(|r| {
+                let (who, at, what) = (names.of(&r.reader), format_instant(r.at, &cal), title(&r.report_id));
+                match lang {
+                    Lang::ZhCn => format!("  {who} 已读「{what}」（{at}）"),
+                    Lang::En => format!("  {who} read “{what}” at {at}"),
+                }
+            }));
             lines
         }
+    })
+}
+
+/// `team`: the members as the directory the server published says, managers named.
+pub fn team(ctx: &mut Ctx, lang: &str) -> CliResult {
+    let lang: Lang = lang.parse()?;
+    let members = ctx.store.members()?;
+    if members.is_empty() && !ctx.store.has_directory()? {
+        return Err(CliError::Usage(
+            "the team directory has not reached this device yet: enroll, then run `sync`".into(),
+        ));
+    }
+    let names = ctx.store.names()?;
+    ctx.out.print(&members, || {
+        let header = match lang {
+            Lang::ZhCn => ["姓名", "角色", "上级", "状态", "ID"],
+            Lang::En => ["NAME", "ROLE", "MANAGER", "STATUS", "ID"],
+        };
+        let rows: Vec<[String; 5]> = members
+            .iter()
+            .map(|m| {
+                [
+                    m.name.clone(),
+                    label_of(&m.role, lang),
+                    m.manager_id.as_deref().map(|id| names.of(id)).unwrap_or_else(|| "-".into()),
+                    if m.active { lang.pick("在职", "active") } else { lang.pick("停用", "inactive") }.into(),
+                    m.id.clone(),
+                ]
+            })
+            .collect();
+        fieldreport_core::text::table(&header.map(String::from), &rows)
     })
 }

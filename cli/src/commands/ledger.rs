@@ -1,7 +1,7 @@
 //! `contract add|list` and `payment add|list`: the money that feeds the KPIs.
 
-use fieldreport_core::doc::NewContract;
-use fieldreport_core::money::{format_minor, Money};
+use fieldreport_core::doc::{Kind, NewContract};
+use fieldreport_core::money::{display_minor, Money};
 use fieldreport_core::period::parse_date;
 
 use super::{with_amount, Ctx};
@@ -22,14 +22,21 @@ pub fn contract(ctx: &mut Ctx, cmd: ContractCmd) -> CliResult {
                 None => today(ctx)?,
             };
             let new = NewContract {
-                customer_id: customer,
-                deal_id: deal,
+                customer_id: ctx.id(Kind::Customer, &customer)?,
+                deal_id: deal.map(|d| ctx.id(Kind::Deal, &d)).transpose()?,
                 title,
                 amount: Money::parse(&amount, &currency)?,
                 signed_on,
             };
             let c = ctx.store.add_contract(new)?;
-            ctx.out.print(&c, || vec![format!("added contract {} ({}, signed {})", c.header.id, c.amount, signed_on)])
+            ctx.out.print(&c, || {
+                vec![format!(
+                    "added contract {} ({}, signed {})",
+                    c.header.id,
+                    display_minor(c.amount.minor, &c.amount.currency),
+                    signed_on
+                )]
+            })
         }
         ContractCmd::List => {
             let rows = ctx.store.list_contracts()?;
@@ -38,11 +45,10 @@ pub fn contract(ctx: &mut Ctx, cmd: ContractCmd) -> CliResult {
                 rows.iter()
                     .map(|c| {
                         format!(
-                            "{}  {}  {:>14} {}  {}",
+                            "{}  {}  {:>16}  {}",
                             c.id,
                             c.signed_on,
-                            format_minor(c.amount_minor, &c.currency),
-                            c.currency,
+                            display_minor(c.amount_minor, &c.currency),
                             c.customer_name
                         )
                     })
@@ -59,9 +65,15 @@ pub fn payment(ctx: &mut Ctx, cmd: PaymentCmd) -> CliResult {
                 Some(d) => parse_date(&d)?,
                 None => today(ctx)?,
             };
+            let contract = ctx.id(Kind::Contract, &contract)?;
             let p = ctx.store.add_payment(&contract, &amount, currency.as_deref(), received_on)?;
             ctx.out.print(&p, || {
-                vec![format!("recorded payment {} ({}, received {})", p.header.id, p.amount, received_on)]
+                vec![format!(
+                    "recorded payment {} ({}, received {})",
+                    p.header.id,
+                    display_minor(p.amount.minor, &p.amount.currency),
+                    received_on
+                )]
             })
         }
         PaymentCmd::List => {
@@ -71,11 +83,10 @@ pub fn payment(ctx: &mut Ctx, cmd: PaymentCmd) -> CliResult {
                 rows.iter()
                     .map(|p| {
                         format!(
-                            "{}  {}  {:>14} {}  {}",
+                            "{}  {}  {:>16}  {}",
                             p.id,
                             p.received_on,
-                            format_minor(p.amount_minor, &p.currency),
-                            p.currency,
+                            display_minor(p.amount_minor, &p.currency),
                             p.customer_name
                         )
                     })

@@ -28,6 +28,11 @@ impl Ctx {
     pub fn calendar(&mut self) -> CliResult<Calendar> {
         Ok(self.store.calendar()?)
     }
+
+    /// The id of the `kind` record a person named: an id, an id prefix, or a name or title.
+    pub fn id(&self, kind: fieldreport_core::doc::Kind, query: &str) -> CliResult<String> {
+        Ok(self.store.resolve(kind, query)?)
+    }
 }
 
 /// Runs the parsed command line.
@@ -66,10 +71,13 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Visit(c) => visit::run(&mut ctx, c),
         Command::Contract(c) => ledger::contract(&mut ctx, c),
         Command::Payment(c) => ledger::payment(&mut ctx, c),
+        Command::Contact(c) => customer::contact(&mut ctx, c),
         Command::Report(c) => report::run(&mut ctx, c),
         Command::Kpi { period, metrics, lang } => kpi::run(&mut ctx, &period, &metrics, &lang),
-        Command::Alerts => kpi::alerts(&mut ctx),
-        Command::Enroll { server, code } => sync::enroll(&mut ctx, &server, &code),
+        Command::Alerts { lang } => kpi::alerts(&mut ctx, &lang),
+        Command::Team { lang } => kpi::team(&mut ctx, &lang),
+        Command::Enroll { server, code, name } => sync::enroll(&mut ctx, &server, &code, name.as_deref()),
+        Command::WebLogin { code } => sync::web_login(&mut ctx, &code),
         Command::Sync => sync::sync(&mut ctx),
         Command::Doctor => doctor(&mut ctx),
     }
@@ -121,16 +129,6 @@ fn doctor(ctx: &mut Ctx) -> CliResult {
             aside.len()
         )))
     }
-}
-
-/// The record `id`, which must be of `kind`.
-pub fn fetch(ctx: &mut Ctx, kind: fieldreport_core::doc::Kind, id: &str) -> CliResult<fieldreport_core::doc::Record> {
-    let id = fieldreport_core::ids::parse_id(kind.as_str(), id)?;
-    let r = ctx.store.record(&id)?;
-    if r.header().kind != kind {
-        return Err(Error::NotFound { kind: kind.as_str(), id }.into());
-    }
-    Ok(r)
 }
 
 /// `value` as a JSON object with a decimal `amount` next to its `amount_minor` and `currency`.

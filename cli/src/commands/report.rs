@@ -1,8 +1,9 @@
-//! `report new|set|splice|insert-followups|insert-kpis|refresh|remove-block|comment|submit|show|list`.
+//! `report new|templates|set|splice|insert-followups|insert-kpis|refresh|remove-block|comment|
+//! submit|add-recipients|show|list|delete|restore`.
 
 use fieldreport_core::doc::{Kind, Report, ReportKind};
 use fieldreport_core::period::{parse_date, Period};
-use fieldreport_core::report::{render_markdown, render_text, Block, Dialect, Lang};
+use fieldreport_core::report::{label_of, render_markdown, render_text, Block, Dialect, Lang, Names, Template};
 use serde_json::json;
 
 use super::customer::deleted;
@@ -16,13 +17,34 @@ fn period(p: Option<String>) -> CliResult<Option<Period>> {
 }
 
 pub fn run(ctx: &mut Ctx, cmd: ReportCmd) -> CliResult {
+    // Every command but `new`, `templates` and `list` names one report: by title, id or prefix.
+    let cmd = match cmd {
+        ReportCmd::New { .. } | ReportCmd::Templates { .. } | ReportCmd::List { .. } => cmd,
+        mut other => {
+            if let Some(id) = report_arg(&mut other) {
+                *id = ctx.id(Kind::Report, id)?;
+            }
+            other
+        }
+    };
     match cmd {
-        ReportCmd::New { kind, date, lang } => {
-            let kind: ReportKind = kind.parse()?;
+        ReportCmd::New { kind, template, date, lang } => {
             let lang: Lang = lang.parse()?;
             let date = date.as_deref().map(parse_date).transpose()?;
-            let r = ctx.store.new_report(kind, date, lang)?;
+            let r = match (template, kind) {
+                (Some(t), _) => ctx.store.new_report_from(&t, date)?,
+                (None, Some(kind)) => ctx.store.new_report(kind.parse::<ReportKind>()?, date, lang)?,
+                (None, None) => {
+                    return Err(CliError::Usage("give a kind (daily, weekly, monthly, free) or --template ID".into()))
+                }
+            };
             ctx.out.print(&summary(&r), || vec![r.header.id.clone()])
+        }
+        ReportCmd::Templates { lang } => {
+            let lang: Lang = lang.parse()?;
+            let templates = ctx.store.templates(lang)?;
+            let names = ctx.store.names()?;
+            ctx.out.print(&templates, || templates.iter().map(|t| template_line(t, lang, &names)).collect())
         }
         ReportCmd::Set { id, section, text } => {
             let r = ctx.store.set_report_text(&id, &section, &text)?;
@@ -55,7 +77,16 @@ pub fn run(ctx: &mut Ctx, cmd: ReportCmd) -> CliResult {
         }
         ReportCmd::Submit { id, to, cc } => {
             let r = ctx.store.submit_report(&id, &to, &cc)?;
-            ctx.out.print(&summary(&r), || vec![format!("submitted {} to {}", r.header.id, r.to.join(", "))])
+            let names = ctx.store.names()?;
+            ctx.out.print(&summary(&r), || vec![recipients_line("submitted", &r, &names)])
+        }
+        ReportCmd::AddRecipients { id, to, cc } => {
+            if to.is_empty() && cc.is_empty() {
+                return Err(CliError::Usage("name someone to add: --to NAME or --cc NAME".into()));
+            }
+            let r = ctx.store.add_report_recipients(&id, &to, &cc)?;
+            let names = ctx.store.names()?;
+            ctx.out.print(&summary(&r), || vec![recipients_line("recipients of", &r, &names)])
         }
         ReportCmd::Show { id, format, dialect, lang } => {
             let r = ctx.store.report(&id)?;
@@ -79,19 +110,73 @@ pub fn run(ctx: &mut Ctx, cmd: ReportCmd) -> CliResult {
                 crate::output::text(&text)
             }
         }
-        ReportCmd::List { period: p } => {
+        ReportCmd::List { period: p, lang } => {
+            let lang: Lang = lang.parse()?;
             let range = match period(p)? {
                 Some(p) => Some(ctx.calendar()?.resolve(p, ctx.store.now_ms())),
                 None => None,
             };
             let rows = ctx.store.list_reports(range.as_ref())?;
+            let names = ctx.store.names()?;
+            let me = ctx.store.identity()?.user_id;
+            let owners = rows.iter().any(|r| r.owner != me);
             ctx.out.print(&rows, || {
-                rows.iter().map(|r| format!("{}  {:<9} {:<9} {}", r.id, r.kind, r.status, r.title)).collect()
+                rows.iter()
+                    .map(|r| {
+                        let who = if owners { format!("{}  ", names.of(&r.owner)) } else { String::new() };
+                        format!(
+                            "{}  {who}{}  {}  {}",
+                            r.id,
+                            label_of(&r.kind, lang),
+                            label_of(&r.status, lang),
+                            r.title
+                        )
+                    })
+                    .collect()
             })
         }
         ReportCmd::Delete { id } => deleted(ctx, Kind::Report, &id, true),
         ReportCmd::Restore { id } => deleted(ctx, Kind::Report, &id, false),
     }
+}
+
+/// The report argument of a command that names one.
+fn report_arg(cmd: &mut ReportCmd) -> Option<&mut String> {
+    match cmd {
+        ReportCmd::Set { id, .. }
+        | ReportCmd::Splice { id, .. }
+        | ReportCmd::InsertFollowups { id, .. }
+        | ReportCmd::InsertKpis { id, .. }
+        | ReportCmd::Refresh { id }
+        | ReportCmd::RemoveBlock { id, .. }
+        | ReportCmd::Comment { id, .. }
+        | ReportCmd::Submit { id, .. }
+        | ReportCmd::AddRecipients { id, .. }
+        | ReportCmd::Show { id, .. }
+        | ReportCmd::Delete { id }
+        | ReportCmd::Restore { id } => Some(id),
+        ReportCmd::New { .. } | ReportCmd::Templates { .. } | ReportCmd::List { .. } => None,
+    }
+}
+
+/// `submitted R to 李经理, cc 王总`.
+fn recipients_line(verb: &str, r: &Report, names: &Names) -> String {
+    let mut line = format!("{verb} {} to {}", r.title, names.join(&r.to, ", "));
+    if !r.cc.is_empty() {
+        line.push_str(&format!(", cc {}", names.join(&r.cc, ", ")));
+    }
+    line
+}
+
+/// A template on one line: id, kind, sections (required ones marked *), default copies.
+fn template_line(t: &Template, lang: Lang, names: &Names) -> String {
+    let sections: Vec<String> =
+        t.sections.iter().map(|s| format!("{}{} ({})", if s.required { "*" } else { "" }, s.title, s.key)).collect();
+    let mut line = format!("{}  {}  {}", t.id, label_of(t.kind.as_str(), lang), sections.join(", "));
+    if !t.cc.is_empty() {
+        line.push_str(&format!("  cc {}", names.join(&t.cc, ", ")));
+    }
+    line
 }
 
 /// What commands that change a report print with `--json`.

@@ -14,12 +14,56 @@ fn runtime() -> CliResult<tokio::runtime::Runtime> {
         .map_err(|e| CliError::Usage(format!("cannot start the network runtime: {e}")))
 }
 
-pub fn enroll(ctx: &mut Ctx, server: &str, code: &str) -> CliResult {
-    let e = runtime()?.block_on(sync::enroll(&mut ctx.store, server, code, &SyncOptions::default()))?;
+/// `enroll`, then a first sync, so that the team's directory, configuration and templates are on
+/// the device at once (a failed first sync leaves the enrollment done: `sync` again later).
+pub fn enroll(ctx: &mut Ctx, server: &str, code: &str, name: Option<&str>) -> CliResult {
+    let rt = runtime()?;
+    let opts = SyncOptions::default();
+    let e = rt.block_on(sync::enroll_named(&mut ctx.store, server, code, name, &opts))?;
+    let first = rt.block_on(sync::sync(&mut ctx.store, &opts, None, &CancelToken::new()));
+    let me = ctx.store.member(&e.user_id)?.map(|m| m.name).unwrap_or_else(|| e.user_id.clone());
+    let synced = first.as_ref().ok().map(|s| s.pulled + s.published);
     ctx.out.print(
-        &serde_json::json!({"device_id": e.device_id, "user_id": e.user_id, "team_id": e.team_id, "role": e.role}),
-        || vec![format!("enrolled as {} user {} of team {} (device {})", e.role, e.user_id, e.team_id, e.device_id)],
+        &serde_json::json!({
+            "device_id": e.device_id, "user_id": e.user_id, "team_id": e.team_id, "role": e.role,
+            "name": me, "first_sync": first.as_ref().ok(),
+        }),
+        || {
+            let mut lines =
+                vec![format!("enrolled as {me} ({}) of team {} (device {})", e.role, e.team_id, e.device_id)];
+            match (synced, &first) {
+                (Some(n), _) => lines.push(format!("first sync: {n} document(s) from the server")),
+                (None, Err(err)) => lines.push(format!("the first sync failed ({err}); run `sync` when online")),
+                _ => {}
+            }
+            lines
+        },
     )
+}
+
+/// `web-login CODE`: approves the code a browser's sign-in page shows, for this device's user.
+pub fn web_login(ctx: &mut Ctx, code: &str) -> CliResult {
+    let state = ctx.store.sync_state().map_err(not_enrolled)?;
+    let ok = runtime()?.block_on(sync::approve_web_login(&state, code, &SyncOptions::default()))?;
+    let cal = ctx.calendar()?;
+    ctx.out.print(&ok, || {
+        vec![format!(
+            "the browser showing {} is signed in (until {})",
+            sync::normalize_code(code).unwrap_or_default(),
+            crate::time::format_instant(ok.session_expires_at, &cal)
+        )]
+    })
+}
+
+/// A device that never enrolled is told how to.
+fn not_enrolled(e: fieldreport_core::Error) -> CliError {
+    match e {
+        fieldreport_core::Error::NotEnrolled => CliError::Usage(
+            "this device is not enrolled with a team server: run `fieldreport --db PATH enroll --server URL --code CODE` first"
+                .into(),
+        ),
+        e => e.into(),
+    }
 }
 
 /// Draws a one-line progress bar on stderr when it is a terminal.
@@ -52,13 +96,7 @@ pub fn sync(ctx: &mut Ctx) -> CliResult {
     if tty {
         crate::output::note("");
     }
-    let stats = stats.map_err(|e| match e {
-        fieldreport_core::Error::NotEnrolled => CliError::Usage(
-            "this device is not enrolled with a team server: run `fieldreport --db PATH enroll --server URL --code CODE` first"
-                .into(),
-        ),
-        e => e.into(),
-    })?;
+    let stats = stats.map_err(not_enrolled)?;
     ctx.out.print(&stats, || {
         let mut lines = vec![format!(
             "synced: {} pushed, {} pulled, {} from the server (figures, configuration), {} rejected; \

@@ -75,7 +75,20 @@ pub struct CustomerEdit {
     pub name: Option<String>,
     pub level: Option<Level>,
     pub address: Option<String>,
+    /// (lat, lon) in degrees: where a check-in is measured from.
+    pub location: Option<(f64, f64)>,
     pub tags: Option<Vec<String>>,
+}
+
+/// A change to one of a customer's contacts (联系人).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ContactChange {
+    /// Appends a contact.
+    Add(Contact),
+    /// Changes the fields given of the contact at `index` (0-based); an empty text clears a field.
+    Edit { index: usize, name: Option<String>, title: Option<String>, phone: Option<String> },
+    /// Removes the contact at `index`.
+    Remove { index: usize },
 }
 
 /// The typed view of a customer document.
@@ -136,8 +149,51 @@ impl Customer {
         if let Some(a) = &edit.address {
             fields::put(doc, &ROOT, ADDRESS, a.as_str())?;
         }
+        if let Some((lat, lon)) = edit.location {
+            write_point(doc, &ROOT, LOCATION, lat, lon)?;
+        }
         if let Some(t) = &edit.tags {
             fields::put_str_list(doc, &ROOT, TAGS, t)?;
+        }
+        Ok(())
+    }
+
+    /// Applies a change to the contacts; an index past the end is refused.
+    pub(crate) fn change_contact(doc: &mut Doc, change: &ContactChange) -> Result<(), Error> {
+        let contacts = fields::map_list(doc, &ROOT, CONTACTS);
+        let at = |index: usize| {
+            contacts.get(index).cloned().ok_or_else(|| {
+                Error::bad_input(format!(
+                    "this customer has {} contact(s); there is no contact {}",
+                    contacts.len(),
+                    index + 1
+                ))
+            })
+        };
+        match change {
+            ContactChange::Add(c) => {
+                let m = fields::push_map(doc, &ROOT, CONTACTS)?;
+                fields::put(doc, &m, NAME, c.name.trim())?;
+                fields::put_opt(doc, &m, "title", c.title.as_deref())?;
+                fields::put_opt(doc, &m, "phone", c.phone.as_deref())?;
+            }
+            ContactChange::Edit { index, name, title, phone } => {
+                let m = at(*index)?;
+                if let Some(n) = name {
+                    fields::put(doc, &m, NAME, n.trim())?;
+                }
+                for (key, value) in [("title", title), ("phone", phone)] {
+                    match value.as_deref().map(str::trim) {
+                        Some("") => fields::put_opt(doc, &m, key, None::<&str>)?,
+                        Some(v) => fields::put(doc, &m, key, v)?,
+                        None => {}
+                    }
+                }
+            }
+            ContactChange::Remove { index } => {
+                let m = at(*index)?;
+                fields::list_delete_obj(doc, &ROOT, CONTACTS, &m)?;
+            }
         }
         Ok(())
     }

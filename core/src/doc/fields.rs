@@ -173,3 +173,15 @@ pub(crate) fn list_delete(doc: &mut Doc, parent: &ObjId, key: &str, index: usize
     }
     Ok(())
 }
+
+/// Deletes the object `item` from the list at `key` (found by identity, not by position: a list
+/// written by another device may hold entries that are not maps).
+pub(crate) fn list_delete_obj(doc: &mut Doc, parent: &ObjId, key: &str, item: &ObjId) -> R {
+    if let Some((list, ObjType::List)) = obj(doc, parent, key) {
+        let at = doc.am().list_range(&list, ..).position(|i| i.id() == *item);
+        if let Some(at) = at {
+            doc.am_mut().delete(&list, at)?;
+        }
+    }
+    Ok(())
+}

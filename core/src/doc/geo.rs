@@ -28,3 +28,41 @@ pub fn validate_point(lat: f64, lon: f64) -> Result<(), ValidationError> {
     in_range("lat", lat, -90.0, 90.0)?;
     in_range("lon", lon, -180.0, 180.0)
 }
+
+/// The great-circle distance in metres between two (lat, lon) points in degrees (haversine on a
+/// sphere of the earth's mean radius: within 0.5% of the ellipsoid, plenty for "was the rep at
+/// the customer").
+pub fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
+    const R: f64 = 6_371_008.8;
+    let (la1, la2) = (a.0.to_radians(), b.0.to_radians());
+    let dlat = la2 - la1;
+    let dlon = (b.1 - a.1).to_radians();
+    let h = (dlat / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlon / 2.0).sin().powi(2);
+    2.0 * R * h.sqrt().min(1.0).asin()
+}
+
+/// A distance for people: `850 m`, `3.2 km`.
+pub fn display_distance(m: f64) -> String {
+    if m < 1000.0 {
+        format!("{} m", m.round() as i64)
+    } else {
+        format!("{:.1} km", m / 1000.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distances_between_known_places() {
+        // 上海人民广场 to 陆家嘴 (about 2.7 km) and Beijing to Shanghai (about 1,067 km).
+        let d = distance_m((31.2304, 121.4737), (31.2397, 121.4998));
+        assert!((2_600.0..2_800.0).contains(&d), "{d}");
+        let d = distance_m((39.9042, 116.4074), (31.2304, 121.4737));
+        assert!((1_060_000.0..1_075_000.0).contains(&d), "{d}");
+        assert_eq!(distance_m((10.0, 20.0), (10.0, 20.0)), 0.0);
+        assert_eq!(display_distance(849.6), "850 m");
+        assert_eq!(display_distance(3_240.0), "3.2 km");
+    }
+}

@@ -18,11 +18,11 @@ pub mod untrusted;
 mod validation;
 
 pub use contract::{Contract, NewContract};
-pub use customer::{Contact, Customer, CustomerEdit, Level, NewCustomer};
+pub use customer::{Contact, ContactChange, Customer, CustomerEdit, Level, NewCustomer};
 pub use deal::{Deal, DealEdit, NewDeal, Stage, StageEntry};
 pub use directory::{Directory, Member};
 pub use followup::{CheckIn, Followup, FollowupEdit, FollowupKind, FollowupText, NewFollowup, StageChange};
-pub use geo::validate_point;
+pub use geo::{display_distance, distance_m, validate_point};
 pub use header::{Header, Kind, SCHEMA_VERSION};
 pub use payment::{NewPayment, Payment};
 pub use published::{Published, MAX_BODY};

@@ -30,6 +30,12 @@ pub struct FollowupItem {
     pub kind: String,
     pub note: String,
     pub next_step: String,
+    /// Whether it was checked in on the spot.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub checked_in: bool,
+    /// How far the check-in was from the customer's location, in metres (when both are known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkin_distance_m: Option<f64>,
 }
 
 /// One customer's followups, in time order (rendered like a table whose customer cell spans them).

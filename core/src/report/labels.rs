@@ -84,6 +84,14 @@ pub fn label_of(value: &str, lang: Lang) -> String {
         ("kpi_red", "指标落后", "KPI behind"),
         ("checkin_far", "外勤签到异常", "check-in far from the customer"),
         ("followups", "跟进记录", "followups"),
+        ("today", "今天", "today"),
+        ("yesterday", "昨天", "yesterday"),
+        ("this-week", "本周", "this week"),
+        ("last-week", "上周", "last week"),
+        ("this-month", "本月", "this month"),
+        ("last-month", "上月", "last month"),
+        ("this-quarter", "本季度", "this quarter"),
+        ("last-quarter", "上季度", "last quarter"),
         ("kpis", "关键指标", "key figures"),
     ];
     match words.iter().find(|(v, _, _)| *v == value) {

@@ -26,6 +26,7 @@ mod projection;
 mod published;
 mod queries;
 mod reports;
+mod resolve;
 pub mod schema;
 mod sync_state;
 mod writes;
@@ -37,7 +38,7 @@ use rusqlite::{Connection, OpenFlags};
 pub use documents::PendingDocument;
 pub use identity::Identity;
 pub use published::{FigureSource, KpiView};
-pub use queries::{ContractRow, CustomerRow, DealRow, FollowupFilter, FollowupRow, PaymentRow};
+pub use queries::{CheckinPlace, ContractRow, CustomerRow, DealRow, FollowupFilter, FollowupRow, PaymentRow};
 pub use reports::ReportRow;
 pub use sync_state::{Enrollment, PageOutcome, Rejection, SyncState};
 

@@ -55,8 +55,8 @@ impl Store {
         Ok(names)
     }
 
-    /// The member `query` means: their id, their name, or a unique prefix of either (ASCII
-    /// case-insensitive). An unknown or ambiguous one is refused, naming the candidates.
+    /// The member `query` means: their id, their name, the unique start of their name, or the
+    /// unique start or end of their id (ASCII case-insensitive). An unknown or ambiguous one is refused, naming the candidates.
     pub fn resolve_member(&self, query: &str) -> Result<Member> {
         let q = query.trim();
         if q.is_empty() {
@@ -77,8 +77,10 @@ impl Store {
             }
             return Ok(m.clone());
         }
-        let hits: Vec<&Member> =
-            all.iter().filter(|m| m.id.starts_with(&lower) || m.name.to_lowercase().starts_with(&lower)).collect();
+        let hits: Vec<&Member> = all
+            .iter()
+            .filter(|m| crate::ids::abbreviates(&m.id, &lower) || m.name.to_lowercase().starts_with(&lower))
+            .collect();
         match hits.as_slice() {
             [one] => Ok((*one).clone()),
             [] => {
@@ -96,6 +98,6 @@ impl Store {
 
 fn ambiguous(q: &str, candidates: &[&Member]) -> Error {
     let list: Vec<String> =
-        candidates.iter().take(10).map(|m| format!("{} ({})", m.name, &m.id[..8.min(m.id.len())])).collect();
+        candidates.iter().take(10).map(|m| format!("{} (…{})", m.name, crate::ids::short(&m.id))).collect();
     Error::bad_input(format!("`{q}` could be {}: give more of the name or the id", list.join(" or ")))
 }

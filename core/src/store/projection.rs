@@ -49,11 +49,38 @@ fn published(conn: &Connection, p: &Published) -> Result<()> {
 
 fn customer(conn: &Connection, c: &Customer) -> Result<()> {
     let h = &c.header;
+    let (lat, lon) = (c.location.map(|l| l.0), c.location.map(|l| l.1));
     conn.prepare_cached(
-        "INSERT OR REPLACE INTO customers (id, team, owner, name, level, created_at, deleted)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT OR REPLACE INTO customers (id, team, owner, name, level, created_at, deleted, lat, lon)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
-    .execute(params![h.id, h.team, h.owner, c.name, c.level.map(|l| l.as_str()), h.created_at, h.deleted])?;
+    .execute(params![
+        h.id,
+        h.team,
+        h.owner,
+        c.name,
+        c.level.map(|l| l.as_str()),
+        h.created_at,
+        h.deleted,
+        lat,
+        lon
+    ])?;
+    Ok(())
+}
+
+/// Projects every stored document of `kind` again (after a migration added columns). A document
+/// that does not read is left as it was: `doctor` names it.
+pub(crate) fn reproject(conn: &Connection, kind: crate::doc::Kind) -> Result<()> {
+    let ids: Vec<String> = conn
+        .prepare("SELECT id FROM documents WHERE kind = ?1")?
+        .query_map([kind.as_str()], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in ids {
+        let Ok(doc) = super::documents::load(conn, &id, Some(kind)) else { continue };
+        if let Ok(record) = Record::read(&doc) {
+            upsert(conn, &record)?;
+        }
+    }
     Ok(())
 }
 

@@ -1,12 +1,13 @@
-//! List queries, answered from the projection tables alone (never by loading documents).
+//! List queries, answered from the projection tables alone (never by loading documents), and a
+//! followup's check-in place.
 
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Row};
 use serde::Serialize;
 
 use super::Store;
-use crate::doc::Stage;
-use crate::error::Result;
+use crate::doc::{distance_m, Record, Stage};
+use crate::error::{Error, Result};
 use crate::period::DateRange;
 
 /// A followup as lists show it.
@@ -24,8 +25,11 @@ pub struct FollowupRow {
     pub note: String,
     pub next_step: String,
     pub next_followup_on: Option<String>,
+    /// Where it was checked in, if it was.
     pub lat: Option<f64>,
     pub lon: Option<f64>,
+    /// How far the check-in was from the customer's location, in metres (both known).
+    pub checkin_distance_m: Option<f64>,
 }
 
 /// Which followups to list. Empty fields do not filter.
@@ -109,7 +113,25 @@ fn followup_row(r: &Row<'_>) -> rusqlite::Result<FollowupRow> {
         next_followup_on: r.get(9)?,
         lat: r.get(10)?,
         lon: r.get(11)?,
+        checkin_distance_m: match (r.get(10)?, r.get(11)?, r.get(12)?, r.get(13)?) {
+            (Some(a), Some(b), Some(c), Some(d)) => Some(distance_m((a, b), (c, d))),
+            _ => None,
+        },
     })
+}
+
+/// Where a followup was checked in, and how far that was from its customer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct CheckinPlace {
+    pub lat: f64,
+    pub lon: f64,
+    /// Horizontal accuracy in metres, when the device reported one.
+    pub accuracy: Option<f64>,
+    /// UTC milliseconds of the fix.
+    pub at: i64,
+    /// Metres from the customer's location, when the customer has one.
+    pub distance_m: Option<f64>,
 }
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
@@ -125,11 +147,31 @@ fn like_escape(s: &str) -> String {
 }
 
 impl Store {
+    /// The check-in of followup `id` (none when it was logged without one), with its distance
+    /// from the customer's location.
+    pub fn checkin_of(&self, id: &str) -> Result<Option<CheckinPlace>> {
+        let Record::Followup(f) = self.record(id)? else {
+            return Err(Error::NotFound { kind: "followup", id: id.to_string() });
+        };
+        let Some(c) = f.checkin else { return Ok(None) };
+        let place = match self.record(&f.customer_id) {
+            Ok(Record::Customer(customer)) => customer.location,
+            _ => None,
+        };
+        Ok(Some(CheckinPlace {
+            lat: c.lat,
+            lon: c.lon,
+            accuracy: c.accuracy,
+            at: c.at,
+            distance_m: place.map(|p| distance_m((c.lat, c.lon), p)),
+        }))
+    }
+
     /// Followups matching `filter`, oldest first.
     pub fn list_followups(&self, filter: &FollowupFilter) -> Result<Vec<FollowupRow>> {
         let mut sql = String::from(
             "SELECT f.id, f.owner, f.customer_id, c.name, f.deal_id, f.kind, f.occurred_at, f.note, f.next_step,
-                    f.next_followup_on, f.lat, f.lon
+                    f.next_followup_on, f.lat, f.lon, c.lat, c.lon
              FROM followups f LEFT JOIN customers c ON c.id = f.customer_id WHERE 1 = 1",
         );
         let mut args: Vec<Value> = Vec::new();

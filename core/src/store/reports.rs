@@ -251,6 +251,8 @@ impl Store {
                 kind: row.kind,
                 note: row.note,
                 next_step: row.next_step,
+                checked_in: row.lat.is_some(),
+                checkin_distance_m: row.checkin_distance_m,
             });
         }
         Ok(groups)
@@ -394,7 +396,14 @@ impl Store {
                 }
                 m.id
             } else {
-                n.to_string()
+                // Without the directory, only an id can be checked (for its form; the server
+                // checks that it is a member); a name cannot be.
+                crate::ids::parse_id("user", n).map_err(|_| {
+                    Error::bad_input(format!(
+                        "the team directory has not reached this device yet, so `{n}` cannot be looked up: \
+                         sync once (or give the member's user id)"
+                    ))
+                })?
             };
             if !out.contains(&id) {
                 out.push(id);

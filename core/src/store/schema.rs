@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/005_published.sql"),
     include_str!("sql/006_set_aside.sql"),
     include_str!("sql/007_people.sql"),
+    include_str!("sql/008_places.sql"),
 ];
 
 /// The schema version this build writes.
@@ -60,6 +61,10 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
     }
     for sql in &MIGRATIONS[found as usize..] {
         tx.execute_batch(sql)?;
+    }
+    if found < 8 {
+        // The customers' new location columns, from their documents.
+        super::projection::reproject(&tx, crate::doc::Kind::Customer)?;
     }
     tx.pragma_update(None, "user_version", LATEST)?;
     tx.commit()?;

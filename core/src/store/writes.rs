@@ -6,8 +6,8 @@ use rusqlite::{OptionalExtension, TransactionBehavior};
 
 use super::{documents, projection, Store};
 use crate::doc::{
-    Contract, Customer, CustomerEdit, Deal, DealEdit, Doc, Followup, FollowupEdit, FollowupText, Header, Kind,
-    NewContract, NewCustomer, NewDeal, NewFollowup, NewPayment, Payment, Record, Stage, SCHEMA_VERSION,
+    ContactChange, Contract, Customer, CustomerEdit, Deal, DealEdit, Doc, Followup, FollowupEdit, FollowupText, Header,
+    Kind, NewContract, NewCustomer, NewDeal, NewFollowup, NewPayment, Payment, Record, Stage, SCHEMA_VERSION,
 };
 use crate::error::{Error, Result};
 use crate::ids::{new_id, parse_id};
@@ -115,6 +115,11 @@ impl Store {
     /// Edits a customer's fields.
     pub fn edit_customer(&mut self, id: &str, edit: CustomerEdit) -> Result<Customer> {
         typed!(self.update(Kind::Customer, id, |d| Ok(Customer::edit(d, &edit)?))?, Customer)
+    }
+
+    /// Adds, edits or removes one of a customer's contacts.
+    pub fn change_contact(&mut self, customer_id: &str, change: ContactChange) -> Result<Customer> {
+        typed!(self.update(Kind::Customer, customer_id, |d| Customer::change_contact(d, &change))?, Customer)
     }
 
     /// Adds a deal for an existing customer.

@@ -112,38 +112,26 @@ fn transport(opts: &SyncOptions) -> Result<Arc<dyn Transport>> {
 /// Enrolls this device with `code` at the server: presents the device's actor id, receives a
 /// device token, and creates (or checks) the local identity.
 pub async fn enroll(store: &mut Store, server_url: &str, code: &str, opts: &SyncOptions) -> Result<Enrollment> {
+    enroll_named(store, server_url, code, None, opts).await
+}
+
+/// [`enroll`], giving the device a name its user will recognise in the server's device list
+/// (`张伟的手机`).
+pub async fn enroll_named(
+    store: &mut Store,
+    server_url: &str,
+    code: &str,
+    device_name: Option<&str>,
+    opts: &SyncOptions,
+) -> Result<Enrollment> {
     let base = server_url.trim().trim_end_matches('/');
     if !(base.starts_with("http://") || base.starts_with("https://")) {
         return Err(Error::bad_input(format!("`{server_url}` is not a server URL (expected http://… or https://…)")));
     }
     let actor = store.actor_for_enrollment()?;
-    let body = serde_json::to_vec(&serde_json::json!({ "code": code.trim(), "actor": actor }))
+    let body = serde_json::to_vec(&serde_json::json!({ "code": code.trim(), "actor": actor, "name": device_name }))
         .map_err(|e| Error::bad_input(e.to_string()))?;
-    let http = transport(opts)?;
-    let url = format!("{base}/v1/enroll");
-    let mut delay = opts.backoff;
-    let mut attempt = 0;
-    let bytes = loop {
-        let req = HttpRequest {
-            url: url.clone(),
-            content_type: "application/json".into(),
-            bearer_token: None,
-            body: body.clone(),
-            timeout_ms: opts.timeout.as_millis() as u64,
-        };
-        let transient = match http.post(req).await {
-            Ok(resp) if (200..300).contains(&resp.status) => break resp.body,
-            Ok(resp) if resp.status >= 500 || resp.status == 429 => server_error(&resp),
-            Ok(resp) => return Err(server_error(&resp)),
-            Err(reason) => Error::Unreachable { url: url.clone(), reason },
-        };
-        if attempt >= opts.retries {
-            return Err(transient);
-        }
-        attempt += 1;
-        tokio::time::sleep(delay).await;
-        delay *= 2;
-    };
+    let bytes = post_json(opts, &format!("{base}/v1/enroll"), None, body).await?;
     let enrollment: Enrollment = serde_json::from_slice(&bytes).map_err(|e| Error::Server {
         status: 200,
         code: "bad_response".into(),
@@ -187,4 +175,33 @@ pub async fn sync(
     let mut stats = engine.into_stats();
     stats.duration_ms = started.elapsed().as_millis() as u64;
     Ok(stats)
+}
+
+/// Posts a JSON body and returns the answer's body, retrying transient failures (unreachable,
+/// 5xx, 429) with backoff; any other refusal is returned at once with the server's reason.
+pub(crate) async fn post_json(opts: &SyncOptions, url: &str, bearer: Option<&str>, body: Vec<u8>) -> Result<Vec<u8>> {
+    let http = transport(opts)?;
+    let mut delay = opts.backoff;
+    let mut attempt = 0;
+    loop {
+        let req = HttpRequest {
+            url: url.to_string(),
+            content_type: "application/json".into(),
+            bearer_token: bearer.map(str::to_string),
+            body: body.clone(),
+            timeout_ms: opts.timeout.as_millis() as u64,
+        };
+        let transient = match http.post(req).await {
+            Ok(resp) if (200..300).contains(&resp.status) => return Ok(resp.body),
+            Ok(resp) if resp.status >= 500 || resp.status == 429 => server_error(&resp),
+            Ok(resp) => return Err(server_error(&resp)),
+            Err(reason) => Error::Unreachable { url: url.to_string(), reason },
+        };
+        if attempt >= opts.retries {
+            return Err(transient);
+        }
+        attempt += 1;
+        tokio::time::sleep(delay).await;
+        delay *= 2;
+    }
 }

@@ -4,10 +4,14 @@
 mod client;
 pub mod engine;
 mod transport;
+mod web_login;
 pub mod wire;
 
-pub use client::{enroll, sync, CancelToken, ProgressListener, SyncOptions, SyncProgress, SyncStats, CONTENT_TYPE};
+pub use client::{
+    enroll, enroll_named, sync, CancelToken, ProgressListener, SyncOptions, SyncProgress, SyncStats, CONTENT_TYPE,
+};
 pub use engine::{Engine, EngineOptions, Next};
 #[cfg(feature = "reqwest")]
 pub use transport::{http_client, ReqwestTransport};
 pub use transport::{HttpRequest, HttpResponse, Transport, TransportFuture};
+pub use web_login::{approve_web_login, normalize_code, WebLoginApproved};

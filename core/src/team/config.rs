@@ -85,11 +85,14 @@ pub struct AlertSettings {
     pub conversion_share: f64,
     /// An open deal with no followup for this many days raises an alert.
     pub stale_deal_days: u32,
+    /// A check-in farther than this many metres from its customer's location raises an alert
+    /// (外勤签到异常); 0 turns the alert off. Customers without a location are not checked.
+    pub checkin_far_metres: u32,
 }
 
 impl Default for AlertSettings {
     fn default() -> Self {
-        AlertSettings { conversion_share: 0.5, stale_deal_days: 14 }
+        AlertSettings { conversion_share: 0.5, stale_deal_days: 14, checkin_far_metres: 1000 }
     }
 }
 
@@ -109,6 +112,17 @@ impl TeamConfig {
             }
         }
         defs
+    }
+
+    /// A configuration stored by an earlier version, brought to this one's format: money targets
+    /// stored as `value` in minor units get their `amount` in yuan.
+    pub fn upgrade_stored(&mut self) {
+        let defs = self.definitions();
+        for t in &mut self.targets {
+            if let Some(d) = defs.iter().find(|d| d.id == t.metric) {
+                t.upgrade_stored(&d.unit);
+            }
+        }
     }
 
     /// The configuration as devices receive it: without the robots, whose URLs and secrets are
@@ -155,10 +169,10 @@ impl TeamConfig {
             }
         }
         for (i, tg) in self.targets.iter().enumerate() {
-            if !known(&tg.metric) {
+            let Some(def) = defs.iter().find(|d| d.id == tg.metric) else {
                 return Err(format!("targets[{i}].metric: unknown metric `{}` (known: {})", tg.metric, known_list()));
-            }
-            tg.validate().map_err(|e| format!("targets[{i}]: {e}"))?;
+            };
+            tg.validate(&def.unit).map_err(|e| format!("targets[{i}]: {e}"))?;
             if let Some(u) = &tg.user {
                 if !users.contains(u) {
                     return Err(format!("targets[{i}].user: `{u}` is not a user of this team (see `user list`)"));
@@ -185,6 +199,12 @@ impl TeamConfig {
         }
         if a.stale_deal_days == 0 {
             return Err("alerts.stale_deal_days: must be at least 1".into());
+        }
+        if a.checkin_far_metres > 1_000_000 {
+            return Err(format!(
+                "alerts.checkin_far_metres: {} is more than 1,000 km; give metres (e.g. 1000), or 0 to turn the alert off",
+                a.checkin_far_metres
+            ));
         }
         for (i, r) in self.robots.iter().enumerate() {
             r.validate().map_err(|e| format!("robots[{i}].{e}"))?;

@@ -2,14 +2,16 @@
 //! deadlines, KPI definitions per role, targets, thresholds, alerts and templates; and the KPI
 //! snapshots it publishes to devices.
 
+mod alert_text;
 mod config;
 mod deadline;
 mod robots;
 mod snapshot;
 mod target;
 
+pub use alert_text::alert_text;
 pub use config::{AlertSettings, Deadlines, TeamConfig, TeamSettings};
 pub use deadline::Deadline;
 pub use robots::{Robot, RobotEvent, RobotKind};
-pub use snapshot::{Alert, Figure, PeriodFigures, ReadReceipt, SnapshotBody};
+pub use snapshot::{Alert, AlertFacts, Figure, PeriodFigures, ReadReceipt, SnapshotBody};
 pub use target::{target_for, Target, TargetPeriod};

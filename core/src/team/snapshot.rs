@@ -20,6 +20,9 @@ pub struct Figure {
     pub name_en: String,
     /// The value as people read it (`¥1,200.00`, `37.5%`).
     pub display: String,
+    /// The target as people read it, in the metric's unit (`¥350,000.00`, not 分).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_display: Option<String>,
     /// The same metric over the previous period (周环比 / 月环比).
     pub previous: Option<f64>,
     /// `(value - previous) / previous`, when the previous value is positive.
@@ -31,13 +34,57 @@ pub struct Figure {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Alert {
     pub id: String,
-    /// conversion_below_team, stale_deal, report_missing, report_late or kpi_red.
+    /// conversion_below_team, stale_deal, report_missing, report_late, kpi_red or checkin_far.
     pub kind: String,
     pub user_id: String,
-    /// What it is about: a metric, a deal id, a report kind.
+    /// What it is about: a metric, a deal id, a report kind, a followup id.
     pub subject: String,
-    /// One line for people.
+    /// One line in English with ids, for logs and old devices; people read
+    /// [`crate::team::alert_text`], which renders `facts` in their language with names.
     pub message: String,
+    /// What the alert says, for rendering in any language (absent from alerts of older servers).
+    #[serde(default)]
+    pub facts: AlertFacts,
+}
+
+/// The particulars of an alert; which are set depends on its kind. Figures are already
+/// formatted (`37.5%`, `¥1,200.00`), since they read the same in every language.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(default)]
+pub struct AlertFacts {
+    /// The metric's name in Chinese and in English.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metric_zh: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metric_en: Option<String>,
+    /// The figure that raised the alert.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// What it is measured against: the team average, the target, the distance allowed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// The share of the team average below which conversion alerts (`50%`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share: Option<String>,
+    /// A deal's title or a customer's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// A deal's stage (stored value).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    /// Days without a followup.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days: Option<i64>,
+    /// A report kind (stored value).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report_kind: Option<String>,
+    /// A date (YYYY-MM-DD): the last day of a missing report's period, a check-in's day.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// The period a figure is of (`this-week`, `this-month`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
 }
 
 /// The figures of one period.

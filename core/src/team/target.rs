@@ -3,6 +3,8 @@
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use crate::kpi::Unit;
+use crate::money::Money;
 use crate::period::{month_of, quarter_of, DateRange};
 
 /// The period a target's value is for.
@@ -14,9 +16,10 @@ pub enum TargetPeriod {
     Quarter,
 }
 
-/// A target: `value` of `metric` per week, month or quarter, for one user or (without a user)
-/// for the team as a whole, in force from `from` until `until` (both included; open-ended
-/// without `until`).
+/// A target for `metric` per week, month or quarter, for one user or (without a user) for the
+/// team as a whole, in force from `from` until `until` (both included; open-ended without
+/// `until`). Money targets are written in yuan (major units) as `amount`; counts and ratios as
+/// `value`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
@@ -24,18 +27,71 @@ pub struct Target {
     #[serde(default)]
     pub user: Option<String>,
     pub per: TargetPeriod,
-    /// Counts as counts, money in minor units, ratios in 0..=1.
-    pub value: f64,
+    /// Counts as counts, ratios in 0..=1 (not for money: see `amount`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    /// A money target in the metric's currency, major units: `"500000"`, `"500,000.00"` or the
+    /// number 500000.00 (read as written, never as 分).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "amount_text")]
+    pub amount: Option<String>,
     pub from: NaiveDate,
     #[serde(default)]
     pub until: Option<NaiveDate>,
 }
 
+/// An amount written as a string or as a number (`500000`, `500000.5`), kept as its text.
+fn amount_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Text(String),
+        Int(u64),
+        Float(f64),
+    }
+    Ok(match Option::<Either>::deserialize(d)? {
+        None => None,
+        Some(Either::Text(s)) => Some(s),
+        Some(Either::Int(n)) => Some(n.to_string()),
+        // A float reads back as its shortest decimal form (500000.5, not 500000.49999…).
+        Some(Either::Float(f)) => Some(f.to_string()),
+    })
+}
+
 impl Target {
-    pub(crate) fn validate(&self) -> Result<(), String> {
-        if !self.value.is_finite() || self.value < 0.0 {
-            return Err(format!("value: {} is not a non-negative number", self.value));
+    /// The target in the metric's own unit: counts, ratios, or money in minor units.
+    pub fn number(&self, unit: &Unit) -> Result<f64, String> {
+        match (unit, &self.amount, self.value) {
+            (Unit::Money { currency }, Some(a), None) => Money::parse(a, currency)
+                .map(|m| m.minor as f64)
+                .map_err(|e| format!("amount: {e} (write yuan, e.g. amount = \"500000.00\")")),
+            (Unit::Money { currency }, None, Some(v)) => Err(format!(
+                "a money target is written in yuan as amount (e.g. amount = \"{}\"); value = {v} would be 分, as \
+                 earlier versions read it",
+                crate::money::format_minor(v as i64, currency)
+            )),
+            (Unit::Money { .. }, _, _) => {
+                Err("a money target needs amount, in yuan (e.g. amount = \"500000.00\")".into())
+            }
+            (_, Some(_), _) => Err("amount is for money targets; counts and ratios are written as value".into()),
+            (_, None, Some(v)) if v.is_finite() && v >= 0.0 => Ok(v),
+            (_, None, Some(v)) => Err(format!("value: {v} is not a non-negative number")),
+            (_, None, None) => Err("needs value (a count, or a ratio between 0 and 1)".into()),
         }
+    }
+
+    /// A target an earlier version stored, its money `value` in minor units, rewritten with its
+    /// `amount` in yuan. Only for stored configurations: a file's `value` is never guessed at.
+    pub(crate) fn upgrade_stored(&mut self, unit: &Unit) {
+        if let (Unit::Money { currency }, None, Some(v)) = (unit, &self.amount, self.value) {
+            if v.is_finite() && v >= 0.0 {
+                self.amount = Some(crate::money::format_minor(v.round() as i64, currency));
+                self.value = None;
+            }
+        }
+    }
+
+    pub(crate) fn validate(&self, unit: &Unit) -> Result<(), String> {
+        self.number(unit)?;
         if let Some(u) = self.until {
             if u < self.from {
                 return Err(format!("until: {u} is before from {}", self.from));
@@ -63,9 +119,9 @@ impl Target {
         }
     }
 
-    /// The target's share of day `d`: its value spread evenly over the days of its period.
-    fn daily(&self, d: NaiveDate) -> f64 {
-        let days = match self.per {
+    /// The target's share of day `d`: `value` spread evenly over the days of its period.
+    fn daily(value: f64, per: TargetPeriod, d: NaiveDate) -> f64 {
+        let days = match per {
             TargetPeriod::Week => 7,
             TargetPeriod::Month => {
                 let (f, l) = month_of(d);
@@ -76,28 +132,34 @@ impl Target {
                 (l - f).num_days() + 1
             }
         };
-        self.value / days as f64
+        value / days as f64
     }
 }
 
-/// The target of `metric` for `user` (`None`: the team) over `range`, pro-rated to the days up
-/// to and including `today`; `None` when no target is in force on any of those days.
+/// The target of `metric` (in `unit`) for `user` (`None`: the team) over `range`, pro-rated to
+/// the days up to and including `today`; `None` when no target is in force on any of those days.
 pub fn target_for(
     targets: &[Target],
     metric: &str,
+    unit: &Unit,
     user: Option<&str>,
     range: &DateRange,
     today: NaiveDate,
 ) -> Option<f64> {
-    let mine: Vec<&Target> = targets.iter().filter(|t| t.metric == metric && t.user.as_deref() == user).collect();
+    // A configuration in force was validated: every number reads.
+    let mine: Vec<(&Target, f64)> = targets
+        .iter()
+        .filter(|t| t.metric == metric && t.user.as_deref() == user)
+        .filter_map(|t| Some((t, t.number(unit).ok()?)))
+        .collect();
     if mine.is_empty() {
         return None;
     }
     let mut total = None;
     let mut d = range.first;
     while d <= range.last && d <= today {
-        if let Some(t) = mine.iter().find(|t| t.covers(d)) {
-            *total.get_or_insert(0.0) += t.daily(d);
+        if let Some((t, value)) = mine.iter().find(|(t, _)| t.covers(d)) {
+            *total.get_or_insert(0.0) += Target::daily(*value, t.per, d);
         }
         d = match d.checked_add_days(Days::new(1)) {
             Some(n) => n,
@@ -122,21 +184,31 @@ mod tests {
             metric: "visits".into(),
             user: Some("u".into()),
             per: TargetPeriod::Month,
-            value: 30.0,
+            value: Some(30.0),
+            amount: None,
             from: d("2026-01-01"),
             until: None,
         };
         let nov = cal.days(d("2026-11-01"), d("2026-11-30"));
-        assert_eq!(target_for(std::slice::from_ref(&t), "visits", Some("u"), &nov, d("2026-11-10")), Some(10.0));
-        assert_eq!(target_for(std::slice::from_ref(&t), "visits", Some("u"), &nov, d("2026-12-05")), Some(30.0));
-        let week = cal.days(d("2026-11-23"), d("2026-11-29"));
-        assert_eq!(target_for(std::slice::from_ref(&t), "visits", Some("u"), &week, d("2026-12-01")), Some(7.0));
         assert_eq!(
-            target_for(std::slice::from_ref(&t), "visits", None, &week, d("2026-12-01")),
+            target_for(std::slice::from_ref(&t), "visits", &Unit::Count, Some("u"), &nov, d("2026-11-10")),
+            Some(10.0)
+        );
+        assert_eq!(
+            target_for(std::slice::from_ref(&t), "visits", &Unit::Count, Some("u"), &nov, d("2026-12-05")),
+            Some(30.0)
+        );
+        let week = cal.days(d("2026-11-23"), d("2026-11-29"));
+        assert_eq!(
+            target_for(std::slice::from_ref(&t), "visits", &Unit::Count, Some("u"), &week, d("2026-12-01")),
+            Some(7.0)
+        );
+        assert_eq!(
+            target_for(std::slice::from_ref(&t), "visits", &Unit::Count, None, &week, d("2026-12-01")),
             None,
             "the team has no target"
         );
-        assert_eq!(target_for(&[t], "calls", Some("u"), &week, d("2026-12-01")), None);
+        assert_eq!(target_for(&[t], "calls", &Unit::Count, Some("u"), &week, d("2026-12-01")), None);
     }
 
     #[test]
@@ -145,7 +217,8 @@ mod tests {
             metric: "visits".into(),
             user: None,
             per: TargetPeriod::Week,
-            value: 1.0,
+            value: Some(1.0),
+            amount: None,
             from: d("2026-01-01"),
             until: Some(d("2026-06-30")),
         };
@@ -154,5 +227,30 @@ mod tests {
         assert!(a.overlaps(&b));
         assert!(!a.overlaps(&c));
         assert!(!a.overlaps(&Target { user: Some("u".into()), ..b }));
+    }
+
+    #[test]
+    fn money_targets_are_written_in_yuan() {
+        let cny = Unit::Money { currency: "CNY".into() };
+        let parse = |toml_text: &str| -> Target { toml::from_str(toml_text).unwrap() };
+        let base = "metric = \"contract_value\"\nper = \"month\"\nfrom = \"2026-01-01\"\n";
+        for (written, minor) in [
+            ("amount = \"500000\"", 50_000_000.0),
+            ("amount = \"500,000.00\"", 50_000_000.0),
+            ("amount = 500000", 50_000_000.0),
+            ("amount = 350000.5", 35_000_050.0),
+        ] {
+            let t = parse(&format!("{base}{written}"));
+            assert_eq!(t.number(&cny), Ok(minor), "{written}");
+        }
+        let legacy = parse(&format!("{base}value = 35000000"));
+        let err = legacy.number(&cny).unwrap_err();
+        assert!(err.contains("amount = \"350000.00\""), "{err}");
+        let mut stored = legacy.clone();
+        stored.upgrade_stored(&cny);
+        assert_eq!(stored.amount.as_deref(), Some("350000.00"));
+        assert_eq!(stored.number(&cny), Ok(35_000_000.0), "a stored value in 分 keeps its meaning");
+        assert!(parse(&format!("{base}amount = \"12.345\"")).number(&cny).is_err());
+        assert!(parse(&format!("{base}amount = \"5\"")).number(&Unit::Count).is_err());
     }
 }

@@ -1,9 +1,10 @@
 //! Alerts: a stage converting below a share of the team average; an open deal with no followup
 //! for N days; a report not submitted by its deadline; a KPI in red.
 
+use fieldreport_core::doc::{display_distance, distance_m};
 use fieldreport_core::kpi::Status;
 use fieldreport_core::period::Period;
-use fieldreport_core::team::{Alert, TeamConfig};
+use fieldreport_core::team::{Alert, AlertFacts, TeamConfig};
 
 use super::Source;
 use super::{snapshot, submissions, Scope, Snapshot};
@@ -46,6 +47,15 @@ pub fn alerts_with(
                     share * 100.0,
                     avg * 100.0
                 ),
+                facts: AlertFacts {
+                    metric_zh: Some(r.name_zh.clone()),
+                    metric_en: Some(r.name_en.clone()),
+                    value: Some(r.display.clone()),
+                    reference: Some(format!("{:.1}%", avg * 100.0)),
+                    share: Some(format!("{:.0}%", share * 100.0)),
+                    period: Some(month.period.clone()),
+                    ..Default::default()
+                },
             });
         }
     }
@@ -64,7 +74,44 @@ pub fn alerts_with(
                 d.stage,
                 (now_ms - since) / DAY_MS
             ),
+            facts: AlertFacts {
+                title: Some(d.title.clone()),
+                stage: Some(d.stage.clone()),
+                days: Some((now_ms - since) / DAY_MS),
+                ..Default::default()
+            },
         });
+    }
+    let far = config.alerts.checkin_far_metres;
+    if far > 0 {
+        // Check-ins of the last seven days: a manager sees last week's on Monday morning.
+        let cal = config.calendar()?;
+        for c in storage.placed_checkins(&members, now_ms - 7 * DAY_MS)? {
+            let metres = distance_m(c.checkin, c.customer);
+            if metres <= far as f64 {
+                continue;
+            }
+            let day = cal.local_date(c.at);
+            out.push(Alert {
+                id: format!("checkin_far:{}", c.followup_id),
+                kind: "checkin_far".into(),
+                user_id: c.owner.clone(),
+                subject: c.followup_id.clone(),
+                message: format!(
+                    "check-in at “{}” on {day} was {} from the customer's location (more than {})",
+                    c.customer_name,
+                    display_distance(metres),
+                    display_distance(far as f64)
+                ),
+                facts: AlertFacts {
+                    title: Some(c.customer_name.clone()),
+                    value: Some(display_distance(metres)),
+                    reference: Some(display_distance(far as f64)),
+                    date: Some(day.to_string()),
+                    ..Default::default()
+                },
+            });
+        }
     }
     for p in [Period::ThisWeek, Period::LastWeek] {
         for s in submissions(storage, config, scope, p, now_ms)? {
@@ -80,6 +127,11 @@ pub fn alerts_with(
                         i.last,
                         if i.status == "late" { "submitted late" } else { "not submitted" }
                     ),
+                    facts: AlertFacts {
+                        report_kind: Some(i.kind.clone()),
+                        date: Some(i.last.to_string()),
+                        ..Default::default()
+                    },
                 });
             }
         }
@@ -93,12 +145,20 @@ pub fn alerts_with(
                 user_id: user.clone(),
                 subject: r.metric.clone(),
                 message: format!(
-                    "{} {} against a target of {:.0} so far ({}): red",
+                    "{} {} against a target of {} so far ({}): red",
                     r.name_en,
                     r.display,
-                    r.target.unwrap_or_default(),
+                    r.target_display.as_deref().unwrap_or("-"),
                     snap.period
                 ),
+                facts: AlertFacts {
+                    metric_zh: Some(r.name_zh.clone()),
+                    metric_en: Some(r.name_en.clone()),
+                    value: Some(r.display.clone()),
+                    reference: r.target_display.clone(),
+                    period: Some(snap.period.clone()),
+                    ..Default::default()
+                },
             });
         }
     }

@@ -16,7 +16,7 @@ pub use submissions::{submissions, Submission, SubmissionItem};
 use chrono::NaiveDate;
 
 use crate::error::Result;
-use crate::model::{IdleDeal, ReportEntry, Slice, Total, User};
+use crate::model::{IdleDeal, PlacedCheckin, ReportEntry, Slice, Total, User};
 
 /// What KPI snapshots, alerts and submission statistics read: the rollups and indexes the
 /// merges keep, committed (the service) or inside the writer's own transaction (a `Db`).
@@ -30,6 +30,8 @@ pub trait Source {
     fn last_seen(&self) -> Result<Vec<(String, Option<i64>)>>;
     /// `owners`' open deals with no followup since `before_ms`.
     fn idle_deals(&self, owners: &[String], before_ms: i64) -> Result<Vec<IdleDeal>>;
+    /// `owners`' check-ins since `since_ms` at customers that have a location.
+    fn placed_checkins(&self, owners: &[String], since_ms: i64) -> Result<Vec<PlacedCheckin>>;
     /// `owners`' reports whose period ends within `first..=last`.
     fn reports(&self, owners: &[String], first: NaiveDate, last: NaiveDate) -> Result<Vec<ReportEntry>>;
 }

@@ -132,13 +132,15 @@ pub fn snapshot(src: &dyn Source, config: &TeamConfig, scope: &Scope, period: Pe
     let members: Vec<&str> = scope.members.iter().map(|u| u.id.as_str()).collect();
     let team: Vec<&str> = scope.team.iter().map(|u| u.id.as_str()).collect();
     let target = |def: &KpiDef, user: Option<&str>, users: &[&str]| {
-        let own = target_for(&config.targets, &def.id, user, &range, today);
+        let own = target_for(&config.targets, &def.id, &def.unit, user, &range, today);
         if own.is_some() || user.is_some() || matches!(def.aggregate, Aggregate::Conversion { .. }) {
             return own;
         }
         // Without a team target, the team's is the sum of its members' targets.
-        let per: Vec<f64> =
-            users.iter().filter_map(|u| target_for(&config.targets, &def.id, Some(u), &range, today)).collect();
+        let per: Vec<f64> = users
+            .iter()
+            .filter_map(|u| target_for(&config.targets, &def.id, &def.unit, Some(u), &range, today))
+            .collect();
         (!per.is_empty()).then(|| per.iter().sum())
     };
     let row = |user: Option<&str>, def: &KpiDef, users: &[&str]| {
@@ -157,6 +159,7 @@ pub fn snapshot(src: &dyn Source, config: &TeamConfig, scope: &Scope, period: Pe
             name_zh: def.name_zh.clone(),
             name_en: def.name_en.clone(),
             display: format_value(&def.unit, value),
+            target_display: target.map(|t| format_value(&def.unit, t)),
             previous,
             change: previous.filter(|p| *p > 0.0).map(|p| (value - p) / p),
         }
@@ -238,6 +241,9 @@ mod tests {
             Ok(Vec::new())
         }
         fn idle_deals(&self, _: &[String], _: i64) -> Result<Vec<IdleDeal>> {
+            Ok(Vec::new())
+        }
+        fn placed_checkins(&self, _: &[String], _: i64) -> Result<Vec<crate::model::PlacedCheckin>> {
             Ok(Vec::new())
         }
         fn reports(&self, _: &[String], _: NaiveDate, _: NaiveDate) -> Result<Vec<ReportEntry>> {

@@ -36,8 +36,12 @@ pub(crate) type Shared = Arc<RwLock<Arc<Active>>>;
 /// team's own settings.
 pub(crate) fn load(db: &Db) -> Result<Active> {
     let config = match db.latest_config()? {
-        Some(b) => serde_json::from_str(&b)
-            .map_err(|e| ServerError::Internal(format!("the stored configuration cannot be read: {e}")))?,
+        Some(b) => {
+            let mut c: TeamConfig = serde_json::from_str(&b)
+                .map_err(|e| ServerError::Internal(format!("the stored configuration cannot be read: {e}")))?;
+            c.upgrade_stored();
+            c
+        }
         None => {
             let mut c = TeamConfig::default();
             if let Some(t) = db.team()? {

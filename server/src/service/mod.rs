@@ -14,7 +14,7 @@ mod refresher;
 pub mod rollups;
 mod sync;
 pub mod views;
-mod web;
+pub mod web;
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -31,7 +31,7 @@ pub use rollups::{RebuildFrom, Rebuilt};
 use crate::error::{Result, ServerError};
 use crate::figures::Source;
 use crate::model::{
-    Caller, Delivery, Device, Enrolled, IdleDeal, InboxItem, ReportEntry, Role, Slice, Team, Total, User, WebSession,
+    Caller, Delivery, Device, Enrolled, IdleDeal, PlacedCheckin, ReportEntry, Role, Slice, Team, Total, User,
 };
 use crate::now_ms;
 use crate::secrets;
@@ -116,7 +116,7 @@ fn insert_user(db: &Db, name: &str, role: Role, manager_id: Option<&str>, phone_
 }
 
 /// What `edit_user` changes; `None` leaves a field as it is.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UserEdit {
     pub name: Option<String>,
     pub role: Option<String>,
@@ -259,6 +259,11 @@ impl Service {
         self.store.read(|db| db.users())
     }
 
+    /// The user `id`, if there is one.
+    pub fn user(&self, id: &str) -> Result<Option<User>> {
+        self.store.read(|db| db.user(id))
+    }
+
     /// A new one-time code for `user_id`.
     pub fn enrollment_code(&self, user_id: &str) -> Result<String> {
         let user_id = user_id.trim().to_string();
@@ -268,9 +273,17 @@ impl Service {
         })
     }
 
-    /// Redeems a code for a device with `actor`.
-    pub fn enroll(&self, code: &str, actor: &str) -> Result<Enrolled> {
+    /// Redeems a code for a device with `actor`, named `name` by its user (optional).
+    pub fn enroll(&self, code: &str, actor: &str, name: Option<&str>) -> Result<Enrolled> {
         let hash = secrets::hash(code);
+        let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
+            Some(n) if n.chars().count() > 100 || n.chars().any(char::is_control) => {
+                return Err(ServerError::BadRequest(
+                    "a device name is one line of at most 100 characters (e.g. 张伟的手机)".into(),
+                ))
+            }
+            other => other.map(str::to_string),
+        };
         let actor = actor.trim().to_ascii_lowercase();
         if actor.len() < 2
             || actor.len() > 128
@@ -301,6 +314,7 @@ impl Service {
                 id: uuid::Uuid::now_v7().to_string(),
                 user_id: user.id.clone(),
                 actor: actor.clone(),
+                name,
                 created_at: now,
                 last_seen_at: None,
                 revoked_at: None,
@@ -541,54 +555,6 @@ impl Service {
         }
         self.store.read(|db| db.quarantined())
     }
-
-    /// A one-time sign-in link token for `user_id` (valid 15 minutes).
-    pub fn login_link(&self, user_id: &str) -> Result<String> {
-        let id = user_id.trim().to_string();
-        self.store.write(move |db| web::login_link(db, &id))
-    }
-
-    /// Redeems a sign-in link: (session token, CSRF token).
-    pub fn open_session(&self, link: &str) -> Result<(String, String)> {
-        let link = link.to_string();
-        self.store.write(move |db| web::open_session(db, &link))
-    }
-
-    /// The session behind a session token.
-    pub fn session(&self, token: &str) -> Result<WebSession> {
-        self.store.read(|db| web::session(db, token))
-    }
-
-    /// Signs a session out.
-    pub fn end_session(&self, token: &str) -> Result<()> {
-        let hash = secrets::hash(token);
-        self.store.write(move |db| db.delete_session(&hash))
-    }
-
-    /// The reports addressed to `user` (and their own), newest first.
-    pub fn inbox(&self, user: &User) -> Result<Vec<InboxItem>> {
-        self.store.read(|db| db.inbox(&user.id, 200))
-    }
-
-    /// Report `id` if `user` may read it; records the read receipt of a recipient.
-    pub fn open_report(&self, user: &User, id: &str) -> Result<fieldreport_core::doc::Report> {
-        let (report, first) = self.store.read(|db| web::readable_report(db, user, id))?;
-        if first {
-            let (id, reader, owner) = (id.to_string(), user.id.clone(), report.header.owner.clone());
-            self.store.write(move |db| web::record_read(db, &id, &reader, &owner))?;
-        }
-        Ok(report)
-    }
-
-    /// Adds `user`'s comment to report `id`, merged into its document.
-    pub fn web_comment(&self, user: &User, id: &str, text: &str) -> Result<fieldreport_core::doc::Report> {
-        let (user, id, text) = (user.clone(), id.to_string(), text.to_string());
-        let (shared, cache) = (self.active.clone(), self.cache.clone());
-        self.write_sync(move |db| {
-            let active = config::fresh(db, &shared)?;
-            web::comment(db, &cache, &active, &user, &id, &text)
-        })
-    }
 }
 
 /// Where the first half of a sync round trip left off.
@@ -621,6 +587,10 @@ impl Source for Service {
         self.store.read(|db| db.idle_deals(owners, before_ms))
     }
 
+    fn placed_checkins(&self, owners: &[String], since_ms: i64) -> Result<Vec<PlacedCheckin>> {
+        self.store.read(|db| db.placed_checkins(owners, since_ms))
+    }
+
     fn reports(&self, owners: &[String], first: NaiveDate, last: NaiveDate) -> Result<Vec<ReportEntry>> {
         self.store.read(|db| db.reports(owners, first, last))
     }
@@ -643,6 +613,10 @@ impl Source for Db<'_> {
 
     fn idle_deals(&self, owners: &[String], before_ms: i64) -> Result<Vec<IdleDeal>> {
         Db::idle_deals(self, owners, before_ms)
+    }
+
+    fn placed_checkins(&self, owners: &[String], since_ms: i64) -> Result<Vec<PlacedCheckin>> {
+        Db::placed_checkins(self, owners, since_ms)
     }
 
     fn reports(&self, owners: &[String], first: NaiveDate, last: NaiveDate) -> Result<Vec<ReportEntry>> {

@@ -4,8 +4,9 @@
 //! (`crate::robots`), which claims each message before sending it.
 
 use fieldreport_core::doc::Report;
+use fieldreport_core::report::label_of;
 use fieldreport_core::report::{render_markdown, Dialect, Lang};
-use fieldreport_core::team::{Alert, RobotEvent, RobotKind};
+use fieldreport_core::team::{alert_text, Alert, RobotEvent, RobotKind};
 
 use super::config::Active;
 use crate::error::Result;
@@ -65,10 +66,11 @@ pub(super) fn alerts(db: &Db, active: &Active, alerts: &[Alert], now: i64) -> Re
         return Ok(());
     }
     let lang = Lang::ZhCn;
+    let names = super::names(db)?;
     for a in alerts {
-        let who = user_name(db, &a.user_id)?;
+        let who = names.of(&a.user_id);
         let title = format!("{}：{who}", lang.pick("预警", "Alert"));
-        let text = format!("**{who}** · {}\n\n{}", a.kind, a.message);
+        let text = format!("**{}** · {who}\n\n{}", label_of(&a.kind, lang), alert_text(a, lang, &names));
         enqueue(db, active, RobotEvent::Alert, &a.id, &title, &|_| text.clone(), now)?;
     }
     Ok(())

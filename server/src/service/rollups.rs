@@ -133,11 +133,8 @@ fn index_record(db: &Db, record: &Record) -> Result<()> {
         Record::Deal(d) => db.index_deal(d),
         Record::Followup(f) => db.index_followup(f),
         Record::Report(r) => db.index_report(r),
-        Record::Customer(_)
-        | Record::Contract(_)
-        | Record::Payment(_)
-        | Record::Published(_)
-        | Record::Directory(_) => Ok(()),
+        Record::Customer(c) => db.index_customer(c),
+        Record::Contract(_) | Record::Payment(_) | Record::Published(_) | Record::Directory(_) => Ok(()),
     }
 }
 

@@ -10,7 +10,7 @@ use fieldreport_core::doc::{Kind, Record};
 /// The format of stored views. Bump it whenever a typed view's fields or how a document is read
 /// into one change: views of another format are not used, and the next rebuild reads those
 /// documents again and stores fresh views. (`views_keep_their_shape` fails when the fields change.)
-pub const VIEW_FORMAT: i64 = 1;
+pub const VIEW_FORMAT: i64 = 2;
 
 /// The view to store for `record`; `None` for documents a rebuild does not read (the published
 /// configuration and snapshots) or a record JSON cannot hold.
@@ -96,7 +96,13 @@ mod tests {
         let r = s.new_report(ReportKind::Daily, NaiveDate::from_ymd_opt(2026, 11, 20), Lang::ZhCn).unwrap();
         s.insert_followups(&r.header.id, None, None).unwrap();
         s.comment_report(&r.header.id, "好").unwrap();
-        let r = s.submit_report(&r.header.id, &["mgr-1".into()], &["mgr-2".into()]).unwrap();
+        let r = s
+            .submit_report(
+                &r.header.id,
+                &["0190c0de-0000-7000-8000-000000000001".into()],
+                &["0190c0de-0000-7000-8000-000000000002".into()],
+            )
+            .unwrap();
         vec![
             Record::Customer(c),
             Record::Deal(d),

@@ -1,22 +1,119 @@
-//! What the web dashboard does: one-time sign-in links, sessions, read receipts; and a comment
-//! written from the web, merged into the report document like a device's.
+//! What the web dashboard does: one-time sign-in links, sign-in with the phone (扫码登录),
+//! sessions, read receipts; and a comment written from the web, merged into the report document
+//! like a device's.
 
 use fieldreport_core::doc::{Comment, Doc, Record, Report};
 
 use super::cache::DocCache;
-use super::config::Active;
-use super::{publish, rollups};
+use super::config::{self, Active};
+use super::{publish, rollups, Service};
 use crate::error::{Result, ServerError};
-use crate::model::{User, WebSession};
+use crate::model::{Caller, InboxFilter, InboxItem, SessionInfo, User, WebSession};
 use crate::now_ms;
 use crate::policy::visibility::may_read_report;
 use crate::secrets;
+use crate::store::db::NewSession;
 use crate::store::Db;
 
 /// A sign-in link is good for one use within this time.
 pub(crate) const LINK_TTL_MS: i64 = 15 * 60_000;
-/// A session lasts this long.
-pub(crate) const SESSION_TTL_MS: i64 = 12 * 3_600_000;
+/// A session lasts this long: 30 days, then the browser signs in again (with the phone, in
+/// seconds). An admin can end one sooner (`session revoke`); signing out ends it at once.
+pub const SESSION_TTL_MS: i64 = 30 * 86_400_000;
+/// A sign-in code on the dashboard works once, for this long.
+pub const WEB_LOGIN_TTL_MS: i64 = 5 * 60_000;
+/// Letters and digits of a sign-in code, unambiguous when typed from a screen.
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+/// Where a browser's sign-in with the phone stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebLoginState {
+    /// Waiting for a device to approve `code` (until `expires_at`).
+    Waiting { code: String, expires_at: i64 },
+    /// Approved: the browser is now signed in with this (session token, CSRF token).
+    SignedIn { session: String, csrf: String },
+}
+
+/// A new sign-in code such as `K7QX-M2PA` (eight characters, about 40 bits: it lives five
+/// minutes, works once, and signs in only the browser that shows it).
+fn new_web_code() -> Result<String> {
+    let mut b = [0u8; 8];
+    getrandom::fill(&mut b).map_err(|e| ServerError::Internal(format!("no randomness: {e}")))?;
+    let c: String = b.iter().map(|x| CODE_ALPHABET[*x as usize % CODE_ALPHABET.len()] as char).collect();
+    Ok(format!("{}-{}", &c[..4], &c[4..]))
+}
+
+/// Starts a browser's sign-in with the phone: returns the code to show and the browser's secret
+/// (for its cookie); only the hashes are stored.
+pub(super) fn start_web_login(db: &Db) -> Result<(String, String, i64)> {
+    let now = now_ms();
+    db.purge_expired_sign_ins(now - 3_600_000)?;
+    let (code, browser) = (new_web_code()?, secrets::new_token()?);
+    let expires_at = now + WEB_LOGIN_TTL_MS;
+    db.insert_web_login(&secrets::hash(&code), &secrets::hash(&browser), now, expires_at)?;
+    Ok((code, browser, expires_at))
+}
+
+/// Where the sign-in of the browser holding `browser` stands: `None` when it has no code in
+/// force (none, expired, or already used), so the page starts a new one.
+pub(super) fn poll_web_login(db: &Db, browser: &str, code: &str) -> Result<Option<WebLoginState>> {
+    let now = now_ms();
+    let Some(w) = db.web_login_of_browser(&secrets::hash(browser))? else { return Ok(None) };
+    if w.used_at.is_some() || w.expires_at <= now {
+        return Ok(None);
+    }
+    match &w.approved_by {
+        None => Ok(Some(WebLoginState::Waiting { code: code.to_string(), expires_at: w.expires_at })),
+        Some(user) => {
+            if !db.use_web_login(&w.code_hash, now)? {
+                return Ok(None);
+            }
+            let (session, csrf) = new_session(db, user, "phone", now)?;
+            Ok(Some(WebLoginState::SignedIn { session, csrf }))
+        }
+    }
+}
+
+/// A device of `user` approves the code a browser shows; returns when the session will end.
+pub(super) fn approve_web_login(db: &Db, user: &User, device: &str, code: &str) -> Result<i64> {
+    let now = now_ms();
+    let hash = secrets::hash(code);
+    let Some(w) = db.web_login_of_code(&hash)? else {
+        return Err(ServerError::NotFound(
+            "no sign-in code like that: check the code on the sign-in page (it changes every 5 minutes)".into(),
+        ));
+    };
+    if w.approved_by.is_some() || w.used_at.is_some() {
+        return Err(ServerError::Conflict("this sign-in code was already used; reload the sign-in page".into()));
+    }
+    if w.expires_at <= now {
+        return Err(ServerError::Forbidden("this sign-in code has expired; reload the sign-in page".into()));
+    }
+    if !user.active {
+        return Err(ServerError::Forbidden("this member is deactivated".into()));
+    }
+    if !db.approve_web_login(&hash, &user.id, device, now)? {
+        return Err(ServerError::Conflict("this sign-in code was already used; reload the sign-in page".into()));
+    }
+    Ok(now + SESSION_TTL_MS)
+}
+
+/// A new session of `user`: (session token, CSRF token).
+fn new_session(db: &Db, user: &str, via: &str, now: i64) -> Result<(String, String)> {
+    let (session, csrf) = (secrets::new_token()?, secrets::new_token()?);
+    let token_hash = secrets::hash(&session);
+    let id = token_hash[..16].to_string();
+    db.insert_session(&NewSession {
+        token_hash: &token_hash,
+        id: &id,
+        user,
+        csrf: &csrf,
+        via,
+        now,
+        expires_at: now + SESSION_TTL_MS,
+    })?;
+    Ok((session, csrf))
+}
 
 pub(super) fn login_link(db: &Db, user_id: &str) -> Result<String> {
     db.user(user_id)?.ok_or_else(|| ServerError::NotFound(format!("no user with id {user_id}")))?;
@@ -36,9 +133,7 @@ pub(super) fn open_session(db: &Db, link: &str) -> Result<(String, String)> {
         None => return Err(ServerError::Forbidden("unknown sign-in link".into())),
     };
     db.use_login_link(&hash, now)?;
-    let (session, csrf) = (secrets::new_token()?, secrets::new_token()?);
-    db.insert_session(&secrets::hash(&session), &user, &csrf, now, now + SESSION_TTL_MS)?;
-    Ok((session, csrf))
+    new_session(db, &user, "link", now)
 }
 
 pub(super) fn session(db: &Db, token: &str) -> Result<WebSession> {
@@ -108,5 +203,105 @@ pub(super) fn comment(db: &Db, cache: &DocCache, active: &Active, user: &User, i
     match after {
         Record::Report(r) => Ok(*r),
         _ => Err(ServerError::Internal("a report read back as another kind".into())),
+    }
+}
+
+/// The dashboard's operations.
+impl Service {
+    /// A one-time sign-in link token for `user_id` (valid 15 minutes).
+    pub fn login_link(&self, user_id: &str) -> Result<String> {
+        let id = user_id.trim().to_string();
+        self.store.write(move |db| login_link(db, &id))
+    }
+
+    /// Redeems a sign-in link: (session token, CSRF token).
+    pub fn open_session(&self, link: &str) -> Result<(String, String)> {
+        let link = link.to_string();
+        self.store.write(move |db| open_session(db, &link))
+    }
+
+    /// The session behind a session token.
+    pub fn session(&self, token: &str) -> Result<WebSession> {
+        self.store.read(|db| session(db, token))
+    }
+
+    /// Signs a session out.
+    pub fn end_session(&self, token: &str) -> Result<()> {
+        let hash = secrets::hash(token);
+        self.store.write(move |db| db.delete_session(&hash))
+    }
+
+    /// The reports addressed to `user` (and their own) that `filter` keeps, newest first (200 at
+    /// most).
+    pub fn inbox(&self, user: &User, filter: &InboxFilter) -> Result<Vec<InboxItem>> {
+        self.store.read(|db| db.inbox(&user.id, filter, 200))
+    }
+
+    /// Report `id` if `user` may read it, with who read it when; records the read receipt of a
+    /// recipient.
+    pub fn open_report(&self, user: &User, id: &str) -> Result<(Report, Vec<(String, i64)>)> {
+        let (report, first) = self.store.read(|db| readable_report(db, user, id))?;
+        if first {
+            let (id, reader, owner) = (id.to_string(), user.id.clone(), report.header.owner.clone());
+            self.store.write(move |db| record_read(db, &id, &reader, &owner))?;
+        }
+        let reads = self.store.read(|db| db.reads_of_report(id))?;
+        Ok((report, reads))
+    }
+
+    /// Adds `user`'s comment to report `id`, merged into its document.
+    pub fn web_comment(&self, user: &User, id: &str, text: &str) -> Result<fieldreport_core::doc::Report> {
+        let (user, id, text) = (user.clone(), id.to_string(), text.to_string());
+        let (shared, cache) = (self.active.clone(), self.cache.clone());
+        self.write_sync(move |db| {
+            let active = config::fresh(db, &shared)?;
+            comment(db, &cache, &active, &user, &id, &text)
+        })
+    }
+
+    /// Starts a browser's sign-in with the phone: (code to show, browser secret, expiry).
+    pub fn start_web_login(&self) -> Result<(String, String, i64)> {
+        self.store.write(start_web_login)
+    }
+
+    /// Where the sign-in of the browser holding secret `browser` (showing `code`) stands; `None`
+    /// when it needs a new code.
+    pub fn poll_web_login(&self, browser: &str, code: &str) -> Result<Option<WebLoginState>> {
+        let (browser, code) = (browser.to_string(), code.to_string());
+        // Most polls find the code still waiting: answered by a reader, without the writer.
+        let found = self.store.read(|db| db.web_login_of_browser(&secrets::hash(&browser)))?;
+        match found {
+            Some(w) if w.code_hash != secrets::hash(&code) || w.used_at.is_some() || w.expires_at <= now_ms() => {
+                Ok(None)
+            }
+            Some(w) if w.approved_by.is_none() => Ok(Some(WebLoginState::Waiting { code, expires_at: w.expires_at })),
+            Some(_) => self.store.write(move |db| poll_web_login(db, &browser, &code)),
+            None => Ok(None),
+        }
+    }
+
+    /// The device `caller` approves the sign-in code a browser shows, for its user; returns when
+    /// the browser's session will end.
+    pub fn approve_web_login(&self, caller: &Caller, code: &str) -> Result<i64> {
+        let (user, device, code) = (caller.user.clone(), caller.device.id.clone(), code.to_string());
+        self.store.write(move |db| approve_web_login(db, &user, &device, &code))
+    }
+
+    /// The sessions of `user_id` still in force, newest first.
+    pub fn sessions(&self, user_id: &str) -> Result<Vec<SessionInfo>> {
+        let id = user_id.trim().to_string();
+        self.store.read(|db| {
+            db.user(&id)?.ok_or_else(|| ServerError::NotFound(format!("no user with id {id}")))?;
+            db.sessions_of(&id, now_ms())
+        })
+    }
+
+    /// Ends the session `id` (from [`Service::sessions`]) at once.
+    pub fn revoke_session(&self, id: &str) -> Result<SessionInfo> {
+        let id = id.trim().to_string();
+        self.store.write(move |db| {
+            db.delete_session_by_id(&id)?
+                .ok_or_else(|| ServerError::NotFound(format!("no session {id} (see `user sessions USER_ID`)")))
+        })
     }
 }

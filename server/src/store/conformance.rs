@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use fieldreport_core::doc::Kind;
 
-use super::db::{NewDelivery, NewDoc, RollupDelta, RollupTable, Visibility};
+use super::db::{NewDelivery, NewDoc, NewSession, RollupDelta, RollupTable, Visibility};
 use super::{Db, Store};
 use crate::error::{Result, ServerError};
 use crate::model::{Device, Role, Slice, Team, User};
@@ -91,6 +91,7 @@ pub fn team_users_and_devices(h: &dyn Harness) {
         id: "d1".into(),
         user_id: "r".into(),
         actor: "ab".into(),
+        name: Some("张伟的手机".into()),
         created_at: 7,
         last_seen_at: None,
         revoked_at: None,
@@ -167,11 +168,15 @@ pub fn feed_follows_the_visibility_rule(h: &dyn Harness) {
         let manager = (r % 4 < 3).then(|| format!("m{}", r % 3));
         users.push(user(&format!("r{r}"), Role::Rep, manager.as_deref()));
     }
-    let kinds = ["customer", "deal", "followup", "report", "snapshot", "config"];
+    let kinds = ["customer", "deal", "followup", "report", "snapshot", "config", "directory"];
     let mut docs: Vec<(String, String, String, Vec<String>)> = Vec::new();
     for i in 0..200 {
         let kind = kinds[rng.below(kinds.len())].to_string();
-        let owner = if kind == "config" { SERVER_OWNER.to_string() } else { users[rng.below(users.len())].id.clone() };
+        let owner = if kind == "config" || kind == "directory" {
+            SERVER_OWNER.to_string()
+        } else {
+            users[rng.below(users.len())].id.clone()
+        };
         let recipients: Vec<String> = if kind == "report" {
             (0..rng.below(3)).map(|_| users[rng.below(users.len())].id.clone()).collect()
         } else {
@@ -326,10 +331,33 @@ pub fn web_sign_in_and_reads(h: &dyn Harness) {
         db.insert_login_link("link", "m", 100)?;
         db.use_login_link("link", 50)?;
         assert_eq!(db.login_link("link")?, Some(("m".to_string(), 100, Some(50))));
-        db.insert_session("sess", "m", "csrf", 50, 500)?;
+        let session = |hash, id| NewSession {
+            token_hash: hash,
+            id,
+            user: "m",
+            csrf: "csrf",
+            via: "link",
+            now: 50,
+            expires_at: 500,
+        };
+        db.insert_session(&session("sess", "s1"))?;
+        db.insert_session(&session("sess2", "s2"))?;
         assert_eq!(db.session("sess")?, Some(("m".to_string(), "csrf".to_string(), 500)));
+        assert_eq!(db.sessions_of("m", 60)?.len(), 2);
+        assert!(db.sessions_of("m", 500)?.is_empty(), "expired sessions are not listed");
         db.delete_session("sess")?;
         assert_eq!(db.session("sess")?, None);
+        assert_eq!(db.delete_session_by_id("s2")?.map(|s| s.via), Some("link".to_string()));
+        assert_eq!(db.session("sess2")?, None, "a revoked session ends");
+        // A sign-in code is approved once and used once.
+        db.insert_web_login("code", "browser", 50, 350)?;
+        assert!(db.approve_web_login("code", "m", "d1", 60)?);
+        assert!(!db.approve_web_login("code", "r", "d2", 61)?, "a code is approved once");
+        assert_eq!(db.web_login_of_browser("browser")?.and_then(|w| w.approved_by), Some("m".to_string()));
+        assert!(db.use_web_login("code", 70)?);
+        assert!(!db.use_web_login("code", 71)?, "a code is used once");
+        db.purge_expired_sign_ins(400)?;
+        assert_eq!(db.web_login_of_code("code")?, None);
         assert!(db.insert_read("rep-1", "m", 60)?);
         assert!(!db.insert_read("rep-1", "m", 70)?, "a reading is recorded once");
         assert!(db.has_read("rep-1", "m")?);

@@ -49,6 +49,12 @@ impl From<f64> for Param<'_> {
     }
 }
 
+impl From<Option<f64>> for Param<'_> {
+    fn from(v: Option<f64>) -> Self {
+        Param::Real(v)
+    }
+}
+
 impl<'a> From<&'a str> for Param<'a> {
     fn from(v: &'a str) -> Self {
         Param::Text(Some(v))
@@ -103,6 +109,7 @@ pub trait Row {
     fn int(&self, i: usize) -> Result<i64, StoreError>;
     fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError>;
     fn real(&self, i: usize) -> Result<f64, StoreError>;
+    fn opt_real(&self, i: usize) -> Result<Option<f64>, StoreError>;
     fn text(&self, i: usize) -> Result<String, StoreError>;
     fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError>;
     fn blob(&self, i: usize) -> Result<Vec<u8>, StoreError>;

@@ -25,26 +25,66 @@ pub(crate) fn lang_in(uri: &axum::http::Uri) -> Lang {
     lang_of(asked)
 }
 
-/// An error as a page, with the status the API would answer.
+/// An error as a page, with the status the API would answer, in the page's language, with a
+/// way back.
 pub(crate) fn error_page(lang: Lang, e: ServerError) -> Response {
     let (status, _) = e.status_and_code();
+    let signed_out = matches!(e, ServerError::NoToken | ServerError::BadToken);
     let text = match e {
-        ServerError::NoToken | ServerError::BadToken => {
-            t(lang, "请用管理员发给你的一次性登录链接登录。", "Sign in with the one-time link an admin gave you.")
-                .to_string()
-        }
+        ServerError::NoToken | ServerError::BadToken => t(
+            lang,
+            "请先登录：用已登记的手机扫码，或用管理员发给你的一次性登录链接。",
+            "Sign in first: with your enrolled phone, or with the one-time link an admin gave you.",
+        )
+        .to_string(),
         e if status.is_server_error() => {
             tracing::error!(error = %e, "dashboard request failed");
             t(lang, "服务器出错，请稍后再试。", "The server failed; try again later.").to_string()
         }
-        e => e.to_string(),
+        e => match lang {
+            Lang::En => e.to_string(),
+            Lang::ZhCn => zh_refusal(status, &e.to_string()),
+        },
     };
-    (status, pages::frame(lang, t(lang, "无法打开", "Cannot open"), None, pages::message(&text))).into_response()
+    let title = if status == StatusCode::NOT_FOUND {
+        t(lang, "找不到页面", "Not found")
+    } else {
+        t(lang, "无法打开", "Cannot open")
+    };
+    (status, pages::frame(lang, title, None, pages::message(lang, &text, signed_out))).into_response()
+}
+
+/// A refusal's reason in Chinese: the known ones word for word, others by their kind with the
+/// reason as the server gave it.
+fn zh_refusal(status: StatusCode, reason: &str) -> String {
+    let known: &[(&str, &str)] = &[
+        ("sign-in link was already used", "这个登录链接已经用过了，请向管理员要一个新的。"),
+        ("sign-in link has expired", "这个登录链接已过期，请向管理员要一个新的。"),
+        ("unknown sign-in link", "登录链接无效，请向管理员要一个新的。"),
+        ("CSRF token mismatch", "表单已过期，请刷新页面后重新提交。"),
+        ("not sent from a page of this server", "这个表单不是从本站页面提交的，已拒绝。"),
+        ("no report", "这份汇报不存在，或不是发给你的。"),
+        ("a comment needs text", "批注不能为空，最多 2000 字。"),
+        ("nothing at", "这个页面不存在。"),
+        ("is not a date", "日期格式有误，应为 YYYY-MM-DD。"),
+        ("a custom range needs both dates", "自定义时间段需要填写开始和结束日期。"),
+    ];
+    if let Some((_, zh)) = known.iter().find(|(en, _)| reason.contains(en)) {
+        return zh.to_string();
+    }
+    let kind = match status {
+        StatusCode::NOT_FOUND => "找不到",
+        StatusCode::FORBIDDEN => "没有权限",
+        StatusCode::CONFLICT => "与现有内容冲突",
+        _ => "请求有误",
+    };
+    format!("{kind}（{reason}）")
 }
 
 /// A page answering a refusal with its own status (413, 415…).
 fn refusal_page(lang: Lang, status: StatusCode, text: String) -> Response {
-    (status, pages::frame(lang, t(lang, "无法打开", "Cannot open"), None, pages::message(&text))).into_response()
+    (status, pages::frame(lang, t(lang, "无法打开", "Cannot open"), None, pages::message(lang, &text, false)))
+        .into_response()
 }
 
 /// `Query<T>` whose refusal is a dashboard page.

@@ -1,23 +1,27 @@
-//! Dashboard requests: each checks the session, reads through storage and the figures module
+//! Dashboard pages: each checks the session, reads through the service and the figures module
 //! (the same as the API), and answers a page; refusals are pages too.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use fieldreport_core::doc::ReportKind;
+use fieldreport_core::kpi::format_value;
 use fieldreport_core::period::{Calendar, Period};
-use fieldreport_core::report::Lang;
+use fieldreport_core::report::{Lang, Names};
 use maud::Markup;
 use serde::Deserialize;
 
-use super::guard::{error_page, same_origin, WebForm, WebQuery};
+use super::guard::{error_page, WebForm, WebQuery};
 use super::labels::{keep, lang_of, t};
 use super::{pages, session};
 use crate::api::{blocking, AppState};
+use crate::error::ServerError;
 use crate::figures::{self, Scope};
-use crate::model::WebSession;
+use crate::model::{InboxFilter, Role, WebSession};
 use crate::now_ms;
 use crate::service::Service;
 
@@ -25,6 +29,18 @@ use crate::service::Service;
 pub(crate) struct LangQuery {
     lang: Option<String>,
     period: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct InboxQuery {
+    lang: Option<String>,
+    member: Option<String>,
+    kind: Option<String>,
+    unread: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -33,16 +49,11 @@ pub(crate) struct CommentForm {
     text: String,
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct CsrfForm {
-    csrf: String,
-}
-
 fn page(lang: Lang, title: &str, s: &WebSession, body: Markup) -> Response {
     pages::frame(lang, title, Some((&s.user, &s.csrf)), body).into_response()
 }
 
-/// Runs `f` with storage and the session, off the async workers.
+/// Runs `f` with the service and the session, off the async workers.
 async fn with_session<T: Send + 'static>(
     state: &Arc<AppState>,
     headers: &HeaderMap,
@@ -58,73 +69,74 @@ async fn with_session<T: Send + 'static>(
 }
 
 fn calendar(storage: &Service) -> crate::Result<Calendar> {
-    let c = storage.config()?;
-    Ok(c.calendar()?)
+    Ok(storage.config()?.calendar()?)
 }
 
-fn names(storage: &Service) -> crate::Result<HashMap<String, String>> {
+fn names(storage: &Service) -> crate::Result<Names> {
     Ok(storage.users()?.into_iter().map(|u| (u.id, u.name)).collect())
 }
 
-/// The page a sign-in link opens: a button that signs in. Opening the link changes nothing, so
-/// a chat app that fetches it to show a preview does not use it up.
-pub(crate) async fn login_page(Path(token): Path<String>, WebQuery(q): WebQuery<LangQuery>) -> Response {
-    let lang = lang_of(q.lang.as_deref());
-    pages::frame(lang, t(lang, "登录", "Sign in"), None, pages::login(lang, &token, keep(lang))).into_response()
-}
-
-/// Signs in with a one-time link (the form of [`login_page`]).
-pub(crate) async fn login(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    Path(token): Path<String>,
-    WebQuery(q): WebQuery<LangQuery>,
-) -> Response {
-    let lang = lang_of(q.lang.as_deref());
-    // Login CSRF: a foreign page must not sign a browser in (to an account of its choosing).
-    if let Err(e) = same_origin(&headers) {
-        return error_page(lang, e);
-    }
-    let storage = state.service.clone();
-    match blocking(move || storage.open_session(&token)).await {
-        Ok((session, _)) => {
-            ([(header::SET_COOKIE, session::set_cookie(&session, &headers))], Redirect::to(&format!("/{}", keep(lang))))
-                .into_response()
-        }
-        Err(e) => error_page(lang, e),
+/// A date from a form (`YYYY-MM-DD`), or nothing for an empty field.
+fn date(v: Option<String>, field: &str) -> crate::Result<Option<String>> {
+    match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(d) => d
+            .parse::<NaiveDate>()
+            .map(|d| Some(d.to_string()))
+            .map_err(|_| ServerError::BadRequest(format!("{field}: `{d}` is not a date (YYYY-MM-DD)"))),
     }
 }
 
-pub(crate) async fn logout(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    WebQuery(q): WebQuery<LangQuery>,
-    WebForm(f): WebForm<CsrfForm>,
-) -> Response {
-    let lang = lang_of(q.lang.as_deref());
-    let token = session::token(&headers).unwrap_or_default();
-    let out = with_session(&state, &headers, move |storage, s| {
-        session::check_csrf(s, &f.csrf)?;
-        storage.end_session(&token)
-    })
-    .await;
-    match out {
-        Ok(_) => {
-            ([(header::SET_COOKIE, session::clear_cookie())], Redirect::to(&format!("/{}", keep(lang)))).into_response()
-        }
-        Err(e) => error_page(lang, e),
-    }
+fn nonempty(v: Option<String>) -> Option<String> {
+    v.filter(|v| !v.trim().is_empty())
 }
 
+/// The home page: reports to the viewer and the viewer's own, filtered.
 pub(crate) async fn inbox(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    WebQuery(q): WebQuery<LangQuery>,
+    WebQuery(q): WebQuery<InboxQuery>,
 ) -> Response {
     let lang = lang_of(q.lang.as_deref());
-    let out = with_session(&state, &headers, |storage, s| Ok((storage.inbox(&s.user)?, calendar(storage)?))).await;
+    let filter = (|| -> crate::Result<InboxFilter> {
+        let kind = nonempty(q.kind).map(|k| k.parse::<ReportKind>().map(|k| k.as_str().to_string())).transpose()?;
+        Ok(InboxFilter {
+            member: nonempty(q.member),
+            kind,
+            unread: q.unread.is_some_and(|u| u == "1" || u == "on"),
+            from: date(q.from, t(lang, "开始日期", "from"))?,
+            to: date(q.to, t(lang, "结束日期", "to"))?,
+            own: None,
+        })
+    })();
+    let filter = match filter {
+        Ok(f) => f,
+        Err(e) => return error_page(lang, e),
+    };
+    let out = with_session(&state, &headers, move |storage, s| {
+        let items = storage.inbox(&s.user, &filter)?;
+        // Authors the viewer receives reports from: their team (for a manager) or everyone
+        // who sent them one, and themselves.
+        let users = storage.users()?;
+        let members: Vec<(String, String)> = users
+            .iter()
+            .filter(|u| {
+                u.id == s.user.id
+                    || s.user.role == Role::Admin
+                    || u.manager_id.as_deref() == Some(s.user.id.as_str())
+                    || items.iter().any(|i| i.owner == u.id)
+            })
+            .map(|u| (u.id.clone(), u.name.clone()))
+            .collect();
+        Ok((items, members, calendar(storage)?, filter))
+    })
+    .await;
     match out {
-        Ok((s, (items, cal))) => page(lang, t(lang, "收件箱", "Inbox"), &s, pages::inbox(lang, &cal, &items)),
+        Ok((s, (items, members, cal, filter))) => {
+            let p =
+                pages::InboxPage { cal: &cal, viewer: &s.user.id, items: &items, members: &members, filter: &filter };
+            page(lang, t(lang, "收件箱", "Inbox"), &s, pages::inbox(lang, &p))
+        }
         Err(e) => error_page(lang, e),
     }
 }
@@ -141,10 +153,10 @@ pub(crate) async fn report(
     })
     .await;
     match out {
-        Ok((s, (r, cal, names))) => {
-            let name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string());
+        Ok((s, ((r, reads), cal, names))) => {
+            let reads: HashMap<String, i64> = reads.into_iter().collect();
             let title = r.title.clone();
-            page(lang, &title, &s, pages::report(lang, &cal, &r, &name, &s.csrf))
+            page(lang, &title, &s, pages::report(lang, &cal, &r, &names, &reads, &s.csrf))
         }
         Err(e) => error_page(lang, e),
     }
@@ -170,15 +182,24 @@ pub(crate) async fn comment(
     }
 }
 
+/// The period a KPI page asks for: `from`/`to` (a custom range), else `period`, else this month.
+fn kpi_period(q: &LangQuery) -> crate::Result<Period> {
+    match (nonempty(q.from.clone()), nonempty(q.to.clone())) {
+        (Some(a), Some(b)) => Ok(format!("{}..{}", a.trim(), b.trim()).parse::<Period>()?),
+        (None, None) => Ok(q.period.as_deref().unwrap_or("this-month").parse::<Period>()?),
+        _ => Err(ServerError::BadRequest("a custom range needs both dates (from and to)".into())),
+    }
+}
+
 pub(crate) async fn kpi(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     WebQuery(q): WebQuery<LangQuery>,
 ) -> Response {
     let lang = lang_of(q.lang.as_deref());
-    let period = match q.period.as_deref().unwrap_or("this-month").parse::<Period>() {
+    let period = match kpi_period(&q) {
         Ok(p) => p,
-        Err(e) => return error_page(lang, e.into()),
+        Err(e) => return error_page(lang, e),
     };
     let out = with_session(&state, &headers, move |storage, s| {
         let src: &dyn crate::figures::Source = storage;
@@ -197,8 +218,8 @@ pub(crate) async fn kpi(
     .await;
     match out {
         Ok((s, (snap, subs, alerts, trend, names))) => {
-            let name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string());
-            page(lang, t(lang, "指标", "KPIs"), &s, pages::kpi(lang, &snap, &subs, &alerts, &trend, &name))
+            let p = pages::KpiPage { period, snap: &snap, subs: &subs, alerts: &alerts, trend: &trend, names: &names };
+            page(lang, t(lang, "指标", "KPIs"), &s, pages::kpi(lang, &p))
         }
         Err(e) => error_page(lang, e),
     }
@@ -215,15 +236,20 @@ fn trend(
     now: i64,
 ) -> crate::Result<pages::Trend> {
     let cal = config.calendar()?;
+    let defs = config.definitions();
     let this_week = cal.resolve(Period::ThisWeek, now).first;
     let mut out: pages::Trend = Vec::new();
     for back in (0..TREND_WEEKS).rev() {
         let first = this_week - chrono::Days::new(7 * back);
         let last = first + chrono::Days::new(6);
         for (metric, value) in figures::team_values(src, config, scope, first, last)? {
+            let shown = match defs.iter().find(|d| d.id == metric) {
+                Some(d) => format_value(&d.unit, value),
+                None => format!("{value}"),
+            };
             match out.iter_mut().find(|(m, _)| *m == metric) {
-                Some((_, points)) => points.push((first, value)),
-                None => out.push((metric, vec![(first, value)])),
+                Some((_, points)) => points.push((first, value, shown)),
+                None => out.push((metric, vec![(first, value, shown)])),
             }
         }
     }

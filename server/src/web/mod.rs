@@ -1,6 +1,7 @@
-//! The manager dashboard, served at `/`: sign-in by one-time link, an inbox of reports addressed
-//! to the viewer (unread / read, with read receipts), a report page with its blocks as tables and
-//! a comment box, and a KPI page. Pages are HTML rendered on the server (maud escapes every
+//! The manager dashboard, served at `/`: sign-in with the phone (扫码登录) or by an admin's
+//! one-time link; a home page of reports addressed to the viewer (unread / read) and of the
+//! viewer's own (each recipient's read state, the comment count), with filters; a report page
+//! with its blocks as captioned tables and a comment box; and a KPI page. Pages are HTML rendered on the server (maud escapes every
 //! value), with no script and nothing fetched from elsewhere. Figures come from the same
 //! functions as the API and the devices' snapshots.
 
@@ -9,6 +10,7 @@ mod handlers;
 mod labels;
 mod pages;
 mod session;
+mod sign_in;
 
 pub(crate) use guard::{not_found, wrong_method};
 
@@ -28,7 +30,10 @@ pub fn fuzz_input(data: &[u8]) {
         let _ = axum::extract::Query::<handlers::LangQuery>::try_from_uri(&uri);
     }
     let _ = serde_urlencoded::from_bytes::<handlers::CommentForm>(form);
-    let _ = serde_urlencoded::from_bytes::<handlers::CsrfForm>(form);
+    let _ = serde_urlencoded::from_bytes::<sign_in::CsrfForm>(form);
+    if let Ok(uri) = format!("/?{}", String::from_utf8_lossy(form)).parse::<Uri>() {
+        let _ = axum::extract::Query::<handlers::InboxQuery>::try_from_uri(&uri);
+    }
     let mut headers = HeaderMap::new();
     if let Ok(v) = HeaderValue::from_bytes(cookie) {
         headers.insert(axum::http::header::COOKIE, v);
@@ -53,8 +58,9 @@ use crate::api::AppState;
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/", get(handlers::inbox))
-        .route("/login/{token}", get(handlers::login_page).post(handlers::login))
-        .route("/logout", post(handlers::logout))
+        .route("/login", get(sign_in::phone))
+        .route("/login/{token}", get(sign_in::link_page).post(sign_in::link))
+        .route("/logout", post(sign_in::logout))
         .route("/reports/{id}", get(handlers::report))
         .route("/reports/{id}/comments", post(handlers::comment))
         .route("/kpi", get(handlers::kpi))

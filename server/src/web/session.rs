@@ -4,31 +4,51 @@ use axum::http::{header, HeaderMap};
 
 use crate::error::{Result, ServerError};
 use crate::model::WebSession;
+use crate::service::web::SESSION_TTL_MS;
 use crate::service::Service;
 
 /// The session cookie's name.
 pub(crate) const COOKIE: &str = "fr_session";
 
-/// The session token in the request's cookies.
-pub(crate) fn token(headers: &HeaderMap) -> Option<String> {
+/// The value of cookie `name` in the request.
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
         let (k, v) = c.trim().split_once('=')?;
-        (k == COOKIE && !v.is_empty()).then(|| v.to_string())
+        (k == name && !v.is_empty()).then(|| v.to_string())
     })
 }
 
-/// The `Set-Cookie` value for a new session: HttpOnly, SameSite=Lax, for 12 hours; Secure when
-/// the request came over HTTPS through a proxy (`X-Forwarded-Proto: https`).
-pub(crate) fn set_cookie(token: &str, headers: &HeaderMap) -> String {
-    let https =
-        headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("https"));
-    let secure = if https { "; Secure" } else { "" };
-    format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200{secure}")
+/// The session token in the request's cookies.
+pub(crate) fn token(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, COOKIE)
 }
 
-/// The `Set-Cookie` value that signs out.
-pub(crate) fn clear_cookie() -> String {
-    format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+/// `; Secure` when the request came over HTTPS through a proxy (`X-Forwarded-Proto: https`).
+fn secure(headers: &HeaderMap) -> &'static str {
+    let https =
+        headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("https"));
+    if https {
+        "; Secure"
+    } else {
+        ""
+    }
+}
+
+/// The `Set-Cookie` value for a new session: HttpOnly, SameSite=Lax, for as long as the session
+/// lasts (30 days).
+pub(crate) fn set_cookie(token: &str, headers: &HeaderMap) -> String {
+    format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}", SESSION_TTL_MS / 1000, secure(headers))
+}
+
+/// The `Set-Cookie` value of a pending phone sign-in (five minutes).
+pub(crate) fn pending_cookie(name: &str, value: &str, headers: &HeaderMap) -> String {
+    format!("{name}={value}; Path=/login; HttpOnly; SameSite=Lax; Max-Age=300{}", secure(headers))
+}
+
+/// The `Set-Cookie` value that removes cookie `name`.
+pub(crate) fn clear(name: &str) -> String {
+    let path = if name == COOKIE { "/" } else { "/login" };
+    format!("{name}=; Path={path}; HttpOnly; SameSite=Lax; Max-Age=0")
 }
 
 /// The signed-in session, or `BadToken`.

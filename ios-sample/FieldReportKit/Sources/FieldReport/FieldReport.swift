@@ -611,6 +611,56 @@ fileprivate struct FfiConverterString: FfiConverter {
 public protocol FieldStoreProtocol: AnyObject, Sendable {
     
     /**
+     * Adds recipients to a submitted report (the author only; nobody is ever removed).
+     */
+    func addReportRecipients(id: String, to: [String], cc: [String]) throws  -> Report
+    
+    /**
+     * Approves the sign-in code a browser shows on the dashboard (扫码登录), typed or scanned
+     * (`fieldreport://web-login/K7QX-M2PA`): that browser is signed in as this device's user.
+     */
+    func approveWebLogin(code: String) async throws  -> WebLoginApproved
+    
+    /**
+     * Where followup `id` was checked in and how far from its customer; `None` without one.
+     */
+    func checkinOf(id: String) throws  -> CheckinPlace?
+    
+    /**
+     * An alert as one line in `lang`, naming people.
+     */
+    func describeAlert(alert: Alert, lang: Lang) throws  -> String
+    
+    /**
+     * The member `query` names: an id, a name, or a unique start of either. An unknown or
+     * ambiguous one fails with `InvalidInput` naming the candidates.
+     */
+    func findMember(query: String) throws  -> Member
+    
+    /**
+     * The id of the `kind` record `query` names: an id, the unique start or end of an id, or a
+     * name or title (whole, or a part found in no other).
+     */
+    func findRecord(kind: RecordKind, query: String) throws  -> String
+    
+    /**
+     * The team's members as the last sync brought them (empty before the first sync).
+     */
+    func members() throws  -> [Member]
+    
+    /**
+     * A new draft from template `template_id` (from [`FieldStore::templates`]), for the period
+     * holding `date` (`YYYY-MM-DD`; today when `None`).
+     */
+    func newReportFromTemplate(templateId: String, date: String?) throws  -> Report
+    
+    /**
+     * Every template a report can start from: the team's (from the configuration the server
+     * published), then the built-in ones in `lang`.
+     */
+    func templates(lang: Lang) throws  -> [Template]
+    
+    /**
      * Adds a comment (批注) under this user's name.
      */
     func commentReport(id: String, text: String) throws  -> Report
@@ -791,9 +841,10 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     func cancelSync()  -> Bool
     
     /**
-     * Enrolls this device with the team server at `server_url` using a one-time `code`.
+     * Enrolls this device with the team server at `server_url` using a one-time `code`;
+     * `device_name` (`张伟的手机`) names it in the admin's device list.
      */
-    func enroll(serverUrl: String, code: String) async throws  -> Enrolled
+    func enroll(serverUrl: String, code: String, deviceName: String?) async throws  -> Enrolled
     
     /**
      * Sets the HTTP client that `enroll` and `sync` send their requests with. Required before
@@ -888,6 +939,138 @@ public static func openInMemory()throws  -> FieldStore  {
 }
     
 
+    
+    /**
+     * Adds recipients to a submitted report (the author only; nobody is ever removed).
+     */
+open func addReportRecipients(id: String, to: [String], cc: [String])throws  -> Report  {
+    return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_add_report_recipients(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),
+        FfiConverterSequenceString.lower(to),
+        FfiConverterSequenceString.lower(cc),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Approves the sign-in code a browser shows on the dashboard (扫码登录), typed or scanned
+     * (`fieldreport://web-login/K7QX-M2PA`): that browser is signed in as this device's user.
+     */
+open func approveWebLogin(code: String)async throws  -> WebLoginApproved  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_approve_web_login(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(code)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeWebLoginApproved_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
+}
+    
+    /**
+     * Where followup `id` was checked in and how far from its customer; `None` without one.
+     */
+open func checkinOf(id: String)throws  -> CheckinPlace?  {
+    return try  FfiConverterOptionTypeCheckinPlace.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_checkin_of(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * An alert as one line in `lang`, naming people.
+     */
+open func describeAlert(alert: Alert, lang: Lang)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_describe_alert(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeAlert_lower(alert),
+        FfiConverterTypeLang_lower(lang),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The member `query` names: an id, a name, or a unique start of either. An unknown or
+     * ambiguous one fails with `InvalidInput` naming the candidates.
+     */
+open func findMember(query: String)throws  -> Member  {
+    return try  FfiConverterTypeMember_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_find_member(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(query),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The id of the `kind` record `query` names: an id, the unique start or end of an id, or a
+     * name or title (whole, or a part found in no other).
+     */
+open func findRecord(kind: RecordKind, query: String)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_find_record(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRecordKind_lower(kind),
+        FfiConverterString.lower(query),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The team's members as the last sync brought them (empty before the first sync).
+     */
+open func members()throws  -> [Member]  {
+    return try  FfiConverterSequenceTypeMember.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_members(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A new draft from template `template_id` (from [`FieldStore::templates`]), for the period
+     * holding `date` (`YYYY-MM-DD`; today when `None`).
+     */
+open func newReportFromTemplate(templateId: String, date: String?)throws  -> Report  {
+    return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_new_report_from_template(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(templateId),
+        FfiConverterOptionString.lower(date),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Every template a report can start from: the team's (from the configuration the server
+     * published), then the built-in ones in `lang`.
+     */
+open func templates(lang: Lang)throws  -> [Template]  {
+    return try  FfiConverterSequenceTypeTemplate.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_templates(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeLang_lower(lang),uniffiCallStatus
+    )
+})
+}
     
     /**
      * Adds a comment (批注) under this user's name.
@@ -1378,14 +1561,15 @@ open func cancelSync() -> Bool  {
 }
     
     /**
-     * Enrolls this device with the team server at `server_url` using a one-time `code`.
+     * Enrolls this device with the team server at `server_url` using a one-time `code`;
+     * `device_name` (`张伟的手机`) names it in the admin's device list.
      */
-open func enroll(serverUrl: String, code: String)async throws  -> Enrolled  {
+open func enroll(serverUrl: String, code: String, deviceName: String? = nil)async throws  -> Enrolled  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_fieldreport_ffi_fn_method_fieldstore_enroll(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(serverUrl),FfiConverterString.lower(code)
+                        self.uniffiCloneHandle(),FfiConverterString.lower(serverUrl),FfiConverterString.lower(code),FfiConverterOptionString.lower(deviceName)
                 )
             },
             pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
@@ -2929,6 +3113,93 @@ public func FfiConverterTypeServerNotes_lower(_ value: ServerNotes) -> RustBuffe
 
 
 /**
+ * A template a report can start from.
+ */
+public struct Template: Equatable, Hashable {
+    /**
+     * `builtin:weekly:zh-CN`, or the team's own id.
+     */
+    public var id: String
+    public var kind: ReportKind
+    public var lang: Lang
+    /**
+     * Sections in order; a required one must have text before the report is submitted.
+     */
+    public var sections: [SectionDef]
+    /**
+     * Who reports from it are copied to by default (user ids), besides the author's manager.
+     */
+    public var cc: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `builtin:weekly:zh-CN`, or the team's own id.
+         */id: String, kind: ReportKind, lang: Lang, 
+        /**
+         * Sections in order; a required one must have text before the report is submitted.
+         */sections: [SectionDef], 
+        /**
+         * Who reports from it are copied to by default (user ids), besides the author's manager.
+         */cc: [String]) {
+        self.id = id
+        self.kind = kind
+        self.lang = lang
+        self.sections = sections
+        self.cc = cc
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Template: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTemplate: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Template {
+        return
+            try Template(
+                id: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterTypeReportKind.read(from: &buf), 
+                lang: FfiConverterTypeLang.read(from: &buf), 
+                sections: FfiConverterSequenceTypeSectionDef.read(from: &buf), 
+                cc: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Template, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterTypeReportKind.write(value.kind, into: &buf)
+        FfiConverterTypeLang.write(value.lang, into: &buf)
+        FfiConverterSequenceTypeSectionDef.write(value.sections, into: &buf)
+        FfiConverterSequenceString.write(value.cc, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTemplate_lift(_ buf: RustBuffer) throws -> Template {
+    return try FfiConverterTypeTemplate.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTemplate_lower(_ value: Template) -> RustBuffer {
+    return FfiConverterTypeTemplate.lower(value)
+}
+
+
+/**
  * Every failure a foreign caller can see. Each carries a human-readable `reason` (English; it
  * names what was wrong and what to do) and never personal data beyond the ids involved.
  */
@@ -3355,6 +3626,30 @@ fileprivate struct FfiConverterOptionTypeSyncListener: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeCheckinPlace: FfiConverterRustBuffer {
+    typealias SwiftType = CheckinPlace?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeCheckinPlace.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeCheckinPlace.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeCheckIn: FfiConverterRustBuffer {
     typealias SwiftType = CheckIn?
 
@@ -3625,6 +3920,31 @@ fileprivate struct FfiConverterSequenceTypeFollowupRow: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeMember: FfiConverterRustBuffer {
+    typealias SwiftType = [Member]
+
+    public static func write(_ value: [Member], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMember.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Member] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Member]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMember.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeReadReceipt: FfiConverterRustBuffer {
     typealias SwiftType = [ReadReceipt]
 
@@ -3700,6 +4020,31 @@ fileprivate struct FfiConverterSequenceTypeSection: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeSectionDef: FfiConverterRustBuffer {
+    typealias SwiftType = [SectionDef]
+
+    public static func write(_ value: [SectionDef], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeSectionDef.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [SectionDef] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [SectionDef]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeSectionDef.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeBlockInfo: FfiConverterRustBuffer {
     typealias SwiftType = [BlockInfo]
 
@@ -3742,6 +4087,31 @@ fileprivate struct FfiConverterSequenceTypeKpiFigure: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeKpiFigure.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeTemplate: FfiConverterRustBuffer {
+    typealias SwiftType = [Template]
+
+    public static func write(_ value: [Template], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeTemplate.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Template] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Template]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeTemplate.read(from: &buf))
         }
         return seq
     }
@@ -3809,6 +4179,33 @@ private let initializationResult: InitializationResult = {
     let scaffolding_contract_version = ffi_fieldreport_ffi_uniffi_contract_version()
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_report_recipients() != 40366) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_approve_web_login() != 12927) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_checkin_of() != 34138) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_describe_alert() != 5618) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_find_member() != 27670) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_find_record() != 30004) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_members() != 22481) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report_from_template() != 52804) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_templates() != 51934) {
+        return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_comment_report() != 52580) {
         return InitializationResult.apiChecksumMismatch
@@ -3912,7 +4309,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_cancel_sync() != 37806) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_enroll() != 28447) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_enroll() != 45818) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_http_client() != 48783) {

@@ -545,6 +545,30 @@ fileprivate struct FfiConverterDouble: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterBool : FfiConverter {
+    typealias FfiType = Int8
+    typealias SwiftType = Bool
+
+    public static func lift(_ value: Int8) throws -> Bool {
+        return value != 0
+    }
+
+    public static func lower(_ value: Bool) -> Int8 {
+        return value ? 1 : 0
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Bool {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: Bool, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterString: FfiConverter {
     typealias SwiftType = String
     typealias FfiType = RustBuffer
@@ -613,36 +637,46 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
 public struct Alert: Equatable, Hashable {
     public var id: String
     /**
-     * conversion_below_team, stale_deal, report_missing, report_late or kpi_red.
+     * conversion_below_team, stale_deal, report_missing, report_late, kpi_red or checkin_far.
      */
     public var kind: String
     public var userId: String
     /**
-     * What it is about: a metric, a deal id, a report kind.
+     * What it is about: a metric, a deal id, a report kind, a followup id.
      */
     public var subject: String
     /**
-     * One line for people.
+     * One line in English with ids, for logs and old devices; people read
+     * [`crate::team::alert_text`], which renders `facts` in their language with names.
      */
     public var message: String
+    /**
+     * What the alert says, for rendering in any language (absent from alerts of older servers).
+     */
+    public var facts: AlertFacts
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(id: String, 
         /**
-         * conversion_below_team, stale_deal, report_missing, report_late or kpi_red.
+         * conversion_below_team, stale_deal, report_missing, report_late, kpi_red or checkin_far.
          */kind: String, userId: String, 
         /**
-         * What it is about: a metric, a deal id, a report kind.
+         * What it is about: a metric, a deal id, a report kind, a followup id.
          */subject: String, 
         /**
-         * One line for people.
-         */message: String) {
+         * One line in English with ids, for logs and old devices; people read
+         * [`crate::team::alert_text`], which renders `facts` in their language with names.
+         */message: String, 
+        /**
+         * What the alert says, for rendering in any language (absent from alerts of older servers).
+         */facts: AlertFacts) {
         self.id = id
         self.kind = kind
         self.userId = userId
         self.subject = subject
         self.message = message
+        self.facts = facts
     }
 
     
@@ -665,7 +699,8 @@ public struct FfiConverterTypeAlert: FfiConverterRustBuffer {
                 kind: FfiConverterString.read(from: &buf), 
                 userId: FfiConverterString.read(from: &buf), 
                 subject: FfiConverterString.read(from: &buf), 
-                message: FfiConverterString.read(from: &buf)
+                message: FfiConverterString.read(from: &buf), 
+                facts: FfiConverterTypeAlertFacts.read(from: &buf)
         )
     }
 
@@ -675,6 +710,7 @@ public struct FfiConverterTypeAlert: FfiConverterRustBuffer {
         FfiConverterString.write(value.userId, into: &buf)
         FfiConverterString.write(value.subject, into: &buf)
         FfiConverterString.write(value.message, into: &buf)
+        FfiConverterTypeAlertFacts.write(value.facts, into: &buf)
     }
 }
 
@@ -691,6 +727,247 @@ public func FfiConverterTypeAlert_lift(_ buf: RustBuffer) throws -> Alert {
 #endif
 public func FfiConverterTypeAlert_lower(_ value: Alert) -> RustBuffer {
     return FfiConverterTypeAlert.lower(value)
+}
+
+
+/**
+ * The particulars of an alert; which are set depends on its kind. Figures are already
+ * formatted (`37.5%`, `¥1,200.00`), since they read the same in every language.
+ */
+public struct AlertFacts: Equatable, Hashable {
+    /**
+     * The metric's name in Chinese and in English.
+     */
+    public var metricZh: String?
+    public var metricEn: String?
+    /**
+     * The figure that raised the alert.
+     */
+    public var value: String?
+    /**
+     * What it is measured against: the team average, the target, the distance allowed.
+     */
+    public var reference: String?
+    /**
+     * The share of the team average below which conversion alerts (`50%`).
+     */
+    public var share: String?
+    /**
+     * A deal's title or a customer's name.
+     */
+    public var title: String?
+    /**
+     * A deal's stage (stored value).
+     */
+    public var stage: String?
+    /**
+     * Days without a followup.
+     */
+    public var days: Int64?
+    /**
+     * A report kind (stored value).
+     */
+    public var reportKind: String?
+    /**
+     * A date (YYYY-MM-DD): the last day of a missing report's period, a check-in's day.
+     */
+    public var date: String?
+    /**
+     * The period a figure is of (`this-week`, `this-month`).
+     */
+    public var period: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The metric's name in Chinese and in English.
+         */metricZh: String?, metricEn: String?, 
+        /**
+         * The figure that raised the alert.
+         */value: String?, 
+        /**
+         * What it is measured against: the team average, the target, the distance allowed.
+         */reference: String?, 
+        /**
+         * The share of the team average below which conversion alerts (`50%`).
+         */share: String?, 
+        /**
+         * A deal's title or a customer's name.
+         */title: String?, 
+        /**
+         * A deal's stage (stored value).
+         */stage: String?, 
+        /**
+         * Days without a followup.
+         */days: Int64?, 
+        /**
+         * A report kind (stored value).
+         */reportKind: String?, 
+        /**
+         * A date (YYYY-MM-DD): the last day of a missing report's period, a check-in's day.
+         */date: String?, 
+        /**
+         * The period a figure is of (`this-week`, `this-month`).
+         */period: String?) {
+        self.metricZh = metricZh
+        self.metricEn = metricEn
+        self.value = value
+        self.reference = reference
+        self.share = share
+        self.title = title
+        self.stage = stage
+        self.days = days
+        self.reportKind = reportKind
+        self.date = date
+        self.period = period
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AlertFacts: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAlertFacts: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AlertFacts {
+        return
+            try AlertFacts(
+                metricZh: FfiConverterOptionString.read(from: &buf), 
+                metricEn: FfiConverterOptionString.read(from: &buf), 
+                value: FfiConverterOptionString.read(from: &buf), 
+                reference: FfiConverterOptionString.read(from: &buf), 
+                share: FfiConverterOptionString.read(from: &buf), 
+                title: FfiConverterOptionString.read(from: &buf), 
+                stage: FfiConverterOptionString.read(from: &buf), 
+                days: FfiConverterOptionInt64.read(from: &buf), 
+                reportKind: FfiConverterOptionString.read(from: &buf), 
+                date: FfiConverterOptionString.read(from: &buf), 
+                period: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AlertFacts, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.metricZh, into: &buf)
+        FfiConverterOptionString.write(value.metricEn, into: &buf)
+        FfiConverterOptionString.write(value.value, into: &buf)
+        FfiConverterOptionString.write(value.reference, into: &buf)
+        FfiConverterOptionString.write(value.share, into: &buf)
+        FfiConverterOptionString.write(value.title, into: &buf)
+        FfiConverterOptionString.write(value.stage, into: &buf)
+        FfiConverterOptionInt64.write(value.days, into: &buf)
+        FfiConverterOptionString.write(value.reportKind, into: &buf)
+        FfiConverterOptionString.write(value.date, into: &buf)
+        FfiConverterOptionString.write(value.period, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAlertFacts_lift(_ buf: RustBuffer) throws -> AlertFacts {
+    return try FfiConverterTypeAlertFacts.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAlertFacts_lower(_ value: AlertFacts) -> RustBuffer {
+    return FfiConverterTypeAlertFacts.lower(value)
+}
+
+
+/**
+ * Where a followup was checked in, and how far that was from its customer.
+ */
+public struct CheckinPlace: Equatable, Hashable {
+    public var lat: Double
+    public var lon: Double
+    /**
+     * Horizontal accuracy in metres, when the device reported one.
+     */
+    public var accuracy: Double?
+    /**
+     * UTC milliseconds of the fix.
+     */
+    public var at: Int64
+    /**
+     * Metres from the customer's location, when the customer has one.
+     */
+    public var distanceM: Double?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(lat: Double, lon: Double, 
+        /**
+         * Horizontal accuracy in metres, when the device reported one.
+         */accuracy: Double?, 
+        /**
+         * UTC milliseconds of the fix.
+         */at: Int64, 
+        /**
+         * Metres from the customer's location, when the customer has one.
+         */distanceM: Double?) {
+        self.lat = lat
+        self.lon = lon
+        self.accuracy = accuracy
+        self.at = at
+        self.distanceM = distanceM
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CheckinPlace: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCheckinPlace: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CheckinPlace {
+        return
+            try CheckinPlace(
+                lat: FfiConverterDouble.read(from: &buf), 
+                lon: FfiConverterDouble.read(from: &buf), 
+                accuracy: FfiConverterOptionDouble.read(from: &buf), 
+                at: FfiConverterInt64.read(from: &buf), 
+                distanceM: FfiConverterOptionDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CheckinPlace, into buf: inout [UInt8]) {
+        FfiConverterDouble.write(value.lat, into: &buf)
+        FfiConverterDouble.write(value.lon, into: &buf)
+        FfiConverterOptionDouble.write(value.accuracy, into: &buf)
+        FfiConverterInt64.write(value.at, into: &buf)
+        FfiConverterOptionDouble.write(value.distanceM, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCheckinPlace_lift(_ buf: RustBuffer) throws -> CheckinPlace {
+    return try FfiConverterTypeCheckinPlace.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCheckinPlace_lower(_ value: CheckinPlace) -> RustBuffer {
+    return FfiConverterTypeCheckinPlace.lower(value)
 }
 
 
@@ -944,15 +1221,28 @@ public struct FollowupRow: Equatable, Hashable {
     public var note: String
     public var nextStep: String
     public var nextFollowupOn: String?
+    /**
+     * Where it was checked in, if it was.
+     */
     public var lat: Double?
     public var lon: Double?
+    /**
+     * How far the check-in was from the customer's location, in metres (both known).
+     */
+    public var checkinDistanceM: Double?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(id: String, owner: String, customerId: String, customerName: String, dealId: String?, kind: String, 
         /**
          * UTC milliseconds.
-         */occurredAt: Int64, note: String, nextStep: String, nextFollowupOn: String?, lat: Double?, lon: Double?) {
+         */occurredAt: Int64, note: String, nextStep: String, nextFollowupOn: String?, 
+        /**
+         * Where it was checked in, if it was.
+         */lat: Double?, lon: Double?, 
+        /**
+         * How far the check-in was from the customer's location, in metres (both known).
+         */checkinDistanceM: Double?) {
         self.id = id
         self.owner = owner
         self.customerId = customerId
@@ -965,6 +1255,7 @@ public struct FollowupRow: Equatable, Hashable {
         self.nextFollowupOn = nextFollowupOn
         self.lat = lat
         self.lon = lon
+        self.checkinDistanceM = checkinDistanceM
     }
 
     
@@ -994,7 +1285,8 @@ public struct FfiConverterTypeFollowupRow: FfiConverterRustBuffer {
                 nextStep: FfiConverterString.read(from: &buf), 
                 nextFollowupOn: FfiConverterOptionString.read(from: &buf), 
                 lat: FfiConverterOptionDouble.read(from: &buf), 
-                lon: FfiConverterOptionDouble.read(from: &buf)
+                lon: FfiConverterOptionDouble.read(from: &buf), 
+                checkinDistanceM: FfiConverterOptionDouble.read(from: &buf)
         )
     }
 
@@ -1011,6 +1303,7 @@ public struct FfiConverterTypeFollowupRow: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.nextFollowupOn, into: &buf)
         FfiConverterOptionDouble.write(value.lat, into: &buf)
         FfiConverterOptionDouble.write(value.lon, into: &buf)
+        FfiConverterOptionDouble.write(value.checkinDistanceM, into: &buf)
     }
 }
 
@@ -1262,6 +1555,93 @@ public func FfiConverterTypeIdentity_lower(_ value: Identity) -> RustBuffer {
 
 
 /**
+ * One member of the team.
+ */
+public struct Member: Equatable, Hashable {
+    public var id: String
+    public var name: String
+    /**
+     * `rep`, `manager` or `admin`.
+     */
+    public var role: String
+    public var managerId: String?
+    /**
+     * A deactivated member keeps their name (old reports still name them) but cannot be sent
+     * reports.
+     */
+    public var active: Bool
+    public var phone: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, name: String, 
+        /**
+         * `rep`, `manager` or `admin`.
+         */role: String, managerId: String?, 
+        /**
+         * A deactivated member keeps their name (old reports still name them) but cannot be sent
+         * reports.
+         */active: Bool, phone: String?) {
+        self.id = id
+        self.name = name
+        self.role = role
+        self.managerId = managerId
+        self.active = active
+        self.phone = phone
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Member: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMember: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Member {
+        return
+            try Member(
+                id: FfiConverterString.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                role: FfiConverterString.read(from: &buf), 
+                managerId: FfiConverterOptionString.read(from: &buf), 
+                active: FfiConverterBool.read(from: &buf), 
+                phone: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Member, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterString.write(value.role, into: &buf)
+        FfiConverterOptionString.write(value.managerId, into: &buf)
+        FfiConverterBool.write(value.active, into: &buf)
+        FfiConverterOptionString.write(value.phone, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMember_lift(_ buf: RustBuffer) throws -> Member {
+    return try FfiConverterTypeMember.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMember_lower(_ value: Member) -> RustBuffer {
+    return FfiConverterTypeMember.lower(value)
+}
+
+
+/**
  * A recipient opened a report.
  */
 public struct ReadReceipt: Equatable, Hashable {
@@ -1467,19 +1847,27 @@ public func FfiConverterTypeReportRow_lower(_ value: ReportRow) -> RustBuffer {
 
 
 /**
- * A section: its key, title and text.
+ * A section: its key, title and text, and whether the report may be submitted without it.
  */
 public struct Section: Equatable, Hashable {
     public var key: String
     public var title: String
     public var text: String
+    /**
+     * From the template: submitting refuses while it is empty.
+     */
+    public var required: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(key: String, title: String, text: String) {
+    public init(key: String, title: String, text: String, 
+        /**
+         * From the template: submitting refuses while it is empty.
+         */required: Bool) {
         self.key = key
         self.title = title
         self.text = text
+        self.required = required
     }
 
     
@@ -1500,7 +1888,8 @@ public struct FfiConverterTypeSection: FfiConverterRustBuffer {
             try Section(
                 key: FfiConverterString.read(from: &buf), 
                 title: FfiConverterString.read(from: &buf), 
-                text: FfiConverterString.read(from: &buf)
+                text: FfiConverterString.read(from: &buf), 
+                required: FfiConverterBool.read(from: &buf)
         )
     }
 
@@ -1508,6 +1897,7 @@ public struct FfiConverterTypeSection: FfiConverterRustBuffer {
         FfiConverterString.write(value.key, into: &buf)
         FfiConverterString.write(value.title, into: &buf)
         FfiConverterString.write(value.text, into: &buf)
+        FfiConverterBool.write(value.required, into: &buf)
     }
 }
 
@@ -1524,6 +1914,79 @@ public func FfiConverterTypeSection_lift(_ buf: RustBuffer) throws -> Section {
 #endif
 public func FfiConverterTypeSection_lower(_ value: Section) -> RustBuffer {
     return FfiConverterTypeSection.lower(value)
+}
+
+
+/**
+ * One section of a template.
+ */
+public struct SectionDef: Equatable, Hashable {
+    /**
+     * Stable key, used on the command line and to place blocks (e.g. `done`).
+     */
+    public var key: String
+    public var title: String
+    /**
+     * A report is not submitted while this section is empty (no text and no inserted block).
+     */
+    public var required: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Stable key, used on the command line and to place blocks (e.g. `done`).
+         */key: String, title: String, 
+        /**
+         * A report is not submitted while this section is empty (no text and no inserted block).
+         */required: Bool = false) {
+        self.key = key
+        self.title = title
+        self.required = required
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SectionDef: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSectionDef: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SectionDef {
+        return
+            try SectionDef(
+                key: FfiConverterString.read(from: &buf), 
+                title: FfiConverterString.read(from: &buf), 
+                required: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SectionDef, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.key, into: &buf)
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterBool.write(value.required, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSectionDef_lift(_ buf: RustBuffer) throws -> SectionDef {
+    return try FfiConverterTypeSectionDef.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSectionDef_lower(_ value: SectionDef) -> RustBuffer {
+    return FfiConverterTypeSectionDef.lower(value)
 }
 
 
@@ -1730,6 +2193,75 @@ public func FfiConverterTypeSyncStats_lift(_ buf: RustBuffer) throws -> SyncStat
 #endif
 public func FfiConverterTypeSyncStats_lower(_ value: SyncStats) -> RustBuffer {
     return FfiConverterTypeSyncStats.lower(value)
+}
+
+
+/**
+ * What the server says when it accepted an approval.
+ */
+public struct WebLoginApproved: Equatable, Hashable {
+    /**
+     * The member the browser is now signed in as (this device's user).
+     */
+    public var userId: String
+    /**
+     * UTC milliseconds when the browser's session ends.
+     */
+    public var sessionExpiresAt: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The member the browser is now signed in as (this device's user).
+         */userId: String, 
+        /**
+         * UTC milliseconds when the browser's session ends.
+         */sessionExpiresAt: Int64) {
+        self.userId = userId
+        self.sessionExpiresAt = sessionExpiresAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension WebLoginApproved: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWebLoginApproved: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WebLoginApproved {
+        return
+            try WebLoginApproved(
+                userId: FfiConverterString.read(from: &buf), 
+                sessionExpiresAt: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: WebLoginApproved, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterInt64.write(value.sessionExpiresAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebLoginApproved_lift(_ buf: RustBuffer) throws -> WebLoginApproved {
+    return try FfiConverterTypeWebLoginApproved.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebLoginApproved_lower(_ value: WebLoginApproved) -> RustBuffer {
+    return FfiConverterTypeWebLoginApproved.lower(value)
 }
 
 

@@ -1,5 +1,6 @@
-//! `fieldreport-server demo`: a simulated week in one process — a server on a temporary
-//! directory and loopback, a manager and two reps, one rep with a phone and a tablet.
+//! `fieldreport-server demo`: a simulated week in one process — a server on loopback, a manager
+//! and two reps, one rep with a phone and a tablet. Its data goes to a temporary directory, or
+//! with `--data DIR` (a new or empty directory) stays there to look at afterwards.
 
 use std::path::Path;
 
@@ -31,7 +32,7 @@ struct Device {
 impl Device {
     async fn enroll(name: &'static str, dir: &Path, url: &str, code: &str) -> R<Device> {
         let mut store = Store::open(dir.join(format!("{name}.db")))?;
-        sync::enroll(&mut store, url, code, &SyncOptions::default()).await?;
+        sync::enroll_named(&mut store, url, code, Some(name), &SyncOptions::default()).await?;
         Ok(Device { name, store, totals: SyncStats::default() })
     }
 
@@ -84,18 +85,45 @@ async fn sync_forger(s: &mut Store) -> R<SyncStats> {
     Ok(sync::sync(s, &SyncOptions::default(), None, &CancelToken::new()).await?)
 }
 
-pub fn run(json_out: bool) -> R<()> {
+pub fn run(json_out: bool, keep: Option<&Path>) -> R<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| ServerError::Internal(format!("cannot start the runtime: {e}")))?;
-    rt.block_on(week(json_out))
+    rt.block_on(week(json_out, keep))
 }
 
-async fn week(json_out: bool) -> R<()> {
+/// Where the demo's data goes: `keep` (which must be new or empty), else a temporary directory
+/// removed at the end.
+fn place(keep: Option<&Path>) -> R<(std::path::PathBuf, Option<tempfile::TempDir>)> {
+    match keep {
+        Some(dir) => {
+            let empty = match std::fs::read_dir(dir) {
+                Ok(mut entries) => entries.next().is_none(),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
+                Err(e) => return Err(ServerError::BadRequest(format!("cannot read {}: {e}", dir.display()))),
+            };
+            if !empty {
+                return Err(ServerError::BadRequest(format!(
+                    "{} is not empty: the demo writes a new team there; give a new or empty directory",
+                    dir.display()
+                )));
+            }
+            std::fs::create_dir_all(dir)
+                .map_err(|e| ServerError::BadRequest(format!("cannot create {}: {e}", dir.display())))?;
+            Ok((dir.to_path_buf(), None))
+        }
+        None => {
+            let t = tempfile::tempdir().map_err(|e| ServerError::Internal(e.to_string()))?;
+            Ok((t.path().to_path_buf(), Some(t)))
+        }
+    }
+}
+
+async fn week(json_out: bool, keep: Option<&Path>) -> R<()> {
     let started = std::time::Instant::now();
-    let dir = tempfile::tempdir().map_err(|e| ServerError::Internal(e.to_string()))?;
-    let data = dir.path().join("server");
+    let (root, _temporary) = place(keep)?;
+    let data = root.join("server");
     let admin = Service::open_dir(&data)?;
     admin.init_team("华东销售部", "Asia/Shanghai", "monday", "王总")?;
     let (mgr, mgr_code) = admin.add_user("李经理", "manager", None)?;
@@ -104,9 +132,11 @@ async fn week(json_out: bool) -> R<()> {
     let liu_id = liu_user.id;
     let running = fieldreport_server::start(&data, "127.0.0.1:0", Limits::default()).await?;
     let url = format!("http://{}", running.addr);
-    say(json_out, format!("server listening on {url} (data in a temporary directory)"));
+    let kept =
+        if keep.is_some() { format!("data in {}", root.display()) } else { "data in a temporary directory".into() };
+    say(json_out, format!("server listening on {url} ({kept})"));
 
-    let devices = dir.path().join("devices");
+    let devices = root.join("devices");
     std::fs::create_dir_all(&devices).map_err(|e| ServerError::Internal(e.to_string()))?;
     let mut phone = Device::enroll("张伟-phone", &devices, &url, &zhang_code).await?;
     let tablet_code = admin.enrollment_code(&zhang.id)?;
@@ -219,6 +249,7 @@ async fn week(json_out: bool) -> R<()> {
                 "devices": stats,
                 "rejected": refusals,
                 "seconds": started.elapsed().as_secs_f64(),
+                "data": keep.map(|_| root.display().to_string()),
             }))
             .unwrap_or_default()
         );
@@ -244,6 +275,14 @@ async fn week(json_out: bool) -> R<()> {
             say!("rejected: {r}");
         }
         say!("\ndemo finished in {:.1} s", started.elapsed().as_secs_f64());
+        if keep.is_some() {
+            say!(
+                "the data stays in {root}: `fieldreport-server --data {server} serve` serves it, and each device's \
+                 database is in {root}/devices (`fieldreport --db {root}/devices/张伟-phone.db report list`)",
+                root = root.display(),
+                server = data.display()
+            );
+        }
     }
     Ok(())
 }

@@ -3,6 +3,8 @@
 use std::io::IsTerminal;
 
 use fieldreport_core::period::Period;
+use fieldreport_core::report::{label_of, Lang, Names};
+use fieldreport_core::team::alert_text;
 use fieldreport_server::figures::{self, Scope};
 use fieldreport_server::service::RebuildFrom;
 use fieldreport_server::Service;
@@ -93,16 +95,27 @@ pub fn kpi(s: &Service, a: KpiArgs, j: bool) -> R {
     Ok(())
 }
 
-pub fn alerts(s: &Service, user: Option<&str>, j: bool) -> R {
+pub fn alerts(s: &Service, user: Option<&str>, lang: &str, j: bool) -> R {
+    let lang: Lang = lang.parse()?;
     let cfg = s.config()?;
     let scope = Scope::of(s, None, user)?;
     let list = figures::alerts(s, &cfg, &scope, now_ms())?;
+    let names: Names = s.users()?.into_iter().map(|u| (u.id, u.name)).collect();
     let lines = if list.is_empty() {
-        vec!["no alerts".to_string()]
+        vec![lang.pick("没有预警", "no alerts").to_string()]
     } else {
-        list.iter().map(|a| format!("{:<22} {}  {}", a.kind, a.user_id, a.message)).collect()
+        list.iter().map(|a| format!("[{}] {}", label_of(&a.kind, lang), alert_text(a, lang, &names))).collect()
     };
-    print(j, json!(list), lines);
+    let rows: Vec<_> = list
+        .iter()
+        .map(|a| {
+            let mut v = json!(a);
+            v["text"] = alert_text(a, lang, &names).into();
+            v["user_name"] = names.of(&a.user_id).into();
+            v
+        })
+        .collect();
+    print(j, json!(rows), lines);
     Ok(())
 }
 

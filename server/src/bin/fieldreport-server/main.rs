@@ -5,21 +5,24 @@
 
 mod demo;
 mod figures;
+mod people;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use fieldreport_server::{Limits, Location, ServerError, Service};
+use people::{DeviceCmd, SessionCmd, UserCmd};
 use serde_json::json;
 
 /// fieldreport team server: merges every device's edits and enforces who may change what.
 #[derive(Debug, Parser)]
 #[command(name = "fieldreport-server", version)]
 struct Cli {
-    /// The data directory (created when absent), for the embedded SQLite database.
-    #[arg(long, global = true, default_value = "./fieldreport-data", value_name = "DIR")]
-    data: PathBuf,
+    /// The data directory (created when absent), for the embedded SQLite database [default:
+    /// ./fieldreport-data]. With `demo`: where the demo keeps its data (a new or empty directory).
+    #[arg(long, global = true, value_name = "DIR")]
+    data: Option<PathBuf>,
     /// A database URL instead of the data directory (see README, "Several servers").
     #[arg(long, global = true, value_name = "URL")]
     database: Option<String>,
@@ -54,7 +57,11 @@ enum Command {
     /// Enrolled devices.
     #[command(subcommand)]
     Device(DeviceCmd),
-    /// A simulated week with a manager, two reps and three devices, in one process.
+    /// Dashboard sessions (browsers signed in).
+    #[command(subcommand)]
+    Session(SessionCmd),
+    /// A simulated week with a manager, two reps and three devices, in one process (its data in
+    /// a temporary directory, or kept in `--data DIR`).
     Demo,
     /// The team configuration (settings, deadlines, KPIs, targets, templates).
     #[command(subcommand)]
@@ -66,6 +73,9 @@ enum Command {
         /// Only this user's.
         #[arg(long)]
         user: Option<String>,
+        /// Language of the texts: zh-CN or en.
+        #[arg(long, default_value = "zh-CN")]
+        lang: String,
     },
     /// Messages to the team's group-chat robots, newest first: sent, pending (with the next
     /// attempt's time) or failed, with the last error.
@@ -140,41 +150,11 @@ struct ServeArgs {
     /// Log format: text or json.
     #[arg(long, default_value = "text")]
     log_format: String,
-}
-
-#[derive(Debug, Subcommand)]
-enum UserCmd {
-    /// Add a user; prints the id and a one-time, expiring enrollment code.
-    Add {
-        #[arg(long)]
-        name: String,
-        /// rep, manager or admin.
-        #[arg(long)]
-        role: String,
-        /// The user's manager.
-        #[arg(long)]
-        manager: Option<String>,
-    },
-    /// List users.
-    List,
-    /// A one-time sign-in link to the web dashboard (valid 15 minutes, one use).
-    LoginLink {
-        user_id: String,
-        /// The server's address as browsers reach it.
-        #[arg(long, default_value = "http://127.0.0.1:8080")]
-        base_url: String,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum DeviceCmd {
-    /// List devices, optionally of one user.
-    List {
-        #[arg(long)]
-        user: Option<String>,
-    },
-    /// Revoke a device: its token stops working at once.
-    Revoke { device_id: String },
+    /// Least seconds between two refreshes of a member's KPI snapshot while their data keeps
+    /// changing (their devices compute fresher figures locally meanwhile). 0 refreshes at
+    /// every sync: fine for a small team.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    snapshot_interval: u64,
 }
 
 fn main() -> ExitCode {
@@ -232,10 +212,13 @@ fn note(line: &str) {
 
 fn run(cli: Cli) -> Result<(), ServerError> {
     let j = cli.json;
-    let at = Target { data: cli.data, database: cli.database };
+    let at = Target {
+        data: cli.data.clone().unwrap_or_else(|| PathBuf::from("./fieldreport-data")),
+        database: cli.database,
+    };
     match cli.command {
         Command::Serve(a) => serve(&at, &a, j),
-        Command::Demo => demo::run(j),
+        Command::Demo => demo::run(j, cli.data.as_deref()),
         Command::Init { team_name, tz, week_start, admin_name } => {
             let s = open(&at)?;
             let (team, admin, code) = s.init_team(&team_name, &tz, &week_start, &admin_name)?;
@@ -250,66 +233,17 @@ fn run(cli: Cli) -> Result<(), ServerError> {
             );
             Ok(())
         }
-        Command::User(UserCmd::Add { name, role, manager }) => {
-            let s = open(&at)?;
-            let (u, code) = s.add_user(&name, &role, manager.as_deref())?;
-            print(
-                j,
-                json!({"id": u.id, "enrollment_code": code, "name": u.name, "role": u.role, "manager_id": u.manager_id}),
-                vec![
-                    format!("added {} {} ({})", u.role, u.name, u.id),
-                    format!("enrollment code (one-time, valid 7 days): {code}"),
-                ],
-            );
-            Ok(())
-        }
-        Command::User(UserCmd::List) => {
-            let users = open(&at)?.users()?;
-            let lines = users
-                .iter()
-                .map(|u| {
-                    format!("{}  {:<7}  {}  manager {}", u.id, u.role, u.name, u.manager_id.as_deref().unwrap_or("-"))
-                })
-                .collect();
-            print(j, json!(users), lines);
-            Ok(())
-        }
-        Command::User(UserCmd::LoginLink { user_id, base_url }) => {
-            let token = open(&at)?.login_link(&user_id)?;
-            let url = format!("{}/login/{token}", base_url.trim_end_matches('/'));
-            print(j, json!({"url": url}), vec![url.clone()]);
-            Ok(())
-        }
+        Command::User(c) => people::user(&open(&at)?, c, j),
+        Command::Device(c) => people::device(&open(&at)?, c, j),
+        Command::Session(c) => people::session(&open(&at)?, c, j),
         Command::EnrollCode { user_id } => {
             let code = open(&at)?.enrollment_code(&user_id)?;
             print(j, json!({"enrollment_code": code}), vec![code]);
             Ok(())
         }
-        Command::Device(DeviceCmd::List { user }) => {
-            let devices = open(&at)?.devices(user.as_deref())?;
-            let lines = devices
-                .iter()
-                .map(|d| {
-                    let state = if d.revoked_at.is_some() { "revoked" } else { "active" };
-                    format!(
-                        "{}  user {}  {state}  last seen {}",
-                        d.id,
-                        d.user_id,
-                        d.last_seen_at.map(|t| t.to_string()).unwrap_or("-".into())
-                    )
-                })
-                .collect();
-            print(j, json!(devices), lines);
-            Ok(())
-        }
-        Command::Device(DeviceCmd::Revoke { device_id }) => {
-            let d = open(&at)?.revoke_device(&device_id)?;
-            print(j, json!(d), vec![format!("revoked device {}", d.id)]);
-            Ok(())
-        }
         Command::Config(c) => figures::config(&existing(&at)?, c, j),
         Command::Kpi(a) => figures::kpi(&existing(&at)?, a, j),
-        Command::Alerts { user } => figures::alerts(&existing(&at)?, user.as_deref(), j),
+        Command::Alerts { user, lang } => figures::alerts(&existing(&at)?, user.as_deref(), &lang, j),
         Command::Deliveries { limit } => figures::deliveries(&existing(&at)?, limit, j),
         Command::Submissions { period, user } => figures::submissions(&existing(&at)?, &period, user.as_deref(), j),
         Command::Doctor { scan } => doctor(&existing(&at)?, scan, j),
@@ -403,6 +337,7 @@ fn serve(at: &Target, a: &ServeArgs, json_out: bool) -> Result<(), ServerError> 
         );
     }
     let limits = Limits { max_request_bytes: a.max_request_bytes, max_doc_bytes: a.max_doc_bytes };
+    storage.set_snapshot_interval(std::time::Duration::from_secs(a.snapshot_interval));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -29,7 +29,7 @@ pub struct FeedRow {
 /// The documents a user may receive with `seq` > ?1, as (id, kind, seq, size, heads), each
 /// branch on an index so a sync costs what changed for this user, not what changed in the team.
 /// ?2 is the role, ?3 the user: an admin sees everything; everyone sees their own documents and
-/// the team configuration (owned by `server`: the owner in the condition keeps that branch on
+/// the team configuration and directory (owned by `server`: the owner in the condition keeps that branch on
 /// the (owner, kind, seq) index instead of every document changed since the cursor); a manager
 /// also sees their direct reports' non-report documents and the reports addressed to them.
 const VISIBLE: &str = "
@@ -37,7 +37,7 @@ const VISIBLE: &str = "
     UNION
     SELECT id, kind, seq, size, heads FROM docs WHERE ?2 <> 'admin' AND owner = ?3 AND seq > ?1
     UNION
-    SELECT id, kind, seq, size, heads FROM docs WHERE ?2 <> 'admin' AND owner = 'server' AND kind = 'config' AND seq > ?1
+    SELECT id, kind, seq, size, heads FROM docs WHERE ?2 <> 'admin' AND owner = 'server' AND kind IN ('config', 'directory') AND seq > ?1
     UNION
     SELECT d.id, d.kind, d.seq, d.size, d.heads FROM users u JOIN docs d ON d.owner = u.id
         WHERE ?2 <> 'admin' AND u.manager_id = ?3 AND d.seq > ?1 AND d.kind <> 'report'

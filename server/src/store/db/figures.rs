@@ -7,7 +7,7 @@ use fieldreport_core::period::month_of;
 
 use super::Db;
 use crate::error::Result;
-use crate::model::{IdleDeal, ReportEntry, Slice, Total};
+use crate::model::{IdleDeal, PlacedCheckin, ReportEntry, Slice, Total};
 use crate::p;
 use crate::store::{ConnExt, Param};
 
@@ -224,6 +224,33 @@ impl Db<'_> {
                         stage: r.text(4)?,
                         created_at: r.int(5)?,
                         last_followup_at: r.opt_int(6)?,
+                    })
+                },
+            )?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
+    /// `owners`' live check-ins since `since_ms` at customers that have a location.
+    pub fn placed_checkins(&self, owners: &[String], since_ms: i64) -> Result<Vec<PlacedCheckin>> {
+        let mut out = Vec::new();
+        for owner in owners {
+            let rows = self.all(
+                "SELECT f.id, f.owner, c.name, f.checkin_at, f.checkin_lat, f.checkin_lon, c.lat, c.lon
+                 FROM followup_index f JOIN customer_index c ON c.id = f.customer_id
+                 WHERE f.owner = ?1 AND f.checkin_at IS NOT NULL AND f.checkin_at >= ?2 AND f.live = 1
+                   AND c.lat IS NOT NULL AND c.lon IS NOT NULL
+                 ORDER BY f.checkin_at",
+                p![owner, since_ms],
+                |r| {
+                    Ok(PlacedCheckin {
+                        followup_id: r.text(0)?,
+                        owner: r.text(1)?,
+                        customer_name: r.text(2)?,
+                        at: r.int(3)?,
+                        checkin: (r.real(4)?, r.real(5)?),
+                        customer: (r.real(6)?, r.real(7)?),
                     })
                 },
             )?;

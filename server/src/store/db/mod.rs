@@ -24,6 +24,7 @@ pub use outbox::NewDelivery;
 pub use quarantine::Quarantined;
 pub use rollups::{RebuildInput, RollupDelta, RollupTable};
 pub use web::{LinkRow, SessionRow};
+pub use web::{NewSession, WebLogin};
 
 /// A connection seen through the primitives.
 #[derive(Clone, Copy)]

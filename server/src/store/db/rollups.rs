@@ -113,11 +113,35 @@ impl Db<'_> {
 
     pub fn index_followup(&self, f: &fieldreport_core::doc::Followup) -> Result<()> {
         let h = &f.header;
+        let c = f.checkin.as_ref();
         self.exec(
-            "INSERT INTO followup_index (id, owner, deal_id, occurred_at, live) VALUES (?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO followup_index (id, owner, deal_id, occurred_at, live, customer_id, checkin_lat, checkin_lon, checkin_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT(id) DO UPDATE SET owner = excluded.owner, deal_id = excluded.deal_id,
-                 occurred_at = excluded.occurred_at, live = excluded.live",
-            p![&h.id, &h.owner, &f.deal_id, f.occurred_at, !h.deleted],
+                 occurred_at = excluded.occurred_at, live = excluded.live, customer_id = excluded.customer_id,
+                 checkin_lat = excluded.checkin_lat, checkin_lon = excluded.checkin_lon, checkin_at = excluded.checkin_at",
+            p![
+                &h.id,
+                &h.owner,
+                &f.deal_id,
+                f.occurred_at,
+                !h.deleted,
+                &f.customer_id,
+                c.map(|c| c.lat),
+                c.map(|c| c.lon),
+                c.map(|c| c.at)
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn index_customer(&self, c: &fieldreport_core::doc::Customer) -> Result<()> {
+        let h = &c.header;
+        self.exec(
+            "INSERT INTO customer_index (id, owner, name, lat, lon, live) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT(id) DO UPDATE SET owner = excluded.owner, name = excluded.name, lat = excluded.lat,
+                 lon = excluded.lon, live = excluded.live",
+            p![&h.id, &h.owner, &c.name, c.location.map(|l| l.0), c.location.map(|l| l.1), !h.deleted],
         )?;
         Ok(())
     }
@@ -126,18 +150,28 @@ impl Db<'_> {
         let h = &r.header;
         let (first, last) = (r.first.to_string(), r.last.to_string());
         self.exec(
-            "INSERT INTO report_index (id, owner, kind, first, last, submitted_at, live)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            "INSERT INTO report_index (id, owner, kind, first, last, submitted_at, live, comments)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT(id) DO UPDATE SET owner = excluded.owner, kind = excluded.kind, first = excluded.first,
-                 last = excluded.last, submitted_at = excluded.submitted_at, live = excluded.live",
-            p![&h.id, &h.owner, r.kind.as_str(), &first, &last, r.submitted_at, !h.deleted],
+                 last = excluded.last, submitted_at = excluded.submitted_at, live = excluded.live,
+                 comments = excluded.comments",
+            p![&h.id, &h.owner, r.kind.as_str(), &first, &last, r.submitted_at, !h.deleted, r.comments.len() as i64],
         )?;
         Ok(())
     }
 
     /// Forgets every fact, rollup and index (before a rebuild).
     pub fn clear_rollups(&self) -> Result<()> {
-        for t in ["doc_facts", "kpi_keys", "kpi_daily", "kpi_monthly", "deal_index", "followup_index", "report_index"] {
+        for t in [
+            "doc_facts",
+            "kpi_keys",
+            "kpi_daily",
+            "kpi_monthly",
+            "deal_index",
+            "followup_index",
+            "report_index",
+            "customer_index",
+        ] {
             self.exec(&format!("DELETE FROM {t}"), p![])?;
         }
         Ok(())

@@ -27,11 +27,12 @@ fn device_row(r: &dyn Row) -> Result<Device, StoreError> {
         created_at: r.int(3)?,
         last_seen_at: r.opt_int(4)?,
         revoked_at: r.opt_int(5)?,
+        name: r.opt_text(6)?,
     })
 }
 
 const USER_COLS: &str = "id, name, role, manager_id, created_at, phone, active";
-const DEVICE_COLS: &str = "id, user_id, actor, created_at, last_seen_at, revoked_at";
+const DEVICE_COLS: &str = "id, user_id, actor, created_at, last_seen_at, revoked_at, name";
 
 impl Db<'_> {
     pub fn team(&self) -> Result<Option<Team>> {
@@ -131,8 +132,8 @@ impl Db<'_> {
 
     pub fn insert_device(&self, d: &Device, token_hash: &str) -> Result<()> {
         self.exec(
-            "INSERT INTO devices (id, user_id, actor, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            p![&d.id, &d.user_id, &d.actor, token_hash, d.created_at],
+            "INSERT INTO devices (id, user_id, actor, token_hash, created_at, name) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            p![&d.id, &d.user_id, &d.actor, token_hash, d.created_at, &d.name],
         )?;
         Ok(())
     }

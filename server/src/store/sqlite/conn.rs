@@ -59,6 +59,9 @@ impl Row for SqliteRow<'_, '_> {
     fn real(&self, i: usize) -> Result<f64, StoreError> {
         col(self.0, i)
     }
+    fn opt_real(&self, i: usize) -> Result<Option<f64>, StoreError> {
+        col(self.0, i)
+    }
     fn text(&self, i: usize) -> Result<String, StoreError> {
         col(self.0, i)
     }

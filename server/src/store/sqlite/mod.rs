@@ -31,17 +31,22 @@ fn open_conn(path: &Path) -> Result<Connection> {
 }
 
 /// The schema this server writes.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Each schema step, in order: `STEPS[i]` upgrades version `i + 1` to `i + 2`; version 1 is
 /// [`FIRST`].
 const FIRST: &str = include_str!("schema_v1.sql");
-const STEPS: [&str; 4] = [
+const STEPS: [&str; 5] = [
     include_str!("schema_v2.sql"),
     include_str!("schema_v3.sql"),
     include_str!("schema_v4.sql"),
     include_str!("schema_v5.sql"),
+    include_str!("schema_v6.sql"),
 ];
+
+/// Versions whose upgrade step adds indexed columns: the service rebuilds its rollups and
+/// indexes from the stored records after it (schema 6: check-ins and customer locations).
+const REINDEX_AFTER: &[i64] = &[5];
 
 /// Creates the whole schema on a bare connection (for tools and benchmarks that work on a
 /// database of their own).
@@ -69,7 +74,14 @@ fn migrate(conn: &Connection) -> Result<()> {
             1 => STEPS.iter().try_for_each(|s| conn.script(s)).and_then(|()| {
                 conn.script("INSERT INTO flags (name, set_at) VALUES ('rebuild_rollups', 0) ON CONFLICT DO NOTHING")
             }),
-            v if (2..SCHEMA_VERSION).contains(&v) => conn.script(STEPS[(v - 1) as usize]),
+            // Steps that add indexed columns ask the service to rebuild the rollups and indexes.
+            v if (2..SCHEMA_VERSION).contains(&v) => conn.script(STEPS[(v - 1) as usize]).and_then(|()| {
+                if REINDEX_AFTER.contains(&v) {
+                    conn.script("INSERT INTO flags (name, set_at) VALUES ('rebuild_rollups', 0) ON CONFLICT DO NOTHING")
+                } else {
+                    Ok(())
+                }
+            }),
             SCHEMA_VERSION => {
                 conn.script("COMMIT")?;
                 return Ok(());

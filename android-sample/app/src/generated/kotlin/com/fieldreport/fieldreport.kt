@@ -31,11 +31,13 @@ import java.nio.charset.CodingErrorAction
 import java.util.concurrent.atomic.AtomicLong
 import java.util.concurrent.ConcurrentHashMap
 import com.fieldreport.core.Alert
+import com.fieldreport.core.CheckinPlace
 import com.fieldreport.core.Comment
 import com.fieldreport.core.CustomerRow
 import com.fieldreport.core.DealRow
 import com.fieldreport.core.Dialect
 import com.fieldreport.core.FfiConverterTypeAlert
+import com.fieldreport.core.FfiConverterTypeCheckinPlace
 import com.fieldreport.core.FfiConverterTypeComment
 import com.fieldreport.core.FfiConverterTypeCustomerRow
 import com.fieldreport.core.FfiConverterTypeDealRow
@@ -48,14 +50,17 @@ import com.fieldreport.core.FfiConverterTypeIdentity
 import com.fieldreport.core.FfiConverterTypeKpiStatus
 import com.fieldreport.core.FfiConverterTypeLang
 import com.fieldreport.core.FfiConverterTypeLevel
+import com.fieldreport.core.FfiConverterTypeMember
 import com.fieldreport.core.FfiConverterTypeReadReceipt
 import com.fieldreport.core.FfiConverterTypeReportKind
 import com.fieldreport.core.FfiConverterTypeReportRow
 import com.fieldreport.core.FfiConverterTypeReportStatus
 import com.fieldreport.core.FfiConverterTypeSection
+import com.fieldreport.core.FfiConverterTypeSectionDef
 import com.fieldreport.core.FfiConverterTypeStage
 import com.fieldreport.core.FfiConverterTypeSyncProgress
 import com.fieldreport.core.FfiConverterTypeSyncStats
+import com.fieldreport.core.FfiConverterTypeWebLoginApproved
 import com.fieldreport.core.FollowupKind
 import com.fieldreport.core.FollowupRow
 import com.fieldreport.core.HttpRequest
@@ -64,14 +69,17 @@ import com.fieldreport.core.Identity
 import com.fieldreport.core.KpiStatus
 import com.fieldreport.core.Lang
 import com.fieldreport.core.Level
+import com.fieldreport.core.Member
 import com.fieldreport.core.ReadReceipt
 import com.fieldreport.core.ReportKind
 import com.fieldreport.core.ReportRow
 import com.fieldreport.core.ReportStatus
 import com.fieldreport.core.Section
+import com.fieldreport.core.SectionDef
 import com.fieldreport.core.Stage
 import com.fieldreport.core.SyncProgress
 import com.fieldreport.core.SyncStats
+import com.fieldreport.core.WebLoginApproved
 import java.util.concurrent.atomic.AtomicBoolean
 import kotlin.coroutines.resume
 import kotlinx.coroutines.CancellableContinuation
@@ -81,6 +89,7 @@ import kotlinx.coroutines.Job
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.suspendCancellableCoroutine
 import com.fieldreport.core.RustBuffer as RustBufferAlert
+import com.fieldreport.core.RustBuffer as RustBufferCheckinPlace
 import com.fieldreport.core.RustBuffer as RustBufferComment
 import com.fieldreport.core.RustBuffer as RustBufferCustomerRow
 import com.fieldreport.core.RustBuffer as RustBufferDealRow
@@ -93,14 +102,17 @@ import com.fieldreport.core.RustBuffer as RustBufferIdentity
 import com.fieldreport.core.RustBuffer as RustBufferKpiStatus
 import com.fieldreport.core.RustBuffer as RustBufferLang
 import com.fieldreport.core.RustBuffer as RustBufferLevel
+import com.fieldreport.core.RustBuffer as RustBufferMember
 import com.fieldreport.core.RustBuffer as RustBufferReadReceipt
 import com.fieldreport.core.RustBuffer as RustBufferReportKind
 import com.fieldreport.core.RustBuffer as RustBufferReportRow
 import com.fieldreport.core.RustBuffer as RustBufferReportStatus
 import com.fieldreport.core.RustBuffer as RustBufferSection
+import com.fieldreport.core.RustBuffer as RustBufferSectionDef
 import com.fieldreport.core.RustBuffer as RustBufferStage
 import com.fieldreport.core.RustBuffer as RustBufferSyncProgress
 import com.fieldreport.core.RustBuffer as RustBufferSyncStats
+import com.fieldreport.core.RustBuffer as RustBufferWebLoginApproved
 
 // This is a helper for safely working with byte buffers returned from the Rust code.
 // A rust-owned buffer is represented by its capacity, its current length, and a
@@ -789,6 +801,24 @@ internal object IntegrityCheckingUniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_add_report_recipients(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_approve_web_login(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_checkin_of(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_describe_alert(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_find_member(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_find_record(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_members(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report_from_template(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_templates(
+    ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_comment_report(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_insert_followups(
@@ -902,6 +932,24 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_fieldreport_ffi_fn_constructor_fieldstore_open_in_memory(uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_report_recipients(`ptr`: Long,`id`: RustBuffer.ByValue,`to`: RustBuffer.ByValue,`cc`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_approve_web_login(`ptr`: Long,`code`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_checkin_of(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_describe_alert(`ptr`: Long,`alert`: RustBufferAlert.ByValue,`lang`: RustBufferLang.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_find_member(`ptr`: Long,`query`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferMember.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_find_record(`ptr`: Long,`kind`: RustBuffer.ByValue,`query`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_members(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_new_report_from_template(`ptr`: Long,`templateId`: RustBuffer.ByValue,`date`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_templates(`ptr`: Long,`lang`: RustBufferLang.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_comment_report(`ptr`: Long,`id`: RustBuffer.ByValue,`text`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_insert_followups(`ptr`: Long,`id`: RustBuffer.ByValue,`section`: RustBuffer.ByValue,`period`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -970,7 +1018,7 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_cancel_sync(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_enroll(`ptr`: Long,`serverUrl`: RustBuffer.ByValue,`code`: RustBuffer.ByValue,
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_enroll(`ptr`: Long,`serverUrl`: RustBuffer.ByValue,`code`: RustBuffer.ByValue,`deviceName`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_set_http_client(`ptr`: Long,`client`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
@@ -1111,6 +1159,33 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_report_recipients() and 0xFFFF) != 40366) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_approve_web_login() and 0xFFFF) != 12927) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_checkin_of() and 0xFFFF) != 34138) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_describe_alert() and 0xFFFF) != 5618) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_find_member() and 0xFFFF) != 27670) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_find_record() and 0xFFFF) != 30004) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_members() and 0xFFFF) != 22481) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report_from_template() and 0xFFFF) != 52804) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_templates() and 0xFFFF) != 51934) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_comment_report() and 0xFFFF) != 52580) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1213,7 +1288,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_cancel_sync() and 0xFFFF) != 37806) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_enroll() and 0xFFFF) != 28447) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_enroll() and 0xFFFF) != 45818) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_http_client() and 0xFFFF) != 48783) {
@@ -1740,6 +1815,56 @@ public object FfiConverterString: FfiConverter<String, RustBuffer.ByValue> {
 public interface FieldStoreInterface {
     
     /**
+     * Adds recipients to a submitted report (the author only; nobody is ever removed).
+     */
+    fun `addReportRecipients`(`id`: kotlin.String, `to`: List<kotlin.String>, `cc`: List<kotlin.String>): Report
+    
+    /**
+     * Approves the sign-in code a browser shows on the dashboard (扫码登录), typed or scanned
+     * (`fieldreport://web-login/K7QX-M2PA`): that browser is signed in as this device's user.
+     */
+    suspend fun `approveWebLogin`(`code`: kotlin.String): WebLoginApproved
+    
+    /**
+     * Where followup `id` was checked in and how far from its customer; `None` without one.
+     */
+    fun `checkinOf`(`id`: kotlin.String): CheckinPlace?
+    
+    /**
+     * An alert as one line in `lang`, naming people.
+     */
+    fun `describeAlert`(`alert`: Alert, `lang`: Lang): kotlin.String
+    
+    /**
+     * The member `query` names: an id, a name, or a unique start of either. An unknown or
+     * ambiguous one fails with `InvalidInput` naming the candidates.
+     */
+    fun `findMember`(`query`: kotlin.String): Member
+    
+    /**
+     * The id of the `kind` record `query` names: an id, the unique start or end of an id, or a
+     * name or title (whole, or a part found in no other).
+     */
+    fun `findRecord`(`kind`: RecordKind, `query`: kotlin.String): kotlin.String
+    
+    /**
+     * The team's members as the last sync brought them (empty before the first sync).
+     */
+    fun `members`(): List<Member>
+    
+    /**
+     * A new draft from template `template_id` (from [`FieldStore::templates`]), for the period
+     * holding `date` (`YYYY-MM-DD`; today when `None`).
+     */
+    fun `newReportFromTemplate`(`templateId`: kotlin.String, `date`: kotlin.String?): Report
+    
+    /**
+     * Every template a report can start from: the team's (from the configuration the server
+     * published), then the built-in ones in `lang`.
+     */
+    fun `templates`(`lang`: Lang): List<Template>
+    
+    /**
      * Adds a comment (批注) under this user's name.
      */
     fun `commentReport`(`id`: kotlin.String, `text`: kotlin.String): Report
@@ -1920,9 +2045,10 @@ public interface FieldStoreInterface {
     fun `cancelSync`(): kotlin.Boolean
     
     /**
-     * Enrolls this device with the team server at `server_url` using a one-time `code`.
+     * Enrolls this device with the team server at `server_url` using a one-time `code`;
+     * `device_name` (`张伟的手机`) names it in the admin's device list.
      */
-    suspend fun `enroll`(`serverUrl`: kotlin.String, `code`: kotlin.String): Enrolled
+    suspend fun `enroll`(`serverUrl`: kotlin.String, `code`: kotlin.String, `deviceName`: kotlin.String? = null): Enrolled
     
     /**
      * Sets the HTTP client that `enroll` and `sync` send their requests with. Required before
@@ -2044,6 +2170,184 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
             UniffiLib.uniffi_fieldreport_ffi_fn_clone_fieldstore(handle, status)
         }
     }
+
+    
+    /**
+     * Adds recipients to a submitted report (the author only; nobody is ever removed).
+     */
+    @Throws(FieldException::class)override fun `addReportRecipients`(`id`: kotlin.String, `to`: List<kotlin.String>, `cc`: List<kotlin.String>): Report {
+            return FfiConverterTypeReport.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_add_report_recipients(
+        it,
+        
+        FfiConverterString.lower(`id`),
+        FfiConverterSequenceString.lower(`to`),
+        FfiConverterSequenceString.lower(`cc`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Approves the sign-in code a browser shows on the dashboard (扫码登录), typed or scanned
+     * (`fieldreport://web-login/K7QX-M2PA`): that browser is signed in as this device's user.
+     */
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `approveWebLogin`(`code`: kotlin.String) : WebLoginApproved {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_approve_web_login(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`code`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferWebLoginApproved.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeWebLoginApproved.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Where followup `id` was checked in and how far from its customer; `None` without one.
+     */
+    @Throws(FieldException::class)override fun `checkinOf`(`id`: kotlin.String): CheckinPlace? {
+            return FfiConverterOptionalTypeCheckinPlace.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_checkin_of(
+        it,
+        
+        FfiConverterString.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * An alert as one line in `lang`, naming people.
+     */
+    @Throws(FieldException::class)override fun `describeAlert`(`alert`: Alert, `lang`: Lang): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_describe_alert(
+        it,
+        
+        FfiConverterTypeAlert.lower(`alert`),
+        FfiConverterTypeLang.lower(`lang`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The member `query` names: an id, a name, or a unique start of either. An unknown or
+     * ambiguous one fails with `InvalidInput` naming the candidates.
+     */
+    @Throws(FieldException::class)override fun `findMember`(`query`: kotlin.String): Member {
+            return FfiConverterTypeMember.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_find_member(
+        it,
+        
+        FfiConverterString.lower(`query`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The id of the `kind` record `query` names: an id, the unique start or end of an id, or a
+     * name or title (whole, or a part found in no other).
+     */
+    @Throws(FieldException::class)override fun `findRecord`(`kind`: RecordKind, `query`: kotlin.String): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_find_record(
+        it,
+        
+        FfiConverterTypeRecordKind.lower(`kind`),
+        FfiConverterString.lower(`query`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The team's members as the last sync brought them (empty before the first sync).
+     */
+    @Throws(FieldException::class)override fun `members`(): List<Member> {
+            return FfiConverterSequenceTypeMember.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_members(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * A new draft from template `template_id` (from [`FieldStore::templates`]), for the period
+     * holding `date` (`YYYY-MM-DD`; today when `None`).
+     */
+    @Throws(FieldException::class)override fun `newReportFromTemplate`(`templateId`: kotlin.String, `date`: kotlin.String?): Report {
+            return FfiConverterTypeReport.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_new_report_from_template(
+        it,
+        
+        FfiConverterString.lower(`templateId`),
+        FfiConverterOptionalString.lower(`date`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Every template a report can start from: the team's (from the configuration the server
+     * published), then the built-in ones in `lang`.
+     */
+    @Throws(FieldException::class)override fun `templates`(`lang`: Lang): List<Template> {
+            return FfiConverterSequenceTypeTemplate.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_templates(
+        it,
+        
+        FfiConverterTypeLang.lower(`lang`),_status)
+}
+    }
+    )
+    }
+    
 
     
     /**
@@ -2704,11 +3008,12 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 
     
     /**
-     * Enrolls this device with the team server at `server_url` using a one-time `code`.
+     * Enrolls this device with the team server at `server_url` using a one-time `code`;
+     * `device_name` (`张伟的手机`) names it in the admin's device list.
      */
     @Throws(FieldException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `enroll`(`serverUrl`: kotlin.String, `code`: kotlin.String) : Enrolled {
+    override suspend fun `enroll`(`serverUrl`: kotlin.String, `code`: kotlin.String, `deviceName`: kotlin.String?) : Enrolled {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_enroll(
@@ -2716,6 +3021,7 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
                 
         FfiConverterString.lower(`serverUrl`),
         FfiConverterString.lower(`code`),
+        FfiConverterOptionalString.lower(`deviceName`),
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
@@ -4345,6 +4651,71 @@ public object FfiConverterTypeServerNotes: FfiConverterRustBuffer<ServerNotes> {
 
 
 
+/**
+ * A template a report can start from.
+ */
+data class Template (
+    /**
+     * `builtin:weekly:zh-CN`, or the team's own id.
+     */
+    var `id`: kotlin.String
+    , 
+    var `kind`: ReportKind
+    , 
+    var `lang`: Lang
+    , 
+    /**
+     * Sections in order; a required one must have text before the report is submitted.
+     */
+    var `sections`: List<SectionDef>
+    , 
+    /**
+     * Who reports from it are copied to by default (user ids), besides the author's manager.
+     */
+    var `cc`: List<kotlin.String>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTemplate: FfiConverterRustBuffer<Template> {
+    override fun read(buf: ByteBuffer): Template {
+        return Template(
+            FfiConverterString.read(buf),
+            FfiConverterTypeReportKind.read(buf),
+            FfiConverterTypeLang.read(buf),
+            FfiConverterSequenceTypeSectionDef.read(buf),
+            FfiConverterSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Template) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterTypeReportKind.allocationSize(value.`kind`) +
+            FfiConverterTypeLang.allocationSize(value.`lang`) +
+            FfiConverterSequenceTypeSectionDef.allocationSize(value.`sections`) +
+            FfiConverterSequenceString.allocationSize(value.`cc`)
+    )
+
+    override fun write(value: Template, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterTypeReportKind.write(value.`kind`, buf)
+            FfiConverterTypeLang.write(value.`lang`, buf)
+            FfiConverterSequenceTypeSectionDef.write(value.`sections`, buf)
+            FfiConverterSequenceString.write(value.`cc`, buf)
+    }
+}
+
+
+
 
 
 /**
@@ -4857,6 +5228,38 @@ public object FfiConverterOptionalTypeSyncListener: FfiConverterRustBuffer<SyncL
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeCheckinPlace: FfiConverterRustBuffer<CheckinPlace?> {
+    override fun read(buf: ByteBuffer): CheckinPlace? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeCheckinPlace.read(buf)
+    }
+
+    override fun allocationSize(value: CheckinPlace?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeCheckinPlace.allocationSize(value)
+        }
+    }
+
+    override fun write(value: CheckinPlace?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeCheckinPlace.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeCheckIn: FfiConverterRustBuffer<CheckIn?> {
     override fun read(buf: ByteBuffer): CheckIn? {
         if (buf.get().toInt() == 0) {
@@ -5185,6 +5588,34 @@ public object FfiConverterSequenceTypeFollowupRow: FfiConverterRustBuffer<List<F
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeMember: FfiConverterRustBuffer<List<Member>> {
+    override fun read(buf: ByteBuffer): List<Member> {
+        val len = buf.getInt()
+        return List<Member>(len) {
+            FfiConverterTypeMember.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Member>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeMember.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Member>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeMember.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeReadReceipt: FfiConverterRustBuffer<List<ReadReceipt>> {
     override fun read(buf: ByteBuffer): List<ReadReceipt> {
         val len = buf.getInt()
@@ -5269,6 +5700,34 @@ public object FfiConverterSequenceTypeSection: FfiConverterRustBuffer<List<Secti
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeSectionDef: FfiConverterRustBuffer<List<SectionDef>> {
+    override fun read(buf: ByteBuffer): List<SectionDef> {
+        val len = buf.getInt()
+        return List<SectionDef>(len) {
+            FfiConverterTypeSectionDef.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<SectionDef>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeSectionDef.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<SectionDef>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeSectionDef.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeBlockInfo: FfiConverterRustBuffer<List<BlockInfo>> {
     override fun read(buf: ByteBuffer): List<BlockInfo> {
         val len = buf.getInt()
@@ -5318,6 +5777,42 @@ public object FfiConverterSequenceTypeKpiFigure: FfiConverterRustBuffer<List<Kpi
         }
     }
 }
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeTemplate: FfiConverterRustBuffer<List<Template>> {
+    override fun read(buf: ByteBuffer): List<Template> {
+        val len = buf.getInt()
+        return List<Template>(len) {
+            FfiConverterTypeTemplate.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Template>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeTemplate.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Template>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeTemplate.write(it, buf)
+        }
+    }
+}
+
+
+
+
+
+
+
+
 
 
 

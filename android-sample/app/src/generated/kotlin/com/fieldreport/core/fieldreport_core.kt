@@ -1023,6 +1023,29 @@ public object FfiConverterDouble: FfiConverter<Double, Double> {
 /**
  * @suppress
  */
+public object FfiConverterBoolean: FfiConverter<Boolean, Byte> {
+    override fun lift(value: Byte): Boolean {
+        return value.toInt() != 0
+    }
+
+    override fun read(buf: ByteBuffer): Boolean {
+        return lift(buf.get())
+    }
+
+    override fun lower(value: Boolean): Byte {
+        return if (value) 1.toByte() else 0.toByte()
+    }
+
+    override fun allocationSize(value: Boolean) = 1UL
+
+    override fun write(value: Boolean, buf: ByteBuffer) {
+        buf.put(lower(value))
+    }
+}
+
+/**
+ * @suppress
+ */
 public object FfiConverterString: FfiConverter<String, RustBuffer.ByValue> {
     // Note: we don't inherit from FfiConverterRustBuffer, because we use a
     // special encoding when lowering/lifting.  We can use `RustBuffer.len` to
@@ -1105,21 +1128,27 @@ data class Alert (
     var `id`: kotlin.String
     , 
     /**
-     * conversion_below_team, stale_deal, report_missing, report_late or kpi_red.
+     * conversion_below_team, stale_deal, report_missing, report_late, kpi_red or checkin_far.
      */
     var `kind`: kotlin.String
     , 
     var `userId`: kotlin.String
     , 
     /**
-     * What it is about: a metric, a deal id, a report kind.
+     * What it is about: a metric, a deal id, a report kind, a followup id.
      */
     var `subject`: kotlin.String
     , 
     /**
-     * One line for people.
+     * One line in English with ids, for logs and old devices; people read
+     * [`crate::team::alert_text`], which renders `facts` in their language with names.
      */
     var `message`: kotlin.String
+    , 
+    /**
+     * What the alert says, for rendering in any language (absent from alerts of older servers).
+     */
+    var `facts`: AlertFacts
     
 ){
     
@@ -1141,6 +1170,7 @@ public object FfiConverterTypeAlert: FfiConverterRustBuffer<Alert> {
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
+            FfiConverterTypeAlertFacts.read(buf),
         )
     }
 
@@ -1149,7 +1179,8 @@ public object FfiConverterTypeAlert: FfiConverterRustBuffer<Alert> {
             FfiConverterString.allocationSize(value.`kind`) +
             FfiConverterString.allocationSize(value.`userId`) +
             FfiConverterString.allocationSize(value.`subject`) +
-            FfiConverterString.allocationSize(value.`message`)
+            FfiConverterString.allocationSize(value.`message`) +
+            FfiConverterTypeAlertFacts.allocationSize(value.`facts`)
     )
 
     override fun write(value: Alert, buf: ByteBuffer) {
@@ -1158,6 +1189,189 @@ public object FfiConverterTypeAlert: FfiConverterRustBuffer<Alert> {
             FfiConverterString.write(value.`userId`, buf)
             FfiConverterString.write(value.`subject`, buf)
             FfiConverterString.write(value.`message`, buf)
+            FfiConverterTypeAlertFacts.write(value.`facts`, buf)
+    }
+}
+
+
+
+/**
+ * The particulars of an alert; which are set depends on its kind. Figures are already
+ * formatted (`37.5%`, `¥1,200.00`), since they read the same in every language.
+ */
+data class AlertFacts (
+    /**
+     * The metric's name in Chinese and in English.
+     */
+    var `metricZh`: kotlin.String?
+    , 
+    var `metricEn`: kotlin.String?
+    , 
+    /**
+     * The figure that raised the alert.
+     */
+    var `value`: kotlin.String?
+    , 
+    /**
+     * What it is measured against: the team average, the target, the distance allowed.
+     */
+    var `reference`: kotlin.String?
+    , 
+    /**
+     * The share of the team average below which conversion alerts (`50%`).
+     */
+    var `share`: kotlin.String?
+    , 
+    /**
+     * A deal's title or a customer's name.
+     */
+    var `title`: kotlin.String?
+    , 
+    /**
+     * A deal's stage (stored value).
+     */
+    var `stage`: kotlin.String?
+    , 
+    /**
+     * Days without a followup.
+     */
+    var `days`: kotlin.Long?
+    , 
+    /**
+     * A report kind (stored value).
+     */
+    var `reportKind`: kotlin.String?
+    , 
+    /**
+     * A date (YYYY-MM-DD): the last day of a missing report's period, a check-in's day.
+     */
+    var `date`: kotlin.String?
+    , 
+    /**
+     * The period a figure is of (`this-week`, `this-month`).
+     */
+    var `period`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAlertFacts: FfiConverterRustBuffer<AlertFacts> {
+    override fun read(buf: ByteBuffer): AlertFacts {
+        return AlertFacts(
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: AlertFacts) = (
+            FfiConverterOptionalString.allocationSize(value.`metricZh`) +
+            FfiConverterOptionalString.allocationSize(value.`metricEn`) +
+            FfiConverterOptionalString.allocationSize(value.`value`) +
+            FfiConverterOptionalString.allocationSize(value.`reference`) +
+            FfiConverterOptionalString.allocationSize(value.`share`) +
+            FfiConverterOptionalString.allocationSize(value.`title`) +
+            FfiConverterOptionalString.allocationSize(value.`stage`) +
+            FfiConverterOptionalLong.allocationSize(value.`days`) +
+            FfiConverterOptionalString.allocationSize(value.`reportKind`) +
+            FfiConverterOptionalString.allocationSize(value.`date`) +
+            FfiConverterOptionalString.allocationSize(value.`period`)
+    )
+
+    override fun write(value: AlertFacts, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`metricZh`, buf)
+            FfiConverterOptionalString.write(value.`metricEn`, buf)
+            FfiConverterOptionalString.write(value.`value`, buf)
+            FfiConverterOptionalString.write(value.`reference`, buf)
+            FfiConverterOptionalString.write(value.`share`, buf)
+            FfiConverterOptionalString.write(value.`title`, buf)
+            FfiConverterOptionalString.write(value.`stage`, buf)
+            FfiConverterOptionalLong.write(value.`days`, buf)
+            FfiConverterOptionalString.write(value.`reportKind`, buf)
+            FfiConverterOptionalString.write(value.`date`, buf)
+            FfiConverterOptionalString.write(value.`period`, buf)
+    }
+}
+
+
+
+/**
+ * Where a followup was checked in, and how far that was from its customer.
+ */
+data class CheckinPlace (
+    var `lat`: kotlin.Double
+    , 
+    var `lon`: kotlin.Double
+    , 
+    /**
+     * Horizontal accuracy in metres, when the device reported one.
+     */
+    var `accuracy`: kotlin.Double?
+    , 
+    /**
+     * UTC milliseconds of the fix.
+     */
+    var `at`: kotlin.Long
+    , 
+    /**
+     * Metres from the customer's location, when the customer has one.
+     */
+    var `distanceM`: kotlin.Double?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCheckinPlace: FfiConverterRustBuffer<CheckinPlace> {
+    override fun read(buf: ByteBuffer): CheckinPlace {
+        return CheckinPlace(
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: CheckinPlace) = (
+            FfiConverterDouble.allocationSize(value.`lat`) +
+            FfiConverterDouble.allocationSize(value.`lon`) +
+            FfiConverterOptionalDouble.allocationSize(value.`accuracy`) +
+            FfiConverterLong.allocationSize(value.`at`) +
+            FfiConverterOptionalDouble.allocationSize(value.`distanceM`)
+    )
+
+    override fun write(value: CheckinPlace, buf: ByteBuffer) {
+            FfiConverterDouble.write(value.`lat`, buf)
+            FfiConverterDouble.write(value.`lon`, buf)
+            FfiConverterOptionalDouble.write(value.`accuracy`, buf)
+            FfiConverterLong.write(value.`at`, buf)
+            FfiConverterOptionalDouble.write(value.`distanceM`, buf)
     }
 }
 
@@ -1386,9 +1600,17 @@ data class FollowupRow (
     , 
     var `nextFollowupOn`: kotlin.String?
     , 
+    /**
+     * Where it was checked in, if it was.
+     */
     var `lat`: kotlin.Double?
     , 
     var `lon`: kotlin.Double?
+    , 
+    /**
+     * How far the check-in was from the customer's location, in metres (both known).
+     */
+    var `checkinDistanceM`: kotlin.Double?
     
 ){
     
@@ -1417,6 +1639,7 @@ public object FfiConverterTypeFollowupRow: FfiConverterRustBuffer<FollowupRow> {
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
         )
     }
 
@@ -1432,7 +1655,8 @@ public object FfiConverterTypeFollowupRow: FfiConverterRustBuffer<FollowupRow> {
             FfiConverterString.allocationSize(value.`nextStep`) +
             FfiConverterOptionalString.allocationSize(value.`nextFollowupOn`) +
             FfiConverterOptionalDouble.allocationSize(value.`lat`) +
-            FfiConverterOptionalDouble.allocationSize(value.`lon`)
+            FfiConverterOptionalDouble.allocationSize(value.`lon`) +
+            FfiConverterOptionalDouble.allocationSize(value.`checkinDistanceM`)
     )
 
     override fun write(value: FollowupRow, buf: ByteBuffer) {
@@ -1448,6 +1672,7 @@ public object FfiConverterTypeFollowupRow: FfiConverterRustBuffer<FollowupRow> {
             FfiConverterOptionalString.write(value.`nextFollowupOn`, buf)
             FfiConverterOptionalDouble.write(value.`lat`, buf)
             FfiConverterOptionalDouble.write(value.`lon`, buf)
+            FfiConverterOptionalDouble.write(value.`checkinDistanceM`, buf)
     }
 }
 
@@ -1625,6 +1850,74 @@ public object FfiConverterTypeIdentity: FfiConverterRustBuffer<Identity> {
 
 
 /**
+ * One member of the team.
+ */
+data class Member (
+    var `id`: kotlin.String
+    , 
+    var `name`: kotlin.String
+    , 
+    /**
+     * `rep`, `manager` or `admin`.
+     */
+    var `role`: kotlin.String
+    , 
+    var `managerId`: kotlin.String?
+    , 
+    /**
+     * A deactivated member keeps their name (old reports still name them) but cannot be sent
+     * reports.
+     */
+    var `active`: kotlin.Boolean
+    , 
+    var `phone`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMember: FfiConverterRustBuffer<Member> {
+    override fun read(buf: ByteBuffer): Member {
+        return Member(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Member) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterString.allocationSize(value.`role`) +
+            FfiConverterOptionalString.allocationSize(value.`managerId`) +
+            FfiConverterBoolean.allocationSize(value.`active`) +
+            FfiConverterOptionalString.allocationSize(value.`phone`)
+    )
+
+    override fun write(value: Member, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterString.write(value.`role`, buf)
+            FfiConverterOptionalString.write(value.`managerId`, buf)
+            FfiConverterBoolean.write(value.`active`, buf)
+            FfiConverterOptionalString.write(value.`phone`, buf)
+    }
+}
+
+
+
+/**
  * A recipient opened a report.
  */
 data class ReadReceipt (
@@ -1786,7 +2079,7 @@ public object FfiConverterTypeReportRow: FfiConverterRustBuffer<ReportRow> {
 
 
 /**
- * A section: its key, title and text.
+ * A section: its key, title and text, and whether the report may be submitted without it.
  */
 data class Section (
     var `key`: kotlin.String
@@ -1794,6 +2087,11 @@ data class Section (
     var `title`: kotlin.String
     , 
     var `text`: kotlin.String
+    , 
+    /**
+     * From the template: submitting refuses while it is empty.
+     */
+    var `required`: kotlin.Boolean
     
 ){
     
@@ -1813,19 +2111,74 @@ public object FfiConverterTypeSection: FfiConverterRustBuffer<Section> {
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
+            FfiConverterBoolean.read(buf),
         )
     }
 
     override fun allocationSize(value: Section) = (
             FfiConverterString.allocationSize(value.`key`) +
             FfiConverterString.allocationSize(value.`title`) +
-            FfiConverterString.allocationSize(value.`text`)
+            FfiConverterString.allocationSize(value.`text`) +
+            FfiConverterBoolean.allocationSize(value.`required`)
     )
 
     override fun write(value: Section, buf: ByteBuffer) {
             FfiConverterString.write(value.`key`, buf)
             FfiConverterString.write(value.`title`, buf)
             FfiConverterString.write(value.`text`, buf)
+            FfiConverterBoolean.write(value.`required`, buf)
+    }
+}
+
+
+
+/**
+ * One section of a template.
+ */
+data class SectionDef (
+    /**
+     * Stable key, used on the command line and to place blocks (e.g. `done`).
+     */
+    var `key`: kotlin.String
+    , 
+    var `title`: kotlin.String
+    , 
+    /**
+     * A report is not submitted while this section is empty (no text and no inserted block).
+     */
+    var `required`: kotlin.Boolean = false 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSectionDef: FfiConverterRustBuffer<SectionDef> {
+    override fun read(buf: ByteBuffer): SectionDef {
+        return SectionDef(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SectionDef) = (
+            FfiConverterString.allocationSize(value.`key`) +
+            FfiConverterString.allocationSize(value.`title`) +
+            FfiConverterBoolean.allocationSize(value.`required`)
+    )
+
+    override fun write(value: SectionDef, buf: ByteBuffer) {
+            FfiConverterString.write(value.`key`, buf)
+            FfiConverterString.write(value.`title`, buf)
+            FfiConverterBoolean.write(value.`required`, buf)
     }
 }
 
@@ -1987,6 +2340,53 @@ public object FfiConverterTypeSyncStats: FfiConverterRustBuffer<SyncStats> {
             FfiConverterSequenceString.write(value.`unavailable`, buf)
             FfiConverterULong.write(value.`cursor`, buf)
             FfiConverterULong.write(value.`durationMs`, buf)
+    }
+}
+
+
+
+/**
+ * What the server says when it accepted an approval.
+ */
+data class WebLoginApproved (
+    /**
+     * The member the browser is now signed in as (this device's user).
+     */
+    var `userId`: kotlin.String
+    , 
+    /**
+     * UTC milliseconds when the browser's session ends.
+     */
+    var `sessionExpiresAt`: kotlin.Long
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeWebLoginApproved: FfiConverterRustBuffer<WebLoginApproved> {
+    override fun read(buf: ByteBuffer): WebLoginApproved {
+        return WebLoginApproved(
+            FfiConverterString.read(buf),
+            FfiConverterLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: WebLoginApproved) = (
+            FfiConverterString.allocationSize(value.`userId`) +
+            FfiConverterLong.allocationSize(value.`sessionExpiresAt`)
+    )
+
+    override fun write(value: WebLoginApproved, buf: ByteBuffer) {
+            FfiConverterString.write(value.`userId`, buf)
+            FfiConverterLong.write(value.`sessionExpiresAt`, buf)
     }
 }
 

@@ -1,0 +1,149 @@
+//! An alert as a person reads it: in their language, with the member's name and the words for
+//! stored values (stages, report kinds, periods), never ids or enum names.
+
+use super::Alert;
+use crate::report::{label_of, Lang, Names};
+
+/// One line saying what `alert` is about, in `lang`, naming people from `names`. An alert from
+/// a server too old to send its particulars reads as the server's own (English) message.
+pub fn alert_text(alert: &Alert, lang: Lang, names: &Names) -> String {
+    let f = &alert.facts;
+    let who = names.of(&alert.user_id);
+    let s = |v: &Option<String>| v.clone().unwrap_or_default();
+    let metric = || lang.pick(f.metric_zh.as_deref().unwrap_or(""), f.metric_en.as_deref().unwrap_or("")).to_string();
+    let word = |v: &Option<String>| label_of(v.as_deref().unwrap_or(""), lang);
+    let zh = lang == Lang::ZhCn;
+    let text = match alert.kind.as_str() {
+        "conversion_below_team" if f.value.is_some() => {
+            if zh {
+                format!("{who}本月{}为 {}，低于团队平均 {} 的 {}", metric(), s(&f.value), s(&f.reference), s(&f.share))
+            } else {
+                format!(
+                    "{who}: {} {} this month, below {} of the team average {}",
+                    metric(),
+                    s(&f.value),
+                    s(&f.share),
+                    s(&f.reference)
+                )
+            }
+        }
+        "stale_deal" if f.title.is_some() => {
+            let days = f.days.unwrap_or_default();
+            if zh {
+                format!("{who}的商机「{}」（{}）已 {days} 天没有跟进", s(&f.title), word(&f.stage))
+            } else {
+                format!("{who}: deal “{}” ({}) has had no followup for {days} days", s(&f.title), word(&f.stage))
+            }
+        }
+        "report_missing" | "report_late" if f.report_kind.is_some() => {
+            let late = alert.kind == "report_late";
+            if zh {
+                format!("{who} {} 的{}{}", s(&f.date), word(&f.report_kind), if late { "迟交" } else { "未提交" })
+            } else {
+                format!(
+                    "{who}: {} for {} {}",
+                    word(&f.report_kind),
+                    s(&f.date),
+                    if late { "submitted late" } else { "not submitted" }
+                )
+            }
+        }
+        "kpi_red" if f.value.is_some() => {
+            if zh {
+                format!("{who}{}{}为 {}，目标 {}：落后", word(&f.period), metric(), s(&f.value), s(&f.reference))
+            } else {
+                format!(
+                    "{who}: {} {} {} against a target of {}: behind",
+                    metric(),
+                    s(&f.value),
+                    word(&f.period),
+                    s(&f.reference)
+                )
+            }
+        }
+        "checkin_far" if f.value.is_some() => {
+            if zh {
+                format!(
+                    "{who} {} 拜访「{}」的签到距客户地址 {}（超过 {}）",
+                    s(&f.date),
+                    s(&f.title),
+                    s(&f.value),
+                    s(&f.reference)
+                )
+            } else {
+                format!(
+                    "{who}: check-in at “{}” on {} was {} from the customer's address (more than {})",
+                    s(&f.title),
+                    s(&f.date),
+                    s(&f.value),
+                    s(&f.reference)
+                )
+            }
+        }
+        _ => return format!("{who} · {} · {}", label_of(&alert.kind, lang), alert.message),
+    };
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::team::AlertFacts;
+
+    fn alert(kind: &str, facts: AlertFacts) -> Alert {
+        Alert {
+            id: "x".into(),
+            kind: kind.into(),
+            user_id: "u-1".into(),
+            subject: "s".into(),
+            message: "english with ids".into(),
+            facts,
+        }
+    }
+
+    fn names() -> Names {
+        [("u-1".to_string(), "张伟".to_string())].into_iter().collect()
+    }
+
+    #[test]
+    fn alerts_read_in_words_with_names() {
+        let stale = alert(
+            "stale_deal",
+            AlertFacts {
+                title: Some("华为云".into()),
+                stage: Some("proposal".into()),
+                days: Some(15),
+                ..Default::default()
+            },
+        );
+        assert_eq!(alert_text(&stale, Lang::ZhCn, &names()), "张伟的商机「华为云」（方案报价）已 15 天没有跟进");
+        assert!(alert_text(&stale, Lang::En, &names()).starts_with("张伟: deal “华为云” (proposal)"));
+        let missing = alert(
+            "report_missing",
+            AlertFacts { report_kind: Some("weekly".into()), date: Some("2026-11-29".into()), ..Default::default() },
+        );
+        assert_eq!(alert_text(&missing, Lang::ZhCn, &names()), "张伟 2026-11-29 的周报未提交");
+        let red = alert(
+            "kpi_red",
+            AlertFacts {
+                metric_zh: Some("新签合同额".into()),
+                metric_en: Some("New contract value".into()),
+                value: Some("¥12,000.00".into()),
+                reference: Some("¥350,000.00".into()),
+                period: Some("this-month".into()),
+                ..Default::default()
+            },
+        );
+        let zh = alert_text(&red, Lang::ZhCn, &names());
+        assert_eq!(zh, "张伟本月新签合同额为 ¥12,000.00，目标 ¥350,000.00：落后");
+        for raw in ["kpi_red", "this-month", "u-1", "proposal", "weekly"] {
+            assert!(!zh.contains(raw), "{zh}");
+        }
+    }
+
+    #[test]
+    fn an_alert_without_facts_keeps_the_servers_message() {
+        let old = alert("stale_deal", AlertFacts::default());
+        assert_eq!(alert_text(&old, Lang::ZhCn, &names()), "张伟 · 商机停滞 · english with ids");
+    }
+}

@@ -1,0 +1,71 @@
+//! People through the FFI: the team directory, records and members named as people name them,
+//! team templates, recipients, alerts in words, and approving a browser's sign-in.
+
+use fieldreport_core::report::Lang;
+use fieldreport_core::sync;
+use fieldreport_core::team::alert_text;
+
+use crate::error::FieldError;
+use crate::store::{FieldStore, RecordKind};
+use crate::types::*;
+
+type Result<T> = std::result::Result<T, FieldError>;
+
+#[uniffi::export]
+impl FieldStore {
+    /// The team's members as the last sync brought them (empty before the first sync).
+    pub fn members(&self) -> Result<Vec<Member>> {
+        self.with(|s| s.members())
+    }
+
+    /// The member `query` names: an id, a name, or a unique start of either. An unknown or
+    /// ambiguous one fails with `InvalidInput` naming the candidates.
+    pub fn find_member(&self, query: String) -> Result<Member> {
+        self.with(|s| s.resolve_member(&query))
+    }
+
+    /// The id of the `kind` record `query` names: an id, the unique start or end of an id, or a
+    /// name or title (whole, or a part found in no other).
+    pub fn find_record(&self, kind: RecordKind, query: String) -> Result<String> {
+        self.with(|s| s.resolve(kind.into(), &query))
+    }
+
+    /// Every template a report can start from: the team's (from the configuration the server
+    /// published), then the built-in ones in `lang`.
+    pub fn templates(&self, lang: Lang) -> Result<Vec<Template>> {
+        self.with(|s| s.templates(lang)).map(|v| v.into_iter().map(Into::into).collect())
+    }
+
+    /// A new draft from template `template_id` (from [`FieldStore::templates`]), for the period
+    /// holding `date` (`YYYY-MM-DD`; today when `None`).
+    pub fn new_report_from_template(&self, template_id: String, date: Option<String>) -> Result<Report> {
+        let date = date.map(|d| fieldreport_core::period::parse_date(&d)).transpose()?;
+        self.with(|s| s.new_report_from(&template_id, date)).map(Into::into)
+    }
+
+    /// Adds recipients to a submitted report (the author only; nobody is ever removed).
+    pub fn add_report_recipients(&self, id: String, to: Vec<String>, cc: Vec<String>) -> Result<Report> {
+        self.with(|s| s.add_report_recipients(&id, &to, &cc)).map(Into::into)
+    }
+
+    /// An alert as one line in `lang`, naming people.
+    pub fn describe_alert(&self, alert: Alert, lang: Lang) -> Result<String> {
+        self.with(|s| Ok(alert_text(&alert, lang, &s.names()?)))
+    }
+
+    /// Where followup `id` was checked in and how far from its customer; `None` without one.
+    pub fn checkin_of(&self, id: String) -> Result<Option<CheckinPlace>> {
+        self.with(|s| s.checkin_of(&id))
+    }
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl FieldStore {
+    /// Approves the sign-in code a browser shows on the dashboard (扫码登录), typed or scanned
+    /// (`fieldreport://web-login/K7QX-M2PA`): that browser is signed in as this device's user.
+    pub async fn approve_web_login(&self, code: String) -> Result<WebLoginApproved> {
+        self.ensure_open()?;
+        let state = self.with(|s| s.sync_state())?;
+        Ok(sync::approve_web_login(&state, &code, &self.options()).await?)
+    }
+}

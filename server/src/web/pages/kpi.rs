@@ -1,0 +1,171 @@
+//! The KPI page: per metric a bar chart of members against their targets and the team's weekly
+//! trend; the funnel conversions beside the team's average; report submissions; alerts. Every
+//! figure, tooltip included, in its unit as people read it (¥ with separators, %).
+
+use fieldreport_core::period::Period;
+use fieldreport_core::report::{Lang, Names};
+use fieldreport_core::team::alert_text;
+use maud::{html, Markup};
+
+use super::report::status_class;
+use super::scroll;
+use crate::figures::{Alert, KpiRow, Snapshot, Submission};
+use crate::web::labels::t;
+
+/// Per metric, the team's value per week: (week start, value as people read it, value).
+pub(crate) type Trend = Vec<(String, Vec<(chrono::NaiveDate, f64, String)>)>;
+
+/// What the KPI page shows.
+pub(crate) struct KpiPage<'a> {
+    pub period: Period,
+    pub snap: &'a Snapshot,
+    pub subs: &'a [Submission],
+    pub alerts: &'a [Alert],
+    pub trend: &'a Trend,
+    pub names: &'a Names,
+}
+
+/// A horizontal bar per member: value against the pro-rated target (a tick), coloured by status.
+fn bars(lang: Lang, rows: &[&KpiRow], names: &Names) -> Markup {
+    let max = rows.iter().map(|r| r.value.max(r.target.unwrap_or(0.0))).fold(1.0f64, f64::max);
+    let h = 22 * rows.len() + 10;
+    html! {
+        svg width="640" height=(h) viewBox={ "0 0 640 " (h) } role="img" aria-label=(t(lang, "完成与目标", "Value against target")) xmlns="http://www.w3.org/2000/svg" {
+            @for (i, r) in rows.iter().enumerate() {
+                @let y = 5 + 22 * i;
+                @let w = (r.value / max * 400.0).round();
+                @let color = match r.status { Some(fieldreport_core::kpi::Status::Green) => "#1a7f37", Some(fieldreport_core::kpi::Status::Yellow) => "#d4a72c", Some(fieldreport_core::kpi::Status::Red) => "#cf222e", None => "#1d4e89" };
+                @let who = r.user_id.as_deref().map(|u| names.of(u)).unwrap_or_default();
+                g {
+                    title {
+                        (who) "：" (r.display)
+                        @if let Some(tg) = &r.target_display { " / " (t(lang, "目标 ", "target ")) (tg) }
+                    }
+                    text x="0" y=(y + 14) font-size="12" { (who) }
+                    rect x="130" y=(y) width=(w) height="16" fill=(color) {}
+                    @if let Some(tg) = r.target {
+                        line x1=(130.0 + (tg / max * 400.0).round()) x2=(130.0 + (tg / max * 400.0).round()) y1=(y) y2=(y + 16) stroke="#000" stroke-width="2" {}
+                    }
+                    text x=(140.0 + w) y=(y + 13) font-size="12" { (r.display) }
+                }
+            }
+        }
+    }
+}
+
+/// The funnel: per stage, the team's average conversion as a bar, and each member's as a tick.
+fn funnel(lang: Lang, snap: &Snapshot, metrics: &[&str], names: &Names) -> Markup {
+    let stages: Vec<&str> = metrics.iter().copied().filter(|m| m.starts_with("conversion_")).collect();
+    let h = 26 * stages.len() + 10;
+    html! {
+        svg width="640" height=(h) viewBox={ "0 0 640 " (h) } role="img" aria-label=(t(lang, "漏斗转化", "Funnel conversion")) xmlns="http://www.w3.org/2000/svg" {
+            @for (i, m) in stages.iter().enumerate() {
+                @let y = 5 + 26 * i;
+                @let team = snap.rows.iter().find(|r| r.metric == *m && r.user_id.is_none());
+                text x="0" y=(y + 14) font-size="12" { (team.map(|r| lang.pick(&r.name_zh, &r.name_en)).unwrap_or(m)) }
+                @if let Some(r) = team {
+                    rect x="150" y=(y) width=((r.value.clamp(0.0, 1.0) * 400.0).round()) height="18" fill="#9ecae1" {
+                        title { (t(lang, "团队平均 ", "team average ")) (r.display) }
+                    }
+                    text x="560" y=(y + 14) font-size="12" { (r.display) }
+                }
+                @for r in snap.rows.iter().filter(|r| r.metric == *m && r.user_id.is_some()) {
+                    @let x = 150.0 + (r.value.clamp(0.0, 1.0) * 400.0).round();
+                    line x1=(x) x2=(x) y1=(y) y2=(y + 18) stroke="#1d4e89" stroke-width="2" {
+                        title { (r.user_id.as_deref().map(|u| names.of(u)).unwrap_or_default()) "：" (r.display) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A line of the team's weekly values.
+fn trend_chart(lang: Lang, points: &[(chrono::NaiveDate, f64, String)]) -> Markup {
+    let max = points.iter().map(|p| p.1).fold(1.0f64, f64::max);
+    let (w, h) = (320.0, 80.0);
+    let step = if points.len() > 1 { (w - 20.0) / (points.len() - 1) as f64 } else { 0.0 };
+    let xy: Vec<(f64, f64)> =
+        points.iter().enumerate().map(|(i, p)| (10.0 + step * i as f64, h - 15.0 - p.1 / max * (h - 25.0))).collect();
+    let line: Vec<String> = xy.iter().map(|(x, y)| format!("{x:.0},{y:.0}")).collect();
+    html! {
+        svg width=(w) height=(h) viewBox={ "0 0 " (w) " " (h) } role="img" aria-label=(t(lang, "最近几周趋势", "Trend over recent weeks")) xmlns="http://www.w3.org/2000/svg" {
+            polyline points=(line.join(" ")) fill="none" stroke="#1d4e89" stroke-width="2" {}
+            @for ((x, y), p) in xy.iter().zip(points) {
+                circle cx=(format!("{x:.0}")) cy=(format!("{y:.0}")) r="3" fill="#1d4e89" { title { (p.0) "：" (p.2) } }
+            }
+            @if let (Some(a), Some(b)) = (points.first(), points.last()) {
+                text x="10" y=(h - 2.0) font-size="10" { (a.0.format("%m-%d")) }
+                text x=(w - 45.0) y=(h - 2.0) font-size="10" { (b.0.format("%m-%d")) }
+            }
+        }
+    }
+}
+
+/// The periods the page links to, and a form for any range.
+fn periods(lang: Lang, current: Period, snap: &Snapshot) -> Markup {
+    let custom = matches!(current, Period::Custom { .. });
+    html! {
+        p {
+            (snap.first) " ~ " (snap.last) " · "
+            @for (p, zh, en) in [("this-week", "本周", "This week"), ("last-week", "上周", "Last week"), ("this-month", "本月", "This month"), ("last-month", "上月", "Last month"), ("this-quarter", "本季度", "This quarter")] {
+                @if current.to_string() == p { strong { (t(lang, zh, en)) } " " }
+                @else { a href={ "/kpi?period=" (p) @if lang == Lang::En { "&lang=en" } } { (t(lang, zh, en)) } " " }
+            }
+        }
+        form.filters method="get" action="/kpi" {
+            @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
+            label { (t(lang, "从", "From")) input type="date" name="from" required value=[custom.then(|| snap.first.to_string())]; }
+            label { (t(lang, "到", "To")) input type="date" name="to" required value=[custom.then(|| snap.last.to_string())]; }
+            button type="submit" { (t(lang, "查看这段时间", "Show this range")) }
+        }
+    }
+}
+
+pub(crate) fn kpi(lang: Lang, p: &KpiPage) -> Markup {
+    let snap = p.snap;
+    let mut metrics: Vec<&str> = Vec::new();
+    for r in &snap.rows {
+        if !metrics.contains(&r.metric.as_str()) {
+            metrics.push(&r.metric);
+        }
+    }
+    html! {
+        (periods(lang, p.period, snap))
+        @for m in metrics.iter().filter(|m| !m.starts_with("conversion_")) {
+            @let rows: Vec<&KpiRow> = snap.rows.iter().filter(|r| r.metric == *m && r.user_id.is_some()).collect();
+            @if let Some(first) = rows.first() {
+                h2 { (lang.pick(&first.name_zh, &first.name_en)) }
+                (bars(lang, &rows, p.names))
+                @if let Some((_, points)) = p.trend.iter().find(|(tm, _)| tm == m) {
+                    div { small { (t(lang, "团队近 8 周", "Team, last 8 weeks")) } br; (trend_chart(lang, points)) }
+                }
+            }
+        }
+        h2 { (t(lang, "漏斗转化（团队平均）", "Funnel conversion (team average)")) }
+        (funnel(lang, snap, &metrics, p.names))
+        (scroll(html! { table {
+            tr { th { (t(lang, "阶段", "Stage")) } th { (t(lang, "团队", "Team")) }
+                @for u in snap.completeness.iter() { th { (u.name) } } }
+            @for m in metrics.iter().filter(|m| m.starts_with("conversion_")) {
+                tr {
+                    @let team = snap.rows.iter().find(|r| r.metric == *m && r.user_id.is_none());
+                    td { (team.map(|r| lang.pick(&r.name_zh, &r.name_en)).unwrap_or(m)) }
+                    td { (team.map(|r| r.display.as_str()).unwrap_or("")) }
+                    @for u in snap.completeness.iter() {
+                        @let row = snap.rows.iter().find(|r| r.metric == *m && r.user_id.as_deref() == Some(u.user_id.as_str()));
+                        td class=[row.and_then(|r| status_class(r.status))] { (row.map(|r| r.display.as_str()).unwrap_or("")) }
+                    }
+                }
+            }
+        } }))
+        h2 { (t(lang, "汇报提交（本周）", "Report submissions (this week)")) }
+        (scroll(html! { table {
+            tr { th { (t(lang, "成员", "Member")) } th { (t(lang, "按时", "On time")) } th { (t(lang, "迟交", "Late")) } th { (t(lang, "未交", "Missing")) } th { (t(lang, "未到期", "Pending")) } }
+            @for s in p.subs { tr { td { (s.name) } td { (s.on_time) } td { (s.late) } td { (s.missing) } td { (s.pending) } } }
+        } }))
+        h2 { (t(lang, "预警", "Alerts")) }
+        @if p.alerts.is_empty() { p { (t(lang, "没有预警。", "No alerts.")) } }
+        ul { @for a in p.alerts { li { (alert_text(a, lang, p.names)) } } }
+    }
+}

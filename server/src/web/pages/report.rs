@@ -1,0 +1,150 @@
+//! A report: who wrote it and for whom (with each recipient's read state), its sections, its
+//! blocks as captioned tables, its comments and the comment form.
+
+use std::collections::HashMap;
+
+use fieldreport_core::doc::{display_distance, Report};
+use fieldreport_core::kpi::{format_value, Status};
+use fieldreport_core::period::Calendar;
+use fieldreport_core::report::{label_of, Block, BlockData, FollowupGroup, KpiRow, Label, Lang, Names};
+use maud::{html, Markup};
+
+use super::{scroll, time};
+use crate::web::labels::{keep, t};
+
+pub(crate) fn status_class(s: Option<Status>) -> Option<&'static str> {
+    s.map(|s| match s {
+        Status::Green => "green",
+        Status::Yellow => "yellow",
+        Status::Red => "red",
+    })
+}
+
+fn period(first: chrono::NaiveDate, last: chrono::NaiveDate) -> String {
+    if first == last {
+        first.to_string()
+    } else {
+        format!("{first} ~ {last}")
+    }
+}
+
+/// What a block shows, over which days, as of when.
+fn caption(lang: Lang, cal: &Calendar, b: &Block) -> String {
+    let what = match &b.data {
+        BlockData::Followups { .. } => t(lang, "跟进记录", "Followups").to_string(),
+        BlockData::Kpis { source, .. } => format!(
+            "{}（{}）",
+            t(lang, "关键指标", "Key figures"),
+            if source == "server" {
+                t(lang, "服务器汇总", "from the server")
+            } else {
+                t(lang, "设备计算", "computed on the device")
+            }
+        ),
+    };
+    format!("{what} · {} · {} {}", period(b.first, b.last), t(lang, "截至", "as of"), time(cal, b.taken_at))
+}
+
+fn followups(lang: Lang, cal: &Calendar, groups: &[FollowupGroup]) -> Markup {
+    scroll(html! { table {
+        tr {
+            th { (t(lang, "客户", "Customer")) } th { (t(lang, "时间", "When")) } th { (t(lang, "方式", "Kind")) }
+            th { (t(lang, "内容", "Note")) } th { (t(lang, "下一步", "Next step")) } th { (t(lang, "签到", "Check-in")) }
+        }
+        @for g in groups {
+            @for (n, i) in g.items.iter().enumerate() {
+                tr {
+                    // The customer's cell spans its followups, as a visit log reads.
+                    @if n == 0 { td rowspan=(g.items.len()) { (g.customer_name) } }
+                    td { (time(cal, i.occurred_at)) }
+                    td { (label_of(&i.kind, lang)) }
+                    td { (i.note) }
+                    td { (i.next_step) }
+                    td {
+                        @match (i.checked_in, i.checkin_distance_m) {
+                            (true, Some(d)) => { (t(lang, "距客户 ", "")) (display_distance(d)) (t(lang, "", " from the customer")) },
+                            (true, None) => (t(lang, "已签到", "checked in")),
+                            (false, _) => "—",
+                        }
+                    }
+                }
+            }
+        }
+    } })
+}
+
+fn kpis(lang: Lang, rows: &[KpiRow]) -> Markup {
+    scroll(html! { table {
+        tr {
+            th { (t(lang, "指标", "Metric")) } th { (t(lang, "数值", "Value")) } th { (t(lang, "目标", "Target")) }
+            th { (t(lang, "达成", "Achievement")) } th { (t(lang, "状态", "Status")) }
+        }
+        @for k in rows {
+            tr {
+                td { (lang.pick(&k.name_zh, &k.name_en)) }
+                td { (format_value(&k.unit, k.value)) }
+                td { (k.target.map(|v| format_value(&k.unit, v)).unwrap_or_default()) }
+                td { (k.achievement.map(|a| format!("{:.0}%", a * 100.0)).unwrap_or_default()) }
+                td class=[status_class(k.status)] { (k.status.map(|s| s.label(lang)).unwrap_or("—")) }
+            }
+        }
+    } })
+}
+
+/// The names of `ids`, each with when they read the report (`reads`), or that they have not.
+fn recipients(lang: Lang, cal: &Calendar, ids: &[String], names: &Names, reads: &HashMap<String, i64>) -> Markup {
+    html! {
+        @for (n, id) in ids.iter().enumerate() {
+            @if n > 0 { "，" }
+            (names.of(id))
+            @match reads.get(id) {
+                Some(at) => span.green { "（" (t(lang, "已读 ", "read ")) (time(cal, *at)) "）" },
+                None => span.muted { "（" (t(lang, "未读", "not read yet")) "）" },
+            }
+        }
+    }
+}
+
+/// The report page. `reads`: who read it when.
+pub(crate) fn report(
+    lang: Lang,
+    cal: &Calendar,
+    r: &Report,
+    names: &Names,
+    reads: &HashMap<String, i64>,
+    csrf: &str,
+) -> Markup {
+    html! {
+        p {
+            (names.of(&r.header.owner)) " · " (r.kind.label(lang)) " · " (period(r.first, r.last)) " · "
+            span class=[(r.status.as_str() == "submitted").then_some("green")] { (r.status.label(lang)) }
+            @if let Some(at) = r.submitted_at { " · " (t(lang, "提交于 ", "submitted ")) (time(cal, at)) }
+        }
+        @if !r.to.is_empty() {
+            p { strong { (t(lang, "发送给：", "To: ")) } (recipients(lang, cal, &r.to, names, reads)) }
+        }
+        @if !r.cc.is_empty() {
+            p { strong { (t(lang, "抄送：", "Cc: ")) } (recipients(lang, cal, &r.cc, names, reads)) }
+        }
+        @for s in &r.sections {
+            h2 { (s.title) }
+            @if !s.text.is_empty() { pre { (s.text) } }
+            @for b in r.blocks.iter().filter(|b| b.section == s.key) {
+                p.caption { (caption(lang, cal, b)) }
+                @match &b.data {
+                    BlockData::Followups { groups } => (followups(lang, cal, groups)),
+                    BlockData::Kpis { rows, .. } => (kpis(lang, rows)),
+                }
+            }
+        }
+        h2 { (t(lang, "批注", "Comments")) " (" (r.comments.len()) ")" }
+        @for c in &r.comments {
+            div.comment { strong { (names.of(&c.author)) } " · " span.muted { (time(cal, c.at)) } pre { (c.text) } }
+        }
+        form method="post" action={ "/reports/" (r.header.id) "/comments" (keep(lang)) } {
+            input type="hidden" name="csrf" value=(csrf);
+            textarea name="text" required maxlength="2000" {}
+            button type="submit" { (t(lang, "发表批注", "Post comment")) }
+        }
+    }
+}
