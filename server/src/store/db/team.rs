@@ -96,6 +96,11 @@ impl Db<'_> {
         Ok(self.opt("SELECT version FROM published_directory WHERE id = 1", p![], |r| r.int(0))?)
     }
 
+    /// The id of the published directory document, once there is one.
+    pub fn published_directory_id(&self) -> Result<Option<String>> {
+        Ok(self.opt("SELECT doc_id FROM published_directory WHERE id = 1", p![], |r| r.text(0))?)
+    }
+
     pub fn set_published_directory(&self, doc_id: &str, version: i64) -> Result<()> {
         self.exec(
             "INSERT INTO published_directory (id, doc_id, version) VALUES (1, ?1, ?2)
