@@ -61,6 +61,9 @@ pub enum Command {
         /// Label language: zh-CN or en.
         #[arg(long, default_value = "zh-CN")]
         lang: String,
+        /// A member of your team (on a manager's device): name, id, or a unique start of either.
+        #[arg(long)]
+        user: Option<String>,
     },
     /// The alerts and read receipts from the server's last snapshot (after a sync; offline).
     Alerts {

@@ -16,7 +16,7 @@ fn name(i: usize) -> String {
         &["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明", "超"];
     let mut n = FAMILY[i % FAMILY.len()].to_string();
     n.push_str(GIVEN[(i / FAMILY.len()) % GIVEN.len()]);
-    if i % 3 != 0 {
+    if !i.is_multiple_of(3) {
         n.push_str(GIVEN[(i / 7) % GIVEN.len()]);
     }
     n

@@ -7,17 +7,17 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use automerge::sync::{State, SyncDoc};
 use automerge::AutoCommit;
 use fieldreport_core::doc::{CustomerEdit, NewCustomer};
-use fieldreport_core::sync::wire::SyncRequest;
-use fieldreport_core::sync::{self, CancelToken, SyncOptions, CONTENT_TYPE};
-use fieldreport_core::Store;
 use fieldreport_server::Limits;
 use fieldreport_server::Service;
 use tokio::net::{TcpListener, TcpStream};
+
+mod common;
+use common::{device, run, throughput};
 
 const DOCS: usize = 10_000;
 
@@ -59,24 +59,6 @@ async fn pump(
             }
         }
     }
-}
-
-async fn device(url: &str, code: &str, path: Option<&std::path::Path>) -> Store {
-    let mut s = match path {
-        Some(p) => Store::open(p).unwrap(),
-        None => Store::open_in_memory().unwrap(),
-    };
-    sync::enroll(&mut s, url, code, &SyncOptions::default()).await.unwrap();
-    s
-}
-
-/// Syncs with one reused HTTP client, as a long-lived app does.
-async fn run(s: &mut Store) -> fieldreport_core::sync::SyncStats {
-    static HTTP: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
-    let http = HTTP.get_or_init(|| sync::http_client().unwrap()).clone();
-    let http: Arc<dyn sync::Transport> = Arc::new(sync::ReqwestTransport::with_client(http));
-    let opts = SyncOptions { transport: Some(http), ..Default::default() };
-    sync::sync(s, &opts, None, &CancelToken::new()).await.unwrap()
 }
 
 /// Runs Automerge's sync protocol between two replicas until both are quiet; returns (messages,
@@ -124,7 +106,8 @@ async fn bench() {
 
     if std::env::var("SYNC_BENCH").as_deref() == Ok("throughput") {
         // Only the merge throughput and latency part (for profiling it alone).
-        return throughput(&admin, &format!("http://{}", running.addr)).await;
+        throughput(&admin, &[format!("http://{}", running.addr)]).await.print("");
+        return;
     }
 
     // A device holding 10,000 documents, all synced.
@@ -210,147 +193,6 @@ async fn bench() {
         boot.bytes_received
     );
 
-    throughput(&admin, &format!("http://{}", running.addr)).await;
-}
-
-/// Sends one prepared sync request and reads the whole answer.
-async fn post(http: &reqwest::Client, url: &str, token: &str, body: Vec<u8>) {
-    let r = http
-        .post(format!("{url}/v1/sync"))
-        .bearer_auth(token)
-        .header("content-type", CONTENT_TYPE)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
-    r.bytes().await.unwrap();
-}
-
-/// One device's prepared load: its token, batched requests, and single-change requests.
-type Plan = (String, Vec<Vec<u8>>, Vec<Vec<u8>>);
-
-/// 50 devices push single-document changes concurrently.
-async fn throughput(admin: &Service, url: &str) {
-    const DEVICES: usize = 50;
-    const DOCS_PER_DEVICE: usize = 40;
-    // Twenty rounds (40,000 changes, a few seconds): shorter windows swung ±15% on this VM.
-    const ROUNDS: usize = 20;
-    // One more round first, not measured: it opens the server's read connections and fills
-    // their statement caches, which a running server has long done.
-    const WARMUP: usize = 1;
-    let mut fleet = Vec::new();
-    for d in 0..DEVICES {
-        let (_, code) = admin.add_user(&format!("rep {d}"), "rep", None).unwrap();
-        let mut s = device(url, &code, None).await;
-        let ids: Vec<String> = (0..DOCS_PER_DEVICE)
-            .map(|i| s.add_customer(NewCustomer { name: format!("c{d}-{i}"), ..Default::default() }).unwrap().header.id)
-            .collect();
-        run(&mut s).await;
-        fleet.push((s, ids));
-    }
-    // Prepare requests offline: each round edits every document once (one change each).
-    let mut plans: Vec<Plan> = Vec::new();
-    for (s, ids) in fleet.iter_mut() {
-        let state = s.sync_state().unwrap();
-        let mut batched = Vec::new();
-        let mut singles = Vec::new();
-        for round in 0..WARMUP + ROUNDS + 1 {
-            for id in ids.iter() {
-                s.edit_customer(id, CustomerEdit { name: Some(format!("{id} r{round}")), ..Default::default() })
-                    .unwrap();
-            }
-            let pushes = s.pending_pushes().unwrap();
-            for p in &pushes {
-                s.acknowledge(&p.id, &p.heads).unwrap();
-            }
-            if round < WARMUP + ROUNDS {
-                batched.push(
-                    SyncRequest { cursor: state.cursor, max_bytes: 1 << 20, pushes, ..Default::default() }.encode(),
-                );
-            } else {
-                for p in pushes {
-                    singles.push(
-                        SyncRequest { cursor: state.cursor, max_bytes: 1 << 20, pushes: vec![p], ..Default::default() }
-                            .encode(),
-                    );
-                }
-            }
-        }
-        plans.push((state.token, batched, singles));
-    }
-    let http = fieldreport_core::sync::http_client().unwrap();
-    let total = DEVICES * DOCS_PER_DEVICE * ROUNDS;
-    let send_all = |rounds: std::ops::Range<usize>| {
-        let tasks: Vec<_> = plans
-            .iter()
-            .map(|(token, batched, _)| {
-                let (http, token, batched, url) =
-                    (http.clone(), token.clone(), batched[rounds.clone()].to_vec(), url.to_string());
-                tokio::spawn(async move {
-                    for body in batched {
-                        post(&http, &url, &token, body).await;
-                    }
-                })
-            })
-            .collect();
-        async move {
-            for t in tasks {
-                t.await.unwrap();
-            }
-        }
-    };
-    send_all(0..WARMUP).await;
-    let cpu0 = cpu_secs();
-    let t = Instant::now();
-    send_all(WARMUP..WARMUP + ROUNDS).await;
-    let secs = t.elapsed().as_secs_f64();
-    let cpu = cpu_secs() - cpu0;
-    println!(
-        "\nserver merge throughput, {DEVICES} concurrent devices, {total} document changes in requests of {DOCS_PER_DEVICE}: {:.0} changes/s ({secs:.2} s, {:.0} µs of CPU per change for server and clients together)",
-        total as f64 / secs,
-        cpu * 1e6 / total as f64
-    );
-
-    // Latency at a steady 500 single-change requests per second.
-    let singles: Vec<(String, Vec<u8>)> =
-        plans.iter().flat_map(|(tok, _, s)| s.iter().map(move |b| (tok.clone(), b.clone()))).collect();
-    let mut order: Vec<usize> = (0..singles.len()).collect();
-    // Interleave devices: request i goes to device i % DEVICES.
-    order.sort_by_key(|i| (i % DOCS_PER_DEVICE, i / DOCS_PER_DEVICE));
-    let interval = Duration::from_micros(2_000);
-    let start = Instant::now();
-    let mut tasks = Vec::new();
-    for (n, i) in order.into_iter().enumerate() {
-        let due = start + interval * n as u32;
-        tokio::time::sleep_until(due.into()).await;
-        let (token, body) = singles[i].clone();
-        let (http, url) = (http.clone(), url.to_string());
-        tasks.push(tokio::spawn(async move {
-            let t = Instant::now();
-            post(&http, &url, &token, body).await;
-            t.elapsed()
-        }));
-    }
-    let mut lat = Vec::new();
-    for t in tasks {
-        lat.push(t.await.unwrap());
-    }
-    lat.sort();
-    let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)].as_secs_f64() * 1000.0;
-    println!(
-        "sync latency at 500 changes/s ({} requests of one change, {:.1} s): p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-        lat.len(),
-        start.elapsed().as_secs_f64(),
-        pct(0.5),
-        pct(0.99),
-        pct(1.0)
-    );
-}
-
-/// CPU time (user + system) this process has used, from /proc (Linux).
-fn cpu_secs() -> f64 {
-    let s = std::fs::read_to_string("/proc/self/stat").unwrap();
-    let f: Vec<&str> = s.rsplit(')').next().unwrap().split_whitespace().collect();
-    (f[11].parse::<f64>().unwrap() + f[12].parse::<f64>().unwrap()) / 100.0
+    let load = throughput(&admin, &[format!("http://{}", running.addr)]).await;
+    load.print("");
 }

@@ -10,7 +10,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use fieldreport_core::sync::wire::{SyncRequest, SyncResponse};
+use fieldreport_core::sync::wire::{PushResult, SyncRequest, SyncResponse};
 use fieldreport_core::sync::CONTENT_TYPE;
 use serde::Deserialize;
 
@@ -35,11 +35,39 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/kpi", get(crate::api_figures::kpi))
         .route("/v1/alerts", get(crate::api_figures::alerts))
         .route("/v1/submissions", get(crate::api_figures::submissions))
+        .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(limit))
         .merge(crate::web::routes())
+        .route_layer(axum::middleware::from_fn(measure))
         .fallback(crate::web::not_found)
         .method_not_allowed_fallback(crate::web::wrong_method)
         .with_state(state)
+}
+
+/// Counts every request and times it, by its route's pattern (never the raw path: ids would make
+/// a series each).
+async fn measure(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let started = std::time::Instant::now();
+    let resp = next.run(req).await;
+    let m = crate::metrics::metrics();
+    let status = format!("{}xx", resp.status().as_u16() / 100);
+    m.requests.with_label_values(&[route.as_str(), status.as_str()]).inc();
+    m.latency.with_label_values(&[route.as_str()]).observe(started.elapsed().as_secs_f64());
+    resp
+}
+
+/// `GET /metrics`: the Prometheus text format (the outbox backlog read now).
+async fn metrics(State(state): State<Arc<AppState>>) -> Result<impl IntoResponse> {
+    let s = state.service.clone();
+    let backlog = blocking(move || s.outbox_backlog()).await?;
+    let m = crate::metrics::metrics();
+    m.outbox_backlog.set(backlog);
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], m.render()))
 }
 
 async fn healthz(State(state): State<Arc<AppState>>) -> Result<Json<serde_json::Value>> {
@@ -140,7 +168,20 @@ async fn sync(
     let s = state.service.clone();
     let limits = state.limits;
     let c = caller.clone();
+    let started = std::time::Instant::now();
     let resp: SyncResponse = blocking(move || s.sync(&c, req, &limits)).await?;
+    let m = crate::metrics::metrics();
+    m.sync_seconds.observe(started.elapsed().as_secs_f64());
+    m.feed_pages.inc();
+    m.feed_documents.inc_by(resp.docs.len() as u64);
+    for r in &resp.results {
+        match r {
+            PushResult::Accepted { .. } => m.merged.inc(),
+            PushResult::Rejected { reason, .. } => {
+                m.rejected.with_label_values(&[reason.split(':').next().unwrap_or("unknown")]).inc()
+            }
+        }
+    }
     tracing::debug!(
         device = %caller.device.id, user = %caller.user.id, pushes, cursor, new_cursor = resp.cursor,
         docs = resp.docs.len(), "sync"

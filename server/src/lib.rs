@@ -9,6 +9,7 @@ mod api_figures;
 pub mod config_file;
 pub mod error;
 pub mod figures;
+pub mod metrics;
 pub mod model;
 pub mod policy;
 pub mod robots;

@@ -1,6 +1,7 @@
 //! The storage conformance suite (`store::conformance`) against every backend.
 
 use fieldreport_server::store::conformance::{Harness, ALL};
+use fieldreport_server::store::postgres::{test_cluster, PgBackend};
 use fieldreport_server::store::{sqlite::SqliteBackend, Store};
 
 /// SQLite: each store a data directory of its own; another process opens the same directory.
@@ -28,5 +29,26 @@ fn sqlite_passes_the_conformance_suite() {
     for (name, test) in ALL {
         eprintln!("sqlite: {name}");
         test(&h);
+    }
+}
+
+/// PostgreSQL: each store a database of its own; another process connects to the same one.
+struct Postgres;
+
+impl Harness for Postgres {
+    fn fresh(&self) -> Store {
+        Store::new(std::sync::Arc::new(PgBackend::open(&test_cluster::new_database()).unwrap()))
+    }
+
+    fn another(&self, of: &Store) -> Store {
+        Store::new(std::sync::Arc::new(PgBackend::open(&of.describe()).unwrap()))
+    }
+}
+
+#[test]
+fn postgres_passes_the_conformance_suite() {
+    for (name, test) in ALL {
+        eprintln!("postgres: {name}");
+        test(&Postgres);
     }
 }

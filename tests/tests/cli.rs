@@ -282,6 +282,8 @@ async fn people_appear_as_people_on_the_command_line() {
     json(&device(&boss, &["--json", "sync"]));
     let listed = String::from_utf8(device(&boss, &["report", "list"]).stdout).unwrap();
     assert!(listed.contains("张伟") && listed.contains("日报") && listed.contains("已提交"), "{listed}");
+    let figures = json(&device(&boss, &["--json", "kpi", "--user", "张伟", "--metric", "visits"]));
+    assert_eq!(figures[0]["user_name"], "张伟", "a manager's device shows a member's figures: {figures}");
 
     // Sign in with the phone: the browser's page shows a code; the device approves it; reused, it fails.
     fieldreport_core::sync::http_client().unwrap(); // installs the TLS provider

@@ -11,12 +11,17 @@ use super::Ctx;
 use crate::error::{CliError, CliResult};
 use crate::time::format_instant;
 
-pub fn run(ctx: &mut Ctx, period: &str, metrics: &[String], lang: &str) -> CliResult {
+pub fn run(ctx: &mut Ctx, period: &str, metrics: &[String], lang: &str, user: Option<&str>) -> CliResult {
     let lang: Lang = lang.parse()?;
     let cal = ctx.calendar()?;
-    let me = ctx.store.identity()?.user_id;
+    let me = match user {
+        Some(u) => ctx.store.resolve_member(u)?.id,
+        None => ctx.store.identity()?.user_id,
+    };
     let defs = ctx.store.kpi_definitions_for(metrics)?;
-    let view = ctx.store.kpi_view(period, &defs)?;
+    let range = ctx.store.period_range(period)?;
+    let view = ctx.store.kpi_view_of(&me, range, &defs)?;
+    let who = ctx.store.names()?.of(&me);
     let (range, rows) = (view.range, view.rows);
     let source = view.source.as_str();
     let as_of = format_instant(view.as_of, &cal);
@@ -25,6 +30,7 @@ pub fn run(ctx: &mut Ctx, period: &str, metrics: &[String], lang: &str) -> CliRe
         .map(|r| {
             json!({
                 "user_id": me,
+                "user_name": who,
                 "metric": r.metric,
                 "name": lang.pick(&r.name_zh, &r.name_en),
                 "value": r.value,
@@ -41,7 +47,7 @@ pub fn run(ctx: &mut Ctx, period: &str, metrics: &[String], lang: &str) -> CliRe
         .collect();
     ctx.out.print(&json, || {
         let mut lines = vec![format!(
-            "{} {} ~ {} ({}, {} {as_of})",
+            "{who} {} {} ~ {} ({}, {} {as_of})",
             lang.pick("指标", "KPIs"),
             range.first,
             range.last,

@@ -73,7 +73,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Payment(c) => ledger::payment(&mut ctx, c),
         Command::Contact(c) => customer::contact(&mut ctx, c),
         Command::Report(c) => report::run(&mut ctx, c),
-        Command::Kpi { period, metrics, lang } => kpi::run(&mut ctx, &period, &metrics, &lang),
+        Command::Kpi { period, metrics, lang, user } => kpi::run(&mut ctx, &period, &metrics, &lang, user.as_deref()),
         Command::Alerts { lang } => kpi::alerts(&mut ctx, &lang),
         Command::Team { lang } => kpi::team(&mut ctx, &lang),
         Command::Enroll { server, code, name } => sync::enroll(&mut ctx, &server, &code, name.as_deref()),

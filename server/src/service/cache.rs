@@ -42,7 +42,14 @@ impl DocCache {
     /// Removes and returns the document `id` when it is at `heads` (encoded, as stored): an
     /// entry at other heads is stale (another process wrote the document) and is dropped.
     pub(super) fn take_at(&self, id: &str, heads: &[u8]) -> Option<Stored> {
-        self.take(id).filter(|s| s.heads == heads)
+        let found = self.take(id).filter(|s| s.heads == heads);
+        let m = crate::metrics::metrics();
+        if found.is_some() {
+            m.cache_hits.inc();
+        } else {
+            m.cache_misses.inc();
+        }
+        found
     }
 
     /// Keeps `s` as the current merged state of `id`.

@@ -509,6 +509,11 @@ impl Service {
         })
     }
 
+    /// How many robot messages wait to be sent.
+    pub fn outbox_backlog(&self) -> Result<i64> {
+        self.store.read(|db| db.pending_deliveries())
+    }
+
     /// The latest robot messages, newest first.
     pub fn deliveries(&self, limit: usize) -> Result<Vec<Delivery>> {
         self.store.read(|db| db.deliveries(limit))

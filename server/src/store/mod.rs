@@ -9,6 +9,7 @@
 
 pub mod conformance;
 pub mod db;
+pub mod postgres;
 pub mod sql;
 pub mod sqlite;
 mod writer;
@@ -60,6 +61,8 @@ pub trait Backend: Send + Sync + 'static {
 pub enum Location {
     /// A data directory holding the embedded SQLite database.
     Dir(PathBuf),
+    /// A PostgreSQL database (`postgres://…` or `postgresql://…`), shared by several servers.
+    Postgres(String),
 }
 
 impl Location {
@@ -68,8 +71,11 @@ impl Location {
         match database.map(str::trim) {
             None | Some("") => Ok(Location::Dir(data.to_path_buf())),
             Some(url) if url.starts_with("sqlite://") => Ok(Location::Dir(PathBuf::from(&url["sqlite://".len()..]))),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(Location::Postgres(url.to_string()))
+            }
             Some(other) => Err(ServerError::BadRequest(format!(
-                "`{other}` is not a database URL (omit --database to use the data directory)"
+                "`{other}` is not a database URL (postgres://user:password@host:port/database; omit --database to use the data directory)"
             ))),
         }
     }
@@ -90,6 +96,7 @@ impl Store {
     pub fn open(location: &Location) -> Result<Store> {
         let backend: Arc<dyn Backend> = match location {
             Location::Dir(dir) => Arc::new(sqlite::SqliteBackend::open(dir)?),
+            Location::Postgres(url) => Arc::new(postgres::PgBackend::open(url)?),
         };
         Ok(Store { backend })
     }

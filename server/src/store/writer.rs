@@ -47,8 +47,12 @@ impl Writer {
     /// Runs `job` in the next batch and waits until that batch committed.
     pub fn write(&self, job: Job) -> Result<()> {
         let (tx, rx) = mpsc::sync_channel(1);
-        self.jobs.send((job, tx)).map_err(|_| ServerError::Internal("the writer has stopped".into()))?;
-        rx.recv().map_err(|_| ServerError::Internal("the writer dropped a job".into()))?
+        let queue = &crate::metrics::metrics().writer_queue;
+        queue.inc();
+        let sent = self.jobs.send((job, tx)).map_err(|_| ServerError::Internal("the writer has stopped".into()));
+        let out = sent.and_then(|()| rx.recv().map_err(|_| ServerError::Internal("the writer dropped a job".into())));
+        queue.dec();
+        out?
     }
 }
 

@@ -8,7 +8,7 @@ use fieldreport_core::doc::{FollowupKind, NewCustomer, NewFollowup};
 use fieldreport_core::sync::{self, CancelToken, SyncOptions, SyncStats};
 use fieldreport_core::Store;
 use fieldreport_server::Service;
-use fieldreport_server::{Limits, Running};
+use fieldreport_server::{Limits, Location, Running};
 
 /// An in-process server on a temporary data directory.
 pub struct Server {
@@ -26,6 +26,22 @@ impl Server {
         let admin = Service::open_dir(dir.path()).unwrap();
         let (_, a, code) = admin.init_team("华东销售", "Asia/Shanghai", "monday", "王总").unwrap();
         let running = fieldreport_server::start(dir.path(), "127.0.0.1:0", Limits::default()).await.unwrap();
+        let url = format!("http://{}", running.addr);
+        Server { dir, running: Some(running), url, admin, admin_id: a.id, admin_code: code }
+    }
+
+    /// A server on a new PostgreSQL database (the test cluster: see scripts/pg-test-cluster).
+    pub async fn start_postgres() -> Server {
+        Server::start_at(&Location::Postgres(fieldreport_server::store::postgres::test_cluster::new_database())).await
+    }
+
+    /// A server on the storage at `at`.
+    pub async fn start_at(at: &Location) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let service = Arc::new(Service::open(at).unwrap());
+        let (_, a, code) = service.init_team("华东销售", "Asia/Shanghai", "monday", "王总").unwrap();
+        let admin = Service::open(at).unwrap();
+        let running = fieldreport_server::start_with(service, "127.0.0.1:0", Limits::default()).await.unwrap();
         let url = format!("http://{}", running.addr);
         Server { dir, running: Some(running), url, admin, admin_id: a.id, admin_code: code }
     }

@@ -70,6 +70,11 @@ impl Db<'_> {
         Ok(rows)
     }
 
+    /// How many messages wait to be sent.
+    pub fn pending_deliveries(&self) -> Result<i64> {
+        Ok(self.one("SELECT COUNT(*) FROM deliveries WHERE status = 'pending'", p![], |r| r.int(0))?)
+    }
+
     /// The latest messages, newest first.
     pub fn deliveries(&self, limit: usize) -> Result<Vec<Delivery>> {
         Ok(self.all(&format!("SELECT {COLS} FROM deliveries ORDER BY id DESC LIMIT {limit}"), p![], delivery_row)?)

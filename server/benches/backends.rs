@@ -1,0 +1,122 @@
+//! The storage backends side by side in one run: the embedded SQLite with one server,
+//! PostgreSQL with one server, and PostgreSQL with two servers sharing the database (devices
+//! split between them). For each: merge throughput of 50 concurrent devices, sync latency at 500
+//! single-change requests per second, the bootstrap of a new device with 10,000 documents, and
+//! an idle sync.
+//!
+//! Run: `cargo bench -p fieldreport-server --bench backends`. PostgreSQL: the database at
+//! `FIELDREPORT_BENCH_DATABASE_URL` (a role that may create databases), else a durable cluster
+//! of its own under target/pg-bench (`scripts/pg-test-cluster bench`).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use fieldreport_core::doc::NewCustomer;
+use fieldreport_server::store::postgres::PgConn;
+use fieldreport_server::store::Conn;
+use fieldreport_server::{Limits, Location, Service};
+
+mod common;
+use common::{device, run, throughput, Load};
+
+const DOCS: usize = 10_000;
+
+/// A new database on the benchmarks' PostgreSQL.
+fn postgres_database() -> String {
+    let admin = match std::env::var("FIELDREPORT_BENCH_DATABASE_URL") {
+        Ok(url) if !url.trim().is_empty() => url.trim().to_string(),
+        _ => {
+            let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/pg-test-cluster");
+            let out = std::process::Command::new(script).arg("bench").output().unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            String::from_utf8(out.stdout).unwrap().trim().to_string()
+        }
+    };
+    let name = format!("fr_bench_{}", uuid::Uuid::now_v7().simple());
+    PgConn::connect(&admin).unwrap().script(&format!("CREATE DATABASE {name}")).unwrap();
+    format!("{}/{name}", &admin[..admin.rfind('/').unwrap()])
+}
+
+struct Figures {
+    load: Load,
+    bootstrap_s: f64,
+    bootstrap_trips: u32,
+    idle_trips: u32,
+    idle_ms: f64,
+}
+
+/// `servers` processes' worth of services on `at` (each its own writer and caches), serving on
+/// loopback.
+async fn measure(label: &str, at: Location, servers: usize) -> Figures {
+    let admin = Service::open(&at).unwrap();
+    admin.init_team("bench", "Asia/Shanghai", "monday", "admin").unwrap();
+    let mut urls = Vec::new();
+    let mut running = Vec::new();
+    for _ in 0..servers {
+        let s = Arc::new(Service::open(&at).unwrap());
+        let r = fieldreport_server::start_with(s, "127.0.0.1:0", Limits::default()).await.unwrap();
+        urls.push(format!("http://{}", r.addr));
+        running.push(r);
+    }
+    eprintln!("{label}: load…");
+    let load = throughput(&admin, &urls).await;
+
+    eprintln!("{label}: {DOCS} documents…");
+    let (rep, code) = admin.add_user("rep", "rep", None).unwrap();
+    let mut phone = device(&urls[0], &code, None).await;
+    for i in 0..DOCS {
+        phone.add_customer(NewCustomer { name: format!("客户 {i:05}"), ..Default::default() }).unwrap();
+    }
+    run(&mut phone).await;
+    let t = Instant::now();
+    let idle = run(&mut phone).await;
+    let idle_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let dir = tempfile::tempdir().unwrap();
+    let tablet_code = admin.enrollment_code(&rep.id).unwrap();
+    let mut tablet = device(urls.last().unwrap(), &tablet_code, Some(&dir.path().join("tablet.db"))).await;
+    let t = Instant::now();
+    let boot = run(&mut tablet).await;
+    let bootstrap_s = t.elapsed().as_secs_f64();
+    assert_eq!(boot.pulled as usize, DOCS);
+    for r in running {
+        r.shutdown().await;
+    }
+    Figures { load, bootstrap_s, bootstrap_trips: boot.round_trips, idle_trips: idle.round_trips, idle_ms }
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list" || a == "--test") {
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let runs = [
+            ("SQLite, one server", Location::Dir(dir.path().join("a")), 1),
+            ("PostgreSQL, one server", Location::Postgres(postgres_database()), 1),
+            ("PostgreSQL, two servers", Location::Postgres(postgres_database()), 2),
+            ("SQLite, one server (again)", Location::Dir(dir.path().join("b")), 1),
+        ];
+        let mut rows = Vec::new();
+        for (label, at, servers) in runs {
+            let f = measure(label, at, servers).await;
+            rows.push((label, f));
+        }
+        println!("\n| backend | merge throughput, 50 devices | p50 / p99 at 500/s | bootstrap of {DOCS} | idle sync |");
+        println!("|---|---|---|---|---|");
+        for (label, f) in rows {
+            println!(
+                "| {label} | {:.0} changes/s ({:.0} µs CPU per change) | {:.1} / {:.1} ms (max {:.1}) | {:.2} s, {} round trips | {} round trip, {:.1} ms |",
+                f.load.per_second(),
+                f.load.cpu_us_per_change,
+                f.load.p50_ms,
+                f.load.p99_ms,
+                f.load.max_ms,
+                f.bootstrap_s,
+                f.bootstrap_trips,
+                f.idle_trips,
+                f.idle_ms
+            );
+        }
+    });
+}

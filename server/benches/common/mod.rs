@@ -1,0 +1,205 @@
+//! Load shared by the server benchmarks: devices, and 50 devices pushing concurrently to one or
+//! several servers (throughput, then latency at a steady 500 changes per second).
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fieldreport_core::doc::{CustomerEdit, NewCustomer};
+use fieldreport_core::sync::wire::SyncRequest;
+use fieldreport_core::sync::{self, CancelToken, SyncOptions, CONTENT_TYPE};
+use fieldreport_core::Store;
+use fieldreport_server::Service;
+
+/// A device enrolled at `url` (in memory, or on disk at `path`).
+pub async fn device(url: &str, code: &str, path: Option<&std::path::Path>) -> Store {
+    let mut s = match path {
+        Some(p) => Store::open(p).unwrap(),
+        None => Store::open_in_memory().unwrap(),
+    };
+    sync::enroll(&mut s, url, code, &SyncOptions::default()).await.unwrap();
+    s
+}
+
+/// Syncs with one reused HTTP client, as a long-lived app does.
+pub async fn run(s: &mut Store) -> fieldreport_core::sync::SyncStats {
+    static HTTP: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    let http = HTTP.get_or_init(|| sync::http_client().unwrap()).clone();
+    let http: Arc<dyn sync::Transport> = Arc::new(sync::ReqwestTransport::with_client(http));
+    let opts = SyncOptions { transport: Some(http), ..Default::default() };
+    sync::sync(s, &opts, None, &CancelToken::new()).await.unwrap()
+}
+
+/// Sends one prepared sync request and reads the whole answer.
+async fn post(http: &reqwest::Client, url: &str, token: &str, body: Vec<u8>) {
+    let r = http
+        .post(format!("{url}/v1/sync"))
+        .bearer_auth(token)
+        .header("content-type", CONTENT_TYPE)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    r.bytes().await.unwrap();
+}
+
+/// One device's prepared load: the server it talks to, its token, batched requests, and
+/// single-change requests.
+type Plan = (String, String, Vec<Vec<u8>>, Vec<Vec<u8>>);
+
+/// What a load run measured.
+pub struct Load {
+    pub changes: usize,
+    pub seconds: f64,
+    pub cpu_us_per_change: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    pub requests: usize,
+}
+
+impl Load {
+    pub fn per_second(&self) -> f64 {
+        self.changes as f64 / self.seconds
+    }
+
+    pub fn print(&self, label: &str) {
+        println!(
+            "\n{label}server merge throughput, {DEVICES} concurrent devices, {} document changes in requests of {DOCS_PER_DEVICE}: {:.0} changes/s ({:.2} s, {:.0} µs of CPU per change for server and clients together)",
+            self.changes,
+            self.per_second(),
+            self.seconds,
+            self.cpu_us_per_change
+        );
+        println!(
+            "{label}sync latency at 500 changes/s ({} requests of one change): p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            self.requests, self.p50_ms, self.p99_ms, self.max_ms
+        );
+    }
+}
+
+pub const DEVICES: usize = 50;
+pub const DOCS_PER_DEVICE: usize = 40;
+
+/// 50 devices push single-document changes concurrently, device `i` to `servers[i % n]`.
+pub async fn throughput(admin: &Service, servers: &[String]) -> Load {
+    // Twenty rounds (40,000 changes, a few seconds): shorter windows swung ±15% on this VM.
+    const ROUNDS: usize = 20;
+    // One more round first, not measured: it opens the servers' read connections and fills
+    // their statement caches, which a running server has long done.
+    const WARMUP: usize = 1;
+    let mut fleet = Vec::new();
+    for d in 0..DEVICES {
+        let url = servers[d % servers.len()].clone();
+        let (_, code) = admin.add_user(&format!("rep {d}"), "rep", None).unwrap();
+        let mut s = device(&url, &code, None).await;
+        let ids: Vec<String> = (0..DOCS_PER_DEVICE)
+            .map(|i| s.add_customer(NewCustomer { name: format!("c{d}-{i}"), ..Default::default() }).unwrap().header.id)
+            .collect();
+        run(&mut s).await;
+        fleet.push((url, s, ids));
+    }
+    // Prepare requests offline: each round edits every document once (one change each).
+    let mut plans: Vec<Plan> = Vec::new();
+    for (url, s, ids) in fleet.iter_mut() {
+        let state = s.sync_state().unwrap();
+        let mut batched = Vec::new();
+        let mut singles = Vec::new();
+        for round in 0..WARMUP + ROUNDS + 1 {
+            for id in ids.iter() {
+                s.edit_customer(id, CustomerEdit { name: Some(format!("{id} r{round}")), ..Default::default() })
+                    .unwrap();
+            }
+            let pushes = s.pending_pushes().unwrap();
+            for p in &pushes {
+                s.acknowledge(&p.id, &p.heads).unwrap();
+            }
+            if round < WARMUP + ROUNDS {
+                batched.push(
+                    SyncRequest { cursor: state.cursor, max_bytes: 1 << 20, pushes, ..Default::default() }.encode(),
+                );
+            } else {
+                for p in pushes {
+                    singles.push(
+                        SyncRequest { cursor: state.cursor, max_bytes: 1 << 20, pushes: vec![p], ..Default::default() }
+                            .encode(),
+                    );
+                }
+            }
+        }
+        plans.push((url.clone(), state.token, batched, singles));
+    }
+    let http = fieldreport_core::sync::http_client().unwrap();
+    let total = DEVICES * DOCS_PER_DEVICE * ROUNDS;
+    let send_all = |rounds: std::ops::Range<usize>| {
+        let tasks: Vec<_> = plans
+            .iter()
+            .map(|(url, token, batched, _)| {
+                let (http, token, batched, url) =
+                    (http.clone(), token.clone(), batched[rounds.clone()].to_vec(), url.clone());
+                tokio::spawn(async move {
+                    for body in batched {
+                        post(&http, &url, &token, body).await;
+                    }
+                })
+            })
+            .collect();
+        async move {
+            for t in tasks {
+                t.await.unwrap();
+            }
+        }
+    };
+    send_all(0..WARMUP).await;
+    let cpu0 = cpu_secs();
+    let t = Instant::now();
+    send_all(WARMUP..WARMUP + ROUNDS).await;
+    let seconds = t.elapsed().as_secs_f64();
+    let cpu = cpu_secs() - cpu0;
+
+    // Latency at a steady 500 single-change requests per second.
+    let singles: Vec<(String, String, Vec<u8>)> = plans
+        .iter()
+        .flat_map(|(url, tok, _, s)| s.iter().map(move |b| (url.clone(), tok.clone(), b.clone())))
+        .collect();
+    let mut order: Vec<usize> = (0..singles.len()).collect();
+    // Interleave devices: request i goes to device i % DEVICES.
+    order.sort_by_key(|i| (i % DOCS_PER_DEVICE, i / DOCS_PER_DEVICE));
+    let interval = Duration::from_micros(2_000);
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for (n, i) in order.into_iter().enumerate() {
+        let due = start + interval * n as u32;
+        tokio::time::sleep_until(due.into()).await;
+        let (url, token, body) = singles[i].clone();
+        let http = http.clone();
+        tasks.push(tokio::spawn(async move {
+            let t = Instant::now();
+            post(&http, &url, &token, body).await;
+            t.elapsed()
+        }));
+    }
+    let mut lat = Vec::new();
+    for t in tasks {
+        lat.push(t.await.unwrap());
+    }
+    lat.sort();
+    let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)].as_secs_f64() * 1000.0;
+    Load {
+        changes: total,
+        seconds,
+        cpu_us_per_change: cpu * 1e6 / total as f64,
+        p50_ms: pct(0.5),
+        p99_ms: pct(0.99),
+        max_ms: pct(1.0),
+        requests: lat.len(),
+    }
+}
+
+/// CPU time (user + system) this process has used, from /proc (Linux).
+pub fn cpu_secs() -> f64 {
+    let s = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let f: Vec<&str> = s.rsplit(')').next().unwrap().split_whitespace().collect();
+    (f[11].parse::<f64>().unwrap() + f[12].parse::<f64>().unwrap()) / 100.0
+}

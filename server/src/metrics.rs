@@ -1,0 +1,105 @@
+//! What an operator watches, in the Prometheus text format at `GET /metrics`: requests and their
+//! latency by route, sync latency, changes merged and rejected by reason, feed pages, the
+//! document cache's hits, the writer's queue, the robot outbox's backlog. One registry per
+//! process (several server processes each answer their own).
+
+use std::sync::OnceLock;
+
+use prometheus::{
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+};
+
+/// The process's collectors.
+pub struct Metrics {
+    registry: Registry,
+    /// HTTP requests by route and status class.
+    pub requests: IntCounterVec,
+    /// HTTP request latency by route, in seconds.
+    pub latency: HistogramVec,
+    /// One sync round trip, in seconds.
+    pub sync_seconds: Histogram,
+    /// Pushed documents merged.
+    pub merged: IntCounter,
+    /// Pushed documents refused, by reason code.
+    pub rejected: IntCounterVec,
+    /// Feed pages answered, and the documents they carried.
+    pub feed_pages: IntCounter,
+    pub feed_documents: IntCounter,
+    /// Merges that found their document in memory, or had to load it.
+    pub cache_hits: IntCounter,
+    pub cache_misses: IntCounter,
+    /// Write jobs waiting for or in the writer's transaction.
+    pub writer_queue: IntGauge,
+    /// Robot messages not yet sent (set when scraped).
+    pub outbox_backlog: IntGauge,
+}
+
+fn counter(r: &Registry, name: &str, help: &str) -> IntCounter {
+    let c = IntCounter::new(name, help).expect("a valid metric");
+    r.register(Box::new(c.clone())).expect("registered once");
+    c
+}
+
+impl Metrics {
+    fn new() -> Metrics {
+        let r = Registry::new();
+        let requests = IntCounterVec::new(
+            Opts::new("fieldreport_http_requests_total", "HTTP requests by route and status class"),
+            &["route", "status"],
+        )
+        .expect("a valid metric");
+        r.register(Box::new(requests.clone())).expect("registered once");
+        let latency = HistogramVec::new(
+            HistogramOpts::new("fieldreport_http_request_seconds", "HTTP request latency by route")
+                .buckets(vec![0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0]),
+            &["route"],
+        )
+        .expect("a valid metric");
+        r.register(Box::new(latency.clone())).expect("registered once");
+        let sync_seconds = Histogram::with_opts(
+            HistogramOpts::new("fieldreport_sync_seconds", "One sync round trip, from request to answer")
+                .buckets(vec![0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0]),
+        )
+        .expect("a valid metric");
+        r.register(Box::new(sync_seconds.clone())).expect("registered once");
+        let rejected = IntCounterVec::new(
+            Opts::new("fieldreport_changes_rejected_total", "Pushed documents refused, by reason"),
+            &["reason"],
+        )
+        .expect("a valid metric");
+        r.register(Box::new(rejected.clone())).expect("registered once");
+        let writer_queue =
+            IntGauge::new("fieldreport_writer_queue", "Write jobs queued or running").expect("a valid metric");
+        r.register(Box::new(writer_queue.clone())).expect("registered once");
+        let outbox_backlog =
+            IntGauge::new("fieldreport_outbox_backlog", "Robot messages not yet sent").expect("a valid metric");
+        r.register(Box::new(outbox_backlog.clone())).expect("registered once");
+        Metrics {
+            merged: counter(&r, "fieldreport_changes_merged_total", "Pushed documents merged"),
+            feed_pages: counter(&r, "fieldreport_feed_pages_total", "Feed pages answered"),
+            feed_documents: counter(&r, "fieldreport_feed_documents_total", "Documents sent in feed pages"),
+            cache_hits: counter(&r, "fieldreport_cache_hits_total", "Merges that found their document in memory"),
+            cache_misses: counter(&r, "fieldreport_cache_misses_total", "Merges that loaded their document"),
+            registry: r,
+            requests,
+            latency,
+            sync_seconds,
+            rejected,
+            writer_queue,
+            outbox_backlog,
+        }
+    }
+
+    /// Everything, in the Prometheus text format.
+    pub fn render(&self) -> String {
+        let mut out = Vec::new();
+        let _ = prometheus::TextEncoder::new().encode(&self.registry.gather(), &mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+/// This process's metrics.
+pub fn metrics() -> &'static Metrics {
+    static M: OnceLock<Metrics> = OnceLock::new();
+    M.get_or_init(Metrics::new)
+}

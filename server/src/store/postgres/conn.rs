@@ -1,0 +1,239 @@
+//! The SQL surface over tokio-postgres: statements prepared once per connection, parameters
+//! converted to the type each placeholder has, rows read leniently across integer widths.
+//!
+//! The storage layer is synchronous (its callers run on blocking threads, or in tests on any
+//! thread). Each connection's socket is driven by a small runtime of the backend's own; a call
+//! waits for its answer with a plain executor, which needs no runtime on the calling thread (the
+//! client talks to its connection through channels), so it works from anywhere.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::error::Error as _;
+use std::sync::OnceLock;
+
+use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
+use tokio_postgres::{Client, NoTls, Statement};
+
+use crate::store::sql::{first_line, to_postgres, Conn, Dialect, Param, Row};
+use crate::store::StoreError;
+
+type BoxError = Box<dyn std::error::Error + Sync + Send>;
+
+impl ToSql for Param<'_> {
+    fn to_sql(&self, ty: &Type, out: &mut bytes::BytesMut) -> Result<IsNull, BoxError> {
+        match *self {
+            Param::Int(Some(v)) => match *ty {
+                Type::INT8 => v.to_sql(ty, out),
+                Type::INT4 => i32::try_from(v)?.to_sql(ty, out),
+                Type::INT2 => i16::try_from(v)?.to_sql(ty, out),
+                Type::BOOL => (v != 0).to_sql(ty, out),
+                Type::FLOAT8 => (v as f64).to_sql(ty, out),
+                Type::FLOAT4 => (v as f32).to_sql(ty, out),
+                _ => v.to_string().as_str().to_sql(ty, out),
+            },
+            Param::Real(Some(v)) => match *ty {
+                Type::FLOAT4 => (v as f32).to_sql(ty, out),
+                _ => v.to_sql(ty, out),
+            },
+            Param::Text(Some(s)) => s.to_sql(ty, out),
+            Param::Blob(Some(b)) => b.to_sql(ty, out),
+            Param::Int(None) | Param::Real(None) | Param::Text(None) | Param::Blob(None) => Ok(IsNull::Yes),
+        }
+    }
+
+    // Every placeholder takes a parameter; `to_sql` converts to the placeholder's type or fails.
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+/// A storage error from a client error: a lost connection is `Unavailable`, a failed statement
+/// `Query` (with the database's own message).
+pub(crate) fn error(sql: &str, e: tokio_postgres::Error) -> StoreError {
+    if e.is_closed() || e.as_db_error().is_none() && e.source().is_some_and(|s| s.is::<std::io::Error>()) {
+        return StoreError::Unavailable(e.to_string());
+    }
+    match e.as_db_error() {
+        Some(db) => StoreError::Query(format!("{} (in `{}`)", db.message(), first_line(sql))),
+        None => StoreError::Query(format!("{e} (in `{}`)", first_line(sql))),
+    }
+}
+
+/// The runtime that drives every connection's socket (two threads: the sockets' I/O is all it
+/// does).
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("fieldreport-pg")
+            .enable_all()
+            .build()
+            .expect("the PostgreSQL runtime starts")
+    })
+}
+
+/// Opens a connection on the runtime and hands back its client.
+fn open(url: &str) -> Result<Client, StoreError> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let url = url.to_string();
+    runtime().spawn(async move {
+        match tokio_postgres::connect(&url, NoTls).await {
+            Ok((client, connection)) => {
+                let _ = tx.send(Ok(client));
+                if let Err(e) = connection.await {
+                    tracing::warn!(error = %e, "a PostgreSQL connection ended");
+                }
+            }
+            Err(e) => {
+                let _ = tx.send(Err(StoreError::Unavailable(e.to_string())));
+            }
+        }
+    });
+    rx.recv().map_err(|_| StoreError::Unavailable("the PostgreSQL runtime stopped".into()))?
+}
+
+/// One connection to the database, with its prepared statements.
+pub struct PgConn {
+    client: Client,
+    statements: RefCell<HashMap<String, Statement>>,
+    url: String,
+}
+
+impl PgConn {
+    /// Connects to `url` (`postgres://user:password@host:port/db` or a key=value string).
+    pub fn connect(url: &str) -> Result<PgConn, StoreError> {
+        Ok(PgConn { client: open(url)?, statements: RefCell::default(), url: url.to_string() })
+    }
+
+    /// Whether the connection is still open (a closed one is dropped, not reused).
+    pub fn is_open(&self) -> bool {
+        !self.client.is_closed()
+    }
+
+    /// Connects again after the connection was lost.
+    pub fn reconnect(&mut self) -> Result<(), StoreError> {
+        self.client = open(&self.url)?;
+        self.statements.borrow_mut().clear();
+        Ok(())
+    }
+
+    /// `sql` prepared for parameters of the types of `p`: PostgreSQL then reads each placeholder
+    /// as the type the value has (a millisecond time is a BIGINT even in `?2 - 60000`, which
+    /// PostgreSQL would otherwise take for an INTEGER).
+    fn statement(&self, sql: &str, p: &[Param]) -> Result<Statement, StoreError> {
+        let types: Vec<Type> = p.iter().map(pg_type).collect();
+        let mut key = String::with_capacity(sql.len() + types.len());
+        key.push_str(sql);
+        key.extend(p.iter().map(|x| match x {
+            Param::Int(_) => 'i',
+            Param::Real(_) => 'r',
+            Param::Text(_) => 't',
+            Param::Blob(_) => 'b',
+        }));
+        if let Some(s) = self.statements.borrow().get(&key) {
+            return Ok(s.clone());
+        }
+        let prepared = wait(self.client.prepare_typed(&to_postgres(sql), &types)).map_err(|e| error(sql, e))?;
+        self.statements.borrow_mut().insert(key, prepared.clone());
+        Ok(prepared)
+    }
+}
+
+/// Waits for a client call (its connection is driven elsewhere).
+fn wait<F: std::future::Future>(f: F) -> F::Output {
+    futures_executor::block_on(f)
+}
+
+/// The PostgreSQL type of a parameter's value.
+fn pg_type(p: &Param) -> Type {
+    match p {
+        Param::Int(_) => Type::INT8,
+        Param::Real(_) => Type::FLOAT8,
+        Param::Text(_) => Type::TEXT,
+        Param::Blob(_) => Type::BYTEA,
+    }
+}
+
+fn params<'a>(p: &'a [Param<'a>]) -> Vec<&'a (dyn ToSql + Sync)> {
+    p.iter().map(|x| x as &(dyn ToSql + Sync)).collect()
+}
+
+struct PgRow<'a>(&'a tokio_postgres::Row);
+
+impl PgRow<'_> {
+    fn ty(&self, i: usize) -> Result<&Type, StoreError> {
+        self.0.columns().get(i).map(|c| c.type_()).ok_or_else(|| StoreError::Data(format!("no column {i}")))
+    }
+
+    fn get<'r, T: tokio_postgres::types::FromSql<'r>>(&'r self, i: usize) -> Result<T, StoreError> {
+        self.0.try_get(i).map_err(|e| StoreError::Data(format!("column {i}: {e}")))
+    }
+}
+
+impl Row for PgRow<'_> {
+    fn int(&self, i: usize) -> Result<i64, StoreError> {
+        self.opt_int(i)?.ok_or_else(|| StoreError::Data(format!("column {i} is null")))
+    }
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError> {
+        Ok(match *self.ty(i)? {
+            Type::INT4 => self.get::<Option<i32>>(i)?.map(i64::from),
+            Type::INT2 => self.get::<Option<i16>>(i)?.map(i64::from),
+            Type::BOOL => self.get::<Option<bool>>(i)?.map(i64::from),
+            _ => self.get::<Option<i64>>(i)?,
+        })
+    }
+    fn real(&self, i: usize) -> Result<f64, StoreError> {
+        self.opt_real(i)?.ok_or_else(|| StoreError::Data(format!("column {i} is null")))
+    }
+    fn opt_real(&self, i: usize) -> Result<Option<f64>, StoreError> {
+        Ok(match *self.ty(i)? {
+            Type::FLOAT4 => self.get::<Option<f32>>(i)?.map(f64::from),
+            Type::INT8 | Type::INT4 | Type::INT2 => self.opt_int(i)?.map(|v| v as f64),
+            _ => self.get::<Option<f64>>(i)?,
+        })
+    }
+    fn text(&self, i: usize) -> Result<String, StoreError> {
+        self.get(i)
+    }
+    fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
+        self.get(i)
+    }
+    fn blob(&self, i: usize) -> Result<Vec<u8>, StoreError> {
+        self.get(i)
+    }
+    fn opt_blob(&self, i: usize) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get(i)
+    }
+}
+
+impl Conn for PgConn {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn exec(&self, sql: &str, p: &[Param]) -> Result<u64, StoreError> {
+        let st = self.statement(sql, p)?;
+        wait(self.client.execute(&st, &params(p))).map_err(|e| error(sql, e))
+    }
+
+    fn each(
+        &self,
+        sql: &str,
+        p: &[Param],
+        each: &mut dyn FnMut(&dyn Row) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let st = self.statement(sql, p)?;
+        let rows = wait(self.client.query(&st, &params(p))).map_err(|e| error(sql, e))?;
+        for r in &rows {
+            each(&PgRow(r))?;
+        }
+        Ok(())
+    }
+
+    fn script(&self, sql: &str) -> Result<(), StoreError> {
+        wait(self.client.batch_execute(sql)).map_err(|e| error(sql, e))
+    }
+}
