@@ -77,6 +77,9 @@ pub enum Command {
         #[arg(long, default_value = "zh-CN")]
         lang: String,
     },
+    /// Attached photos and files: download, list, cache size.
+    #[command(subcommand)]
+    Attachment(AttachmentCmd),
     /// Enroll this device with a team server using a one-time code.
     Enroll {
         /// The server, e.g. https://reports.example.com or http://127.0.0.1:8080.
@@ -368,6 +371,44 @@ pub enum VisitCmd {
         #[arg(long, default_value = "zh-CN")]
         lang: String,
     },
+    /// Attach photos or files (JPEG, PNG, HEIC, WebP, PDF) to a followup, offline; they go to
+    /// the server at the next sync. Location and device data are stripped from photos.
+    Attach {
+        /// The followup's id or id prefix.
+        id: String,
+        /// The files (each checked by its bytes; at most the team's size limit, 20 MB by default).
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
+    /// Remove an attached file from a followup (HASH or a unique start of it; `visit show` lists them).
+    Detach {
+        /// The followup's id or id prefix.
+        id: String,
+        hash: String,
+    },
+}
+
+/// `attachment …`: files attached to followups and reports.
+#[derive(Debug, Subcommand)]
+pub enum AttachmentCmd {
+    /// Write an attached file, downloading it from the server first when this device does not
+    /// have it (a cut download resumes).
+    Get {
+        /// The file's hash, or a unique start of it (`visit show` and `report show --format json`
+        /// list them).
+        hash: String,
+        /// Where to write it; `-` for stdout. Default: its name, in the current directory (an
+        /// existing file is not overwritten).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// The files on this device's records, and where each stands (sent, waiting, downloaded, not here).
+    List,
+    /// Set the size of the cache of downloaded files (the device's own files are never evicted).
+    Cache {
+        /// Megabytes.
+        megabytes: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -494,6 +535,22 @@ pub enum ReportCmd {
         /// Language of kinds and statuses: zh-CN or en.
         #[arg(long, default_value = "zh-CN")]
         lang: String,
+    },
+    /// Attach photos or files to a section of a draft (JPEG, PNG, HEIC, WebP, PDF).
+    Attach {
+        /// The report: title, id or id prefix.
+        id: String,
+        /// The section: its key or 1-based position; default the first.
+        #[arg(long)]
+        section: Option<String>,
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
+    /// Remove an attached file from a draft (HASH or a unique start of it).
+    Detach {
+        /// The report: title, id or id prefix.
+        id: String,
+        hash: String,
     },
     /// Delete a report (it can be restored).
     Delete {

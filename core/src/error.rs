@@ -67,6 +67,10 @@ pub enum Error {
     /// Automerge refused an operation on a document.
     #[error("document error: {0}")]
     Document(#[from] automerge::AutomergeError),
+
+    /// A file could not be read or written (an attachment's source, the local attachment store).
+    #[error("file error: {0}")]
+    File(#[from] std::io::Error),
 }
 
 impl Error {
@@ -76,6 +80,7 @@ impl Error {
             self,
             Error::Invalid(_)
                 | Error::BadInput(_)
+                | Error::File(_)
                 | Error::NotFound { .. }
                 | Error::NotInitialized
                 | Error::NotEnrolled

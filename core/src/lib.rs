@@ -8,6 +8,7 @@
 
 pub mod doc;
 pub mod error;
+pub mod files;
 pub mod ids;
 pub mod kpi;
 pub mod money;

@@ -57,6 +57,7 @@ impl From<CoreError> for FieldError {
                 FieldError::Storage { reason }
             }
             CoreError::Document(_) => FieldError::Internal { reason },
+            CoreError::File(_) => FieldError::InvalidInput { reason },
         }
     }
 }

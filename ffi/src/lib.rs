@@ -3,6 +3,7 @@
 //!
 //! Text indices across the FFI count Unicode scalar values (code points), never UTF-16 units.
 
+mod attachments;
 mod error;
 mod people;
 mod reports;

@@ -1,6 +1,6 @@
 //! Reports through the FFI: drafts, collaborative text, one-action inserts, rendering.
 
-use fieldreport_core::report::{render_markdown, render_text};
+use fieldreport_core::report::{render_markdown_linked, render_text};
 
 use crate::error::FieldError;
 use crate::store::FieldStore;
@@ -85,12 +85,13 @@ impl FieldStore {
         self.with(|s| s.submit_report(&id, &to, &cc)).map(Into::into)
     }
 
-    /// The report as Markdown in `dialect`, labels in `lang`.
+    /// The report as Markdown in `dialect`, labels in `lang`; files and the report link to the
+    /// dashboard when the team configured its address.
     pub fn render_markdown(&self, id: String, dialect: Dialect, lang: Lang) -> Result<String> {
         self.with(|s| {
             let r = s.report(&id)?;
             let cal = s.calendar()?;
-            Ok(render_markdown(&r, lang, dialect, &cal, &s.names()?))
+            Ok(render_markdown_linked(&r, lang, dialect, &cal, &s.names()?, s.dashboard_url()?.as_deref()))
         })
     }
 

@@ -52,7 +52,7 @@ impl Transport for Platform {
 
 /// Adapts a foreign listener to the core's; a listener that throws is logged and otherwise ignored
 /// (progress is advisory: the sync goes on).
-struct Forward(Arc<dyn SyncListener>);
+pub(crate) struct Forward(pub(crate) Arc<dyn SyncListener>);
 
 impl ProgressListener for Forward {
     fn on_progress(&self, p: SyncProgress) {

@@ -7,12 +7,12 @@ use fieldreport_core::{doc, kpi, report, store};
 // feature (component `fieldreport_core`): enums, list rows, identity, sync statistics and
 // progress, report sections and comments. The ones below are shaped for callers (flattened
 // headers, dates as `YYYY-MM-DD` strings, coordinates as fields) and convert from the core's.
-pub use fieldreport_core::doc::Member;
+pub use fieldreport_core::doc::{Attachment, Member};
 pub use fieldreport_core::doc::{Comment, FollowupKind, Level, ReportKind, ReportStatus, Section, Stage};
 pub use fieldreport_core::kpi::KpiStatus;
 pub use fieldreport_core::report::SectionDef;
 pub use fieldreport_core::report::{Dialect, Lang};
-pub use fieldreport_core::store::CheckinPlace;
+pub use fieldreport_core::store::{AttachmentRow, AttachmentState, CheckinPlace};
 pub use fieldreport_core::store::{CustomerRow, DealRow, FollowupRow, Identity, Rejection, ReportRow};
 pub use fieldreport_core::sync::WebLoginApproved;
 pub use fieldreport_core::sync::{SyncProgress, SyncStats};
@@ -156,6 +156,8 @@ pub struct Followup {
     pub next_step: String,
     pub next_followup_on: Option<String>,
     pub checkin: Option<CheckIn>,
+    /// Photos and files attached to it (their bytes: `attachment_bytes`, `fetch_attachment`).
+    pub attachments: Vec<Attachment>,
     pub deleted: bool,
 }
 
@@ -172,6 +174,7 @@ impl From<doc::Followup> for Followup {
             next_step: f.next_step,
             next_followup_on: f.next_followup_on.map(|d| d.to_string()),
             checkin: f.checkin.map(|c| CheckIn { latitude: c.lat, longitude: c.lon, accuracy: c.accuracy, at: c.at }),
+            attachments: f.attachments,
             deleted: f.header.deleted,
         }
     }
@@ -222,6 +225,8 @@ pub struct Report {
     pub cc: Vec<String>,
     pub submitted_at: Option<i64>,
     pub comments: Vec<Comment>,
+    /// Photos and files attached to its sections (each names its `section`).
+    pub attachments: Vec<Attachment>,
 }
 
 impl From<doc::Report> for Report {
@@ -241,6 +246,7 @@ impl From<doc::Report> for Report {
             cc: r.cc,
             submitted_at: r.submitted_at,
             comments: r.comments,
+            attachments: r.attachments,
         }
     }
 }

@@ -97,8 +97,13 @@ fn main() {
             ("PostgreSQL, two servers", Location::Postgres(postgres_database()), 2),
             ("SQLite, one server (again)", Location::Dir(dir.path().join("b")), 1),
         ];
+        // BACKENDS=postgres (or sqlite) runs only those.
+        let only = std::env::var("BACKENDS").unwrap_or_default().to_lowercase();
         let mut rows = Vec::new();
         for (label, at, servers) in runs {
+            if !label.to_lowercase().contains(&only) {
+                continue;
+            }
             let f = measure(label, at, servers).await;
             rows.push((label, f));
         }

@@ -37,6 +37,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/submissions", get(crate::api_figures::submissions))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(limit))
+        .merge(
+            Router::new()
+                .route("/v1/blobs/missing", post(crate::api_blobs::missing))
+                .route("/v1/blobs/{hash}", post(crate::api_blobs::upload))
+                .route("/v1/blobs/{hash}/read", post(crate::api_blobs::read))
+                .layer(DefaultBodyLimit::max(crate::service::blobs::MAX_PIECE + 64 * 1024)),
+        )
         .merge(crate::web::routes())
         .route_layer(axum::middleware::from_fn(measure))
         .fallback(crate::web::not_found)

@@ -29,6 +29,9 @@ pub enum ServerError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// A limit of the team's (files uploaded per day) is reached.
+    #[error("{0}")]
+    TooMany(String),
     /// Something the data needs is set aside (damaged) or the database is unreachable.
     #[error("{0}")]
     Unavailable(String),
@@ -59,6 +62,7 @@ impl ServerError {
             ServerError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ServerError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ServerError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ServerError::TooMany(_) => (StatusCode::TOO_MANY_REQUESTS, "limit_reached"),
             ServerError::Core(e) if e.is_bad_input() => (StatusCode::BAD_REQUEST, "bad_input"),
             ServerError::Unavailable(_) | ServerError::Store(StoreError::Unavailable(_)) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "unavailable")

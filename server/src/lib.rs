@@ -5,10 +5,13 @@
 //! may do what, pure) and `store` (persistence primitives over SQLite or PostgreSQL).
 
 pub mod api;
+mod api_blobs;
 mod api_figures;
+pub mod blobs;
 pub mod config_file;
 pub mod error;
 pub mod figures;
+mod housekeeping;
 pub mod metrics;
 pub mod model;
 pub mod policy;
@@ -75,6 +78,7 @@ pub async fn start_with(service: Arc<Service>, listen: &str, limits: Limits) -> 
         .map_err(|e| ServerError::Setup(format!("cannot listen on {listen}: {e}")))?;
     let addr = listener.local_addr().map_err(|e| ServerError::Internal(e.to_string()))?;
     let robots = robots::spawn(service.clone());
+    let housekeeping = housekeeping::spawn(service.clone());
     let app = api::router(Arc::new(api::AppState { service, limits }));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -85,6 +89,7 @@ pub async fn start_with(service: Arc<Service>, listen: &str, limits: Limits) -> 
             tracing::error!(error = %e, "server stopped");
         }
         robots.abort();
+        housekeeping.abort();
     });
     Ok(Running { addr, shutdown: Some(tx), task })
 }

@@ -32,6 +32,10 @@ pub struct Metrics {
     pub writer_queue: IntGauge,
     /// Robot messages not yet sent (set when scraped).
     pub outbox_backlog: IntGauge,
+    /// Bytes of attached files received whole and stored.
+    pub attachment_bytes: IntCounter,
+    /// Bytes of attached files sent to devices and browsers.
+    pub attachment_bytes_sent: IntCounter,
 }
 
 fn counter(r: &Registry, name: &str, help: &str) -> IntCounter {
@@ -80,6 +84,12 @@ impl Metrics {
             feed_documents: counter(&r, "fieldreport_feed_documents_total", "Documents sent in feed pages"),
             cache_hits: counter(&r, "fieldreport_cache_hits_total", "Merges that found their document in memory"),
             cache_misses: counter(&r, "fieldreport_cache_misses_total", "Merges that loaded their document"),
+            attachment_bytes: counter(&r, "fieldreport_attachment_bytes_total", "Bytes of attached files stored"),
+            attachment_bytes_sent: counter(
+                &r,
+                "fieldreport_attachment_bytes_sent_total",
+                "Bytes of attached files sent",
+            ),
             registry: r,
             requests,
             latency,

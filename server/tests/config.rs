@@ -47,7 +47,8 @@ fn the_example_applies_and_bad_files_change_nothing() {
         ),
         ("role.toml", "[roles]\nrep = [\"visits\", \"nope\"]\n".into(), "roles.rep: unknown metric `nope`"),
         ("user.toml", target("").replace(&rep, "someone-else"), "targets[0].user"),
-        ("field.toml", "[team]\ncolour = \"red\"\n".into(), "line 2"),
+        ("field.toml", "[team]\ncolour = \"red\"\n".into(), "team.colour: no such setting (line 2)"),
+        ("field.json", "{\"team\": {\"name\": \"x\"},\n \"colour\": 1}".into(), "colour: no such setting (line 2)"),
         ("syntax.json", "{\"team\": {\"tz\": }".into(), "line 1"),
     ];
     for (name, text, says) in bad {

@@ -9,61 +9,6 @@ use fieldreport_core::doc::ReportKind;
 use fieldreport_core::report::Lang;
 use support::*;
 
-struct Browser {
-    http: reqwest::Client,
-    base: String,
-    cookie: String,
-}
-
-impl Browser {
-    /// Follows a sign-in link; returns the signed-in browser.
-    async fn sign_in(base: &str, server: &Server, user: &str) -> Browser {
-        // The core's client installs the TLS provider; this one must see redirects, not follow them.
-        fieldreport_core::sync::http_client().unwrap();
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        let token = server.admin.login_link(user).unwrap();
-        // Opening the link (as a chat app's preview does) only shows the sign-in button.
-        for _ in 0..2 {
-            let page = http.get(format!("{base}/login/{token}")).send().await.unwrap();
-            assert!(page.headers().get("set-cookie").is_none());
-            assert!(page.text().await.unwrap().contains("method=\"post\""));
-        }
-        // A post from another site (login CSRF) is refused and does not use the link up.
-        let foreign =
-            http.post(format!("{base}/login/{token}")).header("origin", "https://evil.example").send().await.unwrap();
-        assert_eq!(foreign.status().as_u16(), 403, "a cross-site sign-in is refused");
-        let resp = http.post(format!("{base}/login/{token}")).header("origin", base).send().await.unwrap();
-        assert_eq!(resp.status().as_u16(), 303, "signing in redirects to the inbox");
-        let set = resp.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
-        assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
-        let again = http.post(format!("{base}/login/{token}")).header("origin", base).send().await.unwrap();
-        assert_eq!(again.status().as_u16(), 403, "a link works once");
-        let cookie = set.split(';').next().unwrap().to_string();
-        Browser { http, base: base.to_string(), cookie }
-    }
-
-    async fn get(&self, path: &str) -> (u16, String) {
-        let resp = self.http.get(format!("{}{path}", self.base)).header("cookie", &self.cookie).send().await.unwrap();
-        (resp.status().as_u16(), resp.text().await.unwrap())
-    }
-
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> u16 {
-        let enc = |v: &str| percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC).to_string();
-        let body: Vec<String> = form.iter().map(|(k, v)| format!("{k}={}", enc(v))).collect();
-        let resp = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("cookie", &self.cookie)
-            .header("origin", &self.base)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body.join("&"))
-            .send()
-            .await
-            .unwrap();
-        resp.status().as_u16()
-    }
-}
-
 fn csrf(page: &str) -> String {
     let at = page.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
     page[at..].split('"').next().unwrap().to_string()

@@ -1,5 +1,6 @@
 //! Command dispatch: opens the store, applies `--now`, runs one command.
 
+mod attachment;
 mod customer;
 mod deal;
 mod kpi;
@@ -76,6 +77,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Kpi { period, metrics, lang, user } => kpi::run(&mut ctx, &period, &metrics, &lang, user.as_deref()),
         Command::Alerts { lang } => kpi::alerts(&mut ctx, &lang),
         Command::Team { lang } => kpi::team(&mut ctx, &lang),
+        Command::Attachment(c) => attachment::run(&mut ctx, c),
         Command::Enroll { server, code, name } => sync::enroll(&mut ctx, &server, &code, name.as_deref()),
         Command::WebLogin { code } => sync::web_login(&mut ctx, &code),
         Command::Sync => sync::sync(&mut ctx),

@@ -3,7 +3,7 @@
 
 use fieldreport_core::doc::{Kind, Report, ReportKind};
 use fieldreport_core::period::{parse_date, Period};
-use fieldreport_core::report::{label_of, render_markdown, render_text, Block, Dialect, Lang, Names, Template};
+use fieldreport_core::report::{label_of, render_markdown_linked, render_text, Block, Dialect, Lang, Names, Template};
 use serde_json::json;
 
 use super::customer::deleted;
@@ -97,7 +97,10 @@ pub fn run(ctx: &mut Ctx, cmd: ReportCmd) -> CliResult {
             let cal = ctx.calendar()?;
             let names = ctx.store.names()?;
             let text = match format.as_str() {
-                "markdown" | "md" => render_markdown(&r, lang, dialect.parse::<Dialect>()?, &cal, &names),
+                "markdown" | "md" => {
+                    let base = ctx.store.dashboard_url()?;
+                    render_markdown_linked(&r, lang, dialect.parse::<Dialect>()?, &cal, &names, base.as_deref())
+                }
                 "text" | "txt" => render_text(&r, lang, &cal, &names),
                 "json" => serde_json::to_string_pretty(&r)? + "\n",
                 other => {
@@ -135,6 +138,10 @@ pub fn run(ctx: &mut Ctx, cmd: ReportCmd) -> CliResult {
                     .collect()
             })
         }
+        ReportCmd::Attach { id, section, files } => {
+            super::attachment::attach(ctx, Kind::Report, &id, &files, section.as_deref())
+        }
+        ReportCmd::Detach { id, hash } => super::attachment::detach(ctx, Kind::Report, &id, &hash),
         ReportCmd::Delete { id } => deleted(ctx, Kind::Report, &id, true),
         ReportCmd::Restore { id } => deleted(ctx, Kind::Report, &id, false),
     }
@@ -153,6 +160,8 @@ fn report_arg(cmd: &mut ReportCmd) -> Option<&mut String> {
         | ReportCmd::Submit { id, .. }
         | ReportCmd::AddRecipients { id, .. }
         | ReportCmd::Show { id, .. }
+        | ReportCmd::Attach { id, .. }
+        | ReportCmd::Detach { id, .. }
         | ReportCmd::Delete { id }
         | ReportCmd::Restore { id } => Some(id),
         ReportCmd::New { .. } | ReportCmd::Templates { .. } | ReportCmd::List { .. } => None,

@@ -1,4 +1,4 @@
-//! `visit log|edit|delete|restore|list|show`.
+//! `visit log|edit|delete|restore|list|show` (`attach|detach`: see `attachment`).
 
 use fieldreport_core::doc::{display_distance, CheckIn, FollowupEdit, FollowupKind, Kind, NewFollowup};
 use fieldreport_core::period::{parse_date, Calendar};
@@ -32,7 +32,6 @@ pub fn run(ctx: &mut Ctx, cmd: VisitCmd) -> CliResult {
                 next_step: next_step.unwrap_or_default(),
                 next_followup_on: next_on.as_deref().map(parse_date).transpose()?,
                 checkin,
-                attachments: Vec::new(),
                 stage_change: None,
             };
             let f = ctx.store.log_followup(new)?;
@@ -77,6 +76,14 @@ pub fn run(ctx: &mut Ctx, cmd: VisitCmd) -> CliResult {
             let id = ctx.id(Kind::Followup, &id)?;
             show_one(ctx, &id, "", lang)
         }
+        VisitCmd::Attach { id, files } => {
+            let id = ctx.id(Kind::Followup, &id)?;
+            super::attachment::attach(ctx, Kind::Followup, &id, &files, None)
+        }
+        VisitCmd::Detach { id, hash } => {
+            let id = ctx.id(Kind::Followup, &id)?;
+            super::attachment::detach(ctx, Kind::Followup, &id, &hash)
+        }
     }
 }
 
@@ -94,6 +101,9 @@ fn show_one(ctx: &mut Ctx, id: &str, verb: &str, lang: Lang) -> CliResult {
     let checkin = ctx.store.checkin_of(&id)?;
     let mut json = followup_json(&row, &cal, &names);
     json["checkin"] = checkin_json(checkin.as_ref(), &cal);
+    json["attachments"] = super::attachment::files_json(ctx, &row.attachments)?;
+    let file_lines =
+        row.attachments.iter().map(|a| super::attachment::file_line(ctx, a)).collect::<CliResult<Vec<_>>>()?;
     ctx.out.print(&json, || {
         let mut lines = Vec::new();
         if !verb.is_empty() {
@@ -106,6 +116,7 @@ fn show_one(ctx: &mut Ctx, id: &str, verb: &str, lang: Lang) -> CliResult {
         if let Some(c) = &checkin {
             lines.push(format!("  {}: {}", lang.pick("签到", "check-in"), checkin_text(c, &cal, lang)));
         }
+        lines.extend(file_lines);
         lines
     })
 }
@@ -152,6 +163,7 @@ pub fn followup_json(r: &FollowupRow, cal: &Calendar, names: &Names) -> Value {
         "next_followup_on": r.next_followup_on,
         "lat": r.lat,
         "lon": r.lon,
+        "attachments": r.attachments.iter().map(|a| json!({"hash": a.hash, "name": a.name, "mime": a.mime, "size": a.size})).collect::<Vec<_>>(),
     })
 }
 

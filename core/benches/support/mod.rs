@@ -48,7 +48,6 @@ pub fn typical_followup(customer_id: &str, at: i64, chinese: bool) -> NewFollowu
         next_step: if chinese { "下周一发正式报价".into() } else { "Send the quote on Monday".into() },
         next_followup_on: Some("2026-11-30".parse().unwrap()),
         checkin: Some(CheckIn { lat: 31.2304, lon: 121.4737, accuracy: Some(12.0), at }),
-        attachments: Vec::new(),
         stage_change: None,
     }
 }

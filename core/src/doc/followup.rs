@@ -7,6 +7,7 @@ use automerge::ROOT;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::attachment::{self, Attachment};
 use super::geo::{read_point, validate_point, write_point};
 use super::validation::{max_len, uuid, MAX_NOTE};
 use super::{fields, Doc, Header, Kind, Stage, ValidationError};
@@ -120,8 +121,6 @@ pub struct NewFollowup {
     pub next_step: String,
     pub next_followup_on: Option<NaiveDate>,
     pub checkin: Option<CheckIn>,
-    /// Content hashes of attached files.
-    pub attachments: Vec<String>,
     pub stage_change: Option<StageChange>,
 }
 
@@ -138,7 +137,6 @@ impl NewFollowup {
             next_step: String::new(),
             next_followup_on: None,
             checkin: None,
-            attachments: Vec::new(),
             stage_change: None,
         }
     }
@@ -169,7 +167,8 @@ pub struct Followup {
     pub next_step: String,
     pub next_followup_on: Option<NaiveDate>,
     pub checkin: Option<CheckIn>,
-    pub attachments: Vec<String>,
+    /// Photos and files (门头照, a business card…), added with `Store::attach`.
+    pub attachments: Vec<Attachment>,
     pub stage_change: Option<StageChange>,
 }
 
@@ -188,9 +187,7 @@ impl Followup {
             fields::put_opt(doc, &m, "accuracy", c.accuracy)?;
             fields::put(doc, &m, "at", c.at)?;
         }
-        if !new.attachments.is_empty() {
-            fields::put_str_list(doc, &ROOT, ATTACHMENTS, &new.attachments)?;
-        }
+        attachment::ensure_list(doc, ATTACHMENTS)?;
         if let Some(sc) = &new.stage_change {
             let m = fields::put_map(doc, &ROOT, STAGE_CHANGE)?;
             fields::put(doc, &m, "from", sc.from.as_str())?;
@@ -211,7 +208,7 @@ impl Followup {
             next_step: new.next_step.clone(),
             next_followup_on: new.next_followup_on,
             checkin: new.checkin.clone(),
-            attachments: new.attachments.clone(),
+            attachments: Vec::new(),
             stage_change: new.stage_change.clone(),
         }
     }
@@ -233,6 +230,16 @@ impl Followup {
             fields::put(doc, &ROOT, NEXT_ON, d.to_string())?;
         }
         Ok(())
+    }
+
+    /// Adds a reference to an attached file (once per file).
+    pub(crate) fn attach(doc: &mut Doc, a: &Attachment) -> Result<bool, automerge::AutomergeError> {
+        attachment::add(doc, ATTACHMENTS, a)
+    }
+
+    /// Removes the references to file `hash`; returns how many there were.
+    pub(crate) fn detach(doc: &mut Doc, hash: &str) -> Result<usize, automerge::AutomergeError> {
+        attachment::remove(doc, ATTACHMENTS, hash)
     }
 
     /// Splices the note or next step at `index` (Unicode scalar values).
@@ -273,7 +280,7 @@ impl Followup {
             next_step: fields::text(doc, &ROOT, NEXT_STEP),
             next_followup_on: fields::str(doc, &ROOT, NEXT_ON).and_then(|s| s.parse().ok()),
             checkin,
-            attachments: fields::str_list(doc, &ROOT, ATTACHMENTS),
+            attachments: attachment::read_list(doc, ATTACHMENTS),
             stage_change,
         })
     }
@@ -295,12 +302,6 @@ impl Followup {
                 }
             }
         }
-        if self.attachments.len() > 100 {
-            return Err(ValidationError::TooLong { field: ATTACHMENTS, len: self.attachments.len(), max: 100 });
-        }
-        for a in &self.attachments {
-            max_len("attachment", a, 128)?;
-        }
-        Ok(())
+        attachment::validate_all(&self.attachments)
     }
 }

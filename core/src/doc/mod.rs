@@ -1,6 +1,7 @@
 //! The document layer: every record is an Automerge document, read and written only through the
 //! typed views in this module's children. Nothing outside `doc` touches automerge directly.
 
+mod attachment;
 mod contract;
 mod customer;
 mod deal;
@@ -17,6 +18,7 @@ mod report;
 pub mod untrusted;
 mod validation;
 
+pub use attachment::{Attachment, MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES, MIME_TYPES};
 pub use contract::{Contract, NewContract};
 pub use customer::{Contact, ContactChange, Customer, CustomerEdit, Level, NewCustomer};
 pub use deal::{Deal, DealEdit, NewDeal, Stage, StageEntry};

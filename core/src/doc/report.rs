@@ -11,6 +11,7 @@ use automerge::{ObjId, ROOT};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::attachment::{self, Attachment};
 use super::validation::{max_len, required, MAX_NAME, MAX_SHORT};
 use super::{fields, Doc, Header, Kind, ValidationError};
 use crate::error::Error;
@@ -29,6 +30,7 @@ const CC: &str = "cc";
 const STATUS: &str = "status";
 const SUBMITTED_AT: &str = "submitted_at";
 const COMMENTS: &str = "comments";
+const ATTACHMENTS: &str = "attachments";
 const TEXT: &str = "text";
 
 /// Longest section text, in characters.
@@ -142,6 +144,9 @@ pub struct Report {
     pub status: ReportStatus,
     pub submitted_at: Option<i64>,
     pub comments: Vec<Comment>,
+    /// Photos and files, each shown in its section.
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
 }
 
 impl Report {
@@ -166,6 +171,7 @@ impl Report {
         }
         fields::ensure_list(doc, &ROOT, BLOCKS)?;
         fields::ensure_list(doc, &ROOT, COMMENTS)?;
+        attachment::ensure_list(doc, ATTACHMENTS)?;
         fields::put_str_list(doc, &ROOT, TO, &[])?;
         fields::put_str_list(doc, &ROOT, CC, &[])
     }
@@ -197,6 +203,7 @@ impl Report {
             status: ReportStatus::Draft,
             submitted_at: None,
             comments: Vec::new(),
+            attachments: Vec::new(),
         }
     }
 
@@ -335,7 +342,18 @@ impl Report {
             },
             submitted_at: fields::i64(doc, &ROOT, SUBMITTED_AT),
             comments,
+            attachments: attachment::read_list(doc, ATTACHMENTS),
         })
+    }
+
+    /// Adds a reference to an attached file, shown in its section (once per file and section).
+    pub(crate) fn attach(doc: &mut Doc, a: &Attachment) -> AmResult<bool> {
+        attachment::add(doc, ATTACHMENTS, a)
+    }
+
+    /// Removes the references to file `hash`; returns how many there were.
+    pub(crate) fn detach(doc: &mut Doc, hash: &str) -> AmResult<usize> {
+        attachment::remove(doc, ATTACHMENTS, hash)
     }
 
     /// Checks lengths, recipients and the lifecycle fields.
@@ -368,6 +386,7 @@ impl Report {
             required("comment", &c.text)?;
             max_len("comment", &c.text, MAX_SHORT)?;
         }
+        attachment::validate_all(&self.attachments)?;
         if self.status == ReportStatus::Submitted {
             if self.to.is_empty() {
                 return Err(ValidationError::Required { field: TO });
@@ -385,6 +404,18 @@ impl Report {
             return pos.checked_sub(1).and_then(|i| self.sections.get(i));
         }
         self.sections.iter().find(|s| s.key == key.trim())
+    }
+
+    /// Every file the report shows: its own attachments and the photos of the followups its
+    /// blocks list (whose readers may fetch them through the report).
+    pub fn files(&self) -> Vec<&Attachment> {
+        let mut all: Vec<&Attachment> = self.attachments.iter().collect();
+        for b in &self.blocks {
+            if let crate::report::BlockData::Followups { groups } = &b.data {
+                all.extend(groups.iter().flat_map(|g| g.items.iter().flat_map(|i| i.photos.iter())));
+            }
+        }
+        all
     }
 }
 

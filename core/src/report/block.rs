@@ -36,6 +36,9 @@ pub struct FollowupItem {
     /// How far the check-in was from the customer's location, in metres (when both are known).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checkin_distance_m: Option<f64>,
+    /// Photos and files of the followup (门头照…).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<crate::doc::Attachment>,
 }
 
 /// One customer's followups, in time order (rendered like a table whose customer cell spans them).

@@ -11,7 +11,7 @@ pub use block::{Block, BlockData, BlockKind, FollowupGroup, FollowupItem, KpiRow
 pub use labels::{label_of, Label};
 pub use lang::Lang;
 pub use names::Names;
-pub use render::{render_markdown, render_text, Dialect};
+pub use render::{render_markdown, render_markdown_linked, render_text, Dialect};
 pub use template::{builtin_template, builtin_templates, SectionDef, Template};
 
 /// The KPIs a report gets when none are named: the six headline figures.

@@ -5,7 +5,7 @@ use std::fmt::Write;
 use std::str::FromStr;
 
 use super::{builtin_template, Block, BlockData, FollowupGroup, KpiRow, Label, Lang, Names};
-use crate::doc::{FollowupKind, Report};
+use crate::doc::{Attachment, FollowupKind, Report};
 use crate::error::Error;
 use crate::kpi::{format_value, Status};
 use crate::period::Calendar;
@@ -41,6 +41,8 @@ impl FromStr for Dialect {
 struct Labels<'a> {
     lang: Lang,
     names: &'a Names,
+    /// The dashboard's address, when links to it are wanted.
+    dashboard: Option<&'a str>,
 }
 
 impl Labels<'_> {
@@ -56,6 +58,36 @@ impl Labels<'_> {
     fn colon(&self) -> &'static str {
         self.t("：", ": ")
     }
+    /// A file by name, linked to the dashboard when its address is known (Markdown).
+    fn file_link(&self, a: &Attachment) -> String {
+        let name = inline(&a.name).replace(['[', ']'], "");
+        match self.dashboard {
+            Some(base) => format!("[{name}]({}/attachments/{})", base.trim_end_matches('/'), a.hash),
+            None => name,
+        }
+    }
+}
+
+/// ` 📷2` after a followup that has photos or files.
+fn photo_mark(i: &super::FollowupItem) -> String {
+    if i.photos.is_empty() {
+        String::new()
+    } else {
+        format!(" 📷{}", i.photos.len())
+    }
+}
+
+/// The files of section `key` (and, for the last section, those of sections no longer there).
+fn section_files<'r>(r: &'r Report, key: &str) -> Vec<&'r Attachment> {
+    let last = r.sections.last().is_some_and(|s| s.key == key);
+    r.attachments
+        .iter()
+        .filter(|a| match a.section.as_deref() {
+            Some(k) if k == key => true,
+            Some(k) => last && r.sections.iter().all(|s| s.key != k),
+            None => last,
+        })
+        .collect()
 }
 
 fn light(s: Option<Status>) -> &'static str {
@@ -157,11 +189,12 @@ fn markdown_block(out: &mut String, l: &Labels, b: &Block, cal: &Calendar, diale
                 for i in &g.items {
                     let _ = write!(
                         out,
-                        "  - {} {}{}{}",
+                        "  - {} {}{}{}{}",
                         when(cal, i.occurred_at, "%m-%d %H:%M"),
                         l.kind(&i.kind),
                         l.colon(),
-                        inline(&i.note)
+                        inline(&i.note),
+                        photo_mark(i)
                     );
                     if !i.next_step.trim().is_empty() {
                         let _ = write!(
@@ -226,10 +259,11 @@ fn followup_table(out: &mut String, l: &Labels, groups: &[FollowupGroup], cal: &
             let customer = if n == 0 { cell(&g.customer_name) } else { String::new() };
             let _ = writeln!(
                 out,
-                "| {customer} | {} | {} | {} | {} |",
+                "| {customer} | {} | {} | {}{} | {} |",
                 when(cal, i.occurred_at, "%m-%d %H:%M"),
                 l.kind(&i.kind),
                 cell(&i.note),
+                photo_mark(i),
                 cell(&i.next_step)
             );
         }
@@ -261,9 +295,23 @@ fn meta(l: &Labels, r: &Report, cal: &Calendar) -> Vec<String> {
 }
 
 /// Renders `r` as Markdown in `dialect` with `lang` labels and people by `names`; times in the
-/// calendar's zone.
+/// calendar's zone. Files are listed by name.
 pub fn render_markdown(r: &Report, lang: Lang, dialect: Dialect, cal: &Calendar, names: &Names) -> String {
-    let l = Labels { lang, names };
+    render_markdown_linked(r, lang, dialect, cal, names, None)
+}
+
+/// [`render_markdown`], with files and the report linked to the dashboard at `dashboard` (the
+/// team's `dashboard_url`) when given, and a closing line with the number of files and the
+/// report's address there.
+pub fn render_markdown_linked(
+    r: &Report,
+    lang: Lang,
+    dialect: Dialect,
+    cal: &Calendar,
+    names: &Names,
+    dashboard: Option<&str>,
+) -> String {
+    let l = Labels { lang, names, dashboard };
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", inline(&r.title));
     let _ = writeln!(out, "{}\n", meta(&l, r, cal).join(" · "));
@@ -271,6 +319,13 @@ pub fn render_markdown(r: &Report, lang: Lang, dialect: Dialect, cal: &Calendar,
         let _ = writeln!(out, "## {}\n", inline(&section_title(r, &s.key, &s.title, lang)));
         if !s.text.trim().is_empty() {
             let _ = writeln!(out, "{}\n", s.text.trim_end());
+        }
+        let files = section_files(r, &s.key);
+        if !files.is_empty() {
+            for a in files {
+                let _ = writeln!(out, "- 📎 {}", l.file_link(a));
+            }
+            out.push('\n');
         }
         for b in r.blocks.iter().filter(|b| b.section == s.key) {
             markdown_block(&mut out, &l, b, cal, dialect);
@@ -289,12 +344,28 @@ pub fn render_markdown(r: &Report, lang: Lang, dialect: Dialect, cal: &Calendar,
             );
         }
     }
+    let files = r.files().len();
+    let mut footer = Vec::new();
+    if files > 0 {
+        footer.push(format!("📷 {files} {}", l.t("个附件", if files == 1 { "file" } else { "files" })));
+    }
+    if let Some(base) = dashboard {
+        footer.push(format!(
+            "[{}]({}/reports/{})",
+            l.t("在看板查看", "Open on the dashboard"),
+            base.trim_end_matches('/'),
+            r.header.id
+        ));
+    }
+    if !footer.is_empty() {
+        let _ = writeln!(out, "{}\n", footer.join(" · "));
+    }
     out.trim_end().to_string() + "\n"
 }
 
 /// Renders `r` as plain text with `lang` labels and people by `names`.
 pub fn render_text(r: &Report, lang: Lang, cal: &Calendar, names: &Names) -> String {
-    let l = Labels { lang, names };
+    let l = Labels { lang, names, dashboard: None };
     let mut out = String::new();
     let _ = writeln!(out, "{}", r.title);
     for m in meta(&l, r, cal) {
@@ -305,6 +376,9 @@ pub fn render_text(r: &Report, lang: Lang, cal: &Calendar, names: &Names) -> Str
         if !s.text.trim().is_empty() {
             let _ = writeln!(out, "{}", s.text.trim_end());
         }
+        for a in section_files(r, &s.key) {
+            let _ = writeln!(out, "  📎 {}", inline(&a.name));
+        }
         for b in r.blocks.iter().filter(|b| b.section == s.key) {
             let _ = writeln!(out, "\n  {}", block_title(&l, b, cal));
             match &b.data {
@@ -314,10 +388,11 @@ pub fn render_text(r: &Report, lang: Lang, cal: &Calendar, names: &Names) -> Str
                         for i in &g.items {
                             let _ = write!(
                                 out,
-                                "    {} {} {}",
+                                "    {} {} {}{}",
                                 when(cal, i.occurred_at, "%m-%d %H:%M"),
                                 l.kind(&i.kind),
-                                inline(&i.note)
+                                inline(&i.note),
+                                photo_mark(i)
                             );
                             if !i.next_step.trim().is_empty() {
                                 let (open, close) = (l.t("（", " ("), l.t("）", ")"));
@@ -372,10 +447,10 @@ mod tests {
     #[test]
     fn kpi_lines_show_target_achievement_and_status_when_known() {
         let names = Names::default();
-        let zh = Labels { lang: Lang::ZhCn, names: &names };
+        let zh = Labels { lang: Lang::ZhCn, names: &names, dashboard: None };
         assert_eq!(kpi_line(&zh, &row(None), true), "新增合同金额：**¥12,000.00**");
         assert_eq!(kpi_line(&zh, &row(Some(15_000.0)), false), "新增合同金额：¥12,000.00 / 目标 ¥15,000.00（80% 🟡）");
-        let en = Labels { lang: Lang::En, names: &names };
+        let en = Labels { lang: Lang::En, names: &names, dashboard: None };
         assert_eq!(
             kpi_line(&en, &row(Some(15_000.0)), true),
             "New contract amount: **¥12,000.00** / target ¥15,000.00 (80% 🟡)"

@@ -18,6 +18,7 @@ macro_rules! typed {
     };
 }
 
+mod attachments;
 mod documents;
 mod identity;
 mod kpis;
@@ -35,6 +36,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags};
 
+pub use attachments::{AttachmentRow, AttachmentState, Unsent, DEFAULT_CACHE_BYTES};
 pub use documents::PendingDocument;
 pub use identity::Identity;
 pub use published::{FigureSource, KpiView};

@@ -2,7 +2,9 @@
 
 use rusqlite::{params, Connection};
 
-use crate::doc::{Contract, Customer, Deal, Directory, Followup, Payment, Published, Record, Report};
+use crate::doc::{
+    Attachment, Contract, Customer, Deal, Directory, Followup, Header, Payment, Published, Record, Report,
+};
 use crate::error::Result;
 
 /// Inserts or replaces the projection rows of `record`.
@@ -119,8 +121,8 @@ fn followup(conn: &Connection, f: &Followup) -> Result<()> {
     let h = &f.header;
     conn.prepare_cached(
         "INSERT OR REPLACE INTO followups (id, team, owner, customer_id, deal_id, kind, occurred_at, note,
-             next_step, next_followup_on, lat, lon, created_at, deleted)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             next_step, next_followup_on, lat, lon, created_at, deleted, attachments)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
         h.id,
@@ -136,8 +138,24 @@ fn followup(conn: &Connection, f: &Followup) -> Result<()> {
         f.checkin.as_ref().map(|c| c.lat),
         f.checkin.as_ref().map(|c| c.lon),
         h.created_at,
-        h.deleted
+        h.deleted,
+        (!f.attachments.is_empty()).then(|| serde_json::to_string(&f.attachments).unwrap_or_default())
     ])?;
+    attachment_refs(conn, h, f.attachments.iter())
+}
+
+/// The files live record `h` shows.
+fn attachment_refs<'a>(conn: &Connection, h: &Header, files: impl Iterator<Item = &'a Attachment>) -> Result<()> {
+    conn.prepare_cached("DELETE FROM attachment_refs WHERE doc_id = ?1")?.execute([&h.id])?;
+    if h.deleted {
+        return Ok(());
+    }
+    let mut ins = conn.prepare_cached(
+        "INSERT OR IGNORE INTO attachment_refs (hash, doc_id, name, size, mime) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for a in files {
+        ins.execute(params![a.hash, h.id, a.name, a.size as i64, a.mime])?;
+    }
     Ok(())
 }
 
@@ -193,7 +211,7 @@ fn report(conn: &Connection, r: &Report) -> Result<()> {
     for u in &r.cc {
         ins.execute(params![h.id, u, "cc"])?;
     }
-    Ok(())
+    attachment_refs(conn, h, r.files().into_iter())
 }
 
 fn payment(conn: &Connection, p: &Payment) -> Result<()> {

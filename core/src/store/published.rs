@@ -62,6 +62,11 @@ impl Store {
             .transpose()
     }
 
+    /// The team dashboard's address, when the team configured one (renderings link to it).
+    pub fn dashboard_url(&self) -> Result<Option<String>> {
+        Ok(self.team_config()?.and_then(|c| c.team.dashboard_url))
+    }
+
     /// The zone and week start of the published team configuration, read without building the
     /// whole configuration (every period the device resolves asks for them).
     pub(crate) fn published_calendar(&self) -> Result<Option<crate::period::Calendar>> {

@@ -30,6 +30,8 @@ pub struct FollowupRow {
     pub lon: Option<f64>,
     /// How far the check-in was from the customer's location, in metres (both known).
     pub checkin_distance_m: Option<f64>,
+    /// Photos and files attached to it.
+    pub attachments: Vec<crate::doc::Attachment>,
 }
 
 /// Which followups to list. Empty fields do not filter.
@@ -117,6 +119,7 @@ fn followup_row(r: &Row<'_>) -> rusqlite::Result<FollowupRow> {
             (Some(a), Some(b), Some(c), Some(d)) => Some(distance_m((a, b), (c, d))),
             _ => None,
         },
+        attachments: r.get::<_, Option<String>>(14)?.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default(),
     })
 }
 
@@ -171,7 +174,7 @@ impl Store {
     pub fn list_followups(&self, filter: &FollowupFilter) -> Result<Vec<FollowupRow>> {
         let mut sql = String::from(
             "SELECT f.id, f.owner, f.customer_id, c.name, f.deal_id, f.kind, f.occurred_at, f.note, f.next_step,
-                    f.next_followup_on, f.lat, f.lon, c.lat, c.lon
+                    f.next_followup_on, f.lat, f.lon, c.lat, c.lon, f.attachments
              FROM followups f LEFT JOIN customers c ON c.id = f.customer_id WHERE 1 = 1",
         );
         let mut args: Vec<Value> = Vec::new();

@@ -42,7 +42,7 @@ fn title(kind: ReportKind, lang: Lang, first: NaiveDate, last: NaiveDate) -> Str
 }
 
 /// Only the author edits a report, and only while it is a draft.
-fn ensure_editable(me: &str, r: &Report) -> Result<()> {
+pub(super) fn ensure_editable(me: &str, r: &Report) -> Result<()> {
     if r.header.owner != me {
         return Err(Error::Forbidden(format!(
             "report {} belongs to {}; only its author can edit it (you can comment)",
@@ -168,7 +168,11 @@ impl Store {
     }
 
     /// Applies an author's edit to a draft; the checks run again inside the write transaction.
-    fn edit_report(&mut self, id: &str, change: impl FnOnce(&mut Doc, &Report) -> Result<()>) -> Result<Report> {
+    pub(super) fn edit_report(
+        &mut self,
+        id: &str,
+        change: impl FnOnce(&mut Doc, &Report) -> Result<()>,
+    ) -> Result<Report> {
         let me = self.identity()?.user_id;
         let record = self.update(Kind::Report, id, |doc| {
             let current = Report::read(doc)?;
@@ -179,7 +183,7 @@ impl Store {
     }
 
     /// The key of section `section` (a key or a 1-based position) of `r`.
-    fn section_key(r: &Report, section: &str) -> Result<String> {
+    pub(super) fn section_key(r: &Report, section: &str) -> Result<String> {
         r.find_section(section).map(|s| s.key.clone()).ok_or_else(|| {
             let known: Vec<String> =
                 r.sections.iter().enumerate().map(|(i, s)| format!("{} {}", i + 1, s.key)).collect();
@@ -253,6 +257,7 @@ impl Store {
                 next_step: row.next_step,
                 checked_in: row.lat.is_some(),
                 checkin_distance_m: row.checkin_distance_m,
+                photos: row.attachments,
             });
         }
         Ok(groups)

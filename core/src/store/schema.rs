@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/006_set_aside.sql"),
     include_str!("sql/007_people.sql"),
     include_str!("sql/008_places.sql"),
+    include_str!("sql/009_attachments.sql"),
 ];
 
 /// The schema version this build writes.
@@ -65,6 +66,11 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
     if found < 8 {
         // The customers' new location columns, from their documents.
         super::projection::reproject(&tx, crate::doc::Kind::Customer)?;
+    }
+    if found < 9 {
+        // The followups' new attachments column, and the files records show.
+        super::projection::reproject(&tx, crate::doc::Kind::Followup)?;
+        super::projection::reproject(&tx, crate::doc::Kind::Report)?;
     }
     tx.pragma_update(None, "user_version", LATEST)?;
     tx.commit()?;

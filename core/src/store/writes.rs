@@ -69,6 +69,17 @@ impl Store {
         id: &str,
         change: impl FnOnce(&mut Doc) -> Result<()>,
     ) -> Result<Record> {
+        self.update_with(kind, id, |_, doc| change(doc))
+    }
+
+    /// [`Store::update`], with the transaction handed to `change` too, for what must be written
+    /// with the change or not at all (an attachment's bytes).
+    pub(super) fn update_with(
+        &mut self,
+        kind: Kind,
+        id: &str,
+        change: impl FnOnce(&rusqlite::Transaction<'_>, &mut Doc) -> Result<()>,
+    ) -> Result<Record> {
         if kind.is_published() {
             return Err(Error::bad_input(format!("{kind} documents are authored by the server and read-only here")));
         }
@@ -78,7 +89,7 @@ impl Store {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut doc = documents::load(&tx, &id, Some(kind))?;
         doc.set_actor(&actor);
-        change(&mut doc)?;
+        change(&tx, &mut doc)?;
         let changed = doc.commit(now);
         let record = Record::read(&doc).map_err(|e| Error::Corrupt { id: id.clone(), reason: e.to_string() })?;
         if changed {

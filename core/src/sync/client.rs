@@ -33,6 +33,9 @@ pub struct SyncOptions {
     ///
     /// [`ReqwestTransport`]: super::ReqwestTransport
     pub transport: Option<Arc<dyn Transport>>,
+    /// Whether a sync also sends the device's attached files (after the documents). Off: only
+    /// documents go (e.g. on a metered network); the files wait for a sync with it on.
+    pub upload_files: bool,
 }
 
 impl std::fmt::Debug for SyncOptions {
@@ -44,6 +47,7 @@ impl std::fmt::Debug for SyncOptions {
             .field("backoff", &self.backoff)
             .field("timeout", &self.timeout)
             .field("transport", &self.transport.as_ref().map(|_| "custom"))
+            .field("upload_files", &self.upload_files)
             .finish()
     }
 }
@@ -57,6 +61,7 @@ impl Default for SyncOptions {
             backoff: Duration::from_millis(200),
             timeout: Duration::from_secs(30),
             transport: None,
+            upload_files: true,
         }
     }
 }
@@ -173,6 +178,15 @@ pub async fn sync(
         }
     }
     let mut stats = engine.into_stats();
+    // Attached files travel after the documents that reference them, and never hold them up:
+    // a file that cannot go now goes at a later sync.
+    if opts.upload_files {
+        match super::files::upload_files(store, opts, progress, cancel, &mut stats).await {
+            Ok(()) => {}
+            Err(Error::Cancelled) => return Err(Error::Cancelled),
+            Err(e) => stats.files_waiting = Some(e.to_string()),
+        }
+    }
     stats.duration_ms = started.elapsed().as_millis() as u64;
     Ok(stats)
 }
@@ -180,13 +194,24 @@ pub async fn sync(
 /// Posts a JSON body and returns the answer's body, retrying transient failures (unreachable,
 /// 5xx, 429) with backoff; any other refusal is returned at once with the server's reason.
 pub(crate) async fn post_json(opts: &SyncOptions, url: &str, bearer: Option<&str>, body: Vec<u8>) -> Result<Vec<u8>> {
+    post(opts, url, bearer, "application/json", body).await
+}
+
+/// Posts `body` of `content_type` as [`post_json`] does.
+pub(crate) async fn post(
+    opts: &SyncOptions,
+    url: &str,
+    bearer: Option<&str>,
+    content_type: &str,
+    body: Vec<u8>,
+) -> Result<Vec<u8>> {
     let http = transport(opts)?;
     let mut delay = opts.backoff;
     let mut attempt = 0;
     loop {
         let req = HttpRequest {
             url: url.to_string(),
-            content_type: "application/json".into(),
+            content_type: content_type.into(),
             bearer_token: bearer.map(str::to_string),
             body: body.clone(),
             timeout_ms: opts.timeout.as_millis() as u64,

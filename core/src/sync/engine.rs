@@ -47,6 +47,12 @@ pub struct SyncStats {
     /// The feed position after the run.
     pub cursor: u64,
     pub duration_ms: u64,
+    /// Attached files the server received whole in this run.
+    pub files_uploaded: u32,
+    /// Bytes of attached files sent in this run (also counted in `bytes_sent`).
+    pub file_bytes_sent: u64,
+    /// Why files are still waiting to go, when some could not (they go at a later sync).
+    pub files_waiting: Option<String>,
 }
 
 /// Progress of a run: documents and bytes done of the (estimated) totals.

@@ -3,6 +3,7 @@
 
 mod client;
 pub mod engine;
+mod files;
 mod transport;
 mod web_login;
 pub mod wire;
@@ -11,6 +12,7 @@ pub use client::{
     enroll, enroll_named, sync, CancelToken, ProgressListener, SyncOptions, SyncProgress, SyncStats, CONTENT_TYPE,
 };
 pub use engine::{Engine, EngineOptions, Next};
+pub use files::{fetch_file, upload_files, PIECE};
 #[cfg(feature = "reqwest")]
 pub use transport::{http_client, ReqwestTransport};
 pub use transport::{HttpRequest, HttpResponse, Transport, TransportFuture};

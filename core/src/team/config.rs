@@ -11,9 +11,10 @@ use crate::period::{parse_tz, parse_weekday, Calendar};
 use crate::report::Template;
 
 /// Everything a team configures. Every part has a default, so a file need only name what it
-/// changes.
+/// changes. Unknown fields are ignored when read (a device reads the configuration of a newer
+/// server); a file applied on the server is refused for them (`config_file::parse`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct TeamConfig {
     /// Set by the server at each apply; a file's own value is ignored.
     pub version: u64,
@@ -27,13 +28,14 @@ pub struct TeamConfig {
     pub thresholds: Thresholds,
     pub alerts: AlertSettings,
     pub templates: Vec<Template>,
+    pub attachments: AttachmentSettings,
     /// Group-chat robots (server-side only: [`TeamConfig::for_devices`] leaves them out).
     pub robots: Vec<Robot>,
 }
 
 /// Time zone, week start and report deadlines.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct TeamSettings {
     pub name: String,
     /// IANA name, e.g. `Asia/Shanghai`.
@@ -41,6 +43,9 @@ pub struct TeamSettings {
     /// `monday` … `sunday`.
     pub week_start: String,
     pub deadlines: Deadlines,
+    /// The dashboard's address as the team reaches it (e.g. `https://reports.example.com`):
+    /// robot messages and Markdown renderings link reports and files to it.
+    pub dashboard_url: Option<String>,
 }
 
 impl Default for TeamSettings {
@@ -50,13 +55,14 @@ impl Default for TeamSettings {
             tz: "Asia/Shanghai".into(),
             week_start: "monday".into(),
             deadlines: Deadlines::default(),
+            dashboard_url: None,
         }
     }
 }
 
 /// When each kind of report is due, relative to the last day of its period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct Deadlines {
     pub daily: Option<Deadline>,
     pub weekly: Option<Deadline>,
@@ -77,9 +83,31 @@ impl Default for Deadlines {
     }
 }
 
+/// Limits on attached photos and files.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AttachmentSettings {
+    /// The largest file a device attaches and the server takes, in bytes (default 20 MB).
+    pub max_file_bytes: u64,
+    /// The most bytes of files one member uploads in a day (default 500 MB).
+    pub max_bytes_per_day: u64,
+    /// Days an unreferenced file is kept before the server deletes it (default 7).
+    pub keep_unreferenced_days: u32,
+}
+
+impl Default for AttachmentSettings {
+    fn default() -> Self {
+        AttachmentSettings {
+            max_file_bytes: crate::files::DEFAULT_MAX_BYTES,
+            max_bytes_per_day: 500 * 1024 * 1024,
+            keep_unreferenced_days: 7,
+        }
+    }
+}
+
 /// Alert thresholds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct AlertSettings {
     /// A rep's stage conversion below this share of the team average raises an alert.
     pub conversion_share: f64,
@@ -146,6 +174,16 @@ impl TeamConfig {
         let t = &self.team;
         parse_tz(&t.tz).map_err(|e| format!("team.tz: {e}"))?;
         parse_weekday(&t.week_start).map_err(|e| format!("team.week_start: {e}"))?;
+        if let Some(url) = &t.dashboard_url {
+            let ok = (url.starts_with("https://") || url.starts_with("http://"))
+                && url.len() <= 200
+                && !url
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '(' | ')'));
+            if !ok {
+                return Err(format!("team.dashboard_url: `{url}` is not an http(s) address"));
+            }
+        }
         for (i, d) in t.deadlines.daily_on.iter().enumerate() {
             parse_weekday(d).map_err(|e| format!("team.deadlines.daily_on[{i}]: {e}"))?;
         }
@@ -206,6 +244,17 @@ impl TeamConfig {
                 a.checkin_far_metres
             ));
         }
+        let at = &self.attachments;
+        if at.max_file_bytes == 0 || at.max_file_bytes > crate::doc::MAX_ATTACHMENT_BYTES {
+            return Err(format!(
+                "attachments.max_file_bytes: {} is not between 1 and {} (bytes)",
+                at.max_file_bytes,
+                crate::doc::MAX_ATTACHMENT_BYTES
+            ));
+        }
+        if at.max_bytes_per_day < at.max_file_bytes {
+            return Err("attachments.max_bytes_per_day: must be at least max_file_bytes".into());
+        }
         for (i, r) in self.robots.iter().enumerate() {
             r.validate().map_err(|e| format!("robots[{i}].{e}"))?;
             if self.robots[..i].iter().any(|o| o.name == r.name) {
@@ -227,5 +276,29 @@ impl TeamConfig {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TeamConfig;
+
+    #[test]
+    fn a_device_reads_the_configuration_of_a_newer_server() {
+        let c: TeamConfig =
+            serde_json::from_str(r#"{"team": {"name": "华东", "from_the_future": 1}, "later_section": {"x": 2}}"#)
+                .unwrap();
+        assert_eq!(c.team.name, "华东");
+    }
+
+    #[test]
+    fn the_dashboard_address_is_an_http_address() {
+        let mut c = TeamConfig::default();
+        c.team.dashboard_url = Some("https://reports.example.com".into());
+        c.validate(&[]).unwrap();
+        for bad in ["javascript:alert(1)", "https://x.com/a b", "ftp://x", "https://x.com/)"] {
+            c.team.dashboard_url = Some(bad.into());
+            assert!(c.validate(&[]).unwrap_err().contains("dashboard_url"), "{bad}");
+        }
     }
 }

@@ -10,7 +10,7 @@ mod snapshot;
 mod target;
 
 pub use alert_text::alert_text;
-pub use config::{AlertSettings, Deadlines, TeamConfig, TeamSettings};
+pub use config::{AlertSettings, AttachmentSettings, Deadlines, TeamConfig, TeamSettings};
 pub use deadline::Deadline;
 pub use robots::{Robot, RobotEvent, RobotKind};
 pub use snapshot::{Alert, AlertFacts, Figure, PeriodFigures, ReadReceipt, SnapshotBody};

@@ -42,7 +42,6 @@ fn all_events() -> Vec<RobotEvent> {
 
 /// One configured robot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Robot {
     /// A name for the delivery log, unique in the team.
     pub name: String,

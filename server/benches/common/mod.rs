@@ -40,8 +40,9 @@ async fn post(http: &reqwest::Client, url: &str, token: &str, body: Vec<u8>) {
         .send()
         .await
         .unwrap();
-    assert!(r.status().is_success());
-    r.bytes().await.unwrap();
+    let status = r.status();
+    let body = r.bytes().await.unwrap();
+    assert!(status.is_success(), "{status}: {}", String::from_utf8_lossy(&body));
 }
 
 /// One device's prepared load: the server it talks to, its token, batched requests, and

@@ -152,6 +152,7 @@ mod tests {
                     text: text.to_string(),
                 })
                 .collect(),
+            attachments: vec![],
         }
     }
 

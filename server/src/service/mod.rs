@@ -4,6 +4,7 @@
 //! is `crate::policy`. The HTTP layer, the admin CLI, benches and tests all go through
 //! [`Service`].
 
+pub mod blobs;
 mod cache;
 pub(crate) mod config;
 mod gate;
@@ -13,6 +14,7 @@ mod publish;
 mod refresher;
 pub mod rollups;
 mod sync;
+mod thumbs;
 pub mod views;
 pub mod web;
 
@@ -54,6 +56,8 @@ pub struct Service {
     interval: Arc<AtomicI64>,
     /// This process's name when it claims robot messages.
     worker: String,
+    /// Where attached files are kept, when this server keeps them.
+    files: Option<Arc<blobs::Files>>,
 }
 
 fn issue_code(db: &Db, user_id: &str) -> Result<String> {
@@ -134,8 +138,21 @@ pub(crate) fn names(db: &Db) -> Result<fieldreport_core::report::Names> {
 
 impl Service {
     /// Opens the storage at `location` (creating or upgrading it).
+    /// Attached files go to `<data>/blobs` for a data directory; a database needs
+    /// [`Service::keep_files`] (`serve --blobs`) for them.
     pub fn open(location: &Location) -> Result<Service> {
-        Service::new(Store::open(location)?)
+        let mut s = Service::new(Store::open(location)?)?;
+        if let Location::Dir(dir) = location {
+            s.keep_files(&dir.join("blobs").display().to_string())?;
+        }
+        Ok(s)
+    }
+
+    /// Keeps attached files in the blob store `spec` names (a directory, or `s3://bucket/prefix`),
+    /// with uploads in progress staged in `<spec>/staging` (or a local directory for S3).
+    pub fn keep_files(&mut self, spec: &str) -> Result<()> {
+        self.files = Some(Arc::new(blobs::Files::open(spec)?));
+        Ok(())
     }
 
     /// Opens a data directory (the embedded SQLite default).
@@ -158,7 +175,16 @@ impl Service {
         let interval = Arc::new(AtomicI64::new(publish::MIN_INTERVAL_MS));
         let refresh = refresher::start(store.clone(), cache.clone(), active.clone(), interval.clone());
         let worker = format!("{}:{}", std::process::id(), uuid::Uuid::now_v7().simple());
-        Ok(Service { store, cache, active, checks: Arc::new(gate::Gate::for_checks()), refresh, interval, worker })
+        Ok(Service {
+            store,
+            cache,
+            active,
+            checks: Arc::new(gate::Gate::for_checks()),
+            refresh,
+            interval,
+            worker,
+            files: None,
+        })
     }
 
     /// The storage underneath.

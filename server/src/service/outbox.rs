@@ -5,7 +5,7 @@
 
 use fieldreport_core::doc::Report;
 use fieldreport_core::report::label_of;
-use fieldreport_core::report::{render_markdown, Dialect, Lang};
+use fieldreport_core::report::{render_markdown_linked, Dialect, Lang};
 use fieldreport_core::team::{alert_text, Alert, RobotEvent, RobotKind};
 
 use super::config::Active;
@@ -56,7 +56,8 @@ pub(super) fn report_submitted(db: &Db, active: &Active, r: &Report, now: i64) -
     let author = user_name(db, &r.header.owner)?;
     let title = format!("{author}：{}", r.title);
     let names = super::names(db)?;
-    let render = |kind: RobotKind| render_markdown(r, r.lang, dialect(kind), &active.cal, &names);
+    let base = active.config.team.dashboard_url.as_deref();
+    let render = |kind: RobotKind| render_markdown_linked(r, r.lang, dialect(kind), &active.cal, &names, base);
     enqueue(db, active, RobotEvent::ReportSubmitted, &r.header.id, &title, &render, now)
 }
 

@@ -127,12 +127,22 @@ fn store_facts(db: &Db, id: &str, old: &[Fact], new: &[Fact]) -> Result<()> {
     Ok(())
 }
 
-/// The deal, followup and report indexes of `record`.
+/// The deal, followup and report indexes of `record`, and the files it references.
 fn index_record(db: &Db, record: &Record) -> Result<()> {
+    let files = |h: &fieldreport_core::doc::Header, list: Vec<&fieldreport_core::doc::Attachment>| {
+        let hashes: Vec<String> = if h.deleted { Vec::new() } else { list.iter().map(|a| a.hash.clone()).collect() };
+        db.set_blob_refs(&h.id, &hashes)
+    };
     match record {
         Record::Deal(d) => db.index_deal(d),
-        Record::Followup(f) => db.index_followup(f),
-        Record::Report(r) => db.index_report(r),
+        Record::Followup(f) => {
+            files(&f.header, f.attachments.iter().collect())?;
+            db.index_followup(f)
+        }
+        Record::Report(r) => {
+            files(&r.header, r.files())?;
+            db.index_report(r)
+        }
         Record::Customer(c) => db.index_customer(c),
         Record::Contract(_) | Record::Payment(_) | Record::Published(_) | Record::Directory(_) => Ok(()),
     }

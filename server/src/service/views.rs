@@ -10,7 +10,7 @@ use fieldreport_core::doc::{Kind, Record};
 /// The format of stored views. Bump it whenever a typed view's fields or how a document is read
 /// into one change: views of another format are not used, and the next rebuild reads those
 /// documents again and stores fresh views. (`views_keep_their_shape` fails when the fields change.)
-pub const VIEW_FORMAT: i64 = 2;
+pub const VIEW_FORMAT: i64 = 3;
 
 /// The view to store for `record`; `None` for documents a rebuild does not read (the published
 /// configuration and snapshots) or a record JSON cannot hold.
@@ -81,9 +81,14 @@ mod tests {
         f.next_step = "回访".into();
         f.next_followup_on = NaiveDate::from_ymd_opt(2026, 11, 30);
         f.checkin = Some(CheckIn { lat: 31.1 + 0.2, lon: 121.3, accuracy: Some(12.5), at: 1_793_490_000_000 });
-        f.attachments = vec!["photo-1".into()];
         f.stage_change = Some(StageChange { from: Stage::Lead, to: Stage::Qualified });
         let f = s.log_followup(f).unwrap();
+        let photo = super::super::thumbs::tests::png(4, 3);
+        s.attach_bytes(Kind::Followup, &f.header.id, &photo, "门头.png", None).unwrap();
+        let f = match s.record(&f.header.id).unwrap() {
+            Record::Followup(f) => f,
+            other => panic!("{other:?}"),
+        };
         let contract = NewContract {
             customer_id: c.header.id.clone(),
             deal_id: Some(d.header.id.clone()),
@@ -96,6 +101,7 @@ mod tests {
         let r = s.new_report(ReportKind::Daily, NaiveDate::from_ymd_opt(2026, 11, 20), Lang::ZhCn).unwrap();
         s.insert_followups(&r.header.id, None, None).unwrap();
         s.comment_report(&r.header.id, "好").unwrap();
+        s.attach_bytes(Kind::Report, &r.header.id, &photo, "白板.png", Some("done")).unwrap();
         let r = s
             .submit_report(
                 &r.header.id,

@@ -36,11 +36,30 @@ pub struct Writer {
 impl Writer {
     /// Starts the writer thread on `conn`.
     pub fn start(conn: Box<dyn TxConn>, name: &str) -> Result<Writer> {
+        Writer::start_with(move || Ok(conn), name)
+    }
+
+    /// Starts the writer thread on the connection `open` makes on that thread (a connection
+    /// bound to its thread).
+    pub fn start_with(
+        open: impl FnOnce() -> std::result::Result<Box<dyn TxConn>, StoreError> + Send + 'static,
+        name: &str,
+    ) -> Result<Writer> {
         let (tx, rx) = mpsc::channel::<(Job, Reply)>();
+        let (ready_tx, ready_rx) = mpsc::sync_channel(1);
         std::thread::Builder::new()
             .name(name.into())
-            .spawn(move || run(conn, rx))
+            .spawn(move || match open() {
+                Ok(conn) => {
+                    let _ = ready_tx.send(Ok(()));
+                    run(conn, rx)
+                }
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                }
+            })
             .map_err(|e| ServerError::Internal(format!("cannot start the writer thread: {e}")))?;
+        ready_rx.recv().map_err(|_| ServerError::Internal("the writer thread stopped".into()))??;
         Ok(Writer { jobs: tx })
     }
 

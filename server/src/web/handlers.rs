@@ -149,14 +149,17 @@ pub(crate) async fn report(
 ) -> Response {
     let lang = lang_of(q.lang.as_deref());
     let out = with_session(&state, &headers, move |storage, s| {
-        Ok((storage.open_report(&s.user, &id)?, calendar(storage)?, names(storage)?))
+        let (r, reads) = storage.open_report(&s.user, &id)?;
+        let stored = storage.stored_files(&pages::files_of(&r))?;
+        Ok(((r, reads), calendar(storage)?, names(storage)?, stored))
     })
     .await;
     match out {
-        Ok((s, ((r, reads), cal, names))) => {
+        Ok((s, ((r, reads), cal, names, stored))) => {
             let reads: HashMap<String, i64> = reads.into_iter().collect();
             let title = r.title.clone();
-            page(lang, &title, &s, pages::report(lang, &cal, &r, &names, &reads, &s.csrf))
+            let view = pages::ReportPage { cal: &cal, names: &names, reads: &reads, stored: &stored, csrf: &s.csrf };
+            page(lang, &title, &s, pages::report(lang, &r, &view))
         }
         Err(e) => error_page(lang, e),
     }
@@ -254,4 +257,53 @@ fn trend(
         }
     }
     Ok(out)
+}
+
+/// A signed-in reader's view of an attached file, whole (`/attachments/{hash}`), or its thumbnail
+/// (`/attachments/{hash}/thumb`); anyone else gets the page of a file that does not exist.
+pub(crate) async fn attachment(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(hash): Path<String>,
+    WebQuery(q): WebQuery<LangQuery>,
+) -> Response {
+    let lang = lang_of(q.lang.as_deref());
+    let out = with_session(&state, &headers, move |storage, s| {
+        let (row, mut whole) = storage.read_file(&s.user, &hash, 0, crate::service::blobs::MAX_PIECE as u64)?;
+        while (whole.len() as i64) < row.size {
+            let (_, piece) =
+                storage.read_file(&s.user, &hash, whole.len() as u64, crate::service::blobs::MAX_PIECE as u64)?;
+            if piece.is_empty() {
+                break;
+            }
+            whole.extend(piece);
+        }
+        Ok((row.mime, whole))
+    })
+    .await;
+    match out {
+        Ok((_, (mime, bytes))) => files_response(mime, bytes),
+        Err(e) => error_page(lang, e),
+    }
+}
+
+pub(crate) async fn thumbnail(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(hash): Path<String>,
+    WebQuery(q): WebQuery<LangQuery>,
+) -> Response {
+    let lang = lang_of(q.lang.as_deref());
+    let out = with_session(&state, &headers, move |storage, s| storage.thumbnail(&s.user, &hash)).await;
+    match out {
+        Ok((_, bytes)) => files_response("image/jpeg".into(), bytes),
+        Err(e) => error_page(lang, e),
+    }
+}
+
+/// A file as the browser gets it: its type, never sniffed into something else, and inline (a
+/// PDF opens in the browser).
+fn files_response(mime: String, bytes: Vec<u8>) -> Response {
+    use axum::http::header;
+    ([(header::CONTENT_TYPE, mime), (header::CONTENT_DISPOSITION, "inline".to_string())], bytes).into_response()
 }

@@ -64,6 +64,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/reports/{id}", get(handlers::report))
         .route("/reports/{id}/comments", post(handlers::comment))
         .route("/kpi", get(handlers::kpi))
+        .route("/attachments/{hash}", get(handlers::attachment))
+        .route("/attachments/{hash}/thumb", get(handlers::thumbnail))
         .layer(DefaultBodyLimit::max(guard::MAX_FORM_BYTES))
         .layer(axum::middleware::map_response(guard::headers))
 }

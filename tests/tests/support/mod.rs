@@ -199,3 +199,66 @@ impl Server {
         panic!("the server did not restart on {addr}: {last:?}");
     }
 }
+
+/// A browser without script on the dashboard, signed in by a one-time link.
+pub struct Browser {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub cookie: String,
+}
+
+impl Browser {
+    /// Follows a sign-in link; returns the signed-in browser.
+    pub async fn sign_in(base: &str, server: &Server, user: &str) -> Browser {
+        // The core's client installs the TLS provider; this one must see redirects, not follow them.
+        fieldreport_core::sync::http_client().unwrap();
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let token = server.admin.login_link(user).unwrap();
+        // Opening the link (as a chat app's preview does) only shows the sign-in button.
+        for _ in 0..2 {
+            let page = http.get(format!("{base}/login/{token}")).send().await.unwrap();
+            assert!(page.headers().get("set-cookie").is_none());
+            assert!(page.text().await.unwrap().contains("method=\"post\""));
+        }
+        // A post from another site (login CSRF) is refused and does not use the link up.
+        let foreign =
+            http.post(format!("{base}/login/{token}")).header("origin", "https://evil.example").send().await.unwrap();
+        assert_eq!(foreign.status().as_u16(), 403, "a cross-site sign-in is refused");
+        let resp = http.post(format!("{base}/login/{token}")).header("origin", base).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 303, "signing in redirects to the inbox");
+        let set = resp.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+        assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
+        let again = http.post(format!("{base}/login/{token}")).header("origin", base).send().await.unwrap();
+        assert_eq!(again.status().as_u16(), 403, "a link works once");
+        let cookie = set.split(';').next().unwrap().to_string();
+        Browser { http, base: base.to_string(), cookie }
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let (status, _, body) = self.get_bytes(path).await;
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    /// (status, content type, body).
+    pub async fn get_bytes(&self, path: &str) -> (u16, String, Vec<u8>) {
+        let resp = self.http.get(format!("{}{path}", self.base)).header("cookie", &self.cookie).send().await.unwrap();
+        let kind = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        (resp.status().as_u16(), kind, resp.bytes().await.unwrap().to_vec())
+    }
+
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> u16 {
+        let enc = |v: &str| percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC).to_string();
+        let body: Vec<String> = form.iter().map(|(k, v)| format!("{k}={}", enc(v))).collect();
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .header("origin", &self.base)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.join("&"))
+            .send()
+            .await
+            .unwrap();
+        resp.status().as_u16()
+    }
+}

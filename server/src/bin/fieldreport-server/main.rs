@@ -5,6 +5,7 @@
 
 mod demo;
 mod figures;
+mod files;
 mod people;
 
 use std::path::PathBuf;
@@ -26,6 +27,11 @@ struct Cli {
     /// A database URL instead of the data directory (see README, "Several servers").
     #[arg(long, global = true, value_name = "URL")]
     database: Option<String>,
+    /// Where attached files are kept: a directory, or `s3://BUCKET[/PREFIX]` (credentials and
+    /// endpoint from AWS_* variables) [default: <data>/blobs; with --database, required for
+    /// attachments].
+    #[arg(long, global = true, value_name = "DIR|s3://…")]
+    blobs: Option<String>,
     /// Print machine-readable JSON on stdout.
     #[arg(long, global = true)]
     json: bool,
@@ -90,6 +96,14 @@ enum Command {
         /// Load every stored document first, setting aside the damaged ones.
         #[arg(long)]
         scan: bool,
+    },
+    /// Attached files: where they are kept, the team's limits, files and bytes per member with
+    /// today's uploads against the daily limit.
+    Files {
+        /// Also delete now the files no document has referenced for the grace period, and
+        /// uploads left unfinished for a week (a serving process does this hourly).
+        #[arg(long)]
+        collect: bool,
     },
     /// Report submissions due in a period: on time, late, missing, per member.
     Submissions {
@@ -215,6 +229,7 @@ fn run(cli: Cli) -> Result<(), ServerError> {
     let at = Target {
         data: cli.data.clone().unwrap_or_else(|| PathBuf::from("./fieldreport-data")),
         database: cli.database,
+        blobs: cli.blobs,
     };
     match cli.command {
         Command::Serve(a) => serve(&at, &a, j),
@@ -247,6 +262,7 @@ fn run(cli: Cli) -> Result<(), ServerError> {
         Command::Deliveries { limit } => figures::deliveries(&existing(&at)?, limit, j),
         Command::Submissions { period, user } => figures::submissions(&existing(&at)?, &period, user.as_deref(), j),
         Command::Doctor { scan } => doctor(&existing(&at)?, scan, j),
+        Command::Files { collect } => files::files(&existing(&at)?, collect, j),
     }
 }
 
@@ -274,7 +290,10 @@ fn doctor(s: &Service, scan: bool, j: bool) -> Result<(), ServerError> {
             })
             .collect()
     };
-    print(j, json!({"quarantined": list}), lines);
+    let usage = s.file_usage()?;
+    let mut lines = lines;
+    lines.extend(files::usage_lines(&usage));
+    print(j, json!({"quarantined": list, "files": usage}), lines);
     if list.is_empty() {
         Ok(())
     } else {
@@ -282,15 +301,21 @@ fn doctor(s: &Service, scan: bool, j: bool) -> Result<(), ServerError> {
     }
 }
 
-/// The service over the data the command line names (`--database`, else `--data`).
+/// The service over the data the command line names (`--database`, else `--data`), keeping
+/// attached files where `--blobs` says.
 fn open(at: &Target) -> Result<Service, ServerError> {
-    Service::open(&Location::of(&at.data, at.database.as_deref())?)
+    let mut s = Service::open(&Location::of(&at.data, at.database.as_deref())?)?;
+    if let Some(spec) = &at.blobs {
+        s.keep_files(spec)?;
+    }
+    Ok(s)
 }
 
-/// Where the data is: `--data` and `--database`.
+/// Where the data is: `--data`, `--database` and `--blobs`.
 struct Target {
     data: PathBuf,
     database: Option<String>,
+    blobs: Option<String>,
 }
 
 /// The service over data that already serves a team.
@@ -345,7 +370,11 @@ fn serve(at: &Target, a: &ServeArgs, json_out: bool) -> Result<(), ServerError> 
     rt.block_on(async move {
         let describe = storage.store().describe();
         let storage = std::sync::Arc::new(storage);
-        let running = fieldreport_server::start_with(storage, &a.listen, limits).await?;
+        let running = fieldreport_server::start_with(storage.clone(), &a.listen, limits).await?;
+        match storage.file_usage().ok().and_then(|u| u.store) {
+            Some(files) => tracing::info!(files = %files, "attached files kept"),
+            None => tracing::warn!("this server keeps no attached files (start it with --blobs DIR or s3://…): devices keep theirs and retry"),
+        }
         tracing::info!(addr = %running.addr, data = %describe, "fieldreport-server listening");
         note(&format!("listening on http://{}", running.addr));
         shutdown_signal().await;

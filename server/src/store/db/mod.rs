@@ -1,6 +1,7 @@
 //! The persistence primitives, on any backend's connection: each method is one statement or a
 //! few, with no rule about who may do what (that is the service's). Grouped by what they hold.
 
+mod blobs;
 mod config;
 mod docs;
 mod feed;
@@ -17,6 +18,7 @@ use fieldreport_core::sync::wire::ChangeHash;
 
 use super::Conn;
 
+pub use blobs::{BlobRow, BlobUsage};
 pub use config::PublishedSnapshotRow;
 pub use docs::{DocRow, NewDoc};
 pub use feed::{FeedRow, Visibility, PAGE_ROWS};

@@ -95,17 +95,54 @@ fn open(url: &str) -> Result<Client, StoreError> {
     rx.recv().map_err(|_| StoreError::Unavailable("the PostgreSQL runtime stopped".into()))?
 }
 
+/// Opens a connection whose socket is driven by `rt`, a current-thread runtime of its own: the
+/// thread that waits for a statement drives the socket too, with no hand-over to another thread
+/// per statement (for the writer, which runs statement after statement on a thread of its own).
+fn open_local(url: &str, rt: &tokio::runtime::Runtime) -> Result<Client, StoreError> {
+    let (client, connection) =
+        rt.block_on(tokio_postgres::connect(url, NoTls)).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    rt.spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::warn!(error = %e, "a PostgreSQL connection ended");
+        }
+    });
+    Ok(client)
+}
+
 /// One connection to the database, with its prepared statements.
 pub struct PgConn {
     client: Client,
     statements: RefCell<HashMap<String, Statement>>,
     url: String,
+    /// The connection's own runtime, for a connection used from one plain thread (the writer's).
+    local: Option<tokio::runtime::Runtime>,
 }
 
 impl PgConn {
-    /// Connects to `url` (`postgres://user:password@host:port/db` or a key=value string).
+    /// Connects to `url` (`postgres://user:password@host:port/db` or a key=value string); any
+    /// thread may use the connection.
     pub fn connect(url: &str) -> Result<PgConn, StoreError> {
-        Ok(PgConn { client: open(url)?, statements: RefCell::default(), url: url.to_string() })
+        Ok(PgConn { client: open(url)?, statements: RefCell::default(), url: url.to_string(), local: None })
+    }
+
+    /// Connects for use from one thread that is not a runtime's (the writer's): statements run
+    /// without a hand-over between threads.
+    pub fn connect_dedicated(url: &str) -> Result<PgConn, StoreError> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| StoreError::Unavailable(format!("cannot start a runtime: {e}")))?;
+        let client = open_local(url, &rt)?;
+        Ok(PgConn { client, statements: RefCell::default(), url: url.to_string(), local: Some(rt) })
+    }
+
+    /// Waits for a client call: on the connection's own runtime when it has one, else (the
+    /// socket being driven elsewhere) with a plain executor.
+    fn wait<F: std::future::Future>(&self, f: F) -> F::Output {
+        match &self.local {
+            Some(rt) => rt.block_on(f),
+            None => futures_executor::block_on(f),
+        }
     }
 
     /// Whether the connection is still open (a closed one is dropped, not reused).
@@ -115,7 +152,10 @@ impl PgConn {
 
     /// Connects again after the connection was lost.
     pub fn reconnect(&mut self) -> Result<(), StoreError> {
-        self.client = open(&self.url)?;
+        self.client = match &self.local {
+            Some(rt) => open_local(&self.url, rt)?,
+            None => open(&self.url)?,
+        };
         self.statements.borrow_mut().clear();
         Ok(())
     }
@@ -136,15 +176,10 @@ impl PgConn {
         if let Some(s) = self.statements.borrow().get(&key) {
             return Ok(s.clone());
         }
-        let prepared = wait(self.client.prepare_typed(&to_postgres(sql), &types)).map_err(|e| error(sql, e))?;
+        let prepared = self.wait(self.client.prepare_typed(&to_postgres(sql), &types)).map_err(|e| error(sql, e))?;
         self.statements.borrow_mut().insert(key, prepared.clone());
         Ok(prepared)
     }
-}
-
-/// Waits for a client call (its connection is driven elsewhere).
-fn wait<F: std::future::Future>(f: F) -> F::Output {
-    futures_executor::block_on(f)
 }
 
 /// The PostgreSQL type of a parameter's value.
@@ -216,7 +251,7 @@ impl Conn for PgConn {
 
     fn exec(&self, sql: &str, p: &[Param]) -> Result<u64, StoreError> {
         let st = self.statement(sql, p)?;
-        wait(self.client.execute(&st, &params(p))).map_err(|e| error(sql, e))
+        self.wait(self.client.execute(&st, &params(p))).map_err(|e| error(sql, e))
     }
 
     fn each(
@@ -226,7 +261,7 @@ impl Conn for PgConn {
         each: &mut dyn FnMut(&dyn Row) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let st = self.statement(sql, p)?;
-        let rows = wait(self.client.query(&st, &params(p))).map_err(|e| error(sql, e))?;
+        let rows = self.wait(self.client.query(&st, &params(p))).map_err(|e| error(sql, e))?;
         for r in &rows {
             each(&PgRow(r))?;
         }
@@ -234,6 +269,6 @@ impl Conn for PgConn {
     }
 
     fn script(&self, sql: &str) -> Result<(), StoreError> {
-        wait(self.client.batch_execute(sql)).map_err(|e| error(sql, e))
+        self.wait(self.client.batch_execute(sql)).map_err(|e| error(sql, e))
     }
 }

@@ -6,7 +6,7 @@ mod conn;
 #[doc(hidden)]
 pub mod test_cluster;
 
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 
 pub use conn::PgConn;
 
@@ -14,12 +14,13 @@ use super::{Backend, Conn, StoreError, TxConn, Writer};
 use crate::error::{Result, ServerError};
 
 /// The schema this server writes, and the steps that build it (entry `i` makes version `i + 1`).
-const STEPS: &[&str] = &[include_str!("schema_v1.sql")];
+const STEPS: &[&str] = &[include_str!("schema_v1.sql"), include_str!("schema_v2.sql")];
 pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;
 
-/// Most idle read connections kept open (PostgreSQL's default allows 100 in all, for every
-/// process).
-const MAX_IDLE: usize = 16;
+/// Most read connections a process keeps open (each is a process on the database's side, and
+/// PostgreSQL's default allows 100 connections in all, for every server): requests beyond it
+/// wait for one.
+const MAX_READERS: usize = 16;
 
 impl TxConn for PgConn {
     fn begin(&mut self) -> std::result::Result<(), StoreError> {
@@ -90,7 +91,15 @@ fn redact(url: &str) -> String {
 pub struct PgBackend {
     url: String,
     writer: Writer,
-    idle: Mutex<Vec<PgConn>>,
+    pool: Mutex<Pool>,
+    returned: Condvar,
+}
+
+/// The read connections: at most [`MAX_READERS`] open, each a server process on the database's
+/// side, so they are kept, not opened and closed per request.
+struct Pool {
+    idle: Vec<PgConn>,
+    open: usize,
 }
 
 impl PgBackend {
@@ -103,26 +112,65 @@ impl PgBackend {
             other => ServerError::Store(other),
         })?;
         migrate(&conn)?;
+        drop(conn);
         let reader = PgConn::connect(url)?;
-        let writer = Writer::start(Box::new(conn), "fieldreport-writer")?;
-        Ok(PgBackend { url: url.to_string(), writer, idle: Mutex::new(vec![reader]) })
+        let writer = Writer::start_with(
+            {
+                let url = url.to_string();
+                move || Ok(Box::new(PgConn::connect_dedicated(&url)?) as Box<dyn TxConn>)
+            },
+            "fieldreport-writer",
+        )?;
+        Ok(PgBackend {
+            url: url.to_string(),
+            writer,
+            pool: Mutex::new(Pool { idle: vec![reader], open: 1 }),
+            returned: Condvar::new(),
+        })
+    }
+
+    /// An idle read connection, a new one while fewer than [`MAX_READERS`] are open, or the
+    /// next one returned.
+    fn take(&self) -> Result<PgConn> {
+        let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if let Some(c) = pool.idle.pop() {
+                if c.is_open() {
+                    return Ok(c);
+                }
+                pool.open -= 1;
+                continue;
+            }
+            if pool.open < MAX_READERS {
+                pool.open += 1;
+                drop(pool);
+                return PgConn::connect(&self.url).map_err(|e| {
+                    self.pool.lock().unwrap_or_else(|p| p.into_inner()).open -= 1;
+                    self.returned.notify_one();
+                    e.into()
+                });
+            }
+            pool = self.returned.wait(pool).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    fn give_back(&self, conn: PgConn) {
+        let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
+        if conn.is_open() {
+            pool.idle.push(conn);
+        } else {
+            pool.open -= 1;
+        }
+        drop(pool);
+        self.returned.notify_one();
     }
 }
 
 impl Backend for PgBackend {
     fn read(&self, job: &mut dyn FnMut(&dyn Conn) -> Result<()>) -> Result<()> {
-        let taken = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        let conn = match taken {
-            Some(c) if c.is_open() => c,
-            _ => PgConn::connect(&self.url)?,
-        };
+        let conn = self.take()?;
         let out = job(&conn);
-        if conn.is_open() {
-            let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-            if idle.len() < MAX_IDLE {
-                idle.push(conn);
-            }
-        }
+        self.give_back(conn);
         out
     }
 

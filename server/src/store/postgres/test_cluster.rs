@@ -19,9 +19,25 @@ pub fn admin_url() -> String {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/pg-test-cluster");
         let out = std::process::Command::new(script).output().expect("scripts/pg-test-cluster runs");
         assert!(out.status.success(), "scripts/pg-test-cluster failed: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).expect("a URL").trim().to_string()
+        let url = String::from_utf8(out.stdout).expect("a URL").trim().to_string();
+        drop_old_databases(&url);
+        url
     })
     .clone()
+}
+
+/// Drops the databases earlier test processes made (test binaries run one after another; a
+/// database still in use is left alone), so that the throwaway cluster does not grow without end.
+fn drop_old_databases(admin: &str) {
+    let Ok(conn) = PgConn::connect(admin) else { return };
+    let mut names = Vec::new();
+    let _ = conn.each("SELECT datname FROM pg_database WHERE datname LIKE 'fr\\_%'", &[], &mut |r| {
+        names.push(r.text(0)?);
+        Ok(())
+    });
+    for name in names {
+        let _ = conn.script(&format!("DROP DATABASE IF EXISTS {name}"));
+    }
 }
 
 /// A new, empty database; returns its URL.

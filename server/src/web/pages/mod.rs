@@ -8,7 +8,7 @@ mod sign_in;
 
 pub(crate) use inbox::{inbox, InboxPage};
 pub(crate) use kpi::{kpi, KpiPage, Trend};
-pub(crate) use report::report;
+pub(crate) use report::{files_of, report, ReportPage};
 pub(crate) use sign_in::{link_sign_in, phone_sign_in};
 
 use fieldreport_core::period::Calendar;
@@ -29,7 +29,9 @@ textarea{width:100%;min-height:5em}input,select,button,textarea{font:inherit;max
 .comment{border-left:3px solid #1d4e89;padding-left:.6em;margin:.6em 0}pre{white-space:pre-wrap;overflow-wrap:anywhere;font-family:inherit;margin:.3em 0}
 svg{max-width:100%;height:auto}form.filters{display:flex;flex-wrap:wrap;gap:.5em;align-items:flex-end;margin:.5em 0}
 form.filters label{display:flex;flex-direction:column;font-size:.9em}.code{font-size:2em;letter-spacing:.08em;font-family:monospace}
-.qr svg{width:220px;height:220px}p,li{overflow-wrap:anywhere}";
+.qr svg{width:220px;height:220px}p,li{overflow-wrap:anywhere}
+.photos{display:flex;flex-wrap:wrap;gap:.4em;margin:.4em 0}.photos img{width:96px;height:96px;object-fit:cover;border:1px solid #ccc}
+td .photos img{width:56px;height:56px}.uploading{color:#555;font-size:.85em;border:1px dashed #aaa;padding:.2em .4em}";
 
 /// A UTC instant as the team's local `YYYY-MM-DD HH:MM`.
 pub(crate) fn time(cal: &Calendar, ms: i64) -> String {

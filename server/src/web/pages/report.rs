@@ -1,9 +1,9 @@
 //! A report: who wrote it and for whom (with each recipient's read state), its sections, its
 //! blocks as captioned tables, its comments and the comment form.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use fieldreport_core::doc::{display_distance, Report};
+use fieldreport_core::doc::{display_distance, Attachment, Report};
 use fieldreport_core::kpi::{format_value, Status};
 use fieldreport_core::period::Calendar;
 use fieldreport_core::report::{label_of, Block, BlockData, FollowupGroup, KpiRow, Label, Lang, Names};
@@ -11,6 +11,47 @@ use maud::{html, Markup};
 
 use super::{scroll, time};
 use crate::web::labels::{keep, t};
+
+/// What the report page needs beside the report.
+pub(crate) struct ReportPage<'a> {
+    pub cal: &'a Calendar,
+    pub names: &'a Names,
+    /// Who read it, when.
+    pub reads: &'a HashMap<String, i64>,
+    /// The files the server holds whole (the others are still on their way).
+    pub stored: &'a HashSet<String>,
+    pub csrf: &'a str,
+}
+
+/// Every file the report shows: its own and its followups' photos.
+pub(crate) fn files_of(r: &Report) -> Vec<String> {
+    let mut out: Vec<String> = r.attachments.iter().map(|a| a.hash.clone()).collect();
+    for b in &r.blocks {
+        if let BlockData::Followups { groups } = &b.data {
+            out.extend(
+                groups.iter().flat_map(|g| g.items.iter().flat_map(|i| i.photos.iter().map(|p| p.hash.clone()))),
+            );
+        }
+    }
+    out
+}
+
+/// Thumbnails of `files` linking to the whole file; a file not uploaded yet says so.
+fn photos(lang: Lang, files: &[&Attachment], stored: &HashSet<String>) -> Markup {
+    html! {
+        div.photos {
+            @for a in files {
+                @if !stored.contains(&a.hash) {
+                    span.uploading title=(a.name) { (t(lang, "上传中…", "uploading…")) }
+                } @else if a.is_image() && a.mime != "image/heic" && a.mime != "image/heif" {
+                    a href={ "/attachments/" (a.hash) } { img src={ "/attachments/" (a.hash) "/thumb" } alt=(a.name) loading="lazy"; }
+                } @else {
+                    a href={ "/attachments/" (a.hash) } { (a.name) }
+                }
+            }
+        }
+    }
+}
 
 pub(crate) fn status_class(s: Option<Status>) -> Option<&'static str> {
     s.map(|s| match s {
@@ -45,7 +86,7 @@ fn caption(lang: Lang, cal: &Calendar, b: &Block) -> String {
     format!("{what} · {} · {} {}", period(b.first, b.last), t(lang, "截至", "as of"), time(cal, b.taken_at))
 }
 
-fn followups(lang: Lang, cal: &Calendar, groups: &[FollowupGroup]) -> Markup {
+fn followups(lang: Lang, cal: &Calendar, groups: &[FollowupGroup], stored: &HashSet<String>) -> Markup {
     scroll(html! { table {
         tr {
             th { (t(lang, "客户", "Customer")) } th { (t(lang, "时间", "When")) } th { (t(lang, "方式", "Kind")) }
@@ -65,6 +106,9 @@ fn followups(lang: Lang, cal: &Calendar, groups: &[FollowupGroup]) -> Markup {
                             (true, Some(d)) => { (t(lang, "距客户 ", "")) (display_distance(d)) (t(lang, "", " from the customer")) },
                             (true, None) => (t(lang, "已签到", "checked in")),
                             (false, _) => "—",
+                        }
+                        @if !i.photos.is_empty() {
+                            (photos(lang, &i.photos.iter().collect::<Vec<_>>(), stored))
                         }
                     }
                 }
@@ -105,15 +149,9 @@ fn recipients(lang: Lang, cal: &Calendar, ids: &[String], names: &Names, reads: 
     }
 }
 
-/// The report page. `reads`: who read it when.
-pub(crate) fn report(
-    lang: Lang,
-    cal: &Calendar,
-    r: &Report,
-    names: &Names,
-    reads: &HashMap<String, i64>,
-    csrf: &str,
-) -> Markup {
+/// The report page.
+pub(crate) fn report(lang: Lang, r: &Report, v: &ReportPage) -> Markup {
+    let (cal, names, reads, csrf) = (v.cal, v.names, v.reads, v.csrf);
     html! {
         p {
             (names.of(&r.header.owner)) " · " (r.kind.label(lang)) " · " (period(r.first, r.last)) " · "
@@ -129,10 +167,12 @@ pub(crate) fn report(
         @for s in &r.sections {
             h2 { (s.title) }
             @if !s.text.is_empty() { pre { (s.text) } }
+            @let here: Vec<&Attachment> = r.attachments.iter().filter(|a| a.section.as_deref() == Some(s.key.as_str())).collect();
+            @if !here.is_empty() { (photos(lang, &here, v.stored)) }
             @for b in r.blocks.iter().filter(|b| b.section == s.key) {
                 p.caption { (caption(lang, cal, b)) }
                 @match &b.data {
-                    BlockData::Followups { groups } => (followups(lang, cal, groups)),
+                    BlockData::Followups { groups } => (followups(lang, cal, groups, v.stored)),
                     BlockData::Kpis { rows, .. } => (kpis(lang, rows)),
                 }
             }

@@ -1,0 +1,109 @@
+//! Photos and files through the FFI: attach from a path or from bytes (a photo just taken),
+//! detach, where each file stands, its bytes, and the download of another device's file.
+
+use std::sync::Arc;
+
+use fieldreport_core::sync::{self, CancelToken, ProgressListener};
+
+use crate::error::FieldError;
+use crate::store::{FieldStore, RecordKind};
+use crate::sync::{Forward, SyncListener};
+use crate::types::{Attachment, AttachmentRow, AttachmentState};
+
+type Result<T> = std::result::Result<T, FieldError>;
+
+#[uniffi::export]
+impl FieldStore {
+    /// Attaches the file at `path` to followup or report `id` (a report's in `section`, a key or
+    /// 1-based position; default the first). Its bytes are checked (JPEG, PNG, HEIC/HEIF, WebP,
+    /// PDF), location and device data are stripped from photos (orientation and capture time
+    /// stay), it is stored once on the device and referenced in the same transaction; it goes
+    /// to the server at the next sync. `name` defaults to the file's name.
+    #[uniffi::method(default(name = None, section = None))]
+    pub fn attach_file(
+        &self,
+        kind: RecordKind,
+        id: String,
+        path: String,
+        name: Option<String>,
+        section: Option<String>,
+    ) -> Result<Attachment> {
+        self.with(|s| s.attach_file(kind.into(), &id, std::path::Path::new(&path), name.as_deref(), section.as_deref()))
+    }
+
+    /// Attaches `bytes` (a photo the camera just gave) named `name`, as `attach_file` does.
+    #[uniffi::method(default(section = None))]
+    pub fn attach_bytes(
+        &self,
+        kind: RecordKind,
+        id: String,
+        bytes: Vec<u8>,
+        name: String,
+        section: Option<String>,
+    ) -> Result<Attachment> {
+        self.with(|s| s.attach_bytes(kind.into(), &id, &bytes, &name, section.as_deref()))
+    }
+
+    /// Removes file `hash` from record `id` (an ordinary edit other devices see); returns how
+    /// many references went.
+    pub fn detach(&self, kind: RecordKind, id: String, hash: String) -> Result<u32> {
+        self.with(|s| s.detach(kind.into(), &id, &hash).map(|n| n as u32))
+    }
+
+    /// Where file `hash` stands on this device: own (sent or waiting), downloaded, partly
+    /// downloaded, or missing (`fetch_attachment` brings it).
+    pub fn attachment_state(&self, hash: String) -> Result<AttachmentState> {
+        self.with(|s| s.attachment_state(&hash))
+    }
+
+    /// File `hash` whole, when this device has it (`None`: fetch it first).
+    pub fn attachment_bytes(&self, hash: String) -> Result<Option<Vec<u8>>> {
+        self.with(|s| s.attachment_bytes(&hash))
+    }
+
+    /// Writes file `hash` to `path` (for a viewer or a share sheet) without passing its bytes
+    /// through the app; false when this device does not have it.
+    pub fn save_attachment(&self, hash: String, path: String) -> Result<bool> {
+        self.with(|s| {
+            let tmp = format!("{path}.part");
+            let mut file = std::fs::File::create(&tmp)
+                .map_err(|e| fieldreport_core::Error::BadInput(format!("cannot write {tmp}: {e}")))?;
+            if !s.write_attachment(&hash, &mut file)? {
+                drop(file);
+                let _ = std::fs::remove_file(&tmp);
+                return Ok(false);
+            }
+            file.sync_all()?;
+            std::fs::rename(&tmp, &path)?;
+            Ok(true)
+        })
+    }
+
+    /// Every file the records on this device show, with where each stands.
+    pub fn list_attachments(&self) -> Result<Vec<AttachmentRow>> {
+        self.with(|s| s.list_attachments())
+    }
+
+    /// The size of the cache of downloaded files, in bytes (default 256 MB; the device's own
+    /// files are never evicted); evicts the least recently used beyond it.
+    pub fn set_attachment_cache(&self, bytes: u64) -> Result<()> {
+        self.with(|s| s.set_attachment_cache(bytes))
+    }
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl FieldStore {
+    /// Downloads file `hash` (shown by a record on this device) unless it is here, in pieces:
+    /// a download cut off resumes where it stopped, and the bytes are checked against the hash.
+    /// `NotFound` when the server has no such file for this user (still uploading from its
+    /// author's device, or not theirs to read). Cancelling the call stops it between pieces.
+    #[uniffi::method(default(listener = None))]
+    pub async fn fetch_attachment(&self, hash: String, listener: Option<Arc<dyn SyncListener>>) -> Result<()> {
+        self.ensure_open()?;
+        let mut store = self.sync_store()?;
+        let forward = listener.map(Forward);
+        let l: Option<&dyn ProgressListener> = forward.as_ref().map(|f| f as &dyn ProgressListener);
+        sync::fetch_file(&mut store, &hash, &self.options(), l, &CancelToken::new()).await?;
+        Ok(())
+    }
+}

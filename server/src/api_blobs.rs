@@ -1,0 +1,176 @@
+//! The attachments API, for enrolled devices (`Authorization: Bearer TOKEN`), all POST so that
+//! an app's HTTP client needs one method:
+//! - `POST /v1/blobs/missing` `{"hashes": [...]}` → `{"missing": [{"hash", "offset"}]}`: which of
+//!   the device's files the server lacks, and how much of each it has from a cut upload;
+//! - `POST /v1/blobs/{hash}?offset=N&size=S` with a piece of the file (at most 4 MiB) as the
+//!   body → `{"received", "complete"}`; a piece that does not follow what was received is 409
+//!   with where to resume; the bytes of a request cut off midway count (ask `missing` again);
+//! - `POST /v1/blobs/{hash}/read?offset=N&len=L` → the bytes (at most 4 MiB), for a reader of a
+//!   document that references the file; to anyone else, 404 as for a file that does not exist.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::IntoResponse;
+use axum::Json;
+use futures_util::StreamExt;
+use serde::Deserialize;
+
+use crate::api::{bearer, blocking, AppState};
+use crate::error::{Result, ServerError};
+use crate::service::blobs::{Missing, Received, MAX_ASKED, MAX_PIECE};
+
+#[derive(Deserialize)]
+pub(crate) struct Asked {
+    hashes: Vec<String>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Piece {
+    offset: u64,
+    size: u64,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Range {
+    #[serde(default)]
+    offset: u64,
+    #[serde(default = "whole_piece")]
+    len: u64,
+}
+
+fn whole_piece() -> u64 {
+    MAX_PIECE as u64
+}
+
+fn body(b: std::result::Result<Bytes, BytesRejection>) -> Result<Bytes> {
+    b.map_err(|e| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            ServerError::TooLarge { limit: MAX_PIECE }
+        } else {
+            ServerError::BadRequest(format!("the body cannot be read: {e}"))
+        }
+    })
+}
+
+pub(crate) async fn missing(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    b: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Json<serde_json::Value>> {
+    let token = bearer(&headers)?;
+    let b = body(b)?;
+    let asked: Asked = serde_json::from_slice(&b).map_err(|e| {
+        ServerError::BadRequest(format!("expected JSON {{\"hashes\": [...]}} (at most {MAX_ASKED}): {e}"))
+    })?;
+    let s = state.service.clone();
+    let missing: Vec<Missing> = blocking(move || {
+        let caller = s.authenticate(&token)?;
+        s.missing_files(&caller.user, &asked.hashes)
+    })
+    .await?;
+    Ok(Json(serde_json::json!({ "missing": missing })))
+}
+
+/// Bytes gathered from the request before they are appended (bounds the memory of an upload).
+const APPEND_EVERY: usize = 256 * 1024;
+/// Longest wait for the next bytes of an upload before it counts as cut.
+const IDLE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// An upload streams into the file's staging copy as it arrives, so that bytes received before a
+/// cut count and the device resumes from the last of them. No thread waits on the network: only
+/// the checks and each append run on a blocking thread.
+pub(crate) async fn upload(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(hash): Path<String>,
+    q: std::result::Result<Query<Piece>, axum::extract::rejection::QueryRejection>,
+    body: axum::body::Body,
+) -> Result<Json<Received>> {
+    let token = bearer(&headers)?;
+    let Query(q) = q.map_err(|e| ServerError::BadRequest(format!("expected ?offset=N&size=S: {}", e.body_text())))?;
+    let declared_len = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0);
+    let s = state.service.clone();
+    let h = hash.clone();
+    let (user, done) = blocking(move || {
+        let caller = s.authenticate(&token)?;
+        let done = s.begin_upload(&caller.user, &h, q.offset, q.size, declared_len)?;
+        Ok((caller.user, done))
+    })
+    .await?;
+    if let Some(done) = done {
+        return Ok(Json(done));
+    }
+    let end = q.size.min(q.offset.saturating_add(MAX_PIECE as u64));
+    let mut at = q.offset;
+    let mut buf: Vec<u8> = Vec::with_capacity(APPEND_EVERY);
+    let mut stream = body.into_data_stream();
+    let mut cut = false;
+    loop {
+        let next = match tokio::time::timeout(IDLE, stream.next()).await {
+            Ok(Some(Ok(chunk))) => chunk,
+            Ok(None) => break,
+            Ok(Some(Err(_))) | Err(_) => {
+                cut = true;
+                break;
+            }
+        };
+        if at + (buf.len() + next.len()) as u64 > end {
+            return Err(ServerError::BadRequest(format!(
+                "a piece at {} runs past the end of file {hash} or is over {MAX_PIECE} bytes",
+                q.offset
+            )));
+        }
+        buf.extend_from_slice(&next);
+        if buf.len() >= APPEND_EVERY {
+            at = append(&state, &hash, at, std::mem::take(&mut buf)).await?;
+        }
+    }
+    if !buf.is_empty() {
+        at = append(&state, &hash, at, buf).await?;
+    }
+    if cut {
+        tracing::info!(hash = %hash, received = at, "an upload was cut; it resumes from what arrived");
+        return Err(ServerError::BadRequest(format!("the upload of {hash} was cut at {at}; resume from there")));
+    }
+    let s = state.service.clone();
+    let size = q.size;
+    Ok(Json(blocking(move || s.finish_upload(&user, &hash, size)).await?))
+}
+
+async fn append(state: &Arc<AppState>, hash: &str, at: u64, bytes: Vec<u8>) -> Result<u64> {
+    let (s, h) = (state.service.clone(), hash.to_string());
+    blocking(move || s.append_upload(&h, at, &bytes)).await
+}
+
+pub(crate) async fn read(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(hash): Path<String>,
+    q: std::result::Result<Query<Range>, axum::extract::rejection::QueryRejection>,
+) -> Result<impl IntoResponse> {
+    let token = bearer(&headers)?;
+    let Query(q) = q.map_err(|e| ServerError::BadRequest(format!("expected ?offset=N&len=L: {}", e.body_text())))?;
+    let s = state.service.clone();
+    let (row, bytes) = blocking(move || {
+        let caller = s.authenticate(&token)?;
+        s.read_file(&caller.user, &hash, q.offset, q.len)
+    })
+    .await?;
+    crate::metrics::metrics().attachment_bytes_sent.inc_by(bytes.len() as u64);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+            (header::CONTENT_LENGTH, bytes.len().to_string()),
+        ],
+        [(axum::http::HeaderName::from_static("x-fieldreport-size"), row.size.to_string())],
+        bytes,
+    ))
+}

@@ -1,0 +1,360 @@
+//! Photos on visits and reports, end to end: attached offline on a rep's phone, sent after the
+//! documents (never holding them up), downloaded on demand by the manager's phone and shown by
+//! the dashboard; stored and sent once however often attached; an upload cut midway resumes with
+//! the rest only; only readers of a referencing record may fetch a file; and every bad upload is
+//! refused without anything half-written ever being served.
+
+mod support;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use fieldreport_core::doc::{Kind, ReportKind};
+use fieldreport_core::report::Lang;
+use fieldreport_core::store::AttachmentState;
+use fieldreport_core::sync::{
+    self, CancelToken, HttpRequest, ReqwestTransport, SyncOptions, Transport, TransportFuture,
+};
+use fieldreport_core::Store;
+use support::*;
+
+/// A PNG of noise (it does not compress: `w × h × 3` bytes and a little more).
+fn photo(w: u32, h: u32, seed: u32) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(2_654_435_761) | 1;
+    let img = image::RgbImage::from_fn(w, h, |_, _| {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        image::Rgb([x as u8, (x >> 8) as u8, (x >> 16) as u8])
+    });
+    let mut out = Vec::new();
+    let enc = image::codecs::png::PngEncoder::new_with_quality(
+        &mut out,
+        image::codecs::png::CompressionType::Fast,
+        image::codecs::png::FilterType::NoFilter,
+    );
+    img.write_with_encoder(enc).unwrap();
+    out
+}
+
+async fn fetch(store: &mut Store, hash: &str) -> fieldreport_core::Result<()> {
+    sync::fetch_file(store, hash, &SyncOptions::default(), None, &CancelToken::new()).await
+}
+
+/// A manager and two reps of theirs, each with a phone.
+async fn team() -> (Server, String, [Device; 3]) {
+    let server = Server::start().await;
+    let (mgr, m_code) = server.user("李经理", "manager", None);
+    let (_, a_code) = server.user("张伟", "rep", Some(&mgr));
+    let (_, b_code) = server.user("王芳", "rep", Some(&mgr));
+    let devices = [
+        Device::enroll(&server.url, &m_code).await,
+        Device::enroll(&server.url, &a_code).await,
+        Device::enroll(&server.url, &b_code).await,
+    ];
+    (server, mgr, devices)
+}
+
+#[tokio::test]
+async fn a_photo_attached_offline_reaches_the_manager_and_the_dashboard() {
+    let (server, mgr, [mut boss, mut a, _]) = team().await;
+    a.sync().await;
+    // Then offline on the rep's phone: a visit with its storefront photo, and a daily report with the
+    // day's visits and a photo of the whiteboard.
+    let c = a.customer("华为");
+    let v = a.visit(&c, "拜访华为，拍了门头照");
+    let storefront = a.store.attach_bytes(Kind::Followup, &v, &photo(64, 48, 1), "门头照.png", None).unwrap();
+    let r = a.store.new_report(ReportKind::Daily, None, Lang::ZhCn).unwrap().header.id;
+    a.store.set_report_text(&r, "done", "拜访华为").unwrap();
+    a.store.insert_followups(&r, None, None).unwrap();
+    let board = a.store.attach_bytes(Kind::Report, &r, &photo(80, 60, 2), "白板.png", Some("done")).unwrap();
+    a.store.submit_report(&r, &[], &[]).unwrap();
+    assert_eq!(a.store.attachment_state(&storefront.hash).unwrap(), AttachmentState::Own { uploaded: false });
+
+    // The documents go first (here, on a metered network, alone); readers see the photos as
+    // uploading, never as an error.
+    let docs_only = SyncOptions { upload_files: false, ..Default::default() };
+    let s = a.try_sync(&docs_only).await.unwrap();
+    assert_eq!((s.pushed > 0, s.files_uploaded, s.file_bytes_sent), (true, 0, 0));
+    boss.sync().await;
+    let listed = boss.store.list_attachments().unwrap();
+    assert!(listed.iter().any(|f| f.hash == storefront.hash && f.state == AttachmentState::Missing), "{listed:?}");
+    let err = fetch(&mut boss.store, &storefront.hash).await.unwrap_err();
+    assert!(matches!(err, fieldreport_core::Error::NotFound { .. }), "{err}");
+    let browser = Browser::sign_in(&server.url, &server, &mgr).await;
+    let (status, page) = browser.get(&format!("/reports/{r}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("上传中"), "the dashboard shows the photos as uploading");
+
+    // The next sync sends both photos.
+    let s = a.sync().await;
+    assert_eq!(s.files_uploaded, 2, "{s:?}");
+    assert_eq!(s.file_bytes_sent, storefront.size + board.size);
+    assert_eq!(a.store.attachment_state(&board.hash).unwrap(), AttachmentState::Own { uploaded: true });
+
+    // The manager's phone downloads them on demand, byte for byte.
+    for f in [&storefront, &board] {
+        fetch(&mut boss.store, &f.hash).await.unwrap();
+        assert_eq!(boss.store.attachment_state(&f.hash).unwrap(), AttachmentState::Downloaded);
+        assert_eq!(boss.store.attachment_bytes(&f.hash).unwrap(), a.store.attachment_bytes(&f.hash).unwrap());
+    }
+
+    // The dashboard shows thumbnails on the report page (the visit's photo in its followup
+    // block, the whiteboard in its section) and the whole image on click.
+    let (_, page) = browser.get(&format!("/reports/{r}")).await;
+    for f in [&storefront, &board] {
+        assert!(page.contains(&format!("/attachments/{}/thumb", f.hash)), "thumbnail of {} on the page", f.name);
+        let (status, kind, thumb) = browser.get_bytes(&format!("/attachments/{}/thumb", f.hash)).await;
+        assert_eq!((status, kind.as_str()), (200, "image/jpeg"));
+        image::load_from_memory(&thumb).expect("a thumbnail is an image");
+        let (status, kind, whole) = browser.get_bytes(&format!("/attachments/{}", f.hash)).await;
+        assert_eq!((status, kind.as_str()), (200, "image/png"));
+        assert_eq!(Some(whole), a.store.attachment_bytes(&f.hash).unwrap());
+    }
+}
+
+#[tokio::test]
+async fn the_same_photo_attached_twice_is_stored_and_sent_once() {
+    let (server, _, [_, mut a, _]) = team().await;
+    let c = a.customer("华为");
+    let bytes = photo(100, 100, 3);
+    let first = a.visit(&c, "上午拜访");
+    let second = a.visit(&c, "下午回访");
+    let one = a.store.attach_bytes(Kind::Followup, &first, &bytes, "名片.png", None).unwrap();
+    let two = a.store.attach_bytes(Kind::Followup, &second, &bytes, "名片.png", None).unwrap();
+    assert_eq!(one.hash, two.hash);
+    assert_eq!(a.store.list_attachments().unwrap().len(), 2, "two records show it");
+    assert_eq!(a.store.unsent_attachments().unwrap().len(), 1, "one file is kept and waits to go");
+    let s = a.sync().await;
+    assert_eq!((s.files_uploaded, s.file_bytes_sent), (1, one.size));
+
+    // The rep's tablet attaches the same photo again: the server has it, nothing is sent.
+    let code = server.admin.enrollment_code(&a.user).unwrap();
+    let mut tablet = Device::enroll(&server.url, &code).await;
+    tablet.sync().await;
+    let third = tablet.visit(&c, "晚上电话");
+    tablet.store.attach_bytes(Kind::Followup, &third, &bytes, "名片.png", None).unwrap();
+    let s = tablet.sync().await;
+    assert_eq!((s.files_uploaded, s.file_bytes_sent), (0, 0), "{s:?}");
+    assert!(s.files_waiting.is_none());
+    assert_eq!(tablet.store.attachment_state(&one.hash).unwrap(), AttachmentState::Own { uploaded: true });
+
+    let usage = server.admin.file_usage().unwrap();
+    let mine = usage.members.iter().find(|m| m.user_id == a.user).unwrap();
+    assert_eq!((mine.files, mine.bytes), (1, one.size as i64), "stored once");
+}
+
+/// A transport that loses the network halfway through a file: the upload request that crosses
+/// `cut_at` bytes of the file gets only its bytes up to there onto the wire (a real, unfinished
+/// HTTP request), and every request after it fails as unreachable.
+struct CutAt {
+    cut_at: u64,
+    gone: AtomicBool,
+    inner: ReqwestTransport,
+}
+
+impl Transport for CutAt {
+    fn post(&self, request: HttpRequest) -> TransportFuture<'_> {
+        Box::pin(async move {
+            if self.gone.load(Ordering::SeqCst) {
+                return Err("the network is gone".to_string());
+            }
+            let offset = request
+                .url
+                .split_once("offset=")
+                .and_then(|(_, rest)| rest.split('&').next())
+                .and_then(|o| o.parse::<u64>().ok());
+            match offset {
+                Some(offset)
+                    if request.url.contains("/v1/blobs/") && offset + request.body.len() as u64 > self.cut_at =>
+                {
+                    self.gone.store(true, Ordering::SeqCst);
+                    let keep = (self.cut_at - offset) as usize;
+                    send_part(&request, keep).await;
+                    Err("the connection was reset".to_string())
+                }
+                _ => self.inner.post(request).await,
+            }
+        })
+    }
+}
+
+/// Writes `request` with its full length announced but only `keep` bytes of its body, then
+/// drops the connection.
+async fn send_part(request: &HttpRequest, keep: usize) {
+    use tokio::io::AsyncWriteExt;
+    let rest = request.url.trim_start_matches("http://");
+    let (host, path) = rest.split_at(rest.find('/').unwrap());
+    let mut conn = tokio::net::TcpStream::connect(host).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n",
+        request.bearer_token.as_deref().unwrap_or(""),
+        request.content_type,
+        request.body.len()
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    conn.write_all(&request.body[..keep]).await.unwrap();
+    conn.flush().await.unwrap();
+    // Give the server the bytes before the connection goes.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+}
+
+#[tokio::test]
+async fn an_upload_cut_at_half_resumes_and_sends_only_the_rest() {
+    let (_server, _, [mut boss, mut a, _]) = team().await;
+    let c = a.customer("华为");
+    let v = a.visit(&c, "合同签字页");
+    let bytes = photo(1000, 1000, 4);
+    let f = a.store.attach_bytes(Kind::Followup, &v, &bytes, "合同.png", None).unwrap();
+    assert!(f.size > 2 * sync::PIECE as u64, "several pieces: {}", f.size);
+
+    let half = f.size / 2;
+    let cut = Arc::new(CutAt { cut_at: half, gone: AtomicBool::new(false), inner: ReqwestTransport::new().unwrap() });
+    let opts = SyncOptions { transport: Some(cut.clone()), retries: 0, ..Default::default() };
+    let s = a.try_sync(&opts).await.unwrap();
+    assert!(s.files_waiting.is_some(), "the cut left the file waiting: {s:?}");
+    assert_eq!(s.files_uploaded, 0);
+    assert_eq!(a.store.attachment_state(&f.hash).unwrap(), AttachmentState::Own { uploaded: false });
+
+    // Back online: the upload resumes where the cut left it.
+    let s = a.sync().await;
+    assert_eq!(s.files_uploaded, 1, "{s:?}");
+    assert_eq!(s.file_bytes_sent, f.size - half, "only the rest is sent again");
+
+    boss.sync().await;
+    fetch(&mut boss.store, &f.hash).await.unwrap();
+    assert_eq!(boss.store.attachment_bytes(&f.hash).unwrap(), a.store.attachment_bytes(&f.hash).unwrap());
+}
+
+/// A raw API call with a device's token: (status, body).
+async fn call(url: &str, token: &str, path: &str, body: Vec<u8>) -> (u16, Vec<u8>) {
+    let resp = sync::http_client()
+        .unwrap()
+        .post(format!("{url}{path}"))
+        .bearer_auth(token)
+        .header("content-type", "application/octet-stream")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (resp.status().as_u16(), resp.bytes().await.unwrap().to_vec())
+}
+
+fn json(body: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(body).unwrap_or(serde_json::Value::Null)
+}
+
+#[tokio::test]
+async fn another_reps_photo_reads_exactly_like_one_that_does_not_exist() {
+    let (server, _, [_, mut a, mut b]) = team().await;
+    let c = a.customer("华为");
+    let v = a.visit(&c, "门头照");
+    let f = a.store.attach_bytes(Kind::Followup, &v, &photo(40, 30, 5), "门头照.png", None).unwrap();
+    a.sync().await;
+    b.sync().await;
+
+    let nobody = "0".repeat(64);
+    let theirs = call(&server.url, &token(&b.store), &format!("/v1/blobs/{}/read", f.hash), Vec::new()).await;
+    let none = call(&server.url, &token(&b.store), &format!("/v1/blobs/{nobody}/read"), Vec::new()).await;
+    assert_eq!((theirs.0, none.0), (404, 404));
+    assert_eq!(json(&theirs.1)["code"], json(&none.1)["code"]);
+    assert_eq!(
+        json(&theirs.1)["message"].as_str().unwrap().replace(&f.hash, "H"),
+        json(&none.1)["message"].as_str().unwrap().replace(&nobody, "H")
+    );
+    let err = fetch(&mut b.store, &f.hash).await.unwrap_err();
+    assert!(matches!(err, fieldreport_core::Error::NotFound { .. }), "not on B's records: {err}");
+
+    // The author reads it; so does the dashboard for the manager, and not for the other rep.
+    let mine = call(&server.url, &token(&a.store), &format!("/v1/blobs/{}/read", f.hash), Vec::new()).await;
+    assert_eq!(mine.0, 200);
+    let browser = Browser::sign_in(&server.url, &server, &b.user).await;
+    let (theirs, _, _) = browser.get_bytes(&format!("/attachments/{}", f.hash)).await;
+    let (none, _, _) = browser.get_bytes(&format!("/attachments/{nobody}")).await;
+    assert_eq!((theirs, none), (404, 404));
+}
+
+#[tokio::test]
+async fn bad_uploads_are_refused_and_nothing_half_written_is_served() {
+    let (server, _, [mut boss, mut a, _]) = team().await;
+    let t = token(&a.store);
+    let c = a.customer("华为");
+    let v = a.visit(&c, "报价单");
+    let bytes = photo(200, 100, 6);
+    let f = a.store.attach_bytes(Kind::Followup, &v, &bytes, "报价单.png", None).unwrap();
+    let stored = a.store.attachment_bytes(&f.hash).unwrap().unwrap();
+    let size = f.size;
+    let docs_only = SyncOptions { upload_files: false, ..Default::default() };
+    a.try_sync(&docs_only).await.unwrap();
+    let up = |offset: u64, size: u64| format!("/v1/blobs/{}?offset={offset}&size={size}", f.hash);
+    let read = format!("/v1/blobs/{}/read", f.hash);
+
+    // A file no document references.
+    let stranger = fieldreport_core::files::hash_of(b"not referenced");
+    let (status, _) =
+        call(&server.url, &t, &format!("/v1/blobs/{stranger}?offset=0&size=14"), b"not referenced".to_vec()).await;
+    assert_eq!(status, 404);
+    // A size other than the document's.
+    let (status, body) = call(&server.url, &t, &up(0, size + 1), stored[..10].to_vec()).await;
+    assert_eq!(status, 400, "{}", json(&body));
+    // A piece at the wrong offset is told where to resume.
+    assert_eq!(call(&server.url, &t, &up(0, size), stored[..100].to_vec()).await.0, 200);
+    let (status, body) = call(&server.url, &t, &up(50, size), stored[50..150].to_vec()).await;
+    assert_eq!(status, 409);
+    assert!(json(&body)["message"].as_str().unwrap().contains("at 100"), "{}", json(&body));
+    // A piece past the end.
+    let (status, _) = call(&server.url, &t, &up(100, size), vec![0; size as usize]).await;
+    assert_eq!(status, 400);
+    // Bytes that are not the file: refused when whole, and dropped.
+    let mut wrong = stored[100..].to_vec();
+    wrong[10] ^= 0xFF;
+    let (status, body) = call(&server.url, &t, &up(100, size), wrong).await;
+    assert_eq!(status, 400);
+    assert!(json(&body)["message"].as_str().unwrap().contains("not file"), "{}", json(&body));
+    // A truncated upload is not served: the file is not there until it is whole and checked.
+    assert_eq!(call(&server.url, &t, &up(0, size), stored[..size as usize - 10].to_vec()).await.0, 200);
+    assert_eq!(call(&server.url, &t, &read, Vec::new()).await.0, 404);
+    boss.sync().await;
+    assert!(fetch(&mut boss.store, &f.hash).await.is_err());
+
+    // The device kept its file; its next sync completes the upload with the missing bytes only.
+    let s = a.sync().await;
+    assert_eq!((s.files_uploaded, s.file_bytes_sent), (1, 10), "{s:?}");
+    fetch(&mut boss.store, &f.hash).await.unwrap();
+    assert_eq!(boss.store.attachment_bytes(&f.hash).unwrap().unwrap(), stored);
+
+    // A tampered app that says its PNG is a JPEG: the bytes decide, and the upload is refused.
+    let v2 = a.visit(&c, "第二张");
+    let g = a.store.attach_bytes(Kind::Followup, &v2, &photo(30, 30, 7), "伪装.png", None).unwrap();
+    let mut doc = a.store.document(&v2).unwrap();
+    let mut am = automerge::AutoCommit::load(&doc.save()).unwrap();
+    am.set_actor(automerge::ActorId::try_from(a.store.identity().unwrap().actor.as_str()).unwrap());
+    let heads = am.get_heads();
+    {
+        use automerge::ReadDoc;
+        let (_, list) = am.get(automerge::ROOT, "attachments").unwrap().unwrap();
+        let (_, entry) = am.get(&list, 0).unwrap().unwrap();
+        automerge::transaction::Transactable::put(&mut am, &entry, "mime", "image/jpeg").unwrap();
+    }
+    am.commit();
+    a.store.merge_changes(&v2, &am.save_after(&heads)).unwrap();
+    let s = a.sync().await;
+    assert!(s.rejected.is_empty(), "the document itself is valid: {s:?}");
+    let why = s.files_waiting.expect("the file was refused");
+    assert!(why.contains("image/jpeg") && why.contains("image/png"), "{why}");
+    assert_eq!(a.store.attachment_state(&g.hash).unwrap(), AttachmentState::Own { uploaded: false }, "kept");
+    assert_eq!(call(&server.url, &t, &format!("/v1/blobs/{}/read", g.hash), Vec::new()).await.0, 404);
+
+    // A file over the team's limit (lowered after it was attached) waits, with the reason.
+    let mut cfg = server.admin.config().unwrap();
+    cfg.attachments.max_file_bytes = 1_000;
+    cfg.attachments.max_bytes_per_day = 1_000_000;
+    server.admin.apply_config(cfg).unwrap();
+    let v3 = a.visit(&c, "第三张");
+    a.store.attach_bytes(Kind::Followup, &v3, &photo(50, 50, 8), "大图.png", None).unwrap();
+    let s = a.sync().await;
+    assert!(s.files_waiting.as_deref().is_some_and(|w| w.contains("at most 1000 bytes")), "{s:?}");
+    // And the device refuses new ones over it, before storing anything.
+    let err = a.store.attach_bytes(Kind::Followup, &v3, &photo(50, 50, 9), "更大.png", None).unwrap_err();
+    assert!(err.is_bad_input(), "{err}");
+}
