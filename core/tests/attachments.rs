@@ -110,3 +110,40 @@ fn downloads_resume_are_checked_and_are_evicted_first() {
     assert_eq!(s.attachment_state(&a.hash).unwrap(), AttachmentState::Missing, "the download is evicted");
     assert_eq!(s.attachment_state(&mine.hash).unwrap(), AttachmentState::Own { uploaded: false });
 }
+
+#[test]
+fn renderings_list_files_by_name_and_link_the_dashboard_when_it_is_known() {
+    use fieldreport_core::report::{render_markdown, render_markdown_linked, render_text, Dialect, Names};
+    let mut s = store("rep-1");
+    let c = customer(&mut s, "华为");
+    let v = followup(&mut s, &c, ms("2026-11-23T09:00:00+08:00"), "门头照");
+    let shop = s.attach_bytes(Kind::Followup, &v, PNG, "门头[1].png", None).unwrap();
+    let r = s.new_report(ReportKind::Daily, None, Lang::ZhCn).unwrap().header.id;
+    s.insert_followups(&r, Some("done"), None).unwrap();
+    let board = s.attach_bytes(Kind::Report, &r, &jpeg_with_location(&[1, 2, 3]), "白板.jpg", Some("plan")).unwrap();
+    let report = s.report(&r).unwrap();
+    let cal = s.calendar().unwrap();
+    let names = Names::default();
+
+    let plain = render_markdown(&report, Lang::ZhCn, Dialect::DingTalk, &cal, &names);
+    assert!(plain.contains("- 📎 白板.jpg") && plain.contains("📷1") && plain.contains("📷 2 个附件"), "{plain}");
+    assert!(!plain.contains("http"), "no address without a configured dashboard");
+
+    let linked =
+        render_markdown_linked(&report, Lang::En, Dialect::Feishu, &cal, &names, Some("https://reports.example.com/"));
+    assert!(
+        linked.contains(&format!("[白板.jpg](https://reports.example.com/attachments/{})", board.hash)),
+        "{linked}"
+    );
+    assert!(linked.contains(&format!("(https://reports.example.com/reports/{r})")), "{linked}");
+    assert!(linked.contains("📷 2 files"), "{linked}");
+    assert!(!linked.contains(&shop.hash), "a followup's photo is counted in its block, not linked one by one");
+    // A name cannot break out of its link text.
+    let mut sneaky = report.clone();
+    sneaky.attachments[0].name = "x](https://evil.example)[y".into();
+    let out = render_markdown_linked(&sneaky, Lang::En, Dialect::Gfm, &cal, &names, Some("https://r.example"));
+    assert!(!out.contains("](https://evil.example)"), "{out}");
+
+    let text = render_text(&report, Lang::ZhCn, &cal, &names);
+    assert!(text.contains("📎 白板.jpg") && text.contains("📷1"), "{text}");
+}

@@ -102,6 +102,22 @@ fun main(args: Array<String>) {
         val merged = "上午：你好👋🙂世界。确认需求。"
         check("both devices hold the merged text", section(phone.report(r.id), "done") == merged && section(tablet.report(r.id), "done") == merged)
 
+        // A photo attached on the phone goes at its next sync; the tablet fetches it on demand.
+        val visit = phone.listFollowups(null, null).first()
+        val photo = File(dir, "门头照.png")
+        javax.imageio.ImageIO.write(java.awt.image.BufferedImage(32, 24, java.awt.image.BufferedImage.TYPE_INT_RGB), "png", photo)
+        val shop = phone.attachFile(RecordKind.FOLLOWUP, visit.id, photo.path)
+        check("a photo is attached by its bytes", shop.mime == "image/png" && shop.width == 32u && shop.name == "门头照.png")
+        raises<FieldException.InvalidInput>("text is not a photo") {
+            phone.attachBytes(RecordKind.FOLLOWUP, visit.id, "not a photo".toByteArray(), "x.jpg")
+        }
+        val withPhoto = runBlocking { phone.sync(null, null) }
+        check("the sync sent the photo", withPhoto.filesUploaded == 1u)
+        runBlocking { tablet.sync(null, null) }
+        check("the tablet does not hold it yet", tablet.attachmentState(shop.hash) is AttachmentState.Missing)
+        runBlocking { tablet.fetchAttachment(shop.hash) }
+        check("the tablet has it, byte for byte", tablet.attachmentBytes(shop.hash)!!.contentEquals(phone.attachmentBytes(shop.hash)!!))
+
         // Cancel from the progress listener: the sync stops with Cancelled; a later one finishes.
         for (i in 0 until 30) phone.logFollowup(NewFollowup(customerId = c.id, kind = FollowupKind.VISIT, note = "第${i}次"))
         runBlocking { phone.sync(null, null) }

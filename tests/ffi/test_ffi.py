@@ -6,10 +6,12 @@ real fieldreport-server. Run by scripts/test-bindings (which generates the modul
 
 import asyncio
 import os
+import struct
 import sys
 import tempfile
 import threading
 import unittest
+import zlib
 
 sys.path.insert(0, os.environ["FIELDREPORT_BINDINGS"])
 sys.path.insert(0, os.path.dirname(__file__))
@@ -35,6 +37,21 @@ def enrolled_store(code, name="phone.db", device_name=None):
     store.set_http_client(fr.UrllibHttpClient())
     asyncio.run(store.enroll(SERVER.url, code, device_name))
     return store
+
+
+def png(width, height, seed):
+    """A small PNG of `width` x `height` pixels of a colour from `seed`."""
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    row = b"\x00" + bytes([seed % 256, 80, 160]) * width
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
 
 
 class Progress(fr.SyncListener):
@@ -132,6 +149,43 @@ class LocalSurface(unittest.TestCase):
 
 
 class WithServer(unittest.TestCase):
+    def test_photos_attach_offline_and_another_device_fetches_them(self):
+        rep, code = SERVER.add_rep("小周")
+        phone = enrolled_store(code, "phone.db")
+        boss = enrolled_store(SERVER.code(SERVER.admin_id), "boss.db")
+        c = phone.add_customer(fr.NewCustomer(name="华为"))
+        v = phone.log_followup(fr.NewFollowup(customer_id=c.id, kind=fr.FollowupKind.VISIT, note="门头照"))
+        path = os.path.join(tempfile.mkdtemp(prefix="fieldreport-py-"), "门头照.png")
+        with open(path, "wb") as f:
+            f.write(png(32, 24, 1))
+        shop = phone.attach_file(fr.RecordKind.FOLLOWUP, v.id, path)
+        self.assertEqual((shop.name, shop.mime, shop.width, shop.height), ("门头照.png", "image/png", 32, 24))
+        card = phone.attach_bytes(fr.RecordKind.FOLLOWUP, v.id, png(20, 10, 2), "名片.png")
+        self.assertEqual(phone.attachment_state(shop.hash), fr.AttachmentState.OWN(uploaded=False))
+        with self.assertRaises(fr.FieldError.InvalidInput):
+            phone.attach_bytes(fr.RecordKind.FOLLOWUP, v.id, b"<html>not a photo</html>", "x.jpg")
+        stats = asyncio.run(phone.sync(None, None))
+        self.assertEqual(stats.files_uploaded, 2)
+        self.assertEqual(phone.attachment_state(card.hash), fr.AttachmentState.OWN(uploaded=True))
+
+        asyncio.run(boss.sync(None, None))
+        self.assertEqual(boss.attachment_state(shop.hash), fr.AttachmentState.MISSING())
+        self.assertIsNone(boss.attachment_bytes(shop.hash))
+        asyncio.run(boss.fetch_attachment(shop.hash))
+        self.assertEqual(boss.attachment_bytes(shop.hash), phone.attachment_bytes(shop.hash))
+        saved = os.path.join(tempfile.mkdtemp(prefix="fieldreport-py-"), "saved.png")
+        self.assertTrue(boss.save_attachment(shop.hash, saved))
+        with open(saved, "rb") as f:
+            self.assertEqual(f.read(), phone.attachment_bytes(shop.hash))
+        listed = {a.hash: a for a in boss.list_attachments()}
+        self.assertEqual(listed[shop.hash].state, fr.AttachmentState.DOWNLOADED())
+        self.assertEqual(listed[card.hash].record_id, v.id)
+
+        self.assertEqual(phone.detach(fr.RecordKind.FOLLOWUP, v.id, card.hash), 1)
+        asyncio.run(phone.sync(None, None))
+        asyncio.run(boss.sync(None, None))
+        self.assertNotIn(card.hash, {a.hash for a in boss.list_attachments()})
+
     def test_enroll_sync_merge_progress(self):
         rep, code = SERVER.add_rep("小王")
         phone = enrolled_store(code, "phone.db")

@@ -358,3 +358,86 @@ async fn bad_uploads_are_refused_and_nothing_half_written_is_served() {
     let err = a.store.attach_bytes(Kind::Followup, &v3, &photo(50, 50, 9), "更大.png", None).unwrap_err();
     assert!(err.is_bad_input(), "{err}");
 }
+
+/// The S3-compatible server of the tests (scripts/s3-test-server) and a new bucket on it.
+fn s3_bucket() -> (String, String) {
+    use std::io::{Read, Write};
+    let endpoint = match std::env::var("FIELDREPORT_TEST_S3_ENDPOINT") {
+        Ok(url) if !url.trim().is_empty() => url.trim().to_string(),
+        _ => {
+            let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/s3-test-server");
+            let out = std::process::Command::new(script).output().unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            String::from_utf8(out.stdout).unwrap().trim().to_string()
+        }
+    };
+    let bucket = format!("fr-{}", uuid::Uuid::now_v7().simple());
+    let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    let mut conn = std::net::TcpStream::connect(host).unwrap();
+    write!(conn, "PUT /{bucket} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    (endpoint, bucket)
+}
+
+/// The server binary on PostgreSQL with its files on S3, as an operator runs it: a photo goes
+/// from a rep's phone to the manager's, and `files` reports it.
+#[tokio::test]
+async fn photos_work_on_postgresql_with_files_on_s3() {
+    let url = fieldreport_server::store::postgres::test_cluster::new_database();
+    let (endpoint, bucket) = s3_bucket();
+    let staging = tempfile::tempdir().unwrap();
+    let flags = ["--database".to_string(), url, "--blobs".into(), format!("s3://{bucket}/photos?endpoint={endpoint}")];
+    let run = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(server_binary());
+        cmd.args(&flags).arg("--json").args(args);
+        cmd.env("AWS_ACCESS_KEY_ID", "test").env("AWS_SECRET_ACCESS_KEY", "test").env("AWS_REGION", "us-east-1");
+        cmd.env("FIELDREPORT_STAGING", staging.path());
+        cmd
+    };
+    let admin = |args: &[&str]| -> serde_json::Value {
+        let out = run(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    admin(&["init", "--team-name", "华东销售部", "--admin-name", "王总"]);
+    let mgr = admin(&["user", "add", "--name", "李经理", "--role", "manager"]);
+    let rep = admin(&["user", "add", "--name", "张伟", "--role", "rep", "--manager", mgr["id"].as_str().unwrap()]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = run(&["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _serving = Kill(child);
+    let base = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mut a = Device::enroll(&base, rep["enrollment_code"].as_str().unwrap()).await;
+    let mut boss = Device::enroll(&base, mgr["enrollment_code"].as_str().unwrap()).await;
+    let c = a.customer("华为");
+    let v = a.visit(&c, "门头照");
+    let f = a.store.attach_bytes(Kind::Followup, &v, &photo(300, 200, 10), "门头照.png", None).unwrap();
+    let s = a.sync().await;
+    assert_eq!(s.files_uploaded, 1, "{s:?}");
+    boss.sync().await;
+    fetch(&mut boss.store, &f.hash).await.unwrap();
+    assert_eq!(boss.store.attachment_bytes(&f.hash).unwrap(), a.store.attachment_bytes(&f.hash).unwrap());
+
+    let usage = admin(&["files"]);
+    assert_eq!(usage["files"]["store"], format!("s3://{bucket}/photos"));
+    let member = &usage["files"]["members"][0];
+    assert_eq!((member["files"].as_i64(), member["bytes"].as_u64()), (Some(1), Some(f.size)));
+}

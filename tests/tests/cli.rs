@@ -305,3 +305,65 @@ async fn people_appear_as_people_on_the_command_line() {
     let session = sessions[0]["id"].as_str().unwrap();
     json(&server(data.path(), &["--json", "session", "revoke", session]));
 }
+
+/// `visit attach`, `report attach`, `sync`, `attachment list|get`, `files` on the command line.
+#[test]
+fn photos_on_the_command_line() {
+    let data = tempfile::tempdir().unwrap();
+    json(&server(data.path(), &["--json", "init", "--team-name", "华东", "--admin-name", "王总"]));
+    let mgr = json(&server(data.path(), &["--json", "user", "add", "--name", "李经理", "--role", "manager"]));
+    let rep = json(&server(
+        data.path(),
+        &["--json", "user", "add", "--name", "张伟", "--role", "rep", "--manager", mgr["id"].as_str().unwrap()],
+    ));
+    let (_serving, url) = serve(data.path());
+    let dev = tempfile::tempdir().unwrap();
+    let (phone, boss) = (dev.path().join("phone.db"), dev.path().join("boss.db"));
+    until_served(&phone, &["--json", "enroll", "--server", &url, "--code", rep["enrollment_code"].as_str().unwrap()]);
+    until_served(&boss, &["--json", "enroll", "--server", &url, "--code", mgr["enrollment_code"].as_str().unwrap()]);
+
+    let photo = dev.path().join("门头照.png");
+    let img = image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8, y as u8, 90]));
+    img.save(&photo).unwrap();
+    let not_a_photo = dev.path().join("fake.jpg");
+    std::fs::write(&not_a_photo, "this is text, not a JPEG").unwrap();
+
+    json(&device(&phone, &["--json", "customer", "add", "--name", "华为"]));
+    let v = json(&device(&phone, &["--json", "visit", "log", "--customer", "华为", "--note", "拜访"]));
+    let v = v["id"].as_str().unwrap();
+    // One good file and one that is not what its name says: the good one attaches, the other is
+    // refused by its bytes (exit 2, naming it).
+    let out = device(&phone, &["--json", "visit", "attach", v, photo.to_str().unwrap(), not_a_photo.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("fake.jpg"));
+    let attached: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hash = attached["attached"][0]["hash"].as_str().unwrap().to_string();
+    assert_eq!(attached["attached"][0]["name"], "门头照.png");
+    let shown = json(&device(&phone, &["--json", "visit", "show", v]));
+    assert_eq!(shown["attachments"][0]["state"]["state"], "own");
+
+    let r = json(&device(&phone, &["--json", "report", "new", "daily"]));
+    let r = r["id"].as_str().unwrap();
+    json(&device(&phone, &["--json", "report", "set", r, "done", "拜访华为"]));
+    json(&device(&phone, &["--json", "report", "attach", r, "--section", "done", photo.to_str().unwrap()]));
+    json(&device(&phone, &["--json", "report", "submit", r]));
+    let md = String::from_utf8(device(&phone, &["report", "show", r]).stdout).unwrap();
+    assert!(md.contains("📎 门头照.png"), "the rendering lists the file by name:\n{md}");
+
+    let synced = json(&device(&phone, &["--json", "sync"]));
+    assert_eq!(synced["files_uploaded"], 1, "the same photo on two records goes once: {synced}");
+    json(&device(&boss, &["--json", "sync"]));
+    let listed = json(&device(&boss, &["--json", "attachment", "list"]));
+    assert!(listed.as_array().unwrap().iter().all(|f| f["state"]["state"] == "missing"), "{listed}");
+    let out_file = dev.path().join("got.png");
+    let got = json(&device(&boss, &["--json", "attachment", "get", &hash[..8], "--out", out_file.to_str().unwrap()]));
+    assert_eq!(got["hash"], hash.as_str());
+    let phone_copy = dev.path().join("mine.png");
+    json(&device(&phone, &["--json", "attachment", "get", "门头照.png", "--out", phone_copy.to_str().unwrap()]));
+    assert_eq!(std::fs::read(&out_file).unwrap(), std::fs::read(&phone_copy).unwrap());
+
+    let files = json(&server(data.path(), &["--json", "files"]));
+    assert_eq!(files["files"]["members"][0]["files"], 1, "{files}");
+    let doctor = json(&server(data.path(), &["--json", "doctor"]));
+    assert!(doctor["files"]["max_file_bytes"].is_u64(), "doctor shows the file quotas: {doctor}");
+}

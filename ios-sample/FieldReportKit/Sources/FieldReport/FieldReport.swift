@@ -487,6 +487,22 @@ fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
+    typealias FfiType = UInt32
+    typealias SwiftType = UInt32
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt32 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
     typealias FfiType = UInt64
     typealias SwiftType = UInt64
@@ -602,6 +618,24 @@ fileprivate struct FfiConverterString: FfiConverter {
     }
 }
 
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterData: FfiConverterRustBuffer {
+    typealias SwiftType = Data
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Data {
+        let len: Int32 = try readInt(&buf)
+        return Data(try readBytes(&buf, count: Int(len)))
+    }
+
+    public static func write(_ value: Data, into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        writeBytes(&buf, value)
+    }
+}
+
 
 
 
@@ -609,6 +643,62 @@ fileprivate struct FfiConverterString: FfiConverter {
  * A device's local store: customers, deals, followups, contracts, payments, reports.
  */
 public protocol FieldStoreProtocol: AnyObject, Sendable {
+    
+    /**
+     * Attaches `bytes` (a photo the camera just gave) named `name`, as `attach_file` does.
+     */
+    func attachBytes(kind: RecordKind, id: String, bytes: Data, name: String, section: String?) throws  -> Attachment
+    
+    /**
+     * Attaches the file at `path` to followup or report `id` (a report's in `section`, a key or
+     * 1-based position; default the first). Its bytes are checked (JPEG, PNG, HEIC/HEIF, WebP,
+     * PDF), location and device data are stripped from photos (orientation and capture time
+     * stay), it is stored once on the device and referenced in the same transaction; it goes
+     * to the server at the next sync. `name` defaults to the file's name.
+     */
+    func attachFile(kind: RecordKind, id: String, path: String, name: String?, section: String?) throws  -> Attachment
+    
+    /**
+     * File `hash` whole, when this device has it (`None`: fetch it first).
+     */
+    func attachmentBytes(hash: String) throws  -> Data?
+    
+    /**
+     * Where file `hash` stands on this device: own (sent or waiting), downloaded, partly
+     * downloaded, or missing (`fetch_attachment` brings it).
+     */
+    func attachmentState(hash: String) throws  -> AttachmentState
+    
+    /**
+     * Removes file `hash` from record `id` (an ordinary edit other devices see); returns how
+     * many references went.
+     */
+    func detach(kind: RecordKind, id: String, hash: String) throws  -> UInt32
+    
+    /**
+     * Downloads file `hash` (shown by a record on this device) unless it is here, in pieces:
+     * a download cut off resumes where it stopped, and the bytes are checked against the hash.
+     * `NotFound` when the server has no such file for this user (still uploading from its
+     * author's device, or not theirs to read). Cancelling the call stops it between pieces.
+     */
+    func fetchAttachment(hash: String, listener: SyncListener?) async throws 
+    
+    /**
+     * Every file the records on this device show, with where each stands.
+     */
+    func listAttachments() throws  -> [AttachmentRow]
+    
+    /**
+     * Writes file `hash` to `path` (for a viewer or a share sheet) without passing its bytes
+     * through the app; false when this device does not have it.
+     */
+    func saveAttachment(hash: String, path: String) throws  -> Bool
+    
+    /**
+     * The size of the cache of downloaded files, in bytes (default 256 MB; the device's own
+     * files are never evicted); evicts the least recently used beyond it.
+     */
+    func setAttachmentCache(bytes: UInt64) throws 
     
     /**
      * Adds recipients to a submitted report (the author only; nobody is ever removed).
@@ -698,7 +788,8 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     func removeBlock(id: String, blockId: String) throws  -> Report
     
     /**
-     * The report as Markdown in `dialect`, labels in `lang`.
+     * The report as Markdown in `dialect`, labels in `lang`; files and the report link to the
+     * dashboard when the team configured its address.
      */
     func renderMarkdown(id: String, dialect: Dialect, lang: Lang) throws  -> String
     
@@ -941,6 +1032,149 @@ public static func openInMemory()throws  -> FieldStore  {
 
     
     /**
+     * Attaches `bytes` (a photo the camera just gave) named `name`, as `attach_file` does.
+     */
+open func attachBytes(kind: RecordKind, id: String, bytes: Data, name: String, section: String? = nil)throws  -> Attachment  {
+    return try  FfiConverterTypeAttachment_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_attach_bytes(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRecordKind_lower(kind),
+        FfiConverterString.lower(id),
+        FfiConverterData.lower(bytes),
+        FfiConverterString.lower(name),
+        FfiConverterOptionString.lower(section),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Attaches the file at `path` to followup or report `id` (a report's in `section`, a key or
+     * 1-based position; default the first). Its bytes are checked (JPEG, PNG, HEIC/HEIF, WebP,
+     * PDF), location and device data are stripped from photos (orientation and capture time
+     * stay), it is stored once on the device and referenced in the same transaction; it goes
+     * to the server at the next sync. `name` defaults to the file's name.
+     */
+open func attachFile(kind: RecordKind, id: String, path: String, name: String? = nil, section: String? = nil)throws  -> Attachment  {
+    return try  FfiConverterTypeAttachment_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_attach_file(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRecordKind_lower(kind),
+        FfiConverterString.lower(id),
+        FfiConverterString.lower(path),
+        FfiConverterOptionString.lower(name),
+        FfiConverterOptionString.lower(section),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * File `hash` whole, when this device has it (`None`: fetch it first).
+     */
+open func attachmentBytes(hash: String)throws  -> Data?  {
+    return try  FfiConverterOptionData.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_attachment_bytes(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(hash),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Where file `hash` stands on this device: own (sent or waiting), downloaded, partly
+     * downloaded, or missing (`fetch_attachment` brings it).
+     */
+open func attachmentState(hash: String)throws  -> AttachmentState  {
+    return try  FfiConverterTypeAttachmentState_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_attachment_state(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(hash),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Removes file `hash` from record `id` (an ordinary edit other devices see); returns how
+     * many references went.
+     */
+open func detach(kind: RecordKind, id: String, hash: String)throws  -> UInt32  {
+    return try  FfiConverterUInt32.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_detach(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRecordKind_lower(kind),
+        FfiConverterString.lower(id),
+        FfiConverterString.lower(hash),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Downloads file `hash` (shown by a record on this device) unless it is here, in pieces:
+     * a download cut off resumes where it stopped, and the bytes are checked against the hash.
+     * `NotFound` when the server has no such file for this user (still uploading from its
+     * author's device, or not theirs to read). Cancelling the call stops it between pieces.
+     */
+open func fetchAttachment(hash: String, listener: SyncListener? = nil)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_fetch_attachment(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(hash),FfiConverterOptionTypeSyncListener.lower(listener)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_void,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_void,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
+}
+    
+    /**
+     * Every file the records on this device show, with where each stands.
+     */
+open func listAttachments()throws  -> [AttachmentRow]  {
+    return try  FfiConverterSequenceTypeAttachmentRow.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_list_attachments(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Writes file `hash` to `path` (for a viewer or a share sheet) without passing its bytes
+     * through the app; false when this device does not have it.
+     */
+open func saveAttachment(hash: String, path: String)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_save_attachment(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(hash),
+        FfiConverterString.lower(path),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The size of the cache of downloaded files, in bytes (default 256 MB; the device's own
+     * files are never evicted); evicts the least recently used beyond it.
+     */
+open func setAttachmentCache(bytes: UInt64)throws   {try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_set_attachment_cache(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(bytes),uniffiCallStatus
+    )
+}
+}
+    
+    /**
      * Adds recipients to a submitted report (the author only; nobody is ever removed).
      */
 open func addReportRecipients(id: String, to: [String], cc: [String])throws  -> Report  {
@@ -1174,7 +1408,8 @@ open func removeBlock(id: String, blockId: String)throws  -> Report  {
 }
     
     /**
-     * The report as Markdown in `dialect`, labels in `lang`.
+     * The report as Markdown in `dialect`, labels in `lang`; files and the report link to the
+     * dashboard when the team configured its address.
      */
 open func renderMarkdown(id: String, dialect: Dialect, lang: Lang)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
@@ -2434,11 +2669,18 @@ public struct Followup: Equatable, Hashable {
     public var nextStep: String
     public var nextFollowupOn: String?
     public var checkin: CheckIn?
+    /**
+     * Photos and files attached to it (their bytes: `attachment_bytes`, `fetch_attachment`).
+     */
+    public var attachments: [Attachment]
     public var deleted: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String, owner: String, customerId: String, dealId: String?, kind: FollowupKind, occurredAt: Int64, note: String, nextStep: String, nextFollowupOn: String?, checkin: CheckIn?, deleted: Bool) {
+    public init(id: String, owner: String, customerId: String, dealId: String?, kind: FollowupKind, occurredAt: Int64, note: String, nextStep: String, nextFollowupOn: String?, checkin: CheckIn?, 
+        /**
+         * Photos and files attached to it (their bytes: `attachment_bytes`, `fetch_attachment`).
+         */attachments: [Attachment], deleted: Bool) {
         self.id = id
         self.owner = owner
         self.customerId = customerId
@@ -2449,6 +2691,7 @@ public struct Followup: Equatable, Hashable {
         self.nextStep = nextStep
         self.nextFollowupOn = nextFollowupOn
         self.checkin = checkin
+        self.attachments = attachments
         self.deleted = deleted
     }
 
@@ -2478,6 +2721,7 @@ public struct FfiConverterTypeFollowup: FfiConverterRustBuffer {
                 nextStep: FfiConverterString.read(from: &buf), 
                 nextFollowupOn: FfiConverterOptionString.read(from: &buf), 
                 checkin: FfiConverterOptionTypeCheckIn.read(from: &buf), 
+                attachments: FfiConverterSequenceTypeAttachment.read(from: &buf), 
                 deleted: FfiConverterBool.read(from: &buf)
         )
     }
@@ -2493,6 +2737,7 @@ public struct FfiConverterTypeFollowup: FfiConverterRustBuffer {
         FfiConverterString.write(value.nextStep, into: &buf)
         FfiConverterOptionString.write(value.nextFollowupOn, into: &buf)
         FfiConverterOptionTypeCheckIn.write(value.checkin, into: &buf)
+        FfiConverterSequenceTypeAttachment.write(value.attachments, into: &buf)
         FfiConverterBool.write(value.deleted, into: &buf)
     }
 }
@@ -2949,13 +3194,20 @@ public struct Report: Equatable, Hashable {
     public var cc: [String]
     public var submittedAt: Int64?
     public var comments: [Comment]
+    /**
+     * Photos and files attached to its sections (each names its `section`).
+     */
+    public var attachments: [Attachment]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(id: String, owner: String, kind: ReportKind, status: ReportStatus, title: String, 
         /**
          * The period, `YYYY-MM-DD`.
-         */first: String, last: String, lang: Lang, sections: [Section], blocks: [BlockInfo], to: [String], cc: [String], submittedAt: Int64?, comments: [Comment]) {
+         */first: String, last: String, lang: Lang, sections: [Section], blocks: [BlockInfo], to: [String], cc: [String], submittedAt: Int64?, comments: [Comment], 
+        /**
+         * Photos and files attached to its sections (each names its `section`).
+         */attachments: [Attachment]) {
         self.id = id
         self.owner = owner
         self.kind = kind
@@ -2970,6 +3222,7 @@ public struct Report: Equatable, Hashable {
         self.cc = cc
         self.submittedAt = submittedAt
         self.comments = comments
+        self.attachments = attachments
     }
 
     
@@ -3001,7 +3254,8 @@ public struct FfiConverterTypeReport: FfiConverterRustBuffer {
                 to: FfiConverterSequenceString.read(from: &buf), 
                 cc: FfiConverterSequenceString.read(from: &buf), 
                 submittedAt: FfiConverterOptionInt64.read(from: &buf), 
-                comments: FfiConverterSequenceTypeComment.read(from: &buf)
+                comments: FfiConverterSequenceTypeComment.read(from: &buf), 
+                attachments: FfiConverterSequenceTypeAttachment.read(from: &buf)
         )
     }
 
@@ -3020,6 +3274,7 @@ public struct FfiConverterTypeReport: FfiConverterRustBuffer {
         FfiConverterSequenceString.write(value.cc, into: &buf)
         FfiConverterOptionInt64.write(value.submittedAt, into: &buf)
         FfiConverterSequenceTypeComment.write(value.comments, into: &buf)
+        FfiConverterSequenceTypeAttachment.write(value.attachments, into: &buf)
     }
 }
 
@@ -3602,6 +3857,30 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionData: FfiConverterRustBuffer {
+    typealias SwiftType = Data?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterData.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterData.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeSyncListener: FfiConverterRustBuffer {
     typealias SwiftType = SyncListener?
 
@@ -3812,6 +4091,56 @@ fileprivate struct FfiConverterSequenceTypeAlert: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeAlert.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeAttachment: FfiConverterRustBuffer {
+    typealias SwiftType = [Attachment]
+
+    public static func write(_ value: [Attachment], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeAttachment.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Attachment] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Attachment]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeAttachment.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeAttachmentRow: FfiConverterRustBuffer {
+    typealias SwiftType = [AttachmentRow]
+
+    public static func write(_ value: [AttachmentRow], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeAttachmentRow.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [AttachmentRow] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [AttachmentRow]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeAttachmentRow.read(from: &buf))
         }
         return seq
     }
@@ -4180,6 +4509,33 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_bytes() != 20727) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_file() != 32857) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_attachment_bytes() != 37253) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_attachment_state() != 59665) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_detach() != 37919) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_fetch_attachment() != 65449) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_attachments() != 45353) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_save_attachment() != 12463) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_attachment_cache() != 30102) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_report_recipients() != 40366) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -4228,7 +4584,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_remove_block() != 20545) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_render_markdown() != 22710) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_render_markdown() != 63431) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_render_text() != 11048) {

@@ -885,6 +885,208 @@ public func FfiConverterTypeAlertFacts_lower(_ value: AlertFacts) -> RustBuffer 
 
 
 /**
+ * One attached file.
+ */
+public struct Attachment: Equatable, Hashable {
+    /**
+     * SHA-256 of the bytes, 64 lower-case hex digits.
+     */
+    public var hash: String
+    /**
+     * The file's name as its author gave it (`门头照.jpg`).
+     */
+    public var name: String
+    /**
+     * `image/jpeg`, `image/png`, `image/webp`, `image/heic`, `image/heif` or `application/pdf`,
+     * as the bytes say.
+     */
+    public var mime: String
+    public var size: UInt64
+    public var width: UInt32?
+    public var height: UInt32?
+    /**
+     * When the photo was taken (UTC milliseconds), from its metadata.
+     */
+    public var takenAt: Int64?
+    /**
+     * A report's section that shows it (`None` on a followup).
+     */
+    public var section: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * SHA-256 of the bytes, 64 lower-case hex digits.
+         */hash: String, 
+        /**
+         * The file's name as its author gave it (`门头照.jpg`).
+         */name: String, 
+        /**
+         * `image/jpeg`, `image/png`, `image/webp`, `image/heic`, `image/heif` or `application/pdf`,
+         * as the bytes say.
+         */mime: String, size: UInt64, width: UInt32?, height: UInt32?, 
+        /**
+         * When the photo was taken (UTC milliseconds), from its metadata.
+         */takenAt: Int64?, 
+        /**
+         * A report's section that shows it (`None` on a followup).
+         */section: String?) {
+        self.hash = hash
+        self.name = name
+        self.mime = mime
+        self.size = size
+        self.width = width
+        self.height = height
+        self.takenAt = takenAt
+        self.section = section
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Attachment: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAttachment: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Attachment {
+        return
+            try Attachment(
+                hash: FfiConverterString.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                mime: FfiConverterString.read(from: &buf), 
+                size: FfiConverterUInt64.read(from: &buf), 
+                width: FfiConverterOptionUInt32.read(from: &buf), 
+                height: FfiConverterOptionUInt32.read(from: &buf), 
+                takenAt: FfiConverterOptionInt64.read(from: &buf), 
+                section: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Attachment, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.hash, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterString.write(value.mime, into: &buf)
+        FfiConverterUInt64.write(value.size, into: &buf)
+        FfiConverterOptionUInt32.write(value.width, into: &buf)
+        FfiConverterOptionUInt32.write(value.height, into: &buf)
+        FfiConverterOptionInt64.write(value.takenAt, into: &buf)
+        FfiConverterOptionString.write(value.section, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAttachment_lift(_ buf: RustBuffer) throws -> Attachment {
+    return try FfiConverterTypeAttachment.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAttachment_lower(_ value: Attachment) -> RustBuffer {
+    return FfiConverterTypeAttachment.lower(value)
+}
+
+
+/**
+ * A file a record on this device shows.
+ */
+public struct AttachmentRow: Equatable, Hashable {
+    public var hash: String
+    public var name: String
+    public var mime: String
+    public var size: UInt64
+    /**
+     * The followup or report that shows it.
+     */
+    public var recordId: String
+    /**
+     * `followup` or `report`.
+     */
+    public var recordKind: String
+    public var state: AttachmentState
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(hash: String, name: String, mime: String, size: UInt64, 
+        /**
+         * The followup or report that shows it.
+         */recordId: String, 
+        /**
+         * `followup` or `report`.
+         */recordKind: String, state: AttachmentState) {
+        self.hash = hash
+        self.name = name
+        self.mime = mime
+        self.size = size
+        self.recordId = recordId
+        self.recordKind = recordKind
+        self.state = state
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AttachmentRow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAttachmentRow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AttachmentRow {
+        return
+            try AttachmentRow(
+                hash: FfiConverterString.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                mime: FfiConverterString.read(from: &buf), 
+                size: FfiConverterUInt64.read(from: &buf), 
+                recordId: FfiConverterString.read(from: &buf), 
+                recordKind: FfiConverterString.read(from: &buf), 
+                state: FfiConverterTypeAttachmentState.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AttachmentRow, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.hash, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterString.write(value.mime, into: &buf)
+        FfiConverterUInt64.write(value.size, into: &buf)
+        FfiConverterString.write(value.recordId, into: &buf)
+        FfiConverterString.write(value.recordKind, into: &buf)
+        FfiConverterTypeAttachmentState.write(value.state, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAttachmentRow_lift(_ buf: RustBuffer) throws -> AttachmentRow {
+    return try FfiConverterTypeAttachmentRow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAttachmentRow_lower(_ value: AttachmentRow) -> RustBuffer {
+    return FfiConverterTypeAttachmentRow.lower(value)
+}
+
+
+/**
  * Where a followup was checked in, and how far that was from its customer.
  */
 public struct CheckinPlace: Equatable, Hashable {
@@ -1230,6 +1432,10 @@ public struct FollowupRow: Equatable, Hashable {
      * How far the check-in was from the customer's location, in metres (both known).
      */
     public var checkinDistanceM: Double?
+    /**
+     * Photos and files attached to it.
+     */
+    public var attachments: [Attachment]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1242,7 +1448,10 @@ public struct FollowupRow: Equatable, Hashable {
          */lat: Double?, lon: Double?, 
         /**
          * How far the check-in was from the customer's location, in metres (both known).
-         */checkinDistanceM: Double?) {
+         */checkinDistanceM: Double?, 
+        /**
+         * Photos and files attached to it.
+         */attachments: [Attachment]) {
         self.id = id
         self.owner = owner
         self.customerId = customerId
@@ -1256,6 +1465,7 @@ public struct FollowupRow: Equatable, Hashable {
         self.lat = lat
         self.lon = lon
         self.checkinDistanceM = checkinDistanceM
+        self.attachments = attachments
     }
 
     
@@ -1286,7 +1496,8 @@ public struct FfiConverterTypeFollowupRow: FfiConverterRustBuffer {
                 nextFollowupOn: FfiConverterOptionString.read(from: &buf), 
                 lat: FfiConverterOptionDouble.read(from: &buf), 
                 lon: FfiConverterOptionDouble.read(from: &buf), 
-                checkinDistanceM: FfiConverterOptionDouble.read(from: &buf)
+                checkinDistanceM: FfiConverterOptionDouble.read(from: &buf), 
+                attachments: FfiConverterSequenceTypeAttachment.read(from: &buf)
         )
     }
 
@@ -1304,6 +1515,7 @@ public struct FfiConverterTypeFollowupRow: FfiConverterRustBuffer {
         FfiConverterOptionDouble.write(value.lat, into: &buf)
         FfiConverterOptionDouble.write(value.lon, into: &buf)
         FfiConverterOptionDouble.write(value.checkinDistanceM, into: &buf)
+        FfiConverterSequenceTypeAttachment.write(value.attachments, into: &buf)
     }
 }
 
@@ -2094,6 +2306,18 @@ public struct SyncStats: Equatable, Hashable {
      */
     public var cursor: UInt64
     public var durationMs: UInt64
+    /**
+     * Attached files the server received whole in this run.
+     */
+    public var filesUploaded: UInt32
+    /**
+     * Bytes of attached files sent in this run (also counted in `bytes_sent`).
+     */
+    public var fileBytesSent: UInt64
+    /**
+     * Why files are still waiting to go, when some could not (they go at a later sync).
+     */
+    public var filesWaiting: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2121,7 +2345,16 @@ public struct SyncStats: Equatable, Hashable {
          */unavailable: [String], 
         /**
          * The feed position after the run.
-         */cursor: UInt64, durationMs: UInt64) {
+         */cursor: UInt64, durationMs: UInt64, 
+        /**
+         * Attached files the server received whole in this run.
+         */filesUploaded: UInt32, 
+        /**
+         * Bytes of attached files sent in this run (also counted in `bytes_sent`).
+         */fileBytesSent: UInt64, 
+        /**
+         * Why files are still waiting to go, when some could not (they go at a later sync).
+         */filesWaiting: String?) {
         self.roundTrips = roundTrips
         self.bytesSent = bytesSent
         self.bytesReceived = bytesReceived
@@ -2133,6 +2366,9 @@ public struct SyncStats: Equatable, Hashable {
         self.unavailable = unavailable
         self.cursor = cursor
         self.durationMs = durationMs
+        self.filesUploaded = filesUploaded
+        self.fileBytesSent = fileBytesSent
+        self.filesWaiting = filesWaiting
     }
 
     
@@ -2161,7 +2397,10 @@ public struct FfiConverterTypeSyncStats: FfiConverterRustBuffer {
                 setAside: FfiConverterSequenceString.read(from: &buf), 
                 unavailable: FfiConverterSequenceString.read(from: &buf), 
                 cursor: FfiConverterUInt64.read(from: &buf), 
-                durationMs: FfiConverterUInt64.read(from: &buf)
+                durationMs: FfiConverterUInt64.read(from: &buf), 
+                filesUploaded: FfiConverterUInt32.read(from: &buf), 
+                fileBytesSent: FfiConverterUInt64.read(from: &buf), 
+                filesWaiting: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -2177,6 +2416,9 @@ public struct FfiConverterTypeSyncStats: FfiConverterRustBuffer {
         FfiConverterSequenceString.write(value.unavailable, into: &buf)
         FfiConverterUInt64.write(value.cursor, into: &buf)
         FfiConverterUInt64.write(value.durationMs, into: &buf)
+        FfiConverterUInt32.write(value.filesUploaded, into: &buf)
+        FfiConverterUInt64.write(value.fileBytesSent, into: &buf)
+        FfiConverterOptionString.write(value.filesWaiting, into: &buf)
     }
 }
 
@@ -2263,6 +2505,108 @@ public func FfiConverterTypeWebLoginApproved_lift(_ buf: RustBuffer) throws -> W
 public func FfiConverterTypeWebLoginApproved_lower(_ value: WebLoginApproved) -> RustBuffer {
     return FfiConverterTypeWebLoginApproved.lower(value)
 }
+
+
+/**
+ * Where a file stands on this device.
+ */
+
+public enum AttachmentState: Equatable, Hashable {
+    
+    /**
+     * Attached here; `uploaded` once the server has it.
+     */
+    case own(uploaded: Bool
+    )
+    /**
+     * Downloaded from the server.
+     */
+    case downloaded
+    /**
+     * A download in progress: `present` of `size` bytes.
+     */
+    case partial(present: UInt64, size: UInt64
+    )
+    /**
+     * Not on this device (download it to show it).
+     */
+    case missing
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension AttachmentState: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAttachmentState: FfiConverterRustBuffer {
+    typealias SwiftType = AttachmentState
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AttachmentState {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .own(uploaded: try FfiConverterBool.read(from: &buf)
+        )
+        
+        case 2: return .downloaded
+        
+        case 3: return .partial(present: try FfiConverterUInt64.read(from: &buf), size: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 4: return .missing
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: AttachmentState, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .own(uploaded):
+            writeInt(&buf, Int32(1))
+            FfiConverterBool.write(uploaded, into: &buf)
+            
+        
+        case .downloaded:
+            writeInt(&buf, Int32(2))
+        
+        
+        case let .partial(present,size):
+            writeInt(&buf, Int32(3))
+            FfiConverterUInt64.write(present, into: &buf)
+            FfiConverterUInt64.write(size, into: &buf)
+            
+        
+        case .missing:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAttachmentState_lift(_ buf: RustBuffer) throws -> AttachmentState {
+    return try FfiConverterTypeAttachmentState.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAttachmentState_lower(_ value: AttachmentState) -> RustBuffer {
+    return FfiConverterTypeAttachmentState.lower(value)
+}
+
 
 
 /**
@@ -2929,6 +3273,30 @@ public func FfiConverterTypeStage_lower(_ value: Stage) -> RustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = UInt32?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt32.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt32.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
     typealias SwiftType = Int64?
 
@@ -3018,6 +3386,31 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterString.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeAttachment: FfiConverterRustBuffer {
+    typealias SwiftType = [Attachment]
+
+    public static func write(_ value: [Attachment], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeAttachment.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Attachment] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Attachment]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeAttachment.read(from: &buf))
         }
         return seq
     }

@@ -31,12 +31,18 @@ import java.nio.charset.CodingErrorAction
 import java.util.concurrent.atomic.AtomicLong
 import java.util.concurrent.ConcurrentHashMap
 import com.fieldreport.core.Alert
+import com.fieldreport.core.Attachment
+import com.fieldreport.core.AttachmentRow
+import com.fieldreport.core.AttachmentState
 import com.fieldreport.core.CheckinPlace
 import com.fieldreport.core.Comment
 import com.fieldreport.core.CustomerRow
 import com.fieldreport.core.DealRow
 import com.fieldreport.core.Dialect
 import com.fieldreport.core.FfiConverterTypeAlert
+import com.fieldreport.core.FfiConverterTypeAttachment
+import com.fieldreport.core.FfiConverterTypeAttachmentRow
+import com.fieldreport.core.FfiConverterTypeAttachmentState
 import com.fieldreport.core.FfiConverterTypeCheckinPlace
 import com.fieldreport.core.FfiConverterTypeComment
 import com.fieldreport.core.FfiConverterTypeCustomerRow
@@ -89,6 +95,9 @@ import kotlinx.coroutines.Job
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.suspendCancellableCoroutine
 import com.fieldreport.core.RustBuffer as RustBufferAlert
+import com.fieldreport.core.RustBuffer as RustBufferAttachment
+import com.fieldreport.core.RustBuffer as RustBufferAttachmentRow
+import com.fieldreport.core.RustBuffer as RustBufferAttachmentState
 import com.fieldreport.core.RustBuffer as RustBufferCheckinPlace
 import com.fieldreport.core.RustBuffer as RustBufferComment
 import com.fieldreport.core.RustBuffer as RustBufferCustomerRow
@@ -801,6 +810,24 @@ internal object IntegrityCheckingUniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_bytes(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_file(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_attachment_bytes(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_attachment_state(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_detach(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_fetch_attachment(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_list_attachments(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_save_attachment(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_set_attachment_cache(
+    ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_add_report_recipients(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_approve_web_login(
@@ -932,6 +959,24 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_fieldreport_ffi_fn_constructor_fieldstore_open_in_memory(uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_attach_bytes(`ptr`: Long,`kind`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`bytes`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,`section`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferAttachment.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_attach_file(`ptr`: Long,`kind`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`path`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,`section`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferAttachment.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_attachment_bytes(`ptr`: Long,`hash`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_attachment_state(`ptr`: Long,`hash`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferAttachmentState.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_detach(`ptr`: Long,`kind`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`hash`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Int
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_fetch_attachment(`ptr`: Long,`hash`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_list_attachments(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_save_attachment(`ptr`: Long,`hash`: RustBuffer.ByValue,`path`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_set_attachment_cache(`ptr`: Long,`bytes`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_report_recipients(`ptr`: Long,`id`: RustBuffer.ByValue,`to`: RustBuffer.ByValue,`cc`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_approve_web_login(`ptr`: Long,`code`: RustBuffer.ByValue,
@@ -1159,6 +1204,33 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_bytes() and 0xFFFF) != 20727) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_file() and 0xFFFF) != 32857) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_attachment_bytes() and 0xFFFF) != 37253) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_attachment_state() and 0xFFFF) != 59665) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_detach() and 0xFFFF) != 37919) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_fetch_attachment() and 0xFFFF) != 65449) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_attachments() and 0xFFFF) != 45353) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_save_attachment() and 0xFFFF) != 12463) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_attachment_cache() and 0xFFFF) != 30102) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_report_recipients() and 0xFFFF) != 40366) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1207,7 +1279,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_remove_block() and 0xFFFF) != 20545) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_render_markdown() and 0xFFFF) != 22710) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_render_markdown() and 0xFFFF) != 63431) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_render_text() and 0xFFFF) != 11048) {
@@ -1567,6 +1639,29 @@ public object FfiConverterUShort: FfiConverter<UShort, Short> {
 /**
  * @suppress
  */
+public object FfiConverterUInt: FfiConverter<UInt, Int> {
+    override fun lift(value: Int): UInt {
+        return value.toUInt()
+    }
+
+    override fun read(buf: ByteBuffer): UInt {
+        return lift(buf.getInt())
+    }
+
+    override fun lower(value: UInt): Int {
+        return value.toInt()
+    }
+
+    override fun allocationSize(value: UInt) = 4UL
+
+    override fun write(value: UInt, buf: ByteBuffer) {
+        buf.putInt(value.toInt())
+    }
+}
+
+/**
+ * @suppress
+ */
 public object FfiConverterULong: FfiConverter<ULong, Long> {
     override fun lift(value: Long): ULong {
         return value.toULong()
@@ -1713,6 +1808,25 @@ public object FfiConverterString: FfiConverter<String, RustBuffer.ByValue> {
     }
 }
 
+/**
+ * @suppress
+ */
+public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
+    override fun read(buf: ByteBuffer): ByteArray {
+        val len = buf.getInt()
+        val byteArr = ByteArray(len)
+        buf.get(byteArr)
+        return byteArr
+    }
+    override fun allocationSize(value: ByteArray): ULong {
+        return 4UL + value.size.toULong()
+    }
+    override fun write(value: ByteArray, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        buf.put(value)
+    }
+}
+
 
 // This template implements a class for working with a Rust struct via a handle
 // to the live Rust struct on the other side of the FFI.
@@ -1815,6 +1929,62 @@ public object FfiConverterString: FfiConverter<String, RustBuffer.ByValue> {
 public interface FieldStoreInterface {
     
     /**
+     * Attaches `bytes` (a photo the camera just gave) named `name`, as `attach_file` does.
+     */
+    fun `attachBytes`(`kind`: RecordKind, `id`: kotlin.String, `bytes`: kotlin.ByteArray, `name`: kotlin.String, `section`: kotlin.String? = null): Attachment
+    
+    /**
+     * Attaches the file at `path` to followup or report `id` (a report's in `section`, a key or
+     * 1-based position; default the first). Its bytes are checked (JPEG, PNG, HEIC/HEIF, WebP,
+     * PDF), location and device data are stripped from photos (orientation and capture time
+     * stay), it is stored once on the device and referenced in the same transaction; it goes
+     * to the server at the next sync. `name` defaults to the file's name.
+     */
+    fun `attachFile`(`kind`: RecordKind, `id`: kotlin.String, `path`: kotlin.String, `name`: kotlin.String? = null, `section`: kotlin.String? = null): Attachment
+    
+    /**
+     * File `hash` whole, when this device has it (`None`: fetch it first).
+     */
+    fun `attachmentBytes`(`hash`: kotlin.String): kotlin.ByteArray?
+    
+    /**
+     * Where file `hash` stands on this device: own (sent or waiting), downloaded, partly
+     * downloaded, or missing (`fetch_attachment` brings it).
+     */
+    fun `attachmentState`(`hash`: kotlin.String): AttachmentState
+    
+    /**
+     * Removes file `hash` from record `id` (an ordinary edit other devices see); returns how
+     * many references went.
+     */
+    fun `detach`(`kind`: RecordKind, `id`: kotlin.String, `hash`: kotlin.String): kotlin.UInt
+    
+    /**
+     * Downloads file `hash` (shown by a record on this device) unless it is here, in pieces:
+     * a download cut off resumes where it stopped, and the bytes are checked against the hash.
+     * `NotFound` when the server has no such file for this user (still uploading from its
+     * author's device, or not theirs to read). Cancelling the call stops it between pieces.
+     */
+    suspend fun `fetchAttachment`(`hash`: kotlin.String, `listener`: SyncListener? = null)
+    
+    /**
+     * Every file the records on this device show, with where each stands.
+     */
+    fun `listAttachments`(): List<AttachmentRow>
+    
+    /**
+     * Writes file `hash` to `path` (for a viewer or a share sheet) without passing its bytes
+     * through the app; false when this device does not have it.
+     */
+    fun `saveAttachment`(`hash`: kotlin.String, `path`: kotlin.String): kotlin.Boolean
+    
+    /**
+     * The size of the cache of downloaded files, in bytes (default 256 MB; the device's own
+     * files are never evicted); evicts the least recently used beyond it.
+     */
+    fun `setAttachmentCache`(`bytes`: kotlin.ULong)
+    
+    /**
      * Adds recipients to a submitted report (the author only; nobody is ever removed).
      */
     fun `addReportRecipients`(`id`: kotlin.String, `to`: List<kotlin.String>, `cc`: List<kotlin.String>): Report
@@ -1902,7 +2072,8 @@ public interface FieldStoreInterface {
     fun `removeBlock`(`id`: kotlin.String, `blockId`: kotlin.String): Report
     
     /**
-     * The report as Markdown in `dialect`, labels in `lang`.
+     * The report as Markdown in `dialect`, labels in `lang`; files and the report link to the
+     * dashboard when the team configured its address.
      */
     fun `renderMarkdown`(`id`: kotlin.String, `dialect`: Dialect, `lang`: Lang): kotlin.String
     
@@ -2170,6 +2341,197 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
             UniffiLib.uniffi_fieldreport_ffi_fn_clone_fieldstore(handle, status)
         }
     }
+
+    
+    /**
+     * Attaches `bytes` (a photo the camera just gave) named `name`, as `attach_file` does.
+     */
+    @Throws(FieldException::class)override fun `attachBytes`(`kind`: RecordKind, `id`: kotlin.String, `bytes`: kotlin.ByteArray, `name`: kotlin.String, `section`: kotlin.String?): Attachment {
+            return FfiConverterTypeAttachment.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_attach_bytes(
+        it,
+        
+        FfiConverterTypeRecordKind.lower(`kind`),
+        FfiConverterString.lower(`id`),
+        FfiConverterByteArray.lower(`bytes`),
+        FfiConverterString.lower(`name`),
+        FfiConverterOptionalString.lower(`section`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Attaches the file at `path` to followup or report `id` (a report's in `section`, a key or
+     * 1-based position; default the first). Its bytes are checked (JPEG, PNG, HEIC/HEIF, WebP,
+     * PDF), location and device data are stripped from photos (orientation and capture time
+     * stay), it is stored once on the device and referenced in the same transaction; it goes
+     * to the server at the next sync. `name` defaults to the file's name.
+     */
+    @Throws(FieldException::class)override fun `attachFile`(`kind`: RecordKind, `id`: kotlin.String, `path`: kotlin.String, `name`: kotlin.String?, `section`: kotlin.String?): Attachment {
+            return FfiConverterTypeAttachment.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_attach_file(
+        it,
+        
+        FfiConverterTypeRecordKind.lower(`kind`),
+        FfiConverterString.lower(`id`),
+        FfiConverterString.lower(`path`),
+        FfiConverterOptionalString.lower(`name`),
+        FfiConverterOptionalString.lower(`section`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * File `hash` whole, when this device has it (`None`: fetch it first).
+     */
+    @Throws(FieldException::class)override fun `attachmentBytes`(`hash`: kotlin.String): kotlin.ByteArray? {
+            return FfiConverterOptionalByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_attachment_bytes(
+        it,
+        
+        FfiConverterString.lower(`hash`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Where file `hash` stands on this device: own (sent or waiting), downloaded, partly
+     * downloaded, or missing (`fetch_attachment` brings it).
+     */
+    @Throws(FieldException::class)override fun `attachmentState`(`hash`: kotlin.String): AttachmentState {
+            return FfiConverterTypeAttachmentState.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_attachment_state(
+        it,
+        
+        FfiConverterString.lower(`hash`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Removes file `hash` from record `id` (an ordinary edit other devices see); returns how
+     * many references went.
+     */
+    @Throws(FieldException::class)override fun `detach`(`kind`: RecordKind, `id`: kotlin.String, `hash`: kotlin.String): kotlin.UInt {
+            return FfiConverterUInt.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_detach(
+        it,
+        
+        FfiConverterTypeRecordKind.lower(`kind`),
+        FfiConverterString.lower(`id`),
+        FfiConverterString.lower(`hash`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Downloads file `hash` (shown by a record on this device) unless it is here, in pieces:
+     * a download cut off resumes where it stopped, and the bytes are checked against the hash.
+     * `NotFound` when the server has no such file for this user (still uploading from its
+     * author's device, or not theirs to read). Cancelling the call stops it between pieces.
+     */
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `fetchAttachment`(`hash`: kotlin.String, `listener`: SyncListener?) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_fetch_attachment(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`hash`),
+        FfiConverterOptionalTypeSyncListener.lower(`listener`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        FieldException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Every file the records on this device show, with where each stands.
+     */
+    @Throws(FieldException::class)override fun `listAttachments`(): List<AttachmentRow> {
+            return FfiConverterSequenceTypeAttachmentRow.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_list_attachments(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Writes file `hash` to `path` (for a viewer or a share sheet) without passing its bytes
+     * through the app; false when this device does not have it.
+     */
+    @Throws(FieldException::class)override fun `saveAttachment`(`hash`: kotlin.String, `path`: kotlin.String): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_save_attachment(
+        it,
+        
+        FfiConverterString.lower(`hash`),
+        FfiConverterString.lower(`path`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The size of the cache of downloaded files, in bytes (default 256 MB; the device's own
+     * files are never evicted); evicts the least recently used beyond it.
+     */
+    @Throws(FieldException::class)override fun `setAttachmentCache`(`bytes`: kotlin.ULong)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_set_attachment_cache(
+        it,
+        
+        FfiConverterULong.lower(`bytes`),_status)
+}
+    }
+    
+    
 
     
     /**
@@ -2487,7 +2849,8 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 
     
     /**
-     * The report as Markdown in `dialect`, labels in `lang`.
+     * The report as Markdown in `dialect`, labels in `lang`; files and the report link to the
+     * dashboard when the team configured its address.
      */
     @Throws(FieldException::class)override fun `renderMarkdown`(`id`: kotlin.String, `dialect`: Dialect, `lang`: Lang): kotlin.String {
             return FfiConverterString.lift(
@@ -4097,6 +4460,11 @@ data class Followup (
     , 
     var `checkin`: CheckIn?
     , 
+    /**
+     * Photos and files attached to it (their bytes: `attachment_bytes`, `fetch_attachment`).
+     */
+    var `attachments`: List<Attachment>
+    , 
     var `deleted`: kotlin.Boolean
     
 ){
@@ -4124,6 +4492,7 @@ public object FfiConverterTypeFollowup: FfiConverterRustBuffer<Followup> {
             FfiConverterString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalTypeCheckIn.read(buf),
+            FfiConverterSequenceTypeAttachment.read(buf),
             FfiConverterBoolean.read(buf),
         )
     }
@@ -4139,6 +4508,7 @@ public object FfiConverterTypeFollowup: FfiConverterRustBuffer<Followup> {
             FfiConverterString.allocationSize(value.`nextStep`) +
             FfiConverterOptionalString.allocationSize(value.`nextFollowupOn`) +
             FfiConverterOptionalTypeCheckIn.allocationSize(value.`checkin`) +
+            FfiConverterSequenceTypeAttachment.allocationSize(value.`attachments`) +
             FfiConverterBoolean.allocationSize(value.`deleted`)
     )
 
@@ -4153,6 +4523,7 @@ public object FfiConverterTypeFollowup: FfiConverterRustBuffer<Followup> {
             FfiConverterString.write(value.`nextStep`, buf)
             FfiConverterOptionalString.write(value.`nextFollowupOn`, buf)
             FfiConverterOptionalTypeCheckIn.write(value.`checkin`, buf)
+            FfiConverterSequenceTypeAttachment.write(value.`attachments`, buf)
             FfiConverterBoolean.write(value.`deleted`, buf)
     }
 }
@@ -4529,6 +4900,11 @@ data class Report (
     var `submittedAt`: kotlin.Long?
     , 
     var `comments`: List<Comment>
+    , 
+    /**
+     * Photos and files attached to its sections (each names its `section`).
+     */
+    var `attachments`: List<Attachment>
     
 ){
     
@@ -4559,6 +4935,7 @@ public object FfiConverterTypeReport: FfiConverterRustBuffer<Report> {
             FfiConverterSequenceString.read(buf),
             FfiConverterOptionalLong.read(buf),
             FfiConverterSequenceTypeComment.read(buf),
+            FfiConverterSequenceTypeAttachment.read(buf),
         )
     }
 
@@ -4576,7 +4953,8 @@ public object FfiConverterTypeReport: FfiConverterRustBuffer<Report> {
             FfiConverterSequenceString.allocationSize(value.`to`) +
             FfiConverterSequenceString.allocationSize(value.`cc`) +
             FfiConverterOptionalLong.allocationSize(value.`submittedAt`) +
-            FfiConverterSequenceTypeComment.allocationSize(value.`comments`)
+            FfiConverterSequenceTypeComment.allocationSize(value.`comments`) +
+            FfiConverterSequenceTypeAttachment.allocationSize(value.`attachments`)
     )
 
     override fun write(value: Report, buf: ByteBuffer) {
@@ -4594,6 +4972,7 @@ public object FfiConverterTypeReport: FfiConverterRustBuffer<Report> {
             FfiConverterSequenceString.write(value.`cc`, buf)
             FfiConverterOptionalLong.write(value.`submittedAt`, buf)
             FfiConverterSequenceTypeComment.write(value.`comments`, buf)
+            FfiConverterSequenceTypeAttachment.write(value.`attachments`, buf)
     }
 }
 
@@ -5196,6 +5575,38 @@ public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?>
 /**
  * @suppress
  */
+public object FfiConverterOptionalByteArray: FfiConverterRustBuffer<kotlin.ByteArray?> {
+    override fun read(buf: ByteBuffer): kotlin.ByteArray? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterByteArray.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.ByteArray?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterByteArray.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.ByteArray?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterByteArray.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeSyncListener: FfiConverterRustBuffer<SyncListener?> {
     override fun read(buf: ByteBuffer): SyncListener? {
         if (buf.get().toInt() == 0) {
@@ -5466,6 +5877,62 @@ public object FfiConverterSequenceTypeAlert: FfiConverterRustBuffer<List<Alert>>
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeAlert.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeAttachment: FfiConverterRustBuffer<List<Attachment>> {
+    override fun read(buf: ByteBuffer): List<Attachment> {
+        val len = buf.getInt()
+        return List<Attachment>(len) {
+            FfiConverterTypeAttachment.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Attachment>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeAttachment.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Attachment>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeAttachment.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeAttachmentRow: FfiConverterRustBuffer<List<AttachmentRow>> {
+    override fun read(buf: ByteBuffer): List<AttachmentRow> {
+        val len = buf.getInt()
+        return List<AttachmentRow>(len) {
+            FfiConverterTypeAttachmentRow.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<AttachmentRow>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeAttachmentRow.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<AttachmentRow>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeAttachmentRow.write(it, buf)
         }
     }
 }
@@ -5805,6 +6272,12 @@ public object FfiConverterSequenceTypeTemplate: FfiConverterRustBuffer<List<Temp
         }
     }
 }
+
+
+
+
+
+
 
 
 

@@ -1313,6 +1313,165 @@ public object FfiConverterTypeAlertFacts: FfiConverterRustBuffer<AlertFacts> {
 
 
 /**
+ * One attached file.
+ */
+data class Attachment (
+    /**
+     * SHA-256 of the bytes, 64 lower-case hex digits.
+     */
+    var `hash`: kotlin.String
+    , 
+    /**
+     * The file's name as its author gave it (`门头照.jpg`).
+     */
+    var `name`: kotlin.String
+    , 
+    /**
+     * `image/jpeg`, `image/png`, `image/webp`, `image/heic`, `image/heif` or `application/pdf`,
+     * as the bytes say.
+     */
+    var `mime`: kotlin.String
+    , 
+    var `size`: kotlin.ULong
+    , 
+    var `width`: kotlin.UInt?
+    , 
+    var `height`: kotlin.UInt?
+    , 
+    /**
+     * When the photo was taken (UTC milliseconds), from its metadata.
+     */
+    var `takenAt`: kotlin.Long?
+    , 
+    /**
+     * A report's section that shows it (`None` on a followup).
+     */
+    var `section`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAttachment: FfiConverterRustBuffer<Attachment> {
+    override fun read(buf: ByteBuffer): Attachment {
+        return Attachment(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterOptionalUInt.read(buf),
+            FfiConverterOptionalUInt.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Attachment) = (
+            FfiConverterString.allocationSize(value.`hash`) +
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterString.allocationSize(value.`mime`) +
+            FfiConverterULong.allocationSize(value.`size`) +
+            FfiConverterOptionalUInt.allocationSize(value.`width`) +
+            FfiConverterOptionalUInt.allocationSize(value.`height`) +
+            FfiConverterOptionalLong.allocationSize(value.`takenAt`) +
+            FfiConverterOptionalString.allocationSize(value.`section`)
+    )
+
+    override fun write(value: Attachment, buf: ByteBuffer) {
+            FfiConverterString.write(value.`hash`, buf)
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterString.write(value.`mime`, buf)
+            FfiConverterULong.write(value.`size`, buf)
+            FfiConverterOptionalUInt.write(value.`width`, buf)
+            FfiConverterOptionalUInt.write(value.`height`, buf)
+            FfiConverterOptionalLong.write(value.`takenAt`, buf)
+            FfiConverterOptionalString.write(value.`section`, buf)
+    }
+}
+
+
+
+/**
+ * A file a record on this device shows.
+ */
+data class AttachmentRow (
+    var `hash`: kotlin.String
+    , 
+    var `name`: kotlin.String
+    , 
+    var `mime`: kotlin.String
+    , 
+    var `size`: kotlin.ULong
+    , 
+    /**
+     * The followup or report that shows it.
+     */
+    var `recordId`: kotlin.String
+    , 
+    /**
+     * `followup` or `report`.
+     */
+    var `recordKind`: kotlin.String
+    , 
+    var `state`: AttachmentState
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAttachmentRow: FfiConverterRustBuffer<AttachmentRow> {
+    override fun read(buf: ByteBuffer): AttachmentRow {
+        return AttachmentRow(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeAttachmentState.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: AttachmentRow) = (
+            FfiConverterString.allocationSize(value.`hash`) +
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterString.allocationSize(value.`mime`) +
+            FfiConverterULong.allocationSize(value.`size`) +
+            FfiConverterString.allocationSize(value.`recordId`) +
+            FfiConverterString.allocationSize(value.`recordKind`) +
+            FfiConverterTypeAttachmentState.allocationSize(value.`state`)
+    )
+
+    override fun write(value: AttachmentRow, buf: ByteBuffer) {
+            FfiConverterString.write(value.`hash`, buf)
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterString.write(value.`mime`, buf)
+            FfiConverterULong.write(value.`size`, buf)
+            FfiConverterString.write(value.`recordId`, buf)
+            FfiConverterString.write(value.`recordKind`, buf)
+            FfiConverterTypeAttachmentState.write(value.`state`, buf)
+    }
+}
+
+
+
+/**
  * Where a followup was checked in, and how far that was from its customer.
  */
 data class CheckinPlace (
@@ -1611,6 +1770,11 @@ data class FollowupRow (
      * How far the check-in was from the customer's location, in metres (both known).
      */
     var `checkinDistanceM`: kotlin.Double?
+    , 
+    /**
+     * Photos and files attached to it.
+     */
+    var `attachments`: List<Attachment>
     
 ){
     
@@ -1640,6 +1804,7 @@ public object FfiConverterTypeFollowupRow: FfiConverterRustBuffer<FollowupRow> {
             FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalDouble.read(buf),
+            FfiConverterSequenceTypeAttachment.read(buf),
         )
     }
 
@@ -1656,7 +1821,8 @@ public object FfiConverterTypeFollowupRow: FfiConverterRustBuffer<FollowupRow> {
             FfiConverterOptionalString.allocationSize(value.`nextFollowupOn`) +
             FfiConverterOptionalDouble.allocationSize(value.`lat`) +
             FfiConverterOptionalDouble.allocationSize(value.`lon`) +
-            FfiConverterOptionalDouble.allocationSize(value.`checkinDistanceM`)
+            FfiConverterOptionalDouble.allocationSize(value.`checkinDistanceM`) +
+            FfiConverterSequenceTypeAttachment.allocationSize(value.`attachments`)
     )
 
     override fun write(value: FollowupRow, buf: ByteBuffer) {
@@ -1673,6 +1839,7 @@ public object FfiConverterTypeFollowupRow: FfiConverterRustBuffer<FollowupRow> {
             FfiConverterOptionalDouble.write(value.`lat`, buf)
             FfiConverterOptionalDouble.write(value.`lon`, buf)
             FfiConverterOptionalDouble.write(value.`checkinDistanceM`, buf)
+            FfiConverterSequenceTypeAttachment.write(value.`attachments`, buf)
     }
 }
 
@@ -2284,6 +2451,21 @@ data class SyncStats (
     var `cursor`: kotlin.ULong
     , 
     var `durationMs`: kotlin.ULong
+    , 
+    /**
+     * Attached files the server received whole in this run.
+     */
+    var `filesUploaded`: kotlin.UInt
+    , 
+    /**
+     * Bytes of attached files sent in this run (also counted in `bytes_sent`).
+     */
+    var `fileBytesSent`: kotlin.ULong
+    , 
+    /**
+     * Why files are still waiting to go, when some could not (they go at a later sync).
+     */
+    var `filesWaiting`: kotlin.String?
     
 ){
     
@@ -2311,6 +2493,9 @@ public object FfiConverterTypeSyncStats: FfiConverterRustBuffer<SyncStats> {
             FfiConverterSequenceString.read(buf),
             FfiConverterULong.read(buf),
             FfiConverterULong.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
@@ -2325,7 +2510,10 @@ public object FfiConverterTypeSyncStats: FfiConverterRustBuffer<SyncStats> {
             FfiConverterSequenceString.allocationSize(value.`setAside`) +
             FfiConverterSequenceString.allocationSize(value.`unavailable`) +
             FfiConverterULong.allocationSize(value.`cursor`) +
-            FfiConverterULong.allocationSize(value.`durationMs`)
+            FfiConverterULong.allocationSize(value.`durationMs`) +
+            FfiConverterUInt.allocationSize(value.`filesUploaded`) +
+            FfiConverterULong.allocationSize(value.`fileBytesSent`) +
+            FfiConverterOptionalString.allocationSize(value.`filesWaiting`)
     )
 
     override fun write(value: SyncStats, buf: ByteBuffer) {
@@ -2340,6 +2528,9 @@ public object FfiConverterTypeSyncStats: FfiConverterRustBuffer<SyncStats> {
             FfiConverterSequenceString.write(value.`unavailable`, buf)
             FfiConverterULong.write(value.`cursor`, buf)
             FfiConverterULong.write(value.`durationMs`, buf)
+            FfiConverterUInt.write(value.`filesUploaded`, buf)
+            FfiConverterULong.write(value.`fileBytesSent`, buf)
+            FfiConverterOptionalString.write(value.`filesWaiting`, buf)
     }
 }
 
@@ -2389,6 +2580,136 @@ public object FfiConverterTypeWebLoginApproved: FfiConverterRustBuffer<WebLoginA
             FfiConverterLong.write(value.`sessionExpiresAt`, buf)
     }
 }
+
+
+
+/**
+ * Where a file stands on this device.
+ */
+sealed class AttachmentState {
+    
+    /**
+     * Attached here; `uploaded` once the server has it.
+     */
+    data class Own(
+        val `uploaded`: kotlin.Boolean) : AttachmentState()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Downloaded from the server.
+     */
+    object Downloaded : AttachmentState()
+    
+    
+    /**
+     * A download in progress: `present` of `size` bytes.
+     */
+    data class Partial(
+        val `present`: kotlin.ULong, 
+        val `size`: kotlin.ULong) : AttachmentState()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Not on this device (download it to show it).
+     */
+    object Missing : AttachmentState()
+    
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAttachmentState : FfiConverterRustBuffer<AttachmentState>{
+    override fun read(buf: ByteBuffer): AttachmentState {
+        return when(buf.getInt()) {
+            1 -> AttachmentState.Own(
+                FfiConverterBoolean.read(buf),
+                )
+            2 -> AttachmentState.Downloaded
+            3 -> AttachmentState.Partial(
+                FfiConverterULong.read(buf),
+                FfiConverterULong.read(buf),
+                )
+            4 -> AttachmentState.Missing
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: AttachmentState): ULong = when(value) {
+        is AttachmentState.Own -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterBoolean.allocationSize(value.`uploaded`)
+            )
+        }
+        is AttachmentState.Downloaded -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is AttachmentState.Partial -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterULong.allocationSize(value.`present`)
+                + FfiConverterULong.allocationSize(value.`size`)
+            )
+        }
+        is AttachmentState.Missing -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+    }
+
+    override fun write(value: AttachmentState, buf: ByteBuffer) {
+        when(value) {
+            is AttachmentState.Own -> {
+                buf.putInt(1)
+                FfiConverterBoolean.write(value.`uploaded`, buf)
+                Unit
+            }
+            is AttachmentState.Downloaded -> {
+                buf.putInt(2)
+                Unit
+            }
+            is AttachmentState.Partial -> {
+                buf.putInt(3)
+                FfiConverterULong.write(value.`present`, buf)
+                FfiConverterULong.write(value.`size`, buf)
+                Unit
+            }
+            is AttachmentState.Missing -> {
+                buf.putInt(4)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
 
 
 
@@ -2718,6 +3039,38 @@ public object FfiConverterTypeStage: FfiConverterRustBuffer<Stage> {
 /**
  * @suppress
  */
+public object FfiConverterOptionalUInt: FfiConverterRustBuffer<kotlin.UInt?> {
+    override fun read(buf: ByteBuffer): kotlin.UInt? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterUInt.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.UInt?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterUInt.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.UInt?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterUInt.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalLong: FfiConverterRustBuffer<kotlin.Long?> {
     override fun read(buf: ByteBuffer): kotlin.Long? {
         if (buf.get().toInt() == 0) {
@@ -2832,6 +3185,34 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterString.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeAttachment: FfiConverterRustBuffer<List<Attachment>> {
+    override fun read(buf: ByteBuffer): List<Attachment> {
+        val len = buf.getInt()
+        return List<Attachment>(len) {
+            FfiConverterTypeAttachment.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Attachment>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeAttachment.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Attachment>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeAttachment.write(it, buf)
         }
     }
 }
