@@ -1,7 +1,8 @@
 //! The attachments API, for enrolled devices (`Authorization: Bearer TOKEN`), all POST so that
 //! an app's HTTP client needs one method:
-//! - `POST /v1/blobs/missing` `{"hashes": [...]}` → `{"missing": [{"hash", "offset"}]}`: which of
-//!   the device's files the server lacks, and how much of each it has from a cut upload;
+//! - `POST /v1/blobs/missing` `{"hashes": [...]}` (or, as `application/octet-stream`, the hashes'
+//!   32 bytes each back to back) → `{"missing": [{"hash", "offset"}]}`: which of the device's
+//!   files the server lacks, and how much of each it has from a cut upload;
 //! - `POST /v1/blobs/{hash}?offset=N&size=S` with a piece of the file (at most 4 MiB) as the
 //!   body → `{"received", "complete"}`; a piece that does not follow what was received is 409
 //!   with where to resume; the bytes of a request cut off midway count (ask `missing` again);
@@ -63,13 +64,30 @@ pub(crate) async fn missing(
 ) -> Result<Json<serde_json::Value>> {
     let token = bearer(&headers)?;
     let b = body(b)?;
-    let asked: Asked = serde_json::from_slice(&b).map_err(|e| {
-        ServerError::BadRequest(format!("expected JSON {{\"hashes\": [...]}} (at most {MAX_ASKED}): {e}"))
-    })?;
+    let binary = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/octet-stream"));
+    let hashes: Vec<String> = if binary {
+        // The compact form: the hashes' 32 bytes each, back to back (a device with a thousand
+        // files asks in 32 KB).
+        if b.len() % 32 != 0 || b.len() > MAX_ASKED * 32 {
+            return Err(ServerError::BadRequest(format!(
+                "expected SHA-256 hashes of 32 bytes each, at most {MAX_ASKED}; got {} bytes",
+                b.len()
+            )));
+        }
+        b.chunks(32).map(hex::encode).collect()
+    } else {
+        let asked: Asked = serde_json::from_slice(&b).map_err(|e| {
+            ServerError::BadRequest(format!("expected JSON {{\"hashes\": [...]}} (at most {MAX_ASKED}): {e}"))
+        })?;
+        asked.hashes
+    };
     let s = state.service.clone();
     let missing: Vec<Missing> = blocking(move || {
         let caller = s.authenticate(&token)?;
-        s.missing_files(&caller.user, &asked.hashes)
+        s.missing_files(&caller.user, &hashes)
     })
     .await?;
     Ok(Json(serde_json::json!({ "missing": missing })))

@@ -21,6 +21,9 @@ pub mod service;
 pub mod store;
 mod web;
 
+#[doc(hidden)]
+pub mod testing;
+
 /// Entry points of the fuzz targets (`tests/src/fuzz.rs`), not an API.
 #[doc(hidden)]
 pub mod fuzzing {

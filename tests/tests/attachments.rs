@@ -6,36 +6,15 @@
 
 mod support;
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use fieldreport_core::doc::{Kind, ReportKind};
 use fieldreport_core::report::Lang;
 use fieldreport_core::store::AttachmentState;
-use fieldreport_core::sync::{
-    self, CancelToken, HttpRequest, ReqwestTransport, SyncOptions, Transport, TransportFuture,
-};
+use fieldreport_core::sync::{self, CancelToken, SyncOptions};
 use fieldreport_core::Store;
+use fieldreport_server::testing::{photo, CutAt};
 use support::*;
-
-/// A PNG of noise (it does not compress: `w × h × 3` bytes and a little more).
-fn photo(w: u32, h: u32, seed: u32) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(2_654_435_761) | 1;
-    let img = image::RgbImage::from_fn(w, h, |_, _| {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        image::Rgb([x as u8, (x >> 8) as u8, (x >> 16) as u8])
-    });
-    let mut out = Vec::new();
-    let enc = image::codecs::png::PngEncoder::new_with_quality(
-        &mut out,
-        image::codecs::png::CompressionType::Fast,
-        image::codecs::png::FilterType::NoFilter,
-    );
-    img.write_with_encoder(enc).unwrap();
-    out
-}
 
 async fn fetch(store: &mut Store, hash: &str) -> fieldreport_core::Result<()> {
     sync::fetch_file(store, hash, &SyncOptions::default(), None, &CancelToken::new()).await
@@ -144,61 +123,6 @@ async fn the_same_photo_attached_twice_is_stored_and_sent_once() {
     assert_eq!((mine.files, mine.bytes), (1, one.size as i64), "stored once");
 }
 
-/// A transport that loses the network halfway through a file: the upload request that crosses
-/// `cut_at` bytes of the file gets only its bytes up to there onto the wire (a real, unfinished
-/// HTTP request), and every request after it fails as unreachable.
-struct CutAt {
-    cut_at: u64,
-    gone: AtomicBool,
-    inner: ReqwestTransport,
-}
-
-impl Transport for CutAt {
-    fn post(&self, request: HttpRequest) -> TransportFuture<'_> {
-        Box::pin(async move {
-            if self.gone.load(Ordering::SeqCst) {
-                return Err("the network is gone".to_string());
-            }
-            let offset = request
-                .url
-                .split_once("offset=")
-                .and_then(|(_, rest)| rest.split('&').next())
-                .and_then(|o| o.parse::<u64>().ok());
-            match offset {
-                Some(offset)
-                    if request.url.contains("/v1/blobs/") && offset + request.body.len() as u64 > self.cut_at =>
-                {
-                    self.gone.store(true, Ordering::SeqCst);
-                    let keep = (self.cut_at - offset) as usize;
-                    send_part(&request, keep).await;
-                    Err("the connection was reset".to_string())
-                }
-                _ => self.inner.post(request).await,
-            }
-        })
-    }
-}
-
-/// Writes `request` with its full length announced but only `keep` bytes of its body, then
-/// drops the connection.
-async fn send_part(request: &HttpRequest, keep: usize) {
-    use tokio::io::AsyncWriteExt;
-    let rest = request.url.trim_start_matches("http://");
-    let (host, path) = rest.split_at(rest.find('/').unwrap());
-    let mut conn = tokio::net::TcpStream::connect(host).await.unwrap();
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n",
-        request.bearer_token.as_deref().unwrap_or(""),
-        request.content_type,
-        request.body.len()
-    );
-    conn.write_all(head.as_bytes()).await.unwrap();
-    conn.write_all(&request.body[..keep]).await.unwrap();
-    conn.flush().await.unwrap();
-    // Give the server the bytes before the connection goes.
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-}
-
 #[tokio::test]
 async fn an_upload_cut_at_half_resumes_and_sends_only_the_rest() {
     let (_server, _, [mut boss, mut a, _]) = team().await;
@@ -209,7 +133,7 @@ async fn an_upload_cut_at_half_resumes_and_sends_only_the_rest() {
     assert!(f.size > 2 * sync::PIECE as u64, "several pieces: {}", f.size);
 
     let half = f.size / 2;
-    let cut = Arc::new(CutAt { cut_at: half, gone: AtomicBool::new(false), inner: ReqwestTransport::new().unwrap() });
+    let cut = Arc::new(CutAt::new(half));
     let opts = SyncOptions { transport: Some(cut.clone()), retries: 0, ..Default::default() };
     let s = a.try_sync(&opts).await.unwrap();
     assert!(s.files_waiting.is_some(), "the cut left the file waiting: {s:?}");
@@ -302,6 +226,13 @@ async fn bad_uploads_are_refused_and_nothing_half_written_is_served() {
     let (status, body) = call(&server.url, &t, &up(50, size), stored[50..150].to_vec()).await;
     assert_eq!(status, 409);
     assert!(json(&body)["message"].as_str().unwrap().contains("at 100"), "{}", json(&body));
+    // Asking what the server lacks: 32 bytes per hash; the answer says where to resume.
+    let raw: Vec<u8> = (0..32).map(|i| u8::from_str_radix(&f.hash[2 * i..2 * i + 2], 16).unwrap()).collect();
+    let (status, body) = call(&server.url, &t, "/v1/blobs/missing", raw.clone()).await;
+    assert_eq!(status, 200, "{}", json(&body));
+    assert_eq!(json(&body)["missing"][0]["offset"], 100, "{}", json(&body));
+    assert_eq!(call(&server.url, &t, "/v1/blobs/missing", raw[..31].to_vec()).await.0, 400);
+    assert_eq!(call(&server.url, &t, "/v1/blobs/missing", vec![7; 32 * 10_001]).await.0, 400);
     // A piece past the end.
     let (status, _) = call(&server.url, &t, &up(100, size), vec![0; size as usize]).await;
     assert_eq!(status, 400);

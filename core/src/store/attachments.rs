@@ -200,11 +200,11 @@ impl Store {
 
     /// Writes file `hash` to `out` when this device has all of it; false when it does not.
     pub fn write_attachment(&mut self, hash: &str, out: &mut impl Write) -> Result<bool> {
-        let Some((rowid, size, present)) = self.blob_row(hash)? else { return Ok(false) };
+        let Some((data_id, size, present)) = self.blob_row(hash)? else { return Ok(false) };
         if present < size {
             return Ok(false);
         }
-        let mut blob = self.conn.blob_open(MAIN_DB, c"blobs", c"data", rowid, true)?;
+        let mut blob = self.conn.blob_open(MAIN_DB, c"blob_data", c"data", data_id, true)?;
         std::io::copy(&mut blob, out)?;
         drop(blob);
         self.conn.execute("UPDATE blobs SET last_used = ?2 WHERE hash = ?1", params![hash, self.now_ms()])?;
@@ -241,11 +241,11 @@ impl Store {
 
     /// Up to `len` bytes of file `hash` from `offset` (for sending it in pieces).
     pub fn read_attachment_chunk(&self, hash: &str, offset: u64, len: usize) -> Result<Vec<u8>> {
-        let (rowid, size, _) =
+        let (data_id, size, _) =
             self.blob_row(hash)?.ok_or_else(|| Error::NotFound { kind: "attachment", id: hash.to_string() })?;
         let end = (offset + len as u64).min(size as u64);
         let mut buf = vec![0u8; end.saturating_sub(offset) as usize];
-        let blob = self.conn.blob_open(MAIN_DB, c"blobs", c"data", rowid, true)?;
+        let blob = self.conn.blob_open(MAIN_DB, c"blob_data", c"data", data_id, true)?;
         blob.read_at_exact(&mut buf, offset as usize)?;
         Ok(buf)
     }
@@ -261,17 +261,21 @@ impl Store {
         if size > crate::doc::MAX_ATTACHMENT_BYTES {
             return Err(Error::bad_input(format!("an attachment of {size} bytes is over the limit")));
         }
-        self.conn.execute(
-            "INSERT INTO blobs (hash, size, mime, origin, present, uploaded, last_used, data)
+        let now = self.now_ms();
+        let tx = self.conn.transaction()?;
+        let data_id = new_bytes(&tx, size)?;
+        tx.execute(
+            "INSERT INTO blobs (hash, size, mime, origin, present, uploaded, last_used, data_id)
              VALUES (?1, ?2, ?3, 'download', 0, 1, ?4, ?5)",
-            params![hash, size as i64, mime, self.now_ms(), ZeroBlob(size as i32)],
+            params![hash, size as i64, mime, now, data_id],
         )?;
+        tx.commit()?;
         Ok(0)
     }
 
     /// Writes a downloaded piece at `offset` (which must be the bytes present so far).
     pub fn write_download_chunk(&mut self, hash: &str, offset: u64, bytes: &[u8]) -> Result<u64> {
-        let (rowid, size, present) =
+        let (data_id, size, present) =
             self.blob_row(hash)?.ok_or_else(|| Error::NotFound { kind: "attachment", id: hash.to_string() })?;
         if offset != present as u64 || offset + bytes.len() as u64 > size as u64 {
             return Err(Error::bad_input(format!(
@@ -280,7 +284,7 @@ impl Store {
         }
         let tx = self.conn.transaction()?;
         {
-            let mut blob = tx.blob_open(MAIN_DB, c"blobs", c"data", rowid, false)?;
+            let mut blob = tx.blob_open(MAIN_DB, c"blob_data", c"data", data_id, false)?;
             blob.write_at(bytes, offset as usize)?;
         }
         let now = offset + bytes.len() as u64;
@@ -419,7 +423,7 @@ impl Store {
     fn blob_row(&self, hash: &str) -> Result<Option<(i64, i64, i64)>> {
         Ok(self
             .conn
-            .query_row("SELECT rowid, size, present FROM blobs WHERE hash = ?1", [hash], |r| {
+            .query_row("SELECT data_id, size, present FROM blobs WHERE hash = ?1", [hash], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })
             .optional()?)
@@ -440,14 +444,20 @@ fn store_blob(tx: &Transaction<'_>, p: &Prepared, src: &mut (impl Read + Seek), 
         }
         None => {}
     }
-    let size = i32::try_from(p.size).map_err(|_| Error::bad_input("the file is too large"))?;
+    let data_id = new_bytes(tx, p.size)?;
     tx.execute(
-        "INSERT INTO blobs (hash, size, mime, origin, present, uploaded, last_used, data)
+        "INSERT INTO blobs (hash, size, mime, origin, present, uploaded, last_used, data_id)
          VALUES (?1, ?2, ?3, 'own', ?2, 0, ?4, ?5)",
-        params![p.hash, p.size as i64, p.mime, now, ZeroBlob(size)],
+        params![p.hash, p.size as i64, p.mime, now, data_id],
     )?;
-    let rowid = tx.last_insert_rowid();
-    let mut blob = tx.blob_open(MAIN_DB, c"blobs", c"data", rowid, false)?;
+    let mut blob = tx.blob_open(MAIN_DB, c"blob_data", c"data", data_id, false)?;
     p.plan.write_to(src, &mut blob)?;
     Ok(())
+}
+
+/// A zero-filled row of `size` bytes in `blob_data`, written in place afterwards; its id.
+fn new_bytes(tx: &Transaction<'_>, size: u64) -> Result<i64> {
+    let size = i32::try_from(size).map_err(|_| Error::bad_input("the file is too large"))?;
+    tx.execute("INSERT INTO blob_data (data) VALUES (?1)", [ZeroBlob(size)])?;
+    Ok(tx.last_insert_rowid())
 }

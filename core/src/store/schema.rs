@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/007_people.sql"),
     include_str!("sql/008_places.sql"),
     include_str!("sql/009_attachments.sql"),
+    include_str!("sql/010_blob_data.sql"),
 ];
 
 /// The schema version this build writes.
