@@ -98,6 +98,22 @@ pub enum Command {
     Sync,
     /// Check every stored document and list the damaged ones (exit 1 when any).
     Doctor,
+    /// Records the server refused, with why: they stay on this device, listed here and not
+    /// resent until changed, until resolved with `discard` or `keep`.
+    Rejected {
+        #[command(subcommand)]
+        action: Option<RejectedCmd>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RejectedCmd {
+    /// Take the server's copy of a refused record: the local changes it refused are dropped (a
+    /// record the server never accepted is removed from this device).
+    Discard { id: String },
+    /// Keep what this device wrote in a refused report or visit as a new draft or visit, then
+    /// take the server's copy of the refused one.
+    Keep { id: String },
 }
 
 #[derive(Debug, Args)]

@@ -40,6 +40,11 @@ pub enum Error {
     #[error("this device is already initialized as user {user} of team {team}")]
     AlreadyInitialized { user: String, team: String },
 
+    /// Enrolling a device that is enrolled already (the server knows its actor on an active
+    /// device): it needs no new code.
+    #[error("this device is already enrolled with {server}; it needs no new code (a revoked device is enrolled again with a new code)")]
+    AlreadyEnrolled { server: String },
+
     /// The user may not make this change (another user's record, a report not addressed to them).
     #[error("{0}")]
     Forbidden(String),
@@ -85,6 +90,7 @@ impl Error {
                 | Error::NotInitialized
                 | Error::NotEnrolled
                 | Error::AlreadyInitialized { .. }
+                | Error::AlreadyEnrolled { .. }
                 | Error::Forbidden(_)
                 | Error::Submitted { .. }
         ) || matches!(self, Error::Server { status, .. } if (400..500).contains(status))

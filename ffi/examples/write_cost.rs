@@ -19,6 +19,7 @@ fn main() {
             latitude: None,
             longitude: None,
             tags: vec![],
+            contacts: vec![],
         })
         .expect("customer");
     let mut times: Vec<f64> = (0..300)

@@ -4,8 +4,7 @@ HTTP client the library could use, so this is the one to pass to `FieldStore.set
 import urllib.error
 import urllib.request
 
-from .fieldreport import FieldError, HttpClient
-from .fieldreport_core import HttpResponse
+from .fieldreport import FieldError, HttpClient, HttpResponse
 
 
 class UrllibHttpClient(HttpClient):

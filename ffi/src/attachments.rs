@@ -3,8 +3,10 @@
 
 use std::sync::Arc;
 
+use fieldreport_core::store::Store;
 use fieldreport_core::sync::{self, CancelToken, ProgressListener};
 
+use crate::background;
 use crate::error::FieldError;
 use crate::store::{FieldStore, RecordKind};
 use crate::sync::{Forward, SyncListener};
@@ -29,6 +31,7 @@ impl FieldStore {
         section: Option<String>,
     ) -> Result<Attachment> {
         self.with(|s| s.attach_file(kind.into(), &id, std::path::Path::new(&path), name.as_deref(), section.as_deref()))
+            .map(Into::into)
     }
 
     /// Attaches `bytes` (a photo the camera just gave) named `name`, as `attach_file` does.
@@ -41,19 +44,19 @@ impl FieldStore {
         name: String,
         section: Option<String>,
     ) -> Result<Attachment> {
-        self.with(|s| s.attach_bytes(kind.into(), &id, &bytes, &name, section.as_deref()))
+        self.with(|s| s.attach_bytes(kind.into(), &id, &bytes, &name, section.as_deref())).map(Into::into)
     }
 
     /// Removes file `hash` from record `id` (an ordinary edit other devices see); returns how
     /// many references went.
-    pub fn detach(&self, kind: RecordKind, id: String, hash: String) -> Result<u32> {
-        self.with(|s| s.detach(kind.into(), &id, &hash).map(|n| n as u32))
+    pub fn detach(&self, kind: RecordKind, id: String, hash: String) -> Result<i32> {
+        self.with(|s| s.detach(kind.into(), &id, &hash).map(|n| n as i32))
     }
 
     /// Where file `hash` stands on this device: own (sent or waiting), downloaded, partly
     /// downloaded, or missing (`fetch_attachment` brings it).
     pub fn attachment_state(&self, hash: String) -> Result<AttachmentState> {
-        self.with(|s| s.attachment_state(&hash))
+        self.with(|s| s.attachment_state(&hash)).map(Into::into)
     }
 
     /// File `hash` whole, when this device has it (`None`: fetch it first).
@@ -81,29 +84,36 @@ impl FieldStore {
 
     /// Every file the records on this device show, with where each stands.
     pub fn list_attachments(&self) -> Result<Vec<AttachmentRow>> {
-        self.with(|s| s.list_attachments())
+        self.with(|s| s.list_attachments()).map(|v| v.into_iter().map(Into::into).collect())
     }
 
     /// The size of the cache of downloaded files, in bytes (default 256 MB; the device's own
     /// files are never evicted); evicts the least recently used beyond it.
-    pub fn set_attachment_cache(&self, bytes: u64) -> Result<()> {
+    pub fn set_attachment_cache(&self, bytes: i64) -> Result<()> {
+        let bytes = u64::try_from(bytes)
+            .map_err(|_| FieldError::InvalidInput { reason: format!("a cache of {bytes} bytes: give 0 or more") })?;
         self.with(|s| s.set_attachment_cache(bytes))
     }
 }
 
-#[uniffi::export(async_runtime = "tokio")]
+#[uniffi::export]
 impl FieldStore {
     /// Downloads file `hash` (shown by a record on this device) unless it is here, in pieces:
     /// a download cut off resumes where it stopped, and the bytes are checked against the hash.
     /// `NotFound` when the server has no such file for this user (still uploading from its
-    /// author's device, or not theirs to read). Cancelling the call stops it between pieces.
+    /// author's device, or not theirs to read). Runs on the library's own thread; cancelling or
+    /// dropping the awaiting task stops it between pieces.
     #[uniffi::method(default(listener = None))]
     pub async fn fetch_attachment(&self, hash: String, listener: Option<Arc<dyn SyncListener>>) -> Result<()> {
-        self.ensure_open()?;
-        let mut store = self.sync_store()?;
-        let forward = listener.map(Forward);
-        let l: Option<&dyn ProgressListener> = forward.as_ref().map(|f| f as &dyn ProgressListener);
-        sync::fetch_file(&mut store, &hash, &self.options(), l, &CancelToken::new()).await?;
-        Ok(())
+        let (path, opts) = (self.file()?, self.options());
+        let token = CancelToken::new();
+        let cancel = token.clone();
+        background::run("download", Some(cancel), move || async move {
+            let mut store = Store::open(&path)?;
+            let forward = Forward { app: listener, store: None };
+            sync::fetch_file(&mut store, &hash, &opts, Some(&forward as &dyn ProgressListener), &token).await?;
+            Ok(())
+        })
+        .await
     }
 }

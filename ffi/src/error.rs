@@ -3,7 +3,9 @@
 use fieldreport_core::Error as CoreError;
 
 /// Every failure a foreign caller can see. Each carries a human-readable `reason` (English; it
-/// names what was wrong and what to do) and never personal data beyond the ids involved.
+/// names what was wrong and what to do, in an app's words, never a command line's) and never
+/// personal data beyond the ids involved. In Python `str(e)` and in Kotlin `e.message` are the
+/// reason itself.
 #[derive(Debug, thiserror::Error, uniffi::Error)]
 pub enum FieldError {
     /// The input was refused (a missing field, a bad date, text too long, an index out of range).
@@ -15,24 +17,38 @@ pub enum FieldError {
     /// The store has no identity yet: enroll the device (or `init` it) first.
     #[error("{reason}")]
     NotEnrolled { reason: String },
-    /// The store already has an identity.
+    /// The store already has an identity, or the device is enrolled already.
     #[error("{reason}")]
     AlreadyEnrolled { reason: String },
+    /// No such enrollment code (mistyped, or never issued).
+    #[error("{reason}")]
+    CodeUnknown { reason: String },
+    /// The enrollment code's 7 days are over: ask an admin for a new one.
+    #[error("{reason}")]
+    CodeExpired { reason: String },
+    /// The enrollment code was already used by a device: ask an admin for a new one.
+    #[error("{reason}")]
+    CodeUsed { reason: String },
+    /// An admin revoked this device (or removed it): it syncs again once enrolled with a new
+    /// code. Its local data stays.
+    #[error("{reason}")]
+    DeviceRevoked { reason: String },
     /// The user may not do this (e.g. edit a submitted report).
     #[error("{reason}")]
     Forbidden { reason: String },
     /// The team server could not be reached; local data is untouched.
     #[error("{reason}")]
     Unreachable { reason: String },
-    /// The team server refused the request.
+    /// The team server refused the request (`status` is the HTTP status, `code` the server's
+    /// machine-readable code).
     #[error("{reason}")]
-    Server { status: u16, code: String, reason: String },
-    /// A running sync was cancelled; pages committed before stay committed.
-    #[error("the sync was cancelled")]
-    Cancelled,
+    Server { status: i32, code: String, reason: String },
+    /// The sync or download was cancelled; what was committed before stays.
+    #[error("{reason}")]
+    Cancelled { reason: String },
     /// The store was closed; open it again.
-    #[error("the store is closed")]
-    Closed,
+    #[error("{reason}")]
+    Closed { reason: String },
     /// The database file could not be read or written, or is damaged or too new.
     #[error("{reason}")]
     Storage { reason: String },
@@ -41,18 +57,38 @@ pub enum FieldError {
     Internal { reason: String },
 }
 
+impl FieldError {
+    /// `Closed`, with its reason.
+    pub(crate) fn closed() -> Self {
+        FieldError::Closed { reason: "the store is closed; open it again".into() }
+    }
+}
+
 impl From<CoreError> for FieldError {
     fn from(e: CoreError) -> Self {
         let reason = e.to_string();
         match e {
             CoreError::Invalid(_) | CoreError::BadInput(_) => FieldError::InvalidInput { reason },
             CoreError::NotFound { .. } => FieldError::NotFound { reason },
-            CoreError::NotInitialized | CoreError::NotEnrolled => FieldError::NotEnrolled { reason },
-            CoreError::AlreadyInitialized { .. } => FieldError::AlreadyEnrolled { reason },
+            CoreError::NotInitialized | CoreError::NotEnrolled => FieldError::NotEnrolled {
+                reason: "this device is not enrolled yet: enroll it with a one-time code from an admin first".into(),
+            },
+            CoreError::AlreadyInitialized { .. } | CoreError::AlreadyEnrolled { .. } => {
+                FieldError::AlreadyEnrolled { reason }
+            }
             CoreError::Forbidden(_) | CoreError::Submitted { .. } => FieldError::Forbidden { reason },
             CoreError::Unreachable { .. } => FieldError::Unreachable { reason },
-            CoreError::Server { status, code, message } => FieldError::Server { status, code, reason: message },
-            CoreError::Cancelled => FieldError::Cancelled,
+            CoreError::Server { status, code, message } => match code.as_str() {
+                "code_unknown" => FieldError::CodeUnknown { reason: message },
+                "code_expired" => FieldError::CodeExpired { reason: message },
+                "code_used" => FieldError::CodeUsed { reason: message },
+                "revoked" | "bad_token" => FieldError::DeviceRevoked {
+                    reason: "this device was revoked or removed by an admin: enroll it again with a new code (its data stays)"
+                        .into(),
+                },
+                _ => FieldError::Server { status: status.into(), code, reason: message },
+            },
+            CoreError::Cancelled => FieldError::Cancelled { reason: "cancelled; what was committed before stays".into() },
             CoreError::Corrupt { .. } | CoreError::SchemaTooNew { .. } | CoreError::Storage(_) => {
                 FieldError::Storage { reason }
             }
@@ -99,7 +135,11 @@ mod tests {
     fn core_errors_map_to_their_kind() {
         assert!(matches!(FieldError::from(CoreError::BadInput("x".into())), FieldError::InvalidInput { .. }));
         assert!(matches!(FieldError::from(CoreError::NotInitialized), FieldError::NotEnrolled { .. }));
-        assert!(matches!(FieldError::from(CoreError::Cancelled), FieldError::Cancelled));
+        assert!(matches!(FieldError::from(CoreError::Cancelled), FieldError::Cancelled { .. }));
+        let used = CoreError::Server { status: 403, code: "code_used".into(), message: "used".into() };
+        assert!(matches!(FieldError::from(used), FieldError::CodeUsed { .. }));
+        let revoked = CoreError::Server { status: 401, code: "revoked".into(), message: "x".into() };
+        assert!(matches!(FieldError::from(revoked), FieldError::DeviceRevoked { .. }));
         let server = CoreError::Server { status: 403, code: "forbidden".into(), message: "no".into() };
         assert!(matches!(FieldError::from(server), FieldError::Server { status: 403, .. }));
     }

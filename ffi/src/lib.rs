@@ -4,14 +4,19 @@
 //! Text indices across the FFI count Unicode scalar values (code points), never UTF-16 units.
 
 mod attachments;
+mod background;
 mod error;
+mod figures;
+mod observe;
 mod people;
+mod records;
 mod reports;
 mod store;
 mod sync;
 mod types;
 
 pub use error::FieldError;
+pub use observe::{ChangeListener, Subscription};
 pub use store::{FieldStore, RecordKind};
 pub use sync::{HttpClient, SyncListener};
 pub use types::*;

@@ -1,15 +1,11 @@
 //! People through the FFI: the team directory, records and members named as people name them,
 //! team templates, recipients, alerts in words, and approving a browser's sign-in.
 
-use fieldreport_core::report::Lang;
 use fieldreport_core::sync;
 use fieldreport_core::team::alert_text;
 
-use crate::error::FieldError;
-use crate::store::{FieldStore, RecordKind};
+use crate::store::{opt_date, FieldStore, RecordKind, Result};
 use crate::types::*;
-
-type Result<T> = std::result::Result<T, FieldError>;
 
 #[uniffi::export]
 impl FieldStore {
@@ -31,41 +27,46 @@ impl FieldStore {
     }
 
     /// Every template a report can start from: the team's (from the configuration the server
-    /// published), then the built-in ones in `lang`.
-    pub fn templates(&self, lang: Lang) -> Result<Vec<Template>> {
-        self.with(|s| s.templates(lang)).map(|v| v.into_iter().map(Into::into).collect())
+    /// published), then the built-in ones in `lang` (zh-CN when `None`).
+    #[uniffi::method(default(lang = None))]
+    pub fn templates(&self, lang: Option<Lang>) -> Result<Vec<Template>> {
+        self.with(|s| s.templates(lang.unwrap_or_default())).map(|v| v.into_iter().map(Into::into).collect())
     }
 
     /// A new draft from template `template_id` (from [`FieldStore::templates`]), for the period
     /// holding `date` (`YYYY-MM-DD`; today when `None`).
+    #[uniffi::method(default(date = None))]
     pub fn new_report_from_template(&self, template_id: String, date: Option<String>) -> Result<Report> {
-        let date = date.map(|d| fieldreport_core::period::parse_date(&d)).transpose()?;
+        let date = opt_date(date)?;
         self.with(|s| s.new_report_from(&template_id, date)).map(Into::into)
     }
 
     /// Adds recipients to a submitted report (the author only; nobody is ever removed).
+    #[uniffi::method(default(to = [], cc = []))]
     pub fn add_report_recipients(&self, id: String, to: Vec<String>, cc: Vec<String>) -> Result<Report> {
         self.with(|s| s.add_report_recipients(&id, &to, &cc)).map(Into::into)
     }
 
-    /// An alert as one line in `lang`, naming people.
-    pub fn describe_alert(&self, alert: Alert, lang: Lang) -> Result<String> {
-        self.with(|s| Ok(alert_text(&alert, lang, &s.names()?)))
+    /// An alert as one line in `lang` (zh-CN when `None`), naming people.
+    #[uniffi::method(default(lang = None))]
+    pub fn describe_alert(&self, alert: Alert, lang: Option<Lang>) -> Result<String> {
+        self.with(|s| Ok(alert_text(&alert.into(), lang.unwrap_or_default(), &s.names()?)))
     }
 
     /// Where followup `id` was checked in and how far from its customer; `None` without one.
     pub fn checkin_of(&self, id: String) -> Result<Option<CheckinPlace>> {
-        self.with(|s| s.checkin_of(&id))
+        self.with(|s| s.checkin_of(&id)).map(|c| c.map(Into::into))
     }
-}
 
-#[uniffi::export(async_runtime = "tokio")]
-impl FieldStore {
     /// Approves the sign-in code a browser shows on the dashboard (扫码登录), typed or scanned
     /// (`fieldreport://web-login/K7QX-M2PA`): that browser is signed in as this device's user.
+    /// Runs on the library's own thread.
     pub async fn approve_web_login(&self, code: String) -> Result<WebLoginApproved> {
-        self.ensure_open()?;
         let state = self.with(|s| s.sync_state())?;
-        Ok(sync::approve_web_login(&state, &code, &self.options()).await?)
+        let opts = self.options();
+        crate::background::run("web-login", None, move || async move {
+            Ok(sync::approve_web_login(&state, &code, &opts).await?.into())
+        })
+        .await
     }
 }

@@ -1,20 +1,37 @@
-//! Reports through the FFI: drafts, collaborative text, one-action inserts, rendering.
+//! Reports through the FFI: today's report, drafts and their collaborative text, one-action
+//! inserts with their content, filters, read state, duplicates of one period, rendering.
 
 use fieldreport_core::report::{render_markdown_linked, render_text};
+use fieldreport_core::store::ReportFilter;
 
-use crate::error::FieldError;
-use crate::store::FieldStore;
+use crate::store::{index, opt_date, FieldStore, Result};
 use crate::types::*;
-
-type Result<T> = std::result::Result<T, FieldError>;
 
 #[uniffi::export]
 impl FieldStore {
-    /// A new draft from the built-in template of `kind` in `lang`, for the period holding `date`
-    /// (`YYYY-MM-DD`; today when `None`).
-    pub fn new_report(&self, kind: ReportKind, date: Option<String>, lang: Lang) -> Result<Report> {
-        let date = date.map(|d| fieldreport_core::period::parse_date(&d)).transpose()?;
-        self.with(|s| s.new_report(kind, date, lang)).map(Into::into)
+    /// A new draft from the built-in template of `kind` in `lang` (zh-CN when `None`), for the
+    /// period holding `date` (`YYYY-MM-DD`; today when `None`). See `open_report` for the one
+    /// report of a period.
+    #[uniffi::method(default(date = None, lang = None))]
+    pub fn new_report(&self, kind: ReportKind, date: Option<String>, lang: Option<Lang>) -> Result<Report> {
+        let date = opt_date(date)?;
+        self.with(|s| s.new_report(kind, date, lang.unwrap_or_default())).map(Into::into)
+    }
+
+    /// This user's report of `kind` for the period holding `date` (today when `None`): the one
+    /// that exists, or a new draft (from team template `template`, or the built-in one in
+    /// `lang`). "Today's daily report" is `open_report(DAILY)`. Free-form reports are never
+    /// shared: each call makes one.
+    #[uniffi::method(default(date = None, lang = None, template = None))]
+    pub fn open_report(
+        &self,
+        kind: ReportKind,
+        date: Option<String>,
+        lang: Option<Lang>,
+        template: Option<String>,
+    ) -> Result<Report> {
+        let date = opt_date(date)?;
+        self.with(|s| s.open_report(kind, date, lang.unwrap_or_default(), template.as_deref())).map(Into::into)
     }
 
     /// One report.
@@ -22,9 +39,39 @@ impl FieldStore {
         self.with(|s| s.report(&id)).map(Into::into)
     }
 
-    /// Every report, newest period first.
-    pub fn list_reports(&self) -> Result<Vec<ReportRow>> {
-        self.with(|s| s.list_reports(None)).map(|v| v.into_iter().collect())
+    /// Reports matching `query` (all without one), by period (latest first by default).
+    #[uniffi::method(default(query = None, options = None))]
+    pub fn list_reports(&self, query: Option<ReportQuery>, options: Option<ListOptions>) -> Result<Vec<ReportRow>> {
+        let page = ListOptions::page(options, Order::Descending)?;
+        let q = query.unwrap_or_default();
+        self.with(|s| {
+            let range = match &q.period {
+                Some(p) => Some(s.period_range(p)?),
+                None => None,
+            };
+            let addressed_to = if q.addressed_to_me { Some(s.identity()?.user_id) } else { None };
+            let filter = ReportFilter { range, kind: q.kind, owner: q.author, addressed_to, unread: q.unread, page };
+            s.list_reports_filtered(&filter)
+        })
+        .map(|v| v.into_iter().map(Into::into).collect())
+    }
+
+    /// Marks report `id`, addressed to this user, read: offline, then told to the server at the
+    /// next sync, which gives its author a read receipt.
+    pub fn mark_report_read(&self, id: String) -> Result<()> {
+        self.with(|s| s.mark_report_read(&id))
+    }
+
+    /// This user's reports that share a kind and a period with another (two offline devices
+    /// each made one), in groups, each earliest first: offer to merge them.
+    pub fn duplicate_reports(&self) -> Result<Vec<Vec<String>>> {
+        self.with(|s| s.duplicate_reports())
+    }
+
+    /// Merges draft `from` into draft `into` (same author, kind and period): sections' text and
+    /// files `into` lacks are added to it, and `from` is deleted (it can be restored).
+    pub fn merge_reports(&self, into: String, from: String) -> Result<Report> {
+        self.with(|s| s.merge_reports(&into, &from)).map(Into::into)
     }
 
     /// Splices a section's text: deletes `delete` and inserts `insert` at `index`, counted in
@@ -33,11 +80,11 @@ impl FieldStore {
         &self,
         id: String,
         section: String,
-        index: u64,
-        delete: u64,
+        index: i64,
+        delete: i64,
         insert: String,
     ) -> Result<Report> {
-        let (i, d) = (crate::store::index(index)?, crate::store::index(delete)?);
+        let (i, d) = (self::index(index)?, self::index(delete)?);
         self.with(|s| s.splice_report(&id, &section, i, d, &insert)).map(Into::into)
     }
 
@@ -48,24 +95,26 @@ impl FieldStore {
 
     /// Inserts this user's followups of `period` (the report's own period when `None`),
     /// grouped by customer, into `section` (the template's followups section when `None`).
-    pub fn insert_followups(&self, id: String, section: Option<String>, period: Option<String>) -> Result<BlockInfo> {
+    #[uniffi::method(default(section = None, period = None))]
+    pub fn insert_followups(&self, id: String, section: Option<String>, period: Option<String>) -> Result<Block> {
         let period = period.map(|p| p.parse()).transpose()?;
         self.with(|s| s.insert_followups(&id, section.as_deref(), period)).map(Into::into)
     }
 
     /// Inserts KPI figures (`metrics` empty for the report's default six).
+    #[uniffi::method(default(section = None, period = None, metrics = []))]
     pub fn insert_kpis(
         &self,
         id: String,
         section: Option<String>,
         period: Option<String>,
         metrics: Vec<String>,
-    ) -> Result<BlockInfo> {
+    ) -> Result<Block> {
         let period = period.map(|p| p.parse()).transpose()?;
         self.with(|s| s.insert_kpis(&id, section.as_deref(), period, &metrics)).map(Into::into)
     }
 
-    /// Re-takes every inserted snapshot with current data.
+    /// Re-takes every inserted snapshot with current data (刷新).
     pub fn refresh_report(&self, id: String) -> Result<Report> {
         self.with(|s| s.refresh_report(&id)).map(Into::into)
     }
@@ -80,27 +129,38 @@ impl FieldStore {
         self.with(|s| s.comment_report(&id, &text)).map(Into::into)
     }
 
-    /// Submits the report to `to` (at least one user id) and `cc`; its text is then locked.
+    /// Submits the report to `to` and `cc` (user ids; the author's manager and the template's
+    /// copies when both are empty); its text is then locked.
+    #[uniffi::method(default(to = [], cc = []))]
     pub fn submit_report(&self, id: String, to: Vec<String>, cc: Vec<String>) -> Result<Report> {
         self.with(|s| s.submit_report(&id, &to, &cc)).map(Into::into)
     }
 
-    /// The report as Markdown in `dialect`, labels in `lang`; files and the report link to the
-    /// dashboard when the team configured its address.
-    pub fn render_markdown(&self, id: String, dialect: Dialect, lang: Lang) -> Result<String> {
+    /// The report as Markdown in `dialect` (GFM when `None`), labels in `lang` (zh-CN when
+    /// `None`); files and the report link to the dashboard when the team configured its address.
+    #[uniffi::method(default(dialect = None, lang = None))]
+    pub fn render_markdown(&self, id: String, dialect: Option<Dialect>, lang: Option<Lang>) -> Result<String> {
         self.with(|s| {
             let r = s.report(&id)?;
             let cal = s.calendar()?;
-            Ok(render_markdown_linked(&r, lang, dialect, &cal, &s.names()?, s.dashboard_url()?.as_deref()))
+            Ok(render_markdown_linked(
+                &r,
+                lang.unwrap_or_default(),
+                dialect.unwrap_or_default(),
+                &cal,
+                &s.names()?,
+                s.dashboard_url()?.as_deref(),
+            ))
         })
     }
 
-    /// The report as plain text, labels in `lang`.
-    pub fn render_text(&self, id: String, lang: Lang) -> Result<String> {
+    /// The report as plain text, labels in `lang` (zh-CN when `None`).
+    #[uniffi::method(default(lang = None))]
+    pub fn render_text(&self, id: String, lang: Option<Lang>) -> Result<String> {
         self.with(|s| {
             let r = s.report(&id)?;
             let cal = s.calendar()?;
-            Ok(render_text(&r, lang, &cal, &s.names()?))
+            Ok(render_text(&r, lang.unwrap_or_default(), &cal, &s.names()?))
         })
     }
 }

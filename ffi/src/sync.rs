@@ -1,23 +1,24 @@
-//! Enrollment and sync with the team server, async on a tokio runtime, with a progress
-//! listener implemented in the foreign language and an explicit cancel. Requests go through the
-//! app's own HTTP client (a foreign trait), so the library carries no HTTP or TLS stack.
+//! Enrollment, sync and sign-out with the team server, on the library's own threads, with a
+//! progress listener implemented in the foreign language and a cancel (explicit, or by dropping
+//! the awaiting task); and the records the server refused, kept as state until resolved.
+//! Requests go through the app's own HTTP client (a foreign trait), so the library carries no
+//! HTTP or TLS stack.
 
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use fieldreport_core::store::Store;
 use fieldreport_core::sync::{
-    self, CancelToken, HttpRequest, HttpResponse, ProgressListener, SyncOptions, SyncProgress, Transport,
-    TransportFuture,
+    self as core_sync, CancelToken, ProgressListener, SyncOptions, Transport, TransportFuture,
 };
 
+use crate::background;
 use crate::error::FieldError;
-use crate::store::FieldStore;
-use crate::types::{Enrolled, SyncStats};
+use crate::store::{FieldStore, Result};
+use crate::types::*;
 
-type Result<T> = std::result::Result<T, FieldError>;
-
-/// Receives progress during a sync. Called between pages on a background thread; it must return
-/// quickly (post to the UI thread rather than draw from it).
+/// Receives progress during a sync or download. Called between pages (or pieces) on the
+/// library's thread; it must return quickly (post to the UI thread rather than draw from it).
 #[uniffi::export(with_foreign)]
 pub trait SyncListener: Send + Sync {
     fn on_progress(&self, progress: SyncProgress) -> std::result::Result<(), FieldError>;
@@ -28,21 +29,24 @@ pub trait SyncListener: Send + Sync {
 /// `Content-Type`, `Authorization: Bearer` when a token is given, and the timeout, and returns
 /// the response whatever its status (the library reads error statuses itself). When no response
 /// came (no network, DNS, TLS, timeout) it throws `FieldError.Unreachable` with the reason; the
-/// library retries with backoff. Called on a background thread; it may block.
+/// library retries with backoff. Called on the library's thread; it may block.
 #[uniffi::export(with_foreign)]
 pub trait HttpClient: Send + Sync {
     fn post(&self, request: HttpRequest) -> std::result::Result<HttpResponse, FieldError>;
 }
 
-/// Runs the foreign client's blocking call off the async runtime's workers.
+/// Runs the foreign client's blocking call off the async runtime.
 struct Platform(Arc<dyn HttpClient>);
 
 impl Transport for Platform {
-    fn post(&self, request: HttpRequest) -> TransportFuture<'_> {
+    fn post(&self, request: core_sync::HttpRequest) -> TransportFuture<'_> {
         let client = self.0.clone();
         Box::pin(async move {
-            match tokio::task::spawn_blocking(move || client.post(request)).await {
-                Ok(Ok(resp)) => Ok(resp),
+            match tokio::task::spawn_blocking(move || client.post(request.into())).await {
+                Ok(Ok(resp)) => match u16::try_from(resp.status) {
+                    Ok(status) => Ok(core_sync::HttpResponse { status, body: resp.body }),
+                    Err(_) => Err(format!("the app's HTTP client returned status {}", resp.status)),
+                },
                 Ok(Err(e)) => Err(e.to_string()),
                 Err(e) => Err(format!("the app's HTTP client failed: {e}")),
             }
@@ -50,26 +54,35 @@ impl Transport for Platform {
     }
 }
 
-/// Adapts a foreign listener to the core's; a listener that throws is logged and otherwise ignored
-/// (progress is advisory: the sync goes on).
-pub(crate) struct Forward(pub(crate) Arc<dyn SyncListener>);
+/// Adapts the app's listener to the core's, and tells the store's subscribers what each page
+/// changed. A listener that throws is logged and otherwise ignored (progress is advisory).
+pub(crate) struct Forward {
+    pub(crate) app: Option<Arc<dyn SyncListener>>,
+    /// Told after each page (a sync; `None` for a download, which changes no record).
+    pub(crate) store: Option<Arc<FieldStore>>,
+}
 
 impl ProgressListener for Forward {
-    fn on_progress(&self, p: SyncProgress) {
-        if let Err(e) = self.0.on_progress(p) {
-            tracing::warn!(error = %e, "the sync progress listener failed");
+    fn on_progress(&self, p: core_sync::SyncProgress) {
+        if let Some(store) = &self.store {
+            store.notify();
+        }
+        if let Some(app) = &self.app {
+            if let Err(e) = app.on_progress(p.into()) {
+                tracing::warn!(error = %e, "the sync progress listener failed");
+            }
         }
     }
 }
 
 impl FieldStore {
-    /// A separate connection to the same database file, so that a sync (which holds its store
-    /// for the whole run) never blocks the app's own reads and writes.
-    pub(crate) fn sync_store(&self) -> Result<Store> {
-        let path = self.path.as_ref().ok_or_else(|| FieldError::InvalidInput {
+    /// The database file, which a background job opens a connection of its own to, so that it
+    /// (which holds its store for the whole run) never blocks the app's own reads and writes.
+    pub(crate) fn file(&self) -> Result<PathBuf> {
+        self.ensure_open()?;
+        self.path.clone().ok_or_else(|| FieldError::InvalidInput {
             reason: "an in-memory store cannot sync; open the store on a file".into(),
-        })?;
-        Ok(Store::open(path)?)
+        })
     }
 
     /// Sync options with the app's HTTP client, when it set one.
@@ -77,56 +90,104 @@ impl FieldStore {
         let http = self.http.lock().unwrap_or_else(|p| p.into_inner()).clone();
         SyncOptions { transport: http.map(|c| Arc::new(Platform(c)) as Arc<dyn Transport>), ..Default::default() }
     }
-
-    fn set_cancel(&self, token: Option<CancelToken>) {
-        *self.cancel.lock().unwrap_or_else(|p| p.into_inner()) = token;
-    }
 }
 
-#[uniffi::export(async_runtime = "tokio")]
-impl FieldStore {
-    /// Enrolls this device with the team server at `server_url` using a one-time `code`;
-    /// `device_name` (`张伟的手机`) names it in the admin's device list.
-    #[uniffi::method(default(device_name = None))]
-    pub async fn enroll(&self, server_url: String, code: String, device_name: Option<String>) -> Result<Enrolled> {
-        self.ensure_open()?;
-        let mut store = self.sync_store()?;
-        let e = sync::enroll_named(&mut store, &server_url, &code, device_name.as_deref(), &self.options()).await?;
-        Ok(Enrolled { device_id: e.device_id, user_id: e.user_id, team_id: e.team_id, role: e.role })
-    }
+/// The running sync's hold on its store: its turn, and its token for `cancel_sync`. Dropped on
+/// the sync's own thread when it ends, whether or not anyone still awaits it.
+struct Running {
+    slot: Arc<Mutex<Option<CancelToken>>>,
+    _turn: tokio::sync::OwnedMutexGuard<()>,
+}
 
-    /// Pushes local changes and pulls the team's, page by page (each page committed atomically).
-    /// `listener` hears progress; `cancel_sync` stops the run at the next page boundary with
-    /// `Cancelled`. `page_bytes` caps each page the server sends (default 1 MiB; smaller pages
-    /// commit more often on a poor network). Only one sync runs at a time per store.
-    pub async fn sync(&self, listener: Option<Arc<dyn SyncListener>>, page_bytes: Option<u64>) -> Result<SyncStats> {
-        self.ensure_open()?;
-        let token = CancelToken::new();
-        {
-            let mut running = self.cancel.lock().unwrap_or_else(|p| p.into_inner());
-            if running.is_some() {
-                return Err(FieldError::InvalidInput { reason: "a sync is already running on this store".into() });
-            }
-            *running = Some(token.clone());
-        }
-        let result = async {
-            let mut store = self.sync_store()?;
-            let forward = listener.map(Forward);
-            let l: Option<&dyn ProgressListener> = forward.as_ref().map(|f| f as &dyn ProgressListener);
-            let mut opts = self.options();
-            if let Some(b) = page_bytes {
-                opts.page_bytes = b.max(1);
-            }
-            Ok::<_, FieldError>(sync::sync(&mut store, &opts, l, &token).await?)
-        }
-        .await;
-        self.set_cancel(None);
-        result
+impl Drop for Running {
+    fn drop(&mut self) {
+        *self.slot.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 }
 
 #[uniffi::export]
 impl FieldStore {
+    /// Enrolls this device with the team server at `server_url` using a one-time `code`;
+    /// `device_name` (`张伟的手机`) names it in the admin's device list. Runs on the library's
+    /// own thread. A mistyped, expired or used code fails with `CodeUnknown`, `CodeExpired` or
+    /// `CodeUsed`; an enrolled device with `AlreadyEnrolled`.
+    #[uniffi::method(default(device_name = None))]
+    pub async fn enroll(&self, server_url: String, code: String, device_name: Option<String>) -> Result<Enrolled> {
+        let (path, opts) = (self.file()?, self.options());
+        background::run("enroll", None, move || async move {
+            let mut store = Store::open(&path)?;
+            let e = core_sync::enroll_named(&mut store, &server_url, &code, device_name.as_deref(), &opts).await?;
+            Ok(Enrolled { device_id: e.device_id, user_id: e.user_id, team_id: e.team_id, role: e.role })
+        })
+        .await
+    }
+
+    /// Pushes local changes and pulls the team's, page by page (each page committed atomically),
+    /// then sends the files and read reports the server lacks. All of it runs on the library's
+    /// own thread: await it from any thread or event loop. `listener` hears progress (on that
+    /// thread); subscribers hear what each page changed. `cancel_sync`, or dropping or
+    /// cancelling the awaiting task, stops the run at the next page with `Cancelled`; what was
+    /// committed stays, and the next sync resumes. `page_bytes` caps each page the server sends
+    /// (default 1 MiB; smaller pages commit more often on a poor network). One sync runs at a
+    /// time per store: a second call waits for the first to end. `NotEnrolled` before
+    /// enrollment, `DeviceRevoked` once an admin revoked the device.
+    #[uniffi::method(default(listener = None, page_bytes = None))]
+    pub async fn sync(
+        self: Arc<Self>,
+        listener: Option<Arc<dyn SyncListener>>,
+        page_bytes: Option<i64>,
+    ) -> Result<SyncStats> {
+        let path = self.file()?;
+        let mut opts = self.options();
+        if let Some(b) = page_bytes {
+            opts.page_bytes = u64::try_from(b.max(1)).unwrap_or(1);
+        }
+        let turn = self.sync_turn.clone().lock_owned().await;
+        let token = CancelToken::new();
+        *self.cancel.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
+        let running = Running { slot: self.cancel.clone(), _turn: turn };
+        let me = self.clone();
+        background::run("sync", Some(token.clone()), move || async move {
+            let _running = running;
+            let mut store = Store::open(&path)?;
+            let forward = Forward { app: listener, store: Some(me.clone()) };
+            let stats = core_sync::sync(&mut store, &opts, Some(&forward), &token).await;
+            me.notify();
+            Ok(stats?.into())
+        })
+        .await
+    }
+
+    /// Signs this device out: tells the server (its token stops working), then closes the store
+    /// and removes its database file. Changes or files the server does not have yet would be
+    /// lost: then it fails with `InvalidInput` unless `discard_unsent` is true. A server that
+    /// cannot be reached fails with `Unreachable` and removes nothing.
+    #[uniffi::method(default(discard_unsent = false))]
+    pub async fn sign_out(&self, discard_unsent: bool) -> Result<()> {
+        let path = self.file()?;
+        let unsent =
+            self.with(|s| Ok(s.pending_documents()?.len() + s.unsent_attachments()?.len() + s.unsent_reads()?.len()))?;
+        if unsent > 0 && !discard_unsent {
+            return Err(FieldError::InvalidInput {
+                reason: format!(
+                    "{unsent} changes or files have not reached the server: sync first, or sign out with discard_unsent"
+                ),
+            });
+        }
+        let opts = self.options();
+        background::run("sign-out", None, move || async move {
+            let store = Store::open(&path)?;
+            match core_sync::sign_out(&store, &opts).await {
+                // Revoked or never enrolled: nothing to tell the server.
+                Ok(()) | Err(fieldreport_core::Error::NotEnrolled) => Ok(()),
+                Err(fieldreport_core::Error::Server { status: 401, .. }) => Ok(()),
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await?;
+        self.close_and_remove()
+    }
+
     /// Sets the HTTP client that `enroll` and `sync` send their requests with. Required before
     /// either: the library has no HTTP stack of its own.
     pub fn set_http_client(&self, client: Arc<dyn HttpClient>) {
@@ -142,5 +203,24 @@ impl FieldStore {
             }
             None => false,
         }
+    }
+
+    /// The records the server refused, with why; each stays listed (and is not resent until it
+    /// changes) until it is resolved with `discard_local_changes` or `keep_as_new`.
+    pub fn refusals(&self) -> Result<Vec<Refusal>> {
+        self.with(|s| s.refused()).map(|v| v.into_iter().map(Refusal::from_core).collect())
+    }
+
+    /// Takes the server's copy of refused record `id`: the local changes it refused are
+    /// dropped. A record the server never accepted is removed from this device.
+    pub fn discard_local_changes(&self, id: String) -> Result<()> {
+        self.with(|s| s.discard_local_changes(&id).map(|_| ()))
+    }
+
+    /// Keeps what this device wrote in refused record `id` — a report's sections, a visit — as
+    /// a new draft or visit of this user, then takes the server's copy of `id`. Returns the new
+    /// record's id.
+    pub fn keep_as_new(&self, id: String) -> Result<String> {
+        self.with(|s| s.keep_as_new(&id).map(|r| r.header().id.clone()))
     }
 }

@@ -26,8 +26,18 @@ struct FieldReportSampleApp: App {
     }
 }
 
+/// Runs `reload` on the main queue whenever records of the kinds it was subscribed to change —
+/// after this device's writes and after each page a sync brings. Keep the subscription: dropping
+/// it ends the notifications.
+final class Reloader: ChangeListener, @unchecked Sendable {
+    let reload: () -> Void
+    init(_ reload: @escaping () -> Void) { self.reload = reload }
+    func onChange(changes: [Changes]) throws { DispatchQueue.main.async { self.reload() } }
+}
+
 struct VisitsView: View {
     let store: FieldStore
+    @State private var subscription: Subscription?
     @State private var visits: [FollowupRow] = []
     @State private var customers: [CustomerRow] = []
     @State private var customerId: String?
@@ -46,19 +56,22 @@ struct VisitsView: View {
                     // A real app passes a CLLocation fix as the check-in.
                     _ = try store.logFollowup(new: NewFollowup(customerId: id, kind: .visit, note: note))
                     note = ""
-                    reload()
                 } catch { self.error = "\(error)" }
             }
             if let error { Text(error).foregroundColor(.red) }
             List(visits, id: \.id) { v in VStack(alignment: .leading) { Text(v.customerName); Text(v.note).font(.caption) } }
         }
         .padding()
-        .onAppear(perform: reload)
+        .onAppear {
+            reload()
+            subscription = try? store.subscribe(listener: Reloader(reload), kinds: [.followup, .customer])
+        }
+        .onDisappear { subscription = nil }
     }
 
     func reload() {
-        visits = (try? store.listFollowups(period: "today", customerId: nil)) ?? []
-        customers = (try? store.listCustomers(search: nil)) ?? []
+        visits = (try? store.listFollowups(period: "today")) ?? []
+        customers = (try? store.listCustomers()) ?? []
     }
 }
 
@@ -69,6 +82,7 @@ struct CustomersView: View {
 
     var body: some View {
         VStack {
+            // Matches names, addresses, tags and pinyin initials ("hw" finds 华为).
             TextField("搜索或新建客户", text: $search).onChange(of: search) { _ in reload() }
             Button("新建客户「\(search)」") { _ = try? store.addCustomer(new: NewCustomer(name: search)); reload() }
                 .disabled(search.isEmpty)
@@ -95,24 +109,22 @@ struct ReportView: View {
                 TextEditor(text: $text).frame(height: 120).border(.gray)
                 HStack {
                     Button("保存") { show(try? store.setReportText(id: r.id, section: "done", text: text)) }
-                    Button("插入跟进") { _ = try? store.insertFollowups(id: r.id, section: nil, period: nil); show(try? store.report(id: r.id)) }
-                    Button("插入指标") { _ = try? store.insertKpis(id: r.id, section: nil, period: nil, metrics: []); show(try? store.report(id: r.id)) }
+                    Button("插入跟进") { _ = try? store.insertFollowups(id: r.id); show(try? store.report(id: r.id)) }
+                    Button("插入指标") { _ = try? store.insertKpis(id: r.id); show(try? store.report(id: r.id)) }
                 }
                 ScrollView { Text(preview).font(.caption) }
             }
         }
         .padding()
-        .onAppear {
-            let draft = (try? store.listReports())?.first { $0.kind == "daily" && $0.status == "draft" }
-            show(draft.flatMap { try? store.report(id: $0.id) } ?? (try? store.newReport(kind: .daily, date: nil, lang: .zhCn)))
-        }
+        // Today's daily report: the one there is, or a new draft.
+        .onAppear { show(try? store.openReport(kind: .daily)) }
     }
 
     func show(_ r: Report?) {
         guard let r else { return }
         report = r
         text = r.sections.first { $0.key == "done" }?.text ?? ""
-        preview = (try? store.renderMarkdown(id: r.id, dialect: .gfm, lang: .zhCn)) ?? ""
+        preview = (try? store.renderMarkdown(id: r.id)) ?? ""
     }
 }
 
@@ -141,9 +153,11 @@ struct SyncView: View {
             }
             HStack {
                 Button("立即同步") {
+                    // The sync runs on the library's threads; cancelling the task stops it at the
+                    // next page (nothing is lost).
                     Task {
                         do {
-                            let s = try await store.sync(listener: ProgressRelay { progress = $0 }, pageBytes: nil)
+                            let s = try await store.sync(listener: ProgressRelay { progress = $0 })
                             status = "上传 \(s.pushed)，下载 \(s.pulled)，拒绝 \(s.rejected.count)"
                         } catch { status = "\(error)" }
                     }

@@ -2,8 +2,8 @@ import Foundation
 import FieldReport
 
 /// fieldreport's requests over URLSession (the system's TLS, certificates, proxies and cellular
-/// policy). The library calls `post` on a background thread and waits for the answer, so it
-/// blocks that thread on the data task; it is never called on the main thread.
+/// policy). The library calls `post` on its own thread and waits for the answer, so it blocks
+/// that thread on the data task; it is never called on the main thread.
 final class PlatformHttpClient: HttpClient {
     private let session = URLSession(configuration: .default)
 
@@ -26,7 +26,7 @@ final class PlatformHttpClient: HttpClient {
                 result = .failure(FieldError.Unreachable(reason: error.localizedDescription))
             } else if let http = response as? HTTPURLResponse {
                 // An error status is still the server's answer: the library reads its body.
-                result = .success(HttpResponse(status: UInt16(http.statusCode), body: data ?? Data()))
+                result = .success(HttpResponse(status: Int32(http.statusCode), body: data ?? Data()))
             }
             done.signal()
         }.resume()

@@ -32,6 +32,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/enroll", post(enroll))
         .route("/v1/sync", post(sync))
         .route("/v1/web-login", post(web_login))
+        .route("/v1/reads", post(reads))
+        .route("/v1/sign-out", post(sign_out))
         .route("/v1/kpi", get(crate::api_figures::kpi))
         .route("/v1/alerts", get(crate::api_figures::alerts))
         .route("/v1/submissions", get(crate::api_figures::submissions))
@@ -149,6 +151,44 @@ async fn web_login(
     .await?;
     tracing::info!(user = %user, "browser signed in with a phone");
     Ok(Json(serde_json::json!({"user_id": user, "session_expires_at": expires})))
+}
+
+#[derive(Deserialize)]
+struct ReadsBody {
+    reports: Vec<String>,
+}
+
+/// A device tells which reports addressed to its user were read on it (offline, then at the
+/// next sync): each becomes a read receipt for the author, as an opening on the dashboard does.
+async fn reads(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Json<serde_json::Value>> {
+    let token = bearer(&headers)?;
+    let body = body_of(body, 64 * 1024)?;
+    let b: ReadsBody = serde_json::from_slice(&body)
+        .map_err(|e| ServerError::BadRequest(format!("expected JSON {{\"reports\": [ids]}}: {e}")))?;
+    let s = state.service.clone();
+    let recorded = blocking(move || {
+        let caller = s.authenticate(&token)?;
+        s.device_reads(&caller.user, &b.reports)
+    })
+    .await?;
+    Ok(Json(serde_json::json!({ "recorded": recorded })))
+}
+
+/// A device signs out: its token stops working at once (as when an admin revokes it).
+async fn sign_out(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<Json<serde_json::Value>> {
+    let token = bearer(&headers)?;
+    let s = state.service.clone();
+    let device = blocking(move || {
+        let caller = s.authenticate(&token)?;
+        s.revoke_device(&caller.device.id)
+    })
+    .await?;
+    tracing::info!(device = %device.id, "a device signed out");
+    Ok(Json(serde_json::json!({ "signed_out": device.id })))
 }
 
 pub(crate) fn bearer(headers: &HeaderMap) -> Result<String> {

@@ -17,6 +17,10 @@ pub enum ServerError {
     Revoked,
     #[error("{0}")]
     Forbidden(String),
+    /// An enrollment code that cannot be redeemed, and why (answered with its own code, so that
+    /// an app can say what to do).
+    #[error("{}", .0.message())]
+    Enrollment(CodeProblem),
     #[error("{0}")]
     BadRequest(String),
     /// Pushed bytes that are not Automerge changes (or make Automerge fail): the whole request
@@ -46,6 +50,36 @@ pub enum ServerError {
     Internal(String),
 }
 
+/// Why an enrollment code cannot be redeemed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeProblem {
+    /// No such code (mistyped, or never issued).
+    Unknown,
+    /// Issued, but its 7 days are over.
+    Expired,
+    /// Already redeemed by a device.
+    Used,
+}
+
+impl CodeProblem {
+    /// The machine-readable code of the answer.
+    pub fn code(self) -> &'static str {
+        match self {
+            CodeProblem::Unknown => "code_unknown",
+            CodeProblem::Expired => "code_expired",
+            CodeProblem::Used => "code_used",
+        }
+    }
+
+    fn message(self) -> &'static str {
+        match self {
+            CodeProblem::Unknown => "unknown enrollment code: check it, or ask an admin for a new one",
+            CodeProblem::Expired => "this enrollment code has expired; ask an admin for a new one",
+            CodeProblem::Used => "this enrollment code was already used; ask an admin for a new one",
+        }
+    }
+}
+
 /// Result with [`ServerError`].
 pub type Result<T, E = ServerError> = std::result::Result<T, E>;
 
@@ -57,6 +91,7 @@ impl ServerError {
             ServerError::BadToken => (StatusCode::UNAUTHORIZED, "bad_token"),
             ServerError::Revoked => (StatusCode::UNAUTHORIZED, "revoked"),
             ServerError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ServerError::Enrollment(p) => (StatusCode::FORBIDDEN, p.code()),
             ServerError::BadRequest(_) => (StatusCode::BAD_REQUEST, "malformed"),
             ServerError::MalformedDocument { .. } => (StatusCode::BAD_REQUEST, "malformed_document"),
             ServerError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),

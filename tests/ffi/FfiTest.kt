@@ -4,11 +4,17 @@
 import com.fieldreport.*
 import com.fieldreport.core.*
 import com.fieldreport.sample.PlatformHttpClient
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.cancelAndJoin
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeoutOrNull
 import java.io.BufferedReader
 import java.io.File
 import java.io.InputStreamReader
 import java.nio.file.Files
+import java.time.Instant
 
 var failures = 0
 
@@ -27,9 +33,22 @@ inline fun <reified E : Throwable> raises(what: String, block: () -> Unit) {
 
 class Recorder(val onFirst: (() -> Unit)? = null) : SyncListener {
     val calls = mutableListOf<SyncProgress>()
+    val threads = mutableSetOf<Long>()
     override fun onProgress(progress: SyncProgress) {
-        synchronized(calls) { calls.add(progress) }
+        synchronized(calls) {
+            calls.add(progress)
+            threads.add(Thread.currentThread().id)
+        }
         if (calls.size == 1) onFirst?.invoke()
+    }
+}
+
+/** The platform client, slowed down: each request waits `delayMs` first. */
+class SlowClient(val delayMs: Long) : HttpClient {
+    private val inner = PlatformHttpClient()
+    override fun post(request: HttpRequest): HttpResponse {
+        Thread.sleep(delayMs)
+        return inner.post(request)
     }
 }
 
@@ -40,9 +59,9 @@ fun main(args: Array<String>) {
     val helper = ProcessBuilder("python3", File(File(args[1]), "server.py").path, serverBinary)
         .redirectError(ProcessBuilder.Redirect.INHERIT).start()
     val line = BufferedReader(InputStreamReader(helper.inputStream)).readLine()
-    // {"url": "...", "rep": "...", "codes": ["...", "..."], "admin": "..."}
+    // {"url": "...", "rep": "...", "codes": ["...", "...", "..."], "admin": "..."}
     fun field(name: String) = Regex("\"$name\": \"([^\"]+)\"").find(line)!!.groupValues[1]
-    val codes = Regex("\"codes\": \\[\"([^\"]+)\", \"([^\"]+)\"\\]").find(line)!!.groupValues
+    val codes = Regex("\"codes\": \\[\"([^\"]+)\", \"([^\"]+)\", \"([^\"]+)\"\\]").find(line)!!.groupValues
     val url = field("url")
     val dir = Files.createTempDirectory("fieldreport-kt").toFile()
     try {
@@ -53,9 +72,11 @@ fun main(args: Array<String>) {
 
         val c = phone.addCustomer(NewCustomer(name = "上海某某贸易有限公司", level = Level.A))
         phone.logFollowup(NewFollowup(customerId = c.id, kind = FollowupKind.VISIT, note = "拜访采购部 👍",
-            checkin = CheckIn(latitude = 31.23, longitude = 121.47, at = 0L)))
+            checkin = CheckIn(latitude = 31.23, longitude = 121.47, at = Instant.now())))
         phone.logFollowup(NewFollowup(customerId = c.id, kind = FollowupKind.CALL, note = "电话回访"))
-        check("two followups today", phone.listFollowups("today", null).size == 2)
+        check("two followups today", phone.listFollowups("today").size == 2)
+        check("rows carry the enums records carry", phone.listFollowups().map { it.kind }.toSet() == setOf(FollowupKind.VISIT, FollowupKind.CALL))
+        check("records are values (no setters)", Customer::class.java.methods.none { it.name == "setName" })
 
         val r = phone.newReport(ReportKind.DAILY, null, Lang.ZH_CN)
         phone.insertFollowups(r.id, null, null)
@@ -69,16 +90,17 @@ fun main(args: Array<String>) {
         val text = "你好👋世界"
         phone.setReportText(r.id, "done", text)
         val utf16 = text.indexOf("世")
-        val scalar = text.codePointCount(0, utf16).toULong()
-        val spliced = phone.spliceReport(r.id, "done", scalar, 0uL, "🙂")
+        val scalar = text.codePointCount(0, utf16).toLong()
+        val spliced = phone.spliceReport(r.id, "done", scalar, 0L, "🙂")
         check("splice after an emoji (code point index $scalar, UTF-16 index $utf16)", section(spliced, "done") == "你好👋🙂世界")
 
         val progress = Recorder()
         val stats = runBlocking { phone.sync(progress, null) }
-        check("sync pushed 4 documents", stats.pushed == 4uL && stats.rejected.isEmpty())
+        check("sync pushed 4 documents", stats.pushed == 4L && stats.rejected.isEmpty())
         check("progress listener called", progress.calls.isNotEmpty())
+        check("the listener runs on the library's thread, not the caller's", Thread.currentThread().id !in progress.threads)
         val view = phone.kpiView("today", listOf("visits"))
-        check("after the sync, today's figures come from the server (${view.source})", view.source == "server" && stats.published > 0uL)
+        check("after the sync, today's figures come from the server (${view.source})", view.source == FigureSource.SERVER && stats.published > 0L)
         // People and the team's template: the directory names the manager, the template comes
         // first, a required section is refused empty, and the report goes to the manager.
         check("the directory names the manager", phone.members().any { it.id == field("admin") && it.name == "王经理" })
@@ -107,12 +129,12 @@ fun main(args: Array<String>) {
         val photo = File(dir, "门头照.png")
         javax.imageio.ImageIO.write(java.awt.image.BufferedImage(32, 24, java.awt.image.BufferedImage.TYPE_INT_RGB), "png", photo)
         val shop = phone.attachFile(RecordKind.FOLLOWUP, visit.id, photo.path)
-        check("a photo is attached by its bytes", shop.mime == "image/png" && shop.width == 32u && shop.name == "门头照.png")
+        check("a photo is attached by its bytes", shop.mime == "image/png" && shop.width == 32 && shop.name == "门头照.png")
         raises<FieldException.InvalidInput>("text is not a photo") {
             phone.attachBytes(RecordKind.FOLLOWUP, visit.id, "not a photo".toByteArray(), "x.jpg")
         }
         val withPhoto = runBlocking { phone.sync(null, null) }
-        check("the sync sent the photo", withPhoto.filesUploaded == 1u)
+        check("the sync sent the photo", withPhoto.filesUploaded == 1)
         runBlocking { tablet.sync(null, null) }
         check("the tablet does not hold it yet", tablet.attachmentState(shop.hash) is AttachmentState.Missing)
         runBlocking { tablet.fetchAttachment(shop.hash) }
@@ -123,14 +145,43 @@ fun main(args: Array<String>) {
         runBlocking { phone.sync(null, null) }
         var sawRunning = false
         val cancelling = Recorder { sawRunning = tablet.cancelSync() }
-        raises<FieldException.Cancelled>("a cancelled sync") { runBlocking { tablet.sync(cancelling, 4096uL) } }
+        raises<FieldException.Cancelled>("a cancelled sync") { runBlocking { tablet.sync(cancelling, 4096L) } }
         check("cancelSync saw the running sync", sawRunning)
-        runBlocking { tablet.sync(null, null) }
-        check("after the cancel, a later sync gets everything", tablet.listFollowups(null, null).size == 32)
+        runBlocking { tablet.sync() }
+        check("after the cancel, a later sync gets everything", tablet.listFollowups().size == 32)
+
+        // A coroutine cancelled mid-sync (the user left the screen) and a timeout: the store
+        // stays usable, and the next sync runs.
+        for (i in 0 until 30) phone.logFollowup(NewFollowup(customerId = c.id, kind = FollowupKind.CALL, note = "电话${i}"))
+        runBlocking { phone.sync() }
+        val third = FieldStore.open(File(dir, "third.db").path)
+        third.setHttpClient(PlatformHttpClient())
+        runBlocking { third.enroll(url, codes[3]) }
+        runBlocking {
+            val scope = CoroutineScope(Dispatchers.Default)
+            var job: kotlinx.coroutines.Job? = null
+            val leaving = Recorder { scope.launch { job?.cancel() } }
+            job = scope.launch { third.sync(leaving, 4096L) }
+            job.join()
+            check("the cancelled coroutine ended", job.isCancelled)
+        }
+        third.setHttpClient(SlowClient(500))
+        val timedOut = runBlocking { withTimeoutOrNull(100) { third.sync() } }
+        check("a sync past its timeout gives up", timedOut == null)
+        third.setHttpClient(PlatformHttpClient())
+        runBlocking { third.sync() }
+        check("after a cancelled and a timed-out sync, the next one gets everything", third.listFollowups().size == 62)
+        third.closeStore()
+        third.close()
 
         raises<FieldException.InvalidInput>("an empty customer name") { phone.addCustomer(NewCustomer(name = " ")) }
         raises<FieldException.NotFound>("an unknown report") { phone.report("0190c0de-0000-7000-8000-000000000000") }
-        raises<FieldException.InvalidInput>("a splice past the end") { phone.spliceReport(r.id, "done", 999uL, 0uL, "x") }
+        raises<FieldException.InvalidInput>("a splice past the end") { phone.spliceReport(r.id, "done", 999L, 0L, "x") }
+        try {
+            phone.addCustomer(NewCustomer(name = " "))
+        } catch (e: FieldException.InvalidInput) {
+            check("an error's message is its reason", e.message == e.reason && !e.message!!.startsWith("reason="))
+        }
         tablet.closeStore()
         raises<FieldException.Closed>("use after close") { tablet.identity() }
         phone.closeStore()

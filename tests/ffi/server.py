@@ -57,10 +57,10 @@ class Server:
 
 if __name__ == "__main__":
     # For the Kotlin test: start a server with the example configuration (its team template) and
-    # print its URL, a rep's id and two of the rep's codes as JSON; stop it when stdin closes.
+    # print its URL, a rep's id and three of the rep's codes as JSON; stop it when stdin closes.
     s = Server(sys.argv[1])
     s.apply_example_config()
     rep, code = s.add_rep("小王")
-    print(json.dumps({"url": s.url, "rep": rep, "codes": [code, s.code(rep)], "admin": s.admin_id}), flush=True)
+    print(json.dumps({"url": s.url, "rep": rep, "codes": [code, s.code(rep), s.code(rep)], "admin": s.admin_id}), flush=True)
     sys.stdin.read()
     s.stop()

@@ -367,3 +367,47 @@ fn photos_on_the_command_line() {
     let doctor = json(&server(data.path(), &["--json", "doctor"]));
     assert!(doctor["files"]["max_file_bytes"].is_u64(), "doctor shows the file quotas: {doctor}");
 }
+
+#[test]
+fn a_refused_edit_stays_listed_until_resolved_on_the_command_line() {
+    let data = tempfile::tempdir().unwrap();
+    json(&server(data.path(), &["--json", "init", "--team-name", "华东", "--admin-name", "王总"]));
+    let rep = json(&server(data.path(), &["--json", "user", "add", "--name", "张伟", "--role", "rep"]));
+    let rep_id = rep["id"].as_str().unwrap();
+    let second = json(&server(data.path(), &["--json", "enroll-code", rep_id]));
+    let (_serving, url) = serve(data.path());
+    let dev = tempfile::tempdir().unwrap();
+    let (phone, tablet) = (dev.path().join("phone.db"), dev.path().join("tablet.db"));
+    until_served(&phone, &["--json", "enroll", "--server", &url, "--code", rep["enrollment_code"].as_str().unwrap()]);
+    until_served(
+        &tablet,
+        &["--json", "enroll", "--server", &url, "--code", second["enrollment_code"].as_str().unwrap()],
+    );
+
+    let r = json(&device(&phone, &["--json", "report", "new", "daily"]));
+    let id = r["id"].as_str().unwrap();
+    json(&device(&phone, &["--json", "report", "set", id, "done", "拜访三家客户。"]));
+    json(&device(&phone, &["--json", "sync"]));
+    json(&device(&tablet, &["--json", "sync"]));
+    json(&device(&phone, &["--json", "report", "submit", id, "--to", "王总"]));
+    json(&device(&phone, &["--json", "sync"]));
+    json(&device(&tablet, &["--json", "report", "set", id, "done", "拜访三家客户，签下一单。"]));
+    let synced = json(&device(&tablet, &["--json", "sync"]));
+    assert_eq!(synced["rejected"][0]["id"], id, "{synced}");
+
+    let listed = json(&device(&tablet, &["--json", "rejected"]));
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!((listed[0]["id"].as_str(), listed[0]["kind"].as_str()), (Some(id), Some("report")));
+    assert!(listed[0]["reason"].as_str().is_some_and(|r| !r.is_empty()));
+    let kept = json(&device(&tablet, &["--json", "rejected", "keep", id]));
+    let new_id = kept["new_id"].as_str().unwrap();
+    let new = String::from_utf8(device(&tablet, &["report", "show", new_id]).stdout).unwrap();
+    assert!(new.contains("签下一单"), "{new}");
+    let back = String::from_utf8(device(&tablet, &["report", "show", id]).stdout).unwrap();
+    assert!(back.contains("拜访三家客户。") && !back.contains("签下一单"), "{back}");
+    assert_eq!(json(&device(&tablet, &["--json", "rejected"])), serde_json::json!([]));
+    assert_eq!(
+        device(&tablet, &["rejected", "discard", "0190c0de-0000-7000-8000-000000000000"]).status.code(),
+        Some(2)
+    );
+}

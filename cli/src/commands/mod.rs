@@ -82,6 +82,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::WebLogin { code } => sync::web_login(&mut ctx, &code),
         Command::Sync => sync::sync(&mut ctx),
         Command::Doctor => doctor(&mut ctx),
+        Command::Rejected { action } => sync::rejected(&mut ctx, action),
     }
 }
 

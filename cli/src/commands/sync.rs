@@ -113,3 +113,54 @@ pub fn sync(ctx: &mut Ctx) -> CliResult {
         lines
     })
 }
+
+/// `rejected`: the records the server refused (JSON: `[{id, kind, reason, on_server}]`), or the
+/// resolution of one.
+pub fn rejected(ctx: &mut Ctx, action: Option<crate::args::RejectedCmd>) -> CliResult {
+    use crate::args::RejectedCmd;
+    match action {
+        None => {
+            let list: Vec<serde_json::Value> = ctx
+                .store
+                .refused()?
+                .into_iter()
+                .map(|r| {
+                    serde_json::json!({"id": r.id, "kind": r.kind.as_str(), "reason": r.reason, "on_server": r.on_server})
+                })
+                .collect();
+            ctx.out.print(&list, || {
+                if list.is_empty() {
+                    return vec!["the server refused nothing that is still on this device".into()];
+                }
+                list.iter()
+                    .map(|r| {
+                        format!(
+                            "{} {}: {}",
+                            r["kind"].as_str().unwrap_or(""),
+                            r["id"].as_str().unwrap_or(""),
+                            r["reason"].as_str().unwrap_or("")
+                        )
+                    })
+                    .collect()
+            })
+        }
+        Some(RejectedCmd::Discard { id }) => {
+            let kept = ctx.store.discard_local_changes(&id)?;
+            let json = serde_json::json!({"id": id, "removed": kept.is_none()});
+            ctx.out.print(&json, || {
+                vec![if kept.is_some() {
+                    format!("{id}: the server's copy is back; the refused changes are gone")
+                } else {
+                    format!("{id}: the server never had it; removed from this device")
+                }]
+            })
+        }
+        Some(RejectedCmd::Keep { id }) => {
+            let new = ctx.store.keep_as_new(&id)?;
+            let new_id = new.header().id.clone();
+            ctx.out.print(&serde_json::json!({"id": id, "new_id": new_id}), || {
+                vec![format!("kept as {} {new_id}; {id} is the server's copy again", new.header().kind.as_str())]
+            })
+        }
+    }
+}

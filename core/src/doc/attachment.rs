@@ -20,7 +20,6 @@ pub const MIME_TYPES: &[&str] =
 
 /// One attached file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Attachment {
     /// SHA-256 of the bytes, 64 lower-case hex digits.
     pub hash: String,

@@ -187,6 +187,14 @@ impl Doc {
         Doc::wrap(am)
     }
 
+    /// The document as it was at `heads` (without the changes made after them), authoring as
+    /// `actor`.
+    pub fn fork_at(&mut self, heads: &[ChangeHash], actor: &ActorId) -> Result<Doc, LoadError> {
+        let mut am = self.am.fork_at(heads).map_err(|e| LoadError(e.to_string()))?;
+        am.set_actor(actor.clone());
+        Ok(Doc::wrap(am))
+    }
+
     /// The document's header fields.
     pub fn header(&self) -> Result<Header, ValidationError> {
         Header::read(self)

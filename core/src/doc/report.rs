@@ -105,7 +105,6 @@ pub struct Section {
 
 /// A comment (批注) on a report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Comment {
     pub id: String,
     pub author: String,

@@ -13,6 +13,11 @@ impl Names {
         self.0.insert(id, name);
     }
 
+    /// The name of `id`, when known.
+    pub fn get(&self, id: &str) -> Option<&str> {
+        self.0.get(id).map(String::as_str)
+    }
+
     /// The name of `id`, or `id` itself when unknown.
     pub fn of(&self, id: &str) -> String {
         self.0.get(id).cloned().unwrap_or_else(|| id.to_string())

@@ -20,7 +20,6 @@ pub const DEFAULT_CACHE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Where a file stands on this device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case", tag = "state")]
 pub enum AttachmentState {
     /// Attached here; `uploaded` once the server has it.
@@ -35,7 +34,6 @@ pub enum AttachmentState {
 
 /// A file a record on this device shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AttachmentRow {
     pub hash: String,
     pub name: String,

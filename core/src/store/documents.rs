@@ -47,13 +47,16 @@ pub(crate) fn load(conn: &Connection, id: &str, expected: Option<Kind>) -> Resul
 pub(crate) fn save(conn: &Connection, id: &str, kind: Kind, doc: &mut Doc, local: bool, now: i64) -> Result<()> {
     let bytes = doc.save();
     let heads = encode_heads(&doc.heads());
-    conn.execute(
-        "INSERT INTO documents (id, kind, bytes, heads, pending, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+    // `change_seq`: the next number of this device's sequence of changes (writes are serialized,
+    // so the maximum is stable inside the transaction), for apps that observe the data.
+    conn.prepare_cached(
+        "INSERT INTO documents (id, kind, bytes, heads, pending, updated_at, change_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, (SELECT COALESCE(MAX(change_seq), 0) + 1 FROM documents))
          ON CONFLICT(id) DO UPDATE SET bytes = excluded.bytes, heads = excluded.heads,
-             pending = MAX(documents.pending, excluded.pending), updated_at = excluded.updated_at",
-        params![id, kind.as_str(), bytes, heads, local as i64, now],
-    )?;
+             pending = MAX(documents.pending, excluded.pending), updated_at = excluded.updated_at,
+             change_seq = excluded.change_seq",
+    )?
+    .execute(params![id, kind.as_str(), bytes, heads, local as i64, now])?;
     if local {
         conn.prepare_cached("INSERT OR REPLACE INTO last_local_write (id, at) VALUES (1, ?1)")?.execute([now])?;
     }
@@ -103,6 +106,41 @@ pub(crate) fn merge(conn: &Connection, id: &str, changes: &[u8], now: i64) -> Re
 }
 
 impl Store {
+    /// Record `id` of `kind` (`NotFound` when it is of another kind or unknown).
+    fn record_of(&self, kind: &'static str, id: &str) -> Result<Record> {
+        let id = crate::ids::parse_id(kind, id)?;
+        match self.record(&id) {
+            Ok(r) if r.header().kind.as_str() == kind => Ok(r),
+            Ok(_) | Err(Error::NotFound { .. }) => Err(Error::NotFound { kind, id }),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Customer `id`.
+    pub fn customer(&self, id: &str) -> Result<crate::doc::Customer> {
+        typed!(self.record_of("customer", id)?, Customer)
+    }
+
+    /// Deal `id`.
+    pub fn deal(&self, id: &str) -> Result<crate::doc::Deal> {
+        typed!(self.record_of("deal", id)?, Deal)
+    }
+
+    /// Followup `id`.
+    pub fn followup(&self, id: &str) -> Result<crate::doc::Followup> {
+        typed!(self.record_of("followup", id)?, Followup)
+    }
+
+    /// Contract `id`.
+    pub fn contract(&self, id: &str) -> Result<crate::doc::Contract> {
+        typed!(self.record_of("contract", id)?, Contract)
+    }
+
+    /// Payment `id`.
+    pub fn payment(&self, id: &str) -> Result<crate::doc::Payment> {
+        typed!(self.record_of("payment", id)?, Payment)
+    }
+
     /// The document `id`, whatever its kind.
     pub fn document(&self, id: &str) -> Result<Doc> {
         load(&self.conn, id, None)

@@ -19,17 +19,23 @@ macro_rules! typed {
 }
 
 mod attachments;
+mod changes;
 mod documents;
+mod drafts;
 mod identity;
+mod inbox;
 mod kpis;
 mod people;
 mod projection;
 mod published;
 mod queries;
+mod rejections;
 mod reports;
 mod resolve;
 pub mod schema;
+mod search;
 mod sync_state;
+mod team_view;
 mod writes;
 
 use std::path::Path;
@@ -37,12 +43,17 @@ use std::path::Path;
 use rusqlite::{Connection, OpenFlags};
 
 pub use attachments::{AttachmentRow, AttachmentState, Unsent, DEFAULT_CACHE_BYTES};
+pub use changes::Changed;
 pub use documents::PendingDocument;
 pub use identity::Identity;
 pub use published::{FigureSource, KpiView};
-pub use queries::{CheckinPlace, ContractRow, CustomerRow, DealRow, FollowupFilter, FollowupRow, PaymentRow};
-pub use reports::ReportRow;
+pub use queries::{
+    CheckinPlace, ContractRow, CustomerRow, DealRow, FollowupFilter, FollowupRow, Order, Page, PaymentRow,
+};
+pub use rejections::Refused;
+pub use reports::{ReportFilter, ReportRow};
 pub use sync_state::{Enrollment, PageOutcome, Rejection, SyncState};
+pub use team_view::{MemberFigures, TeamView};
 
 use crate::error::Result;
 

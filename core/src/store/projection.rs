@@ -53,8 +53,8 @@ fn customer(conn: &Connection, c: &Customer) -> Result<()> {
     let h = &c.header;
     let (lat, lon) = (c.location.map(|l| l.0), c.location.map(|l| l.1));
     conn.prepare_cached(
-        "INSERT OR REPLACE INTO customers (id, team, owner, name, level, created_at, deleted, lat, lon)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT OR REPLACE INTO customers (id, team, owner, name, level, created_at, deleted, lat, lon, search)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         h.id,
@@ -65,7 +65,8 @@ fn customer(conn: &Connection, c: &Customer) -> Result<()> {
         h.created_at,
         h.deleted,
         lat,
-        lon
+        lon,
+        super::search::customer_search_text(c)
     ])?;
     Ok(())
 }
@@ -233,5 +234,25 @@ fn payment(conn: &Connection, p: &Payment) -> Result<()> {
         h.created_at,
         h.deleted
     ])?;
+    Ok(())
+}
+
+/// Removes the projection rows of record `id` of `kind` (a record the server never accepted,
+/// dropped from this device).
+pub(crate) fn remove(conn: &Connection, kind: crate::doc::Kind, id: &str) -> Result<()> {
+    use crate::doc::Kind;
+    let tables: &[(&str, &str)] = match kind {
+        Kind::Customer => &[("customers", "id")],
+        Kind::Deal => &[("deals", "id"), ("deal_stages", "deal_id")],
+        Kind::Followup => &[("followups", "id")],
+        Kind::Contract => &[("contracts", "id")],
+        Kind::Payment => &[("payments", "id")],
+        Kind::Report => &[("reports", "id"), ("report_recipients", "report_id"), ("report_reads", "report_id")],
+        _ => &[],
+    };
+    for (table, column) in tables {
+        conn.prepare_cached(&format!("DELETE FROM {table} WHERE {column} = ?1"))?.execute([id])?;
+    }
+    conn.prepare_cached("DELETE FROM attachment_refs WHERE doc_id = ?1")?.execute([id])?;
     Ok(())
 }

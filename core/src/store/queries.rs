@@ -12,7 +12,6 @@ use crate::period::DateRange;
 
 /// A followup as lists show it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct FollowupRow {
     pub id: String,
     pub owner: String,
@@ -44,11 +43,37 @@ pub struct FollowupFilter {
     pub customer_id: Option<String>,
     pub deal_id: Option<String>,
     pub include_deleted: bool,
+    /// Order, size and start (default: all, oldest first).
+    pub page: Page,
+}
+
+/// The direction of a list along its sort key (a followup's time, a customer's name, a deal's
+/// creation, a contract's signing, a payment's day, a report's period).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Order {
+    #[default]
+    Ascending,
+    Descending,
+}
+
+/// One page of a list: at most `limit` rows (all without), in `order`, after the row whose id is
+/// `after` (the last row of the previous page). Pages hold when rows are added meanwhile.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Page {
+    pub limit: Option<usize>,
+    pub order: Order,
+    pub after: Option<String>,
+}
+
+impl Page {
+    /// The first `limit` rows in `order`.
+    pub fn first(limit: usize, order: Order) -> Page {
+        Page { limit: Some(limit), order, after: None }
+    }
 }
 
 /// A customer as lists show it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CustomerRow {
     pub id: String,
     pub owner: String,
@@ -59,7 +84,6 @@ pub struct CustomerRow {
 
 /// A deal as lists show it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DealRow {
     pub id: String,
     pub owner: String,
@@ -125,7 +149,6 @@ fn followup_row(r: &Row<'_>) -> rusqlite::Result<FollowupRow> {
 
 /// Where a followup was checked in, and how far that was from its customer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CheckinPlace {
     pub lat: f64,
     pub lon: f64,
@@ -150,6 +173,41 @@ fn like_escape(s: &str) -> String {
 }
 
 impl Store {
+    /// Ends a list's SQL (whose table `table` has alias `alias`) with `page`: rows after the
+    /// cursor row by (`key`, id), the order, the limit. An unknown cursor is refused.
+    pub(super) fn paginate(
+        &self,
+        sql: &mut String,
+        args: &mut Vec<Value>,
+        table: &str,
+        alias: &str,
+        key: &str,
+        page: &Page,
+    ) -> Result<()> {
+        let (cmp, dir) = match page.order {
+            Order::Ascending => (">", "ASC"),
+            Order::Descending => ("<", "DESC"),
+        };
+        if let Some(after) = &page.after {
+            let known = self.conn.prepare_cached(&format!("SELECT 1 FROM {table} WHERE id = ?1"))?.exists([after])?;
+            if !known {
+                return Err(Error::bad_input(format!(
+                    "`{after}` is not a row of this list: pass the id of the last row of the previous page"
+                )));
+            }
+            args.push(after.clone().into());
+            let n = args.len();
+            sql.push_str(&format!(
+                " AND ({alias}.{key}, {alias}.id) {cmp} (SELECT {key}, id FROM {table} WHERE id = ?{n})"
+            ));
+        }
+        sql.push_str(&format!(" ORDER BY {alias}.{key} {dir}, {alias}.id {dir}"));
+        if let Some(limit) = page.limit {
+            sql.push_str(&format!(" LIMIT {limit}"));
+        }
+        Ok(())
+    }
+
     /// The check-in of followup `id` (none when it was logged without one), with its distance
     /// from the customer's location.
     pub fn checkin_of(&self, id: &str) -> Result<Option<CheckinPlace>> {
@@ -170,7 +228,7 @@ impl Store {
         }))
     }
 
-    /// Followups matching `filter`, oldest first.
+    /// Followups matching `filter`, in its page's order by time (oldest first by default).
     pub fn list_followups(&self, filter: &FollowupFilter) -> Result<Vec<FollowupRow>> {
         let mut sql = String::from(
             "SELECT f.id, f.owner, f.customer_id, c.name, f.deal_id, f.kind, f.occurred_at, f.note, f.next_step,
@@ -203,7 +261,7 @@ impl Store {
             args.push(d.clone().into());
             sql.push_str(&format!(" AND f.deal_id = ?{}", args.len()));
         }
-        sql.push_str(" ORDER BY f.occurred_at, f.id");
+        self.paginate(&mut sql, &mut args, "followups", "f", "occurred_at", &filter.page)?;
         let mut st = self.conn.prepare_cached(&sql)?;
         let rows = st.query_map(params_from_iter(args), followup_row)?.collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
@@ -212,13 +270,24 @@ impl Store {
     /// Live customers whose name contains `search` (any script; case-insensitive for ASCII),
     /// or all of them, by name.
     pub fn list_customers(&self, search: Option<&str>) -> Result<Vec<CustomerRow>> {
-        let pattern = format!("%{}%", like_escape(search.unwrap_or("").trim()));
-        let mut st = self.conn.prepare_cached(
-            "SELECT id, owner, name, level, created_at FROM customers
-             WHERE deleted = 0 AND name LIKE ?1 ESCAPE '\\' ORDER BY name, id",
-        )?;
+        self.list_customers_page(search, &Page::default())
+    }
+
+    /// Live customers matching `search` — in the name, the address, a tag, or the name's pinyin
+    /// whole or by initials (`hw` finds 华为) — or all of them, one page by name.
+    pub fn list_customers_page(&self, search: Option<&str>, page: &Page) -> Result<Vec<CustomerRow>> {
+        let needle = search.unwrap_or("").trim();
+        let mut sql =
+            String::from("SELECT c.id, c.owner, c.name, c.level, c.created_at FROM customers c WHERE c.deleted = 0");
+        let mut args: Vec<Value> = Vec::new();
+        if !needle.is_empty() {
+            args.push(format!("%{}%", like_escape(needle)).into());
+            sql.push_str(" AND (c.name LIKE ?1 ESCAPE '\\' OR c.search LIKE ?1 ESCAPE '\\')");
+        }
+        self.paginate(&mut sql, &mut args, "customers", "c", "name", page)?;
+        let mut st = self.conn.prepare_cached(&sql)?;
         let rows = st
-            .query_map([pattern], |r| {
+            .query_map(params_from_iter(args), |r| {
                 Ok(CustomerRow {
                     id: r.get(0)?,
                     owner: r.get(1)?,
@@ -233,15 +302,22 @@ impl Store {
 
     /// Live deals, optionally only those in `stage`, newest first.
     pub fn list_deals(&self, stage: Option<Stage>) -> Result<Vec<DealRow>> {
-        let mut st = self.conn.prepare_cached(
+        self.list_deals_page(stage, &Page { order: Order::Descending, ..Page::default() })
+    }
+
+    /// Live deals, optionally only those in `stage`, one page by creation.
+    pub fn list_deals_page(&self, stage: Option<Stage>, page: &Page) -> Result<Vec<DealRow>> {
+        let mut sql = String::from(
             "SELECT d.id, d.owner, d.customer_id, c.name, d.title, d.amount_minor, d.currency, d.stage, d.stage_at,
                     d.expected_close, d.created_at
              FROM deals d LEFT JOIN customers c ON c.id = d.customer_id
-             WHERE d.deleted = 0 AND (?1 IS NULL OR d.stage = ?1)
-             ORDER BY d.created_at DESC, d.id",
-        )?;
+             WHERE d.deleted = 0 AND (?1 IS NULL OR d.stage = ?1)",
+        );
+        let mut args: Vec<Value> = vec![stage.map(|s| s.as_str().to_string()).into()];
+        self.paginate(&mut sql, &mut args, "deals", "d", "created_at", page)?;
+        let mut st = self.conn.prepare_cached(&sql)?;
         let rows = st
-            .query_map([stage.map(Stage::as_str)], |r| {
+            .query_map(params_from_iter(args), |r| {
                 Ok(DealRow {
                     id: r.get(0)?,
                     owner: r.get(1)?,
@@ -262,13 +338,21 @@ impl Store {
 
     /// Live contracts, newest signing first.
     pub fn list_contracts(&self) -> Result<Vec<ContractRow>> {
-        let mut st = self.conn.prepare_cached(
+        self.list_contracts_page(None, &Page { order: Order::Descending, ..Page::default() })
+    }
+
+    /// Live contracts, optionally of one customer, one page by signing day.
+    pub fn list_contracts_page(&self, customer_id: Option<&str>, page: &Page) -> Result<Vec<ContractRow>> {
+        let mut sql = String::from(
             "SELECT k.id, k.owner, k.customer_id, c.name, k.deal_id, k.title, k.amount_minor, k.currency, k.signed_on
              FROM contracts k LEFT JOIN customers c ON c.id = k.customer_id
-             WHERE k.deleted = 0 ORDER BY k.signed_on DESC, k.id",
-        )?;
+             WHERE k.deleted = 0 AND (?1 IS NULL OR k.customer_id = ?1)",
+        );
+        let mut args: Vec<Value> = vec![customer_id.map(str::to_string).into()];
+        self.paginate(&mut sql, &mut args, "contracts", "k", "signed_on", page)?;
+        let mut st = self.conn.prepare_cached(&sql)?;
         let rows = st
-            .query_map([], |r| {
+            .query_map(params_from_iter(args), |r| {
                 Ok(ContractRow {
                     id: r.get(0)?,
                     owner: r.get(1)?,
@@ -287,13 +371,21 @@ impl Store {
 
     /// Live payments, newest first.
     pub fn list_payments(&self) -> Result<Vec<PaymentRow>> {
-        let mut st = self.conn.prepare_cached(
+        self.list_payments_page(None, &Page { order: Order::Descending, ..Page::default() })
+    }
+
+    /// Live payments, optionally against one contract, one page by the day received.
+    pub fn list_payments_page(&self, contract_id: Option<&str>, page: &Page) -> Result<Vec<PaymentRow>> {
+        let mut sql = String::from(
             "SELECT p.id, p.owner, p.contract_id, p.customer_id, c.name, p.amount_minor, p.currency, p.received_on
              FROM payments p LEFT JOIN customers c ON c.id = p.customer_id
-             WHERE p.deleted = 0 ORDER BY p.received_on DESC, p.id",
-        )?;
+             WHERE p.deleted = 0 AND (?1 IS NULL OR p.contract_id = ?1)",
+        );
+        let mut args: Vec<Value> = vec![contract_id.map(str::to_string).into()];
+        self.paginate(&mut sql, &mut args, "payments", "p", "received_on", page)?;
+        let mut st = self.conn.prepare_cached(&sql)?;
         let rows = st
-            .query_map([], |r| {
+            .query_map(params_from_iter(args), |r| {
                 Ok(PaymentRow {
                     id: r.get(0)?,
                     owner: r.get(1)?,

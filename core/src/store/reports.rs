@@ -4,11 +4,12 @@
 //! may comment at any time.
 
 use chrono::NaiveDate;
-use rusqlite::params;
+use rusqlite::params_from_iter;
+use rusqlite::types::Value;
 use serde::Serialize;
 
 use super::writes::check_splice;
-use super::{FollowupFilter, Store};
+use super::{FollowupFilter, Order, Page, Store};
 use crate::doc::{Comment, Doc, Kind, NewReport, Record, Report, ReportKind, ReportStatus};
 use crate::error::{Error, Result};
 use crate::ids::{new_id, parse_id};
@@ -20,7 +21,6 @@ use crate::report::{
 
 /// A report as lists show it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ReportRow {
     pub id: String,
     pub owner: String,
@@ -30,6 +30,24 @@ pub struct ReportRow {
     pub title: String,
     pub status: String,
     pub submitted_at: Option<i64>,
+    /// When this device's user marked it read (reports addressed to them).
+    pub read_at: Option<i64>,
+}
+
+/// Which reports to list. Empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct ReportFilter {
+    /// Reports whose period overlaps it.
+    pub range: Option<DateRange>,
+    pub kind: Option<ReportKind>,
+    /// One author's.
+    pub owner: Option<String>,
+    /// Those addressed (to or cc) to this user.
+    pub addressed_to: Option<String>,
+    /// With `addressed_to`: only submitted ones not marked read yet.
+    pub unread: bool,
+    /// Order, size and start (by period).
+    pub page: Page,
 }
 
 fn title(kind: ReportKind, lang: Lang, first: NaiveDate, last: NaiveDate) -> String {
@@ -89,15 +107,15 @@ impl Store {
     }
 
     /// The template report `r` was started from (its built-in one when the team's is gone).
-    fn template_of(&self, r: &Report) -> Template {
+    pub(super) fn template_of(&self, r: &Report) -> Template {
         self.template(&r.template).ok().flatten().unwrap_or_else(|| builtin_template(r.kind, r.lang))
     }
 
-    fn new_report_with(&mut self, template: Template, date: Option<NaiveDate>) -> Result<Report> {
-        let (kind, lang) = (template.kind, template.lang);
+    /// The period a report of `kind` covers for the day `date` (today when `None`).
+    pub(super) fn report_period(&mut self, kind: ReportKind, date: Option<NaiveDate>) -> Result<DateRange> {
         let cal = self.calendar()?;
         let date = date.unwrap_or_else(|| cal.local_date(self.now_ms()));
-        let range = match kind {
+        Ok(match kind {
             ReportKind::Daily | ReportKind::Free => cal.days(date, date),
             ReportKind::Weekly => {
                 let s = cal.week_start_of(date);
@@ -107,7 +125,12 @@ impl Store {
                 let probe = cal.day_start_ms(date);
                 cal.resolve(Period::ThisMonth, probe)
             }
-        };
+        })
+    }
+
+    pub(super) fn new_report_with(&mut self, template: Template, date: Option<NaiveDate>) -> Result<Report> {
+        let (kind, lang) = (template.kind, template.lang);
+        let range = self.report_period(kind, date)?;
         let new = NewReport {
             kind,
             first: range.first,
@@ -135,17 +158,51 @@ impl Store {
 
     /// Live reports whose period overlaps `range` (all of them without one), newest period first.
     pub fn list_reports(&self, range: Option<&DateRange>) -> Result<Vec<ReportRow>> {
-        let (first, last) = match range {
-            Some(r) => (r.first.to_string(), r.last.to_string()),
-            None => ("0000-01-01".into(), "9999-12-31".into()),
+        let filter = ReportFilter {
+            range: range.cloned(),
+            page: Page { order: Order::Descending, ..Page::default() },
+            ..ReportFilter::default()
         };
-        let mut st = self.conn.prepare_cached(
-            "SELECT id, owner, kind, period_first, period_last, title, status, submitted_at FROM reports
-             WHERE deleted = 0 AND period_first <= ?2 AND period_last >= ?1
-             ORDER BY period_first DESC, id DESC",
-        )?;
+        self.list_reports_filtered(&filter)
+    }
+
+    /// Live reports matching `filter`, one page by period.
+    pub fn list_reports_filtered(&self, filter: &ReportFilter) -> Result<Vec<ReportRow>> {
+        let mut sql = String::from(
+            "SELECT r.id, r.owner, r.kind, r.period_first, r.period_last, r.title, r.status, r.submitted_at, rr.at
+             FROM reports r LEFT JOIN report_reads rr ON rr.report_id = r.id WHERE r.deleted = 0",
+        );
+        let mut args: Vec<Value> = Vec::new();
+        let arg = |args: &mut Vec<Value>, v: Value| {
+            args.push(v);
+            args.len()
+        };
+        if let Some(range) = &filter.range {
+            let a = arg(&mut args, range.first.to_string().into());
+            let b = arg(&mut args, range.last.to_string().into());
+            sql.push_str(&format!(" AND r.period_first <= ?{b} AND r.period_last >= ?{a}"));
+        }
+        if let Some(kind) = filter.kind {
+            let n = arg(&mut args, kind.as_str().to_string().into());
+            sql.push_str(&format!(" AND r.kind = ?{n}"));
+        }
+        if let Some(owner) = &filter.owner {
+            let n = arg(&mut args, owner.clone().into());
+            sql.push_str(&format!(" AND r.owner = ?{n}"));
+        }
+        if let Some(user) = &filter.addressed_to {
+            let n = arg(&mut args, user.clone().into());
+            sql.push_str(&format!(" AND r.id IN (SELECT report_id FROM report_recipients WHERE user_id = ?{n})"));
+            if filter.unread {
+                sql.push_str(" AND r.status = 'submitted' AND rr.at IS NULL");
+            }
+        } else if filter.unread {
+            return Err(Error::bad_input("`unread` lists the reports addressed to someone: give `addressed_to`"));
+        }
+        self.paginate(&mut sql, &mut args, "reports", "r", "period_first", &filter.page)?;
+        let mut st = self.conn.prepare_cached(&sql)?;
         let rows = st
-            .query_map(params![first, last], |r| {
+            .query_map(params_from_iter(args), |r| {
                 Ok(ReportRow {
                     id: r.get(0)?,
                     owner: r.get(1)?,
@@ -155,6 +212,7 @@ impl Store {
                     title: r.get(5)?,
                     status: r.get(6)?,
                     submitted_at: r.get(7)?,
+                    read_at: r.get(8)?,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
@@ -443,7 +501,7 @@ impl Store {
         cc.retain(|c| !to.contains(c));
         if to.is_empty() {
             return Err(Error::bad_input(
-                "a report is submitted to at least one recipient, and this device knows no manager of yours: name one (--to)",
+                "a report is submitted to at least one recipient, and this device knows no manager of yours yet (a sync brings the team): name a recipient",
             ));
         }
         let missing = self.report(id)?.missing_required();

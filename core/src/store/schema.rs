@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/008_places.sql"),
     include_str!("sql/009_attachments.sql"),
     include_str!("sql/010_blob_data.sql"),
+    include_str!("sql/011_app_surface.sql"),
 ];
 
 /// The schema version this build writes.
@@ -64,14 +65,14 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
     for sql in &MIGRATIONS[found as usize..] {
         tx.execute_batch(sql)?;
     }
-    if found < 8 {
-        // The customers' new location columns, from their documents.
-        super::projection::reproject(&tx, crate::doc::Kind::Customer)?;
-    }
     if found < 9 {
         // The followups' new attachments column, and the files records show.
         super::projection::reproject(&tx, crate::doc::Kind::Followup)?;
         super::projection::reproject(&tx, crate::doc::Kind::Report)?;
+    }
+    if found < 11 {
+        // The customers' location columns (version 8) and search column (version 11).
+        super::projection::reproject(&tx, crate::doc::Kind::Customer)?;
     }
     tx.pragma_update(None, "user_version", LATEST)?;
     tx.commit()?;

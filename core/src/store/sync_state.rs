@@ -50,7 +50,6 @@ pub struct PageOutcome {
 
 /// A document the server refused, with its reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Rejection {
     pub id: String,
     pub reason: String,

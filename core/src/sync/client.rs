@@ -136,7 +136,13 @@ pub async fn enroll_named(
     let actor = store.actor_for_enrollment()?;
     let body = serde_json::to_vec(&serde_json::json!({ "code": code.trim(), "actor": actor, "name": device_name }))
         .map_err(|e| Error::bad_input(e.to_string()))?;
-    let bytes = post_json(opts, &format!("{base}/v1/enroll"), None, body).await?;
+    let bytes = match post_json(opts, &format!("{base}/v1/enroll"), None, body).await {
+        // The server knows this device's actor on an active device: this store is enrolled.
+        Err(Error::Server { status: 409, .. }) if store.sync_state().is_ok() => {
+            return Err(Error::AlreadyEnrolled { server: store.sync_state()?.server_url })
+        }
+        other => other?,
+    };
     let enrollment: Enrollment = serde_json::from_slice(&bytes).map_err(|e| Error::Server {
         status: 200,
         code: "bad_response".into(),
@@ -178,6 +184,10 @@ pub async fn sync(
         }
     }
     let mut stats = engine.into_stats();
+    // Reports read here: told after the documents, and never holding the sync up.
+    if let Err(e) = send_reads(store, opts, &mut stats).await {
+        stats.reads_waiting = Some(e.to_string());
+    }
     // Attached files travel after the documents that reference them, and never hold them up:
     // a file that cannot go now goes at a later sync.
     if opts.upload_files {
@@ -189,6 +199,33 @@ pub async fn sync(
     }
     stats.duration_ms = started.elapsed().as_millis() as u64;
     Ok(stats)
+}
+
+/// Tells the server which reports addressed to this user were read here (500 per request).
+async fn send_reads(store: &mut Store, opts: &SyncOptions, stats: &mut SyncStats) -> Result<()> {
+    let ids = store.unsent_reads()?;
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let state = store.sync_state()?;
+    for chunk in ids.chunks(500) {
+        let body = serde_json::to_vec(&serde_json::json!({ "reports": chunk }))
+            .map_err(|e| Error::bad_input(e.to_string()))?;
+        stats.round_trips += 1;
+        stats.bytes_sent += body.len() as u64;
+        let answer = post_json(opts, &format!("{}/v1/reads", state.server_url), Some(&state.token), body).await?;
+        stats.bytes_received += answer.len() as u64;
+        store.mark_reads_sent(chunk)?;
+    }
+    Ok(())
+}
+
+/// Signs this device out on the server: its token stops working at once. The caller then
+/// removes the device's data.
+pub async fn sign_out(store: &Store, opts: &SyncOptions) -> Result<()> {
+    let state = store.sync_state()?;
+    post_json(opts, &format!("{}/v1/sign-out", state.server_url), Some(&state.token), b"{}".to_vec()).await?;
+    Ok(())
 }
 
 /// Posts a JSON body and returns the answer's body, retrying transient failures (unreachable,

@@ -26,7 +26,6 @@ use crate::Store;
 
 /// What one sync run did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SyncStats {
     pub round_trips: u32,
     /// Request bodies, in bytes (HTTP headers not included).
@@ -53,11 +52,12 @@ pub struct SyncStats {
     pub file_bytes_sent: u64,
     /// Why files are still waiting to go, when some could not (they go at a later sync).
     pub files_waiting: Option<String>,
+    /// Why reports read here could not be told to the server yet (they go at a later sync).
+    pub reads_waiting: Option<String>,
 }
 
 /// Progress of a run: documents and bytes done of the (estimated) totals.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SyncProgress {
     pub docs_done: u64,
     pub docs_total: u64,

@@ -8,7 +8,6 @@ use std::pin::Pin;
 
 /// One request of the sync protocol (always a POST).
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct HttpRequest {
     pub url: String,
     /// The `Content-Type` header.
@@ -22,7 +21,6 @@ pub struct HttpRequest {
 
 /// The server's answer, whatever its status.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct HttpResponse {
     pub status: u16,
     pub body: Vec<u8>,

@@ -9,7 +9,6 @@ use crate::store::SyncState;
 
 /// What the server says when it accepted an approval.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct WebLoginApproved {
     /// The member the browser is now signed in as (this device's user).
     pub user_id: String,

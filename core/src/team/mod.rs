@@ -13,5 +13,5 @@ pub use alert_text::alert_text;
 pub use config::{AlertSettings, AttachmentSettings, Deadlines, TeamConfig, TeamSettings};
 pub use deadline::Deadline;
 pub use robots::{Robot, RobotEvent, RobotKind};
-pub use snapshot::{Alert, AlertFacts, Figure, PeriodFigures, ReadReceipt, SnapshotBody};
+pub use snapshot::{Alert, AlertFacts, Figure, PeriodFigures, ReadReceipt, SnapshotBody, SubmissionCounts};
 pub use target::{target_for, Target, TargetPeriod};

@@ -31,7 +31,6 @@ pub struct Figure {
 
 /// An alert. `id` is stable while the condition lasts, so a delivery can tell new ones.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Alert {
     pub id: String,
     /// conversion_below_team, stale_deal, report_missing, report_late, kpi_red or checkin_far.
@@ -108,11 +107,27 @@ pub struct SnapshotBody {
     /// Who read this user's reports on the web dashboard, and when.
     #[serde(default)]
     pub reads: Vec<ReadReceipt>,
+    /// Reports on time, late, missing and pending per member this user sees (a manager: each
+    /// direct report; a rep: themself), for this week, last week and this month.
+    #[serde(default)]
+    pub submissions: Vec<SubmissionCounts>,
+}
+
+/// One member's reports over one period: how many came on time, late, not at all, or are not
+/// due yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmissionCounts {
+    /// `this-week`, `last-week` or `this-month`.
+    pub period: String,
+    pub user_id: String,
+    pub on_time: u32,
+    pub late: u32,
+    pub missing: u32,
+    pub pending: u32,
 }
 
 /// A recipient opened a report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ReadReceipt {
     pub report_id: String,
     pub reader: String,

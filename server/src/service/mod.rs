@@ -30,7 +30,7 @@ pub use merge::{Author, Limits};
 pub use outbox::LEASE_MS;
 pub use rollups::{RebuildFrom, Rebuilt};
 
-use crate::error::{Result, ServerError};
+use crate::error::{CodeProblem, Result, ServerError};
 use crate::figures::Source;
 use crate::model::{
     Caller, Delivery, Device, Enrolled, IdleDeal, PlacedCheckin, ReportEntry, Role, Slice, Team, Total, User,
@@ -322,13 +322,9 @@ impl Service {
             let now = now_ms();
             let user_id = match db.code(&hash)? {
                 Some((u, exp, None)) if exp > now => u,
-                Some((_, _, Some(_))) => {
-                    return Err(ServerError::Forbidden("this enrollment code was already used".into()))
-                }
-                Some(_) => {
-                    return Err(ServerError::Forbidden("this enrollment code has expired; ask for a new one".into()))
-                }
-                None => return Err(ServerError::Forbidden("unknown enrollment code".into())),
+                Some((_, _, Some(_))) => return Err(ServerError::Enrollment(CodeProblem::Used)),
+                Some(_) => return Err(ServerError::Enrollment(CodeProblem::Expired)),
+                None => return Err(ServerError::Enrollment(CodeProblem::Unknown)),
             };
             if db.actor_taken(&actor)? {
                 return Err(ServerError::Conflict("this actor id is already enrolled on an active device".into()));

@@ -8,7 +8,7 @@
 use automerge::ActorId;
 use fieldreport_core::doc::{Directory, Doc, Header, Kind, Member, Published, Record, SCHEMA_VERSION};
 use fieldreport_core::period::Period;
-use fieldreport_core::team::{PeriodFigures, ReadReceipt, SnapshotBody};
+use fieldreport_core::team::{PeriodFigures, ReadReceipt, SnapshotBody, SubmissionCounts};
 use sha2::{Digest, Sha256};
 
 use super::cache::DocCache;
@@ -263,7 +263,20 @@ pub(super) fn compute_snapshot(db: &Db, active: &Active, user: &User, now: i64) 
         .into_iter()
         .map(|(report_id, reader, at)| ReadReceipt { report_id, reader, at })
         .collect();
-    let body = SnapshotBody { user_id: user.id.clone(), computed_at: now, periods, alerts, reads };
+    let mut submissions = Vec::new();
+    for p in [Period::ThisWeek, Period::LastWeek, Period::ThisMonth] {
+        for m in crate::figures::submissions(db, &active.config, &scope, p, now)? {
+            submissions.push(SubmissionCounts {
+                period: p.to_string(),
+                user_id: m.user_id,
+                on_time: m.on_time,
+                late: m.late,
+                missing: m.missing,
+                pending: m.pending,
+            });
+        }
+    }
+    let body = SnapshotBody { user_id: user.id.clone(), computed_at: now, periods, alerts, reads, submissions };
     let json = serde_json::to_string(&body).map_err(|e| ServerError::Internal(e.to_string()))?;
     Ok(Computed { json, alerts: body.alerts, data_seq, at: now })
 }

@@ -206,6 +206,9 @@ pub(super) fn comment(db: &Db, cache: &DocCache, active: &Active, user: &User, i
     }
 }
 
+/// The most reads a device reports in one request.
+pub const MAX_READS: usize = 500;
+
 /// The dashboard's operations.
 impl Service {
     /// A one-time sign-in link token for `user_id` (valid 15 minutes).
@@ -282,6 +285,33 @@ impl Service {
 
     /// The device `caller` approves the sign-in code a browser shows, for its user; returns when
     /// the browser's session will end.
+    /// Records that `user` read reports `ids` on a device (each once; the author's next
+    /// snapshot carries the receipt). A report `user` may not read is passed over as one that
+    /// does not exist. Returns how many were new.
+    pub fn device_reads(&self, user: &User, ids: &[String]) -> Result<usize> {
+        if ids.len() > MAX_READS {
+            return Err(ServerError::BadRequest(format!("send at most {MAX_READS} reads at a time")));
+        }
+        let mut first = Vec::new();
+        for id in ids {
+            match self.store.read(|db| readable_report(db, user, id)) {
+                Ok((report, true)) => first.push((id.clone(), report.header.owner)),
+                Ok((_, false)) | Err(ServerError::NotFound(_)) | Err(ServerError::Unavailable(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let (n, reader) = (first.len(), user.id.clone());
+        if n > 0 {
+            self.store.write(move |db| {
+                for (id, owner) in &first {
+                    record_read(db, id, &reader, owner)?;
+                }
+                Ok(())
+            })?;
+        }
+        Ok(n)
+    }
+
     pub fn approve_web_login(&self, caller: &Caller, code: &str) -> Result<i64> {
         let (user, device, code) = (caller.user.clone(), caller.device.id.clone(), code.to_string());
         self.store.write(move |db| approve_web_login(db, &user, &device, &code))

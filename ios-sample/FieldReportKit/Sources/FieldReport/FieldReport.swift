@@ -471,47 +471,15 @@ private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
-    typealias FfiType = UInt16
-    typealias SwiftType = UInt16
+fileprivate struct FfiConverterInt32: FfiConverterPrimitive {
+    typealias FfiType = Int32
+    typealias SwiftType = Int32
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt16 {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Int32 {
         return try lift(readInt(&buf))
     }
 
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
-    typealias FfiType = UInt32
-    typealias SwiftType = UInt32
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt32 {
-        return try lift(readInt(&buf))
-    }
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
-    typealias FfiType = UInt64
-    typealias SwiftType = UInt64
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt64 {
-        return try lift(readInt(&buf))
-    }
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+    public static func write(_ value: Int32, into buf: inout [UInt8]) {
         writeInt(&buf, lower(value))
     }
 }
@@ -636,6 +604,260 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
     }
 }
 
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterTimestamp: FfiConverterRustBuffer {
+    typealias SwiftType = Date
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Date {
+        let seconds: Int64 = try readInt(&buf)
+        let nanoseconds: UInt32 = try readInt(&buf)
+        // Build the Date from whole seconds first, then add the nanoseconds as a
+        // separate TimeInterval.  Date stores CFAbsoluteTime (seconds since 2001),
+        // so adding a small fraction to the ~7.8e8 base is twice as precise as
+        // adding it to the ~1.76e9 Unix-epoch value, because the smaller magnitude
+        // leaves more mantissa bits for the sub-second part.
+        if seconds >= 0 {
+            return Date(timeIntervalSince1970: Double(seconds))
+                .addingTimeInterval(Double(nanoseconds) / 1.0e9)
+        } else {
+            return Date(timeIntervalSince1970: Double(seconds))
+                .addingTimeInterval(-Double(nanoseconds) / 1.0e9)
+        }
+    }
+
+    public static func write(_ value: Date, into buf: inout [UInt8]) {
+        var delta = value.timeIntervalSince1970
+        var sign: Int64 = 1
+        if delta < 0 {
+            // The nanoseconds portion of the epoch offset must always be
+            // positive, to simplify the calculation we will use the absolute
+            // value of the offset.
+            sign = -1
+            delta = -delta
+        }
+        if delta.rounded(.down) > Double(Int64.max) {
+            fatalError("Timestamp overflow, exceeds max bounds supported by Uniffi")
+        }
+        let seconds = Int64(delta)
+        let nanoseconds = UInt32((delta - Double(seconds)) * 1.0e9)
+        writeInt(&buf, sign * seconds)
+        writeInt(&buf, nanoseconds)
+    }
+}
+
+
+
+
+/**
+ * Hears which records changed. Called on the thread that made the change — the app's own
+ * thread after its write, the library's sync thread after a page — after the change is
+ * committed and with no lock held, so it may read the store; it should return quickly (post to
+ * the UI thread to redraw). A listener that throws is logged and keeps its subscription.
+ */
+public protocol ChangeListener: AnyObject, Sendable {
+    
+    func onChange(changes: [Changes]) throws 
+    
+}
+/**
+ * Hears which records changed. Called on the thread that made the change — the app's own
+ * thread after its write, the library's sync thread after a page — after the change is
+ * committed and with no lock held, so it may read the store; it should return quickly (post to
+ * the UI thread to redraw). A listener that throws is logged and keeps its subscription.
+ */
+open class ChangeListenerImpl: ChangeListener, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_fieldreport_ffi_fn_clone_changelistener(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_fieldreport_ffi_fn_free_changelistener(handle, $0) }
+    }
+
+    
+
+    
+open func onChange(changes: [Changes])throws   {try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_changelistener_on_change(
+            self.uniffiCloneHandle(),
+        FfiConverterSequenceTypeChanges.lower(changes),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceChangeListener {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceChangeListener = UniffiVTableCallbackInterfaceChangeListener(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeChangeListener.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface ChangeListener: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeChangeListener.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface ChangeListener: handle missing in uniffiClone")
+            }
+        },
+        onChange: { (
+            uniffiHandle: UInt64,
+            changes: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeChangeListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.onChange(
+                     changes: try FfiConverterSequenceTypeChanges.lift(changes)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeFieldError_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceChangeListener> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceChangeListener>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitChangeListener() {
+    uniffi_fieldreport_ffi_fn_init_callback_vtable_changelistener(UniffiCallbackInterfaceChangeListener.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeChangeListener: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<ChangeListener>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = ChangeListener
+
+    public static func lift(_ handle: UInt64) throws -> ChangeListener {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return ChangeListenerImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: ChangeListener) -> UInt64 {
+         if let rustImpl = value as? ChangeListenerImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ChangeListener {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: ChangeListener, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChangeListener_lift(_ handle: UInt64) throws -> ChangeListener {
+    return try FfiConverterTypeChangeListener.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChangeListener_lower(_ value: ChangeListener) -> UInt64 {
+    return FfiConverterTypeChangeListener.lower(value)
+}
+
+
+
 
 
 
@@ -673,13 +895,14 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
      * Removes file `hash` from record `id` (an ordinary edit other devices see); returns how
      * many references went.
      */
-    func detach(kind: RecordKind, id: String, hash: String) throws  -> UInt32
+    func detach(kind: RecordKind, id: String, hash: String) throws  -> Int32
     
     /**
      * Downloads file `hash` (shown by a record on this device) unless it is here, in pieces:
      * a download cut off resumes where it stopped, and the bytes are checked against the hash.
      * `NotFound` when the server has no such file for this user (still uploading from its
-     * author's device, or not theirs to read). Cancelling the call stops it between pieces.
+     * author's device, or not theirs to read). Runs on the library's own thread; cancelling or
+     * dropping the awaiting task stops it between pieces.
      */
     func fetchAttachment(hash: String, listener: SyncListener?) async throws 
     
@@ -698,7 +921,41 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
      * The size of the cache of downloaded files, in bytes (default 256 MB; the device's own
      * files are never evicted); evicts the least recently used beyond it.
      */
-    func setAttachmentCache(bytes: UInt64) throws 
+    func setAttachmentCache(bytes: Int64) throws 
+    
+    /**
+     * This user's KPI figures for a period, with where they came from (the server's snapshot
+     * after a sync, with targets and status; or computed locally when the device changed
+     * something since) and when they were computed.
+     */
+    func kpiView(period: String, metrics: [String]) throws  -> KpiView
+    
+    /**
+     * This user's KPI figures for a period (`metrics` empty for all): the server's snapshot
+     * when it covers the local data, else computed locally; see [`FieldStore::kpi_view`].
+     */
+    func kpis(period: String, metrics: [String]) throws  -> [KpiFigure]
+    
+    /**
+     * The alerts and read receipts of the server's last snapshot for this user (offline).
+     */
+    func serverNotes() throws  -> ServerNotes
+    
+    /**
+     * The figures of everyone this user sees for `period` — a manager's direct reports and the
+     * team as a whole, a rep themself — and, for this week, last week and this month, each
+     * member's reports on time, late and missing. From the server's snapshot (offline); a
+     * period it lacks is computed from the records on this device (without submissions).
+     */
+    func teamView(period: String, metrics: [String]) throws  -> TeamView
+    
+    /**
+     * Tells `listener` which records change from now on: of `kinds` (all when empty), and of
+     * those only the records in `ids` (all when empty; e.g. one report an editor shows).
+     * Changes come after this device's own writes and after each page a sync commits. Keep the
+     * returned handle: dropping it ends the subscription.
+     */
+    func subscribe(listener: ChangeListener, kinds: [ChangedKind], ids: [String]) throws  -> Subscription
     
     /**
      * Adds recipients to a submitted report (the author only; nobody is ever removed).
@@ -708,6 +965,7 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     /**
      * Approves the sign-in code a browser shows on the dashboard (扫码登录), typed or scanned
      * (`fieldreport://web-login/K7QX-M2PA`): that browser is signed in as this device's user.
+     * Runs on the library's own thread.
      */
     func approveWebLogin(code: String) async throws  -> WebLoginApproved
     
@@ -717,9 +975,9 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     func checkinOf(id: String) throws  -> CheckinPlace?
     
     /**
-     * An alert as one line in `lang`, naming people.
+     * An alert as one line in `lang` (zh-CN when `None`), naming people.
      */
-    func describeAlert(alert: Alert, lang: Lang) throws  -> String
+    func describeAlert(alert: Alert, lang: Lang?) throws  -> String
     
     /**
      * The member `query` names: an id, a name, or a unique start of either. An unknown or
@@ -746,9 +1004,146 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     
     /**
      * Every template a report can start from: the team's (from the configuration the server
-     * published), then the built-in ones in `lang`.
+     * published), then the built-in ones in `lang` (zh-CN when `None`).
      */
-    func templates(lang: Lang) throws  -> [Template]
+    func templates(lang: Lang?) throws  -> [Template]
+    
+    /**
+     * Adds a contact person to a customer.
+     */
+    func addContact(customerId: String, contact: Contact) throws  -> Customer
+    
+    /**
+     * Adds a signed contract; `amount` a decimal string, `signed_on` `YYYY-MM-DD`.
+     */
+    func addContract(customerId: String, amount: String, signedOn: String, currency: String?, title: String?, dealId: String?) throws  -> Contract
+    
+    /**
+     * Adds a customer owned by this device's user.
+     */
+    func addCustomer(new: NewCustomer) throws  -> Customer
+    
+    /**
+     * Adds a deal; `amount` is a decimal string (`"12000.50"`) in `currency` (CNY by default).
+     */
+    func addDeal(new: NewDeal) throws  -> Deal
+    
+    /**
+     * Records a payment received against a contract (in its currency unless given);
+     * `received_on` is `YYYY-MM-DD`.
+     */
+    func addPayment(contractId: String, amount: String, receivedOn: String, currency: String?) throws  -> Payment
+    
+    /**
+     * Contract `id`.
+     */
+    func contract(id: String) throws  -> Contract
+    
+    /**
+     * Customer `id`.
+     */
+    func customer(id: String) throws  -> Customer
+    
+    /**
+     * Deal `id`.
+     */
+    func deal(id: String) throws  -> Deal
+    
+    /**
+     * Marks a record deleted (it stays, and can be restored).
+     */
+    func delete(kind: RecordKind, id: String) throws 
+    
+    /**
+     * Changes contact `index` (0-based, as in `Customer.contacts`) of a customer: the fields
+     * given; an empty text clears one.
+     */
+    func editContact(customerId: String, index: Int32, name: String?, title: String?, phone: String?) throws  -> Customer
+    
+    /**
+     * Changes a customer's fields (`None` leaves one as it is).
+     */
+    func editCustomer(id: String, edit: CustomerEdit) throws  -> Customer
+    
+    /**
+     * Changes a deal's fields (`None` leaves one as it is); the amount keeps the deal's currency.
+     */
+    func editDeal(id: String, edit: DealEdit) throws  -> Deal
+    
+    /**
+     * Edits a followup; `None` fields stay as they are. A new note replaces the text by minimal
+     * splices, so a concurrent edit elsewhere in it survives the merge.
+     */
+    func editFollowup(id: String, edit: FollowupEdit) throws  -> Followup
+    
+    /**
+     * Followup `id`.
+     */
+    func followup(id: String) throws  -> Followup
+    
+    /**
+     * Live contracts, optionally of one customer; by signing day (latest first by default).
+     */
+    func listContracts(customerId: String?, options: ListOptions?) throws  -> [ContractRow]
+    
+    /**
+     * Live customers matching `search` — in the name, the address, a tag, or the name's pinyin
+     * whole or by initials (`hw` finds 华为) — or all of them; by name (A first by default).
+     */
+    func listCustomers(search: String?, options: ListOptions?) throws  -> [CustomerRow]
+    
+    /**
+     * Live deals, optionally in one stage; by creation (newest first by default).
+     */
+    func listDeals(stage: Stage?, options: ListOptions?) throws  -> [DealRow]
+    
+    /**
+     * Followups in a period (`today`, `this-week`, `2026-11-01..2026-11-07`, …) and/or of one
+     * customer, everything when both are `None`; by time (newest first by default).
+     */
+    func listFollowups(period: String?, customerId: String?, options: ListOptions?) throws  -> [FollowupRow]
+    
+    /**
+     * Live payments, optionally against one contract; by day received (latest first by
+     * default).
+     */
+    func listPayments(contractId: String?, options: ListOptions?) throws  -> [PaymentRow]
+    
+    /**
+     * Logs a visit, call or other followup.
+     */
+    func logFollowup(new: NewFollowup) throws  -> Followup
+    
+    /**
+     * Payment `id`.
+     */
+    func payment(id: String) throws  -> Payment
+    
+    /**
+     * Removes contact `index` (0-based) of a customer.
+     */
+    func removeContact(customerId: String, index: Int32) throws  -> Customer
+    
+    /**
+     * Renames a customer (`edit_customer` changes any field).
+     */
+    func renameCustomer(id: String, name: String) throws  -> Customer
+    
+    /**
+     * Restores a deleted record.
+     */
+    func restore(kind: RecordKind, id: String) throws 
+    
+    /**
+     * Moves a deal to `stage` (recorded in its stage history).
+     */
+    func setDealStage(id: String, stage: Stage) throws  -> Deal
+    
+    /**
+     * Splices the note: deletes `delete` and inserts `insert` at `index`. Indices count
+     * Unicode scalar values (see ffi/README.md on UTF-16).
+     */
+    func spliceFollowupNote(id: String, index: Int64, delete: Int64, insert: String) throws  -> Followup
     
     /**
      * Adds a comment (批注) under this user's name.
@@ -756,29 +1151,56 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     func commentReport(id: String, text: String) throws  -> Report
     
     /**
+     * This user's reports that share a kind and a period with another (two offline devices
+     * each made one), in groups, each earliest first: offer to merge them.
+     */
+    func duplicateReports() throws  -> [[String]]
+    
+    /**
      * Inserts this user's followups of `period` (the report's own period when `None`),
      * grouped by customer, into `section` (the template's followups section when `None`).
      */
-    func insertFollowups(id: String, section: String?, period: String?) throws  -> BlockInfo
+    func insertFollowups(id: String, section: String?, period: String?) throws  -> Block
     
     /**
      * Inserts KPI figures (`metrics` empty for the report's default six).
      */
-    func insertKpis(id: String, section: String?, period: String?, metrics: [String]) throws  -> BlockInfo
+    func insertKpis(id: String, section: String?, period: String?, metrics: [String]) throws  -> Block
     
     /**
-     * Every report, newest period first.
+     * Reports matching `query` (all without one), by period (latest first by default).
      */
-    func listReports() throws  -> [ReportRow]
+    func listReports(query: ReportQuery?, options: ListOptions?) throws  -> [ReportRow]
     
     /**
-     * A new draft from the built-in template of `kind` in `lang`, for the period holding `date`
-     * (`YYYY-MM-DD`; today when `None`).
+     * Marks report `id`, addressed to this user, read: offline, then told to the server at the
+     * next sync, which gives its author a read receipt.
      */
-    func newReport(kind: ReportKind, date: String?, lang: Lang) throws  -> Report
+    func markReportRead(id: String) throws 
     
     /**
-     * Re-takes every inserted snapshot with current data.
+     * Merges draft `from` into draft `into` (same author, kind and period): sections' text and
+     * files `into` lacks are added to it, and `from` is deleted (it can be restored).
+     */
+    func mergeReports(into: String, from: String) throws  -> Report
+    
+    /**
+     * A new draft from the built-in template of `kind` in `lang` (zh-CN when `None`), for the
+     * period holding `date` (`YYYY-MM-DD`; today when `None`). See `open_report` for the one
+     * report of a period.
+     */
+    func newReport(kind: ReportKind, date: String?, lang: Lang?) throws  -> Report
+    
+    /**
+     * This user's report of `kind` for the period holding `date` (today when `None`): the one
+     * that exists, or a new draft (from team template `template`, or the built-in one in
+     * `lang`). "Today's daily report" is `open_report(DAILY)`. Free-form reports are never
+     * shared: each call makes one.
+     */
+    func openReport(kind: ReportKind, date: String?, lang: Lang?, template: String?) throws  -> Report
+    
+    /**
+     * Re-takes every inserted snapshot with current data (刷新).
      */
     func refreshReport(id: String) throws  -> Report
     
@@ -788,15 +1210,15 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     func removeBlock(id: String, blockId: String) throws  -> Report
     
     /**
-     * The report as Markdown in `dialect`, labels in `lang`; files and the report link to the
-     * dashboard when the team configured its address.
+     * The report as Markdown in `dialect` (GFM when `None`), labels in `lang` (zh-CN when
+     * `None`); files and the report link to the dashboard when the team configured its address.
      */
-    func renderMarkdown(id: String, dialect: Dialect, lang: Lang) throws  -> String
+    func renderMarkdown(id: String, dialect: Dialect?, lang: Lang?) throws  -> String
     
     /**
-     * The report as plain text, labels in `lang`.
+     * The report as plain text, labels in `lang` (zh-CN when `None`).
      */
-    func renderText(id: String, lang: Lang) throws  -> String
+    func renderText(id: String, lang: Lang?) throws  -> String
     
     /**
      * One report.
@@ -812,49 +1234,19 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
      * Splices a section's text: deletes `delete` and inserts `insert` at `index`, counted in
      * Unicode scalar values.
      */
-    func spliceReport(id: String, section: String, index: UInt64, delete: UInt64, insert: String) throws  -> Report
+    func spliceReport(id: String, section: String, index: Int64, delete: Int64, insert: String) throws  -> Report
     
     /**
-     * Submits the report to `to` (at least one user id) and `cc`; its text is then locked.
+     * Submits the report to `to` and `cc` (user ids; the author's manager and the template's
+     * copies when both are empty); its text is then locked.
      */
     func submitReport(id: String, to: [String], cc: [String]) throws  -> Report
-    
-    /**
-     * Adds a signed contract; `signed_on` is `YYYY-MM-DD`.
-     */
-    func addContract(customerId: String, title: String?, amount: String, currency: String?, signedOn: String) throws  -> String
-    
-    /**
-     * Adds a customer owned by this device's user.
-     */
-    func addCustomer(new: NewCustomer) throws  -> Customer
-    
-    /**
-     * Adds a deal; `amount` is a decimal string (`"12000.50"`), `currency` defaults to CNY.
-     */
-    func addDeal(customerId: String, title: String, amount: String, currency: String?, stage: Stage) throws  -> String
-    
-    /**
-     * Records a payment received against a contract; `received_on` is `YYYY-MM-DD`.
-     */
-    func addPayment(contractId: String, amount: String, currency: String?, receivedOn: String) throws  -> String
     
     /**
      * Closes the database (checkpointing it); any later call fails with `Closed`. Named
      * `close_store` because Kotlin's `close()` is `AutoCloseable`'s, which frees the handle.
      */
     func closeStore() throws 
-    
-    /**
-     * Marks a record deleted (it stays, and can be restored).
-     */
-    func delete(kind: RecordKind, id: String) throws 
-    
-    /**
-     * Edits a followup; `None` fields stay as they are. A new note replaces the text by minimal
-     * splices, so a concurrent edit elsewhere in it survives the merge.
-     */
-    func editFollowup(id: String, edit: FollowupEdit) throws  -> Followup
     
     /**
      * The device's identity (`NotEnrolled` before enrollment).
@@ -867,75 +1259,36 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     func `init`(userId: String, teamId: String, tz: String, weekStart: String) throws  -> Identity
     
     /**
-     * This user's KPI figures for a period, with where they came from (the server's snapshot
-     * after a sync, with targets and status; or computed locally when the device changed
-     * something since) and when they were computed.
-     */
-    func kpiView(period: String, metrics: [String]) throws  -> KpiView
-    
-    /**
-     * This user's KPI figures for a period (`metrics` empty for all): the server's snapshot
-     * when it covers the local data, else computed locally; see [`FieldStore::kpi_view`].
-     */
-    func kpis(period: String, metrics: [String]) throws  -> [KpiFigure]
-    
-    /**
-     * Customers, optionally those whose name contains `search`.
-     */
-    func listCustomers(search: String?) throws  -> [CustomerRow]
-    
-    /**
-     * Deals, optionally in one stage.
-     */
-    func listDeals(stage: Stage?) throws  -> [DealRow]
-    
-    /**
-     * Followups in a period (`today`, `this-week`, `2026-11-01..2026-11-07`, …) and/or of one
-     * customer; everything when both are `None`. Newest first.
-     */
-    func listFollowups(period: String?, customerId: String?) throws  -> [FollowupRow]
-    
-    /**
-     * Logs a visit, call or other followup.
-     */
-    func logFollowup(new: NewFollowup) throws  -> Followup
-    
-    /**
-     * Renames a customer.
-     */
-    func renameCustomer(id: String, name: String) throws  -> Customer
-    
-    /**
-     * Restores a deleted record.
-     */
-    func restore(kind: RecordKind, id: String) throws 
-    
-    /**
-     * The alerts and read receipts of the server's last snapshot for this user (offline).
-     */
-    func serverNotes() throws  -> ServerNotes
-    
-    /**
-     * Moves a deal to `stage`.
-     */
-    func setDealStage(id: String, stage: Stage) throws 
-    
-    /**
-     * Splices the note: deletes `delete` and inserts `insert` at `index`. Indices count
-     * Unicode scalar values (see the FFI notes on UTF-16 in ffi/README.md).
-     */
-    func spliceFollowupNote(id: String, index: UInt64, delete: UInt64, insert: String) throws  -> Followup
-    
-    /**
      * Cancels the running sync, if any; returns whether one was running.
      */
     func cancelSync()  -> Bool
     
     /**
+     * Takes the server's copy of refused record `id`: the local changes it refused are
+     * dropped. A record the server never accepted is removed from this device.
+     */
+    func discardLocalChanges(id: String) throws 
+    
+    /**
      * Enrolls this device with the team server at `server_url` using a one-time `code`;
-     * `device_name` (`张伟的手机`) names it in the admin's device list.
+     * `device_name` (`张伟的手机`) names it in the admin's device list. Runs on the library's
+     * own thread. A mistyped, expired or used code fails with `CodeUnknown`, `CodeExpired` or
+     * `CodeUsed`; an enrolled device with `AlreadyEnrolled`.
      */
     func enroll(serverUrl: String, code: String, deviceName: String?) async throws  -> Enrolled
+    
+    /**
+     * Keeps what this device wrote in refused record `id` — a report's sections, a visit — as
+     * a new draft or visit of this user, then takes the server's copy of `id`. Returns the new
+     * record's id.
+     */
+    func keepAsNew(id: String) throws  -> String
+    
+    /**
+     * The records the server refused, with why; each stays listed (and is not resent until it
+     * changes) until it is resolved with `discard_local_changes` or `keep_as_new`.
+     */
+    func refusals() throws  -> [Refusal]
     
     /**
      * Sets the HTTP client that `enroll` and `sync` send their requests with. Required before
@@ -944,12 +1297,25 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     func setHttpClient(client: HttpClient) 
     
     /**
-     * Pushes local changes and pulls the team's, page by page (each page committed atomically).
-     * `listener` hears progress; `cancel_sync` stops the run at the next page boundary with
-     * `Cancelled`. `page_bytes` caps each page the server sends (default 1 MiB; smaller pages
-     * commit more often on a poor network). Only one sync runs at a time per store.
+     * Signs this device out: tells the server (its token stops working), then closes the store
+     * and removes its database file. Changes or files the server does not have yet would be
+     * lost: then it fails with `InvalidInput` unless `discard_unsent` is true. A server that
+     * cannot be reached fails with `Unreachable` and removes nothing.
      */
-    func sync(listener: SyncListener?, pageBytes: UInt64?) async throws  -> SyncStats
+    func signOut(discardUnsent: Bool) async throws 
+    
+    /**
+     * Pushes local changes and pulls the team's, page by page (each page committed atomically),
+     * then sends the files and read reports the server lacks. All of it runs on the library's
+     * own thread: await it from any thread or event loop. `listener` hears progress (on that
+     * thread); subscribers hear what each page changed. `cancel_sync`, or dropping or
+     * cancelling the awaiting task, stops the run at the next page with `Cancelled`; what was
+     * committed stays, and the next sync resumes. `page_bytes` caps each page the server sends
+     * (default 1 MiB; smaller pages commit more often on a poor network). One sync runs at a
+     * time per store: a second call waits for the first to end. `NotEnrolled` before
+     * enrollment, `DeviceRevoked` once an admin revoked the device.
+     */
+    func sync(listener: SyncListener?, pageBytes: Int64?) async throws  -> SyncStats
     
 }
 /**
@@ -1100,8 +1466,8 @@ open func attachmentState(hash: String)throws  -> AttachmentState  {
      * Removes file `hash` from record `id` (an ordinary edit other devices see); returns how
      * many references went.
      */
-open func detach(kind: RecordKind, id: String, hash: String)throws  -> UInt32  {
-    return try  FfiConverterUInt32.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+open func detach(kind: RecordKind, id: String, hash: String)throws  -> Int32  {
+    return try  FfiConverterInt32.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
         uniffiCallStatus in
     uniffi_fieldreport_ffi_fn_method_fieldstore_detach(
             self.uniffiCloneHandle(),
@@ -1116,7 +1482,8 @@ open func detach(kind: RecordKind, id: String, hash: String)throws  -> UInt32  {
      * Downloads file `hash` (shown by a record on this device) unless it is here, in pieces:
      * a download cut off resumes where it stopped, and the bytes are checked against the hash.
      * `NotFound` when the server has no such file for this user (still uploading from its
-     * author's device, or not theirs to read). Cancelling the call stops it between pieces.
+     * author's device, or not theirs to read). Runs on the library's own thread; cancelling or
+     * dropping the awaiting task stops it between pieces.
      */
 open func fetchAttachment(hash: String, listener: SyncListener? = nil)async throws   {
     return
@@ -1165,19 +1532,97 @@ open func saveAttachment(hash: String, path: String)throws  -> Bool  {
      * The size of the cache of downloaded files, in bytes (default 256 MB; the device's own
      * files are never evicted); evicts the least recently used beyond it.
      */
-open func setAttachmentCache(bytes: UInt64)throws   {try rustCallWithError(FfiConverterTypeFieldError_lift) {
+open func setAttachmentCache(bytes: Int64)throws   {try rustCallWithError(FfiConverterTypeFieldError_lift) {
         uniffiCallStatus in
     uniffi_fieldreport_ffi_fn_method_fieldstore_set_attachment_cache(
             self.uniffiCloneHandle(),
-        FfiConverterUInt64.lower(bytes),uniffiCallStatus
+        FfiConverterInt64.lower(bytes),uniffiCallStatus
     )
 }
 }
     
     /**
+     * This user's KPI figures for a period, with where they came from (the server's snapshot
+     * after a sync, with targets and status; or computed locally when the device changed
+     * something since) and when they were computed.
+     */
+open func kpiView(period: String, metrics: [String] = [])throws  -> KpiView  {
+    return try  FfiConverterTypeKpiView_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_kpi_view(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(period),
+        FfiConverterSequenceString.lower(metrics),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * This user's KPI figures for a period (`metrics` empty for all): the server's snapshot
+     * when it covers the local data, else computed locally; see [`FieldStore::kpi_view`].
+     */
+open func kpis(period: String, metrics: [String] = [])throws  -> [KpiFigure]  {
+    return try  FfiConverterSequenceTypeKpiFigure.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_kpis(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(period),
+        FfiConverterSequenceString.lower(metrics),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The alerts and read receipts of the server's last snapshot for this user (offline).
+     */
+open func serverNotes()throws  -> ServerNotes  {
+    return try  FfiConverterTypeServerNotes_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_server_notes(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The figures of everyone this user sees for `period` — a manager's direct reports and the
+     * team as a whole, a rep themself — and, for this week, last week and this month, each
+     * member's reports on time, late and missing. From the server's snapshot (offline); a
+     * period it lacks is computed from the records on this device (without submissions).
+     */
+open func teamView(period: String, metrics: [String] = [])throws  -> TeamView  {
+    return try  FfiConverterTypeTeamView_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_team_view(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(period),
+        FfiConverterSequenceString.lower(metrics),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Tells `listener` which records change from now on: of `kinds` (all when empty), and of
+     * those only the records in `ids` (all when empty; e.g. one report an editor shows).
+     * Changes come after this device's own writes and after each page a sync commits. Keep the
+     * returned handle: dropping it ends the subscription.
+     */
+open func subscribe(listener: ChangeListener, kinds: [ChangedKind] = [], ids: [String] = [])throws  -> Subscription  {
+    return try  FfiConverterTypeSubscription_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_subscribe(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeChangeListener_lower(listener),
+        FfiConverterSequenceTypeChangedKind.lower(kinds),
+        FfiConverterSequenceString.lower(ids),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Adds recipients to a submitted report (the author only; nobody is ever removed).
      */
-open func addReportRecipients(id: String, to: [String], cc: [String])throws  -> Report  {
+open func addReportRecipients(id: String, to: [String] = [], cc: [String] = [])throws  -> Report  {
     return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
         uniffiCallStatus in
     uniffi_fieldreport_ffi_fn_method_fieldstore_add_report_recipients(
@@ -1192,6 +1637,7 @@ open func addReportRecipients(id: String, to: [String], cc: [String])throws  -> 
     /**
      * Approves the sign-in code a browser shows on the dashboard (扫码登录), typed or scanned
      * (`fieldreport://web-login/K7QX-M2PA`): that browser is signed in as this device's user.
+     * Runs on the library's own thread.
      */
 open func approveWebLogin(code: String)async throws  -> WebLoginApproved  {
     return
@@ -1223,15 +1669,15 @@ open func checkinOf(id: String)throws  -> CheckinPlace?  {
 }
     
     /**
-     * An alert as one line in `lang`, naming people.
+     * An alert as one line in `lang` (zh-CN when `None`), naming people.
      */
-open func describeAlert(alert: Alert, lang: Lang)throws  -> String  {
+open func describeAlert(alert: Alert, lang: Lang? = nil)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
         uniffiCallStatus in
     uniffi_fieldreport_ffi_fn_method_fieldstore_describe_alert(
             self.uniffiCloneHandle(),
         FfiConverterTypeAlert_lower(alert),
-        FfiConverterTypeLang_lower(lang),uniffiCallStatus
+        FfiConverterOptionTypeLang.lower(lang),uniffiCallStatus
     )
 })
 }
@@ -1281,7 +1727,7 @@ open func members()throws  -> [Member]  {
      * A new draft from template `template_id` (from [`FieldStore::templates`]), for the period
      * holding `date` (`YYYY-MM-DD`; today when `None`).
      */
-open func newReportFromTemplate(templateId: String, date: String?)throws  -> Report  {
+open func newReportFromTemplate(templateId: String, date: String? = nil)throws  -> Report  {
     return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
         uniffiCallStatus in
     uniffi_fieldreport_ffi_fn_method_fieldstore_new_report_from_template(
@@ -1294,14 +1740,387 @@ open func newReportFromTemplate(templateId: String, date: String?)throws  -> Rep
     
     /**
      * Every template a report can start from: the team's (from the configuration the server
-     * published), then the built-in ones in `lang`.
+     * published), then the built-in ones in `lang` (zh-CN when `None`).
      */
-open func templates(lang: Lang)throws  -> [Template]  {
+open func templates(lang: Lang? = nil)throws  -> [Template]  {
     return try  FfiConverterSequenceTypeTemplate.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
         uniffiCallStatus in
     uniffi_fieldreport_ffi_fn_method_fieldstore_templates(
             self.uniffiCloneHandle(),
-        FfiConverterTypeLang_lower(lang),uniffiCallStatus
+        FfiConverterOptionTypeLang.lower(lang),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Adds a contact person to a customer.
+     */
+open func addContact(customerId: String, contact: Contact)throws  -> Customer  {
+    return try  FfiConverterTypeCustomer_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_add_contact(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(customerId),
+        FfiConverterTypeContact_lower(contact),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Adds a signed contract; `amount` a decimal string, `signed_on` `YYYY-MM-DD`.
+     */
+open func addContract(customerId: String, amount: String, signedOn: String, currency: String? = nil, title: String? = nil, dealId: String? = nil)throws  -> Contract  {
+    return try  FfiConverterTypeContract_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_add_contract(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(customerId),
+        FfiConverterString.lower(amount),
+        FfiConverterString.lower(signedOn),
+        FfiConverterOptionString.lower(currency),
+        FfiConverterOptionString.lower(title),
+        FfiConverterOptionString.lower(dealId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Adds a customer owned by this device's user.
+     */
+open func addCustomer(new: NewCustomer)throws  -> Customer  {
+    return try  FfiConverterTypeCustomer_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_add_customer(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeNewCustomer_lower(new),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Adds a deal; `amount` is a decimal string (`"12000.50"`) in `currency` (CNY by default).
+     */
+open func addDeal(new: NewDeal)throws  -> Deal  {
+    return try  FfiConverterTypeDeal_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_add_deal(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeNewDeal_lower(new),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Records a payment received against a contract (in its currency unless given);
+     * `received_on` is `YYYY-MM-DD`.
+     */
+open func addPayment(contractId: String, amount: String, receivedOn: String, currency: String? = nil)throws  -> Payment  {
+    return try  FfiConverterTypePayment_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_add_payment(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(contractId),
+        FfiConverterString.lower(amount),
+        FfiConverterString.lower(receivedOn),
+        FfiConverterOptionString.lower(currency),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Contract `id`.
+     */
+open func contract(id: String)throws  -> Contract  {
+    return try  FfiConverterTypeContract_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_contract(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Customer `id`.
+     */
+open func customer(id: String)throws  -> Customer  {
+    return try  FfiConverterTypeCustomer_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_customer(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Deal `id`.
+     */
+open func deal(id: String)throws  -> Deal  {
+    return try  FfiConverterTypeDeal_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_deal(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Marks a record deleted (it stays, and can be restored).
+     */
+open func delete(kind: RecordKind, id: String)throws   {try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_delete(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRecordKind_lower(kind),
+        FfiConverterString.lower(id),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Changes contact `index` (0-based, as in `Customer.contacts`) of a customer: the fields
+     * given; an empty text clears one.
+     */
+open func editContact(customerId: String, index: Int32, name: String?, title: String?, phone: String?)throws  -> Customer  {
+    return try  FfiConverterTypeCustomer_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_edit_contact(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(customerId),
+        FfiConverterInt32.lower(index),
+        FfiConverterOptionString.lower(name),
+        FfiConverterOptionString.lower(title),
+        FfiConverterOptionString.lower(phone),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Changes a customer's fields (`None` leaves one as it is).
+     */
+open func editCustomer(id: String, edit: CustomerEdit)throws  -> Customer  {
+    return try  FfiConverterTypeCustomer_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_edit_customer(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),
+        FfiConverterTypeCustomerEdit_lower(edit),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Changes a deal's fields (`None` leaves one as it is); the amount keeps the deal's currency.
+     */
+open func editDeal(id: String, edit: DealEdit)throws  -> Deal  {
+    return try  FfiConverterTypeDeal_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_edit_deal(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),
+        FfiConverterTypeDealEdit_lower(edit),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Edits a followup; `None` fields stay as they are. A new note replaces the text by minimal
+     * splices, so a concurrent edit elsewhere in it survives the merge.
+     */
+open func editFollowup(id: String, edit: FollowupEdit)throws  -> Followup  {
+    return try  FfiConverterTypeFollowup_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_edit_followup(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),
+        FfiConverterTypeFollowupEdit_lower(edit),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Followup `id`.
+     */
+open func followup(id: String)throws  -> Followup  {
+    return try  FfiConverterTypeFollowup_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_followup(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Live contracts, optionally of one customer; by signing day (latest first by default).
+     */
+open func listContracts(customerId: String? = nil, options: ListOptions? = nil)throws  -> [ContractRow]  {
+    return try  FfiConverterSequenceTypeContractRow.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_list_contracts(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionString.lower(customerId),
+        FfiConverterOptionTypeListOptions.lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Live customers matching `search` — in the name, the address, a tag, or the name's pinyin
+     * whole or by initials (`hw` finds 华为) — or all of them; by name (A first by default).
+     */
+open func listCustomers(search: String? = nil, options: ListOptions? = nil)throws  -> [CustomerRow]  {
+    return try  FfiConverterSequenceTypeCustomerRow.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_list_customers(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionString.lower(search),
+        FfiConverterOptionTypeListOptions.lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Live deals, optionally in one stage; by creation (newest first by default).
+     */
+open func listDeals(stage: Stage? = nil, options: ListOptions? = nil)throws  -> [DealRow]  {
+    return try  FfiConverterSequenceTypeDealRow.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_list_deals(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionTypeStage.lower(stage),
+        FfiConverterOptionTypeListOptions.lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Followups in a period (`today`, `this-week`, `2026-11-01..2026-11-07`, …) and/or of one
+     * customer, everything when both are `None`; by time (newest first by default).
+     */
+open func listFollowups(period: String? = nil, customerId: String? = nil, options: ListOptions? = nil)throws  -> [FollowupRow]  {
+    return try  FfiConverterSequenceTypeFollowupRow.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_list_followups(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionString.lower(period),
+        FfiConverterOptionString.lower(customerId),
+        FfiConverterOptionTypeListOptions.lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Live payments, optionally against one contract; by day received (latest first by
+     * default).
+     */
+open func listPayments(contractId: String? = nil, options: ListOptions? = nil)throws  -> [PaymentRow]  {
+    return try  FfiConverterSequenceTypePaymentRow.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_list_payments(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionString.lower(contractId),
+        FfiConverterOptionTypeListOptions.lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Logs a visit, call or other followup.
+     */
+open func logFollowup(new: NewFollowup)throws  -> Followup  {
+    return try  FfiConverterTypeFollowup_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_log_followup(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeNewFollowup_lower(new),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Payment `id`.
+     */
+open func payment(id: String)throws  -> Payment  {
+    return try  FfiConverterTypePayment_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_payment(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Removes contact `index` (0-based) of a customer.
+     */
+open func removeContact(customerId: String, index: Int32)throws  -> Customer  {
+    return try  FfiConverterTypeCustomer_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_remove_contact(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(customerId),
+        FfiConverterInt32.lower(index),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Renames a customer (`edit_customer` changes any field).
+     */
+open func renameCustomer(id: String, name: String)throws  -> Customer  {
+    return try  FfiConverterTypeCustomer_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_rename_customer(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),
+        FfiConverterString.lower(name),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Restores a deleted record.
+     */
+open func restore(kind: RecordKind, id: String)throws   {try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_restore(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRecordKind_lower(kind),
+        FfiConverterString.lower(id),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Moves a deal to `stage` (recorded in its stage history).
+     */
+open func setDealStage(id: String, stage: Stage)throws  -> Deal  {
+    return try  FfiConverterTypeDeal_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_set_deal_stage(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),
+        FfiConverterTypeStage_lower(stage),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Splices the note: deletes `delete` and inserts `insert` at `index`. Indices count
+     * Unicode scalar values (see ffi/README.md on UTF-16).
+     */
+open func spliceFollowupNote(id: String, index: Int64, delete: Int64, insert: String)throws  -> Followup  {
+    return try  FfiConverterTypeFollowup_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_splice_followup_note(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),
+        FfiConverterInt64.lower(index),
+        FfiConverterInt64.lower(delete),
+        FfiConverterString.lower(insert),uniffiCallStatus
     )
 })
 }
@@ -1321,11 +2140,24 @@ open func commentReport(id: String, text: String)throws  -> Report  {
 }
     
     /**
+     * This user's reports that share a kind and a period with another (two offline devices
+     * each made one), in groups, each earliest first: offer to merge them.
+     */
+open func duplicateReports()throws  -> [[String]]  {
+    return try  FfiConverterSequenceSequenceString.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_duplicate_reports(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Inserts this user's followups of `period` (the report's own period when `None`),
      * grouped by customer, into `section` (the template's followups section when `None`).
      */
-open func insertFollowups(id: String, section: String?, period: String?)throws  -> BlockInfo  {
-    return try  FfiConverterTypeBlockInfo_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+open func insertFollowups(id: String, section: String? = nil, period: String? = nil)throws  -> Block  {
+    return try  FfiConverterTypeBlock_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
         uniffiCallStatus in
     uniffi_fieldreport_ffi_fn_method_fieldstore_insert_followups(
             self.uniffiCloneHandle(),
@@ -1339,8 +2171,8 @@ open func insertFollowups(id: String, section: String?, period: String?)throws  
     /**
      * Inserts KPI figures (`metrics` empty for the report's default six).
      */
-open func insertKpis(id: String, section: String?, period: String?, metrics: [String])throws  -> BlockInfo  {
-    return try  FfiConverterTypeBlockInfo_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+open func insertKpis(id: String, section: String? = nil, period: String? = nil, metrics: [String] = [])throws  -> Block  {
+    return try  FfiConverterTypeBlock_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
         uniffiCallStatus in
     uniffi_fieldreport_ffi_fn_method_fieldstore_insert_kpis(
             self.uniffiCloneHandle(),
@@ -1353,35 +2185,85 @@ open func insertKpis(id: String, section: String?, period: String?, metrics: [St
 }
     
     /**
-     * Every report, newest period first.
+     * Reports matching `query` (all without one), by period (latest first by default).
      */
-open func listReports()throws  -> [ReportRow]  {
+open func listReports(query: ReportQuery? = nil, options: ListOptions? = nil)throws  -> [ReportRow]  {
     return try  FfiConverterSequenceTypeReportRow.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
         uniffiCallStatus in
     uniffi_fieldreport_ffi_fn_method_fieldstore_list_reports(
-            self.uniffiCloneHandle(),uniffiCallStatus
+            self.uniffiCloneHandle(),
+        FfiConverterOptionTypeReportQuery.lower(query),
+        FfiConverterOptionTypeListOptions.lower(options),uniffiCallStatus
     )
 })
 }
     
     /**
-     * A new draft from the built-in template of `kind` in `lang`, for the period holding `date`
-     * (`YYYY-MM-DD`; today when `None`).
+     * Marks report `id`, addressed to this user, read: offline, then told to the server at the
+     * next sync, which gives its author a read receipt.
      */
-open func newReport(kind: ReportKind, date: String?, lang: Lang)throws  -> Report  {
+open func markReportRead(id: String)throws   {try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_mark_report_read(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Merges draft `from` into draft `into` (same author, kind and period): sections' text and
+     * files `into` lacks are added to it, and `from` is deleted (it can be restored).
+     */
+open func mergeReports(into: String, from: String)throws  -> Report  {
+    return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_merge_reports(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(into),
+        FfiConverterString.lower(from),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A new draft from the built-in template of `kind` in `lang` (zh-CN when `None`), for the
+     * period holding `date` (`YYYY-MM-DD`; today when `None`). See `open_report` for the one
+     * report of a period.
+     */
+open func newReport(kind: ReportKind, date: String? = nil, lang: Lang? = nil)throws  -> Report  {
     return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
         uniffiCallStatus in
     uniffi_fieldreport_ffi_fn_method_fieldstore_new_report(
             self.uniffiCloneHandle(),
         FfiConverterTypeReportKind_lower(kind),
         FfiConverterOptionString.lower(date),
-        FfiConverterTypeLang_lower(lang),uniffiCallStatus
+        FfiConverterOptionTypeLang.lower(lang),uniffiCallStatus
     )
 })
 }
     
     /**
-     * Re-takes every inserted snapshot with current data.
+     * This user's report of `kind` for the period holding `date` (today when `None`): the one
+     * that exists, or a new draft (from team template `template`, or the built-in one in
+     * `lang`). "Today's daily report" is `open_report(DAILY)`. Free-form reports are never
+     * shared: each call makes one.
+     */
+open func openReport(kind: ReportKind, date: String? = nil, lang: Lang? = nil, template: String? = nil)throws  -> Report  {
+    return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_open_report(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeReportKind_lower(kind),
+        FfiConverterOptionString.lower(date),
+        FfiConverterOptionTypeLang.lower(lang),
+        FfiConverterOptionString.lower(template),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Re-takes every inserted snapshot with current data (刷新).
      */
 open func refreshReport(id: String)throws  -> Report  {
     return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
@@ -1408,31 +2290,31 @@ open func removeBlock(id: String, blockId: String)throws  -> Report  {
 }
     
     /**
-     * The report as Markdown in `dialect`, labels in `lang`; files and the report link to the
-     * dashboard when the team configured its address.
+     * The report as Markdown in `dialect` (GFM when `None`), labels in `lang` (zh-CN when
+     * `None`); files and the report link to the dashboard when the team configured its address.
      */
-open func renderMarkdown(id: String, dialect: Dialect, lang: Lang)throws  -> String  {
+open func renderMarkdown(id: String, dialect: Dialect? = nil, lang: Lang? = nil)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
         uniffiCallStatus in
     uniffi_fieldreport_ffi_fn_method_fieldstore_render_markdown(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(id),
-        FfiConverterTypeDialect_lower(dialect),
-        FfiConverterTypeLang_lower(lang),uniffiCallStatus
+        FfiConverterOptionTypeDialect.lower(dialect),
+        FfiConverterOptionTypeLang.lower(lang),uniffiCallStatus
     )
 })
 }
     
     /**
-     * The report as plain text, labels in `lang`.
+     * The report as plain text, labels in `lang` (zh-CN when `None`).
      */
-open func renderText(id: String, lang: Lang)throws  -> String  {
+open func renderText(id: String, lang: Lang? = nil)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
         uniffiCallStatus in
     uniffi_fieldreport_ffi_fn_method_fieldstore_render_text(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(id),
-        FfiConverterTypeLang_lower(lang),uniffiCallStatus
+        FfiConverterOptionTypeLang.lower(lang),uniffiCallStatus
     )
 })
 }
@@ -1469,24 +2351,25 @@ open func setReportText(id: String, section: String, text: String)throws  -> Rep
      * Splices a section's text: deletes `delete` and inserts `insert` at `index`, counted in
      * Unicode scalar values.
      */
-open func spliceReport(id: String, section: String, index: UInt64, delete: UInt64, insert: String)throws  -> Report  {
+open func spliceReport(id: String, section: String, index: Int64, delete: Int64, insert: String)throws  -> Report  {
     return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
         uniffiCallStatus in
     uniffi_fieldreport_ffi_fn_method_fieldstore_splice_report(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(id),
         FfiConverterString.lower(section),
-        FfiConverterUInt64.lower(index),
-        FfiConverterUInt64.lower(delete),
+        FfiConverterInt64.lower(index),
+        FfiConverterInt64.lower(delete),
         FfiConverterString.lower(insert),uniffiCallStatus
     )
 })
 }
     
     /**
-     * Submits the report to `to` (at least one user id) and `cc`; its text is then locked.
+     * Submits the report to `to` and `cc` (user ids; the author's manager and the template's
+     * copies when both are empty); its text is then locked.
      */
-open func submitReport(id: String, to: [String], cc: [String])throws  -> Report  {
+open func submitReport(id: String, to: [String] = [], cc: [String] = [])throws  -> Report  {
     return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
         uniffiCallStatus in
     uniffi_fieldreport_ffi_fn_method_fieldstore_submit_report(
@@ -1494,69 +2377,6 @@ open func submitReport(id: String, to: [String], cc: [String])throws  -> Report 
         FfiConverterString.lower(id),
         FfiConverterSequenceString.lower(to),
         FfiConverterSequenceString.lower(cc),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Adds a signed contract; `signed_on` is `YYYY-MM-DD`.
-     */
-open func addContract(customerId: String, title: String?, amount: String, currency: String?, signedOn: String)throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_add_contract(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(customerId),
-        FfiConverterOptionString.lower(title),
-        FfiConverterString.lower(amount),
-        FfiConverterOptionString.lower(currency),
-        FfiConverterString.lower(signedOn),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Adds a customer owned by this device's user.
-     */
-open func addCustomer(new: NewCustomer)throws  -> Customer  {
-    return try  FfiConverterTypeCustomer_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_add_customer(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeNewCustomer_lower(new),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Adds a deal; `amount` is a decimal string (`"12000.50"`), `currency` defaults to CNY.
-     */
-open func addDeal(customerId: String, title: String, amount: String, currency: String?, stage: Stage)throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_add_deal(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(customerId),
-        FfiConverterString.lower(title),
-        FfiConverterString.lower(amount),
-        FfiConverterOptionString.lower(currency),
-        FfiConverterTypeStage_lower(stage),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Records a payment received against a contract; `received_on` is `YYYY-MM-DD`.
-     */
-open func addPayment(contractId: String, amount: String, currency: String?, receivedOn: String)throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_add_payment(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(contractId),
-        FfiConverterString.lower(amount),
-        FfiConverterOptionString.lower(currency),
-        FfiConverterString.lower(receivedOn),uniffiCallStatus
     )
 })
 }
@@ -1571,34 +2391,6 @@ open func closeStore()throws   {try rustCallWithError(FfiConverterTypeFieldError
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 }
-}
-    
-    /**
-     * Marks a record deleted (it stays, and can be restored).
-     */
-open func delete(kind: RecordKind, id: String)throws   {try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_delete(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeRecordKind_lower(kind),
-        FfiConverterString.lower(id),uniffiCallStatus
-    )
-}
-}
-    
-    /**
-     * Edits a followup; `None` fields stay as they are. A new note replaces the text by minimal
-     * splices, so a concurrent edit elsewhere in it survives the merge.
-     */
-open func editFollowup(id: String, edit: FollowupEdit)throws  -> Followup  {
-    return try  FfiConverterTypeFollowup_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_edit_followup(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(id),
-        FfiConverterTypeFollowupEdit_lower(edit),uniffiCallStatus
-    )
-})
 }
     
     /**
@@ -1630,160 +2422,6 @@ open func `init`(userId: String, teamId: String, tz: String, weekStart: String)t
 }
     
     /**
-     * This user's KPI figures for a period, with where they came from (the server's snapshot
-     * after a sync, with targets and status; or computed locally when the device changed
-     * something since) and when they were computed.
-     */
-open func kpiView(period: String, metrics: [String])throws  -> KpiView  {
-    return try  FfiConverterTypeKpiView_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_kpi_view(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(period),
-        FfiConverterSequenceString.lower(metrics),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * This user's KPI figures for a period (`metrics` empty for all): the server's snapshot
-     * when it covers the local data, else computed locally; see [`FieldStore::kpi_view`].
-     */
-open func kpis(period: String, metrics: [String])throws  -> [KpiFigure]  {
-    return try  FfiConverterSequenceTypeKpiFigure.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_kpis(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(period),
-        FfiConverterSequenceString.lower(metrics),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Customers, optionally those whose name contains `search`.
-     */
-open func listCustomers(search: String?)throws  -> [CustomerRow]  {
-    return try  FfiConverterSequenceTypeCustomerRow.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_list_customers(
-            self.uniffiCloneHandle(),
-        FfiConverterOptionString.lower(search),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Deals, optionally in one stage.
-     */
-open func listDeals(stage: Stage?)throws  -> [DealRow]  {
-    return try  FfiConverterSequenceTypeDealRow.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_list_deals(
-            self.uniffiCloneHandle(),
-        FfiConverterOptionTypeStage.lower(stage),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Followups in a period (`today`, `this-week`, `2026-11-01..2026-11-07`, …) and/or of one
-     * customer; everything when both are `None`. Newest first.
-     */
-open func listFollowups(period: String?, customerId: String?)throws  -> [FollowupRow]  {
-    return try  FfiConverterSequenceTypeFollowupRow.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_list_followups(
-            self.uniffiCloneHandle(),
-        FfiConverterOptionString.lower(period),
-        FfiConverterOptionString.lower(customerId),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Logs a visit, call or other followup.
-     */
-open func logFollowup(new: NewFollowup)throws  -> Followup  {
-    return try  FfiConverterTypeFollowup_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_log_followup(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeNewFollowup_lower(new),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Renames a customer.
-     */
-open func renameCustomer(id: String, name: String)throws  -> Customer  {
-    return try  FfiConverterTypeCustomer_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_rename_customer(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(id),
-        FfiConverterString.lower(name),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Restores a deleted record.
-     */
-open func restore(kind: RecordKind, id: String)throws   {try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_restore(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeRecordKind_lower(kind),
-        FfiConverterString.lower(id),uniffiCallStatus
-    )
-}
-}
-    
-    /**
-     * The alerts and read receipts of the server's last snapshot for this user (offline).
-     */
-open func serverNotes()throws  -> ServerNotes  {
-    return try  FfiConverterTypeServerNotes_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_server_notes(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Moves a deal to `stage`.
-     */
-open func setDealStage(id: String, stage: Stage)throws   {try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_set_deal_stage(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(id),
-        FfiConverterTypeStage_lower(stage),uniffiCallStatus
-    )
-}
-}
-    
-    /**
-     * Splices the note: deletes `delete` and inserts `insert` at `index`. Indices count
-     * Unicode scalar values (see the FFI notes on UTF-16 in ffi/README.md).
-     */
-open func spliceFollowupNote(id: String, index: UInt64, delete: UInt64, insert: String)throws  -> Followup  {
-    return try  FfiConverterTypeFollowup_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_splice_followup_note(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(id),
-        FfiConverterUInt64.lower(index),
-        FfiConverterUInt64.lower(delete),
-        FfiConverterString.lower(insert),uniffiCallStatus
-    )
-})
-}
-    
-    /**
      * Cancels the running sync, if any; returns whether one was running.
      */
 open func cancelSync() -> Bool  {
@@ -1796,8 +2434,23 @@ open func cancelSync() -> Bool  {
 }
     
     /**
+     * Takes the server's copy of refused record `id`: the local changes it refused are
+     * dropped. A record the server never accepted is removed from this device.
+     */
+open func discardLocalChanges(id: String)throws   {try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_discard_local_changes(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),uniffiCallStatus
+    )
+}
+}
+    
+    /**
      * Enrolls this device with the team server at `server_url` using a one-time `code`;
-     * `device_name` (`张伟的手机`) names it in the admin's device list.
+     * `device_name` (`张伟的手机`) names it in the admin's device list. Runs on the library's
+     * own thread. A mistyped, expired or used code fails with `CodeUnknown`, `CodeExpired` or
+     * `CodeUsed`; an enrolled device with `AlreadyEnrolled`.
      */
 open func enroll(serverUrl: String, code: String, deviceName: String? = nil)async throws  -> Enrolled  {
     return
@@ -1816,6 +2469,34 @@ open func enroll(serverUrl: String, code: String, deviceName: String? = nil)asyn
 }
     
     /**
+     * Keeps what this device wrote in refused record `id` — a report's sections, a visit — as
+     * a new draft or visit of this user, then takes the server's copy of `id`. Returns the new
+     * record's id.
+     */
+open func keepAsNew(id: String)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_keep_as_new(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The records the server refused, with why; each stays listed (and is not resent until it
+     * changes) until it is resolved with `discard_local_changes` or `keep_as_new`.
+     */
+open func refusals()throws  -> [Refusal]  {
+    return try  FfiConverterSequenceTypeRefusal.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_refusals(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Sets the HTTP client that `enroll` and `sync` send their requests with. Required before
      * either: the library has no HTTP stack of its own.
      */
@@ -1829,17 +2510,44 @@ open func setHttpClient(client: HttpClient)  {try! rustCall() {
 }
     
     /**
-     * Pushes local changes and pulls the team's, page by page (each page committed atomically).
-     * `listener` hears progress; `cancel_sync` stops the run at the next page boundary with
-     * `Cancelled`. `page_bytes` caps each page the server sends (default 1 MiB; smaller pages
-     * commit more often on a poor network). Only one sync runs at a time per store.
+     * Signs this device out: tells the server (its token stops working), then closes the store
+     * and removes its database file. Changes or files the server does not have yet would be
+     * lost: then it fails with `InvalidInput` unless `discard_unsent` is true. A server that
+     * cannot be reached fails with `Unreachable` and removes nothing.
      */
-open func sync(listener: SyncListener?, pageBytes: UInt64?)async throws  -> SyncStats  {
+open func signOut(discardUnsent: Bool = false)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_sign_out(
+                        self.uniffiCloneHandle(),FfiConverterBool.lower(discardUnsent)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_void,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_void,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
+}
+    
+    /**
+     * Pushes local changes and pulls the team's, page by page (each page committed atomically),
+     * then sends the files and read reports the server lacks. All of it runs on the library's
+     * own thread: await it from any thread or event loop. `listener` hears progress (on that
+     * thread); subscribers hear what each page changed. `cancel_sync`, or dropping or
+     * cancelling the awaiting task, stops the run at the next page with `Cancelled`; what was
+     * committed stays, and the next sync resumes. `page_bytes` caps each page the server sends
+     * (default 1 MiB; smaller pages commit more often on a poor network). One sync runs at a
+     * time per store: a second call waits for the first to end. `NotEnrolled` before
+     * enrollment, `DeviceRevoked` once an admin revoked the device.
+     */
+open func sync(listener: SyncListener? = nil, pageBytes: Int64? = nil)async throws  -> SyncStats  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_fieldreport_ffi_fn_method_fieldstore_sync(
-                        self.uniffiCloneHandle(),FfiConverterOptionTypeSyncListener.lower(listener),FfiConverterOptionUInt64.lower(pageBytes)
+                        self.uniffiCloneHandle(),FfiConverterOptionTypeSyncListener.lower(listener),FfiConverterOptionInt64.lower(pageBytes)
                 )
             },
             pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
@@ -1906,7 +2614,7 @@ public func FfiConverterTypeFieldStore_lower(_ value: FieldStore) -> UInt64 {
  * `Content-Type`, `Authorization: Bearer` when a token is given, and the timeout, and returns
  * the response whatever its status (the library reads error statuses itself). When no response
  * came (no network, DNS, TLS, timeout) it throws `FieldError.Unreachable` with the reason; the
- * library retries with backoff. Called on a background thread; it may block.
+ * library retries with backoff. Called on the library's thread; it may block.
  */
 public protocol HttpClient: AnyObject, Sendable {
     
@@ -1919,7 +2627,7 @@ public protocol HttpClient: AnyObject, Sendable {
  * `Content-Type`, `Authorization: Bearer` when a token is given, and the timeout, and returns
  * the response whatever its status (the library reads error statuses itself). When no response
  * came (no network, DNS, TLS, timeout) it throws `FieldError.Unreachable` with the reason; the
- * library retries with backoff. Called on a background thread; it may block.
+ * library retries with backoff. Called on the library's thread; it may block.
  */
 open class HttpClientImpl: HttpClient, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -2117,8 +2825,138 @@ public func FfiConverterTypeHttpClient_lower(_ value: HttpClient) -> UInt64 {
 
 
 /**
- * Receives progress during a sync. Called between pages on a background thread; it must return
- * quickly (post to the UI thread rather than draw from it).
+ * A subscription's handle: notifications last until `cancel` or until the handle is dropped
+ * (Kotlin `close()`, Swift deinit, Python garbage collection).
+ */
+public protocol SubscriptionProtocol: AnyObject, Sendable {
+    
+    /**
+     * Stops the notifications (again: nothing).
+     */
+    func cancel() 
+    
+}
+/**
+ * A subscription's handle: notifications last until `cancel` or until the handle is dropped
+ * (Kotlin `close()`, Swift deinit, Python garbage collection).
+ */
+open class Subscription: SubscriptionProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_fieldreport_ffi_fn_clone_subscription(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_fieldreport_ffi_fn_free_subscription(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Stops the notifications (again: nothing).
+     */
+open func cancel()  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_subscription_cancel(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSubscription: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Subscription
+
+    public static func lift(_ handle: UInt64) throws -> Subscription {
+        return Subscription(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Subscription) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Subscription {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Subscription, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSubscription_lift(_ handle: UInt64) throws -> Subscription {
+    return try FfiConverterTypeSubscription.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSubscription_lower(_ value: Subscription) -> UInt64 {
+    return FfiConverterTypeSubscription.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Receives progress during a sync or download. Called between pages (or pieces) on the
+ * library's thread; it must return quickly (post to the UI thread rather than draw from it).
  */
 public protocol SyncListener: AnyObject, Sendable {
     
@@ -2126,8 +2964,8 @@ public protocol SyncListener: AnyObject, Sendable {
     
 }
 /**
- * Receives progress during a sync. Called between pages on a background thread; it must return
- * quickly (post to the UI thread rather than draw from it).
+ * Receives progress during a sync or download. Called between pages (or pieces) on the
+ * library's thread; it must return quickly (post to the UI thread rather than draw from it).
  */
 open class SyncListenerImpl: SyncListener, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -2322,43 +3160,49 @@ public func FfiConverterTypeSyncListener_lower(_ value: SyncListener) -> UInt64 
 
 
 /**
- * An inserted snapshot (followups or KPIs) in a report.
+ * Something the server found worth a manager's attention (in words: `describe_alert`).
  */
-public struct BlockInfo: Equatable, Hashable {
-    public var id: String
+public struct Alert: Equatable, Hashable {
+    public let id: String
     /**
-     * `followups` or `kpis`.
+     * conversion_below_team, stale_deal, report_missing, report_late, kpi_red or checkin_far.
      */
-    public var kind: String
-    public var section: String
+    public let kind: String
     /**
-     * The period covered, `YYYY-MM-DD`.
+     * Whom it is about.
      */
-    public var first: String
-    public var last: String
+    public let userId: String
     /**
-     * UTC milliseconds when the snapshot was taken.
+     * What it is about: a metric, a deal id, a report kind, a followup id.
      */
-    public var takenAt: Int64
+    public let subject: String
+    /**
+     * One line in English with ids (for logs).
+     */
+    public let message: String
+    public let facts: AlertFacts
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(id: String, 
         /**
-         * `followups` or `kpis`.
-         */kind: String, section: String, 
+         * conversion_below_team, stale_deal, report_missing, report_late, kpi_red or checkin_far.
+         */kind: String, 
         /**
-         * The period covered, `YYYY-MM-DD`.
-         */first: String, last: String, 
+         * Whom it is about.
+         */userId: String, 
         /**
-         * UTC milliseconds when the snapshot was taken.
-         */takenAt: Int64) {
+         * What it is about: a metric, a deal id, a report kind, a followup id.
+         */subject: String, 
+        /**
+         * One line in English with ids (for logs).
+         */message: String, facts: AlertFacts) {
         self.id = id
         self.kind = kind
-        self.section = section
-        self.first = first
-        self.last = last
-        self.takenAt = takenAt
+        self.userId = userId
+        self.subject = subject
+        self.message = message
+        self.facts = facts
     }
 
     
@@ -2367,32 +3211,32 @@ public struct BlockInfo: Equatable, Hashable {
 }
 
 #if compiler(>=6)
-extension BlockInfo: Sendable {}
+extension Alert: Sendable {}
 #endif
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public struct FfiConverterTypeBlockInfo: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BlockInfo {
+public struct FfiConverterTypeAlert: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Alert {
         return
-            try BlockInfo(
+            try Alert(
                 id: FfiConverterString.read(from: &buf), 
                 kind: FfiConverterString.read(from: &buf), 
-                section: FfiConverterString.read(from: &buf), 
-                first: FfiConverterString.read(from: &buf), 
-                last: FfiConverterString.read(from: &buf), 
-                takenAt: FfiConverterInt64.read(from: &buf)
+                userId: FfiConverterString.read(from: &buf), 
+                subject: FfiConverterString.read(from: &buf), 
+                message: FfiConverterString.read(from: &buf), 
+                facts: FfiConverterTypeAlertFacts.read(from: &buf)
         )
     }
 
-    public static func write(_ value: BlockInfo, into buf: inout [UInt8]) {
+    public static func write(_ value: Alert, into buf: inout [UInt8]) {
         FfiConverterString.write(value.id, into: &buf)
         FfiConverterString.write(value.kind, into: &buf)
-        FfiConverterString.write(value.section, into: &buf)
-        FfiConverterString.write(value.first, into: &buf)
-        FfiConverterString.write(value.last, into: &buf)
-        FfiConverterInt64.write(value.takenAt, into: &buf)
+        FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterString.write(value.subject, into: &buf)
+        FfiConverterString.write(value.message, into: &buf)
+        FfiConverterTypeAlertFacts.write(value.facts, into: &buf)
     }
 }
 
@@ -2400,15 +3244,535 @@ public struct FfiConverterTypeBlockInfo: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeBlockInfo_lift(_ buf: RustBuffer) throws -> BlockInfo {
-    return try FfiConverterTypeBlockInfo.lift(buf)
+public func FfiConverterTypeAlert_lift(_ buf: RustBuffer) throws -> Alert {
+    return try FfiConverterTypeAlert.lift(buf)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeBlockInfo_lower(_ value: BlockInfo) -> RustBuffer {
-    return FfiConverterTypeBlockInfo.lower(value)
+public func FfiConverterTypeAlert_lower(_ value: Alert) -> RustBuffer {
+    return FfiConverterTypeAlert.lower(value)
+}
+
+
+/**
+ * A photo or file attached to a followup or report.
+ */
+public struct Attachment: Equatable, Hashable {
+    /**
+     * SHA-256 of the bytes (64 hex digits): what `attachment_bytes` and `fetch_attachment` take.
+     */
+    public let hash: String
+    public let name: String
+    /**
+     * As the bytes say: `image/jpeg`, `image/png`, `image/webp`, `image/heic`, `application/pdf`…
+     */
+    public let mime: String
+    public let size: Int64
+    public let width: Int32?
+    public let height: Int32?
+    /**
+     * When the photo was taken, from its metadata.
+     */
+    public let takenAt: Date?
+    /**
+     * A report's section that shows it (`None` on a followup).
+     */
+    public let section: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * SHA-256 of the bytes (64 hex digits): what `attachment_bytes` and `fetch_attachment` take.
+         */hash: String, name: String, 
+        /**
+         * As the bytes say: `image/jpeg`, `image/png`, `image/webp`, `image/heic`, `application/pdf`…
+         */mime: String, size: Int64, width: Int32?, height: Int32?, 
+        /**
+         * When the photo was taken, from its metadata.
+         */takenAt: Date?, 
+        /**
+         * A report's section that shows it (`None` on a followup).
+         */section: String?) {
+        self.hash = hash
+        self.name = name
+        self.mime = mime
+        self.size = size
+        self.width = width
+        self.height = height
+        self.takenAt = takenAt
+        self.section = section
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Attachment: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAttachment: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Attachment {
+        return
+            try Attachment(
+                hash: FfiConverterString.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                mime: FfiConverterString.read(from: &buf), 
+                size: FfiConverterInt64.read(from: &buf), 
+                width: FfiConverterOptionInt32.read(from: &buf), 
+                height: FfiConverterOptionInt32.read(from: &buf), 
+                takenAt: FfiConverterOptionTimestamp.read(from: &buf), 
+                section: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Attachment, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.hash, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterString.write(value.mime, into: &buf)
+        FfiConverterInt64.write(value.size, into: &buf)
+        FfiConverterOptionInt32.write(value.width, into: &buf)
+        FfiConverterOptionInt32.write(value.height, into: &buf)
+        FfiConverterOptionTimestamp.write(value.takenAt, into: &buf)
+        FfiConverterOptionString.write(value.section, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAttachment_lift(_ buf: RustBuffer) throws -> Attachment {
+    return try FfiConverterTypeAttachment.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAttachment_lower(_ value: Attachment) -> RustBuffer {
+    return FfiConverterTypeAttachment.lower(value)
+}
+
+
+/**
+ * A file a record on this device shows, and where it stands.
+ */
+public struct AttachmentRow: Equatable, Hashable {
+    public let hash: String
+    public let name: String
+    public let mime: String
+    public let size: Int64
+    /**
+     * The followup or report that shows it.
+     */
+    public let recordId: String
+    public let recordKind: ChangedKind
+    public let state: AttachmentState
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(hash: String, name: String, mime: String, size: Int64, 
+        /**
+         * The followup or report that shows it.
+         */recordId: String, recordKind: ChangedKind, state: AttachmentState) {
+        self.hash = hash
+        self.name = name
+        self.mime = mime
+        self.size = size
+        self.recordId = recordId
+        self.recordKind = recordKind
+        self.state = state
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AttachmentRow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAttachmentRow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AttachmentRow {
+        return
+            try AttachmentRow(
+                hash: FfiConverterString.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                mime: FfiConverterString.read(from: &buf), 
+                size: FfiConverterInt64.read(from: &buf), 
+                recordId: FfiConverterString.read(from: &buf), 
+                recordKind: FfiConverterTypeChangedKind.read(from: &buf), 
+                state: FfiConverterTypeAttachmentState.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AttachmentRow, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.hash, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterString.write(value.mime, into: &buf)
+        FfiConverterInt64.write(value.size, into: &buf)
+        FfiConverterString.write(value.recordId, into: &buf)
+        FfiConverterTypeChangedKind.write(value.recordKind, into: &buf)
+        FfiConverterTypeAttachmentState.write(value.state, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAttachmentRow_lift(_ buf: RustBuffer) throws -> AttachmentRow {
+    return try FfiConverterTypeAttachmentRow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAttachmentRow_lower(_ value: AttachmentRow) -> RustBuffer {
+    return FfiConverterTypeAttachmentRow.lower(value)
+}
+
+
+/**
+ * An inserted snapshot (followups or KPIs) in a report, with its content for native rendering.
+ */
+public struct Block: Equatable, Hashable {
+    public let id: String
+    public let kind: BlockKind
+    /**
+     * The key of the section it sits in.
+     */
+    public let section: String
+    /**
+     * The period covered, `YYYY-MM-DD`.
+     */
+    public let first: String
+    public let last: String
+    /**
+     * When the snapshot was taken.
+     */
+    public let takenAt: Date
+    /**
+     * A followups block's rows, grouped by customer (empty for a KPI block).
+     */
+    public let customers: [BlockCustomer]
+    /**
+     * A KPI block's figures (empty for a followups block).
+     */
+    public let figures: [KpiFigure]
+    /**
+     * A KPI block's source: `server` or `local` (`None` for a followups block).
+     */
+    public let source: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, kind: BlockKind, 
+        /**
+         * The key of the section it sits in.
+         */section: String, 
+        /**
+         * The period covered, `YYYY-MM-DD`.
+         */first: String, last: String, 
+        /**
+         * When the snapshot was taken.
+         */takenAt: Date, 
+        /**
+         * A followups block's rows, grouped by customer (empty for a KPI block).
+         */customers: [BlockCustomer], 
+        /**
+         * A KPI block's figures (empty for a followups block).
+         */figures: [KpiFigure], 
+        /**
+         * A KPI block's source: `server` or `local` (`None` for a followups block).
+         */source: String?) {
+        self.id = id
+        self.kind = kind
+        self.section = section
+        self.first = first
+        self.last = last
+        self.takenAt = takenAt
+        self.customers = customers
+        self.figures = figures
+        self.source = source
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Block: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBlock: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Block {
+        return
+            try Block(
+                id: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterTypeBlockKind.read(from: &buf), 
+                section: FfiConverterString.read(from: &buf), 
+                first: FfiConverterString.read(from: &buf), 
+                last: FfiConverterString.read(from: &buf), 
+                takenAt: FfiConverterTimestamp.read(from: &buf), 
+                customers: FfiConverterSequenceTypeBlockCustomer.read(from: &buf), 
+                figures: FfiConverterSequenceTypeKpiFigure.read(from: &buf), 
+                source: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Block, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterTypeBlockKind.write(value.kind, into: &buf)
+        FfiConverterString.write(value.section, into: &buf)
+        FfiConverterString.write(value.first, into: &buf)
+        FfiConverterString.write(value.last, into: &buf)
+        FfiConverterTimestamp.write(value.takenAt, into: &buf)
+        FfiConverterSequenceTypeBlockCustomer.write(value.customers, into: &buf)
+        FfiConverterSequenceTypeKpiFigure.write(value.figures, into: &buf)
+        FfiConverterOptionString.write(value.source, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlock_lift(_ buf: RustBuffer) throws -> Block {
+    return try FfiConverterTypeBlock.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlock_lower(_ value: Block) -> RustBuffer {
+    return FfiConverterTypeBlock.lower(value)
+}
+
+
+/**
+ * One customer's followups in a block, in time order.
+ */
+public struct BlockCustomer: Equatable, Hashable {
+    public let customerId: String
+    public let customerName: String
+    public let followups: [BlockFollowup]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(customerId: String, customerName: String, followups: [BlockFollowup]) {
+        self.customerId = customerId
+        self.customerName = customerName
+        self.followups = followups
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BlockCustomer: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBlockCustomer: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BlockCustomer {
+        return
+            try BlockCustomer(
+                customerId: FfiConverterString.read(from: &buf), 
+                customerName: FfiConverterString.read(from: &buf), 
+                followups: FfiConverterSequenceTypeBlockFollowup.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BlockCustomer, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.customerId, into: &buf)
+        FfiConverterString.write(value.customerName, into: &buf)
+        FfiConverterSequenceTypeBlockFollowup.write(value.followups, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockCustomer_lift(_ buf: RustBuffer) throws -> BlockCustomer {
+    return try FfiConverterTypeBlockCustomer.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockCustomer_lower(_ value: BlockCustomer) -> RustBuffer {
+    return FfiConverterTypeBlockCustomer.lower(value)
+}
+
+
+/**
+ * One followup inside a block's customer group, as the snapshot took it.
+ */
+public struct BlockFollowup: Equatable, Hashable {
+    public let id: String
+    public let occurredAt: Date
+    /**
+     * `FollowupKind`'s name when it is one this version knows.
+     */
+    public let kind: FollowupKind?
+    public let note: String
+    public let nextStep: String
+    public let checkedIn: Bool
+    /**
+     * Metres from the customer's location, when both are known.
+     */
+    public let checkinDistanceM: Double?
+    public let photos: [Attachment]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, occurredAt: Date, 
+        /**
+         * `FollowupKind`'s name when it is one this version knows.
+         */kind: FollowupKind?, note: String, nextStep: String, checkedIn: Bool, 
+        /**
+         * Metres from the customer's location, when both are known.
+         */checkinDistanceM: Double?, photos: [Attachment]) {
+        self.id = id
+        self.occurredAt = occurredAt
+        self.kind = kind
+        self.note = note
+        self.nextStep = nextStep
+        self.checkedIn = checkedIn
+        self.checkinDistanceM = checkinDistanceM
+        self.photos = photos
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BlockFollowup: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBlockFollowup: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BlockFollowup {
+        return
+            try BlockFollowup(
+                id: FfiConverterString.read(from: &buf), 
+                occurredAt: FfiConverterTimestamp.read(from: &buf), 
+                kind: FfiConverterOptionTypeFollowupKind.read(from: &buf), 
+                note: FfiConverterString.read(from: &buf), 
+                nextStep: FfiConverterString.read(from: &buf), 
+                checkedIn: FfiConverterBool.read(from: &buf), 
+                checkinDistanceM: FfiConverterOptionDouble.read(from: &buf), 
+                photos: FfiConverterSequenceTypeAttachment.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BlockFollowup, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterTimestamp.write(value.occurredAt, into: &buf)
+        FfiConverterOptionTypeFollowupKind.write(value.kind, into: &buf)
+        FfiConverterString.write(value.note, into: &buf)
+        FfiConverterString.write(value.nextStep, into: &buf)
+        FfiConverterBool.write(value.checkedIn, into: &buf)
+        FfiConverterOptionDouble.write(value.checkinDistanceM, into: &buf)
+        FfiConverterSequenceTypeAttachment.write(value.photos, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockFollowup_lift(_ buf: RustBuffer) throws -> BlockFollowup {
+    return try FfiConverterTypeBlockFollowup.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockFollowup_lower(_ value: BlockFollowup) -> RustBuffer {
+    return FfiConverterTypeBlockFollowup.lower(value)
+}
+
+
+/**
+ * Records that changed, of one kind.
+ */
+public struct Changes: Equatable, Hashable {
+    public let kind: ChangedKind
+    public let ids: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(kind: ChangedKind, ids: [String]) {
+        self.kind = kind
+        self.ids = ids
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Changes: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeChanges: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Changes {
+        return
+            try Changes(
+                kind: FfiConverterTypeChangedKind.read(from: &buf), 
+                ids: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Changes, into buf: inout [UInt8]) {
+        FfiConverterTypeChangedKind.write(value.kind, into: &buf)
+        FfiConverterSequenceString.write(value.ids, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChanges_lift(_ buf: RustBuffer) throws -> Changes {
+    return try FfiConverterTypeChanges.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChanges_lower(_ value: Changes) -> RustBuffer {
+    return FfiConverterTypeChanges.lower(value)
 }
 
 
@@ -2416,16 +3780,16 @@ public func FfiConverterTypeBlockInfo_lower(_ value: BlockInfo) -> RustBuffer {
  * Where a visit was checked in.
  */
 public struct CheckIn: Equatable, Hashable {
-    public var latitude: Double
-    public var longitude: Double
+    public let latitude: Double
+    public let longitude: Double
     /**
      * Metres.
      */
-    public var accuracy: Double?
+    public let accuracy: Double?
     /**
-     * UTC milliseconds.
+     * When the position was fixed.
      */
-    public var at: Int64
+    public let at: Date
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2434,8 +3798,8 @@ public struct CheckIn: Equatable, Hashable {
          * Metres.
          */accuracy: Double? = nil, 
         /**
-         * UTC milliseconds.
-         */at: Int64) {
+         * When the position was fixed.
+         */at: Date) {
         self.latitude = latitude
         self.longitude = longitude
         self.accuracy = accuracy
@@ -2461,7 +3825,7 @@ public struct FfiConverterTypeCheckIn: FfiConverterRustBuffer {
                 latitude: FfiConverterDouble.read(from: &buf), 
                 longitude: FfiConverterDouble.read(from: &buf), 
                 accuracy: FfiConverterOptionDouble.read(from: &buf), 
-                at: FfiConverterInt64.read(from: &buf)
+                at: FfiConverterTimestamp.read(from: &buf)
         )
     }
 
@@ -2469,7 +3833,7 @@ public struct FfiConverterTypeCheckIn: FfiConverterRustBuffer {
         FfiConverterDouble.write(value.latitude, into: &buf)
         FfiConverterDouble.write(value.longitude, into: &buf)
         FfiConverterOptionDouble.write(value.accuracy, into: &buf)
-        FfiConverterInt64.write(value.at, into: &buf)
+        FfiConverterTimestamp.write(value.at, into: &buf)
     }
 }
 
@@ -2490,29 +3854,421 @@ public func FfiConverterTypeCheckIn_lower(_ value: CheckIn) -> RustBuffer {
 
 
 /**
- * A customer.
+ * Where a followup was checked in, and how far that was from its customer.
  */
-public struct Customer: Equatable, Hashable {
-    public var id: String
-    public var owner: String
-    public var name: String
-    public var level: Level?
-    public var address: String?
-    public var latitude: Double?
-    public var longitude: Double?
-    public var tags: [String]
-    public var deleted: Bool
+public struct CheckinPlace: Equatable, Hashable {
+    public let latitude: Double
+    public let longitude: Double
     /**
-     * UTC milliseconds.
+     * Horizontal accuracy in metres, when the device reported one.
      */
-    public var createdAt: Int64
+    public let accuracy: Double?
+    public let at: Date
+    /**
+     * Metres from the customer's location, when the customer has one.
+     */
+    public let distanceM: Double?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String, owner: String, name: String, level: Level?, address: String?, latitude: Double?, longitude: Double?, tags: [String], deleted: Bool, 
+    public init(latitude: Double, longitude: Double, 
         /**
-         * UTC milliseconds.
-         */createdAt: Int64) {
+         * Horizontal accuracy in metres, when the device reported one.
+         */accuracy: Double?, at: Date, 
+        /**
+         * Metres from the customer's location, when the customer has one.
+         */distanceM: Double?) {
+        self.latitude = latitude
+        self.longitude = longitude
+        self.accuracy = accuracy
+        self.at = at
+        self.distanceM = distanceM
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CheckinPlace: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCheckinPlace: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CheckinPlace {
+        return
+            try CheckinPlace(
+                latitude: FfiConverterDouble.read(from: &buf), 
+                longitude: FfiConverterDouble.read(from: &buf), 
+                accuracy: FfiConverterOptionDouble.read(from: &buf), 
+                at: FfiConverterTimestamp.read(from: &buf), 
+                distanceM: FfiConverterOptionDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CheckinPlace, into buf: inout [UInt8]) {
+        FfiConverterDouble.write(value.latitude, into: &buf)
+        FfiConverterDouble.write(value.longitude, into: &buf)
+        FfiConverterOptionDouble.write(value.accuracy, into: &buf)
+        FfiConverterTimestamp.write(value.at, into: &buf)
+        FfiConverterOptionDouble.write(value.distanceM, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCheckinPlace_lift(_ buf: RustBuffer) throws -> CheckinPlace {
+    return try FfiConverterTypeCheckinPlace.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCheckinPlace_lower(_ value: CheckinPlace) -> RustBuffer {
+    return FfiConverterTypeCheckinPlace.lower(value)
+}
+
+
+/**
+ * A comment (批注) on a report.
+ */
+public struct Comment: Equatable, Hashable {
+    public let id: String
+    /**
+     * The commenting user's id (`find_member` names them).
+     */
+    public let author: String
+    public let at: Date
+    public let text: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, 
+        /**
+         * The commenting user's id (`find_member` names them).
+         */author: String, at: Date, text: String) {
+        self.id = id
+        self.author = author
+        self.at = at
+        self.text = text
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Comment: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeComment: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Comment {
+        return
+            try Comment(
+                id: FfiConverterString.read(from: &buf), 
+                author: FfiConverterString.read(from: &buf), 
+                at: FfiConverterTimestamp.read(from: &buf), 
+                text: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Comment, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.author, into: &buf)
+        FfiConverterTimestamp.write(value.at, into: &buf)
+        FfiConverterString.write(value.text, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeComment_lift(_ buf: RustBuffer) throws -> Comment {
+    return try FfiConverterTypeComment.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeComment_lower(_ value: Comment) -> RustBuffer {
+    return FfiConverterTypeComment.lower(value)
+}
+
+
+/**
+ * A customer's contact person (联系人).
+ */
+public struct Contact: Equatable, Hashable {
+    public let name: String
+    public let title: String?
+    public let phone: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(name: String, title: String? = nil, phone: String? = nil) {
+        self.name = name
+        self.title = title
+        self.phone = phone
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Contact: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeContact: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Contact {
+        return
+            try Contact(
+                name: FfiConverterString.read(from: &buf), 
+                title: FfiConverterOptionString.read(from: &buf), 
+                phone: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Contact, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterOptionString.write(value.title, into: &buf)
+        FfiConverterOptionString.write(value.phone, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContact_lift(_ buf: RustBuffer) throws -> Contact {
+    return try FfiConverterTypeContact.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContact_lower(_ value: Contact) -> RustBuffer {
+    return FfiConverterTypeContact.lower(value)
+}
+
+
+/**
+ * A signed contract.
+ */
+public struct Contract: Equatable, Hashable {
+    public let id: String
+    public let owner: String
+    public let customerId: String
+    public let dealId: String?
+    public let title: String?
+    public let amount: String
+    public let amountMinor: Int64
+    public let currency: String
+    /**
+     * `YYYY-MM-DD`.
+     */
+    public let signedOn: String?
+    public let deleted: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, owner: String, customerId: String, dealId: String?, title: String?, amount: String, amountMinor: Int64, currency: String, 
+        /**
+         * `YYYY-MM-DD`.
+         */signedOn: String?, deleted: Bool) {
+        self.id = id
+        self.owner = owner
+        self.customerId = customerId
+        self.dealId = dealId
+        self.title = title
+        self.amount = amount
+        self.amountMinor = amountMinor
+        self.currency = currency
+        self.signedOn = signedOn
+        self.deleted = deleted
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Contract: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeContract: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Contract {
+        return
+            try Contract(
+                id: FfiConverterString.read(from: &buf), 
+                owner: FfiConverterString.read(from: &buf), 
+                customerId: FfiConverterString.read(from: &buf), 
+                dealId: FfiConverterOptionString.read(from: &buf), 
+                title: FfiConverterOptionString.read(from: &buf), 
+                amount: FfiConverterString.read(from: &buf), 
+                amountMinor: FfiConverterInt64.read(from: &buf), 
+                currency: FfiConverterString.read(from: &buf), 
+                signedOn: FfiConverterOptionString.read(from: &buf), 
+                deleted: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Contract, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.owner, into: &buf)
+        FfiConverterString.write(value.customerId, into: &buf)
+        FfiConverterOptionString.write(value.dealId, into: &buf)
+        FfiConverterOptionString.write(value.title, into: &buf)
+        FfiConverterString.write(value.amount, into: &buf)
+        FfiConverterInt64.write(value.amountMinor, into: &buf)
+        FfiConverterString.write(value.currency, into: &buf)
+        FfiConverterOptionString.write(value.signedOn, into: &buf)
+        FfiConverterBool.write(value.deleted, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContract_lift(_ buf: RustBuffer) throws -> Contract {
+    return try FfiConverterTypeContract.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContract_lower(_ value: Contract) -> RustBuffer {
+    return FfiConverterTypeContract.lower(value)
+}
+
+
+/**
+ * A contract as lists show it.
+ */
+public struct ContractRow: Equatable, Hashable {
+    public let id: String
+    public let owner: String
+    public let customerId: String
+    public let customerName: String
+    public let dealId: String?
+    public let title: String?
+    public let amount: String
+    public let amountMinor: Int64
+    public let currency: String
+    public let signedOn: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, owner: String, customerId: String, customerName: String, dealId: String?, title: String?, amount: String, amountMinor: Int64, currency: String, signedOn: String) {
+        self.id = id
+        self.owner = owner
+        self.customerId = customerId
+        self.customerName = customerName
+        self.dealId = dealId
+        self.title = title
+        self.amount = amount
+        self.amountMinor = amountMinor
+        self.currency = currency
+        self.signedOn = signedOn
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ContractRow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeContractRow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ContractRow {
+        return
+            try ContractRow(
+                id: FfiConverterString.read(from: &buf), 
+                owner: FfiConverterString.read(from: &buf), 
+                customerId: FfiConverterString.read(from: &buf), 
+                customerName: FfiConverterString.read(from: &buf), 
+                dealId: FfiConverterOptionString.read(from: &buf), 
+                title: FfiConverterOptionString.read(from: &buf), 
+                amount: FfiConverterString.read(from: &buf), 
+                amountMinor: FfiConverterInt64.read(from: &buf), 
+                currency: FfiConverterString.read(from: &buf), 
+                signedOn: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ContractRow, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.owner, into: &buf)
+        FfiConverterString.write(value.customerId, into: &buf)
+        FfiConverterString.write(value.customerName, into: &buf)
+        FfiConverterOptionString.write(value.dealId, into: &buf)
+        FfiConverterOptionString.write(value.title, into: &buf)
+        FfiConverterString.write(value.amount, into: &buf)
+        FfiConverterInt64.write(value.amountMinor, into: &buf)
+        FfiConverterString.write(value.currency, into: &buf)
+        FfiConverterString.write(value.signedOn, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContractRow_lift(_ buf: RustBuffer) throws -> ContractRow {
+    return try FfiConverterTypeContractRow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContractRow_lower(_ value: ContractRow) -> RustBuffer {
+    return FfiConverterTypeContractRow.lower(value)
+}
+
+
+/**
+ * A customer.
+ */
+public struct Customer: Equatable, Hashable {
+    public let id: String
+    public let owner: String
+    public let name: String
+    public let level: Level?
+    public let address: String?
+    public let latitude: Double?
+    public let longitude: Double?
+    public let tags: [String]
+    public let contacts: [Contact]
+    public let deleted: Bool
+    public let createdAt: Date
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, owner: String, name: String, level: Level?, address: String?, latitude: Double?, longitude: Double?, tags: [String], contacts: [Contact], deleted: Bool, createdAt: Date) {
         self.id = id
         self.owner = owner
         self.name = name
@@ -2521,6 +4277,7 @@ public struct Customer: Equatable, Hashable {
         self.latitude = latitude
         self.longitude = longitude
         self.tags = tags
+        self.contacts = contacts
         self.deleted = deleted
         self.createdAt = createdAt
     }
@@ -2549,8 +4306,9 @@ public struct FfiConverterTypeCustomer: FfiConverterRustBuffer {
                 latitude: FfiConverterOptionDouble.read(from: &buf), 
                 longitude: FfiConverterOptionDouble.read(from: &buf), 
                 tags: FfiConverterSequenceString.read(from: &buf), 
+                contacts: FfiConverterSequenceTypeContact.read(from: &buf), 
                 deleted: FfiConverterBool.read(from: &buf), 
-                createdAt: FfiConverterInt64.read(from: &buf)
+                createdAt: FfiConverterTimestamp.read(from: &buf)
         )
     }
 
@@ -2563,8 +4321,9 @@ public struct FfiConverterTypeCustomer: FfiConverterRustBuffer {
         FfiConverterOptionDouble.write(value.latitude, into: &buf)
         FfiConverterOptionDouble.write(value.longitude, into: &buf)
         FfiConverterSequenceString.write(value.tags, into: &buf)
+        FfiConverterSequenceTypeContact.write(value.contacts, into: &buf)
         FfiConverterBool.write(value.deleted, into: &buf)
-        FfiConverterInt64.write(value.createdAt, into: &buf)
+        FfiConverterTimestamp.write(value.createdAt, into: &buf)
     }
 }
 
@@ -2585,16 +4344,451 @@ public func FfiConverterTypeCustomer_lower(_ value: Customer) -> RustBuffer {
 
 
 /**
+ * Changes to a customer; `None` leaves a field as it is.
+ */
+public struct CustomerEdit: Equatable, Hashable {
+    public let name: String?
+    public let level: Level?
+    public let address: String?
+    /**
+     * Both or neither: where check-ins are measured from.
+     */
+    public let latitude: Double?
+    public let longitude: Double?
+    public let tags: [String]?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(name: String? = nil, level: Level? = nil, address: String? = nil, 
+        /**
+         * Both or neither: where check-ins are measured from.
+         */latitude: Double? = nil, longitude: Double? = nil, tags: [String]? = nil) {
+        self.name = name
+        self.level = level
+        self.address = address
+        self.latitude = latitude
+        self.longitude = longitude
+        self.tags = tags
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CustomerEdit: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCustomerEdit: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CustomerEdit {
+        return
+            try CustomerEdit(
+                name: FfiConverterOptionString.read(from: &buf), 
+                level: FfiConverterOptionTypeLevel.read(from: &buf), 
+                address: FfiConverterOptionString.read(from: &buf), 
+                latitude: FfiConverterOptionDouble.read(from: &buf), 
+                longitude: FfiConverterOptionDouble.read(from: &buf), 
+                tags: FfiConverterOptionSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CustomerEdit, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.name, into: &buf)
+        FfiConverterOptionTypeLevel.write(value.level, into: &buf)
+        FfiConverterOptionString.write(value.address, into: &buf)
+        FfiConverterOptionDouble.write(value.latitude, into: &buf)
+        FfiConverterOptionDouble.write(value.longitude, into: &buf)
+        FfiConverterOptionSequenceString.write(value.tags, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCustomerEdit_lift(_ buf: RustBuffer) throws -> CustomerEdit {
+    return try FfiConverterTypeCustomerEdit.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCustomerEdit_lower(_ value: CustomerEdit) -> RustBuffer {
+    return FfiConverterTypeCustomerEdit.lower(value)
+}
+
+
+/**
+ * A customer as lists show it.
+ */
+public struct CustomerRow: Equatable, Hashable {
+    public let id: String
+    public let owner: String
+    public let name: String
+    public let level: Level?
+    public let createdAt: Date
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, owner: String, name: String, level: Level?, createdAt: Date) {
+        self.id = id
+        self.owner = owner
+        self.name = name
+        self.level = level
+        self.createdAt = createdAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CustomerRow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCustomerRow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CustomerRow {
+        return
+            try CustomerRow(
+                id: FfiConverterString.read(from: &buf), 
+                owner: FfiConverterString.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                level: FfiConverterOptionTypeLevel.read(from: &buf), 
+                createdAt: FfiConverterTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CustomerRow, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.owner, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterOptionTypeLevel.write(value.level, into: &buf)
+        FfiConverterTimestamp.write(value.createdAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCustomerRow_lift(_ buf: RustBuffer) throws -> CustomerRow {
+    return try FfiConverterTypeCustomerRow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCustomerRow_lower(_ value: CustomerRow) -> RustBuffer {
+    return FfiConverterTypeCustomerRow.lower(value)
+}
+
+
+/**
+ * A deal.
+ */
+public struct Deal: Equatable, Hashable {
+    public let id: String
+    public let owner: String
+    public let customerId: String
+    public let title: String
+    /**
+     * Decimal string (`"120000.00"`).
+     */
+    public let amount: String
+    public let amountMinor: Int64
+    public let currency: String
+    public let stage: Stage
+    public let stageHistory: [StageEntry]
+    public let expectedClose: String?
+    public let lostReason: String?
+    public let deleted: Bool
+    public let createdAt: Date
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, owner: String, customerId: String, title: String, 
+        /**
+         * Decimal string (`"120000.00"`).
+         */amount: String, amountMinor: Int64, currency: String, stage: Stage, stageHistory: [StageEntry], expectedClose: String?, lostReason: String?, deleted: Bool, createdAt: Date) {
+        self.id = id
+        self.owner = owner
+        self.customerId = customerId
+        self.title = title
+        self.amount = amount
+        self.amountMinor = amountMinor
+        self.currency = currency
+        self.stage = stage
+        self.stageHistory = stageHistory
+        self.expectedClose = expectedClose
+        self.lostReason = lostReason
+        self.deleted = deleted
+        self.createdAt = createdAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Deal: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDeal: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Deal {
+        return
+            try Deal(
+                id: FfiConverterString.read(from: &buf), 
+                owner: FfiConverterString.read(from: &buf), 
+                customerId: FfiConverterString.read(from: &buf), 
+                title: FfiConverterString.read(from: &buf), 
+                amount: FfiConverterString.read(from: &buf), 
+                amountMinor: FfiConverterInt64.read(from: &buf), 
+                currency: FfiConverterString.read(from: &buf), 
+                stage: FfiConverterTypeStage.read(from: &buf), 
+                stageHistory: FfiConverterSequenceTypeStageEntry.read(from: &buf), 
+                expectedClose: FfiConverterOptionString.read(from: &buf), 
+                lostReason: FfiConverterOptionString.read(from: &buf), 
+                deleted: FfiConverterBool.read(from: &buf), 
+                createdAt: FfiConverterTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Deal, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.owner, into: &buf)
+        FfiConverterString.write(value.customerId, into: &buf)
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterString.write(value.amount, into: &buf)
+        FfiConverterInt64.write(value.amountMinor, into: &buf)
+        FfiConverterString.write(value.currency, into: &buf)
+        FfiConverterTypeStage.write(value.stage, into: &buf)
+        FfiConverterSequenceTypeStageEntry.write(value.stageHistory, into: &buf)
+        FfiConverterOptionString.write(value.expectedClose, into: &buf)
+        FfiConverterOptionString.write(value.lostReason, into: &buf)
+        FfiConverterBool.write(value.deleted, into: &buf)
+        FfiConverterTimestamp.write(value.createdAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDeal_lift(_ buf: RustBuffer) throws -> Deal {
+    return try FfiConverterTypeDeal.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDeal_lower(_ value: Deal) -> RustBuffer {
+    return FfiConverterTypeDeal.lower(value)
+}
+
+
+/**
+ * Changes to a deal; `None` leaves a field as it is (the stage moves with `set_deal_stage`).
+ */
+public struct DealEdit: Equatable, Hashable {
+    public let title: String?
+    /**
+     * A decimal string in the deal's currency.
+     */
+    public let amount: String?
+    /**
+     * `YYYY-MM-DD`.
+     */
+    public let expectedClose: String?
+    public let lostReason: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(title: String? = nil, 
+        /**
+         * A decimal string in the deal's currency.
+         */amount: String? = nil, 
+        /**
+         * `YYYY-MM-DD`.
+         */expectedClose: String? = nil, lostReason: String? = nil) {
+        self.title = title
+        self.amount = amount
+        self.expectedClose = expectedClose
+        self.lostReason = lostReason
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DealEdit: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDealEdit: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DealEdit {
+        return
+            try DealEdit(
+                title: FfiConverterOptionString.read(from: &buf), 
+                amount: FfiConverterOptionString.read(from: &buf), 
+                expectedClose: FfiConverterOptionString.read(from: &buf), 
+                lostReason: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DealEdit, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.title, into: &buf)
+        FfiConverterOptionString.write(value.amount, into: &buf)
+        FfiConverterOptionString.write(value.expectedClose, into: &buf)
+        FfiConverterOptionString.write(value.lostReason, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDealEdit_lift(_ buf: RustBuffer) throws -> DealEdit {
+    return try FfiConverterTypeDealEdit.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDealEdit_lower(_ value: DealEdit) -> RustBuffer {
+    return FfiConverterTypeDealEdit.lower(value)
+}
+
+
+/**
+ * A deal as lists show it.
+ */
+public struct DealRow: Equatable, Hashable {
+    public let id: String
+    public let owner: String
+    public let customerId: String
+    public let customerName: String
+    public let title: String
+    public let amount: String
+    public let amountMinor: Int64
+    public let currency: String
+    public let stage: Stage
+    /**
+     * When it reached its stage.
+     */
+    public let stageAt: Date
+    public let expectedClose: String?
+    public let createdAt: Date
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, owner: String, customerId: String, customerName: String, title: String, amount: String, amountMinor: Int64, currency: String, stage: Stage, 
+        /**
+         * When it reached its stage.
+         */stageAt: Date, expectedClose: String?, createdAt: Date) {
+        self.id = id
+        self.owner = owner
+        self.customerId = customerId
+        self.customerName = customerName
+        self.title = title
+        self.amount = amount
+        self.amountMinor = amountMinor
+        self.currency = currency
+        self.stage = stage
+        self.stageAt = stageAt
+        self.expectedClose = expectedClose
+        self.createdAt = createdAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DealRow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDealRow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DealRow {
+        return
+            try DealRow(
+                id: FfiConverterString.read(from: &buf), 
+                owner: FfiConverterString.read(from: &buf), 
+                customerId: FfiConverterString.read(from: &buf), 
+                customerName: FfiConverterString.read(from: &buf), 
+                title: FfiConverterString.read(from: &buf), 
+                amount: FfiConverterString.read(from: &buf), 
+                amountMinor: FfiConverterInt64.read(from: &buf), 
+                currency: FfiConverterString.read(from: &buf), 
+                stage: FfiConverterTypeStage.read(from: &buf), 
+                stageAt: FfiConverterTimestamp.read(from: &buf), 
+                expectedClose: FfiConverterOptionString.read(from: &buf), 
+                createdAt: FfiConverterTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DealRow, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.owner, into: &buf)
+        FfiConverterString.write(value.customerId, into: &buf)
+        FfiConverterString.write(value.customerName, into: &buf)
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterString.write(value.amount, into: &buf)
+        FfiConverterInt64.write(value.amountMinor, into: &buf)
+        FfiConverterString.write(value.currency, into: &buf)
+        FfiConverterTypeStage.write(value.stage, into: &buf)
+        FfiConverterTimestamp.write(value.stageAt, into: &buf)
+        FfiConverterOptionString.write(value.expectedClose, into: &buf)
+        FfiConverterTimestamp.write(value.createdAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDealRow_lift(_ buf: RustBuffer) throws -> DealRow {
+    return try FfiConverterTypeDealRow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDealRow_lower(_ value: DealRow) -> RustBuffer {
+    return FfiConverterTypeDealRow.lower(value)
+}
+
+
+/**
  * What enrollment established.
  */
 public struct Enrolled: Equatable, Hashable {
-    public var deviceId: String
-    public var userId: String
-    public var teamId: String
+    public let deviceId: String
+    public let userId: String
+    public let teamId: String
     /**
      * rep, manager or admin.
      */
-    public var role: String
+    public let role: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2659,25 +4853,25 @@ public func FfiConverterTypeEnrolled_lower(_ value: Enrolled) -> RustBuffer {
  * A followup.
  */
 public struct Followup: Equatable, Hashable {
-    public var id: String
-    public var owner: String
-    public var customerId: String
-    public var dealId: String?
-    public var kind: FollowupKind
-    public var occurredAt: Int64
-    public var note: String
-    public var nextStep: String
-    public var nextFollowupOn: String?
-    public var checkin: CheckIn?
+    public let id: String
+    public let owner: String
+    public let customerId: String
+    public let dealId: String?
+    public let kind: FollowupKind
+    public let occurredAt: Date
+    public let note: String
+    public let nextStep: String
+    public let nextFollowupOn: String?
+    public let checkin: CheckIn?
     /**
      * Photos and files attached to it (their bytes: `attachment_bytes`, `fetch_attachment`).
      */
-    public var attachments: [Attachment]
-    public var deleted: Bool
+    public let attachments: [Attachment]
+    public let deleted: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String, owner: String, customerId: String, dealId: String?, kind: FollowupKind, occurredAt: Int64, note: String, nextStep: String, nextFollowupOn: String?, checkin: CheckIn?, 
+    public init(id: String, owner: String, customerId: String, dealId: String?, kind: FollowupKind, occurredAt: Date, note: String, nextStep: String, nextFollowupOn: String?, checkin: CheckIn?, 
         /**
          * Photos and files attached to it (their bytes: `attachment_bytes`, `fetch_attachment`).
          */attachments: [Attachment], deleted: Bool) {
@@ -2716,7 +4910,7 @@ public struct FfiConverterTypeFollowup: FfiConverterRustBuffer {
                 customerId: FfiConverterString.read(from: &buf), 
                 dealId: FfiConverterOptionString.read(from: &buf), 
                 kind: FfiConverterTypeFollowupKind.read(from: &buf), 
-                occurredAt: FfiConverterInt64.read(from: &buf), 
+                occurredAt: FfiConverterTimestamp.read(from: &buf), 
                 note: FfiConverterString.read(from: &buf), 
                 nextStep: FfiConverterString.read(from: &buf), 
                 nextFollowupOn: FfiConverterOptionString.read(from: &buf), 
@@ -2732,7 +4926,7 @@ public struct FfiConverterTypeFollowup: FfiConverterRustBuffer {
         FfiConverterString.write(value.customerId, into: &buf)
         FfiConverterOptionString.write(value.dealId, into: &buf)
         FfiConverterTypeFollowupKind.write(value.kind, into: &buf)
-        FfiConverterInt64.write(value.occurredAt, into: &buf)
+        FfiConverterTimestamp.write(value.occurredAt, into: &buf)
         FfiConverterString.write(value.note, into: &buf)
         FfiConverterString.write(value.nextStep, into: &buf)
         FfiConverterOptionString.write(value.nextFollowupOn, into: &buf)
@@ -2762,15 +4956,15 @@ public func FfiConverterTypeFollowup_lower(_ value: Followup) -> RustBuffer {
  * Changes to a followup; `None` leaves a field as it is.
  */
 public struct FollowupEdit: Equatable, Hashable {
-    public var kind: FollowupKind?
-    public var occurredAt: Int64?
-    public var note: String?
-    public var nextStep: String?
-    public var nextFollowupOn: String?
+    public let kind: FollowupKind?
+    public let occurredAt: Date?
+    public let note: String?
+    public let nextStep: String?
+    public let nextFollowupOn: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(kind: FollowupKind? = nil, occurredAt: Int64? = nil, note: String? = nil, nextStep: String? = nil, nextFollowupOn: String? = nil) {
+    public init(kind: FollowupKind? = nil, occurredAt: Date? = nil, note: String? = nil, nextStep: String? = nil, nextFollowupOn: String? = nil) {
         self.kind = kind
         self.occurredAt = occurredAt
         self.note = note
@@ -2795,7 +4989,7 @@ public struct FfiConverterTypeFollowupEdit: FfiConverterRustBuffer {
         return
             try FollowupEdit(
                 kind: FfiConverterOptionTypeFollowupKind.read(from: &buf), 
-                occurredAt: FfiConverterOptionInt64.read(from: &buf), 
+                occurredAt: FfiConverterOptionTimestamp.read(from: &buf), 
                 note: FfiConverterOptionString.read(from: &buf), 
                 nextStep: FfiConverterOptionString.read(from: &buf), 
                 nextFollowupOn: FfiConverterOptionString.read(from: &buf)
@@ -2804,7 +4998,7 @@ public struct FfiConverterTypeFollowupEdit: FfiConverterRustBuffer {
 
     public static func write(_ value: FollowupEdit, into buf: inout [UInt8]) {
         FfiConverterOptionTypeFollowupKind.write(value.kind, into: &buf)
-        FfiConverterOptionInt64.write(value.occurredAt, into: &buf)
+        FfiConverterOptionTimestamp.write(value.occurredAt, into: &buf)
         FfiConverterOptionString.write(value.note, into: &buf)
         FfiConverterOptionString.write(value.nextStep, into: &buf)
         FfiConverterOptionString.write(value.nextFollowupOn, into: &buf)
@@ -2828,23 +5022,278 @@ public func FfiConverterTypeFollowupEdit_lower(_ value: FollowupEdit) -> RustBuf
 
 
 /**
+ * A followup as lists show it.
+ */
+public struct FollowupRow: Equatable, Hashable {
+    public let id: String
+    public let owner: String
+    public let customerId: String
+    public let customerName: String
+    public let dealId: String?
+    public let kind: FollowupKind
+    public let occurredAt: Date
+    public let note: String
+    public let nextStep: String
+    public let nextFollowupOn: String?
+    /**
+     * Where it was checked in, if it was.
+     */
+    public let latitude: Double?
+    public let longitude: Double?
+    /**
+     * How far the check-in was from the customer's location, in metres (both known).
+     */
+    public let checkinDistanceM: Double?
+    public let attachments: [Attachment]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, owner: String, customerId: String, customerName: String, dealId: String?, kind: FollowupKind, occurredAt: Date, note: String, nextStep: String, nextFollowupOn: String?, 
+        /**
+         * Where it was checked in, if it was.
+         */latitude: Double?, longitude: Double?, 
+        /**
+         * How far the check-in was from the customer's location, in metres (both known).
+         */checkinDistanceM: Double?, attachments: [Attachment]) {
+        self.id = id
+        self.owner = owner
+        self.customerId = customerId
+        self.customerName = customerName
+        self.dealId = dealId
+        self.kind = kind
+        self.occurredAt = occurredAt
+        self.note = note
+        self.nextStep = nextStep
+        self.nextFollowupOn = nextFollowupOn
+        self.latitude = latitude
+        self.longitude = longitude
+        self.checkinDistanceM = checkinDistanceM
+        self.attachments = attachments
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension FollowupRow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFollowupRow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FollowupRow {
+        return
+            try FollowupRow(
+                id: FfiConverterString.read(from: &buf), 
+                owner: FfiConverterString.read(from: &buf), 
+                customerId: FfiConverterString.read(from: &buf), 
+                customerName: FfiConverterString.read(from: &buf), 
+                dealId: FfiConverterOptionString.read(from: &buf), 
+                kind: FfiConverterTypeFollowupKind.read(from: &buf), 
+                occurredAt: FfiConverterTimestamp.read(from: &buf), 
+                note: FfiConverterString.read(from: &buf), 
+                nextStep: FfiConverterString.read(from: &buf), 
+                nextFollowupOn: FfiConverterOptionString.read(from: &buf), 
+                latitude: FfiConverterOptionDouble.read(from: &buf), 
+                longitude: FfiConverterOptionDouble.read(from: &buf), 
+                checkinDistanceM: FfiConverterOptionDouble.read(from: &buf), 
+                attachments: FfiConverterSequenceTypeAttachment.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: FollowupRow, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.owner, into: &buf)
+        FfiConverterString.write(value.customerId, into: &buf)
+        FfiConverterString.write(value.customerName, into: &buf)
+        FfiConverterOptionString.write(value.dealId, into: &buf)
+        FfiConverterTypeFollowupKind.write(value.kind, into: &buf)
+        FfiConverterTimestamp.write(value.occurredAt, into: &buf)
+        FfiConverterString.write(value.note, into: &buf)
+        FfiConverterString.write(value.nextStep, into: &buf)
+        FfiConverterOptionString.write(value.nextFollowupOn, into: &buf)
+        FfiConverterOptionDouble.write(value.latitude, into: &buf)
+        FfiConverterOptionDouble.write(value.longitude, into: &buf)
+        FfiConverterOptionDouble.write(value.checkinDistanceM, into: &buf)
+        FfiConverterSequenceTypeAttachment.write(value.attachments, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFollowupRow_lift(_ buf: RustBuffer) throws -> FollowupRow {
+    return try FfiConverterTypeFollowupRow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFollowupRow_lower(_ value: FollowupRow) -> RustBuffer {
+    return FfiConverterTypeFollowupRow.lower(value)
+}
+
+
+/**
+ * A request for the app's HTTP client: always a POST.
+ */
+public struct HttpRequest: Equatable, Hashable {
+    public let url: String
+    public let contentType: String
+    /**
+     * Send as `Authorization: Bearer …` when present.
+     */
+    public let bearerToken: String?
+    public let body: Data
+    /**
+     * Connect and read timeout, in milliseconds.
+     */
+    public let timeoutMs: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(url: String, contentType: String, 
+        /**
+         * Send as `Authorization: Bearer …` when present.
+         */bearerToken: String?, body: Data, 
+        /**
+         * Connect and read timeout, in milliseconds.
+         */timeoutMs: Int64) {
+        self.url = url
+        self.contentType = contentType
+        self.bearerToken = bearerToken
+        self.body = body
+        self.timeoutMs = timeoutMs
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension HttpRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHttpRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HttpRequest {
+        return
+            try HttpRequest(
+                url: FfiConverterString.read(from: &buf), 
+                contentType: FfiConverterString.read(from: &buf), 
+                bearerToken: FfiConverterOptionString.read(from: &buf), 
+                body: FfiConverterData.read(from: &buf), 
+                timeoutMs: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: HttpRequest, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.url, into: &buf)
+        FfiConverterString.write(value.contentType, into: &buf)
+        FfiConverterOptionString.write(value.bearerToken, into: &buf)
+        FfiConverterData.write(value.body, into: &buf)
+        FfiConverterInt64.write(value.timeoutMs, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHttpRequest_lift(_ buf: RustBuffer) throws -> HttpRequest {
+    return try FfiConverterTypeHttpRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHttpRequest_lower(_ value: HttpRequest) -> RustBuffer {
+    return FfiConverterTypeHttpRequest.lower(value)
+}
+
+
+/**
+ * The server's answer, whatever its status.
+ */
+public struct HttpResponse: Equatable, Hashable {
+    public let status: Int32
+    public let body: Data
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(status: Int32, body: Data) {
+        self.status = status
+        self.body = body
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension HttpResponse: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHttpResponse: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HttpResponse {
+        return
+            try HttpResponse(
+                status: FfiConverterInt32.read(from: &buf), 
+                body: FfiConverterData.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: HttpResponse, into buf: inout [UInt8]) {
+        FfiConverterInt32.write(value.status, into: &buf)
+        FfiConverterData.write(value.body, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHttpResponse_lift(_ buf: RustBuffer) throws -> HttpResponse {
+    return try FfiConverterTypeHttpResponse.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHttpResponse_lower(_ value: HttpResponse) -> RustBuffer {
+    return FfiConverterTypeHttpResponse.lower(value)
+}
+
+
+/**
  * One KPI figure.
  */
 public struct KpiFigure: Equatable, Hashable {
-    public var metric: String
-    public var nameZh: String
-    public var nameEn: String
+    public let metric: String
+    public let nameZh: String
+    public let nameEn: String
     /**
      * Counts as counts, money in minor units, ratios in 0..=1.
      */
-    public var value: Double
+    public let value: Double
     /**
      * The value formatted for display (e.g. `¥12,300.00`, `37.5%`).
      */
-    public var display: String
-    public var target: Double?
-    public var achievement: Double?
-    public var status: KpiStatus?
+    public let display: String
+    public let target: Double?
+    public let achievement: Double?
+    public let status: KpiStatus?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2924,30 +5373,24 @@ public func FfiConverterTypeKpiFigure_lower(_ value: KpiFigure) -> RustBuffer {
  * KPI figures and where they came from.
  */
 public struct KpiView: Equatable, Hashable {
+    public let source: FigureSource
     /**
-     * `server` (the team server's snapshot) or `local` (computed on this device).
+     * When the figures were computed.
      */
-    public var source: String
-    /**
-     * UTC milliseconds when the figures were computed.
-     */
-    public var asOf: Int64
+    public let asOf: Date
     /**
      * The period's days, `YYYY-MM-DD`.
      */
-    public var first: String
-    public var last: String
-    public var figures: [KpiFigure]
+    public let first: String
+    public let last: String
+    public let figures: [KpiFigure]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(
+    public init(source: FigureSource, 
         /**
-         * `server` (the team server's snapshot) or `local` (computed on this device).
-         */source: String, 
-        /**
-         * UTC milliseconds when the figures were computed.
-         */asOf: Int64, 
+         * When the figures were computed.
+         */asOf: Date, 
         /**
          * The period's days, `YYYY-MM-DD`.
          */first: String, last: String, figures: [KpiFigure]) {
@@ -2974,8 +5417,8 @@ public struct FfiConverterTypeKpiView: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> KpiView {
         return
             try KpiView(
-                source: FfiConverterString.read(from: &buf), 
-                asOf: FfiConverterInt64.read(from: &buf), 
+                source: FfiConverterTypeFigureSource.read(from: &buf), 
+                asOf: FfiConverterTimestamp.read(from: &buf), 
                 first: FfiConverterString.read(from: &buf), 
                 last: FfiConverterString.read(from: &buf), 
                 figures: FfiConverterSequenceTypeKpiFigure.read(from: &buf)
@@ -2983,8 +5426,8 @@ public struct FfiConverterTypeKpiView: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: KpiView, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.source, into: &buf)
-        FfiConverterInt64.write(value.asOf, into: &buf)
+        FfiConverterTypeFigureSource.write(value.source, into: &buf)
+        FfiConverterTimestamp.write(value.asOf, into: &buf)
         FfiConverterString.write(value.first, into: &buf)
         FfiConverterString.write(value.last, into: &buf)
         FfiConverterSequenceTypeKpiFigure.write(value.figures, into: &buf)
@@ -3008,25 +5451,163 @@ public func FfiConverterTypeKpiView_lower(_ value: KpiView) -> RustBuffer {
 
 
 /**
- * A new customer.
+ * One page of a list: at most `limit` rows (all without one), in `order`, after the row whose
+ * id is `after` (the last row of the previous page; the first page without one). Pages stay
+ * consistent when rows are added meanwhile. Each list says its sort key and default order.
  */
-public struct NewCustomer: Equatable, Hashable {
-    public var name: String
-    public var level: Level?
-    public var address: String?
-    public var latitude: Double?
-    public var longitude: Double?
-    public var tags: [String]
+public struct ListOptions: Equatable, Hashable {
+    public let limit: Int32?
+    public let order: Order?
+    public let after: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(name: String, level: Level? = nil, address: String? = nil, latitude: Double? = nil, longitude: Double? = nil, tags: [String] = []) {
+    public init(limit: Int32? = nil, order: Order? = nil, after: String? = nil) {
+        self.limit = limit
+        self.order = order
+        self.after = after
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ListOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeListOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ListOptions {
+        return
+            try ListOptions(
+                limit: FfiConverterOptionInt32.read(from: &buf), 
+                order: FfiConverterOptionTypeOrder.read(from: &buf), 
+                after: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ListOptions, into buf: inout [UInt8]) {
+        FfiConverterOptionInt32.write(value.limit, into: &buf)
+        FfiConverterOptionTypeOrder.write(value.order, into: &buf)
+        FfiConverterOptionString.write(value.after, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeListOptions_lift(_ buf: RustBuffer) throws -> ListOptions {
+    return try FfiConverterTypeListOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeListOptions_lower(_ value: ListOptions) -> RustBuffer {
+    return FfiConverterTypeListOptions.lower(value)
+}
+
+
+/**
+ * One member's figures in a team view.
+ */
+public struct MemberFigures: Equatable, Hashable {
+    /**
+     * `None`: the team as a whole.
+     */
+    public let userId: String?
+    /**
+     * The member's name from the directory (`None` for the team row or before the first sync).
+     */
+    public let name: String?
+    public let figures: [KpiFigure]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `None`: the team as a whole.
+         */userId: String?, 
+        /**
+         * The member's name from the directory (`None` for the team row or before the first sync).
+         */name: String?, figures: [KpiFigure]) {
+        self.userId = userId
+        self.name = name
+        self.figures = figures
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MemberFigures: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMemberFigures: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MemberFigures {
+        return
+            try MemberFigures(
+                userId: FfiConverterOptionString.read(from: &buf), 
+                name: FfiConverterOptionString.read(from: &buf), 
+                figures: FfiConverterSequenceTypeKpiFigure.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MemberFigures, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.userId, into: &buf)
+        FfiConverterOptionString.write(value.name, into: &buf)
+        FfiConverterSequenceTypeKpiFigure.write(value.figures, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMemberFigures_lift(_ buf: RustBuffer) throws -> MemberFigures {
+    return try FfiConverterTypeMemberFigures.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMemberFigures_lower(_ value: MemberFigures) -> RustBuffer {
+    return FfiConverterTypeMemberFigures.lower(value)
+}
+
+
+/**
+ * A new customer.
+ */
+public struct NewCustomer: Equatable, Hashable {
+    public let name: String
+    public let level: Level?
+    public let address: String?
+    public let latitude: Double?
+    public let longitude: Double?
+    public let tags: [String]
+    public let contacts: [Contact]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(name: String, level: Level? = nil, address: String? = nil, latitude: Double? = nil, longitude: Double? = nil, tags: [String] = [], contacts: [Contact] = []) {
         self.name = name
         self.level = level
         self.address = address
         self.latitude = latitude
         self.longitude = longitude
         self.tags = tags
+        self.contacts = contacts
     }
 
     
@@ -3050,7 +5631,8 @@ public struct FfiConverterTypeNewCustomer: FfiConverterRustBuffer {
                 address: FfiConverterOptionString.read(from: &buf), 
                 latitude: FfiConverterOptionDouble.read(from: &buf), 
                 longitude: FfiConverterOptionDouble.read(from: &buf), 
-                tags: FfiConverterSequenceString.read(from: &buf)
+                tags: FfiConverterSequenceString.read(from: &buf), 
+                contacts: FfiConverterSequenceTypeContact.read(from: &buf)
         )
     }
 
@@ -3061,6 +5643,7 @@ public struct FfiConverterTypeNewCustomer: FfiConverterRustBuffer {
         FfiConverterOptionDouble.write(value.latitude, into: &buf)
         FfiConverterOptionDouble.write(value.longitude, into: &buf)
         FfiConverterSequenceString.write(value.tags, into: &buf)
+        FfiConverterSequenceTypeContact.write(value.contacts, into: &buf)
     }
 }
 
@@ -3081,37 +5664,128 @@ public func FfiConverterTypeNewCustomer_lower(_ value: NewCustomer) -> RustBuffe
 
 
 /**
- * A new followup (visit, call…).
+ * A new deal (商机). `amount` is a decimal string (`"120000.00"`).
  */
-public struct NewFollowup: Equatable, Hashable {
-    public var customerId: String
-    public var kind: FollowupKind
+public struct NewDeal: Equatable, Hashable {
+    public let customerId: String
+    public let title: String
+    public let amount: String
     /**
-     * UTC milliseconds; `None` for now.
+     * ISO 4217; CNY when `None`.
      */
-    public var occurredAt: Int64?
-    public var note: String
-    public var dealId: String?
-    public var nextStep: String
+    public let currency: String?
+    /**
+     * `Lead` when `None`.
+     */
+    public let stage: Stage?
     /**
      * `YYYY-MM-DD`.
      */
-    public var nextFollowupOn: String?
-    public var checkin: CheckIn?
+    public let expectedClose: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(customerId: String, kind: FollowupKind, 
+    public init(customerId: String, title: String, amount: String, 
         /**
-         * UTC milliseconds; `None` for now.
-         */occurredAt: Int64? = nil, note: String, dealId: String? = nil, nextStep: String = "", 
+         * ISO 4217; CNY when `None`.
+         */currency: String? = nil, 
+        /**
+         * `Lead` when `None`.
+         */stage: Stage? = nil, 
+        /**
+         * `YYYY-MM-DD`.
+         */expectedClose: String? = nil) {
+        self.customerId = customerId
+        self.title = title
+        self.amount = amount
+        self.currency = currency
+        self.stage = stage
+        self.expectedClose = expectedClose
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension NewDeal: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNewDeal: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NewDeal {
+        return
+            try NewDeal(
+                customerId: FfiConverterString.read(from: &buf), 
+                title: FfiConverterString.read(from: &buf), 
+                amount: FfiConverterString.read(from: &buf), 
+                currency: FfiConverterOptionString.read(from: &buf), 
+                stage: FfiConverterOptionTypeStage.read(from: &buf), 
+                expectedClose: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: NewDeal, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.customerId, into: &buf)
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterString.write(value.amount, into: &buf)
+        FfiConverterOptionString.write(value.currency, into: &buf)
+        FfiConverterOptionTypeStage.write(value.stage, into: &buf)
+        FfiConverterOptionString.write(value.expectedClose, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNewDeal_lift(_ buf: RustBuffer) throws -> NewDeal {
+    return try FfiConverterTypeNewDeal.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNewDeal_lower(_ value: NewDeal) -> RustBuffer {
+    return FfiConverterTypeNewDeal.lower(value)
+}
+
+
+/**
+ * A new followup (visit, call…).
+ */
+public struct NewFollowup: Equatable, Hashable {
+    public let customerId: String
+    public let kind: FollowupKind
+    public let note: String
+    /**
+     * When it happened; now when `None`.
+     */
+    public let occurredAt: Date?
+    public let dealId: String?
+    public let nextStep: String
+    /**
+     * `YYYY-MM-DD`.
+     */
+    public let nextFollowupOn: String?
+    public let checkin: CheckIn?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(customerId: String, kind: FollowupKind, note: String, 
+        /**
+         * When it happened; now when `None`.
+         */occurredAt: Date? = nil, dealId: String? = nil, nextStep: String = "", 
         /**
          * `YYYY-MM-DD`.
          */nextFollowupOn: String? = nil, checkin: CheckIn? = nil) {
         self.customerId = customerId
         self.kind = kind
-        self.occurredAt = occurredAt
         self.note = note
+        self.occurredAt = occurredAt
         self.dealId = dealId
         self.nextStep = nextStep
         self.nextFollowupOn = nextFollowupOn
@@ -3136,8 +5810,8 @@ public struct FfiConverterTypeNewFollowup: FfiConverterRustBuffer {
             try NewFollowup(
                 customerId: FfiConverterString.read(from: &buf), 
                 kind: FfiConverterTypeFollowupKind.read(from: &buf), 
-                occurredAt: FfiConverterOptionInt64.read(from: &buf), 
                 note: FfiConverterString.read(from: &buf), 
+                occurredAt: FfiConverterOptionTimestamp.read(from: &buf), 
                 dealId: FfiConverterOptionString.read(from: &buf), 
                 nextStep: FfiConverterString.read(from: &buf), 
                 nextFollowupOn: FfiConverterOptionString.read(from: &buf), 
@@ -3148,8 +5822,8 @@ public struct FfiConverterTypeNewFollowup: FfiConverterRustBuffer {
     public static func write(_ value: NewFollowup, into buf: inout [UInt8]) {
         FfiConverterString.write(value.customerId, into: &buf)
         FfiConverterTypeFollowupKind.write(value.kind, into: &buf)
-        FfiConverterOptionInt64.write(value.occurredAt, into: &buf)
         FfiConverterString.write(value.note, into: &buf)
+        FfiConverterOptionTimestamp.write(value.occurredAt, into: &buf)
         FfiConverterOptionString.write(value.dealId, into: &buf)
         FfiConverterString.write(value.nextStep, into: &buf)
         FfiConverterOptionString.write(value.nextFollowupOn, into: &buf)
@@ -3174,40 +5848,421 @@ public func FfiConverterTypeNewFollowup_lower(_ value: NewFollowup) -> RustBuffe
 
 
 /**
+ * A payment received against a contract (回款).
+ */
+public struct Payment: Equatable, Hashable {
+    public let id: String
+    public let owner: String
+    public let contractId: String
+    public let customerId: String
+    public let amount: String
+    public let amountMinor: Int64
+    public let currency: String
+    /**
+     * `YYYY-MM-DD`.
+     */
+    public let receivedOn: String?
+    public let deleted: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, owner: String, contractId: String, customerId: String, amount: String, amountMinor: Int64, currency: String, 
+        /**
+         * `YYYY-MM-DD`.
+         */receivedOn: String?, deleted: Bool) {
+        self.id = id
+        self.owner = owner
+        self.contractId = contractId
+        self.customerId = customerId
+        self.amount = amount
+        self.amountMinor = amountMinor
+        self.currency = currency
+        self.receivedOn = receivedOn
+        self.deleted = deleted
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Payment: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePayment: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Payment {
+        return
+            try Payment(
+                id: FfiConverterString.read(from: &buf), 
+                owner: FfiConverterString.read(from: &buf), 
+                contractId: FfiConverterString.read(from: &buf), 
+                customerId: FfiConverterString.read(from: &buf), 
+                amount: FfiConverterString.read(from: &buf), 
+                amountMinor: FfiConverterInt64.read(from: &buf), 
+                currency: FfiConverterString.read(from: &buf), 
+                receivedOn: FfiConverterOptionString.read(from: &buf), 
+                deleted: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Payment, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.owner, into: &buf)
+        FfiConverterString.write(value.contractId, into: &buf)
+        FfiConverterString.write(value.customerId, into: &buf)
+        FfiConverterString.write(value.amount, into: &buf)
+        FfiConverterInt64.write(value.amountMinor, into: &buf)
+        FfiConverterString.write(value.currency, into: &buf)
+        FfiConverterOptionString.write(value.receivedOn, into: &buf)
+        FfiConverterBool.write(value.deleted, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePayment_lift(_ buf: RustBuffer) throws -> Payment {
+    return try FfiConverterTypePayment.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePayment_lower(_ value: Payment) -> RustBuffer {
+    return FfiConverterTypePayment.lower(value)
+}
+
+
+/**
+ * A payment as lists show it.
+ */
+public struct PaymentRow: Equatable, Hashable {
+    public let id: String
+    public let owner: String
+    public let contractId: String
+    public let customerId: String
+    public let customerName: String
+    public let amount: String
+    public let amountMinor: Int64
+    public let currency: String
+    public let receivedOn: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, owner: String, contractId: String, customerId: String, customerName: String, amount: String, amountMinor: Int64, currency: String, receivedOn: String) {
+        self.id = id
+        self.owner = owner
+        self.contractId = contractId
+        self.customerId = customerId
+        self.customerName = customerName
+        self.amount = amount
+        self.amountMinor = amountMinor
+        self.currency = currency
+        self.receivedOn = receivedOn
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PaymentRow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePaymentRow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PaymentRow {
+        return
+            try PaymentRow(
+                id: FfiConverterString.read(from: &buf), 
+                owner: FfiConverterString.read(from: &buf), 
+                contractId: FfiConverterString.read(from: &buf), 
+                customerId: FfiConverterString.read(from: &buf), 
+                customerName: FfiConverterString.read(from: &buf), 
+                amount: FfiConverterString.read(from: &buf), 
+                amountMinor: FfiConverterInt64.read(from: &buf), 
+                currency: FfiConverterString.read(from: &buf), 
+                receivedOn: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PaymentRow, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.owner, into: &buf)
+        FfiConverterString.write(value.contractId, into: &buf)
+        FfiConverterString.write(value.customerId, into: &buf)
+        FfiConverterString.write(value.customerName, into: &buf)
+        FfiConverterString.write(value.amount, into: &buf)
+        FfiConverterInt64.write(value.amountMinor, into: &buf)
+        FfiConverterString.write(value.currency, into: &buf)
+        FfiConverterString.write(value.receivedOn, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePaymentRow_lift(_ buf: RustBuffer) throws -> PaymentRow {
+    return try FfiConverterTypePaymentRow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePaymentRow_lower(_ value: PaymentRow) -> RustBuffer {
+    return FfiConverterTypePaymentRow.lower(value)
+}
+
+
+/**
+ * A recipient opened one of this user's reports.
+ */
+public struct ReadReceipt: Equatable, Hashable {
+    public let reportId: String
+    public let reader: String
+    public let at: Date
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(reportId: String, reader: String, at: Date) {
+        self.reportId = reportId
+        self.reader = reader
+        self.at = at
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ReadReceipt: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReadReceipt: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReadReceipt {
+        return
+            try ReadReceipt(
+                reportId: FfiConverterString.read(from: &buf), 
+                reader: FfiConverterString.read(from: &buf), 
+                at: FfiConverterTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ReadReceipt, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.reportId, into: &buf)
+        FfiConverterString.write(value.reader, into: &buf)
+        FfiConverterTimestamp.write(value.at, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReadReceipt_lift(_ buf: RustBuffer) throws -> ReadReceipt {
+    return try FfiConverterTypeReadReceipt.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReadReceipt_lower(_ value: ReadReceipt) -> RustBuffer {
+    return FfiConverterTypeReadReceipt.lower(value)
+}
+
+
+/**
+ * A record the server refused, with why.
+ */
+public struct Refusal: Equatable, Hashable {
+    public let id: String
+    public let kind: ChangedKind
+    /**
+     * The server's reason (`code: message`).
+     */
+    public let reason: String
+    /**
+     * Whether the server holds an earlier version (else taking its copy removes the record
+     * from this device).
+     */
+    public let onServer: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, kind: ChangedKind, 
+        /**
+         * The server's reason (`code: message`).
+         */reason: String, 
+        /**
+         * Whether the server holds an earlier version (else taking its copy removes the record
+         * from this device).
+         */onServer: Bool) {
+        self.id = id
+        self.kind = kind
+        self.reason = reason
+        self.onServer = onServer
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Refusal: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRefusal: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Refusal {
+        return
+            try Refusal(
+                id: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterTypeChangedKind.read(from: &buf), 
+                reason: FfiConverterString.read(from: &buf), 
+                onServer: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Refusal, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterTypeChangedKind.write(value.kind, into: &buf)
+        FfiConverterString.write(value.reason, into: &buf)
+        FfiConverterBool.write(value.onServer, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRefusal_lift(_ buf: RustBuffer) throws -> Refusal {
+    return try FfiConverterTypeRefusal.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRefusal_lower(_ value: Refusal) -> RustBuffer {
+    return FfiConverterTypeRefusal.lower(value)
+}
+
+
+/**
+ * A record the server refused in one sync.
+ */
+public struct Rejection: Equatable, Hashable {
+    public let id: String
+    public let reason: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, reason: String) {
+        self.id = id
+        self.reason = reason
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Rejection: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRejection: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Rejection {
+        return
+            try Rejection(
+                id: FfiConverterString.read(from: &buf), 
+                reason: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Rejection, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.reason, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRejection_lift(_ buf: RustBuffer) throws -> Rejection {
+    return try FfiConverterTypeRejection.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRejection_lower(_ value: Rejection) -> RustBuffer {
+    return FfiConverterTypeRejection.lower(value)
+}
+
+
+/**
  * A report.
  */
 public struct Report: Equatable, Hashable {
-    public var id: String
-    public var owner: String
-    public var kind: ReportKind
-    public var status: ReportStatus
-    public var title: String
+    public let id: String
+    public let owner: String
+    public let kind: ReportKind
+    public let status: ReportStatus
+    public let title: String
     /**
      * The period, `YYYY-MM-DD`.
      */
-    public var first: String
-    public var last: String
-    public var lang: Lang
-    public var sections: [Section]
-    public var blocks: [BlockInfo]
-    public var to: [String]
-    public var cc: [String]
-    public var submittedAt: Int64?
-    public var comments: [Comment]
+    public let first: String
+    public let last: String
+    public let lang: Lang
+    /**
+     * The template it was started from.
+     */
+    public let template: String
+    public let sections: [Section]
+    public let blocks: [Block]
+    public let to: [String]
+    public let cc: [String]
+    public let submittedAt: Date?
+    public let comments: [Comment]
     /**
      * Photos and files attached to its sections (each names its `section`).
      */
-    public var attachments: [Attachment]
+    public let attachments: [Attachment]
+    public let deleted: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(id: String, owner: String, kind: ReportKind, status: ReportStatus, title: String, 
         /**
          * The period, `YYYY-MM-DD`.
-         */first: String, last: String, lang: Lang, sections: [Section], blocks: [BlockInfo], to: [String], cc: [String], submittedAt: Int64?, comments: [Comment], 
+         */first: String, last: String, lang: Lang, 
+        /**
+         * The template it was started from.
+         */template: String, sections: [Section], blocks: [Block], to: [String], cc: [String], submittedAt: Date?, comments: [Comment], 
         /**
          * Photos and files attached to its sections (each names its `section`).
-         */attachments: [Attachment]) {
+         */attachments: [Attachment], deleted: Bool) {
         self.id = id
         self.owner = owner
         self.kind = kind
@@ -3216,6 +6271,7 @@ public struct Report: Equatable, Hashable {
         self.first = first
         self.last = last
         self.lang = lang
+        self.template = template
         self.sections = sections
         self.blocks = blocks
         self.to = to
@@ -3223,6 +6279,7 @@ public struct Report: Equatable, Hashable {
         self.submittedAt = submittedAt
         self.comments = comments
         self.attachments = attachments
+        self.deleted = deleted
     }
 
     
@@ -3249,13 +6306,15 @@ public struct FfiConverterTypeReport: FfiConverterRustBuffer {
                 first: FfiConverterString.read(from: &buf), 
                 last: FfiConverterString.read(from: &buf), 
                 lang: FfiConverterTypeLang.read(from: &buf), 
+                template: FfiConverterString.read(from: &buf), 
                 sections: FfiConverterSequenceTypeSection.read(from: &buf), 
-                blocks: FfiConverterSequenceTypeBlockInfo.read(from: &buf), 
+                blocks: FfiConverterSequenceTypeBlock.read(from: &buf), 
                 to: FfiConverterSequenceString.read(from: &buf), 
                 cc: FfiConverterSequenceString.read(from: &buf), 
-                submittedAt: FfiConverterOptionInt64.read(from: &buf), 
+                submittedAt: FfiConverterOptionTimestamp.read(from: &buf), 
                 comments: FfiConverterSequenceTypeComment.read(from: &buf), 
-                attachments: FfiConverterSequenceTypeAttachment.read(from: &buf)
+                attachments: FfiConverterSequenceTypeAttachment.read(from: &buf), 
+                deleted: FfiConverterBool.read(from: &buf)
         )
     }
 
@@ -3268,13 +6327,15 @@ public struct FfiConverterTypeReport: FfiConverterRustBuffer {
         FfiConverterString.write(value.first, into: &buf)
         FfiConverterString.write(value.last, into: &buf)
         FfiConverterTypeLang.write(value.lang, into: &buf)
+        FfiConverterString.write(value.template, into: &buf)
         FfiConverterSequenceTypeSection.write(value.sections, into: &buf)
-        FfiConverterSequenceTypeBlockInfo.write(value.blocks, into: &buf)
+        FfiConverterSequenceTypeBlock.write(value.blocks, into: &buf)
         FfiConverterSequenceString.write(value.to, into: &buf)
         FfiConverterSequenceString.write(value.cc, into: &buf)
-        FfiConverterOptionInt64.write(value.submittedAt, into: &buf)
+        FfiConverterOptionTimestamp.write(value.submittedAt, into: &buf)
         FfiConverterSequenceTypeComment.write(value.comments, into: &buf)
         FfiConverterSequenceTypeAttachment.write(value.attachments, into: &buf)
+        FfiConverterBool.write(value.deleted, into: &buf)
     }
 }
 
@@ -3295,27 +6356,217 @@ public func FfiConverterTypeReport_lower(_ value: Report) -> RustBuffer {
 
 
 /**
- * What the server's last snapshot says to this user, read offline: alerts and read receipts.
+ * Which reports to list; every field is optional.
  */
-public struct ServerNotes: Equatable, Hashable {
+public struct ReportQuery: Equatable, Hashable {
     /**
-     * UTC milliseconds when the server computed them; `None` before the first sync.
+     * Reports whose period overlaps it (`this-week`, `2026-11-01..2026-11-30`…).
      */
-    public var asOf: Int64?
-    public var alerts: [Alert]
+    public let period: String?
+    public let kind: ReportKind?
     /**
-     * Who opened this user's reports on the web dashboard.
+     * One author's (a user id).
      */
-    public var reads: [ReadReceipt]
+    public let author: String?
+    /**
+     * Only those addressed (to or cc) to this device's user.
+     */
+    public let addressedToMe: Bool
+    /**
+     * With `addressed_to_me`: only submitted ones not marked read yet.
+     */
+    public let unread: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(
         /**
-         * UTC milliseconds when the server computed them; `None` before the first sync.
-         */asOf: Int64?, alerts: [Alert], 
+         * Reports whose period overlaps it (`this-week`, `2026-11-01..2026-11-30`…).
+         */period: String? = nil, kind: ReportKind? = nil, 
         /**
-         * Who opened this user's reports on the web dashboard.
+         * One author's (a user id).
+         */author: String? = nil, 
+        /**
+         * Only those addressed (to or cc) to this device's user.
+         */addressedToMe: Bool = false, 
+        /**
+         * With `addressed_to_me`: only submitted ones not marked read yet.
+         */unread: Bool = false) {
+        self.period = period
+        self.kind = kind
+        self.author = author
+        self.addressedToMe = addressedToMe
+        self.unread = unread
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ReportQuery: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReportQuery: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReportQuery {
+        return
+            try ReportQuery(
+                period: FfiConverterOptionString.read(from: &buf), 
+                kind: FfiConverterOptionTypeReportKind.read(from: &buf), 
+                author: FfiConverterOptionString.read(from: &buf), 
+                addressedToMe: FfiConverterBool.read(from: &buf), 
+                unread: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ReportQuery, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.period, into: &buf)
+        FfiConverterOptionTypeReportKind.write(value.kind, into: &buf)
+        FfiConverterOptionString.write(value.author, into: &buf)
+        FfiConverterBool.write(value.addressedToMe, into: &buf)
+        FfiConverterBool.write(value.unread, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReportQuery_lift(_ buf: RustBuffer) throws -> ReportQuery {
+    return try FfiConverterTypeReportQuery.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReportQuery_lower(_ value: ReportQuery) -> RustBuffer {
+    return FfiConverterTypeReportQuery.lower(value)
+}
+
+
+/**
+ * A report as lists show it.
+ */
+public struct ReportRow: Equatable, Hashable {
+    public let id: String
+    public let owner: String
+    public let kind: ReportKind
+    /**
+     * The period, `YYYY-MM-DD`.
+     */
+    public let first: String
+    public let last: String
+    public let title: String
+    public let status: ReportStatus
+    public let submittedAt: Date?
+    /**
+     * When this device's user marked it read (reports addressed to them).
+     */
+    public let readAt: Date?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, owner: String, kind: ReportKind, 
+        /**
+         * The period, `YYYY-MM-DD`.
+         */first: String, last: String, title: String, status: ReportStatus, submittedAt: Date?, 
+        /**
+         * When this device's user marked it read (reports addressed to them).
+         */readAt: Date?) {
+        self.id = id
+        self.owner = owner
+        self.kind = kind
+        self.first = first
+        self.last = last
+        self.title = title
+        self.status = status
+        self.submittedAt = submittedAt
+        self.readAt = readAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ReportRow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReportRow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReportRow {
+        return
+            try ReportRow(
+                id: FfiConverterString.read(from: &buf), 
+                owner: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterTypeReportKind.read(from: &buf), 
+                first: FfiConverterString.read(from: &buf), 
+                last: FfiConverterString.read(from: &buf), 
+                title: FfiConverterString.read(from: &buf), 
+                status: FfiConverterTypeReportStatus.read(from: &buf), 
+                submittedAt: FfiConverterOptionTimestamp.read(from: &buf), 
+                readAt: FfiConverterOptionTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ReportRow, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.owner, into: &buf)
+        FfiConverterTypeReportKind.write(value.kind, into: &buf)
+        FfiConverterString.write(value.first, into: &buf)
+        FfiConverterString.write(value.last, into: &buf)
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterTypeReportStatus.write(value.status, into: &buf)
+        FfiConverterOptionTimestamp.write(value.submittedAt, into: &buf)
+        FfiConverterOptionTimestamp.write(value.readAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReportRow_lift(_ buf: RustBuffer) throws -> ReportRow {
+    return try FfiConverterTypeReportRow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReportRow_lower(_ value: ReportRow) -> RustBuffer {
+    return FfiConverterTypeReportRow.lower(value)
+}
+
+
+/**
+ * What the server's last snapshot says to this user, read offline: alerts and read receipts.
+ */
+public struct ServerNotes: Equatable, Hashable {
+    /**
+     * When the server computed them; `None` before the first sync.
+     */
+    public let asOf: Date?
+    public let alerts: [Alert]
+    /**
+     * Who opened this user's reports (on the dashboard or a device).
+     */
+    public let reads: [ReadReceipt]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * When the server computed them; `None` before the first sync.
+         */asOf: Date?, alerts: [Alert], 
+        /**
+         * Who opened this user's reports (on the dashboard or a device).
          */reads: [ReadReceipt]) {
         self.asOf = asOf
         self.alerts = alerts
@@ -3338,14 +6589,14 @@ public struct FfiConverterTypeServerNotes: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ServerNotes {
         return
             try ServerNotes(
-                asOf: FfiConverterOptionInt64.read(from: &buf), 
+                asOf: FfiConverterOptionTimestamp.read(from: &buf), 
                 alerts: FfiConverterSequenceTypeAlert.read(from: &buf), 
                 reads: FfiConverterSequenceTypeReadReceipt.read(from: &buf)
         )
     }
 
     public static func write(_ value: ServerNotes, into buf: inout [UInt8]) {
-        FfiConverterOptionInt64.write(value.asOf, into: &buf)
+        FfiConverterOptionTimestamp.write(value.asOf, into: &buf)
         FfiConverterSequenceTypeAlert.write(value.alerts, into: &buf)
         FfiConverterSequenceTypeReadReceipt.write(value.reads, into: &buf)
     }
@@ -3368,23 +6619,475 @@ public func FfiConverterTypeServerNotes_lower(_ value: ServerNotes) -> RustBuffe
 
 
 /**
+ * A stage a deal reached, and when.
+ */
+public struct StageEntry: Equatable, Hashable {
+    public let stage: Stage
+    public let at: Date
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(stage: Stage, at: Date) {
+        self.stage = stage
+        self.at = at
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension StageEntry: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStageEntry: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StageEntry {
+        return
+            try StageEntry(
+                stage: FfiConverterTypeStage.read(from: &buf), 
+                at: FfiConverterTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: StageEntry, into buf: inout [UInt8]) {
+        FfiConverterTypeStage.write(value.stage, into: &buf)
+        FfiConverterTimestamp.write(value.at, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStageEntry_lift(_ buf: RustBuffer) throws -> StageEntry {
+    return try FfiConverterTypeStageEntry.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStageEntry_lower(_ value: StageEntry) -> RustBuffer {
+    return FfiConverterTypeStageEntry.lower(value)
+}
+
+
+/**
+ * One member's reports over the period: on time, late, missing, not due yet.
+ */
+public struct SubmissionCounts: Equatable, Hashable {
+    public let userId: String
+    public let name: String?
+    public let onTime: Int32
+    public let late: Int32
+    public let missing: Int32
+    public let pending: Int32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(userId: String, name: String?, onTime: Int32, late: Int32, missing: Int32, pending: Int32) {
+        self.userId = userId
+        self.name = name
+        self.onTime = onTime
+        self.late = late
+        self.missing = missing
+        self.pending = pending
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SubmissionCounts: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSubmissionCounts: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SubmissionCounts {
+        return
+            try SubmissionCounts(
+                userId: FfiConverterString.read(from: &buf), 
+                name: FfiConverterOptionString.read(from: &buf), 
+                onTime: FfiConverterInt32.read(from: &buf), 
+                late: FfiConverterInt32.read(from: &buf), 
+                missing: FfiConverterInt32.read(from: &buf), 
+                pending: FfiConverterInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SubmissionCounts, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterOptionString.write(value.name, into: &buf)
+        FfiConverterInt32.write(value.onTime, into: &buf)
+        FfiConverterInt32.write(value.late, into: &buf)
+        FfiConverterInt32.write(value.missing, into: &buf)
+        FfiConverterInt32.write(value.pending, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSubmissionCounts_lift(_ buf: RustBuffer) throws -> SubmissionCounts {
+    return try FfiConverterTypeSubmissionCounts.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSubmissionCounts_lower(_ value: SubmissionCounts) -> RustBuffer {
+    return FfiConverterTypeSubmissionCounts.lower(value)
+}
+
+
+/**
+ * Progress of a sync or download: documents (or pieces) and bytes done of the estimated totals.
+ */
+public struct SyncProgress: Equatable, Hashable {
+    public let docsDone: Int64
+    public let docsTotal: Int64
+    public let bytesDone: Int64
+    public let bytesTotal: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(docsDone: Int64, docsTotal: Int64, bytesDone: Int64, bytesTotal: Int64) {
+        self.docsDone = docsDone
+        self.docsTotal = docsTotal
+        self.bytesDone = bytesDone
+        self.bytesTotal = bytesTotal
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SyncProgress: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSyncProgress: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncProgress {
+        return
+            try SyncProgress(
+                docsDone: FfiConverterInt64.read(from: &buf), 
+                docsTotal: FfiConverterInt64.read(from: &buf), 
+                bytesDone: FfiConverterInt64.read(from: &buf), 
+                bytesTotal: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SyncProgress, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.docsDone, into: &buf)
+        FfiConverterInt64.write(value.docsTotal, into: &buf)
+        FfiConverterInt64.write(value.bytesDone, into: &buf)
+        FfiConverterInt64.write(value.bytesTotal, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncProgress_lift(_ buf: RustBuffer) throws -> SyncProgress {
+    return try FfiConverterTypeSyncProgress.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncProgress_lower(_ value: SyncProgress) -> RustBuffer {
+    return FfiConverterTypeSyncProgress.lower(value)
+}
+
+
+/**
+ * What one sync did.
+ */
+public struct SyncStats: Equatable, Hashable {
+    public let roundTrips: Int32
+    /**
+     * Request bodies, in bytes (HTTP headers not included).
+     */
+    public let bytesSent: Int64
+    /**
+     * Response bodies, in bytes.
+     */
+    public let bytesReceived: Int64
+    /**
+     * Documents the server accepted from this device.
+     */
+    public let pushed: Int64
+    /**
+     * Records received from the server.
+     */
+    public let pulled: Int64
+    /**
+     * Documents the server authored received (team configuration, KPI snapshots).
+     */
+    public let published: Int64
+    /**
+     * Refused in this run (they stay listed in `refusals()` until resolved).
+     */
+    public let rejected: [Rejection]
+    /**
+     * Documents received that could not be applied: set aside, and asked for whole next time.
+     */
+    public let setAside: [String]
+    /**
+     * Documents the server could not serve now (its copy is damaged; they come once healed).
+     */
+    public let unavailable: [String]
+    public let durationMs: Int64
+    /**
+     * Attached files the server received whole in this run.
+     */
+    public let filesUploaded: Int32
+    /**
+     * Bytes of attached files sent in this run (also counted in `bytes_sent`).
+     */
+    public let fileBytesSent: Int64
+    /**
+     * Why files are still waiting to go, when some could not (they go at a later sync).
+     */
+    public let filesWaiting: String?
+    /**
+     * Why reports read here are not told to the server yet (they go at a later sync).
+     */
+    public let readsWaiting: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(roundTrips: Int32, 
+        /**
+         * Request bodies, in bytes (HTTP headers not included).
+         */bytesSent: Int64, 
+        /**
+         * Response bodies, in bytes.
+         */bytesReceived: Int64, 
+        /**
+         * Documents the server accepted from this device.
+         */pushed: Int64, 
+        /**
+         * Records received from the server.
+         */pulled: Int64, 
+        /**
+         * Documents the server authored received (team configuration, KPI snapshots).
+         */published: Int64, 
+        /**
+         * Refused in this run (they stay listed in `refusals()` until resolved).
+         */rejected: [Rejection], 
+        /**
+         * Documents received that could not be applied: set aside, and asked for whole next time.
+         */setAside: [String], 
+        /**
+         * Documents the server could not serve now (its copy is damaged; they come once healed).
+         */unavailable: [String], durationMs: Int64, 
+        /**
+         * Attached files the server received whole in this run.
+         */filesUploaded: Int32, 
+        /**
+         * Bytes of attached files sent in this run (also counted in `bytes_sent`).
+         */fileBytesSent: Int64, 
+        /**
+         * Why files are still waiting to go, when some could not (they go at a later sync).
+         */filesWaiting: String?, 
+        /**
+         * Why reports read here are not told to the server yet (they go at a later sync).
+         */readsWaiting: String?) {
+        self.roundTrips = roundTrips
+        self.bytesSent = bytesSent
+        self.bytesReceived = bytesReceived
+        self.pushed = pushed
+        self.pulled = pulled
+        self.published = published
+        self.rejected = rejected
+        self.setAside = setAside
+        self.unavailable = unavailable
+        self.durationMs = durationMs
+        self.filesUploaded = filesUploaded
+        self.fileBytesSent = fileBytesSent
+        self.filesWaiting = filesWaiting
+        self.readsWaiting = readsWaiting
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SyncStats: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSyncStats: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncStats {
+        return
+            try SyncStats(
+                roundTrips: FfiConverterInt32.read(from: &buf), 
+                bytesSent: FfiConverterInt64.read(from: &buf), 
+                bytesReceived: FfiConverterInt64.read(from: &buf), 
+                pushed: FfiConverterInt64.read(from: &buf), 
+                pulled: FfiConverterInt64.read(from: &buf), 
+                published: FfiConverterInt64.read(from: &buf), 
+                rejected: FfiConverterSequenceTypeRejection.read(from: &buf), 
+                setAside: FfiConverterSequenceString.read(from: &buf), 
+                unavailable: FfiConverterSequenceString.read(from: &buf), 
+                durationMs: FfiConverterInt64.read(from: &buf), 
+                filesUploaded: FfiConverterInt32.read(from: &buf), 
+                fileBytesSent: FfiConverterInt64.read(from: &buf), 
+                filesWaiting: FfiConverterOptionString.read(from: &buf), 
+                readsWaiting: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SyncStats, into buf: inout [UInt8]) {
+        FfiConverterInt32.write(value.roundTrips, into: &buf)
+        FfiConverterInt64.write(value.bytesSent, into: &buf)
+        FfiConverterInt64.write(value.bytesReceived, into: &buf)
+        FfiConverterInt64.write(value.pushed, into: &buf)
+        FfiConverterInt64.write(value.pulled, into: &buf)
+        FfiConverterInt64.write(value.published, into: &buf)
+        FfiConverterSequenceTypeRejection.write(value.rejected, into: &buf)
+        FfiConverterSequenceString.write(value.setAside, into: &buf)
+        FfiConverterSequenceString.write(value.unavailable, into: &buf)
+        FfiConverterInt64.write(value.durationMs, into: &buf)
+        FfiConverterInt32.write(value.filesUploaded, into: &buf)
+        FfiConverterInt64.write(value.fileBytesSent, into: &buf)
+        FfiConverterOptionString.write(value.filesWaiting, into: &buf)
+        FfiConverterOptionString.write(value.readsWaiting, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncStats_lift(_ buf: RustBuffer) throws -> SyncStats {
+    return try FfiConverterTypeSyncStats.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncStats_lower(_ value: SyncStats) -> RustBuffer {
+    return FfiConverterTypeSyncStats.lower(value)
+}
+
+
+/**
+ * A period's figures for everyone this user sees (a manager: each direct report and the team),
+ * offline.
+ */
+public struct TeamView: Equatable, Hashable {
+    public let source: FigureSource
+    public let asOf: Date
+    public let first: String
+    public let last: String
+    public let members: [MemberFigures]
+    /**
+     * For this week, last week and this month (from the server's snapshot); else empty.
+     */
+    public let submissions: [SubmissionCounts]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(source: FigureSource, asOf: Date, first: String, last: String, members: [MemberFigures], 
+        /**
+         * For this week, last week and this month (from the server's snapshot); else empty.
+         */submissions: [SubmissionCounts]) {
+        self.source = source
+        self.asOf = asOf
+        self.first = first
+        self.last = last
+        self.members = members
+        self.submissions = submissions
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension TeamView: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTeamView: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TeamView {
+        return
+            try TeamView(
+                source: FfiConverterTypeFigureSource.read(from: &buf), 
+                asOf: FfiConverterTimestamp.read(from: &buf), 
+                first: FfiConverterString.read(from: &buf), 
+                last: FfiConverterString.read(from: &buf), 
+                members: FfiConverterSequenceTypeMemberFigures.read(from: &buf), 
+                submissions: FfiConverterSequenceTypeSubmissionCounts.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: TeamView, into buf: inout [UInt8]) {
+        FfiConverterTypeFigureSource.write(value.source, into: &buf)
+        FfiConverterTimestamp.write(value.asOf, into: &buf)
+        FfiConverterString.write(value.first, into: &buf)
+        FfiConverterString.write(value.last, into: &buf)
+        FfiConverterSequenceTypeMemberFigures.write(value.members, into: &buf)
+        FfiConverterSequenceTypeSubmissionCounts.write(value.submissions, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTeamView_lift(_ buf: RustBuffer) throws -> TeamView {
+    return try FfiConverterTypeTeamView.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTeamView_lower(_ value: TeamView) -> RustBuffer {
+    return FfiConverterTypeTeamView.lower(value)
+}
+
+
+/**
  * A template a report can start from.
  */
 public struct Template: Equatable, Hashable {
     /**
      * `builtin:weekly:zh-CN`, or the team's own id.
      */
-    public var id: String
-    public var kind: ReportKind
-    public var lang: Lang
+    public let id: String
+    public let kind: ReportKind
+    public let lang: Lang
     /**
      * Sections in order; a required one must have text before the report is submitted.
      */
-    public var sections: [SectionDef]
+    public let sections: [SectionDef]
     /**
      * Who reports from it are copied to by default (user ids), besides the author's manager.
      */
-    public var cc: [String]
+    public let cc: [String]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3455,8 +7158,366 @@ public func FfiConverterTypeTemplate_lower(_ value: Template) -> RustBuffer {
 
 
 /**
+ * A browser signed in with this device's approval.
+ */
+public struct WebLoginApproved: Equatable, Hashable {
+    public let userId: String
+    public let sessionExpiresAt: Date
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(userId: String, sessionExpiresAt: Date) {
+        self.userId = userId
+        self.sessionExpiresAt = sessionExpiresAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension WebLoginApproved: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWebLoginApproved: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WebLoginApproved {
+        return
+            try WebLoginApproved(
+                userId: FfiConverterString.read(from: &buf), 
+                sessionExpiresAt: FfiConverterTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: WebLoginApproved, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterTimestamp.write(value.sessionExpiresAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebLoginApproved_lift(_ buf: RustBuffer) throws -> WebLoginApproved {
+    return try FfiConverterTypeWebLoginApproved.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebLoginApproved_lower(_ value: WebLoginApproved) -> RustBuffer {
+    return FfiConverterTypeWebLoginApproved.lower(value)
+}
+
+
+/**
+ * Where an attached file stands on this device.
+ */
+
+public enum AttachmentState: Equatable, Hashable {
+    
+    /**
+     * Attached here; `uploaded` once the server has it.
+     */
+    case own(uploaded: Bool
+    )
+    /**
+     * Downloaded from the server.
+     */
+    case downloaded
+    /**
+     * A download in progress: `present` of `size` bytes.
+     */
+    case partial(present: Int64, size: Int64
+    )
+    /**
+     * Not on this device: `fetch_attachment` brings it (show "uploading" while the server
+     * does not have it either).
+     */
+    case missing
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension AttachmentState: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAttachmentState: FfiConverterRustBuffer {
+    typealias SwiftType = AttachmentState
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AttachmentState {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .own(uploaded: try FfiConverterBool.read(from: &buf)
+        )
+        
+        case 2: return .downloaded
+        
+        case 3: return .partial(present: try FfiConverterInt64.read(from: &buf), size: try FfiConverterInt64.read(from: &buf)
+        )
+        
+        case 4: return .missing
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: AttachmentState, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .own(uploaded):
+            writeInt(&buf, Int32(1))
+            FfiConverterBool.write(uploaded, into: &buf)
+            
+        
+        case .downloaded:
+            writeInt(&buf, Int32(2))
+        
+        
+        case let .partial(present,size):
+            writeInt(&buf, Int32(3))
+            FfiConverterInt64.write(present, into: &buf)
+            FfiConverterInt64.write(size, into: &buf)
+            
+        
+        case .missing:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAttachmentState_lift(_ buf: RustBuffer) throws -> AttachmentState {
+    return try FfiConverterTypeAttachmentState.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAttachmentState_lower(_ value: AttachmentState) -> RustBuffer {
+    return FfiConverterTypeAttachmentState.lower(value)
+}
+
+
+
+/**
+ * What an inserted block shows.
+ */
+
+public enum BlockKind: Equatable, Hashable {
+    
+    case followups
+    case kpis
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension BlockKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBlockKind: FfiConverterRustBuffer {
+    typealias SwiftType = BlockKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BlockKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .followups
+        
+        case 2: return .kpis
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: BlockKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .followups:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .kpis:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockKind_lift(_ buf: RustBuffer) throws -> BlockKind {
+    return try FfiConverterTypeBlockKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockKind_lower(_ value: BlockKind) -> RustBuffer {
+    return FfiConverterTypeBlockKind.lower(value)
+}
+
+
+
+/**
+ * What kind of data changed.
+ */
+
+public enum ChangedKind: Equatable, Hashable {
+    
+    case customer
+    case deal
+    case followup
+    case contract
+    case payment
+    case report
+    /**
+     * The team's members.
+     */
+    case directory
+    /**
+     * The team's configuration (templates, KPIs, targets).
+     */
+    case config
+    /**
+     * The server's KPI figures, alerts and read receipts for this user.
+     */
+    case figures
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ChangedKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeChangedKind: FfiConverterRustBuffer {
+    typealias SwiftType = ChangedKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ChangedKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .customer
+        
+        case 2: return .deal
+        
+        case 3: return .followup
+        
+        case 4: return .contract
+        
+        case 5: return .payment
+        
+        case 6: return .report
+        
+        case 7: return .directory
+        
+        case 8: return .config
+        
+        case 9: return .figures
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ChangedKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .customer:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .deal:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .followup:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .contract:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .payment:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .report:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .directory:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .config:
+            writeInt(&buf, Int32(8))
+        
+        
+        case .figures:
+            writeInt(&buf, Int32(9))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChangedKind_lift(_ buf: RustBuffer) throws -> ChangedKind {
+    return try FfiConverterTypeChangedKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChangedKind_lower(_ value: ChangedKind) -> RustBuffer {
+    return FfiConverterTypeChangedKind.lower(value)
+}
+
+
+
+/**
  * Every failure a foreign caller can see. Each carries a human-readable `reason` (English; it
- * names what was wrong and what to do) and never personal data beyond the ids involved.
+ * names what was wrong and what to do, in an app's words, never a command line's) and never
+ * personal data beyond the ids involved. In Python `str(e)` and in Kotlin `e.message` are the
+ * reason itself.
  */
 public 
 enum FieldError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
@@ -3479,9 +7540,30 @@ enum FieldError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case NotEnrolled(reason: String
     )
     /**
-     * The store already has an identity.
+     * The store already has an identity, or the device is enrolled already.
      */
     case AlreadyEnrolled(reason: String
+    )
+    /**
+     * No such enrollment code (mistyped, or never issued).
+     */
+    case CodeUnknown(reason: String
+    )
+    /**
+     * The enrollment code's 7 days are over: ask an admin for a new one.
+     */
+    case CodeExpired(reason: String
+    )
+    /**
+     * The enrollment code was already used by a device: ask an admin for a new one.
+     */
+    case CodeUsed(reason: String
+    )
+    /**
+     * An admin revoked this device (or removed it): it syncs again once enrolled with a new
+     * code. Its local data stays.
+     */
+    case DeviceRevoked(reason: String
     )
     /**
      * The user may not do this (e.g. edit a submitted report).
@@ -3494,18 +7576,21 @@ enum FieldError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case Unreachable(reason: String
     )
     /**
-     * The team server refused the request.
+     * The team server refused the request (`status` is the HTTP status, `code` the server's
+     * machine-readable code).
      */
-    case Server(status: UInt16, code: String, reason: String
+    case Server(status: Int32, code: String, reason: String
     )
     /**
-     * A running sync was cancelled; pages committed before stay committed.
+     * The sync or download was cancelled; what was committed before stays.
      */
-    case Cancelled
+    case Cancelled(reason: String
+    )
     /**
      * The store was closed; open it again.
      */
-    case Closed
+    case Closed(reason: String
+    )
     /**
      * The database file could not be read or written, or is damaged or too new.
      */
@@ -3557,23 +7642,39 @@ public struct FfiConverterTypeFieldError: FfiConverterRustBuffer {
         case 4: return .AlreadyEnrolled(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 5: return .Forbidden(
+        case 5: return .CodeUnknown(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 6: return .Unreachable(
+        case 6: return .CodeExpired(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 7: return .Server(
-            status: try FfiConverterUInt16.read(from: &buf), 
+        case 7: return .CodeUsed(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 8: return .DeviceRevoked(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 9: return .Forbidden(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 10: return .Unreachable(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 11: return .Server(
+            status: try FfiConverterInt32.read(from: &buf), 
             code: try FfiConverterString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 8: return .Cancelled
-        case 9: return .Closed
-        case 10: return .Storage(
+        case 12: return .Cancelled(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 11: return .Internal(
+        case 13: return .Closed(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 14: return .Storage(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 15: return .Internal(
             reason: try FfiConverterString.read(from: &buf)
             )
 
@@ -3608,38 +7709,60 @@ public struct FfiConverterTypeFieldError: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Forbidden(reason):
+        case let .CodeUnknown(reason):
             writeInt(&buf, Int32(5))
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Unreachable(reason):
+        case let .CodeExpired(reason):
             writeInt(&buf, Int32(6))
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Server(status,code,reason):
+        case let .CodeUsed(reason):
             writeInt(&buf, Int32(7))
-            FfiConverterUInt16.write(status, into: &buf)
-            FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
-        case .Cancelled:
+        case let .DeviceRevoked(reason):
             writeInt(&buf, Int32(8))
+            FfiConverterString.write(reason, into: &buf)
+            
         
-        
-        case .Closed:
+        case let .Forbidden(reason):
             writeInt(&buf, Int32(9))
+            FfiConverterString.write(reason, into: &buf)
+            
         
-        
-        case let .Storage(reason):
+        case let .Unreachable(reason):
             writeInt(&buf, Int32(10))
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Internal(reason):
+        case let .Server(status,code,reason):
             writeInt(&buf, Int32(11))
+            FfiConverterInt32.write(status, into: &buf)
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Cancelled(reason):
+            writeInt(&buf, Int32(12))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Closed(reason):
+            writeInt(&buf, Int32(13))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Storage(reason):
+            writeInt(&buf, Int32(14))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Internal(reason):
+            writeInt(&buf, Int32(15))
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -3663,7 +7786,157 @@ public func FfiConverterTypeFieldError_lower(_ value: FieldError) -> RustBuffer 
 
 
 /**
- * The kind of record, for delete and restore.
+ * Where figures came from.
+ */
+
+public enum FigureSource: Equatable, Hashable {
+    
+    /**
+     * The team server's snapshot: the whole team's merged data, with targets and status.
+     */
+    case server
+    /**
+     * Computed on this device (it changed something since the snapshot, or has none).
+     */
+    case local
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension FigureSource: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFigureSource: FfiConverterRustBuffer {
+    typealias SwiftType = FigureSource
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FigureSource {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .server
+        
+        case 2: return .local
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: FigureSource, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .server:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .local:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFigureSource_lift(_ buf: RustBuffer) throws -> FigureSource {
+    return try FfiConverterTypeFigureSource.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFigureSource_lower(_ value: FigureSource) -> RustBuffer {
+    return FfiConverterTypeFigureSource.lower(value)
+}
+
+
+
+/**
+ * The direction of a list along its sort key.
+ */
+
+public enum Order: Equatable, Hashable {
+    
+    /**
+     * Oldest, earliest or A first.
+     */
+    case ascending
+    /**
+     * Newest or latest first.
+     */
+    case descending
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Order: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOrder: FfiConverterRustBuffer {
+    typealias SwiftType = Order
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Order {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .ascending
+        
+        case 2: return .descending
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Order, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .ascending:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .descending:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOrder_lift(_ buf: RustBuffer) throws -> Order {
+    return try FfiConverterTypeOrder.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOrder_lower(_ value: Order) -> RustBuffer {
+    return FfiConverterTypeOrder.lower(value)
+}
+
+
+
+/**
+ * The kind of record, for delete, restore, attach and lookups by name.
  */
 
 public enum RecordKind: Equatable, Hashable {
@@ -3761,8 +8034,8 @@ public func FfiConverterTypeRecordKind_lower(_ value: RecordKind) -> RustBuffer 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
-    typealias SwiftType = UInt64?
+fileprivate struct FfiConverterOptionInt32: FfiConverterRustBuffer {
+    typealias SwiftType = Int32?
 
     public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
         guard let value = value else {
@@ -3770,13 +8043,13 @@ fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
             return
         }
         writeInt(&buf, Int8(1))
-        FfiConverterUInt64.write(value, into: &buf)
+        FfiConverterInt32.write(value, into: &buf)
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
-        case 1: return try FfiConverterUInt64.read(from: &buf)
+        case 1: return try FfiConverterInt32.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -3881,6 +8154,30 @@ fileprivate struct FfiConverterOptionData: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTimestamp: FfiConverterRustBuffer {
+    typealias SwiftType = Date?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTimestamp.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTimestamp.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeSyncListener: FfiConverterRustBuffer {
     typealias SwiftType = SyncListener?
 
@@ -3897,6 +8194,30 @@ fileprivate struct FfiConverterOptionTypeSyncListener: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeSyncListener.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeCheckIn: FfiConverterRustBuffer {
+    typealias SwiftType = CheckIn?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeCheckIn.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeCheckIn.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -3929,8 +8250,8 @@ fileprivate struct FfiConverterOptionTypeCheckinPlace: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionTypeCheckIn: FfiConverterRustBuffer {
-    typealias SwiftType = CheckIn?
+fileprivate struct FfiConverterOptionTypeListOptions: FfiConverterRustBuffer {
+    typealias SwiftType = ListOptions?
 
     public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
         guard let value = value else {
@@ -3938,13 +8259,61 @@ fileprivate struct FfiConverterOptionTypeCheckIn: FfiConverterRustBuffer {
             return
         }
         writeInt(&buf, Int8(1))
-        FfiConverterTypeCheckIn.write(value, into: &buf)
+        FfiConverterTypeListOptions.write(value, into: &buf)
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
-        case 1: return try FfiConverterTypeCheckIn.read(from: &buf)
+        case 1: return try FfiConverterTypeListOptions.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeReportQuery: FfiConverterRustBuffer {
+    typealias SwiftType = ReportQuery?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeReportQuery.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeReportQuery.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeDialect: FfiConverterRustBuffer {
+    typealias SwiftType = Dialect?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeDialect.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeDialect.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -4001,6 +8370,30 @@ fileprivate struct FfiConverterOptionTypeKpiStatus: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeLang: FfiConverterRustBuffer {
+    typealias SwiftType = Lang?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeLang.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeLang.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeLevel: FfiConverterRustBuffer {
     typealias SwiftType = Level?
 
@@ -4017,6 +8410,30 @@ fileprivate struct FfiConverterOptionTypeLevel: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeLevel.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeReportKind: FfiConverterRustBuffer {
+    typealias SwiftType = ReportKind?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeReportKind.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeReportKind.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -4049,6 +8466,54 @@ fileprivate struct FfiConverterOptionTypeStage: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeOrder: FfiConverterRustBuffer {
+    typealias SwiftType = Order?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeOrder.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeOrder.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionSequenceString: FfiConverterRustBuffer {
+    typealias SwiftType = [String]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceString.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceString.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -4066,6 +8531,81 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterString.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeMember: FfiConverterRustBuffer {
+    typealias SwiftType = [Member]
+
+    public static func write(_ value: [Member], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMember.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Member] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Member]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMember.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeSection: FfiConverterRustBuffer {
+    typealias SwiftType = [Section]
+
+    public static func write(_ value: [Section], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeSection.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Section] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Section]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeSection.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeSectionDef: FfiConverterRustBuffer {
+    typealias SwiftType = [SectionDef]
+
+    public static func write(_ value: [SectionDef], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeSectionDef.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [SectionDef] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [SectionDef]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeSectionDef.read(from: &buf))
         }
         return seq
     }
@@ -4149,6 +8689,106 @@ fileprivate struct FfiConverterSequenceTypeAttachmentRow: FfiConverterRustBuffer
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeBlock: FfiConverterRustBuffer {
+    typealias SwiftType = [Block]
+
+    public static func write(_ value: [Block], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeBlock.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Block] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Block]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeBlock.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeBlockCustomer: FfiConverterRustBuffer {
+    typealias SwiftType = [BlockCustomer]
+
+    public static func write(_ value: [BlockCustomer], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeBlockCustomer.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [BlockCustomer] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [BlockCustomer]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeBlockCustomer.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeBlockFollowup: FfiConverterRustBuffer {
+    typealias SwiftType = [BlockFollowup]
+
+    public static func write(_ value: [BlockFollowup], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeBlockFollowup.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [BlockFollowup] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [BlockFollowup]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeBlockFollowup.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeChanges: FfiConverterRustBuffer {
+    typealias SwiftType = [Changes]
+
+    public static func write(_ value: [Changes], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeChanges.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Changes] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Changes]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeChanges.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeComment: FfiConverterRustBuffer {
     typealias SwiftType = [Comment]
 
@@ -4166,6 +8806,56 @@ fileprivate struct FfiConverterSequenceTypeComment: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeComment.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeContact: FfiConverterRustBuffer {
+    typealias SwiftType = [Contact]
+
+    public static func write(_ value: [Contact], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeContact.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Contact] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Contact]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeContact.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeContractRow: FfiConverterRustBuffer {
+    typealias SwiftType = [ContractRow]
+
+    public static func write(_ value: [ContractRow], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeContractRow.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ContractRow] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ContractRow]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeContractRow.read(from: &buf))
         }
         return seq
     }
@@ -4249,23 +8939,73 @@ fileprivate struct FfiConverterSequenceTypeFollowupRow: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterSequenceTypeMember: FfiConverterRustBuffer {
-    typealias SwiftType = [Member]
+fileprivate struct FfiConverterSequenceTypeKpiFigure: FfiConverterRustBuffer {
+    typealias SwiftType = [KpiFigure]
 
-    public static func write(_ value: [Member], into buf: inout [UInt8]) {
+    public static func write(_ value: [KpiFigure], into buf: inout [UInt8]) {
         let len = Int32(value.count)
         writeInt(&buf, len)
         for item in value {
-            FfiConverterTypeMember.write(item, into: &buf)
+            FfiConverterTypeKpiFigure.write(item, into: &buf)
         }
     }
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Member] {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [KpiFigure] {
         let len: Int32 = try readInt(&buf)
-        var seq = [Member]()
+        var seq = [KpiFigure]()
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeMember.read(from: &buf))
+            seq.append(try FfiConverterTypeKpiFigure.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeMemberFigures: FfiConverterRustBuffer {
+    typealias SwiftType = [MemberFigures]
+
+    public static func write(_ value: [MemberFigures], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMemberFigures.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MemberFigures] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [MemberFigures]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMemberFigures.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePaymentRow: FfiConverterRustBuffer {
+    typealias SwiftType = [PaymentRow]
+
+    public static func write(_ value: [PaymentRow], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePaymentRow.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PaymentRow] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PaymentRow]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePaymentRow.read(from: &buf))
         }
         return seq
     }
@@ -4299,6 +9039,56 @@ fileprivate struct FfiConverterSequenceTypeReadReceipt: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeRefusal: FfiConverterRustBuffer {
+    typealias SwiftType = [Refusal]
+
+    public static func write(_ value: [Refusal], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRefusal.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Refusal] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Refusal]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRefusal.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeRejection: FfiConverterRustBuffer {
+    typealias SwiftType = [Rejection]
+
+    public static func write(_ value: [Rejection], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRejection.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Rejection] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Rejection]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRejection.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeReportRow: FfiConverterRustBuffer {
     typealias SwiftType = [ReportRow]
 
@@ -4324,23 +9114,23 @@ fileprivate struct FfiConverterSequenceTypeReportRow: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterSequenceTypeSection: FfiConverterRustBuffer {
-    typealias SwiftType = [Section]
+fileprivate struct FfiConverterSequenceTypeStageEntry: FfiConverterRustBuffer {
+    typealias SwiftType = [StageEntry]
 
-    public static func write(_ value: [Section], into buf: inout [UInt8]) {
+    public static func write(_ value: [StageEntry], into buf: inout [UInt8]) {
         let len = Int32(value.count)
         writeInt(&buf, len)
         for item in value {
-            FfiConverterTypeSection.write(item, into: &buf)
+            FfiConverterTypeStageEntry.write(item, into: &buf)
         }
     }
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Section] {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [StageEntry] {
         let len: Int32 = try readInt(&buf)
-        var seq = [Section]()
+        var seq = [StageEntry]()
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeSection.read(from: &buf))
+            seq.append(try FfiConverterTypeStageEntry.read(from: &buf))
         }
         return seq
     }
@@ -4349,73 +9139,23 @@ fileprivate struct FfiConverterSequenceTypeSection: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterSequenceTypeSectionDef: FfiConverterRustBuffer {
-    typealias SwiftType = [SectionDef]
+fileprivate struct FfiConverterSequenceTypeSubmissionCounts: FfiConverterRustBuffer {
+    typealias SwiftType = [SubmissionCounts]
 
-    public static func write(_ value: [SectionDef], into buf: inout [UInt8]) {
+    public static func write(_ value: [SubmissionCounts], into buf: inout [UInt8]) {
         let len = Int32(value.count)
         writeInt(&buf, len)
         for item in value {
-            FfiConverterTypeSectionDef.write(item, into: &buf)
+            FfiConverterTypeSubmissionCounts.write(item, into: &buf)
         }
     }
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [SectionDef] {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [SubmissionCounts] {
         let len: Int32 = try readInt(&buf)
-        var seq = [SectionDef]()
+        var seq = [SubmissionCounts]()
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeSectionDef.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterSequenceTypeBlockInfo: FfiConverterRustBuffer {
-    typealias SwiftType = [BlockInfo]
-
-    public static func write(_ value: [BlockInfo], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeBlockInfo.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [BlockInfo] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [BlockInfo]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeBlockInfo.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterSequenceTypeKpiFigure: FfiConverterRustBuffer {
-    typealias SwiftType = [KpiFigure]
-
-    public static func write(_ value: [KpiFigure], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeKpiFigure.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [KpiFigure] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [KpiFigure]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeKpiFigure.read(from: &buf))
+            seq.append(try FfiConverterTypeSubmissionCounts.read(from: &buf))
         }
         return seq
     }
@@ -4441,6 +9181,56 @@ fileprivate struct FfiConverterSequenceTypeTemplate: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeTemplate.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeChangedKind: FfiConverterRustBuffer {
+    typealias SwiftType = [ChangedKind]
+
+    public static func write(_ value: [ChangedKind], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeChangedKind.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ChangedKind] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ChangedKind]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeChangedKind.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceSequenceString: FfiConverterRustBuffer {
+    typealias SwiftType = [[String]]
+
+    public static func write(_ value: [[String]], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterSequenceString.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [[String]] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [[String]]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterSequenceString.read(from: &buf))
         }
         return seq
     }
@@ -4509,43 +9299,64 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_bytes() != 20727) {
+    if (uniffi_fieldreport_ffi_checksum_method_changelistener_on_change() != 40554) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_file() != 32857) {
+    if (uniffi_fieldreport_ffi_checksum_method_subscription_cancel() != 36316) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_bytes() != 56743) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_file() != 60614) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_attachment_bytes() != 37253) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_attachment_state() != 59665) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_attachment_state() != 66) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_detach() != 37919) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_detach() != 39063) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_fetch_attachment() != 65449) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_fetch_attachment() != 21194) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_attachments() != 45353) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_attachments() != 53223) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_save_attachment() != 12463) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_attachment_cache() != 30102) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_attachment_cache() != 52195) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_report_recipients() != 40366) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_kpi_view() != 49432) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_approve_web_login() != 12927) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_kpis() != 32439) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_checkin_of() != 34138) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_server_notes() != 3735) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_describe_alert() != 5618) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_team_view() != 59836) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_subscribe() != 10225) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_report_recipients() != 30582) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_approve_web_login() != 31014) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_checkin_of() != 53117) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_describe_alert() != 11083) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_find_member() != 27670) {
@@ -4557,70 +9368,142 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_members() != 22481) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report_from_template() != 52804) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report_from_template() != 38465) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_templates() != 51934) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_templates() != 5757) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_comment_report() != 52580) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contact() != 48137) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_insert_followups() != 56234) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contract() != 45010) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_insert_kpis() != 30384) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_customer() != 25881) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_reports() != 13217) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_deal() != 43752) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report() != 36037) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_payment() != 22523) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_refresh_report() != 46097) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_contract() != 24438) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_remove_block() != 20545) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_customer() != 52242) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_render_markdown() != 63431) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_deal() != 40247) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_render_text() != 11048) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_delete() != 41255) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_report() != 60318) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_contact() != 10552) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_report_text() != 40798) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_customer() != 60069) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_splice_report() != 48812) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_deal() != 27966) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_submit_report() != 43844) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_followup() != 153) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contract() != 50637) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_followup() != 58473) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_customer() != 38590) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_contracts() != 63703) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_deal() != 41812) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_customers() != 3042) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_payment() != 47659) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_deals() != 56279) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_followups() != 17800) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_payments() != 28131) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_log_followup() != 33496) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_payment() != 64769) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_remove_contact() != 39593) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_rename_customer() != 51170) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_restore() != 35140) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_deal_stage() != 4435) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_splice_followup_note() != 58288) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_comment_report() != 47185) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_duplicate_reports() != 49824) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_insert_followups() != 43170) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_insert_kpis() != 65273) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_reports() != 18876) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_mark_report_read() != 59943) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_merge_reports() != 61731) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report() != 9569) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_open_report() != 15419) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_refresh_report() != 31238) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_remove_block() != 44758) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_render_markdown() != 62552) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_render_text() != 23606) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_report() != 3882) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_report_text() != 1892) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_splice_report() != 39292) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_submit_report() != 45608) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_close_store() != 19988) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_delete() != 32784) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_followup() != 61786) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_identity() != 60526) {
@@ -4629,55 +9512,34 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_init() != 1058) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_kpi_view() != 14320) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_kpis() != 28804) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_customers() != 61877) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_deals() != 2112) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_followups() != 7976) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_log_followup() != 4510) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_rename_customer() != 2412) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_restore() != 2418) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_server_notes() != 40210) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_deal_stage() != 54431) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_splice_followup_note() != 15810) {
-        return InitializationResult.apiChecksumMismatch
-    }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_cancel_sync() != 37806) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_enroll() != 45818) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_discard_local_changes() != 9883) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_enroll() != 63744) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_keep_as_new() != 37570) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_refusals() != 59802) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_http_client() != 48783) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_sync() != 59220) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_sign_out() != 32881) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_httpclient_post() != 30885) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_sync() != 48287) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_synclistener_on_progress() != 38229) {
+    if (uniffi_fieldreport_ffi_checksum_method_httpclient_post() != 62185) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_synclistener_on_progress() != 12478) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_constructor_fieldstore_open() != 58728) {
@@ -4687,6 +9549,7 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
 
+    uniffiCallbackInitChangeListener()
     uniffiCallbackInitHttpClient()
     uniffiCallbackInitSyncListener()
     uniffiEnsureFieldreportCoreInitialized()

@@ -243,6 +243,13 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_CHANGE_LISTENER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_CHANGE_LISTENER_METHOD0
+typedef void (*UniffiCallbackInterfaceChangeListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_HTTP_CLIENT_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_HTTP_CLIENT_METHOD0
 typedef void (*UniffiCallbackInterfaceHttpClientMethod0)(uint64_t, RustBuffer, RustBuffer* _Nonnull, 
@@ -255,6 +262,15 @@ typedef void (*UniffiCallbackInterfaceHttpClientMethod0)(uint64_t, RustBuffer, R
 typedef void (*UniffiCallbackInterfaceSyncListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
         RustCallStatus *_Nonnull uniffiCallStatus
     );
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CHANGE_LISTENER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CHANGE_LISTENER
+typedef struct UniffiVTableCallbackInterfaceChangeListener {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceChangeListenerMethod0 _Nonnull onChange;
+} UniffiVTableCallbackInterfaceChangeListener;
 
 #endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_HTTP_CLIENT
@@ -274,6 +290,41 @@ typedef struct UniffiVTableCallbackInterfaceSyncListener {
     UniffiCallbackInterfaceSyncListenerMethod0 _Nonnull onProgress;
 } UniffiVTableCallbackInterfaceSyncListener;
 
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_CHANGELISTENER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_CHANGELISTENER
+uint64_t uniffi_fieldreport_ffi_fn_clone_changelistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_FREE_CHANGELISTENER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_FREE_CHANGELISTENER
+void uniffi_fieldreport_ffi_fn_free_changelistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_INIT_CALLBACK_VTABLE_CHANGELISTENER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_INIT_CALLBACK_VTABLE_CHANGELISTENER
+void uniffi_fieldreport_ffi_fn_init_callback_vtable_changelistener(const UniffiVTableCallbackInterfaceChangeListener* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_CHANGELISTENER_ON_CHANGE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_CHANGELISTENER_ON_CHANGE
+void uniffi_fieldreport_ffi_fn_method_changelistener_on_change(uint64_t ptr, RustBuffer changes, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_SUBSCRIPTION
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_SUBSCRIPTION
+uint64_t uniffi_fieldreport_ffi_fn_clone_subscription(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_FREE_SUBSCRIPTION
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_FREE_SUBSCRIPTION
+void uniffi_fieldreport_ffi_fn_free_subscription(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_SUBSCRIPTION_CANCEL
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_SUBSCRIPTION_CANCEL
+void uniffi_fieldreport_ffi_fn_method_subscription_cancel(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_FIELDSTORE
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_FIELDSTORE
@@ -318,7 +369,7 @@ RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_attachment_state(uint64_t
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_DETACH
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_DETACH
-uint32_t uniffi_fieldreport_ffi_fn_method_fieldstore_detach(uint64_t ptr, RustBuffer kind, RustBuffer id, RustBuffer hash, RustCallStatus *_Nonnull out_status
+int32_t uniffi_fieldreport_ffi_fn_method_fieldstore_detach(uint64_t ptr, RustBuffer kind, RustBuffer id, RustBuffer hash, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_FETCH_ATTACHMENT
@@ -338,7 +389,32 @@ int8_t uniffi_fieldreport_ffi_fn_method_fieldstore_save_attachment(uint64_t ptr,
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SET_ATTACHMENT_CACHE
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SET_ATTACHMENT_CACHE
-void uniffi_fieldreport_ffi_fn_method_fieldstore_set_attachment_cache(uint64_t ptr, uint64_t bytes, RustCallStatus *_Nonnull out_status
+void uniffi_fieldreport_ffi_fn_method_fieldstore_set_attachment_cache(uint64_t ptr, int64_t bytes, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_KPI_VIEW
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_KPI_VIEW
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_kpi_view(uint64_t ptr, RustBuffer period, RustBuffer metrics, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_KPIS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_KPIS
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_kpis(uint64_t ptr, RustBuffer period, RustBuffer metrics, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SERVER_NOTES
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SERVER_NOTES
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_server_notes(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_TEAM_VIEW
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_TEAM_VIEW
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_team_view(uint64_t ptr, RustBuffer period, RustBuffer metrics, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SUBSCRIBE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SUBSCRIBE
+uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_subscribe(uint64_t ptr, uint64_t listener, RustBuffer kinds, RustBuffer ids, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_ADD_REPORT_RECIPIENTS
@@ -386,9 +462,144 @@ RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_new_report_from_template(
 RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_templates(uint64_t ptr, RustBuffer lang, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_ADD_CONTACT
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_ADD_CONTACT
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_add_contact(uint64_t ptr, RustBuffer customer_id, RustBuffer contact, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_ADD_CONTRACT
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_ADD_CONTRACT
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_add_contract(uint64_t ptr, RustBuffer customer_id, RustBuffer amount, RustBuffer signed_on, RustBuffer currency, RustBuffer title, RustBuffer deal_id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_ADD_CUSTOMER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_ADD_CUSTOMER
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_add_customer(uint64_t ptr, RustBuffer new, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_ADD_DEAL
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_ADD_DEAL
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_add_deal(uint64_t ptr, RustBuffer new, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_ADD_PAYMENT
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_ADD_PAYMENT
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_add_payment(uint64_t ptr, RustBuffer contract_id, RustBuffer amount, RustBuffer received_on, RustBuffer currency, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_CONTRACT
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_CONTRACT
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_contract(uint64_t ptr, RustBuffer id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_CUSTOMER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_CUSTOMER
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_customer(uint64_t ptr, RustBuffer id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_DEAL
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_DEAL
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_deal(uint64_t ptr, RustBuffer id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_DELETE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_DELETE
+void uniffi_fieldreport_ffi_fn_method_fieldstore_delete(uint64_t ptr, RustBuffer kind, RustBuffer id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_EDIT_CONTACT
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_EDIT_CONTACT
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_edit_contact(uint64_t ptr, RustBuffer customer_id, int32_t index, RustBuffer name, RustBuffer title, RustBuffer phone, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_EDIT_CUSTOMER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_EDIT_CUSTOMER
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_edit_customer(uint64_t ptr, RustBuffer id, RustBuffer edit, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_EDIT_DEAL
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_EDIT_DEAL
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_edit_deal(uint64_t ptr, RustBuffer id, RustBuffer edit, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_EDIT_FOLLOWUP
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_EDIT_FOLLOWUP
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_edit_followup(uint64_t ptr, RustBuffer id, RustBuffer edit, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_FOLLOWUP
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_FOLLOWUP
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_followup(uint64_t ptr, RustBuffer id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_LIST_CONTRACTS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_LIST_CONTRACTS
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_list_contracts(uint64_t ptr, RustBuffer customer_id, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_LIST_CUSTOMERS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_LIST_CUSTOMERS
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_list_customers(uint64_t ptr, RustBuffer search, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_LIST_DEALS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_LIST_DEALS
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_list_deals(uint64_t ptr, RustBuffer stage, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_LIST_FOLLOWUPS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_LIST_FOLLOWUPS
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_list_followups(uint64_t ptr, RustBuffer period, RustBuffer customer_id, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_LIST_PAYMENTS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_LIST_PAYMENTS
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_list_payments(uint64_t ptr, RustBuffer contract_id, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_LOG_FOLLOWUP
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_LOG_FOLLOWUP
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_log_followup(uint64_t ptr, RustBuffer new, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_PAYMENT
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_PAYMENT
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_payment(uint64_t ptr, RustBuffer id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_REMOVE_CONTACT
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_REMOVE_CONTACT
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_remove_contact(uint64_t ptr, RustBuffer customer_id, int32_t index, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_RENAME_CUSTOMER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_RENAME_CUSTOMER
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_rename_customer(uint64_t ptr, RustBuffer id, RustBuffer name, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_RESTORE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_RESTORE
+void uniffi_fieldreport_ffi_fn_method_fieldstore_restore(uint64_t ptr, RustBuffer kind, RustBuffer id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SET_DEAL_STAGE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SET_DEAL_STAGE
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_set_deal_stage(uint64_t ptr, RustBuffer id, RustBuffer stage, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SPLICE_FOLLOWUP_NOTE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SPLICE_FOLLOWUP_NOTE
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_splice_followup_note(uint64_t ptr, RustBuffer id, int64_t index, int64_t delete, RustBuffer insert, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_COMMENT_REPORT
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_COMMENT_REPORT
 RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_comment_report(uint64_t ptr, RustBuffer id, RustBuffer text, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_DUPLICATE_REPORTS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_DUPLICATE_REPORTS
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_duplicate_reports(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_INSERT_FOLLOWUPS
@@ -403,12 +614,27 @@ RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_insert_kpis(uint64_t ptr,
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_LIST_REPORTS
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_LIST_REPORTS
-RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_list_reports(uint64_t ptr, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_list_reports(uint64_t ptr, RustBuffer query, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_MARK_REPORT_READ
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_MARK_REPORT_READ
+void uniffi_fieldreport_ffi_fn_method_fieldstore_mark_report_read(uint64_t ptr, RustBuffer id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_MERGE_REPORTS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_MERGE_REPORTS
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_merge_reports(uint64_t ptr, RustBuffer into, RustBuffer from, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_NEW_REPORT
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_NEW_REPORT
 RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_new_report(uint64_t ptr, RustBuffer kind, RustBuffer date, RustBuffer lang, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_OPEN_REPORT
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_OPEN_REPORT
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_open_report(uint64_t ptr, RustBuffer kind, RustBuffer date, RustBuffer lang, RustBuffer template, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_REFRESH_REPORT
@@ -443,7 +669,7 @@ RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_set_report_text(uint64_t 
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SPLICE_REPORT
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SPLICE_REPORT
-RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_splice_report(uint64_t ptr, RustBuffer id, RustBuffer section, uint64_t index, uint64_t delete, RustBuffer insert, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_splice_report(uint64_t ptr, RustBuffer id, RustBuffer section, int64_t index, int64_t delete, RustBuffer insert, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SUBMIT_REPORT
@@ -451,39 +677,9 @@ RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_splice_report(uint64_t pt
 RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_submit_report(uint64_t ptr, RustBuffer id, RustBuffer to, RustBuffer cc, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_ADD_CONTRACT
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_ADD_CONTRACT
-RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_add_contract(uint64_t ptr, RustBuffer customer_id, RustBuffer title, RustBuffer amount, RustBuffer currency, RustBuffer signed_on, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_ADD_CUSTOMER
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_ADD_CUSTOMER
-RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_add_customer(uint64_t ptr, RustBuffer new, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_ADD_DEAL
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_ADD_DEAL
-RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_add_deal(uint64_t ptr, RustBuffer customer_id, RustBuffer title, RustBuffer amount, RustBuffer currency, RustBuffer stage, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_ADD_PAYMENT
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_ADD_PAYMENT
-RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_add_payment(uint64_t ptr, RustBuffer contract_id, RustBuffer amount, RustBuffer currency, RustBuffer received_on, RustCallStatus *_Nonnull out_status
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_CLOSE_STORE
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_CLOSE_STORE
 void uniffi_fieldreport_ffi_fn_method_fieldstore_close_store(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_DELETE
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_DELETE
-void uniffi_fieldreport_ffi_fn_method_fieldstore_delete(uint64_t ptr, RustBuffer kind, RustBuffer id, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_EDIT_FOLLOWUP
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_EDIT_FOLLOWUP
-RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_edit_followup(uint64_t ptr, RustBuffer id, RustBuffer edit, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_IDENTITY
@@ -496,64 +692,14 @@ RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_identity(uint64_t ptr, Ru
 RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_init(uint64_t ptr, RustBuffer user_id, RustBuffer team_id, RustBuffer tz, RustBuffer week_start, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_KPI_VIEW
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_KPI_VIEW
-RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_kpi_view(uint64_t ptr, RustBuffer period, RustBuffer metrics, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_KPIS
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_KPIS
-RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_kpis(uint64_t ptr, RustBuffer period, RustBuffer metrics, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_LIST_CUSTOMERS
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_LIST_CUSTOMERS
-RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_list_customers(uint64_t ptr, RustBuffer search, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_LIST_DEALS
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_LIST_DEALS
-RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_list_deals(uint64_t ptr, RustBuffer stage, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_LIST_FOLLOWUPS
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_LIST_FOLLOWUPS
-RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_list_followups(uint64_t ptr, RustBuffer period, RustBuffer customer_id, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_LOG_FOLLOWUP
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_LOG_FOLLOWUP
-RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_log_followup(uint64_t ptr, RustBuffer new, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_RENAME_CUSTOMER
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_RENAME_CUSTOMER
-RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_rename_customer(uint64_t ptr, RustBuffer id, RustBuffer name, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_RESTORE
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_RESTORE
-void uniffi_fieldreport_ffi_fn_method_fieldstore_restore(uint64_t ptr, RustBuffer kind, RustBuffer id, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SERVER_NOTES
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SERVER_NOTES
-RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_server_notes(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SET_DEAL_STAGE
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SET_DEAL_STAGE
-void uniffi_fieldreport_ffi_fn_method_fieldstore_set_deal_stage(uint64_t ptr, RustBuffer id, RustBuffer stage, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SPLICE_FOLLOWUP_NOTE
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SPLICE_FOLLOWUP_NOTE
-RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_splice_followup_note(uint64_t ptr, RustBuffer id, uint64_t index, uint64_t delete, RustBuffer insert, RustCallStatus *_Nonnull out_status
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_CANCEL_SYNC
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_CANCEL_SYNC
 int8_t uniffi_fieldreport_ffi_fn_method_fieldstore_cancel_sync(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_DISCARD_LOCAL_CHANGES
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_DISCARD_LOCAL_CHANGES
+void uniffi_fieldreport_ffi_fn_method_fieldstore_discard_local_changes(uint64_t ptr, RustBuffer id, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_ENROLL
@@ -561,9 +707,24 @@ int8_t uniffi_fieldreport_ffi_fn_method_fieldstore_cancel_sync(uint64_t ptr, Rus
 uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_enroll(uint64_t ptr, RustBuffer server_url, RustBuffer code, RustBuffer device_name
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_KEEP_AS_NEW
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_KEEP_AS_NEW
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_keep_as_new(uint64_t ptr, RustBuffer id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_REFUSALS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_REFUSALS
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_refusals(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SET_HTTP_CLIENT
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SET_HTTP_CLIENT
 void uniffi_fieldreport_ffi_fn_method_fieldstore_set_http_client(uint64_t ptr, uint64_t client, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SIGN_OUT
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SIGN_OUT
+uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_sign_out(uint64_t ptr, int8_t discard_unsent
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SYNC
@@ -871,6 +1032,18 @@ void ffi_fieldreport_ffi_rust_future_free_void(uint64_t handle
 void ffi_fieldreport_ffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_CHANGELISTENER_ON_CHANGE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_CHANGELISTENER_ON_CHANGE
+uint16_t uniffi_fieldreport_ffi_checksum_method_changelistener_on_change(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_SUBSCRIPTION_CANCEL
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_SUBSCRIPTION_CANCEL
+uint16_t uniffi_fieldreport_ffi_checksum_method_subscription_cancel(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_ATTACH_BYTES
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_ATTACH_BYTES
 uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_bytes(void
@@ -922,6 +1095,36 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_save_attachment(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SET_ATTACHMENT_CACHE
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SET_ATTACHMENT_CACHE
 uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_set_attachment_cache(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_KPI_VIEW
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_KPI_VIEW
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_kpi_view(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_KPIS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_KPIS
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_kpis(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SERVER_NOTES
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SERVER_NOTES
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_server_notes(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_TEAM_VIEW
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_TEAM_VIEW
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_team_view(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SUBSCRIBE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SUBSCRIBE
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_subscribe(void
     
 );
 #endif
@@ -979,9 +1182,171 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_templates(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_ADD_CONTACT
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_ADD_CONTACT
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contact(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_ADD_CONTRACT
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_ADD_CONTRACT
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contract(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_ADD_CUSTOMER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_ADD_CUSTOMER
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_add_customer(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_ADD_DEAL
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_ADD_DEAL
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_add_deal(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_ADD_PAYMENT
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_ADD_PAYMENT
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_add_payment(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_CONTRACT
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_CONTRACT
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_contract(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_CUSTOMER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_CUSTOMER
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_customer(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_DEAL
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_DEAL
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_deal(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_DELETE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_DELETE
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_delete(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_EDIT_CONTACT
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_EDIT_CONTACT
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_contact(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_EDIT_CUSTOMER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_EDIT_CUSTOMER
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_customer(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_EDIT_DEAL
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_EDIT_DEAL
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_deal(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_EDIT_FOLLOWUP
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_EDIT_FOLLOWUP
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_followup(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_FOLLOWUP
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_FOLLOWUP
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_followup(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_LIST_CONTRACTS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_LIST_CONTRACTS
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_list_contracts(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_LIST_CUSTOMERS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_LIST_CUSTOMERS
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_list_customers(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_LIST_DEALS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_LIST_DEALS
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_list_deals(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_LIST_FOLLOWUPS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_LIST_FOLLOWUPS
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_list_followups(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_LIST_PAYMENTS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_LIST_PAYMENTS
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_list_payments(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_LOG_FOLLOWUP
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_LOG_FOLLOWUP
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_log_followup(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_PAYMENT
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_PAYMENT
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_payment(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_REMOVE_CONTACT
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_REMOVE_CONTACT
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_remove_contact(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_RENAME_CUSTOMER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_RENAME_CUSTOMER
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_rename_customer(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_RESTORE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_RESTORE
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_restore(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SET_DEAL_STAGE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SET_DEAL_STAGE
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_set_deal_stage(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SPLICE_FOLLOWUP_NOTE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SPLICE_FOLLOWUP_NOTE
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_splice_followup_note(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_COMMENT_REPORT
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_COMMENT_REPORT
 uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_comment_report(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_DUPLICATE_REPORTS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_DUPLICATE_REPORTS
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_duplicate_reports(void
     
 );
 #endif
@@ -1003,9 +1368,27 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_list_reports(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_MARK_REPORT_READ
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_MARK_REPORT_READ
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_mark_report_read(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_MERGE_REPORTS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_MERGE_REPORTS
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_merge_reports(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_NEW_REPORT
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_NEW_REPORT
 uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_OPEN_REPORT
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_OPEN_REPORT
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_open_report(void
     
 );
 #endif
@@ -1057,45 +1440,9 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_submit_report(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_ADD_CONTRACT
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_ADD_CONTRACT
-uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contract(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_ADD_CUSTOMER
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_ADD_CUSTOMER
-uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_add_customer(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_ADD_DEAL
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_ADD_DEAL
-uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_add_deal(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_ADD_PAYMENT
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_ADD_PAYMENT
-uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_add_payment(void
-    
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_CLOSE_STORE
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_CLOSE_STORE
 uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_close_store(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_DELETE
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_DELETE
-uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_delete(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_EDIT_FOLLOWUP
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_EDIT_FOLLOWUP
-uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_followup(void
     
 );
 #endif
@@ -1111,75 +1458,15 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_init(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_KPI_VIEW
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_KPI_VIEW
-uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_kpi_view(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_KPIS
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_KPIS
-uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_kpis(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_LIST_CUSTOMERS
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_LIST_CUSTOMERS
-uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_list_customers(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_LIST_DEALS
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_LIST_DEALS
-uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_list_deals(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_LIST_FOLLOWUPS
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_LIST_FOLLOWUPS
-uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_list_followups(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_LOG_FOLLOWUP
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_LOG_FOLLOWUP
-uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_log_followup(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_RENAME_CUSTOMER
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_RENAME_CUSTOMER
-uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_rename_customer(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_RESTORE
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_RESTORE
-uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_restore(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SERVER_NOTES
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SERVER_NOTES
-uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_server_notes(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SET_DEAL_STAGE
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SET_DEAL_STAGE
-uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_set_deal_stage(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SPLICE_FOLLOWUP_NOTE
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SPLICE_FOLLOWUP_NOTE
-uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_splice_followup_note(void
-    
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_CANCEL_SYNC
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_CANCEL_SYNC
 uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_cancel_sync(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_DISCARD_LOCAL_CHANGES
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_DISCARD_LOCAL_CHANGES
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_discard_local_changes(void
     
 );
 #endif
@@ -1189,9 +1476,27 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_enroll(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_KEEP_AS_NEW
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_KEEP_AS_NEW
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_keep_as_new(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_REFUSALS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_REFUSALS
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_refusals(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SET_HTTP_CLIENT
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SET_HTTP_CLIENT
 uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_set_http_client(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SIGN_OUT
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SIGN_OUT
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_sign_out(void
     
 );
 #endif

@@ -30,62 +30,32 @@ import java.nio.CharBuffer
 import java.nio.charset.CodingErrorAction
 import java.util.concurrent.atomic.AtomicLong
 import java.util.concurrent.ConcurrentHashMap
-import com.fieldreport.core.Alert
-import com.fieldreport.core.Attachment
-import com.fieldreport.core.AttachmentRow
-import com.fieldreport.core.AttachmentState
-import com.fieldreport.core.CheckinPlace
-import com.fieldreport.core.Comment
-import com.fieldreport.core.CustomerRow
-import com.fieldreport.core.DealRow
+import com.fieldreport.core.AlertFacts
 import com.fieldreport.core.Dialect
-import com.fieldreport.core.FfiConverterTypeAlert
-import com.fieldreport.core.FfiConverterTypeAttachment
-import com.fieldreport.core.FfiConverterTypeAttachmentRow
-import com.fieldreport.core.FfiConverterTypeAttachmentState
-import com.fieldreport.core.FfiConverterTypeCheckinPlace
-import com.fieldreport.core.FfiConverterTypeComment
-import com.fieldreport.core.FfiConverterTypeCustomerRow
-import com.fieldreport.core.FfiConverterTypeDealRow
+import com.fieldreport.core.FfiConverterTypeAlertFacts
 import com.fieldreport.core.FfiConverterTypeDialect
 import com.fieldreport.core.FfiConverterTypeFollowupKind
-import com.fieldreport.core.FfiConverterTypeFollowupRow
-import com.fieldreport.core.FfiConverterTypeHttpRequest
-import com.fieldreport.core.FfiConverterTypeHttpResponse
 import com.fieldreport.core.FfiConverterTypeIdentity
 import com.fieldreport.core.FfiConverterTypeKpiStatus
 import com.fieldreport.core.FfiConverterTypeLang
 import com.fieldreport.core.FfiConverterTypeLevel
 import com.fieldreport.core.FfiConverterTypeMember
-import com.fieldreport.core.FfiConverterTypeReadReceipt
 import com.fieldreport.core.FfiConverterTypeReportKind
-import com.fieldreport.core.FfiConverterTypeReportRow
 import com.fieldreport.core.FfiConverterTypeReportStatus
 import com.fieldreport.core.FfiConverterTypeSection
 import com.fieldreport.core.FfiConverterTypeSectionDef
 import com.fieldreport.core.FfiConverterTypeStage
-import com.fieldreport.core.FfiConverterTypeSyncProgress
-import com.fieldreport.core.FfiConverterTypeSyncStats
-import com.fieldreport.core.FfiConverterTypeWebLoginApproved
 import com.fieldreport.core.FollowupKind
-import com.fieldreport.core.FollowupRow
-import com.fieldreport.core.HttpRequest
-import com.fieldreport.core.HttpResponse
 import com.fieldreport.core.Identity
 import com.fieldreport.core.KpiStatus
 import com.fieldreport.core.Lang
 import com.fieldreport.core.Level
 import com.fieldreport.core.Member
-import com.fieldreport.core.ReadReceipt
 import com.fieldreport.core.ReportKind
-import com.fieldreport.core.ReportRow
 import com.fieldreport.core.ReportStatus
 import com.fieldreport.core.Section
 import com.fieldreport.core.SectionDef
 import com.fieldreport.core.Stage
-import com.fieldreport.core.SyncProgress
-import com.fieldreport.core.SyncStats
-import com.fieldreport.core.WebLoginApproved
 import java.util.concurrent.atomic.AtomicBoolean
 import kotlin.coroutines.resume
 import kotlinx.coroutines.CancellableContinuation
@@ -94,34 +64,19 @@ import kotlinx.coroutines.GlobalScope
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.suspendCancellableCoroutine
-import com.fieldreport.core.RustBuffer as RustBufferAlert
-import com.fieldreport.core.RustBuffer as RustBufferAttachment
-import com.fieldreport.core.RustBuffer as RustBufferAttachmentRow
-import com.fieldreport.core.RustBuffer as RustBufferAttachmentState
-import com.fieldreport.core.RustBuffer as RustBufferCheckinPlace
-import com.fieldreport.core.RustBuffer as RustBufferComment
-import com.fieldreport.core.RustBuffer as RustBufferCustomerRow
-import com.fieldreport.core.RustBuffer as RustBufferDealRow
+import com.fieldreport.core.RustBuffer as RustBufferAlertFacts
 import com.fieldreport.core.RustBuffer as RustBufferDialect
 import com.fieldreport.core.RustBuffer as RustBufferFollowupKind
-import com.fieldreport.core.RustBuffer as RustBufferFollowupRow
-import com.fieldreport.core.RustBuffer as RustBufferHttpRequest
-import com.fieldreport.core.RustBuffer as RustBufferHttpResponse
 import com.fieldreport.core.RustBuffer as RustBufferIdentity
 import com.fieldreport.core.RustBuffer as RustBufferKpiStatus
 import com.fieldreport.core.RustBuffer as RustBufferLang
 import com.fieldreport.core.RustBuffer as RustBufferLevel
 import com.fieldreport.core.RustBuffer as RustBufferMember
-import com.fieldreport.core.RustBuffer as RustBufferReadReceipt
 import com.fieldreport.core.RustBuffer as RustBufferReportKind
-import com.fieldreport.core.RustBuffer as RustBufferReportRow
 import com.fieldreport.core.RustBuffer as RustBufferReportStatus
 import com.fieldreport.core.RustBuffer as RustBufferSection
 import com.fieldreport.core.RustBuffer as RustBufferSectionDef
 import com.fieldreport.core.RustBuffer as RustBufferStage
-import com.fieldreport.core.RustBuffer as RustBufferSyncProgress
-import com.fieldreport.core.RustBuffer as RustBufferSyncStats
-import com.fieldreport.core.RustBuffer as RustBufferWebLoginApproved
 
 // This is a helper for safely working with byte buffers returned from the Rust code.
 // A rust-owned buffer is represented by its capacity, its current length, and a
@@ -741,11 +696,33 @@ internal open class UniffiForeignFutureResultVoid(
 internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
     fun callback(`callbackData`: Long,`result`: UniffiForeignFutureResultVoid.UniffiByValue,)
 }
+internal interface UniffiCallbackInterfaceChangeListenerMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`changes`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
 internal interface UniffiCallbackInterfaceHttpClientMethod0 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`request`: RustBufferHttpRequest.ByValue,`uniffiOutReturn`: RustBufferHttpResponse,uniffiCallStatus: UniffiRustCallStatus,)
+    fun callback(`uniffiHandle`: Long,`request`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,)
 }
 internal interface UniffiCallbackInterfaceSyncListenerMethod0 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`progress`: RustBufferSyncProgress.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+    fun callback(`uniffiHandle`: Long,`progress`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "onChange")
+internal open class UniffiVTableCallbackInterfaceChangeListener(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `onChange`: UniffiCallbackInterfaceChangeListenerMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `onChange`: UniffiCallbackInterfaceChangeListenerMethod0? = null,
+    ): UniffiVTableCallbackInterfaceChangeListener(`uniffiFree`,`uniffiClone`,`onChange`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceChangeListener) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `onChange` = other.`onChange`
+    }
+
 }
 @Structure.FieldOrder("uniffiFree", "uniffiClone", "post")
 internal open class UniffiVTableCallbackInterfaceHttpClient(
@@ -810,6 +787,10 @@ internal object IntegrityCheckingUniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_fieldreport_ffi_checksum_method_changelistener_on_change(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_subscription_cancel(
+    ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_bytes(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_file(
@@ -827,6 +808,16 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_save_attachment(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_set_attachment_cache(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_kpi_view(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_kpis(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_server_notes(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_team_view(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_subscribe(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_add_report_recipients(
     ): Int
@@ -846,7 +837,61 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_templates(
     ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contact(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contract(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_add_customer(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_add_deal(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_add_payment(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_contract(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_customer(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_deal(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_delete(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_contact(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_customer(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_deal(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_followup(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_followup(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_list_contracts(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_list_customers(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_list_deals(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_list_followups(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_list_payments(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_log_followup(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_payment(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_remove_contact(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_rename_customer(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_restore(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_set_deal_stage(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_splice_followup_note(
+    ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_comment_report(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_duplicate_reports(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_insert_followups(
     ): Int
@@ -854,7 +899,13 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_list_reports(
     ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_mark_report_read(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_merge_reports(
+    ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_open_report(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_refresh_report(
     ): Int
@@ -872,51 +923,25 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_submit_report(
     ): Int
-    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contract(
-    ): Int
-    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_add_customer(
-    ): Int
-    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_add_deal(
-    ): Int
-    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_add_payment(
-    ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_close_store(
-    ): Int
-    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_delete(
-    ): Int
-    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_followup(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_identity(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_init(
     ): Int
-    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_kpi_view(
-    ): Int
-    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_kpis(
-    ): Int
-    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_list_customers(
-    ): Int
-    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_list_deals(
-    ): Int
-    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_list_followups(
-    ): Int
-    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_log_followup(
-    ): Int
-    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_rename_customer(
-    ): Int
-    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_restore(
-    ): Int
-    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_server_notes(
-    ): Int
-    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_set_deal_stage(
-    ): Int
-    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_splice_followup_note(
-    ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_cancel_sync(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_discard_local_changes(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_enroll(
     ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_keep_as_new(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_refusals(
+    ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_set_http_client(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_sign_out(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_sync(
     ): Int
@@ -944,6 +969,7 @@ internal object UniffiLib {
 
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "fieldreport"))
+        uniffiCallbackInterfaceChangeListener.register(this)
         uniffiCallbackInterfaceHttpClient.register(this)
         uniffiCallbackInterfaceSyncListener.register(this)
         com.fieldreport.core.uniffiEnsureInitialized()
@@ -951,6 +977,20 @@ internal object UniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_fieldreport_ffi_fn_clone_changelistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_free_changelistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_init_callback_vtable_changelistener(`vtable`: UniffiVTableCallbackInterfaceChangeListener,
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_method_changelistener_on_change(`ptr`: Long,`changes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_clone_subscription(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_free_subscription(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_method_subscription_cancel(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_fieldreport_ffi_fn_clone_fieldstore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_fieldreport_ffi_fn_free_fieldstore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -960,13 +1000,13 @@ internal object UniffiLib {
     external fun uniffi_fieldreport_ffi_fn_constructor_fieldstore_open_in_memory(uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_attach_bytes(`ptr`: Long,`kind`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`bytes`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,`section`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferAttachment.ByValue
+    ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_attach_file(`ptr`: Long,`kind`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`path`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,`section`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferAttachment.ByValue
+    ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_attachment_bytes(`ptr`: Long,`hash`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_attachment_state(`ptr`: Long,`hash`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferAttachmentState.ByValue
+    ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_detach(`ptr`: Long,`kind`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`hash`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Int
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_fetch_attachment(`ptr`: Long,`hash`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,
@@ -977,13 +1017,23 @@ internal object UniffiLib {
     ): Byte
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_set_attachment_cache(`ptr`: Long,`bytes`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_kpi_view(`ptr`: Long,`period`: RustBuffer.ByValue,`metrics`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_kpis(`ptr`: Long,`period`: RustBuffer.ByValue,`metrics`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_server_notes(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_team_view(`ptr`: Long,`period`: RustBuffer.ByValue,`metrics`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_subscribe(`ptr`: Long,`listener`: Long,`kinds`: RustBuffer.ByValue,`ids`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_report_recipients(`ptr`: Long,`id`: RustBuffer.ByValue,`to`: RustBuffer.ByValue,`cc`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_approve_web_login(`ptr`: Long,`code`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_checkin_of(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_describe_alert(`ptr`: Long,`alert`: RustBufferAlert.ByValue,`lang`: RustBufferLang.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_describe_alert(`ptr`: Long,`alert`: RustBuffer.ByValue,`lang`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_find_member(`ptr`: Long,`query`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferMember.ByValue
@@ -993,25 +1043,85 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_new_report_from_template(`ptr`: Long,`templateId`: RustBuffer.ByValue,`date`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_templates(`ptr`: Long,`lang`: RustBufferLang.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_templates(`ptr`: Long,`lang`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_contact(`ptr`: Long,`customerId`: RustBuffer.ByValue,`contact`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_contract(`ptr`: Long,`customerId`: RustBuffer.ByValue,`amount`: RustBuffer.ByValue,`signedOn`: RustBuffer.ByValue,`currency`: RustBuffer.ByValue,`title`: RustBuffer.ByValue,`dealId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_customer(`ptr`: Long,`new`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_deal(`ptr`: Long,`new`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_payment(`ptr`: Long,`contractId`: RustBuffer.ByValue,`amount`: RustBuffer.ByValue,`receivedOn`: RustBuffer.ByValue,`currency`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_contract(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_customer(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_deal(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_delete(`ptr`: Long,`kind`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_edit_contact(`ptr`: Long,`customerId`: RustBuffer.ByValue,`index`: Int,`name`: RustBuffer.ByValue,`title`: RustBuffer.ByValue,`phone`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_edit_customer(`ptr`: Long,`id`: RustBuffer.ByValue,`edit`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_edit_deal(`ptr`: Long,`id`: RustBuffer.ByValue,`edit`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_edit_followup(`ptr`: Long,`id`: RustBuffer.ByValue,`edit`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_followup(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_list_contracts(`ptr`: Long,`customerId`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_list_customers(`ptr`: Long,`search`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_list_deals(`ptr`: Long,`stage`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_list_followups(`ptr`: Long,`period`: RustBuffer.ByValue,`customerId`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_list_payments(`ptr`: Long,`contractId`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_log_followup(`ptr`: Long,`new`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_payment(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_remove_contact(`ptr`: Long,`customerId`: RustBuffer.ByValue,`index`: Int,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_rename_customer(`ptr`: Long,`id`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_restore(`ptr`: Long,`kind`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_set_deal_stage(`ptr`: Long,`id`: RustBuffer.ByValue,`stage`: RustBufferStage.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_splice_followup_note(`ptr`: Long,`id`: RustBuffer.ByValue,`index`: Long,`delete`: Long,`insert`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_comment_report(`ptr`: Long,`id`: RustBuffer.ByValue,`text`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_duplicate_reports(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_insert_followups(`ptr`: Long,`id`: RustBuffer.ByValue,`section`: RustBuffer.ByValue,`period`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_insert_kpis(`ptr`: Long,`id`: RustBuffer.ByValue,`section`: RustBuffer.ByValue,`period`: RustBuffer.ByValue,`metrics`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_list_reports(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_list_reports(`ptr`: Long,`query`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_new_report(`ptr`: Long,`kind`: RustBufferReportKind.ByValue,`date`: RustBuffer.ByValue,`lang`: RustBufferLang.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_mark_report_read(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_merge_reports(`ptr`: Long,`into`: RustBuffer.ByValue,`from`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_new_report(`ptr`: Long,`kind`: RustBufferReportKind.ByValue,`date`: RustBuffer.ByValue,`lang`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_open_report(`ptr`: Long,`kind`: RustBufferReportKind.ByValue,`date`: RustBuffer.ByValue,`lang`: RustBuffer.ByValue,`template`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_refresh_report(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_remove_block(`ptr`: Long,`id`: RustBuffer.ByValue,`blockId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_render_markdown(`ptr`: Long,`id`: RustBuffer.ByValue,`dialect`: RustBufferDialect.ByValue,`lang`: RustBufferLang.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_render_markdown(`ptr`: Long,`id`: RustBuffer.ByValue,`dialect`: RustBuffer.ByValue,`lang`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_render_text(`ptr`: Long,`id`: RustBuffer.ByValue,`lang`: RustBufferLang.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_render_text(`ptr`: Long,`id`: RustBuffer.ByValue,`lang`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_report(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1021,52 +1131,26 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_submit_report(`ptr`: Long,`id`: RustBuffer.ByValue,`to`: RustBuffer.ByValue,`cc`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_contract(`ptr`: Long,`customerId`: RustBuffer.ByValue,`title`: RustBuffer.ByValue,`amount`: RustBuffer.ByValue,`currency`: RustBuffer.ByValue,`signedOn`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_customer(`ptr`: Long,`new`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_deal(`ptr`: Long,`customerId`: RustBuffer.ByValue,`title`: RustBuffer.ByValue,`amount`: RustBuffer.ByValue,`currency`: RustBuffer.ByValue,`stage`: RustBufferStage.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_payment(`ptr`: Long,`contractId`: RustBuffer.ByValue,`amount`: RustBuffer.ByValue,`currency`: RustBuffer.ByValue,`receivedOn`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_close_store(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_delete(`ptr`: Long,`kind`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_edit_followup(`ptr`: Long,`id`: RustBuffer.ByValue,`edit`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_identity(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferIdentity.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_init(`ptr`: Long,`userId`: RustBuffer.ByValue,`teamId`: RustBuffer.ByValue,`tz`: RustBuffer.ByValue,`weekStart`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferIdentity.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_kpi_view(`ptr`: Long,`period`: RustBuffer.ByValue,`metrics`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_kpis(`ptr`: Long,`period`: RustBuffer.ByValue,`metrics`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_list_customers(`ptr`: Long,`search`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_list_deals(`ptr`: Long,`stage`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_list_followups(`ptr`: Long,`period`: RustBuffer.ByValue,`customerId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_log_followup(`ptr`: Long,`new`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_rename_customer(`ptr`: Long,`id`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_restore(`ptr`: Long,`kind`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_server_notes(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_set_deal_stage(`ptr`: Long,`id`: RustBuffer.ByValue,`stage`: RustBufferStage.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_splice_followup_note(`ptr`: Long,`id`: RustBuffer.ByValue,`index`: Long,`delete`: Long,`insert`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_cancel_sync(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_discard_local_changes(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_enroll(`ptr`: Long,`serverUrl`: RustBuffer.ByValue,`code`: RustBuffer.ByValue,`deviceName`: RustBuffer.ByValue,
     ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_keep_as_new(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_refusals(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_set_http_client(`ptr`: Long,`client`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_sign_out(`ptr`: Long,`discardUnsent`: Byte,
+    ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_sync(`ptr`: Long,`listener`: RustBuffer.ByValue,`pageBytes`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_fieldreport_ffi_fn_clone_httpclient(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1075,15 +1159,15 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_fieldreport_ffi_fn_init_callback_vtable_httpclient(`vtable`: UniffiVTableCallbackInterfaceHttpClient,
     ): Unit
-    external fun uniffi_fieldreport_ffi_fn_method_httpclient_post(`ptr`: Long,`request`: RustBufferHttpRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferHttpResponse.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_httpclient_post(`ptr`: Long,`request`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_clone_synclistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_fieldreport_ffi_fn_free_synclistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_fieldreport_ffi_fn_init_callback_vtable_synclistener(`vtable`: UniffiVTableCallbackInterfaceSyncListener,
     ): Unit
-    external fun uniffi_fieldreport_ffi_fn_method_synclistener_on_progress(`ptr`: Long,`progress`: RustBufferSyncProgress.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_fieldreport_ffi_fn_method_synclistener_on_progress(`ptr`: Long,`progress`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun ffi_fieldreport_ffi_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1204,43 +1288,64 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_bytes() and 0xFFFF) != 20727) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_changelistener_on_change() and 0xFFFF) != 40554) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_file() and 0xFFFF) != 32857) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_subscription_cancel() and 0xFFFF) != 36316) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_bytes() and 0xFFFF) != 56743) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_file() and 0xFFFF) != 60614) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_attachment_bytes() and 0xFFFF) != 37253) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_attachment_state() and 0xFFFF) != 59665) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_attachment_state() and 0xFFFF) != 66) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_detach() and 0xFFFF) != 37919) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_detach() and 0xFFFF) != 39063) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_fetch_attachment() and 0xFFFF) != 65449) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_fetch_attachment() and 0xFFFF) != 21194) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_attachments() and 0xFFFF) != 45353) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_attachments() and 0xFFFF) != 53223) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_save_attachment() and 0xFFFF) != 12463) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_attachment_cache() and 0xFFFF) != 30102) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_attachment_cache() and 0xFFFF) != 52195) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_report_recipients() and 0xFFFF) != 40366) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_kpi_view() and 0xFFFF) != 49432) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_approve_web_login() and 0xFFFF) != 12927) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_kpis() and 0xFFFF) != 32439) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_checkin_of() and 0xFFFF) != 34138) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_server_notes() and 0xFFFF) != 3735) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_describe_alert() and 0xFFFF) != 5618) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_team_view() and 0xFFFF) != 59836) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_subscribe() and 0xFFFF) != 10225) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_report_recipients() and 0xFFFF) != 30582) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_approve_web_login() and 0xFFFF) != 31014) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_checkin_of() and 0xFFFF) != 53117) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_describe_alert() and 0xFFFF) != 11083) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_find_member() and 0xFFFF) != 27670) {
@@ -1252,70 +1357,142 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_members() and 0xFFFF) != 22481) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report_from_template() and 0xFFFF) != 52804) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report_from_template() and 0xFFFF) != 38465) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_templates() and 0xFFFF) != 51934) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_templates() and 0xFFFF) != 5757) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_comment_report() and 0xFFFF) != 52580) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contact() and 0xFFFF) != 48137) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_insert_followups() and 0xFFFF) != 56234) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contract() and 0xFFFF) != 45010) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_insert_kpis() and 0xFFFF) != 30384) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_customer() and 0xFFFF) != 25881) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_reports() and 0xFFFF) != 13217) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_deal() and 0xFFFF) != 43752) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report() and 0xFFFF) != 36037) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_payment() and 0xFFFF) != 22523) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_refresh_report() and 0xFFFF) != 46097) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_contract() and 0xFFFF) != 24438) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_remove_block() and 0xFFFF) != 20545) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_customer() and 0xFFFF) != 52242) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_render_markdown() and 0xFFFF) != 63431) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_deal() and 0xFFFF) != 40247) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_render_text() and 0xFFFF) != 11048) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_delete() and 0xFFFF) != 41255) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_report() and 0xFFFF) != 60318) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_contact() and 0xFFFF) != 10552) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_report_text() and 0xFFFF) != 40798) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_customer() and 0xFFFF) != 60069) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_splice_report() and 0xFFFF) != 48812) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_deal() and 0xFFFF) != 27966) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_submit_report() and 0xFFFF) != 43844) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_followup() and 0xFFFF) != 153) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contract() and 0xFFFF) != 50637) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_followup() and 0xFFFF) != 58473) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_customer() and 0xFFFF) != 38590) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_contracts() and 0xFFFF) != 63703) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_deal() and 0xFFFF) != 41812) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_customers() and 0xFFFF) != 3042) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_payment() and 0xFFFF) != 47659) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_deals() and 0xFFFF) != 56279) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_followups() and 0xFFFF) != 17800) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_payments() and 0xFFFF) != 28131) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_log_followup() and 0xFFFF) != 33496) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_payment() and 0xFFFF) != 64769) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_remove_contact() and 0xFFFF) != 39593) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_rename_customer() and 0xFFFF) != 51170) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_restore() and 0xFFFF) != 35140) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_deal_stage() and 0xFFFF) != 4435) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_splice_followup_note() and 0xFFFF) != 58288) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_comment_report() and 0xFFFF) != 47185) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_duplicate_reports() and 0xFFFF) != 49824) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_insert_followups() and 0xFFFF) != 43170) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_insert_kpis() and 0xFFFF) != 65273) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_reports() and 0xFFFF) != 18876) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_mark_report_read() and 0xFFFF) != 59943) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_merge_reports() and 0xFFFF) != 61731) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report() and 0xFFFF) != 9569) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_open_report() and 0xFFFF) != 15419) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_refresh_report() and 0xFFFF) != 31238) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_remove_block() and 0xFFFF) != 44758) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_render_markdown() and 0xFFFF) != 62552) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_render_text() and 0xFFFF) != 23606) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_report() and 0xFFFF) != 3882) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_report_text() and 0xFFFF) != 1892) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_splice_report() and 0xFFFF) != 39292) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_submit_report() and 0xFFFF) != 45608) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_close_store() and 0xFFFF) != 19988) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_delete() and 0xFFFF) != 32784) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_followup() and 0xFFFF) != 61786) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_identity() and 0xFFFF) != 60526) {
@@ -1324,55 +1501,34 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_init() and 0xFFFF) != 1058) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_kpi_view() and 0xFFFF) != 14320) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_kpis() and 0xFFFF) != 28804) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_customers() and 0xFFFF) != 61877) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_deals() and 0xFFFF) != 2112) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_followups() and 0xFFFF) != 7976) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_log_followup() and 0xFFFF) != 4510) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_rename_customer() and 0xFFFF) != 2412) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_restore() and 0xFFFF) != 2418) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_server_notes() and 0xFFFF) != 40210) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_deal_stage() and 0xFFFF) != 54431) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_splice_followup_note() and 0xFFFF) != 15810) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_cancel_sync() and 0xFFFF) != 37806) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_enroll() and 0xFFFF) != 45818) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_discard_local_changes() and 0xFFFF) != 9883) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_enroll() and 0xFFFF) != 63744) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_keep_as_new() and 0xFFFF) != 37570) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_refusals() and 0xFFFF) != 59802) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_http_client() and 0xFFFF) != 48783) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_sync() and 0xFFFF) != 59220) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_sign_out() and 0xFFFF) != 32881) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_httpclient_post() and 0xFFFF) != 30885) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_sync() and 0xFFFF) != 48287) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_synclistener_on_progress() and 0xFFFF) != 38229) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_httpclient_post() and 0xFFFF) != 62185) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_synclistener_on_progress() and 0xFFFF) != 12478) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_constructor_fieldstore_open() and 0xFFFF) != 58728) {
@@ -1612,73 +1768,23 @@ private class JavaLangRefCleanable(
 /**
  * @suppress
  */
-public object FfiConverterUShort: FfiConverter<UShort, Short> {
-    override fun lift(value: Short): UShort {
-        return value.toUShort()
+public object FfiConverterInt: FfiConverter<Int, Int> {
+    override fun lift(value: Int): Int {
+        return value
     }
 
-    fun lift(value: Int): UShort {
-        return value.toUShort()
+    override fun read(buf: ByteBuffer): Int {
+        return buf.getInt()
     }
 
-    override fun read(buf: ByteBuffer): UShort {
-        return lift(buf.getShort())
+    override fun lower(value: Int): Int {
+        return value
     }
 
-    override fun lower(value: UShort): Short {
-        return value.toShort()
-    }
+    override fun allocationSize(value: Int) = 4UL
 
-    override fun allocationSize(value: UShort) = 2UL
-
-    override fun write(value: UShort, buf: ByteBuffer) {
-        buf.putShort(value.toShort())
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterUInt: FfiConverter<UInt, Int> {
-    override fun lift(value: Int): UInt {
-        return value.toUInt()
-    }
-
-    override fun read(buf: ByteBuffer): UInt {
-        return lift(buf.getInt())
-    }
-
-    override fun lower(value: UInt): Int {
-        return value.toInt()
-    }
-
-    override fun allocationSize(value: UInt) = 4UL
-
-    override fun write(value: UInt, buf: ByteBuffer) {
-        buf.putInt(value.toInt())
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterULong: FfiConverter<ULong, Long> {
-    override fun lift(value: Long): ULong {
-        return value.toULong()
-    }
-
-    override fun read(buf: ByteBuffer): ULong {
-        return lift(buf.getLong())
-    }
-
-    override fun lower(value: ULong): Long {
-        return value.toLong()
-    }
-
-    override fun allocationSize(value: ULong) = 8UL
-
-    override fun write(value: ULong, buf: ByteBuffer) {
-        buf.putLong(value.toLong())
+    override fun write(value: Int, buf: ByteBuffer) {
+        buf.putInt(value)
     }
 }
 
@@ -1828,6 +1934,378 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
 }
 
 
+/**
+ * @suppress
+ */
+public object FfiConverterTimestamp: FfiConverterRustBuffer<java.time.Instant> {
+    override fun read(buf: ByteBuffer): java.time.Instant {
+        val seconds = buf.getLong()
+        // Type mismatch (should be u32) but we check for overflow/underflow below
+        val nanoseconds = buf.getInt().toLong()
+        if (nanoseconds < 0) {
+            throw java.time.DateTimeException("Instant nanoseconds exceed minimum or maximum supported by uniffi")
+        }
+        if (seconds >= 0) {
+            return java.time.Instant.EPOCH.plus(java.time.Duration.ofSeconds(seconds, nanoseconds))
+        } else {
+            return java.time.Instant.EPOCH.minus(java.time.Duration.ofSeconds(-seconds, nanoseconds))
+        }
+    }
+
+    // 8 bytes for seconds, 4 bytes for nanoseconds
+    override fun allocationSize(value: java.time.Instant) = 12UL
+
+    override fun write(value: java.time.Instant, buf: ByteBuffer) {
+        var epochOffset = java.time.Duration.between(java.time.Instant.EPOCH, value)
+
+        var sign = 1
+        if (epochOffset.isNegative()) {
+            sign = -1
+            epochOffset = epochOffset.negated()
+        }
+
+        if (epochOffset.nano < 0) {
+            // Java docs provide guarantee that nano will always be positive, so this should be impossible
+            // See: https://docs.oracle.com/javase/8/docs/api/java/time/Instant.html
+            throw IllegalArgumentException("Invalid timestamp, nano value must be non-negative")
+        }
+
+        buf.putLong(sign * epochOffset.seconds)
+        // Type mismatch (should be u32) but since values will always be between 0 and 999,999,999 it should be OK
+        buf.putInt(epochOffset.nano)
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Hears which records changed. Called on the thread that made the change — the app's own
+ * thread after its write, the library's sync thread after a page — after the change is
+ * committed and with no lock held, so it may read the store; it should return quickly (post to
+ * the UI thread to redraw). A listener that throws is logged and keeps its subscription.
+ */
+public interface ChangeListener {
+    
+    fun `onChange`(`changes`: List<Changes>)
+    
+    companion object
+}
+
+/**
+ * Hears which records changed. Called on the thread that made the change — the app's own
+ * thread after its write, the library's sync thread after a page — after the change is
+ * committed and with no lock held, so it may read the store; it should return quickly (post to
+ * the UI thread to redraw). A listener that throws is logged and keeps its subscription.
+ */
+open class ChangeListenerImpl: Disposable, AutoCloseable, ChangeListener
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_fieldreport_ffi_fn_free_changelistener(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_clone_changelistener(handle, status)
+        }
+    }
+
+    
+    @Throws(FieldException::class)override fun `onChange`(`changes`: List<Changes>)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_changelistener_on_change(
+        it,
+        
+        FfiConverterSequenceTypeChanges.lower(`changes`),_status)
+}
+    }
+    
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceChangeListener {
+    internal object `onChange`: UniffiCallbackInterfaceChangeListenerMethod0 {
+        override fun callback(`uniffiHandle`: Long,`changes`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeChangeListener.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`onChange`(
+                    FfiConverterSequenceTypeChanges.lift(`changes`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: FieldException -> FfiConverterTypeFieldError.lower(e) }
+            )
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeChangeListener.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeChangeListener.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceChangeListener.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `onChange`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_fieldreport_ffi_fn_init_callback_vtable_changelistener(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeChangeListener: FfiConverter<ChangeListener, Long> {
+    internal val handleMap = UniffiHandleMap<ChangeListener>()
+
+    override fun lower(value: ChangeListener): Long {
+        if (value is ChangeListenerImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): ChangeListener {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return ChangeListenerImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): ChangeListener {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: ChangeListener) = 8UL
+
+    override fun write(value: ChangeListener, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
 // This template implements a class for working with a Rust struct via a handle
 // to the live Rust struct on the other side of the FFI.
 //
@@ -1957,13 +2435,14 @@ public interface FieldStoreInterface {
      * Removes file `hash` from record `id` (an ordinary edit other devices see); returns how
      * many references went.
      */
-    fun `detach`(`kind`: RecordKind, `id`: kotlin.String, `hash`: kotlin.String): kotlin.UInt
+    fun `detach`(`kind`: RecordKind, `id`: kotlin.String, `hash`: kotlin.String): kotlin.Int
     
     /**
      * Downloads file `hash` (shown by a record on this device) unless it is here, in pieces:
      * a download cut off resumes where it stopped, and the bytes are checked against the hash.
      * `NotFound` when the server has no such file for this user (still uploading from its
-     * author's device, or not theirs to read). Cancelling the call stops it between pieces.
+     * author's device, or not theirs to read). Runs on the library's own thread; cancelling or
+     * dropping the awaiting task stops it between pieces.
      */
     suspend fun `fetchAttachment`(`hash`: kotlin.String, `listener`: SyncListener? = null)
     
@@ -1982,16 +2461,51 @@ public interface FieldStoreInterface {
      * The size of the cache of downloaded files, in bytes (default 256 MB; the device's own
      * files are never evicted); evicts the least recently used beyond it.
      */
-    fun `setAttachmentCache`(`bytes`: kotlin.ULong)
+    fun `setAttachmentCache`(`bytes`: kotlin.Long)
+    
+    /**
+     * This user's KPI figures for a period, with where they came from (the server's snapshot
+     * after a sync, with targets and status; or computed locally when the device changed
+     * something since) and when they were computed.
+     */
+    fun `kpiView`(`period`: kotlin.String, `metrics`: List<kotlin.String> = listOf()): KpiView
+    
+    /**
+     * This user's KPI figures for a period (`metrics` empty for all): the server's snapshot
+     * when it covers the local data, else computed locally; see [`FieldStore::kpi_view`].
+     */
+    fun `kpis`(`period`: kotlin.String, `metrics`: List<kotlin.String> = listOf()): List<KpiFigure>
+    
+    /**
+     * The alerts and read receipts of the server's last snapshot for this user (offline).
+     */
+    fun `serverNotes`(): ServerNotes
+    
+    /**
+     * The figures of everyone this user sees for `period` — a manager's direct reports and the
+     * team as a whole, a rep themself — and, for this week, last week and this month, each
+     * member's reports on time, late and missing. From the server's snapshot (offline); a
+     * period it lacks is computed from the records on this device (without submissions).
+     */
+    fun `teamView`(`period`: kotlin.String, `metrics`: List<kotlin.String> = listOf()): TeamView
+    
+    /**
+     * Tells `listener` which records change from now on: of `kinds` (all when empty), and of
+     * those only the records in `ids` (all when empty; e.g. one report an editor shows).
+     * Changes come after this device's own writes and after each page a sync commits. Keep the
+     * returned handle: dropping it ends the subscription.
+     */
+    fun `subscribe`(`listener`: ChangeListener, `kinds`: List<ChangedKind> = listOf(), `ids`: List<kotlin.String> = listOf()): Subscription
     
     /**
      * Adds recipients to a submitted report (the author only; nobody is ever removed).
      */
-    fun `addReportRecipients`(`id`: kotlin.String, `to`: List<kotlin.String>, `cc`: List<kotlin.String>): Report
+    fun `addReportRecipients`(`id`: kotlin.String, `to`: List<kotlin.String> = listOf(), `cc`: List<kotlin.String> = listOf()): Report
     
     /**
      * Approves the sign-in code a browser shows on the dashboard (扫码登录), typed or scanned
      * (`fieldreport://web-login/K7QX-M2PA`): that browser is signed in as this device's user.
+     * Runs on the library's own thread.
      */
     suspend fun `approveWebLogin`(`code`: kotlin.String): WebLoginApproved
     
@@ -2001,9 +2515,9 @@ public interface FieldStoreInterface {
     fun `checkinOf`(`id`: kotlin.String): CheckinPlace?
     
     /**
-     * An alert as one line in `lang`, naming people.
+     * An alert as one line in `lang` (zh-CN when `None`), naming people.
      */
-    fun `describeAlert`(`alert`: Alert, `lang`: Lang): kotlin.String
+    fun `describeAlert`(`alert`: Alert, `lang`: Lang? = null): kotlin.String
     
     /**
      * The member `query` names: an id, a name, or a unique start of either. An unknown or
@@ -2026,13 +2540,150 @@ public interface FieldStoreInterface {
      * A new draft from template `template_id` (from [`FieldStore::templates`]), for the period
      * holding `date` (`YYYY-MM-DD`; today when `None`).
      */
-    fun `newReportFromTemplate`(`templateId`: kotlin.String, `date`: kotlin.String?): Report
+    fun `newReportFromTemplate`(`templateId`: kotlin.String, `date`: kotlin.String? = null): Report
     
     /**
      * Every template a report can start from: the team's (from the configuration the server
-     * published), then the built-in ones in `lang`.
+     * published), then the built-in ones in `lang` (zh-CN when `None`).
      */
-    fun `templates`(`lang`: Lang): List<Template>
+    fun `templates`(`lang`: Lang? = null): List<Template>
+    
+    /**
+     * Adds a contact person to a customer.
+     */
+    fun `addContact`(`customerId`: kotlin.String, `contact`: Contact): Customer
+    
+    /**
+     * Adds a signed contract; `amount` a decimal string, `signed_on` `YYYY-MM-DD`.
+     */
+    fun `addContract`(`customerId`: kotlin.String, `amount`: kotlin.String, `signedOn`: kotlin.String, `currency`: kotlin.String? = null, `title`: kotlin.String? = null, `dealId`: kotlin.String? = null): Contract
+    
+    /**
+     * Adds a customer owned by this device's user.
+     */
+    fun `addCustomer`(`new`: NewCustomer): Customer
+    
+    /**
+     * Adds a deal; `amount` is a decimal string (`"12000.50"`) in `currency` (CNY by default).
+     */
+    fun `addDeal`(`new`: NewDeal): Deal
+    
+    /**
+     * Records a payment received against a contract (in its currency unless given);
+     * `received_on` is `YYYY-MM-DD`.
+     */
+    fun `addPayment`(`contractId`: kotlin.String, `amount`: kotlin.String, `receivedOn`: kotlin.String, `currency`: kotlin.String? = null): Payment
+    
+    /**
+     * Contract `id`.
+     */
+    fun `contract`(`id`: kotlin.String): Contract
+    
+    /**
+     * Customer `id`.
+     */
+    fun `customer`(`id`: kotlin.String): Customer
+    
+    /**
+     * Deal `id`.
+     */
+    fun `deal`(`id`: kotlin.String): Deal
+    
+    /**
+     * Marks a record deleted (it stays, and can be restored).
+     */
+    fun `delete`(`kind`: RecordKind, `id`: kotlin.String)
+    
+    /**
+     * Changes contact `index` (0-based, as in `Customer.contacts`) of a customer: the fields
+     * given; an empty text clears one.
+     */
+    fun `editContact`(`customerId`: kotlin.String, `index`: kotlin.Int, `name`: kotlin.String?, `title`: kotlin.String?, `phone`: kotlin.String?): Customer
+    
+    /**
+     * Changes a customer's fields (`None` leaves one as it is).
+     */
+    fun `editCustomer`(`id`: kotlin.String, `edit`: CustomerEdit): Customer
+    
+    /**
+     * Changes a deal's fields (`None` leaves one as it is); the amount keeps the deal's currency.
+     */
+    fun `editDeal`(`id`: kotlin.String, `edit`: DealEdit): Deal
+    
+    /**
+     * Edits a followup; `None` fields stay as they are. A new note replaces the text by minimal
+     * splices, so a concurrent edit elsewhere in it survives the merge.
+     */
+    fun `editFollowup`(`id`: kotlin.String, `edit`: FollowupEdit): Followup
+    
+    /**
+     * Followup `id`.
+     */
+    fun `followup`(`id`: kotlin.String): Followup
+    
+    /**
+     * Live contracts, optionally of one customer; by signing day (latest first by default).
+     */
+    fun `listContracts`(`customerId`: kotlin.String? = null, `options`: ListOptions? = null): List<ContractRow>
+    
+    /**
+     * Live customers matching `search` — in the name, the address, a tag, or the name's pinyin
+     * whole or by initials (`hw` finds 华为) — or all of them; by name (A first by default).
+     */
+    fun `listCustomers`(`search`: kotlin.String? = null, `options`: ListOptions? = null): List<CustomerRow>
+    
+    /**
+     * Live deals, optionally in one stage; by creation (newest first by default).
+     */
+    fun `listDeals`(`stage`: Stage? = null, `options`: ListOptions? = null): List<DealRow>
+    
+    /**
+     * Followups in a period (`today`, `this-week`, `2026-11-01..2026-11-07`, …) and/or of one
+     * customer, everything when both are `None`; by time (newest first by default).
+     */
+    fun `listFollowups`(`period`: kotlin.String? = null, `customerId`: kotlin.String? = null, `options`: ListOptions? = null): List<FollowupRow>
+    
+    /**
+     * Live payments, optionally against one contract; by day received (latest first by
+     * default).
+     */
+    fun `listPayments`(`contractId`: kotlin.String? = null, `options`: ListOptions? = null): List<PaymentRow>
+    
+    /**
+     * Logs a visit, call or other followup.
+     */
+    fun `logFollowup`(`new`: NewFollowup): Followup
+    
+    /**
+     * Payment `id`.
+     */
+    fun `payment`(`id`: kotlin.String): Payment
+    
+    /**
+     * Removes contact `index` (0-based) of a customer.
+     */
+    fun `removeContact`(`customerId`: kotlin.String, `index`: kotlin.Int): Customer
+    
+    /**
+     * Renames a customer (`edit_customer` changes any field).
+     */
+    fun `renameCustomer`(`id`: kotlin.String, `name`: kotlin.String): Customer
+    
+    /**
+     * Restores a deleted record.
+     */
+    fun `restore`(`kind`: RecordKind, `id`: kotlin.String)
+    
+    /**
+     * Moves a deal to `stage` (recorded in its stage history).
+     */
+    fun `setDealStage`(`id`: kotlin.String, `stage`: Stage): Deal
+    
+    /**
+     * Splices the note: deletes `delete` and inserts `insert` at `index`. Indices count
+     * Unicode scalar values (see ffi/README.md on UTF-16).
+     */
+    fun `spliceFollowupNote`(`id`: kotlin.String, `index`: kotlin.Long, `delete`: kotlin.Long, `insert`: kotlin.String): Followup
     
     /**
      * Adds a comment (批注) under this user's name.
@@ -2040,29 +2691,56 @@ public interface FieldStoreInterface {
     fun `commentReport`(`id`: kotlin.String, `text`: kotlin.String): Report
     
     /**
+     * This user's reports that share a kind and a period with another (two offline devices
+     * each made one), in groups, each earliest first: offer to merge them.
+     */
+    fun `duplicateReports`(): List<List<kotlin.String>>
+    
+    /**
      * Inserts this user's followups of `period` (the report's own period when `None`),
      * grouped by customer, into `section` (the template's followups section when `None`).
      */
-    fun `insertFollowups`(`id`: kotlin.String, `section`: kotlin.String?, `period`: kotlin.String?): BlockInfo
+    fun `insertFollowups`(`id`: kotlin.String, `section`: kotlin.String? = null, `period`: kotlin.String? = null): Block
     
     /**
      * Inserts KPI figures (`metrics` empty for the report's default six).
      */
-    fun `insertKpis`(`id`: kotlin.String, `section`: kotlin.String?, `period`: kotlin.String?, `metrics`: List<kotlin.String>): BlockInfo
+    fun `insertKpis`(`id`: kotlin.String, `section`: kotlin.String? = null, `period`: kotlin.String? = null, `metrics`: List<kotlin.String> = listOf()): Block
     
     /**
-     * Every report, newest period first.
+     * Reports matching `query` (all without one), by period (latest first by default).
      */
-    fun `listReports`(): List<ReportRow>
+    fun `listReports`(`query`: ReportQuery? = null, `options`: ListOptions? = null): List<ReportRow>
     
     /**
-     * A new draft from the built-in template of `kind` in `lang`, for the period holding `date`
-     * (`YYYY-MM-DD`; today when `None`).
+     * Marks report `id`, addressed to this user, read: offline, then told to the server at the
+     * next sync, which gives its author a read receipt.
      */
-    fun `newReport`(`kind`: ReportKind, `date`: kotlin.String?, `lang`: Lang): Report
+    fun `markReportRead`(`id`: kotlin.String)
     
     /**
-     * Re-takes every inserted snapshot with current data.
+     * Merges draft `from` into draft `into` (same author, kind and period): sections' text and
+     * files `into` lacks are added to it, and `from` is deleted (it can be restored).
+     */
+    fun `mergeReports`(`into`: kotlin.String, `from`: kotlin.String): Report
+    
+    /**
+     * A new draft from the built-in template of `kind` in `lang` (zh-CN when `None`), for the
+     * period holding `date` (`YYYY-MM-DD`; today when `None`). See `open_report` for the one
+     * report of a period.
+     */
+    fun `newReport`(`kind`: ReportKind, `date`: kotlin.String? = null, `lang`: Lang? = null): Report
+    
+    /**
+     * This user's report of `kind` for the period holding `date` (today when `None`): the one
+     * that exists, or a new draft (from team template `template`, or the built-in one in
+     * `lang`). "Today's daily report" is `open_report(DAILY)`. Free-form reports are never
+     * shared: each call makes one.
+     */
+    fun `openReport`(`kind`: ReportKind, `date`: kotlin.String? = null, `lang`: Lang? = null, `template`: kotlin.String? = null): Report
+    
+    /**
+     * Re-takes every inserted snapshot with current data (刷新).
      */
     fun `refreshReport`(`id`: kotlin.String): Report
     
@@ -2072,15 +2750,15 @@ public interface FieldStoreInterface {
     fun `removeBlock`(`id`: kotlin.String, `blockId`: kotlin.String): Report
     
     /**
-     * The report as Markdown in `dialect`, labels in `lang`; files and the report link to the
-     * dashboard when the team configured its address.
+     * The report as Markdown in `dialect` (GFM when `None`), labels in `lang` (zh-CN when
+     * `None`); files and the report link to the dashboard when the team configured its address.
      */
-    fun `renderMarkdown`(`id`: kotlin.String, `dialect`: Dialect, `lang`: Lang): kotlin.String
+    fun `renderMarkdown`(`id`: kotlin.String, `dialect`: Dialect? = null, `lang`: Lang? = null): kotlin.String
     
     /**
-     * The report as plain text, labels in `lang`.
+     * The report as plain text, labels in `lang` (zh-CN when `None`).
      */
-    fun `renderText`(`id`: kotlin.String, `lang`: Lang): kotlin.String
+    fun `renderText`(`id`: kotlin.String, `lang`: Lang? = null): kotlin.String
     
     /**
      * One report.
@@ -2096,49 +2774,19 @@ public interface FieldStoreInterface {
      * Splices a section's text: deletes `delete` and inserts `insert` at `index`, counted in
      * Unicode scalar values.
      */
-    fun `spliceReport`(`id`: kotlin.String, `section`: kotlin.String, `index`: kotlin.ULong, `delete`: kotlin.ULong, `insert`: kotlin.String): Report
+    fun `spliceReport`(`id`: kotlin.String, `section`: kotlin.String, `index`: kotlin.Long, `delete`: kotlin.Long, `insert`: kotlin.String): Report
     
     /**
-     * Submits the report to `to` (at least one user id) and `cc`; its text is then locked.
+     * Submits the report to `to` and `cc` (user ids; the author's manager and the template's
+     * copies when both are empty); its text is then locked.
      */
-    fun `submitReport`(`id`: kotlin.String, `to`: List<kotlin.String>, `cc`: List<kotlin.String>): Report
-    
-    /**
-     * Adds a signed contract; `signed_on` is `YYYY-MM-DD`.
-     */
-    fun `addContract`(`customerId`: kotlin.String, `title`: kotlin.String?, `amount`: kotlin.String, `currency`: kotlin.String?, `signedOn`: kotlin.String): kotlin.String
-    
-    /**
-     * Adds a customer owned by this device's user.
-     */
-    fun `addCustomer`(`new`: NewCustomer): Customer
-    
-    /**
-     * Adds a deal; `amount` is a decimal string (`"12000.50"`), `currency` defaults to CNY.
-     */
-    fun `addDeal`(`customerId`: kotlin.String, `title`: kotlin.String, `amount`: kotlin.String, `currency`: kotlin.String?, `stage`: Stage): kotlin.String
-    
-    /**
-     * Records a payment received against a contract; `received_on` is `YYYY-MM-DD`.
-     */
-    fun `addPayment`(`contractId`: kotlin.String, `amount`: kotlin.String, `currency`: kotlin.String?, `receivedOn`: kotlin.String): kotlin.String
+    fun `submitReport`(`id`: kotlin.String, `to`: List<kotlin.String> = listOf(), `cc`: List<kotlin.String> = listOf()): Report
     
     /**
      * Closes the database (checkpointing it); any later call fails with `Closed`. Named
      * `close_store` because Kotlin's `close()` is `AutoCloseable`'s, which frees the handle.
      */
     fun `closeStore`()
-    
-    /**
-     * Marks a record deleted (it stays, and can be restored).
-     */
-    fun `delete`(`kind`: RecordKind, `id`: kotlin.String)
-    
-    /**
-     * Edits a followup; `None` fields stay as they are. A new note replaces the text by minimal
-     * splices, so a concurrent edit elsewhere in it survives the merge.
-     */
-    fun `editFollowup`(`id`: kotlin.String, `edit`: FollowupEdit): Followup
     
     /**
      * The device's identity (`NotEnrolled` before enrollment).
@@ -2151,75 +2799,36 @@ public interface FieldStoreInterface {
     fun `init`(`userId`: kotlin.String, `teamId`: kotlin.String, `tz`: kotlin.String, `weekStart`: kotlin.String): Identity
     
     /**
-     * This user's KPI figures for a period, with where they came from (the server's snapshot
-     * after a sync, with targets and status; or computed locally when the device changed
-     * something since) and when they were computed.
-     */
-    fun `kpiView`(`period`: kotlin.String, `metrics`: List<kotlin.String>): KpiView
-    
-    /**
-     * This user's KPI figures for a period (`metrics` empty for all): the server's snapshot
-     * when it covers the local data, else computed locally; see [`FieldStore::kpi_view`].
-     */
-    fun `kpis`(`period`: kotlin.String, `metrics`: List<kotlin.String>): List<KpiFigure>
-    
-    /**
-     * Customers, optionally those whose name contains `search`.
-     */
-    fun `listCustomers`(`search`: kotlin.String?): List<CustomerRow>
-    
-    /**
-     * Deals, optionally in one stage.
-     */
-    fun `listDeals`(`stage`: Stage?): List<DealRow>
-    
-    /**
-     * Followups in a period (`today`, `this-week`, `2026-11-01..2026-11-07`, …) and/or of one
-     * customer; everything when both are `None`. Newest first.
-     */
-    fun `listFollowups`(`period`: kotlin.String?, `customerId`: kotlin.String?): List<FollowupRow>
-    
-    /**
-     * Logs a visit, call or other followup.
-     */
-    fun `logFollowup`(`new`: NewFollowup): Followup
-    
-    /**
-     * Renames a customer.
-     */
-    fun `renameCustomer`(`id`: kotlin.String, `name`: kotlin.String): Customer
-    
-    /**
-     * Restores a deleted record.
-     */
-    fun `restore`(`kind`: RecordKind, `id`: kotlin.String)
-    
-    /**
-     * The alerts and read receipts of the server's last snapshot for this user (offline).
-     */
-    fun `serverNotes`(): ServerNotes
-    
-    /**
-     * Moves a deal to `stage`.
-     */
-    fun `setDealStage`(`id`: kotlin.String, `stage`: Stage)
-    
-    /**
-     * Splices the note: deletes `delete` and inserts `insert` at `index`. Indices count
-     * Unicode scalar values (see the FFI notes on UTF-16 in ffi/README.md).
-     */
-    fun `spliceFollowupNote`(`id`: kotlin.String, `index`: kotlin.ULong, `delete`: kotlin.ULong, `insert`: kotlin.String): Followup
-    
-    /**
      * Cancels the running sync, if any; returns whether one was running.
      */
     fun `cancelSync`(): kotlin.Boolean
     
     /**
+     * Takes the server's copy of refused record `id`: the local changes it refused are
+     * dropped. A record the server never accepted is removed from this device.
+     */
+    fun `discardLocalChanges`(`id`: kotlin.String)
+    
+    /**
      * Enrolls this device with the team server at `server_url` using a one-time `code`;
-     * `device_name` (`张伟的手机`) names it in the admin's device list.
+     * `device_name` (`张伟的手机`) names it in the admin's device list. Runs on the library's
+     * own thread. A mistyped, expired or used code fails with `CodeUnknown`, `CodeExpired` or
+     * `CodeUsed`; an enrolled device with `AlreadyEnrolled`.
      */
     suspend fun `enroll`(`serverUrl`: kotlin.String, `code`: kotlin.String, `deviceName`: kotlin.String? = null): Enrolled
+    
+    /**
+     * Keeps what this device wrote in refused record `id` — a report's sections, a visit — as
+     * a new draft or visit of this user, then takes the server's copy of `id`. Returns the new
+     * record's id.
+     */
+    fun `keepAsNew`(`id`: kotlin.String): kotlin.String
+    
+    /**
+     * The records the server refused, with why; each stays listed (and is not resent until it
+     * changes) until it is resolved with `discard_local_changes` or `keep_as_new`.
+     */
+    fun `refusals`(): List<Refusal>
     
     /**
      * Sets the HTTP client that `enroll` and `sync` send their requests with. Required before
@@ -2228,12 +2837,25 @@ public interface FieldStoreInterface {
     fun `setHttpClient`(`client`: HttpClient)
     
     /**
-     * Pushes local changes and pulls the team's, page by page (each page committed atomically).
-     * `listener` hears progress; `cancel_sync` stops the run at the next page boundary with
-     * `Cancelled`. `page_bytes` caps each page the server sends (default 1 MiB; smaller pages
-     * commit more often on a poor network). Only one sync runs at a time per store.
+     * Signs this device out: tells the server (its token stops working), then closes the store
+     * and removes its database file. Changes or files the server does not have yet would be
+     * lost: then it fails with `InvalidInput` unless `discard_unsent` is true. A server that
+     * cannot be reached fails with `Unreachable` and removes nothing.
      */
-    suspend fun `sync`(`listener`: SyncListener?, `pageBytes`: kotlin.ULong?): SyncStats
+    suspend fun `signOut`(`discardUnsent`: kotlin.Boolean = false)
+    
+    /**
+     * Pushes local changes and pulls the team's, page by page (each page committed atomically),
+     * then sends the files and read reports the server lacks. All of it runs on the library's
+     * own thread: await it from any thread or event loop. `listener` hears progress (on that
+     * thread); subscribers hear what each page changed. `cancel_sync`, or dropping or
+     * cancelling the awaiting task, stops the run at the next page with `Cancelled`; what was
+     * committed stays, and the next sync resumes. `page_bytes` caps each page the server sends
+     * (default 1 MiB; smaller pages commit more often on a poor network). One sync runs at a
+     * time per store: a second call waits for the first to end. `NotEnrolled` before
+     * enrollment, `DeviceRevoked` once an admin revoked the device.
+     */
+    suspend fun `sync`(`listener`: SyncListener? = null, `pageBytes`: kotlin.Long? = null): SyncStats
     
     companion object
 }
@@ -2432,8 +3054,8 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
      * Removes file `hash` from record `id` (an ordinary edit other devices see); returns how
      * many references went.
      */
-    @Throws(FieldException::class)override fun `detach`(`kind`: RecordKind, `id`: kotlin.String, `hash`: kotlin.String): kotlin.UInt {
-            return FfiConverterUInt.lift(
+    @Throws(FieldException::class)override fun `detach`(`kind`: RecordKind, `id`: kotlin.String, `hash`: kotlin.String): kotlin.Int {
+            return FfiConverterInt.lift(
     callWithHandle {
     uniffiRustCallWithError(FieldException) { _status ->
     UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_detach(
@@ -2453,7 +3075,8 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
      * Downloads file `hash` (shown by a record on this device) unless it is here, in pieces:
      * a download cut off resumes where it stopped, and the bytes are checked against the hash.
      * `NotFound` when the server has no such file for this user (still uploading from its
-     * author's device, or not theirs to read). Cancelling the call stops it between pieces.
+     * author's device, or not theirs to read). Runs on the library's own thread; cancelling or
+     * dropping the awaiting task stops it between pieces.
      */
     @Throws(FieldException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -2520,17 +3143,120 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
      * The size of the cache of downloaded files, in bytes (default 256 MB; the device's own
      * files are never evicted); evicts the least recently used beyond it.
      */
-    @Throws(FieldException::class)override fun `setAttachmentCache`(`bytes`: kotlin.ULong)
+    @Throws(FieldException::class)override fun `setAttachmentCache`(`bytes`: kotlin.Long)
         = 
     callWithHandle {
     uniffiRustCallWithError(FieldException) { _status ->
     UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_set_attachment_cache(
         it,
         
-        FfiConverterULong.lower(`bytes`),_status)
+        FfiConverterLong.lower(`bytes`),_status)
 }
     }
     
+    
+
+    
+    /**
+     * This user's KPI figures for a period, with where they came from (the server's snapshot
+     * after a sync, with targets and status; or computed locally when the device changed
+     * something since) and when they were computed.
+     */
+    @Throws(FieldException::class)override fun `kpiView`(`period`: kotlin.String, `metrics`: List<kotlin.String>): KpiView {
+            return FfiConverterTypeKpiView.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_kpi_view(
+        it,
+        
+        FfiConverterString.lower(`period`),
+        FfiConverterSequenceString.lower(`metrics`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * This user's KPI figures for a period (`metrics` empty for all): the server's snapshot
+     * when it covers the local data, else computed locally; see [`FieldStore::kpi_view`].
+     */
+    @Throws(FieldException::class)override fun `kpis`(`period`: kotlin.String, `metrics`: List<kotlin.String>): List<KpiFigure> {
+            return FfiConverterSequenceTypeKpiFigure.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_kpis(
+        it,
+        
+        FfiConverterString.lower(`period`),
+        FfiConverterSequenceString.lower(`metrics`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The alerts and read receipts of the server's last snapshot for this user (offline).
+     */
+    @Throws(FieldException::class)override fun `serverNotes`(): ServerNotes {
+            return FfiConverterTypeServerNotes.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_server_notes(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The figures of everyone this user sees for `period` — a manager's direct reports and the
+     * team as a whole, a rep themself — and, for this week, last week and this month, each
+     * member's reports on time, late and missing. From the server's snapshot (offline); a
+     * period it lacks is computed from the records on this device (without submissions).
+     */
+    @Throws(FieldException::class)override fun `teamView`(`period`: kotlin.String, `metrics`: List<kotlin.String>): TeamView {
+            return FfiConverterTypeTeamView.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_team_view(
+        it,
+        
+        FfiConverterString.lower(`period`),
+        FfiConverterSequenceString.lower(`metrics`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Tells `listener` which records change from now on: of `kinds` (all when empty), and of
+     * those only the records in `ids` (all when empty; e.g. one report an editor shows).
+     * Changes come after this device's own writes and after each page a sync commits. Keep the
+     * returned handle: dropping it ends the subscription.
+     */
+    @Throws(FieldException::class)override fun `subscribe`(`listener`: ChangeListener, `kinds`: List<ChangedKind>, `ids`: List<kotlin.String>): Subscription {
+            return FfiConverterTypeSubscription.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_subscribe(
+        it,
+        
+        FfiConverterTypeChangeListener.lower(`listener`),
+        FfiConverterSequenceTypeChangedKind.lower(`kinds`),
+        FfiConverterSequenceString.lower(`ids`),_status)
+}
+    }
+    )
+    }
     
 
     
@@ -2557,6 +3283,7 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
     /**
      * Approves the sign-in code a browser shows on the dashboard (扫码登录), typed or scanned
      * (`fieldreport://web-login/K7QX-M2PA`): that browser is signed in as this device's user.
+     * Runs on the library's own thread.
      */
     @Throws(FieldException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -2570,7 +3297,7 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferWebLoginApproved.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
         { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeWebLoginApproved.lift(it) },
@@ -2599,9 +3326,9 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 
     
     /**
-     * An alert as one line in `lang`, naming people.
+     * An alert as one line in `lang` (zh-CN when `None`), naming people.
      */
-    @Throws(FieldException::class)override fun `describeAlert`(`alert`: Alert, `lang`: Lang): kotlin.String {
+    @Throws(FieldException::class)override fun `describeAlert`(`alert`: Alert, `lang`: Lang?): kotlin.String {
             return FfiConverterString.lift(
     callWithHandle {
     uniffiRustCallWithError(FieldException) { _status ->
@@ -2609,7 +3336,7 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
         it,
         
         FfiConverterTypeAlert.lower(`alert`),
-        FfiConverterTypeLang.lower(`lang`),_status)
+        FfiConverterOptionalTypeLang.lower(`lang`),_status)
 }
     }
     )
@@ -2695,16 +3422,519 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
     
     /**
      * Every template a report can start from: the team's (from the configuration the server
-     * published), then the built-in ones in `lang`.
+     * published), then the built-in ones in `lang` (zh-CN when `None`).
      */
-    @Throws(FieldException::class)override fun `templates`(`lang`: Lang): List<Template> {
+    @Throws(FieldException::class)override fun `templates`(`lang`: Lang?): List<Template> {
             return FfiConverterSequenceTypeTemplate.lift(
     callWithHandle {
     uniffiRustCallWithError(FieldException) { _status ->
     UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_templates(
         it,
         
-        FfiConverterTypeLang.lower(`lang`),_status)
+        FfiConverterOptionalTypeLang.lower(`lang`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Adds a contact person to a customer.
+     */
+    @Throws(FieldException::class)override fun `addContact`(`customerId`: kotlin.String, `contact`: Contact): Customer {
+            return FfiConverterTypeCustomer.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_add_contact(
+        it,
+        
+        FfiConverterString.lower(`customerId`),
+        FfiConverterTypeContact.lower(`contact`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Adds a signed contract; `amount` a decimal string, `signed_on` `YYYY-MM-DD`.
+     */
+    @Throws(FieldException::class)override fun `addContract`(`customerId`: kotlin.String, `amount`: kotlin.String, `signedOn`: kotlin.String, `currency`: kotlin.String?, `title`: kotlin.String?, `dealId`: kotlin.String?): Contract {
+            return FfiConverterTypeContract.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_add_contract(
+        it,
+        
+        FfiConverterString.lower(`customerId`),
+        FfiConverterString.lower(`amount`),
+        FfiConverterString.lower(`signedOn`),
+        FfiConverterOptionalString.lower(`currency`),
+        FfiConverterOptionalString.lower(`title`),
+        FfiConverterOptionalString.lower(`dealId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Adds a customer owned by this device's user.
+     */
+    @Throws(FieldException::class)override fun `addCustomer`(`new`: NewCustomer): Customer {
+            return FfiConverterTypeCustomer.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_add_customer(
+        it,
+        
+        FfiConverterTypeNewCustomer.lower(`new`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Adds a deal; `amount` is a decimal string (`"12000.50"`) in `currency` (CNY by default).
+     */
+    @Throws(FieldException::class)override fun `addDeal`(`new`: NewDeal): Deal {
+            return FfiConverterTypeDeal.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_add_deal(
+        it,
+        
+        FfiConverterTypeNewDeal.lower(`new`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Records a payment received against a contract (in its currency unless given);
+     * `received_on` is `YYYY-MM-DD`.
+     */
+    @Throws(FieldException::class)override fun `addPayment`(`contractId`: kotlin.String, `amount`: kotlin.String, `receivedOn`: kotlin.String, `currency`: kotlin.String?): Payment {
+            return FfiConverterTypePayment.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_add_payment(
+        it,
+        
+        FfiConverterString.lower(`contractId`),
+        FfiConverterString.lower(`amount`),
+        FfiConverterString.lower(`receivedOn`),
+        FfiConverterOptionalString.lower(`currency`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Contract `id`.
+     */
+    @Throws(FieldException::class)override fun `contract`(`id`: kotlin.String): Contract {
+            return FfiConverterTypeContract.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_contract(
+        it,
+        
+        FfiConverterString.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Customer `id`.
+     */
+    @Throws(FieldException::class)override fun `customer`(`id`: kotlin.String): Customer {
+            return FfiConverterTypeCustomer.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_customer(
+        it,
+        
+        FfiConverterString.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Deal `id`.
+     */
+    @Throws(FieldException::class)override fun `deal`(`id`: kotlin.String): Deal {
+            return FfiConverterTypeDeal.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_deal(
+        it,
+        
+        FfiConverterString.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Marks a record deleted (it stays, and can be restored).
+     */
+    @Throws(FieldException::class)override fun `delete`(`kind`: RecordKind, `id`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_delete(
+        it,
+        
+        FfiConverterTypeRecordKind.lower(`kind`),
+        FfiConverterString.lower(`id`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Changes contact `index` (0-based, as in `Customer.contacts`) of a customer: the fields
+     * given; an empty text clears one.
+     */
+    @Throws(FieldException::class)override fun `editContact`(`customerId`: kotlin.String, `index`: kotlin.Int, `name`: kotlin.String?, `title`: kotlin.String?, `phone`: kotlin.String?): Customer {
+            return FfiConverterTypeCustomer.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_edit_contact(
+        it,
+        
+        FfiConverterString.lower(`customerId`),
+        FfiConverterInt.lower(`index`),
+        FfiConverterOptionalString.lower(`name`),
+        FfiConverterOptionalString.lower(`title`),
+        FfiConverterOptionalString.lower(`phone`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Changes a customer's fields (`None` leaves one as it is).
+     */
+    @Throws(FieldException::class)override fun `editCustomer`(`id`: kotlin.String, `edit`: CustomerEdit): Customer {
+            return FfiConverterTypeCustomer.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_edit_customer(
+        it,
+        
+        FfiConverterString.lower(`id`),
+        FfiConverterTypeCustomerEdit.lower(`edit`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Changes a deal's fields (`None` leaves one as it is); the amount keeps the deal's currency.
+     */
+    @Throws(FieldException::class)override fun `editDeal`(`id`: kotlin.String, `edit`: DealEdit): Deal {
+            return FfiConverterTypeDeal.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_edit_deal(
+        it,
+        
+        FfiConverterString.lower(`id`),
+        FfiConverterTypeDealEdit.lower(`edit`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Edits a followup; `None` fields stay as they are. A new note replaces the text by minimal
+     * splices, so a concurrent edit elsewhere in it survives the merge.
+     */
+    @Throws(FieldException::class)override fun `editFollowup`(`id`: kotlin.String, `edit`: FollowupEdit): Followup {
+            return FfiConverterTypeFollowup.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_edit_followup(
+        it,
+        
+        FfiConverterString.lower(`id`),
+        FfiConverterTypeFollowupEdit.lower(`edit`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Followup `id`.
+     */
+    @Throws(FieldException::class)override fun `followup`(`id`: kotlin.String): Followup {
+            return FfiConverterTypeFollowup.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_followup(
+        it,
+        
+        FfiConverterString.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Live contracts, optionally of one customer; by signing day (latest first by default).
+     */
+    @Throws(FieldException::class)override fun `listContracts`(`customerId`: kotlin.String?, `options`: ListOptions?): List<ContractRow> {
+            return FfiConverterSequenceTypeContractRow.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_list_contracts(
+        it,
+        
+        FfiConverterOptionalString.lower(`customerId`),
+        FfiConverterOptionalTypeListOptions.lower(`options`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Live customers matching `search` — in the name, the address, a tag, or the name's pinyin
+     * whole or by initials (`hw` finds 华为) — or all of them; by name (A first by default).
+     */
+    @Throws(FieldException::class)override fun `listCustomers`(`search`: kotlin.String?, `options`: ListOptions?): List<CustomerRow> {
+            return FfiConverterSequenceTypeCustomerRow.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_list_customers(
+        it,
+        
+        FfiConverterOptionalString.lower(`search`),
+        FfiConverterOptionalTypeListOptions.lower(`options`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Live deals, optionally in one stage; by creation (newest first by default).
+     */
+    @Throws(FieldException::class)override fun `listDeals`(`stage`: Stage?, `options`: ListOptions?): List<DealRow> {
+            return FfiConverterSequenceTypeDealRow.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_list_deals(
+        it,
+        
+        FfiConverterOptionalTypeStage.lower(`stage`),
+        FfiConverterOptionalTypeListOptions.lower(`options`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Followups in a period (`today`, `this-week`, `2026-11-01..2026-11-07`, …) and/or of one
+     * customer, everything when both are `None`; by time (newest first by default).
+     */
+    @Throws(FieldException::class)override fun `listFollowups`(`period`: kotlin.String?, `customerId`: kotlin.String?, `options`: ListOptions?): List<FollowupRow> {
+            return FfiConverterSequenceTypeFollowupRow.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_list_followups(
+        it,
+        
+        FfiConverterOptionalString.lower(`period`),
+        FfiConverterOptionalString.lower(`customerId`),
+        FfiConverterOptionalTypeListOptions.lower(`options`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Live payments, optionally against one contract; by day received (latest first by
+     * default).
+     */
+    @Throws(FieldException::class)override fun `listPayments`(`contractId`: kotlin.String?, `options`: ListOptions?): List<PaymentRow> {
+            return FfiConverterSequenceTypePaymentRow.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_list_payments(
+        it,
+        
+        FfiConverterOptionalString.lower(`contractId`),
+        FfiConverterOptionalTypeListOptions.lower(`options`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Logs a visit, call or other followup.
+     */
+    @Throws(FieldException::class)override fun `logFollowup`(`new`: NewFollowup): Followup {
+            return FfiConverterTypeFollowup.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_log_followup(
+        it,
+        
+        FfiConverterTypeNewFollowup.lower(`new`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Payment `id`.
+     */
+    @Throws(FieldException::class)override fun `payment`(`id`: kotlin.String): Payment {
+            return FfiConverterTypePayment.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_payment(
+        it,
+        
+        FfiConverterString.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Removes contact `index` (0-based) of a customer.
+     */
+    @Throws(FieldException::class)override fun `removeContact`(`customerId`: kotlin.String, `index`: kotlin.Int): Customer {
+            return FfiConverterTypeCustomer.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_remove_contact(
+        it,
+        
+        FfiConverterString.lower(`customerId`),
+        FfiConverterInt.lower(`index`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Renames a customer (`edit_customer` changes any field).
+     */
+    @Throws(FieldException::class)override fun `renameCustomer`(`id`: kotlin.String, `name`: kotlin.String): Customer {
+            return FfiConverterTypeCustomer.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_rename_customer(
+        it,
+        
+        FfiConverterString.lower(`id`),
+        FfiConverterString.lower(`name`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Restores a deleted record.
+     */
+    @Throws(FieldException::class)override fun `restore`(`kind`: RecordKind, `id`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_restore(
+        it,
+        
+        FfiConverterTypeRecordKind.lower(`kind`),
+        FfiConverterString.lower(`id`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Moves a deal to `stage` (recorded in its stage history).
+     */
+    @Throws(FieldException::class)override fun `setDealStage`(`id`: kotlin.String, `stage`: Stage): Deal {
+            return FfiConverterTypeDeal.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_set_deal_stage(
+        it,
+        
+        FfiConverterString.lower(`id`),
+        FfiConverterTypeStage.lower(`stage`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Splices the note: deletes `delete` and inserts `insert` at `index`. Indices count
+     * Unicode scalar values (see ffi/README.md on UTF-16).
+     */
+    @Throws(FieldException::class)override fun `spliceFollowupNote`(`id`: kotlin.String, `index`: kotlin.Long, `delete`: kotlin.Long, `insert`: kotlin.String): Followup {
+            return FfiConverterTypeFollowup.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_splice_followup_note(
+        it,
+        
+        FfiConverterString.lower(`id`),
+        FfiConverterLong.lower(`index`),
+        FfiConverterLong.lower(`delete`),
+        FfiConverterString.lower(`insert`),_status)
 }
     }
     )
@@ -2732,11 +3962,29 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 
     
     /**
+     * This user's reports that share a kind and a period with another (two offline devices
+     * each made one), in groups, each earliest first: offer to merge them.
+     */
+    @Throws(FieldException::class)override fun `duplicateReports`(): List<List<kotlin.String>> {
+            return FfiConverterSequenceSequenceString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_duplicate_reports(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * Inserts this user's followups of `period` (the report's own period when `None`),
      * grouped by customer, into `section` (the template's followups section when `None`).
      */
-    @Throws(FieldException::class)override fun `insertFollowups`(`id`: kotlin.String, `section`: kotlin.String?, `period`: kotlin.String?): BlockInfo {
-            return FfiConverterTypeBlockInfo.lift(
+    @Throws(FieldException::class)override fun `insertFollowups`(`id`: kotlin.String, `section`: kotlin.String?, `period`: kotlin.String?): Block {
+            return FfiConverterTypeBlock.lift(
     callWithHandle {
     uniffiRustCallWithError(FieldException) { _status ->
     UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_insert_followups(
@@ -2755,8 +4003,8 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
     /**
      * Inserts KPI figures (`metrics` empty for the report's default six).
      */
-    @Throws(FieldException::class)override fun `insertKpis`(`id`: kotlin.String, `section`: kotlin.String?, `period`: kotlin.String?, `metrics`: List<kotlin.String>): BlockInfo {
-            return FfiConverterTypeBlockInfo.lift(
+    @Throws(FieldException::class)override fun `insertKpis`(`id`: kotlin.String, `section`: kotlin.String?, `period`: kotlin.String?, `metrics`: List<kotlin.String>): Block {
+            return FfiConverterTypeBlock.lift(
     callWithHandle {
     uniffiRustCallWithError(FieldException) { _status ->
     UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_insert_kpis(
@@ -2774,15 +4022,17 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 
     
     /**
-     * Every report, newest period first.
+     * Reports matching `query` (all without one), by period (latest first by default).
      */
-    @Throws(FieldException::class)override fun `listReports`(): List<ReportRow> {
+    @Throws(FieldException::class)override fun `listReports`(`query`: ReportQuery?, `options`: ListOptions?): List<ReportRow> {
             return FfiConverterSequenceTypeReportRow.lift(
     callWithHandle {
     uniffiRustCallWithError(FieldException) { _status ->
     UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_list_reports(
         it,
-        _status)
+        
+        FfiConverterOptionalTypeReportQuery.lower(`query`),
+        FfiConverterOptionalTypeListOptions.lower(`options`),_status)
 }
     }
     )
@@ -2791,10 +4041,49 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 
     
     /**
-     * A new draft from the built-in template of `kind` in `lang`, for the period holding `date`
-     * (`YYYY-MM-DD`; today when `None`).
+     * Marks report `id`, addressed to this user, read: offline, then told to the server at the
+     * next sync, which gives its author a read receipt.
      */
-    @Throws(FieldException::class)override fun `newReport`(`kind`: ReportKind, `date`: kotlin.String?, `lang`: Lang): Report {
+    @Throws(FieldException::class)override fun `markReportRead`(`id`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_mark_report_read(
+        it,
+        
+        FfiConverterString.lower(`id`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Merges draft `from` into draft `into` (same author, kind and period): sections' text and
+     * files `into` lacks are added to it, and `from` is deleted (it can be restored).
+     */
+    @Throws(FieldException::class)override fun `mergeReports`(`into`: kotlin.String, `from`: kotlin.String): Report {
+            return FfiConverterTypeReport.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_merge_reports(
+        it,
+        
+        FfiConverterString.lower(`into`),
+        FfiConverterString.lower(`from`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * A new draft from the built-in template of `kind` in `lang` (zh-CN when `None`), for the
+     * period holding `date` (`YYYY-MM-DD`; today when `None`). See `open_report` for the one
+     * report of a period.
+     */
+    @Throws(FieldException::class)override fun `newReport`(`kind`: ReportKind, `date`: kotlin.String?, `lang`: Lang?): Report {
             return FfiConverterTypeReport.lift(
     callWithHandle {
     uniffiRustCallWithError(FieldException) { _status ->
@@ -2803,7 +4092,7 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
         
         FfiConverterTypeReportKind.lower(`kind`),
         FfiConverterOptionalString.lower(`date`),
-        FfiConverterTypeLang.lower(`lang`),_status)
+        FfiConverterOptionalTypeLang.lower(`lang`),_status)
 }
     }
     )
@@ -2812,7 +4101,31 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 
     
     /**
-     * Re-takes every inserted snapshot with current data.
+     * This user's report of `kind` for the period holding `date` (today when `None`): the one
+     * that exists, or a new draft (from team template `template`, or the built-in one in
+     * `lang`). "Today's daily report" is `open_report(DAILY)`. Free-form reports are never
+     * shared: each call makes one.
+     */
+    @Throws(FieldException::class)override fun `openReport`(`kind`: ReportKind, `date`: kotlin.String?, `lang`: Lang?, `template`: kotlin.String?): Report {
+            return FfiConverterTypeReport.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_open_report(
+        it,
+        
+        FfiConverterTypeReportKind.lower(`kind`),
+        FfiConverterOptionalString.lower(`date`),
+        FfiConverterOptionalTypeLang.lower(`lang`),
+        FfiConverterOptionalString.lower(`template`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Re-takes every inserted snapshot with current data (刷新).
      */
     @Throws(FieldException::class)override fun `refreshReport`(`id`: kotlin.String): Report {
             return FfiConverterTypeReport.lift(
@@ -2849,10 +4162,10 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 
     
     /**
-     * The report as Markdown in `dialect`, labels in `lang`; files and the report link to the
-     * dashboard when the team configured its address.
+     * The report as Markdown in `dialect` (GFM when `None`), labels in `lang` (zh-CN when
+     * `None`); files and the report link to the dashboard when the team configured its address.
      */
-    @Throws(FieldException::class)override fun `renderMarkdown`(`id`: kotlin.String, `dialect`: Dialect, `lang`: Lang): kotlin.String {
+    @Throws(FieldException::class)override fun `renderMarkdown`(`id`: kotlin.String, `dialect`: Dialect?, `lang`: Lang?): kotlin.String {
             return FfiConverterString.lift(
     callWithHandle {
     uniffiRustCallWithError(FieldException) { _status ->
@@ -2860,8 +4173,8 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
         it,
         
         FfiConverterString.lower(`id`),
-        FfiConverterTypeDialect.lower(`dialect`),
-        FfiConverterTypeLang.lower(`lang`),_status)
+        FfiConverterOptionalTypeDialect.lower(`dialect`),
+        FfiConverterOptionalTypeLang.lower(`lang`),_status)
 }
     }
     )
@@ -2870,9 +4183,9 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 
     
     /**
-     * The report as plain text, labels in `lang`.
+     * The report as plain text, labels in `lang` (zh-CN when `None`).
      */
-    @Throws(FieldException::class)override fun `renderText`(`id`: kotlin.String, `lang`: Lang): kotlin.String {
+    @Throws(FieldException::class)override fun `renderText`(`id`: kotlin.String, `lang`: Lang?): kotlin.String {
             return FfiConverterString.lift(
     callWithHandle {
     uniffiRustCallWithError(FieldException) { _status ->
@@ -2880,7 +4193,7 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
         it,
         
         FfiConverterString.lower(`id`),
-        FfiConverterTypeLang.lower(`lang`),_status)
+        FfiConverterOptionalTypeLang.lower(`lang`),_status)
 }
     }
     )
@@ -2930,7 +4243,7 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
      * Splices a section's text: deletes `delete` and inserts `insert` at `index`, counted in
      * Unicode scalar values.
      */
-    @Throws(FieldException::class)override fun `spliceReport`(`id`: kotlin.String, `section`: kotlin.String, `index`: kotlin.ULong, `delete`: kotlin.ULong, `insert`: kotlin.String): Report {
+    @Throws(FieldException::class)override fun `spliceReport`(`id`: kotlin.String, `section`: kotlin.String, `index`: kotlin.Long, `delete`: kotlin.Long, `insert`: kotlin.String): Report {
             return FfiConverterTypeReport.lift(
     callWithHandle {
     uniffiRustCallWithError(FieldException) { _status ->
@@ -2939,8 +4252,8 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
         
         FfiConverterString.lower(`id`),
         FfiConverterString.lower(`section`),
-        FfiConverterULong.lower(`index`),
-        FfiConverterULong.lower(`delete`),
+        FfiConverterLong.lower(`index`),
+        FfiConverterLong.lower(`delete`),
         FfiConverterString.lower(`insert`),_status)
 }
     }
@@ -2950,7 +4263,8 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 
     
     /**
-     * Submits the report to `to` (at least one user id) and `cc`; its text is then locked.
+     * Submits the report to `to` and `cc` (user ids; the author's manager and the template's
+     * copies when both are empty); its text is then locked.
      */
     @Throws(FieldException::class)override fun `submitReport`(`id`: kotlin.String, `to`: List<kotlin.String>, `cc`: List<kotlin.String>): Report {
             return FfiConverterTypeReport.lift(
@@ -2962,89 +4276,6 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
         FfiConverterString.lower(`id`),
         FfiConverterSequenceString.lower(`to`),
         FfiConverterSequenceString.lower(`cc`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Adds a signed contract; `signed_on` is `YYYY-MM-DD`.
-     */
-    @Throws(FieldException::class)override fun `addContract`(`customerId`: kotlin.String, `title`: kotlin.String?, `amount`: kotlin.String, `currency`: kotlin.String?, `signedOn`: kotlin.String): kotlin.String {
-            return FfiConverterString.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_add_contract(
-        it,
-        
-        FfiConverterString.lower(`customerId`),
-        FfiConverterOptionalString.lower(`title`),
-        FfiConverterString.lower(`amount`),
-        FfiConverterOptionalString.lower(`currency`),
-        FfiConverterString.lower(`signedOn`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Adds a customer owned by this device's user.
-     */
-    @Throws(FieldException::class)override fun `addCustomer`(`new`: NewCustomer): Customer {
-            return FfiConverterTypeCustomer.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_add_customer(
-        it,
-        
-        FfiConverterTypeNewCustomer.lower(`new`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Adds a deal; `amount` is a decimal string (`"12000.50"`), `currency` defaults to CNY.
-     */
-    @Throws(FieldException::class)override fun `addDeal`(`customerId`: kotlin.String, `title`: kotlin.String, `amount`: kotlin.String, `currency`: kotlin.String?, `stage`: Stage): kotlin.String {
-            return FfiConverterString.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_add_deal(
-        it,
-        
-        FfiConverterString.lower(`customerId`),
-        FfiConverterString.lower(`title`),
-        FfiConverterString.lower(`amount`),
-        FfiConverterOptionalString.lower(`currency`),
-        FfiConverterTypeStage.lower(`stage`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Records a payment received against a contract; `received_on` is `YYYY-MM-DD`.
-     */
-    @Throws(FieldException::class)override fun `addPayment`(`contractId`: kotlin.String, `amount`: kotlin.String, `currency`: kotlin.String?, `receivedOn`: kotlin.String): kotlin.String {
-            return FfiConverterString.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_add_payment(
-        it,
-        
-        FfiConverterString.lower(`contractId`),
-        FfiConverterString.lower(`amount`),
-        FfiConverterOptionalString.lower(`currency`),
-        FfiConverterString.lower(`receivedOn`),_status)
 }
     }
     )
@@ -3066,44 +4297,6 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 }
     }
     
-    
-
-    
-    /**
-     * Marks a record deleted (it stays, and can be restored).
-     */
-    @Throws(FieldException::class)override fun `delete`(`kind`: RecordKind, `id`: kotlin.String)
-        = 
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_delete(
-        it,
-        
-        FfiConverterTypeRecordKind.lower(`kind`),
-        FfiConverterString.lower(`id`),_status)
-}
-    }
-    
-    
-
-    
-    /**
-     * Edits a followup; `None` fields stay as they are. A new note replaces the text by minimal
-     * splices, so a concurrent edit elsewhere in it survives the merge.
-     */
-    @Throws(FieldException::class)override fun `editFollowup`(`id`: kotlin.String, `edit`: FollowupEdit): Followup {
-            return FfiConverterTypeFollowup.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_edit_followup(
-        it,
-        
-        FfiConverterString.lower(`id`),
-        FfiConverterTypeFollowupEdit.lower(`edit`),_status)
-}
-    }
-    )
-    }
     
 
     
@@ -3146,215 +4339,6 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 
     
     /**
-     * This user's KPI figures for a period, with where they came from (the server's snapshot
-     * after a sync, with targets and status; or computed locally when the device changed
-     * something since) and when they were computed.
-     */
-    @Throws(FieldException::class)override fun `kpiView`(`period`: kotlin.String, `metrics`: List<kotlin.String>): KpiView {
-            return FfiConverterTypeKpiView.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_kpi_view(
-        it,
-        
-        FfiConverterString.lower(`period`),
-        FfiConverterSequenceString.lower(`metrics`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * This user's KPI figures for a period (`metrics` empty for all): the server's snapshot
-     * when it covers the local data, else computed locally; see [`FieldStore::kpi_view`].
-     */
-    @Throws(FieldException::class)override fun `kpis`(`period`: kotlin.String, `metrics`: List<kotlin.String>): List<KpiFigure> {
-            return FfiConverterSequenceTypeKpiFigure.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_kpis(
-        it,
-        
-        FfiConverterString.lower(`period`),
-        FfiConverterSequenceString.lower(`metrics`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Customers, optionally those whose name contains `search`.
-     */
-    @Throws(FieldException::class)override fun `listCustomers`(`search`: kotlin.String?): List<CustomerRow> {
-            return FfiConverterSequenceTypeCustomerRow.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_list_customers(
-        it,
-        
-        FfiConverterOptionalString.lower(`search`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Deals, optionally in one stage.
-     */
-    @Throws(FieldException::class)override fun `listDeals`(`stage`: Stage?): List<DealRow> {
-            return FfiConverterSequenceTypeDealRow.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_list_deals(
-        it,
-        
-        FfiConverterOptionalTypeStage.lower(`stage`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Followups in a period (`today`, `this-week`, `2026-11-01..2026-11-07`, …) and/or of one
-     * customer; everything when both are `None`. Newest first.
-     */
-    @Throws(FieldException::class)override fun `listFollowups`(`period`: kotlin.String?, `customerId`: kotlin.String?): List<FollowupRow> {
-            return FfiConverterSequenceTypeFollowupRow.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_list_followups(
-        it,
-        
-        FfiConverterOptionalString.lower(`period`),
-        FfiConverterOptionalString.lower(`customerId`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Logs a visit, call or other followup.
-     */
-    @Throws(FieldException::class)override fun `logFollowup`(`new`: NewFollowup): Followup {
-            return FfiConverterTypeFollowup.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_log_followup(
-        it,
-        
-        FfiConverterTypeNewFollowup.lower(`new`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Renames a customer.
-     */
-    @Throws(FieldException::class)override fun `renameCustomer`(`id`: kotlin.String, `name`: kotlin.String): Customer {
-            return FfiConverterTypeCustomer.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_rename_customer(
-        it,
-        
-        FfiConverterString.lower(`id`),
-        FfiConverterString.lower(`name`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Restores a deleted record.
-     */
-    @Throws(FieldException::class)override fun `restore`(`kind`: RecordKind, `id`: kotlin.String)
-        = 
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_restore(
-        it,
-        
-        FfiConverterTypeRecordKind.lower(`kind`),
-        FfiConverterString.lower(`id`),_status)
-}
-    }
-    
-    
-
-    
-    /**
-     * The alerts and read receipts of the server's last snapshot for this user (offline).
-     */
-    @Throws(FieldException::class)override fun `serverNotes`(): ServerNotes {
-            return FfiConverterTypeServerNotes.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_server_notes(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Moves a deal to `stage`.
-     */
-    @Throws(FieldException::class)override fun `setDealStage`(`id`: kotlin.String, `stage`: Stage)
-        = 
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_set_deal_stage(
-        it,
-        
-        FfiConverterString.lower(`id`),
-        FfiConverterTypeStage.lower(`stage`),_status)
-}
-    }
-    
-    
-
-    
-    /**
-     * Splices the note: deletes `delete` and inserts `insert` at `index`. Indices count
-     * Unicode scalar values (see the FFI notes on UTF-16 in ffi/README.md).
-     */
-    @Throws(FieldException::class)override fun `spliceFollowupNote`(`id`: kotlin.String, `index`: kotlin.ULong, `delete`: kotlin.ULong, `insert`: kotlin.String): Followup {
-            return FfiConverterTypeFollowup.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_splice_followup_note(
-        it,
-        
-        FfiConverterString.lower(`id`),
-        FfiConverterULong.lower(`index`),
-        FfiConverterULong.lower(`delete`),
-        FfiConverterString.lower(`insert`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
      * Cancels the running sync, if any; returns whether one was running.
      */override fun `cancelSync`(): kotlin.Boolean {
             return FfiConverterBoolean.lift(
@@ -3371,8 +4355,28 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 
     
     /**
+     * Takes the server's copy of refused record `id`: the local changes it refused are
+     * dropped. A record the server never accepted is removed from this device.
+     */
+    @Throws(FieldException::class)override fun `discardLocalChanges`(`id`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_discard_local_changes(
+        it,
+        
+        FfiConverterString.lower(`id`),_status)
+}
+    }
+    
+    
+
+    
+    /**
      * Enrolls this device with the team server at `server_url` using a one-time `code`;
-     * `device_name` (`张伟的手机`) names it in the admin's device list.
+     * `device_name` (`张伟的手机`) names it in the admin's device list. Runs on the library's
+     * own thread. A mistyped, expired or used code fails with `CodeUnknown`, `CodeExpired` or
+     * `CodeUsed`; an enrolled device with `AlreadyEnrolled`.
      */
     @Throws(FieldException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -3399,6 +4403,44 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 
     
     /**
+     * Keeps what this device wrote in refused record `id` — a report's sections, a visit — as
+     * a new draft or visit of this user, then takes the server's copy of `id`. Returns the new
+     * record's id.
+     */
+    @Throws(FieldException::class)override fun `keepAsNew`(`id`: kotlin.String): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_keep_as_new(
+        it,
+        
+        FfiConverterString.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The records the server refused, with why; each stays listed (and is not resent until it
+     * changes) until it is resolved with `discard_local_changes` or `keep_as_new`.
+     */
+    @Throws(FieldException::class)override fun `refusals`(): List<Refusal> {
+            return FfiConverterSequenceTypeRefusal.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_refusals(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * Sets the HTTP client that `enroll` and `sync` send their requests with. Required before
      * either: the library has no HTTP stack of its own.
      */override fun `setHttpClient`(`client`: HttpClient)
@@ -3416,25 +4458,59 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 
     
     /**
-     * Pushes local changes and pulls the team's, page by page (each page committed atomically).
-     * `listener` hears progress; `cancel_sync` stops the run at the next page boundary with
-     * `Cancelled`. `page_bytes` caps each page the server sends (default 1 MiB; smaller pages
-     * commit more often on a poor network). Only one sync runs at a time per store.
+     * Signs this device out: tells the server (its token stops working), then closes the store
+     * and removes its database file. Changes or files the server does not have yet would be
+     * lost: then it fails with `InvalidInput` unless `discard_unsent` is true. A server that
+     * cannot be reached fails with `Unreachable` and removes nothing.
      */
     @Throws(FieldException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `sync`(`listener`: SyncListener?, `pageBytes`: kotlin.ULong?) : SyncStats {
+    override suspend fun `signOut`(`discardUnsent`: kotlin.Boolean) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_sign_out(
+                uniffiHandle,
+                
+        FfiConverterBoolean.lower(`discardUnsent`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        FieldException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Pushes local changes and pulls the team's, page by page (each page committed atomically),
+     * then sends the files and read reports the server lacks. All of it runs on the library's
+     * own thread: await it from any thread or event loop. `listener` hears progress (on that
+     * thread); subscribers hear what each page changed. `cancel_sync`, or dropping or
+     * cancelling the awaiting task, stops the run at the next page with `Cancelled`; what was
+     * committed stays, and the next sync resumes. `page_bytes` caps each page the server sends
+     * (default 1 MiB; smaller pages commit more often on a poor network). One sync runs at a
+     * time per store: a second call waits for the first to end. `NotEnrolled` before
+     * enrollment, `DeviceRevoked` once an admin revoked the device.
+     */
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `sync`(`listener`: SyncListener?, `pageBytes`: kotlin.Long?) : SyncStats {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_sync(
                 uniffiHandle,
                 
         FfiConverterOptionalTypeSyncListener.lower(`listener`),
-        FfiConverterOptionalULong.lower(`pageBytes`),
+        FfiConverterOptionalLong.lower(`pageBytes`),
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferSyncStats.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
         { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeSyncStats.lift(it) },
@@ -3612,7 +4688,7 @@ public object FfiConverterTypeFieldStore: FfiConverter<FieldStore, Long> {
  * `Content-Type`, `Authorization: Bearer` when a token is given, and the timeout, and returns
  * the response whatever its status (the library reads error statuses itself). When no response
  * came (no network, DNS, TLS, timeout) it throws `FieldError.Unreachable` with the reason; the
- * library retries with backoff. Called on a background thread; it may block.
+ * library retries with backoff. Called on the library's thread; it may block.
  */
 public interface HttpClient {
     
@@ -3627,7 +4703,7 @@ public interface HttpClient {
  * `Content-Type`, `Authorization: Bearer` when a token is given, and the timeout, and returns
  * the response whatever its status (the library reads error statuses itself). When no response
  * came (no network, DNS, TLS, timeout) it throws `FieldError.Unreachable` with the reason; the
- * library retries with backoff. Called on a background thread; it may block.
+ * library retries with backoff. Called on the library's thread; it may block.
  */
 open class HttpClientImpl: Disposable, AutoCloseable, HttpClient
 {
@@ -3764,7 +4840,7 @@ open class HttpClientImpl: Disposable, AutoCloseable, HttpClient
 // Put the implementation in an object so we don't pollute the top-level namespace
 internal object uniffiCallbackInterfaceHttpClient {
     internal object `post`: UniffiCallbackInterfaceHttpClientMethod0 {
-        override fun callback(`uniffiHandle`: Long,`request`: RustBufferHttpRequest.ByValue,`uniffiOutReturn`: RustBufferHttpResponse,uniffiCallStatus: UniffiRustCallStatus,) {
+        override fun callback(`uniffiHandle`: Long,`request`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,) {
             val uniffiObj = FfiConverterTypeHttpClient.handleMap.get(uniffiHandle)
             val makeCall = { ->
                 uniffiObj.`post`(
@@ -3941,8 +5017,276 @@ public object FfiConverterTypeHttpClient: FfiConverter<HttpClient, Long> {
 
 
 /**
- * Receives progress during a sync. Called between pages on a background thread; it must return
- * quickly (post to the UI thread rather than draw from it).
+ * A subscription's handle: notifications last until `cancel` or until the handle is dropped
+ * (Kotlin `close()`, Swift deinit, Python garbage collection).
+ */
+public interface SubscriptionInterface {
+    
+    /**
+     * Stops the notifications (again: nothing).
+     */
+    fun `cancel`()
+    
+    companion object
+}
+
+/**
+ * A subscription's handle: notifications last until `cancel` or until the handle is dropped
+ * (Kotlin `close()`, Swift deinit, Python garbage collection).
+ */
+open class Subscription: Disposable, AutoCloseable, SubscriptionInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_fieldreport_ffi_fn_free_subscription(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_clone_subscription(handle, status)
+        }
+    }
+
+    
+    /**
+     * Stops the notifications (again: nothing).
+     */override fun `cancel`()
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_subscription_cancel(
+        it,
+        _status)
+}
+    }
+    
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSubscription: FfiConverter<Subscription, Long> {
+    override fun lower(value: Subscription): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): Subscription {
+        return Subscription(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): Subscription {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: Subscription) = 8UL
+
+    override fun write(value: Subscription, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Receives progress during a sync or download. Called between pages (or pieces) on the
+ * library's thread; it must return quickly (post to the UI thread rather than draw from it).
  */
 public interface SyncListener {
     
@@ -3952,8 +5296,8 @@ public interface SyncListener {
 }
 
 /**
- * Receives progress during a sync. Called between pages on a background thread; it must return
- * quickly (post to the UI thread rather than draw from it).
+ * Receives progress during a sync or download. Called between pages (or pieces) on the
+ * library's thread; it must return quickly (post to the UI thread rather than draw from it).
  */
 open class SyncListenerImpl: Disposable, AutoCloseable, SyncListener
 {
@@ -4089,7 +5433,7 @@ open class SyncListenerImpl: Disposable, AutoCloseable, SyncListener
 // Put the implementation in an object so we don't pollute the top-level namespace
 internal object uniffiCallbackInterfaceSyncListener {
     internal object `onProgress`: UniffiCallbackInterfaceSyncListenerMethod0 {
-        override fun callback(`uniffiHandle`: Long,`progress`: RustBufferSyncProgress.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+        override fun callback(`uniffiHandle`: Long,`progress`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
             val uniffiObj = FfiConverterTypeSyncListener.handleMap.get(uniffiHandle)
             val makeCall = { ->
                 uniffiObj.`onProgress`(
@@ -4172,29 +5516,32 @@ public object FfiConverterTypeSyncListener: FfiConverter<SyncListener, Long> {
 
 
 /**
- * An inserted snapshot (followups or KPIs) in a report.
+ * Something the server found worth a manager's attention (in words: `describe_alert`).
  */
-data class BlockInfo (
-    var `id`: kotlin.String
+data class Alert (
+    val `id`: kotlin.String
     , 
     /**
-     * `followups` or `kpis`.
+     * conversion_below_team, stale_deal, report_missing, report_late, kpi_red or checkin_far.
      */
-    var `kind`: kotlin.String
-    , 
-    var `section`: kotlin.String
+    val `kind`: kotlin.String
     , 
     /**
-     * The period covered, `YYYY-MM-DD`.
+     * Whom it is about.
      */
-    var `first`: kotlin.String
-    , 
-    var `last`: kotlin.String
+    val `userId`: kotlin.String
     , 
     /**
-     * UTC milliseconds when the snapshot was taken.
+     * What it is about: a metric, a deal id, a report kind, a followup id.
      */
-    var `takenAt`: kotlin.Long
+    val `subject`: kotlin.String
+    , 
+    /**
+     * One line in English with ids (for logs).
+     */
+    val `message`: kotlin.String
+    , 
+    val `facts`: AlertFacts
     
 ){
     
@@ -4208,34 +5555,444 @@ data class BlockInfo (
 /**
  * @suppress
  */
-public object FfiConverterTypeBlockInfo: FfiConverterRustBuffer<BlockInfo> {
-    override fun read(buf: ByteBuffer): BlockInfo {
-        return BlockInfo(
+public object FfiConverterTypeAlert: FfiConverterRustBuffer<Alert> {
+    override fun read(buf: ByteBuffer): Alert {
+        return Alert(
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeAlertFacts.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Alert) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`kind`) +
+            FfiConverterString.allocationSize(value.`userId`) +
+            FfiConverterString.allocationSize(value.`subject`) +
+            FfiConverterString.allocationSize(value.`message`) +
+            FfiConverterTypeAlertFacts.allocationSize(value.`facts`)
+    )
+
+    override fun write(value: Alert, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`kind`, buf)
+            FfiConverterString.write(value.`userId`, buf)
+            FfiConverterString.write(value.`subject`, buf)
+            FfiConverterString.write(value.`message`, buf)
+            FfiConverterTypeAlertFacts.write(value.`facts`, buf)
+    }
+}
+
+
+
+/**
+ * A photo or file attached to a followup or report.
+ */
+data class Attachment (
+    /**
+     * SHA-256 of the bytes (64 hex digits): what `attachment_bytes` and `fetch_attachment` take.
+     */
+    val `hash`: kotlin.String
+    , 
+    val `name`: kotlin.String
+    , 
+    /**
+     * As the bytes say: `image/jpeg`, `image/png`, `image/webp`, `image/heic`, `application/pdf`…
+     */
+    val `mime`: kotlin.String
+    , 
+    val `size`: kotlin.Long
+    , 
+    val `width`: kotlin.Int?
+    , 
+    val `height`: kotlin.Int?
+    , 
+    /**
+     * When the photo was taken, from its metadata.
+     */
+    val `takenAt`: java.time.Instant?
+    , 
+    /**
+     * A report's section that shows it (`None` on a followup).
+     */
+    val `section`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAttachment: FfiConverterRustBuffer<Attachment> {
+    override fun read(buf: ByteBuffer): Attachment {
+        return Attachment(
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterLong.read(buf),
+            FfiConverterOptionalInt.read(buf),
+            FfiConverterOptionalInt.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
-    override fun allocationSize(value: BlockInfo) = (
+    override fun allocationSize(value: Attachment) = (
+            FfiConverterString.allocationSize(value.`hash`) +
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterString.allocationSize(value.`mime`) +
+            FfiConverterLong.allocationSize(value.`size`) +
+            FfiConverterOptionalInt.allocationSize(value.`width`) +
+            FfiConverterOptionalInt.allocationSize(value.`height`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`takenAt`) +
+            FfiConverterOptionalString.allocationSize(value.`section`)
+    )
+
+    override fun write(value: Attachment, buf: ByteBuffer) {
+            FfiConverterString.write(value.`hash`, buf)
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterString.write(value.`mime`, buf)
+            FfiConverterLong.write(value.`size`, buf)
+            FfiConverterOptionalInt.write(value.`width`, buf)
+            FfiConverterOptionalInt.write(value.`height`, buf)
+            FfiConverterOptionalTimestamp.write(value.`takenAt`, buf)
+            FfiConverterOptionalString.write(value.`section`, buf)
+    }
+}
+
+
+
+/**
+ * A file a record on this device shows, and where it stands.
+ */
+data class AttachmentRow (
+    val `hash`: kotlin.String
+    , 
+    val `name`: kotlin.String
+    , 
+    val `mime`: kotlin.String
+    , 
+    val `size`: kotlin.Long
+    , 
+    /**
+     * The followup or report that shows it.
+     */
+    val `recordId`: kotlin.String
+    , 
+    val `recordKind`: ChangedKind
+    , 
+    val `state`: AttachmentState
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAttachmentRow: FfiConverterRustBuffer<AttachmentRow> {
+    override fun read(buf: ByteBuffer): AttachmentRow {
+        return AttachmentRow(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeChangedKind.read(buf),
+            FfiConverterTypeAttachmentState.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: AttachmentRow) = (
+            FfiConverterString.allocationSize(value.`hash`) +
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterString.allocationSize(value.`mime`) +
+            FfiConverterLong.allocationSize(value.`size`) +
+            FfiConverterString.allocationSize(value.`recordId`) +
+            FfiConverterTypeChangedKind.allocationSize(value.`recordKind`) +
+            FfiConverterTypeAttachmentState.allocationSize(value.`state`)
+    )
+
+    override fun write(value: AttachmentRow, buf: ByteBuffer) {
+            FfiConverterString.write(value.`hash`, buf)
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterString.write(value.`mime`, buf)
+            FfiConverterLong.write(value.`size`, buf)
+            FfiConverterString.write(value.`recordId`, buf)
+            FfiConverterTypeChangedKind.write(value.`recordKind`, buf)
+            FfiConverterTypeAttachmentState.write(value.`state`, buf)
+    }
+}
+
+
+
+/**
+ * An inserted snapshot (followups or KPIs) in a report, with its content for native rendering.
+ */
+data class Block (
+    val `id`: kotlin.String
+    , 
+    val `kind`: BlockKind
+    , 
+    /**
+     * The key of the section it sits in.
+     */
+    val `section`: kotlin.String
+    , 
+    /**
+     * The period covered, `YYYY-MM-DD`.
+     */
+    val `first`: kotlin.String
+    , 
+    val `last`: kotlin.String
+    , 
+    /**
+     * When the snapshot was taken.
+     */
+    val `takenAt`: java.time.Instant
+    , 
+    /**
+     * A followups block's rows, grouped by customer (empty for a KPI block).
+     */
+    val `customers`: List<BlockCustomer>
+    , 
+    /**
+     * A KPI block's figures (empty for a followups block).
+     */
+    val `figures`: List<KpiFigure>
+    , 
+    /**
+     * A KPI block's source: `server` or `local` (`None` for a followups block).
+     */
+    val `source`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBlock: FfiConverterRustBuffer<Block> {
+    override fun read(buf: ByteBuffer): Block {
+        return Block(
+            FfiConverterString.read(buf),
+            FfiConverterTypeBlockKind.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTimestamp.read(buf),
+            FfiConverterSequenceTypeBlockCustomer.read(buf),
+            FfiConverterSequenceTypeKpiFigure.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Block) = (
             FfiConverterString.allocationSize(value.`id`) +
-            FfiConverterString.allocationSize(value.`kind`) +
+            FfiConverterTypeBlockKind.allocationSize(value.`kind`) +
             FfiConverterString.allocationSize(value.`section`) +
             FfiConverterString.allocationSize(value.`first`) +
             FfiConverterString.allocationSize(value.`last`) +
-            FfiConverterLong.allocationSize(value.`takenAt`)
+            FfiConverterTimestamp.allocationSize(value.`takenAt`) +
+            FfiConverterSequenceTypeBlockCustomer.allocationSize(value.`customers`) +
+            FfiConverterSequenceTypeKpiFigure.allocationSize(value.`figures`) +
+            FfiConverterOptionalString.allocationSize(value.`source`)
     )
 
-    override fun write(value: BlockInfo, buf: ByteBuffer) {
+    override fun write(value: Block, buf: ByteBuffer) {
             FfiConverterString.write(value.`id`, buf)
-            FfiConverterString.write(value.`kind`, buf)
+            FfiConverterTypeBlockKind.write(value.`kind`, buf)
             FfiConverterString.write(value.`section`, buf)
             FfiConverterString.write(value.`first`, buf)
             FfiConverterString.write(value.`last`, buf)
-            FfiConverterLong.write(value.`takenAt`, buf)
+            FfiConverterTimestamp.write(value.`takenAt`, buf)
+            FfiConverterSequenceTypeBlockCustomer.write(value.`customers`, buf)
+            FfiConverterSequenceTypeKpiFigure.write(value.`figures`, buf)
+            FfiConverterOptionalString.write(value.`source`, buf)
+    }
+}
+
+
+
+/**
+ * One customer's followups in a block, in time order.
+ */
+data class BlockCustomer (
+    val `customerId`: kotlin.String
+    , 
+    val `customerName`: kotlin.String
+    , 
+    val `followups`: List<BlockFollowup>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBlockCustomer: FfiConverterRustBuffer<BlockCustomer> {
+    override fun read(buf: ByteBuffer): BlockCustomer {
+        return BlockCustomer(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterSequenceTypeBlockFollowup.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: BlockCustomer) = (
+            FfiConverterString.allocationSize(value.`customerId`) +
+            FfiConverterString.allocationSize(value.`customerName`) +
+            FfiConverterSequenceTypeBlockFollowup.allocationSize(value.`followups`)
+    )
+
+    override fun write(value: BlockCustomer, buf: ByteBuffer) {
+            FfiConverterString.write(value.`customerId`, buf)
+            FfiConverterString.write(value.`customerName`, buf)
+            FfiConverterSequenceTypeBlockFollowup.write(value.`followups`, buf)
+    }
+}
+
+
+
+/**
+ * One followup inside a block's customer group, as the snapshot took it.
+ */
+data class BlockFollowup (
+    val `id`: kotlin.String
+    , 
+    val `occurredAt`: java.time.Instant
+    , 
+    /**
+     * `FollowupKind`'s name when it is one this version knows.
+     */
+    val `kind`: FollowupKind?
+    , 
+    val `note`: kotlin.String
+    , 
+    val `nextStep`: kotlin.String
+    , 
+    val `checkedIn`: kotlin.Boolean
+    , 
+    /**
+     * Metres from the customer's location, when both are known.
+     */
+    val `checkinDistanceM`: kotlin.Double?
+    , 
+    val `photos`: List<Attachment>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBlockFollowup: FfiConverterRustBuffer<BlockFollowup> {
+    override fun read(buf: ByteBuffer): BlockFollowup {
+        return BlockFollowup(
+            FfiConverterString.read(buf),
+            FfiConverterTimestamp.read(buf),
+            FfiConverterOptionalTypeFollowupKind.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterSequenceTypeAttachment.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: BlockFollowup) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterTimestamp.allocationSize(value.`occurredAt`) +
+            FfiConverterOptionalTypeFollowupKind.allocationSize(value.`kind`) +
+            FfiConverterString.allocationSize(value.`note`) +
+            FfiConverterString.allocationSize(value.`nextStep`) +
+            FfiConverterBoolean.allocationSize(value.`checkedIn`) +
+            FfiConverterOptionalDouble.allocationSize(value.`checkinDistanceM`) +
+            FfiConverterSequenceTypeAttachment.allocationSize(value.`photos`)
+    )
+
+    override fun write(value: BlockFollowup, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterTimestamp.write(value.`occurredAt`, buf)
+            FfiConverterOptionalTypeFollowupKind.write(value.`kind`, buf)
+            FfiConverterString.write(value.`note`, buf)
+            FfiConverterString.write(value.`nextStep`, buf)
+            FfiConverterBoolean.write(value.`checkedIn`, buf)
+            FfiConverterOptionalDouble.write(value.`checkinDistanceM`, buf)
+            FfiConverterSequenceTypeAttachment.write(value.`photos`, buf)
+    }
+}
+
+
+
+/**
+ * Records that changed, of one kind.
+ */
+data class Changes (
+    val `kind`: ChangedKind
+    , 
+    val `ids`: List<kotlin.String>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeChanges: FfiConverterRustBuffer<Changes> {
+    override fun read(buf: ByteBuffer): Changes {
+        return Changes(
+            FfiConverterTypeChangedKind.read(buf),
+            FfiConverterSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Changes) = (
+            FfiConverterTypeChangedKind.allocationSize(value.`kind`) +
+            FfiConverterSequenceString.allocationSize(value.`ids`)
+    )
+
+    override fun write(value: Changes, buf: ByteBuffer) {
+            FfiConverterTypeChangedKind.write(value.`kind`, buf)
+            FfiConverterSequenceString.write(value.`ids`, buf)
     }
 }
 
@@ -4245,19 +6002,19 @@ public object FfiConverterTypeBlockInfo: FfiConverterRustBuffer<BlockInfo> {
  * Where a visit was checked in.
  */
 data class CheckIn (
-    var `latitude`: kotlin.Double
+    val `latitude`: kotlin.Double
     , 
-    var `longitude`: kotlin.Double
+    val `longitude`: kotlin.Double
     , 
     /**
      * Metres.
      */
-    var `accuracy`: kotlin.Double? = null 
+    val `accuracy`: kotlin.Double? = null 
     , 
     /**
-     * UTC milliseconds.
+     * When the position was fixed.
      */
-    var `at`: kotlin.Long
+    val `at`: java.time.Instant
     
 ){
     
@@ -4277,7 +6034,7 @@ public object FfiConverterTypeCheckIn: FfiConverterRustBuffer<CheckIn> {
             FfiConverterDouble.read(buf),
             FfiConverterDouble.read(buf),
             FfiConverterOptionalDouble.read(buf),
-            FfiConverterLong.read(buf),
+            FfiConverterTimestamp.read(buf),
         )
     }
 
@@ -4285,14 +6042,341 @@ public object FfiConverterTypeCheckIn: FfiConverterRustBuffer<CheckIn> {
             FfiConverterDouble.allocationSize(value.`latitude`) +
             FfiConverterDouble.allocationSize(value.`longitude`) +
             FfiConverterOptionalDouble.allocationSize(value.`accuracy`) +
-            FfiConverterLong.allocationSize(value.`at`)
+            FfiConverterTimestamp.allocationSize(value.`at`)
     )
 
     override fun write(value: CheckIn, buf: ByteBuffer) {
             FfiConverterDouble.write(value.`latitude`, buf)
             FfiConverterDouble.write(value.`longitude`, buf)
             FfiConverterOptionalDouble.write(value.`accuracy`, buf)
-            FfiConverterLong.write(value.`at`, buf)
+            FfiConverterTimestamp.write(value.`at`, buf)
+    }
+}
+
+
+
+/**
+ * Where a followup was checked in, and how far that was from its customer.
+ */
+data class CheckinPlace (
+    val `latitude`: kotlin.Double
+    , 
+    val `longitude`: kotlin.Double
+    , 
+    /**
+     * Horizontal accuracy in metres, when the device reported one.
+     */
+    val `accuracy`: kotlin.Double?
+    , 
+    val `at`: java.time.Instant
+    , 
+    /**
+     * Metres from the customer's location, when the customer has one.
+     */
+    val `distanceM`: kotlin.Double?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCheckinPlace: FfiConverterRustBuffer<CheckinPlace> {
+    override fun read(buf: ByteBuffer): CheckinPlace {
+        return CheckinPlace(
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterTimestamp.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: CheckinPlace) = (
+            FfiConverterDouble.allocationSize(value.`latitude`) +
+            FfiConverterDouble.allocationSize(value.`longitude`) +
+            FfiConverterOptionalDouble.allocationSize(value.`accuracy`) +
+            FfiConverterTimestamp.allocationSize(value.`at`) +
+            FfiConverterOptionalDouble.allocationSize(value.`distanceM`)
+    )
+
+    override fun write(value: CheckinPlace, buf: ByteBuffer) {
+            FfiConverterDouble.write(value.`latitude`, buf)
+            FfiConverterDouble.write(value.`longitude`, buf)
+            FfiConverterOptionalDouble.write(value.`accuracy`, buf)
+            FfiConverterTimestamp.write(value.`at`, buf)
+            FfiConverterOptionalDouble.write(value.`distanceM`, buf)
+    }
+}
+
+
+
+/**
+ * A comment (批注) on a report.
+ */
+data class Comment (
+    val `id`: kotlin.String
+    , 
+    /**
+     * The commenting user's id (`find_member` names them).
+     */
+    val `author`: kotlin.String
+    , 
+    val `at`: java.time.Instant
+    , 
+    val `text`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeComment: FfiConverterRustBuffer<Comment> {
+    override fun read(buf: ByteBuffer): Comment {
+        return Comment(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTimestamp.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Comment) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`author`) +
+            FfiConverterTimestamp.allocationSize(value.`at`) +
+            FfiConverterString.allocationSize(value.`text`)
+    )
+
+    override fun write(value: Comment, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`author`, buf)
+            FfiConverterTimestamp.write(value.`at`, buf)
+            FfiConverterString.write(value.`text`, buf)
+    }
+}
+
+
+
+/**
+ * A customer's contact person (联系人).
+ */
+data class Contact (
+    val `name`: kotlin.String
+    , 
+    val `title`: kotlin.String? = null 
+    , 
+    val `phone`: kotlin.String? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeContact: FfiConverterRustBuffer<Contact> {
+    override fun read(buf: ByteBuffer): Contact {
+        return Contact(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Contact) = (
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterOptionalString.allocationSize(value.`title`) +
+            FfiConverterOptionalString.allocationSize(value.`phone`)
+    )
+
+    override fun write(value: Contact, buf: ByteBuffer) {
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterOptionalString.write(value.`title`, buf)
+            FfiConverterOptionalString.write(value.`phone`, buf)
+    }
+}
+
+
+
+/**
+ * A signed contract.
+ */
+data class Contract (
+    val `id`: kotlin.String
+    , 
+    val `owner`: kotlin.String
+    , 
+    val `customerId`: kotlin.String
+    , 
+    val `dealId`: kotlin.String?
+    , 
+    val `title`: kotlin.String?
+    , 
+    val `amount`: kotlin.String
+    , 
+    val `amountMinor`: kotlin.Long
+    , 
+    val `currency`: kotlin.String
+    , 
+    /**
+     * `YYYY-MM-DD`.
+     */
+    val `signedOn`: kotlin.String?
+    , 
+    val `deleted`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeContract: FfiConverterRustBuffer<Contract> {
+    override fun read(buf: ByteBuffer): Contract {
+        return Contract(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Contract) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`owner`) +
+            FfiConverterString.allocationSize(value.`customerId`) +
+            FfiConverterOptionalString.allocationSize(value.`dealId`) +
+            FfiConverterOptionalString.allocationSize(value.`title`) +
+            FfiConverterString.allocationSize(value.`amount`) +
+            FfiConverterLong.allocationSize(value.`amountMinor`) +
+            FfiConverterString.allocationSize(value.`currency`) +
+            FfiConverterOptionalString.allocationSize(value.`signedOn`) +
+            FfiConverterBoolean.allocationSize(value.`deleted`)
+    )
+
+    override fun write(value: Contract, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`owner`, buf)
+            FfiConverterString.write(value.`customerId`, buf)
+            FfiConverterOptionalString.write(value.`dealId`, buf)
+            FfiConverterOptionalString.write(value.`title`, buf)
+            FfiConverterString.write(value.`amount`, buf)
+            FfiConverterLong.write(value.`amountMinor`, buf)
+            FfiConverterString.write(value.`currency`, buf)
+            FfiConverterOptionalString.write(value.`signedOn`, buf)
+            FfiConverterBoolean.write(value.`deleted`, buf)
+    }
+}
+
+
+
+/**
+ * A contract as lists show it.
+ */
+data class ContractRow (
+    val `id`: kotlin.String
+    , 
+    val `owner`: kotlin.String
+    , 
+    val `customerId`: kotlin.String
+    , 
+    val `customerName`: kotlin.String
+    , 
+    val `dealId`: kotlin.String?
+    , 
+    val `title`: kotlin.String?
+    , 
+    val `amount`: kotlin.String
+    , 
+    val `amountMinor`: kotlin.Long
+    , 
+    val `currency`: kotlin.String
+    , 
+    val `signedOn`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeContractRow: FfiConverterRustBuffer<ContractRow> {
+    override fun read(buf: ByteBuffer): ContractRow {
+        return ContractRow(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ContractRow) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`owner`) +
+            FfiConverterString.allocationSize(value.`customerId`) +
+            FfiConverterString.allocationSize(value.`customerName`) +
+            FfiConverterOptionalString.allocationSize(value.`dealId`) +
+            FfiConverterOptionalString.allocationSize(value.`title`) +
+            FfiConverterString.allocationSize(value.`amount`) +
+            FfiConverterLong.allocationSize(value.`amountMinor`) +
+            FfiConverterString.allocationSize(value.`currency`) +
+            FfiConverterString.allocationSize(value.`signedOn`)
+    )
+
+    override fun write(value: ContractRow, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`owner`, buf)
+            FfiConverterString.write(value.`customerId`, buf)
+            FfiConverterString.write(value.`customerName`, buf)
+            FfiConverterOptionalString.write(value.`dealId`, buf)
+            FfiConverterOptionalString.write(value.`title`, buf)
+            FfiConverterString.write(value.`amount`, buf)
+            FfiConverterLong.write(value.`amountMinor`, buf)
+            FfiConverterString.write(value.`currency`, buf)
+            FfiConverterString.write(value.`signedOn`, buf)
     }
 }
 
@@ -4302,28 +6386,27 @@ public object FfiConverterTypeCheckIn: FfiConverterRustBuffer<CheckIn> {
  * A customer.
  */
 data class Customer (
-    var `id`: kotlin.String
+    val `id`: kotlin.String
     , 
-    var `owner`: kotlin.String
+    val `owner`: kotlin.String
     , 
-    var `name`: kotlin.String
+    val `name`: kotlin.String
     , 
-    var `level`: Level?
+    val `level`: Level?
     , 
-    var `address`: kotlin.String?
+    val `address`: kotlin.String?
     , 
-    var `latitude`: kotlin.Double?
+    val `latitude`: kotlin.Double?
     , 
-    var `longitude`: kotlin.Double?
+    val `longitude`: kotlin.Double?
     , 
-    var `tags`: List<kotlin.String>
+    val `tags`: List<kotlin.String>
     , 
-    var `deleted`: kotlin.Boolean
+    val `contacts`: List<Contact>
     , 
-    /**
-     * UTC milliseconds.
-     */
-    var `createdAt`: kotlin.Long
+    val `deleted`: kotlin.Boolean
+    , 
+    val `createdAt`: java.time.Instant
     
 ){
     
@@ -4348,8 +6431,9 @@ public object FfiConverterTypeCustomer: FfiConverterRustBuffer<Customer> {
             FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalDouble.read(buf),
             FfiConverterSequenceString.read(buf),
+            FfiConverterSequenceTypeContact.read(buf),
             FfiConverterBoolean.read(buf),
-            FfiConverterLong.read(buf),
+            FfiConverterTimestamp.read(buf),
         )
     }
 
@@ -4362,8 +6446,9 @@ public object FfiConverterTypeCustomer: FfiConverterRustBuffer<Customer> {
             FfiConverterOptionalDouble.allocationSize(value.`latitude`) +
             FfiConverterOptionalDouble.allocationSize(value.`longitude`) +
             FfiConverterSequenceString.allocationSize(value.`tags`) +
+            FfiConverterSequenceTypeContact.allocationSize(value.`contacts`) +
             FfiConverterBoolean.allocationSize(value.`deleted`) +
-            FfiConverterLong.allocationSize(value.`createdAt`)
+            FfiConverterTimestamp.allocationSize(value.`createdAt`)
     )
 
     override fun write(value: Customer, buf: ByteBuffer) {
@@ -4375,8 +6460,379 @@ public object FfiConverterTypeCustomer: FfiConverterRustBuffer<Customer> {
             FfiConverterOptionalDouble.write(value.`latitude`, buf)
             FfiConverterOptionalDouble.write(value.`longitude`, buf)
             FfiConverterSequenceString.write(value.`tags`, buf)
+            FfiConverterSequenceTypeContact.write(value.`contacts`, buf)
             FfiConverterBoolean.write(value.`deleted`, buf)
-            FfiConverterLong.write(value.`createdAt`, buf)
+            FfiConverterTimestamp.write(value.`createdAt`, buf)
+    }
+}
+
+
+
+/**
+ * Changes to a customer; `None` leaves a field as it is.
+ */
+data class CustomerEdit (
+    val `name`: kotlin.String? = null 
+    , 
+    val `level`: Level? = null 
+    , 
+    val `address`: kotlin.String? = null 
+    , 
+    /**
+     * Both or neither: where check-ins are measured from.
+     */
+    val `latitude`: kotlin.Double? = null 
+    , 
+    val `longitude`: kotlin.Double? = null 
+    , 
+    val `tags`: List<kotlin.String>? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCustomerEdit: FfiConverterRustBuffer<CustomerEdit> {
+    override fun read(buf: ByteBuffer): CustomerEdit {
+        return CustomerEdit(
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeLevel.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: CustomerEdit) = (
+            FfiConverterOptionalString.allocationSize(value.`name`) +
+            FfiConverterOptionalTypeLevel.allocationSize(value.`level`) +
+            FfiConverterOptionalString.allocationSize(value.`address`) +
+            FfiConverterOptionalDouble.allocationSize(value.`latitude`) +
+            FfiConverterOptionalDouble.allocationSize(value.`longitude`) +
+            FfiConverterOptionalSequenceString.allocationSize(value.`tags`)
+    )
+
+    override fun write(value: CustomerEdit, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`name`, buf)
+            FfiConverterOptionalTypeLevel.write(value.`level`, buf)
+            FfiConverterOptionalString.write(value.`address`, buf)
+            FfiConverterOptionalDouble.write(value.`latitude`, buf)
+            FfiConverterOptionalDouble.write(value.`longitude`, buf)
+            FfiConverterOptionalSequenceString.write(value.`tags`, buf)
+    }
+}
+
+
+
+/**
+ * A customer as lists show it.
+ */
+data class CustomerRow (
+    val `id`: kotlin.String
+    , 
+    val `owner`: kotlin.String
+    , 
+    val `name`: kotlin.String
+    , 
+    val `level`: Level?
+    , 
+    val `createdAt`: java.time.Instant
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCustomerRow: FfiConverterRustBuffer<CustomerRow> {
+    override fun read(buf: ByteBuffer): CustomerRow {
+        return CustomerRow(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalTypeLevel.read(buf),
+            FfiConverterTimestamp.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: CustomerRow) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`owner`) +
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterOptionalTypeLevel.allocationSize(value.`level`) +
+            FfiConverterTimestamp.allocationSize(value.`createdAt`)
+    )
+
+    override fun write(value: CustomerRow, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`owner`, buf)
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterOptionalTypeLevel.write(value.`level`, buf)
+            FfiConverterTimestamp.write(value.`createdAt`, buf)
+    }
+}
+
+
+
+/**
+ * A deal.
+ */
+data class Deal (
+    val `id`: kotlin.String
+    , 
+    val `owner`: kotlin.String
+    , 
+    val `customerId`: kotlin.String
+    , 
+    val `title`: kotlin.String
+    , 
+    /**
+     * Decimal string (`"120000.00"`).
+     */
+    val `amount`: kotlin.String
+    , 
+    val `amountMinor`: kotlin.Long
+    , 
+    val `currency`: kotlin.String
+    , 
+    val `stage`: Stage
+    , 
+    val `stageHistory`: List<StageEntry>
+    , 
+    val `expectedClose`: kotlin.String?
+    , 
+    val `lostReason`: kotlin.String?
+    , 
+    val `deleted`: kotlin.Boolean
+    , 
+    val `createdAt`: java.time.Instant
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDeal: FfiConverterRustBuffer<Deal> {
+    override fun read(buf: ByteBuffer): Deal {
+        return Deal(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeStage.read(buf),
+            FfiConverterSequenceTypeStageEntry.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterTimestamp.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Deal) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`owner`) +
+            FfiConverterString.allocationSize(value.`customerId`) +
+            FfiConverterString.allocationSize(value.`title`) +
+            FfiConverterString.allocationSize(value.`amount`) +
+            FfiConverterLong.allocationSize(value.`amountMinor`) +
+            FfiConverterString.allocationSize(value.`currency`) +
+            FfiConverterTypeStage.allocationSize(value.`stage`) +
+            FfiConverterSequenceTypeStageEntry.allocationSize(value.`stageHistory`) +
+            FfiConverterOptionalString.allocationSize(value.`expectedClose`) +
+            FfiConverterOptionalString.allocationSize(value.`lostReason`) +
+            FfiConverterBoolean.allocationSize(value.`deleted`) +
+            FfiConverterTimestamp.allocationSize(value.`createdAt`)
+    )
+
+    override fun write(value: Deal, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`owner`, buf)
+            FfiConverterString.write(value.`customerId`, buf)
+            FfiConverterString.write(value.`title`, buf)
+            FfiConverterString.write(value.`amount`, buf)
+            FfiConverterLong.write(value.`amountMinor`, buf)
+            FfiConverterString.write(value.`currency`, buf)
+            FfiConverterTypeStage.write(value.`stage`, buf)
+            FfiConverterSequenceTypeStageEntry.write(value.`stageHistory`, buf)
+            FfiConverterOptionalString.write(value.`expectedClose`, buf)
+            FfiConverterOptionalString.write(value.`lostReason`, buf)
+            FfiConverterBoolean.write(value.`deleted`, buf)
+            FfiConverterTimestamp.write(value.`createdAt`, buf)
+    }
+}
+
+
+
+/**
+ * Changes to a deal; `None` leaves a field as it is (the stage moves with `set_deal_stage`).
+ */
+data class DealEdit (
+    val `title`: kotlin.String? = null 
+    , 
+    /**
+     * A decimal string in the deal's currency.
+     */
+    val `amount`: kotlin.String? = null 
+    , 
+    /**
+     * `YYYY-MM-DD`.
+     */
+    val `expectedClose`: kotlin.String? = null 
+    , 
+    val `lostReason`: kotlin.String? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDealEdit: FfiConverterRustBuffer<DealEdit> {
+    override fun read(buf: ByteBuffer): DealEdit {
+        return DealEdit(
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DealEdit) = (
+            FfiConverterOptionalString.allocationSize(value.`title`) +
+            FfiConverterOptionalString.allocationSize(value.`amount`) +
+            FfiConverterOptionalString.allocationSize(value.`expectedClose`) +
+            FfiConverterOptionalString.allocationSize(value.`lostReason`)
+    )
+
+    override fun write(value: DealEdit, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`title`, buf)
+            FfiConverterOptionalString.write(value.`amount`, buf)
+            FfiConverterOptionalString.write(value.`expectedClose`, buf)
+            FfiConverterOptionalString.write(value.`lostReason`, buf)
+    }
+}
+
+
+
+/**
+ * A deal as lists show it.
+ */
+data class DealRow (
+    val `id`: kotlin.String
+    , 
+    val `owner`: kotlin.String
+    , 
+    val `customerId`: kotlin.String
+    , 
+    val `customerName`: kotlin.String
+    , 
+    val `title`: kotlin.String
+    , 
+    val `amount`: kotlin.String
+    , 
+    val `amountMinor`: kotlin.Long
+    , 
+    val `currency`: kotlin.String
+    , 
+    val `stage`: Stage
+    , 
+    /**
+     * When it reached its stage.
+     */
+    val `stageAt`: java.time.Instant
+    , 
+    val `expectedClose`: kotlin.String?
+    , 
+    val `createdAt`: java.time.Instant
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDealRow: FfiConverterRustBuffer<DealRow> {
+    override fun read(buf: ByteBuffer): DealRow {
+        return DealRow(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeStage.read(buf),
+            FfiConverterTimestamp.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterTimestamp.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DealRow) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`owner`) +
+            FfiConverterString.allocationSize(value.`customerId`) +
+            FfiConverterString.allocationSize(value.`customerName`) +
+            FfiConverterString.allocationSize(value.`title`) +
+            FfiConverterString.allocationSize(value.`amount`) +
+            FfiConverterLong.allocationSize(value.`amountMinor`) +
+            FfiConverterString.allocationSize(value.`currency`) +
+            FfiConverterTypeStage.allocationSize(value.`stage`) +
+            FfiConverterTimestamp.allocationSize(value.`stageAt`) +
+            FfiConverterOptionalString.allocationSize(value.`expectedClose`) +
+            FfiConverterTimestamp.allocationSize(value.`createdAt`)
+    )
+
+    override fun write(value: DealRow, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`owner`, buf)
+            FfiConverterString.write(value.`customerId`, buf)
+            FfiConverterString.write(value.`customerName`, buf)
+            FfiConverterString.write(value.`title`, buf)
+            FfiConverterString.write(value.`amount`, buf)
+            FfiConverterLong.write(value.`amountMinor`, buf)
+            FfiConverterString.write(value.`currency`, buf)
+            FfiConverterTypeStage.write(value.`stage`, buf)
+            FfiConverterTimestamp.write(value.`stageAt`, buf)
+            FfiConverterOptionalString.write(value.`expectedClose`, buf)
+            FfiConverterTimestamp.write(value.`createdAt`, buf)
     }
 }
 
@@ -4386,16 +6842,16 @@ public object FfiConverterTypeCustomer: FfiConverterRustBuffer<Customer> {
  * What enrollment established.
  */
 data class Enrolled (
-    var `deviceId`: kotlin.String
+    val `deviceId`: kotlin.String
     , 
-    var `userId`: kotlin.String
+    val `userId`: kotlin.String
     , 
-    var `teamId`: kotlin.String
+    val `teamId`: kotlin.String
     , 
     /**
      * rep, manager or admin.
      */
-    var `role`: kotlin.String
+    val `role`: kotlin.String
     
 ){
     
@@ -4440,32 +6896,32 @@ public object FfiConverterTypeEnrolled: FfiConverterRustBuffer<Enrolled> {
  * A followup.
  */
 data class Followup (
-    var `id`: kotlin.String
+    val `id`: kotlin.String
     , 
-    var `owner`: kotlin.String
+    val `owner`: kotlin.String
     , 
-    var `customerId`: kotlin.String
+    val `customerId`: kotlin.String
     , 
-    var `dealId`: kotlin.String?
+    val `dealId`: kotlin.String?
     , 
-    var `kind`: FollowupKind
+    val `kind`: FollowupKind
     , 
-    var `occurredAt`: kotlin.Long
+    val `occurredAt`: java.time.Instant
     , 
-    var `note`: kotlin.String
+    val `note`: kotlin.String
     , 
-    var `nextStep`: kotlin.String
+    val `nextStep`: kotlin.String
     , 
-    var `nextFollowupOn`: kotlin.String?
+    val `nextFollowupOn`: kotlin.String?
     , 
-    var `checkin`: CheckIn?
+    val `checkin`: CheckIn?
     , 
     /**
      * Photos and files attached to it (their bytes: `attachment_bytes`, `fetch_attachment`).
      */
-    var `attachments`: List<Attachment>
+    val `attachments`: List<Attachment>
     , 
-    var `deleted`: kotlin.Boolean
+    val `deleted`: kotlin.Boolean
     
 ){
     
@@ -4487,7 +6943,7 @@ public object FfiConverterTypeFollowup: FfiConverterRustBuffer<Followup> {
             FfiConverterString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterTypeFollowupKind.read(buf),
-            FfiConverterLong.read(buf),
+            FfiConverterTimestamp.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterOptionalString.read(buf),
@@ -4503,7 +6959,7 @@ public object FfiConverterTypeFollowup: FfiConverterRustBuffer<Followup> {
             FfiConverterString.allocationSize(value.`customerId`) +
             FfiConverterOptionalString.allocationSize(value.`dealId`) +
             FfiConverterTypeFollowupKind.allocationSize(value.`kind`) +
-            FfiConverterLong.allocationSize(value.`occurredAt`) +
+            FfiConverterTimestamp.allocationSize(value.`occurredAt`) +
             FfiConverterString.allocationSize(value.`note`) +
             FfiConverterString.allocationSize(value.`nextStep`) +
             FfiConverterOptionalString.allocationSize(value.`nextFollowupOn`) +
@@ -4518,7 +6974,7 @@ public object FfiConverterTypeFollowup: FfiConverterRustBuffer<Followup> {
             FfiConverterString.write(value.`customerId`, buf)
             FfiConverterOptionalString.write(value.`dealId`, buf)
             FfiConverterTypeFollowupKind.write(value.`kind`, buf)
-            FfiConverterLong.write(value.`occurredAt`, buf)
+            FfiConverterTimestamp.write(value.`occurredAt`, buf)
             FfiConverterString.write(value.`note`, buf)
             FfiConverterString.write(value.`nextStep`, buf)
             FfiConverterOptionalString.write(value.`nextFollowupOn`, buf)
@@ -4534,15 +6990,15 @@ public object FfiConverterTypeFollowup: FfiConverterRustBuffer<Followup> {
  * Changes to a followup; `None` leaves a field as it is.
  */
 data class FollowupEdit (
-    var `kind`: FollowupKind? = null 
+    val `kind`: FollowupKind? = null 
     , 
-    var `occurredAt`: kotlin.Long? = null 
+    val `occurredAt`: java.time.Instant? = null 
     , 
-    var `note`: kotlin.String? = null 
+    val `note`: kotlin.String? = null 
     , 
-    var `nextStep`: kotlin.String? = null 
+    val `nextStep`: kotlin.String? = null 
     , 
-    var `nextFollowupOn`: kotlin.String? = null 
+    val `nextFollowupOn`: kotlin.String? = null 
     
 ){
     
@@ -4560,7 +7016,7 @@ public object FfiConverterTypeFollowupEdit: FfiConverterRustBuffer<FollowupEdit>
     override fun read(buf: ByteBuffer): FollowupEdit {
         return FollowupEdit(
             FfiConverterOptionalTypeFollowupKind.read(buf),
-            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
@@ -4569,7 +7025,7 @@ public object FfiConverterTypeFollowupEdit: FfiConverterRustBuffer<FollowupEdit>
 
     override fun allocationSize(value: FollowupEdit) = (
             FfiConverterOptionalTypeFollowupKind.allocationSize(value.`kind`) +
-            FfiConverterOptionalLong.allocationSize(value.`occurredAt`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`occurredAt`) +
             FfiConverterOptionalString.allocationSize(value.`note`) +
             FfiConverterOptionalString.allocationSize(value.`nextStep`) +
             FfiConverterOptionalString.allocationSize(value.`nextFollowupOn`)
@@ -4577,7 +7033,7 @@ public object FfiConverterTypeFollowupEdit: FfiConverterRustBuffer<FollowupEdit>
 
     override fun write(value: FollowupEdit, buf: ByteBuffer) {
             FfiConverterOptionalTypeFollowupKind.write(value.`kind`, buf)
-            FfiConverterOptionalLong.write(value.`occurredAt`, buf)
+            FfiConverterOptionalTimestamp.write(value.`occurredAt`, buf)
             FfiConverterOptionalString.write(value.`note`, buf)
             FfiConverterOptionalString.write(value.`nextStep`, buf)
             FfiConverterOptionalString.write(value.`nextFollowupOn`, buf)
@@ -4587,30 +7043,240 @@ public object FfiConverterTypeFollowupEdit: FfiConverterRustBuffer<FollowupEdit>
 
 
 /**
+ * A followup as lists show it.
+ */
+data class FollowupRow (
+    val `id`: kotlin.String
+    , 
+    val `owner`: kotlin.String
+    , 
+    val `customerId`: kotlin.String
+    , 
+    val `customerName`: kotlin.String
+    , 
+    val `dealId`: kotlin.String?
+    , 
+    val `kind`: FollowupKind
+    , 
+    val `occurredAt`: java.time.Instant
+    , 
+    val `note`: kotlin.String
+    , 
+    val `nextStep`: kotlin.String
+    , 
+    val `nextFollowupOn`: kotlin.String?
+    , 
+    /**
+     * Where it was checked in, if it was.
+     */
+    val `latitude`: kotlin.Double?
+    , 
+    val `longitude`: kotlin.Double?
+    , 
+    /**
+     * How far the check-in was from the customer's location, in metres (both known).
+     */
+    val `checkinDistanceM`: kotlin.Double?
+    , 
+    val `attachments`: List<Attachment>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFollowupRow: FfiConverterRustBuffer<FollowupRow> {
+    override fun read(buf: ByteBuffer): FollowupRow {
+        return FollowupRow(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterTypeFollowupKind.read(buf),
+            FfiConverterTimestamp.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterSequenceTypeAttachment.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: FollowupRow) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`owner`) +
+            FfiConverterString.allocationSize(value.`customerId`) +
+            FfiConverterString.allocationSize(value.`customerName`) +
+            FfiConverterOptionalString.allocationSize(value.`dealId`) +
+            FfiConverterTypeFollowupKind.allocationSize(value.`kind`) +
+            FfiConverterTimestamp.allocationSize(value.`occurredAt`) +
+            FfiConverterString.allocationSize(value.`note`) +
+            FfiConverterString.allocationSize(value.`nextStep`) +
+            FfiConverterOptionalString.allocationSize(value.`nextFollowupOn`) +
+            FfiConverterOptionalDouble.allocationSize(value.`latitude`) +
+            FfiConverterOptionalDouble.allocationSize(value.`longitude`) +
+            FfiConverterOptionalDouble.allocationSize(value.`checkinDistanceM`) +
+            FfiConverterSequenceTypeAttachment.allocationSize(value.`attachments`)
+    )
+
+    override fun write(value: FollowupRow, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`owner`, buf)
+            FfiConverterString.write(value.`customerId`, buf)
+            FfiConverterString.write(value.`customerName`, buf)
+            FfiConverterOptionalString.write(value.`dealId`, buf)
+            FfiConverterTypeFollowupKind.write(value.`kind`, buf)
+            FfiConverterTimestamp.write(value.`occurredAt`, buf)
+            FfiConverterString.write(value.`note`, buf)
+            FfiConverterString.write(value.`nextStep`, buf)
+            FfiConverterOptionalString.write(value.`nextFollowupOn`, buf)
+            FfiConverterOptionalDouble.write(value.`latitude`, buf)
+            FfiConverterOptionalDouble.write(value.`longitude`, buf)
+            FfiConverterOptionalDouble.write(value.`checkinDistanceM`, buf)
+            FfiConverterSequenceTypeAttachment.write(value.`attachments`, buf)
+    }
+}
+
+
+
+/**
+ * A request for the app's HTTP client: always a POST.
+ */
+data class HttpRequest (
+    val `url`: kotlin.String
+    , 
+    val `contentType`: kotlin.String
+    , 
+    /**
+     * Send as `Authorization: Bearer …` when present.
+     */
+    val `bearerToken`: kotlin.String?
+    , 
+    val `body`: kotlin.ByteArray
+    , 
+    /**
+     * Connect and read timeout, in milliseconds.
+     */
+    val `timeoutMs`: kotlin.Long
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeHttpRequest: FfiConverterRustBuffer<HttpRequest> {
+    override fun read(buf: ByteBuffer): HttpRequest {
+        return HttpRequest(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterByteArray.read(buf),
+            FfiConverterLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: HttpRequest) = (
+            FfiConverterString.allocationSize(value.`url`) +
+            FfiConverterString.allocationSize(value.`contentType`) +
+            FfiConverterOptionalString.allocationSize(value.`bearerToken`) +
+            FfiConverterByteArray.allocationSize(value.`body`) +
+            FfiConverterLong.allocationSize(value.`timeoutMs`)
+    )
+
+    override fun write(value: HttpRequest, buf: ByteBuffer) {
+            FfiConverterString.write(value.`url`, buf)
+            FfiConverterString.write(value.`contentType`, buf)
+            FfiConverterOptionalString.write(value.`bearerToken`, buf)
+            FfiConverterByteArray.write(value.`body`, buf)
+            FfiConverterLong.write(value.`timeoutMs`, buf)
+    }
+}
+
+
+
+/**
+ * The server's answer, whatever its status.
+ */
+data class HttpResponse (
+    val `status`: kotlin.Int
+    , 
+    val `body`: kotlin.ByteArray
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeHttpResponse: FfiConverterRustBuffer<HttpResponse> {
+    override fun read(buf: ByteBuffer): HttpResponse {
+        return HttpResponse(
+            FfiConverterInt.read(buf),
+            FfiConverterByteArray.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: HttpResponse) = (
+            FfiConverterInt.allocationSize(value.`status`) +
+            FfiConverterByteArray.allocationSize(value.`body`)
+    )
+
+    override fun write(value: HttpResponse, buf: ByteBuffer) {
+            FfiConverterInt.write(value.`status`, buf)
+            FfiConverterByteArray.write(value.`body`, buf)
+    }
+}
+
+
+
+/**
  * One KPI figure.
  */
 data class KpiFigure (
-    var `metric`: kotlin.String
+    val `metric`: kotlin.String
     , 
-    var `nameZh`: kotlin.String
+    val `nameZh`: kotlin.String
     , 
-    var `nameEn`: kotlin.String
+    val `nameEn`: kotlin.String
     , 
     /**
      * Counts as counts, money in minor units, ratios in 0..=1.
      */
-    var `value`: kotlin.Double
+    val `value`: kotlin.Double
     , 
     /**
      * The value formatted for display (e.g. `¥12,300.00`, `37.5%`).
      */
-    var `display`: kotlin.String
+    val `display`: kotlin.String
     , 
-    var `target`: kotlin.Double?
+    val `target`: kotlin.Double?
     , 
-    var `achievement`: kotlin.Double?
+    val `achievement`: kotlin.Double?
     , 
-    var `status`: KpiStatus?
+    val `status`: KpiStatus?
     
 ){
     
@@ -4667,24 +7333,21 @@ public object FfiConverterTypeKpiFigure: FfiConverterRustBuffer<KpiFigure> {
  * KPI figures and where they came from.
  */
 data class KpiView (
-    /**
-     * `server` (the team server's snapshot) or `local` (computed on this device).
-     */
-    var `source`: kotlin.String
+    val `source`: FigureSource
     , 
     /**
-     * UTC milliseconds when the figures were computed.
+     * When the figures were computed.
      */
-    var `asOf`: kotlin.Long
+    val `asOf`: java.time.Instant
     , 
     /**
      * The period's days, `YYYY-MM-DD`.
      */
-    var `first`: kotlin.String
+    val `first`: kotlin.String
     , 
-    var `last`: kotlin.String
+    val `last`: kotlin.String
     , 
-    var `figures`: List<KpiFigure>
+    val `figures`: List<KpiFigure>
     
 ){
     
@@ -4701,8 +7364,8 @@ data class KpiView (
 public object FfiConverterTypeKpiView: FfiConverterRustBuffer<KpiView> {
     override fun read(buf: ByteBuffer): KpiView {
         return KpiView(
-            FfiConverterString.read(buf),
-            FfiConverterLong.read(buf),
+            FfiConverterTypeFigureSource.read(buf),
+            FfiConverterTimestamp.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterSequenceTypeKpiFigure.read(buf),
@@ -4710,18 +7373,118 @@ public object FfiConverterTypeKpiView: FfiConverterRustBuffer<KpiView> {
     }
 
     override fun allocationSize(value: KpiView) = (
-            FfiConverterString.allocationSize(value.`source`) +
-            FfiConverterLong.allocationSize(value.`asOf`) +
+            FfiConverterTypeFigureSource.allocationSize(value.`source`) +
+            FfiConverterTimestamp.allocationSize(value.`asOf`) +
             FfiConverterString.allocationSize(value.`first`) +
             FfiConverterString.allocationSize(value.`last`) +
             FfiConverterSequenceTypeKpiFigure.allocationSize(value.`figures`)
     )
 
     override fun write(value: KpiView, buf: ByteBuffer) {
-            FfiConverterString.write(value.`source`, buf)
-            FfiConverterLong.write(value.`asOf`, buf)
+            FfiConverterTypeFigureSource.write(value.`source`, buf)
+            FfiConverterTimestamp.write(value.`asOf`, buf)
             FfiConverterString.write(value.`first`, buf)
             FfiConverterString.write(value.`last`, buf)
+            FfiConverterSequenceTypeKpiFigure.write(value.`figures`, buf)
+    }
+}
+
+
+
+/**
+ * One page of a list: at most `limit` rows (all without one), in `order`, after the row whose
+ * id is `after` (the last row of the previous page; the first page without one). Pages stay
+ * consistent when rows are added meanwhile. Each list says its sort key and default order.
+ */
+data class ListOptions (
+    val `limit`: kotlin.Int? = null 
+    , 
+    val `order`: Order? = null 
+    , 
+    val `after`: kotlin.String? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeListOptions: FfiConverterRustBuffer<ListOptions> {
+    override fun read(buf: ByteBuffer): ListOptions {
+        return ListOptions(
+            FfiConverterOptionalInt.read(buf),
+            FfiConverterOptionalTypeOrder.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ListOptions) = (
+            FfiConverterOptionalInt.allocationSize(value.`limit`) +
+            FfiConverterOptionalTypeOrder.allocationSize(value.`order`) +
+            FfiConverterOptionalString.allocationSize(value.`after`)
+    )
+
+    override fun write(value: ListOptions, buf: ByteBuffer) {
+            FfiConverterOptionalInt.write(value.`limit`, buf)
+            FfiConverterOptionalTypeOrder.write(value.`order`, buf)
+            FfiConverterOptionalString.write(value.`after`, buf)
+    }
+}
+
+
+
+/**
+ * One member's figures in a team view.
+ */
+data class MemberFigures (
+    /**
+     * `None`: the team as a whole.
+     */
+    val `userId`: kotlin.String?
+    , 
+    /**
+     * The member's name from the directory (`None` for the team row or before the first sync).
+     */
+    val `name`: kotlin.String?
+    , 
+    val `figures`: List<KpiFigure>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMemberFigures: FfiConverterRustBuffer<MemberFigures> {
+    override fun read(buf: ByteBuffer): MemberFigures {
+        return MemberFigures(
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterSequenceTypeKpiFigure.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: MemberFigures) = (
+            FfiConverterOptionalString.allocationSize(value.`userId`) +
+            FfiConverterOptionalString.allocationSize(value.`name`) +
+            FfiConverterSequenceTypeKpiFigure.allocationSize(value.`figures`)
+    )
+
+    override fun write(value: MemberFigures, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`userId`, buf)
+            FfiConverterOptionalString.write(value.`name`, buf)
             FfiConverterSequenceTypeKpiFigure.write(value.`figures`, buf)
     }
 }
@@ -4732,17 +7495,19 @@ public object FfiConverterTypeKpiView: FfiConverterRustBuffer<KpiView> {
  * A new customer.
  */
 data class NewCustomer (
-    var `name`: kotlin.String
+    val `name`: kotlin.String
     , 
-    var `level`: Level? = null 
+    val `level`: Level? = null 
     , 
-    var `address`: kotlin.String? = null 
+    val `address`: kotlin.String? = null 
     , 
-    var `latitude`: kotlin.Double? = null 
+    val `latitude`: kotlin.Double? = null 
     , 
-    var `longitude`: kotlin.Double? = null 
+    val `longitude`: kotlin.Double? = null 
     , 
-    var `tags`: List<kotlin.String> = listOf() 
+    val `tags`: List<kotlin.String> = listOf() 
+    , 
+    val `contacts`: List<Contact> = listOf() 
     
 ){
     
@@ -4765,6 +7530,7 @@ public object FfiConverterTypeNewCustomer: FfiConverterRustBuffer<NewCustomer> {
             FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalDouble.read(buf),
             FfiConverterSequenceString.read(buf),
+            FfiConverterSequenceTypeContact.read(buf),
         )
     }
 
@@ -4774,7 +7540,8 @@ public object FfiConverterTypeNewCustomer: FfiConverterRustBuffer<NewCustomer> {
             FfiConverterOptionalString.allocationSize(value.`address`) +
             FfiConverterOptionalDouble.allocationSize(value.`latitude`) +
             FfiConverterOptionalDouble.allocationSize(value.`longitude`) +
-            FfiConverterSequenceString.allocationSize(value.`tags`)
+            FfiConverterSequenceString.allocationSize(value.`tags`) +
+            FfiConverterSequenceTypeContact.allocationSize(value.`contacts`)
     )
 
     override fun write(value: NewCustomer, buf: ByteBuffer) {
@@ -4784,6 +7551,77 @@ public object FfiConverterTypeNewCustomer: FfiConverterRustBuffer<NewCustomer> {
             FfiConverterOptionalDouble.write(value.`latitude`, buf)
             FfiConverterOptionalDouble.write(value.`longitude`, buf)
             FfiConverterSequenceString.write(value.`tags`, buf)
+            FfiConverterSequenceTypeContact.write(value.`contacts`, buf)
+    }
+}
+
+
+
+/**
+ * A new deal (商机). `amount` is a decimal string (`"120000.00"`).
+ */
+data class NewDeal (
+    val `customerId`: kotlin.String
+    , 
+    val `title`: kotlin.String
+    , 
+    val `amount`: kotlin.String
+    , 
+    /**
+     * ISO 4217; CNY when `None`.
+     */
+    val `currency`: kotlin.String? = null 
+    , 
+    /**
+     * `Lead` when `None`.
+     */
+    val `stage`: Stage? = null 
+    , 
+    /**
+     * `YYYY-MM-DD`.
+     */
+    val `expectedClose`: kotlin.String? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeNewDeal: FfiConverterRustBuffer<NewDeal> {
+    override fun read(buf: ByteBuffer): NewDeal {
+        return NewDeal(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeStage.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: NewDeal) = (
+            FfiConverterString.allocationSize(value.`customerId`) +
+            FfiConverterString.allocationSize(value.`title`) +
+            FfiConverterString.allocationSize(value.`amount`) +
+            FfiConverterOptionalString.allocationSize(value.`currency`) +
+            FfiConverterOptionalTypeStage.allocationSize(value.`stage`) +
+            FfiConverterOptionalString.allocationSize(value.`expectedClose`)
+    )
+
+    override fun write(value: NewDeal, buf: ByteBuffer) {
+            FfiConverterString.write(value.`customerId`, buf)
+            FfiConverterString.write(value.`title`, buf)
+            FfiConverterString.write(value.`amount`, buf)
+            FfiConverterOptionalString.write(value.`currency`, buf)
+            FfiConverterOptionalTypeStage.write(value.`stage`, buf)
+            FfiConverterOptionalString.write(value.`expectedClose`, buf)
     }
 }
 
@@ -4793,27 +7631,27 @@ public object FfiConverterTypeNewCustomer: FfiConverterRustBuffer<NewCustomer> {
  * A new followup (visit, call…).
  */
 data class NewFollowup (
-    var `customerId`: kotlin.String
+    val `customerId`: kotlin.String
     , 
-    var `kind`: FollowupKind
+    val `kind`: FollowupKind
+    , 
+    val `note`: kotlin.String
     , 
     /**
-     * UTC milliseconds; `None` for now.
+     * When it happened; now when `None`.
      */
-    var `occurredAt`: kotlin.Long? = null 
+    val `occurredAt`: java.time.Instant? = null 
     , 
-    var `note`: kotlin.String
+    val `dealId`: kotlin.String? = null 
     , 
-    var `dealId`: kotlin.String? = null 
-    , 
-    var `nextStep`: kotlin.String = "" 
+    val `nextStep`: kotlin.String = "" 
     , 
     /**
      * `YYYY-MM-DD`.
      */
-    var `nextFollowupOn`: kotlin.String? = null 
+    val `nextFollowupOn`: kotlin.String? = null 
     , 
-    var `checkin`: CheckIn? = null 
+    val `checkin`: CheckIn? = null 
     
 ){
     
@@ -4832,8 +7670,8 @@ public object FfiConverterTypeNewFollowup: FfiConverterRustBuffer<NewFollowup> {
         return NewFollowup(
             FfiConverterString.read(buf),
             FfiConverterTypeFollowupKind.read(buf),
-            FfiConverterOptionalLong.read(buf),
             FfiConverterString.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterOptionalString.read(buf),
@@ -4844,8 +7682,8 @@ public object FfiConverterTypeNewFollowup: FfiConverterRustBuffer<NewFollowup> {
     override fun allocationSize(value: NewFollowup) = (
             FfiConverterString.allocationSize(value.`customerId`) +
             FfiConverterTypeFollowupKind.allocationSize(value.`kind`) +
-            FfiConverterOptionalLong.allocationSize(value.`occurredAt`) +
             FfiConverterString.allocationSize(value.`note`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`occurredAt`) +
             FfiConverterOptionalString.allocationSize(value.`dealId`) +
             FfiConverterString.allocationSize(value.`nextStep`) +
             FfiConverterOptionalString.allocationSize(value.`nextFollowupOn`) +
@@ -4855,8 +7693,8 @@ public object FfiConverterTypeNewFollowup: FfiConverterRustBuffer<NewFollowup> {
     override fun write(value: NewFollowup, buf: ByteBuffer) {
             FfiConverterString.write(value.`customerId`, buf)
             FfiConverterTypeFollowupKind.write(value.`kind`, buf)
-            FfiConverterOptionalLong.write(value.`occurredAt`, buf)
             FfiConverterString.write(value.`note`, buf)
+            FfiConverterOptionalTimestamp.write(value.`occurredAt`, buf)
             FfiConverterOptionalString.write(value.`dealId`, buf)
             FfiConverterString.write(value.`nextStep`, buf)
             FfiConverterOptionalString.write(value.`nextFollowupOn`, buf)
@@ -4867,44 +7705,351 @@ public object FfiConverterTypeNewFollowup: FfiConverterRustBuffer<NewFollowup> {
 
 
 /**
+ * A payment received against a contract (回款).
+ */
+data class Payment (
+    val `id`: kotlin.String
+    , 
+    val `owner`: kotlin.String
+    , 
+    val `contractId`: kotlin.String
+    , 
+    val `customerId`: kotlin.String
+    , 
+    val `amount`: kotlin.String
+    , 
+    val `amountMinor`: kotlin.Long
+    , 
+    val `currency`: kotlin.String
+    , 
+    /**
+     * `YYYY-MM-DD`.
+     */
+    val `receivedOn`: kotlin.String?
+    , 
+    val `deleted`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePayment: FfiConverterRustBuffer<Payment> {
+    override fun read(buf: ByteBuffer): Payment {
+        return Payment(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Payment) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`owner`) +
+            FfiConverterString.allocationSize(value.`contractId`) +
+            FfiConverterString.allocationSize(value.`customerId`) +
+            FfiConverterString.allocationSize(value.`amount`) +
+            FfiConverterLong.allocationSize(value.`amountMinor`) +
+            FfiConverterString.allocationSize(value.`currency`) +
+            FfiConverterOptionalString.allocationSize(value.`receivedOn`) +
+            FfiConverterBoolean.allocationSize(value.`deleted`)
+    )
+
+    override fun write(value: Payment, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`owner`, buf)
+            FfiConverterString.write(value.`contractId`, buf)
+            FfiConverterString.write(value.`customerId`, buf)
+            FfiConverterString.write(value.`amount`, buf)
+            FfiConverterLong.write(value.`amountMinor`, buf)
+            FfiConverterString.write(value.`currency`, buf)
+            FfiConverterOptionalString.write(value.`receivedOn`, buf)
+            FfiConverterBoolean.write(value.`deleted`, buf)
+    }
+}
+
+
+
+/**
+ * A payment as lists show it.
+ */
+data class PaymentRow (
+    val `id`: kotlin.String
+    , 
+    val `owner`: kotlin.String
+    , 
+    val `contractId`: kotlin.String
+    , 
+    val `customerId`: kotlin.String
+    , 
+    val `customerName`: kotlin.String
+    , 
+    val `amount`: kotlin.String
+    , 
+    val `amountMinor`: kotlin.Long
+    , 
+    val `currency`: kotlin.String
+    , 
+    val `receivedOn`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePaymentRow: FfiConverterRustBuffer<PaymentRow> {
+    override fun read(buf: ByteBuffer): PaymentRow {
+        return PaymentRow(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PaymentRow) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`owner`) +
+            FfiConverterString.allocationSize(value.`contractId`) +
+            FfiConverterString.allocationSize(value.`customerId`) +
+            FfiConverterString.allocationSize(value.`customerName`) +
+            FfiConverterString.allocationSize(value.`amount`) +
+            FfiConverterLong.allocationSize(value.`amountMinor`) +
+            FfiConverterString.allocationSize(value.`currency`) +
+            FfiConverterString.allocationSize(value.`receivedOn`)
+    )
+
+    override fun write(value: PaymentRow, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`owner`, buf)
+            FfiConverterString.write(value.`contractId`, buf)
+            FfiConverterString.write(value.`customerId`, buf)
+            FfiConverterString.write(value.`customerName`, buf)
+            FfiConverterString.write(value.`amount`, buf)
+            FfiConverterLong.write(value.`amountMinor`, buf)
+            FfiConverterString.write(value.`currency`, buf)
+            FfiConverterString.write(value.`receivedOn`, buf)
+    }
+}
+
+
+
+/**
+ * A recipient opened one of this user's reports.
+ */
+data class ReadReceipt (
+    val `reportId`: kotlin.String
+    , 
+    val `reader`: kotlin.String
+    , 
+    val `at`: java.time.Instant
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeReadReceipt: FfiConverterRustBuffer<ReadReceipt> {
+    override fun read(buf: ByteBuffer): ReadReceipt {
+        return ReadReceipt(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTimestamp.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ReadReceipt) = (
+            FfiConverterString.allocationSize(value.`reportId`) +
+            FfiConverterString.allocationSize(value.`reader`) +
+            FfiConverterTimestamp.allocationSize(value.`at`)
+    )
+
+    override fun write(value: ReadReceipt, buf: ByteBuffer) {
+            FfiConverterString.write(value.`reportId`, buf)
+            FfiConverterString.write(value.`reader`, buf)
+            FfiConverterTimestamp.write(value.`at`, buf)
+    }
+}
+
+
+
+/**
+ * A record the server refused, with why.
+ */
+data class Refusal (
+    val `id`: kotlin.String
+    , 
+    val `kind`: ChangedKind
+    , 
+    /**
+     * The server's reason (`code: message`).
+     */
+    val `reason`: kotlin.String
+    , 
+    /**
+     * Whether the server holds an earlier version (else taking its copy removes the record
+     * from this device).
+     */
+    val `onServer`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRefusal: FfiConverterRustBuffer<Refusal> {
+    override fun read(buf: ByteBuffer): Refusal {
+        return Refusal(
+            FfiConverterString.read(buf),
+            FfiConverterTypeChangedKind.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Refusal) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterTypeChangedKind.allocationSize(value.`kind`) +
+            FfiConverterString.allocationSize(value.`reason`) +
+            FfiConverterBoolean.allocationSize(value.`onServer`)
+    )
+
+    override fun write(value: Refusal, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterTypeChangedKind.write(value.`kind`, buf)
+            FfiConverterString.write(value.`reason`, buf)
+            FfiConverterBoolean.write(value.`onServer`, buf)
+    }
+}
+
+
+
+/**
+ * A record the server refused in one sync.
+ */
+data class Rejection (
+    val `id`: kotlin.String
+    , 
+    val `reason`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRejection: FfiConverterRustBuffer<Rejection> {
+    override fun read(buf: ByteBuffer): Rejection {
+        return Rejection(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Rejection) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`reason`)
+    )
+
+    override fun write(value: Rejection, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`reason`, buf)
+    }
+}
+
+
+
+/**
  * A report.
  */
 data class Report (
-    var `id`: kotlin.String
+    val `id`: kotlin.String
     , 
-    var `owner`: kotlin.String
+    val `owner`: kotlin.String
     , 
-    var `kind`: ReportKind
+    val `kind`: ReportKind
     , 
-    var `status`: ReportStatus
+    val `status`: ReportStatus
     , 
-    var `title`: kotlin.String
+    val `title`: kotlin.String
     , 
     /**
      * The period, `YYYY-MM-DD`.
      */
-    var `first`: kotlin.String
+    val `first`: kotlin.String
     , 
-    var `last`: kotlin.String
+    val `last`: kotlin.String
     , 
-    var `lang`: Lang
+    val `lang`: Lang
     , 
-    var `sections`: List<Section>
+    /**
+     * The template it was started from.
+     */
+    val `template`: kotlin.String
     , 
-    var `blocks`: List<BlockInfo>
+    val `sections`: List<Section>
     , 
-    var `to`: List<kotlin.String>
+    val `blocks`: List<Block>
     , 
-    var `cc`: List<kotlin.String>
+    val `to`: List<kotlin.String>
     , 
-    var `submittedAt`: kotlin.Long?
+    val `cc`: List<kotlin.String>
     , 
-    var `comments`: List<Comment>
+    val `submittedAt`: java.time.Instant?
+    , 
+    val `comments`: List<Comment>
     , 
     /**
      * Photos and files attached to its sections (each names its `section`).
      */
-    var `attachments`: List<Attachment>
+    val `attachments`: List<Attachment>
+    , 
+    val `deleted`: kotlin.Boolean
     
 ){
     
@@ -4929,13 +8074,15 @@ public object FfiConverterTypeReport: FfiConverterRustBuffer<Report> {
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterTypeLang.read(buf),
+            FfiConverterString.read(buf),
             FfiConverterSequenceTypeSection.read(buf),
-            FfiConverterSequenceTypeBlockInfo.read(buf),
+            FfiConverterSequenceTypeBlock.read(buf),
             FfiConverterSequenceString.read(buf),
             FfiConverterSequenceString.read(buf),
-            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
             FfiConverterSequenceTypeComment.read(buf),
             FfiConverterSequenceTypeAttachment.read(buf),
+            FfiConverterBoolean.read(buf),
         )
     }
 
@@ -4948,13 +8095,15 @@ public object FfiConverterTypeReport: FfiConverterRustBuffer<Report> {
             FfiConverterString.allocationSize(value.`first`) +
             FfiConverterString.allocationSize(value.`last`) +
             FfiConverterTypeLang.allocationSize(value.`lang`) +
+            FfiConverterString.allocationSize(value.`template`) +
             FfiConverterSequenceTypeSection.allocationSize(value.`sections`) +
-            FfiConverterSequenceTypeBlockInfo.allocationSize(value.`blocks`) +
+            FfiConverterSequenceTypeBlock.allocationSize(value.`blocks`) +
             FfiConverterSequenceString.allocationSize(value.`to`) +
             FfiConverterSequenceString.allocationSize(value.`cc`) +
-            FfiConverterOptionalLong.allocationSize(value.`submittedAt`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`submittedAt`) +
             FfiConverterSequenceTypeComment.allocationSize(value.`comments`) +
-            FfiConverterSequenceTypeAttachment.allocationSize(value.`attachments`)
+            FfiConverterSequenceTypeAttachment.allocationSize(value.`attachments`) +
+            FfiConverterBoolean.allocationSize(value.`deleted`)
     )
 
     override fun write(value: Report, buf: ByteBuffer) {
@@ -4966,13 +8115,165 @@ public object FfiConverterTypeReport: FfiConverterRustBuffer<Report> {
             FfiConverterString.write(value.`first`, buf)
             FfiConverterString.write(value.`last`, buf)
             FfiConverterTypeLang.write(value.`lang`, buf)
+            FfiConverterString.write(value.`template`, buf)
             FfiConverterSequenceTypeSection.write(value.`sections`, buf)
-            FfiConverterSequenceTypeBlockInfo.write(value.`blocks`, buf)
+            FfiConverterSequenceTypeBlock.write(value.`blocks`, buf)
             FfiConverterSequenceString.write(value.`to`, buf)
             FfiConverterSequenceString.write(value.`cc`, buf)
-            FfiConverterOptionalLong.write(value.`submittedAt`, buf)
+            FfiConverterOptionalTimestamp.write(value.`submittedAt`, buf)
             FfiConverterSequenceTypeComment.write(value.`comments`, buf)
             FfiConverterSequenceTypeAttachment.write(value.`attachments`, buf)
+            FfiConverterBoolean.write(value.`deleted`, buf)
+    }
+}
+
+
+
+/**
+ * Which reports to list; every field is optional.
+ */
+data class ReportQuery (
+    /**
+     * Reports whose period overlaps it (`this-week`, `2026-11-01..2026-11-30`…).
+     */
+    val `period`: kotlin.String? = null 
+    , 
+    val `kind`: ReportKind? = null 
+    , 
+    /**
+     * One author's (a user id).
+     */
+    val `author`: kotlin.String? = null 
+    , 
+    /**
+     * Only those addressed (to or cc) to this device's user.
+     */
+    val `addressedToMe`: kotlin.Boolean = false 
+    , 
+    /**
+     * With `addressed_to_me`: only submitted ones not marked read yet.
+     */
+    val `unread`: kotlin.Boolean = false 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeReportQuery: FfiConverterRustBuffer<ReportQuery> {
+    override fun read(buf: ByteBuffer): ReportQuery {
+        return ReportQuery(
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeReportKind.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ReportQuery) = (
+            FfiConverterOptionalString.allocationSize(value.`period`) +
+            FfiConverterOptionalTypeReportKind.allocationSize(value.`kind`) +
+            FfiConverterOptionalString.allocationSize(value.`author`) +
+            FfiConverterBoolean.allocationSize(value.`addressedToMe`) +
+            FfiConverterBoolean.allocationSize(value.`unread`)
+    )
+
+    override fun write(value: ReportQuery, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`period`, buf)
+            FfiConverterOptionalTypeReportKind.write(value.`kind`, buf)
+            FfiConverterOptionalString.write(value.`author`, buf)
+            FfiConverterBoolean.write(value.`addressedToMe`, buf)
+            FfiConverterBoolean.write(value.`unread`, buf)
+    }
+}
+
+
+
+/**
+ * A report as lists show it.
+ */
+data class ReportRow (
+    val `id`: kotlin.String
+    , 
+    val `owner`: kotlin.String
+    , 
+    val `kind`: ReportKind
+    , 
+    /**
+     * The period, `YYYY-MM-DD`.
+     */
+    val `first`: kotlin.String
+    , 
+    val `last`: kotlin.String
+    , 
+    val `title`: kotlin.String
+    , 
+    val `status`: ReportStatus
+    , 
+    val `submittedAt`: java.time.Instant?
+    , 
+    /**
+     * When this device's user marked it read (reports addressed to them).
+     */
+    val `readAt`: java.time.Instant?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeReportRow: FfiConverterRustBuffer<ReportRow> {
+    override fun read(buf: ByteBuffer): ReportRow {
+        return ReportRow(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeReportKind.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeReportStatus.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ReportRow) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`owner`) +
+            FfiConverterTypeReportKind.allocationSize(value.`kind`) +
+            FfiConverterString.allocationSize(value.`first`) +
+            FfiConverterString.allocationSize(value.`last`) +
+            FfiConverterString.allocationSize(value.`title`) +
+            FfiConverterTypeReportStatus.allocationSize(value.`status`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`submittedAt`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`readAt`)
+    )
+
+    override fun write(value: ReportRow, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`owner`, buf)
+            FfiConverterTypeReportKind.write(value.`kind`, buf)
+            FfiConverterString.write(value.`first`, buf)
+            FfiConverterString.write(value.`last`, buf)
+            FfiConverterString.write(value.`title`, buf)
+            FfiConverterTypeReportStatus.write(value.`status`, buf)
+            FfiConverterOptionalTimestamp.write(value.`submittedAt`, buf)
+            FfiConverterOptionalTimestamp.write(value.`readAt`, buf)
     }
 }
 
@@ -4983,16 +8284,16 @@ public object FfiConverterTypeReport: FfiConverterRustBuffer<Report> {
  */
 data class ServerNotes (
     /**
-     * UTC milliseconds when the server computed them; `None` before the first sync.
+     * When the server computed them; `None` before the first sync.
      */
-    var `asOf`: kotlin.Long?
+    val `asOf`: java.time.Instant?
     , 
-    var `alerts`: List<Alert>
+    val `alerts`: List<Alert>
     , 
     /**
-     * Who opened this user's reports on the web dashboard.
+     * Who opened this user's reports (on the dashboard or a device).
      */
-    var `reads`: List<ReadReceipt>
+    val `reads`: List<ReadReceipt>
     
 ){
     
@@ -5009,22 +8310,377 @@ data class ServerNotes (
 public object FfiConverterTypeServerNotes: FfiConverterRustBuffer<ServerNotes> {
     override fun read(buf: ByteBuffer): ServerNotes {
         return ServerNotes(
-            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
             FfiConverterSequenceTypeAlert.read(buf),
             FfiConverterSequenceTypeReadReceipt.read(buf),
         )
     }
 
     override fun allocationSize(value: ServerNotes) = (
-            FfiConverterOptionalLong.allocationSize(value.`asOf`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`asOf`) +
             FfiConverterSequenceTypeAlert.allocationSize(value.`alerts`) +
             FfiConverterSequenceTypeReadReceipt.allocationSize(value.`reads`)
     )
 
     override fun write(value: ServerNotes, buf: ByteBuffer) {
-            FfiConverterOptionalLong.write(value.`asOf`, buf)
+            FfiConverterOptionalTimestamp.write(value.`asOf`, buf)
             FfiConverterSequenceTypeAlert.write(value.`alerts`, buf)
             FfiConverterSequenceTypeReadReceipt.write(value.`reads`, buf)
+    }
+}
+
+
+
+/**
+ * A stage a deal reached, and when.
+ */
+data class StageEntry (
+    val `stage`: Stage
+    , 
+    val `at`: java.time.Instant
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeStageEntry: FfiConverterRustBuffer<StageEntry> {
+    override fun read(buf: ByteBuffer): StageEntry {
+        return StageEntry(
+            FfiConverterTypeStage.read(buf),
+            FfiConverterTimestamp.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: StageEntry) = (
+            FfiConverterTypeStage.allocationSize(value.`stage`) +
+            FfiConverterTimestamp.allocationSize(value.`at`)
+    )
+
+    override fun write(value: StageEntry, buf: ByteBuffer) {
+            FfiConverterTypeStage.write(value.`stage`, buf)
+            FfiConverterTimestamp.write(value.`at`, buf)
+    }
+}
+
+
+
+/**
+ * One member's reports over the period: on time, late, missing, not due yet.
+ */
+data class SubmissionCounts (
+    val `userId`: kotlin.String
+    , 
+    val `name`: kotlin.String?
+    , 
+    val `onTime`: kotlin.Int
+    , 
+    val `late`: kotlin.Int
+    , 
+    val `missing`: kotlin.Int
+    , 
+    val `pending`: kotlin.Int
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSubmissionCounts: FfiConverterRustBuffer<SubmissionCounts> {
+    override fun read(buf: ByteBuffer): SubmissionCounts {
+        return SubmissionCounts(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterInt.read(buf),
+            FfiConverterInt.read(buf),
+            FfiConverterInt.read(buf),
+            FfiConverterInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SubmissionCounts) = (
+            FfiConverterString.allocationSize(value.`userId`) +
+            FfiConverterOptionalString.allocationSize(value.`name`) +
+            FfiConverterInt.allocationSize(value.`onTime`) +
+            FfiConverterInt.allocationSize(value.`late`) +
+            FfiConverterInt.allocationSize(value.`missing`) +
+            FfiConverterInt.allocationSize(value.`pending`)
+    )
+
+    override fun write(value: SubmissionCounts, buf: ByteBuffer) {
+            FfiConverterString.write(value.`userId`, buf)
+            FfiConverterOptionalString.write(value.`name`, buf)
+            FfiConverterInt.write(value.`onTime`, buf)
+            FfiConverterInt.write(value.`late`, buf)
+            FfiConverterInt.write(value.`missing`, buf)
+            FfiConverterInt.write(value.`pending`, buf)
+    }
+}
+
+
+
+/**
+ * Progress of a sync or download: documents (or pieces) and bytes done of the estimated totals.
+ */
+data class SyncProgress (
+    val `docsDone`: kotlin.Long
+    , 
+    val `docsTotal`: kotlin.Long
+    , 
+    val `bytesDone`: kotlin.Long
+    , 
+    val `bytesTotal`: kotlin.Long
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSyncProgress: FfiConverterRustBuffer<SyncProgress> {
+    override fun read(buf: ByteBuffer): SyncProgress {
+        return SyncProgress(
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SyncProgress) = (
+            FfiConverterLong.allocationSize(value.`docsDone`) +
+            FfiConverterLong.allocationSize(value.`docsTotal`) +
+            FfiConverterLong.allocationSize(value.`bytesDone`) +
+            FfiConverterLong.allocationSize(value.`bytesTotal`)
+    )
+
+    override fun write(value: SyncProgress, buf: ByteBuffer) {
+            FfiConverterLong.write(value.`docsDone`, buf)
+            FfiConverterLong.write(value.`docsTotal`, buf)
+            FfiConverterLong.write(value.`bytesDone`, buf)
+            FfiConverterLong.write(value.`bytesTotal`, buf)
+    }
+}
+
+
+
+/**
+ * What one sync did.
+ */
+data class SyncStats (
+    val `roundTrips`: kotlin.Int
+    , 
+    /**
+     * Request bodies, in bytes (HTTP headers not included).
+     */
+    val `bytesSent`: kotlin.Long
+    , 
+    /**
+     * Response bodies, in bytes.
+     */
+    val `bytesReceived`: kotlin.Long
+    , 
+    /**
+     * Documents the server accepted from this device.
+     */
+    val `pushed`: kotlin.Long
+    , 
+    /**
+     * Records received from the server.
+     */
+    val `pulled`: kotlin.Long
+    , 
+    /**
+     * Documents the server authored received (team configuration, KPI snapshots).
+     */
+    val `published`: kotlin.Long
+    , 
+    /**
+     * Refused in this run (they stay listed in `refusals()` until resolved).
+     */
+    val `rejected`: List<Rejection>
+    , 
+    /**
+     * Documents received that could not be applied: set aside, and asked for whole next time.
+     */
+    val `setAside`: List<kotlin.String>
+    , 
+    /**
+     * Documents the server could not serve now (its copy is damaged; they come once healed).
+     */
+    val `unavailable`: List<kotlin.String>
+    , 
+    val `durationMs`: kotlin.Long
+    , 
+    /**
+     * Attached files the server received whole in this run.
+     */
+    val `filesUploaded`: kotlin.Int
+    , 
+    /**
+     * Bytes of attached files sent in this run (also counted in `bytes_sent`).
+     */
+    val `fileBytesSent`: kotlin.Long
+    , 
+    /**
+     * Why files are still waiting to go, when some could not (they go at a later sync).
+     */
+    val `filesWaiting`: kotlin.String?
+    , 
+    /**
+     * Why reports read here are not told to the server yet (they go at a later sync).
+     */
+    val `readsWaiting`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSyncStats: FfiConverterRustBuffer<SyncStats> {
+    override fun read(buf: ByteBuffer): SyncStats {
+        return SyncStats(
+            FfiConverterInt.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterSequenceTypeRejection.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterInt.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SyncStats) = (
+            FfiConverterInt.allocationSize(value.`roundTrips`) +
+            FfiConverterLong.allocationSize(value.`bytesSent`) +
+            FfiConverterLong.allocationSize(value.`bytesReceived`) +
+            FfiConverterLong.allocationSize(value.`pushed`) +
+            FfiConverterLong.allocationSize(value.`pulled`) +
+            FfiConverterLong.allocationSize(value.`published`) +
+            FfiConverterSequenceTypeRejection.allocationSize(value.`rejected`) +
+            FfiConverterSequenceString.allocationSize(value.`setAside`) +
+            FfiConverterSequenceString.allocationSize(value.`unavailable`) +
+            FfiConverterLong.allocationSize(value.`durationMs`) +
+            FfiConverterInt.allocationSize(value.`filesUploaded`) +
+            FfiConverterLong.allocationSize(value.`fileBytesSent`) +
+            FfiConverterOptionalString.allocationSize(value.`filesWaiting`) +
+            FfiConverterOptionalString.allocationSize(value.`readsWaiting`)
+    )
+
+    override fun write(value: SyncStats, buf: ByteBuffer) {
+            FfiConverterInt.write(value.`roundTrips`, buf)
+            FfiConverterLong.write(value.`bytesSent`, buf)
+            FfiConverterLong.write(value.`bytesReceived`, buf)
+            FfiConverterLong.write(value.`pushed`, buf)
+            FfiConverterLong.write(value.`pulled`, buf)
+            FfiConverterLong.write(value.`published`, buf)
+            FfiConverterSequenceTypeRejection.write(value.`rejected`, buf)
+            FfiConverterSequenceString.write(value.`setAside`, buf)
+            FfiConverterSequenceString.write(value.`unavailable`, buf)
+            FfiConverterLong.write(value.`durationMs`, buf)
+            FfiConverterInt.write(value.`filesUploaded`, buf)
+            FfiConverterLong.write(value.`fileBytesSent`, buf)
+            FfiConverterOptionalString.write(value.`filesWaiting`, buf)
+            FfiConverterOptionalString.write(value.`readsWaiting`, buf)
+    }
+}
+
+
+
+/**
+ * A period's figures for everyone this user sees (a manager: each direct report and the team),
+ * offline.
+ */
+data class TeamView (
+    val `source`: FigureSource
+    , 
+    val `asOf`: java.time.Instant
+    , 
+    val `first`: kotlin.String
+    , 
+    val `last`: kotlin.String
+    , 
+    val `members`: List<MemberFigures>
+    , 
+    /**
+     * For this week, last week and this month (from the server's snapshot); else empty.
+     */
+    val `submissions`: List<SubmissionCounts>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTeamView: FfiConverterRustBuffer<TeamView> {
+    override fun read(buf: ByteBuffer): TeamView {
+        return TeamView(
+            FfiConverterTypeFigureSource.read(buf),
+            FfiConverterTimestamp.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterSequenceTypeMemberFigures.read(buf),
+            FfiConverterSequenceTypeSubmissionCounts.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: TeamView) = (
+            FfiConverterTypeFigureSource.allocationSize(value.`source`) +
+            FfiConverterTimestamp.allocationSize(value.`asOf`) +
+            FfiConverterString.allocationSize(value.`first`) +
+            FfiConverterString.allocationSize(value.`last`) +
+            FfiConverterSequenceTypeMemberFigures.allocationSize(value.`members`) +
+            FfiConverterSequenceTypeSubmissionCounts.allocationSize(value.`submissions`)
+    )
+
+    override fun write(value: TeamView, buf: ByteBuffer) {
+            FfiConverterTypeFigureSource.write(value.`source`, buf)
+            FfiConverterTimestamp.write(value.`asOf`, buf)
+            FfiConverterString.write(value.`first`, buf)
+            FfiConverterString.write(value.`last`, buf)
+            FfiConverterSequenceTypeMemberFigures.write(value.`members`, buf)
+            FfiConverterSequenceTypeSubmissionCounts.write(value.`submissions`, buf)
     }
 }
 
@@ -5037,21 +8693,21 @@ data class Template (
     /**
      * `builtin:weekly:zh-CN`, or the team's own id.
      */
-    var `id`: kotlin.String
+    val `id`: kotlin.String
     , 
-    var `kind`: ReportKind
+    val `kind`: ReportKind
     , 
-    var `lang`: Lang
+    val `lang`: Lang
     , 
     /**
      * Sections in order; a required one must have text before the report is submitted.
      */
-    var `sections`: List<SectionDef>
+    val `sections`: List<SectionDef>
     , 
     /**
      * Who reports from it are copied to by default (user ids), besides the author's manager.
      */
-    var `cc`: List<kotlin.String>
+    val `cc`: List<kotlin.String>
     
 ){
     
@@ -5095,11 +8751,275 @@ public object FfiConverterTypeTemplate: FfiConverterRustBuffer<Template> {
 
 
 
+/**
+ * A browser signed in with this device's approval.
+ */
+data class WebLoginApproved (
+    val `userId`: kotlin.String
+    , 
+    val `sessionExpiresAt`: java.time.Instant
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeWebLoginApproved: FfiConverterRustBuffer<WebLoginApproved> {
+    override fun read(buf: ByteBuffer): WebLoginApproved {
+        return WebLoginApproved(
+            FfiConverterString.read(buf),
+            FfiConverterTimestamp.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: WebLoginApproved) = (
+            FfiConverterString.allocationSize(value.`userId`) +
+            FfiConverterTimestamp.allocationSize(value.`sessionExpiresAt`)
+    )
+
+    override fun write(value: WebLoginApproved, buf: ByteBuffer) {
+            FfiConverterString.write(value.`userId`, buf)
+            FfiConverterTimestamp.write(value.`sessionExpiresAt`, buf)
+    }
+}
+
+
+
+/**
+ * Where an attached file stands on this device.
+ */
+sealed class AttachmentState {
+    
+    /**
+     * Attached here; `uploaded` once the server has it.
+     */
+    data class Own(
+        val `uploaded`: kotlin.Boolean) : AttachmentState()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Downloaded from the server.
+     */
+    object Downloaded : AttachmentState()
+    
+    
+    /**
+     * A download in progress: `present` of `size` bytes.
+     */
+    data class Partial(
+        val `present`: kotlin.Long, 
+        val `size`: kotlin.Long) : AttachmentState()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Not on this device: `fetch_attachment` brings it (show "uploading" while the server
+     * does not have it either).
+     */
+    object Missing : AttachmentState()
+    
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAttachmentState : FfiConverterRustBuffer<AttachmentState>{
+    override fun read(buf: ByteBuffer): AttachmentState {
+        return when(buf.getInt()) {
+            1 -> AttachmentState.Own(
+                FfiConverterBoolean.read(buf),
+                )
+            2 -> AttachmentState.Downloaded
+            3 -> AttachmentState.Partial(
+                FfiConverterLong.read(buf),
+                FfiConverterLong.read(buf),
+                )
+            4 -> AttachmentState.Missing
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: AttachmentState): ULong = when(value) {
+        is AttachmentState.Own -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterBoolean.allocationSize(value.`uploaded`)
+            )
+        }
+        is AttachmentState.Downloaded -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is AttachmentState.Partial -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`present`)
+                + FfiConverterLong.allocationSize(value.`size`)
+            )
+        }
+        is AttachmentState.Missing -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+    }
+
+    override fun write(value: AttachmentState, buf: ByteBuffer) {
+        when(value) {
+            is AttachmentState.Own -> {
+                buf.putInt(1)
+                FfiConverterBoolean.write(value.`uploaded`, buf)
+                Unit
+            }
+            is AttachmentState.Downloaded -> {
+                buf.putInt(2)
+                Unit
+            }
+            is AttachmentState.Partial -> {
+                buf.putInt(3)
+                FfiConverterLong.write(value.`present`, buf)
+                FfiConverterLong.write(value.`size`, buf)
+                Unit
+            }
+            is AttachmentState.Missing -> {
+                buf.putInt(4)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * What an inserted block shows.
+ */
+
+enum class BlockKind {
+    
+    FOLLOWUPS,
+    KPIS;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBlockKind: FfiConverterRustBuffer<BlockKind> {
+    override fun read(buf: ByteBuffer) = try {
+        BlockKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: BlockKind) = 4UL
+
+    override fun write(value: BlockKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * What kind of data changed.
+ */
+
+enum class ChangedKind {
+    
+    CUSTOMER,
+    DEAL,
+    FOLLOWUP,
+    CONTRACT,
+    PAYMENT,
+    REPORT,
+    /**
+     * The team's members.
+     */
+    DIRECTORY,
+    /**
+     * The team's configuration (templates, KPIs, targets).
+     */
+    CONFIG,
+    /**
+     * The server's KPI figures, alerts and read receipts for this user.
+     */
+    FIGURES;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeChangedKind: FfiConverterRustBuffer<ChangedKind> {
+    override fun read(buf: ByteBuffer) = try {
+        ChangedKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: ChangedKind) = 4UL
+
+    override fun write(value: ChangedKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
 
 
 /**
  * Every failure a foreign caller can see. Each carries a human-readable `reason` (English; it
- * names what was wrong and what to do) and never personal data beyond the ids involved.
+ * names what was wrong and what to do, in an app's words, never a command line's) and never
+ * personal data beyond the ids involved. In Python `str(e)` and in Kotlin `e.message` are the
+ * reason itself.
  */
 sealed class FieldException: kotlin.Exception() {
     
@@ -5111,7 +9031,7 @@ sealed class FieldException: kotlin.Exception() {
         val `reason`: kotlin.String
         ) : FieldException() {
         override val message
-            get() = "reason=${ `reason` }"
+            get() = `reason`
     }
     
     /**
@@ -5122,7 +9042,7 @@ sealed class FieldException: kotlin.Exception() {
         val `reason`: kotlin.String
         ) : FieldException() {
         override val message
-            get() = "reason=${ `reason` }"
+            get() = `reason`
     }
     
     /**
@@ -5133,18 +9053,63 @@ sealed class FieldException: kotlin.Exception() {
         val `reason`: kotlin.String
         ) : FieldException() {
         override val message
-            get() = "reason=${ `reason` }"
+            get() = `reason`
     }
     
     /**
-     * The store already has an identity.
+     * The store already has an identity, or the device is enrolled already.
      */
     class AlreadyEnrolled(
         
         val `reason`: kotlin.String
         ) : FieldException() {
         override val message
-            get() = "reason=${ `reason` }"
+            get() = `reason`
+    }
+    
+    /**
+     * No such enrollment code (mistyped, or never issued).
+     */
+    class CodeUnknown(
+        
+        val `reason`: kotlin.String
+        ) : FieldException() {
+        override val message
+            get() = `reason`
+    }
+    
+    /**
+     * The enrollment code's 7 days are over: ask an admin for a new one.
+     */
+    class CodeExpired(
+        
+        val `reason`: kotlin.String
+        ) : FieldException() {
+        override val message
+            get() = `reason`
+    }
+    
+    /**
+     * The enrollment code was already used by a device: ask an admin for a new one.
+     */
+    class CodeUsed(
+        
+        val `reason`: kotlin.String
+        ) : FieldException() {
+        override val message
+            get() = `reason`
+    }
+    
+    /**
+     * An admin revoked this device (or removed it): it syncs again once enrolled with a new
+     * code. Its local data stays.
+     */
+    class DeviceRevoked(
+        
+        val `reason`: kotlin.String
+        ) : FieldException() {
+        override val message
+            get() = `reason`
     }
     
     /**
@@ -5155,7 +9120,7 @@ sealed class FieldException: kotlin.Exception() {
         val `reason`: kotlin.String
         ) : FieldException() {
         override val message
-            get() = "reason=${ `reason` }"
+            get() = `reason`
     }
     
     /**
@@ -5166,40 +9131,45 @@ sealed class FieldException: kotlin.Exception() {
         val `reason`: kotlin.String
         ) : FieldException() {
         override val message
-            get() = "reason=${ `reason` }"
+            get() = `reason`
     }
     
     /**
-     * The team server refused the request.
+     * The team server refused the request (`status` is the HTTP status, `code` the server's
+     * machine-readable code).
      */
     class Server(
         
-        val `status`: kotlin.UShort, 
+        val `status`: kotlin.Int, 
         
         val `code`: kotlin.String, 
         
         val `reason`: kotlin.String
         ) : FieldException() {
         override val message
-            get() = "status=${ `status` }, code=${ `code` }, reason=${ `reason` }"
+            get() = `reason`
     }
     
     /**
-     * A running sync was cancelled; pages committed before stay committed.
+     * The sync or download was cancelled; what was committed before stays.
      */
     class Cancelled(
+        
+        val `reason`: kotlin.String
         ) : FieldException() {
         override val message
-            get() = ""
+            get() = `reason`
     }
     
     /**
      * The store was closed; open it again.
      */
     class Closed(
+        
+        val `reason`: kotlin.String
         ) : FieldException() {
         override val message
-            get() = ""
+            get() = `reason`
     }
     
     /**
@@ -5210,7 +9180,7 @@ sealed class FieldException: kotlin.Exception() {
         val `reason`: kotlin.String
         ) : FieldException() {
         override val message
-            get() = "reason=${ `reason` }"
+            get() = `reason`
     }
     
     /**
@@ -5221,7 +9191,7 @@ sealed class FieldException: kotlin.Exception() {
         val `reason`: kotlin.String
         ) : FieldException() {
         override val message
-            get() = "reason=${ `reason` }"
+            get() = `reason`
     }
     
 
@@ -5255,23 +9225,39 @@ public object FfiConverterTypeFieldError : FfiConverterRustBuffer<FieldException
             4 -> FieldException.AlreadyEnrolled(
                 FfiConverterString.read(buf),
                 )
-            5 -> FieldException.Forbidden(
+            5 -> FieldException.CodeUnknown(
                 FfiConverterString.read(buf),
                 )
-            6 -> FieldException.Unreachable(
+            6 -> FieldException.CodeExpired(
                 FfiConverterString.read(buf),
                 )
-            7 -> FieldException.Server(
-                FfiConverterUShort.read(buf),
+            7 -> FieldException.CodeUsed(
+                FfiConverterString.read(buf),
+                )
+            8 -> FieldException.DeviceRevoked(
+                FfiConverterString.read(buf),
+                )
+            9 -> FieldException.Forbidden(
+                FfiConverterString.read(buf),
+                )
+            10 -> FieldException.Unreachable(
+                FfiConverterString.read(buf),
+                )
+            11 -> FieldException.Server(
+                FfiConverterInt.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
-            8 -> FieldException.Cancelled()
-            9 -> FieldException.Closed()
-            10 -> FieldException.Storage(
+            12 -> FieldException.Cancelled(
                 FfiConverterString.read(buf),
                 )
-            11 -> FieldException.Internal(
+            13 -> FieldException.Closed(
+                FfiConverterString.read(buf),
+                )
+            14 -> FieldException.Storage(
+                FfiConverterString.read(buf),
+                )
+            15 -> FieldException.Internal(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -5300,6 +9286,26 @@ public object FfiConverterTypeFieldError : FfiConverterRustBuffer<FieldException
                 4UL
                 + FfiConverterString.allocationSize(value.`reason`)
             )
+            is FieldException.CodeUnknown -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+            is FieldException.CodeExpired -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+            is FieldException.CodeUsed -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+            is FieldException.DeviceRevoked -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
             is FieldException.Forbidden -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
@@ -5313,17 +9319,19 @@ public object FfiConverterTypeFieldError : FfiConverterRustBuffer<FieldException
             is FieldException.Server -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
-                + FfiConverterUShort.allocationSize(value.`status`)
+                + FfiConverterInt.allocationSize(value.`status`)
                 + FfiConverterString.allocationSize(value.`code`)
                 + FfiConverterString.allocationSize(value.`reason`)
             )
             is FieldException.Cancelled -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
+                + FfiConverterString.allocationSize(value.`reason`)
             )
             is FieldException.Closed -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
+                + FfiConverterString.allocationSize(value.`reason`)
             )
             is FieldException.Storage -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -5360,38 +9368,60 @@ public object FfiConverterTypeFieldError : FfiConverterRustBuffer<FieldException
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
-            is FieldException.Forbidden -> {
+            is FieldException.CodeUnknown -> {
                 buf.putInt(5)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
-            is FieldException.Unreachable -> {
+            is FieldException.CodeExpired -> {
                 buf.putInt(6)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
-            is FieldException.Server -> {
+            is FieldException.CodeUsed -> {
                 buf.putInt(7)
-                FfiConverterUShort.write(value.`status`, buf)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is FieldException.DeviceRevoked -> {
+                buf.putInt(8)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is FieldException.Forbidden -> {
+                buf.putInt(9)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is FieldException.Unreachable -> {
+                buf.putInt(10)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is FieldException.Server -> {
+                buf.putInt(11)
+                FfiConverterInt.write(value.`status`, buf)
                 FfiConverterString.write(value.`code`, buf)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is FieldException.Cancelled -> {
-                buf.putInt(8)
+                buf.putInt(12)
+                FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is FieldException.Closed -> {
-                buf.putInt(9)
+                buf.putInt(13)
+                FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is FieldException.Storage -> {
-                buf.putInt(10)
+                buf.putInt(14)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is FieldException.Internal -> {
-                buf.putInt(11)
+                buf.putInt(15)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
@@ -5403,7 +9433,93 @@ public object FfiConverterTypeFieldError : FfiConverterRustBuffer<FieldException
 
 
 /**
- * The kind of record, for delete and restore.
+ * Where figures came from.
+ */
+
+enum class FigureSource {
+    
+    /**
+     * The team server's snapshot: the whole team's merged data, with targets and status.
+     */
+    SERVER,
+    /**
+     * Computed on this device (it changed something since the snapshot, or has none).
+     */
+    LOCAL;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFigureSource: FfiConverterRustBuffer<FigureSource> {
+    override fun read(buf: ByteBuffer) = try {
+        FigureSource.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: FigureSource) = 4UL
+
+    override fun write(value: FigureSource, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * The direction of a list along its sort key.
+ */
+
+enum class Order {
+    
+    /**
+     * Oldest, earliest or A first.
+     */
+    ASCENDING,
+    /**
+     * Newest or latest first.
+     */
+    DESCENDING;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeOrder: FfiConverterRustBuffer<Order> {
+    override fun read(buf: ByteBuffer) = try {
+        Order.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: Order) = 4UL
+
+    override fun write(value: Order, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * The kind of record, for delete, restore, attach and lookups by name.
  */
 
 enum class RecordKind {
@@ -5447,28 +9563,28 @@ public object FfiConverterTypeRecordKind: FfiConverterRustBuffer<RecordKind> {
 /**
  * @suppress
  */
-public object FfiConverterOptionalULong: FfiConverterRustBuffer<kotlin.ULong?> {
-    override fun read(buf: ByteBuffer): kotlin.ULong? {
+public object FfiConverterOptionalInt: FfiConverterRustBuffer<kotlin.Int?> {
+    override fun read(buf: ByteBuffer): kotlin.Int? {
         if (buf.get().toInt() == 0) {
             return null
         }
-        return FfiConverterULong.read(buf)
+        return FfiConverterInt.read(buf)
     }
 
-    override fun allocationSize(value: kotlin.ULong?): ULong {
+    override fun allocationSize(value: kotlin.Int?): ULong {
         if (value == null) {
             return 1UL
         } else {
-            return 1UL + FfiConverterULong.allocationSize(value)
+            return 1UL + FfiConverterInt.allocationSize(value)
         }
     }
 
-    override fun write(value: kotlin.ULong?, buf: ByteBuffer) {
+    override fun write(value: kotlin.Int?, buf: ByteBuffer) {
         if (value == null) {
             buf.put(0)
         } else {
             buf.put(1)
-            FfiConverterULong.write(value, buf)
+            FfiConverterInt.write(value, buf)
         }
     }
 }
@@ -5607,6 +9723,38 @@ public object FfiConverterOptionalByteArray: FfiConverterRustBuffer<kotlin.ByteA
 /**
  * @suppress
  */
+public object FfiConverterOptionalTimestamp: FfiConverterRustBuffer<java.time.Instant?> {
+    override fun read(buf: ByteBuffer): java.time.Instant? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTimestamp.read(buf)
+    }
+
+    override fun allocationSize(value: java.time.Instant?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTimestamp.allocationSize(value)
+        }
+    }
+
+    override fun write(value: java.time.Instant?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTimestamp.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeSyncListener: FfiConverterRustBuffer<SyncListener?> {
     override fun read(buf: ByteBuffer): SyncListener? {
         if (buf.get().toInt() == 0) {
@@ -5629,6 +9777,38 @@ public object FfiConverterOptionalTypeSyncListener: FfiConverterRustBuffer<SyncL
         } else {
             buf.put(1)
             FfiConverterTypeSyncListener.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeCheckIn: FfiConverterRustBuffer<CheckIn?> {
+    override fun read(buf: ByteBuffer): CheckIn? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeCheckIn.read(buf)
+    }
+
+    override fun allocationSize(value: CheckIn?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeCheckIn.allocationSize(value)
+        }
+    }
+
+    override fun write(value: CheckIn?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeCheckIn.write(value, buf)
         }
     }
 }
@@ -5671,28 +9851,92 @@ public object FfiConverterOptionalTypeCheckinPlace: FfiConverterRustBuffer<Check
 /**
  * @suppress
  */
-public object FfiConverterOptionalTypeCheckIn: FfiConverterRustBuffer<CheckIn?> {
-    override fun read(buf: ByteBuffer): CheckIn? {
+public object FfiConverterOptionalTypeListOptions: FfiConverterRustBuffer<ListOptions?> {
+    override fun read(buf: ByteBuffer): ListOptions? {
         if (buf.get().toInt() == 0) {
             return null
         }
-        return FfiConverterTypeCheckIn.read(buf)
+        return FfiConverterTypeListOptions.read(buf)
     }
 
-    override fun allocationSize(value: CheckIn?): ULong {
+    override fun allocationSize(value: ListOptions?): ULong {
         if (value == null) {
             return 1UL
         } else {
-            return 1UL + FfiConverterTypeCheckIn.allocationSize(value)
+            return 1UL + FfiConverterTypeListOptions.allocationSize(value)
         }
     }
 
-    override fun write(value: CheckIn?, buf: ByteBuffer) {
+    override fun write(value: ListOptions?, buf: ByteBuffer) {
         if (value == null) {
             buf.put(0)
         } else {
             buf.put(1)
-            FfiConverterTypeCheckIn.write(value, buf)
+            FfiConverterTypeListOptions.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeReportQuery: FfiConverterRustBuffer<ReportQuery?> {
+    override fun read(buf: ByteBuffer): ReportQuery? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeReportQuery.read(buf)
+    }
+
+    override fun allocationSize(value: ReportQuery?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeReportQuery.allocationSize(value)
+        }
+    }
+
+    override fun write(value: ReportQuery?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeReportQuery.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeDialect: FfiConverterRustBuffer<Dialect?> {
+    override fun read(buf: ByteBuffer): Dialect? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeDialect.read(buf)
+    }
+
+    override fun allocationSize(value: Dialect?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeDialect.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Dialect?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeDialect.write(value, buf)
         }
     }
 }
@@ -5767,6 +10011,38 @@ public object FfiConverterOptionalTypeKpiStatus: FfiConverterRustBuffer<KpiStatu
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeLang: FfiConverterRustBuffer<Lang?> {
+    override fun read(buf: ByteBuffer): Lang? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeLang.read(buf)
+    }
+
+    override fun allocationSize(value: Lang?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeLang.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Lang?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeLang.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeLevel: FfiConverterRustBuffer<Level?> {
     override fun read(buf: ByteBuffer): Level? {
         if (buf.get().toInt() == 0) {
@@ -5789,6 +10065,38 @@ public object FfiConverterOptionalTypeLevel: FfiConverterRustBuffer<Level?> {
         } else {
             buf.put(1)
             FfiConverterTypeLevel.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeReportKind: FfiConverterRustBuffer<ReportKind?> {
+    override fun read(buf: ByteBuffer): ReportKind? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeReportKind.read(buf)
+    }
+
+    override fun allocationSize(value: ReportKind?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeReportKind.allocationSize(value)
+        }
+    }
+
+    override fun write(value: ReportKind?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeReportKind.write(value, buf)
         }
     }
 }
@@ -5831,6 +10139,70 @@ public object FfiConverterOptionalTypeStage: FfiConverterRustBuffer<Stage?> {
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeOrder: FfiConverterRustBuffer<Order?> {
+    override fun read(buf: ByteBuffer): Order? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeOrder.read(buf)
+    }
+
+    override fun allocationSize(value: Order?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeOrder.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Order?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeOrder.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalSequenceString: FfiConverterRustBuffer<List<kotlin.String>?> {
+    override fun read(buf: ByteBuffer): List<kotlin.String>? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterSequenceString.read(buf)
+    }
+
+    override fun allocationSize(value: List<kotlin.String>?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterSequenceString.allocationSize(value)
+        }
+    }
+
+    override fun write(value: List<kotlin.String>?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterSequenceString.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.String>> {
     override fun read(buf: ByteBuffer): List<kotlin.String> {
         val len = buf.getInt()
@@ -5849,6 +10221,90 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterString.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeMember: FfiConverterRustBuffer<List<Member>> {
+    override fun read(buf: ByteBuffer): List<Member> {
+        val len = buf.getInt()
+        return List<Member>(len) {
+            FfiConverterTypeMember.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Member>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeMember.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Member>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeMember.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeSection: FfiConverterRustBuffer<List<Section>> {
+    override fun read(buf: ByteBuffer): List<Section> {
+        val len = buf.getInt()
+        return List<Section>(len) {
+            FfiConverterTypeSection.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Section>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeSection.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Section>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeSection.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeSectionDef: FfiConverterRustBuffer<List<SectionDef>> {
+    override fun read(buf: ByteBuffer): List<SectionDef> {
+        val len = buf.getInt()
+        return List<SectionDef>(len) {
+            FfiConverterTypeSectionDef.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<SectionDef>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeSectionDef.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<SectionDef>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeSectionDef.write(it, buf)
         }
     }
 }
@@ -5943,6 +10399,118 @@ public object FfiConverterSequenceTypeAttachmentRow: FfiConverterRustBuffer<List
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeBlock: FfiConverterRustBuffer<List<Block>> {
+    override fun read(buf: ByteBuffer): List<Block> {
+        val len = buf.getInt()
+        return List<Block>(len) {
+            FfiConverterTypeBlock.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Block>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeBlock.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Block>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeBlock.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeBlockCustomer: FfiConverterRustBuffer<List<BlockCustomer>> {
+    override fun read(buf: ByteBuffer): List<BlockCustomer> {
+        val len = buf.getInt()
+        return List<BlockCustomer>(len) {
+            FfiConverterTypeBlockCustomer.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<BlockCustomer>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeBlockCustomer.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<BlockCustomer>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeBlockCustomer.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeBlockFollowup: FfiConverterRustBuffer<List<BlockFollowup>> {
+    override fun read(buf: ByteBuffer): List<BlockFollowup> {
+        val len = buf.getInt()
+        return List<BlockFollowup>(len) {
+            FfiConverterTypeBlockFollowup.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<BlockFollowup>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeBlockFollowup.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<BlockFollowup>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeBlockFollowup.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeChanges: FfiConverterRustBuffer<List<Changes>> {
+    override fun read(buf: ByteBuffer): List<Changes> {
+        val len = buf.getInt()
+        return List<Changes>(len) {
+            FfiConverterTypeChanges.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Changes>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeChanges.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Changes>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeChanges.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeComment: FfiConverterRustBuffer<List<Comment>> {
     override fun read(buf: ByteBuffer): List<Comment> {
         val len = buf.getInt()
@@ -5961,6 +10529,62 @@ public object FfiConverterSequenceTypeComment: FfiConverterRustBuffer<List<Comme
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeComment.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeContact: FfiConverterRustBuffer<List<Contact>> {
+    override fun read(buf: ByteBuffer): List<Contact> {
+        val len = buf.getInt()
+        return List<Contact>(len) {
+            FfiConverterTypeContact.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Contact>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeContact.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Contact>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeContact.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeContractRow: FfiConverterRustBuffer<List<ContractRow>> {
+    override fun read(buf: ByteBuffer): List<ContractRow> {
+        val len = buf.getInt()
+        return List<ContractRow>(len) {
+            FfiConverterTypeContractRow.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ContractRow>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeContractRow.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ContractRow>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeContractRow.write(it, buf)
         }
     }
 }
@@ -6055,24 +10679,80 @@ public object FfiConverterSequenceTypeFollowupRow: FfiConverterRustBuffer<List<F
 /**
  * @suppress
  */
-public object FfiConverterSequenceTypeMember: FfiConverterRustBuffer<List<Member>> {
-    override fun read(buf: ByteBuffer): List<Member> {
+public object FfiConverterSequenceTypeKpiFigure: FfiConverterRustBuffer<List<KpiFigure>> {
+    override fun read(buf: ByteBuffer): List<KpiFigure> {
         val len = buf.getInt()
-        return List<Member>(len) {
-            FfiConverterTypeMember.read(buf)
+        return List<KpiFigure>(len) {
+            FfiConverterTypeKpiFigure.read(buf)
         }
     }
 
-    override fun allocationSize(value: List<Member>): ULong {
+    override fun allocationSize(value: List<KpiFigure>): ULong {
         val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeMember.allocationSize(it) }.sum()
+        val sizeForItems = value.map { FfiConverterTypeKpiFigure.allocationSize(it) }.sum()
         return sizeForLength + sizeForItems
     }
 
-    override fun write(value: List<Member>, buf: ByteBuffer) {
+    override fun write(value: List<KpiFigure>, buf: ByteBuffer) {
         buf.putInt(value.size)
         value.iterator().forEach {
-            FfiConverterTypeMember.write(it, buf)
+            FfiConverterTypeKpiFigure.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeMemberFigures: FfiConverterRustBuffer<List<MemberFigures>> {
+    override fun read(buf: ByteBuffer): List<MemberFigures> {
+        val len = buf.getInt()
+        return List<MemberFigures>(len) {
+            FfiConverterTypeMemberFigures.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<MemberFigures>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeMemberFigures.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<MemberFigures>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeMemberFigures.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypePaymentRow: FfiConverterRustBuffer<List<PaymentRow>> {
+    override fun read(buf: ByteBuffer): List<PaymentRow> {
+        val len = buf.getInt()
+        return List<PaymentRow>(len) {
+            FfiConverterTypePaymentRow.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<PaymentRow>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypePaymentRow.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<PaymentRow>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypePaymentRow.write(it, buf)
         }
     }
 }
@@ -6111,6 +10791,62 @@ public object FfiConverterSequenceTypeReadReceipt: FfiConverterRustBuffer<List<R
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeRefusal: FfiConverterRustBuffer<List<Refusal>> {
+    override fun read(buf: ByteBuffer): List<Refusal> {
+        val len = buf.getInt()
+        return List<Refusal>(len) {
+            FfiConverterTypeRefusal.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Refusal>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeRefusal.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Refusal>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeRefusal.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeRejection: FfiConverterRustBuffer<List<Rejection>> {
+    override fun read(buf: ByteBuffer): List<Rejection> {
+        val len = buf.getInt()
+        return List<Rejection>(len) {
+            FfiConverterTypeRejection.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Rejection>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeRejection.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Rejection>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeRejection.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeReportRow: FfiConverterRustBuffer<List<ReportRow>> {
     override fun read(buf: ByteBuffer): List<ReportRow> {
         val len = buf.getInt()
@@ -6139,24 +10875,24 @@ public object FfiConverterSequenceTypeReportRow: FfiConverterRustBuffer<List<Rep
 /**
  * @suppress
  */
-public object FfiConverterSequenceTypeSection: FfiConverterRustBuffer<List<Section>> {
-    override fun read(buf: ByteBuffer): List<Section> {
+public object FfiConverterSequenceTypeStageEntry: FfiConverterRustBuffer<List<StageEntry>> {
+    override fun read(buf: ByteBuffer): List<StageEntry> {
         val len = buf.getInt()
-        return List<Section>(len) {
-            FfiConverterTypeSection.read(buf)
+        return List<StageEntry>(len) {
+            FfiConverterTypeStageEntry.read(buf)
         }
     }
 
-    override fun allocationSize(value: List<Section>): ULong {
+    override fun allocationSize(value: List<StageEntry>): ULong {
         val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeSection.allocationSize(it) }.sum()
+        val sizeForItems = value.map { FfiConverterTypeStageEntry.allocationSize(it) }.sum()
         return sizeForLength + sizeForItems
     }
 
-    override fun write(value: List<Section>, buf: ByteBuffer) {
+    override fun write(value: List<StageEntry>, buf: ByteBuffer) {
         buf.putInt(value.size)
         value.iterator().forEach {
-            FfiConverterTypeSection.write(it, buf)
+            FfiConverterTypeStageEntry.write(it, buf)
         }
     }
 }
@@ -6167,80 +10903,24 @@ public object FfiConverterSequenceTypeSection: FfiConverterRustBuffer<List<Secti
 /**
  * @suppress
  */
-public object FfiConverterSequenceTypeSectionDef: FfiConverterRustBuffer<List<SectionDef>> {
-    override fun read(buf: ByteBuffer): List<SectionDef> {
+public object FfiConverterSequenceTypeSubmissionCounts: FfiConverterRustBuffer<List<SubmissionCounts>> {
+    override fun read(buf: ByteBuffer): List<SubmissionCounts> {
         val len = buf.getInt()
-        return List<SectionDef>(len) {
-            FfiConverterTypeSectionDef.read(buf)
+        return List<SubmissionCounts>(len) {
+            FfiConverterTypeSubmissionCounts.read(buf)
         }
     }
 
-    override fun allocationSize(value: List<SectionDef>): ULong {
+    override fun allocationSize(value: List<SubmissionCounts>): ULong {
         val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeSectionDef.allocationSize(it) }.sum()
+        val sizeForItems = value.map { FfiConverterTypeSubmissionCounts.allocationSize(it) }.sum()
         return sizeForLength + sizeForItems
     }
 
-    override fun write(value: List<SectionDef>, buf: ByteBuffer) {
+    override fun write(value: List<SubmissionCounts>, buf: ByteBuffer) {
         buf.putInt(value.size)
         value.iterator().forEach {
-            FfiConverterTypeSectionDef.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterSequenceTypeBlockInfo: FfiConverterRustBuffer<List<BlockInfo>> {
-    override fun read(buf: ByteBuffer): List<BlockInfo> {
-        val len = buf.getInt()
-        return List<BlockInfo>(len) {
-            FfiConverterTypeBlockInfo.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<BlockInfo>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeBlockInfo.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<BlockInfo>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeBlockInfo.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterSequenceTypeKpiFigure: FfiConverterRustBuffer<List<KpiFigure>> {
-    override fun read(buf: ByteBuffer): List<KpiFigure> {
-        val len = buf.getInt()
-        return List<KpiFigure>(len) {
-            FfiConverterTypeKpiFigure.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<KpiFigure>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeKpiFigure.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<KpiFigure>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeKpiFigure.write(it, buf)
+            FfiConverterTypeSubmissionCounts.write(it, buf)
         }
     }
 }
@@ -6276,32 +10956,58 @@ public object FfiConverterSequenceTypeTemplate: FfiConverterRustBuffer<List<Temp
 
 
 
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeChangedKind: FfiConverterRustBuffer<List<ChangedKind>> {
+    override fun read(buf: ByteBuffer): List<ChangedKind> {
+        val len = buf.getInt()
+        return List<ChangedKind>(len) {
+            FfiConverterTypeChangedKind.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ChangedKind>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeChangedKind.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ChangedKind>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeChangedKind.write(it, buf)
+        }
+    }
+}
 
 
 
 
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceSequenceString: FfiConverterRustBuffer<List<List<kotlin.String>>> {
+    override fun read(buf: ByteBuffer): List<List<kotlin.String>> {
+        val len = buf.getInt()
+        return List<List<kotlin.String>>(len) {
+            FfiConverterSequenceString.read(buf)
+        }
+    }
 
+    override fun allocationSize(value: List<List<kotlin.String>>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterSequenceString.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
+    override fun write(value: List<List<kotlin.String>>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterSequenceString.write(it, buf)
+        }
+    }
+}
 
 
 

@@ -904,79 +904,6 @@ object NoHandle
 /**
  * @suppress
  */
-public object FfiConverterUShort: FfiConverter<UShort, Short> {
-    override fun lift(value: Short): UShort {
-        return value.toUShort()
-    }
-
-    fun lift(value: Int): UShort {
-        return value.toUShort()
-    }
-
-    override fun read(buf: ByteBuffer): UShort {
-        return lift(buf.getShort())
-    }
-
-    override fun lower(value: UShort): Short {
-        return value.toShort()
-    }
-
-    override fun allocationSize(value: UShort) = 2UL
-
-    override fun write(value: UShort, buf: ByteBuffer) {
-        buf.putShort(value.toShort())
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterUInt: FfiConverter<UInt, Int> {
-    override fun lift(value: Int): UInt {
-        return value.toUInt()
-    }
-
-    override fun read(buf: ByteBuffer): UInt {
-        return lift(buf.getInt())
-    }
-
-    override fun lower(value: UInt): Int {
-        return value.toInt()
-    }
-
-    override fun allocationSize(value: UInt) = 4UL
-
-    override fun write(value: UInt, buf: ByteBuffer) {
-        buf.putInt(value.toInt())
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterULong: FfiConverter<ULong, Long> {
-    override fun lift(value: Long): ULong {
-        return value.toULong()
-    }
-
-    override fun read(buf: ByteBuffer): ULong {
-        return lift(buf.getLong())
-    }
-
-    override fun lower(value: ULong): Long {
-        return value.toLong()
-    }
-
-    override fun allocationSize(value: ULong) = 8UL
-
-    override fun write(value: ULong, buf: ByteBuffer) {
-        buf.putLong(value.toLong())
-    }
-}
-
-/**
- * @suppress
- */
 public object FfiConverterLong: FfiConverter<Long, Long> {
     override fun lift(value: Long): Long {
         return value
@@ -994,29 +921,6 @@ public object FfiConverterLong: FfiConverter<Long, Long> {
 
     override fun write(value: Long, buf: ByteBuffer) {
         buf.putLong(value)
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterDouble: FfiConverter<Double, Double> {
-    override fun lift(value: Double): Double {
-        return value
-    }
-
-    override fun read(buf: ByteBuffer): Double {
-        return buf.getDouble()
-    }
-
-    override fun lower(value: Double): Double {
-        return value
-    }
-
-    override fun allocationSize(value: Double) = 8UL
-
-    override fun write(value: Double, buf: ByteBuffer) {
-        buf.putDouble(value)
     }
 }
 
@@ -1100,99 +1004,6 @@ public object FfiConverterString: FfiConverter<String, RustBuffer.ByValue> {
     }
 }
 
-/**
- * @suppress
- */
-public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
-    override fun read(buf: ByteBuffer): ByteArray {
-        val len = buf.getInt()
-        val byteArr = ByteArray(len)
-        buf.get(byteArr)
-        return byteArr
-    }
-    override fun allocationSize(value: ByteArray): ULong {
-        return 4UL + value.size.toULong()
-    }
-    override fun write(value: ByteArray, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        buf.put(value)
-    }
-}
-
-
-
-/**
- * An alert. `id` is stable while the condition lasts, so a delivery can tell new ones.
- */
-data class Alert (
-    var `id`: kotlin.String
-    , 
-    /**
-     * conversion_below_team, stale_deal, report_missing, report_late, kpi_red or checkin_far.
-     */
-    var `kind`: kotlin.String
-    , 
-    var `userId`: kotlin.String
-    , 
-    /**
-     * What it is about: a metric, a deal id, a report kind, a followup id.
-     */
-    var `subject`: kotlin.String
-    , 
-    /**
-     * One line in English with ids, for logs and old devices; people read
-     * [`crate::team::alert_text`], which renders `facts` in their language with names.
-     */
-    var `message`: kotlin.String
-    , 
-    /**
-     * What the alert says, for rendering in any language (absent from alerts of older servers).
-     */
-    var `facts`: AlertFacts
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeAlert: FfiConverterRustBuffer<Alert> {
-    override fun read(buf: ByteBuffer): Alert {
-        return Alert(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterTypeAlertFacts.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: Alert) = (
-            FfiConverterString.allocationSize(value.`id`) +
-            FfiConverterString.allocationSize(value.`kind`) +
-            FfiConverterString.allocationSize(value.`userId`) +
-            FfiConverterString.allocationSize(value.`subject`) +
-            FfiConverterString.allocationSize(value.`message`) +
-            FfiConverterTypeAlertFacts.allocationSize(value.`facts`)
-    )
-
-    override fun write(value: Alert, buf: ByteBuffer) {
-            FfiConverterString.write(value.`id`, buf)
-            FfiConverterString.write(value.`kind`, buf)
-            FfiConverterString.write(value.`userId`, buf)
-            FfiConverterString.write(value.`subject`, buf)
-            FfiConverterString.write(value.`message`, buf)
-            FfiConverterTypeAlertFacts.write(value.`facts`, buf)
-    }
-}
-
 
 
 /**
@@ -1203,54 +1014,54 @@ data class AlertFacts (
     /**
      * The metric's name in Chinese and in English.
      */
-    var `metricZh`: kotlin.String?
+    val `metricZh`: kotlin.String?
     , 
-    var `metricEn`: kotlin.String?
+    val `metricEn`: kotlin.String?
     , 
     /**
      * The figure that raised the alert.
      */
-    var `value`: kotlin.String?
+    val `value`: kotlin.String?
     , 
     /**
      * What it is measured against: the team average, the target, the distance allowed.
      */
-    var `reference`: kotlin.String?
+    val `reference`: kotlin.String?
     , 
     /**
      * The share of the team average below which conversion alerts (`50%`).
      */
-    var `share`: kotlin.String?
+    val `share`: kotlin.String?
     , 
     /**
      * A deal's title or a customer's name.
      */
-    var `title`: kotlin.String?
+    val `title`: kotlin.String?
     , 
     /**
      * A deal's stage (stored value).
      */
-    var `stage`: kotlin.String?
+    val `stage`: kotlin.String?
     , 
     /**
      * Days without a followup.
      */
-    var `days`: kotlin.Long?
+    val `days`: kotlin.Long?
     , 
     /**
      * A report kind (stored value).
      */
-    var `reportKind`: kotlin.String?
+    val `reportKind`: kotlin.String?
     , 
     /**
      * A date (YYYY-MM-DD): the last day of a missing report's period, a check-in's day.
      */
-    var `date`: kotlin.String?
+    val `date`: kotlin.String?
     , 
     /**
      * The period a figure is of (`this-week`, `this-month`).
      */
-    var `period`: kotlin.String?
+    val `period`: kotlin.String?
     
 ){
     
@@ -1313,666 +1124,27 @@ public object FfiConverterTypeAlertFacts: FfiConverterRustBuffer<AlertFacts> {
 
 
 /**
- * One attached file.
- */
-data class Attachment (
-    /**
-     * SHA-256 of the bytes, 64 lower-case hex digits.
-     */
-    var `hash`: kotlin.String
-    , 
-    /**
-     * The file's name as its author gave it (`门头照.jpg`).
-     */
-    var `name`: kotlin.String
-    , 
-    /**
-     * `image/jpeg`, `image/png`, `image/webp`, `image/heic`, `image/heif` or `application/pdf`,
-     * as the bytes say.
-     */
-    var `mime`: kotlin.String
-    , 
-    var `size`: kotlin.ULong
-    , 
-    var `width`: kotlin.UInt?
-    , 
-    var `height`: kotlin.UInt?
-    , 
-    /**
-     * When the photo was taken (UTC milliseconds), from its metadata.
-     */
-    var `takenAt`: kotlin.Long?
-    , 
-    /**
-     * A report's section that shows it (`None` on a followup).
-     */
-    var `section`: kotlin.String?
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeAttachment: FfiConverterRustBuffer<Attachment> {
-    override fun read(buf: ByteBuffer): Attachment {
-        return Attachment(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterOptionalUInt.read(buf),
-            FfiConverterOptionalUInt.read(buf),
-            FfiConverterOptionalLong.read(buf),
-            FfiConverterOptionalString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: Attachment) = (
-            FfiConverterString.allocationSize(value.`hash`) +
-            FfiConverterString.allocationSize(value.`name`) +
-            FfiConverterString.allocationSize(value.`mime`) +
-            FfiConverterULong.allocationSize(value.`size`) +
-            FfiConverterOptionalUInt.allocationSize(value.`width`) +
-            FfiConverterOptionalUInt.allocationSize(value.`height`) +
-            FfiConverterOptionalLong.allocationSize(value.`takenAt`) +
-            FfiConverterOptionalString.allocationSize(value.`section`)
-    )
-
-    override fun write(value: Attachment, buf: ByteBuffer) {
-            FfiConverterString.write(value.`hash`, buf)
-            FfiConverterString.write(value.`name`, buf)
-            FfiConverterString.write(value.`mime`, buf)
-            FfiConverterULong.write(value.`size`, buf)
-            FfiConverterOptionalUInt.write(value.`width`, buf)
-            FfiConverterOptionalUInt.write(value.`height`, buf)
-            FfiConverterOptionalLong.write(value.`takenAt`, buf)
-            FfiConverterOptionalString.write(value.`section`, buf)
-    }
-}
-
-
-
-/**
- * A file a record on this device shows.
- */
-data class AttachmentRow (
-    var `hash`: kotlin.String
-    , 
-    var `name`: kotlin.String
-    , 
-    var `mime`: kotlin.String
-    , 
-    var `size`: kotlin.ULong
-    , 
-    /**
-     * The followup or report that shows it.
-     */
-    var `recordId`: kotlin.String
-    , 
-    /**
-     * `followup` or `report`.
-     */
-    var `recordKind`: kotlin.String
-    , 
-    var `state`: AttachmentState
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeAttachmentRow: FfiConverterRustBuffer<AttachmentRow> {
-    override fun read(buf: ByteBuffer): AttachmentRow {
-        return AttachmentRow(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterTypeAttachmentState.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: AttachmentRow) = (
-            FfiConverterString.allocationSize(value.`hash`) +
-            FfiConverterString.allocationSize(value.`name`) +
-            FfiConverterString.allocationSize(value.`mime`) +
-            FfiConverterULong.allocationSize(value.`size`) +
-            FfiConverterString.allocationSize(value.`recordId`) +
-            FfiConverterString.allocationSize(value.`recordKind`) +
-            FfiConverterTypeAttachmentState.allocationSize(value.`state`)
-    )
-
-    override fun write(value: AttachmentRow, buf: ByteBuffer) {
-            FfiConverterString.write(value.`hash`, buf)
-            FfiConverterString.write(value.`name`, buf)
-            FfiConverterString.write(value.`mime`, buf)
-            FfiConverterULong.write(value.`size`, buf)
-            FfiConverterString.write(value.`recordId`, buf)
-            FfiConverterString.write(value.`recordKind`, buf)
-            FfiConverterTypeAttachmentState.write(value.`state`, buf)
-    }
-}
-
-
-
-/**
- * Where a followup was checked in, and how far that was from its customer.
- */
-data class CheckinPlace (
-    var `lat`: kotlin.Double
-    , 
-    var `lon`: kotlin.Double
-    , 
-    /**
-     * Horizontal accuracy in metres, when the device reported one.
-     */
-    var `accuracy`: kotlin.Double?
-    , 
-    /**
-     * UTC milliseconds of the fix.
-     */
-    var `at`: kotlin.Long
-    , 
-    /**
-     * Metres from the customer's location, when the customer has one.
-     */
-    var `distanceM`: kotlin.Double?
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeCheckinPlace: FfiConverterRustBuffer<CheckinPlace> {
-    override fun read(buf: ByteBuffer): CheckinPlace {
-        return CheckinPlace(
-            FfiConverterDouble.read(buf),
-            FfiConverterDouble.read(buf),
-            FfiConverterOptionalDouble.read(buf),
-            FfiConverterLong.read(buf),
-            FfiConverterOptionalDouble.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: CheckinPlace) = (
-            FfiConverterDouble.allocationSize(value.`lat`) +
-            FfiConverterDouble.allocationSize(value.`lon`) +
-            FfiConverterOptionalDouble.allocationSize(value.`accuracy`) +
-            FfiConverterLong.allocationSize(value.`at`) +
-            FfiConverterOptionalDouble.allocationSize(value.`distanceM`)
-    )
-
-    override fun write(value: CheckinPlace, buf: ByteBuffer) {
-            FfiConverterDouble.write(value.`lat`, buf)
-            FfiConverterDouble.write(value.`lon`, buf)
-            FfiConverterOptionalDouble.write(value.`accuracy`, buf)
-            FfiConverterLong.write(value.`at`, buf)
-            FfiConverterOptionalDouble.write(value.`distanceM`, buf)
-    }
-}
-
-
-
-/**
- * A comment (批注) on a report.
- */
-data class Comment (
-    var `id`: kotlin.String
-    , 
-    var `author`: kotlin.String
-    , 
-    /**
-     * UTC milliseconds, authored on the commenting device.
-     */
-    var `at`: kotlin.Long
-    , 
-    var `text`: kotlin.String
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeComment: FfiConverterRustBuffer<Comment> {
-    override fun read(buf: ByteBuffer): Comment {
-        return Comment(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterLong.read(buf),
-            FfiConverterString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: Comment) = (
-            FfiConverterString.allocationSize(value.`id`) +
-            FfiConverterString.allocationSize(value.`author`) +
-            FfiConverterLong.allocationSize(value.`at`) +
-            FfiConverterString.allocationSize(value.`text`)
-    )
-
-    override fun write(value: Comment, buf: ByteBuffer) {
-            FfiConverterString.write(value.`id`, buf)
-            FfiConverterString.write(value.`author`, buf)
-            FfiConverterLong.write(value.`at`, buf)
-            FfiConverterString.write(value.`text`, buf)
-    }
-}
-
-
-
-/**
- * A customer as lists show it.
- */
-data class CustomerRow (
-    var `id`: kotlin.String
-    , 
-    var `owner`: kotlin.String
-    , 
-    var `name`: kotlin.String
-    , 
-    var `level`: kotlin.String?
-    , 
-    var `createdAt`: kotlin.Long
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeCustomerRow: FfiConverterRustBuffer<CustomerRow> {
-    override fun read(buf: ByteBuffer): CustomerRow {
-        return CustomerRow(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterLong.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: CustomerRow) = (
-            FfiConverterString.allocationSize(value.`id`) +
-            FfiConverterString.allocationSize(value.`owner`) +
-            FfiConverterString.allocationSize(value.`name`) +
-            FfiConverterOptionalString.allocationSize(value.`level`) +
-            FfiConverterLong.allocationSize(value.`createdAt`)
-    )
-
-    override fun write(value: CustomerRow, buf: ByteBuffer) {
-            FfiConverterString.write(value.`id`, buf)
-            FfiConverterString.write(value.`owner`, buf)
-            FfiConverterString.write(value.`name`, buf)
-            FfiConverterOptionalString.write(value.`level`, buf)
-            FfiConverterLong.write(value.`createdAt`, buf)
-    }
-}
-
-
-
-/**
- * A deal as lists show it.
- */
-data class DealRow (
-    var `id`: kotlin.String
-    , 
-    var `owner`: kotlin.String
-    , 
-    var `customerId`: kotlin.String
-    , 
-    var `customerName`: kotlin.String
-    , 
-    var `title`: kotlin.String
-    , 
-    var `amountMinor`: kotlin.Long
-    , 
-    var `currency`: kotlin.String
-    , 
-    var `stage`: kotlin.String
-    , 
-    var `stageAt`: kotlin.Long
-    , 
-    var `expectedClose`: kotlin.String?
-    , 
-    var `createdAt`: kotlin.Long
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeDealRow: FfiConverterRustBuffer<DealRow> {
-    override fun read(buf: ByteBuffer): DealRow {
-        return DealRow(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterLong.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterLong.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterLong.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: DealRow) = (
-            FfiConverterString.allocationSize(value.`id`) +
-            FfiConverterString.allocationSize(value.`owner`) +
-            FfiConverterString.allocationSize(value.`customerId`) +
-            FfiConverterString.allocationSize(value.`customerName`) +
-            FfiConverterString.allocationSize(value.`title`) +
-            FfiConverterLong.allocationSize(value.`amountMinor`) +
-            FfiConverterString.allocationSize(value.`currency`) +
-            FfiConverterString.allocationSize(value.`stage`) +
-            FfiConverterLong.allocationSize(value.`stageAt`) +
-            FfiConverterOptionalString.allocationSize(value.`expectedClose`) +
-            FfiConverterLong.allocationSize(value.`createdAt`)
-    )
-
-    override fun write(value: DealRow, buf: ByteBuffer) {
-            FfiConverterString.write(value.`id`, buf)
-            FfiConverterString.write(value.`owner`, buf)
-            FfiConverterString.write(value.`customerId`, buf)
-            FfiConverterString.write(value.`customerName`, buf)
-            FfiConverterString.write(value.`title`, buf)
-            FfiConverterLong.write(value.`amountMinor`, buf)
-            FfiConverterString.write(value.`currency`, buf)
-            FfiConverterString.write(value.`stage`, buf)
-            FfiConverterLong.write(value.`stageAt`, buf)
-            FfiConverterOptionalString.write(value.`expectedClose`, buf)
-            FfiConverterLong.write(value.`createdAt`, buf)
-    }
-}
-
-
-
-/**
- * A followup as lists show it.
- */
-data class FollowupRow (
-    var `id`: kotlin.String
-    , 
-    var `owner`: kotlin.String
-    , 
-    var `customerId`: kotlin.String
-    , 
-    var `customerName`: kotlin.String
-    , 
-    var `dealId`: kotlin.String?
-    , 
-    var `kind`: kotlin.String
-    , 
-    /**
-     * UTC milliseconds.
-     */
-    var `occurredAt`: kotlin.Long
-    , 
-    var `note`: kotlin.String
-    , 
-    var `nextStep`: kotlin.String
-    , 
-    var `nextFollowupOn`: kotlin.String?
-    , 
-    /**
-     * Where it was checked in, if it was.
-     */
-    var `lat`: kotlin.Double?
-    , 
-    var `lon`: kotlin.Double?
-    , 
-    /**
-     * How far the check-in was from the customer's location, in metres (both known).
-     */
-    var `checkinDistanceM`: kotlin.Double?
-    , 
-    /**
-     * Photos and files attached to it.
-     */
-    var `attachments`: List<Attachment>
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeFollowupRow: FfiConverterRustBuffer<FollowupRow> {
-    override fun read(buf: ByteBuffer): FollowupRow {
-        return FollowupRow(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterLong.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalDouble.read(buf),
-            FfiConverterOptionalDouble.read(buf),
-            FfiConverterOptionalDouble.read(buf),
-            FfiConverterSequenceTypeAttachment.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: FollowupRow) = (
-            FfiConverterString.allocationSize(value.`id`) +
-            FfiConverterString.allocationSize(value.`owner`) +
-            FfiConverterString.allocationSize(value.`customerId`) +
-            FfiConverterString.allocationSize(value.`customerName`) +
-            FfiConverterOptionalString.allocationSize(value.`dealId`) +
-            FfiConverterString.allocationSize(value.`kind`) +
-            FfiConverterLong.allocationSize(value.`occurredAt`) +
-            FfiConverterString.allocationSize(value.`note`) +
-            FfiConverterString.allocationSize(value.`nextStep`) +
-            FfiConverterOptionalString.allocationSize(value.`nextFollowupOn`) +
-            FfiConverterOptionalDouble.allocationSize(value.`lat`) +
-            FfiConverterOptionalDouble.allocationSize(value.`lon`) +
-            FfiConverterOptionalDouble.allocationSize(value.`checkinDistanceM`) +
-            FfiConverterSequenceTypeAttachment.allocationSize(value.`attachments`)
-    )
-
-    override fun write(value: FollowupRow, buf: ByteBuffer) {
-            FfiConverterString.write(value.`id`, buf)
-            FfiConverterString.write(value.`owner`, buf)
-            FfiConverterString.write(value.`customerId`, buf)
-            FfiConverterString.write(value.`customerName`, buf)
-            FfiConverterOptionalString.write(value.`dealId`, buf)
-            FfiConverterString.write(value.`kind`, buf)
-            FfiConverterLong.write(value.`occurredAt`, buf)
-            FfiConverterString.write(value.`note`, buf)
-            FfiConverterString.write(value.`nextStep`, buf)
-            FfiConverterOptionalString.write(value.`nextFollowupOn`, buf)
-            FfiConverterOptionalDouble.write(value.`lat`, buf)
-            FfiConverterOptionalDouble.write(value.`lon`, buf)
-            FfiConverterOptionalDouble.write(value.`checkinDistanceM`, buf)
-            FfiConverterSequenceTypeAttachment.write(value.`attachments`, buf)
-    }
-}
-
-
-
-/**
- * One request of the sync protocol (always a POST).
- */
-data class HttpRequest (
-    var `url`: kotlin.String
-    , 
-    /**
-     * The `Content-Type` header.
-     */
-    var `contentType`: kotlin.String
-    , 
-    /**
-     * Sent as `Authorization: Bearer <token>` when present.
-     */
-    var `bearerToken`: kotlin.String?
-    , 
-    var `body`: kotlin.ByteArray
-    , 
-    /**
-     * Give up on the whole exchange after this many milliseconds.
-     */
-    var `timeoutMs`: kotlin.ULong
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeHttpRequest: FfiConverterRustBuffer<HttpRequest> {
-    override fun read(buf: ByteBuffer): HttpRequest {
-        return HttpRequest(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterByteArray.read(buf),
-            FfiConverterULong.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: HttpRequest) = (
-            FfiConverterString.allocationSize(value.`url`) +
-            FfiConverterString.allocationSize(value.`contentType`) +
-            FfiConverterOptionalString.allocationSize(value.`bearerToken`) +
-            FfiConverterByteArray.allocationSize(value.`body`) +
-            FfiConverterULong.allocationSize(value.`timeoutMs`)
-    )
-
-    override fun write(value: HttpRequest, buf: ByteBuffer) {
-            FfiConverterString.write(value.`url`, buf)
-            FfiConverterString.write(value.`contentType`, buf)
-            FfiConverterOptionalString.write(value.`bearerToken`, buf)
-            FfiConverterByteArray.write(value.`body`, buf)
-            FfiConverterULong.write(value.`timeoutMs`, buf)
-    }
-}
-
-
-
-/**
- * The server's answer, whatever its status.
- */
-data class HttpResponse (
-    var `status`: kotlin.UShort
-    , 
-    var `body`: kotlin.ByteArray
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeHttpResponse: FfiConverterRustBuffer<HttpResponse> {
-    override fun read(buf: ByteBuffer): HttpResponse {
-        return HttpResponse(
-            FfiConverterUShort.read(buf),
-            FfiConverterByteArray.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: HttpResponse) = (
-            FfiConverterUShort.allocationSize(value.`status`) +
-            FfiConverterByteArray.allocationSize(value.`body`)
-    )
-
-    override fun write(value: HttpResponse, buf: ByteBuffer) {
-            FfiConverterUShort.write(value.`status`, buf)
-            FfiConverterByteArray.write(value.`body`, buf)
-    }
-}
-
-
-
-/**
  * Who this device writes as.
  */
 data class Identity (
-    var `userId`: kotlin.String
+    val `userId`: kotlin.String
     , 
-    var `teamId`: kotlin.String
+    val `teamId`: kotlin.String
     , 
     /**
      * IANA zone name, e.g. `Asia/Shanghai`.
      */
-    var `tz`: kotlin.String
+    val `tz`: kotlin.String
     , 
     /**
      * Lower-case English day name, e.g. `monday`.
      */
-    var `weekStart`: kotlin.String
+    val `weekStart`: kotlin.String
     , 
     /**
      * Hex of the device's Automerge actor id; every local change is authored by it.
      */
-    var `actor`: kotlin.String
+    val `actor`: kotlin.String
     
 ){
     
@@ -2020,24 +1192,24 @@ public object FfiConverterTypeIdentity: FfiConverterRustBuffer<Identity> {
  * One member of the team.
  */
 data class Member (
-    var `id`: kotlin.String
+    val `id`: kotlin.String
     , 
-    var `name`: kotlin.String
+    val `name`: kotlin.String
     , 
     /**
      * `rep`, `manager` or `admin`.
      */
-    var `role`: kotlin.String
+    val `role`: kotlin.String
     , 
-    var `managerId`: kotlin.String?
+    val `managerId`: kotlin.String?
     , 
     /**
      * A deactivated member keeps their name (old reports still name them) but cannot be sent
      * reports.
      */
-    var `active`: kotlin.Boolean
+    val `active`: kotlin.Boolean
     , 
-    var `phone`: kotlin.String?
+    val `phone`: kotlin.String?
     
 ){
     
@@ -2085,180 +1257,19 @@ public object FfiConverterTypeMember: FfiConverterRustBuffer<Member> {
 
 
 /**
- * A recipient opened a report.
- */
-data class ReadReceipt (
-    var `reportId`: kotlin.String
-    , 
-    var `reader`: kotlin.String
-    , 
-    /**
-     * UTC milliseconds.
-     */
-    var `at`: kotlin.Long
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeReadReceipt: FfiConverterRustBuffer<ReadReceipt> {
-    override fun read(buf: ByteBuffer): ReadReceipt {
-        return ReadReceipt(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterLong.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: ReadReceipt) = (
-            FfiConverterString.allocationSize(value.`reportId`) +
-            FfiConverterString.allocationSize(value.`reader`) +
-            FfiConverterLong.allocationSize(value.`at`)
-    )
-
-    override fun write(value: ReadReceipt, buf: ByteBuffer) {
-            FfiConverterString.write(value.`reportId`, buf)
-            FfiConverterString.write(value.`reader`, buf)
-            FfiConverterLong.write(value.`at`, buf)
-    }
-}
-
-
-
-/**
- * A document the server refused, with its reason.
- */
-data class Rejection (
-    var `id`: kotlin.String
-    , 
-    var `reason`: kotlin.String
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeRejection: FfiConverterRustBuffer<Rejection> {
-    override fun read(buf: ByteBuffer): Rejection {
-        return Rejection(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: Rejection) = (
-            FfiConverterString.allocationSize(value.`id`) +
-            FfiConverterString.allocationSize(value.`reason`)
-    )
-
-    override fun write(value: Rejection, buf: ByteBuffer) {
-            FfiConverterString.write(value.`id`, buf)
-            FfiConverterString.write(value.`reason`, buf)
-    }
-}
-
-
-
-/**
- * A report as lists show it.
- */
-data class ReportRow (
-    var `id`: kotlin.String
-    , 
-    var `owner`: kotlin.String
-    , 
-    var `kind`: kotlin.String
-    , 
-    var `first`: kotlin.String
-    , 
-    var `last`: kotlin.String
-    , 
-    var `title`: kotlin.String
-    , 
-    var `status`: kotlin.String
-    , 
-    var `submittedAt`: kotlin.Long?
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeReportRow: FfiConverterRustBuffer<ReportRow> {
-    override fun read(buf: ByteBuffer): ReportRow {
-        return ReportRow(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterOptionalLong.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: ReportRow) = (
-            FfiConverterString.allocationSize(value.`id`) +
-            FfiConverterString.allocationSize(value.`owner`) +
-            FfiConverterString.allocationSize(value.`kind`) +
-            FfiConverterString.allocationSize(value.`first`) +
-            FfiConverterString.allocationSize(value.`last`) +
-            FfiConverterString.allocationSize(value.`title`) +
-            FfiConverterString.allocationSize(value.`status`) +
-            FfiConverterOptionalLong.allocationSize(value.`submittedAt`)
-    )
-
-    override fun write(value: ReportRow, buf: ByteBuffer) {
-            FfiConverterString.write(value.`id`, buf)
-            FfiConverterString.write(value.`owner`, buf)
-            FfiConverterString.write(value.`kind`, buf)
-            FfiConverterString.write(value.`first`, buf)
-            FfiConverterString.write(value.`last`, buf)
-            FfiConverterString.write(value.`title`, buf)
-            FfiConverterString.write(value.`status`, buf)
-            FfiConverterOptionalLong.write(value.`submittedAt`, buf)
-    }
-}
-
-
-
-/**
  * A section: its key, title and text, and whether the report may be submitted without it.
  */
 data class Section (
-    var `key`: kotlin.String
+    val `key`: kotlin.String
     , 
-    var `title`: kotlin.String
+    val `title`: kotlin.String
     , 
-    var `text`: kotlin.String
+    val `text`: kotlin.String
     , 
     /**
      * From the template: submitting refuses while it is empty.
      */
-    var `required`: kotlin.Boolean
+    val `required`: kotlin.Boolean
     
 ){
     
@@ -2306,14 +1317,14 @@ data class SectionDef (
     /**
      * Stable key, used on the command line and to place blocks (e.g. `done`).
      */
-    var `key`: kotlin.String
+    val `key`: kotlin.String
     , 
-    var `title`: kotlin.String
+    val `title`: kotlin.String
     , 
     /**
      * A report is not submitted while this section is empty (no text and no inserted block).
      */
-    var `required`: kotlin.Boolean = false 
+    val `required`: kotlin.Boolean = false 
     
 ){
     
@@ -2348,368 +1359,6 @@ public object FfiConverterTypeSectionDef: FfiConverterRustBuffer<SectionDef> {
             FfiConverterBoolean.write(value.`required`, buf)
     }
 }
-
-
-
-/**
- * Progress of a run: documents and bytes done of the (estimated) totals.
- */
-data class SyncProgress (
-    var `docsDone`: kotlin.ULong
-    , 
-    var `docsTotal`: kotlin.ULong
-    , 
-    var `bytesDone`: kotlin.ULong
-    , 
-    var `bytesTotal`: kotlin.ULong
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeSyncProgress: FfiConverterRustBuffer<SyncProgress> {
-    override fun read(buf: ByteBuffer): SyncProgress {
-        return SyncProgress(
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: SyncProgress) = (
-            FfiConverterULong.allocationSize(value.`docsDone`) +
-            FfiConverterULong.allocationSize(value.`docsTotal`) +
-            FfiConverterULong.allocationSize(value.`bytesDone`) +
-            FfiConverterULong.allocationSize(value.`bytesTotal`)
-    )
-
-    override fun write(value: SyncProgress, buf: ByteBuffer) {
-            FfiConverterULong.write(value.`docsDone`, buf)
-            FfiConverterULong.write(value.`docsTotal`, buf)
-            FfiConverterULong.write(value.`bytesDone`, buf)
-            FfiConverterULong.write(value.`bytesTotal`, buf)
-    }
-}
-
-
-
-/**
- * What one sync run did.
- */
-data class SyncStats (
-    var `roundTrips`: kotlin.UInt
-    , 
-    /**
-     * Request bodies, in bytes (HTTP headers not included).
-     */
-    var `bytesSent`: kotlin.ULong
-    , 
-    /**
-     * Response bodies, in bytes.
-     */
-    var `bytesReceived`: kotlin.ULong
-    , 
-    /**
-     * Documents the server accepted from this device.
-     */
-    var `pushed`: kotlin.ULong
-    , 
-    /**
-     * Records received from the server.
-     */
-    var `pulled`: kotlin.ULong
-    , 
-    /**
-     * Documents the server authored received (team configuration, KPI snapshots).
-     */
-    var `published`: kotlin.ULong
-    , 
-    var `rejected`: List<Rejection>
-    , 
-    /**
-     * Documents received that could not be applied: set aside, and asked for whole next time.
-     */
-    var `setAside`: List<kotlin.String>
-    , 
-    /**
-     * Documents the server could not serve (its copy is damaged; they come once healed).
-     */
-    var `unavailable`: List<kotlin.String>
-    , 
-    /**
-     * The feed position after the run.
-     */
-    var `cursor`: kotlin.ULong
-    , 
-    var `durationMs`: kotlin.ULong
-    , 
-    /**
-     * Attached files the server received whole in this run.
-     */
-    var `filesUploaded`: kotlin.UInt
-    , 
-    /**
-     * Bytes of attached files sent in this run (also counted in `bytes_sent`).
-     */
-    var `fileBytesSent`: kotlin.ULong
-    , 
-    /**
-     * Why files are still waiting to go, when some could not (they go at a later sync).
-     */
-    var `filesWaiting`: kotlin.String?
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeSyncStats: FfiConverterRustBuffer<SyncStats> {
-    override fun read(buf: ByteBuffer): SyncStats {
-        return SyncStats(
-            FfiConverterUInt.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterSequenceTypeRejection.read(buf),
-            FfiConverterSequenceString.read(buf),
-            FfiConverterSequenceString.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterUInt.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterOptionalString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: SyncStats) = (
-            FfiConverterUInt.allocationSize(value.`roundTrips`) +
-            FfiConverterULong.allocationSize(value.`bytesSent`) +
-            FfiConverterULong.allocationSize(value.`bytesReceived`) +
-            FfiConverterULong.allocationSize(value.`pushed`) +
-            FfiConverterULong.allocationSize(value.`pulled`) +
-            FfiConverterULong.allocationSize(value.`published`) +
-            FfiConverterSequenceTypeRejection.allocationSize(value.`rejected`) +
-            FfiConverterSequenceString.allocationSize(value.`setAside`) +
-            FfiConverterSequenceString.allocationSize(value.`unavailable`) +
-            FfiConverterULong.allocationSize(value.`cursor`) +
-            FfiConverterULong.allocationSize(value.`durationMs`) +
-            FfiConverterUInt.allocationSize(value.`filesUploaded`) +
-            FfiConverterULong.allocationSize(value.`fileBytesSent`) +
-            FfiConverterOptionalString.allocationSize(value.`filesWaiting`)
-    )
-
-    override fun write(value: SyncStats, buf: ByteBuffer) {
-            FfiConverterUInt.write(value.`roundTrips`, buf)
-            FfiConverterULong.write(value.`bytesSent`, buf)
-            FfiConverterULong.write(value.`bytesReceived`, buf)
-            FfiConverterULong.write(value.`pushed`, buf)
-            FfiConverterULong.write(value.`pulled`, buf)
-            FfiConverterULong.write(value.`published`, buf)
-            FfiConverterSequenceTypeRejection.write(value.`rejected`, buf)
-            FfiConverterSequenceString.write(value.`setAside`, buf)
-            FfiConverterSequenceString.write(value.`unavailable`, buf)
-            FfiConverterULong.write(value.`cursor`, buf)
-            FfiConverterULong.write(value.`durationMs`, buf)
-            FfiConverterUInt.write(value.`filesUploaded`, buf)
-            FfiConverterULong.write(value.`fileBytesSent`, buf)
-            FfiConverterOptionalString.write(value.`filesWaiting`, buf)
-    }
-}
-
-
-
-/**
- * What the server says when it accepted an approval.
- */
-data class WebLoginApproved (
-    /**
-     * The member the browser is now signed in as (this device's user).
-     */
-    var `userId`: kotlin.String
-    , 
-    /**
-     * UTC milliseconds when the browser's session ends.
-     */
-    var `sessionExpiresAt`: kotlin.Long
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeWebLoginApproved: FfiConverterRustBuffer<WebLoginApproved> {
-    override fun read(buf: ByteBuffer): WebLoginApproved {
-        return WebLoginApproved(
-            FfiConverterString.read(buf),
-            FfiConverterLong.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: WebLoginApproved) = (
-            FfiConverterString.allocationSize(value.`userId`) +
-            FfiConverterLong.allocationSize(value.`sessionExpiresAt`)
-    )
-
-    override fun write(value: WebLoginApproved, buf: ByteBuffer) {
-            FfiConverterString.write(value.`userId`, buf)
-            FfiConverterLong.write(value.`sessionExpiresAt`, buf)
-    }
-}
-
-
-
-/**
- * Where a file stands on this device.
- */
-sealed class AttachmentState {
-    
-    /**
-     * Attached here; `uploaded` once the server has it.
-     */
-    data class Own(
-        val `uploaded`: kotlin.Boolean) : AttachmentState()
-        
-    {
-        
-
-        companion object
-    }
-    
-    /**
-     * Downloaded from the server.
-     */
-    object Downloaded : AttachmentState()
-    
-    
-    /**
-     * A download in progress: `present` of `size` bytes.
-     */
-    data class Partial(
-        val `present`: kotlin.ULong, 
-        val `size`: kotlin.ULong) : AttachmentState()
-        
-    {
-        
-
-        companion object
-    }
-    
-    /**
-     * Not on this device (download it to show it).
-     */
-    object Missing : AttachmentState()
-    
-    
-
-    
-
-    
-    
-
-
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeAttachmentState : FfiConverterRustBuffer<AttachmentState>{
-    override fun read(buf: ByteBuffer): AttachmentState {
-        return when(buf.getInt()) {
-            1 -> AttachmentState.Own(
-                FfiConverterBoolean.read(buf),
-                )
-            2 -> AttachmentState.Downloaded
-            3 -> AttachmentState.Partial(
-                FfiConverterULong.read(buf),
-                FfiConverterULong.read(buf),
-                )
-            4 -> AttachmentState.Missing
-            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
-        }
-    }
-
-    override fun allocationSize(value: AttachmentState): ULong = when(value) {
-        is AttachmentState.Own -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterBoolean.allocationSize(value.`uploaded`)
-            )
-        }
-        is AttachmentState.Downloaded -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-            )
-        }
-        is AttachmentState.Partial -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterULong.allocationSize(value.`present`)
-                + FfiConverterULong.allocationSize(value.`size`)
-            )
-        }
-        is AttachmentState.Missing -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-            )
-        }
-    }
-
-    override fun write(value: AttachmentState, buf: ByteBuffer) {
-        when(value) {
-            is AttachmentState.Own -> {
-                buf.putInt(1)
-                FfiConverterBoolean.write(value.`uploaded`, buf)
-                Unit
-            }
-            is AttachmentState.Downloaded -> {
-                buf.putInt(2)
-                Unit
-            }
-            is AttachmentState.Partial -> {
-                buf.putInt(3)
-                FfiConverterULong.write(value.`present`, buf)
-                FfiConverterULong.write(value.`size`, buf)
-                Unit
-            }
-            is AttachmentState.Missing -> {
-                buf.putInt(4)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-}
-
-
 
 
 
@@ -3039,38 +1688,6 @@ public object FfiConverterTypeStage: FfiConverterRustBuffer<Stage> {
 /**
  * @suppress
  */
-public object FfiConverterOptionalUInt: FfiConverterRustBuffer<kotlin.UInt?> {
-    override fun read(buf: ByteBuffer): kotlin.UInt? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterUInt.read(buf)
-    }
-
-    override fun allocationSize(value: kotlin.UInt?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterUInt.allocationSize(value)
-        }
-    }
-
-    override fun write(value: kotlin.UInt?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterUInt.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
 public object FfiConverterOptionalLong: FfiConverterRustBuffer<kotlin.Long?> {
     override fun read(buf: ByteBuffer): kotlin.Long? {
         if (buf.get().toInt() == 0) {
@@ -3103,38 +1720,6 @@ public object FfiConverterOptionalLong: FfiConverterRustBuffer<kotlin.Long?> {
 /**
  * @suppress
  */
-public object FfiConverterOptionalDouble: FfiConverterRustBuffer<kotlin.Double?> {
-    override fun read(buf: ByteBuffer): kotlin.Double? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterDouble.read(buf)
-    }
-
-    override fun allocationSize(value: kotlin.Double?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterDouble.allocationSize(value)
-        }
-    }
-
-    override fun write(value: kotlin.Double?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterDouble.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
 public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?> {
     override fun read(buf: ByteBuffer): kotlin.String? {
         if (buf.get().toInt() == 0) {
@@ -3157,90 +1742,6 @@ public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?>
         } else {
             buf.put(1)
             FfiConverterString.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.String>> {
-    override fun read(buf: ByteBuffer): List<kotlin.String> {
-        val len = buf.getInt()
-        return List<kotlin.String>(len) {
-            FfiConverterString.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<kotlin.String>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterString.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<kotlin.String>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterString.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterSequenceTypeAttachment: FfiConverterRustBuffer<List<Attachment>> {
-    override fun read(buf: ByteBuffer): List<Attachment> {
-        val len = buf.getInt()
-        return List<Attachment>(len) {
-            FfiConverterTypeAttachment.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<Attachment>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeAttachment.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<Attachment>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeAttachment.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterSequenceTypeRejection: FfiConverterRustBuffer<List<Rejection>> {
-    override fun read(buf: ByteBuffer): List<Rejection> {
-        val len = buf.getInt()
-        return List<Rejection>(len) {
-            FfiConverterTypeRejection.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<Rejection>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeRejection.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<Rejection>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeRejection.write(it, buf)
         }
     }
 }

@@ -55,24 +55,42 @@ fun App(store: FieldStore, context: Context) {
     }
 }
 
-/** Every store call does disk I/O: run it off the main thread. */
+/** Plain store calls do disk I/O: run them off the main thread. (The async ones — sync, enroll,
+ *  fetchAttachment — run on the library's own threads and are awaited from any dispatcher.) */
 suspend fun <T> io(block: () -> T): T = withContext(Dispatchers.IO) { block() }
+
+/** Re-runs `load` whenever records of `kinds` change — after this device's writes and after each
+ *  page a sync brings — for as long as the composable is shown (the subscription is closed with it). */
+@Composable
+fun <T> observed(store: FieldStore, kinds: List<ChangedKind>, initial: T, load: () -> T): State<T> {
+    val state = remember { mutableStateOf(initial) }
+    val scope = rememberCoroutineScope()
+    DisposableEffect(store) {
+        val listener = object : ChangeListener {
+            // Called on the thread that made the change: hand over to the UI's scope.
+            override fun onChange(changes: List<Changes>) { scope.launch { state.value = io(load) } }
+        }
+        val subscription = store.subscribe(listener, kinds)
+        scope.launch { state.value = io(load) }
+        onDispose { subscription.close() }
+    }
+    return state
+}
 
 @SuppressLint("MissingPermission")
 fun lastLocation(context: Context): CheckIn? {
     val lm = context.getSystemService(Context.LOCATION_SERVICE) as LocationManager
     val fix = runCatching { lm.getLastKnownLocation(LocationManager.GPS_PROVIDER) }.getOrNull() ?: return null
-    return CheckIn(latitude = fix.latitude, longitude = fix.longitude, accuracy = fix.accuracy.toDouble(), at = fix.time)
+    return CheckIn(latitude = fix.latitude, longitude = fix.longitude, accuracy = fix.accuracy.toDouble(),
+        at = java.time.Instant.ofEpochMilli(fix.time))
 }
 
 @Composable
 fun Visits(store: FieldStore, context: Context, customer: CustomerRow?, pickCustomer: () -> Unit) {
     val scope = rememberCoroutineScope()
-    var visits by remember { mutableStateOf(listOf<FollowupRow>()) }
+    val visits by observed(store, listOf(ChangedKind.FOLLOWUP), listOf()) { store.listFollowups("today") }
     var note by remember { mutableStateOf("") }
     var error by remember { mutableStateOf<String?>(null) }
-    suspend fun reload() { visits = io { store.listFollowups("today", null) } }
-    LaunchedEffect(Unit) { reload() }
     Column {
         OutlinedButton(onClick = pickCustomer) { Text(customer?.name ?: "选择客户") }
         OutlinedTextField(note, { note = it }, label = { Text("拜访记录") }, modifier = Modifier.fillMaxWidth())
@@ -85,7 +103,6 @@ fun Visits(store: FieldStore, context: Context, customer: CustomerRow?, pickCust
                     }
                     note = ""
                     error = null
-                    reload()
                 } catch (e: FieldException) {
                     error = e.message
                 }
@@ -95,7 +112,7 @@ fun Visits(store: FieldStore, context: Context, customer: CustomerRow?, pickCust
         LazyColumn {
             items(visits) { v ->
                 ListItem(headlineContent = { Text(v.customerName) }, supportingContent = { Text(v.note) },
-                    trailingContent = { if (v.lat != null) Text("📍") })
+                    trailingContent = { if (v.latitude != null) Text("📍") })
             }
         }
     }
@@ -106,6 +123,7 @@ fun Customers(store: FieldStore, onPick: (CustomerRow) -> Unit) {
     val scope = rememberCoroutineScope()
     var search by remember { mutableStateOf("") }
     var rows by remember { mutableStateOf(listOf<CustomerRow>()) }
+    // Search matches names, addresses, tags and pinyin initials ("hw" finds 华为).
     LaunchedEffect(search) { rows = io { store.listCustomers(search.ifBlank { null }) } }
     Column {
         OutlinedTextField(search, { search = it }, label = { Text("搜索或新建客户") }, modifier = Modifier.fillMaxWidth())
@@ -129,13 +147,10 @@ fun ReportEditor(store: FieldStore) {
     suspend fun show(r: Report) {
         report = r
         text = r.sections.first { it.key == "done" }.text
-        preview = io { store.renderMarkdown(r.id, Dialect.GFM, Lang.ZH_CN) }
+        preview = io { store.renderMarkdown(r.id) }
     }
-    LaunchedEffect(Unit) {
-        // Today's daily report: the latest draft, or a new one.
-        val row = io { store.listReports() }.firstOrNull { it.kind == "daily" && it.status == "draft" }
-        show(io { if (row != null) store.report(row.id) else store.newReport(ReportKind.DAILY, null, Lang.ZH_CN) })
-    }
+    // Today's daily report: the one there is, or a new draft.
+    LaunchedEffect(Unit) { show(io { store.openReport(ReportKind.DAILY) }) }
     val r = report ?: return
     Column {
         Text(r.title, style = MaterialTheme.typography.titleMedium)
@@ -145,11 +160,11 @@ fun ReportEditor(store: FieldStore) {
         Row {
             Button(onClick = { scope.launch { show(io { store.setReportText(r.id, "done", text) }) } }) { Text("保存") }
             Spacer(Modifier.width(8.dp))
-            OutlinedButton(onClick = { scope.launch { io { store.insertFollowups(r.id, null, null) }; show(io { store.report(r.id) }) } }) {
+            OutlinedButton(onClick = { scope.launch { io { store.insertFollowups(r.id) }; show(io { store.report(r.id) }) } }) {
                 Text("插入跟进")
             }
             Spacer(Modifier.width(8.dp))
-            OutlinedButton(onClick = { scope.launch { io { store.insertKpis(r.id, null, null, listOf()) }; show(io { store.report(r.id) }) } }) {
+            OutlinedButton(onClick = { scope.launch { io { store.insertKpis(r.id) }; show(io { store.report(r.id) }) } }) {
                 Text("插入指标")
             }
         }
@@ -167,8 +182,8 @@ fun SyncScreen(store: FieldStore) {
     val enrolled = remember { runCatching { store.identity() }.isSuccess }
     val listener = object : SyncListener {
         override fun onProgress(p: SyncProgress) {
-            // Called on a background thread: only hand the figure over.
-            progress = if (p.docsTotal == 0uL) 1f else p.docsDone.toFloat() / p.docsTotal.toFloat()
+            // Called on the library's thread: only hand the figure over.
+            progress = if (p.docsTotal == 0L) 1f else p.docsDone.toFloat() / p.docsTotal.toFloat()
         }
     }
     Column {
@@ -181,9 +196,11 @@ fun SyncScreen(store: FieldStore) {
         }
         Row {
             Button(onClick = {
+                // Awaited from the UI's scope: the sync itself runs on the library's threads, and
+                // leaving the screen cancels it (it stops at the next page; nothing is lost).
                 scope.launch {
                     status = try {
-                        val s = store.sync(listener, null)
+                        val s = store.sync(listener)
                         "上传 ${s.pushed}，下载 ${s.pulled}，拒绝 ${s.rejected.size}"
                     } catch (e: FieldException.Cancelled) {
                         "已取消"

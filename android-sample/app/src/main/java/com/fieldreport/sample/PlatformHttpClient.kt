@@ -2,15 +2,15 @@ package com.fieldreport.sample
 
 import com.fieldreport.FieldException
 import com.fieldreport.HttpClient
-import com.fieldreport.core.HttpRequest
-import com.fieldreport.core.HttpResponse
+import com.fieldreport.HttpRequest
+import com.fieldreport.HttpResponse
 import java.io.IOException
 import java.net.HttpURLConnection
 import java.net.URL
 
 /**
  * fieldreport's requests over the platform's HttpURLConnection (on Android backed by OkHttp, with
- * the system's TLS, certificates and proxy settings). The library calls it on a background thread.
+ * the system's TLS, certificates and proxy settings). The library calls it on its own thread.
  * Also compiled and run by the JVM binding test (tests/ffi/FfiTest.kt).
  */
 class PlatformHttpClient : HttpClient {
@@ -18,7 +18,7 @@ class PlatformHttpClient : HttpClient {
         try {
             val conn = URL(request.url).openConnection() as HttpURLConnection
             try {
-                val timeout = request.timeoutMs.toLong().coerceAtMost(Int.MAX_VALUE.toLong()).toInt()
+                val timeout = request.timeoutMs.coerceIn(0L, Int.MAX_VALUE.toLong()).toInt()
                 conn.connectTimeout = timeout
                 conn.readTimeout = timeout
                 conn.requestMethod = "POST"
@@ -31,7 +31,7 @@ class PlatformHttpClient : HttpClient {
                 // An error status is still the server's answer: the library reads its body.
                 val stream = if (status >= 400) conn.errorStream else conn.inputStream
                 val body = stream?.use { it.readBytes() } ?: ByteArray(0)
-                return HttpResponse(status.toUShort(), body)
+                return HttpResponse(status, body)
             } finally {
                 conn.disconnect()
             }

@@ -10,10 +10,14 @@ class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(c
     override suspend fun doWork(): Result {
         val store = (applicationContext as SampleApp).store
         return try {
-            store.sync(null, null)
+            // If WorkManager stops the worker, the coroutine is cancelled and the sync stops at its
+            // next page; the next run resumes.
+            store.sync()
             Result.success()
         } catch (e: FieldException.NotEnrolled) {
             Result.success() // nothing to sync before enrollment
+        } catch (e: FieldException.DeviceRevoked) {
+            Result.failure() // an admin revoked the device: it needs a new code
         } catch (e: FieldException.Unreachable) {
             Result.retry()
         } catch (e: FieldException) {

@@ -1,0 +1,85 @@
+//! A manager's team on the device, offline: each direct report's KPI figures and report
+//! submissions, from the server's snapshot of the manager (which covers the team); figures of a
+//! range the snapshot lacks are computed here from the records the device holds.
+
+use std::collections::BTreeMap;
+
+use super::published::FigureSource;
+use super::Store;
+use crate::error::Result;
+use crate::kpi::{format_value, KpiDef};
+use crate::period::{DateRange, Period};
+use crate::team::{Figure, SubmissionCounts};
+
+/// One member's figures (`user_id` `None`: the team as a whole).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberFigures {
+    pub user_id: Option<String>,
+    pub rows: Vec<Figure>,
+}
+
+/// A period's figures for everyone this user sees.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TeamView {
+    pub source: FigureSource,
+    /// UTC milliseconds when they were computed.
+    pub as_of: i64,
+    pub range: DateRange,
+    pub members: Vec<MemberFigures>,
+    /// Reports on time, late, missing and pending per member (for this week, last week and
+    /// this month; empty for other periods and before the first sync).
+    pub submissions: Vec<SubmissionCounts>,
+}
+
+impl Store {
+    /// The figures of everyone this user sees — a manager's direct reports and the team, a rep
+    /// themself — for `period` (`this-week`, a range…).
+    pub fn team_view(&mut self, period: &str, defs: &[KpiDef]) -> Result<TeamView> {
+        let range = self.period_range(period)?;
+        let label = period.parse::<Period>().ok().map(|p| p.to_string());
+        if let Some(snap) = self.server_snapshot()? {
+            if let Some(p) = snap.period_covering(range.first, range.last) {
+                let mut by_user: BTreeMap<Option<String>, Vec<Figure>> = BTreeMap::new();
+                for f in p.rows.iter().filter(|f| defs.iter().any(|d| d.id == f.metric)) {
+                    by_user.entry(f.user_id.clone()).or_default().push(f.clone());
+                }
+                let submissions =
+                    snap.submissions.iter().filter(|s| label.as_deref() == Some(s.period.as_str())).cloned().collect();
+                return Ok(TeamView {
+                    source: FigureSource::Server,
+                    as_of: snap.computed_at,
+                    range,
+                    members: by_user.into_iter().map(|(user_id, rows)| MemberFigures { user_id, rows }).collect(),
+                    submissions,
+                });
+            }
+        }
+        // Not in the snapshot: this user and their direct reports, from the device's records.
+        let me = self.identity()?.user_id;
+        let mut users = vec![me.clone()];
+        users.extend(self.members()?.into_iter().filter(|m| m.manager_id.as_deref() == Some(&me)).map(|m| m.id));
+        let mut members = Vec::new();
+        for u in users {
+            let rows = self
+                .kpi_figures(&u, &range, defs)?
+                .into_iter()
+                .map(|r| Figure {
+                    user_id: Some(u.clone()),
+                    display: format_value(&r.unit, r.value),
+                    metric: r.metric,
+                    value: r.value,
+                    target: r.target,
+                    achievement: r.achievement,
+                    status: r.status,
+                    name_zh: r.name_zh,
+                    name_en: r.name_en,
+                    target_display: None,
+                    previous: None,
+                    change: None,
+                })
+                .collect();
+            members.push(MemberFigures { user_id: Some(u), rows });
+        }
+        Ok(TeamView { source: FigureSource::Local, as_of: self.now_ms(), range, members, submissions: Vec::new() })
+    }
+}

@@ -1,0 +1,80 @@
+//! KPI figures through the FFI: this user's, and a manager's team (each direct report's
+//! figures and report submissions), offline from the server's last snapshot.
+
+use crate::store::{FieldStore, Result};
+use crate::types::*;
+
+#[uniffi::export]
+impl FieldStore {
+    /// This user's KPI figures for a period (`metrics` empty for all): the server's snapshot
+    /// when it covers the local data, else computed locally; see [`FieldStore::kpi_view`].
+    #[uniffi::method(default(metrics = []))]
+    pub fn kpis(&self, period: String, metrics: Vec<String>) -> Result<Vec<KpiFigure>> {
+        self.kpi_view(period, metrics).map(|v| v.figures)
+    }
+
+    /// This user's KPI figures for a period, with where they came from (the server's snapshot
+    /// after a sync, with targets and status; or computed locally when the device changed
+    /// something since) and when they were computed.
+    #[uniffi::method(default(metrics = []))]
+    pub fn kpi_view(&self, period: String, metrics: Vec<String>) -> Result<KpiView> {
+        self.with(|s| {
+            let defs = s.kpi_definitions_for(&metrics)?;
+            s.kpi_view(&period, &defs)
+        })
+        .map(Into::into)
+    }
+
+    /// The figures of everyone this user sees for `period` — a manager's direct reports and the
+    /// team as a whole, a rep themself — and, for this week, last week and this month, each
+    /// member's reports on time, late and missing. From the server's snapshot (offline); a
+    /// period it lacks is computed from the records on this device (without submissions).
+    #[uniffi::method(default(metrics = []))]
+    pub fn team_view(&self, period: String, metrics: Vec<String>) -> Result<TeamView> {
+        self.with(|s| {
+            let defs = s.kpi_definitions_for(&metrics)?;
+            let v = s.team_view(&period, &defs)?;
+            let names = s.names()?;
+            let name = |id: &str| names.get(id).map(str::to_string);
+            Ok(TeamView {
+                source: v.source.into(),
+                as_of: instant(v.as_of),
+                first: v.range.first.to_string(),
+                last: v.range.last.to_string(),
+                members: v
+                    .members
+                    .into_iter()
+                    .map(|m| MemberFigures {
+                        name: m.user_id.as_deref().and_then(name),
+                        user_id: m.user_id,
+                        figures: m.rows.into_iter().map(Into::into).collect(),
+                    })
+                    .collect(),
+                submissions: v
+                    .submissions
+                    .into_iter()
+                    .map(|c| SubmissionCounts {
+                        name: name(&c.user_id),
+                        user_id: c.user_id,
+                        on_time: c.on_time as i32,
+                        late: c.late as i32,
+                        missing: c.missing as i32,
+                        pending: c.pending as i32,
+                    })
+                    .collect(),
+            })
+        })
+    }
+
+    /// The alerts and read receipts of the server's last snapshot for this user (offline).
+    pub fn server_notes(&self) -> Result<ServerNotes> {
+        self.with(|s| s.server_snapshot()).map(|snap| match snap {
+            Some(b) => ServerNotes {
+                as_of: Some(instant(b.computed_at)),
+                alerts: b.alerts.into_iter().map(Into::into).collect(),
+                reads: b.reads.into_iter().map(Into::into).collect(),
+            },
+            None => ServerNotes { as_of: None, alerts: Vec::new(), reads: Vec::new() },
+        })
+    }
+}

@@ -1,0 +1,282 @@
+//! Customers, deals, followups, contracts and payments through the FFI: create, read by id,
+//! edit, list a page at a time, delete and restore.
+
+use fieldreport_core::doc;
+use fieldreport_core::money::Money;
+use fieldreport_core::store::FollowupFilter;
+
+use crate::error::FieldError;
+use crate::store::{date, index, opt_date, FieldStore, RecordKind, Result};
+use crate::types::*;
+
+/// Both coordinates or neither.
+fn place(latitude: Option<f64>, longitude: Option<f64>) -> Result<Option<(f64, f64)>> {
+    match (latitude, longitude) {
+        (Some(lat), Some(lon)) => Ok(Some((lat, lon))),
+        (None, None) => Ok(None),
+        _ => Err(FieldError::InvalidInput { reason: "give both latitude and longitude, or neither".into() }),
+    }
+}
+
+fn rows<T, U: From<T>>(v: Vec<T>) -> Vec<U> {
+    v.into_iter().map(Into::into).collect()
+}
+
+#[uniffi::export]
+impl FieldStore {
+    /// Adds a customer owned by this device's user.
+    pub fn add_customer(&self, new: NewCustomer) -> Result<Customer> {
+        let n = doc::NewCustomer {
+            location: place(new.latitude, new.longitude)?,
+            name: new.name,
+            level: new.level,
+            contacts: new.contacts.into_iter().map(Into::into).collect(),
+            address: new.address,
+            tags: new.tags,
+        };
+        self.with(|s| s.add_customer(n)).map(Into::into)
+    }
+
+    /// Customer `id`.
+    pub fn customer(&self, id: String) -> Result<Customer> {
+        self.with(|s| s.customer(&id)).map(Into::into)
+    }
+
+    /// Changes a customer's fields (`None` leaves one as it is).
+    pub fn edit_customer(&self, id: String, edit: CustomerEdit) -> Result<Customer> {
+        let e = doc::CustomerEdit {
+            location: place(edit.latitude, edit.longitude)?,
+            name: edit.name,
+            level: edit.level,
+            address: edit.address,
+            tags: edit.tags,
+        };
+        self.with(|s| s.edit_customer(&id, e)).map(Into::into)
+    }
+
+    /// Renames a customer (`edit_customer` changes any field).
+    pub fn rename_customer(&self, id: String, name: String) -> Result<Customer> {
+        self.edit_customer(id, CustomerEdit { name: Some(name), ..Default::default() })
+    }
+
+    /// Adds a contact person to a customer.
+    pub fn add_contact(&self, customer_id: String, contact: Contact) -> Result<Customer> {
+        self.with(|s| s.change_contact(&customer_id, doc::ContactChange::Add(contact.into()))).map(Into::into)
+    }
+
+    /// Changes contact `index` (0-based, as in `Customer.contacts`) of a customer: the fields
+    /// given; an empty text clears one.
+    pub fn edit_contact(
+        &self,
+        customer_id: String,
+        index: i32,
+        name: Option<String>,
+        title: Option<String>,
+        phone: Option<String>,
+    ) -> Result<Customer> {
+        let index = crate::store::index(index.into())?;
+        let change = doc::ContactChange::Edit { index, name, title, phone };
+        self.with(|s| s.change_contact(&customer_id, change)).map(Into::into)
+    }
+
+    /// Removes contact `index` (0-based) of a customer.
+    pub fn remove_contact(&self, customer_id: String, index: i32) -> Result<Customer> {
+        let index = crate::store::index(index.into())?;
+        self.with(|s| s.change_contact(&customer_id, doc::ContactChange::Remove { index })).map(Into::into)
+    }
+
+    /// Live customers matching `search` — in the name, the address, a tag, or the name's pinyin
+    /// whole or by initials (`hw` finds 华为) — or all of them; by name (A first by default).
+    #[uniffi::method(default(search = None, options = None))]
+    pub fn list_customers(&self, search: Option<String>, options: Option<ListOptions>) -> Result<Vec<CustomerRow>> {
+        let page = ListOptions::page(options, Order::Ascending)?;
+        self.with(|s| s.list_customers_page(search.as_deref(), &page)).map(rows)
+    }
+
+    /// Adds a deal; `amount` is a decimal string (`"12000.50"`) in `currency` (CNY by default).
+    pub fn add_deal(&self, new: NewDeal) -> Result<Deal> {
+        let expected_close = opt_date(new.expected_close)?;
+        self.with(|s| {
+            let amount = Money::parse(&new.amount, new.currency.as_deref().unwrap_or("CNY"))?;
+            s.add_deal(doc::NewDeal {
+                customer_id: new.customer_id,
+                title: new.title,
+                amount,
+                stage: new.stage.unwrap_or(Stage::Lead),
+                expected_close,
+            })
+        })
+        .map(Into::into)
+    }
+
+    /// Deal `id`.
+    pub fn deal(&self, id: String) -> Result<Deal> {
+        self.with(|s| s.deal(&id)).map(Into::into)
+    }
+
+    /// Changes a deal's fields (`None` leaves one as it is); the amount keeps the deal's currency.
+    pub fn edit_deal(&self, id: String, edit: DealEdit) -> Result<Deal> {
+        let expected_close = opt_date(edit.expected_close)?;
+        self.with(|s| {
+            let amount = match &edit.amount {
+                Some(a) => Some(Money::parse(a, &s.deal(&id)?.amount.currency)?),
+                None => None,
+            };
+            s.edit_deal(&id, doc::DealEdit { title: edit.title, amount, expected_close, lost_reason: edit.lost_reason })
+        })
+        .map(Into::into)
+    }
+
+    /// Moves a deal to `stage` (recorded in its stage history).
+    pub fn set_deal_stage(&self, id: String, stage: Stage) -> Result<Deal> {
+        self.with(|s| s.set_deal_stage(&id, stage)).map(Into::into)
+    }
+
+    /// Live deals, optionally in one stage; by creation (newest first by default).
+    #[uniffi::method(default(stage = None, options = None))]
+    pub fn list_deals(&self, stage: Option<Stage>, options: Option<ListOptions>) -> Result<Vec<DealRow>> {
+        let page = ListOptions::page(options, Order::Descending)?;
+        self.with(|s| s.list_deals_page(stage, &page)).map(rows)
+    }
+
+    /// Logs a visit, call or other followup.
+    pub fn log_followup(&self, new: NewFollowup) -> Result<Followup> {
+        let next_on = opt_date(new.next_followup_on)?;
+        let occurred_at = new.occurred_at.map(|t| millis(t, "occurred_at")).transpose()?;
+        let checkin = match new.checkin {
+            Some(c) => Some(doc::CheckIn {
+                lat: c.latitude,
+                lon: c.longitude,
+                accuracy: c.accuracy,
+                at: millis(c.at, "checkin.at")?,
+            }),
+            None => None,
+        };
+        self.with(|s| {
+            let mut n = doc::NewFollowup::new(&new.customer_id, new.kind, occurred_at.unwrap_or(s.now_ms()), &new.note);
+            n.deal_id = new.deal_id;
+            n.next_step = new.next_step;
+            n.next_followup_on = next_on;
+            n.checkin = checkin;
+            s.log_followup(n)
+        })
+        .map(Into::into)
+    }
+
+    /// Followup `id`.
+    pub fn followup(&self, id: String) -> Result<Followup> {
+        self.with(|s| s.followup(&id)).map(Into::into)
+    }
+
+    /// Edits a followup; `None` fields stay as they are. A new note replaces the text by minimal
+    /// splices, so a concurrent edit elsewhere in it survives the merge.
+    pub fn edit_followup(&self, id: String, edit: FollowupEdit) -> Result<Followup> {
+        let e = doc::FollowupEdit {
+            kind: edit.kind,
+            occurred_at: edit.occurred_at.map(|t| millis(t, "occurred_at")).transpose()?,
+            note: edit.note,
+            next_step: edit.next_step,
+            next_followup_on: opt_date(edit.next_followup_on)?,
+        };
+        self.with(|s| s.edit_followup(&id, e)).map(Into::into)
+    }
+
+    /// Splices the note: deletes `delete` and inserts `insert` at `index`. Indices count
+    /// Unicode scalar values (see ffi/README.md on UTF-16).
+    pub fn splice_followup_note(&self, id: String, index: i64, delete: i64, insert: String) -> Result<Followup> {
+        let (i, d) = (self::index(index)?, self::index(delete)?);
+        self.with(|s| s.splice_followup(&id, doc::FollowupText::Note, i, d, &insert)).map(Into::into)
+    }
+
+    /// Followups in a period (`today`, `this-week`, `2026-11-01..2026-11-07`, …) and/or of one
+    /// customer, everything when both are `None`; by time (newest first by default).
+    #[uniffi::method(default(period = None, customer_id = None, options = None))]
+    pub fn list_followups(
+        &self,
+        period: Option<String>,
+        customer_id: Option<String>,
+        options: Option<ListOptions>,
+    ) -> Result<Vec<FollowupRow>> {
+        let page = ListOptions::page(options, Order::Descending)?;
+        self.with(|s| {
+            let range = match period {
+                Some(p) => Some(s.period_range(&p)?),
+                None => None,
+            };
+            s.list_followups(&FollowupFilter { range, customer_id, page, ..Default::default() })
+        })
+        .map(rows)
+    }
+
+    /// Adds a signed contract; `amount` a decimal string, `signed_on` `YYYY-MM-DD`.
+    #[uniffi::method(default(currency = None, title = None, deal_id = None))]
+    pub fn add_contract(
+        &self,
+        customer_id: String,
+        amount: String,
+        signed_on: String,
+        currency: Option<String>,
+        title: Option<String>,
+        deal_id: Option<String>,
+    ) -> Result<Contract> {
+        let signed_on = date(&signed_on)?;
+        self.with(|s| {
+            let amount = Money::parse(&amount, currency.as_deref().unwrap_or("CNY"))?;
+            s.add_contract(doc::NewContract { customer_id, deal_id, title, amount, signed_on })
+        })
+        .map(Into::into)
+    }
+
+    /// Contract `id`.
+    pub fn contract(&self, id: String) -> Result<Contract> {
+        self.with(|s| s.contract(&id)).map(Into::into)
+    }
+
+    /// Live contracts, optionally of one customer; by signing day (latest first by default).
+    #[uniffi::method(default(customer_id = None, options = None))]
+    pub fn list_contracts(
+        &self,
+        customer_id: Option<String>,
+        options: Option<ListOptions>,
+    ) -> Result<Vec<ContractRow>> {
+        let page = ListOptions::page(options, Order::Descending)?;
+        self.with(|s| s.list_contracts_page(customer_id.as_deref(), &page)).map(rows)
+    }
+
+    /// Records a payment received against a contract (in its currency unless given);
+    /// `received_on` is `YYYY-MM-DD`.
+    #[uniffi::method(default(currency = None))]
+    pub fn add_payment(
+        &self,
+        contract_id: String,
+        amount: String,
+        received_on: String,
+        currency: Option<String>,
+    ) -> Result<Payment> {
+        let received_on = date(&received_on)?;
+        self.with(|s| s.add_payment(&contract_id, &amount, currency.as_deref(), received_on)).map(Into::into)
+    }
+
+    /// Payment `id`.
+    pub fn payment(&self, id: String) -> Result<Payment> {
+        self.with(|s| s.payment(&id)).map(Into::into)
+    }
+
+    /// Live payments, optionally against one contract; by day received (latest first by
+    /// default).
+    #[uniffi::method(default(contract_id = None, options = None))]
+    pub fn list_payments(&self, contract_id: Option<String>, options: Option<ListOptions>) -> Result<Vec<PaymentRow>> {
+        let page = ListOptions::page(options, Order::Descending)?;
+        self.with(|s| s.list_payments_page(contract_id.as_deref(), &page)).map(rows)
+    }
+
+    /// Marks a record deleted (it stays, and can be restored).
+    pub fn delete(&self, kind: RecordKind, id: String) -> Result<()> {
+        self.with(|s| s.delete(kind.into(), &id).map(|_| ()))
+    }
+
+    /// Restores a deleted record.
+    pub fn restore(&self, kind: RecordKind, id: String) -> Result<()> {
+        self.with(|s| s.restore(kind.into(), &id).map(|_| ()))
+    }
+}

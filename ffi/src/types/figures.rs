@@ -1,0 +1,186 @@
+//! KPI figures, alerts, read receipts and a manager's team view.
+
+use std::time::SystemTime;
+
+use fieldreport_core::{kpi, report, store, team};
+
+use super::{instant, AlertFacts, KpiStatus};
+
+/// One KPI figure.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct KpiFigure {
+    pub metric: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// Counts as counts, money in minor units, ratios in 0..=1.
+    pub value: f64,
+    /// The value formatted for display (e.g. `¥12,300.00`, `37.5%`).
+    pub display: String,
+    pub target: Option<f64>,
+    pub achievement: Option<f64>,
+    pub status: Option<KpiStatus>,
+}
+
+impl From<report::KpiRow> for KpiFigure {
+    fn from(r: report::KpiRow) -> Self {
+        KpiFigure {
+            display: kpi::format_value(&r.unit, r.value),
+            metric: r.metric,
+            name_zh: r.name_zh,
+            name_en: r.name_en,
+            value: r.value,
+            target: r.target,
+            achievement: r.achievement,
+            status: r.status,
+        }
+    }
+}
+
+impl From<team::Figure> for KpiFigure {
+    fn from(f: team::Figure) -> Self {
+        KpiFigure {
+            metric: f.metric,
+            name_zh: f.name_zh,
+            name_en: f.name_en,
+            value: f.value,
+            display: f.display,
+            target: f.target,
+            achievement: f.achievement,
+            status: f.status,
+        }
+    }
+}
+
+/// Where figures came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum FigureSource {
+    /// The team server's snapshot: the whole team's merged data, with targets and status.
+    Server,
+    /// Computed on this device (it changed something since the snapshot, or has none).
+    Local,
+}
+
+impl From<store::FigureSource> for FigureSource {
+    fn from(s: store::FigureSource) -> Self {
+        match s {
+            store::FigureSource::Server => FigureSource::Server,
+            store::FigureSource::Local => FigureSource::Local,
+        }
+    }
+}
+
+/// KPI figures and where they came from.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct KpiView {
+    pub source: FigureSource,
+    /// When the figures were computed.
+    pub as_of: SystemTime,
+    /// The period's days, `YYYY-MM-DD`.
+    pub first: String,
+    pub last: String,
+    pub figures: Vec<KpiFigure>,
+}
+
+impl From<store::KpiView> for KpiView {
+    fn from(v: store::KpiView) -> Self {
+        KpiView {
+            source: v.source.into(),
+            as_of: instant(v.as_of),
+            first: v.range.first.to_string(),
+            last: v.range.last.to_string(),
+            figures: v.rows.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// Something the server found worth a manager's attention (in words: `describe_alert`).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Alert {
+    pub id: String,
+    /// conversion_below_team, stale_deal, report_missing, report_late, kpi_red or checkin_far.
+    pub kind: String,
+    /// Whom it is about.
+    pub user_id: String,
+    /// What it is about: a metric, a deal id, a report kind, a followup id.
+    pub subject: String,
+    /// One line in English with ids (for logs).
+    pub message: String,
+    pub facts: AlertFacts,
+}
+
+impl From<team::Alert> for Alert {
+    fn from(a: team::Alert) -> Self {
+        Alert { id: a.id, kind: a.kind, user_id: a.user_id, subject: a.subject, message: a.message, facts: a.facts }
+    }
+}
+
+impl From<Alert> for team::Alert {
+    fn from(a: Alert) -> Self {
+        team::Alert {
+            id: a.id,
+            kind: a.kind,
+            user_id: a.user_id,
+            subject: a.subject,
+            message: a.message,
+            facts: a.facts,
+        }
+    }
+}
+
+/// A recipient opened one of this user's reports.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct ReadReceipt {
+    pub report_id: String,
+    pub reader: String,
+    pub at: SystemTime,
+}
+
+impl From<team::ReadReceipt> for ReadReceipt {
+    fn from(r: team::ReadReceipt) -> Self {
+        ReadReceipt { report_id: r.report_id, reader: r.reader, at: instant(r.at) }
+    }
+}
+
+/// What the server's last snapshot says to this user, read offline: alerts and read receipts.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct ServerNotes {
+    /// When the server computed them; `None` before the first sync.
+    pub as_of: Option<SystemTime>,
+    pub alerts: Vec<Alert>,
+    /// Who opened this user's reports (on the dashboard or a device).
+    pub reads: Vec<ReadReceipt>,
+}
+
+/// One member's figures in a team view.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct MemberFigures {
+    /// `None`: the team as a whole.
+    pub user_id: Option<String>,
+    /// The member's name from the directory (`None` for the team row or before the first sync).
+    pub name: Option<String>,
+    pub figures: Vec<KpiFigure>,
+}
+
+/// One member's reports over the period: on time, late, missing, not due yet.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct SubmissionCounts {
+    pub user_id: String,
+    pub name: Option<String>,
+    pub on_time: i32,
+    pub late: i32,
+    pub missing: i32,
+    pub pending: i32,
+}
+
+/// A period's figures for everyone this user sees (a manager: each direct report and the team),
+/// offline.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct TeamView {
+    pub source: FigureSource,
+    pub as_of: SystemTime,
+    pub first: String,
+    pub last: String,
+    pub members: Vec<MemberFigures>,
+    /// For this week, last week and this month (from the server's snapshot); else empty.
+    pub submissions: Vec<SubmissionCounts>,
+}

@@ -1,0 +1,76 @@
+//! Records and enums that cross the FFI, shaped for app code: the same enums in rows and records,
+//! instants as the platform's time type (`SystemTime`: Python `datetime`, Kotlin `Instant`,
+//! Swift `Date`), signed integers, dates as `YYYY-MM-DD`. Each type converts from the core's
+//! next to its definition.
+//!
+//! The core's enums and a few plain records cross unchanged (component `fieldreport_core`,
+//! derived by the core's `uniffi` feature).
+
+mod figures;
+mod records;
+mod rows;
+mod sync;
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+pub use fieldreport_core::doc::Member;
+pub use fieldreport_core::doc::{FollowupKind, Level, ReportKind, ReportStatus, Section, Stage};
+pub use fieldreport_core::kpi::KpiStatus;
+pub use fieldreport_core::report::SectionDef;
+pub use fieldreport_core::report::{Dialect, Lang};
+pub use fieldreport_core::store::Identity;
+pub use fieldreport_core::team::AlertFacts;
+pub use figures::*;
+pub use records::*;
+pub use rows::*;
+pub use sync::*;
+
+use crate::error::FieldError;
+
+/// An instant from UTC milliseconds.
+pub(crate) fn instant(ms: i64) -> SystemTime {
+    if ms >= 0 {
+        UNIX_EPOCH + Duration::from_millis(ms as u64)
+    } else {
+        UNIX_EPOCH - Duration::from_millis(ms.unsigned_abs())
+    }
+}
+
+/// UTC milliseconds of an instant an app passed as `what`, which must fall between 2000 and 2100
+/// (anything else is a unit or clock mistake: a time in seconds, an unset date).
+pub(crate) fn millis(t: SystemTime, what: &str) -> Result<i64, FieldError> {
+    let ms = match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),
+    };
+    const Y2000: i64 = 946_684_800_000;
+    const Y2100: i64 = 4_102_444_800_000;
+    if !(Y2000..Y2100).contains(&ms) {
+        let shown = chrono::DateTime::from_timestamp_millis(ms)
+            .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_else(|| format!("{ms} ms"));
+        return Err(FieldError::InvalidInput {
+            reason: format!("{what} is {shown}: expected a moment between 2000 and 2100"),
+        });
+    }
+    Ok(ms)
+}
+
+/// A count for the platform: signed, saturating.
+pub(crate) fn count(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instants_round_trip_and_implausible_ones_are_refused() {
+        let t = instant(1_764_000_000_123);
+        assert_eq!(millis(t, "at").unwrap(), 1_764_000_000_123);
+        // Seconds passed where milliseconds were meant: 1970.
+        let err = millis(instant(1_764_000_000), "occurred_at").unwrap_err().to_string();
+        assert!(err.contains("occurred_at is 1970-01-21"), "{err}");
+    }
+}

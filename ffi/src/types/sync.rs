@@ -1,0 +1,201 @@
+//! Sync: statistics, progress, refusals, the app's HTTP client's request and response, and the
+//! changes an app observes.
+
+use std::time::SystemTime;
+
+use fieldreport_core::doc::Kind;
+use fieldreport_core::store;
+use fieldreport_core::sync;
+
+use super::{count, instant};
+
+/// What enrollment established.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Enrolled {
+    pub device_id: String,
+    pub user_id: String,
+    pub team_id: String,
+    /// rep, manager or admin.
+    pub role: String,
+}
+
+/// A record the server refused, with why.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Refusal {
+    pub id: String,
+    pub kind: ChangedKind,
+    /// The server's reason (`code: message`).
+    pub reason: String,
+    /// Whether the server holds an earlier version (else taking its copy removes the record
+    /// from this device).
+    pub on_server: bool,
+}
+
+impl Refusal {
+    pub(crate) fn from_core(r: store::Refused) -> Self {
+        Refusal { id: r.id, kind: r.kind.into(), reason: r.reason, on_server: r.on_server }
+    }
+}
+
+/// A record the server refused in one sync.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Rejection {
+    pub id: String,
+    pub reason: String,
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct SyncStats {
+    pub round_trips: i32,
+    /// Request bodies, in bytes (HTTP headers not included).
+    pub bytes_sent: i64,
+    /// Response bodies, in bytes.
+    pub bytes_received: i64,
+    /// Documents the server accepted from this device.
+    pub pushed: i64,
+    /// Records received from the server.
+    pub pulled: i64,
+    /// Documents the server authored received (team configuration, KPI snapshots).
+    pub published: i64,
+    /// Refused in this run (they stay listed in `refusals()` until resolved).
+    pub rejected: Vec<Rejection>,
+    /// Documents received that could not be applied: set aside, and asked for whole next time.
+    pub set_aside: Vec<String>,
+    /// Documents the server could not serve now (its copy is damaged; they come once healed).
+    pub unavailable: Vec<String>,
+    pub duration_ms: i64,
+    /// Attached files the server received whole in this run.
+    pub files_uploaded: i32,
+    /// Bytes of attached files sent in this run (also counted in `bytes_sent`).
+    pub file_bytes_sent: i64,
+    /// Why files are still waiting to go, when some could not (they go at a later sync).
+    pub files_waiting: Option<String>,
+    /// Why reports read here are not told to the server yet (they go at a later sync).
+    pub reads_waiting: Option<String>,
+}
+
+impl From<sync::SyncStats> for SyncStats {
+    fn from(s: sync::SyncStats) -> Self {
+        SyncStats {
+            round_trips: s.round_trips as i32,
+            bytes_sent: count(s.bytes_sent),
+            bytes_received: count(s.bytes_received),
+            pushed: count(s.pushed),
+            pulled: count(s.pulled),
+            published: count(s.published),
+            rejected: s.rejected.into_iter().map(|r| Rejection { id: r.id, reason: r.reason }).collect(),
+            set_aside: s.set_aside,
+            unavailable: s.unavailable,
+            duration_ms: count(s.duration_ms),
+            files_uploaded: s.files_uploaded as i32,
+            file_bytes_sent: count(s.file_bytes_sent),
+            files_waiting: s.files_waiting,
+            reads_waiting: s.reads_waiting,
+        }
+    }
+}
+
+/// Progress of a sync or download: documents (or pieces) and bytes done of the estimated totals.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct SyncProgress {
+    pub docs_done: i64,
+    pub docs_total: i64,
+    pub bytes_done: i64,
+    pub bytes_total: i64,
+}
+
+impl From<sync::SyncProgress> for SyncProgress {
+    fn from(p: sync::SyncProgress) -> Self {
+        SyncProgress {
+            docs_done: count(p.docs_done),
+            docs_total: count(p.docs_total),
+            bytes_done: count(p.bytes_done),
+            bytes_total: count(p.bytes_total),
+        }
+    }
+}
+
+/// A request for the app's HTTP client: always a POST.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct HttpRequest {
+    pub url: String,
+    pub content_type: String,
+    /// Send as `Authorization: Bearer …` when present.
+    pub bearer_token: Option<String>,
+    pub body: Vec<u8>,
+    /// Connect and read timeout, in milliseconds.
+    pub timeout_ms: i64,
+}
+
+impl From<sync::HttpRequest> for HttpRequest {
+    fn from(r: sync::HttpRequest) -> Self {
+        HttpRequest {
+            url: r.url,
+            content_type: r.content_type,
+            bearer_token: r.bearer_token,
+            body: r.body,
+            timeout_ms: count(r.timeout_ms),
+        }
+    }
+}
+
+/// The server's answer, whatever its status.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct HttpResponse {
+    pub status: i32,
+    pub body: Vec<u8>,
+}
+
+/// A browser signed in with this device's approval.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct WebLoginApproved {
+    pub user_id: String,
+    pub session_expires_at: SystemTime,
+}
+
+impl From<sync::WebLoginApproved> for WebLoginApproved {
+    fn from(w: sync::WebLoginApproved) -> Self {
+        WebLoginApproved { user_id: w.user_id, session_expires_at: instant(w.session_expires_at) }
+    }
+}
+
+/// What kind of data changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum ChangedKind {
+    Customer,
+    Deal,
+    Followup,
+    Contract,
+    Payment,
+    Report,
+    /// The team's members.
+    Directory,
+    /// The team's configuration (templates, KPIs, targets).
+    Config,
+    /// The server's KPI figures, alerts and read receipts for this user.
+    Figures,
+}
+
+impl From<Kind> for ChangedKind {
+    fn from(k: Kind) -> Self {
+        match k {
+            Kind::Customer => ChangedKind::Customer,
+            Kind::Deal => ChangedKind::Deal,
+            Kind::Followup => ChangedKind::Followup,
+            Kind::Contract => ChangedKind::Contract,
+            Kind::Payment => ChangedKind::Payment,
+            Kind::Report => ChangedKind::Report,
+            Kind::Directory => ChangedKind::Directory,
+            Kind::Config => ChangedKind::Config,
+            Kind::Snapshot => ChangedKind::Figures,
+        }
+    }
+}
+
+/// Records that changed, of one kind.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Changes {
+    pub kind: ChangedKind,
+    pub ids: Vec<String>,
+}

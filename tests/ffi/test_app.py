@@ -1,0 +1,238 @@
+"""What an app team relies on, from Python against a real fieldreport-server: async that an
+event loop can await and cancel, errors as documented, refused edits kept as state, a manager's
+inbox and team, signing out. Run by scripts/test-bindings.
+
+    FIELDREPORT_BINDINGS=DIR FIELDREPORT_SERVER=path/to/fieldreport-server python3 tests/ffi/test_app.py
+"""
+
+import asyncio
+import os
+import threading
+import unittest
+
+from helpers import Progress, RecordingClient, Server, enrolled_store, fr, new_path
+
+SERVER = None
+
+
+def setUpModule():
+    global SERVER
+    SERVER = Server(os.environ["FIELDREPORT_SERVER"])
+
+
+def tearDownModule():
+    SERVER.stop()
+
+
+def rep_with_visits(name, n):
+    """A rep's phone holding `n` synced visits, and the rep's id."""
+    rep, code = SERVER.add_rep(name)
+    phone, _ = enrolled_store(SERVER, code, "phone.db")
+    c = phone.add_customer(fr.NewCustomer(name=f"{name}的客户"))
+    for i in range(n):
+        phone.log_followup(fr.NewFollowup(customer_id=c.id, kind=fr.FollowupKind.VISIT, note=f"第{i}次拜访"))
+    asyncio.run(phone.sync())
+    return rep, phone
+
+
+class AsyncHosts(unittest.TestCase):
+    def test_a_sync_runs_off_the_event_loop(self):
+        rep, _ = rep_with_visits("小钱", 3)
+        client = RecordingClient(delay=0.3)
+        tablet, _ = enrolled_store(SERVER, SERVER.code(rep), "tablet.db", client=client)
+        listener = Progress()
+
+        async def main():
+            ticks = 0
+            done = asyncio.Event()
+
+            async def heartbeat():
+                nonlocal ticks
+                while not done.is_set():
+                    await asyncio.sleep(0.005)
+                    ticks += 1
+
+            beat = asyncio.create_task(heartbeat())
+            stats = await tablet.sync(listener)
+            done.set()
+            await beat
+            return stats, ticks
+
+        stats, ticks = asyncio.run(main())
+        self.assertEqual(stats.pulled, 4)
+        loop_thread = threading.get_ident()
+        self.assertTrue(listener.threads and loop_thread not in listener.threads, "the listener runs on the library's thread")
+        self.assertNotIn(loop_thread, client.threads, "so does the HTTP client")
+        # Each request waited 0.3 s in the client: a free loop ticked meanwhile.
+        self.assertGreater(ticks, 10, "the event loop kept running during the sync")
+
+    def test_a_cancelled_task_stops_the_sync_and_the_next_one_runs(self):
+        rep, _ = rep_with_visits("小孙", 40)
+        tablet, _ = enrolled_store(SERVER, SERVER.code(rep), "tablet.db")
+
+        async def cancel_on_first_page():
+            loop = asyncio.get_running_loop()
+            task = None
+            listener = Progress(on_first=lambda: loop.call_soon_threadsafe(task.cancel))
+            task = asyncio.ensure_future(tablet.sync(listener, 4096))  # pages of about 4 KB
+            with self.assertRaises(asyncio.CancelledError):
+                await task
+            return await tablet.sync()
+
+        stats = asyncio.run(cancel_on_first_page())
+        self.assertEqual(len(tablet.list_followups()), 40, "the next sync finished the job")
+        self.assertGreater(stats.pulled, 0)
+        self.assertFalse(tablet.cancel_sync(), "nothing left running")
+
+    def test_a_timed_out_sync_leaves_the_store_usable(self):
+        rep, _ = rep_with_visits("小李", 5)
+        slow = RecordingClient(delay=0.5)
+        tablet, _ = enrolled_store(SERVER, SERVER.code(rep), "tablet.db")
+        tablet.set_http_client(slow)
+
+        async def main():
+            with self.assertRaises(asyncio.TimeoutError):
+                await asyncio.wait_for(tablet.sync(), timeout=0.1)
+            tablet.set_http_client(fr.UrllibHttpClient())
+            return await tablet.sync()
+
+        asyncio.run(main())
+        self.assertEqual(len(tablet.list_followups()), 5)
+
+    def test_cancel_sync_stops_at_a_page_with_a_reason(self):
+        rep, _ = rep_with_visits("小吴", 40)
+        tablet, _ = enrolled_store(SERVER, SERVER.code(rep), "tablet.db")
+        cancelled = []
+        listener = Progress(on_first=lambda: cancelled.append(tablet.cancel_sync()))
+        with self.assertRaises(fr.FieldError.Cancelled) as e:
+            asyncio.run(tablet.sync(listener, 4096))
+        self.assertTrue(str(e.exception), "Cancelled carries a reason")
+        self.assertEqual(cancelled, [True], "cancel_sync saw the running sync")
+        self.assertLess(len(tablet.list_followups()), 40)
+        asyncio.run(tablet.sync())
+        self.assertEqual(len(tablet.list_followups()), 40)
+
+
+class Errors(unittest.TestCase):
+    def test_enrollment_and_sync_errors_are_typed(self):
+        rep, code = SERVER.add_rep("小郑")
+        store = fr.FieldStore.open(new_path())
+        with self.assertRaises(fr.FieldError.InvalidInput) as no_client:
+            asyncio.run(store.enroll(SERVER.url, code))
+        self.assertIn("set_http_client", str(no_client.exception))
+        store.set_http_client(fr.UrllibHttpClient())
+        with self.assertRaises(fr.FieldError.NotEnrolled) as not_yet:
+            asyncio.run(store.sync())
+        self.assertNotIn("--", str(not_yet.exception), "an app's words, not the command line's")
+        with self.assertRaises(fr.FieldError.Unreachable):
+            asyncio.run(store.enroll("http://127.0.0.1:9", code))
+        with self.assertRaises(fr.FieldError.CodeUnknown) as unknown:
+            asyncio.run(store.enroll(SERVER.url, "AAAAA-BBBBB-CCCCC"))
+        self.assertEqual(str(unknown.exception), unknown.exception.reason)
+        enrolled = asyncio.run(store.enroll(SERVER.url, code))
+        other = fr.FieldStore.open(new_path())
+        other.set_http_client(fr.UrllibHttpClient())
+        with self.assertRaises(fr.FieldError.CodeUsed):
+            asyncio.run(other.enroll(SERVER.url, code))
+        with self.assertRaises(fr.FieldError.AlreadyEnrolled):
+            asyncio.run(store.enroll(SERVER.url, SERVER.code(rep)))
+        SERVER.admin("device", "revoke", enrolled.device_id)
+        with self.assertRaises(fr.FieldError.DeviceRevoked):
+            asyncio.run(store.sync())
+
+
+class Refusals(unittest.TestCase):
+    def test_an_edit_refused_by_the_server_stays_listed_until_resolved(self):
+        rep, code = SERVER.add_rep("小冯")
+        phone, _ = enrolled_store(SERVER, code, "phone.db")
+        r = phone.open_report(fr.ReportKind.DAILY)
+        phone.set_report_text(r.id, "done", "拜访三家客户。")
+        asyncio.run(phone.sync())
+        tablet, _ = enrolled_store(SERVER, SERVER.code(rep), "tablet.db")
+        asyncio.run(tablet.sync())
+        # The phone submits; the tablet, offline, edits the draft it holds.
+        phone.submit_report(r.id)
+        asyncio.run(phone.sync())
+        tablet.set_report_text(r.id, "done", "拜访三家客户，签下一单。")
+        stats = asyncio.run(tablet.sync())
+        self.assertEqual([x.id for x in stats.rejected], [r.id])
+        refused = tablet.refusals()
+        self.assertEqual([(x.id, x.kind, x.on_server) for x in refused], [(r.id, fr.ChangedKind.REPORT, True)])
+        self.assertTrue(refused[0].reason)
+        asyncio.run(tablet.sync())
+        self.assertEqual(len(tablet.refusals()), 1, "listed until resolved, not resent")
+        # Now submitted here too: a further edit is refused before it is written.
+        with self.assertRaises(fr.FieldError.Forbidden):
+            tablet.set_report_text(r.id, "done", "再改一次")
+        # Keep the tablet's text as a new draft; the submitted report is the server's again.
+        kept = tablet.report(tablet.keep_as_new(r.id))
+        self.assertEqual(next(s.text for s in kept.sections if s.key == "done"), "拜访三家客户，签下一单。")
+        self.assertEqual(kept.status, fr.ReportStatus.DRAFT)
+        back = tablet.report(r.id)
+        self.assertEqual(next(s.text for s in back.sections if s.key == "done"), "拜访三家客户。")
+        self.assertEqual(back.status, fr.ReportStatus.SUBMITTED)
+        self.assertEqual(tablet.refusals(), [])
+        stats = asyncio.run(tablet.sync())
+        self.assertEqual(stats.rejected, [])
+
+
+class ManagersApp(unittest.TestCase):
+    def test_inbox_read_receipts_and_the_team(self):
+        rep, code = SERVER.add_rep("小陈")
+        phone, _ = enrolled_store(SERVER, code, "phone.db")
+        boss, _ = enrolled_store(SERVER, SERVER.code(SERVER.admin_id), "boss.db")
+        r = phone.open_report(fr.ReportKind.DAILY)
+        with self.assertRaises(fr.FieldError.InvalidInput) as no_manager:
+            phone.submit_report(r.id)
+        self.assertNotIn("--", str(no_manager.exception), "an app's words, not the command line's")
+        asyncio.run(phone.sync())  # brings the team: the manager is the default recipient
+        c = phone.add_customer(fr.NewCustomer(name="苏州某某制造"))
+        phone.log_followup(fr.NewFollowup(customer_id=c.id, kind=fr.FollowupKind.VISIT, note="拜访"))
+        phone.set_report_text(r.id, "done", "拜访苏州某某制造。")
+        phone.submit_report(r.id)
+        asyncio.run(phone.sync())
+        asyncio.run(boss.sync())
+
+        unread = fr.ReportQuery(addressed_to_me=True, unread=True)
+        self.assertEqual([x.id for x in boss.list_reports(unread)], [r.id])
+        self.assertEqual([x.id for x in boss.list_reports(fr.ReportQuery(author=rep))], [r.id])
+        boss.mark_report_read(r.id)
+        self.assertEqual(boss.list_reports(unread), [])
+        self.assertIsNotNone(boss.list_reports(fr.ReportQuery(addressed_to_me=True))[0].read_at)
+        with self.assertRaises(fr.FieldError.Forbidden):
+            phone.mark_report_read(r.id)  # not addressed to its author
+        stats = asyncio.run(boss.sync())
+        self.assertIsNone(stats.reads_waiting)
+        asyncio.run(phone.sync())
+        self.assertIn((r.id, SERVER.admin_id), {(x.report_id, x.reader) for x in phone.server_notes().reads})
+
+        team = boss.team_view("this-week", ["visits"])
+        self.assertEqual(team.source, fr.FigureSource.SERVER)
+        mine = next(m for m in team.members if m.user_id == rep)
+        self.assertEqual((mine.name, mine.figures[0].value), ("小陈", 1.0))
+        counts = next(s for s in team.submissions if s.user_id == rep)
+        self.assertEqual(counts.name, "小陈")
+        self.assertGreaterEqual(counts.on_time + counts.late + counts.pending + counts.missing, 1)
+
+
+class SignOut(unittest.TestCase):
+    def test_sign_out_revokes_the_device_and_removes_its_data(self):
+        rep, code = SERVER.add_rep("小褚")
+        path = new_path()
+        store = fr.FieldStore.open(path)
+        store.set_http_client(fr.UrllibHttpClient())
+        enrolled = asyncio.run(store.enroll(SERVER.url, code))
+        store.add_customer(fr.NewCustomer(name="未同步的客户"))
+        with self.assertRaises(fr.FieldError.InvalidInput):
+            asyncio.run(store.sign_out())  # it would lose the customer
+        asyncio.run(store.sync())
+        asyncio.run(store.sign_out())
+        self.assertFalse(os.path.exists(path), "the device's data is gone")
+        with self.assertRaises(fr.FieldError.Closed):
+            store.identity()
+        states = {d["id"]: d for d in SERVER.admin("device", "list", "--user", rep)}
+        self.assertIsNotNone(states[enrolled.device_id].get("revoked_at"), states)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
