@@ -98,6 +98,36 @@ pub enum Command {
     Sync,
     /// Check every stored document and list the damaged ones (exit 1 when any).
     Doctor,
+    /// 催交: ask a member of your team for a report they have not submitted (online; at most
+    /// once an hour per member and report). They see it in their inbox; the team's robots
+    /// @mention them.
+    Nudge {
+        /// The member: name, id, or a unique start of either.
+        user: String,
+        /// daily, weekly or monthly.
+        #[arg(long, default_value = "daily")]
+        kind: String,
+        /// A day of the report's period: today, yesterday, this-week… or YYYY-MM-DD.
+        #[arg(long, default_value = "today")]
+        period: String,
+    },
+    /// Nudges for your reports, comments on them and that name you, and who read them (as of
+    /// the last sync; offline).
+    Inbox {
+        /// Language of the texts: zh-CN or en.
+        #[arg(long, default_value = "zh-CN")]
+        lang: String,
+    },
+    /// Reminders of the reports due in the next days that you have not submitted (offline;
+    /// from the team's configuration after a sync).
+    Reminders {
+        /// How many days ahead.
+        #[arg(long, default_value_t = 7)]
+        days: u32,
+        /// Language of the texts: zh-CN or en.
+        #[arg(long, default_value = "zh-CN")]
+        lang: String,
+    },
     /// Records the server refused, with why: they stay on this device, listed here and not
     /// resent until changed, until resolved with `discard` or `keep`.
     Rejected {
@@ -504,7 +534,11 @@ pub enum ReportCmd {
     Comment {
         /// The report: title, id or id prefix.
         id: String,
+        /// The comment; `@name` names a member who can read the report (they are notified).
         text: String,
+        /// The comment this one answers (its id, as `report show --format json` lists them).
+        #[arg(long)]
+        reply_to: Option<String>,
     },
     /// Submit the report: by default to your manager (and whom the template copies).
     Submit {

@@ -66,9 +66,49 @@ fn reports(c: &mut Criterion) {
     });
 }
 
+/// A device that wrote a year of reports (a daily one each weekday, a weekly and a monthly one
+/// each period, all submitted): the week's reminders it schedules.
+fn reminders(c: &mut Criterion) {
+    let mut s = Store::open_in_memory().unwrap();
+    s.init("rep-1", "team-1", "Asia/Shanghai", "monday").unwrap();
+    let cal = s.calendar().unwrap();
+    let today = cal.local_date(now());
+    let mut day = today - chrono::Days::new(365);
+    let (mut daily, mut weekly, mut monthly) = (0, 0, 0);
+    while day <= today {
+        s.set_now(Some(cal.day_start_ms(day) + 3_600_000 * 17));
+        let mut submit = |kind| {
+            let r = s.open_report(kind, Some(day), Lang::ZhCn, None).unwrap();
+            if r.status == fieldreport_core::doc::ReportStatus::Draft {
+                s.set_report_text(&r.header.id, &r.sections[0].key, "完成").unwrap();
+                s.submit_report(&r.header.id, &["mgr-1".to_string()], &[]).unwrap();
+            }
+        };
+        if chrono::Datelike::weekday(&day).num_days_from_monday() < 5 {
+            submit(ReportKind::Daily);
+            daily += 1;
+        }
+        if chrono::Datelike::weekday(&day).num_days_from_monday() == 4 {
+            submit(ReportKind::Weekly);
+            weekly += 1;
+        }
+        if (day + chrono::Days::new(1)).format("%d").to_string() == "01" {
+            submit(ReportKind::Monthly);
+            monthly += 1;
+        }
+        day = day.succ_opt().unwrap();
+    }
+    s.set_now(Some(now()));
+    eprintln!("a year of reports: {daily} daily, {weekly} weekly, {monthly} monthly");
+    assert!(!s.reminders(7).unwrap().is_empty());
+    c.bench_function("reminders of the next 7 days on a device with a year of reports", |b| {
+        b.iter(|| s.reminders(7).unwrap())
+    });
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(40).measurement_time(std::time::Duration::from_secs(4));
-    targets = reports
+    targets = reports, reminders
 }
 criterion_main!(benches);

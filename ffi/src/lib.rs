@@ -14,11 +14,13 @@ mod reports;
 mod store;
 mod sync;
 mod types;
+mod week;
 
 pub use error::FieldError;
 pub use observe::{ChangeListener, Subscription};
 pub use store::{FieldStore, RecordKind};
 pub use sync::{HttpClient, SyncListener};
 pub use types::*;
+pub use week::{InboxItem, InboxKind, NudgeSent, Reminder};
 
 uniffi::setup_scaffolding!("fieldreport");

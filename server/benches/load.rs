@@ -104,7 +104,7 @@ async fn attack(url: String, mut store: Store, stop: Arc<AtomicBool>, sent: Arc<
     doc.set_actor(&automerge::ActorId::try_from(me.actor.as_str()).unwrap());
     Report::add_comment(
         &mut doc,
-        &Comment { id: "c".into(), author: "someone-else".into(), at: 1, text: "同意".into() },
+        &Comment { id: "c".into(), author: "someone-else".into(), at: 1, text: "同意".into(), ..Default::default() },
     )
     .unwrap();
     doc.commit(2);

@@ -34,6 +34,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/web-login", post(web_login))
         .route("/v1/reads", post(reads))
         .route("/v1/sign-out", post(sign_out))
+        .route("/v1/nudges", post(nudge))
         .route("/v1/kpi", get(crate::api_figures::kpi))
         .route("/v1/alerts", get(crate::api_figures::alerts))
         .route("/v1/submissions", get(crate::api_figures::submissions))
@@ -138,10 +139,7 @@ async fn web_login(
     headers: HeaderMap,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Json<serde_json::Value>> {
-    let token = bearer(&headers)?;
-    let body = body_of(body, 4096)?;
-    let b: WebLoginBody = serde_json::from_slice(&body)
-        .map_err(|e| ServerError::BadRequest(format!("expected JSON {{\"code\"}}: {e}")))?;
+    let (token, b): (String, WebLoginBody) = device_json(&headers, body, 4096, "{\"code\"}")?;
     let s = state.service.clone();
     let (user, expires) = blocking(move || {
         let caller = s.authenticate(&token)?;
@@ -165,10 +163,7 @@ async fn reads(
     headers: HeaderMap,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Json<serde_json::Value>> {
-    let token = bearer(&headers)?;
-    let body = body_of(body, 64 * 1024)?;
-    let b: ReadsBody = serde_json::from_slice(&body)
-        .map_err(|e| ServerError::BadRequest(format!("expected JSON {{\"reports\": [ids]}}: {e}")))?;
+    let (token, b): (String, ReadsBody) = device_json(&headers, body, 64 * 1024, "{\"reports\": [ids]}")?;
     let s = state.service.clone();
     let recorded = blocking(move || {
         let caller = s.authenticate(&token)?;
@@ -176,6 +171,29 @@ async fn reads(
     })
     .await?;
     Ok(Json(serde_json::json!({ "recorded": recorded })))
+}
+
+#[derive(Deserialize)]
+struct NudgeBody {
+    user: String,
+    kind: String,
+    period: String,
+}
+
+/// A manager's device nudges a member for a report (催交).
+async fn nudge(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Json<serde_json::Value>> {
+    let (token, b): (String, NudgeBody) = device_json(&headers, body, 4096, "{\"user\", \"kind\", \"period\"}")?;
+    let s = state.service.clone();
+    let n = blocking(move || {
+        let caller = s.authenticate(&token)?;
+        s.nudge(&caller.user, &b.user, &b.kind, &b.period)
+    })
+    .await?;
+    Ok(Json(serde_json::to_value(n).map_err(|e| ServerError::Internal(e.to_string()))?))
 }
 
 /// A device signs out: its token stops working at once (as when an admin revokes it).
@@ -189,6 +207,21 @@ async fn sign_out(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Res
     .await?;
     tracing::info!(device = %device.id, "a device signed out");
     Ok(Json(serde_json::json!({ "signed_out": device.id })))
+}
+
+/// A device's JSON request: its token, and its body (at most `limit` bytes) read as `T`;
+/// `expected` says the shape in the error.
+fn device_json<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: std::result::Result<Bytes, BytesRejection>,
+    limit: usize,
+    expected: &str,
+) -> Result<(String, T)> {
+    let token = bearer(headers)?;
+    let body = body_of(body, limit)?;
+    let b =
+        serde_json::from_slice(&body).map_err(|e| ServerError::BadRequest(format!("expected JSON {expected}: {e}")))?;
+    Ok((token, b))
 }
 
 pub(crate) fn bearer(headers: &HeaderMap) -> Result<String> {

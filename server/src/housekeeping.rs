@@ -1,6 +1,7 @@
 //! Background work of a serving process besides answering requests: collecting attached files
-//! nothing references any more. Every server of a shared database may run it; its steps are safe
-//! to run concurrently.
+//! nothing references any more, and the messages due at a time (reminders before reports are
+//! due, weekly digests). Every server of a shared database may run it; its steps are safe to
+//! run concurrently.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,6 +29,25 @@ pub fn spawn(service: Arc<Service>) -> tokio::task::JoinHandle<()> {
                 Err(e) => tracing::error!(error = %e, "collecting unreferenced files stopped"),
             }
             tokio::time::sleep(COLLECT_EVERY).await;
+        }
+    })
+}
+
+/// How often the schedule is looked at (a reminder goes out within this of its time).
+const SCHEDULE_EVERY: Duration = Duration::from_secs(30);
+
+/// Queues the reminders and digests that are due, every 30 seconds, until aborted.
+pub fn spawn_schedule(service: Arc<Service>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let s = service.clone();
+            match tokio::task::spawn_blocking(move || s.run_schedule(crate::now_ms())).await {
+                Ok(Ok(n)) if n > 0 => tracing::info!(messages = n, "reminders and digests queued for the robots"),
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "the schedule of reminders failed; trying again soon"),
+                Err(e) => tracing::error!(error = %e, "the schedule of reminders stopped"),
+            }
+            tokio::time::sleep(SCHEDULE_EVERY).await;
         }
     })
 }

@@ -10,6 +10,7 @@ mod api_figures;
 pub mod blobs;
 pub mod config_file;
 pub mod error;
+pub mod export;
 pub mod figures;
 mod housekeeping;
 pub mod metrics;
@@ -82,6 +83,7 @@ pub async fn start_with(service: Arc<Service>, listen: &str, limits: Limits) -> 
     let addr = listener.local_addr().map_err(|e| ServerError::Internal(e.to_string()))?;
     let robots = robots::spawn(service.clone());
     let housekeeping = housekeeping::spawn(service.clone());
+    let schedule = housekeeping::spawn_schedule(service.clone());
     let app = api::router(Arc::new(api::AppState { service, limits }));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -93,6 +95,7 @@ pub async fn start_with(service: Arc<Service>, listen: &str, limits: Limits) -> 
         }
         robots.abort();
         housekeeping.abort();
+        schedule.abort();
     });
     Ok(Running { addr, shutdown: Some(tx), task })
 }

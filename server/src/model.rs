@@ -231,4 +231,7 @@ pub struct Delivery {
     pub last_error: Option<String>,
     pub created_at: i64,
     pub sent_at: Option<i64>,
+    /// Whom it @mentions (JSON `[{"name", "phone"}]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mentions: Option<String>,
 }

@@ -70,7 +70,7 @@ fn a_schema_1_data_directory_is_upgraded_and_its_documents_counted() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 7);
+    assert_eq!(version, 8);
     assert_eq!(storage.config().unwrap().team.name, "华东", "the configuration starts from the team's settings");
     // The upgrade's rebuild read the documents and stored their views: the next one reads those.
     let again = storage.rebuild_kpis(RebuildFrom::Views, Box::new(|_| {})).unwrap();

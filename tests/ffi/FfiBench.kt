@@ -1,25 +1,44 @@
-// Cost of one durable local write (log a followup) through the FFI from Kotlin on the JVM.
-// Run by scripts/bench-bindings.
+// FFI costs from Kotlin on the JVM (BENCHMARKS.md, "FFI"): one durable local write (log a
+// followup) and listing 1,000 followups. Run by scripts/bench-bindings.
 
 import com.fieldreport.*
 import com.fieldreport.core.*
 import java.io.File
 import java.nio.file.Files
 
-fun main() {
-    val dir = Files.createTempDirectory("fieldreport-kt-bench").toFile()
-    val s = FieldStore.open(File(dir, "bench.db").path)
+/** The median of 300 writes (log a followup) on `s`, after 100 to warm up the JIT, in ms. */
+fun medianWrite(s: FieldStore): Double {
     s.init("rep-1", "team-1", "Asia/Shanghai", "monday")
     val c = s.addCustomer(NewCustomer(name = "上海某某贸易有限公司"))
-    // Warm up the JIT and the bindings' converters first.
     repeat(100) { s.logFollowup(NewFollowup(customerId = c.id, kind = FollowupKind.VISIT, note = "预热 $it")) }
     val times = (0 until 300).map { i ->
         val t = System.nanoTime()
         s.logFollowup(NewFollowup(customerId = c.id, kind = FollowupKind.VISIT, note = "拜访记录 $i：确认报价与交期"))
         System.nanoTime() - t
     }.sorted()
-    println("kotlin: log a followup through the FFI (durable), median of 300: %.2f ms".format(times[150] / 1e6))
     s.closeStore()
     s.close()
+    return times[150] / 1e6
+}
+
+fun main(args: Array<String>) {
+    val dir = Files.createTempDirectory("fieldreport-kt-bench").toFile()
+    println("kotlin: log a followup through the FFI (durable), median of 300: %.3f ms".format(medianWrite(FieldStore.open(File(dir, "bench.db").path))))
+    println("kotlin: log a followup through the FFI (in memory), median of 300: %.3f ms".format(medianWrite(FieldStore.openInMemory())))
     dir.deleteRecursively()
+
+    if (args.isNotEmpty()) {
+        val big = FieldStore.open(args[0])
+        val options = ListOptions(limit = 1000)
+        repeat(20) { big.listFollowups(options = options) }
+        val lists = (0 until 50).map {
+            val t = System.nanoTime()
+            val rows = big.listFollowups(options = options)
+            check(rows.size == 1000)
+            System.nanoTime() - t
+        }.sorted()
+        println("kotlin: list 1,000 followups through the FFI, median of 50: %.2f ms".format(lists[25] / 1e6))
+        big.closeStore()
+        big.close()
+    }
 }

@@ -67,7 +67,7 @@ async fn a_teams_day(server: Server) {
     let (report, _) = server.admin.open_report(&boss_user, &r).unwrap();
     assert_eq!(report.to, vec![mgr.clone()]);
     assert!(server.admin.inbox(&boss_user, &daily).unwrap().is_empty(), "read now");
-    server.admin.web_comment(&boss_user, &r, "请补充客户预算").unwrap();
+    server.admin.web_comment(&boss_user, &r, "请补充客户预算", None).unwrap();
     phone.sync().await;
     let back = phone.store.report(&r).unwrap();
     assert!(back.comments.iter().any(|c| c.author == mgr && c.text == "请补充客户预算"));

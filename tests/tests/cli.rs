@@ -411,3 +411,66 @@ fn a_refused_edit_stays_listed_until_resolved_on_the_command_line() {
         Some(2)
     );
 }
+
+#[test]
+fn the_managers_week_on_the_command_line() {
+    let data = tempfile::tempdir().unwrap();
+    json(&server(data.path(), &["--json", "init", "--team-name", "华东", "--admin-name", "王总"]));
+    let mgr = json(&server(data.path(), &["--json", "user", "add", "--name", "李经理", "--role", "manager"]));
+    let mgr_id = mgr["id"].as_str().unwrap();
+    let rep =
+        json(&server(data.path(), &["--json", "user", "add", "--name", "张伟", "--role", "rep", "--manager", mgr_id]));
+    let rep_id = rep["id"].as_str().unwrap();
+    let (_serving, url) = serve(data.path());
+    let dev = tempfile::tempdir().unwrap();
+    let (phone, boss) = (dev.path().join("phone.db"), dev.path().join("boss.db"));
+    until_served(&phone, &["--json", "enroll", "--server", &url, "--code", rep["enrollment_code"].as_str().unwrap()]);
+    until_served(&boss, &["--json", "enroll", "--server", &url, "--code", mgr["enrollment_code"].as_str().unwrap()]);
+
+    // Reminders, offline: each with the documented keys.
+    let reminders =
+        json(&device(&phone, &["--json", "--now", "2026-11-26T09:00:00+08:00", "reminders", "--days", "2"]));
+    let first = &reminders[0];
+    for key in ["at", "report_kind", "period", "text", "due_at"] {
+        assert!(first[key].is_string(), "reminders has {key}: {reminders}");
+    }
+    assert_eq!(
+        (first["report_kind"].as_str(), first["period"].as_str()),
+        (Some("daily"), Some("2026-11-26..2026-11-26"))
+    );
+
+    // 催交 from the manager's device; again within the hour (here from the server's command
+    // line) is refused; a rep cannot nudge; the rep's inbox has it after a sync.
+    let nudged = json(&device(&boss, &["--json", "nudge", "张伟", "--kind", "weekly", "--period", "this-week"]));
+    for key in ["id", "user_id", "kind", "first", "last", "at"] {
+        assert!(!nudged[key].is_null(), "nudge has {key}: {nudged}");
+    }
+    let again = server(data.path(), &["nudge", rep_id, "--kind", "weekly", "--period", "this-week"]);
+    assert_eq!(again.status.code(), Some(2), "{}", String::from_utf8_lossy(&again.stderr));
+    assert_eq!(device(&phone, &["nudge", "李经理"]).status.code(), Some(2), "a rep cannot nudge");
+    json(&device(&phone, &["--json", "sync"]));
+    let inbox = json(&device(&phone, &["--json", "inbox"]));
+    assert_eq!((inbox[0]["kind"].as_str(), inbox[0]["by_name"].as_str()), (Some("nudge"), Some("李经理")), "{inbox}");
+
+    // An export from the server's command line.
+    let out = dev.path().join("visits.csv");
+    let exported = json(&server(
+        data.path(),
+        &[
+            "--json",
+            "export",
+            "--what",
+            "visits",
+            "--period",
+            "this-month",
+            "--format",
+            "csv",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(exported["rows"], 0);
+    assert!(std::fs::read_to_string(&out).unwrap().starts_with("\u{feff}成员,客户"));
+    let bad = server(data.path(), &["export", "--what", "deals", "--out", out.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -9,11 +9,6 @@ use fieldreport_core::doc::ReportKind;
 use fieldreport_core::report::Lang;
 use support::*;
 
-fn csrf(page: &str) -> String {
-    let at = page.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
-    page[at..].split('"').next().unwrap().to_string()
-}
-
 #[tokio::test]
 async fn a_manager_reads_and_comments_in_the_browser_and_the_author_sees_both() {
     let server = Server::start().await;
@@ -50,7 +45,7 @@ async fn a_manager_reads_and_comments_in_the_browser_and_the_author_sees_both() 
     // A forged form is refused; the real one becomes a change to the report.
     let path = format!("/reports/{r}/comments");
     assert_eq!(boss.post(&path, &[("csrf", "forged"), ("text", "x")]).await, 403);
-    assert_eq!(boss.post(&path, &[("csrf", &csrf(&page)), ("text", "请补充客户预算 <i>谢谢</i>")]).await, 303);
+    assert_eq!(boss.post(&path, &[("csrf", &csrf_of(&page)), ("text", "请补充客户预算 <i>谢谢</i>")]).await, 303);
     let (_, page) = boss.get(&format!("/reports/{r}")).await;
     assert!(page.contains("请补充客户预算 &lt;i&gt;谢谢&lt;/i&gt;"), "{page}");
 

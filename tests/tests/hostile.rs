@@ -44,7 +44,13 @@ async fn a_forged_comment_author_is_refused_whatever_the_state() {
     let actor = rep.store.identity().unwrap().actor;
     let forged = |doc: &mut Doc| {
         doc.set_actor(&automerge::ActorId::try_from(actor.as_str()).unwrap());
-        let c = Comment { id: uuid::Uuid::now_v7().to_string(), author: mgr.clone(), at: 1, text: "同意".into() };
+        let c = Comment {
+            id: uuid::Uuid::now_v7().to_string(),
+            author: mgr.clone(),
+            at: 1,
+            text: "同意".into(),
+            ..Default::default()
+        };
         Report::add_comment(doc, &c).unwrap();
         doc.commit(2);
     };

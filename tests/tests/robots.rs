@@ -102,6 +102,7 @@ fn robot(name: &str, kind: RobotKind, url: String, secret: Option<&str>) -> Robo
         url,
         secret: secret.map(str::to_string),
         events: vec![RobotEvent::ReportSubmitted],
+        digest: None,
     }
 }
 

@@ -8,6 +8,7 @@ mod ledger;
 mod report;
 mod sync;
 mod visit;
+mod week;
 
 use fieldreport_core::period::Calendar;
 use fieldreport_core::{Error, Store};
@@ -83,6 +84,9 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Sync => sync::sync(&mut ctx),
         Command::Doctor => doctor(&mut ctx),
         Command::Rejected { action } => sync::rejected(&mut ctx, action),
+        Command::Reminders { days, lang } => week::reminders(&mut ctx, days, &lang),
+        Command::Nudge { user, kind, period } => week::nudge(&mut ctx, &user, &kind, &period),
+        Command::Inbox { lang } => week::inbox(&mut ctx, &lang),
     }
 }
 

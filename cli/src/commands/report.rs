@@ -70,8 +70,8 @@ pub fn run(ctx: &mut Ctx, cmd: ReportCmd) -> CliResult {
             let r = ctx.store.remove_block(&id, &block)?;
             ctx.out.print(&summary(&r), || vec![format!("removed block {block} from {}", r.header.id)])
         }
-        ReportCmd::Comment { id, text } => {
-            let r = ctx.store.comment_report(&id, &text)?;
+        ReportCmd::Comment { id, text, reply_to } => {
+            let r = ctx.store.reply_report(&id, &text, reply_to.as_deref())?;
             let c = r.comments.last().cloned();
             ctx.out.print(&json!({"id": r.header.id, "comment": c}), || vec![format!("commented on {}", r.header.id)])
         }

@@ -104,13 +104,20 @@ pub struct Section {
 }
 
 /// A comment (批注) on a report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Comment {
     pub id: String,
     pub author: String,
     /// UTC milliseconds, authored on the commenting device.
     pub at: i64,
     pub text: String,
+    /// The comment this one answers (its id), in a thread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
+    /// The members `@name` in the text named (user ids): each is notified, and each must be
+    /// able to read the report.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<String>,
 }
 
 /// What a new report starts with.
@@ -262,6 +269,12 @@ impl Report {
         fields::put(doc, &m, "id", c.id.as_str())?;
         fields::put(doc, &m, "author", c.author.as_str())?;
         fields::put(doc, &m, "at", c.at)?;
+        if let Some(parent) = &c.reply_to {
+            fields::put(doc, &m, "reply_to", parent.as_str())?;
+        }
+        if !c.mentions.is_empty() {
+            fields::put_str_list(doc, &m, "mentions", &c.mentions)?;
+        }
         fields::put(doc, &m, TEXT, c.text.as_str())
     }
 
@@ -318,6 +331,8 @@ impl Report {
                 author: fields::str(doc, m, "author").unwrap_or_default(),
                 at: fields::i64(doc, m, "at").unwrap_or_default(),
                 text: fields::str(doc, m, TEXT).unwrap_or_default(),
+                reply_to: fields::str(doc, m, "reply_to"),
+                mentions: fields::str_list(doc, m, "mentions"),
             })
             .collect();
         Ok(Report {
@@ -381,9 +396,23 @@ impl Report {
             required("recipient", r)?;
             max_len("recipient", r, MAX_NAME)?;
         }
-        for c in &self.comments {
+        for (i, c) in self.comments.iter().enumerate() {
             required("comment", &c.text)?;
             max_len("comment", &c.text, MAX_SHORT)?;
+            if c.mentions.len() > MAX_RECIPIENTS {
+                return Err(ValidationError::Invalid {
+                    field: "comment mentions",
+                    reason: format!("{} members named, at most {MAX_RECIPIENTS}", c.mentions.len()),
+                });
+            }
+            if let Some(parent) = &c.reply_to {
+                if !self.comments[..i].iter().any(|p| p.id == *parent) {
+                    return Err(ValidationError::Invalid {
+                        field: "comment reply_to",
+                        reason: format!("`{parent}` is not an earlier comment of this report"),
+                    });
+                }
+            }
         }
         attachment::validate_all(&self.attachments)?;
         if self.status == ReportStatus::Submitted {
@@ -395,6 +424,25 @@ impl Report {
             }
         }
         Ok(())
+    }
+
+    /// The comments as threads: each top-level comment followed by its answers (and theirs),
+    /// with its depth (0 for a top-level one), in the order written. An answer to a comment
+    /// that is not there reads as top-level.
+    pub fn comment_threads(&self) -> Vec<(usize, &Comment)> {
+        fn walk<'a>(all: &'a [Comment], parent: &str, depth: usize, out: &mut Vec<(usize, &'a Comment)>) {
+            for c in all.iter().filter(|c| c.reply_to.as_deref() == Some(parent)) {
+                out.push((depth, c));
+                walk(all, &c.id, depth + 1, out);
+            }
+        }
+        let known = |id: &str| self.comments.iter().any(|c| c.id == id);
+        let mut out = Vec::with_capacity(self.comments.len());
+        for c in self.comments.iter().filter(|c| c.reply_to.as_deref().is_none_or(|p| !known(p))) {
+            out.push((0, c));
+            walk(&self.comments, &c.id, 1, &mut out);
+        }
+        out
     }
 
     /// The section with `key`, or at 1-based position `key`.

@@ -3,6 +3,7 @@
 mod block;
 mod labels;
 mod lang;
+mod mentions;
 mod names;
 mod render;
 mod template;
@@ -10,6 +11,7 @@ mod template;
 pub use block::{Block, BlockData, BlockKind, FollowupGroup, FollowupItem, KpiRow};
 pub use labels::{label_of, Label};
 pub use lang::Lang;
+pub use mentions::{find_mentions, reads_report};
 pub use names::Names;
 pub use render::{render_markdown, render_markdown_linked, render_text, Dialect};
 pub use template::{builtin_template, builtin_templates, SectionDef, Template};

@@ -333,10 +333,12 @@ pub fn render_markdown_linked(
     }
     if !r.comments.is_empty() {
         let _ = writeln!(out, "## {}\n", l.t("批注", "Comments"));
-        for c in &r.comments {
+        for (depth, c) in r.comment_threads() {
+            // An answer is quoted one level deeper than what it answers.
             let _ = writeln!(
                 out,
-                "> **{}** {}{}{}\n",
+                "{} **{}** {}{}{}\n",
+                ">".repeat(depth + 1),
                 inline(&names.of(&c.author)),
                 when(cal, c.at, "%m-%d %H:%M"),
                 l.colon(),
@@ -418,9 +420,17 @@ pub fn render_text(r: &Report, lang: Lang, cal: &Calendar, names: &Names) -> Str
     }
     if !r.comments.is_empty() {
         let _ = writeln!(out, "\n【{}】", l.t("批注", "Comments"));
-        for c in &r.comments {
-            let _ =
-                writeln!(out, "  {} {}{}{}", names.of(&c.author), when(cal, c.at, "%m-%d %H:%M"), l.colon(), c.text);
+        for (depth, c) in r.comment_threads() {
+            let indent = "  ".repeat(depth + 1);
+            let arrow = if depth > 0 { "↳ " } else { "" };
+            let _ = writeln!(
+                out,
+                "{indent}{arrow}{} {}{}{}",
+                names.of(&c.author),
+                when(cal, c.at, "%m-%d %H:%M"),
+                l.colon(),
+                c.text
+            );
         }
     }
     out

@@ -30,6 +30,7 @@ mod projection;
 mod published;
 mod queries;
 mod rejections;
+mod reminders;
 mod reports;
 mod resolve;
 pub mod schema;
@@ -46,6 +47,7 @@ pub use attachments::{AttachmentRow, AttachmentState, Unsent, DEFAULT_CACHE_BYTE
 pub use changes::Changed;
 pub use documents::PendingDocument;
 pub use identity::Identity;
+pub use inbox::{InboxItem, InboxKind};
 pub use published::{FigureSource, KpiView};
 pub use queries::{
     CheckinPlace, ContractRow, CustomerRow, DealRow, FollowupFilter, FollowupRow, Order, Page, PaymentRow,

@@ -426,12 +426,28 @@ impl Store {
         })
     }
 
-    /// Adds a comment by this device's user, who must be the author or a recipient. Submitted
-    /// reports accept comments.
+    /// Adds a comment by this device's user, who must be the author or a recipient; submitted
+    /// reports accept comments. `@name` in the text names members (each is notified once the
+    /// server has it), who must be able to read the report; `reply_to` answers an earlier
+    /// comment.
     pub fn comment_report(&mut self, id: &str, text: &str) -> Result<Report> {
+        self.reply_report(id, text, None)
+    }
+
+    /// [`Store::comment_report`], answering comment `reply_to` when given.
+    pub fn reply_report(&mut self, id: &str, text: &str, reply_to: Option<&str>) -> Result<Report> {
         let me = self.identity()?.user_id;
         let now = self.now_ms();
-        let comment = Comment { id: new_id(), author: me.clone(), at: now, text: text.trim().to_string() };
+        let members = self.members()?;
+        let mentions = crate::report::find_mentions(text, &members);
+        let mut comment = Comment {
+            id: new_id(),
+            author: me.clone(),
+            at: now,
+            text: text.trim().to_string(),
+            reply_to: reply_to.map(|r| r.trim().to_string()),
+            mentions,
+        };
         let record = self.update(Kind::Report, id, |doc| {
             let r = Report::read(doc)?;
             if r.header.owner != me && !r.to.contains(&me) && !r.cc.contains(&me) {
@@ -440,6 +456,25 @@ impl Store {
                     r.header.id
                 )));
             }
+            if let Some(parent) = &comment.reply_to {
+                if !r.comments.iter().any(|c| c.id == *parent) {
+                    return Err(Error::NotFound { kind: "comment", id: parent.clone() });
+                }
+            }
+            let recipients: Vec<String> = r.to.iter().chain(&r.cc).cloned().collect();
+            let outside: Vec<&str> = members
+                .iter()
+                .filter(|m| comment.mentions.contains(&m.id))
+                .filter(|m| !crate::report::reads_report(m, &r.header.owner, &recipients))
+                .map(|m| m.name.as_str())
+                .collect();
+            if !outside.is_empty() {
+                return Err(Error::Forbidden(format!(
+                    "{} cannot read this report: add them as a recipient before naming them",
+                    outside.join("、")
+                )));
+            }
+            comment.mentions.retain(|u| *u != me);
             Ok(Report::add_comment(doc, &comment)?)
         })?;
         Ok(*typed!(record, Report)?)

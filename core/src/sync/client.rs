@@ -228,6 +228,33 @@ pub async fn sign_out(store: &Store, opts: &SyncOptions) -> Result<()> {
     Ok(())
 }
 
+/// A nudge (催交) the server recorded.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NudgeSent {
+    pub id: String,
+    pub user_id: String,
+    pub kind: String,
+    pub first: String,
+    pub last: String,
+    /// UTC milliseconds.
+    pub at: i64,
+}
+
+/// Asks member `user` (a user id) for the `kind` report of the period holding `period`
+/// (催交); the server refuses it for a rep, for someone outside this user's team, for a
+/// submitted report and more than once an hour. Needs the network (nothing is queued).
+pub async fn nudge(store: &Store, opts: &SyncOptions, user: &str, kind: &str, period: &str) -> Result<NudgeSent> {
+    let state = store.sync_state()?;
+    let body = serde_json::to_vec(&serde_json::json!({ "user": user, "kind": kind, "period": period }))
+        .map_err(|e| Error::bad_input(e.to_string()))?;
+    let answer = post_json(opts, &format!("{}/v1/nudges", state.server_url), Some(&state.token), body).await?;
+    serde_json::from_slice(&answer).map_err(|e| Error::Server {
+        status: 200,
+        code: "bad_response".into(),
+        message: format!("the nudge's answer could not be read: {e}"),
+    })
+}
+
 /// Posts a JSON body and returns the answer's body, retrying transient failures (unreachable,
 /// 5xx, 429) with backoff; any other refusal is returned at once with the server's reason.
 pub(crate) async fn post_json(opts: &SyncOptions, url: &str, bearer: Option<&str>, body: Vec<u8>) -> Result<Vec<u8>> {

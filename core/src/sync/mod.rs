@@ -9,8 +9,8 @@ mod web_login;
 pub mod wire;
 
 pub use client::{
-    enroll, enroll_named, sign_out, sync, CancelToken, ProgressListener, SyncOptions, SyncProgress, SyncStats,
-    CONTENT_TYPE,
+    enroll, enroll_named, nudge, sign_out, sync, CancelToken, NudgeSent, ProgressListener, SyncOptions, SyncProgress,
+    SyncStats, CONTENT_TYPE,
 };
 pub use engine::{Engine, EngineOptions, Next};
 pub use files::{fetch_file, upload_files, PIECE};

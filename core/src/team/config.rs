@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Deadline, Robot, Target};
+use super::{Deadline, Reminders, Robot, Target};
 use crate::kpi::{builtin, KpiDef, Thresholds};
 use crate::period::{parse_tz, parse_weekday, Calendar};
 use crate::report::Template;
@@ -29,6 +29,8 @@ pub struct TeamConfig {
     pub alerts: AlertSettings,
     pub templates: Vec<Template>,
     pub attachments: AttachmentSettings,
+    /// When reps are reminded of each kind of report before it is due.
+    pub reminders: Reminders,
     /// Group-chat robots (server-side only: [`TeamConfig::for_devices`] leaves them out).
     pub robots: Vec<Robot>,
 }
@@ -187,6 +189,7 @@ impl TeamConfig {
         for (i, d) in t.deadlines.daily_on.iter().enumerate() {
             parse_weekday(d).map_err(|e| format!("team.deadlines.daily_on[{i}]: {e}"))?;
         }
+        self.reminders.validate(&t.deadlines)?;
         for (i, d) in self.kpis.iter().enumerate() {
             d.validate().map_err(|e| format!("kpis[{i}]: {e}"))?;
             if self.kpis[..i].iter().any(|o| o.id == d.id) {

@@ -5,6 +5,7 @@
 mod alert_text;
 mod config;
 mod deadline;
+mod reminders;
 mod robots;
 mod snapshot;
 mod target;
@@ -12,6 +13,9 @@ mod target;
 pub use alert_text::alert_text;
 pub use config::{AlertSettings, AttachmentSettings, Deadlines, TeamConfig, TeamSettings};
 pub use deadline::Deadline;
+pub use reminders::{Reminder, Reminders};
 pub use robots::{Robot, RobotEvent, RobotKind};
-pub use snapshot::{Alert, AlertFacts, Figure, PeriodFigures, ReadReceipt, SnapshotBody, SubmissionCounts};
+pub use snapshot::{
+    Alert, AlertFacts, Figure, Mentioned, Nudge, PeriodFigures, ReadReceipt, SnapshotBody, SubmissionCounts,
+};
 pub use target::{target_for, Target, TargetPeriod};

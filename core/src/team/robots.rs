@@ -24,6 +24,12 @@ pub enum RobotEvent {
     ReportSubmitted,
     /// A new alert was raised.
     Alert,
+    /// A report is due soon: who has not submitted it, each @mentioned.
+    Reminder,
+    /// A manager asked a member for a report (催交): the member is @mentioned.
+    Nudge,
+    /// The weekly digest, at the robot's `digest` time.
+    Digest,
 }
 
 impl RobotEvent {
@@ -32,12 +38,16 @@ impl RobotEvent {
         match self {
             RobotEvent::ReportSubmitted => "report_submitted",
             RobotEvent::Alert => "alert",
+            RobotEvent::Reminder => "reminder",
+            RobotEvent::Nudge => "nudge",
+            RobotEvent::Digest => "digest",
         }
     }
 }
 
 fn all_events() -> Vec<RobotEvent> {
-    vec![RobotEvent::ReportSubmitted, RobotEvent::Alert]
+    // The digest goes to robots with a `digest` time, whatever their events.
+    vec![RobotEvent::ReportSubmitted, RobotEvent::Alert, RobotEvent::Reminder, RobotEvent::Nudge]
 }
 
 /// One configured robot.
@@ -51,9 +61,13 @@ pub struct Robot {
     /// The signing secret (DingTalk "加签", Feishu "签名校验"), when the robot has one.
     #[serde(default)]
     pub secret: Option<String>,
-    /// What it receives (default: both).
+    /// What it receives (default: submitted reports, alerts, reminders and nudges).
     #[serde(default = "all_events")]
     pub events: Vec<RobotEvent>,
+    /// When it receives the weekly digest (last week's figures against targets, report
+    /// submissions and open alerts, a line per member): `monday 09:00`, in the team's zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
 }
 
 impl Robot {
@@ -68,6 +82,19 @@ impl Robot {
         if self.kind == RobotKind::Wecom && self.secret.is_some() {
             return Err("secret: WeCom group robots are not signed (their key is in the URL)".into());
         }
+        if self.digest.is_some() {
+            self.digest_at()?;
+        }
         Ok(())
+    }
+
+    /// The weekday and local time of its weekly digest, when it has one.
+    pub fn digest_at(&self) -> Result<Option<(chrono::Weekday, chrono::NaiveTime)>, String> {
+        let Some(d) = &self.digest else { return Ok(None) };
+        let bad = || format!("digest: `{d}` is not a weekday and a time (e.g. `monday 09:00`)");
+        let (day, time) = d.trim().split_once(' ').ok_or_else(bad)?;
+        let day = crate::period::parse_weekday(day.trim()).map_err(|_| bad())?;
+        let time = chrono::NaiveTime::parse_from_str(time.trim(), "%H:%M").map_err(|_| bad())?;
+        Ok(Some((day, time)))
     }
 }

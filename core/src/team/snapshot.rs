@@ -111,6 +111,37 @@ pub struct SnapshotBody {
     /// direct report; a rep: themself), for this week, last week and this month.
     #[serde(default)]
     pub submissions: Vec<SubmissionCounts>,
+    /// 催交: reports this user was asked for and has not submitted yet (the last 30 days).
+    #[serde(default)]
+    pub nudges: Vec<Nudge>,
+    /// Comments that name this user (`@`), the last 30 days.
+    #[serde(default)]
+    pub mentions: Vec<Mentioned>,
+}
+
+/// A manager asked this user for a report (催交).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Nudge {
+    pub id: String,
+    /// Who asked (a user id).
+    pub by: String,
+    /// daily, weekly or monthly.
+    pub kind: String,
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+    /// UTC milliseconds.
+    pub at: i64,
+}
+
+/// A comment named this user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mentioned {
+    pub report_id: String,
+    pub comment_id: String,
+    /// Who wrote the comment.
+    pub by: String,
+    /// UTC milliseconds.
+    pub at: i64,
 }
 
 /// One member's reports over one period: how many came on time, late, not at all, or are not

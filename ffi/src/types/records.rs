@@ -398,11 +398,22 @@ pub struct Comment {
     pub author: String,
     pub at: SystemTime,
     pub text: String,
+    /// The comment this one answers, in a thread.
+    pub reply_to: Option<String>,
+    /// The members `@name` in the text named (user ids).
+    pub mentions: Vec<String>,
 }
 
 impl From<doc::Comment> for Comment {
     fn from(c: doc::Comment) -> Self {
-        Comment { id: c.id, author: c.author, at: instant(c.at), text: c.text }
+        Comment {
+            id: c.id,
+            author: c.author,
+            at: instant(c.at),
+            text: c.text,
+            reply_to: c.reply_to,
+            mentions: c.mentions,
+        }
     }
 }
 

@@ -41,6 +41,8 @@ pub enum Refusal {
     CommentAuthor,
     /// Comments were removed or changed.
     CommentsChanged,
+    /// A comment names (`@`) a member who cannot read the report.
+    MentionNotReader { who: String },
     /// The document is another user's.
     NotYours { kind: Kind, id: String },
     /// A report is addressed to someone who is not an active member of the team.
@@ -69,6 +71,7 @@ impl Refusal {
             Refusal::CommentOnly { .. } => "comment_only",
             Refusal::CommentAuthor => "comment_author",
             Refusal::CommentsChanged => "comments_changed",
+            Refusal::MentionNotReader { .. } => "mention_not_reader",
             Refusal::NotYours { .. } => "not_yours",
             Refusal::UnknownRecipient { .. } => "unknown_recipient",
             Refusal::ReaderRemoved { .. } => "reader_removed",
@@ -111,6 +114,9 @@ impl std::fmt::Display for Refusal {
             Refusal::CommentOnly { report } => write!(f, "you may only comment on report {report}, not change it"),
             Refusal::CommentAuthor => f.write_str("comments can only be added under your own name"),
             Refusal::CommentsChanged => f.write_str("comments cannot be removed or changed"),
+            Refusal::MentionNotReader { who } => {
+                write!(f, "a comment names {who}, who cannot read this report: address it to them first")
+            }
             Refusal::NotYours { kind, id } => write!(f, "you may not change {kind} {id}, which is another user's"),
             Refusal::UnknownRecipient { who } => {
                 write!(f, "`{who}` is not an active member of the team: a report goes to members only")

@@ -14,6 +14,8 @@ pub struct Context<'a> {
     pub readers: &'a [String],
     /// Whether a user is an active member of the team.
     pub is_member: &'a dyn Fn(&str) -> bool,
+    /// Whether a user is an admin (who reads every report).
+    pub is_admin: &'a dyn Fn(&str) -> bool,
 }
 
 /// `a` and `b` are the same report apart from comments.
@@ -53,8 +55,14 @@ pub fn permit(before: Option<&Record>, after: &Record, me: &str, ctx: &Context) 
             _ => None,
         };
         let old: &[Comment] = b.map(|b| b.comments.as_slice()).unwrap_or(&[]);
-        if added_comments(old, &a.comments)?.iter().any(|c| c.author != me) {
+        let added = added_comments(old, &a.comments)?;
+        if added.iter().any(|c| c.author != me) {
             return Err(Refusal::CommentAuthor);
+        }
+        // A comment names only members who can read the report.
+        let reads = |u: &String| *u == a.header.owner || a.to.contains(u) || a.cc.contains(u) || (ctx.is_admin)(u);
+        if let Some(who) = added.iter().flat_map(|c| &c.mentions).find(|u| !reads(u)) {
+            return Err(Refusal::MentionNotReader { who: who.clone() });
         }
         if let Some(who) = added_recipients(b, a).into_iter().find(|u| !(ctx.is_member)(u)) {
             return Err(Refusal::UnknownRecipient { who: who.clone() });
@@ -150,6 +158,7 @@ mod tests {
                     author: author.to_string(),
                     at: 3,
                     text: text.to_string(),
+                    ..Comment::default()
                 })
                 .collect(),
             attachments: vec![],
@@ -306,7 +315,8 @@ mod tests {
         ];
         let readers = [MGR.to_string()];
         let is_member = |u: &str| [REP, OTHER, MGR].contains(&u);
-        let ctx = Context { readers: &readers, is_member: &is_member };
+        let nobody = |_: &str| false;
+        let ctx = Context { readers: &readers, is_member: &is_member, is_admin: &nobody };
         for (what, before, after, me, expected) in cases {
             let got = permit(before.as_ref(), &after, me, &ctx).err().map(|e| e.code());
             assert_eq!(got, expected, "{what}");

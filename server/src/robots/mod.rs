@@ -6,5 +6,5 @@
 mod payload;
 mod worker;
 
-pub use payload::{request, Message};
+pub use payload::{request, Mention, Message};
 pub use worker::{spawn, BACKOFF_BASE_MS, MAX_ATTEMPTS};

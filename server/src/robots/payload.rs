@@ -7,11 +7,40 @@ use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
-/// A message for a chat: a title and Markdown in the robot's dialect.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A message for a chat: a title and Markdown in the robot's dialect, and whom it @mentions.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Message {
     pub title: String,
     pub markdown: String,
+    pub mentions: Vec<Mention>,
+}
+
+/// A member a message @mentions: by phone where the chat tool can (DingTalk, WeCom), by name
+/// otherwise (Feishu, or a member without a phone in the directory).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Mention {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+impl Message {
+    fn phones(&self) -> Vec<&str> {
+        self.mentions.iter().filter_map(|m| m.phone.as_deref()).collect()
+    }
+
+    /// The line that names the mentioned: `@13800000000` for a phone (which the chat tool
+    /// turns into the member), `@张伟` otherwise.
+    fn mention_line(&self, by_phone: bool) -> String {
+        self.mentions
+            .iter()
+            .map(|m| match (&m.phone, by_phone) {
+                (Some(p), true) => format!("@{p}"),
+                _ => format!("@{}", m.name),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
 }
 
 fn hmac_base64(key: &[u8], message: &[u8]) -> String {
@@ -25,7 +54,16 @@ fn hmac_base64(key: &[u8], message: &[u8]) -> String {
 pub fn request(robot: &Robot, msg: &Message, now_ms: i64) -> (String, Value) {
     match robot.kind {
         RobotKind::Dingtalk => {
-            let body = json!({"msgtype": "markdown", "markdown": {"title": msg.title, "text": msg.markdown}});
+            let mut text = msg.markdown.clone();
+            if !msg.mentions.is_empty() {
+                // DingTalk @mentions a phone in `at` only when the text names it too.
+                text = format!("{text}\n\n{}", msg.mention_line(true));
+            }
+            let body = json!({
+                "msgtype": "markdown",
+                "markdown": {"title": msg.title, "text": text},
+                "at": {"atMobiles": msg.phones(), "isAtAll": false},
+            });
             let url = match &robot.secret {
                 // 加签: HMAC-SHA256 of "timestamp\nsecret" keyed by the secret, in the URL.
                 Some(secret) => {
@@ -42,11 +80,16 @@ pub fn request(robot: &Robot, msg: &Message, now_ms: i64) -> (String, Value) {
             (url, body)
         }
         RobotKind::Feishu => {
+            let mut content = msg.markdown.clone();
+            if !msg.mentions.is_empty() {
+                // A custom bot knows no phones: members are named.
+                content = format!("{content}\n\n{}", msg.mention_line(false));
+            }
             let mut body = json!({
                 "msg_type": "interactive",
                 "card": {
                     "header": {"title": {"tag": "plain_text", "content": msg.title}},
-                    "elements": [{"tag": "markdown", "content": msg.markdown}],
+                    "elements": [{"tag": "markdown", "content": content}],
                 },
             });
             if let Some(secret) = &robot.secret {
@@ -57,8 +100,19 @@ pub fn request(robot: &Robot, msg: &Message, now_ms: i64) -> (String, Value) {
             }
             (robot.url.clone(), body)
         }
+        RobotKind::Wecom if !msg.phones().is_empty() => {
+            // WeCom @mentions phones only in text messages.
+            let text = format!("{}\n{}\n{}", msg.title, msg.markdown, msg.mention_line(false));
+            (
+                robot.url.clone(),
+                json!({"msgtype": "text", "text": {"content": text, "mentioned_mobile_list": msg.phones()}}),
+            )
+        }
         RobotKind::Wecom => {
-            let text = format!("**{}**\n{}", msg.title, msg.markdown);
+            let mut text = format!("**{}**\n{}", msg.title, msg.markdown);
+            if !msg.mentions.is_empty() {
+                text = format!("{text}\n{}", msg.mention_line(false));
+            }
             (robot.url.clone(), json!({"msgtype": "markdown", "markdown": {"content": text}}))
         }
     }
@@ -88,6 +142,7 @@ mod tests {
 
     fn robot(kind: RobotKind, secret: Option<&str>) -> Robot {
         Robot {
+            digest: None,
             name: "r".into(),
             kind,
             url: "https://example.invalid/hook?access_token=x".into(),
@@ -98,7 +153,7 @@ mod tests {
 
     #[test]
     fn dingtalk_signs_in_the_url_and_feishu_in_the_body() {
-        let msg = Message { title: "日报".into(), markdown: "**完成**".into() };
+        let msg = Message { title: "日报".into(), markdown: "**完成**".into(), mentions: Vec::new() };
         let (url, body) = request(&robot(RobotKind::Dingtalk, Some("SECabc")), &msg, 1_700_000_000_000);
         let expected = hmac_base64(b"SECabc", b"1700000000000\nSECabc");
         let encoded = utf8_percent_encode(&expected, NON_ALPHANUMERIC).to_string();

@@ -23,7 +23,9 @@ async fn send(http: &reqwest::Client, config: &TeamConfig, d: &Delivery) -> Resu
         .iter()
         .find(|r| r.name == d.robot)
         .ok_or_else(|| format!("robot `{}` is no longer configured", d.robot))?;
-    let (url, body) = request(robot, &Message { title: d.title.clone(), markdown: d.markdown.clone() }, now_ms());
+    let mentions = d.mentions.as_deref().and_then(|m| serde_json::from_str(m).ok()).unwrap_or_default();
+    let msg = Message { title: d.title.clone(), markdown: d.markdown.clone(), mentions };
+    let (url, body) = request(robot, &msg, now_ms());
     let resp = http.post(url).json(&body).send().await.map_err(|e| format!("cannot reach the robot: {e}"))?;
     let status = resp.status().as_u16();
     let text = resp.text().await.unwrap_or_default();

@@ -17,6 +17,7 @@ mod sync;
 mod thumbs;
 pub mod views;
 pub mod web;
+mod week;
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -473,6 +474,11 @@ impl Service {
     }
 
     /// The team configuration in force.
+    /// Runs an export's reads on one connection (`crate::export`).
+    pub(crate) fn read_export<T>(&self, f: impl FnOnce(&crate::store::Db) -> Result<T>) -> Result<T> {
+        self.store.read(f)
+    }
+
     pub fn config(&self) -> Result<TeamConfig> {
         let shared = self.active.clone();
         Ok(self.store.read(|db| config::fresh(db, &shared))?.config.clone())

@@ -6,10 +6,11 @@
 use fieldreport_core::doc::Report;
 use fieldreport_core::report::label_of;
 use fieldreport_core::report::{render_markdown_linked, Dialect, Lang};
-use fieldreport_core::team::{alert_text, Alert, RobotEvent, RobotKind};
+use fieldreport_core::team::{alert_text, Alert, Robot, RobotEvent, RobotKind};
 
 use super::config::Active;
 use crate::error::Result;
+use crate::robots::Mention;
 use crate::store::db::NewDelivery;
 use crate::store::Db;
 
@@ -26,21 +27,42 @@ pub fn dialect(kind: RobotKind) -> Dialect {
     }
 }
 
-/// Queues a message for every robot that takes `event`; `markdown` renders it for a robot kind.
-fn enqueue(
-    db: &Db,
-    active: &Active,
-    event: RobotEvent,
-    subject: &str,
-    title: &str,
-    markdown: &dyn Fn(RobotKind) -> String,
-    now: i64,
-) -> Result<()> {
-    for r in active.config.robots.iter().filter(|r| r.events.contains(&event)) {
-        let text = markdown(r.kind);
-        db.enqueue(&NewDelivery { robot: &r.name, event: event.as_str(), subject, title, markdown: &text, now })?;
+/// What a robot message says and to whom: its subject (each is sent once per robot), title,
+/// Markdown for a robot kind, and the members it @mentions.
+pub(super) struct Outgoing<'a> {
+    pub event: RobotEvent,
+    pub subject: &'a str,
+    pub title: &'a str,
+    pub markdown: &'a dyn Fn(RobotKind) -> String,
+    pub mentions: &'a [Mention],
+}
+
+/// Queues a message for every robot that takes its event (the digest: robots with a digest
+/// time).
+pub(super) fn enqueue(db: &Db, active: &Active, m: &Outgoing, now: i64) -> Result<()> {
+    let takes = |r: &&Robot| match m.event {
+        RobotEvent::Digest => r.digest.is_some(),
+        e => r.events.contains(&e),
+    };
+    for r in active.config.robots.iter().filter(takes) {
+        enqueue_to(db, r, m, now)?;
     }
     Ok(())
+}
+
+/// Queues a message for robot `r`.
+pub(super) fn enqueue_to(db: &Db, r: &Robot, m: &Outgoing, now: i64) -> Result<()> {
+    let mentions = if m.mentions.is_empty() { None } else { serde_json::to_string(m.mentions).ok() };
+    let text = (m.markdown)(r.kind);
+    db.enqueue(&NewDelivery {
+        robot: &r.name,
+        event: m.event.as_str(),
+        subject: m.subject,
+        title: m.title,
+        markdown: &text,
+        mentions: mentions.as_deref(),
+        now,
+    })
 }
 
 /// A user's name for a message (the id when the user is unknown).
@@ -58,7 +80,14 @@ pub(super) fn report_submitted(db: &Db, active: &Active, r: &Report, now: i64) -
     let names = super::names(db)?;
     let base = active.config.team.dashboard_url.as_deref();
     let render = |kind: RobotKind| render_markdown_linked(r, r.lang, dialect(kind), &active.cal, &names, base);
-    enqueue(db, active, RobotEvent::ReportSubmitted, &r.header.id, &title, &render, now)
+    let out = Outgoing {
+        event: RobotEvent::ReportSubmitted,
+        subject: &r.header.id,
+        title: &title,
+        markdown: &render,
+        mentions: &[],
+    };
+    enqueue(db, active, &out, now)
 }
 
 /// Queues alerts for the robots; an alert already queued (by its id) is not queued again.
@@ -72,7 +101,14 @@ pub(super) fn alerts(db: &Db, active: &Active, alerts: &[Alert], now: i64) -> Re
         let who = names.of(&a.user_id);
         let title = format!("{}：{who}", lang.pick("预警", "Alert"));
         let text = format!("**{}** · {who}\n\n{}", label_of(&a.kind, lang), alert_text(a, lang, &names));
-        enqueue(db, active, RobotEvent::Alert, &a.id, &title, &|_| text.clone(), now)?;
+        let out = Outgoing {
+            event: RobotEvent::Alert,
+            subject: &a.id,
+            title: &title,
+            markdown: &|_| text.clone(),
+            mentions: &[],
+        };
+        enqueue(db, active, &out, now)?;
     }
     Ok(())
 }

@@ -126,15 +126,9 @@ fn header(kind: Kind, id: String, team: &str, owner: &str, now: i64) -> Header {
     }
 }
 
-/// Publishes the team directory when a member changed since it was last published. Stored
-/// compressed: devices receive it whole on their first sync (about 30 KB for 2,000 members)
-/// and as small changes afterwards.
-pub(super) fn directory(db: &Db, cache: &DocCache, team_id: &str, now: i64) -> Result<()> {
-    let version = db.directory_version()?;
-    if db.published_directory()? == Some(version) {
-        return Ok(());
-    }
-    let members: Vec<Member> = db
+/// The team's members as devices see them in the directory.
+pub(super) fn members(db: &Db) -> Result<Vec<Member>> {
+    Ok(db
         .users()?
         .into_iter()
         .map(|u| Member {
@@ -145,7 +139,18 @@ pub(super) fn directory(db: &Db, cache: &DocCache, team_id: &str, now: i64) -> R
             active: u.active,
             phone: u.phone,
         })
-        .collect();
+        .collect())
+}
+
+/// Publishes the team directory when a member changed since it was last published. Stored
+/// compressed: devices receive it whole on their first sync (about 30 KB for 2,000 members)
+/// and as small changes afterwards.
+pub(super) fn directory(db: &Db, cache: &DocCache, team_id: &str, now: i64) -> Result<()> {
+    let version = db.directory_version()?;
+    if db.published_directory()? == Some(version) {
+        return Ok(());
+    }
+    let members = members(db)?;
     let id = doc_id(&["directory", team_id]);
     let head = header(Kind::Directory, id.clone(), team_id, SERVER_OWNER, now);
     let actor = actor(team_id);
@@ -276,7 +281,17 @@ pub(super) fn compute_snapshot(db: &Db, active: &Active, user: &User, now: i64) 
             });
         }
     }
-    let body = SnapshotBody { user_id: user.id.clone(), computed_at: now, periods, alerts, reads, submissions };
+    let (nudges, mentions) = super::week::inbox_of(db, &user.id, now)?;
+    let body = SnapshotBody {
+        user_id: user.id.clone(),
+        computed_at: now,
+        periods,
+        alerts,
+        reads,
+        submissions,
+        nudges,
+        mentions,
+    };
     let json = serde_json::to_string(&body).map_err(|e| ServerError::Internal(e.to_string()))?;
     Ok(Computed { json, alerts: body.alerts, data_seq, at: now })
 }

@@ -102,15 +102,19 @@ impl Pusher<'_> {
     fn check(&self, db: &Db, push: &Push) -> Result<Prepared> {
         let (prev, base) = current(db, self.cache, self.viewer, &push.id)?;
         // A report's recipients must be members, and one who read it stays.
-        let (readers, members) = if push.kind == Kind::Report {
+        let (readers, members, admins) = if push.kind == Kind::Report {
+            let users = db.users()?;
             let members: std::collections::HashSet<String> =
-                db.users()?.into_iter().filter(|u| u.active).map(|u| u.id).collect();
-            (db.readers_of(&push.id)?, members)
+                users.iter().filter(|u| u.active).map(|u| u.id.clone()).collect();
+            let admins: std::collections::HashSet<String> =
+                users.into_iter().filter(|u| u.role == crate::model::Role::Admin).map(|u| u.id).collect();
+            (db.readers_of(&push.id)?, members, admins)
         } else {
             Default::default()
         };
         let is_member = |u: &str| members.contains(u);
-        let ctx = Context { readers: &readers, is_member: &is_member };
+        let is_admin = |u: &str| admins.contains(u);
+        let ctx = Context { readers: &readers, is_member: &is_member, is_admin: &is_admin };
         let (checked, phantom, heals) = match prev {
             Prev::None { phantom } => {
                 (contained_check(None, push, self.author, self.limits, false, &ctx), phantom, false)
@@ -170,6 +174,11 @@ impl Pusher<'_> {
                         publish::write(db, &m, db.next_seq()?, now)?;
                         rollups::index_change(db, &self.active.defs, &self.active.cal, m.before.as_ref(), &m.record)?;
                         if let Record::Report(r) = &m.record {
+                            let before = match &m.before {
+                                Some(Record::Report(b)) => Some(&**b),
+                                _ => None,
+                            };
+                            super::week::note_mentions(db, before, r)?;
                             let was_draft =
                                 !matches!(&m.before, Some(Record::Report(b)) if b.status == ReportStatus::Submitted);
                             if was_draft && r.status == ReportStatus::Submitted {

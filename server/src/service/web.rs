@@ -185,20 +185,60 @@ pub(super) fn record_read(db: &Db, id: &str, reader: &str, owner: &str) -> Resul
 
 /// Adds `user`'s comment to report `id` as a change to its document (authored by the server's
 /// actor on the user's behalf), at the next feed position, so the author's devices receive it.
-pub(super) fn comment(db: &Db, cache: &DocCache, active: &Active, user: &User, id: &str, text: &str) -> Result<Report> {
+pub(super) fn comment(
+    db: &Db,
+    cache: &DocCache,
+    active: &Active,
+    user: &User,
+    id: &str,
+    text: &str,
+    reply_to: Option<&str>,
+) -> Result<Report> {
     let text = text.trim();
     if text.is_empty() || text.chars().count() > fieldreport_core::doc::MAX_SHORT {
         return Err(ServerError::BadRequest("a comment needs text (at most 2,000 characters)".into()));
     }
     let (mut doc, before) = readable(db, user, id)?;
     let now = now_ms();
-    let c = Comment { id: uuid::Uuid::now_v7().to_string(), author: user.id.clone(), at: now, text: text.to_string() };
+    // `@name` names readers of the report; a reply answers an earlier comment.
+    let members = publish::members(db)?;
+    let recipients: Vec<String> = before.to.iter().chain(&before.cc).cloned().collect();
+    let mut mentions = fieldreport_core::report::find_mentions(text, &members);
+    let outside: Vec<&str> = members
+        .iter()
+        .filter(|m| mentions.contains(&m.id))
+        .filter(|m| !fieldreport_core::report::reads_report(m, &before.header.owner, &recipients))
+        .map(|m| m.name.as_str())
+        .collect();
+    if !outside.is_empty() {
+        return Err(ServerError::Forbidden(format!(
+            "{} cannot read this report: it must be addressed to them before they are named",
+            outside.join("、")
+        )));
+    }
+    mentions.retain(|u| *u != user.id);
+    if let Some(parent) = reply_to {
+        if !before.comments.iter().any(|c| c.id == parent) {
+            return Err(ServerError::BadRequest(format!("no comment {parent} on this report to answer")));
+        }
+    }
+    let c = Comment {
+        id: uuid::Uuid::now_v7().to_string(),
+        author: user.id.clone(),
+        at: now,
+        text: text.to_string(),
+        reply_to: reply_to.map(str::to_string),
+        mentions,
+    };
     doc.set_actor(&publish::actor(&before.header.team));
     Report::add_comment(&mut doc, &c).map_err(|e| ServerError::Internal(e.to_string()))?;
     doc.commit(now);
     // Written, then checked: an invalid result fails the job, whose savepoint rolls the write back.
     let after = publish::write_server_change(db, cache, doc, now)?;
     after.validate().map_err(|e| ServerError::BadRequest(format!("the comment makes an invalid report: {e}")))?;
+    if let Record::Report(r) = &after {
+        super::week::note_mentions(db, Some(&before), r)?;
+    }
     rollups::index_change(db, &active.defs, &active.cal, Some(&Record::Report(Box::new(before))), &after)?;
     match after {
         Record::Report(r) => Ok(*r),
@@ -252,13 +292,21 @@ impl Service {
         Ok((report, reads))
     }
 
-    /// Adds `user`'s comment to report `id`, merged into its document.
-    pub fn web_comment(&self, user: &User, id: &str, text: &str) -> Result<fieldreport_core::doc::Report> {
+    /// Adds `user`'s comment to report `id`, merged into its document; `reply_to` answers an
+    /// earlier comment.
+    pub fn web_comment(
+        &self,
+        user: &User,
+        id: &str,
+        text: &str,
+        reply_to: Option<&str>,
+    ) -> Result<fieldreport_core::doc::Report> {
         let (user, id, text) = (user.clone(), id.to_string(), text.to_string());
+        let reply_to = reply_to.map(str::to_string).filter(|r| !r.trim().is_empty());
         let (shared, cache) = (self.active.clone(), self.cache.clone());
         self.write_sync(move |db| {
             let active = config::fresh(db, &shared)?;
-            comment(db, &cache, &active, &user, &id, &text)
+            comment(db, &cache, &active, &user, &id, &text, reply_to.as_deref())
         })
     }
 

@@ -373,7 +373,15 @@ pub fn outbox_claims_once(h: &dyn Harness) {
     let b = h.another(&a);
     a.write(|db| {
         for subject in ["r1", "r2", "r1"] {
-            let d = NewDelivery { robot: "群", event: "alert", subject, title: "t", markdown: "m", now: 10 };
+            let d = NewDelivery {
+                robot: "群",
+                event: "alert",
+                subject,
+                title: "t",
+                markdown: "m",
+                mentions: None,
+                now: 10,
+            };
             db.enqueue(&d)?;
         }
         Ok(())

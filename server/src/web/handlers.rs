@@ -47,6 +47,9 @@ pub(crate) struct InboxQuery {
 pub(crate) struct CommentForm {
     csrf: String,
     text: String,
+    /// The comment this one answers.
+    #[serde(default)]
+    reply_to: Option<String>,
 }
 
 fn page(lang: Lang, title: &str, s: &WebSession, body: Markup) -> Response {
@@ -54,7 +57,7 @@ fn page(lang: Lang, title: &str, s: &WebSession, body: Markup) -> Response {
 }
 
 /// Runs `f` with the service and the session, off the async workers.
-async fn with_session<T: Send + 'static>(
+pub(super) async fn with_session<T: Send + 'static>(
     state: &Arc<AppState>,
     headers: &HeaderMap,
     f: impl FnOnce(&Service, &WebSession) -> crate::Result<T> + Send + 'static,
@@ -176,11 +179,38 @@ pub(crate) async fn comment(
     let rid = id.clone();
     let out = with_session(&state, &headers, move |storage, s| {
         session::check_csrf(s, &f.csrf)?;
-        storage.web_comment(&s.user, &rid, &f.text)
+        storage.web_comment(&s.user, &rid, &f.text, f.reply_to.as_deref())
     })
     .await;
     match out {
         Ok(_) => Redirect::to(&format!("/reports/{id}{}", keep(lang))).into_response(),
+        Err(e) => error_page(lang, e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NudgeForm {
+    csrf: String,
+    user: String,
+    kind: String,
+    period: String,
+}
+
+/// 催交 from the submissions table: then back to the KPI page.
+pub(crate) async fn nudge(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    WebQuery(q): WebQuery<LangQuery>,
+    WebForm(f): WebForm<NudgeForm>,
+) -> Response {
+    let lang = lang_of(q.lang.as_deref());
+    let out = with_session(&state, &headers, move |storage, s| {
+        session::check_csrf(s, &f.csrf)?;
+        storage.nudge(&s.user, &f.user, &f.kind, &f.period)
+    })
+    .await;
+    match out {
+        Ok(_) => Redirect::to(&format!("/kpi{}", keep(lang))).into_response(),
         Err(e) => error_page(lang, e),
     }
 }
@@ -221,7 +251,17 @@ pub(crate) async fn kpi(
     .await;
     match out {
         Ok((s, (snap, subs, alerts, trend, names))) => {
-            let p = pages::KpiPage { period, snap: &snap, subs: &subs, alerts: &alerts, trend: &trend, names: &names };
+            let can_nudge = s.user.role != crate::model::Role::Rep;
+            let p = pages::KpiPage {
+                period,
+                snap: &snap,
+                subs: &subs,
+                alerts: &alerts,
+                trend: &trend,
+                names: &names,
+                csrf: &s.csrf,
+                can_nudge,
+            };
             page(lang, t(lang, "指标", "KPIs"), &s, pages::kpi(lang, &p))
         }
         Err(e) => error_page(lang, e),

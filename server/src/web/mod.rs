@@ -5,6 +5,7 @@
 //! value), with no script and nothing fetched from elsewhere. Figures come from the same
 //! functions as the API and the devices' snapshots.
 
+mod export;
 mod guard;
 mod handlers;
 mod labels;
@@ -64,6 +65,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/reports/{id}", get(handlers::report))
         .route("/reports/{id}/comments", post(handlers::comment))
         .route("/kpi", get(handlers::kpi))
+        .route("/nudges", post(handlers::nudge))
+        .route("/export", get(export::export))
         .route("/attachments/{hash}", get(handlers::attachment))
         .route("/attachments/{hash}/thumb", get(handlers::thumbnail))
         .layer(DefaultBodyLimit::max(guard::MAX_FORM_BYTES))

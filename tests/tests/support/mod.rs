@@ -262,3 +262,9 @@ impl Browser {
         resp.status().as_u16()
     }
 }
+
+/// The form token of a dashboard page.
+pub fn csrf_of(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
+    page[at..at + page[at..].find('"').unwrap()].to_string()
+}

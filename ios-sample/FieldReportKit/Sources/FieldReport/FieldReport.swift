@@ -1317,6 +1317,33 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
      */
     func sync(listener: SyncListener?, pageBytes: Int64?) async throws  -> SyncStats
     
+    /**
+     * What needs this user's attention, newest first: nudges not answered yet, comments that
+     * name the user or are on the user's reports, read receipts (as of the last sync; offline).
+     */
+    func inbox() throws  -> [InboxItem]
+    
+    /**
+     * 催交: asks member `user` (a name or id) for the `kind` report of the period holding
+     * `period` (today when `None`). Needs the network; refused (`Forbidden`, or `Server` with
+     * code `limit_reached` within an hour of the last nudge) unless this user manages them.
+     */
+    func nudge(user: String, kind: ReportKind, period: String?) async throws  -> NudgeSent
+    
+    /**
+     * This user's reminders of the next `days` days (7 when `None`), in `lang` (zh-CN when
+     * `None`), earliest first: one per report due that the user has not submitted, from the
+     * team's configuration after a sync. Schedule them as local notifications; submitting a
+     * report removes its reminder (ask again after a write or a sync).
+     */
+    func reminders(days: Int32?, lang: Lang?) throws  -> [Reminder]
+    
+    /**
+     * Adds a comment that answers comment `reply_to` (see `comment_report`; `@name` names a
+     * member who can read the report).
+     */
+    func replyReport(id: String, text: String, replyTo: String) throws  -> Report
+    
 }
 /**
  * A device's local store: customers, deals, followups, contracts, payments, reports.
@@ -2556,6 +2583,73 @@ open func sync(listener: SyncListener? = nil, pageBytes: Int64? = nil)async thro
             liftFunc: FfiConverterTypeSyncStats_lift,
             errorHandler: FfiConverterTypeFieldError_lift
         )
+}
+    
+    /**
+     * What needs this user's attention, newest first: nudges not answered yet, comments that
+     * name the user or are on the user's reports, read receipts (as of the last sync; offline).
+     */
+open func inbox()throws  -> [InboxItem]  {
+    return try  FfiConverterSequenceTypeInboxItem.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_inbox(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * 催交: asks member `user` (a name or id) for the `kind` report of the period holding
+     * `period` (today when `None`). Needs the network; refused (`Forbidden`, or `Server` with
+     * code `limit_reached` within an hour of the last nudge) unless this user manages them.
+     */
+open func nudge(user: String, kind: ReportKind, period: String? = nil)async throws  -> NudgeSent  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_nudge(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(user),FfiConverterTypeReportKind_lower(kind),FfiConverterOptionString.lower(period)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeNudgeSent_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
+}
+    
+    /**
+     * This user's reminders of the next `days` days (7 when `None`), in `lang` (zh-CN when
+     * `None`), earliest first: one per report due that the user has not submitted, from the
+     * team's configuration after a sync. Schedule them as local notifications; submitting a
+     * report removes its reminder (ask again after a write or a sync).
+     */
+open func reminders(days: Int32? = nil, lang: Lang? = nil)throws  -> [Reminder]  {
+    return try  FfiConverterSequenceTypeReminder.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_reminders(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionInt32.lower(days),
+        FfiConverterOptionTypeLang.lower(lang),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Adds a comment that answers comment `reply_to` (see `comment_report`; `@name` names a
+     * member who can read the report).
+     */
+open func replyReport(id: String, text: String, replyTo: String)throws  -> Report  {
+    return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_reply_report(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),
+        FfiConverterString.lower(text),
+        FfiConverterString.lower(replyTo),uniffiCallStatus
+    )
+})
 }
     
 
@@ -3945,17 +4039,33 @@ public struct Comment: Equatable, Hashable {
     public let author: String
     public let at: Date
     public let text: String
+    /**
+     * The comment this one answers, in a thread.
+     */
+    public let replyTo: String?
+    /**
+     * The members `@name` in the text named (user ids).
+     */
+    public let mentions: [String]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(id: String, 
         /**
          * The commenting user's id (`find_member` names them).
-         */author: String, at: Date, text: String) {
+         */author: String, at: Date, text: String, 
+        /**
+         * The comment this one answers, in a thread.
+         */replyTo: String?, 
+        /**
+         * The members `@name` in the text named (user ids).
+         */mentions: [String]) {
         self.id = id
         self.author = author
         self.at = at
         self.text = text
+        self.replyTo = replyTo
+        self.mentions = mentions
     }
 
     
@@ -3977,7 +4087,9 @@ public struct FfiConverterTypeComment: FfiConverterRustBuffer {
                 id: FfiConverterString.read(from: &buf), 
                 author: FfiConverterString.read(from: &buf), 
                 at: FfiConverterTimestamp.read(from: &buf), 
-                text: FfiConverterString.read(from: &buf)
+                text: FfiConverterString.read(from: &buf), 
+                replyTo: FfiConverterOptionString.read(from: &buf), 
+                mentions: FfiConverterSequenceString.read(from: &buf)
         )
     }
 
@@ -3986,6 +4098,8 @@ public struct FfiConverterTypeComment: FfiConverterRustBuffer {
         FfiConverterString.write(value.author, into: &buf)
         FfiConverterTimestamp.write(value.at, into: &buf)
         FfiConverterString.write(value.text, into: &buf)
+        FfiConverterOptionString.write(value.replyTo, into: &buf)
+        FfiConverterSequenceString.write(value.mentions, into: &buf)
     }
 }
 
@@ -5277,6 +5391,111 @@ public func FfiConverterTypeHttpResponse_lower(_ value: HttpResponse) -> RustBuf
 
 
 /**
+ * Something for this user's attention.
+ */
+public struct InboxItem: Equatable, Hashable {
+    public let kind: InboxKind
+    public let at: Date
+    /**
+     * Who: the manager who nudged, the commenter, the reader (a user id; `by_name` names them).
+     */
+    public let by: String
+    public let byName: String
+    /**
+     * The report it is about.
+     */
+    public let reportId: String?
+    /**
+     * A nudge's report kind and period (`YYYY-MM-DD..YYYY-MM-DD`).
+     */
+    public let reportKind: ReportKind?
+    public let period: String?
+    /**
+     * A comment's text.
+     */
+    public let text: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(kind: InboxKind, at: Date, 
+        /**
+         * Who: the manager who nudged, the commenter, the reader (a user id; `by_name` names them).
+         */by: String, byName: String, 
+        /**
+         * The report it is about.
+         */reportId: String?, 
+        /**
+         * A nudge's report kind and period (`YYYY-MM-DD..YYYY-MM-DD`).
+         */reportKind: ReportKind?, period: String?, 
+        /**
+         * A comment's text.
+         */text: String?) {
+        self.kind = kind
+        self.at = at
+        self.by = by
+        self.byName = byName
+        self.reportId = reportId
+        self.reportKind = reportKind
+        self.period = period
+        self.text = text
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension InboxItem: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeInboxItem: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> InboxItem {
+        return
+            try InboxItem(
+                kind: FfiConverterTypeInboxKind.read(from: &buf), 
+                at: FfiConverterTimestamp.read(from: &buf), 
+                by: FfiConverterString.read(from: &buf), 
+                byName: FfiConverterString.read(from: &buf), 
+                reportId: FfiConverterOptionString.read(from: &buf), 
+                reportKind: FfiConverterOptionTypeReportKind.read(from: &buf), 
+                period: FfiConverterOptionString.read(from: &buf), 
+                text: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: InboxItem, into buf: inout [UInt8]) {
+        FfiConverterTypeInboxKind.write(value.kind, into: &buf)
+        FfiConverterTimestamp.write(value.at, into: &buf)
+        FfiConverterString.write(value.by, into: &buf)
+        FfiConverterString.write(value.byName, into: &buf)
+        FfiConverterOptionString.write(value.reportId, into: &buf)
+        FfiConverterOptionTypeReportKind.write(value.reportKind, into: &buf)
+        FfiConverterOptionString.write(value.period, into: &buf)
+        FfiConverterOptionString.write(value.text, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeInboxItem_lift(_ buf: RustBuffer) throws -> InboxItem {
+    return try FfiConverterTypeInboxItem.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeInboxItem_lower(_ value: InboxItem) -> RustBuffer {
+    return FfiConverterTypeInboxItem.lower(value)
+}
+
+
+/**
  * One KPI figure.
  */
 public struct KpiFigure: Equatable, Hashable {
@@ -5848,6 +6067,75 @@ public func FfiConverterTypeNewFollowup_lower(_ value: NewFollowup) -> RustBuffe
 
 
 /**
+ * A nudge the server recorded.
+ */
+public struct NudgeSent: Equatable, Hashable {
+    public let id: String
+    public let userId: String
+    public let reportKind: ReportKind
+    public let period: String
+    public let at: Date
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, userId: String, reportKind: ReportKind, period: String, at: Date) {
+        self.id = id
+        self.userId = userId
+        self.reportKind = reportKind
+        self.period = period
+        self.at = at
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension NudgeSent: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNudgeSent: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NudgeSent {
+        return
+            try NudgeSent(
+                id: FfiConverterString.read(from: &buf), 
+                userId: FfiConverterString.read(from: &buf), 
+                reportKind: FfiConverterTypeReportKind.read(from: &buf), 
+                period: FfiConverterString.read(from: &buf), 
+                at: FfiConverterTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: NudgeSent, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterTypeReportKind.write(value.reportKind, into: &buf)
+        FfiConverterString.write(value.period, into: &buf)
+        FfiConverterTimestamp.write(value.at, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNudgeSent_lift(_ buf: RustBuffer) throws -> NudgeSent {
+    return try FfiConverterTypeNudgeSent.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNudgeSent_lower(_ value: NudgeSent) -> RustBuffer {
+    return FfiConverterTypeNudgeSent.lower(value)
+}
+
+
+/**
  * A payment received against a contract (回款).
  */
 public struct Payment: Equatable, Hashable {
@@ -6217,6 +6505,99 @@ public func FfiConverterTypeRejection_lift(_ buf: RustBuffer) throws -> Rejectio
 #endif
 public func FfiConverterTypeRejection_lower(_ value: Rejection) -> RustBuffer {
     return FfiConverterTypeRejection.lower(value)
+}
+
+
+/**
+ * A reminder to schedule as a local notification (no push service needed).
+ */
+public struct Reminder: Equatable, Hashable {
+    /**
+     * When to show it.
+     */
+    public let at: Date
+    public let reportKind: ReportKind
+    /**
+     * The report's period, `YYYY-MM-DD..YYYY-MM-DD`.
+     */
+    public let period: String
+    /**
+     * The notification's text in the language asked for.
+     */
+    public let text: String
+    /**
+     * When the report is due.
+     */
+    public let dueAt: Date
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * When to show it.
+         */at: Date, reportKind: ReportKind, 
+        /**
+         * The report's period, `YYYY-MM-DD..YYYY-MM-DD`.
+         */period: String, 
+        /**
+         * The notification's text in the language asked for.
+         */text: String, 
+        /**
+         * When the report is due.
+         */dueAt: Date) {
+        self.at = at
+        self.reportKind = reportKind
+        self.period = period
+        self.text = text
+        self.dueAt = dueAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Reminder: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReminder: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Reminder {
+        return
+            try Reminder(
+                at: FfiConverterTimestamp.read(from: &buf), 
+                reportKind: FfiConverterTypeReportKind.read(from: &buf), 
+                period: FfiConverterString.read(from: &buf), 
+                text: FfiConverterString.read(from: &buf), 
+                dueAt: FfiConverterTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Reminder, into buf: inout [UInt8]) {
+        FfiConverterTimestamp.write(value.at, into: &buf)
+        FfiConverterTypeReportKind.write(value.reportKind, into: &buf)
+        FfiConverterString.write(value.period, into: &buf)
+        FfiConverterString.write(value.text, into: &buf)
+        FfiConverterTimestamp.write(value.dueAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReminder_lift(_ buf: RustBuffer) throws -> Reminder {
+    return try FfiConverterTypeReminder.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReminder_lower(_ value: Reminder) -> RustBuffer {
+    return FfiConverterTypeReminder.lower(value)
 }
 
 
@@ -7861,6 +8242,101 @@ public func FfiConverterTypeFigureSource_lower(_ value: FigureSource) -> RustBuf
 
 
 /**
+ * What an inbox item is.
+ */
+
+public enum InboxKind: Equatable, Hashable {
+    
+    /**
+     * A manager asked for a report (催交) not submitted yet.
+     */
+    case nudge
+    /**
+     * A comment named this user.
+     */
+    case mention
+    /**
+     * Someone commented on this user's report.
+     */
+    case comment
+    /**
+     * A recipient read this user's report.
+     */
+    case read
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension InboxKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeInboxKind: FfiConverterRustBuffer {
+    typealias SwiftType = InboxKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> InboxKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .nudge
+        
+        case 2: return .mention
+        
+        case 3: return .comment
+        
+        case 4: return .read
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: InboxKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .nudge:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .mention:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .comment:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .read:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeInboxKind_lift(_ buf: RustBuffer) throws -> InboxKind {
+    return try FfiConverterTypeInboxKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeInboxKind_lower(_ value: InboxKind) -> RustBuffer {
+    return FfiConverterTypeInboxKind.lower(value)
+}
+
+
+
+/**
  * The direction of a list along its sort key.
  */
 
@@ -8939,6 +9415,31 @@ fileprivate struct FfiConverterSequenceTypeFollowupRow: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeInboxItem: FfiConverterRustBuffer {
+    typealias SwiftType = [InboxItem]
+
+    public static func write(_ value: [InboxItem], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeInboxItem.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [InboxItem] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [InboxItem]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeInboxItem.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeKpiFigure: FfiConverterRustBuffer {
     typealias SwiftType = [KpiFigure]
 
@@ -9081,6 +9582,31 @@ fileprivate struct FfiConverterSequenceTypeRejection: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeRejection.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeReminder: FfiConverterRustBuffer {
+    typealias SwiftType = [Reminder]
+
+    public static func write(_ value: [Reminder], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeReminder.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Reminder] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Reminder]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeReminder.read(from: &buf))
         }
         return seq
     }
@@ -9534,6 +10060,18 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_sync() != 48287) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_inbox() != 60578) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_nudge() != 46109) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_reminders() != 2143) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_reply_report() != 18510) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_httpclient_post() != 62185) {

@@ -7,6 +7,7 @@ mod demo;
 mod figures;
 mod files;
 mod people;
+mod week;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -104,6 +105,44 @@ enum Command {
         /// uploads left unfinished for a week (a serving process does this hourly).
         #[arg(long)]
         collect: bool,
+    },
+    /// 催交: ask a member for a report they have not submitted (at most once an hour per
+    /// member and report); their devices and the team's robots are told.
+    Nudge {
+        /// The member's user id.
+        user_id: String,
+        /// daily, weekly or monthly.
+        #[arg(long, default_value = "daily")]
+        kind: String,
+        /// A day of the report's period: today, yesterday, this-week… or YYYY-MM-DD.
+        #[arg(long, default_value = "today")]
+        period: String,
+        /// Who asks (a manager's or admin's user id); the team's first admin by default.
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Export a period's report submissions, KPI table, visits or reports as XLSX or CSV
+    /// (headers in zh-CN, or en with --lang en).
+    Export {
+        /// submissions, kpi, visits or reports.
+        #[arg(long)]
+        what: String,
+        /// today, yesterday, this-week, last-week, this-month, last-month, this-quarter,
+        /// last-quarter or YYYY-MM-DD..YYYY-MM-DD (at most 366 days).
+        #[arg(long, default_value = "last-week")]
+        period: String,
+        /// One member's rows only (a user id).
+        #[arg(long)]
+        user: Option<String>,
+        /// xlsx or csv.
+        #[arg(long, default_value = "xlsx")]
+        format: String,
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Language of headers and words: zh-CN or en.
+        #[arg(long, default_value = "zh-CN")]
+        lang: String,
     },
     /// Report submissions due in a period: on time, late, missing, per member.
     Submissions {
@@ -263,6 +302,12 @@ fn run(cli: Cli) -> Result<(), ServerError> {
         Command::Submissions { period, user } => figures::submissions(&existing(&at)?, &period, user.as_deref(), j),
         Command::Doctor { scan } => doctor(&existing(&at)?, scan, j),
         Command::Files { collect } => files::files(&existing(&at)?, collect, j),
+        Command::Export { what, period, user, format, out, lang } => {
+            week::export(&existing(&at)?, &what, &period, user.as_deref(), &format, &out, &lang, j)
+        }
+        Command::Nudge { user_id, kind, period, by } => {
+            week::nudge(&existing(&at)?, &user_id, &kind, &period, by.as_deref(), j)
+        }
     }
 }
 

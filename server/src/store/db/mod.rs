@@ -4,6 +4,7 @@
 mod blobs;
 mod config;
 mod docs;
+mod export;
 mod feed;
 mod figures;
 mod outbox;
@@ -11,6 +12,7 @@ mod quarantine;
 mod rollups;
 mod team;
 mod web;
+mod week;
 
 use std::ops::Deref;
 
@@ -21,12 +23,14 @@ use super::Conn;
 pub use blobs::{BlobRow, BlobUsage};
 pub use config::PublishedSnapshotRow;
 pub use docs::{DocRow, NewDoc};
+pub use export::{CustomerPlace, ExportRow};
 pub use feed::{FeedRow, Visibility, PAGE_ROWS};
 pub use outbox::NewDelivery;
 pub use quarantine::Quarantined;
 pub use rollups::{RebuildInput, RollupDelta, RollupTable};
 pub use web::{LinkRow, SessionRow};
 pub use web::{NewSession, WebLogin};
+pub use week::{MentionRow, NudgeRow};
 
 /// A connection seen through the primitives.
 #[derive(Clone, Copy)]

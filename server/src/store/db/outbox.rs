@@ -16,6 +16,8 @@ pub struct NewDelivery<'a> {
     pub subject: &'a str,
     pub title: &'a str,
     pub markdown: &'a str,
+    /// Whom the message @mentions (JSON `[{"name", "phone"}]`; `None`: nobody).
+    pub mentions: Option<&'a str>,
     pub now: i64,
 }
 
@@ -33,19 +35,20 @@ fn delivery_row(r: &dyn Row) -> Result<Delivery, StoreError> {
         last_error: r.opt_text(9)?,
         created_at: r.int(10)?,
         sent_at: r.opt_int(11)?,
+        mentions: r.opt_text(12)?,
     })
 }
 
 const COLS: &str =
-    "id, robot, event, subject, title, markdown, status, attempts, next_at, last_error, created_at, sent_at";
+    "id, robot, event, subject, title, markdown, status, attempts, next_at, last_error, created_at, sent_at, mentions";
 
 impl Db<'_> {
     /// Queues a message unless one for the same robot, event and subject exists.
     pub fn enqueue(&self, d: &NewDelivery) -> Result<()> {
         self.exec(
-            "INSERT INTO deliveries (robot, event, subject, title, markdown, next_at, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT DO NOTHING",
-            p![d.robot, d.event, d.subject, d.title, d.markdown, d.now],
+            "INSERT INTO deliveries (robot, event, subject, title, markdown, next_at, created_at, mentions)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7) ON CONFLICT DO NOTHING",
+            p![d.robot, d.event, d.subject, d.title, d.markdown, d.now, d.mentions],
         )?;
         Ok(())
     }

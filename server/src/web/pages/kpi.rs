@@ -23,6 +23,53 @@ pub(crate) struct KpiPage<'a> {
     pub alerts: &'a [Alert],
     pub trend: &'a Trend,
     pub names: &'a Names,
+    /// The form token, and whether the viewer may nudge (a manager or an admin).
+    pub csrf: &'a str,
+    pub can_nudge: bool,
+}
+
+/// Links that download exports of `period` (XLSX and CSV), with the page's access.
+pub(crate) fn exports(lang: Lang, period: &str, what: &[(&str, &str, &str)]) -> Markup {
+    let href = |w: &str, f: &str| {
+        let mut q = format!("/export?what={w}&period={period}&format={f}");
+        if lang == Lang::En {
+            q.push_str("&lang=en");
+        }
+        q
+    };
+    html! {
+        p.exports {
+            (t(lang, "导出：", "Export: "))
+            @for (w, zh, en) in what {
+                (lang.pick(zh, en)) " "
+                a href=(href(w, "xlsx")) { "Excel" } " / "
+                a href=(href(w, "csv")) { "CSV" } " · "
+            }
+        }
+    }
+}
+
+/// 催交 buttons for a member's reports that are missing (overdue, not submitted).
+fn nudges(lang: Lang, p: &KpiPage, s: &Submission) -> Markup {
+    html! {
+        @for item in s.items.iter().filter(|i| i.status == "missing").rev().take(3) {
+            form.inline method="post" action={ "/nudges" (crate::web::labels::keep(lang)) } {
+                input type="hidden" name="csrf" value=(p.csrf);
+                input type="hidden" name="user" value=(s.user_id);
+                input type="hidden" name="kind" value=(item.kind);
+                input type="hidden" name="period" value=(item.last);
+                button type="submit" { (t(lang, "催交", "Nudge")) " " (kind_label(lang, &item.kind)) " " (item.last.format("%m-%d")) }
+            }
+        }
+    }
+}
+
+fn kind_label(lang: Lang, kind: &str) -> &'static str {
+    match kind {
+        "daily" => t(lang, "日报", "daily"),
+        "weekly" => t(lang, "周报", "weekly"),
+        _ => t(lang, "月报", "monthly"),
+    }
 }
 
 /// A horizontal bar per member: value against the pro-rated target (a tick), coloured by status.
@@ -132,6 +179,7 @@ pub(crate) fn kpi(lang: Lang, p: &KpiPage) -> Markup {
     }
     html! {
         (periods(lang, p.period, snap))
+        (exports(lang, &p.period.to_string(), &[("submissions", "提交统计", "Submissions"), ("kpi", "指标", "KPIs"), ("visits", "拜访", "Visits"), ("reports", "汇报", "Reports")]))
         @for m in metrics.iter().filter(|m| !m.starts_with("conversion_")) {
             @let rows: Vec<&KpiRow> = snap.rows.iter().filter(|r| r.metric == *m && r.user_id.is_some()).collect();
             @if let Some(first) = rows.first() {
@@ -161,8 +209,16 @@ pub(crate) fn kpi(lang: Lang, p: &KpiPage) -> Markup {
         } }))
         h2 { (t(lang, "汇报提交（本周）", "Report submissions (this week)")) }
         (scroll(html! { table {
-            tr { th { (t(lang, "成员", "Member")) } th { (t(lang, "按时", "On time")) } th { (t(lang, "迟交", "Late")) } th { (t(lang, "未交", "Missing")) } th { (t(lang, "未到期", "Pending")) } }
-            @for s in p.subs { tr { td { (s.name) } td { (s.on_time) } td { (s.late) } td { (s.missing) } td { (s.pending) } } }
+            tr {
+                th { (t(lang, "成员", "Member")) } th { (t(lang, "按时", "On time")) } th { (t(lang, "迟交", "Late")) } th { (t(lang, "未交", "Missing")) } th { (t(lang, "未到期", "Pending")) }
+                @if p.can_nudge { th { (t(lang, "催交", "Nudge")) } }
+            }
+            @for s in p.subs {
+                tr {
+                    td { (s.name) } td { (s.on_time) } td { (s.late) } td { (s.missing) } td { (s.pending) }
+                    @if p.can_nudge { td { (nudges(lang, p, s)) } }
+                }
+            }
         } }))
         h2 { (t(lang, "预警", "Alerts")) }
         @if p.alerts.is_empty() { p { (t(lang, "没有预警。", "No alerts.")) } }

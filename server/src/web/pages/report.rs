@@ -178,8 +178,20 @@ pub(crate) fn report(lang: Lang, r: &Report, v: &ReportPage) -> Markup {
             }
         }
         h2 { (t(lang, "批注", "Comments")) " (" (r.comments.len()) ")" }
-        @for c in &r.comments {
-            div.comment { strong { (names.of(&c.author)) } " · " span.muted { (time(cal, c.at)) } pre { (c.text) } }
+        @for (depth, c) in r.comment_threads() {
+            div.comment.reply[depth > 0] {
+                strong { (names.of(&c.author)) } " · " span.muted { (time(cal, c.at)) }
+                pre { (c.text) }
+                details {
+                    summary { (t(lang, "回复", "Reply")) }
+                    form method="post" action={ "/reports/" (r.header.id) "/comments" (keep(lang)) } {
+                        input type="hidden" name="csrf" value=(csrf);
+                        input type="hidden" name="reply_to" value=(c.id);
+                        textarea name="text" required maxlength="2000" {}
+                        button type="submit" { (t(lang, "回复", "Reply")) }
+                    }
+                }
+            }
         }
         form method="post" action={ "/reports/" (r.header.id) "/comments" (keep(lang)) } {
             input type="hidden" name="csrf" value=(csrf);

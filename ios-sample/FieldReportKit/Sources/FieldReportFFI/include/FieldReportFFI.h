@@ -732,6 +732,26 @@ uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_sign_out(uint64_t ptr, int8
 uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_sync(uint64_t ptr, RustBuffer listener, RustBuffer page_bytes
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_INBOX
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_INBOX
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_inbox(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_NUDGE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_NUDGE
+uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_nudge(uint64_t ptr, RustBuffer user, RustBuffer kind, RustBuffer period
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_REMINDERS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_REMINDERS
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_reminders(uint64_t ptr, RustBuffer days, RustBuffer lang, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_REPLY_REPORT
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_REPLY_REPORT
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_reply_report(uint64_t ptr, RustBuffer id, RustBuffer text, RustBuffer reply_to, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_HTTPCLIENT
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_HTTPCLIENT
 uint64_t uniffi_fieldreport_ffi_fn_clone_httpclient(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -1503,6 +1523,30 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_sign_out(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SYNC
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SYNC
 uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_sync(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_INBOX
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_INBOX
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_inbox(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_NUDGE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_NUDGE
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_nudge(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_REMINDERS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_REMINDERS
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_reminders(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_REPLY_REPORT
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_REPLY_REPORT
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_reply_report(void
     
 );
 #endif

@@ -945,6 +945,14 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_sync(
     ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_inbox(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_nudge(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_reminders(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_reply_report(
+    ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_httpclient_post(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_synclistener_on_progress(
@@ -1153,6 +1161,14 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_sync(`ptr`: Long,`listener`: RustBuffer.ByValue,`pageBytes`: RustBuffer.ByValue,
     ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_inbox(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_nudge(`ptr`: Long,`user`: RustBuffer.ByValue,`kind`: RustBufferReportKind.ByValue,`period`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_reminders(`ptr`: Long,`days`: RustBuffer.ByValue,`lang`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_reply_report(`ptr`: Long,`id`: RustBuffer.ByValue,`text`: RustBuffer.ByValue,`replyTo`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_clone_httpclient(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_fieldreport_ffi_fn_free_httpclient(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1523,6 +1539,18 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_sync() and 0xFFFF) != 48287) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_inbox() and 0xFFFF) != 60578) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_nudge() and 0xFFFF) != 46109) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_reminders() and 0xFFFF) != 2143) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_reply_report() and 0xFFFF) != 18510) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_httpclient_post() and 0xFFFF) != 62185) {
@@ -2856,6 +2884,33 @@ public interface FieldStoreInterface {
      * enrollment, `DeviceRevoked` once an admin revoked the device.
      */
     suspend fun `sync`(`listener`: SyncListener? = null, `pageBytes`: kotlin.Long? = null): SyncStats
+    
+    /**
+     * What needs this user's attention, newest first: nudges not answered yet, comments that
+     * name the user or are on the user's reports, read receipts (as of the last sync; offline).
+     */
+    fun `inbox`(): List<InboxItem>
+    
+    /**
+     * 催交: asks member `user` (a name or id) for the `kind` report of the period holding
+     * `period` (today when `None`). Needs the network; refused (`Forbidden`, or `Server` with
+     * code `limit_reached` within an hour of the last nudge) unless this user manages them.
+     */
+    suspend fun `nudge`(`user`: kotlin.String, `kind`: ReportKind, `period`: kotlin.String? = null): NudgeSent
+    
+    /**
+     * This user's reminders of the next `days` days (7 when `None`), in `lang` (zh-CN when
+     * `None`), earliest first: one per report due that the user has not submitted, from the
+     * team's configuration after a sync. Schedule them as local notifications; submitting a
+     * report removes its reminder (ask again after a write or a sync).
+     */
+    fun `reminders`(`days`: kotlin.Int? = null, `lang`: Lang? = null): List<Reminder>
+    
+    /**
+     * Adds a comment that answers comment `reply_to` (see `comment_report`; `@name` names a
+     * member who can read the report).
+     */
+    fun `replyReport`(`id`: kotlin.String, `text`: kotlin.String, `replyTo`: kotlin.String): Report
     
     companion object
 }
@@ -4520,6 +4575,96 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
     }
 
     
+    /**
+     * What needs this user's attention, newest first: nudges not answered yet, comments that
+     * name the user or are on the user's reports, read receipts (as of the last sync; offline).
+     */
+    @Throws(FieldException::class)override fun `inbox`(): List<InboxItem> {
+            return FfiConverterSequenceTypeInboxItem.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_inbox(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * 催交: asks member `user` (a name or id) for the `kind` report of the period holding
+     * `period` (today when `None`). Needs the network; refused (`Forbidden`, or `Server` with
+     * code `limit_reached` within an hour of the last nudge) unless this user manages them.
+     */
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `nudge`(`user`: kotlin.String, `kind`: ReportKind, `period`: kotlin.String?) : NudgeSent {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_nudge(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`user`),
+        FfiConverterTypeReportKind.lower(`kind`),
+        FfiConverterOptionalString.lower(`period`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeNudgeSent.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * This user's reminders of the next `days` days (7 when `None`), in `lang` (zh-CN when
+     * `None`), earliest first: one per report due that the user has not submitted, from the
+     * team's configuration after a sync. Schedule them as local notifications; submitting a
+     * report removes its reminder (ask again after a write or a sync).
+     */
+    @Throws(FieldException::class)override fun `reminders`(`days`: kotlin.Int?, `lang`: Lang?): List<Reminder> {
+            return FfiConverterSequenceTypeReminder.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_reminders(
+        it,
+        
+        FfiConverterOptionalInt.lower(`days`),
+        FfiConverterOptionalTypeLang.lower(`lang`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Adds a comment that answers comment `reply_to` (see `comment_report`; `@name` names a
+     * member who can read the report).
+     */
+    @Throws(FieldException::class)override fun `replyReport`(`id`: kotlin.String, `text`: kotlin.String, `replyTo`: kotlin.String): Report {
+            return FfiConverterTypeReport.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_reply_report(
+        it,
+        
+        FfiConverterString.lower(`id`),
+        FfiConverterString.lower(`text`),
+        FfiConverterString.lower(`replyTo`),_status)
+}
+    }
+    )
+    }
+    
+
+    
 
     
 
@@ -6131,6 +6276,16 @@ data class Comment (
     val `at`: java.time.Instant
     , 
     val `text`: kotlin.String
+    , 
+    /**
+     * The comment this one answers, in a thread.
+     */
+    val `replyTo`: kotlin.String?
+    , 
+    /**
+     * The members `@name` in the text named (user ids).
+     */
+    val `mentions`: List<kotlin.String>
     
 ){
     
@@ -6151,6 +6306,8 @@ public object FfiConverterTypeComment: FfiConverterRustBuffer<Comment> {
             FfiConverterString.read(buf),
             FfiConverterTimestamp.read(buf),
             FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterSequenceString.read(buf),
         )
     }
 
@@ -6158,7 +6315,9 @@ public object FfiConverterTypeComment: FfiConverterRustBuffer<Comment> {
             FfiConverterString.allocationSize(value.`id`) +
             FfiConverterString.allocationSize(value.`author`) +
             FfiConverterTimestamp.allocationSize(value.`at`) +
-            FfiConverterString.allocationSize(value.`text`)
+            FfiConverterString.allocationSize(value.`text`) +
+            FfiConverterOptionalString.allocationSize(value.`replyTo`) +
+            FfiConverterSequenceString.allocationSize(value.`mentions`)
     )
 
     override fun write(value: Comment, buf: ByteBuffer) {
@@ -6166,6 +6325,8 @@ public object FfiConverterTypeComment: FfiConverterRustBuffer<Comment> {
             FfiConverterString.write(value.`author`, buf)
             FfiConverterTimestamp.write(value.`at`, buf)
             FfiConverterString.write(value.`text`, buf)
+            FfiConverterOptionalString.write(value.`replyTo`, buf)
+            FfiConverterSequenceString.write(value.`mentions`, buf)
     }
 }
 
@@ -7253,6 +7414,89 @@ public object FfiConverterTypeHttpResponse: FfiConverterRustBuffer<HttpResponse>
 
 
 /**
+ * Something for this user's attention.
+ */
+data class InboxItem (
+    val `kind`: InboxKind
+    , 
+    val `at`: java.time.Instant
+    , 
+    /**
+     * Who: the manager who nudged, the commenter, the reader (a user id; `by_name` names them).
+     */
+    val `by`: kotlin.String
+    , 
+    val `byName`: kotlin.String
+    , 
+    /**
+     * The report it is about.
+     */
+    val `reportId`: kotlin.String?
+    , 
+    /**
+     * A nudge's report kind and period (`YYYY-MM-DD..YYYY-MM-DD`).
+     */
+    val `reportKind`: ReportKind?
+    , 
+    val `period`: kotlin.String?
+    , 
+    /**
+     * A comment's text.
+     */
+    val `text`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeInboxItem: FfiConverterRustBuffer<InboxItem> {
+    override fun read(buf: ByteBuffer): InboxItem {
+        return InboxItem(
+            FfiConverterTypeInboxKind.read(buf),
+            FfiConverterTimestamp.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeReportKind.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: InboxItem) = (
+            FfiConverterTypeInboxKind.allocationSize(value.`kind`) +
+            FfiConverterTimestamp.allocationSize(value.`at`) +
+            FfiConverterString.allocationSize(value.`by`) +
+            FfiConverterString.allocationSize(value.`byName`) +
+            FfiConverterOptionalString.allocationSize(value.`reportId`) +
+            FfiConverterOptionalTypeReportKind.allocationSize(value.`reportKind`) +
+            FfiConverterOptionalString.allocationSize(value.`period`) +
+            FfiConverterOptionalString.allocationSize(value.`text`)
+    )
+
+    override fun write(value: InboxItem, buf: ByteBuffer) {
+            FfiConverterTypeInboxKind.write(value.`kind`, buf)
+            FfiConverterTimestamp.write(value.`at`, buf)
+            FfiConverterString.write(value.`by`, buf)
+            FfiConverterString.write(value.`byName`, buf)
+            FfiConverterOptionalString.write(value.`reportId`, buf)
+            FfiConverterOptionalTypeReportKind.write(value.`reportKind`, buf)
+            FfiConverterOptionalString.write(value.`period`, buf)
+            FfiConverterOptionalString.write(value.`text`, buf)
+    }
+}
+
+
+
+/**
  * One KPI figure.
  */
 data class KpiFigure (
@@ -7705,6 +7949,62 @@ public object FfiConverterTypeNewFollowup: FfiConverterRustBuffer<NewFollowup> {
 
 
 /**
+ * A nudge the server recorded.
+ */
+data class NudgeSent (
+    val `id`: kotlin.String
+    , 
+    val `userId`: kotlin.String
+    , 
+    val `reportKind`: ReportKind
+    , 
+    val `period`: kotlin.String
+    , 
+    val `at`: java.time.Instant
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeNudgeSent: FfiConverterRustBuffer<NudgeSent> {
+    override fun read(buf: ByteBuffer): NudgeSent {
+        return NudgeSent(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeReportKind.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTimestamp.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: NudgeSent) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`userId`) +
+            FfiConverterTypeReportKind.allocationSize(value.`reportKind`) +
+            FfiConverterString.allocationSize(value.`period`) +
+            FfiConverterTimestamp.allocationSize(value.`at`)
+    )
+
+    override fun write(value: NudgeSent, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`userId`, buf)
+            FfiConverterTypeReportKind.write(value.`reportKind`, buf)
+            FfiConverterString.write(value.`period`, buf)
+            FfiConverterTimestamp.write(value.`at`, buf)
+    }
+}
+
+
+
+/**
  * A payment received against a contract (回款).
  */
 data class Payment (
@@ -7999,6 +8299,74 @@ public object FfiConverterTypeRejection: FfiConverterRustBuffer<Rejection> {
     override fun write(value: Rejection, buf: ByteBuffer) {
             FfiConverterString.write(value.`id`, buf)
             FfiConverterString.write(value.`reason`, buf)
+    }
+}
+
+
+
+/**
+ * A reminder to schedule as a local notification (no push service needed).
+ */
+data class Reminder (
+    /**
+     * When to show it.
+     */
+    val `at`: java.time.Instant
+    , 
+    val `reportKind`: ReportKind
+    , 
+    /**
+     * The report's period, `YYYY-MM-DD..YYYY-MM-DD`.
+     */
+    val `period`: kotlin.String
+    , 
+    /**
+     * The notification's text in the language asked for.
+     */
+    val `text`: kotlin.String
+    , 
+    /**
+     * When the report is due.
+     */
+    val `dueAt`: java.time.Instant
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeReminder: FfiConverterRustBuffer<Reminder> {
+    override fun read(buf: ByteBuffer): Reminder {
+        return Reminder(
+            FfiConverterTimestamp.read(buf),
+            FfiConverterTypeReportKind.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTimestamp.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Reminder) = (
+            FfiConverterTimestamp.allocationSize(value.`at`) +
+            FfiConverterTypeReportKind.allocationSize(value.`reportKind`) +
+            FfiConverterString.allocationSize(value.`period`) +
+            FfiConverterString.allocationSize(value.`text`) +
+            FfiConverterTimestamp.allocationSize(value.`dueAt`)
+    )
+
+    override fun write(value: Reminder, buf: ByteBuffer) {
+            FfiConverterTimestamp.write(value.`at`, buf)
+            FfiConverterTypeReportKind.write(value.`reportKind`, buf)
+            FfiConverterString.write(value.`period`, buf)
+            FfiConverterString.write(value.`text`, buf)
+            FfiConverterTimestamp.write(value.`dueAt`, buf)
     }
 }
 
@@ -9476,6 +9844,57 @@ public object FfiConverterTypeFigureSource: FfiConverterRustBuffer<FigureSource>
 
 
 /**
+ * What an inbox item is.
+ */
+
+enum class InboxKind {
+    
+    /**
+     * A manager asked for a report (催交) not submitted yet.
+     */
+    NUDGE,
+    /**
+     * A comment named this user.
+     */
+    MENTION,
+    /**
+     * Someone commented on this user's report.
+     */
+    COMMENT,
+    /**
+     * A recipient read this user's report.
+     */
+    READ;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeInboxKind: FfiConverterRustBuffer<InboxKind> {
+    override fun read(buf: ByteBuffer) = try {
+        InboxKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: InboxKind) = 4UL
+
+    override fun write(value: InboxKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * The direction of a list along its sort key.
  */
 
@@ -10679,6 +11098,34 @@ public object FfiConverterSequenceTypeFollowupRow: FfiConverterRustBuffer<List<F
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeInboxItem: FfiConverterRustBuffer<List<InboxItem>> {
+    override fun read(buf: ByteBuffer): List<InboxItem> {
+        val len = buf.getInt()
+        return List<InboxItem>(len) {
+            FfiConverterTypeInboxItem.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<InboxItem>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeInboxItem.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<InboxItem>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeInboxItem.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeKpiFigure: FfiConverterRustBuffer<List<KpiFigure>> {
     override fun read(buf: ByteBuffer): List<KpiFigure> {
         val len = buf.getInt()
@@ -10837,6 +11284,34 @@ public object FfiConverterSequenceTypeRejection: FfiConverterRustBuffer<List<Rej
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeRejection.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeReminder: FfiConverterRustBuffer<List<Reminder>> {
+    override fun read(buf: ByteBuffer): List<Reminder> {
+        val len = buf.getInt()
+        return List<Reminder>(len) {
+            FfiConverterTypeReminder.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Reminder>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeReminder.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Reminder>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeReminder.write(it, buf)
         }
     }
 }

@@ -1,0 +1,254 @@
+//! Exports for the Monday meeting and the regional director: report submissions, the KPI table,
+//! the visits and the reports of a period, as XLSX (numbers as numbers, money in yuan with a
+//! currency format, dates as dates: opens in Excel and WPS) or CSV (UTF-8 with a byte-order
+//! mark, which Excel needs to read Chinese). Rows are written as they are read, a page at a
+//! time, so memory does not grow with the number of rows. Headers in zh-CN or en.
+
+mod sheets;
+
+use std::io::Write;
+use std::path::Path;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use fieldreport_core::period::Period;
+use fieldreport_core::report::Lang;
+use rust_xlsxwriter::{Format, Workbook, Worksheet};
+
+use crate::error::{Result, ServerError};
+use crate::model::User;
+use crate::service::Service;
+
+/// What to export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum What {
+    /// Per member and report due: kind, period, deadline, when submitted, on time or not.
+    Submissions,
+    /// Per member and the team: each metric's value, target, achievement and status.
+    Kpi,
+    /// Every visit and call: member, customer, time, kind, note, next step, check-in distance,
+    /// photos.
+    Visits,
+    /// Every report: author, kind, period, status, when submitted, each section's text.
+    Reports,
+}
+
+impl std::str::FromStr for What {
+    type Err = ServerError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim() {
+            "submissions" => Ok(What::Submissions),
+            "kpi" => Ok(What::Kpi),
+            "visits" => Ok(What::Visits),
+            "reports" => Ok(What::Reports),
+            other => Err(ServerError::BadRequest(format!(
+                "`{other}` is not an export (expected submissions, kpi, visits or reports)"
+            ))),
+        }
+    }
+}
+
+impl What {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            What::Submissions => "submissions",
+            What::Kpi => "kpi",
+            What::Visits => "visits",
+            What::Reports => "reports",
+        }
+    }
+}
+
+/// The file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    Xlsx,
+    Csv,
+}
+
+impl std::str::FromStr for FileFormat {
+    type Err = ServerError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "xlsx" => Ok(FileFormat::Xlsx),
+            "csv" => Ok(FileFormat::Csv),
+            other => Err(ServerError::BadRequest(format!("`{other}` is not a format (expected xlsx or csv)"))),
+        }
+    }
+}
+
+impl FileFormat {
+    /// The file's media type.
+    pub fn mime(self) -> &'static str {
+        match self {
+            FileFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            FileFormat::Csv => "text/csv; charset=utf-8",
+        }
+    }
+    pub fn extension(self) -> &'static str {
+        match self {
+            FileFormat::Xlsx => "xlsx",
+            FileFormat::Csv => "csv",
+        }
+    }
+}
+
+/// One cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Number(f64),
+    /// Yuan (or the currency's major unit), shown with the currency format.
+    Money(f64),
+    /// A fraction, shown as a percentage.
+    Percent(f64),
+    Date(NaiveDate),
+    /// Local time in the team's zone.
+    Time(NaiveDateTime),
+    Empty,
+}
+
+/// Where rows go: an XLSX sheet or CSV.
+pub trait Sink {
+    fn header(&mut self, columns: &[&str]) -> Result<()>;
+    fn row(&mut self, cells: &[Cell]) -> Result<()>;
+}
+
+fn failed(e: impl std::fmt::Display) -> ServerError {
+    ServerError::Internal(format!("the export could not be written: {e}"))
+}
+
+/// CSV rows into `out`, after a UTF-8 byte-order mark.
+pub struct CsvSink<W: Write> {
+    out: csv::Writer<W>,
+}
+
+impl<W: Write> CsvSink<W> {
+    pub fn new(mut out: W) -> Result<Self> {
+        out.write_all("\u{feff}".as_bytes()).map_err(failed)?;
+        Ok(CsvSink { out: csv::Writer::from_writer(out) })
+    }
+
+    pub fn finish(mut self) -> Result<()> {
+        self.out.flush().map_err(failed)
+    }
+}
+
+impl<W: Write> Sink for CsvSink<W> {
+    fn header(&mut self, columns: &[&str]) -> Result<()> {
+        self.out.write_record(columns).map_err(failed)
+    }
+
+    fn row(&mut self, cells: &[Cell]) -> Result<()> {
+        let text = |c: &Cell| match c {
+            Cell::Text(s) => s.clone(),
+            Cell::Number(n) => format!("{n}"),
+            Cell::Money(n) => format!("{n:.2}"),
+            Cell::Percent(n) => format!("{:.1}%", n * 100.0),
+            Cell::Date(d) => d.to_string(),
+            Cell::Time(t) => t.format("%Y-%m-%d %H:%M").to_string(),
+            Cell::Empty => String::new(),
+        };
+        self.out.write_record(cells.iter().map(text)).map_err(failed)
+    }
+}
+
+/// An XLSX workbook of one sheet, its rows kept in a temporary file as they are written.
+pub struct XlsxSink {
+    book: Workbook,
+    row: u32,
+    bold: Format,
+    money: Format,
+    percent: Format,
+    date: Format,
+    time: Format,
+}
+
+impl XlsxSink {
+    pub fn new(sheet: &str) -> Result<Self> {
+        let mut book = Workbook::new();
+        book.add_worksheet_with_constant_memory().map_err(failed)?.set_name(sheet).map_err(failed)?;
+        Ok(XlsxSink {
+            book,
+            row: 0,
+            bold: Format::new().set_bold(),
+            money: Format::new().set_num_format("¥#,##0.00"),
+            percent: Format::new().set_num_format("0.0%"),
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+            time: Format::new().set_num_format("yyyy-mm-dd hh:mm"),
+        })
+    }
+
+    fn sheet(&mut self) -> Result<&mut Worksheet> {
+        self.book.worksheet_from_index(0).map_err(failed)
+    }
+
+    /// Writes the workbook to `path`.
+    pub fn save(mut self, path: &Path) -> Result<()> {
+        self.book.save(path).map_err(failed)
+    }
+
+    /// The workbook's bytes (for a download).
+    pub fn into_bytes(mut self) -> Result<Vec<u8>> {
+        self.book.save_to_buffer().map_err(failed)
+    }
+}
+
+impl Sink for XlsxSink {
+    fn header(&mut self, columns: &[&str]) -> Result<()> {
+        let bold = self.bold.clone();
+        let sheet = self.sheet()?;
+        for (i, c) in columns.iter().enumerate() {
+            sheet.write_string_with_format(0, i as u16, *c, &bold).map_err(failed)?;
+            sheet.set_column_width(i as u16, (c.chars().count() as f64 * 2.2).max(12.0)).map_err(failed)?;
+        }
+        sheet.set_freeze_panes(1, 0).map_err(failed)?;
+        self.row = 1;
+        Ok(())
+    }
+
+    fn row(&mut self, cells: &[Cell]) -> Result<()> {
+        let (money, percent, date, time) =
+            (self.money.clone(), self.percent.clone(), self.date.clone(), self.time.clone());
+        let r = self.row;
+        let sheet = self.sheet()?;
+        for (i, c) in cells.iter().enumerate() {
+            let col = i as u16;
+            match c {
+                Cell::Text(s) => sheet.write_string(r, col, s).map(|_| ()),
+                Cell::Number(n) => sheet.write_number(r, col, *n).map(|_| ()),
+                Cell::Money(n) => sheet.write_number_with_format(r, col, *n, &money).map(|_| ()),
+                Cell::Percent(n) => sheet.write_number_with_format(r, col, *n, &percent).map(|_| ()),
+                Cell::Date(d) => sheet.write_datetime_with_format(r, col, d, &date).map(|_| ()),
+                Cell::Time(t) => sheet.write_datetime_with_format(r, col, t, &time).map(|_| ()),
+                Cell::Empty => Ok(()),
+            }
+            .map_err(failed)?;
+        }
+        self.row += 1;
+        Ok(())
+    }
+}
+
+/// An export's request.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub what: What,
+    pub period: Period,
+    /// One member's rows only (a user id).
+    pub user: Option<String>,
+    pub lang: Lang,
+}
+
+impl Service {
+    /// Writes the export `req` asks for into `sink`, with what `viewer` may see (an admin the
+    /// whole team, a manager their direct reports, a rep themself; `None`: the server's own
+    /// administration). Returns the number of rows.
+    pub fn export(&self, viewer: Option<&User>, req: &Request, sink: &mut dyn Sink) -> Result<usize> {
+        sheets::write(self, viewer, req, sink)
+    }
+}
+
+/// The file name of an export (`visits-2026-11-01-2026-11-30.xlsx`).
+pub fn file_name(what: What, first: NaiveDate, last: NaiveDate, format: FileFormat) -> String {
+    format!("{}-{first}-{last}.{}", what.as_str(), format.extension())
+}

@@ -1,0 +1,295 @@
+//! The four exports' rows: columns, and the rows read a page at a time.
+
+use std::collections::HashMap;
+
+use fieldreport_core::doc::{distance_m, Doc, Followup, Kind, Record, Report};
+use fieldreport_core::kpi::{KpiDef, Unit};
+use fieldreport_core::money::decimals;
+use fieldreport_core::period::Calendar;
+use fieldreport_core::report::Lang;
+
+use super::{Cell, Request, Sink, What};
+use crate::error::Result;
+use crate::figures::{self, Scope};
+use crate::model::User;
+use crate::now_ms;
+use crate::service::views::{decode, VIEW_FORMAT};
+use crate::service::Service;
+use crate::store::db::{CustomerPlace, ExportRow};
+use crate::store::Db;
+
+/// Rows read per query: pages keep memory flat however many rows there are.
+const PAGE: usize = 2_000;
+
+pub(super) fn write(s: &Service, viewer: Option<&User>, req: &Request, sink: &mut dyn Sink) -> Result<usize> {
+    let config = s.config()?;
+    let cal = config.calendar()?;
+    let scope = Scope::of(s, viewer, req.user.as_deref())?;
+    let now = now_ms();
+    let l = req.lang;
+    match req.what {
+        What::Submissions => submissions(s, &config, &scope, req, now, sink),
+        What::Kpi => kpi(s, &config, &scope, req, now, sink),
+        What::Visits => {
+            sink.header(&[
+                l.pick("成员", "Member"),
+                l.pick("客户", "Customer"),
+                l.pick("时间", "Time"),
+                l.pick("方式", "Kind"),
+                l.pick("跟进记录", "Note"),
+                l.pick("下一步", "Next step"),
+                l.pick("签到距离（米）", "Check-in distance (m)"),
+                l.pick("照片", "Photos"),
+            ])?;
+            let range = cal.resolve(req.period, now);
+            let (from, until) = (range.start_ms, range.end_ms);
+            let mut n = 0;
+            for u in &scope.members {
+                n += s.read_export(|db| visits(db, &cal, u, from, until, l, sink))?;
+            }
+            Ok(n)
+        }
+        What::Reports => {
+            sink.header(&[
+                l.pick("作者", "Author"),
+                l.pick("类型", "Kind"),
+                l.pick("周期开始", "From"),
+                l.pick("周期结束", "To"),
+                l.pick("状态", "Status"),
+                l.pick("提交时间", "Submitted"),
+                l.pick("内容", "Content"),
+            ])?;
+            let range = cal.resolve(req.period, now);
+            let (first, last) = (range.first.to_string(), range.last.to_string());
+            let mut n = 0;
+            for u in &scope.members {
+                n += s.read_export(|db| reports(db, &cal, u, &first, &last, l, sink))?;
+            }
+            Ok(n)
+        }
+    }
+}
+
+/// A record from its stored view (of the current format), else from its document.
+fn record(db: &Db, kind: Kind, row: &ExportRow) -> Option<Record> {
+    if let (Some(view), Some(VIEW_FORMAT)) = (&row.view, row.view_format) {
+        if let Some(r) = decode(kind, view) {
+            return Some(r);
+        }
+    }
+    let stored = db.doc(&row.id).ok()??;
+    Record::read(&Doc::load_trusted(&stored.bytes).ok()?).ok()
+}
+
+fn kind_words(kind: &str, l: Lang) -> String {
+    match kind {
+        "daily" => l.pick("日报", "daily"),
+        "weekly" => l.pick("周报", "weekly"),
+        "monthly" => l.pick("月报", "monthly"),
+        "free" => l.pick("汇报", "free"),
+        other => other,
+    }
+    .to_string()
+}
+
+fn local(cal: &Calendar, ms: i64) -> Cell {
+    Cell::Time(cal.local_datetime(ms))
+}
+
+fn visits(db: &Db, cal: &Calendar, u: &User, from: i64, until: i64, l: Lang, sink: &mut dyn Sink) -> Result<usize> {
+    let mut n = 0;
+    let mut after: Option<(i64, String)> = None;
+    let mut places: HashMap<String, CustomerPlace> = HashMap::new();
+    loop {
+        let page = db.visits_page(&u.id, from, until, after.as_ref().map(|(a, i)| (*a, i.as_str())), PAGE)?;
+        let Some(last) = page.last() else { break };
+        after = Some((last.at.unwrap_or_default(), last.id.clone()));
+        for row in &page {
+            let Some(Record::Followup(f)) = record(db, Kind::Followup, row) else { continue };
+            if !places.contains_key(&f.customer_id) {
+                let place = db.customer_place(&f.customer_id)?.unwrap_or_default();
+                if places.len() > 10_000 {
+                    places.clear(); // a bounded cache
+                }
+                places.insert(f.customer_id.clone(), place);
+            }
+            let (name, lat, lon) = &places[&f.customer_id];
+            sink.row(&visit_cells(cal, u, &f, name, lat.zip(*lon), l))?;
+            n += 1;
+        }
+        if page.len() < PAGE {
+            break;
+        }
+    }
+    Ok(n)
+}
+
+fn visit_cells(
+    cal: &Calendar,
+    u: &User,
+    f: &Followup,
+    customer: &str,
+    place: Option<(f64, f64)>,
+    l: Lang,
+) -> Vec<Cell> {
+    let distance = match (&f.checkin, place) {
+        (Some(c), Some(p)) => Cell::Number(distance_m((c.lat, c.lon), p).round()),
+        _ => Cell::Empty,
+    };
+    let photos = f.attachments.iter().filter(|a| a.mime.starts_with("image/")).count();
+    vec![
+        Cell::Text(u.name.clone()),
+        Cell::Text(customer.to_string()),
+        local(cal, f.occurred_at),
+        Cell::Text(match l {
+            Lang::ZhCn => f.kind.zh().to_string(),
+            Lang::En => f.kind.as_str().to_string(),
+        }),
+        Cell::Text(f.note.clone()),
+        Cell::Text(f.next_step.clone()),
+        distance,
+        if photos > 0 { Cell::Number(photos as f64) } else { Cell::Empty },
+    ]
+}
+
+fn reports(db: &Db, cal: &Calendar, u: &User, first: &str, last: &str, l: Lang, sink: &mut dyn Sink) -> Result<usize> {
+    let mut n = 0;
+    let mut after: Option<(String, String)> = None;
+    loop {
+        let page =
+            db.reports_page(u.id.as_str(), first, last, after.as_ref().map(|(k, i)| (k.as_str(), i.as_str())), PAGE)?;
+        let Some(end) = page.last() else { break };
+        after = Some((end.key.clone(), end.id.clone()));
+        for row in &page {
+            let Some(Record::Report(r)) = record(db, Kind::Report, row) else { continue };
+            sink.row(&report_cells(cal, u, &r, l))?;
+            n += 1;
+        }
+        if page.len() < PAGE {
+            break;
+        }
+    }
+    Ok(n)
+}
+
+fn report_cells(cal: &Calendar, u: &User, r: &Report, l: Lang) -> Vec<Cell> {
+    let text: Vec<String> = r
+        .sections
+        .iter()
+        .filter(|s| !s.text.trim().is_empty())
+        .map(|s| format!("【{}】{}", s.title, s.text.trim()))
+        .collect();
+    vec![
+        Cell::Text(u.name.clone()),
+        Cell::Text(kind_words(r.kind.as_str(), l)),
+        Cell::Date(r.first),
+        Cell::Date(r.last),
+        Cell::Text(match (r.status, l) {
+            (fieldreport_core::doc::ReportStatus::Submitted, Lang::ZhCn) => "已提交".into(),
+            (fieldreport_core::doc::ReportStatus::Draft, Lang::ZhCn) => "草稿".into(),
+            (s, Lang::En) => s.as_str().into(),
+        }),
+        r.submitted_at.map_or(Cell::Empty, |t| local(cal, t)),
+        Cell::Text(text.join("\n")),
+    ]
+}
+
+fn submissions(
+    s: &Service,
+    config: &fieldreport_core::team::TeamConfig,
+    scope: &Scope,
+    req: &Request,
+    now: i64,
+    sink: &mut dyn Sink,
+) -> Result<usize> {
+    let l = req.lang;
+    let cal = config.calendar()?;
+    sink.header(&[
+        l.pick("成员", "Member"),
+        l.pick("汇报", "Report"),
+        l.pick("周期结束", "Period end"),
+        l.pick("截止时间", "Due"),
+        l.pick("提交时间", "Submitted"),
+        l.pick("状态", "Status"),
+    ])?;
+    let mut n = 0;
+    for m in figures::submissions(s, config, scope, req.period, now)? {
+        for i in &m.items {
+            let status = match (i.status.as_str(), l) {
+                ("on_time", Lang::ZhCn) => "按时",
+                ("late", Lang::ZhCn) => "迟交",
+                ("missing", Lang::ZhCn) => "未交",
+                ("pending", Lang::ZhCn) => "未到期",
+                ("on_time", Lang::En) => "on time",
+                (other, _) => other,
+            };
+            sink.row(&[
+                Cell::Text(m.name.clone()),
+                Cell::Text(kind_words(&i.kind, l)),
+                Cell::Date(i.last),
+                local(&cal, i.due_at),
+                i.submitted_at.map_or(Cell::Empty, |t| local(&cal, t)),
+                Cell::Text(status.to_string()),
+            ])?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// A figure in its unit: counts as numbers, money in yuan, ratios as percentages.
+fn figure(unit: Option<&Unit>, v: f64) -> Cell {
+    match unit {
+        Some(Unit::Money { currency }) => Cell::Money(v / 10f64.powi(decimals(currency) as i32)),
+        Some(Unit::Ratio) => Cell::Percent(v),
+        _ => Cell::Number(v),
+    }
+}
+
+fn kpi(
+    s: &Service,
+    config: &fieldreport_core::team::TeamConfig,
+    scope: &Scope,
+    req: &Request,
+    now: i64,
+    sink: &mut dyn Sink,
+) -> Result<usize> {
+    let l = req.lang;
+    sink.header(&[
+        l.pick("成员", "Member"),
+        l.pick("指标", "Metric"),
+        l.pick("数值", "Value"),
+        l.pick("目标", "Target"),
+        l.pick("完成率", "Achievement"),
+        l.pick("状态", "Status"),
+    ])?;
+    let defs: Vec<KpiDef> = config.definitions();
+    let unit = |metric: &str| defs.iter().find(|d| d.id == metric).map(|d| &d.unit);
+    let names: HashMap<&str, &str> = scope.members.iter().map(|u| (u.id.as_str(), u.name.as_str())).collect();
+    let snap = figures::snapshot(s, config, scope, req.period, now)?;
+    let mut n = 0;
+    for f in &snap.rows {
+        let who = match &f.user_id {
+            Some(id) => names.get(id.as_str()).copied().unwrap_or(id).to_string(),
+            None => l.pick("团队", "Team").to_string(),
+        };
+        let status = f.status.map(|st| {
+            let (zh, en) = match st {
+                fieldreport_core::kpi::Status::Green => ("绿", "green"),
+                fieldreport_core::kpi::Status::Yellow => ("黄", "yellow"),
+                fieldreport_core::kpi::Status::Red => ("红", "red"),
+            };
+            l.pick(zh, en).to_string()
+        });
+        sink.row(&[
+            Cell::Text(who),
+            Cell::Text(l.pick(&f.name_zh, &f.name_en).to_string()),
+            figure(unit(&f.metric), f.value),
+            f.target.map_or(Cell::Empty, |t| figure(unit(&f.metric), t)),
+            f.achievement.map_or(Cell::Empty, Cell::Percent),
+            status.map_or(Cell::Empty, Cell::Text),
+        ])?;
+        n += 1;
+    }
+    Ok(n)
+}

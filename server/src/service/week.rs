@@ -1,0 +1,307 @@
+//! The manager's week on the server: 催交 (a manager asks a member for a report), @mentions in
+//! comments (the named member learns of it at their next sync), reminders to the team's chat
+//! of who has not submitted a report before it is due, and each robot's weekly digest.
+
+use chrono::{Datelike, NaiveDate};
+use fieldreport_core::doc::{Report, ReportKind};
+use fieldreport_core::period::Period;
+use fieldreport_core::report::Lang;
+use fieldreport_core::team::{Mentioned, Nudge, RobotEvent, RobotKind};
+
+use super::config::{self, Active};
+use super::outbox::{enqueue, enqueue_to, Outgoing};
+use super::Service;
+use crate::error::{Result, ServerError};
+use crate::figures::{self, Scope};
+use crate::model::{Role, User};
+use crate::now_ms;
+use crate::robots::Mention;
+use crate::store::db::NudgeRow;
+use crate::store::Db;
+
+/// At most one nudge per member, report and this long.
+pub const NUDGE_EVERY_MS: i64 = 3_600_000;
+/// How far back the inbox reaches.
+const INBOX_DAYS_MS: i64 = 30 * 86_400_000;
+
+fn kind_zh(kind: &str) -> &'static str {
+    match kind {
+        "daily" => "日报",
+        "weekly" => "周报",
+        "monthly" => "月报",
+        _ => "汇报",
+    }
+}
+
+fn period_words(first: NaiveDate, last: NaiveDate) -> String {
+    if first == last {
+        first.to_string()
+    } else {
+        format!("{first} ~ {last}")
+    }
+}
+
+/// The member to @mention for `user`.
+fn mention(u: &User) -> Mention {
+    Mention { name: u.name.clone(), phone: u.phone.clone() }
+}
+
+/// The period of a `kind` report that holds the day `period` names (`today`, `this-week`,
+/// `2026-11-30`, a range: its first day).
+fn report_period(active: &Active, kind: ReportKind, period: &str, now: i64) -> Result<(NaiveDate, NaiveDate)> {
+    let cal = &active.cal;
+    let day = match fieldreport_core::period::parse_date(period.trim()) {
+        Ok(d) => d,
+        Err(_) => cal.resolve(period.parse::<Period>()?, now).first,
+    };
+    Ok(match kind {
+        ReportKind::Daily => (day, day),
+        ReportKind::Weekly => {
+            let s = cal.week_start_of(day);
+            (s, s + chrono::Days::new(6))
+        }
+        ReportKind::Monthly => {
+            let r = cal.resolve(Period::ThisMonth, cal.day_start_ms(day));
+            (r.first, r.last)
+        }
+        ReportKind::Free => {
+            return Err(ServerError::BadRequest(
+                "free-form reports are not due: nudge for a daily, weekly or monthly one".into(),
+            ))
+        }
+    })
+}
+
+/// Records the members the new comments of `after` name (each once) and marks their snapshots
+/// stale, so that their next sync brings the mention.
+pub(super) fn note_mentions(db: &Db, before: Option<&Report>, after: &Report) -> Result<()> {
+    let old: &[fieldreport_core::doc::Comment] = before.map(|b| b.comments.as_slice()).unwrap_or(&[]);
+    for c in after.comments.iter().filter(|c| !old.iter().any(|o| o.id == c.id)) {
+        for user in &c.mentions {
+            if db.insert_mention(&after.header.id, &c.id, user, &c.author, c.at)? {
+                db.mark_snapshot_stale(user)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What a user's snapshot says of nudges not yet answered and of mentions.
+pub(super) fn inbox_of(db: &Db, user: &str, now: i64) -> Result<(Vec<Nudge>, Vec<Mentioned>)> {
+    let since = now - INBOX_DAYS_MS;
+    let mut nudges = Vec::new();
+    for n in db.nudges_of(user, since)? {
+        // The member's submission answers it.
+        if db.submitted(user, &n.kind, &n.first)? {
+            continue;
+        }
+        let (Ok(first), Ok(last)) = (n.first.parse(), n.last.parse()) else { continue };
+        if !nudges.iter().any(|x: &Nudge| x.kind == n.kind && x.first == first) {
+            nudges.push(Nudge { id: n.id, by: n.by_id, kind: n.kind, first, last, at: n.at });
+        }
+    }
+    let mentions = db
+        .mentions_of(user, since)?
+        .into_iter()
+        .map(|(report_id, comment_id, by, at)| Mentioned { report_id, comment_id, by, at })
+        .collect();
+    Ok((nudges, mentions))
+}
+
+impl Service {
+    /// `by` asks `member` for the `kind` report of the period holding `period` (催交): refused
+    /// for a rep, for a member outside `by`'s team, for a report already submitted, and more
+    /// than once an hour per member and report. The member's devices learn of it at their next
+    /// sync; the team's robots @mention the member.
+    pub fn nudge(&self, by: &User, member: &str, kind: &str, period: &str) -> Result<NudgeRow> {
+        let kind: ReportKind = kind.parse()?;
+        let (by, member, period) = (by.clone(), member.trim().to_string(), period.to_string());
+        let shared = self.active.clone();
+        self.store.write(move |db| {
+            let active = config::fresh(db, &shared)?;
+            let now = now_ms();
+            let target = db.user(&member)?.ok_or_else(|| ServerError::NotFound(format!("no user with id {member}")))?;
+            match by.role {
+                Role::Rep => return Err(ServerError::Forbidden("only a manager or an admin can nudge (催交)".into())),
+                Role::Manager if target.manager_id.as_deref() != Some(by.id.as_str()) => {
+                    return Err(ServerError::Forbidden(format!("{} is not in your team", target.name)))
+                }
+                _ => {}
+            }
+            if !target.active {
+                return Err(ServerError::BadRequest(format!("{} is deactivated", target.name)));
+            }
+            let (first, last) = report_period(&active, kind, &period, now)?;
+            let k = kind.as_str();
+            if db.submitted(&target.id, k, &first.to_string())? {
+                return Err(ServerError::Conflict(format!(
+                    "{} has already submitted the {} of {}",
+                    target.name,
+                    kind_zh(k),
+                    period_words(first, last)
+                )));
+            }
+            if let Some(at) = db.last_nudge(&target.id, k, &first.to_string())? {
+                if now - at < NUDGE_EVERY_MS {
+                    let minutes = (NUDGE_EVERY_MS - (now - at)).div_euclid(60_000) + 1;
+                    return Err(ServerError::TooMany(format!(
+                        "{} was nudged for this report less than an hour ago; again in {minutes} minutes",
+                        target.name
+                    )));
+                }
+            }
+            let row = NudgeRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                user_id: target.id.clone(),
+                by_id: by.id.clone(),
+                kind: k.to_string(),
+                first: first.to_string(),
+                last: last.to_string(),
+                at: now,
+            };
+            db.insert_nudge(&row)?;
+            db.mark_snapshot_stale(&target.id)?;
+            let title = format!("催交：{}", kind_zh(k));
+            let text = format!(
+                "**{}** 请 **{}** 尽快提交 {} 的{}。",
+                by.name,
+                target.name,
+                period_words(first, last),
+                kind_zh(k)
+            );
+            let out = Outgoing {
+                event: RobotEvent::Nudge,
+                subject: &row.id,
+                title: &title,
+                markdown: &|_| text.clone(),
+                mentions: &[mention(&target)],
+            };
+            enqueue(db, &active, &out, now)?;
+            Ok(row)
+        })
+    }
+
+    /// Queues what is due at `now` for the team's robots: each reminder whose time has come
+    /// (before its deadline) with the members who have not submitted, and each robot's weekly
+    /// digest in the day after its time. Every server process may run it: each message is
+    /// queued once. Returns how many kinds of message were looked at and due.
+    pub fn run_schedule(&self, now: i64) -> Result<usize> {
+        let shared = self.active.clone();
+        self.store.write(move |db| {
+            let active = config::fresh(db, &shared)?;
+            if active.config.robots.is_empty() {
+                return Ok(0);
+            }
+            Ok(reminders(db, &active, now)? + digests(db, &active, now)?)
+        })
+    }
+}
+
+/// Queues the reminders due at `now`.
+fn reminders(db: &Db, active: &Active, now: i64) -> Result<usize> {
+    let c = &active.config;
+    if !c.robots.iter().any(|r| r.events.contains(&RobotEvent::Reminder)) {
+        return Ok(0);
+    }
+    let due = c.reminders.due_between(&c.team.deadlines, &active.cal, now - 86_400_000, now + 1);
+    let reps: Vec<User> = db.users()?.into_iter().filter(|u| u.active && u.role == Role::Rep).collect();
+    let mut n = 0;
+    for r in due.into_iter().filter(|r| r.due_at > now) {
+        let k = r.kind.as_str();
+        let joined_by = |u: &User| active.cal.local_date(u.created_at) <= r.last;
+        let mut missing = Vec::new();
+        for u in reps.iter().filter(|u| joined_by(u)) {
+            if !db.submitted(&u.id, k, &r.first.to_string())? {
+                missing.push(u);
+            }
+        }
+        if missing.is_empty() {
+            continue;
+        }
+        n += 1;
+        let due_at = active.cal.local_datetime(r.due_at).format("%m-%d %H:%M");
+        let title = format!("{}提醒", kind_zh(k));
+        let names: Vec<String> = missing.iter().map(|u| format!("- {}", u.name)).collect();
+        let text = format!(
+            "{}（{}）将于 {due_at} 截止，以下同事尚未提交：\n\n{}",
+            kind_zh(k),
+            period_words(r.first, r.last),
+            names.join("\n")
+        );
+        let mentions: Vec<Mention> = missing.iter().map(|u| mention(u)).collect();
+        let subject = format!("{k}:{}", r.first);
+        let out = Outgoing {
+            event: RobotEvent::Reminder,
+            subject: &subject,
+            title: &title,
+            markdown: &|_| text.clone(),
+            mentions: &mentions,
+        };
+        // Queued to go at once (`now` decides what is due: the clock's time, but in tests).
+        enqueue(db, active, &out, now_ms().min(now))?;
+    }
+    Ok(n)
+}
+
+/// Queues each robot's weekly digest when its time has come this week (within a day).
+fn digests(db: &Db, active: &Active, now: i64) -> Result<usize> {
+    let cal = &active.cal;
+    let today = cal.local_date(now);
+    let week = cal.week_start_of(today);
+    let mut n = 0;
+    for robot in &active.config.robots {
+        let Ok(Some((day, time))) = robot.digest_at() else { continue };
+        let offset = (day.num_days_from_monday() + 7 - week.weekday().num_days_from_monday()) % 7;
+        let at = cal.local_ms(week + chrono::Days::new(offset.into()), time);
+        if !(at..at + 86_400_000).contains(&now) {
+            continue;
+        }
+        let subject = format!("digest:{week}");
+        let text = digest_text(db, active, now)?;
+        let title = format!("周报速览 {week}");
+        let out = Outgoing {
+            event: RobotEvent::Digest,
+            subject: &subject,
+            title: &title,
+            markdown: &|_: RobotKind| text.clone(),
+            mentions: &[],
+        };
+        enqueue_to(db, robot, &out, now_ms().min(now))?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Last week in lines: per member, the figures against targets and the reports on time; the
+/// team's submission rate and open alerts.
+fn digest_text(db: &Db, active: &Active, now: i64) -> Result<String> {
+    let lang = Lang::ZhCn;
+    let scope = Scope::of(db, None, None)?;
+    let snap = figures::snapshot(db, &active.config, &scope, Period::LastWeek, now)?;
+    let subs = figures::submissions(db, &active.config, &scope, Period::LastWeek, now)?;
+    let alerts = figures::alerts(db, &active.config, &scope, now)?;
+    let mut lines = vec![format!("**上周（{} ~ {}）**", snap.first, snap.last), String::new()];
+    for u in &scope.members {
+        let mut parts: Vec<String> = snap
+            .rows
+            .iter()
+            .filter(|f| f.user_id.as_deref() == Some(u.id.as_str()))
+            .take(4)
+            .map(|f| match &f.target_display {
+                Some(t) => format!("{} {} / {t}", lang.pick(&f.name_zh, &f.name_en), f.display),
+                None => format!("{} {}", lang.pick(&f.name_zh, &f.name_en), f.display),
+            })
+            .collect();
+        if let Some(s) = subs.iter().find(|s| s.user_id == u.id) {
+            let due = s.on_time + s.late + s.missing;
+            parts.push(format!("按时提交 {}/{due}", s.on_time));
+        }
+        lines.push(format!("- **{}**：{}", u.name, parts.join("，")));
+    }
+    let (on_time, due) = subs.iter().fold((0, 0), |(a, b), s| (a + s.on_time, b + s.on_time + s.late + s.missing));
+    let rate =
+        if due == 0 { "—".to_string() } else { format!("{:.0}%", f64::from(on_time) * 100.0 / f64::from(due)) };
+    lines.push(String::new());
+    lines.push(format!("按时提交率 {rate}；未处理预警 {} 条", alerts.len()));
+    Ok(lines.join("\n"))
+}

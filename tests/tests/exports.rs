@@ -1,0 +1,133 @@
+//! Exports read back: the XLSX a manager downloads holds the same figures as the JSON API, with
+//! numbers as numbers, money in yuan and times as dates; CSV opens in Excel (a byte-order mark);
+//! a rep's download holds only their own rows; headers follow the language.
+
+mod support;
+
+use std::io::Cursor;
+
+use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+use fieldreport_core::doc::{CheckIn, FollowupKind, NewContract, NewFollowup};
+use fieldreport_core::money::Money;
+use fieldreport_core::period::Period;
+use fieldreport_core::report::Lang;
+use fieldreport_server::export::{CsvSink, Request, What, XlsxSink};
+use fieldreport_server::figures::{self, Scope};
+use support::*;
+
+fn sheet(bytes: Vec<u8>) -> Vec<Vec<Data>> {
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+    let name = book.sheet_names()[0].clone();
+    book.worksheet_range(&name).unwrap().rows().map(|r| r.to_vec()).collect()
+}
+
+fn xlsx(server: &Server, what: What, period: &str, lang: Lang) -> Vec<Vec<Data>> {
+    let req = Request { what, period: period.parse().unwrap(), user: None, lang };
+    let mut sink = XlsxSink::new(what.as_str()).unwrap();
+    server.admin.export(None, &req, &mut sink).unwrap();
+    sheet(sink.into_bytes().unwrap())
+}
+
+fn text(d: &Data) -> String {
+    match d {
+        Data::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[tokio::test]
+async fn exports_hold_the_apis_figures_and_open_as_spreadsheets() {
+    let server = Server::start().await;
+    let (mgr, mgr_code) = server.user("王经理", "manager", None);
+    let (_, a_code) = server.user("张三", "rep", Some(&mgr));
+    let (_, b_code) = server.user("李四", "rep", Some(&mgr));
+    let mut a = Device::enroll(&server.url, &a_code).await;
+    let mut b = Device::enroll(&server.url, &b_code).await;
+    let mut boss = Device::enroll(&server.url, &mgr_code).await;
+
+    let huawei = a.store.add_customer(fieldreport_core::doc::NewCustomer {
+        name: "上海华为".into(),
+        location: Some((31.2304, 121.4737)),
+        ..Default::default()
+    });
+    let huawei = huawei.unwrap().header.id;
+    let now = a.store.now_ms();
+    let mut visit = NewFollowup::new(&huawei, FollowupKind::Visit, now, "拜访张总，演示方案");
+    visit.next_step = "周五发报价".into();
+    visit.checkin = Some(CheckIn { lat: 31.2394, lon: 121.4737, accuracy: Some(10.0), at: now });
+    a.store.log_followup(visit).unwrap();
+    a.visit(&huawei, "电话回访");
+    let c = b.customer("小米");
+    b.visit(&c, "首次拜访");
+    let today = a.store.calendar().unwrap().local_date(now);
+    a.store
+        .add_contract(NewContract {
+            customer_id: huawei.clone(),
+            deal_id: None,
+            title: None,
+            amount: Money::parse("120000", "CNY").unwrap(),
+            signed_on: today,
+        })
+        .unwrap();
+    a.sync().await;
+    b.sync().await;
+    boss.sync().await;
+
+    // Visits: one row each, times as dates, the check-in's distance in metres.
+    let rows = xlsx(&server, What::Visits, "this-week", Lang::ZhCn);
+    assert_eq!(rows[0].iter().map(text).collect::<Vec<_>>()[..4], ["成员", "客户", "时间", "方式"]);
+    assert_eq!(rows.len(), 1 + 3, "a header and three visits");
+    let shown = rows.iter().find(|r| text(&r[4]) == "拜访张总，演示方案").expect("the visit");
+    assert_eq!(
+        (text(&shown[0]), text(&shown[1]), text(&shown[5])),
+        ("张三".into(), "上海华为".into(), "周五发报价".into())
+    );
+    assert!(matches!(shown[2], Data::DateTime(_)), "a time is a date: {:?}", shown[2]);
+    assert!(matches!(shown[6], Data::Float(d) if (990.0..1010.0).contains(&d)), "about 1 km: {:?}", shown[6]);
+
+    // KPIs: the same figures as the JSON API's, money in yuan.
+    let rows = xlsx(&server, What::Kpi, "this-week", Lang::ZhCn);
+    let scope = Scope::of(&server.admin, None, None).unwrap();
+    let config = server.admin.config().unwrap();
+    let snap =
+        figures::snapshot(&server.admin, &config, &scope, Period::ThisWeek, fieldreport_server::now_ms()).unwrap();
+    assert_eq!(rows.len(), 1 + snap.rows.len());
+    let cell = |who: &str, metric: &str| {
+        rows.iter().find(|r| text(&r[0]) == who && text(&r[1]) == metric).map(|r| r[2].clone()).unwrap()
+    };
+    assert_eq!(cell("张三", "拜访量"), Data::Float(2.0));
+    assert_eq!(cell("李四", "拜访量"), Data::Float(1.0));
+    assert_eq!(cell("张三", "新增合同金额"), Data::Float(120000.0), "money in yuan, not 分");
+    let visits_api = snap.rows.iter().find(|r| r.metric == "visits" && r.user_id.is_none()).unwrap().value;
+    assert_eq!(cell("团队", "拜访量"), Data::Float(visits_api));
+
+    // Submissions: a row per report due, as the statistics count them.
+    let subs =
+        figures::submissions(&server.admin, &config, &scope, Period::ThisWeek, fieldreport_server::now_ms()).unwrap();
+    let due: usize = subs.iter().map(|s| s.items.len()).sum();
+    assert_eq!(xlsx(&server, What::Submissions, "this-week", Lang::En).len(), 1 + due);
+
+    // CSV: a byte-order mark, then English headers with --lang en.
+    let mut csv = Vec::new();
+    let req = Request { what: What::Visits, period: Period::ThisWeek, user: None, lang: Lang::En };
+    let mut sink = CsvSink::new(&mut csv).unwrap();
+    assert_eq!(server.admin.export(None, &req, &mut sink).unwrap(), 3);
+    sink.finish().unwrap();
+    assert!(csv.starts_with("\u{feff}Member,Customer,Time,Kind".as_bytes()), "{}", String::from_utf8_lossy(&csv[..60]));
+
+    // The dashboard: the manager downloads the team's visits, a rep only their own.
+    let manager = Browser::sign_in(&server.url, &server, &mgr).await;
+    let (status, kind, bytes) = manager.get_bytes("/export?what=visits&period=this-week&format=xlsx").await;
+    assert_eq!(status, 200);
+    assert!(kind.contains("spreadsheetml"), "{kind}");
+    assert_eq!(sheet(bytes).len(), 1 + 3);
+    let rep = Browser::sign_in(&server.url, &server, &a.user).await;
+    let (_, _, bytes) = rep.get_bytes("/export?what=visits&period=this-week&format=xlsx").await;
+    let mine = sheet(bytes);
+    assert_eq!(mine.len(), 1 + 2);
+    assert!(mine[1..].iter().all(|r| text(&r[0]) == "张三"));
+    let (status, _, _) = rep.get_bytes("/export?what=visits&period=2020-01-01..2026-12-31&format=xlsx").await;
+    assert_eq!(status, 400, "a period over 366 days is refused");
+    let (_, page) = manager.get("/kpi").await;
+    assert!(page.contains("/export?what=visits"), "the KPI page links the downloads");
+}
