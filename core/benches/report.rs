@@ -81,7 +81,7 @@ fn reminders(c: &mut Criterion) {
             let r = s.open_report(kind, Some(day), Lang::ZhCn, None).unwrap();
             if r.status == fieldreport_core::doc::ReportStatus::Draft {
                 s.set_report_text(&r.header.id, &r.sections[0].key, "完成").unwrap();
-                s.submit_report(&r.header.id, &["mgr-1".to_string()], &[]).unwrap();
+                s.submit_report(&r.header.id, &["0190c0de-0000-7000-8000-000000000001".to_string()], &[]).unwrap();
             }
         };
         if chrono::Datelike::weekday(&day).num_days_from_monday() < 5 {

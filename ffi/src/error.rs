@@ -82,6 +82,7 @@ impl From<CoreError> for FieldError {
                 "code_unknown" => FieldError::CodeUnknown { reason: message },
                 "code_expired" => FieldError::CodeExpired { reason: message },
                 "code_used" => FieldError::CodeUsed { reason: message },
+                "forbidden" => FieldError::Forbidden { reason: message },
                 "revoked" | "bad_token" => FieldError::DeviceRevoked {
                     reason: "this device was revoked or removed by an admin: enroll it again with a new code (its data stays)"
                         .into(),

@@ -215,6 +215,43 @@ class ManagersApp(unittest.TestCase):
         self.assertGreaterEqual(counts.on_time + counts.late + counts.pending + counts.missing, 1)
 
 
+class ManagersWeek(unittest.TestCase):
+    def test_reminders_nudges_mentions_and_the_inbox(self):
+        rep, code = SERVER.add_rep("小卫")
+        phone, _ = enrolled_store(SERVER, code, "phone.db")
+        boss, _ = enrolled_store(SERVER, SERVER.code(SERVER.admin_id), "boss.db")
+        asyncio.run(phone.sync())
+        asyncio.run(boss.sync())
+        reminders = phone.reminders(days=31, lang=fr.Lang.EN)
+        self.assertTrue(reminders, "a month holds reports due")
+        self.assertTrue(all(r.at.tzinfo is not None and r.at < r.due_at for r in reminders))
+        self.assertIn(fr.ReportKind.MONTHLY, {r.report_kind for r in reminders})
+
+        sent = asyncio.run(boss.nudge("小卫", fr.ReportKind.WEEKLY, "this-week"))
+        self.assertEqual((sent.user_id, sent.report_kind), (rep, fr.ReportKind.WEEKLY))
+        with self.assertRaises(fr.FieldError.Server) as again:
+            asyncio.run(boss.nudge("小卫", fr.ReportKind.WEEKLY, "this-week"))
+        self.assertEqual(again.exception.code, "limit_reached")
+        with self.assertRaises(fr.FieldError.Forbidden):
+            asyncio.run(phone.nudge("王经理", fr.ReportKind.DAILY))
+        asyncio.run(phone.sync())
+        nudges = [i for i in phone.inbox() if i.kind == fr.InboxKind.NUDGE]
+        self.assertEqual([(i.by_name, i.report_kind) for i in nudges], [("王经理", fr.ReportKind.WEEKLY)])
+
+        r = phone.open_report(fr.ReportKind.DAILY)
+        phone.set_report_text(r.id, "done", "拜访两家客户。")
+        phone.submit_report(r.id)
+        asyncio.run(phone.sync())
+        asyncio.run(boss.sync())
+        asked = boss.comment_report(r.id, "@小卫 请补充客户预算").comments[-1]
+        self.assertEqual(asked.mentions, [rep])
+        asyncio.run(boss.sync())
+        asyncio.run(phone.sync())
+        self.assertIn(fr.InboxKind.MENTION, {i.kind for i in phone.inbox()})
+        answer = phone.reply_report(r.id, "预算约 50 万。", asked.id).comments[-1]
+        self.assertEqual(answer.reply_to, asked.id)
+
+
 class SignOut(unittest.TestCase):
     def test_sign_out_revokes_the_device_and_removes_its_data(self):
         rep, code = SERVER.add_rep("小褚")
