@@ -141,7 +141,9 @@ mod tests {
         assert!(matches!(FieldError::from(used), FieldError::CodeUsed { .. }));
         let revoked = CoreError::Server { status: 401, code: "revoked".into(), message: "x".into() };
         assert!(matches!(FieldError::from(revoked), FieldError::DeviceRevoked { .. }));
-        let server = CoreError::Server { status: 403, code: "forbidden".into(), message: "no".into() };
-        assert!(matches!(FieldError::from(server), FieldError::Server { status: 403, .. }));
+        let forbidden = CoreError::Server { status: 403, code: "forbidden".into(), message: "no".into() };
+        assert!(matches!(FieldError::from(forbidden), FieldError::Forbidden { .. }));
+        let server = CoreError::Server { status: 409, code: "conflict".into(), message: "no".into() };
+        assert!(matches!(FieldError::from(server), FieldError::Server { status: 409, .. }));
     }
 }

@@ -107,6 +107,20 @@ async fn exports_hold_the_apis_figures_and_open_as_spreadsheets() {
     let due: usize = subs.iter().map(|s| s.items.len()).sum();
     assert_eq!(xlsx(&server, What::Submissions, "this-week", Lang::En).len(), 1 + due);
 
+    // Reports: the author, the period as dates, each section's text.
+    let r = a.store.open_report(fieldreport_core::doc::ReportKind::Daily, None, Lang::ZhCn, None).unwrap().header.id;
+    a.store.set_report_text(&r, "done", "拜访上海华为。").unwrap();
+    a.store.submit_report(&r, std::slice::from_ref(&mgr), &[]).unwrap();
+    a.sync().await;
+    let rows = xlsx(&server, What::Reports, "this-week", Lang::ZhCn);
+    assert_eq!(rows.len(), 2, "a header and the report");
+    assert_eq!(
+        (text(&rows[1][0]), text(&rows[1][1]), text(&rows[1][4])),
+        ("张三".into(), "日报".into(), "已提交".into())
+    );
+    assert!(matches!(rows[1][2], Data::DateTime(_)) && matches!(rows[1][5], Data::DateTime(_)));
+    assert!(text(&rows[1][6]).contains("【今日完成工作】拜访上海华为。"), "{:?}", rows[1][6]);
+
     // CSV: a byte-order mark, then English headers with --lang en.
     let mut csv = Vec::new();
     let req = Request { what: What::Visits, period: Period::ThisWeek, user: None, lang: Lang::En };
