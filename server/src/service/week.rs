@@ -257,6 +257,9 @@ fn digests(db: &Db, active: &Active, now: i64) -> Result<usize> {
             continue;
         }
         let subject = format!("digest:{week}");
+        if db.queued(&robot.name, RobotEvent::Digest.as_str(), &subject)? {
+            continue; // sent (or going): the figures are not computed again
+        }
         let text = digest_text(db, active, now)?;
         let title = format!("周报速览 {week}");
         let out = Outgoing {

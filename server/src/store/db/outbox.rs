@@ -53,6 +53,17 @@ impl Db<'_> {
         Ok(())
     }
 
+    /// Whether a message for `robot`, `event` and `subject` was ever queued.
+    pub fn queued(&self, robot: &str, event: &str, subject: &str) -> Result<bool> {
+        Ok(self
+            .opt(
+                "SELECT 1 FROM deliveries WHERE robot = ?1 AND event = ?2 AND subject = ?3",
+                p![robot, event, subject],
+                |_| Ok(()),
+            )?
+            .is_some())
+    }
+
     /// Claims up to `limit` pending messages due at `now` for `worker` until `until`, oldest
     /// first, and returns them. The limit is written into the statement (the worker always asks
     /// the same): SQLite plans a statement again each time a bound LIMIT is set.
