@@ -27,13 +27,12 @@ pub use sync::*;
 
 use crate::error::FieldError;
 
-/// An instant from UTC milliseconds.
+/// An instant from UTC milliseconds (another device's data may hold any value: one the
+/// platform cannot represent reads as the epoch rather than failing).
 pub(crate) fn instant(ms: i64) -> SystemTime {
-    if ms >= 0 {
-        UNIX_EPOCH + Duration::from_millis(ms as u64)
-    } else {
-        UNIX_EPOCH - Duration::from_millis(ms.unsigned_abs())
-    }
+    let d = Duration::from_millis(ms.unsigned_abs());
+    let t = if ms >= 0 { UNIX_EPOCH.checked_add(d) } else { UNIX_EPOCH.checked_sub(d) };
+    t.unwrap_or(UNIX_EPOCH)
 }
 
 /// UTC milliseconds of an instant an app passed as `what`, which must fall between 2000 and 2100
@@ -72,5 +71,9 @@ mod tests {
         // Seconds passed where milliseconds were meant: 1970.
         let err = millis(instant(1_764_000_000), "occurred_at").unwrap_err().to_string();
         assert!(err.contains("occurred_at is 1970-01-21"), "{err}");
+        // Whatever a stored record holds converts without a panic.
+        for extreme in [i64::MIN, i64::MAX, -1] {
+            let _ = millis(instant(extreme), "at");
+        }
     }
 }

@@ -146,8 +146,17 @@ impl Pusher<'_> {
     pub(super) fn apply(&self, db: &Db, pushes: &[Push], prepared: Vec<Prepared>, now: i64) -> Result<Vec<PushResult>> {
         let (cache, author, device) = (self.cache, self.author, self.device);
         let mut results = Vec::with_capacity(pushes.len());
-        for (push, p) in pushes.iter().zip(prepared) {
-            let p = if db.doc_heads(&push.id)? == p.base { p } else { self.check(db, push)? };
+        // Feed positions for this job's merges, taken in one statement when the first is needed
+        // (enough for every push left; unused ones are skipped by readers, who follow commits).
+        let mut seqs = 0..0;
+        // Whether each document is still as it was checked: one query for the whole job (kept
+        // current as the job writes, should a request name a document twice).
+        let ids: Vec<&str> = pushes.iter().map(|p| p.id.as_str()).collect();
+        let mut stored = db.doc_heads_of(&ids)?;
+        // What the device now holds, written in one statement at the end.
+        let mut known = std::collections::BTreeMap::new();
+        for (i, (push, p)) in pushes.iter().zip(prepared).enumerate() {
+            let p = if stored.get(&push.id) == p.base.as_ref() { p } else { self.check(db, push)? };
             if p.phantom {
                 // Answered as for a document that does not exist, and nothing is kept.
                 results.push(match p.outcome {
@@ -171,7 +180,13 @@ impl Pusher<'_> {
                         db.release_quarantine(&push.id)?;
                     }
                     if m.changed || p.heals {
-                        publish::write(db, &m, db.next_seq()?, now)?;
+                        if seqs.is_empty() {
+                            let n = (pushes.len() - i) as i64;
+                            let first = db.reserve_seqs(n)?;
+                            seqs = first..first + n;
+                        }
+                        let seq = seqs.next().ok_or_else(|| ServerError::Internal("no feed position left".into()))?;
+                        publish::write(db, &m, seq, now)?;
                         rollups::index_change(db, &self.active.defs, &self.active.cal, m.before.as_ref(), &m.record)?;
                         if let Record::Report(r) = &m.record {
                             let before = match &m.before {
@@ -186,13 +201,17 @@ impl Pusher<'_> {
                             }
                         }
                     }
-                    db.set_known_heads(device, &push.id, &encode_heads(&push.heads))?;
+                    known.insert(push.id.clone(), encode_heads(&push.heads));
                     let heads = encode_heads(&m.heads);
+                    if m.changed || p.heals {
+                        stored.insert(push.id.clone(), heads.clone());
+                    }
                     results.push(PushResult::Accepted { id: push.id.clone(), heads: m.heads });
                     cache.put(push.id.clone(), Stored { doc: m.doc, record: m.record, heads });
                 }
             }
         }
+        db.set_known_heads_of(device, &known)?;
         Ok(results)
     }
 }
@@ -286,6 +305,9 @@ pub(super) fn page(
     // The head before the page: every position up to it has committed.
     let head = db.feed_head()?;
     let rows = db.feed_page(vis, cursor as i64)?;
+    // What the device holds of the page's documents, in one query.
+    let ids: Vec<&str> = rows.iter().filter(|r| held.get(&r.id) != Some(&r.heads)).map(|r| r.id.as_str()).collect();
+    let mut known = db.known_heads_of(device, &ids)?;
     let budget = ask.max_bytes.max(1);
     let mut used: u64 = docs.iter().map(|d| d.changes.len() as u64).sum();
     let mut last_seq = cursor as i64;
@@ -302,7 +324,7 @@ pub(super) fn page(
         }
         // What this device is known to hold of the document; the document itself only when
         // something is to be sent.
-        let changes = match db.known_heads(device, &row.id)? {
+        let changes = match known.remove(&row.id) {
             Some(k) if k == row.heads => continue, // the device already holds exactly this
             Some(k) => changes_after(db, cache, &row.id, &row.heads, &k)?,
             // Sent as stored: checked intact first (checksums, no decoding).

@@ -55,6 +55,21 @@ impl Db<'_> {
         Ok(self.opt("SELECT heads FROM docs WHERE id = ?1", p![id], |r| r.blob(0))?)
     }
 
+    /// The heads of each of `ids` that is stored, in one query per 500 ids.
+    pub fn doc_heads_of(&self, ids: &[&str]) -> Result<std::collections::HashMap<String, Vec<u8>>> {
+        let mut out = std::collections::HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
+            let params: Vec<crate::store::Param> = chunk.iter().map(|id| crate::store::Param::from(*id)).collect();
+            let rows =
+                self.all(&format!("SELECT id, heads FROM docs WHERE id IN ({})", marks.join(", ")), &params, |r| {
+                    Ok((r.text(0)?, r.blob(1)?))
+                })?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
     pub fn doc_bytes(&self, id: &str) -> Result<Option<Vec<u8>>> {
         Ok(self.opt("SELECT bytes FROM docs WHERE id = ?1", p![id], |r| r.blob(0))?)
     }
@@ -104,6 +119,13 @@ impl Db<'_> {
         Ok(self.one("UPDATE feed_head SET seq = seq + 1 WHERE id = 1 RETURNING seq", p![], |r| r.int(0))?)
     }
 
+    /// Takes the next `n` feed positions at once (one statement instead of `n`); returns the
+    /// first. Positions a job then leaves unused are harmless: readers follow committed ones.
+    pub fn reserve_seqs(&self, n: i64) -> Result<i64> {
+        let last = self.one("UPDATE feed_head SET seq = seq + ?1 WHERE id = 1 RETURNING seq", p![n], |r| r.int(0))?;
+        Ok(last - n + 1)
+    }
+
     /// The last feed position given.
     pub fn feed_head(&self) -> Result<i64> {
         Ok(self.one("SELECT seq FROM feed_head WHERE id = 1", p![], |r| r.int(0))?)
@@ -138,6 +160,50 @@ impl Db<'_> {
                 r.opt_blob(0)
             })?
             .flatten())
+    }
+
+    /// What `device` is known to hold of each of `docs` that it holds something of, in one
+    /// query per 500.
+    pub fn known_heads_of(&self, device: &str, docs: &[&str]) -> Result<std::collections::HashMap<String, Vec<u8>>> {
+        let mut out = std::collections::HashMap::with_capacity(docs.len());
+        for chunk in docs.chunks(500) {
+            let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("?{i}")).collect();
+            let mut params = vec![crate::store::Param::from(device)];
+            params.extend(chunk.iter().map(|d| crate::store::Param::from(*d)));
+            let rows = self.all(
+                &format!(
+                    "SELECT doc_id, heads FROM device_docs WHERE device_id = ?1 AND heads IS NOT NULL AND doc_id IN ({})",
+                    marks.join(", ")
+                ),
+                &params,
+                |r| Ok((r.text(0)?, r.blob(1)?)),
+            )?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
+    /// `device` holds each document of `held` at its heads (it pushed them): one statement per
+    /// 300 documents.
+    pub fn set_known_heads_of(&self, device: &str, held: &std::collections::BTreeMap<String, Vec<u8>>) -> Result<()> {
+        let all: Vec<(&String, &Vec<u8>)> = held.iter().collect();
+        for chunk in all.chunks(300) {
+            let rows: Vec<String> = (0..chunk.len()).map(|i| format!("(?1, ?{}, ?{})", 2 * i + 2, 2 * i + 3)).collect();
+            let mut params = vec![crate::store::Param::from(device)];
+            for (doc, heads) in chunk {
+                params.push(crate::store::Param::from(doc.as_str()));
+                params.push(crate::store::Param::from(heads.as_slice()));
+            }
+            self.exec(
+                &format!(
+                    "INSERT INTO device_docs (device_id, doc_id, heads) VALUES {}
+                     ON CONFLICT(device_id, doc_id) DO UPDATE SET heads = excluded.heads",
+                    rows.join(", ")
+                ),
+                &params,
+            )?;
+        }
+        Ok(())
     }
 
     /// Forgets what `device` was known to hold of `doc` (it asked for the whole document).
