@@ -72,6 +72,62 @@ pub(super) fn write(db: &Db, m: &Merged, seq: i64, now: i64) -> Result<()> {
     Ok(())
 }
 
+/// A merged document to store at `seq`, written with the others of its job in one statement
+/// ([`write_pending`]); its recipients (a report's) are written at once.
+pub(super) struct PendingDoc {
+    id: String,
+    kind: &'static str,
+    owner: String,
+    bytes: Vec<u8>,
+    heads: Vec<u8>,
+    seq: i64,
+    view: Option<String>,
+}
+
+impl PendingDoc {
+    /// Takes what `m` stores (its bytes and view move here).
+    pub(super) fn take(db: &Db, m: &mut Merged, seq: i64) -> Result<PendingDoc> {
+        let h = m.record.header();
+        if h.kind == Kind::Report {
+            db.set_recipients(&h.id, &super::merge::recipients(&m.record))?;
+        }
+        Ok(PendingDoc {
+            id: h.id.clone(),
+            kind: h.kind.as_str(),
+            owner: h.owner.clone(),
+            bytes: std::mem::take(&mut m.bytes),
+            heads: encode_heads(&m.heads),
+            seq,
+            view: m.view.take(),
+        })
+    }
+
+    pub(super) fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+/// Stores the pending documents (one statement per 50) and empties the list.
+pub(super) fn write_pending(db: &Db, pending: &mut Vec<PendingDoc>, now: i64) -> Result<()> {
+    let docs: Vec<NewDoc> = pending
+        .iter()
+        .map(|p| NewDoc {
+            id: &p.id,
+            kind: p.kind,
+            owner: &p.owner,
+            bytes: &p.bytes,
+            heads: &p.heads,
+            seq: p.seq,
+            now,
+            view: p.view.as_deref(),
+            view_format: p.view.as_ref().map(|_| views::VIEW_FORMAT),
+        })
+        .collect();
+    db.put_docs(&docs)?;
+    pending.clear();
+    Ok(())
+}
+
 /// Stores a change the server itself made to document `doc` (a published document, a web
 /// comment) at the next feed position, so devices receive it; returns its typed view.
 pub(super) fn write_server_change(db: &Db, cache: &DocCache, mut doc: Doc, now: i64) -> Result<Record> {

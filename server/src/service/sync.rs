@@ -155,7 +155,13 @@ impl Pusher<'_> {
         let mut stored = db.doc_heads_of(&ids)?;
         // What the device now holds, written in one statement at the end.
         let mut known = std::collections::BTreeMap::new();
+        // The job's merged documents, stored together (before a second push of one of them is
+        // checked, and at the end).
+        let mut pending: Vec<publish::PendingDoc> = Vec::new();
         for (i, (push, p)) in pushes.iter().zip(prepared).enumerate() {
+            if pending.iter().any(|d| d.id() == push.id) {
+                publish::write_pending(db, &mut pending, now)?;
+            }
             let p = if stored.get(&push.id) == p.base.as_ref() { p } else { self.check(db, push)? };
             if p.phantom {
                 // Answered as for a document that does not exist, and nothing is kept.
@@ -174,7 +180,7 @@ impl Pusher<'_> {
                     tracing::warn!(device = %device, user = %author.user_id, doc = %push.id, code = refusal.code(), reason = %refusal, "push rejected");
                     results.push(PushResult::Rejected { id: push.id.clone(), reason: refusal.reason() });
                 }
-                Ok(m) => {
+                Ok(mut m) => {
                     if p.heals {
                         tracing::info!(doc = %push.id, device = %device, "a damaged document was healed from its owner's device");
                         db.release_quarantine(&push.id)?;
@@ -186,7 +192,7 @@ impl Pusher<'_> {
                             seqs = first..first + n;
                         }
                         let seq = seqs.next().ok_or_else(|| ServerError::Internal("no feed position left".into()))?;
-                        publish::write(db, &m, seq, now)?;
+                        pending.push(publish::PendingDoc::take(db, &mut m, seq)?);
                         rollups::index_change(db, &self.active.defs, &self.active.cal, m.before.as_ref(), &m.record)?;
                         if let Record::Report(r) = &m.record {
                             let before = match &m.before {
@@ -211,6 +217,7 @@ impl Pusher<'_> {
                 }
             }
         }
+        publish::write_pending(db, &mut pending, now)?;
         db.set_known_heads_of(device, &known)?;
         Ok(results)
     }

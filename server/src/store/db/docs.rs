@@ -87,6 +87,58 @@ impl Db<'_> {
         Ok(())
     }
 
+    /// Stores several documents as [`Db::put_doc`] does, in one statement per 50 (a job's
+    /// merges; each id at most once).
+    pub fn put_docs(&self, docs: &[NewDoc]) -> Result<()> {
+        for chunk in docs.chunks(50) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let b = i * 10;
+                    format!(
+                        "(?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
+                        b + 1,
+                        b + 2,
+                        b + 3,
+                        b + 4,
+                        b + 5,
+                        b + 6,
+                        b + 7,
+                        b + 8,
+                        b + 9,
+                        b + 10
+                    )
+                })
+                .collect();
+            let mut params: Vec<crate::store::Param> = Vec::with_capacity(chunk.len() * 10);
+            for d in chunk {
+                params.extend([
+                    crate::store::Param::from(d.id),
+                    crate::store::Param::from(d.kind),
+                    crate::store::Param::from(d.owner),
+                    crate::store::Param::from(d.bytes),
+                    crate::store::Param::from(d.heads),
+                    crate::store::Param::from(d.bytes.len() as i64),
+                    crate::store::Param::from(d.seq),
+                    crate::store::Param::from(d.now),
+                    crate::store::Param::from(d.view),
+                    crate::store::Param::from(d.view_format),
+                ]);
+            }
+            self.exec(
+                &format!(
+                    "INSERT INTO docs (id, kind, owner, bytes, heads, size, seq, updated_at, view, view_format)
+                     VALUES {}
+                     ON CONFLICT(id) DO UPDATE SET bytes = excluded.bytes, heads = excluded.heads, size = excluded.size,
+                         seq = excluded.seq, updated_at = excluded.updated_at, view = excluded.view,
+                         view_format = excluded.view_format",
+                    rows.join(", ")
+                ),
+                &params,
+            )?;
+        }
+        Ok(())
+    }
+
     /// Removes a document, and what devices were known to hold of it.
     pub fn delete_doc(&self, id: &str) -> Result<()> {
         self.exec("DELETE FROM docs WHERE id = ?1", p![id])?;
