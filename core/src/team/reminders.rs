@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{Deadline, Deadlines};
 use crate::doc::ReportKind;
 use crate::period::{parse_weekday, Calendar, Period};
-use crate::report::Lang;
+use crate::report::{Label, Lang};
 
 /// When each kind of report is reminded of. A kind left out is reminded two hours before its
 /// deadline; `enabled = false` turns reminders off.
@@ -58,18 +58,9 @@ impl Reminder {
         let period =
             if self.first == self.last { self.first.to_string() } else { format!("{} ~ {}", self.first, self.last) };
         match lang {
-            Lang::ZhCn => format!("{}（{period}）将于 {due} 截止，请及时提交", kind_zh(self.kind)),
-            Lang::En => format!("Your {} report ({period}) is due at {due}: please submit it", self.kind.as_str()),
+            Lang::ZhCn => format!("{}（{period}）将于 {due} 截止，请及时提交", self.kind.label(lang)),
+            Lang::En => format!("Your {} ({period}) is due at {due}: please submit it", self.kind.label(lang)),
         }
-    }
-}
-
-fn kind_zh(kind: ReportKind) -> &'static str {
-    match kind {
-        ReportKind::Daily => "日报",
-        ReportKind::Weekly => "周报",
-        ReportKind::Monthly => "月报",
-        ReportKind::Free => "汇报",
     }
 }
 

@@ -6,7 +6,7 @@ use fieldreport_core::doc::{distance_m, Doc, Followup, Kind, Record, Report};
 use fieldreport_core::kpi::{KpiDef, Unit};
 use fieldreport_core::money::decimals;
 use fieldreport_core::period::Calendar;
-use fieldreport_core::report::Lang;
+use fieldreport_core::report::{label_of, Lang};
 
 use super::{Cell, Request, Sink, What};
 use crate::error::Result;
@@ -79,17 +79,6 @@ fn record(db: &Db, kind: Kind, row: &ExportRow) -> Option<Record> {
     }
     let stored = db.doc(&row.id).ok()??;
     Record::read(&Doc::load_trusted(&stored.bytes).ok()?).ok()
-}
-
-fn kind_words(kind: &str, l: Lang) -> String {
-    match kind {
-        "daily" => l.pick("日报", "daily"),
-        "weekly" => l.pick("周报", "weekly"),
-        "monthly" => l.pick("月报", "monthly"),
-        "free" => l.pick("汇报", "free"),
-        other => other,
-    }
-    .to_string()
 }
 
 fn local(cal: &Calendar, ms: i64) -> Cell {
@@ -181,7 +170,7 @@ fn report_cells(cal: &Calendar, u: &User, r: &Report, l: Lang) -> Vec<Cell> {
         .collect();
     vec![
         Cell::Text(u.name.clone()),
-        Cell::Text(kind_words(r.kind.as_str(), l)),
+        Cell::Text(label_of(r.kind.as_str(), l)),
         Cell::Date(r.first),
         Cell::Date(r.last),
         Cell::Text(match (r.status, l) {
@@ -225,7 +214,7 @@ fn submissions(
             };
             sink.row(&[
                 Cell::Text(m.name.clone()),
-                Cell::Text(kind_words(&i.kind, l)),
+                Cell::Text(label_of(&i.kind, l)),
                 Cell::Date(i.last),
                 local(&cal, i.due_at),
                 i.submitted_at.map_or(Cell::Empty, |t| local(&cal, t)),

@@ -5,7 +5,7 @@
 use chrono::{Datelike, NaiveDate};
 use fieldreport_core::doc::{Report, ReportKind};
 use fieldreport_core::period::Period;
-use fieldreport_core::report::Lang;
+use fieldreport_core::report::{label_of, Lang};
 use fieldreport_core::team::{Mentioned, Nudge, RobotEvent, RobotKind};
 
 use super::config::{self, Active};
@@ -24,13 +24,9 @@ pub const NUDGE_EVERY_MS: i64 = 3_600_000;
 /// How far back the inbox reaches.
 const INBOX_DAYS_MS: i64 = 30 * 86_400_000;
 
-fn kind_zh(kind: &str) -> &'static str {
-    match kind {
-        "daily" => "日报",
-        "weekly" => "周报",
-        "monthly" => "月报",
-        _ => "汇报",
-    }
+/// The report kind stored as `kind` in Chinese (the team's chat reads Chinese).
+fn kind_zh(kind: &str) -> String {
+    label_of(kind, Lang::ZhCn)
 }
 
 fn period_words(first: NaiveDate, last: NaiveDate) -> String {

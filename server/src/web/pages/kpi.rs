@@ -3,7 +3,7 @@
 //! figure, tooltip included, in its unit as people read it (¥ with separators, %).
 
 use fieldreport_core::period::Period;
-use fieldreport_core::report::{Lang, Names};
+use fieldreport_core::report::{label_of, Lang, Names};
 use fieldreport_core::team::alert_text;
 use maud::{html, Markup};
 
@@ -58,17 +58,9 @@ fn nudges(lang: Lang, p: &KpiPage, s: &Submission) -> Markup {
                 input type="hidden" name="user" value=(s.user_id);
                 input type="hidden" name="kind" value=(item.kind);
                 input type="hidden" name="period" value=(item.last);
-                button type="submit" { (t(lang, "催交", "Nudge")) " " (kind_label(lang, &item.kind)) " " (item.last.format("%m-%d")) }
+                button type="submit" { (t(lang, "催交", "Nudge")) " " (label_of(&item.kind, lang)) " " (item.last.format("%m-%d")) }
             }
         }
-    }
-}
-
-fn kind_label(lang: Lang, kind: &str) -> &'static str {
-    match kind {
-        "daily" => t(lang, "日报", "daily"),
-        "weekly" => t(lang, "周报", "weekly"),
-        _ => t(lang, "月报", "monthly"),
     }
 }
 
