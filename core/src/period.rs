@@ -225,6 +225,15 @@ impl Calendar {
     }
 }
 
+/// Days `first..=last` as people read them: one day alone, or `2026-11-30 ~ 2026-12-06`.
+pub fn days_words<T: fmt::Display + PartialEq>(first: T, last: T) -> String {
+    if first == last {
+        first.to_string()
+    } else {
+        format!("{first} ~ {last}")
+    }
+}
+
 /// First and last day of the month containing `d`.
 pub fn month_of(d: NaiveDate) -> (NaiveDate, NaiveDate) {
     let first = d.with_day(1).unwrap_or(d);

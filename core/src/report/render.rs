@@ -8,7 +8,7 @@ use super::{builtin_template, Block, BlockData, FollowupGroup, KpiRow, Label, La
 use crate::doc::{Attachment, FollowupKind, Report};
 use crate::error::Error;
 use crate::kpi::{format_value, Status};
-use crate::period::Calendar;
+use crate::period::{days_words, Calendar};
 
 /// Which Markdown to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -104,11 +104,7 @@ fn when(cal: &Calendar, ms: i64, fmt: &str) -> String {
 }
 
 fn period(b: &Block) -> String {
-    if b.first == b.last {
-        b.first.to_string()
-    } else {
-        format!("{} ~ {}", b.first, b.last)
-    }
+    days_words(b.first, b.last)
 }
 
 /// Text folded onto one line.
@@ -274,11 +270,7 @@ fn followup_table(out: &mut String, l: &Labels, groups: &[FollowupGroup], cal: &
 fn meta(l: &Labels, r: &Report, cal: &Calendar) -> Vec<String> {
     let c = l.colon();
     let mut m = vec![
-        format!(
-            "{}{c}{}",
-            l.t("周期", "Period"),
-            if r.first == r.last { r.first.to_string() } else { format!("{} ~ {}", r.first, r.last) }
-        ),
+        format!("{}{c}{}", l.t("周期", "Period"), days_words(r.first, r.last)),
         format!("{}{c}{}", l.t("作者", "Author"), l.names.of(&r.header.owner)),
         format!("{}{c}{}", l.t("状态", "Status"), r.status.label(l.lang)),
     ];

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Deadline, Deadlines};
 use crate::doc::ReportKind;
-use crate::period::{parse_weekday, Calendar, Period};
+use crate::period::{days_words, parse_weekday, Calendar, Period};
 use crate::report::{Label, Lang};
 
 /// When each kind of report is reminded of. A kind left out is reminded two hours before its
@@ -55,8 +55,7 @@ impl Reminder {
     /// The reminder in words (`日报将于 20:00 截止，请及时提交（2026-12-01）`).
     pub fn text(&self, lang: Lang, cal: &Calendar) -> String {
         let due = cal.local_datetime(self.due_at).format("%m-%d %H:%M");
-        let period =
-            if self.first == self.last { self.first.to_string() } else { format!("{} ~ {}", self.first, self.last) };
+        let period = days_words(self.first, self.last);
         match lang {
             Lang::ZhCn => format!("{}（{period}）将于 {due} 截止，请及时提交", self.kind.label(lang)),
             Lang::En => format!("Your {} ({period}) is due at {due}: please submit it", self.kind.label(lang)),

@@ -4,7 +4,7 @@
 
 use chrono::{Datelike, NaiveDate};
 use fieldreport_core::doc::{Report, ReportKind};
-use fieldreport_core::period::Period;
+use fieldreport_core::period::{days_words, Period};
 use fieldreport_core::report::{label_of, Lang};
 use fieldreport_core::team::{Mentioned, Nudge, RobotEvent, RobotKind};
 
@@ -27,14 +27,6 @@ const INBOX_DAYS_MS: i64 = 30 * 86_400_000;
 /// The report kind stored as `kind` in Chinese (the team's chat reads Chinese).
 fn kind_zh(kind: &str) -> String {
     label_of(kind, Lang::ZhCn)
-}
-
-fn period_words(first: NaiveDate, last: NaiveDate) -> String {
-    if first == last {
-        first.to_string()
-    } else {
-        format!("{first} ~ {last}")
-    }
 }
 
 /// The member to @mention for `user`.
@@ -134,7 +126,7 @@ impl Service {
                     "{} has already submitted the {} of {}",
                     target.name,
                     kind_zh(k),
-                    period_words(first, last)
+                    days_words(first, last)
                 )));
             }
             if let Some(at) = db.last_nudge(&target.id, k, &first.to_string())? {
@@ -162,7 +154,7 @@ impl Service {
                 "**{}** 请 **{}** 尽快提交 {} 的{}。",
                 by.name,
                 target.name,
-                period_words(first, last),
+                days_words(first, last),
                 kind_zh(k)
             );
             let out = Outgoing {
@@ -221,7 +213,7 @@ fn reminders(db: &Db, active: &Active, now: i64) -> Result<usize> {
         let text = format!(
             "{}（{}）将于 {due_at} 截止，以下同事尚未提交：\n\n{}",
             kind_zh(k),
-            period_words(r.first, r.last),
+            days_words(r.first, r.last),
             names.join("\n")
         );
         let mentions: Vec<Mention> = missing.iter().map(|u| mention(u)).collect();

@@ -2,7 +2,7 @@
 //! reports with each recipient's read state and the comment count, and filters.
 
 use fieldreport_core::doc::ReportKind;
-use fieldreport_core::period::Calendar;
+use fieldreport_core::period::{days_words, Calendar};
 use fieldreport_core::report::{label_of, Label, Lang};
 use maud::{html, Markup};
 
@@ -21,11 +21,7 @@ pub(crate) struct InboxPage<'a> {
 }
 
 fn period(i: &InboxItem) -> String {
-    if i.first == i.last {
-        i.first.clone()
-    } else {
-        format!("{} ~ {}", i.first, i.last)
-    }
+    days_words(&i.first, &i.last)
 }
 
 pub(crate) fn inbox(lang: Lang, p: &InboxPage) -> Markup {

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use fieldreport_core::doc::{display_distance, Attachment, Report};
 use fieldreport_core::kpi::{format_value, Status};
-use fieldreport_core::period::Calendar;
+use fieldreport_core::period::{days_words, Calendar};
 use fieldreport_core::report::{label_of, Block, BlockData, FollowupGroup, KpiRow, Label, Lang, Names};
 use maud::{html, Markup};
 
@@ -61,14 +61,6 @@ pub(crate) fn status_class(s: Option<Status>) -> Option<&'static str> {
     })
 }
 
-fn period(first: chrono::NaiveDate, last: chrono::NaiveDate) -> String {
-    if first == last {
-        first.to_string()
-    } else {
-        format!("{first} ~ {last}")
-    }
-}
-
 /// What a block shows, over which days, as of when.
 fn caption(lang: Lang, cal: &Calendar, b: &Block) -> String {
     let what = match &b.data {
@@ -83,7 +75,7 @@ fn caption(lang: Lang, cal: &Calendar, b: &Block) -> String {
             }
         ),
     };
-    format!("{what} · {} · {} {}", period(b.first, b.last), t(lang, "截至", "as of"), time(cal, b.taken_at))
+    format!("{what} · {} · {} {}", days_words(b.first, b.last), t(lang, "截至", "as of"), time(cal, b.taken_at))
 }
 
 fn followups(lang: Lang, cal: &Calendar, groups: &[FollowupGroup], stored: &HashSet<String>) -> Markup {
@@ -154,7 +146,7 @@ pub(crate) fn report(lang: Lang, r: &Report, v: &ReportPage) -> Markup {
     let (cal, names, reads, csrf) = (v.cal, v.names, v.reads, v.csrf);
     html! {
         p {
-            (names.of(&r.header.owner)) " · " (r.kind.label(lang)) " · " (period(r.first, r.last)) " · "
+            (names.of(&r.header.owner)) " · " (r.kind.label(lang)) " · " (days_words(r.first, r.last)) " · "
             span class=[(r.status.as_str() == "submitted").then_some("green")] { (r.status.label(lang)) }
             @if let Some(at) = r.submitted_at { " · " (t(lang, "提交于 ", "submitted ")) (time(cal, at)) }
         }
