@@ -6,7 +6,7 @@ use fieldreport_core::doc::{distance_m, Doc, Followup, Kind, Record, Report};
 use fieldreport_core::kpi::{KpiDef, Unit};
 use fieldreport_core::money::decimals;
 use fieldreport_core::period::Calendar;
-use fieldreport_core::report::{label_of, Lang};
+use fieldreport_core::report::{label_of, Label, Lang};
 
 use super::{Cell, Request, Sink, What};
 use crate::error::Result;
@@ -173,11 +173,7 @@ fn report_cells(cal: &Calendar, u: &User, r: &Report, l: Lang) -> Vec<Cell> {
         Cell::Text(label_of(r.kind.as_str(), l)),
         Cell::Date(r.first),
         Cell::Date(r.last),
-        Cell::Text(match (r.status, l) {
-            (fieldreport_core::doc::ReportStatus::Submitted, Lang::ZhCn) => "已提交".into(),
-            (fieldreport_core::doc::ReportStatus::Draft, Lang::ZhCn) => "草稿".into(),
-            (s, Lang::En) => s.as_str().into(),
-        }),
+        Cell::Text(r.status.label(l).to_string()),
         r.submitted_at.map_or(Cell::Empty, |t| local(cal, t)),
         Cell::Text(text.join("\n")),
     ]
@@ -204,21 +200,13 @@ fn submissions(
     let mut n = 0;
     for m in figures::submissions(s, config, scope, req.period, now)? {
         for i in &m.items {
-            let status = match (i.status.as_str(), l) {
-                ("on_time", Lang::ZhCn) => "按时",
-                ("late", Lang::ZhCn) => "迟交",
-                ("missing", Lang::ZhCn) => "未交",
-                ("pending", Lang::ZhCn) => "未到期",
-                ("on_time", Lang::En) => "on time",
-                (other, _) => other,
-            };
             sink.row(&[
                 Cell::Text(m.name.clone()),
                 Cell::Text(label_of(&i.kind, l)),
                 Cell::Date(i.last),
                 local(&cal, i.due_at),
                 i.submitted_at.map_or(Cell::Empty, |t| local(&cal, t)),
-                Cell::Text(status.to_string()),
+                Cell::Text(label_of(&i.status, l)),
             ])?;
             n += 1;
         }
