@@ -13,6 +13,7 @@ pub mod error;
 pub mod export;
 pub mod figures;
 mod housekeeping;
+mod io_runtime;
 pub mod metrics;
 pub mod model;
 pub mod policy;

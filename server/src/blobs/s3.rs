@@ -12,18 +12,12 @@ use object_store::{ObjectStore, PutPayload, WriteMultipart};
 
 use super::{relative, BlobStore};
 use crate::error::{Result, ServerError};
+use crate::io_runtime::io_runtime;
 
 /// The runtime the object store's requests run on (the storage layer is synchronous).
 fn runtime() -> &'static tokio::runtime::Runtime {
     static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RT.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("fieldreport-s3")
-            .enable_all()
-            .build()
-            .expect("the object store's runtime starts")
-    })
+    io_runtime(&RT, "fieldreport-s3")
 }
 
 /// Runs `f` on the object store's runtime and waits for it, from any thread.

@@ -14,6 +14,7 @@ use std::sync::OnceLock;
 use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use tokio_postgres::{Client, NoTls, Statement};
 
+use crate::io_runtime::io_runtime;
 use crate::store::sql::{first_line, to_postgres, Conn, Dialect, Param, Row};
 use crate::store::StoreError;
 
@@ -65,14 +66,7 @@ pub(crate) fn error(sql: &str, e: tokio_postgres::Error) -> StoreError {
 /// does).
 fn runtime() -> &'static tokio::runtime::Runtime {
     static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RT.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("fieldreport-pg")
-            .enable_all()
-            .build()
-            .expect("the PostgreSQL runtime starts")
-    })
+    io_runtime(&RT, "fieldreport-pg")
 }
 
 /// Opens a connection on the runtime and hands back its client.
