@@ -124,7 +124,7 @@ async fn a_reminder_names_who_has_not_submitted_and_mentions_them_by_phone() {
     assert!(text.contains("日报") && text.contains("20:00") && text.contains("@13800000002"), "{text}");
     assert_eq!(msgs[0]["at"]["atMobiles"], json!(["13800000002"]));
     // Queued once, however often the schedule runs (and on however many servers).
-    t.server.admin.run_schedule(evening + 60_000).unwrap();
+    assert_eq!(t.server.admin.run_schedule(evening + 60_000).unwrap(), 0, "already queued: nothing new is due");
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(received(&t.seen, "dingtalk", 1).await.len(), 1);
     // Past the deadline, nothing is reminded.

@@ -188,14 +188,25 @@ impl Service {
 /// Queues the reminders due at `now`.
 fn reminders(db: &Db, active: &Active, now: i64) -> Result<usize> {
     let c = &active.config;
-    if !c.robots.iter().any(|r| r.events.contains(&RobotEvent::Reminder)) {
+    let robots: Vec<&str> =
+        c.robots.iter().filter(|r| r.events.contains(&RobotEvent::Reminder)).map(|r| r.name.as_str()).collect();
+    if robots.is_empty() {
         return Ok(0);
     }
-    let due = c.reminders.due_between(&c.team.deadlines, &active.cal, now - 86_400_000, now + 1);
+    let mut due = c.reminders.due_between(&c.team.deadlines, &active.cal, now - 86_400_000, now + 1);
+    due.retain(|r| r.due_at > now);
+    if due.is_empty() {
+        return Ok(0);
+    }
     let reps: Vec<User> = db.users()?.into_iter().filter(|u| u.active && u.role == Role::Rep).collect();
     let mut n = 0;
-    for r in due.into_iter().filter(|r| r.due_at > now) {
+    for r in due {
         let k = r.kind.as_str();
+        let subject = format!("{k}:{}", r.first);
+        // Sent (or going) to every robot: who is missing is not looked up again at each tick.
+        if queued_to_all(db, &robots, RobotEvent::Reminder, &subject)? {
+            continue;
+        }
         let joined_by = |u: &User| active.cal.local_date(u.created_at) <= r.last;
         let mut missing = Vec::new();
         for u in reps.iter().filter(|u| joined_by(u)) {
@@ -217,7 +228,6 @@ fn reminders(db: &Db, active: &Active, now: i64) -> Result<usize> {
             names.join("\n")
         );
         let mentions: Vec<Mention> = missing.iter().map(|u| mention(u)).collect();
-        let subject = format!("{k}:{}", r.first);
         let out = Outgoing {
             event: RobotEvent::Reminder,
             subject: &subject,
@@ -229,6 +239,16 @@ fn reminders(db: &Db, active: &Active, now: i64) -> Result<usize> {
         enqueue(db, active, &out, now_ms().min(now))?;
     }
     Ok(n)
+}
+
+/// Whether a message about `subject` is queued (or sent) to every robot of `robots`.
+fn queued_to_all(db: &Db, robots: &[&str], event: RobotEvent, subject: &str) -> Result<bool> {
+    for robot in robots {
+        if !db.queued(robot, event.as_str(), subject)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Queues each robot's weekly digest when its time has come this week (within a day).
