@@ -51,7 +51,9 @@ pub trait Backend: Send + Sync + 'static {
     /// that fails leaves nothing written.
     fn write(&self, job: WriteJob) -> Result<()>;
     /// Whether the database answers (for `/healthz`).
-    fn ping(&self) -> Result<()>;
+    fn ping(&self) -> Result<()> {
+        self.read(&mut |c| Ok(c.each("SELECT 1", &[], &mut |_| Ok(()))?))
+    }
     /// Where the data is, for logs (never a password).
     fn describe(&self) -> String;
 }

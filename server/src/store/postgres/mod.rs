@@ -178,10 +178,6 @@ impl Backend for PgBackend {
         self.writer.write(job)
     }
 
-    fn ping(&self) -> Result<()> {
-        self.read(&mut |c| Ok(c.each("SELECT 1", &[], &mut |_| Ok(()))?))
-    }
-
     fn describe(&self) -> String {
         redact(&self.url)
     }

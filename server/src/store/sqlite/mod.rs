@@ -160,10 +160,6 @@ impl Backend for SqliteBackend {
         self.writer.write(job)
     }
 
-    fn ping(&self) -> Result<()> {
-        self.read(&mut |c| Ok(c.each("SELECT 1", &[], &mut |_| Ok(()))?))
-    }
-
     fn describe(&self) -> String {
         self.path.display().to_string()
     }
