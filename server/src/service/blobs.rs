@@ -262,23 +262,30 @@ impl Service {
         Ok((row, bytes))
     }
 
+    /// All of file `hash` for `user` (as [`Service::read_file`] decides), read piece by piece
+    /// from the store: for the dashboard and thumbnails, whose files are bounded by the team's
+    /// largest file.
+    pub fn read_whole_file(&self, user: &User, hash: &str) -> Result<(BlobRow, Vec<u8>)> {
+        let (row, mut whole) = self.read_file(user, hash, 0, MAX_PIECE as u64)?;
+        let files = self.files()?;
+        while (whole.len() as i64) < row.size {
+            match files.store.read(hash, whole.len() as u64, MAX_PIECE as u64)? {
+                Some(piece) if !piece.is_empty() => whole.extend(piece),
+                Some(_) => break,
+                None => return Err(ServerError::Unavailable(format!("file {hash} cannot be read now"))),
+            }
+        }
+        Ok((row, whole))
+    }
+
     /// A JPEG thumbnail (at most 320 pixels on a side) of image `hash` for `user`, made once.
     pub fn thumbnail(&self, user: &User, hash: &str) -> Result<Vec<u8>> {
-        let (row, _) = self.read_file(user, hash, 0, 0)?;
+        self.read_file(user, hash, 0, 0)?;
         let h = hash.to_string();
         if let Some(t) = self.store.read(|db| db.thumbnail(&h))? {
             return Ok(t);
         }
-        let mut whole = Vec::with_capacity(row.size as usize);
-        let mut at = 0u64;
-        while at < row.size as u64 {
-            let (_, piece) = self.read_file(user, hash, at, MAX_PIECE as u64)?;
-            if piece.is_empty() {
-                break;
-            }
-            at += piece.len() as u64;
-            whole.extend(piece);
-        }
+        let (row, whole) = self.read_whole_file(user, hash)?;
         let thumb = super::thumbs::make(&whole, &row.mime)?;
         let (h, t) = (hash.to_string(), thumb.clone());
         self.store.write(move |db| db.put_thumbnail(&h, &t, now_ms()))?;

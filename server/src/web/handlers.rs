@@ -309,15 +309,7 @@ pub(crate) async fn attachment(
 ) -> Response {
     let lang = lang_of(q.lang.as_deref());
     let out = with_session(&state, &headers, move |storage, s| {
-        let (row, mut whole) = storage.read_file(&s.user, &hash, 0, crate::service::blobs::MAX_PIECE as u64)?;
-        while (whole.len() as i64) < row.size {
-            let (_, piece) =
-                storage.read_file(&s.user, &hash, whole.len() as u64, crate::service::blobs::MAX_PIECE as u64)?;
-            if piece.is_empty() {
-                break;
-            }
-            whole.extend(piece);
-        }
+        let (row, whole) = storage.read_whole_file(&s.user, &hash)?;
         Ok((row.mime, whole))
     })
     .await;
