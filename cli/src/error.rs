@@ -17,6 +17,13 @@ pub enum CliError {
     Json(#[from] serde_json::Error),
 }
 
+/// The shared model's refusals (a bad date, amount, stage) are the device's.
+impl From<fieldreport_core::ProtocolError> for CliError {
+    fn from(e: fieldreport_core::ProtocolError) -> Self {
+        CliError::Core(e.into())
+    }
+}
+
 impl CliError {
     /// Whether the output went to a reader that stopped reading (`… | head`): the command ends
     /// quietly, as a pipeline expects.

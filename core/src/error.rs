@@ -1,4 +1,7 @@
-//! The core's error type: one enum for everything the engine can refuse or fail at.
+//! The device's error type: one enum for everything the engine can refuse or fail at, with the
+//! protocol's errors mapped into it in one place.
+
+use fieldreport_protocol::codes::ErrorCode;
 
 use crate::doc::ValidationError;
 
@@ -57,9 +60,9 @@ pub enum Error {
     #[error("cannot reach the server at {url}: {reason}; local data is untouched, try again when online")]
     Unreachable { url: String, reason: String },
 
-    /// The server refused the request.
+    /// The server refused the request (or answered with something the device could not use).
     #[error("the server refused the request ({status} {code}): {message}")]
-    Server { status: u16, code: String, message: String },
+    Server { status: u16, code: ErrorCode, message: String },
 
     /// A sync was cancelled; pages committed before the cancel are kept.
     #[error("sync cancelled")]
@@ -98,6 +101,24 @@ impl Error {
 
     pub(crate) fn bad_input(msg: impl Into<String>) -> Self {
         Error::BadInput(msg.into())
+    }
+
+    /// The server answered `status` with a body the device could not use.
+    pub(crate) fn bad_response(status: u16, message: impl Into<String>) -> Self {
+        Error::Server { status, code: ErrorCode::BadResponse, message: message.into() }
+    }
+}
+
+/// The protocol's refusals keep their meaning on the device.
+impl From<fieldreport_protocol::Error> for Error {
+    fn from(e: fieldreport_protocol::Error) -> Self {
+        use fieldreport_protocol::Error as P;
+        match e {
+            P::Invalid(v) => Error::Invalid(v),
+            P::BadInput(m) => Error::BadInput(m),
+            P::Corrupt { id, reason } => Error::Corrupt { id, reason },
+            P::Document(d) => Error::Document(d),
+        }
     }
 }
 

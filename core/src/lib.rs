@@ -1,29 +1,22 @@
-//! fieldreport-core: the offline engine under the fieldreport apps.
+//! fieldreport-core: the device under the fieldreport apps.
 //!
-//! - [`doc`]: every record is an Automerge document behind a typed view, with validation;
-//! - [`store`]: the durable local SQLite store with projection tables for lists;
-//! - [`period`]: today / this week / last month… resolved in the team's time zone;
-//! - [`money`]: integer minor units plus a currency code;
-//! - [`team`]: the team configuration the server authors (deadlines, targets, KPIs per role).
+//! - [`store`]: the durable local SQLite store with projection tables for lists, report
+//!   composition (drafts, inserted blocks) and the client rules both front ends share;
+//! - [`sync`]: the I/O-free sync engine and the driver that runs it over a [`sync::Transport`];
+//! - [`files`]: attachments as the device takes them (checked, stripped, hashed).
+//!
+//! The shared model (records, configuration, KPIs, periods, money, the wire format, the
+//! protocol's codes) lives in `fieldreport-protocol` and is re-exported here under the same
+//! paths, so a caller needs this crate alone.
 
-pub mod doc;
 pub mod error;
 pub mod files;
-pub mod ids;
-pub mod kpi;
-pub mod money;
-pub mod period;
-pub mod report;
 pub mod store;
 pub mod sync;
-pub mod team;
-pub mod text;
-pub mod zone;
+
+pub use fieldreport_protocol::{api, codes, doc, identity, ids, kpi, money, period, report, team, text, zone};
 
 pub use error::{Error, Result};
-
-// With the `uniffi` feature, the records and enums the FFI passes unchanged derive their
-// foreign-language mirrors here (component `fieldreport_core`).
-#[cfg(feature = "uniffi")]
-uniffi::setup_scaffolding!("fieldreport_core");
+/// The shared model's error, which [`Error`] wraps.
+pub use fieldreport_protocol::Error as ProtocolError;
 pub use store::Store;

@@ -1,5 +1,6 @@
 //! The one public error of the FFI, mapped from the core's errors in one place.
 
+use fieldreport_core::codes::ErrorCode;
 use fieldreport_core::Error as CoreError;
 
 /// Every failure a foreign caller can see. Each carries a human-readable `reason` (English; it
@@ -78,16 +79,16 @@ impl From<CoreError> for FieldError {
             }
             CoreError::Forbidden(_) | CoreError::Submitted { .. } => FieldError::Forbidden { reason },
             CoreError::Unreachable { .. } => FieldError::Unreachable { reason },
-            CoreError::Server { status, code, message } => match code.as_str() {
-                "code_unknown" => FieldError::CodeUnknown { reason: message },
-                "code_expired" => FieldError::CodeExpired { reason: message },
-                "code_used" => FieldError::CodeUsed { reason: message },
-                "forbidden" => FieldError::Forbidden { reason: message },
-                "revoked" | "bad_token" => FieldError::DeviceRevoked {
+            CoreError::Server { status, code, message } => match code {
+                ErrorCode::CodeUnknown => FieldError::CodeUnknown { reason: message },
+                ErrorCode::CodeExpired => FieldError::CodeExpired { reason: message },
+                ErrorCode::CodeUsed => FieldError::CodeUsed { reason: message },
+                ErrorCode::Forbidden => FieldError::Forbidden { reason: message },
+                ErrorCode::Revoked | ErrorCode::BadToken => FieldError::DeviceRevoked {
                     reason: "this device was revoked or removed by an admin: enroll it again with a new code (its data stays)"
                         .into(),
                 },
-                _ => FieldError::Server { status: status.into(), code, reason: message },
+                code => FieldError::Server { status: status.into(), code: code.to_string(), reason: message },
             },
             CoreError::Cancelled => FieldError::Cancelled { reason: "cancelled; what was committed before stays".into() },
             CoreError::Corrupt { .. } | CoreError::SchemaTooNew { .. } | CoreError::Storage(_) => {
@@ -96,6 +97,13 @@ impl From<CoreError> for FieldError {
             CoreError::Document(_) => FieldError::Internal { reason },
             CoreError::File(_) => FieldError::InvalidInput { reason },
         }
+    }
+}
+
+/// The shared model's refusals (a bad date, period, amount) reach apps as the device's do.
+impl From<fieldreport_core::ProtocolError> for FieldError {
+    fn from(e: fieldreport_core::ProtocolError) -> Self {
+        CoreError::from(e).into()
     }
 }
 
@@ -137,13 +145,18 @@ mod tests {
         assert!(matches!(FieldError::from(CoreError::BadInput("x".into())), FieldError::InvalidInput { .. }));
         assert!(matches!(FieldError::from(CoreError::NotInitialized), FieldError::NotEnrolled { .. }));
         assert!(matches!(FieldError::from(CoreError::Cancelled), FieldError::Cancelled { .. }));
-        let used = CoreError::Server { status: 403, code: "code_used".into(), message: "used".into() };
+        let used = CoreError::Server { status: 403, code: ErrorCode::CodeUsed, message: "used".into() };
         assert!(matches!(FieldError::from(used), FieldError::CodeUsed { .. }));
-        let revoked = CoreError::Server { status: 401, code: "revoked".into(), message: "x".into() };
+        let revoked = CoreError::Server { status: 401, code: ErrorCode::Revoked, message: "x".into() };
         assert!(matches!(FieldError::from(revoked), FieldError::DeviceRevoked { .. }));
-        let forbidden = CoreError::Server { status: 403, code: "forbidden".into(), message: "no".into() };
+        let forbidden = CoreError::Server { status: 403, code: ErrorCode::Forbidden, message: "no".into() };
         assert!(matches!(FieldError::from(forbidden), FieldError::Forbidden { .. }));
-        let server = CoreError::Server { status: 409, code: "conflict".into(), message: "no".into() };
-        assert!(matches!(FieldError::from(server), FieldError::Server { status: 409, .. }));
+        let server = CoreError::Server { status: 409, code: ErrorCode::Conflict, message: "no".into() };
+        match FieldError::from(server) {
+            FieldError::Server { status: 409, code, .. } => assert_eq!(code, "conflict"),
+            other => panic!("expected Server, got {other:?}"),
+        }
+        let future = CoreError::Server { status: 418, code: ErrorCode::parse("teapot"), message: "no".into() };
+        assert!(matches!(FieldError::from(future), FieldError::Server { code, .. } if code == "teapot"));
     }
 }

@@ -117,7 +117,7 @@ impl FieldStore {
         background::run("enroll", None, move || async move {
             let mut store = Store::open(&path)?;
             let e = core_sync::enroll_named(&mut store, &server_url, &code, device_name.as_deref(), &opts).await?;
-            Ok(Enrolled { device_id: e.device_id, user_id: e.user_id, team_id: e.team_id, role: e.role })
+            Ok(Enrolled { device_id: e.device_id, user_id: e.user_id, team_id: e.team_id, role: e.role.to_string() })
         })
         .await
     }

@@ -16,11 +16,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use fieldreport_core::doc::{FollowupKind, Kind, NewCustomer, NewFollowup};
+use fieldreport_core::sync::testing::CutAt;
 use fieldreport_core::sync::{
     self, CancelToken, HttpRequest, ReqwestTransport, SyncOptions, SyncStats, Transport, TransportFuture,
 };
 use fieldreport_core::Store;
-use fieldreport_server::testing::{photo, CutAt};
+use fieldreport_server::testing::photo;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The server binary serving a new data directory, with a rep's enrollment code.

@@ -10,8 +10,8 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use fieldreport_core::sync::wire::{PushResult, SyncRequest, SyncResponse};
-use fieldreport_core::sync::CONTENT_TYPE;
+use fieldreport_protocol::api::SYNC_CONTENT_TYPE as CONTENT_TYPE;
+use fieldreport_protocol::wire::{PushResult, SyncRequest, SyncResponse};
 use serde::Deserialize;
 
 use crate::error::{Result, ServerError};
@@ -257,9 +257,7 @@ async fn sync(
     for r in &resp.results {
         match r {
             PushResult::Accepted { .. } => m.merged.inc(),
-            PushResult::Rejected { reason, .. } => {
-                m.rejected.with_label_values(&[reason.split(':').next().unwrap_or("unknown")]).inc()
-            }
+            PushResult::Rejected { reason, .. } => m.rejected.with_label_values(&[reason.code.as_str()]).inc(),
         }
     }
     tracing::debug!(

@@ -12,7 +12,7 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use fieldreport_core::period::Period;
+use fieldreport_protocol::period::Period;
 use serde::{Deserialize, Serialize};
 
 use crate::api::{bearer, blocking, AppState};
@@ -97,7 +97,7 @@ async fn scoped<T: Send + 'static>(
     state: Arc<AppState>,
     headers: &HeaderMap,
     user: Option<String>,
-    f: impl FnOnce(&dyn Source, &fieldreport_core::team::TeamConfig, &Scope) -> Result<T> + Send + 'static,
+    f: impl FnOnce(&dyn Source, &fieldreport_protocol::team::TeamConfig, &Scope) -> Result<T> + Send + 'static,
 ) -> Result<T> {
     let token = bearer(headers)?;
     blocking(move || {

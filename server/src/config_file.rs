@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use fieldreport_core::team::TeamConfig;
+use fieldreport_protocol::team::TeamConfig;
 
 use crate::error::{Result, ServerError};
 

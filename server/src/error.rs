@@ -41,8 +41,10 @@ pub enum ServerError {
     Unavailable(String),
     #[error("{0}")]
     Store(#[from] StoreError),
+    /// A value the shared model refused (a bad period, amount, role…), or a document it could not
+    /// change.
     #[error("{0}")]
-    Core(#[from] fieldreport_core::Error),
+    Protocol(#[from] fieldreport_protocol::Error),
     /// The operator's setup failed (a port in use, a data directory that cannot be created).
     #[error("{0}")]
     Setup(String),
@@ -98,11 +100,11 @@ impl ServerError {
             ServerError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ServerError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ServerError::TooMany(_) => (StatusCode::TOO_MANY_REQUESTS, "limit_reached"),
-            ServerError::Core(e) if e.is_bad_input() => (StatusCode::BAD_REQUEST, "bad_input"),
+            ServerError::Protocol(e) if e.is_bad_input() => (StatusCode::BAD_REQUEST, "bad_input"),
             ServerError::Unavailable(_) | ServerError::Store(StoreError::Unavailable(_)) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
             }
-            ServerError::Store(_) | ServerError::Core(_) | ServerError::Setup(_) | ServerError::Internal(_) => {
+            ServerError::Store(_) | ServerError::Protocol(_) | ServerError::Setup(_) | ServerError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
         }

@@ -1,13 +1,8 @@
 //! The server's plain data: the team, its members and their devices, and the rows figures,
 //! the dashboard and the robot outbox read. No behaviour beyond parsing and naming.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
-
-use crate::error::ServerError;
+use serde::Serialize;
 
 /// The team this server serves.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -18,45 +13,8 @@ pub struct Team {
     pub week_start: String,
 }
 
-/// What a member may do: a rep their own records; a manager also read their direct reports'
-/// records and comment on reports addressed to them; an admin everything, and the configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Rep,
-    Manager,
-    Admin,
-}
-
-impl Role {
-    pub const ALL: [Role; 3] = [Role::Rep, Role::Manager, Role::Admin];
-
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Rep => "rep",
-            Role::Manager => "manager",
-            Role::Admin => "admin",
-        }
-    }
-}
-
-impl FromStr for Role {
-    type Err = ServerError;
-    fn from_str(s: &str) -> Result<Role, ServerError> {
-        let t = s.trim();
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str().eq_ignore_ascii_case(t))
-            .ok_or_else(|| ServerError::BadRequest(format!("`{s}` is not a role (rep, manager or admin)")))
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// What a member may do (the protocol's vocabulary).
+pub use fieldreport_protocol::codes::Role;
 
 /// A team member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -95,7 +53,7 @@ pub struct Caller {
 }
 
 /// What enrollment hands back to the device: the core's type, so both sides share one shape.
-pub use fieldreport_core::store::Enrollment as Enrolled;
+pub use fieldreport_protocol::api::Enrollment as Enrolled;
 
 /// One user's total of one metric over a range of days: the sum of its daily values (or its
 /// count of distinct keys) and, for conversions, of its bases.

@@ -11,9 +11,10 @@ use std::sync::Arc;
 use fieldreport_core::doc::{Kind, ReportKind};
 use fieldreport_core::report::Lang;
 use fieldreport_core::store::AttachmentState;
+use fieldreport_core::sync::testing::CutAt;
 use fieldreport_core::sync::{self, CancelToken, SyncOptions};
 use fieldreport_core::Store;
-use fieldreport_server::testing::{photo, CutAt};
+use fieldreport_server::testing::photo;
 use support::*;
 
 async fn fetch(store: &mut Store, hash: &str) -> fieldreport_core::Result<()> {

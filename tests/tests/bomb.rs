@@ -9,6 +9,7 @@ use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
+use fieldreport_core::codes::RefusalCode;
 use fieldreport_core::doc::Kind;
 use fieldreport_core::sync::wire::{Push, PushResult, SyncRequest};
 use support::*;
@@ -110,7 +111,7 @@ async fn a_decompression_bomb_is_refused_within_bounded_memory() {
     sampler.join().unwrap();
     assert_eq!(status, 200, "{err}");
     match &resp.unwrap().results[0] {
-        PushResult::Rejected { reason, .. } => assert!(reason.starts_with("doc_too_large:"), "{reason}"),
+        PushResult::Rejected { reason, .. } => assert_eq!(reason.code, RefusalCode::DocTooLarge, "{reason}"),
         other => panic!("expected doc_too_large, got {other:?}"),
     }
     let grew = peak.load(Ordering::SeqCst).saturating_sub(before);

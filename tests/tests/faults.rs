@@ -51,7 +51,7 @@ async fn missing_bad_and_revoked_tokens_are_refused_and_bad_requests_harm_nobody
     assert_eq!((status, body["code"].as_str()), (401, Some("revoked")));
     rep.customer("offline work");
     match rep.try_sync(&SyncOptions::default()).await {
-        Err(Error::Server { status: 401, code, .. }) => assert_eq!(code, "revoked"),
+        Err(Error::Server { status: 401, code, .. }) => assert_eq!(code, fieldreport_core::codes::ErrorCode::Revoked),
         other => panic!("expected a 401, got {other:?}"),
     }
     assert_eq!(rep.store.list_customers(None).unwrap().len(), 1, "local data is kept");

@@ -3,6 +3,7 @@
 
 mod support;
 
+use fieldreport_core::codes::RefusalCode;
 use fieldreport_core::doc::{Comment, Doc, Kind, NewContract, Report, ReportKind};
 use fieldreport_core::money::Money;
 use fieldreport_core::report::Lang;
@@ -25,9 +26,9 @@ async fn verdict(server: &Server, token: &str, p: Push) -> PushResult {
     resp.unwrap().results.into_iter().next().unwrap()
 }
 
-fn refused_with(r: &PushResult, code: &str) {
+fn refused_with(r: &PushResult, code: RefusalCode) {
     match r {
-        PushResult::Rejected { reason, .. } => assert!(reason.starts_with(&format!("{code}:")), "{reason}"),
+        PushResult::Rejected { reason, .. } => assert_eq!(reason.code, code, "{reason}"),
         other => panic!("expected {code}, got {other:?}"),
     }
 }
@@ -59,14 +60,14 @@ async fn a_forged_comment_author_is_refused_whatever_the_state() {
     let mut doc = rep.store.document(&r).unwrap();
     forged(&mut doc);
     let p = Push { id: r.clone(), kind: Kind::Report, heads: doc.heads(), changes: doc.save_after(&[]) };
-    refused_with(&verdict(&server, &token, p).await, "comment_author");
+    refused_with(&verdict(&server, &token, p).await, RefusalCode::CommentAuthor);
     // The same draft once on the server.
     rep.sync().await;
     let before = rep.store.heads(&r).unwrap();
     let mut doc = rep.store.document(&r).unwrap();
     forged(&mut doc);
     let p = Push { id: r.clone(), kind: Kind::Report, heads: doc.heads(), changes: doc.save_after(&before) };
-    refused_with(&verdict(&server, &token, p).await, "comment_author");
+    refused_with(&verdict(&server, &token, p).await, RefusalCode::CommentAuthor);
     // Submitted.
     rep.store.submit_report(&r, std::slice::from_ref(&mgr), &[]).unwrap();
     rep.sync().await;
@@ -74,7 +75,7 @@ async fn a_forged_comment_author_is_refused_whatever_the_state() {
     let mut doc = rep.store.document(&r).unwrap();
     forged(&mut doc);
     let p = Push { id: r.clone(), kind: Kind::Report, heads: doc.heads(), changes: doc.save_after(&before) };
-    refused_with(&verdict(&server, &token, p).await, "comment_author");
+    refused_with(&verdict(&server, &token, p).await, RefusalCode::CommentAuthor);
     // Their own comment is fine.
     rep.store.comment_report(&r, "补充：客户下周回复").unwrap();
     assert!(rep.sync().await.rejected.is_empty());
@@ -174,7 +175,7 @@ async fn pushes_for_invisible_documents_answer_as_for_none() {
             other => panic!("{other:?}"),
         };
         assert_eq!(reason(&on_secret), reason(&on_nobody), "as {kind}: the same answer as for no document");
-        assert!(reason(&on_secret).starts_with("missing_dependencies:"), "{}", reason(&on_secret));
+        assert_eq!(reason(&on_secret).code, RefusalCode::MissingDependencies, "{}", reason(&on_secret));
     }
     // B's own new document under A's id is answered as a new document would be, and kept nowhere.
     let team = b.store.identity().unwrap().team_id;
@@ -284,7 +285,7 @@ async fn money_is_bounded_and_summed_without_overflow() {
     automerge::transaction::Transactable::put(&mut am, automerge::ROOT, "amount_minor", i64::MAX).unwrap();
     am.commit();
     let p = Push { id: id.clone(), kind: Kind::Contract, heads: am.get_heads(), changes: am.save_after(&[]) };
-    refused_with(&verdict(&server, &token(&rep.store), p).await, "invalid_record");
+    refused_with(&verdict(&server, &token(&rep.store), p).await, RefusalCode::InvalidRecord);
 }
 
 /// Every custom range has a maximum length, and list answers come in pages.

@@ -97,7 +97,7 @@ async fn a_report_reaches_the_manager_by_default_and_never_goes_astray() {
     a.store.merge_changes(&f, &changes).unwrap();
     let stats = a.sync().await;
     let refused = stats.rejected.iter().find(|x| x.id == f).expect("the forged recipient is refused");
-    assert!(refused.reason.contains("not an active member"), "{}", refused.reason);
+    assert!(refused.reason.message.contains("not an active member"), "{}", refused.reason);
     let ww_user = server.admin.user(&ww).unwrap().unwrap();
     assert!(server.admin.inbox(&ww_user, &Default::default()).unwrap().is_empty());
     let _ = zs;

@@ -3,6 +3,7 @@
 
 mod support;
 
+use fieldreport_core::codes::RefusalCode;
 use fieldreport_core::doc::{FollowupEdit, ReportKind};
 use fieldreport_core::report::Lang;
 use fieldreport_core::store::FollowupFilter;
@@ -91,7 +92,7 @@ async fn a_rep_neither_receives_nor_changes_another_reps_records() {
     assert_eq!(stats.rejected[0].id, c);
     // B may not see A's customer, so the push is answered as for a document that does not exist:
     // its history is authored by A's device, not B's.
-    assert!(stats.rejected[0].reason.starts_with("foreign_actor:"), "{}", stats.rejected[0].reason);
+    assert_eq!(stats.rejected[0].reason.code, RefusalCode::ForeignActor, "{}", stats.rejected[0].reason);
     assert_eq!(b.store.list_customers(None).unwrap()[0].name, "B was here", "the device keeps its data");
     // Not resent until it changes.
     let again = b.sync().await;
@@ -128,7 +129,7 @@ async fn a_manager_comments_on_a_report_but_cannot_edit_its_text() {
     forger.set_report_text(&r, "done", "经理改写").unwrap();
     let s = sync_store(&mut forger).await;
     assert_eq!(s.rejected.len(), 1, "{s:?}");
-    assert!(s.rejected[0].reason.contains("may only comment"), "{}", s.rejected[0].reason);
+    assert!(s.rejected[0].reason.message.contains("may only comment"), "{}", s.rejected[0].reason);
     rep.sync().await;
     assert_eq!(rep.store.report(&r).unwrap().sections[0].text, "完成三次拜访。");
 
@@ -150,7 +151,7 @@ async fn a_change_authored_by_another_actor_is_rejected() {
         forged.add_customer(fieldreport_core::doc::NewCustomer { name: "伪造".into(), ..Default::default() }).unwrap();
     let s = sync_store(&mut forged).await;
     assert_eq!(s.rejected.len(), 1);
-    assert!(s.rejected[0].reason.contains("not by this device's actor"), "{}", s.rejected[0].reason);
+    assert!(s.rejected[0].reason.message.contains("not by this device's actor"), "{}", s.rejected[0].reason);
     rep.sync().await;
     assert!(rep.store.record(&c.header.id).is_err(), "the forged record never reached the server");
 }

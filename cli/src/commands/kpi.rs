@@ -2,7 +2,7 @@
 //! data, else computed from the local store.
 
 use fieldreport_core::kpi::format_value;
-use fieldreport_core::report::{label_of, Lang};
+use fieldreport_core::report::{label_of, Label, Lang};
 use fieldreport_core::store::FigureSource;
 use fieldreport_core::team::alert_text;
 use serde_json::json;
@@ -136,7 +136,7 @@ pub fn team(ctx: &mut Ctx, lang: &str) -> CliResult {
             .map(|m| {
                 [
                     m.name.clone(),
-                    label_of(&m.role, lang),
+                    m.role.label(lang).to_string(),
                     m.manager_id.as_deref().map(|id| names.of(id)).unwrap_or_else(|| "-".into()),
                     if m.active { lang.pick("在职", "active") } else { lang.pick("停用", "inactive") }.into(),
                     m.id.clone(),

@@ -1,18 +1,16 @@
-//! Files attached to records: checked by their bytes, stripped of metadata (a photo keeps only
-//! its orientation and capture time), hashed, measured — streamed, never held whole.
+//! Files attached to records, as the device takes them: checked by their bytes, stripped of
+//! metadata (a photo keeps only its orientation and capture time), hashed, measured — streamed,
+//! never held whole. What the server shares (hashes, kinds by bytes, the default limit) comes from
+//! the protocol crate and is re-exported here.
 
 pub mod exif;
-pub mod sniff;
 pub mod strip;
 
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Read, Seek, SeekFrom};
 
-use sha2::{Digest, Sha256};
+pub use fieldreport_protocol::files::{hash_of, sniff, HashWriter, DEFAULT_MAX_BYTES};
 
 use crate::error::{Error, Result};
-
-/// The default largest attachment a device takes (a team's configuration may set another).
-pub const DEFAULT_MAX_BYTES: u64 = 20 * 1024 * 1024;
 
 /// A file ready to be stored: what it is, and how to write it.
 #[derive(Debug, Clone)]
@@ -26,36 +24,6 @@ pub struct Prepared {
     pub height: Option<u32>,
     pub kept: exif::Kept,
     pub plan: strip::Plan,
-}
-
-/// Hashes what is written through it (SHA-256).
-pub struct HashWriter(Sha256);
-
-impl HashWriter {
-    pub fn new() -> HashWriter {
-        HashWriter(Sha256::new())
-    }
-
-    /// The hash so far, hex.
-    pub fn hex(&self) -> String {
-        hex::encode(self.0.clone().finalize())
-    }
-}
-
-impl Default for HashWriter {
-    fn default() -> Self {
-        HashWriter::new()
-    }
-}
-
-impl Write for HashWriter {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
 }
 
 /// Checks and plans the file in `src` (`len` bytes): its kind by its bytes, its size against
@@ -103,11 +71,6 @@ fn read_up_to(src: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(n)
-}
-
-/// SHA-256 of `bytes`, hex (for checking a downloaded file).
-pub fn hash_of(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
 }
 
 #[cfg(test)]

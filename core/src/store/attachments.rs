@@ -302,7 +302,7 @@ impl Store {
             self.conn.execute("DELETE FROM blobs WHERE hash = ?1", [hash])?;
             return Err(Error::Server {
                 status: 200,
-                code: "hash_mismatch".into(),
+                code: crate::codes::ErrorCode::HashMismatch,
                 message: format!("the server sent bytes that are not {hash}; they were dropped"),
             });
         }

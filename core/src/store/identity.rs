@@ -1,40 +1,14 @@
-//! The device's local identity: its user, team, calendar and persisted Automerge actor id.
+//! The device's local identity ([`Identity`]): its user, team, calendar and persisted Automerge
+//! actor id.
 
 use automerge::ActorId;
 use rusqlite::{params, OptionalExtension};
-use serde::Serialize;
 
 use super::Store;
+pub use fieldreport_protocol::identity::Identity;
+
 use crate::error::{Error, Result};
 use crate::period::{parse_tz, parse_weekday, Calendar};
-
-/// Who this device writes as.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-pub struct Identity {
-    pub user_id: String,
-    pub team_id: String,
-    /// IANA zone name, e.g. `Asia/Shanghai`.
-    pub tz: String,
-    /// Lower-case English day name, e.g. `monday`.
-    pub week_start: String,
-    /// Hex of the device's Automerge actor id; every local change is authored by it.
-    pub actor: String,
-}
-
-impl Identity {
-    /// The team calendar this identity resolves periods in.
-    pub fn calendar(&self) -> Result<Calendar> {
-        Calendar::parse(&self.tz, &self.week_start)
-    }
-
-    pub(crate) fn actor_id(&self) -> Result<ActorId> {
-        ActorId::try_from(self.actor.as_str()).map_err(|_| Error::Corrupt {
-            id: "device".into(),
-            reason: format!("the stored actor id `{}` is not hex", self.actor),
-        })
-    }
-}
 
 impl Store {
     /// Creates the device identity with a fresh random actor id. Fails when one exists.
@@ -91,7 +65,7 @@ impl Store {
     pub fn calendar(&mut self) -> Result<Calendar> {
         match self.published_calendar()? {
             Some(cal) => Ok(cal),
-            None => self.identity()?.calendar(),
+            None => Ok(self.identity()?.calendar()?),
         }
     }
 

@@ -1,8 +1,10 @@
 //! KPI figures of one user over one period, from the projection tables.
 
+use super::kpi_sql::evaluate;
 use super::Store;
+use crate::codes::Role;
 use crate::error::{Error, Result};
-use crate::kpi::{builtin, evaluate, KpiDef};
+use crate::kpi::{builtin, KpiDef};
 use crate::period::DateRange;
 use crate::report::KpiRow;
 
@@ -12,8 +14,8 @@ impl Store {
     pub fn kpi_definitions(&self) -> Vec<KpiDef> {
         match self.team_config() {
             Ok(Some(c)) => {
-                let role = self.sync_state().map(|s| s.role).unwrap_or_else(|_| "rep".into());
-                c.definitions_for_role(&role)
+                let role = self.sync_state().map(|s| s.role).unwrap_or(Role::Rep);
+                c.definitions_for_role(role)
             }
             _ => builtin(),
         }

@@ -24,6 +24,7 @@ mod documents;
 mod drafts;
 mod identity;
 mod inbox;
+mod kpi_sql;
 mod kpis;
 mod people;
 mod projection;
@@ -46,6 +47,7 @@ use rusqlite::{Connection, OpenFlags};
 pub use attachments::{AttachmentRow, AttachmentState, Unsent, DEFAULT_CACHE_BYTES};
 pub use changes::Changed;
 pub use documents::PendingDocument;
+pub use fieldreport_protocol::api::Enrollment;
 pub use identity::Identity;
 pub use inbox::{InboxItem, InboxKind};
 pub use published::{FigureSource, KpiView};
@@ -54,7 +56,7 @@ pub use queries::{
 };
 pub use rejections::Refused;
 pub use reports::{ReportFilter, ReportRow};
-pub use sync_state::{Enrollment, PageOutcome, Rejection, SyncState};
+pub use sync_state::{PageOutcome, Rejection, SyncState};
 pub use team_view::{MemberFigures, TeamView};
 
 use crate::error::Result;

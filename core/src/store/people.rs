@@ -4,6 +4,7 @@
 use rusqlite::OptionalExtension;
 
 use super::Store;
+use crate::codes::Role;
 use crate::doc::Member;
 use crate::error::{Error, Result};
 use crate::report::Names;
@@ -12,7 +13,7 @@ fn member_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Member> {
     Ok(Member {
         id: r.get(0)?,
         name: r.get(1)?,
-        role: r.get(2)?,
+        role: Role::from_stored(&r.get::<_, String>(2)?),
         manager_id: r.get(3)?,
         active: r.get(4)?,
         phone: r.get(5)?,

@@ -28,7 +28,7 @@ fn directory(conn: &Connection, d: &Directory) -> Result<()> {
         "INSERT INTO members (id, name, role, manager_id, active, phone) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     for m in &d.members {
-        ins.execute(params![m.id, m.name, m.role, m.manager_id, m.active, m.phone])?;
+        ins.execute(params![m.id, m.name, m.role.as_str(), m.manager_id, m.active, m.phone])?;
     }
     Ok(())
 }

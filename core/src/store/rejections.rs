@@ -7,6 +7,7 @@ use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use super::documents::{self, decode_heads};
 use super::{projection, Store};
+use crate::codes::RefusalReason;
 use crate::doc::{Kind, NewFollowup, Record};
 use crate::error::{Error, Result};
 
@@ -15,8 +16,8 @@ use crate::error::{Error, Result};
 pub struct Refused {
     pub id: String,
     pub kind: Kind,
-    /// The server's reason (`code: message`).
-    pub reason: String,
+    /// The server's reason (stored and shown as `code: message`).
+    pub reason: RefusalReason,
     /// Whether the server ever accepted this record (else taking its copy removes it here).
     pub on_server: bool,
 }
@@ -28,12 +29,14 @@ impl Store {
             "SELECT id, kind, rejected_reason, acked_heads IS NOT NULL FROM documents
              WHERE rejected_reason IS NOT NULL ORDER BY id",
         )?;
-        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?)))?;
+        let rows = st.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get(3)?))
+        })?;
         let mut out = Vec::new();
         for row in rows {
             let (id, kind, reason, on_server) = row?;
             let Some(kind) = Kind::parse(&kind) else { continue };
-            out.push(Refused { id, kind, reason, on_server });
+            out.push(Refused { id, kind, reason: RefusalReason::parse(&reason), on_server });
         }
         Ok(out)
     }

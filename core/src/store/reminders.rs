@@ -5,6 +5,7 @@
 use rusqlite::params;
 
 use super::Store;
+use crate::codes::Role;
 use crate::error::Result;
 use crate::team::Reminder;
 
@@ -12,7 +13,7 @@ impl Store {
     /// The reminders of the next `days` days, earliest first: each report of a kind the team
     /// reminds of that this user has not submitted. An admin (who writes no reports) has none.
     pub fn reminders(&mut self, days: u32) -> Result<Vec<Reminder>> {
-        if self.sync_state().is_ok_and(|s| s.role == "admin") {
+        if self.sync_state().is_ok_and(|s| s.role == Role::Admin) {
             return Ok(Vec::new());
         }
         let config = self.team_config()?.unwrap_or_default();

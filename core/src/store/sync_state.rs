@@ -9,6 +9,8 @@ use serde::Serialize;
 
 use super::documents::{self, decode_heads, encode_heads, Merged};
 use super::Store;
+use crate::api::Enrollment;
+use crate::codes::{RefusalReason, Role};
 use crate::doc::Kind;
 use crate::error::{Error, Result};
 use crate::period::{parse_tz, parse_weekday};
@@ -21,22 +23,9 @@ pub struct SyncState {
     pub device_id: String,
     #[serde(skip)]
     pub token: String,
-    /// rep, manager or admin.
-    pub role: String,
+    pub role: Role,
     pub cursor: u64,
     pub last_sync_at: Option<i64>,
-}
-
-/// What the server said at enrollment.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, Serialize)]
-pub struct Enrollment {
-    pub device_id: String,
-    pub token: String,
-    pub user_id: String,
-    pub team_id: String,
-    pub tz: String,
-    pub week_start: String,
-    pub role: String,
 }
 
 /// What committing one page did besides moving the cursor.
@@ -48,11 +37,11 @@ pub struct PageOutcome {
     pub set_aside: Vec<String>,
 }
 
-/// A document the server refused, with its reason.
+/// A document the server refused, with its reason (in JSON the text `code: message`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Rejection {
     pub id: String,
-    pub reason: String,
+    pub reason: RefusalReason,
 }
 
 impl Store {
@@ -101,7 +90,7 @@ impl Store {
         tx.execute(
             "INSERT OR REPLACE INTO sync_state (id, server_url, device_id, token, role, cursor, enrolled_at)
              VALUES (1, ?1, ?2, ?3, ?4, 0, ?5)",
-            params![server_url.trim_end_matches('/'), e.device_id, e.token, e.role, now],
+            params![server_url.trim_end_matches('/'), e.device_id, e.token, e.role.as_str(), now],
         )?;
         tx.commit()?;
         self.identity = None;
@@ -119,7 +108,7 @@ impl Store {
                         server_url: r.get(0)?,
                         device_id: r.get(1)?,
                         token: r.get(2)?,
-                        role: r.get(3)?,
+                        role: Role::from_stored(&r.get::<_, String>(3)?),
                         cursor: r.get::<_, i64>(4)? as u64,
                         last_sync_at: r.get(5)?,
                     })
@@ -202,7 +191,7 @@ impl Store {
                     let Some(heads) = sent.get(id.as_str()) else { continue };
                     tx.execute(
                         "UPDATE documents SET rejected_reason = ?2, rejected_heads = ?3 WHERE id = ?1",
-                        params![id, reason, encode_heads(heads)],
+                        params![id, reason.to_text(), encode_heads(heads)],
                     )?;
                     rejected.push(Rejection { id: id.clone(), reason: reason.clone() });
                 }
@@ -261,8 +250,9 @@ impl Store {
         let mut st = self
             .conn
             .prepare("SELECT id, rejected_reason FROM documents WHERE rejected_reason IS NOT NULL ORDER BY id")?;
-        let rows =
-            st.query_map([], |r| Ok(Rejection { id: r.get(0)?, reason: r.get(1)? }))?.collect::<Result<Vec<_>, _>>()?;
+        let rows = st
+            .query_map([], |r| Ok(Rejection { id: r.get(0)?, reason: RefusalReason::parse(&r.get::<_, String>(1)?) }))?
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 }

@@ -130,7 +130,7 @@ impl Store {
 
     /// Adds, edits or removes one of a customer's contacts.
     pub fn change_contact(&mut self, customer_id: &str, change: ContactChange) -> Result<Customer> {
-        typed!(self.update(Kind::Customer, customer_id, |d| Customer::change_contact(d, &change))?, Customer)
+        typed!(self.update(Kind::Customer, customer_id, |d| Ok(Customer::change_contact(d, &change)?))?, Customer)
     }
 
     /// Adds a deal for an existing customer.

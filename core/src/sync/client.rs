@@ -8,12 +8,9 @@ use std::time::{Duration, Instant};
 use super::engine::{server_error, Engine, EngineOptions, Next};
 pub use super::engine::{SyncProgress, SyncStats};
 use super::transport::{HttpRequest, Transport};
+use crate::api::{EnrollRequest, Enrollment, NudgeRequest, NudgeSent, ReadsRequest, Route};
 use crate::error::{Error, Result};
-use crate::store::Enrollment;
 use crate::Store;
-
-/// Media type of the binary sync messages.
-pub const CONTENT_TYPE: &str = "application/x-fieldreport-sync";
 
 /// Tuning of a sync run.
 #[derive(Clone)]
@@ -134,20 +131,20 @@ pub async fn enroll_named(
         return Err(Error::bad_input(format!("`{server_url}` is not a server URL (expected http://… or https://…)")));
     }
     let actor = store.actor_for_enrollment()?;
-    let body = serde_json::to_vec(&serde_json::json!({ "code": code.trim(), "actor": actor, "name": device_name }))
-        .map_err(|e| Error::bad_input(e.to_string()))?;
-    let bytes = match post_json(opts, &format!("{base}/v1/enroll"), None, body).await {
+    let body = json_body(&EnrollRequest {
+        code: code.trim().to_string(),
+        actor: actor.clone(),
+        name: device_name.map(str::to_string),
+    })?;
+    let bytes = match post_json(opts, &Route::Enroll.at(base), None, body).await {
         // The server knows this device's actor on an active device: this store is enrolled.
         Err(Error::Server { status: 409, .. }) if store.sync_state().is_ok() => {
             return Err(Error::AlreadyEnrolled { server: store.sync_state()?.server_url })
         }
         other => other?,
     };
-    let enrollment: Enrollment = serde_json::from_slice(&bytes).map_err(|e| Error::Server {
-        status: 200,
-        code: "bad_response".into(),
-        message: format!("the enrollment answer could not be read: {e}"),
-    })?;
+    let enrollment: Enrollment = serde_json::from_slice(&bytes)
+        .map_err(|e| Error::bad_response(200, format!("the enrollment answer could not be read: {e}")))?;
     store.complete_enrollment(base, &actor, &enrollment)?;
     Ok(enrollment)
 }
@@ -209,11 +206,10 @@ async fn send_reads(store: &mut Store, opts: &SyncOptions, stats: &mut SyncStats
     }
     let state = store.sync_state()?;
     for chunk in ids.chunks(500) {
-        let body = serde_json::to_vec(&serde_json::json!({ "reports": chunk }))
-            .map_err(|e| Error::bad_input(e.to_string()))?;
+        let body = json_body(&ReadsRequest { reports: chunk.to_vec() })?;
         stats.round_trips += 1;
         stats.bytes_sent += body.len() as u64;
-        let answer = post_json(opts, &format!("{}/v1/reads", state.server_url), Some(&state.token), body).await?;
+        let answer = post_json(opts, &Route::Reads.at(&state.server_url), Some(&state.token), body).await?;
         stats.bytes_received += answer.len() as u64;
         store.mark_reads_sent(chunk)?;
     }
@@ -224,20 +220,8 @@ async fn send_reads(store: &mut Store, opts: &SyncOptions, stats: &mut SyncStats
 /// removes the device's data.
 pub async fn sign_out(store: &Store, opts: &SyncOptions) -> Result<()> {
     let state = store.sync_state()?;
-    post_json(opts, &format!("{}/v1/sign-out", state.server_url), Some(&state.token), b"{}".to_vec()).await?;
+    post_json(opts, &Route::SignOut.at(&state.server_url), Some(&state.token), b"{}".to_vec()).await?;
     Ok(())
-}
-
-/// A nudge (催交) the server recorded.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct NudgeSent {
-    pub id: String,
-    pub user_id: String,
-    pub kind: String,
-    pub first: String,
-    pub last: String,
-    /// UTC milliseconds.
-    pub at: i64,
 }
 
 /// Asks member `user` (a user id) for the `kind` report of the period holding `period`
@@ -245,14 +229,15 @@ pub struct NudgeSent {
 /// submitted report and more than once an hour. Needs the network (nothing is queued).
 pub async fn nudge(store: &Store, opts: &SyncOptions, user: &str, kind: &str, period: &str) -> Result<NudgeSent> {
     let state = store.sync_state()?;
-    let body = serde_json::to_vec(&serde_json::json!({ "user": user, "kind": kind, "period": period }))
-        .map_err(|e| Error::bad_input(e.to_string()))?;
-    let answer = post_json(opts, &format!("{}/v1/nudges", state.server_url), Some(&state.token), body).await?;
-    serde_json::from_slice(&answer).map_err(|e| Error::Server {
-        status: 200,
-        code: "bad_response".into(),
-        message: format!("the nudge's answer could not be read: {e}"),
-    })
+    let body = json_body(&NudgeRequest { user: user.into(), kind: kind.into(), period: period.into() })?;
+    let answer = post_json(opts, &Route::Nudges.at(&state.server_url), Some(&state.token), body).await?;
+    serde_json::from_slice(&answer)
+        .map_err(|e| Error::bad_response(200, format!("the nudge's answer could not be read: {e}")))
+}
+
+/// The JSON of a request body.
+pub(crate) fn json_body(body: &impl serde::Serialize) -> Result<Vec<u8>> {
+    serde_json::to_vec(body).map_err(|e| Error::bad_input(e.to_string()))
 }
 
 /// Posts a JSON body and returns the answer's body, retrying transient failures (unreachable,

@@ -20,6 +20,8 @@ use serde::Serialize;
 use super::transport::{HttpRequest, HttpResponse};
 use super::wire::{Push, SyncRequest, SyncResponse};
 use super::CONTENT_TYPE;
+use crate::api::{ErrorBody, Route};
+use crate::codes::ErrorCode;
 use crate::error::{Error, Result};
 use crate::store::Rejection;
 use crate::Store;
@@ -132,18 +134,12 @@ fn batches(pushes: Vec<Push>, budget: usize) -> VecDeque<Vec<Push>> {
     out
 }
 
-#[derive(serde::Deserialize)]
-struct ApiError {
-    code: String,
-    message: String,
-}
-
 /// The server's error in a non-success response.
 pub(crate) fn server_error(resp: &HttpResponse) -> Error {
     let status = resp.status;
-    match serde_json::from_slice::<ApiError>(&resp.body) {
+    match serde_json::from_slice::<ErrorBody>(&resp.body) {
         Ok(e) => Error::Server { status, code: e.code, message: e.message },
-        Err(_) => Error::Server { status, code: "unknown".into(), message: format!("HTTP {status}") },
+        Err(_) => Error::Server { status, code: ErrorCode::Unknown, message: format!("HTTP {status}") },
     }
 }
 
@@ -174,7 +170,7 @@ impl Engine {
             ..Default::default()
         };
         Ok(Engine {
-            url: format!("{}/v1/sync", state.server_url),
+            url: Route::Sync.at(&state.server_url),
             token: state.token,
             opts,
             queue: batches(pushes, opts.push_bytes),
@@ -257,11 +253,7 @@ impl Engine {
     fn page(&mut self, store: &mut Store, request: SyncRequest, body: &[u8]) -> Result<()> {
         self.stats.round_trips += 1;
         self.stats.bytes_received += body.len() as u64;
-        let resp = SyncResponse::decode(body).map_err(|e| Error::Server {
-            status: 200,
-            code: "bad_response".into(),
-            message: e.to_string(),
-        })?;
+        let resp = SyncResponse::decode(body).map_err(|e| Error::bad_response(200, e.to_string()))?;
         let outcome = store.commit_sync_page(&request.pushes, &resp)?;
         self.stats.pushed += (resp.results.len() - outcome.rejected.len()) as u64;
         for d in resp.docs.iter().filter(|d| !d.changes.is_empty() && !outcome.set_aside.contains(&d.id)) {

@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::client::{post, ProgressListener, SyncOptions, SyncStats};
 use super::CancelToken;
+use crate::api::Route;
 use crate::error::{Error, Result};
 use crate::store::AttachmentState;
 use crate::Store;
@@ -32,11 +33,7 @@ struct Received {
 }
 
 fn unreadable(what: &str, e: serde_json::Error) -> Error {
-    Error::Server {
-        status: 200,
-        code: "bad_response".into(),
-        message: format!("the {what} answer could not be read: {e}"),
-    }
+    Error::bad_response(200, format!("the {what} answer could not be read: {e}"))
 }
 
 /// Asks the server which of `hashes` it lacks.
@@ -54,7 +51,7 @@ async fn missing(
     }
     stats.round_trips += 1;
     stats.bytes_sent += body.len() as u64;
-    let answer = post(opts, &format!("{url}/v1/blobs/missing"), Some(token), "application/octet-stream", body).await?;
+    let answer = post(opts, &Route::BlobsMissing.at(url), Some(token), "application/octet-stream", body).await?;
     stats.bytes_received += answer.len() as u64;
     Ok(serde_json::from_slice::<MissingAnswer>(&answer).map_err(|e| unreadable("missing-files", e))?.missing)
 }
@@ -97,7 +94,7 @@ pub async fn upload_files(
             }
             let piece = store.read_attachment_chunk(&u.hash, offset, PIECE)?;
             let len = piece.len() as u64;
-            let at = format!("{url}/v1/blobs/{}?offset={offset}&size={}", u.hash, u.size);
+            let at = format!("{}?offset={offset}&size={}", Route::Blob.url(url, &u.hash), u.size);
             stats.round_trips += 1;
             stats.bytes_sent += len;
             stats.file_bytes_sent += len;
@@ -136,11 +133,7 @@ pub async fn upload_files(
                 break;
             }
             if r.received <= offset {
-                return Err(Error::Server {
-                    status: 200,
-                    code: "bad_response".into(),
-                    message: format!("the server took no bytes of {} at {offset}", u.hash),
-                });
+                return Err(Error::bad_response(200, format!("the server took no bytes of {} at {offset}", u.hash)));
             }
             offset = r.received;
         }
@@ -169,7 +162,7 @@ pub async fn fetch_file(
         if cancel.is_cancelled() {
             return Err(Error::Cancelled);
         }
-        let at = format!("{}/v1/blobs/{hash}/read?offset={offset}&len={PIECE}", state.server_url);
+        let at = format!("{}?offset={offset}&len={PIECE}", Route::BlobRead.url(&state.server_url, hash));
         let piece = match post(opts, &at, Some(&state.token), "application/octet-stream", Vec::new()).await {
             Ok(p) => p,
             // Not uploaded by its author yet, or not this user's to read: the server does not
@@ -180,11 +173,7 @@ pub async fn fetch_file(
             Err(e) => return Err(e),
         };
         if piece.is_empty() {
-            return Err(Error::Server {
-                status: 200,
-                code: "bad_response".into(),
-                message: format!("the server sent nothing of {hash} at {offset} of {size}"),
-            });
+            return Err(Error::bad_response(200, format!("the server sent nothing of {hash} at {offset} of {size}")));
         }
         offset = store.write_download_chunk(hash, offset, &piece)?;
         if let Some(l) = progress {

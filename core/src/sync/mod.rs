@@ -1,20 +1,24 @@
-//! Sync with the team server: the wire format (shared with the server) and the device's client
-//! engine.
+//! Sync with the team server: the device's I/O-free engine ([`engine`]) and the driver that runs
+//! it over a [`Transport`]. The wire format is the protocol's ([`wire`], re-exported).
 
 mod client;
 pub mod engine;
 mod files;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod transport;
 mod web_login;
-pub mod wire;
+
+pub use fieldreport_protocol::wire;
 
 pub use client::{
-    enroll, enroll_named, nudge, sign_out, sync, CancelToken, NudgeSent, ProgressListener, SyncOptions, SyncProgress,
-    SyncStats, CONTENT_TYPE,
+    enroll, enroll_named, nudge, sign_out, sync, CancelToken, ProgressListener, SyncOptions, SyncProgress, SyncStats,
 };
 pub use engine::{Engine, EngineOptions, Next};
+pub use fieldreport_protocol::api::SYNC_CONTENT_TYPE as CONTENT_TYPE;
+pub use fieldreport_protocol::api::{NudgeSent, WebLoginApproved};
 pub use files::{fetch_file, upload_files, PIECE};
 #[cfg(feature = "reqwest")]
 pub use transport::{http_client, ReqwestTransport};
 pub use transport::{HttpRequest, HttpResponse, Transport, TransportFuture};
-pub use web_login::{approve_web_login, normalize_code, WebLoginApproved};
+pub use web_login::{approve_web_login, normalize_code};

@@ -1,20 +1,10 @@
 //! Sign-in with the phone (扫码登录): the dashboard's sign-in page shows a short code; this
 //! enrolled device approves it for its user, and the browser that showed it is signed in.
 
-use serde::{Deserialize, Serialize};
-
-use super::client::{post_json, SyncOptions};
+use super::client::{json_body, post_json, SyncOptions};
+use crate::api::{Route, WebLoginApproved, WebLoginRequest};
 use crate::error::{Error, Result};
 use crate::store::SyncState;
-
-/// What the server says when it accepted an approval.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WebLoginApproved {
-    /// The member the browser is now signed in as (this device's user).
-    pub user_id: String,
-    /// UTC milliseconds when the browser's session ends.
-    pub session_expires_at: i64,
-}
 
 /// The code as typed: letters and digits, any case, with or without its dash or spaces
 /// (`k7qx-m2pa`, `K7QX M2PA`), or as its QR code says (`fieldreport://web-login/K7QX-M2PA`).
@@ -35,13 +25,10 @@ pub fn normalize_code(code: &str) -> Result<String> {
 /// state is `state` ([`crate::Store::sync_state`]).
 pub async fn approve_web_login(state: &SyncState, code: &str, opts: &SyncOptions) -> Result<WebLoginApproved> {
     let code = normalize_code(code)?;
-    let body = serde_json::to_vec(&serde_json::json!({ "code": code })).map_err(|e| Error::bad_input(e.to_string()))?;
-    let bytes = post_json(opts, &format!("{}/v1/web-login", state.server_url), Some(&state.token), body).await?;
-    serde_json::from_slice(&bytes).map_err(|e| Error::Server {
-        status: 200,
-        code: "bad_response".into(),
-        message: format!("the sign-in answer could not be read: {e}"),
-    })
+    let body = json_body(&WebLoginRequest { code })?;
+    let bytes = post_json(opts, &Route::WebLogin.at(&state.server_url), Some(&state.token), body).await?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| Error::bad_response(200, format!("the sign-in answer could not be read: {e}")))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 use std::time::SystemTime;
 
+use fieldreport_core::codes::{RefusalCode, RefusalReason};
 use fieldreport_core::doc::Kind;
 use fieldreport_core::store;
 use fieldreport_core::sync;
@@ -24,16 +25,21 @@ pub struct Enrolled {
 pub struct Refusal {
     pub id: String,
     pub kind: ChangedKind,
-    /// The server's reason (`code: message`).
+    /// The server's reason as one text (`code: message`).
     pub reason: String,
     /// Whether the server holds an earlier version (else taking its copy removes the record
     /// from this device).
     pub on_server: bool,
+    /// Why, to act on (`Unknown` for a code from a newer server).
+    pub code: RefusalCode,
+    /// What was wrong and what to do.
+    pub message: String,
 }
 
 impl Refusal {
     pub(crate) fn from_core(r: store::Refused) -> Self {
-        Refusal { id: r.id, kind: r.kind.into(), reason: r.reason, on_server: r.on_server }
+        let RefusalReason { code, message } = r.reason.clone();
+        Refusal { id: r.id, kind: r.kind.into(), reason: r.reason.to_text(), on_server: r.on_server, code, message }
     }
 }
 
@@ -41,7 +47,18 @@ impl Refusal {
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct Rejection {
     pub id: String,
+    /// The server's reason as one text (`code: message`).
     pub reason: String,
+    /// Why, to act on.
+    pub code: RefusalCode,
+    /// What was wrong and what to do.
+    pub message: String,
+}
+
+impl From<store::Rejection> for Rejection {
+    fn from(r: store::Rejection) -> Self {
+        Rejection { id: r.id, reason: r.reason.to_text(), code: r.reason.code, message: r.reason.message }
+    }
 }
 
 /// What one sync did.
@@ -84,7 +101,7 @@ impl From<sync::SyncStats> for SyncStats {
             pushed: count(s.pushed),
             pulled: count(s.pulled),
             published: count(s.published),
-            rejected: s.rejected.into_iter().map(|r| Rejection { id: r.id, reason: r.reason }).collect(),
+            rejected: s.rejected.into_iter().map(Rejection::from).collect(),
             set_aside: s.set_aside,
             unavailable: s.unavailable,
             duration_ms: count(s.duration_ms),

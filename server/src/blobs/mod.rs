@@ -45,7 +45,7 @@ pub fn open(spec: &str) -> Result<Arc<dyn BlobStore>> {
 /// Where a file of `hash` goes under a root: two levels of directories, so that no directory
 /// holds more than a few thousand entries.
 pub(crate) fn relative(hash: &str) -> Result<String> {
-    if !fieldreport_core::doc::Attachment::valid_hash(hash) {
+    if !fieldreport_protocol::doc::Attachment::valid_hash(hash) {
         return Err(ServerError::BadRequest(format!("`{hash}` is not a SHA-256 in lower-case hex")));
     }
     Ok(format!("{}/{}/{hash}", &hash[..2], &hash[2..4]))
@@ -57,7 +57,7 @@ pub(crate) mod conformance {
     use super::*;
 
     pub fn stores_reads_and_deletes(store: &dyn BlobStore, staging_dir: &Path) {
-        let hash = fieldreport_core::files::hash_of(b"a photo's bytes");
+        let hash = fieldreport_protocol::files::hash_of(b"a photo's bytes");
         assert!(!store.exists(&hash).unwrap());
         assert_eq!(store.read(&hash, 0, 10).unwrap(), None);
         let staged = staging_dir.join("staged");
@@ -74,7 +74,7 @@ pub(crate) mod conformance {
 
         // A file larger than one part of a multipart upload, read back at its end.
         let big: Vec<u8> = (0..9 * 1024 * 1024u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
-        let big_hash = fieldreport_core::files::hash_of(&big);
+        let big_hash = fieldreport_protocol::files::hash_of(&big);
         std::fs::write(&staged, &big).unwrap();
         store.put_file(&big_hash, &staged).unwrap();
         let tail = store.read(&big_hash, big.len() as u64 - 10, 100).unwrap().unwrap();

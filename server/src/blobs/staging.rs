@@ -146,7 +146,7 @@ mod tests {
     fn pieces_append_in_order_and_a_misplaced_one_is_told_where_to_start() {
         let dir = tempfile::tempdir().unwrap();
         let s = Staging::open(dir.path()).unwrap();
-        let hash = fieldreport_core::files::hash_of(b"abcdef");
+        let hash = fieldreport_protocol::files::hash_of(b"abcdef");
         assert_eq!(s.append(&hash, 0, b"abc").unwrap(), Appended::Now(3));
         assert_eq!(s.append(&hash, 1, b"zz").unwrap(), Appended::Elsewhere(3));
         assert_eq!(s.append(&hash, 3, b"def").unwrap(), Appended::Now(6));

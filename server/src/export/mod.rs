@@ -10,8 +10,8 @@ use std::io::Write;
 use std::path::Path;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use fieldreport_core::period::Period;
-use fieldreport_core::report::Lang;
+use fieldreport_protocol::period::Period;
+use fieldreport_protocol::report::Lang;
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
 
 use crate::error::{Result, ServerError};

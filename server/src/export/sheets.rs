@@ -2,11 +2,11 @@
 
 use std::collections::HashMap;
 
-use fieldreport_core::doc::{distance_m, Doc, Followup, Kind, Record, Report};
-use fieldreport_core::kpi::{KpiDef, Unit};
-use fieldreport_core::money::decimals;
-use fieldreport_core::period::Calendar;
-use fieldreport_core::report::{label_of, Label, Lang};
+use fieldreport_protocol::doc::{distance_m, Doc, Followup, Kind, Record, Report};
+use fieldreport_protocol::kpi::{KpiDef, Unit};
+use fieldreport_protocol::money::decimals;
+use fieldreport_protocol::period::Calendar;
+use fieldreport_protocol::report::{label_of, Label, Lang};
 
 use super::{Cell, Request, Sink, What};
 use crate::error::Result;
@@ -181,7 +181,7 @@ fn report_cells(cal: &Calendar, u: &User, r: &Report, l: Lang) -> Vec<Cell> {
 
 fn submissions(
     s: &Service,
-    config: &fieldreport_core::team::TeamConfig,
+    config: &fieldreport_protocol::team::TeamConfig,
     scope: &Scope,
     req: &Request,
     now: i64,
@@ -225,7 +225,7 @@ fn figure(unit: Option<&Unit>, v: f64) -> Cell {
 
 fn kpi(
     s: &Service,
-    config: &fieldreport_core::team::TeamConfig,
+    config: &fieldreport_protocol::team::TeamConfig,
     scope: &Scope,
     req: &Request,
     now: i64,
@@ -252,9 +252,9 @@ fn kpi(
         };
         let status = f.status.map(|st| {
             let (zh, en) = match st {
-                fieldreport_core::kpi::Status::Green => ("绿", "green"),
-                fieldreport_core::kpi::Status::Yellow => ("黄", "yellow"),
-                fieldreport_core::kpi::Status::Red => ("红", "red"),
+                fieldreport_protocol::kpi::Status::Green => ("绿", "green"),
+                fieldreport_protocol::kpi::Status::Yellow => ("黄", "yellow"),
+                fieldreport_protocol::kpi::Status::Red => ("红", "red"),
             };
             l.pick(zh, en).to_string()
         });

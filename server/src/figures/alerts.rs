@@ -1,10 +1,10 @@
 //! Alerts: a stage converting below a share of the team average; an open deal with no followup
 //! for N days; a report not submitted by its deadline; a KPI in red.
 
-use fieldreport_core::doc::{display_distance, distance_m};
-use fieldreport_core::kpi::Status;
-use fieldreport_core::period::Period;
-use fieldreport_core::team::{Alert, AlertFacts, TeamConfig};
+use fieldreport_protocol::doc::{display_distance, distance_m};
+use fieldreport_protocol::kpi::Status;
+use fieldreport_protocol::period::Period;
+use fieldreport_protocol::team::{Alert, AlertFacts, TeamConfig};
 
 use super::Source;
 use super::{snapshot, submissions, Scope, Snapshot};

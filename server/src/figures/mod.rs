@@ -8,7 +8,7 @@ mod snapshot;
 mod submissions;
 
 pub use alerts::{alerts, alerts_with};
-pub use fieldreport_core::team::Alert;
+pub use fieldreport_protocol::team::Alert;
 pub use scope::Scope;
 pub use snapshot::{snapshot, team_values, Completeness, KpiRow, Snapshot};
 pub use submissions::{submissions, Submission, SubmissionItem};

@@ -4,15 +4,15 @@
 use std::collections::HashMap;
 
 use chrono::{Days, Months, NaiveDate};
-use fieldreport_core::kpi::{achievement, format_value, ratio, status, Aggregate, KpiDef};
-use fieldreport_core::period::{DateRange, Period};
-use fieldreport_core::team::{target_for, Figure, TeamConfig};
+use fieldreport_protocol::kpi::{achievement, format_value, ratio, status, Aggregate, KpiDef};
+use fieldreport_protocol::period::{DateRange, Period};
+use fieldreport_protocol::team::{target_for, Figure, TeamConfig};
 use serde::Serialize;
 
 use super::Scope;
 use super::Source;
 use crate::error::Result;
-use crate::model::{Slice, Total};
+use crate::model::{Role, Slice, Total};
 
 /// One figure of a snapshot (the type devices receive).
 pub type KpiRow = Figure;
@@ -108,7 +108,7 @@ pub fn team_values(
     last: NaiveDate,
 ) -> Result<Vec<(String, f64)>> {
     let defs: Vec<KpiDef> = config
-        .definitions_for_role("rep")
+        .definitions_for_role(Role::Rep)
         .into_iter()
         .filter(|d| !matches!(d.aggregate, Aggregate::Conversion { .. }))
         .collect();
@@ -123,7 +123,7 @@ pub fn snapshot(src: &dyn Source, config: &TeamConfig, scope: &Scope, period: Pe
     let cal = config.calendar()?;
     let range = cal.resolve(period, now_ms);
     let today = cal.local_date(now_ms);
-    let defs = config.definitions_for_role("rep");
+    let defs = config.definitions_for_role(Role::Rep);
     let now = values(src, &defs, scope, range.first, range.last, true)?;
     let (pf, pl) = previous(period, &range);
     // The previous period only for the members: the team's conversion average is not compared.

@@ -3,8 +3,8 @@
 //! report written offline on time is on time however late it synced.
 
 use chrono::{Datelike, Days, NaiveDate};
-use fieldreport_core::period::{month_of, Calendar, Period};
-use fieldreport_core::team::{Deadline, TeamConfig};
+use fieldreport_protocol::period::{month_of, Calendar, Period};
+use fieldreport_protocol::team::{Deadline, TeamConfig};
 use serde::Serialize;
 
 use super::Scope;

@@ -5,12 +5,13 @@
 mod permit;
 pub mod visibility;
 
-use fieldreport_core::doc::Kind;
+use fieldreport_protocol::codes::{RefusalCode, RefusalReason};
+use fieldreport_protocol::doc::Kind;
 
 pub use permit::{permit, Context};
 
-/// Why a pushed document was refused. The device receives `code: message` as the reason; the
-/// code is stable (apps may match on it), the message says what was wrong and what to do.
+/// Why a pushed document was refused. The device receives its [`RefusalReason`]: the stable code
+/// (apps may match on it) and a message that says what was wrong and what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     /// A device pushed a document of a kind only the server authors.
@@ -55,33 +56,33 @@ pub enum Refusal {
 
 impl Refusal {
     /// The stable machine-readable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> RefusalCode {
         match self {
-            Refusal::ServerAuthored { .. } => "server_authored",
-            Refusal::ChangesTooLarge { .. } => "changes_too_large",
-            Refusal::DocTooLarge { .. } => "doc_too_large",
-            Refusal::MissingDependencies => "missing_dependencies",
-            Refusal::ForeignActor { .. } => "foreign_actor",
-            Refusal::Invalid { .. } => "invalid_record",
-            Refusal::Mislabelled => "mislabelled",
-            Refusal::OtherTeam => "other_team",
-            Refusal::HeaderChanged => "header_changed",
-            Refusal::NotOwner { .. } => "not_owner",
-            Refusal::Submitted { .. } => "report_submitted",
-            Refusal::CommentOnly { .. } => "comment_only",
-            Refusal::CommentAuthor => "comment_author",
-            Refusal::CommentsChanged => "comments_changed",
-            Refusal::MentionNotReader { .. } => "mention_not_reader",
-            Refusal::NotYours { .. } => "not_yours",
-            Refusal::UnknownRecipient { .. } => "unknown_recipient",
-            Refusal::ReaderRemoved { .. } => "reader_removed",
-            Refusal::Quarantined => "quarantined",
+            Refusal::ServerAuthored { .. } => RefusalCode::ServerAuthored,
+            Refusal::ChangesTooLarge { .. } => RefusalCode::ChangesTooLarge,
+            Refusal::DocTooLarge { .. } => RefusalCode::DocTooLarge,
+            Refusal::MissingDependencies => RefusalCode::MissingDependencies,
+            Refusal::ForeignActor { .. } => RefusalCode::ForeignActor,
+            Refusal::Invalid { .. } => RefusalCode::InvalidRecord,
+            Refusal::Mislabelled => RefusalCode::Mislabelled,
+            Refusal::OtherTeam => RefusalCode::OtherTeam,
+            Refusal::HeaderChanged => RefusalCode::HeaderChanged,
+            Refusal::NotOwner { .. } => RefusalCode::NotOwner,
+            Refusal::Submitted { .. } => RefusalCode::ReportSubmitted,
+            Refusal::CommentOnly { .. } => RefusalCode::CommentOnly,
+            Refusal::CommentAuthor => RefusalCode::CommentAuthor,
+            Refusal::CommentsChanged => RefusalCode::CommentsChanged,
+            Refusal::MentionNotReader { .. } => RefusalCode::MentionNotReader,
+            Refusal::NotYours { .. } => RefusalCode::NotYours,
+            Refusal::UnknownRecipient { .. } => RefusalCode::UnknownRecipient,
+            Refusal::ReaderRemoved { .. } => RefusalCode::ReaderRemoved,
+            Refusal::Quarantined => RefusalCode::Quarantined,
         }
     }
 
-    /// The reason as the device receives it: `code: message`.
-    pub fn reason(&self) -> String {
-        format!("{}: {self}", self.code())
+    /// The reason as the device receives it (on the wire, `code: message`).
+    pub fn reason(&self) -> RefusalReason {
+        RefusalReason::new(self.code(), self.to_string())
     }
 }
 

@@ -4,7 +4,7 @@
 //! changes another user's record; every comment a push adds names the pushing user as its
 //! author, whatever the record's state; and a report goes to active members only.
 
-use fieldreport_core::doc::{Comment, Record, Report, ReportStatus};
+use fieldreport_protocol::doc::{Comment, Record, Report, ReportStatus};
 
 use super::Refusal;
 
@@ -104,8 +104,9 @@ pub fn permit(before: Option<&Record>, after: &Record, me: &str, ctx: &Context) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fieldreport_core::doc::{Customer, Header, Kind, ReportKind, Section, SCHEMA_VERSION};
-    use fieldreport_core::report::Lang;
+    use fieldreport_protocol::codes::RefusalCode;
+    use fieldreport_protocol::doc::{Customer, Header, Kind, ReportKind, Section, SCHEMA_VERSION};
+    use fieldreport_protocol::report::Lang;
 
     const REP: &str = "rep-1";
     const OTHER: &str = "rep-2";
@@ -170,7 +171,7 @@ mod tests {
     }
 
     /// A case: what, before, after, who pushes, the expected refusal code (or none).
-    type Case = (&'static str, Option<Record>, Record, &'static str, Option<&'static str>);
+    type Case = (&'static str, Option<Record>, Record, &'static str, Option<RefusalCode>);
 
     fn with(r: Report, to: &[&str], cc: &[&str]) -> Record {
         Record::Report(Box::new(Report {
@@ -192,7 +193,7 @@ mod tests {
                 None,
                 with(submitted(), &["stranger"], &[]),
                 REP,
-                Some("unknown_recipient"),
+                Some(RefusalCode::UnknownRecipient),
             ),
             (
                 "the author adds a recipient after submitting",
@@ -206,14 +207,14 @@ mod tests {
                 Some(with(submitted(), &[MGR], &[])),
                 with(submitted(), &[MGR], &["stranger"]),
                 REP,
-                Some("unknown_recipient"),
+                Some(RefusalCode::UnknownRecipient),
             ),
             (
                 "the author takes back a recipient who read it",
                 Some(with(submitted(), &[MGR], &[OTHER])),
                 with(submitted(), &[OTHER], &[]),
                 REP,
-                Some("reader_removed"),
+                Some(RefusalCode::ReaderRemoved),
             ),
             (
                 "the author takes back a recipient who has not read it",
@@ -227,27 +228,39 @@ mod tests {
                 Some(with(submitted(), &[MGR], &[])),
                 with(submitted(), &[MGR], &[OTHER]),
                 MGR,
-                Some("comment_only"),
+                Some(RefusalCode::CommentOnly),
             ),
             ("a new record of one's own", None, customer(REP, "a"), REP, None),
-            ("a new record owned by another", None, customer(OTHER, "a"), REP, Some("not_owner")),
+            ("a new record owned by another", None, customer(OTHER, "a"), REP, Some(RefusalCode::NotOwner)),
             ("editing one's own record", Some(customer(REP, "a")), customer(REP, "b"), REP, None),
-            ("editing another's record", Some(customer(OTHER, "a")), customer(OTHER, "b"), REP, Some("not_yours")),
-            ("a manager editing a rep's record", Some(customer(REP, "a")), customer(REP, "b"), MGR, Some("not_yours")),
+            (
+                "editing another's record",
+                Some(customer(OTHER, "a")),
+                customer(OTHER, "b"),
+                REP,
+                Some(RefusalCode::NotYours),
+            ),
+            (
+                "a manager editing a rep's record",
+                Some(customer(REP, "a")),
+                customer(REP, "b"),
+                MGR,
+                Some(RefusalCode::NotYours),
+            ),
             ("editing one's own draft", Some(r(report(Draft, "", &[]))), r(report(Draft, "x", &[])), REP, None),
             (
                 "a new report with a comment by someone else",
                 None,
                 r(report(Draft, "", &[(MGR, "好")])),
                 REP,
-                Some("comment_author"),
+                Some(RefusalCode::CommentAuthor),
             ),
             (
                 "a comment under another's name on one's own draft",
                 Some(r(report(Draft, "", &[]))),
                 r(report(Draft, "", &[(MGR, "好")])),
                 REP,
-                Some("comment_author"),
+                Some(RefusalCode::CommentAuthor),
             ),
             (
                 "one's own comment on one's own draft",
@@ -261,14 +274,14 @@ mod tests {
                 Some(r(report(Draft, "", &[(REP, "备注")]))),
                 r(report(Draft, "", &[])),
                 REP,
-                Some("comments_changed"),
+                Some(RefusalCode::CommentsChanged),
             ),
             (
                 "editing a submitted report",
                 Some(r(report(Submitted, "", &[]))),
                 r(report(Submitted, "x", &[])),
                 REP,
-                Some("report_submitted"),
+                Some(RefusalCode::ReportSubmitted),
             ),
             (
                 "the author commenting on a submitted report",
@@ -289,28 +302,28 @@ mod tests {
                 Some(r(report(Submitted, "", &[]))),
                 r(report(Submitted, "", &[(REP, "好")])),
                 MGR,
-                Some("comment_author"),
+                Some(RefusalCode::CommentAuthor),
             ),
             (
                 "a recipient changing the text",
                 Some(r(report(Submitted, "", &[]))),
                 r(report(Submitted, "x", &[])),
                 MGR,
-                Some("comment_only"),
+                Some(RefusalCode::CommentOnly),
             ),
             (
                 "someone else commenting",
                 Some(r(report(Submitted, "", &[]))),
                 r(report(Submitted, "", &[(OTHER, "?")])),
                 OTHER,
-                Some("not_yours"),
+                Some(RefusalCode::NotYours),
             ),
             (
                 "someone else editing a draft",
                 Some(r(report(Draft, "", &[]))),
                 r(report(Draft, "x", &[])),
                 OTHER,
-                Some("not_yours"),
+                Some(RefusalCode::NotYours),
             ),
         ];
         let readers = [MGR.to_string()];

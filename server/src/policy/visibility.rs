@@ -1,7 +1,7 @@
 //! Who sees which documents. The feed queries (`store::db::feed`) implement [`may_see`] on an
 //! index each; the conformance suite holds every backend's feed equal to this rule.
 
-use fieldreport_core::doc::Kind;
+use fieldreport_protocol::doc::Kind;
 
 use crate::model::{Role, User};
 

@@ -1,7 +1,7 @@
 //! Each robot's message format and signature.
 
 use base64::Engine;
-use fieldreport_core::team::{Robot, RobotKind};
+use fieldreport_protocol::team::{Robot, RobotKind};
 use hmac::{Hmac, Mac};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
@@ -138,7 +138,7 @@ pub(crate) fn accepted(status: u16, body: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fieldreport_core::team::RobotEvent;
+    use fieldreport_protocol::team::RobotEvent;
 
     fn robot(kind: RobotKind, secret: Option<&str>) -> Robot {
         Robot {

@@ -8,7 +8,7 @@ use super::payload::{accepted, request, Message};
 use crate::model::Delivery;
 use crate::now_ms;
 use crate::service::Service;
-use fieldreport_core::team::TeamConfig;
+use fieldreport_protocol::team::TeamConfig;
 
 /// First wait after a failure; it doubles with each attempt (up to 30 minutes).
 pub const BACKOFF_BASE_MS: i64 = 2_000;
@@ -32,10 +32,17 @@ async fn send(http: &reqwest::Client, config: &TeamConfig, d: &Delivery) -> Resu
     accepted(status, &text)
 }
 
+/// The robots' HTTP client: rustls with ring (smaller than aws-lc-rs, builds without cmake). A
+/// crypto provider already installed by the process stays.
+fn http_client() -> Result<reqwest::Client, reqwest::Error> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder().connect_timeout(std::time::Duration::from_secs(10)).build()
+}
+
 /// Starts the worker on the current tokio runtime.
 pub fn spawn(storage: Arc<Service>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let http = match fieldreport_core::sync::http_client() {
+        let http = match http_client() {
             Ok(h) => h,
             Err(e) => {
                 tracing::error!(error = %e, "robot deliveries are off: no HTTP client");

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use fieldreport_core::doc::{Attachment, Kind};
+use fieldreport_protocol::doc::{Attachment, Kind};
 use serde::Serialize;
 
 use super::Service;
@@ -210,7 +210,7 @@ impl Service {
         let (u, h) = (user.clone(), hash.to_string());
         let declared = self.store.read(|db| attachment_of(db, &u.id, &h))?.ok_or_else(|| no_file(hash))?;
         let (digest, head) = files.staging.digest(hash)?;
-        let kind = fieldreport_core::files::sniff::sniff(&head);
+        let kind = fieldreport_protocol::files::sniff::sniff(&head);
         let refuse = |why: String| {
             let _ = files.staging.remove(hash);
             Err(ServerError::BadRequest(why))
@@ -372,12 +372,12 @@ fn attachment_of(db: &Db, owner: &str, hash: &str) -> Result<Option<Attachment>>
             continue;
         }
         let Some(row) = db.doc(&id)? else { continue };
-        let record = fieldreport_core::doc::Doc::load_trusted(&row.bytes)
+        let record = fieldreport_protocol::doc::Doc::load_trusted(&row.bytes)
             .ok()
-            .and_then(|d| fieldreport_core::doc::Record::read(&d).ok());
+            .and_then(|d| fieldreport_protocol::doc::Record::read(&d).ok());
         let list = match (kind.as_str(), record) {
-            ("followup", Some(fieldreport_core::doc::Record::Followup(f))) => f.attachments,
-            ("report", Some(fieldreport_core::doc::Record::Report(r))) => r.attachments,
+            ("followup", Some(fieldreport_protocol::doc::Record::Followup(f))) => f.attachments,
+            ("report", Some(fieldreport_protocol::doc::Record::Report(r))) => r.attachments,
             _ => continue,
         };
         if let Some(a) = list.into_iter().find(|a| a.hash == hash) {

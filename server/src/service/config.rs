@@ -2,9 +2,9 @@
 
 use std::sync::{Arc, RwLock};
 
-use fieldreport_core::kpi::KpiDef;
-use fieldreport_core::period::Calendar;
-use fieldreport_core::team::TeamConfig;
+use fieldreport_protocol::kpi::KpiDef;
+use fieldreport_protocol::period::Calendar;
+use fieldreport_protocol::team::TeamConfig;
 
 use super::rollups;
 use crate::error::{Result, ServerError};

@@ -2,8 +2,8 @@
 //! change that document (and those paths, see `policy::permit`), and the validity of the result.
 //! The outcome is a [`Merged`] document — the plan the writer stores — or a typed refusal.
 
-use fieldreport_core::doc::{Bounds, Doc, Record, Refused};
-use fieldreport_core::sync::wire::{ChangeHash, Push};
+use fieldreport_protocol::doc::{Bounds, Doc, Record, Refused};
+use fieldreport_protocol::wire::{ChangeHash, Push};
 
 use crate::model::Caller;
 use crate::policy::{permit, Context, Refusal};

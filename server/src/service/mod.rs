@@ -23,8 +23,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use fieldreport_core::sync::wire::{SyncRequest, SyncResponse};
-use fieldreport_core::team::TeamConfig;
+use fieldreport_protocol::team::TeamConfig;
+use fieldreport_protocol::wire::{SyncRequest, SyncResponse};
 
 use cache::DocCache;
 pub use merge::{Author, Limits};
@@ -133,7 +133,7 @@ pub struct UserEdit {
 }
 
 /// Every member's name by id, for what people read.
-pub(crate) fn names(db: &Db) -> Result<fieldreport_core::report::Names> {
+pub(crate) fn names(db: &Db) -> Result<fieldreport_protocol::report::Names> {
     Ok(db.users()?.into_iter().map(|u| (u.id, u.name)).collect())
 }
 
@@ -207,7 +207,7 @@ impl Service {
 
     /// First-run setup: the team and its admin; returns the admin and an enrollment code.
     pub fn init_team(&self, name: &str, tz: &str, week_start: &str, admin_name: &str) -> Result<(Team, User, String)> {
-        let cal = fieldreport_core::period::Calendar::parse(tz, week_start)?;
+        let cal = fieldreport_protocol::period::Calendar::parse(tz, week_start)?;
         let name = name.trim().to_string();
         if name.is_empty() {
             return Err(ServerError::BadRequest("a team name is required".into()));
@@ -351,7 +351,7 @@ impl Service {
                 team_id: team.id,
                 tz: team.tz,
                 week_start: team.week_start,
-                role: user.role.as_str().to_string(),
+                role: user.role,
             })
         })
     }
@@ -563,9 +563,9 @@ impl Service {
                     for (id, _, _) in &batch {
                         let Some(bytes) = db.doc_bytes(id)? else { continue };
                         let ok = std::panic::catch_unwind(|| {
-                            fieldreport_core::doc::Doc::load_trusted(&bytes)
+                            fieldreport_protocol::doc::Doc::load_trusted(&bytes)
                                 .ok()
-                                .is_some_and(|d| fieldreport_core::doc::Record::read(&d).is_ok())
+                                .is_some_and(|d| fieldreport_protocol::doc::Record::read(&d).is_ok())
                         })
                         .unwrap_or(false);
                         if !ok {
@@ -596,7 +596,7 @@ enum Step {
     Done(SyncResponse),
     /// Pushes merged; the user's snapshot needs computing before the page.
     Snapshot(
-        Vec<fieldreport_core::sync::wire::PushResult>,
+        Vec<fieldreport_protocol::wire::PushResult>,
         std::collections::HashMap<String, Vec<u8>>,
         Arc<config::Active>,
         sync::Ask,

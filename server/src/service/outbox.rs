@@ -3,10 +3,10 @@
 //! raised them, so a message exists exactly when its cause committed; sent by the worker
 //! (`crate::robots`), which claims each message before sending it.
 
-use fieldreport_core::doc::Report;
-use fieldreport_core::report::label_of;
-use fieldreport_core::report::{render_markdown_linked, Dialect, Lang};
-use fieldreport_core::team::{alert_text, Alert, Robot, RobotEvent, RobotKind};
+use fieldreport_protocol::doc::Report;
+use fieldreport_protocol::report::label_of;
+use fieldreport_protocol::report::{render_markdown_linked, Dialect, Lang};
+use fieldreport_protocol::team::{alert_text, Alert, Robot, RobotEvent, RobotKind};
 
 use super::config::Active;
 use crate::error::Result;

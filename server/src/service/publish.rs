@@ -6,9 +6,9 @@
 //! change, and a new day starts a new document and drops the old one, so history stays small.
 
 use automerge::ActorId;
-use fieldreport_core::doc::{Directory, Doc, Header, Kind, Member, Published, Record, SCHEMA_VERSION};
-use fieldreport_core::period::Period;
-use fieldreport_core::team::{PeriodFigures, ReadReceipt, SnapshotBody, SubmissionCounts};
+use fieldreport_protocol::doc::{Directory, Doc, Header, Kind, Member, Published, Record, SCHEMA_VERSION};
+use fieldreport_protocol::period::Period;
+use fieldreport_protocol::team::{PeriodFigures, ReadReceipt, SnapshotBody, SubmissionCounts};
 use sha2::{Digest, Sha256};
 
 use super::cache::DocCache;
@@ -190,7 +190,7 @@ pub(super) fn members(db: &Db) -> Result<Vec<Member>> {
         .map(|u| Member {
             id: u.id,
             name: u.name,
-            role: u.role.as_str().to_string(),
+            role: u.role,
             manager_id: u.manager_id,
             active: u.active,
             phone: u.phone,
@@ -296,7 +296,7 @@ pub(super) fn covered_changed(db: &Db, user: &User) -> Result<bool> {
 /// A computed snapshot, ready to publish.
 pub(super) struct Computed {
     json: String,
-    alerts: Vec<fieldreport_core::team::Alert>,
+    alerts: Vec<fieldreport_protocol::team::Alert>,
     data_seq: i64,
     at: i64,
 }

@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
-use fieldreport_core::doc::{Doc, Kind, Record};
-use fieldreport_core::kpi::{facts, Fact, KpiDef};
-use fieldreport_core::period::Calendar;
+use fieldreport_protocol::doc::{Doc, Kind, Record};
+use fieldreport_protocol::kpi::{facts, Fact, KpiDef};
+use fieldreport_protocol::period::Calendar;
 
 use super::views;
 use crate::error::{Result, ServerError};
@@ -129,7 +129,7 @@ fn store_facts(db: &Db, id: &str, old: &[Fact], new: &[Fact]) -> Result<()> {
 
 /// The deal, followup and report indexes of `record`, and the files it references.
 fn index_record(db: &Db, record: &Record) -> Result<()> {
-    let files = |h: &fieldreport_core::doc::Header, list: Vec<&fieldreport_core::doc::Attachment>| {
+    let files = |h: &fieldreport_protocol::doc::Header, list: Vec<&fieldreport_protocol::doc::Attachment>| {
         let hashes: Vec<String> = if h.deleted { Vec::new() } else { list.iter().map(|a| a.hash.clone()).collect() };
         db.set_blob_refs(&h.id, &hashes)
     };
@@ -255,11 +255,11 @@ pub fn rebuild(db: &Db, defs: &[KpiDef], cal: &Calendar, from: RebuildFrom, prog
 
 #[cfg(test)]
 mod tests {
-    use fieldreport_core::doc::{
+    use fieldreport_core::Store;
+    use fieldreport_protocol::doc::{
         FollowupEdit, FollowupKind, Kind, NewContract, NewCustomer, NewDeal, NewFollowup, Stage,
     };
-    use fieldreport_core::money::Money;
-    use fieldreport_core::Store;
+    use fieldreport_protocol::money::Money;
     use std::collections::HashMap;
 
     use proptest::prelude::*;
@@ -397,7 +397,7 @@ mod tests {
                     }
                     Op::Stage(d, st) => pick(&deals, d).filter(|id| s.set_deal_stage(id, Stage::ALL[st]).is_ok()),
                     Op::Amount(d, a) => pick(&deals, d).filter(|id| {
-                        let edit = fieldreport_core::doc::DealEdit { amount: Some(Money::parse(&a.to_string(), "CNY").unwrap()), ..Default::default() };
+                        let edit = fieldreport_protocol::doc::DealEdit { amount: Some(Money::parse(&a.to_string(), "CNY").unwrap()), ..Default::default() };
                         s.edit_deal(id, edit).is_ok()
                     }),
                     Op::Contract(a, d) => {

@@ -5,8 +5,8 @@
 
 use std::collections::HashMap;
 
-use fieldreport_core::doc::{Doc, Kind, Record, ReportStatus};
-use fieldreport_core::sync::wire::{Pull, Push, PushResult, SyncResponse};
+use fieldreport_protocol::doc::{Doc, Kind, Record, ReportStatus};
+use fieldreport_protocol::wire::{Pull, Push, PushResult, SyncResponse};
 
 use super::cache::DocCache;
 use super::config::Active;
@@ -177,7 +177,7 @@ impl Pusher<'_> {
                     results.push(PushResult::Rejected { id: push.id.clone(), reason: Refusal::Quarantined.reason() });
                 }
                 Err(refusal) => {
-                    tracing::warn!(device = %device, user = %author.user_id, doc = %push.id, code = refusal.code(), reason = %refusal, "push rejected");
+                    tracing::warn!(device = %device, user = %author.user_id, doc = %push.id, code = %refusal.code(), reason = %refusal, "push rejected");
                     results.push(PushResult::Rejected { id: push.id.clone(), reason: refusal.reason() });
                 }
                 Ok(mut m) => {
@@ -335,7 +335,7 @@ pub(super) fn page(
             Some(k) if k == row.heads => continue, // the device already holds exactly this
             Some(k) => changes_after(db, cache, &row.id, &row.heads, &k)?,
             // Sent as stored: checked intact first (checksums, no decoding).
-            None => db.doc_bytes(&row.id)?.filter(|b| fieldreport_core::doc::untrusted::checksums_valid(b)),
+            None => db.doc_bytes(&row.id)?.filter(|b| fieldreport_protocol::doc::untrusted::checksums_valid(b)),
         };
         let Some(changes) = changes else {
             // Damaged: set aside, and the feed goes on without it.

@@ -5,7 +5,7 @@
 //! document: written in the same statement as the document, tagged with [`VIEW_FORMAT`], and
 //! ignored (the document is read instead) when missing, of another format, or unreadable.
 
-use fieldreport_core::doc::{Kind, Record};
+use fieldreport_protocol::doc::{Kind, Record};
 
 /// The format of stored views. Bump it whenever a typed view's fields or how a document is read
 /// into one change: views of another format are not used, and the next rebuild reads those
@@ -40,11 +40,14 @@ pub fn decode(kind: Kind, json: &str) -> Option<Record> {
 #[cfg(test)]
 mod tests {
     use chrono::NaiveDate;
-    use fieldreport_core::doc::{CheckIn, Contact, NewContract, NewCustomer, NewDeal, NewFollowup, Stage, StageChange};
-    use fieldreport_core::doc::{FollowupKind, Record};
-    use fieldreport_core::money::Money;
-    use fieldreport_core::report::Lang;
-    use fieldreport_core::{doc::ReportKind, Store};
+    use fieldreport_core::Store;
+    use fieldreport_protocol::doc::ReportKind;
+    use fieldreport_protocol::doc::{
+        CheckIn, Contact, NewContract, NewCustomer, NewDeal, NewFollowup, Stage, StageChange,
+    };
+    use fieldreport_protocol::doc::{FollowupKind, Record};
+    use fieldreport_protocol::money::Money;
+    use fieldreport_protocol::report::Lang;
 
     use super::*;
 
@@ -56,7 +59,7 @@ mod tests {
         let c = s
             .add_customer(NewCustomer {
                 name: "上海某某贸易有限公司".into(),
-                level: Some(fieldreport_core::doc::Level::A),
+                level: Some(fieldreport_protocol::doc::Level::A),
                 contacts: vec![Contact {
                     name: "王经理".into(),
                     title: Some("采购".into()),

@@ -2,7 +2,7 @@
 //! sessions, read receipts; and a comment written from the web, merged into the report document
 //! like a device's.
 
-use fieldreport_core::doc::{Comment, Doc, Record, Report};
+use fieldreport_protocol::doc::{Comment, Doc, Record, Report};
 
 use super::cache::DocCache;
 use super::config::{self, Active};
@@ -195,7 +195,7 @@ pub(super) fn comment(
     reply_to: Option<&str>,
 ) -> Result<Report> {
     let text = text.trim();
-    if text.is_empty() || text.chars().count() > fieldreport_core::doc::MAX_SHORT {
+    if text.is_empty() || text.chars().count() > fieldreport_protocol::doc::MAX_SHORT {
         return Err(ServerError::BadRequest("a comment needs text (at most 2,000 characters)".into()));
     }
     let (mut doc, before) = readable(db, user, id)?;
@@ -203,11 +203,11 @@ pub(super) fn comment(
     // `@name` names readers of the report; a reply answers an earlier comment.
     let members = publish::members(db)?;
     let recipients: Vec<String> = before.to.iter().chain(&before.cc).cloned().collect();
-    let mut mentions = fieldreport_core::report::find_mentions(text, &members);
+    let mut mentions = fieldreport_protocol::report::find_mentions(text, &members);
     let outside: Vec<&str> = members
         .iter()
         .filter(|m| mentions.contains(&m.id))
-        .filter(|m| !fieldreport_core::report::reads_report(m, &before.header.owner, &recipients))
+        .filter(|m| !fieldreport_protocol::report::reads_report(m, &before.header.owner, &recipients))
         .map(|m| m.name.as_str())
         .collect();
     if !outside.is_empty() {
@@ -300,7 +300,7 @@ impl Service {
         id: &str,
         text: &str,
         reply_to: Option<&str>,
-    ) -> Result<fieldreport_core::doc::Report> {
+    ) -> Result<fieldreport_protocol::doc::Report> {
         let (user, id, text) = (user.clone(), id.to_string(), text.to_string());
         let reply_to = reply_to.map(str::to_string).filter(|r| !r.trim().is_empty());
         let (shared, cache) = (self.active.clone(), self.cache.clone());

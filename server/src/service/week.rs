@@ -3,10 +3,10 @@
 //! of who has not submitted a report before it is due, and each robot's weekly digest.
 
 use chrono::{Datelike, NaiveDate};
-use fieldreport_core::doc::{Report, ReportKind};
-use fieldreport_core::period::{days_words, Period};
-use fieldreport_core::report::{label_of, Lang};
-use fieldreport_core::team::{Mentioned, Nudge, RobotEvent, RobotKind};
+use fieldreport_protocol::doc::{Report, ReportKind};
+use fieldreport_protocol::period::{days_words, Period};
+use fieldreport_protocol::report::{label_of, Lang};
+use fieldreport_protocol::team::{Mentioned, Nudge, RobotEvent, RobotKind};
 
 use super::config::{self, Active};
 use super::outbox::{enqueue, enqueue_to, Outgoing};
@@ -38,7 +38,7 @@ fn mention(u: &User) -> Mention {
 /// `2026-11-30`, a range: its first day).
 fn report_period(active: &Active, kind: ReportKind, period: &str, now: i64) -> Result<(NaiveDate, NaiveDate)> {
     let cal = &active.cal;
-    let day = match fieldreport_core::period::parse_date(period.trim()) {
+    let day = match fieldreport_protocol::period::parse_date(period.trim()) {
         Ok(d) => d,
         Err(_) => cal.resolve(period.parse::<Period>()?, now).first,
     };
@@ -63,7 +63,7 @@ fn report_period(active: &Active, kind: ReportKind, period: &str, now: i64) -> R
 /// Records the members the new comments of `after` name (each once) and marks their snapshots
 /// stale, so that their next sync brings the mention.
 pub(super) fn note_mentions(db: &Db, before: Option<&Report>, after: &Report) -> Result<()> {
-    let old: &[fieldreport_core::doc::Comment] = before.map(|b| b.comments.as_slice()).unwrap_or(&[]);
+    let old: &[fieldreport_protocol::doc::Comment] = before.map(|b| b.comments.as_slice()).unwrap_or(&[]);
     for c in after.comments.iter().filter(|c| !old.iter().any(|o| o.id == c.id)) {
         for user in &c.mentions {
             if db.insert_mention(&after.header.id, &c.id, user, &c.author, c.at)? {

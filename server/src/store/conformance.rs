@@ -12,7 +12,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use fieldreport_core::doc::Kind;
+use fieldreport_protocol::doc::Kind;
 
 use super::db::{NewDelivery, NewDoc, NewSession, RollupDelta, RollupTable, Visibility};
 use super::{Db, Store};

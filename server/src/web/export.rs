@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
-use fieldreport_core::period::Period;
+use fieldreport_protocol::period::Period;
 use serde::Deserialize;
 
 use super::guard::{error_page, WebQuery};

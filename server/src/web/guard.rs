@@ -8,7 +8,7 @@ use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use fieldreport_core::report::Lang;
+use fieldreport_protocol::report::Lang;
 use serde::de::DeserializeOwned;
 
 use super::labels::{lang_of, t};

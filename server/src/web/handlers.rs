@@ -8,10 +8,10 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
-use fieldreport_core::doc::ReportKind;
-use fieldreport_core::kpi::format_value;
-use fieldreport_core::period::{Calendar, Period};
-use fieldreport_core::report::{Lang, Names};
+use fieldreport_protocol::doc::ReportKind;
+use fieldreport_protocol::kpi::format_value;
+use fieldreport_protocol::period::{Calendar, Period};
+use fieldreport_protocol::report::{Lang, Names};
 use maud::Markup;
 use serde::Deserialize;
 
@@ -274,7 +274,7 @@ const TREND_WEEKS: u64 = 8;
 /// The team's value of each metric (conversions aside) over the last weeks, oldest first.
 fn trend(
     src: &dyn crate::figures::Source,
-    config: &fieldreport_core::team::TeamConfig,
+    config: &fieldreport_protocol::team::TeamConfig,
     scope: &Scope,
     now: i64,
 ) -> crate::Result<pages::Trend> {

@@ -1,6 +1,6 @@
 //! The dashboard's words in zh-CN (the default) and en.
 
-use fieldreport_core::report::Lang;
+use fieldreport_protocol::report::Lang;
 
 /// Picks the label for `lang`.
 pub(crate) fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {

@@ -6379,7 +6379,7 @@ public struct Refusal: Equatable, Hashable {
     public let id: String
     public let kind: ChangedKind
     /**
-     * The server's reason (`code: message`).
+     * The server's reason as one text (`code: message`).
      */
     public let reason: String
     /**
@@ -6387,21 +6387,37 @@ public struct Refusal: Equatable, Hashable {
      * from this device).
      */
     public let onServer: Bool
+    /**
+     * Why, to act on (`Unknown` for a code from a newer server).
+     */
+    public let code: RefusalCode
+    /**
+     * What was wrong and what to do.
+     */
+    public let message: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(id: String, kind: ChangedKind, 
         /**
-         * The server's reason (`code: message`).
+         * The server's reason as one text (`code: message`).
          */reason: String, 
         /**
          * Whether the server holds an earlier version (else taking its copy removes the record
          * from this device).
-         */onServer: Bool) {
+         */onServer: Bool, 
+        /**
+         * Why, to act on (`Unknown` for a code from a newer server).
+         */code: RefusalCode, 
+        /**
+         * What was wrong and what to do.
+         */message: String) {
         self.id = id
         self.kind = kind
         self.reason = reason
         self.onServer = onServer
+        self.code = code
+        self.message = message
     }
 
     
@@ -6423,7 +6439,9 @@ public struct FfiConverterTypeRefusal: FfiConverterRustBuffer {
                 id: FfiConverterString.read(from: &buf), 
                 kind: FfiConverterTypeChangedKind.read(from: &buf), 
                 reason: FfiConverterString.read(from: &buf), 
-                onServer: FfiConverterBool.read(from: &buf)
+                onServer: FfiConverterBool.read(from: &buf), 
+                code: FfiConverterTypeRefusalCode.read(from: &buf), 
+                message: FfiConverterString.read(from: &buf)
         )
     }
 
@@ -6432,6 +6450,8 @@ public struct FfiConverterTypeRefusal: FfiConverterRustBuffer {
         FfiConverterTypeChangedKind.write(value.kind, into: &buf)
         FfiConverterString.write(value.reason, into: &buf)
         FfiConverterBool.write(value.onServer, into: &buf)
+        FfiConverterTypeRefusalCode.write(value.code, into: &buf)
+        FfiConverterString.write(value.message, into: &buf)
     }
 }
 
@@ -6456,13 +6476,35 @@ public func FfiConverterTypeRefusal_lower(_ value: Refusal) -> RustBuffer {
  */
 public struct Rejection: Equatable, Hashable {
     public let id: String
+    /**
+     * The server's reason as one text (`code: message`).
+     */
     public let reason: String
+    /**
+     * Why, to act on.
+     */
+    public let code: RefusalCode
+    /**
+     * What was wrong and what to do.
+     */
+    public let message: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String, reason: String) {
+    public init(id: String, 
+        /**
+         * The server's reason as one text (`code: message`).
+         */reason: String, 
+        /**
+         * Why, to act on.
+         */code: RefusalCode, 
+        /**
+         * What was wrong and what to do.
+         */message: String) {
         self.id = id
         self.reason = reason
+        self.code = code
+        self.message = message
     }
 
     
@@ -6482,13 +6524,17 @@ public struct FfiConverterTypeRejection: FfiConverterRustBuffer {
         return
             try Rejection(
                 id: FfiConverterString.read(from: &buf), 
-                reason: FfiConverterString.read(from: &buf)
+                reason: FfiConverterString.read(from: &buf), 
+                code: FfiConverterTypeRefusalCode.read(from: &buf), 
+                message: FfiConverterString.read(from: &buf)
         )
     }
 
     public static func write(_ value: Rejection, into buf: inout [UInt8]) {
         FfiConverterString.write(value.id, into: &buf)
         FfiConverterString.write(value.reason, into: &buf)
+        FfiConverterTypeRefusalCode.write(value.code, into: &buf)
+        FfiConverterString.write(value.message, into: &buf)
     }
 }
 
@@ -8774,6 +8820,30 @@ fileprivate struct FfiConverterOptionTypeReportQuery: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeOrder: FfiConverterRustBuffer {
+    typealias SwiftType = Order?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeOrder.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeOrder.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeDialect: FfiConverterRustBuffer {
     typealias SwiftType = Dialect?
 
@@ -8942,30 +9012,6 @@ fileprivate struct FfiConverterOptionTypeStage: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionTypeOrder: FfiConverterRustBuffer {
-    typealias SwiftType = Order?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterTypeOrder.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterTypeOrder.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterOptionSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]?
 
@@ -9007,81 +9053,6 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterString.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterSequenceTypeMember: FfiConverterRustBuffer {
-    typealias SwiftType = [Member]
-
-    public static func write(_ value: [Member], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeMember.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Member] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [Member]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeMember.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterSequenceTypeSection: FfiConverterRustBuffer {
-    typealias SwiftType = [Section]
-
-    public static func write(_ value: [Section], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeSection.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Section] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [Section]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeSection.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterSequenceTypeSectionDef: FfiConverterRustBuffer {
-    typealias SwiftType = [SectionDef]
-
-    public static func write(_ value: [SectionDef], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeSectionDef.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [SectionDef] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [SectionDef]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeSectionDef.read(from: &buf))
         }
         return seq
     }
@@ -9715,6 +9686,81 @@ fileprivate struct FfiConverterSequenceTypeTemplate: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeMember: FfiConverterRustBuffer {
+    typealias SwiftType = [Member]
+
+    public static func write(_ value: [Member], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMember.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Member] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Member]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMember.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeSection: FfiConverterRustBuffer {
+    typealias SwiftType = [Section]
+
+    public static func write(_ value: [Section], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeSection.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Section] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Section]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeSection.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeSectionDef: FfiConverterRustBuffer {
+    typealias SwiftType = [SectionDef]
+
+    public static func write(_ value: [SectionDef], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeSectionDef.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [SectionDef] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [SectionDef]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeSectionDef.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeChangedKind: FfiConverterRustBuffer {
     typealias SwiftType = [ChangedKind]
 
@@ -9882,22 +9928,22 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_checkin_of() != 53117) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_describe_alert() != 11083) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_describe_alert() != 8185) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_find_member() != 27670) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_find_member() != 18179) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_find_record() != 30004) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_members() != 22481) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_members() != 56527) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report_from_template() != 38465) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_templates() != 5757) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_templates() != 36454) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contact() != 48137) {
@@ -9948,7 +9994,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_customers() != 3042) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_deals() != 56279) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_deals() != 20317) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_followups() != 17800) {
@@ -9972,7 +10018,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_restore() != 35140) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_deal_stage() != 4435) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_deal_stage() != 18417) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_splice_followup_note() != 58288) {
@@ -9999,10 +10045,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_merge_reports() != 61731) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report() != 9569) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report() != 3239) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_open_report() != 15419) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_open_report() != 4074) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_refresh_report() != 31238) {
@@ -10011,10 +10057,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_remove_block() != 44758) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_render_markdown() != 62552) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_render_markdown() != 17194) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_render_text() != 23606) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_render_text() != 57934) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_report() != 3882) {
@@ -10032,10 +10078,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_close_store() != 19988) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_identity() != 60526) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_identity() != 61907) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_init() != 1058) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_init() != 57137) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_cancel_sync() != 37806) {
@@ -10065,10 +10111,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_inbox() != 60578) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_nudge() != 46109) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_nudge() != 33426) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_reminders() != 2143) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_reminders() != 65298) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_reply_report() != 18510) {
@@ -10090,7 +10136,7 @@ private let initializationResult: InitializationResult = {
     uniffiCallbackInitChangeListener()
     uniffiCallbackInitHttpClient()
     uniffiCallbackInitSyncListener()
-    uniffiEnsureFieldreportCoreInitialized()
+    uniffiEnsureFieldreportProtocolInitialized()
     return InitializationResult.ok
 }()
 

@@ -25,13 +25,13 @@ fileprivate extension RustBuffer {
     }
 
     static func from(_ ptr: UnsafeBufferPointer<UInt8>) -> RustBuffer {
-        try! rustCall { ffi_fieldreport_core_rustbuffer_from_bytes(ForeignBytes(bufferPointer: ptr), $0) }
+        try! rustCall { ffi_fieldreport_protocol_rustbuffer_from_bytes(ForeignBytes(bufferPointer: ptr), $0) }
     }
 
     // Frees the buffer in place.
     // The buffer must not be used after this is called.
     func deallocate() {
-        try! rustCall { ffi_fieldreport_core_rustbuffer_free(self, $0) }
+        try! rustCall { ffi_fieldreport_protocol_rustbuffer_free(self, $0) }
     }
 }
 
@@ -327,7 +327,7 @@ private func makeRustCall<T, E: Swift.Error>(
     _ callback: (UnsafeMutablePointer<RustCallStatus>) -> T,
     errorHandler: ((RustBuffer) throws -> E)?
 ) throws -> T {
-    uniffiEnsureFieldreportCoreInitialized()
+    uniffiEnsureFieldreportProtocolInitialized()
     var callStatus = RustCallStatus.init()
     let returnedVal = callback(&callStatus)
     try uniffiCheckCallStatus(callStatus: callStatus, errorHandler: errorHandler)
@@ -796,10 +796,7 @@ public func FfiConverterTypeIdentity_lower(_ value: Identity) -> RustBuffer {
 public struct Member: Equatable, Hashable {
     public let id: String
     public let name: String
-    /**
-     * `rep`, `manager` or `admin`.
-     */
-    public let role: String
+    public let role: Role
     public let managerId: String?
     /**
      * A deactivated member keeps their name (old reports still name them) but cannot be sent
@@ -810,10 +807,7 @@ public struct Member: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String, name: String, 
-        /**
-         * `rep`, `manager` or `admin`.
-         */role: String, managerId: String?, 
+    public init(id: String, name: String, role: Role, managerId: String?, 
         /**
          * A deactivated member keeps their name (old reports still name them) but cannot be sent
          * reports.
@@ -844,7 +838,7 @@ public struct FfiConverterTypeMember: FfiConverterRustBuffer {
             try Member(
                 id: FfiConverterString.read(from: &buf), 
                 name: FfiConverterString.read(from: &buf), 
-                role: FfiConverterString.read(from: &buf), 
+                role: FfiConverterTypeRole.read(from: &buf), 
                 managerId: FfiConverterOptionString.read(from: &buf), 
                 active: FfiConverterBool.read(from: &buf), 
                 phone: FfiConverterOptionString.read(from: &buf)
@@ -854,7 +848,7 @@ public struct FfiConverterTypeMember: FfiConverterRustBuffer {
     public static func write(_ value: Member, into buf: inout [UInt8]) {
         FfiConverterString.write(value.id, into: &buf)
         FfiConverterString.write(value.name, into: &buf)
-        FfiConverterString.write(value.role, into: &buf)
+        FfiConverterTypeRole.write(value.role, into: &buf)
         FfiConverterOptionString.write(value.managerId, into: &buf)
         FfiConverterBool.write(value.active, into: &buf)
         FfiConverterOptionString.write(value.phone, into: &buf)
@@ -874,6 +868,70 @@ public func FfiConverterTypeMember_lift(_ buf: RustBuffer) throws -> Member {
 #endif
 public func FfiConverterTypeMember_lower(_ value: Member) -> RustBuffer {
     return FfiConverterTypeMember.lower(value)
+}
+
+
+/**
+ * Why one pushed document was refused: a code to act on and a message to show. On the wire and
+ * in storage it is one text, `code: message`.
+ */
+public struct RefusalReason: Equatable, Hashable {
+    public let code: RefusalCode
+    /**
+     * What was wrong and what to do (for [`RefusalCode::Unknown`], the whole reason received).
+     */
+    public let message: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(code: RefusalCode, 
+        /**
+         * What was wrong and what to do (for [`RefusalCode::Unknown`], the whole reason received).
+         */message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RefusalReason: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRefusalReason: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RefusalReason {
+        return
+            try RefusalReason(
+                code: FfiConverterTypeRefusalCode.read(from: &buf), 
+                message: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RefusalReason, into buf: inout [UInt8]) {
+        FfiConverterTypeRefusalCode.write(value.code, into: &buf)
+        FfiConverterString.write(value.message, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRefusalReason_lift(_ buf: RustBuffer) throws -> RefusalReason {
+    return try FfiConverterTypeRefusalReason.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRefusalReason_lower(_ value: RefusalReason) -> RustBuffer {
+    return FfiConverterTypeRefusalReason.lower(value)
 }
 
 
@@ -1428,6 +1486,263 @@ public func FfiConverterTypeLevel_lower(_ value: Level) -> RustBuffer {
 
 
 /**
+ * Why the server refused one pushed document (the code before `: ` in the reason a device
+ * receives). Stable: apps may match on it.
+ */
+
+public enum RefusalCode: Equatable, Hashable {
+    
+    /**
+     * A device pushed a document of a kind only the server authors.
+     */
+    case serverAuthored
+    /**
+     * The pushed changes alone are over the size limit.
+     */
+    case changesTooLarge
+    /**
+     * The merged document would be over the size limit.
+     */
+    case docTooLarge
+    /**
+     * The changes depend on changes the server does not have.
+     */
+    case missingDependencies
+    /**
+     * A change is authored by another actor than the device's.
+     */
+    case foreignActor
+    /**
+     * The merged document is not a valid record.
+     */
+    case invalidRecord
+    /**
+     * The document says it is another document than it was pushed as.
+     */
+    case mislabelled
+    /**
+     * The document belongs to another team.
+     */
+    case otherTeam
+    /**
+     * Kind, id, team, owner or creation time changed.
+     */
+    case headerChanged
+    /**
+     * A new document must be owned by its author.
+     */
+    case notOwner
+    /**
+     * The report was submitted: its author may only add comments.
+     */
+    case reportSubmitted
+    /**
+     * A recipient may only add comments.
+     */
+    case commentOnly
+    /**
+     * A comment names someone else as its author.
+     */
+    case commentAuthor
+    /**
+     * Comments were removed or changed.
+     */
+    case commentsChanged
+    /**
+     * A comment names (`@`) a member who cannot read the report.
+     */
+    case mentionNotReader
+    /**
+     * The document is another user's.
+     */
+    case notYours
+    /**
+     * A report is addressed to someone who is not an active member of the team.
+     */
+    case unknownRecipient
+    /**
+     * A recipient who has read the report cannot be removed from it.
+     */
+    case readerRemoved
+    /**
+     * The server's copy cannot be read; the server will ask the owner's device for it.
+     */
+    case quarantined
+    /**
+     * A code this build does not know (from a newer server); the message holds the whole
+     * reason as received.
+     */
+    case unknown
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension RefusalCode: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRefusalCode: FfiConverterRustBuffer {
+    typealias SwiftType = RefusalCode
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RefusalCode {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .serverAuthored
+        
+        case 2: return .changesTooLarge
+        
+        case 3: return .docTooLarge
+        
+        case 4: return .missingDependencies
+        
+        case 5: return .foreignActor
+        
+        case 6: return .invalidRecord
+        
+        case 7: return .mislabelled
+        
+        case 8: return .otherTeam
+        
+        case 9: return .headerChanged
+        
+        case 10: return .notOwner
+        
+        case 11: return .reportSubmitted
+        
+        case 12: return .commentOnly
+        
+        case 13: return .commentAuthor
+        
+        case 14: return .commentsChanged
+        
+        case 15: return .mentionNotReader
+        
+        case 16: return .notYours
+        
+        case 17: return .unknownRecipient
+        
+        case 18: return .readerRemoved
+        
+        case 19: return .quarantined
+        
+        case 20: return .unknown
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: RefusalCode, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .serverAuthored:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .changesTooLarge:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .docTooLarge:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .missingDependencies:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .foreignActor:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .invalidRecord:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .mislabelled:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .otherTeam:
+            writeInt(&buf, Int32(8))
+        
+        
+        case .headerChanged:
+            writeInt(&buf, Int32(9))
+        
+        
+        case .notOwner:
+            writeInt(&buf, Int32(10))
+        
+        
+        case .reportSubmitted:
+            writeInt(&buf, Int32(11))
+        
+        
+        case .commentOnly:
+            writeInt(&buf, Int32(12))
+        
+        
+        case .commentAuthor:
+            writeInt(&buf, Int32(13))
+        
+        
+        case .commentsChanged:
+            writeInt(&buf, Int32(14))
+        
+        
+        case .mentionNotReader:
+            writeInt(&buf, Int32(15))
+        
+        
+        case .notYours:
+            writeInt(&buf, Int32(16))
+        
+        
+        case .unknownRecipient:
+            writeInt(&buf, Int32(17))
+        
+        
+        case .readerRemoved:
+            writeInt(&buf, Int32(18))
+        
+        
+        case .quarantined:
+            writeInt(&buf, Int32(19))
+        
+        
+        case .unknown:
+            writeInt(&buf, Int32(20))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRefusalCode_lift(_ buf: RustBuffer) throws -> RefusalCode {
+    return try FfiConverterTypeRefusalCode.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRefusalCode_lower(_ value: RefusalCode) -> RustBuffer {
+    return FfiConverterTypeRefusalCode.lower(value)
+}
+
+
+
+/**
  * Daily, weekly, monthly or free-form.
  */
 
@@ -1575,6 +1890,84 @@ public func FfiConverterTypeReportStatus_lift(_ buf: RustBuffer) throws -> Repor
 #endif
 public func FfiConverterTypeReportStatus_lower(_ value: ReportStatus) -> RustBuffer {
     return FfiConverterTypeReportStatus.lower(value)
+}
+
+
+
+/**
+ * What a member may do: a rep their own records; a manager also read their direct reports'
+ * records and comment on reports addressed to them; an admin everything, and the
+ * configuration.
+ */
+
+public enum Role: Equatable, Hashable {
+    
+    case rep
+    case manager
+    case admin
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Role: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRole: FfiConverterRustBuffer {
+    typealias SwiftType = Role
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Role {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .rep
+        
+        case 2: return .manager
+        
+        case 3: return .admin
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Role, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .rep:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .manager:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .admin:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRole_lift(_ buf: RustBuffer) throws -> Role {
+    return try FfiConverterTypeRole.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRole_lower(_ value: Role) -> RustBuffer {
+    return FfiConverterTypeRole.lower(value)
 }
 
 
@@ -1741,7 +2134,7 @@ private let initializationResult: InitializationResult = {
     // Get the bindings contract version from our ComponentInterface
     let bindings_contract_version = 30
     // Get the scaffolding contract version by calling the into the dylib
-    let scaffolding_contract_version = ffi_fieldreport_core_uniffi_contract_version()
+    let scaffolding_contract_version = ffi_fieldreport_protocol_uniffi_contract_version()
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
@@ -1751,7 +2144,7 @@ private let initializationResult: InitializationResult = {
 
 // Make the ensure init function public so that other modules which have external type references to
 // our types can call it.
-public func uniffiEnsureFieldreportCoreInitialized() {
+public func uniffiEnsureFieldreportProtocolInitialized() {
     switch initializationResult {
     case .ok:
         break

@@ -15,7 +15,27 @@ use fieldreport_server::Service;
 use fieldreport_server::{Limits, ServerError};
 use serde_json::json;
 
-type R<T> = Result<T, ServerError>;
+/// What can stop the demo: the server, or one of its devices.
+#[derive(Debug, thiserror::Error)]
+enum DemoError {
+    #[error(transparent)]
+    Server(#[from] ServerError),
+    #[error(transparent)]
+    Device(#[from] fieldreport_core::Error),
+}
+
+type R<T> = Result<T, DemoError>;
+
+/// The command's error (a device's bad input is the caller's, exit 2; its other failures exit 1).
+impl From<DemoError> for ServerError {
+    fn from(e: DemoError) -> ServerError {
+        match e {
+            DemoError::Server(e) => e,
+            DemoError::Device(e) if e.is_bad_input() => ServerError::BadRequest(e.to_string()),
+            DemoError::Device(e) => ServerError::Setup(e.to_string()),
+        }
+    }
+}
 
 /// `println!` through the command's stdout writer (a closed pipe ends the demo quietly).
 macro_rules! say {
@@ -85,17 +105,17 @@ async fn sync_forger(s: &mut Store) -> R<SyncStats> {
     Ok(sync::sync(s, &SyncOptions::default(), None, &CancelToken::new()).await?)
 }
 
-pub fn run(json_out: bool, keep: Option<&Path>) -> R<()> {
+pub fn run(json_out: bool, keep: Option<&Path>) -> Result<(), ServerError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| ServerError::Internal(format!("cannot start the runtime: {e}")))?;
-    rt.block_on(week(json_out, keep))
+    Ok(rt.block_on(week(json_out, keep))?)
 }
 
 /// Where the demo's data goes: `keep` (which must be new or empty), else a temporary directory
 /// removed at the end.
-fn place(keep: Option<&Path>) -> R<(std::path::PathBuf, Option<tempfile::TempDir>)> {
+fn place(keep: Option<&Path>) -> Result<(std::path::PathBuf, Option<tempfile::TempDir>), ServerError> {
     match keep {
         Some(dir) => {
             let empty = match std::fs::read_dir(dir) {
@@ -144,7 +164,7 @@ async fn week(json_out: bool, keep: Option<&Path>) -> R<()> {
     let mut liu = Device::enroll("刘芳-phone", &devices, &url, &liu_code).await?;
     let mut manager = Device::enroll("李经理-phone", &devices, &url, &mgr_code).await?;
 
-    let cal = Calendar::parse("Asia/Shanghai", "monday")?;
+    let cal = Calendar::parse("Asia/Shanghai", "monday").map_err(ServerError::from)?;
     let monday = NaiveDate::from_ymd_opt(2026, 11, 16).unwrap_or_default();
     let at = |day: u64, hh: u32, mm: u32| -> i64 {
         let d = monday + Days::new(day);

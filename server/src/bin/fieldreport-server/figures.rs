@@ -2,9 +2,9 @@
 
 use std::io::IsTerminal;
 
-use fieldreport_core::period::Period;
-use fieldreport_core::report::{label_of, Lang, Names};
-use fieldreport_core::team::alert_text;
+use fieldreport_protocol::period::Period;
+use fieldreport_protocol::report::{label_of, Lang, Names};
+use fieldreport_protocol::team::alert_text;
 use fieldreport_server::figures::{self, Scope};
 use fieldreport_server::service::RebuildFrom;
 use fieldreport_server::Service;

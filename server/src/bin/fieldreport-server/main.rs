@@ -3,6 +3,7 @@
 //! Exit codes: 0 success; 2 bad input (unknown user or device, bad role, bad time zone…), with a
 //! one-line message on stderr; 1 any other failure.
 
+#[cfg(feature = "demo")]
 mod demo;
 mod figures;
 mod files;
@@ -272,7 +273,12 @@ fn run(cli: Cli) -> Result<(), ServerError> {
     };
     match cli.command {
         Command::Serve(a) => serve(&at, &a, j),
+        #[cfg(feature = "demo")]
         Command::Demo => demo::run(j, cli.data.as_deref()),
+        #[cfg(not(feature = "demo"))]
+        Command::Demo => {
+            Err(ServerError::Setup("this fieldreport-server was built without its demo (cargo feature `demo`)".into()))
+        }
         Command::Init { team_name, tz, week_start, admin_name } => {
             let s = open(&at)?;
             let (team, admin, code) = s.init_team(&team_name, &tz, &week_start, &admin_name)?;

@@ -2,8 +2,8 @@
 //! dashboard sessions.
 
 use clap::Subcommand;
-use fieldreport_core::period::Calendar;
-use fieldreport_core::text::table;
+use fieldreport_protocol::period::Calendar;
+use fieldreport_protocol::text::table;
 use fieldreport_server::service::UserEdit;
 use fieldreport_server::{ServerError, Service};
 use serde_json::json;

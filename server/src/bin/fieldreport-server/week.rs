@@ -43,7 +43,7 @@ pub fn export(
         what: what.parse()?,
         period: period.parse()?,
         user: user.map(str::to_string),
-        lang: lang.parse().map_err(ServerError::Core)?,
+        lang: lang.parse().map_err(ServerError::Protocol)?,
     };
     let format: FileFormat = format.parse()?;
     let cant = |e: std::io::Error| ServerError::Setup(format!("cannot write {}: {e}", out.display()));

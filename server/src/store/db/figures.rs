@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
-use fieldreport_core::period::month_of;
+use fieldreport_protocol::period::month_of;
 
 use super::Db;
 use crate::error::Result;
@@ -287,9 +287,9 @@ impl Db<'_> {
 
 #[cfg(test)]
 mod tests {
-    use fieldreport_core::doc::{Followup, FollowupKind, Header, Kind, Record, SCHEMA_VERSION};
-    use fieldreport_core::period::Calendar;
-    use fieldreport_core::team::TeamConfig;
+    use fieldreport_protocol::doc::{Followup, FollowupKind, Header, Kind, Record, SCHEMA_VERSION};
+    use fieldreport_protocol::period::Calendar;
+    use fieldreport_protocol::team::TeamConfig;
 
     use super::*;
     use crate::service::rollups;
@@ -336,7 +336,7 @@ mod tests {
             let kind = FollowupKind::ALL[(i % 5) as usize];
             let record = followup(&users[(i % 6) as usize], at, kind);
             rollups::index(&conn, &defs, &cal, &record).unwrap();
-            all.extend(fieldreport_core::kpi::facts(&record, &defs, &cal));
+            all.extend(fieldreport_protocol::kpi::facts(&record, &defs, &cal));
         }
         let d = |s: &str| s.parse::<NaiveDate>().unwrap();
         for (a, b) in [

@@ -16,7 +16,7 @@ mod week;
 
 use std::ops::Deref;
 
-use fieldreport_core::sync::wire::ChangeHash;
+use fieldreport_protocol::wire::ChangeHash;
 
 use super::Conn;
 

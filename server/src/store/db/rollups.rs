@@ -99,7 +99,7 @@ impl Db<'_> {
         Ok(())
     }
 
-    pub fn index_deal(&self, d: &fieldreport_core::doc::Deal) -> Result<()> {
+    pub fn index_deal(&self, d: &fieldreport_protocol::doc::Deal) -> Result<()> {
         let h = &d.header;
         self.exec(
             "INSERT INTO deal_index (id, owner, customer_id, title, stage, created_at, live)
@@ -111,7 +111,7 @@ impl Db<'_> {
         Ok(())
     }
 
-    pub fn index_followup(&self, f: &fieldreport_core::doc::Followup) -> Result<()> {
+    pub fn index_followup(&self, f: &fieldreport_protocol::doc::Followup) -> Result<()> {
         let h = &f.header;
         let c = f.checkin.as_ref();
         self.exec(
@@ -135,7 +135,7 @@ impl Db<'_> {
         Ok(())
     }
 
-    pub fn index_customer(&self, c: &fieldreport_core::doc::Customer) -> Result<()> {
+    pub fn index_customer(&self, c: &fieldreport_protocol::doc::Customer) -> Result<()> {
         let h = &c.header;
         self.exec(
             "INSERT INTO customer_index (id, owner, name, lat, lon, live) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -146,7 +146,7 @@ impl Db<'_> {
         Ok(())
     }
 
-    pub fn index_report(&self, r: &fieldreport_core::doc::Report) -> Result<()> {
+    pub fn index_report(&self, r: &fieldreport_protocol::doc::Report) -> Result<()> {
         let h = &r.header;
         let (first, last) = (r.first.to_string(), r.last.to_string());
         self.exec(

@@ -1,9 +1,9 @@
 //! The home page: reports addressed to the viewer (unread first in weight), the viewer's own
 //! reports with each recipient's read state and the comment count, and filters.
 
-use fieldreport_core::doc::ReportKind;
-use fieldreport_core::period::{days_words, Calendar};
-use fieldreport_core::report::{label_of, Label, Lang};
+use fieldreport_protocol::doc::ReportKind;
+use fieldreport_protocol::period::{days_words, Calendar};
+use fieldreport_protocol::report::{label_of, Label, Lang};
 use maud::{html, Markup};
 
 use super::{scroll, time};

@@ -2,9 +2,9 @@
 //! trend; the funnel conversions beside the team's average; report submissions; alerts. Every
 //! figure, tooltip included, in its unit as people read it (¥ with separators, %).
 
-use fieldreport_core::period::Period;
-use fieldreport_core::report::{label_of, Lang, Names};
-use fieldreport_core::team::alert_text;
+use fieldreport_protocol::period::Period;
+use fieldreport_protocol::report::{label_of, Lang, Names};
+use fieldreport_protocol::team::alert_text;
 use maud::{html, Markup};
 
 use super::report::status_class;
@@ -73,7 +73,7 @@ fn bars(lang: Lang, rows: &[&KpiRow], names: &Names) -> Markup {
             @for (i, r) in rows.iter().enumerate() {
                 @let y = 5 + 22 * i;
                 @let w = (r.value / max * 400.0).round();
-                @let color = match r.status { Some(fieldreport_core::kpi::Status::Green) => "#1a7f37", Some(fieldreport_core::kpi::Status::Yellow) => "#d4a72c", Some(fieldreport_core::kpi::Status::Red) => "#cf222e", None => "#1d4e89" };
+                @let color = match r.status { Some(fieldreport_protocol::kpi::Status::Green) => "#1a7f37", Some(fieldreport_protocol::kpi::Status::Yellow) => "#d4a72c", Some(fieldreport_protocol::kpi::Status::Red) => "#cf222e", None => "#1d4e89" };
                 @let who = r.user_id.as_deref().map(|u| names.of(u)).unwrap_or_default();
                 g {
                     title {

@@ -11,8 +11,8 @@ pub(crate) use kpi::{kpi, KpiPage, Trend};
 pub(crate) use report::{files_of, report, ReportPage};
 pub(crate) use sign_in::{link_sign_in, phone_sign_in};
 
-use fieldreport_core::period::Calendar;
-use fieldreport_core::report::Lang;
+use fieldreport_protocol::period::Calendar;
+use fieldreport_protocol::report::Lang;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use super::labels::{keep, t};

@@ -3,10 +3,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use fieldreport_core::doc::{display_distance, Attachment, Report};
-use fieldreport_core::kpi::{format_value, Status};
-use fieldreport_core::period::{days_words, Calendar};
-use fieldreport_core::report::{label_of, Block, BlockData, FollowupGroup, KpiRow, Label, Lang, Names};
+use fieldreport_protocol::doc::{display_distance, Attachment, Report};
+use fieldreport_protocol::kpi::{format_value, Status};
+use fieldreport_protocol::period::{days_words, Calendar};
+use fieldreport_protocol::report::{label_of, Block, BlockData, FollowupGroup, KpiRow, Label, Lang, Names};
 use maud::{html, Markup};
 
 use super::{scroll, time};

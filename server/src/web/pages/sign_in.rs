@@ -1,7 +1,7 @@
 //! Signing in: by an admin's one-time link, or with the phone (扫码登录).
 
-use fieldreport_core::period::Calendar;
-use fieldreport_core::report::Lang;
+use fieldreport_protocol::period::Calendar;
+use fieldreport_protocol::report::Lang;
 use maud::{html, Markup, PreEscaped};
 
 use super::time;

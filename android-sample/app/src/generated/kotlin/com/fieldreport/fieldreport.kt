@@ -40,6 +40,7 @@ import com.fieldreport.core.FfiConverterTypeKpiStatus
 import com.fieldreport.core.FfiConverterTypeLang
 import com.fieldreport.core.FfiConverterTypeLevel
 import com.fieldreport.core.FfiConverterTypeMember
+import com.fieldreport.core.FfiConverterTypeRefusalCode
 import com.fieldreport.core.FfiConverterTypeReportKind
 import com.fieldreport.core.FfiConverterTypeReportStatus
 import com.fieldreport.core.FfiConverterTypeSection
@@ -51,6 +52,7 @@ import com.fieldreport.core.KpiStatus
 import com.fieldreport.core.Lang
 import com.fieldreport.core.Level
 import com.fieldreport.core.Member
+import com.fieldreport.core.RefusalCode
 import com.fieldreport.core.ReportKind
 import com.fieldreport.core.ReportStatus
 import com.fieldreport.core.Section
@@ -72,6 +74,7 @@ import com.fieldreport.core.RustBuffer as RustBufferKpiStatus
 import com.fieldreport.core.RustBuffer as RustBufferLang
 import com.fieldreport.core.RustBuffer as RustBufferLevel
 import com.fieldreport.core.RustBuffer as RustBufferMember
+import com.fieldreport.core.RustBuffer as RustBufferRefusalCode
 import com.fieldreport.core.RustBuffer as RustBufferReportKind
 import com.fieldreport.core.RustBuffer as RustBufferReportStatus
 import com.fieldreport.core.RustBuffer as RustBufferSection
@@ -1361,22 +1364,22 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_checkin_of() and 0xFFFF) != 53117) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_describe_alert() and 0xFFFF) != 11083) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_describe_alert() and 0xFFFF) != 8185) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_find_member() and 0xFFFF) != 27670) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_find_member() and 0xFFFF) != 18179) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_find_record() and 0xFFFF) != 30004) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_members() and 0xFFFF) != 22481) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_members() and 0xFFFF) != 56527) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report_from_template() and 0xFFFF) != 38465) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_templates() and 0xFFFF) != 5757) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_templates() and 0xFFFF) != 36454) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contact() and 0xFFFF) != 48137) {
@@ -1427,7 +1430,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_customers() and 0xFFFF) != 3042) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_deals() and 0xFFFF) != 56279) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_deals() and 0xFFFF) != 20317) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_followups() and 0xFFFF) != 17800) {
@@ -1451,7 +1454,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_restore() and 0xFFFF) != 35140) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_deal_stage() and 0xFFFF) != 4435) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_deal_stage() and 0xFFFF) != 18417) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_splice_followup_note() and 0xFFFF) != 58288) {
@@ -1478,10 +1481,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_merge_reports() and 0xFFFF) != 61731) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report() and 0xFFFF) != 9569) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report() and 0xFFFF) != 3239) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_open_report() and 0xFFFF) != 15419) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_open_report() and 0xFFFF) != 4074) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_refresh_report() and 0xFFFF) != 31238) {
@@ -1490,10 +1493,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_remove_block() and 0xFFFF) != 44758) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_render_markdown() and 0xFFFF) != 62552) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_render_markdown() and 0xFFFF) != 17194) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_render_text() and 0xFFFF) != 23606) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_render_text() and 0xFFFF) != 57934) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_report() and 0xFFFF) != 3882) {
@@ -1511,10 +1514,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_close_store() and 0xFFFF) != 19988) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_identity() and 0xFFFF) != 60526) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_identity() and 0xFFFF) != 61907) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_init() and 0xFFFF) != 1058) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_init() and 0xFFFF) != 57137) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_cancel_sync() and 0xFFFF) != 37806) {
@@ -1544,10 +1547,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_inbox() and 0xFFFF) != 60578) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_nudge() and 0xFFFF) != 46109) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_nudge() and 0xFFFF) != 33426) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_reminders() and 0xFFFF) != 2143) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_reminders() and 0xFFFF) != 65298) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_reply_report() and 0xFFFF) != 18510) {
@@ -8214,7 +8217,7 @@ data class Refusal (
     val `kind`: ChangedKind
     , 
     /**
-     * The server's reason (`code: message`).
+     * The server's reason as one text (`code: message`).
      */
     val `reason`: kotlin.String
     , 
@@ -8223,6 +8226,16 @@ data class Refusal (
      * from this device).
      */
     val `onServer`: kotlin.Boolean
+    , 
+    /**
+     * Why, to act on (`Unknown` for a code from a newer server).
+     */
+    val `code`: RefusalCode
+    , 
+    /**
+     * What was wrong and what to do.
+     */
+    val `message`: kotlin.String
     
 ){
     
@@ -8243,6 +8256,8 @@ public object FfiConverterTypeRefusal: FfiConverterRustBuffer<Refusal> {
             FfiConverterTypeChangedKind.read(buf),
             FfiConverterString.read(buf),
             FfiConverterBoolean.read(buf),
+            FfiConverterTypeRefusalCode.read(buf),
+            FfiConverterString.read(buf),
         )
     }
 
@@ -8250,7 +8265,9 @@ public object FfiConverterTypeRefusal: FfiConverterRustBuffer<Refusal> {
             FfiConverterString.allocationSize(value.`id`) +
             FfiConverterTypeChangedKind.allocationSize(value.`kind`) +
             FfiConverterString.allocationSize(value.`reason`) +
-            FfiConverterBoolean.allocationSize(value.`onServer`)
+            FfiConverterBoolean.allocationSize(value.`onServer`) +
+            FfiConverterTypeRefusalCode.allocationSize(value.`code`) +
+            FfiConverterString.allocationSize(value.`message`)
     )
 
     override fun write(value: Refusal, buf: ByteBuffer) {
@@ -8258,6 +8275,8 @@ public object FfiConverterTypeRefusal: FfiConverterRustBuffer<Refusal> {
             FfiConverterTypeChangedKind.write(value.`kind`, buf)
             FfiConverterString.write(value.`reason`, buf)
             FfiConverterBoolean.write(value.`onServer`, buf)
+            FfiConverterTypeRefusalCode.write(value.`code`, buf)
+            FfiConverterString.write(value.`message`, buf)
     }
 }
 
@@ -8269,7 +8288,20 @@ public object FfiConverterTypeRefusal: FfiConverterRustBuffer<Refusal> {
 data class Rejection (
     val `id`: kotlin.String
     , 
+    /**
+     * The server's reason as one text (`code: message`).
+     */
     val `reason`: kotlin.String
+    , 
+    /**
+     * Why, to act on.
+     */
+    val `code`: RefusalCode
+    , 
+    /**
+     * What was wrong and what to do.
+     */
+    val `message`: kotlin.String
     
 ){
     
@@ -8288,17 +8320,23 @@ public object FfiConverterTypeRejection: FfiConverterRustBuffer<Rejection> {
         return Rejection(
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
+            FfiConverterTypeRefusalCode.read(buf),
+            FfiConverterString.read(buf),
         )
     }
 
     override fun allocationSize(value: Rejection) = (
             FfiConverterString.allocationSize(value.`id`) +
-            FfiConverterString.allocationSize(value.`reason`)
+            FfiConverterString.allocationSize(value.`reason`) +
+            FfiConverterTypeRefusalCode.allocationSize(value.`code`) +
+            FfiConverterString.allocationSize(value.`message`)
     )
 
     override fun write(value: Rejection, buf: ByteBuffer) {
             FfiConverterString.write(value.`id`, buf)
             FfiConverterString.write(value.`reason`, buf)
+            FfiConverterTypeRefusalCode.write(value.`code`, buf)
+            FfiConverterString.write(value.`message`, buf)
     }
 }
 
@@ -10334,6 +10372,38 @@ public object FfiConverterOptionalTypeReportQuery: FfiConverterRustBuffer<Report
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeOrder: FfiConverterRustBuffer<Order?> {
+    override fun read(buf: ByteBuffer): Order? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeOrder.read(buf)
+    }
+
+    override fun allocationSize(value: Order?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeOrder.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Order?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeOrder.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeDialect: FfiConverterRustBuffer<Dialect?> {
     override fun read(buf: ByteBuffer): Dialect? {
         if (buf.get().toInt() == 0) {
@@ -10558,38 +10628,6 @@ public object FfiConverterOptionalTypeStage: FfiConverterRustBuffer<Stage?> {
 /**
  * @suppress
  */
-public object FfiConverterOptionalTypeOrder: FfiConverterRustBuffer<Order?> {
-    override fun read(buf: ByteBuffer): Order? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterTypeOrder.read(buf)
-    }
-
-    override fun allocationSize(value: Order?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterTypeOrder.allocationSize(value)
-        }
-    }
-
-    override fun write(value: Order?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterTypeOrder.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
 public object FfiConverterOptionalSequenceString: FfiConverterRustBuffer<List<kotlin.String>?> {
     override fun read(buf: ByteBuffer): List<kotlin.String>? {
         if (buf.get().toInt() == 0) {
@@ -10640,90 +10678,6 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterString.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterSequenceTypeMember: FfiConverterRustBuffer<List<Member>> {
-    override fun read(buf: ByteBuffer): List<Member> {
-        val len = buf.getInt()
-        return List<Member>(len) {
-            FfiConverterTypeMember.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<Member>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeMember.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<Member>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeMember.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterSequenceTypeSection: FfiConverterRustBuffer<List<Section>> {
-    override fun read(buf: ByteBuffer): List<Section> {
-        val len = buf.getInt()
-        return List<Section>(len) {
-            FfiConverterTypeSection.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<Section>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeSection.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<Section>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeSection.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterSequenceTypeSectionDef: FfiConverterRustBuffer<List<SectionDef>> {
-    override fun read(buf: ByteBuffer): List<SectionDef> {
-        val len = buf.getInt()
-        return List<SectionDef>(len) {
-            FfiConverterTypeSectionDef.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<SectionDef>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeSectionDef.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<SectionDef>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeSectionDef.write(it, buf)
         }
     }
 }
@@ -11434,6 +11388,90 @@ public object FfiConverterSequenceTypeTemplate: FfiConverterRustBuffer<List<Temp
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeMember: FfiConverterRustBuffer<List<Member>> {
+    override fun read(buf: ByteBuffer): List<Member> {
+        val len = buf.getInt()
+        return List<Member>(len) {
+            FfiConverterTypeMember.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Member>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeMember.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Member>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeMember.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeSection: FfiConverterRustBuffer<List<Section>> {
+    override fun read(buf: ByteBuffer): List<Section> {
+        val len = buf.getInt()
+        return List<Section>(len) {
+            FfiConverterTypeSection.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Section>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeSection.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Section>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeSection.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeSectionDef: FfiConverterRustBuffer<List<SectionDef>> {
+    override fun read(buf: ByteBuffer): List<SectionDef> {
+        val len = buf.getInt()
+        return List<SectionDef>(len) {
+            FfiConverterTypeSectionDef.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<SectionDef>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeSectionDef.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<SectionDef>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeSectionDef.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeChangedKind: FfiConverterRustBuffer<List<ChangedKind>> {
     override fun read(buf: ByteBuffer): List<ChangedKind> {
         val len = buf.getInt()
@@ -11483,6 +11521,8 @@ public object FfiConverterSequenceSequenceString: FfiConverterRustBuffer<List<Li
         }
     }
 }
+
+
 
 
 

@@ -58,7 +58,7 @@ open class RustBuffer : Structure() {
     companion object {
         internal fun alloc(size: ULong = 0UL) = uniffiRustCall() { status ->
             // Note: need to convert the size to a `Long` value to make this work with JVM.
-            UniffiLib.ffi_fieldreport_core_rustbuffer_alloc(size.toLong(), status)
+            UniffiLib.ffi_fieldreport_protocol_rustbuffer_alloc(size.toLong(), status)
         }.also {
             if(it.data == null) {
                throw RuntimeException("RustBuffer.alloc() returned null data pointer (size=${size})")
@@ -74,7 +74,7 @@ open class RustBuffer : Structure() {
         }
 
         internal fun free(buf: RustBuffer.ByValue) = uniffiRustCall() { status ->
-            UniffiLib.ffi_fieldreport_core_rustbuffer_free(buf, status)
+            UniffiLib.ffi_fieldreport_protocol_rustbuffer_free(buf, status)
         }
     }
 
@@ -674,7 +674,7 @@ internal object IntegrityCheckingUniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
-    external fun ffi_fieldreport_core_uniffi_contract_version(
+    external fun ffi_fieldreport_protocol_uniffi_contract_version(
     ): Int
 
         
@@ -689,109 +689,109 @@ internal object UniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
-    external fun ffi_fieldreport_core_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun ffi_fieldreport_protocol_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun ffi_fieldreport_core_rustbuffer_from_bytes(`bytes`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun ffi_fieldreport_protocol_rustbuffer_from_bytes(`bytes`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun ffi_fieldreport_core_rustbuffer_free(`buf`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun ffi_fieldreport_protocol_rustbuffer_free(`buf`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun ffi_fieldreport_core_rustbuffer_reserve(`buf`: RustBuffer.ByValue,`additional`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun ffi_fieldreport_protocol_rustbuffer_reserve(`buf`: RustBuffer.ByValue,`additional`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun ffi_fieldreport_core_rust_future_poll_u8(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_poll_u8(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_cancel_u8(`handle`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_cancel_u8(`handle`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_free_u8(`handle`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_free_u8(`handle`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_complete_u8(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun ffi_fieldreport_protocol_rust_future_complete_u8(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Int
-    external fun ffi_fieldreport_core_rust_future_poll_i8(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_poll_i8(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_cancel_i8(`handle`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_cancel_i8(`handle`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_free_i8(`handle`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_free_i8(`handle`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_complete_i8(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun ffi_fieldreport_protocol_rust_future_complete_i8(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
-    external fun ffi_fieldreport_core_rust_future_poll_u16(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_poll_u16(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_cancel_u16(`handle`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_cancel_u16(`handle`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_free_u16(`handle`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_free_u16(`handle`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_complete_u16(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun ffi_fieldreport_protocol_rust_future_complete_u16(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Int
-    external fun ffi_fieldreport_core_rust_future_poll_i16(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_poll_i16(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_cancel_i16(`handle`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_cancel_i16(`handle`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_free_i16(`handle`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_free_i16(`handle`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_complete_i16(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun ffi_fieldreport_protocol_rust_future_complete_i16(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Short
-    external fun ffi_fieldreport_core_rust_future_poll_u32(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_poll_u32(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_cancel_u32(`handle`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_cancel_u32(`handle`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_free_u32(`handle`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_free_u32(`handle`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_complete_u32(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun ffi_fieldreport_protocol_rust_future_complete_u32(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Int
-    external fun ffi_fieldreport_core_rust_future_poll_i32(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_poll_i32(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_cancel_i32(`handle`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_cancel_i32(`handle`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_free_i32(`handle`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_free_i32(`handle`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_complete_i32(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun ffi_fieldreport_protocol_rust_future_complete_i32(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Int
-    external fun ffi_fieldreport_core_rust_future_poll_u64(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_poll_u64(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_cancel_u64(`handle`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_cancel_u64(`handle`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_free_u64(`handle`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_free_u64(`handle`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_complete_u64(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun ffi_fieldreport_protocol_rust_future_complete_u64(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun ffi_fieldreport_core_rust_future_poll_i64(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_poll_i64(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_cancel_i64(`handle`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_cancel_i64(`handle`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_free_i64(`handle`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_free_i64(`handle`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_complete_i64(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun ffi_fieldreport_protocol_rust_future_complete_i64(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun ffi_fieldreport_core_rust_future_poll_f32(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_poll_f32(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_cancel_f32(`handle`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_cancel_f32(`handle`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_free_f32(`handle`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_free_f32(`handle`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_complete_f32(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun ffi_fieldreport_protocol_rust_future_complete_f32(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Float
-    external fun ffi_fieldreport_core_rust_future_poll_f64(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_poll_f64(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_cancel_f64(`handle`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_cancel_f64(`handle`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_free_f64(`handle`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_free_f64(`handle`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_complete_f64(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun ffi_fieldreport_protocol_rust_future_complete_f64(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Double
-    external fun ffi_fieldreport_core_rust_future_poll_rust_buffer(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_poll_rust_buffer(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_cancel_rust_buffer(`handle`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_cancel_rust_buffer(`handle`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_free_rust_buffer(`handle`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_free_rust_buffer(`handle`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_complete_rust_buffer(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun ffi_fieldreport_protocol_rust_future_complete_rust_buffer(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun ffi_fieldreport_core_rust_future_poll_void(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_poll_void(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_cancel_void(`handle`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_cancel_void(`handle`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_free_void(`handle`: Long,
+    external fun ffi_fieldreport_protocol_rust_future_free_void(`handle`: Long,
     ): Unit
-    external fun ffi_fieldreport_core_rust_future_complete_void(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun ffi_fieldreport_protocol_rust_future_complete_void(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
 
         
@@ -801,7 +801,7 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
     // Get the bindings contract version from our ComponentInterface
     val bindings_contract_version = 30
     // Get the scaffolding contract version by calling the into the dylib
-    val scaffolding_contract_version = lib.ffi_fieldreport_core_uniffi_contract_version()
+    val scaffolding_contract_version = lib.ffi_fieldreport_protocol_uniffi_contract_version()
     if (bindings_contract_version != scaffolding_contract_version) {
         throw RuntimeException("UniFFI contract version mismatch: try cleaning and rebuilding your project")
     }
@@ -1196,10 +1196,7 @@ data class Member (
     , 
     val `name`: kotlin.String
     , 
-    /**
-     * `rep`, `manager` or `admin`.
-     */
-    val `role`: kotlin.String
+    val `role`: Role
     , 
     val `managerId`: kotlin.String?
     , 
@@ -1228,7 +1225,7 @@ public object FfiConverterTypeMember: FfiConverterRustBuffer<Member> {
         return Member(
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
+            FfiConverterTypeRole.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterBoolean.read(buf),
             FfiConverterOptionalString.read(buf),
@@ -1238,7 +1235,7 @@ public object FfiConverterTypeMember: FfiConverterRustBuffer<Member> {
     override fun allocationSize(value: Member) = (
             FfiConverterString.allocationSize(value.`id`) +
             FfiConverterString.allocationSize(value.`name`) +
-            FfiConverterString.allocationSize(value.`role`) +
+            FfiConverterTypeRole.allocationSize(value.`role`) +
             FfiConverterOptionalString.allocationSize(value.`managerId`) +
             FfiConverterBoolean.allocationSize(value.`active`) +
             FfiConverterOptionalString.allocationSize(value.`phone`)
@@ -1247,10 +1244,55 @@ public object FfiConverterTypeMember: FfiConverterRustBuffer<Member> {
     override fun write(value: Member, buf: ByteBuffer) {
             FfiConverterString.write(value.`id`, buf)
             FfiConverterString.write(value.`name`, buf)
-            FfiConverterString.write(value.`role`, buf)
+            FfiConverterTypeRole.write(value.`role`, buf)
             FfiConverterOptionalString.write(value.`managerId`, buf)
             FfiConverterBoolean.write(value.`active`, buf)
             FfiConverterOptionalString.write(value.`phone`, buf)
+    }
+}
+
+
+
+/**
+ * Why one pushed document was refused: a code to act on and a message to show. On the wire and
+ * in storage it is one text, `code: message`.
+ */
+data class RefusalReason (
+    val `code`: RefusalCode
+    , 
+    /**
+     * What was wrong and what to do (for [`RefusalCode::Unknown`], the whole reason received).
+     */
+    val `message`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRefusalReason: FfiConverterRustBuffer<RefusalReason> {
+    override fun read(buf: ByteBuffer): RefusalReason {
+        return RefusalReason(
+            FfiConverterTypeRefusalCode.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RefusalReason) = (
+            FfiConverterTypeRefusalCode.allocationSize(value.`code`) +
+            FfiConverterString.allocationSize(value.`message`)
+    )
+
+    override fun write(value: RefusalReason, buf: ByteBuffer) {
+            FfiConverterTypeRefusalCode.write(value.`code`, buf)
+            FfiConverterString.write(value.`message`, buf)
     }
 }
 
@@ -1567,6 +1609,123 @@ public object FfiConverterTypeLevel: FfiConverterRustBuffer<Level> {
 
 
 /**
+ * Why the server refused one pushed document (the code before `: ` in the reason a device
+ * receives). Stable: apps may match on it.
+ */
+
+enum class RefusalCode {
+    
+    /**
+     * A device pushed a document of a kind only the server authors.
+     */
+    SERVER_AUTHORED,
+    /**
+     * The pushed changes alone are over the size limit.
+     */
+    CHANGES_TOO_LARGE,
+    /**
+     * The merged document would be over the size limit.
+     */
+    DOC_TOO_LARGE,
+    /**
+     * The changes depend on changes the server does not have.
+     */
+    MISSING_DEPENDENCIES,
+    /**
+     * A change is authored by another actor than the device's.
+     */
+    FOREIGN_ACTOR,
+    /**
+     * The merged document is not a valid record.
+     */
+    INVALID_RECORD,
+    /**
+     * The document says it is another document than it was pushed as.
+     */
+    MISLABELLED,
+    /**
+     * The document belongs to another team.
+     */
+    OTHER_TEAM,
+    /**
+     * Kind, id, team, owner or creation time changed.
+     */
+    HEADER_CHANGED,
+    /**
+     * A new document must be owned by its author.
+     */
+    NOT_OWNER,
+    /**
+     * The report was submitted: its author may only add comments.
+     */
+    REPORT_SUBMITTED,
+    /**
+     * A recipient may only add comments.
+     */
+    COMMENT_ONLY,
+    /**
+     * A comment names someone else as its author.
+     */
+    COMMENT_AUTHOR,
+    /**
+     * Comments were removed or changed.
+     */
+    COMMENTS_CHANGED,
+    /**
+     * A comment names (`@`) a member who cannot read the report.
+     */
+    MENTION_NOT_READER,
+    /**
+     * The document is another user's.
+     */
+    NOT_YOURS,
+    /**
+     * A report is addressed to someone who is not an active member of the team.
+     */
+    UNKNOWN_RECIPIENT,
+    /**
+     * A recipient who has read the report cannot be removed from it.
+     */
+    READER_REMOVED,
+    /**
+     * The server's copy cannot be read; the server will ask the owner's device for it.
+     */
+    QUARANTINED,
+    /**
+     * A code this build does not know (from a newer server); the message holds the whole
+     * reason as received.
+     */
+    UNKNOWN;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRefusalCode: FfiConverterRustBuffer<RefusalCode> {
+    override fun read(buf: ByteBuffer) = try {
+        RefusalCode.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: RefusalCode) = 4UL
+
+    override fun write(value: RefusalCode, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * Daily, weekly, monthly or free-form.
  */
 
@@ -1634,6 +1793,46 @@ public object FfiConverterTypeReportStatus: FfiConverterRustBuffer<ReportStatus>
     override fun allocationSize(value: ReportStatus) = 4UL
 
     override fun write(value: ReportStatus, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * What a member may do: a rep their own records; a manager also read their direct reports'
+ * records and comment on reports addressed to them; an admin everything, and the
+ * configuration.
+ */
+
+enum class Role {
+    
+    REP,
+    MANAGER,
+    ADMIN;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRole: FfiConverterRustBuffer<Role> {
+    override fun read(buf: ByteBuffer) = try {
+        Role.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: Role) = 4UL
+
+    override fun write(value: Role, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }

@@ -3,39 +3,11 @@
 
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
-use serde::Serialize;
 
-use super::{Aggregate, Entity, KpiDef, Unit};
 use crate::doc::Stage;
 use crate::error::Result;
-use crate::money::display_minor;
+use crate::kpi::{Aggregate, Entity, KpiDef, KpiValue};
 use crate::period::DateRange;
-
-/// A KPI's value for one user and period.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct KpiValue {
-    pub metric: String,
-    /// Count, minor units of money, or a fraction in 0..=1 for ratios.
-    pub value: f64,
-    pub unit: Unit,
-}
-
-impl KpiValue {
-    /// The value as people read it: `12`, `12000.00`, `35.0%`.
-    pub fn display(&self) -> String {
-        format_value(&self.unit, self.value)
-    }
-}
-
-/// Formats a value of `unit` for people: counts as counts, money in its currency with its
-/// symbol and thousands separators (`¥12,300.00`), ratios as percentages.
-pub fn format_value(unit: &Unit, value: f64) -> String {
-    match unit {
-        Unit::Count => format!("{}", value.round() as i64),
-        Unit::Money { currency } => display_minor(value.round() as i64, currency),
-        Unit::Ratio => format!("{:.1}%", value * 100.0),
-    }
-}
 
 /// The SQL expression of `column` for `entity` (deal stages read amounts from their deal).
 fn column(entity: Entity, column: &str) -> String {
@@ -69,7 +41,7 @@ fn later_stages(from: Stage) -> Vec<&'static str> {
 }
 
 /// Evaluates `def` over the rows owned by `owner` in `range`.
-pub(crate) fn evaluate(conn: &Connection, def: &KpiDef, owner: &str, range: &DateRange) -> Result<KpiValue> {
+pub(super) fn evaluate(conn: &Connection, def: &KpiDef, owner: &str, range: &DateRange) -> Result<KpiValue> {
     def.validate()?;
     let e = def.entity;
     let mut args: Vec<Value> = vec![owner.to_string().into()];

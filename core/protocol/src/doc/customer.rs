@@ -106,7 +106,7 @@ pub struct Customer {
 
 impl Customer {
     /// Writes a new customer document.
-    pub(crate) fn create(doc: &mut Doc, header: &Header, new: &NewCustomer) -> Result<(), automerge::AutomergeError> {
+    pub fn create(doc: &mut Doc, header: &Header, new: &NewCustomer) -> Result<(), automerge::AutomergeError> {
         header.write(doc)?;
         fields::put(doc, &ROOT, NAME, new.name.trim())?;
         fields::put_opt(doc, &ROOT, LEVEL, new.level.map(Level::as_str))?;
@@ -126,7 +126,7 @@ impl Customer {
     }
 
     /// The view of a customer created from `new`, without reading the document back.
-    pub(crate) fn view(header: &Header, new: &NewCustomer) -> Customer {
+    pub fn view(header: &Header, new: &NewCustomer) -> Customer {
         Customer {
             header: header.clone(),
             name: new.name.trim().to_string(),
@@ -139,7 +139,7 @@ impl Customer {
     }
 
     /// Applies an edit.
-    pub(crate) fn edit(doc: &mut Doc, edit: &CustomerEdit) -> Result<(), automerge::AutomergeError> {
+    pub fn edit(doc: &mut Doc, edit: &CustomerEdit) -> Result<(), automerge::AutomergeError> {
         if let Some(n) = &edit.name {
             fields::put(doc, &ROOT, NAME, n.trim())?;
         }
@@ -159,7 +159,7 @@ impl Customer {
     }
 
     /// Applies a change to the contacts; an index past the end is refused.
-    pub(crate) fn change_contact(doc: &mut Doc, change: &ContactChange) -> Result<(), Error> {
+    pub fn change_contact(doc: &mut Doc, change: &ContactChange) -> Result<(), Error> {
         let contacts = fields::map_list(doc, &ROOT, CONTACTS);
         let at = |index: usize| {
             contacts.get(index).cloned().ok_or_else(|| {

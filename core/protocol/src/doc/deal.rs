@@ -123,7 +123,7 @@ pub struct Deal {
 }
 
 impl Deal {
-    pub(crate) fn create(doc: &mut Doc, header: &Header, new: &NewDeal) -> Result<(), automerge::AutomergeError> {
+    pub fn create(doc: &mut Doc, header: &Header, new: &NewDeal) -> Result<(), automerge::AutomergeError> {
         header.write(doc)?;
         fields::put(doc, &ROOT, CUSTOMER, new.customer_id.as_str())?;
         fields::put(doc, &ROOT, TITLE, new.title.trim())?;
@@ -134,7 +134,7 @@ impl Deal {
     }
 
     /// The view of a deal created from `new`, without reading the document back.
-    pub(crate) fn view(header: &Header, new: &NewDeal) -> Deal {
+    pub fn view(header: &Header, new: &NewDeal) -> Deal {
         Deal {
             header: header.clone(),
             customer_id: new.customer_id.clone(),
@@ -149,7 +149,7 @@ impl Deal {
 
     /// Moves the deal to `stage` at `at_ms`, recording the move in the stage history.
     /// Moving to the stage it is already in changes nothing.
-    pub(crate) fn set_stage(doc: &mut Doc, stage: Stage, at_ms: i64) -> Result<(), automerge::AutomergeError> {
+    pub fn set_stage(doc: &mut Doc, stage: Stage, at_ms: i64) -> Result<(), automerge::AutomergeError> {
         if fields::str(doc, &ROOT, STAGE).as_deref() == Some(stage.as_str()) {
             return Ok(());
         }
@@ -159,7 +159,7 @@ impl Deal {
         fields::put(doc, &entry, "at", at_ms)
     }
 
-    pub(crate) fn edit(doc: &mut Doc, edit: &DealEdit) -> Result<(), automerge::AutomergeError> {
+    pub fn edit(doc: &mut Doc, edit: &DealEdit) -> Result<(), automerge::AutomergeError> {
         if let Some(t) = &edit.title {
             fields::put(doc, &ROOT, TITLE, t.trim())?;
         }

@@ -35,7 +35,7 @@ pub struct Payment {
 }
 
 impl Payment {
-    pub(crate) fn create(doc: &mut Doc, header: &Header, new: &NewPayment) -> Result<(), automerge::AutomergeError> {
+    pub fn create(doc: &mut Doc, header: &Header, new: &NewPayment) -> Result<(), automerge::AutomergeError> {
         header.write(doc)?;
         fields::put(doc, &ROOT, CONTRACT, new.contract_id.as_str())?;
         fields::put(doc, &ROOT, CUSTOMER, new.customer_id.as_str())?;
@@ -44,7 +44,7 @@ impl Payment {
     }
 
     /// The view of a payment created from `new`, without reading the document back.
-    pub(crate) fn view(header: &Header, new: &NewPayment) -> Payment {
+    pub fn view(header: &Header, new: &NewPayment) -> Payment {
         Payment {
             header: header.clone(),
             contract_id: new.contract_id.clone(),

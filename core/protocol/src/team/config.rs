@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{Deadline, Reminders, Robot, Target};
+use crate::codes::Role;
 use crate::kpi::{builtin, KpiDef, Thresholds};
 use crate::period::{parse_tz, parse_weekday, Calendar};
 use crate::report::Template;
@@ -162,9 +163,9 @@ impl TeamConfig {
     }
 
     /// The definitions a role sees, in the configured order.
-    pub fn definitions_for_role(&self, role: &str) -> Vec<KpiDef> {
+    pub fn definitions_for_role(&self, role: Role) -> Vec<KpiDef> {
         let all = self.definitions();
-        match self.roles.get(role) {
+        match self.roles.get(role.as_str()) {
             Some(ids) => ids.iter().filter_map(|id| all.iter().find(|d| &d.id == id).cloned()).collect(),
             None => all,
         }
@@ -200,7 +201,7 @@ impl TeamConfig {
         let known = |id: &str| defs.iter().any(|d| d.id == id);
         let known_list = || defs.iter().map(|d| d.id.as_str()).collect::<Vec<_>>().join(", ");
         for (role, ids) in &self.roles {
-            if !matches!(role.as_str(), "rep" | "manager" | "admin") {
+            if Role::parse(role).is_none() {
                 return Err(format!("roles.{role}: unknown role (expected rep, manager or admin)"));
             }
             for id in ids {

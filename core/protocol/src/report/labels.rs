@@ -1,7 +1,8 @@
 //! Every enum a person reads, in their language: followup kinds, deal stages, report kinds and
-//! statuses, KPI statuses, roles, alert kinds. zh-CN by default, en on request.
+//! statuses, KPI statuses, roles, submission statuses, alert kinds. zh-CN by default, en on request.
 
 use super::Lang;
+use crate::codes::{Role, SubmissionStatus};
 use crate::doc::{FollowupKind, ReportKind, ReportStatus, Stage};
 use crate::kpi::KpiStatus;
 
@@ -52,6 +53,27 @@ impl Label for KpiStatus {
     }
 }
 
+impl Label for Role {
+    fn label(&self, lang: Lang) -> &'static str {
+        match self {
+            Role::Rep => lang.pick("销售", "rep"),
+            Role::Manager => lang.pick("经理", "manager"),
+            Role::Admin => lang.pick("管理员", "admin"),
+        }
+    }
+}
+
+impl Label for SubmissionStatus {
+    fn label(&self, lang: Lang) -> &'static str {
+        match self {
+            SubmissionStatus::OnTime => lang.pick("按时", "on time"),
+            SubmissionStatus::Late => lang.pick("迟交", "late"),
+            SubmissionStatus::Missing => lang.pick("未交", "missing"),
+            SubmissionStatus::Pending => lang.pick("未到期", "not yet due"),
+        }
+    }
+}
+
 /// The name of a stored enum value (`visit`, `proposal`, `weekly`, `submitted`, `rep`, an alert
 /// kind…) in `lang`; an unknown value reads as itself.
 pub fn label_of(value: &str, lang: Lang) -> String {
@@ -64,16 +86,15 @@ pub fn label_of(value: &str, lang: Lang) -> String {
     if let Ok(k) = value.parse::<ReportKind>() {
         return k.label(lang).to_string();
     }
+    if let Some(r) = Role::parse(value) {
+        return r.label(lang).to_string();
+    }
+    if let Some(s) = SubmissionStatus::parse(value) {
+        return s.label(lang).to_string();
+    }
     let words: &[(&str, &str, &str)] = &[
         ("draft", "草稿", "draft"),
         ("submitted", "已提交", "submitted"),
-        ("rep", "销售", "rep"),
-        ("manager", "经理", "manager"),
-        ("admin", "管理员", "admin"),
-        ("on_time", "按时", "on time"),
-        ("late", "迟交", "late"),
-        ("missing", "未交", "missing"),
-        ("pending", "未到期", "not yet due"),
         ("green", "达标", "on track"),
         ("yellow", "关注", "watch"),
         ("red", "落后", "behind"),

@@ -156,7 +156,7 @@ pub struct Report {
 }
 
 impl Report {
-    pub(crate) fn create(doc: &mut Doc, header: &Header, new: &NewReport) -> AmResult {
+    pub fn create(doc: &mut Doc, header: &Header, new: &NewReport) -> AmResult {
         header.write(doc)?;
         fields::put(doc, &ROOT, REPORT_KIND, new.kind.as_str())?;
         fields::put(doc, &ROOT, FIRST, new.first.to_string())?;
@@ -183,7 +183,7 @@ impl Report {
     }
 
     /// The view of a report created from `new`, without reading the document back.
-    pub(crate) fn view(header: &Header, new: &NewReport) -> Report {
+    pub fn view(header: &Header, new: &NewReport) -> Report {
         Report {
             header: header.clone(),
             kind: new.kind,
@@ -220,7 +220,7 @@ impl Report {
 
     /// Splices section `key`'s text at `index` (Unicode scalar values). The caller checked the
     /// section exists and the range is inside the text.
-    pub(crate) fn splice(doc: &mut Doc, key: &str, index: usize, delete: usize, insert: &str) -> AmResult {
+    pub fn splice(doc: &mut Doc, key: &str, index: usize, delete: usize, insert: &str) -> AmResult {
         match Self::section_obj(doc, key) {
             Some(m) => fields::splice_text(doc, &m, TEXT, index, delete, insert),
             None => Ok(()),
@@ -228,7 +228,7 @@ impl Report {
     }
 
     /// Replaces section `key`'s text, as minimal splices against the current text.
-    pub(crate) fn set_text(doc: &mut Doc, key: &str, text: &str) -> AmResult {
+    pub fn set_text(doc: &mut Doc, key: &str, text: &str) -> AmResult {
         match Self::section_obj(doc, key) {
             Some(m) => fields::set_text(doc, &m, TEXT, text),
             None => Ok(()),
@@ -236,7 +236,7 @@ impl Report {
     }
 
     /// Inserts `block`, or replaces the block with the same id in place.
-    pub(crate) fn put_block(doc: &mut Doc, block: &Block) -> AmResult {
+    pub fn put_block(doc: &mut Doc, block: &Block) -> AmResult {
         let existing = fields::map_list(doc, &ROOT, BLOCKS)
             .into_iter()
             .find(|m| fields::str(doc, m, "id").as_deref() == Some(&block.id));
@@ -255,7 +255,7 @@ impl Report {
     }
 
     /// Removes the block `id` (no-op when absent).
-    pub(crate) fn remove_block(doc: &mut Doc, id: &str) -> AmResult {
+    pub fn remove_block(doc: &mut Doc, id: &str) -> AmResult {
         let list = fields::map_list(doc, &ROOT, BLOCKS);
         match list.iter().position(|m| fields::str(doc, m, "id").as_deref() == Some(id)) {
             Some(i) => fields::list_delete(doc, &ROOT, BLOCKS, i),
@@ -279,7 +279,7 @@ impl Report {
     }
 
     /// Adds recipients to a submitted report (a mistake is mendable): appended to `to` and `cc`.
-    pub(crate) fn add_recipients(doc: &mut Doc, to: &[String], cc: &[String]) -> AmResult {
+    pub fn add_recipients(doc: &mut Doc, to: &[String], cc: &[String]) -> AmResult {
         for (key, add) in [(TO, to), (CC, cc)] {
             for u in add {
                 fields::append_str(doc, &ROOT, key, u)?;
@@ -298,7 +298,7 @@ impl Report {
     }
 
     /// Marks the report submitted to `to` (and `cc`) at `at`, the authored time on the device.
-    pub(crate) fn submit(doc: &mut Doc, to: &[String], cc: &[String], at: i64) -> AmResult {
+    pub fn submit(doc: &mut Doc, to: &[String], cc: &[String], at: i64) -> AmResult {
         fields::put_str_list(doc, &ROOT, TO, to)?;
         fields::put_str_list(doc, &ROOT, CC, cc)?;
         fields::put(doc, &ROOT, STATUS, ReportStatus::Submitted.as_str())?;
@@ -361,12 +361,12 @@ impl Report {
     }
 
     /// Adds a reference to an attached file, shown in its section (once per file and section).
-    pub(crate) fn attach(doc: &mut Doc, a: &Attachment) -> AmResult<bool> {
+    pub fn attach(doc: &mut Doc, a: &Attachment) -> AmResult<bool> {
         attachment::add(doc, ATTACHMENTS, a)
     }
 
     /// Removes the references to file `hash`; returns how many there were.
-    pub(crate) fn detach(doc: &mut Doc, hash: &str) -> AmResult<usize> {
+    pub fn detach(doc: &mut Doc, hash: &str) -> AmResult<usize> {
         attachment::remove(doc, ATTACHMENTS, hash)
     }
 

@@ -5,6 +5,7 @@
 
 pub use automerge::ChangeHash;
 
+use crate::codes::RefusalReason;
 use crate::doc::Kind;
 
 /// Magic bytes that open every message.
@@ -97,8 +98,9 @@ impl Default for SyncRequest {
 pub enum PushResult {
     /// Merged; the server's heads after the merge.
     Accepted { id: String, heads: Vec<ChangeHash> },
-    /// Refused; the server kept nothing of it.
-    Rejected { id: String, reason: String },
+    /// Refused; the server kept nothing of it. On the wire the reason is one text,
+    /// `code: message`.
+    Rejected { id: String, reason: RefusalReason },
 }
 
 /// A document (or the part of it the device lacks) sent by the server.
@@ -339,7 +341,7 @@ impl SyncResponse {
                 PushResult::Rejected { id, reason } => {
                     w.id(id);
                     w.u8(1);
-                    w.bytes(reason.as_bytes());
+                    w.bytes(reason.to_text().as_bytes());
                 }
             }
         }
@@ -370,7 +372,7 @@ impl SyncResponse {
             let id = r.id()?;
             results.push(match r.u8()? {
                 0 => PushResult::Accepted { id, heads: r.heads()? },
-                1 => PushResult::Rejected { id, reason: r.string()? },
+                1 => PushResult::Rejected { id, reason: RefusalReason::parse(&r.string()?) },
                 s => return err(format!("unknown push status {s}")),
             });
         }
@@ -419,7 +421,10 @@ mod tests {
         let resp = SyncResponse {
             results: vec![
                 PushResult::Accepted { id: "01900000-0000-7000-8000-000000000001".into(), heads: vec![hash(3)] },
-                PushResult::Rejected { id: "01900000-0000-7000-8000-000000000002".into(), reason: "不允许".into() },
+                PushResult::Rejected {
+                    id: "01900000-0000-7000-8000-000000000002".into(),
+                    reason: RefusalReason::parse("不允许"),
+                },
             ],
             cursor: 1_000_000,
             more: true,

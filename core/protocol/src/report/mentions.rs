@@ -2,6 +2,7 @@
 //! matched whole (the longest member name that follows the `@`); an `@` followed by no member's
 //! name is plain text.
 
+use crate::codes::Role;
 use crate::doc::Member;
 
 /// The active members `text` names with `@`, as user ids, each once, in the order named.
@@ -25,7 +26,7 @@ pub fn find_mentions(text: &str, members: &[Member]) -> Vec<String> {
 /// Whether `member` may read a report of `owner` addressed to `recipients`: its author, a
 /// recipient, or an admin (as the server decides).
 pub fn reads_report(member: &Member, owner: &str, recipients: &[String]) -> bool {
-    member.role == "admin" || member.id == owner || recipients.contains(&member.id)
+    member.role == Role::Admin || member.id == owner || recipients.contains(&member.id)
 }
 
 #[cfg(test)]
@@ -33,7 +34,7 @@ mod tests {
     use super::*;
 
     fn m(id: &str, name: &str) -> Member {
-        Member { id: id.into(), name: name.into(), role: "rep".into(), manager_id: None, active: true, phone: None }
+        Member { id: id.into(), name: name.into(), role: Role::Rep, manager_id: None, active: true, phone: None }
     }
 
     #[test]

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::validation::{max_len, required, MAX_NAME};
 use super::{fields, Doc, Header, Kind, ValidationError};
+use crate::codes::Role;
 
 const MEMBERS: &str = "members";
 const AS_OF: &str = "as_of";
@@ -21,8 +22,7 @@ const AS_OF: &str = "as_of";
 pub struct Member {
     pub id: String,
     pub name: String,
-    /// `rep`, `manager` or `admin`.
-    pub role: String,
+    pub role: Role,
     pub manager_id: Option<String>,
     /// A deactivated member keeps their name (old reports still name them) but cannot be sent
     /// reports.
@@ -116,7 +116,7 @@ impl Directory {
                 let Some((obj, ObjType::Map)) = fields::obj(doc, &map, &id) else { continue };
                 members.push(Member {
                     name: fields::str(doc, &obj, "name").unwrap_or_default(),
-                    role: fields::str(doc, &obj, "role").unwrap_or_default(),
+                    role: Role::from_stored(&fields::str(doc, &obj, "role").unwrap_or_default()),
                     manager_id: fields::str(doc, &obj, "manager"),
                     active: fields::bool(doc, &obj, "active").unwrap_or(true),
                     phone: fields::str(doc, &obj, "phone"),

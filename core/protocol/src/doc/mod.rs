@@ -63,7 +63,7 @@ pub struct LoadError(String);
 
 impl Doc {
     /// An empty document whose changes will be authored by `actor`.
-    pub(crate) fn empty(actor: &ActorId) -> Doc {
+    pub fn empty(actor: &ActorId) -> Doc {
         let mut am = AutoCommit::new_with_encoding(TextEncoding::UnicodeCodePoint);
         am.set_actor(actor.clone());
         Doc::wrap(am)

@@ -37,7 +37,7 @@ pub struct Contract {
 }
 
 impl Contract {
-    pub(crate) fn create(doc: &mut Doc, header: &Header, new: &NewContract) -> Result<(), automerge::AutomergeError> {
+    pub fn create(doc: &mut Doc, header: &Header, new: &NewContract) -> Result<(), automerge::AutomergeError> {
         header.write(doc)?;
         fields::put(doc, &ROOT, CUSTOMER, new.customer_id.as_str())?;
         fields::put_opt(doc, &ROOT, DEAL, new.deal_id.as_deref())?;
@@ -47,7 +47,7 @@ impl Contract {
     }
 
     /// The view of a contract created from `new`, without reading the document back.
-    pub(crate) fn view(header: &Header, new: &NewContract) -> Contract {
+    pub fn view(header: &Header, new: &NewContract) -> Contract {
         Contract {
             header: header.clone(),
             customer_id: new.customer_id.clone(),

@@ -173,7 +173,7 @@ pub struct Followup {
 }
 
 impl Followup {
-    pub(crate) fn create(doc: &mut Doc, header: &Header, new: &NewFollowup) -> Result<(), automerge::AutomergeError> {
+    pub fn create(doc: &mut Doc, header: &Header, new: &NewFollowup) -> Result<(), automerge::AutomergeError> {
         header.write(doc)?;
         fields::put(doc, &ROOT, CUSTOMER, new.customer_id.as_str())?;
         fields::put_opt(doc, &ROOT, DEAL, new.deal_id.as_deref())?;
@@ -197,7 +197,7 @@ impl Followup {
     }
 
     /// The view of a followup created from `new`, without reading the document back.
-    pub(crate) fn view(header: &Header, new: &NewFollowup) -> Followup {
+    pub fn view(header: &Header, new: &NewFollowup) -> Followup {
         Followup {
             header: header.clone(),
             customer_id: new.customer_id.clone(),
@@ -213,7 +213,7 @@ impl Followup {
         }
     }
 
-    pub(crate) fn edit(doc: &mut Doc, edit: &FollowupEdit) -> Result<(), automerge::AutomergeError> {
+    pub fn edit(doc: &mut Doc, edit: &FollowupEdit) -> Result<(), automerge::AutomergeError> {
         if let Some(k) = edit.kind {
             fields::put(doc, &ROOT, KIND, k.as_str())?;
         }
@@ -233,17 +233,17 @@ impl Followup {
     }
 
     /// Adds a reference to an attached file (once per file).
-    pub(crate) fn attach(doc: &mut Doc, a: &Attachment) -> Result<bool, automerge::AutomergeError> {
+    pub fn attach(doc: &mut Doc, a: &Attachment) -> Result<bool, automerge::AutomergeError> {
         attachment::add(doc, ATTACHMENTS, a)
     }
 
     /// Removes the references to file `hash`; returns how many there were.
-    pub(crate) fn detach(doc: &mut Doc, hash: &str) -> Result<usize, automerge::AutomergeError> {
+    pub fn detach(doc: &mut Doc, hash: &str) -> Result<usize, automerge::AutomergeError> {
         attachment::remove(doc, ATTACHMENTS, hash)
     }
 
     /// Splices the note or next step at `index` (Unicode scalar values).
-    pub(crate) fn splice(
+    pub fn splice(
         doc: &mut Doc,
         field: FollowupText,
         index: usize,

@@ -49,7 +49,7 @@ impl Entity {
     }
 
     /// Whether `column` holds a local date (`YYYY-MM-DD`) rather than UTC milliseconds.
-    pub(crate) fn is_date_column(column: &str) -> bool {
+    pub fn is_date_column(column: &str) -> bool {
         matches!(column, "signed_on" | "received_on")
     }
 }
