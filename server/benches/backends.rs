@@ -12,8 +12,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use fieldreport_core::doc::NewCustomer;
-use fieldreport_server::store::postgres::PgConn;
-use fieldreport_server::store::Conn;
+use fieldreport_server::store::postgres::test_cluster;
 use fieldreport_server::{Limits, Location, Service};
 
 mod common;
@@ -32,9 +31,7 @@ fn postgres_database() -> String {
             String::from_utf8(out.stdout).unwrap().trim().to_string()
         }
     };
-    let name = format!("fr_bench_{}", uuid::Uuid::now_v7().simple());
-    PgConn::connect(&admin).unwrap().script(&format!("CREATE DATABASE {name}")).unwrap();
-    format!("{}/{name}", &admin[..admin.rfind('/').unwrap()])
+    test_cluster::create_database(&admin, "fr_bench")
 }
 
 struct Figures {

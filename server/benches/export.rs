@@ -13,14 +13,14 @@ use std::process::Command;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use fieldreport_core::doc::{CheckIn, FollowupKind, NewCustomer, NewFollowup, Record};
+use fieldreport_core::doc::{CheckIn, Customer, FollowupKind, Header, Kind, NewCustomer, NewFollowup, Record};
 use fieldreport_core::period::Calendar;
 use fieldreport_core::report::Lang;
-use fieldreport_core::Store;
+use fieldreport_core::Store as DeviceStore;
 use fieldreport_server::export::{Request, What, XlsxSink};
-use fieldreport_server::service::views;
-use fieldreport_server::Service;
-use rusqlite::{params, Connection};
+use fieldreport_server::service::{views, Store};
+use fieldreport_server::store::db::NewDoc;
+use fieldreport_server::{Location, Service};
 
 const REPS: usize = 100;
 const VISITS: usize = 250_000;
@@ -40,11 +40,11 @@ fn build(dir: &Path) {
     drop(service);
 
     // 1,000 distinct followups with notes, next steps and check-ins, as devices make them.
-    let mut s = Store::open_in_memory().unwrap();
+    let mut s = DeviceStore::open_in_memory().unwrap();
     s.init("rep", "team", "Asia/Shanghai", "monday").unwrap();
     let c = s.add_customer(NewCustomer { name: "客户".into(), ..Default::default() }).unwrap().header.id;
     let start = quarter_start();
-    let pool: Vec<(Vec<u8>, String)> = (0..1000)
+    let pool: Vec<(Vec<u8>, fieldreport_core::doc::Followup)> = (0..1000)
         .map(|i| {
             let at = start + (i as i64 * 7_919_000) % (92 * DAY);
             let mut new =
@@ -53,40 +53,72 @@ fn build(dir: &Path) {
             new.checkin = Some(CheckIn { lat: 31.23 + (i % 7) as f64 * 1e-3, lon: 121.47, accuracy: Some(12.0), at });
             let id = s.log_followup(new).unwrap().header.id;
             let mut doc = s.document(&id).unwrap();
-            let view = views::encode(&Record::read(&doc).unwrap()).unwrap();
-            (doc.save_uncompressed(), view)
+            let Record::Followup(f) = Record::read(&doc).unwrap() else { unreachable!("a followup") };
+            (doc.save_uncompressed(), f)
         })
         .collect();
 
-    let conn = Connection::open(dir.join("fieldreport-server.db")).unwrap();
-    conn.execute_batch("BEGIN").unwrap();
-    for i in 0..CUSTOMERS {
-        conn.execute(
-            "INSERT INTO customer_index (id, owner, name, lat, lon, live) VALUES (?1, ?2, ?3, 31.23, 121.47, 1)",
-            params![format!("c-{i}"), reps[i % REPS], format!("客户{i:04}有限公司")],
-        )
+    // Stored as a merge stores them, through the store: the customers' index rows, each visit's
+    // document with its typed view and its index row.
+    let store = Store::open(&Location::Dir(dir.to_path_buf())).unwrap();
+    store
+        .write(move |db| {
+            for i in 0..CUSTOMERS {
+                let header = Header {
+                    kind: Kind::Customer,
+                    id: format!("c-{i}"),
+                    team: "team".into(),
+                    owner: reps[i % REPS].clone(),
+                    created_at: 0,
+                    schema: 1,
+                    deleted: false,
+                };
+                let customer = Customer {
+                    header,
+                    name: format!("客户{i:04}有限公司"),
+                    level: None,
+                    contacts: Vec::new(),
+                    address: None,
+                    location: Some((31.23, 121.47)),
+                    tags: Vec::new(),
+                };
+                db.index_customer(&customer)?;
+            }
+            for chunk in (0..VISITS).collect::<Vec<_>>().chunks(5_000) {
+                let mut visits = Vec::with_capacity(chunk.len());
+                for &i in chunk {
+                    let (bytes, f) = &pool[i % pool.len()];
+                    let mut f = f.clone();
+                    f.header.id = uuid::Uuid::now_v7().to_string();
+                    f.header.owner = reps[i % REPS].clone();
+                    // Each visit names one of the indexed customers.
+                    f.customer_id = format!("c-{}", i % CUSTOMERS);
+                    f.occurred_at = start + (i as i64 * 31_771) % (92 * DAY);
+                    let view = views::encode(&Record::Followup(f.clone())).expect("a followup has a view");
+                    visits.push((i, bytes, f, view));
+                }
+                let docs: Vec<NewDoc> = visits
+                    .iter()
+                    .map(|(i, bytes, f, view)| NewDoc {
+                        id: &f.header.id,
+                        kind: "followup",
+                        owner: &f.header.owner,
+                        bytes,
+                        heads: b"",
+                        seq: *i as i64 + 1,
+                        now: 0,
+                        view: Some(view),
+                        view_format: Some(views::VIEW_FORMAT),
+                    })
+                    .collect();
+                db.put_docs(&docs)?;
+                for (_, _, f, _) in &visits {
+                    db.index_followup(f)?;
+                }
+            }
+            Ok(())
+        })
         .unwrap();
-    }
-    for i in 0..VISITS {
-        let (bytes, view) = &pool[i % pool.len()];
-        // Each stored view names customer `c`: point it at one of the indexed customers.
-        let view = view.replace(&c, &format!("c-{}", i % CUSTOMERS));
-        let id = uuid::Uuid::now_v7().to_string();
-        let owner = &reps[i % REPS];
-        let at = start + (i as i64 * 31_771) % (92 * DAY);
-        conn.execute(
-            "INSERT INTO docs (id, kind, owner, bytes, heads, size, seq, updated_at, view, view_format)
-             VALUES (?1, 'followup', ?2, ?3, x'', ?4, ?5, 0, ?6, ?7)",
-            params![id, owner, bytes, bytes.len() as i64, i as i64 + 1, view, views::VIEW_FORMAT],
-        )
-        .unwrap();
-        conn.execute(
-            "INSERT INTO followup_index (id, owner, occurred_at, live) VALUES (?1, ?2, ?3, 1)",
-            params![id, owner, at],
-        )
-        .unwrap();
-    }
-    conn.execute_batch("COMMIT").unwrap();
 }
 
 fn status_kb(field: &str) -> u64 {

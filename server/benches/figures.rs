@@ -8,8 +8,11 @@
 //! The team's records are typed records indexed through the same code a merge runs
 //! (`rollups::index`), spread over the quarter; the rebuild reads real Automerge documents (a
 //! pool of 1,000 distinct followups, stored 250 times each under distinct ids), so each of the
-//! 250,000 loads, reads and indexes a real document.
+//! 250,000 loads, reads and indexes a real document. Everything goes through the store's API, on
+//! a data directory on tmpfs (`/dev/shm`): what is measured is the computation, not the disk. A
+//! rollup update is timed inside one write job, as a merge runs it inside its transaction.
 
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use chrono::NaiveDate;
@@ -20,13 +23,13 @@ use fieldreport_core::doc::{
 use fieldreport_core::money::Money;
 use fieldreport_core::period::{Calendar, Period};
 use fieldreport_core::team::TeamConfig;
-use fieldreport_core::Store;
+use fieldreport_core::Store as DeviceStore;
 use fieldreport_server::figures::{snapshot, Scope};
 use fieldreport_server::model::{Role, User};
-use fieldreport_server::service::{rollups, views, RebuildFrom};
-use fieldreport_server::store::sqlite::create_schema;
-use fieldreport_server::store::Db;
-use rusqlite::{params, Connection};
+use fieldreport_server::service::{rollups, views, RebuildFrom, Store};
+use fieldreport_server::store::db::NewDoc;
+use fieldreport_server::store::Location;
+use fieldreport_server::testing::scratch_dir;
 
 const REPS: usize = 100;
 const FOLLOWUPS: usize = 250_000;
@@ -95,85 +98,121 @@ fn deal(i: usize, start: i64) -> Deal {
     }
 }
 
-/// A database holding the team's rollups, built through `rollups::index`.
-fn team_db() -> Connection {
-    let conn = Connection::open_in_memory().unwrap();
-    create_schema(&conn).unwrap();
-    let defs = TeamConfig::default().definitions();
-    let (cal, start) = (cal(), quarter_start());
-    let db = Db(&conn);
-    for i in 0..REPS {
-        let u = User {
-            id: rep(i),
-            name: format!("销售 {i}"),
-            role: Role::Rep,
-            manager_id: None,
-            created_at: 0,
-            phone: None,
-            active: true,
-        };
-        db.insert_user(&u).unwrap();
-    }
+/// A data directory and its store.
+fn scratch() -> (tempfile::TempDir, Store) {
+    let dir = scratch_dir();
+    let store = Store::open(&Location::Dir(dir.path().to_path_buf())).unwrap();
+    (dir, store)
+}
+
+/// A store holding the team's rollups, built through `rollups::index`.
+fn team_db() -> (tempfile::TempDir, Store) {
+    let (dir, store) = scratch();
     let t = Instant::now();
-    conn.execute_batch("BEGIN").unwrap();
-    for i in 0..FOLLOWUPS {
-        rollups::index(&db, &defs, &cal, &Record::Followup(followup(i, start))).unwrap();
-    }
-    for i in 0..DEALS {
-        rollups::index(&db, &defs, &cal, &Record::Deal(deal(i, start))).unwrap();
-    }
-    conn.execute_batch("COMMIT").unwrap();
+    store
+        .write(|db| {
+            let defs = TeamConfig::default().definitions();
+            let (cal, start) = (cal(), quarter_start());
+            for i in 0..REPS {
+                let u = User {
+                    id: rep(i),
+                    name: format!("销售 {i}"),
+                    role: Role::Rep,
+                    manager_id: None,
+                    created_at: 0,
+                    phone: None,
+                    active: true,
+                };
+                db.insert_user(&u)?;
+            }
+            for i in 0..FOLLOWUPS {
+                rollups::index(db, &defs, &cal, &Record::Followup(followup(i, start)))?;
+            }
+            for i in 0..DEALS {
+                rollups::index(db, &defs, &cal, &Record::Deal(deal(i, start)))?;
+            }
+            Ok(())
+        })
+        .unwrap();
     let n = FOLLOWUPS + DEALS;
     eprintln!(
         "indexed {n} records in {:.1} s ({:.1} µs each, first time)",
         t.elapsed().as_secs_f64(),
         t.elapsed().as_secs_f64() * 1e6 / n as f64
     );
-    conn
+    (dir, store)
 }
 
 fn bench_snapshot(c: &mut Criterion) {
-    let conn = team_db();
+    let (_dir, store) = team_db();
     let config = TeamConfig::default();
-    let db = Db(&conn);
-    let mut all = db.users().unwrap();
-    all.sort_by(|a, b| a.id.cmp(&b.id));
-    let team = Scope { members: all.clone(), team: all.clone() };
-    let one = Scope { members: vec![all[7].clone()], team: all };
-    // Late in the quarter: almost every day of it has data.
-    let now = quarter_start() + 85 * DAY;
-    let src = db;
-    let rows = snapshot(&src, &config, &team, Period::ThisQuarter, now).unwrap().rows.len();
-    eprintln!("team snapshot rows: {rows}");
-    c.bench_function("team snapshot, 100 reps, this quarter", |b| {
-        b.iter(|| snapshot(&src, &config, &team, Period::ThisQuarter, now).unwrap())
-    });
-    c.bench_function("one rep's snapshot, this quarter (with the team's conversion average)", |b| {
-        b.iter(|| snapshot(&src, &config, &one, Period::ThisQuarter, now).unwrap())
-    });
+    store
+        .read(|db| {
+            let mut all = db.users()?;
+            all.sort_by(|a, b| a.id.cmp(&b.id));
+            let team = Scope { members: all.clone(), team: all.clone() };
+            let one = Scope { members: vec![all[7].clone()], team: all };
+            // Late in the quarter: almost every day of it has data.
+            let now = quarter_start() + 85 * DAY;
+            let src = *db;
+            let rows = snapshot(&src, &config, &team, Period::ThisQuarter, now)?.rows.len();
+            eprintln!("team snapshot rows: {rows}");
+            c.bench_function("team snapshot, 100 reps, this quarter", |b| {
+                b.iter(|| snapshot(&src, &config, &team, Period::ThisQuarter, now).unwrap())
+            });
+            c.bench_function("one rep's snapshot, this quarter (with the team's conversion average)", |b| {
+                b.iter(|| snapshot(&src, &config, &one, Period::ThisQuarter, now).unwrap())
+            });
+            Ok(())
+        })
+        .unwrap();
 
     // The incremental update of one merged change: a followup moved to another day (its old
-    // facts subtracted, its new ones added), and an edit that changes no figure.
-    let defs = config.definitions();
-    let cal = cal();
-    let mut f = followup(3, quarter_start());
-    rollups::index(&db, &defs, &cal, &Record::Followup(f.clone())).unwrap();
-    let mut flip = false;
+    // facts subtracted, its new ones added), and an edit that changes no figure. Each batch of
+    // iterations runs in one write job, as a merge runs it in its transaction.
+    let defs = Arc::new(config.definitions());
+    let f = Arc::new(Mutex::new(followup(3, quarter_start())));
+    let first = f.lock().unwrap().clone();
+    let d = defs.clone();
+    store.write(move |db| rollups::index(db, &d, &cal(), &Record::Followup(first))).unwrap();
+    let flip = Arc::new(Mutex::new(false));
     c.bench_function("rollup update: a followup moved to another day", |b| {
-        b.iter(|| {
-            flip = !flip;
-            f.occurred_at += if flip { DAY } else { -DAY };
-            rollups::index(&db, &defs, &cal, &Record::Followup(f.clone())).unwrap()
+        b.iter_custom(|iters| {
+            let (f, flip, defs) = (f.clone(), flip.clone(), defs.clone());
+            store
+                .write(move |db| {
+                    let (cal, mut f, mut flip) = (cal(), f.lock().unwrap(), flip.lock().unwrap());
+                    let t = Instant::now();
+                    for _ in 0..iters {
+                        *flip = !*flip;
+                        f.occurred_at += if *flip { DAY } else { -DAY };
+                        rollups::index(db, &defs, &cal, &Record::Followup(f.clone()))?;
+                    }
+                    Ok(t.elapsed())
+                })
+                .unwrap()
         })
     });
     c.bench_function("rollup update: an edit that changes no figure", |b| {
-        b.iter(|| rollups::index(&db, &defs, &cal, &Record::Followup(f.clone())).unwrap())
+        b.iter_custom(|iters| {
+            let (f, defs) = (f.clone(), defs.clone());
+            store
+                .write(move |db| {
+                    let (cal, f) = (cal(), f.lock().unwrap().clone());
+                    let t = Instant::now();
+                    for _ in 0..iters {
+                        rollups::index(db, &defs, &cal, &Record::Followup(f.clone()))?;
+                    }
+                    Ok(t.elapsed())
+                })
+                .unwrap()
+        })
     });
 }
 
 /// 250,000 stored followup documents (1,000 distinct ones, each stored under 250 ids).
-fn docs_db() -> Connection {
-    let mut s = Store::open_in_memory().unwrap();
+fn docs_db() -> (tempfile::TempDir, Store) {
+    let mut s = DeviceStore::open_in_memory().unwrap();
     s.init("rep-000", "team-1", "Asia/Shanghai", "monday").unwrap();
     let c = s.add_customer(fieldreport_core::doc::NewCustomer { name: "客户".into(), ..Default::default() }).unwrap();
     let start = quarter_start();
@@ -190,30 +229,39 @@ fn docs_db() -> Connection {
         let view = views::encode(&Record::read(&doc).unwrap()).unwrap();
         pool.push((doc.save_uncompressed(), view));
     }
-    let conn = Connection::open_in_memory().unwrap();
-    create_schema(&conn).unwrap();
-    conn.execute_batch("BEGIN").unwrap();
-    for i in 0..FOLLOWUPS {
-        // Stored as a merge stores them: the document and its typed view.
-        let (bytes, view) = &pool[i % pool.len()];
-        conn.execute(
-            "INSERT INTO docs (id, kind, owner, bytes, heads, size, seq, updated_at, view, view_format)
-             VALUES (?1, 'followup', 'rep-000', ?2, x'', ?3, ?4, 0, ?5, ?6)",
-            params![format!("doc-{i:06}"), bytes, bytes.len() as i64, i as i64 + 1, view, views::VIEW_FORMAT],
-        )
+    let (dir, store) = scratch();
+    store
+        .write(move |db| {
+            let ids: Vec<String> = (0..FOLLOWUPS).map(|i| format!("doc-{i:06}")).collect();
+            // Stored as a merge stores them: the document and its typed view.
+            let docs: Vec<NewDoc> = (0..FOLLOWUPS)
+                .map(|i| {
+                    let (bytes, view) = &pool[i % pool.len()];
+                    NewDoc {
+                        id: &ids[i],
+                        kind: "followup",
+                        owner: "rep-000",
+                        bytes,
+                        heads: b"",
+                        seq: i as i64 + 1,
+                        now: 0,
+                        view: Some(view),
+                        view_format: Some(views::VIEW_FORMAT),
+                    }
+                })
+                .collect();
+            db.put_docs(&docs)?;
+            Ok(())
+        })
         .unwrap();
-    }
-    conn.execute_batch("COMMIT").unwrap();
-    conn
+    (dir, store)
 }
 
 /// A full rebuild takes seconds: timed three times by hand (median printed) rather than by
 /// criterion's ten samples. From the stored views (what `kpi rebuild` and a configuration change
 /// do), then from the documents (`kpi rebuild --from-documents`).
 fn bench_rebuild(_: &mut Criterion) {
-    let conn = docs_db();
-    let defs = TeamConfig::default().definitions();
-    let cal = cal();
+    let (_dir, store) = docs_db();
     for (from, what) in [
         (RebuildFrom::Views, "full rebuild of 250,000 followup documents (from their stored views)"),
         (RebuildFrom::Documents, "full rebuild of 250,000 followup documents (--from-documents)"),
@@ -221,9 +269,12 @@ fn bench_rebuild(_: &mut Criterion) {
         let mut secs: Vec<f64> = (0..3)
             .map(|_| {
                 let t = Instant::now();
-                conn.execute_batch("BEGIN").unwrap();
-                let r = rollups::rebuild(&Db(&conn), &defs, &cal, from, &|_| {}).unwrap();
-                conn.execute_batch("COMMIT").unwrap();
+                let r = store
+                    .write(move |db| {
+                        let defs = TeamConfig::default().definitions();
+                        rollups::rebuild(db, &defs, &cal(), from, &|_| {})
+                    })
+                    .unwrap();
                 assert_eq!(r.documents, FOLLOWUPS as u64);
                 assert_eq!(r.decoded, if from == RebuildFrom::Views { 0 } else { FOLLOWUPS as u64 });
                 t.elapsed().as_secs_f64()

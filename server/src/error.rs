@@ -3,6 +3,8 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use fieldreport_protocol::api::ErrorBody;
+use fieldreport_protocol::codes::ErrorCode;
 
 pub use crate::store::StoreError;
 
@@ -65,11 +67,11 @@ pub enum CodeProblem {
 
 impl CodeProblem {
     /// The machine-readable code of the answer.
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> ErrorCode {
         match self {
-            CodeProblem::Unknown => "code_unknown",
-            CodeProblem::Expired => "code_expired",
-            CodeProblem::Used => "code_used",
+            CodeProblem::Unknown => ErrorCode::CodeUnknown,
+            CodeProblem::Expired => ErrorCode::CodeExpired,
+            CodeProblem::Used => ErrorCode::CodeUsed,
         }
     }
 
@@ -86,28 +88,34 @@ impl CodeProblem {
 pub type Result<T, E = ServerError> = std::result::Result<T, E>;
 
 impl ServerError {
-    /// HTTP status and short machine-readable code.
-    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+    /// The machine-readable code of the answer (its HTTP status is the code's:
+    /// [`ErrorCode::http_status`]).
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ServerError::NoToken => (StatusCode::UNAUTHORIZED, "missing_token"),
-            ServerError::BadToken => (StatusCode::UNAUTHORIZED, "bad_token"),
-            ServerError::Revoked => (StatusCode::UNAUTHORIZED, "revoked"),
-            ServerError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
-            ServerError::Enrollment(p) => (StatusCode::FORBIDDEN, p.code()),
-            ServerError::BadRequest(_) => (StatusCode::BAD_REQUEST, "malformed"),
-            ServerError::MalformedDocument { .. } => (StatusCode::BAD_REQUEST, "malformed_document"),
-            ServerError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
-            ServerError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            ServerError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
-            ServerError::TooMany(_) => (StatusCode::TOO_MANY_REQUESTS, "limit_reached"),
-            ServerError::Protocol(e) if e.is_bad_input() => (StatusCode::BAD_REQUEST, "bad_input"),
-            ServerError::Unavailable(_) | ServerError::Store(StoreError::Unavailable(_)) => {
-                (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
-            }
+            ServerError::NoToken => ErrorCode::MissingToken,
+            ServerError::BadToken => ErrorCode::BadToken,
+            ServerError::Revoked => ErrorCode::Revoked,
+            ServerError::Forbidden(_) => ErrorCode::Forbidden,
+            ServerError::Enrollment(p) => p.code(),
+            ServerError::BadRequest(_) | ServerError::Store(StoreError::BadUrl(_)) => ErrorCode::Malformed,
+            ServerError::MalformedDocument { .. } => ErrorCode::MalformedDocument,
+            ServerError::TooLarge { .. } => ErrorCode::TooLarge,
+            ServerError::NotFound(_) => ErrorCode::NotFound,
+            ServerError::Conflict(_) => ErrorCode::Conflict,
+            ServerError::TooMany(_) => ErrorCode::LimitReached,
+            ServerError::Protocol(e) if e.is_bad_input() => ErrorCode::BadInput,
+            ServerError::Unavailable(_) | ServerError::Store(StoreError::Unavailable(_)) => ErrorCode::Unavailable,
             ServerError::Store(_) | ServerError::Protocol(_) | ServerError::Setup(_) | ServerError::Internal(_) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+                ErrorCode::Internal
             }
         }
+    }
+
+    /// HTTP status and machine-readable code.
+    pub fn status_and_code(&self) -> (StatusCode, ErrorCode) {
+        let code = self.code();
+        let status = code.http_status().and_then(|s| StatusCode::from_u16(s).ok());
+        (status.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), code)
     }
 
     /// Whether this is the caller's fault (exit 2 on the command line).
@@ -130,6 +138,6 @@ impl IntoResponse for ServerError {
             s if s.is_server_error() => "the server failed; try again later".to_string(),
             _ => self.to_string(),
         };
-        (status, Json(serde_json::json!({ "code": code, "message": message }))).into_response()
+        (status, Json(ErrorBody { code, message })).into_response()
     }
 }

@@ -1,12 +1,11 @@
 //! fieldreport-server: the team server. Devices enroll, then sync through one binary endpoint;
 //! every pushed document is checked (actor, permission, validity, size) before it is merged.
 //!
-//! Layers, top down: `api` and `web` (HTTP) → `service` (the application logic) → `policy` (who
-//! may do what, pure) and `store` (persistence primitives over SQLite or PostgreSQL).
+//! Layers, top down: `router` → `api` (the devices') and `web` (the dashboard), which share
+//! `state` → `service` (the application logic) → `policy` (who may do what, pure) and `store`
+//! (persistence primitives over SQLite or PostgreSQL).
 
 pub mod api;
-mod api_blobs;
-mod api_figures;
 pub mod blobs;
 pub mod config_file;
 pub mod error;
@@ -18,8 +17,10 @@ pub mod metrics;
 pub mod model;
 pub mod policy;
 pub mod robots;
+pub mod router;
 pub mod secrets;
 pub mod service;
+pub mod state;
 pub mod store;
 mod web;
 
@@ -85,7 +86,7 @@ pub async fn start_with(service: Arc<Service>, listen: &str, limits: Limits) -> 
     let robots = robots::spawn(service.clone());
     let housekeeping = housekeeping::spawn(service.clone());
     let schedule = housekeeping::spawn_schedule(service.clone());
-    let app = api::router(Arc::new(api::AppState { service, limits }));
+    let app = router::router(Arc::new(state::AppState { service, limits }));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let serve = axum::serve(listener, app).with_graceful_shutdown(async {

@@ -13,8 +13,8 @@ pub struct Team {
     pub week_start: String,
 }
 
-/// What a member may do (the protocol's vocabulary).
-pub use fieldreport_protocol::codes::Role;
+/// What a member may do, and where a robot message stands (the protocol's vocabulary).
+pub use fieldreport_protocol::codes::{DeliveryStatus, Role};
 
 /// A team member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -181,8 +181,7 @@ pub struct Delivery {
     pub subject: String,
     pub title: String,
     pub markdown: String,
-    /// pending, sent or failed.
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i64,
     /// When the next attempt is due (UTC milliseconds).
     pub next_at: i64,

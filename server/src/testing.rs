@@ -19,3 +19,16 @@ pub fn photo(w: u32, h: u32, seed: u32) -> Vec<u8> {
     img.write_with_encoder(enc).expect("a PNG in memory");
     out
 }
+
+/// A scratch directory for a benchmark's database: on tmpfs (`/dev/shm`) where there is one, so
+/// that a benchmark of computation is not one of the disk's flushes, else the system's temporary
+/// directory.
+pub fn scratch_dir() -> tempfile::TempDir {
+    let shm = std::path::Path::new("/dev/shm");
+    if shm.is_dir() {
+        if let Ok(dir) = tempfile::tempdir_in(shm) {
+            return dir;
+        }
+    }
+    tempfile::tempdir().expect("a temporary directory")
+}

@@ -1,54 +1,66 @@
-//! The storage conformance suite (`store::conformance`) against every backend.
+//! The storage conformance suite (`store::conformance`) against every backend, each case a test
+//! of its own, each database opened by URL as an operator names it.
 
-use fieldreport_server::store::conformance::{Harness, ALL};
-use fieldreport_server::store::postgres::{test_cluster, PgBackend};
-use fieldreport_server::store::{sqlite::SqliteBackend, Store};
+use std::sync::OnceLock;
 
-/// SQLite: each store a data directory of its own; another process opens the same directory.
-struct Sqlite {
-    dirs: std::sync::Mutex<Vec<tempfile::TempDir>>,
-}
+use fieldreport_server::store::conformance::Harness;
+use fieldreport_server::store::postgres::test_cluster;
+
+/// SQLite: each database a data directory of its own (`sqlite://DIR`).
+struct Sqlite;
 
 impl Harness for Sqlite {
-    fn fresh(&self) -> Store {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::new(std::sync::Arc::new(SqliteBackend::open(dir.path()).unwrap()));
-        self.dirs.lock().unwrap().push(dir);
-        store
-    }
-
-    fn another(&self, of: &Store) -> Store {
-        let path = std::path::PathBuf::from(of.describe());
-        Store::new(std::sync::Arc::new(SqliteBackend::open(path.parent().unwrap()).unwrap()))
+    fn fresh_url(&self) -> String {
+        static ROOT: OnceLock<tempfile::TempDir> = OnceLock::new();
+        let root = ROOT.get_or_init(|| tempfile::tempdir().expect("a temporary directory"));
+        format!("sqlite://{}", root.path().join(uuid::Uuid::now_v7().simple().to_string()).display())
     }
 }
 
-#[test]
-fn sqlite_passes_the_conformance_suite() {
-    let h = Sqlite { dirs: Default::default() };
-    for (name, test) in ALL {
-        eprintln!("sqlite: {name}");
-        test(&h);
-    }
-}
-
-/// PostgreSQL: each store a database of its own; another process connects to the same one.
+/// PostgreSQL: each database of its own on the test cluster.
 struct Postgres;
 
 impl Harness for Postgres {
-    fn fresh(&self) -> Store {
-        Store::new(std::sync::Arc::new(PgBackend::open(&test_cluster::new_database()).unwrap()))
-    }
-
-    fn another(&self, of: &Store) -> Store {
-        Store::new(std::sync::Arc::new(PgBackend::open(&of.describe()).unwrap()))
+    fn fresh_url(&self) -> String {
+        test_cluster::new_database()
     }
 }
 
+/// PostgreSQL through a role that must give its password (`postgres://role:password@…`), as an
+/// operator's database usually is.
+struct PostgresWithPassword;
+
+impl Harness for PostgresWithPassword {
+    fn fresh_url(&self) -> String {
+        test_cluster::new_database_with_password()
+    }
+}
+
+mod sqlite {
+    fieldreport_server::conformance_tests!(super::Sqlite);
+}
+
+mod postgres {
+    fieldreport_server::conformance_tests!(super::Postgres);
+}
+
+mod postgres_with_password {
+    fieldreport_server::conformance_tests!(super::PostgresWithPassword);
+}
+
+/// The password is really asked for: the same role with a wrong one is refused (on the test
+/// cluster, whose `pg_hba.conf` asks these roles for one; a server named by
+/// `FIELDREPORT_TEST_DATABASE_URL` may trust everyone, and is not judged).
 #[test]
-fn postgres_passes_the_conformance_suite() {
-    for (name, test) in ALL {
-        eprintln!("postgres: {name}");
-        test(&Postgres);
+fn a_wrong_password_is_refused() {
+    let url = test_cluster::new_database_with_password();
+    let wrong = url.replacen(":pw", ":not-the-pw", 1);
+    assert_ne!(wrong, url, "{url} names its password");
+    let location = fieldreport_server::store::Location::url(&wrong).unwrap();
+    let opened = fieldreport_server::service::Store::open(&location);
+    if test_cluster::checks_passwords() {
+        let err = opened.err().expect("a wrong password is refused").to_string();
+        assert!(err.contains("cannot connect"), "{err}");
+        assert!(!err.contains("not-the-pw"), "the password stays out of messages: {err}");
     }
 }

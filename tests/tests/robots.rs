@@ -3,6 +3,7 @@
 
 mod support;
 
+use fieldreport_core::codes::DeliveryStatus;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -150,9 +151,9 @@ async fn a_submitted_report_reaches_every_robot_signed_and_a_failing_robot_is_re
     let mut last = Vec::new();
     for _ in 0..100 {
         last = server.admin.deliveries(20).unwrap();
-        let sent = last.iter().filter(|d| d.status == "sent" && d.event == "report_submitted").count();
+        let sent = last.iter().filter(|d| d.status == DeliveryStatus::Sent && d.event == "report_submitted").count();
         let retried = last.iter().any(|d| d.robot == "坏机器人" && d.attempts >= 2);
-        let alerted = last.iter().any(|d| d.robot == "预警群" && d.status == "sent");
+        let alerted = last.iter().any(|d| d.robot == "预警群" && d.status == DeliveryStatus::Sent);
         if sent == 3 && retried && alerted {
             break;
         }
@@ -172,7 +173,7 @@ async fn a_submitted_report_reaches_every_robot_signed_and_a_failing_robot_is_re
     assert!(alert.subject.starts_with("kpi_red:") && alert.markdown.contains("指标落后"), "{alert:?}");
     assert!(alert.markdown.contains("张三") && !alert.markdown.contains("kpi_red"), "in words, with names: {alert:?}");
     let bad = by("坏机器人");
-    assert_eq!(bad.status, "pending", "retried later, not given up yet: {bad:?}");
+    assert_eq!(bad.status, DeliveryStatus::Pending, "retried later, not given up yet: {bad:?}");
     assert!(bad.attempts >= 2 && bad.last_error.as_deref().unwrap_or("").contains("HTTP 500"), "{bad:?}");
     assert!(bad.next_at > bad.created_at, "backoff");
 

@@ -263,7 +263,7 @@ async fn two_servers(d: Data) {
         assert!(s.pending_documents().unwrap().is_empty(), "nothing left unacknowledged");
         for id in s.document_ids().unwrap() {
             let mine = s.heads(&id).unwrap();
-            let theirs = service.store().read(|db| db.doc_heads(&id)).unwrap();
+            let theirs = service.store().read(|db| Ok(db.doc_heads(&id)?)).unwrap();
             let mine: Vec<u8> = mine.iter().flat_map(|h| h.0).collect();
             assert_eq!(Some(mine), theirs, "{id} is on the database as the device has it");
         }

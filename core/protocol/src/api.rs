@@ -96,6 +96,12 @@ impl Route {
 /// The API's paths start with this (the dashboard's pages do not).
 pub const API_PREFIX: &str = "/v1/";
 
+/// Whether `path` is the API's (answered in JSON) rather than the dashboard's (answered as a
+/// page): under `/v1`, and `/healthz`.
+pub fn is_api_path(path: &str) -> bool {
+    path.starts_with(API_PREFIX) || path == API_PREFIX.trim_end_matches('/') || path == Route::Healthz.pattern()
+}
+
 /// A refused request's body: `{"code": …, "message": …}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
@@ -184,6 +190,8 @@ mod tests {
         assert!(Route::ALL.iter().all(|r| r.pattern().starts_with('/')));
         let api: Vec<_> = Route::ALL.iter().filter(|r| r.pattern().starts_with(API_PREFIX)).collect();
         assert_eq!(api.len(), Route::ALL.len() - 2, "all but /healthz and /metrics are under {API_PREFIX}");
+        assert!(["/v1", "/v1/nothing", "/healthz"].iter().all(|p| is_api_path(p)));
+        assert!(["/", "/reports/1", "/v10", "/metrics"].iter().all(|p| !is_api_path(p)));
     }
 
     #[test]

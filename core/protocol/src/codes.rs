@@ -245,6 +245,8 @@ pub enum ErrorCode {
     NotFound,
     /// The request conflicts with what is there (409).
     Conflict,
+    /// The route does not take this method (405).
+    MethodNotAllowed,
     /// A limit of the team's is reached (429).
     LimitReached,
     /// A value in the request was refused (400).
@@ -265,7 +267,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code the server sends, in declaration order.
-    pub const SERVER: [ErrorCode; 16] = [
+    pub const SERVER: [ErrorCode; 17] = [
         ErrorCode::MissingToken,
         ErrorCode::BadToken,
         ErrorCode::Revoked,
@@ -278,6 +280,7 @@ impl ErrorCode {
         ErrorCode::TooLarge,
         ErrorCode::NotFound,
         ErrorCode::Conflict,
+        ErrorCode::MethodNotAllowed,
         ErrorCode::LimitReached,
         ErrorCode::BadInput,
         ErrorCode::Unavailable,
@@ -299,6 +302,7 @@ impl ErrorCode {
             ErrorCode::TooLarge => "too_large",
             ErrorCode::NotFound => "not_found",
             ErrorCode::Conflict => "conflict",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::LimitReached => "limit_reached",
             ErrorCode::BadInput => "bad_input",
             ErrorCode::Unavailable => "unavailable",
@@ -328,6 +332,7 @@ impl ErrorCode {
             ErrorCode::TooLarge => 413,
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
+            ErrorCode::MethodNotAllowed => 405,
             ErrorCode::LimitReached => 429,
             ErrorCode::Unavailable => 503,
             ErrorCode::Internal => 500,

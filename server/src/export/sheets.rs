@@ -206,7 +206,7 @@ fn submissions(
                 Cell::Date(i.last),
                 local(&cal, i.due_at),
                 i.submitted_at.map_or(Cell::Empty, |t| local(&cal, t)),
-                Cell::Text(label_of(&i.status, l)),
+                Cell::Text(i.status.label(l).to_string()),
             ])?;
             n += 1;
         }

@@ -1,6 +1,7 @@
 //! Alerts: a stage converting below a share of the team average; an open deal with no followup
 //! for N days; a report not submitted by its deadline; a KPI in red.
 
+use fieldreport_protocol::codes::SubmissionStatus;
 use fieldreport_protocol::doc::{display_distance, distance_m};
 use fieldreport_protocol::kpi::Status;
 use fieldreport_protocol::period::Period;
@@ -115,7 +116,7 @@ pub fn alerts_with(
     }
     for p in [Period::ThisWeek, Period::LastWeek] {
         for s in submissions(storage, config, scope, p, now_ms)? {
-            for i in s.items.iter().filter(|i| i.status == "missing" || i.status == "late") {
+            for i in s.items.iter().filter(|i| matches!(i.status, SubmissionStatus::Missing | SubmissionStatus::Late)) {
                 out.push(Alert {
                     id: format!("report_{}:{}:{}:{}", i.status, s.user_id, i.kind, i.last),
                     kind: format!("report_{}", i.status),
@@ -125,7 +126,7 @@ pub fn alerts_with(
                         "{} report for {} {}",
                         i.kind,
                         i.last,
-                        if i.status == "late" { "submitted late" } else { "not submitted" }
+                        if i.status == SubmissionStatus::Late { "submitted late" } else { "not submitted" }
                     ),
                     facts: AlertFacts {
                         report_kind: Some(i.kind.clone()),

@@ -3,6 +3,7 @@
 //! report written offline on time is on time however late it synced.
 
 use chrono::{Datelike, Days, NaiveDate};
+use fieldreport_protocol::codes::SubmissionStatus;
 use fieldreport_protocol::period::{month_of, Calendar, Period};
 use fieldreport_protocol::team::{Deadline, TeamConfig};
 use serde::Serialize;
@@ -19,8 +20,7 @@ pub struct SubmissionItem {
     pub kind: String,
     /// The last day of the report's period.
     pub last: NaiveDate,
-    /// on_time, late, missing or pending.
-    pub status: String,
+    pub status: SubmissionStatus,
     pub due_at: i64,
     pub submitted_at: Option<i64>,
     pub report_id: Option<String>,
@@ -111,25 +111,25 @@ pub fn submissions(
             let status = match submitted_at {
                 Some(t) if t <= due_at => {
                     s.on_time += 1;
-                    "on_time"
+                    SubmissionStatus::OnTime
                 }
                 Some(_) => {
                     s.late += 1;
-                    "late"
+                    SubmissionStatus::Late
                 }
                 None if now_ms > due_at => {
                     s.missing += 1;
-                    "missing"
+                    SubmissionStatus::Missing
                 }
                 None => {
                     s.pending += 1;
-                    "pending"
+                    SubmissionStatus::Pending
                 }
             };
             s.items.push(SubmissionItem {
                 kind: kind.to_string(),
                 last: *last,
-                status: status.into(),
+                status,
                 due_at,
                 submitted_at,
                 report_id: report.map(|r| r.id.clone()),

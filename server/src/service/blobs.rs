@@ -237,7 +237,7 @@ impl Service {
         let uid = user.id.clone();
         self.store.write(move |db| {
             db.insert_blob(&row)?;
-            db.add_blob_usage(&uid, &day(db, row.stored_at)?, row.size)
+            Ok(db.add_blob_usage(&uid, &day(db, row.stored_at)?, row.size)?)
         })?;
         crate::metrics::metrics().attachment_bytes.inc_by(size);
         Ok(Received { received: size, complete: true })
@@ -252,7 +252,7 @@ impl Service {
             if !Attachment::valid_hash(&h) || !may_read(db, &u, &h)? {
                 return Ok(None);
             }
-            db.blob(&h)
+            Ok(db.blob(&h)?)
         })?;
         let row = row.ok_or_else(|| no_file(hash))?;
         let bytes = files.store.read(hash, offset, len.min(MAX_PIECE as u64))?.ok_or_else(|| {
@@ -282,13 +282,13 @@ impl Service {
     pub fn thumbnail(&self, user: &User, hash: &str) -> Result<Vec<u8>> {
         self.read_file(user, hash, 0, 0)?;
         let h = hash.to_string();
-        if let Some(t) = self.store.read(|db| db.thumbnail(&h))? {
+        if let Some(t) = self.store.read(|db| Ok(db.thumbnail(&h)?))? {
             return Ok(t);
         }
         let (row, whole) = self.read_whole_file(user, hash)?;
         let thumb = super::thumbs::make(&whole, &row.mime)?;
         let (h, t) = (hash.to_string(), thumb.clone());
-        self.store.write(move |db| db.put_thumbnail(&h, &t, now_ms()))?;
+        self.store.write(move |db| Ok(db.put_thumbnail(&h, &t, now_ms())?))?;
         Ok(thumb)
     }
 
@@ -299,11 +299,11 @@ impl Service {
         let files = self.files()?;
         let keep_days = self.config()?.attachments.keep_unreferenced_days;
         let now = now_ms();
-        self.store.write(move |db| db.mark_unreferenced_blobs(now))?;
+        self.store.write(move |db| Ok(db.mark_unreferenced_blobs(now)?))?;
         let before = now - i64::from(keep_days) * 86_400_000;
         let mut n = 0;
         loop {
-            let batch = self.store.read(|db| db.unreferenced_blobs(before, 500))?;
+            let batch = self.store.read(|db| Ok(db.unreferenced_blobs(before, 500)?))?;
             if batch.is_empty() {
                 break;
             }
@@ -311,7 +311,7 @@ impl Service {
                 // The row goes first, and only while still unreferenced: a file referenced again
                 // meanwhile stays, and no reader is ever told of a file that is gone.
                 let h = hash.clone();
-                if self.store.write(move |db| db.delete_unreferenced_blob(&h))? {
+                if self.store.write(move |db| Ok(db.delete_unreferenced_blob(&h)?))? {
                     files.store.delete(&hash)?;
                     n += 1;
                 }
@@ -339,7 +339,7 @@ impl Service {
     pub fn file_usage(&self) -> Result<FileUsage> {
         let store = self.files().map(|f| f.store.describe()).ok();
         let limits = self.config()?.attachments;
-        let members = self.store.read(|db| db.blob_usage(&day(db, now_ms())?))?;
+        let members = self.store.read(|db| Ok(db.blob_usage(&day(db, now_ms())?)?))?;
         Ok(FileUsage {
             store,
             max_file_bytes: limits.max_file_bytes,

@@ -34,11 +34,15 @@ pub use rollups::{RebuildFrom, Rebuilt};
 use crate::error::{CodeProblem, Result, ServerError};
 use crate::figures::Source;
 use crate::model::{
-    Caller, Delivery, Device, Enrolled, IdleDeal, PlacedCheckin, ReportEntry, Role, Slice, Team, Total, User,
+    Caller, Delivery, DeliveryStatus, Device, Enrolled, IdleDeal, PlacedCheckin, ReportEntry, Role, Slice, Team, Total,
+    User,
 };
 use crate::now_ms;
 use crate::secrets;
-use crate::store::{Db, Location, Store};
+use crate::store::{Db, Location};
+
+/// The storage as the service uses it: its jobs fail with the server's own error.
+pub type Store = crate::store::Store<ServerError>;
 
 /// How long an enrollment code stays valid.
 const CODE_TTL_MS: i64 = 7 * 24 * 3_600_000;
@@ -202,7 +206,7 @@ impl Service {
 
     /// The team, once set up.
     pub fn team(&self) -> Result<Option<Team>> {
-        self.store.read(|db| db.team())
+        self.store.read(|db| Ok(db.team()?))
     }
 
     /// First-run setup: the team and its admin; returns the admin and an enrollment code.
@@ -283,12 +287,12 @@ impl Service {
     }
 
     pub fn users(&self) -> Result<Vec<User>> {
-        self.store.read(|db| db.users())
+        self.store.read(|db| Ok(db.users()?))
     }
 
     /// The user `id`, if there is one.
     pub fn user(&self, id: &str) -> Result<Option<User>> {
-        self.store.read(|db| db.user(id))
+        self.store.read(|db| Ok(db.user(id)?))
     }
 
     /// A new one-time code for `user_id`.
@@ -374,7 +378,7 @@ impl Service {
     }
 
     pub fn devices(&self, user_id: Option<&str>) -> Result<Vec<Device>> {
-        self.store.read(|db| db.devices(user_id))
+        self.store.read(|db| Ok(db.devices(user_id)?))
     }
 
     /// Revokes a device: its token stops working at once.
@@ -520,31 +524,32 @@ impl Service {
     /// first: another process does not send them meanwhile.
     pub fn claim_deliveries(&self, now: i64, limit: usize) -> Result<Vec<Delivery>> {
         let worker = self.worker.clone();
-        self.store.write(move |db| db.claim_due(&worker, now, now + LEASE_MS, limit))
+        self.store.write(move |db| Ok(db.claim_due(&worker, now, now + LEASE_MS, limit)?))
     }
 
     /// Records one attempt at delivering message `id`: sent, or failed and retried later with a
     /// doubling wait, or given up after the last attempt.
     pub fn finish_delivery(&self, id: i64, outcome: std::result::Result<(), String>, now: i64) -> Result<()> {
         self.store.write(move |db| match &outcome {
-            Ok(()) => db.delivered(id, now),
+            Ok(()) => Ok(db.delivered(id, now)?),
             Err(e) => {
                 let n = db.attempts(id)?.unwrap_or(0) + 1;
-                let status = if n >= crate::robots::MAX_ATTEMPTS { "failed" } else { "pending" };
+                let status =
+                    if n >= crate::robots::MAX_ATTEMPTS { DeliveryStatus::Failed } else { DeliveryStatus::Pending };
                 let wait = crate::robots::BACKOFF_BASE_MS.saturating_mul(1 << (n - 1).min(10)).min(1_800_000);
-                db.delivery_failed(id, status, n, now + wait, e)
+                Ok(db.delivery_failed(id, status, n, now + wait, e)?)
             }
         })
     }
 
     /// How many robot messages wait to be sent.
     pub fn outbox_backlog(&self) -> Result<i64> {
-        self.store.read(|db| db.pending_deliveries())
+        self.store.read(|db| Ok(db.pending_deliveries()?))
     }
 
     /// The latest robot messages, newest first.
     pub fn deliveries(&self, limit: usize) -> Result<Vec<Delivery>> {
-        self.store.read(|db| db.deliveries(limit))
+        self.store.read(|db| Ok(db.deliveries(limit)?))
     }
 
     /// The documents set aside because their stored copy cannot be loaded. With `scan`, every
@@ -555,7 +560,7 @@ impl Service {
             let mut after = String::new();
             let mut checked = 0u64;
             loop {
-                let batch = self.store.read(|db| db.doc_ids_after(&after, 512))?;
+                let batch = self.store.read(|db| Ok(db.doc_ids_after(&after, 512)?))?;
                 let Some(last) = batch.last() else { break };
                 after = last.0.clone();
                 let damaged: Vec<(String, String)> = self.store.read(|db| {
@@ -586,7 +591,7 @@ impl Service {
                 progress(checked);
             }
         }
-        self.store.read(|db| db.quarantined())
+        self.store.read(|db| Ok(db.quarantined()?))
     }
 }
 
@@ -605,27 +610,27 @@ enum Step {
 
 impl Source for Service {
     fn directory(&self) -> Result<Vec<User>> {
-        self.store.read(|db| db.users())
+        self.store.read(|db| Ok(db.users()?))
     }
 
     fn totals(&self, first: NaiveDate, last: NaiveDate, slice: Slice, distinct: &[String]) -> Result<Vec<Total>> {
-        self.store.read(|db| db.totals(first, last, slice, distinct))
+        self.store.read(|db| Ok(db.totals(first, last, slice, distinct)?))
     }
 
     fn last_seen(&self) -> Result<Vec<(String, Option<i64>)>> {
-        self.store.read(|db| db.last_seen())
+        self.store.read(|db| Ok(db.last_seen()?))
     }
 
     fn idle_deals(&self, owners: &[String], before_ms: i64) -> Result<Vec<IdleDeal>> {
-        self.store.read(|db| db.idle_deals(owners, before_ms))
+        self.store.read(|db| Ok(db.idle_deals(owners, before_ms)?))
     }
 
     fn placed_checkins(&self, owners: &[String], since_ms: i64) -> Result<Vec<PlacedCheckin>> {
-        self.store.read(|db| db.placed_checkins(owners, since_ms))
+        self.store.read(|db| Ok(db.placed_checkins(owners, since_ms)?))
     }
 
     fn reports(&self, owners: &[String], first: NaiveDate, last: NaiveDate) -> Result<Vec<ReportEntry>> {
-        self.store.read(|db| db.reports(owners, first, last))
+        self.store.read(|db| Ok(db.reports(owners, first, last)?))
     }
 }
 
@@ -633,26 +638,26 @@ impl Source for Service {
 /// (which sees what the transaction merged so far).
 impl Source for Db<'_> {
     fn directory(&self) -> Result<Vec<User>> {
-        Db::users(self)
+        Ok(Db::users(self)?)
     }
 
     fn totals(&self, first: NaiveDate, last: NaiveDate, slice: Slice, distinct: &[String]) -> Result<Vec<Total>> {
-        Db::totals(self, first, last, slice, distinct)
+        Ok(Db::totals(self, first, last, slice, distinct)?)
     }
 
     fn last_seen(&self) -> Result<Vec<(String, Option<i64>)>> {
-        Db::last_seen(self)
+        Ok(Db::last_seen(self)?)
     }
 
     fn idle_deals(&self, owners: &[String], before_ms: i64) -> Result<Vec<IdleDeal>> {
-        Db::idle_deals(self, owners, before_ms)
+        Ok(Db::idle_deals(self, owners, before_ms)?)
     }
 
     fn placed_checkins(&self, owners: &[String], since_ms: i64) -> Result<Vec<PlacedCheckin>> {
-        Db::placed_checkins(self, owners, since_ms)
+        Ok(Db::placed_checkins(self, owners, since_ms)?)
     }
 
     fn reports(&self, owners: &[String], first: NaiveDate, last: NaiveDate) -> Result<Vec<ReportEntry>> {
-        Db::reports(self, owners, first, last)
+        Ok(Db::reports(self, owners, first, last)?)
     }
 }

@@ -54,7 +54,7 @@ pub(super) fn enqueue(db: &Db, active: &Active, m: &Outgoing, now: i64) -> Resul
 pub(super) fn enqueue_to(db: &Db, r: &Robot, m: &Outgoing, now: i64) -> Result<()> {
     let mentions = if m.mentions.is_empty() { None } else { serde_json::to_string(m.mentions).ok() };
     let text = (m.markdown)(r.kind);
-    db.enqueue(&NewDelivery {
+    Ok(db.enqueue(&NewDelivery {
         robot: &r.name,
         event: m.event.as_str(),
         subject: m.subject,
@@ -62,7 +62,7 @@ pub(super) fn enqueue_to(db: &Db, r: &Robot, m: &Outgoing, now: i64) -> Result<(
         markdown: &text,
         mentions: mentions.as_deref(),
         now,
-    })
+    })?)
 }
 
 /// A user's name for a message (the id when the user is unknown).

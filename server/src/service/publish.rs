@@ -217,7 +217,7 @@ pub(super) fn directory(db: &Db, cache: &DocCache, team_id: &str, now: i64) -> R
     {
         Some(mut doc) => {
             if !Directory::update(&mut doc, &actor, &members, now).map_err(|e| ServerError::Internal(e.to_string()))? {
-                return db.set_published_directory(&id, version);
+                return Ok(db.set_published_directory(&id, version)?);
             }
             doc
         }
@@ -229,7 +229,7 @@ pub(super) fn directory(db: &Db, cache: &DocCache, team_id: &str, now: i64) -> R
     cache.take(&id);
     let merged = Merged { bytes: doc.save(), doc, record, heads, view: None, before: None, changed: true };
     write(db, &merged, db.next_seq()?, now)?;
-    db.set_published_directory(&id, version)
+    Ok(db.set_published_directory(&id, version)?)
 }
 
 /// Publishes the configuration in force when devices do not have it yet.
@@ -242,7 +242,7 @@ pub(super) fn config(db: &Db, cache: &DocCache, active: &Active, team_id: &str, 
     let body = serde_json::to_string(&active.config.for_devices()).map_err(|e| ServerError::Internal(e.to_string()))?;
     // Owned by `server`: the feed finds the configuration by it.
     put(db, cache, header(Kind::Config, id.clone(), team_id, SERVER_OWNER, now), &body, now)?;
-    db.set_published_config(&id, version)
+    Ok(db.set_published_config(&id, version)?)
 }
 
 /// The latest feed position among the records a user's snapshot covers (their own and their

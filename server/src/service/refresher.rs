@@ -6,10 +6,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use super::cache::DocCache;
+use super::Store;
 use super::{config, publish};
 use crate::model::User;
 use crate::now_ms;
-use crate::store::Store;
 
 /// Starts the refresher; send it (user, team id) to have that user's snapshot looked at.
 pub(super) fn start(

@@ -15,7 +15,7 @@ use fieldreport_protocol::period::Calendar;
 use super::views;
 use crate::error::{Result, ServerError};
 use crate::store::db::{RebuildInput, RollupDelta, RollupTable};
-use crate::store::Db;
+use crate::store::{Db, StoreResult};
 
 /// Net changes to the rollups: (user, metric, day) → (value, base, facts), and the same per month.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -92,7 +92,7 @@ fn update(db: &Db, defs: &[KpiDef], cal: &Calendar, old: Vec<Fact>, record: &Rec
         deltas(&old, &new).apply(db)?;
         store_facts(db, id, &old, &new)?;
     }
-    index_record(db, record)
+    Ok(index_record(db, record)?)
 }
 
 /// The facts stored for document `id` (as last indexed).
@@ -128,7 +128,7 @@ fn store_facts(db: &Db, id: &str, old: &[Fact], new: &[Fact]) -> Result<()> {
 }
 
 /// The deal, followup and report indexes of `record`, and the files it references.
-fn index_record(db: &Db, record: &Record) -> Result<()> {
+fn index_record(db: &Db, record: &Record) -> StoreResult<()> {
     let files = |h: &fieldreport_protocol::doc::Header, list: Vec<&fieldreport_protocol::doc::Attachment>| {
         let hashes: Vec<String> = if h.deleted { Vec::new() } else { list.iter().map(|a| a.hash.clone()).collect() };
         db.set_blob_refs(&h.id, &hashes)

@@ -271,13 +271,13 @@ impl Service {
     /// Signs a session out.
     pub fn end_session(&self, token: &str) -> Result<()> {
         let hash = secrets::hash(token);
-        self.store.write(move |db| db.delete_session(&hash))
+        self.store.write(move |db| Ok(db.delete_session(&hash)?))
     }
 
     /// The reports addressed to `user` (and their own) that `filter` keeps, newest first (200 at
     /// most).
     pub fn inbox(&self, user: &User, filter: &InboxFilter) -> Result<Vec<InboxItem>> {
-        self.store.read(|db| db.inbox(&user.id, filter, 200))
+        self.store.read(|db| Ok(db.inbox(&user.id, filter, 200)?))
     }
 
     /// Report `id` if `user` may read it, with who read it when; records the read receipt of a
@@ -288,7 +288,7 @@ impl Service {
             let (id, reader, owner) = (id.to_string(), user.id.clone(), report.header.owner.clone());
             self.store.write(move |db| record_read(db, &id, &reader, &owner))?;
         }
-        let reads = self.store.read(|db| db.reads_of_report(id))?;
+        let reads = self.store.read(|db| Ok(db.reads_of_report(id)?))?;
         Ok((report, reads))
     }
 
@@ -320,7 +320,7 @@ impl Service {
     pub fn poll_web_login(&self, browser: &str, code: &str) -> Result<Option<WebLoginState>> {
         let (browser, code) = (browser.to_string(), code.to_string());
         // Most polls find the code still waiting: answered by a reader, without the writer.
-        let found = self.store.read(|db| db.web_login_of_browser(&secrets::hash(&browser)))?;
+        let found = self.store.read(|db| Ok(db.web_login_of_browser(&secrets::hash(&browser))?))?;
         match found {
             Some(w) if w.code_hash != secrets::hash(&code) || w.used_at.is_some() || w.expires_at <= now_ms() => {
                 Ok(None)
@@ -370,7 +370,7 @@ impl Service {
         let id = user_id.trim().to_string();
         self.store.read(|db| {
             db.user(&id)?.ok_or_else(|| ServerError::NotFound(format!("no user with id {id}")))?;
-            db.sessions_of(&id, now_ms())
+            Ok(db.sessions_of(&id, now_ms())?)
         })
     }
 

@@ -9,21 +9,22 @@
 
 pub mod conformance;
 pub mod db;
+mod location;
 pub mod postgres;
 pub mod sql;
 pub mod sqlite;
 mod writer;
 
-use std::path::{Path, PathBuf};
+use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
 
 pub use db::Db;
+pub use location::Location;
 pub use sql::{Conn, ConnExt, Dialect, Param, Row};
 pub use writer::{TxConn, Writer};
 
-use crate::error::{Result, ServerError};
-
-/// A storage failure, whatever the backend.
+/// A storage failure, whatever the backend. The layer above maps it into its own error once
+/// (`crate::error`); nothing here knows about HTTP.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The database cannot be reached (PostgreSQL down, the data directory unreadable).
@@ -38,103 +39,120 @@ pub enum StoreError {
     /// The database holds a schema this server does not know.
     #[error("{0}")]
     Schema(String),
+    /// The operator's setup is wrong: a data directory that cannot be created, a database that
+    /// refuses the connection, a URL of no known kind.
+    #[error("{0}")]
+    Setup(String),
+    /// A `--database` URL of no known kind.
+    #[error("{0}")]
+    BadUrl(String),
+    /// The storage machinery failed (the writer thread stopped, a schema upgrade failed).
+    #[error("internal error: {0}")]
+    Internal(String),
+    /// A job ended with its caller's own error, which [`Store`] hands back instead; the backend
+    /// only rolls the job back.
+    #[error("the job was refused by its caller")]
+    Aborted,
 }
 
+/// Result with [`StoreError`].
+pub type StoreResult<T, E = StoreError> = std::result::Result<T, E>;
+
 /// A job of the writer: it runs inside a transaction on the writer's connection.
-pub type WriteJob = Box<dyn FnOnce(&dyn Conn) -> Result<()> + Send>;
+pub type WriteJob = Box<dyn FnOnce(&dyn Conn) -> StoreResult<()> + Send>;
 
 /// A database the server runs on.
 pub trait Backend: Send + Sync + 'static {
     /// Runs `job` on a read connection (in parallel with other reads and with the writer).
-    fn read(&self, job: &mut dyn FnMut(&dyn Conn) -> Result<()>) -> Result<()>;
+    fn read(&self, job: &mut dyn FnMut(&dyn Conn) -> StoreResult<()>) -> StoreResult<()>;
     /// Runs `job` inside a write transaction and returns once that transaction committed; a job
     /// that fails leaves nothing written.
-    fn write(&self, job: WriteJob) -> Result<()>;
+    fn write(&self, job: WriteJob) -> StoreResult<()>;
     /// Whether the database answers (for `/healthz`).
-    fn ping(&self) -> Result<()> {
-        self.read(&mut |c| Ok(c.each("SELECT 1", &[], &mut |_| Ok(()))?))
+    fn ping(&self) -> StoreResult<()> {
+        self.read(&mut |c| c.each("SELECT 1", &[], &mut |_| Ok(())))
     }
     /// Where the data is, for logs (never a password).
     fn describe(&self) -> String;
 }
 
-/// Where a server keeps its data.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Location {
-    /// A data directory holding the embedded SQLite database.
-    Dir(PathBuf),
-    /// A PostgreSQL database (`postgres://…` or `postgresql://…`), shared by several servers.
-    Postgres(String),
-}
-
-impl Location {
-    /// `--database URL` when given, else the data directory.
-    pub fn of(data: &Path, database: Option<&str>) -> Result<Location> {
-        match database.map(str::trim) {
-            None | Some("") => Ok(Location::Dir(data.to_path_buf())),
-            Some(url) if url.starts_with("sqlite://") => Ok(Location::Dir(PathBuf::from(&url["sqlite://".len()..]))),
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                Ok(Location::Postgres(url.to_string()))
-            }
-            Some(other) => Err(ServerError::BadRequest(format!(
-                "`{other}` is not a database URL (postgres://user:password@host:port/database; omit --database to use the data directory)"
-            ))),
-        }
-    }
-}
-
-/// A handle on the backend: reads and writes with typed results.
-#[derive(Clone)]
-pub struct Store {
+/// A handle on a backend: reads and writes of jobs over [`Db`] that fail with the caller's error
+/// type `E` (the service's own), into which storage failures convert.
+pub struct Store<E> {
     backend: Arc<dyn Backend>,
+    errors: PhantomData<fn() -> E>,
 }
 
-impl Store {
-    pub fn new(backend: Arc<dyn Backend>) -> Store {
-        Store { backend }
+impl<E> Clone for Store<E> {
+    fn clone(&self) -> Self {
+        Store { backend: self.backend.clone(), errors: PhantomData }
     }
+}
 
-    /// Opens (creating or upgrading) the database at `location`.
-    pub fn open(location: &Location) -> Result<Store> {
-        let backend: Arc<dyn Backend> = match location {
-            Location::Dir(dir) => Arc::new(sqlite::SqliteBackend::open(dir)?),
-            Location::Postgres(url) => Arc::new(postgres::PgBackend::open(url)?),
-        };
-        Ok(Store { backend })
+impl<E: From<StoreError>> Store<E> {
+    pub fn new(backend: Arc<dyn Backend>) -> Store<E> {
+        Store { backend, errors: PhantomData }
     }
 
     /// Runs `f` on a read connection.
-    pub fn read<T>(&self, f: impl FnOnce(&Db) -> Result<T>) -> Result<T> {
+    pub fn read<T>(&self, f: impl FnOnce(&Db) -> Result<T, E>) -> Result<T, E> {
         let mut f = Some(f);
         let mut out = None;
-        self.backend.read(&mut |conn| {
-            let f = f.take().ok_or_else(|| ServerError::Internal("a read job ran twice".into()))?;
-            out = Some(f(&Db(conn))?);
-            Ok(())
-        })?;
-        out.ok_or_else(|| ServerError::Internal("a read job did not run".into()))
+        let ran = self.backend.read(&mut |conn| {
+            let f = f.take().ok_or_else(|| StoreError::Internal("a read job ran twice".into()))?;
+            let result = f(&Db(conn));
+            let failed = result.is_err();
+            out = Some(result);
+            if failed {
+                Err(StoreError::Aborted)
+            } else {
+                Ok(())
+            }
+        });
+        finish(ran, out, "a read job did not run")
     }
 
-    /// Runs `f` in a write transaction; the answer comes once it committed.
-    pub fn write<T: Send + 'static>(&self, f: impl FnOnce(&Db) -> Result<T> + Send + 'static) -> Result<T> {
-        let slot: Arc<Mutex<Option<T>>> = Arc::new(Mutex::new(None));
+    /// Runs `f` in a write transaction; the answer comes once it committed. A job that fails
+    /// leaves nothing written.
+    pub fn write<T: Send + 'static>(&self, f: impl FnOnce(&Db) -> Result<T, E> + Send + 'static) -> Result<T, E>
+    where
+        E: Send + 'static,
+    {
+        let slot: Arc<Mutex<Option<Result<T, E>>>> = Arc::new(Mutex::new(None));
         let into = slot.clone();
-        self.backend.write(Box::new(move |conn| {
-            let value = f(&Db(conn))?;
-            *into.lock().unwrap_or_else(|p| p.into_inner()) = Some(value);
-            Ok(())
-        }))?;
-        let value = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
-        value.ok_or_else(|| ServerError::Internal("a write job did not run".into()))
+        let ran = self.backend.write(Box::new(move |conn| {
+            let result = f(&Db(conn));
+            let failed = result.is_err();
+            *into.lock().unwrap_or_else(|p| p.into_inner()) = Some(result);
+            if failed {
+                Err(StoreError::Aborted)
+            } else {
+                Ok(())
+            }
+        }));
+        let out = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+        finish(ran, out, "a write job did not run")
     }
 
     /// Whether the database answers.
-    pub fn ping(&self) -> Result<()> {
-        self.backend.ping()
+    pub fn ping(&self) -> Result<(), E> {
+        Ok(self.backend.ping()?)
     }
+}
 
+impl<E> Store<E> {
     /// Where the data is (for logs).
     pub fn describe(&self) -> String {
         self.backend.describe()
+    }
+}
+
+/// A job's outcome: its own error when it failed, else the backend's, else its value.
+fn finish<T, E: From<StoreError>>(ran: StoreResult<()>, out: Option<Result<T, E>>, missing: &str) -> Result<T, E> {
+    match (ran, out) {
+        (_, Some(Err(job))) => Err(job),
+        (Err(store), _) => Err(store.into()),
+        (Ok(()), Some(Ok(value))) => Ok(value),
+        (Ok(()), None) => Err(StoreError::Internal(missing.into()).into()),
     }
 }

@@ -7,15 +7,14 @@
 
 use std::sync::mpsc;
 
-use super::{Conn, StoreError};
-use crate::error::{Result, ServerError};
+use super::{Conn, StoreError, StoreResult as Result};
 
 /// A connection the writer can run transactions on.
 pub trait TxConn: Conn + Send + 'static {
     /// Starts the batch's transaction (and, on PostgreSQL, takes the feed's lock: see
     /// docs/concurrency.md).
-    fn begin(&mut self) -> std::result::Result<(), StoreError>;
-    fn commit(&mut self) -> std::result::Result<(), StoreError>;
+    fn begin(&mut self) -> Result<()>;
+    fn commit(&mut self) -> Result<()>;
     fn rollback(&mut self);
     /// After a failed begin or commit: make the connection usable again (reconnect).
     fn recover(&mut self) {}
@@ -41,10 +40,7 @@ impl Writer {
 
     /// Starts the writer thread on the connection `open` makes on that thread (a connection
     /// bound to its thread).
-    pub fn start_with(
-        open: impl FnOnce() -> std::result::Result<Box<dyn TxConn>, StoreError> + Send + 'static,
-        name: &str,
-    ) -> Result<Writer> {
+    pub fn start_with(open: impl FnOnce() -> Result<Box<dyn TxConn>> + Send + 'static, name: &str) -> Result<Writer> {
         let (tx, rx) = mpsc::channel::<(Job, Reply)>();
         let (ready_tx, ready_rx) = mpsc::sync_channel(1);
         std::thread::Builder::new()
@@ -58,8 +54,8 @@ impl Writer {
                     let _ = ready_tx.send(Err(e));
                 }
             })
-            .map_err(|e| ServerError::Internal(format!("cannot start the writer thread: {e}")))?;
-        ready_rx.recv().map_err(|_| ServerError::Internal("the writer thread stopped".into()))??;
+            .map_err(|e| StoreError::Internal(format!("cannot start the writer thread: {e}")))?;
+        ready_rx.recv().map_err(|_| StoreError::Internal("the writer thread stopped".into()))??;
         Ok(Writer { jobs: tx })
     }
 
@@ -68,8 +64,8 @@ impl Writer {
         let (tx, rx) = mpsc::sync_channel(1);
         let queue = &crate::metrics::metrics().writer_queue;
         queue.inc();
-        let sent = self.jobs.send((job, tx)).map_err(|_| ServerError::Internal("the writer has stopped".into()));
-        let out = sent.and_then(|()| rx.recv().map_err(|_| ServerError::Internal("the writer dropped a job".into())));
+        let sent = self.jobs.send((job, tx)).map_err(|_| StoreError::Internal("the writer has stopped".into()));
+        let out = sent.and_then(|()| rx.recv().map_err(|_| StoreError::Internal("the writer dropped a job".into())));
         queue.dec();
         out?
     }
@@ -78,7 +74,7 @@ impl Writer {
 fn savepoint(conn: &dyn Conn, job: Job) -> Result<()> {
     conn.script("SAVEPOINT job")?;
     let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(conn)))
-        .unwrap_or_else(|_| Err(ServerError::Internal("a request handler panicked".into())));
+        .unwrap_or_else(|_| Err(StoreError::Internal("a request handler panicked".into())));
     if out.is_ok() {
         conn.script("RELEASE job")?;
     } else {
@@ -100,7 +96,7 @@ fn run(mut conn: Box<dyn TxConn>, rx: mpsc::Receiver<(Job, Reply)>) {
             tracing::error!(error = %e, "cannot begin a write transaction");
             conn.recover();
             for (_, reply) in batch {
-                let _ = reply.send(Err(ServerError::Store(e.clone())));
+                let _ = reply.send(Err(e.clone()));
             }
             continue;
         }
@@ -118,7 +114,7 @@ fn run(mut conn: Box<dyn TxConn>, rx: mpsc::Receiver<(Job, Reply)>) {
         for (out, reply) in outcomes {
             let answer = match &commit {
                 Ok(()) => out,
-                Err(e) => Err(ServerError::Internal(format!("commit failed: {e}"))),
+                Err(e) => Err(StoreError::Internal(format!("commit failed: {e}"))),
             };
             let _ = reply.send(answer);
         }

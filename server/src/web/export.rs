@@ -12,9 +12,9 @@ use serde::Deserialize;
 use super::guard::{error_page, WebQuery};
 use super::handlers::with_session;
 use super::labels::lang_of;
-use crate::api::AppState;
 use crate::error::ServerError;
 use crate::export::{file_name, CsvSink, FileFormat, Request, What, XlsxSink};
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct ExportQuery {

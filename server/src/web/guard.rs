@@ -8,6 +8,8 @@ use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use fieldreport_protocol::api::{is_api_path, ErrorBody};
+use fieldreport_protocol::codes::ErrorCode;
 use fieldreport_protocol::report::Lang;
 use serde::de::DeserializeOwned;
 
@@ -180,7 +182,7 @@ pub(crate) async fn headers(mut resp: Response) -> Response {
 /// The answer to a path no route has: JSON under `/v1`, a page elsewhere.
 pub(crate) async fn not_found(uri: axum::http::Uri) -> Response {
     let e = ServerError::NotFound(format!("nothing at {}", uri.path()));
-    if uri.path().starts_with("/v1/") || uri.path() == "/v1" || uri.path() == "/healthz" {
+    if is_api_path(uri.path()) {
         e.into_response()
     } else {
         headers(error_page(lang_in(&uri), e)).await
@@ -190,8 +192,8 @@ pub(crate) async fn not_found(uri: axum::http::Uri) -> Response {
 /// The answer to a method a route does not take, in the same two formats.
 pub(crate) async fn wrong_method(uri: axum::http::Uri, method: axum::http::Method) -> Response {
     let text = format!("{} does not take {method}", uri.path());
-    if uri.path().starts_with("/v1/") || uri.path() == "/healthz" {
-        let body = axum::Json(serde_json::json!({"code": "method_not_allowed", "message": text}));
+    if is_api_path(uri.path()) {
+        let body = axum::Json(ErrorBody { code: ErrorCode::MethodNotAllowed, message: text });
         (StatusCode::METHOD_NOT_ALLOWED, body).into_response()
     } else {
         headers(refusal_page(lang_in(&uri), StatusCode::METHOD_NOT_ALLOWED, text)).await

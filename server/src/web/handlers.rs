@@ -18,12 +18,12 @@ use serde::Deserialize;
 use super::guard::{error_page, WebForm, WebQuery};
 use super::labels::{keep, lang_of, t};
 use super::{pages, session};
-use crate::api::{blocking, AppState};
 use crate::error::ServerError;
 use crate::figures::{self, Scope};
 use crate::model::{InboxFilter, Role, WebSession};
 use crate::now_ms;
 use crate::service::Service;
+use crate::state::{blocking, AppState};
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct LangQuery {

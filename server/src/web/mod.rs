@@ -53,7 +53,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::api::AppState;
+use crate::state::AppState;
 
 /// The dashboard's routes.
 pub fn routes() -> Router<Arc<AppState>> {

@@ -13,8 +13,8 @@ use serde::Deserialize;
 use super::guard::{error_page, same_origin, WebForm, WebQuery};
 use super::labels::{keep, lang_of, t};
 use super::{pages, session};
-use crate::api::{blocking, AppState};
 use crate::service::web::WebLoginState;
+use crate::state::{blocking, AppState};
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct LangOnly {

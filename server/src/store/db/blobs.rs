@@ -2,9 +2,9 @@
 //! daily uploads, thumbnails.
 
 use super::Db;
-use crate::error::Result;
 use crate::p;
 use crate::store::ConnExt;
+use crate::store::StoreResult as Result;
 
 /// A file the store holds.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -29,7 +29,7 @@ pub struct BlobUsage {
 
 impl Db<'_> {
     pub fn blob(&self, hash: &str) -> Result<Option<BlobRow>> {
-        Ok(self.opt("SELECT hash, size, mime, uploader, stored_at FROM blobs WHERE hash = ?1", p![hash], |r| {
+        self.opt("SELECT hash, size, mime, uploader, stored_at FROM blobs WHERE hash = ?1", p![hash], |r| {
             Ok(BlobRow {
                 hash: r.text(0)?,
                 size: r.int(1)?,
@@ -37,7 +37,7 @@ impl Db<'_> {
                 uploader: r.text(3)?,
                 stored_at: r.int(4)?,
             })
-        })?)
+        })
     }
 
     pub fn insert_blob(&self, b: &BlobRow) -> Result<()> {
@@ -86,11 +86,11 @@ impl Db<'_> {
 
     /// The documents that reference file `hash`: (id, kind, owner).
     pub fn blob_referrers(&self, hash: &str) -> Result<Vec<(String, String, String)>> {
-        Ok(self.all(
+        self.all(
             "SELECT d.id, d.kind, d.owner FROM blob_refs r JOIN docs d ON d.id = r.doc_id WHERE r.hash = ?1",
             p![hash],
             |r| Ok((r.text(0)?, r.text(1)?, r.text(2)?)),
-        )?)
+        )
     }
 
     /// Whether a document of `owner` references file `hash`.
@@ -106,14 +106,14 @@ impl Db<'_> {
 
     /// Files no document has referenced since before `before`.
     pub fn unreferenced_blobs(&self, before: i64, limit: usize) -> Result<Vec<String>> {
-        Ok(self.all(
+        self.all(
             &format!(
                 "SELECT b.hash FROM blobs b WHERE b.unreferenced_since < ?1
                    AND NOT EXISTS (SELECT 1 FROM blob_refs r WHERE r.hash = b.hash) LIMIT {limit}"
             ),
             p![before],
             |r| r.text(0),
-        )?)
+        )
     }
 
     /// Bytes `user` uploaded on `day`.
@@ -134,7 +134,7 @@ impl Db<'_> {
 
     /// Files and bytes stored per uploader, and what each member uploaded on `day`.
     pub fn blob_usage(&self, day: &str) -> Result<Vec<BlobUsage>> {
-        Ok(self.all(
+        self.all(
             "SELECT u.user_id, COALESCE(b.files, 0), COALESCE(b.bytes, 0), COALESCE(t.bytes, 0)
                FROM (SELECT uploader AS user_id FROM blobs UNION SELECT user_id FROM blob_usage WHERE day = ?1) u
                LEFT JOIN (SELECT uploader, COUNT(*) AS files, CAST(SUM(size) AS BIGINT) AS bytes
@@ -143,11 +143,11 @@ impl Db<'_> {
               ORDER BY 3 DESC, 1",
             p![day],
             |r| Ok(BlobUsage { user_id: r.text(0)?, files: r.int(1)?, bytes: r.int(2)?, bytes_today: r.int(3)? }),
-        )?)
+        )
     }
 
     pub fn thumbnail(&self, hash: &str) -> Result<Option<Vec<u8>>> {
-        Ok(self.opt("SELECT bytes FROM thumbnails WHERE hash = ?1", p![hash], |r| r.blob(0))?)
+        self.opt("SELECT bytes FROM thumbnails WHERE hash = ?1", p![hash], |r| r.blob(0))
     }
 
     pub fn put_thumbnail(&self, hash: &str, bytes: &[u8], now: i64) -> Result<()> {

@@ -1,9 +1,9 @@
 //! Team configuration versions, and what the server last published to devices.
 
 use super::Db;
-use crate::error::Result;
 use crate::p;
 use crate::store::ConnExt;
+use crate::store::StoreResult as Result;
 
 /// The snapshot last published to a user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,12 +20,12 @@ pub struct PublishedSnapshotRow {
 impl Db<'_> {
     /// The body of the latest applied configuration.
     pub fn latest_config(&self) -> Result<Option<String>> {
-        Ok(self.opt("SELECT body FROM config_versions ORDER BY version DESC LIMIT 1", p![], |r| r.text(0))?)
+        self.opt("SELECT body FROM config_versions ORDER BY version DESC LIMIT 1", p![], |r| r.text(0))
     }
 
     /// The latest configuration version (0 before any).
     pub fn config_version(&self) -> Result<i64> {
-        Ok(self.one("SELECT COALESCE(MAX(version), 0) FROM config_versions", p![], |r| r.int(0))?)
+        self.one("SELECT COALESCE(MAX(version), 0) FROM config_versions", p![], |r| r.int(0))
     }
 
     pub fn insert_config(&self, version: i64, body: &str, now: i64) -> Result<()> {
@@ -38,7 +38,7 @@ impl Db<'_> {
 
     /// The configuration version devices were last sent.
     pub fn published_config(&self) -> Result<Option<i64>> {
-        Ok(self.opt("SELECT version FROM published_config WHERE id = 1", p![], |r| r.int(0))?)
+        self.opt("SELECT version FROM published_config WHERE id = 1", p![], |r| r.int(0))
     }
 
     pub fn set_published_config(&self, doc_id: &str, version: i64) -> Result<()> {
@@ -51,7 +51,7 @@ impl Db<'_> {
     }
 
     pub fn published_snapshot(&self, user: &str) -> Result<Option<PublishedSnapshotRow>> {
-        Ok(self.opt(
+        self.opt(
             "SELECT doc_id, day, as_of, config_version, data_seq FROM published_snapshots WHERE user_id = ?1",
             p![user],
             |r| {
@@ -63,7 +63,7 @@ impl Db<'_> {
                     data_seq: r.int(4)?,
                 })
             },
-        )?)
+        )
     }
 
     pub fn set_published_snapshot(&self, user: &str, s: &PublishedSnapshotRow) -> Result<()> {

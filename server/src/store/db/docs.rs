@@ -2,9 +2,9 @@
 //! recipients, and what each device is known to hold of each document.
 
 use super::Db;
-use crate::error::Result;
 use crate::p;
 use crate::store::ConnExt;
+use crate::store::StoreResult as Result;
 
 /// A stored document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,26 +33,26 @@ pub struct NewDoc<'a> {
 
 impl Db<'_> {
     pub fn doc(&self, id: &str) -> Result<Option<DocRow>> {
-        Ok(self.opt("SELECT kind, owner, bytes, heads FROM docs WHERE id = ?1", p![id], |r| {
+        self.opt("SELECT kind, owner, bytes, heads FROM docs WHERE id = ?1", p![id], |r| {
             Ok(DocRow { kind: r.text(0)?, owner: r.text(1)?, bytes: r.blob(2)?, heads: r.blob(3)? })
-        })?)
+        })
     }
 
     /// What visibility needs of a stored document: its kind and owner, and its heads.
     pub fn doc_meta(&self, id: &str) -> Result<Option<(String, String, Vec<u8>)>> {
-        Ok(self.opt("SELECT kind, owner, heads FROM docs WHERE id = ?1", p![id], |r| {
+        self.opt("SELECT kind, owner, heads FROM docs WHERE id = ?1", p![id], |r| {
             Ok((r.text(0)?, r.text(1)?, r.blob(2)?))
-        })?)
+        })
     }
 
     /// Who report `doc_id` is addressed to.
     pub fn recipients_of(&self, doc_id: &str) -> Result<Vec<String>> {
-        Ok(self.all("SELECT user_id FROM recipients WHERE doc_id = ?1 ORDER BY user_id", p![doc_id], |r| r.text(0))?)
+        self.all("SELECT user_id FROM recipients WHERE doc_id = ?1 ORDER BY user_id", p![doc_id], |r| r.text(0))
     }
 
     /// The stored heads of `id` (encoded).
     pub fn doc_heads(&self, id: &str) -> Result<Option<Vec<u8>>> {
-        Ok(self.opt("SELECT heads FROM docs WHERE id = ?1", p![id], |r| r.blob(0))?)
+        self.opt("SELECT heads FROM docs WHERE id = ?1", p![id], |r| r.blob(0))
     }
 
     /// The heads of each of `ids` that is stored, in one query per 500 ids.
@@ -71,7 +71,7 @@ impl Db<'_> {
     }
 
     pub fn doc_bytes(&self, id: &str) -> Result<Option<Vec<u8>>> {
-        Ok(self.opt("SELECT bytes FROM docs WHERE id = ?1", p![id], |r| r.blob(0))?)
+        self.opt("SELECT bytes FROM docs WHERE id = ?1", p![id], |r| r.blob(0))
     }
 
     /// Stores a document (replacing the stored one) with its typed view, at its feed position.
@@ -168,7 +168,7 @@ impl Db<'_> {
     /// transaction, and a transaction that took one holds the feed until it commits, so
     /// positions become visible in the order they were given (docs/concurrency.md).
     pub fn next_seq(&self) -> Result<i64> {
-        Ok(self.one("UPDATE feed_head SET seq = seq + 1 WHERE id = 1 RETURNING seq", p![], |r| r.int(0))?)
+        self.one("UPDATE feed_head SET seq = seq + 1 WHERE id = 1 RETURNING seq", p![], |r| r.int(0))
     }
 
     /// Takes the next `n` feed positions at once (one statement instead of `n`); returns the
@@ -180,7 +180,7 @@ impl Db<'_> {
 
     /// The last feed position given.
     pub fn feed_head(&self) -> Result<i64> {
-        Ok(self.one("SELECT seq FROM feed_head WHERE id = 1", p![], |r| r.int(0))?)
+        self.one("SELECT seq FROM feed_head WHERE id = 1", p![], |r| r.int(0))
     }
 
     /// The latest feed position of `owner`'s documents of `kind`.

@@ -2,9 +2,9 @@
 //! stored typed views, and the customers the visits name.
 
 use super::Db;
-use crate::error::Result;
 use crate::p;
 use crate::store::ConnExt;
+use crate::store::StoreResult as Result;
 
 /// A stored record for an export: id, time or period start, its typed view (and the view's
 /// format) when it has one.
@@ -34,7 +34,7 @@ impl Db<'_> {
         limit: usize,
     ) -> Result<Vec<ExportRow>> {
         let (at, id) = after.unwrap_or((i64::MIN, ""));
-        Ok(self.all(
+        self.all(
             &format!(
                 "SELECT f.id, f.occurred_at, d.view, d.view_format FROM followup_index f JOIN docs d ON d.id = f.id
                  WHERE f.owner = ?1 AND f.live = 1 AND f.occurred_at >= ?2 AND f.occurred_at < ?3
@@ -51,7 +51,7 @@ impl Db<'_> {
                     view_format: r.opt_int(3)?,
                 })
             },
-        )?)
+        )
     }
 
     /// Up to `limit` of `owner`'s live reports whose period overlaps `first..=last` after
@@ -65,7 +65,7 @@ impl Db<'_> {
         limit: usize,
     ) -> Result<Vec<ExportRow>> {
         let (k, id) = after.unwrap_or(("", ""));
-        Ok(self.all(
+        self.all(
             &format!(
                 "SELECT r.id, r.submitted_at, r.first, d.view, d.view_format FROM report_index r JOIN docs d ON d.id = r.id
                  WHERE r.owner = ?1 AND r.live = 1 AND r.first <= ?3 AND r.last >= ?2
@@ -82,13 +82,13 @@ impl Db<'_> {
                     view_format: r.opt_int(4)?,
                 })
             },
-        )?)
+        )
     }
 
     /// A customer's name and location, as the server indexed them.
     pub fn customer_place(&self, id: &str) -> Result<Option<CustomerPlace>> {
-        Ok(self.opt("SELECT name, lat, lon FROM customer_index WHERE id = ?1", p![id], |r| {
+        self.opt("SELECT name, lat, lon FROM customer_index WHERE id = ?1", p![id], |r| {
             Ok((r.text(0)?, r.opt_real(1)?, r.opt_real(2)?))
-        })?)
+        })
     }
 }

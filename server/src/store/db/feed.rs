@@ -3,10 +3,10 @@
 //! by the conformance suite.
 
 use super::Db;
-use crate::error::Result;
 use crate::model::Role;
 use crate::p;
 use crate::store::ConnExt;
+use crate::store::StoreResult as Result;
 
 /// Whose feed is read.
 #[derive(Debug, Clone, Copy)]
@@ -62,14 +62,14 @@ pub(crate) fn count_sql() -> String {
 impl Db<'_> {
     /// Up to [`PAGE_ROWS`] documents `v` may see after position `after`, in position order.
     pub fn feed_page(&self, v: Visibility, after: i64) -> Result<Vec<FeedRow>> {
-        Ok(self.all(&page_sql(), p![after, v.role.as_str(), v.user], |r| {
+        self.all(&page_sql(), p![after, v.role.as_str(), v.user], |r| {
             Ok(FeedRow { id: r.text(0)?, kind: r.text(1)?, seq: r.int(2)?, size: r.int(3)?, heads: r.blob(4)? })
-        })?)
+        })
     }
 
     /// How many documents (and bytes) `v` may see after position `after`.
     pub fn feed_remaining(&self, v: Visibility, after: i64) -> Result<(i64, i64)> {
-        Ok(self.one(&count_sql(), p![after, v.role.as_str(), v.user], |r| Ok((r.int(0)?, r.int(1)?)))?)
+        self.one(&count_sql(), p![after, v.role.as_str(), v.user], |r| Ok((r.int(0)?, r.int(1)?)))
     }
 }
 

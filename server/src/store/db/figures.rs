@@ -6,9 +6,9 @@ use chrono::NaiveDate;
 use fieldreport_protocol::period::month_of;
 
 use super::Db;
-use crate::error::Result;
 use crate::model::{IdleDeal, PlacedCheckin, ReportEntry, Slice, Total};
 use crate::p;
+use crate::store::StoreResult as Result;
 use crate::store::{ConnExt, Param};
 
 /// The days of a range as whole months and partial ones.
@@ -194,11 +194,11 @@ impl Db<'_> {
 
     /// When each user's devices last synced (`None`: never).
     pub fn last_seen(&self) -> Result<Vec<(String, Option<i64>)>> {
-        Ok(self.all(
+        self.all(
             "SELECT u.id, MAX(d.last_seen_at) FROM users u LEFT JOIN devices d ON d.user_id = u.id GROUP BY u.id",
             p![],
             |r| Ok((r.text(0)?, r.opt_int(1)?)),
-        )?)
+        )
     }
 
     /// `owners`' open deals whose latest followup (or, without any, whose creation) is before

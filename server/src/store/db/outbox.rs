@@ -3,9 +3,9 @@
 //! runs out (its worker died) makes the message due again.
 
 use super::Db;
-use crate::error::Result;
-use crate::model::Delivery;
+use crate::model::{Delivery, DeliveryStatus};
 use crate::p;
+use crate::store::StoreResult as Result;
 use crate::store::{ConnExt, Dialect, Row, StoreError};
 
 /// A message to queue.
@@ -29,7 +29,10 @@ fn delivery_row(r: &dyn Row) -> Result<Delivery, StoreError> {
         subject: r.text(3)?,
         title: r.text(4)?,
         markdown: r.text(5)?,
-        status: r.text(6)?,
+        status: {
+            let s = r.text(6)?;
+            DeliveryStatus::parse(&s).ok_or_else(|| StoreError::Data(format!("unknown delivery status `{s}`")))?
+        },
         attempts: r.int(7)?,
         next_at: r.int(8)?,
         last_error: r.opt_text(9)?,
@@ -64,7 +67,8 @@ impl Db<'_> {
             .is_some())
     }
 
-    /// Claims up to `limit` pending messages due at `now` for `worker` until `until`, oldest
+    /// Claims up to `limit` pending messages (`'pending'` is written into the statement, as in
+    /// the partial index `deliveries_due`, which a bound value would not use) due at `now` for `worker` until `until`, oldest
     /// first, and returns them. The limit is written into the statement (the worker always asks
     /// the same): SQLite plans a statement again each time a bound LIMIT is set.
     pub fn claim_due(&self, worker: &str, now: i64, until: i64, limit: usize) -> Result<Vec<Delivery>> {
@@ -86,38 +90,45 @@ impl Db<'_> {
 
     /// How many messages wait to be sent.
     pub fn pending_deliveries(&self) -> Result<i64> {
-        Ok(self.one("SELECT COUNT(*) FROM deliveries WHERE status = 'pending'", p![], |r| r.int(0))?)
+        self.one("SELECT COUNT(*) FROM deliveries WHERE status = 'pending'", p![], |r| r.int(0))
     }
 
     /// The latest messages, newest first.
     pub fn deliveries(&self, limit: usize) -> Result<Vec<Delivery>> {
-        Ok(self.all(&format!("SELECT {COLS} FROM deliveries ORDER BY id DESC LIMIT {limit}"), p![], delivery_row)?)
+        self.all(&format!("SELECT {COLS} FROM deliveries ORDER BY id DESC LIMIT {limit}"), p![], delivery_row)
     }
 
     /// How many attempts message `id` has had, if it exists.
     pub fn attempts(&self, id: i64) -> Result<Option<i64>> {
-        Ok(self.opt("SELECT attempts FROM deliveries WHERE id = ?1", p![id], |r| r.int(0))?)
+        self.opt("SELECT attempts FROM deliveries WHERE id = ?1", p![id], |r| r.int(0))
     }
 
     /// Records a sent message and releases its claim.
     pub fn delivered(&self, id: i64, now: i64) -> Result<()> {
         self.exec(
-            "UPDATE deliveries SET status = 'sent', attempts = attempts + 1, sent_at = ?2, last_error = NULL,
+            "UPDATE deliveries SET status = ?3, attempts = attempts + 1, sent_at = ?2, last_error = NULL,
                  claimed_by = NULL, claimed_until = NULL
              WHERE id = ?1",
-            p![id, now],
+            p![id, now, DeliveryStatus::Sent.as_str()],
         )?;
         Ok(())
     }
 
-    /// Records a failed attempt: `status` (pending or failed), the attempts so far, the next
-    /// attempt's time and the error; releases the claim.
-    pub fn delivery_failed(&self, id: i64, status: &str, attempts: i64, next_at: i64, error: &str) -> Result<()> {
+    /// Records a failed attempt: `status` (pending, or failed for good), the attempts so far, the
+    /// next attempt's time and the error; releases the claim.
+    pub fn delivery_failed(
+        &self,
+        id: i64,
+        status: DeliveryStatus,
+        attempts: i64,
+        next_at: i64,
+        error: &str,
+    ) -> Result<()> {
         self.exec(
             "UPDATE deliveries SET status = ?2, attempts = ?3, next_at = ?4, last_error = ?5,
                  claimed_by = NULL, claimed_until = NULL
              WHERE id = ?1",
-            p![id, status, attempts, next_at, error],
+            p![id, status.as_str(), attempts, next_at, error],
         )?;
         Ok(())
     }

@@ -1,9 +1,9 @@
 //! Stored documents that cannot be loaded, set aside until their owner's device heals them.
 
 use super::Db;
-use crate::error::Result;
 use crate::p;
 use crate::store::ConnExt;
+use crate::store::StoreResult as Result;
 
 /// A quarantined document.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -33,7 +33,7 @@ impl Db<'_> {
 
     /// The quarantined documents of `owner`.
     pub fn quarantined_of(&self, owner: &str) -> Result<Vec<String>> {
-        Ok(self.all("SELECT doc_id FROM quarantine WHERE owner = ?1 ORDER BY doc_id", p![owner], |r| r.text(0))?)
+        self.all("SELECT doc_id FROM quarantine WHERE owner = ?1 ORDER BY doc_id", p![owner], |r| r.text(0))
     }
 
     pub fn is_quarantined(&self, doc_id: &str) -> Result<bool> {
@@ -42,7 +42,7 @@ impl Db<'_> {
 
     /// Every quarantined document, oldest first.
     pub fn quarantined(&self) -> Result<Vec<Quarantined>> {
-        Ok(self.all("SELECT doc_id, kind, owner, reason, since FROM quarantine ORDER BY since, doc_id", p![], |r| {
+        self.all("SELECT doc_id, kind, owner, reason, since FROM quarantine ORDER BY since, doc_id", p![], |r| {
             Ok(Quarantined {
                 doc_id: r.text(0)?,
                 kind: r.text(1)?,
@@ -50,16 +50,14 @@ impl Db<'_> {
                 reason: r.text(3)?,
                 since: r.int(4)?,
             })
-        })?)
+        })
     }
 
     /// Every stored document's id, kind and owner after `after` (by id), `limit` at a time (for
     /// a full check of the stored bytes).
     pub fn doc_ids_after(&self, after: &str, limit: i64) -> Result<Vec<(String, String, String)>> {
-        Ok(self.all(
-            &format!("SELECT id, kind, owner FROM docs WHERE id > ?1 ORDER BY id LIMIT {limit}"),
-            p![after],
-            |r| Ok((r.text(0)?, r.text(1)?, r.text(2)?)),
-        )?)
+        self.all(&format!("SELECT id, kind, owner FROM docs WHERE id > ?1 ORDER BY id LIMIT {limit}"), p![after], |r| {
+            Ok((r.text(0)?, r.text(1)?, r.text(2)?))
+        })
     }
 }

@@ -3,9 +3,9 @@
 //! and report indexes. What changes is computed by `service::rollups`; this stores it.
 
 use super::Db;
-use crate::error::Result;
 use crate::p;
 use crate::store::ConnExt;
+use crate::store::StoreResult as Result;
 
 /// The daily or the monthly rollup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +48,7 @@ pub struct RebuildInput {
 impl Db<'_> {
     /// The facts stored for document `id` (JSON, as last indexed).
     pub fn facts(&self, id: &str) -> Result<Option<String>> {
-        Ok(self.opt("SELECT facts FROM doc_facts WHERE doc_id = ?1", p![id], |r| r.text(0))?)
+        self.opt("SELECT facts FROM doc_facts WHERE doc_id = ?1", p![id], |r| r.text(0))
     }
 
     /// Replaces (or, `None`, removes) the facts stored for `id`.
@@ -212,6 +212,6 @@ impl Db<'_> {
 
     /// How many daily rollup rows there are.
     pub fn daily_rollups(&self) -> Result<i64> {
-        Ok(self.one("SELECT COUNT(*) FROM kpi_daily", p![], |r| r.int(0))?)
+        self.one("SELECT COUNT(*) FROM kpi_daily", p![], |r| r.int(0))
     }
 }

@@ -1,9 +1,9 @@
 //! The team, its members, enrollment codes and devices.
 
 use super::Db;
-use crate::error::Result;
 use crate::model::{Device, Role, Team, User};
 use crate::p;
+use crate::store::StoreResult as Result;
 use crate::store::{ConnExt, Row, StoreError};
 
 fn user_row(r: &dyn Row) -> Result<User, StoreError> {
@@ -11,7 +11,7 @@ fn user_row(r: &dyn Row) -> Result<User, StoreError> {
     Ok(User {
         id: r.text(0)?,
         name: r.text(1)?,
-        role: role.parse::<Role>().map_err(|_| StoreError::Data(format!("unknown role `{role}`")))?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::Data(format!("unknown role `{role}`")))?,
         manager_id: r.opt_text(3)?,
         created_at: r.int(4)?,
         phone: r.opt_text(5)?,
@@ -36,9 +36,9 @@ const DEVICE_COLS: &str = "id, user_id, actor, created_at, last_seen_at, revoked
 
 impl Db<'_> {
     pub fn team(&self) -> Result<Option<Team>> {
-        Ok(self.opt("SELECT team_id, name, tz, week_start FROM team WHERE id = 1", p![], |r| {
+        self.opt("SELECT team_id, name, tz, week_start FROM team WHERE id = 1", p![], |r| {
             Ok(Team { id: r.text(0)?, name: r.text(1)?, tz: r.text(2)?, week_start: r.text(3)? })
-        })?)
+        })
     }
 
     pub fn insert_team(&self, t: &Team, now: i64) -> Result<()> {
@@ -55,12 +55,12 @@ impl Db<'_> {
     }
 
     pub fn user(&self, id: &str) -> Result<Option<User>> {
-        Ok(self.opt(&format!("SELECT {USER_COLS} FROM users WHERE id = ?1"), p![id], user_row)?)
+        self.opt(&format!("SELECT {USER_COLS} FROM users WHERE id = ?1"), p![id], user_row)
     }
 
     /// Every member, oldest first.
     pub fn users(&self) -> Result<Vec<User>> {
-        Ok(self.all(&format!("SELECT {USER_COLS} FROM users ORDER BY created_at, id"), p![], user_row)?)
+        self.all(&format!("SELECT {USER_COLS} FROM users ORDER BY created_at, id"), p![], user_row)
     }
 
     /// Adds a member (and so changes the directory).
@@ -93,12 +93,12 @@ impl Db<'_> {
 
     /// The directory version devices were last sent.
     pub fn published_directory(&self) -> Result<Option<i64>> {
-        Ok(self.opt("SELECT version FROM published_directory WHERE id = 1", p![], |r| r.int(0))?)
+        self.opt("SELECT version FROM published_directory WHERE id = 1", p![], |r| r.int(0))
     }
 
     /// The id of the published directory document, once there is one.
     pub fn published_directory_id(&self) -> Result<Option<String>> {
-        Ok(self.opt("SELECT doc_id FROM published_directory WHERE id = 1", p![], |r| r.text(0))?)
+        self.opt("SELECT doc_id FROM published_directory WHERE id = 1", p![], |r| r.text(0))
     }
 
     pub fn set_published_directory(&self, doc_id: &str, version: i64) -> Result<()> {
@@ -120,9 +120,9 @@ impl Db<'_> {
 
     /// An enrollment code: (user, expires at, used at).
     pub fn code(&self, hash: &str) -> Result<Option<(String, i64, Option<i64>)>> {
-        Ok(self.opt("SELECT user_id, expires_at, used_at FROM enroll_codes WHERE code_hash = ?1", p![hash], |r| {
+        self.opt("SELECT user_id, expires_at, used_at FROM enroll_codes WHERE code_hash = ?1", p![hash], |r| {
             Ok((r.text(0)?, r.int(1)?, r.opt_int(2)?))
-        })?)
+        })
     }
 
     pub fn use_code(&self, hash: &str, now: i64) -> Result<()> {
@@ -144,11 +144,11 @@ impl Db<'_> {
     }
 
     pub fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>> {
-        Ok(self.opt(&format!("SELECT {DEVICE_COLS} FROM devices WHERE token_hash = ?1"), p![token_hash], device_row)?)
+        self.opt(&format!("SELECT {DEVICE_COLS} FROM devices WHERE token_hash = ?1"), p![token_hash], device_row)
     }
 
     pub fn device(&self, id: &str) -> Result<Option<Device>> {
-        Ok(self.opt(&format!("SELECT {DEVICE_COLS} FROM devices WHERE id = ?1"), p![id], device_row)?)
+        self.opt(&format!("SELECT {DEVICE_COLS} FROM devices WHERE id = ?1"), p![id], device_row)
     }
 
     /// Devices, of one user or all, oldest first.
@@ -161,7 +161,7 @@ impl Db<'_> {
             Some(u) => vec![u.into()],
             None => Vec::new(),
         };
-        Ok(self.all(&sql, &params, device_row)?)
+        self.all(&sql, &params, device_row)
     }
 
     /// Marks a device revoked (once); returns whether it exists.

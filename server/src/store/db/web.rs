@@ -2,9 +2,9 @@
 //! and the inbox query.
 
 use super::Db;
-use crate::error::Result;
 use crate::model::{InboxFilter, InboxItem, RecipientRead, SessionInfo};
 use crate::p;
+use crate::store::StoreResult as Result;
 use crate::store::{ConnExt, Param, Row, StoreError};
 
 /// A sign-in link: (user, expires at, used at).
@@ -64,9 +64,9 @@ impl Db<'_> {
     }
 
     pub fn login_link(&self, hash: &str) -> Result<Option<LinkRow>> {
-        Ok(self.opt("SELECT user_id, expires_at, used_at FROM login_links WHERE token_hash = ?1", p![hash], |r| {
+        self.opt("SELECT user_id, expires_at, used_at FROM login_links WHERE token_hash = ?1", p![hash], |r| {
             Ok((r.text(0)?, r.int(1)?, r.opt_int(2)?))
-        })?)
+        })
     }
 
     pub fn use_login_link(&self, hash: &str, now: i64) -> Result<()> {
@@ -87,12 +87,12 @@ impl Db<'_> {
 
     /// `user`'s sessions not yet expired at `now`, newest first.
     pub fn sessions_of(&self, user: &str, now: i64) -> Result<Vec<SessionInfo>> {
-        Ok(self.all(
+        self.all(
             "SELECT id, user_id, via, created_at, expires_at FROM sessions
              WHERE user_id = ?1 AND expires_at > ?2 ORDER BY created_at DESC",
             p![user, now],
             session_info,
-        )?)
+        )
     }
 
     /// Ends the session whose public id is `id`.
@@ -126,20 +126,20 @@ impl Db<'_> {
 
     /// The sign-in code of a browser, by the hash of its secret.
     pub fn web_login_of_browser(&self, browser_hash: &str) -> Result<Option<WebLogin>> {
-        Ok(self.opt(
+        self.opt(
             "SELECT code_hash, expires_at, approved_by, approved_at, used_at FROM web_login_codes WHERE browser_hash = ?1",
             p![browser_hash],
             web_login,
-        )?)
+        )
     }
 
     /// A sign-in code by its hash.
     pub fn web_login_of_code(&self, code_hash: &str) -> Result<Option<WebLogin>> {
-        Ok(self.opt(
+        self.opt(
             "SELECT code_hash, expires_at, approved_by, approved_at, used_at FROM web_login_codes WHERE code_hash = ?1",
             p![code_hash],
             web_login,
-        )?)
+        )
     }
 
     /// Marks a code approved by `user` on `device` (only if nobody approved it yet); whether it was.
@@ -160,9 +160,9 @@ impl Db<'_> {
     }
 
     pub fn session(&self, hash: &str) -> Result<Option<SessionRow>> {
-        Ok(self.opt("SELECT user_id, csrf, expires_at FROM sessions WHERE token_hash = ?1", p![hash], |r| {
+        self.opt("SELECT user_id, csrf, expires_at FROM sessions WHERE token_hash = ?1", p![hash], |r| {
             Ok((r.text(0)?, r.text(1)?, r.int(2)?))
-        })?)
+        })
     }
 
     pub fn delete_session(&self, hash: &str) -> Result<()> {
@@ -234,16 +234,14 @@ impl Db<'_> {
 
     /// Who has read report `id`.
     pub fn readers_of(&self, id: &str) -> Result<Vec<String>> {
-        Ok(self.all("SELECT user_id FROM report_reads WHERE report_id = ?1 ORDER BY user_id", p![id], |r| r.text(0))?)
+        self.all("SELECT user_id FROM report_reads WHERE report_id = ?1 ORDER BY user_id", p![id], |r| r.text(0))
     }
 
     /// Who has read report `id`, and when.
     pub fn reads_of_report(&self, id: &str) -> Result<Vec<(String, i64)>> {
-        Ok(self.all(
-            "SELECT user_id, read_at FROM report_reads WHERE report_id = ?1 ORDER BY read_at",
-            p![id],
-            |r| Ok((r.text(0)?, r.int(1)?)),
-        )?)
+        self.all("SELECT user_id, read_at FROM report_reads WHERE report_id = ?1 ORDER BY read_at", p![id], |r| {
+            Ok((r.text(0)?, r.int(1)?))
+        })
     }
 
     /// Records that `user` read report `id` (once); returns whether it is new.
@@ -256,11 +254,11 @@ impl Db<'_> {
 
     /// Who read the reports of `owner`: (report id, reader, when).
     pub fn reads_of(&self, owner: &str) -> Result<Vec<(String, String, i64)>> {
-        Ok(self.all(
+        self.all(
             "SELECT rr.report_id, rr.user_id, rr.read_at FROM report_reads rr JOIN report_index r ON r.id = rr.report_id
              WHERE r.owner = ?1 ORDER BY rr.read_at",
             p![owner],
             |r| Ok((r.text(0)?, r.text(1)?, r.int(2)?)),
-        )?)
+        )
     }
 }

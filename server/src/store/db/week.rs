@@ -1,8 +1,8 @@
 //! The manager's week: 催交 (nudges) and @mentions in report comments.
 
 use super::Db;
-use crate::error::Result;
 use crate::p;
+use crate::store::StoreResult as Result;
 use crate::store::{ConnExt, Row, StoreError};
 
 /// A nudge: `by` asked `user` for the `kind` report of `first..=last`, at `at`.
@@ -44,21 +44,21 @@ impl Db<'_> {
 
     /// When `user` was last nudged for the `kind` report starting `first`.
     pub fn last_nudge(&self, user: &str, kind: &str, first: &str) -> Result<Option<i64>> {
-        Ok(self.one(
+        self.one(
             "SELECT MAX(at) FROM nudges WHERE user_id = ?1 AND kind = ?2 AND period_first = ?3",
             p![user, kind, first],
             |r| r.opt_int(0),
-        )?)
+        )
     }
 
     /// `user`'s nudges since `since`, newest first.
     pub fn nudges_of(&self, user: &str, since: i64) -> Result<Vec<NudgeRow>> {
-        Ok(self.all(
+        self.all(
             "SELECT id, user_id, by_id, kind, period_first, period_last, at FROM nudges
              WHERE user_id = ?1 AND at >= ?2 ORDER BY at DESC",
             p![user, since],
             nudge_row,
-        )?)
+        )
     }
 
     /// Whether `user` submitted the `kind` report starting `first`.
@@ -84,10 +84,10 @@ impl Db<'_> {
 
     /// Where `user` was named since `since`, newest first.
     pub fn mentions_of(&self, user: &str, since: i64) -> Result<Vec<MentionRow>> {
-        Ok(self.all(
+        self.all(
             "SELECT report_id, comment_id, by_id, at FROM mentions WHERE user_id = ?1 AND at >= ?2 ORDER BY at DESC",
             p![user, since],
             |r| Ok((r.text(0)?, r.text(1)?, r.text(2)?, r.int(3)?)),
-        )?)
+        )
     }
 }

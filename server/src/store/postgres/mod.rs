@@ -10,8 +10,10 @@ use std::sync::{Condvar, Mutex};
 
 pub use conn::PgConn;
 
-use super::{Backend, Conn, StoreError, TxConn, Writer};
-use crate::error::{Result, ServerError};
+use super::{Backend, Conn, StoreError, StoreResult as Result, TxConn, Writer};
+
+/// The URL schemes of a PostgreSQL database.
+pub const SCHEMES: &[&str] = &["postgres", "postgresql"];
 
 /// The schema this server writes, and the steps that build it (entry `i` makes version `i + 1`).
 const STEPS: &[&str] = &[include_str!("schema_v1.sql"), include_str!("schema_v2.sql"), include_str!("schema_v3.sql")];
@@ -23,12 +25,12 @@ pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;
 const MAX_READERS: usize = 16;
 
 impl TxConn for PgConn {
-    fn begin(&mut self) -> std::result::Result<(), StoreError> {
+    fn begin(&mut self) -> Result<()> {
         // The feed head's lock, held to the commit, orders every process's write transactions:
         // feed positions commit in the order they are taken (docs/concurrency.md).
         self.script("BEGIN; SELECT seq FROM feed_head WHERE id = 1 FOR UPDATE")
     }
-    fn commit(&mut self) -> std::result::Result<(), StoreError> {
+    fn commit(&mut self) -> Result<()> {
         self.script("COMMIT")
     }
     fn rollback(&mut self) {
@@ -56,9 +58,9 @@ fn migrate(conn: &PgConn) -> Result<()> {
             Ok(())
         })?;
         if version > SCHEMA_VERSION {
-            return Err(ServerError::Store(StoreError::Schema(format!(
+            return Err(StoreError::Schema(format!(
                 "the database holds schema version {version}, newer than this server understands ({SCHEMA_VERSION}); upgrade the server"
-            ))));
+            )));
         }
         for (i, step) in STEPS.iter().enumerate().skip(version as usize) {
             let next = i as i64 + 1;
@@ -67,7 +69,7 @@ fn migrate(conn: &PgConn) -> Result<()> {
             );
             if let Err(e) = conn.script(&sql) {
                 let _ = conn.script("ROLLBACK");
-                return Err(ServerError::Internal(format!("upgrading the database to schema {next} failed: {e}")));
+                return Err(StoreError::Internal(format!("upgrading the database to schema {next} failed: {e}")));
             }
         }
         Ok(())
@@ -107,9 +109,9 @@ impl PgBackend {
     pub fn open(url: &str) -> Result<PgBackend> {
         let conn = PgConn::connect(url).map_err(|e| match e {
             StoreError::Unavailable(why) => {
-                ServerError::Setup(format!("cannot connect to the database {}: {why}", redact(url)))
+                StoreError::Setup(format!("cannot connect to the database {}: {why}", redact(url)))
             }
-            other => ServerError::Store(other),
+            other => other,
         })?;
         migrate(&conn)?;
         drop(conn);
@@ -144,10 +146,9 @@ impl PgBackend {
             if pool.open < MAX_READERS {
                 pool.open += 1;
                 drop(pool);
-                return PgConn::connect(&self.url).map_err(|e| {
+                return PgConn::connect(&self.url).inspect_err(|_e| {
                     self.pool.lock().unwrap_or_else(|p| p.into_inner()).open -= 1;
                     self.returned.notify_one();
-                    e.into()
                 });
             }
             pool = self.returned.wait(pool).unwrap_or_else(|p| p.into_inner());

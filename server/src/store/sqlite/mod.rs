@@ -9,16 +9,18 @@ use std::sync::Mutex;
 use rusqlite::Connection;
 
 use super::writer::{TxConn, Writer};
-use super::{Backend, Conn, StoreError};
-use crate::error::{Result, ServerError};
+use super::{Backend, Conn, StoreError, StoreResult as Result};
 
 pub(crate) use conn::error as sqlite_error;
+
+/// The URL schemes of a data directory (`sqlite:///srv/fieldreport`).
+pub const SCHEMES: &[&str] = &["sqlite"];
 
 /// The database file inside a data directory.
 pub const DB_FILE: &str = "fieldreport-server.db";
 
 fn open_conn(path: &Path) -> Result<Connection> {
-    let e = |e: rusqlite::Error| ServerError::Store(StoreError::Unavailable(format!("{}: {e}", path.display())));
+    let e = |e: rusqlite::Error| StoreError::Unavailable(format!("{}: {e}", path.display()));
     let conn = Connection::open(path).map_err(e)?;
     conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(e)?;
     // A sync round trip uses more distinct statements than rusqlite's default cache of 16;
@@ -90,25 +92,25 @@ fn migrate(conn: &Connection) -> Result<()> {
             }
             v => {
                 let _ = conn.script("ROLLBACK");
-                return Err(ServerError::Store(StoreError::Schema(format!(
+                return Err(StoreError::Schema(format!(
                     "the data directory holds schema version {v}, newer than this server understands ({SCHEMA_VERSION}); upgrade the server"
-                ))));
+                )));
             }
         };
         let next = if version <= 1 { SCHEMA_VERSION } else { version + 1 };
         let done = step.and_then(|()| conn.script(&format!("PRAGMA user_version = {next}; COMMIT;")));
         if let Err(e) = done {
             let _ = conn.script("ROLLBACK");
-            return Err(ServerError::Internal(format!("upgrading the data directory to schema {next} failed: {e}")));
+            return Err(StoreError::Internal(format!("upgrading the data directory to schema {next} failed: {e}")));
         }
     }
 }
 
 impl TxConn for Connection {
-    fn begin(&mut self) -> std::result::Result<(), StoreError> {
+    fn begin(&mut self) -> Result<()> {
         self.script("BEGIN IMMEDIATE")
     }
-    fn commit(&mut self) -> std::result::Result<(), StoreError> {
+    fn commit(&mut self) -> Result<()> {
         self.script("COMMIT")
     }
     fn rollback(&mut self) {
@@ -131,7 +133,7 @@ impl SqliteBackend {
     /// Opens (creating when needed) the database in `dir`, upgrading its schema.
     pub fn open(dir: &Path) -> Result<SqliteBackend> {
         std::fs::create_dir_all(dir)
-            .map_err(|e| ServerError::Setup(format!("cannot create the data directory {}: {e}", dir.display())))?;
+            .map_err(|e| StoreError::Setup(format!("cannot create the data directory {}: {e}", dir.display())))?;
         let path = dir.join(DB_FILE);
         let conn = open_conn(&path)?;
         migrate(&conn)?;

@@ -2,6 +2,7 @@
 //! trend; the funnel conversions beside the team's average; report submissions; alerts. Every
 //! figure, tooltip included, in its unit as people read it (¥ with separators, %).
 
+use fieldreport_protocol::codes::SubmissionStatus;
 use fieldreport_protocol::period::Period;
 use fieldreport_protocol::report::{label_of, Lang, Names};
 use fieldreport_protocol::team::alert_text;
@@ -52,7 +53,7 @@ pub(crate) fn exports(lang: Lang, period: &str, what: &[(&str, &str, &str)]) -> 
 /// 催交 buttons for a member's reports that are missing (overdue, not submitted).
 fn nudges(lang: Lang, p: &KpiPage, s: &Submission) -> Markup {
     html! {
-        @for item in s.items.iter().filter(|i| i.status == "missing").rev().take(3) {
+        @for item in s.items.iter().filter(|i| i.status == SubmissionStatus::Missing).rev().take(3) {
             form.inline method="post" action={ "/nudges" (crate::web::labels::keep(lang)) } {
                 input type="hidden" name="csrf" value=(p.csrf);
                 input type="hidden" name="user" value=(s.user_id);

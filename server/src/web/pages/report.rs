@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use fieldreport_protocol::doc::{display_distance, Attachment, Report};
+use fieldreport_protocol::doc::{display_distance, Attachment, Report, ReportStatus};
 use fieldreport_protocol::kpi::{format_value, Status};
 use fieldreport_protocol::period::{days_words, Calendar};
 use fieldreport_protocol::report::{label_of, Block, BlockData, FollowupGroup, KpiRow, Label, Lang, Names};
@@ -147,7 +147,7 @@ pub(crate) fn report(lang: Lang, r: &Report, v: &ReportPage) -> Markup {
     html! {
         p {
             (names.of(&r.header.owner)) " · " (r.kind.label(lang)) " · " (days_words(r.first, r.last)) " · "
-            span class=[(r.status.as_str() == "submitted").then_some("green")] { (r.status.label(lang)) }
+            span class=[(r.status == ReportStatus::Submitted).then_some("green")] { (r.status.label(lang)) }
             @if let Some(at) = r.submitted_at { " · " (t(lang, "提交于 ", "submitted ")) (time(cal, at)) }
         }
         @if !r.to.is_empty() {

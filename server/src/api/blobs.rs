@@ -20,9 +20,9 @@ use axum::Json;
 use futures_util::StreamExt;
 use serde::Deserialize;
 
-use crate::api::{bearer, blocking, AppState};
 use crate::error::{Result, ServerError};
 use crate::service::blobs::{Missing, Received, MAX_ASKED, MAX_PIECE};
+use crate::state::{bearer, blocking, body_of, AppState};
 
 #[derive(Deserialize)]
 pub(crate) struct Asked {
@@ -48,13 +48,7 @@ fn whole_piece() -> u64 {
 }
 
 fn body(b: std::result::Result<Bytes, BytesRejection>) -> Result<Bytes> {
-    b.map_err(|e| {
-        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            ServerError::TooLarge { limit: MAX_PIECE }
-        } else {
-            ServerError::BadRequest(format!("the body cannot be read: {e}"))
-        }
-    })
+    body_of(b, MAX_PIECE)
 }
 
 pub(crate) async fn missing(

@@ -12,13 +12,14 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use fieldreport_protocol::api::Route;
 use fieldreport_protocol::period::Period;
 use serde::{Deserialize, Serialize};
 
-use crate::api::{bearer, blocking, AppState};
 use crate::error::{Result, ServerError};
 use crate::figures::{self, Scope, Source};
 use crate::now_ms;
+use crate::state::{bearer, blocking, AppState};
 
 /// `?period=…&user=…&limit=…&after=…`.
 #[derive(Debug, Deserialize)]
@@ -132,7 +133,7 @@ pub(crate) async fn kpi(
     if let Some(u) = only {
         snap.rows.retain(|r| r.user_id.as_deref() == Some(u.trim()));
     }
-    Ok(paged(snap, "/v1/kpi", &q, n, next))
+    Ok(paged(snap, Route::Kpi.pattern(), &q, n, next))
 }
 
 pub(crate) async fn alerts(
@@ -155,7 +156,7 @@ pub(crate) async fn alerts(
         Ok((page, next))
     })
     .await?;
-    Ok(paged(page, "/v1/alerts", &q, n, next))
+    Ok(paged(page, Route::Alerts.pattern(), &q, n, next))
 }
 
 pub(crate) async fn submissions(
@@ -185,5 +186,5 @@ pub(crate) async fn submissions(
         Ok((out, next))
     })
     .await?;
-    Ok(paged(list, "/v1/submissions", &q, n, next))
+    Ok(paged(list, Route::Submissions.pattern(), &q, n, next))
 }

@@ -1,0 +1,200 @@
+//! Documents, their positions and recipients, what each device holds of them, quarantine, and
+//! rollback of a failed job.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::{fresh, put, Harness};
+use crate::store::db::{NewDoc, Quarantined};
+use crate::store::StoreError;
+
+/// Documents read back; positions only grow, also after the last document was removed.
+pub fn documents_and_positions(h: &dyn Harness) {
+    let (s, _) = fresh(h);
+    let (a, b) = s
+        .write(|db| {
+            let a = put(db, "doc-a", "customer", "r", b"h1")?;
+            let b = put(db, "doc-b", "report", "r", b"h2")?;
+            db.set_recipients("doc-b", &["m".into(), "m".into(), "x".into()])?;
+            Ok((a, b))
+        })
+        .unwrap();
+    assert!(b > a);
+    s.read(|db| {
+        let row = db.doc("doc-a")?.expect("stored");
+        assert_eq!((row.kind.as_str(), row.owner.as_str(), row.bytes.as_slice()), ("customer", "r", &b"bytes"[..]));
+        assert_eq!(db.doc_meta("doc-a")?, Some(("customer".into(), "r".into(), b"h1".to_vec())));
+        assert_eq!(db.doc_meta("nothing")?, None);
+        assert_eq!(db.doc_bytes("doc-b")?, Some(b"bytes".to_vec()));
+        assert_eq!(db.doc_heads("doc-b")?, Some(b"h2".to_vec()));
+        assert_eq!(db.recipients_of("doc-b")?, ["m", "x"], "each recipient once, in order");
+        assert_eq!(db.feed_head()?, b);
+        assert_eq!(db.latest_seq("r", "report")?, b);
+        assert_eq!(db.latest_seq("r", "deal")?, 0);
+        Ok(())
+    })
+    .unwrap();
+    let c = s
+        .write(|db| {
+            db.delete_doc("doc-b")?;
+            db.set_recipients("doc-a", &[])?;
+            put(db, "doc-c", "customer", "r", b"h3")
+        })
+        .unwrap();
+    assert!(c > b, "a removed document's position is not given again ({c} after {b})");
+    s.write(|db| db.set_view("doc-c", Some("{}"), Some(1))).unwrap();
+    s.read(|db| {
+        assert_eq!(db.doc("doc-b")?, None);
+        assert!(db.recipients_of("doc-a")?.is_empty());
+        Ok(())
+    })
+    .unwrap();
+}
+
+/// What a push job does in bulk: several positions at once, many documents per statement
+/// (replacing stored ones), their heads in one query, what the device holds of each.
+pub fn batched_documents_and_device_bookkeeping(h: &dyn Harness) {
+    let (s, _) = fresh(h);
+    // More than one statement's worth of each batch (50 documents, 300 heads).
+    const N: usize = 320;
+    let ids: Vec<String> = (0..N).map(|i| format!("doc-{i:03}")).collect();
+    let heads: Vec<Vec<u8>> = (0..N).map(|i| format!("heads-{i}").into_bytes()).collect();
+    let (ids2, heads2) = (ids.clone(), heads.clone());
+    let first = s
+        .write(move |db| {
+            let before = db.feed_head()?;
+            let first = db.reserve_seqs(N as i64)?;
+            assert_eq!(first, before + 1, "the first of the reserved positions");
+            assert_eq!(db.feed_head()?, before + N as i64, "all of them are taken");
+            let docs: Vec<NewDoc> = (0..N)
+                .map(|i| NewDoc {
+                    id: &ids2[i],
+                    kind: "customer",
+                    owner: "r",
+                    bytes: b"v1",
+                    heads: &heads2[i],
+                    seq: first + i as i64,
+                    now: 5,
+                    view: Some("{\"v\":1}"),
+                    view_format: Some(1),
+                })
+                .collect();
+            db.put_docs(&docs)?;
+            // A second batch replaces the first ten.
+            let again: Vec<NewDoc> = docs[..10].iter().map(|d| NewDoc { bytes: b"v2", heads: b"new", ..*d }).collect();
+            db.put_docs(&again)?;
+            Ok(first)
+        })
+        .unwrap();
+    let asked: Vec<&str> = ids.iter().map(String::as_str).chain(["doc-missing"]).collect();
+    let stored = s.read(move |db| db.doc_heads_of(&asked)).unwrap();
+    assert_eq!(stored.len(), N, "every stored document, none of the others");
+    assert_eq!(stored["doc-000"], b"new".to_vec());
+    assert_eq!(stored["doc-050"], heads[50]);
+    s.read(|db| {
+        assert_eq!(db.doc_bytes("doc-005")?, Some(b"v2".to_vec()));
+        assert_eq!(db.doc_bytes("doc-319")?, Some(b"v1".to_vec()));
+        assert_eq!(db.latest_seq("r", "customer")?, first + N as i64 - 1);
+        Ok(())
+    })
+    .unwrap();
+
+    let held: BTreeMap<String, Vec<u8>> = ids.iter().map(|id| (id.clone(), b"pushed".to_vec())).collect();
+    s.write(move |db| {
+        db.set_known_heads_of("dev", &held)?;
+        db.set_sent_heads("dev", "doc-000", b"sent", 9)?;
+        db.forget_device_doc("dev", "doc-001")?;
+        Ok(())
+    })
+    .unwrap();
+    let docs: Vec<String> = ids.clone();
+    let known: HashMap<String, Vec<u8>> = s
+        .read(move |db| {
+            let refs: Vec<&str> = docs.iter().map(String::as_str).collect();
+            db.known_heads_of("dev", &refs)
+        })
+        .unwrap();
+    assert_eq!(known.len(), N - 1, "all but the one forgotten");
+    assert!(!known.contains_key("doc-001"));
+    assert_eq!(known["doc-000"], b"pushed".to_vec(), "sent heads are not known until the cursor passes them");
+    let other = s.read(|db| db.known_heads_of("other-dev", &["doc-000"])).unwrap();
+    assert!(other.is_empty(), "another device holds nothing");
+}
+
+/// What a device is known to hold: pushed heads, sent heads that become known when its cursor
+/// passes them, and a device that starts over (cursor 0) holding nothing.
+pub fn device_bookkeeping(h: &dyn Harness) {
+    let (s, _) = fresh(h);
+    s.write(|db| {
+        db.set_known_heads("dev", "doc-a", b"pushed")?;
+        db.set_sent_heads("dev", "doc-b", b"sent", 5)?;
+        assert_eq!(db.known_heads("dev", "doc-a")?, Some(b"pushed".to_vec()));
+        assert_eq!(db.known_heads("dev", "doc-b")?, None, "sent is not known until the cursor passes it");
+        db.begin_device_sync("dev", 4)?;
+        assert_eq!(db.known_heads("dev", "doc-b")?, None);
+        db.begin_device_sync("dev", 5)?;
+        assert_eq!(db.known_heads("dev", "doc-b")?, Some(b"sent".to_vec()));
+        db.begin_device_sync("dev", 0)?;
+        assert_eq!(db.known_heads("dev", "doc-a")?, None, "cursor 0 means the device holds nothing");
+        Ok(())
+    })
+    .unwrap();
+}
+
+/// A document set aside once, listed, released; every stored id can be walked in pages.
+pub fn quarantine(h: &dyn Harness) {
+    let (s, _) = fresh(h);
+    let q = |id: &str, owner: &str, since: i64| Quarantined {
+        doc_id: id.into(),
+        kind: "customer".into(),
+        owner: owner.into(),
+        reason: "does not load".into(),
+        since,
+    };
+    s.write(move |db| {
+        for (i, id) in ["doc-c", "doc-a", "doc-b"].into_iter().enumerate() {
+            put(db, id, "customer", if i == 2 { "m" } else { "r" }, b"h")?;
+        }
+        assert!(db.quarantine(&q("doc-a", "r", 20))?, "new");
+        assert!(!db.quarantine(&q("doc-a", "r", 30))?, "set aside once");
+        assert!(db.quarantine(&q("doc-c", "r", 10))?);
+        Ok(())
+    })
+    .unwrap();
+    s.read(|db| {
+        assert!(db.is_quarantined("doc-a")?);
+        assert!(!db.is_quarantined("doc-b")?);
+        assert_eq!(db.quarantined_of("r")?, ["doc-a", "doc-c"]);
+        assert!(db.quarantined_of("m")?.is_empty());
+        let all: Vec<(String, i64)> = db.quarantined()?.into_iter().map(|q| (q.doc_id, q.since)).collect();
+        assert_eq!(all, [("doc-c".to_string(), 10), ("doc-a".to_string(), 20)], "oldest first, first reason kept");
+        let page = db.doc_ids_after("", 2)?;
+        assert_eq!(page.iter().map(|d| d.0.as_str()).collect::<Vec<_>>(), ["doc-a", "doc-b"]);
+        assert_eq!(page[1], ("doc-b".to_string(), "customer".to_string(), "m".to_string()));
+        let rest = db.doc_ids_after("doc-b", 2)?;
+        assert_eq!(rest.iter().map(|d| d.0.as_str()).collect::<Vec<_>>(), ["doc-c"]);
+        Ok(())
+    })
+    .unwrap();
+    s.write(|db| db.release_quarantine("doc-a")).unwrap();
+    assert!(!s.read(|db| db.is_quarantined("doc-a")).unwrap());
+    assert_eq!(s.read(|db| db.quarantined_of("r")).unwrap(), ["doc-c"]);
+}
+
+/// A failing job leaves nothing; the other jobs are unaffected; the caller gets its own error.
+pub fn a_failing_write_leaves_nothing(h: &dyn Harness) {
+    let (s, _) = fresh(h);
+    let failed = s.write(|db| {
+        put(db, "doc-x", "customer", "r", b"h")?;
+        Err::<(), _>(StoreError::Query("refused by the job".into()))
+    });
+    assert!(matches!(failed, Err(StoreError::Query(ref m)) if m == "refused by the job"), "{failed:?}");
+    s.write(|db| put(db, "doc-y", "customer", "r", b"h")).unwrap();
+    s.read(|db| {
+        assert_eq!(db.doc("doc-x")?, None, "the failed job's write was rolled back");
+        assert!(db.doc("doc-y")?.is_some());
+        Ok(())
+    })
+    .unwrap();
+    let read_failed = s.read(|_| Err::<(), _>(StoreError::Data("a reader's own error".into())));
+    assert!(matches!(read_failed, Err(StoreError::Data(_))), "{read_failed:?}");
+}

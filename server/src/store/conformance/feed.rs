@@ -1,0 +1,141 @@
+//! The change feed: exactly what the visibility rule allows, and no position skipped while
+//! several processes write.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use fieldreport_protocol::doc::Kind;
+
+use super::{fresh, open, put, user, Harness, Rng};
+use crate::model::Role;
+use crate::policy::visibility::{may_see, DocMeta, SERVER_OWNER};
+use crate::store::db::Visibility;
+
+/// A random team and documents: every user's feed holds exactly what the rule lets them see.
+pub fn feed_follows_the_visibility_rule(h: &dyn Harness) {
+    let (s, _) = fresh(h);
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut users = vec![user("admin", Role::Admin, None)];
+    for m in 0..3 {
+        users.push(user(&format!("m{m}"), Role::Manager, None));
+    }
+    for r in 0..8 {
+        let manager = (r % 4 < 3).then(|| format!("m{}", r % 3));
+        users.push(user(&format!("r{r}"), Role::Rep, manager.as_deref()));
+    }
+    let kinds = ["customer", "deal", "followup", "report", "snapshot", "config", "directory"];
+    let mut docs: Vec<(String, String, String, Vec<String>)> = Vec::new();
+    for i in 0..200 {
+        let kind = kinds[rng.below(kinds.len())].to_string();
+        let owner = if kind == "config" || kind == "directory" {
+            SERVER_OWNER.to_string()
+        } else {
+            users[rng.below(users.len())].id.clone()
+        };
+        let recipients: Vec<String> = if kind == "report" {
+            (0..rng.below(3)).map(|_| users[rng.below(users.len())].id.clone()).collect()
+        } else {
+            Vec::new()
+        };
+        docs.push((format!("doc-{i:03}"), kind, owner, recipients));
+    }
+    let (u2, d2) = (users.clone(), docs.clone());
+    s.write(move |db| {
+        for u in &u2 {
+            db.insert_user(u)?;
+        }
+        for (id, kind, owner, recipients) in &d2 {
+            put(db, id, kind, owner, id.as_bytes())?;
+            if !recipients.is_empty() {
+                db.set_recipients(id, recipients)?;
+            }
+        }
+        Ok(())
+    })
+    .unwrap();
+    let manager_of: HashMap<String, String> =
+        users.iter().filter_map(|u| Some((u.id.clone(), u.manager_id.clone()?))).collect();
+    for viewer in &users {
+        let want: BTreeSet<String> = docs
+            .iter()
+            .filter(|(_, kind, owner, recipients)| {
+                let Some(kind) = Kind::parse(kind) else { return false };
+                let doc = DocMeta { kind, owner, recipients };
+                may_see(viewer, doc, &|o| manager_of.get(o).cloned())
+            })
+            .map(|d| d.0.clone())
+            .collect();
+        let v = Visibility { role: viewer.role, user: &viewer.id };
+        let (got, remaining) = s
+            .read(|db| {
+                let rows = db.feed_page(v, 0)?;
+                Ok((rows.into_iter().map(|r| r.id).collect::<BTreeSet<_>>(), db.feed_remaining(v, 0)?))
+            })
+            .unwrap();
+        assert_eq!(got, want, "the feed of {} ({})", viewer.id, viewer.role);
+        assert_eq!(remaining, (want.len() as i64, want.len() as i64 * 5), "the count of {}'s feed", viewer.id);
+    }
+}
+
+/// Two processes write documents concurrently while readers follow the feed the way devices
+/// do (from their cursor, jumping to the head when nothing is left): every reader ends up having
+/// seen every document, so no position became visible after a reader had passed it.
+pub fn readers_never_skip_a_position(h: &dyn Harness) {
+    let (a, url) = fresh(h);
+    let b = open(&url);
+    a.write(|db| db.insert_user(&user("admin", Role::Admin, None))).unwrap();
+    const WRITERS: usize = 4;
+    const DOCS: usize = 60;
+    let done = Arc::new(AtomicBool::new(false));
+    let readers: Vec<_> = (0..3)
+        .map(|i| {
+            let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+            let done = done.clone();
+            std::thread::spawn(move || {
+                let mut cursor = 0i64;
+                let mut seen = BTreeSet::new();
+                let v = Visibility { role: Role::Admin, user: "admin" };
+                loop {
+                    let finished = done.load(Ordering::SeqCst);
+                    // The head first: every position up to it has committed, so when the page
+                    // is empty the cursor may jump there.
+                    let (head, rows) = store.read(|db| Ok((db.feed_head()?, db.feed_page(v, cursor)?))).unwrap();
+                    match rows.last() {
+                        Some(last) => cursor = last.seq,
+                        None => cursor = cursor.max(head),
+                    }
+                    seen.extend(rows.into_iter().map(|r| r.id));
+                    if finished && seen.len() >= WRITERS * DOCS {
+                        return (seen, cursor);
+                    }
+                    if finished {
+                        // One more look after the writers finished: anything missing now is skipped.
+                        let rows = store.read(|db| db.feed_page(v, cursor)).unwrap();
+                        seen.extend(rows.into_iter().map(|r| r.id));
+                        return (seen, cursor);
+                    }
+                }
+            })
+        })
+        .collect();
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|w| {
+            let store = if w % 2 == 0 { a.clone() } else { b.clone() };
+            std::thread::spawn(move || {
+                for i in 0..DOCS {
+                    let id = format!("w{w}-{i:03}");
+                    store.write(move |db| put(db, &id, "customer", "r", b"h")).unwrap();
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap();
+    }
+    done.store(true, Ordering::SeqCst);
+    for r in readers {
+        let (seen, _) = r.join().unwrap();
+        assert_eq!(seen.len(), WRITERS * DOCS, "a reader skipped {} documents", WRITERS * DOCS - seen.len());
+    }
+}

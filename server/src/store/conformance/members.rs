@@ -1,0 +1,108 @@
+//! The team, its members, enrollment codes and devices, the directory's version, and the
+//! one-time flags an upgrade leaves.
+
+use super::{fresh, team, user, Harness};
+use crate::model::{Device, Role};
+
+/// The team, its members, codes and devices read back as written.
+pub fn team_users_and_devices(h: &dyn Harness) {
+    let (s, _) = fresh(h);
+    s.write(|db| {
+        assert_eq!(db.team()?, None);
+        db.insert_team(&team(), 5)?;
+        db.insert_user(&user("m", Role::Manager, None))?;
+        db.insert_user(&user("r", Role::Rep, Some("m")))?;
+        db.insert_code("hash-1", "r", 100)?;
+        Ok(())
+    })
+    .unwrap();
+    s.read(|db| {
+        assert_eq!(db.team()?, Some(team()));
+        assert_eq!(db.users()?.len(), 2);
+        assert_eq!(db.user("r")?, Some(user("r", Role::Rep, Some("m"))));
+        assert_eq!(db.user("nobody")?, None);
+        assert_eq!(db.code("hash-1")?, Some(("r".to_string(), 100, None)));
+        Ok(())
+    })
+    .unwrap();
+    let device = Device {
+        id: "d1".into(),
+        user_id: "r".into(),
+        actor: "ab".into(),
+        name: Some("张伟的手机".into()),
+        created_at: 7,
+        last_seen_at: None,
+        revoked_at: None,
+    };
+    let d = device.clone();
+    s.write(move |db| {
+        db.use_code("hash-1", 9)?;
+        db.insert_device(&d, "token-hash")?;
+        db.touch_device("d1", 100_000)?;
+        Ok(())
+    })
+    .unwrap();
+    s.read(|db| {
+        assert_eq!(db.code("hash-1")?.and_then(|c| c.2), Some(9));
+        assert!(db.actor_taken("ab")?);
+        let got = db.device_by_token("token-hash")?.expect("the device");
+        assert_eq!((got.id.as_str(), got.last_seen_at), ("d1", Some(100_000)));
+        assert_eq!(db.devices(Some("r"))?.len(), 1);
+        assert_eq!(db.devices(Some("m"))?.len(), 0);
+        Ok(())
+    })
+    .unwrap();
+    assert!(s.write(|db| db.revoke_device("d1", 200)).unwrap());
+    assert!(!s.write(|db| db.revoke_device("nope", 200)).unwrap());
+    s.read(|db| {
+        assert_eq!(db.device("d1")?.and_then(|d| d.revoked_at), Some(200));
+        assert!(!db.actor_taken("ab")?, "a revoked device frees its actor");
+        Ok(())
+    })
+    .unwrap();
+}
+
+/// Edits of the team and its members move the directory's version; what was published is
+/// remembered; a one-time flag is read and cleared.
+pub fn members_and_the_directory(h: &dyn Harness) {
+    let (s, _) = fresh(h);
+    let v0 = s
+        .write(|db| {
+            db.insert_team(&team(), 5)?;
+            let v0 = db.directory_version()?;
+            db.insert_user(&user("m", Role::Manager, None))?;
+            db.insert_user(&user("r", Role::Rep, None))?;
+            Ok(v0)
+        })
+        .unwrap();
+    s.write(move |db| {
+        let added = db.directory_version()?;
+        assert_eq!(added, v0 + 2, "each new member changes the directory");
+        let mut r = db.user("r")?.expect("the rep");
+        r.name = "张伟".into();
+        r.manager_id = Some("m".into());
+        r.phone = Some("13800000000".into());
+        r.active = false;
+        db.update_user(&r)?;
+        assert_eq!(db.user("r")?, Some(r), "every field reads back");
+        assert_eq!(db.directory_version()?, added + 1);
+        db.update_team("华南销售", "Asia/Hong_Kong", "sunday")?;
+        let t = db.team()?.expect("the team");
+        assert_eq!((t.name.as_str(), t.tz.as_str(), t.week_start.as_str()), ("华南销售", "Asia/Hong_Kong", "sunday"));
+        assert_eq!((db.published_directory()?, db.published_directory_id()?), (None, None));
+        db.set_published_directory("dir-1", 3)?;
+        db.set_published_directory("dir-1", 4)?;
+        assert_eq!((db.published_directory()?, db.published_directory_id()?), (Some(4), Some("dir-1".into())));
+        Ok(())
+    })
+    .unwrap();
+    s.write(|db| {
+        assert!(!db.flag("rebuild_rollups")?, "a new database owes no rebuild");
+        db.exec("INSERT INTO flags (name, set_at) VALUES ('rebuild_rollups', 0)", &[])?;
+        assert!(db.flag("rebuild_rollups")?);
+        db.clear_flag("rebuild_rollups")?;
+        assert!(!db.flag("rebuild_rollups")?);
+        Ok(())
+    })
+    .unwrap();
+}
