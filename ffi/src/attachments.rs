@@ -8,9 +8,9 @@ use fieldreport_core::sync::{self, CancelToken, ProgressListener};
 
 use crate::background;
 use crate::error::FieldError;
-use crate::store::{FieldStore, RecordKind};
+use crate::store::FieldStore;
 use crate::sync::{Forward, SyncListener};
-use crate::types::{Attachment, AttachmentRow, AttachmentState};
+use crate::types::{Attachment, AttachmentRow, AttachmentState, RecordKind};
 
 type Result<T> = std::result::Result<T, FieldError>;
 

@@ -18,7 +18,7 @@ mod week;
 
 pub use error::FieldError;
 pub use observe::{ChangeListener, Subscription};
-pub use store::{FieldStore, RecordKind};
+pub use store::FieldStore;
 pub use sync::{HttpClient, SyncListener};
 pub use types::*;
 pub use week::{InboxItem, InboxKind, NudgeSent, Reminder};

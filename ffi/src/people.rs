@@ -4,7 +4,7 @@
 use fieldreport_core::sync;
 use fieldreport_core::team::alert_text;
 
-use crate::store::{opt_date, FieldStore, RecordKind, Result};
+use crate::store::{opt_date, FieldStore, Result};
 use crate::types::*;
 
 #[uniffi::export]

@@ -6,7 +6,7 @@ use fieldreport_core::money::Money;
 use fieldreport_core::store::FollowupFilter;
 
 use crate::error::FieldError;
-use crate::store::{date, index, opt_date, FieldStore, RecordKind, Result};
+use crate::store::{date, index, opt_date, FieldStore, Result};
 use crate::types::*;
 
 /// Both coordinates or neither.

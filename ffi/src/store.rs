@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::NaiveDate;
-use fieldreport_core::doc::Kind;
 use fieldreport_core::period::parse_date;
 use fieldreport_core::Store;
 
@@ -34,30 +33,6 @@ pub struct FieldStore {
     pub(crate) http: Mutex<Option<Arc<dyn HttpClient>>>,
     /// Who observes which records (see `observe.rs`).
     pub(crate) hub: Arc<Hub>,
-}
-
-/// The kind of record, for delete, restore, attach and lookups by name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum RecordKind {
-    Customer,
-    Deal,
-    Followup,
-    Contract,
-    Payment,
-    Report,
-}
-
-impl From<RecordKind> for Kind {
-    fn from(k: RecordKind) -> Kind {
-        match k {
-            RecordKind::Customer => Kind::Customer,
-            RecordKind::Deal => Kind::Deal,
-            RecordKind::Followup => Kind::Followup,
-            RecordKind::Contract => Kind::Contract,
-            RecordKind::Payment => Kind::Payment,
-            RecordKind::Report => Kind::Report,
-        }
-    }
 }
 
 /// A `YYYY-MM-DD` date from the app.

@@ -26,39 +26,13 @@ fn err<T>(msg: impl Into<String>) -> Result<T, WireError> {
     Err(WireError(msg.into()))
 }
 
-/// The wire code of a document kind.
-pub fn kind_code(k: Kind) -> u8 {
-    match k {
-        Kind::Customer => 1,
-        Kind::Deal => 2,
-        Kind::Followup => 3,
-        Kind::Contract => 4,
-        Kind::Payment => 5,
-        Kind::Report => 6,
-        Kind::Config => 7,
-        Kind::Snapshot => 8,
-        Kind::Directory => 9,
-    }
-}
-
 /// Whether wire `version` knows documents of `kind` (the directory came with version 2).
 pub fn kind_in_version(kind: Kind, version: u8) -> bool {
-    kind_code(kind) <= 8 || version >= 2
+    kind.code() <= 8 || version >= 2
 }
 
 fn kind_from(code: u8) -> Result<Kind, WireError> {
-    Ok(match code {
-        1 => Kind::Customer,
-        2 => Kind::Deal,
-        3 => Kind::Followup,
-        4 => Kind::Contract,
-        5 => Kind::Payment,
-        6 => Kind::Report,
-        7 => Kind::Config,
-        8 => Kind::Snapshot,
-        9 => Kind::Directory,
-        _ => return err(format!("unknown document kind code {code}")),
-    })
+    Kind::from_code(code).ok_or_else(|| WireError(format!("unknown document kind code {code}")))
 }
 
 /// A document's changes pushed by a device.
@@ -299,7 +273,7 @@ impl SyncRequest {
         w.uvar(self.pushes.len() as u64);
         for p in &self.pushes {
             w.id(&p.id);
-            w.u8(kind_code(p.kind));
+            w.u8(p.kind.code());
             w.heads(&p.heads);
             w.bytes(&p.changes);
         }
@@ -352,7 +326,7 @@ impl SyncResponse {
         w.uvar(self.docs.len() as u64);
         for d in &self.docs {
             w.id(&d.id);
-            w.u8(kind_code(d.kind));
+            w.u8(d.kind.code());
             w.heads(&d.heads);
             w.bytes(&d.changes);
         }

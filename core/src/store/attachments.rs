@@ -41,8 +41,8 @@ pub struct AttachmentRow {
     pub size: u64,
     /// The followup or report that shows it.
     pub record_id: String,
-    /// `followup` or `report`.
-    pub record_kind: String,
+    /// A followup or a report.
+    pub record_kind: Kind,
     pub state: AttachmentState,
 }
 
@@ -369,6 +369,9 @@ impl Store {
             })?
             .collect::<rusqlite::Result<Vec<(String, String, String, i64, String, String)>>>()?;
         rows.into_iter()
+            .filter_map(|(hash, name, mime, size, record_id, kind)| {
+                Some((hash, name, mime, size, record_id, Kind::parse(&kind)?))
+            })
             .map(|(hash, name, mime, size, record_id, kind)| {
                 Ok(AttachmentRow {
                     state: self.attachment_state(&hash)?,

@@ -4,7 +4,7 @@ use std::time::SystemTime;
 
 use fieldreport_core::{kpi, report, store, team};
 
-use super::{instant, AlertFacts, KpiStatus};
+use super::{instant, Alert, KpiStatus};
 
 /// One KPI figure.
 #[derive(Debug, Clone, uniffi::Record)]
@@ -89,40 +89,6 @@ impl From<store::KpiView> for KpiView {
             first: v.range.first.to_string(),
             last: v.range.last.to_string(),
             figures: v.rows.into_iter().map(Into::into).collect(),
-        }
-    }
-}
-
-/// Something the server found worth a manager's attention (in words: `describe_alert`).
-#[derive(Debug, Clone, uniffi::Record)]
-pub struct Alert {
-    pub id: String,
-    /// conversion_below_team, stale_deal, report_missing, report_late, kpi_red or checkin_far.
-    pub kind: String,
-    /// Whom it is about.
-    pub user_id: String,
-    /// What it is about: a metric, a deal id, a report kind, a followup id.
-    pub subject: String,
-    /// One line in English with ids (for logs).
-    pub message: String,
-    pub facts: AlertFacts,
-}
-
-impl From<team::Alert> for Alert {
-    fn from(a: team::Alert) -> Self {
-        Alert { id: a.id, kind: a.kind, user_id: a.user_id, subject: a.subject, message: a.message, facts: a.facts }
-    }
-}
-
-impl From<Alert> for team::Alert {
-    fn from(a: Alert) -> Self {
-        team::Alert {
-            id: a.id,
-            kind: a.kind,
-            user_id: a.user_id,
-            subject: a.subject,
-            message: a.message,
-            facts: a.facts,
         }
     }
 }

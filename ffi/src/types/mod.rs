@@ -3,8 +3,12 @@
 //! Swift `Date`), signed integers, dates as `YYYY-MM-DD`. Each type converts from the core's
 //! next to its definition.
 //!
-//! The core's enums and a few plain records cross unchanged (component `fieldreport_core`,
-//! derived by the core's `uniffi` feature).
+//! The protocol's enums and plain records cross unchanged (component `fieldreport_core`, derived
+//! by the protocol crate's `uniffi` feature): the record kinds (`ChangedKind` is the protocol's
+//! `Kind`), roles, refusal codes, templates, contacts, alerts. A type is mirrored here only when
+//! apps need another shape (instants as the platform's time, signed counts, money as text) or
+//! when it is the device's own (rows, attachment states, figure sources: the device crate has no
+//! component of its own, so that apps import two modules, not three).
 
 mod figures;
 mod records;
@@ -13,13 +17,14 @@ mod sync;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-pub use fieldreport_core::doc::Member;
+pub use fieldreport_core::codes::{RefusalCode, RefusalReason, Role};
+pub use fieldreport_core::doc::Kind as ChangedKind;
+pub use fieldreport_core::doc::{Contact, Member, RecordKind};
 pub use fieldreport_core::doc::{FollowupKind, Level, ReportKind, ReportStatus, Section, Stage};
 pub use fieldreport_core::kpi::KpiStatus;
-pub use fieldreport_core::report::SectionDef;
-pub use fieldreport_core::report::{Dialect, Lang};
+pub use fieldreport_core::report::{BlockKind, Dialect, Lang, SectionDef, Template};
 pub use fieldreport_core::store::Identity;
-pub use fieldreport_core::team::AlertFacts;
+pub use fieldreport_core::team::{Alert, AlertFacts};
 pub use figures::*;
 pub use records::*;
 pub use rows::*;

@@ -5,49 +5,8 @@ use std::time::SystemTime;
 use fieldreport_core::{doc, report};
 
 use super::{
-    count, instant, FollowupKind, KpiFigure, Lang, Level, ReportKind, ReportStatus, Section, SectionDef, Stage,
+    count, instant, BlockKind, Contact, FollowupKind, KpiFigure, Lang, Level, ReportKind, ReportStatus, Section, Stage,
 };
-
-/// A template a report can start from.
-#[derive(Debug, Clone, uniffi::Record)]
-pub struct Template {
-    /// `builtin:weekly:zh-CN`, or the team's own id.
-    pub id: String,
-    pub kind: ReportKind,
-    pub lang: Lang,
-    /// Sections in order; a required one must have text before the report is submitted.
-    pub sections: Vec<SectionDef>,
-    /// Who reports from it are copied to by default (user ids), besides the author's manager.
-    pub cc: Vec<String>,
-}
-
-impl From<report::Template> for Template {
-    fn from(t: report::Template) -> Self {
-        Template { id: t.id, kind: t.kind, lang: t.lang, sections: t.sections, cc: t.cc }
-    }
-}
-
-/// A customer's contact person (联系人).
-#[derive(Debug, Clone, uniffi::Record)]
-pub struct Contact {
-    pub name: String,
-    #[uniffi(default = None)]
-    pub title: Option<String>,
-    #[uniffi(default = None)]
-    pub phone: Option<String>,
-}
-
-impl From<doc::Contact> for Contact {
-    fn from(c: doc::Contact) -> Self {
-        Contact { name: c.name, title: c.title, phone: c.phone }
-    }
-}
-
-impl From<Contact> for doc::Contact {
-    fn from(c: Contact) -> Self {
-        doc::Contact { name: c.name, title: c.title, phone: c.phone }
-    }
-}
 
 /// A new customer.
 #[derive(Debug, Clone, uniffi::Record)]
@@ -417,13 +376,6 @@ impl From<doc::Comment> for Comment {
     }
 }
 
-/// What an inserted block shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum BlockKind {
-    Followups,
-    Kpis,
-}
-
 /// One followup inside a block's customer group, as the snapshot took it.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct BlockFollowup {
@@ -501,10 +453,7 @@ impl From<report::Block> for Block {
         };
         Block {
             id: b.id,
-            kind: match b.kind {
-                report::BlockKind::Followups => BlockKind::Followups,
-                report::BlockKind::Kpis => BlockKind::Kpis,
-            },
+            kind: b.kind,
             section: b.section,
             first: b.first.to_string(),
             last: b.last.to_string(),

@@ -310,7 +310,7 @@ impl From<store::AttachmentRow> for AttachmentRow {
             mime: r.mime,
             size: count(r.size),
             record_id: r.record_id,
-            record_kind: if r.record_kind == "report" { ChangedKind::Report } else { ChangedKind::Followup },
+            record_kind: r.record_kind,
             state: r.state.into(),
         }
     }

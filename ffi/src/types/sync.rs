@@ -3,8 +3,7 @@
 
 use std::time::SystemTime;
 
-use fieldreport_core::codes::{RefusalCode, RefusalReason};
-use fieldreport_core::doc::Kind;
+use super::{ChangedKind, RefusalCode, RefusalReason};
 use fieldreport_core::store;
 use fieldreport_core::sync;
 
@@ -174,39 +173,6 @@ pub struct WebLoginApproved {
 impl From<sync::WebLoginApproved> for WebLoginApproved {
     fn from(w: sync::WebLoginApproved) -> Self {
         WebLoginApproved { user_id: w.user_id, session_expires_at: instant(w.session_expires_at) }
-    }
-}
-
-/// What kind of data changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum ChangedKind {
-    Customer,
-    Deal,
-    Followup,
-    Contract,
-    Payment,
-    Report,
-    /// The team's members.
-    Directory,
-    /// The team's configuration (templates, KPIs, targets).
-    Config,
-    /// The server's KPI figures, alerts and read receipts for this user.
-    Figures,
-}
-
-impl From<Kind> for ChangedKind {
-    fn from(k: Kind) -> Self {
-        match k {
-            Kind::Customer => ChangedKind::Customer,
-            Kind::Deal => ChangedKind::Deal,
-            Kind::Followup => ChangedKind::Followup,
-            Kind::Contract => ChangedKind::Contract,
-            Kind::Payment => ChangedKind::Payment,
-            Kind::Report => ChangedKind::Report,
-            Kind::Directory => ChangedKind::Directory,
-            Kind::Config => ChangedKind::Config,
-            Kind::Snapshot => ChangedKind::Figures,
-        }
     }
 }
 

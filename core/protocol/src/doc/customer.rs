@@ -49,11 +49,14 @@ impl FromStr for Level {
     }
 }
 
-/// A person to talk to at the customer.
+/// A person to talk to at the customer (联系人).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Contact {
     pub name: String,
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub title: Option<String>,
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub phone: Option<String>,
 }
 

@@ -1,11 +1,9 @@
 //! The fields every record carries: kind, id, team, owner, created_at, schema version, deleted.
 
-use std::fmt;
-
 use automerge::ROOT;
 use serde::{Deserialize, Serialize};
 
-use super::{fields, validation, Doc, ValidationError};
+use super::{fields, validation, Doc, Kind, ValidationError};
 
 /// The schema version written into new documents.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -17,70 +15,6 @@ pub(crate) const OWNER: &str = "owner";
 pub(crate) const CREATED_AT: &str = "created_at";
 pub(crate) const SCHEMA: &str = "schema";
 pub(crate) const DELETED: &str = "deleted";
-
-/// What a document is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    Customer,
-    Deal,
-    Followup,
-    Contract,
-    Payment,
-    Report,
-    /// The team configuration, authored by the server.
-    Config,
-    /// A user's KPI snapshot, authored by the server.
-    Snapshot,
-    /// The team directory, authored by the server.
-    Directory,
-}
-
-impl Kind {
-    /// Every kind, in a fixed order.
-    pub const ALL: [Kind; 9] = [
-        Kind::Customer,
-        Kind::Deal,
-        Kind::Followup,
-        Kind::Contract,
-        Kind::Payment,
-        Kind::Report,
-        Kind::Config,
-        Kind::Snapshot,
-        Kind::Directory,
-    ];
-
-    /// Whether documents of this kind are authored only by the server.
-    pub fn is_published(self) -> bool {
-        matches!(self, Kind::Config | Kind::Snapshot | Kind::Directory)
-    }
-
-    /// The stored name of the kind.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Customer => "customer",
-            Kind::Deal => "deal",
-            Kind::Followup => "followup",
-            Kind::Contract => "contract",
-            Kind::Payment => "payment",
-            Kind::Report => "report",
-            Kind::Config => "config",
-            Kind::Snapshot => "snapshot",
-            Kind::Directory => "directory",
-        }
-    }
-
-    /// The kind with stored name `s`.
-    pub fn parse(s: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-}
-
-impl fmt::Display for Kind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// The common header of every record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,6 +6,7 @@ use crate::kpi::{Status, Unit};
 
 /// What a block shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum BlockKind {
     Followups,

@@ -21,6 +21,7 @@ pub struct SectionDef {
 
 /// A report template: its sections and where inserted blocks go by default.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Template {
     /// `builtin:daily:zh-CN`, or an admin-defined id.
     pub id: String,

@@ -29,8 +29,10 @@ pub struct Figure {
     pub change: Option<f64>,
 }
 
-/// An alert. `id` is stable while the condition lasts, so a delivery can tell new ones.
+/// Something the server found worth a manager's attention (in words: `alert_text`). `id` is
+/// stable while the condition lasts, so a delivery can tell new ones.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Alert {
     pub id: String,
     /// conversion_below_team, stale_deal, report_missing, report_late, kpi_red or checkin_far.

@@ -3254,103 +3254,6 @@ public func FfiConverterTypeSyncListener_lower(_ value: SyncListener) -> UInt64 
 
 
 /**
- * Something the server found worth a manager's attention (in words: `describe_alert`).
- */
-public struct Alert: Equatable, Hashable {
-    public let id: String
-    /**
-     * conversion_below_team, stale_deal, report_missing, report_late, kpi_red or checkin_far.
-     */
-    public let kind: String
-    /**
-     * Whom it is about.
-     */
-    public let userId: String
-    /**
-     * What it is about: a metric, a deal id, a report kind, a followup id.
-     */
-    public let subject: String
-    /**
-     * One line in English with ids (for logs).
-     */
-    public let message: String
-    public let facts: AlertFacts
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(id: String, 
-        /**
-         * conversion_below_team, stale_deal, report_missing, report_late, kpi_red or checkin_far.
-         */kind: String, 
-        /**
-         * Whom it is about.
-         */userId: String, 
-        /**
-         * What it is about: a metric, a deal id, a report kind, a followup id.
-         */subject: String, 
-        /**
-         * One line in English with ids (for logs).
-         */message: String, facts: AlertFacts) {
-        self.id = id
-        self.kind = kind
-        self.userId = userId
-        self.subject = subject
-        self.message = message
-        self.facts = facts
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension Alert: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeAlert: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Alert {
-        return
-            try Alert(
-                id: FfiConverterString.read(from: &buf), 
-                kind: FfiConverterString.read(from: &buf), 
-                userId: FfiConverterString.read(from: &buf), 
-                subject: FfiConverterString.read(from: &buf), 
-                message: FfiConverterString.read(from: &buf), 
-                facts: FfiConverterTypeAlertFacts.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: Alert, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.id, into: &buf)
-        FfiConverterString.write(value.kind, into: &buf)
-        FfiConverterString.write(value.userId, into: &buf)
-        FfiConverterString.write(value.subject, into: &buf)
-        FfiConverterString.write(value.message, into: &buf)
-        FfiConverterTypeAlertFacts.write(value.facts, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAlert_lift(_ buf: RustBuffer) throws -> Alert {
-    return try FfiConverterTypeAlert.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAlert_lower(_ value: Alert) -> RustBuffer {
-    return FfiConverterTypeAlert.lower(value)
-}
-
-
-/**
  * A photo or file attached to a followup or report.
  */
 public struct Attachment: Equatable, Hashable {
@@ -4116,67 +4019,6 @@ public func FfiConverterTypeComment_lift(_ buf: RustBuffer) throws -> Comment {
 #endif
 public func FfiConverterTypeComment_lower(_ value: Comment) -> RustBuffer {
     return FfiConverterTypeComment.lower(value)
-}
-
-
-/**
- * A customer's contact person (联系人).
- */
-public struct Contact: Equatable, Hashable {
-    public let name: String
-    public let title: String?
-    public let phone: String?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(name: String, title: String? = nil, phone: String? = nil) {
-        self.name = name
-        self.title = title
-        self.phone = phone
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension Contact: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeContact: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Contact {
-        return
-            try Contact(
-                name: FfiConverterString.read(from: &buf), 
-                title: FfiConverterOptionString.read(from: &buf), 
-                phone: FfiConverterOptionString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: Contact, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.name, into: &buf)
-        FfiConverterOptionString.write(value.title, into: &buf)
-        FfiConverterOptionString.write(value.phone, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeContact_lift(_ buf: RustBuffer) throws -> Contact {
-    return try FfiConverterTypeContact.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeContact_lower(_ value: Contact) -> RustBuffer {
-    return FfiConverterTypeContact.lower(value)
 }
 
 
@@ -7498,93 +7340,6 @@ public func FfiConverterTypeTeamView_lower(_ value: TeamView) -> RustBuffer {
 
 
 /**
- * A template a report can start from.
- */
-public struct Template: Equatable, Hashable {
-    /**
-     * `builtin:weekly:zh-CN`, or the team's own id.
-     */
-    public let id: String
-    public let kind: ReportKind
-    public let lang: Lang
-    /**
-     * Sections in order; a required one must have text before the report is submitted.
-     */
-    public let sections: [SectionDef]
-    /**
-     * Who reports from it are copied to by default (user ids), besides the author's manager.
-     */
-    public let cc: [String]
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * `builtin:weekly:zh-CN`, or the team's own id.
-         */id: String, kind: ReportKind, lang: Lang, 
-        /**
-         * Sections in order; a required one must have text before the report is submitted.
-         */sections: [SectionDef], 
-        /**
-         * Who reports from it are copied to by default (user ids), besides the author's manager.
-         */cc: [String]) {
-        self.id = id
-        self.kind = kind
-        self.lang = lang
-        self.sections = sections
-        self.cc = cc
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension Template: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeTemplate: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Template {
-        return
-            try Template(
-                id: FfiConverterString.read(from: &buf), 
-                kind: FfiConverterTypeReportKind.read(from: &buf), 
-                lang: FfiConverterTypeLang.read(from: &buf), 
-                sections: FfiConverterSequenceTypeSectionDef.read(from: &buf), 
-                cc: FfiConverterSequenceString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: Template, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.id, into: &buf)
-        FfiConverterTypeReportKind.write(value.kind, into: &buf)
-        FfiConverterTypeLang.write(value.lang, into: &buf)
-        FfiConverterSequenceTypeSectionDef.write(value.sections, into: &buf)
-        FfiConverterSequenceString.write(value.cc, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeTemplate_lift(_ buf: RustBuffer) throws -> Template {
-    return try FfiConverterTypeTemplate.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeTemplate_lower(_ value: Template) -> RustBuffer {
-    return FfiConverterTypeTemplate.lower(value)
-}
-
-
-/**
  * A browser signed in with this device's approval.
  */
 public struct WebLoginApproved: Equatable, Hashable {
@@ -7740,202 +7495,6 @@ public func FfiConverterTypeAttachmentState_lift(_ buf: RustBuffer) throws -> At
 #endif
 public func FfiConverterTypeAttachmentState_lower(_ value: AttachmentState) -> RustBuffer {
     return FfiConverterTypeAttachmentState.lower(value)
-}
-
-
-
-/**
- * What an inserted block shows.
- */
-
-public enum BlockKind: Equatable, Hashable {
-    
-    case followups
-    case kpis
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension BlockKind: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeBlockKind: FfiConverterRustBuffer {
-    typealias SwiftType = BlockKind
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BlockKind {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .followups
-        
-        case 2: return .kpis
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: BlockKind, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .followups:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .kpis:
-            writeInt(&buf, Int32(2))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeBlockKind_lift(_ buf: RustBuffer) throws -> BlockKind {
-    return try FfiConverterTypeBlockKind.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeBlockKind_lower(_ value: BlockKind) -> RustBuffer {
-    return FfiConverterTypeBlockKind.lower(value)
-}
-
-
-
-/**
- * What kind of data changed.
- */
-
-public enum ChangedKind: Equatable, Hashable {
-    
-    case customer
-    case deal
-    case followup
-    case contract
-    case payment
-    case report
-    /**
-     * The team's members.
-     */
-    case directory
-    /**
-     * The team's configuration (templates, KPIs, targets).
-     */
-    case config
-    /**
-     * The server's KPI figures, alerts and read receipts for this user.
-     */
-    case figures
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension ChangedKind: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeChangedKind: FfiConverterRustBuffer {
-    typealias SwiftType = ChangedKind
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ChangedKind {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .customer
-        
-        case 2: return .deal
-        
-        case 3: return .followup
-        
-        case 4: return .contract
-        
-        case 5: return .payment
-        
-        case 6: return .report
-        
-        case 7: return .directory
-        
-        case 8: return .config
-        
-        case 9: return .figures
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: ChangedKind, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .customer:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .deal:
-            writeInt(&buf, Int32(2))
-        
-        
-        case .followup:
-            writeInt(&buf, Int32(3))
-        
-        
-        case .contract:
-            writeInt(&buf, Int32(4))
-        
-        
-        case .payment:
-            writeInt(&buf, Int32(5))
-        
-        
-        case .report:
-            writeInt(&buf, Int32(6))
-        
-        
-        case .directory:
-            writeInt(&buf, Int32(7))
-        
-        
-        case .config:
-            writeInt(&buf, Int32(8))
-        
-        
-        case .figures:
-            writeInt(&buf, Int32(9))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeChangedKind_lift(_ buf: RustBuffer) throws -> ChangedKind {
-    return try FfiConverterTypeChangedKind.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeChangedKind_lower(_ value: ChangedKind) -> RustBuffer {
-    return FfiConverterTypeChangedKind.lower(value)
 }
 
 
@@ -8456,103 +8015,6 @@ public func FfiConverterTypeOrder_lower(_ value: Order) -> RustBuffer {
 }
 
 
-
-/**
- * The kind of record, for delete, restore, attach and lookups by name.
- */
-
-public enum RecordKind: Equatable, Hashable {
-    
-    case customer
-    case deal
-    case followup
-    case contract
-    case payment
-    case report
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension RecordKind: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeRecordKind: FfiConverterRustBuffer {
-    typealias SwiftType = RecordKind
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RecordKind {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .customer
-        
-        case 2: return .deal
-        
-        case 3: return .followup
-        
-        case 4: return .contract
-        
-        case 5: return .payment
-        
-        case 6: return .report
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: RecordKind, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .customer:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .deal:
-            writeInt(&buf, Int32(2))
-        
-        
-        case .followup:
-            writeInt(&buf, Int32(3))
-        
-        
-        case .contract:
-            writeInt(&buf, Int32(4))
-        
-        
-        case .payment:
-            writeInt(&buf, Int32(5))
-        
-        
-        case .report:
-            writeInt(&buf, Int32(6))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeRecordKind_lift(_ buf: RustBuffer) throws -> RecordKind {
-    return try FfiConverterTypeRecordKind.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeRecordKind_lower(_ value: RecordKind) -> RustBuffer {
-    return FfiConverterTypeRecordKind.lower(value)
-}
-
-
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
@@ -9061,31 +8523,6 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterSequenceTypeAlert: FfiConverterRustBuffer {
-    typealias SwiftType = [Alert]
-
-    public static func write(_ value: [Alert], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeAlert.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Alert] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [Alert]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeAlert.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterSequenceTypeAttachment: FfiConverterRustBuffer {
     typealias SwiftType = [Attachment]
 
@@ -9253,31 +8690,6 @@ fileprivate struct FfiConverterSequenceTypeComment: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeComment.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterSequenceTypeContact: FfiConverterRustBuffer {
-    typealias SwiftType = [Contact]
-
-    public static func write(_ value: [Contact], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeContact.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Contact] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [Contact]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeContact.read(from: &buf))
         }
         return seq
     }
@@ -9661,23 +9073,48 @@ fileprivate struct FfiConverterSequenceTypeSubmissionCounts: FfiConverterRustBuf
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterSequenceTypeTemplate: FfiConverterRustBuffer {
-    typealias SwiftType = [Template]
+fileprivate struct FfiConverterSequenceTypeAlert: FfiConverterRustBuffer {
+    typealias SwiftType = [Alert]
 
-    public static func write(_ value: [Template], into buf: inout [UInt8]) {
+    public static func write(_ value: [Alert], into buf: inout [UInt8]) {
         let len = Int32(value.count)
         writeInt(&buf, len)
         for item in value {
-            FfiConverterTypeTemplate.write(item, into: &buf)
+            FfiConverterTypeAlert.write(item, into: &buf)
         }
     }
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Template] {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Alert] {
         let len: Int32 = try readInt(&buf)
-        var seq = [Template]()
+        var seq = [Alert]()
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeTemplate.read(from: &buf))
+            seq.append(try FfiConverterTypeAlert.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeContact: FfiConverterRustBuffer {
+    typealias SwiftType = [Contact]
+
+    public static func write(_ value: [Contact], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeContact.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Contact] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Contact]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeContact.read(from: &buf))
         }
         return seq
     }
@@ -9736,23 +9173,23 @@ fileprivate struct FfiConverterSequenceTypeSection: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterSequenceTypeSectionDef: FfiConverterRustBuffer {
-    typealias SwiftType = [SectionDef]
+fileprivate struct FfiConverterSequenceTypeTemplate: FfiConverterRustBuffer {
+    typealias SwiftType = [Template]
 
-    public static func write(_ value: [SectionDef], into buf: inout [UInt8]) {
+    public static func write(_ value: [Template], into buf: inout [UInt8]) {
         let len = Int32(value.count)
         writeInt(&buf, len)
         for item in value {
-            FfiConverterTypeSectionDef.write(item, into: &buf)
+            FfiConverterTypeTemplate.write(item, into: &buf)
         }
     }
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [SectionDef] {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Template] {
         let len: Int32 = try readInt(&buf)
-        var seq = [SectionDef]()
+        var seq = [Template]()
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeSectionDef.read(from: &buf))
+            seq.append(try FfiConverterTypeTemplate.read(from: &buf))
         }
         return seq
     }
@@ -9877,10 +9314,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_subscription_cancel() != 36316) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_bytes() != 56743) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_bytes() != 24941) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_file() != 60614) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_file() != 49408) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_attachment_bytes() != 37253) {
@@ -9889,7 +9326,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_attachment_state() != 66) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_detach() != 39063) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_detach() != 32683) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_fetch_attachment() != 21194) {
@@ -9916,7 +9353,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_team_view() != 59836) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_subscribe() != 10225) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_subscribe() != 13345) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_report_recipients() != 30582) {
@@ -9928,13 +9365,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_checkin_of() != 53117) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_describe_alert() != 8185) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_describe_alert() != 22084) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_find_member() != 18179) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_find_record() != 30004) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_find_record() != 51625) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_members() != 56527) {
@@ -9943,10 +9380,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report_from_template() != 38465) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_templates() != 36454) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_templates() != 50043) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contact() != 48137) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contact() != 64909) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contract() != 45010) {
@@ -9970,7 +9407,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_deal() != 40247) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_delete() != 41255) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_delete() != 47458) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_contact() != 10552) {
@@ -10015,7 +9452,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_rename_customer() != 51170) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_restore() != 35140) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_restore() != 59295) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_deal_stage() != 18417) {

@@ -550,6 +550,106 @@ fileprivate struct FfiConverterString: FfiConverter {
 
 
 /**
+ * Something the server found worth a manager's attention (in words: `alert_text`). `id` is
+ * stable while the condition lasts, so a delivery can tell new ones.
+ */
+public struct Alert: Equatable, Hashable {
+    public let id: String
+    /**
+     * conversion_below_team, stale_deal, report_missing, report_late, kpi_red or checkin_far.
+     */
+    public let kind: String
+    public let userId: String
+    /**
+     * What it is about: a metric, a deal id, a report kind, a followup id.
+     */
+    public let subject: String
+    /**
+     * One line in English with ids, for logs and old devices; people read
+     * [`crate::team::alert_text`], which renders `facts` in their language with names.
+     */
+    public let message: String
+    /**
+     * What the alert says, for rendering in any language (absent from alerts of older servers).
+     */
+    public let facts: AlertFacts
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, 
+        /**
+         * conversion_below_team, stale_deal, report_missing, report_late, kpi_red or checkin_far.
+         */kind: String, userId: String, 
+        /**
+         * What it is about: a metric, a deal id, a report kind, a followup id.
+         */subject: String, 
+        /**
+         * One line in English with ids, for logs and old devices; people read
+         * [`crate::team::alert_text`], which renders `facts` in their language with names.
+         */message: String, 
+        /**
+         * What the alert says, for rendering in any language (absent from alerts of older servers).
+         */facts: AlertFacts) {
+        self.id = id
+        self.kind = kind
+        self.userId = userId
+        self.subject = subject
+        self.message = message
+        self.facts = facts
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Alert: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAlert: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Alert {
+        return
+            try Alert(
+                id: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterString.read(from: &buf), 
+                userId: FfiConverterString.read(from: &buf), 
+                subject: FfiConverterString.read(from: &buf), 
+                message: FfiConverterString.read(from: &buf), 
+                facts: FfiConverterTypeAlertFacts.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Alert, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.kind, into: &buf)
+        FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterString.write(value.subject, into: &buf)
+        FfiConverterString.write(value.message, into: &buf)
+        FfiConverterTypeAlertFacts.write(value.facts, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAlert_lift(_ buf: RustBuffer) throws -> Alert {
+    return try FfiConverterTypeAlert.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAlert_lower(_ value: Alert) -> RustBuffer {
+    return FfiConverterTypeAlert.lower(value)
+}
+
+
+/**
  * The particulars of an alert; which are set depends on its kind. Figures are already
  * formatted (`37.5%`, `¥1,200.00`), since they read the same in every language.
  */
@@ -700,6 +800,67 @@ public func FfiConverterTypeAlertFacts_lift(_ buf: RustBuffer) throws -> AlertFa
 #endif
 public func FfiConverterTypeAlertFacts_lower(_ value: AlertFacts) -> RustBuffer {
     return FfiConverterTypeAlertFacts.lower(value)
+}
+
+
+/**
+ * A person to talk to at the customer (联系人).
+ */
+public struct Contact: Equatable, Hashable {
+    public let name: String
+    public let title: String?
+    public let phone: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(name: String, title: String? = nil, phone: String? = nil) {
+        self.name = name
+        self.title = title
+        self.phone = phone
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Contact: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeContact: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Contact {
+        return
+            try Contact(
+                name: FfiConverterString.read(from: &buf), 
+                title: FfiConverterOptionString.read(from: &buf), 
+                phone: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Contact, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterOptionString.write(value.title, into: &buf)
+        FfiConverterOptionString.write(value.phone, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContact_lift(_ buf: RustBuffer) throws -> Contact {
+    return try FfiConverterTypeContact.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContact_lower(_ value: Contact) -> RustBuffer {
+    return FfiConverterTypeContact.lower(value)
 }
 
 
@@ -1077,6 +1238,305 @@ public func FfiConverterTypeSectionDef_lift(_ buf: RustBuffer) throws -> Section
 public func FfiConverterTypeSectionDef_lower(_ value: SectionDef) -> RustBuffer {
     return FfiConverterTypeSectionDef.lower(value)
 }
+
+
+/**
+ * A report template: its sections and where inserted blocks go by default.
+ */
+public struct Template: Equatable, Hashable {
+    /**
+     * `builtin:daily:zh-CN`, or an admin-defined id.
+     */
+    public let id: String
+    public let kind: ReportKind
+    public let lang: Lang
+    public let sections: [SectionDef]
+    /**
+     * Section that receives inserted followups by default.
+     */
+    public let followupsSection: String
+    /**
+     * Section that receives inserted KPIs by default.
+     */
+    public let kpisSection: String
+    /**
+     * Who reports from this template are copied to by default (user ids), besides the
+     * author's manager.
+     */
+    public let cc: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `builtin:daily:zh-CN`, or an admin-defined id.
+         */id: String, kind: ReportKind, lang: Lang, sections: [SectionDef], 
+        /**
+         * Section that receives inserted followups by default.
+         */followupsSection: String, 
+        /**
+         * Section that receives inserted KPIs by default.
+         */kpisSection: String, 
+        /**
+         * Who reports from this template are copied to by default (user ids), besides the
+         * author's manager.
+         */cc: [String]) {
+        self.id = id
+        self.kind = kind
+        self.lang = lang
+        self.sections = sections
+        self.followupsSection = followupsSection
+        self.kpisSection = kpisSection
+        self.cc = cc
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Template: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTemplate: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Template {
+        return
+            try Template(
+                id: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterTypeReportKind.read(from: &buf), 
+                lang: FfiConverterTypeLang.read(from: &buf), 
+                sections: FfiConverterSequenceTypeSectionDef.read(from: &buf), 
+                followupsSection: FfiConverterString.read(from: &buf), 
+                kpisSection: FfiConverterString.read(from: &buf), 
+                cc: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Template, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterTypeReportKind.write(value.kind, into: &buf)
+        FfiConverterTypeLang.write(value.lang, into: &buf)
+        FfiConverterSequenceTypeSectionDef.write(value.sections, into: &buf)
+        FfiConverterString.write(value.followupsSection, into: &buf)
+        FfiConverterString.write(value.kpisSection, into: &buf)
+        FfiConverterSequenceString.write(value.cc, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTemplate_lift(_ buf: RustBuffer) throws -> Template {
+    return try FfiConverterTypeTemplate.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTemplate_lower(_ value: Template) -> RustBuffer {
+    return FfiConverterTypeTemplate.lower(value)
+}
+
+
+/**
+ * What a block shows.
+ */
+
+public enum BlockKind: Equatable, Hashable {
+    
+    case followups
+    case kpis
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension BlockKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBlockKind: FfiConverterRustBuffer {
+    typealias SwiftType = BlockKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BlockKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .followups
+        
+        case 2: return .kpis
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: BlockKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .followups:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .kpis:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockKind_lift(_ buf: RustBuffer) throws -> BlockKind {
+    return try FfiConverterTypeBlockKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockKind_lower(_ value: BlockKind) -> RustBuffer {
+    return FfiConverterTypeBlockKind.lower(value)
+}
+
+
+
+/**
+ * What a document is.
+ */
+
+public enum ChangedKind: Equatable, Hashable {
+    
+    case customer
+    case deal
+    case followup
+    case contract
+    case payment
+    case report
+    /**
+     * The team configuration (templates, KPIs, targets), authored by the server.
+     */
+    case config
+    /**
+     * A user's KPI snapshot (figures, alerts, read receipts), authored by the server.
+     */
+    case figures
+    /**
+     * The team's members, authored by the server.
+     */
+    case directory
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ChangedKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeChangedKind: FfiConverterRustBuffer {
+    typealias SwiftType = ChangedKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ChangedKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .customer
+        
+        case 2: return .deal
+        
+        case 3: return .followup
+        
+        case 4: return .contract
+        
+        case 5: return .payment
+        
+        case 6: return .report
+        
+        case 7: return .config
+        
+        case 8: return .figures
+        
+        case 9: return .directory
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ChangedKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .customer:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .deal:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .followup:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .contract:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .payment:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .report:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .config:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .figures:
+            writeInt(&buf, Int32(8))
+        
+        
+        case .directory:
+            writeInt(&buf, Int32(9))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChangedKind_lift(_ buf: RustBuffer) throws -> ChangedKind {
+    return try FfiConverterTypeChangedKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChangedKind_lower(_ value: ChangedKind) -> RustBuffer {
+    return FfiConverterTypeChangedKind.lower(value)
+}
+
 
 
 /**
@@ -1481,6 +1941,103 @@ public func FfiConverterTypeLevel_lift(_ buf: RustBuffer) throws -> Level {
 #endif
 public func FfiConverterTypeLevel_lower(_ value: Level) -> RustBuffer {
     return FfiConverterTypeLevel.lower(value)
+}
+
+
+
+/**
+ * A kind of record a member writes (never one the server authors).
+ */
+
+public enum RecordKind: Equatable, Hashable {
+    
+    case customer
+    case deal
+    case followup
+    case contract
+    case payment
+    case report
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension RecordKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRecordKind: FfiConverterRustBuffer {
+    typealias SwiftType = RecordKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RecordKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .customer
+        
+        case 2: return .deal
+        
+        case 3: return .followup
+        
+        case 4: return .contract
+        
+        case 5: return .payment
+        
+        case 6: return .report
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: RecordKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .customer:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .deal:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .followup:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .contract:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .payment:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .report:
+            writeInt(&buf, Int32(6))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecordKind_lift(_ buf: RustBuffer) throws -> RecordKind {
+    return try FfiConverterTypeRecordKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecordKind_lower(_ value: RecordKind) -> RustBuffer {
+    return FfiConverterTypeRecordKind.lower(value)
 }
 
 
@@ -2120,6 +2677,56 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
         case 1: return try FfiConverterString.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
+    typealias SwiftType = [String]
+
+    public static func write(_ value: [String], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterString.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [String] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [String]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterString.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeSectionDef: FfiConverterRustBuffer {
+    typealias SwiftType = [SectionDef]
+
+    public static func write(_ value: [SectionDef], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeSectionDef.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [SectionDef] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [SectionDef]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeSectionDef.read(from: &buf))
+        }
+        return seq
     }
 }
 

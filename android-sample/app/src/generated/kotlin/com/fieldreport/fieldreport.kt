@@ -30,9 +30,15 @@ import java.nio.CharBuffer
 import java.nio.charset.CodingErrorAction
 import java.util.concurrent.atomic.AtomicLong
 import java.util.concurrent.ConcurrentHashMap
-import com.fieldreport.core.AlertFacts
+import com.fieldreport.core.Alert
+import com.fieldreport.core.BlockKind
+import com.fieldreport.core.ChangedKind
+import com.fieldreport.core.Contact
 import com.fieldreport.core.Dialect
-import com.fieldreport.core.FfiConverterTypeAlertFacts
+import com.fieldreport.core.FfiConverterTypeAlert
+import com.fieldreport.core.FfiConverterTypeBlockKind
+import com.fieldreport.core.FfiConverterTypeChangedKind
+import com.fieldreport.core.FfiConverterTypeContact
 import com.fieldreport.core.FfiConverterTypeDialect
 import com.fieldreport.core.FfiConverterTypeFollowupKind
 import com.fieldreport.core.FfiConverterTypeIdentity
@@ -40,24 +46,26 @@ import com.fieldreport.core.FfiConverterTypeKpiStatus
 import com.fieldreport.core.FfiConverterTypeLang
 import com.fieldreport.core.FfiConverterTypeLevel
 import com.fieldreport.core.FfiConverterTypeMember
+import com.fieldreport.core.FfiConverterTypeRecordKind
 import com.fieldreport.core.FfiConverterTypeRefusalCode
 import com.fieldreport.core.FfiConverterTypeReportKind
 import com.fieldreport.core.FfiConverterTypeReportStatus
 import com.fieldreport.core.FfiConverterTypeSection
-import com.fieldreport.core.FfiConverterTypeSectionDef
 import com.fieldreport.core.FfiConverterTypeStage
+import com.fieldreport.core.FfiConverterTypeTemplate
 import com.fieldreport.core.FollowupKind
 import com.fieldreport.core.Identity
 import com.fieldreport.core.KpiStatus
 import com.fieldreport.core.Lang
 import com.fieldreport.core.Level
 import com.fieldreport.core.Member
+import com.fieldreport.core.RecordKind
 import com.fieldreport.core.RefusalCode
 import com.fieldreport.core.ReportKind
 import com.fieldreport.core.ReportStatus
 import com.fieldreport.core.Section
-import com.fieldreport.core.SectionDef
 import com.fieldreport.core.Stage
+import com.fieldreport.core.Template
 import java.util.concurrent.atomic.AtomicBoolean
 import kotlin.coroutines.resume
 import kotlinx.coroutines.CancellableContinuation
@@ -66,7 +74,10 @@ import kotlinx.coroutines.GlobalScope
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.suspendCancellableCoroutine
-import com.fieldreport.core.RustBuffer as RustBufferAlertFacts
+import com.fieldreport.core.RustBuffer as RustBufferAlert
+import com.fieldreport.core.RustBuffer as RustBufferBlockKind
+import com.fieldreport.core.RustBuffer as RustBufferChangedKind
+import com.fieldreport.core.RustBuffer as RustBufferContact
 import com.fieldreport.core.RustBuffer as RustBufferDialect
 import com.fieldreport.core.RustBuffer as RustBufferFollowupKind
 import com.fieldreport.core.RustBuffer as RustBufferIdentity
@@ -74,12 +85,13 @@ import com.fieldreport.core.RustBuffer as RustBufferKpiStatus
 import com.fieldreport.core.RustBuffer as RustBufferLang
 import com.fieldreport.core.RustBuffer as RustBufferLevel
 import com.fieldreport.core.RustBuffer as RustBufferMember
+import com.fieldreport.core.RustBuffer as RustBufferRecordKind
 import com.fieldreport.core.RustBuffer as RustBufferRefusalCode
 import com.fieldreport.core.RustBuffer as RustBufferReportKind
 import com.fieldreport.core.RustBuffer as RustBufferReportStatus
 import com.fieldreport.core.RustBuffer as RustBufferSection
-import com.fieldreport.core.RustBuffer as RustBufferSectionDef
 import com.fieldreport.core.RustBuffer as RustBufferStage
+import com.fieldreport.core.RustBuffer as RustBufferTemplate
 
 // This is a helper for safely working with byte buffers returned from the Rust code.
 // A rust-owned buffer is represented by its capacity, its current length, and a
@@ -1010,15 +1022,15 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_fieldreport_ffi_fn_constructor_fieldstore_open_in_memory(uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_attach_bytes(`ptr`: Long,`kind`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`bytes`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,`section`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_attach_bytes(`ptr`: Long,`kind`: RustBufferRecordKind.ByValue,`id`: RustBuffer.ByValue,`bytes`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,`section`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_attach_file(`ptr`: Long,`kind`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`path`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,`section`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_attach_file(`ptr`: Long,`kind`: RustBufferRecordKind.ByValue,`id`: RustBuffer.ByValue,`path`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,`section`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_attachment_bytes(`ptr`: Long,`hash`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_attachment_state(`ptr`: Long,`hash`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_detach(`ptr`: Long,`kind`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`hash`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_detach(`ptr`: Long,`kind`: RustBufferRecordKind.ByValue,`id`: RustBuffer.ByValue,`hash`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Int
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_fetch_attachment(`ptr`: Long,`hash`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,
     ): Long
@@ -1044,11 +1056,11 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_checkin_of(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_describe_alert(`ptr`: Long,`alert`: RustBuffer.ByValue,`lang`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_describe_alert(`ptr`: Long,`alert`: RustBufferAlert.ByValue,`lang`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_find_member(`ptr`: Long,`query`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferMember.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_find_record(`ptr`: Long,`kind`: RustBuffer.ByValue,`query`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_find_record(`ptr`: Long,`kind`: RustBufferRecordKind.ByValue,`query`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_members(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1056,7 +1068,7 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_templates(`ptr`: Long,`lang`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_contact(`ptr`: Long,`customerId`: RustBuffer.ByValue,`contact`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_contact(`ptr`: Long,`customerId`: RustBuffer.ByValue,`contact`: RustBufferContact.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_contract(`ptr`: Long,`customerId`: RustBuffer.ByValue,`amount`: RustBuffer.ByValue,`signedOn`: RustBuffer.ByValue,`currency`: RustBuffer.ByValue,`title`: RustBuffer.ByValue,`dealId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1072,7 +1084,7 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_deal(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_delete(`ptr`: Long,`kind`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_delete(`ptr`: Long,`kind`: RustBufferRecordKind.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_edit_contact(`ptr`: Long,`customerId`: RustBuffer.ByValue,`index`: Int,`name`: RustBuffer.ByValue,`title`: RustBuffer.ByValue,`phone`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1102,7 +1114,7 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_rename_customer(`ptr`: Long,`id`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_restore(`ptr`: Long,`kind`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_restore(`ptr`: Long,`kind`: RustBufferRecordKind.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_set_deal_stage(`ptr`: Long,`id`: RustBuffer.ByValue,`stage`: RustBufferStage.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1313,10 +1325,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_subscription_cancel() and 0xFFFF) != 36316) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_bytes() and 0xFFFF) != 56743) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_bytes() and 0xFFFF) != 24941) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_file() and 0xFFFF) != 60614) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_file() and 0xFFFF) != 49408) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_attachment_bytes() and 0xFFFF) != 37253) {
@@ -1325,7 +1337,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_attachment_state() and 0xFFFF) != 66) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_detach() and 0xFFFF) != 39063) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_detach() and 0xFFFF) != 32683) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_fetch_attachment() and 0xFFFF) != 21194) {
@@ -1352,7 +1364,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_team_view() and 0xFFFF) != 59836) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_subscribe() and 0xFFFF) != 10225) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_subscribe() and 0xFFFF) != 13345) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_report_recipients() and 0xFFFF) != 30582) {
@@ -1364,13 +1376,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_checkin_of() and 0xFFFF) != 53117) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_describe_alert() and 0xFFFF) != 8185) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_describe_alert() and 0xFFFF) != 22084) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_find_member() and 0xFFFF) != 18179) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_find_record() and 0xFFFF) != 30004) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_find_record() and 0xFFFF) != 51625) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_members() and 0xFFFF) != 56527) {
@@ -1379,10 +1391,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report_from_template() and 0xFFFF) != 38465) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_templates() and 0xFFFF) != 36454) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_templates() and 0xFFFF) != 50043) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contact() and 0xFFFF) != 48137) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contact() and 0xFFFF) != 64909) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contract() and 0xFFFF) != 45010) {
@@ -1406,7 +1418,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_deal() and 0xFFFF) != 40247) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_delete() and 0xFFFF) != 41255) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_delete() and 0xFFFF) != 47458) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_contact() and 0xFFFF) != 10552) {
@@ -1451,7 +1463,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_rename_customer() and 0xFFFF) != 51170) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_restore() and 0xFFFF) != 35140) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_restore() and 0xFFFF) != 59295) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_deal_stage() and 0xFFFF) != 18417) {
@@ -5664,79 +5676,6 @@ public object FfiConverterTypeSyncListener: FfiConverter<SyncListener, Long> {
 
 
 /**
- * Something the server found worth a manager's attention (in words: `describe_alert`).
- */
-data class Alert (
-    val `id`: kotlin.String
-    , 
-    /**
-     * conversion_below_team, stale_deal, report_missing, report_late, kpi_red or checkin_far.
-     */
-    val `kind`: kotlin.String
-    , 
-    /**
-     * Whom it is about.
-     */
-    val `userId`: kotlin.String
-    , 
-    /**
-     * What it is about: a metric, a deal id, a report kind, a followup id.
-     */
-    val `subject`: kotlin.String
-    , 
-    /**
-     * One line in English with ids (for logs).
-     */
-    val `message`: kotlin.String
-    , 
-    val `facts`: AlertFacts
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeAlert: FfiConverterRustBuffer<Alert> {
-    override fun read(buf: ByteBuffer): Alert {
-        return Alert(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterTypeAlertFacts.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: Alert) = (
-            FfiConverterString.allocationSize(value.`id`) +
-            FfiConverterString.allocationSize(value.`kind`) +
-            FfiConverterString.allocationSize(value.`userId`) +
-            FfiConverterString.allocationSize(value.`subject`) +
-            FfiConverterString.allocationSize(value.`message`) +
-            FfiConverterTypeAlertFacts.allocationSize(value.`facts`)
-    )
-
-    override fun write(value: Alert, buf: ByteBuffer) {
-            FfiConverterString.write(value.`id`, buf)
-            FfiConverterString.write(value.`kind`, buf)
-            FfiConverterString.write(value.`userId`, buf)
-            FfiConverterString.write(value.`subject`, buf)
-            FfiConverterString.write(value.`message`, buf)
-            FfiConverterTypeAlertFacts.write(value.`facts`, buf)
-    }
-}
-
-
-
-/**
  * A photo or file attached to a followup or report.
  */
 data class Attachment (
@@ -6330,52 +6269,6 @@ public object FfiConverterTypeComment: FfiConverterRustBuffer<Comment> {
             FfiConverterString.write(value.`text`, buf)
             FfiConverterOptionalString.write(value.`replyTo`, buf)
             FfiConverterSequenceString.write(value.`mentions`, buf)
-    }
-}
-
-
-
-/**
- * A customer's contact person (联系人).
- */
-data class Contact (
-    val `name`: kotlin.String
-    , 
-    val `title`: kotlin.String? = null 
-    , 
-    val `phone`: kotlin.String? = null 
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeContact: FfiConverterRustBuffer<Contact> {
-    override fun read(buf: ByteBuffer): Contact {
-        return Contact(
-            FfiConverterString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: Contact) = (
-            FfiConverterString.allocationSize(value.`name`) +
-            FfiConverterOptionalString.allocationSize(value.`title`) +
-            FfiConverterOptionalString.allocationSize(value.`phone`)
-    )
-
-    override fun write(value: Contact, buf: ByteBuffer) {
-            FfiConverterString.write(value.`name`, buf)
-            FfiConverterOptionalString.write(value.`title`, buf)
-            FfiConverterOptionalString.write(value.`phone`, buf)
     }
 }
 
@@ -9093,71 +8986,6 @@ public object FfiConverterTypeTeamView: FfiConverterRustBuffer<TeamView> {
 
 
 /**
- * A template a report can start from.
- */
-data class Template (
-    /**
-     * `builtin:weekly:zh-CN`, or the team's own id.
-     */
-    val `id`: kotlin.String
-    , 
-    val `kind`: ReportKind
-    , 
-    val `lang`: Lang
-    , 
-    /**
-     * Sections in order; a required one must have text before the report is submitted.
-     */
-    val `sections`: List<SectionDef>
-    , 
-    /**
-     * Who reports from it are copied to by default (user ids), besides the author's manager.
-     */
-    val `cc`: List<kotlin.String>
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeTemplate: FfiConverterRustBuffer<Template> {
-    override fun read(buf: ByteBuffer): Template {
-        return Template(
-            FfiConverterString.read(buf),
-            FfiConverterTypeReportKind.read(buf),
-            FfiConverterTypeLang.read(buf),
-            FfiConverterSequenceTypeSectionDef.read(buf),
-            FfiConverterSequenceString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: Template) = (
-            FfiConverterString.allocationSize(value.`id`) +
-            FfiConverterTypeReportKind.allocationSize(value.`kind`) +
-            FfiConverterTypeLang.allocationSize(value.`lang`) +
-            FfiConverterSequenceTypeSectionDef.allocationSize(value.`sections`) +
-            FfiConverterSequenceString.allocationSize(value.`cc`)
-    )
-
-    override fun write(value: Template, buf: ByteBuffer) {
-            FfiConverterString.write(value.`id`, buf)
-            FfiConverterTypeReportKind.write(value.`kind`, buf)
-            FfiConverterTypeLang.write(value.`lang`, buf)
-            FfiConverterSequenceTypeSectionDef.write(value.`sections`, buf)
-            FfiConverterSequenceString.write(value.`cc`, buf)
-    }
-}
-
-
-
-/**
  * A browser signed in with this device's approval.
  */
 data class WebLoginApproved (
@@ -9322,96 +9150,6 @@ public object FfiConverterTypeAttachmentState : FfiConverterRustBuffer<Attachmen
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-}
-
-
-
-
-
-/**
- * What an inserted block shows.
- */
-
-enum class BlockKind {
-    
-    FOLLOWUPS,
-    KPIS;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeBlockKind: FfiConverterRustBuffer<BlockKind> {
-    override fun read(buf: ByteBuffer) = try {
-        BlockKind.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: BlockKind) = 4UL
-
-    override fun write(value: BlockKind, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
-
-
-
-/**
- * What kind of data changed.
- */
-
-enum class ChangedKind {
-    
-    CUSTOMER,
-    DEAL,
-    FOLLOWUP,
-    CONTRACT,
-    PAYMENT,
-    REPORT,
-    /**
-     * The team's members.
-     */
-    DIRECTORY,
-    /**
-     * The team's configuration (templates, KPIs, targets).
-     */
-    CONFIG,
-    /**
-     * The server's KPI figures, alerts and read receipts for this user.
-     */
-    FIGURES;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeChangedKind: FfiConverterRustBuffer<ChangedKind> {
-    override fun read(buf: ByteBuffer) = try {
-        ChangedKind.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: ChangedKind) = 4UL
-
-    override fun write(value: ChangedKind, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
     }
 }
 
@@ -9967,47 +9705,6 @@ public object FfiConverterTypeOrder: FfiConverterRustBuffer<Order> {
     override fun allocationSize(value: Order) = 4UL
 
     override fun write(value: Order, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
-
-
-
-/**
- * The kind of record, for delete, restore, attach and lookups by name.
- */
-
-enum class RecordKind {
-    
-    CUSTOMER,
-    DEAL,
-    FOLLOWUP,
-    CONTRACT,
-    PAYMENT,
-    REPORT;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeRecordKind: FfiConverterRustBuffer<RecordKind> {
-    override fun read(buf: ByteBuffer) = try {
-        RecordKind.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: RecordKind) = 4UL
-
-    override fun write(value: RecordKind, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }
@@ -10688,34 +10385,6 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
 /**
  * @suppress
  */
-public object FfiConverterSequenceTypeAlert: FfiConverterRustBuffer<List<Alert>> {
-    override fun read(buf: ByteBuffer): List<Alert> {
-        val len = buf.getInt()
-        return List<Alert>(len) {
-            FfiConverterTypeAlert.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<Alert>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeAlert.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<Alert>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeAlert.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
 public object FfiConverterSequenceTypeAttachment: FfiConverterRustBuffer<List<Attachment>> {
     override fun read(buf: ByteBuffer): List<Attachment> {
         val len = buf.getInt()
@@ -10902,34 +10571,6 @@ public object FfiConverterSequenceTypeComment: FfiConverterRustBuffer<List<Comme
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeComment.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterSequenceTypeContact: FfiConverterRustBuffer<List<Contact>> {
-    override fun read(buf: ByteBuffer): List<Contact> {
-        val len = buf.getInt()
-        return List<Contact>(len) {
-            FfiConverterTypeContact.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<Contact>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeContact.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<Contact>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeContact.write(it, buf)
         }
     }
 }
@@ -11360,24 +11001,52 @@ public object FfiConverterSequenceTypeSubmissionCounts: FfiConverterRustBuffer<L
 /**
  * @suppress
  */
-public object FfiConverterSequenceTypeTemplate: FfiConverterRustBuffer<List<Template>> {
-    override fun read(buf: ByteBuffer): List<Template> {
+public object FfiConverterSequenceTypeAlert: FfiConverterRustBuffer<List<Alert>> {
+    override fun read(buf: ByteBuffer): List<Alert> {
         val len = buf.getInt()
-        return List<Template>(len) {
-            FfiConverterTypeTemplate.read(buf)
+        return List<Alert>(len) {
+            FfiConverterTypeAlert.read(buf)
         }
     }
 
-    override fun allocationSize(value: List<Template>): ULong {
+    override fun allocationSize(value: List<Alert>): ULong {
         val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeTemplate.allocationSize(it) }.sum()
+        val sizeForItems = value.map { FfiConverterTypeAlert.allocationSize(it) }.sum()
         return sizeForLength + sizeForItems
     }
 
-    override fun write(value: List<Template>, buf: ByteBuffer) {
+    override fun write(value: List<Alert>, buf: ByteBuffer) {
         buf.putInt(value.size)
         value.iterator().forEach {
-            FfiConverterTypeTemplate.write(it, buf)
+            FfiConverterTypeAlert.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeContact: FfiConverterRustBuffer<List<Contact>> {
+    override fun read(buf: ByteBuffer): List<Contact> {
+        val len = buf.getInt()
+        return List<Contact>(len) {
+            FfiConverterTypeContact.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Contact>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeContact.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Contact>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeContact.write(it, buf)
         }
     }
 }
@@ -11444,24 +11113,24 @@ public object FfiConverterSequenceTypeSection: FfiConverterRustBuffer<List<Secti
 /**
  * @suppress
  */
-public object FfiConverterSequenceTypeSectionDef: FfiConverterRustBuffer<List<SectionDef>> {
-    override fun read(buf: ByteBuffer): List<SectionDef> {
+public object FfiConverterSequenceTypeTemplate: FfiConverterRustBuffer<List<Template>> {
+    override fun read(buf: ByteBuffer): List<Template> {
         val len = buf.getInt()
-        return List<SectionDef>(len) {
-            FfiConverterTypeSectionDef.read(buf)
+        return List<Template>(len) {
+            FfiConverterTypeTemplate.read(buf)
         }
     }
 
-    override fun allocationSize(value: List<SectionDef>): ULong {
+    override fun allocationSize(value: List<Template>): ULong {
         val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeSectionDef.allocationSize(it) }.sum()
+        val sizeForItems = value.map { FfiConverterTypeTemplate.allocationSize(it) }.sum()
         return sizeForLength + sizeForItems
     }
 
-    override fun write(value: List<SectionDef>, buf: ByteBuffer) {
+    override fun write(value: List<Template>, buf: ByteBuffer) {
         buf.putInt(value.size)
         value.iterator().forEach {
-            FfiConverterTypeSectionDef.write(it, buf)
+            FfiConverterTypeTemplate.write(it, buf)
         }
     }
 }
@@ -11521,6 +11190,14 @@ public object FfiConverterSequenceSequenceString: FfiConverterRustBuffer<List<Li
         }
     }
 }
+
+
+
+
+
+
+
+
 
 
 

@@ -1007,6 +1007,81 @@ public object FfiConverterString: FfiConverter<String, RustBuffer.ByValue> {
 
 
 /**
+ * Something the server found worth a manager's attention (in words: `alert_text`). `id` is
+ * stable while the condition lasts, so a delivery can tell new ones.
+ */
+data class Alert (
+    val `id`: kotlin.String
+    , 
+    /**
+     * conversion_below_team, stale_deal, report_missing, report_late, kpi_red or checkin_far.
+     */
+    val `kind`: kotlin.String
+    , 
+    val `userId`: kotlin.String
+    , 
+    /**
+     * What it is about: a metric, a deal id, a report kind, a followup id.
+     */
+    val `subject`: kotlin.String
+    , 
+    /**
+     * One line in English with ids, for logs and old devices; people read
+     * [`crate::team::alert_text`], which renders `facts` in their language with names.
+     */
+    val `message`: kotlin.String
+    , 
+    /**
+     * What the alert says, for rendering in any language (absent from alerts of older servers).
+     */
+    val `facts`: AlertFacts
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAlert: FfiConverterRustBuffer<Alert> {
+    override fun read(buf: ByteBuffer): Alert {
+        return Alert(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeAlertFacts.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Alert) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`kind`) +
+            FfiConverterString.allocationSize(value.`userId`) +
+            FfiConverterString.allocationSize(value.`subject`) +
+            FfiConverterString.allocationSize(value.`message`) +
+            FfiConverterTypeAlertFacts.allocationSize(value.`facts`)
+    )
+
+    override fun write(value: Alert, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`kind`, buf)
+            FfiConverterString.write(value.`userId`, buf)
+            FfiConverterString.write(value.`subject`, buf)
+            FfiConverterString.write(value.`message`, buf)
+            FfiConverterTypeAlertFacts.write(value.`facts`, buf)
+    }
+}
+
+
+
+/**
  * The particulars of an alert; which are set depends on its kind. Figures are already
  * formatted (`37.5%`, `¥1,200.00`), since they read the same in every language.
  */
@@ -1118,6 +1193,52 @@ public object FfiConverterTypeAlertFacts: FfiConverterRustBuffer<AlertFacts> {
             FfiConverterOptionalString.write(value.`reportKind`, buf)
             FfiConverterOptionalString.write(value.`date`, buf)
             FfiConverterOptionalString.write(value.`period`, buf)
+    }
+}
+
+
+
+/**
+ * A person to talk to at the customer (联系人).
+ */
+data class Contact (
+    val `name`: kotlin.String
+    , 
+    val `title`: kotlin.String? = null 
+    , 
+    val `phone`: kotlin.String? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeContact: FfiConverterRustBuffer<Contact> {
+    override fun read(buf: ByteBuffer): Contact {
+        return Contact(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Contact) = (
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterOptionalString.allocationSize(value.`title`) +
+            FfiConverterOptionalString.allocationSize(value.`phone`)
+    )
+
+    override fun write(value: Contact, buf: ByteBuffer) {
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterOptionalString.write(value.`title`, buf)
+            FfiConverterOptionalString.write(value.`phone`, buf)
     }
 }
 
@@ -1405,6 +1526,175 @@ public object FfiConverterTypeSectionDef: FfiConverterRustBuffer<SectionDef> {
 
 
 /**
+ * A report template: its sections and where inserted blocks go by default.
+ */
+data class Template (
+    /**
+     * `builtin:daily:zh-CN`, or an admin-defined id.
+     */
+    val `id`: kotlin.String
+    , 
+    val `kind`: ReportKind
+    , 
+    val `lang`: Lang
+    , 
+    val `sections`: List<SectionDef>
+    , 
+    /**
+     * Section that receives inserted followups by default.
+     */
+    val `followupsSection`: kotlin.String
+    , 
+    /**
+     * Section that receives inserted KPIs by default.
+     */
+    val `kpisSection`: kotlin.String
+    , 
+    /**
+     * Who reports from this template are copied to by default (user ids), besides the
+     * author's manager.
+     */
+    val `cc`: List<kotlin.String>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTemplate: FfiConverterRustBuffer<Template> {
+    override fun read(buf: ByteBuffer): Template {
+        return Template(
+            FfiConverterString.read(buf),
+            FfiConverterTypeReportKind.read(buf),
+            FfiConverterTypeLang.read(buf),
+            FfiConverterSequenceTypeSectionDef.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Template) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterTypeReportKind.allocationSize(value.`kind`) +
+            FfiConverterTypeLang.allocationSize(value.`lang`) +
+            FfiConverterSequenceTypeSectionDef.allocationSize(value.`sections`) +
+            FfiConverterString.allocationSize(value.`followupsSection`) +
+            FfiConverterString.allocationSize(value.`kpisSection`) +
+            FfiConverterSequenceString.allocationSize(value.`cc`)
+    )
+
+    override fun write(value: Template, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterTypeReportKind.write(value.`kind`, buf)
+            FfiConverterTypeLang.write(value.`lang`, buf)
+            FfiConverterSequenceTypeSectionDef.write(value.`sections`, buf)
+            FfiConverterString.write(value.`followupsSection`, buf)
+            FfiConverterString.write(value.`kpisSection`, buf)
+            FfiConverterSequenceString.write(value.`cc`, buf)
+    }
+}
+
+
+
+/**
+ * What a block shows.
+ */
+
+enum class BlockKind {
+    
+    FOLLOWUPS,
+    KPIS;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBlockKind: FfiConverterRustBuffer<BlockKind> {
+    override fun read(buf: ByteBuffer) = try {
+        BlockKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: BlockKind) = 4UL
+
+    override fun write(value: BlockKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * What a document is.
+ */
+
+enum class ChangedKind {
+    
+    CUSTOMER,
+    DEAL,
+    FOLLOWUP,
+    CONTRACT,
+    PAYMENT,
+    REPORT,
+    /**
+     * The team configuration (templates, KPIs, targets), authored by the server.
+     */
+    CONFIG,
+    /**
+     * A user's KPI snapshot (figures, alerts, read receipts), authored by the server.
+     */
+    FIGURES,
+    /**
+     * The team's members, authored by the server.
+     */
+    DIRECTORY;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeChangedKind: FfiConverterRustBuffer<ChangedKind> {
+    override fun read(buf: ByteBuffer) = try {
+        ChangedKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: ChangedKind) = 4UL
+
+    override fun write(value: ChangedKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * Which Markdown to write.
  */
 
@@ -1600,6 +1890,47 @@ public object FfiConverterTypeLevel: FfiConverterRustBuffer<Level> {
     override fun allocationSize(value: Level) = 4UL
 
     override fun write(value: Level, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * A kind of record a member writes (never one the server authors).
+ */
+
+enum class RecordKind {
+    
+    CUSTOMER,
+    DEAL,
+    FOLLOWUP,
+    CONTRACT,
+    PAYMENT,
+    REPORT;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRecordKind: FfiConverterRustBuffer<RecordKind> {
+    override fun read(buf: ByteBuffer) = try {
+        RecordKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: RecordKind) = 4UL
+
+    override fun write(value: RecordKind, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }
@@ -1941,6 +2272,62 @@ public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?>
         } else {
             buf.put(1)
             FfiConverterString.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.String>> {
+    override fun read(buf: ByteBuffer): List<kotlin.String> {
+        val len = buf.getInt()
+        return List<kotlin.String>(len) {
+            FfiConverterString.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<kotlin.String>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterString.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<kotlin.String>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterString.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeSectionDef: FfiConverterRustBuffer<List<SectionDef>> {
+    override fun read(buf: ByteBuffer): List<SectionDef> {
+        val len = buf.getInt()
+        return List<SectionDef>(len) {
+            FfiConverterTypeSectionDef.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<SectionDef>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeSectionDef.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<SectionDef>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeSectionDef.write(it, buf)
         }
     }
 }
