@@ -71,7 +71,7 @@ impl FieldStore {
         self.with(|s| s.server_snapshot()).map(|snap| match snap {
             Some(b) => ServerNotes {
                 as_of: Some(instant(b.computed_at)),
-                alerts: b.alerts.into_iter().map(Into::into).collect(),
+                alerts: b.alerts.into_iter().collect(),
                 reads: b.reads.into_iter().map(Into::into).collect(),
             },
             None => ServerNotes { as_of: None, alerts: Vec::new(), reads: Vec::new() },

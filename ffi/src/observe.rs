@@ -72,7 +72,7 @@ impl Hub {
         for sub in subs.iter() {
             let mut by_kind: BTreeMap<u8, (ChangedKind, Vec<String>)> = BTreeMap::new();
             for c in &changed {
-                let kind = ChangedKind::from(c.kind);
+                let kind = c.kind;
                 if (!sub.kinds.is_empty() && !sub.kinds.contains(&kind))
                     || (!sub.ids.is_empty() && !sub.ids.contains(&c.id))
                 {

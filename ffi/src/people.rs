@@ -30,7 +30,7 @@ impl FieldStore {
     /// published), then the built-in ones in `lang` (zh-CN when `None`).
     #[uniffi::method(default(lang = None))]
     pub fn templates(&self, lang: Option<Lang>) -> Result<Vec<Template>> {
-        self.with(|s| s.templates(lang.unwrap_or_default())).map(|v| v.into_iter().map(Into::into).collect())
+        self.with(|s| s.templates(lang.unwrap_or_default())).map(|v| v.into_iter().collect())
     }
 
     /// A new draft from template `template_id` (from [`FieldStore::templates`]), for the period
@@ -50,7 +50,7 @@ impl FieldStore {
     /// An alert as one line in `lang` (zh-CN when `None`), naming people.
     #[uniffi::method(default(lang = None))]
     pub fn describe_alert(&self, alert: Alert, lang: Option<Lang>) -> Result<String> {
-        self.with(|s| Ok(alert_text(&alert.into(), lang.unwrap_or_default(), &s.names()?)))
+        self.with(|s| Ok(alert_text(&alert, lang.unwrap_or_default(), &s.names()?)))
     }
 
     /// Where followup `id` was checked in and how far from its customer; `None` without one.

@@ -30,7 +30,7 @@ impl FieldStore {
             location: place(new.latitude, new.longitude)?,
             name: new.name,
             level: new.level,
-            contacts: new.contacts.into_iter().map(Into::into).collect(),
+            contacts: new.contacts.into_iter().collect(),
             address: new.address,
             tags: new.tags,
         };
@@ -61,7 +61,7 @@ impl FieldStore {
 
     /// Adds a contact person to a customer.
     pub fn add_contact(&self, customer_id: String, contact: Contact) -> Result<Customer> {
-        self.with(|s| s.change_contact(&customer_id, doc::ContactChange::Add(contact.into()))).map(Into::into)
+        self.with(|s| s.change_contact(&customer_id, doc::ContactChange::Add(contact))).map(Into::into)
     }
 
     /// Changes contact `index` (0-based, as in `Customer.contacts`) of a customer: the fields

@@ -71,7 +71,7 @@ impl From<doc::Customer> for Customer {
             latitude: c.location.map(|l| l.0),
             longitude: c.location.map(|l| l.1),
             tags: c.tags,
-            contacts: c.contacts.into_iter().map(Into::into).collect(),
+            contacts: c.contacts.into_iter().collect(),
             deleted: c.header.deleted,
             created_at: instant(c.header.created_at),
         }

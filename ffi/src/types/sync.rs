@@ -38,7 +38,7 @@ pub struct Refusal {
 impl Refusal {
     pub(crate) fn from_core(r: store::Refused) -> Self {
         let RefusalReason { code, message } = r.reason.clone();
-        Refusal { id: r.id, kind: r.kind.into(), reason: r.reason.to_text(), on_server: r.on_server, code, message }
+        Refusal { id: r.id, kind: r.kind, reason: r.reason.to_text(), on_server: r.on_server, code, message }
     }
 }
 
