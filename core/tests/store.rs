@@ -7,7 +7,7 @@ use common::*;
 const NOW: i64 = 1_795_399_200_000; // 2026-11-23T10:00:00+08:00
 use fieldreport_core::doc::{CheckIn, CustomerEdit, FollowupEdit, FollowupText, Kind, Record, Stage, ValidationError};
 use fieldreport_core::period::Period;
-use fieldreport_core::store::FollowupFilter;
+use fieldreport_core::store::{DealChange, FollowupFilter};
 use fieldreport_core::{Error, Store};
 
 fn count_docs(s: &Store) -> usize {
@@ -77,6 +77,29 @@ fn deals_are_listed_by_stage_and_keep_their_stage_history() {
     let q = s.list_deals(Some(Stage::Qualified)).unwrap();
     assert_eq!(q.len(), 1);
     assert_eq!(q[0].stage_at, ms("2026-11-24T10:00:00+08:00"));
+}
+
+/// The one rule every front end edits deals by: an amount is read in the deal's currency unless
+/// another is given with it; a currency alone changes nothing and is refused.
+#[test]
+fn a_deals_amount_is_read_in_its_currency_unless_another_comes_with_it() {
+    let mut s = store("rep-1");
+    let c = customer(&mut s, "Acme");
+    let d = deal(&mut s, &c, "A", "1.00");
+    let change = |amount: Option<&str>, currency: Option<&str>| DealChange {
+        amount: amount.map(String::from),
+        currency: currency.map(String::from),
+        ..Default::default()
+    };
+    let cny = s.change_deal(&d, change(Some("1,500.50"), None)).unwrap();
+    assert_eq!((cny.amount.minor, cny.amount.currency.as_str()), (150_050, "CNY"));
+    let usd = s.change_deal(&d, change(Some("20"), Some("USD"))).unwrap();
+    assert_eq!((usd.amount.minor, usd.amount.currency.as_str()), (2_000, "USD"));
+    let kept = s.change_deal(&d, change(Some("30"), None)).unwrap();
+    assert_eq!((kept.amount.minor, kept.amount.currency.as_str()), (3_000, "USD"), "the deal's currency now");
+    let alone = s.change_deal(&d, change(None, Some("EUR"))).unwrap_err();
+    assert!(alone.is_bad_input() && alone.to_string().contains("goes with an amount"), "{alone}");
+    assert_eq!(s.deal(&d).unwrap().amount.currency, "USD", "nothing written");
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use fieldreport_core::store::Store;
+use fieldreport_core::store::{Saved, Store};
 use fieldreport_core::sync::{self, CancelToken, ProgressListener};
 
 use crate::background;
@@ -67,19 +67,7 @@ impl FieldStore {
     /// Writes file `hash` to `path` (for a viewer or a share sheet) without passing its bytes
     /// through the app; false when this device does not have it.
     pub fn save_attachment(&self, hash: String, path: String) -> Result<bool> {
-        self.with(|s| {
-            let tmp = format!("{path}.part");
-            let mut file = std::fs::File::create(&tmp)
-                .map_err(|e| fieldreport_core::Error::BadInput(format!("cannot write {tmp}: {e}")))?;
-            if !s.write_attachment(&hash, &mut file)? {
-                drop(file);
-                let _ = std::fs::remove_file(&tmp);
-                return Ok(false);
-            }
-            file.sync_all()?;
-            std::fs::rename(&tmp, &path)?;
-            Ok(true)
-        })
+        self.with(|s| Ok(s.save_attachment(&hash, std::path::Path::new(&path), true)? == Saved::Written))
     }
 
     /// Every file the records on this device show, with where each stands.

@@ -3,10 +3,9 @@
 //! querying every list again after every sync. A subscription lasts until its handle is
 //! cancelled or dropped (matrix-rust-sdk's pattern: the handle is the subscription).
 
-use std::collections::{BTreeMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Weak};
 
+use fieldreport_core::store::Watchers;
 use fieldreport_core::Store;
 
 use crate::error::FieldError;
@@ -22,95 +21,32 @@ pub trait ChangeListener: Send + Sync {
     fn on_change(&self, changes: Vec<Changes>) -> Result<(), FieldError>;
 }
 
-struct Sub {
-    id: u64,
-    /// Empty: every kind.
-    kinds: HashSet<ChangedKind>,
-    /// Empty: every record of those kinds.
-    ids: HashSet<String>,
-    listener: Arc<dyn ChangeListener>,
-}
-
-/// The subscriptions of one store, and how far into the store's sequence of changes they have
-/// been told.
+/// The subscriptions of one store: the core's watches, each telling an app's listener.
 #[derive(Default)]
 pub(crate) struct Hub {
-    subs: Mutex<Vec<Sub>>,
-    /// The last change number told.
-    seen: Mutex<i64>,
-    next: AtomicU64,
+    watchers: Watchers<Arc<dyn ChangeListener>>,
 }
 
 /// Listeners to call, each with its changes (made under the store's lock, called outside it).
-pub(crate) type Deliveries = Vec<(Arc<dyn ChangeListener>, Vec<Changes>)>;
+pub(crate) type Deliveries = fieldreport_core::store::Deliveries<Arc<dyn ChangeListener>>;
 
 impl Hub {
-    fn lock_subs(&self) -> std::sync::MutexGuard<'_, Vec<Sub>> {
-        self.subs.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The changes since the last look, for each subscription that wants some of them. Nothing
-    /// is read while nobody subscribes.
+    /// The changes since the last look, for each subscription that wants some of them.
     pub(crate) fn collect(&self, store: &Store) -> Deliveries {
-        if self.lock_subs().is_empty() {
-            return Vec::new();
-        }
-        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        let (changed, now) = match store.changes_after(*seen) {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::warn!(error = %e, "could not read which records changed");
-                return Vec::new();
-            }
-        };
-        *seen = now;
-        if changed.is_empty() {
-            return Vec::new();
-        }
-        let subs = self.lock_subs();
-        let mut out = Vec::new();
-        for sub in subs.iter() {
-            let mut by_kind: BTreeMap<u8, (ChangedKind, Vec<String>)> = BTreeMap::new();
-            for c in &changed {
-                let kind = c.kind;
-                if (!sub.kinds.is_empty() && !sub.kinds.contains(&kind))
-                    || (!sub.ids.is_empty() && !sub.ids.contains(&c.id))
-                {
-                    continue;
-                }
-                let entry = by_kind.entry(kind as u8).or_insert_with(|| (kind, Vec::new()));
-                if !entry.1.contains(&c.id) {
-                    entry.1.push(c.id.clone());
-                }
-            }
-            if !by_kind.is_empty() {
-                let changes = by_kind.into_values().map(|(kind, ids)| Changes { kind, ids }).collect();
-                out.push((sub.listener.clone(), changes));
-            }
-        }
-        out
+        self.watchers.collect(store).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "could not read which records changed");
+            Vec::new()
+        })
     }
 
     /// Calls the listeners (outside every lock).
     pub(crate) fn deliver(deliveries: Deliveries) {
         for (listener, changes) in deliveries {
+            let changes = changes.into_iter().map(|c| Changes { kind: c.kind, ids: c.ids }).collect();
             if let Err(e) = listener.on_change(changes) {
                 tracing::warn!(error = %e, "a change listener failed");
             }
         }
-    }
-
-    fn add(&self, sub: Sub, seq: i64) {
-        let mut subs = self.lock_subs();
-        if subs.is_empty() {
-            // Nobody was told anything meanwhile: start from now.
-            *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = seq;
-        }
-        subs.push(sub);
-    }
-
-    fn remove(&self, id: u64) {
-        self.lock_subs().retain(|s| s.id != id);
     }
 }
 
@@ -127,7 +63,7 @@ impl Subscription {
     /// Stops the notifications (again: nothing).
     pub fn cancel(&self) {
         if let Some(hub) = self.hub.upgrade() {
-            hub.remove(self.id);
+            hub.watchers.unwatch(self.id);
         }
     }
 }
@@ -151,9 +87,7 @@ impl FieldStore {
         kinds: Vec<ChangedKind>,
         ids: Vec<String>,
     ) -> Result<Arc<Subscription>, FieldError> {
-        let seq = self.with(|s| s.change_seq())?;
-        let id = self.hub.next.fetch_add(1, Ordering::Relaxed);
-        self.hub.add(Sub { id, kinds: kinds.into_iter().collect(), ids: ids.into_iter().collect(), listener }, seq);
+        let id = self.with(|s| self.hub.watchers.watch(s, kinds, ids, listener))?;
         Ok(Arc::new(Subscription { id, hub: Arc::downgrade(&self.hub) }))
     }
 }

@@ -3,19 +3,14 @@
 
 use fieldreport_core::doc;
 use fieldreport_core::money::Money;
-use fieldreport_core::store::FollowupFilter;
+use fieldreport_core::store::{DealChange, FollowupFilter};
 
-use crate::error::FieldError;
 use crate::store::{date, index, opt_date, FieldStore, Result};
 use crate::types::*;
 
-/// Both coordinates or neither.
+/// Both coordinates, in range, or neither (the core's rule).
 fn place(latitude: Option<f64>, longitude: Option<f64>) -> Result<Option<(f64, f64)>> {
-    match (latitude, longitude) {
-        (Some(lat), Some(lon)) => Ok(Some((lat, lon))),
-        (None, None) => Ok(None),
-        _ => Err(FieldError::InvalidInput { reason: "give both latitude and longitude, or neither".into() }),
-    }
+    Ok(doc::point(latitude, longitude).map_err(fieldreport_core::Error::from)?)
 }
 
 fn rows<T, U: From<T>>(v: Vec<T>) -> Vec<U> {
@@ -114,17 +109,17 @@ impl FieldStore {
         self.with(|s| s.deal(&id)).map(Into::into)
     }
 
-    /// Changes a deal's fields (`None` leaves one as it is); the amount keeps the deal's currency.
+    /// Changes a deal's fields (`None` leaves one as it is); the amount is read in the deal's currency
+    /// unless `currency` is given with it.
     pub fn edit_deal(&self, id: String, edit: DealEdit) -> Result<Deal> {
-        let expected_close = opt_date(edit.expected_close)?;
-        self.with(|s| {
-            let amount = match &edit.amount {
-                Some(a) => Some(Money::parse(a, &s.deal(&id)?.amount.currency)?),
-                None => None,
-            };
-            s.edit_deal(&id, doc::DealEdit { title: edit.title, amount, expected_close, lost_reason: edit.lost_reason })
-        })
-        .map(Into::into)
+        let change = DealChange {
+            title: edit.title,
+            amount: edit.amount,
+            currency: edit.currency,
+            expected_close: opt_date(edit.expected_close)?,
+            lost_reason: edit.lost_reason,
+        };
+        self.with(|s| s.change_deal(&id, change)).map(Into::into)
     }
 
     /// Moves a deal to `stage` (recorded in its stage history).

@@ -148,16 +148,7 @@ impl FieldStore {
             s.close()?;
         }
         if let Some(path) = &self.path {
-            for suffix in ["", "-wal", "-shm"] {
-                let file = PathBuf::from(format!("{}{suffix}", path.display()));
-                match std::fs::remove_file(&file) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => {
-                        return Err(FieldError::Storage { reason: format!("cannot remove {}: {e}", file.display()) })
-                    }
-                }
-            }
+            Store::remove_files(path).map_err(|e| FieldError::Storage { reason: e.to_string() })?;
         }
         Ok(())
     }

@@ -165,24 +165,11 @@ impl FieldStore {
     #[uniffi::method(default(discard_unsent = false))]
     pub async fn sign_out(&self, discard_unsent: bool) -> Result<()> {
         let path = self.file()?;
-        let unsent =
-            self.with(|s| Ok(s.pending_documents()?.len() + s.unsent_attachments()?.len() + s.unsent_reads()?.len()))?;
-        if unsent > 0 && !discard_unsent {
-            return Err(FieldError::InvalidInput {
-                reason: format!(
-                    "{unsent} changes or files have not reached the server: sync first, or sign out with discard_unsent"
-                ),
-            });
-        }
+        self.with(|s| s.check_sign_out(discard_unsent))?;
         let opts = self.options();
         background::run("sign-out", None, move || async move {
             let store = Store::open(&path)?;
-            match core_sync::sign_out(&store, &opts).await {
-                // Revoked or never enrolled: nothing to tell the server.
-                Ok(()) | Err(fieldreport_core::Error::NotEnrolled) => Ok(()),
-                Err(fieldreport_core::Error::Server { status: 401, .. }) => Ok(()),
-                Err(e) => Err(e.into()),
-            }
+            Ok(core_sync::sign_out(&store, &opts).await?)
         })
         .await?;
         self.close_and_remove()

@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use fieldreport_core::doc::{Attachment, Kind};
-use fieldreport_core::store::AttachmentState;
+use fieldreport_core::store::{AttachmentState, Saved};
 use fieldreport_core::sync::{self, CancelToken, ProgressListener, SyncOptions, SyncProgress};
 use serde_json::{json, Value};
 
@@ -161,22 +161,19 @@ fn get(ctx: &mut Ctx, query: &str, out: Option<&Path>) -> CliResult {
         Some(p) => (p.to_path_buf(), false),
         None => (PathBuf::from(safe_name(&row.name, &hash, &row.mime)), true),
     };
-    // Written beside, then renamed: a cut never leaves half a file under the name.
-    let tmp = path.with_extension("part");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    let mut file = options.open(&tmp).map_err(|e| CliError::Usage(format!("cannot write {}: {e}", tmp.display())))?;
-    ctx.store.write_attachment(&hash, &mut file)?;
-    file.sync_all()?;
-    drop(file);
-    if fresh && path.exists() {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(CliError::Usage(format!(
-            "{} exists: give --out PATH to write elsewhere or over it",
-            path.display()
-        )));
+    // A name made here never replaces a file; one given with --out does.
+    match ctx.store.save_attachment(&hash, &path, !fresh)? {
+        Saved::Written => {}
+        Saved::Exists => {
+            return Err(CliError::Usage(format!(
+                "{} exists: give --out PATH to write elsewhere or over it",
+                path.display()
+            )))
+        }
+        Saved::NotOnDevice => {
+            return Err(CliError::Usage(format!("{} is not on this device whole: fetch it again", row.name)))
+        }
     }
-    std::fs::rename(&tmp, &path)?;
     ctx.out.print(&json!({"hash": hash, "path": path, "size": row.size, "mime": row.mime}), || {
         vec![format!("wrote {} ({})", path.display(), size(row.size))]
     })

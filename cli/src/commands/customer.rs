@@ -113,16 +113,9 @@ fn nonempty(s: Option<String>) -> Option<String> {
     s.filter(|s| !s.trim().is_empty())
 }
 
-/// `--lat`/`--lon` as a point: both or neither.
+/// `--lat`/`--lon` as a point (the core's rule: both, in range, or neither).
 fn point(p: &Place) -> CliResult<Option<(f64, f64)>> {
-    match (p.lat, p.lon) {
-        (Some(lat), Some(lon)) => {
-            fieldreport_core::doc::validate_point(lat, lon).map_err(fieldreport_core::Error::from)?;
-            Ok(Some((lat, lon)))
-        }
-        (None, None) => Ok(None),
-        _ => Err(CliError::Usage("--lat and --lon go together: give both or neither".into())),
-    }
+    Ok(fieldreport_core::doc::point(p.lat, p.lon).map_err(fieldreport_core::Error::from)?)
 }
 
 fn customer_lines(c: &Customer) -> Vec<String> {

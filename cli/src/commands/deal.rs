@@ -1,9 +1,10 @@
 //! `deal add|edit|stage|list|show|delete|restore`.
 
-use fieldreport_core::doc::{Deal, DealEdit, Kind, NewDeal, Record, Stage};
+use fieldreport_core::doc::{Deal, Kind, NewDeal, Record, Stage};
 use fieldreport_core::money::{display_minor, Money};
 use fieldreport_core::period::parse_date;
 use fieldreport_core::report::{Label, Lang};
+use fieldreport_core::store::DealChange;
 
 use super::customer::deleted;
 use super::{with_amount, Ctx};
@@ -33,24 +34,18 @@ pub fn run(ctx: &mut Ctx, cmd: DealCmd) -> CliResult {
             })
         }
         DealCmd::Edit { deal, title, amount, currency, expected_close } => {
-            let current = deal_record(ctx, &deal)?;
-            let amount = match (amount, currency) {
-                (Some(a), c) => Some(Money::parse(&a, c.as_deref().unwrap_or(&current.amount.currency))?),
-                (None, Some(_)) => {
-                    return Err(CliError::Usage("--currency goes with --amount: give the amount in it".into()))
-                }
-                (None, None) => None,
-            };
-            let edit = DealEdit {
+            let id = ctx.id(Kind::Deal, &deal)?;
+            let change = DealChange {
                 title,
                 amount,
+                currency,
                 expected_close: expected_close.as_deref().map(parse_date).transpose()?,
                 lost_reason: None,
             };
-            if edit == DealEdit::default() {
+            if change == DealChange::default() {
                 return Err(CliError::Usage("nothing to change: give --title, --amount or --expected-close".into()));
             }
-            let d = ctx.store.edit_deal(&current.header.id, edit)?;
+            let d = ctx.store.change_deal(&id, change)?;
             ctx.out.print(&d, || {
                 vec![format!(
                     "edited deal {} ({}, {})",

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use super::customer::deleted;
 use super::Ctx;
 use crate::args::VisitCmd;
-use crate::error::{CliError, CliResult};
+use crate::error::CliResult;
 use crate::output::snippet;
 use crate::time::{format_instant, format_short, parse_instant};
 
@@ -18,11 +18,9 @@ pub fn run(ctx: &mut Ctx, cmd: VisitCmd) -> CliResult {
         VisitCmd::Log { customer, deal, kind, note, next_step, at, lat, lon, accuracy, next_on } => {
             let cal = ctx.calendar()?;
             let now = ctx.store.now_ms();
-            let checkin = match (lat, lon) {
-                (Some(lat), Some(lon)) => Some(CheckIn { lat, lon, accuracy, at: now }),
-                (None, None) => None,
-                _ => return Err(CliError::Usage("--lat and --lon go together: give both or neither".into())),
-            };
+            let checkin = fieldreport_core::doc::point(lat, lon)
+                .map_err(fieldreport_core::Error::from)?
+                .map(|(lat, lon)| CheckIn { lat, lon, accuracy, at: now });
             let new = NewFollowup {
                 customer_id: ctx.id(Kind::Customer, &customer)?,
                 deal_id: deal.map(|d| ctx.id(Kind::Deal, &d)).transpose()?,

@@ -34,10 +34,13 @@ mod rejections;
 mod reminders;
 mod reports;
 mod resolve;
+mod saving;
 pub mod schema;
 mod search;
+mod sign_out;
 mod sync_state;
 mod team_view;
+mod watch;
 mod writes;
 
 use std::path::Path;
@@ -56,8 +59,12 @@ pub use queries::{
 };
 pub use rejections::Refused;
 pub use reports::{ReportFilter, ReportRow};
+pub use saving::Saved;
+pub use sign_out::Unsynced;
 pub use sync_state::{PageOutcome, Rejection, SyncState};
 pub use team_view::{MemberFigures, TeamView};
+pub use watch::{Deliveries, KindChanges, Watchers};
+pub use writes::DealChange;
 
 use crate::error::Result;
 

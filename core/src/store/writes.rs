@@ -15,6 +15,19 @@ use crate::money::Money;
 
 type AmResult = std::result::Result<(), automerge::AutomergeError>;
 
+/// A deal's edit as a person types it: the amount as text, in the deal's own currency unless
+/// another is given with it. Every front end edits deals through this, so they agree on the rule.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DealChange {
+    pub title: Option<String>,
+    /// `1500.50`, `1,500.50`…
+    pub amount: Option<String>,
+    /// An ISO 4217 code for the amount (`USD`); only with an amount.
+    pub currency: Option<String>,
+    pub expected_close: Option<NaiveDate>,
+    pub lost_reason: Option<String>,
+}
+
 /// Refuses a splice that reaches outside `text` (indices in Unicode scalar values).
 pub(super) fn check_splice(what: &str, text: &str, index: usize, delete: usize) -> Result<()> {
     let len = text.chars().count();
@@ -148,6 +161,31 @@ impl Store {
     /// Edits a deal's fields.
     pub fn edit_deal(&mut self, id: &str, edit: DealEdit) -> Result<Deal> {
         typed!(self.update(Kind::Deal, id, |d| Ok(Deal::edit(d, &edit)?))?, Deal)
+    }
+
+    /// Edits deal `id` as a person typed the change ([`DealChange`]): an amount is read in the
+    /// deal's currency, or in the currency given with it; a currency alone is refused.
+    pub fn change_deal(&mut self, id: &str, change: DealChange) -> Result<Deal> {
+        let amount = match (&change.amount, &change.currency) {
+            (Some(amount), currency) => {
+                let currency = match currency {
+                    Some(c) => c.clone(),
+                    None => self.deal(id)?.amount.currency,
+                };
+                Some(Money::parse(amount, &currency)?)
+            }
+            (None, Some(_)) => {
+                return Err(Error::bad_input("a currency goes with an amount: give the amount in that currency"))
+            }
+            (None, None) => None,
+        };
+        let edit = DealEdit {
+            title: change.title,
+            amount,
+            expected_close: change.expected_close,
+            lost_reason: change.lost_reason,
+        };
+        self.edit_deal(id, edit)
     }
 
     /// Logs a followup with an existing customer (and, when given, one of that customer's deals).

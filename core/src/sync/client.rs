@@ -9,6 +9,7 @@ use super::engine::{server_error, Engine, EngineOptions, Next};
 pub use super::engine::{SyncProgress, SyncStats};
 use super::transport::{HttpRequest, Transport};
 use crate::api::{EnrollRequest, Enrollment, NudgeRequest, NudgeSent, ReadsRequest, Route};
+use crate::codes::ErrorCode;
 use crate::error::{Error, Result};
 use crate::Store;
 
@@ -216,12 +217,20 @@ async fn send_reads(store: &mut Store, opts: &SyncOptions, stats: &mut SyncStats
     Ok(())
 }
 
-/// Signs this device out on the server: its token stops working at once. The caller then
-/// removes the device's data.
+/// Signs this device out on the server: its token stops working at once. A device the server
+/// does not know any more (revoked, removed) or that never enrolled has nothing to tell and is
+/// done. The caller then removes the device's data ([`Store::remove_files`]), after
+/// [`Store::check_sign_out`].
 pub async fn sign_out(store: &Store, opts: &SyncOptions) -> Result<()> {
-    let state = store.sync_state()?;
-    post_json(opts, &Route::SignOut.at(&state.server_url), Some(&state.token), b"{}".to_vec()).await?;
-    Ok(())
+    let state = match store.sync_state() {
+        Err(Error::NotEnrolled) => return Ok(()),
+        other => other?,
+    };
+    match post_json(opts, &Route::SignOut.at(&state.server_url), Some(&state.token), b"{}".to_vec()).await {
+        Ok(_) => Ok(()),
+        Err(Error::Server { code: ErrorCode::MissingToken | ErrorCode::BadToken | ErrorCode::Revoked, .. }) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// Asks member `user` (a user id) for the `kind` report of the period holding `period`

@@ -100,7 +100,7 @@ pub struct NewDeal {
 pub struct DealEdit {
     #[uniffi(default = None)]
     pub title: Option<String>,
-    /// A decimal string in the deal's currency.
+    /// A decimal string in the deal's currency (or in `currency`).
     #[uniffi(default = None)]
     pub amount: Option<String>,
     /// `YYYY-MM-DD`.
@@ -108,6 +108,10 @@ pub struct DealEdit {
     pub expected_close: Option<String>,
     #[uniffi(default = None)]
     pub lost_reason: Option<String>,
+    /// An ISO 4217 code when `amount` is in another currency than the deal's (only with an
+    /// amount).
+    #[uniffi(default = None)]
+    pub currency: Option<String>,
 }
 
 /// A stage a deal reached, and when.

@@ -29,6 +29,19 @@ pub fn validate_point(lat: f64, lon: f64) -> Result<(), ValidationError> {
     in_range("lon", lon, -180.0, 180.0)
 }
 
+/// A point from a latitude and a longitude that come apart (two fields of a form, two flags):
+/// both make a point in range, neither makes none; one without the other is refused.
+pub fn point(lat: Option<f64>, lon: Option<f64>) -> Result<Option<(f64, f64)>, ValidationError> {
+    match (lat, lon) {
+        (Some(lat), Some(lon)) => validate_point(lat, lon).map(|()| Some((lat, lon))),
+        (None, None) => Ok(None),
+        _ => Err(ValidationError::Invalid {
+            field: "location",
+            reason: "latitude and longitude go together: give both or neither".into(),
+        }),
+    }
+}
+
 /// The great-circle distance in metres between two (lat, lon) points in degrees (haversine on a
 /// sphere of the earth's mean radius: within 0.5% of the ellipsoid, plenty for "was the rep at
 /// the customer").
@@ -64,5 +77,16 @@ mod tests {
         assert_eq!(distance_m((10.0, 20.0), (10.0, 20.0)), 0.0);
         assert_eq!(display_distance(849.6), "850 m");
         assert_eq!(display_distance(3_240.0), "3.2 km");
+    }
+
+    #[test]
+    fn a_point_is_both_coordinates_in_range_or_none() {
+        assert_eq!(point(Some(31.2), Some(121.5)), Ok(Some((31.2, 121.5))));
+        assert_eq!(point(None, None), Ok(None));
+        let half = point(Some(31.2), None).unwrap_err().to_string();
+        assert!(half.contains("give both or neither"), "{half}");
+        assert!(point(None, Some(121.5)).is_err());
+        assert!(point(Some(91.0), Some(0.0)).is_err(), "out of range");
+        assert!(point(Some(f64::NAN), Some(0.0)).is_err());
     }
 }

@@ -25,7 +25,7 @@ pub use customer::{Contact, ContactChange, Customer, CustomerEdit, Level, NewCus
 pub use deal::{Deal, DealEdit, NewDeal, Stage, StageEntry};
 pub use directory::{Directory, Member};
 pub use followup::{CheckIn, Followup, FollowupEdit, FollowupKind, FollowupText, NewFollowup, StageChange};
-pub use geo::{display_distance, distance_m, validate_point};
+pub use geo::{display_distance, distance_m, point, validate_point};
 pub use header::{Header, SCHEMA_VERSION};
 pub use kind::{Kind, RecordKind};
 pub use payment::{NewPayment, Payment};

@@ -1066,7 +1066,8 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     func editCustomer(id: String, edit: CustomerEdit) throws  -> Customer
     
     /**
-     * Changes a deal's fields (`None` leaves one as it is); the amount keeps the deal's currency.
+     * Changes a deal's fields (`None` leaves one as it is); the amount is read in the deal's currency
+     * unless `currency` is given with it.
      */
     func editDeal(id: String, edit: DealEdit) throws  -> Deal
     
@@ -1939,7 +1940,8 @@ open func editCustomer(id: String, edit: CustomerEdit)throws  -> Customer  {
 }
     
     /**
-     * Changes a deal's fields (`None` leaves one as it is); the amount keeps the deal's currency.
+     * Changes a deal's fields (`None` leaves one as it is); the amount is read in the deal's currency
+     * unless `currency` is given with it.
      */
 open func editDeal(id: String, edit: DealEdit)throws  -> Deal  {
     return try  FfiConverterTypeDeal_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
@@ -4560,7 +4562,7 @@ public func FfiConverterTypeDeal_lower(_ value: Deal) -> RustBuffer {
 public struct DealEdit: Equatable, Hashable {
     public let title: String?
     /**
-     * A decimal string in the deal's currency.
+     * A decimal string in the deal's currency (or in `currency`).
      */
     public let amount: String?
     /**
@@ -4568,20 +4570,30 @@ public struct DealEdit: Equatable, Hashable {
      */
     public let expectedClose: String?
     public let lostReason: String?
+    /**
+     * An ISO 4217 code when `amount` is in another currency than the deal's (only with an
+     * amount).
+     */
+    public let currency: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(title: String? = nil, 
         /**
-         * A decimal string in the deal's currency.
+         * A decimal string in the deal's currency (or in `currency`).
          */amount: String? = nil, 
         /**
          * `YYYY-MM-DD`.
-         */expectedClose: String? = nil, lostReason: String? = nil) {
+         */expectedClose: String? = nil, lostReason: String? = nil, 
+        /**
+         * An ISO 4217 code when `amount` is in another currency than the deal's (only with an
+         * amount).
+         */currency: String? = nil) {
         self.title = title
         self.amount = amount
         self.expectedClose = expectedClose
         self.lostReason = lostReason
+        self.currency = currency
     }
 
     
@@ -4603,7 +4615,8 @@ public struct FfiConverterTypeDealEdit: FfiConverterRustBuffer {
                 title: FfiConverterOptionString.read(from: &buf), 
                 amount: FfiConverterOptionString.read(from: &buf), 
                 expectedClose: FfiConverterOptionString.read(from: &buf), 
-                lostReason: FfiConverterOptionString.read(from: &buf)
+                lostReason: FfiConverterOptionString.read(from: &buf), 
+                currency: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -4612,6 +4625,7 @@ public struct FfiConverterTypeDealEdit: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.amount, into: &buf)
         FfiConverterOptionString.write(value.expectedClose, into: &buf)
         FfiConverterOptionString.write(value.lostReason, into: &buf)
+        FfiConverterOptionString.write(value.currency, into: &buf)
     }
 }
 
@@ -9416,7 +9430,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_customer() != 60069) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_deal() != 27966) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_deal() != 63366) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_followup() != 153) {

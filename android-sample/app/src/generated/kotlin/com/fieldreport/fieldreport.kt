@@ -1427,7 +1427,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_customer() and 0xFFFF) != 60069) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_deal() and 0xFFFF) != 27966) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_deal() and 0xFFFF) != 63366) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_followup() and 0xFFFF) != 153) {
@@ -2649,7 +2649,8 @@ public interface FieldStoreInterface {
     fun `editCustomer`(`id`: kotlin.String, `edit`: CustomerEdit): Customer
     
     /**
-     * Changes a deal's fields (`None` leaves one as it is); the amount keeps the deal's currency.
+     * Changes a deal's fields (`None` leaves one as it is); the amount is read in the deal's currency
+     * unless `currency` is given with it.
      */
     fun `editDeal`(`id`: kotlin.String, `edit`: DealEdit): Deal
     
@@ -3724,7 +3725,8 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 
     
     /**
-     * Changes a deal's fields (`None` leaves one as it is); the amount keeps the deal's currency.
+     * Changes a deal's fields (`None` leaves one as it is); the amount is read in the deal's currency
+     * unless `currency` is given with it.
      */
     @Throws(FieldException::class)override fun `editDeal`(`id`: kotlin.String, `edit`: DealEdit): Deal {
             return FfiConverterTypeDeal.lift(
@@ -6751,7 +6753,7 @@ data class DealEdit (
     val `title`: kotlin.String? = null 
     , 
     /**
-     * A decimal string in the deal's currency.
+     * A decimal string in the deal's currency (or in `currency`).
      */
     val `amount`: kotlin.String? = null 
     , 
@@ -6761,6 +6763,12 @@ data class DealEdit (
     val `expectedClose`: kotlin.String? = null 
     , 
     val `lostReason`: kotlin.String? = null 
+    , 
+    /**
+     * An ISO 4217 code when `amount` is in another currency than the deal's (only with an
+     * amount).
+     */
+    val `currency`: kotlin.String? = null 
     
 ){
     
@@ -6781,6 +6789,7 @@ public object FfiConverterTypeDealEdit: FfiConverterRustBuffer<DealEdit> {
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
@@ -6788,7 +6797,8 @@ public object FfiConverterTypeDealEdit: FfiConverterRustBuffer<DealEdit> {
             FfiConverterOptionalString.allocationSize(value.`title`) +
             FfiConverterOptionalString.allocationSize(value.`amount`) +
             FfiConverterOptionalString.allocationSize(value.`expectedClose`) +
-            FfiConverterOptionalString.allocationSize(value.`lostReason`)
+            FfiConverterOptionalString.allocationSize(value.`lostReason`) +
+            FfiConverterOptionalString.allocationSize(value.`currency`)
     )
 
     override fun write(value: DealEdit, buf: ByteBuffer) {
@@ -6796,6 +6806,7 @@ public object FfiConverterTypeDealEdit: FfiConverterRustBuffer<DealEdit> {
             FfiConverterOptionalString.write(value.`amount`, buf)
             FfiConverterOptionalString.write(value.`expectedClose`, buf)
             FfiConverterOptionalString.write(value.`lostReason`, buf)
+            FfiConverterOptionalString.write(value.`currency`, buf)
     }
 }
 
