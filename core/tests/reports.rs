@@ -149,7 +149,7 @@ fn kpi_blocks_carry_the_figures_of_their_period() {
     let b = s.insert_kpis(&r, None, None, &metrics).unwrap();
     assert_eq!(b.section, "summary");
     let BlockData::Kpis { rows, source } = &b.data else { panic!() };
-    assert_eq!(source, "local");
+    assert_eq!(*source, fieldreport_core::report::FigureSource::Local);
     let v: Vec<f64> = rows.iter().map(|r| r.value).collect();
     assert_eq!(v, [1.0, 1.0, 2.0, 5_000_000.0, 1.0, 5_000_000.0, 1.0]);
     let unknown = s.insert_kpis(&r, None, None, &["happiness".to_string()]).unwrap_err();

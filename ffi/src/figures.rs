@@ -37,7 +37,7 @@ impl FieldStore {
             let names = s.names()?;
             let name = |id: &str| names.get(id).map(str::to_string);
             Ok(TeamView {
-                source: v.source.into(),
+                source: v.source,
                 as_of: instant(v.as_of),
                 first: v.range.first.to_string(),
                 last: v.range.last.to_string(),

@@ -160,44 +160,95 @@ async fn attack(url: String, mut store: Store, stop: Arc<AtomicBool>, sent: Arc<
     }
 }
 
+/// The team, its reps and one enrollment code per device, written before the server starts;
+/// and two attackers' codes.
+fn team(dir: &std::path::Path, devices: usize) -> (Vec<String>, Vec<String>) {
+    let reps = (devices / 10).max(1);
+    let admin = Service::open_dir(dir).unwrap();
+    admin.init_team("load", "Asia/Shanghai", "monday", "admin").unwrap();
+    let (mgr, _) = admin.add_user("经理", "manager", None).unwrap();
+    let mut codes = Vec::with_capacity(devices);
+    for r in 0..reps {
+        let (u, code) = admin.add_user(&format!("销售 {r}"), "rep", Some(&mgr.id)).unwrap();
+        codes.push(code);
+        for _ in 1..(devices / reps) {
+            codes.push(admin.enrollment_code(&u.id).unwrap());
+        }
+    }
+    let attackers: Vec<String> =
+        (0..2).map(|i| admin.add_user(&format!("攻击者 {i}"), "rep", None).unwrap().1).collect();
+    (codes, attackers)
+}
+
+/// The server binary serving `dir` on a free port; its process and URL.
+fn serve(dir: &std::path::Path) -> (std::process::Child, String) {
+    let listen = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().to_string()
+    };
+    let server = std::process::Command::new(env!("CARGO_BIN_EXE_fieldreport-server"))
+        .args(["--data", dir.to_str().unwrap(), "serve", "--listen", &listen])
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    (server, format!("http://{listen}"))
+}
+
+/// What the honest devices measured.
+#[derive(Clone, Default)]
+struct Honest {
+    latencies: Arc<Mutex<Vec<f64>>>,
+    errors: Arc<AtomicU64>,
+}
+
+/// Device `i` syncing every 2–4 s until `stop`, adding a customer now and then.
+async fn honest(i: usize, mut s: Store, opts: SyncOptions, stop: Arc<AtomicBool>, seen: Honest) {
+    let mut rng = (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut next = || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    tokio::time::sleep(Duration::from_millis(next() % 3000)).await;
+    while !stop.load(Ordering::Relaxed) {
+        if next() % 100 < 3 {
+            s.add_customer(NewCustomer { name: format!("客户 {}", next() % 1000), ..Default::default() }).unwrap();
+        }
+        let t = Instant::now();
+        match sync::sync(&mut s, &opts, None, &CancelToken::new()).await {
+            Ok(_) => seen.latencies.lock().unwrap().push(t.elapsed().as_secs_f64() * 1000.0),
+            Err(e) => {
+                seen.errors.fetch_add(1, Ordering::Relaxed);
+                eprintln!("honest device error: {e}");
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(2000 + next() % 2000)).await;
+    }
+}
+
+/// A store enrolled with `code` (and synced once when `sync_once`).
+async fn enrolled(url: &str, code: &str, opts: &SyncOptions, sync_once: bool) -> Store {
+    let mut s = Store::open_in_memory().unwrap();
+    sync::enroll(&mut s, url, code, opts).await.unwrap();
+    if sync_once {
+        sync::sync(&mut s, opts, None, &CancelToken::new()).await.unwrap();
+    }
+    s
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list" || a == "--test") {
         return;
     }
     let seconds = env("LOAD_SECONDS", 60);
     let devices = env("LOAD_DEVICES", 2000) as usize;
-    let reps = (devices / 10).max(1);
     let dir = tempfile::tempdir().unwrap();
-    // The team, its reps and one enrollment code per device, written before the server starts.
-    let (codes, attackers) = {
-        let admin = Service::open_dir(dir.path()).unwrap();
-        admin.init_team("load", "Asia/Shanghai", "monday", "admin").unwrap();
-        let (mgr, _) = admin.add_user("经理", "manager", None).unwrap();
-        let mut codes = Vec::with_capacity(devices);
-        for r in 0..reps {
-            let (u, code) = admin.add_user(&format!("销售 {r}"), "rep", Some(&mgr.id)).unwrap();
-            codes.push(code);
-            for _ in 1..(devices / reps) {
-                codes.push(admin.enrollment_code(&u.id).unwrap());
-            }
-        }
-        let attackers: Vec<String> =
-            (0..2).map(|i| admin.add_user(&format!("攻击者 {i}"), "rep", None).unwrap().1).collect();
-        (codes, attackers)
-    };
-    let listen = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().to_string()
-    };
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_fieldreport-server"))
-        .args(["--data", dir.path().to_str().unwrap(), "serve", "--listen", &listen])
-        .env("RUST_LOG", "error")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let (codes, attackers) = team(dir.path(), devices);
+    let (mut server, url) = serve(dir.path());
     let pid = server.id();
-    let url = format!("http://{listen}");
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     rt.block_on(async move {
         for _ in 0..100 {
@@ -212,50 +263,19 @@ fn main() {
         eprintln!("enrolling {devices} devices…");
         let mut stores = Vec::with_capacity(devices);
         for code in &codes {
-            let mut s = Store::open_in_memory().unwrap();
-            sync::enroll(&mut s, &url, code, &opts).await.unwrap();
-            sync::sync(&mut s, &opts, None, &CancelToken::new()).await.unwrap();
-            stores.push(s);
+            stores.push(enrolled(&url, code, &opts, true).await);
         }
         let mut attacker_stores = Vec::new();
         for code in &attackers {
-            let mut s = Store::open_in_memory().unwrap();
-            sync::enroll(&mut s, &url, code, &opts).await.unwrap();
-            attacker_stores.push(s);
+            attacker_stores.push(enrolled(&url, code, &opts, false).await);
         }
         eprintln!("running {seconds} s: {devices} devices syncing every 2–4 s, two attackers…");
         let stop = Arc::new(AtomicBool::new(false));
-        let latencies = Arc::new(Mutex::new(Vec::<f64>::new()));
-        let errors = Arc::new(AtomicU64::new(0));
+        let seen = Honest::default();
         let (sent, refused) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
         let mut tasks = Vec::new();
-        for (i, mut s) in stores.into_iter().enumerate() {
-            let (stop, latencies, errors, opts) = (stop.clone(), latencies.clone(), errors.clone(), opts.clone());
-            tasks.push(tokio::spawn(async move {
-                let mut rng = (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-                let mut next = || {
-                    rng ^= rng << 13;
-                    rng ^= rng >> 7;
-                    rng ^= rng << 17;
-                    rng
-                };
-                tokio::time::sleep(Duration::from_millis(next() % 3000)).await;
-                while !stop.load(Ordering::Relaxed) {
-                    if next() % 100 < 3 {
-                        s.add_customer(NewCustomer { name: format!("客户 {}", next() % 1000), ..Default::default() })
-                            .unwrap();
-                    }
-                    let t = Instant::now();
-                    match sync::sync(&mut s, &opts, None, &CancelToken::new()).await {
-                        Ok(_) => latencies.lock().unwrap().push(t.elapsed().as_secs_f64() * 1000.0),
-                        Err(e) => {
-                            errors.fetch_add(1, Ordering::Relaxed);
-                            eprintln!("honest device error: {e}");
-                        }
-                    }
-                    tokio::time::sleep(Duration::from_millis(2000 + next() % 2000)).await;
-                }
-            }));
+        for (i, s) in stores.into_iter().enumerate() {
+            tasks.push(tokio::spawn(honest(i, s, opts.clone(), stop.clone(), seen.clone())));
         }
         for s in attacker_stores {
             tasks.push(tokio::spawn(attack(url.clone(), s, stop.clone(), sent.clone(), refused.clone())));
@@ -265,7 +285,7 @@ fn main() {
         for t in tasks {
             let _ = t.await;
         }
-        let mut l = latencies.lock().unwrap().clone();
+        let mut l = seen.latencies.lock().unwrap().clone();
         l.sort_by(f64::total_cmp);
         println!("## under load and under attack ({seconds} s, {devices} devices, 2 attackers)\n");
         println!(
@@ -274,7 +294,7 @@ fn main() {
             percentile(&l, 0.5),
             percentile(&l, 0.99),
             l.last().copied().unwrap_or(0.0),
-            errors.load(Ordering::Relaxed)
+            seen.errors.load(Ordering::Relaxed)
         );
         println!("attack requests: {} sent, {} refused", sent.load(Ordering::Relaxed), refused.load(Ordering::Relaxed));
         println!("server peak RSS: {:.0} MB", peak_rss(pid) as f64 / (1 << 20) as f64);

@@ -95,6 +95,23 @@ fn main() {
     rt.block_on(bench());
 }
 
+/// Automerge's per-document protocol on the same documents, with sync states persisted from an
+/// earlier session (the best case for it): a pair of synced copies of each document.
+fn automerge_pairs(phone: &fieldreport_core::Store, ids: &[String]) -> Vec<(AutoCommit, AutoCommit, State, State)> {
+    ids.iter()
+        .map(|id| {
+            let bytes = phone.document(id).unwrap().save();
+            let mut a = AutoCommit::load(&bytes).unwrap();
+            let mut b = AutoCommit::load(&bytes).unwrap();
+            let (mut sa, mut sb) = (State::new(), State::new());
+            automerge_sync(&mut a, &mut b, &mut sa, &mut sb);
+            let sa = State::decode(&sa.encode()).unwrap();
+            let sb = State::decode(&sb.encode()).unwrap();
+            (a, b, sa, sb)
+        })
+        .collect()
+}
+
 async fn bench() {
     let dir = tempfile::tempdir().unwrap();
     let admin = Service::open_dir(dir.path()).unwrap();
@@ -137,21 +154,7 @@ async fn bench() {
         idle_ms
     );
 
-    // Automerge's per-document protocol on the same documents, with sync states persisted from
-    // an earlier session (the best case for it).
-    let mut pairs: Vec<(AutoCommit, AutoCommit, State, State)> = ids
-        .iter()
-        .map(|id| {
-            let bytes = phone.document(id).unwrap().save();
-            let mut a = AutoCommit::load(&bytes).unwrap();
-            let mut b = AutoCommit::load(&bytes).unwrap();
-            let (mut sa, mut sb) = (State::new(), State::new());
-            automerge_sync(&mut a, &mut b, &mut sa, &mut sb);
-            let sa = State::decode(&sa.encode()).unwrap();
-            let sb = State::decode(&sb.encode()).unwrap();
-            (a, b, sa, sb)
-        })
-        .collect();
+    let mut pairs = automerge_pairs(&phone, &ids);
     let (mut msgs, mut bytes) = (0, 0);
     for (a, b, sa, sb) in pairs.iter_mut() {
         let (m, by, _) = automerge_sync(a, b, sa, sb);

@@ -15,7 +15,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use fieldreport_core::doc::{CustomerEdit, FollowupEdit, FollowupKind, Kind, NewCustomer, NewFollowup, ReportKind};
+use fieldreport_core::doc::{
+    CustomerEdit, FollowupEdit, FollowupKind, Kind, NewCustomer, NewFollowup, ReportKind, ReportStatus,
+};
 use fieldreport_core::report::Lang;
 use fieldreport_core::sync::engine::{Engine, EngineOptions, Next};
 use fieldreport_core::sync::wire::{SyncRequest, SyncResponse};
@@ -300,7 +302,7 @@ fn edit(rng: &mut Rng, d: &mut Device, manager: &str) {
             let _ = s.edit_followup(f, FollowupEdit { note: Some(format!("拜访，第 {n} 次")), ..Default::default() });
         }
         5 => {
-            let own: Vec<_> = reports.iter().filter(|r| r.owner == me && r.status == "draft").collect();
+            let own: Vec<_> = reports.iter().filter(|r| r.owner == me && r.status == ReportStatus::Draft).collect();
             match own.first() {
                 Some(r) => {
                     let n = rng.next() % 100;
@@ -312,7 +314,7 @@ fn edit(rng: &mut Rng, d: &mut Device, manager: &str) {
             }
         }
         6 => {
-            let own: Vec<_> = reports.iter().filter(|r| r.owner == me && r.status == "draft").collect();
+            let own: Vec<_> = reports.iter().filter(|r| r.owner == me && r.status == ReportStatus::Draft).collect();
             if let Some(r) = own.first() {
                 let _ = s.submit_report(&r.id, &[manager.to_string()], &[]);
             }

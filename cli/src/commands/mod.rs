@@ -11,6 +11,7 @@ mod visit;
 mod week;
 
 use fieldreport_core::period::Calendar;
+use fieldreport_core::store::Aside;
 use fieldreport_core::{Error, Store};
 use serde_json::json;
 
@@ -118,9 +119,9 @@ fn doctor(ctx: &mut Ctx) -> CliResult {
         aside.iter().map(|(id, source, reason)| json!({"id": id, "source": source, "reason": reason})).collect();
     ctx.out.print(&json!({"damaged": rows, "set_aside": aside_rows}), || {
         let mut lines: Vec<String> = bad.iter().map(|(id, reason)| format!("damaged: {id}: {reason}")).collect();
-        lines.extend(aside.iter().map(|(id, source, reason)| match source.as_str() {
-            "apply" => format!("set aside: {id}: {reason} (asked for whole at the next sync)"),
-            _ => format!("unavailable: {id}: {reason}"),
+        lines.extend(aside.iter().map(|(id, source, reason)| match source {
+            Aside::Apply => format!("set aside: {id}: {reason} (asked for whole at the next sync)"),
+            Aside::Server => format!("unavailable: {id}: {reason}"),
         }));
         if lines.is_empty() {
             lines.push("all documents are readable".into());

@@ -3,7 +3,9 @@
 
 use fieldreport_core::doc::{Kind, Report, ReportKind};
 use fieldreport_core::period::{parse_date, Period};
-use fieldreport_core::report::{label_of, render_markdown_linked, render_text, Block, Dialect, Lang, Names, Template};
+use fieldreport_core::report::{
+    label_of, render_markdown_linked, render_text, Block, Dialect, Label, Lang, Names, Template,
+};
 use serde_json::json;
 
 use super::customer::deleted;
@@ -28,18 +30,7 @@ pub fn run(ctx: &mut Ctx, cmd: ReportCmd) -> CliResult {
         }
     };
     match cmd {
-        ReportCmd::New { kind, template, date, lang } => {
-            let lang: Lang = lang.parse()?;
-            let date = date.as_deref().map(parse_date).transpose()?;
-            let r = match (template, kind) {
-                (Some(t), _) => ctx.store.new_report_from(&t, date)?,
-                (None, Some(kind)) => ctx.store.new_report(kind.parse::<ReportKind>()?, date, lang)?,
-                (None, None) => {
-                    return Err(CliError::Usage("give a kind (daily, weekly, monthly, free) or --template ID".into()))
-                }
-            };
-            ctx.out.print(&summary(&r), || vec![r.header.id.clone()])
-        }
+        ReportCmd::New { kind, template, date, lang } => new(ctx, kind, template, date, &lang),
         ReportCmd::Templates { lang } => {
             let lang: Lang = lang.parse()?;
             let templates = ctx.store.templates(lang)?;
@@ -88,56 +79,8 @@ pub fn run(ctx: &mut Ctx, cmd: ReportCmd) -> CliResult {
             let names = ctx.store.names()?;
             ctx.out.print(&summary(&r), || vec![recipients_line("recipients of", &r, &names)])
         }
-        ReportCmd::Show { id, format, dialect, lang } => {
-            let r = ctx.store.report(&id)?;
-            let lang = match lang {
-                Some(l) => l.parse::<Lang>()?,
-                None => r.lang,
-            };
-            let cal = ctx.calendar()?;
-            let names = ctx.store.names()?;
-            let text = match format.as_str() {
-                "markdown" | "md" => {
-                    let base = ctx.store.dashboard_url()?;
-                    render_markdown_linked(&r, lang, dialect.parse::<Dialect>()?, &cal, &names, base.as_deref())
-                }
-                "text" | "txt" => render_text(&r, lang, &cal, &names),
-                "json" => serde_json::to_string_pretty(&r)? + "\n",
-                other => {
-                    return Err(CliError::Usage(format!("`{other}` is not a report format (markdown, text or json)")))
-                }
-            };
-            if ctx.out.json && format != "json" {
-                ctx.out.print(&json!({"id": r.header.id, "format": format, "content": text}), Vec::new)
-            } else {
-                crate::output::text(&text)
-            }
-        }
-        ReportCmd::List { period: p, lang } => {
-            let lang: Lang = lang.parse()?;
-            let range = match period(p)? {
-                Some(p) => Some(ctx.calendar()?.resolve(p, ctx.store.now_ms())),
-                None => None,
-            };
-            let rows = ctx.store.list_reports(range.as_ref())?;
-            let names = ctx.store.names()?;
-            let me = ctx.store.identity()?.user_id;
-            let owners = rows.iter().any(|r| r.owner != me);
-            ctx.out.print(&rows, || {
-                rows.iter()
-                    .map(|r| {
-                        let who = if owners { format!("{}  ", names.of(&r.owner)) } else { String::new() };
-                        format!(
-                            "{}  {who}{}  {}  {}",
-                            r.id,
-                            label_of(&r.kind, lang),
-                            label_of(&r.status, lang),
-                            r.title
-                        )
-                    })
-                    .collect()
-            })
-        }
+        ReportCmd::Show { id, format, dialect, lang } => show(ctx, &id, &format, &dialect, lang.as_deref()),
+        ReportCmd::List { period: p, lang } => list(ctx, p, &lang),
         ReportCmd::Attach { id, section, files } => {
             super::attachment::attach(ctx, Kind::Report, &id, &files, section.as_deref())
         }
@@ -145,6 +88,66 @@ pub fn run(ctx: &mut Ctx, cmd: ReportCmd) -> CliResult {
         ReportCmd::Delete { id } => deleted(ctx, Kind::Report, &id, true),
         ReportCmd::Restore { id } => deleted(ctx, Kind::Report, &id, false),
     }
+}
+
+/// `report new`: a report of a kind, or from a template.
+fn new(ctx: &mut Ctx, kind: Option<String>, template: Option<String>, date: Option<String>, lang: &str) -> CliResult {
+    let lang: Lang = lang.parse()?;
+    let date = date.as_deref().map(parse_date).transpose()?;
+    let r = match (template, kind) {
+        (Some(t), _) => ctx.store.new_report_from(&t, date)?,
+        (None, Some(kind)) => ctx.store.new_report(kind.parse::<ReportKind>()?, date, lang)?,
+        (None, None) => {
+            return Err(CliError::Usage("give a kind (daily, weekly, monthly, free) or --template ID".into()))
+        }
+    };
+    ctx.out.print(&summary(&r), || vec![r.header.id.clone()])
+}
+
+/// `report show`: a report as Markdown, text or JSON.
+fn show(ctx: &mut Ctx, id: &str, format: &str, dialect: &str, lang: Option<&str>) -> CliResult {
+    let r = ctx.store.report(id)?;
+    let lang = match lang {
+        Some(l) => l.parse::<Lang>()?,
+        None => r.lang,
+    };
+    let cal = ctx.calendar()?;
+    let names = ctx.store.names()?;
+    let text = match format {
+        "markdown" | "md" => {
+            let base = ctx.store.dashboard_url()?;
+            render_markdown_linked(&r, lang, dialect.parse::<Dialect>()?, &cal, &names, base.as_deref())
+        }
+        "text" | "txt" => render_text(&r, lang, &cal, &names),
+        "json" => serde_json::to_string_pretty(&r)? + "\n",
+        other => return Err(CliError::Usage(format!("`{other}` is not a report format (markdown, text or json)"))),
+    };
+    if ctx.out.json && format != "json" {
+        ctx.out.print(&json!({"id": r.header.id, "format": format, "content": text}), Vec::new)
+    } else {
+        crate::output::text(&text)
+    }
+}
+
+/// `report list`: this device's reports, of a period or all.
+fn list(ctx: &mut Ctx, p: Option<String>, lang: &str) -> CliResult {
+    let lang: Lang = lang.parse()?;
+    let range = match period(p)? {
+        Some(p) => Some(ctx.calendar()?.resolve(p, ctx.store.now_ms())),
+        None => None,
+    };
+    let rows = ctx.store.list_reports(range.as_ref())?;
+    let names = ctx.store.names()?;
+    let me = ctx.store.identity()?.user_id;
+    let owners = rows.iter().any(|r| r.owner != me);
+    ctx.out.print(&rows, || {
+        rows.iter()
+            .map(|r| {
+                let who = if owners { format!("{}  ", names.of(&r.owner)) } else { String::new() };
+                format!("{}  {who}{}  {}  {}", r.id, r.kind.label(lang), r.status.label(lang), r.title)
+            })
+            .collect()
+    })
 }
 
 /// The report argument of a command that names one.

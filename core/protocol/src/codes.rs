@@ -5,7 +5,8 @@
 //! - [`RefusalCode`] and [`RefusalReason`]: why the server refused one pushed document;
 //! - [`Role`]: what a member may do;
 //! - [`DeliveryStatus`]: where a robot message stands;
-//! - [`SubmissionStatus`]: whether a report that was due came in on time.
+//! - [`SubmissionStatus`]: whether a report that was due came in on time;
+//! - [`AlertKind`]: what an alert is about.
 
 use std::fmt;
 
@@ -119,6 +120,25 @@ words! {
         Missing = "missing",
         /// Not yet due.
         Pending = "pending",
+    }
+}
+
+words! {
+    /// What an alert is about. Alerts carry it as text (`Alert::kind`), so that a device reads
+    /// the alerts of a newer server too; code reads it through `Alert::alert_kind`.
+    pub enum AlertKind {
+        /// A deal stage converting below a share of the team's average.
+        ConversionBelowTeam = "conversion_below_team",
+        /// An open deal with no followup for days.
+        StaleDeal = "stale_deal",
+        /// A report not submitted by its deadline.
+        ReportMissing = "report_missing",
+        /// A report submitted after its deadline.
+        ReportLate = "report_late",
+        /// A KPI behind its pro-rated target.
+        KpiRed = "kpi_red",
+        /// A check-in far from its customer.
+        CheckinFar = "checkin_far",
     }
 }
 

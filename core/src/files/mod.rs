@@ -4,6 +4,7 @@
 //! the protocol crate and is re-exported here.
 
 pub mod exif;
+mod heif;
 pub mod strip;
 
 use std::io::{self, Read, Seek, SeekFrom};

@@ -32,7 +32,7 @@ pub(crate) fn load(conn: &Connection, id: &str, expected: Option<Kind>) -> Resul
     let not_found = || Error::NotFound { kind: expected.map(Kind::as_str).unwrap_or("record"), id: id.to_string() };
     let (kind, bytes) = row.ok_or_else(not_found)?;
     if let Some(k) = expected {
-        if kind != k.as_str() {
+        if Kind::parse(&kind) != Some(k) {
             return Err(not_found());
         }
     }

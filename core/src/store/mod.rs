@@ -47,13 +47,14 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags};
 
+pub use crate::report::FigureSource;
 pub use attachments::{AttachmentRow, AttachmentState, Unsent, DEFAULT_CACHE_BYTES};
 pub use changes::Changed;
 pub use documents::PendingDocument;
 pub use fieldreport_protocol::api::Enrollment;
 pub use identity::Identity;
 pub use inbox::{InboxItem, InboxKind};
-pub use published::{FigureSource, KpiView};
+pub use published::KpiView;
 pub use queries::{
     CheckinPlace, ContractRow, CustomerRow, DealRow, FollowupFilter, FollowupRow, Order, Page, PaymentRow,
 };
@@ -61,7 +62,7 @@ pub use rejections::Refused;
 pub use reports::{ReportFilter, ReportRow};
 pub use saving::Saved;
 pub use sign_out::Unsynced;
-pub use sync_state::{PageOutcome, Rejection, SyncState};
+pub use sync_state::{Aside, PageOutcome, Rejection, SyncState};
 pub use team_view::{MemberFigures, TeamView};
 pub use watch::{Deliveries, KindChanges, Watchers};
 pub use writes::DealChange;

@@ -8,28 +8,8 @@ use super::Store;
 use crate::error::{Error, Result};
 use crate::kpi::KpiDef;
 use crate::period::DateRange;
-use crate::report::KpiRow;
+use crate::report::{FigureSource, KpiRow};
 use crate::team::{SnapshotBody, TeamConfig};
-
-/// Where figures came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FigureSource {
-    /// The server's snapshot: the whole team's merged data, with targets and status.
-    Server,
-    /// Computed on this device from its own store.
-    Local,
-}
-
-impl FigureSource {
-    /// `server` or `local`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FigureSource::Server => "server",
-            FigureSource::Local => "local",
-        }
-    }
-}
 
 /// KPI figures of a period, and where they came from.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -24,11 +24,13 @@ use crate::report::{
 pub struct ReportRow {
     pub id: String,
     pub owner: String,
-    pub kind: String,
+    /// A kind this version does not know reads as `free`.
+    pub kind: ReportKind,
     pub first: String,
     pub last: String,
     pub title: String,
-    pub status: String,
+    /// A status this version does not know reads as `draft`.
+    pub status: ReportStatus,
     pub submitted_at: Option<i64>,
     /// When this device's user marked it read (reports addressed to them).
     pub read_at: Option<i64>,
@@ -206,11 +208,11 @@ impl Store {
                 Ok(ReportRow {
                     id: r.get(0)?,
                     owner: r.get(1)?,
-                    kind: r.get(2)?,
+                    kind: r.get::<_, String>(2)?.parse().unwrap_or(ReportKind::Free),
                     first: r.get(3)?,
                     last: r.get(4)?,
                     title: r.get(5)?,
-                    status: r.get(6)?,
+                    status: ReportStatus::parse(&r.get::<_, String>(6)?).unwrap_or(ReportStatus::Draft),
                     submitted_at: r.get(7)?,
                     read_at: r.get(8)?,
                 })
@@ -328,7 +330,7 @@ impl Store {
             BlockKind::Kpis => {
                 let defs = self.kpi_definitions_for(metrics)?;
                 let view = self.kpi_view_of(owner, *range, &defs)?;
-                BlockData::Kpis { rows: view.rows, source: view.source.as_str().into() }
+                BlockData::Kpis { rows: view.rows, source: view.source }
             }
         })
     }

@@ -28,6 +28,26 @@ pub struct SyncState {
     pub last_sync_at: Option<i64>,
 }
 
+/// Why a document is set aside on this device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Aside {
+    /// What the server sent could not be applied here: it is asked for whole at the next sync.
+    Apply,
+    /// The server cannot serve it now (its copy is damaged); it comes once healed.
+    Server,
+}
+
+impl Aside {
+    /// The word stored (`set_aside.source`) and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Aside::Apply => "apply",
+            Aside::Server => "server",
+        }
+    }
+}
+
 /// What committing one page did besides moving the cursor.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PageOutcome {
@@ -158,9 +178,14 @@ impl Store {
     }
 
     /// Server documents this device set aside: (id, `apply` or `server`, reason).
-    pub fn set_aside_documents(&self) -> Result<Vec<(String, String, String)>> {
+    pub fn set_aside_documents(&self) -> Result<Vec<(String, Aside, String)>> {
         let mut st = self.conn.prepare("SELECT id, source, reason FROM set_aside ORDER BY id")?;
-        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<Vec<_>, _>>()?;
+        let rows = st
+            .query_map([], |r| {
+                let source = if r.get::<_, String>(1)? == Aside::Apply.as_str() { Aside::Apply } else { Aside::Server };
+                Ok((r.get(0)?, source, r.get(2)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 

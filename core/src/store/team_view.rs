@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use super::published::FigureSource;
 use super::Store;
 use crate::error::Result;
 use crate::kpi::{format_value, KpiDef};
 use crate::period::{DateRange, Period};
+use crate::report::FigureSource;
 use crate::team::{Figure, SubmissionCounts};
 
 /// One member's figures (`user_id` `None`: the team as a whole).

@@ -4,7 +4,7 @@ use std::time::SystemTime;
 
 use fieldreport_core::{kpi, report, store, team};
 
-use super::{instant, Alert, KpiStatus};
+use super::{instant, Alert, FigureSource, KpiStatus};
 
 /// One KPI figure.
 #[derive(Debug, Clone, uniffi::Record)]
@@ -51,24 +51,6 @@ impl From<team::Figure> for KpiFigure {
     }
 }
 
-/// Where figures came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum FigureSource {
-    /// The team server's snapshot: the whole team's merged data, with targets and status.
-    Server,
-    /// Computed on this device (it changed something since the snapshot, or has none).
-    Local,
-}
-
-impl From<store::FigureSource> for FigureSource {
-    fn from(s: store::FigureSource) -> Self {
-        match s {
-            store::FigureSource::Server => FigureSource::Server,
-            store::FigureSource::Local => FigureSource::Local,
-        }
-    }
-}
-
 /// KPI figures and where they came from.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct KpiView {
@@ -84,7 +66,7 @@ pub struct KpiView {
 impl From<store::KpiView> for KpiView {
     fn from(v: store::KpiView) -> Self {
         KpiView {
-            source: v.source.into(),
+            source: v.source,
             as_of: instant(v.as_of),
             first: v.range.first.to_string(),
             last: v.range.last.to_string(),

@@ -7,7 +7,7 @@
 //! by the protocol crate's `uniffi` feature): the record kinds (`ChangedKind` is the protocol's
 //! `Kind`), roles, refusal codes, templates, contacts, alerts. A type is mirrored here only when
 //! apps need another shape (instants as the platform's time, signed counts, money as text) or
-//! when it is the device's own (rows, attachment states, figure sources: the device crate has no
+//! when it is the device's own (rows, attachment states: the device crate has no
 //! component of its own, so that apps import two modules, not three).
 
 mod figures;
@@ -22,7 +22,7 @@ pub use fieldreport_core::doc::Kind as ChangedKind;
 pub use fieldreport_core::doc::{Contact, Member, RecordKind};
 pub use fieldreport_core::doc::{FollowupKind, Level, ReportKind, ReportStatus, Section, Stage};
 pub use fieldreport_core::kpi::KpiStatus;
-pub use fieldreport_core::report::{BlockKind, Dialect, Lang, SectionDef, Template};
+pub use fieldreport_core::report::{BlockKind, Dialect, FigureSource, Lang, SectionDef, Template};
 pub use fieldreport_core::store::Identity;
 pub use fieldreport_core::team::{Alert, AlertFacts};
 pub use figures::*;

@@ -452,7 +452,7 @@ impl From<report::Block> for Block {
                 None,
             ),
             report::BlockData::Kpis { rows, source } => {
-                (Vec::new(), rows.into_iter().map(Into::into).collect(), Some(source))
+                (Vec::new(), rows.into_iter().map(Into::into).collect(), Some(source.as_str().to_string()))
             }
         };
         Block {

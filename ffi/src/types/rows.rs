@@ -232,11 +232,11 @@ impl From<store::ReportRow> for ReportRow {
         ReportRow {
             id: r.id,
             owner: r.owner,
-            kind: r.kind.parse().unwrap_or(ReportKind::Free),
+            kind: r.kind,
             first: r.first,
             last: r.last,
             title: r.title,
-            status: if r.status == "submitted" { ReportStatus::Submitted } else { ReportStatus::Draft },
+            status: r.status,
             submitted_at: r.submitted_at.map(instant),
             read_at: r.read_at.map(instant),
         }

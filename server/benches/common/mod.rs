@@ -83,13 +83,41 @@ impl Load {
 pub const DEVICES: usize = 50;
 pub const DOCS_PER_DEVICE: usize = 40;
 
+/// Twenty rounds (40,000 changes, a few seconds): shorter windows swung ±15% on this VM.
+const ROUNDS: usize = 20;
+/// One more round first, not measured: it opens the servers' read connections and fills their
+/// statement caches, which a running server has long done.
+const WARMUP: usize = 1;
+
 /// 50 devices push single-document changes concurrently, device `i` to `servers[i % n]`.
 pub async fn throughput(admin: &Service, servers: &[String]) -> Load {
-    // Twenty rounds (40,000 changes, a few seconds): shorter windows swung ±15% on this VM.
-    const ROUNDS: usize = 20;
-    // One more round first, not measured: it opens the servers' read connections and fills
-    // their statement caches, which a running server has long done.
-    const WARMUP: usize = 1;
+    let plans = plans(admin, servers).await;
+    let http = fieldreport_core::sync::http_client().unwrap();
+    let total = DEVICES * DOCS_PER_DEVICE * ROUNDS;
+    send_rounds(&http, &plans, 0..WARMUP).await;
+    let cpu0 = cpu_secs();
+    let t = Instant::now();
+    send_rounds(&http, &plans, WARMUP..WARMUP + ROUNDS).await;
+    let seconds = t.elapsed().as_secs_f64();
+    let cpu = cpu_secs() - cpu0;
+    let mut lat = steady_latencies(&http, &plans).await;
+    lat.sort();
+    let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)].as_secs_f64() * 1000.0;
+    Load {
+        changes: total,
+        seconds,
+        cpu_us_per_change: cpu * 1e6 / total as f64,
+        p50_ms: pct(0.5),
+        p99_ms: pct(0.99),
+        max_ms: pct(1.0),
+        requests: lat.len(),
+    }
+}
+
+/// The fleet's requests, prepared offline: each device's documents, every round editing each of
+/// them once (one change each), as one request per round, and the last round as one request per
+/// change.
+async fn plans(admin: &Service, servers: &[String]) -> Vec<Plan> {
     let mut fleet = Vec::new();
     for d in 0..DEVICES {
         let url = servers[d % servers.len()].clone();
@@ -101,10 +129,10 @@ pub async fn throughput(admin: &Service, servers: &[String]) -> Load {
         run(&mut s).await;
         fleet.push((url, s, ids));
     }
-    // Prepare requests offline: each round edits every document once (one change each).
     let mut plans: Vec<Plan> = Vec::new();
     for (url, s, ids) in fleet.iter_mut() {
         let state = s.sync_state().unwrap();
+        let request = |pushes| SyncRequest { cursor: state.cursor, max_bytes: 1 << 20, pushes, ..Default::default() };
         let mut batched = Vec::new();
         let mut singles = Vec::new();
         for round in 0..WARMUP + ROUNDS + 1 {
@@ -117,49 +145,37 @@ pub async fn throughput(admin: &Service, servers: &[String]) -> Load {
                 s.acknowledge(&p.id, &p.heads).unwrap();
             }
             if round < WARMUP + ROUNDS {
-                batched.push(
-                    SyncRequest { cursor: state.cursor, max_bytes: 1 << 20, pushes, ..Default::default() }.encode(),
-                );
+                batched.push(request(pushes).encode());
             } else {
-                for p in pushes {
-                    singles.push(
-                        SyncRequest { cursor: state.cursor, max_bytes: 1 << 20, pushes: vec![p], ..Default::default() }
-                            .encode(),
-                    );
-                }
+                singles.extend(pushes.into_iter().map(|p| request(vec![p]).encode()));
             }
         }
         plans.push((url.clone(), state.token, batched, singles));
     }
-    let http = fieldreport_core::sync::http_client().unwrap();
-    let total = DEVICES * DOCS_PER_DEVICE * ROUNDS;
-    let send_all = |rounds: std::ops::Range<usize>| {
-        let tasks: Vec<_> = plans
-            .iter()
-            .map(|(url, token, batched, _)| {
-                let (http, token, batched, url) =
-                    (http.clone(), token.clone(), batched[rounds.clone()].to_vec(), url.clone());
-                tokio::spawn(async move {
-                    for body in batched {
-                        post(&http, &url, &token, body).await;
-                    }
-                })
-            })
-            .collect();
-        async move {
-            for t in tasks {
-                t.await.unwrap();
-            }
-        }
-    };
-    send_all(0..WARMUP).await;
-    let cpu0 = cpu_secs();
-    let t = Instant::now();
-    send_all(WARMUP..WARMUP + ROUNDS).await;
-    let seconds = t.elapsed().as_secs_f64();
-    let cpu = cpu_secs() - cpu0;
+    plans
+}
 
-    // Latency at a steady 500 single-change requests per second.
+/// Every device sends its batched requests of `rounds`, all devices at once.
+async fn send_rounds(http: &reqwest::Client, plans: &[Plan], rounds: std::ops::Range<usize>) {
+    let tasks: Vec<_> = plans
+        .iter()
+        .map(|(url, token, batched, _)| {
+            let (http, token, batched, url) =
+                (http.clone(), token.clone(), batched[rounds.clone()].to_vec(), url.clone());
+            tokio::spawn(async move {
+                for body in batched {
+                    post(&http, &url, &token, body).await;
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
+
+/// The latency of each single-change request, sent at a steady 500 per second.
+async fn steady_latencies(http: &reqwest::Client, plans: &[Plan]) -> Vec<Duration> {
     let singles: Vec<(String, String, Vec<u8>)> = plans
         .iter()
         .flat_map(|(url, tok, _, s)| s.iter().map(move |b| (url.clone(), tok.clone(), b.clone())))
@@ -185,17 +201,7 @@ pub async fn throughput(admin: &Service, servers: &[String]) -> Load {
     for t in tasks {
         lat.push(t.await.unwrap());
     }
-    lat.sort();
-    let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)].as_secs_f64() * 1000.0;
-    Load {
-        changes: total,
-        seconds,
-        cpu_us_per_change: cpu * 1e6 / total as f64,
-        p50_ms: pct(0.5),
-        p99_ms: pct(0.99),
-        max_ms: pct(1.0),
-        requests: lat.len(),
-    }
+    lat
 }
 
 /// CPU time (user + system) this process has used, from /proc (Linux).

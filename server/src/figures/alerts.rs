@@ -1,7 +1,7 @@
 //! Alerts: a stage converting below a share of the team average; an open deal with no followup
 //! for N days; a report not submitted by its deadline; a KPI in red.
 
-use fieldreport_protocol::codes::SubmissionStatus;
+use fieldreport_protocol::codes::{AlertKind, SubmissionStatus};
 use fieldreport_protocol::doc::{display_distance, distance_m};
 use fieldreport_protocol::kpi::Status;
 use fieldreport_protocol::period::Period;
@@ -29,6 +29,20 @@ pub fn alerts_with(
     week: &Snapshot,
     month: &Snapshot,
 ) -> Result<Vec<Alert>> {
+    let members: Vec<String> = scope.member_ids();
+    let mut out = conversion_below_team(config, month);
+    out.extend(stale_deals(storage, config, &members, now_ms)?);
+    out.extend(far_checkins(storage, config, &members, now_ms)?);
+    out.extend(late_and_missing_reports(storage, config, scope, now_ms)?);
+    out.extend(kpis_in_red(&[week, month]));
+    // Alerts for a week can repeat across the two weeks looked at; keep each id once.
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|a| seen.insert(a.id.clone()));
+    Ok(out)
+}
+
+/// Members whose stage conversion this month is below a share of the team's average.
+fn conversion_below_team(config: &TeamConfig, month: &Snapshot) -> Vec<Alert> {
     let mut out = Vec::new();
     let team_avg =
         |metric: &str| month.rows.iter().find(|r| r.user_id.is_none() && r.metric == metric).map(|r| r.value);
@@ -38,7 +52,7 @@ pub fn alerts_with(
         if avg > 0.0 && r.value < share * avg {
             out.push(Alert {
                 id: format!("conversion_below_team:{user}:{}:{}", r.metric, month.first),
-                kind: "conversion_below_team".into(),
+                kind: AlertKind::ConversionBelowTeam.to_string(),
                 user_id: user.clone(),
                 subject: r.metric.clone(),
                 message: format!(
@@ -60,73 +74,103 @@ pub fn alerts_with(
             });
         }
     }
-    let members: Vec<String> = scope.member_ids();
+    out
+}
+
+/// Open deals of `members` with no followup for the configured number of days.
+fn stale_deals(storage: &dyn Source, config: &TeamConfig, members: &[String], now_ms: i64) -> Result<Vec<Alert>> {
     let days = config.alerts.stale_deal_days as i64;
-    for d in storage.idle_deals(&members, now_ms - days * DAY_MS)? {
-        let since = d.last_followup_at.unwrap_or(d.created_at);
+    let idle = storage.idle_deals(members, now_ms - days * DAY_MS)?;
+    Ok(idle
+        .into_iter()
+        .map(|d| {
+            let since = d.last_followup_at.unwrap_or(d.created_at);
+            Alert {
+                id: format!("stale_deal:{}", d.id),
+                kind: AlertKind::StaleDeal.to_string(),
+                user_id: d.owner.clone(),
+                subject: d.id.clone(),
+                message: format!(
+                    "deal “{}” ({}) has had no followup for {} days",
+                    d.title,
+                    d.stage,
+                    (now_ms - since) / DAY_MS
+                ),
+                facts: AlertFacts {
+                    title: Some(d.title.clone()),
+                    stage: Some(d.stage.clone()),
+                    days: Some((now_ms - since) / DAY_MS),
+                    ..Default::default()
+                },
+            }
+        })
+        .collect())
+}
+
+/// Check-ins of the last seven days farther from their customer than the configured distance
+/// (a manager sees last week's on Monday morning).
+fn far_checkins(storage: &dyn Source, config: &TeamConfig, members: &[String], now_ms: i64) -> Result<Vec<Alert>> {
+    let far = config.alerts.checkin_far_metres;
+    if far == 0 {
+        return Ok(Vec::new());
+    }
+    let cal = config.calendar()?;
+    let mut out = Vec::new();
+    for c in storage.placed_checkins(members, now_ms - 7 * DAY_MS)? {
+        let metres = distance_m(c.checkin, c.customer);
+        if metres <= far as f64 {
+            continue;
+        }
+        let day = cal.local_date(c.at);
         out.push(Alert {
-            id: format!("stale_deal:{}", d.id),
-            kind: "stale_deal".into(),
-            user_id: d.owner.clone(),
-            subject: d.id.clone(),
+            id: format!("checkin_far:{}", c.followup_id),
+            kind: AlertKind::CheckinFar.to_string(),
+            user_id: c.owner.clone(),
+            subject: c.followup_id.clone(),
             message: format!(
-                "deal “{}” ({}) has had no followup for {} days",
-                d.title,
-                d.stage,
-                (now_ms - since) / DAY_MS
+                "check-in at “{}” on {day} was {} from the customer's location (more than {})",
+                c.customer_name,
+                display_distance(metres),
+                display_distance(far as f64)
             ),
             facts: AlertFacts {
-                title: Some(d.title.clone()),
-                stage: Some(d.stage.clone()),
-                days: Some((now_ms - since) / DAY_MS),
+                title: Some(c.customer_name.clone()),
+                value: Some(display_distance(metres)),
+                reference: Some(display_distance(far as f64)),
+                date: Some(day.to_string()),
                 ..Default::default()
             },
         });
     }
-    let far = config.alerts.checkin_far_metres;
-    if far > 0 {
-        // Check-ins of the last seven days: a manager sees last week's on Monday morning.
-        let cal = config.calendar()?;
-        for c in storage.placed_checkins(&members, now_ms - 7 * DAY_MS)? {
-            let metres = distance_m(c.checkin, c.customer);
-            if metres <= far as f64 {
-                continue;
-            }
-            let day = cal.local_date(c.at);
-            out.push(Alert {
-                id: format!("checkin_far:{}", c.followup_id),
-                kind: "checkin_far".into(),
-                user_id: c.owner.clone(),
-                subject: c.followup_id.clone(),
-                message: format!(
-                    "check-in at “{}” on {day} was {} from the customer's location (more than {})",
-                    c.customer_name,
-                    display_distance(metres),
-                    display_distance(far as f64)
-                ),
-                facts: AlertFacts {
-                    title: Some(c.customer_name.clone()),
-                    value: Some(display_distance(metres)),
-                    reference: Some(display_distance(far as f64)),
-                    date: Some(day.to_string()),
-                    ..Default::default()
-                },
-            });
-        }
-    }
+    Ok(out)
+}
+
+/// Reports of this week and last week that came in late or not at all.
+fn late_and_missing_reports(
+    storage: &dyn Source,
+    config: &TeamConfig,
+    scope: &Scope,
+    now_ms: i64,
+) -> Result<Vec<Alert>> {
+    let mut out = Vec::new();
     for p in [Period::ThisWeek, Period::LastWeek] {
         for s in submissions(storage, config, scope, p, now_ms)? {
-            for i in s.items.iter().filter(|i| matches!(i.status, SubmissionStatus::Missing | SubmissionStatus::Late)) {
+            for i in &s.items {
+                let kind = match i.status {
+                    SubmissionStatus::Missing => AlertKind::ReportMissing,
+                    SubmissionStatus::Late => AlertKind::ReportLate,
+                    SubmissionStatus::OnTime | SubmissionStatus::Pending => continue,
+                };
                 out.push(Alert {
-                    id: format!("report_{}:{}:{}:{}", i.status, s.user_id, i.kind, i.last),
-                    kind: format!("report_{}", i.status),
+                    id: format!("{kind}:{}:{}:{}", s.user_id, i.kind, i.last),
+                    kind: kind.to_string(),
                     user_id: s.user_id.clone(),
                     subject: i.kind.clone(),
                     message: format!(
                         "{} report for {} {}",
                         i.kind,
                         i.last,
-                        if i.status == SubmissionStatus::Late { "submitted late" } else { "not submitted" }
+                        if kind == AlertKind::ReportLate { "submitted late" } else { "not submitted" }
                     ),
                     facts: AlertFacts {
                         report_kind: Some(i.kind.clone()),
@@ -137,12 +181,18 @@ pub fn alerts_with(
             }
         }
     }
-    for snap in [week, month] {
+    Ok(out)
+}
+
+/// Members' KPIs in red in `snapshots`.
+fn kpis_in_red(snapshots: &[&Snapshot]) -> Vec<Alert> {
+    let mut out = Vec::new();
+    for snap in snapshots {
         for r in snap.rows.iter().filter(|r| r.status == Some(Status::Red)) {
             let Some(user) = &r.user_id else { continue };
             out.push(Alert {
                 id: format!("kpi_red:{user}:{}:{}", r.metric, snap.first),
-                kind: "kpi_red".into(),
+                kind: AlertKind::KpiRed.to_string(),
                 user_id: user.clone(),
                 subject: r.metric.clone(),
                 message: format!(
@@ -163,8 +213,5 @@ pub fn alerts_with(
             });
         }
     }
-    // Alerts for a week can repeat across the two weeks looked at; keep each id once.
-    let mut seen = std::collections::HashSet::new();
-    out.retain(|a| seen.insert(a.id.clone()));
-    Ok(out)
+    out
 }

@@ -48,8 +48,9 @@ enum Prev {
 /// and its stored heads.
 fn current(db: &Db, cache: &DocCache, viewer: &User, id: &str) -> Result<(Prev, Option<Vec<u8>>)> {
     let Some((kind, owner, heads)) = db.doc_meta(id)? else { return Ok((Prev::None { phantom: false }, None)) };
-    let recipients = if kind == "report" { db.recipients_of(id)? } else { Vec::new() };
-    let visible = match Kind::parse(&kind) {
+    let parsed = Kind::parse(&kind);
+    let recipients = if parsed == Some(Kind::Report) { db.recipients_of(id)? } else { Vec::new() };
+    let visible = match parsed {
         Some(k) => {
             let meta = DocMeta { kind: k, owner: &owner, recipients: &recipients };
             may_see(viewer, meta, &|o| db.user(o).ok().flatten().and_then(|u| u.manager_id))

@@ -2,7 +2,7 @@
 //! sessions, read receipts; and a comment written from the web, merged into the report document
 //! like a device's.
 
-use fieldreport_protocol::doc::{Comment, Doc, Record, Report};
+use fieldreport_protocol::doc::{Comment, Doc, Kind, Record, Report};
 
 use super::cache::DocCache;
 use super::config::{self, Active};
@@ -148,7 +148,7 @@ pub(super) fn session(db: &Db, token: &str) -> Result<WebSession> {
 
 fn load_report(db: &Db, id: &str) -> Result<(Doc, Report)> {
     let not_found = || ServerError::NotFound(format!("no report {id}"));
-    let row = db.doc(id)?.filter(|r| r.kind == "report").ok_or_else(not_found)?;
+    let row = db.doc(id)?.filter(|r| Kind::parse(&r.kind) == Some(Kind::Report)).ok_or_else(not_found)?;
     let doc = Doc::load_trusted(&row.bytes)
         .map_err(|e| ServerError::Unavailable(format!("report {id} is damaged and set aside ({e})")))?;
     let report = Report::read(&doc)

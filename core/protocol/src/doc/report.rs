@@ -89,6 +89,11 @@ impl ReportStatus {
             ReportStatus::Submitted => "submitted",
         }
     }
+
+    /// The status stored as `word`.
+    pub fn parse(word: &str) -> Option<ReportStatus> {
+        [ReportStatus::Draft, ReportStatus::Submitted].into_iter().find(|s| s.as_str() == word)
+    }
 }
 
 /// A section: its key, title and text, and whether the report may be submitted without it.
@@ -467,11 +472,7 @@ impl Report {
 }
 
 fn read_block(doc: &Doc, m: &ObjId) -> Option<Block> {
-    let kind = match fields::str(doc, m, "block_kind")?.as_str() {
-        "followups" => BlockKind::Followups,
-        "kpis" => BlockKind::Kpis,
-        _ => return None,
-    };
+    let kind = BlockKind::parse(&fields::str(doc, m, "block_kind")?)?;
     let data: BlockData = serde_json::from_str(&fields::str(doc, m, "data")?).ok()?;
     Some(Block {
         id: fields::str(doc, m, "id")?,

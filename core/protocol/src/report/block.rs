@@ -20,6 +20,32 @@ impl BlockKind {
             BlockKind::Kpis => "kpis",
         }
     }
+
+    /// The kind stored as `word`.
+    pub fn parse(word: &str) -> Option<BlockKind> {
+        [BlockKind::Followups, BlockKind::Kpis].into_iter().find(|k| k.as_str() == word)
+    }
+}
+
+/// Where KPI figures came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[serde(rename_all = "snake_case")]
+pub enum FigureSource {
+    /// The server's snapshot: the whole team's merged data, with targets and status.
+    Server,
+    /// Computed on the device from its own store.
+    Local,
+}
+
+impl FigureSource {
+    /// `server` or `local`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FigureSource::Server => "server",
+            FigureSource::Local => "local",
+        }
+    }
 }
 
 /// One followup inside a customer group.
@@ -67,14 +93,8 @@ pub struct KpiRow {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum BlockData {
-    Followups {
-        groups: Vec<FollowupGroup>,
-    },
-    Kpis {
-        rows: Vec<KpiRow>,
-        /// `local` (computed on this device) or `server` (a server snapshot).
-        source: String,
-    },
+    Followups { groups: Vec<FollowupGroup> },
+    Kpis { rows: Vec<KpiRow>, source: FigureSource },
 }
 
 /// A block inserted into a report section.

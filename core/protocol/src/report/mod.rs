@@ -8,7 +8,7 @@ mod names;
 mod render;
 mod template;
 
-pub use block::{Block, BlockData, BlockKind, FollowupGroup, FollowupItem, KpiRow};
+pub use block::{Block, BlockData, BlockKind, FigureSource, FollowupGroup, FollowupItem, KpiRow};
 pub use labels::{label_of, Label};
 pub use lang::Lang;
 pub use mentions::{find_mentions, reads_report};

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 use std::str::FromStr;
 
-use super::{builtin_template, Block, BlockData, FollowupGroup, KpiRow, Label, Lang, Names};
+use super::{builtin_template, Block, BlockData, FollowupGroup, KpiRow, Label, Lang, Names, Template};
 use crate::doc::{Attachment, FollowupKind, Report};
 use crate::error::Error;
 use crate::kpi::{format_value, Status};
@@ -120,7 +120,7 @@ fn cell(s: &str) -> String {
 /// A section's title in `lang`: built-in templates are translated by section key; titles of
 /// admin-defined templates are shown as written.
 fn section_title(r: &Report, key: &str, stored: &str, lang: Lang) -> String {
-    if r.template.starts_with("builtin:") {
+    if Template::is_builtin(&r.template) {
         if let Some(s) = builtin_template(r.kind, lang).sections.into_iter().find(|s| s.key == key) {
             return s.title;
         }

@@ -44,6 +44,16 @@ fn sections(lang: Lang, defs: &[(&str, &str, &str)]) -> Vec<SectionDef> {
         .collect()
 }
 
+/// What the ids of the built-in templates start with.
+const BUILTIN: &str = "builtin:";
+
+impl Template {
+    /// Whether `id` names a built-in template (whose section titles are translated).
+    pub fn is_builtin(id: &str) -> bool {
+        id.starts_with(BUILTIN)
+    }
+}
+
 /// The built-in template for `kind` in `lang`.
 pub fn builtin_template(kind: ReportKind, lang: Lang) -> Template {
     let (defs, followups, kpis): (&[(&str, &str, &str)], &str, &str) = match kind {
@@ -80,7 +90,7 @@ pub fn builtin_template(kind: ReportKind, lang: Lang) -> Template {
         ReportKind::Free => (&[("content", "正文", "Content")], "content", "content"),
     };
     Template {
-        id: format!("builtin:{}:{}", kind.as_str(), lang.as_str()),
+        id: format!("{BUILTIN}{}:{}", kind.as_str(), lang.as_str()),
         kind,
         lang,
         sections: sections(lang, defs),

@@ -2,6 +2,7 @@
 //! stored values (stages, report kinds, periods), never ids or enum names.
 
 use super::Alert;
+use crate::codes::AlertKind;
 use crate::report::{label_of, Lang, Names};
 
 /// One line saying what `alert` is about, in `lang`, naming people from `names`. An alert from
@@ -13,8 +14,8 @@ pub fn alert_text(alert: &Alert, lang: Lang, names: &Names) -> String {
     let metric = || lang.pick(f.metric_zh.as_deref().unwrap_or(""), f.metric_en.as_deref().unwrap_or("")).to_string();
     let word = |v: &Option<String>| label_of(v.as_deref().unwrap_or(""), lang);
     let zh = lang == Lang::ZhCn;
-    let text = match alert.kind.as_str() {
-        "conversion_below_team" if f.value.is_some() => {
+    let text = match alert.alert_kind() {
+        Some(AlertKind::ConversionBelowTeam) if f.value.is_some() => {
             if zh {
                 format!("{who}本月{}为 {}，低于团队平均 {} 的 {}", metric(), s(&f.value), s(&f.reference), s(&f.share))
             } else {
@@ -27,7 +28,7 @@ pub fn alert_text(alert: &Alert, lang: Lang, names: &Names) -> String {
                 )
             }
         }
-        "stale_deal" if f.title.is_some() => {
+        Some(AlertKind::StaleDeal) if f.title.is_some() => {
             let days = f.days.unwrap_or_default();
             if zh {
                 format!("{who}的商机「{}」（{}）已 {days} 天没有跟进", s(&f.title), word(&f.stage))
@@ -35,8 +36,8 @@ pub fn alert_text(alert: &Alert, lang: Lang, names: &Names) -> String {
                 format!("{who}: deal “{}” ({}) has had no followup for {days} days", s(&f.title), word(&f.stage))
             }
         }
-        "report_missing" | "report_late" if f.report_kind.is_some() => {
-            let late = alert.kind == "report_late";
+        Some(kind @ (AlertKind::ReportMissing | AlertKind::ReportLate)) if f.report_kind.is_some() => {
+            let late = kind == AlertKind::ReportLate;
             if zh {
                 format!("{who} {} 的{}{}", s(&f.date), word(&f.report_kind), if late { "迟交" } else { "未提交" })
             } else {
@@ -48,7 +49,7 @@ pub fn alert_text(alert: &Alert, lang: Lang, names: &Names) -> String {
                 )
             }
         }
-        "kpi_red" if f.value.is_some() => {
+        Some(AlertKind::KpiRed) if f.value.is_some() => {
             if zh {
                 format!("{who}{}{}为 {}，目标 {}：落后", word(&f.period), metric(), s(&f.value), s(&f.reference))
             } else {
@@ -61,7 +62,7 @@ pub fn alert_text(alert: &Alert, lang: Lang, names: &Names) -> String {
                 )
             }
         }
-        "checkin_far" if f.value.is_some() => {
+        Some(AlertKind::CheckinFar) if f.value.is_some() => {
             if zh {
                 format!(
                     "{who} {} 拜访「{}」的签到距客户地址 {}（超过 {}）",

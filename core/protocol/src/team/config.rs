@@ -174,6 +174,22 @@ impl TeamConfig {
     /// Checks everything a file can get wrong, naming the field; `users` are the team's user ids
     /// (targets may only name those).
     pub fn validate(&self, users: &[String]) -> Result<(), String> {
+        self.validate_team()?;
+        self.reminders.validate(&self.team.deadlines)?;
+        self.validate_kpis()?;
+        self.validate_targets(users)?;
+        self.validate_limits()?;
+        for (i, r) in self.robots.iter().enumerate() {
+            r.validate().map_err(|e| format!("robots[{i}].{e}"))?;
+            if self.robots[..i].iter().any(|o| o.name == r.name) {
+                return Err(format!("robots[{i}].name: `{}` is used twice", r.name));
+            }
+        }
+        self.validate_templates()
+    }
+
+    /// The team's settings: its zone, week, dashboard address and deadline days.
+    fn validate_team(&self) -> Result<(), String> {
         let t = &self.team;
         parse_tz(&t.tz).map_err(|e| format!("team.tz: {e}"))?;
         parse_weekday(&t.week_start).map_err(|e| format!("team.week_start: {e}"))?;
@@ -190,7 +206,11 @@ impl TeamConfig {
         for (i, d) in t.deadlines.daily_on.iter().enumerate() {
             parse_weekday(d).map_err(|e| format!("team.deadlines.daily_on[{i}]: {e}"))?;
         }
-        self.reminders.validate(&t.deadlines)?;
+        Ok(())
+    }
+
+    /// The team's KPI definitions (each valid, each id once) and which roles see which.
+    fn validate_kpis(&self) -> Result<(), String> {
         for (i, d) in self.kpis.iter().enumerate() {
             d.validate().map_err(|e| format!("kpis[{i}]: {e}"))?;
             if self.kpis[..i].iter().any(|o| o.id == d.id) {
@@ -198,21 +218,23 @@ impl TeamConfig {
             }
         }
         let defs = self.definitions();
-        let known = |id: &str| defs.iter().any(|d| d.id == id);
-        let known_list = || defs.iter().map(|d| d.id.as_str()).collect::<Vec<_>>().join(", ");
         for (role, ids) in &self.roles {
             if Role::parse(role).is_none() {
                 return Err(format!("roles.{role}: unknown role (expected rep, manager or admin)"));
             }
-            for id in ids {
-                if !known(id) {
-                    return Err(format!("roles.{role}: unknown metric `{id}` (known: {})", known_list()));
-                }
+            if let Some(id) = ids.iter().find(|id| !defs.iter().any(|d| &&d.id == id)) {
+                return Err(format!("roles.{role}: unknown metric `{id}` (known: {})", ids_of(&defs)));
             }
         }
+        Ok(())
+    }
+
+    /// Targets name known metrics and members, in the metric's unit, and never overlap.
+    fn validate_targets(&self, users: &[String]) -> Result<(), String> {
+        let defs = self.definitions();
         for (i, tg) in self.targets.iter().enumerate() {
             let Some(def) = defs.iter().find(|d| d.id == tg.metric) else {
-                return Err(format!("targets[{i}].metric: unknown metric `{}` (known: {})", tg.metric, known_list()));
+                return Err(format!("targets[{i}].metric: unknown metric `{}` (known: {})", tg.metric, ids_of(&defs)));
             };
             tg.validate(&def.unit).map_err(|e| format!("targets[{i}]: {e}"))?;
             if let Some(u) = &tg.user {
@@ -228,6 +250,11 @@ impl TeamConfig {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// Thresholds, alert settings and attachment limits within their ranges.
+    fn validate_limits(&self) -> Result<(), String> {
         let th = &self.thresholds;
         if !(th.yellow.is_finite() && th.green.is_finite() && 0.0 <= th.yellow && th.yellow <= th.green) {
             return Err(format!(
@@ -259,12 +286,11 @@ impl TeamConfig {
         if at.max_bytes_per_day < at.max_file_bytes {
             return Err("attachments.max_bytes_per_day: must be at least max_file_bytes".into());
         }
-        for (i, r) in self.robots.iter().enumerate() {
-            r.validate().map_err(|e| format!("robots[{i}].{e}"))?;
-            if self.robots[..i].iter().any(|o| o.name == r.name) {
-                return Err(format!("robots[{i}].name: `{}` is used twice", r.name));
-            }
-        }
+        Ok(())
+    }
+
+    /// Each team template has an id and sections, and sends blocks to sections it has.
+    fn validate_templates(&self) -> Result<(), String> {
         for (i, tpl) in self.templates.iter().enumerate() {
             let keys: Vec<&str> = tpl.sections.iter().map(|s| s.key.as_str()).collect();
             if tpl.id.trim().is_empty() || keys.is_empty() {
@@ -281,6 +307,11 @@ impl TeamConfig {
         }
         Ok(())
     }
+}
+
+/// The ids of `defs`, for messages.
+fn ids_of(defs: &[KpiDef]) -> String {
+    defs.iter().map(|d| d.id.as_str()).collect::<Vec<_>>().join(", ")
 }
 
 #[cfg(test)]

@@ -4,6 +4,8 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::codes::AlertKind;
+
 use crate::kpi::Status;
 
 /// One figure: `user_id` is `None` for the team (conversions: the pooled team average).
@@ -35,7 +37,7 @@ pub struct Figure {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Alert {
     pub id: String,
-    /// conversion_below_team, stale_deal, report_missing, report_late, kpi_red or checkin_far.
+    /// What it is about, as text: an [`AlertKind`]'s word (read it with [`Alert::alert_kind`]).
     pub kind: String,
     pub user_id: String,
     /// What it is about: a metric, a deal id, a report kind, a followup id.
@@ -46,6 +48,13 @@ pub struct Alert {
     /// What the alert says, for rendering in any language (absent from alerts of older servers).
     #[serde(default)]
     pub facts: AlertFacts,
+}
+
+impl Alert {
+    /// What the alert is about; `None` for a kind this build does not know (a newer server's).
+    pub fn alert_kind(&self) -> Option<AlertKind> {
+        AlertKind::parse(&self.kind)
+    }
 }
 
 /// The particulars of an alert; which are set depends on its kind. Figures are already

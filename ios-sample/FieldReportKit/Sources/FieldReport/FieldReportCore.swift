@@ -556,7 +556,7 @@ fileprivate struct FfiConverterString: FfiConverter {
 public struct Alert: Equatable, Hashable {
     public let id: String
     /**
-     * conversion_below_team, stale_deal, report_missing, report_late, kpi_red or checkin_far.
+     * What it is about, as text: an [`AlertKind`]'s word (read it with [`Alert::alert_kind`]).
      */
     public let kind: String
     public let userId: String
@@ -578,7 +578,7 @@ public struct Alert: Equatable, Hashable {
     // declare one manually.
     public init(id: String, 
         /**
-         * conversion_below_team, stale_deal, report_missing, report_late, kpi_red or checkin_far.
+         * What it is about, as text: an [`AlertKind`]'s word (read it with [`Alert::alert_kind`]).
          */kind: String, userId: String, 
         /**
          * What it is about: a metric, a deal id, a report kind, a followup id.
@@ -1630,6 +1630,81 @@ public func FfiConverterTypeDialect_lift(_ buf: RustBuffer) throws -> Dialect {
 #endif
 public func FfiConverterTypeDialect_lower(_ value: Dialect) -> RustBuffer {
     return FfiConverterTypeDialect.lower(value)
+}
+
+
+
+/**
+ * Where KPI figures came from.
+ */
+
+public enum FigureSource: Equatable, Hashable {
+    
+    /**
+     * The server's snapshot: the whole team's merged data, with targets and status.
+     */
+    case server
+    /**
+     * Computed on the device from its own store.
+     */
+    case local
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension FigureSource: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFigureSource: FfiConverterRustBuffer {
+    typealias SwiftType = FigureSource
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FigureSource {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .server
+        
+        case 2: return .local
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: FigureSource, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .server:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .local:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFigureSource_lift(_ buf: RustBuffer) throws -> FigureSource {
+    return try FfiConverterTypeFigureSource.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFigureSource_lower(_ value: FigureSource) -> RustBuffer {
+    return FfiConverterTypeFigureSource.lower(value)
 }
 
 

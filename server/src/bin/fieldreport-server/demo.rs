@@ -140,126 +140,186 @@ fn place(keep: Option<&Path>) -> Result<(std::path::PathBuf, Option<tempfile::Te
     }
 }
 
-async fn week(json_out: bool, keep: Option<&Path>) -> R<()> {
-    let started = std::time::Instant::now();
-    let (root, _temporary) = place(keep)?;
+/// The demo's team: the server, its members and their devices, on one clock.
+struct Team {
+    root: std::path::PathBuf,
+    data: std::path::PathBuf,
+    url: String,
+    running: fieldreport_server::Running,
+    manager_id: String,
+    zhang_id: String,
+    liu_id: String,
+    phone: Device,
+    tablet: Device,
+    liu: Device,
+    manager: Device,
+    cal: Calendar,
+    monday: NaiveDate,
+}
+
+impl Team {
+    /// UTC milliseconds of `hh:mm` on the `day`-th day of the demo's week, in Shanghai.
+    fn at(&self, day: u64, hh: u32, mm: u32) -> i64 {
+        let d = self.monday + Days::new(day);
+        self.cal.local_ms(d, NaiveTime::from_hms_opt(hh, mm, 0).unwrap_or_default())
+    }
+}
+
+/// A team server with a manager and two reps, and their four devices enrolled.
+async fn team(root: std::path::PathBuf, keep: bool, json_out: bool) -> R<Team> {
     let data = root.join("server");
     let admin = Service::open_dir(&data)?;
     admin.init_team("华东销售部", "Asia/Shanghai", "monday", "王总")?;
     let (mgr, mgr_code) = admin.add_user("李经理", "manager", None)?;
     let (zhang, zhang_code) = admin.add_user("张伟", "rep", Some(&mgr.id))?;
-    let (liu_user, liu_code) = admin.add_user("刘芳", "rep", Some(&mgr.id))?;
-    let liu_id = liu_user.id;
+    let (liu, liu_code) = admin.add_user("刘芳", "rep", Some(&mgr.id))?;
     let running = fieldreport_server::start(&data, "127.0.0.1:0", Limits::default()).await?;
     let url = format!("http://{}", running.addr);
-    let kept =
-        if keep.is_some() { format!("data in {}", root.display()) } else { "data in a temporary directory".into() };
+    let kept = if keep { format!("data in {}", root.display()) } else { "data in a temporary directory".into() };
     say(json_out, format!("server listening on {url} ({kept})"));
 
     let devices = root.join("devices");
     std::fs::create_dir_all(&devices).map_err(|e| ServerError::Internal(e.to_string()))?;
-    let mut phone = Device::enroll("张伟-phone", &devices, &url, &zhang_code).await?;
+    let phone = Device::enroll("张伟-phone", &devices, &url, &zhang_code).await?;
     let tablet_code = admin.enrollment_code(&zhang.id)?;
-    let mut tablet = Device::enroll("张伟-tablet", &devices, &url, &tablet_code).await?;
-    let mut liu = Device::enroll("刘芳-phone", &devices, &url, &liu_code).await?;
-    let mut manager = Device::enroll("李经理-phone", &devices, &url, &mgr_code).await?;
+    let tablet = Device::enroll("张伟-tablet", &devices, &url, &tablet_code).await?;
+    let liu_phone = Device::enroll("刘芳-phone", &devices, &url, &liu_code).await?;
+    let manager = Device::enroll("李经理-phone", &devices, &url, &mgr_code).await?;
+    Ok(Team {
+        root,
+        data,
+        url,
+        running,
+        manager_id: mgr.id,
+        zhang_id: zhang.id,
+        liu_id: liu.id,
+        phone,
+        tablet,
+        liu: liu_phone,
+        manager,
+        cal: Calendar::parse("Asia/Shanghai", "monday").map_err(ServerError::from)?,
+        monday: NaiveDate::from_ymd_opt(2026, 11, 16).unwrap_or_default(),
+    })
+}
 
-    let cal = Calendar::parse("Asia/Shanghai", "monday").map_err(ServerError::from)?;
-    let monday = NaiveDate::from_ymd_opt(2026, 11, 16).unwrap_or_default();
-    let at = |day: u64, hh: u32, mm: u32| -> i64 {
-        let d = monday + Days::new(day);
-        cal.local_ms(d, NaiveTime::from_hms_opt(hh, mm, 0).unwrap_or_default())
-    };
+/// The customers the week is about: 张伟's two, 刘芳's one.
+struct Customers {
+    huawei: String,
+    acme: String,
+    byte: String,
+}
 
-    phone.at(at(0, 8, 30));
-    let huawei =
-        phone.store.add_customer(NewCustomer { name: "上海华为技术有限公司".into(), ..Default::default() })?.header.id;
-    let acme = phone.store.add_customer(NewCustomer { name: "苏州精工制造".into(), ..Default::default() })?.header.id;
-    liu.at(at(0, 8, 40));
-    let byte = liu.store.add_customer(NewCustomer { name: "杭州云帆科技".into(), ..Default::default() })?.header.id;
-    phone.sync().await?;
-    tablet.sync().await?;
-    liu.sync().await?;
-
-    let notes = [
+/// One working day: visits logged offline, then the evening report written on the phone and the
+/// tablet while offline, merged, submitted and commented on by the manager. Returns the report.
+async fn working_day(t: &mut Team, c: &Customers, day: u64) -> R<String> {
+    const NOTES: [(&str, &str); 5] = [
         ("拜访张总，介绍新一代服务器方案", "周三前发技术白皮书"),
         ("电话跟进采购李经理，确认预算区间", "约周四现场演示"),
         ("现场演示，客户技术团队反馈良好", "周五提交正式报价"),
         ("提交报价，客户希望分两期付款", "下周一确认付款条款"),
         ("与财务确认分期方案，推进合同评审", "跟进法务意见"),
     ];
-    let mut last_report = String::new();
-    for day in 0..5u64 {
-        // Visits logged offline on the phone during the day.
-        phone.at(at(day, 10, 0));
-        let (note, next) = notes[day as usize];
-        phone.visit(&huawei, FollowupKind::Visit, at(day, 10, 0), note, next)?;
-        phone.visit(&acme, FollowupKind::Call, at(day, 15, 30), "电话回访，了解二期需求", "")?;
-        liu.at(at(day, 11, 0));
-        liu.visit(&byte, FollowupKind::Visit, at(day, 11, 0), "拜访技术负责人", "准备方案")?;
+    let (at, manager) = (|hh, mm| t.at(day, hh, mm), t.manager_id.clone());
+    let (ten, half_three, eleven) = (at(10, 0), at(15, 30), at(11, 0));
+    let (seven, ten_past, twenty_past, nine) = (at(19, 0), at(19, 10), at(19, 20), at(21, 0));
+    // Visits logged offline on the phone during the day.
+    t.phone.at(ten);
+    let (note, next) = NOTES[day as usize % NOTES.len()];
+    t.phone.visit(&c.huawei, FollowupKind::Visit, ten, note, next)?;
+    t.phone.visit(&c.acme, FollowupKind::Call, half_three, "电话回访，了解二期需求", "")?;
+    t.liu.at(eleven);
+    t.liu.visit(&c.byte, FollowupKind::Visit, eleven, "拜访技术负责人", "准备方案")?;
 
-        // The evening report: started on the phone, synced to the tablet, then edited on both
-        // while offline.
-        phone.at(at(day, 19, 0));
-        let r = phone.store.new_report(ReportKind::Daily, None, Lang::ZhCn)?.header.id;
-        phone.store.set_report_text(&r, "done", "今天完成了华为和精工的跟进。")?;
-        phone.store.insert_followups(&r, None, None)?;
-        phone.sync().await?;
-        tablet.at(at(day, 19, 10));
-        tablet.sync().await?;
-        tablet.store.set_report_text(&r, "plan", "明天继续推进华为项目。")?;
-        tablet.store.insert_kpis(&r, None, None, &[])?;
-        phone.at(at(day, 19, 20));
-        phone.store.splice_report(&r, "done", 0, 0, "【重点】")?;
-        phone.store.set_report_text(&r, "help", "需要售前支持现场演示。")?;
-        tablet.sync().await?;
-        phone.sync().await?;
-        phone.store.submit_report(&r, std::slice::from_ref(&mgr.id), &[])?;
-        phone.sync().await?;
-        liu.sync().await?;
+    // The evening report: started on the phone, synced to the tablet, then edited on both while
+    // offline.
+    t.phone.at(seven);
+    let r = t.phone.store.new_report(ReportKind::Daily, None, Lang::ZhCn)?.header.id;
+    t.phone.store.set_report_text(&r, "done", "今天完成了华为和精工的跟进。")?;
+    t.phone.store.insert_followups(&r, None, None)?;
+    t.phone.sync().await?;
+    t.tablet.at(ten_past);
+    t.tablet.sync().await?;
+    t.tablet.store.set_report_text(&r, "plan", "明天继续推进华为项目。")?;
+    t.tablet.store.insert_kpis(&r, None, None, &[])?;
+    t.phone.at(twenty_past);
+    t.phone.store.splice_report(&r, "done", 0, 0, "【重点】")?;
+    t.phone.store.set_report_text(&r, "help", "需要售前支持现场演示。")?;
+    t.tablet.sync().await?;
+    t.phone.sync().await?;
+    t.phone.store.submit_report(&r, std::slice::from_ref(&manager), &[])?;
+    t.phone.sync().await?;
+    t.liu.sync().await?;
 
-        manager.at(at(day, 21, 0));
-        manager.sync().await?;
-        manager.store.comment_report(&r, &format!("第{}天：进展不错，注意回款节奏。", day + 1))?;
-        manager.sync().await?;
-        phone.sync().await?;
-        tablet.sync().await?;
-        last_report = r;
-    }
+    t.manager.at(nine);
+    t.manager.sync().await?;
+    t.manager.store.comment_report(&r, &format!("第{}天：进展不错，注意回款节奏。", day + 1))?;
+    t.manager.sync().await?;
+    t.phone.sync().await?;
+    t.tablet.sync().await?;
+    Ok(r)
+}
 
-    // 刘芳 writes Friday's report too; a copy of her draft leaks before she submits it.
-    liu.at(at(4, 19, 30));
-    let liu_report = liu.store.new_report(ReportKind::Daily, None, Lang::ZhCn)?.header.id;
-    liu.store.set_report_text(&liu_report, "done", "拜访云帆科技技术负责人。")?;
-    let liu_draft = liu.store.changes_since(&liu_report, &[])?;
-    liu.store.submit_report(&liu_report, std::slice::from_ref(&mgr.id), &[])?;
-    liu.sync().await?;
-    manager.sync().await?;
+/// Forgery attempts, each refused by the server; returns what was refused and why. 刘芳 writes
+/// Friday's report first, and a copy of her draft leaks before she submits it.
+async fn forgeries(t: &mut Team, c: &Customers) -> R<Vec<String>> {
+    let half_seven = t.at(4, 19, 30);
+    t.liu.at(half_seven);
+    let liu_report = t.liu.store.new_report(ReportKind::Daily, None, Lang::ZhCn)?.header.id;
+    t.liu.store.set_report_text(&liu_report, "done", "拜访云帆科技技术负责人。")?;
+    let liu_draft = t.liu.store.changes_since(&liu_report, &[])?;
+    t.liu.store.submit_report(&liu_report, std::slice::from_ref(&t.manager_id), &[])?;
+    t.liu.sync().await?;
+    t.manager.sync().await?;
 
-    // Forgery attempts, each refused by the server.
     let mut refusals = Vec::new();
     // 1. 刘芳 renames 张伟's customer, obtained out of band.
-    liu.store.merge_changes(&huawei, &phone.store.changes_since(&huawei, &[])?)?;
-    liu.store.edit_customer(&huawei, CustomerEdit { name: Some("被篡改的客户名".into()), ..Default::default() })?;
-    let s = liu.sync().await?;
+    t.liu.store.merge_changes(&c.huawei, &t.phone.store.changes_since(&c.huawei, &[])?)?;
+    t.liu.store.edit_customer(&c.huawei, CustomerEdit { name: Some("被篡改的客户名".into()), ..Default::default() })?;
+    let s = t.liu.sync().await?;
     refusals.extend(s.rejected.iter().map(|r| format!("刘芳 renames 张伟's customer {}: {}", r.id, r.reason)));
     // 2. The manager's device rewrites the text of 刘芳's submitted report (from a draft copy).
-    let mgr_actor = manager.store.identity()?.actor;
-    let mut forged = forger(&url, &liu_id, &mgr_actor, &mut manager.store)?;
+    let mgr_actor = t.manager.store.identity()?.actor;
+    let mut forged = forger(&t.url, &t.liu_id, &mgr_actor, &mut t.manager.store)?;
     forged.merge_changes(&liu_report, &liu_draft)?;
     forged.set_report_text(&liu_report, "done", "经理替你改写了日报。")?;
     let s = sync_forger(&mut forged).await?;
     refusals.extend(s.rejected.iter().map(|r| format!("manager rewrites report {}: {}", r.id, r.reason)));
     // 3. Changes authored by an actor the server never enrolled, with a valid token.
-    let mut stranger = forger(&url, &zhang.id, "00112233445566778899aabbccddeeff", &mut phone.store)?;
+    let mut stranger = forger(&t.url, &t.zhang_id, "00112233445566778899aabbccddeeff", &mut t.phone.store)?;
     stranger.add_customer(NewCustomer { name: "伪造客户".into(), ..Default::default() })?;
     let s = sync_forger(&mut stranger).await?;
     refusals.extend(s.rejected.iter().map(|r| format!("forged actor creates {}: {}", r.id, r.reason)));
+    Ok(refusals)
+}
 
-    let report = phone.store.report(&last_report)?;
-    let markdown = render_markdown(&report, Lang::ZhCn, Dialect::Gfm, &cal, &phone.store.names()?);
-    let devices = [&phone, &tablet, &liu, &manager];
+async fn week(json_out: bool, keep: Option<&Path>) -> R<()> {
+    let started = std::time::Instant::now();
+    let (root, _temporary) = place(keep)?;
+    let mut t = team(root, keep.is_some(), json_out).await?;
+    let (eight_thirty, eight_forty) = (t.at(0, 8, 30), t.at(0, 8, 40));
+    t.phone.at(eight_thirty);
+    let named = |name: &str| NewCustomer { name: name.into(), ..Default::default() };
+    let huawei = t.phone.store.add_customer(named("上海华为技术有限公司"))?.header.id;
+    let acme = t.phone.store.add_customer(named("苏州精工制造"))?.header.id;
+    t.liu.at(eight_forty);
+    let byte = t.liu.store.add_customer(named("杭州云帆科技"))?.header.id;
+    t.phone.sync().await?;
+    t.tablet.sync().await?;
+    t.liu.sync().await?;
+    let customers = Customers { huawei, acme, byte };
+
+    let mut last_report = String::new();
+    for day in 0..5u64 {
+        last_report = working_day(&mut t, &customers, day).await?;
+    }
+    let refusals = forgeries(&mut t, &customers).await?;
+
+    let report = t.phone.store.report(&last_report)?;
+    let markdown = render_markdown(&report, Lang::ZhCn, Dialect::Gfm, &t.cal, &t.phone.store.names()?);
+    let Team { root, data, running, phone, tablet, liu, manager, .. } = t;
     running.shutdown().await;
+    let devices = [&phone, &tablet, &liu, &manager];
+    let seconds = started.elapsed().as_secs_f64();
     if json_out {
         let stats: Vec<_> = devices.iter().map(|d| json!({"device": d.name, "stats": d.totals})).collect();
         say!(
@@ -268,33 +328,13 @@ async fn week(json_out: bool, keep: Option<&Path>) -> R<()> {
                 "report_markdown": markdown,
                 "devices": stats,
                 "rejected": refusals,
-                "seconds": started.elapsed().as_secs_f64(),
+                "seconds": seconds,
                 "data": keep.map(|_| root.display().to_string()),
             }))
             .unwrap_or_default()
         );
     } else {
-        say!("\n===== 张伟's last daily report, merged from phone, tablet and the manager =====\n");
-        say!("{markdown}");
-        say!("===== sync statistics per device (whole week) =====");
-        for d in devices {
-            let t = &d.totals;
-            say!(
-                "{:<14} {:>3} round trips, {:>7} bytes sent, {:>7} received, {:>3} pushed, {:>3} pulled, {} rejected",
-                d.name,
-                t.round_trips,
-                t.bytes_sent,
-                t.bytes_received,
-                t.pushed,
-                t.pulled,
-                t.rejected.len()
-            );
-        }
-        say!("\n===== forgery attempts =====");
-        for r in &refusals {
-            say!("rejected: {r}");
-        }
-        say!("\ndemo finished in {:.1} s", started.elapsed().as_secs_f64());
+        tell(&markdown, &devices, &refusals, seconds);
         if keep.is_some() {
             say!(
                 "the data stays in {root}: `fieldreport-server --data {server} serve` serves it, and each device's \
@@ -305,6 +345,31 @@ async fn week(json_out: bool, keep: Option<&Path>) -> R<()> {
         }
     }
     Ok(())
+}
+
+/// The week in words: the last report as merged, each device's traffic, what was refused.
+fn tell(markdown: &str, devices: &[&Device], refusals: &[String], seconds: f64) {
+    say!("\n===== 张伟's last daily report, merged from phone, tablet and the manager =====\n");
+    say!("{markdown}");
+    say!("===== sync statistics per device (whole week) =====");
+    for d in devices {
+        let t = &d.totals;
+        say!(
+            "{:<14} {:>3} round trips, {:>7} bytes sent, {:>7} received, {:>3} pushed, {:>3} pulled, {} rejected",
+            d.name,
+            t.round_trips,
+            t.bytes_sent,
+            t.bytes_received,
+            t.pushed,
+            t.pulled,
+            t.rejected.len()
+        );
+    }
+    say!("\n===== forgery attempts =====");
+    for r in refusals {
+        say!("rejected: {r}");
+    }
+    say!("\ndemo finished in {seconds:.1} s");
 }
 
 fn say(json_out: bool, line: String) {

@@ -77,34 +77,14 @@ impl Db<'_> {
     /// Per user and metric over `first..=last` for `slice`: sums of the rollups (monthly for whole
     /// months, daily for the rest), and for `distinct` metrics the count of distinct keys.
     pub fn totals(&self, first: NaiveDate, last: NaiveDate, slice: Slice, distinct: &[String]) -> Result<Vec<Total>> {
-        let Segments { months, days } = segments(first, last);
+        let segments = segments(first, last);
         let mut sums = Sums::new();
         let (a, b) = (first.to_string(), last.to_string());
         let mut out = Vec::new();
         match slice {
             Slice::Users(users) if users.len() <= PER_USER_MAX => {
                 for u in users {
-                    if let Some((m1, m2)) = &months {
-                        self.sum_into(
-                            &mut sums,
-                            "SELECT metric, SUM(value), SUM(base) FROM kpi_monthly WHERE user_id = ?1
-                             AND month BETWEEN ?2 AND ?3 GROUP BY metric",
-                            p![u, m1, m2],
-                            Some(u),
-                            None,
-                        )?;
-                    }
-                    for (d1, d2) in &days {
-                        let (d1, d2) = (d1.to_string(), d2.to_string());
-                        self.sum_into(
-                            &mut sums,
-                            "SELECT metric, SUM(value), SUM(base) FROM kpi_daily WHERE user_id = ?1
-                             AND day BETWEEN ?2 AND ?3 GROUP BY metric",
-                            p![u, &d1, &d2],
-                            Some(u),
-                            None,
-                        )?;
-                    }
+                    self.sum_segments(&mut sums, &segments, Some(u), None)?;
                 }
                 for u in users {
                     for m in distinct {
@@ -119,27 +99,7 @@ impl Db<'_> {
                 }
             }
             Slice::Users(users) => {
-                if let Some((m1, m2)) = &months {
-                    self.sum_into(
-                        &mut sums,
-                        "SELECT user_id, metric, SUM(value), SUM(base) FROM kpi_monthly WHERE month BETWEEN ?1 AND ?2
-                         GROUP BY user_id, metric",
-                        p![m1, m2],
-                        None,
-                        None,
-                    )?;
-                }
-                for (d1, d2) in &days {
-                    let (d1, d2) = (d1.to_string(), d2.to_string());
-                    self.sum_into(
-                        &mut sums,
-                        "SELECT user_id, metric, SUM(value), SUM(base) FROM kpi_daily WHERE day BETWEEN ?1 AND ?2
-                         GROUP BY user_id, metric",
-                        p![&d1, &d2],
-                        None,
-                        None,
-                    )?;
-                }
+                self.sum_segments(&mut sums, &segments, None, None)?;
                 let wanted: HashSet<&str> = users.iter().map(String::as_str).collect();
                 sums.retain(|(u, _), _| wanted.contains(u.as_str()));
                 self.distinct_counts(&a, &b, distinct, &mut out)?;
@@ -147,27 +107,7 @@ impl Db<'_> {
             }
             Slice::Metrics(metrics) => {
                 for m in metrics.iter().filter(|m| !distinct.contains(m)) {
-                    if let Some((m1, m2)) = &months {
-                        self.sum_into(
-                            &mut sums,
-                            "SELECT user_id, SUM(value), SUM(base) FROM kpi_monthly WHERE month BETWEEN ?1 AND ?2
-                             AND metric = ?3 GROUP BY user_id",
-                            p![m1, m2, m],
-                            None,
-                            Some(m),
-                        )?;
-                    }
-                    for (d1, d2) in &days {
-                        let (d1, d2) = (d1.to_string(), d2.to_string());
-                        self.sum_into(
-                            &mut sums,
-                            "SELECT user_id, SUM(value), SUM(base) FROM kpi_daily WHERE day BETWEEN ?1 AND ?2
-                             AND metric = ?3 GROUP BY user_id",
-                            p![&d1, &d2, m],
-                            None,
-                            Some(m),
-                        )?;
-                    }
+                    self.sum_segments(&mut sums, &segments, None, Some(m))?;
                 }
                 let wanted: Vec<String> = metrics.iter().filter(|m| distinct.contains(m)).cloned().collect();
                 self.distinct_counts(&a, &b, &wanted, &mut out)?;
@@ -176,6 +116,45 @@ impl Db<'_> {
         sums.retain(|(_, m), _| !distinct.contains(m));
         out.extend(sums.into_iter().map(|((user_id, metric), (value, base))| Total { user_id, metric, value, base }));
         Ok(out)
+    }
+
+    /// Adds the rollups of `segments` to `sums`: of one user (`user`), of one metric
+    /// (`metric`), or of everyone and everything.
+    fn sum_segments(
+        &self,
+        sums: &mut Sums,
+        segments: &Segments,
+        user: Option<&str>,
+        metric: Option<&str>,
+    ) -> Result<()> {
+        let (select, group, fixed) = match (user, metric) {
+            (Some(u), _) => ("metric", "metric", Some(u)),
+            (None, Some(m)) => ("user_id", "user_id", Some(m)),
+            (None, None) => ("user_id, metric", "user_id, metric", None),
+        };
+        let filter = match (user, metric) {
+            (Some(_), _) => " AND user_id = ?3",
+            (None, Some(_)) => " AND metric = ?3",
+            (None, None) => "",
+        };
+        let mut ranges: Vec<(&str, &str, String, String)> = Vec::new();
+        if let Some((m1, m2)) = &segments.months {
+            ranges.push(("kpi_monthly", "month", m1.clone(), m2.clone()));
+        }
+        for (d1, d2) in &segments.days {
+            ranges.push(("kpi_daily", "day", d1.to_string(), d2.to_string()));
+        }
+        for (table, col, from, to) in &ranges {
+            let sql = format!(
+                "SELECT {select}, SUM(value), SUM(base) FROM {table} WHERE {col} BETWEEN ?1 AND ?2{filter} GROUP BY {group}"
+            );
+            let params = match fixed {
+                Some(f) => p![from, to, f],
+                None => p![from, to],
+            };
+            self.sum_into(sums, &sql, params, user, metric)?;
+        }
+        Ok(())
     }
 
     /// Distinct-key counts of `metrics` over the days `a..=b`, per user.

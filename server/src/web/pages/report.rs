@@ -6,7 +6,9 @@ use std::collections::{HashMap, HashSet};
 use fieldreport_protocol::doc::{display_distance, Attachment, Report, ReportStatus};
 use fieldreport_protocol::kpi::{format_value, Status};
 use fieldreport_protocol::period::{days_words, Calendar};
-use fieldreport_protocol::report::{label_of, Block, BlockData, FollowupGroup, KpiRow, Label, Lang, Names};
+use fieldreport_protocol::report::{
+    label_of, Block, BlockData, FigureSource, FollowupGroup, KpiRow, Label, Lang, Names,
+};
 use maud::{html, Markup};
 
 use super::{scroll, time};
@@ -68,7 +70,7 @@ fn caption(lang: Lang, cal: &Calendar, b: &Block) -> String {
         BlockData::Kpis { source, .. } => format!(
             "{}（{}）",
             t(lang, "关键指标", "Key figures"),
-            if source == "server" {
+            if *source == FigureSource::Server {
                 t(lang, "服务器汇总", "from the server")
             } else {
                 t(lang, "设备计算", "computed on the device")

@@ -40,6 +40,7 @@ import com.fieldreport.core.FfiConverterTypeBlockKind
 import com.fieldreport.core.FfiConverterTypeChangedKind
 import com.fieldreport.core.FfiConverterTypeContact
 import com.fieldreport.core.FfiConverterTypeDialect
+import com.fieldreport.core.FfiConverterTypeFigureSource
 import com.fieldreport.core.FfiConverterTypeFollowupKind
 import com.fieldreport.core.FfiConverterTypeIdentity
 import com.fieldreport.core.FfiConverterTypeKpiStatus
@@ -53,6 +54,7 @@ import com.fieldreport.core.FfiConverterTypeReportStatus
 import com.fieldreport.core.FfiConverterTypeSection
 import com.fieldreport.core.FfiConverterTypeStage
 import com.fieldreport.core.FfiConverterTypeTemplate
+import com.fieldreport.core.FigureSource
 import com.fieldreport.core.FollowupKind
 import com.fieldreport.core.Identity
 import com.fieldreport.core.KpiStatus
@@ -79,6 +81,7 @@ import com.fieldreport.core.RustBuffer as RustBufferBlockKind
 import com.fieldreport.core.RustBuffer as RustBufferChangedKind
 import com.fieldreport.core.RustBuffer as RustBufferContact
 import com.fieldreport.core.RustBuffer as RustBufferDialect
+import com.fieldreport.core.RustBuffer as RustBufferFigureSource
 import com.fieldreport.core.RustBuffer as RustBufferFollowupKind
 import com.fieldreport.core.RustBuffer as RustBufferIdentity
 import com.fieldreport.core.RustBuffer as RustBufferKpiStatus
@@ -9588,49 +9591,6 @@ public object FfiConverterTypeFieldError : FfiConverterRustBuffer<FieldException
 
 
 /**
- * Where figures came from.
- */
-
-enum class FigureSource {
-    
-    /**
-     * The team server's snapshot: the whole team's merged data, with targets and status.
-     */
-    SERVER,
-    /**
-     * Computed on this device (it changed something since the snapshot, or has none).
-     */
-    LOCAL;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeFigureSource: FfiConverterRustBuffer<FigureSource> {
-    override fun read(buf: ByteBuffer) = try {
-        FigureSource.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: FigureSource) = 4UL
-
-    override fun write(value: FigureSource, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
-
-
-
-/**
  * What an inbox item is.
  */
 
@@ -11201,6 +11161,8 @@ public object FfiConverterSequenceSequenceString: FfiConverterRustBuffer<List<Li
         }
     }
 }
+
+
 
 
 

@@ -1014,7 +1014,7 @@ data class Alert (
     val `id`: kotlin.String
     , 
     /**
-     * conversion_below_team, stale_deal, report_missing, report_late, kpi_red or checkin_far.
+     * What it is about, as text: an [`AlertKind`]'s word (read it with [`Alert::alert_kind`]).
      */
     val `kind`: kotlin.String
     , 
@@ -1737,6 +1737,49 @@ public object FfiConverterTypeDialect: FfiConverterRustBuffer<Dialect> {
     override fun allocationSize(value: Dialect) = 4UL
 
     override fun write(value: Dialect, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * Where KPI figures came from.
+ */
+
+enum class FigureSource {
+    
+    /**
+     * The server's snapshot: the whole team's merged data, with targets and status.
+     */
+    SERVER,
+    /**
+     * Computed on the device from its own store.
+     */
+    LOCAL;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFigureSource: FfiConverterRustBuffer<FigureSource> {
+    override fun read(buf: ByteBuffer) = try {
+        FigureSource.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: FigureSource) = 4UL
+
+    override fun write(value: FigureSource, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }
