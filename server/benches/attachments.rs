@@ -189,9 +189,7 @@ async fn known_files() {
     }
     let first = sync::sync(&mut s, &SyncOptions::default(), None, &CancelToken::new()).await.unwrap();
     assert_eq!(first.files_uploaded, 1000);
-    drop(s);
-    rusqlite::Connection::open(&db).unwrap().execute("UPDATE blobs SET uploaded = 0", []).unwrap();
-    let mut s = Store::open(&db).unwrap();
+    assert_eq!(s.mark_files_unsent().unwrap(), 1000);
     assert_eq!(s.unsent_attachments().unwrap().len(), 1000);
 
     let p = proxy(&server.url).await;

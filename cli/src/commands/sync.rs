@@ -114,8 +114,8 @@ pub fn sync(ctx: &mut Ctx) -> CliResult {
     })
 }
 
-/// `rejected`: the records the server refused (JSON: `[{id, kind, reason, on_server}]`), or the
-/// resolution of one.
+/// `rejected`: the records the server refused (JSON: `[{id, kind, reason, code, message,
+/// on_server}]`: the reason as one text, and its code and message apart), or the resolution of one.
 pub fn rejected(ctx: &mut Ctx, action: Option<crate::args::RejectedCmd>) -> CliResult {
     use crate::args::RejectedCmd;
     match action {
@@ -125,7 +125,14 @@ pub fn rejected(ctx: &mut Ctx, action: Option<crate::args::RejectedCmd>) -> CliR
                 .refused()?
                 .into_iter()
                 .map(|r| {
-                    serde_json::json!({"id": r.id, "kind": r.kind.as_str(), "reason": r.reason, "on_server": r.on_server})
+                    serde_json::json!({
+                        "id": r.id,
+                        "kind": r.kind.as_str(),
+                        "reason": r.reason,
+                        "code": r.reason.code,
+                        "message": r.reason.message,
+                        "on_server": r.on_server,
+                    })
                 })
                 .collect();
             ctx.out.print(&list, || {

@@ -215,6 +215,13 @@ impl Store {
         Ok(self.write_attachment(hash, &mut out)?.then_some(out))
     }
 
+    /// Marks every file of the device's own as not sent, so the next sync offers them again (for
+    /// benchmarks and tests of the upload path; feature `testing`). Returns how many.
+    #[cfg(feature = "testing")]
+    pub fn mark_files_unsent(&mut self) -> Result<usize> {
+        Ok(self.conn.execute("UPDATE blobs SET uploaded = 0 WHERE uploaded = 1", [])?)
+    }
+
     /// The device's own files the server does not have yet.
     pub fn unsent_attachments(&self) -> Result<Vec<Unsent>> {
         let mut st = self
