@@ -7,6 +7,8 @@ mod attachments;
 mod background;
 mod error;
 mod figures;
+mod http;
+mod hub;
 mod observe;
 mod people;
 mod records;
@@ -17,9 +19,11 @@ mod types;
 mod week;
 
 pub use error::FieldError;
-pub use observe::{ChangeListener, Subscription};
+pub use http::HttpClient;
+pub use hub::ChangeListener;
+pub use observe::Subscription;
 pub use store::FieldStore;
-pub use sync::{HttpClient, SyncListener};
+pub use sync::SyncListener;
 pub use types::*;
 pub use week::{InboxItem, InboxKind, NudgeSent, Reminder};
 

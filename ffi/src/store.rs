@@ -11,8 +11,8 @@ use fieldreport_core::period::parse_date;
 use fieldreport_core::Store;
 
 use crate::error::{guard, FieldError};
-use crate::observe::Hub;
-use crate::sync::HttpClient;
+use crate::http::HttpClient;
+use crate::hub::Hub;
 use crate::types::*;
 
 pub(crate) type Result<T> = std::result::Result<T, FieldError>;

@@ -8,12 +8,11 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use fieldreport_core::store::Store;
-use fieldreport_core::sync::{
-    self as core_sync, CancelToken, ProgressListener, SyncOptions, Transport, TransportFuture,
-};
+use fieldreport_core::sync::{self as core_sync, CancelToken, ProgressListener, SyncOptions};
 
 use crate::background;
 use crate::error::FieldError;
+use crate::http::HttpClient;
 use crate::store::{FieldStore, Result};
 use crate::types::*;
 
@@ -22,36 +21,6 @@ use crate::types::*;
 #[uniffi::export(with_foreign)]
 pub trait SyncListener: Send + Sync {
     fn on_progress(&self, progress: SyncProgress) -> std::result::Result<(), FieldError>;
-}
-
-/// The app's HTTP client: OkHttp or `HttpURLConnection` on Android, `URLSession` on iOS,
-/// `urllib` in Python (`fieldreport.UrllibHttpClient`). It sends `request` as a POST with its
-/// `Content-Type`, `Authorization: Bearer` when a token is given, and the timeout, and returns
-/// the response whatever its status (the library reads error statuses itself). When no response
-/// came (no network, DNS, TLS, timeout) it throws `FieldError.Unreachable` with the reason; the
-/// library retries with backoff. Called on the library's thread; it may block.
-#[uniffi::export(with_foreign)]
-pub trait HttpClient: Send + Sync {
-    fn post(&self, request: HttpRequest) -> std::result::Result<HttpResponse, FieldError>;
-}
-
-/// Runs the foreign client's blocking call off the async runtime.
-struct Platform(Arc<dyn HttpClient>);
-
-impl Transport for Platform {
-    fn post(&self, request: core_sync::HttpRequest) -> TransportFuture<'_> {
-        let client = self.0.clone();
-        Box::pin(async move {
-            match tokio::task::spawn_blocking(move || client.post(request.into())).await {
-                Ok(Ok(resp)) => match u16::try_from(resp.status) {
-                    Ok(status) => Ok(core_sync::HttpResponse { status, body: resp.body }),
-                    Err(_) => Err(format!("the app's HTTP client returned status {}", resp.status)),
-                },
-                Ok(Err(e)) => Err(e.to_string()),
-                Err(e) => Err(format!("the app's HTTP client failed: {e}")),
-            }
-        })
-    }
 }
 
 /// Adapts the app's listener to the core's, and tells the store's subscribers what each page
@@ -88,7 +57,7 @@ impl FieldStore {
     /// Sync options with the app's HTTP client, when it set one.
     pub(crate) fn options(&self) -> SyncOptions {
         let http = self.http.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        SyncOptions { transport: http.map(|c| Arc::new(Platform(c)) as Arc<dyn Transport>), ..Default::default() }
+        SyncOptions { transport: http.map(crate::http::transport), ..Default::default() }
     }
 }
 

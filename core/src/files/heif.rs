@@ -4,7 +4,7 @@
 use std::io::{self, Read, Seek};
 
 use super::exif::{self, Kept};
-use super::strip::{bad, read_at, Piece, Plan};
+use super::plan::{bad, read_at, Piece, Plan};
 
 /// Reads a big-endian unsigned integer of `n` bytes (0 to 8).
 fn be(b: &[u8], n: usize) -> Option<u64> {

@@ -5,6 +5,7 @@
 
 pub mod exif;
 mod heif;
+mod plan;
 pub mod strip;
 
 use std::io::{self, Read, Seek, SeekFrom};

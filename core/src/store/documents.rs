@@ -239,3 +239,19 @@ impl Store {
         Ok(bad)
     }
 }
+
+/// Projects every stored document of `kind` again (after a migration added columns). A document
+/// that does not read is left as it was: `doctor` names it.
+pub(crate) fn reproject(conn: &Connection, kind: crate::doc::Kind) -> Result<()> {
+    let ids: Vec<String> = conn
+        .prepare("SELECT id FROM documents WHERE kind = ?1")?
+        .query_map([kind.as_str()], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in ids {
+        let Ok(doc) = load(conn, &id, Some(kind)) else { continue };
+        if let Ok(record) = Record::read(&doc) {
+            projection::upsert(conn, &record)?;
+        }
+    }
+    Ok(())
+}

@@ -71,22 +71,6 @@ fn customer(conn: &Connection, c: &Customer) -> Result<()> {
     Ok(())
 }
 
-/// Projects every stored document of `kind` again (after a migration added columns). A document
-/// that does not read is left as it was: `doctor` names it.
-pub(crate) fn reproject(conn: &Connection, kind: crate::doc::Kind) -> Result<()> {
-    let ids: Vec<String> = conn
-        .prepare("SELECT id FROM documents WHERE kind = ?1")?
-        .query_map([kind.as_str()], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    for id in ids {
-        let Ok(doc) = super::documents::load(conn, &id, Some(kind)) else { continue };
-        if let Ok(record) = Record::read(&doc) {
-            upsert(conn, &record)?;
-        }
-    }
-    Ok(())
-}
-
 fn deal(conn: &Connection, d: &Deal) -> Result<()> {
     let h = &d.header;
     let stage_at = d.stage_history.last().map(|e| e.at).unwrap_or(h.created_at);

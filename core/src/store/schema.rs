@@ -67,12 +67,12 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
     }
     if found < 9 {
         // The followups' new attachments column, and the files records show.
-        super::projection::reproject(&tx, crate::doc::Kind::Followup)?;
-        super::projection::reproject(&tx, crate::doc::Kind::Report)?;
+        super::documents::reproject(&tx, crate::doc::Kind::Followup)?;
+        super::documents::reproject(&tx, crate::doc::Kind::Report)?;
     }
     if found < 11 {
         // The customers' location columns (version 8) and search column (version 11).
-        super::projection::reproject(&tx, crate::doc::Kind::Customer)?;
+        super::documents::reproject(&tx, crate::doc::Kind::Customer)?;
     }
     tx.pragma_update(None, "user_version", LATEST)?;
     tx.commit()?;

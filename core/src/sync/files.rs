@@ -5,8 +5,8 @@
 
 use serde::Deserialize;
 
-use super::client::{post, ProgressListener, SyncOptions, SyncStats};
-use super::CancelToken;
+use super::engine::SyncStats;
+use super::http::{post, CancelToken, ProgressListener, SyncOptions};
 use crate::api::Route;
 use crate::error::{Error, Result};
 use crate::store::AttachmentState;

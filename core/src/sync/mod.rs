@@ -4,6 +4,7 @@
 mod client;
 pub mod engine;
 mod files;
+mod http;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod transport;
@@ -11,13 +12,12 @@ mod web_login;
 
 pub use fieldreport_protocol::wire;
 
-pub use client::{
-    enroll, enroll_named, nudge, sign_out, sync, CancelToken, ProgressListener, SyncOptions, SyncProgress, SyncStats,
-};
-pub use engine::{Engine, EngineOptions, Next};
+pub use client::{enroll, enroll_named, nudge, sign_out, sync};
+pub use engine::{Engine, EngineOptions, Next, SyncProgress, SyncStats};
 pub use fieldreport_protocol::api::SYNC_CONTENT_TYPE as CONTENT_TYPE;
 pub use fieldreport_protocol::api::{NudgeSent, WebLoginApproved};
 pub use files::{fetch_file, upload_files, PIECE};
+pub use http::{CancelToken, ProgressListener, SyncOptions};
 #[cfg(feature = "reqwest")]
 pub use transport::{http_client, ReqwestTransport};
 pub use transport::{HttpRequest, HttpResponse, Transport, TransportFuture};

@@ -1,7 +1,7 @@
 //! Sign-in with the phone (扫码登录): the dashboard's sign-in page shows a short code; this
 //! enrolled device approves it for its user, and the browser that showed it is signed in.
 
-use super::client::{json_body, post_json, SyncOptions};
+use super::http::{json_body, post_json, SyncOptions};
 use crate::api::{Route, WebLoginApproved, WebLoginRequest};
 use crate::error::{Error, Result};
 use crate::store::SyncState;

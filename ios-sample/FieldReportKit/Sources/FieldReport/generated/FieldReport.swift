@@ -9247,7 +9247,10 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_changelistener_on_change() != 40554) {
+    if (uniffi_fieldreport_ffi_checksum_method_httpclient_post() != 64375) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_changelistener_on_change() != 36176) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_subscription_cancel() != 36316) {
@@ -9292,7 +9295,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_team_view() != 59836) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_subscribe() != 13345) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_subscribe() != 44099) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_report_recipients() != 30582) {
@@ -9475,7 +9478,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_refusals() != 59802) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_http_client() != 48783) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_http_client() != 37298) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_sign_out() != 32881) {
@@ -9494,9 +9497,6 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_reply_report() != 18510) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_fieldreport_ffi_checksum_method_httpclient_post() != 62185) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_synclistener_on_progress() != 12478) {
