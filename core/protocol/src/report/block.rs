@@ -111,3 +111,19 @@ pub struct Block {
     pub taken_at: i64,
     pub data: BlockData,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kpi_blocks_source_reads_as_stored() {
+        for (word, source) in [("server", FigureSource::Server), ("local", FigureSource::Local)] {
+            let stored = format!(r#"{{"type":"kpis","rows":[],"source":"{word}"}}"#);
+            let data: BlockData = serde_json::from_str(&stored).unwrap();
+            assert_eq!(data, BlockData::Kpis { rows: Vec::new(), source });
+            assert_eq!(serde_json::to_string(&data).unwrap(), stored, "written as before");
+        }
+        assert!(serde_json::from_str::<BlockData>(r#"{"type":"kpis","rows":[],"source":"moon"}"#).is_err());
+    }
+}

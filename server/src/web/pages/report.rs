@@ -194,3 +194,28 @@ pub(crate) fn report(lang: Lang, r: &Report, v: &ReportPage) -> Markup {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use fieldreport_protocol::report::BlockKind;
+
+    use super::*;
+
+    #[test]
+    fn a_kpi_blocks_caption_says_where_its_figures_come_from() {
+        let cal = Calendar::parse("Asia/Shanghai", "monday").unwrap();
+        let day: chrono::NaiveDate = "2026-12-07".parse().unwrap();
+        let block = |source| Block {
+            id: "b".into(),
+            kind: BlockKind::Kpis,
+            section: "done".into(),
+            first: day,
+            last: day,
+            taken_at: 1_796_600_000_000,
+            data: BlockData::Kpis { rows: Vec::new(), source },
+        };
+        assert!(caption(Lang::ZhCn, &cal, &block(FigureSource::Server)).contains("服务器汇总"));
+        assert!(caption(Lang::ZhCn, &cal, &block(FigureSource::Local)).contains("设备计算"));
+        assert!(caption(Lang::En, &cal, &block(FigureSource::Server)).contains("from the server"));
+    }
+}
