@@ -24,6 +24,7 @@ pub mod state;
 pub mod store;
 mod web;
 
+#[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod testing;
 

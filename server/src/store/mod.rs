@@ -7,6 +7,7 @@
 //! (`postgres/`, several server processes on one database). Both pass the conformance suite in
 //! `conformance.rs`.
 
+#[cfg(any(test, feature = "testing"))]
 pub mod conformance;
 pub mod db;
 mod location;

@@ -3,6 +3,7 @@
 //! docs/concurrency.md (every write transaction locks the feed head first).
 
 mod conn;
+#[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod test_cluster;
 
