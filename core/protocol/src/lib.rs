@@ -14,6 +14,9 @@
 //! No storage, no async runtime, no HTTP client: the device (`fieldreport-core`) adds its store
 //! and sync driver, the server (`fieldreport-server`) its service, on top of this.
 
+#[macro_use]
+mod macros;
+
 pub mod api;
 pub mod codes;
 pub mod doc;

@@ -73,26 +73,12 @@ impl FromStr for ReportKind {
     }
 }
 
-/// Draft or submitted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-pub enum ReportStatus {
-    Draft,
-    Submitted,
-}
-
-impl ReportStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReportStatus::Draft => "draft",
-            ReportStatus::Submitted => "submitted",
-        }
-    }
-
-    /// The status stored as `word`.
-    pub fn parse(word: &str) -> Option<ReportStatus> {
-        [ReportStatus::Draft, ReportStatus::Submitted].into_iter().find(|s| s.as_str() == word)
+words! {
+    /// Draft or submitted.
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+    pub enum ReportStatus {
+        Draft = "draft",
+        Submitted = "submitted",
     }
 }
 

@@ -4,47 +4,23 @@ use serde::{Deserialize, Serialize};
 
 use crate::kpi::{Status, Unit};
 
-/// What a block shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[serde(rename_all = "snake_case")]
-pub enum BlockKind {
-    Followups,
-    Kpis,
-}
-
-impl BlockKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BlockKind::Followups => "followups",
-            BlockKind::Kpis => "kpis",
-        }
-    }
-
-    /// The kind stored as `word`.
-    pub fn parse(word: &str) -> Option<BlockKind> {
-        [BlockKind::Followups, BlockKind::Kpis].into_iter().find(|k| k.as_str() == word)
+words! {
+    /// What a block shows.
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+    pub enum BlockKind {
+        Followups = "followups",
+        Kpis = "kpis",
     }
 }
 
-/// Where KPI figures came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[serde(rename_all = "snake_case")]
-pub enum FigureSource {
-    /// The server's snapshot: the whole team's merged data, with targets and status.
-    Server,
-    /// Computed on the device from its own store.
-    Local,
-}
-
-impl FigureSource {
-    /// `server` or `local`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FigureSource::Server => "server",
-            FigureSource::Local => "local",
-        }
+words! {
+    /// Where KPI figures came from.
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+    pub enum FigureSource {
+        /// The server's snapshot: the whole team's merged data, with targets and status.
+        Server = "server",
+        /// Computed on the device from its own store.
+        Local = "local",
     }
 }
 
