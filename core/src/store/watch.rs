@@ -30,15 +30,21 @@ struct Watch<L> {
 /// The watches on one store, and how far into the store's sequence of changes they have been
 /// told. `L` is whatever a front end tells (a callback, a channel).
 pub struct Watchers<L> {
-    watches: Mutex<Vec<Watch<L>>>,
-    /// The last change number told.
-    seen: Mutex<i64>,
+    /// One lock for both, so that a watch added while changes are collected never waits on it in
+    /// the other order.
+    state: Mutex<State<L>>,
     next: AtomicU64,
+}
+
+struct State<L> {
+    watches: Vec<Watch<L>>,
+    /// The last change number told.
+    seen: i64,
 }
 
 impl<L> Default for Watchers<L> {
     fn default() -> Self {
-        Watchers { watches: Mutex::new(Vec::new()), seen: Mutex::new(0), next: AtomicU64::new(0) }
+        Watchers { state: Mutex::new(State { watches: Vec::new(), seen: 0 }), next: AtomicU64::new(0) }
     }
 }
 
@@ -46,8 +52,8 @@ impl<L> Default for Watchers<L> {
 pub type Deliveries<L> = Vec<(L, Vec<KindChanges>)>;
 
 impl<L: Clone> Watchers<L> {
-    fn lock(&self) -> MutexGuard<'_, Vec<Watch<L>>> {
-        self.watches.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> MutexGuard<'_, State<L>> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Watches records of `kinds` (all when empty), and of those only `ids` (all when empty),
@@ -55,33 +61,30 @@ impl<L: Clone> Watchers<L> {
     pub fn watch(&self, store: &Store, kinds: Vec<Kind>, ids: Vec<String>, listener: L) -> Result<u64> {
         let seq = store.change_seq()?;
         let id = self.next.fetch_add(1, Ordering::Relaxed);
-        let mut watches = self.lock();
-        if watches.is_empty() {
+        let mut state = self.lock();
+        if state.watches.is_empty() {
             // Nobody was told anything meanwhile: start from now.
-            *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = seq;
+            state.seen = seq;
         }
-        watches.push(Watch { id, kinds: kinds.into_iter().collect(), ids: ids.into_iter().collect(), listener });
+        state.watches.push(Watch { id, kinds: kinds.into_iter().collect(), ids: ids.into_iter().collect(), listener });
         Ok(id)
     }
 
     /// Ends watch `id` (again: nothing).
     pub fn unwatch(&self, id: u64) {
-        self.lock().retain(|w| w.id != id);
+        self.lock().watches.retain(|w| w.id != id);
     }
 
     /// The changes since the last look, for each watch that wants some of them.
     pub fn collect(&self, store: &Store) -> Result<Deliveries<L>> {
-        if self.lock().is_empty() {
+        let mut state = self.lock();
+        if state.watches.is_empty() {
             return Ok(Vec::new());
         }
-        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        let (changed, now) = store.changes_after(*seen)?;
-        *seen = now;
-        if changed.is_empty() {
-            return Ok(Vec::new());
-        }
+        let (changed, now) = store.changes_after(state.seen)?;
+        state.seen = now;
         let mut out = Vec::new();
-        for w in self.lock().iter() {
+        for w in &state.watches {
             let mut by_kind: BTreeMap<u8, KindChanges> = BTreeMap::new();
             for c in &changed {
                 if (!w.kinds.is_empty() && !w.kinds.contains(&c.kind)) || (!w.ids.is_empty() && !w.ids.contains(&c.id))
