@@ -176,8 +176,9 @@ impl TeamConfig {
     pub fn validate(&self, users: &[String]) -> Result<(), String> {
         self.validate_team()?;
         self.reminders.validate(&self.team.deadlines)?;
-        self.validate_kpis()?;
-        self.validate_targets(users)?;
+        let defs = self.definitions();
+        self.validate_kpis(&defs)?;
+        self.validate_targets(&defs, users)?;
         self.validate_limits()?;
         for (i, r) in self.robots.iter().enumerate() {
             r.validate().map_err(|e| format!("robots[{i}].{e}"))?;
@@ -210,31 +211,29 @@ impl TeamConfig {
     }
 
     /// The team's KPI definitions (each valid, each id once) and which roles see which.
-    fn validate_kpis(&self) -> Result<(), String> {
+    fn validate_kpis(&self, defs: &[KpiDef]) -> Result<(), String> {
         for (i, d) in self.kpis.iter().enumerate() {
             d.validate().map_err(|e| format!("kpis[{i}]: {e}"))?;
             if self.kpis[..i].iter().any(|o| o.id == d.id) {
                 return Err(format!("kpis[{i}].id: `{}` is defined twice", d.id));
             }
         }
-        let defs = self.definitions();
         for (role, ids) in &self.roles {
             if Role::parse(role).is_none() {
                 return Err(format!("roles.{role}: unknown role (expected rep, manager or admin)"));
             }
             if let Some(id) = ids.iter().find(|id| !defs.iter().any(|d| &&d.id == id)) {
-                return Err(format!("roles.{role}: unknown metric `{id}` (known: {})", ids_of(&defs)));
+                return Err(format!("roles.{role}: unknown metric `{id}` (known: {})", ids_of(defs)));
             }
         }
         Ok(())
     }
 
     /// Targets name known metrics and members, in the metric's unit, and never overlap.
-    fn validate_targets(&self, users: &[String]) -> Result<(), String> {
-        let defs = self.definitions();
+    fn validate_targets(&self, defs: &[KpiDef], users: &[String]) -> Result<(), String> {
         for (i, tg) in self.targets.iter().enumerate() {
             let Some(def) = defs.iter().find(|d| d.id == tg.metric) else {
-                return Err(format!("targets[{i}].metric: unknown metric `{}` (known: {})", tg.metric, ids_of(&defs)));
+                return Err(format!("targets[{i}].metric: unknown metric `{}` (known: {})", tg.metric, ids_of(defs)));
             };
             tg.validate(&def.unit).map_err(|e| format!("targets[{i}]: {e}"))?;
             if let Some(u) = &tg.user {
