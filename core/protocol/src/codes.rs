@@ -164,13 +164,9 @@ impl RefusalReason {
             _ => RefusalReason::new(RefusalCode::Unknown, text),
         }
     }
-
-    /// The text as sent and stored: `code: message`, and an unknown reason as it was received.
-    pub fn to_text(&self) -> String {
-        self.to_string()
-    }
 }
 
+/// The text as sent and stored: `code: message`, and an unknown reason as it was received.
 impl fmt::Display for RefusalReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.code {
@@ -358,7 +354,7 @@ mod tests {
     fn a_refusal_is_one_text_on_the_wire_and_typed_in_code() {
         for code in RefusalCode::ALL.iter().copied().filter(|c| *c != RefusalCode::Unknown) {
             let r = RefusalReason::new(code, "what was wrong: and what to do");
-            assert_eq!(RefusalReason::parse(&r.to_text()), r);
+            assert_eq!(RefusalReason::parse(&r.to_string()), r);
         }
         let known = RefusalReason::parse("report_submitted: report 1 has been submitted");
         assert_eq!(known.code, RefusalCode::ReportSubmitted);
@@ -367,7 +363,7 @@ mod tests {
         for text in ["brand_new: something", "no code here", "unknown: x", ""] {
             let r = RefusalReason::parse(text);
             assert_eq!(r.code, RefusalCode::Unknown);
-            assert_eq!(r.to_text(), text);
+            assert_eq!(r.to_string(), text);
         }
     }
 }

@@ -315,7 +315,7 @@ impl SyncResponse {
                 PushResult::Rejected { id, reason } => {
                     w.id(id);
                     w.u8(1);
-                    w.bytes(reason.to_text().as_bytes());
+                    w.bytes(reason.to_string().as_bytes());
                 }
             }
         }

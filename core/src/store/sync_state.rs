@@ -216,7 +216,7 @@ impl Store {
                     let Some(heads) = sent.get(id.as_str()) else { continue };
                     tx.execute(
                         "UPDATE documents SET rejected_reason = ?2, rejected_heads = ?3 WHERE id = ?1",
-                        params![id, reason.to_text(), encode_heads(heads)],
+                        params![id, reason.to_string(), encode_heads(heads)],
                     )?;
                     rejected.push(Rejection { id: id.clone(), reason: reason.clone() });
                 }

@@ -38,7 +38,7 @@ pub struct Refusal {
 impl Refusal {
     pub(crate) fn from_core(r: store::Refused) -> Self {
         let RefusalReason { code, message } = r.reason.clone();
-        Refusal { id: r.id, kind: r.kind, reason: r.reason.to_text(), on_server: r.on_server, code, message }
+        Refusal { id: r.id, kind: r.kind, reason: r.reason.to_string(), on_server: r.on_server, code, message }
     }
 }
 
@@ -56,7 +56,7 @@ pub struct Rejection {
 
 impl From<store::Rejection> for Rejection {
     fn from(r: store::Rejection) -> Self {
-        Rejection { id: r.id, reason: r.reason.to_text(), code: r.reason.code, message: r.reason.message }
+        Rejection { id: r.id, reason: r.reason.to_string(), code: r.reason.code, message: r.reason.message }
     }
 }
 
