@@ -100,6 +100,11 @@ fn a_deals_amount_is_read_in_its_currency_unless_another_comes_with_it() {
     let alone = s.change_deal(&d, change(None, Some("EUR"))).unwrap_err();
     assert!(alone.is_bad_input() && alone.to_string().contains("goes with an amount"), "{alone}");
     assert_eq!(s.deal(&d).unwrap().amount.currency, "USD", "nothing written");
+    // Another record's id, or none's, is no deal.
+    for other in [c.as_str(), "01a24cbc-0000-7000-8000-000000000000"] {
+        let e = s.change_deal(other, change(Some("5"), None)).unwrap_err();
+        assert!(matches!(e, fieldreport_core::Error::NotFound { kind: "deal", .. }), "{e}");
+    }
 }
 
 #[test]

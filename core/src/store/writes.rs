@@ -170,7 +170,14 @@ impl Store {
             (Some(amount), currency) => {
                 let currency = match currency {
                     Some(c) => c.clone(),
-                    None => self.deal(id)?.amount.currency,
+                    // The deal's own currency, from its row (the edit loads the document once).
+                    None => {
+                        let id = parse_id("deal", id)?;
+                        self.conn
+                            .query_row("SELECT currency FROM deals WHERE id = ?1", [&id], |r| r.get(0))
+                            .optional()?
+                            .ok_or(Error::NotFound { kind: "deal", id })?
+                    }
                 };
                 Some(Money::parse(amount, &currency)?)
             }
