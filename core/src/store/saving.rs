@@ -51,7 +51,13 @@ impl Store {
             }
             Err(e) => {
                 let _ = std::fs::remove_file(&part);
-                return Err(e);
+                // A full disk, a removed card: say where.
+                return Err(match e {
+                    Error::File(io) => {
+                        Error::File(std::io::Error::new(io.kind(), format!("cannot write {}: {io}", path.display())))
+                    }
+                    e => e,
+                });
             }
         }
         if !replace && path.exists() {
