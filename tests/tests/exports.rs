@@ -145,3 +145,50 @@ async fn exports_hold_the_apis_figures_and_open_as_spreadsheets() {
     let (_, page) = manager.get("/kpi").await;
     assert!(page.contains("/export?what=visits"), "the KPI page links the downloads");
 }
+
+/// An export is read by the dashboard's rule: a manager's reports export holds what their reps
+/// addressed to them, never a rep's draft or a report sent to someone else (which the report's
+/// page answers with 404 as well).
+#[tokio::test]
+async fn a_reports_export_holds_only_reports_its_reader_may_open() {
+    let server = Server::start().await;
+    let (mgr, _) = server.user("王经理", "manager", None);
+    let (other, _) = server.user("赵经理", "manager", None);
+    let (_, code) = server.user("张三", "rep", Some(&mgr));
+    let mut rep = Device::enroll(&server.url, &code).await;
+    let open = |rep: &mut Device, kind, day: &str| {
+        let day = day.parse().ok();
+        rep.store.open_report(kind, day, Lang::ZhCn, None).unwrap().header.id
+    };
+    use fieldreport_core::doc::ReportKind::Daily;
+    let today = rep.store.calendar().unwrap().local_date(rep.store.now_ms());
+    let yesterday = (today - chrono::Duration::days(1)).to_string();
+    let before = (today - chrono::Duration::days(2)).to_string();
+    let to_me = open(&mut rep, Daily, &today.to_string());
+    rep.store.set_report_text(&to_me, "done", "给经理").unwrap();
+    rep.store.submit_report(&to_me, std::slice::from_ref(&mgr), &[]).unwrap();
+    let elsewhere = open(&mut rep, Daily, &yesterday);
+    rep.store.set_report_text(&elsewhere, "done", "给别人").unwrap();
+    rep.store.submit_report(&elsewhere, std::slice::from_ref(&other), &[]).unwrap();
+    let draft = open(&mut rep, Daily, &before);
+    rep.store.set_report_text(&draft, "done", "草稿").unwrap();
+    rep.sync().await;
+
+    let manager = Browser::sign_in(&server.url, &server, &mgr).await;
+    let range = format!("/export?what=reports&from={before}&to={today}&format=");
+    let (status, _, bytes) = manager.get_bytes(&format!("{range}xlsx")).await;
+    assert_eq!(status, 200);
+    let rows = sheet(bytes);
+    assert_eq!(rows.len(), 2, "a header and the one report addressed to the manager: {rows:?}");
+    assert!(text(&rows[1][6]).contains("给经理"));
+    let (_, _, csv) = manager.get_bytes(&format!("{range}csv")).await;
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.contains("给经理") && !csv.contains("给别人") && !csv.contains("草稿"), "{csv}");
+    for id in [&elsewhere, &draft] {
+        assert_eq!(manager.get(&format!("/reports/{id}")).await.0, 404, "the page refuses it too");
+    }
+    // The author's own export holds all three.
+    let author = Browser::sign_in(&server.url, &server, &rep.user).await;
+    let (_, _, bytes) = author.get_bytes(&format!("{range}xlsx")).await;
+    assert_eq!(sheet(bytes).len(), 1 + 3);
+}

@@ -463,7 +463,7 @@ impl Store {
                     return Err(Error::NotFound { kind: "comment", id: parent.clone() });
                 }
             }
-            let recipients: Vec<String> = r.to.iter().chain(&r.cc).cloned().collect();
+            let recipients = r.recipients();
             let outside: Vec<&str> = members
                 .iter()
                 .filter(|m| comment.mentions.contains(&m.id))

@@ -13,6 +13,7 @@ use crate::error::Result;
 use crate::figures::{self, Scope};
 use crate::model::User;
 use crate::now_ms;
+use crate::policy::visibility::may_read_report;
 use crate::service::views::{decode, VIEW_FORMAT};
 use crate::service::Service;
 use crate::store::db::{CustomerPlace, ExportRow};
@@ -63,7 +64,7 @@ pub(super) fn write(s: &Service, viewer: Option<&User>, req: &Request, sink: &mu
             let (first, last) = (range.first.to_string(), range.last.to_string());
             let mut n = 0;
             for u in &scope.members {
-                n += s.read_export(|db| reports(db, &cal, u, &first, &last, l, sink))?;
+                n += s.read_export(|db| reports(db, &cal, viewer, u, &first, &last, l, sink))?;
             }
             Ok(n)
         }
@@ -141,7 +142,19 @@ fn visit_cells(
     ]
 }
 
-fn reports(db: &Db, cal: &Calendar, u: &User, first: &str, last: &str, l: Lang, sink: &mut dyn Sink) -> Result<usize> {
+/// `u`'s reports of the period that `viewer` may read (`None`: the server's administration, all):
+/// the dashboard's rule, so an export never holds a report its page would refuse.
+#[allow(clippy::too_many_arguments)]
+fn reports(
+    db: &Db,
+    cal: &Calendar,
+    viewer: Option<&User>,
+    u: &User,
+    first: &str,
+    last: &str,
+    l: Lang,
+    sink: &mut dyn Sink,
+) -> Result<usize> {
     let mut n = 0;
     let mut after: Option<(String, String)> = None;
     loop {
@@ -151,6 +164,9 @@ fn reports(db: &Db, cal: &Calendar, u: &User, first: &str, last: &str, l: Lang, 
         after = Some((end.key.clone(), end.id.clone()));
         for row in &page {
             let Some(Record::Report(r)) = record(db, Kind::Report, row) else { continue };
+            if viewer.is_some_and(|v| !may_read_report(v, &r.header.owner, &r.recipients())) {
+                continue;
+            }
             sink.row(&report_cells(cal, u, &r, l))?;
             n += 1;
         }

@@ -22,20 +22,18 @@ pub struct DocMeta<'a> {
 /// their direct reports' documents other than reports (a report reaches a manager by being
 /// addressed to them). `manager_of(owner)` is the owner's manager.
 pub fn may_see(viewer: &User, doc: DocMeta, manager_of: &dyn Fn(&str) -> Option<String>) -> bool {
-    if viewer.role == Role::Admin || doc.owner == viewer.id {
+    if may_read_report(viewer, doc.owner, doc.recipients) {
         return true;
     }
     if matches!(doc.kind, Kind::Config | Kind::Directory) && doc.owner == SERVER_OWNER {
         return true;
     }
-    if doc.recipients.contains(&viewer.id) {
-        return true;
-    }
     doc.kind != Kind::Report && manager_of(doc.owner).as_deref() == Some(viewer.id.as_str())
 }
 
-/// Whether `viewer` may open report `owner`'s report addressed to `recipients` (on the web): its
-/// author, a recipient, or an admin.
+/// Whether `viewer` may read `owner`'s report addressed to `recipients` — in the feed, on the
+/// dashboard, in an export, through its files: its author, a recipient, or an admin. (A manager
+/// does not read a report of their rep's that is not addressed to them.)
 pub fn may_read_report(viewer: &User, owner: &str, recipients: &[String]) -> bool {
     viewer.role == Role::Admin || owner == viewer.id || recipients.contains(&viewer.id)
 }

@@ -165,7 +165,7 @@ pub fn check_as(
 /// The users a report is addressed to, for visibility.
 pub fn recipients(record: &Record) -> Vec<String> {
     match record {
-        Record::Report(r) => r.to.iter().chain(&r.cc).cloned().collect(),
+        Record::Report(r) => r.recipients(),
         _ => Vec::new(),
     }
 }

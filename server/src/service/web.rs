@@ -159,7 +159,7 @@ fn load_report(db: &Db, id: &str) -> Result<(Doc, Report)> {
 /// The report `id` if `user` may read it (else, as for one that does not exist, not found).
 fn readable(db: &Db, user: &User, id: &str) -> Result<(Doc, Report)> {
     let (doc, report) = load_report(db, id)?;
-    let recipients: Vec<String> = report.to.iter().chain(&report.cc).cloned().collect();
+    let recipients = report.recipients();
     if !may_read_report(user, &report.header.owner, &recipients) {
         return Err(ServerError::NotFound(format!("no report {id}")));
     }
@@ -202,7 +202,7 @@ pub(super) fn comment(
     let now = now_ms();
     // `@name` names readers of the report; a reply answers an earlier comment.
     let members = publish::members(db)?;
-    let recipients: Vec<String> = before.to.iter().chain(&before.cc).cloned().collect();
+    let recipients = before.recipients();
     let mut mentions = fieldreport_protocol::report::find_mentions(text, &members);
     let outside: Vec<&str> = members
         .iter()

@@ -147,6 +147,11 @@ pub struct Report {
 }
 
 impl Report {
+    /// Everyone the report is addressed to (to, then cc).
+    pub fn recipients(&self) -> Vec<String> {
+        self.to.iter().chain(&self.cc).cloned().collect()
+    }
+
     pub fn create(doc: &mut Doc, header: &Header, new: &NewReport) -> AmResult {
         header.write(doc)?;
         fields::put(doc, &ROOT, REPORT_KIND, new.kind.as_str())?;
