@@ -17,6 +17,11 @@ pub enum ServerError {
     BadToken,
     #[error("this device has been revoked: ask an admin for a new enrollment code")]
     Revoked,
+    /// The member was deactivated: their devices and sessions end, their data stays.
+    #[error(
+        "this account has been deactivated: its data stays on the device and the server; ask an admin to reactivate it"
+    )]
+    Deactivated,
     #[error("{0}")]
     Forbidden(String),
     /// An enrollment code that cannot be redeemed, and why (answered with its own code, so that
@@ -41,6 +46,10 @@ pub enum ServerError {
     /// Something the data needs is set aside (damaged) or the database is unreachable.
     #[error("{0}")]
     Unavailable(String),
+    /// The disk or the database is full: nothing of the request was kept; it succeeds once
+    /// space returns.
+    #[error("{0}")]
+    StorageFull(String),
     #[error("{0}")]
     Store(#[from] StoreError),
     /// A value the shared model refused (a bad period, amount, role…), or a document it could not
@@ -84,10 +93,30 @@ impl CodeProblem {
     }
 }
 
+/// Whether `e` says the disk (or the user's quota on it) is full.
+pub fn is_full(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    matches!(e.kind(), ErrorKind::StorageFull | ErrorKind::QuotaExceeded | ErrorKind::FileTooLarge)
+}
+
 /// Result with [`ServerError`].
 pub type Result<T, E = ServerError> = std::result::Result<T, E>;
 
+/// How long a device waits before it tries again after a 503 (`Retry-After`, seconds).
+pub const RETRY_AFTER_SECS: u32 = 30;
+
 impl ServerError {
+    /// A failed file operation (`what`, e.g. "store an upload in progress"): a full disk is
+    /// [`ServerError::StorageFull`] (and noted for `/healthz`), anything else unavailable.
+    pub fn from_io(what: &str, e: std::io::Error) -> ServerError {
+        if is_full(&e) {
+            crate::health::storage_full(&format!("cannot {what}: {e}"));
+            ServerError::StorageFull(format!("cannot {what}: the disk is full"))
+        } else {
+            ServerError::Unavailable(format!("cannot {what}: {e}"))
+        }
+    }
+
     /// The machine-readable code of the answer (its HTTP status is the code's:
     /// [`ErrorCode::http_status`]).
     pub fn code(&self) -> ErrorCode {
@@ -95,6 +124,8 @@ impl ServerError {
             ServerError::NoToken => ErrorCode::MissingToken,
             ServerError::BadToken => ErrorCode::BadToken,
             ServerError::Revoked => ErrorCode::Revoked,
+            ServerError::Deactivated => ErrorCode::Deactivated,
+            ServerError::StorageFull(_) | ServerError::Store(StoreError::Full(_)) => ErrorCode::StorageFull,
             ServerError::Forbidden(_) => ErrorCode::Forbidden,
             ServerError::Enrollment(p) => p.code(),
             ServerError::BadRequest(_) | ServerError::Store(StoreError::BadUrl(_)) => ErrorCode::Malformed,
@@ -134,10 +165,17 @@ impl IntoResponse for ServerError {
         }
         // Internal details stay in the log; the device gets a short message.
         let message = match status {
+            _ if code == ErrorCode::StorageFull => {
+                "the server's storage is full; nothing of this request was kept: your device keeps its data and tries again later".to_string()
+            }
             StatusCode::SERVICE_UNAVAILABLE => "the server cannot serve this now; try again later".to_string(),
             s if s.is_server_error() => "the server failed; try again later".to_string(),
             _ => self.to_string(),
         };
-        (status, Json(ErrorBody { code, message })).into_response()
+        let mut resp = (status, Json(ErrorBody { code, message })).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut().insert(axum::http::header::RETRY_AFTER, RETRY_AFTER_SECS.into());
+        }
+        resp
     }
 }

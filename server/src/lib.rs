@@ -11,6 +11,7 @@ pub mod config_file;
 pub mod error;
 pub mod export;
 pub mod figures;
+pub mod health;
 mod housekeeping;
 mod io_runtime;
 pub mod metrics;

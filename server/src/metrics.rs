@@ -36,6 +36,17 @@ pub struct Metrics {
     pub attachment_bytes: IntCounter,
     /// Bytes of attached files sent to devices and browsers.
     pub attachment_bytes_sent: IntCounter,
+    /// 1 while storage (disk or database) is found full, else 0.
+    pub storage_full: IntGauge,
+    /// Requests refused before any work, by route and why (a bogus token, a body over the
+    /// route's limit, too many at once).
+    pub shed: IntCounterVec,
+}
+
+fn gauge(r: &Registry, name: &str, help: &str) -> IntGauge {
+    let g = IntGauge::new(name, help).expect("a valid metric");
+    r.register(Box::new(g.clone())).expect("registered once");
+    g
 }
 
 fn counter(r: &Registry, name: &str, help: &str) -> IntCounter {
@@ -72,12 +83,12 @@ impl Metrics {
         )
         .expect("a valid metric");
         r.register(Box::new(rejected.clone())).expect("registered once");
-        let writer_queue =
-            IntGauge::new("fieldreport_writer_queue", "Write jobs queued or running").expect("a valid metric");
-        r.register(Box::new(writer_queue.clone())).expect("registered once");
-        let outbox_backlog =
-            IntGauge::new("fieldreport_outbox_backlog", "Robot messages not yet sent").expect("a valid metric");
-        r.register(Box::new(outbox_backlog.clone())).expect("registered once");
+        let shed = IntCounterVec::new(
+            Opts::new("fieldreport_requests_shed_total", "Requests refused before any work, by route and reason"),
+            &["route", "reason"],
+        )
+        .expect("a valid metric");
+        r.register(Box::new(shed.clone())).expect("registered once");
         Metrics {
             merged: counter(&r, "fieldreport_changes_merged_total", "Pushed documents merged"),
             feed_pages: counter(&r, "fieldreport_feed_pages_total", "Feed pages answered"),
@@ -90,13 +101,15 @@ impl Metrics {
                 "fieldreport_attachment_bytes_sent_total",
                 "Bytes of attached files sent",
             ),
+            writer_queue: gauge(&r, "fieldreport_writer_queue", "Write jobs queued or running"),
+            outbox_backlog: gauge(&r, "fieldreport_outbox_backlog", "Robot messages not yet sent"),
+            storage_full: gauge(&r, "fieldreport_storage_full", "1 while storage is found full"),
             registry: r,
+            shed,
             requests,
             latency,
             sync_seconds,
             rejected,
-            writer_queue,
-            outbox_backlog,
         }
     }
 

@@ -70,7 +70,7 @@ fn a_schema_1_data_directory_is_upgraded_and_its_documents_counted() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 8);
+    assert_eq!(version, fieldreport_server::store::sqlite::SCHEMA_VERSION);
     assert_eq!(storage.config().unwrap().team.name, "华东", "the configuration starts from the team's settings");
     // The upgrade's rebuild read the documents and stored their views: the next one reads those.
     let again = storage.rebuild_kpis(RebuildFrom::Views, Box::new(|_| {})).unwrap();
@@ -114,4 +114,24 @@ fn a_schema_5_data_directory_checks_its_check_ins() {
     assert_eq!(far[0].facts.title.as_deref(), Some("华为"));
     assert_eq!(far[0].facts.value.as_deref(), Some("2.7 km"));
     assert_eq!(far[0].facts.reference.as_deref(), Some("1.0 km"));
+}
+
+/// A schema 8 data directory's files stay readable: whoever uploaded a file held its bytes, so
+/// the upgrade counts them as its holders.
+#[test]
+fn a_schema_8_data_directory_keeps_its_files_readable() {
+    let files: Vec<String> = (1..=8).map(|v| format!("schema_v{v}.sql")).collect();
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
+    let dir = old_data_directory(8, &files);
+    {
+        let conn = Connection::open(dir.path().join("fieldreport-server.db")).unwrap();
+        conn.execute(
+            "INSERT INTO blobs (hash, size, mime, uploader, stored_at) VALUES ('aa', 3, 'image/png', 'rep-1', 5)",
+            [],
+        )
+        .unwrap();
+    }
+    let storage = Service::open_dir(dir.path()).unwrap();
+    let held = storage.store().read(|db| Ok(db.is_blob_holder("aa", "rep-1")?)).unwrap();
+    assert!(held, "the uploader holds the file");
 }

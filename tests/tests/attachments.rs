@@ -228,7 +228,7 @@ async fn bad_uploads_are_refused_and_nothing_half_written_is_served() {
     assert_eq!(status, 409);
     assert!(json(&body)["message"].as_str().unwrap().contains("at 100"), "{}", json(&body));
     // Asking what the server lacks: 32 bytes per hash; the answer says where to resume.
-    let raw: Vec<u8> = (0..32).map(|i| u8::from_str_radix(&f.hash[2 * i..2 * i + 2], 16).unwrap()).collect();
+    let raw = raw_hash(&f.hash);
     let (status, body) = call(&server.url, &t, "/v1/blobs/missing", raw.clone()).await;
     assert_eq!(status, 200, "{}", json(&body));
     assert_eq!(json(&body)["missing"][0]["offset"], 100, "{}", json(&body));
@@ -372,4 +372,120 @@ async fn photos_work_on_postgresql_with_files_on_s3() {
     assert_eq!(usage["files"]["store"], format!("s3://{bucket}/photos"));
     let member = &usage["files"]["members"][0];
     assert_eq!((member["files"].as_i64(), member["bytes"].as_u64()), (Some(1), Some(f.size)));
+}
+
+fn raw_hash(hash: &str) -> Vec<u8> {
+    (0..32).map(|i| u8::from_str_radix(&hash[2 * i..2 * i + 2], 16).unwrap()).collect()
+}
+
+/// Lists `hash` (someone else's file) in `visit` of `device`'s, as a tampered app would: the
+/// document is valid; what it names is not proof of holding the bytes.
+fn claim(device: &mut Device, visit: &str, hash: &str, size: u64) {
+    let decoy = device.store.attach_bytes(Kind::Followup, visit, &photo(3, 3, 99), "x.png", None).unwrap();
+    let mut doc = device.store.document(visit).unwrap();
+    let mut am = automerge::AutoCommit::load(&doc.save()).unwrap();
+    am.set_actor(automerge::ActorId::try_from(device.store.identity().unwrap().actor.as_str()).unwrap());
+    let heads = am.get_heads();
+    {
+        use automerge::transaction::Transactable;
+        use automerge::ReadDoc;
+        let (_, list) = am.get(automerge::ROOT, "attachments").unwrap().unwrap();
+        let (_, entry) = am.get(&list, 0).unwrap().unwrap();
+        am.put(&entry, "hash", hash).unwrap();
+        am.put(&entry, "size", size as i64).unwrap();
+    }
+    am.commit();
+    device.store.merge_changes(visit, &am.save_after(&heads)).unwrap();
+    assert_ne!(decoy.hash, hash);
+}
+
+#[tokio::test]
+async fn a_hash_named_in_a_document_grants_nothing_until_its_bytes_are_sent() {
+    let (server, mgr, [_, mut a, mut b]) = team().await;
+    let c = a.customer("华为");
+    let v = a.visit(&c, "合同照片");
+    let secret = photo(60, 40, 11);
+    let f = a.store.attach_bytes(Kind::Followup, &v, &secret, "合同.png", None).unwrap();
+    a.sync().await;
+
+    // B learns the hash and lists it in a visit of their own.
+    let xiaomi = b.customer("小米");
+    let mine = b.visit(&xiaomi, "我的拜访");
+    claim(&mut b, &mine, &f.hash, f.size);
+    let s = b.sync().await;
+    assert!(s.rejected.is_empty(), "a valid document: {s:?}");
+    let t = token(&b.store);
+    let read = format!("/v1/blobs/{}/read", f.hash);
+    assert_eq!(call(&server.url, &t, &read, Vec::new()).await.0, 404, "the hash alone reads nothing");
+    let (status, body) = call(&server.url, &t, "/v1/blobs/missing", raw_hash(&f.hash)).await;
+    assert_eq!(status, 200);
+    assert_eq!(json(&body)["missing"][0]["offset"], 0, "the server asks B for the bytes: {}", json(&body));
+    let browser = Browser::sign_in(&server.url, &server, &b.user).await;
+    for path in [format!("/attachments/{}", f.hash), format!("/attachments/{}/thumb", f.hash)] {
+        assert_eq!(browser.get_bytes(&path).await.0, 404, "{path}");
+    }
+    // Their manager, who may see B's visit, reads nothing through it either; through A's, yes.
+    let manager = Browser::sign_in(&server.url, &server, &mgr).await;
+    assert_eq!(manager.get_bytes(&format!("/attachments/{}", f.hash)).await.0, 200, "through A's visit");
+    let (status, _) =
+        call(&server.url, &t, &format!("/v1/blobs/{}?offset=0&size={}", f.hash, f.size), vec![0; 100]).await;
+    assert_eq!(status, 200, "B may start sending the bytes");
+    let (status, body) = call(
+        &server.url,
+        &t,
+        &format!("/v1/blobs/{}?offset=100&size={}", f.hash, f.size),
+        vec![0; f.size as usize - 100],
+    )
+    .await;
+    assert_eq!(status, 400, "bytes that are not the file prove nothing: {}", json(&body));
+    assert_eq!(call(&server.url, &t, &read, Vec::new()).await.0, 404);
+
+    // B who really holds the photo sends it whole (once), and then reads it.
+    let again = b.visit(&xiaomi, "同一张照片");
+    b.store.attach_bytes(Kind::Followup, &again, &secret, "合同.png", None).unwrap();
+    let s = b.sync().await;
+    assert_eq!((s.files_uploaded, s.file_bytes_sent), (1, f.size), "{s:?}");
+    let (status, bytes) = call(&server.url, &t, &read, Vec::new()).await;
+    assert_eq!((status, bytes), (200, secret));
+}
+
+#[tokio::test]
+async fn every_byte_received_counts_against_the_daily_limit_finished_or_not() {
+    let (server, _, [_, mut a, _]) = team().await;
+    let mut cfg = server.admin.config().unwrap();
+    cfg.attachments.max_file_bytes = 100_000;
+    cfg.attachments.max_bytes_per_day = 100_000;
+    server.admin.apply_config(cfg).unwrap();
+    let c = a.customer("华为");
+    let mut files = Vec::new();
+    for i in 0..4 {
+        let v = a.visit(&c, &format!("第{i}张"));
+        let bytes = photo(150, 150, 20 + i);
+        files.push(a.store.attach_bytes(Kind::Followup, &v, &bytes, "图.png", None).unwrap());
+    }
+    a.try_sync(&SyncOptions { upload_files: false, ..Default::default() }).await.unwrap();
+    let t = token(&a.store);
+    // Half of each file, never finished: the bytes count all the same.
+    let mut sent = 0u64;
+    let mut refused = None;
+    for f in &files {
+        let half = (f.size / 2) as usize;
+        let stored = a.store.attachment_bytes(&f.hash).unwrap().unwrap();
+        let (status, body) =
+            call(&server.url, &t, &format!("/v1/blobs/{}?offset=0&size={}", f.hash, f.size), stored[..half].to_vec())
+                .await;
+        match status {
+            200 => sent += half as u64,
+            429 => {
+                refused = Some(json(&body));
+                break;
+            }
+            s => panic!("{s}: {}", json(&body)),
+        }
+    }
+    assert!(refused.is_some(), "unfinished uploads reached the daily limit after {sent} bytes");
+    assert!(sent <= 100_000, "{sent}");
+    let usage = server.admin.file_usage().unwrap();
+    let today = usage.members.iter().find(|m| m.user_id == a.user).unwrap().bytes_today;
+    assert_eq!(today as u64, sent, "what was received is what is counted");
 }

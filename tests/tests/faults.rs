@@ -213,3 +213,49 @@ fn the_demo_runs_a_week_and_refuses_every_forgery() {
     assert_eq!(v["devices"].as_array().unwrap().len(), 4);
     assert!(started.elapsed() < Duration::from_secs(30));
 }
+
+/// The disk holding uploads fills (simulated with `/dev/full`, which answers every write with
+/// "no space left"): the upload is refused with 503 `storage_full` and `Retry-After`, the device
+/// keeps its photo, `/healthz` reports the fault, and once space returns everything recovers by
+/// itself, nothing lost.
+#[tokio::test]
+async fn a_full_disk_refuses_writes_with_503_and_recovers_by_itself() {
+    use fieldreport_core::doc::Kind;
+    use fieldreport_core::store::AttachmentState;
+    let server = Server::start().await;
+    let (rep_id, code) = server.user("张三", "rep", None);
+    let mut rep = Device::enroll(&server.url, &code).await;
+    let c = rep.customer("华为");
+    let v = rep.visit(&c, "门头照");
+    let photo = fieldreport_server::testing::photo(80, 60, 1);
+    let f = rep.store.attach_bytes(Kind::Followup, &v, &photo, "门头.png", None).unwrap();
+
+    // Every write to the upload area fails as on a full disk.
+    let staging = server.dir.path().join("blobs/staging");
+    let member = &fieldreport_core::files::hash_of(rep_id.as_bytes())[..32];
+    std::fs::create_dir_all(staging.join(member)).unwrap();
+    let full = [staging.join(member).join(format!("{}.part", f.hash)), staging.join(".probe")];
+    for link in &full {
+        std::os::unix::fs::symlink("/dev/full", link).unwrap();
+    }
+    let s = rep.sync().await;
+    assert!(s.rejected.is_empty(), "the visit itself is merged: {s:?}");
+    let why = s.files_waiting.expect("the photo waits");
+    assert!(why.contains("storage") || why.contains("full"), "{why}");
+    assert_eq!(rep.store.attachment_state(&f.hash).unwrap(), AttachmentState::Own { uploaded: false });
+    let http = fieldreport_core::sync::http_client().unwrap();
+    let health = http.get(format!("{}/healthz", server.url)).send().await.unwrap();
+    assert_eq!(health.status().as_u16(), 503);
+    assert!(health.headers().contains_key("retry-after"));
+    let body: serde_json::Value = health.json().await.unwrap();
+    assert_eq!(body["code"], "storage_full", "{body}");
+
+    // Space returns: health says so, and the next sync sends the photo.
+    std::fs::remove_file(&full[0]).unwrap();
+    let _ = std::fs::remove_file(&full[1]); // the probe removes what it wrote
+    let health = http.get(format!("{}/healthz", server.url)).send().await.unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    let s = rep.sync().await;
+    assert_eq!(s.files_uploaded, 1, "{s:?}");
+    assert_eq!(rep.store.attachment_state(&f.hash).unwrap(), AttachmentState::Own { uploaded: true });
+}

@@ -219,6 +219,12 @@ pub enum ErrorCode {
     BadInput,
     /// The server cannot serve this now (503).
     Unavailable,
+    /// The server's disk or database is full; nothing of the request was kept (503, with
+    /// `Retry-After`): the device keeps its data and tries later.
+    StorageFull,
+    /// The member's account was deactivated: the device stops syncing and keeps its data; an
+    /// admin reactivates the member (or moves their work) (401).
+    Deactivated,
     /// The server failed (500).
     Internal,
     /// The device could not read the server's answer.
@@ -233,7 +239,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code the server sends, in declaration order.
-    pub const SERVER: [ErrorCode; 17] = [
+    pub const SERVER: [ErrorCode; 19] = [
         ErrorCode::MissingToken,
         ErrorCode::BadToken,
         ErrorCode::Revoked,
@@ -251,6 +257,8 @@ impl ErrorCode {
         ErrorCode::BadInput,
         ErrorCode::Unavailable,
         ErrorCode::Internal,
+        ErrorCode::StorageFull,
+        ErrorCode::Deactivated,
     ];
 
     /// The word in the error body.
@@ -272,6 +280,8 @@ impl ErrorCode {
             ErrorCode::LimitReached => "limit_reached",
             ErrorCode::BadInput => "bad_input",
             ErrorCode::Unavailable => "unavailable",
+            ErrorCode::StorageFull => "storage_full",
+            ErrorCode::Deactivated => "deactivated",
             ErrorCode::Internal => "internal",
             ErrorCode::BadResponse => "bad_response",
             ErrorCode::HashMismatch => "hash_mismatch",
@@ -292,7 +302,7 @@ impl ErrorCode {
     /// The HTTP status the server answers this code with (`None` for the device's own codes).
     pub fn http_status(&self) -> Option<u16> {
         Some(match self {
-            ErrorCode::MissingToken | ErrorCode::BadToken | ErrorCode::Revoked => 401,
+            ErrorCode::MissingToken | ErrorCode::BadToken | ErrorCode::Revoked | ErrorCode::Deactivated => 401,
             ErrorCode::Forbidden | ErrorCode::CodeUnknown | ErrorCode::CodeExpired | ErrorCode::CodeUsed => 403,
             ErrorCode::Malformed | ErrorCode::MalformedDocument | ErrorCode::BadInput => 400,
             ErrorCode::TooLarge => 413,
@@ -300,7 +310,7 @@ impl ErrorCode {
             ErrorCode::Conflict => 409,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::LimitReached => 429,
-            ErrorCode::Unavailable => 503,
+            ErrorCode::Unavailable | ErrorCode::StorageFull => 503,
             ErrorCode::Internal => 500,
             ErrorCode::BadResponse | ErrorCode::HashMismatch | ErrorCode::Unknown | ErrorCode::Other(_) => return None,
         })

@@ -21,6 +21,7 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 
 use crate::error::{Result, ServerError};
+use crate::model::User;
 use crate::service::blobs::{Missing, Received, MAX_ASKED, MAX_PIECE};
 use crate::state::{bearer, blocking, body_of, AppState};
 
@@ -142,11 +143,11 @@ pub(crate) async fn upload(
         }
         buf.extend_from_slice(&next);
         if buf.len() >= APPEND_EVERY {
-            at = append(&state, &hash, at, std::mem::take(&mut buf)).await?;
+            at = append(&state, &user, &hash, at, std::mem::take(&mut buf)).await?;
         }
     }
     if !buf.is_empty() {
-        at = append(&state, &hash, at, buf).await?;
+        at = append(&state, &user, &hash, at, buf).await?;
     }
     if cut {
         tracing::info!(hash = %hash, received = at, "an upload was cut; it resumes from what arrived");
@@ -157,9 +158,9 @@ pub(crate) async fn upload(
     Ok(Json(blocking(move || s.finish_upload(&user, &hash, size)).await?))
 }
 
-async fn append(state: &Arc<AppState>, hash: &str, at: u64, bytes: Vec<u8>) -> Result<u64> {
-    let (s, h) = (state.service.clone(), hash.to_string());
-    blocking(move || s.append_upload(&h, at, &bytes)).await
+async fn append(state: &Arc<AppState>, user: &User, hash: &str, at: u64, bytes: Vec<u8>) -> Result<u64> {
+    let (s, u, h) = (state.service.clone(), user.clone(), hash.to_string());
+    blocking(move || s.append_upload(&u, &h, at, &bytes)).await
 }
 
 pub(crate) async fn read(

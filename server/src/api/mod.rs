@@ -61,7 +61,7 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Result<impl IntoResponse
 async fn healthz(State(state): State<Arc<AppState>>) -> Result<Json<serde_json::Value>> {
     let s = state.service.clone();
     let team = blocking(move || {
-        s.store().ping()?;
+        s.health()?;
         s.team()
     })
     .await?;

@@ -14,7 +14,7 @@ pub struct FsBlobs {
 }
 
 fn io(what: &str, e: std::io::Error) -> ServerError {
-    ServerError::Unavailable(format!("the attachment store cannot {what}: {e}"))
+    ServerError::from_io(&format!("{what} in the attachment store"), e)
 }
 
 impl FsBlobs {
@@ -40,9 +40,15 @@ impl BlobStore for FsBlobs {
         // Across file systems a rename fails: copy, sync, then the copy is the file.
         if std::fs::rename(staged, &to).is_err() {
             let tmp = to.with_extension("part");
-            std::fs::copy(staged, &tmp).map_err(|e| io("copy a file", e))?;
-            File::open(&tmp).and_then(|f| f.sync_all()).map_err(|e| io("sync a file", e))?;
-            std::fs::rename(&tmp, &to).map_err(|e| io("move a file", e))?;
+            let copied = std::fs::copy(staged, &tmp)
+                .map_err(|e| io("copy a file", e))
+                .and_then(|_| File::open(&tmp).and_then(|f| f.sync_all()).map_err(|e| io("sync a file", e)))
+                .and_then(|()| std::fs::rename(&tmp, &to).map_err(|e| io("move a file", e)));
+            if let Err(e) = copied {
+                // A copy cut short (a full disk) must not hold the space it took.
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e);
+            }
             let _ = std::fs::remove_file(staged);
         }
         File::open(dir).and_then(|d| d.sync_all()).map_err(|e| io("sync a directory", e))?;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 pub use fs::FsBlobs;
 pub use s3::S3Blobs;
-pub use staging::{Appended, Staging};
+pub use staging::{Appended, Slot, Staging};
 
 use crate::error::{Result, ServerError};
 

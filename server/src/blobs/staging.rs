@@ -14,16 +14,17 @@ use sha2::{Digest, Sha256};
 use super::relative;
 use crate::error::{Result, ServerError};
 
-/// A directory of partial uploads.
+/// A directory of partial uploads, one folder per member: two members sending the same file each
+/// send it whole (each proves they hold the bytes), and a member's space is counted on its own.
 pub struct Staging {
     dir: PathBuf,
-    /// Hashes being appended to right now (one request at a time per file).
-    busy: Mutex<HashSet<String>>,
+    /// Uploads being appended to right now (one request at a time per member and file).
+    busy: Mutex<HashSet<PathBuf>>,
     freed: Condvar,
 }
 
 fn io(what: &str, e: std::io::Error) -> ServerError {
-    ServerError::Unavailable(format!("cannot {what} an upload in progress: {e}"))
+    ServerError::from_io(&format!("{what} an upload in progress"), e)
 }
 
 /// What an append left.
@@ -35,6 +36,26 @@ pub enum Appended {
     Elsewhere(u64),
 }
 
+/// One member's upload of one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    member: String,
+    hash: String,
+}
+
+impl Slot {
+    /// `member`'s upload of `hash` (which must be a SHA-256 in hex: only hashes name files).
+    pub fn new(member: &str, hash: &str) -> Result<Slot> {
+        relative(hash)?;
+        Ok(Slot { member: member_folder(member), hash: hash.to_string() })
+    }
+}
+
+/// A member's folder: their id's digest, so that no id, however written, names a path.
+fn member_folder(member: &str) -> String {
+    hex::encode(&Sha256::digest(member.as_bytes())[..16])
+}
+
 impl Staging {
     pub fn open(dir: &Path) -> Result<Staging> {
         std::fs::create_dir_all(dir)
@@ -42,37 +63,59 @@ impl Staging {
         Ok(Staging { dir: dir.to_path_buf(), busy: Mutex::default(), freed: Condvar::new() })
     }
 
-    /// The partial file of `hash`.
-    pub fn path(&self, hash: &str) -> Result<PathBuf> {
-        relative(hash)?;
-        Ok(self.dir.join(format!("{hash}.part")))
+    /// Writes, syncs and removes a small file here: whether the disk takes writes (after it was
+    /// found full).
+    pub fn probe(&self) -> Result<()> {
+        let path = self.dir.join(".probe");
+        let wrote = File::create(&path).and_then(|mut f| f.write_all(&[0u8; 64 * 1024]).and_then(|()| f.sync_all()));
+        let _ = std::fs::remove_file(&path);
+        wrote.map_err(|e| io("probe the disk of", e))
     }
 
-    /// How many bytes of `hash` are here.
-    pub fn len(&self, hash: &str) -> Result<u64> {
-        match std::fs::metadata(self.path(hash)?) {
+    /// The partial file of `slot`.
+    pub fn path(&self, slot: &Slot) -> PathBuf {
+        self.dir.join(&slot.member).join(format!("{}.part", slot.hash))
+    }
+
+    /// How many bytes of `slot` are here.
+    pub fn len(&self, slot: &Slot) -> Result<u64> {
+        match std::fs::metadata(self.path(slot)) {
             Ok(m) => Ok(m.len()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
             Err(e) => Err(io("read", e)),
         }
     }
 
+    /// Bytes of unfinished uploads `member` holds here.
+    pub fn held_by(&self, member: &str) -> Result<u64> {
+        let Ok(entries) = std::fs::read_dir(self.dir.join(member_folder(member))) else { return Ok(0) };
+        Ok(entries.flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum())
+    }
+
     /// Appends `bytes` at `offset` (which must be the length received so far).
-    pub fn append(&self, hash: &str, offset: u64, bytes: &[u8]) -> Result<Appended> {
-        let path = self.path(hash)?;
-        let _turn = self.turn(hash);
-        let have = self.len(hash)?;
+    pub fn append(&self, slot: &Slot, offset: u64, bytes: &[u8]) -> Result<Appended> {
+        let path = self.path(slot);
+        let _turn = self.turn(&path);
+        let have = self.len(slot)?;
         if have != offset {
             return Ok(Appended::Elsewhere(have));
         }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| io("store", e))?;
+        }
         let mut f = OpenOptions::new().create(true).append(true).open(&path).map_err(|e| io("store", e))?;
-        f.write_all(bytes).map_err(|e| io("store", e))?;
+        if let Err(e) = f.write_all(bytes) {
+            // A short write (a full disk) leaves what did fit; take it back so that the length
+            // here stays the length acknowledged.
+            let _ = f.set_len(have);
+            return Err(io("store", e));
+        }
         Ok(Appended::Now(have + bytes.len() as u64))
     }
 
     /// SHA-256 of what is here, and its first bytes (to tell its kind).
-    pub fn digest(&self, hash: &str) -> Result<(String, Vec<u8>)> {
-        let mut f = File::open(self.path(hash)?).map_err(|e| io("read", e))?;
+    pub fn digest(&self, slot: &Slot) -> Result<(String, Vec<u8>)> {
+        let mut f = File::open(self.path(slot)).map_err(|e| io("read", e))?;
         let mut hasher = Sha256::new();
         let mut head = Vec::new();
         let mut buf = vec![0u8; 256 * 1024];
@@ -89,9 +132,9 @@ impl Staging {
         Ok((hex::encode(hasher.finalize()), head))
     }
 
-    /// Forgets the partial file of `hash`.
-    pub fn remove(&self, hash: &str) -> Result<()> {
-        match std::fs::remove_file(self.path(hash)?) {
+    /// Forgets the partial file of `slot`.
+    pub fn remove(&self, slot: &Slot) -> Result<()> {
+        match std::fs::remove_file(self.path(slot)) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io("delete", e)),
             _ => Ok(()),
         }
@@ -99,41 +142,46 @@ impl Staging {
 
     /// Forgets partial files untouched for `age`; returns how many.
     pub fn sweep(&self, age: Duration) -> Result<usize> {
+        let Ok(members) = std::fs::read_dir(&self.dir) else { return Ok(0) };
         let mut n = 0;
-        let Ok(entries) = std::fs::read_dir(&self.dir) else { return Ok(0) };
-        for e in entries.flatten() {
-            let old = e
-                .metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| SystemTime::now().duration_since(t).ok())
-                .is_some_and(|d| d > age);
-            if old && e.file_name().to_string_lossy().ends_with(".part") && std::fs::remove_file(e.path()).is_ok() {
-                n += 1;
+        for m in members.flatten() {
+            let Ok(entries) = std::fs::read_dir(m.path()) else { continue };
+            for e in entries.flatten() {
+                let old = e
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| SystemTime::now().duration_since(t).ok())
+                    .is_some_and(|d| d > age);
+                if old && e.file_name().to_string_lossy().ends_with(".part") && std::fs::remove_file(e.path()).is_ok() {
+                    n += 1;
+                }
             }
+            // An emptied folder goes too (fails harmlessly while it still holds a file).
+            let _ = std::fs::remove_dir(m.path());
         }
         Ok(n)
     }
 
-    /// Waits until no other request appends to `hash`, and holds it until dropped.
-    fn turn(&self, hash: &str) -> Turn<'_> {
+    /// Waits until no other request appends to `path`, and holds it until dropped.
+    fn turn(&self, path: &Path) -> Turn<'_> {
         let mut busy = self.busy.lock().unwrap_or_else(|p| p.into_inner());
-        while busy.contains(hash) {
+        while busy.contains(path) {
             busy = self.freed.wait(busy).unwrap_or_else(|p| p.into_inner());
         }
-        busy.insert(hash.to_string());
-        Turn { staging: self, hash: hash.to_string() }
+        busy.insert(path.to_path_buf());
+        Turn { staging: self, path: path.to_path_buf() }
     }
 }
 
 struct Turn<'a> {
     staging: &'a Staging,
-    hash: String,
+    path: PathBuf,
 }
 
 impl Drop for Turn<'_> {
     fn drop(&mut self) {
-        self.staging.busy.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.hash);
+        self.staging.busy.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.path);
         self.staging.freed.notify_all();
     }
 }
@@ -147,12 +195,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = Staging::open(dir.path()).unwrap();
         let hash = fieldreport_protocol::files::hash_of(b"abcdef");
-        assert_eq!(s.append(&hash, 0, b"abc").unwrap(), Appended::Now(3));
-        assert_eq!(s.append(&hash, 1, b"zz").unwrap(), Appended::Elsewhere(3));
-        assert_eq!(s.append(&hash, 3, b"def").unwrap(), Appended::Now(6));
-        assert_eq!(s.digest(&hash).unwrap().0, hash);
-        s.remove(&hash).unwrap();
-        assert_eq!(s.len(&hash).unwrap(), 0);
-        assert!(s.append("../../etc/passwd", 0, b"x").is_err(), "only hashes name files");
+        let slot = Slot::new("u-张三", &hash).unwrap();
+        assert_eq!(s.append(&slot, 0, b"abc").unwrap(), Appended::Now(3));
+        assert_eq!(s.append(&slot, 1, b"zz").unwrap(), Appended::Elsewhere(3));
+        assert_eq!(s.append(&slot, 3, b"def").unwrap(), Appended::Now(6));
+        assert_eq!(s.digest(&slot).unwrap().0, hash);
+        assert_eq!(s.held_by("u-张三").unwrap(), 6);
+        let other = Slot::new("../u-李四", &hash).unwrap();
+        assert_eq!(s.len(&other).unwrap(), 0, "another member's upload of the same file is their own");
+        assert!(s.path(&other).starts_with(dir.path()), "a member id names no path");
+        s.remove(&slot).unwrap();
+        assert_eq!(s.len(&slot).unwrap(), 0);
+        assert!(Slot::new("u", "../../etc/passwd").is_err(), "only hashes name files");
     }
 }

@@ -10,7 +10,7 @@ use fieldreport_protocol::doc::{Attachment, Kind};
 use serde::Serialize;
 
 use super::Service;
-use crate::blobs::{self, Appended, BlobStore, Staging};
+use crate::blobs::{self, Appended, BlobStore, Slot, Staging};
 use crate::error::{Result, ServerError};
 use crate::model::User;
 use crate::now_ms;
@@ -22,6 +22,9 @@ use crate::store::Db;
 pub const MAX_ASKED: usize = 10_000;
 /// Largest piece of a file in one request.
 pub const MAX_PIECE: usize = 4 * 1024 * 1024;
+/// How long an unfinished upload is kept after its last piece: a device resumes within it, and
+/// the collection frees what was abandoned.
+pub const UNFINISHED_FOR: Duration = Duration::from_secs(86_400);
 
 /// The store of attached files and the uploads in progress.
 pub struct Files {
@@ -71,9 +74,10 @@ fn day(db: &Db, ms: i64) -> Result<String> {
     Ok(super::config::load(db)?.cal.local_date(ms).to_string())
 }
 
-/// Whether `user` may read file `hash`: a document that references it is one they may see.
+/// Whether `user` may read file `hash`: a document that references it is one they may see, and
+/// its owner proved they hold the bytes (naming a hash in a document grants nothing).
 fn may_read(db: &Db, user: &User, hash: &str) -> Result<bool> {
-    for (id, kind, owner) in db.blob_referrers(hash)? {
+    for (id, kind, owner) in db.blob_readers_docs(hash)? {
         let Some(kind) = Kind::parse(&kind) else { continue };
         let recipients = if kind == Kind::Report { db.recipients_of(&id)? } else { Vec::new() };
         let meta = DocMeta { kind, owner: &owner, recipients: &recipients };
@@ -100,9 +104,10 @@ impl Service {
         self.files.is_some()
     }
 
-    /// Which of `hashes` the server lacks, with what it has of each from a cut upload. A file a
-    /// document of `user` does not reference reads as missing from the start (the answer says
-    /// nothing about other people's files).
+    /// Which of `hashes` the server lacks from `user`, with what it has of each from a cut
+    /// upload: a file `user` has not proved they hold (sent whole) is missing even when someone
+    /// else sent it, and one no document of theirs references reads as missing from the start
+    /// (the answer says nothing about other people's files).
     pub fn missing_files(&self, user: &User, hashes: &[String]) -> Result<Vec<Missing>> {
         if hashes.len() > MAX_ASKED {
             return Err(ServerError::BadRequest(format!("ask about at most {MAX_ASKED} files at a time")));
@@ -116,16 +121,17 @@ impl Service {
                     if !Attachment::valid_hash(h) {
                         return Err(ServerError::BadRequest(format!("`{h}` is not a SHA-256 in lower-case hex")));
                     }
-                    Ok((h.clone(), db.blob(h)?.is_some(), db.owner_references(&user.id, h)?))
+                    let held = db.blob(h)?.is_some() && db.is_blob_holder(h, &user.id)?;
+                    Ok((h.clone(), held, db.owner_references(&user.id, h)?))
                 })
                 .collect()
         })?;
         let mut out = Vec::new();
-        for (hash, stored, mine) in known {
-            if stored && mine {
+        for (hash, held, mine) in known {
+            if held && mine {
                 continue;
             }
-            let offset = if mine { files.staging.len(&hash)? } else { 0 };
+            let offset = if mine { files.staging.len(&Slot::new(&user.id, &hash)?)? } else { 0 };
             out.push(Missing { hash, offset });
         }
         Ok(out)
@@ -137,28 +143,31 @@ impl Service {
         if let Some(done) = self.begin_upload(user, hash, offset, size, bytes.len() as u64)? {
             return Ok(done);
         }
-        self.append_upload(hash, offset, bytes)?;
+        self.append_upload(user, hash, offset, bytes)?;
         self.finish_upload(user, hash, size)
     }
 
     /// Checks an upload of file `hash` (`size` bytes in all) from `offset`, of at most `len`
-    /// bytes (the request's length when known), before any byte is taken: the file must be one
-    /// a document of `user` references, with that size, within the team's limits. `Some` when
-    /// the server has the file already (nothing to send).
+    /// bytes (the request's length when known, else a whole piece), before any byte is taken:
+    /// the file must be one a document of `user` references, with that size, within the team's
+    /// limits — every byte received counts against the daily limit, finished or not, and a
+    /// member's unfinished uploads hold at most twice the largest file. `Some` when `user` has
+    /// sent this file before (nothing to send).
     pub fn begin_upload(&self, user: &User, hash: &str, offset: u64, size: u64, len: u64) -> Result<Option<Received>> {
-        self.files()?;
+        let files = self.files()?;
         if len > MAX_PIECE as u64 {
             return Err(ServerError::BadRequest(format!("a piece is at most {MAX_PIECE} bytes")));
         }
         let (u, h) = (user.clone(), hash.to_string());
-        let (declared, stored, limits, used) = self.store.read(|db| {
+        let (declared, held, limits, used) = self.store.read(|db| {
             let declared = attachment_of(db, &u.id, &h)?;
             let cfg = super::config::load(db)?.config.attachments;
             let used = db.blob_usage_on(&u.id, &day(db, now_ms())?)?;
-            Ok((declared, db.blob(&h)?, cfg, used))
+            let held = db.blob(&h)?.is_some() && db.is_blob_holder(&h, &u.id)?;
+            Ok((declared, held, cfg, used))
         })?;
         let declared = declared.ok_or_else(|| no_file(hash))?;
-        if stored.is_some() {
+        if held {
             return Ok(Some(Received { received: size, complete: true }));
         }
         if size != declared.size {
@@ -173,46 +182,63 @@ impl Service {
                 limits.max_file_bytes
             )));
         }
-        if offset == 0 && used.saturating_add(size as i64) > limits.max_bytes_per_day as i64 {
+        if offset.saturating_add(len) > size {
+            return Err(ServerError::BadRequest(format!("a piece at {offset} runs past the end of file {hash}")));
+        }
+        // What this request may bring: its length, or a whole piece when it does not say.
+        let coming = if len > 0 { len } else { (size - offset.min(size)).min(MAX_PIECE as u64) };
+        if (used.max(0) as u64).saturating_add(coming) > limits.max_bytes_per_day {
             return Err(ServerError::TooMany(format!(
                 "today's uploads would pass this team's daily limit of {} MB per member; the rest goes tomorrow",
                 limits.max_bytes_per_day / 1_048_576
             )));
         }
-        if offset.saturating_add(len) > size {
-            return Err(ServerError::BadRequest(format!("a piece at {offset} runs past the end of file {hash}")));
+        let staged = files.staging.held_by(&user.id)?;
+        let room = limits.max_file_bytes.saturating_mul(2);
+        let here = files.staging.len(&Slot::new(&user.id, hash)?)?;
+        if staged.saturating_sub(here).saturating_add(offset).saturating_add(coming) > room {
+            return Err(ServerError::TooMany(format!(
+                "your unfinished uploads already hold {staged} bytes (at most {room}): finish them, or they are dropped a day after their last piece"
+            )));
         }
         Ok(None)
     }
 
-    /// Appends bytes of file `hash` at `offset`, which must be where the bytes received so far
-    /// end (else 409 with where to resume); returns how many are here now. Bytes appended
-    /// count even when the request that brought them is cut afterwards.
-    pub fn append_upload(&self, hash: &str, offset: u64, bytes: &[u8]) -> Result<u64> {
-        match self.files()?.staging.append(hash, offset, bytes)? {
+    /// Appends bytes of `user`'s upload of file `hash` at `offset`, which must be where the
+    /// bytes received so far end (else 409 with where to resume); returns how many are here now.
+    /// Bytes appended count — for resuming, and against the daily limit — even when the request
+    /// that brought them is cut afterwards.
+    pub fn append_upload(&self, user: &User, hash: &str, offset: u64, bytes: &[u8]) -> Result<u64> {
+        let slot = Slot::new(&user.id, hash)?;
+        match self.files()?.staging.append(&slot, offset, bytes)? {
             Appended::Elsewhere(have) => {
                 Err(ServerError::Conflict(format!("resume file {hash} at {have}: that much has been received")))
             }
-            Appended::Now(n) => Ok(n),
+            Appended::Now(n) => {
+                let (uid, len) = (user.id.clone(), bytes.len() as i64);
+                self.store.write(move |db| Ok(db.add_blob_usage(&uid, &day(db, now_ms())?, len)?))?;
+                Ok(n)
+            }
         }
     }
 
-    /// Where the upload of file `hash` stands; when it is whole, it is checked — its hash, its
-    /// kind by its bytes against what the document says, its size — stored durably, and only
-    /// then counted as received. A file that fails the check is dropped (the device sends it
-    /// again).
+    /// Where `user`'s upload of file `hash` stands; when it is whole, it is checked — its hash,
+    /// its kind by its bytes against what the document says, its size — stored durably (unless
+    /// someone sent it before), `user` noted as holding it, and only then counted as received.
+    /// A file that fails the check is dropped (the device sends it again).
     pub fn finish_upload(&self, user: &User, hash: &str, size: u64) -> Result<Received> {
         let files = self.files()?;
-        let received = files.staging.len(hash)?;
+        let slot = Slot::new(&user.id, hash)?;
+        let received = files.staging.len(&slot)?;
         if received < size {
             return Ok(Received { received, complete: false });
         }
         let (u, h) = (user.clone(), hash.to_string());
         let declared = self.store.read(|db| attachment_of(db, &u.id, &h))?.ok_or_else(|| no_file(hash))?;
-        let (digest, head) = files.staging.digest(hash)?;
+        let (digest, head) = files.staging.digest(&slot)?;
         let kind = fieldreport_protocol::files::sniff::sniff(&head);
         let refuse = |why: String| {
-            let _ = files.staging.remove(hash);
+            let _ = files.staging.remove(&slot);
             Err(ServerError::BadRequest(why))
         };
         if received != size || digest != hash {
@@ -225,8 +251,12 @@ impl Service {
                 kind.unwrap_or("no kind of file an attachment may be")
             ));
         }
-        files.store.put_file(hash, &files.staging.path(hash)?)?;
-        let _ = files.staging.remove(hash);
+        let h = hash.to_string();
+        let stored = self.store.read(move |db| Ok(db.blob(&h)?.is_some()))?;
+        if !stored {
+            files.store.put_file(hash, &files.staging.path(&slot))?;
+            crate::metrics::metrics().attachment_bytes.inc_by(size);
+        }
         let row = BlobRow {
             hash: hash.to_string(),
             size: size as i64,
@@ -234,12 +264,11 @@ impl Service {
             uploader: user.id.clone(),
             stored_at: now_ms(),
         };
-        let uid = user.id.clone();
         self.store.write(move |db| {
             db.insert_blob(&row)?;
-            Ok(db.add_blob_usage(&uid, &day(db, row.stored_at)?, row.size)?)
+            Ok(db.add_blob_holder(&row.hash, &row.uploader, row.stored_at)?)
         })?;
-        crate::metrics::metrics().attachment_bytes.inc_by(size);
+        let _ = files.staging.remove(&slot);
         Ok(Received { received: size, complete: true })
     }
 
@@ -293,7 +322,8 @@ impl Service {
     }
 
     /// Deletes files no document has referenced for the team's grace period (counted from the
-    /// collection that first found them unreferenced), and uploads left unfinished for a week.
+    /// collection that first found them unreferenced), and uploads left unfinished for a day
+    /// ([`UNFINISHED_FOR`]).
     /// Safe to run from several servers at once.
     pub fn collect_files(&self) -> Result<Collected> {
         let files = self.files()?;
@@ -317,7 +347,7 @@ impl Service {
                 }
             }
         }
-        let partial = files.staging.sweep(Duration::from_secs(7 * 86_400))?;
+        let partial = files.staging.sweep(UNFINISHED_FOR)?;
         Ok(Collected { files: n, partial_uploads: partial })
     }
 

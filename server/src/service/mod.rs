@@ -121,6 +121,22 @@ impl Service {
         &self.store
     }
 
+    /// Whether the database answers and, after storage was found full, whether it takes writes
+    /// again (a one-row write to the database, a small file beside the uploads): `Err` while
+    /// it does not; the fault is cleared when it does.
+    pub fn health(&self) -> Result<()> {
+        self.store.ping()?;
+        if crate::health::storage_fault().is_none() {
+            return Ok(());
+        }
+        self.store.write(|db| Ok(db.probe_write(crate::now_ms())?))?;
+        if let Some(files) = &self.files {
+            files.staging.probe()?;
+        }
+        crate::health::storage_ok();
+        Ok(())
+    }
+
     /// Sets the least time between two refreshes of a user's KPI snapshot while their data keeps
     /// changing (default one minute).
     pub fn set_snapshot_interval(&self, every: std::time::Duration) {

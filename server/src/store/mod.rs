@@ -31,6 +31,10 @@ pub enum StoreError {
     /// The database cannot be reached (PostgreSQL down, the data directory unreadable).
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
+    /// The database's disk is full: the write was rolled back whole; it succeeds once space
+    /// returns.
+    #[error("the database's disk is full: {0}")]
+    Full(String),
     /// A statement failed.
     #[error("database error: {0}")]
     Query(String),

@@ -38,6 +38,22 @@ pub fn files_and_their_references(h: &dyn Harness) {
         );
         assert!(db.owner_references("r", "bb")?);
         assert!(!db.owner_references("m", "bb")?);
+        // Only documents whose owner proved they hold the bytes let the file be read.
+        assert!(db.blob_readers_docs("aa")?.is_empty(), "nobody proved anything yet");
+        Ok(())
+    })
+    .unwrap();
+    s.write(|db| {
+        db.add_blob_holder("aa", "r", 10)?;
+        db.add_blob_holder("aa", "r", 11)?;
+        db.add_blob_holder("bb", "x", 11)?;
+        Ok(())
+    })
+    .unwrap();
+    s.read(|db| {
+        assert!(db.is_blob_holder("aa", "r")? && !db.is_blob_holder("aa", "m")?);
+        assert_eq!(db.blob_readers_docs("aa")?, [("doc-r".into(), "followup".into(), "r".into())]);
+        assert!(db.blob_readers_docs("bb")?.is_empty(), "a holder with no document of theirs: none");
         assert_eq!(db.blob_usage_on("r", "2026-11-20")?, 120);
         assert_eq!(db.blob_usage_on("r", "2026-11-21")?, 0);
         let usage = db.blob_usage("2026-11-20")?;
@@ -73,6 +89,7 @@ pub fn files_and_their_references(h: &dyn Harness) {
         assert_eq!(db.unreferenced_blobs(301, 1)?.len(), 1, "the limit holds");
         assert!(db.delete_unreferenced_blob("aa")?);
         assert_eq!((db.blob("aa")?, db.thumbnail("aa")?), (None, None), "the file and its thumbnail go");
+        assert!(!db.is_blob_holder("aa", "r")?, "and who held it: a file sent again is proved again");
         Ok(())
     })
     .unwrap();

@@ -48,6 +48,34 @@ impl Db<'_> {
         Ok(())
     }
 
+    /// Notes that `user` proved they hold file `hash` (sent its bytes whole).
+    pub fn add_blob_holder(&self, hash: &str, user: &str, at: i64) -> Result<()> {
+        self.exec(
+            "INSERT INTO blob_holders (hash, user_id, at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            p![hash, user, at],
+        )?;
+        Ok(())
+    }
+
+    /// Whether `user` proved they hold file `hash`.
+    pub fn is_blob_holder(&self, hash: &str, user: &str) -> Result<bool> {
+        Ok(self
+            .opt("SELECT 1 FROM blob_holders WHERE hash = ?1 AND user_id = ?2", p![hash, user], |_| Ok(()))?
+            .is_some())
+    }
+
+    /// The documents that reference file `hash` and whose owner proved they hold it: the only
+    /// ones through which the file may be read. (id, kind, owner).
+    pub fn blob_readers_docs(&self, hash: &str) -> Result<Vec<(String, String, String)>> {
+        self.all(
+            "SELECT d.id, d.kind, d.owner FROM blob_refs r JOIN docs d ON d.id = r.doc_id
+               JOIN blob_holders h ON h.hash = r.hash AND h.user_id = d.owner
+              WHERE r.hash = ?1",
+            p![hash],
+            |r| Ok((r.text(0)?, r.text(1)?, r.text(2)?)),
+        )
+    }
+
     /// Forgets file `hash` if no document references it (again); whether it did.
     pub fn delete_unreferenced_blob(&self, hash: &str) -> Result<bool> {
         let n = self.exec(
@@ -56,6 +84,7 @@ impl Db<'_> {
         )?;
         if n > 0 {
             self.exec("DELETE FROM thumbnails WHERE hash = ?1", p![hash])?;
+            self.exec("DELETE FROM blob_holders WHERE hash = ?1", p![hash])?;
         }
         Ok(n > 0)
     }

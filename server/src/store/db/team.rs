@@ -187,4 +187,14 @@ impl Db<'_> {
         self.exec("DELETE FROM flags WHERE name = ?1", p![name])?;
         Ok(())
     }
+
+    /// A write that touches one row, to see whether the database takes writes (after it was
+    /// found full).
+    pub fn probe_write(&self, now: i64) -> Result<()> {
+        self.exec(
+            "INSERT INTO health_probe (id, at) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET at = excluded.at",
+            p![now],
+        )?;
+        Ok(())
+    }
 }

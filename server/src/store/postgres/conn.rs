@@ -57,6 +57,11 @@ pub(crate) fn error(sql: &str, e: tokio_postgres::Error) -> StoreError {
         return StoreError::Unavailable(e.to_string());
     }
     match e.as_db_error() {
+        // disk_full, and the out-of-space family (insufficient_resources).
+        Some(db) if db.code() == &tokio_postgres::error::SqlState::DISK_FULL => {
+            crate::health::storage_full(db.message());
+            StoreError::Full(db.message().to_string())
+        }
         Some(db) => StoreError::Query(format!("{} (in `{}`)", db.message(), first_line(sql))),
         None => StoreError::Query(format!("{e} (in `{}`)", first_line(sql))),
     }

@@ -17,7 +17,12 @@ use super::{Backend, Conn, StoreError, StoreResult as Result, TxConn, Writer};
 pub const SCHEMES: &[&str] = &["postgres", "postgresql"];
 
 /// The schema this server writes, and the steps that build it (entry `i` makes version `i + 1`).
-const STEPS: &[&str] = &[include_str!("schema_v1.sql"), include_str!("schema_v2.sql"), include_str!("schema_v3.sql")];
+const STEPS: &[&str] = &[
+    include_str!("schema_v1.sql"),
+    include_str!("schema_v2.sql"),
+    include_str!("schema_v3.sql"),
+    include_str!("schema_v4.sql"),
+];
 pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;
 
 /// Most read connections a process keeps open (each is a process on the database's side, and

@@ -22,13 +22,16 @@ impl ToSql for Param<'_> {
 
 pub(crate) fn error(sql: &str, e: rusqlite::Error) -> StoreError {
     match e {
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DiskFull => {
+            crate::health::storage_full(&e.to_string());
+            StoreError::Full(e.to_string())
+        }
         rusqlite::Error::SqliteFailure(f, _)
             if matches!(
                 f.code,
                 rusqlite::ErrorCode::CannotOpen
                     | rusqlite::ErrorCode::NotADatabase
                     | rusqlite::ErrorCode::DatabaseCorrupt
-                    | rusqlite::ErrorCode::DiskFull
                     | rusqlite::ErrorCode::SystemIoFailure
                     | rusqlite::ErrorCode::PermissionDenied
                     | rusqlite::ErrorCode::ReadOnly
