@@ -34,6 +34,10 @@ pub enum FieldError {
     /// code. Its local data stays.
     #[error("{reason}")]
     DeviceRevoked { reason: String },
+    /// An admin deactivated this member's account: the device stops syncing and keeps its data
+    /// (nothing is lost); it syncs again once an admin reactivates the account.
+    #[error("{reason}")]
+    AccountDeactivated { reason: String },
     /// The user may not do this (e.g. edit a submitted report).
     #[error("{reason}")]
     Forbidden { reason: String },
@@ -87,6 +91,9 @@ impl From<CoreError> for FieldError {
                 ErrorCode::Revoked | ErrorCode::BadToken => FieldError::DeviceRevoked {
                     reason: "this device was revoked or removed by an admin: enroll it again with a new code (its data stays)"
                         .into(),
+                },
+                ErrorCode::Deactivated => FieldError::AccountDeactivated {
+                    reason: "this account was deactivated by an admin: this device keeps its data and syncs again once the account is reactivated".into(),
                 },
                 code => FieldError::Server { status: status.into(), code: code.to_string(), reason: message },
             },
@@ -149,6 +156,8 @@ mod tests {
         assert!(matches!(FieldError::from(used), FieldError::CodeUsed { .. }));
         let revoked = CoreError::Server { status: 401, code: ErrorCode::Revoked, message: "x".into() };
         assert!(matches!(FieldError::from(revoked), FieldError::DeviceRevoked { .. }));
+        let deactivated = CoreError::Server { status: 401, code: ErrorCode::Deactivated, message: "x".into() };
+        assert!(matches!(FieldError::from(deactivated), FieldError::AccountDeactivated { .. }));
         let forbidden = CoreError::Server { status: 403, code: ErrorCode::Forbidden, message: "no".into() };
         assert!(matches!(FieldError::from(forbidden), FieldError::Forbidden { .. }));
         let server = CoreError::Server { status: 409, code: ErrorCode::Conflict, message: "no".into() };

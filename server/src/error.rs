@@ -36,6 +36,10 @@ pub enum ServerError {
     MalformedDocument { id: String, reason: String },
     #[error("the request is larger than the limit of {limit} bytes; sync in smaller batches")]
     TooLarge { limit: usize },
+    /// A request over a limit other than bytes (documents per sync request): 413 as well, which
+    /// a device answers by sending the batch again in halves.
+    #[error("{0}")]
+    Oversized(String),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -130,7 +134,7 @@ impl ServerError {
             ServerError::Enrollment(p) => p.code(),
             ServerError::BadRequest(_) | ServerError::Store(StoreError::BadUrl(_)) => ErrorCode::Malformed,
             ServerError::MalformedDocument { .. } => ErrorCode::MalformedDocument,
-            ServerError::TooLarge { .. } => ErrorCode::TooLarge,
+            ServerError::TooLarge { .. } | ServerError::Oversized(_) => ErrorCode::TooLarge,
             ServerError::NotFound(_) => ErrorCode::NotFound,
             ServerError::Conflict(_) => ErrorCode::Conflict,
             ServerError::TooMany(_) => ErrorCode::LimitReached,

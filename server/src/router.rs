@@ -10,7 +10,7 @@ use crate::state::AppState;
 
 /// The router over `state`.
 pub fn router(state: Arc<AppState>) -> Router {
-    crate::api::routes(&state.limits)
+    crate::api::routes(&state)
         .merge(crate::web::routes())
         .route_layer(axum::middleware::from_fn(measure))
         .fallback(crate::web::not_found)

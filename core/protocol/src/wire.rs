@@ -14,6 +14,11 @@ pub const MAGIC: &[u8; 4] = b"FRSY";
 pub const VERSION: u8 = 2;
 /// The oldest version this build reads.
 pub const OLDEST: u8 = 1;
+/// Most documents one sync request may push (the server refuses more with 413 `too_large`; a
+/// device sends at most this many, and splits a batch the server found too large).
+pub const MAX_PUSHES: usize = 1_000;
+/// Most documents one sync request may ask for whole.
+pub const MAX_WANTED: usize = 1_000;
 const REQUEST: u8 = 1;
 const RESPONSE: u8 = 2;
 

@@ -127,7 +127,10 @@ pub async fn sign_out(store: &Store, opts: &SyncOptions) -> Result<()> {
     };
     match post_json(opts, &Route::SignOut.at(&state.server_url), Some(&state.token), b"{}".to_vec()).await {
         Ok(_) => Ok(()),
-        Err(Error::Server { code: ErrorCode::MissingToken | ErrorCode::BadToken | ErrorCode::Revoked, .. }) => Ok(()),
+        Err(Error::Server {
+            code: ErrorCode::MissingToken | ErrorCode::BadToken | ErrorCode::Revoked | ErrorCode::Deactivated,
+            ..
+        }) => Ok(()),
         Err(e) => Err(e),
     }
 }

@@ -18,7 +18,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::transport::{HttpRequest, HttpResponse};
-use super::wire::{Push, SyncRequest, SyncResponse};
+use super::wire::{Push, SyncRequest, SyncResponse, MAX_PUSHES, MAX_WANTED};
 use super::CONTENT_TYPE;
 use crate::api::{ErrorBody, Route};
 use crate::codes::ErrorCode;
@@ -122,7 +122,8 @@ fn batches(pushes: Vec<Push>, budget: usize) -> VecDeque<Vec<Push>> {
     let mut out: VecDeque<Vec<Push>> = VecDeque::new();
     let mut size = 0;
     for p in pushes {
-        if out.is_empty() || (size + p.changes.len() > budget && !out.back().is_some_and(Vec::is_empty)) {
+        let full = out.back().is_some_and(|b| b.len() >= MAX_PUSHES);
+        if out.is_empty() || full || (size + p.changes.len() > budget && !out.back().is_some_and(Vec::is_empty)) {
             out.push_back(Vec::new());
             size = 0;
         }
@@ -174,7 +175,8 @@ impl Engine {
             token: state.token,
             opts,
             queue: batches(pushes, opts.push_bytes),
-            want: store.wanted_documents()?,
+            // The rest are asked for in the next run.
+            want: store.wanted_documents()?.into_iter().take(MAX_WANTED).collect(),
             state: State::Ready,
             stats: SyncStats { cursor: state.cursor, ..Default::default() },
             progress,
@@ -237,6 +239,17 @@ impl Engine {
         };
         let transient = match outcome {
             Ok(resp) if (200..300).contains(&resp.status) => return self.page(store, request, &resp.body),
+            // Over a server's limits (an older device's batch, a server configured smaller):
+            // the batch goes again in halves, down to one document, which is then refused.
+            Ok(resp) if resp.status == 413 && request.pushes.len() > 1 => {
+                let mut first = request.pushes;
+                let second = first.split_off(first.len() / 2);
+                self.queue.push_front(second);
+                self.queue.push_front(first);
+                self.want = request.want;
+                self.state = State::Ready;
+                return Ok(());
+            }
             Ok(resp) if resp.status >= 500 || resp.status == 429 => server_error(&resp),
             Ok(resp) => return Err(server_error(&resp)),
             Err(reason) => Error::Unreachable { url: self.url.clone(), reason },

@@ -16,14 +16,14 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::IntoResponse;
-use axum::Json;
+use axum::{Extension, Json};
 use futures_util::StreamExt;
 use serde::Deserialize;
 
 use crate::error::{Result, ServerError};
-use crate::model::User;
+use crate::model::{Caller, User};
 use crate::service::blobs::{Missing, Received, MAX_ASKED, MAX_PIECE};
-use crate::state::{bearer, blocking, body_of, AppState};
+use crate::state::{blocking, body_of, AppState};
 
 #[derive(Deserialize)]
 pub(crate) struct Asked {
@@ -54,10 +54,10 @@ fn body(b: std::result::Result<Bytes, BytesRejection>) -> Result<Bytes> {
 
 pub(crate) async fn missing(
     State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
     headers: HeaderMap,
     b: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Json<serde_json::Value>> {
-    let token = bearer(&headers)?;
     let b = body(b)?;
     let binary = headers
         .get(header::CONTENT_TYPE)
@@ -80,11 +80,7 @@ pub(crate) async fn missing(
         asked.hashes
     };
     let s = state.service.clone();
-    let missing: Vec<Missing> = blocking(move || {
-        let caller = s.authenticate(&token)?;
-        s.missing_files(&caller.user, &hashes)
-    })
-    .await?;
+    let missing: Vec<Missing> = blocking(move || s.missing_files(&caller.user, &hashes)).await?;
     Ok(Json(serde_json::json!({ "missing": missing })))
 }
 
@@ -98,12 +94,12 @@ const IDLE: std::time::Duration = std::time::Duration::from_secs(30);
 /// the checks and each append run on a blocking thread.
 pub(crate) async fn upload(
     State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
     headers: HeaderMap,
     Path(hash): Path<String>,
     q: std::result::Result<Query<Piece>, axum::extract::rejection::QueryRejection>,
     body: axum::body::Body,
 ) -> Result<Json<Received>> {
-    let token = bearer(&headers)?;
     let Query(q) = q.map_err(|e| ServerError::BadRequest(format!("expected ?offset=N&size=S: {}", e.body_text())))?;
     let declared_len = headers
         .get(header::CONTENT_LENGTH)
@@ -112,12 +108,9 @@ pub(crate) async fn upload(
         .unwrap_or(0);
     let s = state.service.clone();
     let h = hash.clone();
-    let (user, done) = blocking(move || {
-        let caller = s.authenticate(&token)?;
-        let done = s.begin_upload(&caller.user, &h, q.offset, q.size, declared_len)?;
-        Ok((caller.user, done))
-    })
-    .await?;
+    let user = caller.user;
+    let u = user.clone();
+    let done = blocking(move || s.begin_upload(&u, &h, q.offset, q.size, declared_len)).await?;
     if let Some(done) = done {
         return Ok(Json(done));
     }
@@ -165,18 +158,13 @@ async fn append(state: &Arc<AppState>, user: &User, hash: &str, at: u64, bytes: 
 
 pub(crate) async fn read(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Extension(caller): Extension<Caller>,
     Path(hash): Path<String>,
     q: std::result::Result<Query<Range>, axum::extract::rejection::QueryRejection>,
 ) -> Result<impl IntoResponse> {
-    let token = bearer(&headers)?;
     let Query(q) = q.map_err(|e| ServerError::BadRequest(format!("expected ?offset=N&len=L: {}", e.body_text())))?;
     let s = state.service.clone();
-    let (row, bytes) = blocking(move || {
-        let caller = s.authenticate(&token)?;
-        s.read_file(&caller.user, &hash, q.offset, q.len)
-    })
-    .await?;
+    let (row, bytes) = blocking(move || s.read_file(&caller.user, &hash, q.offset, q.len)).await?;
     crate::metrics::metrics().attachment_bytes_sent.inc_by(bytes.len() as u64);
     Ok((
         [

@@ -9,17 +9,18 @@ use std::sync::Arc;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use fieldreport_protocol::api::Route;
 use fieldreport_protocol::period::Period;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, ServerError};
 use crate::figures::{self, Scope, Source};
+use crate::model::Caller;
 use crate::now_ms;
-use crate::state::{bearer, blocking, AppState};
+use crate::state::{blocking, AppState};
 
 /// `?period=…&user=…&limit=…&after=…`.
 #[derive(Debug, Deserialize)]
@@ -96,14 +97,12 @@ fn enc(s: &str) -> String {
 /// Runs `f` with the team configuration and the caller's scope, off the async workers.
 async fn scoped<T: Send + 'static>(
     state: Arc<AppState>,
-    headers: &HeaderMap,
+    caller: Caller,
     user: Option<String>,
     f: impl FnOnce(&dyn Source, &fieldreport_protocol::team::TeamConfig, &Scope) -> Result<T> + Send + 'static,
 ) -> Result<T> {
-    let token = bearer(headers)?;
     blocking(move || {
         let s = &*state.service;
-        let caller = s.authenticate(&token)?;
         let scope = Scope::of(s, Some(&caller.user), user.as_deref())?;
         f(s, &s.config()?, &scope)
     })
@@ -112,13 +111,13 @@ async fn scoped<T: Send + 'static>(
 
 pub(crate) async fn kpi(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Extension(caller): Extension<Caller>,
     q: std::result::Result<Query<FigureQuery>, QueryRejection>,
 ) -> Result<Response> {
     let q = query(q)?;
     let p = period(q.period.as_deref(), Period::ThisMonth)?;
     let (only, after, n) = (q.user.clone(), q.after.clone(), limit(q.limit, KPI_PAGE));
-    let (mut snap, next) = scoped(state, &headers, q.user.clone(), move |s, c, scope| {
+    let (mut snap, next) = scoped(state, caller, q.user.clone(), move |s, c, scope| {
         let snap = figures::snapshot(s, c, scope, p, now_ms())?;
         let (page, more) = page_of(scope, after.as_deref(), n)?;
         let next = more.then(|| page.members.last().map(|u| u.id.clone())).flatten();
@@ -138,12 +137,12 @@ pub(crate) async fn kpi(
 
 pub(crate) async fn alerts(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Extension(caller): Extension<Caller>,
     q: std::result::Result<Query<FigureQuery>, QueryRejection>,
 ) -> Result<Response> {
     let q = query(q)?;
     let (after, n) = (q.after.clone(), limit(q.limit, ALERTS_PAGE));
-    let (page, next) = scoped(state, &headers, q.user.clone(), move |s, c, scope| {
+    let (page, next) = scoped(state, caller, q.user.clone(), move |s, c, scope| {
         let all = figures::alerts(s, c, scope, now_ms())?;
         let start = match &after {
             Some(id) => all.iter().position(|a| &a.id == id).map(|i| i + 1).ok_or_else(|| {
@@ -161,13 +160,13 @@ pub(crate) async fn alerts(
 
 pub(crate) async fn submissions(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Extension(caller): Extension<Caller>,
     q: std::result::Result<Query<FigureQuery>, QueryRejection>,
 ) -> Result<Response> {
     let q = query(q)?;
     let p = period(q.period.as_deref(), Period::ThisWeek)?;
     let (after, n) = (q.after.clone(), limit(q.limit, SUBMISSIONS_PAGE));
-    let (list, next) = scoped(state, &headers, q.user.clone(), move |s, c, scope| {
+    let (list, next) = scoped(state, caller, q.user.clone(), move |s, c, scope| {
         let (page, _) = page_of(scope, after.as_deref(), scope.members.len().max(1))?;
         // Members in order until the page is full (a member's items are never split).
         let mut out = Vec::new();

@@ -3,6 +3,7 @@
 //! [`blobs`] and the manager figures of [`figures`]. Paths and bodies are the protocol's
 //! ([`fieldreport_protocol::api`]).
 
+mod admit;
 mod blobs;
 mod figures;
 
@@ -10,43 +11,47 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use axum::Extension;
 use axum::{Json, Router};
 use fieldreport_protocol::api::{
     EnrollRequest, NudgeRequest, ReadsRequest, Route, WebLoginApproved, WebLoginRequest, SYNC_CONTENT_TYPE,
 };
-use fieldreport_protocol::wire::{PushResult, SyncRequest, SyncResponse};
+use fieldreport_protocol::wire::{PushResult, SyncRequest, SyncResponse, MAX_PUSHES, MAX_WANTED};
 
 use crate::error::{Result, ServerError};
-use crate::model::Enrolled;
-use crate::service::Limits;
-use crate::state::{bearer, blocking, body_of, AppState};
+use crate::model::{Caller, Enrolled};
+use crate::state::{blocking, body_of, AppState};
 
-/// The device API's routes (the dashboard's are [`crate::web::routes`]).
-pub fn routes(limits: &Limits) -> Router<Arc<AppState>> {
+/// Largest body of the small JSON requests (sign-in approval, nudges, enrollment).
+const SMALL_JSON: usize = 4096;
+/// Largest body of read receipts (a device's list of reports read offline).
+const READS_JSON: usize = 64 * 1024;
+
+/// The device API's routes (the dashboard's are [`crate::web::routes`]), each with its body
+/// limit applied — and, for devices, its token checked — before any of the body is read.
+pub fn routes(state: &Arc<AppState>) -> Router<Arc<AppState>> {
+    use admit::{device, open};
+    let piece = crate::service::blobs::MAX_PIECE + 64 * 1024;
+    let asked = crate::service::blobs::MAX_ASKED * 72 + 64;
     Router::new()
         .route(Route::Healthz.pattern(), get(healthz))
-        .route(Route::Enroll.pattern(), post(enroll))
-        .route(Route::Sync.pattern(), post(sync))
-        .route(Route::WebLogin.pattern(), post(web_login))
-        .route(Route::Reads.pattern(), post(reads))
-        .route(Route::SignOut.pattern(), post(sign_out))
-        .route(Route::Nudges.pattern(), post(nudge))
-        .route(Route::Kpi.pattern(), get(figures::kpi))
-        .route(Route::Alerts.pattern(), get(figures::alerts))
-        .route(Route::Submissions.pattern(), get(figures::submissions))
         .route(Route::Metrics.pattern(), get(metrics))
-        .layer(DefaultBodyLimit::max(limits.max_request_bytes))
-        .merge(
-            Router::new()
-                .route(Route::BlobsMissing.pattern(), post(blobs::missing))
-                .route(Route::Blob.pattern(), post(blobs::upload))
-                .route(Route::BlobRead.pattern(), post(blobs::read))
-                .layer(DefaultBodyLimit::max(crate::service::blobs::MAX_PIECE + 64 * 1024)),
-        )
+        .route(Route::Enroll.pattern(), open(SMALL_JSON, post(enroll)))
+        .route(Route::Sync.pattern(), device(state, state.limits.max_request_bytes, post(sync)))
+        .route(Route::WebLogin.pattern(), device(state, SMALL_JSON, post(web_login)))
+        .route(Route::Reads.pattern(), device(state, READS_JSON, post(reads)))
+        .route(Route::SignOut.pattern(), device(state, 0, post(sign_out)))
+        .route(Route::Nudges.pattern(), device(state, SMALL_JSON, post(nudge)))
+        .route(Route::Kpi.pattern(), device(state, 0, get(figures::kpi)))
+        .route(Route::Alerts.pattern(), device(state, 0, get(figures::alerts)))
+        .route(Route::Submissions.pattern(), device(state, 0, get(figures::submissions)))
+        .route(Route::BlobsMissing.pattern(), device(state, asked, post(blobs::missing)))
+        .route(Route::Blob.pattern(), device(state, piece, post(blobs::upload)))
+        .route(Route::BlobRead.pattern(), device(state, 0, post(blobs::read)))
 }
 
 /// `GET /metrics`: the Prometheus text format (the outbox backlog read now).
@@ -72,7 +77,7 @@ async fn enroll(
     State(state): State<Arc<AppState>>,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Json<Enrolled>> {
-    let body = body_of(body, state.limits.max_request_bytes)?;
+    let body = body_of(body, SMALL_JSON)?;
     let b: EnrollRequest = serde_json::from_slice(&body)
         .map_err(|e| ServerError::BadRequest(format!("expected JSON {{\"code\", \"actor\"}}: {e}")))?;
     let s = state.service.clone();
@@ -84,13 +89,12 @@ async fn enroll(
 /// An enrolled device approves the sign-in code a browser shows (扫码登录).
 async fn web_login(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Extension(caller): Extension<Caller>,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Json<WebLoginApproved>> {
-    let (token, b): (String, WebLoginRequest) = device_json(&headers, body, 4096, "{\"code\"}")?;
+    let b: WebLoginRequest = json_body(body, SMALL_JSON, "{\"code\"}")?;
     let s = state.service.clone();
     let (user, expires) = blocking(move || {
-        let caller = s.authenticate(&token)?;
         let expires = s.approve_web_login(&caller, &b.code)?;
         Ok((caller.user.id, expires))
     })
@@ -103,73 +107,62 @@ async fn web_login(
 /// next sync): each becomes a read receipt for the author, as an opening on the dashboard does.
 async fn reads(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Extension(caller): Extension<Caller>,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Json<serde_json::Value>> {
-    let (token, b): (String, ReadsRequest) = device_json(&headers, body, 64 * 1024, "{\"reports\": [ids]}")?;
+    let b: ReadsRequest = json_body(body, READS_JSON, "{\"reports\": [ids]}")?;
     let s = state.service.clone();
-    let recorded = blocking(move || {
-        let caller = s.authenticate(&token)?;
-        s.device_reads(&caller.user, &b.reports)
-    })
-    .await?;
+    let recorded = blocking(move || s.device_reads(&caller.user, &b.reports)).await?;
     Ok(Json(serde_json::json!({ "recorded": recorded })))
 }
 
 /// A manager's device nudges a member for a report (催交).
 async fn nudge(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Extension(caller): Extension<Caller>,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Json<serde_json::Value>> {
-    let (token, b): (String, NudgeRequest) = device_json(&headers, body, 4096, "{\"user\", \"kind\", \"period\"}")?;
+    let b: NudgeRequest = json_body(body, SMALL_JSON, "{\"user\", \"kind\", \"period\"}")?;
     let s = state.service.clone();
-    let n = blocking(move || {
-        let caller = s.authenticate(&token)?;
-        s.nudge(&caller.user, &b.user, &b.kind, &b.period)
-    })
-    .await?;
+    let n = blocking(move || s.nudge(&caller.user, &b.user, &b.kind, &b.period)).await?;
     Ok(Json(serde_json::to_value(n).map_err(|e| ServerError::Internal(e.to_string()))?))
 }
 
 /// A device signs out: its token stops working at once (as when an admin revokes it).
-async fn sign_out(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<Json<serde_json::Value>> {
-    let token = bearer(&headers)?;
+async fn sign_out(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<serde_json::Value>> {
     let s = state.service.clone();
-    let device = blocking(move || {
-        let caller = s.authenticate(&token)?;
-        s.revoke_device(&caller.device.id)
-    })
-    .await?;
+    let device = blocking(move || s.revoke_device(&caller.device.id)).await?;
     tracing::info!(device = %device.id, "a device signed out");
     Ok(Json(serde_json::json!({ "signed_out": device.id })))
 }
 
-/// A device's JSON request: its token, and its body (at most `limit` bytes) read as `T`;
-/// `expected` says the shape in the error.
-fn device_json<T: serde::de::DeserializeOwned>(
-    headers: &HeaderMap,
+/// A JSON body (at most `limit` bytes) read as `T`; `expected` says the shape in the error.
+fn json_body<T: serde::de::DeserializeOwned>(
     body: std::result::Result<Bytes, BytesRejection>,
     limit: usize,
     expected: &str,
-) -> Result<(String, T)> {
-    let token = bearer(headers)?;
+) -> Result<T> {
     let body = body_of(body, limit)?;
-    let b =
-        serde_json::from_slice(&body).map_err(|e| ServerError::BadRequest(format!("expected JSON {expected}: {e}")))?;
-    Ok((token, b))
+    serde_json::from_slice(&body).map_err(|e| ServerError::BadRequest(format!("expected JSON {expected}: {e}")))
 }
 
 async fn sync(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Extension(caller): Extension<Caller>,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse> {
-    let token = bearer(&headers)?;
     let body = body_of(body, state.limits.max_request_bytes)?;
-    let s = state.service.clone();
-    let caller = blocking(move || s.authenticate(&token)).await?;
     let req = SyncRequest::decode(&body).map_err(|e| ServerError::BadRequest(e.to_string()))?;
+    if req.pushes.len() > MAX_PUSHES || req.want.len() > MAX_WANTED {
+        return Err(ServerError::Oversized(format!(
+            "a sync request pushes at most {MAX_PUSHES} documents and asks for at most {MAX_WANTED} (this one: {} and {}); sync in smaller batches",
+            req.pushes.len(),
+            req.want.len()
+        )));
+    }
     let (pushes, cursor) = (req.pushes.len(), req.cursor);
     let s = state.service.clone();
     let limits = state.limits;

@@ -137,7 +137,9 @@ impl Service {
     }
 
     /// Changes a member: name, role, manager, phone, active. A deactivated member's devices stop
-    /// working at once; their name stays in the directory (old reports still name them).
+    /// working at once (they hear "deactivated"), and their web sessions, unused sign-in links
+    /// and enrollment codes end; their name stays in the directory (old reports still name
+    /// them).
     pub fn edit_user(&self, id: &str, edit: UserEdit) -> Result<User> {
         let id = id.trim().to_string();
         self.store.write(move |db| {
@@ -156,6 +158,10 @@ impl Service {
                 u.phone = phone(p.as_deref())?;
             }
             if let Some(a) = edit.active {
+                if u.active && !a {
+                    let ended = db.end_sign_ins_of(&u.id)?;
+                    tracing::info!(user = %u.id, sessions = ended, "member deactivated: their sign-ins ended");
+                }
                 u.active = a;
             }
             if u.role == Role::Rep && db.users()?.iter().any(|x| x.manager_id.as_deref() == Some(u.id.as_str())) {
@@ -245,11 +251,11 @@ impl Service {
         let hash = secrets::hash(token);
         self.store.read(|db| {
             let device = db.device_by_token(&hash)?.ok_or(ServerError::BadToken)?;
-            if device.revoked_at.is_some() {
-                return Err(ServerError::Revoked);
-            }
             let user = db.user(&device.user_id)?.ok_or(ServerError::BadToken)?;
             if !user.active {
+                return Err(ServerError::Deactivated);
+            }
+            if device.revoked_at.is_some() {
                 return Err(ServerError::Revoked);
             }
             let team = db.team()?.ok_or(ServerError::BadToken)?;

@@ -116,7 +116,10 @@ fn new_session(db: &Db, user: &str, via: &str, now: i64) -> Result<(String, Stri
 }
 
 pub(super) fn login_link(db: &Db, user_id: &str) -> Result<String> {
-    db.user(user_id)?.ok_or_else(|| ServerError::NotFound(format!("no user with id {user_id}")))?;
+    let user = db.user(user_id)?.ok_or_else(|| ServerError::NotFound(format!("no user with id {user_id}")))?;
+    if !user.active {
+        return Err(ServerError::Forbidden(format!("{} is deactivated: reactivate them first", user.name)));
+    }
     let token = secrets::new_token()?;
     db.insert_login_link(&secrets::hash(&token), user_id, now_ms() + LINK_TTL_MS)?;
     Ok(token)
@@ -132,6 +135,9 @@ pub(super) fn open_session(db: &Db, link: &str) -> Result<(String, String)> {
         Some(_) => return Err(ServerError::Forbidden("this sign-in link has expired; ask for a new one".into())),
         None => return Err(ServerError::Forbidden("unknown sign-in link".into())),
     };
+    if !db.user(&user)?.is_some_and(|u| u.active) {
+        return Err(ServerError::Forbidden("this account has been deactivated".into()));
+    }
     db.use_login_link(&hash, now)?;
     new_session(db, &user, "link", now)
 }
@@ -139,7 +145,8 @@ pub(super) fn open_session(db: &Db, link: &str) -> Result<(String, String)> {
 pub(super) fn session(db: &Db, token: &str) -> Result<WebSession> {
     match db.session(&secrets::hash(token))? {
         Some((user, csrf, exp)) if exp > now_ms() => {
-            let user = db.user(&user)?.ok_or(ServerError::BadToken)?;
+            // Deactivation deletes the member's sessions; this holds if one was made meanwhile.
+            let user = db.user(&user)?.filter(|u| u.active).ok_or(ServerError::BadToken)?;
             Ok(WebSession { user, csrf })
         }
         _ => Err(ServerError::BadToken),

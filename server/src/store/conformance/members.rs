@@ -13,6 +13,9 @@ pub fn team_users_and_devices(h: &dyn Harness) {
         db.insert_user(&user("m", Role::Manager, None))?;
         db.insert_user(&user("r", Role::Rep, Some("m")))?;
         db.insert_code("hash-1", "r", 100)?;
+        // The health probe's write, twice: one row, rewritten.
+        db.probe_write(5)?;
+        db.probe_write(6)?;
         Ok(())
     })
     .unwrap();

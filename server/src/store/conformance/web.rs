@@ -68,6 +68,19 @@ pub fn web_sign_in_and_reads(h: &dyn Harness) {
         assert!(!db.use_web_login("code", 71)?, "a code is used once");
         db.purge_expired_sign_ins(400)?;
         assert_eq!(db.web_login_of_code("code")?, None);
+        // A member deactivated: every way in of theirs ends; what was used stays as history.
+        db.insert_user(&user("r", Role::Rep, Some("m")))?;
+        db.insert_session(&NewSession { user: "r", ..session("r-sess", "s3") })?;
+        db.insert_session(&session("m-sess", "s4"))?;
+        db.insert_login_link("r-link", "r", 1_000)?;
+        db.insert_code("r-code", "r", 1_000)?;
+        db.insert_web_login("r-phone", "r-browser", 50, 1_000)?;
+        assert!(db.approve_web_login("r-phone", "r", "d3", 60)?);
+        assert_eq!(db.end_sign_ins_of("r")?, 1);
+        assert_eq!((db.session("r-sess")?, db.login_link("r-link")?, db.code("r-code")?), (None, None, None));
+        assert_eq!(db.web_login_of_code("r-phone")?, None);
+        assert!(db.session("m-sess")?.is_some(), "another member's session stays");
+        assert!(db.login_link("link")?.is_some(), "a used link stays");
         assert!(db.insert_read("rep-1", "m", 60)?);
         assert!(!db.insert_read("rep-1", "m", 70)?, "a reading is recorded once");
         assert!(db.has_read("rep-1", "m")?);

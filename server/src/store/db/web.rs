@@ -108,6 +108,17 @@ impl Db<'_> {
         Ok(found)
     }
 
+    /// Ends everything that signs `user` in: their web sessions, unused sign-in links, sign-in
+    /// codes their phone approved and no browser used yet, and unused enrollment codes; returns
+    /// how many sessions ended. (A member deactivated.)
+    pub fn end_sign_ins_of(&self, user: &str) -> Result<u64> {
+        let sessions = self.exec("DELETE FROM sessions WHERE user_id = ?1", p![user])?;
+        self.exec("DELETE FROM login_links WHERE user_id = ?1 AND used_at IS NULL", p![user])?;
+        self.exec("DELETE FROM web_login_codes WHERE approved_by = ?1 AND used_at IS NULL", p![user])?;
+        self.exec("DELETE FROM enroll_codes WHERE user_id = ?1 AND used_at IS NULL", p![user])?;
+        Ok(sessions)
+    }
+
     /// Forgets sessions and sign-in codes that ended before `before`.
     pub fn purge_expired_sign_ins(&self, before: i64) -> Result<()> {
         self.exec("DELETE FROM sessions WHERE expires_at < ?1", p![before])?;

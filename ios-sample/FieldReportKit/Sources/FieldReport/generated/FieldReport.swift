@@ -7566,6 +7566,12 @@ enum FieldError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case DeviceRevoked(reason: String
     )
     /**
+     * An admin deactivated this member's account: the device stops syncing and keeps its data
+     * (nothing is lost); it syncs again once an admin reactivates the account.
+     */
+    case AccountDeactivated(reason: String
+    )
+    /**
      * The user may not do this (e.g. edit a submitted report).
      */
     case Forbidden(reason: String
@@ -7654,27 +7660,30 @@ public struct FfiConverterTypeFieldError: FfiConverterRustBuffer {
         case 8: return .DeviceRevoked(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 9: return .Forbidden(
+        case 9: return .AccountDeactivated(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 10: return .Unreachable(
+        case 10: return .Forbidden(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 11: return .Server(
+        case 11: return .Unreachable(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 12: return .Server(
             status: try FfiConverterInt32.read(from: &buf), 
             code: try FfiConverterString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 12: return .Cancelled(
+        case 13: return .Cancelled(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 13: return .Closed(
+        case 14: return .Closed(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 14: return .Storage(
+        case 15: return .Storage(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 15: return .Internal(
+        case 16: return .Internal(
             reason: try FfiConverterString.read(from: &buf)
             )
 
@@ -7729,40 +7738,45 @@ public struct FfiConverterTypeFieldError: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Forbidden(reason):
+        case let .AccountDeactivated(reason):
             writeInt(&buf, Int32(9))
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Unreachable(reason):
+        case let .Forbidden(reason):
             writeInt(&buf, Int32(10))
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Server(status,code,reason):
+        case let .Unreachable(reason):
             writeInt(&buf, Int32(11))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Server(status,code,reason):
+            writeInt(&buf, Int32(12))
             FfiConverterInt32.write(status, into: &buf)
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .Cancelled(reason):
-            writeInt(&buf, Int32(12))
-            FfiConverterString.write(reason, into: &buf)
-            
-        
-        case let .Closed(reason):
             writeInt(&buf, Int32(13))
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Storage(reason):
+        case let .Closed(reason):
             writeInt(&buf, Int32(14))
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Internal(reason):
+        case let .Storage(reason):
             writeInt(&buf, Int32(15))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Internal(reason):
+            writeInt(&buf, Int32(16))
             FfiConverterString.write(reason, into: &buf)
             
         }

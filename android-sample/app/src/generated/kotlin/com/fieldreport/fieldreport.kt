@@ -9271,6 +9271,18 @@ sealed class FieldException: kotlin.Exception() {
     }
     
     /**
+     * An admin deactivated this member's account: the device stops syncing and keeps its data
+     * (nothing is lost); it syncs again once an admin reactivates the account.
+     */
+    class AccountDeactivated(
+        
+        val `reason`: kotlin.String
+        ) : FieldException() {
+        override val message
+            get() = `reason`
+    }
+    
+    /**
      * The user may not do this (e.g. edit a submitted report).
      */
     class Forbidden(
@@ -9395,27 +9407,30 @@ public object FfiConverterTypeFieldError : FfiConverterRustBuffer<FieldException
             8 -> FieldException.DeviceRevoked(
                 FfiConverterString.read(buf),
                 )
-            9 -> FieldException.Forbidden(
+            9 -> FieldException.AccountDeactivated(
                 FfiConverterString.read(buf),
                 )
-            10 -> FieldException.Unreachable(
+            10 -> FieldException.Forbidden(
                 FfiConverterString.read(buf),
                 )
-            11 -> FieldException.Server(
+            11 -> FieldException.Unreachable(
+                FfiConverterString.read(buf),
+                )
+            12 -> FieldException.Server(
                 FfiConverterInt.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
-            12 -> FieldException.Cancelled(
+            13 -> FieldException.Cancelled(
                 FfiConverterString.read(buf),
                 )
-            13 -> FieldException.Closed(
+            14 -> FieldException.Closed(
                 FfiConverterString.read(buf),
                 )
-            14 -> FieldException.Storage(
+            15 -> FieldException.Storage(
                 FfiConverterString.read(buf),
                 )
-            15 -> FieldException.Internal(
+            16 -> FieldException.Internal(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -9460,6 +9475,11 @@ public object FfiConverterTypeFieldError : FfiConverterRustBuffer<FieldException
                 + FfiConverterString.allocationSize(value.`reason`)
             )
             is FieldException.DeviceRevoked -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+            is FieldException.AccountDeactivated -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`reason`)
@@ -9546,40 +9566,45 @@ public object FfiConverterTypeFieldError : FfiConverterRustBuffer<FieldException
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
-            is FieldException.Forbidden -> {
+            is FieldException.AccountDeactivated -> {
                 buf.putInt(9)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
-            is FieldException.Unreachable -> {
+            is FieldException.Forbidden -> {
                 buf.putInt(10)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
-            is FieldException.Server -> {
+            is FieldException.Unreachable -> {
                 buf.putInt(11)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is FieldException.Server -> {
+                buf.putInt(12)
                 FfiConverterInt.write(value.`status`, buf)
                 FfiConverterString.write(value.`code`, buf)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is FieldException.Cancelled -> {
-                buf.putInt(12)
-                FfiConverterString.write(value.`reason`, buf)
-                Unit
-            }
-            is FieldException.Closed -> {
                 buf.putInt(13)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
-            is FieldException.Storage -> {
+            is FieldException.Closed -> {
                 buf.putInt(14)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
-            is FieldException.Internal -> {
+            is FieldException.Storage -> {
                 buf.putInt(15)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is FieldException.Internal -> {
+                buf.putInt(16)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }

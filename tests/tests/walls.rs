@@ -1,0 +1,148 @@
+//! Every surface behind the same walls (the review of exports, files, sign-in and the directory
+//! as an attacker would try them): work bounded before trust and per request, sessions that end
+//! with the person. Each test names the fault it replaces.
+
+mod support;
+
+use std::time::Duration;
+
+use fieldreport_core::sync::wire::{Push, SyncRequest, MAX_PUSHES};
+use support::*;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Sends the headers of a request that declares `length` body bytes, and a few of them, and
+/// never the rest; returns the status line the server answers with (the server must answer
+/// without waiting for the body).
+async fn declared(url: &str, path: &str, token: Option<&str>, length: u64) -> String {
+    let addr = url.trim_start_matches("http://");
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n{{\"a\":"
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(5), conn.read(&mut answer))
+        .await
+        .expect("the server answers before the body arrives")
+        .unwrap();
+    String::from_utf8_lossy(&answer[..n]).lines().next().unwrap_or_default().to_string()
+}
+
+/// Fault: JSON bodies up to 16 MB were parsed before the token was checked (six requests with a
+/// bogus token: 390 MB). Now a bogus token is refused from the headers, and a body over the
+/// route's limit by its declared length, before a byte of it is read.
+#[tokio::test]
+async fn bodies_are_bounded_and_tokens_checked_before_any_body_is_read() {
+    let server = Server::start().await;
+    let (_, code) = server.user("张三", "rep", None);
+    let rep = Device::enroll(&server.url, &code).await;
+    let good = token(&rep.store);
+    // Lengths within each route's limit: the token is what refuses them.
+    let within = [("/v1/sync", 15_000_000), ("/v1/reads", 60_000), ("/v1/nudges", 4_000), ("/v1/web-login", 4_000)];
+    for (path, length) in within.into_iter().chain([("/v1/blobs/missing", 300_000)]) {
+        let line = declared(&server.url, path, Some("bogus"), length).await;
+        assert!(line.contains(" 401 "), "{path} with a bogus token: {line}");
+        let line = declared(&server.url, path, None, length).await;
+        assert!(line.contains(" 401 "), "{path} without a token: {line}");
+    }
+    for (path, over) in [("/v1/reads", 70_000), ("/v1/nudges", 5_000), ("/v1/web-login", 5_000), ("/v1/sync", 17 << 20)]
+    {
+        let line = declared(&server.url, path, Some(&good), over).await;
+        assert!(line.contains(" 413 "), "{path} with {over} bytes: {line}");
+    }
+    let line = declared(&server.url, "/v1/enroll", None, 1_000_000).await;
+    assert!(line.contains(" 413 "), "enrollment with a large body: {line}");
+}
+
+/// Fault: no limit on pushes per sync request (800,000 pushes in 15 MB took the server to
+/// 930 MB). Now more than [`MAX_PUSHES`] is 413 `too_large` before anything is checked or
+/// logged, and a device with more pending documents than that sends them in several requests.
+#[tokio::test]
+async fn pushes_per_request_are_capped_and_devices_send_in_batches() {
+    let server = Server::start().await;
+    let (_, code) = server.user("张三", "rep", None);
+    let mut rep = Device::enroll(&server.url, &code).await;
+    let t = token(&rep.store);
+    let pushes: Vec<Push> = (0..MAX_PUSHES + 1)
+        .map(|i| Push {
+            id: format!("x{i:05}"),
+            kind: fieldreport_core::doc::Kind::Customer,
+            heads: vec![],
+            changes: vec![],
+        })
+        .collect();
+    let (status, _, err) = raw_sync(&server.url, &t, &SyncRequest { pushes, ..Default::default() }).await;
+    assert_eq!(status, 413, "{err}");
+    assert_eq!(err["code"], "too_large");
+    assert!(err["message"].as_str().unwrap().contains(&MAX_PUSHES.to_string()), "{err}");
+
+    for i in 0..MAX_PUSHES + 200 {
+        rep.customer(&format!("客户{i}"));
+    }
+    let s = rep.sync().await;
+    assert!(s.rejected.is_empty());
+    assert_eq!(s.pushed, (MAX_PUSHES + 200) as u64);
+    assert!(s.round_trips >= 2, "{s:?}");
+}
+
+/// A server whose request limit is smaller than a device's batch (an operator's setting, or an
+/// older device): the device sends the batch again in halves, and everything arrives.
+#[tokio::test]
+async fn a_batch_over_the_servers_limit_is_sent_again_in_halves() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = fieldreport_server::Service::open_dir(dir.path()).unwrap();
+    admin.init_team("华东销售", "Asia/Shanghai", "monday", "王总").unwrap();
+    let limits = fieldreport_server::Limits { max_request_bytes: 32 * 1024, ..Default::default() };
+    let running = fieldreport_server::start(dir.path(), "127.0.0.1:0", limits).await.unwrap();
+    let url = format!("http://{}", running.addr);
+    let (_, code) = admin.add_user("张三", "rep", None).unwrap();
+    let mut device = Device::enroll(&url, &code).await;
+    for i in 0..300 {
+        device.customer(&format!("上海客户{i}"));
+    }
+    let s = device.sync().await;
+    assert_eq!((s.pushed, s.rejected.len()), (300, 0), "{s:?}");
+    assert!(s.round_trips >= 4, "several requests within the limit: {s:?}");
+    assert!(device.store.pending_pushes().unwrap().is_empty(), "nothing left to send");
+}
+
+/// Fault: a deactivated member kept their dashboard session (reads, comments, exports), a
+/// sign-in link issued before still worked, and their device was told it was "revoked" and
+/// needed a new code. Now deactivation ends sessions and unused links at once, and the device
+/// hears `deactivated` (its data stays); reactivated, the same device syncs again.
+#[tokio::test]
+async fn deactivation_ends_sessions_and_links_and_the_device_hears_why() {
+    use fieldreport_core::codes::ErrorCode;
+    use fieldreport_server::service::UserEdit;
+    let server = Server::start().await;
+    let (rep_id, code) = server.user("张三", "rep", None);
+    let mut rep = Device::enroll(&server.url, &code).await;
+    let c = rep.customer("华为");
+    rep.visit(&c, "拜访");
+    let browser = Browser::sign_in(&server.url, &server, &rep_id).await;
+    assert_eq!(browser.get("/").await.0, 200);
+    let unused = server.admin.login_link(&rep_id).unwrap();
+
+    server.admin.edit_user(&rep_id, UserEdit { active: Some(false), ..Default::default() }).unwrap();
+    let (status, _) = browser.get("/").await;
+    assert!(status == 303 || status == 401, "the session ended: {status}");
+    assert_ne!(browser.get_bytes("/export?what=visits&format=csv").await.0, 200);
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let resp = http.post(format!("{}/login/{unused}", server.url)).header("origin", &server.url).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 403, "a link issued before is void");
+    assert!(server.admin.login_link(&rep_id).is_err(), "and none is issued now");
+
+    let note = rep.visit(&c, "停用后写的");
+    match rep.try_sync(&Default::default()).await {
+        Err(fieldreport_core::Error::Server { status: 401, code: ErrorCode::Deactivated, message }) => {
+            assert!(message.contains("deactivated"), "{message}")
+        }
+        other => panic!("expected deactivated, got {other:?}"),
+    }
+    assert!(rep.store.followup(&note).is_ok(), "the device keeps what it wrote");
+
+    server.admin.edit_user(&rep_id, UserEdit { active: Some(true), ..Default::default() }).unwrap();
+    let s = rep.sync().await;
+    assert!(s.pushed >= 1 && s.rejected.is_empty(), "{s:?}");
+}
