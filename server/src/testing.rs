@@ -1,6 +1,47 @@
 //! Pieces the end-to-end tests and the benchmarks share; not an API. (The transport that cuts an
 //! upload is the device's: `fieldreport_core::sync::testing::CutAt`.)
 
+/// An image bomb: a PNG of `w` × `h` pixels of one colour (RGBA, 16 bits per channel when
+/// `deep`), a few hundred KB on disk and `w × h × 4` (or 8) bytes decoded. Written row by row.
+pub fn png_bomb(w: u32, h: u32, deep: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, w, h);
+    enc.set_color(png::ColorType::Rgba);
+    enc.set_depth(if deep { png::BitDepth::Sixteen } else { png::BitDepth::Eight });
+    enc.set_compression(png::Compression::High);
+    let row = vec![0u8; w as usize * if deep { 8 } else { 4 }];
+    {
+        let mut writer = enc.write_header().expect("a PNG header");
+        let mut stream = writer.stream_writer().expect("a PNG stream");
+        for _ in 0..h {
+            std::io::Write::write_all(&mut stream, &row).expect("a PNG in memory");
+        }
+        stream.finish().expect("a PNG in memory");
+    }
+    out
+}
+
+/// The start of a PNG of `w` × `h` pixels: its header and the first rows only (what an attacker
+/// needs to send for a decoder that does not check the header first to allocate the whole
+/// image). Instant to make at any size.
+pub fn png_bomb_header(w: u32, h: u32, deep: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, w, h);
+    enc.set_color(png::ColorType::Rgba);
+    enc.set_depth(if deep { png::BitDepth::Sixteen } else { png::BitDepth::Eight });
+    let row = vec![0u8; w as usize * if deep { 8 } else { 4 }];
+    {
+        let mut writer = enc.write_header().expect("a PNG header");
+        let mut stream = writer.stream_writer().expect("a PNG stream");
+        for _ in 0..h.min(4) {
+            std::io::Write::write_all(&mut stream, &row).expect("a PNG in memory");
+        }
+        std::io::Write::flush(&mut stream).expect("a PNG in memory");
+        std::mem::forget(stream);
+    }
+    out
+}
+
 /// A PNG of noise, seeded: `w × h × 3` bytes and a little more (noise does not compress).
 pub fn photo(w: u32, h: u32, seed: u32) -> Vec<u8> {
     let mut x = seed.wrapping_mul(2_654_435_761) | 1;

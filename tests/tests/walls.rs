@@ -146,3 +146,39 @@ async fn deactivation_ends_sessions_and_links_and_the_device_hears_why() {
     let s = rep.sync().await;
     assert!(s.pushed >= 1 && s.rejected.is_empty(), "{s:?}");
 }
+
+/// Fault: every device received every member's phone number in the directory. Now the
+/// directory carries none (a device that had the old one gets a new directory without them);
+/// a manager sees their own reps' phones on the dashboard (unless the team turns it off), a
+/// peer never; the robots still @mention by phone.
+#[tokio::test]
+async fn phone_numbers_reach_managers_and_robots_not_devices() {
+    use fieldreport_server::service::UserEdit;
+    let server = Server::start().await;
+    let (mgr, m_code) = server.user("王经理", "manager", None);
+    let (rep, r_code) = server.user("张三", "rep", Some(&mgr));
+    let (peer, p_code) = server.user("李四", "rep", Some(&mgr));
+    for (id, phone) in [(&mgr, "13900000000"), (&rep, "13800000001"), (&peer, "13800000002")] {
+        let edit = UserEdit { phone: Some(Some(phone.into())), ..Default::default() };
+        server.admin.edit_user(id, edit).unwrap();
+    }
+    for code in [m_code, r_code, p_code] {
+        let mut d = Device::enroll(&server.url, &code).await;
+        d.sync().await;
+        let members = d.store.members().unwrap();
+        assert_eq!(members.len(), 4, "the directory names everyone");
+        assert!(members.iter().all(|m| m.phone.is_none()), "and no phone: {members:?}");
+    }
+    let manager = Browser::sign_in(&server.url, &server, &mgr).await;
+    let (_, page) = manager.get("/kpi").await;
+    assert!(page.contains("13800000001") && page.contains("13800000002"), "the manager sees their reps' phones");
+    let colleague = Browser::sign_in(&server.url, &server, &peer).await;
+    let (_, page) = colleague.get("/kpi").await;
+    assert!(!page.contains("13800000001") && !page.contains("13900000000"), "a peer sees none but their own");
+
+    let mut cfg = server.admin.config().unwrap();
+    cfg.team.phones_to_managers = false;
+    server.admin.apply_config(cfg).unwrap();
+    let (_, page) = manager.get("/kpi").await;
+    assert!(!page.contains("13800000001"), "turned off for managers");
+}

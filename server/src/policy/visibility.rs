@@ -38,6 +38,15 @@ pub fn may_read_report(viewer: &User, owner: &str, recipients: &[String]) -> boo
     viewer.role == Role::Admin || owner == viewer.id || recipients.contains(&viewer.id)
 }
 
+/// Whether `viewer` may see `member`'s phone number: the member themself, an admin, and — when
+/// the team allows it (`team.phones_to_managers`) — their own manager. Devices never receive
+/// phones (the directory carries none); the server's robots @mention by them.
+pub fn may_see_phone(viewer: &User, member: &User, to_managers: bool) -> bool {
+    viewer.id == member.id
+        || viewer.role == Role::Admin
+        || to_managers && member.manager_id.as_deref() == Some(viewer.id.as_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,5 +87,18 @@ mod tests {
         for (viewer, d, want) in cases {
             assert_eq!(may_see(viewer, d, &manager_of), want, "{} sees {:?} of {}", viewer.id, d.kind, d.owner);
         }
+    }
+
+    #[test]
+    fn phones_reach_the_member_their_manager_and_admins_only() {
+        let mgr = user("m", Role::Manager, None);
+        let rep = user("r", Role::Rep, Some("m"));
+        let peer = user("p", Role::Rep, Some("m"));
+        let admin = user("a", Role::Admin, None);
+        assert!(may_see_phone(&rep, &rep, false));
+        assert!(may_see_phone(&mgr, &rep, true) && !may_see_phone(&mgr, &rep, false));
+        assert!(!may_see_phone(&peer, &rep, true), "a peer never");
+        assert!(!may_see_phone(&rep, &mgr, true), "nor a rep their manager's");
+        assert!(may_see_phone(&admin, &rep, false));
     }
 }

@@ -307,18 +307,30 @@ impl Service {
         Ok((row, whole))
     }
 
-    /// A JPEG thumbnail (at most 320 pixels on a side) of image `hash` for `user`, made once.
+    /// A JPEG thumbnail (at most 320 pixels on a side) of image `hash` for `user`, made once;
+    /// an image too large to decode gets none, and that answer is remembered (an empty row).
     pub fn thumbnail(&self, user: &User, hash: &str) -> Result<Vec<u8>> {
         self.read_file(user, hash, 0, 0)?;
         let h = hash.to_string();
-        if let Some(t) = self.store.read(|db| Ok(db.thumbnail(&h)?))? {
-            return Ok(t);
+        let none = || ServerError::NotFound(format!("no thumbnail for file {hash}"));
+        match self.store.read(|db| Ok(db.thumbnail(&h)?))? {
+            Some(t) if t.is_empty() => return Err(none()),
+            Some(t) => return Ok(t),
+            None => {}
         }
-        let (row, whole) = self.read_whole_file(user, hash)?;
-        let thumb = super::thumbs::make(&whole, &row.mime)?;
-        let (h, t) = (hash.to_string(), thumb.clone());
-        self.store.write(move |db| Ok(db.put_thumbnail(&h, &t, now_ms())?))?;
-        Ok(thumb)
+        let made = super::thumbs::DECODES.run(|| {
+            let (row, whole) = self.read_whole_file(user, hash)?;
+            super::thumbs::make(&whole, &row.mime)
+        });
+        let keep = match &made {
+            Ok(t) => t.clone(),
+            // Too large, or not an image the library reads: remembered as none.
+            Err(ServerError::NotFound(_) | ServerError::BadRequest(_)) => Vec::new(),
+            Err(_) => return made,
+        };
+        let h = hash.to_string();
+        self.store.write(move |db| Ok(db.put_thumbnail(&h, &keep, now_ms())?))?;
+        made
     }
 
     /// Deletes files no document has referenced for the team's grace period (counted from the

@@ -182,7 +182,12 @@ fn header(kind: Kind, id: String, team: &str, owner: &str, now: i64) -> Header {
     }
 }
 
-/// The team's members as devices see them in the directory.
+/// The directory document's generation: 2 carries no phone numbers (the first one did, and
+/// its history would keep them: it is replaced, not edited).
+const DIRECTORY_GENERATION: &str = "2";
+
+/// The team's members as devices see them in the directory: no phone numbers (the robots read
+/// them on the server; see `policy::visibility::may_see_phone`).
 pub(super) fn members(db: &Db) -> Result<Vec<Member>> {
     Ok(db
         .users()?
@@ -193,7 +198,7 @@ pub(super) fn members(db: &Db) -> Result<Vec<Member>> {
             role: u.role,
             manager_id: u.manager_id,
             active: u.active,
-            phone: u.phone,
+            phone: None,
         })
         .collect())
 }
@@ -203,11 +208,17 @@ pub(super) fn members(db: &Db) -> Result<Vec<Member>> {
 /// and as small changes afterwards.
 pub(super) fn directory(db: &Db, cache: &DocCache, team_id: &str, now: i64) -> Result<()> {
     let version = db.directory_version()?;
-    if db.published_directory()? == Some(version) {
+    let id = doc_id(&["directory", team_id, DIRECTORY_GENERATION]);
+    let published = db.published_directory_id()?;
+    if db.published_directory()? == Some(version) && published.as_deref() == Some(id.as_str()) {
         return Ok(());
     }
     let members = members(db)?;
-    let id = doc_id(&["directory", team_id]);
+    if let Some(old) = published.filter(|old| *old != id) {
+        // A device that has the old one keeps it; no device receives it any more, and the new
+        // one (later in the feed) replaces the members it names.
+        db.delete_doc(&old)?;
+    }
     let head = header(Kind::Directory, id.clone(), team_id, SERVER_OWNER, now);
     let actor = actor(team_id);
     let mut doc = match db

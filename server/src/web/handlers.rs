@@ -246,11 +246,18 @@ pub(crate) async fn kpi(
             |p: Period| if p == period { Ok(snap.clone()) } else { figures::snapshot(src, &config, &scope, p, now) };
         let alerts = figures::alerts_with(src, &config, &scope, now, &of(Period::ThisWeek)?, &of(Period::ThisMonth)?)?;
         let trend = trend(src, &config, &scope, now)?;
-        Ok((snap, subs, alerts, trend, names(storage)?))
+        let to_managers = config.team.phones_to_managers;
+        let phones: std::collections::HashMap<String, String> = scope
+            .members
+            .iter()
+            .filter(|u| crate::policy::visibility::may_see_phone(&s.user, u, to_managers))
+            .filter_map(|u| u.phone.clone().map(|p| (u.id.clone(), p)))
+            .collect();
+        Ok((snap, subs, alerts, trend, names(storage)?, phones))
     })
     .await;
     match out {
-        Ok((s, (snap, subs, alerts, trend, names))) => {
+        Ok((s, (snap, subs, alerts, trend, names, phones))) => {
             let can_nudge = s.user.role != crate::model::Role::Rep;
             let p = pages::KpiPage {
                 period,
@@ -259,6 +266,7 @@ pub(crate) async fn kpi(
                 alerts: &alerts,
                 trend: &trend,
                 names: &names,
+                phones: &phones,
                 csrf: &s.csrf,
                 can_nudge,
             };

@@ -49,6 +49,9 @@ pub struct TeamSettings {
     /// The dashboard's address as the team reaches it (e.g. `https://reports.example.com`):
     /// robot messages and Markdown renderings link reports and files to it.
     pub dashboard_url: Option<String>,
+    /// Whether a manager sees their direct reports' phone numbers on the dashboard (default
+    /// yes). Phones never reach devices: the robots read them on the server.
+    pub phones_to_managers: bool,
 }
 
 impl Default for TeamSettings {
@@ -59,6 +62,7 @@ impl Default for TeamSettings {
             week_start: "monday".into(),
             deadlines: Deadlines::default(),
             dashboard_url: None,
+            phones_to_managers: true,
         }
     }
 }

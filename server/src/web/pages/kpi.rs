@@ -24,6 +24,8 @@ pub(crate) struct KpiPage<'a> {
     pub alerts: &'a [Alert],
     pub trend: &'a Trend,
     pub names: &'a Names,
+    /// The phone numbers the viewer may see, by member id (`policy::visibility::may_see_phone`).
+    pub phones: &'a std::collections::HashMap<String, String>,
     /// The form token, and whether the viewer may nudge (a manager or an admin).
     pub csrf: &'a str,
     pub can_nudge: bool,
@@ -208,7 +210,11 @@ pub(crate) fn kpi(lang: Lang, p: &KpiPage) -> Markup {
             }
             @for s in p.subs {
                 tr {
-                    td { (s.name) } td { (s.on_time) } td { (s.late) } td { (s.missing) } td { (s.pending) }
+                    td {
+                        (s.name)
+                        @if let Some(phone) = p.phones.get(&s.user_id) { " " a.phone href={ "tel:" (phone) } { (phone) } }
+                    }
+                    td { (s.on_time) } td { (s.late) } td { (s.missing) } td { (s.pending) }
                     @if p.can_nudge { td { (nudges(lang, p, s)) } }
                 }
             }
