@@ -2,11 +2,13 @@
 
 use std::io::Write;
 
+use fieldreport_core::text::neutral;
 use serde::Serialize;
 
 use crate::error::CliResult;
 
-/// Where command results go.
+/// Where command results go. Human lines pass [`neutral`]: text another member's device wrote
+/// (a customer's name, a note, a file name) never drives the terminal. JSON escapes it.
 pub struct Output {
     pub json: bool,
 }
@@ -20,7 +22,7 @@ impl Output {
             writeln!(out)?;
         } else {
             for line in human() {
-                writeln!(out, "{line}")?;
+                writeln!(out, "{}", neutral(&line))?;
             }
         }
         Ok(())
@@ -30,14 +32,14 @@ impl Output {
 /// Prints `text` as it is (no JSON).
 pub fn text(text: &str) -> CliResult {
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
+    out.write_all(neutral(text).as_bytes())?;
     out.flush()?;
     Ok(())
 }
 
 /// A line on stderr; a closed stderr is not an error worth dying for.
 pub fn note(line: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{line}");
+    let _ = writeln!(std::io::stderr().lock(), "{}", neutral(line));
 }
 
 /// The first `max` characters of `s` on one line, with an ellipsis when cut.

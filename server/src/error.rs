@@ -132,7 +132,9 @@ impl ServerError {
             ServerError::StorageFull(_) | ServerError::Store(StoreError::Full(_)) => ErrorCode::StorageFull,
             ServerError::Forbidden(_) => ErrorCode::Forbidden,
             ServerError::Enrollment(p) => p.code(),
-            ServerError::BadRequest(_) | ServerError::Store(StoreError::BadUrl(_)) => ErrorCode::Malformed,
+            ServerError::BadRequest(_) | ServerError::Store(StoreError::BadUrl(_) | StoreError::BadInput(_)) => {
+                ErrorCode::Malformed
+            }
             ServerError::MalformedDocument { .. } => ErrorCode::MalformedDocument,
             ServerError::TooLarge { .. } | ServerError::Oversized(_) => ErrorCode::TooLarge,
             ServerError::NotFound(_) => ErrorCode::NotFound,

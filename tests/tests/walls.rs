@@ -182,3 +182,28 @@ async fn phone_numbers_reach_managers_and_robots_not_devices() {
     let (_, page) = manager.get("/kpi").await;
     assert!(!page.contains("13800000001"), "turned off for managers");
 }
+
+/// Fault: nudges were accepted for any day (0001-01-01, 9999-12-31), 198 in 0.2 s each
+/// @mentioning the rep. Now only for a period that has begun and in which the member was one,
+/// at most once an hour per report (and `NUDGES_PER_DAY` a day in all).
+#[tokio::test]
+async fn nudges_are_bounded_to_periods_the_member_was_in() {
+    let server = Server::start().await;
+    let (mgr, _) = server.user("王经理", "manager", None);
+    let (rep, _) = server.user("张三", "rep", Some(&mgr));
+    let boss = server.admin.user(&mgr).unwrap().unwrap();
+    let cal = server.admin.config().unwrap().calendar().unwrap();
+    let today = cal.local_date(fieldreport_server::now_ms());
+    for (period, why) in [("0001-01-01", "joined"), ("9999-12-31", "not due yet"), ("2020-06-01", "joined")] {
+        let e = server.admin.nudge(&boss, &rep, "daily", period).unwrap_err();
+        assert!(e.to_string().contains(why), "{period}: {e}");
+        assert!(e.is_bad_input());
+    }
+    let tomorrow = (today + chrono::Days::new(1)).to_string();
+    assert!(server.admin.nudge(&boss, &rep, "daily", &tomorrow).is_err(), "tomorrow's daily is not due");
+    server.admin.nudge(&boss, &rep, "daily", &today.to_string()).unwrap();
+    let again = server.admin.nudge(&boss, &rep, "daily", &today.to_string()).unwrap_err();
+    assert!(again.to_string().contains("less than an hour ago"), "{again}");
+    // Another report of the member's time is nudged on its own.
+    server.admin.nudge(&boss, &rep, "weekly", &today.to_string()).unwrap();
+}

@@ -183,8 +183,14 @@ fn get(ctx: &mut Ctx, query: &str, out: Option<&Path>) -> CliResult {
 /// files, nothing a shell or a file system trips on), else the hash with the kind's extension.
 fn safe_name(name: &str, hash: &str, mime: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let clean: String =
-        base.chars().filter(|c| !c.is_control() && !matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|')).collect();
+    let clean: String = base
+        .chars()
+        .filter(|&c| {
+            fieldreport_core::text::forbidden_char(c.encode_utf8(&mut [0; 4])).is_none()
+                && !c.is_control()
+                && !matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|')
+        })
+        .collect();
     let clean = clean.trim().trim_start_matches('.').to_string();
     if clean.is_empty() {
         let ext = mime.rsplit('/').next().unwrap_or("bin");
@@ -253,5 +259,7 @@ mod tests {
         assert_eq!(safe_name(".bashrc", &h, "image/png"), "bashrc");
         assert_eq!(safe_name("门头照.jpg", &h, "image/jpeg"), "门头照.jpg");
         assert_eq!(safe_name("", &h, "application/pdf"), format!("{}.pdf", &h[..12]));
+        assert_eq!(safe_name("photo\u{202E}gpj.exe", &h, "image/png"), "photogpj.exe", "no reordering on screen");
+        assert_eq!(safe_name("a\u{1b}[31mb.png", &h, "image/png"), "a[31mb.png");
     }
 }

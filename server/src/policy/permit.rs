@@ -16,6 +16,29 @@ pub struct Context<'a> {
     pub is_member: &'a dyn Fn(&str) -> bool,
     /// Whether a user is an admin (who reads every report).
     pub is_admin: &'a dyn Fn(&str) -> bool,
+    /// The server's clock (UTC milliseconds): a comment is not written in the future.
+    pub now: i64,
+}
+
+/// How far a device's clock may run ahead of the server's (and a comment predate its report):
+/// a comment's time outside it is refused.
+pub const COMMENT_SKEW_MS: i64 = 3_600_000;
+
+/// Why the comments a push adds are not comments any device writes: a time before the report
+/// or after the server's clock (beyond [`COMMENT_SKEW_MS`]), an id used twice.
+fn comment_problem(report: &Report, added: &[&Comment], now: i64) -> Option<String> {
+    for c in added {
+        if c.at > now.saturating_add(COMMENT_SKEW_MS) {
+            return Some(format!("comment {} is dated in the future (check the device's clock)", c.id));
+        }
+        if c.at < report.header.created_at.saturating_sub(COMMENT_SKEW_MS).max(0) {
+            return Some(format!("comment {} is dated before its report was written", c.id));
+        }
+        if report.comments.iter().filter(|o| o.id == c.id).count() > 1 {
+            return Some(format!("comment id {} is used twice", c.id));
+        }
+    }
+    None
 }
 
 /// `a` and `b` are the same report apart from comments.
@@ -58,6 +81,9 @@ pub fn permit(before: Option<&Record>, after: &Record, me: &str, ctx: &Context) 
         let added = added_comments(old, &a.comments)?;
         if added.iter().any(|c| c.author != me) {
             return Err(Refusal::CommentAuthor);
+        }
+        if let Some(reason) = comment_problem(a, &added, ctx.now) {
+            return Err(Refusal::Invalid { kind: a.header.kind, reason });
         }
         // A comment names only members who can read the report.
         let reads = |u: &String| *u == a.header.owner || a.to.contains(u) || a.cc.contains(u) || (ctx.is_admin)(u);
@@ -111,6 +137,7 @@ mod tests {
     const REP: &str = "rep-1";
     const OTHER: &str = "rep-2";
     const MGR: &str = "mgr-1";
+    const NOW: i64 = 10;
 
     fn header(kind: Kind, owner: &str) -> Header {
         Header {
@@ -329,10 +356,36 @@ mod tests {
         let readers = [MGR.to_string()];
         let is_member = |u: &str| [REP, OTHER, MGR].contains(&u);
         let nobody = |_: &str| false;
-        let ctx = Context { readers: &readers, is_member: &is_member, is_admin: &nobody };
+        let ctx = Context { readers: &readers, is_member: &is_member, is_admin: &nobody, now: NOW };
         for (what, before, after, me, expected) in cases {
             let got = permit(before.as_ref(), &after, me, &ctx).err().map(|e| e.code());
             assert_eq!(got, expected, "{what}");
+        }
+    }
+
+    #[test]
+    fn a_comment_is_dated_within_the_servers_clock_and_has_its_own_id() {
+        let before = report(ReportStatus::Submitted, "", &[(MGR, "好")]);
+        let with = |at: i64, id: &str| {
+            let mut a = report(ReportStatus::Submitted, "", &[(MGR, "好"), (MGR, "再看")]);
+            a.comments[1].at = at;
+            a.comments[1].id = id.into();
+            r(a)
+        };
+        let is_member = |_: &str| true;
+        let nobody = |_: &str| false;
+        let ctx = Context { readers: &[], is_member: &is_member, is_admin: &nobody, now: NOW };
+        let verdict = |after: Record| permit(Some(&r(before.clone())), &after, MGR, &ctx).err();
+        assert_eq!(verdict(with(NOW, "c1")), None, "now");
+        assert_eq!(verdict(with(NOW + COMMENT_SKEW_MS, "c1")), None, "a clock a little ahead");
+        for (what, after) in [
+            ("year 9999", with(253_402_300_799_000, "c1")),
+            ("ahead by more than the skew", with(NOW + COMMENT_SKEW_MS + 1, "c1")),
+            ("before the epoch", with(-5, "c1")),
+            ("the id of another comment", with(NOW, "c0")),
+        ] {
+            let refused = verdict(after).unwrap_or_else(|| panic!("{what} was accepted"));
+            assert_eq!(refused.code(), RefusalCode::InvalidRecord, "{what}: {refused}");
         }
     }
 }

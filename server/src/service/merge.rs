@@ -92,7 +92,8 @@ impl From<Refusal> for CheckError {
 /// passes what it knows: [`check_as`]).
 pub fn check(prev: Option<Stored>, push: &Push, author: &Author, limits: &Limits) -> Result<Merged, CheckError> {
     let anyone = |_: &str| true;
-    check_as(prev, push, author, limits, false, &Context { readers: &[], is_member: &anyone, is_admin: &anyone })
+    let ctx = Context { readers: &[], is_member: &anyone, is_admin: &anyone, now: crate::now_ms() };
+    check_as(prev, push, author, limits, false, &ctx)
 }
 
 /// As [`check`]; `heal`: the push is the whole of a document whose stored copy is damaged, sent

@@ -32,6 +32,7 @@ pub use members::UserEdit;
 pub use merge::{Author, Limits};
 pub use outbox::LEASE_MS;
 pub use rollups::{RebuildFrom, Rebuilt};
+pub use week::{NUDGES_PER_DAY, NUDGE_EVERY_MS};
 
 use crate::error::{Result, ServerError};
 use crate::figures::Source;

@@ -7,6 +7,7 @@ use fieldreport_protocol::doc::Report;
 use fieldreport_protocol::report::label_of;
 use fieldreport_protocol::report::{render_markdown_linked, Dialect, Lang};
 use fieldreport_protocol::team::{alert_text, Alert, Robot, RobotEvent, RobotKind};
+use fieldreport_protocol::text::markup_safe;
 
 use super::config::Active;
 use crate::error::Result;
@@ -50,15 +51,17 @@ pub(super) fn enqueue(db: &Db, active: &Active, m: &Outgoing, now: i64) -> Resul
     Ok(())
 }
 
-/// Queues a message for robot `r`.
+/// Queues a message for robot `r`. Every message passes here: the text devices wrote in it
+/// (names, notes, comments) can carry no control characters or chat tags (`<at id=all>`).
 pub(super) fn enqueue_to(db: &Db, r: &Robot, m: &Outgoing, now: i64) -> Result<()> {
     let mentions = if m.mentions.is_empty() { None } else { serde_json::to_string(m.mentions).ok() };
-    let text = (m.markdown)(r.kind);
+    let text = markup_safe(&(m.markdown)(r.kind));
+    let title = markup_safe(m.title);
     Ok(db.enqueue(&NewDelivery {
         robot: &r.name,
         event: m.event.as_str(),
         subject: m.subject,
-        title: m.title,
+        title: &title,
         markdown: &text,
         mentions: mentions.as_deref(),
         now,

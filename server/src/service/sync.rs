@@ -115,7 +115,7 @@ impl Pusher<'_> {
         };
         let is_member = |u: &str| members.contains(u);
         let is_admin = |u: &str| admins.contains(u);
-        let ctx = Context { readers: &readers, is_member: &is_member, is_admin: &is_admin };
+        let ctx = Context { readers: &readers, is_member: &is_member, is_admin: &is_admin, now: crate::now_ms() };
         let (checked, phantom, heals) = match prev {
             Prev::None { phantom } => {
                 (contained_check(None, push, self.author, self.limits, false, &ctx), phantom, false)

@@ -21,6 +21,8 @@ use crate::store::Db;
 
 /// At most one nudge per member, report and this long.
 pub const NUDGE_EVERY_MS: i64 = 3_600_000;
+/// Most nudges a member receives in a day, for all their reports together.
+pub const NUDGES_PER_DAY: usize = 10;
 /// How far back the inbox reaches.
 const INBOX_DAYS_MS: i64 = 30 * 86_400_000;
 
@@ -120,6 +122,29 @@ impl Service {
                 return Err(ServerError::BadRequest(format!("{} is deactivated", target.name)));
             }
             let (first, last) = report_period(&active, kind, &period, now)?;
+            // Only for a period that has begun and in which the member was already a member.
+            let today = active.cal.local_date(now);
+            let joined = active.cal.local_date(target.created_at);
+            if first > today {
+                return Err(ServerError::BadRequest(format!(
+                    "the {} of {} is not due yet: nudge for a period that has begun",
+                    kind_zh(kind.as_str()),
+                    days_words(first, last)
+                )));
+            }
+            if last < joined {
+                return Err(ServerError::BadRequest(format!(
+                    "{} joined on {joined}, after {}: nothing was due from them then",
+                    target.name,
+                    days_words(first, last)
+                )));
+            }
+            if db.nudges_of(&target.id, now - 86_400_000)?.len() >= NUDGES_PER_DAY {
+                return Err(ServerError::TooMany(format!(
+                    "{} was nudged {NUDGES_PER_DAY} times in the last day; that is the most",
+                    target.name
+                )));
+            }
             let k = kind.as_str();
             if db.submitted(&target.id, k, &first.to_string())? {
                 return Err(ServerError::Conflict(format!(
@@ -129,7 +154,8 @@ impl Service {
                     days_words(first, last)
                 )));
             }
-            if let Some(at) = db.last_nudge(&target.id, k, &first.to_string())? {
+            let before = db.last_nudge(&target.id, k, &first.to_string())?;
+            if let Some(at) = before {
                 if now - at < NUDGE_EVERY_MS {
                     let minutes = (NUDGE_EVERY_MS - (now - at)).div_euclid(60_000) + 1;
                     return Err(ServerError::TooMany(format!(
@@ -162,7 +188,8 @@ impl Service {
                 subject: &row.id,
                 title: &title,
                 markdown: &|_| text.clone(),
-                mentions: &[mention(&target)],
+                // The chat @mentions a member once per report; later nudges name them.
+                mentions: if before.is_none() { &[mention(&target)] } else { &[] },
             };
             enqueue(db, &active, &out, now)?;
             Ok(row)

@@ -35,6 +35,10 @@ pub enum StoreError {
     /// returns.
     #[error("the database's disk is full: {0}")]
     Full(String),
+    /// A value the caller gave cannot be stored or looked up (text with NUL): refused alike by
+    /// every backend.
+    #[error("{0}")]
+    BadInput(String),
     /// A statement failed.
     #[error("database error: {0}")]
     Query(String),

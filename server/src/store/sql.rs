@@ -104,6 +104,20 @@ macro_rules! p {
     ($($x:expr),+ $(,)?) => { &[$($crate::store::Param::from($x)),+] as &[$crate::store::Param] };
 }
 
+/// Refuses text parameters no backend can hold alike: NUL (PostgreSQL's text cannot hold it;
+/// SQLite's can). Every backend calls this before running a statement, so hostile text gets the
+/// same answer everywhere (a refused request), never a backend's own error.
+pub fn check_params(params: &[Param]) -> Result<(), StoreError> {
+    for p in params {
+        if let Param::Text(Some(t)) = p {
+            if t.contains('\0') {
+                return Err(StoreError::BadInput("text holds a NUL character".into()));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// One row of a query's result. Columns are numbered from 0.
 pub trait Row {
     fn int(&self, i: usize) -> Result<i64, StoreError>;

@@ -32,12 +32,20 @@ pub(crate) fn required(field: &'static str, v: &str) -> Result<(), ValidationErr
     }
 }
 
+/// `v` is at most `max` characters and holds no control character but line breaks and tabs (nor
+/// a bidirectional override): text a device writes is shown on other devices, terminals and
+/// chats ([`crate::text::forbidden_char`]). Every text field passes here.
 pub(crate) fn max_len(field: &'static str, v: &str, max: usize) -> Result<(), ValidationError> {
     let len = v.chars().count();
     if len > max {
-        Err(ValidationError::TooLong { field, len, max })
-    } else {
-        Ok(())
+        return Err(ValidationError::TooLong { field, len, max });
+    }
+    match crate::text::forbidden_char(v) {
+        Some(c) => Err(ValidationError::Invalid {
+            field,
+            reason: format!("holds the control character U+{:04X}; only text, line breaks and tabs", c as u32),
+        }),
+        None => Ok(()),
     }
 }
 
@@ -54,4 +62,19 @@ pub(crate) fn uuid(field: &'static str, v: &str) -> Result<(), ValidationError> 
     uuid::Uuid::parse_str(v)
         .map(|_| ())
         .map_err(|_| ValidationError::Invalid { field, reason: format!("`{v}` is not a UUID") })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_fields_refuse_control_characters_but_keep_lines_and_tabs() {
+        assert!(max_len("note", "拜访张总\n下一步：报价\t周五\r\n", MAX_NOTE).is_ok());
+        for bad in ["华为\u{1b}[2J", "nul\0", "c1\u{9b}", "photo\u{202E}gpj.exe", "bell\u{7}"] {
+            let e = max_len("customer name", bad, MAX_NAME).unwrap_err();
+            assert!(matches!(e, ValidationError::Invalid { field: "customer name", .. }), "{bad:?}: {e}");
+        }
+        assert!(matches!(max_len("x", &"名".repeat(MAX_NAME + 1), MAX_NAME), Err(ValidationError::TooLong { .. })));
+    }
 }

@@ -354,7 +354,8 @@ pub fn render_markdown_linked(
     if !footer.is_empty() {
         let _ = writeln!(out, "{}\n", footer.join(" · "));
     }
-    out.trim_end().to_string() + "\n"
+    // Pasted into a chat or sent by a robot: what devices wrote drives no chat tag or terminal.
+    crate::text::markup_safe(out.trim_end()) + "\n"
 }
 
 /// Renders `r` as plain text with `lang` labels and people by `names`.
@@ -425,7 +426,7 @@ pub fn render_text(r: &Report, lang: Lang, cal: &Calendar, names: &Names) -> Str
             );
         }
     }
-    out
+    crate::text::neutral(&out).into_owned()
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! The team, its members, enrollment codes and devices, the directory's version, and the
 //! one-time flags an upgrade leaves.
 
-use super::{fresh, team, user, Harness};
-use crate::model::{Device, Role};
+use super::{fresh, team, user, Harness, StoreError};
+use crate::model::{Device, Role, User};
 
 /// The team, its members, codes and devices read back as written.
 pub fn team_users_and_devices(h: &dyn Harness) {
@@ -108,4 +108,35 @@ pub fn members_and_the_directory(h: &dyn Harness) {
         Ok(())
     })
     .unwrap();
+}
+
+/// Text no backend holds alike (NUL) is refused alike, looked up or stored, and a failed job
+/// leaves nothing; everything else — a megabyte name, escape sequences, CJK, emoji — is stored
+/// and read back as given.
+pub fn hostile_text_gets_one_answer(h: &dyn Harness) {
+    let (s, _) = fresh(h);
+    let refused = |e: StoreError| assert!(matches!(e, StoreError::BadInput(_)), "{e}");
+    refused(s.read(|db| db.user("rep\0x").map(|_| ())).unwrap_err());
+    refused(
+        s.write(|db| {
+            db.insert_user(&user("fine", Role::Rep, None))?;
+            db.insert_user(&user("nul\0", Role::Rep, None))
+        })
+        .unwrap_err(),
+    );
+    assert_eq!(s.read(|db| db.user("fine")).unwrap(), None, "the failed job left nothing");
+    let odd: Vec<String> =
+        vec!["\u{1b}[2J\u{7}".into(), "\u{202E}gpj.exe".into(), "👩‍💼 张伟".into(), "名".repeat(1 << 20)];
+    let names = odd.clone();
+    s.write(move |db| {
+        for (i, name) in names.iter().enumerate() {
+            db.insert_user(&User { name: name.clone(), ..user(&format!("u{i}"), Role::Rep, None) })?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    for (i, name) in odd.iter().enumerate() {
+        let back = s.read(|db| db.user(&format!("u{i}"))).unwrap().unwrap();
+        assert_eq!(back.name, *name);
+    }
 }

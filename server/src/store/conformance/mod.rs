@@ -29,7 +29,7 @@ pub use documents::{
 pub use feed::{feed_follows_the_visibility_rule, readers_never_skip_a_position};
 pub use figures::{indexes_answer_figures_and_exports, rollups_add_up};
 pub use files::files_and_their_references;
-pub use members::{members_and_the_directory, team_users_and_devices};
+pub use members::{hostile_text_gets_one_answer, members_and_the_directory, team_users_and_devices};
 pub use outbox::{nudges_and_mentions, outbox_claims_once};
 pub use web::{configuration_and_publishing, inbox_and_read_receipts, web_sign_in_and_reads};
 
@@ -78,7 +78,8 @@ macro_rules! conformance_tests {
             web_sign_in_and_reads,
             inbox_and_read_receipts,
             outbox_claims_once,
-            nudges_and_mentions
+            nudges_and_mentions,
+            hostile_text_gets_one_answer
         );
     };
     (@cases $harness:expr; $($case:ident),+) => {

@@ -15,7 +15,7 @@ use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use tokio_postgres::{Client, NoTls, Statement};
 
 use crate::io_runtime::io_runtime;
-use crate::store::sql::{first_line, to_postgres, Conn, Dialect, Param, Row};
+use crate::store::sql::{check_params, first_line, to_postgres, Conn, Dialect, Param, Row};
 use crate::store::StoreError;
 
 type BoxError = Box<dyn std::error::Error + Sync + Send>;
@@ -249,6 +249,7 @@ impl Conn for PgConn {
     }
 
     fn exec(&self, sql: &str, p: &[Param]) -> Result<u64, StoreError> {
+        check_params(p)?;
         let st = self.statement(sql, p)?;
         self.wait(self.client.execute(&st, &params(p))).map_err(|e| error(sql, e))
     }
@@ -259,6 +260,7 @@ impl Conn for PgConn {
         p: &[Param],
         each: &mut dyn FnMut(&dyn Row) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
+        check_params(p)?;
         let st = self.statement(sql, p)?;
         let rows = self.wait(self.client.query(&st, &params(p))).map_err(|e| error(sql, e))?;
         for r in &rows {

@@ -3,7 +3,7 @@
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use rusqlite::{Connection, ToSql};
 
-use crate::store::sql::{first_line, Conn, Dialect, Param, Row};
+use crate::store::sql::{check_params, first_line, Conn, Dialect, Param, Row};
 use crate::store::StoreError;
 
 impl ToSql for Param<'_> {
@@ -85,6 +85,7 @@ impl Conn for Connection {
     }
 
     fn exec(&self, sql: &str, params: &[Param]) -> Result<u64, StoreError> {
+        check_params(params)?;
         let mut st = self.prepare_cached(sql).map_err(|e| error(sql, e))?;
         let n = st.execute(rusqlite::params_from_iter(params.iter())).map_err(|e| error(sql, e))?;
         Ok(n as u64)
@@ -96,6 +97,7 @@ impl Conn for Connection {
         params: &[Param],
         each: &mut dyn FnMut(&dyn Row) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
+        check_params(params)?;
         let mut st = self.prepare_cached(sql).map_err(|e| error(sql, e))?;
         let mut rows = st.query(rusqlite::params_from_iter(params.iter())).map_err(|e| error(sql, e))?;
         while let Some(r) = rows.next().map_err(|e| error(sql, e))? {
