@@ -207,3 +207,53 @@ async fn nudges_are_bounded_to_periods_the_member_was_in() {
     // Another report of the member's time is nudged on its own.
     server.admin.nudge(&boss, &rep, "weekly", &today.to_string()).unwrap();
 }
+
+/// Fault: changes the server could not apply (Automerge held them back for lack of what they
+/// build on) were acknowledged and dropped. Now they are refused as `missing_dependencies`, and
+/// the device sends the whole document in the same run: nothing is lost.
+#[tokio::test]
+async fn changes_that_cannot_be_applied_are_refused_never_acknowledged() {
+    use fieldreport_core::codes::RefusalCode;
+    use fieldreport_core::doc::{CustomerEdit, Kind};
+    use fieldreport_core::sync::wire::PushResult;
+    let server = Server::start().await;
+    let (_, code) = server.user("张三", "rep", None);
+    let mut rep = Device::enroll(&server.url, &code).await;
+    let c = rep.customer("华为");
+    rep.sync().await;
+    let on_server = rep.store.heads(&c).unwrap();
+    let edit = |name: &str| CustomerEdit { name: Some(name.into()), ..Default::default() };
+    rep.store.edit_customer(&c, edit("华为技术")).unwrap();
+    let middle = rep.store.heads(&c).unwrap();
+    rep.store.edit_customer(&c, edit("华为技术有限公司")).unwrap();
+    // The last change alone, over heads the server has: it builds on one the server lacks.
+    let last = rep.store.changes_since(&c, &middle).unwrap();
+    let push = Push { id: c.clone(), kind: Kind::Customer, heads: on_server, changes: last };
+    let (status, resp, err) =
+        raw_sync(&server.url, &token(&rep.store), &SyncRequest { pushes: vec![push], ..Default::default() }).await;
+    assert_eq!(status, 200, "{err}");
+    match &resp.unwrap().results[0] {
+        PushResult::Rejected { reason, .. } => assert_eq!(reason.code, RefusalCode::MissingDependencies),
+        other => panic!("acknowledged: {other:?}"),
+    }
+    // The device believes the server has the middle edit (as after a server restored from an
+    // older backup): it pushes the last change alone, is told what is missing, and sends the
+    // whole document in the same run.
+    let stale = Push { id: c.clone(), kind: Kind::Customer, heads: middle.clone(), changes: vec![] };
+    let cursor = rep.store.sync_state().unwrap().cursor;
+    let page = fieldreport_core::sync::wire::SyncResponse {
+        results: vec![PushResult::Accepted { id: c.clone(), heads: middle }],
+        cursor,
+        ..Default::default()
+    };
+    rep.store.commit_sync_page(&[stale], &page).unwrap();
+    let s = rep.sync().await;
+    assert!(s.rejected.is_empty(), "{s:?}");
+    assert_eq!(s.pushed, 1, "counted once: {s:?}");
+    let stored = server.admin.store().read(|db| Ok(db.doc(&c)?)).unwrap().unwrap();
+    let doc = fieldreport_core::doc::Doc::load_trusted(&stored.bytes).unwrap();
+    match fieldreport_core::doc::Record::read(&doc).unwrap() {
+        fieldreport_core::doc::Record::Customer(cust) => assert_eq!(cust.name, "华为技术有限公司"),
+        other => panic!("{other:?}"),
+    }
+}

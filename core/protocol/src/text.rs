@@ -40,10 +40,11 @@ pub fn neutral(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// `s` made safe for a chat robot's Markdown: [`neutral`], and no tags (`<at id=all>`,
-/// `<font>`, `<@all>`): `<` and `>` become `‹` and `›`. Fieldreport's own renderings write no
-/// tags, so this applies to whole messages.
+/// `<font>`, `<@all>`): every `<` becomes `‹`, so nothing opens a tag (`>` alone quotes, as
+/// fieldreport's renderings use it). Its own renderings write no `<`, so this applies to whole
+/// messages.
 pub fn markup_safe(s: &str) -> String {
-    neutral(s).replace('<', "‹").replace('>', "›")
+    neutral(s).replace('<', "‹")
 }
 
 /// Rows under a header, each column as wide as its widest cell (counting a CJK character as two
@@ -87,7 +88,7 @@ mod tests {
         assert_eq!(super::forbidden_char(&shown), None);
         assert_eq!(shown, "张伟␛[2J␛]0;pwned␇␀\u{FFFD}x\u{FFFD}gpj.exe\n第二行\t列␍X");
         assert!(matches!(super::neutral("拜访\n华为"), std::borrow::Cow::Borrowed(_)), "clean text is not copied");
-        assert_eq!(super::markup_safe("<at id=all></at>价格<5万"), "‹at id=all›‹/at›价格‹5万");
+        assert_eq!(super::markup_safe("<at id=all></at>价格<5万\n> 批注"), "‹at id=all>‹/at>价格‹5万\n> 批注");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::documents::{self, decode_heads, encode_heads, Merged};
 use super::Store;
 use crate::api::Enrollment;
-use crate::codes::{RefusalReason, Role};
+use crate::codes::{RefusalCode, RefusalReason, Role};
 use crate::doc::Kind;
 use crate::error::{Error, Result};
 use crate::period::{parse_tz, parse_weekday};
@@ -210,6 +210,15 @@ impl Store {
                              pending = CASE WHEN heads = ?2 THEN 0 ELSE pending END
                          WHERE id = ?1",
                         params![id, acked],
+                    )?;
+                }
+                PushResult::Rejected { id, reason } if reason.code == RefusalCode::MissingDependencies => {
+                    // The server lacks what these changes build on (its copy is older than this
+                    // device thinks): the whole document goes at the next push, not a refusal.
+                    tx.execute(
+                        "UPDATE documents SET acked_heads = NULL, pending = 1, rejected_reason = NULL, rejected_heads = NULL
+                         WHERE id = ?1",
+                        [id],
                     )?;
                 }
                 PushResult::Rejected { id, reason } => {

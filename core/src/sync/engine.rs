@@ -18,10 +18,10 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::transport::{HttpRequest, HttpResponse};
-use super::wire::{Push, SyncRequest, SyncResponse, MAX_PUSHES, MAX_WANTED};
+use super::wire::{Push, PushResult, SyncRequest, SyncResponse, MAX_PUSHES, MAX_WANTED};
 use super::CONTENT_TYPE;
 use crate::api::{ErrorBody, Route};
-use crate::codes::ErrorCode;
+use crate::codes::{ErrorCode, RefusalCode};
 use crate::error::{Error, Result};
 use crate::store::Rejection;
 use crate::Store;
@@ -268,7 +268,7 @@ impl Engine {
         self.stats.bytes_received += body.len() as u64;
         let resp = SyncResponse::decode(body).map_err(|e| Error::bad_response(200, e.to_string()))?;
         let outcome = store.commit_sync_page(&request.pushes, &resp)?;
-        self.stats.pushed += (resp.results.len() - outcome.rejected.len()) as u64;
+        self.stats.pushed += resp.results.iter().filter(|r| matches!(r, PushResult::Accepted { .. })).count() as u64;
         for d in resp.docs.iter().filter(|d| !d.changes.is_empty() && !outcome.set_aside.contains(&d.id)) {
             if d.kind.is_published() {
                 self.stats.published += 1;
@@ -294,10 +294,18 @@ impl Engine {
         p.bytes_done += page_bytes;
         p.docs_total = p.docs_total.max(p.docs_done);
         p.bytes_total = p.bytes_total.max(p.bytes_done);
-        if !resp.resend.is_empty() {
-            // The server lost its copy of these: send them whole in this run.
-            let again: Vec<Push> =
-                store.pending_pushes()?.into_iter().filter(|p| resp.resend.contains(&p.id)).collect();
+        // Sent whole in this run: documents the server lost its copy of, and changes it could not
+        // apply for lack of what they build on.
+        let resend: Vec<&String> = resp
+            .resend
+            .iter()
+            .chain(resp.results.iter().filter_map(|r| match r {
+                PushResult::Rejected { id, reason } if reason.code == RefusalCode::MissingDependencies => Some(id),
+                _ => None,
+            }))
+            .collect();
+        if !resend.is_empty() {
+            let again: Vec<Push> = store.pending_pushes()?.into_iter().filter(|p| resend.contains(&&p.id)).collect();
             let queued: std::collections::HashSet<&str> = self.queue.iter().flatten().map(|p| p.id.as_str()).collect();
             let fresh: Vec<Push> =
                 again.into_iter().filter(|p| !queued.contains(p.id.as_str()) && !self.resent.contains(&p.id)).collect();

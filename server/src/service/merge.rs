@@ -123,6 +123,7 @@ pub fn check_as(
     doc.apply_untrusted(&push.changes, Bounds::for_document(limits.max_doc_bytes)).map_err(|e| match e {
         Refused::TooLarge { bytes, limit, .. } => CheckError::Refused(Refusal::DocTooLarge { bytes, limit }),
         Refused::Malformed(why) => CheckError::Malformed(why),
+        Refused::MissingDependencies(_) => CheckError::Refused(Refusal::MissingDependencies),
     })?;
     if !doc.has_heads(&push.heads) {
         return Err(Refusal::MissingDependencies.into());

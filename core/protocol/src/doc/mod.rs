@@ -119,10 +119,11 @@ impl Doc {
             scan.hashes.iter().filter(|h| am.get_change_meta_by_hash(h).is_none()).copied().collect::<Vec<_>>()
         }))
         .map_err(|_| Refused::Malformed("Automerge failed on these bytes".into()))?;
+        let mut held_back = 0;
         for hash in lost {
-            // Not in the document: held back until its dependencies come (fine), or skipped
-            // because Automerge could not read it (refused). A change that decodes on its own is
-            // the former.
+            // Not in the document: held back until its dependencies come, or skipped because
+            // Automerge could not read it. Neither is taken: a change that decodes on its own
+            // lacks dependencies; one that does not is malformed.
             let decodes = scan
                 .changes
                 .iter()
@@ -134,6 +135,10 @@ impl Doc {
             if !decodes {
                 return Err(Refused::Malformed("a change they carry could not be applied".into()));
             }
+            held_back += 1;
+        }
+        if held_back > 0 {
+            return Err(Refused::MissingDependencies(held_back));
         }
         Ok(())
     }

@@ -45,6 +45,10 @@ pub enum Refused {
     /// the limit), `rows` likewise.
     #[error("they decode to {bytes} bytes and {rows} rows or more, over the limit of {limit} bytes")]
     TooLarge { bytes: usize, rows: usize, limit: usize },
+    /// Well-formed changes that build on changes the document lacks: Automerge would hold them
+    /// back, unapplied; they are refused instead, never taken and dropped.
+    #[error("{0} of the changes build on changes this copy does not have")]
+    MissingDependencies(usize),
 }
 
 fn bad<T>(why: impl Into<String>) -> Result<T, Refused> {
