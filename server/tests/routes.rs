@@ -32,6 +32,23 @@ async fn every_protocol_route_is_served() {
             );
         }
     }
+    // Every route the router registered answers its methods (not "not this method", not "nothing
+    // here"): the list the permission matrix walks is the router's own.
+    let state = std::sync::Arc::new(fieldreport_server::state::AppState {
+        service: std::sync::Arc::new(fieldreport_server::Service::open_dir(dir.path()).unwrap()),
+        limits: Limits::default(),
+    });
+    let served = fieldreport_server::router::served(&state);
+    assert!(served.len() >= Route::ALL.len() + 10, "{served:?}");
+    for s in served {
+        let path = s.pattern.replace("{hash}", &hash).replace("{id}", "x").replace("{token}", "x");
+        let method = Method::from_bytes(s.method.as_bytes()).unwrap();
+        let resp = client.request(method, format!("{base}{path}")).send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{s:?}: {text:.200}");
+        assert!(!text.contains("nothing at"), "{s:?} reaches no route: {text:.200}");
+    }
     // The check can tell: a path no route takes gets the answer it looks for.
     let text = client.get(format!("{base}/v1/nothing-here")).send().await.unwrap().text().await.unwrap();
     assert!(serde_json::from_str::<ErrorBody>(&text).unwrap().message.starts_with("nothing at"));

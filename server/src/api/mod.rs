@@ -16,7 +16,7 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Extension;
-use axum::{Json, Router};
+use axum::Json;
 use fieldreport_protocol::api::{
     EnrollRequest, NudgeRequest, ReadsRequest, Route, WebLoginApproved, WebLoginRequest, SYNC_CONTENT_TYPE,
 };
@@ -24,6 +24,7 @@ use fieldreport_protocol::wire::{PushResult, SyncRequest, SyncResponse, MAX_PUSH
 
 use crate::error::{Result, ServerError};
 use crate::model::{Caller, Enrolled};
+use crate::router::Routes;
 use crate::state::{blocking, body_of, AppState};
 
 /// Largest body of the small JSON requests (sign-in approval, nudges, enrollment).
@@ -33,25 +34,26 @@ const READS_JSON: usize = 64 * 1024;
 
 /// The device API's routes (the dashboard's are [`crate::web::routes`]), each with its body
 /// limit applied — and, for devices, its token checked — before any of the body is read.
-pub fn routes(state: &Arc<AppState>) -> Router<Arc<AppState>> {
+pub fn routes(state: &Arc<AppState>) -> Routes {
     use admit::{device, open};
     let piece = crate::service::blobs::MAX_PIECE + 64 * 1024;
     let asked = crate::service::blobs::MAX_ASKED * 72 + 64;
-    Router::new()
-        .route(Route::Healthz.pattern(), get(healthz))
-        .route(Route::Metrics.pattern(), get(metrics))
-        .route(Route::Enroll.pattern(), open(SMALL_JSON, post(enroll)))
-        .route(Route::Sync.pattern(), device(state, state.limits.max_request_bytes, post(sync)))
-        .route(Route::WebLogin.pattern(), device(state, SMALL_JSON, post(web_login)))
-        .route(Route::Reads.pattern(), device(state, READS_JSON, post(reads)))
-        .route(Route::SignOut.pattern(), device(state, 0, post(sign_out)))
-        .route(Route::Nudges.pattern(), device(state, SMALL_JSON, post(nudge)))
-        .route(Route::Kpi.pattern(), device(state, 0, get(figures::kpi)))
-        .route(Route::Alerts.pattern(), device(state, 0, get(figures::alerts)))
-        .route(Route::Submissions.pattern(), device(state, 0, get(figures::submissions)))
-        .route(Route::BlobsMissing.pattern(), device(state, asked, post(blobs::missing)))
-        .route(Route::Blob.pattern(), device(state, piece, post(blobs::upload)))
-        .route(Route::BlobRead.pattern(), device(state, 0, post(blobs::read)))
+    let p = |r: Route| r.pattern();
+    Routes::default()
+        .add(p(Route::Healthz), &["GET"], get(healthz))
+        .add(p(Route::Metrics), &["GET"], get(metrics))
+        .add(p(Route::Enroll), &["POST"], open(SMALL_JSON, post(enroll)))
+        .add(p(Route::Sync), &["POST"], device(state, state.limits.max_request_bytes, post(sync)))
+        .add(p(Route::WebLogin), &["POST"], device(state, SMALL_JSON, post(web_login)))
+        .add(p(Route::Reads), &["POST"], device(state, READS_JSON, post(reads)))
+        .add(p(Route::SignOut), &["POST"], device(state, SMALL_JSON, post(sign_out)))
+        .add(p(Route::Nudges), &["POST"], device(state, SMALL_JSON, post(nudge)))
+        .add(p(Route::Kpi), &["GET"], device(state, 0, get(figures::kpi)))
+        .add(p(Route::Alerts), &["GET"], device(state, 0, get(figures::alerts)))
+        .add(p(Route::Submissions), &["GET"], device(state, 0, get(figures::submissions)))
+        .add(p(Route::BlobsMissing), &["POST"], device(state, asked, post(blobs::missing)))
+        .add(p(Route::Blob), &["POST"], device(state, piece, post(blobs::upload)))
+        .add(p(Route::BlobRead), &["POST"], device(state, SMALL_JSON, post(blobs::read)))
 }
 
 /// `GET /metrics`: the Prometheus text format (the outbox backlog read now).

@@ -47,28 +47,26 @@ pub fn fuzz_input(data: &[u8]) {
     let _ = guard::same_origin(&headers);
 }
 
-use std::sync::Arc;
-
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use axum::Router;
 
-use crate::state::AppState;
+use crate::router::Routes;
 
 /// The dashboard's routes.
-pub fn routes() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/", get(handlers::inbox))
-        .route("/login", get(sign_in::phone))
-        .route("/login/{token}", get(sign_in::link_page).post(sign_in::link))
-        .route("/logout", post(sign_in::logout))
-        .route("/reports/{id}", get(handlers::report))
-        .route("/reports/{id}/comments", post(handlers::comment))
-        .route("/kpi", get(handlers::kpi))
-        .route("/nudges", post(handlers::nudge))
-        .route("/export", get(export::export))
-        .route("/attachments/{hash}", get(handlers::attachment))
-        .route("/attachments/{hash}/thumb", get(handlers::thumbnail))
-        .layer(DefaultBodyLimit::max(guard::MAX_FORM_BYTES))
-        .layer(axum::middleware::map_response(guard::headers))
+pub fn routes() -> Routes {
+    Routes::default()
+        .add("/", &["GET"], get(handlers::inbox))
+        .add("/login", &["GET"], get(sign_in::phone))
+        .add("/login/{token}", &["GET", "POST"], get(sign_in::link_page).post(sign_in::link))
+        .add("/logout", &["POST"], post(sign_in::logout))
+        .add("/reports/{id}", &["GET"], get(handlers::report))
+        .add("/reports/{id}/comments", &["POST"], post(handlers::comment))
+        .add("/kpi", &["GET"], get(handlers::kpi))
+        .add("/nudges", &["POST"], post(handlers::nudge))
+        .add("/export", &["GET"], get(export::export))
+        .add("/attachments/{hash}", &["GET"], get(handlers::attachment))
+        .add("/attachments/{hash}/thumb", &["GET"], get(handlers::thumbnail))
+        .map(|r| {
+            r.layer(DefaultBodyLimit::max(guard::MAX_FORM_BYTES)).layer(axum::middleware::map_response(guard::headers))
+        })
 }

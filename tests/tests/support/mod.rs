@@ -18,6 +18,8 @@ pub struct Server {
     pub admin: Service,
     pub admin_id: String,
     pub admin_code: String,
+    /// Where its data is (to open it again as another process would).
+    pub location: Location,
 }
 
 impl Server {
@@ -27,7 +29,8 @@ impl Server {
         let (_, a, code) = admin.init_team("华东销售", "Asia/Shanghai", "monday", "王总").unwrap();
         let running = fieldreport_server::start(dir.path(), "127.0.0.1:0", Limits::default()).await.unwrap();
         let url = format!("http://{}", running.addr);
-        Server { dir, running: Some(running), url, admin, admin_id: a.id, admin_code: code }
+        let location = Location::Dir(dir.path().to_path_buf());
+        Server { dir, running: Some(running), url, admin, admin_id: a.id, admin_code: code, location }
     }
 
     /// A server on a new PostgreSQL database (the test cluster: see scripts/pg-test-cluster).
@@ -38,12 +41,14 @@ impl Server {
     /// A server on the storage at `at`.
     pub async fn start_at(at: &Location) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let service = Arc::new(Service::open(at).unwrap());
+        let mut service = Service::open(at).unwrap();
+        service.keep_files(&dir.path().join("blobs").display().to_string()).unwrap();
+        let service = Arc::new(service);
         let (_, a, code) = service.init_team("华东销售", "Asia/Shanghai", "monday", "王总").unwrap();
         let admin = Service::open(at).unwrap();
         let running = fieldreport_server::start_with(service, "127.0.0.1:0", Limits::default()).await.unwrap();
         let url = format!("http://{}", running.addr);
-        Server { dir, running: Some(running), url, admin, admin_id: a.id, admin_code: code }
+        Server { dir, running: Some(running), url, admin, admin_id: a.id, admin_code: code, location: at.clone() }
     }
 
     /// Adds a user; returns (id, enrollment code).
