@@ -131,10 +131,8 @@ fn renderings_list_files_by_name_and_link_the_dashboard_when_it_is_known() {
 
     let linked =
         render_markdown_linked(&report, Lang::En, Dialect::Feishu, &cal, &names, Some("https://reports.example.com/"));
-    assert!(
-        linked.contains(&format!("[白板.jpg](https://reports.example.com/attachments/{})", board.hash)),
-        "{linked}"
-    );
+    assert!(linked.contains(&format!("[白板.jpg](https://reports.example.com/reports/{r})")), "{linked}");
+    assert!(!linked.contains(&board.hash), "a rendering carries no file's hash: {linked}");
     assert!(linked.contains(&format!("(https://reports.example.com/reports/{r})")), "{linked}");
     assert!(linked.contains("📷 2 files"), "{linked}");
     assert!(!linked.contains(&shop.hash), "a followup's photo is counted in its block, not linked one by one");

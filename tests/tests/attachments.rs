@@ -83,13 +83,22 @@ async fn a_photo_attached_offline_reaches_the_manager_and_the_dashboard() {
     // block, the whiteboard in its section) and the whole image on click.
     let (_, page) = browser.get(&format!("/reports/{r}")).await;
     for f in [&storefront, &board] {
-        assert!(page.contains(&format!("/attachments/{}/thumb", f.hash)), "thumbnail of {} on the page", f.name);
-        let (status, kind, thumb) = browser.get_bytes(&format!("/attachments/{}/thumb", f.hash)).await;
+        let thumb_link =
+            file_link_in(&page, &f.hash, true).unwrap_or_else(|| panic!("thumbnail of {} on the page", f.name));
+        let (status, kind, thumb) = browser.get_bytes(&thumb_link).await;
         assert_eq!((status, kind.as_str()), (200, "image/jpeg"));
         image::load_from_memory(&thumb).expect("a thumbnail is an image");
-        let (status, kind, whole) = browser.get_bytes(&format!("/attachments/{}", f.hash)).await;
+        let link = file_link_in(&page, &f.hash, false).unwrap();
+        let (status, kind, whole) = browser.get_bytes(&link).await;
         assert_eq!((status, kind.as_str()), (200, "image/png"));
         assert_eq!(Some(whole), a.store.attachment_bytes(&f.hash).unwrap());
+        // The signed link and nothing else: a bare hash, an altered or another file's signature.
+        assert_eq!(browser.get_bytes(&format!("/attachments/{}", f.hash)).await.0, 404, "a bare hash");
+        let altered = link.replace("sig=", "sig=0");
+        assert_eq!(browser.get_bytes(&altered).await.0, 404, "an altered signature");
+        let other = if f.hash == storefront.hash { &board.hash } else { &storefront.hash };
+        let (_, sig) = link.split_once('?').unwrap();
+        assert_eq!(browser.get_bytes(&format!("/attachments/{other}?{sig}")).await.0, 404, "another file's link");
     }
 }
 
@@ -426,7 +435,9 @@ async fn a_hash_named_in_a_document_grants_nothing_until_its_bytes_are_sent() {
     }
     // Their manager, who may see B's visit, reads nothing through it either; through A's, yes.
     let manager = Browser::sign_in(&server.url, &server, &mgr).await;
-    assert_eq!(manager.get_bytes(&format!("/attachments/{}", f.hash)).await.0, 200, "through A's visit");
+    let through = |doc: &str| format!("/attachments/{}?{}", f.hash, server.admin.sign_file_link(&f.hash, doc).unwrap());
+    assert_eq!(manager.get_bytes(&through(&v)).await.0, 200, "through A's visit");
+    assert_eq!(manager.get_bytes(&through(&mine)).await.0, 404, "not through B's");
     let (status, _) =
         call(&server.url, &t, &format!("/v1/blobs/{}?offset=0&size={}", f.hash, f.size), vec![0; 100]).await;
     assert_eq!(status, 200, "B may start sending the bytes");

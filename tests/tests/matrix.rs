@@ -186,10 +186,17 @@ async fn matrix(server: Server) {
                 let status = v.browser.post(&format!("/reports/{}/comments", r.id), &form).await;
                 assert!(status >= 400 || may, "comment: {what} ({status})");
             }
-            let (status, _, _) = v.browser.get_bytes(&format!("/attachments/{}", r.hash)).await;
-            assert_eq!(status == 200, may, "file on the dashboard: {what} ({status})");
-            let (status, _, _) = v.browser.get_bytes(&format!("/attachments/{}/thumb", r.hash)).await;
-            assert_eq!(status == 200, may, "thumbnail: {what} ({status})");
+            // Files: through a link signed for the record (as its page gives it), and never by
+            // the bare hash.
+            let signed = server.admin.sign_file_link(&r.hash, &r.id).unwrap();
+            for (path, part) in
+                [(format!("/attachments/{}", r.hash), "file"), (format!("/attachments/{}/thumb", r.hash), "thumbnail")]
+            {
+                let (status, _, _) = v.browser.get_bytes(&format!("{path}?{signed}")).await;
+                assert_eq!(status == 200, may, "{part} on the dashboard: {what} ({status})");
+                let bare = v.browser.get_bytes(&path).await.0;
+                assert!(bare == 404 || bare == 401 && !v.user.active, "{part} by its bare hash: {what} ({bare})");
+            }
             let what_export = if r.kind == Kind::Report { "reports" } else { "visits" };
             let range = format!("from={}&to={}", today - chrono::Days::new(7), today);
             let (status, _, csv) = v.browser.get_bytes(&format!("/export?what={what_export}&{range}&format=csv")).await;

@@ -164,7 +164,7 @@ pub(crate) async fn read(
 ) -> Result<impl IntoResponse> {
     let Query(q) = q.map_err(|e| ServerError::BadRequest(format!("expected ?offset=N&len=L: {}", e.body_text())))?;
     let s = state.service.clone();
-    let (row, bytes) = blocking(move || s.read_file(&caller.user, &hash, q.offset, q.len)).await?;
+    let (row, bytes) = blocking(move || s.read_file(&caller.user, &hash, None, q.offset, q.len)).await?;
     crate::metrics::metrics().attachment_bytes_sent.inc_by(bytes.len() as u64);
     Ok((
         [

@@ -74,10 +74,14 @@ fn day(db: &Db, ms: i64) -> Result<String> {
     Ok(super::config::load(db)?.cal.local_date(ms).to_string())
 }
 
-/// Whether `user` may read file `hash`: a document that references it is one they may see, and
-/// its owner proved they hold the bytes (naming a hash in a document grants nothing).
-fn may_read(db: &Db, user: &User, hash: &str) -> Result<bool> {
+/// Whether `user` may read file `hash`: a document that references it (`through`, when a
+/// signed link names it) is one they may see, and its owner proved they hold the bytes (naming
+/// a hash in a document grants nothing).
+fn may_read(db: &Db, user: &User, hash: &str, through: Option<&str>) -> Result<bool> {
     for (id, kind, owner) in db.blob_readers_docs(hash)? {
+        if through.is_some_and(|t| t != id) {
+            continue;
+        }
         let Some(kind) = Kind::parse(&kind) else { continue };
         let recipients = if kind == Kind::Report { db.recipients_of(&id)? } else { Vec::new() };
         let meta = DocMeta { kind, owner: &owner, recipients: &recipients };
@@ -273,12 +277,20 @@ impl Service {
     }
 
     /// Up to `len` bytes of file `hash` from `offset`, for `user` — a reader of a document that
-    /// references it; to anyone else, as for a file that does not exist.
-    pub fn read_file(&self, user: &User, hash: &str, offset: u64, len: u64) -> Result<(BlobRow, Vec<u8>)> {
+    /// references it (of document `through`, when given); to anyone else, as for a file that
+    /// does not exist.
+    pub fn read_file(
+        &self,
+        user: &User,
+        hash: &str,
+        through: Option<&str>,
+        offset: u64,
+        len: u64,
+    ) -> Result<(BlobRow, Vec<u8>)> {
         let files = self.files()?;
-        let (u, h) = (user.clone(), hash.to_string());
+        let (u, h, t) = (user.clone(), hash.to_string(), through.map(str::to_string));
         let row = self.store.read(|db| {
-            if !Attachment::valid_hash(&h) || !may_read(db, &u, &h)? {
+            if !Attachment::valid_hash(&h) || !may_read(db, &u, &h, t.as_deref())? {
                 return Ok(None);
             }
             Ok(db.blob(&h)?)
@@ -294,8 +306,8 @@ impl Service {
     /// All of file `hash` for `user` (as [`Service::read_file`] decides), read piece by piece
     /// from the store: for the dashboard and thumbnails, whose files are bounded by the team's
     /// largest file.
-    pub fn read_whole_file(&self, user: &User, hash: &str) -> Result<(BlobRow, Vec<u8>)> {
-        let (row, mut whole) = self.read_file(user, hash, 0, MAX_PIECE as u64)?;
+    pub fn read_whole_file(&self, user: &User, hash: &str, through: Option<&str>) -> Result<(BlobRow, Vec<u8>)> {
+        let (row, mut whole) = self.read_file(user, hash, through, 0, MAX_PIECE as u64)?;
         let files = self.files()?;
         while (whole.len() as i64) < row.size {
             match files.store.read(hash, whole.len() as u64, MAX_PIECE as u64)? {
@@ -309,8 +321,8 @@ impl Service {
 
     /// A JPEG thumbnail (at most 320 pixels on a side) of image `hash` for `user`, made once;
     /// an image too large to decode gets none, and that answer is remembered (an empty row).
-    pub fn thumbnail(&self, user: &User, hash: &str) -> Result<Vec<u8>> {
-        self.read_file(user, hash, 0, 0)?;
+    pub fn thumbnail(&self, user: &User, hash: &str, through: Option<&str>) -> Result<Vec<u8>> {
+        self.read_file(user, hash, through, 0, 0)?;
         let h = hash.to_string();
         let none = || ServerError::NotFound(format!("no thumbnail for file {hash}"));
         match self.store.read(|db| Ok(db.thumbnail(&h)?))? {
@@ -319,7 +331,7 @@ impl Service {
             None => {}
         }
         let made = super::thumbs::DECODES.run(|| {
-            let (row, whole) = self.read_whole_file(user, hash)?;
+            let (row, whole) = self.read_whole_file(user, hash, through)?;
             super::thumbs::make(&whole, &row.mime)
         });
         let keep = match &made {

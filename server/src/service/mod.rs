@@ -8,6 +8,7 @@ pub mod blobs;
 mod cache;
 pub(crate) mod config;
 mod gate;
+mod links;
 mod members;
 pub mod merge;
 mod outbox;
@@ -28,6 +29,7 @@ use fieldreport_protocol::team::TeamConfig;
 use fieldreport_protocol::wire::{SyncRequest, SyncResponse};
 
 use cache::DocCache;
+pub use links::LinkProof;
 pub use members::UserEdit;
 pub use merge::{Author, Limits};
 pub use outbox::LEASE_MS;
@@ -59,6 +61,8 @@ pub struct Service {
     worker: String,
     /// Where attached files are kept, when this server keeps them.
     files: Option<Arc<blobs::Files>>,
+    /// The key that signs file links (read from the database once).
+    link_key: std::sync::OnceLock<String>,
 }
 
 /// Every member's name by id, for what people read.
@@ -114,6 +118,7 @@ impl Service {
             interval,
             worker,
             files: None,
+            link_key: std::sync::OnceLock::new(),
         })
     }
 

@@ -153,15 +153,27 @@ pub(crate) async fn report(
     let lang = lang_of(q.lang.as_deref());
     let out = with_session(&state, &headers, move |storage, s| {
         let (r, reads) = storage.open_report(&s.user, &id)?;
-        let stored = storage.stored_files(&pages::files_of(&r))?;
-        Ok(((r, reads), calendar(storage)?, names(storage)?, stored))
+        let files = pages::files_of(&r);
+        let stored = storage.stored_files(&files)?;
+        let links = files
+            .iter()
+            .map(|h| Ok((h.clone(), storage.sign_file_link(h, &r.header.id)?)))
+            .collect::<crate::Result<HashMap<String, String>>>()?;
+        Ok(((r, reads), calendar(storage)?, names(storage)?, (stored, links)))
     })
     .await;
     match out {
-        Ok((s, ((r, reads), cal, names, stored))) => {
+        Ok((s, ((r, reads), cal, names, (stored, links)))) => {
             let reads: HashMap<String, i64> = reads.into_iter().collect();
             let title = r.title.clone();
-            let view = pages::ReportPage { cal: &cal, names: &names, reads: &reads, stored: &stored, csrf: &s.csrf };
+            let view = pages::ReportPage {
+                cal: &cal,
+                names: &names,
+                reads: &reads,
+                stored: &stored,
+                links: &links,
+                csrf: &s.csrf,
+            };
             page(lang, &title, &s, pages::report(lang, &r, &view))
         }
         Err(e) => error_page(lang, e),
@@ -307,17 +319,36 @@ fn trend(
     Ok(out)
 }
 
+/// A file link's query: the signed proof (`doc`, `exp`, `sig`) and the page's language.
+#[derive(Debug, Deserialize)]
+pub(crate) struct FileQuery {
+    lang: Option<String>,
+    doc: Option<String>,
+    exp: Option<i64>,
+    sig: Option<String>,
+}
+
+impl FileQuery {
+    /// The link's proof, when it has all of one.
+    fn proof(&self) -> Option<crate::service::LinkProof> {
+        Some(crate::service::LinkProof { doc: self.doc.clone()?, exp: self.exp?, sig: self.sig.clone()? })
+    }
+}
+
 /// A signed-in reader's view of an attached file, whole (`/attachments/{hash}`), or its thumbnail
-/// (`/attachments/{hash}/thumb`); anyone else gets the page of a file that does not exist.
+/// (`/attachments/{hash}/thumb`), through a link a page signed (the record it is read through,
+/// for a day); a bare hash, an expired or altered link, or a viewer who may not read the record
+/// gets the page of a file that does not exist.
 pub(crate) async fn attachment(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     Path(hash): Path<String>,
-    WebQuery(q): WebQuery<LangQuery>,
+    WebQuery(q): WebQuery<FileQuery>,
 ) -> Response {
     let lang = lang_of(q.lang.as_deref());
     let out = with_session(&state, &headers, move |storage, s| {
-        let (row, whole) = storage.read_whole_file(&s.user, &hash)?;
+        let doc = storage.check_file_link(&hash, q.proof().as_ref())?;
+        let (row, whole) = storage.read_whole_file(&s.user, &hash, Some(&doc))?;
         Ok((row.mime, whole))
     })
     .await;
@@ -331,10 +362,14 @@ pub(crate) async fn thumbnail(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     Path(hash): Path<String>,
-    WebQuery(q): WebQuery<LangQuery>,
+    WebQuery(q): WebQuery<FileQuery>,
 ) -> Response {
     let lang = lang_of(q.lang.as_deref());
-    let out = with_session(&state, &headers, move |storage, s| storage.thumbnail(&s.user, &hash)).await;
+    let out = with_session(&state, &headers, move |storage, s| {
+        let doc = storage.check_file_link(&hash, q.proof().as_ref())?;
+        storage.thumbnail(&s.user, &hash, Some(&doc))
+    })
+    .await;
     match out {
         Ok((_, bytes)) => files_response("image/jpeg".into(), bytes),
         Err(e) => error_page(lang, e),

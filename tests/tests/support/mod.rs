@@ -273,3 +273,12 @@ pub fn csrf_of(page: &str) -> String {
     let at = page.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
     page[at..at + page[at..].find('"').unwrap()].to_string()
 }
+
+/// The signed link a dashboard page gives to file `hash` (`/attachments/HASH?doc=…`), thumbnail
+/// or whole (`thumb`), if the page shows the file.
+pub fn file_link_in(page: &str, hash: &str, thumb: bool) -> Option<String> {
+    let start = format!("/attachments/{hash}{}?", if thumb { "/thumb" } else { "" });
+    let at = page.find(&start)?;
+    let link = &page[at..];
+    Some(link[..link.find('"')?].replace("&amp;", "&"))
+}

@@ -58,11 +58,13 @@ impl Labels<'_> {
     fn colon(&self) -> &'static str {
         self.t("：", ": ")
     }
-    /// A file by name, linked to the dashboard when its address is known (Markdown).
-    fn file_link(&self, a: &Attachment) -> String {
+    /// A file by name, linked to report `report`'s page on the dashboard when its address is
+    /// known (Markdown): the page shows the file to a signed-in reader through a link it signs;
+    /// a rendering never carries the file's hash, which would grant nothing.
+    fn file_link(&self, a: &Attachment, report: &str) -> String {
         let name = inline(&a.name).replace(['[', ']'], "");
         match self.dashboard {
-            Some(base) => format!("[{name}]({}/attachments/{})", base.trim_end_matches('/'), a.hash),
+            Some(base) => format!("[{name}]({}/reports/{report})", base.trim_end_matches('/')),
             None => name,
         }
     }
@@ -315,7 +317,7 @@ pub fn render_markdown_linked(
         let files = section_files(r, &s.key);
         if !files.is_empty() {
             for a in files {
-                let _ = writeln!(out, "- 📎 {}", l.file_link(a));
+                let _ = writeln!(out, "- 📎 {}", l.file_link(a, &r.header.id));
             }
             out.push('\n');
         }

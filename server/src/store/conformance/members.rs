@@ -16,6 +16,9 @@ pub fn team_users_and_devices(h: &dyn Harness) {
         // The health probe's write, twice: one row, rewritten.
         db.probe_write(5)?;
         db.probe_write(6)?;
+        // The link key: the first one made stays.
+        assert_eq!(db.link_key("k1", 5)?, "k1");
+        assert_eq!(db.link_key("k2", 6)?, "k1");
         Ok(())
     })
     .unwrap();

@@ -197,4 +197,13 @@ impl Db<'_> {
         )?;
         Ok(())
     }
+
+    /// The key that signs file links, made from `candidate` by the first process that asks.
+    pub fn link_key(&self, candidate: &str, now: i64) -> Result<String> {
+        self.exec(
+            "INSERT INTO link_keys (id, key, created_at) VALUES (1, ?1, ?2) ON CONFLICT (id) DO NOTHING",
+            p![candidate, now],
+        )?;
+        self.one("SELECT key FROM link_keys WHERE id = 1", p![], |r| r.text(0))
+    }
 }

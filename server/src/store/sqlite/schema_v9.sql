@@ -16,3 +16,11 @@ CREATE TABLE health_probe (
     id INTEGER PRIMARY KEY,
     at INTEGER NOT NULL
 );
+
+-- The key that signs the dashboard's file links (a link names the file, the record it is read
+-- through and when it expires): made once, shared by every server process.
+CREATE TABLE link_keys (
+    id         INTEGER PRIMARY KEY,
+    key        TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);

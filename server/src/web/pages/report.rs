@@ -22,6 +22,8 @@ pub(crate) struct ReportPage<'a> {
     pub reads: &'a HashMap<String, i64>,
     /// The files the server holds whole (the others are still on their way).
     pub stored: &'a HashSet<String>,
+    /// Each file's signed link query (`doc=…&exp=…&sig=…`): a bare hash opens nothing.
+    pub links: &'a HashMap<String, String>,
     pub csrf: &'a str,
 }
 
@@ -39,16 +41,19 @@ pub(crate) fn files_of(r: &Report) -> Vec<String> {
 }
 
 /// Thumbnails of `files` linking to the whole file; a file not uploaded yet says so.
-fn photos(lang: Lang, files: &[&Attachment], stored: &HashSet<String>) -> Markup {
+fn photos(lang: Lang, files: &[&Attachment], stored: &HashSet<String>, links: &HashMap<String, String>) -> Markup {
     html! {
         div.photos {
             @for a in files {
-                @if !stored.contains(&a.hash) {
+                @let link = links.get(&a.hash);
+                @if !stored.contains(&a.hash) || link.is_none() {
                     span.uploading title=(a.name) { (t(lang, "上传中…", "uploading…")) }
                 } @else if a.is_image() && a.mime != "image/heic" && a.mime != "image/heif" {
-                    a href={ "/attachments/" (a.hash) } { img src={ "/attachments/" (a.hash) "/thumb" } alt=(a.name) loading="lazy"; }
+                    a href={ "/attachments/" (a.hash) "?" (link.map_or("", |l| l.as_str())) } {
+                        img src={ "/attachments/" (a.hash) "/thumb?" (link.map_or("", |l| l.as_str())) } alt=(a.name) loading="lazy";
+                    }
                 } @else {
-                    a href={ "/attachments/" (a.hash) } { (a.name) }
+                    a href={ "/attachments/" (a.hash) "?" (link.map_or("", |l| l.as_str())) } { (a.name) }
                 }
             }
         }
@@ -80,7 +85,7 @@ fn caption(lang: Lang, cal: &Calendar, b: &Block) -> String {
     format!("{what} · {} · {} {}", days_words(b.first, b.last), t(lang, "截至", "as of"), time(cal, b.taken_at))
 }
 
-fn followups(lang: Lang, cal: &Calendar, groups: &[FollowupGroup], stored: &HashSet<String>) -> Markup {
+fn followups(lang: Lang, cal: &Calendar, groups: &[FollowupGroup], v: &ReportPage) -> Markup {
     scroll(html! { table {
         tr {
             th { (t(lang, "客户", "Customer")) } th { (t(lang, "时间", "When")) } th { (t(lang, "方式", "Kind")) }
@@ -102,7 +107,7 @@ fn followups(lang: Lang, cal: &Calendar, groups: &[FollowupGroup], stored: &Hash
                             (false, _) => "—",
                         }
                         @if !i.photos.is_empty() {
-                            (photos(lang, &i.photos.iter().collect::<Vec<_>>(), stored))
+                            (photos(lang, &i.photos.iter().collect::<Vec<_>>(), v.stored, v.links))
                         }
                     }
                 }
@@ -162,11 +167,11 @@ pub(crate) fn report(lang: Lang, r: &Report, v: &ReportPage) -> Markup {
             h2 { (s.title) }
             @if !s.text.is_empty() { pre { (s.text) } }
             @let here: Vec<&Attachment> = r.attachments.iter().filter(|a| a.section.as_deref() == Some(s.key.as_str())).collect();
-            @if !here.is_empty() { (photos(lang, &here, v.stored)) }
+            @if !here.is_empty() { (photos(lang, &here, v.stored, v.links)) }
             @for b in r.blocks.iter().filter(|b| b.section == s.key) {
                 p.caption { (caption(lang, cal, b)) }
                 @match &b.data {
-                    BlockData::Followups { groups } => (followups(lang, cal, groups, v.stored)),
+                    BlockData::Followups { groups } => (followups(lang, cal, groups, v)),
                     BlockData::Kpis { rows, .. } => (kpis(lang, rows)),
                 }
             }
