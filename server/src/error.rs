@@ -97,6 +97,18 @@ impl CodeProblem {
     }
 }
 
+/// Longest error message logged or answered, in characters.
+const MAX_MESSAGE: usize = 400;
+
+/// `text` cut to [`MAX_MESSAGE`] characters (with an ellipsis), on one line.
+fn brief(text: &str) -> String {
+    let one_line = text.replace(['\n', '\r'], " ");
+    if one_line.chars().count() <= MAX_MESSAGE {
+        return one_line;
+    }
+    one_line.chars().take(MAX_MESSAGE).chain(std::iter::once('…')).collect()
+}
+
 /// Whether `e` says the disk (or the user's quota on it) is full.
 pub fn is_full(e: &std::io::Error) -> bool {
     use std::io::ErrorKind;
@@ -155,6 +167,11 @@ impl ServerError {
         (status.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), code)
     }
 
+    #[cfg(test)]
+    fn answer_text(self) -> String {
+        brief(&self.to_string())
+    }
+
     /// Whether this is the caller's fault (exit 2 on the command line).
     pub fn is_bad_input(&self) -> bool {
         self.status_and_code().0.is_client_error()
@@ -164,10 +181,13 @@ impl ServerError {
 impl IntoResponse for ServerError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
+        // A message may quote what the request sent (a bad hash, a name): the log and the
+        // answer carry its start only, never a request's contents.
+        let text = brief(&self.to_string());
         if status.is_server_error() {
-            tracing::error!(error = %self, "request failed");
+            tracing::error!(error = %text, "request failed");
         } else {
-            tracing::info!(%code, error = %self, "request refused");
+            tracing::info!(%code, error = %text, "request refused");
         }
         // Internal details stay in the log; the device gets a short message.
         let message = match status {
@@ -176,12 +196,26 @@ impl IntoResponse for ServerError {
             }
             StatusCode::SERVICE_UNAVAILABLE => "the server cannot serve this now; try again later".to_string(),
             s if s.is_server_error() => "the server failed; try again later".to_string(),
-            _ => self.to_string(),
+            _ => text,
         };
         let mut resp = (status, Json(ErrorBody { code, message })).into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {
             resp.headers_mut().insert(axum::http::header::RETRY_AFTER, RETRY_AFTER_SECS.into());
         }
         resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_never_carries_a_requests_contents() {
+        let e = ServerError::BadRequest(format!("`{}` is not a SHA-256 in lower-case hex", "x".repeat(1 << 20)));
+        let text = e.answer_text();
+        assert!(text.chars().count() <= MAX_MESSAGE + 1, "{}", text.len());
+        assert!(text.ends_with('…'));
+        assert_eq!(brief("two\nlines"), "two lines");
     }
 }

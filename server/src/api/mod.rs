@@ -175,11 +175,18 @@ async fn sync(
     m.sync_seconds.observe(started.elapsed().as_secs_f64());
     m.feed_pages.inc();
     m.feed_documents.inc_by(resp.docs.len() as u64);
+    let mut refused: std::collections::BTreeMap<&str, usize> = Default::default();
     for r in &resp.results {
         match r {
             PushResult::Accepted { .. } => m.merged.inc(),
-            PushResult::Rejected { reason, .. } => m.rejected.with_label_values(&[reason.code.as_str()]).inc(),
+            PushResult::Rejected { reason, .. } => {
+                m.rejected.with_label_values(&[reason.code.as_str()]).inc();
+                *refused.entry(reason.code.as_str()).or_default() += 1;
+            }
         }
+    }
+    if !refused.is_empty() {
+        tracing::warn!(device = %caller.device.id, user = %caller.user.id, pushes, refused = ?refused, "pushes refused");
     }
     tracing::debug!(
         device = %caller.device.id, user = %caller.user.id, pushes, cursor, new_cursor = resp.cursor,

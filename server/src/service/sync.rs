@@ -178,7 +178,9 @@ impl Pusher<'_> {
                     results.push(PushResult::Rejected { id: push.id.clone(), reason: Refusal::Quarantined.reason() });
                 }
                 Err(refusal) => {
-                    tracing::warn!(device = %device, user = %author.user_id, doc = %push.id, code = %refusal.code(), reason = %refusal, "push rejected");
+                    // One line per request (the handler's), not per push: a request of a thousand
+                    // refused pushes must not write a thousand lines.
+                    tracing::debug!(device = %device, user = %author.user_id, doc = %push.id, code = %refusal.code(), "push rejected");
                     results.push(PushResult::Rejected { id: push.id.clone(), reason: refusal.reason() });
                 }
                 Ok(mut m) => {
