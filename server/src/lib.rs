@@ -32,6 +32,9 @@ pub mod testing;
 /// Entry points of the fuzz targets (`tests/src/fuzz.rs`), not an API.
 #[doc(hidden)]
 pub mod fuzzing {
+    pub use crate::api::fuzz_blob_input as blob_input;
+    pub use crate::api::fuzz_json as json_bodies;
+    pub use crate::service::fuzz_image as image_header;
     pub use crate::web::fuzz_input as web_input;
 }
 

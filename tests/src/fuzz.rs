@@ -17,6 +17,9 @@ pub const TARGETS: &[Target] = &[
     ("device_merge", device_merge),
     ("team_config", team_config),
     ("web_input", web_input),
+    ("blob_input", blob_input),
+    ("json_bodies", json_bodies),
+    ("image_header", image_header),
 ];
 
 /// Under libFuzzer every panic counts as a crash, also one the code under test contains (the
@@ -135,4 +138,22 @@ pub fn team_config(data: &[u8]) {
 pub fn web_input(data: &[u8]) {
     contain_automerge_panics();
     fieldreport_server::fuzzing::web_input(data);
+}
+
+/// A file request's query strings, path hash and "which are missing" body.
+pub fn blob_input(data: &[u8]) {
+    contain_automerge_panics();
+    fieldreport_server::fuzzing::blob_input(data);
+}
+
+/// The device API's JSON bodies (enrollment, sign-in approval, read receipts, nudges).
+pub fn json_bodies(data: &[u8]) {
+    contain_automerge_panics();
+    fieldreport_server::fuzzing::json_bodies(data);
+}
+
+/// Thumbnails of arbitrary images: refused from the header when too large, never a panic.
+pub fn image_header(data: &[u8]) {
+    contain_automerge_panics();
+    fieldreport_server::fuzzing::image_header(data);
 }

@@ -85,6 +85,50 @@ fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         "seed-kpi".into(),
         b"period=2026-11-01..2026-11-30\0csrf=x\0a=b; fr_session=\0https://reports.example.com".to_vec(),
     ));
+    let hash = "ab".repeat(32);
+    out.push((
+        "blob_input",
+        "seed-upload-read-missing-json".into(),
+        format!("offset=0&size=1048576\0offset=4096&len=4194304\0{hash}\0\u{0}{{\"hashes\": [\"{hash}\"]}}")
+            .into_bytes(),
+    ));
+    out.push((
+        "blob_input",
+        "seed-missing-binary".into(),
+        [b"offset=1&size=2\0\0\0\x01".to_vec(), vec![0xab; 64]].concat(),
+    ));
+    out.push((
+        "json_bodies",
+        "seed-enroll".into(),
+        [&[0u8][..], r#"{"code":"K7QM-2XWP-9HTR","actor":"0a1b2c","name":"张伟的手机"}"#.as_bytes()].concat(),
+    ));
+    out.push(("json_bodies", "seed-web-login".into(), [&[1u8][..], br#"{"code":"123456"}"#].concat()));
+    out.push((
+        "json_bodies",
+        "seed-reads".into(),
+        [&[2u8][..], br#"{"reports":["01900000-0000-7000-8000-000000000001"]}"#].concat(),
+    ));
+    out.push((
+        "json_bodies",
+        "seed-nudge".into(),
+        [&[3u8][..], br#"{"user":"u1","kind":"weekly","period":"this-week"}"#].concat(),
+    ));
+    out.push((
+        "json_bodies",
+        "seed-nudge-day".into(),
+        [&[3u8][..], br#"{"user":"u1","kind":"daily","period":"2026-11-30"}"#].concat(),
+    ));
+    out.push(("image_header", "seed-png".into(), [vec![1], fieldreport_server::testing::photo(40, 30, 1)].concat()));
+    out.push((
+        "image_header",
+        "seed-png-bomb".into(),
+        [vec![1], fieldreport_server::testing::png_bomb_header(20_000, 20_000, true)].concat(),
+    ));
+    let mut jpeg = Vec::new();
+    image::RgbImage::from_pixel(64, 48, image::Rgb([200, 80, 40]))
+        .write_to(&mut std::io::Cursor::new(&mut jpeg), image::ImageFormat::Jpeg)
+        .unwrap();
+    out.push(("image_header", "seed-jpeg".into(), [vec![0], jpeg].concat()));
     out
 }
 

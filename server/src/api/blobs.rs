@@ -63,25 +63,54 @@ pub(crate) async fn missing(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/octet-stream"));
-    let hashes: Vec<String> = if binary {
-        // The compact form: the hashes' 32 bytes each, back to back (a device with a thousand
-        // files asks in 32 KB).
-        if b.len() % 32 != 0 || b.len() > MAX_ASKED * 32 {
+    let hashes = asked(&b, binary)?;
+    let s = state.service.clone();
+    let missing: Vec<Missing> = blocking(move || s.missing_files(&caller.user, &hashes)).await?;
+    Ok(Json(serde_json::json!({ "missing": missing })))
+}
+
+/// The hashes a "which are missing" question names: JSON `{"hashes": [...]}`, or (`binary`) the
+/// hashes' 32 bytes each back to back (a device with a thousand files asks in 32 KB).
+pub(crate) fn asked(b: &[u8], binary: bool) -> Result<Vec<String>> {
+    if binary {
+        if !b.len().is_multiple_of(32) || b.len() > MAX_ASKED * 32 {
             return Err(ServerError::BadRequest(format!(
                 "expected SHA-256 hashes of 32 bytes each, at most {MAX_ASKED}; got {} bytes",
                 b.len()
             )));
         }
-        b.chunks(32).map(hex::encode).collect()
-    } else {
-        let asked: Asked = serde_json::from_slice(&b).map_err(|e| {
-            ServerError::BadRequest(format!("expected JSON {{\"hashes\": [...]}} (at most {MAX_ASKED}): {e}"))
-        })?;
-        asked.hashes
-    };
-    let s = state.service.clone();
-    let missing: Vec<Missing> = blocking(move || s.missing_files(&caller.user, &hashes)).await?;
-    Ok(Json(serde_json::json!({ "missing": missing })))
+        return Ok(b.chunks(32).map(hex::encode).collect());
+    }
+    let asked: Asked = serde_json::from_slice(b).map_err(|e| {
+        ServerError::BadRequest(format!("expected JSON {{\"hashes\": [...]}} (at most {MAX_ASKED}): {e}"))
+    })?;
+    Ok(asked.hashes)
+}
+
+/// The fuzz target's reading of a file request's untrusted parts (`fuzz/fuzz_targets/blob_input.rs`):
+/// `data` split at NUL into an upload's query, a read's query, a path's hash and a "missing"
+/// body (binary when its first byte is odd). Nothing may panic; what parses is within bounds.
+#[doc(hidden)]
+pub fn fuzz_input(data: &[u8]) {
+    let mut parts = data.split(|b| *b == 0);
+    let (up, read, hash, missing) = (
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    );
+    let _ = serde_urlencoded::from_bytes::<Piece>(up);
+    if let Ok(r) = serde_urlencoded::from_bytes::<Range>(read) {
+        let _ = r.len.min(MAX_PIECE as u64);
+    }
+    let hash = String::from_utf8_lossy(hash);
+    if let Ok(slot) = crate::blobs::Slot::new("member", &hash) {
+        assert!(fieldreport_protocol::doc::Attachment::valid_hash(&hash), "only a hash names an upload: {slot:?}");
+    }
+    let binary = missing.first().is_some_and(|b| b % 2 == 1);
+    if let Ok(hashes) = asked(missing.get(1..).unwrap_or_default(), binary) {
+        assert!(!binary || hashes.len() <= MAX_ASKED);
+    }
 }
 
 /// Bytes gathered from the request before they are appended (bounds the memory of an upload).

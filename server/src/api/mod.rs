@@ -7,6 +7,9 @@ mod admit;
 mod blobs;
 mod figures;
 
+#[doc(hidden)]
+pub use blobs::fuzz_input as fuzz_blob_input;
+
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -139,6 +142,34 @@ async fn sign_out(
     let device = blocking(move || s.revoke_device(&caller.device.id)).await?;
     tracing::info!(device = %device.id, "a device signed out");
     Ok(Json(serde_json::json!({ "signed_out": device.id })))
+}
+
+/// The fuzz target's reading of the device API's JSON bodies (`fuzz/fuzz_targets/json_bodies.rs`):
+/// the first byte picks the body (enrollment, sign-in approval, read receipts, a nudge), the
+/// rest is read as it; a nudge's kind and period are read as the service reads them. Nothing may
+/// panic.
+#[doc(hidden)]
+pub fn fuzz_json(data: &[u8]) {
+    let Some((&which, body)) = data.split_first() else { return };
+    let read = |limit: usize| -> Option<Bytes> { (body.len() <= limit).then(|| Bytes::copy_from_slice(body)) };
+    match which % 4 {
+        0 => {
+            let _ = read(SMALL_JSON).map(|b| json_body::<EnrollRequest>(Ok(b), SMALL_JSON, "{}"));
+        }
+        1 => {
+            let _ = read(SMALL_JSON).map(|b| json_body::<WebLoginRequest>(Ok(b), SMALL_JSON, "{}"));
+        }
+        2 => {
+            let _ = read(READS_JSON).map(|b| json_body::<ReadsRequest>(Ok(b), READS_JSON, "{}"));
+        }
+        _ => {
+            if let Some(Ok(n)) = read(SMALL_JSON).map(|b| json_body::<NudgeRequest>(Ok(b), SMALL_JSON, "{}")) {
+                let _ = n.kind.parse::<fieldreport_protocol::doc::ReportKind>();
+                let _ = n.period.parse::<fieldreport_protocol::period::Period>();
+                let _ = fieldreport_protocol::period::parse_date(n.period.trim());
+            }
+        }
+    }
 }
 
 /// A JSON body (at most `limit` bytes) read as `T`; `expected` says the shape in the error.

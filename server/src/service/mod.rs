@@ -34,6 +34,8 @@ pub use members::UserEdit;
 pub use merge::{Author, Limits};
 pub use outbox::LEASE_MS;
 pub use rollups::{RebuildFrom, Rebuilt};
+#[doc(hidden)]
+pub use thumbs::fuzz_image;
 pub use week::{NUDGES_PER_DAY, NUDGE_EVERY_MS};
 
 use crate::error::{Result, ServerError};

@@ -74,6 +74,19 @@ pub fn make(bytes: &[u8], mime: &str) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// The fuzz target's thumbnail of arbitrary bytes (`fuzz/fuzz_targets/image_header.rs`): the
+/// first byte picks the kind (JPEG, PNG, WebP). Nothing may panic; a thumbnail made is a JPEG of
+/// at most [`SIDE`] pixels a side; an image over the bounds is refused from its header.
+#[doc(hidden)]
+pub fn fuzz_image(data: &[u8]) {
+    let Some((&which, bytes)) = data.split_first() else { return };
+    let mime = ["image/jpeg", "image/png", "image/webp"][which as usize % 3];
+    if let Ok(t) = make(bytes, mime) {
+        let back = image::load_from_memory_with_format(&t, image::ImageFormat::Jpeg).expect("a thumbnail is a JPEG");
+        assert!(back.width() <= SIDE && back.height() <= SIDE);
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     /// A PNG of `w` × `h` pixels.

@@ -1,0 +1,4 @@
+//! `cargo fuzz run json_bodies`: see tests/src/fuzz.rs for what it checks, docs/testing.md for how long it ran.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| fieldreport_e2e::fuzz::json_bodies(data));
