@@ -257,3 +257,23 @@ async fn changes_that_cannot_be_applied_are_refused_never_acknowledged() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A flood of phone sign-ins (`GET /login`, each a new code written) is cut to a bounded rate:
+/// a burst goes through, the rest are told to try again, and the server keeps serving.
+#[tokio::test]
+async fn a_sign_in_flood_is_held_to_a_rate() {
+    let server = Server::start().await;
+    fieldreport_core::sync::http_client().unwrap(); // installs the TLS provider
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let (mut started, mut busy) = (0, 0);
+    for _ in 0..200 {
+        match http.get(format!("{}/login", server.url)).send().await.unwrap().status().as_u16() {
+            200 => started += 1,
+            429 => busy += 1,
+            other => panic!("{other}"),
+        }
+    }
+    assert!(busy > 0 && started >= 50 && started < 200, "{started} started, {busy} told to wait");
+    let health = http.get(format!("{}/healthz", server.url)).send().await.unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+}

@@ -289,6 +289,15 @@ impl SyncRequest {
     }
 
     /// Decodes a request, refusing anything malformed.
+    /// How many pushes the request `b` says it carries, read from its header alone (a server
+    /// bounds a request by it before decoding any push).
+    pub fn push_count(b: &[u8]) -> Result<usize, WireError> {
+        let mut r = Reader::open(b, REQUEST)?;
+        r.uvar()?;
+        r.uvar()?;
+        r.count()
+    }
+
     pub fn decode(b: &[u8]) -> Result<SyncRequest, WireError> {
         let mut r = Reader::open(b, REQUEST)?;
         let cursor = r.uvar()?;
@@ -368,6 +377,20 @@ impl SyncResponse {
         let version = r.version;
         r.end()?;
         Ok(SyncResponse { version, results, cursor, more, remaining_docs, remaining_bytes, docs, unavailable, resend })
+    }
+}
+
+#[cfg(test)]
+mod count_tests {
+    use super::*;
+
+    #[test]
+    fn the_push_count_is_read_from_the_header() {
+        let push =
+            |i: usize| Push { id: format!("d{i}"), kind: crate::doc::Kind::Customer, heads: vec![], changes: vec![1] };
+        let req = SyncRequest { pushes: (0..3).map(push).collect(), ..Default::default() };
+        assert_eq!(SyncRequest::push_count(&req.encode()).unwrap(), 3);
+        assert!(SyncRequest::push_count(b"nonsense").is_err());
     }
 }
 

@@ -35,6 +35,24 @@ fn pending(headers: &HeaderMap) -> Option<(String, String)> {
     Some((secret.to_string(), code.to_string()))
 }
 
+/// Phone sign-ins this process starts, at most: a burst of [`STARTS_BURST`], then
+/// [`STARTS_PER_SECOND`]. Each start is a write; a flood of `GET /login` must not queue the
+/// writer ahead of devices' syncs. A team signs in far slower than this.
+const STARTS_PER_SECOND: f64 = 10.0;
+const STARTS_BURST: f64 = 50.0;
+
+/// Takes one start from the bucket; false when it is empty.
+fn may_start() -> bool {
+    static BUCKET: std::sync::Mutex<Option<(f64, std::time::Instant)>> = std::sync::Mutex::new(None);
+    let mut b = BUCKET.lock().unwrap_or_else(|p| p.into_inner());
+    let now = std::time::Instant::now();
+    let (tokens, at) = b.unwrap_or((STARTS_BURST, now));
+    let tokens = (tokens + now.duration_since(at).as_secs_f64() * STARTS_PER_SECOND).min(STARTS_BURST);
+    let (left, ok) = if tokens >= 1.0 { (tokens - 1.0, true) } else { (tokens, false) };
+    *b = Some((left, now));
+    ok
+}
+
 /// The phone sign-in page (`GET /login`).
 pub(crate) async fn phone(
     State(state): State<Arc<AppState>>,
@@ -50,6 +68,12 @@ pub(crate) async fn phone(
             if let Some(s) = storage.poll_web_login(secret, code)? {
                 return Ok((cal, s, None));
             }
+        }
+        if !may_start() {
+            crate::metrics::metrics().shed.with_label_values(&["/login", "busy"]).inc();
+            return Err(crate::ServerError::TooMany(
+                "too many sign-ins are starting right now: reload this page in a few seconds".into(),
+            ));
         }
         let (code, secret, expires_at) = storage.start_web_login()?;
         Ok((cal, WebLoginState::Waiting { code: code.clone(), expires_at }, Some(format!("{secret}.{code}"))))
