@@ -1,10 +1,14 @@
-//! Under load and under attack (BENCHMARKS.md, "Under attack"): 2,000 simulated devices syncing
-//! every few seconds (a few percent of them editing) while two attacker tokens send decompression
-//! bombs, garbage, crafted Automerge data, unbounded ranges and forged comment authors as fast as
-//! they can, against the real server binary on loopback. Bounded in time and count.
+//! Under load and under attack (BENCHMARKS.md, "Under attack"): simulated devices syncing every
+//! few seconds (a few percent of them editing) while two attacker tokens send decompression
+//! bombs, garbage, crafted Automerge data, unbounded ranges, forged comment authors, sync
+//! requests of 700,000 pushes, large bodies with a bogus token, image bombs for thumbnails,
+//! an upload flood and a sign-in flood as fast as they can, against the real server binary on
+//! loopback. Bounded in time and count.
 //!
 //! Run: `cargo bench -p fieldreport-server --bench load` (`LOAD_SECONDS`, default 60;
-//! `LOAD_DEVICES`, default 2000).
+//! `LOAD_DEVICES`, default 2000; `LOAD_ATTACK=0` for the load alone; `LOAD_BACKEND=postgres` for two server processes on one
+//! PostgreSQL database — the test cluster, see scripts/pg-test-cluster — sharing a files
+//! directory, devices and attackers spread over both).
 //!
 //! Reports honest devices' sync latency (p50, p99, max) and errors, the attack requests sent and
 //! refused, and the server process's peak resident memory.
@@ -87,9 +91,26 @@ fn bomb_chunk(segments: usize) -> Vec<u8> {
 }
 
 /// The attack mix, one request at a time, as fast as the server answers.
-async fn attack(url: String, mut store: Store, stop: Arc<AtomicBool>, sent: Arc<AtomicU64>, refused: Arc<AtomicU64>) {
+async fn attack(
+    url: String,
+    mut store: Store,
+    web: Web,
+    stop: Arc<AtomicBool>,
+    sent: Arc<AtomicU64>,
+    refused: Arc<AtomicU64>,
+) {
     let http = sync::http_client().unwrap();
     let token = store.sync_state().unwrap().token;
+    // 700,000 pushes of nothing in 15 MB: refused from the header's count.
+    let many = SyncRequest {
+        pushes: (0..700_000)
+            .map(|i| Push { id: format!("{i:x}"), kind: Kind::Customer, heads: Vec::new(), changes: Vec::new() })
+            .collect(),
+        ..Default::default()
+    }
+    .encode();
+    let big_json = vec![b' '; 15 << 20];
+    let junk: Vec<u8> = (0..(1u32 << 20)).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
     let me = store.identity().unwrap();
     let crashers: Vec<Vec<u8>> =
         std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fuzz-crashers/automerge"))
@@ -117,6 +138,55 @@ async fn attack(url: String, mut store: Store, stop: Arc<AtomicBool>, sent: Arc<
             heads: Vec::new(),
             changes,
         };
+        let kind = i % 10;
+        if kind >= 5 {
+            let resp = match kind {
+                // Large bodies with a bogus token, to the sync and to a small JSON route.
+                5 => http.post(format!("{url}/v1/sync")).bearer_auth("bogus").body(big_json.clone()).send().await,
+                6 => {
+                    http.post(format!("{url}/v1/sync"))
+                        .bearer_auth(&token)
+                        .header("content-type", CONTENT_TYPE)
+                        .body(many.clone())
+                        .send()
+                        .await
+                }
+                // Image bombs: thumbnails (and the whole file) of the attacker's own bombs.
+                7 => {
+                    let (hash, link) = &web.bombs[i % web.bombs.len()];
+                    let part = if i % 20 == 7 { "" } else { "/thumb" };
+                    http.get(format!("{url}/attachments/{hash}{part}?{link}"))
+                        .header("cookie", &web.cookie)
+                        .send()
+                        .await
+                }
+                // An upload flood: a megabyte at a time of a file whose bytes are not its own
+                // (refused when whole, counted all along), until the daily limit says no.
+                8 => {
+                    let (hash, size) = &web.flood;
+                    let at = (i as u64 / 10 % (size / (1 << 20))) << 20;
+                    http.post(format!("{url}/v1/blobs/{hash}?offset={at}&size={size}"))
+                        .bearer_auth(&token)
+                        .body(junk.clone())
+                        .send()
+                        .await
+                }
+                // A sign-in flood.
+                _ => http.get(format!("{url}/login")).send().await,
+            };
+            sent.fetch_add(1, Ordering::Relaxed);
+            if let Ok(resp) = resp {
+                let status = resp.status().as_u16();
+                let _ = resp.bytes().await;
+                // A thumbnail of a bomb is refused (404); the sign-in page may be served while
+                // the flood is within its rate (counted refused only when told to wait).
+                if (400..=499).contains(&status) {
+                    refused.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            i += 1;
+            continue;
+        }
         let (method_get, body, path) = match i % 5 {
             0 => (
                 false,
@@ -160,11 +230,89 @@ async fn attack(url: String, mut store: Store, stop: Arc<AtomicBool>, sent: Arc<
     }
 }
 
+/// What an attacker uses besides its device: a dashboard session, its image bombs (hash, signed
+/// link query) and the file it floods uploads of (hash, size).
+#[derive(Clone)]
+struct Web {
+    cookie: String,
+    bombs: Vec<(String, String)>,
+    flood: (String, u64),
+}
+
+/// Makes attacker `store`'s bombs and flood file (attached to visits of its own, the bombs sent),
+/// and signs it in on the dashboard.
+async fn arm(url: &str, store: &mut Store, admin: &Service, opts: &SyncOptions) -> Web {
+    let c = store.add_customer(NewCustomer { name: "目标".into(), ..Default::default() }).unwrap().header.id;
+    let mut bombs = Vec::new();
+    for (w, h, deep) in [(10_000, 10_000, false), (10_001, 10_000, false), (9_999, 10_000, false), (6_000, 4_000, true)]
+    {
+        let bytes = fieldreport_server::testing::png_bomb(w, h, deep);
+        let v = store
+            .log_followup(fieldreport_core::doc::NewFollowup::new(
+                &c,
+                fieldreport_core::doc::FollowupKind::Visit,
+                1,
+                "门头",
+            ))
+            .unwrap()
+            .header
+            .id;
+        let a = store.attach_bytes(Kind::Followup, &v, &bytes, "bomb.png", None).unwrap();
+        bombs.push((a.hash, v));
+    }
+    let flood_bytes: Vec<u8> = (0..(16u32 << 20)).map(|i| (i.wrapping_mul(2_246_822_519) >> 11) as u8).collect();
+    let mut flood = b"%PDF-1.4\n".to_vec();
+    flood.extend_from_slice(&flood_bytes);
+    let v = store
+        .log_followup(fieldreport_core::doc::NewFollowup::new(
+            &c,
+            fieldreport_core::doc::FollowupKind::Visit,
+            1,
+            "大文件",
+        ))
+        .unwrap()
+        .header
+        .id;
+    let f = store.attach_bytes(Kind::Followup, &v, &flood, "flood.pdf", None).unwrap();
+    assert!(f.size >= 16 << 20, "the flood file is kept as it is: {}", f.size);
+    // The documents go; the bombs are sent (the flood file is not: the attacker sends junk).
+    sync::sync(store, &SyncOptions { upload_files: false, ..opts.clone() }, None, &CancelToken::new()).await.unwrap();
+    for (hash, _) in &bombs {
+        let bytes = store.attachment_bytes(hash).unwrap().unwrap();
+        let size = bytes.len();
+        let token = store.sync_state().unwrap().token;
+        let mut at = 0;
+        for piece in bytes.chunks(1 << 20) {
+            sync::http_client()
+                .unwrap()
+                .post(format!("{url}/v1/blobs/{hash}?offset={at}&size={size}"))
+                .bearer_auth(&token)
+                .body(piece.to_vec())
+                .send()
+                .await
+                .unwrap();
+            at += piece.len();
+        }
+    }
+    let bombs = bombs.into_iter().map(|(hash, v)| (hash.clone(), admin.sign_file_link(&hash, &v).unwrap())).collect();
+    let me = store.identity().unwrap().user_id;
+    let link = admin.login_link(&me).unwrap();
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let resp = client.post(format!("{url}/login/{link}")).header("origin", url).send().await.unwrap();
+    let cookie = resp
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_default()
+        .to_string();
+    Web { cookie, bombs, flood: (f.hash, f.size) }
+}
+
 /// The team, its reps and one enrollment code per device, written before the server starts;
 /// and two attackers' codes.
-fn team(dir: &std::path::Path, devices: usize) -> (Vec<String>, Vec<String>) {
+fn team(admin: &Service, devices: usize) -> (Vec<String>, Vec<String>) {
     let reps = (devices / 10).max(1);
-    let admin = Service::open_dir(dir).unwrap();
     admin.init_team("load", "Asia/Shanghai", "monday", "admin").unwrap();
     let (mgr, _) = admin.add_user("经理", "manager", None).unwrap();
     let mut codes = Vec::with_capacity(devices);
@@ -180,14 +328,21 @@ fn team(dir: &std::path::Path, devices: usize) -> (Vec<String>, Vec<String>) {
     (codes, attackers)
 }
 
-/// The server binary serving `dir` on a free port; its process and URL.
-fn serve(dir: &std::path::Path) -> (std::process::Child, String) {
+/// The server binary serving `dir` (or `database`, with files in `dir/blobs`) on a free port;
+/// its process and URL.
+fn serve(dir: &std::path::Path, database: Option<&str>) -> (std::process::Child, String) {
     let listen = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().to_string()
     };
+    let blobs = dir.join("blobs");
+    let mut args = vec!["--data".to_string(), dir.display().to_string()];
+    if let Some(db) = database {
+        args.extend(["--database".into(), db.to_string(), "--blobs".into(), blobs.display().to_string()]);
+    }
+    args.extend(["serve".into(), "--listen".into(), listen.clone()]);
     let server = std::process::Command::new(env!("CARGO_BIN_EXE_fieldreport-server"))
-        .args(["--data", dir.to_str().unwrap(), "serve", "--listen", &listen])
+        .args(&args)
         .env("RUST_LOG", "error")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -245,29 +400,44 @@ fn main() {
     }
     let seconds = env("LOAD_SECONDS", 60);
     let devices = env("LOAD_DEVICES", 2000) as usize;
+    let postgres = std::env::var("LOAD_BACKEND").is_ok_and(|b| b == "postgres");
     let dir = tempfile::tempdir().unwrap();
-    let (codes, attackers) = team(dir.path(), devices);
-    let (mut server, url) = serve(dir.path());
-    let pid = server.id();
+    let database = postgres.then(fieldreport_server::store::postgres::test_cluster::new_database);
+    let mut admin = match &database {
+        Some(url) => Service::open(&fieldreport_server::Location::Postgres(url.clone())).unwrap(),
+        None => Service::open_dir(dir.path()).unwrap(),
+    };
+    admin.keep_files(&dir.path().join("blobs").display().to_string()).unwrap();
+    let (codes, attackers) = team(&admin, devices);
+    let servers: Vec<(std::process::Child, String)> =
+        (0..if postgres { 2 } else { 1 }).map(|_| serve(dir.path(), database.as_deref())).collect();
+    let pids: Vec<u32> = servers.iter().map(|(c, _)| c.id()).collect();
+    let urls: Vec<String> = servers.iter().map(|(_, u)| u.clone()).collect();
+    let backend = if postgres { "PostgreSQL, two servers" } else { "SQLite, one server" };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     rt.block_on(async move {
-        for _ in 0..100 {
-            if sync::http_client().unwrap().get(format!("{url}/healthz")).send().await.is_ok() {
-                break;
+        for url in &urls {
+            for _ in 0..100 {
+                if sync::http_client().unwrap().get(format!("{url}/healthz")).send().await.is_ok() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let http = sync::http_client().unwrap();
         let transport: Arc<dyn sync::Transport> = Arc::new(sync::ReqwestTransport::with_client(http));
         let opts = SyncOptions { transport: Some(transport), retries: 0, ..Default::default() };
         eprintln!("enrolling {devices} devices…");
         let mut stores = Vec::with_capacity(devices);
-        for code in &codes {
-            stores.push(enrolled(&url, code, &opts, true).await);
+        for (i, code) in codes.iter().enumerate() {
+            stores.push(enrolled(&urls[i % urls.len()], code, &opts, true).await);
         }
         let mut attacker_stores = Vec::new();
-        for code in &attackers {
-            attacker_stores.push(enrolled(&url, code, &opts, false).await);
+        for (i, code) in attackers.iter().enumerate() {
+            let url = &urls[i % urls.len()];
+            let mut s = enrolled(url, code, &opts, false).await;
+            let web = arm(url, &mut s, &admin, &opts).await;
+            attacker_stores.push((url.clone(), s, web));
         }
         eprintln!("running {seconds} s: {devices} devices syncing every 2–4 s, two attackers…");
         let stop = Arc::new(AtomicBool::new(false));
@@ -277,8 +447,11 @@ fn main() {
         for (i, s) in stores.into_iter().enumerate() {
             tasks.push(tokio::spawn(honest(i, s, opts.clone(), stop.clone(), seen.clone())));
         }
-        for s in attacker_stores {
-            tasks.push(tokio::spawn(attack(url.clone(), s, stop.clone(), sent.clone(), refused.clone())));
+        // `LOAD_ATTACK=0`: the same load without the attackers (the baseline they are judged by).
+        if env("LOAD_ATTACK", 1) != 0 {
+            for (url, s, web) in attacker_stores {
+                tasks.push(tokio::spawn(attack(url, s, web, stop.clone(), sent.clone(), refused.clone())));
+            }
         }
         tokio::time::sleep(Duration::from_secs(seconds)).await;
         stop.store(true, Ordering::Relaxed);
@@ -287,7 +460,7 @@ fn main() {
         }
         let mut l = seen.latencies.lock().unwrap().clone();
         l.sort_by(f64::total_cmp);
-        println!("## under load and under attack ({seconds} s, {devices} devices, 2 attackers)\n");
+        println!("## under load and under attack ({seconds} s, {devices} devices, 2 attackers; {backend})\n");
         println!(
             "honest syncs: {} — p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; errors: {}",
             l.len(),
@@ -297,8 +470,12 @@ fn main() {
             seen.errors.load(Ordering::Relaxed)
         );
         println!("attack requests: {} sent, {} refused", sent.load(Ordering::Relaxed), refused.load(Ordering::Relaxed));
-        println!("server peak RSS: {:.0} MB", peak_rss(pid) as f64 / (1 << 20) as f64);
+        for pid in &pids {
+            println!("server {pid} peak RSS: {:.0} MB", peak_rss(*pid) as f64 / (1 << 20) as f64);
+        }
     });
-    let _ = server.kill();
-    let _ = server.wait();
+    for (mut server, _) in servers {
+        let _ = server.kill();
+        let _ = server.wait();
+    }
 }

@@ -147,31 +147,41 @@ pub(crate) async fn upload(
     let mut at = q.offset;
     let mut buf: Vec<u8> = Vec::with_capacity(APPEND_EVERY);
     let mut stream = body.into_data_stream();
-    let mut cut = false;
-    loop {
-        let next = match tokio::time::timeout(IDLE, stream.next()).await {
-            Ok(Some(Ok(chunk))) => chunk,
-            Ok(None) => break,
-            Ok(Some(Err(_))) | Err(_) => {
-                cut = true;
-                break;
+    // The bytes appended are counted against the day once, whatever ends the request (a cut, a
+    // refusal, the end): one write per request, not one per append.
+    let received = async {
+        let mut cut = false;
+        loop {
+            let next = match tokio::time::timeout(IDLE, stream.next()).await {
+                Ok(Some(Ok(chunk))) => chunk,
+                Ok(None) => break,
+                Ok(Some(Err(_))) | Err(_) => {
+                    cut = true;
+                    break;
+                }
+            };
+            if at + (buf.len() + next.len()) as u64 > end {
+                return Err(ServerError::BadRequest(format!(
+                    "a piece at {} runs past the end of file {hash} or is over {MAX_PIECE} bytes",
+                    q.offset
+                )));
             }
-        };
-        if at + (buf.len() + next.len()) as u64 > end {
-            return Err(ServerError::BadRequest(format!(
-                "a piece at {} runs past the end of file {hash} or is over {MAX_PIECE} bytes",
-                q.offset
-            )));
+            buf.extend_from_slice(&next);
+            if buf.len() >= APPEND_EVERY {
+                at = append(&state, &user, &hash, at, std::mem::take(&mut buf)).await?;
+            }
         }
-        buf.extend_from_slice(&next);
-        if buf.len() >= APPEND_EVERY {
+        if !buf.is_empty() {
             at = append(&state, &user, &hash, at, std::mem::take(&mut buf)).await?;
         }
+        Ok(cut)
     }
-    if !buf.is_empty() {
-        at = append(&state, &user, &hash, at, buf).await?;
+    .await;
+    if at > q.offset {
+        let (s, u, n) = (state.service.clone(), user.clone(), at - q.offset);
+        blocking(move || s.count_upload(&u, n)).await?;
     }
-    if cut {
+    if received? {
         tracing::info!(hash = %hash, received = at, "an upload was cut; it resumes from what arrived");
         return Err(ServerError::BadRequest(format!("the upload of {hash} was cut at {at}; resume from there")));
     }

@@ -148,6 +148,7 @@ impl Service {
             return Ok(done);
         }
         self.append_upload(user, hash, offset, bytes)?;
+        self.count_upload(user, bytes.len() as u64)?;
         self.finish_upload(user, hash, size)
     }
 
@@ -210,20 +211,23 @@ impl Service {
 
     /// Appends bytes of `user`'s upload of file `hash` at `offset`, which must be where the
     /// bytes received so far end (else 409 with where to resume); returns how many are here now.
-    /// Bytes appended count — for resuming, and against the daily limit — even when the request
-    /// that brought them is cut afterwards.
+    /// Bytes appended count for resuming even when the request that brought them is cut
+    /// afterwards; the caller counts them against the day ([`Service::count_upload`]).
     pub fn append_upload(&self, user: &User, hash: &str, offset: u64, bytes: &[u8]) -> Result<u64> {
         let slot = Slot::new(&user.id, hash)?;
         match self.files()?.staging.append(&slot, offset, bytes)? {
             Appended::Elsewhere(have) => {
                 Err(ServerError::Conflict(format!("resume file {hash} at {have}: that much has been received")))
             }
-            Appended::Now(n) => {
-                let (uid, len) = (user.id.clone(), bytes.len() as i64);
-                self.store.write(move |db| Ok(db.add_blob_usage(&uid, &day(db, now_ms())?, len)?))?;
-                Ok(n)
-            }
+            Appended::Now(n) => Ok(n),
         }
+    }
+
+    /// Counts `bytes` received from `user` against today's limit (the caller counts what it
+    /// appended, once per request, whether the request finished or not).
+    pub fn count_upload(&self, user: &User, bytes: u64) -> Result<()> {
+        let (uid, len) = (user.id.clone(), i64::try_from(bytes).unwrap_or(i64::MAX));
+        self.store.write(move |db| Ok(db.add_blob_usage(&uid, &day(db, now_ms())?, len)?))
     }
 
     /// Where `user`'s upload of file `hash` stands; when it is whole, it is checked — its hash,
