@@ -68,6 +68,20 @@ class Dashboard(unittest.TestCase):
             raw = self.RAW.findall(d.text())
             self.assertEqual(raw, [], f"{name}: raw enum words on a zh-CN page")
 
+    @staticmethod
+    def png(path, w=96, h=64):
+        """Writes a small RGB PNG (a gradient) to `path`."""
+        import struct
+        import zlib
+
+        def chunk(kind, data):
+            return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+        rows = b"".join(b"\x00" + bytes((x * 2 % 256, y * 3 % 256, 160) [c] for x in range(w) for c in range(3)) for y in range(h))
+        with open(path, "wb") as f:
+            f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+                    + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
     def sign_in(self, user):
         url = self.server.admin("user", "login-link", user, "--base-url", self.server.url)["url"]
         self.driver.get(url)
@@ -79,11 +93,16 @@ class Dashboard(unittest.TestCase):
         mgr = s.admin("user", "add", "--name", "李经理", "--role", "manager")["id"]
         rep = s.admin("user", "add", "--name", "张三", "--role", "rep", "--manager", mgr)
         other = s.admin("user", "add", "--name", "王五", "--role", "rep", "--manager", mgr)
+        s.admin("user", "edit", rep["id"], "--phone", "13800000000")
         phone = Device(s.url, rep["enrollment_code"])
         customer = phone.run("customer", "add", "--name", "华为 <b>技术</b>")["id"]
         phone.run("visit", "log", "--customer", customer, "--kind", "visit", "--note", "演示方案 <script>alert(1)</script>")
         report = phone.run("report", "new", "daily")["id"]
         phone.run("report", "set", report, "done", "拜访华为，演示方案。")
+        with tempfile.TemporaryDirectory() as tmp:
+            board = os.path.join(tmp, "白板.png")
+            self.png(board)
+            phone.run("report", "attach", report, board)
         phone.run("report", "insert-followups", report)
         phone.run("report", "submit", report)
         phone.run("sync")
@@ -101,7 +120,15 @@ class Dashboard(unittest.TestCase):
         self.assertIn("拜访华为，演示方案。", page)
         self.assertNotIn("<script>alert(1)</script>", page, "user text is inert")
         self.assertIn("<table>", page)
+        # The photo's thumbnail loads through the link the page signed; its bare hash opens nothing.
+        d.wait_for(lambda d: d.run("var i = document.querySelector('.photos img'); return i && i.complete && i.naturalWidth;"))
+        thumb = d.run("return document.querySelector('.photos img').getAttribute('src');")
+        self.assertIn("sig=", thumb)
         self.shot("2-report")
+        bare = thumb.split("?")[0].replace("/thumb", "")
+        d.get(s.url + bare)
+        self.assertIn("返回首页", d.source(), "a bare hash is a file that does not exist")
+        d.get(f"{s.url}/reports/{report}")
 
         d.type("textarea[name=text]", "请补充客户预算")
         d.click("form[action*='/comments'] button[type=submit]")
@@ -110,6 +137,7 @@ class Dashboard(unittest.TestCase):
 
         d.get(s.url + "/kpi")
         self.assertIn("<svg", d.source())
+        self.assertIn("tel:13800000000", d.source(), "the manager sees their rep's phone")
         self.shot("4-kpi")
 
         d.get(s.url + "/?lang=en")
