@@ -136,6 +136,13 @@ class Errors(unittest.TestCase):
             asyncio.run(other.enroll(SERVER.url, code))
         with self.assertRaises(fr.FieldError.AlreadyEnrolled):
             asyncio.run(store.enroll(SERVER.url, SERVER.code(rep)))
+        # A deactivated member's device hears so (not "revoked"), and syncs again once reactivated.
+        SERVER.admin("user", "edit", rep, "--deactivate")
+        with self.assertRaises(fr.FieldError.AccountDeactivated) as gone:
+            asyncio.run(store.sync())
+        self.assertIn("deactivated", str(gone.exception))
+        SERVER.admin("user", "edit", rep, "--activate")
+        asyncio.run(store.sync())
         SERVER.admin("device", "revoke", enrolled.device_id)
         with self.assertRaises(fr.FieldError.DeviceRevoked):
             asyncio.run(store.sync())

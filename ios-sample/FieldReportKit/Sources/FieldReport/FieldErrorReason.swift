@@ -7,7 +7,8 @@ extension FieldError: CustomStringConvertible {
         switch self {
         case .InvalidInput(let reason), .NotFound(let reason), .NotEnrolled(let reason),
              .AlreadyEnrolled(let reason), .CodeUnknown(let reason), .CodeExpired(let reason),
-             .CodeUsed(let reason), .DeviceRevoked(let reason), .Forbidden(let reason),
+             .CodeUsed(let reason), .DeviceRevoked(let reason), .AccountDeactivated(let reason),
+             .Forbidden(let reason),
              .Unreachable(let reason), .Cancelled(let reason), .Closed(let reason),
              .Storage(let reason), .Internal(let reason):
             return reason

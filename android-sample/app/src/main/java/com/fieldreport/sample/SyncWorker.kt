@@ -18,6 +18,8 @@ class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(c
             Result.success() // nothing to sync before enrollment
         } catch (e: FieldException.DeviceRevoked) {
             Result.failure() // an admin revoked the device: it needs a new code
+        } catch (e: FieldException.AccountDeactivated) {
+            Result.failure() // the member was deactivated: the data stays until an admin reactivates them
         } catch (e: FieldException.Unreachable) {
             Result.retry()
         } catch (e: FieldException) {
