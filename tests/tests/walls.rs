@@ -10,6 +10,32 @@ use fieldreport_core::sync::wire::{Push, SyncRequest, MAX_PUSHES};
 use support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+/// A test on SQLite and on PostgreSQL.
+macro_rules! on_both {
+    ($($case:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $case() {
+                super::$case(super::Server::start().await).await;
+            })+
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $case() {
+                super::$case(super::Server::start_postgres().await).await;
+            })+
+        }
+    };
+}
+
+on_both!(
+    pushes_per_request_are_capped_and_devices_send_in_batches,
+    deactivation_ends_sessions_and_links_and_the_device_hears_why,
+    phone_numbers_reach_managers_and_robots_not_devices,
+    nudges_are_bounded_to_periods_the_member_was_in,
+    changes_that_cannot_be_applied_are_refused_never_acknowledged,
+);
+
 /// Sends the headers of a request that declares `length` body bytes, and a few of them, and
 /// never the rest; returns the status line the server answers with (the server must answer
 /// without waiting for the body).
@@ -58,9 +84,7 @@ async fn bodies_are_bounded_and_tokens_checked_before_any_body_is_read() {
 /// Fault: no limit on pushes per sync request (800,000 pushes in 15 MB took the server to
 /// 930 MB). Now more than [`MAX_PUSHES`] is 413 `too_large` before anything is checked or
 /// logged, and a device with more pending documents than that sends them in several requests.
-#[tokio::test]
-async fn pushes_per_request_are_capped_and_devices_send_in_batches() {
-    let server = Server::start().await;
+async fn pushes_per_request_are_capped_and_devices_send_in_batches(server: Server) {
     let (_, code) = server.user("张三", "rep", None);
     let mut rep = Device::enroll(&server.url, &code).await;
     let t = token(&rep.store);
@@ -111,11 +135,9 @@ async fn a_batch_over_the_servers_limit_is_sent_again_in_halves() {
 /// sign-in link issued before still worked, and their device was told it was "revoked" and
 /// needed a new code. Now deactivation ends sessions and unused links at once, and the device
 /// hears `deactivated` (its data stays); reactivated, the same device syncs again.
-#[tokio::test]
-async fn deactivation_ends_sessions_and_links_and_the_device_hears_why() {
+async fn deactivation_ends_sessions_and_links_and_the_device_hears_why(server: Server) {
     use fieldreport_core::codes::ErrorCode;
     use fieldreport_server::service::UserEdit;
-    let server = Server::start().await;
     let (rep_id, code) = server.user("张三", "rep", None);
     let mut rep = Device::enroll(&server.url, &code).await;
     let c = rep.customer("华为");
@@ -151,10 +173,8 @@ async fn deactivation_ends_sessions_and_links_and_the_device_hears_why() {
 /// directory carries none (a device that had the old one gets a new directory without them);
 /// a manager sees their own reps' phones on the dashboard (unless the team turns it off), a
 /// peer never; the robots still @mention by phone.
-#[tokio::test]
-async fn phone_numbers_reach_managers_and_robots_not_devices() {
+async fn phone_numbers_reach_managers_and_robots_not_devices(server: Server) {
     use fieldreport_server::service::UserEdit;
-    let server = Server::start().await;
     let (mgr, m_code) = server.user("王经理", "manager", None);
     let (rep, r_code) = server.user("张三", "rep", Some(&mgr));
     let (peer, p_code) = server.user("李四", "rep", Some(&mgr));
@@ -186,9 +206,7 @@ async fn phone_numbers_reach_managers_and_robots_not_devices() {
 /// Fault: nudges were accepted for any day (0001-01-01, 9999-12-31), 198 in 0.2 s each
 /// @mentioning the rep. Now only for a period that has begun and in which the member was one,
 /// at most once an hour per report (and `NUDGES_PER_DAY` a day in all).
-#[tokio::test]
-async fn nudges_are_bounded_to_periods_the_member_was_in() {
-    let server = Server::start().await;
+async fn nudges_are_bounded_to_periods_the_member_was_in(server: Server) {
     let (mgr, _) = server.user("王经理", "manager", None);
     let (rep, _) = server.user("张三", "rep", Some(&mgr));
     let boss = server.admin.user(&mgr).unwrap().unwrap();
@@ -211,12 +229,10 @@ async fn nudges_are_bounded_to_periods_the_member_was_in() {
 /// Fault: changes the server could not apply (Automerge held them back for lack of what they
 /// build on) were acknowledged and dropped. Now they are refused as `missing_dependencies`, and
 /// the device sends the whole document in the same run: nothing is lost.
-#[tokio::test]
-async fn changes_that_cannot_be_applied_are_refused_never_acknowledged() {
+async fn changes_that_cannot_be_applied_are_refused_never_acknowledged(server: Server) {
     use fieldreport_core::codes::RefusalCode;
     use fieldreport_core::doc::{CustomerEdit, Kind};
     use fieldreport_core::sync::wire::PushResult;
-    let server = Server::start().await;
     let (_, code) = server.user("张三", "rep", None);
     let mut rep = Device::enroll(&server.url, &code).await;
     let c = rep.customer("华为");
