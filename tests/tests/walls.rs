@@ -205,7 +205,7 @@ async fn phone_numbers_reach_managers_and_robots_not_devices(server: Server) {
 
 /// Fault: nudges were accepted for any day (0001-01-01, 9999-12-31), 198 in 0.2 s each
 /// @mentioning the rep. Now only for a period that has begun and in which the member was one,
-/// at most once an hour per report (and `NUDGES_PER_DAY` a day in all).
+/// at most once an hour per report and `NUDGES_PER_DAY` a day in all.
 async fn nudges_are_bounded_to_periods_the_member_was_in(server: Server) {
     let (mgr, _) = server.user("王经理", "manager", None);
     let (rep, _) = server.user("张三", "rep", Some(&mgr));
@@ -224,6 +224,25 @@ async fn nudges_are_bounded_to_periods_the_member_was_in(server: Server) {
     assert!(again.to_string().contains("less than an hour ago"), "{again}");
     // Another report of the member's time is nudged on its own.
     server.admin.nudge(&boss, &rep, "weekly", &today.to_string()).unwrap();
+
+    // A member of two months: past dailies may be nudged, ten a day in all.
+    let (old, _) = server.user("老李", "rep", Some(&mgr));
+    let joined = fieldreport_server::now_ms() - 60 * 86_400_000;
+    let id = old.clone();
+    server
+        .admin
+        .store()
+        .write(move |db| {
+            db.exec("UPDATE users SET created_at = ?1 WHERE id = ?2", fieldreport_server::p![joined, id.as_str()])?;
+            Ok(())
+        })
+        .unwrap();
+    let day = |n: u64| (today - chrono::Days::new(n)).to_string();
+    for n in 1..=fieldreport_server::service::NUDGES_PER_DAY as u64 {
+        server.admin.nudge(&boss, &old, "daily", &day(n)).unwrap();
+    }
+    let e = server.admin.nudge(&boss, &old, "daily", &day(30)).unwrap_err();
+    assert!(e.to_string().contains("the most"), "{e}");
 }
 
 /// Fault: changes the server could not apply (Automerge held them back for lack of what they
