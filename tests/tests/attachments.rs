@@ -23,7 +23,11 @@ async fn fetch(store: &mut Store, hash: &str) -> fieldreport_core::Result<()> {
 
 /// A manager and two reps of theirs, each with a phone.
 async fn team() -> (Server, String, [Device; 3]) {
-    let server = Server::start().await;
+    team_on(Server::start().await).await
+}
+
+/// [`team`] on `server`.
+async fn team_on(server: Server) -> (Server, String, [Device; 3]) {
     let (mgr, m_code) = server.user("李经理", "manager", None);
     let (_, a_code) = server.user("张伟", "rep", Some(&mgr));
     let (_, b_code) = server.user("王芳", "rep", Some(&mgr));
@@ -408,9 +412,8 @@ fn claim(device: &mut Device, visit: &str, hash: &str, size: u64) {
     assert_ne!(decoy.hash, hash);
 }
 
-#[tokio::test]
-async fn a_hash_named_in_a_document_grants_nothing_until_its_bytes_are_sent() {
-    let (server, mgr, [_, mut a, mut b]) = team().await;
+async fn a_hash_named_in_a_document_grants_nothing_until_its_bytes_are_sent(server: Server) {
+    let (server, mgr, [_, mut a, mut b]) = team_on(server).await;
     let c = a.customer("华为");
     let v = a.visit(&c, "合同照片");
     let secret = photo(60, 40, 11);
@@ -460,9 +463,8 @@ async fn a_hash_named_in_a_document_grants_nothing_until_its_bytes_are_sent() {
     assert_eq!((status, bytes), (200, secret));
 }
 
-#[tokio::test]
-async fn every_byte_received_counts_against_the_daily_limit_finished_or_not() {
-    let (server, _, [_, mut a, _]) = team().await;
+async fn every_byte_received_counts_against_the_daily_limit_finished_or_not(server: Server) {
+    let (server, _, [_, mut a, _]) = team_on(server).await;
     let mut cfg = server.admin.config().unwrap();
     cfg.attachments.max_file_bytes = 100_000;
     cfg.attachments.max_bytes_per_day = 100_000;
@@ -499,4 +501,29 @@ async fn every_byte_received_counts_against_the_daily_limit_finished_or_not() {
     let usage = server.admin.file_usage().unwrap();
     let today = usage.members.iter().find(|m| m.user_id == a.user).unwrap().bytes_today;
     assert_eq!(today as u64, sent, "what was received is what is counted");
+}
+
+/// The file walls on SQLite and on PostgreSQL.
+mod on_both {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_hash_grants_nothing_on_sqlite() {
+        a_hash_named_in_a_document_grants_nothing_until_its_bytes_are_sent(Server::start().await).await;
+    }
+
+    #[tokio::test]
+    async fn a_hash_grants_nothing_on_postgresql() {
+        a_hash_named_in_a_document_grants_nothing_until_its_bytes_are_sent(Server::start_postgres().await).await;
+    }
+
+    #[tokio::test]
+    async fn every_byte_counts_on_sqlite() {
+        every_byte_received_counts_against_the_daily_limit_finished_or_not(Server::start().await).await;
+    }
+
+    #[tokio::test]
+    async fn every_byte_counts_on_postgresql() {
+        every_byte_received_counts_against_the_daily_limit_finished_or_not(Server::start_postgres().await).await;
+    }
 }
