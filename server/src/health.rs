@@ -32,10 +32,15 @@ pub fn storage_fault() -> Option<(i64, String)> {
     FULL.lock().unwrap_or_else(|p| p.into_inner()).clone()
 }
 
+/// Tests that set or read the process's storage fault take turns.
+#[cfg(test)]
+pub(crate) static TEST_TURN: Mutex<()> = Mutex::new(());
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn a_fault_is_reported_until_storage_takes_a_write() {
+        let _turn = super::TEST_TURN.lock().unwrap_or_else(|p| p.into_inner());
         super::storage_full("disk full");
         assert_eq!(super::storage_fault().map(|f| f.1).as_deref(), Some("disk full"));
         super::storage_ok();

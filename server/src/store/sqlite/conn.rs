@@ -110,3 +110,26 @@ impl Conn for Connection {
         self.execute_batch(sql).map_err(|e| error(sql, e))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::p;
+
+    /// A database that runs out of room (here its page limit; on a server, the disk) is a
+    /// `Full` error — 503 `storage_full` to the device, nothing kept — and noted for `/healthz`.
+    #[test]
+    fn a_full_database_is_storage_full_not_a_failure() {
+        let _turn = crate::health::TEST_TURN.lock().unwrap_or_else(|p| p.into_inner());
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (b BLOB); PRAGMA max_page_count = 16;").unwrap();
+        let big = vec![7u8; 8192];
+        let full = (0..100).find_map(|_| Conn::exec(&conn, "INSERT INTO t (b) VALUES (?1)", p![big.as_slice()]).err());
+        let e = full.expect("the database fills up");
+        assert!(matches!(e, StoreError::Full(_)), "{e}");
+        assert!(crate::health::storage_fault().is_some());
+        let answer = crate::error::ServerError::Store(e);
+        assert_eq!(answer.code(), fieldreport_protocol::codes::ErrorCode::StorageFull);
+        crate::health::storage_ok();
+    }
+}
