@@ -143,17 +143,27 @@ impl Staging {
     /// Forgets partial files untouched for `age`; returns how many.
     pub fn sweep(&self, age: Duration) -> Result<usize> {
         let Ok(members) = std::fs::read_dir(&self.dir) else { return Ok(0) };
+        let older = |e: &std::fs::DirEntry| {
+            e.metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| SystemTime::now().duration_since(t).ok())
+                .is_some_and(|d| d > age)
+        };
+        let part = |e: &std::fs::DirEntry| e.file_name().to_string_lossy().ends_with(".part");
         let mut n = 0;
         for m in members.flatten() {
+            // A partial file beside the members' folders is of the layout before them (no
+            // member's upload resumes from it): it goes once old.
+            if m.file_type().is_ok_and(|t| t.is_file()) {
+                if part(&m) && older(&m) && std::fs::remove_file(m.path()).is_ok() {
+                    n += 1;
+                }
+                continue;
+            }
             let Ok(entries) = std::fs::read_dir(m.path()) else { continue };
             for e in entries.flatten() {
-                let old = e
-                    .metadata()
-                    .and_then(|m| m.modified())
-                    .ok()
-                    .and_then(|t| SystemTime::now().duration_since(t).ok())
-                    .is_some_and(|d| d > age);
-                if old && e.file_name().to_string_lossy().ends_with(".part") && std::fs::remove_file(e.path()).is_ok() {
+                if older(&e) && part(&e) && std::fs::remove_file(e.path()).is_ok() {
                     n += 1;
                 }
             }
@@ -204,6 +214,13 @@ mod tests {
         let other = Slot::new("../u-李四", &hash).unwrap();
         assert_eq!(s.len(&other).unwrap(), 0, "another member's upload of the same file is their own");
         assert!(s.path(&other).starts_with(dir.path()), "a member id names no path");
+        // What is left unfinished goes once old, and so does a partial file of the old layout.
+        std::fs::write(dir.path().join(format!("{hash}.part")), b"old").unwrap();
+        assert_eq!(s.sweep(Duration::from_secs(3600)).unwrap(), 0, "nothing old yet");
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(s.sweep(Duration::from_millis(5)).unwrap(), 2);
+        assert_eq!(s.held_by("u-张三").unwrap(), 0);
+        s.append(&slot, 0, b"abc").unwrap();
         s.remove(&slot).unwrap();
         assert_eq!(s.len(&slot).unwrap(), 0);
         assert!(Slot::new("u", "../../etc/passwd").is_err(), "only hashes name files");
