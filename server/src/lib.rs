@@ -19,6 +19,7 @@ pub mod model;
 pub mod policy;
 pub mod robots;
 pub mod router;
+pub mod routes;
 pub mod secrets;
 pub mod service;
 pub mod state;

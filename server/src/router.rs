@@ -4,51 +4,10 @@
 
 use std::sync::Arc;
 
-use axum::routing::MethodRouter;
 use axum::Router;
 
+pub use crate::routes::{Routes, Served};
 use crate::state::AppState;
-
-/// A route the server serves: a method and a path pattern (`/reports/{id}`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Served {
-    pub method: &'static str,
-    pub pattern: &'static str,
-}
-
-/// Routes as they are added, and the list of what they serve: the list is made by the same
-/// calls that make the router, so a test that walks it (the permission matrix) sees every route.
-#[derive(Default)]
-pub struct Routes {
-    router: Router<Arc<AppState>>,
-    served: Vec<Served>,
-}
-
-impl Routes {
-    /// Serves `pattern` with `methods` (the methods `route` takes, as written there).
-    pub(crate) fn add(
-        mut self,
-        pattern: &'static str,
-        methods: &[&'static str],
-        route: MethodRouter<Arc<AppState>>,
-    ) -> Self {
-        self.router = self.router.route(pattern, route);
-        self.served.extend(methods.iter().map(|&method| Served { method, pattern }));
-        self
-    }
-
-    /// Applies `f` (layers) to the routes so far.
-    pub(crate) fn map(mut self, f: impl FnOnce(Router<Arc<AppState>>) -> Router<Arc<AppState>>) -> Self {
-        self.router = f(self.router);
-        self
-    }
-
-    fn merge(mut self, other: Routes) -> Self {
-        self.router = self.router.merge(other.router);
-        self.served.extend(other.served);
-        self
-    }
-}
 
 fn all(state: &Arc<AppState>) -> Routes {
     crate::api::routes(state).merge(crate::web::routes())
@@ -57,7 +16,7 @@ fn all(state: &Arc<AppState>) -> Routes {
 /// The router over `state`.
 pub fn router(state: Arc<AppState>) -> Router {
     all(&state)
-        .router
+        .into_router()
         .route_layer(axum::middleware::from_fn(measure))
         .fallback(crate::web::not_found)
         .method_not_allowed_fallback(crate::web::wrong_method)
@@ -66,7 +25,7 @@ pub fn router(state: Arc<AppState>) -> Router {
 
 /// Every route [`router`] serves, as it registered them.
 pub fn served(state: &Arc<AppState>) -> Vec<Served> {
-    all(state).served
+    all(state).served().to_vec()
 }
 
 /// Counts every request and times it, by its route's pattern (never the raw path: ids would make

@@ -27,7 +27,7 @@ use fieldreport_protocol::wire::{PushResult, SyncRequest, SyncResponse, MAX_PUSH
 
 use crate::error::{Result, ServerError};
 use crate::model::{Caller, Enrolled};
-use crate::router::Routes;
+use crate::routes::Routes;
 use crate::state::{blocking, body_of, AppState};
 
 /// Largest body of the small JSON requests (sign-in approval, nudges, enrollment).

@@ -50,7 +50,7 @@ pub fn fuzz_input(data: &[u8]) {
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
-use crate::router::Routes;
+use crate::routes::Routes;
 
 /// The dashboard's routes.
 pub fn routes() -> Routes {
