@@ -460,7 +460,8 @@ fn main() {
         }
         let mut l = seen.latencies.lock().unwrap().clone();
         l.sort_by(f64::total_cmp);
-        println!("## under load and under attack ({seconds} s, {devices} devices, 2 attackers; {backend})\n");
+        let attackers = if env("LOAD_ATTACK", 1) != 0 { "2 attackers" } else { "no attackers" };
+        println!("## under load and under attack ({seconds} s, {devices} devices, {attackers}; {backend})\n");
         println!(
             "honest syncs: {} — p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; errors: {}",
             l.len(),
