@@ -209,12 +209,12 @@ pub(super) fn members(db: &Db) -> Result<Vec<Member>> {
 pub(super) fn directory(db: &Db, cache: &DocCache, team_id: &str, now: i64) -> Result<()> {
     let version = db.directory_version()?;
     let id = doc_id(&["directory", team_id, DIRECTORY_GENERATION]);
-    let published = db.published_directory_id()?;
-    if db.published_directory()? == Some(version) && published.as_deref() == Some(id.as_str()) {
+    let published = db.published_directory()?;
+    if published.as_ref().is_some_and(|(at, v)| *at == id && *v == version) {
         return Ok(());
     }
     let members = members(db)?;
-    if let Some(old) = published.filter(|old| *old != id) {
+    if let Some((old, _)) = published.filter(|(old, _)| *old != id) {
         // A device that has the old one keeps it; no device receives it any more, and the new
         // one (later in the feed) replaces the members it names.
         db.delete_doc(&old)?;

@@ -91,14 +91,10 @@ impl Db<'_> {
         Ok(self.opt("SELECT directory_version FROM team WHERE id = 1", p![], |r| r.int(0))?.unwrap_or(0))
     }
 
-    /// The directory version devices were last sent.
-    pub fn published_directory(&self) -> Result<Option<i64>> {
-        self.opt("SELECT version FROM published_directory WHERE id = 1", p![], |r| r.int(0))
-    }
-
-    /// The id of the published directory document, once there is one.
-    pub fn published_directory_id(&self) -> Result<Option<String>> {
-        self.opt("SELECT doc_id FROM published_directory WHERE id = 1", p![], |r| r.text(0))
+    /// The published directory document and the members' version devices were last sent, once
+    /// there is one: (document id, version). One query: every sync asks it.
+    pub fn published_directory(&self) -> Result<Option<(String, i64)>> {
+        self.opt("SELECT doc_id, version FROM published_directory WHERE id = 1", p![], |r| Ok((r.text(0)?, r.int(1)?)))
     }
 
     pub fn set_published_directory(&self, doc_id: &str, version: i64) -> Result<()> {
