@@ -4,6 +4,18 @@
 /// An image bomb: a PNG of `w` × `h` pixels of one colour (RGBA, 16 bits per channel when
 /// `deep`), a few hundred KB on disk and `w × h × 4` (or 8) bytes decoded. Written row by row.
 pub fn png_bomb(w: u32, h: u32, deep: bool) -> Vec<u8> {
+    png_rows(w, h, deep, h)
+}
+
+/// The start of a PNG of `w` × `h` pixels: its header and the first rows only (what an attacker
+/// needs to send for a decoder that does not check the header first to allocate the whole
+/// image). Instant to make at any size.
+pub fn png_bomb_header(w: u32, h: u32, deep: bool) -> Vec<u8> {
+    png_rows(w, h, deep, h.min(4))
+}
+
+/// A PNG of `w` × `h` zero pixels of which `rows` are written (all of them: a whole image).
+fn png_rows(w: u32, h: u32, deep: bool, rows: u32) -> Vec<u8> {
     let mut out = Vec::new();
     let mut enc = png::Encoder::new(&mut out, w, h);
     enc.set_color(png::ColorType::Rgba);
@@ -13,31 +25,17 @@ pub fn png_bomb(w: u32, h: u32, deep: bool) -> Vec<u8> {
     {
         let mut writer = enc.write_header().expect("a PNG header");
         let mut stream = writer.stream_writer().expect("a PNG stream");
-        for _ in 0..h {
+        for _ in 0..rows {
             std::io::Write::write_all(&mut stream, &row).expect("a PNG in memory");
         }
-        stream.finish().expect("a PNG in memory");
-    }
-    out
-}
-
-/// The start of a PNG of `w` × `h` pixels: its header and the first rows only (what an attacker
-/// needs to send for a decoder that does not check the header first to allocate the whole
-/// image). Instant to make at any size.
-pub fn png_bomb_header(w: u32, h: u32, deep: bool) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut enc = png::Encoder::new(&mut out, w, h);
-    enc.set_color(png::ColorType::Rgba);
-    enc.set_depth(if deep { png::BitDepth::Sixteen } else { png::BitDepth::Eight });
-    let row = vec![0u8; w as usize * if deep { 8 } else { 4 }];
-    {
-        let mut writer = enc.write_header().expect("a PNG header");
-        let mut stream = writer.stream_writer().expect("a PNG stream");
-        for _ in 0..h.min(4) {
-            std::io::Write::write_all(&mut stream, &row).expect("a PNG in memory");
+        if rows == h {
+            stream.finish().expect("a PNG in memory");
+        } else {
+            // Cut short on purpose: what was written stays, and finishing would refuse the
+            // missing rows (forgetting the writer only leaks its small buffer, in a test).
+            std::io::Write::flush(&mut stream).expect("a PNG in memory");
+            std::mem::forget(stream);
         }
-        std::io::Write::flush(&mut stream).expect("a PNG in memory");
-        std::mem::forget(stream);
     }
     out
 }
