@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod blobs;
+pub mod clock;
 pub mod config_file;
 pub mod error;
 pub mod export;
@@ -55,9 +56,10 @@ pub use store::Location;
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-/// The current time, in UTC milliseconds.
+/// The current time, in UTC milliseconds, on the process's clock (the system's unless a trial
+/// set it: see [`clock`]).
 pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+    clock::now_ms()
 }
 
 /// A server running on a tokio runtime; dropping the handle does not stop it, `shutdown` does.

@@ -37,6 +37,11 @@ struct Cli {
     /// Print machine-readable JSON on stdout.
     #[arg(long, global = true)]
     json: bool,
+    /// Run on another clock, for trials and tests: an RFC 3339 instant to start at (it runs on
+    /// from there), or `file:PATH` to follow the instant written in a file (read again at most
+    /// every 200 ms), as devices take `--now`. Deadlines, alerts, digests and figures follow it.
+    #[arg(long, global = true, value_name = "INSTANT|file:PATH")]
+    clock: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -266,6 +271,9 @@ fn note(line: &str) {
 
 fn run(cli: Cli) -> Result<(), ServerError> {
     let j = cli.json;
+    if let Some(spec) = &cli.clock {
+        fieldreport_server::clock::configure(spec).map_err(|e| ServerError::BadRequest(format!("--clock: {e}")))?;
+    }
     let at = Target {
         data: cli.data.clone().unwrap_or_else(|| PathBuf::from("./fieldreport-data")),
         database: cli.database,
