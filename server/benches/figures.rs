@@ -122,6 +122,7 @@ fn team_db() -> (tempfile::TempDir, Store) {
                     created_at: 0,
                     phone: None,
                     active: true,
+                    deactivated_at: None,
                 };
                 db.insert_user(&u)?;
             }

@@ -28,6 +28,15 @@ pub struct User {
     pub phone: Option<String>,
     /// A deactivated member keeps their name but signs in and receives reports no more.
     pub active: bool,
+    /// When they were deactivated (UTC milliseconds): their obligations end then.
+    pub deactivated_at: Option<i64>,
+}
+
+impl User {
+    /// When they were a member: reports are owed and targets count only within it.
+    pub fn membership(&self) -> fieldreport_protocol::team::Membership {
+        fieldreport_protocol::team::Membership { since: self.created_at, until: self.deactivated_at }
+    }
 }
 
 /// An enrolled device.

@@ -17,10 +17,12 @@ fn member_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Member> {
         manager_id: r.get(3)?,
         active: r.get(4)?,
         phone: r.get(5)?,
+        since: r.get(6)?,
+        until: r.get(7)?,
     })
 }
 
-const COLS: &str = "id, name, role, manager_id, active, phone";
+const COLS: &str = "id, name, role, manager_id, active, phone, since, until";
 
 impl Store {
     /// The team's members as the last sync brought them, by name (empty before the first sync).

@@ -25,10 +25,11 @@ pub(crate) fn upsert(conn: &Connection, record: &Record) -> Result<()> {
 fn directory(conn: &Connection, d: &Directory) -> Result<()> {
     conn.prepare_cached("DELETE FROM members")?.execute([])?;
     let mut ins = conn.prepare_cached(
-        "INSERT INTO members (id, name, role, manager_id, active, phone) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO members (id, name, role, manager_id, active, phone, since, until)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
     for m in &d.members {
-        ins.execute(params![m.id, m.name, m.role.as_str(), m.manager_id, m.active, m.phone])?;
+        ins.execute(params![m.id, m.name, m.role.as_str(), m.manager_id, m.active, m.phone, m.since, m.until])?;
     }
     Ok(())
 }

@@ -73,7 +73,8 @@ impl Store {
                     status: r.status,
                     name_zh: r.name_zh,
                     name_en: r.name_en,
-                    target_display: None,
+                    target_display: r.target.map(|t| crate::kpi::format_target(&r.unit, t)),
+                    base: None,
                     previous: None,
                     change: None,
                 })

@@ -1,11 +1,11 @@
 //! Alerts: a stage converting below a share of the team average; an open deal with no followup
-//! for N days; a report not submitted by its deadline; a KPI in red.
+//! for N days; a report not submitted by its deadline; a member behind the pace of a target.
 
 use fieldreport_protocol::codes::{AlertKind, SubmissionStatus};
 use fieldreport_protocol::doc::{display_distance, distance_m};
-use fieldreport_protocol::kpi::Status;
+use fieldreport_protocol::kpi::{achievement, as_printed, format_target, status, Aggregate, Status};
 use fieldreport_protocol::period::Period;
-use fieldreport_protocol::team::{Alert, AlertFacts, TeamConfig};
+use fieldreport_protocol::team::{target_within, Alert, AlertFacts, TeamConfig};
 
 use super::Source;
 use super::{snapshot, submissions, Scope, Snapshot};
@@ -34,7 +34,7 @@ pub fn alerts_with(
     out.extend(stale_deals(storage, config, &members, now_ms)?);
     out.extend(far_checkins(storage, config, &members, now_ms)?);
     out.extend(late_and_missing_reports(storage, config, scope, now_ms)?);
-    out.extend(kpis_in_red(&[week, month]));
+    out.extend(behind_pace(config, scope, now_ms, &[week, month])?);
     // Alerts for a week can repeat across the two weeks looked at; keep each id once.
     let mut seen = std::collections::HashSet::new();
     out.retain(|a| seen.insert(a.id.clone()));
@@ -49,6 +49,10 @@ fn conversion_below_team(config: &TeamConfig, month: &Snapshot) -> Vec<Alert> {
     let share = config.alerts.conversion_share;
     for r in month.rows.iter().filter(|r| r.metric.starts_with("conversion_")) {
         let (Some(user), Some(avg)) = (&r.user_id, team_avg(&r.metric)) else { continue };
+        // No deal entered the stage: there is no rate to judge (0 of 0 is not 0%).
+        if r.base.is_none_or(|b| b <= 0.0) {
+            continue;
+        }
         if avg > 0.0 && r.value < share * avg {
             out.push(Alert {
                 id: format!("conversion_below_team:{user}:{}:{}", r.metric, month.first),
@@ -184,34 +188,58 @@ fn late_and_missing_reports(
     Ok(out)
 }
 
-/// Members' KPIs in red in `snapshots`.
-fn kpis_in_red(snapshots: &[&Snapshot]) -> Vec<Alert> {
+/// Members behind the pace of their targets in `snapshots`: the value against the target's
+/// share of the days of the period already over (today is not over), counting only the days
+/// each was a member; nothing on a period's first day, and a rate only with a denominator. The
+/// expected figure is compared as it is printed.
+fn behind_pace(config: &TeamConfig, scope: &Scope, now_ms: i64, snapshots: &[&Snapshot]) -> Result<Vec<Alert>> {
+    let cal = config.calendar()?;
+    let today = cal.local_date(now_ms);
+    let Some(yesterday) = today.pred_opt() else { return Ok(Vec::new()) };
+    let defs = config.definitions_for_role(crate::model::Role::Rep);
     let mut out = Vec::new();
     for snap in snapshots {
-        for r in snap.rows.iter().filter(|r| r.status == Some(Status::Red)) {
+        if today <= snap.first {
+            continue;
+        }
+        let range = cal.days(snap.first, snap.last);
+        for r in snap.rows.iter().filter(|r| r.target.is_some()) {
             let Some(user) = &r.user_id else { continue };
+            let Some(def) = defs.iter().find(|d| d.id == r.metric) else { continue };
+            let Some(member) = scope.members.iter().find(|u| &u.id == user) else { continue };
+            let ratio = matches!(def.aggregate, Aggregate::Conversion { .. });
+            if ratio && r.base.is_none_or(|b| b <= 0.0) {
+                continue;
+            }
+            let m = member.membership();
+            let counts = |d: chrono::NaiveDate| m.measures(&cal, d);
+            let Some(expected) =
+                target_within(&config.targets, &def.id, &def.unit, Some(user), &range, yesterday, &counts)
+            else {
+                continue;
+            };
+            let expected = as_printed(&def.unit, expected);
+            let Some(a) = achievement(as_printed(&def.unit, r.value), expected) else { continue };
+            if status(a, config.thresholds) != Status::Red {
+                continue;
+            }
+            let reference = format_target(&def.unit, expected);
             out.push(Alert {
                 id: format!("kpi_red:{user}:{}:{}", r.metric, snap.first),
                 kind: AlertKind::KpiRed.to_string(),
                 user_id: user.clone(),
                 subject: r.metric.clone(),
-                message: format!(
-                    "{} {} against a target of {} so far ({}): red",
-                    r.name_en,
-                    r.display,
-                    r.target_display.as_deref().unwrap_or("-"),
-                    snap.period
-                ),
+                message: format!("{} {} behind the pace of {reference} ({})", r.name_en, r.display, snap.period),
                 facts: AlertFacts {
                     metric_zh: Some(r.name_zh.clone()),
                     metric_en: Some(r.name_en.clone()),
                     value: Some(r.display.clone()),
-                    reference: r.target_display.clone(),
+                    reference: Some(reference),
                     period: Some(snap.period.clone()),
                     ..Default::default()
                 },
             });
         }
     }
-    out
+    Ok(out)
 }

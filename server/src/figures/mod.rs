@@ -11,12 +11,13 @@ pub use alerts::{alerts, alerts_with};
 pub use fieldreport_protocol::team::Alert;
 pub use scope::Scope;
 pub use snapshot::{snapshot, team_values, Completeness, KpiRow, Snapshot};
-pub use submissions::{submissions, Submission, SubmissionItem};
+pub use submissions::{fallen_due, judge, submissions, Submission, SubmissionItem};
 
 use chrono::NaiveDate;
 
 use crate::error::Result;
 use crate::model::{IdleDeal, PlacedCheckin, ReportEntry, Slice, Total, User};
+use crate::store::db::Obligation;
 
 /// What KPI snapshots, alerts and submission statistics read: the rollups and indexes the
 /// merges keep, committed (the service) or inside the writer's own transaction (a `Db`).
@@ -34,4 +35,7 @@ pub trait Source {
     fn placed_checkins(&self, owners: &[String], since_ms: i64) -> Result<Vec<PlacedCheckin>>;
     /// `owners`' reports whose period ends within `first..=last`.
     fn reports(&self, owners: &[String], first: NaiveDate, last: NaiveDate) -> Result<Vec<ReportEntry>>;
+    /// `owners`' obligations the server recorded at their deadlines, for periods ending within
+    /// `first..=last`.
+    fn obligations(&self, owners: &[String], first: NaiveDate, last: NaiveDate) -> Result<Vec<Obligation>>;
 }

@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 
 use chrono::{Days, Months, NaiveDate};
-use fieldreport_protocol::kpi::{achievement, format_value, ratio, status, Aggregate, KpiDef};
+use fieldreport_protocol::kpi::{achievement, format_target, format_value, ratio, status, Aggregate, KpiDef};
 use fieldreport_protocol::period::{DateRange, Period};
-use fieldreport_protocol::team::{target_for, Figure, TeamConfig};
+use fieldreport_protocol::team::{target_for, target_within, Figure, Membership, TeamConfig};
 use serde::Serialize;
 
 use super::Scope;
@@ -97,6 +97,11 @@ fn value_of(def: &KpiDef, v: &Values, users: &[&str]) -> f64 {
     }
 }
 
+/// How many entered a conversion's first stage for `users` together (its denominator).
+fn base_of(def: &KpiDef, v: &Values, users: &[&str]) -> f64 {
+    users.iter().map(|u| v.get(&(u.to_string(), def.id.clone())).map_or(0.0, |x| x.1)).sum()
+}
+
 /// The members' value together of each metric but conversions, from `first` to `last`: the
 /// team rows of a snapshot of that range, without the members' rows, the previous period or
 /// targets (the dashboard's weekly trend asks this for eight weeks at each view).
@@ -131,20 +136,29 @@ pub fn snapshot(src: &dyn Source, config: &TeamConfig, scope: &Scope, period: Pe
     let team_wider = scope.team.len() > scope.members.len();
     let members: Vec<&str> = scope.members.iter().map(|u| u.id.as_str()).collect();
     let team: Vec<&str> = scope.team.iter().map(|u| u.id.as_str()).collect();
+    let membership: HashMap<&str, Membership> =
+        scope.members.iter().chain(&scope.team).map(|u| (u.id.as_str(), u.membership())).collect();
+    // A member's target counts only the days they were a member (none before they joined).
+    let own_target = |def: &KpiDef, user: &str| {
+        let m = membership.get(user).copied();
+        let counts = |d: NaiveDate| m.is_none_or(|m| m.measures(&cal, d));
+        target_within(&config.targets, &def.id, &def.unit, Some(user), &range, today, &counts)
+    };
     let target = |def: &KpiDef, user: Option<&str>, users: &[&str]| {
-        let own = target_for(&config.targets, &def.id, &def.unit, user, &range, today);
-        if own.is_some() || user.is_some() || matches!(def.aggregate, Aggregate::Conversion { .. }) {
+        if let Some(u) = user {
+            return own_target(def, u);
+        }
+        let own = target_for(&config.targets, &def.id, &def.unit, None, &range, today);
+        if own.is_some() || matches!(def.aggregate, Aggregate::Conversion { .. }) {
             return own;
         }
         // Without a team target, the team's is the sum of its members' targets.
-        let per: Vec<f64> = users
-            .iter()
-            .filter_map(|u| target_for(&config.targets, &def.id, &def.unit, Some(u), &range, today))
-            .collect();
+        let per: Vec<f64> = users.iter().filter_map(|u| own_target(def, u)).collect();
         (!per.is_empty()).then(|| per.iter().sum())
     };
     let row = |user: Option<&str>, def: &KpiDef, users: &[&str]| {
         let value = value_of(def, &now, users);
+        let is_ratio = matches!(def.aggregate, Aggregate::Conversion { .. });
         let team_conversion = user.is_none() && team_wider && matches!(def.aggregate, Aggregate::Conversion { .. });
         let previous = (!team_conversion).then(|| value_of(def, &before, users));
         let target = target(def, user, users);
@@ -159,7 +173,8 @@ pub fn snapshot(src: &dyn Source, config: &TeamConfig, scope: &Scope, period: Pe
             name_zh: def.name_zh.clone(),
             name_en: def.name_en.clone(),
             display: format_value(&def.unit, value),
-            target_display: target.map(|t| format_value(&def.unit, t)),
+            target_display: target.map(|t| format_target(&def.unit, t)),
+            base: is_ratio.then(|| base_of(def, &now, users)),
             previous,
             change: previous.filter(|p| *p > 0.0).map(|p| (value - p) / p),
         }
@@ -209,6 +224,7 @@ mod tests {
             created_at: 0,
             phone: None,
             active: true,
+            deactivated_at: None,
         }
     }
 
@@ -247,6 +263,14 @@ mod tests {
             Ok(Vec::new())
         }
         fn reports(&self, _: &[String], _: NaiveDate, _: NaiveDate) -> Result<Vec<ReportEntry>> {
+            Ok(Vec::new())
+        }
+        fn obligations(
+            &self,
+            _: &[String],
+            _: NaiveDate,
+            _: NaiveDate,
+        ) -> Result<Vec<crate::store::db::Obligation>> {
             Ok(Vec::new())
         }
     }

@@ -86,7 +86,9 @@ pub fn submissions(
     let range = cal.resolve(period, now_ms);
     let owners: Vec<String> = scope.member_ids();
     let reports = storage.reports(&owners, range.first, range.last)?;
+    let recorded = storage.obligations(&owners, range.first, range.last)?;
     let due = due(config, &cal, range.first, range.last);
+    let grace = config.team.deadlines.grace_ms();
     let mut out = Vec::new();
     for u in &scope.members {
         let mut s = Submission {
@@ -98,34 +100,28 @@ pub fn submissions(
             pending: 0,
             items: Vec::new(),
         };
-        // Nothing was due before the member joined.
-        let joined = cal.local_date(u.created_at);
-        for (kind, last, deadline) in due.iter().filter(|(_, last, _)| *last >= joined) {
-            let due_at = deadline.due_ms(&cal, *last);
+        let membership = u.membership();
+        for (kind, last, deadline) in &due {
+            // What the server recorded at the deadline stands (a later change of deadlines does
+            // not reach back); a period not yet recorded is judged by the deadline in force.
+            let ledger = recorded.iter().find(|o| o.user_id == u.id && o.kind == *kind && o.last == *last);
+            let due_at = ledger.map_or_else(|| deadline.due_ms(&cal, *last), |o| o.due_at);
+            if ledger.is_none() && !membership.owes(&cal, *last, due_at) {
+                continue;
+            }
             // The earliest submitted report of that kind for that period counts.
             let report: Option<&ReportEntry> = reports
                 .iter()
                 .filter(|r| r.owner == u.id && r.kind == *kind && r.last == *last)
                 .min_by_key(|r| r.submitted_at.unwrap_or(i64::MAX));
             let submitted_at = report.and_then(|r| r.submitted_at);
-            let status = match submitted_at {
-                Some(t) if t <= due_at => {
-                    s.on_time += 1;
-                    SubmissionStatus::OnTime
-                }
-                Some(_) => {
-                    s.late += 1;
-                    SubmissionStatus::Late
-                }
-                None if now_ms > due_at => {
-                    s.missing += 1;
-                    SubmissionStatus::Missing
-                }
-                None => {
-                    s.pending += 1;
-                    SubmissionStatus::Pending
-                }
-            };
+            let status = judge(submitted_at, due_at, grace, now_ms);
+            match status {
+                SubmissionStatus::OnTime => s.on_time += 1,
+                SubmissionStatus::Late => s.late += 1,
+                SubmissionStatus::Missing => s.missing += 1,
+                SubmissionStatus::Pending => s.pending += 1,
+            }
             s.items.push(SubmissionItem {
                 kind: kind.to_string(),
                 last: *last,
@@ -136,6 +132,43 @@ pub fn submissions(
             });
         }
         out.push(s);
+    }
+    Ok(out)
+}
+
+/// A report's standing at `now`: on time when submitted by its deadline, late after it; missing
+/// once the grace after the deadline passed without it, pending until then.
+pub fn judge(submitted_at: Option<i64>, due_at: i64, grace_ms: i64, now: i64) -> SubmissionStatus {
+    match submitted_at {
+        Some(t) if t <= due_at => SubmissionStatus::OnTime,
+        Some(_) => SubmissionStatus::Late,
+        None if now > due_at + grace_ms => SubmissionStatus::Missing,
+        None => SubmissionStatus::Pending,
+    }
+}
+
+/// The reports owed by `users` whose deadline plus grace fell within `since..=now`, with their
+/// deadline, by (user, kind, last day): what the server records at each deadline.
+pub fn fallen_due<'u>(
+    config: &TeamConfig,
+    users: &'u [crate::model::User],
+    since: i64,
+    now: i64,
+) -> Result<Vec<(&'u crate::model::User, &'static str, NaiveDate, i64)>> {
+    let cal = config.calendar()?;
+    let grace = config.team.deadlines.grace_ms();
+    // Deadlines lie up to 27 days either side of a period's last day.
+    let first = cal.local_date(since) - Days::new(28);
+    let last = cal.local_date(now) + Days::new(28);
+    let mut out = Vec::new();
+    for (kind, day, deadline) in due(config, &cal, first, last) {
+        let due_at = deadline.due_ms(&cal, day);
+        if due_at + grace < since || due_at + grace > now {
+            continue;
+        }
+        for u in users.iter().filter(|u| u.role == crate::model::Role::Rep && u.membership().owes(&cal, day, due_at)) {
+            out.push((u, kind, day, due_at));
+        }
     }
     Ok(out)
 }

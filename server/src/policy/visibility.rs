@@ -60,6 +60,7 @@ mod tests {
             created_at: 0,
             phone: None,
             active: true,
+            deactivated_at: None,
         }
     }
 

@@ -66,6 +66,7 @@ fn insert_user(db: &Db, name: &str, role: Role, manager_id: Option<&str>, phone_
         created_at: now_ms(),
         phone: phone(phone_number)?,
         active: true,
+        deactivated_at: None,
     };
     db.insert_user(&user)?;
     Ok(user)
@@ -161,6 +162,11 @@ impl Service {
                 if u.active && !a {
                     let ended = db.end_sign_ins_of(&u.id)?;
                     tracing::info!(user = %u.id, sessions = ended, "member deactivated: their sign-ins ended");
+                    u.deactivated_at = Some(now_ms());
+                }
+                if a {
+                    // Back in the team: their obligations run again from now on.
+                    u.deactivated_at = None;
                 }
                 u.active = a;
             }

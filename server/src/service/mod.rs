@@ -7,6 +7,7 @@
 pub mod blobs;
 mod cache;
 pub(crate) mod config;
+mod deadlines;
 mod gate;
 mod links;
 mod members;
@@ -42,6 +43,7 @@ use crate::error::{Result, ServerError};
 use crate::figures::Source;
 use crate::model::{Caller, Delivery, DeliveryStatus, IdleDeal, PlacedCheckin, ReportEntry, Slice, Total, User};
 use crate::now_ms;
+use crate::store::db::Obligation;
 use crate::store::{Db, Location};
 
 /// The storage as the service uses it: its jobs fail with the server's own error.
@@ -392,6 +394,10 @@ impl Source for Service {
     fn reports(&self, owners: &[String], first: NaiveDate, last: NaiveDate) -> Result<Vec<ReportEntry>> {
         self.store.read(|db| Ok(db.reports(owners, first, last)?))
     }
+
+    fn obligations(&self, owners: &[String], first: NaiveDate, last: NaiveDate) -> Result<Vec<Obligation>> {
+        self.store.read(|db| Ok(db.obligations(owners, first, last)?))
+    }
 }
 
 /// The figure queries on one connection: a reader's, or the writer's inside its transaction
@@ -419,5 +425,9 @@ impl Source for Db<'_> {
 
     fn reports(&self, owners: &[String], first: NaiveDate, last: NaiveDate) -> Result<Vec<ReportEntry>> {
         Ok(Db::reports(self, owners, first, last)?)
+    }
+
+    fn obligations(&self, owners: &[String], first: NaiveDate, last: NaiveDate) -> Result<Vec<Obligation>> {
+        Ok(Db::obligations(self, owners, first, last)?)
     }
 }

@@ -6,7 +6,7 @@
 use fieldreport_protocol::doc::Report;
 use fieldreport_protocol::report::label_of;
 use fieldreport_protocol::report::{render_markdown_linked, Dialect, Lang};
-use fieldreport_protocol::team::{alert_text, Alert, Robot, RobotEvent, RobotKind};
+use fieldreport_protocol::team::{alert_text, Alert, AlertDelivery, Robot, RobotEvent, RobotKind};
 use fieldreport_protocol::text::markup_safe;
 
 use super::config::Active;
@@ -93,14 +93,18 @@ pub(super) fn report_submitted(db: &Db, active: &Active, r: &Report, now: i64) -
     enqueue(db, active, &out, now)
 }
 
-/// Queues alerts for the robots; an alert already queued (by its id) is not queued again.
+/// Queues each new alert for the robots as it is raised, when the team chose that delivery
+/// (`alerts.delivery = "each"`; by default they are gathered into a daily message per manager:
+/// `deadlines::daily_alerts`). An alert already told is not told again.
 pub(super) fn alerts(db: &Db, active: &Active, alerts: &[Alert], now: i64) -> Result<()> {
-    if active.config.robots.is_empty() {
+    if active.config.robots.is_empty() || active.config.alerts.delivery != AlertDelivery::Each {
         return Ok(());
     }
     let lang = Lang::ZhCn;
     let names = super::names(db)?;
-    for a in alerts {
+    let ids: Vec<String> = alerts.iter().map(|a| a.id.clone()).collect();
+    let fresh = db.announce_alerts(&ids, now)?;
+    for a in alerts.iter().filter(|a| fresh.contains(&a.id)) {
         let who = names.of(&a.user_id);
         let title = format!("{}：{who}", lang.pick("预警", "Alert"));
         let text = format!("**{}** · {who}\n\n{}", label_of(&a.kind, lang), alert_text(a, lang, &names));

@@ -199,6 +199,8 @@ pub(super) fn members(db: &Db) -> Result<Vec<Member>> {
             manager_id: u.manager_id,
             active: u.active,
             phone: None,
+            since: Some(u.created_at),
+            until: u.deactivated_at,
         })
         .collect())
 }

@@ -5,7 +5,7 @@
 use chrono::{Datelike, NaiveDate};
 use fieldreport_protocol::doc::{Report, ReportKind};
 use fieldreport_protocol::period::{days_words, Period};
-use fieldreport_protocol::report::{label_of, Lang};
+use fieldreport_protocol::report::{label_of, period_name, Lang};
 use fieldreport_protocol::team::{Mentioned, Nudge, RobotEvent, RobotKind};
 
 use super::config::{self, Active};
@@ -124,7 +124,7 @@ impl Service {
             let (first, last) = report_period(&active, kind, &period, now)?;
             // Only for a period that has begun and in which the member was already a member.
             let today = active.cal.local_date(now);
-            let joined = active.cal.local_date(target.created_at);
+            let joined = target.membership().first_full_day(&active.cal);
             if first > today {
                 return Err(ServerError::BadRequest(format!(
                     "the {} of {} is not due yet: nudge for a period that has begun",
@@ -176,13 +176,8 @@ impl Service {
             db.insert_nudge(&row)?;
             db.mark_snapshot_stale(&target.id)?;
             let title = format!("催交：{}", kind_zh(k));
-            let text = format!(
-                "**{}** 请 **{}** 尽快提交 {} 的{}。",
-                by.name,
-                target.name,
-                days_words(first, last),
-                kind_zh(k)
-            );
+            let text =
+                format!("**{}** 请 **{}** 尽快提交{}。", by.name, target.name, period_name(k, last, None, Lang::ZhCn));
             let out = Outgoing {
                 event: RobotEvent::Nudge,
                 subject: &row.id,
@@ -196,18 +191,24 @@ impl Service {
         })
     }
 
-    /// Queues what is due at `now` for the team's robots: each reminder whose time has come
-    /// (before its deadline) with the members who have not submitted, and each robot's weekly
-    /// digest in the day after its time. Every server process may run it: each message is
-    /// queued once. Returns how many kinds of message were looked at and due.
+    /// Does what is due at `now`: records the reports that fell due (deadline plus grace) and
+    /// tells the robots who missed them; queues each reminder whose time has come (before its
+    /// deadline) with the members who have not submitted, each robot's weekly digest in the day
+    /// after its time, and each manager's daily alert message. Every server process may run it:
+    /// each message is queued once. Returns how many messages were queued.
     pub fn run_schedule(&self, now: i64) -> Result<usize> {
         let shared = self.active.clone();
         self.store.write(move |db| {
             let active = config::fresh(db, &shared)?;
+            // Deadlines are recorded with or without robots to tell.
+            let told = super::deadlines::keep(db, &active, now)?;
             if active.config.robots.is_empty() {
-                return Ok(0);
+                return Ok(told);
             }
-            Ok(reminders(db, &active, now)? + digests(db, &active, now)?)
+            Ok(told
+                + reminders(db, &active, now)?
+                + digests(db, &active, now)?
+                + super::deadlines::daily_alerts(db, &active, now)?)
         })
     }
 }
@@ -234,9 +235,8 @@ fn reminders(db: &Db, active: &Active, now: i64) -> Result<usize> {
         if queued_to_all(db, &robots, RobotEvent::Reminder, &subject)? {
             continue;
         }
-        let joined_by = |u: &User| active.cal.local_date(u.created_at) <= r.last;
         let mut missing = Vec::new();
-        for u in reps.iter().filter(|u| joined_by(u)) {
+        for u in reps.iter().filter(|u| u.membership().owes(&active.cal, r.last, r.due_at)) {
             if !db.submitted(&u.id, k, &r.first.to_string())? {
                 missing.push(u);
             }
@@ -249,9 +249,8 @@ fn reminders(db: &Db, active: &Active, now: i64) -> Result<usize> {
         let title = format!("{}提醒", kind_zh(k));
         let names: Vec<String> = missing.iter().map(|u| format!("- {}", u.name)).collect();
         let text = format!(
-            "{}（{}）将于 {due_at} 截止，以下同事尚未提交：\n\n{}",
-            kind_zh(k),
-            days_words(r.first, r.last),
+            "{}将于 {due_at} 截止，以下同事尚未提交：\n\n{}",
+            period_name(k, r.last, None, Lang::ZhCn),
             names.join("\n")
         );
         let mentions: Vec<Mention> = missing.iter().map(|u| mention(u)).collect();
@@ -295,8 +294,8 @@ fn digests(db: &Db, active: &Active, now: i64) -> Result<usize> {
         if db.queued(&robot.name, RobotEvent::Digest.as_str(), &subject)? {
             continue; // sent (or going): the figures are not computed again
         }
-        let text = digest_text(db, active, now)?;
-        let title = format!("周报速览 {week}");
+        let (text, first, last) = digest_text(db, active, now)?;
+        let title = format!("上周速览（{} ~ {}）", first.format("%m-%d"), last.format("%m-%d"));
         let out = Outgoing {
             event: RobotEvent::Digest,
             subject: &subject,
@@ -310,21 +309,26 @@ fn digests(db: &Db, active: &Active, now: i64) -> Result<usize> {
     Ok(n)
 }
 
-/// Last week in lines: per member, the figures against targets and the reports on time; the
-/// team's submission rate and open alerts.
-fn digest_text(db: &Db, active: &Active, now: i64) -> Result<String> {
+/// Last week in lines: per member who was one then, every figure of the role against its target
+/// and the reports on time; the team's submission rate and the alerts open now. With the week
+/// it covers.
+fn digest_text(db: &Db, active: &Active, now: i64) -> Result<(String, NaiveDate, NaiveDate)> {
     let lang = Lang::ZhCn;
     let scope = Scope::of(db, None, None)?;
     let snap = figures::snapshot(db, &active.config, &scope, Period::LastWeek, now)?;
     let subs = figures::submissions(db, &active.config, &scope, Period::LastWeek, now)?;
     let alerts = figures::alerts(db, &active.config, &scope, now)?;
     let mut lines = vec![format!("**上周（{} ~ {}）**", snap.first, snap.last), String::new()];
-    for u in &scope.members {
+    let cal = &active.cal;
+    let was_member = |u: &User| {
+        let m = u.membership();
+        m.first_full_day(cal) <= snap.last && m.last_day(cal).is_none_or(|l| l >= snap.first)
+    };
+    for u in scope.members.iter().filter(|u| was_member(u)) {
         let mut parts: Vec<String> = snap
             .rows
             .iter()
             .filter(|f| f.user_id.as_deref() == Some(u.id.as_str()))
-            .take(4)
             .map(|f| match &f.target_display {
                 Some(t) => format!("{} {} / {t}", lang.pick(&f.name_zh, &f.name_en), f.display),
                 None => format!("{} {}", lang.pick(&f.name_zh, &f.name_en), f.display),
@@ -341,5 +345,5 @@ fn digest_text(db: &Db, active: &Active, now: i64) -> Result<String> {
         if due == 0 { "—".to_string() } else { format!("{:.0}%", f64::from(on_time) * 100.0 / f64::from(due)) };
     lines.push(String::new());
     lines.push(format!("按时提交率 {rate}；未处理预警 {} 条", alerts.len()));
-    Ok(lines.join("\n"))
+    Ok((lines.join("\n"), snap.first, snap.last))
 }

@@ -28,6 +28,19 @@ pub struct Member {
     /// reports.
     pub active: bool,
     pub phone: Option<String>,
+    /// When they joined and when they were deactivated (UTC milliseconds; absent from the
+    /// directories of older servers): reports are owed and targets count only in between.
+    #[serde(default)]
+    pub since: Option<i64>,
+    #[serde(default)]
+    pub until: Option<i64>,
+}
+
+impl Member {
+    /// Their span of membership, when the directory says it.
+    pub fn membership(&self) -> Option<crate::team::Membership> {
+        self.since.map(|since| crate::team::Membership { since, until: self.until })
+    }
 }
 
 /// The typed view of a directory document.
@@ -102,6 +115,12 @@ impl Directory {
             if fields::str(doc, &obj, "phone") != m.phone {
                 fields::put_opt(doc, &obj, "phone", m.phone.as_deref())?;
             }
+            if fields::i64(doc, &obj, "since") != m.since {
+                fields::put_opt(doc, &obj, "since", m.since)?;
+            }
+            if fields::i64(doc, &obj, "until") != m.until {
+                fields::put_opt(doc, &obj, "until", m.until)?;
+            }
         }
         Ok(())
     }
@@ -120,6 +139,8 @@ impl Directory {
                     manager_id: fields::str(doc, &obj, "manager"),
                     active: fields::bool(doc, &obj, "active").unwrap_or(true),
                     phone: fields::str(doc, &obj, "phone"),
+                    since: fields::i64(doc, &obj, "since"),
+                    until: fields::i64(doc, &obj, "until"),
                     id,
                 });
             }

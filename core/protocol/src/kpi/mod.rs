@@ -12,4 +12,4 @@ pub use builtin::{builtin, builtin_ids};
 pub use definition::{Aggregate, Entity, Filter, KpiDef, Unit};
 pub use facts::{combine, facts, ratio, Fact};
 pub use status::{achievement, status, KpiStatus, Status, Thresholds};
-pub use value::{format_value, KpiValue};
+pub use value::{as_printed, format_target, format_value, KpiValue};

@@ -30,3 +30,28 @@ pub fn format_value(unit: &Unit, value: f64) -> String {
         Unit::Ratio => format!("{:.1}%", value * 100.0),
     }
 }
+
+/// A target (or an expected share of one) as people read it: as [`format_value`], but a count
+/// keeps one decimal when it has one (a pro-rated 1.43 reads 1.4, never 1).
+pub fn format_target(unit: &Unit, value: f64) -> String {
+    match unit {
+        Unit::Count => {
+            let tenths = (value * 10.0).round() / 10.0;
+            if tenths.fract() == 0.0 {
+                format!("{}", tenths as i64)
+            } else {
+                format!("{tenths:.1}")
+            }
+        }
+        _ => format_value(unit, value),
+    }
+}
+
+/// The number [`format_target`] prints, to compare with: what people read is what is judged.
+pub fn as_printed(unit: &Unit, value: f64) -> f64 {
+    match unit {
+        Unit::Count => (value * 10.0).round() / 10.0,
+        Unit::Money { .. } => value.round(),
+        Unit::Ratio => (value * 1000.0).round() / 1000.0,
+    }
+}

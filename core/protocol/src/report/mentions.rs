@@ -34,7 +34,16 @@ mod tests {
     use super::*;
 
     fn m(id: &str, name: &str) -> Member {
-        Member { id: id.into(), name: name.into(), role: Role::Rep, manager_id: None, active: true, phone: None }
+        Member {
+            id: id.into(),
+            name: name.into(),
+            role: Role::Rep,
+            manager_id: None,
+            active: true,
+            phone: None,
+            since: None,
+            until: None,
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod labels;
 mod lang;
 mod mentions;
 mod names;
+mod period_name;
 mod render;
 mod template;
 
@@ -13,6 +14,7 @@ pub use labels::{label_of, Label};
 pub use lang::Lang;
 pub use mentions::{find_mentions, reads_report};
 pub use names::Names;
+pub use period_name::period_name;
 pub use render::{render_markdown, render_markdown_linked, render_text, Dialect};
 pub use template::{builtin_template, builtin_templates, SectionDef, Template};
 

@@ -3,7 +3,7 @@
 
 use super::Alert;
 use crate::codes::AlertKind;
-use crate::report::{label_of, Lang, Names};
+use crate::report::{label_of, period_name, Lang, Names};
 
 /// One line saying what `alert` is about, in `lang`, naming people from `names`. An alert from
 /// a server too old to send its particulars reads as the server's own (English) message.
@@ -38,23 +38,22 @@ pub fn alert_text(alert: &Alert, lang: Lang, names: &Names) -> String {
         }
         Some(kind @ (AlertKind::ReportMissing | AlertKind::ReportLate)) if f.report_kind.is_some() => {
             let late = kind == AlertKind::ReportLate;
+            let period = match f.date.as_deref().and_then(|d| d.parse().ok()) {
+                Some(last) => period_name(f.report_kind.as_deref().unwrap_or(""), last, None, lang),
+                None => format!("{} {}", s(&f.date), word(&f.report_kind)),
+            };
             if zh {
-                format!("{who} {} 的{}{}", s(&f.date), word(&f.report_kind), if late { "迟交" } else { "未提交" })
+                format!("{who} {period}{}", if late { "迟交" } else { "未提交" })
             } else {
-                format!(
-                    "{who}: {} for {} {}",
-                    word(&f.report_kind),
-                    s(&f.date),
-                    if late { "submitted late" } else { "not submitted" }
-                )
+                format!("{who}: {period} {}", if late { "submitted late" } else { "not submitted" })
             }
         }
         Some(AlertKind::KpiRed) if f.value.is_some() => {
             if zh {
-                format!("{who}{}{}为 {}，目标 {}：落后", word(&f.period), metric(), s(&f.value), s(&f.reference))
+                format!("{who}{}{}为 {}，按进度应达 {}：落后", word(&f.period), metric(), s(&f.value), s(&f.reference))
             } else {
                 format!(
-                    "{who}: {} {} {} against a target of {}: behind",
+                    "{who}: {} {} {}, behind the pace of {}",
                     metric(),
                     s(&f.value),
                     word(&f.period),
@@ -123,7 +122,7 @@ mod tests {
             "report_missing",
             AlertFacts { report_kind: Some("weekly".into()), date: Some("2026-11-29".into()), ..Default::default() },
         );
-        assert_eq!(alert_text(&missing, Lang::ZhCn, &names()), "张伟 2026-11-29 的周报未提交");
+        assert_eq!(alert_text(&missing, Lang::ZhCn, &names()), "张伟 周报（11-23 ~ 11-29）未提交");
         let red = alert(
             "kpi_red",
             AlertFacts {
@@ -136,7 +135,7 @@ mod tests {
             },
         );
         let zh = alert_text(&red, Lang::ZhCn, &names());
-        assert_eq!(zh, "张伟本月新签合同额为 ¥12,000.00，目标 ¥350,000.00：落后");
+        assert_eq!(zh, "张伟本月新签合同额为 ¥12,000.00，按进度应达 ¥350,000.00：落后");
         for raw in ["kpi_red", "this-month", "u-1", "proposal", "weekly"] {
             assert!(!zh.contains(raw), "{zh}");
         }

@@ -76,6 +76,16 @@ pub struct Deadlines {
     pub monthly: Option<Deadline>,
     /// The days a daily report is due (`monday` … `sunday`).
     pub daily_on: Vec<String>,
+    /// Minutes after a deadline before the server records who has not submitted and tells the
+    /// group (a report submitted within them is late, not missing).
+    pub grace_minutes: u32,
+}
+
+impl Deadlines {
+    /// The grace after a deadline, in milliseconds.
+    pub fn grace_ms(&self) -> i64 {
+        i64::from(self.grace_minutes) * 60_000
+    }
 }
 
 impl Default for Deadlines {
@@ -86,6 +96,7 @@ impl Default for Deadlines {
             weekly: at("-2 20:00"),
             monthly: at("+1 12:00"),
             daily_on: ["monday", "tuesday", "wednesday", "thursday", "friday"].map(String::from).to_vec(),
+            grace_minutes: 30,
         }
     }
 }
@@ -123,11 +134,38 @@ pub struct AlertSettings {
     /// A check-in farther than this many metres from its customer's location raises an alert
     /// (外勤签到异常); 0 turns the alert off. Customers without a location are not checked.
     pub checkin_far_metres: u32,
+    /// When the robots hear of new alerts: `daily` (default), one message per manager a day at
+    /// `daily_at` gathering their members' new alerts; `each`, a message per alert as it is raised.
+    pub delivery: AlertDelivery,
+    /// The local time of the daily message (`HH:MM`, default `09:00`).
+    pub daily_at: String,
+}
+
+/// How alerts reach the robots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertDelivery {
+    Daily,
+    Each,
 }
 
 impl Default for AlertSettings {
     fn default() -> Self {
-        AlertSettings { conversion_share: 0.5, stale_deal_days: 14, checkin_far_metres: 1000 }
+        AlertSettings {
+            conversion_share: 0.5,
+            stale_deal_days: 14,
+            checkin_far_metres: 1000,
+            delivery: AlertDelivery::Daily,
+            daily_at: "09:00".into(),
+        }
+    }
+}
+
+impl AlertSettings {
+    /// The local time of the daily alert message.
+    pub fn daily_time(&self) -> Result<chrono::NaiveTime, String> {
+        chrono::NaiveTime::parse_from_str(self.daily_at.trim(), "%H:%M")
+            .map_err(|_| format!("alerts.daily_at: `{}` is not a time of day such as 09:00", self.daily_at))
     }
 }
 
@@ -276,6 +314,13 @@ impl TeamConfig {
             return Err(format!(
                 "alerts.checkin_far_metres: {} is more than 1,000 km; give metres (e.g. 1000), or 0 to turn the alert off",
                 a.checkin_far_metres
+            ));
+        }
+        a.daily_time()?;
+        if self.team.deadlines.grace_minutes > 24 * 60 {
+            return Err(format!(
+                "team.deadlines.grace_minutes: {} is more than a day; give minutes (e.g. 30)",
+                self.team.deadlines.grace_minutes
             ));
         }
         let at = &self.attachments;

@@ -5,17 +5,19 @@
 mod alert_text;
 mod config;
 mod deadline;
+mod membership;
 mod reminders;
 mod robots;
 mod snapshot;
 mod target;
 
 pub use alert_text::alert_text;
-pub use config::{AlertSettings, AttachmentSettings, Deadlines, TeamConfig, TeamSettings};
+pub use config::{AlertDelivery, AlertSettings, AttachmentSettings, Deadlines, TeamConfig, TeamSettings};
 pub use deadline::Deadline;
+pub use membership::Membership;
 pub use reminders::{Reminder, Reminders};
 pub use robots::{Robot, RobotEvent, RobotKind};
 pub use snapshot::{
     Alert, AlertFacts, Figure, Mentioned, Nudge, PeriodFigures, ReadReceipt, SnapshotBody, SubmissionCounts,
 };
-pub use target::{target_for, Target, TargetPeriod};
+pub use target::{target_for, target_within, Target, TargetPeriod};

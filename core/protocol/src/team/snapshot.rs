@@ -25,6 +25,9 @@ pub struct Figure {
     /// The target as people read it, in the metric's unit (`¥350,000.00`, not 分).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_display: Option<String>,
+    /// A conversion's denominator: how many entered its first stage (none: not a conversion).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<f64>,
     /// The same metric over the previous period (周环比 / 月环比).
     pub previous: Option<f64>,
     /// `(value - previous) / previous`, when the previous value is positive.

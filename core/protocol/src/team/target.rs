@@ -146,6 +146,21 @@ pub fn target_for(
     range: &DateRange,
     today: NaiveDate,
 ) -> Option<f64> {
+    target_within(targets, metric, unit, user, range, today, &|_| true)
+}
+
+/// As [`target_for`], counting only the days `counts` accepts (a member is measured only on the
+/// days they were a member: [`crate::team::Membership::measures`]). A period's pace is its target
+/// through yesterday: `through` = the day before today.
+pub fn target_within(
+    targets: &[Target],
+    metric: &str,
+    unit: &Unit,
+    user: Option<&str>,
+    range: &DateRange,
+    through: NaiveDate,
+    counts: &dyn Fn(NaiveDate) -> bool,
+) -> Option<f64> {
     // A configuration in force was validated: every number reads.
     let mine: Vec<(&Target, f64)> = targets
         .iter()
@@ -155,11 +170,19 @@ pub fn target_for(
     if mine.is_empty() {
         return None;
     }
+    let ratio = matches!(unit, Unit::Ratio);
     let mut total = None;
     let mut d = range.first;
-    while d <= range.last && d <= today {
-        if let Some((t, value)) = mine.iter().find(|(t, _)| t.covers(d)) {
-            *total.get_or_insert(0.0) += Target::daily(*value, t.per, d);
+    while d <= range.last && d <= through {
+        if counts(d) {
+            if let Some((t, value)) = mine.iter().find(|(t, _)| t.covers(d)) {
+                if ratio {
+                    // A rate is not spread over days: the one in force on the last day counted.
+                    total = Some(*value);
+                } else {
+                    *total.get_or_insert(0.0) += Target::daily(*value, t.per, d);
+                }
+            }
         }
         d = match d.checked_add_days(Days::new(1)) {
             Some(n) => n,
@@ -209,6 +232,28 @@ mod tests {
             "the team has no target"
         );
         assert_eq!(target_for(&[t], "calls", &Unit::Count, Some("u"), &week, d("2026-12-01")), None);
+    }
+
+    #[test]
+    fn a_members_target_counts_only_their_days_and_a_rate_is_not_spread() {
+        let cal = crate::period::Calendar::parse("Asia/Shanghai", "monday").unwrap();
+        let t = |metric: &str, v: f64| Target {
+            metric: metric.into(),
+            user: Some("u".into()),
+            per: TargetPeriod::Month,
+            value: Some(v),
+            amount: None,
+            from: d("2026-01-01"),
+            until: None,
+        };
+        let nov = cal.days(d("2026-11-01"), d("2026-11-30"));
+        let joined = |x: NaiveDate| x >= d("2026-11-21");
+        let v = target_within(&[t("visits", 30.0)], "visits", &Unit::Count, Some("u"), &nov, d("2026-12-01"), &joined);
+        assert_eq!(v, Some(10.0), "ten days of thirty");
+        let none = |_: NaiveDate| false;
+        assert_eq!(target_within(&[t("visits", 30.0)], "visits", &Unit::Count, Some("u"), &nov, d("2026-12-01"), &none), None);
+        let rate = target_for(&[t("conv", 0.3)], "conv", &Unit::Ratio, Some("u"), &nov, d("2026-11-10"));
+        assert_eq!(rate, Some(0.3));
     }
 
     #[test]

@@ -116,6 +116,7 @@ fn user(id: &str, role: Role, manager: Option<&str>) -> User {
         created_at: 1,
         phone: None,
         active: true,
+        deactivated_at: None,
     }
 }
 

@@ -16,6 +16,7 @@ fn user_row(r: &dyn Row) -> Result<User, StoreError> {
         created_at: r.int(4)?,
         phone: r.opt_text(5)?,
         active: r.int(6)? != 0,
+        deactivated_at: r.opt_int(7)?,
     })
 }
 
@@ -31,7 +32,7 @@ fn device_row(r: &dyn Row) -> Result<Device, StoreError> {
     })
 }
 
-const USER_COLS: &str = "id, name, role, manager_id, created_at, phone, active";
+const USER_COLS: &str = "id, name, role, manager_id, created_at, phone, active, deactivated_at";
 const DEVICE_COLS: &str = "id, user_id, actor, created_at, last_seen_at, revoked_at, name";
 
 impl Db<'_> {
@@ -66,17 +67,20 @@ impl Db<'_> {
     /// Adds a member (and so changes the directory).
     pub fn insert_user(&self, u: &User) -> Result<()> {
         self.exec(
-            "INSERT INTO users (id, name, role, manager_id, created_at, phone, active) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            p![&u.id, &u.name, u.role.as_str(), &u.manager_id, u.created_at, &u.phone, u.active],
+            "INSERT INTO users (id, name, role, manager_id, created_at, phone, active, deactivated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            p![&u.id, &u.name, u.role.as_str(), &u.manager_id, u.created_at, &u.phone, u.active, u.deactivated_at],
         )?;
         self.bump_directory()
     }
 
-    /// Replaces a member's name, role, manager, phone and activity (and so the directory).
+    /// Replaces a member's name, role, manager, phone, activity and when they were deactivated
+    /// (and so the directory).
     pub fn update_user(&self, u: &User) -> Result<()> {
         self.exec(
-            "UPDATE users SET name = ?2, role = ?3, manager_id = ?4, phone = ?5, active = ?6 WHERE id = ?1",
-            p![&u.id, &u.name, u.role.as_str(), &u.manager_id, &u.phone, u.active],
+            "UPDATE users SET name = ?2, role = ?3, manager_id = ?4, phone = ?5, active = ?6, deactivated_at = ?7
+             WHERE id = ?1",
+            p![&u.id, &u.name, u.role.as_str(), &u.manager_id, &u.phone, u.active, u.deactivated_at],
         )?;
         self.bump_directory()
     }

@@ -33,12 +33,12 @@ fn open_conn(path: &Path) -> Result<Connection> {
 }
 
 /// The schema this server writes.
-pub const SCHEMA_VERSION: i64 = 9;
+pub const SCHEMA_VERSION: i64 = 10;
 
 /// Each schema step, in order: `STEPS[i]` upgrades version `i + 1` to `i + 2`; version 1 is
 /// [`FIRST`].
 const FIRST: &str = include_str!("schema_v1.sql");
-const STEPS: [&str; 8] = [
+const STEPS: [&str; 9] = [
     include_str!("schema_v2.sql"),
     include_str!("schema_v3.sql"),
     include_str!("schema_v4.sql"),
@@ -47,6 +47,7 @@ const STEPS: [&str; 8] = [
     include_str!("schema_v7.sql"),
     include_str!("schema_v8.sql"),
     include_str!("schema_v9.sql"),
+    include_str!("schema_v10.sql"),
 ];
 
 /// Versions whose upgrade step adds indexed columns: the service rebuilds its rollups and

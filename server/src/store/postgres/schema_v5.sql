@@ -1,0 +1,31 @@
+-- fieldreport server storage, schema version 5: figures a team can act on (SQLite schema 10).
+
+-- When a member was deactivated: their obligations (reports due, targets) end then. Members
+-- deactivated before this was recorded are taken as having left when the server was upgraded.
+ALTER TABLE users ADD COLUMN deactivated_at BIGINT;
+UPDATE users SET deactivated_at = (EXTRACT(EPOCH FROM now()) * 1000)::BIGINT WHERE active = 0;
+-- Devices learn both from the directory: publish it again.
+UPDATE team SET directory_version = directory_version + 1 WHERE id = 1;
+
+-- The server's record of each report a member owed, made at its deadline plus the grace: who
+-- had not submitted is recorded whatever any device does, against the deadline then in force
+-- (a later change of deadlines does not reach back). A report that comes later turns `missing`
+-- into `late`.
+CREATE TABLE obligations (
+    user_id      TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    last         TEXT NOT NULL,
+    due_at       BIGINT NOT NULL,
+    recorded_at  BIGINT NOT NULL,
+    status       TEXT NOT NULL,
+    report_id    TEXT,
+    submitted_at BIGINT,
+    PRIMARY KEY (user_id, kind, last)
+);
+CREATE INDEX obligations_due ON obligations(due_at);
+
+-- Alerts the robots were told (in a manager's daily message): none is told twice.
+CREATE TABLE announced_alerts (
+    id TEXT PRIMARY KEY,
+    at BIGINT NOT NULL
+);
