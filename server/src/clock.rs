@@ -57,7 +57,8 @@ fn file_now() -> i64 {
 }
 
 fn read_instant_file(path: &std::path::Path) -> Result<i64, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read the clock file {}: {e}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read the clock file {}: {e}", path.display()))?;
     parse_instant(text.trim())
 }
 

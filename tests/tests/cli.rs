@@ -154,9 +154,13 @@ fn figures_commands_print_the_documented_json() {
     json(&server(data.path(), &["--json", "init", "--team-name", "t", "--admin-name", "admin"]));
     let mgr = json(&server(data.path(), &["--json", "user", "add", "--name", "李经理", "--role", "manager"]));
     let mgr_id = mgr["id"].as_str().unwrap();
-    let rep =
-        json(&server(data.path(), &["--json", "user", "add", "--name", "张伟", "--role", "rep", "--manager", mgr_id]));
+    let rep = json(&server(
+        data.path(),
+        &["--json", "user", "add", "--name", "张伟", "--role", "rep", "--manager", mgr_id, "--since", "2020-01-01"],
+    ));
     let rep_id = rep["id"].as_str().unwrap();
+    let later = server(data.path(), &["user", "add", "--name", "明天", "--role", "rep", "--since", "2999-01-01"]);
+    assert_eq!(later.status.code(), Some(2), "nobody joins in the future");
     let cfg = data.path().join("team.toml");
     std::fs::write(
         &cfg,

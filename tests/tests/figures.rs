@@ -42,8 +42,8 @@ async fn figures_match_the_device_a_report_written_on_time_offline_is_on_time_an
     let server = Server::start().await;
     let (m1, m1_code) = server.user("李经理", "manager", None);
     let (m2, m2_code) = server.user("赵经理", "manager", None);
-    let (_, a_code) = server.user("张三", "rep", Some(&m1));
-    let (_, b_code) = server.user("王五", "rep", Some(&m2));
+    let (a_id, a_code) = server.user("张三", "rep", Some(&m1));
+    let (b_id, b_code) = server.user("王五", "rep", Some(&m2));
     // Daily reports every day, due at 00:00 of the report's day, so the deadline has always
     // passed whatever day and hour the test runs.
     let mut cfg: TeamConfig = server.admin.config().unwrap();
@@ -51,7 +51,6 @@ async fn figures_match_the_device_a_report_written_on_time_offline_is_on_time_an
     cfg.team.deadlines.daily_on =
         ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].map(String::from).to_vec();
     server.admin.apply_config(cfg).unwrap();
-    let (a_id, b_id) = (server.admin.users().unwrap()[3].id.clone(), server.admin.users().unwrap()[4].id.clone());
     let mut cfg = server.admin.config().unwrap();
     cfg.targets.push(Target {
         metric: "visits".into(),

@@ -223,13 +223,21 @@ async fn a_robot_gets_the_weekly_digest_once_at_its_time() {
     let at = |h: &str| cal.local_ms(monday, h.parse().unwrap());
     // Before its time nothing; at 09:30 the digest, once, however often the schedule runs.
     t.server.admin.run_schedule(at("08:59:00")).unwrap();
-    assert_eq!(t.server.admin.run_schedule(at("09:30:00")).unwrap(), 1);
+    t.server.admin.run_schedule(at("09:30:00")).unwrap();
     t.server.admin.run_schedule(at("10:30:00")).unwrap();
-    let msgs = received(&t.seen, "dingtalk", 1).await;
+    received(&t.seen, "dingtalk", 1).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
+    let msgs = received(&t.seen, "dingtalk", 1).await;
     let digests: Vec<&Value> =
-        msgs.iter().filter(|m| m["markdown"]["title"].as_str().unwrap_or("").contains("周报速览")).collect();
+        msgs.iter().filter(|m| m["markdown"]["title"].as_str().unwrap_or("").contains("上周速览")).collect();
     assert_eq!(digests.len(), 1, "{msgs:?}");
+    // It names the week it covers, not the new one.
+    let last_week = format!(
+        "（{} ~ {}）",
+        (monday - chrono::Days::new(7)).format("%m-%d"),
+        (monday - chrono::Days::new(1)).format("%m-%d")
+    );
+    assert!(digests[0]["markdown"]["title"].as_str().unwrap().contains(&last_week), "{:?}", digests[0]);
     let text = digests[0]["markdown"]["text"].as_str().unwrap();
     assert!(
         text.contains("上周") && text.contains("张三") && text.contains("李四") && text.contains("按时提交率"),

@@ -265,12 +265,7 @@ mod tests {
         fn reports(&self, _: &[String], _: NaiveDate, _: NaiveDate) -> Result<Vec<ReportEntry>> {
             Ok(Vec::new())
         }
-        fn obligations(
-            &self,
-            _: &[String],
-            _: NaiveDate,
-            _: NaiveDate,
-        ) -> Result<Vec<crate::store::db::Obligation>> {
+        fn obligations(&self, _: &[String], _: NaiveDate, _: NaiveDate) -> Result<Vec<crate::store::db::Obligation>> {
             Ok(Vec::new())
         }
     }

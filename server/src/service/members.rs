@@ -125,13 +125,35 @@ impl Service {
         manager_id: Option<&str>,
         phone: Option<&str>,
     ) -> Result<(User, String)> {
+        self.add_member_since(name, role, manager_id, phone, None)
+    }
+
+    /// Adds a user who has been a member since `since` (UTC milliseconds, not in the future;
+    /// default now): an existing team brought onto the server owes reports and is measured
+    /// from then. Returns the user and a one-time code.
+    pub fn add_member_since(
+        &self,
+        name: &str,
+        role: &str,
+        manager_id: Option<&str>,
+        phone: Option<&str>,
+        since: Option<i64>,
+    ) -> Result<(User, String)> {
         let (name, role, manager) = (name.to_string(), role.parse::<Role>()?, manager_id.map(str::to_string));
         let phone = phone.map(str::to_string);
+        let now = now_ms();
+        if since.is_some_and(|s| s > now) {
+            return Err(ServerError::BadRequest("a member cannot join in the future: give a day up to today".into()));
+        }
         self.store.write(move |db| {
             if db.team()?.is_none() {
                 return Err(ServerError::BadRequest("no team yet: run `init` (or `serve`) first".into()));
             }
-            let user = insert_user(db, &name, role, manager.as_deref(), phone.as_deref())?;
+            let mut user = insert_user(db, &name, role, manager.as_deref(), phone.as_deref())?;
+            if let Some(s) = since {
+                user.created_at = s;
+                db.update_user_since(&user.id, s)?;
+            }
             let code = issue_code(db, &user.id)?;
             Ok((user, code))
         })

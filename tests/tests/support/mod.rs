@@ -10,6 +10,9 @@ use fieldreport_core::Store;
 use fieldreport_server::Service;
 use fieldreport_server::{Limits, Location, Running};
 
+/// 2020-01-01T00:00:00+08:00: when the members `Server::user` adds joined.
+pub const LONG_AGO_MS: i64 = 1_577_808_000_000;
+
 /// An in-process server on a temporary data directory.
 pub struct Server {
     pub dir: tempfile::TempDir,
@@ -51,8 +54,15 @@ impl Server {
         Server { dir, running: Some(running), url, admin, admin_id: a.id, admin_code: code, location: at.clone() }
     }
 
-    /// Adds a user; returns (id, enrollment code).
+    /// Adds a user who has been a member for years (they owe every report and count against
+    /// every target the tests look at); returns (id, enrollment code).
     pub fn user(&self, name: &str, role: &str, manager: Option<&str>) -> (String, String) {
+        let (u, code) = self.admin.add_member_since(name, role, manager, None, Some(LONG_AGO_MS)).unwrap();
+        (u.id, code)
+    }
+
+    /// Adds a user who joins now; returns (id, enrollment code).
+    pub fn new_user(&self, name: &str, role: &str, manager: Option<&str>) -> (String, String) {
         let (u, code) = self.admin.add_user(name, role, manager).unwrap();
         (u.id, code)
     }

@@ -251,7 +251,10 @@ mod tests {
         let v = target_within(&[t("visits", 30.0)], "visits", &Unit::Count, Some("u"), &nov, d("2026-12-01"), &joined);
         assert_eq!(v, Some(10.0), "ten days of thirty");
         let none = |_: NaiveDate| false;
-        assert_eq!(target_within(&[t("visits", 30.0)], "visits", &Unit::Count, Some("u"), &nov, d("2026-12-01"), &none), None);
+        assert_eq!(
+            target_within(&[t("visits", 30.0)], "visits", &Unit::Count, Some("u"), &nov, d("2026-12-01"), &none),
+            None
+        );
         let rate = target_for(&[t("conv", 0.3)], "conv", &Unit::Ratio, Some("u"), &nov, d("2026-11-10"));
         assert_eq!(rate, Some(0.3));
     }

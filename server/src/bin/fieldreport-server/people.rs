@@ -27,6 +27,10 @@ pub enum UserCmd {
         /// Mobile number, for @mentions in DingTalk and WeCom group robots.
         #[arg(long)]
         phone: Option<String>,
+        /// The day they joined the team (YYYY-MM-DD, in the team's zone; default now): reports
+        /// are owed and targets count from then.
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
     },
     /// Change a user's name, role, manager or phone; deactivate or reactivate them.
     Edit {
@@ -96,11 +100,19 @@ fn clearable(v: Option<String>) -> Option<Option<String>> {
 
 pub fn user(s: &Service, cmd: UserCmd, j: bool) -> R {
     match cmd {
-        UserCmd::Add { name, role, manager, phone } => {
-            let (u, code) = s.add_member(&name, &role, manager.as_deref(), phone.as_deref())?;
+        UserCmd::Add { name, role, manager, phone, since } => {
+            let since = match since {
+                Some(d) => {
+                    let day = fieldreport_protocol::period::parse_date(d.trim())
+                        .map_err(|e| ServerError::BadRequest(format!("--since: {e}")))?;
+                    Some(s.config()?.calendar()?.day_start_ms(day))
+                }
+                None => None,
+            };
+            let (u, code) = s.add_member_since(&name, &role, manager.as_deref(), phone.as_deref(), since)?;
             print(
                 j,
-                json!({"id": u.id, "enrollment_code": code, "name": u.name, "role": u.role, "manager_id": u.manager_id, "phone": u.phone}),
+                json!({"id": u.id, "enrollment_code": code, "name": u.name, "role": u.role, "manager_id": u.manager_id, "phone": u.phone, "since": u.created_at}),
                 vec![
                     format!("added {} {} ({})", u.role.as_str(), u.name, u.id),
                     format!("enrollment code (one-time, valid 7 days): {code}"),

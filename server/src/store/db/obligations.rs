@@ -62,7 +62,8 @@ impl Db<'_> {
     pub fn announce_alerts(&self, ids: &[String], at: i64) -> Result<Vec<String>> {
         let mut fresh = Vec::new();
         for id in ids {
-            if self.exec("INSERT INTO announced_alerts (id, at) VALUES (?1, ?2) ON CONFLICT (id) DO NOTHING", p![id, at])?
+            if self
+                .exec("INSERT INTO announced_alerts (id, at) VALUES (?1, ?2) ON CONFLICT (id) DO NOTHING", p![id, at])?
                 > 0
             {
                 fresh.push(id.clone());

@@ -85,6 +85,12 @@ impl Db<'_> {
         self.bump_directory()
     }
 
+    /// Sets when a member joined (an existing team brought onto the server).
+    pub fn update_user_since(&self, id: &str, since: i64) -> Result<()> {
+        self.exec("UPDATE users SET created_at = ?2 WHERE id = ?1", p![id, since])?;
+        self.bump_directory()
+    }
+
     fn bump_directory(&self) -> Result<()> {
         self.exec("UPDATE team SET directory_version = directory_version + 1 WHERE id = 1", p![])?;
         Ok(())
