@@ -123,25 +123,79 @@ async fn figures_match_the_device_a_report_written_on_time_offline_is_on_time_an
         "{alerts}"
     );
 
-    // After its sync, A's device holds the server's figures and uses them offline; its own new
-    // visit makes its local data newer, and it computes locally again.
+    // After its sync, A's device holds every change the server's snapshot holds: it counts its
+    // own records, with the snapshot's target; its own new visit counts at once, offline.
     let defs = a.store.kpi_definitions();
     let view = a.store.kpi_view("today", &defs).unwrap();
-    assert_eq!(view.source, FigureSource::Server);
+    assert_eq!(view.source, FigureSource::Local);
     let visits = view.rows.iter().find(|r| r.metric == "visits").unwrap();
     assert_eq!((visits.value, visits.target.is_some()), (2.0, true), "{visits:?}");
     assert!(visits.status.is_some());
     assert!(a.store.team_config().unwrap().is_some(), "the configuration arrived too");
     a.visit(&c, "第三次");
     let view = a.store.kpi_view("today", &defs).unwrap();
-    assert_eq!(view.source, FigureSource::Local);
-    assert_eq!(view.rows.iter().find(|r| r.metric == "visits").unwrap().value, 3.0);
+    let visits = view.rows.iter().find(|r| r.metric == "visits").unwrap();
+    assert_eq!((visits.value, visits.target.is_some()), (3.0, true), "{visits:?}");
 
     // Yesterday's rollups were not touched by today's visits.
     let yesterday = today - Days::new(1);
     let users = [a.user.clone()];
     let totals = server.admin.totals(yesterday, yesterday, Slice::Users(&users), &[]).unwrap();
     assert!(totals.iter().all(|t| t.user_id != a.user || t.metric != "visits"), "{totals:?}");
+}
+
+/// A rep's visits today: on a device, and on the server recomputed from the merged records.
+fn visits_on(d: &mut Device) -> f64 {
+    let defs = d.store.kpi_definitions_for(&["visits".to_string()]).unwrap();
+    d.store.kpi_view("today", &defs).unwrap().rows[0].value
+}
+
+fn visits_on_server(server: &Server, user: &str) -> f64 {
+    let cfg = server.admin.config().unwrap();
+    let scope = fieldreport_server::figures::Scope::of(&server.admin, None, Some(user)).unwrap();
+    let snap =
+        fieldreport_server::figures::snapshot(&server.admin, &cfg, &scope, Period::Today, fieldreport_server::now_ms())
+            .unwrap();
+    snap.rows.iter().find(|r| r.user_id.as_deref() == Some(user) && r.metric == "visits").unwrap().value
+}
+
+/// The trial's case: 张伟's phone logs a visit offline while his tablet syncs an edit; the phone
+/// then syncs. Its figures stay its own (never 0 from a snapshot taken before its visit arrived),
+/// over later syncs too, and equal the server's.
+#[tokio::test]
+async fn a_phone_never_shows_less_than_it_recorded_after_another_device_synced() {
+    let server = Server::start().await;
+    let (mgr, _) = server.user("李经理", "manager", None);
+    let (rep, code) = server.user("张伟", "rep", Some(&mgr));
+    let mut phone = Device::enroll(&server.url, &code).await;
+    let code2 = server.admin.enrollment_code(&rep).unwrap();
+    let mut tablet = Device::enroll(&server.url, &code2).await;
+    let c = tablet.customer("华为");
+    tablet.sync().await;
+    phone.sync().await;
+    // The phone's clock runs two minutes slow (never back into yesterday): its visit is
+    // stamped before the snapshot the server computed, which does not hold it.
+    let cal = phone.store.calendar().unwrap();
+    let now = phone.store.now_ms();
+    let skew = (now - cal.day_start_ms(cal.local_date(now)) - 1_000).clamp(0, 120_000);
+    phone.store.set_now(Some(now - skew));
+    phone.visit(&c, "拜访张总");
+    assert_eq!(visits_on(&mut phone), 1.0, "offline, its own visit counts");
+    tablet.customer("腾讯");
+    tablet.sync().await;
+    phone.sync().await;
+    for _ in 0..3 {
+        assert_eq!(visits_on(&mut phone), 1.0);
+        assert_eq!(visits_on_server(&server, &rep), 1.0);
+        phone.sync().await;
+        tablet.sync().await;
+        assert_eq!(visits_on(&mut tablet), 1.0, "the tablet has the phone's visit");
+    }
+    // One device alone: a visit logged after a sync counts before the next one.
+    phone.visit(&c, "回访");
+    assert_eq!(visits_on(&mut phone), 2.0);
+    phone.sync().await;
+    assert_eq!((visits_on(&mut phone), visits_on_server(&server, &rep)), (2.0, 2.0));
 }
 
 #[tokio::test]
@@ -226,8 +280,12 @@ async fn changed_figures_are_refreshed_in_the_background_and_arrive_with_a_later
         }
     }
     assert_eq!(seen, 2.0, "the refreshed figures arrived");
+    // The snapshot says through which feed position it counts; the device has pulled past it.
+    let through = a.store.server_snapshot().unwrap().unwrap().data_seq.expect("the snapshot says what it holds");
+    assert!(a.store.sync_state().unwrap().cursor as i64 >= through);
     let defs = a.store.kpi_definitions();
     let view = a.store.kpi_view("today", &defs).unwrap();
-    assert_eq!(view.source, FigureSource::Server);
+    assert_eq!(view.source, FigureSource::Local, "it holds all the snapshot holds");
+    assert_eq!(view.rows.iter().find(|r| r.metric == "visits").unwrap().value, 2.0);
     running.shutdown().await;
 }

@@ -57,9 +57,6 @@ pub(crate) fn save(conn: &Connection, id: &str, kind: Kind, doc: &mut Doc, local
              change_seq = excluded.change_seq",
     )?
     .execute(params![id, kind.as_str(), bytes, heads, local as i64, now])?;
-    if local {
-        conn.prepare_cached("INSERT OR REPLACE INTO last_local_write (id, at) VALUES (1, ?1)")?.execute([now])?;
-    }
     Ok(())
 }
 

@@ -6,10 +6,10 @@ use serde::Serialize;
 
 use super::Store;
 use crate::error::{Error, Result};
-use crate::kpi::KpiDef;
+use crate::kpi::{achievement, status, Aggregate, KpiDef};
 use crate::period::DateRange;
 use crate::report::{FigureSource, KpiRow};
-use crate::team::{SnapshotBody, TeamConfig};
+use crate::team::{target_within, SnapshotBody, TeamConfig};
 
 /// KPI figures of a period, and where they came from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -75,11 +75,6 @@ impl Store {
             .transpose()
     }
 
-    /// When this device last changed a record itself.
-    fn last_local_write(&self) -> Result<Option<i64>> {
-        Ok(self.conn.query_row("SELECT at FROM last_local_write WHERE id = 1", [], |r| r.get(0)).optional()?)
-    }
-
     /// This user's figures for `period` (a name such as `this-week`, or a range): see
     /// [`Store::kpi_view_of`].
     pub fn kpi_view(&mut self, period: &str, defs: &[KpiDef]) -> Result<KpiView> {
@@ -88,35 +83,48 @@ impl Store {
         self.kpi_view_of(&me, range, defs)
     }
 
-    /// `owner`'s figures over `range`: the server's snapshot when it is this user's, has the
-    /// range and every metric, and was computed after this device's last own change; else
-    /// computed locally.
+    /// `owner`'s figures over `range`, with targets. The values are this device's own
+    /// recomputation from its records whenever it holds every change the server's snapshot
+    /// held (its feed position is at or past the snapshot's: by change, never by clock), and so
+    /// with its own unsynced work too: after syncs in any order device and server agree, and a
+    /// device never shows less than it recorded. A snapshot holding changes this device has not
+    /// pulled yet (or from a server that does not say which) gives its sums where they are
+    /// larger. Targets are the snapshot's for its periods, else the configuration's, counted
+    /// over the days `owner` was a member.
     pub fn kpi_view_of(&mut self, owner: &str, range: DateRange, defs: &[KpiDef]) -> Result<KpiView> {
-        if let Some(snap) = self.server_snapshot()?.filter(|s| s.user_id == owner) {
-            let covers = self.last_local_write()?.is_none_or(|t| t <= snap.computed_at);
-            if let Some(p) = snap.period_covering(range.first, range.last).filter(|_| covers) {
-                let rows: Option<Vec<KpiRow>> = defs
-                    .iter()
-                    .map(|d| {
-                        let f = p.rows.iter().find(|f| f.metric == d.id && f.user_id.as_deref() == Some(owner))?;
-                        Some(KpiRow {
-                            metric: f.metric.clone(),
-                            name_zh: f.name_zh.clone(),
-                            name_en: f.name_en.clone(),
-                            value: f.value,
-                            unit: d.unit.clone(),
-                            target: f.target,
-                            achievement: f.achievement,
-                            status: f.status,
-                        })
-                    })
-                    .collect();
-                if let Some(rows) = rows {
-                    return Ok(KpiView { source: FigureSource::Server, as_of: snap.computed_at, range, rows });
+        let local = self.kpi_figures(owner, &range, defs)?;
+        let snap = self.server_snapshot()?.filter(|s| s.user_id == owner);
+        let cursor = self.sync_state().map(|s| s.cursor as i64).unwrap_or(0);
+        let holds_all = snap.as_ref().and_then(|s| s.data_seq).is_some_and(|seq| cursor >= seq);
+        let period = snap.as_ref().and_then(|s| s.period_covering(range.first, range.last));
+        let config = self.team_config()?;
+        let thresholds = config.as_ref().map(|c| c.thresholds).unwrap_or_default();
+        let membership = self.member(owner)?.and_then(|m| m.membership());
+        let cal = self.calendar()?;
+        let today = cal.local_date(self.now_ms());
+        let mut from_server = false;
+        let mut rows = Vec::with_capacity(local.len());
+        for (def, mut row) in defs.iter().zip(local) {
+            let figure =
+                period.and_then(|p| p.rows.iter().find(|f| f.metric == def.id && f.user_id.as_deref() == Some(owner)));
+            if let Some(f) = figure {
+                let additive = !matches!(def.aggregate, Aggregate::Conversion { .. });
+                if !holds_all && (f.value > row.value || !additive) {
+                    row.value = f.value;
+                    from_server = true;
                 }
+                row.target = f.target;
+            } else if let Some(c) = &config {
+                let counts = |d: chrono::NaiveDate| membership.is_none_or(|m| m.measures(&cal, d));
+                row.target = target_within(&c.targets, &def.id, &def.unit, Some(owner), &range, today, &counts);
             }
+            row.achievement = row.target.and_then(|t| achievement(row.value, t));
+            row.status = row.achievement.map(|a| status(a, thresholds));
+            rows.push(row);
         }
-        let rows = self.kpi_figures(owner, &range, defs)?;
-        Ok(KpiView { source: FigureSource::Local, as_of: self.now_ms(), range, rows })
+        Ok(match (from_server, &snap) {
+            (true, Some(s)) => KpiView { source: FigureSource::Server, as_of: s.computed_at, range, rows },
+            _ => KpiView { source: FigureSource::Local, as_of: self.now_ms(), range, rows },
+        })
     }
 }

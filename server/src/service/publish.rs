@@ -354,6 +354,7 @@ pub(super) fn compute_snapshot(db: &Db, active: &Active, user: &User, now: i64) 
     let body = SnapshotBody {
         user_id: user.id.clone(),
         computed_at: now,
+        data_seq: Some(data_seq),
         periods,
         alerts,
         reads,

@@ -116,6 +116,11 @@ pub struct SnapshotBody {
     pub user_id: String,
     /// UTC milliseconds when the server computed it.
     pub computed_at: i64,
+    /// The feed position through which the records it counts were merged: a device whose feed
+    /// position is at or past it holds every change these figures hold (absent from older
+    /// servers' snapshots).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_seq: Option<i64>,
     pub periods: Vec<PeriodFigures>,
     pub alerts: Vec<Alert>,
     /// Who read this user's reports on the web dashboard, and when.
