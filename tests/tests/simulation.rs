@@ -8,7 +8,9 @@
 //!
 //! Checked after every schedule: every change a server acknowledged is on the server; after a
 //! final quiet sync every device holds exactly what it may see and agrees with the server on
-//! it. Checked at every exchange: no device receives what it may not see. A failure prints the
+//! it, and each rep's devices show the KPI figures the server recomputes from the merged
+//! records. Checked at every exchange: no device receives what it may not see, and a rep's
+//! device never shows a figure below its own recomputation from what it holds. A failure prints the
 //! seed that replays it: `FIELDREPORT_SIM_SEED=<seed> cargo test -p fieldreport-e2e --test
 //! simulation`. `FIELDREPORT_SIM_SCHEDULES=<n>` runs more schedules (scripts/check runs a few).
 
@@ -383,6 +385,9 @@ fn schedule(seed: u64, steps: usize) -> Ran {
             }
             let fault = if rng.chance(30) { FAULTS[rng.below(FAULTS.len())] } else { Fault::None };
             exchange(&mut world, &mut devices[i], fault, &users);
+            if devices[i].user.role == fieldreport_server::model::Role::Rep {
+                never_below_own(&mut devices[i]);
+            }
         }
         // Late requests all arrive, then a quiet end: each device finishes its run and syncs
         // twice more without faults (the second brings what the others pushed in the first).
@@ -401,6 +406,9 @@ fn schedule(seed: u64, steps: usize) -> Ran {
             }
         }
         check_final(&mut world, &mut devices, &users);
+        for d in devices.iter_mut().filter(|d| d.user.role == fieldreport_server::model::Role::Rep) {
+            figures_agree(&mut world, d);
+        }
     }));
     if let Err(e) = run {
         eprintln!("simulation failed: replay with FIELDREPORT_SIM_SEED={seed}");
@@ -444,6 +452,56 @@ fn check_final(world: &mut World, devices: &mut [Device], users: &[User]) {
         for id in held.iter().filter(|id| !refused.contains(*id)) {
             let mine: Vec<u8> = s.heads(id).unwrap().iter().flat_map(|h| h.0).collect();
             assert_eq!(&mine, &docs[id].3, "{name}: {id} differs from the server's");
+        }
+    }
+}
+
+/// The periods whose figures are compared.
+const FIGURE_PERIODS: [fieldreport_core::period::Period; 2] =
+    [fieldreport_core::period::Period::Today, fieldreport_core::period::Period::ThisMonth];
+
+/// A rep's device shows, for every period and metric, at least its own recomputation from what
+/// it holds (sums; a rate is the snapshot's or its own): the server's snapshot never hides work.
+fn never_below_own(d: &mut Device) {
+    let name = d.name;
+    let user = d.user.id.clone();
+    let s = d.store();
+    let defs = s.kpi_definitions();
+    for p in FIGURE_PERIODS {
+        let range = s.calendar().unwrap().resolve(p, s.now_ms());
+        let own = s.kpi_figures(&user, &range, &defs).unwrap();
+        let shown = s.kpi_view_of(&user, range, &defs).unwrap();
+        for (o, v) in own.iter().zip(&shown.rows) {
+            if o.metric.starts_with("conversion_") {
+                continue;
+            }
+            assert!(v.value >= o.value, "{name}: {} {p} shows {} below its own {}", o.metric, v.value, o.value);
+        }
+    }
+}
+
+/// After the quiet end: a rep's device shows exactly the server's recomputation from the merged
+/// records, for every metric.
+fn figures_agree(world: &mut World, d: &mut Device) {
+    let (name, user) = (d.name, d.user.clone());
+    let service = world.service();
+    let config = service.config().unwrap();
+    let scope = fieldreport_server::figures::Scope::of(service, None, Some(&user.id)).unwrap();
+    let now = fieldreport_server::now_ms();
+    let server: Vec<_> = FIGURE_PERIODS
+        .iter()
+        .map(|p| fieldreport_server::figures::snapshot(service, &config, &scope, *p, now).unwrap())
+        .collect();
+    let s = d.store();
+    let defs = s.kpi_definitions();
+    for (p, snap) in FIGURE_PERIODS.iter().zip(&server) {
+        let range = s.calendar().unwrap().resolve(*p, s.now_ms());
+        let shown = s.kpi_view_of(&user.id, range, &defs).unwrap();
+        for v in &shown.rows {
+            let theirs =
+                snap.rows.iter().find(|r| r.user_id.as_deref() == Some(user.id.as_str()) && r.metric == v.metric);
+            let theirs = theirs.map(|r| r.value).unwrap_or_else(|| panic!("{name}: the server has no {}", v.metric));
+            assert!((v.value - theirs).abs() < 1e-9, "{name}: {} {p}: device {} server {theirs}", v.metric, v.value);
         }
     }
 }
