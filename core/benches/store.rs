@@ -1,4 +1,4 @@
-//! Local store benchmarks: durable writes, week lists, customer search.
+//! Local store benchmarks: durable writes, week lists, customer search, figures.
 //! Run: `cargo bench -p fieldreport-core --bench store`
 
 mod support;
@@ -54,9 +54,38 @@ fn queries(c: &mut Criterion) {
     });
 }
 
+/// What a device recomputes after a sync: its member's figures (every built-in metric, with
+/// targets where configured) for today, this week and this month, over a year of records: a
+/// busy rep's (the 50,000-followup fixture) and a typical rep's.
+fn figures(c: &mut Criterion) {
+    for (what, path) in [
+        ("a busy rep's year (50,000 followups)", big_store()),
+        ("a typical rep's year (3,650 followups)", typical_store()),
+    ] {
+        let mut s = Store::open(path).unwrap();
+        s.set_now(Some(now()));
+        let defs = s.kpi_definitions();
+        let month = s.kpi_view("this-month", &defs).unwrap();
+        assert!(month.rows.iter().any(|r| r.value > 0.0), "the fixture has figures this month");
+        c.bench_function(
+            &format!("recompute a member's figures ({} metrics; today, this week, this month) over {what}", defs.len()),
+            |b| {
+                b.iter(|| {
+                    for p in ["today", "this-week", "this-month"] {
+                        s.kpi_view(p, &defs).unwrap();
+                    }
+                })
+            },
+        );
+        c.bench_function(&format!("recompute a member's figures of this month over {what}"), |b| {
+            b.iter(|| s.kpi_view("this-month", &defs).unwrap())
+        });
+    }
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(60).measurement_time(std::time::Duration::from_secs(4));
-    targets = log_followup, queries
+    targets = log_followup, queries, figures
 }
 criterion_main!(benches);

@@ -83,7 +83,9 @@ pub struct PlacedCheckin {
     /// UTC milliseconds of the fix.
     pub at: i64,
     pub checkin: (f64, f64),
-    pub customer: (f64, f64),
+    /// Its distance from the customer, as measured when the server first could (evidence: a
+    /// later move of the customer does not change it).
+    pub metres: f64,
 }
 
 /// An open deal without a recent followup.

@@ -130,3 +130,23 @@ pub fn big_store() -> PathBuf {
     }
     path
 }
+
+/// A typical rep's year (about ten followups a working day: 3,650 followups, 500 customers,
+/// 500 deals), built once into `target/bench-fixtures/`.
+pub fn typical_store() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-fixtures");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("typical-rep-year-v1.db");
+    if !path.exists() {
+        let mut s = Store::open_in_memory().unwrap();
+        s.init("rep-1", "team-1", "Asia/Shanghai", "monday").unwrap();
+        s.set_now(Some(now()));
+        let customers = fill(&mut s, 500, 3_650);
+        fill_deals(&mut s, &customers, 500);
+        let tmp = dir.join("typical-rep-year-v1.db.tmp");
+        let _ = std::fs::remove_file(&tmp);
+        s.copy_to(&tmp).unwrap();
+        std::fs::rename(&tmp, &path).unwrap();
+    }
+    path
+}

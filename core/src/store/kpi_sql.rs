@@ -1,12 +1,14 @@
-//! Evaluation of a KPI definition for one user and one period, as one SQL aggregate over the
-//! projection tables (never by loading documents).
+//! Evaluation of KPI definitions for one user and one period as SQL aggregates over the
+//! projection tables (never by loading documents). Definitions that read the same table by the
+//! same date share one scan: a member's figures are recomputed after every sync, and a month of
+//! a busy rep's followups is thousands of index entries, read once for visits, calls and
+//! followups together.
 
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
 
-use crate::doc::Stage;
 use crate::error::Result;
-use crate::kpi::{Aggregate, Entity, KpiDef, KpiValue};
+use crate::kpi::{ratio, Aggregate, Entity, KpiDef, KpiValue};
 use crate::period::DateRange;
 
 /// The SQL expression of `column` for `entity` (deal stages read amounts from their deal).
@@ -17,90 +19,133 @@ fn column(entity: Entity, column: &str) -> String {
     }
 }
 
-fn from_clause(entity: Entity) -> &'static str {
+/// Whether `def` reads a column of the deal behind a stage row.
+fn reads_deal(def: &KpiDef) -> bool {
+    let of_deal = |c: &str| matches!(column(def.entity, c).as_str(), "d.amount_minor" | "d.currency");
+    def.filters.iter().any(|f| of_deal(&f.field))
+        || match &def.aggregate {
+            Aggregate::Sum { field } | Aggregate::CountDistinct { field } => of_deal(field),
+            Aggregate::Count | Aggregate::Conversion { .. } => false,
+        }
+}
+
+fn table(entity: Entity) -> &'static str {
     match entity {
-        Entity::DealStages => "deal_stages t JOIN deals d ON d.id = t.deal_id",
-        Entity::Customers => "customers t",
-        Entity::Deals => "deals t",
-        Entity::Followups => "followups t",
-        Entity::Contracts => "contracts t",
-        Entity::Payments => "payments t",
+        Entity::DealStages => "deal_stages",
+        Entity::Customers => "customers",
+        Entity::Deals => "deals",
+        Entity::Followups => "followups",
+        Entity::Contracts => "contracts",
+        Entity::Payments => "payments",
     }
 }
 
-fn deleted_column(entity: Entity) -> &'static str {
-    match entity {
-        Entity::DealStages => "d.deleted",
-        _ => "t.deleted",
+/// A statement under construction: its text's parts and its bound values.
+struct Sql {
+    args: Vec<Value>,
+}
+
+impl Sql {
+    fn bind(&mut self, v: impl Into<Value>) -> String {
+        self.args.push(v.into());
+        format!("?{}", self.args.len())
+    }
+
+    /// `def`'s filters as one condition (`1` for none).
+    fn filters(&mut self, def: &KpiDef) -> String {
+        let mut parts = Vec::new();
+        for f in &def.filters {
+            let marks: Vec<String> = f.values.iter().map(|v| self.bind(v.clone())).collect();
+            parts.push(format!("{} IN ({})", column(def.entity, &f.field), marks.join(", ")));
+        }
+        if parts.is_empty() {
+            "1".into()
+        } else {
+            parts.join(" AND ")
+        }
     }
 }
 
-/// Stages that count as "moved on" from `from`: every later open stage and won.
-fn later_stages(from: Stage) -> Vec<&'static str> {
-    Stage::ALL.into_iter().filter(|s| *s > from && *s != Stage::Lost).map(Stage::as_str).collect()
-}
-
-/// Evaluates `def` over the rows owned by `owner` in `range`.
-pub(super) fn evaluate(conn: &Connection, def: &KpiDef, owner: &str, range: &DateRange) -> Result<KpiValue> {
-    def.validate()?;
-    let e = def.entity;
-    let mut args: Vec<Value> = vec![owner.to_string().into()];
-    let mut wh = format!("{} = 0 AND t.owner = ?1", deleted_column(e));
-    let date = column(e, &def.date_field);
-    if Entity::is_date_column(&def.date_field) {
-        args.push(range.first.to_string().into());
-        args.push(range.last.to_string().into());
-    } else {
-        args.push(range.start_ms.into());
-        args.push(range.end_ms.into());
+/// Evaluates `defs` over the rows owned by `owner` in `range`, in the order given.
+pub(super) fn evaluate_all(
+    conn: &Connection,
+    defs: &[KpiDef],
+    owner: &str,
+    range: &DateRange,
+) -> Result<Vec<KpiValue>> {
+    let mut values: Vec<Option<f64>> = vec![None; defs.len()];
+    let mut done = vec![false; defs.len()];
+    for i in 0..defs.len() {
+        if done[i] {
+            continue;
+        }
+        defs[i].validate()?;
+        let (entity, date_field) = (defs[i].entity, defs[i].date_field.as_str());
+        // Stage rows that need their deal's columns are read apart: the others stay on the index.
+        let joined = entity == Entity::DealStages && reads_deal(&defs[i]);
+        let group: Vec<usize> = (i..defs.len())
+            .filter(|&j| !done[j] && defs[j].entity == entity && defs[j].date_field == date_field)
+            .filter(|&j| entity != Entity::DealStages || reads_deal(&defs[j]) == joined)
+            .collect();
+        for &j in &group {
+            defs[j].validate()?;
+            done[j] = true;
+        }
+        let from = match (entity, joined) {
+            (Entity::DealStages, true) => "deal_stages t JOIN deals d ON d.id = t.deal_id".to_string(),
+            _ => format!("{} t", table(entity)),
+        };
+        let mut sql = Sql { args: vec![owner.to_string().into()] };
+        let date = column(entity, date_field);
+        let range_cond = if Entity::is_date_column(date_field) {
+            let (lo, hi) = (sql.bind(range.first.to_string()), sql.bind(range.last.to_string()));
+            format!("{date} >= {lo} AND {date} <= {hi}")
+        } else {
+            let (lo, hi) = (sql.bind(range.start_ms), sql.bind(range.end_ms));
+            format!("{date} >= {lo} AND {date} < {hi}")
+        };
+        // Two result columns per definition: its number, and a conversion's denominator.
+        let mut exprs = Vec::new();
+        for &j in &group {
+            let d = &defs[j];
+            let cond = sql.filters(d);
+            let (num, den) = match &d.aggregate {
+                Aggregate::Count => (format!("COALESCE(SUM(CASE WHEN {cond} THEN 1 ELSE 0 END), 0)"), "0".into()),
+                // TOTAL: a float sum that cannot overflow, where SUM of integers fails.
+                Aggregate::Sum { field } => {
+                    (format!("TOTAL(CASE WHEN {cond} THEN {} END)", column(entity, field)), "0".into())
+                }
+                Aggregate::CountDistinct { field } => {
+                    (format!("COUNT(DISTINCT CASE WHEN {cond} THEN {} END)", column(entity, field)), "0".into())
+                }
+                Aggregate::Conversion { from } => {
+                    let stage = sql.bind(from.as_str().to_string());
+                    let entered = format!("t.stage = {stage} AND {cond}");
+                    (
+                        format!("COALESCE(SUM(CASE WHEN {entered} THEN t.moved_on ELSE 0 END), 0)"),
+                        format!("COALESCE(SUM(CASE WHEN {entered} THEN 1 ELSE 0 END), 0)"),
+                    )
+                }
+            };
+            exprs.push(num);
+            exprs.push(den);
+        }
+        let text =
+            format!("SELECT {} FROM {from} WHERE t.deleted = 0 AND t.owner = ?1 AND {range_cond}", exprs.join(", "));
+        let row: Vec<f64> = conn.prepare_cached(&text)?.query_row(params_from_iter(sql.args.iter()), |r| {
+            (0..exprs.len()).map(|k| r.get::<_, f64>(k)).collect::<rusqlite::Result<Vec<f64>>>()
+        })?;
+        for (k, &j) in group.iter().enumerate() {
+            let (num, den) = (row[2 * k], row[2 * k + 1]);
+            values[j] = Some(match defs[j].aggregate {
+                Aggregate::Conversion { .. } => ratio(num, den),
+                _ => num,
+            });
+        }
     }
-    let (lo, hi) = (args.len() - 1, args.len());
-    if Entity::is_date_column(&def.date_field) {
-        wh.push_str(&format!(" AND {date} >= ?{lo} AND {date} <= ?{hi}"));
-    } else {
-        wh.push_str(&format!(" AND {date} >= ?{lo} AND {date} < ?{hi}"));
-    }
-    for f in &def.filters {
-        let mut marks = Vec::new();
-        for v in &f.values {
-            args.push(v.clone().into());
-            marks.push(format!("?{}", args.len()));
-        }
-        wh.push_str(&format!(" AND {} IN ({})", column(e, &f.field), marks.join(", ")));
-    }
-    let from = from_clause(e);
-    let value = match &def.aggregate {
-        Aggregate::Count => query_f64(conn, &format!("SELECT COUNT(*) FROM {from} WHERE {wh}"), &args)?,
-        Aggregate::Sum { field } => {
-            // TOTAL: a float sum that cannot overflow, where SUM of integers fails with "integer overflow".
-            query_f64(conn, &format!("SELECT TOTAL({}) FROM {from} WHERE {wh}", column(e, field)), &args)?
-        }
-        Aggregate::CountDistinct { field } => {
-            query_f64(conn, &format!("SELECT COUNT(DISTINCT {}) FROM {from} WHERE {wh}", column(e, field)), &args)?
-        }
-        Aggregate::Conversion { from: stage } => {
-            args.push(stage.as_str().to_string().into());
-            let stage_arg = args.len();
-            let later: Vec<String> = later_stages(*stage).into_iter().map(|s| format!("'{s}'")).collect();
-            let sql = format!(
-                "SELECT COUNT(*), COALESCE(SUM(EXISTS (SELECT 1 FROM deal_stages l WHERE l.deal_id = t.deal_id
-                     AND l.seq > t.seq AND l.stage IN ({}))), 0)
-                 FROM {from} WHERE {wh} AND t.stage = ?{stage_arg}",
-                later.join(", ")
-            );
-            let (entered, moved): (i64, i64) =
-                conn.prepare_cached(&sql)?.query_row(params_from_iter(args.iter()), |r| Ok((r.get(0)?, r.get(1)?)))?;
-            if entered == 0 {
-                0.0
-            } else {
-                moved as f64 / entered as f64
-            }
-        }
-    };
-    Ok(KpiValue { metric: def.id.clone(), value, unit: def.unit.clone() })
-}
-
-fn query_f64(conn: &Connection, sql: &str, args: &[Value]) -> Result<f64> {
-    let v: f64 = conn.prepare_cached(sql)?.query_row(params_from_iter(args.iter()), |r| r.get::<_, f64>(0))?;
-    Ok(v)
+    Ok(defs
+        .iter()
+        .zip(values)
+        .map(|(d, v)| KpiValue { metric: d.id.clone(), value: v.unwrap_or(0.0), unit: d.unit.clone() })
+        .collect())
 }

@@ -1,6 +1,6 @@
 //! KPI figures of one user over one period, from the projection tables.
 
-use super::kpi_sql::evaluate;
+use super::kpi_sql::evaluate_all;
 use super::Store;
 use crate::codes::Role;
 use crate::error::{Error, Result};
@@ -41,20 +41,20 @@ impl Store {
     /// Evaluates `defs` for `owner` over `range`. Targets come with the team configuration from a
     /// server; without one, rows carry no target, achievement or status.
     pub fn kpi_figures(&self, owner: &str, range: &DateRange, defs: &[KpiDef]) -> Result<Vec<KpiRow>> {
-        defs.iter()
-            .map(|d| {
-                let v = evaluate(&self.conn, d, owner, range)?;
-                Ok(KpiRow {
-                    metric: d.id.clone(),
-                    name_zh: d.name_zh.clone(),
-                    name_en: d.name_en.clone(),
-                    value: v.value,
-                    unit: v.unit,
-                    target: None,
-                    achievement: None,
-                    status: None,
-                })
+        let values = evaluate_all(&self.conn, defs, owner, range)?;
+        Ok(defs
+            .iter()
+            .zip(values)
+            .map(|(d, v)| KpiRow {
+                metric: d.id.clone(),
+                name_zh: d.name_zh.clone(),
+                name_en: d.name_en.clone(),
+                value: v.value,
+                unit: v.unit,
+                target: None,
+                achievement: None,
+                status: None,
             })
-            .collect()
+            .collect())
     }
 }

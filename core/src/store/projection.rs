@@ -3,7 +3,7 @@
 use rusqlite::{params, Connection};
 
 use crate::doc::{
-    Attachment, Contract, Customer, Deal, Directory, Followup, Header, Payment, Published, Record, Report,
+    Attachment, Contract, Customer, Deal, Directory, Followup, Header, Payment, Published, Record, Report, Stage,
 };
 use crate::error::Result;
 
@@ -95,10 +95,14 @@ fn deal(conn: &Connection, d: &Deal) -> Result<()> {
         h.deleted
     ])?;
     conn.prepare_cached("DELETE FROM deal_stages WHERE deal_id = ?1")?.execute([&h.id])?;
-    let mut ins =
-        conn.prepare_cached("INSERT INTO deal_stages (deal_id, seq, owner, stage, at) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+    let mut ins = conn.prepare_cached(
+        "INSERT INTO deal_stages (deal_id, seq, owner, stage, at, moved_on, deleted) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
     for (seq, e) in d.stage_history.iter().enumerate() {
-        ins.execute(params![h.id, seq as i64, h.owner, e.stage.as_str(), e.at])?;
+        // Whether the deal later entered a later open stage or won: the funnel's numerator,
+        // known here once instead of looked up for every row at every evaluation.
+        let moved_on = d.stage_history[seq + 1..].iter().any(|l| l.stage > e.stage && l.stage != Stage::Lost);
+        ins.execute(params![h.id, seq as i64, h.owner, e.stage.as_str(), e.at, moved_on, h.deleted])?;
     }
     Ok(())
 }

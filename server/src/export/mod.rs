@@ -175,6 +175,24 @@ pub struct XlsxSink {
     percent: Format,
     date: Format,
     time: Format,
+    /// Each column's width so far: its widest cell as shown.
+    widths: Vec<f64>,
+}
+
+/// The width a cell needs in Excel's units (a CJK character counts two), within bounds.
+fn shown_width(c: &Cell) -> f64 {
+    let text_width = |s: &str| s.chars().map(|ch| if ch.is_ascii() { 1.0 } else { 2.0 }).sum::<f64>();
+    let w = match c {
+        Cell::Text(s) => text_width(s),
+        Cell::Number(n) => format!("{n}").len() as f64,
+        // ¥ and thousands separators: digits × 4/3 plus the symbol and the cents.
+        Cell::Money(n) => (format!("{:.0}", n.abs()).len() as f64 * 4.0 / 3.0).ceil() + 4.0,
+        Cell::Percent(_) => 7.0,
+        Cell::Date(_) => 10.0,
+        Cell::Time(_) => 16.0,
+        Cell::Empty => 0.0,
+    };
+    (w + 2.0).min(60.0)
 }
 
 impl XlsxSink {
@@ -189,6 +207,7 @@ impl XlsxSink {
             percent: Format::new().set_num_format("0.0%"),
             date: Format::new().set_num_format("yyyy-mm-dd"),
             time: Format::new().set_num_format("yyyy-mm-dd hh:mm"),
+            widths: Vec::new(),
         })
     }
 
@@ -211,12 +230,16 @@ impl Sink for XlsxSink {
     fn header(&mut self, columns: &[&str]) -> Result<()> {
         let bold = self.bold.clone();
         let sheet = self.sheet()?;
+        let mut widths = Vec::with_capacity(columns.len());
         for (i, c) in columns.iter().enumerate() {
             sheet.write_string_with_format(0, i as u16, *c, &bold).map_err(failed)?;
-            sheet.set_column_width(i as u16, (c.chars().count() as f64 * 2.2).max(12.0)).map_err(failed)?;
+            let w = shown_width(&Cell::Text(c.to_string())).max(8.0);
+            sheet.set_column_width(i as u16, w).map_err(failed)?;
+            widths.push(w);
         }
         sheet.set_freeze_panes(1, 0).map_err(failed)?;
         self.row = 1;
+        self.widths = widths;
         Ok(())
     }
 
@@ -224,7 +247,23 @@ impl Sink for XlsxSink {
         let (money, percent, date, time) =
             (self.money.clone(), self.percent.clone(), self.date.clone(), self.time.clone());
         let r = self.row;
+        // Columns grow to their widest cell (the columns are written when the book is saved,
+        // so widening after rows is fine even with constant memory).
+        let mut wider = Vec::new();
+        for (i, c) in cells.iter().enumerate() {
+            let w = shown_width(c);
+            if self.widths.len() <= i {
+                self.widths.resize(i + 1, 8.0);
+            }
+            if w > self.widths[i] {
+                self.widths[i] = w;
+                wider.push((i as u16, w));
+            }
+        }
         let sheet = self.sheet()?;
+        for (col, w) in wider {
+            sheet.set_column_width(col, w).map_err(failed)?;
+        }
         for (i, c) in cells.iter().enumerate() {
             let col = i as u16;
             match c {

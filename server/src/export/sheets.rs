@@ -104,7 +104,9 @@ fn visits(db: &Db, cal: &Calendar, u: &User, from: i64, until: i64, l: Lang, sin
                 places.insert(f.customer_id.clone(), place);
             }
             let (name, lat, lon) = &places[&f.customer_id];
-            sink.row(&visit_cells(cal, u, &f, name, lat.zip(*lon), l))?;
+            // The distance measured when the check-in first met its customer's location.
+            let measured = if f.checkin.is_some() { db.checkin_metres(&f.header.id)? } else { None };
+            sink.row(&visit_cells(cal, u, &f, name, measured, lat.zip(*lon), l))?;
             n += 1;
         }
         if page.len() < PAGE {
@@ -119,11 +121,13 @@ fn visit_cells(
     u: &User,
     f: &Followup,
     customer: &str,
+    measured: Option<f64>,
     place: Option<(f64, f64)>,
     l: Lang,
 ) -> Vec<Cell> {
-    let distance = match (&f.checkin, place) {
-        (Some(c), Some(p)) => Cell::Number(distance_m((c.lat, c.lon), p).round()),
+    let distance = match (&f.checkin, measured, place) {
+        (Some(_), Some(m), _) => Cell::Number(m.round()),
+        (Some(c), None, Some(p)) => Cell::Number(distance_m((c.lat, c.lon), p).round()),
         _ => Cell::Empty,
     };
     let photos = f.attachments.iter().filter(|a| a.mime.starts_with("image/")).count();
@@ -233,9 +237,11 @@ fn submissions(
 /// A figure in its unit: counts as numbers, money in yuan, ratios as percentages.
 fn figure(unit: Option<&Unit>, v: f64) -> Cell {
     match unit {
-        Some(Unit::Money { currency }) => Cell::Money(v / 10f64.powi(decimals(currency) as i32)),
+        Some(Unit::Money { currency }) => Cell::Money((v.round()) / 10f64.powi(decimals(currency) as i32)),
         Some(Unit::Ratio) => Cell::Percent(v),
-        _ => Cell::Number(v),
+        // A pro-rated target of a count reads with one decimal, as everywhere else (1.4, not
+        // 1.4285714285714286).
+        _ => Cell::Number((v * 10.0).round() / 10.0),
     }
 }
 

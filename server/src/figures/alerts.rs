@@ -2,7 +2,7 @@
 //! for N days; a report not submitted by its deadline; a member behind the pace of a target.
 
 use fieldreport_protocol::codes::{AlertKind, SubmissionStatus};
-use fieldreport_protocol::doc::{display_distance, distance_m};
+use fieldreport_protocol::doc::display_distance;
 use fieldreport_protocol::kpi::{achievement, as_printed, format_target, status, Aggregate, Status};
 use fieldreport_protocol::period::Period;
 use fieldreport_protocol::team::{target_within, Alert, AlertFacts, TeamConfig};
@@ -121,7 +121,7 @@ fn far_checkins(storage: &dyn Source, config: &TeamConfig, members: &[String], n
     let cal = config.calendar()?;
     let mut out = Vec::new();
     for c in storage.placed_checkins(members, now_ms - 7 * DAY_MS)? {
-        let metres = distance_m(c.checkin, c.customer);
+        let metres = c.metres;
         if metres <= far as f64 {
             continue;
         }

@@ -8,6 +8,7 @@ pub mod blobs;
 mod cache;
 pub(crate) mod config;
 mod deadlines;
+mod evidence;
 mod gate;
 mod links;
 mod members;

@@ -197,6 +197,7 @@ impl Pusher<'_> {
                         let seq = seqs.next().ok_or_else(|| ServerError::Internal("no feed position left".into()))?;
                         pending.push(publish::PendingDoc::take(db, &mut m, seq)?);
                         rollups::index_change(db, &self.active.defs, &self.active.cal, m.before.as_ref(), &m.record)?;
+                        super::evidence::note(db, m.before.as_ref(), &m.record, &author.user_id, now)?;
                         if let Record::Report(r) = &m.record {
                             let before = match &m.before {
                                 Some(Record::Report(b)) => Some(&**b),
@@ -205,7 +206,9 @@ impl Pusher<'_> {
                             super::week::note_mentions(db, before, r)?;
                             let was_draft =
                                 !matches!(&m.before, Some(Record::Report(b)) if b.status == ReportStatus::Submitted);
-                            if was_draft && r.status == ReportStatus::Submitted {
+                            // A report submitted and deleted before it ever synced is not announced:
+                            // nothing would be behind the link.
+                            if was_draft && r.status == ReportStatus::Submitted && !r.header.deleted {
                                 outbox::report_submitted(db, self.active, r, now)?;
                             }
                         }

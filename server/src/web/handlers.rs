@@ -252,7 +252,8 @@ pub(crate) async fn kpi(
         let scope = Scope::of(src, Some(&s.user), None)?;
         let now = now_ms();
         let snap = figures::snapshot(src, &config, &scope, period, now)?;
-        let subs = figures::submissions(src, &config, &scope, Period::ThisWeek, now)?;
+        // Every box follows the period chosen, 催交 included.
+        let subs = figures::submissions(src, &config, &scope, period, now)?;
         // The alerts need this week and this month; the page's own period is often one of them.
         let of =
             |p: Period| if p == period { Ok(snap.clone()) } else { figures::snapshot(src, &config, &scope, p, now) };
@@ -265,11 +266,13 @@ pub(crate) async fn kpi(
             .filter(|u| crate::policy::visibility::may_see_phone(&s.user, u, to_managers))
             .filter_map(|u| u.phone.clone().map(|p| (u.id.clone(), p)))
             .collect();
-        Ok((snap, subs, alerts, trend, names(storage)?, phones))
+        let moves = storage.location_changes(&scope.member_ids(), now)?;
+        let cal = config.calendar()?;
+        Ok((snap, subs, alerts, trend, names(storage)?, phones, (moves, cal)))
     })
     .await;
     match out {
-        Ok((s, (snap, subs, alerts, trend, names, phones))) => {
+        Ok((s, (snap, subs, alerts, trend, names, phones, (moves, cal)))) => {
             let can_nudge = s.user.role != crate::model::Role::Rep;
             let p = pages::KpiPage {
                 period,
@@ -279,6 +282,8 @@ pub(crate) async fn kpi(
                 trend: &trend,
                 names: &names,
                 phones: &phones,
+                moves: &moves,
+                cal: &cal,
                 csrf: &s.csrf,
                 can_nudge,
             };

@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
+use fieldreport_protocol::doc::distance_m;
 use fieldreport_protocol::period::month_of;
 
 use super::Db;
@@ -216,20 +217,30 @@ impl Db<'_> {
         let mut out = Vec::new();
         for owner in owners {
             let rows = self.all(
-                "SELECT f.id, f.owner, c.name, f.checkin_at, f.checkin_lat, f.checkin_lon, c.lat, c.lon
-                 FROM followup_index f JOIN customer_index c ON c.id = f.customer_id
+                "SELECT f.id, f.owner, COALESCE(c.name, ''), f.checkin_at, f.checkin_lat, f.checkin_lon, c.lat, c.lon, e.metres
+                 FROM followup_index f LEFT JOIN customer_index c ON c.id = f.customer_id
+                     LEFT JOIN checkin_evidence e ON e.followup_id = f.id
                  WHERE f.owner = ?1 AND f.checkin_at IS NOT NULL AND f.checkin_at >= ?2 AND f.live = 1
-                   AND c.lat IS NOT NULL AND c.lon IS NOT NULL
+                   AND (e.metres IS NOT NULL OR (c.lat IS NOT NULL AND c.lon IS NOT NULL))
                  ORDER BY f.checkin_at",
                 p![owner, since_ms],
                 |r| {
+                    let checkin = (r.real(4)?, r.real(5)?);
+                    let customer = r.opt_real(6)?.zip(r.opt_real(7)?);
+                    // The distance measured when the check-in first met its customer's location;
+                    // a check-in merged before that was kept is measured against the location now.
+                    let metres = match (r.opt_real(8)?, customer) {
+                        (Some(m), _) => m,
+                        (None, Some(c)) => distance_m(checkin, c),
+                        (None, None) => 0.0,
+                    };
                     Ok(PlacedCheckin {
                         followup_id: r.text(0)?,
                         owner: r.text(1)?,
                         customer_name: r.text(2)?,
                         at: r.int(3)?,
-                        checkin: (r.real(4)?, r.real(5)?),
-                        customer: (r.real(6)?, r.real(7)?),
+                        checkin,
+                        metres,
                     })
                 },
             )?;

@@ -4,6 +4,7 @@
 mod blobs;
 mod config;
 mod docs;
+mod evidence;
 mod export;
 mod feed;
 mod figures;
@@ -24,6 +25,7 @@ use super::Conn;
 pub use blobs::{BlobRow, BlobUsage};
 pub use config::PublishedSnapshotRow;
 pub use docs::{DocRow, NewDoc};
+pub use evidence::LocationChange;
 pub use export::{CustomerPlace, ExportRow};
 pub use feed::{FeedRow, Visibility, PAGE_ROWS};
 pub use obligations::Obligation;

@@ -29,3 +29,26 @@ CREATE TABLE announced_alerts (
     id TEXT PRIMARY KEY,
     at BIGINT NOT NULL
 );
+
+-- A check-in's distance from its customer, measured once when the server first could (the
+-- check-in merged with the customer's location known) and never again: moving the customer
+-- later does not rewrite the evidence. Kept apart from the indexes a rebuild recomputes.
+CREATE TABLE checkin_evidence (
+    followup_id  TEXT PRIMARY KEY,
+    metres       DOUBLE PRECISION NOT NULL,
+    customer_lat DOUBLE PRECISION NOT NULL,
+    customer_lon DOUBLE PRECISION NOT NULL,
+    measured_at  BIGINT NOT NULL
+);
+
+-- Every change of a customer's location: who, when, from where to where (shown to managers).
+CREATE TABLE location_changes (
+    customer_id TEXT NOT NULL,
+    at          BIGINT NOT NULL,
+    by_user     TEXT NOT NULL,
+    from_lat    DOUBLE PRECISION,
+    from_lon    DOUBLE PRECISION,
+    to_lat      DOUBLE PRECISION,
+    to_lon      DOUBLE PRECISION
+);
+CREATE INDEX location_changes_customer ON location_changes(customer_id, at);

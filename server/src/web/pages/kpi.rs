@@ -26,6 +26,10 @@ pub(crate) struct KpiPage<'a> {
     pub names: &'a Names,
     /// The phone numbers the viewer may see, by member id (`policy::visibility::may_see_phone`).
     pub phones: &'a std::collections::HashMap<String, String>,
+    /// Customers' location changes in the viewer's team (newest first).
+    pub moves: &'a [crate::store::db::LocationChange],
+    /// The team's calendar (times in its zone).
+    pub cal: &'a fieldreport_protocol::period::Calendar,
     /// The form token, and whether the viewer may nudge (a manager or an admin).
     pub csrf: &'a str,
     pub can_nudge: bool,
@@ -202,7 +206,7 @@ pub(crate) fn kpi(lang: Lang, p: &KpiPage) -> Markup {
                 }
             }
         } }))
-        h2 { (t(lang, "汇报提交（本周）", "Report submissions (this week)")) }
+        h2 { (t(lang, "汇报提交", "Report submissions")) " " small { (snap.first) " ~ " (snap.last) } }
         (scroll(html! { table {
             tr {
                 th { (t(lang, "成员", "Member")) } th { (t(lang, "按时", "On time")) } th { (t(lang, "迟交", "Late")) } th { (t(lang, "未交", "Missing")) } th { (t(lang, "未到期", "Pending")) }
@@ -222,5 +226,43 @@ pub(crate) fn kpi(lang: Lang, p: &KpiPage) -> Markup {
         h2 { (t(lang, "预警", "Alerts")) }
         @if p.alerts.is_empty() { p { (t(lang, "没有预警。", "No alerts.")) } }
         ul { @for a in p.alerts { li { (alert_text(a, lang, p.names)) } } }
+        @if !p.moves.is_empty() {
+            h2 { (t(lang, "客户位置变更（近 30 天）", "Customer location changes (last 30 days)")) }
+            ul { @for m in p.moves { li { (move_text(lang, m, p.names, p.cal)) } } }
+        }
+    }
+}
+
+/// One location change in words: who moved which customer, when, from where to where.
+fn move_text(
+    lang: Lang,
+    m: &crate::store::db::LocationChange,
+    names: &Names,
+    cal: &fieldreport_protocol::period::Calendar,
+) -> String {
+    let place =
+        |p: Option<(f64, f64)>| p.map_or_else(|| t(lang, "无", "none").to_string(), |(a, b)| format!("{a:.5}, {b:.5}"));
+    let moved = match (m.from, m.to) {
+        (Some(a), Some(b)) => {
+            format!(" ({})", fieldreport_protocol::doc::display_distance(fieldreport_protocol::doc::distance_m(a, b)))
+        }
+        _ => String::new(),
+    };
+    let at = cal.local_datetime(m.at).format("%m-%d %H:%M");
+    match lang {
+        Lang::ZhCn => format!(
+            "{} {at} 把「{}」的位置从 {} 改为 {}{moved}",
+            names.of(&m.by),
+            m.customer_name,
+            place(m.from),
+            place(m.to)
+        ),
+        Lang::En => format!(
+            "{} moved “{}” on {at} from {} to {}{moved}",
+            names.of(&m.by),
+            m.customer_name,
+            place(m.from),
+            place(m.to)
+        ),
     }
 }
