@@ -36,10 +36,12 @@ pub fn spawn(service: Arc<Service>) -> tokio::task::JoinHandle<()> {
 /// How often the schedule is looked at (a reminder goes out within this of its time).
 const SCHEDULE_EVERY: Duration = Duration::from_secs(30);
 
-/// Queues the reminders and digests that are due, every 30 seconds, until aborted.
+/// Records deadlines and queues the reminders, alerts and digests that are due, every 30 seconds
+/// (the first 30 seconds after start), until aborted.
 pub fn spawn_schedule(service: Arc<Service>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
+            tokio::time::sleep(SCHEDULE_EVERY).await;
             let s = service.clone();
             match tokio::task::spawn_blocking(move || s.run_schedule(crate::now_ms())).await {
                 Ok(Ok(n)) if n > 0 => tracing::info!(messages = n, "reminders and digests queued for the robots"),
@@ -47,7 +49,6 @@ pub fn spawn_schedule(service: Arc<Service>) -> tokio::task::JoinHandle<()> {
                 Ok(Err(e)) => tracing::warn!(error = %e, "the schedule of reminders failed; trying again soon"),
                 Err(e) => tracing::error!(error = %e, "the schedule of reminders stopped"),
             }
-            tokio::time::sleep(SCHEDULE_EVERY).await;
         }
     })
 }

@@ -5,12 +5,8 @@
 
 mod support;
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::{Path, State};
-use axum::routing::post;
-use axum::{Json, Router};
 use fieldreport_core::doc::ReportKind;
 use fieldreport_core::period::Calendar;
 use fieldreport_core::report::{render_markdown, Dialect, Lang};
@@ -19,34 +15,6 @@ use fieldreport_core::team::{Robot, RobotEvent, RobotKind};
 use fieldreport_server::service::UserEdit;
 use serde_json::{json, Value};
 use support::*;
-
-type Seen = Arc<Mutex<Vec<(String, Value)>>>;
-
-/// A chat receiver that takes any robot's message and remembers it with the robot's path.
-async fn receiver() -> (String, Seen) {
-    async fn take(State(seen): State<Seen>, Path(who): Path<String>, Json(body): Json<Value>) -> Json<Value> {
-        seen.lock().unwrap().push((who, body));
-        Json(json!({"errcode": 0, "errmsg": "ok"}))
-    }
-    let seen: Seen = Arc::default();
-    let app = Router::new().route("/{who}", post(take)).with_state(seen.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, seen)
-}
-
-/// The messages `who` received, once at least `n` of them arrived (the worker sends them).
-async fn received(seen: &Seen, who: &str, n: usize) -> Vec<Value> {
-    for _ in 0..200 {
-        let got: Vec<Value> = seen.lock().unwrap().iter().filter(|(w, _)| w == who).map(|(_, b)| b.clone()).collect();
-        if got.len() >= n {
-            return got;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("{who} received fewer than {n} messages: {:?}", seen.lock().unwrap());
-}
 
 struct Team {
     server: Server,

@@ -2,6 +2,7 @@
 //! as an attacker would try them): work bounded before trust and per request, sessions that end
 //! with the person. Each test names the fault it replaces.
 
+#[macro_use]
 mod support;
 
 use std::time::Duration;
@@ -9,24 +10,6 @@ use std::time::Duration;
 use fieldreport_core::sync::wire::{Push, SyncRequest, MAX_PUSHES};
 use support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// A test on SQLite and on PostgreSQL.
-macro_rules! on_both {
-    ($($case:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test]
-            async fn $case() {
-                super::$case(super::Server::start().await).await;
-            })+
-        }
-        mod postgres {
-            $(#[tokio::test]
-            async fn $case() {
-                super::$case(super::Server::start_postgres().await).await;
-            })+
-        }
-    };
-}
 
 on_both!(
     pushes_per_request_are_capped_and_devices_send_in_batches,

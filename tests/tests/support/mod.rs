@@ -292,3 +292,58 @@ pub fn file_link_in(page: &str, hash: &str, thumb: bool) -> Option<String> {
     let link = &page[at..];
     Some(link[..link.find('"')?].replace("&amp;", "&"))
 }
+
+/// What a chat receiver was sent: (robot path, body).
+pub type Seen = Arc<std::sync::Mutex<Vec<(String, serde_json::Value)>>>;
+
+/// A chat receiver that takes any robot's message and remembers it with the robot's path.
+pub async fn receiver() -> (String, Seen) {
+    use axum::extract::{Path, State};
+    use axum::Json;
+    async fn take(
+        State(seen): State<Seen>,
+        Path(who): Path<String>,
+        Json(body): Json<serde_json::Value>,
+    ) -> Json<serde_json::Value> {
+        seen.lock().unwrap().push((who, body));
+        Json(serde_json::json!({"errcode": 0, "errmsg": "ok"}))
+    }
+    let seen: Seen = Arc::default();
+    let app = axum::Router::new().route("/{who}", axum::routing::post(take)).with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, seen)
+}
+
+/// The messages `who` received, once at least `n` of them arrived (the worker sends them).
+pub async fn received(seen: &Seen, who: &str, n: usize) -> Vec<serde_json::Value> {
+    for _ in 0..200 {
+        let got: Vec<serde_json::Value> =
+            seen.lock().unwrap().iter().filter(|(w, _)| w == who).map(|(_, b)| b.clone()).collect();
+        if got.len() >= n {
+            return got;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("{who} received fewer than {n} messages: {:?}", seen.lock().unwrap());
+}
+
+/// A test on SQLite and on PostgreSQL: `on_both!(case, …)` runs `case(server)` on each.
+#[allow(unused_macros)]
+macro_rules! on_both {
+    ($($case:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $case() {
+                super::$case(super::Server::start().await).await;
+            })+
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $case() {
+                super::$case(super::Server::start_postgres().await).await;
+            })+
+        }
+    };
+}

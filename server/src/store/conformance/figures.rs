@@ -112,7 +112,8 @@ pub fn indexes_answer_figures_and_exports(h: &dyn Harness) {
         assert_eq!(ids(db.idle_deals(&r, 6_000)?), ["d-idle", "d-open"], "oldest activity first");
         let placed = db.placed_checkins(&r, 0)?;
         assert_eq!(placed.len(), 1, "a check-in at a customer without a location cannot be placed");
-        assert_eq!((placed[0].followup_id.as_str(), placed[0].customer), ("v1", (31.2, 121.5)));
+        let now_apart = fieldreport_protocol::doc::distance_m((31.21, 121.51), (31.2, 121.5));
+        assert_eq!((placed[0].followup_id.as_str(), placed[0].metres), ("v1", now_apart), "not measured yet: now");
         assert!(db.placed_checkins(&r, 5_001)?.is_empty());
         let due: Vec<String> =
             db.reports(&r, day("2026-11-01"), day("2026-11-22"))?.into_iter().map(|e| e.id).collect();
@@ -122,6 +123,43 @@ pub fn indexes_answer_figures_and_exports(h: &dyn Harness) {
         assert_eq!(seen, [("m".to_string(), None), ("r".to_string(), Some(100_000))]);
         assert_eq!(db.customer_place("c1")?, Some(("华为".to_string(), Some(31.2), Some(121.5))));
         assert_eq!(db.customer_place("c2")?, Some(("联影".to_string(), None, None)));
+        // Evidence: a check-in measured once keeps its distance; v2's customer has no location, but
+        // a measured check-in is placed all the same.
+        assert!(!db.checkin_measured("v1")?);
+        assert_eq!((db.customer_location("c1")?, db.customer_location("c2")?), (Some((31.2, 121.5)), None));
+        assert_eq!(db.unmeasured_checkins("c1")?, [("v1".to_string(), (31.21, 121.51))]);
+        Ok(())
+    })
+    .unwrap();
+    s.write(|db| {
+        db.record_checkin_evidence("v1", 11_000.0, (31.3, 121.6), 8_000)?;
+        db.record_checkin_evidence("v1", 22.0, (31.21, 121.51), 9_000)?;
+        db.record_checkin_evidence("v2", 5_000.0, (1.1, 1.1), 8_000)?;
+        db.record_location_change(&crate::store::db::LocationChange {
+            customer_id: "c1".into(),
+            customer_name: String::new(),
+            at: 9_000,
+            by: "r".into(),
+            from: Some((31.3, 121.6)),
+            to: Some((31.21, 121.51)),
+        })?;
+        Ok(())
+    })
+    .unwrap();
+    let r = vec!["r".to_string()];
+    s.read(move |db| {
+        let placed = db.placed_checkins(&r, 0)?;
+        let metres: Vec<(&str, f64)> = placed.iter().map(|p| (p.followup_id.as_str(), p.metres)).collect();
+        assert_eq!(metres, [("v1", 11_000.0), ("v2", 5_000.0)], "the first measure stands");
+        assert_eq!(db.checkin_metres("v1")?, Some(11_000.0));
+        assert!(db.unmeasured_checkins("c1")?.is_empty());
+        let moves = db.location_changes(&r, 0, 10)?;
+        assert_eq!(moves.len(), 1);
+        assert_eq!(
+            (moves[0].customer_name.as_str(), moves[0].by.as_str(), moves[0].from, moves[0].to),
+            ("华为", "r", Some((31.3, 121.6)), Some((31.21, 121.51)))
+        );
+        assert!(db.location_changes(&r, 9_001, 10)?.is_empty());
         let first = db.visits_page("r", 0, 10_000, None, 1)?;
         assert_eq!(
             (first[0].id.as_str(), first[0].at, first[0].view.as_deref()),
@@ -136,6 +174,25 @@ pub fn indexes_answer_figures_and_exports(h: &dyn Harness) {
         );
         assert_eq!(reports[0].at, Some(9_000));
         assert_eq!(db.reports_page("r", "2026-11-01", "2026-11-30", Some(("2026-11-20", "rep-1")), 10)?.len(), 1);
+        Ok(())
+    })
+    .unwrap();
+    // The server's own record of deadlines, and of alerts told: each once.
+    s.write(|db| {
+        let o = crate::store::db::Obligation {
+            user_id: "r".into(),
+            kind: "weekly".into(),
+            last: day("2026-11-29"),
+            due_at: 1_000,
+            recorded_at: 2_000,
+            status: "missing".into(),
+        };
+        assert!(db.record_obligation(&o)?);
+        assert!(!db.record_obligation(&crate::store::db::Obligation { due_at: 5, ..o.clone() })?, "recorded once");
+        assert_eq!(db.obligations(&["r".into()], day("2026-11-23"), day("2026-11-30"))?, [o]);
+        assert!(db.obligations(&["r".into()], day("2026-11-30"), day("2026-12-06"))?.is_empty());
+        assert_eq!(db.announce_alerts(&["a".into(), "b".into()], 1)?, ["a", "b"]);
+        assert_eq!(db.announce_alerts(&["b".into(), "c".into()], 2)?, ["c"], "none is told twice");
         Ok(())
     })
     .unwrap();

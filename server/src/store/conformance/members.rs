@@ -89,9 +89,13 @@ pub fn members_and_the_directory(h: &dyn Harness) {
         r.manager_id = Some("m".into());
         r.phone = Some("13800000000".into());
         r.active = false;
+        r.deactivated_at = Some(77_000);
         db.update_user(&r)?;
-        assert_eq!(db.user("r")?, Some(r), "every field reads back");
+        assert_eq!(db.user("r")?, Some(r.clone()), "every field reads back");
         assert_eq!(db.directory_version()?, added + 1);
+        db.update_user_since("r", 5)?;
+        assert_eq!(db.user("r")?.map(|u| (u.created_at, u.deactivated_at)), Some((5, Some(77_000))));
+        assert_eq!(db.directory_version()?, added + 2, "when a member joined is in the directory");
         db.update_team("华南销售", "Asia/Hong_Kong", "sunday")?;
         let t = db.team()?.expect("the team");
         assert_eq!((t.name.as_str(), t.tz.as_str(), t.week_start.as_str()), ("华南销售", "Asia/Hong_Kong", "sunday"));
