@@ -22,6 +22,8 @@ pub struct Reminder {
     pub text: String,
     /// When the report is due.
     pub due_at: SystemTime,
+    /// Its deadline has passed and it is still not submitted.
+    pub overdue: bool,
 }
 
 /// What an inbox item is.
@@ -102,6 +104,7 @@ impl FieldStore {
                     period: format!("{}..{}", r.first, r.last),
                     text: r.text(lang, &cal),
                     due_at: instant(r.due_at),
+                    overdue: r.overdue,
                 })
                 .collect())
         })

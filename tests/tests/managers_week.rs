@@ -82,6 +82,27 @@ async fn a_reminder_names_who_has_not_submitted_and_mentions_them_by_phone() {
     };
     assert!(daily(&mut t.b), "李四 is reminded");
     assert!(!daily(&mut t.a), "a submitted report has no reminder");
+    // At 19:30, past the 18:00 reminder and before the 20:00 deadline, it is still listed (due
+    // soon); at 21:00 it is overdue, and says so.
+    let at = |d: &mut Device, when: i64| {
+        d.store.set_now(Some(when));
+        let list = d.store.reminders(1).unwrap();
+        d.store.set_now(None);
+        list
+    };
+    let cal = shanghai();
+    let soon = at(&mut t.b, cal.local_ms(today, "19:30:00".parse().unwrap()));
+    let mine = soon.iter().find(|x| x.kind == ReportKind::Daily && x.first == today).expect("due soon");
+    assert!(!mine.overdue && mine.text(Lang::ZhCn, &cal).contains("将于"), "{mine:?}");
+    let late = at(&mut t.b, cal.local_ms(today, "21:00:00".parse().unwrap()));
+    let mine = late.iter().find(|x| x.kind == ReportKind::Daily && x.first == today).expect("overdue");
+    assert!(mine.overdue, "{mine:?}");
+    assert!(mine.text(Lang::ZhCn, &cal).contains("尚未提交"), "{}", mine.text(Lang::ZhCn, &cal));
+    // The week's report on Friday at 17:45, with its 20:00 deadline ahead.
+    let friday = cal.week_start_of(today) + chrono::Days::new(4);
+    let week = at(&mut t.b, cal.local_ms(friday, "17:45:00".parse().unwrap()));
+    let weekly = week.iter().find(|x| x.kind == ReportKind::Weekly).expect("the weekly is due soon");
+    assert!(weekly.text(Lang::ZhCn, &cal).starts_with("本周周报（"), "{}", weekly.text(Lang::ZhCn, &cal));
     let evening = shanghai().local_ms(today, "18:30:00".parse().unwrap());
 
     // On the server at 18:30, between the 18:00 reminder and the 20:00 deadline.

@@ -249,7 +249,7 @@ async fn a_check_in_anomaly_survives_moving_the_customer(server: Server) {
     assert_eq!(far_alert.facts.value.as_deref(), Some("11.1 km"), "{far_alert:?}");
     // The move is on record: who, from where, to where.
     // (Recorded at the server's clock's time, and listed for the 30 days before it.)
-    let moves = server.admin.location_changes(&[rep.clone()], fieldreport_server::now_ms()).unwrap();
+    let moves = server.admin.location_changes(std::slice::from_ref(&rep), fieldreport_server::now_ms()).unwrap();
     assert_eq!(moves.len(), 1, "{moves:?}");
     assert_eq!(
         (moves[0].by.as_str(), moves[0].from, moves[0].to),

@@ -8,8 +8,9 @@ use super::Ctx;
 use crate::error::CliResult;
 use crate::time::format_instant;
 
-/// `reminders`: this user's reminders of the next `days` days (JSON: `[{at, report_kind,
-/// period, text, due_at}]`), offline; a submitted report has none.
+/// `reminders`: this user's reminders of reports due in the next `days` days and overdue in the
+/// last seven (JSON: `[{at, report_kind, period, text, due_at, overdue}]`), offline; a submitted
+/// report has none.
 pub fn reminders(ctx: &mut Ctx, days: u32, lang: &str) -> CliResult {
     let lang: Lang = lang.parse()?;
     let cal = ctx.calendar()?;
@@ -23,6 +24,7 @@ pub fn reminders(ctx: &mut Ctx, days: u32, lang: &str) -> CliResult {
                 "period": format!("{}..{}", r.first, r.last),
                 "text": r.text(lang, &cal),
                 "due_at": format_instant(r.due_at, &cal),
+                "overdue": r.overdue,
             })
         })
         .collect();

@@ -1,6 +1,7 @@
 //! This user's reminders, computed on the device from the team's configuration and the user's
 //! reports, so that an app schedules local notifications without a push service: one per report
-//! due in the window that the user has not submitted (submitting it removes its reminder).
+//! due in the window, or overdue in the last week, that the user owes and has not submitted
+//! (submitting it removes its reminder).
 
 use rusqlite::params;
 
@@ -9,9 +10,13 @@ use crate::codes::Role;
 use crate::error::Result;
 use crate::team::Reminder;
 
+/// How long an overdue report keeps its reminder.
+const OVERDUE_FOR_MS: i64 = 7 * 86_400_000;
+
 impl Store {
-    /// The reminders of the next `days` days, earliest first: each report of a kind the team
-    /// reminds of that this user has not submitted. An admin (who writes no reports) has none.
+    /// The reminders of reports due in the next `days` days, and of those overdue in the last
+    /// seven, earliest first: each report of a kind the team reminds of that this user owes (as a
+    /// member then) and has not submitted. An admin (who writes no reports) has none.
     pub fn reminders(&mut self, days: u32) -> Result<Vec<Reminder>> {
         if self.sync_state().is_ok_and(|s| s.role == Role::Admin) {
             return Ok(Vec::new());
@@ -21,14 +26,20 @@ impl Store {
         let me = self.identity()?.user_id;
         let now = self.now_ms();
         let until = now.saturating_add(i64::from(days.min(366)) * 86_400_000);
-        let all = config.reminders.due_between(&config.team.deadlines, &cal, now, until);
+        let since = now - OVERDUE_FOR_MS;
+        let all = config.reminders.deadlines_between(&config.team.deadlines, &cal, since, until);
+        let membership = self.member(&me)?.and_then(|m| m.membership());
         let mut submitted = self.conn.prepare_cached(
             "SELECT 1 FROM reports WHERE owner = ?1 AND kind = ?2 AND period_first = ?3
                AND status = 'submitted' AND deleted = 0",
         )?;
         let mut out = Vec::with_capacity(all.len());
-        for r in all {
+        for mut r in all {
+            if membership.is_some_and(|m| !m.owes(&cal, r.last, r.due_at)) {
+                continue;
+            }
             if !submitted.exists(params![me, r.kind.as_str(), r.first.to_string()])? {
+                r.overdue = r.due_at <= now;
                 out.push(r);
             }
         }

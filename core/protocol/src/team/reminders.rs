@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{Deadline, Deadlines};
 use crate::doc::ReportKind;
-use crate::period::{days_words, parse_weekday, Calendar, Period};
-use crate::report::{Label, Lang};
+use crate::period::{parse_weekday, Calendar, Period};
+use crate::report::{period_name, Lang};
 
 /// When each kind of report is reminded of. A kind left out is reminded two hours before its
 /// deadline; `enabled = false` turns reminders off.
@@ -49,16 +49,22 @@ pub struct Reminder {
     pub last: NaiveDate,
     /// UTC milliseconds.
     pub due_at: i64,
+    /// Its deadline has passed and it is still not submitted.
+    #[serde(default)]
+    pub overdue: bool,
 }
 
 impl Reminder {
-    /// The reminder in words (`日报将于 20:00 截止，请及时提交（2026-12-01）`).
+    /// The reminder in words, the period named as people name it on the day it is shown
+    /// (`本周周报（11-30 ~ 12-06）将于 12-04 20:00 截止，请及时提交`; overdue: `…已于 … 截止，尚未提交`).
     pub fn text(&self, lang: Lang, cal: &Calendar) -> String {
         let due = cal.local_datetime(self.due_at).format("%m-%d %H:%M");
-        let period = days_words(self.first, self.last);
-        match lang {
-            Lang::ZhCn => format!("{}（{period}）将于 {due} 截止，请及时提交", self.kind.label(lang)),
-            Lang::En => format!("Your {} ({period}) is due at {due}: please submit it", self.kind.label(lang)),
+        let period = period_name(self.kind.as_str(), self.last, Some(cal.local_date(self.at)), lang);
+        match (lang, self.overdue) {
+            (Lang::ZhCn, false) => format!("{period}将于 {due} 截止，请及时提交"),
+            (Lang::ZhCn, true) => format!("{period}已于 {due} 截止，尚未提交"),
+            (Lang::En, false) => format!("Your {period} is due at {due}: please submit it"),
+            (Lang::En, true) => format!("Your {period} was due at {due} and is not submitted"),
         }
     }
 }
@@ -104,6 +110,17 @@ impl Reminders {
 
     /// The reminders whose time falls in `from..until` (UTC milliseconds), earliest first.
     pub fn due_between(&self, deadlines: &Deadlines, cal: &Calendar, from: i64, until: i64) -> Vec<Reminder> {
+        self.between(deadlines, cal, from, until, false)
+    }
+
+    /// The reminders of the reports whose deadline falls in `from..until`, earliest reminder
+    /// first: what is due soon (its reminder time may have passed) and, from a `from` in the
+    /// past, what is overdue.
+    pub fn deadlines_between(&self, deadlines: &Deadlines, cal: &Calendar, from: i64, until: i64) -> Vec<Reminder> {
+        self.between(deadlines, cal, from, until, true)
+    }
+
+    fn between(&self, deadlines: &Deadlines, cal: &Calendar, from: i64, until: i64, by_due: bool) -> Vec<Reminder> {
         let mut out = Vec::new();
         let daily_on: Vec<chrono::Weekday> = deadlines.daily_on.iter().filter_map(|d| parse_weekday(d).ok()).collect();
         // Periods ending from a day before `from` (a deadline a day after its period) to a
@@ -129,8 +146,10 @@ impl Reminders {
                 };
                 if let Some((first, last)) = period {
                     let at = remind.due_ms(cal, last);
-                    if (from..until).contains(&at) {
-                        out.push(Reminder { at, kind, first, last, due_at: due.due_ms(cal, last) });
+                    let due_at = due.due_ms(cal, last);
+                    let key = if by_due { due_at } else { at };
+                    if (from..until).contains(&key) {
+                        out.push(Reminder { at, kind, first, last, due_at, overdue: false });
                     }
                 }
                 day = match day.succ_opt() {

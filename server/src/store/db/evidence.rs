@@ -101,7 +101,7 @@ impl Db<'_> {
                 },
             )?);
         }
-        out.sort_by(|a, b| b.at.cmp(&a.at));
+        out.sort_by_key(|c| std::cmp::Reverse(c.at));
         out.truncate(limit.max(0) as usize);
         Ok(out)
     }
