@@ -73,6 +73,7 @@ fn followup(i: usize, start: i64) -> Followup {
         next_step: String::new(),
         next_followup_on: None,
         checkin: None,
+        checkin_metres: None,
         attachments: Vec::new(),
         stage_change: None,
     }

@@ -242,6 +242,10 @@ async fn a_check_in_anomaly_survives_moving_the_customer(server: Server) {
     // The rep moves the customer to where he checked in.
     d.store.edit_customer(&c, CustomerEdit { location: Some(far), ..Default::default() }).unwrap();
     d.sync().await;
+    // On the device too: lists and reports show the distance measured at the check-in.
+    let rows = d.store.list_followups(&Default::default()).unwrap();
+    let shown = rows[0].checkin_distance_m.expect("measured");
+    assert!((11_000.0..11_200.0).contains(&shown), "{shown}");
     let cfg = server.admin.config().unwrap();
     let scope = Scope::of(&server.admin, None, Some(&rep)).unwrap();
     let alerts = figures::alerts(&server.admin, &cfg, &scope, at("2026-12-02T18:00:00+08:00")).unwrap();

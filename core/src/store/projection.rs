@@ -111,8 +111,8 @@ fn followup(conn: &Connection, f: &Followup) -> Result<()> {
     let h = &f.header;
     conn.prepare_cached(
         "INSERT OR REPLACE INTO followups (id, team, owner, customer_id, deal_id, kind, occurred_at, note,
-             next_step, next_followup_on, lat, lon, created_at, deleted, attachments)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+             next_step, next_followup_on, lat, lon, created_at, deleted, attachments, checkin_m)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?
     .execute(params![
         h.id,
@@ -129,7 +129,8 @@ fn followup(conn: &Connection, f: &Followup) -> Result<()> {
         f.checkin.as_ref().map(|c| c.lon),
         h.created_at,
         h.deleted,
-        (!f.attachments.is_empty()).then(|| serde_json::to_string(&f.attachments).unwrap_or_default())
+        (!f.attachments.is_empty()).then(|| serde_json::to_string(&f.attachments).unwrap_or_default()),
+        f.checkin_metres
     ])?;
     attachment_refs(conn, h, f.attachments.iter())
 }

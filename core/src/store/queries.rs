@@ -139,8 +139,11 @@ fn followup_row(r: &Row<'_>) -> rusqlite::Result<FollowupRow> {
         next_followup_on: r.get(9)?,
         lat: r.get(10)?,
         lon: r.get(11)?,
-        checkin_distance_m: match (r.get(10)?, r.get(11)?, r.get(12)?, r.get(13)?) {
-            (Some(a), Some(b), Some(c), Some(d)) => Some(distance_m((a, b), (c, d))),
+        // As recorded when the rep checked in; a followup from before that was recorded is
+        // measured against where the customer is now.
+        checkin_distance_m: match (r.get::<_, Option<f64>>(15)?, r.get(10)?, r.get(11)?, r.get(12)?, r.get(13)?) {
+            (Some(m), ..) => Some(m),
+            (None, Some(a), Some(b), Some(c), Some(d)) => Some(distance_m((a, b), (c, d))),
             _ => None,
         },
         attachments: r.get::<_, Option<String>>(14)?.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default(),
@@ -224,7 +227,7 @@ impl Store {
             lon: c.lon,
             accuracy: c.accuracy,
             at: c.at,
-            distance_m: place.map(|p| distance_m((c.lat, c.lon), p)),
+            distance_m: f.checkin_metres.or_else(|| place.map(|p| distance_m((c.lat, c.lon), p))),
         }))
     }
 
@@ -232,7 +235,7 @@ impl Store {
     pub fn list_followups(&self, filter: &FollowupFilter) -> Result<Vec<FollowupRow>> {
         let mut sql = String::from(
             "SELECT f.id, f.owner, f.customer_id, c.name, f.deal_id, f.kind, f.occurred_at, f.note, f.next_step,
-                    f.next_followup_on, f.lat, f.lon, c.lat, c.lon, f.attachments
+                    f.next_followup_on, f.lat, f.lon, c.lat, c.lon, f.attachments, f.checkin_m
              FROM followups f LEFT JOIN customers c ON c.id = f.customer_id WHERE 1 = 1",
         );
         let mut args: Vec<Value> = Vec::new();

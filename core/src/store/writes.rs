@@ -210,11 +210,26 @@ impl Store {
             }
             new.deal_id = Some(deal);
         }
+        // The check-in's distance from the customer as located now: evidence, kept in the record.
+        let place = match &new.checkin {
+            Some(_) => match self.record(&new.customer_id)? {
+                Record::Customer(c) => c.location,
+                _ => None,
+            },
+            None => None,
+        };
+        let metres = new.checkin.as_ref().zip(place).map(|(c, p)| crate::doc::distance_m((c.lat, c.lon), p));
         typed!(
             self.create(
                 Kind::Followup,
-                |h| Record::Followup(Followup::view(h, &new)),
-                |d, h| Followup::create(d, h, &new)
+                |h| Record::Followup(Followup { checkin_metres: metres, ..Followup::view(h, &new) }),
+                |d, h| {
+                    Followup::create(d, h, &new)?;
+                    match metres {
+                        Some(m) => Followup::record_checkin_metres(d, m),
+                        None => Ok(()),
+                    }
+                }
             )?,
             Followup
         )

@@ -21,6 +21,7 @@ const NOTE: &str = "note";
 const NEXT_STEP: &str = "next_step";
 const NEXT_ON: &str = "next_followup_on";
 const CHECKIN: &str = "checkin";
+const CHECKIN_METRES: &str = "checkin_m";
 const ATTACHMENTS: &str = "attachments";
 const STAGE_CHANGE: &str = "stage_change";
 
@@ -167,6 +168,11 @@ pub struct Followup {
     pub next_step: String,
     pub next_followup_on: Option<NaiveDate>,
     pub checkin: Option<CheckIn>,
+    /// The check-in's distance from its customer's location as the device had it when the rep
+    /// checked in, in metres (none without a check-in or a located customer). Evidence: written
+    /// once, so moving the customer later does not change it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkin_metres: Option<f64>,
     /// Photos and files (门头照, a business card…), added with `Store::attach`.
     pub attachments: Vec<Attachment>,
     pub stage_change: Option<StageChange>,
@@ -208,9 +214,15 @@ impl Followup {
             next_step: new.next_step.clone(),
             next_followup_on: new.next_followup_on,
             checkin: new.checkin.clone(),
+            checkin_metres: None,
             attachments: Vec::new(),
             stage_change: new.stage_change.clone(),
         }
+    }
+
+    /// Records the check-in's distance from its customer, measured when it was made.
+    pub fn record_checkin_metres(doc: &mut Doc, metres: f64) -> Result<(), automerge::AutomergeError> {
+        fields::put(doc, &ROOT, CHECKIN_METRES, metres)
     }
 
     pub fn edit(doc: &mut Doc, edit: &FollowupEdit) -> Result<(), automerge::AutomergeError> {
@@ -280,6 +292,7 @@ impl Followup {
             next_step: fields::text(doc, &ROOT, NEXT_STEP),
             next_followup_on: fields::str(doc, &ROOT, NEXT_ON).and_then(|s| s.parse().ok()),
             checkin,
+            checkin_metres: fields::f64(doc, &ROOT, CHECKIN_METRES),
             attachments: attachment::read_list(doc, ATTACHMENTS),
             stage_change,
         })
@@ -294,6 +307,14 @@ impl Followup {
         }
         max_len(NOTE, &self.note, MAX_NOTE)?;
         max_len(NEXT_STEP, &self.next_step, MAX_NOTE)?;
+        if let Some(m) = self.checkin_metres {
+            if !(m.is_finite() && m >= 0.0) {
+                return Err(ValidationError::Invalid {
+                    field: CHECKIN_METRES,
+                    reason: format!("{m} is not a distance"),
+                });
+            }
+        }
         if let Some(c) = &self.checkin {
             validate_point(c.lat, c.lon)?;
             if let Some(a) = c.accuracy {

@@ -24,3 +24,7 @@ UPDATE deal_stages SET
             > (CASE deal_stages.stage WHEN 'lead' THEN 0 WHEN 'contacted' THEN 1 WHEN 'qualified' THEN 2
                   WHEN 'proposal' THEN 3 WHEN 'negotiation' THEN 4 WHEN 'won' THEN 5 ELSE 99 END));
 CREATE INDEX deal_stages_kpi ON deal_stages(owner, at, stage, deleted, moved_on, deal_id);
+
+-- A check-in's distance from its customer as recorded in the followup when the rep checked in:
+-- lists and reports show it, not a distance from wherever the customer was moved to later.
+ALTER TABLE followups ADD COLUMN checkin_m REAL;

@@ -68,6 +68,7 @@ pub fn visit(
         next_step: String::new(),
         next_followup_on: None,
         checkin: checkin.map(|(lat, lon)| CheckIn { lat, lon, accuracy: None, at }),
+        checkin_metres: None,
         attachments: Vec::new(),
         stage_change: None,
     }

@@ -304,6 +304,7 @@ mod tests {
             next_step: String::new(),
             next_followup_on: None,
             checkin: None,
+            checkin_metres: None,
             attachments: Vec::new(),
             stage_change: None,
         })
