@@ -289,3 +289,55 @@ async fn changed_figures_are_refreshed_in_the_background_and_arrive_with_a_later
     assert_eq!(view.rows.iter().find(|r| r.metric == "visits").unwrap().value, 2.0);
     running.shutdown().await;
 }
+
+/// A weekly's KPI block carries the target of its week (8 of 10, not just 8), rendered as people
+/// read it, and keeps it once submitted, whatever the targets become.
+#[tokio::test]
+async fn a_reports_kpi_block_shows_targets_and_keeps_them_once_submitted() {
+    let server = Server::start().await;
+    let (mgr, _) = server.user("李经理", "manager", None);
+    let (rep, code) = server.user("张伟", "rep", Some(&mgr));
+    let mut cfg = server.admin.config().unwrap();
+    cfg.targets.push(Target {
+        metric: "visits".into(),
+        user: Some(rep.clone()),
+        per: TargetPeriod::Week,
+        value: Some(10.0),
+        amount: None,
+        from: "2020-01-01".parse().unwrap(),
+        until: None,
+    });
+    server.admin.apply_config(cfg).unwrap();
+    let mut d = Device::enroll(&server.url, &code).await;
+    d.sync().await;
+    // Last week, offline after the sync: eight visits.
+    let cal = d.store.calendar().unwrap();
+    let last_week = cal.resolve(Period::LastWeek, d.store.now_ms());
+    let c = d.customer("华为");
+    for i in 0..8 {
+        let at = last_week.start_ms + 3_600_000 * (10 + i);
+        let new = fieldreport_core::doc::NewFollowup::new(&c, fieldreport_core::doc::FollowupKind::Visit, at, "拜访");
+        d.store.log_followup(new).unwrap();
+    }
+    let r = d.store.new_report(ReportKind::Weekly, Some(last_week.first), Lang::ZhCn).unwrap().header.id;
+    let block = d.store.insert_kpis(&r, None, None, &["visits".to_string()]).unwrap();
+    let fieldreport_core::report::BlockData::Kpis { rows, .. } = &block.data else { panic!("a KPI block") };
+    assert_eq!((rows[0].value, rows[0].target), (8.0, Some(10.0)), "{rows:?}");
+    assert!(rows[0].status.is_some());
+    d.store.submit_report(&r, std::slice::from_ref(&mgr), &[]).unwrap();
+    d.sync().await;
+    let names = d.store.names().unwrap();
+    let text = fieldreport_core::report::render_text(&d.store.report(&r).unwrap(), Lang::ZhCn, &cal, &names);
+    assert!(text.contains("目标 10"), "{text}");
+    // The targets change; the submitted block does not.
+    let mut cfg = server.admin.config().unwrap();
+    cfg.targets[0].value = Some(20.0);
+    server.admin.apply_config(cfg).unwrap();
+    d.sync().await;
+    let report = d.store.report(&r).unwrap();
+    let kept = report.blocks.iter().find_map(|b| match &b.data {
+        fieldreport_core::report::BlockData::Kpis { rows, .. } => rows.first().and_then(|r| r.target),
+        _ => None,
+    });
+    assert_eq!(kept, Some(10.0));
+}

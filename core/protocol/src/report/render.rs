@@ -7,7 +7,7 @@ use std::str::FromStr;
 use super::{builtin_template, Block, BlockData, FollowupGroup, KpiRow, Label, Lang, Names, Template};
 use crate::doc::{Attachment, FollowupKind, Report};
 use crate::error::Error;
-use crate::kpi::{format_value, Status};
+use crate::kpi::{format_target, format_value, Status};
 use crate::period::{days_words, Calendar};
 
 /// Which Markdown to write.
@@ -158,7 +158,7 @@ fn kpi_line(l: &Labels, r: &KpiRow, strong: bool) -> String {
         line.push_str(&format!(
             " / {} {}{open}{} {}{close}",
             l.t("目标", "target"),
-            format_value(&r.unit, t),
+            format_target(&r.unit, t),
             pct(r.achievement),
             light(r.status)
         ));
@@ -166,8 +166,9 @@ fn kpi_line(l: &Labels, r: &KpiRow, strong: bool) -> String {
     line
 }
 
+/// A target as people read it (a pro-rated count keeps one decimal), or a dash.
 fn opt(unit: &crate::kpi::Unit, v: Option<f64>) -> String {
-    v.map(|v| format_value(unit, v)).unwrap_or_else(|| "—".into())
+    v.map(|v| format_target(unit, v)).unwrap_or_else(|| "—".into())
 }
 
 fn pct(v: Option<f64>) -> String {

@@ -209,7 +209,18 @@ mod tests {
         assert!(off.due_between(&Deadlines::default(), &cal, 0, i64::MAX / 2).is_empty());
         assert_eq!(monthly[0].first.to_string(), "2026-11-01");
         assert!(got.windows(2).all(|w| w[0].at <= w[1].at));
-        assert_eq!(got[0].text(Lang::ZhCn, &cal), "日报（2026-11-26）将于 11-26 20:00 截止，请及时提交");
+        assert_eq!(got[0].text(Lang::ZhCn, &cal), "11-26 日报将于 11-26 20:00 截止，请及时提交");
+        assert_eq!(weekly[0].text(Lang::ZhCn, &cal), "本周周报（11-23 ~ 11-29）将于 11-27 20:00 截止，请及时提交");
+        let overdue = Reminder { overdue: true, ..got[0].clone() };
+        assert_eq!(overdue.text(Lang::ZhCn, &cal), "11-26 日报已于 11-26 20:00 截止，尚未提交");
+        // By deadline: what falls due in the window, whatever its reminder time.
+        let by_due = r.deadlines_between(
+            &Deadlines::default(),
+            &cal,
+            ms("2026-11-26T19:30:00+08:00"),
+            ms("2026-11-26T23:00:00+08:00"),
+        );
+        assert_eq!(by_due.iter().map(|x| x.first.to_string()).collect::<Vec<_>>(), ["2026-11-26"]);
     }
 
     #[test]

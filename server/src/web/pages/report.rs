@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use fieldreport_protocol::doc::{display_distance, Attachment, Report, ReportStatus};
-use fieldreport_protocol::kpi::{format_value, Status};
+use fieldreport_protocol::kpi::{format_target, format_value, Status};
 use fieldreport_protocol::period::{days_words, Calendar};
 use fieldreport_protocol::report::{
     label_of, Block, BlockData, FigureSource, FollowupGroup, KpiRow, Label, Lang, Names,
@@ -126,7 +126,7 @@ fn kpis(lang: Lang, rows: &[KpiRow]) -> Markup {
             tr {
                 td { (lang.pick(&k.name_zh, &k.name_en)) }
                 td { (format_value(&k.unit, k.value)) }
-                td { (k.target.map(|v| format_value(&k.unit, v)).unwrap_or_default()) }
+                td { (k.target.map(|v| format_target(&k.unit, v)).unwrap_or_default()) }
                 td { (k.achievement.map(|a| format!("{:.0}%", a * 100.0)).unwrap_or_default()) }
                 td class=[status_class(k.status)] { (k.status.map(|s| s.label(lang)).unwrap_or("—")) }
             }
