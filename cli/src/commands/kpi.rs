@@ -1,7 +1,7 @@
 //! `kpi`: this device's figures for a period: the server's snapshot when it covers the local
 //! data, else computed from the local store.
 
-use fieldreport_core::kpi::format_value;
+use fieldreport_core::kpi::{format_target, format_value, Status};
 use fieldreport_core::report::{label_of, Label, Lang};
 use fieldreport_core::store::FigureSource;
 use fieldreport_core::team::alert_text;
@@ -57,12 +57,32 @@ pub fn run(ctx: &mut Ctx, period: &str, metrics: &[String], lang: &str, user: Op
             },
             lang.pick("截至", "as of")
         )];
-        lines.extend(
-            rows.iter()
-                .map(|r| format!("  {:<16} {}", lang.pick(&r.name_zh, &r.name_en), format_value(&r.unit, r.value))),
-        );
+        lines.extend(rows.iter().map(|r| {
+            let name = lang.pick(&r.name_zh, &r.name_en);
+            let value = format_value(&r.unit, r.value);
+            match r.target {
+                // 8 of 10, not just 8: the target of the period so far, achievement and status.
+                Some(t) => format!(
+                    "  {name:<16} {value} / {} {}（{}{}）",
+                    lang.pick("目标", "target"),
+                    format_target(&r.unit, t),
+                    r.achievement.map(|a| format!("{:.0}%", a * 100.0)).unwrap_or_else(|| "—".into()),
+                    r.status.map(|s| format!(" {}", label_of(status_word(s), lang))).unwrap_or_default()
+                ),
+                None => format!("  {name:<16} {value}"),
+            }
+        }));
         lines
     })
+}
+
+/// The stored word of a status (its label reads 正常 / 预警 / 落后 or green / yellow / red).
+fn status_word(s: Status) -> &'static str {
+    match s {
+        Status::Green => "green",
+        Status::Yellow => "yellow",
+        Status::Red => "red",
+    }
 }
 
 /// `alerts`: what the server's last snapshot says needs attention, and who read this user's

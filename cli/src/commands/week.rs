@@ -56,6 +56,7 @@ pub fn inbox(ctx: &mut Ctx, lang: &str) -> CliResult {
     let cal = ctx.calendar()?;
     let items = ctx.store.inbox()?;
     let names = ctx.store.names()?;
+    let ctx_now = ctx.store.now_ms();
     let rows: Vec<serde_json::Value> = items
         .iter()
         .map(|i| {
@@ -74,12 +75,18 @@ pub fn inbox(ctx: &mut Ctx, lang: &str) -> CliResult {
             .map(|i| {
                 let who = names.of(&i.by);
                 let what = match i.kind {
-                    fieldreport_core::store::InboxKind::Nudge => format!(
-                        "{who} {} {} {}",
-                        lang.pick("催交", "asks for"),
-                        i.report_kind.as_deref().unwrap_or(""),
-                        i.period.as_deref().unwrap_or("")
-                    ),
+                    fieldreport_core::store::InboxKind::Nudge => {
+                        // The report named as people name it, in the language asked for.
+                        let last = i.period.as_deref().and_then(|p| p.split("..").nth(1)).and_then(|d| d.parse().ok());
+                        let named = match (i.report_kind.as_deref(), last) {
+                            (Some(k), Some(last)) => {
+                                let today = cal.local_date(ctx_now);
+                                fieldreport_core::report::period_name(k, last, Some(today), lang)
+                            }
+                            _ => i.period.clone().unwrap_or_default(),
+                        };
+                        format!("{who} {} {named}", lang.pick("催交", "asks for"))
+                    }
                     fieldreport_core::store::InboxKind::Mention => {
                         format!("{who} {}：{}", lang.pick("提到了你", "named you"), i.text.as_deref().unwrap_or(""))
                     }

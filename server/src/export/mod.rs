@@ -311,6 +311,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn columns_are_as_wide_as_what_they_show() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
+        let time = Cell::Time(day.and_hms_opt(20, 0, 0).unwrap());
+        assert!(shown_width(&time) >= 16.0, "a date and time never shows ########");
+        assert!(shown_width(&Cell::Date(day)) >= 10.0);
+        assert_eq!(shown_width(&Cell::Text("张伟".into())), shown_width(&Cell::Text("abcd".into())), "CJK is double");
+        assert!(shown_width(&Cell::Money(12_345_678.0)) >= "¥12,345,678.00".len() as f64);
+        assert_eq!(shown_width(&Cell::Text("很".repeat(100))), 60.0, "bounded");
+    }
+
+    #[test]
     fn csv_text_from_devices_is_never_a_formula() {
         let mut out = Vec::new();
         let mut sink = CsvSink::new(&mut out).unwrap();
