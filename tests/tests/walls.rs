@@ -191,7 +191,10 @@ async fn phone_numbers_reach_managers_and_robots_not_devices(server: Server) {
 /// at most once an hour per report and `NUDGES_PER_DAY` a day in all.
 async fn nudges_are_bounded_to_periods_the_member_was_in(server: Server) {
     let (mgr, _) = server.user("王经理", "manager", None);
-    let (rep, _) = server.user("张三", "rep", Some(&mgr));
+    // A member for a week.
+    let week_ago = fieldreport_server::now_ms() - 7 * 86_400_000;
+    let (rep, _) = server.admin.add_member_since("张三", "rep", Some(&mgr), None, Some(week_ago)).unwrap();
+    let rep = rep.id;
     let boss = server.admin.user(&mgr).unwrap().unwrap();
     let cal = server.admin.config().unwrap().calendar().unwrap();
     let today = cal.local_date(fieldreport_server::now_ms());

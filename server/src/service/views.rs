@@ -10,7 +10,7 @@ use fieldreport_protocol::doc::{Kind, Record};
 /// The format of stored views. Bump it whenever a typed view's fields or how a document is read
 /// into one change: views of another format are not used, and the next rebuild reads those
 /// documents again and stores fresh views. (`views_keep_their_shape` fails when the fields change.)
-pub const VIEW_FORMAT: i64 = 3;
+pub const VIEW_FORMAT: i64 = 4;
 
 /// The view to store for `record`; `None` for documents a rebuild does not read (the published
 /// configuration and snapshots) or a record JSON cannot hold.

@@ -191,6 +191,8 @@ pub fn indexes_answer_figures_and_exports(h: &dyn Harness) {
         assert!(!db.record_obligation(&crate::store::db::Obligation { due_at: 5, ..o.clone() })?, "recorded once");
         assert_eq!(db.obligations(&["r".into()], day("2026-11-23"), day("2026-11-30"))?, [o]);
         assert!(db.obligations(&["r".into()], day("2026-11-30"), day("2026-12-06"))?.is_empty());
+        assert_eq!(db.recorded_since(1_000)?, [("r".to_string(), "weekly".to_string(), day("2026-11-29"))]);
+        assert!(db.recorded_since(1_001)?.is_empty());
         assert_eq!(db.announce_alerts(&["a".into(), "b".into()], 1)?, ["a", "b"]);
         assert_eq!(db.announce_alerts(&["b".into(), "c".into()], 2)?, ["c"], "none is told twice");
         Ok(())

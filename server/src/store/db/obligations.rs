@@ -58,6 +58,14 @@ impl Db<'_> {
         Ok(out)
     }
 
+    /// The obligations recorded with a deadline at or after `due_from`, as (user, kind, last
+    /// day): what the deadline keeper need not look at again (one query on the deadline index).
+    pub fn recorded_since(&self, due_from: i64) -> Result<Vec<(String, String, NaiveDate)>> {
+        self.all("SELECT user_id, kind, last FROM obligations WHERE due_at >= ?1", p![due_from], |r| {
+            Ok((r.text(0)?, r.text(1)?, r.text(2)?.parse().unwrap_or_default()))
+        })
+    }
+
     /// Of `ids`, those the robots were not yet told; then records them all as told at `at`.
     pub fn announce_alerts(&self, ids: &[String], at: i64) -> Result<Vec<String>> {
         let mut fresh = Vec::new();
