@@ -6431,6 +6431,10 @@ public struct Reminder: Equatable, Hashable {
      * When the report is due.
      */
     public let dueAt: Date
+    /**
+     * Its deadline has passed and it is still not submitted.
+     */
+    public let overdue: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -6446,12 +6450,16 @@ public struct Reminder: Equatable, Hashable {
          */text: String, 
         /**
          * When the report is due.
-         */dueAt: Date) {
+         */dueAt: Date, 
+        /**
+         * Its deadline has passed and it is still not submitted.
+         */overdue: Bool) {
         self.at = at
         self.reportKind = reportKind
         self.period = period
         self.text = text
         self.dueAt = dueAt
+        self.overdue = overdue
     }
 
     
@@ -6474,7 +6482,8 @@ public struct FfiConverterTypeReminder: FfiConverterRustBuffer {
                 reportKind: FfiConverterTypeReportKind.read(from: &buf), 
                 period: FfiConverterString.read(from: &buf), 
                 text: FfiConverterString.read(from: &buf), 
-                dueAt: FfiConverterTimestamp.read(from: &buf)
+                dueAt: FfiConverterTimestamp.read(from: &buf), 
+                overdue: FfiConverterBool.read(from: &buf)
         )
     }
 
@@ -6484,6 +6493,7 @@ public struct FfiConverterTypeReminder: FfiConverterRustBuffer {
         FfiConverterString.write(value.period, into: &buf)
         FfiConverterString.write(value.text, into: &buf)
         FfiConverterTimestamp.write(value.dueAt, into: &buf)
+        FfiConverterBool.write(value.overdue, into: &buf)
     }
 }
 

@@ -965,6 +965,12 @@ public struct Member: Equatable, Hashable {
      */
     public let active: Bool
     public let phone: String?
+    /**
+     * When they joined and when they were deactivated (UTC milliseconds; absent from the
+     * directories of older servers): reports are owed and targets count only in between.
+     */
+    public let since: Int64?
+    public let until: Int64?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -972,13 +978,19 @@ public struct Member: Equatable, Hashable {
         /**
          * A deactivated member keeps their name (old reports still name them) but cannot be sent
          * reports.
-         */active: Bool, phone: String?) {
+         */active: Bool, phone: String?, 
+        /**
+         * When they joined and when they were deactivated (UTC milliseconds; absent from the
+         * directories of older servers): reports are owed and targets count only in between.
+         */since: Int64?, until: Int64?) {
         self.id = id
         self.name = name
         self.role = role
         self.managerId = managerId
         self.active = active
         self.phone = phone
+        self.since = since
+        self.until = until
     }
 
     
@@ -1002,7 +1014,9 @@ public struct FfiConverterTypeMember: FfiConverterRustBuffer {
                 role: FfiConverterTypeRole.read(from: &buf), 
                 managerId: FfiConverterOptionString.read(from: &buf), 
                 active: FfiConverterBool.read(from: &buf), 
-                phone: FfiConverterOptionString.read(from: &buf)
+                phone: FfiConverterOptionString.read(from: &buf), 
+                since: FfiConverterOptionInt64.read(from: &buf), 
+                until: FfiConverterOptionInt64.read(from: &buf)
         )
     }
 
@@ -1013,6 +1027,8 @@ public struct FfiConverterTypeMember: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.managerId, into: &buf)
         FfiConverterBool.write(value.active, into: &buf)
         FfiConverterOptionString.write(value.phone, into: &buf)
+        FfiConverterOptionInt64.write(value.since, into: &buf)
+        FfiConverterOptionInt64.write(value.until, into: &buf)
     }
 }
 

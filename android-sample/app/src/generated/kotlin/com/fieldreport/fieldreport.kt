@@ -8274,6 +8274,11 @@ data class Reminder (
      * When the report is due.
      */
     val `dueAt`: java.time.Instant
+    , 
+    /**
+     * Its deadline has passed and it is still not submitted.
+     */
+    val `overdue`: kotlin.Boolean
     
 ){
     
@@ -8295,6 +8300,7 @@ public object FfiConverterTypeReminder: FfiConverterRustBuffer<Reminder> {
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterTimestamp.read(buf),
+            FfiConverterBoolean.read(buf),
         )
     }
 
@@ -8303,7 +8309,8 @@ public object FfiConverterTypeReminder: FfiConverterRustBuffer<Reminder> {
             FfiConverterTypeReportKind.allocationSize(value.`reportKind`) +
             FfiConverterString.allocationSize(value.`period`) +
             FfiConverterString.allocationSize(value.`text`) +
-            FfiConverterTimestamp.allocationSize(value.`dueAt`)
+            FfiConverterTimestamp.allocationSize(value.`dueAt`) +
+            FfiConverterBoolean.allocationSize(value.`overdue`)
     )
 
     override fun write(value: Reminder, buf: ByteBuffer) {
@@ -8312,6 +8319,7 @@ public object FfiConverterTypeReminder: FfiConverterRustBuffer<Reminder> {
             FfiConverterString.write(value.`period`, buf)
             FfiConverterString.write(value.`text`, buf)
             FfiConverterTimestamp.write(value.`dueAt`, buf)
+            FfiConverterBoolean.write(value.`overdue`, buf)
     }
 }
 

@@ -1328,6 +1328,14 @@ data class Member (
     val `active`: kotlin.Boolean
     , 
     val `phone`: kotlin.String?
+    , 
+    /**
+     * When they joined and when they were deactivated (UTC milliseconds; absent from the
+     * directories of older servers): reports are owed and targets count only in between.
+     */
+    val `since`: kotlin.Long?
+    , 
+    val `until`: kotlin.Long?
     
 ){
     
@@ -1350,6 +1358,8 @@ public object FfiConverterTypeMember: FfiConverterRustBuffer<Member> {
             FfiConverterOptionalString.read(buf),
             FfiConverterBoolean.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
         )
     }
 
@@ -1359,7 +1369,9 @@ public object FfiConverterTypeMember: FfiConverterRustBuffer<Member> {
             FfiConverterTypeRole.allocationSize(value.`role`) +
             FfiConverterOptionalString.allocationSize(value.`managerId`) +
             FfiConverterBoolean.allocationSize(value.`active`) +
-            FfiConverterOptionalString.allocationSize(value.`phone`)
+            FfiConverterOptionalString.allocationSize(value.`phone`) +
+            FfiConverterOptionalLong.allocationSize(value.`since`) +
+            FfiConverterOptionalLong.allocationSize(value.`until`)
     )
 
     override fun write(value: Member, buf: ByteBuffer) {
@@ -1369,6 +1381,8 @@ public object FfiConverterTypeMember: FfiConverterRustBuffer<Member> {
             FfiConverterOptionalString.write(value.`managerId`, buf)
             FfiConverterBoolean.write(value.`active`, buf)
             FfiConverterOptionalString.write(value.`phone`, buf)
+            FfiConverterOptionalLong.write(value.`since`, buf)
+            FfiConverterOptionalLong.write(value.`until`, buf)
     }
 }
 
