@@ -280,9 +280,10 @@ class WithServer(unittest.TestCase):
         last = listener.calls[-1]
         self.assertLessEqual(last.docs_done, last.docs_total)
 
-        # After the sync the phone reads the server's figures for today, offline.
+        # After the sync the phone holds all the server's snapshot holds: it counts its own
+        # records (offline), with the snapshot's targets.
         view = phone.kpi_view("today", ["visits"])
-        self.assertEqual((view.source, view.figures[0].value), (fr.FigureSource.SERVER, 1.0))
+        self.assertEqual((view.source, view.figures[0].value), (fr.FigureSource.LOCAL, 1.0))
         self.assertGreater(stats.published, 0, "the configuration and the snapshot arrived")
         notes = phone.server_notes()
         self.assertIsNotNone(notes.as_of)

@@ -20,6 +20,7 @@ on_both!(
     the_server_records_missing_reports_at_the_deadline_and_a_late_report_turns_them_late,
     alerts_are_judged_on_pace_and_gathered_once_a_day,
     a_check_in_anomaly_survives_moving_the_customer,
+    a_report_deleted_before_it_ever_synced_is_not_announced,
 );
 
 fn at(rfc: &str) -> i64 {
@@ -259,4 +260,37 @@ async fn a_check_in_anomaly_survives_moving_the_customer(server: Server) {
         (moves[0].by.as_str(), moves[0].from, moves[0].to),
         (rep.as_str(), Some((31.2304, 121.4737)), Some(far))
     );
+}
+
+async fn a_report_deleted_before_it_ever_synced_is_not_announced(server: Server) {
+    let _one_at_a_time = SERIAL.lock().await;
+    clock_at("2026-12-02T18:00:00+08:00");
+    let (hook, seen) = receiver().await;
+    let mut cfg = server.admin.config().unwrap();
+    cfg.robots = vec![Robot {
+        name: "销售群".into(),
+        kind: RobotKind::Dingtalk,
+        url: format!("{hook}/group"),
+        secret: None,
+        events: vec![RobotEvent::ReportSubmitted],
+        digest: None,
+    }];
+    server.admin.apply_config(cfg).unwrap();
+    let (mgr, _) = server.user("王经理", "manager", None);
+    let (_, code) = server.user("张伟", "rep", Some(&mgr));
+    let mut d = Device::enroll(&server.url, &code).await;
+    d.store.set_now(Some(at("2026-12-02T18:00:00+08:00")));
+    let day = "2026-12-02".parse().unwrap();
+    // Submitted, then deleted, offline: the server first sees it deleted.
+    let gone = d.store.new_report(ReportKind::Daily, Some(day), Lang::ZhCn).unwrap().header.id;
+    d.store.submit_report(&gone, std::slice::from_ref(&mgr), &[]).unwrap();
+    d.store.delete(fieldreport_core::doc::Kind::Report, &gone).unwrap();
+    // Another one that stays.
+    let kept = d.store.new_report(ReportKind::Free, None, Lang::ZhCn).unwrap().header.id;
+    d.store.submit_report(&kept, std::slice::from_ref(&mgr), &[]).unwrap();
+    d.sync().await;
+    received(&seen, "group", 1).await;
+    let deliveries = server.admin.deliveries(20).unwrap();
+    let subjects: Vec<&str> = deliveries.iter().map(|x| x.subject.as_str()).collect();
+    assert_eq!(subjects, [kept.as_str()], "only the report that exists is announced");
 }
