@@ -170,9 +170,11 @@ async fn team(root: std::path::PathBuf, keep: bool, json_out: bool) -> R<Team> {
     let data = root.join("server");
     let admin = Service::open_dir(&data)?;
     admin.init_team("华东销售部", "Asia/Shanghai", "monday", "王总")?;
-    let (mgr, mgr_code) = admin.add_user("李经理", "manager", None)?;
-    let (zhang, zhang_code) = admin.add_user("张伟", "rep", Some(&mgr.id))?;
-    let (liu, liu_code) = admin.add_user("刘芳", "rep", Some(&mgr.id))?;
+    // The team came onto the server a month ago: they owe reports and are measured since then.
+    let month_ago = Some(fieldreport_server::now_ms() - 30 * 86_400_000);
+    let (mgr, mgr_code) = admin.add_member_since("李经理", "manager", None, None, month_ago)?;
+    let (zhang, zhang_code) = admin.add_member_since("张伟", "rep", Some(&mgr.id), None, month_ago)?;
+    let (liu, liu_code) = admin.add_member_since("刘芳", "rep", Some(&mgr.id), None, month_ago)?;
     let running = fieldreport_server::start(&data, "127.0.0.1:0", Limits::default()).await?;
     let url = format!("http://{}", running.addr);
     let kept = if keep { format!("data in {}", root.display()) } else { "data in a temporary directory".into() };
