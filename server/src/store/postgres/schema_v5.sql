@@ -51,4 +51,4 @@ CREATE TABLE location_changes (
     to_lat      DOUBLE PRECISION,
     to_lon      DOUBLE PRECISION
 );
-CREATE INDEX location_changes_customer ON location_changes(customer_id, at);
+CREATE INDEX location_changes_at ON location_changes(at);
