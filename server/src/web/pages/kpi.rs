@@ -72,14 +72,15 @@ fn nudges(lang: Lang, p: &KpiPage, s: &Submission) -> Markup {
 }
 
 /// A horizontal bar per member: value against the pro-rated target (a tick), coloured by status.
+/// 400 units wide, so that on a 375 px phone it is drawn near its own size.
 fn bars(lang: Lang, rows: &[&KpiRow], names: &Names) -> Markup {
     let max = rows.iter().map(|r| r.value.max(r.target.unwrap_or(0.0))).fold(1.0f64, f64::max);
     let h = 22 * rows.len() + 10;
     html! {
-        svg width="640" height=(h) viewBox={ "0 0 640 " (h) } role="img" aria-label=(t(lang, "完成与目标", "Value against target")) xmlns="http://www.w3.org/2000/svg" {
+        svg width="400" height=(h) viewBox={ "0 0 400 " (h) } role="img" aria-label=(t(lang, "完成与目标", "Value against target")) xmlns="http://www.w3.org/2000/svg" {
             @for (i, r) in rows.iter().enumerate() {
                 @let y = 5 + 22 * i;
-                @let w = (r.value / max * 400.0).round();
+                @let w = (r.value / max * 220.0).round();
                 @let color = match r.status { Some(fieldreport_protocol::kpi::Status::Green) => "#1a7f37", Some(fieldreport_protocol::kpi::Status::Yellow) => "#d4a72c", Some(fieldreport_protocol::kpi::Status::Red) => "#cf222e", None => "#1d4e89" };
                 @let who = r.user_id.as_deref().map(|u| names.of(u)).unwrap_or_default();
                 g {
@@ -88,11 +89,11 @@ fn bars(lang: Lang, rows: &[&KpiRow], names: &Names) -> Markup {
                         @if let Some(tg) = &r.target_display { " / " (t(lang, "目标 ", "target ")) (tg) }
                     }
                     text x="0" y=(y + 14) font-size="12" { (who) }
-                    rect x="130" y=(y) width=(w) height="16" fill=(color) {}
+                    rect x="90" y=(y) width=(w) height="16" fill=(color) {}
                     @if let Some(tg) = r.target {
-                        line x1=(130.0 + (tg / max * 400.0).round()) x2=(130.0 + (tg / max * 400.0).round()) y1=(y) y2=(y + 16) stroke="#000" stroke-width="2" {}
+                        line x1=(90.0 + (tg / max * 220.0).round()) x2=(90.0 + (tg / max * 220.0).round()) y1=(y) y2=(y + 16) stroke="#000" stroke-width="2" {}
                     }
-                    text x=(140.0 + w) y=(y + 13) font-size="12" { (r.display) }
+                    text x=(95.0 + w) y=(y + 13) font-size="12" { (r.display) }
                 }
             }
         }
@@ -104,19 +105,19 @@ fn funnel(lang: Lang, snap: &Snapshot, metrics: &[&str], names: &Names) -> Marku
     let stages: Vec<&str> = metrics.iter().copied().filter(|m| m.starts_with("conversion_")).collect();
     let h = 26 * stages.len() + 10;
     html! {
-        svg width="640" height=(h) viewBox={ "0 0 640 " (h) } role="img" aria-label=(t(lang, "漏斗转化", "Funnel conversion")) xmlns="http://www.w3.org/2000/svg" {
+        svg width="400" height=(h) viewBox={ "0 0 400 " (h) } role="img" aria-label=(t(lang, "漏斗转化", "Funnel conversion")) xmlns="http://www.w3.org/2000/svg" {
             @for (i, m) in stages.iter().enumerate() {
                 @let y = 5 + 26 * i;
                 @let team = snap.rows.iter().find(|r| r.metric == *m && r.user_id.is_none());
                 text x="0" y=(y + 14) font-size="12" { (team.map(|r| lang.pick(&r.name_zh, &r.name_en)).unwrap_or(m)) }
                 @if let Some(r) = team {
-                    rect x="150" y=(y) width=((r.value.clamp(0.0, 1.0) * 400.0).round()) height="18" fill="#9ecae1" {
+                    rect x="150" y=(y) width=((r.value.clamp(0.0, 1.0) * 180.0).round()) height="18" fill="#9ecae1" {
                         title { (t(lang, "团队平均 ", "team average ")) (r.display) }
                     }
-                    text x="560" y=(y + 14) font-size="12" { (r.display) }
+                    text x="340" y=(y + 14) font-size="12" { (r.display) }
                 }
                 @for r in snap.rows.iter().filter(|r| r.metric == *m && r.user_id.is_some()) {
-                    @let x = 150.0 + (r.value.clamp(0.0, 1.0) * 400.0).round();
+                    @let x = 150.0 + (r.value.clamp(0.0, 1.0) * 180.0).round();
                     line x1=(x) x2=(x) y1=(y) y2=(y + 18) stroke="#1d4e89" stroke-width="2" {
                         title { (r.user_id.as_deref().map(|u| names.of(u)).unwrap_or_default()) "：" (r.display) }
                     }
