@@ -121,6 +121,18 @@ async fn a_member_added_on_sunday_evening_owes_nothing_of_the_week_before(server
     let scope = Scope::of(&server.admin, None, Some(&old)).unwrap();
     let this = figures::submissions(&server.admin, &cfg, &scope, Period::ThisWeek, later).unwrap();
     assert!(this[0].items.iter().all(|i| i.due_at <= user.deactivated_at.unwrap()), "{this:?}");
+    // Back a week later: a member again from then, owing nothing for the days between.
+    clock_at("2026-12-07T09:00:00+08:00");
+    server
+        .admin
+        .edit_user(&old, fieldreport_server::service::UserEdit { active: Some(true), ..Default::default() })
+        .unwrap();
+    let back = server.admin.user(&old).unwrap().unwrap();
+    assert_eq!((back.deactivated_at, back.created_at), (None, at("2026-12-07T09:00:00+08:00")));
+    let scope = Scope::of(&server.admin, None, Some(&old)).unwrap();
+    let gap = figures::submissions(&server.admin, &cfg, &scope, Period::ThisWeek, at("2026-12-05T09:00:00+08:00"));
+    let gap = gap.unwrap();
+    assert!(gap[0].items.iter().all(|i| i.last <= "2026-11-30".parse().unwrap()), "{gap:?}");
 }
 
 async fn the_server_records_missing_reports_at_the_deadline_and_a_late_report_turns_them_late(server: Server) {

@@ -186,9 +186,12 @@ impl Service {
                     tracing::info!(user = %u.id, sessions = ended, "member deactivated: their sign-ins ended");
                     u.deactivated_at = Some(now_ms());
                 }
-                if a {
-                    // Back in the team: their obligations run again from now on.
+                if a && !u.active {
+                    // Back in the team: a membership again from now on (what was recorded while
+                    // they were a member before stands; nothing is owed for the time between).
                     u.deactivated_at = None;
+                    u.created_at = now_ms();
+                    db.update_user_since(&u.id, u.created_at)?;
                 }
                 u.active = a;
             }
