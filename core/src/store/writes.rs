@@ -210,12 +210,13 @@ impl Store {
             }
             new.deal_id = Some(deal);
         }
-        // The check-in's distance from the customer as located now: evidence, kept in the record.
-        let place = match &new.checkin {
-            Some(_) => match self.record(&new.customer_id)? {
-                Record::Customer(c) => c.location,
-                _ => None,
-            },
+        // The check-in's distance from the customer as located now (from the projection, not the
+        // document): evidence, kept in the record.
+        let place: Option<(f64, f64)> = match &new.checkin {
+            Some(_) => self
+                .conn
+                .prepare_cached("SELECT lat, lon FROM customers WHERE id = ?1")?
+                .query_row([&new.customer_id], |r| Ok(r.get::<_, Option<f64>>(0)?.zip(r.get::<_, Option<f64>>(1)?)))?,
             None => None,
         };
         let metres = new.checkin.as_ref().zip(place).map(|(c, p)| crate::doc::distance_m((c.lat, c.lon), p));

@@ -14,10 +14,14 @@ pub(super) fn note(db: &Db, before: Option<&Record>, record: &Record, by: &str, 
     match record {
         Record::Followup(f) => {
             let Some(c) = &f.checkin else { return Ok(()) };
-            if f.header.deleted || db.checkin_measured(&f.header.id)? {
+            // A check-in is looked at when it first arrives (an edit of the note leaves it be; one
+            // whose customer had no location then is measured when the customer gets one).
+            let seen = matches!(before, Some(Record::Followup(b)) if b.checkin.is_some());
+            if f.header.deleted || seen {
                 return Ok(());
             }
-            if let Some(place) = db.customer_location(&f.customer_id)? {
+            // Recorded once: a check-in measured before is left as it was.
+            if let Some(place) = db.customer_place(&f.customer_id)?.and_then(|(_, lat, lon)| lat.zip(lon)) {
                 db.record_checkin_evidence(&f.header.id, distance_m((c.lat, c.lon), place), place, now)?;
             }
         }
@@ -26,7 +30,10 @@ pub(super) fn note(db: &Db, before: Option<&Record>, record: &Record, by: &str, 
                 Some(Record::Customer(b)) => b.location,
                 _ => None,
             };
-            if before.is_some() && was != c.location {
+            if before.is_some() && was == c.location {
+                return Ok(()); // the location did not change: nothing to record or measure
+            }
+            if before.is_some() {
                 db.record_location_change(&LocationChange {
                     customer_id: c.header.id.clone(),
                     customer_name: String::new(),

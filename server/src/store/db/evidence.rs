@@ -26,11 +26,6 @@ fn pair(a: Option<f64>, b: Option<f64>) -> Option<(f64, f64)> {
 }
 
 impl Db<'_> {
-    /// Whether the check-in of `followup_id` was measured.
-    pub fn checkin_measured(&self, followup_id: &str) -> Result<bool> {
-        Ok(self.checkin_metres(followup_id)?.is_some())
-    }
-
     /// The distance of `followup_id`'s check-in from its customer, as measured.
     pub fn checkin_metres(&self, followup_id: &str) -> Result<Option<f64>> {
         self.opt("SELECT metres FROM checkin_evidence WHERE followup_id = ?1", p![followup_id], |r| r.real(0))
@@ -45,15 +40,6 @@ impl Db<'_> {
             p![followup_id, metres, customer.0, customer.1, at],
         )?;
         Ok(())
-    }
-
-    /// The location the server holds for customer `id`, if it has one.
-    pub fn customer_location(&self, id: &str) -> Result<Option<(f64, f64)>> {
-        Ok(self
-            .opt("SELECT lat, lon FROM customer_index WHERE id = ?1", p![id], |r| {
-                Ok(pair(r.opt_real(0)?, r.opt_real(1)?))
-            })?
-            .flatten())
     }
 
     /// Check-ins at customer `id` not yet measured: (followup id, check-in point).
