@@ -11,7 +11,7 @@ use fieldreport_protocol::report::{label_of, period_name, Lang};
 use fieldreport_protocol::team::{alert_text, AlertDelivery, RobotEvent};
 
 use super::config::Active;
-use super::outbox::{enqueue, Outgoing};
+use super::outbox::{enqueue_text, mention};
 use crate::error::Result;
 use crate::figures::{self, fallen_due, judge, Scope};
 use crate::model::{Role, User};
@@ -23,27 +23,28 @@ const DAY_MS: i64 = 86_400_000;
 /// How far back deadlines are recorded (a server that was down catches up on them); only
 /// those of the last day are told to the group.
 const RECORD_BACK_MS: i64 = 35 * DAY_MS;
-
-fn mention(u: &User) -> Mention {
-    Mention { name: u.name.clone(), phone: u.phone.clone() }
-}
+/// How far before its last look a process looks again.
+const OVERLAP_MS: i64 = 3_600_000;
 
 /// The id of the alert a missing report raises (as `figures::alerts` names it).
 fn missing_alert_id(user: &str, kind: &str, last: NaiveDate) -> String {
     format!("{}:{user}:{kind}:{last}", AlertKind::ReportMissing)
 }
 
-/// Records every report that fell due (deadline plus grace) in the last 35 days and was not yet
+/// Records every report that fell due (deadline plus grace) since this process last looked
+/// (`through`, with a day's overlap; the last 35 days on its first look) and was not yet
 /// recorded, as it then stood; tells the robots, one message per report period, who had not
 /// submitted the reports that fell due in the last day. Returns the messages queued.
-pub(super) fn keep(db: &Db, active: &Active, now: i64) -> Result<usize> {
+pub(super) fn keep(db: &Db, active: &Active, through: i64, now: i64) -> Result<usize> {
     let users = db.users()?;
     let grace = active.config.team.deadlines.grace_ms();
     let mut missing: BTreeMap<(&'static str, NaiveDate, i64), Vec<&User>> = BTreeMap::new();
-    // Every 30 seconds on every server process: what is recorded already is skipped by one query.
-    let since = now - RECORD_BACK_MS;
+    // Every 30 seconds on every server process: only what fell due since the last look (with an
+    // hour's overlap, for another process's clock), and what is recorded already is skipped by
+    // one query on the deadline index.
+    let since = if through == 0 { now - RECORD_BACK_MS } else { (through - OVERLAP_MS).max(now - RECORD_BACK_MS) };
     let recorded: std::collections::HashSet<(String, String, NaiveDate)> =
-        db.recorded_since(since - DAY_MS)?.into_iter().collect();
+        db.recorded_since(since - grace)?.into_iter().collect();
     for (u, kind, last, due_at) in fallen_due(&active.config, &users, since, now)? {
         if recorded.contains(&(u.id.clone(), kind.to_string(), last)) {
             continue;
@@ -82,14 +83,7 @@ pub(super) fn keep(db: &Db, active: &Active, now: i64) -> Result<usize> {
         let text = format!("{period}已于 {due} 截止，以下同事未提交：\n\n{}", names.join("\n"));
         let mentions: Vec<Mention> = who.iter().map(|u| mention(u)).collect();
         let subject = format!("missing:{kind}:{last}");
-        let out = Outgoing {
-            event: RobotEvent::Alert,
-            subject: &subject,
-            title: &title,
-            markdown: &|_| text.clone(),
-            mentions: &mentions,
-        };
-        enqueue(db, active, &out, now)?;
+        enqueue_text(db, active, RobotEvent::Alert, &subject, &title, &text, &mentions, now)?;
         n += 1;
     }
     Ok(n)
@@ -144,14 +138,7 @@ pub(super) fn daily_alerts(db: &Db, active: &Active, now: i64) -> Result<usize> 
         let text = lines.join("\n");
         let mentions: Vec<Mention> = boss.map(mention).into_iter().collect();
         let subject = format!("alerts:{}:{today}", manager.as_deref().unwrap_or("team"));
-        let out = Outgoing {
-            event: RobotEvent::Alert,
-            subject: &subject,
-            title: &title,
-            markdown: &|_| text.clone(),
-            mentions: &mentions,
-        };
-        enqueue(db, active, &out, now)?;
+        enqueue_text(db, active, RobotEvent::Alert, &subject, &title, &text, &mentions, now)?;
         n += 1;
     }
     Ok(n)

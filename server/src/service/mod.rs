@@ -68,6 +68,9 @@ pub struct Service {
     files: Option<Arc<blobs::Files>>,
     /// The key that signs file links (read from the database once).
     link_key: std::sync::OnceLock<String>,
+    /// Up to when this process's schedule has recorded deadlines (0: not yet; it then looks
+    /// back 35 days), so that a tick reads only what fell due since the last one.
+    deadlines_through: AtomicI64,
 }
 
 /// Every member's name by id, for what people read.
@@ -124,6 +127,7 @@ impl Service {
             worker,
             files: None,
             link_key: std::sync::OnceLock::new(),
+            deadlines_through: AtomicI64::new(0),
         })
     }
 

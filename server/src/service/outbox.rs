@@ -51,6 +51,28 @@ pub(super) fn enqueue(db: &Db, active: &Active, m: &Outgoing, now: i64) -> Resul
     Ok(())
 }
 
+/// Queues the same Markdown `text` for every robot that takes `event` (most messages read alike
+/// in every chat tool).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn enqueue_text(
+    db: &Db,
+    active: &Active,
+    event: RobotEvent,
+    subject: &str,
+    title: &str,
+    text: &str,
+    mentions: &[Mention],
+    now: i64,
+) -> Result<()> {
+    let out = Outgoing { event, subject, title, markdown: &|_| text.to_string(), mentions };
+    enqueue(db, active, &out, now)
+}
+
+/// The member to @mention for `u` (by phone where the directory has one).
+pub(super) fn mention(u: &crate::model::User) -> Mention {
+    Mention { name: u.name.clone(), phone: u.phone.clone() }
+}
+
 /// Queues a message for robot `r`. Every message passes here: the text devices wrote in it
 /// (names, notes, comments) can carry no control characters or chat tags (`<at id=all>`).
 pub(super) fn enqueue_to(db: &Db, r: &Robot, m: &Outgoing, now: i64) -> Result<()> {
@@ -108,14 +130,7 @@ pub(super) fn alerts(db: &Db, active: &Active, alerts: &[Alert], now: i64) -> Re
         let who = names.of(&a.user_id);
         let title = format!("{}：{who}", lang.pick("预警", "Alert"));
         let text = format!("**{}** · {who}\n\n{}", label_of(&a.kind, lang), alert_text(a, lang, &names));
-        let out = Outgoing {
-            event: RobotEvent::Alert,
-            subject: &a.id,
-            title: &title,
-            markdown: &|_| text.clone(),
-            mentions: &[],
-        };
-        enqueue(db, active, &out, now)?;
+        enqueue_text(db, active, RobotEvent::Alert, &a.id, &title, &text, &[], now)?;
     }
     Ok(())
 }

@@ -9,7 +9,7 @@ use fieldreport_protocol::report::{label_of, period_name, Lang};
 use fieldreport_protocol::team::{Mentioned, Nudge, RobotEvent, RobotKind};
 
 use super::config::{self, Active};
-use super::outbox::{enqueue, enqueue_to, Outgoing};
+use super::outbox::{enqueue_text, enqueue_to, mention, Outgoing};
 use super::Service;
 use crate::error::{Result, ServerError};
 use crate::figures::{self, Scope};
@@ -29,11 +29,6 @@ const INBOX_DAYS_MS: i64 = 30 * 86_400_000;
 /// The report kind stored as `kind` in Chinese (the team's chat reads Chinese).
 fn kind_zh(kind: &str) -> String {
     label_of(kind, Lang::ZhCn)
-}
-
-/// The member to @mention for `user`.
-fn mention(u: &User) -> Mention {
-    Mention { name: u.name.clone(), phone: u.phone.clone() }
 }
 
 /// The period of a `kind` report that holds the day `period` names (`today`, `this-week`,
@@ -178,15 +173,9 @@ impl Service {
             let title = format!("催交：{}", kind_zh(k));
             let text =
                 format!("**{}** 请 **{}** 尽快提交{}。", by.name, target.name, period_name(k, last, None, Lang::ZhCn));
-            let out = Outgoing {
-                event: RobotEvent::Nudge,
-                subject: &row.id,
-                title: &title,
-                markdown: &|_| text.clone(),
-                // The chat @mentions a member once per report; later nudges name them.
-                mentions: if before.is_none() { &[mention(&target)] } else { &[] },
-            };
-            enqueue(db, &active, &out, now)?;
+            // The chat @mentions a member once per report; later nudges name them.
+            let mentions = if before.is_none() { vec![mention(&target)] } else { Vec::new() };
+            enqueue_text(db, &active, RobotEvent::Nudge, &row.id, &title, &text, &mentions, now)?;
             Ok(row)
         })
     }
@@ -198,10 +187,11 @@ impl Service {
     /// each message is queued once. Returns how many messages were queued.
     pub fn run_schedule(&self, now: i64) -> Result<usize> {
         let shared = self.active.clone();
-        self.store.write(move |db| {
+        let through = self.deadlines_through.load(std::sync::atomic::Ordering::Relaxed);
+        let out = self.store.write(move |db| {
             let active = config::fresh(db, &shared)?;
             // Deadlines are recorded with or without robots to tell.
-            let told = super::deadlines::keep(db, &active, now)?;
+            let told = super::deadlines::keep(db, &active, through, now)?;
             if active.config.robots.is_empty() {
                 return Ok(told);
             }
@@ -209,7 +199,9 @@ impl Service {
                 + reminders(db, &active, now)?
                 + digests(db, &active, now)?
                 + super::deadlines::daily_alerts(db, &active, now)?)
-        })
+        })?;
+        self.deadlines_through.fetch_max(now, std::sync::atomic::Ordering::Relaxed);
+        Ok(out)
     }
 }
 
@@ -254,15 +246,8 @@ fn reminders(db: &Db, active: &Active, now: i64) -> Result<usize> {
             names.join("\n")
         );
         let mentions: Vec<Mention> = missing.iter().map(|u| mention(u)).collect();
-        let out = Outgoing {
-            event: RobotEvent::Reminder,
-            subject: &subject,
-            title: &title,
-            markdown: &|_| text.clone(),
-            mentions: &mentions,
-        };
         // Queued to go at once (`now` decides what is due: the clock's time, but in tests).
-        enqueue(db, active, &out, now_ms().min(now))?;
+        enqueue_text(db, active, RobotEvent::Reminder, &subject, &title, &text, &mentions, now_ms().min(now))?;
     }
     Ok(n)
 }
