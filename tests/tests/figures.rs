@@ -9,7 +9,7 @@ use fieldreport_core::doc::ReportKind;
 use fieldreport_core::period::Period;
 use fieldreport_core::report::Lang;
 use fieldreport_core::store::FigureSource;
-use fieldreport_core::team::{Target, TargetPeriod, TeamConfig};
+use fieldreport_core::team::TeamConfig;
 use fieldreport_server::figures::Source;
 use fieldreport_server::model::Slice;
 use serde_json::Value;
@@ -52,15 +52,7 @@ async fn figures_match_the_device_a_report_written_on_time_offline_is_on_time_an
         ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].map(String::from).to_vec();
     server.admin.apply_config(cfg).unwrap();
     let mut cfg = server.admin.config().unwrap();
-    cfg.targets.push(Target {
-        metric: "visits".into(),
-        user: Some(a_id.clone()),
-        per: TargetPeriod::Week,
-        value: Some(35.0),
-        amount: None,
-        from: "2020-01-01".parse().unwrap(),
-        until: None,
-    });
+    cfg.targets.push(weekly_target("visits", a_id.clone(), 35.0));
     server.admin.apply_config(cfg).unwrap();
 
     let mut a = Device::enroll(&server.url, &a_code).await;
@@ -298,15 +290,7 @@ async fn a_reports_kpi_block_shows_targets_and_keeps_them_once_submitted() {
     let (mgr, _) = server.user("李经理", "manager", None);
     let (rep, code) = server.user("张伟", "rep", Some(&mgr));
     let mut cfg = server.admin.config().unwrap();
-    cfg.targets.push(Target {
-        metric: "visits".into(),
-        user: Some(rep.clone()),
-        per: TargetPeriod::Week,
-        value: Some(10.0),
-        amount: None,
-        from: "2020-01-01".parse().unwrap(),
-        until: None,
-    });
+    cfg.targets.push(weekly_target("visits", rep.clone(), 10.0));
     server.admin.apply_config(cfg).unwrap();
     let mut d = Device::enroll(&server.url, &code).await;
     d.sync().await;

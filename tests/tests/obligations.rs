@@ -10,7 +10,7 @@ mod support;
 use fieldreport_core::doc::{CheckIn, CustomerEdit, FollowupKind, NewCustomer, NewFollowup, ReportKind};
 use fieldreport_core::period::Period;
 use fieldreport_core::report::Lang;
-use fieldreport_core::team::{Robot, RobotEvent, RobotKind, Target, TargetPeriod};
+use fieldreport_core::team::{Robot, RobotEvent, RobotKind};
 use fieldreport_server::figures::{self, Scope};
 use serde_json::Value;
 use support::*;
@@ -43,8 +43,8 @@ fn clock_at(t: &str) {
     fieldreport_server::clock::set_fixed(at(t));
 }
 
-/// A robot that takes alerts and reminders, posting to `hook`/group.
-async fn with_robot(server: &Server) -> Seen {
+/// A robot that takes `events`, posting to the receiver's `/group`.
+async fn with_robot(server: &Server, events: &[RobotEvent]) -> Seen {
     let (hook, seen) = receiver().await;
     let mut cfg = server.admin.config().unwrap();
     cfg.robots = vec![Robot {
@@ -52,7 +52,7 @@ async fn with_robot(server: &Server) -> Seen {
         kind: RobotKind::Dingtalk,
         url: format!("{hook}/group"),
         secret: None,
-        events: vec![RobotEvent::Alert, RobotEvent::Reminder],
+        events: events.to_vec(),
         digest: None,
     }];
     server.admin.apply_config(cfg).unwrap();
@@ -79,7 +79,7 @@ async fn texts(seen: &Seen) -> Vec<String> {
 async fn a_member_added_on_sunday_evening_owes_nothing_of_the_week_before(server: Server) {
     let _one_at_a_time = SERIAL.lock().await;
     clock_at("2026-11-29T20:20:00+08:00");
-    let seen = with_robot(&server).await;
+    let seen = with_robot(&server, &[RobotEvent::Alert, RobotEvent::Reminder]).await;
     let mut cfg = server.admin.config().unwrap();
     // The week's report is due on Monday at 10:00, after the new member was added.
     cfg.team.deadlines.weekly = Some("+1 10:00".parse().unwrap());
@@ -138,7 +138,7 @@ async fn a_member_added_on_sunday_evening_owes_nothing_of_the_week_before(server
 async fn the_server_records_missing_reports_at_the_deadline_and_a_late_report_turns_them_late(server: Server) {
     let _one_at_a_time = SERIAL.lock().await;
     clock_at("2026-12-01T08:00:00+08:00");
-    let seen = with_robot(&server).await;
+    let seen = with_robot(&server, &[RobotEvent::Alert, RobotEvent::Reminder]).await;
     let (mgr, _) = server.user("王经理", "manager", None);
     let (rep, code) = server.user("李四", "rep", Some(&mgr));
     // Tuesday's daily is due at 20:00; the grace is 30 minutes. Nobody's device syncs.
@@ -182,19 +182,11 @@ async fn the_server_records_missing_reports_at_the_deadline_and_a_late_report_tu
 async fn alerts_are_judged_on_pace_and_gathered_once_a_day(server: Server) {
     let _one_at_a_time = SERIAL.lock().await;
     clock_at("2026-11-30T10:00:00+08:00");
-    let seen = with_robot(&server).await;
+    let seen = with_robot(&server, &[RobotEvent::Alert, RobotEvent::Reminder]).await;
     let (mgr, _) = server.user("王经理", "manager", None);
     let (rep, code) = server.user("张伟", "rep", Some(&mgr));
     let mut cfg = server.admin.config().unwrap();
-    cfg.targets.push(Target {
-        metric: "visits".into(),
-        user: Some(rep.clone()),
-        per: TargetPeriod::Week,
-        value: Some(10.0),
-        amount: None,
-        from: "2020-01-01".parse().unwrap(),
-        until: None,
-    });
+    cfg.targets.push(weekly_target("visits", rep.clone(), 10.0));
     // Nothing else raises alerts here: no reports are due.
     cfg.team.deadlines.daily = None;
     cfg.team.deadlines.weekly = None;
@@ -277,17 +269,7 @@ async fn a_check_in_anomaly_survives_moving_the_customer(server: Server) {
 async fn a_report_deleted_before_it_ever_synced_is_not_announced(server: Server) {
     let _one_at_a_time = SERIAL.lock().await;
     clock_at("2026-12-02T18:00:00+08:00");
-    let (hook, seen) = receiver().await;
-    let mut cfg = server.admin.config().unwrap();
-    cfg.robots = vec![Robot {
-        name: "销售群".into(),
-        kind: RobotKind::Dingtalk,
-        url: format!("{hook}/group"),
-        secret: None,
-        events: vec![RobotEvent::ReportSubmitted],
-        digest: None,
-    }];
-    server.admin.apply_config(cfg).unwrap();
+    let seen = with_robot(&server, &[RobotEvent::ReportSubmitted]).await;
     let (mgr, _) = server.user("王经理", "manager", None);
     let (_, code) = server.user("张伟", "rep", Some(&mgr));
     let mut d = Device::enroll(&server.url, &code).await;

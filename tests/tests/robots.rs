@@ -14,7 +14,7 @@ use axum::{Json, Router};
 use base64::Engine;
 use fieldreport_core::doc::ReportKind;
 use fieldreport_core::report::Lang;
-use fieldreport_core::team::{Robot, RobotEvent, RobotKind, Target, TargetPeriod};
+use fieldreport_core::team::{Robot, RobotEvent, RobotKind};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
@@ -115,15 +115,7 @@ async fn a_submitted_report_reaches_every_robot_signed_and_a_failing_robot_is_re
     let (rep_id, code) = server.user("张三", "rep", Some(&mgr));
     let mut cfg = server.admin.config().unwrap();
     // A target the rep cannot meet: the visits KPI is red, an alert.
-    cfg.targets.push(Target {
-        metric: "visits".into(),
-        user: Some(rep_id),
-        per: TargetPeriod::Week,
-        value: Some(1000.0),
-        amount: None,
-        from: "2020-01-01".parse().unwrap(),
-        until: None,
-    });
+    cfg.targets.push(weekly_target("visits", rep_id, 1000.0));
     cfg.robots = vec![
         robot("钉钉群", RobotKind::Dingtalk, format!("{hook}/dingtalk?access_token=ding-token"), Some(DING_SECRET)),
         robot("飞书群", RobotKind::Feishu, format!("{hook}/feishu"), Some(FEISHU_SECRET)),

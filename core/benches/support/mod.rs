@@ -110,20 +110,21 @@ pub fn fill_deals(s: &mut Store, customers: &[String], deals: usize) {
     s.set_now(Some(now()));
 }
 
-/// A store file with 5,000 customers, 50,000 followups and 5,000 deals, built once and reused across runs
-/// (in target/bench-fixtures). Built in memory and copied out, so building it is not fsync-bound.
-pub fn big_store() -> PathBuf {
+/// A rep's store of `customers` customers, `followups` followups and `deals` deals over a year,
+/// built once into target/bench-fixtures as `name` and reused across runs. Built in memory and
+/// copied out, so building it is not fsync-bound.
+fn fixture(name: &str, customers: usize, followups: usize, deals: usize) -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-fixtures");
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("followups-50k-v3.db");
+    let path = dir.join(name);
     if !path.exists() {
-        eprintln!("building the 50,000-followup fixture (once)…");
+        eprintln!("building the fixture {name} (once)…");
         let mut s = Store::open_in_memory().unwrap();
         s.init("rep-1", "team-1", "Asia/Shanghai", "monday").unwrap();
         s.set_now(Some(now()));
-        let customers = fill(&mut s, 5_000, 50_000);
-        fill_deals(&mut s, &customers, 5_000);
-        let tmp = dir.join("followups-50k-v3.db.tmp");
+        let ids = fill(&mut s, customers, followups);
+        fill_deals(&mut s, &ids, deals);
+        let tmp = dir.join(format!("{name}.tmp"));
         let _ = std::fs::remove_file(&tmp);
         s.copy_to(&tmp).unwrap();
         std::fs::rename(&tmp, &path).unwrap();
@@ -131,22 +132,13 @@ pub fn big_store() -> PathBuf {
     path
 }
 
-/// A typical rep's year (about ten followups a working day: 3,650 followups, 500 customers,
-/// 500 deals), built once into `target/bench-fixtures/`.
+/// A busy rep's year: 5,000 customers, 50,000 followups and 5,000 deals.
+pub fn big_store() -> PathBuf {
+    fixture("followups-50k-v3.db", 5_000, 50_000, 5_000)
+}
+
+/// A typical rep's year (about ten followups a working day): 500 customers, 3,650 followups and
+/// 500 deals.
 pub fn typical_store() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-fixtures");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("typical-rep-year-v1.db");
-    if !path.exists() {
-        let mut s = Store::open_in_memory().unwrap();
-        s.init("rep-1", "team-1", "Asia/Shanghai", "monday").unwrap();
-        s.set_now(Some(now()));
-        let customers = fill(&mut s, 500, 3_650);
-        fill_deals(&mut s, &customers, 500);
-        let tmp = dir.join("typical-rep-year-v1.db.tmp");
-        let _ = std::fs::remove_file(&tmp);
-        s.copy_to(&tmp).unwrap();
-        std::fs::rename(&tmp, &path).unwrap();
-    }
-    path
+    fixture("typical-rep-year-v1.db", 500, 3_650, 500)
 }

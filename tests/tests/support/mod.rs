@@ -347,3 +347,16 @@ macro_rules! on_both {
         }
     };
 }
+
+/// A target of `value` a week for `user` on `metric` (a count), in force since 2020.
+pub fn weekly_target(metric: &str, user: impl Into<String>, value: f64) -> fieldreport_core::team::Target {
+    fieldreport_core::team::Target {
+        metric: metric.into(),
+        user: Some(user.into()),
+        per: fieldreport_core::team::TargetPeriod::Week,
+        value: Some(value),
+        amount: None,
+        from: "2020-01-01".parse().unwrap(),
+        until: None,
+    }
+}
