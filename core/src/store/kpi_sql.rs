@@ -24,7 +24,9 @@ fn reads_deal(def: &KpiDef) -> bool {
     let of_deal = |c: &str| matches!(column(def.entity, c).as_str(), "d.amount_minor" | "d.currency");
     def.filters.iter().any(|f| of_deal(&f.field))
         || match &def.aggregate {
-            Aggregate::Sum { field } | Aggregate::CountDistinct { field } => of_deal(field),
+            Aggregate::Sum { field } | Aggregate::CountDistinct { field } | Aggregate::Share { field } => {
+                of_deal(field)
+            }
             Aggregate::Count | Aggregate::Conversion { .. } => false,
         }
 }
@@ -37,6 +39,7 @@ fn table(entity: Entity) -> &'static str {
         Entity::Followups => "followups",
         Entity::Contracts => "contracts",
         Entity::Payments => "payments",
+        Entity::Plans => "plans",
     }
 }
 
@@ -126,6 +129,10 @@ pub(super) fn evaluate_all(
                         format!("COALESCE(SUM(CASE WHEN {entered} THEN 1 ELSE 0 END), 0)"),
                     )
                 }
+                Aggregate::Share { field } => (
+                    format!("COALESCE(SUM(CASE WHEN {cond} THEN {} <> 0 ELSE 0 END), 0)", column(entity, field)),
+                    format!("COALESCE(SUM(CASE WHEN {cond} THEN 1 ELSE 0 END), 0)"),
+                ),
             };
             exprs.push(num);
             exprs.push(den);
@@ -137,10 +144,7 @@ pub(super) fn evaluate_all(
         })?;
         for (k, &j) in group.iter().enumerate() {
             let (num, den) = (row[2 * k], row[2 * k + 1]);
-            values[j] = Some(match defs[j].aggregate {
-                Aggregate::Conversion { .. } => ratio(num, den),
-                _ => num,
-            });
+            values[j] = Some(if defs[j].aggregate.is_ratio() { ratio(num, den) } else { num });
         }
     }
     Ok(defs

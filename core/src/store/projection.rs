@@ -3,7 +3,8 @@
 use rusqlite::{params, Connection};
 
 use crate::doc::{
-    Attachment, Contract, Customer, Deal, Directory, Followup, Header, Payment, Published, Record, Report, Stage,
+    Attachment, Contract, Customer, Deal, Directory, Followup, Header, Payment, Plan, PlanStatus, Published, Record,
+    Report, Stage,
 };
 use crate::error::Result;
 
@@ -15,6 +16,7 @@ pub(crate) fn upsert(conn: &Connection, record: &Record) -> Result<()> {
         Record::Followup(f) => followup(conn, f),
         Record::Contract(c) => contract(conn, c),
         Record::Payment(p) => payment(conn, p),
+        Record::Plan(p) => plan(conn, p),
         Record::Report(r) => report(conn, r),
         Record::Published(p) => published(conn, p),
         Record::Directory(d) => directory(conn, d),
@@ -111,8 +113,8 @@ fn followup(conn: &Connection, f: &Followup) -> Result<()> {
     let h = &f.header;
     conn.prepare_cached(
         "INSERT OR REPLACE INTO followups (id, team, owner, customer_id, deal_id, kind, occurred_at, note,
-             next_step, next_followup_on, lat, lon, created_at, deleted, attachments, checkin_m)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+             next_step, next_followup_on, lat, lon, created_at, deleted, attachments, checkin_m, planned)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     )?
     .execute(params![
         h.id,
@@ -130,7 +132,8 @@ fn followup(conn: &Connection, f: &Followup) -> Result<()> {
         h.created_at,
         h.deleted,
         (!f.attachments.is_empty()).then(|| serde_json::to_string(&f.attachments).unwrap_or_default()),
-        f.checkin_metres
+        f.checkin_metres,
+        f.plan_id.is_some()
     ])?;
     attachment_refs(conn, h, f.attachments.iter())
 }
@@ -227,6 +230,30 @@ fn payment(conn: &Connection, p: &Payment) -> Result<()> {
     Ok(())
 }
 
+fn plan(conn: &Connection, p: &Plan) -> Result<()> {
+    let h = &p.header;
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO plans (id, team, owner, customer_id, planned_on, planned_at, purpose, status, done,
+             followup_id, created_at, deleted)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?
+    .execute(params![
+        h.id,
+        h.team,
+        h.owner,
+        p.customer_id,
+        p.on.map(|d| d.to_string()).unwrap_or_default(),
+        p.at.map(|t| t.format("%H:%M").to_string()),
+        p.purpose,
+        p.status.as_str(),
+        p.status == PlanStatus::Done,
+        p.followup_id,
+        h.created_at,
+        h.deleted
+    ])?;
+    Ok(())
+}
+
 /// Removes the projection rows of record `id` of `kind` (a record the server never accepted,
 /// dropped from this device).
 pub(crate) fn remove(conn: &Connection, kind: crate::doc::Kind, id: &str) -> Result<()> {
@@ -237,6 +264,7 @@ pub(crate) fn remove(conn: &Connection, kind: crate::doc::Kind, id: &str) -> Res
         Kind::Followup => &[("followups", "id")],
         Kind::Contract => &[("contracts", "id")],
         Kind::Payment => &[("payments", "id")],
+        Kind::Plan => &[("plans", "id")],
         Kind::Report => &[("reports", "id"), ("report_recipients", "report_id"), ("report_reads", "report_id")],
         _ => &[],
     };

@@ -108,7 +108,7 @@ impl Store {
             let figure =
                 period.and_then(|p| p.rows.iter().find(|f| f.metric == def.id && f.user_id.as_deref() == Some(owner)));
             if let Some(f) = figure {
-                let additive = !matches!(def.aggregate, Aggregate::Conversion { .. });
+                let additive = !def.aggregate.is_ratio();
                 if !holds_all && (f.value > row.value || !additive) {
                     row.value = f.value;
                     from_server = true;

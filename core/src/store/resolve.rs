@@ -62,6 +62,7 @@ impl Store {
             Kind::Contract => ("contracts", "COALESCE(title, id)"),
             Kind::Followup => ("followups", "id"),
             Kind::Payment => ("payments", "id"),
+            Kind::Plan => ("plans", "id"),
             other => return Err(Error::bad_input(format!("{other} documents are not named on the command line"))),
         };
         for deleted in [0, 1] {

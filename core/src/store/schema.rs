@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/010_blob_data.sql"),
     include_str!("sql/011_app_surface.sql"),
     include_str!("sql/012_membership.sql"),
+    include_str!("sql/013_plans.sql"),
 ];
 
 /// The schema version this build writes.

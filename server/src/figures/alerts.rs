@@ -207,7 +207,11 @@ fn behind_pace(config: &TeamConfig, scope: &Scope, now_ms: i64, snapshots: &[&Sn
             let Some(user) = &r.user_id else { continue };
             let Some(def) = defs.iter().find(|d| d.id == r.metric) else { continue };
             let Some(member) = scope.members.iter().find(|u| &u.id == user) else { continue };
-            let ratio = matches!(def.aggregate, Aggregate::Conversion { .. });
+            // A share of plans is not a pace: the period's later plans are not due yet.
+            if matches!(def.aggregate, Aggregate::Share { .. }) {
+                continue;
+            }
+            let ratio = def.aggregate.is_ratio();
             if ratio && r.base.is_none_or(|b| b <= 0.0) {
                 continue;
             }

@@ -91,9 +91,10 @@ fn value_of(def: &KpiDef, v: &Values, users: &[&str]) -> f64 {
         let (x, y) = v.get(&(u.to_string(), def.id.clone())).copied().unwrap_or((0.0, 0.0));
         (s + x, b + y)
     });
-    match def.aggregate {
-        Aggregate::Conversion { .. } => ratio(sum, base),
-        _ => sum,
+    if def.aggregate.is_ratio() {
+        ratio(sum, base)
+    } else {
+        sum
     }
 }
 
@@ -149,7 +150,7 @@ pub fn snapshot(src: &dyn Source, config: &TeamConfig, scope: &Scope, period: Pe
             return own_target(def, u);
         }
         let own = target_for(&config.targets, &def.id, &def.unit, None, &range, today);
-        if own.is_some() || matches!(def.aggregate, Aggregate::Conversion { .. }) {
+        if own.is_some() || def.aggregate.is_ratio() {
             return own;
         }
         // Without a team target, the team's is the sum of its members' targets.
@@ -158,7 +159,7 @@ pub fn snapshot(src: &dyn Source, config: &TeamConfig, scope: &Scope, period: Pe
     };
     let row = |user: Option<&str>, def: &KpiDef, users: &[&str]| {
         let value = value_of(def, &now, users);
-        let is_ratio = matches!(def.aggregate, Aggregate::Conversion { .. });
+        let is_ratio = def.aggregate.is_ratio();
         let team_conversion = user.is_none() && team_wider && matches!(def.aggregate, Aggregate::Conversion { .. });
         let previous = (!team_conversion).then(|| value_of(def, &before, users));
         let target = target(def, user, users);

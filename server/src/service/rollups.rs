@@ -144,6 +144,7 @@ fn index_record(db: &Db, record: &Record) -> StoreResult<()> {
             db.index_report(r)
         }
         Record::Customer(c) => db.index_customer(c),
+        Record::Plan(p) => db.index_plan(p),
         Record::Contract(_) | Record::Payment(_) | Record::Published(_) | Record::Directory(_) => Ok(()),
     }
 }

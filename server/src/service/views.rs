@@ -10,7 +10,7 @@ use fieldreport_protocol::doc::{Kind, Record};
 /// The format of stored views. Bump it whenever a typed view's fields or how a document is read
 /// into one change: views of another format are not used, and the next rebuild reads those
 /// documents again and stores fresh views. (`views_keep_their_shape` fails when the fields change.)
-pub const VIEW_FORMAT: i64 = 4;
+pub const VIEW_FORMAT: i64 = 5;
 
 /// The view to store for `record`; `None` for documents a rebuild does not read (the published
 /// configuration and snapshots) or a record JSON cannot hold.
@@ -31,6 +31,7 @@ pub fn decode(kind: Kind, json: &str) -> Option<Record> {
         Kind::Contract => Record::Contract(serde_json::from_str(json).ok()?),
         Kind::Payment => Record::Payment(serde_json::from_str(json).ok()?),
         Kind::Report => Record::Report(Box::new(serde_json::from_str(json).ok()?)),
+        Kind::Plan => Record::Plan(serde_json::from_str(json).ok()?),
         Kind::Config | Kind::Snapshot | Kind::Directory => return None,
     };
     // A view under the wrong kind (never written so, but cheap to refuse).

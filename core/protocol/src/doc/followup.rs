@@ -24,6 +24,7 @@ const CHECKIN: &str = "checkin";
 const CHECKIN_METRES: &str = "checkin_m";
 const ATTACHMENTS: &str = "attachments";
 const STAGE_CHANGE: &str = "stage_change";
+const PLAN: &str = "plan_id";
 
 /// How the rep was in touch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -123,6 +124,8 @@ pub struct NewFollowup {
     pub next_followup_on: Option<NaiveDate>,
     pub checkin: Option<CheckIn>,
     pub stage_change: Option<StageChange>,
+    /// The plan this visit carries out (拜访计划), when it was planned.
+    pub plan_id: Option<String>,
 }
 
 impl NewFollowup {
@@ -139,6 +142,7 @@ impl NewFollowup {
             next_followup_on: None,
             checkin: None,
             stage_change: None,
+            plan_id: None,
         }
     }
 }
@@ -176,6 +180,9 @@ pub struct Followup {
     /// Photos and files (门头照, a business card…), added with `Store::attach`.
     pub attachments: Vec<Attachment>,
     pub stage_change: Option<StageChange>,
+    /// The plan this visit carried out (none for an unplanned one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_id: Option<String>,
 }
 
 impl Followup {
@@ -199,7 +206,7 @@ impl Followup {
             fields::put(doc, &m, "from", sc.from.as_str())?;
             fields::put(doc, &m, "to", sc.to.as_str())?;
         }
-        Ok(())
+        fields::put_opt(doc, &ROOT, PLAN, new.plan_id.as_deref())
     }
 
     /// The view of a followup created from `new`, without reading the document back.
@@ -217,6 +224,7 @@ impl Followup {
             checkin_metres: None,
             attachments: Vec::new(),
             stage_change: new.stage_change.clone(),
+            plan_id: new.plan_id.clone(),
         }
     }
 
@@ -295,6 +303,7 @@ impl Followup {
             checkin_metres: fields::f64(doc, &ROOT, CHECKIN_METRES),
             attachments: attachment::read_list(doc, ATTACHMENTS),
             stage_change,
+            plan_id: fields::str(doc, &ROOT, PLAN),
         })
     }
 
@@ -304,6 +313,9 @@ impl Followup {
         uuid(CUSTOMER, &self.customer_id)?;
         if let Some(d) = &self.deal_id {
             uuid(DEAL, d)?;
+        }
+        if let Some(p) = &self.plan_id {
+            uuid(PLAN, p)?;
         }
         max_len(NOTE, &self.note, MAX_NOTE)?;
         max_len(NEXT_STEP, &self.next_step, MAX_NOTE)?;

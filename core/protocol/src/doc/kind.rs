@@ -106,6 +106,8 @@ kinds! {
         Contract = "contract" / 4,
         Payment = "payment" / 5,
         Report = "report" / 6,
+        /// A planned visit (拜访计划).
+        Plan = "plan" / 10,
     }
     server {
         /// The team configuration (templates, KPIs, targets), authored by the server.

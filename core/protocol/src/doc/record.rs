@@ -3,7 +3,8 @@
 use serde::Serialize;
 
 use super::{
-    Contract, Customer, Deal, Directory, Doc, Followup, Header, Kind, Payment, Published, Report, ValidationError,
+    Contract, Customer, Deal, Directory, Doc, Followup, Header, Kind, Payment, Plan, Published, Report,
+    ValidationError,
 };
 
 /// A typed view of any record kind.
@@ -16,6 +17,7 @@ pub enum Record {
     Contract(Contract),
     Payment(Payment),
     Report(Box<Report>),
+    Plan(Plan),
     /// The team configuration or a KPI snapshot, authored by the server.
     Published(Box<Published>),
     /// The team directory, authored by the server.
@@ -32,6 +34,7 @@ impl Record {
             Kind::Contract => Record::Contract(Contract::read(doc)?),
             Kind::Payment => Record::Payment(Payment::read(doc)?),
             Kind::Report => Record::Report(Box::new(Report::read(doc)?)),
+            Kind::Plan => Record::Plan(Plan::read(doc)?),
             Kind::Config | Kind::Snapshot => Record::Published(Box::new(Published::read(doc)?)),
             Kind::Directory => Record::Directory(Box::new(Directory::read(doc)?)),
         })
@@ -46,6 +49,7 @@ impl Record {
             Record::Contract(r) => r.validate(),
             Record::Payment(r) => r.validate(),
             Record::Report(r) => r.validate(),
+            Record::Plan(r) => r.validate(),
             Record::Published(r) => r.validate(),
             Record::Directory(r) => r.validate(),
         }
@@ -60,6 +64,7 @@ impl Record {
             Record::Contract(r) => &r.header,
             Record::Payment(r) => &r.header,
             Record::Report(r) => &r.header,
+            Record::Plan(r) => &r.header,
             Record::Published(r) => &r.header,
             Record::Directory(r) => &r.header,
         }

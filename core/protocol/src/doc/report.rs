@@ -32,6 +32,9 @@ const SUBMITTED_AT: &str = "submitted_at";
 const COMMENTS: &str = "comments";
 const ATTACHMENTS: &str = "attachments";
 const TEXT: &str = "text";
+const SUMMARY: &str = "summary";
+const SUMMARY_DRAFT: &str = "summary_draft";
+const FILLED_AT: &str = "filled_at";
 
 /// Longest section text, in characters.
 pub const MAX_SECTION: usize = 50_000;
@@ -134,6 +137,14 @@ pub struct Report {
     pub template: String,
     pub lang: Lang,
     pub title: String,
+    /// One paragraph at the top (今日拜访 3 家客户…): drafted from the data when the report is
+    /// opened pre-filled, then the rep's to edit.
+    #[serde(default)]
+    pub summary: String,
+    /// When the report was first filled from its template ([`crate::report`]'s generated
+    /// blocks): reopening it refreshes those blocks instead of adding them again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filled_at: Option<i64>,
     pub sections: Vec<Section>,
     pub blocks: Vec<Block>,
     pub to: Vec<String>,
@@ -188,6 +199,8 @@ impl Report {
             template: new.template.id.clone(),
             lang: new.template.lang,
             title: new.title.trim().to_string(),
+            summary: String::new(),
+            filled_at: None,
             sections: new
                 .template
                 .sections
@@ -229,6 +242,30 @@ impl Report {
             Some(m) => fields::set_text(doc, &m, TEXT, text),
             None => Ok(()),
         }
+    }
+
+    /// Replaces the summary's text, as minimal splices against the current text.
+    pub fn set_summary(doc: &mut Doc, text: &str) -> AmResult {
+        fields::set_text(doc, &ROOT, SUMMARY, text)
+    }
+
+    /// Puts a drafted summary in: it replaces the summary only while the summary is still the
+    /// previous draft (or empty), so a word the rep wrote is never overwritten. Returns whether
+    /// it did.
+    pub fn draft_summary(doc: &mut Doc, drafted: &str) -> AmResult<bool> {
+        let current = fields::text(doc, &ROOT, SUMMARY);
+        let previous = fields::str(doc, &ROOT, SUMMARY_DRAFT).unwrap_or_default();
+        if !current.trim().is_empty() && current != previous {
+            return Ok(false);
+        }
+        fields::set_text(doc, &ROOT, SUMMARY, drafted)?;
+        fields::put(doc, &ROOT, SUMMARY_DRAFT, drafted)?;
+        Ok(true)
+    }
+
+    /// Records when the report was first filled from its template.
+    pub fn mark_filled(doc: &mut Doc, at: i64) -> AmResult {
+        fields::put(doc, &ROOT, FILLED_AT, at)
     }
 
     /// Inserts `block`, or replaces the block with the same id in place.
@@ -342,6 +379,8 @@ impl Report {
             template: fields::str(doc, &ROOT, TEMPLATE).unwrap_or_default(),
             lang: fields::str(doc, &ROOT, LANG).and_then(|l| l.parse().ok()).unwrap_or_default(),
             title: fields::str(doc, &ROOT, TITLE).unwrap_or_default(),
+            summary: fields::text(doc, &ROOT, SUMMARY),
+            filled_at: fields::i64(doc, &ROOT, FILLED_AT),
             sections,
             blocks,
             to: fields::str_list(doc, &ROOT, TO),
@@ -371,6 +410,7 @@ impl Report {
         self.header.validate()?;
         required(TITLE, &self.title)?;
         max_len(TITLE, &self.title, MAX_NAME)?;
+        max_len(SUMMARY, &self.summary, MAX_SHORT)?;
         if self.last < self.first {
             return Err(ValidationError::Invalid { field: "period", reason: "ends before it starts".into() });
         }

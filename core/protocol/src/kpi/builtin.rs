@@ -99,6 +99,28 @@ pub fn builtin() -> Vec<KpiDef> {
             &["CNY"],
         ),
     ];
+    v.push(with(
+        def(
+            "plan_completion",
+            "计划完成率",
+            "Plan completion",
+            Entity::Plans,
+            Aggregate::Share { field: "done".into() },
+            "planned_on",
+            Unit::Ratio,
+        ),
+        "status",
+        &["planned", "done"],
+    ));
+    v.push(with(
+        with(
+            def("unplanned_visits", "计划外拜访", "Unplanned visits", Entity::Followups, Aggregate::Count, "occurred_at", Unit::Count),
+            "kind",
+            &["visit"],
+        ),
+        "planned",
+        &["0"],
+    ));
     for from in [Stage::Lead, Stage::Contacted, Stage::Qualified, Stage::Proposal, Stage::Negotiation] {
         let (zh, en) = (format!("{}转化率", from.zh()), format!("Conversion from {}", from.as_str()));
         v.push(def(

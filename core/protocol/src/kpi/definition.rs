@@ -18,6 +18,8 @@ pub enum Entity {
     Followups,
     Contracts,
     Payments,
+    /// Planned visits (拜访计划).
+    Plans,
 }
 
 impl Entity {
@@ -29,6 +31,7 @@ impl Entity {
             Entity::Followups => "followups",
             Entity::Contracts => "contracts",
             Entity::Payments => "payments",
+            Entity::Plans => "plans",
         }
     }
 
@@ -38,19 +41,22 @@ impl Entity {
             Entity::Customers => &["id", "level", "created_at"],
             Entity::Deals => &["id", "customer_id", "stage", "amount_minor", "currency", "created_at", "stage_at"],
             Entity::DealStages => &["deal_id", "stage", "at", "amount_minor", "currency"],
-            Entity::Followups => &["id", "customer_id", "deal_id", "kind", "occurred_at", "created_at"],
+            // `planned`: 1 when the followup carried out a plan, else 0.
+            Entity::Followups => &["id", "customer_id", "deal_id", "kind", "planned", "occurred_at", "created_at"],
             Entity::Contracts => {
                 &["id", "customer_id", "deal_id", "amount_minor", "currency", "signed_on", "created_at"]
             }
             Entity::Payments => {
                 &["id", "customer_id", "contract_id", "amount_minor", "currency", "received_on", "created_at"]
             }
+            // `done`: 1 when a visit carried the plan out, else 0.
+            Entity::Plans => &["id", "customer_id", "status", "done", "planned_on", "created_at"],
         }
     }
 
     /// Whether `column` holds a local date (`YYYY-MM-DD`) rather than UTC milliseconds.
     pub fn is_date_column(column: &str) -> bool {
-        matches!(column, "signed_on" | "received_on")
+        matches!(column, "signed_on" | "received_on" | "planned_on")
     }
 }
 
@@ -70,6 +76,19 @@ pub enum Aggregate {
     Conversion {
         from: crate::doc::Stage,
     },
+    /// The share of the matching rows whose `field` is not 0 (of the period's plans, the share
+    /// done).
+    Share {
+        field: String,
+    },
+}
+
+impl Aggregate {
+    /// Whether the value is a rate of a denominator (a conversion, a share): rates are pooled
+    /// from their parts, never summed or pro-rated.
+    pub fn is_ratio(&self) -> bool {
+        matches!(self, Aggregate::Conversion { .. } | Aggregate::Share { .. })
+    }
 }
 
 /// A filter `field = value` (or `field IN values`).
@@ -138,7 +157,9 @@ impl KpiDef {
         check(&self.date_field, "date field")?;
         match &self.aggregate {
             Aggregate::Count => {}
-            Aggregate::Sum { field } | Aggregate::CountDistinct { field } => check(field, "aggregate field")?,
+            Aggregate::Sum { field } | Aggregate::CountDistinct { field } | Aggregate::Share { field } => {
+                check(field, "aggregate field")?
+            }
             Aggregate::Conversion { .. } => {
                 if self.entity != Entity::DealStages {
                     return Err(Error::bad_input(format!("KPI `{}`: conversion needs entity deal_stages", self.id)));

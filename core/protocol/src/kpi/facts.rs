@@ -128,6 +128,7 @@ fn rows(record: &Record, entity: Entity) -> Vec<Row> {
             ("customer_id", Cell::text(&f.customer_id)),
             ("deal_id", Cell::opt_text(f.deal_id.as_ref())),
             ("kind", Cell::text(f.kind.as_str())),
+            ("planned", Cell::Int(f.plan_id.is_some() as i64)),
             ("occurred_at", Cell::Int(f.occurred_at)),
             ("created_at", Cell::Int(f.header.created_at)),
         ])],
@@ -147,6 +148,14 @@ fn rows(record: &Record, entity: Entity) -> Vec<Row> {
             ("amount_minor", Cell::Int(p.amount.minor)),
             ("currency", Cell::text(&p.amount.currency)),
             ("received_on", Cell::text(p.received_on.map(|d| d.to_string()).unwrap_or_default())),
+            ("created_at", Cell::Int(p.header.created_at)),
+        ])],
+        (Record::Plan(p), Entity::Plans) => vec![row(vec![
+            ("id", Cell::text(&p.header.id)),
+            ("customer_id", Cell::text(&p.customer_id)),
+            ("status", Cell::text(p.status.as_str())),
+            ("done", Cell::Int((p.status == crate::doc::PlanStatus::Done) as i64)),
+            ("planned_on", Cell::text(p.on.map(|d| d.to_string()).unwrap_or_default())),
             ("created_at", Cell::Int(p.header.created_at)),
         ])],
         _ => Vec::new(),
@@ -192,6 +201,7 @@ pub fn facts(record: &Record, defs: &[KpiDef], cal: &Calendar) -> Vec<Fact> {
                     }
                     (if row.moved_on { 1.0 } else { 0.0 }, 1.0, None)
                 }
+                Aggregate::Share { field } => (if row.get(field).number() != 0.0 { 1.0 } else { 0.0 }, 1.0, None),
             };
             out.push(Fact { metric: def.id.clone(), user: user.clone(), day, value, base, key });
         }
@@ -208,7 +218,7 @@ pub fn combine<'a>(aggregate: &Aggregate, facts: impl IntoIterator<Item = &'a Fa
             let keys: std::collections::HashSet<&str> = facts.into_iter().filter_map(|f| f.key.as_deref()).collect();
             keys.len() as f64
         }
-        Aggregate::Conversion { .. } => {
+        Aggregate::Conversion { .. } | Aggregate::Share { .. } => {
             let (moved, entered) = facts.into_iter().fold((0.0, 0.0), |(m, e), f| (m + f.value, e + f.base));
             ratio(moved, entered)
         }

@@ -10,6 +10,8 @@ words! {
     pub enum BlockKind {
         Followups = "followups",
         Kpis = "kpis",
+        /// Planned visits (the next day's or period's).
+        Plan = "plan",
     }
 }
 
@@ -65,12 +67,27 @@ pub struct KpiRow {
     pub status: Option<Status>,
 }
 
+/// One planned visit in a plan block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanItem {
+    pub id: String,
+    pub customer_id: String,
+    pub customer_name: String,
+    pub on: chrono::NaiveDate,
+    /// `HH:MM`, when planned to the hour.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    pub purpose: String,
+    pub status: crate::doc::PlanStatus,
+}
+
 /// The snapshot a block holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum BlockData {
     Followups { groups: Vec<FollowupGroup> },
     Kpis { rows: Vec<KpiRow>, source: FigureSource },
+    Plan { items: Vec<PlanItem> },
 }
 
 /// A block inserted into a report section.

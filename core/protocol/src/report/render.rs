@@ -4,8 +4,8 @@
 use std::fmt::Write;
 use std::str::FromStr;
 
-use super::{builtin_template, Block, BlockData, FollowupGroup, KpiRow, Label, Lang, Names, Template};
-use crate::doc::{Attachment, FollowupKind, Report};
+use super::{builtin_template, Block, BlockData, FollowupGroup, KpiRow, Label, Lang, Names, PlanItem, Template};
+use crate::doc::{Attachment, FollowupKind, PlanStatus, Report};
 use crate::error::Error;
 use crate::kpi::{format_target, format_value, Status};
 use crate::period::{days_words, Calendar};
@@ -134,6 +134,7 @@ fn block_title(l: &Labels, b: &Block, cal: &Calendar) -> String {
     let name = match b.data {
         BlockData::Followups { .. } => l.t("跟进记录", "Followups"),
         BlockData::Kpis { .. } => l.t("关键指标", "Key figures"),
+        BlockData::Plan { .. } => l.t("拜访计划", "Planned visits"),
     };
     let asof = when(cal, b.taken_at, "%m-%d %H:%M");
     let (open, sep, close) = (l.t("（", " ("), l.t("，", ", "), l.t("）", ")"));
@@ -239,6 +240,41 @@ fn markdown_block(out: &mut String, l: &Labels, b: &Block, cal: &Calendar, diale
             }
             out.push('\n');
         }
+        BlockData::Plan { items } => {
+            plan_list(out, l, items, "", "- ");
+            out.push('\n');
+        }
+    }
+}
+
+/// A planned visit on one line: `12-08 10:00 华为：产品演示`, and its state when not still planned.
+fn plan_line(l: &Labels, i: &PlanItem) -> String {
+    let mut line = i.on.format("%m-%d").to_string();
+    if let Some(at) = &i.at {
+        line.push(' ');
+        line.push_str(at);
+    }
+    line.push(' ');
+    line.push_str(&inline(&i.customer_name));
+    if !i.purpose.trim().is_empty() {
+        line.push_str(l.colon());
+        line.push_str(&inline(&i.purpose));
+    }
+    let (open, close) = (l.t("（", " ("), l.t("）", ")"));
+    match i.status {
+        PlanStatus::Planned => {}
+        PlanStatus::Done => line.push_str(&format!("{open}{}{close}", l.t("已完成", "done"))),
+        PlanStatus::Cancelled => line.push_str(&format!("{open}{}{close}", l.t("已取消", "cancelled"))),
+    }
+    line
+}
+
+fn plan_list(out: &mut String, l: &Labels, items: &[PlanItem], indent: &str, bullet: &str) {
+    if items.is_empty() {
+        let _ = writeln!(out, "{indent}{}", l.t("（暂无拜访计划）", "(no visits planned)"));
+    }
+    for i in items {
+        let _ = writeln!(out, "{indent}{bullet}{}", plan_line(l, i));
     }
 }
 
@@ -310,6 +346,9 @@ pub fn render_markdown_linked(
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", inline(&r.title));
     let _ = writeln!(out, "{}\n", meta(&l, r, cal).join(" · "));
+    if !r.summary.trim().is_empty() {
+        let _ = writeln!(out, "**{}**{}{}\n", l.t("摘要", "Summary"), l.colon(), r.summary.trim_end());
+    }
     for s in &r.sections {
         let _ = writeln!(out, "## {}\n", inline(&section_title(r, &s.key, &s.title, lang)));
         if !s.text.trim().is_empty() {
@@ -369,6 +408,9 @@ pub fn render_text(r: &Report, lang: Lang, cal: &Calendar, names: &Names) -> Str
     for m in meta(&l, r, cal) {
         let _ = writeln!(out, "{m}");
     }
+    if !r.summary.trim().is_empty() {
+        let _ = writeln!(out, "\n{}{}{}", l.t("摘要", "Summary"), l.colon(), r.summary.trim_end());
+    }
     for s in &r.sections {
         let _ = writeln!(out, "\n【{}】", section_title(r, &s.key, &s.title, lang));
         if !s.text.trim().is_empty() {
@@ -411,6 +453,7 @@ pub fn render_text(r: &Report, lang: Lang, cal: &Calendar, names: &Names) -> Str
                         let _ = writeln!(out, "    {}", kpi_line(&l, r, false));
                     }
                 }
+                BlockData::Plan { items } => plan_list(&mut out, &l, items, "    ", ""),
             }
         }
     }

@@ -44,6 +44,9 @@ fn sections(lang: Lang, defs: &[(&str, &str, &str)]) -> Vec<SectionDef> {
         .collect()
 }
 
+/// The key of the section planned visits go to.
+pub const PLAN_SECTION: &str = "plan";
+
 /// What the ids of the built-in templates start with.
 const BUILTIN: &str = "builtin:";
 
@@ -51,6 +54,12 @@ impl Template {
     /// Whether `id` names a built-in template (whose section titles are translated).
     pub fn is_builtin(id: &str) -> bool {
         id.starts_with(BUILTIN)
+    }
+
+    /// The section that receives the next period's planned visits: the one keyed `plan` (明日计划,
+    /// 下周计划…), when the template has one.
+    pub fn plan_section(&self) -> Option<&str> {
+        self.sections.iter().find(|s| s.key == PLAN_SECTION).map(|s| s.key.as_str())
     }
 }
 

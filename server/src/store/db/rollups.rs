@@ -146,6 +146,29 @@ impl Db<'_> {
         Ok(())
     }
 
+    pub fn index_plan(&self, p: &fieldreport_protocol::doc::Plan) -> Result<()> {
+        let h = &p.header;
+        self.exec(
+            "INSERT INTO plan_index (id, owner, customer_id, planned_on, planned_at, purpose, status, followup_id, live)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT(id) DO UPDATE SET owner = excluded.owner, customer_id = excluded.customer_id,
+                 planned_on = excluded.planned_on, planned_at = excluded.planned_at, purpose = excluded.purpose,
+                 status = excluded.status, followup_id = excluded.followup_id, live = excluded.live",
+            p![
+                &h.id,
+                &h.owner,
+                &p.customer_id,
+                p.on.map(|d| d.to_string()).unwrap_or_default(),
+                p.at.map(|t| t.format("%H:%M").to_string()),
+                &p.purpose,
+                p.status.as_str(),
+                &p.followup_id,
+                !h.deleted
+            ],
+        )?;
+        Ok(())
+    }
+
     pub fn index_report(&self, r: &fieldreport_protocol::doc::Report) -> Result<()> {
         let h = &r.header;
         let (first, last) = (r.first.to_string(), r.last.to_string());
@@ -171,6 +194,7 @@ impl Db<'_> {
             "followup_index",
             "report_index",
             "customer_index",
+            "plan_index",
         ] {
             self.exec(&format!("DELETE FROM {t}"), p![])?;
         }

@@ -33,12 +33,12 @@ fn open_conn(path: &Path) -> Result<Connection> {
 }
 
 /// The schema this server writes.
-pub const SCHEMA_VERSION: i64 = 10;
+pub const SCHEMA_VERSION: i64 = 11;
 
 /// Each schema step, in order: `STEPS[i]` upgrades version `i + 1` to `i + 2`; version 1 is
 /// [`FIRST`].
 const FIRST: &str = include_str!("schema_v1.sql");
-const STEPS: [&str; 9] = [
+const STEPS: [&str; 10] = [
     include_str!("schema_v2.sql"),
     include_str!("schema_v3.sql"),
     include_str!("schema_v4.sql"),
@@ -48,11 +48,13 @@ const STEPS: [&str; 9] = [
     include_str!("schema_v8.sql"),
     include_str!("schema_v9.sql"),
     include_str!("schema_v10.sql"),
+    include_str!("schema_v11.sql"),
 ];
 
 /// Versions whose upgrade step adds indexed columns: the service rebuilds its rollups and
-/// indexes from the stored records after it (schema 6: check-ins and customer locations).
-const REINDEX_AFTER: &[i64] = &[5];
+/// indexes from the stored records after it (schema 6: check-ins and customer locations; 11:
+/// plans, and whether each followup carried one out).
+const REINDEX_AFTER: &[i64] = &[5, 10];
 
 /// Creates the whole schema on a bare connection (for tools and benchmarks that work on a
 /// database of their own).

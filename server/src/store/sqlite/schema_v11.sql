@@ -1,0 +1,16 @@
+-- fieldreport server storage, schema version 11: the rep's day.
+
+-- Planned visits (拜访计划), indexed from their documents at each merge: a manager's dashboard
+-- lists each member's plans of a period and the ones missed.
+CREATE TABLE plan_index (
+    id          TEXT PRIMARY KEY,
+    owner       TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
+    planned_on  TEXT NOT NULL,
+    planned_at  TEXT,
+    purpose     TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    followup_id TEXT,
+    live        INTEGER NOT NULL
+);
+CREATE INDEX plan_index_owner_day ON plan_index(owner, planned_on);
