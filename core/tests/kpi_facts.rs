@@ -6,7 +6,7 @@ mod common;
 
 use chrono::NaiveDate;
 use common::*;
-use fieldreport_core::doc::{FollowupEdit, FollowupKind, Kind, NewContract, Record, Stage};
+use fieldreport_core::doc::{FollowupEdit, FollowupKind, Kind, NewContract, NewFollowup, NewPlan, Record, Stage};
 use fieldreport_core::kpi::{builtin, combine, facts, Fact};
 use fieldreport_core::money::Money;
 use fieldreport_core::period::{Calendar, DateRange};
@@ -24,6 +24,11 @@ enum Op {
     Contract(usize, u32, bool, u8),
     Payment(usize, u32, u8),
     Delete(usize, bool),
+    /// Plan a visit to a customer on a day; carry out, cancel or move a plan.
+    Plan(usize, u8),
+    PlanDone(usize, i64),
+    PlanCancel(usize),
+    PlanMove(usize, u8),
 }
 
 /// Milliseconds around November 2026 in Shanghai, so boundaries get crossed.
@@ -42,6 +47,10 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (any::<usize>(), 1u32..1_000_000, any::<bool>(), 0u8..35).prop_map(|(c, a, cny, d)| Op::Contract(c, a, cny, d)),
         2 => (any::<usize>(), 1u32..100_000, 0u8..35).prop_map(|(k, a, d)| Op::Payment(k, a, d)),
         2 => (any::<usize>(), any::<bool>()).prop_map(|(r, restore)| Op::Delete(r, restore)),
+        2 => (any::<usize>(), 0u8..35).prop_map(|(c, d)| Op::Plan(c, d)),
+        2 => (any::<usize>(), instant()).prop_map(|(p, at)| Op::PlanDone(p, at)),
+        1 => any::<usize>().prop_map(Op::PlanCancel),
+        1 => (any::<usize>(), 0u8..35).prop_map(|(p, d)| Op::PlanMove(p, d)),
     ]
 }
 
@@ -57,6 +66,7 @@ fn day(offset: u8) -> NaiveDate {
 fn play(ops: &[Op]) -> Store {
     let mut s = store("rep-1");
     let (mut customers, mut deals, mut followups, mut contracts) = (vec![], vec![], vec![], vec![]);
+    let mut plans: Vec<String> = vec![];
     let mut all: Vec<(Kind, String)> = vec![];
     customers.push(customer(&mut s, "Acme"));
     for op in ops {
@@ -110,6 +120,36 @@ fn play(ops: &[Op]) -> Store {
                     if let Ok(p) = s.add_payment(id, &amount.to_string(), None, day(offset)) {
                         all.push((Kind::Payment, p.header.id));
                     }
+                }
+            }
+            Op::Plan(c, offset) => {
+                let new = NewPlan {
+                    customer_id: pick(&customers, c).unwrap().clone(),
+                    on: day(offset),
+                    at: None,
+                    purpose: "p".into(),
+                };
+                if let Ok(p) = s.add_plan(new) {
+                    all.push((Kind::Plan, p.header.id.clone()));
+                    plans.push(p.header.id);
+                }
+            }
+            Op::PlanDone(p, at) => {
+                if let Some(id) = pick(&plans, p) {
+                    if let Ok((f, _)) = s.log_planned_visit(id, NewFollowup::new("", FollowupKind::Visit, at, "")) {
+                        all.push((Kind::Followup, f.header.id.clone()));
+                        followups.push(f.header.id);
+                    }
+                }
+            }
+            Op::PlanCancel(p) => {
+                if let Some(id) = pick(&plans, p) {
+                    let _ = s.cancel_plan(id);
+                }
+            }
+            Op::PlanMove(p, offset) => {
+                if let Some(id) = pick(&plans, p) {
+                    let _ = s.move_plan(id, day(offset), None);
                 }
             }
             Op::Delete(r, restore) => {

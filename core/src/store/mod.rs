@@ -27,6 +27,7 @@ mod inbox;
 mod kpi_sql;
 mod kpis;
 mod people;
+mod plans;
 mod projection;
 mod published;
 mod queries;
@@ -40,6 +41,7 @@ mod search;
 mod sign_out;
 mod sync_state;
 mod team_view;
+mod today;
 mod watch;
 mod writes;
 
@@ -54,6 +56,7 @@ pub use documents::PendingDocument;
 pub use fieldreport_protocol::api::Enrollment;
 pub use identity::Identity;
 pub use inbox::{InboxItem, InboxKind};
+pub use plans::PlanRow;
 pub use published::KpiView;
 pub use queries::{
     CheckinPlace, ContractRow, CustomerRow, DealRow, FollowupFilter, FollowupRow, Order, Page, PaymentRow,

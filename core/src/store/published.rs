@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::Store;
 use crate::error::{Error, Result};
-use crate::kpi::{achievement, status, Aggregate, KpiDef};
+use crate::kpi::{achievement, status, KpiDef};
 use crate::period::DateRange;
 use crate::report::{FigureSource, KpiRow};
 use crate::team::{target_within, SnapshotBody, TeamConfig};

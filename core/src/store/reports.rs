@@ -61,6 +61,11 @@ fn title(kind: ReportKind, lang: Lang, first: NaiveDate, last: NaiveDate) -> Str
     }
 }
 
+/// Orders customer groups by how much happened with each, busiest first (key accounts).
+pub(super) fn sort_busiest_first(groups: &mut [FollowupGroup]) {
+    groups.sort_by(|a, b| b.items.len().cmp(&a.items.len()));
+}
+
 /// Only the author edits a report, and only while it is a draft.
 pub(super) fn ensure_editable(me: &str, r: &Report) -> Result<()> {
     if r.header.owner != me {
@@ -324,7 +329,13 @@ impl Store {
     }
 
     /// Builds the snapshot of a block of `kind` over `range` for the report's author.
-    fn block_data(&mut self, owner: &str, kind: BlockKind, range: &DateRange, metrics: &[String]) -> Result<BlockData> {
+    pub(super) fn block_data(
+        &mut self,
+        owner: &str,
+        kind: BlockKind,
+        range: &DateRange,
+        metrics: &[String],
+    ) -> Result<BlockData> {
         Ok(match kind {
             BlockKind::Followups => BlockData::Followups { groups: self.followup_groups(owner, range)? },
             BlockKind::Kpis => {
@@ -332,6 +343,9 @@ impl Store {
                 let view = self.kpi_view_of(owner, *range, &defs)?;
                 BlockData::Kpis { rows: view.rows, source: view.source }
             }
+            BlockKind::Plan => BlockData::Plan {
+                items: self.plans_between(owner, range.first, range.last, false)?.iter().map(|p| p.item()).collect(),
+            },
         })
     }
 
@@ -347,8 +361,9 @@ impl Store {
         self.check_editable(&r)?;
         let template = self.template_of(&r);
         let default = match kind {
-            BlockKind::Followups => template.followups_section,
-            BlockKind::Kpis => template.kpis_section,
+            BlockKind::Followups => template.followups_section.clone(),
+            BlockKind::Kpis => template.kpis_section.clone(),
+            BlockKind::Plan => template.plan_section().unwrap_or_default().to_string(),
         };
         let key = match section {
             Some(s) => Self::section_key(&r, s)?,
@@ -398,23 +413,35 @@ impl Store {
     pub fn refresh_report(&mut self, id: &str) -> Result<Report> {
         let r = self.report(id)?;
         self.check_editable(&r)?;
-        let cal = self.calendar()?;
-        let now = self.now_ms();
-        let mut fresh = Vec::new();
-        for b in &r.blocks {
-            let metrics: Vec<String> = match &b.data {
-                BlockData::Kpis { rows, .. } => rows.iter().map(|row| row.metric.clone()).collect(),
-                BlockData::Followups { .. } => Vec::new(),
-            };
-            let data = self.block_data(&r.header.owner, b.kind, &cal.days(b.first, b.last), &metrics)?;
-            fresh.push(Block { data, taken_at: now, ..b.clone() });
-        }
+        let fresh = self.fresh_blocks(&r)?;
         self.edit_report(id, move |doc, _| {
             for b in &fresh {
                 Report::put_block(doc, b)?;
             }
             Ok(())
         })
+    }
+
+    /// Every block of `r` computed again over its recorded period, as of now.
+    pub(super) fn fresh_blocks(&mut self, r: &Report) -> Result<Vec<Block>> {
+        let cal = self.calendar()?;
+        let now = self.now_ms();
+        let mut fresh = Vec::new();
+        for b in &r.blocks {
+            let metrics: Vec<String> = match &b.data {
+                BlockData::Kpis { rows, .. } => rows.iter().map(|row| row.metric.clone()).collect(),
+                BlockData::Followups { .. } | BlockData::Plan { .. } => Vec::new(),
+            };
+            let mut data = self.block_data(&r.header.owner, b.kind, &cal.days(b.first, b.last), &metrics)?;
+            if let BlockData::Followups { groups } = &mut data {
+                // A pre-filled weekly or monthly lists its key accounts: busiest first.
+                if r.filled_at.is_some() && matches!(r.kind, ReportKind::Weekly | ReportKind::Monthly) {
+                    sort_busiest_first(groups);
+                }
+            }
+            fresh.push(Block { data, taken_at: now, ..b.clone() });
+        }
+        Ok(fresh)
     }
 
     /// Removes block `block_id` from the draft.
@@ -523,13 +550,27 @@ impl Store {
     }
 
     /// Submits the draft to `to` and `cc` (ids, names or unique prefixes), stamped with the
-    /// device's time. Without `to`, it goes to the author's manager; the template's copies are
-    /// added to `cc`. A recipient who is not an active member, or a required section left empty,
-    /// is refused before anything is written.
+    /// device's time. Without `to`, it goes to whom the draft is addressed, else to the author's
+    /// manager; the template's copies are added to `cc`. The blocks are computed a last time and
+    /// frozen with their as-of time (and a pre-filled report's drafted summary with them, unless
+    /// the rep wrote their own). A recipient who is not an active member, or a required section
+    /// left empty, is refused before anything is written.
     pub fn submit_report(&mut self, id: &str, to: &[String], cc: &[String]) -> Result<Report> {
+        let draft = self.report(id)?;
+        self.check_editable(&draft)?;
+        let missing = draft.missing_required();
+        if !missing.is_empty() {
+            return Err(Error::bad_input(format!("required sections are empty: {}", missing.join(", "))));
+        }
         let (default_to, template_cc) = self.default_recipients(id)?;
-        let to = if to.iter().all(|t| t.trim().is_empty()) { default_to } else { self.recipients(to)? };
-        let mut cc = self.recipients(cc)?;
+        let given = |list: &[String]| list.iter().any(|t| !t.trim().is_empty());
+        let to = match (given(to), draft.to.is_empty()) {
+            (true, _) => self.recipients(to)?,
+            (false, false) => draft.to.clone(),
+            (false, true) => default_to,
+        };
+        let cc = if given(cc) || draft.cc.is_empty() { cc.to_vec() } else { draft.cc.clone() };
+        let mut cc = self.recipients(&cc)?;
         for c in template_cc {
             if !cc.contains(&c) && !to.contains(&c) {
                 cc.push(c);
@@ -541,12 +582,21 @@ impl Store {
                 "a report is submitted to at least one recipient, and this device knows no manager of yours yet (a sync brings the team): name a recipient",
             ));
         }
-        let missing = self.report(id)?.missing_required();
-        if !missing.is_empty() {
-            return Err(Error::bad_input(format!("required sections are empty: {}", missing.join(", "))));
-        }
+        let fresh = self.fresh_blocks(&draft)?;
+        let summary = match draft.filled_at {
+            Some(_) => Some(self.summary_for(&draft, &fresh)?),
+            None => None,
+        };
         let now = self.now_ms();
-        self.edit_report(id, move |doc, _| Ok(Report::submit(doc, &to, &cc, now)?))
+        self.edit_report(id, move |doc, _| {
+            for b in &fresh {
+                Report::put_block(doc, b)?;
+            }
+            if let Some(s) = &summary {
+                Report::draft_summary(doc, s)?;
+            }
+            Ok(Report::submit(doc, &to, &cc, now)?)
+        })
     }
 
     /// Adds recipients to a submitted report (a mistake is mendable): the author only; nobody

@@ -28,6 +28,13 @@ pub struct DealChange {
     pub lost_reason: Option<String>,
 }
 
+/// Saves a new record's document and projection inside `tx`.
+pub(super) fn save_new(tx: &rusqlite::Transaction<'_>, doc: &mut Doc, record: &Record, now: i64) -> Result<()> {
+    let h = record.header();
+    documents::save(tx, &h.id, h.kind, doc, true, now)?;
+    projection::upsert(tx, record)
+}
+
 /// Refuses a splice that reaches outside `text` (indices in Unicode scalar values).
 pub(super) fn check_splice(what: &str, text: &str, index: usize, delete: usize) -> Result<()> {
     let len = text.chars().count();
@@ -48,6 +55,22 @@ impl Store {
         view: impl FnOnce(&Header) -> Record,
         write: impl FnOnce(&mut Doc, &Header) -> AmResult,
     ) -> Result<Record> {
+        let (mut doc, record) = self.prepare_new(kind, view, write)?;
+        let now = self.now_ms();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        save_new(&tx, &mut doc, &record, now)?;
+        tx.commit()?;
+        Ok(record)
+    }
+
+    /// The document and view of a new record of `kind` (see [`Store::create`]), validated and
+    /// not yet saved: for a write that saves it together with another change.
+    pub(super) fn prepare_new(
+        &mut self,
+        kind: Kind,
+        view: impl FnOnce(&Header) -> Record,
+        write: impl FnOnce(&mut Doc, &Header) -> AmResult,
+    ) -> Result<(Doc, Record)> {
         let me = self.identity()?;
         let now = self.now_ms();
         let header = Header {
@@ -67,11 +90,7 @@ impl Store {
         // Reading the document back costs as much as the SQLite write; tests (debug builds) check
         // on every create that the document reads back exactly as the view says.
         debug_assert_eq!(Record::read(&doc).as_ref(), Ok(&record), "the new document reads back as its view");
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        documents::save(&tx, &header.id, kind, &mut doc, true, now)?;
-        projection::upsert(&tx, &record)?;
-        tx.commit()?;
-        Ok(record)
+        Ok((doc, record))
     }
 
     /// Changes record `id` of `kind`. `change` may refuse (its error is returned and nothing is
@@ -196,7 +215,18 @@ impl Store {
     }
 
     /// Logs a followup with an existing customer (and, when given, one of that customer's deals).
-    pub fn log_followup(&mut self, mut new: NewFollowup) -> Result<Followup> {
+    pub fn log_followup(&mut self, new: NewFollowup) -> Result<Followup> {
+        let (mut doc, record) = self.prepare_followup(new)?;
+        let now = self.now_ms();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        save_new(&tx, &mut doc, &record, now)?;
+        tx.commit()?;
+        typed!(record, Followup)
+    }
+
+    /// A new followup's document and view, checked (its customer and deal live, the deal the
+    /// customer's) and measured (the check-in's distance), not yet saved.
+    pub(super) fn prepare_followup(&mut self, mut new: NewFollowup) -> Result<(Doc, Record)> {
         new.customer_id = self.require_live("customers", "customer", &new.customer_id)?;
         if let Some(deal) = &new.deal_id {
             let deal = self.require_live("deals", "deal", deal)?;
@@ -220,19 +250,16 @@ impl Store {
             None => None,
         };
         let metres = new.checkin.as_ref().zip(place).map(|(c, p)| crate::doc::distance_m((c.lat, c.lon), p));
-        typed!(
-            self.create(
-                Kind::Followup,
-                |h| Record::Followup(Followup { checkin_metres: metres, ..Followup::view(h, &new) }),
-                |d, h| {
-                    Followup::create(d, h, &new)?;
-                    match metres {
-                        Some(m) => Followup::record_checkin_metres(d, m),
-                        None => Ok(()),
-                    }
+        self.prepare_new(
+            Kind::Followup,
+            |h| Record::Followup(Followup { checkin_metres: metres, ..Followup::view(h, &new) }),
+            |d, h| {
+                Followup::create(d, h, &new)?;
+                match metres {
+                    Some(m) => Followup::record_checkin_metres(d, m),
+                    None => Ok(()),
                 }
-            )?,
-            Followup
+            },
         )
     }
 

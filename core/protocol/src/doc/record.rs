@@ -3,8 +3,7 @@
 use serde::Serialize;
 
 use super::{
-    Contract, Customer, Deal, Directory, Doc, Followup, Header, Kind, Payment, Plan, Published, Report,
-    ValidationError,
+    Contract, Customer, Deal, Directory, Doc, Followup, Header, Kind, Payment, Plan, Published, Report, ValidationError,
 };
 
 /// A typed view of any record kind.

@@ -330,6 +330,12 @@ impl Report {
             .collect()
     }
 
+    /// Addresses a draft to `to` and `cc` (where it goes when submitted without others named).
+    pub fn address(doc: &mut Doc, to: &[String], cc: &[String]) -> AmResult {
+        fields::put_str_list(doc, &ROOT, TO, to)?;
+        fields::put_str_list(doc, &ROOT, CC, cc)
+    }
+
     /// Marks the report submitted to `to` (and `cc`) at `at`, the authored time on the device.
     pub fn submit(doc: &mut Doc, to: &[String], cc: &[String], at: i64) -> AmResult {
         fields::put_str_list(doc, &ROOT, TO, to)?;

@@ -114,7 +114,15 @@ pub fn builtin() -> Vec<KpiDef> {
     ));
     v.push(with(
         with(
-            def("unplanned_visits", "计划外拜访", "Unplanned visits", Entity::Followups, Aggregate::Count, "occurred_at", Unit::Count),
+            def(
+                "unplanned_visits",
+                "计划外拜访",
+                "Unplanned visits",
+                Entity::Followups,
+                Aggregate::Count,
+                "occurred_at",
+                Unit::Count,
+            ),
             "kind",
             &["visit"],
         ),

@@ -53,9 +53,8 @@ pub fn draft_summary(input: &SummaryInput) -> String {
         ReportKind::Monthly => (t("本月", "This month"), t("下月", "next month")),
         _ => (t("今日", "Today"), t("明日", "tomorrow")),
     };
-    let count = |kind: FollowupKind| {
-        input.groups.iter().flat_map(|g| &g.items).filter(|i| i.kind == kind.as_str()).count()
-    };
+    let count =
+        |kind: FollowupKind| input.groups.iter().flat_map(|g| &g.items).filter(|i| i.kind == kind.as_str()).count();
     let visited: Vec<&str> = input
         .groups
         .iter()
@@ -232,14 +231,8 @@ mod tests {
 
     #[test]
     fn an_empty_day_and_a_week_with_key_accounts_and_moves() {
-        let none = SummaryInput {
-            kind: ReportKind::Daily,
-            lang: Lang::ZhCn,
-            groups: &[],
-            kpis: &[],
-            moves: &[],
-            plans: &[],
-        };
+        let none =
+            SummaryInput { kind: ReportKind::Daily, lang: Lang::ZhCn, groups: &[], kpis: &[], moves: &[], plans: &[] };
         assert_eq!(draft_summary(&none), "今日无跟进记录");
         let groups = [group("华为", &["visit", "call", "visit"]), group("联影", &["call"])];
         let moves = [DealMove {
