@@ -11,6 +11,7 @@ mod http;
 mod hub;
 mod observe;
 mod people;
+mod plans;
 mod records;
 mod reports;
 mod store;

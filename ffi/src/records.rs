@@ -17,6 +17,19 @@ fn rows<T, U: From<T>>(v: Vec<T>) -> Vec<U> {
     v.into_iter().map(Into::into).collect()
 }
 
+/// An app's check-in as the core's.
+pub(crate) fn checkin(c: Option<CheckIn>) -> Result<Option<doc::CheckIn>> {
+    match c {
+        Some(c) => Ok(Some(doc::CheckIn {
+            lat: c.latitude,
+            lon: c.longitude,
+            accuracy: c.accuracy,
+            at: millis(c.at, "checkin.at")?,
+        })),
+        None => Ok(None),
+    }
+}
+
 #[uniffi::export]
 impl FieldStore {
     /// Adds a customer owned by this device's user.
@@ -138,15 +151,7 @@ impl FieldStore {
     pub fn log_followup(&self, new: NewFollowup) -> Result<Followup> {
         let next_on = opt_date(new.next_followup_on)?;
         let occurred_at = new.occurred_at.map(|t| millis(t, "occurred_at")).transpose()?;
-        let checkin = match new.checkin {
-            Some(c) => Some(doc::CheckIn {
-                lat: c.latitude,
-                lon: c.longitude,
-                accuracy: c.accuracy,
-                at: millis(c.at, "checkin.at")?,
-            }),
-            None => None,
-        };
+        let checkin = checkin(new.checkin)?;
         self.with(|s| {
             let mut n = doc::NewFollowup::new(&new.customer_id, new.kind, occurred_at.unwrap_or(s.now_ms()), &new.note);
             n.deal_id = new.deal_id;

@@ -34,6 +34,22 @@ impl FieldStore {
         self.with(|s| s.open_report(kind, date, lang.unwrap_or_default(), template.as_deref())).map(Into::into)
     }
 
+    /// This user's one report of `kind` (daily, weekly, monthly) for the period holding `date`
+    /// (today when `None`), pre-filled by the template in force: the period's followups by
+    /// customer, the figures with targets, the next period's plans, the recipients and a
+    /// drafted summary. Created when absent, never twice; while a draft, opening it again
+    /// brings what was generated to now and keeps every word the rep wrote.
+    #[uniffi::method(default(date = None, lang = None))]
+    pub fn today_report(&self, kind: ReportKind, date: Option<String>, lang: Option<Lang>) -> Result<Report> {
+        let date = opt_date(date)?;
+        self.with(|s| s.today_report(kind, date, lang.unwrap_or_default())).map(Into::into)
+    }
+
+    /// Replaces the summary of draft `id` with the rep's own words (refreshes keep them).
+    pub fn set_report_summary(&self, id: String, text: String) -> Result<Report> {
+        self.with(|s| s.set_report_summary(&id, &text)).map(Into::into)
+    }
+
     /// One report.
     pub fn report(&self, id: String) -> Result<Report> {
         self.with(|s| s.report(&id)).map(Into::into)

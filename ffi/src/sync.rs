@@ -127,6 +127,30 @@ impl FieldStore {
         .await
     }
 
+    /// Submits report `id` (as `submit_report`: its blocks frozen as of now, to `to` and `cc`,
+    /// by default whom it is addressed to or the author's manager) and syncs at once, so that it
+    /// reaches the manager now. The submission is kept whatever the network does: when the sync
+    /// cannot run (offline, not enrolled), `sent` is false, `reason` says why, and the report
+    /// goes at the next sync.
+    #[uniffi::method(default(to = [], cc = []))]
+    pub async fn submit_and_sync(self: Arc<Self>, id: String, to: Vec<String>, cc: Vec<String>) -> Result<Submitted> {
+        let submitted: Report = self.with(|s| s.submit_report(&id, &to, &cc))?.into();
+        if let Err(e) = self.with(|s| s.sync_state()) {
+            return Ok(Submitted { report: submitted, sent: false, reason: Some(format!("{e}")) });
+        }
+        match self.clone().sync(None, None).await {
+            Ok(_) => {
+                let report = self.with(|s| s.report(&id)).map(Into::into).unwrap_or(submitted);
+                Ok(Submitted { report, sent: true, reason: None })
+            }
+            Err(e) => Ok(Submitted {
+                report: submitted,
+                sent: false,
+                reason: Some(format!("{e}; the report goes at the next sync")),
+            }),
+        }
+    }
+
     /// Signs this device out: tells the server (its token stops working), then closes the store
     /// and removes its database file. Changes or files the server does not have yet would be
     /// lost: then it fails with `InvalidInput` unless `discard_unsent` is true. A server that

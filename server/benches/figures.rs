@@ -76,6 +76,7 @@ fn followup(i: usize, start: i64) -> Followup {
         checkin_metres: None,
         attachments: Vec::new(),
         stage_change: None,
+        plan_id: None,
     }
 }
 

@@ -1,10 +1,12 @@
 //! The command line: global flags and every command's arguments, the records' in [`records`],
 //! visits' and files' in [`visits`], reports' in [`reports`].
 
+mod plans;
 mod records;
 mod reports;
 mod visits;
 
+pub use plans::{PlanCmd, TodayArgs};
 pub use records::{ContactCmd, ContractCmd, CustomerCmd, DealCmd, PaymentCmd, Place};
 pub use reports::ReportCmd;
 pub use visits::{AttachmentCmd, VisitCmd};
@@ -55,6 +57,12 @@ pub enum Command {
     /// A customer's contacts (联系人).
     #[command(subcommand)]
     Contact(ContactCmd),
+    /// Today's report (日报) opened pre-filled: the day's visits by customer, the figures with
+    /// targets, tomorrow's plans, the recipients and a drafted summary; `--submit` sends it.
+    Today(TodayArgs),
+    /// Visit plans (拜访计划): tomorrow's fill the daily's plan section.
+    #[command(subcommand)]
+    Plan(PlanCmd),
     /// Reports (工作汇报): daily, weekly, monthly and free.
     #[command(subcommand)]
     Report(ReportCmd),

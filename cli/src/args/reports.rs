@@ -34,6 +34,12 @@ pub enum ReportCmd {
         section: String,
         text: String,
     },
+    /// Replace the report's summary (the paragraph at its top) with your own words.
+    Summary {
+        /// The report: title, id or id prefix.
+        id: String,
+        text: String,
+    },
     /// Splice a section's text: at INDEX (Unicode scalar values) delete DELETE characters, insert TEXT.
     Splice {
         /// The report: title, id or id prefix.

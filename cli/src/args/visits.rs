@@ -6,17 +6,23 @@ use clap::Subcommand;
 pub enum VisitCmd {
     /// Log a visit, call, email, message or meeting.
     Log {
-        /// The customer: name (or a part found in no other name), id or id prefix.
-        #[arg(long)]
-        customer: String,
+        /// The customer: name (or a part found in no other name), id or id prefix; not with
+        /// --plan, whose customer it is.
+        #[arg(long, required_unless_present = "plan", conflicts_with = "plan")]
+        customer: Option<String>,
+        /// The plan this visit carries out (`plan list` shows them): its customer, and its
+        /// purpose as the note when --note is not given; the plan is marked done.
+        #[arg(long, conflicts_with_all = ["deal", "kind"])]
+        plan: Option<String>,
         /// One of the customer's deals: title, id or id prefix.
         #[arg(long)]
         deal: Option<String>,
         /// visit (拜访), call (电话), email (邮件), message (消息) or meeting (会议).
-        #[arg(long, default_value = "visit")]
-        kind: String,
         #[arg(long)]
-        note: String,
+        kind: Option<String>,
+        /// What happened (required without --plan).
+        #[arg(long, required_unless_present = "plan")]
+        note: Option<String>,
         #[arg(long)]
         next_step: Option<String>,
         /// When it happened (RFC 3339, or YYYY-MM-DDTHH:MM in the team's zone); default now.

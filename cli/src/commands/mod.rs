@@ -5,8 +5,10 @@ mod customer;
 mod deal;
 mod kpi;
 mod ledger;
+mod plan;
 mod report;
 mod sync;
+mod today;
 mod visit;
 mod week;
 
@@ -76,6 +78,8 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Payment(c) => ledger::payment(&mut ctx, c),
         Command::Contact(c) => customer::contact(&mut ctx, c),
         Command::Report(c) => report::run(&mut ctx, c),
+        Command::Today(a) => today::run(&mut ctx, a),
+        Command::Plan(c) => plan::run(&mut ctx, c),
         Command::Kpi { period, metrics, lang, user } => kpi::run(&mut ctx, &period, &metrics, &lang, user.as_deref()),
         Command::Alerts { lang } => kpi::alerts(&mut ctx, &lang),
         Command::Team { lang } => kpi::team(&mut ctx, &lang),

@@ -37,6 +37,10 @@ pub fn run(ctx: &mut Ctx, cmd: ReportCmd) -> CliResult {
             let names = ctx.store.names()?;
             ctx.out.print(&templates, || templates.iter().map(|t| template_line(t, lang, &names)).collect())
         }
+        ReportCmd::Summary { id, text } => {
+            let r = ctx.store.set_report_summary(&id, &text)?;
+            ctx.out.print(&summary(&r), || vec![format!("updated the summary of {}", r.header.id)])
+        }
         ReportCmd::Set { id, section, text } => {
             let r = ctx.store.set_report_text(&id, &section, &text)?;
             ctx.out.print(&summary(&r), || vec![format!("updated section {section} of {}", r.header.id)])
@@ -68,8 +72,7 @@ pub fn run(ctx: &mut Ctx, cmd: ReportCmd) -> CliResult {
         }
         ReportCmd::Submit { id, to, cc } => {
             let r = ctx.store.submit_report(&id, &to, &cc)?;
-            let names = ctx.store.names()?;
-            ctx.out.print(&summary(&r), || vec![recipients_line("submitted", &r, &names)])
+            submitted(ctx, &r)
         }
         ReportCmd::AddRecipients { id, to, cc } => {
             if to.is_empty() && cc.is_empty() {
@@ -154,6 +157,7 @@ fn list(ctx: &mut Ctx, p: Option<String>, lang: &str) -> CliResult {
 fn report_arg(cmd: &mut ReportCmd) -> Option<&mut String> {
     match cmd {
         ReportCmd::Set { id, .. }
+        | ReportCmd::Summary { id, .. }
         | ReportCmd::Splice { id, .. }
         | ReportCmd::InsertFollowups { id, .. }
         | ReportCmd::InsertKpis { id, .. }
@@ -169,6 +173,25 @@ fn report_arg(cmd: &mut ReportCmd) -> Option<&mut String> {
         | ReportCmd::Restore { id } => Some(id),
         ReportCmd::New { .. } | ReportCmd::Templates { .. } | ReportCmd::List { .. } => None,
     }
+}
+
+/// After a submit: syncs at once (offline, says it goes at the next sync) and prints the report
+/// with `sent` (and why not).
+pub(super) fn submitted(ctx: &mut Ctx, r: &Report) -> CliResult {
+    let sent = super::sync::send_now(ctx);
+    let names = ctx.store.names()?;
+    let mut json = summary(r);
+    json["summary"] = json!(r.summary);
+    json["sent"] = json!(sent.is_ok());
+    json["reason"] = json!(sent.as_ref().err());
+    ctx.out.print(&json, || {
+        let mut lines = vec![recipients_line("submitted", r, &names)];
+        lines.push(match &sent {
+            Ok(()) => "sent to the server".into(),
+            Err(why) => format!("not sent yet ({why}): it goes at the next sync"),
+        });
+        lines
+    })
 }
 
 /// `submitted R to 李经理, cc 王总`.
@@ -192,7 +215,7 @@ fn template_line(t: &Template, lang: Lang, names: &Names) -> String {
 }
 
 /// What commands that change a report print with `--json`.
-fn summary(r: &Report) -> serde_json::Value {
+pub(super) fn summary(r: &Report) -> serde_json::Value {
     json!({
         "id": r.header.id,
         "kind": r.kind,

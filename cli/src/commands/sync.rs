@@ -88,6 +88,22 @@ impl ProgressListener for Bar {
     }
 }
 
+/// Syncs now, quietly (after a submit): `Err` says why it could not (not enrolled, offline,
+/// the server refused), in words; what was written stays for the next sync.
+pub fn send_now(ctx: &mut Ctx) -> Result<(), String> {
+    if ctx.store.sync_state().is_err() {
+        return Err("this device is not enrolled with a team server".into());
+    }
+    let rt = runtime().map_err(|e| e.to_string())?;
+    let stats = rt
+        .block_on(sync::sync(&mut ctx.store, &SyncOptions::default(), None, &CancelToken::new()))
+        .map_err(|e| e.to_string())?;
+    match stats.rejected.first() {
+        Some(r) => Err(format!("the server refused {}: {}", r.id, r.reason)),
+        None => Ok(()),
+    }
+}
+
 pub fn sync(ctx: &mut Ctx) -> CliResult {
     let bar = Bar;
     let tty = std::io::stderr().is_terminal() && !ctx.out.json;

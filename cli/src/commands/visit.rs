@@ -15,24 +15,31 @@ use crate::time::{format_instant, format_short, parse_instant};
 
 pub fn run(ctx: &mut Ctx, cmd: VisitCmd) -> CliResult {
     match cmd {
-        VisitCmd::Log { customer, deal, kind, note, next_step, at, lat, lon, accuracy, next_on } => {
+        VisitCmd::Log { customer, plan, deal, kind, note, next_step, at, lat, lon, accuracy, next_on } => {
             let cal = ctx.calendar()?;
             let now = ctx.store.now_ms();
             let checkin = fieldreport_core::doc::point(lat, lon)
                 .map_err(fieldreport_core::Error::from)?
                 .map(|(lat, lon)| CheckIn { lat, lon, accuracy, at: now });
             let new = NewFollowup {
-                customer_id: ctx.id(Kind::Customer, &customer)?,
+                customer_id: customer.map(|c| ctx.id(Kind::Customer, &c)).transpose()?.unwrap_or_default(),
                 deal_id: deal.map(|d| ctx.id(Kind::Deal, &d)).transpose()?,
-                kind: kind.parse::<FollowupKind>()?,
+                kind: kind.as_deref().unwrap_or("visit").parse::<FollowupKind>()?,
                 occurred_at: at.as_deref().map(|a| parse_instant(a, &cal)).transpose()?.unwrap_or(now),
-                note,
+                note: note.unwrap_or_default(),
                 next_step: next_step.unwrap_or_default(),
                 next_followup_on: next_on.as_deref().map(parse_date).transpose()?,
                 checkin,
                 stage_change: None,
+                plan_id: None,
             };
-            let f = ctx.store.log_followup(new)?;
+            let f = match plan {
+                Some(p) => {
+                    let id = ctx.id(Kind::Plan, &p)?;
+                    ctx.store.log_planned_visit(&id, new)?.0
+                }
+                None => ctx.store.log_followup(new)?,
+            };
             show_one(ctx, &f.header.id, "logged", Lang::ZhCn)
         }
         VisitCmd::Edit { id, note, next_step, at, kind } => {

@@ -49,6 +49,7 @@ pub fn typical_followup(customer_id: &str, at: i64, chinese: bool) -> NewFollowu
         next_followup_on: Some("2026-11-30".parse().unwrap()),
         checkin: Some(CheckIn { lat: 31.2304, lon: 121.4737, accuracy: Some(12.0), at }),
         stage_change: None,
+        plan_id: None,
     }
 }
 

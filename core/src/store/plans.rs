@@ -103,6 +103,16 @@ impl Store {
         Ok(rows)
     }
 
+    /// Plan `id` as lists show it.
+    pub fn plan_row(&self, id: &str) -> Result<PlanRow> {
+        let p = self.plan(id)?;
+        let on = p.on.unwrap_or_default();
+        self.plans_between(&p.header.owner, on, on, true)?
+            .into_iter()
+            .find(|r| r.id == p.header.id)
+            .ok_or(Error::NotFound { kind: "plan", id: p.header.id })
+    }
+
     /// Moves plan `id` to `on` (and `at`, when given). A plan already done or cancelled stays.
     pub fn move_plan(&mut self, id: &str, on: NaiveDate, at: Option<NaiveTime>) -> Result<Plan> {
         let me = self.identity()?.user_id;

@@ -20,7 +20,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub use fieldreport_core::codes::{RefusalCode, RefusalReason, Role};
 pub use fieldreport_core::doc::Kind as ChangedKind;
 pub use fieldreport_core::doc::{Contact, Member, RecordKind};
-pub use fieldreport_core::doc::{FollowupKind, Level, ReportKind, ReportStatus, Section, Stage};
+pub use fieldreport_core::doc::{FollowupKind, Level, PlanStatus, ReportKind, ReportStatus, Section, Stage};
 pub use fieldreport_core::kpi::KpiStatus;
 pub use fieldreport_core::report::{BlockKind, Dialect, FigureSource, Lang, SectionDef, Template};
 pub use fieldreport_core::store::Identity;

@@ -421,10 +421,71 @@ pub struct Block {
     pub figures: Vec<KpiFigure>,
     /// A KPI block's source: `server` or `local` (`None` for a followups block).
     pub source: Option<String>,
+    /// A plan block's planned visits (empty for the others).
+    pub plans: Vec<BlockPlan>,
+}
+
+/// One planned visit in a report's plan block, as the snapshot took it.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct BlockPlan {
+    pub id: String,
+    pub customer_id: String,
+    pub customer_name: String,
+    /// `YYYY-MM-DD`.
+    pub on: String,
+    /// `HH:MM`, when planned to the hour.
+    pub at: Option<String>,
+    pub purpose: String,
+    pub status: doc::PlanStatus,
+}
+
+/// A planned visit (拜访计划).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Plan {
+    pub id: String,
+    pub owner: String,
+    pub customer_id: String,
+    /// The customer's name (empty when this device does not hold the customer).
+    pub customer_name: String,
+    /// `YYYY-MM-DD`, the team's local day.
+    pub on: String,
+    /// `HH:MM`, when planned to the hour.
+    pub at: Option<String>,
+    pub purpose: String,
+    pub status: doc::PlanStatus,
+    /// The visit that carried it out.
+    pub followup_id: Option<String>,
+}
+
+impl From<fieldreport_core::store::PlanRow> for Plan {
+    fn from(p: fieldreport_core::store::PlanRow) -> Self {
+        Plan {
+            id: p.id,
+            owner: p.owner,
+            customer_id: p.customer_id,
+            customer_name: p.customer_name,
+            on: p.on.to_string(),
+            at: p.at,
+            purpose: p.purpose,
+            status: p.status,
+            followup_id: p.followup_id,
+        }
+    }
+}
+
+/// What `submit_and_sync` did: the submitted report, and whether it reached the server now.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Submitted {
+    pub report: Report,
+    /// Whether the sync after submitting succeeded (the report is on the server).
+    pub sent: bool,
+    /// When not sent: why, in words (it goes at the next sync).
+    pub reason: Option<String>,
 }
 
 impl From<report::Block> for Block {
     fn from(b: report::Block) -> Self {
+        let mut plans = Vec::new();
         let (customers, figures, source) = match b.data {
             report::BlockData::Followups { groups } => (
                 groups
@@ -454,6 +515,21 @@ impl From<report::Block> for Block {
             report::BlockData::Kpis { rows, source } => {
                 (Vec::new(), rows.into_iter().map(Into::into).collect(), Some(source.as_str().to_string()))
             }
+            report::BlockData::Plan { items } => {
+                plans = items
+                    .into_iter()
+                    .map(|i| BlockPlan {
+                        id: i.id,
+                        customer_id: i.customer_id,
+                        customer_name: i.customer_name,
+                        on: i.on.to_string(),
+                        at: i.at,
+                        purpose: i.purpose,
+                        status: i.status,
+                    })
+                    .collect();
+                (Vec::new(), Vec::new(), None)
+            }
         };
         Block {
             id: b.id,
@@ -465,6 +541,7 @@ impl From<report::Block> for Block {
             customers,
             figures,
             source,
+            plans,
         }
     }
 }
@@ -477,6 +554,8 @@ pub struct Report {
     pub kind: ReportKind,
     pub status: ReportStatus,
     pub title: String,
+    /// One paragraph at the top, drafted by `today_report` (the rep's words once edited).
+    pub summary: String,
     /// The period, `YYYY-MM-DD`.
     pub first: String,
     pub last: String,
@@ -502,6 +581,7 @@ impl From<doc::Report> for Report {
             kind: r.kind,
             status: r.status,
             title: r.title,
+            summary: r.summary,
             first: r.first.to_string(),
             last: r.last.to_string(),
             lang: r.lang,

@@ -172,6 +172,8 @@ mod tests {
             template: "builtin:daily:zh-CN".into(),
             lang: Lang::ZhCn,
             title: "日报".into(),
+            summary: String::new(),
+            filled_at: None,
             sections: vec![Section { key: "done".into(), title: "完成".into(), text: text.into(), required: false }],
             blocks: vec![],
             to: if status == ReportStatus::Submitted { vec![MGR.into()] } else { vec![] },

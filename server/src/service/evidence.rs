@@ -66,4 +66,15 @@ impl super::Service {
     pub fn location_changes(&self, owners: &[String], now: i64) -> Result<Vec<LocationChange>> {
         self.store.read(|db| Ok(db.location_changes(owners, now - MOVES_SINCE_MS, MOVES_SHOWN)?))
     }
+
+    /// The live plans of `owners` from `first` to `last`: what a manager reads each member's
+    /// plans and misses from.
+    pub fn plans(
+        &self,
+        owners: &[String],
+        first: chrono::NaiveDate,
+        last: chrono::NaiveDate,
+    ) -> Result<Vec<crate::store::db::PlanEntry>> {
+        self.store.read(|db| Ok(db.plans_of(owners, &first.to_string(), &last.to_string())?))
+    }
 }

@@ -1,8 +1,8 @@
 //! KPI rollups, the record indexes, and what figures, alerts, statistics and exports read.
 
-use fieldreport_protocol::doc::Stage;
+use fieldreport_protocol::doc::{PlanStatus, Stage};
 
-use super::records::{customer, day, deal, report, visit};
+use super::records::{customer, day, deal, plan, report, visit};
 use super::{fresh, put, user, Harness};
 use crate::model::{Device, Role, Slice};
 use crate::store::db::{NewDoc, RollupDelta, RollupTable};
@@ -102,6 +102,18 @@ pub fn indexes_answer_figures_and_exports(h: &dyn Harness) {
             put_view(db, &r.header.id, "report", "{\"report\":1}")?;
             db.index_report(&r)?;
         }
+        for (id, on, status, deleted) in [
+            ("p1", "2026-11-24", PlanStatus::Done, false),
+            ("p2", "2026-11-24", PlanStatus::Planned, false),
+            ("p3", "2026-11-25", PlanStatus::Planned, true),
+            ("p4", "2026-12-01", PlanStatus::Planned, false),
+        ] {
+            let mut p = plan(id, "r", "c1", on, status);
+            p.header.deleted = deleted;
+            p.at = (id == "p2").then(|| chrono::NaiveTime::from_hms_opt(9, 30, 0).unwrap());
+            p.followup_id = (status == PlanStatus::Done).then(|| "v1".into());
+            db.index_plan(&p)?;
+        }
         Ok(())
     })
     .unwrap();
@@ -123,6 +135,13 @@ pub fn indexes_answer_figures_and_exports(h: &dyn Harness) {
         assert_eq!(seen, [("m".to_string(), None), ("r".to_string(), Some(100_000))]);
         assert_eq!(db.customer_place("c1")?, Some(("华为".to_string(), Some(31.2), Some(121.5))));
         assert_eq!(db.customer_place("c2")?, Some(("联影".to_string(), None, None)));
+        let plans = db.plans_of(&r, "2026-11-24", "2026-11-30")?;
+        let got: Vec<_> = plans
+            .iter()
+            .map(|p| (p.id.as_str(), p.status.as_str(), p.customer_name.as_str(), p.at.as_deref()))
+            .collect();
+        assert_eq!(got, [("p1", "done", "华为", None), ("p2", "planned", "华为", Some("09:30"))], "live, in range");
+        assert_eq!(plans[0].followup_id.as_deref(), Some("v1"));
         // Evidence: a check-in measured once keeps its distance; v2's customer has no location, but
         // a measured check-in is placed all the same.
         assert_eq!(db.checkin_metres("v1")?, None, "not measured yet");

@@ -2,8 +2,8 @@
 
 use chrono::NaiveDate;
 use fieldreport_protocol::doc::{
-    CheckIn, Comment, Customer, Deal, Followup, FollowupKind, Header, Kind, Report, ReportKind, ReportStatus, Stage,
-    SCHEMA_VERSION,
+    CheckIn, Comment, Customer, Deal, Followup, FollowupKind, Header, Kind, Plan, PlanStatus, Report, ReportKind,
+    ReportStatus, Stage, SCHEMA_VERSION,
 };
 use fieldreport_protocol::money::Money;
 use fieldreport_protocol::report::Lang;
@@ -71,6 +71,20 @@ pub fn visit(
         checkin_metres: None,
         attachments: Vec::new(),
         stage_change: None,
+        plan_id: None,
+    }
+}
+
+/// A plan of `owner`'s to visit `customer` on `on`, in `status`.
+pub fn plan(id: &str, owner: &str, customer: &str, on: &str, status: PlanStatus) -> Plan {
+    Plan {
+        header: header(Kind::Plan, id, owner, 1),
+        customer_id: customer.into(),
+        on: Some(day(on)),
+        at: None,
+        purpose: "演示".into(),
+        status,
+        followup_id: None,
     }
 }
 
@@ -84,6 +98,8 @@ pub fn report(id: &str, owner: &str, first: &str, submitted_at: Option<i64>, com
         template: "daily".into(),
         lang: Lang::ZhCn,
         title: format!("日报 {first}"),
+        summary: String::new(),
+        filled_at: None,
         sections: Vec::new(),
         blocks: Vec::new(),
         to: Vec::new(),

@@ -307,6 +307,7 @@ mod tests {
             checkin_metres: None,
             attachments: Vec::new(),
             stage_change: None,
+            plan_id: None,
         })
     }
 

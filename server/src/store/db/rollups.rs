@@ -148,6 +148,7 @@ impl Db<'_> {
 
     pub fn index_plan(&self, p: &fieldreport_protocol::doc::Plan) -> Result<()> {
         let h = &p.header;
+        let (on, at) = (p.on.map(|d| d.to_string()).unwrap_or_default(), p.at.map(|t| t.format("%H:%M").to_string()));
         self.exec(
             "INSERT INTO plan_index (id, owner, customer_id, planned_on, planned_at, purpose, status, followup_id, live)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
@@ -158,11 +159,11 @@ impl Db<'_> {
                 &h.id,
                 &h.owner,
                 &p.customer_id,
-                p.on.map(|d| d.to_string()).unwrap_or_default(),
-                p.at.map(|t| t.format("%H:%M").to_string()),
+                &on,
+                at.as_deref(),
                 &p.purpose,
                 p.status.as_str(),
-                &p.followup_id,
+                p.followup_id.as_deref(),
                 !h.deleted
             ],
         )?;

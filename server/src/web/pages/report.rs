@@ -3,11 +3,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use fieldreport_protocol::doc::{display_distance, Attachment, Report, ReportStatus};
+use fieldreport_protocol::doc::{display_distance, Attachment, PlanStatus, Report, ReportStatus};
 use fieldreport_protocol::kpi::{format_target, format_value, Status};
 use fieldreport_protocol::period::{days_words, Calendar};
 use fieldreport_protocol::report::{
-    label_of, Block, BlockData, FigureSource, FollowupGroup, KpiRow, Label, Lang, Names,
+    label_of, Block, BlockData, FigureSource, FollowupGroup, KpiRow, Label, Lang, Names, PlanItem,
 };
 use maud::{html, Markup};
 
@@ -72,6 +72,7 @@ pub(crate) fn status_class(s: Option<Status>) -> Option<&'static str> {
 fn caption(lang: Lang, cal: &Calendar, b: &Block) -> String {
     let what = match &b.data {
         BlockData::Followups { .. } => t(lang, "跟进记录", "Followups").to_string(),
+        BlockData::Plan { .. } => t(lang, "拜访计划", "Planned visits").to_string(),
         BlockData::Kpis { source, .. } => format!(
             "{}（{}）",
             t(lang, "关键指标", "Key figures"),
@@ -134,6 +135,40 @@ fn kpis(lang: Lang, rows: &[KpiRow]) -> Markup {
     } })
 }
 
+/// Planned visits: day, hour, customer, purpose and state.
+fn plans(lang: Lang, items: &[PlanItem]) -> Markup {
+    html! {
+        @if items.is_empty() {
+            p.muted { (t(lang, "暂无拜访计划", "No visits planned")) }
+        } @else {
+            (scroll(html! { table {
+                tr {
+                    th { (t(lang, "日期", "Day")) } th { (t(lang, "时间", "Time")) } th { (t(lang, "客户", "Customer")) }
+                    th { (t(lang, "目的", "Purpose")) } th { (t(lang, "状态", "State")) }
+                }
+                @for i in items {
+                    tr {
+                        td { (i.on.format("%m-%d")) }
+                        td { (i.at.as_deref().unwrap_or("—")) }
+                        td { (i.customer_name) }
+                        td { (i.purpose) }
+                        td class=[(i.status == PlanStatus::Done).then_some("green")] { (plan_status(lang, i.status)) }
+                    }
+                }
+            } }))
+        }
+    }
+}
+
+/// A plan's state in `lang`.
+pub(crate) fn plan_status(lang: Lang, s: PlanStatus) -> &'static str {
+    match s {
+        PlanStatus::Planned => t(lang, "计划中", "planned"),
+        PlanStatus::Done => t(lang, "已完成", "done"),
+        PlanStatus::Cancelled => t(lang, "已取消", "cancelled"),
+    }
+}
+
 /// The names of `ids`, each with when they read the report (`reads`), or that they have not.
 fn recipients(lang: Lang, cal: &Calendar, ids: &[String], names: &Names, reads: &HashMap<String, i64>) -> Markup {
     html! {
@@ -163,6 +198,9 @@ pub(crate) fn report(lang: Lang, r: &Report, v: &ReportPage) -> Markup {
         @if !r.cc.is_empty() {
             p { strong { (t(lang, "抄送：", "Cc: ")) } (recipients(lang, cal, &r.cc, names, reads)) }
         }
+        @if !r.summary.trim().is_empty() {
+            p.summary { strong { (t(lang, "摘要：", "Summary: ")) } (r.summary) }
+        }
         @for s in &r.sections {
             h2 { (s.title) }
             @if !s.text.is_empty() { pre { (s.text) } }
@@ -173,6 +211,7 @@ pub(crate) fn report(lang: Lang, r: &Report, v: &ReportPage) -> Markup {
                 @match &b.data {
                     BlockData::Followups { groups } => (followups(lang, cal, groups, v)),
                     BlockData::Kpis { rows, .. } => (kpis(lang, rows)),
+                    BlockData::Plan { items } => (plans(lang, items)),
                 }
             }
         }

@@ -1,0 +1,91 @@
+//! Visit plans (拜访计划) through the FFI: plan, list, move, cancel, and log the visit that
+//! carries one out in one call.
+
+use std::time::SystemTime;
+
+use chrono::NaiveTime;
+use fieldreport_core::doc;
+
+use crate::error::FieldError;
+use crate::records::checkin;
+use crate::store::{date, FieldStore, Result};
+use crate::types::*;
+
+/// An `HH:MM` time from the app.
+fn time(at: Option<String>) -> Result<Option<NaiveTime>> {
+    at.map(|t| {
+        NaiveTime::parse_from_str(t.trim(), "%H:%M")
+            .map_err(|_| FieldError::InvalidInput { reason: format!("`{t}` is not a time of day (HH:MM)") })
+    })
+    .transpose()
+}
+
+#[uniffi::export]
+impl FieldStore {
+    /// Plans a visit to customer `customer_id` on `on` (`YYYY-MM-DD`), at `at` (`HH:MM`) when
+    /// given, for `purpose`. Offline; synced like any record, and seen by the rep's manager.
+    #[uniffi::method(default(at = None, purpose = ""))]
+    pub fn add_plan(&self, customer_id: String, on: String, at: Option<String>, purpose: String) -> Result<Plan> {
+        let new = doc::NewPlan { customer_id, on: date(&on)?, at: time(at)?, purpose };
+        self.with(|s| {
+            let p = s.add_plan(new)?;
+            s.plan_row(&p.header.id)
+        })
+        .map(Into::into)
+    }
+
+    /// The plans of `owner` (this user when `None`; a manager may name a member) from `first` to
+    /// `last` (`YYYY-MM-DD`, at most a year), by day and hour; cancelled ones only when asked.
+    #[uniffi::method(default(owner = None, cancelled = false))]
+    pub fn plans(&self, first: String, last: String, owner: Option<String>, cancelled: bool) -> Result<Vec<Plan>> {
+        let (first, last) = (date(&first)?, date(&last)?);
+        self.with(|s| {
+            let owner = match owner {
+                Some(o) => o,
+                None => s.identity()?.user_id,
+            };
+            s.plans_between(&owner, first, last, cancelled)
+        })
+        .map(|v| v.into_iter().map(Into::into).collect())
+    }
+
+    /// Moves plan `id` to `on` (and `at`, when given).
+    #[uniffi::method(default(at = None))]
+    pub fn move_plan(&self, id: String, on: String, at: Option<String>) -> Result<Plan> {
+        let (on, at) = (date(&on)?, time(at)?);
+        self.with(|s| {
+            s.move_plan(&id, on, at)?;
+            s.plan_row(&id)
+        })
+        .map(Into::into)
+    }
+
+    /// Cancels plan `id`: it counts in no plan completion.
+    pub fn cancel_plan(&self, id: String) -> Result<Plan> {
+        self.with(|s| {
+            s.cancel_plan(&id)?;
+            s.plan_row(&id)
+        })
+        .map(Into::into)
+    }
+
+    /// Logs the visit that carries out plan `plan_id` (its customer; its purpose as the note
+    /// when `note` is empty), and marks the plan done, in one write.
+    #[uniffi::method(default(note = "", occurred_at = None, checkin = None))]
+    pub fn log_planned_visit(
+        &self,
+        plan_id: String,
+        note: String,
+        occurred_at: Option<SystemTime>,
+        checkin: Option<CheckIn>,
+    ) -> Result<Followup> {
+        let occurred_at = occurred_at.map(|t| millis(t, "occurred_at")).transpose()?;
+        let checkin = self::checkin(checkin)?;
+        self.with(|s| {
+            let mut n = doc::NewFollowup::new("", doc::FollowupKind::Visit, occurred_at.unwrap_or(s.now_ms()), &note);
+            n.checkin = checkin;
+            s.log_planned_visit(&plan_id, n).map(|(visit, _)| visit)
+        })
+        .map(Into::into)
+    }
+}
