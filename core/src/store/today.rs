@@ -36,10 +36,29 @@ impl Store {
         }
         let template = self.template_in_force(kind, lang)?;
         let r = self.open_report(kind, date, lang, Some(&template.id))?;
+        let r = self.the_one(r)?;
         if r.status == ReportStatus::Submitted {
             return Ok(r);
         }
         self.fill_report(&r, &template)
+    }
+
+    /// The one report of `r`'s period when two devices each made one offline and they have met:
+    /// a submitted one if there is one, else `r` with the others' words merged in (the others
+    /// are deleted, and can be restored).
+    fn the_one(&mut self, r: Report) -> Result<Report> {
+        let group = self.duplicate_reports()?.into_iter().find(|g| g.contains(&r.header.id));
+        let Some(group) = group else { return Ok(r) };
+        let all = group.iter().map(|id| self.report(id)).collect::<Result<Vec<_>>>()?;
+        if let Some(sent) = all.iter().find(|x| x.status == ReportStatus::Submitted) {
+            return Ok(sent.clone());
+        }
+        let id = r.header.id.clone();
+        let mut one = r;
+        for other in all.iter().filter(|x| x.header.id != id) {
+            one = self.merge_reports(&id, &other.header.id)?;
+        }
+        Ok(one)
     }
 
     /// Replaces the summary of draft `id` with the rep's own words (later refreshes keep them).

@@ -113,6 +113,18 @@ mod tests {
                 &["0190c0de-0000-7000-8000-000000000002".into()],
             )
             .unwrap();
+        let plan = s
+            .add_plan(fieldreport_protocol::doc::NewPlan {
+                customer_id: c.header.id.clone(),
+                on: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+                at: chrono::NaiveTime::from_hms_opt(9, 30, 0),
+                purpose: "演示".into(),
+            })
+            .unwrap();
+        let (planned, done) = s
+            .log_planned_visit(&plan.header.id, NewFollowup::new("", FollowupKind::Visit, 1_793_500_000_000, ""))
+            .unwrap();
+        let today = s.today_report(ReportKind::Weekly, NaiveDate::from_ymd_opt(2026, 11, 20), Lang::ZhCn).unwrap();
         vec![
             Record::Customer(c),
             Record::Deal(d),
@@ -120,6 +132,9 @@ mod tests {
             Record::Contract(k),
             Record::Payment(p),
             Record::Report(Box::new(r)),
+            Record::Plan(done),
+            Record::Followup(planned),
+            Record::Report(Box::new(today)),
         ]
     }
 

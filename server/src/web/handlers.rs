@@ -268,11 +268,13 @@ pub(crate) async fn kpi(
             .collect();
         let moves = storage.location_changes(&scope.member_ids(), now)?;
         let cal = config.calendar()?;
-        Ok((snap, subs, alerts, trend, names(storage)?, phones, (moves, cal)))
+        let plans = storage.plans(&scope.member_ids(), snap.first, snap.last)?;
+        let today = cal.local_date(now);
+        Ok((snap, subs, alerts, trend, names(storage)?, phones, (moves, cal, plans, today)))
     })
     .await;
     match out {
-        Ok((s, (snap, subs, alerts, trend, names, phones, (moves, cal)))) => {
+        Ok((s, (snap, subs, alerts, trend, names, phones, (moves, cal, plans, today)))) => {
             let can_nudge = s.user.role != crate::model::Role::Rep;
             let p = pages::KpiPage {
                 period,
@@ -283,6 +285,8 @@ pub(crate) async fn kpi(
                 names: &names,
                 phones: &phones,
                 moves: &moves,
+                plans: &plans,
+                today,
                 cal: &cal,
                 csrf: &s.csrf,
                 can_nudge,

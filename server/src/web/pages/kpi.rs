@@ -28,6 +28,10 @@ pub(crate) struct KpiPage<'a> {
     pub phones: &'a std::collections::HashMap<String, String>,
     /// Customers' location changes in the viewer's team (newest first).
     pub moves: &'a [crate::store::db::LocationChange],
+    /// The members' plans of the period, and the team's today (a plan before it not done is
+    /// missed).
+    pub plans: &'a [crate::store::db::PlanEntry],
+    pub today: chrono::NaiveDate,
     /// The team's calendar (times in its zone).
     pub cal: &'a fieldreport_protocol::period::Calendar,
     /// The form token, and whether the viewer may nudge (a manager or an admin).
@@ -207,6 +211,7 @@ pub(crate) fn kpi(lang: Lang, p: &KpiPage) -> Markup {
                 }
             }
         } }))
+        (plans(lang, p))
         h2 { (t(lang, "汇报提交", "Report submissions")) " " small { (snap.first) " ~ " (snap.last) } }
         (scroll(html! { table {
             tr {
@@ -230,6 +235,69 @@ pub(crate) fn kpi(lang: Lang, p: &KpiPage) -> Markup {
         @if !p.moves.is_empty() {
             h2 { (t(lang, "客户位置变更（近 30 天）", "Customer location changes (last 30 days)")) }
             ul { @for m in p.moves { li { (move_text(lang, m, p.names, p.cal)) } } }
+        }
+    }
+}
+
+/// Most plans listed one by one (the counts per member cover all of them).
+const PLANS_LISTED: usize = 200;
+
+/// The period's plans: per member how many were planned, done, missed (their day is over) and
+/// still ahead, then each plan with its state.
+fn plans(lang: Lang, p: &KpiPage) -> Markup {
+    let missed = |e: &crate::store::db::PlanEntry| e.status == "planned" && e.on < p.today.to_string();
+    let state = |e: &crate::store::db::PlanEntry| match e.status.as_str() {
+        "done" => t(lang, "已完成", "done"),
+        "cancelled" => t(lang, "已取消", "cancelled"),
+        _ if missed(e) => t(lang, "未完成", "missed"),
+        _ => t(lang, "待拜访", "ahead"),
+    };
+    let mut owners: Vec<&str> = Vec::new();
+    for e in p.plans {
+        if !owners.contains(&e.owner.as_str()) {
+            owners.push(&e.owner);
+        }
+    }
+    html! {
+        h2 { (t(lang, "拜访计划", "Visit plans")) " " small { (p.snap.first) " ~ " (p.snap.last) } }
+        @if p.plans.is_empty() {
+            p.muted { (t(lang, "本期没有拜访计划。", "No visits were planned in this period.")) }
+        } @else {
+            (scroll(html! { table {
+                tr {
+                    th { (t(lang, "成员", "Member")) } th { (t(lang, "计划", "Planned")) } th { (t(lang, "已完成", "Done")) }
+                    th { (t(lang, "未完成", "Missed")) } th { (t(lang, "待拜访", "Ahead")) }
+                }
+                @for o in &owners {
+                    @let mine: Vec<_> = p.plans.iter().filter(|e| e.owner == *o && e.status != "cancelled").collect();
+                    @let missed_n = mine.iter().filter(|e| missed(e)).count();
+                    tr {
+                        td { (p.names.of(o)) }
+                        td { (mine.len()) }
+                        td { (mine.iter().filter(|e| e.status == "done").count()) }
+                        td class=[(missed_n > 0).then_some("red")] { (missed_n) }
+                        td { (mine.iter().filter(|e| e.status == "planned" && !missed(e)).count()) }
+                    }
+                }
+            } }))
+            (scroll(html! { table {
+                tr {
+                    th { (t(lang, "成员", "Member")) } th { (t(lang, "日期", "Day")) } th { (t(lang, "客户", "Customer")) }
+                    th { (t(lang, "目的", "Purpose")) } th { (t(lang, "状态", "State")) }
+                }
+                @for e in p.plans.iter().take(PLANS_LISTED) {
+                    tr {
+                        td { (p.names.of(&e.owner)) }
+                        td { (e.on) @if let Some(at) = &e.at { " " (at) } }
+                        td { (e.customer_name) }
+                        td { (e.purpose) }
+                        td class=[missed(e).then_some("red")] { (state(e)) }
+                    }
+                }
+            } }))
+            @if p.plans.len() > PLANS_LISTED {
+                p.muted { (t(lang, "仅列出前 200 条。", "The first 200 are listed.")) }
+            }
         }
     }
 }
