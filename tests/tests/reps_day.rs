@@ -37,19 +37,29 @@ fn shanghai() -> Calendar {
     Calendar::parse("Asia/Shanghai", "monday").unwrap()
 }
 
-/// A manager and a rep with a daily visit target, the rep's device driven by the CLI.
-async fn team() -> (Server, String, String, tempfile::TempDir, Device) {
+/// A manager and a rep with a daily visit target, the rep's device driven by the CLI, and the
+/// team's DingTalk group.
+async fn team() -> (Server, String, String, tempfile::TempDir, Device, Seen) {
+    let (hook, seen) = receiver().await;
     let server = Server::start().await;
     let (mgr, mgr_code) = server.user("王经理", "manager", None);
     let (rep, rep_code) = server.user("张伟", "rep", Some(&mgr));
     let mut cfg = server.admin.config().unwrap();
     cfg.targets.push(weekly_target("visits", rep.clone(), 35.0));
+    cfg.robots = vec![fieldreport_core::team::Robot {
+        name: "钉钉群".into(),
+        kind: fieldreport_core::team::RobotKind::Dingtalk,
+        url: format!("{hook}/dingtalk"),
+        secret: None,
+        events: vec![fieldreport_core::team::RobotEvent::ReportSubmitted],
+        digest: None,
+    }];
     server.admin.apply_config(cfg).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("rep.db");
     ok(&db, &["enroll", "--server", &server.url, "--code", &rep_code]);
     let boss = Device::enroll(&server.url, &mgr_code).await;
-    (server, mgr, rep, dir, boss)
+    (server, mgr, rep, dir, boss, seen)
 }
 
 /// The day's work through the CLI: three customers, a plan for one carried out, two unplanned
@@ -74,7 +84,7 @@ fn the_days_work(db: &Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reps_day_takes_two_commands_and_reaches_the_manager() {
-    let (server, mgr, rep, dir, mut boss) = team().await;
+    let (server, mgr, rep, dir, mut boss, seen) = team().await;
     let db = dir.path().join("rep.db");
     the_days_work(&db);
 
@@ -126,11 +136,17 @@ async fn a_reps_day_takes_two_commands_and_reaches_the_manager() {
     assert!(page.contains("今日拜访 3 家客户") && page.contains("送报价") && page.contains("计划完成率"), "{page}");
     let (_, kpi) = web.get("/kpi?period=today").await;
     assert!(kpi.contains("拜访计划") && kpi.contains("计划完成率") && kpi.contains("产品演示"), "{kpi}");
+
+    // The team's chat: the summary is what the message opens with.
+    let ding = &received(&seen, "dingtalk", 1).await[0];
+    let text = ding["markdown"]["text"].as_str().unwrap();
+    let first = text.lines().filter(|l| !l.trim().is_empty()).nth(1).unwrap_or_default();
+    assert_eq!(first, format!("**摘要**：{summary}"), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_the_submit_goes_at_the_next_sync() {
-    let (mut server, _mgr, _rep, dir, mut boss) = team().await;
+    let (mut server, _mgr, _rep, dir, mut boss, _) = team().await;
     let db = dir.path().join("rep.db");
     ok(&db, &["customer", "add", "--name", "华为"]);
     ok(&db, &["visit", "log", "--customer", "华为", "--note", "拜访"]);

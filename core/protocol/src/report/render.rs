@@ -345,10 +345,11 @@ pub fn render_markdown_linked(
     let l = Labels { lang, names, dashboard };
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", inline(&r.title));
-    let _ = writeln!(out, "{}\n", meta(&l, r, cal).join(" · "));
+    // The summary first: a chat's preview shows the opening lines of a robot's message.
     if !r.summary.trim().is_empty() {
         let _ = writeln!(out, "**{}**{}{}\n", l.t("摘要", "Summary"), l.colon(), r.summary.trim_end());
     }
+    let _ = writeln!(out, "{}\n", meta(&l, r, cal).join(" · "));
     for s in &r.sections {
         let _ = writeln!(out, "## {}\n", inline(&section_title(r, &s.key, &s.title, lang)));
         if !s.text.trim().is_empty() {
