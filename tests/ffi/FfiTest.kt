@@ -174,6 +174,24 @@ fun main(args: Array<String>) {
         third.closeStore()
         third.close()
 
+        // The rep's day in two actions: a plan carried out, tomorrow's plan, today's report
+        // opened pre-filled (the report started above is the day's one), a submit that syncs.
+        val today = java.time.LocalDate.now(java.time.ZoneId.of("Asia/Shanghai"))
+        val plan = phone.addPlan(c.id, today.toString(), "10:00", "产品演示")
+        val planned = phone.logPlannedVisit(plan.id, "", null, null)
+        check("a planned visit takes the plan's purpose", planned.note == "产品演示")
+        phone.addPlan(c.id, today.plusDays(1).toString(), null, "送报价")
+        check("the plan is done", phone.plans(today.toString(), today.toString(), null, false).single().status == PlanStatus.DONE)
+        val daily = phone.todayReport(ReportKind.DAILY, null, null)
+        check("today's report is the day's one, filled (${daily.summary})", daily.id == r.id && daily.summary.startsWith("今日拜访 1 家客户") && daily.summary.endsWith("明日计划拜访 1 家"))
+        check("its plan block holds tomorrow's plan", daily.blocks.any { it.kind == BlockKind.PLAN && it.plans.single().purpose == "送报价" })
+        check("the blocks inserted by hand are not doubled", daily.blocks.count { it.kind == BlockKind.FOLLOWUPS } == 1)
+        check("opened again, the same report", phone.todayReport(ReportKind.DAILY, null, null).id == daily.id)
+        val submitted = runBlocking { phone.submitAndSync(daily.id, listOf(), listOf()) }
+        check("submitted and sent at once", submitted.sent && submitted.report.status == ReportStatus.SUBMITTED)
+        runBlocking { tablet.sync(null, null) }
+        check("the other device has it, with its summary", tablet.report(daily.id).status == ReportStatus.SUBMITTED && tablet.report(daily.id).summary == submitted.report.summary)
+
         raises<FieldException.InvalidInput>("an empty customer name") { phone.addCustomer(NewCustomer(name = " ")) }
         raises<FieldException.NotFound>("an unknown report") { phone.report("0190c0de-0000-7000-8000-000000000000") }
         raises<FieldException.InvalidInput>("a splice past the end") { phone.spliceReport(r.id, "done", 999L, 0L, "x") }

@@ -47,6 +47,10 @@ class Server:
         example = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "team-config.example.toml")
         return self.admin("config", "apply", example)
 
+    def admin_code_fresh(self):
+        """A new enrollment code of the admin (the reps' manager)."""
+        return self.code(self.admin_id)
+
     def code(self, user_id):
         return self.admin("enroll-code", user_id)["enrollment_code"]
 

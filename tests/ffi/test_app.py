@@ -278,5 +278,69 @@ class SignOut(unittest.TestCase):
         self.assertIsNotNone(states[enrolled.device_id].get("revoked_at"), states)
 
 
+
+
+class Offline(fr.HttpClient):
+    """A client with no network: every request fails as unreachable."""
+
+    def post(self, request):
+        raise fr.FieldError.Unreachable(reason="no network")
+
+
+class RepsDay(unittest.TestCase):
+    def test_plans_todays_report_and_a_submit_that_syncs(self):
+        rep, code = SERVER.add_rep("小周")
+        phone, _ = enrolled_store(SERVER, code, "phone.db")
+        asyncio.run(phone.sync())
+        hw = phone.add_customer(fr.NewCustomer(name="华为"))
+        ly = phone.add_customer(fr.NewCustomer(name="联影"))
+        day = datetime_today()
+        plan = phone.add_plan(hw.id, day, "10:00", "产品演示")
+        visit = phone.log_planned_visit(plan.id)
+        self.assertEqual(visit.note, "产品演示")
+        phone.log_followup(fr.NewFollowup(customer_id=ly.id, kind=fr.FollowupKind.VISIT, note="顺路拜访"))
+        phone.add_plan(ly.id, tomorrow(), purpose="送报价")
+        self.assertEqual([p.status for p in phone.plans(day, day)], [fr.PlanStatus.DONE])
+        with self.assertRaises(fr.FieldError.InvalidInput):
+            phone.cancel_plan(plan.id)
+
+        report = phone.today_report(fr.ReportKind.DAILY)
+        self.assertEqual(report.summary, "今日拜访 2 家客户（华为、联影），新增客户 2 家；明日计划拜访 1 家")
+        self.assertEqual(report.to, [SERVER.admin_id], "addressed to the manager")
+        self.assertEqual(phone.today_report(fr.ReportKind.DAILY).id, report.id, "one report a day")
+        kpis = {f.metric: f.value for b in report.blocks for f in b.figures}
+        self.assertEqual((kpis["plan_completion"], kpis["unplanned_visits"]), (1.0, 1.0))
+        plans = [p for b in report.blocks for p in b.plans]
+        self.assertEqual([(p.customer_name, p.purpose) for p in plans], [("联影", "送报价")])
+        edited = phone.set_report_summary(report.id, "今天很顺利")
+        self.assertEqual(phone.today_report(fr.ReportKind.DAILY).summary, edited.summary, "the rep's words stay")
+
+        # Offline: submitted and kept, sent at the next sync.
+        phone.set_http_client(Offline())
+        sent = asyncio.run(phone.submit_and_sync(report.id))
+        self.assertFalse(sent.sent)
+        self.assertIn("next sync", sent.reason)
+        self.assertEqual(sent.report.status, fr.ReportStatus.SUBMITTED)
+        phone.set_http_client(fr.UrllibHttpClient())
+        asyncio.run(phone.sync())
+        boss, _ = enrolled_store(SERVER, SERVER.admin_code_fresh(), "boss.db")
+        asyncio.run(boss.sync())
+        got = boss.report(report.id)
+        self.assertEqual((got.status, got.summary), (fr.ReportStatus.SUBMITTED, "今天很顺利"))
+        self.assertEqual(len(boss.plans(day, tomorrow(), owner=rep)), 2, "the manager sees the rep's plans")
+
+
+def datetime_today():
+    import datetime
+    import zoneinfo
+
+    return datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")).date().isoformat()
+
+
+def tomorrow():
+    import datetime
+
+    return (datetime.date.fromisoformat(datetime_today()) + datetime.timedelta(days=1)).isoformat()
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

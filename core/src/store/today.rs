@@ -81,7 +81,13 @@ impl Store {
     /// to now after that; one write either way.
     fn fill_report(&mut self, r: &Report, template: &Template) -> Result<Report> {
         let first_fill = r.filled_at.is_none();
-        let blocks = if first_fill { self.generated_blocks(r, template)? } else { self.fresh_blocks(r)? };
+        let mut blocks = self.fresh_blocks(r)?;
+        if first_fill {
+            // Blocks the rep inserted already (`report new` then insert) stand for the
+            // generated ones of their kind: refreshed, not doubled.
+            let generated = self.generated_blocks(r, template)?;
+            blocks.extend(generated.into_iter().filter(|g| !r.blocks.iter().any(|b| b.kind == g.kind)));
+        }
         let summary = self.summary_for(r, &blocks)?;
         let now = self.now_ms();
         let recipients = match first_fill && r.to.is_empty() {

@@ -1009,6 +1009,34 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     func templates(lang: Lang?) throws  -> [Template]
     
     /**
+     * Plans a visit to customer `customer_id` on `on` (`YYYY-MM-DD`), at `at` (`HH:MM`) when
+     * given, for `purpose`. Offline; synced like any record, and seen by the rep's manager.
+     */
+    func addPlan(customerId: String, on: String, at: String?, purpose: String) throws  -> Plan
+    
+    /**
+     * Cancels plan `id`: it counts in no plan completion.
+     */
+    func cancelPlan(id: String) throws  -> Plan
+    
+    /**
+     * Logs the visit that carries out plan `plan_id` (its customer; its purpose as the note
+     * when `note` is empty), and marks the plan done, in one write.
+     */
+    func logPlannedVisit(planId: String, note: String, occurredAt: Date?, checkin: CheckIn?) throws  -> Followup
+    
+    /**
+     * Moves plan `id` to `on` (and `at`, when given).
+     */
+    func movePlan(id: String, on: String, at: String?) throws  -> Plan
+    
+    /**
+     * The plans of `owner` (this user when `None`; a manager may name a member) from `first` to
+     * `last` (`YYYY-MM-DD`, at most a year), by day and hour; cancelled ones only when asked.
+     */
+    func plans(first: String, last: String, owner: String?, cancelled: Bool) throws  -> [Plan]
+    
+    /**
      * Adds a contact person to a customer.
      */
     func addContact(customerId: String, contact: Contact) throws  -> Customer
@@ -1227,6 +1255,11 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     func report(id: String) throws  -> Report
     
     /**
+     * Replaces the summary of draft `id` with the rep's own words (refreshes keep them).
+     */
+    func setReportSummary(id: String, text: String) throws  -> Report
+    
+    /**
      * Replaces a section's text, as minimal splices (concurrent edits elsewhere survive).
      */
     func setReportText(id: String, section: String, text: String) throws  -> Report
@@ -1242,6 +1275,15 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
      * copies when both are empty); its text is then locked.
      */
     func submitReport(id: String, to: [String], cc: [String]) throws  -> Report
+    
+    /**
+     * This user's one report of `kind` (daily, weekly, monthly) for the period holding `date`
+     * (today when `None`), pre-filled by the template in force: the period's followups by
+     * customer, the figures with targets, the next period's plans, the recipients and a
+     * drafted summary. Created when absent, never twice; while a draft, opening it again
+     * brings what was generated to now and keeps every word the rep wrote.
+     */
+    func todayReport(kind: ReportKind, date: String?, lang: Lang?) throws  -> Report
     
     /**
      * Closes the database (checkpointing it); any later call fails with `Closed`. Named
@@ -1304,6 +1346,15 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
      * cannot be reached fails with `Unreachable` and removes nothing.
      */
     func signOut(discardUnsent: Bool) async throws 
+    
+    /**
+     * Submits report `id` (as `submit_report`: its blocks frozen as of now, to `to` and `cc`,
+     * by default whom it is addressed to or the author's manager) and syncs at once, so that it
+     * reaches the manager now. The submission is kept whatever the network does: when the sync
+     * cannot run (offline, not enrolled), `sent` is false, `reason` says why, and the report
+     * goes at the next sync.
+     */
+    func submitAndSync(id: String, to: [String], cc: [String]) async throws  -> Submitted
     
     /**
      * Pushes local changes and pulls the team's, page by page (each page committed atomically),
@@ -1776,6 +1827,85 @@ open func templates(lang: Lang? = nil)throws  -> [Template]  {
     uniffi_fieldreport_ffi_fn_method_fieldstore_templates(
             self.uniffiCloneHandle(),
         FfiConverterOptionTypeLang.lower(lang),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Plans a visit to customer `customer_id` on `on` (`YYYY-MM-DD`), at `at` (`HH:MM`) when
+     * given, for `purpose`. Offline; synced like any record, and seen by the rep's manager.
+     */
+open func addPlan(customerId: String, on: String, at: String? = nil, purpose: String = "")throws  -> Plan  {
+    return try  FfiConverterTypePlan_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_add_plan(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(customerId),
+        FfiConverterString.lower(on),
+        FfiConverterOptionString.lower(at),
+        FfiConverterString.lower(purpose),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Cancels plan `id`: it counts in no plan completion.
+     */
+open func cancelPlan(id: String)throws  -> Plan  {
+    return try  FfiConverterTypePlan_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_cancel_plan(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Logs the visit that carries out plan `plan_id` (its customer; its purpose as the note
+     * when `note` is empty), and marks the plan done, in one write.
+     */
+open func logPlannedVisit(planId: String, note: String = "", occurredAt: Date? = nil, checkin: CheckIn? = nil)throws  -> Followup  {
+    return try  FfiConverterTypeFollowup_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_log_planned_visit(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(planId),
+        FfiConverterString.lower(note),
+        FfiConverterOptionTimestamp.lower(occurredAt),
+        FfiConverterOptionTypeCheckIn.lower(checkin),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Moves plan `id` to `on` (and `at`, when given).
+     */
+open func movePlan(id: String, on: String, at: String? = nil)throws  -> Plan  {
+    return try  FfiConverterTypePlan_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_move_plan(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),
+        FfiConverterString.lower(on),
+        FfiConverterOptionString.lower(at),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The plans of `owner` (this user when `None`; a manager may name a member) from `first` to
+     * `last` (`YYYY-MM-DD`, at most a year), by day and hour; cancelled ones only when asked.
+     */
+open func plans(first: String, last: String, owner: String? = nil, cancelled: Bool = false)throws  -> [Plan]  {
+    return try  FfiConverterSequenceTypePlan.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_plans(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(first),
+        FfiConverterString.lower(last),
+        FfiConverterOptionString.lower(owner),
+        FfiConverterBool.lower(cancelled),uniffiCallStatus
     )
 })
 }
@@ -2362,6 +2492,20 @@ open func report(id: String)throws  -> Report  {
 }
     
     /**
+     * Replaces the summary of draft `id` with the rep's own words (refreshes keep them).
+     */
+open func setReportSummary(id: String, text: String)throws  -> Report  {
+    return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_set_report_summary(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),
+        FfiConverterString.lower(text),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Replaces a section's text, as minimal splices (concurrent edits elsewhere survive).
      */
 open func setReportText(id: String, section: String, text: String)throws  -> Report  {
@@ -2406,6 +2550,25 @@ open func submitReport(id: String, to: [String] = [], cc: [String] = [])throws  
         FfiConverterString.lower(id),
         FfiConverterSequenceString.lower(to),
         FfiConverterSequenceString.lower(cc),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * This user's one report of `kind` (daily, weekly, monthly) for the period holding `date`
+     * (today when `None`), pre-filled by the template in force: the period's followups by
+     * customer, the figures with targets, the next period's plans, the recipients and a
+     * drafted summary. Created when absent, never twice; while a draft, opening it again
+     * brings what was generated to now and keeps every word the rep wrote.
+     */
+open func todayReport(kind: ReportKind, date: String? = nil, lang: Lang? = nil)throws  -> Report  {
+    return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_today_report(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeReportKind_lower(kind),
+        FfiConverterOptionString.lower(date),
+        FfiConverterOptionTypeLang.lower(lang),uniffiCallStatus
     )
 })
 }
@@ -2556,6 +2719,29 @@ open func signOut(discardUnsent: Bool = false)async throws   {
             completeFunc: ffi_fieldreport_ffi_rust_future_complete_void,
             freeFunc: ffi_fieldreport_ffi_rust_future_free_void,
             liftFunc: { $0 },
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
+}
+    
+    /**
+     * Submits report `id` (as `submit_report`: its blocks frozen as of now, to `to` and `cc`,
+     * by default whom it is addressed to or the author's manager) and syncs at once, so that it
+     * reaches the manager now. The submission is kept whatever the network does: when the sync
+     * cannot run (offline, not enrolled), `sent` is false, `reason` says why, and the report
+     * goes at the next sync.
+     */
+open func submitAndSync(id: String, to: [String] = [], cc: [String] = [])async throws  -> Submitted  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_submit_and_sync(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(id),FfiConverterSequenceString.lower(to),FfiConverterSequenceString.lower(cc)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeSubmitted_lift,
             errorHandler: FfiConverterTypeFieldError_lift
         )
 }
@@ -3474,6 +3660,10 @@ public struct Block: Equatable, Hashable {
      * A KPI block's source: `server` or `local` (`None` for a followups block).
      */
     public let source: String?
+    /**
+     * A plan block's planned visits (empty for the others).
+     */
+    public let plans: [BlockPlan]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3495,7 +3685,10 @@ public struct Block: Equatable, Hashable {
          */figures: [KpiFigure], 
         /**
          * A KPI block's source: `server` or `local` (`None` for a followups block).
-         */source: String?) {
+         */source: String?, 
+        /**
+         * A plan block's planned visits (empty for the others).
+         */plans: [BlockPlan]) {
         self.id = id
         self.kind = kind
         self.section = section
@@ -3505,6 +3698,7 @@ public struct Block: Equatable, Hashable {
         self.customers = customers
         self.figures = figures
         self.source = source
+        self.plans = plans
     }
 
     
@@ -3531,7 +3725,8 @@ public struct FfiConverterTypeBlock: FfiConverterRustBuffer {
                 takenAt: FfiConverterTimestamp.read(from: &buf), 
                 customers: FfiConverterSequenceTypeBlockCustomer.read(from: &buf), 
                 figures: FfiConverterSequenceTypeKpiFigure.read(from: &buf), 
-                source: FfiConverterOptionString.read(from: &buf)
+                source: FfiConverterOptionString.read(from: &buf), 
+                plans: FfiConverterSequenceTypeBlockPlan.read(from: &buf)
         )
     }
 
@@ -3545,6 +3740,7 @@ public struct FfiConverterTypeBlock: FfiConverterRustBuffer {
         FfiConverterSequenceTypeBlockCustomer.write(value.customers, into: &buf)
         FfiConverterSequenceTypeKpiFigure.write(value.figures, into: &buf)
         FfiConverterOptionString.write(value.source, into: &buf)
+        FfiConverterSequenceTypeBlockPlan.write(value.plans, into: &buf)
     }
 }
 
@@ -3715,6 +3911,95 @@ public func FfiConverterTypeBlockFollowup_lift(_ buf: RustBuffer) throws -> Bloc
 #endif
 public func FfiConverterTypeBlockFollowup_lower(_ value: BlockFollowup) -> RustBuffer {
     return FfiConverterTypeBlockFollowup.lower(value)
+}
+
+
+/**
+ * One planned visit in a report's plan block, as the snapshot took it.
+ */
+public struct BlockPlan: Equatable, Hashable {
+    public let id: String
+    public let customerId: String
+    public let customerName: String
+    /**
+     * `YYYY-MM-DD`.
+     */
+    public let on: String
+    /**
+     * `HH:MM`, when planned to the hour.
+     */
+    public let at: String?
+    public let purpose: String
+    public let status: PlanStatus
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, customerId: String, customerName: String, 
+        /**
+         * `YYYY-MM-DD`.
+         */on: String, 
+        /**
+         * `HH:MM`, when planned to the hour.
+         */at: String?, purpose: String, status: PlanStatus) {
+        self.id = id
+        self.customerId = customerId
+        self.customerName = customerName
+        self.on = on
+        self.at = at
+        self.purpose = purpose
+        self.status = status
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BlockPlan: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBlockPlan: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BlockPlan {
+        return
+            try BlockPlan(
+                id: FfiConverterString.read(from: &buf), 
+                customerId: FfiConverterString.read(from: &buf), 
+                customerName: FfiConverterString.read(from: &buf), 
+                on: FfiConverterString.read(from: &buf), 
+                at: FfiConverterOptionString.read(from: &buf), 
+                purpose: FfiConverterString.read(from: &buf), 
+                status: FfiConverterTypePlanStatus.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BlockPlan, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.customerId, into: &buf)
+        FfiConverterString.write(value.customerName, into: &buf)
+        FfiConverterString.write(value.on, into: &buf)
+        FfiConverterOptionString.write(value.at, into: &buf)
+        FfiConverterString.write(value.purpose, into: &buf)
+        FfiConverterTypePlanStatus.write(value.status, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockPlan_lift(_ buf: RustBuffer) throws -> BlockPlan {
+    return try FfiConverterTypeBlockPlan.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockPlan_lower(_ value: BlockPlan) -> RustBuffer {
+    return FfiConverterTypeBlockPlan.lower(value)
 }
 
 
@@ -6168,6 +6453,115 @@ public func FfiConverterTypePaymentRow_lower(_ value: PaymentRow) -> RustBuffer 
 
 
 /**
+ * A planned visit (拜访计划).
+ */
+public struct Plan: Equatable, Hashable {
+    public let id: String
+    public let owner: String
+    public let customerId: String
+    /**
+     * The customer's name (empty when this device does not hold the customer).
+     */
+    public let customerName: String
+    /**
+     * `YYYY-MM-DD`, the team's local day.
+     */
+    public let on: String
+    /**
+     * `HH:MM`, when planned to the hour.
+     */
+    public let at: String?
+    public let purpose: String
+    public let status: PlanStatus
+    /**
+     * The visit that carried it out.
+     */
+    public let followupId: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, owner: String, customerId: String, 
+        /**
+         * The customer's name (empty when this device does not hold the customer).
+         */customerName: String, 
+        /**
+         * `YYYY-MM-DD`, the team's local day.
+         */on: String, 
+        /**
+         * `HH:MM`, when planned to the hour.
+         */at: String?, purpose: String, status: PlanStatus, 
+        /**
+         * The visit that carried it out.
+         */followupId: String?) {
+        self.id = id
+        self.owner = owner
+        self.customerId = customerId
+        self.customerName = customerName
+        self.on = on
+        self.at = at
+        self.purpose = purpose
+        self.status = status
+        self.followupId = followupId
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Plan: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePlan: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Plan {
+        return
+            try Plan(
+                id: FfiConverterString.read(from: &buf), 
+                owner: FfiConverterString.read(from: &buf), 
+                customerId: FfiConverterString.read(from: &buf), 
+                customerName: FfiConverterString.read(from: &buf), 
+                on: FfiConverterString.read(from: &buf), 
+                at: FfiConverterOptionString.read(from: &buf), 
+                purpose: FfiConverterString.read(from: &buf), 
+                status: FfiConverterTypePlanStatus.read(from: &buf), 
+                followupId: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Plan, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.owner, into: &buf)
+        FfiConverterString.write(value.customerId, into: &buf)
+        FfiConverterString.write(value.customerName, into: &buf)
+        FfiConverterString.write(value.on, into: &buf)
+        FfiConverterOptionString.write(value.at, into: &buf)
+        FfiConverterString.write(value.purpose, into: &buf)
+        FfiConverterTypePlanStatus.write(value.status, into: &buf)
+        FfiConverterOptionString.write(value.followupId, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlan_lift(_ buf: RustBuffer) throws -> Plan {
+    return try FfiConverterTypePlan.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlan_lower(_ value: Plan) -> RustBuffer {
+    return FfiConverterTypePlan.lower(value)
+}
+
+
+/**
  * A recipient opened one of this user's reports.
  */
 public struct ReadReceipt: Equatable, Hashable {
@@ -6523,6 +6917,10 @@ public struct Report: Equatable, Hashable {
     public let status: ReportStatus
     public let title: String
     /**
+     * One paragraph at the top, drafted by `today_report` (the rep's words once edited).
+     */
+    public let summary: String
+    /**
      * The period, `YYYY-MM-DD`.
      */
     public let first: String
@@ -6548,6 +6946,9 @@ public struct Report: Equatable, Hashable {
     // declare one manually.
     public init(id: String, owner: String, kind: ReportKind, status: ReportStatus, title: String, 
         /**
+         * One paragraph at the top, drafted by `today_report` (the rep's words once edited).
+         */summary: String, 
+        /**
          * The period, `YYYY-MM-DD`.
          */first: String, last: String, lang: Lang, 
         /**
@@ -6561,6 +6962,7 @@ public struct Report: Equatable, Hashable {
         self.kind = kind
         self.status = status
         self.title = title
+        self.summary = summary
         self.first = first
         self.last = last
         self.lang = lang
@@ -6596,6 +6998,7 @@ public struct FfiConverterTypeReport: FfiConverterRustBuffer {
                 kind: FfiConverterTypeReportKind.read(from: &buf), 
                 status: FfiConverterTypeReportStatus.read(from: &buf), 
                 title: FfiConverterString.read(from: &buf), 
+                summary: FfiConverterString.read(from: &buf), 
                 first: FfiConverterString.read(from: &buf), 
                 last: FfiConverterString.read(from: &buf), 
                 lang: FfiConverterTypeLang.read(from: &buf), 
@@ -6617,6 +7020,7 @@ public struct FfiConverterTypeReport: FfiConverterRustBuffer {
         FfiConverterTypeReportKind.write(value.kind, into: &buf)
         FfiConverterTypeReportStatus.write(value.status, into: &buf)
         FfiConverterString.write(value.title, into: &buf)
+        FfiConverterString.write(value.summary, into: &buf)
         FfiConverterString.write(value.first, into: &buf)
         FfiConverterString.write(value.last, into: &buf)
         FfiConverterTypeLang.write(value.lang, into: &buf)
@@ -7038,6 +7442,79 @@ public func FfiConverterTypeSubmissionCounts_lift(_ buf: RustBuffer) throws -> S
 #endif
 public func FfiConverterTypeSubmissionCounts_lower(_ value: SubmissionCounts) -> RustBuffer {
     return FfiConverterTypeSubmissionCounts.lower(value)
+}
+
+
+/**
+ * What `submit_and_sync` did: the submitted report, and whether it reached the server now.
+ */
+public struct Submitted: Equatable, Hashable {
+    public let report: Report
+    /**
+     * Whether the sync after submitting succeeded (the report is on the server).
+     */
+    public let sent: Bool
+    /**
+     * When not sent: why, in words (it goes at the next sync).
+     */
+    public let reason: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(report: Report, 
+        /**
+         * Whether the sync after submitting succeeded (the report is on the server).
+         */sent: Bool, 
+        /**
+         * When not sent: why, in words (it goes at the next sync).
+         */reason: String?) {
+        self.report = report
+        self.sent = sent
+        self.reason = reason
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Submitted: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSubmitted: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Submitted {
+        return
+            try Submitted(
+                report: FfiConverterTypeReport.read(from: &buf), 
+                sent: FfiConverterBool.read(from: &buf), 
+                reason: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Submitted, into buf: inout [UInt8]) {
+        FfiConverterTypeReport.write(value.report, into: &buf)
+        FfiConverterBool.write(value.sent, into: &buf)
+        FfiConverterOptionString.write(value.reason, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSubmitted_lift(_ buf: RustBuffer) throws -> Submitted {
+    return try FfiConverterTypeSubmitted.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSubmitted_lower(_ value: Submitted) -> RustBuffer {
+    return FfiConverterTypeSubmitted.lower(value)
 }
 
 
@@ -8611,6 +9088,31 @@ fileprivate struct FfiConverterSequenceTypeBlockFollowup: FfiConverterRustBuffer
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeBlockPlan: FfiConverterRustBuffer {
+    typealias SwiftType = [BlockPlan]
+
+    public static func write(_ value: [BlockPlan], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeBlockPlan.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [BlockPlan] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [BlockPlan]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeBlockPlan.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeChanges: FfiConverterRustBuffer {
     typealias SwiftType = [Changes]
 
@@ -8853,6 +9355,31 @@ fileprivate struct FfiConverterSequenceTypePaymentRow: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypePaymentRow.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePlan: FfiConverterRustBuffer {
+    typealias SwiftType = [Plan]
+
+    public static func write(_ value: [Plan], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePlan.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Plan] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Plan]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePlan.read(from: &buf))
         }
         return seq
     }
@@ -9349,6 +9876,21 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_templates() != 50043) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_plan() != 46999) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_cancel_plan() != 44932) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_log_planned_visit() != 45361) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_move_plan() != 27323) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_plans() != 35457) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contact() != 64909) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -9469,6 +10011,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_report() != 3882) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_report_summary() != 43328) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_report_text() != 1892) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -9476,6 +10021,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_submit_report() != 45608) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_today_report() != 33023) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_close_store() != 19988) {
@@ -9506,6 +10054,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_sign_out() != 32881) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_submit_and_sync() != 30649) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_sync() != 48287) {

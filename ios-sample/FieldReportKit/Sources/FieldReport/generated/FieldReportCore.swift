@@ -1367,6 +1367,10 @@ public enum BlockKind: Equatable, Hashable {
     
     case followups
     case kpis
+    /**
+     * Planned visits (the next day's or period's).
+     */
+    case plan
 
 
 
@@ -1392,6 +1396,8 @@ public struct FfiConverterTypeBlockKind: FfiConverterRustBuffer {
         
         case 2: return .kpis
         
+        case 3: return .plan
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -1406,6 +1412,10 @@ public struct FfiConverterTypeBlockKind: FfiConverterRustBuffer {
         
         case .kpis:
             writeInt(&buf, Int32(2))
+        
+        
+        case .plan:
+            writeInt(&buf, Int32(3))
         
         }
     }
@@ -1440,6 +1450,10 @@ public enum ChangedKind: Equatable, Hashable {
     case contract
     case payment
     case report
+    /**
+     * A planned visit (拜访计划).
+     */
+    case plan
     /**
      * The team configuration (templates, KPIs, targets), authored by the server.
      */
@@ -1485,11 +1499,13 @@ public struct FfiConverterTypeChangedKind: FfiConverterRustBuffer {
         
         case 6: return .report
         
-        case 7: return .config
+        case 7: return .plan
         
-        case 8: return .figures
+        case 8: return .config
         
-        case 9: return .directory
+        case 9: return .figures
+        
+        case 10: return .directory
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -1523,16 +1539,20 @@ public struct FfiConverterTypeChangedKind: FfiConverterRustBuffer {
             writeInt(&buf, Int32(6))
         
         
-        case .config:
+        case .plan:
             writeInt(&buf, Int32(7))
         
         
-        case .figures:
+        case .config:
             writeInt(&buf, Int32(8))
         
         
-        case .directory:
+        case .figures:
             writeInt(&buf, Int32(9))
+        
+        
+        case .directory:
+            writeInt(&buf, Int32(10))
         
         }
     }
@@ -2037,6 +2057,91 @@ public func FfiConverterTypeLevel_lower(_ value: Level) -> RustBuffer {
 
 
 /**
+ * Where a plan stands.
+ */
+
+public enum PlanStatus: Equatable, Hashable {
+    
+    /**
+     * Still to do.
+     */
+    case planned
+    /**
+     * A visit was logged for it.
+     */
+    case done
+    /**
+     * Called off: it counts nowhere.
+     */
+    case cancelled
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension PlanStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePlanStatus: FfiConverterRustBuffer {
+    typealias SwiftType = PlanStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PlanStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .planned
+        
+        case 2: return .done
+        
+        case 3: return .cancelled
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: PlanStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .planned:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .done:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .cancelled:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlanStatus_lift(_ buf: RustBuffer) throws -> PlanStatus {
+    return try FfiConverterTypePlanStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlanStatus_lower(_ value: PlanStatus) -> RustBuffer {
+    return FfiConverterTypePlanStatus.lower(value)
+}
+
+
+
+/**
  * A kind of record a member writes (never one the server authors).
  */
 
@@ -2048,6 +2153,10 @@ public enum RecordKind: Equatable, Hashable {
     case contract
     case payment
     case report
+    /**
+     * A planned visit (拜访计划).
+     */
+    case plan
 
 
 
@@ -2081,6 +2190,8 @@ public struct FfiConverterTypeRecordKind: FfiConverterRustBuffer {
         
         case 6: return .report
         
+        case 7: return .plan
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -2111,6 +2222,10 @@ public struct FfiConverterTypeRecordKind: FfiConverterRustBuffer {
         
         case .report:
             writeInt(&buf, Int32(6))
+        
+        
+        case .plan:
+            writeInt(&buf, Int32(7))
         
         }
     }

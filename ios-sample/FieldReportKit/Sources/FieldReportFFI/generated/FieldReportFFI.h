@@ -482,6 +482,31 @@ RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_new_report_from_template(
 RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_templates(uint64_t ptr, RustBuffer lang, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_ADD_PLAN
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_ADD_PLAN
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_add_plan(uint64_t ptr, RustBuffer customer_id, RustBuffer on, RustBuffer at, RustBuffer purpose, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_CANCEL_PLAN
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_CANCEL_PLAN
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_cancel_plan(uint64_t ptr, RustBuffer id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_LOG_PLANNED_VISIT
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_LOG_PLANNED_VISIT
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_log_planned_visit(uint64_t ptr, RustBuffer plan_id, RustBuffer note, RustBuffer occurred_at, RustBuffer checkin, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_MOVE_PLAN
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_MOVE_PLAN
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_move_plan(uint64_t ptr, RustBuffer id, RustBuffer on, RustBuffer at, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_PLANS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_PLANS
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_plans(uint64_t ptr, RustBuffer first, RustBuffer last, RustBuffer owner, int8_t cancelled, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_ADD_CONTACT
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_ADD_CONTACT
 RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_add_contact(uint64_t ptr, RustBuffer customer_id, RustBuffer contact, RustCallStatus *_Nonnull out_status
@@ -682,6 +707,11 @@ RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_render_text(uint64_t ptr,
 RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_report(uint64_t ptr, RustBuffer id, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SET_REPORT_SUMMARY
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SET_REPORT_SUMMARY
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_set_report_summary(uint64_t ptr, RustBuffer id, RustBuffer text, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SET_REPORT_TEXT
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SET_REPORT_TEXT
 RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_set_report_text(uint64_t ptr, RustBuffer id, RustBuffer section, RustBuffer text, RustCallStatus *_Nonnull out_status
@@ -695,6 +725,11 @@ RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_splice_report(uint64_t pt
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SUBMIT_REPORT
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SUBMIT_REPORT
 RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_submit_report(uint64_t ptr, RustBuffer id, RustBuffer to, RustBuffer cc, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_TODAY_REPORT
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_TODAY_REPORT
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_today_report(uint64_t ptr, RustBuffer kind, RustBuffer date, RustBuffer lang, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_CLOSE_STORE
@@ -745,6 +780,11 @@ void uniffi_fieldreport_ffi_fn_method_fieldstore_set_http_client(uint64_t ptr, u
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SIGN_OUT
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SIGN_OUT
 uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_sign_out(uint64_t ptr, int8_t discard_unsent
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SUBMIT_AND_SYNC
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SUBMIT_AND_SYNC
+uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_submit_and_sync(uint64_t ptr, RustBuffer id, RustBuffer to, RustBuffer cc
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SYNC
@@ -1208,6 +1248,36 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_templates(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_ADD_PLAN
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_ADD_PLAN
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_add_plan(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_CANCEL_PLAN
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_CANCEL_PLAN
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_cancel_plan(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_LOG_PLANNED_VISIT
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_LOG_PLANNED_VISIT
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_log_planned_visit(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_MOVE_PLAN
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_MOVE_PLAN
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_move_plan(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_PLANS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_PLANS
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_plans(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_ADD_CONTACT
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_ADD_CONTACT
 uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contact(void
@@ -1448,6 +1518,12 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_report(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SET_REPORT_SUMMARY
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SET_REPORT_SUMMARY
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_set_report_summary(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SET_REPORT_TEXT
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SET_REPORT_TEXT
 uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_set_report_text(void
@@ -1463,6 +1539,12 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_splice_report(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SUBMIT_REPORT
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SUBMIT_REPORT
 uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_submit_report(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_TODAY_REPORT
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_TODAY_REPORT
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_today_report(void
     
 );
 #endif
@@ -1523,6 +1605,12 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_set_http_client(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SIGN_OUT
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SIGN_OUT
 uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_sign_out(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SUBMIT_AND_SYNC
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SUBMIT_AND_SYNC
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_submit_and_sync(void
     
 );
 #endif

@@ -47,6 +47,7 @@ import com.fieldreport.core.FfiConverterTypeKpiStatus
 import com.fieldreport.core.FfiConverterTypeLang
 import com.fieldreport.core.FfiConverterTypeLevel
 import com.fieldreport.core.FfiConverterTypeMember
+import com.fieldreport.core.FfiConverterTypePlanStatus
 import com.fieldreport.core.FfiConverterTypeRecordKind
 import com.fieldreport.core.FfiConverterTypeRefusalCode
 import com.fieldreport.core.FfiConverterTypeReportKind
@@ -61,6 +62,7 @@ import com.fieldreport.core.KpiStatus
 import com.fieldreport.core.Lang
 import com.fieldreport.core.Level
 import com.fieldreport.core.Member
+import com.fieldreport.core.PlanStatus
 import com.fieldreport.core.RecordKind
 import com.fieldreport.core.RefusalCode
 import com.fieldreport.core.ReportKind
@@ -88,6 +90,7 @@ import com.fieldreport.core.RustBuffer as RustBufferKpiStatus
 import com.fieldreport.core.RustBuffer as RustBufferLang
 import com.fieldreport.core.RustBuffer as RustBufferLevel
 import com.fieldreport.core.RustBuffer as RustBufferMember
+import com.fieldreport.core.RustBuffer as RustBufferPlanStatus
 import com.fieldreport.core.RustBuffer as RustBufferRecordKind
 import com.fieldreport.core.RustBuffer as RustBufferRefusalCode
 import com.fieldreport.core.RustBuffer as RustBufferReportKind
@@ -857,6 +860,16 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_templates(
     ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_add_plan(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_cancel_plan(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_log_planned_visit(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_move_plan(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_plans(
+    ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contact(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contract(
@@ -937,11 +950,15 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_report(
     ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_set_report_summary(
+    ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_set_report_text(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_splice_report(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_submit_report(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_today_report(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_close_store(
     ): Int
@@ -962,6 +979,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_set_http_client(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_sign_out(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_submit_and_sync(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_sync(
     ): Int
@@ -1079,6 +1098,16 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_templates(`ptr`: Long,`lang`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_plan(`ptr`: Long,`customerId`: RustBuffer.ByValue,`on`: RustBuffer.ByValue,`at`: RustBuffer.ByValue,`purpose`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_cancel_plan(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_log_planned_visit(`ptr`: Long,`planId`: RustBuffer.ByValue,`note`: RustBuffer.ByValue,`occurredAt`: RustBuffer.ByValue,`checkin`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_move_plan(`ptr`: Long,`id`: RustBuffer.ByValue,`on`: RustBuffer.ByValue,`at`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_plans(`ptr`: Long,`first`: RustBuffer.ByValue,`last`: RustBuffer.ByValue,`owner`: RustBuffer.ByValue,`cancelled`: Byte,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_contact(`ptr`: Long,`customerId`: RustBuffer.ByValue,`contact`: RustBufferContact.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_contract(`ptr`: Long,`customerId`: RustBuffer.ByValue,`amount`: RustBuffer.ByValue,`signedOn`: RustBuffer.ByValue,`currency`: RustBuffer.ByValue,`title`: RustBuffer.ByValue,`dealId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1159,11 +1188,15 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_report(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_set_report_summary(`ptr`: Long,`id`: RustBuffer.ByValue,`text`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_set_report_text(`ptr`: Long,`id`: RustBuffer.ByValue,`section`: RustBuffer.ByValue,`text`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_splice_report(`ptr`: Long,`id`: RustBuffer.ByValue,`section`: RustBuffer.ByValue,`index`: Long,`delete`: Long,`insert`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_submit_report(`ptr`: Long,`id`: RustBuffer.ByValue,`to`: RustBuffer.ByValue,`cc`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_today_report(`ptr`: Long,`kind`: RustBufferReportKind.ByValue,`date`: RustBuffer.ByValue,`lang`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_close_store(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
@@ -1184,6 +1217,8 @@ internal object UniffiLib {
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_set_http_client(`ptr`: Long,`client`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_sign_out(`ptr`: Long,`discardUnsent`: Byte,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_submit_and_sync(`ptr`: Long,`id`: RustBuffer.ByValue,`to`: RustBuffer.ByValue,`cc`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_sync(`ptr`: Long,`listener`: RustBuffer.ByValue,`pageBytes`: RustBuffer.ByValue,
     ): Long
@@ -1400,6 +1435,21 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_templates() and 0xFFFF) != 50043) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_plan() and 0xFFFF) != 46999) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_cancel_plan() and 0xFFFF) != 44932) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_log_planned_visit() and 0xFFFF) != 45361) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_move_plan() and 0xFFFF) != 27323) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_plans() and 0xFFFF) != 35457) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contact() and 0xFFFF) != 64909) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1520,6 +1570,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_report() and 0xFFFF) != 3882) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_report_summary() and 0xFFFF) != 43328) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_report_text() and 0xFFFF) != 1892) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1527,6 +1580,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_submit_report() and 0xFFFF) != 45608) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_today_report() and 0xFFFF) != 33023) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_close_store() and 0xFFFF) != 19988) {
@@ -1557,6 +1613,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_sign_out() and 0xFFFF) != 32881) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_submit_and_sync() and 0xFFFF) != 30649) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_sync() and 0xFFFF) != 48287) {
@@ -2595,6 +2654,34 @@ public interface FieldStoreInterface {
     fun `templates`(`lang`: Lang? = null): List<Template>
     
     /**
+     * Plans a visit to customer `customer_id` on `on` (`YYYY-MM-DD`), at `at` (`HH:MM`) when
+     * given, for `purpose`. Offline; synced like any record, and seen by the rep's manager.
+     */
+    fun `addPlan`(`customerId`: kotlin.String, `on`: kotlin.String, `at`: kotlin.String? = null, `purpose`: kotlin.String = ""): Plan
+    
+    /**
+     * Cancels plan `id`: it counts in no plan completion.
+     */
+    fun `cancelPlan`(`id`: kotlin.String): Plan
+    
+    /**
+     * Logs the visit that carries out plan `plan_id` (its customer; its purpose as the note
+     * when `note` is empty), and marks the plan done, in one write.
+     */
+    fun `logPlannedVisit`(`planId`: kotlin.String, `note`: kotlin.String = "", `occurredAt`: java.time.Instant? = null, `checkin`: CheckIn? = null): Followup
+    
+    /**
+     * Moves plan `id` to `on` (and `at`, when given).
+     */
+    fun `movePlan`(`id`: kotlin.String, `on`: kotlin.String, `at`: kotlin.String? = null): Plan
+    
+    /**
+     * The plans of `owner` (this user when `None`; a manager may name a member) from `first` to
+     * `last` (`YYYY-MM-DD`, at most a year), by day and hour; cancelled ones only when asked.
+     */
+    fun `plans`(`first`: kotlin.String, `last`: kotlin.String, `owner`: kotlin.String? = null, `cancelled`: kotlin.Boolean = false): List<Plan>
+    
+    /**
      * Adds a contact person to a customer.
      */
     fun `addContact`(`customerId`: kotlin.String, `contact`: Contact): Customer
@@ -2813,6 +2900,11 @@ public interface FieldStoreInterface {
     fun `report`(`id`: kotlin.String): Report
     
     /**
+     * Replaces the summary of draft `id` with the rep's own words (refreshes keep them).
+     */
+    fun `setReportSummary`(`id`: kotlin.String, `text`: kotlin.String): Report
+    
+    /**
      * Replaces a section's text, as minimal splices (concurrent edits elsewhere survive).
      */
     fun `setReportText`(`id`: kotlin.String, `section`: kotlin.String, `text`: kotlin.String): Report
@@ -2828,6 +2920,15 @@ public interface FieldStoreInterface {
      * copies when both are empty); its text is then locked.
      */
     fun `submitReport`(`id`: kotlin.String, `to`: List<kotlin.String> = listOf(), `cc`: List<kotlin.String> = listOf()): Report
+    
+    /**
+     * This user's one report of `kind` (daily, weekly, monthly) for the period holding `date`
+     * (today when `None`), pre-filled by the template in force: the period's followups by
+     * customer, the figures with targets, the next period's plans, the recipients and a
+     * drafted summary. Created when absent, never twice; while a draft, opening it again
+     * brings what was generated to now and keeps every word the rep wrote.
+     */
+    fun `todayReport`(`kind`: ReportKind, `date`: kotlin.String? = null, `lang`: Lang? = null): Report
     
     /**
      * Closes the database (checkpointing it); any later call fails with `Closed`. Named
@@ -2890,6 +2991,15 @@ public interface FieldStoreInterface {
      * cannot be reached fails with `Unreachable` and removes nothing.
      */
     suspend fun `signOut`(`discardUnsent`: kotlin.Boolean = false)
+    
+    /**
+     * Submits report `id` (as `submit_report`: its blocks frozen as of now, to `to` and `cc`,
+     * by default whom it is addressed to or the author's manager) and syncs at once, so that it
+     * reaches the manager now. The submission is kept whatever the network does: when the sync
+     * cannot run (offline, not enrolled), `sent` is false, `reason` says why, and the report
+     * goes at the next sync.
+     */
+    suspend fun `submitAndSync`(`id`: kotlin.String, `to`: List<kotlin.String> = listOf(), `cc`: List<kotlin.String> = listOf()): Submitted
     
     /**
      * Pushes local changes and pulls the team's, page by page (each page committed atomically),
@@ -3506,6 +3616,110 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
         it,
         
         FfiConverterOptionalTypeLang.lower(`lang`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Plans a visit to customer `customer_id` on `on` (`YYYY-MM-DD`), at `at` (`HH:MM`) when
+     * given, for `purpose`. Offline; synced like any record, and seen by the rep's manager.
+     */
+    @Throws(FieldException::class)override fun `addPlan`(`customerId`: kotlin.String, `on`: kotlin.String, `at`: kotlin.String?, `purpose`: kotlin.String): Plan {
+            return FfiConverterTypePlan.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_add_plan(
+        it,
+        
+        FfiConverterString.lower(`customerId`),
+        FfiConverterString.lower(`on`),
+        FfiConverterOptionalString.lower(`at`),
+        FfiConverterString.lower(`purpose`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Cancels plan `id`: it counts in no plan completion.
+     */
+    @Throws(FieldException::class)override fun `cancelPlan`(`id`: kotlin.String): Plan {
+            return FfiConverterTypePlan.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_cancel_plan(
+        it,
+        
+        FfiConverterString.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Logs the visit that carries out plan `plan_id` (its customer; its purpose as the note
+     * when `note` is empty), and marks the plan done, in one write.
+     */
+    @Throws(FieldException::class)override fun `logPlannedVisit`(`planId`: kotlin.String, `note`: kotlin.String, `occurredAt`: java.time.Instant?, `checkin`: CheckIn?): Followup {
+            return FfiConverterTypeFollowup.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_log_planned_visit(
+        it,
+        
+        FfiConverterString.lower(`planId`),
+        FfiConverterString.lower(`note`),
+        FfiConverterOptionalTimestamp.lower(`occurredAt`),
+        FfiConverterOptionalTypeCheckIn.lower(`checkin`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Moves plan `id` to `on` (and `at`, when given).
+     */
+    @Throws(FieldException::class)override fun `movePlan`(`id`: kotlin.String, `on`: kotlin.String, `at`: kotlin.String?): Plan {
+            return FfiConverterTypePlan.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_move_plan(
+        it,
+        
+        FfiConverterString.lower(`id`),
+        FfiConverterString.lower(`on`),
+        FfiConverterOptionalString.lower(`at`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The plans of `owner` (this user when `None`; a manager may name a member) from `first` to
+     * `last` (`YYYY-MM-DD`, at most a year), by day and hour; cancelled ones only when asked.
+     */
+    @Throws(FieldException::class)override fun `plans`(`first`: kotlin.String, `last`: kotlin.String, `owner`: kotlin.String?, `cancelled`: kotlin.Boolean): List<Plan> {
+            return FfiConverterSequenceTypePlan.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_plans(
+        it,
+        
+        FfiConverterString.lower(`first`),
+        FfiConverterString.lower(`last`),
+        FfiConverterOptionalString.lower(`owner`),
+        FfiConverterBoolean.lower(`cancelled`),_status)
 }
     }
     )
@@ -4295,6 +4509,25 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 
     
     /**
+     * Replaces the summary of draft `id` with the rep's own words (refreshes keep them).
+     */
+    @Throws(FieldException::class)override fun `setReportSummary`(`id`: kotlin.String, `text`: kotlin.String): Report {
+            return FfiConverterTypeReport.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_set_report_summary(
+        it,
+        
+        FfiConverterString.lower(`id`),
+        FfiConverterString.lower(`text`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * Replaces a section's text, as minimal splices (concurrent edits elsewhere survive).
      */
     @Throws(FieldException::class)override fun `setReportText`(`id`: kotlin.String, `section`: kotlin.String, `text`: kotlin.String): Report {
@@ -4351,6 +4584,30 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
         FfiConverterString.lower(`id`),
         FfiConverterSequenceString.lower(`to`),
         FfiConverterSequenceString.lower(`cc`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * This user's one report of `kind` (daily, weekly, monthly) for the period holding `date`
+     * (today when `None`), pre-filled by the template in force: the period's followups by
+     * customer, the figures with targets, the next period's plans, the recipients and a
+     * drafted summary. Created when absent, never twice; while a draft, opening it again
+     * brings what was generated to now and keeps every word the rep wrote.
+     */
+    @Throws(FieldException::class)override fun `todayReport`(`kind`: ReportKind, `date`: kotlin.String?, `lang`: Lang?): Report {
+            return FfiConverterTypeReport.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_today_report(
+        it,
+        
+        FfiConverterTypeReportKind.lower(`kind`),
+        FfiConverterOptionalString.lower(`date`),
+        FfiConverterOptionalTypeLang.lower(`lang`),_status)
 }
     }
     )
@@ -4555,6 +4812,37 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
         // lift function
         { },
         
+        // Error FFI converter
+        FieldException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Submits report `id` (as `submit_report`: its blocks frozen as of now, to `to` and `cc`,
+     * by default whom it is addressed to or the author's manager) and syncs at once, so that it
+     * reaches the manager now. The submission is kept whatever the network does: when the sync
+     * cannot run (offline, not enrolled), `sent` is false, `reason` says why, and the report
+     * goes at the next sync.
+     */
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `submitAndSync`(`id`: kotlin.String, `to`: List<kotlin.String>, `cc`: List<kotlin.String>) : Submitted {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_submit_and_sync(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`id`),
+        FfiConverterSequenceString.lower(`to`),
+        FfiConverterSequenceString.lower(`cc`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeSubmitted.lift(it) },
         // Error FFI converter
         FieldException.ErrorHandler,
     )
@@ -5871,6 +6159,11 @@ data class Block (
      * A KPI block's source: `server` or `local` (`None` for a followups block).
      */
     val `source`: kotlin.String?
+    , 
+    /**
+     * A plan block's planned visits (empty for the others).
+     */
+    val `plans`: List<BlockPlan>
     
 ){
     
@@ -5896,6 +6189,7 @@ public object FfiConverterTypeBlock: FfiConverterRustBuffer<Block> {
             FfiConverterSequenceTypeBlockCustomer.read(buf),
             FfiConverterSequenceTypeKpiFigure.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterSequenceTypeBlockPlan.read(buf),
         )
     }
 
@@ -5908,7 +6202,8 @@ public object FfiConverterTypeBlock: FfiConverterRustBuffer<Block> {
             FfiConverterTimestamp.allocationSize(value.`takenAt`) +
             FfiConverterSequenceTypeBlockCustomer.allocationSize(value.`customers`) +
             FfiConverterSequenceTypeKpiFigure.allocationSize(value.`figures`) +
-            FfiConverterOptionalString.allocationSize(value.`source`)
+            FfiConverterOptionalString.allocationSize(value.`source`) +
+            FfiConverterSequenceTypeBlockPlan.allocationSize(value.`plans`)
     )
 
     override fun write(value: Block, buf: ByteBuffer) {
@@ -5921,6 +6216,7 @@ public object FfiConverterTypeBlock: FfiConverterRustBuffer<Block> {
             FfiConverterSequenceTypeBlockCustomer.write(value.`customers`, buf)
             FfiConverterSequenceTypeKpiFigure.write(value.`figures`, buf)
             FfiConverterOptionalString.write(value.`source`, buf)
+            FfiConverterSequenceTypeBlockPlan.write(value.`plans`, buf)
     }
 }
 
@@ -6044,6 +6340,78 @@ public object FfiConverterTypeBlockFollowup: FfiConverterRustBuffer<BlockFollowu
             FfiConverterBoolean.write(value.`checkedIn`, buf)
             FfiConverterOptionalDouble.write(value.`checkinDistanceM`, buf)
             FfiConverterSequenceTypeAttachment.write(value.`photos`, buf)
+    }
+}
+
+
+
+/**
+ * One planned visit in a report's plan block, as the snapshot took it.
+ */
+data class BlockPlan (
+    val `id`: kotlin.String
+    , 
+    val `customerId`: kotlin.String
+    , 
+    val `customerName`: kotlin.String
+    , 
+    /**
+     * `YYYY-MM-DD`.
+     */
+    val `on`: kotlin.String
+    , 
+    /**
+     * `HH:MM`, when planned to the hour.
+     */
+    val `at`: kotlin.String?
+    , 
+    val `purpose`: kotlin.String
+    , 
+    val `status`: PlanStatus
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBlockPlan: FfiConverterRustBuffer<BlockPlan> {
+    override fun read(buf: ByteBuffer): BlockPlan {
+        return BlockPlan(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypePlanStatus.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: BlockPlan) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`customerId`) +
+            FfiConverterString.allocationSize(value.`customerName`) +
+            FfiConverterString.allocationSize(value.`on`) +
+            FfiConverterOptionalString.allocationSize(value.`at`) +
+            FfiConverterString.allocationSize(value.`purpose`) +
+            FfiConverterTypePlanStatus.allocationSize(value.`status`)
+    )
+
+    override fun write(value: BlockPlan, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`customerId`, buf)
+            FfiConverterString.write(value.`customerName`, buf)
+            FfiConverterString.write(value.`on`, buf)
+            FfiConverterOptionalString.write(value.`at`, buf)
+            FfiConverterString.write(value.`purpose`, buf)
+            FfiConverterTypePlanStatus.write(value.`status`, buf)
     }
 }
 
@@ -8070,6 +8438,94 @@ public object FfiConverterTypePaymentRow: FfiConverterRustBuffer<PaymentRow> {
 
 
 /**
+ * A planned visit (拜访计划).
+ */
+data class Plan (
+    val `id`: kotlin.String
+    , 
+    val `owner`: kotlin.String
+    , 
+    val `customerId`: kotlin.String
+    , 
+    /**
+     * The customer's name (empty when this device does not hold the customer).
+     */
+    val `customerName`: kotlin.String
+    , 
+    /**
+     * `YYYY-MM-DD`, the team's local day.
+     */
+    val `on`: kotlin.String
+    , 
+    /**
+     * `HH:MM`, when planned to the hour.
+     */
+    val `at`: kotlin.String?
+    , 
+    val `purpose`: kotlin.String
+    , 
+    val `status`: PlanStatus
+    , 
+    /**
+     * The visit that carried it out.
+     */
+    val `followupId`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePlan: FfiConverterRustBuffer<Plan> {
+    override fun read(buf: ByteBuffer): Plan {
+        return Plan(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypePlanStatus.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Plan) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`owner`) +
+            FfiConverterString.allocationSize(value.`customerId`) +
+            FfiConverterString.allocationSize(value.`customerName`) +
+            FfiConverterString.allocationSize(value.`on`) +
+            FfiConverterOptionalString.allocationSize(value.`at`) +
+            FfiConverterString.allocationSize(value.`purpose`) +
+            FfiConverterTypePlanStatus.allocationSize(value.`status`) +
+            FfiConverterOptionalString.allocationSize(value.`followupId`)
+    )
+
+    override fun write(value: Plan, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`owner`, buf)
+            FfiConverterString.write(value.`customerId`, buf)
+            FfiConverterString.write(value.`customerName`, buf)
+            FfiConverterString.write(value.`on`, buf)
+            FfiConverterOptionalString.write(value.`at`, buf)
+            FfiConverterString.write(value.`purpose`, buf)
+            FfiConverterTypePlanStatus.write(value.`status`, buf)
+            FfiConverterOptionalString.write(value.`followupId`, buf)
+    }
+}
+
+
+
+/**
  * A recipient opened one of this user's reports.
  */
 data class ReadReceipt (
@@ -8340,6 +8796,11 @@ data class Report (
     val `title`: kotlin.String
     , 
     /**
+     * One paragraph at the top, drafted by `today_report` (the rep's words once edited).
+     */
+    val `summary`: kotlin.String
+    , 
+    /**
      * The period, `YYYY-MM-DD`.
      */
     val `first`: kotlin.String
@@ -8394,6 +8855,7 @@ public object FfiConverterTypeReport: FfiConverterRustBuffer<Report> {
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
             FfiConverterTypeLang.read(buf),
             FfiConverterString.read(buf),
             FfiConverterSequenceTypeSection.read(buf),
@@ -8413,6 +8875,7 @@ public object FfiConverterTypeReport: FfiConverterRustBuffer<Report> {
             FfiConverterTypeReportKind.allocationSize(value.`kind`) +
             FfiConverterTypeReportStatus.allocationSize(value.`status`) +
             FfiConverterString.allocationSize(value.`title`) +
+            FfiConverterString.allocationSize(value.`summary`) +
             FfiConverterString.allocationSize(value.`first`) +
             FfiConverterString.allocationSize(value.`last`) +
             FfiConverterTypeLang.allocationSize(value.`lang`) +
@@ -8433,6 +8896,7 @@ public object FfiConverterTypeReport: FfiConverterRustBuffer<Report> {
             FfiConverterTypeReportKind.write(value.`kind`, buf)
             FfiConverterTypeReportStatus.write(value.`status`, buf)
             FfiConverterString.write(value.`title`, buf)
+            FfiConverterString.write(value.`summary`, buf)
             FfiConverterString.write(value.`first`, buf)
             FfiConverterString.write(value.`last`, buf)
             FfiConverterTypeLang.write(value.`lang`, buf)
@@ -8749,6 +9213,58 @@ public object FfiConverterTypeSubmissionCounts: FfiConverterRustBuffer<Submissio
             FfiConverterInt.write(value.`late`, buf)
             FfiConverterInt.write(value.`missing`, buf)
             FfiConverterInt.write(value.`pending`, buf)
+    }
+}
+
+
+
+/**
+ * What `submit_and_sync` did: the submitted report, and whether it reached the server now.
+ */
+data class Submitted (
+    val `report`: Report
+    , 
+    /**
+     * Whether the sync after submitting succeeded (the report is on the server).
+     */
+    val `sent`: kotlin.Boolean
+    , 
+    /**
+     * When not sent: why, in words (it goes at the next sync).
+     */
+    val `reason`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSubmitted: FfiConverterRustBuffer<Submitted> {
+    override fun read(buf: ByteBuffer): Submitted {
+        return Submitted(
+            FfiConverterTypeReport.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Submitted) = (
+            FfiConverterTypeReport.allocationSize(value.`report`) +
+            FfiConverterBoolean.allocationSize(value.`sent`) +
+            FfiConverterOptionalString.allocationSize(value.`reason`)
+    )
+
+    override fun write(value: Submitted, buf: ByteBuffer) {
+            FfiConverterTypeReport.write(value.`report`, buf)
+            FfiConverterBoolean.write(value.`sent`, buf)
+            FfiConverterOptionalString.write(value.`reason`, buf)
     }
 }
 
@@ -10529,6 +11045,34 @@ public object FfiConverterSequenceTypeBlockFollowup: FfiConverterRustBuffer<List
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeBlockPlan: FfiConverterRustBuffer<List<BlockPlan>> {
+    override fun read(buf: ByteBuffer): List<BlockPlan> {
+        val len = buf.getInt()
+        return List<BlockPlan>(len) {
+            FfiConverterTypeBlockPlan.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<BlockPlan>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeBlockPlan.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<BlockPlan>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeBlockPlan.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeChanges: FfiConverterRustBuffer<List<Changes>> {
     override fun read(buf: ByteBuffer): List<Changes> {
         val len = buf.getInt()
@@ -10799,6 +11343,34 @@ public object FfiConverterSequenceTypePaymentRow: FfiConverterRustBuffer<List<Pa
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypePaymentRow.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypePlan: FfiConverterRustBuffer<List<Plan>> {
+    override fun read(buf: ByteBuffer): List<Plan> {
+        val len = buf.getInt()
+        return List<Plan>(len) {
+            FfiConverterTypePlan.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Plan>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypePlan.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Plan>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypePlan.write(it, buf)
         }
     }
 }
@@ -11194,6 +11766,8 @@ public object FfiConverterSequenceSequenceString: FfiConverterRustBuffer<List<Li
         }
     }
 }
+
+
 
 
 

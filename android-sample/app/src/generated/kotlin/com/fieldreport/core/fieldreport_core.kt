@@ -1625,7 +1625,11 @@ public object FfiConverterTypeTemplate: FfiConverterRustBuffer<Template> {
 enum class BlockKind {
     
     FOLLOWUPS,
-    KPIS;
+    KPIS,
+    /**
+     * Planned visits (the next day's or period's).
+     */
+    PLAN;
 
     
 
@@ -1667,6 +1671,10 @@ enum class ChangedKind {
     CONTRACT,
     PAYMENT,
     REPORT,
+    /**
+     * A planned visit (拜访计划).
+     */
+    PLAN,
     /**
      * The team configuration (templates, KPIs, targets), authored by the server.
      */
@@ -1956,6 +1964,53 @@ public object FfiConverterTypeLevel: FfiConverterRustBuffer<Level> {
 
 
 /**
+ * Where a plan stands.
+ */
+
+enum class PlanStatus {
+    
+    /**
+     * Still to do.
+     */
+    PLANNED,
+    /**
+     * A visit was logged for it.
+     */
+    DONE,
+    /**
+     * Called off: it counts nowhere.
+     */
+    CANCELLED;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePlanStatus: FfiConverterRustBuffer<PlanStatus> {
+    override fun read(buf: ByteBuffer) = try {
+        PlanStatus.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: PlanStatus) = 4UL
+
+    override fun write(value: PlanStatus, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * A kind of record a member writes (never one the server authors).
  */
 
@@ -1966,7 +2021,11 @@ enum class RecordKind {
     FOLLOWUP,
     CONTRACT,
     PAYMENT,
-    REPORT;
+    REPORT,
+    /**
+     * A planned visit (拜访计划).
+     */
+    PLAN;
 
     
 
