@@ -6,7 +6,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use fieldreport_core::doc::ReportKind;
+use fieldreport_core::doc::{FollowupKind, Kind, NewFollowup, NewPlan, ReportKind};
 use fieldreport_core::period::Period;
 use fieldreport_core::report::{render_markdown, Dialect, Lang, Names};
 use fieldreport_core::Store;
@@ -106,9 +106,73 @@ fn reminders(c: &mut Criterion) {
     });
 }
 
+/// A rep's year on the device — followups, deals, a year of plans (two a working day, most done)
+/// and a year of submitted daily reports — then today's pre-filled daily: opened the first time
+/// (made and filled: followups, KPIs with targets, tomorrow's plans, summary) and opened again
+/// (refreshed). BENCHMARKS.md, "The rep's day": ≤ 20 ms.
+fn today(c: &mut Criterion) {
+    for (label, fixture) in [("a typical rep's year", typical_store()), ("a busy rep's year (50,000 followups)", big_store())]
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bench.db");
+        std::fs::copy(fixture, &path).unwrap();
+        let mut s = Store::open(&path).unwrap();
+        let cal = s.calendar().unwrap();
+        let today = cal.local_date(now());
+        let customers: Vec<String> = s.list_customers(None).unwrap().into_iter().map(|c| c.id).take(200).collect();
+        let mut day = today - chrono::Days::new(365);
+        let mut n = 0usize;
+        while day <= today + chrono::Days::new(1) {
+            if chrono::Datelike::weekday(&day).num_days_from_monday() < 5 {
+                s.set_now(Some(cal.day_start_ms(day) + 3_600_000 * 8));
+                for k in 0..2 {
+                    let new = NewPlan {
+                        customer_id: customers[(n + k) % customers.len()].clone(),
+                        on: day,
+                        at: None,
+                        purpose: "产品演示".into(),
+                    };
+                    let p = s.add_plan(new).unwrap();
+                    if day < today && k == 0 {
+                        let at = cal.day_start_ms(day) + 3_600_000 * 10;
+                        s.log_planned_visit(&p.header.id, NewFollowup::new("", FollowupKind::Visit, at, "")).unwrap();
+                    }
+                }
+                if day < today - chrono::Days::new(30) {
+                    s.set_now(Some(cal.day_start_ms(day) + 3_600_000 * 18));
+                    let r = s.today_report(ReportKind::Daily, Some(day), Lang::ZhCn).unwrap();
+                    s.submit_report(&r.header.id, &["0190c0de-0000-7000-8000-000000000001".to_string()], &[]).unwrap();
+                }
+                n += 2;
+            }
+            day = day.succ_opt().unwrap();
+        }
+        s.set_now(Some(now()));
+        let first = s.today_report(ReportKind::Daily, None, Lang::ZhCn).unwrap();
+        assert!(first.summary.contains("明日计划拜访"), "{}", first.summary);
+        c.bench_function(&format!("reopen today's pre-filled daily ({label}), durable"), |b| {
+            b.iter(|| s.today_report(ReportKind::Daily, None, Lang::ZhCn).unwrap())
+        });
+        // Each iteration opens yesterday's daily the first time (made and filled), then deletes it
+        // (untimed) so that the next one makes it again.
+        let yesterday = today - chrono::Days::new(1);
+        c.bench_function(&format!("open a day's daily the first time ({label}), durable"), |b| {
+            b.iter_custom(|iters| {
+                timed(iters, || {
+                    let t = Instant::now();
+                    let r = s.today_report(ReportKind::Daily, Some(yesterday), Lang::ZhCn).unwrap();
+                    let spent = t.elapsed();
+                    s.delete(Kind::Report, &r.header.id).unwrap();
+                    spent
+                })
+            })
+        });
+    }
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(40).measurement_time(std::time::Duration::from_secs(4));
-    targets = reports, reminders
+    targets = reports, reminders, today
 }
 criterion_main!(benches);

@@ -194,7 +194,8 @@ fun main(args: Array<String>) {
 
         raises<FieldException.InvalidInput>("an empty customer name") { phone.addCustomer(NewCustomer(name = " ")) }
         raises<FieldException.NotFound>("an unknown report") { phone.report("0190c0de-0000-7000-8000-000000000000") }
-        raises<FieldException.InvalidInput>("a splice past the end") { phone.spliceReport(r.id, "done", 999L, 0L, "x") }
+        val free = phone.newReport(ReportKind.FREE, null, Lang.ZH_CN)
+        raises<FieldException.InvalidInput>("a splice past the end") { phone.spliceReport(free.id, "content", 999L, 0L, "x") }
         try {
             phone.addCustomer(NewCustomer(name = " "))
         } catch (e: FieldException.InvalidInput) {
