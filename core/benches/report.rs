@@ -111,7 +111,8 @@ fn reminders(c: &mut Criterion) {
 /// (made and filled: followups, KPIs with targets, tomorrow's plans, summary) and opened again
 /// (refreshed). BENCHMARKS.md, "The rep's day": ≤ 20 ms.
 fn today(c: &mut Criterion) {
-    for (label, fixture) in [("a typical rep's year", typical_store()), ("a busy rep's year (50,000 followups)", big_store())]
+    for (label, fixture) in
+        [("a typical rep's year", typical_store()), ("a busy rep's year (50,000 followups)", big_store())]
     {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bench.db");

@@ -127,6 +127,10 @@ async fn a_reps_day_takes_two_commands_and_reaches_the_manager() {
     let plans = boss.store.plans_between(&rep, today, today + chrono::Days::new(1), false).unwrap();
     assert_eq!(plans.iter().filter(|p| p.status == PlanStatus::Done).count(), 1);
     assert_eq!(plans.len(), 3);
+    // A manager reads a rep's plans but does not change them.
+    let theirs = plans.iter().find(|p| p.status == PlanStatus::Planned).unwrap();
+    let refused = boss.store.cancel_plan(&theirs.id).unwrap_err();
+    assert!(refused.to_string().contains("only its owner"), "{refused}");
 
     // The dashboard: the report page shows the summary and the plan; the KPI page the plans
     // and their completion.

@@ -63,7 +63,7 @@ fn title(kind: ReportKind, lang: Lang, first: NaiveDate, last: NaiveDate) -> Str
 
 /// Orders customer groups by how much happened with each, busiest first (key accounts).
 pub(super) fn sort_busiest_first(groups: &mut [FollowupGroup]) {
-    groups.sort_by(|a, b| b.items.len().cmp(&a.items.len()));
+    groups.sort_by_key(|g| std::cmp::Reverse(g.items.len()));
 }
 
 /// Only the author edits a report, and only while it is a draft.

@@ -110,7 +110,7 @@ pub fn draft_summary(input: &SummaryInput) -> String {
     let mut text = parts.join(t("，", ", "));
     if matches!(input.kind, ReportKind::Weekly | ReportKind::Monthly) {
         let mut busiest: Vec<&FollowupGroup> = input.groups.iter().collect();
-        busiest.sort_by(|a, b| b.items.len().cmp(&a.items.len()));
+        busiest.sort_by_key(|g| std::cmp::Reverse(g.items.len()));
         let key: Vec<String> = busiest
             .iter()
             .take(3)
