@@ -129,6 +129,12 @@ fn plans_move_cancel_and_are_done_once() {
     assert!((rows[0].value - 2.0 / 3.0).abs() < 1e-9, "{rows:?}");
     assert_eq!(rows[1].value, 2.0);
     assert_eq!(s.plans_between("rep-1", day("2026-11-24"), day("2026-11-24"), true).unwrap().len(), 2);
+    // The team view counts them: of the week's plans left, two done and Tuesday's one missed
+    // (it is Thursday evening).
+    s.set_now(Some(ms("2026-11-26T18:00:00+08:00")));
+    let view = s.team_view("this-week", &defs).unwrap();
+    let mine = view.plans.iter().find(|c| c.user_id == "rep-1").unwrap();
+    assert_eq!((mine.planned, mine.done, mine.missed, mine.ahead), (3, 2, 1, 0));
     let bad =
         s.add_plan(NewPlan { customer_id: "nobody".into(), on: day("2026-11-24"), at: None, purpose: String::new() });
     assert!(bad.is_err());

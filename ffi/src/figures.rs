@@ -62,6 +62,18 @@ impl FieldStore {
                         pending: c.pending as i32,
                     })
                     .collect(),
+                plans: v
+                    .plans
+                    .into_iter()
+                    .map(|c| PlanCounts {
+                        name: name(&c.user_id),
+                        user_id: c.user_id,
+                        planned: c.planned as i32,
+                        done: c.done as i32,
+                        missed: c.missed as i32,
+                        ahead: c.ahead as i32,
+                    })
+                    .collect(),
             })
         })
     }

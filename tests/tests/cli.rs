@@ -353,12 +353,12 @@ fn photos_on_the_command_line() {
     let r = r["id"].as_str().unwrap();
     json(&device(&phone, &["--json", "report", "set", r, "done", "拜访华为"]));
     json(&device(&phone, &["--json", "report", "attach", r, "--section", "done", photo.to_str().unwrap()]));
-    json(&device(&phone, &["--json", "report", "submit", r]));
+    // A submit syncs at once: the report, the visit and the photo go with it.
+    let submitted = json(&device(&phone, &["--json", "report", "submit", r]));
+    assert_eq!(submitted["sent"], true, "{submitted}");
+    assert_eq!(submitted["sync"]["files_uploaded"], 1, "the same photo on two records goes once: {submitted}");
     let md = String::from_utf8(device(&phone, &["report", "show", r]).stdout).unwrap();
     assert!(md.contains("📎 门头照.png"), "the rendering lists the file by name:\n{md}");
-
-    let synced = json(&device(&phone, &["--json", "sync"]));
-    assert_eq!(synced["files_uploaded"], 1, "the same photo on two records goes once: {synced}");
     json(&device(&boss, &["--json", "sync"]));
     let listed = json(&device(&boss, &["--json", "attachment", "list"]));
     assert!(listed.as_array().unwrap().iter().all(|f| f["state"]["state"] == "missing"), "{listed}");

@@ -96,16 +96,19 @@ class Dashboard(unittest.TestCase):
         s.admin("user", "edit", rep["id"], "--phone", "13800000000")
         phone = Device(s.url, rep["enrollment_code"])
         customer = phone.run("customer", "add", "--name", "华为 <b>技术</b>")["id"]
-        phone.run("visit", "log", "--customer", customer, "--kind", "visit", "--note", "演示方案 <script>alert(1)</script>")
-        report = phone.run("report", "new", "daily")["id"]
+        # The rep's day: a planned visit carried out, tomorrow's plan, today's report opened
+        # pre-filled, a photo, and a submit that sends.
+        plan = phone.run("plan", "add", "--customer", customer, "--on", "today", "--at", "09:30",
+                         "--purpose", "演示方案")["id"]
+        phone.run("visit", "log", "--plan", plan, "--note", "演示方案 <script>alert(1)</script>")
+        phone.run("plan", "add", "--customer", customer, "--on", "tomorrow", "--at", "14:00", "--purpose", "送报价")
+        report = phone.run("today")["id"]
         phone.run("report", "set", report, "done", "拜访华为，演示方案。")
         with tempfile.TemporaryDirectory() as tmp:
             board = os.path.join(tmp, "白板.png")
             self.png(board)
             phone.run("report", "attach", report, board)
-        phone.run("report", "insert-followups", report)
-        phone.run("report", "submit", report)
-        phone.run("sync")
+        self.assertTrue(phone.run("today", "--submit")["sent"])
 
         d = self.driver
         self.sign_in(mgr)
@@ -120,6 +123,9 @@ class Dashboard(unittest.TestCase):
         self.assertIn("拜访华为，演示方案。", page)
         self.assertNotIn("<script>alert(1)</script>", page, "user text is inert")
         self.assertIn("<table>", page)
+        self.assertIn("摘要：", page)
+        self.assertIn("送报价", page, "tomorrow's plan")
+        self.assertIn("计划完成率", page)
         # The photo's thumbnail loads through the link the page signed; its bare hash opens nothing.
         d.wait_for(lambda d: d.run("var i = document.querySelector('.photos img'); return i && i.complete && i.naturalWidth;"))
         thumb = d.run("return document.querySelector('.photos img').getAttribute('src');")
@@ -138,6 +144,8 @@ class Dashboard(unittest.TestCase):
         d.get(s.url + "/kpi")
         self.assertIn("<svg", d.source())
         self.assertIn("tel:13800000000", d.source(), "the manager sees their rep's phone")
+        self.assertIn("拜访计划", d.source())
+        self.assertIn("演示方案", d.source(), "each plan of the period")
         self.shot("4-kpi")
 
         d.get(s.url + "/?lang=en")

@@ -184,10 +184,11 @@ pub(super) fn submitted(ctx: &mut Ctx, r: &Report) -> CliResult {
     json["summary"] = json!(r.summary);
     json["sent"] = json!(sent.is_ok());
     json["reason"] = json!(sent.as_ref().err());
+    json["sync"] = json!(sent.as_ref().ok());
     ctx.out.print(&json, || {
         let mut lines = vec![recipients_line("submitted", r, &names)];
         lines.push(match &sent {
-            Ok(()) => "sent to the server".into(),
+            Ok(_) => "sent to the server".into(),
             Err(why) => format!("not sent yet ({why}): it goes at the next sync"),
         });
         lines

@@ -90,7 +90,7 @@ impl ProgressListener for Bar {
 
 /// Syncs now, quietly (after a submit): `Err` says why it could not (not enrolled, offline,
 /// the server refused), in words; what was written stays for the next sync.
-pub fn send_now(ctx: &mut Ctx) -> Result<(), String> {
+pub fn send_now(ctx: &mut Ctx) -> Result<sync::SyncStats, String> {
     if ctx.store.sync_state().is_err() {
         return Err("this device is not enrolled with a team server".into());
     }
@@ -100,7 +100,7 @@ pub fn send_now(ctx: &mut Ctx) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     match stats.rejected.first() {
         Some(r) => Err(format!("the server refused {}: {}", r.id, r.reason)),
-        None => Ok(()),
+        None => Ok(stats),
     }
 }
 

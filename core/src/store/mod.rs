@@ -56,7 +56,7 @@ pub use documents::PendingDocument;
 pub use fieldreport_protocol::api::Enrollment;
 pub use identity::Identity;
 pub use inbox::{InboxItem, InboxKind};
-pub use plans::PlanRow;
+pub use plans::{PlanCounts, PlanRow};
 pub use published::KpiView;
 pub use queries::{
     CheckinPlace, ContractRow, CustomerRow, DealRow, FollowupFilter, FollowupRow, Order, Page, PaymentRow,

@@ -44,6 +44,17 @@ impl PlanRow {
     }
 }
 
+/// One member's plans of a period, not counting cancelled ones: how many, done, missed (still
+/// planned when their day was over) and still ahead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlanCounts {
+    pub user_id: String,
+    pub planned: u32,
+    pub done: u32,
+    pub missed: u32,
+    pub ahead: u32,
+}
+
 /// Longest a plan list looks ahead or back, in days: a period is at most a quarter.
 const MAX_DAYS: i64 = 366;
 
@@ -111,6 +122,28 @@ impl Store {
             .into_iter()
             .find(|r| r.id == p.header.id)
             .ok_or(Error::NotFound { kind: "plan", id: p.header.id })
+    }
+
+    /// `owner`'s plans from `first` to `last` counted, `today` the team's day now.
+    pub fn plan_counts(&self, owner: &str, first: NaiveDate, last: NaiveDate, today: NaiveDate) -> Result<PlanCounts> {
+        let (planned, done, missed) = self
+            .conn
+            .prepare_cached(
+                "SELECT COUNT(*), COALESCE(SUM(status = 'done'), 0),
+                        COALESCE(SUM(status = 'planned' AND planned_on < ?4), 0)
+                 FROM plans WHERE owner = ?1 AND planned_on >= ?2 AND planned_on <= ?3 AND deleted = 0
+                   AND status <> 'cancelled'",
+            )?
+            .query_row(params![owner, first.to_string(), last.to_string(), today.to_string()], |r| {
+                Ok((r.get::<_, u32>(0)?, r.get::<_, u32>(1)?, r.get::<_, u32>(2)?))
+            })?;
+        Ok(PlanCounts {
+            user_id: owner.to_string(),
+            planned,
+            done,
+            missed,
+            ahead: planned.saturating_sub(done + missed),
+        })
     }
 
     /// Moves plan `id` to `on` (and `at`, when given). A plan already done or cancelled stays.

@@ -29,6 +29,9 @@ pub struct TeamView {
     /// Reports on time, late, missing and pending per member (for this week, last week and
     /// this month; empty for other periods and before the first sync).
     pub submissions: Vec<SubmissionCounts>,
+    /// Each member's plans of the period (拜访计划): planned, done, missed, still ahead — from
+    /// the plans this device holds (a manager's device holds their reports').
+    pub plans: Vec<super::PlanCounts>,
 }
 
 impl Store {
@@ -45,12 +48,16 @@ impl Store {
                 }
                 let submissions =
                     snap.submissions.iter().filter(|s| label.as_deref() == Some(s.period.as_str())).cloned().collect();
+                let members: Vec<MemberFigures> =
+                    by_user.into_iter().map(|(user_id, rows)| MemberFigures { user_id, rows }).collect();
+                let plans = self.plans_of_members(&members, &range)?;
                 return Ok(TeamView {
                     source: FigureSource::Server,
                     as_of: snap.computed_at,
                     range,
-                    members: by_user.into_iter().map(|(user_id, rows)| MemberFigures { user_id, rows }).collect(),
+                    members,
                     submissions,
+                    plans,
                 });
             }
         }
@@ -81,6 +88,24 @@ impl Store {
                 .collect();
             members.push(MemberFigures { user_id: Some(u), rows });
         }
-        Ok(TeamView { source: FigureSource::Local, as_of: self.now_ms(), range, members, submissions: Vec::new() })
+        let plans = self.plans_of_members(&members, &range)?;
+        Ok(TeamView {
+            source: FigureSource::Local,
+            as_of: self.now_ms(),
+            range,
+            members,
+            submissions: Vec::new(),
+            plans,
+        })
+    }
+
+    /// The plan counts of each member (not the team as a whole) over `range`.
+    fn plans_of_members(&mut self, members: &[MemberFigures], range: &DateRange) -> Result<Vec<super::PlanCounts>> {
+        let today = self.calendar()?.local_date(self.now_ms());
+        members
+            .iter()
+            .filter_map(|m| m.user_id.as_deref())
+            .map(|u| self.plan_counts(u, range.first, range.last, today))
+            .collect()
     }
 }

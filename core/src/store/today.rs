@@ -47,8 +47,17 @@ impl Store {
     /// a submitted one if there is one, else `r` with the others' words merged in (the others
     /// are deleted, and can be restored).
     fn the_one(&mut self, r: Report) -> Result<Report> {
-        let group = self.duplicate_reports()?.into_iter().find(|g| g.contains(&r.header.id));
-        let Some(group) = group else { return Ok(r) };
+        let group: Vec<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM reports WHERE owner = ?1 AND kind = ?2 AND period_first = ?3 AND deleted = 0
+                 ORDER BY created_at, id",
+            )?
+            .query_map(params![r.header.owner, r.kind.as_str(), r.first.to_string()], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if group.len() < 2 {
+            return Ok(r);
+        }
         let all = group.iter().map(|id| self.report(id)).collect::<Result<Vec<_>>>()?;
         if let Some(sent) = all.iter().find(|x| x.status == ReportStatus::Submitted) {
             return Ok(sent.clone());

@@ -131,4 +131,18 @@ pub struct TeamView {
     pub members: Vec<MemberFigures>,
     /// For this week, last week and this month (from the server's snapshot); else empty.
     pub submissions: Vec<SubmissionCounts>,
+    /// Each member's plans of the period (拜访计划).
+    pub plans: Vec<PlanCounts>,
+}
+
+/// One member's plans of a period, cancelled ones aside: planned, done, missed (their day is
+/// over), still ahead.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct PlanCounts {
+    pub user_id: String,
+    pub name: Option<String>,
+    pub planned: i32,
+    pub done: i32,
+    pub missed: i32,
+    pub ahead: i32,
 }

@@ -3,12 +3,13 @@
 //! figure, tooltip included, in its unit as people read it (¥ with separators, %).
 
 use fieldreport_protocol::codes::SubmissionStatus;
+use fieldreport_protocol::doc::PlanStatus;
 use fieldreport_protocol::period::Period;
 use fieldreport_protocol::report::{label_of, Lang, Names};
 use fieldreport_protocol::team::alert_text;
 use maud::{html, Markup};
 
-use super::report::status_class;
+use super::report::{plan_status, status_class};
 use super::scroll;
 use crate::figures::{Alert, KpiRow, Snapshot, Submission};
 use crate::web::labels::t;
@@ -246,11 +247,10 @@ const PLANS_LISTED: usize = 200;
 /// still ahead, then each plan with its state.
 fn plans(lang: Lang, p: &KpiPage) -> Markup {
     let missed = |e: &crate::store::db::PlanEntry| e.status == "planned" && e.on < p.today.to_string();
-    let state = |e: &crate::store::db::PlanEntry| match e.status.as_str() {
-        "done" => t(lang, "已完成", "done"),
-        "cancelled" => t(lang, "已取消", "cancelled"),
+    let state = |e: &crate::store::db::PlanEntry| match PlanStatus::parse(&e.status) {
         _ if missed(e) => t(lang, "未完成", "missed"),
-        _ => t(lang, "待拜访", "ahead"),
+        Some(s) => plan_status(lang, s),
+        None => t(lang, "待拜访", "ahead"),
     };
     let mut owners: Vec<&str> = Vec::new();
     for e in p.plans {

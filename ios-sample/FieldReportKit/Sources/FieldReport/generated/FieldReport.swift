@@ -6562,6 +6562,80 @@ public func FfiConverterTypePlan_lower(_ value: Plan) -> RustBuffer {
 
 
 /**
+ * One member's plans of a period, cancelled ones aside: planned, done, missed (their day is
+ * over), still ahead.
+ */
+public struct PlanCounts: Equatable, Hashable {
+    public let userId: String
+    public let name: String?
+    public let planned: Int32
+    public let done: Int32
+    public let missed: Int32
+    public let ahead: Int32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(userId: String, name: String?, planned: Int32, done: Int32, missed: Int32, ahead: Int32) {
+        self.userId = userId
+        self.name = name
+        self.planned = planned
+        self.done = done
+        self.missed = missed
+        self.ahead = ahead
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PlanCounts: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePlanCounts: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PlanCounts {
+        return
+            try PlanCounts(
+                userId: FfiConverterString.read(from: &buf), 
+                name: FfiConverterOptionString.read(from: &buf), 
+                planned: FfiConverterInt32.read(from: &buf), 
+                done: FfiConverterInt32.read(from: &buf), 
+                missed: FfiConverterInt32.read(from: &buf), 
+                ahead: FfiConverterInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PlanCounts, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterOptionString.write(value.name, into: &buf)
+        FfiConverterInt32.write(value.planned, into: &buf)
+        FfiConverterInt32.write(value.done, into: &buf)
+        FfiConverterInt32.write(value.missed, into: &buf)
+        FfiConverterInt32.write(value.ahead, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlanCounts_lift(_ buf: RustBuffer) throws -> PlanCounts {
+    return try FfiConverterTypePlanCounts.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlanCounts_lower(_ value: PlanCounts) -> RustBuffer {
+    return FfiConverterTypePlanCounts.lower(value)
+}
+
+
+/**
  * A recipient opened one of this user's reports.
  */
 public struct ReadReceipt: Equatable, Hashable {
@@ -7774,19 +7848,27 @@ public struct TeamView: Equatable, Hashable {
      * For this week, last week and this month (from the server's snapshot); else empty.
      */
     public let submissions: [SubmissionCounts]
+    /**
+     * Each member's plans of the period (拜访计划).
+     */
+    public let plans: [PlanCounts]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(source: FigureSource, asOf: Date, first: String, last: String, members: [MemberFigures], 
         /**
          * For this week, last week and this month (from the server's snapshot); else empty.
-         */submissions: [SubmissionCounts]) {
+         */submissions: [SubmissionCounts], 
+        /**
+         * Each member's plans of the period (拜访计划).
+         */plans: [PlanCounts]) {
         self.source = source
         self.asOf = asOf
         self.first = first
         self.last = last
         self.members = members
         self.submissions = submissions
+        self.plans = plans
     }
 
     
@@ -7810,7 +7892,8 @@ public struct FfiConverterTypeTeamView: FfiConverterRustBuffer {
                 first: FfiConverterString.read(from: &buf), 
                 last: FfiConverterString.read(from: &buf), 
                 members: FfiConverterSequenceTypeMemberFigures.read(from: &buf), 
-                submissions: FfiConverterSequenceTypeSubmissionCounts.read(from: &buf)
+                submissions: FfiConverterSequenceTypeSubmissionCounts.read(from: &buf), 
+                plans: FfiConverterSequenceTypePlanCounts.read(from: &buf)
         )
     }
 
@@ -7821,6 +7904,7 @@ public struct FfiConverterTypeTeamView: FfiConverterRustBuffer {
         FfiConverterString.write(value.last, into: &buf)
         FfiConverterSequenceTypeMemberFigures.write(value.members, into: &buf)
         FfiConverterSequenceTypeSubmissionCounts.write(value.submissions, into: &buf)
+        FfiConverterSequenceTypePlanCounts.write(value.plans, into: &buf)
     }
 }
 
@@ -9380,6 +9464,31 @@ fileprivate struct FfiConverterSequenceTypePlan: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypePlan.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePlanCounts: FfiConverterRustBuffer {
+    typealias SwiftType = [PlanCounts]
+
+    public static func write(_ value: [PlanCounts], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePlanCounts.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PlanCounts] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PlanCounts]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePlanCounts.read(from: &buf))
         }
         return seq
     }

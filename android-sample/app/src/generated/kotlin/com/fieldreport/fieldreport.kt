@@ -8526,6 +8526,68 @@ public object FfiConverterTypePlan: FfiConverterRustBuffer<Plan> {
 
 
 /**
+ * One member's plans of a period, cancelled ones aside: planned, done, missed (their day is
+ * over), still ahead.
+ */
+data class PlanCounts (
+    val `userId`: kotlin.String
+    , 
+    val `name`: kotlin.String?
+    , 
+    val `planned`: kotlin.Int
+    , 
+    val `done`: kotlin.Int
+    , 
+    val `missed`: kotlin.Int
+    , 
+    val `ahead`: kotlin.Int
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePlanCounts: FfiConverterRustBuffer<PlanCounts> {
+    override fun read(buf: ByteBuffer): PlanCounts {
+        return PlanCounts(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterInt.read(buf),
+            FfiConverterInt.read(buf),
+            FfiConverterInt.read(buf),
+            FfiConverterInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PlanCounts) = (
+            FfiConverterString.allocationSize(value.`userId`) +
+            FfiConverterOptionalString.allocationSize(value.`name`) +
+            FfiConverterInt.allocationSize(value.`planned`) +
+            FfiConverterInt.allocationSize(value.`done`) +
+            FfiConverterInt.allocationSize(value.`missed`) +
+            FfiConverterInt.allocationSize(value.`ahead`)
+    )
+
+    override fun write(value: PlanCounts, buf: ByteBuffer) {
+            FfiConverterString.write(value.`userId`, buf)
+            FfiConverterOptionalString.write(value.`name`, buf)
+            FfiConverterInt.write(value.`planned`, buf)
+            FfiConverterInt.write(value.`done`, buf)
+            FfiConverterInt.write(value.`missed`, buf)
+            FfiConverterInt.write(value.`ahead`, buf)
+    }
+}
+
+
+
+/**
  * A recipient opened one of this user's reports.
  */
 data class ReadReceipt (
@@ -9477,6 +9539,11 @@ data class TeamView (
      * For this week, last week and this month (from the server's snapshot); else empty.
      */
     val `submissions`: List<SubmissionCounts>
+    , 
+    /**
+     * Each member's plans of the period (拜访计划).
+     */
+    val `plans`: List<PlanCounts>
     
 ){
     
@@ -9499,6 +9566,7 @@ public object FfiConverterTypeTeamView: FfiConverterRustBuffer<TeamView> {
             FfiConverterString.read(buf),
             FfiConverterSequenceTypeMemberFigures.read(buf),
             FfiConverterSequenceTypeSubmissionCounts.read(buf),
+            FfiConverterSequenceTypePlanCounts.read(buf),
         )
     }
 
@@ -9508,7 +9576,8 @@ public object FfiConverterTypeTeamView: FfiConverterRustBuffer<TeamView> {
             FfiConverterString.allocationSize(value.`first`) +
             FfiConverterString.allocationSize(value.`last`) +
             FfiConverterSequenceTypeMemberFigures.allocationSize(value.`members`) +
-            FfiConverterSequenceTypeSubmissionCounts.allocationSize(value.`submissions`)
+            FfiConverterSequenceTypeSubmissionCounts.allocationSize(value.`submissions`) +
+            FfiConverterSequenceTypePlanCounts.allocationSize(value.`plans`)
     )
 
     override fun write(value: TeamView, buf: ByteBuffer) {
@@ -9518,6 +9587,7 @@ public object FfiConverterTypeTeamView: FfiConverterRustBuffer<TeamView> {
             FfiConverterString.write(value.`last`, buf)
             FfiConverterSequenceTypeMemberFigures.write(value.`members`, buf)
             FfiConverterSequenceTypeSubmissionCounts.write(value.`submissions`, buf)
+            FfiConverterSequenceTypePlanCounts.write(value.`plans`, buf)
     }
 }
 
@@ -11371,6 +11441,34 @@ public object FfiConverterSequenceTypePlan: FfiConverterRustBuffer<List<Plan>> {
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypePlan.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypePlanCounts: FfiConverterRustBuffer<List<PlanCounts>> {
+    override fun read(buf: ByteBuffer): List<PlanCounts> {
+        val len = buf.getInt()
+        return List<PlanCounts>(len) {
+            FfiConverterTypePlanCounts.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<PlanCounts>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypePlanCounts.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<PlanCounts>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypePlanCounts.write(it, buf)
         }
     }
 }
