@@ -100,24 +100,35 @@ struct ReportView: View {
     @State private var report: Report?
     @State private var text = ""
     @State private var preview = ""
+    @State private var sent = ""
 
     var body: some View {
         VStack(alignment: .leading) {
             if let r = report {
                 Text(r.title).font(.headline)
+                Text(r.summary).font(.body)
                 // The whole text is set on save; the library turns it into minimal splices.
                 TextEditor(text: $text).frame(height: 120).border(.gray)
                 HStack {
                     Button("保存") { show(try? store.setReportText(id: r.id, section: "done", text: text)) }
-                    Button("插入跟进") { _ = try? store.insertFollowups(id: r.id); show(try? store.report(id: r.id)) }
-                    Button("插入指标") { _ = try? store.insertKpis(id: r.id); show(try? store.report(id: r.id)) }
+                    Button("刷新") { show(try? store.todayReport(kind: .daily)) }
+                    // Submits and syncs at once; offline, the report goes at the next sync.
+                    Button("提交") {
+                        Task {
+                            if let s = try? await store.submitAndSync(id: r.id) {
+                                show(s.report)
+                                sent = s.sent ? "已发送" : "已提交，联网后发送"
+                            }
+                        }
+                    }
                 }
+                Text(sent).font(.caption)
                 ScrollView { Text(preview).font(.caption) }
             }
         }
         .padding()
-        // Today's daily report: the one there is, or a new draft.
-        .onAppear { show(try? store.openReport(kind: .daily)) }
+        // Today's daily report, pre-filled: the one there is, brought to now, or a new one.
+        .onAppear { show(try? store.todayReport(kind: .daily)) }
     }
 
     func show(_ r: Report?) {

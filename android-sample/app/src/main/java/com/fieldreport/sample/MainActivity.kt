@@ -149,25 +149,34 @@ fun ReportEditor(store: FieldStore) {
         text = r.sections.first { it.key == "done" }.text
         preview = io { store.renderMarkdown(r.id) }
     }
-    // Today's daily report: the one there is, or a new draft.
-    LaunchedEffect(Unit) { show(io { store.openReport(ReportKind.DAILY) }) }
+    var sent by remember { mutableStateOf("") }
+    // Today's daily report, pre-filled (the day's visits, the figures with targets, tomorrow's
+    // plans, a drafted summary): the one there is, brought to now, or a new one.
+    LaunchedEffect(Unit) { show(io { store.todayReport(ReportKind.DAILY) }) }
     val r = report ?: return
     Column {
         Text(r.title, style = MaterialTheme.typography.titleMedium)
+        Text(r.summary, style = MaterialTheme.typography.bodyMedium)
         // The whole text is set on each save; the library turns it into minimal splices, so an edit
         // made on the tablet meanwhile survives the merge.
         OutlinedTextField(text, { text = it }, label = { Text("今日完成工作") }, modifier = Modifier.fillMaxWidth())
         Row {
             Button(onClick = { scope.launch { show(io { store.setReportText(r.id, "done", text) }) } }) { Text("保存") }
             Spacer(Modifier.width(8.dp))
-            OutlinedButton(onClick = { scope.launch { io { store.insertFollowups(r.id) }; show(io { store.report(r.id) }) } }) {
-                Text("插入跟进")
+            OutlinedButton(onClick = { scope.launch { show(io { store.todayReport(ReportKind.DAILY) }) } }) {
+                Text("刷新")
             }
             Spacer(Modifier.width(8.dp))
-            OutlinedButton(onClick = { scope.launch { io { store.insertKpis(r.id) }; show(io { store.report(r.id) }) } }) {
-                Text("插入指标")
-            }
+            // Submits and syncs at once; offline, the report goes at the next sync.
+            OutlinedButton(onClick = {
+                scope.launch {
+                    val s = store.submitAndSync(r.id)
+                    show(s.report)
+                    sent = if (s.sent) "已发送" else "已提交，联网后发送"
+                }
+            }) { Text("提交") }
         }
+        Text(sent)
         Text(preview, style = MaterialTheme.typography.bodySmall)
     }
 }
