@@ -158,3 +158,16 @@ fn a_weekly_lists_key_accounts_first_and_the_deals_that_moved() {
     let plan_block = w.blocks.iter().find(|b| b.section == "plan").unwrap();
     assert_eq!((plan_block.first, plan_block.last), (day("2026-11-30"), day("2026-12-06")), "next week's plans");
 }
+
+#[test]
+fn a_fridays_daily_plans_the_next_working_day() {
+    let mut s = store("rep-1");
+    let hw = customer(&mut s, "华为");
+    plan(&mut s, &hw, "2026-11-28", "周六加班");
+    plan(&mut s, &hw, "2026-11-30", "周一拜访");
+    s.set_now(Some(ms("2026-11-27T17:00:00+08:00")));
+    let r = s.today_report(ReportKind::Daily, None, Lang::ZhCn).unwrap();
+    let block = r.blocks.iter().find(|b| b.section == "plan").unwrap();
+    assert_eq!(block.first, day("2026-11-30"), "Monday, not Saturday (dailies are due Monday to Friday)");
+    assert!(r.summary.ends_with("周一计划拜访 1 家"), "{}", r.summary);
+}

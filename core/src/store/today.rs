@@ -178,8 +178,23 @@ impl Store {
                 let last = after.checked_add_months(Months::new(1)).map(|d| d - Days::new(1)).unwrap_or(after);
                 cal.days(after, last)
             }
-            ReportKind::Daily | ReportKind::Free => cal.days(after, after),
+            ReportKind::Daily | ReportKind::Free => {
+                let next = self.next_working_day(r.last)?;
+                cal.days(next, next)
+            }
         })
+    }
+
+    /// The first day after `day` on which a daily report is due (the team's
+    /// `deadlines.daily_on`; Monday to Friday before the configuration reached this device):
+    /// a Friday's daily plans Monday.
+    fn next_working_day(&self, day: NaiveDate) -> Result<NaiveDate> {
+        use chrono::Datelike;
+        let deadlines = self.team_config()?.map(|c| c.team.deadlines).unwrap_or_default();
+        let on: Vec<chrono::Weekday> =
+            deadlines.daily_on.iter().filter_map(|d| crate::period::parse_weekday(d).ok()).collect();
+        let next = (1..=7u64).map(|n| day + Days::new(n)).find(|d| on.contains(&d.weekday()));
+        Ok(next.unwrap_or(day + Days::new(1)))
     }
 
     /// The summary drafted from `blocks` (those over the report's own period and the next
@@ -209,6 +224,11 @@ impl Store {
                 _ => None,
             })
             .unwrap_or_default();
+        let next_day = blocks
+            .iter()
+            .find(|b| b.kind == BlockKind::Plan && b.first > r.last)
+            .map(|b| b.first)
+            .filter(|d| r.kind == ReportKind::Daily && *d != r.last + Days::new(1));
         let moves = match r.kind {
             ReportKind::Weekly | ReportKind::Monthly => self.deal_moves(&r.header.owner, r.first, r.last)?,
             _ => Vec::new(),
@@ -220,6 +240,7 @@ impl Store {
             kpis: &kpis,
             moves: &moves,
             plans: &plans,
+            next_day,
         }))
     }
 

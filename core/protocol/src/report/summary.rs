@@ -27,6 +27,18 @@ pub struct SummaryInput<'a> {
     pub kpis: &'a [KpiRow],
     pub moves: &'a [DealMove],
     pub plans: &'a [PlanItem],
+    /// For a daily whose next working day is not tomorrow (a Friday's: Monday), that day: the
+    /// plans are named by its weekday (周一计划拜访…).
+    pub next_day: Option<chrono::NaiveDate>,
+}
+
+/// A weekday's name (周一, Monday).
+fn weekday(lang: Lang, d: chrono::NaiveDate) -> &'static str {
+    use chrono::Datelike;
+    let i = d.weekday().num_days_from_monday() as usize;
+    let zh = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+    let en = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+    lang.pick(zh[i], en[i])
 }
 
 fn names(lang: Lang, list: &[&str]) -> String {
@@ -51,7 +63,7 @@ pub fn draft_summary(input: &SummaryInput) -> String {
     let (this, next) = match input.kind {
         ReportKind::Weekly => (t("本周", "This week"), t("下周", "next week")),
         ReportKind::Monthly => (t("本月", "This month"), t("下月", "next month")),
-        _ => (t("今日", "Today"), t("明日", "tomorrow")),
+        _ => (t("今日", "Today"), input.next_day.map_or(t("明日", "tomorrow"), |d| weekday(lang, d))),
     };
     let count =
         |kind: FollowupKind| input.groups.iter().flat_map(|g| &g.items).filter(|i| i.kind == kind.as_str()).count();
@@ -217,6 +229,7 @@ mod tests {
             kpis: &kpis,
             moves: &[],
             plans: &plans,
+            next_day: None,
         };
         assert_eq!(
             draft_summary(&input),
@@ -231,9 +244,18 @@ mod tests {
 
     #[test]
     fn an_empty_day_and_a_week_with_key_accounts_and_moves() {
-        let none =
-            SummaryInput { kind: ReportKind::Daily, lang: Lang::ZhCn, groups: &[], kpis: &[], moves: &[], plans: &[] };
+        let none = SummaryInput {
+            kind: ReportKind::Daily,
+            lang: Lang::ZhCn,
+            groups: &[],
+            kpis: &[],
+            moves: &[],
+            plans: &[],
+            next_day: None,
+        };
         assert_eq!(draft_summary(&none), "今日无跟进记录");
+        let friday = SummaryInput { plans: &[plan("华为")], next_day: "2026-12-14".parse().ok(), ..none };
+        assert_eq!(draft_summary(&friday), "今日无跟进记录；周一计划拜访 1 家", "a Friday's next working day");
         let groups = [group("华为", &["visit", "call", "visit"]), group("联影", &["call"])];
         let moves = [DealMove {
             title: "华为扩容".into(),

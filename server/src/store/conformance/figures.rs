@@ -140,8 +140,8 @@ pub fn indexes_answer_figures_and_exports(h: &dyn Harness) {
             .iter()
             .map(|p| (p.id.as_str(), p.status.as_str(), p.customer_name.as_str(), p.at.as_deref()))
             .collect();
-        assert_eq!(got, [("p1", "done", "华为", None), ("p2", "planned", "华为", Some("09:30"))], "live, in range");
-        assert_eq!(plans[0].followup_id.as_deref(), Some("v1"));
+        assert_eq!(got, [("p2", "planned", "华为", Some("09:30")), ("p1", "done", "华为", None)], "live, in range");
+        assert_eq!(plans[1].followup_id.as_deref(), Some("v1"));
         // Evidence: a check-in measured once keeps its distance; v2's customer has no location, but
         // a measured check-in is placed all the same.
         assert_eq!(db.checkin_metres("v1")?, None, "not measured yet");

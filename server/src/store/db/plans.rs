@@ -24,8 +24,8 @@ pub struct PlanEntry {
 }
 
 impl Db<'_> {
-    /// The live plans of `owners` from `first` to `last` (`YYYY-MM-DD`), by owner, day and hour:
-    /// one indexed range per owner.
+    /// The live plans of `owners` from `first` to `last` (`YYYY-MM-DD`), by owner, then day, then
+    /// those with an hour (in order) before those without: one indexed range per owner.
     pub fn plans_of(&self, owners: &[String], first: &str, last: &str) -> Result<Vec<PlanEntry>> {
         let mut out = Vec::new();
         for owner in owners {
@@ -34,7 +34,7 @@ impl Db<'_> {
                         p.status, p.followup_id
                  FROM plan_index p LEFT JOIN customer_index c ON c.id = p.customer_id
                  WHERE p.owner = ?1 AND p.planned_on >= ?2 AND p.planned_on <= ?3 AND p.live = 1
-                 ORDER BY p.planned_on, p.planned_at, p.id",
+                 ORDER BY p.planned_on, p.planned_at IS NULL, p.planned_at, p.id",
                 p![owner, first, last],
                 |r| {
                     Ok(PlanEntry {

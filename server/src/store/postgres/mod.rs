@@ -27,6 +27,11 @@ const STEPS: &[&str] = &[
 ];
 pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;
 
+/// Versions whose step changes what records' facts are (schema 6: followups say whether they
+/// carried out a plan): a database upgraded to one asks the service to rebuild its rollups and
+/// indexes when it opens. A new database has nothing to rebuild.
+const REBUILD_AT: &[i64] = &[6];
+
 /// Most read connections a process keeps open (each is a process on the database's side, and
 /// PostgreSQL's default allows 100 connections in all, for every server): requests beyond it
 /// wait for one.
@@ -70,10 +75,16 @@ fn migrate(conn: &PgConn) -> Result<()> {
                 "the database holds schema version {version}, newer than this server understands ({SCHEMA_VERSION}); upgrade the server"
             )));
         }
+        let upgrading = version > 0;
         for (i, step) in STEPS.iter().enumerate().skip(version as usize) {
             let next = i as i64 + 1;
+            let rebuild = if upgrading && REBUILD_AT.contains(&next) {
+                "INSERT INTO flags (name, set_at) VALUES ('rebuild_rollups', 0) ON CONFLICT DO NOTHING;"
+            } else {
+                ""
+            };
             let sql = format!(
-                "BEGIN; {step}; DELETE FROM fieldreport_schema; INSERT INTO fieldreport_schema (version) VALUES ({next}); COMMIT;"
+                "BEGIN; {step}; {rebuild} DELETE FROM fieldreport_schema; INSERT INTO fieldreport_schema (version) VALUES ({next}); COMMIT;"
             );
             if let Err(e) = conn.script(&sql) {
                 let _ = conn.script("ROLLBACK");

@@ -14,7 +14,3 @@ CREATE TABLE plan_index (
     live        BIGINT NOT NULL
 );
 CREATE INDEX plan_index_owner_day ON plan_index(owner, planned_on);
-
--- Followups now say whether they carried out a plan (计划外拜访 counts those that did not): the
--- service computes every record's facts again when it opens.
-INSERT INTO flags (name, set_at) VALUES ('rebuild_rollups', 0) ON CONFLICT DO NOTHING;
