@@ -131,6 +131,9 @@ class Dashboard(unittest.TestCase):
         thumb = d.run("return document.querySelector('.photos img').getAttribute('src');")
         self.assertIn("sig=", thumb)
         self.shot("2-report")
+        d.run("var t = document.querySelectorAll('table'); t[t.length - 1].scrollIntoView();")
+        self.shot("2b-report-plan")
+        d.run("window.scrollTo(0, 0);")
         bare = thumb.split("?")[0].replace("/thumb", "")
         d.get(s.url + bare)
         self.assertIn("返回首页", d.source(), "a bare hash is a file that does not exist")
@@ -147,6 +150,8 @@ class Dashboard(unittest.TestCase):
         self.assertIn("拜访计划", d.source())
         self.assertIn("演示方案", d.source(), "each plan of the period")
         self.shot("4-kpi")
+        d.run("document.getElementById('plans').scrollIntoView();")
+        self.shot("4b-kpi-plans")
 
         d.get(s.url + "/?lang=en")
         self.assertIn("Inbox", d.title())

@@ -259,7 +259,7 @@ fn plans(lang: Lang, p: &KpiPage) -> Markup {
         }
     }
     html! {
-        h2 { (t(lang, "拜访计划", "Visit plans")) " " small { (p.snap.first) " ~ " (p.snap.last) } }
+        h2 #plans { (t(lang, "拜访计划", "Visit plans")) " " small { (p.snap.first) " ~ " (p.snap.last) } }
         @if p.plans.is_empty() {
             p.muted { (t(lang, "本期没有拜访计划。", "No visits were planned in this period.")) }
         } @else {
@@ -280,7 +280,7 @@ fn plans(lang: Lang, p: &KpiPage) -> Markup {
                     }
                 }
             } }))
-            (scroll(html! { table {
+            (scroll(html! { table.lines {
                 tr {
                     th { (t(lang, "成员", "Member")) } th { (t(lang, "日期", "Day")) } th { (t(lang, "客户", "Customer")) }
                     th { (t(lang, "目的", "Purpose")) } th { (t(lang, "状态", "State")) }

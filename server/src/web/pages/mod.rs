@@ -23,7 +23,7 @@ body{font-family:system-ui,'PingFang SC','Microsoft YaHei',sans-serif;margin:0;c
 header{background:#1d4e89;color:#fff;padding:.5em 1em;display:flex;flex-wrap:wrap;gap:.3em 1em;align-items:center}
 header a{color:#fff}header form{margin:0}main{padding:.8em;max-width:70em}h1{font-size:1.4em;margin:.3em 0}
 h2{font-size:1.15em;margin:1em 0 .3em}.scroll{overflow-x:auto;max-width:100%}
-table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
+table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}table.lines td,table.lines th{white-space:nowrap}
 .unread{font-weight:bold}.green{color:#1a7f37}.yellow{color:#9a6700}.red{color:#cf222e}.muted,.caption{color:#555;font-size:.9em}
 textarea{width:100%;min-height:5em}input,select,button,textarea{font:inherit;max-width:100%}
 .comment{border-left:3px solid #1d4e89;padding-left:.6em;margin:.6em 0}.comment.reply{margin-left:1.5em;border-left-color:#8aa4c8}form.inline{display:inline-block;margin:0 .3em .2em 0}form.inline button{font-size:.85em;padding:.1em .4em}pre{white-space:pre-wrap;overflow-wrap:anywhere;font-family:inherit;margin:.3em 0}

@@ -141,7 +141,7 @@ fn plans(lang: Lang, items: &[PlanItem]) -> Markup {
         @if items.is_empty() {
             p.muted { (t(lang, "暂无拜访计划", "No visits planned")) }
         } @else {
-            (scroll(html! { table {
+            (scroll(html! { table.lines {
                 tr {
                     th { (t(lang, "日期", "Day")) } th { (t(lang, "时间", "Time")) } th { (t(lang, "客户", "Customer")) }
                     th { (t(lang, "目的", "Purpose")) } th { (t(lang, "状态", "State")) }
