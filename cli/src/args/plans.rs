@@ -67,6 +67,13 @@ pub struct TodayArgs {
     /// Submit it (blocks frozen as of now) and sync at once; offline it goes at the next sync.
     #[arg(long)]
     pub submit: bool,
+    /// With --submit: a member to send it to (repeatable), by name, id or a unique start of
+    /// either; default whom the report is addressed to (your manager).
+    #[arg(long = "to", requires = "submit")]
+    pub to: Vec<String>,
+    /// With --submit: a member to copy (repeatable).
+    #[arg(long = "cc", requires = "submit")]
+    pub cc: Vec<String>,
     /// Template and label language for a new report: zh-CN (default) or en.
     #[arg(long, default_value = "zh-CN")]
     pub lang: String,

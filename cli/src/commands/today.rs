@@ -18,7 +18,12 @@ pub fn run(ctx: &mut Ctx, a: TodayArgs) -> CliResult {
     let lang: Lang = a.lang.parse()?;
     let date = a.date.as_deref().map(parse_date).transpose()?;
     if a.submit {
-        let r = ctx.store.submit_today(kind, date, lang)?;
+        let r = if a.to.is_empty() && a.cc.is_empty() {
+            ctx.store.submit_today(kind, date, lang)?
+        } else {
+            let open = ctx.store.today_report(kind, date, lang)?;
+            ctx.store.submit_report(&open.header.id, &a.to, &a.cc)?
+        };
         return super::report::submitted(ctx, &r);
     }
     let r = ctx.store.today_report(kind, date, lang)?;
