@@ -579,7 +579,7 @@ impl Store {
         cc.retain(|c| !to.contains(c));
         if to.is_empty() {
             return Err(Error::bad_input(
-                "a report is submitted to at least one recipient, and this device knows no manager of yours yet (a sync brings the team): name a recipient (--to NAME)",
+                "a report is submitted to at least one recipient, and this device knows no manager of yours yet (a sync brings the team): name a recipient",
             ));
         }
         let fresh = self.fresh_blocks(&draft)?;
