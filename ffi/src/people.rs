@@ -14,6 +14,12 @@ impl FieldStore {
         self.with(|s| s.members())
     }
 
+    /// The team's departments (部门) as the last sync brought them, each with its parent and
+    /// heads (`Member.dept_id` says each member's); empty before the first sync.
+    pub fn departments(&self) -> Result<Vec<Department>> {
+        self.with(|s| s.departments())
+    }
+
     /// The member `query` names: an id, a name, or a unique start of either. An unknown or
     /// ambiguous one fails with `InvalidInput` naming the candidates.
     pub fn find_member(&self, query: String) -> Result<Member> {

@@ -125,6 +125,7 @@ fn team_db() -> (tempfile::TempDir, Store) {
                     phone: None,
                     active: true,
                     deactivated_at: None,
+                    dept_id: None,
                 };
                 db.insert_user(&u)?;
             }

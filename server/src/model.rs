@@ -30,6 +30,8 @@ pub struct User {
     pub active: bool,
     /// When they were deactivated (UTC milliseconds): their obligations end then.
     pub deactivated_at: Option<i64>,
+    /// Their department (none only before the team's root department exists).
+    pub dept_id: Option<String>,
 }
 
 impl User {

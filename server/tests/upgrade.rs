@@ -135,3 +135,26 @@ fn a_schema_8_data_directory_keeps_its_files_readable() {
     let held = storage.store().read(|db| Ok(db.is_blob_holder("aa", "rep-1")?)).unwrap();
     assert!(held, "the uploader holds the file");
 }
+
+/// A schema 11 data directory (a team without departments) becomes one root department — the
+/// team itself — holding everyone, managed as before; its visits, counted before plans existed,
+/// count as unplanned after the upgrade's rebuild.
+#[test]
+fn a_schema_11_data_directory_is_one_department_holding_everyone() {
+    let files: Vec<String> = (1..=11).map(|v| format!("schema_v{v}.sql")).collect();
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
+    let dir = old_data_directory(11, &files);
+    {
+        let conn = Connection::open(dir.path().join("fieldreport-server.db")).unwrap();
+        conn.execute("INSERT INTO flags (name, set_at) VALUES ('rebuild_rollups', 0)", []).unwrap();
+    }
+    let storage = Service::open_dir(dir.path()).unwrap();
+    let depts = storage.departments().unwrap();
+    assert_eq!(depts.len(), 1);
+    assert_eq!((depts[0].id.as_str(), depts[0].name.as_str(), depts[0].parent_id.as_deref()), ("team-1", "华东", None));
+    let users = storage.users().unwrap();
+    assert!(users.iter().all(|u| u.dept_id.as_deref() == Some("team-1")), "{users:?}");
+    let day: NaiveDate = "2026-11-20".parse().unwrap();
+    let totals = storage.totals(day, day, Slice::Users(&["rep-1".to_string()]), &[]).unwrap();
+    assert_eq!(totals.iter().find(|t| t.metric == "unplanned_visits").map(|t| t.value), Some(1.0), "{totals:?}");
+}

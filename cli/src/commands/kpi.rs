@@ -146,17 +146,19 @@ pub fn team(ctx: &mut Ctx, lang: &str) -> CliResult {
         ));
     }
     let names = ctx.store.names()?;
+    let tree = fieldreport_core::team::DeptTree::new(&ctx.store.departments()?);
     ctx.out.print(&members, || {
         let header = match lang {
-            Lang::ZhCn => ["姓名", "角色", "上级", "状态", "ID"],
-            Lang::En => ["NAME", "ROLE", "MANAGER", "STATUS", "ID"],
+            Lang::ZhCn => ["姓名", "角色", "部门", "上级", "状态", "ID"],
+            Lang::En => ["NAME", "ROLE", "DEPARTMENT", "MANAGER", "STATUS", "ID"],
         };
-        let rows: Vec<[String; 5]> = members
+        let rows: Vec<[String; 6]> = members
             .iter()
             .map(|m| {
                 [
                     m.name.clone(),
                     m.role.label(lang).to_string(),
+                    m.dept_id.as_deref().map(|d| tree.path(d)).filter(|p| !p.is_empty()).unwrap_or_else(|| "-".into()),
                     m.manager_id.as_deref().map(|id| names.of(id)).unwrap_or_else(|| "-".into()),
                     if m.active { lang.pick("在职", "active") } else { lang.pick("停用", "inactive") }.into(),
                     m.id.clone(),

@@ -19,12 +19,30 @@ fn member_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Member> {
         phone: r.get(5)?,
         since: r.get(6)?,
         until: r.get(7)?,
+        dept_id: r.get(8)?,
     })
 }
 
-const COLS: &str = "id, name, role, manager_id, active, phone, since, until";
+const COLS: &str = "id, name, role, manager_id, active, phone, since, until, dept_id";
 
 impl Store {
+    /// The team's departments as the last sync brought them, by id (empty before the first
+    /// sync, or from a server without departments).
+    pub fn departments(&self) -> Result<Vec<crate::team::Department>> {
+        let mut st = self.conn.prepare_cached("SELECT id, name, parent_id, heads FROM departments ORDER BY id")?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(crate::team::Department {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    parent_id: r.get(2)?,
+                    heads: serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or_default(),
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
     /// The team's members as the last sync brought them, by name (empty before the first sync).
     pub fn members(&self) -> Result<Vec<Member>> {
         let mut st = self.conn.prepare_cached(&format!("SELECT {COLS} FROM members ORDER BY name, id"))?;

@@ -27,11 +27,27 @@ pub(crate) fn upsert(conn: &Connection, record: &Record) -> Result<()> {
 fn directory(conn: &Connection, d: &Directory) -> Result<()> {
     conn.prepare_cached("DELETE FROM members")?.execute([])?;
     let mut ins = conn.prepare_cached(
-        "INSERT INTO members (id, name, role, manager_id, active, phone, since, until)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO members (id, name, role, manager_id, active, phone, since, until, dept_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     for m in &d.members {
-        ins.execute(params![m.id, m.name, m.role.as_str(), m.manager_id, m.active, m.phone, m.since, m.until])?;
+        ins.execute(params![
+            m.id,
+            m.name,
+            m.role.as_str(),
+            m.manager_id,
+            m.active,
+            m.phone,
+            m.since,
+            m.until,
+            m.dept_id
+        ])?;
+    }
+    conn.prepare_cached("DELETE FROM departments")?.execute([])?;
+    let mut ins =
+        conn.prepare_cached("INSERT INTO departments (id, name, parent_id, heads) VALUES (?1, ?2, ?3, ?4)")?;
+    for x in &d.departments {
+        ins.execute(params![x.id, x.name, x.parent_id, serde_json::to_string(&x.heads).unwrap_or_default()])?;
     }
     Ok(())
 }

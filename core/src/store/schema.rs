@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/011_app_surface.sql"),
     include_str!("sql/012_membership.sql"),
     include_str!("sql/013_plans.sql"),
+    include_str!("sql/014_departments.sql"),
 ];
 
 /// The schema version this build writes.
@@ -71,6 +72,10 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
         // The followups' new attachments column, and the files records show.
         super::documents::reproject(&tx, crate::doc::Kind::Followup)?;
         super::documents::reproject(&tx, crate::doc::Kind::Report)?;
+    }
+    if found < 14 {
+        // The directory's departments and each member's (version 14).
+        super::documents::reproject(&tx, crate::doc::Kind::Directory)?;
     }
     if found < 11 {
         // The customers' location columns (version 8) and search column (version 11).

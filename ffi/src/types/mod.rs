@@ -24,7 +24,7 @@ pub use fieldreport_core::doc::{FollowupKind, Level, PlanStatus, ReportKind, Rep
 pub use fieldreport_core::kpi::KpiStatus;
 pub use fieldreport_core::report::{BlockKind, Dialect, FigureSource, Lang, SectionDef, Template};
 pub use fieldreport_core::store::Identity;
-pub use fieldreport_core::team::{Alert, AlertFacts};
+pub use fieldreport_core::team::{Alert, AlertFacts, Department};
 pub use figures::*;
 pub use records::*;
 pub use rows::*;

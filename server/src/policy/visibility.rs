@@ -61,6 +61,7 @@ mod tests {
             phone: None,
             active: true,
             deactivated_at: None,
+            dept_id: None,
         }
     }
 

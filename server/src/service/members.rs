@@ -67,6 +67,8 @@ fn insert_user(db: &Db, name: &str, role: Role, manager_id: Option<&str>, phone_
         phone: phone(phone_number)?,
         active: true,
         deactivated_at: None,
+        // In the root department (the team itself, whose id it shares) until placed elsewhere.
+        dept_id: db.team()?.map(|t| t.id),
     };
     db.insert_user(&user)?;
     Ok(user)
@@ -106,6 +108,14 @@ impl Service {
             }
             let team = Team { id: uuid::Uuid::now_v7().to_string(), name, tz, week_start };
             db.insert_team(&team, now_ms())?;
+            // The root of the organisation's tree is the team itself.
+            let root = fieldreport_protocol::team::Department {
+                id: team.id.clone(),
+                name: team.name.clone(),
+                parent_id: None,
+                heads: Vec::new(),
+            };
+            db.insert_department(&root, now_ms())?;
             let admin = insert_user(db, &admin_name, Role::Admin, None, None)?;
             let code = issue_code(db, &admin.id)?;
             Ok((team, admin, code))

@@ -8,6 +8,7 @@ pub mod blobs;
 mod cache;
 pub(crate) mod config;
 mod deadlines;
+mod departments;
 mod evidence;
 mod gate;
 mod links;
@@ -31,6 +32,7 @@ use fieldreport_protocol::team::TeamConfig;
 use fieldreport_protocol::wire::{SyncRequest, SyncResponse};
 
 use cache::DocCache;
+pub use departments::DeptEdit;
 pub use links::LinkProof;
 pub use members::UserEdit;
 pub use merge::{Author, Limits};

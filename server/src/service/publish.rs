@@ -201,6 +201,7 @@ pub(super) fn members(db: &Db) -> Result<Vec<Member>> {
             phone: None,
             since: Some(u.created_at),
             until: u.deactivated_at,
+            dept_id: u.dept_id,
         })
         .collect())
 }
@@ -216,6 +217,7 @@ pub(super) fn directory(db: &Db, cache: &DocCache, team_id: &str, now: i64) -> R
         return Ok(());
     }
     let members = members(db)?;
+    let departments = db.departments()?;
     if let Some((old, _)) = published.filter(|(old, _)| *old != id) {
         // A device that has the old one keeps it; no device receives it any more, and the new
         // one (later in the feed) replaces the members it names.
@@ -223,19 +225,19 @@ pub(super) fn directory(db: &Db, cache: &DocCache, team_id: &str, now: i64) -> R
     }
     let head = header(Kind::Directory, id.clone(), team_id, SERVER_OWNER, now);
     let actor = actor(team_id);
-    let mut doc = match db
-        .doc_bytes(&id)?
-        .and_then(|b| Doc::load_trusted(&b).ok())
-        .filter(|d| Directory::read(d).is_ok())
-    {
-        Some(mut doc) => {
-            if !Directory::update(&mut doc, &actor, &members, now).map_err(|e| ServerError::Internal(e.to_string()))? {
-                return Ok(db.set_published_directory(&id, version)?);
+    let mut doc =
+        match db.doc_bytes(&id)?.and_then(|b| Doc::load_trusted(&b).ok()).filter(|d| Directory::read(d).is_ok()) {
+            Some(mut doc) => {
+                if !Directory::update(&mut doc, &actor, &members, &departments, now)
+                    .map_err(|e| ServerError::Internal(e.to_string()))?
+                {
+                    return Ok(db.set_published_directory(&id, version)?);
+                }
+                doc
             }
-            doc
-        }
-        None => Directory::create(&actor, &head, &members, now).map_err(|e| ServerError::Internal(e.to_string()))?,
-    };
+            None => Directory::create(&actor, &head, &members, &departments, now)
+                .map_err(|e| ServerError::Internal(e.to_string()))?,
+        };
     let record =
         Record::read(&doc).map_err(|e| ServerError::Internal(format!("the directory does not read back: {e}")))?;
     let heads = doc.heads();

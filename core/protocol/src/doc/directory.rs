@@ -12,8 +12,10 @@ use serde::{Deserialize, Serialize};
 use super::validation::{max_len, required, MAX_NAME};
 use super::{fields, Doc, Header, Kind, ValidationError};
 use crate::codes::Role;
+use crate::team::Department;
 
 const MEMBERS: &str = "members";
+const DEPARTMENTS: &str = "departments";
 const AS_OF: &str = "as_of";
 
 /// One member of the team.
@@ -34,6 +36,9 @@ pub struct Member {
     pub since: Option<i64>,
     #[serde(default)]
     pub until: Option<i64>,
+    /// Their department (absent from the directories of older servers).
+    #[serde(default)]
+    pub dept_id: Option<String>,
 }
 
 impl Member {
@@ -50,6 +55,9 @@ pub struct Directory {
     pub header: Header,
     /// By id.
     pub members: Vec<Member>,
+    /// The departments, by id (empty from older servers).
+    #[serde(default)]
+    pub departments: Vec<Department>,
     /// UTC milliseconds of the last change.
     pub as_of: i64,
 }
@@ -60,11 +68,13 @@ impl Directory {
         actor: &automerge::ActorId,
         header: &Header,
         members: &[Member],
+        departments: &[Department],
         as_of: i64,
     ) -> Result<Doc, automerge::AutomergeError> {
         let mut doc = Doc::empty(actor);
         header.write(&mut doc)?;
         Self::write_members(&mut doc, members)?;
+        Self::write_departments(&mut doc, departments)?;
         fields::put(&mut doc, &ROOT, AS_OF, as_of)?;
         doc.commit(as_of);
         Ok(doc)
@@ -76,16 +86,20 @@ impl Directory {
         doc: &mut Doc,
         actor: &automerge::ActorId,
         members: &[Member],
+        departments: &[Department],
         as_of: i64,
     ) -> Result<bool, automerge::AutomergeError> {
-        let current = Self::read(doc).map(|d| d.members).unwrap_or_default();
+        let current = Self::read(doc).map(|d| (d.members, d.departments)).unwrap_or_default();
         let mut wanted = members.to_vec();
         wanted.sort_by(|a, b| a.id.cmp(&b.id));
-        if current == wanted {
+        let mut depts = departments.to_vec();
+        depts.sort_by(|a, b| a.id.cmp(&b.id));
+        if current == (wanted.clone(), depts.clone()) {
             return Ok(false);
         }
         doc.set_actor(actor);
         Self::write_members(doc, &wanted)?;
+        Self::write_departments(doc, &depts)?;
         fields::put(doc, &ROOT, AS_OF, as_of)?;
         Ok(doc.commit(as_of))
     }
@@ -121,6 +135,37 @@ impl Directory {
             if fields::i64(doc, &obj, "until") != m.until {
                 fields::put_opt(doc, &obj, "until", m.until)?;
             }
+            if fields::str(doc, &obj, "dept") != m.dept_id {
+                fields::put_opt(doc, &obj, "dept", m.dept_id.as_deref())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Departments under one map keyed by id, each changed only where it differs (a rename is
+    /// one field; the tree is not sent again).
+    fn write_departments(doc: &mut Doc, depts: &[Department]) -> Result<(), automerge::AutomergeError> {
+        if depts.is_empty() && fields::obj(doc, &ROOT, DEPARTMENTS).is_none() {
+            return Ok(());
+        }
+        let map = match fields::obj(doc, &ROOT, DEPARTMENTS) {
+            Some((m, ObjType::Map)) => m,
+            _ => fields::put_map(doc, &ROOT, DEPARTMENTS)?,
+        };
+        for d in depts {
+            let obj = match fields::obj(doc, &map, &d.id) {
+                Some((o, ObjType::Map)) => o,
+                _ => fields::put_map(doc, &map, &d.id)?,
+            };
+            if fields::str(doc, &obj, "name").as_deref() != Some(d.name.as_str()) {
+                fields::put(doc, &obj, "name", d.name.as_str())?;
+            }
+            if fields::str(doc, &obj, "parent") != d.parent_id {
+                fields::put_opt(doc, &obj, "parent", d.parent_id.as_deref())?;
+            }
+            if fields::str_list(doc, &obj, "heads") != d.heads {
+                fields::put_str_list(doc, &obj, "heads", &d.heads)?;
+            }
         }
         Ok(())
     }
@@ -141,12 +186,27 @@ impl Directory {
                     phone: fields::str(doc, &obj, "phone"),
                     since: fields::i64(doc, &obj, "since"),
                     until: fields::i64(doc, &obj, "until"),
+                    dept_id: fields::str(doc, &obj, "dept"),
                     id,
                 });
             }
         }
         members.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(Directory { header, members, as_of: fields::i64(doc, &ROOT, AS_OF).unwrap_or_default() })
+        let mut departments = Vec::new();
+        if let Some((map, ObjType::Map)) = fields::obj(doc, &ROOT, DEPARTMENTS) {
+            let ids: Vec<String> = doc.am().keys(&map).collect();
+            for id in ids {
+                let Some((obj, ObjType::Map)) = fields::obj(doc, &map, &id) else { continue };
+                departments.push(Department {
+                    name: fields::str(doc, &obj, "name").unwrap_or_default(),
+                    parent_id: fields::str(doc, &obj, "parent"),
+                    heads: fields::str_list(doc, &obj, "heads"),
+                    id,
+                });
+            }
+        }
+        departments.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(Directory { header, members, departments, as_of: fields::i64(doc, &ROOT, AS_OF).unwrap_or_default() })
     }
 
     /// The header's checks, and every member named within the limits.
@@ -158,6 +218,19 @@ impl Directory {
             required("member name", &m.name)?;
             max_len("member name", &m.name, MAX_NAME)?;
             max_len("member phone", m.phone.as_deref().unwrap_or(""), 50)?;
+            max_len("member department", m.dept_id.as_deref().unwrap_or(""), MAX_NAME)?;
+        }
+        for d in &self.departments {
+            required("department id", &d.id)?;
+            max_len("department id", &d.id, MAX_NAME)?;
+            required("department name", &d.name)?;
+            max_len("department name", &d.name, MAX_NAME)?;
+            if d.heads.len() > 100 {
+                return Err(ValidationError::TooLong { field: "department heads", len: d.heads.len(), max: 100 });
+            }
+            for h in &d.heads {
+                max_len("department head", h, MAX_NAME)?;
+            }
         }
         Ok(())
     }

@@ -5,6 +5,7 @@
 mod alert_text;
 mod config;
 mod deadline;
+mod department;
 mod membership;
 mod reminders;
 mod robots;
@@ -14,6 +15,7 @@ mod target;
 pub use alert_text::alert_text;
 pub use config::{AlertDelivery, AlertSettings, AttachmentSettings, Deadlines, TeamConfig, TeamSettings};
 pub use deadline::Deadline;
+pub use department::{Department, DeptTree, MAX_DEPTH, MAX_DEPT_NAME};
 pub use membership::Membership;
 pub use reminders::{Reminder, Reminders};
 pub use robots::{Robot, RobotEvent, RobotKind};

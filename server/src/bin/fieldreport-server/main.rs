@@ -5,6 +5,7 @@
 
 #[cfg(feature = "demo")]
 mod demo;
+mod departments;
 mod figures;
 mod files;
 mod people;
@@ -65,6 +66,9 @@ enum Command {
     /// Team members.
     #[command(subcommand)]
     User(UserCmd),
+    /// Departments (部门): the organisation as a tree, by names as well as ids.
+    #[command(subcommand)]
+    Dept(departments::DeptCmd),
     /// A new one-time enrollment code for a user.
     EnrollCode { user_id: String },
     /// Enrolled devices.
@@ -302,6 +306,7 @@ fn run(cli: Cli) -> Result<(), ServerError> {
             Ok(())
         }
         Command::User(c) => people::user(&open(&at)?, c, j),
+        Command::Dept(c) => departments::dept(&open(&at)?, c, j),
         Command::Device(c) => people::device(&open(&at)?, c, j),
         Command::Session(c) => people::session(&open(&at)?, c, j),
         Command::EnrollCode { user_id } => {

@@ -21,12 +21,15 @@ pub enum UserCmd {
         /// rep, manager or admin.
         #[arg(long)]
         role: String,
-        /// The user's manager (their user id).
+        /// The user's manager: their name or user id.
         #[arg(long)]
         manager: Option<String>,
         /// Mobile number, for @mentions in DingTalk and WeCom group robots.
         #[arg(long)]
         phone: Option<String>,
+        /// Their department: its name or id (default the root, the whole team).
+        #[arg(long)]
+        dept: Option<String>,
         /// The day they joined the team (YYYY-MM-DD, in the team's zone; default now): reports
         /// are owed and targets count from then.
         #[arg(long, value_name = "DATE")]
@@ -34,15 +37,20 @@ pub enum UserCmd {
     },
     /// Change a user's name, role, manager or phone; deactivate or reactivate them.
     Edit {
+        /// The user: their name or id.
         user_id: String,
         #[arg(long)]
         name: Option<String>,
         /// rep, manager or admin.
         #[arg(long)]
         role: Option<String>,
-        /// The new manager's user id; `none` removes the manager.
+        /// The new manager: their name or user id; `none` removes the manager.
         #[arg(long)]
         manager: Option<String>,
+        /// Move them to this department (name or id) from now on; their figures until now stay
+        /// with the department they were in.
+        #[arg(long)]
+        dept: Option<String>,
         /// Mobile number; `none` removes it.
         #[arg(long)]
         phone: Option<String>,
@@ -100,7 +108,9 @@ fn clearable(v: Option<String>) -> Option<Option<String>> {
 
 pub fn user(s: &Service, cmd: UserCmd, j: bool) -> R {
     match cmd {
-        UserCmd::Add { name, role, manager, phone, since } => {
+        UserCmd::Add { name, role, manager, phone, since, dept } => {
+            let manager = manager.map(|m| s.find_user(&m).map(|u| u.id)).transpose()?;
+            let dept = dept.map(|d| s.department(&d)).transpose()?;
             let since = match since {
                 Some(d) => {
                     let day = fieldreport_protocol::period::parse_date(d.trim())
@@ -110,16 +120,25 @@ pub fn user(s: &Service, cmd: UserCmd, j: bool) -> R {
                 None => None,
             };
             let (u, code) = s.add_member_since(&name, &role, manager.as_deref(), phone.as_deref(), since)?;
+            let u = match dept {
+                Some(d) => s.set_member_department(&u.id, &d.id)?,
+                None => u,
+            };
             print(
                 j,
-                json!({"id": u.id, "enrollment_code": code, "name": u.name, "role": u.role, "manager_id": u.manager_id, "phone": u.phone, "since": u.created_at}),
+                json!({"id": u.id, "enrollment_code": code, "name": u.name, "role": u.role, "manager_id": u.manager_id, "phone": u.phone, "since": u.created_at, "dept_id": u.dept_id}),
                 vec![
                     format!("added {} {} ({})", u.role.as_str(), u.name, u.id),
                     format!("enrollment code (one-time, valid 7 days): {code}"),
                 ],
             );
         }
-        UserCmd::Edit { user_id, name, role, manager, phone, deactivate, activate } => {
+        UserCmd::Edit { user_id, name, role, manager, phone, dept, deactivate, activate } => {
+            let user_id = s.find_user(&user_id)?.id;
+            let manager = match clearable(manager) {
+                Some(Some(m)) => Some(Some(s.find_user(&m)?.id)),
+                other => other,
+            };
             let active = if deactivate {
                 Some(false)
             } else if activate {
@@ -127,13 +146,17 @@ pub fn user(s: &Service, cmd: UserCmd, j: bool) -> R {
             } else {
                 None
             };
-            let edit = UserEdit { name, role, manager_id: clearable(manager), phone: clearable(phone), active };
-            if edit == UserEdit::default() {
+            let edit = UserEdit { name, role, manager_id: manager, phone: clearable(phone), active };
+            if edit == UserEdit::default() && dept.is_none() {
                 return Err(ServerError::BadRequest(
-                    "nothing to change: give --name, --role, --manager, --phone, --deactivate or --activate".into(),
+                    "nothing to change: give --name, --role, --manager, --phone, --dept, --deactivate or --activate"
+                        .into(),
                 ));
             }
-            let u = s.edit_user(&user_id, edit)?;
+            let mut u = if edit == UserEdit::default() { s.find_user(&user_id)? } else { s.edit_user(&user_id, edit)? };
+            if let Some(d) = dept {
+                u = s.set_member_department(&user_id, &d)?;
+            }
             let state = if u.active { "active" } else { "deactivated" };
             print(j, json!(u), vec![format!("{} {} ({}): {state}", u.role.as_str(), u.name, u.id)]);
         }

@@ -117,6 +117,43 @@ pub fn members_and_the_directory(h: &dyn Harness) {
     .unwrap();
 }
 
+/// Departments with their heads; a member placed in one, then moved: their stints end and begin
+/// at the move, and every change of the tree or of a member's department changes the directory.
+pub fn departments_and_where_members_were(h: &dyn Harness) {
+    use fieldreport_protocol::team::Department;
+    let (s, _) = fresh(h);
+    let dept = |id: &str, name: &str, parent: Option<&str>, heads: &[&str]| Department {
+        id: id.into(),
+        name: name.into(),
+        parent_id: parent.map(String::from),
+        heads: heads.iter().map(|h| h.to_string()).collect(),
+    };
+    s.write(move |db| {
+        db.insert_team(&team(), 1)?;
+        db.insert_department(&dept("root", "华东销售", None, &[]), 1)?;
+        db.insert_department(&dept("sh", "上海区", Some("root"), &["m", "d"]), 2)?;
+        db.insert_user(&user("m", Role::Manager, None))?;
+        let v0 = db.directory_version()?;
+        let mut r = user("r", Role::Rep, Some("m"));
+        r.dept_id = Some("root".into());
+        r.created_at = 10;
+        db.insert_user(&r)?;
+        db.set_user_dept("r", "sh", 100)?;
+        let sh = dept("sh", "上海大区", Some("root"), &["m"]);
+        db.update_department(&sh)?;
+        assert!(db.directory_version()? >= v0 + 3, "every change publishes the directory again");
+        let depts = db.departments()?;
+        assert_eq!(depts.len(), 2);
+        assert_eq!(depts.iter().find(|d| d.id == "sh"), Some(&sh), "renamed, one head left");
+        assert_eq!(db.user("r")?.and_then(|u| u.dept_id).as_deref(), Some("sh"));
+        let stints: Vec<(String, i64, Option<i64>)> =
+            db.dept_history()?.into_iter().map(|x| (x.dept_id, x.since, x.until)).collect();
+        assert_eq!(stints, [("root".to_string(), 10, Some(100)), ("sh".to_string(), 100, None)]);
+        Ok(())
+    })
+    .unwrap();
+}
+
 /// Text no backend holds alike (NUL) is refused alike, looked up or stored, and a failed job
 /// leaves nothing; everything else — a megabyte name, escape sequences, CJK, emoji — is stored
 /// and read back as given.

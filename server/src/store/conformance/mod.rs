@@ -29,7 +29,9 @@ pub use documents::{
 pub use feed::{feed_follows_the_visibility_rule, readers_never_skip_a_position};
 pub use figures::{indexes_answer_figures_and_exports, rollups_add_up};
 pub use files::files_and_their_references;
-pub use members::{hostile_text_gets_one_answer, members_and_the_directory, team_users_and_devices};
+pub use members::{
+    departments_and_where_members_were, hostile_text_gets_one_answer, members_and_the_directory, team_users_and_devices,
+};
 pub use outbox::{nudges_and_mentions, outbox_claims_once};
 pub use web::{configuration_and_publishing, inbox_and_read_receipts, web_sign_in_and_reads};
 
@@ -64,6 +66,7 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@cases $harness;
             team_users_and_devices,
             members_and_the_directory,
+            departments_and_where_members_were,
             documents_and_positions,
             batched_documents_and_device_bookkeeping,
             device_bookkeeping,
@@ -117,6 +120,7 @@ fn user(id: &str, role: Role, manager: Option<&str>) -> User {
         phone: None,
         active: true,
         deactivated_at: None,
+        dept_id: None,
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod blobs;
 mod config;
+mod departments;
 mod docs;
 mod evidence;
 mod export;
@@ -25,6 +26,7 @@ use super::Conn;
 
 pub use blobs::{BlobRow, BlobUsage};
 pub use config::PublishedSnapshotRow;
+pub use departments::DeptStint;
 pub use docs::{DocRow, NewDoc};
 pub use evidence::LocationChange;
 pub use export::{CustomerPlace, ExportRow};

@@ -17,6 +17,7 @@ fn user_row(r: &dyn Row) -> Result<User, StoreError> {
         phone: r.opt_text(5)?,
         active: r.int(6)? != 0,
         deactivated_at: r.opt_int(7)?,
+        dept_id: r.opt_text(8)?,
     })
 }
 
@@ -32,7 +33,7 @@ fn device_row(r: &dyn Row) -> Result<Device, StoreError> {
     })
 }
 
-const USER_COLS: &str = "id, name, role, manager_id, created_at, phone, active, deactivated_at";
+const USER_COLS: &str = "id, name, role, manager_id, created_at, phone, active, deactivated_at, dept_id";
 const DEVICE_COLS: &str = "id, user_id, actor, created_at, last_seen_at, revoked_at, name";
 
 impl Db<'_> {
@@ -67,10 +68,27 @@ impl Db<'_> {
     /// Adds a member (and so changes the directory).
     pub fn insert_user(&self, u: &User) -> Result<()> {
         self.exec(
-            "INSERT INTO users (id, name, role, manager_id, created_at, phone, active, deactivated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            p![&u.id, &u.name, u.role.as_str(), &u.manager_id, u.created_at, &u.phone, u.active, u.deactivated_at],
+            "INSERT INTO users (id, name, role, manager_id, created_at, phone, active, deactivated_at, dept_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            p![
+                &u.id,
+                &u.name,
+                u.role.as_str(),
+                &u.manager_id,
+                u.created_at,
+                &u.phone,
+                u.active,
+                u.deactivated_at,
+                &u.dept_id
+            ],
         )?;
+        if let Some(d) = &u.dept_id {
+            self.exec(
+                "INSERT INTO dept_history (user_id, dept_id, since, until) VALUES (?1, ?2, ?3, NULL)
+                 ON CONFLICT (user_id, since) DO UPDATE SET dept_id = excluded.dept_id, until = NULL",
+                p![&u.id, d, u.created_at],
+            )?;
+        }
         self.bump_directory()
     }
 
@@ -91,7 +109,7 @@ impl Db<'_> {
         self.bump_directory()
     }
 
-    fn bump_directory(&self) -> Result<()> {
+    pub(super) fn bump_directory(&self) -> Result<()> {
         self.exec("UPDATE team SET directory_version = directory_version + 1 WHERE id = 1", p![])?;
         Ok(())
     }

@@ -33,12 +33,12 @@ fn open_conn(path: &Path) -> Result<Connection> {
 }
 
 /// The schema this server writes.
-pub const SCHEMA_VERSION: i64 = 11;
+pub const SCHEMA_VERSION: i64 = 12;
 
 /// Each schema step, in order: `STEPS[i]` upgrades version `i + 1` to `i + 2`; version 1 is
 /// [`FIRST`].
 const FIRST: &str = include_str!("schema_v1.sql");
-const STEPS: [&str; 10] = [
+const STEPS: [&str; 11] = [
     include_str!("schema_v2.sql"),
     include_str!("schema_v3.sql"),
     include_str!("schema_v4.sql"),
@@ -49,6 +49,7 @@ const STEPS: [&str; 10] = [
     include_str!("schema_v9.sql"),
     include_str!("schema_v10.sql"),
     include_str!("schema_v11.sql"),
+    include_str!("schema_v12.sql"),
 ];
 
 /// Versions whose upgrade step adds indexed columns: the service rebuilds its rollups and

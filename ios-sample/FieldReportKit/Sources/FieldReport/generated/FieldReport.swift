@@ -975,6 +975,12 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     func checkinOf(id: String) throws  -> CheckinPlace?
     
     /**
+     * The team's departments (部门) as the last sync brought them, each with its parent and
+     * heads (`Member.dept_id` says each member's); empty before the first sync.
+     */
+    func departments() throws  -> [Department]
+    
+    /**
      * An alert as one line in `lang` (zh-CN when `None`), naming people.
      */
     func describeAlert(alert: Alert, lang: Lang?) throws  -> String
@@ -1743,6 +1749,19 @@ open func checkinOf(id: String)throws  -> CheckinPlace?  {
     uniffi_fieldreport_ffi_fn_method_fieldstore_checkin_of(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The team's departments (部门) as the last sync brought them, each with its parent and
+     * heads (`Member.dept_id` says each member's); empty before the first sync.
+     */
+open func departments()throws  -> [Department]  {
+    return try  FfiConverterSequenceTypeDepartment.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_departments(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -9722,6 +9741,31 @@ fileprivate struct FfiConverterSequenceTypeContact: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeDepartment: FfiConverterRustBuffer {
+    typealias SwiftType = [Department]
+
+    public static func write(_ value: [Department], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeDepartment.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Department] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Department]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeDepartment.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeMember: FfiConverterRustBuffer {
     typealias SwiftType = [Member]
 
@@ -9965,6 +10009,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_checkin_of() != 53117) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_departments() != 25301) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_describe_alert() != 22084) {

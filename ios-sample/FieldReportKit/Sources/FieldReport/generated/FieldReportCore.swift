@@ -865,6 +865,83 @@ public func FfiConverterTypeContact_lower(_ value: Contact) -> RustBuffer {
 
 
 /**
+ * One department.
+ */
+public struct Department: Equatable, Hashable {
+    public let id: String
+    public let name: String
+    /**
+     * `None` for the root (the whole team).
+     */
+    public let parentId: String?
+    /**
+     * Its heads (user ids): they see the whole subtree, as a manager sees direct reports.
+     */
+    public let heads: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, name: String, 
+        /**
+         * `None` for the root (the whole team).
+         */parentId: String?, 
+        /**
+         * Its heads (user ids): they see the whole subtree, as a manager sees direct reports.
+         */heads: [String]) {
+        self.id = id
+        self.name = name
+        self.parentId = parentId
+        self.heads = heads
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Department: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDepartment: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Department {
+        return
+            try Department(
+                id: FfiConverterString.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                parentId: FfiConverterOptionString.read(from: &buf), 
+                heads: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Department, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterOptionString.write(value.parentId, into: &buf)
+        FfiConverterSequenceString.write(value.heads, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDepartment_lift(_ buf: RustBuffer) throws -> Department {
+    return try FfiConverterTypeDepartment.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDepartment_lower(_ value: Department) -> RustBuffer {
+    return FfiConverterTypeDepartment.lower(value)
+}
+
+
+/**
  * Who this device writes as.
  */
 public struct Identity: Equatable, Hashable {
@@ -971,6 +1048,10 @@ public struct Member: Equatable, Hashable {
      */
     public let since: Int64?
     public let until: Int64?
+    /**
+     * Their department (absent from the directories of older servers).
+     */
+    public let deptId: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -982,7 +1063,10 @@ public struct Member: Equatable, Hashable {
         /**
          * When they joined and when they were deactivated (UTC milliseconds; absent from the
          * directories of older servers): reports are owed and targets count only in between.
-         */since: Int64?, until: Int64?) {
+         */since: Int64?, until: Int64?, 
+        /**
+         * Their department (absent from the directories of older servers).
+         */deptId: String?) {
         self.id = id
         self.name = name
         self.role = role
@@ -991,6 +1075,7 @@ public struct Member: Equatable, Hashable {
         self.phone = phone
         self.since = since
         self.until = until
+        self.deptId = deptId
     }
 
     
@@ -1016,7 +1101,8 @@ public struct FfiConverterTypeMember: FfiConverterRustBuffer {
                 active: FfiConverterBool.read(from: &buf), 
                 phone: FfiConverterOptionString.read(from: &buf), 
                 since: FfiConverterOptionInt64.read(from: &buf), 
-                until: FfiConverterOptionInt64.read(from: &buf)
+                until: FfiConverterOptionInt64.read(from: &buf), 
+                deptId: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -1029,6 +1115,7 @@ public struct FfiConverterTypeMember: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.phone, into: &buf)
         FfiConverterOptionInt64.write(value.since, into: &buf)
         FfiConverterOptionInt64.write(value.until, into: &buf)
+        FfiConverterOptionString.write(value.deptId, into: &buf)
     }
 }
 

@@ -452,6 +452,11 @@ uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_approve_web_login(uint64_t 
 RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_checkin_of(uint64_t ptr, RustBuffer id, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_DEPARTMENTS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_DEPARTMENTS
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_departments(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_DESCRIBE_ALERT
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_DESCRIBE_ALERT
 RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_describe_alert(uint64_t ptr, RustBuffer alert, RustBuffer lang, RustCallStatus *_Nonnull out_status
@@ -1209,6 +1214,12 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_approve_web_login(voi
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_CHECKIN_OF
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_CHECKIN_OF
 uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_checkin_of(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_DEPARTMENTS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_DEPARTMENTS
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_departments(void
     
 );
 #endif

@@ -34,11 +34,13 @@ import com.fieldreport.core.Alert
 import com.fieldreport.core.BlockKind
 import com.fieldreport.core.ChangedKind
 import com.fieldreport.core.Contact
+import com.fieldreport.core.Department
 import com.fieldreport.core.Dialect
 import com.fieldreport.core.FfiConverterTypeAlert
 import com.fieldreport.core.FfiConverterTypeBlockKind
 import com.fieldreport.core.FfiConverterTypeChangedKind
 import com.fieldreport.core.FfiConverterTypeContact
+import com.fieldreport.core.FfiConverterTypeDepartment
 import com.fieldreport.core.FfiConverterTypeDialect
 import com.fieldreport.core.FfiConverterTypeFigureSource
 import com.fieldreport.core.FfiConverterTypeFollowupKind
@@ -82,6 +84,7 @@ import com.fieldreport.core.RustBuffer as RustBufferAlert
 import com.fieldreport.core.RustBuffer as RustBufferBlockKind
 import com.fieldreport.core.RustBuffer as RustBufferChangedKind
 import com.fieldreport.core.RustBuffer as RustBufferContact
+import com.fieldreport.core.RustBuffer as RustBufferDepartment
 import com.fieldreport.core.RustBuffer as RustBufferDialect
 import com.fieldreport.core.RustBuffer as RustBufferFigureSource
 import com.fieldreport.core.RustBuffer as RustBufferFollowupKind
@@ -848,6 +851,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_checkin_of(
     ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_departments(
+    ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_describe_alert(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_find_member(
@@ -1085,6 +1090,8 @@ internal object UniffiLib {
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_approve_web_login(`ptr`: Long,`code`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_checkin_of(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_departments(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_describe_alert(`ptr`: Long,`alert`: RustBufferAlert.ByValue,`lang`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1415,6 +1422,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_checkin_of() and 0xFFFF) != 53117) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_departments() and 0xFFFF) != 25301) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_describe_alert() and 0xFFFF) != 22084) {
@@ -2620,6 +2630,12 @@ public interface FieldStoreInterface {
     fun `checkinOf`(`id`: kotlin.String): CheckinPlace?
     
     /**
+     * The team's departments (部门) as the last sync brought them, each with its parent and
+     * heads (`Member.dept_id` says each member's); empty before the first sync.
+     */
+    fun `departments`(): List<Department>
+    
+    /**
      * An alert as one line in `lang` (zh-CN when `None`), naming people.
      */
     fun `describeAlert`(`alert`: Alert, `lang`: Lang? = null): kotlin.String
@@ -3502,6 +3518,24 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
         it,
         
         FfiConverterString.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The team's departments (部门) as the last sync brought them, each with its parent and
+     * heads (`Member.dept_id` says each member's); empty before the first sync.
+     */
+    @Throws(FieldException::class)override fun `departments`(): List<Department> {
+            return FfiConverterSequenceTypeDepartment.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_departments(
+        it,
+        _status)
 }
     }
     )
@@ -11731,6 +11765,34 @@ public object FfiConverterSequenceTypeContact: FfiConverterRustBuffer<List<Conta
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeDepartment: FfiConverterRustBuffer<List<Department>> {
+    override fun read(buf: ByteBuffer): List<Department> {
+        val len = buf.getInt()
+        return List<Department>(len) {
+            FfiConverterTypeDepartment.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Department>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeDepartment.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Department>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeDepartment.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeMember: FfiConverterRustBuffer<List<Member>> {
     override fun read(buf: ByteBuffer): List<Member> {
         val len = buf.getInt()
@@ -11864,6 +11926,8 @@ public object FfiConverterSequenceSequenceString: FfiConverterRustBuffer<List<Li
         }
     }
 }
+
+
 
 
 

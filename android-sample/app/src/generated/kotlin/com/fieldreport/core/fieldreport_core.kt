@@ -1245,6 +1245,63 @@ public object FfiConverterTypeContact: FfiConverterRustBuffer<Contact> {
 
 
 /**
+ * One department.
+ */
+data class Department (
+    val `id`: kotlin.String
+    , 
+    val `name`: kotlin.String
+    , 
+    /**
+     * `None` for the root (the whole team).
+     */
+    val `parentId`: kotlin.String?
+    , 
+    /**
+     * Its heads (user ids): they see the whole subtree, as a manager sees direct reports.
+     */
+    val `heads`: List<kotlin.String>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDepartment: FfiConverterRustBuffer<Department> {
+    override fun read(buf: ByteBuffer): Department {
+        return Department(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Department) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterOptionalString.allocationSize(value.`parentId`) +
+            FfiConverterSequenceString.allocationSize(value.`heads`)
+    )
+
+    override fun write(value: Department, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterOptionalString.write(value.`parentId`, buf)
+            FfiConverterSequenceString.write(value.`heads`, buf)
+    }
+}
+
+
+
+/**
  * Who this device writes as.
  */
 data class Identity (
@@ -1336,6 +1393,11 @@ data class Member (
     val `since`: kotlin.Long?
     , 
     val `until`: kotlin.Long?
+    , 
+    /**
+     * Their department (absent from the directories of older servers).
+     */
+    val `deptId`: kotlin.String?
     
 ){
     
@@ -1360,6 +1422,7 @@ public object FfiConverterTypeMember: FfiConverterRustBuffer<Member> {
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalLong.read(buf),
             FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
@@ -1371,7 +1434,8 @@ public object FfiConverterTypeMember: FfiConverterRustBuffer<Member> {
             FfiConverterBoolean.allocationSize(value.`active`) +
             FfiConverterOptionalString.allocationSize(value.`phone`) +
             FfiConverterOptionalLong.allocationSize(value.`since`) +
-            FfiConverterOptionalLong.allocationSize(value.`until`)
+            FfiConverterOptionalLong.allocationSize(value.`until`) +
+            FfiConverterOptionalString.allocationSize(value.`deptId`)
     )
 
     override fun write(value: Member, buf: ByteBuffer) {
@@ -1383,6 +1447,7 @@ public object FfiConverterTypeMember: FfiConverterRustBuffer<Member> {
             FfiConverterOptionalString.write(value.`phone`, buf)
             FfiConverterOptionalLong.write(value.`since`, buf)
             FfiConverterOptionalLong.write(value.`until`, buf)
+            FfiConverterOptionalString.write(value.`deptId`, buf)
     }
 }
 

@@ -1,0 +1,173 @@
+//! The organisation as a tree of departments (部门): adding, renaming, moving and heading them,
+//! and placing members in them. Every change is checked against the whole tree (one root, no
+//! cycle, unique names) before it is written, and publishes the directory again.
+
+use fieldreport_protocol::team::{Department, DeptTree};
+
+use super::Service;
+use crate::error::{Result, ServerError};
+use crate::model::User;
+use crate::now_ms;
+use crate::store::Db;
+
+/// What `edit_department` changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeptEdit {
+    pub name: Option<String>,
+    /// Members (ids or names) who become heads.
+    pub add_heads: Vec<String>,
+    /// Members (ids or names) who stop being heads.
+    pub remove_heads: Vec<String>,
+}
+
+/// The department `query` means: its id, or its name whole.
+pub(super) fn resolve_dept<'a>(depts: &'a [Department], query: &str) -> Result<&'a Department> {
+    let q = query.trim();
+    depts.iter().find(|d| d.id == q).or_else(|| depts.iter().find(|d| d.name == q)).ok_or_else(|| {
+        let known: Vec<&str> = depts.iter().map(|d| d.name.as_str()).take(20).collect();
+        ServerError::NotFound(format!("no department `{q}` (departments: {})", known.join(", ")))
+    })
+}
+
+/// The member `query` means: their id, or their name when one member has it.
+pub(super) fn resolve_user(db: &Db, query: &str) -> Result<User> {
+    let q = query.trim();
+    if let Some(u) = db.user(q)? {
+        return Ok(u);
+    }
+    let named: Vec<User> = db.users()?.into_iter().filter(|u| u.name == q).collect();
+    match named.len() {
+        1 => Ok(named.into_iter().next().unwrap_or_else(|| unreachable!())),
+        0 => Err(ServerError::NotFound(format!("no member `{q}` (give a name or an id from `user list`)"))),
+        n => Err(ServerError::BadRequest(format!("{n} members are named `{q}`: give the id (`user list`)"))),
+    }
+}
+
+/// The ids of `names`, each an active member.
+fn heads(db: &Db, names: &[String]) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for n in names {
+        let u = resolve_user(db, n)?;
+        if !u.active {
+            return Err(ServerError::BadRequest(format!("{} is deactivated and cannot head a department", u.name)));
+        }
+        if !out.contains(&u.id) {
+            out.push(u.id);
+        }
+    }
+    Ok(out)
+}
+
+/// `depts` with `changed` in place of (or added to) its own id, if that is still a tree.
+fn checked(depts: &[Department], changed: &Department) -> Result<()> {
+    let mut next: Vec<Department> = depts.iter().filter(|d| d.id != changed.id).cloned().collect();
+    next.push(changed.clone());
+    match DeptTree::problem(&next) {
+        Some(p) => Err(ServerError::BadRequest(p)),
+        None => Ok(()),
+    }
+}
+
+impl Service {
+    /// Every department with its heads.
+    pub fn departments(&self) -> Result<Vec<Department>> {
+        self.store.read(|db| Ok(db.departments()?))
+    }
+
+    /// The department `query` names (an id, or a name whole).
+    pub fn department(&self, query: &str) -> Result<Department> {
+        let q = query.to_string();
+        self.store.read(move |db| Ok(resolve_dept(&db.departments()?, &q)?.clone()))
+    }
+
+    /// Adds department `name` under `parent` (the root when `None`), headed by `heads`.
+    pub fn add_department(&self, name: &str, parent: Option<&str>, head_names: &[String]) -> Result<Department> {
+        let (name, parent, head_names) = (name.trim().to_string(), parent.map(str::to_string), head_names.to_vec());
+        self.store.write(move |db| {
+            let depts = db.departments()?;
+            let tree = DeptTree::new(&depts);
+            let parent = match &parent {
+                Some(p) => resolve_dept(&depts, p)?.id.clone(),
+                None => tree
+                    .root()
+                    .map(|r| r.id.clone())
+                    .ok_or_else(|| ServerError::BadRequest("no team yet: run `init` (or `serve`) first".into()))?,
+            };
+            let d = Department {
+                id: uuid::Uuid::now_v7().to_string(),
+                name,
+                parent_id: Some(parent),
+                heads: heads(db, &head_names)?,
+            };
+            checked(&depts, &d)?;
+            db.insert_department(&d, now_ms())?;
+            Ok(d)
+        })
+    }
+
+    /// Renames department `query`, or changes its heads.
+    pub fn edit_department(&self, query: &str, edit: DeptEdit) -> Result<Department> {
+        let q = query.to_string();
+        self.store.write(move |db| {
+            let depts = db.departments()?;
+            let mut d = resolve_dept(&depts, &q)?.clone();
+            if let Some(n) = &edit.name {
+                d.name = n.trim().to_string();
+            }
+            let gone = heads(db, &edit.remove_heads)?;
+            d.heads.retain(|h| !gone.contains(h));
+            for h in heads(db, &edit.add_heads)? {
+                if !d.heads.contains(&h) {
+                    d.heads.push(h);
+                }
+            }
+            checked(&depts, &d)?;
+            db.update_department(&d)?;
+            Ok(d)
+        })
+    }
+
+    /// Moves department `query` (with its subtree) under `parent`.
+    pub fn move_department(&self, query: &str, parent: &str) -> Result<Department> {
+        let (q, p) = (query.to_string(), parent.to_string());
+        self.store.write(move |db| {
+            let depts = db.departments()?;
+            let mut d = resolve_dept(&depts, &q)?.clone();
+            if d.parent_id.is_none() {
+                return Err(ServerError::BadRequest(format!("`{}` is the root: it has no parent to change", d.name)));
+            }
+            let target = resolve_dept(&depts, &p)?;
+            if DeptTree::new(&depts).contains(&d.id, &target.id) {
+                return Err(ServerError::BadRequest(format!(
+                    "`{}` is inside `{}`: a department cannot move under its own subtree",
+                    target.name, d.name
+                )));
+            }
+            d.parent_id = Some(target.id.clone());
+            checked(&depts, &d)?;
+            db.update_department(&d)?;
+            Ok(d)
+        })
+    }
+
+    /// Places member `user` (an id or a name) in department `dept` from now on; their figures
+    /// until now stay with the department they were in.
+    pub fn set_member_department(&self, user: &str, dept: &str) -> Result<User> {
+        let (u, d) = (user.to_string(), dept.to_string());
+        self.store.write(move |db| {
+            let mut user = resolve_user(db, &u)?;
+            let dept = resolve_dept(&db.departments()?, &d)?.id.clone();
+            if user.dept_id.as_deref() != Some(dept.as_str()) {
+                db.set_user_dept(&user.id, &dept, now_ms())?;
+                user.dept_id = Some(dept);
+            }
+            Ok(user)
+        })
+    }
+
+    /// The member `query` names: their id, or their name when one member has it.
+    pub fn find_user(&self, query: &str) -> Result<User> {
+        let q = query.to_string();
+        self.store.read(move |db| resolve_user(db, &q))
+    }
+}

@@ -1,0 +1,87 @@
+//! Departments: the tree, its heads, and where each member was when.
+
+use fieldreport_protocol::team::Department;
+
+use super::Db;
+use crate::p;
+use crate::store::ConnExt;
+use crate::store::StoreResult as Result;
+
+/// One stretch of a member's time in a department.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DeptStint {
+    pub user_id: String,
+    pub dept_id: String,
+    /// UTC milliseconds; `until` is none while they are there.
+    pub since: i64,
+    pub until: Option<i64>,
+}
+
+impl Db<'_> {
+    /// Every department with its heads, by id.
+    pub fn departments(&self) -> Result<Vec<Department>> {
+        let mut depts = self.all("SELECT id, name, parent_id FROM departments ORDER BY id", p![], |r| {
+            Ok(Department { id: r.text(0)?, name: r.text(1)?, parent_id: r.opt_text(2)?, heads: Vec::new() })
+        })?;
+        let heads = self.all("SELECT dept_id, user_id FROM department_heads ORDER BY dept_id, user_id", p![], |r| {
+            Ok((r.text(0)?, r.text(1)?))
+        })?;
+        for (dept, user) in heads {
+            if let Some(d) = depts.iter_mut().find(|d| d.id == dept) {
+                d.heads.push(user);
+            }
+        }
+        Ok(depts)
+    }
+
+    /// Adds a department (and so changes the directory).
+    pub fn insert_department(&self, d: &Department, now: i64) -> Result<()> {
+        self.exec(
+            "INSERT INTO departments (id, name, parent_id, created_at) VALUES (?1, ?2, ?3, ?4)",
+            p![&d.id, &d.name, d.parent_id.as_deref(), now],
+        )?;
+        self.set_heads(&d.id, &d.heads)?;
+        self.bump_directory()
+    }
+
+    /// Replaces a department's name, parent and heads (and so the directory).
+    pub fn update_department(&self, d: &Department) -> Result<()> {
+        self.exec(
+            "UPDATE departments SET name = ?2, parent_id = ?3 WHERE id = ?1",
+            p![&d.id, &d.name, d.parent_id.as_deref()],
+        )?;
+        self.set_heads(&d.id, &d.heads)?;
+        self.bump_directory()
+    }
+
+    fn set_heads(&self, dept: &str, heads: &[String]) -> Result<()> {
+        self.exec("DELETE FROM department_heads WHERE dept_id = ?1", p![dept])?;
+        for h in heads {
+            self.exec(
+                "INSERT INTO department_heads (dept_id, user_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                p![dept, h],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Moves member `user` into department `dept` at `now`: their stint where they were ends
+    /// then (and so the directory changes).
+    pub fn set_user_dept(&self, user: &str, dept: &str, now: i64) -> Result<()> {
+        self.exec("UPDATE users SET dept_id = ?2 WHERE id = ?1", p![user, dept])?;
+        self.exec("UPDATE dept_history SET until = ?2 WHERE user_id = ?1 AND until IS NULL", p![user, now])?;
+        self.exec(
+            "INSERT INTO dept_history (user_id, dept_id, since, until) VALUES (?1, ?2, ?3, NULL)
+             ON CONFLICT (user_id, since) DO UPDATE SET dept_id = excluded.dept_id, until = NULL",
+            p![user, dept, now],
+        )?;
+        self.bump_directory()
+    }
+
+    /// Every member's stints in departments, by member and time.
+    pub fn dept_history(&self) -> Result<Vec<DeptStint>> {
+        self.all("SELECT user_id, dept_id, since, until FROM dept_history ORDER BY user_id, since", p![], |r| {
+            Ok(DeptStint { user_id: r.text(0)?, dept_id: r.text(1)?, since: r.int(2)?, until: r.opt_int(3)? })
+        })
+    }
+}

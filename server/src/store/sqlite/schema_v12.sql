@@ -1,0 +1,37 @@
+-- fieldreport server storage, schema version 12: the organisation as a tree of departments.
+
+CREATE TABLE departments (
+    id         TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    parent_id  TEXT,
+    created_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX departments_name ON departments(name);
+CREATE INDEX departments_parent ON departments(parent_id);
+
+-- A department's heads see its whole subtree.
+CREATE TABLE department_heads (
+    dept_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    PRIMARY KEY (dept_id, user_id)
+);
+CREATE INDEX department_heads_user ON department_heads(user_id);
+
+-- Every member is in one department; where they were and when, so that a member who moves
+-- keeps their past figures in the department they were in at the time.
+ALTER TABLE users ADD COLUMN dept_id TEXT;
+CREATE TABLE dept_history (
+    user_id TEXT NOT NULL,
+    dept_id TEXT NOT NULL,
+    since   INTEGER NOT NULL,
+    until   INTEGER,
+    PRIMARY KEY (user_id, since)
+);
+
+-- An existing team becomes one root department (its id the team's) holding everyone, managed
+-- as today.
+INSERT INTO departments (id, name, parent_id, created_at) SELECT team_id, name, NULL, created_at FROM team;
+UPDATE users SET dept_id = (SELECT team_id FROM team WHERE id = 1);
+INSERT INTO dept_history (user_id, dept_id, since, until)
+    SELECT u.id, t.team_id, u.created_at, NULL FROM users u, team t WHERE t.id = 1;
+UPDATE team SET directory_version = directory_version + 1 WHERE id = 1;
