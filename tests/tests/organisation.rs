@@ -20,7 +20,7 @@ async fn the_tree_reaches_every_device_and_a_move_is_one_small_change() {
     let depts = phone.store.departments().unwrap();
     let tree = fieldreport_core::team::DeptTree::new(&depts);
     assert_eq!(tree.path(&pd.id), "华东销售 / 上海区 / 浦东组");
-    assert_eq!(tree.get(&sh.id).unwrap().heads, [director.clone()]);
+    assert_eq!(tree.get(&sh.id).unwrap().heads, std::slice::from_ref(&director));
     let me = phone.store.member(&rep).unwrap().unwrap();
     assert_eq!(me.dept_id.as_deref(), Some(pd.id.as_str()));
 

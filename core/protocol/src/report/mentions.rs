@@ -43,6 +43,7 @@ mod tests {
             phone: None,
             since: None,
             until: None,
+            dept_id: None,
         }
     }
 
