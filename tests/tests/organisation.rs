@@ -34,3 +34,53 @@ async fn the_tree_reaches_every_device_and_a_move_is_one_small_change() {
     let cycle = server.admin.move_department("上海区", "浦东组").unwrap_err();
     assert!(cycle.to_string().contains("its own subtree"), "{cycle}");
 }
+
+/// The seeds' three levels: a director heading the company, regional managers heading their
+/// regions, reps. The director's device and dashboard hold every region's visits and figures; a
+/// regional manager's hold their own region's only; reports still go where they are addressed.
+#[tokio::test]
+async fn a_director_sees_down_the_tree_and_a_regional_manager_their_region_only() {
+    let server = Server::start().await;
+    let (director, director_code) = server.user("李总监", "manager", None);
+    let (sh_mgr, sh_code) = server.user("张经理", "manager", None);
+    let (hz_mgr, _) = server.user("王经理", "manager", None);
+    let (_, a_code) = server.user("小张", "rep", Some(&sh_mgr));
+    let (_, b_code) = server.user("小王", "rep", Some(&hz_mgr));
+    let edit = fieldreport_server::service::DeptEdit { add_heads: vec!["李总监".into()], ..Default::default() };
+    server.admin.edit_department("华东销售", edit).unwrap();
+    server.admin.add_department("上海区", None, &["张经理".to_string()]).unwrap();
+    server.admin.add_department("杭州区", None, &["王经理".to_string()]).unwrap();
+    for (who, dept) in [("小张", "上海区"), ("张经理", "上海区"), ("小王", "杭州区"), ("王经理", "杭州区")]
+    {
+        server.admin.set_member_department(who, dept).unwrap();
+    }
+    let mut a = Device::enroll(&server.url, &a_code).await;
+    let mut b = Device::enroll(&server.url, &b_code).await;
+    let ca = a.customer("华为");
+    let va = a.visit(&ca, "上海的拜访");
+    let cb = b.customer("阿里");
+    let vb = b.visit(&cb, "杭州的拜访");
+    a.sync().await;
+    b.sync().await;
+
+    let mut boss = Device::enroll(&server.url, &director_code).await;
+    boss.sync().await;
+    assert!(boss.store.followup(&va).is_ok() && boss.store.followup(&vb).is_ok(), "the director sees both regions");
+    let mut sh = Device::enroll(&server.url, &sh_code).await;
+    sh.sync().await;
+    assert!(sh.store.followup(&va).is_ok(), "a regional manager sees their region");
+    assert!(sh.store.followup(&vb).is_err(), "and not the other one");
+
+    // Figures: the director's dashboard lists both reps; the regional manager's only theirs.
+    let web = Browser::sign_in(&server.url, &server, &director).await;
+    let (_, kpi) = web.get("/kpi?period=today").await;
+    assert!(kpi.contains("小张") && kpi.contains("小王"), "{kpi}");
+    let web = Browser::sign_in(&server.url, &server, &sh_mgr).await;
+    let (_, kpi) = web.get("/kpi?period=today").await;
+    assert!(kpi.contains("小张") && !kpi.contains("小王"), "{kpi}");
+    // The director may 催交 anyone below; a regional manager not across regions.
+    let by = |id: &str| server.admin.find_user(id).unwrap();
+    let b_id = by("小王").id;
+    assert!(server.admin.nudge(&by(&director), &b_id, "daily", "today").is_ok());
+    assert!(server.admin.nudge(&by(&sh_mgr), &b_id, "daily", "today").is_err());
+}

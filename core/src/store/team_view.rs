@@ -61,10 +61,12 @@ impl Store {
                 });
             }
         }
-        // Not in the snapshot: this user and their direct reports, from the device's records.
+        // Not in the snapshot: this user and everyone below them, from the device's records.
         let me = self.identity()?.user_id;
         let mut users = vec![me.clone()];
-        users.extend(self.members()?.into_iter().filter(|m| m.manager_id.as_deref() == Some(&me)).map(|m| m.id));
+        let mut below: Vec<String> = self.members_below(&me)?.into_iter().collect();
+        below.sort();
+        users.extend(below);
         let mut members = Vec::new();
         for u in users {
             let rows = self
@@ -97,6 +99,22 @@ impl Store {
             submissions: Vec::new(),
             plans,
         })
+    }
+
+    /// Everyone below `viewer` by the directory (`team::org`: their chain of reports and the
+    /// members of the departments they head, down the tree).
+    pub fn members_below(&self, viewer: &str) -> Result<std::collections::HashSet<String>> {
+        let members = self.members()?;
+        let tree = crate::team::DeptTree::new(&self.departments()?);
+        let people: Vec<crate::team::Person> = members
+            .iter()
+            .map(|m| crate::team::Person {
+                id: &m.id,
+                manager_id: m.manager_id.as_deref(),
+                dept_id: m.dept_id.as_deref(),
+            })
+            .collect();
+        Ok(crate::team::below(viewer, &people, &tree))
     }
 
     /// The plan counts of each member (not the team as a whole) over `range`.

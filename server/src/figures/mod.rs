@@ -24,6 +24,9 @@ use crate::store::db::Obligation;
 pub trait Source {
     /// Every user, with role and manager (the team's directory).
     fn directory(&self) -> Result<Vec<User>>;
+    /// Everyone below `viewer` (`team::org`: their chain of reports, and the members of the
+    /// departments they head, down the tree).
+    fn seen_by(&self, viewer: &str) -> Result<Vec<String>>;
     /// Per user and metric over `first..=last`, for `slice` (`distinct`: metrics counted by
     /// distinct key).
     fn totals(&self, first: NaiveDate, last: NaiveDate, slice: Slice, distinct: &[String]) -> Result<Vec<Total>>;

@@ -1,5 +1,6 @@
-//! Whose figures a viewer may see: an admin the whole team, a manager their direct reports, a
-//! rep themself.
+//! Whose figures a viewer may see: an admin the whole team, a manager or a department's head
+//! everyone below them (their chain of reports and the members of the departments they head,
+//! down the tree), a rep themself.
 
 use super::Source;
 use crate::error::{Result, ServerError};
@@ -21,10 +22,14 @@ impl Scope {
         let mut members: Vec<User> = match viewer {
             None => team.clone(),
             Some(v) if v.role == Role::Admin => team.clone(),
-            Some(v) if v.role == Role::Manager => {
-                users.iter().filter(|u| u.manager_id.as_deref() == Some(v.id.as_str())).cloned().collect()
+            Some(v) => {
+                let below = storage.seen_by(&v.id)?;
+                if below.is_empty() {
+                    vec![v.clone()]
+                } else {
+                    users.iter().filter(|u| below.contains(&u.id)).cloned().collect()
+                }
             }
-            Some(v) => vec![v.clone()],
         };
         if let Some(id) = only {
             let id = id.trim();

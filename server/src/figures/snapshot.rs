@@ -234,6 +234,9 @@ mod tests {
         fn directory(&self) -> Result<Vec<User>> {
             Ok(vec![rep("a"), rep("b"), rep("c")])
         }
+        fn seen_by(&self, _: &str) -> Result<Vec<String>> {
+            Ok(Vec::new())
+        }
         fn totals(&self, first: NaiveDate, last: NaiveDate, slice: Slice, _: &[String]) -> Result<Vec<Total>> {
             let users: Vec<String> = match slice {
                 Slice::Users(u) => u.to_vec(),

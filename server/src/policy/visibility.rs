@@ -18,17 +18,18 @@ pub struct DocMeta<'a> {
 }
 
 /// Whether `viewer` receives the document in their feed: an admin everything; everyone their
-/// own documents, the team configuration and directory, and the reports addressed to them; a manager also
-/// their direct reports' documents other than reports (a report reaches a manager by being
-/// addressed to them). `manager_of(owner)` is the owner's manager.
-pub fn may_see(viewer: &User, doc: DocMeta, manager_of: &dyn Fn(&str) -> Option<String>) -> bool {
+/// own documents, the team configuration and directory, and the reports addressed to them; and
+/// the documents other than reports of everyone below them — their chain of reports and the
+/// members of the departments they head, down the tree (`team::org`; a report reaches a manager
+/// by being addressed to them). `below(owner)` says whether the owner is below the viewer.
+pub fn may_see(viewer: &User, doc: DocMeta, below: &dyn Fn(&str) -> bool) -> bool {
     if may_read_report(viewer, doc.owner, doc.recipients) {
         return true;
     }
     if matches!(doc.kind, Kind::Config | Kind::Directory) && doc.owner == SERVER_OWNER {
         return true;
     }
-    doc.kind != Kind::Report && manager_of(doc.owner).as_deref() == Some(viewer.id.as_str())
+    doc.kind != Kind::Report && below(doc.owner)
 }
 
 /// Whether `viewer` may read `owner`'s report addressed to `recipients` — in the feed, on the
@@ -71,7 +72,7 @@ mod tests {
         let rep = user("r", Role::Rep, Some("m"));
         let other = user("o", Role::Rep, None);
         let admin = user("a", Role::Admin, None);
-        let manager_of = |u: &str| (u == "r").then(|| "m".to_string());
+        let below = |viewer: String| move |u: &str| viewer == "m" && u == "r";
         let to_m = ["m".to_string()];
         let doc = |kind, owner, recipients| DocMeta { kind, owner, recipients };
         let cases: Vec<(&User, DocMeta, bool)> = vec![
@@ -87,7 +88,14 @@ mod tests {
             (&admin, doc(Kind::Report, "r", &[]), true),
         ];
         for (viewer, d, want) in cases {
-            assert_eq!(may_see(viewer, d, &manager_of), want, "{} sees {:?} of {}", viewer.id, d.kind, d.owner);
+            assert_eq!(
+                may_see(viewer, d, &below(viewer.id.clone())),
+                want,
+                "{} sees {:?} of {}",
+                viewer.id,
+                d.kind,
+                d.owner
+            );
         }
     }
 

@@ -85,7 +85,7 @@ fn may_read(db: &Db, user: &User, hash: &str, through: Option<&str>) -> Result<b
         let Some(kind) = Kind::parse(&kind) else { continue };
         let recipients = if kind == Kind::Report { db.recipients_of(&id)? } else { Vec::new() };
         let meta = DocMeta { kind, owner: &owner, recipients: &recipients };
-        if may_see(user, meta, &|o| db.user(o).ok().flatten().and_then(|u| u.manager_id)) {
+        if may_see(user, meta, &|o| db.sees(&user.id, o).unwrap_or(false)) {
             return Ok(true);
         }
     }

@@ -2,7 +2,7 @@
 //! and placing members in them. Every change is checked against the whole tree (one root, no
 //! cycle, unique names) before it is written, and publishes the directory again.
 
-use fieldreport_protocol::team::{Department, DeptTree};
+use fieldreport_protocol::team::{below_pairs, Department, DeptTree, Person};
 
 use super::Service;
 use crate::error::{Result, ServerError};
@@ -18,6 +18,19 @@ pub struct DeptEdit {
     pub add_heads: Vec<String>,
     /// Members (ids or names) who stop being heads.
     pub remove_heads: Vec<String>,
+}
+
+/// Brings who sees whom below them up to date with the members and the tree: after any change
+/// of either, in the same transaction.
+pub(super) fn refresh_sees(db: &Db) -> Result<()> {
+    let users = db.users()?;
+    let tree = DeptTree::new(&db.departments()?);
+    let people: Vec<Person> = users
+        .iter()
+        .map(|u| Person { id: &u.id, manager_id: u.manager_id.as_deref(), dept_id: u.dept_id.as_deref() })
+        .collect();
+    db.replace_sees(&below_pairs(&people, &tree))?;
+    Ok(())
 }
 
 /// The department `query` means: its id, or its name whole.
@@ -101,6 +114,7 @@ impl Service {
             };
             checked(&depts, &d)?;
             db.insert_department(&d, now_ms())?;
+            refresh_sees(db)?;
             Ok(d)
         })
     }
@@ -123,6 +137,7 @@ impl Service {
             }
             checked(&depts, &d)?;
             db.update_department(&d)?;
+            refresh_sees(db)?;
             Ok(d)
         })
     }
@@ -146,6 +161,7 @@ impl Service {
             d.parent_id = Some(target.id.clone());
             checked(&depts, &d)?;
             db.update_department(&d)?;
+            refresh_sees(db)?;
             Ok(d)
         })
     }
@@ -160,6 +176,7 @@ impl Service {
             if user.dept_id.as_deref() != Some(dept.as_str()) {
                 db.set_user_dept(&user.id, &dept, now_ms())?;
                 user.dept_id = Some(dept);
+                refresh_sees(db)?;
             }
             Ok(user)
         })

@@ -160,6 +160,7 @@ impl Service {
                 return Err(ServerError::BadRequest("no team yet: run `init` (or `serve`) first".into()));
             }
             let mut user = insert_user(db, &name, role, manager.as_deref(), phone.as_deref())?;
+            super::departments::refresh_sees(db)?;
             if let Some(s) = since {
                 user.created_at = s;
                 db.update_user_since(&user.id, s)?;
@@ -209,6 +210,7 @@ impl Service {
                 return Err(ServerError::BadRequest(format!("{} manages others and cannot be a rep", u.name)));
             }
             db.update_user(&u)?;
+            super::departments::refresh_sees(db)?;
             Ok(u)
         })
     }

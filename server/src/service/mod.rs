@@ -107,6 +107,10 @@ impl Service {
     /// The service over `store`; finishes work an upgrade left (see the `flags` table).
     pub fn new(store: Store) -> Result<Service> {
         store.write(|db| {
+            if db.flag("rebuild_sees")? {
+                departments::refresh_sees(db)?;
+                db.clear_flag("rebuild_sees")?;
+            }
             if db.flag("rebuild_rollups")? {
                 let active = config::load(db)?;
                 rollups::rebuild(db, &active.defs, &active.cal, RebuildFrom::Views, &|_| {})?;
@@ -382,6 +386,10 @@ impl Source for Service {
         self.store.read(|db| Ok(db.users()?))
     }
 
+    fn seen_by(&self, viewer: &str) -> Result<Vec<String>> {
+        self.store.read(|db| Ok(db.seen_by(viewer)?))
+    }
+
     fn totals(&self, first: NaiveDate, last: NaiveDate, slice: Slice, distinct: &[String]) -> Result<Vec<Total>> {
         self.store.read(|db| Ok(db.totals(first, last, slice, distinct)?))
     }
@@ -412,6 +420,10 @@ impl Source for Service {
 impl Source for Db<'_> {
     fn directory(&self) -> Result<Vec<User>> {
         Ok(Db::users(self)?)
+    }
+
+    fn seen_by(&self, viewer: &str) -> Result<Vec<String>> {
+        Ok(Db::seen_by(self, viewer)?)
     }
 
     fn totals(&self, first: NaiveDate, last: NaiveDate, slice: Slice, distinct: &[String]) -> Result<Vec<Total>> {

@@ -53,7 +53,7 @@ fn current(db: &Db, cache: &DocCache, viewer: &User, id: &str) -> Result<(Prev, 
     let visible = match parsed {
         Some(k) => {
             let meta = DocMeta { kind: k, owner: &owner, recipients: &recipients };
-            may_see(viewer, meta, &|o| db.user(o).ok().flatten().and_then(|u| u.manager_id))
+            may_see(viewer, meta, &|o| db.sees(&viewer.id, o).unwrap_or(false))
         }
         None => false,
     };
@@ -284,7 +284,7 @@ fn wanted(db: &Db, caller: &Caller, want: &[String], unavailable: &mut Vec<Strin
         let Some(k) = Kind::parse(&kind) else { continue };
         let recipients = if k == Kind::Report { db.recipients_of(id)? } else { Vec::new() };
         let meta = DocMeta { kind: k, owner: &owner, recipients: &recipients };
-        if !may_see(&caller.user, meta, &|o| db.user(o).ok().flatten().and_then(|u| u.manager_id)) {
+        if !may_see(&caller.user, meta, &|o| db.sees(&caller.user.id, o).unwrap_or(false)) {
             continue; // as for a document that does not exist
         }
         let Some(bytes) = db.doc_bytes(id)? else { continue };

@@ -108,7 +108,7 @@ impl Service {
             let target = db.user(&member)?.ok_or_else(|| ServerError::NotFound(format!("no user with id {member}")))?;
             match by.role {
                 Role::Rep => return Err(ServerError::Forbidden("only a manager or an admin can nudge (催交)".into())),
-                Role::Manager if target.manager_id.as_deref() != Some(by.id.as_str()) => {
+                Role::Manager if !db.sees(&by.id, &target.id)? => {
                     return Err(ServerError::Forbidden(format!("{} is not in your team", target.name)))
                 }
                 _ => {}

@@ -121,12 +121,13 @@ pub(crate) async fn inbox(
         // Authors the viewer receives reports from: their team (for a manager) or everyone
         // who sent them one, and themselves.
         let users = storage.users()?;
+        let below = crate::figures::Source::seen_by(storage, &s.user.id)?;
         let members: Vec<(String, String)> = users
             .iter()
             .filter(|u| {
                 u.id == s.user.id
                     || s.user.role == Role::Admin
-                    || u.manager_id.as_deref() == Some(s.user.id.as_str())
+                    || below.contains(&u.id)
                     || items.iter().any(|i| i.owner == u.id)
             })
             .map(|u| (u.id.clone(), u.name.clone()))

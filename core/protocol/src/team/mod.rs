@@ -7,6 +7,7 @@ mod config;
 mod deadline;
 mod department;
 mod membership;
+mod org;
 mod reminders;
 mod robots;
 mod snapshot;
@@ -17,6 +18,7 @@ pub use config::{AlertDelivery, AlertSettings, AttachmentSettings, Deadlines, Te
 pub use deadline::Deadline;
 pub use department::{Department, DeptTree, MAX_DEPTH, MAX_DEPT_NAME};
 pub use membership::Membership;
+pub use org::{below, below_pairs, Person};
 pub use reminders::{Reminder, Reminders};
 pub use robots::{Robot, RobotEvent, RobotKind};
 pub use snapshot::{

@@ -1,29 +1,48 @@
 //! The change feed: exactly what the visibility rule allows, and no position skipped while
 //! several processes write.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use fieldreport_protocol::doc::Kind;
+use fieldreport_protocol::team::{below_pairs, Department, DeptTree, Person};
 
 use super::{fresh, open, put, user, Harness, Rng};
 use crate::model::Role;
 use crate::policy::visibility::{may_see, DocMeta, SERVER_OWNER};
 use crate::store::db::Visibility;
 
-/// A random team and documents: every user's feed holds exactly what the rule lets them see.
+/// A random team in a tree of departments and documents: every user's feed holds exactly what
+/// the rule lets them see — down the chain of managers (m0 manages m1) and down the departments
+/// a member heads (m2 heads 上海, which holds 浦东).
 pub fn feed_follows_the_visibility_rule(h: &dyn Harness) {
     let (s, _) = fresh(h);
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut users = vec![user("admin", Role::Admin, None)];
     for m in 0..3 {
-        users.push(user(&format!("m{m}"), Role::Manager, None));
+        users.push(user(&format!("m{m}"), Role::Manager, (m == 1).then_some("m0")));
     }
     for r in 0..8 {
         let manager = (r % 4 < 3).then(|| format!("m{}", r % 3));
-        users.push(user(&format!("r{r}"), Role::Rep, manager.as_deref()));
+        let mut u = user(&format!("r{r}"), Role::Rep, manager.as_deref());
+        u.dept_id = Some(["root", "sh", "pd"][r % 3].to_string());
+        users.push(u);
     }
+    let dept = |id: &str, parent: Option<&str>, heads: &[&str]| Department {
+        id: id.into(),
+        name: id.into(),
+        parent_id: parent.map(String::from),
+        heads: heads.iter().map(|h| h.to_string()).collect(),
+    };
+    let depts = vec![dept("root", None, &[]), dept("sh", Some("root"), &["m2"]), dept("pd", Some("sh"), &[])];
+    let people: Vec<Person> = users
+        .iter()
+        .map(|u| Person { id: &u.id, manager_id: u.manager_id.as_deref(), dept_id: u.dept_id.as_deref() })
+        .collect();
+    let pairs = below_pairs(&people, &DeptTree::new(&depts));
+    assert!(pairs.contains(&("m0".into(), "r1".into())), "down the chain");
+    assert!(pairs.contains(&("m2".into(), "r1".into())), "down the departments");
     let kinds = ["customer", "deal", "followup", "report", "snapshot", "config", "directory"];
     let mut docs: Vec<(String, String, String, Vec<String>)> = Vec::new();
     for i in 0..200 {
@@ -40,11 +59,15 @@ pub fn feed_follows_the_visibility_rule(h: &dyn Harness) {
         };
         docs.push((format!("doc-{i:03}"), kind, owner, recipients));
     }
-    let (u2, d2) = (users.clone(), docs.clone());
+    let (u2, d2, p2) = (users.clone(), docs.clone(), pairs.clone());
     s.write(move |db| {
+        for d in &depts {
+            db.insert_department(d, 1)?;
+        }
         for u in &u2 {
             db.insert_user(u)?;
         }
+        db.replace_sees(&p2)?;
         for (id, kind, owner, recipients) in &d2 {
             put(db, id, kind, owner, id.as_bytes())?;
             if !recipients.is_empty() {
@@ -54,15 +77,14 @@ pub fn feed_follows_the_visibility_rule(h: &dyn Harness) {
         Ok(())
     })
     .unwrap();
-    let manager_of: HashMap<String, String> =
-        users.iter().filter_map(|u| Some((u.id.clone(), u.manager_id.clone()?))).collect();
+    let below: BTreeSet<(String, String)> = pairs.into_iter().collect();
     for viewer in &users {
         let want: BTreeSet<String> = docs
             .iter()
             .filter(|(_, kind, owner, recipients)| {
                 let Some(kind) = Kind::parse(kind) else { return false };
                 let doc = DocMeta { kind, owner, recipients };
-                may_see(viewer, doc, &|o| manager_of.get(o).cloned())
+                may_see(viewer, doc, &|o| below.contains(&(viewer.id.clone(), o.to_string())))
             })
             .map(|d| d.0.clone())
             .collect();
@@ -74,6 +96,10 @@ pub fn feed_follows_the_visibility_rule(h: &dyn Harness) {
             })
             .unwrap();
         assert_eq!(got, want, "the feed of {} ({})", viewer.id, viewer.role);
+        let (seen, sees_r1) = s.read(|db| Ok((db.seen_by(&viewer.id)?, db.sees(&viewer.id, "r1")?))).unwrap();
+        let mine: Vec<String> = below.iter().filter(|(v, _)| *v == viewer.id).map(|(_, o)| o.clone()).collect();
+        assert_eq!(seen, mine, "who {} sees below them", viewer.id);
+        assert_eq!(sees_r1, mine.iter().any(|o| o == "r1"));
         assert_eq!(remaining, (want.len() as i64, want.len() as i64 * 5), "the count of {}'s feed", viewer.id);
     }
 }

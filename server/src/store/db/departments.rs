@@ -78,6 +78,29 @@ impl Db<'_> {
         self.bump_directory()
     }
 
+    /// Replaces who sees whom below them with `pairs` (viewer, owner): written in batches, so a
+    /// company of thousands is a few hundred statements.
+    pub fn replace_sees(&self, pairs: &[(String, String)]) -> Result<()> {
+        self.exec("DELETE FROM sees", p![])?;
+        for chunk in pairs.chunks(200) {
+            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("(?{}, ?{})", 2 * i + 1, 2 * i + 2)).collect();
+            let params: Vec<crate::store::Param> =
+                chunk.iter().flat_map(|(v, o)| [v.as_str().into(), o.as_str().into()]).collect();
+            self.exec(&format!("INSERT INTO sees (viewer, owner) VALUES {}", marks.join(", ")), &params)?;
+        }
+        Ok(())
+    }
+
+    /// Whether `owner` is below `viewer` (their documents other than reports, their figures).
+    pub fn sees(&self, viewer: &str, owner: &str) -> Result<bool> {
+        Ok(self.opt("SELECT 1 FROM sees WHERE viewer = ?1 AND owner = ?2", p![viewer, owner], |r| r.int(0))?.is_some())
+    }
+
+    /// Everyone below `viewer`.
+    pub fn seen_by(&self, viewer: &str) -> Result<Vec<String>> {
+        self.all("SELECT owner FROM sees WHERE viewer = ?1 ORDER BY owner", p![viewer], |r| r.text(0))
+    }
+
     /// Every member's stints in departments, by member and time.
     pub fn dept_history(&self) -> Result<Vec<DeptStint>> {
         self.all("SELECT user_id, dept_id, since, until FROM dept_history ORDER BY user_id, since", p![], |r| {

@@ -30,8 +30,9 @@ pub struct FeedRow {
 /// branch on an index so a sync costs what changed for this user, not what changed in the team.
 /// ?2 is the role, ?3 the user: an admin sees everything; everyone sees their own documents and
 /// the team configuration and directory (owned by `server`: the owner in the condition keeps that branch on
-/// the (owner, kind, seq) index instead of every document changed since the cursor); a manager
-/// also sees their direct reports' non-report documents and the reports addressed to them.
+/// the (owner, kind, seq) index instead of every document changed since the cursor); and the
+/// non-report documents of everyone below them (`sees`: their chain of reports and the members
+/// of the departments they head) and the reports addressed to them.
 const VISIBLE: &str = "
     SELECT id, kind, seq, size, heads FROM docs WHERE ?2 = 'admin' AND seq > ?1
     UNION
@@ -39,8 +40,8 @@ const VISIBLE: &str = "
     UNION
     SELECT id, kind, seq, size, heads FROM docs WHERE ?2 <> 'admin' AND owner = 'server' AND kind IN ('config', 'directory') AND seq > ?1
     UNION
-    SELECT d.id, d.kind, d.seq, d.size, d.heads FROM users u JOIN docs d ON d.owner = u.id
-        WHERE ?2 <> 'admin' AND u.manager_id = ?3 AND d.seq > ?1 AND d.kind <> 'report'
+    SELECT d.id, d.kind, d.seq, d.size, d.heads FROM sees s JOIN docs d ON d.owner = s.owner
+        WHERE ?2 <> 'admin' AND s.viewer = ?3 AND d.seq > ?1 AND d.kind <> 'report'
     UNION
     SELECT d.id, d.kind, d.seq, d.size, d.heads FROM recipients r JOIN docs d ON d.id = r.doc_id
         WHERE ?2 <> 'admin' AND r.user_id = ?3 AND d.seq > ?1";

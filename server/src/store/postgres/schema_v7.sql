@@ -28,6 +28,17 @@ CREATE TABLE dept_history (
     PRIMARY KEY (user_id, since)
 );
 
+-- Who sees whose documents and figures below them (the rule of `team::org`: a viewer's chain of
+-- reports, and the members of the departments they head, down the tree), kept by the service
+-- whenever a member or a department changes; the feed reads it as it read direct reports.
+CREATE TABLE sees (
+    viewer TEXT NOT NULL,
+    owner  TEXT NOT NULL,
+    PRIMARY KEY (viewer, owner)
+);
+CREATE INDEX sees_owner ON sees(owner);
+INSERT INTO flags (name, set_at) VALUES ('rebuild_sees', 0) ON CONFLICT DO NOTHING;
+
 -- An existing team becomes one root department (its id the team's) holding everyone, managed
 -- as today.
 INSERT INTO departments (id, name, parent_id, created_at) SELECT team_id, name, NULL, created_at FROM team;
