@@ -113,11 +113,22 @@ async fn matrix(server: Server) {
         let _ = v.device.try_sync(&Default::default()).await; // the deactivated member's fails
     }
     let users: HashMap<String, User> = server.admin.users().unwrap().into_iter().map(|u| (u.id.clone(), u)).collect();
-    let manager_of = |u: &str| users.get(u).and_then(|u| u.manager_id.clone());
+    // Who is below whom, by the rule itself (not the server's copy of it).
+    let people: Vec<fieldreport_core::team::Person> = users
+        .values()
+        .map(|u| fieldreport_core::team::Person {
+            id: &u.id,
+            manager_id: u.manager_id.as_deref(),
+            dept_id: u.dept_id.as_deref(),
+        })
+        .collect();
+    let tree = fieldreport_core::team::DeptTree::new(&server.admin.departments().unwrap());
+    let below: std::collections::HashSet<(String, String)> =
+        fieldreport_core::team::below_pairs(&people, &tree).into_iter().collect();
     // The one rule: an active member sees what `may_see` says.
     let may = |v: &Viewer, r: &Res| {
-        v.user.active
-            && may_see(&v.user, DocMeta { kind: r.kind, owner: &r.owner, recipients: &r.recipients }, &manager_of)
+        let under = |o: &str| below.contains(&(v.user.id.clone(), o.to_string()));
+        v.user.active && may_see(&v.user, DocMeta { kind: r.kind, owner: &r.owner, recipients: &r.recipients }, &under)
     };
     let viewers: Vec<Viewer> = viewers
         .into_iter()
@@ -205,7 +216,7 @@ async fn matrix(server: Server) {
             // what the rule allows; outside it, nothing.
             let team = v.user.role.as_str() == "admin"
                 || v.user.id == r.owner
-                || manager_of(&r.owner).as_deref() == Some(v.user.id.as_str());
+                || below.contains(&(v.user.id.clone(), r.owner.clone()));
             assert!(!listed || may, "export: {what} lists what the rule forbids");
             if team {
                 assert_eq!(listed, may, "export: {what} ({status})");

@@ -262,15 +262,30 @@ fn exchange(world: &mut World, d: &mut Device, fault: Fault, users: &[User]) {
     }
 }
 
+/// Who is below whom among `users` (by the rule: the team is one department without heads, so
+/// the chains of managers).
+fn below(users: &[User]) -> std::collections::HashSet<(String, String)> {
+    let people: Vec<fieldreport_core::team::Person> = users
+        .iter()
+        .map(|u| fieldreport_core::team::Person {
+            id: &u.id,
+            manager_id: u.manager_id.as_deref(),
+            dept_id: u.dept_id.as_deref(),
+        })
+        .collect();
+    fieldreport_core::team::below_pairs(&people, &fieldreport_core::team::DeptTree::default()).into_iter().collect()
+}
+
 /// No device receives what it may not see.
 fn check_visible(world: &mut World, d: &Device, body: &[u8], users: &[User]) {
     let resp = SyncResponse::decode(body).expect("the server's answer decodes");
     let docs = world.documents();
-    let manager_of = |u: &str| users.iter().find(|x| x.id == u).and_then(|x| x.manager_id.clone());
+    let below = below(users);
+    let under = |o: &str| below.contains(&(d.user.id.clone(), o.to_string()));
     for pull in &resp.docs {
         let (kind, owner, recipients, _) = docs.get(&pull.id).expect("a pulled document exists");
         let meta = DocMeta { kind: Kind::parse(kind).unwrap(), owner, recipients };
-        assert!(may_see(&d.user, meta, &manager_of), "{} received {} {} of {owner}", d.name, kind, pull.id);
+        assert!(may_see(&d.user, meta, &under), "{} received {} {} of {owner}", d.name, kind, pull.id);
     }
 }
 
@@ -422,7 +437,7 @@ fn schedule(seed: u64, steps: usize) -> Ran {
 /// exactly what it may see, at the server's heads.
 fn check_final(world: &mut World, devices: &mut [Device], users: &[User]) {
     let docs = world.documents();
-    let manager_of = |u: &str| users.iter().find(|x| x.id == u).and_then(|x| x.manager_id.clone());
+    let below = below(users);
     for d in devices.iter_mut() {
         let (name, user) = (d.name, d.user.clone());
         let s = d.store();
@@ -438,7 +453,7 @@ fn check_final(world: &mut World, devices: &mut [Device], users: &[User]) {
             .iter()
             .filter(|(_, (kind, owner, recipients, _))| {
                 let meta = DocMeta { kind: Kind::parse(kind).unwrap(), owner, recipients };
-                may_see(&user, meta, &manager_of)
+                may_see(&user, meta, &|o| below.contains(&(user.id.clone(), o.to_string())))
             })
             .map(|(id, _)| id.clone())
             .collect();
