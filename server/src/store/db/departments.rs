@@ -78,15 +78,25 @@ impl Db<'_> {
         self.bump_directory()
     }
 
-    /// Replaces who sees whom below them with `pairs` (viewer, owner): written in batches, so a
-    /// company of thousands is a few hundred statements.
+    /// Replaces who sees whom below them with `pairs` (viewer, owner): only the pairs that
+    /// changed are deleted or inserted (a new rep is a few rows, not the company's), in batches.
     pub fn replace_sees(&self, pairs: &[(String, String)]) -> Result<()> {
-        self.exec("DELETE FROM sees", p![])?;
-        for chunk in pairs.chunks(200) {
-            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("(?{}, ?{})", 2 * i + 1, 2 * i + 2)).collect();
-            let params: Vec<crate::store::Param> =
-                chunk.iter().flat_map(|(v, o)| [v.as_str().into(), o.as_str().into()]).collect();
-            self.exec(&format!("INSERT INTO sees (viewer, owner) VALUES {}", marks.join(", ")), &params)?;
+        let now: std::collections::HashSet<(String, String)> =
+            self.all("SELECT viewer, owner FROM sees", p![], |r| Ok((r.text(0)?, r.text(1)?)))?.into_iter().collect();
+        let wanted: std::collections::HashSet<&(String, String)> = pairs.iter().collect();
+        let gone: Vec<&(String, String)> = now.iter().filter(|p| !wanted.contains(p)).collect();
+        let new: Vec<&(String, String)> = pairs.iter().filter(|p| !now.contains(*p)).collect();
+        for (sql, rows) in [
+            ("DELETE FROM sees WHERE (viewer, owner) IN (VALUES {})", &gone),
+            ("INSERT INTO sees (viewer, owner) VALUES {} ON CONFLICT DO NOTHING", &new),
+        ] {
+            for chunk in rows.chunks(200) {
+                let marks: Vec<String> =
+                    (0..chunk.len()).map(|i| format!("(?{}, ?{})", 2 * i + 1, 2 * i + 2)).collect();
+                let params: Vec<crate::store::Param> =
+                    chunk.iter().flat_map(|(v, o)| [v.as_str().into(), o.as_str().into()]).collect();
+                self.exec(&sql.replace("{}", &marks.join(", ")), &params)?;
+            }
         }
         Ok(())
     }
