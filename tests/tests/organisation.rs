@@ -84,3 +84,53 @@ async fn a_director_sees_down_the_tree_and_a_regional_manager_their_region_only(
     assert!(server.admin.nudge(&by(&director), &b_id, "daily", "today").is_ok());
     assert!(server.admin.nudge(&by(&sh_mgr), &b_id, "daily", "today").is_err());
 }
+
+/// Figures up the tree: a department's are its subtree's members' for the days they were in
+/// it; a rep who moves keeps yesterday's visits in the department they were in.
+#[tokio::test]
+async fn a_department_keeps_the_figures_of_a_member_who_moved() {
+    use fieldreport_core::period::{Calendar, Period};
+    let server = Server::start().await;
+    let (mgr, _) = server.user("张经理", "manager", None);
+    let (rep, code) = server.user("小张", "rep", Some(&mgr));
+    server.admin.add_department("上海区", None, &[]).unwrap();
+    server.admin.add_department("杭州区", None, &[]).unwrap();
+    let now = fieldreport_server::now_ms();
+    // 小张 has been in 上海区 for a week (a team brought onto the server says so).
+    server.admin.set_member_department_since(&rep, "上海区", Some(now - 7 * 86_400_000)).unwrap();
+    let mut phone = Device::enroll(&server.url, &code).await;
+    let c = phone.customer("华为");
+    for hours in [30, 26] {
+        let at = now - hours * 3_600_000;
+        let v = fieldreport_core::doc::NewFollowup::new(&c, fieldreport_core::doc::FollowupKind::Visit, at, "拜访");
+        phone.store.log_followup(v).unwrap();
+    }
+    phone.sync().await;
+    // Today 小张 moves to 杭州区, and visits once more.
+    server.admin.set_member_department(&rep, "杭州区").unwrap();
+    phone.visit(&c, "今天的拜访");
+    phone.sync().await;
+    let cal = Calendar::parse("Asia/Shanghai", "monday").unwrap();
+    let today = cal.local_date(now);
+    let period = Period::custom(today - chrono::Days::new(2), today).unwrap();
+    let cfg = server.admin.config().unwrap();
+    let visits = |dept: &str| {
+        let f = fieldreport_server::figures::department(&server.admin, &cfg, dept, None, period, now).unwrap();
+        let own =
+            f.rows.iter().find(|r| r.figure.user_id.is_none() && r.dept_id == f.dept.id && r.figure.metric == "visits");
+        (own.unwrap().figure.value, f)
+    };
+    assert_eq!(visits("上海区").0, 2.0, "yesterday's visits stay where 小张 was");
+    assert_eq!(visits("杭州区").0, 1.0, "today's count where 小张 is");
+    let (all, root) = visits("华东销售");
+    assert_eq!(all, 3.0);
+    let sub = |name: &str| {
+        let id = server.admin.department(name).unwrap().id;
+        root.rows.iter().find(|r| r.dept_id == id && r.figure.metric == "visits").unwrap().figure.value
+    };
+    assert_eq!((sub("上海区"), sub("杭州区")), (2.0, 1.0), "the root's rows per sub-department");
+    // The member's own row in the root holds all three; a rate is pooled, not averaged.
+    let mine =
+        root.rows.iter().find(|r| r.figure.user_id.as_deref() == Some(rep.as_str()) && r.figure.metric == "visits");
+    assert_eq!(mine.unwrap().figure.value, 3.0);
+}

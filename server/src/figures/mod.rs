@@ -3,11 +3,13 @@
 //! the snapshots delivered to devices all come from here, so a figure is computed one way.
 
 mod alerts;
+mod department;
 mod scope;
 mod snapshot;
 mod submissions;
 
 pub use alerts::{alerts, alerts_with};
+pub use department::{department, DeptFigures, DeptRow};
 pub use fieldreport_protocol::team::Alert;
 pub use scope::Scope;
 pub use snapshot::{snapshot, team_values, Completeness, KpiRow, Snapshot};
@@ -27,6 +29,10 @@ pub trait Source {
     /// Everyone below `viewer` (`team::org`: their chain of reports, and the members of the
     /// departments they head, down the tree).
     fn seen_by(&self, viewer: &str) -> Result<Vec<String>>;
+    /// The departments, with their heads.
+    fn departments(&self) -> Result<Vec<fieldreport_protocol::team::Department>>;
+    /// Every member's stints in departments, by member and time.
+    fn dept_history(&self) -> Result<Vec<crate::store::db::DeptStint>>;
     /// Per user and metric over `first..=last`, for `slice` (`distinct`: metrics counted by
     /// distinct key).
     fn totals(&self, first: NaiveDate, last: NaiveDate, slice: Slice, distinct: &[String]) -> Result<Vec<Total>>;

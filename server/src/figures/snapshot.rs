@@ -237,6 +237,12 @@ mod tests {
         fn seen_by(&self, _: &str) -> Result<Vec<String>> {
             Ok(Vec::new())
         }
+        fn departments(&self) -> Result<Vec<fieldreport_protocol::team::Department>> {
+            Ok(Vec::new())
+        }
+        fn dept_history(&self) -> Result<Vec<crate::store::db::DeptStint>> {
+            Ok(Vec::new())
+        }
         fn totals(&self, first: NaiveDate, last: NaiveDate, slice: Slice, _: &[String]) -> Result<Vec<Total>> {
             let users: Vec<String> = match slice {
                 Slice::Users(u) => u.to_vec(),

@@ -169,12 +169,22 @@ impl Service {
     /// Places member `user` (an id or a name) in department `dept` from now on; their figures
     /// until now stay with the department they were in.
     pub fn set_member_department(&self, user: &str, dept: &str) -> Result<User> {
+        self.set_member_department_since(user, dept, None)
+    }
+
+    /// Places member `user` in department `dept` from `since` (UTC milliseconds, not in the
+    /// future; default now): a team brought onto the server says where each member has been.
+    pub fn set_member_department_since(&self, user: &str, dept: &str, since: Option<i64>) -> Result<User> {
         let (u, d) = (user.to_string(), dept.to_string());
+        let now = now_ms();
+        if since.is_some_and(|s| s > now) {
+            return Err(ServerError::BadRequest("a member cannot move in the future: give a day up to today".into()));
+        }
         self.store.write(move |db| {
             let mut user = resolve_user(db, &u)?;
             let dept = resolve_dept(&db.departments()?, &d)?.id.clone();
-            if user.dept_id.as_deref() != Some(dept.as_str()) {
-                db.set_user_dept(&user.id, &dept, now_ms())?;
+            if user.dept_id.as_deref() != Some(dept.as_str()) || since.is_some() {
+                db.set_user_dept(&user.id, &dept, since.unwrap_or(now))?;
                 user.dept_id = Some(dept);
                 refresh_sees(db)?;
             }

@@ -390,6 +390,14 @@ impl Source for Service {
         self.store.read(|db| Ok(db.seen_by(viewer)?))
     }
 
+    fn departments(&self) -> Result<Vec<fieldreport_protocol::team::Department>> {
+        self.store.read(|db| Ok(db.departments()?))
+    }
+
+    fn dept_history(&self) -> Result<Vec<crate::store::db::DeptStint>> {
+        self.store.read(|db| Ok(db.dept_history()?))
+    }
+
     fn totals(&self, first: NaiveDate, last: NaiveDate, slice: Slice, distinct: &[String]) -> Result<Vec<Total>> {
         self.store.read(|db| Ok(db.totals(first, last, slice, distinct)?))
     }
@@ -424,6 +432,14 @@ impl Source for Db<'_> {
 
     fn seen_by(&self, viewer: &str) -> Result<Vec<String>> {
         Ok(Db::seen_by(self, viewer)?)
+    }
+
+    fn departments(&self) -> Result<Vec<fieldreport_protocol::team::Department>> {
+        Ok(Db::departments(self)?)
+    }
+
+    fn dept_history(&self) -> Result<Vec<crate::store::db::DeptStint>> {
+        Ok(Db::dept_history(self)?)
     }
 
     fn totals(&self, first: NaiveDate, last: NaiveDate, slice: Slice, distinct: &[String]) -> Result<Vec<Total>> {

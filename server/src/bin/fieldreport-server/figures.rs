@@ -77,6 +77,9 @@ pub fn kpi(s: &Service, a: KpiArgs, j: bool) -> R {
         return Ok(());
     }
     let cfg = s.config()?;
+    if let Some(d) = &a.dept {
+        return dept_kpi(s, &cfg, d, &a.period, j);
+    }
     let scope = Scope::of(s, None, a.user.as_deref())?;
     let snap = figures::snapshot(s, &cfg, &scope, period(&a.period)?, now_ms())?;
     let rows: Vec<_> = match &a.user {
@@ -92,6 +95,26 @@ pub fn kpi(s: &Service, a: KpiArgs, j: bool) -> R {
         lines.push(format!("{who:<16} {:<22} {:>14}  target {target:>8}  {status}", r.name_zh, r.display));
     }
     print(j, json!(rows), lines);
+    Ok(())
+}
+
+/// `kpi --dept D`: the department's own rows (`user_id` null), each sub-department's (null
+/// `user_id`, its `dept_id`), then each member's while in it; rows as `kpi --json` prints them,
+/// with `dept_id`.
+fn dept_kpi(s: &Service, cfg: &fieldreport_protocol::team::TeamConfig, dept: &str, p: &str, j: bool) -> R {
+    let f = figures::department(s, cfg, dept, None, period(p)?, now_ms())?;
+    let names: std::collections::HashMap<String, String> = s.users()?.into_iter().map(|u| (u.id, u.name)).collect();
+    let depts: std::collections::HashMap<String, String> =
+        s.departments()?.into_iter().map(|d| (d.id, d.name)).collect();
+    let mut lines = vec![format!("{} {} ({} .. {})", f.dept.name, f.period, f.first, f.last)];
+    for r in &f.rows {
+        let who = match &r.figure.user_id {
+            Some(u) => names.get(u).cloned().unwrap_or(u.clone()),
+            None => format!("[{}]", depts.get(&r.dept_id).cloned().unwrap_or(r.dept_id.clone())),
+        };
+        lines.push(format!("{who:<16} {:<22} {:>14}", r.figure.name_zh, r.figure.display));
+    }
+    print(j, json!(f.rows), lines);
     Ok(())
 }
 

@@ -184,8 +184,13 @@ struct KpiArgs {
     #[arg(long, default_value = "this-month")]
     period: String,
     /// Only this user's rows.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "dept")]
     user: Option<String>,
+    /// A department's figures (name or id): its own rows (`user_id` null), its sub-departments',
+    /// and its members' while in it (a member who moved keeps their past figures where they
+    /// were).
+    #[arg(long)]
+    dept: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -149,6 +149,11 @@ pub fn departments_and_where_members_were(h: &dyn Harness) {
         let stints: Vec<(String, i64, Option<i64>)> =
             db.dept_history()?.into_iter().map(|x| (x.dept_id, x.since, x.until)).collect();
         assert_eq!(stints, [("root".to_string(), 10, Some(100)), ("sh".to_string(), 100, None)]);
+        // A placement dated back replaces the stints that began after it.
+        db.set_user_dept("r", "sh", 50)?;
+        let stints: Vec<(String, i64, Option<i64>)> =
+            db.dept_history()?.into_iter().map(|x| (x.dept_id, x.since, x.until)).collect();
+        assert_eq!(stints, [("root".to_string(), 10, Some(50)), ("sh".to_string(), 50, None)]);
         // Who sees whom changes by what differs: a pair dropped, one kept, one added.
         let pair = |v: &str, o: &str| (v.to_string(), o.to_string());
         db.replace_sees(&[pair("m", "r"), pair("d", "r")])?;

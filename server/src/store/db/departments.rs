@@ -65,11 +65,17 @@ impl Db<'_> {
         Ok(())
     }
 
-    /// Moves member `user` into department `dept` at `now`: their stint where they were ends
-    /// then (and so the directory changes).
-    pub fn set_user_dept(&self, user: &str, dept: &str, now: i64) -> Result<()> {
+    /// Moves member `user` into department `dept` at `at`: their stint where they were ends
+    /// then, and stints that began at or after `at` are replaced (a placement dated back, as
+    /// when a team is brought onto the server); the directory changes.
+    pub fn set_user_dept(&self, user: &str, dept: &str, at: i64) -> Result<()> {
+        let now = at;
         self.exec("UPDATE users SET dept_id = ?2 WHERE id = ?1", p![user, dept])?;
-        self.exec("UPDATE dept_history SET until = ?2 WHERE user_id = ?1 AND until IS NULL", p![user, now])?;
+        self.exec("DELETE FROM dept_history WHERE user_id = ?1 AND since >= ?2", p![user, now])?;
+        self.exec(
+            "UPDATE dept_history SET until = ?2 WHERE user_id = ?1 AND (until IS NULL OR until > ?2)",
+            p![user, now],
+        )?;
         self.exec(
             "INSERT INTO dept_history (user_id, dept_id, since, until) VALUES (?1, ?2, ?3, NULL)
              ON CONFLICT (user_id, since) DO UPDATE SET dept_id = excluded.dept_id, until = NULL",
