@@ -121,6 +121,20 @@ async fn a_department_keeps_the_figures_of_a_member_who_moved() {
         (own.unwrap().figure.value, f)
     };
     assert_eq!(visits("上海区").0, 2.0, "yesterday's visits stay where 小张 was");
+    // A department's target (按部门设置目标): 14 visits a week is 6 over three days.
+    let mut with_target = cfg.clone();
+    let mut t = weekly_target("visits", rep.clone(), 14.0);
+    (t.user, t.dept) = (None, Some("上海区".into()));
+    with_target.targets.push(t);
+    server.admin.apply_config(with_target).unwrap();
+    let cfg = server.admin.config().unwrap();
+    let f = fieldreport_server::figures::department(&server.admin, &cfg, "上海区", None, period, now).unwrap();
+    let own = f.rows.iter().find(|r| r.figure.user_id.is_none() && r.figure.metric == "visits").unwrap();
+    assert_eq!((own.figure.target, own.figure.target_display.as_deref()), (Some(6.0), Some("6")));
+    let mut bad = cfg.clone();
+    bad.targets[0].dept = Some("月球区".into());
+    let refused = server.admin.apply_config(bad).unwrap_err().to_string();
+    assert!(refused.contains("月球区") && refused.contains("not a department"), "{refused}");
     assert_eq!(visits("杭州区").0, 1.0, "today's count where 小张 is");
     let (all, root) = visits("华东销售");
     assert_eq!(all, 3.0);

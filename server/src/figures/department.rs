@@ -7,9 +7,9 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use fieldreport_protocol::kpi::{format_value, ratio, Aggregate, KpiDef};
+use fieldreport_protocol::kpi::{achievement, format_target, format_value, ratio, status, Aggregate, KpiDef};
 use fieldreport_protocol::period::{Calendar, Period};
-use fieldreport_protocol::team::{Department, DeptTree, Figure, TeamConfig};
+use fieldreport_protocol::team::{dept_target_within, Department, DeptTree, Figure, TeamConfig};
 use serde::Serialize;
 
 use super::Source;
@@ -125,23 +125,28 @@ pub fn department(
             }
         }
     }
-    let figure = |user: Option<&str>, def: &KpiDef, parts: &Parts| {
+    let today = cal.local_date(now_ms);
+    // A department's target (按部门设置目标) for its own rows; members' rows carry none here.
+    let figure = |user: Option<&str>, holder: Option<&Department>, def: &KpiDef, parts: &Parts| {
         let (v, b) = parts
             .iter()
             .filter(|((u, m), _)| *m == def.id && user.is_none_or(|x| x == u))
             .fold((0.0, 0.0), |(v, b), (_, (x, y))| (v + x, b + y));
         let value = if def.aggregate.is_ratio() { ratio(v, b) } else { v };
+        let target = holder
+            .and_then(|h| dept_target_within(&config.targets, &def.id, &def.unit, (&h.id, &h.name), &range, today));
+        let achieved = target.and_then(|t| achievement(value, t));
         Figure {
             user_id: user.map(str::to_string),
             metric: def.id.clone(),
             value,
-            target: None,
-            achievement: None,
-            status: None,
+            target,
+            achievement: achieved,
+            status: achieved.map(|a| status(a, config.thresholds)),
             name_zh: def.name_zh.clone(),
             name_en: def.name_en.clone(),
             display: format_value(&def.unit, value),
-            target_display: None,
+            target_display: target.map(|t| format_target(&def.unit, t)),
             base: def.aggregate.is_ratio().then_some(b),
             previous: None,
             change: None,
@@ -149,16 +154,16 @@ pub fn department(
     };
     let row = |dept_id: &str, f: Figure| DeptRow { dept_id: dept_id.to_string(), figure: f };
     let mut rows = Vec::new();
-    rows.extend(defs.iter().map(|def| row(&d.id, figure(None, def, &by_member))));
+    rows.extend(defs.iter().map(|def| row(&d.id, figure(None, Some(&d), def, &by_member))));
     for child in tree.children(&d.id) {
         let parts = by_dept.remove(&child.id).unwrap_or_default();
-        rows.extend(defs.iter().map(|def| row(&child.id, figure(None, def, &parts))));
+        rows.extend(defs.iter().map(|def| row(&child.id, figure(None, Some(child), def, &parts))));
     }
     let mut members: Vec<&String> = spans.iter().map(|s| &s.0).collect();
     members.sort();
     members.dedup();
     for m in members {
-        rows.extend(defs.iter().map(|def| row(&d.id, figure(Some(m), def, &by_member))));
+        rows.extend(defs.iter().map(|def| row(&d.id, figure(Some(m), None, def, &by_member))));
     }
     Ok(DeptFigures { dept: d, period: period.to_string(), first: range.first, last: range.last, rows })
 }

@@ -83,6 +83,16 @@ pub(crate) fn apply(db: &Db, before: &Active, mut config: TeamConfig) -> Result<
         config.team.name = team.name;
     }
     config.validate(&users).map_err(|e| ServerError::BadRequest(format!("the configuration is refused: {e}")))?;
+    let depts = db.departments()?;
+    for (i, t) in config.targets.iter().enumerate() {
+        if let Some(d) = &t.dept {
+            if !depts.iter().any(|x| x.id == *d || x.name == *d) {
+                return Err(ServerError::BadRequest(format!(
+                    "the configuration is refused: targets[{i}].dept: `{d}` is not a department (see `dept list`)"
+                )));
+            }
+        }
+    }
     let version = db.config_version()? + 1;
     config.version = version as u64;
     let mut active = Active::of(config)?;

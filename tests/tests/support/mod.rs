@@ -353,6 +353,7 @@ pub fn weekly_target(metric: &str, user: impl Into<String>, value: f64) -> field
     fieldreport_core::team::Target {
         metric: metric.into(),
         user: Some(user.into()),
+        dept: None,
         per: fieldreport_core::team::TargetPeriod::Week,
         value: Some(value),
         amount: None,

@@ -24,4 +24,4 @@ pub use robots::{Robot, RobotEvent, RobotKind};
 pub use snapshot::{
     Alert, AlertFacts, Figure, Mentioned, Nudge, PeriodFigures, ReadReceipt, SnapshotBody, SubmissionCounts,
 };
-pub use target::{target_for, target_within, Target, TargetPeriod};
+pub use target::{dept_target_within, target_for, target_within, Target, TargetPeriod};

@@ -26,6 +26,10 @@ pub struct Target {
     pub metric: String,
     #[serde(default)]
     pub user: Option<String>,
+    /// A department's target (its name or id; 按部门设置目标), for its own figures: not with
+    /// `user`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dept: Option<String>,
     pub per: TargetPeriod,
     /// Counts as counts, ratios in 0..=1 (not for money: see `amount`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -92,6 +96,9 @@ impl Target {
 
     pub(crate) fn validate(&self, unit: &Unit) -> Result<(), String> {
         self.number(unit)?;
+        if self.user.is_some() && self.dept.is_some() {
+            return Err("a target is a member's (user) or a department's (dept), not both".into());
+        }
         if let Some(u) = self.until {
             if u < self.from {
                 return Err(format!("until: {u} is before from {}", self.from));
@@ -108,6 +115,7 @@ impl Target {
     pub(crate) fn overlaps(&self, o: &Target) -> bool {
         self.metric == o.metric
             && self.user == o.user
+            && self.dept == o.dept
             && self.until.is_none_or(|u| o.from <= u)
             && o.until.is_none_or(|u| self.from <= u)
     }
@@ -161,12 +169,39 @@ pub fn target_within(
     through: NaiveDate,
     counts: &dyn Fn(NaiveDate) -> bool,
 ) -> Option<f64> {
-    // A configuration in force was validated: every number reads.
-    let mine: Vec<(&Target, f64)> = targets
+    let mine: Vec<&Target> =
+        targets.iter().filter(|t| t.metric == metric && t.user.as_deref() == user && t.dept.is_none()).collect();
+    spread(&mine, unit, range, through, counts)
+}
+
+/// The target of `metric` for department `dept` (whose id and name are given: a file names it
+/// by either) over `range` through `through`, as [`target_within`] for every day.
+pub fn dept_target_within(
+    targets: &[Target],
+    metric: &str,
+    unit: &Unit,
+    dept: (&str, &str),
+    range: &DateRange,
+    through: NaiveDate,
+) -> Option<f64> {
+    let mine: Vec<&Target> = targets
         .iter()
-        .filter(|t| t.metric == metric && t.user.as_deref() == user)
-        .filter_map(|t| Some((t, t.number(unit).ok()?)))
+        .filter(|t| t.metric == metric && t.dept.as_deref().is_some_and(|d| d == dept.0 || d == dept.1))
         .collect();
+    spread(&mine, unit, range, through, &|_| true)
+}
+
+/// `targets` (of one metric and holder) summed over the days of `range` through `through` that
+/// `counts` accepts; a rate is the one in force on the last day counted.
+fn spread(
+    targets: &[&Target],
+    unit: &Unit,
+    range: &DateRange,
+    through: NaiveDate,
+    counts: &dyn Fn(NaiveDate) -> bool,
+) -> Option<f64> {
+    // A configuration in force was validated: every number reads.
+    let mine: Vec<(&Target, f64)> = targets.iter().filter_map(|t| Some((*t, t.number(unit).ok()?))).collect();
     if mine.is_empty() {
         return None;
     }
@@ -206,6 +241,7 @@ mod tests {
         let t = Target {
             metric: "visits".into(),
             user: Some("u".into()),
+            dept: None,
             per: TargetPeriod::Month,
             value: Some(30.0),
             amount: None,
@@ -240,6 +276,7 @@ mod tests {
         let t = |metric: &str, v: f64| Target {
             metric: metric.into(),
             user: Some("u".into()),
+            dept: None,
             per: TargetPeriod::Month,
             value: Some(v),
             amount: None,
@@ -264,6 +301,7 @@ mod tests {
         let a = Target {
             metric: "visits".into(),
             user: None,
+            dept: None,
             per: TargetPeriod::Week,
             value: Some(1.0),
             amount: None,
