@@ -148,3 +148,45 @@ async fn a_department_keeps_the_figures_of_a_member_who_moved() {
         root.rows.iter().find(|r| r.figure.user_id.as_deref() == Some(rep.as_str()) && r.figure.metric == "visits");
     assert_eq!(mine.unwrap().figure.value, 3.0);
 }
+
+/// The server's CLI by department, as scripts call it: `dept list --json`, `kpi --dept --json`
+/// (today's rows with `dept_id`; `user_id` null for the department's own), `submissions --dept`
+/// and `alerts --dept` (the subtree's members only); an unknown department is bad input (exit 2).
+#[test]
+fn the_cli_reads_a_departments_figures() {
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(server_binary()).arg("--data").arg(data.path()).args(args).output().unwrap()
+    };
+    let json = |args: &[&str]| -> serde_json::Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let out = run(&all);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    json(&["init", "--team-name", "华东销售", "--admin-name", "王总"]);
+    json(&["user", "add", "--name", "张经理", "--role", "manager"]);
+    json(&["dept", "add", "上海区", "--head", "张经理"]);
+    json(&["dept", "add", "浦东组", "--parent", "上海区"]);
+    let a = json(&["user", "add", "--name", "小张", "--role", "rep", "--manager", "张经理", "--dept", "浦东组"]);
+    let b = json(&["user", "add", "--name", "小王", "--role", "rep"]);
+    let list = json(&["dept", "list"]);
+    let paths: Vec<&str> = list.as_array().unwrap().iter().map(|d| d["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["华东销售", "华东销售 / 上海区", "华东销售 / 上海区 / 浦东组"]);
+    let rows = json(&["kpi", "--dept", "上海区", "--period", "today"]);
+    let rows = rows.as_array().unwrap();
+    let sh = list[1]["id"].as_str().unwrap();
+    let own = rows.iter().find(|r| r["user_id"].is_null() && r["dept_id"] == sh && r["metric"] == "visits").unwrap();
+    for key in ["metric", "value", "target", "achievement", "status", "name_zh", "display"] {
+        assert!(own.get(key).is_some(), "{key} in {own}");
+    }
+    assert!(rows.iter().any(|r| r["user_id"] == a["id"]), "the member below is listed");
+    assert!(!rows.iter().any(|r| r["user_id"] == b["id"]), "a member elsewhere is not");
+    let subs = json(&["submissions", "--dept", "上海区", "--period", "this-week"]);
+    let who: Vec<&str> = subs.as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
+    assert_eq!(who, ["小张"]);
+    json(&["alerts", "--dept", "上海区"]);
+    let out = run(&["kpi", "--dept", "月球区"]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+}

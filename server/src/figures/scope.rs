@@ -45,6 +45,23 @@ impl Scope {
         Ok(Scope { members, team })
     }
 
+    /// The members of department `dept` (a name or an id) and every department below it, as
+    /// they are now.
+    pub fn of_dept(storage: &dyn Source, dept: &str) -> Result<Scope> {
+        let users = storage.directory()?;
+        let depts = storage.departments()?;
+        let tree = fieldreport_protocol::team::DeptTree::new(&depts);
+        let d = depts
+            .iter()
+            .find(|x| x.id == dept.trim() || x.name == dept.trim())
+            .ok_or_else(|| ServerError::NotFound(format!("no department `{}` (see `dept list`)", dept.trim())))?;
+        let subtree: Vec<&str> = tree.subtree(&d.id).iter().map(|x| x.id.as_str()).collect();
+        let team: Vec<User> = users.iter().filter(|u| u.role == Role::Rep).cloned().collect();
+        let members =
+            users.into_iter().filter(|u| u.dept_id.as_deref().is_some_and(|x| subtree.contains(&x))).collect();
+        Ok(Scope { members, team })
+    }
+
     /// The members' ids.
     pub(crate) fn member_ids(&self) -> Vec<String> {
         self.members.iter().map(|u| u.id.clone()).collect()

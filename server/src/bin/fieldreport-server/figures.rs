@@ -118,10 +118,13 @@ fn dept_kpi(s: &Service, cfg: &fieldreport_protocol::team::TeamConfig, dept: &st
     Ok(())
 }
 
-pub fn alerts(s: &Service, user: Option<&str>, lang: &str, j: bool) -> R {
+pub fn alerts(s: &Service, user: Option<&str>, dept: Option<&str>, lang: &str, j: bool) -> R {
     let lang: Lang = lang.parse()?;
     let cfg = s.config()?;
-    let scope = Scope::of(s, None, user)?;
+    let scope = match dept {
+        Some(d) => Scope::of_dept(s, d)?,
+        None => Scope::of(s, None, user)?,
+    };
     let list = figures::alerts(s, &cfg, &scope, now_ms())?;
     let names: Names = s.users()?.into_iter().map(|u| (u.id, u.name)).collect();
     let lines = if list.is_empty() {
@@ -142,9 +145,12 @@ pub fn alerts(s: &Service, user: Option<&str>, lang: &str, j: bool) -> R {
     Ok(())
 }
 
-pub fn submissions(s: &Service, p: &str, user: Option<&str>, j: bool) -> R {
+pub fn submissions(s: &Service, p: &str, user: Option<&str>, dept: Option<&str>, j: bool) -> R {
     let cfg = s.config()?;
-    let scope = Scope::of(s, None, user)?;
+    let scope = match dept {
+        Some(d) => Scope::of_dept(s, d)?,
+        None => Scope::of(s, None, user)?,
+    };
     let stats = figures::submissions(s, &cfg, &scope, period(p)?, now_ms())?;
     let lines = stats
         .iter()

@@ -88,8 +88,11 @@ enum Command {
     /// Current alerts: low conversion, stale deals, late or missing reports, KPIs in red.
     Alerts {
         /// Only this user's.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "dept")]
         user: Option<String>,
+        /// Only those of a department and the departments below it (name or id).
+        #[arg(long)]
+        dept: Option<String>,
         /// Language of the texts: zh-CN or en.
         #[arg(long, default_value = "zh-CN")]
         lang: String,
@@ -160,8 +163,11 @@ enum Command {
         /// last-quarter or YYYY-MM-DD..YYYY-MM-DD.
         #[arg(long, default_value = "this-week")]
         period: String,
-        #[arg(long)]
+        #[arg(long, conflicts_with = "dept")]
         user: Option<String>,
+        /// The members of a department and the departments below it (name or id).
+        #[arg(long)]
+        dept: Option<String>,
     },
 }
 
@@ -321,9 +327,13 @@ fn run(cli: Cli) -> Result<(), ServerError> {
         }
         Command::Config(c) => figures::config(&existing(&at)?, c, j),
         Command::Kpi(a) => figures::kpi(&existing(&at)?, a, j),
-        Command::Alerts { user, lang } => figures::alerts(&existing(&at)?, user.as_deref(), &lang, j),
+        Command::Alerts { user, dept, lang } => {
+            figures::alerts(&existing(&at)?, user.as_deref(), dept.as_deref(), &lang, j)
+        }
         Command::Deliveries { limit } => figures::deliveries(&existing(&at)?, limit, j),
-        Command::Submissions { period, user } => figures::submissions(&existing(&at)?, &period, user.as_deref(), j),
+        Command::Submissions { period, user, dept } => {
+            figures::submissions(&existing(&at)?, &period, user.as_deref(), dept.as_deref(), j)
+        }
         Command::Doctor { scan } => doctor(&existing(&at)?, scan, j),
         Command::Files { collect } => files::files(&existing(&at)?, collect, j),
         Command::Export { what, period, user, format, out, lang } => {
