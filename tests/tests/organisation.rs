@@ -78,6 +78,23 @@ async fn a_director_sees_down_the_tree_and_a_regional_manager_their_region_only(
     let web = Browser::sign_in(&server.url, &server, &sh_mgr).await;
     let (_, kpi) = web.get("/kpi?period=today").await;
     assert!(kpi.contains("小张") && !kpi.contains("小王"), "{kpi}");
+    // The JSON API by department: a head reads their region's figures, not another's.
+    let get = |d: &Device, path: String| {
+        let token = d.store.sync_state().unwrap().token;
+        let url = format!("{}{path}", server.url);
+        async move {
+            let resp = fieldreport_core::sync::http_client().unwrap().get(url).bearer_auth(token).send().await.unwrap();
+            (resp.status().as_u16(), resp.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let (status, body) = get(&sh, "/v1/kpi?period=today&dept=%E4%B8%8A%E6%B5%B7%E5%8C%BA".into()).await;
+    assert_eq!(status, 200, "{body}");
+    let own = body["rows"].as_array().unwrap().iter().find(|r| r["user_id"].is_null() && r["metric"] == "visits");
+    assert_eq!(own.unwrap()["value"], 1.0, "{body}");
+    let (status, _) = get(&sh, "/v1/kpi?period=today&dept=%E6%9D%AD%E5%B7%9E%E5%8C%BA".into()).await;
+    assert_eq!(status, 403, "another region's figures are not a regional manager's");
+    let (status, body) = get(&boss, "/v1/kpi?period=today&dept=%E6%9D%AD%E5%B7%9E%E5%8C%BA&limit=1".into()).await;
+    assert_eq!(status, 200, "the director heads the company: {body}");
     // The director may 催交 anyone below; a regional manager not across regions.
     let by = |id: &str| server.admin.find_user(id).unwrap();
     let b_id = by("小王").id;

@@ -1,5 +1,7 @@
 //! The manager API (JSON, scoped by the caller's device token): `GET /v1/kpi`, `/v1/alerts`,
-//! `/v1/submissions`. A manager sees their direct reports, a rep only themself, an admin all.
+//! `/v1/submissions`. A manager or a department's head sees everyone below them, a rep only
+//! themself, an admin all; `GET /v1/kpi?dept=D` is a department's figures, for its heads (and
+//! those of the departments above it) and admins.
 //!
 //! Every answer is bounded: periods span at most 366 days, and lists come in pages — `limit`
 //! members (or alerts) per page, the next page named by a `Link: <…>; rel="next"` header (the
@@ -27,6 +29,8 @@ use crate::state::{blocking, AppState};
 pub(crate) struct FigureQuery {
     period: Option<String>,
     user: Option<String>,
+    /// A department (name or id): its figures instead of the caller's scope.
+    dept: Option<String>,
     limit: Option<usize>,
     after: Option<String>,
 }
@@ -83,6 +87,9 @@ fn paged<T: Serialize>(body: T, path: &str, q: &FigureQuery, limit: usize, next_
         if let Some(u) = &q.user {
             url.push_str(&format!("&user={}", enc(u)));
         }
+        if let Some(d) = &q.dept {
+            url.push_str(&format!("&dept={}", enc(d)));
+        }
         if let Ok(v) = HeaderValue::from_str(&format!("<{url}>; rel=\"next\"")) {
             resp.headers_mut().insert(header::LINK, v);
         }
@@ -116,6 +123,9 @@ pub(crate) async fn kpi(
 ) -> Result<Response> {
     let q = query(q)?;
     let p = period(q.period.as_deref(), Period::ThisMonth)?;
+    if let Some(d) = q.dept.clone() {
+        return dept_kpi(state, caller, d, p, q).await;
+    }
     let (only, after, n) = (q.user.clone(), q.after.clone(), limit(q.limit, KPI_PAGE));
     let (mut snap, next) = scoped(state, caller, q.user.clone(), move |s, c, scope| {
         let snap = figures::snapshot(s, c, scope, p, now_ms())?;
@@ -133,6 +143,30 @@ pub(crate) async fn kpi(
         snap.rows.retain(|r| r.user_id.as_deref() == Some(u.trim()));
     }
     Ok(paged(snap, Route::Kpi.pattern(), &q, n, next))
+}
+
+/// `GET /v1/kpi?dept=D`: the department's figures (`figures::department`), its own and its
+/// sub-departments' rows on every page, its members' rows `limit` members a page.
+async fn dept_kpi(state: Arc<AppState>, caller: Caller, dept: String, p: Period, q: FigureQuery) -> Result<Response> {
+    let (after, n) = (q.after.clone(), limit(q.limit, KPI_PAGE));
+    let (f, next) = blocking(move || {
+        let s = &*state.service;
+        let mut f = figures::department(s, &s.config()?, &dept, Some(&caller.user), p, now_ms())?;
+        let mut members: Vec<String> = f.rows.iter().filter_map(|r| r.figure.user_id.clone()).collect();
+        members.dedup();
+        let start = match &after {
+            Some(id) => members.iter().position(|m| m == id).map(|i| i + 1).ok_or_else(|| {
+                ServerError::BadRequest(format!("`after={id}` is not a member of this list; start from the first page"))
+            })?,
+            None => 0,
+        };
+        let keep: Vec<String> = members.iter().skip(start).take(n).cloned().collect();
+        let next = (start + keep.len() < members.len()).then(|| keep.last().cloned()).flatten();
+        f.rows.retain(|r| r.figure.user_id.as_ref().is_none_or(|u| keep.contains(u)));
+        Ok((f, next))
+    })
+    .await?;
+    Ok(paged(f, Route::Kpi.pattern(), &q, n, next))
 }
 
 pub(crate) async fn alerts(
