@@ -188,6 +188,9 @@ fn the_cli_reads_a_departments_figures() {
     json(&["dept", "add", "浦东组", "--parent", "上海区"]);
     let a = json(&["user", "add", "--name", "小张", "--role", "rep", "--manager", "张经理", "--dept", "浦东组"]);
     let b = json(&["user", "add", "--name", "小王", "--role", "rep"]);
+    json(&["user", "edit", "小张", "--dept", "浦东组", "--dept-since", "2026-11-01"]);
+    let out = run(&["user", "edit", "小张", "--dept-since", "2026-11-01"]);
+    assert_eq!(out.status.code(), Some(2), "--dept-since goes with --dept");
     let list = json(&["dept", "list"]);
     let paths: Vec<&str> = list.as_array().unwrap().iter().map(|d| d["path"].as_str().unwrap()).collect();
     assert_eq!(paths, ["华东销售", "华东销售 / 上海区", "华东销售 / 上海区 / 浦东组"]);

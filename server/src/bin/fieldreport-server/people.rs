@@ -51,6 +51,10 @@ pub enum UserCmd {
         /// with the department they were in.
         #[arg(long)]
         dept: Option<String>,
+        /// With --dept: the day they have been there since (YYYY-MM-DD, in the team's zone; default
+        /// now), for a team brought onto the server.
+        #[arg(long, requires = "dept", value_name = "DATE")]
+        dept_since: Option<String>,
         /// Mobile number; `none` removes it.
         #[arg(long)]
         phone: Option<String>,
@@ -133,7 +137,7 @@ pub fn user(s: &Service, cmd: UserCmd, j: bool) -> R {
                 ],
             );
         }
-        UserCmd::Edit { user_id, name, role, manager, phone, dept, deactivate, activate } => {
+        UserCmd::Edit { user_id, name, role, manager, phone, dept, dept_since, deactivate, activate } => {
             let user_id = s.find_user(&user_id)?.id;
             let manager = match clearable(manager) {
                 Some(Some(m)) => Some(Some(s.find_user(&m)?.id)),
@@ -155,7 +159,15 @@ pub fn user(s: &Service, cmd: UserCmd, j: bool) -> R {
             }
             let mut u = if edit == UserEdit::default() { s.find_user(&user_id)? } else { s.edit_user(&user_id, edit)? };
             if let Some(d) = dept {
-                u = s.set_member_department(&user_id, &d)?;
+                let since = match dept_since {
+                    Some(day) => {
+                        let day = fieldreport_protocol::period::parse_date(day.trim())
+                            .map_err(|e| ServerError::BadRequest(format!("--dept-since: {e}")))?;
+                        Some(s.config()?.calendar()?.day_start_ms(day))
+                    }
+                    None => None,
+                };
+                u = s.set_member_department_since(&user_id, &d, since)?;
             }
             let state = if u.active { "active" } else { "deactivated" };
             print(j, json!(u), vec![format!("{} {} ({}): {state}", u.role.as_str(), u.name, u.id)]);
