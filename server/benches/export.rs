@@ -131,8 +131,13 @@ fn status_kb(field: &str) -> u64 {
 fn export_only(dir: &Path) {
     let service = Service::open_dir(dir).unwrap();
     let idle = status_kb("VmRSS:");
-    let req =
-        Request { what: What::Visits, period: "2026-10-01..2026-12-31".parse().unwrap(), user: None, lang: Lang::ZhCn };
+    let req = Request {
+        what: What::Visits,
+        period: "2026-10-01..2026-12-31".parse().unwrap(),
+        user: None,
+        dept: None,
+        lang: Lang::ZhCn,
+    };
     let t = Instant::now();
     let mut sink = XlsxSink::new("visits").unwrap();
     let rows = service.export(None, &req, &mut sink).unwrap();

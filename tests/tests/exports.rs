@@ -22,7 +22,7 @@ fn sheet(bytes: Vec<u8>) -> Vec<Vec<Data>> {
 }
 
 fn xlsx(server: &Server, what: What, period: &str, lang: Lang) -> Vec<Vec<Data>> {
-    let req = Request { what, period: period.parse().unwrap(), user: None, lang };
+    let req = Request { what, period: period.parse().unwrap(), user: None, dept: None, lang };
     let mut sink = XlsxSink::new(what.as_str()).unwrap();
     server.admin.export(None, &req, &mut sink).unwrap();
     sheet(sink.into_bytes().unwrap())
@@ -123,7 +123,7 @@ async fn exports_hold_the_apis_figures_and_open_as_spreadsheets() {
 
     // CSV: a byte-order mark, then English headers with --lang en.
     let mut csv = Vec::new();
-    let req = Request { what: What::Visits, period: Period::ThisWeek, user: None, lang: Lang::En };
+    let req = Request { what: What::Visits, period: Period::ThisWeek, user: None, dept: None, lang: Lang::En };
     let mut sink = CsvSink::new(&mut csv).unwrap();
     assert_eq!(server.admin.export(None, &req, &mut sink).unwrap(), 3);
     sink.finish().unwrap();

@@ -207,6 +207,26 @@ fn the_cli_reads_a_departments_figures() {
     let who: Vec<&str> = subs.as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
     assert_eq!(who, ["小张"]);
     json(&["alerts", "--dept", "上海区"]);
+    let out_file = data.path().join("sh.csv");
+    let out_arg = out_file.to_str().unwrap();
+    let done = json(&[
+        "export",
+        "--what",
+        "kpi",
+        "--period",
+        "today",
+        "--dept",
+        "上海区",
+        "--format",
+        "csv",
+        "--out",
+        out_arg,
+    ]);
+    let csv = std::fs::read_to_string(&out_file).unwrap();
+    assert!(
+        csv.contains("小张") && !csv.contains("小王"),
+        "a department's export holds its members only: {done} {csv}"
+    );
     let out = run(&["kpi", "--dept", "月球区"]);
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
 }

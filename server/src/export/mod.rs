@@ -289,6 +289,8 @@ pub struct Request {
     pub period: Period,
     /// One member's rows only (a user id).
     pub user: Option<String>,
+    /// A department's members only (name or id; for its heads, those above and admins).
+    pub dept: Option<String>,
     pub lang: Lang,
 }
 

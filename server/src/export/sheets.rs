@@ -25,7 +25,10 @@ const PAGE: usize = 2_000;
 pub(super) fn write(s: &Service, viewer: Option<&User>, req: &Request, sink: &mut dyn Sink) -> Result<usize> {
     let config = s.config()?;
     let cal = config.calendar()?;
-    let scope = Scope::of(s, viewer, req.user.as_deref())?;
+    let scope = match &req.dept {
+        Some(d) => Scope::of_dept_for(s, viewer, d)?,
+        None => Scope::of(s, viewer, req.user.as_deref())?,
+    };
     let now = now_ms();
     let l = req.lang;
     match req.what {

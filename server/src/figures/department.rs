@@ -57,6 +57,18 @@ fn days_of(
     (from <= to).then_some((from, to))
 }
 
+/// Whether `viewer` may read department `d`'s figures: an admin, or a head of it or of a
+/// department above it (`None`: the server's own administration).
+pub fn may_read(tree: &DeptTree, d: &Department, viewer: Option<&crate::model::User>) -> Result<()> {
+    if let Some(v) = viewer {
+        let heads_above = tree.up(&d.id).iter().any(|x| x.heads.contains(&v.id));
+        if v.role != Role::Admin && !heads_above {
+            return Err(ServerError::Forbidden(format!("you do not head `{}` or a department above it", d.name)));
+        }
+    }
+    Ok(())
+}
+
 /// Per (user, metric): (value, base) of the days in the subtree.
 type Parts = HashMap<(String, String), (f64, f64)>;
 
@@ -77,12 +89,7 @@ pub fn department(
         .find(|x| x.id == dept.trim() || x.name == dept.trim())
         .cloned()
         .ok_or_else(|| ServerError::NotFound(format!("no department `{}` (see `dept list`)", dept.trim())))?;
-    if let Some(v) = viewer {
-        let heads_above = tree.up(&d.id).iter().any(|x| x.heads.contains(&v.id));
-        if v.role != Role::Admin && !heads_above {
-            return Err(ServerError::Forbidden(format!("you do not head `{}` or a department above it", d.name)));
-        }
-    }
+    may_read(&tree, &d, viewer)?;
     let cal = config.calendar()?;
     let range = cal.resolve(period, now_ms);
     let defs = config.definitions_for_role(Role::Rep);

@@ -48,6 +48,11 @@ impl Scope {
     /// The members of department `dept` (a name or an id) and every department below it, as
     /// they are now.
     pub fn of_dept(storage: &dyn Source, dept: &str) -> Result<Scope> {
+        Self::of_dept_for(storage, None, dept)
+    }
+
+    /// [`Scope::of_dept`], for `viewer`: an admin, or a head of the department or one above it.
+    pub fn of_dept_for(storage: &dyn Source, viewer: Option<&User>, dept: &str) -> Result<Scope> {
         let users = storage.directory()?;
         let depts = storage.departments()?;
         let tree = fieldreport_protocol::team::DeptTree::new(&depts);
@@ -55,6 +60,7 @@ impl Scope {
             .iter()
             .find(|x| x.id == dept.trim() || x.name == dept.trim())
             .ok_or_else(|| ServerError::NotFound(format!("no department `{}` (see `dept list`)", dept.trim())))?;
+        super::department::may_read(&tree, d, viewer)?;
         let subtree: Vec<&str> = tree.subtree(&d.id).iter().map(|x| x.id.as_str()).collect();
         let team: Vec<User> = users.iter().filter(|u| u.role == Role::Rep).cloned().collect();
         let members =

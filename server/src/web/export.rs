@@ -25,6 +25,7 @@ pub(crate) struct ExportQuery {
     format: Option<String>,
     lang: Option<String>,
     user: Option<String>,
+    dept: Option<String>,
 }
 
 /// The period asked for: `from`/`to`, else `period`, else last week.
@@ -47,7 +48,8 @@ pub(crate) async fn export(
         let what: What = q.what.parse()?;
         let format: FileFormat = q.format.as_deref().unwrap_or("xlsx").parse()?;
         let period = period(&q)?;
-        let req = Request { what, period, user: q.user.clone().filter(|u| !u.trim().is_empty()), lang };
+        let set = |v: &Option<String>| v.clone().filter(|u| !u.trim().is_empty());
+        let req = Request { what, period, user: set(&q.user), dept: set(&q.dept), lang };
         let range = storage.config()?.calendar()?.resolve(period, crate::now_ms());
         let bytes = match format {
             FileFormat::Xlsx => {

@@ -145,8 +145,11 @@ enum Command {
         #[arg(long, default_value = "last-week")]
         period: String,
         /// One member's rows only (a user id).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "dept")]
         user: Option<String>,
+        /// A department's members only (with the departments below it): name or id.
+        #[arg(long)]
+        dept: Option<String>,
         /// xlsx or csv.
         #[arg(long, default_value = "xlsx")]
         format: String,
@@ -336,8 +339,9 @@ fn run(cli: Cli) -> Result<(), ServerError> {
         }
         Command::Doctor { scan } => doctor(&existing(&at)?, scan, j),
         Command::Files { collect } => files::files(&existing(&at)?, collect, j),
-        Command::Export { what, period, user, format, out, lang } => {
-            week::export(&existing(&at)?, &what, &period, user.as_deref(), &format, &out, &lang, j)
+        Command::Export { what, period, user, dept, format, out, lang } => {
+            let who = week::Who { user: user.as_deref(), dept: dept.as_deref() };
+            week::export(&existing(&at)?, &what, &period, who, &format, &out, &lang, j)
         }
         Command::Nudge { user_id, kind, period, by } => {
             week::nudge(&existing(&at)?, &user_id, &kind, &period, by.as_deref(), j)

@@ -26,13 +26,19 @@ pub fn nudge(s: &Service, user: &str, kind: &str, period: &str, by: Option<&str>
     Ok(())
 }
 
+/// Whose rows an export holds: one member's, one department's, or everyone's.
+pub struct Who<'a> {
+    pub user: Option<&'a str>,
+    pub dept: Option<&'a str>,
+}
+
 /// `export`: writes the export to `out` (XLSX or CSV by `format`). JSON: `{rows, out}`.
 #[allow(clippy::too_many_arguments)]
 pub fn export(
     s: &Service,
     what: &str,
     period: &str,
-    user: Option<&str>,
+    who: Who,
     format: &str,
     out: &std::path::Path,
     lang: &str,
@@ -42,7 +48,8 @@ pub fn export(
     let req = Request {
         what: what.parse()?,
         period: period.parse()?,
-        user: user.map(str::to_string),
+        dept: who.dept.map(str::to_string),
+        user: who.user.map(str::to_string),
         lang: lang.parse().map_err(ServerError::Protocol)?,
     };
     let format: FileFormat = format.parse()?;
