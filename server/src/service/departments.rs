@@ -48,11 +48,13 @@ pub(super) fn resolve_user(db: &Db, query: &str) -> Result<User> {
     if let Some(u) = db.user(q)? {
         return Ok(u);
     }
-    let named: Vec<User> = db.users()?.into_iter().filter(|u| u.name == q).collect();
-    match named.len() {
-        1 => Ok(named.into_iter().next().unwrap_or_else(|| unreachable!())),
-        0 => Err(ServerError::NotFound(format!("no member `{q}` (give a name or an id from `user list`)"))),
-        n => Err(ServerError::BadRequest(format!("{n} members are named `{q}`: give the id (`user list`)"))),
+    let mut named: Vec<User> = db.users()?.into_iter().filter(|u| u.name == q).collect();
+    match (named.pop(), named.len()) {
+        (Some(u), 0) => Ok(u),
+        (None, _) => Err(ServerError::NotFound(format!("no member `{q}` (give a name or an id from `user list`)"))),
+        (Some(_), n) => {
+            Err(ServerError::BadRequest(format!("{} members are named `{q}`: give the id (`user list`)", n + 1)))
+        }
     }
 }
 
