@@ -1,9 +1,9 @@
 //! `plan add|list|move|cancel`: visit plans (拜访计划).
 
 use chrono::{Days, NaiveDate, NaiveTime};
-use fieldreport_core::doc::{Kind, NewPlan, PlanStatus};
+use fieldreport_core::doc::{Kind, NewPlan};
 use fieldreport_core::period::parse_date;
-use fieldreport_core::report::Lang;
+use fieldreport_core::report::{Label, Lang};
 use fieldreport_core::store::PlanRow;
 
 use super::Ctx;
@@ -28,21 +28,13 @@ fn time(s: Option<String>) -> CliResult<Option<NaiveTime>> {
     .transpose()
 }
 
-fn state(s: PlanStatus, lang: Lang) -> &'static str {
-    match s {
-        PlanStatus::Planned => lang.pick("计划中", "planned"),
-        PlanStatus::Done => lang.pick("已完成", "done"),
-        PlanStatus::Cancelled => lang.pick("已取消", "cancelled"),
-    }
-}
-
 /// One plan on a line: id, day, time, customer, purpose, state.
 fn line(p: &PlanRow, lang: Lang) -> String {
     let mut l = format!("{}  {} {}  {}", p.id, p.on, p.at.as_deref().unwrap_or("     "), p.customer_name);
     if !p.purpose.is_empty() {
         l.push_str(&format!("  {}", p.purpose));
     }
-    l.push_str(&format!("  [{}]", state(p.status, lang)));
+    l.push_str(&format!("  [{}]", p.status.label(lang)));
     l
 }
 

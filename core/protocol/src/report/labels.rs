@@ -3,7 +3,7 @@
 
 use super::Lang;
 use crate::codes::{Role, SubmissionStatus};
-use crate::doc::{FollowupKind, ReportKind, ReportStatus, Stage};
+use crate::doc::{FollowupKind, PlanStatus, ReportKind, ReportStatus, Stage};
 use crate::kpi::KpiStatus;
 
 /// A value's name for people.
@@ -39,6 +39,16 @@ impl Label for ReportStatus {
         match self {
             ReportStatus::Draft => lang.pick("草稿", "draft"),
             ReportStatus::Submitted => lang.pick("已提交", "submitted"),
+        }
+    }
+}
+
+impl Label for PlanStatus {
+    fn label(&self, lang: Lang) -> &'static str {
+        match self {
+            PlanStatus::Planned => lang.pick("计划中", "planned"),
+            PlanStatus::Done => lang.pick("已完成", "done"),
+            PlanStatus::Cancelled => lang.pick("已取消", "cancelled"),
         }
     }
 }

@@ -261,10 +261,8 @@ fn plan_line(l: &Labels, i: &PlanItem) -> String {
         line.push_str(&inline(&i.purpose));
     }
     let (open, close) = (l.t("（", " ("), l.t("）", ")"));
-    match i.status {
-        PlanStatus::Planned => {}
-        PlanStatus::Done => line.push_str(&format!("{open}{}{close}", l.t("已完成", "done"))),
-        PlanStatus::Cancelled => line.push_str(&format!("{open}{}{close}", l.t("已取消", "cancelled"))),
+    if i.status != PlanStatus::Planned {
+        line.push_str(&format!("{open}{}{close}", i.status.label(l.lang)));
     }
     line
 }

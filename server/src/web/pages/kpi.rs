@@ -5,11 +5,11 @@
 use fieldreport_protocol::codes::SubmissionStatus;
 use fieldreport_protocol::doc::PlanStatus;
 use fieldreport_protocol::period::Period;
-use fieldreport_protocol::report::{label_of, Lang, Names};
+use fieldreport_protocol::report::{label_of, Label, Lang, Names};
 use fieldreport_protocol::team::alert_text;
 use maud::{html, Markup};
 
-use super::report::{plan_status, status_class};
+use super::report::status_class;
 use super::scroll;
 use crate::figures::{Alert, KpiRow, Snapshot, Submission};
 use crate::web::labels::t;
@@ -249,7 +249,7 @@ fn plans(lang: Lang, p: &KpiPage) -> Markup {
     let missed = |e: &crate::store::db::PlanEntry| e.status == "planned" && e.on < p.today.to_string();
     let state = |e: &crate::store::db::PlanEntry| match PlanStatus::parse(&e.status) {
         _ if missed(e) => t(lang, "未完成", "missed"),
-        Some(s) => plan_status(lang, s),
+        Some(s) => s.label(lang),
         None => t(lang, "待拜访", "ahead"),
     };
     let mut owners: Vec<&str> = Vec::new();

@@ -152,20 +152,11 @@ fn plans(lang: Lang, items: &[PlanItem]) -> Markup {
                         td { (i.at.as_deref().unwrap_or("—")) }
                         td { (i.customer_name) }
                         td { (i.purpose) }
-                        td class=[(i.status == PlanStatus::Done).then_some("green")] { (plan_status(lang, i.status)) }
+                        td class=[(i.status == PlanStatus::Done).then_some("green")] { (i.status.label(lang)) }
                     }
                 }
             } }))
         }
-    }
-}
-
-/// A plan's state in `lang`.
-pub(crate) fn plan_status(lang: Lang, s: PlanStatus) -> &'static str {
-    match s {
-        PlanStatus::Planned => t(lang, "计划中", "planned"),
-        PlanStatus::Done => t(lang, "已完成", "done"),
-        PlanStatus::Cancelled => t(lang, "已取消", "cancelled"),
     }
 }
 
