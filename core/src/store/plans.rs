@@ -3,7 +3,7 @@
 //! one transaction).
 
 use chrono::{NaiveDate, NaiveTime};
-use rusqlite::{params, TransactionBehavior};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 
 use super::writes::save_new;
@@ -55,13 +55,32 @@ pub struct PlanCounts {
     pub ahead: u32,
 }
 
+/// The columns of a [`PlanRow`], with its customer's name.
+const PLAN_ROW: &str = "SELECT p.id, p.owner, p.customer_id, COALESCE(c.name, ''), p.planned_on, p.planned_at,
+        p.purpose, p.status, p.followup_id
+     FROM plans p LEFT JOIN customers c ON c.id = p.customer_id";
+
+fn plan_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PlanRow> {
+    Ok(PlanRow {
+        id: r.get(0)?,
+        owner: r.get(1)?,
+        customer_id: r.get(2)?,
+        customer_name: r.get(3)?,
+        on: r.get::<_, String>(4)?.parse().unwrap_or_default(),
+        at: r.get(5)?,
+        purpose: r.get(6)?,
+        status: PlanStatus::parse(&r.get::<_, String>(7)?).unwrap_or(PlanStatus::Planned),
+        followup_id: r.get(8)?,
+    })
+}
+
 /// Longest a plan list looks ahead or back, in days: a period is at most a quarter.
 const MAX_DAYS: i64 = 366;
 
 impl Store {
     /// Plans a visit to customer `customer_id` on `on` (at `at`, local time) for `purpose`.
     pub fn add_plan(&mut self, mut new: NewPlan) -> Result<Plan> {
-        new.customer_id = self.require_live_customer(&new.customer_id)?;
+        new.customer_id = self.require_live("customers", "customer", &new.customer_id)?;
         new.purpose = new.purpose.trim().to_string();
         typed!(self.create(Kind::Plan, |h| Record::Plan(Plan::view(h, &new)), |d, h| Plan::create(d, h, &new))?, Plan)
     }
@@ -88,40 +107,26 @@ impl Store {
         if (last - first).num_days() > MAX_DAYS {
             return Err(Error::bad_input(format!("plans are listed for at most {MAX_DAYS} days at a time")));
         }
-        let mut st = self.conn.prepare_cached(
-            "SELECT p.id, p.owner, p.customer_id, COALESCE(c.name, ''), p.planned_on, p.planned_at, p.purpose,
-                    p.status, p.followup_id
-             FROM plans p LEFT JOIN customers c ON c.id = p.customer_id
+        let mut st = self.conn.prepare_cached(&format!(
+            "{PLAN_ROW}
              WHERE p.owner = ?1 AND p.planned_on >= ?2 AND p.planned_on <= ?3 AND p.deleted = 0
                AND (?4 OR p.status <> 'cancelled')
-             ORDER BY p.planned_on, p.planned_at IS NULL, p.planned_at, p.created_at",
-        )?;
+             ORDER BY p.planned_on, p.planned_at IS NULL, p.planned_at, p.created_at"
+        ))?;
         let rows = st
-            .query_map(params![owner, first.to_string(), last.to_string(), cancelled], |r| {
-                Ok(PlanRow {
-                    id: r.get(0)?,
-                    owner: r.get(1)?,
-                    customer_id: r.get(2)?,
-                    customer_name: r.get(3)?,
-                    on: r.get::<_, String>(4)?.parse().unwrap_or_default(),
-                    at: r.get(5)?,
-                    purpose: r.get(6)?,
-                    status: PlanStatus::parse(&r.get::<_, String>(7)?).unwrap_or(PlanStatus::Planned),
-                    followup_id: r.get(8)?,
-                })
-            })?
+            .query_map(params![owner, first.to_string(), last.to_string(), cancelled], plan_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
-    /// Plan `id` as lists show it.
+    /// Live plan `id` as lists show it (from the projection).
     pub fn plan_row(&self, id: &str) -> Result<PlanRow> {
-        let p = self.plan(id)?;
-        let on = p.on.unwrap_or_default();
-        self.plans_between(&p.header.owner, on, on, true)?
-            .into_iter()
-            .find(|r| r.id == p.header.id)
-            .ok_or(Error::NotFound { kind: "plan", id: p.header.id })
+        let id = parse_id("plan", id)?;
+        self.conn
+            .prepare_cached(&format!("{PLAN_ROW} WHERE p.id = ?1 AND p.deleted = 0"))?
+            .query_row([&id], plan_row)
+            .optional()?
+            .ok_or(Error::NotFound { kind: "plan", id })
     }
 
     /// `owner`'s plans from `first` to `last` counted, `today` the team's day now.
@@ -173,11 +178,12 @@ impl Store {
     /// one transaction, so a visit is never counted planned without its plan done.
     pub fn log_planned_visit(&mut self, plan_id: &str, mut new: NewFollowup) -> Result<(Followup, Plan)> {
         let me = self.identity()?.user_id;
-        let plan = self.plan(plan_id)?;
-        open_plan(&me, &plan)?;
+        // Checked first on the projection; again on the document inside the write.
+        let plan = self.plan_row(plan_id)?;
+        open(&me, &plan.id, &plan.owner, plan.status, plan.followup_id.as_deref())?;
         new.customer_id = plan.customer_id.clone();
         new.kind = FollowupKind::Visit;
-        new.plan_id = Some(plan.header.id.clone());
+        new.plan_id = Some(plan.id.clone());
         if new.note.trim().is_empty() {
             new.note = plan.purpose.clone();
         }
@@ -186,58 +192,43 @@ impl Store {
         let now = self.now_ms();
         let actor = self.identity()?.actor_id()?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut pdoc = documents::load(&tx, &plan.header.id, Some(Kind::Plan))?;
+        let mut pdoc = documents::load(&tx, &plan.id, Some(Kind::Plan))?;
         pdoc.set_actor(&actor);
         // Read again inside the transaction: another call may have changed it meanwhile.
         open_plan(&me, &Plan::read(&pdoc)?)?;
         Plan::set_status(&mut pdoc, PlanStatus::Done, Some(&visit.header.id))?;
         pdoc.commit(now);
-        let done =
-            Plan::read(&pdoc).map_err(|e| Error::Corrupt { id: plan.header.id.clone(), reason: e.to_string() })?;
+        let done = Plan::read(&pdoc).map_err(|e| Error::Corrupt { id: plan.id.clone(), reason: e.to_string() })?;
         let done_record = Record::Plan(done.clone());
         done_record.validate()?;
         save_new(&tx, &mut doc, &record, now)?;
-        documents::save(&tx, &plan.header.id, Kind::Plan, &mut pdoc, true, now)?;
+        documents::save(&tx, &plan.id, Kind::Plan, &mut pdoc, true, now)?;
         projection::upsert(&tx, &done_record)?;
         tx.commit()?;
         Ok((visit, done))
     }
-
-    /// The id of live customer `id` (for a plan).
-    fn require_live_customer(&self, id: &str) -> Result<String> {
-        let id = parse_id("customer", id)?;
-        let live: Option<i64> = self
-            .conn
-            .prepare_cached("SELECT 1 FROM customers WHERE id = ?1 AND deleted = 0")?
-            .query_row([&id], |r| r.get(0))
-            .ok();
-        match live {
-            Some(_) => Ok(id),
-            None => Err(Error::NotFound { kind: "customer", id }),
-        }
-    }
 }
 
-/// Only the plan's owner changes it, and only while it is still planned.
+/// Only the plan's owner changes it, only while it is live and still planned.
 fn open_plan(me: &str, p: &Plan) -> Result<()> {
-    if p.header.owner != me {
-        return Err(Error::Forbidden(format!(
-            "plan {} is {}'s; only its owner changes it",
-            p.header.id, p.header.owner
-        )));
-    }
     if p.header.deleted {
         return Err(Error::NotFound { kind: "plan", id: p.header.id.clone() });
     }
-    match p.status {
+    open(me, &p.header.id, &p.header.owner, p.status, p.followup_id.as_deref())
+}
+
+/// Plan `id` of `owner`, in `status` (done by visit `done_by`), may be changed by `me`.
+fn open(me: &str, id: &str, owner: &str, status: PlanStatus, done_by: Option<&str>) -> Result<()> {
+    if owner != me {
+        return Err(Error::Forbidden(format!("plan {id} is {owner}'s; only its owner changes it")));
+    }
+    match status {
         PlanStatus::Planned => Ok(()),
-        PlanStatus::Done => Err(Error::bad_input(format!(
-            "plan {} is done already (by visit {})",
-            p.header.id,
-            p.followup_id.as_deref().unwrap_or("?")
-        ))),
+        PlanStatus::Done => {
+            Err(Error::bad_input(format!("plan {id} is done already (by visit {})", done_by.unwrap_or("?"))))
+        }
         PlanStatus::Cancelled => {
-            Err(Error::bad_input(format!("plan {} was cancelled; plan the visit again with `plan add`", p.header.id)))
+            Err(Error::bad_input(format!("plan {id} was cancelled; plan the visit again with `plan add`")))
         }
     }
 }

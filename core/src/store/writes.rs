@@ -134,7 +134,7 @@ impl Store {
     }
 
     /// Fails with NotFound unless a live (not deleted) record `id` exists in projection `table`.
-    fn require_live(&self, table: &str, kind: &'static str, id: &str) -> Result<String> {
+    pub(super) fn require_live(&self, table: &str, kind: &'static str, id: &str) -> Result<String> {
         let id = parse_id(kind, id)?;
         let sql = format!("SELECT 1 FROM {table} WHERE id = ?1 AND deleted = 0");
         match self.conn.query_row(&sql, [&id], |_| Ok(())).optional()? {
