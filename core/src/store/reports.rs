@@ -543,9 +543,14 @@ impl Store {
     /// template's copies).
     pub fn default_recipients(&mut self, id: &str) -> Result<(Vec<String>, Vec<String>)> {
         let r = self.report(id)?;
+        self.recipients_of(&r)
+    }
+
+    /// [`Store::default_recipients`] of report `r`, already read.
+    pub(super) fn recipients_of(&mut self, r: &Report) -> Result<(Vec<String>, Vec<String>)> {
         let me = self.identity()?.user_id;
         let to = self.member(&me)?.and_then(|m| m.manager_id).into_iter().collect();
-        let cc = self.template_of(&r).cc;
+        let cc = self.template_of(r).cc;
         Ok((to, cc))
     }
 
@@ -562,7 +567,7 @@ impl Store {
         if !missing.is_empty() {
             return Err(Error::bad_input(format!("required sections are empty: {}", missing.join(", "))));
         }
-        let (default_to, template_cc) = self.default_recipients(id)?;
+        let (default_to, template_cc) = self.recipients_of(&draft)?;
         let given = |list: &[String]| list.iter().any(|t| !t.trim().is_empty());
         let to = match (given(to), draft.to.is_empty()) {
             (true, _) => self.recipients(to)?,

@@ -100,7 +100,7 @@ impl Store {
         let summary = self.summary_for(r, &blocks)?;
         let now = self.now_ms();
         let recipients = match first_fill && r.to.is_empty() {
-            true => Some(self.default_recipients(&r.header.id)?),
+            true => Some(self.recipients_of(r)?),
             false => None,
         };
         self.edit_report(&r.header.id, move |doc, _| {
