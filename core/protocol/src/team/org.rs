@@ -70,9 +70,19 @@ fn direct_pairs(people: &[Person], tree: &DeptTree) -> BTreeSet<(String, String)
     pairs
 }
 
-/// The members below `viewer`.
+/// The members below `viewer`: the rule's direct pairs, followed from the viewer only.
 pub fn below(viewer: &str, people: &[Person], tree: &DeptTree) -> HashSet<String> {
-    below_pairs(people, tree).into_iter().filter(|(v, _)| v == viewer).map(|(_, m)| m).collect()
+    let direct = direct_pairs(people, tree);
+    let mut out: HashSet<String> = HashSet::new();
+    let mut stack: Vec<&str> = vec![viewer];
+    while let Some(at) = stack.pop() {
+        for (_, m) in direct.range((at.to_string(), String::new())..).take_while(|(v, _)| v == at) {
+            if m != viewer && out.insert(m.clone()) {
+                stack.push(m);
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -116,6 +126,9 @@ mod tests {
             let mut want: Vec<String> = want.iter().map(|s| s.to_string()).collect();
             want.sort();
             assert_eq!(got, want, "below {viewer}");
+            let from_pairs: HashSet<String> =
+                below_pairs(&people, &tree).into_iter().filter(|(v, _)| v == viewer).map(|(_, m)| m).collect();
+            assert_eq!(below(viewer, &people, &tree), from_pairs, "one rule, two readings: {viewer}");
         }
         // A cycle of managers ends; nobody is below themself.
         let looped = [p("a", Some("b"), None), p("b", Some("a"), None)];
