@@ -78,6 +78,13 @@ async fn a_director_sees_down_the_tree_and_a_regional_manager_their_region_only(
     let web = Browser::sign_in(&server.url, &server, &sh_mgr).await;
     let (_, kpi) = web.get("/kpi?period=today").await;
     assert!(kpi.contains("小张") && !kpi.contains("小王"), "{kpi}");
+    // Another region's export is refused; their own region's lists their rep only.
+    let export = |dept: &str| format!("/export?what=visits&period=today&format=csv&dept={dept}");
+    let (status, _, _) = web.get_bytes(&export("%E6%9D%AD%E5%B7%9E%E5%8C%BA")).await;
+    assert_eq!(status, 403, "杭州区 is not 张经理's");
+    let (status, _, csv) = web.get_bytes(&export("%E4%B8%8A%E6%B5%B7%E5%8C%BA")).await;
+    let csv = String::from_utf8_lossy(&csv);
+    assert!(status == 200 && csv.contains("上海的拜访") && !csv.contains("杭州的拜访"), "{status} {csv}");
     // The JSON API by department: a head reads their region's figures, not another's.
     let get = |d: &Device, path: String| {
         let token = d.store.sync_state().unwrap().token;
