@@ -133,6 +133,9 @@ impl DeptTree {
             if name.is_empty() || name.chars().count() > MAX_DEPT_NAME {
                 return Some(format!("department {}: a name of 1 to {MAX_DEPT_NAME} characters is required", d.id));
             }
+            if crate::text::forbidden_char(name).is_some() {
+                return Some(format!("department `{}`: a name holds no control characters", name.escape_debug()));
+            }
             if names.contains(&name) {
                 return Some(format!("two departments are named `{name}`: names are unique"));
             }
@@ -202,6 +205,9 @@ mod tests {
         let mut twins = company();
         twins[3].name = "上海区".into();
         assert!(DeptTree::problem(&twins).unwrap().contains("unique"));
+        let mut control = company();
+        control[3].name = "浦东\u{1b}[2J".into();
+        assert!(DeptTree::problem(&control).unwrap().contains("control"), "a name every device can show");
         let deep: Vec<Department> = (0..=MAX_DEPTH + 1)
             .map(|i| d(&format!("d{i}"), &format!("第{i}层"), (i > 0).then(|| format!("d{}", i - 1)).as_deref(), &[]))
             .collect();
