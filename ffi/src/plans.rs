@@ -6,18 +6,13 @@ use std::time::SystemTime;
 use chrono::NaiveTime;
 use fieldreport_core::doc;
 
-use crate::error::FieldError;
 use crate::records::checkin;
 use crate::store::{date, FieldStore, Result};
 use crate::types::*;
 
 /// An `HH:MM` time from the app.
 fn time(at: Option<String>) -> Result<Option<NaiveTime>> {
-    at.map(|t| {
-        NaiveTime::parse_from_str(t.trim(), "%H:%M")
-            .map_err(|_| FieldError::InvalidInput { reason: format!("`{t}` is not a time of day (HH:MM)") })
-    })
-    .transpose()
+    Ok(at.as_deref().map(fieldreport_core::period::parse_time).transpose()?)
 }
 
 #[uniffi::export]

@@ -2,13 +2,13 @@
 
 use chrono::{Days, NaiveDate, NaiveTime};
 use fieldreport_core::doc::{Kind, NewPlan};
-use fieldreport_core::period::parse_date;
+use fieldreport_core::period::{parse_date, parse_time};
 use fieldreport_core::report::{Label, Lang};
 use fieldreport_core::store::PlanRow;
 
 use super::Ctx;
 use crate::args::PlanCmd;
-use crate::error::{CliError, CliResult};
+use crate::error::CliResult;
 
 /// A day as a rep types it: `YYYY-MM-DD`, `today` or `tomorrow`.
 pub fn day(ctx: &mut Ctx, s: &str) -> CliResult<NaiveDate> {
@@ -21,11 +21,7 @@ pub fn day(ctx: &mut Ctx, s: &str) -> CliResult<NaiveDate> {
 }
 
 fn time(s: Option<String>) -> CliResult<Option<NaiveTime>> {
-    s.map(|t| {
-        NaiveTime::parse_from_str(t.trim(), "%H:%M")
-            .map_err(|_| CliError::Usage(format!("`{t}` is not a time of day (HH:MM, e.g. 14:30)")))
-    })
-    .transpose()
+    Ok(s.as_deref().map(parse_time).transpose()?)
 }
 
 /// One plan on a line: id, day, time, customer, purpose, state.

@@ -105,6 +105,12 @@ pub fn parse_date(s: &str) -> Result<NaiveDate> {
         .map_err(|_| Error::bad_input(format!("`{s}` is not a date (expected YYYY-MM-DD)")))
 }
 
+/// Parses a local time of day, `HH:MM` (a planned visit's hour).
+pub fn parse_time(s: &str) -> Result<chrono::NaiveTime> {
+    chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M")
+        .map_err(|_| Error::bad_input(format!("`{s}` is not a time of day (HH:MM, e.g. 14:30)")))
+}
+
 /// Parses a week start day such as `monday` or `sun`.
 pub fn parse_weekday(s: &str) -> Result<Weekday> {
     s.trim()
