@@ -71,10 +71,14 @@ async fn a_director_sees_down_the_tree_and_a_regional_manager_their_region_only(
     assert!(sh.store.followup(&va).is_ok(), "a regional manager sees their region");
     assert!(sh.store.followup(&vb).is_err(), "and not the other one");
 
-    // Figures: the director's dashboard lists both reps; the regional manager's only theirs.
+    // Figures: the director's dashboard opens on the company's scorecard, a row per region
+    // with its visits, and drills down into a region's members; the regional manager's opens
+    // on their region and lists their rep only.
     let web = Browser::sign_in(&server.url, &server, &director).await;
     let (_, kpi) = web.get("/kpi?period=today").await;
-    assert!(kpi.contains("小张") && kpi.contains("小王"), "{kpi}");
+    assert!(kpi.contains("部门记分卡") && kpi.contains("上海区") && kpi.contains("杭州区"), "{kpi}");
+    let (_, kpi) = web.get("/kpi?period=today&dept=%E6%9D%AD%E5%B7%9E%E5%8C%BA").await;
+    assert!(kpi.contains("小王") && !kpi.contains("小张"), "{kpi}");
     let web = Browser::sign_in(&server.url, &server, &sh_mgr).await;
     let (_, kpi) = web.get("/kpi?period=today").await;
     assert!(kpi.contains("小张") && !kpi.contains("小王"), "{kpi}");

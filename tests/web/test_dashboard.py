@@ -62,11 +62,36 @@ class Dashboard(unittest.TestCase):
         try:
             d.screenshot(os.path.join(ARTIFACTS, f"{name}-375px.png"))
             self.assertFalse(d.scrolls_sideways(), f"{name}: the page scrolls sideways at 375 px")
+            small = d.run(self.SMALLEST_TEXT)
+            self.assertGreaterEqual(small[0], 11.9, f"{name}: text under 12 px at 375 px: {small}")
+            squeezed = d.run(self.SQUEEZED_CELLS)
+            self.assertEqual(squeezed, [], f"{name}: table cells squeezed to a character per line at 375 px")
         finally:
             d.size(1200, 900)
         if "lang=en" not in d.run("return location.search;"):
             raw = self.RAW.findall(d.text())
             self.assertEqual(raw, [], f"{name}: raw enum words on a zh-CN page")
+
+    # The smallest text drawn, in px as it appears (an SVG's text scaled with its drawing), and
+    # what it says.
+    SMALLEST_TEXT = """
+        let least = [99, ''];
+        for (const e of document.querySelectorAll('body *')) {
+            const own = [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+            if (!own || e.closest('title') || e.getClientRects().length === 0) continue;
+            let px = parseFloat(getComputedStyle(e).fontSize);
+            const svg = e.closest('svg');
+            if (svg && svg.viewBox.baseVal && svg.viewBox.baseVal.width) {
+                px *= svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+            }
+            if (px < least[0]) least = [px, e.textContent.trim().slice(0, 20)];
+        }
+        return least;"""
+    # Cells of some text narrower than three characters: a table squeezed instead of scrolled.
+    SQUEEZED_CELLS = """
+        return [...document.querySelectorAll('td, th')]
+            .filter(c => c.textContent.trim().length > 3 && c.getBoundingClientRect().width < 40)
+            .map(c => c.textContent.trim().slice(0, 20));"""
 
     @staticmethod
     def png(path, w=96, h=64):
@@ -87,6 +112,45 @@ class Dashboard(unittest.TestCase):
         self.driver.get(url)
         self.driver.click("#sign-in")
         self.driver.wait_for(lambda d: "fieldreport" in d.title() and "登录" not in d.title())
+
+    def test_a_director_reads_the_scorecard_and_drills_down(self):
+        s = self.server
+        root = next(x for x in s.admin("dept", "list") if x["parent_id"] is None)
+        director = s.admin("user", "add", "--name", "赵总监", "--role", "manager")["id"]
+        s.admin("dept", "edit", root["id"], "--head", director)
+        regional = s.admin("user", "add", "--name", "钱经理", "--role", "manager", "--manager", "赵总监")["id"]
+        s.admin("dept", "add", "华南大区", "--head", "钱经理")
+        s.admin("dept", "add", "深圳", "--parent", "华南大区")
+        rep = s.admin("user", "add", "--name", "孙销售", "--role", "rep", "--manager", "钱经理", "--dept", "深圳")
+        s.admin("user", "edit", regional, "--dept", "华南大区")
+        phone = Device(s.url, rep["enrollment_code"])
+        customer = phone.run("customer", "add", "--name", "腾讯")["id"]
+        for note in ("初次拜访", "方案交流"):
+            phone.run("visit", "log", "--customer", customer, "--note", note)
+        phone.run("sync")
+
+        d = self.driver
+        self.sign_in(director)
+        d.get(s.url + "/kpi")
+        page = d.source()
+        self.assertIn("部门记分卡", page)
+        self.assertIn(root["name"], page)
+        self.assertIn("华南大区", page, "a sub-department is a row")
+        self.shot("10-director-scorecard")
+        d.click("table.scorecard a")
+        d.wait_for(lambda d: "深圳" in d.source())
+        self.assertIn("华南大区", d.text())
+        d.click("table.scorecard a")
+        d.wait_for(lambda d: "孙销售" in d.source())
+        self.assertIn("（含下级部门）近 8 周", d.source(), "a trend per department")
+        self.shot("11-drilled-down")
+        # The regional manager opens on their region, and not on the company above it.
+        self.sign_in(regional)
+        d.get(s.url + "/kpi")
+        self.assertIn("华南大区", d.source())
+        d.get(f"{s.url}/kpi?dept={root['id']}")
+        self.assertIn("返回首页", d.source())
+        self.assertNotIn("部门记分卡", d.source())
 
     def test_manager_reads_and_comments_and_a_rep_is_kept_out(self):
         s = self.server

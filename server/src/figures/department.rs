@@ -9,7 +9,9 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use fieldreport_protocol::kpi::{achievement, format_target, format_value, ratio, status, Aggregate, KpiDef};
 use fieldreport_protocol::period::{Calendar, Period};
-use fieldreport_protocol::team::{dept_target_within, Department, DeptTree, Figure, TeamConfig};
+use fieldreport_protocol::team::{
+    dept_target_within, target_within, Department, DeptTree, Figure, Membership, TeamConfig,
+};
 use serde::Serialize;
 
 use super::Source;
@@ -22,6 +24,10 @@ use crate::store::db::DeptStint;
 pub struct DeptRow {
     /// The department the row is of (a member's row: the department viewed).
     pub dept_id: String,
+    /// A member's row: the department of the subtree they were last in during the period (the
+    /// scorecard lists a department's own members under it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member_of: Option<String>,
     #[serde(flatten)]
     pub figure: Figure,
 }
@@ -69,8 +75,33 @@ pub fn may_read(tree: &DeptTree, d: &Department, viewer: Option<&crate::model::U
     Ok(())
 }
 
+/// The department a viewer's KPI page opens on: `asked` (an id or a name), which they must be
+/// allowed to read; else an admin's the root, a head's the highest they head; else none (a
+/// manager heading no department sees their reports).
+pub fn home_dept(
+    depts: &[Department],
+    tree: &DeptTree,
+    viewer: &crate::model::User,
+    asked: Option<&str>,
+) -> Result<Option<Department>> {
+    if let Some(a) = asked.map(str::trim).filter(|a| !a.is_empty()) {
+        let d = find(depts, a)?;
+        may_read(tree, &d, Some(viewer))?;
+        return Ok(Some(d));
+    }
+    if viewer.role == Role::Admin {
+        return Ok(tree.root().cloned());
+    }
+    let headed = tree.headed_by(&viewer.id);
+    // The highest: the one fewest levels down (by name among equals).
+    Ok(headed.into_iter().min_by_key(|d| (tree.depth(&d.id), d.name.clone())).cloned())
+}
+
 /// Per (user, metric): (value, base) of the days in the subtree.
 type Parts = HashMap<(String, String), (f64, f64)>;
+
+/// A member's stint in the subtree, as days of the period: (member, department, first, last).
+type Span = (String, String, NaiveDate, NaiveDate);
 
 /// The figures of department `dept` (an id or a name) for `period` at `now_ms`, from the viewer's
 /// scope: an admin any department; a head theirs and below.
@@ -84,64 +115,72 @@ pub fn department(
 ) -> Result<DeptFigures> {
     let depts = src.departments()?;
     let tree = DeptTree::new(&depts);
-    let d = depts
-        .iter()
-        .find(|x| x.id == dept.trim() || x.name == dept.trim())
-        .cloned()
-        .ok_or_else(|| ServerError::NotFound(format!("no department `{}` (see `dept list`)", dept.trim())))?;
+    let d = find(&depts, dept)?;
     may_read(&tree, &d, viewer)?;
     let cal = config.calendar()?;
     let range = cal.resolve(period, now_ms);
     let defs = config.definitions_for_role(Role::Rep);
     let distinct: Vec<String> =
         defs.iter().filter(|x| matches!(x.aggregate, Aggregate::CountDistinct { .. })).map(|x| x.id.clone()).collect();
-    let history = src.dept_history()?;
-    let subtree: Vec<&str> = tree.subtree(&d.id).iter().map(|x| x.id.as_str()).collect();
-    // Each member's stints in the subtree, as days of the period, with the department of each.
-    let mut spans: Vec<(String, String, NaiveDate, NaiveDate)> = Vec::new();
-    let mut first_seen: Vec<&str> = Vec::new();
-    for s in &history {
-        let first_of_member = !first_seen.contains(&s.user_id.as_str());
-        first_seen.push(&s.user_id);
-        if !subtree.contains(&s.dept_id.as_str()) {
-            continue;
-        }
-        if let Some((a, b)) = days_of(s, first_of_member, &cal, range.first, range.last) {
-            spans.push((s.user_id.clone(), s.dept_id.clone(), a, b));
+    let spans = spans(src, &tree, &d, &cal, range.first, range.last)?;
+    // The sub-department of `d` each department of the subtree rolls up into (`d` itself for
+    // its own members).
+    let child_of = |dept_id: &str| {
+        tree.up(dept_id).iter().map(|x| x.id.clone()).take_while(|x| *x != d.id).last().unwrap_or_else(|| d.id.clone())
+    };
+    // Members whose stints cover the same days are read together: one read for a period
+    // nobody moved in, whatever the subtree's size.
+    let mut by_days: HashMap<(NaiveDate, NaiveDate), Vec<String>> = HashMap::new();
+    for (user, _, a, b) in &spans {
+        by_days.entry((*a, *b)).or_default().push(user.clone());
+    }
+    let mut per_span: HashMap<(String, NaiveDate), Vec<(String, f64, f64)>> = HashMap::new();
+    for ((a, b), users) in &by_days {
+        for t in src.totals(*a, *b, Slice::Users(users), &distinct)? {
+            per_span.entry((t.user_id, *a)).or_default().push((t.metric, t.value, t.base));
         }
     }
-    // Per span, its totals; each span belongs to its department and to every ancestor of it up
-    // to the viewed one.
     let mut by_member: Parts = HashMap::new();
     let mut by_dept: HashMap<String, Parts> = HashMap::new();
-    for (user, dept_id, a, b) in &spans {
-        let totals = src.totals(*a, *b, Slice::Users(std::slice::from_ref(user)), &distinct)?;
-        let child = tree
-            .up(dept_id)
-            .iter()
-            .map(|x| x.id.clone())
-            .take_while(|x| *x != d.id)
-            .last()
-            .unwrap_or_else(|| d.id.clone());
-        for t in totals {
-            let key = (user.clone(), t.metric.clone());
+    for (user, dept_id, a, _) in &spans {
+        let child = child_of(dept_id);
+        for (metric, value, base) in per_span.get(&(user.clone(), *a)).into_iter().flatten() {
+            let key = (user.clone(), metric.clone());
             for parts in [&mut by_member, by_dept.entry(child.clone()).or_default()] {
                 let e = parts.entry(key.clone()).or_default();
-                e.0 += t.value;
-                e.1 += t.base;
+                e.0 += value;
+                e.1 += base;
             }
         }
     }
     let today = cal.local_date(now_ms);
-    // A department's target (按部门设置目标) for its own rows; members' rows carry none here.
-    let figure = |user: Option<&str>, holder: Option<&Department>, def: &KpiDef, parts: &Parts| {
+    let membership: HashMap<String, Membership> =
+        src.directory()?.into_iter().map(|u| (u.id.clone(), u.membership())).collect();
+    // A member's own target counts the days they were in the subtree and a member.
+    let member_target = |def: &KpiDef, user: &str| {
+        let m = membership.get(user).copied();
+        let days: Vec<(NaiveDate, NaiveDate)> = spans.iter().filter(|s| s.0 == user).map(|s| (s.2, s.3)).collect();
+        let counts = |day: NaiveDate| {
+            days.iter().any(|(a, b)| (*a..=*b).contains(&day)) && m.is_none_or(|m| m.measures(&cal, day))
+        };
+        target_within(&config.targets, &def.id, &def.unit, Some(user), &range, today, &counts)
+    };
+    // A department's target (按部门设置目标); without one, the sum of its members' targets
+    // (counts and money: a rate's target is never summed).
+    let dept_target = |def: &KpiDef, holder: &Department, users: &[&str]| {
+        let own = dept_target_within(&config.targets, &def.id, &def.unit, (&holder.id, &holder.name), &range, today);
+        if own.is_some() || def.aggregate.is_ratio() {
+            return own;
+        }
+        let per: Vec<f64> = users.iter().filter_map(|u| member_target(def, u)).collect();
+        (!per.is_empty()).then(|| per.iter().sum())
+    };
+    let figure = |user: Option<&str>, target: Option<f64>, def: &KpiDef, parts: &Parts| {
         let (v, b) = parts
             .iter()
             .filter(|((u, m), _)| *m == def.id && user.is_none_or(|x| x == u))
             .fold((0.0, 0.0), |(v, b), (_, (x, y))| (v + x, b + y));
         let value = if def.aggregate.is_ratio() { ratio(v, b) } else { v };
-        let target = holder
-            .and_then(|h| dept_target_within(&config.targets, &def.id, &def.unit, (&h.id, &h.name), &range, today));
         let achieved = target.and_then(|t| achievement(value, t));
         Figure {
             user_id: user.map(str::to_string),
@@ -159,18 +198,73 @@ pub fn department(
             change: None,
         }
     };
-    let row = |dept_id: &str, f: Figure| DeptRow { dept_id: dept_id.to_string(), figure: f };
+    let members_of = |dept_id: Option<&str>| {
+        let mut m: Vec<&str> =
+            spans.iter().filter(|s| dept_id.is_none_or(|x| child_of(&s.1) == x)).map(|s| s.0.as_str()).collect();
+        m.sort();
+        m.dedup();
+        m
+    };
+    let row = |dept_id: &str, member_of: Option<String>, figure: Figure| DeptRow {
+        dept_id: dept_id.to_string(),
+        member_of,
+        figure,
+    };
     let mut rows = Vec::new();
-    rows.extend(defs.iter().map(|def| row(&d.id, figure(None, Some(&d), def, &by_member))));
+    let everyone = members_of(None);
+    rows.extend(defs.iter().map(|def| {
+        let target = dept_target(def, &d, &everyone);
+        row(&d.id, None, figure(None, target, def, &by_member))
+    }));
     for child in tree.children(&d.id) {
         let parts = by_dept.remove(&child.id).unwrap_or_default();
-        rows.extend(defs.iter().map(|def| row(&child.id, figure(None, Some(child), def, &parts))));
+        let users = members_of(Some(&child.id));
+        rows.extend(defs.iter().map(|def| {
+            let target = dept_target(def, child, &users);
+            row(&child.id, None, figure(None, target, def, &parts))
+        }));
     }
-    let mut members: Vec<&String> = spans.iter().map(|s| &s.0).collect();
-    members.sort();
-    members.dedup();
-    for m in members {
-        rows.extend(defs.iter().map(|def| row(&d.id, figure(Some(m), None, def, &by_member))));
+    for m in everyone {
+        // The department of the subtree the member was last in during the period.
+        let last_in = spans.iter().filter(|s| s.0 == m).max_by_key(|s| s.3).map(|s| s.1.clone());
+        rows.extend(defs.iter().map(|def| {
+            let target = member_target(def, m);
+            row(&d.id, last_in.clone(), figure(Some(m), target, def, &by_member))
+        }));
     }
     Ok(DeptFigures { dept: d, period: period.to_string(), first: range.first, last: range.last, rows })
+}
+
+/// Department `dept`, by id or name.
+pub(crate) fn find(depts: &[Department], dept: &str) -> Result<Department> {
+    depts
+        .iter()
+        .find(|x| x.id == dept.trim() || x.name == dept.trim())
+        .cloned()
+        .ok_or_else(|| ServerError::NotFound(format!("no department `{}` (see `dept list`)", dept.trim())))
+}
+
+/// Each member's stints in `d`'s subtree, as days of `first..=last`.
+fn spans(
+    src: &dyn Source,
+    tree: &DeptTree,
+    d: &Department,
+    cal: &Calendar,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Result<Vec<Span>> {
+    let history = src.dept_history()?;
+    let subtree: std::collections::HashSet<&str> = tree.subtree(&d.id).iter().map(|x| x.id.as_str()).collect();
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for s in &history {
+        let first_of_member = seen.insert(&s.user_id);
+        if !subtree.contains(s.dept_id.as_str()) {
+            continue;
+        }
+        if let Some((a, b)) = days_of(s, first_of_member, cal, first, last) {
+            out.push((s.user_id.clone(), s.dept_id.clone(), a, b));
+        }
+    }
+    Ok(out)
 }

@@ -9,7 +9,7 @@ mod snapshot;
 mod submissions;
 
 pub use alerts::{alerts, alerts_with};
-pub use department::{department, DeptFigures, DeptRow};
+pub use department::{department, home_dept, may_read, DeptFigures, DeptRow};
 pub use fieldreport_protocol::team::Alert;
 pub use scope::Scope;
 pub use snapshot::{snapshot, team_values, Completeness, KpiRow, Snapshot};

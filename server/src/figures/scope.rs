@@ -56,11 +56,8 @@ impl Scope {
         let users = storage.directory()?;
         let depts = storage.departments()?;
         let tree = fieldreport_protocol::team::DeptTree::new(&depts);
-        let d = depts
-            .iter()
-            .find(|x| x.id == dept.trim() || x.name == dept.trim())
-            .ok_or_else(|| ServerError::NotFound(format!("no department `{}` (see `dept list`)", dept.trim())))?;
-        super::department::may_read(&tree, d, viewer)?;
+        let d = super::department::find(&depts, dept)?;
+        super::department::may_read(&tree, &d, viewer)?;
         let subtree: Vec<&str> = tree.subtree(&d.id).iter().map(|x| x.id.as_str()).collect();
         let team: Vec<User> = users.iter().filter(|u| u.role == Role::Rep).cloned().collect();
         let members =

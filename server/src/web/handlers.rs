@@ -29,6 +29,8 @@ use crate::state::{blocking, AppState};
 pub(crate) struct LangQuery {
     lang: Option<String>,
     period: Option<String>,
+    /// The KPI page's department (an id or a name; else the viewer's own).
+    dept: Option<String>,
     from: Option<String>,
     to: Option<String>,
 }
@@ -250,8 +252,28 @@ pub(crate) async fn kpi(
     let out = with_session(&state, &headers, move |storage, s| {
         let src: &dyn crate::figures::Source = storage;
         let config = storage.config()?;
-        let scope = Scope::of(src, Some(&s.user), None)?;
         let now = now_ms();
+        let depts = src.departments()?;
+        let tree = fieldreport_protocol::team::DeptTree::new(&depts);
+        // A head or an admin opens on their department's scorecard; the sections below it are
+        // of the department's own members (a sub-department's: drill down), the trend of its
+        // whole subtree. A manager heading none sees their reports, as before departments.
+        let card = match figures::home_dept(&depts, &tree, &s.user, q.dept.as_deref())? {
+            Some(d) => Some(figures::department(src, &config, &d.id, Some(&s.user), period, now)?),
+            None => None,
+        };
+        let (scope, whole) = match &card {
+            Some(c) => {
+                let whole = Scope::of_dept_for(src, Some(&s.user), &c.dept.id)?;
+                let mut own = whole.clone();
+                own.members.retain(|u| u.dept_id.as_deref() == Some(c.dept.id.as_str()));
+                (own, whole)
+            }
+            None => {
+                let scope = Scope::of(src, Some(&s.user), None)?;
+                (scope.clone(), scope)
+            }
+        };
         let snap = figures::snapshot(src, &config, &scope, period, now)?;
         // Every box follows the period chosen, 催交 included.
         let subs = figures::submissions(src, &config, &scope, period, now)?;
@@ -259,7 +281,7 @@ pub(crate) async fn kpi(
         let of =
             |p: Period| if p == period { Ok(snap.clone()) } else { figures::snapshot(src, &config, &scope, p, now) };
         let alerts = figures::alerts_with(src, &config, &scope, now, &of(Period::ThisWeek)?, &of(Period::ThisMonth)?)?;
-        let trend = trend(src, &config, &scope, now)?;
+        let trend = trend(src, &config, &whole, now)?;
         let to_managers = config.team.phones_to_managers;
         let phones: std::collections::HashMap<String, String> = scope
             .members
@@ -271,12 +293,23 @@ pub(crate) async fn kpi(
         let cal = config.calendar()?;
         let plans = storage.plans(&scope.member_ids(), snap.first, snap.last)?;
         let today = cal.local_date(now);
-        Ok((snap, subs, alerts, trend, names(storage)?, phones, (moves, cal, plans, today)))
+        let readable: Vec<String> =
+            depts.iter().filter(|d| figures::may_read(&tree, d, Some(&s.user)).is_ok()).map(|d| d.id.clone()).collect();
+        Ok((snap, subs, alerts, trend, names(storage)?, phones, (moves, cal, plans, today), (card, tree, readable)))
     })
     .await;
     match out {
-        Ok((s, (snap, subs, alerts, trend, names, phones, (moves, cal, plans, today)))) => {
+        Ok((s, (snap, subs, alerts, trend, names, phones, (moves, cal, plans, today), (card, tree, readable)))) => {
             let can_nudge = s.user.role != crate::model::Role::Rep;
+            let period_text = period.to_string();
+            let may = |id: &str| readable.iter().any(|x| x == id);
+            let scorecard = card.as_ref().map(|figures| pages::Scorecard {
+                figures,
+                tree: &tree,
+                names: &names,
+                readable: &may,
+                period: &period_text,
+            });
             let p = pages::KpiPage {
                 period,
                 snap: &snap,
@@ -291,6 +324,7 @@ pub(crate) async fn kpi(
                 cal: &cal,
                 csrf: &s.csrf,
                 can_nudge,
+                scorecard: scorecard.as_ref(),
             };
             page(lang, t(lang, "指标", "KPIs"), &s, pages::kpi(lang, &p))
         }

@@ -28,7 +28,7 @@ pub(crate) fn inbox(lang: Lang, p: &InboxPage) -> Markup {
     let (mine, theirs): (Vec<&InboxItem>, Vec<&InboxItem>) = p.items.iter().partition(|i| i.owner == p.viewer);
     let q = |s: &Option<String>| s.clone().unwrap_or_default();
     html! {
-        (super::kpi::exports(lang, "this-month", &[("reports", "本月汇报", "This month's reports"), ("submissions", "本月提交统计", "This month's submissions")]))
+        (super::kpi::exports(lang, "this-month", None, &[("reports", "本月汇报", "This month's reports"), ("submissions", "本月提交统计", "This month's submissions")]))
         form.filters method="get" action="/" {
             @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
             label { (t(lang, "成员", "Member"))

@@ -38,12 +38,18 @@ pub(crate) struct KpiPage<'a> {
     /// The form token, and whether the viewer may nudge (a manager or an admin).
     pub csrf: &'a str,
     pub can_nudge: bool,
+    /// The department the page is of (a head's or an admin's), as a scorecard above the rest.
+    pub scorecard: Option<&'a super::Scorecard<'a>>,
 }
 
 /// Links that download exports of `period` (XLSX and CSV), with the page's access.
-pub(crate) fn exports(lang: Lang, period: &str, what: &[(&str, &str, &str)]) -> Markup {
+pub(crate) fn exports(lang: Lang, period: &str, dept: Option<&str>, what: &[(&str, &str, &str)]) -> Markup {
     let href = |w: &str, f: &str| {
         let mut q = format!("/export?what={w}&period={period}&format={f}");
+        if let Some(d) = dept {
+            q.push('&');
+            q.push_str(&serde_urlencoded::to_string([("dept", d)]).unwrap_or_default());
+        }
         if lang == Lang::En {
             q.push_str("&lang=en");
         }
@@ -77,15 +83,15 @@ fn nudges(lang: Lang, p: &KpiPage, s: &Submission) -> Markup {
 }
 
 /// A horizontal bar per member: value against the pro-rated target (a tick), coloured by status.
-/// 400 units wide, so that on a 375 px phone it is drawn near its own size.
+/// 320 px wide, drawn at its own size (text 12 px) in a box that scrolls if a phone is narrower.
 fn bars(lang: Lang, rows: &[&KpiRow], names: &Names) -> Markup {
     let max = rows.iter().map(|r| r.value.max(r.target.unwrap_or(0.0))).fold(1.0f64, f64::max);
     let h = 22 * rows.len() + 10;
     html! {
-        svg width="400" height=(h) viewBox={ "0 0 400 " (h) } role="img" aria-label=(t(lang, "完成与目标", "Value against target")) xmlns="http://www.w3.org/2000/svg" {
+        div.chart { svg width="320" height=(h) viewBox={ "0 0 320 " (h) } role="img" aria-label=(t(lang, "完成与目标", "Value against target")) xmlns="http://www.w3.org/2000/svg" {
             @for (i, r) in rows.iter().enumerate() {
                 @let y = 5 + 22 * i;
-                @let w = (r.value / max * 220.0).round();
+                @let w = (r.value / max * 130.0).round();
                 @let color = match r.status { Some(fieldreport_protocol::kpi::Status::Green) => "#1a7f37", Some(fieldreport_protocol::kpi::Status::Yellow) => "#d4a72c", Some(fieldreport_protocol::kpi::Status::Red) => "#cf222e", None => "#1d4e89" };
                 @let who = r.user_id.as_deref().map(|u| names.of(u)).unwrap_or_default();
                 g {
@@ -94,14 +100,14 @@ fn bars(lang: Lang, rows: &[&KpiRow], names: &Names) -> Markup {
                         @if let Some(tg) = &r.target_display { " / " (t(lang, "目标 ", "target ")) (tg) }
                     }
                     text x="0" y=(y + 14) font-size="12" { (who) }
-                    rect x="90" y=(y) width=(w) height="16" fill=(color) {}
+                    rect x="84" y=(y) width=(w) height="16" fill=(color) {}
                     @if let Some(tg) = r.target {
-                        line x1=(90.0 + (tg / max * 220.0).round()) x2=(90.0 + (tg / max * 220.0).round()) y1=(y) y2=(y + 16) stroke="#000" stroke-width="2" {}
+                        line x1=(84.0 + (tg / max * 130.0).round()) x2=(84.0 + (tg / max * 130.0).round()) y1=(y) y2=(y + 16) stroke="#000" stroke-width="2" {}
                     }
-                    text x=(95.0 + w) y=(y + 13) font-size="12" { (r.display) }
+                    text x=(89.0 + w) y=(y + 13) font-size="12" { (r.display) }
                 }
             }
-        }
+        } }
     }
 }
 
@@ -110,25 +116,25 @@ fn funnel(lang: Lang, snap: &Snapshot, metrics: &[&str], names: &Names) -> Marku
     let stages: Vec<&str> = metrics.iter().copied().filter(|m| m.starts_with("conversion_")).collect();
     let h = 26 * stages.len() + 10;
     html! {
-        svg width="400" height=(h) viewBox={ "0 0 400 " (h) } role="img" aria-label=(t(lang, "漏斗转化", "Funnel conversion")) xmlns="http://www.w3.org/2000/svg" {
+        div.chart { svg width="320" height=(h) viewBox={ "0 0 320 " (h) } role="img" aria-label=(t(lang, "漏斗转化", "Funnel conversion")) xmlns="http://www.w3.org/2000/svg" {
             @for (i, m) in stages.iter().enumerate() {
                 @let y = 5 + 26 * i;
                 @let team = snap.rows.iter().find(|r| r.metric == *m && r.user_id.is_none());
                 text x="0" y=(y + 14) font-size="12" { (team.map(|r| lang.pick(&r.name_zh, &r.name_en)).unwrap_or(m)) }
                 @if let Some(r) = team {
-                    rect x="150" y=(y) width=((r.value.clamp(0.0, 1.0) * 180.0).round()) height="18" fill="#9ecae1" {
+                    rect x="120" y=(y) width=((r.value.clamp(0.0, 1.0) * 140.0).round()) height="18" fill="#9ecae1" {
                         title { (t(lang, "团队平均 ", "team average ")) (r.display) }
                     }
-                    text x="340" y=(y + 14) font-size="12" { (r.display) }
+                    text x="268" y=(y + 14) font-size="12" { (r.display) }
                 }
                 @for r in snap.rows.iter().filter(|r| r.metric == *m && r.user_id.is_some()) {
-                    @let x = 150.0 + (r.value.clamp(0.0, 1.0) * 180.0).round();
+                    @let x = 120.0 + (r.value.clamp(0.0, 1.0) * 140.0).round();
                     line x1=(x) x2=(x) y1=(y) y2=(y + 18) stroke="#1d4e89" stroke-width="2" {
                         title { (r.user_id.as_deref().map(|u| names.of(u)).unwrap_or_default()) "：" (r.display) }
                     }
                 }
             }
-        }
+        } }
     }
 }
 
@@ -141,32 +147,37 @@ fn trend_chart(lang: Lang, points: &[(chrono::NaiveDate, f64, String)]) -> Marku
         points.iter().enumerate().map(|(i, p)| (10.0 + step * i as f64, h - 15.0 - p.1 / max * (h - 25.0))).collect();
     let line: Vec<String> = xy.iter().map(|(x, y)| format!("{x:.0},{y:.0}")).collect();
     html! {
-        svg width=(w) height=(h) viewBox={ "0 0 " (w) " " (h) } role="img" aria-label=(t(lang, "最近几周趋势", "Trend over recent weeks")) xmlns="http://www.w3.org/2000/svg" {
+        div.chart { svg width=(w) height=(h) viewBox={ "0 0 " (w) " " (h) } role="img" aria-label=(t(lang, "最近几周趋势", "Trend over recent weeks")) xmlns="http://www.w3.org/2000/svg" {
             polyline points=(line.join(" ")) fill="none" stroke="#1d4e89" stroke-width="2" {}
             @for ((x, y), p) in xy.iter().zip(points) {
                 circle cx=(format!("{x:.0}")) cy=(format!("{y:.0}")) r="3" fill="#1d4e89" { title { (p.0) "：" (p.2) } }
             }
             @if let (Some(a), Some(b)) = (points.first(), points.last()) {
-                text x="10" y=(h - 2.0) font-size="10" { (a.0.format("%m-%d")) }
-                text x=(w - 45.0) y=(h - 2.0) font-size="10" { (b.0.format("%m-%d")) }
+                text x="10" y=(h - 2.0) font-size="12" { (a.0.format("%m-%d")) }
+                text x=(w - 45.0) y=(h - 2.0) font-size="12" { (b.0.format("%m-%d")) }
             }
-        }
+        } }
     }
 }
 
 /// The periods the page links to, and a form for any range.
-fn periods(lang: Lang, current: Period, snap: &Snapshot) -> Markup {
+fn periods(lang: Lang, current: Period, snap: &Snapshot, dept: Option<&str>) -> Markup {
     let custom = matches!(current, Period::Custom { .. });
+    let href = |p: &str| match dept {
+        Some(d) => super::scorecard::dept_href(lang, d, p),
+        None => format!("/kpi?period={p}{}", if lang == Lang::En { "&lang=en" } else { "" }),
+    };
     html! {
         p {
             (snap.first) " ~ " (snap.last) " · "
             @for (p, zh, en) in [("this-week", "本周", "This week"), ("last-week", "上周", "Last week"), ("this-month", "本月", "This month"), ("last-month", "上月", "Last month"), ("this-quarter", "本季度", "This quarter")] {
                 @if current.to_string() == p { strong { (t(lang, zh, en)) } " " }
-                @else { a href={ "/kpi?period=" (p) @if lang == Lang::En { "&lang=en" } } { (t(lang, zh, en)) } " " }
+                @else { a href=(href(p)) { (t(lang, zh, en)) } " " }
             }
         }
         form.filters method="get" action="/kpi" {
             @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
+            @if let Some(d) = dept { input type="hidden" name="dept" value=(d); }
             label { (t(lang, "从", "From")) input type="date" name="from" required value=[custom.then(|| snap.first.to_string())]; }
             label { (t(lang, "到", "To")) input type="date" name="to" required value=[custom.then(|| snap.last.to_string())]; }
             button type="submit" { (t(lang, "查看这段时间", "Show this range")) }
@@ -182,16 +193,27 @@ pub(crate) fn kpi(lang: Lang, p: &KpiPage) -> Markup {
             metrics.push(&r.metric);
         }
     }
+    let dept = p.scorecard.map(|c| c.figures.dept.id.as_str());
     html! {
-        (periods(lang, p.period, snap))
-        (exports(lang, &p.period.to_string(), &[("submissions", "提交统计", "Submissions"), ("kpi", "指标", "KPIs"), ("visits", "拜访", "Visits"), ("reports", "汇报", "Reports")]))
+        (periods(lang, p.period, snap, dept))
+        @if let Some(c) = p.scorecard { (super::scorecard::scorecard(lang, c)) }
+        (exports(lang, &p.period.to_string(), dept, &[("submissions", "提交统计", "Submissions"), ("kpi", "指标", "KPIs"), ("visits", "拜访", "Visits"), ("reports", "汇报", "Reports")]))
         @for m in metrics.iter().filter(|m| !m.starts_with("conversion_")) {
             @let rows: Vec<&KpiRow> = snap.rows.iter().filter(|r| r.metric == *m && r.user_id.is_some()).collect();
-            @if let Some(first) = rows.first() {
+            @if let Some(first) = snap.rows.iter().find(|r| r.metric == *m) {
                 h2 { (lang.pick(&first.name_zh, &first.name_en)) }
-                (bars(lang, &rows, p.names))
+                @if !rows.is_empty() {
+                    @if let Some(c) = p.scorecard { small.muted { (c.figures.dept.name) " · " (t(lang, "本部门成员", "the department's own members")) } }
+                    (bars(lang, &rows, p.names))
+                }
                 @if let Some((_, points)) = p.trend.iter().find(|(tm, _)| tm == m) {
-                    div { small { (t(lang, "团队近 8 周", "Team, last 8 weeks")) } br; (trend_chart(lang, points)) }
+                    div {
+                        small {
+                            @if let Some(c) = p.scorecard { (c.figures.dept.name) (t(lang, "（含下级部门）近 8 周", " (with its sub-departments), last 8 weeks")) }
+                            @else { (t(lang, "团队近 8 周", "Team, last 8 weeks")) }
+                        }
+                        br; (trend_chart(lang, points))
+                    }
                 }
             }
         }

@@ -4,11 +4,13 @@
 mod inbox;
 mod kpi;
 mod report;
+mod scorecard;
 mod sign_in;
 
 pub(crate) use inbox::{inbox, InboxPage};
 pub(crate) use kpi::{kpi, KpiPage, Trend};
 pub(crate) use report::{files_of, report, ReportPage};
+pub(crate) use scorecard::Scorecard;
 pub(crate) use sign_in::{link_sign_in, phone_sign_in};
 
 use fieldreport_protocol::period::Calendar;
@@ -27,7 +29,8 @@ table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding
 .unread{font-weight:bold}.green{color:#1a7f37}.yellow{color:#9a6700}.red{color:#cf222e}.muted,.caption{color:#555;font-size:.9em}
 textarea{width:100%;min-height:5em}input,select,button,textarea{font:inherit;max-width:100%}
 .comment{border-left:3px solid #1d4e89;padding-left:.6em;margin:.6em 0}.comment.reply{margin-left:1.5em;border-left-color:#8aa4c8}form.inline{display:inline-block;margin:0 .3em .2em 0}form.inline button{font-size:.85em;padding:.1em .4em}pre{white-space:pre-wrap;overflow-wrap:anywhere;font-family:inherit;margin:.3em 0}
-svg{max-width:100%;height:auto}form.filters{display:flex;flex-wrap:wrap;gap:.5em;align-items:flex-end;margin:.5em 0}
+svg{max-width:100%;height:auto}.chart{overflow-x:auto}.chart svg{max-width:none}
+.scroll td,.scroll th{min-width:4.5em}table.scorecard th,table.scorecard td{white-space:nowrap}tr.total th,tr.total td{background:#f3f6fa}table.scorecard tr>th:first-child{position:sticky;left:0;background:#fff;z-index:1}table.scorecard tr.total>th:first-child{background:#f3f6fa}.mark{font-size:.9em}nav.crumbs{margin:.4em 0}code{font-family:monospace,monospace;font-size:1em}form.filters{display:flex;flex-wrap:wrap;gap:.5em;align-items:flex-end;margin:.5em 0}
 form.filters label{display:flex;flex-direction:column;font-size:.9em}.code{font-size:2em;letter-spacing:.08em;font-family:monospace}
 .qr svg{width:220px;height:220px}p,li{overflow-wrap:anywhere}
 .photos{display:flex;flex-wrap:wrap;gap:.4em;margin:.4em 0}.photos img{width:96px;height:96px;object-fit:cover;border:1px solid #ccc}
