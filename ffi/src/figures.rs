@@ -25,6 +25,44 @@ impl FieldStore {
         .map(Into::into)
     }
 
+    /// A department's figures for `period` (`this-week`, `last-week`, `this-month` or
+    /// `this-quarter`), offline from the last snapshot of one of its heads (or of a head above
+    /// it): the department's own, each sub-department's, each member's. `dept` is a name or an
+    /// id; `None` when this device holds none (not synced yet, another period, not a head).
+    pub fn department_figures(&self, dept: String, period: String) -> Result<Option<DeptFigures>> {
+        self.with(|s| {
+            let Some(f) = s.department_figures(&dept, &period)? else { return Ok(None) };
+            let names = s.names()?;
+            let depts: std::collections::HashMap<String, String> =
+                s.departments()?.into_iter().map(|d| (d.id, d.name)).collect();
+            let dept_name = |id: &str| depts.get(id).cloned().unwrap_or_else(|| id.to_string());
+            let mut out = DeptFigures {
+                dept_name: dept_name(&f.dept_id),
+                dept_id: f.dept_id.clone(),
+                first: f.first.to_string(),
+                last: f.last.to_string(),
+                total: Vec::new(),
+                sub_departments: Vec::new(),
+                members: Vec::new(),
+            };
+            for r in f.rows {
+                let (id, list, name) = match (&r.figure.user_id, r.dept_id == f.dept_id) {
+                    (None, true) => {
+                        out.total.push(r.figure.into());
+                        continue;
+                    }
+                    (None, false) => (r.dept_id.clone(), &mut out.sub_departments, dept_name(&r.dept_id)),
+                    (Some(u), _) => (u.clone(), &mut out.members, names.of(u)),
+                };
+                match list.iter_mut().find(|l| l.id == id) {
+                    Some(l) => l.figures.push(r.figure.into()),
+                    None => list.push(DeptLine { id, name, member_of: r.member_of, figures: vec![r.figure.into()] }),
+                }
+            }
+            Ok(Some(out))
+        })
+    }
+
     /// The figures of everyone this user sees for `period` — a manager's direct reports and the
     /// team as a whole, a rep themself — and, for this week, last week and this month, each
     /// member's reports on time, late and missing. From the server's snapshot (offline); a

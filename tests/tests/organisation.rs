@@ -111,6 +111,30 @@ async fn a_director_sees_down_the_tree_and_a_regional_manager_their_region_only(
     let b_id = by("小王").id;
     assert!(server.admin.nudge(&by(&director), &b_id, "daily", "today").is_ok());
     assert!(server.admin.nudge(&by(&sh_mgr), &b_id, "daily", "today").is_err());
+
+    // Offline, from the snapshots their syncs brought: the director holds the company's
+    // figures with a row per region and the members; a region drills down to its own; the
+    // regional manager holds their region's and not the other's.
+    boss.sync().await;
+    sh.sync().await;
+    let visits = |f: &fieldreport_core::team::DeptPeriodFigures, dept: &str, user: Option<&str>| {
+        f.rows
+            .iter()
+            .find(|r| r.dept_id == dept && r.figure.user_id.as_deref() == user && r.figure.metric == "visits")
+            .map(|r| r.figure.value)
+    };
+    let depts = boss.store.departments().unwrap();
+    let id = |name: &str| depts.iter().find(|d| d.name == name).unwrap().id.clone();
+    let company = boss.store.department_figures("华东销售", "this-month").unwrap().expect("the director's");
+    assert_eq!(visits(&company, &id("华东销售"), None), Some(2.0));
+    assert_eq!(visits(&company, &id("上海区"), None), Some(1.0));
+    assert_eq!(visits(&company, &id("杭州区"), None), Some(1.0));
+    let region = boss.store.department_figures("杭州区", "this-month").unwrap().expect("a region, drilled down");
+    let b_user = by("小王").id;
+    assert_eq!(visits(&region, &id("杭州区"), Some(&b_user)), Some(1.0));
+    assert!(region.rows.iter().all(|r| r.figure.user_id.as_deref() != Some(by("小张").id.as_str())));
+    assert!(sh.store.department_figures("上海区", "this-month").unwrap().is_some());
+    assert!(sh.store.department_figures("杭州区", "this-month").unwrap().is_none(), "not theirs");
 }
 
 /// Figures up the tree: a department's are its subtree's members' for the days they were in

@@ -81,6 +81,10 @@ pub enum Command {
         /// A member of your team (on a manager's device): name, id, or a unique start of either.
         #[arg(long)]
         user: Option<String>,
+        /// A department you head (name or id): its figures, sub-departments and members from
+        /// the server's last snapshot, offline (this week, last week, this month, this quarter).
+        #[arg(long, conflicts_with = "user")]
+        dept: Option<String>,
     },
     /// The alerts and read receipts from the server's last snapshot (after a sync; offline).
     Alerts {

@@ -76,6 +76,54 @@ pub fn run(ctx: &mut Ctx, period: &str, metrics: &[String], lang: &str, user: Op
     })
 }
 
+/// `kpi --dept D`: a department's figures from the head's last snapshot (offline): its own
+/// rows (`user_id` null), each sub-department's, each member's; JSON rows as the server's
+/// `kpi --dept --json` prints them, with names.
+pub fn department(ctx: &mut Ctx, dept: &str, period: &str, lang: &str) -> CliResult {
+    let lang: Lang = lang.parse()?;
+    let Some(f) = ctx.store.department_figures(dept, period)? else {
+        return Err(CliError::Usage(format!(
+            "no figures of `{}` for {period} on this device: they come with a sync to the heads of a department \
+             and of those above it, for this-week, last-week, this-month and this-quarter",
+            dept.trim()
+        )));
+    };
+    let names = ctx.store.names()?;
+    let depts: std::collections::HashMap<String, String> =
+        ctx.store.departments()?.into_iter().map(|d| (d.id, d.name)).collect();
+    let who = |r: &fieldreport_core::team::DeptRow| match &r.figure.user_id {
+        Some(u) => names.of(u),
+        None => format!("[{}]", depts.get(&r.dept_id).cloned().unwrap_or(r.dept_id.clone())),
+    };
+    let json: Vec<_> = f
+        .rows
+        .iter()
+        .map(|r| {
+            let mut v = json!(r);
+            v["name"] = lang.pick(&r.figure.name_zh, &r.figure.name_en).into();
+            v["who"] = who(r).into();
+            v
+        })
+        .collect();
+    ctx.out.print(&json, || {
+        let title = depts.get(&f.dept_id).cloned().unwrap_or(f.dept_id.clone());
+        let mut lines = vec![format!("{title} {} ~ {}", f.first, f.last)];
+        lines.extend(f.rows.iter().map(|r| {
+            let x = &r.figure;
+            let target = x.target_display.as_deref().map(|t| format!(" / {} {t}", lang.pick("目标", "target")));
+            let mark = x.status.map(|s| format!(" {}", label_of(status_word(s), lang))).unwrap_or_default();
+            format!(
+                "  {:<14} {:<16} {}{}{mark}",
+                who(r),
+                lang.pick(&x.name_zh, &x.name_en),
+                x.display,
+                target.unwrap_or_default()
+            )
+        }));
+        lines
+    })
+}
+
 /// The stored word of a status (its label reads 正常 / 预警 / 落后 or green / yellow / red).
 fn status_word(s: Status) -> &'static str {
     match s {

@@ -80,7 +80,10 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Report(c) => report::run(&mut ctx, c),
         Command::Today(a) => today::run(&mut ctx, a),
         Command::Plan(c) => plan::run(&mut ctx, c),
-        Command::Kpi { period, metrics, lang, user } => kpi::run(&mut ctx, &period, &metrics, &lang, user.as_deref()),
+        Command::Kpi { period, lang, dept: Some(dept), .. } => kpi::department(&mut ctx, &dept, &period, &lang),
+        Command::Kpi { period, metrics, lang, user, dept: None } => {
+            kpi::run(&mut ctx, &period, &metrics, &lang, user.as_deref())
+        }
         Command::Alerts { lang } => kpi::alerts(&mut ctx, &lang),
         Command::Team { lang } => kpi::team(&mut ctx, &lang),
         Command::Attachment(c) => attachment::run(&mut ctx, c),

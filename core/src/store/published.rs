@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::kpi::{achievement, status, KpiDef};
 use crate::period::DateRange;
 use crate::report::{FigureSource, KpiRow};
-use crate::team::{target_within, SnapshotBody, TeamConfig};
+use crate::team::{target_within, DeptPeriodFigures, SnapshotBody, TeamConfig};
 
 /// KPI figures of a period, and where they came from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -73,6 +73,42 @@ impl Store {
                 serde_json::from_str(&b).map_err(|e| Error::Corrupt { id: "snapshot".into(), reason: e.to_string() })
             })
             .transpose()
+    }
+
+    /// A department's figures of `period` (a name such as `this-month`) from this head's last
+    /// snapshot, offline: the departments they head and each one's direct sub-departments (a
+    /// sub-department: its total and its members). `dept` is a name or an id. `None` when the
+    /// snapshot does not carry it (not synced yet, a period it lacks, or not theirs to read).
+    pub fn department_figures(&mut self, dept: &str, period: &str) -> Result<Option<DeptPeriodFigures>> {
+        let depts = self.departments()?;
+        let q = dept.trim();
+        let Some(d) = depts.iter().find(|d| d.id == q || d.name == q) else {
+            return Err(Error::NotFound { kind: "department", id: q.to_string() });
+        };
+        let range = self.period_range(period)?;
+        let Some(snap) = self.server_snapshot()? else { return Ok(None) };
+        let tree = crate::team::DeptTree::new(&depts);
+        let covers = |f: &&DeptPeriodFigures| f.first == range.first && f.last == range.last;
+        if let Some(f) = snap.departments.iter().filter(covers).find(|f| f.dept_id == d.id) {
+            return Ok(Some(f.clone()));
+        }
+        // A direct sub-department of one carried: its total, and its subtree's members.
+        let Some(parent) = snap.departments.iter().filter(covers).find(|f| d.parent_id.as_deref() == Some(&f.dept_id))
+        else {
+            return Ok(None);
+        };
+        let within = |x: &str| tree.contains(&d.id, x);
+        let rows = parent
+            .rows
+            .iter()
+            .filter(|r| match (&r.figure.user_id, &r.member_of) {
+                (None, _) => r.dept_id == d.id,
+                (Some(_), Some(m)) => within(m),
+                (Some(_), None) => false,
+            })
+            .map(|r| crate::team::DeptRow { dept_id: d.id.clone(), ..r.clone() })
+            .collect();
+        Ok(Some(DeptPeriodFigures { dept_id: d.id.clone(), rows, ..parent.clone() }))
     }
 
     /// This user's figures for `period` (a name such as `this-week`, or a range): see

@@ -109,6 +109,34 @@ pub struct MemberFigures {
     pub figures: Vec<KpiFigure>,
 }
 
+/// A department's figures of one period, from the head's last snapshot (offline): its own, each
+/// direct sub-department's, each member's.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct DeptFigures {
+    pub dept_id: String,
+    pub dept_name: String,
+    /// The period's days, `YYYY-MM-DD`.
+    pub first: String,
+    pub last: String,
+    /// The department's own figures.
+    pub total: Vec<KpiFigure>,
+    /// Each direct sub-department's.
+    pub sub_departments: Vec<DeptLine>,
+    /// Each member's while in the department or below it.
+    pub members: Vec<DeptLine>,
+}
+
+/// One line of a department's figures: a sub-department or a member.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct DeptLine {
+    /// A sub-department's id, or a member's user id.
+    pub id: String,
+    pub name: String,
+    /// A member's department (where they were last in the period); `None` for a sub-department.
+    pub member_of: Option<String>,
+    pub figures: Vec<KpiFigure>,
+}
+
 /// One member's reports over the period: on time, late, missing, not due yet.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct SubmissionCounts {

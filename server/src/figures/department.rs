@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use fieldreport_protocol::kpi::{achievement, format_target, format_value, ratio, status, Aggregate, KpiDef};
 use fieldreport_protocol::period::{Calendar, Period};
 use fieldreport_protocol::team::{
-    dept_target_within, target_within, Department, DeptTree, Figure, Membership, TeamConfig,
+    dept_target_within, target_within, Department, DeptRow, DeptTree, Figure, Membership, TeamConfig,
 };
 use serde::Serialize;
 
@@ -18,19 +18,6 @@ use super::Source;
 use crate::error::{Result, ServerError};
 use crate::model::{Role, Slice};
 use crate::store::db::DeptStint;
-
-/// One row of a department's figures.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DeptRow {
-    /// The department the row is of (a member's row: the department viewed).
-    pub dept_id: String,
-    /// A member's row: the department of the subtree they were last in during the period (the
-    /// scorecard lists a department's own members under it).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub member_of: Option<String>,
-    #[serde(flatten)]
-    pub figure: Figure,
-}
 
 /// A department's figures of one period.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -9,8 +9,9 @@ mod snapshot;
 mod submissions;
 
 pub use alerts::{alerts, alerts_with};
-pub use department::{department, home_dept, may_read, DeptFigures, DeptRow};
+pub use department::{department, home_dept, may_read, DeptFigures};
 pub use fieldreport_protocol::team::Alert;
+pub use fieldreport_protocol::team::DeptRow;
 pub use scope::Scope;
 pub use snapshot::{snapshot, team_values, Completeness, KpiRow, Snapshot};
 pub use submissions::{fallen_due, judge, submissions, Submission, SubmissionItem};

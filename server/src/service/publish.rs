@@ -8,7 +8,9 @@
 use automerge::ActorId;
 use fieldreport_protocol::doc::{Directory, Doc, Header, Kind, Member, Published, Record, SCHEMA_VERSION};
 use fieldreport_protocol::period::Period;
-use fieldreport_protocol::team::{PeriodFigures, ReadReceipt, SnapshotBody, SubmissionCounts};
+use fieldreport_protocol::team::{
+    DeptPeriodFigures, PeriodFigures, ReadReceipt, SnapshotBody, SubmissionCounts, DEPT_PERIODS,
+};
 use sha2::{Digest, Sha256};
 
 use super::cache::DocCache;
@@ -353,6 +355,7 @@ pub(super) fn compute_snapshot(db: &Db, active: &Active, user: &User, now: i64) 
         }
     }
     let (nudges, mentions) = super::week::inbox_of(db, &user.id, now)?;
+    let departments = heads_figures(db, active, user, now)?;
     let body = SnapshotBody {
         user_id: user.id.clone(),
         computed_at: now,
@@ -363,9 +366,34 @@ pub(super) fn compute_snapshot(db: &Db, active: &Active, user: &User, now: i64) 
         submissions,
         nudges,
         mentions,
+        departments,
     };
     let json = serde_json::to_string(&body).map_err(|e| ServerError::Internal(e.to_string()))?;
     Ok(Computed { json, alerts: body.alerts, data_seq, at: now })
+}
+
+/// For a department's head, the figures of the highest departments they head, for the periods
+/// a device reads offline (a head of a department and of one below it gets the higher one: its
+/// rows hold the lower one's).
+fn heads_figures(db: &Db, active: &Active, user: &User, now: i64) -> Result<Vec<DeptPeriodFigures>> {
+    let depts = db.departments()?;
+    let tree = fieldreport_protocol::team::DeptTree::new(&depts);
+    let headed = tree.headed_by(&user.id);
+    let highest = headed.iter().filter(|d| !tree.up(&d.id).iter().skip(1).any(|x| x.heads.contains(&user.id)));
+    let mut out = Vec::new();
+    for d in highest {
+        for p in DEPT_PERIODS {
+            let f = crate::figures::department(db, &active.config, &d.id, Some(user), p, now)?;
+            out.push(DeptPeriodFigures {
+                dept_id: d.id.clone(),
+                period: f.period,
+                first: f.first,
+                last: f.last,
+                rows: f.rows,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Publishes a computed snapshot as `user`'s document of its day, dropping the previous day's.

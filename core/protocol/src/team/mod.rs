@@ -22,6 +22,7 @@ pub use org::{below, below_pairs, Person};
 pub use reminders::{Reminder, Reminders};
 pub use robots::{Robot, RobotEvent, RobotKind};
 pub use snapshot::{
-    Alert, AlertFacts, Figure, Mentioned, Nudge, PeriodFigures, ReadReceipt, SnapshotBody, SubmissionCounts,
+    Alert, AlertFacts, DeptPeriodFigures, DeptRow, Figure, Mentioned, Nudge, PeriodFigures, ReadReceipt, SnapshotBody,
+    SubmissionCounts, DEPT_PERIODS,
 };
 pub use target::{dept_target_within, target_for, target_within, Target, TargetPeriod};

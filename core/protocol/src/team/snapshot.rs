@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::codes::AlertKind;
 
 use crate::kpi::Status;
+use crate::period::Period;
 
 /// One figure: `user_id` is `None` for the team (conversions: the pooled team average).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -110,6 +111,29 @@ pub struct PeriodFigures {
     pub rows: Vec<Figure>,
 }
 
+/// One row of a department's figures: the department's own (`user_id` null, `dept_id` the
+/// department), a sub-department's (`user_id` null, its `dept_id`), or a member's while in the
+/// subtree (`dept_id` the department viewed, `member_of` where the member was).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeptRow {
+    pub dept_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_of: Option<String>,
+    #[serde(flatten)]
+    pub figure: Figure,
+}
+
+/// A department's figures of one period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeptPeriodFigures {
+    pub dept_id: String,
+    /// `this-week`, `this-month`… as [`crate::period::Period`] prints it.
+    pub period: String,
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+    pub rows: Vec<DeptRow>,
+}
+
 /// The body of a user's snapshot document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SnapshotBody {
@@ -136,7 +160,14 @@ pub struct SnapshotBody {
     /// Comments that name this user (`@`), the last 30 days.
     #[serde(default)]
     pub mentions: Vec<Mentioned>,
+    /// For a department's head: the figures of the highest departments they head (the
+    /// department, each sub-department, each member), for [`DEPT_PERIODS`], read offline.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub departments: Vec<DeptPeriodFigures>,
 }
+
+/// The periods of the department figures a head's snapshot carries.
+pub const DEPT_PERIODS: [Period; 4] = [Period::ThisWeek, Period::LastWeek, Period::ThisMonth, Period::ThisQuarter];
 
 /// A manager asked this user for a report (催交).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
