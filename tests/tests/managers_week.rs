@@ -44,6 +44,7 @@ async fn team() -> Team {
         secret: None,
         events,
         digest: None,
+        dept: None,
     };
     cfg.robots = vec![
         robot("钉钉群", RobotKind::Dingtalk, "dingtalk", vec![RobotEvent::Reminder]),

@@ -21,6 +21,7 @@ on_both!(
     alerts_are_judged_on_pace_and_gathered_once_a_day,
     a_check_in_anomaly_survives_moving_the_customer,
     a_report_deleted_before_it_ever_synced_is_not_announced,
+    a_departments_chat_hears_of_its_own_members_only,
 );
 
 fn at(rfc: &str) -> i64 {
@@ -54,6 +55,7 @@ async fn with_robot(server: &Server, events: &[RobotEvent]) -> Seen {
         secret: None,
         events: events.to_vec(),
         digest: None,
+        dept: None,
     }];
     server.admin.apply_config(cfg).unwrap();
     seen
@@ -287,4 +289,75 @@ async fn a_report_deleted_before_it_ever_synced_is_not_announced(server: Server)
     let deliveries = server.admin.deliveries(20).unwrap();
     let subjects: Vec<&str> = deliveries.iter().map(|x| x.subject.as_str()).collect();
     assert_eq!(subjects, [kept.as_str()], "only the report that exists is announced");
+}
+
+/// A chat per department (issue 27): the company's robot hears of everyone; a region's robot of
+/// its own members only — the reports missing at a deadline, a submitted report, a nudge — and
+/// another region's members never reach it.
+async fn a_departments_chat_hears_of_its_own_members_only(server: Server) {
+    let _one_at_a_time = SERIAL.lock().await;
+    clock_at("2026-12-01T08:00:00+08:00");
+    let (hook, seen) = receiver().await;
+    let (head, _) = server.user("张经理", "manager", None);
+    let (sh_rep, sh_code) = server.user("小张", "rep", None);
+    let (_hz_rep, _) = server.user("小王", "rep", None);
+    server.admin.add_department("上海区", None, std::slice::from_ref(&head)).unwrap();
+    server.admin.add_department("杭州区", None, &[]).unwrap();
+    for (who, dept) in [("小张", "上海区"), ("张经理", "上海区"), ("小王", "杭州区")] {
+        server.admin.set_member_department(who, dept).unwrap();
+    }
+    let robot = |name: &str, path: &str, dept: Option<&str>| Robot {
+        name: name.into(),
+        kind: RobotKind::Dingtalk,
+        url: format!("{hook}/{path}"),
+        secret: None,
+        events: vec![RobotEvent::Alert, RobotEvent::ReportSubmitted, RobotEvent::Nudge],
+        digest: None,
+        dept: dept.map(str::to_string),
+    };
+    let mut cfg = server.admin.config().unwrap();
+    cfg.robots = vec![robot("公司群", "company", None), robot("上海群", "shanghai", Some("上海区"))];
+    server.admin.apply_config(cfg.clone()).unwrap();
+    // A robot bound to no department is refused with what to do.
+    let mut bad = cfg.clone();
+    bad.robots[1].dept = Some("北京区".into());
+    let e = server.admin.apply_config(bad).unwrap_err().to_string();
+    assert!(e.contains("北京区") && e.contains("dept list"), "{e}");
+
+    // Both miss Tuesday's daily: the company hears of both, Shanghai of its own.
+    schedule_at(&server, "2026-12-01T20:31:00+08:00");
+    let company = received(&seen, "company", 1).await;
+    let shanghai = received(&seen, "shanghai", 1).await;
+    let text = |v: &Value| v["markdown"]["text"].as_str().unwrap_or("").to_string();
+    assert!(text(&company[0]).contains("小张") && text(&company[0]).contains("小王"), "{company:?}");
+    assert!(text(&shanghai[0]).contains("小张") && !text(&shanghai[0]).contains("小王"), "{shanghai:?}");
+    // The head nudges their rep; the rep's report comes: both reach Shanghai's chat.
+    let boss = server.admin.find_user(&head).unwrap();
+    server.admin.nudge(&boss, &sh_rep, "daily", "2026-12-01").unwrap();
+    clock_at("2026-12-02T08:30:00+08:00");
+    let mut d = Device::enroll(&server.url, &sh_code).await;
+    d.store.set_now(Some(at("2026-12-02T08:30:00+08:00")));
+    let r = d.store.new_report(ReportKind::Daily, Some("2026-12-01".parse().unwrap()), Lang::ZhCn).unwrap();
+    d.store.submit_report(&r.header.id, std::slice::from_ref(&head), &[]).unwrap();
+    d.sync().await;
+    received(&seen, "company", 5).await;
+    let all: Vec<String> = texts(&seen).await;
+    let shanghai: Vec<String> =
+        seen.lock().unwrap().iter().filter(|(w, _)| w == "shanghai").map(|(_, m)| text(m)).collect();
+    assert!(shanghai.iter().any(|t| t.contains("尽快提交")), "the nudge: {shanghai:?}");
+    assert!(shanghai.iter().any(|t| t.contains("作者：小张")), "the report: {shanghai:?}");
+    assert!(shanghai.iter().any(|t| t.contains("**张经理** 的团队今日预警")), "alerts, to the head: {shanghai:?}");
+    assert!(shanghai.iter().all(|t| !t.contains("小王")), "{all:?}");
+    // Another region's member never reaches Shanghai: a nudge of 小王 goes to the company only.
+    let admin = server.admin.find_user(&server.admin_id).unwrap();
+    let before = company_count(&seen);
+    server.admin.nudge(&admin, &server.admin.find_user("小王").unwrap().id, "daily", "2026-12-01").unwrap();
+    received(&seen, "company", before + 1).await;
+    let _ = texts(&seen).await;
+    let to_shanghai = seen.lock().unwrap().iter().filter(|(w, _)| w == "shanghai").count();
+    assert_eq!(to_shanghai, shanghai.len(), "{all:?}");
+}
+
+fn company_count(seen: &Seen) -> usize {
+    seen.lock().unwrap().iter().filter(|(w, _)| w == "company").count()
 }

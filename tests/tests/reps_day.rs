@@ -53,6 +53,7 @@ async fn team() -> (Server, String, String, tempfile::TempDir, Device, Seen) {
         secret: None,
         events: vec![fieldreport_core::team::RobotEvent::ReportSubmitted],
         digest: None,
+        dept: None,
     }];
     server.admin.apply_config(cfg).unwrap();
     let dir = tempfile::tempdir().unwrap();

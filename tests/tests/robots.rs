@@ -104,6 +104,7 @@ fn robot(name: &str, kind: RobotKind, url: String, secret: Option<&str>) -> Robo
         secret: secret.map(str::to_string),
         events: vec![RobotEvent::ReportSubmitted],
         digest: None,
+        dept: None,
     }
 }
 

@@ -148,6 +148,7 @@ mod tests {
             url: "https://example.invalid/hook?access_token=x".into(),
             secret: secret.map(str::to_string),
             events: vec![RobotEvent::Alert],
+            dept: None,
         }
     }
 

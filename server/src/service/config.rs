@@ -93,6 +93,16 @@ pub(crate) fn apply(db: &Db, before: &Active, mut config: TeamConfig) -> Result<
             }
         }
     }
+    for r in &config.robots {
+        if let Some(d) = &r.dept {
+            if !depts.iter().any(|x| x.id == *d || x.name == *d) {
+                return Err(ServerError::BadRequest(format!(
+                    "the configuration is refused: robot `{}`: dept `{d}` is not a department (see `dept list`)",
+                    r.name
+                )));
+            }
+        }
+    }
     let version = db.config_version()? + 1;
     config.version = version as u64;
     let mut active = Active::of(config)?;

@@ -8,14 +8,13 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use fieldreport_protocol::codes::{AlertKind, SubmissionStatus};
 use fieldreport_protocol::report::{label_of, period_name, Lang};
-use fieldreport_protocol::team::{alert_text, AlertDelivery, RobotEvent};
+use fieldreport_protocol::team::{alert_text, AlertDelivery, DeptTree, RobotEvent};
 
 use super::config::Active;
-use super::outbox::{enqueue_text, mention};
+use super::outbox::{enqueue_many, mention, AboutMany};
 use crate::error::Result;
 use crate::figures::{self, fallen_due, judge, Scope};
 use crate::model::{Role, User};
-use crate::robots::Mention;
 use crate::store::db::Obligation;
 use crate::store::Db;
 
@@ -25,6 +24,16 @@ const DAY_MS: i64 = 86_400_000;
 const RECORD_BACK_MS: i64 = 35 * DAY_MS;
 /// How far before its last look a process looks again.
 const OVERLAP_MS: i64 = 3_600_000;
+
+/// Whose group a member's alerts go to: their manager's, or else their department's head's (the
+/// nearest department up the tree with a head other than the member); `None`: the team's.
+fn boss_of(u: &User, tree: &DeptTree) -> Option<String> {
+    if u.manager_id.is_some() {
+        return u.manager_id.clone();
+    }
+    let up = u.dept_id.as_deref().map(|d| tree.up(d)).unwrap_or_default();
+    up.iter().find_map(|d| d.heads.iter().find(|h| **h != u.id).cloned())
+}
 
 /// The id of the alert a missing report raises (as `figures::alerts` names it).
 fn missing_alert_id(user: &str, kind: &str, last: NaiveDate) -> String {
@@ -79,11 +88,14 @@ pub(super) fn keep(db: &Db, active: &Active, through: i64, now: i64) -> Result<u
         let period = period_name(kind, last, None, Lang::ZhCn);
         let due = active.cal.local_datetime(due_at).format("%m-%d %H:%M");
         let title = format!("{}未交", label_of(kind, Lang::ZhCn));
-        let names: Vec<String> = who.iter().map(|u| format!("- {}", u.name)).collect();
-        let text = format!("{period}已于 {due} 截止，以下同事未提交：\n\n{}", names.join("\n"));
-        let mentions: Vec<Mention> = who.iter().map(|u| mention(u)).collect();
+        let write = |who: &[&User]| {
+            let names: Vec<String> = who.iter().map(|u| format!("- {}", u.name)).collect();
+            let text = format!("{period}已于 {due} 截止，以下同事未提交：\n\n{}", names.join("\n"));
+            (text, who.iter().map(|u| mention(u)).collect())
+        };
         let subject = format!("missing:{kind}:{last}");
-        enqueue_text(db, active, RobotEvent::Alert, &subject, &title, &text, &mentions, now)?;
+        let m = AboutMany { event: RobotEvent::Alert, subject: &subject, title: &title, who: &who, write: &write };
+        enqueue_many(db, active, &m, now)?;
         n += 1;
     }
     Ok(n)
@@ -106,9 +118,11 @@ pub(super) fn daily_alerts(db: &Db, active: &Active, now: i64) -> Result<usize> 
     }
     let users = db.users()?;
     let team: Vec<User> = users.iter().filter(|u| u.role == Role::Rep).cloned().collect();
+    let depts = db.departments()?;
+    let tree = DeptTree::new(&depts);
     let mut groups: BTreeMap<Option<String>, Vec<User>> = BTreeMap::new();
     for u in team.iter().filter(|u| u.active) {
-        groups.entry(u.manager_id.clone()).or_default().push(u.clone());
+        groups.entry(boss_of(u, &tree)).or_default().push(u.clone());
     }
     let names = super::names(db)?;
     let mut n = 0;
@@ -128,18 +142,26 @@ pub(super) fn daily_alerts(db: &Db, active: &Active, now: i64) -> Result<usize> 
         }
         let lang = Lang::ZhCn;
         let boss = manager.as_deref().and_then(|m| users.iter().find(|u| u.id == m));
+        let about: Vec<&User> = scope.members.iter().filter(|u| new.iter().any(|a| a.user_id == u.id)).collect();
+        // A department's chat reads its own members' alerts only.
+        let write = |who: &[&User]| {
+            let theirs: Vec<_> = new.iter().filter(|a| who.iter().any(|u| u.id == a.user_id)).collect();
+            let mut lines = vec![match boss {
+                Some(b) => format!("**{}** 的团队今日预警（{} 条）：", b.name, theirs.len()),
+                None => format!("团队今日预警（{} 条）：", theirs.len()),
+            }];
+            lines.push(String::new());
+            lines.extend(
+                theirs.iter().map(|a| format!("- [{}] {}", label_of(&a.kind, lang), alert_text(a, lang, &names))),
+            );
+            (lines.join("\n"), boss.map(mention).into_iter().collect())
+        };
         let title = format!("今日预警（{} 条）", new.len());
-        let mut lines = vec![match boss {
-            Some(b) => format!("**{}** 的团队今日预警：", b.name),
-            None => "团队今日预警：".to_string(),
-        }];
-        lines.push(String::new());
-        lines.extend(new.iter().map(|a| format!("- [{}] {}", label_of(&a.kind, lang), alert_text(a, lang, &names))));
-        let text = lines.join("\n");
-        let mentions: Vec<Mention> = boss.map(mention).into_iter().collect();
         let subject = format!("alerts:{}:{today}", manager.as_deref().unwrap_or("team"));
-        enqueue_text(db, active, RobotEvent::Alert, &subject, &title, &text, &mentions, now)?;
-        n += 1;
+        let m = AboutMany { event: RobotEvent::Alert, subject: &subject, title: &title, who: &about, write: &write };
+        if enqueue_many(db, active, &m, now)? > 0 {
+            n += 1;
+        }
     }
     Ok(n)
 }

@@ -6,7 +6,9 @@
 use fieldreport_protocol::doc::Report;
 use fieldreport_protocol::report::label_of;
 use fieldreport_protocol::report::{render_markdown_linked, Dialect, Lang};
-use fieldreport_protocol::team::{alert_text, Alert, AlertDelivery, Robot, RobotEvent, RobotKind};
+use std::collections::HashSet;
+
+use fieldreport_protocol::team::{alert_text, Alert, AlertDelivery, DeptTree, Robot, RobotEvent, RobotKind};
 use fieldreport_protocol::text::markup_safe;
 
 use super::config::Active;
@@ -29,30 +31,77 @@ pub fn dialect(kind: RobotKind) -> Dialect {
 }
 
 /// What a robot message says and to whom: its subject (each is sent once per robot), title,
-/// Markdown for a robot kind, and the members it @mentions.
+/// Markdown for a robot kind, the members it @mentions, and the member it is about (a
+/// department's robot hears only of its own members).
 pub(super) struct Outgoing<'a> {
     pub event: RobotEvent,
     pub subject: &'a str,
     pub title: &'a str,
     pub markdown: &'a dyn Fn(RobotKind) -> String,
     pub mentions: &'a [Mention],
+    pub about: &'a str,
 }
 
-/// Queues a message for every robot that takes its event (the digest: robots with a digest
-/// time).
-pub(super) fn enqueue(db: &Db, active: &Active, m: &Outgoing, now: i64) -> Result<()> {
-    let takes = |r: &&Robot| match m.event {
+/// Whose matters a robot hears of: the whole team (`None`), or the members now in its
+/// department's subtree (none when its department is gone: a chat never hears of members it
+/// was not meant for).
+pub(super) type Audience = Option<HashSet<String>>;
+
+/// The robots that take `event` (the digest: robots with a digest time), each with its
+/// audience.
+pub(super) fn audiences<'a>(db: &Db, active: &'a Active, event: RobotEvent) -> Result<Vec<(&'a Robot, Audience)>> {
+    let takes = |r: &&Robot| match event {
         RobotEvent::Digest => r.digest.is_some(),
         e => r.events.contains(&e),
     };
-    for r in active.config.robots.iter().filter(takes) {
-        enqueue_to(db, r, m, now)?;
+    let robots: Vec<&Robot> = active.config.robots.iter().filter(takes).collect();
+    if robots.iter().all(|r| r.dept.is_none()) {
+        return Ok(robots.into_iter().map(|r| (r, None)).collect());
+    }
+    let depts = db.departments()?;
+    let tree = DeptTree::new(&depts);
+    let users = db.users()?;
+    let mut out = Vec::with_capacity(robots.len());
+    for r in robots {
+        let audience = match &r.dept {
+            None => None,
+            Some(d) => {
+                let subtree: HashSet<&str> = depts
+                    .iter()
+                    .find(|x| x.id == *d || x.name == *d)
+                    .map(|x| tree.subtree(&x.id).into_iter().map(|x| x.id.as_str()).collect())
+                    .unwrap_or_default();
+                Some(
+                    users
+                        .iter()
+                        .filter(|u| u.dept_id.as_deref().is_some_and(|x| subtree.contains(x)))
+                        .map(|u| u.id.clone())
+                        .collect(),
+                )
+            }
+        };
+        out.push((r, audience));
+    }
+    Ok(out)
+}
+
+/// Whether `audience` hears of member `id`.
+pub(super) fn hears_of(audience: &Audience, id: &str) -> bool {
+    audience.as_ref().is_none_or(|a| a.contains(id))
+}
+
+/// Queues a message about one member for every robot that takes its event and hears of them.
+pub(super) fn enqueue(db: &Db, active: &Active, m: &Outgoing, now: i64) -> Result<()> {
+    for (r, audience) in audiences(db, active, m.event)? {
+        if hears_of(&audience, m.about) {
+            enqueue_to(db, r, m, now)?;
+        }
     }
     Ok(())
 }
 
-/// Queues the same Markdown `text` for every robot that takes `event` (most messages read alike
-/// in every chat tool).
+/// Queues the same Markdown `text` about member `about` for every robot that takes `event` and
+/// hears of them (most messages read alike in every chat tool).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn enqueue_text(
     db: &Db,
@@ -62,10 +111,46 @@ pub(super) fn enqueue_text(
     title: &str,
     text: &str,
     mentions: &[Mention],
+    about: &str,
     now: i64,
 ) -> Result<()> {
-    let out = Outgoing { event, subject, title, markdown: &|_| text.to_string(), mentions };
+    let out = Outgoing { event, subject, title, markdown: &|_| text.to_string(), mentions, about };
     enqueue(db, active, &out, now)
+}
+
+/// A message about several members, as each robot should read it: `write` gets the members of
+/// `who` the robot hears of (never none) and gives the text and whom to @mention.
+pub(super) struct AboutMany<'a, 'u> {
+    pub event: RobotEvent,
+    pub subject: &'a str,
+    pub title: &'a str,
+    pub who: &'a [&'u crate::model::User],
+    pub write: &'a dyn Fn(&[&'u crate::model::User]) -> (String, Vec<Mention>),
+}
+
+/// Queues `m` for every robot that takes its event: the team's robots about everyone in it, a
+/// department's robot about its own members only (nothing when none of them is). Returns how
+/// many robots it was queued for.
+pub(super) fn enqueue_many(db: &Db, active: &Active, m: &AboutMany, now: i64) -> Result<usize> {
+    let mut n = 0;
+    for (r, audience) in audiences(db, active, m.event)? {
+        let who: Vec<&crate::model::User> = m.who.iter().copied().filter(|u| hears_of(&audience, &u.id)).collect();
+        if who.is_empty() {
+            continue;
+        }
+        let (text, mentions) = (m.write)(&who);
+        let out = Outgoing {
+            event: m.event,
+            subject: m.subject,
+            title: m.title,
+            markdown: &|_| text.clone(),
+            mentions: &mentions,
+            about: "",
+        };
+        enqueue_to(db, r, &out, now)?;
+        n += 1;
+    }
+    Ok(n)
 }
 
 /// The member to @mention for `u` (by phone where the directory has one).
@@ -111,6 +196,7 @@ pub(super) fn report_submitted(db: &Db, active: &Active, r: &Report, now: i64) -
         title: &title,
         markdown: &render,
         mentions: &[],
+        about: &r.header.owner,
     };
     enqueue(db, active, &out, now)
 }
@@ -130,7 +216,7 @@ pub(super) fn alerts(db: &Db, active: &Active, alerts: &[Alert], now: i64) -> Re
         let who = names.of(&a.user_id);
         let title = format!("{}：{who}", lang.pick("预警", "Alert"));
         let text = format!("**{}** · {who}\n\n{}", label_of(&a.kind, lang), alert_text(a, lang, &names));
-        enqueue_text(db, active, RobotEvent::Alert, &a.id, &title, &text, &[], now)?;
+        enqueue_text(db, active, RobotEvent::Alert, &a.id, &title, &text, &[], &a.user_id, now)?;
     }
     Ok(())
 }

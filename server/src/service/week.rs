@@ -9,13 +9,12 @@ use fieldreport_protocol::report::{label_of, period_name, Lang};
 use fieldreport_protocol::team::{Mentioned, Nudge, RobotEvent, RobotKind};
 
 use super::config::{self, Active};
-use super::outbox::{enqueue_text, enqueue_to, mention, Outgoing};
+use super::outbox::{enqueue_many, enqueue_text, enqueue_to, mention, AboutMany, Outgoing};
 use super::Service;
 use crate::error::{Result, ServerError};
 use crate::figures::{self, Scope};
 use crate::model::{Role, User};
 use crate::now_ms;
-use crate::robots::Mention;
 use crate::store::db::NudgeRow;
 use crate::store::Db;
 
@@ -175,7 +174,7 @@ impl Service {
                 format!("**{}** 请 **{}** 尽快提交{}。", by.name, target.name, period_name(k, last, None, Lang::ZhCn));
             // The chat @mentions a member once per report; later nudges name them.
             let mentions = if before.is_none() { vec![mention(&target)] } else { Vec::new() };
-            enqueue_text(db, &active, RobotEvent::Nudge, &row.id, &title, &text, &mentions, now)?;
+            enqueue_text(db, &active, RobotEvent::Nudge, &row.id, &title, &text, &mentions, &target.id, now)?;
             Ok(row)
         })
     }
@@ -239,15 +238,19 @@ fn reminders(db: &Db, active: &Active, now: i64) -> Result<usize> {
         n += 1;
         let due_at = active.cal.local_datetime(r.due_at).format("%m-%d %H:%M");
         let title = format!("{}提醒", kind_zh(k));
-        let names: Vec<String> = missing.iter().map(|u| format!("- {}", u.name)).collect();
-        let text = format!(
-            "{}将于 {due_at} 截止，以下同事尚未提交：\n\n{}",
-            period_name(k, r.last, None, Lang::ZhCn),
-            names.join("\n")
-        );
-        let mentions: Vec<Mention> = missing.iter().map(|u| mention(u)).collect();
+        let write = |who: &[&User]| {
+            let names: Vec<String> = who.iter().map(|u| format!("- {}", u.name)).collect();
+            let text = format!(
+                "{}将于 {due_at} 截止，以下同事尚未提交：\n\n{}",
+                period_name(k, r.last, None, Lang::ZhCn),
+                names.join("\n")
+            );
+            (text, who.iter().map(|u| mention(u)).collect())
+        };
+        let m =
+            AboutMany { event: RobotEvent::Reminder, subject: &subject, title: &title, who: &missing, write: &write };
         // Queued to go at once (`now` decides what is due: the clock's time, but in tests).
-        enqueue_text(db, active, RobotEvent::Reminder, &subject, &title, &text, &mentions, now_ms().min(now))?;
+        enqueue_many(db, active, &m, now_ms().min(now))?;
     }
     Ok(n)
 }
@@ -279,7 +282,12 @@ fn digests(db: &Db, active: &Active, now: i64) -> Result<usize> {
         if db.queued(&robot.name, RobotEvent::Digest.as_str(), &subject)? {
             continue; // sent (or going): the figures are not computed again
         }
-        let (text, first, last) = digest_text(db, active, now)?;
+        // A department's robot reads of its subtree's members only.
+        let scope = match &robot.dept {
+            Some(d) => Scope::of_dept(db, d)?,
+            None => Scope::of(db, None, None)?,
+        };
+        let (text, first, last) = digest_text(db, active, &scope, now)?;
         let title = format!("上周速览（{} ~ {}）", first.format("%m-%d"), last.format("%m-%d"));
         let out = Outgoing {
             event: RobotEvent::Digest,
@@ -287,6 +295,7 @@ fn digests(db: &Db, active: &Active, now: i64) -> Result<usize> {
             title: &title,
             markdown: &|_: RobotKind| text.clone(),
             mentions: &[],
+            about: "",
         };
         enqueue_to(db, robot, &out, now_ms().min(now))?;
         n += 1;
@@ -297,12 +306,11 @@ fn digests(db: &Db, active: &Active, now: i64) -> Result<usize> {
 /// Last week in lines: per member who was one then, every figure of the role against its target
 /// and the reports on time; the team's submission rate and the alerts open now. With the week
 /// it covers.
-fn digest_text(db: &Db, active: &Active, now: i64) -> Result<(String, NaiveDate, NaiveDate)> {
+fn digest_text(db: &Db, active: &Active, scope: &Scope, now: i64) -> Result<(String, NaiveDate, NaiveDate)> {
     let lang = Lang::ZhCn;
-    let scope = Scope::of(db, None, None)?;
-    let snap = figures::snapshot(db, &active.config, &scope, Period::LastWeek, now)?;
-    let subs = figures::submissions(db, &active.config, &scope, Period::LastWeek, now)?;
-    let alerts = figures::alerts(db, &active.config, &scope, now)?;
+    let snap = figures::snapshot(db, &active.config, scope, Period::LastWeek, now)?;
+    let subs = figures::submissions(db, &active.config, scope, Period::LastWeek, now)?;
+    let alerts = figures::alerts(db, &active.config, scope, now)?;
     let mut lines = vec![format!("**上周（{} ~ {}）**", snap.first, snap.last), String::new()];
     let cal = &active.cal;
     let was_member = |u: &User| {

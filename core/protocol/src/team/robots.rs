@@ -68,6 +68,11 @@ pub struct Robot {
     /// submissions and open alerts, a line per member): `monday 09:00`, in the team's zone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digest: Option<String>,
+    /// A department's chat (its name or id): the robot receives only what concerns the members
+    /// of that department and of those below it — their reports, alerts, reminders and nudges —
+    /// and a digest of their figures. Without one, the team's robot: everything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dept: Option<String>,
 }
 
 impl Robot {
