@@ -1,5 +1,7 @@
-//! The organisation as a tree (issue 27, in progress): departments made by name on the server,
-//! carried to every device by the directory; a member's move is one small change.
+//! The organisation as a tree (issue 27): departments made by name on the server, carried to
+//! every device by the directory; a member's move is one small change; heads see down the tree,
+//! read their departments' figures (dashboard, API, CLI, offline), and are a report's default
+//! recipients up the chain.
 
 mod support;
 
@@ -264,4 +266,45 @@ fn the_cli_reads_a_departments_figures() {
     );
     let out = run(&["kpi", "--dept", "月球区"]);
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// 汇报对象 and 抄送 up the chain: a rep without a manager reports to their department's head by
+/// default; a template with `cc_heads` copies every head above; the report reaches them all.
+#[tokio::test]
+async fn a_report_goes_to_the_head_and_is_copied_up_the_chain() {
+    let server = Server::start().await;
+    let (director, director_code) = server.user("李总监", "manager", None);
+    let (head, _) = server.user("张经理", "manager", None);
+    let (_, code) = server.user("小张", "rep", None);
+    server
+        .admin
+        .edit_department(
+            "华东销售",
+            fieldreport_server::service::DeptEdit { add_heads: vec!["李总监".into()], ..Default::default() },
+        )
+        .unwrap();
+    server.admin.add_department("上海区", None, &["张经理".to_string()]).unwrap();
+    server.admin.set_member_department("小张", "上海区").unwrap();
+    let mut cfg = server.admin.config().unwrap();
+    let mut t = fieldreport_core::report::builtin_template(
+        fieldreport_core::doc::ReportKind::Daily,
+        fieldreport_core::report::Lang::ZhCn,
+    );
+    t.id = "daily-up".into();
+    t.cc_heads = true;
+    cfg.templates.push(t);
+    server.admin.apply_config(cfg).unwrap();
+    let mut rep = Device::enroll(&server.url, &code).await;
+    rep.sync().await;
+    let r = rep
+        .store
+        .today_report(fieldreport_core::doc::ReportKind::Daily, None, fieldreport_core::report::Lang::ZhCn)
+        .unwrap();
+    let (to, cc) = rep.store.default_recipients(&r.header.id).unwrap();
+    assert_eq!((to.clone(), cc.clone()), (vec![head.clone()], vec![director.clone()]));
+    rep.store.submit_report(&r.header.id, &[], &[]).unwrap();
+    rep.sync().await;
+    let mut boss = Device::enroll(&server.url, &director_code).await;
+    boss.sync().await;
+    assert!(boss.store.report(&r.header.id).is_ok(), "the director has the copy");
 }

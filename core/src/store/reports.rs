@@ -539,8 +539,9 @@ impl Store {
         Ok(out)
     }
 
-    /// The recipients a report goes to when none are given: the author's manager (and the
-    /// template's copies).
+    /// The recipients a report goes to when none are given: the author's manager (without one,
+    /// the nearest head of their department up the tree), and the template's copies (with
+    /// `cc_heads`, every head up the chain).
     pub fn default_recipients(&mut self, id: &str) -> Result<(Vec<String>, Vec<String>)> {
         let r = self.report(id)?;
         self.recipients_of(&r)
@@ -549,8 +550,27 @@ impl Store {
     /// [`Store::default_recipients`] of report `r`, already read.
     pub(super) fn recipients_of(&mut self, r: &Report) -> Result<(Vec<String>, Vec<String>)> {
         let me = self.identity()?.user_id;
-        let to = self.member(&me)?.and_then(|m| m.manager_id).into_iter().collect();
-        let cc = self.template_of(r).cc;
+        let member = self.member(&me)?;
+        // The heads of the author's department and of those above it, nearest first.
+        let mut heads: Vec<String> = Vec::new();
+        if let Some(d) = member.as_ref().and_then(|m| m.dept_id.clone()) {
+            let tree = crate::team::DeptTree::new(&self.departments()?);
+            for h in tree.up(&d).iter().flat_map(|x| x.heads.iter()) {
+                if *h != me && !heads.contains(h) {
+                    heads.push(h.clone());
+                }
+            }
+        }
+        // 汇报对象: the manager; without one, the nearest head.
+        let to: Vec<String> =
+            member.and_then(|m| m.manager_id).or_else(|| heads.first().cloned()).into_iter().collect();
+        let template = self.template_of(r);
+        let mut cc = template.cc;
+        if template.cc_heads {
+            cc.extend(heads.into_iter().filter(|h| !to.contains(h)));
+        }
+        let mut seen = std::collections::HashSet::new();
+        cc.retain(|x| seen.insert(x.clone()));
         Ok((to, cc))
     }
 

@@ -36,6 +36,10 @@ pub struct Template {
     /// author's manager.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cc: Vec<String>,
+    /// Whether reports from this template are copied to the heads of the author's department
+    /// and of every department above it (抄送 up the chain), besides `cc`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cc_heads: bool,
 }
 
 fn sections(lang: Lang, defs: &[(&str, &str, &str)]) -> Vec<SectionDef> {
@@ -106,6 +110,7 @@ pub fn builtin_template(kind: ReportKind, lang: Lang) -> Template {
         followups_section: followups.into(),
         kpis_section: kpis.into(),
         cc: Vec::new(),
+        cc_heads: false,
     }
 }
 

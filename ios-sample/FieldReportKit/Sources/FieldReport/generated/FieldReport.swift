@@ -924,6 +924,14 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     func setAttachmentCache(bytes: Int64) throws 
     
     /**
+     * A department's figures for `period` (`this-week`, `last-week`, `this-month` or
+     * `this-quarter`), offline from the last snapshot of one of its heads (or of a head above
+     * it): the department's own, each sub-department's, each member's. `dept` is a name or an
+     * id; `None` when this device holds none (not synced yet, another period, not a head).
+     */
+    func departmentFigures(dept: String, period: String) throws  -> DeptFigures?
+    
+    /**
      * This user's KPI figures for a period, with where they came from (the server's snapshot
      * after a sync, with targets and status; or computed locally when the device changed
      * something since) and when they were computed.
@@ -1624,6 +1632,23 @@ open func setAttachmentCache(bytes: Int64)throws   {try rustCallWithError(FfiCon
         FfiConverterInt64.lower(bytes),uniffiCallStatus
     )
 }
+}
+    
+    /**
+     * A department's figures for `period` (`this-week`, `last-week`, `this-month` or
+     * `this-quarter`), offline from the last snapshot of one of its heads (or of a head above
+     * it): the department's own, each sub-department's, each member's. `dept` is a name or an
+     * id; `None` when this device holds none (not synced yet, another period, not a head).
+     */
+open func departmentFigures(dept: String, period: String)throws  -> DeptFigures?  {
+    return try  FfiConverterOptionTypeDeptFigures.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_department_figures(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(dept),
+        FfiConverterString.lower(period),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -5049,6 +5074,185 @@ public func FfiConverterTypeDealRow_lift(_ buf: RustBuffer) throws -> DealRow {
 #endif
 public func FfiConverterTypeDealRow_lower(_ value: DealRow) -> RustBuffer {
     return FfiConverterTypeDealRow.lower(value)
+}
+
+
+/**
+ * A department's figures of one period, from the head's last snapshot (offline): its own, each
+ * direct sub-department's, each member's.
+ */
+public struct DeptFigures: Equatable, Hashable {
+    public let deptId: String
+    public let deptName: String
+    /**
+     * The period's days, `YYYY-MM-DD`.
+     */
+    public let first: String
+    public let last: String
+    /**
+     * The department's own figures.
+     */
+    public let total: [KpiFigure]
+    /**
+     * Each direct sub-department's.
+     */
+    public let subDepartments: [DeptLine]
+    /**
+     * Each member's while in the department or below it.
+     */
+    public let members: [DeptLine]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(deptId: String, deptName: String, 
+        /**
+         * The period's days, `YYYY-MM-DD`.
+         */first: String, last: String, 
+        /**
+         * The department's own figures.
+         */total: [KpiFigure], 
+        /**
+         * Each direct sub-department's.
+         */subDepartments: [DeptLine], 
+        /**
+         * Each member's while in the department or below it.
+         */members: [DeptLine]) {
+        self.deptId = deptId
+        self.deptName = deptName
+        self.first = first
+        self.last = last
+        self.total = total
+        self.subDepartments = subDepartments
+        self.members = members
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DeptFigures: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDeptFigures: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DeptFigures {
+        return
+            try DeptFigures(
+                deptId: FfiConverterString.read(from: &buf), 
+                deptName: FfiConverterString.read(from: &buf), 
+                first: FfiConverterString.read(from: &buf), 
+                last: FfiConverterString.read(from: &buf), 
+                total: FfiConverterSequenceTypeKpiFigure.read(from: &buf), 
+                subDepartments: FfiConverterSequenceTypeDeptLine.read(from: &buf), 
+                members: FfiConverterSequenceTypeDeptLine.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DeptFigures, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.deptId, into: &buf)
+        FfiConverterString.write(value.deptName, into: &buf)
+        FfiConverterString.write(value.first, into: &buf)
+        FfiConverterString.write(value.last, into: &buf)
+        FfiConverterSequenceTypeKpiFigure.write(value.total, into: &buf)
+        FfiConverterSequenceTypeDeptLine.write(value.subDepartments, into: &buf)
+        FfiConverterSequenceTypeDeptLine.write(value.members, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDeptFigures_lift(_ buf: RustBuffer) throws -> DeptFigures {
+    return try FfiConverterTypeDeptFigures.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDeptFigures_lower(_ value: DeptFigures) -> RustBuffer {
+    return FfiConverterTypeDeptFigures.lower(value)
+}
+
+
+/**
+ * One line of a department's figures: a sub-department or a member.
+ */
+public struct DeptLine: Equatable, Hashable {
+    /**
+     * A sub-department's id, or a member's user id.
+     */
+    public let id: String
+    public let name: String
+    /**
+     * A member's department (where they were last in the period); `None` for a sub-department.
+     */
+    public let memberOf: String?
+    public let figures: [KpiFigure]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * A sub-department's id, or a member's user id.
+         */id: String, name: String, 
+        /**
+         * A member's department (where they were last in the period); `None` for a sub-department.
+         */memberOf: String?, figures: [KpiFigure]) {
+        self.id = id
+        self.name = name
+        self.memberOf = memberOf
+        self.figures = figures
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DeptLine: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDeptLine: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DeptLine {
+        return
+            try DeptLine(
+                id: FfiConverterString.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                memberOf: FfiConverterOptionString.read(from: &buf), 
+                figures: FfiConverterSequenceTypeKpiFigure.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DeptLine, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterOptionString.write(value.memberOf, into: &buf)
+        FfiConverterSequenceTypeKpiFigure.write(value.figures, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDeptLine_lift(_ buf: RustBuffer) throws -> DeptLine {
+    return try FfiConverterTypeDeptLine.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDeptLine_lower(_ value: DeptLine) -> RustBuffer {
+    return FfiConverterTypeDeptLine.lower(value)
 }
 
 
@@ -8777,6 +8981,30 @@ fileprivate struct FfiConverterOptionTypeCheckinPlace: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeDeptFigures: FfiConverterRustBuffer {
+    typealias SwiftType = DeptFigures?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeDeptFigures.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeDeptFigures.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeListOptions: FfiConverterRustBuffer {
     typealias SwiftType = ListOptions?
 
@@ -9333,6 +9561,31 @@ fileprivate struct FfiConverterSequenceTypeDealRow: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeDealRow.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeDeptLine: FfiConverterRustBuffer {
+    typealias SwiftType = [DeptLine]
+
+    public static func write(_ value: [DeptLine], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeDeptLine.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [DeptLine] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [DeptLine]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeDeptLine.read(from: &buf))
         }
         return seq
     }
@@ -9985,6 +10238,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_attachment_cache() != 52195) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_department_figures() != 55999) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_kpi_view() != 49432) {

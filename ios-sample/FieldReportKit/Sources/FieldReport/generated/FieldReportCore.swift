@@ -1367,6 +1367,11 @@ public struct Template: Equatable, Hashable {
      * author's manager.
      */
     public let cc: [String]
+    /**
+     * Whether reports from this template are copied to the heads of the author's department
+     * and of every department above it (抄送 up the chain), besides `cc`.
+     */
+    public let ccHeads: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1383,7 +1388,11 @@ public struct Template: Equatable, Hashable {
         /**
          * Who reports from this template are copied to by default (user ids), besides the
          * author's manager.
-         */cc: [String]) {
+         */cc: [String], 
+        /**
+         * Whether reports from this template are copied to the heads of the author's department
+         * and of every department above it (抄送 up the chain), besides `cc`.
+         */ccHeads: Bool) {
         self.id = id
         self.kind = kind
         self.lang = lang
@@ -1391,6 +1400,7 @@ public struct Template: Equatable, Hashable {
         self.followupsSection = followupsSection
         self.kpisSection = kpisSection
         self.cc = cc
+        self.ccHeads = ccHeads
     }
 
     
@@ -1415,7 +1425,8 @@ public struct FfiConverterTypeTemplate: FfiConverterRustBuffer {
                 sections: FfiConverterSequenceTypeSectionDef.read(from: &buf), 
                 followupsSection: FfiConverterString.read(from: &buf), 
                 kpisSection: FfiConverterString.read(from: &buf), 
-                cc: FfiConverterSequenceString.read(from: &buf)
+                cc: FfiConverterSequenceString.read(from: &buf), 
+                ccHeads: FfiConverterBool.read(from: &buf)
         )
     }
 
@@ -1427,6 +1438,7 @@ public struct FfiConverterTypeTemplate: FfiConverterRustBuffer {
         FfiConverterString.write(value.followupsSection, into: &buf)
         FfiConverterString.write(value.kpisSection, into: &buf)
         FfiConverterSequenceString.write(value.cc, into: &buf)
+        FfiConverterBool.write(value.ccHeads, into: &buf)
     }
 }
 

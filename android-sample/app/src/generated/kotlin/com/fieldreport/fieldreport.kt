@@ -835,6 +835,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_set_attachment_cache(
     ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_department_figures(
+    ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_kpi_view(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_kpis(
@@ -1075,6 +1077,8 @@ internal object UniffiLib {
     ): Byte
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_set_attachment_cache(`ptr`: Long,`bytes`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_department_figures(`ptr`: Long,`dept`: RustBuffer.ByValue,`period`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_kpi_view(`ptr`: Long,`period`: RustBuffer.ByValue,`metrics`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_kpis(`ptr`: Long,`period`: RustBuffer.ByValue,`metrics`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1398,6 +1402,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_attachment_cache() and 0xFFFF) != 52195) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_department_figures() and 0xFFFF) != 55999) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_kpi_view() and 0xFFFF) != 49432) {
@@ -2579,6 +2586,14 @@ public interface FieldStoreInterface {
     fun `setAttachmentCache`(`bytes`: kotlin.Long)
     
     /**
+     * A department's figures for `period` (`this-week`, `last-week`, `this-month` or
+     * `this-quarter`), offline from the last snapshot of one of its heads (or of a head above
+     * it): the department's own, each sub-department's, each member's. `dept` is a name or an
+     * id; `None` when this device holds none (not synced yet, another period, not a head).
+     */
+    fun `departmentFigures`(`dept`: kotlin.String, `period`: kotlin.String): DeptFigures?
+    
+    /**
      * This user's KPI figures for a period, with where they came from (the server's snapshot
      * after a sync, with targets and status; or computed locally when the device changed
      * something since) and when they were computed.
@@ -3354,6 +3369,28 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 }
     }
     
+    
+
+    
+    /**
+     * A department's figures for `period` (`this-week`, `last-week`, `this-month` or
+     * `this-quarter`), offline from the last snapshot of one of its heads (or of a head above
+     * it): the department's own, each sub-department's, each member's. `dept` is a name or an
+     * id; `None` when this device holds none (not synced yet, another period, not a head).
+     */
+    @Throws(FieldException::class)override fun `departmentFigures`(`dept`: kotlin.String, `period`: kotlin.String): DeptFigures? {
+            return FfiConverterOptionalTypeDeptFigures.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_department_figures(
+        it,
+        
+        FfiConverterString.lower(`dept`),
+        FfiConverterString.lower(`period`),_status)
+}
+    }
+    )
+    }
     
 
     
@@ -7312,6 +7349,142 @@ public object FfiConverterTypeDealRow: FfiConverterRustBuffer<DealRow> {
 
 
 /**
+ * A department's figures of one period, from the head's last snapshot (offline): its own, each
+ * direct sub-department's, each member's.
+ */
+data class DeptFigures (
+    val `deptId`: kotlin.String
+    , 
+    val `deptName`: kotlin.String
+    , 
+    /**
+     * The period's days, `YYYY-MM-DD`.
+     */
+    val `first`: kotlin.String
+    , 
+    val `last`: kotlin.String
+    , 
+    /**
+     * The department's own figures.
+     */
+    val `total`: List<KpiFigure>
+    , 
+    /**
+     * Each direct sub-department's.
+     */
+    val `subDepartments`: List<DeptLine>
+    , 
+    /**
+     * Each member's while in the department or below it.
+     */
+    val `members`: List<DeptLine>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDeptFigures: FfiConverterRustBuffer<DeptFigures> {
+    override fun read(buf: ByteBuffer): DeptFigures {
+        return DeptFigures(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterSequenceTypeKpiFigure.read(buf),
+            FfiConverterSequenceTypeDeptLine.read(buf),
+            FfiConverterSequenceTypeDeptLine.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DeptFigures) = (
+            FfiConverterString.allocationSize(value.`deptId`) +
+            FfiConverterString.allocationSize(value.`deptName`) +
+            FfiConverterString.allocationSize(value.`first`) +
+            FfiConverterString.allocationSize(value.`last`) +
+            FfiConverterSequenceTypeKpiFigure.allocationSize(value.`total`) +
+            FfiConverterSequenceTypeDeptLine.allocationSize(value.`subDepartments`) +
+            FfiConverterSequenceTypeDeptLine.allocationSize(value.`members`)
+    )
+
+    override fun write(value: DeptFigures, buf: ByteBuffer) {
+            FfiConverterString.write(value.`deptId`, buf)
+            FfiConverterString.write(value.`deptName`, buf)
+            FfiConverterString.write(value.`first`, buf)
+            FfiConverterString.write(value.`last`, buf)
+            FfiConverterSequenceTypeKpiFigure.write(value.`total`, buf)
+            FfiConverterSequenceTypeDeptLine.write(value.`subDepartments`, buf)
+            FfiConverterSequenceTypeDeptLine.write(value.`members`, buf)
+    }
+}
+
+
+
+/**
+ * One line of a department's figures: a sub-department or a member.
+ */
+data class DeptLine (
+    /**
+     * A sub-department's id, or a member's user id.
+     */
+    val `id`: kotlin.String
+    , 
+    val `name`: kotlin.String
+    , 
+    /**
+     * A member's department (where they were last in the period); `None` for a sub-department.
+     */
+    val `memberOf`: kotlin.String?
+    , 
+    val `figures`: List<KpiFigure>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDeptLine: FfiConverterRustBuffer<DeptLine> {
+    override fun read(buf: ByteBuffer): DeptLine {
+        return DeptLine(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterSequenceTypeKpiFigure.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DeptLine) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterOptionalString.allocationSize(value.`memberOf`) +
+            FfiConverterSequenceTypeKpiFigure.allocationSize(value.`figures`)
+    )
+
+    override fun write(value: DeptLine, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterOptionalString.write(value.`memberOf`, buf)
+            FfiConverterSequenceTypeKpiFigure.write(value.`figures`, buf)
+    }
+}
+
+
+
+/**
  * What enrollment established.
  */
 data class Enrolled (
@@ -10629,6 +10802,38 @@ public object FfiConverterOptionalTypeCheckinPlace: FfiConverterRustBuffer<Check
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeDeptFigures: FfiConverterRustBuffer<DeptFigures?> {
+    override fun read(buf: ByteBuffer): DeptFigures? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeDeptFigures.read(buf)
+    }
+
+    override fun allocationSize(value: DeptFigures?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeDeptFigures.allocationSize(value)
+        }
+    }
+
+    override fun write(value: DeptFigures?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeDeptFigures.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeListOptions: FfiConverterRustBuffer<ListOptions?> {
     override fun read(buf: ByteBuffer): ListOptions? {
         if (buf.get().toInt() == 0) {
@@ -11307,6 +11512,34 @@ public object FfiConverterSequenceTypeDealRow: FfiConverterRustBuffer<List<DealR
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeDealRow.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeDeptLine: FfiConverterRustBuffer<List<DeptLine>> {
+    override fun read(buf: ByteBuffer): List<DeptLine> {
+        val len = buf.getInt()
+        return List<DeptLine>(len) {
+            FfiConverterTypeDeptLine.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<DeptLine>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeDeptLine.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<DeptLine>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeDeptLine.write(it, buf)
         }
     }
 }

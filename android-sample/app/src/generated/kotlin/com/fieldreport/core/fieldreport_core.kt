@@ -1634,6 +1634,12 @@ data class Template (
      * author's manager.
      */
     val `cc`: List<kotlin.String>
+    , 
+    /**
+     * Whether reports from this template are copied to the heads of the author's department
+     * and of every department above it (抄送 up the chain), besides `cc`.
+     */
+    val `ccHeads`: kotlin.Boolean
     
 ){
     
@@ -1657,6 +1663,7 @@ public object FfiConverterTypeTemplate: FfiConverterRustBuffer<Template> {
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterSequenceString.read(buf),
+            FfiConverterBoolean.read(buf),
         )
     }
 
@@ -1667,7 +1674,8 @@ public object FfiConverterTypeTemplate: FfiConverterRustBuffer<Template> {
             FfiConverterSequenceTypeSectionDef.allocationSize(value.`sections`) +
             FfiConverterString.allocationSize(value.`followupsSection`) +
             FfiConverterString.allocationSize(value.`kpisSection`) +
-            FfiConverterSequenceString.allocationSize(value.`cc`)
+            FfiConverterSequenceString.allocationSize(value.`cc`) +
+            FfiConverterBoolean.allocationSize(value.`ccHeads`)
     )
 
     override fun write(value: Template, buf: ByteBuffer) {
@@ -1678,6 +1686,7 @@ public object FfiConverterTypeTemplate: FfiConverterRustBuffer<Template> {
             FfiConverterString.write(value.`followupsSection`, buf)
             FfiConverterString.write(value.`kpisSection`, buf)
             FfiConverterSequenceString.write(value.`cc`, buf)
+            FfiConverterBoolean.write(value.`ccHeads`, buf)
     }
 }
 
