@@ -287,6 +287,27 @@ class Offline(fr.HttpClient):
         raise fr.FieldError.Unreachable(reason="no network")
 
 
+class Organisation(unittest.TestCase):
+    def test_a_head_reads_their_departments_figures_offline(self):
+        head = SERVER.admin("user", "add", "--name", "吴经理", "--role", "manager")
+        SERVER.admin("dept", "add", "华北区", "--head", head["id"])
+        rep = SERVER.admin("user", "add", "--name", "小吴", "--role", "rep", "--manager", "吴经理", "--dept", "华北区")
+        phone, _ = enrolled_store(SERVER, rep["enrollment_code"], "wu.db")
+        jd = phone.add_customer(fr.NewCustomer(name="京东"))
+        phone.log_followup(fr.NewFollowup(customer_id=jd.id, kind=fr.FollowupKind.VISIT, note="拜访京东"))
+        asyncio.run(phone.sync())
+        boss, _ = enrolled_store(SERVER, head["enrollment_code"], "wu-boss.db")
+        asyncio.run(boss.sync())
+        boss.set_http_client(Offline())
+        figures = boss.department_figures("华北区", "this-month")
+        self.assertEqual(figures.dept_name, "华北区")
+        self.assertEqual({f.metric: f.value for f in figures.total}["visits"], 1.0)
+        self.assertEqual([(m.name, m.member_of) for m in figures.members], [("小吴", figures.dept_id)])
+        self.assertIsNone(phone.department_figures("华北区", "this-month"), "a rep heads nothing")
+        with self.assertRaises(fr.FieldError.NotFound):
+            boss.department_figures("没有这个部门", "this-month")
+
+
 class RepsDay(unittest.TestCase):
     def test_plans_todays_report_and_a_submit_that_syncs(self):
         rep, code = SERVER.add_rep("小周")
