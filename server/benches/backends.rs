@@ -12,27 +12,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use fieldreport_core::doc::NewCustomer;
-use fieldreport_server::store::postgres::test_cluster;
 use fieldreport_server::{Limits, Location, Service};
 
 mod common;
-use common::{device, run, throughput, Load};
+use common::{device, postgres_database, run, throughput, Load};
 
 const DOCS: usize = 10_000;
-
-/// A new database on the benchmarks' PostgreSQL.
-fn postgres_database() -> String {
-    let admin = match std::env::var("FIELDREPORT_BENCH_DATABASE_URL") {
-        Ok(url) if !url.trim().is_empty() => url.trim().to_string(),
-        _ => {
-            let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/pg-test-cluster");
-            let out = std::process::Command::new(script).arg("bench").output().unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-            String::from_utf8(out.stdout).unwrap().trim().to_string()
-        }
-    };
-    test_cluster::create_database(&admin, "fr_bench")
-}
 
 struct Figures {
     load: Load,
@@ -90,8 +75,8 @@ fn main() {
         let dir = tempfile::tempdir().unwrap();
         let runs = [
             ("SQLite, one server", Location::Dir(dir.path().join("a")), 1),
-            ("PostgreSQL, one server", Location::Postgres(postgres_database()), 1),
-            ("PostgreSQL, two servers", Location::Postgres(postgres_database()), 2),
+            ("PostgreSQL, one server", Location::Postgres(postgres_database("fr_bench")), 1),
+            ("PostgreSQL, two servers", Location::Postgres(postgres_database("fr_bench")), 2),
             ("SQLite, one server (again)", Location::Dir(dir.path().join("b")), 1),
         ];
         // BACKENDS=postgres (or sqlite) runs only those.

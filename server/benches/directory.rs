@@ -71,6 +71,19 @@ async fn main() {
         next.bytes_received,
         device.member(&someone).unwrap().map(|m| m.name).unwrap_or_default()
     );
+    // One member moved to another department (the organisation's tree on every device): one
+    // small change again, not the directory.
+    admin.add_department("华南区", None, &[managers[0].clone()]).unwrap();
+    sync::sync(&mut device, &SyncOptions::default(), None, &CancelToken::new()).await.unwrap();
+    admin.set_member_department(&someone, "华南区").unwrap();
+    let moved = sync::sync(&mut device, &SyncOptions::default(), None, &CancelToken::new()).await.unwrap();
+    println!(
+        "after one move: {} round trip(s), {} bytes received, {} document(s); the device places them in `{}`",
+        moved.round_trips,
+        moved.bytes_received,
+        moved.pulled + moved.published,
+        device.member(&someone).unwrap().and_then(|m| m.dept_id).unwrap_or_default()
+    );
     let ok = members == MEMBERS && first.round_trips == 1 && first.bytes_received <= 100 * 1024;
     println!("target (≤ 100 KB in one sync): {}", if ok { "met" } else { "MISSED" });
     running.shutdown().await;

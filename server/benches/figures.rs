@@ -15,13 +15,12 @@
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use chrono::NaiveDate;
 use criterion::{criterion_group, criterion_main, Criterion};
 use fieldreport_core::doc::{
     Deal, Followup, FollowupEdit, FollowupKind, Header, Kind, NewFollowup, Record, Stage, StageEntry, SCHEMA_VERSION,
 };
 use fieldreport_core::money::Money;
-use fieldreport_core::period::{Calendar, Period};
+use fieldreport_core::period::Period;
 use fieldreport_core::team::TeamConfig;
 use fieldreport_core::Store as DeviceStore;
 use fieldreport_server::figures::{snapshot, Scope};
@@ -31,19 +30,13 @@ use fieldreport_server::store::db::NewDoc;
 use fieldreport_server::store::Location;
 use fieldreport_server::testing::scratch_dir;
 
+mod common;
+use common::{cal, quarter_start};
+
 const REPS: usize = 100;
 const FOLLOWUPS: usize = 250_000;
 const DEALS: usize = 20_000;
 const DAY: i64 = 86_400_000;
-
-fn cal() -> Calendar {
-    Calendar::parse("Asia/Shanghai", "monday").unwrap()
-}
-
-/// 2026-10-01 00:00 in Shanghai, the quarter's first day.
-fn quarter_start() -> i64 {
-    cal().day_start_ms(NaiveDate::from_ymd_opt(2026, 10, 1).unwrap())
-}
 
 fn header(kind: Kind, i: usize, owner: &str, at: i64) -> Header {
     Header {

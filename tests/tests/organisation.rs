@@ -3,13 +3,19 @@
 //! read their departments' figures (dashboard, API, CLI, offline), and are a report's default
 //! recipients up the chain.
 
+#[macro_use]
 mod support;
 
 use support::*;
 
-#[tokio::test]
-async fn the_tree_reaches_every_device_and_a_move_is_one_small_change() {
-    let server = Server::start().await;
+on_both!(
+    the_tree_reaches_every_device_and_a_move_is_one_small_change,
+    a_director_sees_down_the_tree_and_a_regional_manager_their_region_only,
+    a_department_keeps_the_figures_of_a_member_who_moved,
+    a_report_goes_to_the_head_and_is_copied_up_the_chain,
+);
+
+async fn the_tree_reaches_every_device_and_a_move_is_one_small_change(server: Server) {
     let (director, _) = server.user("李总监", "manager", None);
     let (mgr, _) = server.user("张经理", "manager", Some(&director));
     let (rep, code) = server.user("小王", "rep", Some(&mgr));
@@ -40,9 +46,7 @@ async fn the_tree_reaches_every_device_and_a_move_is_one_small_change() {
 /// The seeds' three levels: a director heading the company, regional managers heading their
 /// regions, reps. The director's device and dashboard hold every region's visits and figures; a
 /// regional manager's hold their own region's only; reports still go where they are addressed.
-#[tokio::test]
-async fn a_director_sees_down_the_tree_and_a_regional_manager_their_region_only() {
-    let server = Server::start().await;
+async fn a_director_sees_down_the_tree_and_a_regional_manager_their_region_only(server: Server) {
     let (director, director_code) = server.user("李总监", "manager", None);
     let (sh_mgr, sh_code) = server.user("张经理", "manager", None);
     let (hz_mgr, _) = server.user("王经理", "manager", None);
@@ -68,6 +72,8 @@ async fn a_director_sees_down_the_tree_and_a_regional_manager_their_region_only(
     let mut boss = Device::enroll(&server.url, &director_code).await;
     boss.sync().await;
     assert!(boss.store.followup(&va).is_ok() && boss.store.followup(&vb).is_ok(), "the director sees both regions");
+    let idle = boss.sync().await;
+    assert_eq!((idle.round_trips, idle.pulled), (1, 0), "the director's idle sync: {idle:?}");
     let mut sh = Device::enroll(&server.url, &sh_code).await;
     sh.sync().await;
     assert!(sh.store.followup(&va).is_ok(), "a regional manager sees their region");
@@ -106,6 +112,14 @@ async fn a_director_sees_down_the_tree_and_a_regional_manager_their_region_only(
     assert_eq!(own.unwrap()["value"], 1.0, "{body}");
     let (status, _) = get(&sh, "/v1/kpi?period=today&dept=%E6%9D%AD%E5%B7%9E%E5%8C%BA".into()).await;
     assert_eq!(status, 403, "another region's figures are not a regional manager's");
+    // Submission statistics and alerts by department: the region's members, not another's.
+    let (status, body) = get(&sh, "/v1/submissions?period=this-week&dept=%E4%B8%8A%E6%B5%B7%E5%8C%BA".into()).await;
+    let who: Vec<&str> = body.as_array().unwrap().iter().filter_map(|m| m["name"].as_str()).collect();
+    assert!(status == 200 && who.contains(&"小张") && !who.contains(&"小王"), "{status} {body}");
+    let (status, _) = get(&sh, "/v1/alerts?dept=%E6%9D%AD%E5%B7%9E%E5%8C%BA".into()).await;
+    assert_eq!(status, 403);
+    let (status, _) = get(&boss, "/v1/alerts?dept=%E6%9D%AD%E5%B7%9E%E5%8C%BA".into()).await;
+    assert_eq!(status, 200, "the director's");
     let (status, body) = get(&boss, "/v1/kpi?period=today&dept=%E6%9D%AD%E5%B7%9E%E5%8C%BA&limit=1".into()).await;
     assert_eq!(status, 200, "the director heads the company: {body}");
     // The director may 催交 anyone below; a regional manager not across regions.
@@ -141,10 +155,8 @@ async fn a_director_sees_down_the_tree_and_a_regional_manager_their_region_only(
 
 /// Figures up the tree: a department's are its subtree's members' for the days they were in
 /// it; a rep who moves keeps yesterday's visits in the department they were in.
-#[tokio::test]
-async fn a_department_keeps_the_figures_of_a_member_who_moved() {
+async fn a_department_keeps_the_figures_of_a_member_who_moved(server: Server) {
     use fieldreport_core::period::{Calendar, Period};
-    let server = Server::start().await;
     let (mgr, _) = server.user("张经理", "manager", None);
     let (rep, code) = server.user("小张", "rep", Some(&mgr));
     server.admin.add_department("上海区", None, &[]).unwrap();
@@ -270,9 +282,7 @@ fn the_cli_reads_a_departments_figures() {
 
 /// 汇报对象 and 抄送 up the chain: a rep without a manager reports to their department's head by
 /// default; a template with `cc_heads` copies every head above; the report reaches them all.
-#[tokio::test]
-async fn a_report_goes_to_the_head_and_is_copied_up_the_chain() {
-    let server = Server::start().await;
+async fn a_report_goes_to_the_head_and_is_copied_up_the_chain(server: Server) {
     let (director, director_code) = server.user("李总监", "manager", None);
     let (head, _) = server.user("张经理", "manager", None);
     let (_, code) = server.user("小张", "rep", None);

@@ -210,3 +210,28 @@ pub fn cpu_secs() -> f64 {
     let f: Vec<&str> = s.rsplit(')').next().unwrap().split_whitespace().collect();
     (f[11].parse::<f64>().unwrap() + f[12].parse::<f64>().unwrap()) / 100.0
 }
+
+/// A new database on the benchmarks' PostgreSQL (`FIELDREPORT_BENCH_DATABASE_URL`, a role that
+/// may create databases, else the cluster of `scripts/pg-test-cluster bench`), named `prefix_…`.
+pub fn postgres_database(prefix: &str) -> String {
+    let admin = match std::env::var("FIELDREPORT_BENCH_DATABASE_URL") {
+        Ok(url) if !url.trim().is_empty() => url.trim().to_string(),
+        _ => {
+            let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/pg-test-cluster");
+            let out = std::process::Command::new(script).arg("bench").output().unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            String::from_utf8(out.stdout).unwrap().trim().to_string()
+        }
+    };
+    fieldreport_server::store::postgres::test_cluster::create_database(&admin, prefix)
+}
+
+/// The team's calendar in the KPI benchmarks.
+pub fn cal() -> fieldreport_core::period::Calendar {
+    fieldreport_core::period::Calendar::parse("Asia/Shanghai", "monday").unwrap()
+}
+
+/// 2026-10-01 00:00 in Shanghai, the quarter's first day.
+pub fn quarter_start() -> i64 {
+    cal().day_start_ms(chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap())
+}

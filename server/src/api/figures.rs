@@ -1,7 +1,8 @@
 //! The manager API (JSON, scoped by the caller's device token): `GET /v1/kpi`, `/v1/alerts`,
 //! `/v1/submissions`. A manager or a department's head sees everyone below them, a rep only
-//! themself, an admin all; `GET /v1/kpi?dept=D` is a department's figures, for its heads (and
-//! those of the departments above it) and admins.
+//! themself, an admin all; `GET /v1/kpi?dept=D` is a department's figures, and
+//! `/v1/alerts?dept=D`, `/v1/submissions?dept=D` its subtree's members', for its heads (and those
+//! of the departments above it) and admins.
 //!
 //! Every answer is bounded: periods span at most 366 days, and lists come in pages — `limit`
 //! members (or alerts) per page, the next page named by a `Link: <…>; rel="next"` header (the
@@ -105,12 +106,18 @@ fn enc(s: &str) -> String {
 async fn scoped<T: Send + 'static>(
     state: Arc<AppState>,
     caller: Caller,
-    user: Option<String>,
+    q: &FigureQuery,
     f: impl FnOnce(&dyn Source, &fieldreport_protocol::team::TeamConfig, &Scope) -> Result<T> + Send + 'static,
 ) -> Result<T> {
+    let (user, dept) = (q.user.clone(), q.dept.clone());
     blocking(move || {
         let s = &*state.service;
-        let scope = Scope::of(s, Some(&caller.user), user.as_deref())?;
+        let scope = match (user, dept) {
+            (Some(_), Some(_)) => return Err(ServerError::BadRequest("give `user` or `dept`, not both".into())),
+            // A department's members (its subtree's), for its heads, those above and admins.
+            (None, Some(d)) => Scope::of_dept_for(s, Some(&caller.user), &d)?,
+            (user, None) => Scope::of(s, Some(&caller.user), user.as_deref())?,
+        };
         f(s, &s.config()?, &scope)
     })
     .await
@@ -127,7 +134,7 @@ pub(crate) async fn kpi(
         return dept_kpi(state, caller, d, p, q).await;
     }
     let (only, after, n) = (q.user.clone(), q.after.clone(), limit(q.limit, KPI_PAGE));
-    let (mut snap, next) = scoped(state, caller, q.user.clone(), move |s, c, scope| {
+    let (mut snap, next) = scoped(state, caller, &q, move |s, c, scope| {
         let snap = figures::snapshot(s, c, scope, p, now_ms())?;
         let (page, more) = page_of(scope, after.as_deref(), n)?;
         let next = more.then(|| page.members.last().map(|u| u.id.clone())).flatten();
@@ -176,7 +183,7 @@ pub(crate) async fn alerts(
 ) -> Result<Response> {
     let q = query(q)?;
     let (after, n) = (q.after.clone(), limit(q.limit, ALERTS_PAGE));
-    let (page, next) = scoped(state, caller, q.user.clone(), move |s, c, scope| {
+    let (page, next) = scoped(state, caller, &q, move |s, c, scope| {
         let all = figures::alerts(s, c, scope, now_ms())?;
         let start = match &after {
             Some(id) => all.iter().position(|a| &a.id == id).map(|i| i + 1).ok_or_else(|| {
@@ -200,7 +207,7 @@ pub(crate) async fn submissions(
     let q = query(q)?;
     let p = period(q.period.as_deref(), Period::ThisWeek)?;
     let (after, n) = (q.after.clone(), limit(q.limit, SUBMISSIONS_PAGE));
-    let (list, next) = scoped(state, caller, q.user.clone(), move |s, c, scope| {
+    let (list, next) = scoped(state, caller, &q, move |s, c, scope| {
         let (page, _) = page_of(scope, after.as_deref(), scope.members.len().max(1))?;
         // Members in order until the page is full (a member's items are never split).
         let mut out = Vec::new();

@@ -87,6 +87,9 @@ pub fn home_dept(
 /// Per (user, metric): (value, base) of the days in the subtree.
 type Parts = HashMap<(String, String), (f64, f64)>;
 
+/// A metric's (value, base) of one stint.
+type MetricTotal = (String, f64, f64);
+
 /// A member's stint in the subtree, as days of the period: (member, department, first, last).
 type Span = (String, String, NaiveDate, NaiveDate);
 
@@ -121,52 +124,75 @@ pub fn department(
     for (user, _, a, b) in &spans {
         by_days.entry((*a, *b)).or_default().push(user.clone());
     }
-    let mut per_span: HashMap<(String, NaiveDate), Vec<(String, f64, f64)>> = HashMap::new();
+    let mut per_span: HashMap<(String, NaiveDate), Vec<MetricTotal>> = HashMap::new();
     for ((a, b), users) in &by_days {
         for t in src.totals(*a, *b, Slice::Users(users), &distinct)? {
             per_span.entry((t.user_id, *a)).or_default().push((t.metric, t.value, t.base));
         }
     }
+    // Each department of the subtree rolls up into one child of `d` (or `d` itself): looked up
+    // once per department, not per span.
+    let child: HashMap<&str, String> = tree.subtree(&d.id).iter().map(|x| (x.id.as_str(), child_of(&x.id))).collect();
     let mut by_member: Parts = HashMap::new();
-    let mut by_dept: HashMap<String, Parts> = HashMap::new();
-    for (user, dept_id, a, _) in &spans {
-        let child = child_of(dept_id);
+    // Per department (`d` and each child) and metric: (value, base).
+    let mut by_dept: HashMap<String, HashMap<String, (f64, f64)>> = HashMap::new();
+    let mut days_of_member: HashMap<&str, Vec<(NaiveDate, NaiveDate)>> = HashMap::new();
+    let mut members_in: HashMap<String, std::collections::BTreeSet<&str>> = HashMap::new();
+    for (user, dept_id, a, b) in &spans {
+        let c = child.get(dept_id.as_str()).cloned().unwrap_or_else(|| d.id.clone());
+        days_of_member.entry(user).or_default().push((*a, *b));
+        for group in [&c, &d.id] {
+            members_in.entry(group.clone()).or_default().insert(user);
+        }
         for (metric, value, base) in per_span.get(&(user.clone(), *a)).into_iter().flatten() {
-            let key = (user.clone(), metric.clone());
-            for parts in [&mut by_member, by_dept.entry(child.clone()).or_default()] {
-                let e = parts.entry(key.clone()).or_default();
+            let e = by_member.entry((user.clone(), metric.clone())).or_default();
+            e.0 += value;
+            e.1 += base;
+            let groups: &[&String] = if c == d.id { &[&d.id] } else { &[&c, &d.id] };
+            for g in groups {
+                let e = by_dept.entry((*g).clone()).or_default().entry(metric.clone()).or_default();
                 e.0 += value;
                 e.1 += base;
             }
         }
     }
     let today = cal.local_date(now_ms);
-    let membership: HashMap<String, Membership> =
-        src.directory()?.into_iter().map(|u| (u.id.clone(), u.membership())).collect();
+    // Whether any target is set for members at all (most teams set a few): without, no member's
+    // target is looked for, nor the directory read.
+    let member_targets = config.targets.iter().any(|t| t.user.is_some());
+    let subtree_members: Vec<&str> = members_in.get(&d.id).into_iter().flatten().copied().collect();
+    let membership: HashMap<String, Membership> = match member_targets {
+        true => src.users_of(&subtree_members)?.into_iter().map(|u| (u.id.clone(), u.membership())).collect(),
+        false => HashMap::new(),
+    };
+    // Members' targets by member: a company sets one per rep, and a row looks up its own only.
+    let mut targets_of: HashMap<&str, Vec<fieldreport_protocol::team::Target>> = HashMap::new();
+    for t in config.targets.iter().filter(|t| t.dept.is_none()) {
+        if let Some(u) = t.user.as_deref().filter(|u| membership.contains_key(*u)) {
+            targets_of.entry(u).or_default().push(t.clone());
+        }
+    }
     // A member's own target counts the days they were in the subtree and a member.
     let member_target = |def: &KpiDef, user: &str| {
+        let theirs = targets_of.get(user)?;
         let m = membership.get(user).copied();
-        let days: Vec<(NaiveDate, NaiveDate)> = spans.iter().filter(|s| s.0 == user).map(|s| (s.2, s.3)).collect();
+        let days = days_of_member.get(user).map(Vec::as_slice).unwrap_or_default();
         let counts = |day: NaiveDate| {
             days.iter().any(|(a, b)| (*a..=*b).contains(&day)) && m.is_none_or(|m| m.measures(&cal, day))
         };
-        target_within(&config.targets, &def.id, &def.unit, Some(user), &range, today, &counts)
+        target_within(theirs, &def.id, &def.unit, Some(user), &range, today, &counts)
     };
     // A department's target (按部门设置目标); without one, the sum of its members' targets
     // (counts and money: a rate's target is never summed).
     let dept_target = |def: &KpiDef, holder: &Department, users: &[&str]| {
         let own = dept_target_within(&config.targets, &def.id, &def.unit, (&holder.id, &holder.name), &range, today);
-        if own.is_some() || def.aggregate.is_ratio() {
+        if own.is_some() || def.aggregate.is_ratio() || !member_targets {
             return own;
         }
         let per: Vec<f64> = users.iter().filter_map(|u| member_target(def, u)).collect();
         (!per.is_empty()).then(|| per.iter().sum())
     };
-    let figure = |user: Option<&str>, target: Option<f64>, def: &KpiDef, parts: &Parts| {
-        let (v, b) = parts
-            .iter()
-            .filter(|((u, m), _)| *m == def.id && user.is_none_or(|x| x == u))
-            .fold((0.0, 0.0), |(v, b), (_, (x, y))| (v + x, b + y));
+    let figure = |user: Option<&str>, target: Option<f64>, def: &KpiDef, (v, b): (f64, f64)| {
         let value = if def.aggregate.is_ratio() { ratio(v, b) } else { v };
         let achieved = target.and_then(|t| achievement(value, t));
         Figure {
@@ -185,38 +211,40 @@ pub fn department(
             change: None,
         }
     };
-    let members_of = |dept_id: Option<&str>| {
-        let mut m: Vec<&str> =
-            spans.iter().filter(|s| dept_id.is_none_or(|x| child_of(&s.1) == x)).map(|s| s.0.as_str()).collect();
-        m.sort();
-        m.dedup();
-        m
-    };
     let row = |dept_id: &str, member_of: Option<String>, figure: Figure| DeptRow {
         dept_id: dept_id.to_string(),
         member_of,
         figure,
     };
+    let total = |dept: &str, metric: &str| by_dept.get(dept).and_then(|m| m.get(metric)).copied().unwrap_or_default();
+    let members_of = |dept: &str| -> Vec<&str> { members_in.get(dept).into_iter().flatten().copied().collect() };
     let mut rows = Vec::new();
-    let everyone = members_of(None);
+    let everyone = members_of(&d.id);
     rows.extend(defs.iter().map(|def| {
         let target = dept_target(def, &d, &everyone);
-        row(&d.id, None, figure(None, target, def, &by_member))
+        row(&d.id, None, figure(None, target, def, total(&d.id, &def.id)))
     }));
-    for child in tree.children(&d.id) {
-        let parts = by_dept.remove(&child.id).unwrap_or_default();
-        let users = members_of(Some(&child.id));
+    for c in tree.children(&d.id) {
+        let users = members_of(&c.id);
         rows.extend(defs.iter().map(|def| {
-            let target = dept_target(def, child, &users);
-            row(&child.id, None, figure(None, target, def, &parts))
+            let target = dept_target(def, c, &users);
+            row(&c.id, None, figure(None, target, def, total(&c.id, &def.id)))
         }));
     }
+    // The department of the subtree each member was last in during the period.
+    let mut last_in: HashMap<&str, (NaiveDate, &str)> = HashMap::new();
+    for (user, dept_id, _, b) in &spans {
+        let e = last_in.entry(user).or_insert((*b, dept_id));
+        if *b >= e.0 {
+            *e = (*b, dept_id);
+        }
+    }
     for m in everyone {
-        // The department of the subtree the member was last in during the period.
-        let last_in = spans.iter().filter(|s| s.0 == m).max_by_key(|s| s.3).map(|s| s.1.clone());
+        let member_of = last_in.get(m).map(|x| x.1.to_string());
         rows.extend(defs.iter().map(|def| {
-            let target = member_target(def, m);
-            row(&d.id, last_in.clone(), figure(Some(m), target, def, &by_member))
+            let target = if member_targets { member_target(def, m) } else { None };
+            let parts = by_member.get(&(m.to_string(), def.id.clone())).copied().unwrap_or_default();
+            row(&d.id, member_of.clone(), figure(Some(m), target, def, parts))
         }));
     }
     Ok(DeptFigures { dept: d, period: period.to_string(), first: range.first, last: range.last, rows })
@@ -240,8 +268,10 @@ fn spans(
     first: NaiveDate,
     last: NaiveDate,
 ) -> Result<Vec<Span>> {
-    let history = src.dept_history()?;
-    let subtree: std::collections::HashSet<&str> = tree.subtree(&d.id).iter().map(|x| x.id.as_str()).collect();
+    let ids: Vec<String> = tree.subtree(&d.id).iter().map(|x| x.id.clone()).collect();
+    // The root's subtree is everyone: read the whole history rather than name every department.
+    let history = src.dept_history((d.parent_id.is_some()).then_some(ids.as_slice()))?;
+    let subtree: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
     let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let mut out = Vec::new();
     for s in &history {

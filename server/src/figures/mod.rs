@@ -32,8 +32,11 @@ pub trait Source {
     fn seen_by(&self, viewer: &str) -> Result<Vec<String>>;
     /// The departments, with their heads.
     fn departments(&self) -> Result<Vec<fieldreport_protocol::team::Department>>;
-    /// Every member's stints in departments, by member and time.
-    fn dept_history(&self) -> Result<Vec<crate::store::db::DeptStint>>;
+    /// Every stint of the members who were ever in one of `depts` (`None`: every member), by
+    /// member and time.
+    fn dept_history(&self, depts: Option<&[String]>) -> Result<Vec<crate::store::db::DeptStint>>;
+    /// The users of `ids` (a few looked up one by one; many read with the directory).
+    fn users_of(&self, ids: &[&str]) -> Result<Vec<User>>;
     /// Per user and metric over `first..=last`, for `slice` (`distinct`: metrics counted by
     /// distinct key).
     fn totals(&self, first: NaiveDate, last: NaiveDate, slice: Slice, distinct: &[String]) -> Result<Vec<Total>>;

@@ -240,8 +240,11 @@ mod tests {
         fn departments(&self) -> Result<Vec<fieldreport_protocol::team::Department>> {
             Ok(Vec::new())
         }
-        fn dept_history(&self) -> Result<Vec<crate::store::db::DeptStint>> {
+        fn dept_history(&self, _: Option<&[String]>) -> Result<Vec<crate::store::db::DeptStint>> {
             Ok(Vec::new())
+        }
+        fn users_of(&self, ids: &[&str]) -> Result<Vec<User>> {
+            Ok(self.directory()?.into_iter().filter(|u| ids.contains(&u.id.as_str())).collect())
         }
         fn totals(&self, first: NaiveDate, last: NaiveDate, slice: Slice, _: &[String]) -> Result<Vec<Total>> {
             let users: Vec<String> = match slice {

@@ -394,8 +394,12 @@ impl Source for Service {
         self.store.read(|db| Ok(db.departments()?))
     }
 
-    fn dept_history(&self) -> Result<Vec<crate::store::db::DeptStint>> {
-        self.store.read(|db| Ok(db.dept_history()?))
+    fn dept_history(&self, depts: Option<&[String]>) -> Result<Vec<crate::store::db::DeptStint>> {
+        self.store.read(|db| Source::dept_history(db, depts))
+    }
+
+    fn users_of(&self, ids: &[&str]) -> Result<Vec<User>> {
+        self.store.read(|db| Source::users_of(db, ids))
     }
 
     fn totals(&self, first: NaiveDate, last: NaiveDate, slice: Slice, distinct: &[String]) -> Result<Vec<Total>> {
@@ -438,8 +442,25 @@ impl Source for Db<'_> {
         Ok(Db::departments(self)?)
     }
 
-    fn dept_history(&self) -> Result<Vec<crate::store::db::DeptStint>> {
-        Ok(Db::dept_history(self)?)
+    fn dept_history(&self, depts: Option<&[String]>) -> Result<Vec<crate::store::db::DeptStint>> {
+        Ok(match depts {
+            Some(d) => Db::dept_history_of(self, d)?,
+            None => Db::dept_history(self)?,
+        })
+    }
+
+    fn users_of(&self, ids: &[&str]) -> Result<Vec<User>> {
+        /// Beyond this many, one read of the directory costs less than a lookup each.
+        const ONE_BY_ONE: usize = 100;
+        if ids.len() > ONE_BY_ONE {
+            let wanted: std::collections::HashSet<&str> = ids.iter().copied().collect();
+            return Ok(Db::users(self)?.into_iter().filter(|u| wanted.contains(u.id.as_str())).collect());
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.extend(Db::user(self, id)?);
+        }
+        Ok(out)
     }
 
     fn totals(&self, first: NaiveDate, last: NaiveDate, slice: Slice, distinct: &[String]) -> Result<Vec<Total>> {

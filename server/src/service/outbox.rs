@@ -118,6 +118,9 @@ pub(super) fn enqueue_text(
     enqueue(db, active, &out, now)
 }
 
+/// Writes a message about the members given: its text and whom it @mentions.
+pub(super) type Write<'u> = dyn Fn(&[&'u crate::model::User]) -> (String, Vec<Mention>) + 'u;
+
 /// A message about several members, as each robot should read it: `write` gets the members of
 /// `who` the robot hears of (never none) and gives the text and whom to @mention.
 pub(super) struct AboutMany<'a, 'u> {
@@ -125,7 +128,7 @@ pub(super) struct AboutMany<'a, 'u> {
     pub subject: &'a str,
     pub title: &'a str,
     pub who: &'a [&'u crate::model::User],
-    pub write: &'a dyn Fn(&[&'u crate::model::User]) -> (String, Vec<Mention>),
+    pub write: &'a Write<'u>,
 }
 
 /// Queues `m` for every robot that takes its event: the team's robots about everyone in it, a

@@ -154,6 +154,15 @@ pub fn departments_and_where_members_were(h: &dyn Harness) {
         let stints: Vec<(String, i64, Option<i64>)> =
             db.dept_history()?.into_iter().map(|x| (x.dept_id, x.since, x.until)).collect();
         assert_eq!(stints, [("root".to_string(), 10, Some(50)), ("sh".to_string(), 50, None)]);
+        // A department's members' history: every stint of whoever was ever in it.
+        let of = |depts: &[&str]| -> crate::store::StoreResult<Vec<(String, String)>> {
+            let depts: Vec<String> = depts.iter().map(|d| d.to_string()).collect();
+            Ok(db.dept_history_of(&depts)?.into_iter().map(|x| (x.user_id, x.dept_id)).collect())
+        };
+        let both = vec![("r".to_string(), "root".to_string()), ("r".to_string(), "sh".to_string())];
+        assert_eq!(of(&["sh"])?, both);
+        assert_eq!(of(&["root", "sh"])?, both, "each stint once");
+        assert!(of(&["elsewhere"])?.is_empty());
         // Who sees whom changes by what differs: a pair dropped, one kept, one added.
         let pair = |v: &str, o: &str| (v.to_string(), o.to_string());
         db.replace_sees(&[pair("m", "r"), pair("d", "r")])?;

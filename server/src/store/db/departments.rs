@@ -119,8 +119,35 @@ impl Db<'_> {
 
     /// Every member's stints in departments, by member and time.
     pub fn dept_history(&self) -> Result<Vec<DeptStint>> {
-        self.all("SELECT user_id, dept_id, since, until FROM dept_history ORDER BY user_id, since", p![], |r| {
-            Ok(DeptStint { user_id: r.text(0)?, dept_id: r.text(1)?, since: r.int(2)?, until: r.opt_int(3)? })
-        })
+        self.all("SELECT user_id, dept_id, since, until FROM dept_history ORDER BY user_id, since", p![], stint)
     }
+
+    /// Every stint of the members who were ever in one of `depts` (a department's figures read
+    /// its subtree's members only, not the company's history), by member and time.
+    pub fn dept_history_of(&self, depts: &[String]) -> Result<Vec<DeptStint>> {
+        let mut out = Vec::new();
+        // In chunks: the members of each chunk's departments, with all their stints.
+        let mut seen = std::collections::HashSet::new();
+        for chunk in depts.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
+            let params: Vec<crate::store::Param> = chunk.iter().map(|d| d.as_str().into()).collect();
+            let sql = format!(
+                "SELECT user_id, dept_id, since, until FROM dept_history WHERE user_id IN
+                     (SELECT user_id FROM dept_history WHERE dept_id IN ({}))
+                 ORDER BY user_id, since",
+                marks.join(", ")
+            );
+            for x in self.all(&sql, &params, stint)? {
+                if seen.insert((x.user_id.clone(), x.since)) {
+                    out.push(x);
+                }
+            }
+        }
+        out.sort_by(|a, b| a.user_id.cmp(&b.user_id).then(a.since.cmp(&b.since)));
+        Ok(out)
+    }
+}
+
+fn stint(r: &dyn crate::store::Row) -> crate::store::StoreResult<DeptStint> {
+    Ok(DeptStint { user_id: r.text(0)?, dept_id: r.text(1)?, since: r.int(2)?, until: r.opt_int(3)? })
 }
