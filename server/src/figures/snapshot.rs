@@ -77,10 +77,11 @@ fn values(
     let mut totals: Vec<Total> = src.totals(first, last, Slice::Users(&members), &distinct)?;
     let conversions: Vec<String> =
         defs.iter().filter(|d| matches!(d.aggregate, Aggregate::Conversion { .. })).map(|d| d.id.clone()).collect();
-    let team_only = scope.team.iter().any(|u| !members.contains(&u.id));
-    if with_team && team_only && !conversions.is_empty() {
+    // Looked up by hash: a company's scope holds thousands.
+    let mine: std::collections::HashSet<&str> = members.iter().map(String::as_str).collect();
+    if with_team && !conversions.is_empty() && scope.team.iter().any(|u| !mine.contains(u.id.as_str())) {
         let more = src.totals(first, last, Slice::Metrics(&conversions), &distinct)?;
-        totals.extend(more.into_iter().filter(|t| !members.contains(&t.user_id)));
+        totals.extend(more.into_iter().filter(|t| !mine.contains(t.user_id.as_str())));
     }
     Ok(totals.into_iter().map(|t| ((t.user_id, t.metric), (t.value, t.base))).collect())
 }
@@ -119,8 +120,23 @@ pub fn team_values(
         .filter(|d| !matches!(d.aggregate, Aggregate::Conversion { .. }))
         .collect();
     let v = values(src, &defs, scope, first, last, false)?;
-    let members: Vec<&str> = scope.members.iter().map(|u| u.id.as_str()).collect();
-    Ok(defs.iter().map(|d| (d.id.clone(), value_of(d, &v, &members))).collect())
+    // One pass over the values (a company's scope: thousands of members), per metric summed.
+    let members: std::collections::HashSet<&str> = scope.members.iter().map(|u| u.id.as_str()).collect();
+    let mut sums: HashMap<&str, (f64, f64)> = HashMap::new();
+    for ((user, metric), (x, y)) in &v {
+        if members.contains(user.as_str()) {
+            let e = sums.entry(metric.as_str()).or_default();
+            e.0 += x;
+            e.1 += y;
+        }
+    }
+    Ok(defs
+        .iter()
+        .map(|d| {
+            let (sum, base) = sums.get(d.id.as_str()).copied().unwrap_or_default();
+            (d.id.clone(), if d.aggregate.is_ratio() { ratio(sum, base) } else { sum })
+        })
+        .collect())
 }
 
 /// The snapshot of `period` for `scope`, at `now_ms`: a row per member and metric, then the
