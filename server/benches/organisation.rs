@@ -23,7 +23,7 @@ use std::time::Instant;
 use fieldreport_core::doc::{Followup, FollowupKind, Header, Kind, Record, SCHEMA_VERSION};
 use fieldreport_core::period::Period;
 use fieldreport_core::team::{below_pairs, Department, DeptTree, Person, Target, TargetPeriod, TeamConfig};
-use fieldreport_server::figures::{department, team_values, Scope};
+use fieldreport_server::figures::{alerts, department, snapshot, submissions, team_values, Scope};
 use fieldreport_server::model::{Role, User};
 use fieldreport_server::service::{rollups, Store};
 use fieldreport_server::store::db::{NewDoc, Visibility};
@@ -222,6 +222,26 @@ fn measure(name: &str, mut fresh: impl FnMut() -> Location) {
                 });
                 println!("  {what}: {ms:.1} ms (median of {runs}; {rows} rows)");
             }
+            // What a director's snapshot computes (their device's figures, offline): everyone
+            // below them for the standard periods, their alerts, and submissions for one week.
+            let scope = Scope::of(&src, Some(&db.user("director")?.unwrap()), None)?;
+            for (what, p) in [("this month", Period::ThisMonth), ("this quarter", Period::ThisQuarter)] {
+                let ms = median_ms(3, || {
+                    snapshot(&src, &config, &scope, p, now).unwrap();
+                });
+                println!(
+                    "  the director's snapshot of {what} ({} members): {ms:.1} ms (median of 3)",
+                    scope.members.len()
+                );
+            }
+            let ms = median_ms(3, || {
+                alerts(&src, &config, &scope, now).unwrap();
+            });
+            println!("  the director's alerts: {ms:.1} ms (median of 3)");
+            let ms = median_ms(3, || {
+                submissions(&src, &config, &scope, Period::ThisWeek, now).unwrap();
+            });
+            println!("  the director's submission statistics, this week: {ms:.1} ms (median of 3)");
             // The KPI page's chart beside the scorecard: the subtree's value per week, 8 weeks.
             for (what, dept) in [("the whole company", "company"), ("a region", "region-0")] {
                 let scope = Scope::of_dept(&src, dept)?;

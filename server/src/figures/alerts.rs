@@ -44,8 +44,10 @@ pub fn alerts_with(
 /// Members whose stage conversion this month is below a share of the team's average.
 fn conversion_below_team(config: &TeamConfig, month: &Snapshot) -> Vec<Alert> {
     let mut out = Vec::new();
-    let team_avg =
-        |metric: &str| month.rows.iter().find(|r| r.user_id.is_none() && r.metric == metric).map(|r| r.value);
+    // The team's rows, looked up once (a company's snapshot holds tens of thousands of rows).
+    let team: std::collections::HashMap<&str, f64> =
+        month.rows.iter().filter(|r| r.user_id.is_none()).map(|r| (r.metric.as_str(), r.value)).collect();
+    let team_avg = |metric: &str| team.get(metric).copied();
     let share = config.alerts.conversion_share;
     for r in month.rows.iter().filter(|r| r.metric.starts_with("conversion_")) {
         let (Some(user), Some(avg)) = (&r.user_id, team_avg(&r.metric)) else { continue };
@@ -198,6 +200,8 @@ fn behind_pace(config: &TeamConfig, scope: &Scope, now_ms: i64, snapshots: &[&Sn
     let Some(yesterday) = today.pred_opt() else { return Ok(Vec::new()) };
     let defs = config.definitions_for_role(crate::model::Role::Rep);
     let mut out = Vec::new();
+    let members: std::collections::HashMap<&str, &crate::model::User> =
+        scope.members.iter().map(|u| (u.id.as_str(), u)).collect();
     for snap in snapshots {
         if today <= snap.first {
             continue;
@@ -206,7 +210,7 @@ fn behind_pace(config: &TeamConfig, scope: &Scope, now_ms: i64, snapshots: &[&Sn
         for r in snap.rows.iter().filter(|r| r.target.is_some()) {
             let Some(user) = &r.user_id else { continue };
             let Some(def) = defs.iter().find(|d| d.id == r.metric) else { continue };
-            let Some(member) = scope.members.iter().find(|u| &u.id == user) else { continue };
+            let Some(member) = members.get(user.as_str()).copied() else { continue };
             // A share of plans is not a pace: the period's later plans are not due yet.
             if matches!(def.aggregate, Aggregate::Share { .. }) {
                 continue;

@@ -165,13 +165,8 @@ pub fn department(
         true => src.users_of(&subtree_members)?.into_iter().map(|u| (u.id.clone(), u.membership())).collect(),
         false => HashMap::new(),
     };
-    // Members' targets by member: a company sets one per rep, and a row looks up its own only.
-    let mut targets_of: HashMap<&str, Vec<fieldreport_protocol::team::Target>> = HashMap::new();
-    for t in config.targets.iter().filter(|t| t.dept.is_none()) {
-        if let Some(u) = t.user.as_deref().filter(|u| membership.contains_key(*u)) {
-            targets_of.entry(u).or_default().push(t.clone());
-        }
-    }
+    let members_ref: HashMap<&str, ()> = membership.keys().map(|k| (k.as_str(), ())).collect();
+    let targets_of = super::targets_by_member(&config.targets, &members_ref);
     // A member's own target counts the days they were in the subtree and a member.
     let member_target = |def: &KpiDef, user: &str| {
         let theirs = targets_of.get(user)?;

@@ -52,3 +52,19 @@ pub trait Source {
     /// `first..=last`.
     fn obligations(&self, owners: &[String], first: NaiveDate, last: NaiveDate) -> Result<Vec<Obligation>>;
 }
+
+/// Members' own targets by member, for those of `members` (a company sets one per rep, and a
+/// row looks up its own, not the whole list).
+pub(crate) fn targets_by_member<'a, V>(
+    targets: &[fieldreport_protocol::team::Target],
+    members: &std::collections::HashMap<&'a str, V>,
+) -> std::collections::HashMap<&'a str, Vec<fieldreport_protocol::team::Target>> {
+    let mut out: std::collections::HashMap<&'a str, Vec<fieldreport_protocol::team::Target>> =
+        std::collections::HashMap::new();
+    for t in targets.iter().filter(|t| t.dept.is_none()) {
+        if let Some((u, _)) = t.user.as_deref().and_then(|u| members.get_key_value(u)) {
+            out.entry(*u).or_default().push(t.clone());
+        }
+    }
+    out
+}

@@ -156,10 +156,11 @@ pub fn snapshot(src: &dyn Source, config: &TeamConfig, scope: &Scope, period: Pe
     let membership: HashMap<&str, Membership> =
         scope.members.iter().chain(&scope.team).map(|u| (u.id.as_str(), u.membership())).collect();
     // A member's target counts only the days they were a member (none before they joined).
+    let targets_of = super::targets_by_member(&config.targets, &membership);
     let own_target = |def: &KpiDef, user: &str| {
         let m = membership.get(user).copied();
         let counts = |d: NaiveDate| m.is_none_or(|m| m.measures(&cal, d));
-        target_within(&config.targets, &def.id, &def.unit, Some(user), &range, today, &counts)
+        target_within(targets_of.get(user)?, &def.id, &def.unit, Some(user), &range, today, &counts)
     };
     let target = |def: &KpiDef, user: Option<&str>, users: &[&str]| {
         if let Some(u) = user {

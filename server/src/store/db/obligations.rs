@@ -37,25 +37,24 @@ impl Db<'_> {
     /// `owners`' recorded obligations whose period ends within `first..=last`.
     pub fn obligations(&self, owners: &[String], first: NaiveDate, last: NaiveDate) -> Result<Vec<Obligation>> {
         let (a, b) = (first.to_string(), last.to_string());
-        let mut out = Vec::new();
-        for owner in owners {
-            out.extend(self.all(
-                "SELECT user_id, kind, last, due_at, recorded_at, status FROM obligations
-                 WHERE user_id = ?3 AND last BETWEEN ?1 AND ?2 ORDER BY last, kind",
-                p![&a, &b, owner],
-                |r| {
-                    Ok(Obligation {
-                        user_id: r.text(0)?,
-                        kind: r.text(1)?,
-                        last: r.text(2)?.parse().unwrap_or_default(),
-                        due_at: r.int(3)?,
-                        recorded_at: r.int(4)?,
-                        status: r.text(5)?,
-                    })
-                },
-            )?);
-        }
-        Ok(out)
+        self.by_owners(
+            owners,
+            "SELECT user_id, kind, last, due_at, recorded_at, status FROM obligations
+             WHERE {owner} AND last BETWEEN ?1 AND ?2 ORDER BY last, kind",
+            "user_id",
+            p![&a, &b],
+            |r| {
+                Ok(Obligation {
+                    user_id: r.text(0)?,
+                    kind: r.text(1)?,
+                    last: r.text(2)?.parse().unwrap_or_default(),
+                    due_at: r.int(3)?,
+                    recorded_at: r.int(4)?,
+                    status: r.text(5)?,
+                })
+            },
+            |o| &o.user_id,
+        )
     }
 
     /// The obligations recorded with a deadline at or after `due_from`, as (user, kind, last
