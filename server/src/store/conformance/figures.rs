@@ -216,6 +216,40 @@ pub fn indexes_answer_figures_and_exports(h: &dyn Harness) {
         Ok(())
     })
     .unwrap();
+    // Rows by owner are the same whether each owner is looked up or, for a director's
+    // thousands, everyone is read at once: only the owners asked, in their order.
+    s.write(|db| {
+        let users: Vec<String> = (0..250).map(|i| format!("u{i:03}")).collect();
+        for (i, u) in users.iter().enumerate() {
+            for (kind, last) in [("daily", "2026-12-01"), ("weekly", "2026-11-29"), ("daily", "2026-11-20")] {
+                let o = crate::store::db::Obligation {
+                    user_id: u.clone(),
+                    kind: kind.into(),
+                    last: day(last),
+                    due_at: i as i64,
+                    recorded_at: 0,
+                    status: "missing".into(),
+                };
+                db.record_obligation(&o)?;
+            }
+        }
+        let (a, b) = (day("2026-11-25"), day("2026-12-31"));
+        let many: Vec<String> = users.iter().rev().take(200).cloned().collect();
+        let got = db.obligations(&many, a, b)?;
+        let mut each = Vec::new();
+        for u in &many {
+            each.extend(db.obligations(std::slice::from_ref(u), a, b)?);
+        }
+        assert_eq!(got.len(), 400, "two of each owner's three fall in the range");
+        assert_eq!(got, each);
+        let few = [users[7].clone(), users[3].clone(), users[240].clone()];
+        let got: Vec<(String, String)> = db.obligations(&few, a, b)?.into_iter().map(|o| (o.user_id, o.kind)).collect();
+        let want: Vec<(String, String)> =
+            few.iter().flat_map(|u| [(u.clone(), "weekly".to_string()), (u.clone(), "daily".to_string())]).collect();
+        assert_eq!(got, want);
+        Ok(())
+    })
+    .unwrap();
     s.write(|db| {
         put(db, "cfg", "config", "server", b"h")?;
         let everything = db.rebuild_batch(0, false, 1, 100)?;

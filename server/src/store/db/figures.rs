@@ -69,41 +69,41 @@ fn named(n: usize, first: usize) -> String {
     (first..first + n).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
 }
 
-impl Db<'_> {
-    /// The rows of `sql` for `owners`, owner by owner in their order (each owner's rows in the
-    /// statement's order). `sql` holds `{owner}` where the condition on the owner goes: `col =
-    /// ?N` (the next parameter) for each owner, or, for many owners, nothing, the statement run
-    /// once and the rows of others dropped.
-    pub(crate) fn by_owners<T>(
-        &self,
-        owners: &[String],
-        sql: &str,
-        col: &str,
-        params: &[Param],
-        map: impl Fn(&dyn crate::store::Row) -> Result<T>,
-        owner_of: impl Fn(&T) -> &str,
-    ) -> Result<Vec<T>> {
-        if owners.len() <= OWNERS_ONE_BY_ONE {
-            let one = sql.replace("{owner}", &format!("{col} = ?{}", params.len() + 1));
-            let mut out = Vec::new();
-            for owner in owners {
-                let mut all: Vec<Param> = params.to_vec();
-                all.push(Param::from(owner.as_str()));
-                out.extend(self.all(&one, &all, &map)?);
-            }
-            return Ok(out);
+/// The rows of `sql` for `owners`, owner by owner in their order (each owner's rows in the
+/// statement's order). `sql` holds `{owner}` where the condition on the owner goes: `col =
+/// ?N` (the next parameter) for each owner, or, for many owners, nothing, the statement run
+/// once and the rows of others dropped. (A helper of the primitives, not one itself.)
+pub(super) fn by_owners<T>(
+    db: &Db,
+    owners: &[String],
+    sql: &str,
+    col: &str,
+    params: &[Param],
+    map: impl Fn(&dyn crate::store::Row) -> Result<T>,
+    owner_of: impl Fn(&T) -> &str,
+) -> Result<Vec<T>> {
+    if owners.len() <= OWNERS_ONE_BY_ONE {
+        let one = sql.replace("{owner}", &format!("{col} = ?{}", params.len() + 1));
+        let mut out = Vec::new();
+        for owner in owners {
+            let mut all: Vec<Param> = params.to_vec();
+            all.push(Param::from(owner.as_str()));
+            out.extend(db.all(&one, &all, &map)?);
         }
-        let place: HashMap<&str, usize> = owners.iter().enumerate().map(|(i, o)| (o.as_str(), i)).collect();
-        let mut rows: Vec<(usize, T)> = self
-            .all(&sql.replace("{owner}", "1 = 1"), params, &map)?
-            .into_iter()
-            .filter_map(|r| place.get(owner_of(&r)).map(|i| (*i, r)))
-            .collect();
-        // Stable: each owner's rows keep the statement's order.
-        rows.sort_by_key(|(i, _)| *i);
-        Ok(rows.into_iter().map(|(_, r)| r).collect())
+        return Ok(out);
     }
+    let place: HashMap<&str, usize> = owners.iter().enumerate().map(|(i, o)| (o.as_str(), i)).collect();
+    let mut rows: Vec<(usize, T)> = db
+        .all(&sql.replace("{owner}", "1 = 1"), params, &map)?
+        .into_iter()
+        .filter_map(|r| place.get(owner_of(&r)).map(|i| (*i, r)))
+        .collect();
+    // Stable: each owner's rows keep the statement's order.
+    rows.sort_by_key(|(i, _)| *i);
+    Ok(rows.into_iter().map(|(_, r)| r).collect())
+}
 
+impl Db<'_> {
     /// Adds the rows of `sql` to `sums`. Columns: the user or metric that varies (`user` or
     /// `metric` names the fixed one), then SUM(value), SUM(base).
     fn sum_into(
@@ -290,7 +290,8 @@ impl Db<'_> {
     /// `owners`' open deals whose latest followup (or, without any, whose creation) is before
     /// `before_ms`.
     pub fn idle_deals(&self, owners: &[String], before_ms: i64) -> Result<Vec<IdleDeal>> {
-        self.by_owners(
+        by_owners(
+            self,
             owners,
             "SELECT id, owner, customer_id, title, stage, created_at, last FROM (
                  SELECT d.id, d.owner, d.customer_id, d.title, d.stage, d.created_at,
@@ -318,7 +319,8 @@ impl Db<'_> {
 
     /// `owners`' live check-ins since `since_ms` at customers that have a location.
     pub fn placed_checkins(&self, owners: &[String], since_ms: i64) -> Result<Vec<PlacedCheckin>> {
-        self.by_owners(
+        by_owners(
+            self,
             owners,
             "SELECT f.id, f.owner, COALESCE(c.name, ''), f.checkin_at, f.checkin_lat, f.checkin_lon, c.lat, c.lon, e.metres
              FROM followup_index f LEFT JOIN customer_index c ON c.id = f.customer_id
@@ -354,7 +356,8 @@ impl Db<'_> {
     /// `owners`' live reports whose period ends within `first..=last`.
     pub fn reports(&self, owners: &[String], first: NaiveDate, last: NaiveDate) -> Result<Vec<ReportEntry>> {
         let (a, b) = (first.to_string(), last.to_string());
-        self.by_owners(
+        by_owners(
+            self,
             owners,
             "SELECT id, owner, kind, first, last, submitted_at FROM report_index
              WHERE {owner} AND live = 1 AND last BETWEEN ?1 AND ?2 ORDER BY last",
@@ -409,44 +412,6 @@ mod tests {
             stage_change: None,
             plan_id: None,
         })
-    }
-
-    /// Rows by owner read the same whether each owner is looked up or everyone is read at once
-    /// (a director's thousands): only the owners asked, in their order, each owner's rows in the
-    /// statement's order.
-    #[test]
-    fn rows_by_owner_are_the_same_one_by_one_and_all_at_once() {
-        let raw = rusqlite::Connection::open_in_memory().unwrap();
-        create_schema(&raw).unwrap();
-        let conn = Db(&raw);
-        let users: Vec<String> = (0..250).map(|i| format!("u{i:03}")).collect();
-        for (i, u) in users.iter().enumerate() {
-            for (kind, day) in [("daily", "2026-12-01"), ("weekly", "2026-11-29"), ("daily", "2026-11-20")] {
-                let o = crate::store::db::Obligation {
-                    user_id: u.clone(),
-                    kind: kind.into(),
-                    last: day.parse().unwrap(),
-                    due_at: i as i64,
-                    recorded_at: 0,
-                    status: "missing".into(),
-                };
-                conn.record_obligation(&o).unwrap();
-            }
-        }
-        let (a, b) = ("2026-11-25".parse().unwrap(), "2026-12-31".parse().unwrap());
-        // Asked in an order of their own: 200 of them (everyone read at once), and 3 (each).
-        let many: Vec<String> = users.iter().rev().take(200).cloned().collect();
-        let got = conn.obligations(&many, a, b).unwrap();
-        let each: Vec<crate::store::db::Obligation> =
-            many.iter().flat_map(|u| conn.obligations(std::slice::from_ref(u), a, b).unwrap()).collect();
-        assert_eq!(got.len(), 400, "two of each owner's three fall in the range");
-        assert_eq!(got, each);
-        let few = vec![users[7].clone(), users[3].clone(), users[240].clone()];
-        let got: Vec<(String, String)> =
-            conn.obligations(&few, a, b).unwrap().into_iter().map(|o| (o.user_id, o.kind)).collect();
-        let want: Vec<(String, String)> =
-            few.iter().flat_map(|u| [(u.clone(), "weekly".into()), (u.clone(), "daily".into())]).collect();
-        assert_eq!(got, want);
     }
 
     /// Totals from whole months and partial days equal the facts summed day by day, for ranges

@@ -37,7 +37,8 @@ impl Db<'_> {
     /// `owners`' recorded obligations whose period ends within `first..=last`.
     pub fn obligations(&self, owners: &[String], first: NaiveDate, last: NaiveDate) -> Result<Vec<Obligation>> {
         let (a, b) = (first.to_string(), last.to_string());
-        self.by_owners(
+        super::figures::by_owners(
+            self,
             owners,
             "SELECT user_id, kind, last, due_at, recorded_at, status FROM obligations
              WHERE {owner} AND last BETWEEN ?1 AND ?2 ORDER BY last, kind",
