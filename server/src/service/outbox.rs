@@ -215,11 +215,27 @@ pub(super) fn alerts(db: &Db, active: &Active, alerts: &[Alert], now: i64) -> Re
     let names = super::names(db)?;
     let ids: Vec<String> = alerts.iter().map(|a| a.id.clone()).collect();
     let fresh = db.announce_alerts(&ids, now)?;
+    if fresh.is_empty() {
+        return Ok(());
+    }
+    // Who each robot hears of is read once for the batch (this runs in the writer's
+    // transaction), not once per alert.
+    let audiences = audiences(db, active, RobotEvent::Alert)?;
     for a in alerts.iter().filter(|a| fresh.contains(&a.id)) {
         let who = names.of(&a.user_id);
         let title = format!("{}：{who}", lang.pick("预警", "Alert"));
         let text = format!("**{}** · {who}\n\n{}", label_of(&a.kind, lang), alert_text(a, lang, &names));
-        enqueue_text(db, active, RobotEvent::Alert, &a.id, &title, &text, &[], &a.user_id, now)?;
+        let out = Outgoing {
+            event: RobotEvent::Alert,
+            subject: &a.id,
+            title: &title,
+            markdown: &|_| text.clone(),
+            mentions: &[],
+            about: &a.user_id,
+        };
+        for (r, _) in audiences.iter().filter(|(_, x)| hears_of(x, &a.user_id)) {
+            enqueue_to(db, r, &out, now)?;
+        }
     }
     Ok(())
 }
