@@ -81,9 +81,8 @@ impl Store {
     /// snapshot does not carry it (not synced yet, a period it lacks, or not theirs to read).
     pub fn department_figures(&mut self, dept: &str, period: &str) -> Result<Option<DeptPeriodFigures>> {
         let depts = self.departments()?;
-        let q = dept.trim();
-        let Some(d) = depts.iter().find(|d| d.id == q || d.name == q) else {
-            return Err(Error::NotFound { kind: "department", id: q.to_string() });
+        let Some(d) = crate::team::find_dept(&depts, dept) else {
+            return Err(Error::NotFound { kind: "department", id: dept.trim().to_string() });
         };
         let range = self.period_range(period)?;
         let Some(snap) = self.server_snapshot()? else { return Ok(None) };

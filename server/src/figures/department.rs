@@ -247,9 +247,7 @@ pub fn department(
 
 /// Department `dept`, by id or name.
 pub(crate) fn find(depts: &[Department], dept: &str) -> Result<Department> {
-    depts
-        .iter()
-        .find(|x| x.id == dept.trim() || x.name == dept.trim())
+    fieldreport_protocol::team::find_dept(depts, dept)
         .cloned()
         .ok_or_else(|| ServerError::NotFound(format!("no department `{}` (see `dept list`)", dept.trim())))
 }

@@ -86,7 +86,7 @@ pub(crate) fn apply(db: &Db, before: &Active, mut config: TeamConfig) -> Result<
     let depts = db.departments()?;
     for (i, t) in config.targets.iter().enumerate() {
         if let Some(d) = &t.dept {
-            if !depts.iter().any(|x| x.id == *d || x.name == *d) {
+            if fieldreport_protocol::team::find_dept(&depts, d).is_none() {
                 return Err(ServerError::BadRequest(format!(
                     "the configuration is refused: targets[{i}].dept: `{d}` is not a department (see `dept list`)"
                 )));
@@ -95,7 +95,7 @@ pub(crate) fn apply(db: &Db, before: &Active, mut config: TeamConfig) -> Result<
     }
     for r in &config.robots {
         if let Some(d) = &r.dept {
-            if !depts.iter().any(|x| x.id == *d || x.name == *d) {
+            if fieldreport_protocol::team::find_dept(&depts, d).is_none() {
                 return Err(ServerError::BadRequest(format!(
                     "the configuration is refused: robot `{}`: dept `{d}` is not a department (see `dept list`)",
                     r.name

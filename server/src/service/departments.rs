@@ -36,7 +36,7 @@ pub(super) fn refresh_sees(db: &Db) -> Result<()> {
 /// The department `query` means: its id, or its name whole.
 pub(super) fn resolve_dept<'a>(depts: &'a [Department], query: &str) -> Result<&'a Department> {
     let q = query.trim();
-    depts.iter().find(|d| d.id == q).or_else(|| depts.iter().find(|d| d.name == q)).ok_or_else(|| {
+    fieldreport_protocol::team::find_dept(depts, q).ok_or_else(|| {
         let known: Vec<&str> = depts.iter().map(|d| d.name.as_str()).take(20).collect();
         ServerError::NotFound(format!("no department `{q}` (departments: {})", known.join(", ")))
     })

@@ -66,9 +66,7 @@ pub(super) fn audiences<'a>(db: &Db, active: &'a Active, event: RobotEvent) -> R
         let audience = match &r.dept {
             None => None,
             Some(d) => {
-                let subtree: HashSet<&str> = depts
-                    .iter()
-                    .find(|x| x.id == *d || x.name == *d)
+                let subtree: HashSet<&str> = fieldreport_protocol::team::find_dept(&depts, d)
                     .map(|x| tree.subtree(&x.id).into_iter().map(|x| x.id.as_str()).collect())
                     .unwrap_or_default();
                 Some(

@@ -25,6 +25,13 @@ pub const MAX_DEPT_NAME: usize = 100;
 /// enough that walking up never costs much.
 pub const MAX_DEPTH: usize = 16;
 
+/// The department `query` names: its id, else its name whole (surrounding spaces ignored). The
+/// one way every surface — CLI, API, configuration, robots, devices — reads a department.
+pub fn find_dept<'a>(depts: &'a [Department], query: &str) -> Option<&'a Department> {
+    let q = query.trim();
+    depts.iter().find(|d| d.id == q).or_else(|| depts.iter().find(|d| d.name == q))
+}
+
 /// A set of departments read as a tree.
 #[derive(Debug, Clone, Default)]
 pub struct DeptTree {

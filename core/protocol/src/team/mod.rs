@@ -16,7 +16,7 @@ mod target;
 pub use alert_text::alert_text;
 pub use config::{AlertDelivery, AlertSettings, AttachmentSettings, Deadlines, TeamConfig, TeamSettings};
 pub use deadline::Deadline;
-pub use department::{Department, DeptTree, MAX_DEPTH, MAX_DEPT_NAME};
+pub use department::{find_dept, Department, DeptTree, MAX_DEPTH, MAX_DEPT_NAME};
 pub use membership::Membership;
 pub use org::{below, below_pairs, Person};
 pub use reminders::{Reminder, Reminders};
