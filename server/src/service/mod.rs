@@ -186,7 +186,7 @@ impl Service {
         let ask = sync::Ask { cursor: req.cursor, max_bytes: req.max_bytes, version: req.version, want: req.want };
         let refresh = self.refresh.clone();
         let every = self.interval.load(Ordering::Relaxed);
-        let first = self.write_sync(move |db| {
+        let merged = self.write_sync(move |db| {
             let now = now_ms();
             let device = c.device.id.as_str();
             let active = config::fresh(db, &shared)?;
@@ -204,33 +204,53 @@ impl Service {
             let held = sync::held(&req.pushes, &results);
             publish::config(db, &cache, &active, &c.team.id, now)?;
             publish::directory(db, &cache, &c.team.id, now)?;
-            match publish::snapshot_due(db, &active, &c.user, now, every)? {
-                publish::Due::Now => return Ok(Step::Snapshot(results, held, active, ask)),
-                publish::Due::Soon => {
-                    // Off this request: it answers now, and the next sync brings the figures.
-                    let _ = refresh.send((c.user.clone(), c.team.id.clone()));
-                }
-                publish::Due::No => {}
+            let due = publish::snapshot_due(db, &active, &c.user, now, every)?;
+            if due == publish::Due::Soon {
+                // Off this request: it answers now, and the next sync brings the figures.
+                let _ = refresh.send((c.user.clone(), c.team.id.clone()));
             }
-            Ok(Step::Done(sync::page(db, &cache, &c, &ask, results, &held)?))
+            Ok(Merged { results, held, snapshot: (due == publish::Due::Now).then_some(active) })
         })?;
-        let (results, held, active, ask) = match first {
-            Step::Done(resp) => return Ok(resp),
-            Step::Snapshot(results, held, active, ask) => (results, held, active, ask),
-        };
-        // The user's figures changed: compute them on a reader, off the writer, from what just
-        // committed; then publish them and answer with a page that carries them.
-        let computed = self.store.read(|db| publish::compute_snapshot(db, &active, &caller.user, now_ms()));
-        if let Err(e) = &computed {
-            tracing::error!(user = %caller.user.id, error = %e, "computing a KPI snapshot failed");
-        }
-        let cache = self.cache.clone();
-        self.write_sync(move |db| {
-            if let Ok(c) = &computed {
-                publish::publish_snapshot(db, &cache, &active, &caller.team.id, &caller.user, c)?;
+        if let Some(active) = merged.snapshot {
+            // The user's figures changed: compute them on a reader, off the writer, from what
+            // just committed; then publish them, so that the page carries them.
+            let computed = self.store.read(|db| publish::compute_snapshot(db, &active, &caller.user, now_ms()));
+            match computed {
+                Ok(computed) => {
+                    let (cache, c) = (self.cache.clone(), caller.clone());
+                    self.write_sync(move |db| {
+                        publish::publish_snapshot(db, &cache, &active, &c.team.id, &c.user, &computed)
+                    })?;
+                }
+                Err(e) => tracing::error!(user = %caller.user.id, error = %e, "computing a KPI snapshot failed"),
             }
-            sync::page(db, &cache, &caller, &ask, results, &held)
-        })
+        }
+        // The page is read on a reader, after the pushes committed: the writer only writes.
+        let (response, delivered) =
+            self.store.read(|db| sync::page(db, &self.cache, &caller, &ask, merged.results, &merged.held))?;
+        self.record_delivery(&caller.device.id, delivered)?;
+        Ok(response)
+    }
+
+    /// Records what a page delivered: damaged documents set aside now (rare; the next request
+    /// must see them so); what the device was sent, queued to the writer without waiting
+    /// (written before this process's next write, and harmless if lost).
+    fn record_delivery(&self, device: &str, delivered: sync::Delivered) -> Result<()> {
+        if !delivered.damaged.is_empty() {
+            let damaged = delivered.damaged.clone();
+            self.store.write(move |db| {
+                for id in &damaged {
+                    sync::set_aside(db, id, "its stored bytes do not load")?;
+                }
+                Ok(())
+            })?;
+        }
+        if delivered.sent.is_empty() && delivered.forget.is_empty() {
+            return Ok(());
+        }
+        let device = device.to_string();
+        self.store.write_later("recording what a device was sent", move |db| delivered.record(db, &device));
+        Ok(())
     }
 
     /// A writer job of a sync: the cache forgets what it learned when the job or its batch fails
@@ -368,17 +388,13 @@ impl Service {
     }
 }
 
-/// Where the first half of a sync round trip left off.
-enum Step {
-    /// The answer.
-    Done(SyncResponse),
-    /// Pushes merged; the user's snapshot needs computing before the page.
-    Snapshot(
-        Vec<fieldreport_protocol::wire::PushResult>,
-        std::collections::HashMap<String, Vec<u8>>,
-        Arc<config::Active>,
-        sync::Ask,
-    ),
+/// What the writer's half of a sync round trip did.
+struct Merged {
+    results: Vec<fieldreport_protocol::wire::PushResult>,
+    /// What the device holds of its own pushes, by document id (encoded heads).
+    held: std::collections::HashMap<String, Vec<u8>>,
+    /// The user's snapshot is due now, under this configuration.
+    snapshot: Option<Arc<config::Active>>,
 }
 
 impl Source for Service {

@@ -275,9 +275,32 @@ fn changes_after(db: &Db, cache: &DocCache, id: &str, heads: &[u8], known: &[u8]
     Ok(Doc::load_trusted(&bytes).ok().map(|mut doc| doc.save_after(&decode_heads(known))))
 }
 
-/// The documents of `want` the caller may see, whole, as pulls (the device forgets what it was
-/// known to hold of them); damaged ones go to `unavailable`.
-fn wanted(db: &Db, caller: &Caller, want: &[String], unavailable: &mut Vec<String>) -> Result<Vec<Pull>> {
+/// What a page delivered, written after the answer was read (on a reader, outside the writer):
+/// what the device was sent, what it asked for whole (it no longer holds what it was known to),
+/// and stored documents found damaged.
+#[derive(Default)]
+pub(super) struct Delivered {
+    pub sent: Vec<(String, Vec<u8>, i64)>,
+    pub forget: Vec<String>,
+    pub damaged: Vec<String>,
+}
+
+impl Delivered {
+    /// Records what the device was sent and asked for. Sent heads only become what the device
+    /// holds once its cursor passes them (`Db::begin_device_sync`), and recording them late or
+    /// not at all only makes the server send more, never less.
+    pub(super) fn record(&self, db: &Db, device: &str) -> Result<()> {
+        for id in &self.forget {
+            db.forget_device_doc(device, id)?;
+        }
+        db.set_sent_heads_of(device, &self.sent)?;
+        Ok(())
+    }
+}
+
+/// The documents of `want` the caller may see, whole, as pulls (the device is to forget what it
+/// was known to hold of them); damaged ones go to `out_of.damaged`.
+fn wanted(db: &Db, caller: &Caller, want: &[String], out_of: &mut Delivered) -> Result<Vec<Pull>> {
     let mut out = Vec::new();
     for id in want.iter().take(crate::store::db::PAGE_ROWS as usize) {
         let Some((kind, owner, heads)) = db.doc_meta(id)? else { continue };
@@ -289,19 +312,23 @@ fn wanted(db: &Db, caller: &Caller, want: &[String], unavailable: &mut Vec<Strin
         }
         let Some(bytes) = db.doc_bytes(id)? else { continue };
         if Doc::load_trusted(&bytes).is_err() {
-            set_aside(db, id, "its stored bytes do not load")?;
-            unavailable.push(id.clone());
+            out_of.damaged.push(id.clone());
             continue;
         }
-        db.forget_device_doc(&caller.device.id, id)?;
+        out_of.forget.push(id.clone());
         out.push(Pull { id: id.clone(), kind: k, heads: decode_heads(&heads), changes: bytes });
     }
     Ok(out)
 }
 
-/// The next page of `caller`'s feed after `ask.cursor`, with `results` of their pushes. `held`:
-/// documents the device is known to hold at given heads (its own pushes of this request),
-/// passed over without a lookup.
+/// The next page of `caller`'s feed after `ask.cursor`, with `results` of their pushes, read on
+/// a reader after the pushes committed; with what it delivered, for the writer to record.
+/// `held`: documents the device is known to hold at given heads (its own pushes of this
+/// request), passed over without a lookup.
+///
+/// Read outside the write transaction, the page keeps the feed's contract
+/// (docs/concurrency.md): the head read first is a committed one, every position up to it has
+/// committed, and one statement's snapshot never holds position N+1 without N.
 pub(super) fn page(
     db: &Db,
     cache: &DocCache,
@@ -309,11 +336,11 @@ pub(super) fn page(
     ask: &Ask,
     results: Vec<PushResult>,
     held: &HashMap<String, Vec<u8>>,
-) -> Result<SyncResponse> {
+) -> Result<(SyncResponse, Delivered)> {
     let device = caller.device.id.as_str();
     let cursor = ask.cursor;
-    let mut unavailable = Vec::new();
-    let mut docs = if ask.version >= 2 { wanted(db, caller, &ask.want, &mut unavailable)? } else { Vec::new() };
+    let mut delivered = Delivered::default();
+    let mut docs = if ask.version >= 2 { wanted(db, caller, &ask.want, &mut delivered)? } else { Vec::new() };
     let vis = Visibility { role: caller.user.role, user: &caller.user.id };
     // The head before the page: every position up to it has committed.
     let head = db.feed_head()?;
@@ -344,9 +371,8 @@ pub(super) fn page(
             None => db.doc_bytes(&row.id)?.filter(|b| fieldreport_protocol::doc::untrusted::checksums_valid(b)),
         };
         let Some(changes) = changes else {
-            // Damaged: set aside, and the feed goes on without it.
-            set_aside(db, &row.id, "its stored bytes do not load")?;
-            unavailable.push(row.id);
+            // Damaged: set aside (by the caller), and the feed goes on without it.
+            delivered.damaged.push(row.id);
             continue;
         };
         let Some(kind) = Kind::parse(&row.kind) else {
@@ -354,7 +380,7 @@ pub(super) fn page(
             continue;
         };
         used += changes.len() as u64;
-        db.set_sent_heads(device, &row.id, &row.heads, row.seq)?;
+        delivered.sent.push((row.id.clone(), row.heads.clone(), row.seq));
         docs.push(Pull { id: row.id, kind, heads: decode_heads(&row.heads), changes });
     }
     let (cursor, remaining_docs, remaining_bytes) = if more {
@@ -365,9 +391,12 @@ pub(super) fn page(
         // looked at again.
         (head.max(last_seq).max(cursor as i64) as u64, 0, 0)
     };
-    let (unavailable, resend) =
-        if ask.version >= 2 { (unavailable, db.quarantined_of(&caller.user.id)?) } else { (Vec::new(), Vec::new()) };
-    Ok(SyncResponse {
+    let (unavailable, resend) = if ask.version >= 2 {
+        (delivered.damaged.clone(), db.quarantined_of(&caller.user.id)?)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let response = SyncResponse {
         version: ask.version,
         results,
         cursor,
@@ -377,5 +406,6 @@ pub(super) fn page(
         docs,
         unavailable,
         resend,
-    })
+    };
+    Ok((response, delivered))
 }

@@ -77,6 +77,8 @@ pub trait Backend: Send + Sync + 'static {
     /// Runs `job` inside a write transaction and returns once that transaction committed; a job
     /// that fails leaves nothing written.
     fn write(&self, job: WriteJob) -> StoreResult<()>;
+    /// Queues `job` for a write transaction and returns at once (see [`Writer::submit`]).
+    fn submit(&self, job: WriteJob);
     /// Whether the database answers (for `/healthz`).
     fn ping(&self) -> StoreResult<()> {
         self.read(&mut |c| c.each("SELECT 1", &[], &mut |_| Ok(())))
@@ -141,6 +143,20 @@ impl<E: From<StoreError>> Store<E> {
         }));
         let out = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
         finish(ran, out, "a write job did not run")
+    }
+
+    /// Queues `f` for a write transaction without waiting for it: bookkeeping whose loss is
+    /// harmless (what a device was sent). A failure is logged with `what`.
+    pub fn write_later(&self, what: &'static str, f: impl FnOnce(&Db) -> Result<(), E> + Send + 'static)
+    where
+        E: std::fmt::Display,
+    {
+        self.backend.submit(Box::new(move |conn| {
+            f(&Db(conn)).map_err(|e| {
+                tracing::warn!(error = %e, "{what} failed");
+                StoreError::Aborted
+            })
+        }));
     }
 
     /// Whether the database answers.

@@ -69,6 +69,16 @@ impl Writer {
         queue.dec();
         out?
     }
+
+    /// Queues `job` for the next batch without waiting for it: for bookkeeping nobody waits on
+    /// (its failure is the job's to log). Jobs run in the order they were queued, so a later
+    /// [`Writer::write`] of this process runs after it.
+    pub fn submit(&self, job: Job) {
+        let (tx, _) = mpsc::sync_channel(1);
+        if self.jobs.send((job, tx)).is_err() {
+            tracing::warn!("the writer has stopped: a queued write was dropped");
+        }
+    }
 }
 
 fn savepoint(conn: &dyn Conn, job: Job) -> Result<()> {

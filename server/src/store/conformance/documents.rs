@@ -101,7 +101,7 @@ pub fn batched_documents_and_device_bookkeeping(h: &dyn Harness) {
     let held: BTreeMap<String, Vec<u8>> = ids.iter().map(|id| (id.clone(), b"pushed".to_vec())).collect();
     s.write(move |db| {
         db.set_known_heads_of("dev", &held)?;
-        db.set_sent_heads("dev", "doc-000", b"sent", 9)?;
+        db.set_sent_heads_of("dev", &[("doc-000".into(), b"sent".to_vec(), 9)])?;
         db.forget_device_doc("dev", "doc-001")?;
         Ok(())
     })
@@ -126,13 +126,17 @@ pub fn device_bookkeeping(h: &dyn Harness) {
     let (s, _) = fresh(h);
     s.write(|db| {
         db.set_known_heads("dev", "doc-a", b"pushed")?;
-        db.set_sent_heads("dev", "doc-b", b"sent", 5)?;
+        db.set_sent_heads_of("dev", &[("doc-b".into(), b"sent".to_vec(), 5), ("doc-c".into(), b"c1".to_vec(), 7)])?;
         assert_eq!(db.known_heads("dev", "doc-a")?, Some(b"pushed".to_vec()));
         assert_eq!(db.known_heads("dev", "doc-b")?, None, "sent is not known until the cursor passes it");
         db.begin_device_sync("dev", 4)?;
         assert_eq!(db.known_heads("dev", "doc-b")?, None);
         db.begin_device_sync("dev", 5)?;
         assert_eq!(db.known_heads("dev", "doc-b")?, Some(b"sent".to_vec()));
+        assert_eq!(db.known_heads("dev", "doc-c")?, None, "each sent document waits for its own position");
+        db.set_sent_heads_of("dev", &[("doc-c".into(), b"c2".to_vec(), 8)])?;
+        db.begin_device_sync("dev", 8)?;
+        assert_eq!(db.known_heads("dev", "doc-c")?, Some(b"c2".to_vec()), "the last page sent wins");
         db.begin_device_sync("dev", 0)?;
         assert_eq!(db.known_heads("dev", "doc-a")?, None, "cursor 0 means the device holds nothing");
         Ok(())

@@ -274,14 +274,29 @@ impl Db<'_> {
         Ok(())
     }
 
-    /// `device` was sent `doc` at `heads` in a page ending at feed position `seq` (known once
-    /// its cursor moves past it).
-    pub fn set_sent_heads(&self, device: &str, doc: &str, heads: &[u8], seq: i64) -> Result<()> {
-        self.exec(
-            "INSERT INTO device_docs (device_id, doc_id, sent_heads, sent_seq) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(device_id, doc_id) DO UPDATE SET sent_heads = excluded.sent_heads, sent_seq = excluded.sent_seq",
-            p![device, doc, heads, seq],
-        )?;
+    /// `device` was sent each `(doc, heads, seq)` of `sent` in a page (each known once its
+    /// cursor moves past `seq`): one statement per 300 documents.
+    pub fn set_sent_heads_of(&self, device: &str, sent: &[(String, Vec<u8>, i64)]) -> Result<()> {
+        for chunk in sent.chunks(300) {
+            let rows: Vec<String> =
+                (0..chunk.len()).map(|i| format!("(?1, ?{}, ?{}, ?{})", 3 * i + 2, 3 * i + 3, 3 * i + 4)).collect();
+            let mut params = vec![crate::store::Param::from(device)];
+            for (doc, heads, seq) in chunk {
+                params.extend([
+                    crate::store::Param::from(doc.as_str()),
+                    crate::store::Param::from(heads.as_slice()),
+                    crate::store::Param::from(*seq),
+                ]);
+            }
+            self.exec(
+                &format!(
+                    "INSERT INTO device_docs (device_id, doc_id, sent_heads, sent_seq) VALUES {}
+                     ON CONFLICT(device_id, doc_id) DO UPDATE SET sent_heads = excluded.sent_heads, sent_seq = excluded.sent_seq",
+                    rows.join(", ")
+                ),
+                &params,
+            )?;
+        }
         Ok(())
     }
 }

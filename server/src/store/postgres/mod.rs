@@ -198,6 +198,9 @@ impl Backend for PgBackend {
     fn write(&self, job: super::WriteJob) -> Result<()> {
         self.writer.write(job)
     }
+    fn submit(&self, job: super::WriteJob) {
+        self.writer.submit(job)
+    }
 
     fn describe(&self) -> String {
         redact(&self.url)

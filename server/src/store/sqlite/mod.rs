@@ -166,6 +166,9 @@ impl Backend for SqliteBackend {
     fn write(&self, job: super::WriteJob) -> Result<()> {
         self.writer.write(job)
     }
+    fn submit(&self, job: super::WriteJob) {
+        self.writer.submit(job)
+    }
 
     fn describe(&self) -> String {
         self.path.display().to_string()
