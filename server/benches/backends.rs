@@ -15,7 +15,7 @@ use fieldreport_core::doc::NewCustomer;
 use fieldreport_server::{Limits, Location, Service};
 
 mod common;
-use common::{device, postgres_database, run, throughput, Load};
+use common::{device, postgres_database, run, throughput_observed, Load};
 
 const DOCS: usize = 10_000;
 
@@ -41,7 +41,19 @@ async fn measure(label: &str, at: Location, servers: usize) -> Figures {
         running.push(r);
     }
     eprintln!("{label}: load…");
-    let load = throughput(&admin, &urls).await;
+    let census = match &at {
+        Location::Postgres(url) => Some(url.clone()),
+        _ => None,
+    };
+    let load = throughput_observed(&admin, &urls, |after| {
+        let census = census.clone();
+        async move {
+            if let Some(url) = census {
+                statements(&url, after, label).await;
+            }
+        }
+    })
+    .await;
 
     eprintln!("{label}: {DOCS} documents…");
     let (rep, code) = admin.add_user("rep", "rep", None).unwrap();
@@ -64,6 +76,40 @@ async fn measure(label: &str, at: Location, servers: usize) -> Figures {
         r.shutdown().await;
     }
     Figures { load, bootstrap_s, bootstrap_trips: boot.round_trips, idle_trips: idle.round_trips, idle_ms }
+}
+
+/// PostgreSQL's count of statements (pg_stat_statements): reset before the steady phase, and
+/// after it the statements run, most frequent first, per write transaction (COMMIT).
+async fn statements(url: &str, after: bool, label: &str) {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(conn);
+    if !after {
+        let reset = "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()";
+        if let Err(e) = client.batch_execute(reset).await {
+            eprintln!("{label}: no statement counts ({e}): restart the cluster (scripts/pg-test-cluster stop)");
+        }
+        return;
+    }
+    let Ok(rows) = client
+        .query(
+            "SELECT calls, query FROM pg_stat_statements
+             WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY calls DESC",
+            &[],
+        )
+        .await
+    else {
+        return;
+    };
+    let calls = |r: &tokio_postgres::Row| r.get::<_, i64>(0);
+    let commits = rows.iter().filter(|r| r.get::<_, String>(1).trim() == "COMMIT").map(calls).sum::<i64>().max(1);
+    let total: i64 = rows.iter().map(calls).sum();
+    println!("\n{label}: {total} statements at the steady rate, {commits} write transactions ({:.1} statements per transaction)", total as f64 / commits as f64);
+    println!("| calls per transaction | statement |\n|---|---|");
+    for r in rows.iter().take(30) {
+        let q: String = r.get::<_, String>(1).split_whitespace().collect::<Vec<_>>().join(" ");
+        let q: String = q.chars().take(110).collect();
+        println!("| {:.2} | `{q}` |", calls(r) as f64 / commits as f64);
+    }
 }
 
 fn main() {
@@ -89,16 +135,18 @@ fn main() {
             let f = measure(label, at, servers).await;
             rows.push((label, f));
         }
-        println!("\n| backend | merge throughput, 50 devices | p50 / p99 at 500/s | bootstrap of {DOCS} | idle sync |");
-        println!("|---|---|---|---|---|");
+        println!("\n| backend | merge throughput, 50 devices | p50 / p99 at 500/s | writer at 500/s | bootstrap of {DOCS} | idle sync |");
+        println!("|---|---|---|---|---|---|");
         for (label, f) in rows {
             println!(
-                "| {label} | {:.0} changes/s ({:.0} µs CPU per change) | {:.1} / {:.1} ms (max {:.1}) | {:.2} s, {} round trips | {} round trip, {:.1} ms |",
+                "| {label} | {:.0} changes/s ({:.0} µs CPU per change) | {:.1} / {:.1} ms (max {:.1}) | {:.1} jobs and {:.1} round trips per transaction | {:.2} s, {} round trips | {} round trip, {:.1} ms |",
                 f.load.per_second(),
                 f.load.cpu_us_per_change,
                 f.load.p50_ms,
                 f.load.p99_ms,
                 f.load.max_ms,
+                f.load.jobs as f64 / f.load.batches.max(1) as f64,
+                f.load.trips_per_batch(),
                 f.bootstrap_s,
                 f.bootstrap_trips,
                 f.idle_trips,

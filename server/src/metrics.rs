@@ -30,6 +30,12 @@ pub struct Metrics {
     pub cache_misses: IntCounter,
     /// Write jobs waiting for or in the writer's transaction.
     pub writer_queue: IntGauge,
+    /// Write transactions (batches) the writer committed, and the jobs they held.
+    pub writer_batches: IntCounter,
+    pub writer_jobs: IntCounter,
+    /// Times the writer waited for PostgreSQL to answer (round trips; statements sent together
+    /// count once). What a batch costs on a networked database.
+    pub writer_round_trips: IntCounter,
     /// Robot messages not yet sent (set when scraped).
     pub outbox_backlog: IntGauge,
     /// Bytes of attached files received whole and stored.
@@ -102,6 +108,13 @@ impl Metrics {
                 "Bytes of attached files sent",
             ),
             writer_queue: gauge(&r, "fieldreport_writer_queue", "Write jobs queued or running"),
+            writer_batches: counter(&r, "fieldreport_writer_batches_total", "Write transactions committed"),
+            writer_jobs: counter(&r, "fieldreport_writer_jobs_total", "Write jobs run in committed transactions"),
+            writer_round_trips: counter(
+                &r,
+                "fieldreport_writer_round_trips_total",
+                "Times the writer waited for PostgreSQL's answer",
+            ),
             outbox_backlog: gauge(&r, "fieldreport_outbox_backlog", "Robot messages not yet sent"),
             storage_full: gauge(&r, "fieldreport_storage_full", "1 while storage is found full"),
             registry: r,

@@ -58,6 +58,18 @@ pub struct Load {
     pub p99_ms: f64,
     pub max_ms: f64,
     pub requests: usize,
+    /// What the servers' writers did during the steady phase: write transactions, the jobs
+    /// they held, and the times they waited for the database (PostgreSQL; 0 on SQLite).
+    pub batches: u64,
+    pub jobs: u64,
+    pub round_trips: u64,
+}
+
+impl Load {
+    /// The writers' round trips per write transaction at the steady rate.
+    pub fn trips_per_batch(&self) -> f64 {
+        self.round_trips as f64 / self.batches.max(1) as f64
+    }
 }
 
 impl Load {
@@ -91,6 +103,16 @@ const WARMUP: usize = 1;
 
 /// 50 devices push single-document changes concurrently, device `i` to `servers[i % n]`.
 pub async fn throughput(admin: &Service, servers: &[String]) -> Load {
+    throughput_observed(admin, servers, |_| async {}).await
+}
+
+/// [`throughput`], calling `steady(false)` before the steady phase and `steady(true)` after it
+/// (to count what the database did meanwhile).
+pub async fn throughput_observed<F: std::future::Future<Output = ()>>(
+    admin: &Service,
+    servers: &[String],
+    mut steady: impl FnMut(bool) -> F,
+) -> Load {
     let plans = plans(admin, servers).await;
     let http = fieldreport_core::sync::http_client().unwrap();
     let total = DEVICES * DOCS_PER_DEVICE * ROUNDS;
@@ -100,7 +122,13 @@ pub async fn throughput(admin: &Service, servers: &[String]) -> Load {
     send_rounds(&http, &plans, WARMUP..WARMUP + ROUNDS).await;
     let seconds = t.elapsed().as_secs_f64();
     let cpu = cpu_secs() - cpu0;
+    let m = fieldreport_server::metrics::metrics();
+    steady(false).await;
+    let before = (m.writer_batches.get(), m.writer_jobs.get(), m.writer_round_trips.get());
     let mut lat = steady_latencies(&http, &plans).await;
+    let (batches, jobs, round_trips) =
+        (m.writer_batches.get() - before.0, m.writer_jobs.get() - before.1, m.writer_round_trips.get() - before.2);
+    steady(true).await;
     lat.sort();
     let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)].as_secs_f64() * 1000.0;
     Load {
@@ -111,6 +139,9 @@ pub async fn throughput(admin: &Service, servers: &[String]) -> Load {
         p99_ms: pct(0.99),
         max_ms: pct(1.0),
         requests: lat.len(),
+        batches,
+        jobs,
+        round_trips,
     }
 }
 

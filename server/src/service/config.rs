@@ -61,8 +61,13 @@ pub(crate) fn current(shared: &Shared) -> Arc<Active> {
 
 /// The configuration in force as `db` sees it.
 pub(crate) fn fresh(db: &Db, shared: &Shared) -> Result<Arc<Active>> {
+    fresh_at(db, shared, db.config_version()?)
+}
+
+/// [`fresh`], the stored version being `version` (read by the caller).
+pub(crate) fn fresh_at(db: &Db, shared: &Shared, version: i64) -> Result<Arc<Active>> {
     let cur = current(shared);
-    if db.config_version()? as u64 == cur.config.version {
+    if version as u64 == cur.config.version {
         return Ok(cur);
     }
     let active = load(db)?;

@@ -189,7 +189,9 @@ impl Service {
         let merged = self.write_sync(move |db| {
             let now = now_ms();
             let device = c.device.id.as_str();
-            let active = config::fresh(db, &shared)?;
+            // What every sync asks of the team's state, in one round trip.
+            let state = db.published_state(&c.user.id)?;
+            let active = config::fresh_at(db, &shared, state.config_version)?;
             let pusher = sync::Pusher {
                 cache: &cache,
                 author: &author,
@@ -202,9 +204,9 @@ impl Service {
             db.begin_device_sync(device, req.cursor as i64)?;
             let results = pusher.apply(db, &req.pushes, prepared, now)?;
             let held = sync::held(&req.pushes, &results);
-            publish::config(db, &cache, &active, &c.team.id, now)?;
-            publish::directory(db, &cache, &c.team.id, now)?;
-            let due = publish::snapshot_due(db, &active, &c.user, now, every)?;
+            publish::config(db, &cache, &active, &c.team.id, now, state.published_config)?;
+            publish::directory(db, &cache, &c.team.id, now, &state)?;
+            let due = publish::due(state.snapshot, &active, now, every);
             if due == publish::Due::Soon {
                 // Off this request: it answers now, and the next sync brings the figures.
                 let _ = refresh.send((c.user.clone(), c.team.id.clone()));

@@ -21,7 +21,7 @@ use crate::error::{Result, ServerError};
 use crate::figures::{alerts_with, snapshot, Scope};
 use crate::model::User;
 use crate::policy::visibility::SERVER_OWNER;
-use crate::store::db::{encode_heads, NewDoc, PublishedSnapshotRow};
+use crate::store::db::{encode_heads, NewDoc, PublishedSnapshotRow, PublishedState};
 use crate::store::Db;
 
 /// The periods a snapshot carries.
@@ -74,21 +74,20 @@ pub(super) fn write(db: &Db, m: &Merged, seq: i64, now: i64) -> Result<()> {
     Ok(())
 }
 
-/// A merged document to store at `seq`, written with the others of its job in one statement
-/// ([`write_pending`]); its recipients (a report's) are written at once.
+/// A merged document to store at the next feed position, written with the others of its job in
+/// one statement ([`write_pending`]); its recipients (a report's) are written at once.
 pub(super) struct PendingDoc {
     id: String,
     kind: &'static str,
     owner: String,
     bytes: Vec<u8>,
     heads: Vec<u8>,
-    seq: i64,
     view: Option<String>,
 }
 
 impl PendingDoc {
     /// Takes what `m` stores (its bytes and view move here).
-    pub(super) fn take(db: &Db, m: &mut Merged, seq: i64) -> Result<PendingDoc> {
+    pub(super) fn take(db: &Db, m: &mut Merged) -> Result<PendingDoc> {
         let h = m.record.header();
         if h.kind == Kind::Report {
             db.set_recipients(&h.id, &super::merge::recipients(&m.record))?;
@@ -99,7 +98,6 @@ impl PendingDoc {
             owner: h.owner.clone(),
             bytes: std::mem::take(&mut m.bytes),
             heads: encode_heads(&m.heads),
-            seq,
             view: m.view.take(),
         })
     }
@@ -109,7 +107,8 @@ impl PendingDoc {
     }
 }
 
-/// Stores the pending documents (one statement per 50) and empties the list.
+/// Stores the pending documents at the next feed positions, in order (one statement per 50),
+/// and empties the list.
 pub(super) fn write_pending(db: &Db, pending: &mut Vec<PendingDoc>, now: i64) -> Result<()> {
     let docs: Vec<NewDoc> = pending
         .iter()
@@ -119,7 +118,7 @@ pub(super) fn write_pending(db: &Db, pending: &mut Vec<PendingDoc>, now: i64) ->
             owner: &p.owner,
             bytes: &p.bytes,
             heads: &p.heads,
-            seq: p.seq,
+            seq: 0,
             now,
             view: p.view.as_deref(),
             view_format: p.view.as_ref().map(|_| views::VIEW_FORMAT),
@@ -211,10 +210,11 @@ pub(super) fn members(db: &Db) -> Result<Vec<Member>> {
 /// Publishes the team directory when a member changed since it was last published. Stored
 /// compressed: devices receive it whole on their first sync (about 30 KB for 2,000 members)
 /// and as small changes afterwards.
-pub(super) fn directory(db: &Db, cache: &DocCache, team_id: &str, now: i64) -> Result<()> {
-    let version = db.directory_version()?;
+/// `state`: the directory's version and what was last published (`Db::published_state`).
+pub(super) fn directory(db: &Db, cache: &DocCache, team_id: &str, now: i64, state: &PublishedState) -> Result<()> {
+    let version = state.directory_version;
     let id = doc_id(&["directory", team_id, DIRECTORY_GENERATION]);
-    let published = db.published_directory()?;
+    let published = state.published_directory.clone();
     if published.as_ref().is_some_and(|(at, v)| *at == id && *v == version) {
         return Ok(());
     }
@@ -249,10 +249,18 @@ pub(super) fn directory(db: &Db, cache: &DocCache, team_id: &str, now: i64) -> R
     Ok(db.set_published_directory(&id, version)?)
 }
 
-/// Publishes the configuration in force when devices do not have it yet.
-pub(super) fn config(db: &Db, cache: &DocCache, active: &Active, team_id: &str, now: i64) -> Result<()> {
+/// Publishes the configuration in force when devices do not have it yet (`published`: the
+/// version they were last sent).
+pub(super) fn config(
+    db: &Db,
+    cache: &DocCache,
+    active: &Active,
+    team_id: &str,
+    now: i64,
+    published: Option<i64>,
+) -> Result<()> {
     let version = active.config.version as i64;
-    if db.published_config()? == Some(version) {
+    if published == Some(version) {
         return Ok(());
     }
     let id = doc_id(&["config", team_id]);
@@ -292,15 +300,24 @@ pub(super) enum Due {
 /// configuration; soon when it is older than the refresh interval (the refresher then compares
 /// what it covers, on a reader: the writer, which asks at every sync, only reads one row).
 pub(super) fn snapshot_due(db: &Db, active: &Active, user: &User, now: i64, interval_ms: i64) -> Result<Due> {
-    let Some(last) = db.published_snapshot(&user.id)? else { return Ok(Due::Now) };
+    Ok(due(db.published_snapshot(&user.id)?, active, now, interval_ms))
+}
+
+/// [`snapshot_due`] of the snapshot last published (`last`).
+pub(super) fn due(last: Option<PublishedSnapshotRow>, active: &Active, now: i64, interval_ms: i64) -> Due {
+    let Some(last) = last else { return Due::Now };
     if last.day != active.cal.local_date(now).to_string() || last.config_version != active.config.version as i64 {
-        return Ok(Due::Now);
+        return Due::Now;
     }
     if last.data_seq == -1 {
         // A recipient read one of the user's reports: the receipt is news (and rare).
-        return Ok(Due::Now);
+        return Due::Now;
     }
-    Ok(if now - last.as_of < interval_ms { Due::No } else { Due::Soon })
+    if now - last.as_of < interval_ms {
+        Due::No
+    } else {
+        Due::Soon
+    }
 }
 
 /// Whether the records `user`'s published snapshot covers changed since it was computed.

@@ -147,9 +147,6 @@ impl Pusher<'_> {
     pub(super) fn apply(&self, db: &Db, pushes: &[Push], prepared: Vec<Prepared>, now: i64) -> Result<Vec<PushResult>> {
         let (cache, author, device) = (self.cache, self.author, self.device);
         let mut results = Vec::with_capacity(pushes.len());
-        // Feed positions for this job's merges, taken in one statement when the first is needed
-        // (enough for every push left; unused ones are skipped by readers, who follow commits).
-        let mut seqs = 0..0;
         // Whether each document is still as it was checked: one query for the whole job (kept
         // current as the job writes, should a request name a document twice).
         let ids: Vec<&str> = pushes.iter().map(|p| p.id.as_str()).collect();
@@ -159,7 +156,7 @@ impl Pusher<'_> {
         // The job's merged documents, stored together (before a second push of one of them is
         // checked, and at the end).
         let mut pending: Vec<publish::PendingDoc> = Vec::new();
-        for (i, (push, p)) in pushes.iter().zip(prepared).enumerate() {
+        for (push, p) in pushes.iter().zip(prepared) {
             if pending.iter().any(|d| d.id() == push.id) {
                 publish::write_pending(db, &mut pending, now)?;
             }
@@ -189,13 +186,8 @@ impl Pusher<'_> {
                         db.release_quarantine(&push.id)?;
                     }
                     if m.changed || p.heals {
-                        if seqs.is_empty() {
-                            let n = (pushes.len() - i) as i64;
-                            let first = db.reserve_seqs(n)?;
-                            seqs = first..first + n;
-                        }
-                        let seq = seqs.next().ok_or_else(|| ServerError::Internal("no feed position left".into()))?;
-                        pending.push(publish::PendingDoc::take(db, &mut m, seq)?);
+                        // Stored at the next feed positions, in order (`write_pending`).
+                        pending.push(publish::PendingDoc::take(db, &mut m)?);
                         rollups::index_change(db, &self.active.defs, &self.active.cal, m.before.as_ref(), &m.record)?;
                         super::evidence::note(db, m.before.as_ref(), &m.record, &author.user_id, now)?;
                         if let Record::Report(r) = &m.record {

@@ -144,6 +144,17 @@ pub trait Conn {
     ) -> Result<(), StoreError>;
     /// Runs several statements without parameters (schema, transaction control).
     fn script(&self, sql: &str) -> Result<(), StoreError>;
+    /// Runs one statement whose count of changed rows nobody needs. A backend may send it and
+    /// go on without waiting for its answer (PostgreSQL's writer pipelines them); it runs in
+    /// order with every other statement, and its failure surfaces at the next statement that
+    /// waits or at [`Conn::flush`], where a job ends.
+    fn exec_later(&self, sql: &str, params: &[Param]) -> Result<(), StoreError> {
+        self.exec(sql, params).map(|_| ())
+    }
+    /// Waits for every statement sent by [`Conn::exec_later`]: the first failure, if any.
+    fn flush(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// What a query's rows become.

@@ -81,12 +81,20 @@ impl Writer {
     }
 }
 
+/// Runs `job` inside a savepoint. Statements a job sends without waiting (`exec_later`) are
+/// answered before it is judged, so a job whose statement failed is rolled back alone; the
+/// savepoint's own statements travel with the job's.
 fn savepoint(conn: &dyn Conn, job: Job) -> Result<()> {
-    conn.script("SAVEPOINT job")?;
+    conn.exec_later("SAVEPOINT job", &[])?;
     let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(conn)))
         .unwrap_or_else(|_| Err(StoreError::Internal("a request handler panicked".into())));
+    let flushed = conn.flush();
+    let out = match (out, flushed) {
+        (Ok(()), Err(e)) => Err(e),
+        (out, _) => out,
+    };
     if out.is_ok() {
-        conn.script("RELEASE job")?;
+        conn.exec_later("RELEASE job", &[])?;
     } else {
         conn.script("ROLLBACK TO job; RELEASE job")?;
     }
@@ -120,6 +128,10 @@ fn run(mut conn: Box<dyn TxConn>, rx: mpsc::Receiver<(Job, Reply)>) {
             tracing::error!(error = %e, "a write transaction failed to commit");
             conn.rollback();
             conn.recover();
+        } else {
+            let m = crate::metrics::metrics();
+            m.writer_batches.inc();
+            m.writer_jobs.inc_by(outcomes.len() as u64);
         }
         for (out, reply) in outcomes {
             let answer = match &commit {

@@ -4,8 +4,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::{fresh, put, Harness};
-use crate::store::db::{NewDoc, Quarantined};
-use crate::store::StoreError;
+use crate::model::Role;
+use crate::store::db::{NewDoc, Quarantined, Visibility};
+use crate::store::{StoreError, StoreResult};
 
 /// Documents read back; positions only grow, also after the last document was removed.
 pub fn documents_and_positions(h: &dyn Harness) {
@@ -61,10 +62,7 @@ pub fn batched_documents_and_device_bookkeeping(h: &dyn Harness) {
     let (ids2, heads2) = (ids.clone(), heads.clone());
     let first = s
         .write(move |db| {
-            let before = db.feed_head()?;
-            let first = db.reserve_seqs(N as i64)?;
-            assert_eq!(first, before + 1, "the first of the reserved positions");
-            assert_eq!(db.feed_head()?, before + N as i64, "all of them are taken");
+            let first = db.feed_head()? + 1;
             let docs: Vec<NewDoc> = (0..N)
                 .map(|i| NewDoc {
                     id: &ids2[i],
@@ -72,16 +70,25 @@ pub fn batched_documents_and_device_bookkeeping(h: &dyn Harness) {
                     owner: "r",
                     bytes: b"v1",
                     heads: &heads2[i],
-                    seq: first + i as i64,
+                    seq: 0,
                     now: 5,
                     view: Some("{\"v\":1}"),
                     view_format: Some(1),
                 })
                 .collect();
             db.put_docs(&docs)?;
-            // A second batch replaces the first ten.
+            assert_eq!(db.feed_head()?, first + N as i64 - 1, "the next N positions are taken");
+            let admin = Visibility { role: Role::Admin, user: "a" };
+            let at = |db: &crate::store::Db, id: &str| -> StoreResult<Option<i64>> {
+                Ok(db.feed_page(admin, 0)?.into_iter().find(|r| r.id == id).map(|r| r.seq))
+            };
+            assert_eq!(at(db, "doc-000")?, Some(first));
+            assert_eq!(at(db, "doc-319")?, Some(first + N as i64 - 1), "in their order");
+            // A second batch replaces the first ten, at new positions.
             let again: Vec<NewDoc> = docs[..10].iter().map(|d| NewDoc { bytes: b"v2", heads: b"new", ..*d }).collect();
             db.put_docs(&again)?;
+            assert_eq!(at(db, "doc-009")?, Some(first + N as i64 + 9));
+            assert_eq!(db.feed_head()?, first + N as i64 + 9);
             Ok(first)
         })
         .unwrap();
@@ -93,7 +100,7 @@ pub fn batched_documents_and_device_bookkeeping(h: &dyn Harness) {
     s.read(|db| {
         assert_eq!(db.doc_bytes("doc-005")?, Some(b"v2".to_vec()));
         assert_eq!(db.doc_bytes("doc-319")?, Some(b"v1".to_vec()));
-        assert_eq!(db.latest_seq("r", "customer")?, first + N as i64 - 1);
+        assert_eq!(db.latest_seq("r", "customer")?, first + N as i64 + 9);
         Ok(())
     })
     .unwrap();
@@ -201,4 +208,52 @@ pub fn a_failing_write_leaves_nothing(h: &dyn Harness) {
     .unwrap();
     let read_failed = s.read(|_| Err::<(), _>(StoreError::Data("a reader's own error".into())));
     assert!(matches!(read_failed, Err(StoreError::Data(_))), "{read_failed:?}");
+}
+
+/// Jobs in one batch whose statements fail at the database, not at the caller (on PostgreSQL the
+/// writer sends a job's writes without waiting for each answer): the failing job is rolled back
+/// alone with the database's own error, even when it went on writing and reading after the
+/// failed statement; every other job of the batch commits.
+pub fn a_statement_failing_late_fails_its_job_alone(h: &dyn Harness) {
+    let (s, _) = fresh(h);
+    let outcomes: Vec<Result<(), StoreError>> = std::thread::scope(|scope| {
+        let jobs: Vec<_> = (0..24)
+            .map(|i| {
+                let s = s.clone();
+                scope.spawn(move || {
+                    s.write(move |db| {
+                        put(db, &format!("doc-{i:02}"), "customer", "r", b"h")?;
+                        if i % 6 == 5 {
+                            // Position 1 exists: the database refuses this when it runs it.
+                            db.exec_later("INSERT INTO feed_head (id, seq) VALUES (1, 0)", &[])?;
+                            put(db, &format!("after-{i:02}"), "customer", "r", b"h")?;
+                            if i % 12 == 11 {
+                                db.doc_heads("doc-00")?;
+                            }
+                        }
+                        Ok(())
+                    })
+                })
+            })
+            .collect();
+        jobs.into_iter().map(|j| j.join().unwrap()).collect()
+    });
+    for (i, out) in outcomes.iter().enumerate() {
+        if i % 6 == 5 {
+            let e = out.as_ref().expect_err("the refused statement fails its job");
+            assert!(e.to_string().contains("INSERT INTO feed_head"), "the statement that failed is named: {e}");
+        } else {
+            assert!(out.is_ok(), "job {i}: {out:?}");
+        }
+    }
+    s.read(|db| {
+        for i in 0..24 {
+            let failing = i % 6 == 5;
+            assert_eq!(db.doc(&format!("doc-{i:02}"))?.is_some(), !failing, "doc-{i:02}");
+            assert!(db.doc(&format!("after-{i:02}"))?.is_none(), "nothing of a failed job stays");
+        }
+        Ok(())
+    })
+    .unwrap();
+    s.write(|db| put(db, "next", "customer", "r", b"h")).unwrap();
 }

@@ -23,8 +23,8 @@ mod records;
 mod web;
 
 pub use documents::{
-    a_failing_write_leaves_nothing, batched_documents_and_device_bookkeeping, device_bookkeeping,
-    documents_and_positions, quarantine,
+    a_failing_write_leaves_nothing, a_statement_failing_late_fails_its_job_alone,
+    batched_documents_and_device_bookkeeping, device_bookkeeping, documents_and_positions, quarantine,
 };
 pub use feed::{feed_follows_the_visibility_rule, readers_never_skip_a_position};
 pub use figures::{indexes_answer_figures_and_exports, rollups_add_up};
@@ -72,6 +72,7 @@ macro_rules! conformance_tests {
             device_bookkeeping,
             quarantine,
             a_failing_write_leaves_nothing,
+            a_statement_failing_late_fails_its_job_alone,
             feed_follows_the_visibility_rule,
             readers_never_skip_a_position,
             rollups_add_up,

@@ -10,6 +10,9 @@ use crate::store::db::{NewSession, PublishedSnapshotRow};
 pub fn configuration_and_publishing(h: &dyn Harness) {
     let (s, _) = fresh(h);
     s.write(|db| {
+        let nothing = db.published_state("r")?;
+        assert_eq!((nothing.config_version, nothing.published_config, nothing.directory_version), (0, None, 0));
+        assert_eq!((nothing.published_directory, nothing.snapshot), (None, None));
         assert_eq!((db.config_version()?, db.latest_config()?), (0, None));
         db.insert_config(1, "{\"a\":1}", 5)?;
         db.insert_config(2, "{\"a\":2}", 6)?;
@@ -28,6 +31,19 @@ pub fn configuration_and_publishing(h: &dyn Harness) {
         db.set_published_snapshot("r", &snap)?;
         db.mark_snapshot_stale("r")?;
         assert_eq!(db.published_snapshot("r")?.map(|s| s.data_seq), Some(-1));
+        db.insert_team(&team(), 1)?;
+        db.insert_user(&user("r", Role::Rep, None))?;
+        db.set_published_directory("dir", 1)?;
+        // The one query every sync asks equals the questions asked one by one.
+        for user in ["r", "someone else"] {
+            let state = db.published_state(user)?;
+            assert_eq!(state.config_version, db.config_version()?);
+            assert_eq!(state.published_config, db.published_config()?);
+            assert_eq!(state.directory_version, db.directory_version()?);
+            assert_eq!(state.published_directory, db.published_directory()?);
+            assert_eq!(state.snapshot, db.published_snapshot(user)?);
+        }
+        assert!(db.published_state("r")?.directory_version > 0, "a member was added");
         Ok(())
     })
     .unwrap();

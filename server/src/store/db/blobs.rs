@@ -41,7 +41,7 @@ impl Db<'_> {
     }
 
     pub fn insert_blob(&self, b: &BlobRow) -> Result<()> {
-        self.exec(
+        self.exec_later(
             "INSERT INTO blobs (hash, size, mime, uploader, stored_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
             p![&b.hash, b.size, &b.mime, &b.uploader, b.stored_at],
         )?;
@@ -50,7 +50,7 @@ impl Db<'_> {
 
     /// Notes that `user` proved they hold file `hash` (sent its bytes whole).
     pub fn add_blob_holder(&self, hash: &str, user: &str, at: i64) -> Result<()> {
-        self.exec(
+        self.exec_later(
             "INSERT INTO blob_holders (hash, user_id, at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
             p![hash, user, at],
         )?;
@@ -83,20 +83,20 @@ impl Db<'_> {
             p![hash],
         )?;
         if n > 0 {
-            self.exec("DELETE FROM thumbnails WHERE hash = ?1", p![hash])?;
-            self.exec("DELETE FROM blob_holders WHERE hash = ?1", p![hash])?;
+            self.exec_later("DELETE FROM thumbnails WHERE hash = ?1", p![hash])?;
+            self.exec_later("DELETE FROM blob_holders WHERE hash = ?1", p![hash])?;
         }
         Ok(n > 0)
     }
 
     /// Notes, as of `now`, which files lost their last reference and which gained one again.
     pub fn mark_unreferenced_blobs(&self, now: i64) -> Result<()> {
-        self.exec(
+        self.exec_later(
             "UPDATE blobs SET unreferenced_since = ?1 WHERE unreferenced_since IS NULL
                AND NOT EXISTS (SELECT 1 FROM blob_refs r WHERE r.hash = blobs.hash)",
             p![now],
         )?;
-        self.exec(
+        self.exec_later(
             "UPDATE blobs SET unreferenced_since = NULL WHERE unreferenced_since IS NOT NULL
                AND EXISTS (SELECT 1 FROM blob_refs r WHERE r.hash = blobs.hash)",
             p![],
@@ -106,9 +106,12 @@ impl Db<'_> {
 
     /// Replaces the files document `doc_id` references.
     pub fn set_blob_refs(&self, doc_id: &str, hashes: &[String]) -> Result<()> {
-        self.exec("DELETE FROM blob_refs WHERE doc_id = ?1", p![doc_id])?;
+        self.exec_later("DELETE FROM blob_refs WHERE doc_id = ?1", p![doc_id])?;
         for h in hashes {
-            self.exec("INSERT INTO blob_refs (hash, doc_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING", p![h, doc_id])?;
+            self.exec_later(
+                "INSERT INTO blob_refs (hash, doc_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                p![h, doc_id],
+            )?;
         }
         Ok(())
     }
@@ -153,7 +156,7 @@ impl Db<'_> {
     }
 
     pub fn add_blob_usage(&self, user: &str, day: &str, bytes: i64) -> Result<()> {
-        self.exec(
+        self.exec_later(
             "INSERT INTO blob_usage (user_id, day, bytes) VALUES (?1, ?2, ?3)
              ON CONFLICT (user_id, day) DO UPDATE SET bytes = blob_usage.bytes + excluded.bytes",
             p![user, day, bytes],
@@ -180,7 +183,7 @@ impl Db<'_> {
     }
 
     pub fn put_thumbnail(&self, hash: &str, bytes: &[u8], now: i64) -> Result<()> {
-        self.exec(
+        self.exec_later(
             "INSERT INTO thumbnails (hash, bytes, made_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
             p![hash, bytes, now],
         )?;

@@ -36,7 +36,7 @@ impl Db<'_> {
 
     /// Adds a department (and so changes the directory).
     pub fn insert_department(&self, d: &Department, now: i64) -> Result<()> {
-        self.exec(
+        self.exec_later(
             "INSERT INTO departments (id, name, parent_id, created_at) VALUES (?1, ?2, ?3, ?4)",
             p![&d.id, &d.name, d.parent_id.as_deref(), now],
         )?;
@@ -46,7 +46,7 @@ impl Db<'_> {
 
     /// Replaces a department's name, parent and heads (and so the directory).
     pub fn update_department(&self, d: &Department) -> Result<()> {
-        self.exec(
+        self.exec_later(
             "UPDATE departments SET name = ?2, parent_id = ?3 WHERE id = ?1",
             p![&d.id, &d.name, d.parent_id.as_deref()],
         )?;
@@ -55,9 +55,9 @@ impl Db<'_> {
     }
 
     fn set_heads(&self, dept: &str, heads: &[String]) -> Result<()> {
-        self.exec("DELETE FROM department_heads WHERE dept_id = ?1", p![dept])?;
+        self.exec_later("DELETE FROM department_heads WHERE dept_id = ?1", p![dept])?;
         for h in heads {
-            self.exec(
+            self.exec_later(
                 "INSERT INTO department_heads (dept_id, user_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
                 p![dept, h],
             )?;
@@ -70,13 +70,13 @@ impl Db<'_> {
     /// when a team is brought onto the server); the directory changes.
     pub fn set_user_dept(&self, user: &str, dept: &str, at: i64) -> Result<()> {
         let now = at;
-        self.exec("UPDATE users SET dept_id = ?2 WHERE id = ?1", p![user, dept])?;
-        self.exec("DELETE FROM dept_history WHERE user_id = ?1 AND since >= ?2", p![user, now])?;
-        self.exec(
+        self.exec_later("UPDATE users SET dept_id = ?2 WHERE id = ?1", p![user, dept])?;
+        self.exec_later("DELETE FROM dept_history WHERE user_id = ?1 AND since >= ?2", p![user, now])?;
+        self.exec_later(
             "UPDATE dept_history SET until = ?2 WHERE user_id = ?1 AND (until IS NULL OR until > ?2)",
             p![user, now],
         )?;
-        self.exec(
+        self.exec_later(
             "INSERT INTO dept_history (user_id, dept_id, since, until) VALUES (?1, ?2, ?3, NULL)
              ON CONFLICT (user_id, since) DO UPDATE SET dept_id = excluded.dept_id, until = NULL",
             p![user, dept, now],
@@ -101,7 +101,7 @@ impl Db<'_> {
                     (0..chunk.len()).map(|i| format!("(?{}, ?{})", 2 * i + 1, 2 * i + 2)).collect();
                 let params: Vec<crate::store::Param> =
                     chunk.iter().flat_map(|(v, o)| [v.as_str().into(), o.as_str().into()]).collect();
-                self.exec(&sql.replace("{}", &marks.join(", ")), &params)?;
+                self.exec_later(&sql.replace("{}", &marks.join(", ")), &params)?;
             }
         }
         Ok(())

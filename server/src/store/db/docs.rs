@@ -76,7 +76,7 @@ impl Db<'_> {
 
     /// Stores a document (replacing the stored one) with its typed view, at its feed position.
     pub fn put_doc(&self, d: &NewDoc) -> Result<()> {
-        self.exec(
+        self.exec_later(
             "INSERT INTO docs (id, kind, owner, bytes, heads, size, seq, updated_at, view, view_format)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT(id) DO UPDATE SET bytes = excluded.bytes, heads = excluded.heads, size = excluded.size,
@@ -87,29 +87,33 @@ impl Db<'_> {
         Ok(())
     }
 
-    /// Stores several documents as [`Db::put_doc`] does, in one statement per 50 (a job's
-    /// merges; each id at most once).
+    /// Stores several documents as [`Db::put_doc`] does (a job's merges; each id at most once),
+    /// at the next feed positions in their order, one statement per 50 and one for the feed
+    /// head, none waiting for an answer: positions are counted in the statements (their `seq`
+    /// is not used), so the writer takes them without a round trip. Returns nothing: the
+    /// positions become visible in commit order like any others (docs/concurrency.md).
     pub fn put_docs(&self, docs: &[NewDoc]) -> Result<()> {
+        let mut given = 0usize;
         for chunk in docs.chunks(50) {
             let rows: Vec<String> = (0..chunk.len())
                 .map(|i| {
-                    let b = i * 10;
+                    let b = i * 9;
                     format!(
-                        "(?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
+                        "(?{}, ?{}, ?{}, ?{}, ?{}, ?{}, (SELECT seq FROM feed_head WHERE id = 1) + {}, ?{}, ?{}, ?{})",
                         b + 1,
                         b + 2,
                         b + 3,
                         b + 4,
                         b + 5,
                         b + 6,
+                        given + i + 1,
                         b + 7,
                         b + 8,
-                        b + 9,
-                        b + 10
+                        b + 9
                     )
                 })
                 .collect();
-            let mut params: Vec<crate::store::Param> = Vec::with_capacity(chunk.len() * 10);
+            let mut params: Vec<crate::store::Param> = Vec::with_capacity(chunk.len() * 9);
             for d in chunk {
                 params.extend([
                     crate::store::Param::from(d.id),
@@ -118,13 +122,12 @@ impl Db<'_> {
                     crate::store::Param::from(d.bytes),
                     crate::store::Param::from(d.heads),
                     crate::store::Param::from(d.bytes.len() as i64),
-                    crate::store::Param::from(d.seq),
                     crate::store::Param::from(d.now),
                     crate::store::Param::from(d.view),
                     crate::store::Param::from(d.view_format),
                 ]);
             }
-            self.exec(
+            self.exec_later(
                 &format!(
                     "INSERT INTO docs (id, kind, owner, bytes, heads, size, seq, updated_at, view, view_format)
                      VALUES {}
@@ -135,28 +138,32 @@ impl Db<'_> {
                 ),
                 &params,
             )?;
+            given += chunk.len();
+        }
+        if given > 0 {
+            self.exec_later("UPDATE feed_head SET seq = seq + ?1 WHERE id = 1", p![given as i64])?;
         }
         Ok(())
     }
 
     /// Removes a document, and what devices were known to hold of it.
     pub fn delete_doc(&self, id: &str) -> Result<()> {
-        self.exec("DELETE FROM docs WHERE id = ?1", p![id])?;
-        self.exec("DELETE FROM device_docs WHERE doc_id = ?1", p![id])?;
+        self.exec_later("DELETE FROM docs WHERE id = ?1", p![id])?;
+        self.exec_later("DELETE FROM device_docs WHERE doc_id = ?1", p![id])?;
         Ok(())
     }
 
     /// Replaces the stored typed view of `id`.
     pub fn set_view(&self, id: &str, view: Option<&str>, format: Option<i64>) -> Result<()> {
-        self.exec("UPDATE docs SET view = ?2, view_format = ?3 WHERE id = ?1", p![id, view, format])?;
+        self.exec_later("UPDATE docs SET view = ?2, view_format = ?3 WHERE id = ?1", p![id, view, format])?;
         Ok(())
     }
 
     /// Replaces who report `doc_id` is addressed to.
     pub fn set_recipients(&self, doc_id: &str, users: &[String]) -> Result<()> {
-        self.exec("DELETE FROM recipients WHERE doc_id = ?1", p![doc_id])?;
+        self.exec_later("DELETE FROM recipients WHERE doc_id = ?1", p![doc_id])?;
         for u in users {
-            self.exec(
+            self.exec_later(
                 "INSERT INTO recipients (doc_id, user_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
                 p![doc_id, u.as_str()],
             )?;
@@ -169,13 +176,6 @@ impl Db<'_> {
     /// positions become visible in the order they were given (docs/concurrency.md).
     pub fn next_seq(&self) -> Result<i64> {
         self.one("UPDATE feed_head SET seq = seq + 1 WHERE id = 1 RETURNING seq", p![], |r| r.int(0))
-    }
-
-    /// Takes the next `n` feed positions at once (one statement instead of `n`); returns the
-    /// first. Positions a job then leaves unused are harmless: readers follow committed ones.
-    pub fn reserve_seqs(&self, n: i64) -> Result<i64> {
-        let last = self.one("UPDATE feed_head SET seq = seq + ?1 WHERE id = 1 RETURNING seq", p![n], |r| r.int(0))?;
-        Ok(last - n + 1)
     }
 
     /// The last feed position given.
@@ -195,9 +195,9 @@ impl Db<'_> {
     /// they carried is known.
     pub fn begin_device_sync(&self, device: &str, cursor: i64) -> Result<()> {
         if cursor == 0 {
-            self.exec("DELETE FROM device_docs WHERE device_id = ?1", p![device])?;
+            self.exec_later("DELETE FROM device_docs WHERE device_id = ?1", p![device])?;
         }
-        self.exec(
+        self.exec_later(
             "UPDATE device_docs SET heads = sent_heads, sent_heads = NULL, sent_seq = NULL
              WHERE device_id = ?1 AND sent_seq IS NOT NULL AND sent_seq <= ?2",
             p![device, cursor],
@@ -246,7 +246,7 @@ impl Db<'_> {
                 params.push(crate::store::Param::from(doc.as_str()));
                 params.push(crate::store::Param::from(heads.as_slice()));
             }
-            self.exec(
+            self.exec_later(
                 &format!(
                     "INSERT INTO device_docs (device_id, doc_id, heads) VALUES {}
                      ON CONFLICT(device_id, doc_id) DO UPDATE SET heads = excluded.heads",
@@ -260,13 +260,13 @@ impl Db<'_> {
 
     /// Forgets what `device` was known to hold of `doc` (it asked for the whole document).
     pub fn forget_device_doc(&self, device: &str, doc: &str) -> Result<()> {
-        self.exec("DELETE FROM device_docs WHERE device_id = ?1 AND doc_id = ?2", p![device, doc])?;
+        self.exec_later("DELETE FROM device_docs WHERE device_id = ?1 AND doc_id = ?2", p![device, doc])?;
         Ok(())
     }
 
     /// `device` holds `doc` at `heads` (it pushed them).
     pub fn set_known_heads(&self, device: &str, doc: &str, heads: &[u8]) -> Result<()> {
-        self.exec(
+        self.exec_later(
             "INSERT INTO device_docs (device_id, doc_id, heads) VALUES (?1, ?2, ?3)
              ON CONFLICT(device_id, doc_id) DO UPDATE SET heads = excluded.heads",
             p![device, doc, heads],
@@ -288,7 +288,7 @@ impl Db<'_> {
                     crate::store::Param::from(*seq),
                 ]);
             }
-            self.exec(
+            self.exec_later(
                 &format!(
                     "INSERT INTO device_docs (device_id, doc_id, sent_heads, sent_seq) VALUES {}
                      ON CONFLICT(device_id, doc_id) DO UPDATE SET sent_heads = excluded.sent_heads, sent_seq = excluded.sent_seq",

@@ -34,7 +34,7 @@ impl Db<'_> {
     /// Records a check-in's distance from its customer at `customer`, once (a later call for the
     /// same check-in changes nothing).
     pub fn record_checkin_evidence(&self, followup_id: &str, metres: f64, customer: (f64, f64), at: i64) -> Result<()> {
-        self.exec(
+        self.exec_later(
             "INSERT INTO checkin_evidence (followup_id, metres, customer_lat, customer_lon, measured_at)
              VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (followup_id) DO NOTHING",
             p![followup_id, metres, customer.0, customer.1, at],
@@ -57,7 +57,7 @@ impl Db<'_> {
     pub fn record_location_change(&self, c: &LocationChange) -> Result<()> {
         let (fa, fo) = (c.from.map(|p| p.0), c.from.map(|p| p.1));
         let (ta, to) = (c.to.map(|p| p.0), c.to.map(|p| p.1));
-        self.exec(
+        self.exec_later(
             "INSERT INTO location_changes (customer_id, at, by_user, from_lat, from_lon, to_lat, to_lon)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             p![&c.customer_id, c.at, &c.by, fa, fo, ta, to],

@@ -25,7 +25,7 @@ use fieldreport_protocol::wire::ChangeHash;
 use super::Conn;
 
 pub use blobs::{BlobRow, BlobUsage};
-pub use config::PublishedSnapshotRow;
+pub use config::{PublishedSnapshotRow, PublishedState};
 pub use departments::DeptStint;
 pub use docs::{DocRow, NewDoc};
 pub use evidence::LocationChange;

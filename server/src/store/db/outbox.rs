@@ -48,7 +48,7 @@ const COLS: &str =
 impl Db<'_> {
     /// Queues a message unless one for the same robot, event and subject exists.
     pub fn enqueue(&self, d: &NewDelivery) -> Result<()> {
-        self.exec(
+        self.exec_later(
             "INSERT INTO deliveries (robot, event, subject, title, markdown, next_at, created_at, mentions)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7) ON CONFLICT DO NOTHING",
             p![d.robot, d.event, d.subject, d.title, d.markdown, d.now, d.mentions],
@@ -105,7 +105,7 @@ impl Db<'_> {
 
     /// Records a sent message and releases its claim.
     pub fn delivered(&self, id: i64, now: i64) -> Result<()> {
-        self.exec(
+        self.exec_later(
             "UPDATE deliveries SET status = ?3, attempts = attempts + 1, sent_at = ?2, last_error = NULL,
                  claimed_by = NULL, claimed_until = NULL
              WHERE id = ?1",
@@ -124,7 +124,7 @@ impl Db<'_> {
         next_at: i64,
         error: &str,
     ) -> Result<()> {
-        self.exec(
+        self.exec_later(
             "UPDATE deliveries SET status = ?2, attempts = ?3, next_at = ?4, last_error = ?5,
                  claimed_by = NULL, claimed_until = NULL
              WHERE id = ?1",

@@ -27,7 +27,7 @@ impl Db<'_> {
     }
 
     pub fn release_quarantine(&self, doc_id: &str) -> Result<()> {
-        self.exec("DELETE FROM quarantine WHERE doc_id = ?1", p![doc_id])?;
+        self.exec_later("DELETE FROM quarantine WHERE doc_id = ?1", p![doc_id])?;
         Ok(())
     }
 

@@ -65,12 +65,12 @@ impl Db<'_> {
     }
 
     pub fn delete_keys(&self, id: &str) -> Result<()> {
-        self.exec("DELETE FROM kpi_keys WHERE doc_id = ?1", p![id])?;
+        self.exec_later("DELETE FROM kpi_keys WHERE doc_id = ?1", p![id])?;
         Ok(())
     }
 
     pub fn insert_key(&self, id: &str, metric: &str, day: &str, user: &str, key: &str) -> Result<()> {
-        self.exec(
+        self.exec_later(
             "INSERT INTO kpi_keys (doc_id, metric, day, user_id, key) VALUES (?1, ?2, ?3, ?4, ?5)",
             p![id, metric, day, user, key],
         )?;
@@ -91,7 +91,7 @@ impl Db<'_> {
             |r| r.int(0),
         )?;
         if left <= 0 {
-            self.exec(
+            self.exec_later(
                 &format!("DELETE FROM {table} WHERE user_id = ?1 AND metric = ?2 AND {col} = ?3"),
                 p![d.user, d.metric, d.key],
             )?;
@@ -101,7 +101,7 @@ impl Db<'_> {
 
     pub fn index_deal(&self, d: &fieldreport_protocol::doc::Deal) -> Result<()> {
         let h = &d.header;
-        self.exec(
+        self.exec_later(
             "INSERT INTO deal_index (id, owner, customer_id, title, stage, created_at, live)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT(id) DO UPDATE SET owner = excluded.owner, customer_id = excluded.customer_id,
@@ -114,7 +114,7 @@ impl Db<'_> {
     pub fn index_followup(&self, f: &fieldreport_protocol::doc::Followup) -> Result<()> {
         let h = &f.header;
         let c = f.checkin.as_ref();
-        self.exec(
+        self.exec_later(
             "INSERT INTO followup_index (id, owner, deal_id, occurred_at, live, customer_id, checkin_lat, checkin_lon, checkin_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT(id) DO UPDATE SET owner = excluded.owner, deal_id = excluded.deal_id,
@@ -137,7 +137,7 @@ impl Db<'_> {
 
     pub fn index_customer(&self, c: &fieldreport_protocol::doc::Customer) -> Result<()> {
         let h = &c.header;
-        self.exec(
+        self.exec_later(
             "INSERT INTO customer_index (id, owner, name, lat, lon, live) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT(id) DO UPDATE SET owner = excluded.owner, name = excluded.name, lat = excluded.lat,
                  lon = excluded.lon, live = excluded.live",
@@ -149,7 +149,7 @@ impl Db<'_> {
     pub fn index_plan(&self, p: &fieldreport_protocol::doc::Plan) -> Result<()> {
         let h = &p.header;
         let (on, at) = (p.on.map(|d| d.to_string()).unwrap_or_default(), p.at.map(|t| t.format("%H:%M").to_string()));
-        self.exec(
+        self.exec_later(
             "INSERT INTO plan_index (id, owner, customer_id, planned_on, planned_at, purpose, status, followup_id, live)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT(id) DO UPDATE SET owner = excluded.owner, customer_id = excluded.customer_id,
@@ -173,7 +173,7 @@ impl Db<'_> {
     pub fn index_report(&self, r: &fieldreport_protocol::doc::Report) -> Result<()> {
         let h = &r.header;
         let (first, last) = (r.first.to_string(), r.last.to_string());
-        self.exec(
+        self.exec_later(
             "INSERT INTO report_index (id, owner, kind, first, last, submitted_at, live, comments)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT(id) DO UPDATE SET owner = excluded.owner, kind = excluded.kind, first = excluded.first,
@@ -197,7 +197,7 @@ impl Db<'_> {
             "customer_index",
             "plan_index",
         ] {
-            self.exec(&format!("DELETE FROM {t}"), p![])?;
+            self.exec_later(&format!("DELETE FROM {t}"), p![])?;
         }
         Ok(())
     }

@@ -44,7 +44,7 @@ impl Db<'_> {
     }
 
     pub fn insert_team(&self, t: &Team, now: i64) -> Result<()> {
-        self.exec(
+        self.exec_later(
             "INSERT INTO team (id, team_id, name, tz, week_start, created_at) VALUES (1, ?1, ?2, ?3, ?4, ?5)",
             p![&t.id, &t.name, &t.tz, &t.week_start, now],
         )?;
@@ -52,7 +52,7 @@ impl Db<'_> {
     }
 
     pub fn update_team(&self, name: &str, tz: &str, week_start: &str) -> Result<()> {
-        self.exec("UPDATE team SET name = ?1, tz = ?2, week_start = ?3 WHERE id = 1", p![name, tz, week_start])?;
+        self.exec_later("UPDATE team SET name = ?1, tz = ?2, week_start = ?3 WHERE id = 1", p![name, tz, week_start])?;
         Ok(())
     }
 
@@ -67,7 +67,7 @@ impl Db<'_> {
 
     /// Adds a member (and so changes the directory).
     pub fn insert_user(&self, u: &User) -> Result<()> {
-        self.exec(
+        self.exec_later(
             "INSERT INTO users (id, name, role, manager_id, created_at, phone, active, deactivated_at, dept_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             p![
@@ -83,7 +83,7 @@ impl Db<'_> {
             ],
         )?;
         if let Some(d) = &u.dept_id {
-            self.exec(
+            self.exec_later(
                 "INSERT INTO dept_history (user_id, dept_id, since, until) VALUES (?1, ?2, ?3, NULL)
                  ON CONFLICT (user_id, since) DO UPDATE SET dept_id = excluded.dept_id, until = NULL",
                 p![&u.id, d, u.created_at],
@@ -95,7 +95,7 @@ impl Db<'_> {
     /// Replaces a member's name, role, manager, phone, activity and when they were deactivated
     /// (and so the directory).
     pub fn update_user(&self, u: &User) -> Result<()> {
-        self.exec(
+        self.exec_later(
             "UPDATE users SET name = ?2, role = ?3, manager_id = ?4, phone = ?5, active = ?6, deactivated_at = ?7
              WHERE id = ?1",
             p![&u.id, &u.name, u.role.as_str(), &u.manager_id, &u.phone, u.active, u.deactivated_at],
@@ -105,12 +105,12 @@ impl Db<'_> {
 
     /// Sets when a member joined (an existing team brought onto the server).
     pub fn update_user_since(&self, id: &str, since: i64) -> Result<()> {
-        self.exec("UPDATE users SET created_at = ?2 WHERE id = ?1", p![id, since])?;
+        self.exec_later("UPDATE users SET created_at = ?2 WHERE id = ?1", p![id, since])?;
         self.bump_directory()
     }
 
     pub(super) fn bump_directory(&self) -> Result<()> {
-        self.exec("UPDATE team SET directory_version = directory_version + 1 WHERE id = 1", p![])?;
+        self.exec_later("UPDATE team SET directory_version = directory_version + 1 WHERE id = 1", p![])?;
         Ok(())
     }
 
@@ -126,7 +126,7 @@ impl Db<'_> {
     }
 
     pub fn set_published_directory(&self, doc_id: &str, version: i64) -> Result<()> {
-        self.exec(
+        self.exec_later(
             "INSERT INTO published_directory (id, doc_id, version) VALUES (1, ?1, ?2)
              ON CONFLICT(id) DO UPDATE SET doc_id = excluded.doc_id, version = excluded.version",
             p![doc_id, version],
@@ -135,7 +135,7 @@ impl Db<'_> {
     }
 
     pub fn insert_code(&self, hash: &str, user_id: &str, expires_at: i64) -> Result<()> {
-        self.exec(
+        self.exec_later(
             "INSERT INTO enroll_codes (code_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
             p![hash, user_id, expires_at],
         )?;
@@ -150,7 +150,7 @@ impl Db<'_> {
     }
 
     pub fn use_code(&self, hash: &str, now: i64) -> Result<()> {
-        self.exec("UPDATE enroll_codes SET used_at = ?2 WHERE code_hash = ?1", p![hash, now])?;
+        self.exec_later("UPDATE enroll_codes SET used_at = ?2 WHERE code_hash = ?1", p![hash, now])?;
         Ok(())
     }
 
@@ -160,7 +160,7 @@ impl Db<'_> {
     }
 
     pub fn insert_device(&self, d: &Device, token_hash: &str) -> Result<()> {
-        self.exec(
+        self.exec_later(
             "INSERT INTO devices (id, user_id, actor, token_hash, created_at, name) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             p![&d.id, &d.user_id, &d.actor, token_hash, d.created_at, &d.name],
         )?;
@@ -195,7 +195,7 @@ impl Db<'_> {
 
     /// Records that a device synced, to the minute: an idle sync then writes nothing.
     pub fn touch_device(&self, id: &str, now: i64) -> Result<()> {
-        self.exec(
+        self.exec_later(
             "UPDATE devices SET last_seen_at = ?2 WHERE id = ?1 AND (last_seen_at IS NULL OR last_seen_at < ?2 - 60000)",
             p![id, now],
         )?;
@@ -208,14 +208,14 @@ impl Db<'_> {
     }
 
     pub fn clear_flag(&self, name: &str) -> Result<()> {
-        self.exec("DELETE FROM flags WHERE name = ?1", p![name])?;
+        self.exec_later("DELETE FROM flags WHERE name = ?1", p![name])?;
         Ok(())
     }
 
     /// A write that touches one row, to see whether the database takes writes (after it was
     /// found full).
     pub fn probe_write(&self, now: i64) -> Result<()> {
-        self.exec(
+        self.exec_later(
             "INSERT INTO health_probe (id, at) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET at = excluded.at",
             p![now],
         )?;
@@ -224,7 +224,7 @@ impl Db<'_> {
 
     /// The key that signs file links, made from `candidate` by the first process that asks.
     pub fn link_key(&self, candidate: &str, now: i64) -> Result<String> {
-        self.exec(
+        self.exec_later(
             "INSERT INTO link_keys (id, key, created_at) VALUES (1, ?1, ?2) ON CONFLICT (id) DO NOTHING",
             p![candidate, now],
         )?;

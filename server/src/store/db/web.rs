@@ -56,7 +56,7 @@ fn web_login(r: &dyn Row) -> std::result::Result<WebLogin, StoreError> {
 
 impl Db<'_> {
     pub fn insert_login_link(&self, hash: &str, user: &str, expires_at: i64) -> Result<()> {
-        self.exec(
+        self.exec_later(
             "INSERT INTO login_links (token_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
             p![hash, user, expires_at],
         )?;
@@ -70,14 +70,14 @@ impl Db<'_> {
     }
 
     pub fn use_login_link(&self, hash: &str, now: i64) -> Result<()> {
-        self.exec("UPDATE login_links SET used_at = ?2 WHERE token_hash = ?1", p![hash, now])?;
+        self.exec_later("UPDATE login_links SET used_at = ?2 WHERE token_hash = ?1", p![hash, now])?;
         Ok(())
     }
 
     /// A new session, begun `via` a sign-in link (`link`) or a phone (`phone`); its public id is
     /// `id`.
     pub fn insert_session(&self, s: &NewSession<'_>) -> Result<()> {
-        self.exec(
+        self.exec_later(
             "INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at, id, via)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             p![s.token_hash, s.user, s.csrf, s.now, s.expires_at, s.id, s.via],
@@ -103,7 +103,7 @@ impl Db<'_> {
             session_info,
         )?;
         if found.is_some() {
-            self.exec("DELETE FROM sessions WHERE id = ?1", p![id])?;
+            self.exec_later("DELETE FROM sessions WHERE id = ?1", p![id])?;
         }
         Ok(found)
     }
@@ -113,22 +113,22 @@ impl Db<'_> {
     /// how many sessions ended. (A member deactivated.)
     pub fn end_sign_ins_of(&self, user: &str) -> Result<u64> {
         let sessions = self.exec("DELETE FROM sessions WHERE user_id = ?1", p![user])?;
-        self.exec("DELETE FROM login_links WHERE user_id = ?1 AND used_at IS NULL", p![user])?;
-        self.exec("DELETE FROM web_login_codes WHERE approved_by = ?1 AND used_at IS NULL", p![user])?;
-        self.exec("DELETE FROM enroll_codes WHERE user_id = ?1 AND used_at IS NULL", p![user])?;
+        self.exec_later("DELETE FROM login_links WHERE user_id = ?1 AND used_at IS NULL", p![user])?;
+        self.exec_later("DELETE FROM web_login_codes WHERE approved_by = ?1 AND used_at IS NULL", p![user])?;
+        self.exec_later("DELETE FROM enroll_codes WHERE user_id = ?1 AND used_at IS NULL", p![user])?;
         Ok(sessions)
     }
 
     /// Forgets sessions and sign-in codes that ended before `before`.
     pub fn purge_expired_sign_ins(&self, before: i64) -> Result<()> {
-        self.exec("DELETE FROM sessions WHERE expires_at < ?1", p![before])?;
-        self.exec("DELETE FROM web_login_codes WHERE expires_at < ?1", p![before])?;
+        self.exec_later("DELETE FROM sessions WHERE expires_at < ?1", p![before])?;
+        self.exec_later("DELETE FROM web_login_codes WHERE expires_at < ?1", p![before])?;
         Ok(())
     }
 
     /// A sign-in code a browser shows, and the hash of that browser's secret.
     pub fn insert_web_login(&self, code_hash: &str, browser_hash: &str, now: i64, expires_at: i64) -> Result<()> {
-        self.exec(
+        self.exec_later(
             "INSERT INTO web_login_codes (code_hash, browser_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
             p![code_hash, browser_hash, now, expires_at],
         )?;
@@ -177,7 +177,7 @@ impl Db<'_> {
     }
 
     pub fn delete_session(&self, hash: &str) -> Result<()> {
-        self.exec("DELETE FROM sessions WHERE token_hash = ?1", p![hash])?;
+        self.exec_later("DELETE FROM sessions WHERE token_hash = ?1", p![hash])?;
         Ok(())
     }
 

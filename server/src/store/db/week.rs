@@ -35,7 +35,7 @@ pub type MentionRow = (String, String, String, i64);
 impl Db<'_> {
     /// Records a nudge.
     pub fn insert_nudge(&self, n: &NudgeRow) -> Result<()> {
-        self.exec(
+        self.exec_later(
             "INSERT INTO nudges (id, user_id, by_id, kind, period_first, period_last, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             p![&n.id, &n.user_id, &n.by_id, &n.kind, &n.first, &n.last, n.at],
         )?;

@@ -9,7 +9,10 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::error::Error as _;
-use std::sync::OnceLock;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll, Waker};
 
 use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use tokio_postgres::{Client, NoTls, Statement};
@@ -108,20 +111,59 @@ fn open_local(url: &str, rt: &tokio::runtime::Runtime) -> Result<Client, StoreEr
     Ok(client)
 }
 
+/// A parameter's value owned, for a statement sent now and answered later.
+enum Owned {
+    Int(Option<i64>),
+    Real(Option<f64>),
+    Text(Option<String>),
+    Blob(Option<Vec<u8>>),
+}
+
+impl Owned {
+    fn of(p: &Param) -> Owned {
+        match *p {
+            Param::Int(v) => Owned::Int(v),
+            Param::Real(v) => Owned::Real(v),
+            Param::Text(v) => Owned::Text(v.map(str::to_string)),
+            Param::Blob(v) => Owned::Blob(v.map(<[u8]>::to_vec)),
+        }
+    }
+
+    fn param(&self) -> Param<'_> {
+        match self {
+            Owned::Int(v) => Param::Int(*v),
+            Owned::Real(v) => Param::Real(*v),
+            Owned::Text(v) => Param::Text(v.as_deref()),
+            Owned::Blob(v) => Param::Blob(v.as_deref()),
+        }
+    }
+}
+
+/// A statement sent without waiting for its answer.
+type Later = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send>>;
+
 /// One connection to the database, with its prepared statements.
 pub struct PgConn {
-    client: Client,
+    client: Arc<Client>,
     statements: RefCell<HashMap<String, Statement>>,
     url: String,
     /// The connection's own runtime, for a connection used from one plain thread (the writer's).
     local: Option<tokio::runtime::Runtime>,
+    /// Statements sent and not yet answered (the writer's pipeline, see [`Conn::exec_later`]).
+    later: RefCell<Vec<Later>>,
 }
 
 impl PgConn {
     /// Connects to `url` (`postgres://user:password@host:port/db` or a key=value string); any
     /// thread may use the connection.
     pub fn connect(url: &str) -> Result<PgConn, StoreError> {
-        Ok(PgConn { client: open(url)?, statements: RefCell::default(), url: url.to_string(), local: None })
+        Ok(PgConn {
+            client: Arc::new(open(url)?),
+            statements: RefCell::default(),
+            url: url.to_string(),
+            local: None,
+            later: RefCell::default(),
+        })
     }
 
     /// Connects for use from one thread that is not a runtime's (the writer's): statements run
@@ -131,16 +173,34 @@ impl PgConn {
             .enable_all()
             .build()
             .map_err(|e| StoreError::Unavailable(format!("cannot start a runtime: {e}")))?;
-        let client = open_local(url, &rt)?;
-        Ok(PgConn { client, statements: RefCell::default(), url: url.to_string(), local: Some(rt) })
+        let client = Arc::new(open_local(url, &rt)?);
+        Ok(PgConn {
+            client,
+            statements: RefCell::default(),
+            url: url.to_string(),
+            local: Some(rt),
+            later: RefCell::default(),
+        })
     }
 
     /// Waits for a client call: on the connection's own runtime when it has one, else (the
     /// socket being driven elsewhere) with a plain executor.
     fn wait<F: std::future::Future>(&self, f: F) -> F::Output {
         match &self.local {
-            Some(rt) => rt.block_on(f),
+            Some(rt) => {
+                crate::metrics::metrics().writer_round_trips.inc();
+                rt.block_on(f)
+            }
             None => futures_executor::block_on(f),
+        }
+    }
+
+    /// After a statement failed: the first failure among the statements sent before it, if
+    /// any (a failed statement aborts the transaction, and every later one fails for that).
+    fn first_failure(&self, e: StoreError) -> StoreError {
+        match self.flush() {
+            Err(earlier) => earlier,
+            Ok(()) => e,
         }
     }
 
@@ -151,10 +211,11 @@ impl PgConn {
 
     /// Connects again after the connection was lost.
     pub fn reconnect(&mut self) -> Result<(), StoreError> {
-        self.client = match &self.local {
+        self.later.borrow_mut().clear();
+        self.client = Arc::new(match &self.local {
             Some(rt) => open_local(&self.url, rt)?,
             None => open(&self.url)?,
-        };
+        });
         self.statements.borrow_mut().clear();
         Ok(())
     }
@@ -251,7 +312,49 @@ impl Conn for PgConn {
     fn exec(&self, sql: &str, p: &[Param]) -> Result<u64, StoreError> {
         check_params(p)?;
         let st = self.statement(sql, p)?;
-        self.wait(self.client.execute(&st, &params(p))).map_err(|e| error(sql, e))
+        self.wait(self.client.execute(&st, &params(p))).map_err(|e| self.first_failure(error(sql, e)))
+    }
+
+    /// On the writer's connection, the statement is queued on the connection at once and its
+    /// answer collected later (by the next statement that waits, or [`Conn::flush`]): a job's
+    /// writes travel together, in order, and cost one round trip instead of one each.
+    fn exec_later(&self, sql: &str, p: &[Param]) -> Result<(), StoreError> {
+        if self.local.is_none() {
+            return self.exec(sql, p).map(|_| ());
+        }
+        check_params(p)?;
+        let st = self.statement(sql, p)?;
+        let (client, owned, sql_text) =
+            (self.client.clone(), p.iter().map(Owned::of).collect::<Vec<_>>(), sql.to_string());
+        let mut sent: Later = Box::pin(async move {
+            let values: Vec<Param> = owned.iter().map(Owned::param).collect();
+            client.execute(&st, &params(&values)).await.map(|_| ()).map_err(|e| error(&sql_text, e))
+        });
+        // The first poll hands the statement to the connection (sent when its socket is next
+        // driven, before any later statement); the answer waits in the pipeline.
+        match sent.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(out) => out,
+            Poll::Pending => {
+                self.later.borrow_mut().push(sent);
+                Ok(())
+            }
+        }
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        let sent = std::mem::take(&mut *self.later.borrow_mut());
+        if sent.is_empty() {
+            return Ok(());
+        }
+        self.wait(async move {
+            let mut out = Ok(());
+            for s in sent {
+                if let (Err(e), true) = (s.await, out.is_ok()) {
+                    out = Err(e);
+                }
+            }
+            out
+        })
     }
 
     fn each(
@@ -262,7 +365,7 @@ impl Conn for PgConn {
     ) -> Result<(), StoreError> {
         check_params(p)?;
         let st = self.statement(sql, p)?;
-        let rows = self.wait(self.client.query(&st, &params(p))).map_err(|e| error(sql, e))?;
+        let rows = self.wait(self.client.query(&st, &params(p))).map_err(|e| self.first_failure(error(sql, e)))?;
         for r in &rows {
             each(&PgRow(r))?;
         }
@@ -270,6 +373,9 @@ impl Conn for PgConn {
     }
 
     fn script(&self, sql: &str) -> Result<(), StoreError> {
+        // Whatever was sent before is answered first: a transaction's end never passes over a
+        // failed statement (PostgreSQL would turn the COMMIT into a rollback, silently).
+        self.flush()?;
         self.wait(self.client.batch_execute(sql)).map_err(|e| error(sql, e))
     }
 }
