@@ -30,7 +30,8 @@ pub struct Metrics {
     pub cache_misses: IntCounter,
     /// Write jobs waiting for or in the writer's transaction.
     pub writer_queue: IntGauge,
-    /// Write transactions (batches) the writer committed, and the jobs they held.
+    /// Write transactions (batches) the writer committed, and the jobs they held that a caller
+    /// waited for.
     pub writer_batches: IntCounter,
     pub writer_jobs: IntCounter,
     /// Times the writer waited for PostgreSQL to answer (round trips; statements sent together

@@ -4,6 +4,10 @@
 //! savepoint and never affects the others in the batch. Both backends write through it: SQLite
 //! allows one writer per database anyway, and on PostgreSQL a batch is one transaction (one
 //! fsync for many requests).
+//!
+//! Bookkeeping nobody waits for ([`Writer::submit`]) runs first in its batch, all of it inside one
+//! savepoint: it costs the batch one savepoint however much of it there is, and should it fail it
+//! is dropped alone (it is bookkeeping whose loss is harmless).
 
 use std::sync::mpsc;
 
@@ -18,13 +22,15 @@ pub trait TxConn: Conn + Send + 'static {
     fn rollback(&mut self);
     /// After a failed begin or commit: make the connection usable again (reconnect).
     fn recover(&mut self) {}
+    /// Most jobs committed together.
+    fn max_batch(&self) -> usize {
+        128
+    }
 }
 
 type Job = super::WriteJob;
-type Reply = mpsc::SyncSender<Result<()>>;
-
-/// Most jobs committed together.
-const MAX_BATCH: usize = 128;
+/// Where a job's outcome goes: its waiting caller, or nobody (bookkeeping).
+type Reply = Option<mpsc::SyncSender<Result<()>>>;
 
 /// Handle to the writer thread (clones queue to the same thread).
 #[derive(Clone)]
@@ -64,7 +70,7 @@ impl Writer {
         let (tx, rx) = mpsc::sync_channel(1);
         let queue = &crate::metrics::metrics().writer_queue;
         queue.inc();
-        let sent = self.jobs.send((job, tx)).map_err(|_| StoreError::Internal("the writer has stopped".into()));
+        let sent = self.jobs.send((job, Some(tx))).map_err(|_| StoreError::Internal("the writer has stopped".into()));
         let out = sent.and_then(|()| rx.recv().map_err(|_| StoreError::Internal("the writer dropped a job".into())));
         queue.dec();
         out?
@@ -74,8 +80,7 @@ impl Writer {
     /// (its failure is the job's to log). Jobs run in the order they were queued, so a later
     /// [`Writer::write`] of this process runs after it.
     pub fn submit(&self, job: Job) {
-        let (tx, _) = mpsc::sync_channel(1);
-        if self.jobs.send((job, tx)).is_err() {
+        if self.jobs.send((job, None)).is_err() {
             tracing::warn!("the writer has stopped: a queued write was dropped");
         }
     }
@@ -101,10 +106,25 @@ fn savepoint(conn: &dyn Conn, job: Job) -> Result<()> {
     out
 }
 
+/// Runs the batch's bookkeeping in one savepoint; a failure drops it all (logged).
+fn bookkeeping(conn: &dyn Conn, jobs: Vec<Job>) -> Result<()> {
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let all: Job = Box::new(move |conn| jobs.into_iter().try_for_each(|job| job(conn)));
+    if let Err(e) = savepoint(conn, all) {
+        if !matches!(e, StoreError::Aborted) {
+            tracing::warn!(error = %e, "bookkeeping was dropped");
+        }
+    }
+    Ok(())
+}
+
 fn run(mut conn: Box<dyn TxConn>, rx: mpsc::Receiver<(Job, Reply)>) {
+    let max = conn.max_batch();
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
+        while batch.len() < max {
             match rx.try_recv() {
                 Ok(j) => batch.push(j),
                 Err(_) => break,
@@ -113,13 +133,15 @@ fn run(mut conn: Box<dyn TxConn>, rx: mpsc::Receiver<(Job, Reply)>) {
         if let Err(e) = conn.begin() {
             tracing::error!(error = %e, "cannot begin a write transaction");
             conn.recover();
-            for (_, reply) in batch {
+            for (_, reply) in batch.into_iter().filter_map(|(job, reply)| reply.map(|r| (job, r))) {
                 let _ = reply.send(Err(e.clone()));
             }
             continue;
         }
-        let mut outcomes = Vec::with_capacity(batch.len());
-        for (job, reply) in batch {
+        let (waited, unwaited): (Vec<_>, Vec<_>) = batch.into_iter().partition(|(_, reply)| reply.is_some());
+        let _ = bookkeeping(&*conn, unwaited.into_iter().map(|(job, _)| job).collect());
+        let mut outcomes = Vec::with_capacity(waited.len());
+        for (job, reply) in waited {
             let out = savepoint(&*conn, job);
             outcomes.push((out, reply));
         }
@@ -138,7 +160,9 @@ fn run(mut conn: Box<dyn TxConn>, rx: mpsc::Receiver<(Job, Reply)>) {
                 Ok(()) => out,
                 Err(e) => Err(StoreError::Internal(format!("commit failed: {e}"))),
             };
-            let _ = reply.send(answer);
+            if let Some(reply) = reply {
+                let _ = reply.send(answer);
+            }
         }
     }
 }

@@ -50,6 +50,12 @@ impl TxConn for PgConn {
     fn rollback(&mut self) {
         let _ = self.script("ROLLBACK");
     }
+    /// Each job's savepoint is a subtransaction; PostgreSQL tracks 64 of them per transaction
+    /// in shared memory, and past that every reader's visibility check looks them up on disk
+    /// (a measured cliff: readers and writer slowed, batches grew, and stayed large).
+    fn max_batch(&self) -> usize {
+        60
+    }
     fn recover(&mut self) {
         if !self.is_open() {
             if let Err(e) = self.reconnect() {
