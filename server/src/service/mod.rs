@@ -186,7 +186,10 @@ impl Service {
         let ask = sync::Ask { cursor: req.cursor, max_bytes: req.max_bytes, version: req.version, want: req.want };
         let refresh = self.refresh.clone();
         let every = self.interval.load(Ordering::Relaxed);
-        let merged = self.write_sync(move |db| {
+        // Whose data the merges write: on PostgreSQL they run beside other processes' merges
+        // for other members.
+        let members = sync::members(&caller.user.id, &prepared);
+        let merged = self.write_sync(Some(members), move |db| {
             let now = now_ms();
             let device = c.device.id.as_str();
             // What every sync asks of the team's state, in one round trip.
@@ -204,6 +207,13 @@ impl Service {
             db.begin_device_sync(device, req.cursor as i64)?;
             let results = pusher.apply(db, &req.pushes, prepared, now)?;
             let held = sync::held(&req.pushes, &results);
+            let state = if publish::is_current(&state, &active, &c.team.id) {
+                state
+            } else {
+                // Publishing writes what is the team's: alone, and from what was published last.
+                db.lock_feed()?;
+                db.published_state(&c.user.id)?
+            };
             publish::config(db, &cache, &active, &c.team.id, now, state.published_config)?;
             publish::directory(db, &cache, &c.team.id, now, &state)?;
             let due = publish::due(state.snapshot, &active, now, every);
@@ -220,7 +230,7 @@ impl Service {
             match computed {
                 Ok(computed) => {
                     let (cache, c) = (self.cache.clone(), caller.clone());
-                    self.write_sync(move |db| {
+                    self.write_sync(None, move |db| {
                         publish::publish_snapshot(db, &cache, &active, &c.team.id, &c.user, &computed)
                     })?;
                 }
@@ -257,15 +267,24 @@ impl Service {
 
     /// A writer job of a sync: the cache forgets what it learned when the job or its batch fails
     /// (the job's savepoint or the batch rolled back).
-    fn write_sync<T: Send + 'static>(&self, f: impl FnOnce(&Db) -> Result<T> + Send + 'static) -> Result<T> {
+    /// `members`: the job writes only their data (see `Store::write_merge`).
+    fn write_sync<T: Send + 'static>(
+        &self,
+        members: Option<Vec<String>>,
+        f: impl FnOnce(&Db) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
         let cache = self.cache.clone();
-        let result = self.store.write(move |db| {
+        let job = move |db: &Db| {
             let out = f(db);
             if out.is_err() {
                 cache.clear();
             }
             out
-        });
+        };
+        let result = match members {
+            Some(members) => self.store.write_merge(members, job),
+            None => self.store.write(job),
+        };
         if result.is_err() {
             self.cache.clear();
         }

@@ -207,6 +207,13 @@ pub(super) fn members(db: &Db) -> Result<Vec<Member>> {
         .collect())
 }
 
+/// Whether devices have been sent the configuration in force and the current directory.
+pub(super) fn is_current(state: &PublishedState, active: &Active, team_id: &str) -> bool {
+    let directory = doc_id(&["directory", team_id, DIRECTORY_GENERATION]);
+    state.published_config == Some(active.config.version as i64)
+        && state.published_directory.as_ref().is_some_and(|(id, v)| *id == directory && *v == state.directory_version)
+}
+
 /// Publishes the team directory when a member changed since it was last published. Stored
 /// compressed: devices receive it whole on their first sync (about 30 KB for 2,000 members)
 /// and as small changes afterwards.

@@ -221,6 +221,21 @@ impl Pusher<'_> {
     }
 }
 
+/// The members whose data merging `prepared` writes: the pusher's (their device), and each
+/// merged document's owner's (the document, its rollups and indexes). The owner of a document
+/// never changes, so the checks' answer holds when the writer checks again.
+pub(super) fn members(pusher: &str, prepared: &[Prepared]) -> Vec<String> {
+    let mut out = vec![pusher.to_string()];
+    for p in prepared {
+        if let Ok(m) = &p.outcome {
+            out.push(m.record.header().owner.clone());
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// The documents whose merged heads are exactly what the device pushed (nobody else changed
 /// them meanwhile): the device holds them as the server does. Encoded heads by id.
 pub(super) fn held(pushes: &[Push], results: &[PushResult]) -> HashMap<String, Vec<u8>> {

@@ -311,7 +311,7 @@ impl Service {
         let (user, id, text) = (user.clone(), id.to_string(), text.to_string());
         let reply_to = reply_to.map(str::to_string).filter(|r| !r.trim().is_empty());
         let (shared, cache) = (self.active.clone(), self.cache.clone());
-        self.write_sync(move |db| {
+        self.write_sync(None, move |db| {
             let active = config::fresh(db, &shared)?;
             comment(db, &cache, &active, &user, &id, &text, reply_to.as_deref())
         })

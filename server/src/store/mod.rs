@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 pub use db::Db;
 pub use location::Location;
 pub use sql::{Conn, ConnExt, Dialect, Param, Row};
-pub use writer::{TxConn, Writer};
+pub use writer::{BatchLocks, TxConn, Writer};
 
 /// A storage failure, whatever the backend. The layer above maps it into its own error once
 /// (`crate::error`); nothing here knows about HTTP.
@@ -77,6 +77,9 @@ pub trait Backend: Send + Sync + 'static {
     /// Runs `job` inside a write transaction and returns once that transaction committed; a job
     /// that fails leaves nothing written.
     fn write(&self, job: WriteJob) -> StoreResult<()>;
+    /// Runs `job`, which writes only what belongs to `members`, inside a write transaction (see
+    /// [`Writer::write_merge`]).
+    fn write_merge(&self, members: Vec<String>, job: WriteJob) -> StoreResult<()>;
     /// Queues `job` for a write transaction and returns at once (see [`Writer::submit`]).
     fn submit(&self, job: WriteJob);
     /// Whether the database answers (for `/healthz`).
@@ -123,15 +126,40 @@ impl<E: From<StoreError>> Store<E> {
         finish(ran, out, "a read job did not run")
     }
 
-    /// Runs `f` in a write transaction; the answer comes once it committed. A job that fails
-    /// leaves nothing written.
+    /// Runs `f` in a write transaction, as if alone; the answer comes once it committed. A job
+    /// that fails leaves nothing written.
     pub fn write<T: Send + 'static>(&self, f: impl FnOnce(&Db) -> Result<T, E> + Send + 'static) -> Result<T, E>
+    where
+        E: Send + 'static,
+    {
+        self.write_in(None, f)
+    }
+
+    /// [`Store::write`] for a job that writes only what belongs to `members` (their documents,
+    /// rollups, devices: a sync's merges): on PostgreSQL it runs beside other processes' merges
+    /// for other members (docs/concurrency.md, "Locks").
+    pub fn write_merge<T: Send + 'static>(
+        &self,
+        members: Vec<String>,
+        f: impl FnOnce(&Db) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        E: Send + 'static,
+    {
+        self.write_in(Some(members), f)
+    }
+
+    fn write_in<T: Send + 'static>(
+        &self,
+        members: Option<Vec<String>>,
+        f: impl FnOnce(&Db) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
     where
         E: Send + 'static,
     {
         let slot: Arc<Mutex<Option<Result<T, E>>>> = Arc::new(Mutex::new(None));
         let into = slot.clone();
-        let ran = self.backend.write(Box::new(move |conn| {
+        let job: WriteJob = Box::new(move |conn| {
             let result = f(&Db(conn));
             let failed = result.is_err();
             *into.lock().unwrap_or_else(|p| p.into_inner()) = Some(result);
@@ -140,7 +168,11 @@ impl<E: From<StoreError>> Store<E> {
             } else {
                 Ok(())
             }
-        }));
+        });
+        let ran = match members {
+            Some(members) => self.backend.write_merge(members, job),
+            None => self.backend.write(job),
+        };
         let out = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
         finish(ran, out, "a write job did not run")
     }

@@ -155,6 +155,18 @@ pub trait Conn {
     fn flush(&self) -> Result<(), StoreError> {
         Ok(())
     }
+    /// Where `n` documents stored now take their feed positions. `None`: counted in the statement
+    /// that stores them (the writer is alone: SQLite). `Some(p)`: stored at the placeholders `p`,
+    /// `p - 1`, … (negative, unique), which the connection turns into the next positions, in that
+    /// order, when the transaction commits, under the feed's lock (PostgreSQL's writer).
+    fn defer_positions(&self, _n: usize) -> Option<i64> {
+        None
+    }
+    /// Makes the rest of the transaction write as if alone: before a merge publishes what is the
+    /// team's (its configuration, its directory). A no-op where the writer is always alone.
+    fn lock_feed(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// What a query's rows become.

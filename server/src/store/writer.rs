@@ -8,16 +8,32 @@
 //! Bookkeeping nobody waits for ([`Writer::submit`]) runs first in its batch, all of it inside one
 //! savepoint: it costs the batch one savepoint however much of it there is, and should it fail it
 //! is dropped alone (it is bookkeeping whose loss is harmless).
+//!
+//! Jobs come in two kinds (docs/concurrency.md, "Locks"): a **merge** ([`Writer::write_merge`])
+//! names the members whose data it writes, and serializes only with writes to them; any other job
+//! is **serial**: nothing else writes while it runs. A batch runs its merges before its serial
+//! jobs (none of its callers has been answered, so any order is one they could have arrived in),
+//! and tells the connection which locks it needs before it starts ([`BatchLocks`]).
 
 use std::sync::mpsc;
 
 use super::{Conn, StoreError, StoreResult as Result};
 
+/// What a batch's jobs write, known before it starts: the locks it takes (PostgreSQL; SQLite has
+/// one writer per database anyway).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct BatchLocks {
+    /// A serial job is in the batch: it writes as if alone.
+    pub serial: bool,
+    /// The members the batch's merges write for (sorted, once each).
+    pub members: Vec<String>,
+}
+
 /// A connection the writer can run transactions on.
 pub trait TxConn: Conn + Send + 'static {
-    /// Starts the batch's transaction (and, on PostgreSQL, takes the feed's lock: see
+    /// Starts the batch's transaction, taking the locks `locks` says it needs (see
     /// docs/concurrency.md).
-    fn begin(&mut self) -> Result<()>;
+    fn begin(&mut self, locks: &BatchLocks) -> Result<()>;
     fn commit(&mut self) -> Result<()>;
     fn rollback(&mut self);
     /// After a failed begin or commit: make the connection usable again (reconnect).
@@ -32,10 +48,22 @@ type Job = super::WriteJob;
 /// Where a job's outcome goes: its waiting caller, or nobody (bookkeeping).
 type Reply = Option<mpsc::SyncSender<Result<()>>>;
 
+/// What kind of job is queued.
+enum Lane {
+    /// Nobody waits for it; harmless if lost.
+    Bookkeeping,
+    /// Writes for these members only (the merge of their documents).
+    Merge(Vec<String>),
+    /// Writes as if alone.
+    Serial,
+}
+
+type Queued = (Job, Reply, Lane);
+
 /// Handle to the writer thread (clones queue to the same thread).
 #[derive(Clone)]
 pub struct Writer {
-    jobs: mpsc::Sender<(Job, Reply)>,
+    jobs: mpsc::Sender<Queued>,
 }
 
 impl Writer {
@@ -47,7 +75,7 @@ impl Writer {
     /// Starts the writer thread on the connection `open` makes on that thread (a connection
     /// bound to its thread).
     pub fn start_with(open: impl FnOnce() -> Result<Box<dyn TxConn>> + Send + 'static, name: &str) -> Result<Writer> {
-        let (tx, rx) = mpsc::channel::<(Job, Reply)>();
+        let (tx, rx) = mpsc::channel::<Queued>();
         let (ready_tx, ready_rx) = mpsc::sync_channel(1);
         std::thread::Builder::new()
             .name(name.into())
@@ -65,12 +93,24 @@ impl Writer {
         Ok(Writer { jobs: tx })
     }
 
-    /// Runs `job` in the next batch and waits until that batch committed.
+    /// Runs `job` in the next batch, as if alone, and waits until that batch committed.
     pub fn write(&self, job: Job) -> Result<()> {
+        self.queue(job, Lane::Serial)
+    }
+
+    /// Runs `job`, which writes only what belongs to `members` (their documents, rollups and
+    /// devices), in the next batch, and waits until that batch committed. On PostgreSQL it runs
+    /// beside other processes' merges for other members.
+    pub fn write_merge(&self, members: Vec<String>, job: Job) -> Result<()> {
+        self.queue(job, Lane::Merge(members))
+    }
+
+    fn queue(&self, job: Job, lane: Lane) -> Result<()> {
         let (tx, rx) = mpsc::sync_channel(1);
         let queue = &crate::metrics::metrics().writer_queue;
         queue.inc();
-        let sent = self.jobs.send((job, Some(tx))).map_err(|_| StoreError::Internal("the writer has stopped".into()));
+        let sent =
+            self.jobs.send((job, Some(tx), lane)).map_err(|_| StoreError::Internal("the writer has stopped".into()));
         let out = sent.and_then(|()| rx.recv().map_err(|_| StoreError::Internal("the writer dropped a job".into())));
         queue.dec();
         out?
@@ -80,7 +120,7 @@ impl Writer {
     /// (its failure is the job's to log). Jobs run in the order they were queued, so a later
     /// [`Writer::write`] of this process runs after it.
     pub fn submit(&self, job: Job) {
-        if self.jobs.send((job, None)).is_err() {
+        if self.jobs.send((job, None, Lane::Bookkeeping)).is_err() {
             tracing::warn!("the writer has stopped: a queued write was dropped");
         }
     }
@@ -120,7 +160,7 @@ fn bookkeeping(conn: &dyn Conn, jobs: Vec<Job>) -> Result<()> {
     Ok(())
 }
 
-fn run(mut conn: Box<dyn TxConn>, rx: mpsc::Receiver<(Job, Reply)>) {
+fn run(mut conn: Box<dyn TxConn>, rx: mpsc::Receiver<Queued>) {
     let max = conn.max_batch();
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
@@ -130,16 +170,36 @@ fn run(mut conn: Box<dyn TxConn>, rx: mpsc::Receiver<(Job, Reply)>) {
                 Err(_) => break,
             }
         }
-        if let Err(e) = conn.begin() {
+        // Bookkeeping first (a device's next request, queued after it, finds it written), then
+        // merges, then serial jobs.
+        let mut locks = BatchLocks::default();
+        let (mut books, mut merges, mut serials) = (Vec::new(), Vec::new(), Vec::new());
+        for (job, reply, lane) in batch {
+            match (lane, reply) {
+                (Lane::Merge(members), Some(reply)) => {
+                    locks.members.extend(members);
+                    merges.push((job, reply));
+                }
+                (Lane::Serial, Some(reply)) => {
+                    locks.serial = true;
+                    serials.push((job, reply));
+                }
+                (_, _) => books.push(job),
+            }
+        }
+        locks.members.sort();
+        locks.members.dedup();
+        let waited: Vec<_> = merges.into_iter().chain(serials).collect();
+        if let Err(e) = conn.begin(&locks) {
             tracing::error!(error = %e, "cannot begin a write transaction");
+            conn.rollback();
             conn.recover();
-            for (_, reply) in batch.into_iter().filter_map(|(job, reply)| reply.map(|r| (job, r))) {
+            for (_, reply) in waited {
                 let _ = reply.send(Err(e.clone()));
             }
             continue;
         }
-        let (waited, unwaited): (Vec<_>, Vec<_>) = batch.into_iter().partition(|(_, reply)| reply.is_some());
-        let _ = bookkeeping(&*conn, unwaited.into_iter().map(|(job, _)| job).collect());
+        let _ = bookkeeping(&*conn, books);
         let mut outcomes = Vec::with_capacity(waited.len());
         for (job, reply) in waited {
             let out = savepoint(&*conn, job);
@@ -160,9 +220,7 @@ fn run(mut conn: Box<dyn TxConn>, rx: mpsc::Receiver<(Job, Reply)>) {
                 Ok(()) => out,
                 Err(e) => Err(StoreError::Internal(format!("commit failed: {e}"))),
             };
-            if let Some(reply) = reply {
-                let _ = reply.send(answer);
-            }
+            let _ = reply.send(answer);
         }
     }
 }

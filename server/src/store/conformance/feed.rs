@@ -8,10 +8,11 @@ use std::sync::Arc;
 use fieldreport_protocol::doc::Kind;
 use fieldreport_protocol::team::{below_pairs, Department, DeptTree, Person};
 
-use super::{fresh, open, put, user, Harness, Rng};
+use super::{fresh, open, put, put_merged, user, Harness, Rng};
 use crate::model::Role;
 use crate::policy::visibility::{may_see, DocMeta, SERVER_OWNER};
 use crate::store::db::Visibility;
+use crate::store::ConnExt;
 
 /// A random team in a tree of departments and documents: every user's feed holds exactly what
 /// the rule lets them see — down the chain of managers (m0 manages m1) and down the departments
@@ -104,9 +105,11 @@ pub fn feed_follows_the_visibility_rule(h: &dyn Harness) {
     }
 }
 
-/// Two processes write documents concurrently while readers follow the feed the way devices
-/// do (from their cursor, jumping to the head when nothing is left): every reader ends up having
-/// seen every document, so no position became visible after a reader had passed it.
+/// Two processes write documents concurrently — as serial jobs and as merges for different
+/// members, which on PostgreSQL run side by side and take their positions at commit — while
+/// readers follow the feed the way devices do (from their cursor, jumping to the head when
+/// nothing is left): every reader ends up having seen every document, so no position became
+/// visible after a reader had passed it.
 pub fn readers_never_skip_a_position(h: &dyn Harness) {
     let (a, url) = fresh(h);
     let b = open(&url);
@@ -151,7 +154,12 @@ pub fn readers_never_skip_a_position(h: &dyn Harness) {
             std::thread::spawn(move || {
                 for i in 0..DOCS {
                     let id = format!("w{w}-{i:03}");
-                    store.write(move |db| put(db, &id, "customer", "r", b"h")).unwrap();
+                    if i % 2 == 0 {
+                        store.write(move |db| put(db, &id, "customer", "r", b"h")).unwrap();
+                    } else {
+                        let member = format!("m{w}");
+                        store.write_merge(vec![member.clone()], move |db| put_merged(db, &id, &member, b"h")).unwrap();
+                    }
                 }
             })
         })
@@ -164,4 +172,6 @@ pub fn readers_never_skip_a_position(h: &dyn Harness) {
         let (seen, _) = r.join().unwrap();
         assert_eq!(seen.len(), WRITERS * DOCS, "a reader skipped {} documents", WRITERS * DOCS - seen.len());
     }
+    let unplaced = a.read(|db| db.one("SELECT COUNT(*) FROM docs WHERE seq <= 0", &[], |r| r.int(0))).unwrap();
+    assert_eq!(unplaced, 0, "every committed document has its position");
 }

@@ -24,7 +24,8 @@ mod web;
 
 pub use documents::{
     a_failing_write_leaves_nothing, a_statement_failing_late_fails_its_job_alone,
-    batched_documents_and_device_bookkeeping, device_bookkeeping, documents_and_positions, quarantine,
+    batched_documents_and_device_bookkeeping, device_bookkeeping, documents_and_positions,
+    merges_for_one_member_are_serial_across_processes, quarantine,
 };
 pub use feed::{feed_follows_the_visibility_rule, readers_never_skip_a_position};
 pub use figures::{indexes_answer_figures_and_exports, rollups_add_up};
@@ -73,6 +74,7 @@ macro_rules! conformance_tests {
             quarantine,
             a_failing_write_leaves_nothing,
             a_statement_failing_late_fails_its_job_alone,
+            merges_for_one_member_are_serial_across_processes,
             feed_follows_the_visibility_rule,
             readers_never_skip_a_position,
             rollups_add_up,
@@ -130,6 +132,22 @@ fn team() -> Team {
 }
 
 /// Stores a document at the next position; returns the position.
+/// Stores `bytes` as document `id` the way a merge does (at the next position, given by the
+/// backend: see `Db::put_docs`).
+fn put_merged(db: &Db, id: &str, owner: &str, bytes: &[u8]) -> StoreResult<()> {
+    db.put_docs(&[super::db::NewDoc {
+        id,
+        kind: "customer",
+        owner,
+        bytes,
+        heads: b"h",
+        seq: 0,
+        now: 1,
+        view: None,
+        view_format: None,
+    }])
+}
+
 fn put(db: &Db, id: &str, kind: &str, owner: &str, heads: &[u8]) -> StoreResult<i64> {
     let seq = db.next_seq()?;
     db.put_doc(&super::db::NewDoc {

@@ -88,33 +88,28 @@ impl Db<'_> {
     }
 
     /// Stores several documents as [`Db::put_doc`] does (a job's merges; each id at most once),
-    /// at the next feed positions in their order, one statement per 50 and one for the feed
-    /// head, none waiting for an answer: positions are counted in the statements (their `seq`
-    /// is not used), so the writer takes them without a round trip. Returns nothing: the
-    /// positions become visible in commit order like any others (docs/concurrency.md).
+    /// at the next feed positions in their order (their `seq` is not used), one statement per
+    /// 50, none waiting for an answer. The positions are counted in the statement where the
+    /// writer is alone (SQLite), or given at commit under the feed's lock (PostgreSQL, see
+    /// [`crate::store::Conn::defer_positions`]); either way they become visible in commit order
+    /// (docs/concurrency.md).
     pub fn put_docs(&self, docs: &[NewDoc]) -> Result<()> {
+        let deferred = self.defer_positions(docs.len());
         let mut given = 0usize;
         for chunk in docs.chunks(50) {
+            let width = if deferred.is_some() { 10 } else { 9 };
             let rows: Vec<String> = (0..chunk.len())
                 .map(|i| {
-                    let b = i * 9;
-                    format!(
-                        "(?{}, ?{}, ?{}, ?{}, ?{}, ?{}, (SELECT seq FROM feed_head WHERE id = 1) + {}, ?{}, ?{}, ?{})",
-                        b + 1,
-                        b + 2,
-                        b + 3,
-                        b + 4,
-                        b + 5,
-                        b + 6,
-                        given + i + 1,
-                        b + 7,
-                        b + 8,
-                        b + 9
-                    )
+                    let marks: Vec<String> = (1..=width).map(|k| format!("?{}", i * width + k)).collect();
+                    let seq = match deferred {
+                        Some(_) => marks[9].clone(),
+                        None => format!("(SELECT seq FROM feed_head WHERE id = 1) + {}", given + i + 1),
+                    };
+                    format!("({}, {seq}, {})", marks[..6].join(", "), marks[6..9].join(", "))
                 })
                 .collect();
-            let mut params: Vec<crate::store::Param> = Vec::with_capacity(chunk.len() * 9);
-            for d in chunk {
+            let mut params: Vec<crate::store::Param> = Vec::with_capacity(chunk.len() * width);
+            for (i, d) in chunk.iter().enumerate() {
                 params.extend([
                     crate::store::Param::from(d.id),
                     crate::store::Param::from(d.kind),
@@ -126,6 +121,9 @@ impl Db<'_> {
                     crate::store::Param::from(d.view),
                     crate::store::Param::from(d.view_format),
                 ]);
+                if let Some(first) = deferred {
+                    params.push(crate::store::Param::from(first - (given + i) as i64));
+                }
             }
             self.exec_later(
                 &format!(
@@ -140,7 +138,7 @@ impl Db<'_> {
             )?;
             given += chunk.len();
         }
-        if given > 0 {
+        if given > 0 && deferred.is_none() {
             self.exec_later("UPDATE feed_head SET seq = seq + ?1 WHERE id = 1", p![given as i64])?;
         }
         Ok(())

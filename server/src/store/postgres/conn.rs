@@ -151,6 +151,8 @@ pub struct PgConn {
     local: Option<tokio::runtime::Runtime>,
     /// Statements sent and not yet answered (the writer's pipeline, see [`Conn::exec_later`]).
     later: RefCell<Vec<Later>>,
+    /// The writer's transaction: its locks and deferred positions (`transaction.rs`).
+    pub(super) tx: RefCell<super::transaction::TxState>,
 }
 
 impl PgConn {
@@ -163,6 +165,7 @@ impl PgConn {
             url: url.to_string(),
             local: None,
             later: RefCell::default(),
+            tx: RefCell::default(),
         })
     }
 
@@ -180,6 +183,7 @@ impl PgConn {
             url: url.to_string(),
             local: Some(rt),
             later: RefCell::default(),
+            tx: RefCell::default(),
         })
     }
 
@@ -369,6 +373,20 @@ impl Conn for PgConn {
         for r in &rows {
             each(&PgRow(r))?;
         }
+        Ok(())
+    }
+
+    fn defer_positions(&self, n: usize) -> Option<i64> {
+        self.local.as_ref()?;
+        Some(self.tx.borrow_mut().placeholders(n))
+    }
+
+    fn lock_feed(&self) -> Result<(), StoreError> {
+        if self.local.is_none() || self.tx.borrow().feed_locked {
+            return Ok(());
+        }
+        self.script(super::transaction::LOCK_FEED)?;
+        self.tx.borrow_mut().feed_locked = true;
         Ok(())
     }
 

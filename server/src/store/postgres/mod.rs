@@ -6,6 +6,7 @@ mod conn;
 #[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod test_cluster;
+mod transaction;
 
 use std::sync::{Condvar, Mutex};
 
@@ -37,33 +38,6 @@ const REBUILD_AT: &[i64] = &[6];
 /// PostgreSQL's default allows 100 connections in all, for every server): requests beyond it
 /// wait for one.
 const MAX_READERS: usize = 16;
-
-impl TxConn for PgConn {
-    fn begin(&mut self) -> Result<()> {
-        // The feed head's lock, held to the commit, orders every process's write transactions:
-        // feed positions commit in the order they are taken (docs/concurrency.md).
-        self.script("BEGIN; SELECT seq FROM feed_head WHERE id = 1 FOR UPDATE")
-    }
-    fn commit(&mut self) -> Result<()> {
-        self.script("COMMIT")
-    }
-    fn rollback(&mut self) {
-        let _ = self.script("ROLLBACK");
-    }
-    /// Each job's savepoint is a subtransaction; PostgreSQL tracks 64 of them per transaction
-    /// in shared memory, and past that every reader's visibility check looks them up on disk
-    /// (a measured cliff: readers and writer slowed, batches grew, and stayed large).
-    fn max_batch(&self) -> usize {
-        60
-    }
-    fn recover(&mut self) {
-        if !self.is_open() {
-            if let Err(e) = self.reconnect() {
-                tracing::error!(error = %e, "cannot reconnect the writer to PostgreSQL");
-            }
-        }
-    }
-}
 
 /// Creates or upgrades the schema, under an advisory lock so that several processes starting at
 /// once do it once.
@@ -203,6 +177,9 @@ impl Backend for PgBackend {
 
     fn write(&self, job: super::WriteJob) -> Result<()> {
         self.writer.write(job)
+    }
+    fn write_merge(&self, members: Vec<String>, job: super::WriteJob) -> Result<()> {
+        self.writer.write_merge(members, job)
     }
     fn submit(&self, job: super::WriteJob) {
         self.writer.submit(job)

@@ -112,7 +112,9 @@ fn migrate(conn: &Connection) -> Result<()> {
 }
 
 impl TxConn for Connection {
-    fn begin(&mut self) -> Result<()> {
+    /// One writer per database at a time (`BEGIN IMMEDIATE`), whatever the process: no lock
+    /// beyond it is needed.
+    fn begin(&mut self, _: &super::BatchLocks) -> Result<()> {
         self.script("BEGIN IMMEDIATE")
     }
     fn commit(&mut self) -> Result<()> {
@@ -165,6 +167,9 @@ impl Backend for SqliteBackend {
 
     fn write(&self, job: super::WriteJob) -> Result<()> {
         self.writer.write(job)
+    }
+    fn write_merge(&self, members: Vec<String>, job: super::WriteJob) -> Result<()> {
+        self.writer.write_merge(members, job)
     }
     fn submit(&self, job: super::WriteJob) {
         self.writer.submit(job)

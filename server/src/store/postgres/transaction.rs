@@ -1,0 +1,148 @@
+//! The writer's transactions on PostgreSQL: which locks a batch takes, and the feed positions its
+//! documents receive at commit (docs/concurrency.md, "Locks").
+//!
+//! - A batch with a serial job takes the team's lock exclusively and the feed head's row lock at
+//!   once: it writes as if alone, as every batch did before merges ran side by side.
+//! - A batch of merges takes the team's lock shared, then one lock per member its merges write
+//!   for, in one order for every process (so two batches never wait on each other in a circle).
+//!   Its documents are stored at placeholder positions (negative, unique to the transaction) and
+//!   receive their positions in its last statement, under the feed head's row lock, just before
+//!   the commit: positions still commit in the order they were given, and the feed's lock is
+//!   held for the batch's final statements only.
+
+use super::conn::PgConn;
+use crate::store::{BatchLocks, Conn, StoreResult as Result, TxConn};
+
+/// The team's lock (a bigint advisory key; members' locks use the two-key form, another space).
+const TEAM_LOCK: i64 = 7_283_602;
+/// The first key of a member's lock.
+const MEMBER_LOCK: i32 = 7_283_603;
+
+/// The feed head's row lock, held to the commit.
+pub(super) const LOCK_FEED: &str = "SELECT seq FROM feed_head WHERE id = 1 FOR UPDATE";
+
+/// Gives the transaction's placeholder positions the next feed positions, in the order they
+/// were handed out (placeholders descend), and moves the head past them.
+const GIVE_POSITIONS: &str = "
+    WITH n AS (SELECT id, row_number() OVER (ORDER BY seq DESC) AS k FROM docs WHERE seq < 0),
+         upd AS (UPDATE docs d SET seq = h.seq + n.k FROM n, feed_head h WHERE d.id = n.id AND h.id = 1 RETURNING 1)
+    UPDATE feed_head SET seq = seq + (SELECT COUNT(*) FROM upd) WHERE id = 1";
+
+/// What the writer's current transaction holds.
+#[derive(Debug, Default)]
+pub(crate) struct TxState {
+    /// The feed head's row lock is held.
+    pub feed_locked: bool,
+    /// The next placeholder position (0: none handed out in this transaction).
+    next: i64,
+}
+
+impl TxState {
+    /// `n` placeholders; returns the first (the others follow it downwards).
+    pub fn placeholders(&mut self, n: usize) -> i64 {
+        if self.next == 0 {
+            // Unique to this transaction among every process's: a random start far below zero,
+            // so that two transactions never insert the same placeholder (the unique index on
+            // positions would make the second wait for the first).
+            let mut bytes = [0u8; 8];
+            let random = getrandom::fill(&mut bytes).map(|()| u64::from_le_bytes(bytes)).unwrap_or_else(|_| {
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64)
+            });
+            self.next = -((1i64 << 40) + (random % (1u64 << 61)) as i64);
+        }
+        let first = self.next;
+        self.next -= n as i64;
+        first
+    }
+}
+
+/// A member's lock key: a stable 32-bit hash of the id (FNV-1a). Two members sharing a key only
+/// wait on each other.
+fn member_key(member: &str) -> i32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in member.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h as i32
+}
+
+/// The statements that start a batch holding `locks`.
+fn begin_sql(locks: &BatchLocks) -> String {
+    if locks.serial {
+        return format!("BEGIN; SELECT pg_advisory_xact_lock({TEAM_LOCK}); {LOCK_FEED}");
+    }
+    let mut keys: Vec<i32> = locks.members.iter().map(|m| member_key(m)).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut sql = format!("BEGIN; SELECT pg_advisory_xact_lock_shared({TEAM_LOCK})");
+    // One statement per 100 locks, taken left to right in key order.
+    for chunk in keys.chunks(100) {
+        let calls: Vec<String> = chunk.iter().map(|k| format!("pg_advisory_xact_lock({MEMBER_LOCK}, {k})")).collect();
+        sql.push_str("; SELECT ");
+        sql.push_str(&calls.join(", "));
+    }
+    sql
+}
+
+impl TxConn for PgConn {
+    fn begin(&mut self, locks: &BatchLocks) -> Result<()> {
+        *self.tx.borrow_mut() = TxState { feed_locked: locks.serial, next: 0 };
+        self.script(&begin_sql(locks))
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        let placed = std::mem::take(&mut *self.tx.borrow_mut()).next != 0;
+        if placed {
+            self.script(&format!("{LOCK_FEED}; {GIVE_POSITIONS}; COMMIT"))
+        } else {
+            self.script("COMMIT")
+        }
+    }
+
+    fn rollback(&mut self) {
+        *self.tx.borrow_mut() = TxState::default();
+        let _ = self.script("ROLLBACK");
+    }
+
+    fn recover(&mut self) {
+        if !self.is_open() {
+            if let Err(e) = self.reconnect() {
+                tracing::error!(error = %e, "cannot reconnect the writer to PostgreSQL");
+            }
+        }
+    }
+
+    /// Each job's savepoint is a subtransaction; PostgreSQL tracks 64 of them per transaction
+    /// in shared memory, and past that every reader's visibility check looks them up on disk
+    /// (a measured cliff: readers and writer slowed, batches grew, and stayed large).
+    fn max_batch(&self) -> usize {
+        60
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_takes_its_locks_in_one_order_whatever_the_order_of_its_jobs() {
+        let a = BatchLocks { serial: false, members: vec!["u1".into(), "u2".into(), "u3".into()] };
+        let b = BatchLocks { serial: false, members: vec!["u3".into(), "u1".into(), "u2".into()] };
+        assert_eq!(begin_sql(&a), begin_sql(&b));
+        assert!(begin_sql(&a).contains("pg_advisory_xact_lock_shared"));
+        assert!(!begin_sql(&a).contains("FOR UPDATE"), "merges take the feed's lock at the end only");
+        let serial = begin_sql(&BatchLocks { serial: true, members: vec!["u1".into()] });
+        assert!(serial.contains("FOR UPDATE") && !serial.contains("_shared"));
+    }
+
+    #[test]
+    fn placeholders_descend_below_zero_and_never_repeat_in_a_transaction() {
+        let mut t = TxState::default();
+        let a = t.placeholders(3);
+        let b = t.placeholders(2);
+        assert!(a < -(1i64 << 39));
+        assert_eq!(b, a - 3);
+        assert_ne!(TxState::default().placeholders(1), a, "another transaction starts elsewhere");
+    }
+}
