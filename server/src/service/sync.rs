@@ -44,10 +44,13 @@ enum Prev {
     Damaged { owner: String, kind: String },
 }
 
+/// What visibility needs of a stored document: kind, owner, heads (`Db::doc_meta`).
+type Meta = (String, String, Vec<u8>);
+
 /// The current state of `id` (from the cache when it is at the stored heads, else from `db`),
-/// and its stored heads.
-fn current(db: &Db, cache: &DocCache, viewer: &User, id: &str) -> Result<(Prev, Option<Vec<u8>>)> {
-    let Some((kind, owner, heads)) = db.doc_meta(id)? else { return Ok((Prev::None { phantom: false }, None)) };
+/// and its stored heads; `meta`: what is stored of it, if anything.
+fn current(db: &Db, cache: &DocCache, viewer: &User, id: &str, meta: Option<Meta>) -> Result<(Prev, Option<Vec<u8>>)> {
+    let Some((kind, owner, heads)) = meta else { return Ok((Prev::None { phantom: false }, None)) };
     let parsed = Kind::parse(&kind);
     let recipients = if parsed == Some(Kind::Report) { db.recipients_of(id)? } else { Vec::new() };
     let visible = match parsed {
@@ -99,9 +102,9 @@ pub(super) struct Pusher<'a> {
 }
 
 impl Pusher<'_> {
-    /// Checks `push` against the current state of its document.
-    fn check(&self, db: &Db, push: &Push) -> Result<Prepared> {
-        let (prev, base) = current(db, self.cache, self.viewer, &push.id)?;
+    /// Checks `push` against the current state of its document (`meta`: what is stored of it).
+    fn check(&self, db: &Db, push: &Push, meta: Option<Meta>) -> Result<Prepared> {
+        let (prev, base) = current(db, self.cache, self.viewer, &push.id, meta)?;
         // A report's recipients must be members, and one who read it stays.
         let (readers, members, admins) = if push.kind == Kind::Report {
             let users = db.users()?;
@@ -137,9 +140,12 @@ impl Pusher<'_> {
         Ok(Prepared { base, outcome, phantom, heals })
     }
 
-    /// Checks every push on a read connection (outside the writer).
+    /// Checks every push on a read connection (outside the writer); what is stored of their
+    /// documents is read in one query.
     pub(super) fn prepare(&self, db: &Db, pushes: &[Push]) -> Result<Vec<Prepared>> {
-        pushes.iter().map(|p| self.check(db, p)).collect()
+        let ids: Vec<&str> = pushes.iter().map(|p| p.id.as_str()).collect();
+        let metas = db.doc_metas_of(&ids)?;
+        pushes.iter().map(|p| self.check(db, p, metas.get(&p.id).cloned())).collect()
     }
 
     /// Inside the writer's transaction: merges each push whose document is still at the state it
@@ -160,7 +166,8 @@ impl Pusher<'_> {
             if pending.iter().any(|d| d.id() == push.id) {
                 publish::write_pending(db, &mut pending, now)?;
             }
-            let p = if stored.get(&push.id) == p.base.as_ref() { p } else { self.check(db, push)? };
+            let p =
+                if stored.get(&push.id) == p.base.as_ref() { p } else { self.check(db, push, db.doc_meta(&push.id)?)? };
             if p.phantom {
                 // Answered as for a document that does not exist, and nothing is kept.
                 results.push(match p.outcome {
@@ -328,6 +335,48 @@ fn wanted(db: &Db, caller: &Caller, want: &[String], out_of: &mut Delivered) -> 
     Ok(out)
 }
 
+/// The stored bytes of a page's documents sent whole, read ahead in groups of up to 100 (as many
+/// as the page's room takes): one query per group instead of one per document.
+struct WholeDocs {
+    /// Ids and sizes, in feed order.
+    order: Vec<(String, i64)>,
+    next: usize,
+    got: HashMap<String, Vec<u8>>,
+}
+
+impl WholeDocs {
+    fn new(order: Vec<(String, i64)>) -> WholeDocs {
+        WholeDocs { order, next: 0, got: HashMap::new() }
+    }
+
+    /// The stored bytes of `id` (`None`: no longer stored), reading it and the documents after
+    /// it that fit in `room` bytes when not read yet.
+    fn take(&mut self, db: &Db, id: &str, room: u64) -> Result<Option<Vec<u8>>> {
+        if let Some(b) = self.got.remove(id) {
+            return Ok(Some(b));
+        }
+        while self.next < self.order.len() && self.order[self.next].0 != id {
+            self.next += 1;
+        }
+        let start = self.next;
+        let mut size = 0u64;
+        while self.next < self.order.len() && self.next - start < 100 {
+            let s = self.order[self.next].1.max(0) as u64;
+            if self.next > start && size + s > room {
+                break;
+            }
+            size += s;
+            self.next += 1;
+        }
+        if start == self.next {
+            return Ok(db.doc_bytes(id)?);
+        }
+        let ids: Vec<&str> = self.order[start..self.next].iter().map(|(id, _)| id.as_str()).collect();
+        self.got.extend(db.docs_bytes_of(&ids)?);
+        Ok(self.got.remove(id))
+    }
+}
+
 /// The next page of `caller`'s feed after `ask.cursor`, with `results` of their pushes, read on
 /// a reader after the pushes committed; with what it delivered, for the writer to record.
 /// `held`: documents the device is known to hold at given heads (its own pushes of this
@@ -357,6 +406,13 @@ pub(super) fn page(
     let mut known = db.known_heads_of(device, &ids)?;
     let budget = ask.max_bytes.max(1);
     let mut used: u64 = docs.iter().map(|d| d.changes.len() as u64).sum();
+    // The documents to send whole (the device holds nothing of them), read ahead in groups.
+    let mut whole = WholeDocs::new(
+        rows.iter()
+            .filter(|r| held.get(&r.id) != Some(&r.heads) && !known.contains_key(&r.id))
+            .map(|r| (r.id.clone(), r.size))
+            .collect(),
+    );
     let mut last_seq = cursor as i64;
     let mut more = rows.len() as i64 == crate::store::db::PAGE_ROWS;
     for row in rows {
@@ -375,7 +431,9 @@ pub(super) fn page(
             Some(k) if k == row.heads => continue, // the device already holds exactly this
             Some(k) => changes_after(db, cache, &row.id, &row.heads, &k)?,
             // Sent as stored: checked intact first (checksums, no decoding).
-            None => db.doc_bytes(&row.id)?.filter(|b| fieldreport_protocol::doc::untrusted::checksums_valid(b)),
+            None => whole
+                .take(db, &row.id, budget.saturating_sub(used))?
+                .filter(|b| fieldreport_protocol::doc::untrusted::checksums_valid(b)),
         };
         let Some(changes) = changes else {
             // Damaged: set aside (by the caller), and the feed goes on without it.

@@ -93,6 +93,11 @@ pub fn batched_documents_and_device_bookkeeping(h: &dyn Harness) {
     assert!(feed.windows(2).all(|w| w[0].seq < w[1].seq) && feed[0].seq >= first);
     assert_eq!(feed.last().map(|r| r.seq), Some(head), "the head is the last position given");
     let asked: Vec<&str> = ids.iter().map(String::as_str).chain(["doc-missing"]).collect();
+    let (metas, bytes) = s.read(|db| Ok((db.doc_metas_of(&asked)?, db.docs_bytes_of(&asked)?))).unwrap();
+    assert_eq!((metas.len(), bytes.len()), (N, N), "every stored document, none of the others");
+    assert_eq!(metas["doc-005"], ("customer".to_string(), "r".to_string(), b"new".to_vec()));
+    assert_eq!(metas["doc-050"].2, heads[50]);
+    assert_eq!((bytes["doc-005"].as_slice(), bytes["doc-250"].as_slice()), (&b"v2"[..], &b"v1"[..]));
     let stored = s.read(move |db| db.doc_heads_of(&asked)).unwrap();
     assert_eq!(stored.len(), N, "every stored document, none of the others");
     assert_eq!(stored["doc-000"], b"new".to_vec());

@@ -55,6 +55,31 @@ impl Db<'_> {
         self.opt("SELECT heads FROM docs WHERE id = ?1", p![id], |r| r.blob(0))
     }
 
+    /// [`Db::doc_meta`] of each of `ids` that is stored, in one query per 500 ids.
+    pub fn doc_metas_of(&self, ids: &[&str]) -> Result<std::collections::HashMap<String, (String, String, Vec<u8>)>> {
+        let mut out = std::collections::HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
+            let params: Vec<crate::store::Param> = chunk.iter().map(|id| crate::store::Param::from(*id)).collect();
+            let sql = format!("SELECT id, kind, owner, heads FROM docs WHERE id IN ({})", marks.join(", "));
+            let rows = self.all(&sql, &params, |r| Ok((r.text(0)?, (r.text(1)?, r.text(2)?, r.blob(3)?))))?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
+    /// The stored bytes of each of `ids` that is stored, in one query per 100 ids.
+    pub fn docs_bytes_of(&self, ids: &[&str]) -> Result<std::collections::HashMap<String, Vec<u8>>> {
+        let mut out = std::collections::HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(100) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
+            let params: Vec<crate::store::Param> = chunk.iter().map(|id| crate::store::Param::from(*id)).collect();
+            let sql = format!("SELECT id, bytes FROM docs WHERE id IN ({})", marks.join(", "));
+            out.extend(self.all(&sql, &params, |r| Ok((r.text(0)?, r.blob(1)?)))?);
+        }
+        Ok(out)
+    }
+
     /// The heads of each of `ids` that is stored, in one query per 500 ids.
     pub fn doc_heads_of(&self, ids: &[&str]) -> Result<std::collections::HashMap<String, Vec<u8>>> {
         let mut out = std::collections::HashMap::with_capacity(ids.len());
