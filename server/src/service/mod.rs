@@ -230,7 +230,8 @@ impl Service {
             match computed {
                 Ok(computed) => {
                     let (cache, c) = (self.cache.clone(), caller.clone());
-                    self.write_sync(None, move |db| {
+                    // The user's own snapshot: a merge for them (beside other members').
+                    self.write_sync(Some(vec![caller.user.id.clone()]), move |db| {
                         publish::publish_snapshot(db, &cache, &active, &c.team.id, &c.user, &computed)
                     })?;
                 }
@@ -338,13 +339,17 @@ impl Service {
     /// first: another process does not send them meanwhile.
     pub fn claim_deliveries(&self, now: i64, limit: usize) -> Result<Vec<Delivery>> {
         let worker = self.worker.clone();
-        self.store.write(move |db| Ok(db.claim_due(&worker, now, now + LEASE_MS, limit)?))
+        // Claims guard themselves (a lease, `SKIP LOCKED`): they run beside merges, with no
+        // member's lock and not alone (a claim every few seconds would stop every process's
+        // merges).
+        self.store.write_merge(Vec::new(), move |db| Ok(db.claim_due(&worker, now, now + LEASE_MS, limit)?))
     }
 
     /// Records one attempt at delivering message `id`: sent, or failed and retried later with a
     /// doubling wait, or given up after the last attempt.
     pub fn finish_delivery(&self, id: i64, outcome: std::result::Result<(), String>, now: i64) -> Result<()> {
-        self.store.write(move |db| match &outcome {
+        // One claimed message's row: beside merges, as the claim.
+        self.store.write_merge(Vec::new(), move |db| match &outcome {
             Ok(()) => Ok(db.delivered(id, now)?),
             Err(e) => {
                 let n = db.attempts(id)?.unwrap_or(0) + 1;

@@ -45,7 +45,10 @@ pub(super) fn start(
                 let out = match computed {
                     Ok(Some(c)) => {
                         let (cache, active, user2) = (cache.clone(), active.clone(), user.clone());
-                        store.write(move |db| publish::publish_snapshot(db, &cache, &active, &team_id, &user2, &c))
+                        // A merge for the user: it does not stop other members' merges.
+                        store.write_merge(vec![user2.id.clone()], move |db| {
+                            publish::publish_snapshot(db, &cache, &active, &team_id, &user2, &c)
+                        })
                     }
                     Ok(None) => Ok(()),
                     Err(e) => Err(e),

@@ -16,6 +16,9 @@ pub struct DocRow {
     pub heads: Vec<u8>,
 }
 
+/// What visibility needs of a stored document: its kind, owner and (encoded) heads.
+pub type DocMeta = (String, String, Vec<u8>);
+
 /// A document to store at a feed position.
 #[derive(Debug, Clone, Copy)]
 pub struct NewDoc<'a> {
@@ -56,7 +59,7 @@ impl Db<'_> {
     }
 
     /// [`Db::doc_meta`] of each of `ids` that is stored, in one query per 500 ids.
-    pub fn doc_metas_of(&self, ids: &[&str]) -> Result<std::collections::HashMap<String, (String, String, Vec<u8>)>> {
+    pub fn doc_metas_of(&self, ids: &[&str]) -> Result<std::collections::HashMap<String, DocMeta>> {
         let mut out = std::collections::HashMap::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
             let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
