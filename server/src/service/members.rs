@@ -293,15 +293,13 @@ impl Service {
     pub fn authenticate(&self, token: &str) -> Result<Caller> {
         let hash = secrets::hash(token);
         self.store.read(|db| {
-            let device = db.device_by_token(&hash)?.ok_or(ServerError::BadToken)?;
-            let user = db.user(&device.user_id)?.ok_or(ServerError::BadToken)?;
+            let (device, user, team) = db.caller_by_token(&hash)?.ok_or(ServerError::BadToken)?;
             if !user.active {
                 return Err(ServerError::Deactivated);
             }
             if device.revoked_at.is_some() {
                 return Err(ServerError::Revoked);
             }
-            let team = db.team()?.ok_or(ServerError::BadToken)?;
             Ok(Caller { device, user, team })
         })
     }

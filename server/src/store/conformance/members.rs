@@ -51,8 +51,11 @@ pub fn team_users_and_devices(h: &dyn Harness) {
     s.read(|db| {
         assert_eq!(db.code("hash-1")?.and_then(|c| c.2), Some(9));
         assert!(db.actor_taken("ab")?);
-        let got = db.device_by_token("token-hash")?.expect("the device");
+        // What every request asks, in one query: the device, its member, the team.
+        let (got, u, t) = db.caller_by_token("token-hash")?.expect("the caller");
         assert_eq!((got.id.as_str(), got.last_seen_at), ("d1", Some(100_000)));
+        assert_eq!((Some(u), Some(t)), (db.user("r")?, db.team()?));
+        assert!(db.caller_by_token("another-hash")?.is_none());
         assert_eq!(db.devices(Some("r"))?.len(), 1);
         assert_eq!(db.devices(Some("m"))?.len(), 0);
         Ok(())

@@ -33,6 +33,37 @@ fn device_row(r: &dyn Row) -> Result<Device, StoreError> {
     })
 }
 
+/// A row's columns from `at` on, as a row of their own (to read joined rows with the readers of
+/// each table).
+struct From<'r>(&'r dyn Row, usize);
+
+impl Row for From<'_> {
+    fn int(&self, i: usize) -> Result<i64, StoreError> {
+        self.0.int(self.1 + i)
+    }
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError> {
+        self.0.opt_int(self.1 + i)
+    }
+    fn real(&self, i: usize) -> Result<f64, StoreError> {
+        self.0.real(self.1 + i)
+    }
+    fn opt_real(&self, i: usize) -> Result<Option<f64>, StoreError> {
+        self.0.opt_real(self.1 + i)
+    }
+    fn text(&self, i: usize) -> Result<String, StoreError> {
+        self.0.text(self.1 + i)
+    }
+    fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
+        self.0.opt_text(self.1 + i)
+    }
+    fn blob(&self, i: usize) -> Result<Vec<u8>, StoreError> {
+        self.0.blob(self.1 + i)
+    }
+    fn opt_blob(&self, i: usize) -> Result<Option<Vec<u8>>, StoreError> {
+        self.0.opt_blob(self.1 + i)
+    }
+}
+
 const USER_COLS: &str = "id, name, role, manager_id, created_at, phone, active, deactivated_at, dept_id";
 const DEVICE_COLS: &str = "id, user_id, actor, created_at, last_seen_at, revoked_at, name";
 
@@ -167,8 +198,20 @@ impl Db<'_> {
         Ok(())
     }
 
-    pub fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>> {
-        self.opt(&format!("SELECT {DEVICE_COLS} FROM devices WHERE token_hash = ?1"), p![token_hash], device_row)
+    /// The device with this token, its member and the team, in one query (every request asks).
+    pub fn caller_by_token(&self, token_hash: &str) -> Result<Option<(Device, User, Team)>> {
+        self.opt(
+            "SELECT d.id, d.user_id, d.actor, d.created_at, d.last_seen_at, d.revoked_at, d.name,
+                    u.id, u.name, u.role, u.manager_id, u.created_at, u.phone, u.active, u.deactivated_at, u.dept_id,
+                    t.team_id, t.name, t.tz, t.week_start
+             FROM devices d JOIN users u ON u.id = d.user_id JOIN team t ON t.id = 1
+             WHERE d.token_hash = ?1",
+            p![token_hash],
+            |r| {
+                let team = Team { id: r.text(16)?, name: r.text(17)?, tz: r.text(18)?, week_start: r.text(19)? };
+                Ok((device_row(r)?, user_row(&From(r, 7))?, team))
+            },
+        )
     }
 
     pub fn device(&self, id: &str) -> Result<Option<Device>> {
