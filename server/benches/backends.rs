@@ -135,18 +135,21 @@ fn main() {
             let f = measure(label, at, servers).await;
             rows.push((label, f));
         }
-        println!("\n| backend | merge throughput, 50 devices | p50 / p99 at 500/s | writer at 500/s | bootstrap of {DOCS} | idle sync |");
-        println!("|---|---|---|---|---|---|");
+        println!("\n| backend | merge throughput, 50 devices | p50 / p99 at 500/s | writer at 500/s | cores busy at 500/s | bootstrap of {DOCS} | idle sync |");
+        println!("|---|---|---|---|---|---|---|");
         for (label, f) in rows {
             println!(
-                "| {label} | {:.0} changes/s ({:.0} µs CPU per change) | {:.1} / {:.1} ms (max {:.1}) | {:.1} jobs and {:.1} round trips per transaction | {:.2} s, {} round trips | {} round trip, {:.1} ms |",
+                "| {label} | {:.0} changes/s ({:.0} µs CPU per change + {:.0} in PostgreSQL) | {:.1} / {:.1} ms (max {:.1}) | {:.1} jobs and {:.1} round trips per transaction | {:.2} + {:.2} | {:.2} s, {} round trips | {} round trip, {:.1} ms |",
                 f.load.per_second(),
                 f.load.cpu_us_per_change,
+                f.load.pg_us_per_change,
                 f.load.p50_ms,
                 f.load.p99_ms,
                 f.load.max_ms,
                 f.load.jobs as f64 / f.load.batches.max(1) as f64,
                 f.load.trips_per_batch(),
+                f.load.steady_cores.0,
+                f.load.steady_cores.1,
                 f.bootstrap_s,
                 f.bootstrap_trips,
                 f.idle_trips,

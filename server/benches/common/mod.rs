@@ -58,6 +58,10 @@ pub struct Load {
     pub p99_ms: f64,
     pub max_ms: f64,
     pub requests: usize,
+    /// PostgreSQL's CPU per change in the throughput run (its processes, on the same cores).
+    pub pg_us_per_change: f64,
+    /// Cores busy during the steady phase: this process (server and clients), PostgreSQL.
+    pub steady_cores: (f64, f64),
     /// What the servers' writers did during the steady phase: write transactions, the jobs
     /// they held, and the times they waited for the database (PostgreSQL; 0 on SQLite).
     pub batches: u64,
@@ -117,15 +121,18 @@ pub async fn throughput_observed<F: std::future::Future<Output = ()>>(
     let http = fieldreport_core::sync::http_client().unwrap();
     let total = DEVICES * DOCS_PER_DEVICE * ROUNDS;
     send_rounds(&http, &plans, 0..WARMUP).await;
-    let cpu0 = cpu_secs();
+    let (cpu0, pg0) = (cpu_secs(), postgres_cpu_secs());
     let t = Instant::now();
     send_rounds(&http, &plans, WARMUP..WARMUP + ROUNDS).await;
     let seconds = t.elapsed().as_secs_f64();
-    let cpu = cpu_secs() - cpu0;
+    let (cpu, pg) = (cpu_secs() - cpu0, postgres_cpu_secs() - pg0);
     let m = fieldreport_server::metrics::metrics();
     steady(false).await;
     let before = (m.writer_batches.get(), m.writer_jobs.get(), m.writer_round_trips.get());
+    let (cpu1, pg1, t1) = (cpu_secs(), postgres_cpu_secs(), Instant::now());
     let mut lat = steady_latencies(&http, &plans).await;
+    let steady_s = t1.elapsed().as_secs_f64();
+    let steady_cores = ((cpu_secs() - cpu1) / steady_s, (postgres_cpu_secs() - pg1) / steady_s);
     let (batches, jobs, round_trips) =
         (m.writer_batches.get() - before.0, m.writer_jobs.get() - before.1, m.writer_round_trips.get() - before.2);
     steady(true).await;
@@ -135,6 +142,8 @@ pub async fn throughput_observed<F: std::future::Future<Output = ()>>(
         changes: total,
         seconds,
         cpu_us_per_change: cpu * 1e6 / total as f64,
+        pg_us_per_change: pg * 1e6 / total as f64,
+        steady_cores,
         p50_ms: pct(0.5),
         p99_ms: pct(0.99),
         max_ms: pct(1.0),
@@ -240,6 +249,24 @@ pub fn cpu_secs() -> f64 {
     let s = std::fs::read_to_string("/proc/self/stat").unwrap();
     let f: Vec<&str> = s.rsplit(')').next().unwrap().split_whitespace().collect();
     (f[11].parse::<f64>().unwrap() + f[12].parse::<f64>().unwrap()) / 100.0
+}
+
+/// CPU time (user + system) of every PostgreSQL process on this machine, from /proc (Linux):
+/// the database's share of a benchmark on the same cores.
+pub fn postgres_cpu_secs() -> f64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return 0.0 };
+    let mut ticks = 0u64;
+    for entry in dir.flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else { continue };
+        if &stat[open + 1..close] != "postgres" {
+            continue;
+        }
+        let f: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+        ticks += f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        ticks += f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    }
+    ticks as f64 / 100.0
 }
 
 /// A new database on the benchmarks' PostgreSQL (`FIELDREPORT_BENCH_DATABASE_URL`, a role that
