@@ -3,8 +3,9 @@
 
 use super::Db;
 use crate::p;
-use crate::store::ConnExt;
 use crate::store::StoreResult as Result;
+use crate::store::{ConnExt, Param, Row};
+use std::collections::HashMap;
 
 /// A stored document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,6 +15,24 @@ pub struct DocRow {
     pub bytes: Vec<u8>,
     /// Encoded heads (see [`super::encode_heads`]).
     pub heads: Vec<u8>,
+}
+
+/// `columns` (the id first) of the stored documents among `ids`, by id, `per` ids per query.
+fn by_ids<T>(
+    db: &Db,
+    ids: &[&str],
+    per: usize,
+    columns: &str,
+    value: impl Fn(&dyn Row) -> Result<T>,
+) -> Result<HashMap<String, T>> {
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(per) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
+        let params: Vec<Param> = chunk.iter().map(|id| Param::from(*id)).collect();
+        let sql = format!("SELECT {columns} FROM docs WHERE id IN ({})", marks.join(", "));
+        out.extend(db.all(&sql, &params, |r| Ok((r.text(0)?, value(r)?)))?);
+    }
+    Ok(out)
 }
 
 /// What visibility needs of a stored document: its kind, owner and (encoded) heads.
@@ -59,43 +78,18 @@ impl Db<'_> {
     }
 
     /// [`Db::doc_meta`] of each of `ids` that is stored, in one query per 500 ids.
-    pub fn doc_metas_of(&self, ids: &[&str]) -> Result<std::collections::HashMap<String, DocMeta>> {
-        let mut out = std::collections::HashMap::with_capacity(ids.len());
-        for chunk in ids.chunks(500) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
-            let params: Vec<crate::store::Param> = chunk.iter().map(|id| crate::store::Param::from(*id)).collect();
-            let sql = format!("SELECT id, kind, owner, heads FROM docs WHERE id IN ({})", marks.join(", "));
-            let rows = self.all(&sql, &params, |r| Ok((r.text(0)?, (r.text(1)?, r.text(2)?, r.blob(3)?))))?;
-            out.extend(rows);
-        }
-        Ok(out)
+    pub fn doc_metas_of(&self, ids: &[&str]) -> Result<HashMap<String, DocMeta>> {
+        by_ids(self, ids, 500, "id, kind, owner, heads", |r| Ok((r.text(1)?, r.text(2)?, r.blob(3)?)))
     }
 
     /// The stored bytes of each of `ids` that is stored, in one query per 100 ids.
-    pub fn docs_bytes_of(&self, ids: &[&str]) -> Result<std::collections::HashMap<String, Vec<u8>>> {
-        let mut out = std::collections::HashMap::with_capacity(ids.len());
-        for chunk in ids.chunks(100) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
-            let params: Vec<crate::store::Param> = chunk.iter().map(|id| crate::store::Param::from(*id)).collect();
-            let sql = format!("SELECT id, bytes FROM docs WHERE id IN ({})", marks.join(", "));
-            out.extend(self.all(&sql, &params, |r| Ok((r.text(0)?, r.blob(1)?)))?);
-        }
-        Ok(out)
+    pub fn docs_bytes_of(&self, ids: &[&str]) -> Result<HashMap<String, Vec<u8>>> {
+        by_ids(self, ids, 100, "id, bytes", |r| r.blob(1))
     }
 
     /// The heads of each of `ids` that is stored, in one query per 500 ids.
-    pub fn doc_heads_of(&self, ids: &[&str]) -> Result<std::collections::HashMap<String, Vec<u8>>> {
-        let mut out = std::collections::HashMap::with_capacity(ids.len());
-        for chunk in ids.chunks(500) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
-            let params: Vec<crate::store::Param> = chunk.iter().map(|id| crate::store::Param::from(*id)).collect();
-            let rows =
-                self.all(&format!("SELECT id, heads FROM docs WHERE id IN ({})", marks.join(", ")), &params, |r| {
-                    Ok((r.text(0)?, r.blob(1)?))
-                })?;
-            out.extend(rows);
-        }
-        Ok(out)
+    pub fn doc_heads_of(&self, ids: &[&str]) -> Result<HashMap<String, Vec<u8>>> {
+        by_ids(self, ids, 500, "id, heads", |r| r.blob(1))
     }
 
     pub fn doc_bytes(&self, id: &str) -> Result<Option<Vec<u8>>> {

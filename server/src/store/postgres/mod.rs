@@ -39,6 +39,38 @@ const REBUILD_AT: &[i64] = &[6];
 /// wait for one.
 const MAX_READERS: usize = 16;
 
+impl TxConn for PgConn {
+    fn begin(&mut self, locks: &super::BatchLocks) -> Result<()> {
+        *self.tx.borrow_mut() = transaction::TxState::starting(locks.serial);
+        self.script(&transaction::begin_sql(locks))
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        let placed = std::mem::take(&mut *self.tx.borrow_mut()).placed();
+        self.script(&transaction::commit_sql(placed))
+    }
+
+    fn rollback(&mut self) {
+        *self.tx.borrow_mut() = transaction::TxState::default();
+        let _ = self.script("ROLLBACK");
+    }
+
+    fn recover(&mut self) {
+        if !self.is_open() {
+            if let Err(e) = self.reconnect() {
+                tracing::error!(error = %e, "cannot reconnect the writer to PostgreSQL");
+            }
+        }
+    }
+
+    /// Each job's savepoint is a subtransaction; PostgreSQL tracks 64 of them per transaction
+    /// in shared memory, and past that every reader's visibility check looks them up on disk
+    /// (a measured cliff: readers and writer slowed, batches grew, and stayed large).
+    fn max_batch(&self) -> usize {
+        60
+    }
+}
+
 /// Creates or upgrades the schema, under an advisory lock so that several processes starting at
 /// once do it once.
 fn migrate(conn: &PgConn) -> Result<()> {

@@ -10,8 +10,7 @@
 //!   the commit: positions still commit in the order they were given, and the feed's lock is
 //!   held for the batch's final statements only.
 
-use super::conn::PgConn;
-use crate::store::{BatchLocks, Conn, StoreResult as Result, TxConn};
+use crate::store::BatchLocks;
 
 /// The team's lock (a bigint advisory key; members' locks use the two-key form, another space).
 const TEAM_LOCK: i64 = 7_283_602;
@@ -39,6 +38,16 @@ pub(crate) struct TxState {
 
 impl TxState {
     /// `n` placeholders; returns the first (the others follow it downwards).
+    /// A transaction starts holding the feed's lock or not.
+    pub fn starting(feed_locked: bool) -> TxState {
+        TxState { feed_locked, next: 0 }
+    }
+
+    /// Whether placeholders were handed out.
+    pub fn placed(&self) -> bool {
+        self.next != 0
+    }
+
     pub fn placeholders(&mut self, n: usize) -> i64 {
         if self.next == 0 {
             // Unique to this transaction among every process's: a random start far below zero,
@@ -68,7 +77,7 @@ fn member_key(member: &str) -> i32 {
 }
 
 /// The statements that start a batch holding `locks`.
-fn begin_sql(locks: &BatchLocks) -> String {
+pub(super) fn begin_sql(locks: &BatchLocks) -> String {
     if locks.serial {
         return format!("BEGIN; SELECT pg_advisory_xact_lock({TEAM_LOCK}); {LOCK_FEED}");
     }
@@ -85,39 +94,12 @@ fn begin_sql(locks: &BatchLocks) -> String {
     sql
 }
 
-impl TxConn for PgConn {
-    fn begin(&mut self, locks: &BatchLocks) -> Result<()> {
-        *self.tx.borrow_mut() = TxState { feed_locked: locks.serial, next: 0 };
-        self.script(&begin_sql(locks))
-    }
-
-    fn commit(&mut self) -> Result<()> {
-        let placed = std::mem::take(&mut *self.tx.borrow_mut()).next != 0;
-        if placed {
-            self.script(&format!("{LOCK_FEED}; {GIVE_POSITIONS}; COMMIT"))
-        } else {
-            self.script("COMMIT")
-        }
-    }
-
-    fn rollback(&mut self) {
-        *self.tx.borrow_mut() = TxState::default();
-        let _ = self.script("ROLLBACK");
-    }
-
-    fn recover(&mut self) {
-        if !self.is_open() {
-            if let Err(e) = self.reconnect() {
-                tracing::error!(error = %e, "cannot reconnect the writer to PostgreSQL");
-            }
-        }
-    }
-
-    /// Each job's savepoint is a subtransaction; PostgreSQL tracks 64 of them per transaction
-    /// in shared memory, and past that every reader's visibility check looks them up on disk
-    /// (a measured cliff: readers and writer slowed, batches grew, and stayed large).
-    fn max_batch(&self) -> usize {
-        60
+/// What ends the transaction: the positions first when placeholders were handed out.
+pub(super) fn commit_sql(placed: bool) -> String {
+    if placed {
+        format!("{LOCK_FEED}; {GIVE_POSITIONS}; COMMIT")
+    } else {
+        "COMMIT".to_string()
     }
 }
 
