@@ -203,7 +203,10 @@ impl Service {
                 limits: &limits,
                 active: &active,
             };
-            db.touch_device(device, now)?;
+            // Seen within the minute (as the request's own lookup read): nothing to write.
+            if c.device.last_seen_at.is_none_or(|seen| seen < now - 60_000) {
+                db.touch_device(device, now)?;
+            }
             db.begin_device_sync(device, req.cursor as i64)?;
             let results = pusher.apply(db, &req.pushes, prepared, now)?;
             let held = sync::held(&req.pushes, &results);
