@@ -20,19 +20,27 @@ const MEMBER_LOCK: i32 = 7_283_603;
 /// The feed head's row lock, held to the commit.
 pub(super) const LOCK_FEED: &str = "SELECT seq FROM feed_head WHERE id = 1 FOR UPDATE";
 
-/// Gives the transaction's placeholder positions the next feed positions, in the order they
-/// were handed out (placeholders descend), and moves the head past them.
-const GIVE_POSITIONS: &str = "
-    WITH n AS (SELECT id, row_number() OVER (ORDER BY seq DESC) AS k FROM docs WHERE seq < 0),
-         upd AS (UPDATE docs d SET seq = h.seq + n.k FROM n, feed_head h WHERE d.id = n.id AND h.id = 1 RETURNING 1)
-    UPDATE feed_head SET seq = seq + (SELECT COUNT(*) FROM upd) WHERE id = 1";
+/// Gives the transaction's placeholders (`lo..=hi`) the next feed positions, in the order they
+/// were handed out (placeholders descend), and moves the head past them. The range is the
+/// transaction's own: the scan never walks other transactions' placeholders, nor the dead index
+/// entries that earlier batches' placeholders left behind (scanning every negative position
+/// slowed each commit as they piled up: measured, batches grew and stayed large).
+fn give_positions(lo: i64, hi: i64) -> String {
+    format!(
+        "WITH n AS (SELECT id, row_number() OVER (ORDER BY seq DESC) AS k FROM docs WHERE seq BETWEEN {lo} AND {hi}),
+              upd AS (UPDATE docs d SET seq = h.seq + n.k FROM n, feed_head h WHERE d.id = n.id AND h.id = 1 RETURNING 1)
+         UPDATE feed_head SET seq = seq + (SELECT COUNT(*) FROM upd) WHERE id = 1"
+    )
+}
 
 /// What the writer's current transaction holds.
 #[derive(Debug, Default)]
 pub(crate) struct TxState {
     /// The feed head's row lock is held.
     pub feed_locked: bool,
-    /// The next placeholder position (0: none handed out in this transaction).
+    /// The first placeholder handed out in this transaction (0: none).
+    first: i64,
+    /// The next placeholder position.
     next: i64,
 }
 
@@ -40,12 +48,12 @@ impl TxState {
     /// `n` placeholders; returns the first (the others follow it downwards).
     /// A transaction starts holding the feed's lock or not.
     pub fn starting(feed_locked: bool) -> TxState {
-        TxState { feed_locked, next: 0 }
+        TxState { feed_locked, first: 0, next: 0 }
     }
 
-    /// Whether placeholders were handed out.
-    pub fn placed(&self) -> bool {
-        self.next != 0
+    /// The placeholders handed out, lowest and highest, if any.
+    pub fn placed(&self) -> Option<(i64, i64)> {
+        (self.first != 0).then_some((self.next + 1, self.first))
     }
 
     pub fn placeholders(&mut self, n: usize) -> i64 {
@@ -58,6 +66,7 @@ impl TxState {
                 std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64)
             });
             self.next = -((1i64 << 40) + (random % (1u64 << 61)) as i64);
+            self.first = self.next;
         }
         let first = self.next;
         self.next -= n as i64;
@@ -95,11 +104,10 @@ pub(super) fn begin_sql(locks: &BatchLocks) -> String {
 }
 
 /// What ends the transaction: the positions first when placeholders were handed out.
-pub(super) fn commit_sql(placed: bool) -> String {
-    if placed {
-        format!("{LOCK_FEED}; {GIVE_POSITIONS}; COMMIT")
-    } else {
-        "COMMIT".to_string()
+pub(super) fn commit_sql(placed: Option<(i64, i64)>) -> String {
+    match placed {
+        Some((lo, hi)) => format!("{LOCK_FEED}; {}; COMMIT", give_positions(lo, hi)),
+        None => "COMMIT".to_string(),
     }
 }
 
@@ -126,5 +134,7 @@ mod tests {
         assert!(a < -(1i64 << 39));
         assert_eq!(b, a - 3);
         assert_ne!(TxState::default().placeholders(1), a, "another transaction starts elsewhere");
+        assert_eq!(t.placed(), Some((a - 4, a)), "the range its commit gives positions to");
+        assert_eq!(TxState::default().placed(), None);
     }
 }
