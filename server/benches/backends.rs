@@ -92,7 +92,7 @@ async fn statements(url: &str, after: bool, label: &str) {
     }
     let Ok(rows) = client
         .query(
-            "SELECT calls, query FROM pg_stat_statements
+            "SELECT calls, query, total_exec_time FROM pg_stat_statements
              WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY calls DESC",
             &[],
         )
@@ -104,11 +104,12 @@ async fn statements(url: &str, after: bool, label: &str) {
     let commits = rows.iter().filter(|r| r.get::<_, String>(1).trim() == "COMMIT").map(calls).sum::<i64>().max(1);
     let total: i64 = rows.iter().map(calls).sum();
     println!("\n{label}: {total} statements at the steady rate, {commits} write transactions ({:.1} statements per transaction)", total as f64 / commits as f64);
-    println!("| calls per transaction | statement |\n|---|---|");
+    println!("| calls per transaction | µs each (executing) | statement |\n|---|---|---|");
     for r in rows.iter().take(30) {
         let q: String = r.get::<_, String>(1).split_whitespace().collect::<Vec<_>>().join(" ");
         let q: String = q.chars().take(110).collect();
-        println!("| {:.2} | `{q}` |", calls(r) as f64 / commits as f64);
+        let us = r.get::<_, f64>(2) * 1000.0 / calls(r).max(1) as f64;
+        println!("| {:.2} | {us:.0} | `{q}` |", calls(r) as f64 / commits as f64);
     }
 }
 

@@ -303,5 +303,5 @@ pub fn merges_for_one_member_are_serial_across_processes(h: &dyn Harness) {
         .unwrap();
     assert_eq!(n.as_deref(), Some((THREADS * 2 * ADDS).to_string().as_str()), "no addition was lost");
     assert_eq!(unplaced, 0, "every document has its position");
-    assert_eq!(head, last, "the head is the last position given");
+    assert!(head >= last, "the head is at or past the last position given ({head} < {last})");
 }

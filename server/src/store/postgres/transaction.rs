@@ -21,15 +21,17 @@ const MEMBER_LOCK: i32 = 7_283_603;
 pub(super) const LOCK_FEED: &str = "SELECT seq FROM feed_head WHERE id = 1 FOR UPDATE";
 
 /// Gives the transaction's placeholders (`lo..=hi`) the next feed positions, in the order they
-/// were handed out (placeholders descend), and moves the head past them. The range is the
-/// transaction's own: the scan never walks other transactions' placeholders, nor the dead index
-/// entries that earlier batches' placeholders left behind (scanning every negative position
-/// slowed each commit as they piled up: measured, batches grew and stayed large).
+/// were handed out (placeholders descend, positions ascend), and moves the head past the whole
+/// range: a placeholder no document kept (a job rolled back, a document stored twice) leaves a
+/// position unused, which readers pass over like any other. The scan is the transaction's own
+/// range: never other transactions' placeholders, nor the dead index entries earlier batches'
+/// placeholders left behind (scanning every negative position slowed each commit as they piled
+/// up: measured, batches grew and stayed large).
 fn give_positions(lo: i64, hi: i64) -> String {
     format!(
-        "WITH n AS (SELECT id, row_number() OVER (ORDER BY seq DESC) AS k FROM docs WHERE seq BETWEEN {lo} AND {hi}),
-              upd AS (UPDATE docs d SET seq = h.seq + n.k FROM n, feed_head h WHERE d.id = n.id AND h.id = 1 RETURNING 1)
-         UPDATE feed_head SET seq = seq + (SELECT COUNT(*) FROM upd) WHERE id = 1"
+        "UPDATE docs SET seq = h.seq + ({hi} - docs.seq) + 1 FROM feed_head h WHERE h.id = 1 AND docs.seq BETWEEN {lo} AND {hi};
+         UPDATE feed_head SET seq = seq + {} WHERE id = 1",
+        hi - lo + 1
     )
 }
 
