@@ -17,7 +17,7 @@ use crate::model::{Caller, User};
 use crate::now_ms;
 use crate::policy::visibility::{may_see, DocMeta};
 use crate::policy::{Context, Refusal};
-use crate::store::db::{decode_heads, encode_heads, Quarantined, Visibility};
+use crate::store::db::{decode_heads, encode_heads, Quarantined, StoredMeta, Visibility};
 use crate::store::Db;
 
 /// A push checked against the document as it was at `base`.
@@ -44,12 +44,15 @@ enum Prev {
     Damaged { owner: String, kind: String },
 }
 
-/// What visibility needs of a stored document: kind, owner, heads (`Db::doc_meta`).
-type Meta = (String, String, Vec<u8>);
-
 /// The current state of `id` (from the cache when it is at the stored heads, else from `db`),
 /// and its stored heads; `meta`: what is stored of it, if anything.
-fn current(db: &Db, cache: &DocCache, viewer: &User, id: &str, meta: Option<Meta>) -> Result<(Prev, Option<Vec<u8>>)> {
+fn current(
+    db: &Db,
+    cache: &DocCache,
+    viewer: &User,
+    id: &str,
+    meta: Option<StoredMeta>,
+) -> Result<(Prev, Option<Vec<u8>>)> {
     let Some((kind, owner, heads)) = meta else { return Ok((Prev::None { phantom: false }, None)) };
     let parsed = Kind::parse(&kind);
     let recipients = if parsed == Some(Kind::Report) { db.recipients_of(id)? } else { Vec::new() };
@@ -103,7 +106,7 @@ pub(super) struct Pusher<'a> {
 
 impl Pusher<'_> {
     /// Checks `push` against the current state of its document (`meta`: what is stored of it).
-    fn check(&self, db: &Db, push: &Push, meta: Option<Meta>) -> Result<Prepared> {
+    fn check(&self, db: &Db, push: &Push, meta: Option<StoredMeta>) -> Result<Prepared> {
         let (prev, base) = current(db, self.cache, self.viewer, &push.id, meta)?;
         // A report's recipients must be members, and one who read it stays.
         let (readers, members, admins) = if push.kind == Kind::Report {

@@ -36,7 +36,7 @@ fn by_ids<T>(
 }
 
 /// What visibility needs of a stored document: its kind, owner and (encoded) heads.
-pub type DocMeta = (String, String, Vec<u8>);
+pub type StoredMeta = (String, String, Vec<u8>);
 
 /// A document to store at a feed position.
 #[derive(Debug, Clone, Copy)]
@@ -78,7 +78,7 @@ impl Db<'_> {
     }
 
     /// [`Db::doc_meta`] of each of `ids` that is stored, in one query per 500 ids.
-    pub fn doc_metas_of(&self, ids: &[&str]) -> Result<HashMap<String, DocMeta>> {
+    pub fn doc_metas_of(&self, ids: &[&str]) -> Result<HashMap<String, StoredMeta>> {
         by_ids(self, ids, 500, "id, kind, owner, heads", |r| Ok((r.text(1)?, r.text(2)?, r.blob(3)?)))
     }
 

@@ -27,7 +27,7 @@ use super::Conn;
 pub use blobs::{BlobRow, BlobUsage};
 pub use config::{PublishedSnapshotRow, PublishedState};
 pub use departments::DeptStint;
-pub use docs::{DocRow, NewDoc};
+pub use docs::{DocRow, NewDoc, StoredMeta};
 pub use evidence::LocationChange;
 pub use export::{CustomerPlace, ExportRow};
 pub use feed::{FeedRow, Visibility, PAGE_ROWS};
