@@ -41,8 +41,9 @@ const MAX_READERS: usize = 16;
 
 impl TxConn for PgConn {
     fn begin(&mut self, locks: &super::BatchLocks) -> Result<()> {
-        *self.tx.borrow_mut() = transaction::TxState::starting(locks.serial);
-        self.script(&transaction::begin_sql(locks))
+        let (sql, alone) = transaction::begin_sql(locks);
+        *self.tx.borrow_mut() = transaction::TxState::starting(alone);
+        self.script(&sql)
     }
 
     fn commit(&mut self) -> Result<()> {

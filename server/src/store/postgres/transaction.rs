@@ -16,6 +16,8 @@ use crate::store::BatchLocks;
 const TEAM_LOCK: i64 = 7_283_602;
 /// The first key of a member's lock.
 const MEMBER_LOCK: i32 = 7_283_603;
+/// Most member locks one batch takes; a batch writing for more writes alone.
+const MAX_MEMBER_LOCKS: usize = 256;
 
 /// The feed head's row lock, held to the commit.
 pub(super) const LOCK_FEED: &str = "SELECT seq FROM feed_head WHERE id = 1 FOR UPDATE";
@@ -88,13 +90,17 @@ fn member_key(member: &str) -> i32 {
 }
 
 /// The statements that start a batch holding `locks`.
-pub(super) fn begin_sql(locks: &BatchLocks) -> String {
-    if locks.serial {
-        return format!("BEGIN; SELECT pg_advisory_xact_lock({TEAM_LOCK}); {LOCK_FEED}");
-    }
+/// And whether it writes alone (holding the feed's lock from its start).
+pub(super) fn begin_sql(locks: &BatchLocks) -> (String, bool) {
     let mut keys: Vec<i32> = locks.members.iter().map(|m| member_key(m)).collect();
     keys.sort_unstable();
     keys.dedup();
+    // Each lock takes a slot of PostgreSQL's shared lock table (64 per connection by default,
+    // shared by all): a batch writing for more members (a director commenting on a whole
+    // company's records) writes alone instead, which needs no member's lock.
+    if locks.serial || keys.len() > MAX_MEMBER_LOCKS {
+        return (format!("BEGIN; SELECT pg_advisory_xact_lock({TEAM_LOCK}); {LOCK_FEED}"), true);
+    }
     let mut sql = format!("BEGIN; SELECT pg_advisory_xact_lock_shared({TEAM_LOCK})");
     // One statement per 100 locks, taken left to right in key order.
     for chunk in keys.chunks(100) {
@@ -102,7 +108,7 @@ pub(super) fn begin_sql(locks: &BatchLocks) -> String {
         sql.push_str("; SELECT ");
         sql.push_str(&calls.join(", "));
     }
-    sql
+    (sql, false)
 }
 
 /// What ends the transaction: the positions first when placeholders were handed out.
@@ -122,10 +128,22 @@ mod tests {
         let a = BatchLocks { serial: false, members: vec!["u1".into(), "u2".into(), "u3".into()] };
         let b = BatchLocks { serial: false, members: vec!["u3".into(), "u1".into(), "u2".into()] };
         assert_eq!(begin_sql(&a), begin_sql(&b));
-        assert!(begin_sql(&a).contains("pg_advisory_xact_lock_shared"));
-        assert!(!begin_sql(&a).contains("FOR UPDATE"), "merges take the feed's lock at the end only");
-        let serial = begin_sql(&BatchLocks { serial: true, members: vec!["u1".into()] });
-        assert!(serial.contains("FOR UPDATE") && !serial.contains("_shared"));
+        let (merges, alone) = begin_sql(&a);
+        assert!(merges.contains("pg_advisory_xact_lock_shared") && !alone);
+        assert!(!merges.contains("FOR UPDATE"), "merges take the feed's lock at the end only");
+        let (serial, alone) = begin_sql(&BatchLocks { serial: true, members: vec!["u1".into()] });
+        assert!(serial.contains("FOR UPDATE") && !serial.contains("_shared") && alone);
+    }
+
+    #[test]
+    fn a_batch_for_very_many_members_writes_alone_instead_of_filling_the_lock_table() {
+        let many = BatchLocks { serial: false, members: (0..5_000).map(|i| format!("member-{i}")).collect() };
+        let (sql, alone) = begin_sql(&many);
+        assert!(alone && sql.contains("FOR UPDATE"));
+        assert!(!sql.contains(&format!("{MEMBER_LOCK}")), "no member's lock is taken");
+        let some = BatchLocks { serial: false, members: (0..200).map(|i| format!("member-{i}")).collect() };
+        let (sql, alone) = begin_sql(&some);
+        assert!(!alone && sql.matches("pg_advisory_xact_lock(").count() >= 190);
     }
 
     #[test]
