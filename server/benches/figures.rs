@@ -56,21 +56,10 @@ fn rep(i: usize) -> String {
 
 fn followup(i: usize, start: i64) -> Followup {
     let at = start + (i as i64 * 7_919_000) % (92 * DAY);
-    Followup {
-        header: header(Kind::Followup, i, &rep(i % REPS), at),
-        customer_id: format!("c-{}", i % 5000),
-        deal_id: None,
-        kind: FollowupKind::ALL[i % 5],
-        occurred_at: at,
-        note: String::new(),
-        next_step: String::new(),
-        next_followup_on: None,
-        checkin: None,
-        checkin_metres: None,
-        attachments: Vec::new(),
-        stage_change: None,
-        plan_id: None,
-    }
+    let id = uuid::Uuid::now_v7().to_string();
+    let mut v = common::visit(id, rep(i % REPS), format!("c-{}", i % 5000), FollowupKind::ALL[i % 5], at);
+    v.header.created_at = at + (i as i64 % 1000);
+    v
 }
 
 fn deal(i: usize, start: i64) -> Deal {

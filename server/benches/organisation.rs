@@ -20,7 +20,7 @@
 
 use std::time::Instant;
 
-use fieldreport_core::doc::{Followup, FollowupKind, Header, Kind, Record, SCHEMA_VERSION};
+use fieldreport_core::doc::{Followup, FollowupKind, Record};
 use fieldreport_core::period::Period;
 use fieldreport_core::team::{below_pairs, Department, DeptTree, Person, Target, TargetPeriod, TeamConfig};
 use fieldreport_server::figures::{alerts, department, snapshot, submissions, team_values, Scope};
@@ -86,29 +86,7 @@ fn user(id: String, role: Role, dept: &str) -> User {
 
 fn visit(i: usize, start: i64) -> Followup {
     let at = start + (i as i64 * 7_919_000) % (85 * DAY);
-    Followup {
-        header: Header {
-            kind: Kind::Followup,
-            id: format!("v-{i:07}"),
-            team: "team-1".into(),
-            owner: member(i % MEMBERS),
-            created_at: at,
-            schema: SCHEMA_VERSION,
-            deleted: false,
-        },
-        customer_id: format!("c-{}", i % 40_000),
-        deal_id: None,
-        kind: FollowupKind::ALL[i % 5],
-        occurred_at: at,
-        note: String::new(),
-        next_step: String::new(),
-        next_followup_on: None,
-        checkin: None,
-        checkin_metres: None,
-        attachments: Vec::new(),
-        stage_change: None,
-        plan_id: None,
-    }
+    common::visit(format!("v-{i:07}"), member(i % MEMBERS), format!("c-{}", i % 40_000), FollowupKind::ALL[i % 5], at)
 }
 
 /// The company at `loc`: the tree, heads and members placed, who sees whom, the quarter's

@@ -284,6 +284,40 @@ pub fn postgres_database(prefix: &str) -> String {
     fieldreport_server::store::postgres::test_cluster::create_database(&admin, prefix)
 }
 
+/// A visit (a followup with nothing but its kind) of `owner` at customer `customer`, at `at`.
+pub fn visit(
+    id: String,
+    owner: String,
+    customer: String,
+    kind: fieldreport_core::doc::FollowupKind,
+    at: i64,
+) -> fieldreport_core::doc::Followup {
+    use fieldreport_core::doc::{Followup, Header, Kind, SCHEMA_VERSION};
+    Followup {
+        header: Header {
+            kind: Kind::Followup,
+            id,
+            team: "team-1".into(),
+            owner,
+            created_at: at,
+            schema: SCHEMA_VERSION,
+            deleted: false,
+        },
+        customer_id: customer,
+        deal_id: None,
+        kind,
+        occurred_at: at,
+        note: String::new(),
+        next_step: String::new(),
+        next_followup_on: None,
+        checkin: None,
+        checkin_metres: None,
+        attachments: Vec::new(),
+        stage_change: None,
+        plan_id: None,
+    }
+}
+
 /// The team's calendar in the KPI benchmarks.
 pub fn cal() -> fieldreport_core::period::Calendar {
     fieldreport_core::period::Calendar::parse("Asia/Shanghai", "monday").unwrap()
