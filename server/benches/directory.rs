@@ -48,7 +48,7 @@ async fn main() {
     let directory_bytes = admin
         .store()
         .read(|db| {
-            let (id, _) = db.published_directory()?.expect("the directory was published");
+            let (id, _) = db.published_state("")?.published_directory.expect("the directory was published");
             Ok(db.doc_bytes(&id)?.map(|b| b.len()).unwrap_or(0))
         })
         .unwrap();

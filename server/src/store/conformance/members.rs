@@ -78,14 +78,14 @@ pub fn members_and_the_directory(h: &dyn Harness) {
     let v0 = s
         .write(|db| {
             db.insert_team(&team(), 5)?;
-            let v0 = db.directory_version()?;
+            let v0 = db.published_state("r")?.directory_version;
             db.insert_user(&user("m", Role::Manager, None))?;
             db.insert_user(&user("r", Role::Rep, None))?;
             Ok(v0)
         })
         .unwrap();
     s.write(move |db| {
-        let added = db.directory_version()?;
+        let added = db.published_state("r")?.directory_version;
         assert_eq!(added, v0 + 2, "each new member changes the directory");
         let mut r = db.user("r")?.expect("the rep");
         r.name = "张伟".into();
@@ -95,17 +95,17 @@ pub fn members_and_the_directory(h: &dyn Harness) {
         r.deactivated_at = Some(77_000);
         db.update_user(&r)?;
         assert_eq!(db.user("r")?, Some(r.clone()), "every field reads back");
-        assert_eq!(db.directory_version()?, added + 1);
+        assert_eq!(db.published_state("r")?.directory_version, added + 1);
         db.update_user_since("r", 5)?;
         assert_eq!(db.user("r")?.map(|u| (u.created_at, u.deactivated_at)), Some((5, Some(77_000))));
-        assert_eq!(db.directory_version()?, added + 2, "when a member joined is in the directory");
+        assert_eq!(db.published_state("r")?.directory_version, added + 2, "when a member joined is in the directory");
         db.update_team("华南销售", "Asia/Hong_Kong", "sunday")?;
         let t = db.team()?.expect("the team");
         assert_eq!((t.name.as_str(), t.tz.as_str(), t.week_start.as_str()), ("华南销售", "Asia/Hong_Kong", "sunday"));
-        assert_eq!(db.published_directory()?, None);
+        assert_eq!(db.published_state("r")?.published_directory, None);
         db.set_published_directory("dir-1", 3)?;
         db.set_published_directory("dir-1", 4)?;
-        assert_eq!(db.published_directory()?, Some(("dir-1".into(), 4)));
+        assert_eq!(db.published_state("r")?.published_directory, Some(("dir-1".into(), 4)));
         Ok(())
     })
     .unwrap();
@@ -136,7 +136,7 @@ pub fn departments_and_where_members_were(h: &dyn Harness) {
         db.insert_department(&dept("root", "华东销售", None, &[]), 1)?;
         db.insert_department(&dept("sh", "上海区", Some("root"), &["m", "d"]), 2)?;
         db.insert_user(&user("m", Role::Manager, None))?;
-        let v0 = db.directory_version()?;
+        let v0 = db.published_state("r")?.directory_version;
         let mut r = user("r", Role::Rep, Some("m"));
         r.dept_id = Some("root".into());
         r.created_at = 10;
@@ -144,7 +144,7 @@ pub fn departments_and_where_members_were(h: &dyn Harness) {
         db.set_user_dept("r", "sh", 100)?;
         let sh = dept("sh", "上海大区", Some("root"), &["m"]);
         db.update_department(&sh)?;
-        assert!(db.directory_version()? >= v0 + 3, "every change publishes the directory again");
+        assert!(db.published_state("r")?.directory_version >= v0 + 3, "every change publishes the directory again");
         let depts = db.departments()?;
         assert_eq!(depts.len(), 2);
         assert_eq!(depts.iter().find(|d| d.id == "sh"), Some(&sh), "renamed, one head left");

@@ -23,11 +23,12 @@ pub struct PublishedSnapshotRow {
 pub struct PublishedState {
     /// As [`Db::config_version`].
     pub config_version: i64,
-    /// As [`Db::published_config`].
+    /// The configuration version devices were last sent.
     pub published_config: Option<i64>,
-    /// As [`Db::directory_version`].
+    /// The members' version: it moves with every change to a member or department.
     pub directory_version: i64,
-    /// As [`Db::published_directory`].
+    /// The published directory document and the members' version devices were last sent, once
+    /// there is one: (document id, version).
     pub published_directory: Option<(String, i64)>,
     /// As [`Db::published_snapshot`].
     pub snapshot: Option<PublishedSnapshotRow>,
@@ -87,11 +88,6 @@ impl Db<'_> {
             p![version, body, now],
         )?;
         Ok(())
-    }
-
-    /// The configuration version devices were last sent.
-    pub fn published_config(&self) -> Result<Option<i64>> {
-        self.opt("SELECT version FROM published_config WHERE id = 1", p![], |r| r.int(0))
     }
 
     pub fn set_published_config(&self, doc_id: &str, version: i64) -> Result<()> {

@@ -145,17 +145,6 @@ impl Db<'_> {
         Ok(())
     }
 
-    /// The version of the members' data (it grows with every change).
-    pub fn directory_version(&self) -> Result<i64> {
-        Ok(self.opt("SELECT directory_version FROM team WHERE id = 1", p![], |r| r.int(0))?.unwrap_or(0))
-    }
-
-    /// The published directory document and the members' version devices were last sent, once
-    /// there is one: (document id, version). One query: every sync asks it.
-    pub fn published_directory(&self) -> Result<Option<(String, i64)>> {
-        self.opt("SELECT doc_id, version FROM published_directory WHERE id = 1", p![], |r| Ok((r.text(0)?, r.int(1)?)))
-    }
-
     pub fn set_published_directory(&self, doc_id: &str, version: i64) -> Result<()> {
         self.exec_later(
             "INSERT INTO published_directory (id, doc_id, version) VALUES (1, ?1, ?2)
