@@ -35,9 +35,9 @@ fn device_row(r: &dyn Row) -> Result<Device, StoreError> {
 
 /// A row's columns from `at` on, as a row of their own (to read joined rows with the readers of
 /// each table).
-struct From<'r>(&'r dyn Row, usize);
+struct Shifted<'r>(&'r dyn Row, usize);
 
-impl Row for From<'_> {
+impl Row for Shifted<'_> {
     fn int(&self, i: usize) -> Result<i64, StoreError> {
         self.0.int(self.1 + i)
     }
@@ -198,7 +198,7 @@ impl Db<'_> {
             p![token_hash],
             |r| {
                 let team = Team { id: r.text(16)?, name: r.text(17)?, tz: r.text(18)?, week_start: r.text(19)? };
-                Ok((device_row(r)?, user_row(&From(r, 7))?, team))
+                Ok((device_row(r)?, user_row(&Shifted(r, 7))?, team))
             },
         )
     }
