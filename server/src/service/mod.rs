@@ -204,7 +204,7 @@ impl Service {
                 active: &active,
             };
             // Seen within the minute (as the request's own lookup read): nothing to write.
-            if c.device.last_seen_at.is_none_or(|seen| seen < now - 60_000) {
+            if crate::store::db::seen_long_ago(c.device.last_seen_at, now) {
                 db.touch_device(device, now)?;
             }
             db.begin_device_sync(device, req.cursor as i64)?;

@@ -32,6 +32,9 @@ pub(super) struct Prepared {
     /// The stored copy cannot be read (quarantined): the push, checked as a new document from
     /// its owner's device, replaces it.
     heals: bool,
+    /// Whose document this is: the stored owner, else the pusher (a new document is its
+    /// author's). Owners never change, so this holds whatever the writer finds.
+    owner: String,
 }
 
 /// A document's current state, as a push is checked against it.
@@ -107,6 +110,7 @@ pub(super) struct Pusher<'a> {
 impl Pusher<'_> {
     /// Checks `push` against the current state of its document (`meta`: what is stored of it).
     fn check(&self, db: &Db, push: &Push, meta: Option<StoredMeta>) -> Result<Prepared> {
+        let owner = meta.as_ref().map_or_else(|| self.author.user_id.clone(), |(_, owner, _)| owner.clone());
         let (prev, base) = current(db, self.cache, self.viewer, &push.id, meta)?;
         // A report's recipients must be members, and one who read it stays.
         let (readers, members, admins) = if push.kind == Kind::Report {
@@ -140,7 +144,7 @@ impl Pusher<'_> {
                 return Err(ServerError::MalformedDocument { id: push.id.clone(), reason })
             }
         };
-        Ok(Prepared { base, outcome, phantom, heals })
+        Ok(Prepared { base, outcome, phantom, heals, owner })
     }
 
     /// Checks every push on a read connection (outside the writer); what is stored of their
@@ -231,16 +235,13 @@ impl Pusher<'_> {
     }
 }
 
-/// The members whose data merging `prepared` writes: the pusher's (their device), and each
-/// merged document's owner's (the document, its rollups and indexes). The owner of a document
-/// never changes, so the checks' answer holds when the writer checks again.
+/// The members whose data merging `prepared` may write: the pusher's (their device), and the
+/// owner of every pushed document (the document, its rollups and indexes) — refused ones too: a
+/// document that moved before the writer merges is checked again there, and may then be
+/// accepted.
 pub(super) fn members(pusher: &str, prepared: &[Prepared]) -> Vec<String> {
     let mut out = vec![pusher.to_string()];
-    for p in prepared {
-        if let Ok(m) = &p.outcome {
-            out.push(m.record.header().owner.clone());
-        }
-    }
+    out.extend(prepared.iter().map(|p| p.owner.clone()));
     out.sort();
     out.dedup();
     out

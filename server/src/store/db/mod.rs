@@ -36,6 +36,7 @@ pub use outbox::NewDelivery;
 pub use plans::PlanEntry;
 pub use quarantine::Quarantined;
 pub use rollups::{RebuildInput, RollupDelta, RollupTable};
+pub use team::seen_long_ago;
 pub use web::{LinkRow, SessionRow};
 pub use web::{NewSession, WebLogin};
 pub use week::{MentionRow, NudgeRow};

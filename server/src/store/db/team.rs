@@ -64,6 +64,15 @@ impl Row for Shifted<'_> {
     }
 }
 
+/// How precisely a device's last-seen time is kept.
+pub const SEEN_EVERY_MS: i64 = 60_000;
+
+/// Whether a device last seen at `last_seen` is due a [`Db::touch_device`] at `now` (a caller
+/// that has read the time spares the statement).
+pub fn seen_long_ago(last_seen: Option<i64>, now: i64) -> bool {
+    last_seen.is_none_or(|seen| seen < now - SEEN_EVERY_MS)
+}
+
 const USER_COLS: &str = "id, name, role, manager_id, created_at, phone, active, deactivated_at, dept_id";
 const DEVICE_COLS: &str = "id, user_id, actor, created_at, last_seen_at, revoked_at, name";
 
@@ -228,7 +237,9 @@ impl Db<'_> {
     /// Records that a device synced, to the minute: an idle sync then writes nothing.
     pub fn touch_device(&self, id: &str, now: i64) -> Result<()> {
         self.exec_later(
-            "UPDATE devices SET last_seen_at = ?2 WHERE id = ?1 AND (last_seen_at IS NULL OR last_seen_at < ?2 - 60000)",
+            &format!(
+                "UPDATE devices SET last_seen_at = ?2 WHERE id = ?1 AND (last_seen_at IS NULL OR last_seen_at < ?2 - {SEEN_EVERY_MS})"
+            ),
             p![id, now],
         )?;
         Ok(())
