@@ -94,11 +94,14 @@ pub async fn start_with(service: Arc<Service>, listen: &str, limits: Limits) -> 
     let robots = robots::spawn(service.clone());
     let housekeeping = housekeeping::spawn(service.clone());
     let schedule = housekeeping::spawn_schedule(service.clone());
+    let news = service.news().clone();
     let app = router::router(Arc::new(state::AppState { service, limits }));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
             let _ = rx.await;
+            // Requests waiting for news answer now, so that shutting down does not wait for them.
+            news.close();
         });
         if let Err(e) = serve.await {
             tracing::error!(error = %e, "server stopped");

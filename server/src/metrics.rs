@@ -37,6 +37,9 @@ pub struct Metrics {
     /// Times the writer waited for PostgreSQL to answer (round trips; statements sent together
     /// count once). What a batch costs on a networked database.
     pub writer_round_trips: IntCounter,
+    /// Sync requests waiting for news (long polls), and those answered because news came.
+    pub news_waiting: IntGauge,
+    pub news_woken: IntCounter,
     /// Robot messages not yet sent (set when scraped).
     pub outbox_backlog: IntGauge,
     /// Bytes of attached files received whole and stored.
@@ -116,6 +119,8 @@ impl Metrics {
                 "fieldreport_writer_round_trips_total",
                 "Times the writer waited for PostgreSQL's answer",
             ),
+            news_waiting: gauge(&r, "fieldreport_news_waiting", "Sync requests waiting for news"),
+            news_woken: counter(&r, "fieldreport_news_woken_total", "Waiting sync requests woken by news"),
             outbox_backlog: gauge(&r, "fieldreport_outbox_backlog", "Robot messages not yet sent"),
             storage_full: gauge(&r, "fieldreport_storage_full", "1 while storage is found full"),
             registry: r,

@@ -6,6 +6,7 @@
 mod admit;
 mod blobs;
 mod figures;
+mod news;
 
 #[doc(hidden)]
 pub use blobs::fuzz_input as fuzz_blob_input;
@@ -14,7 +15,8 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -185,8 +187,10 @@ fn json_body<T: serde::de::DeserializeOwned>(
 async fn sync(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
+    query: std::result::Result<Query<news::SyncQuery>, QueryRejection>,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse> {
+    let Query(query) = query.map_err(|e| ServerError::BadRequest(format!("{e} (expected ?wait=SECONDS)")))?;
     let body = body_of(body, state.limits.max_request_bytes)?;
     // Counted from the header before any push is decoded: a request of 800,000 tiny pushes
     // allocates nothing for them.
@@ -203,14 +207,28 @@ async fn sync(
     if req.want.len() > MAX_WANTED {
         return Err(too_many(req.pushes.len(), req.want.len()));
     }
-    let (pushes, cursor) = (req.pushes.len(), req.cursor);
+    let (pushes, cursor, max_bytes) = (req.pushes.len(), req.cursor, req.max_bytes);
+    // Registered before the page is read, so that nothing stored after it is missed.
+    let waiter = match query.wait() {
+        Some(wait) if req.pushes.is_empty() && req.want.is_empty() => {
+            state.service.news().wait(&caller.user.id, caller.user.role).map(|w| (w, wait))
+        }
+        _ => None,
+    };
     let s = state.service.clone();
     let limits = state.limits;
     let c = caller.clone();
     let started = std::time::Instant::now();
     let resp: SyncResponse = blocking(move || s.sync(&c, req, &limits)).await?;
     let m = crate::metrics::metrics();
+    // The sync's own time, not the time it waited for news.
     m.sync_seconds.observe(started.elapsed().as_secs_f64());
+    let resp = match waiter {
+        Some((waiter, wait)) if news::is_empty(&resp) => {
+            news::wait_for_news(&state, &caller, waiter, resp, max_bytes, wait).await?
+        }
+        _ => resp,
+    };
     m.feed_pages.inc();
     m.feed_documents.inc_by(resp.docs.len() as u64);
     let mut refused: std::collections::BTreeMap<&str, usize> = Default::default();

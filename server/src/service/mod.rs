@@ -14,6 +14,7 @@ mod gate;
 mod links;
 mod members;
 pub mod merge;
+mod news;
 mod outbox;
 mod publish;
 mod refresher;
@@ -36,6 +37,7 @@ pub use departments::DeptEdit;
 pub use links::LinkProof;
 pub use members::UserEdit;
 pub use merge::{Author, Limits};
+pub use news::{News, Waiter, MAX_WAITING};
 pub use outbox::LEASE_MS;
 pub use rollups::{RebuildFrom, Rebuilt};
 #[doc(hidden)]
@@ -66,6 +68,8 @@ pub struct Service {
     interval: Arc<AtomicI64>,
     /// This process's name when it claims robot messages.
     worker: String,
+    /// Sync requests waiting for news.
+    news: Arc<News>,
     /// Where attached files are kept, when this server keeps them.
     files: Option<Arc<blobs::Files>>,
     /// The key that signs file links (read from the database once).
@@ -123,7 +127,9 @@ impl Service {
         let interval = Arc::new(AtomicI64::new(publish::MIN_INTERVAL_MS));
         let refresh = refresher::start(store.clone(), cache.clone(), active.clone(), interval.clone());
         let worker = format!("{}:{}", std::process::id(), uuid::Uuid::now_v7().simple());
+        let news = News::start(store.clone(), store.commits());
         Ok(Service {
+            news,
             store,
             cache,
             active,
@@ -244,6 +250,22 @@ impl Service {
         // The page is read on a reader, after the pushes committed: the writer only writes.
         let (response, delivered) =
             self.store.read(|db| sync::page(db, &self.cache, &caller, &ask, merged.results, &merged.held))?;
+        self.record_delivery(&caller.device.id, delivered)?;
+        Ok(response)
+    }
+
+    /// The sync requests waiting for news (see `news.rs`).
+    pub fn news(&self) -> &Arc<News> {
+        &self.news
+    }
+
+    /// The next page of `caller`'s feed after `cursor`, pushing nothing: what a request that
+    /// waited for news answers once woken.
+    pub fn pull(&self, caller: &Caller, cursor: u64, max_bytes: u64, version: u8) -> Result<SyncResponse> {
+        let ask = sync::Ask { cursor, max_bytes, version, want: Vec::new() };
+        let nothing_held = std::collections::HashMap::new();
+        let (response, delivered) =
+            self.store.read(|db| sync::page(db, &self.cache, caller, &ask, Vec::new(), &nothing_held))?;
         self.record_delivery(&caller.device.id, delivered)?;
         Ok(response)
     }

@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 pub use db::Db;
 pub use location::Location;
 pub use sql::{Conn, ConnExt, Dialect, Param, Row};
-pub use writer::{BatchLocks, TxConn, Writer};
+pub use writer::{BatchLocks, Commits, TxConn, Writer};
 
 /// A storage failure, whatever the backend. The layer above maps it into its own error once
 /// (`crate::error`); nothing here knows about HTTP.
@@ -82,6 +82,9 @@ pub trait Backend: Send + Sync + 'static {
     fn write_merge(&self, members: Vec<String>, job: WriteJob) -> StoreResult<()>;
     /// Queues `job` for a write transaction and returns at once (see [`Writer::submit`]).
     fn submit(&self, job: WriteJob);
+    /// Counts write transactions committed to the database (this process's, and on PostgreSQL
+    /// every process's): what a request waiting for news wakes on.
+    fn commits(&self) -> Commits;
     /// Whether the database answers (for `/healthz`).
     fn ping(&self) -> StoreResult<()> {
         self.read(&mut |c| c.each("SELECT 1", &[], &mut |_| Ok(())))
@@ -106,6 +109,11 @@ impl<E> Clone for Store<E> {
 impl<E: From<StoreError>> Store<E> {
     pub fn new(backend: Arc<dyn Backend>) -> Store<E> {
         Store { backend, errors: PhantomData }
+    }
+
+    /// The count of commits to the database (see [`Backend::commits`]).
+    pub fn commits(&self) -> Commits {
+        self.backend.commits()
     }
 
     /// Runs `f` on a read connection.

@@ -64,6 +64,31 @@ type Queued = (Job, Reply, Lane);
 #[derive(Clone)]
 pub struct Writer {
     jobs: mpsc::Sender<Queued>,
+    commits: Commits,
+}
+
+/// Counts committed write transactions: a waiter for news ([`Commits::subscribe`]) wakes after
+/// each, then looks at what changed (the count says only that something may have). PostgreSQL
+/// also counts other processes' commits, told by `NOTIFY` (`postgres/listen.rs`).
+#[derive(Clone)]
+pub struct Commits(std::sync::Arc<tokio::sync::watch::Sender<u64>>);
+
+impl Default for Commits {
+    fn default() -> Self {
+        Commits(std::sync::Arc::new(tokio::sync::watch::Sender::new(0)))
+    }
+}
+
+impl Commits {
+    /// One more commit (no waiter: nothing but a counter).
+    pub fn bump(&self) {
+        self.0.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// Wakes at the next commit after now.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.0.subscribe()
+    }
 }
 
 impl Writer {
@@ -76,13 +101,15 @@ impl Writer {
     /// bound to its thread).
     pub fn start_with(open: impl FnOnce() -> Result<Box<dyn TxConn>> + Send + 'static, name: &str) -> Result<Writer> {
         let (tx, rx) = mpsc::channel::<Queued>();
+        let commits = Commits::default();
+        let counted = commits.clone();
         let (ready_tx, ready_rx) = mpsc::sync_channel(1);
         std::thread::Builder::new()
             .name(name.into())
             .spawn(move || match open() {
                 Ok(conn) => {
                     let _ = ready_tx.send(Ok(()));
-                    run(conn, rx)
+                    run(conn, rx, &counted)
                 }
                 Err(e) => {
                     let _ = ready_tx.send(Err(e));
@@ -90,7 +117,12 @@ impl Writer {
             })
             .map_err(|e| StoreError::Internal(format!("cannot start the writer thread: {e}")))?;
         ready_rx.recv().map_err(|_| StoreError::Internal("the writer thread stopped".into()))??;
-        Ok(Writer { jobs: tx })
+        Ok(Writer { jobs: tx, commits })
+    }
+
+    /// The count of this writer's commits (see [`Commits`]).
+    pub fn commits(&self) -> &Commits {
+        &self.commits
     }
 
     /// Runs `job` in the next batch, as if alone, and waits until that batch committed.
@@ -160,7 +192,7 @@ fn bookkeeping(conn: &dyn Conn, jobs: Vec<Job>) -> Result<()> {
     Ok(())
 }
 
-fn run(mut conn: Box<dyn TxConn>, rx: mpsc::Receiver<Queued>) {
+fn run(mut conn: Box<dyn TxConn>, rx: mpsc::Receiver<Queued>, commits: &Commits) {
     let max = conn.max_batch();
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
@@ -211,6 +243,7 @@ fn run(mut conn: Box<dyn TxConn>, rx: mpsc::Receiver<Queued>) {
             conn.rollback();
             conn.recover();
         } else {
+            commits.bump();
             let m = crate::metrics::metrics();
             m.writer_batches.inc();
             m.writer_jobs.inc_by(outcomes.len() as u64);

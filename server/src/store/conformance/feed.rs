@@ -103,6 +103,20 @@ pub fn feed_follows_the_visibility_rule(h: &dyn Harness) {
         assert_eq!(sees_r1, mine.iter().any(|o| o == "r1"));
         assert_eq!(remaining, (want.len() as i64, want.len() as i64 * 5), "the count of {}'s feed", viewer.id);
     }
+    // Who a range of positions concerns: exactly the members who see something in it (every
+    // member when the team's configuration or directory is in it), so that a commit wakes the
+    // requests waiting for news that have news, and only those.
+    let head = s.read(|db| db.feed_head()).unwrap();
+    for (after, upto) in [(0, head), (0, 1), (17, 23), (50, 90), (head - 5, head), (head, head + 10)] {
+        let audience: BTreeSet<String> = s.read(|db| db.feed_audience(after, upto)).unwrap().into_iter().collect();
+        for viewer in users.iter().filter(|u| u.role != Role::Admin) {
+            let v = Visibility { role: viewer.role, user: &viewer.id };
+            let rows = s.read(|db| db.feed_page(v, after)).unwrap();
+            let sees_some = rows.iter().any(|r| r.seq <= upto);
+            let told = audience.contains(&viewer.id) || audience.contains(SERVER_OWNER);
+            assert_eq!(told, sees_some, "{} and positions {after}..={upto}: {audience:?}", viewer.id);
+        }
+    }
 }
 
 /// Two processes write documents concurrently — as serial jobs and as merges for different

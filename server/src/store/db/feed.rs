@@ -68,6 +68,24 @@ impl Db<'_> {
         })
     }
 
+    /// Who may see something stored at a position in `after..=upto`: the documents' owners
+    /// (`server` for the team's configuration and directory, which everyone sees), whoever sees
+    /// them (`sees`) for all but reports, and the reports' recipients. Admins, who see
+    /// everything, are not listed. Costs what was stored in the range, not the team's size: what
+    /// a process asks once per commit to wake the requests waiting for news.
+    pub fn feed_audience(&self, after: i64, upto: i64) -> Result<Vec<String>> {
+        self.all(
+            "SELECT owner FROM docs WHERE seq > ?1 AND seq <= ?2
+             UNION
+             SELECT s.viewer FROM docs d JOIN sees s ON s.owner = d.owner
+                 WHERE d.seq > ?1 AND d.seq <= ?2 AND d.kind <> 'report'
+             UNION
+             SELECT r.user_id FROM docs d JOIN recipients r ON r.doc_id = d.id WHERE d.seq > ?1 AND d.seq <= ?2",
+            p![after, upto],
+            |r| r.text(0),
+        )
+    }
+
     /// How many documents (and bytes) `v` may see after position `after`.
     pub fn feed_remaining(&self, v: Visibility, after: i64) -> Result<(i64, i64)> {
         self.one(&count_sql(), p![after, v.role.as_str(), v.user], |r| Ok((r.int(0)?, r.int(1)?)))

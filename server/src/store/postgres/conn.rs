@@ -72,7 +72,7 @@ pub(crate) fn error(sql: &str, e: tokio_postgres::Error) -> StoreError {
 
 /// The runtime that drives every connection's socket (two threads: the sockets' I/O is all it
 /// does).
-fn runtime() -> &'static tokio::runtime::Runtime {
+pub(super) fn runtime() -> &'static tokio::runtime::Runtime {
     static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     io_runtime(&RT, "fieldreport-pg")
 }

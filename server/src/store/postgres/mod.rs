@@ -3,6 +3,7 @@
 //! docs/concurrency.md (every write transaction locks the feed head first).
 
 mod conn;
+mod listen;
 #[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod test_cluster;
@@ -47,8 +48,8 @@ impl TxConn for PgConn {
     }
 
     fn commit(&mut self) -> Result<()> {
-        let placed = std::mem::take(&mut *self.tx.borrow_mut()).placed();
-        self.script(&transaction::commit_sql(placed))
+        let tx = std::mem::take(&mut *self.tx.borrow_mut());
+        self.script(&transaction::commit_sql(tx.placed(), tx.feed_locked))
     }
 
     fn rollback(&mut self) {
@@ -125,6 +126,8 @@ fn redact(url: &str) -> String {
 /// Storage on a PostgreSQL database.
 pub struct PgBackend {
     url: String,
+    /// Stops the listening connection when dropped (`listen.rs`).
+    _listening: tokio::sync::oneshot::Sender<()>,
     writer: Writer,
     pool: Mutex<Pool>,
     returned: Condvar,
@@ -156,8 +159,10 @@ impl PgBackend {
             },
             "fieldreport-writer",
         )?;
+        let listening = listen::listen(url.to_string(), writer.commits().clone());
         Ok(PgBackend {
             url: url.to_string(),
+            _listening: listening,
             writer,
             pool: Mutex::new(Pool { idle: vec![reader], open: 1 }),
             returned: Condvar::new(),
@@ -216,6 +221,9 @@ impl Backend for PgBackend {
     }
     fn submit(&self, job: super::WriteJob) {
         self.writer.submit(job)
+    }
+    fn commits(&self) -> super::Commits {
+        self.writer.commits().clone()
     }
 
     fn describe(&self) -> String {

@@ -111,10 +111,14 @@ pub(super) fn begin_sql(locks: &BatchLocks) -> (String, bool) {
     (sql, false)
 }
 
-/// What ends the transaction: the positions first when placeholders were handed out.
-pub(super) fn commit_sql(placed: Option<(i64, i64)>) -> String {
+/// What ends the transaction: the positions first when placeholders were handed out; and when
+/// the feed may have moved (positions given, or its lock held), a notification that every
+/// server process listening receives if the transaction commits (`listen.rs`).
+pub(super) fn commit_sql(placed: Option<(i64, i64)>, feed_locked: bool) -> String {
+    let notify = format!("NOTIFY {}", super::listen::CHANNEL);
     match placed {
-        Some((lo, hi)) => format!("{LOCK_FEED}; {}; COMMIT", give_positions(lo, hi)),
+        Some((lo, hi)) => format!("{LOCK_FEED}; {}; {notify}; COMMIT", give_positions(lo, hi)),
+        None if feed_locked => format!("{notify}; COMMIT"),
         None => "COMMIT".to_string(),
     }
 }

@@ -174,6 +174,9 @@ impl Backend for SqliteBackend {
     fn submit(&self, job: super::WriteJob) {
         self.writer.submit(job)
     }
+    fn commits(&self) -> super::Commits {
+        self.writer.commits().clone()
+    }
 
     fn describe(&self) -> String {
         self.path.display().to_string()
