@@ -181,6 +181,7 @@ fn options() -> EngineOptions {
         retries: 2,
         backoff: std::time::Duration::from_millis(1),
         timeout: std::time::Duration::from_secs(1),
+        wait: std::time::Duration::ZERO,
     }
 }
 

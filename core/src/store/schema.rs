@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/012_membership.sql"),
     include_str!("sql/013_plans.sql"),
     include_str!("sql/014_departments.sql"),
+    include_str!("sql/015_sync_status.sql"),
 ];
 
 /// The schema version this build writes.

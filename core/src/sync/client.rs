@@ -4,11 +4,12 @@
 
 use std::time::Instant;
 
-use super::engine::{Engine, Next, SyncStats};
+use super::engine::{Engine, Next, Sending, SyncStats};
 use super::http::{json_body, post_json, transport, CancelToken, ProgressListener, SyncOptions};
 use crate::api::{EnrollRequest, Enrollment, NudgeRequest, NudgeSent, ReadsRequest, Route};
 use crate::codes::ErrorCode;
 use crate::error::{Error, Result};
+use crate::store::SyncActivity;
 use crate::Store;
 
 /// Enrolls this device with `code` at the server: presents the device's actor id, receives a
@@ -52,10 +53,46 @@ pub async fn enroll_named(
 /// Runs one sync: pushes pending documents and pulls the change feed until nothing remains.
 /// A server that cannot be reached fails with [`Error::Unreachable`] and leaves local data as
 /// it was; each committed page survives a crash or a cancel.
+///
+/// How it ended is recorded in the store ([`Store::sync_status`]); `progress` also hears what it
+/// is doing ([`ProgressListener::on_activity`]).
 pub async fn sync(
     store: &mut Store,
     opts: &SyncOptions,
     progress: Option<&dyn ProgressListener>,
+    cancel: &CancelToken,
+) -> Result<SyncStats> {
+    let activity = Activity { listener: progress, now: std::sync::Mutex::new(None) };
+    activity.set(SyncActivity::Connecting);
+    let out = run(store, opts, progress, &activity, cancel).await;
+    // The status is advisory: failing to record it (a full disk) must not turn a sync that
+    // committed its pages into a failure.
+    let _ = store.record_sync_outcome(&out);
+    out
+}
+
+/// Tells the listener what the run does, once per change.
+struct Activity<'a> {
+    listener: Option<&'a dyn ProgressListener>,
+    now: std::sync::Mutex<Option<SyncActivity>>,
+}
+
+impl Activity<'_> {
+    fn set(&self, a: SyncActivity) {
+        let before = self.now.lock().unwrap_or_else(|p| p.into_inner()).replace(a);
+        if before != Some(a) {
+            if let Some(l) = self.listener {
+                l.on_activity(a);
+            }
+        }
+    }
+}
+
+async fn run(
+    store: &mut Store,
+    opts: &SyncOptions,
+    progress: Option<&dyn ProgressListener>,
+    activity: &Activity<'_>,
     cancel: &CancelToken,
 ) -> Result<SyncStats> {
     let started = Instant::now();
@@ -67,6 +104,13 @@ pub async fn sync(
         }
         match engine.step() {
             Next::Send(req) => {
+                let first = engine.stats().round_trips == 0;
+                activity.set(match engine.sending() {
+                    Sending::Pushes => SyncActivity::Uploading,
+                    Sending::Wait => SyncActivity::Idle,
+                    Sending::Pull if first => SyncActivity::Connecting,
+                    Sending::Pull => SyncActivity::Downloading,
+                });
                 let outcome = http.post(req).await;
                 let pages = engine.stats().round_trips;
                 engine.receive(store, outcome)?;
@@ -87,7 +131,8 @@ pub async fn sync(
     }
     // Attached files travel after the documents that reference them, and never hold them up:
     // a file that cannot go now goes at a later sync.
-    if opts.upload_files {
+    if opts.upload_files && store.unsynced()?.files > 0 {
+        activity.set(SyncActivity::Uploading);
         match super::files::upload_files(store, opts, progress, cancel, &mut stats).await {
             Ok(()) => {}
             Err(Error::Cancelled) => return Err(Error::Cancelled),
@@ -95,6 +140,7 @@ pub async fn sync(
         }
     }
     stats.duration_ms = started.elapsed().as_millis() as u64;
+    activity.set(SyncActivity::Idle);
     Ok(stats)
 }
 

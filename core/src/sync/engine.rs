@@ -80,6 +80,9 @@ pub struct EngineOptions {
     pub backoff: Duration,
     /// Timeout of one HTTP request.
     pub timeout: Duration,
+    /// How long a request with nothing to push or ask for may wait at the server for news (a
+    /// long poll; zero: answer at once). Its timeout is `timeout` plus this.
+    pub wait: Duration,
 }
 
 /// What the driver does next.
@@ -91,6 +94,17 @@ pub enum Next {
     Wait(Duration),
     /// The run is over.
     Done,
+}
+
+/// What the request out now does (for a status to show).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sending {
+    /// It pushes this device's changes.
+    Pushes,
+    /// It asks for the next page.
+    Pull,
+    /// It waits at the server for news.
+    Wait,
 }
 
 /// Where the engine stands.
@@ -186,12 +200,38 @@ impl Engine {
     }
 
     fn http(&self, req: &SyncRequest) -> HttpRequest {
+        let (url, timeout) = if Engine::waits(&self.opts, req) {
+            (format!("{}?wait={}", self.url, self.opts.wait.as_secs()), self.opts.timeout + self.opts.wait)
+        } else {
+            (self.url.clone(), self.opts.timeout)
+        };
         HttpRequest {
-            url: self.url.clone(),
+            url,
             content_type: CONTENT_TYPE.into(),
             bearer_token: Some(self.token.clone()),
             body: req.encode(),
-            timeout_ms: self.opts.timeout.as_millis() as u64,
+            timeout_ms: timeout.as_millis() as u64,
+        }
+    }
+
+    /// Whether `req` may wait at the server for news: it has nothing to push or ask for.
+    fn waits(opts: &EngineOptions, req: &SyncRequest) -> bool {
+        opts.wait.as_secs() > 0 && req.pushes.is_empty() && req.want.is_empty()
+    }
+
+    /// What the request out now does: pushes (uploading), waits for news, or pulls.
+    pub fn sending(&self) -> Sending {
+        match &self.state {
+            State::Sent { request, .. } | State::Resend { request, .. } | State::Backoff { request, .. } => {
+                if !request.pushes.is_empty() {
+                    Sending::Pushes
+                } else if Engine::waits(&self.opts, request) {
+                    Sending::Wait
+                } else {
+                    Sending::Pull
+                }
+            }
+            State::Ready | State::Done => Sending::Pull,
         }
     }
 

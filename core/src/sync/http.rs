@@ -30,6 +30,9 @@ pub struct SyncOptions {
     /// Whether a sync also sends the device's attached files (after the documents). Off: only
     /// documents go (e.g. on a metered network); the files wait for a sync with it on.
     pub upload_files: bool,
+    /// How long a sync with nothing to send may wait at the server for news (long poll; zero:
+    /// it answers at once). The server caps it at 60 s.
+    pub wait: Duration,
 }
 
 impl std::fmt::Debug for SyncOptions {
@@ -42,6 +45,7 @@ impl std::fmt::Debug for SyncOptions {
             .field("timeout", &self.timeout)
             .field("transport", &self.transport.as_ref().map(|_| "custom"))
             .field("upload_files", &self.upload_files)
+            .field("wait", &self.wait)
             .finish()
     }
 }
@@ -56,6 +60,7 @@ impl Default for SyncOptions {
             timeout: Duration::from_secs(30),
             transport: None,
             upload_files: true,
+            wait: Duration::ZERO,
         }
     }
 }
@@ -69,6 +74,7 @@ impl SyncOptions {
             retries: self.retries,
             backoff: self.backoff,
             timeout: self.timeout,
+            wait: self.wait,
         }
     }
 }
@@ -76,6 +82,9 @@ impl SyncOptions {
 /// Receives progress during a run (called between pages, never while a lock is held).
 pub trait ProgressListener: Send + Sync {
     fn on_progress(&self, progress: SyncProgress);
+    /// What the run is doing now (connecting, uploading, downloading; idle while it waits for
+    /// news). Called when it changes.
+    fn on_activity(&self, _activity: super::SyncActivity) {}
 }
 
 /// Cancels a running sync at the next page boundary; committed pages stay committed.
