@@ -114,6 +114,15 @@ fn a_device_enrolls_and_syncs_through_the_cli_while_admin_commands_run() {
     assert_eq!(stats["pushed"], 2);
     assert_eq!(stats["round_trips"], 1);
     assert!(stats["rejected"].as_array().unwrap().is_empty());
+    let status = json(&device(&db, &["--json", "status"]));
+    assert_eq!(status["state"], "idle", "{status}");
+    assert_eq!((status["unsent_changes"].as_u64(), status["last_error"].is_null()), (Some(0), true), "{status}");
+    assert!(status["last_synced_at"].as_i64().is_some(), "{status}");
+    // A long poll with nothing new answers empty at the end of its wait.
+    let started = std::time::Instant::now();
+    let waited = json(&device(&db, &["--json", "sync", "--wait", "1"]));
+    assert_eq!((waited["pulled"].as_u64(), waited["pushed"].as_u64()), (Some(0), Some(0)));
+    assert!(started.elapsed() >= Duration::from_secs(1), "it waited for news");
 
     // Admin commands work on the data directory while `serve` runs.
     let devices = json(&server(data.path(), &["--json", "device", "list"]));
@@ -128,7 +137,14 @@ fn a_device_enrolls_and_syncs_through_the_cli_while_admin_commands_run() {
     let offline = device(&db, &["sync"]);
     assert_eq!(offline.status.code(), Some(1), "an unreachable server is exit 1");
     assert!(String::from_utf8_lossy(&offline.stderr).contains("cannot reach"));
-    assert_eq!(json(&device(&db, &["--json", "visit", "list"])).as_array().unwrap().len(), 1, "local data untouched");
+    json(&device(&db, &["--json", "visit", "log", "--customer", c["id"].as_str().unwrap(), "--note", "再访"]));
+    let status = json(&device(&db, &["--json", "status"]));
+    assert_eq!(status["state"], "offline", "{status}");
+    assert_eq!(status["unsent_changes"], 1, "{status}");
+    assert!(status["last_error"].as_str().unwrap().contains("cannot reach"), "{status}");
+    let human = String::from_utf8_lossy(&device(&db, &["status"]).stdout).to_string();
+    assert!(human.contains("sync: offline") && human.contains("1 change(s)"), "{human}");
+    assert_eq!(json(&device(&db, &["--json", "visit", "list"])).as_array().unwrap().len(), 2, "local data untouched");
 }
 
 /// Starts `serve` on a free port for `data`, refreshing snapshots at every sync; returns the

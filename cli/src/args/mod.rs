@@ -116,7 +116,15 @@ pub enum Command {
     /// Sign a browser in to the team dashboard (扫码登录): CODE is the code its sign-in page shows.
     WebLogin { code: String },
     /// Push local changes and pull everything new from the server.
-    Sync,
+    Sync {
+        /// With nothing to send, wait up to SECONDS at the server for news (a long poll; the
+        /// server caps it at 60).
+        #[arg(long, value_name = "SECONDS")]
+        wait: Option<u64>,
+    },
+    /// How sync stands: how the last sync ended (idle, offline, error) and why, when this
+    /// device last received the server's changes, and what has not reached the server yet.
+    Status,
     /// Check every stored document and list the damaged ones (exit 1 when any).
     Doctor,
     /// 催交: ask a member of your team for a report they have not submitted (online; at most

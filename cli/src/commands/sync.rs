@@ -104,11 +104,12 @@ pub fn send_now(ctx: &mut Ctx) -> Result<sync::SyncStats, String> {
     }
 }
 
-pub fn sync(ctx: &mut Ctx) -> CliResult {
+pub fn sync(ctx: &mut Ctx, wait: Option<u64>) -> CliResult {
     let bar = Bar;
     let tty = std::io::stderr().is_terminal() && !ctx.out.json;
     let listener: Option<&dyn ProgressListener> = if tty { Some(&bar) } else { None };
-    let stats = runtime()?.block_on(sync::sync(&mut ctx.store, &SyncOptions::default(), listener, &CancelToken::new()));
+    let opts = SyncOptions { wait: std::time::Duration::from_secs(wait.unwrap_or(0).min(60)), ..Default::default() };
+    let stats = runtime()?.block_on(sync::sync(&mut ctx.store, &opts, listener, &CancelToken::new()));
     if tty {
         crate::output::note("");
     }
@@ -126,6 +127,36 @@ pub fn sync(ctx: &mut Ctx) -> CliResult {
             stats.bytes_received
         )];
         lines.extend(stats.rejected.iter().map(|r| format!("  rejected {}: {}", r.id, r.reason)));
+        lines
+    })
+}
+
+/// `status`: the store's sync status (JSON: `{state, last_synced_at, unsent_changes,
+/// unsent_files, unsent_reads, last_error, enrolled}`; `last_synced_at` in UTC milliseconds).
+pub fn status(ctx: &mut Ctx) -> CliResult {
+    let status = ctx.store.sync_status()?;
+    let cal = ctx.calendar().ok();
+    ctx.out.print(&status, || {
+        if !status.enrolled {
+            return vec![
+                "not enrolled with a team server: run `fieldreport --db PATH enroll --server URL --code CODE`".into(),
+            ];
+        }
+        let when = match (status.last_synced_at, &cal) {
+            (Some(ms), Some(cal)) => crate::time::format_instant(ms, cal),
+            (Some(ms), None) => ms.to_string(),
+            (None, _) => "never".into(),
+        };
+        let mut lines = vec![
+            format!("sync: {}; last synced {when}", status.state.as_str()),
+            format!(
+                "not sent yet: {} change(s), {} file(s), {} read receipt(s)",
+                status.unsent_changes, status.unsent_files, status.unsent_reads
+            ),
+        ];
+        if let Some(e) = &status.last_error {
+            lines.push(format!("last error: {e}"));
+        }
         lines
     })
 }
