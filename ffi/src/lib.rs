@@ -4,6 +4,7 @@
 //! Text indices across the FFI count Unicode scalar values (code points), never UTF-16 units.
 
 mod attachments;
+mod auto_sync;
 mod background;
 mod error;
 mod figures;
@@ -19,6 +20,7 @@ mod sync;
 mod types;
 mod week;
 
+pub use auto_sync::SyncStatusListener;
 pub use error::FieldError;
 pub use http::HttpClient;
 pub use hub::ChangeListener;

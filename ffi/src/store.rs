@@ -33,6 +33,12 @@ pub struct FieldStore {
     pub(crate) http: Mutex<Option<Arc<dyn HttpClient>>>,
     /// Who observes which records (see `observe.rs`).
     pub(crate) hub: Arc<Hub>,
+    /// Sync that runs itself, while it runs (see `auto_sync.rs`).
+    pub(crate) auto: Mutex<Option<fieldreport_core::sync::AutoSync>>,
+    /// How sync reaches the server and when it runs by itself.
+    pub(crate) config: Mutex<SyncConfig>,
+    /// Who hears the sync status.
+    pub(crate) status: Arc<crate::auto_sync::StatusHub>,
 }
 
 /// A `YYYY-MM-DD` date from the app.
@@ -74,19 +80,28 @@ impl FieldStore {
             sync_turn: Arc::default(),
             http: Mutex::new(None),
             hub: Arc::default(),
+            auto: Mutex::new(None),
+            config: Mutex::new(SyncConfig::default()),
+            status: Arc::default(),
         })
     }
 
     /// Runs `f` on the open store, with panics turned into errors; then tells the subscribers
     /// what changed (outside the lock).
     pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Store) -> fieldreport_core::Result<T>) -> Result<T> {
-        let (out, deliveries) = guard(|| {
+        let (out, deliveries, wrote) = guard(|| {
             let mut g = self.lock()?;
             let store = g.as_mut().ok_or_else(FieldError::closed)?;
-            let out = f(store)?;
-            Ok((out, self.hub.collect(store)))
+            let before = store.local_writes();
+            let out = f(store);
+            // A failed call may have written too (a rolled-back transaction counts nothing).
+            let wrote = store.local_writes() != before;
+            Ok((out?, self.hub.collect(store), wrote))
         })?;
         Hub::deliver(deliveries);
+        if wrote {
+            self.wrote();
+        }
         Ok(out)
     }
 
@@ -130,6 +145,7 @@ impl FieldStore {
     /// Closes the database (checkpointing it); any later call fails with `Closed`. Named
     /// `close_store` because Kotlin's `close()` is `AutoCloseable`'s, which frees the handle.
     pub fn close_store(&self) -> Result<()> {
+        self.stop_running();
         guard(|| {
             let store = self.store.lock().unwrap_or_else(|p| p.into_inner()).take();
             match store {
@@ -143,6 +159,7 @@ impl FieldStore {
 impl FieldStore {
     /// Closes the store for good and removes its files (the database and its journal).
     pub(crate) fn close_and_remove(&self) -> Result<()> {
+        self.stop_running();
         let store = self.store.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(s) = store {
             s.close()?;

@@ -54,10 +54,15 @@ impl FieldStore {
         })
     }
 
-    /// Sync options with the app's HTTP client, when it set one.
-    pub(crate) fn options(&self) -> SyncOptions {
+    /// The core's transport over the app's HTTP client, when it set one.
+    pub(crate) fn transport(&self) -> Option<Arc<dyn fieldreport_core::sync::Transport>> {
         let http = self.http.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        SyncOptions { transport: http.map(crate::http::transport), ..Default::default() }
+        http.map(crate::http::transport)
+    }
+
+    /// Sync options: the app's configuration and HTTP client.
+    pub(crate) fn options(&self) -> SyncOptions {
+        self.run_options()
     }
 }
 
@@ -125,6 +130,14 @@ impl FieldStore {
             Ok(stats?.into())
         })
         .await
+    }
+
+    /// One sync now, awaited (`sync` with the default page size): for a background worker
+    /// (WorkManager, BGTaskScheduler) or a pull-to-refresh; an app that stays open uses
+    /// `start_sync` instead.
+    #[uniffi::method(default(listener = None))]
+    pub async fn sync_once(self: Arc<Self>, listener: Option<Arc<dyn SyncListener>>) -> Result<SyncStats> {
+        self.sync(listener, None).await
     }
 
     /// Submits report `id` (as `submit_report`: its blocks frozen as of now, to `to` and `cc`,

@@ -7,6 +7,9 @@ import com.fieldreport.sample.PlatformHttpClient
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.cancelAndJoin
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeoutOrNull
@@ -191,6 +194,33 @@ fun main(args: Array<String>) {
         check("submitted and sent at once", submitted.sent && submitted.report.status == ReportStatus.SUBMITTED)
         runBlocking { tablet.sync(null, null) }
         check("the other device has it, with its summary", tablet.report(daily.id).status == ReportStatus.SUBMITTED && tablet.report(daily.id).summary == submitted.report.summary)
+
+        // Sync that runs itself: the status as a StateFlow, a write that goes by itself, and a
+        // customer added on the tablet reaching the open phone in seconds (a long poll).
+        val statusFlow = MutableStateFlow<SyncStatus?>(null)
+        val watching = phone.observeSyncStatus(object : SyncStatusListener {
+            override fun onStatus(status: SyncStatus) { statusFlow.value = status }
+        })
+        check("the status is told at once", statusFlow.value?.state == SyncState.IDLE && statusFlow.value?.running == false)
+        phone.startSync(SyncConfig(debounceMs = 100L))
+        val byItself = phone.logFollowup(NewFollowup(customerId = c.id, kind = FollowupKind.VISIT, note = "自动同步"))
+        val went = runBlocking { withTimeoutOrNull(10_000) { statusFlow.first { it != null && it.running && it.unsentChanges == 0L && it.state == SyncState.IDLE } } }
+        check("a write goes by itself (${statusFlow.value})", went != null)
+        runBlocking { tablet.sync(null, null) }
+        check("the tablet has it", tablet.listFollowups(null, null).any { it.id == byItself.id })
+        val fromTablet = tablet.addCustomer(NewCustomer(name = "平板新客户"))
+        runBlocking { tablet.sync(null, null) }
+        val started = System.nanoTime()
+        val arrived = runBlocking {
+            withTimeoutOrNull(10_000) {
+                while (phone.listCustomers(null, null).none { it.id == fromTablet.id }) delay(20)
+                (System.nanoTime() - started) / 1_000_000
+            }
+        }
+        check("the tablet's customer reached the open phone in seconds ($arrived ms)", arrived != null && arrived < 5_000)
+        phone.stopSync()
+        check("stopped", !phone.syncStatus().running)
+        watching.cancel()
 
         raises<FieldException.InvalidInput>("an empty customer name") { phone.addCustomer(NewCustomer(name = " ")) }
         raises<FieldException.NotFound>("an unknown report") { phone.report("0190c0de-0000-7000-8000-000000000000") }

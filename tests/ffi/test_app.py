@@ -6,8 +6,10 @@ inbox and team, signing out. Run by scripts/test-bindings.
 """
 
 import asyncio
+import datetime
 import os
 import threading
+import time
 import unittest
 
 from helpers import Progress, RecordingClient, Server, enrolled_store, fr, new_path
@@ -285,6 +287,92 @@ class Offline(fr.HttpClient):
 
     def post(self, request):
         raise fr.FieldError.Unreachable(reason="no network")
+
+
+class Statuses(fr.SyncStatusListener):
+    """Records every sync status it is told."""
+
+    def __init__(self):
+        self.seen = []
+
+    def on_status(self, status):
+        self.seen.append(status)
+
+    def states(self):
+        return [s.state for s in self.seen]
+
+
+def within(seconds, check):
+    """Seconds until `check()` held (looking every 20 ms), or None after `seconds`."""
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        if check():
+            return time.monotonic() - started
+        time.sleep(0.02)
+    return None
+
+
+class SyncRunsItself(unittest.TestCase):
+    def test_writes_go_soon_news_comes_in_seconds_and_the_status_says_so(self):
+        rep, code = SERVER.add_rep("小周")
+        phone, _ = enrolled_store(SERVER, code, "zhou.db")
+        boss, _ = enrolled_store(SERVER, SERVER.admin_code_fresh(), "zhou-boss.db")
+        asyncio.run(phone.sync_once())
+        statuses = Statuses()
+        watching = phone.observe_sync_status(statuses)
+        first = statuses.seen[0]
+        self.assertEqual((first.state, first.running, first.enrolled), (fr.SyncState.IDLE, False, True))
+        self.assertIsInstance(first.last_synced_at, datetime.datetime)
+        phone.start_sync(fr.SyncConfig(debounce_ms=100))
+        # A visit written in the app goes by itself; the status counts it, then says it went.
+        c = phone.add_customer(fr.NewCustomer(name="盒马"))
+        phone.log_followup(fr.NewFollowup(customer_id=c.id, kind=fr.FollowupKind.VISIT, note="谈陈列"))
+        self.assertIsNotNone(within(10, lambda: phone.sync_status().unsent_changes == 0), phone.sync_status())
+        self.assertTrue(any(s.unsent_changes >= 2 for s in statuses.seen), "the status counted the unsent visit")
+        self.assertIn(fr.SyncState.UPLOADING, statuses.states())
+        # The report reaches the manager; the manager's comment reaches the open app in seconds.
+        r = phone.new_report(fr.ReportKind.DAILY)
+        phone.set_report_text(r.id, "done", "拜访盒马。")
+        phone.submit_report(r.id, [], [])
+        self.assertIsNotNone(within(10, lambda: phone.sync_status().unsent_changes == 0))
+        asyncio.run(boss.sync_once())
+        boss.comment_report(r.id, "@小周 好，明天再去")
+        asyncio.run(boss.sync_once())
+        took = within(10, lambda: len(phone.report(r.id).comments) == 1)
+        self.assertIsNotNone(took, "the comment reached the running app")
+        self.assertLess(took, 5)
+        status = phone.sync_status()
+        self.assertEqual((status.state, status.running, status.last_error), (fr.SyncState.IDLE, True, None))
+        phone.stop_sync()
+        self.assertFalse(phone.sync_status().running)
+        watching.cancel()
+        told = len(statuses.seen)
+        phone.add_customer(fr.NewCustomer(name="山姆"))
+        self.assertEqual(len(statuses.seen), told, "a cancelled subscription hears nothing")
+
+    def test_offline_is_a_state_with_a_reason_and_timeouts_and_retries_are_options(self):
+        rep, code = SERVER.add_rep("小郑")
+        phone, _ = enrolled_store(SERVER, code, "zheng.db")
+        phone.set_http_client(Offline())
+        with self.assertRaises(fr.FieldError.InvalidInput):
+            phone.set_sync_config(fr.SyncConfig(timeout_ms=-1))
+        phone.set_sync_config(fr.SyncConfig(retries=0))
+        started = time.monotonic()
+        with self.assertRaises(fr.FieldError.Unreachable):
+            asyncio.run(phone.sync_once())
+        self.assertLess(time.monotonic() - started, 1, "no retries: it fails at once")
+        phone.add_customer(fr.NewCustomer(name="沃尔玛"))
+        status = phone.sync_status()
+        self.assertEqual((status.state, status.unsent_changes), (fr.SyncState.OFFLINE, 1))
+        self.assertIn("no network", status.last_error)
+        # Running by itself, it says offline and keeps the change; with the network back it goes.
+        phone.start_sync(fr.SyncConfig(retries=0, backoff_ms=60000))
+        self.assertIsNotNone(within(5, lambda: phone.sync_status().state == fr.SyncState.OFFLINE))
+        phone.set_http_client(fr.UrllibHttpClient())
+        phone.start_sync(fr.SyncConfig(retries=0, backoff_ms=60000))
+        self.assertIsNotNone(within(10, lambda: phone.sync_status().unsent_changes == 0), phone.sync_status())
+        self.assertEqual(phone.sync_status().state, fr.SyncState.IDLE)
+        phone.close_store()
 
 
 class Organisation(unittest.TestCase):

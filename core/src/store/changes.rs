@@ -15,6 +15,13 @@ pub struct Changed {
 }
 
 impl Store {
+    /// Rows this connection has changed since it opened: grows with every write made through
+    /// it (a sync on its own connection does not count), so a caller compares it before and
+    /// after a call to know whether the call wrote.
+    pub fn local_writes(&self) -> u64 {
+        self.conn.total_changes()
+    }
+
     /// The number of the latest change on this device (0 before any).
     pub fn change_seq(&self) -> Result<i64> {
         Ok(self

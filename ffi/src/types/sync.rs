@@ -182,3 +182,119 @@ pub struct Changes {
     pub kind: ChangedKind,
     pub ids: Vec<String>,
 }
+
+/// What sync is doing (see `SyncStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum SyncState {
+    /// Nothing to do now (or waiting at the server for news).
+    Idle,
+    /// Starting a run: reaching the server.
+    Connecting,
+    /// Sending this device's changes or files.
+    Uploading,
+    /// Receiving and applying the team's changes.
+    Downloading,
+    /// The last run could not reach the server; sync tries again with backoff, or at once
+    /// after `network_available()`.
+    Offline,
+    /// The last run failed for another reason (`last_error` says which).
+    Error,
+}
+
+impl From<sync::SyncActivity> for SyncState {
+    fn from(a: sync::SyncActivity) -> Self {
+        use sync::SyncActivity as A;
+        match a {
+            A::Idle => SyncState::Idle,
+            A::Connecting => SyncState::Connecting,
+            A::Uploading => SyncState::Uploading,
+            A::Downloading => SyncState::Downloading,
+            A::Offline => SyncState::Offline,
+            A::Error => SyncState::Error,
+        }
+    }
+}
+
+/// How sync stands, to show ("synced 10:42 · 3 visits not sent").
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SyncStatus {
+    /// What sync is doing now; between runs, how the last one ended (idle, offline, error).
+    pub state: SyncState,
+    /// When a sync last received the server's changes, if ever.
+    pub last_synced_at: Option<SystemTime>,
+    /// Records changed here that the server has not acknowledged.
+    pub unsent_changes: i64,
+    /// This device's attached files not uploaded yet.
+    pub unsent_files: i64,
+    /// Reports read here whose receipts the server has not been told yet.
+    pub unsent_reads: i64,
+    /// What went wrong in the last sync that failed, until one succeeds.
+    pub last_error: Option<String>,
+    /// Whether the device is enrolled (nothing syncs before).
+    pub enrolled: bool,
+    /// Whether sync runs by itself (`start_sync`).
+    pub running: bool,
+}
+
+impl SyncStatus {
+    pub(crate) fn from_core(s: sync::SyncStatus, running: bool) -> Self {
+        SyncStatus {
+            state: s.state.into(),
+            last_synced_at: s.last_synced_at.map(instant),
+            unsent_changes: count(s.unsent_changes),
+            unsent_files: count(s.unsent_files),
+            unsent_reads: count(s.unsent_reads),
+            last_error: s.last_error,
+            enrolled: s.enrolled,
+            running,
+        }
+    }
+}
+
+/// How sync reaches the server and when it runs by itself. Every field has a default
+/// (`SyncConfig()`): a 30 s request timeout, 4 retries of a failed request, a long poll of 25 s
+/// between runs, a run 2 s after a local write, one every 15 minutes at the least, and a
+/// backoff from 2 s to 5 minutes after failures.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SyncConfig {
+    /// Timeout of one request, in milliseconds (a long poll adds its wait).
+    #[uniffi(default = 30000)]
+    pub timeout_ms: i64,
+    /// Attempts after the first for a request that failed for want of a network or at a busy
+    /// server (0: fail at once, e.g. a worker with little time).
+    #[uniffi(default = 4)]
+    pub retries: i32,
+    /// How long a running sync waits at the server for news between runs, in milliseconds (0:
+    /// no waiting; news comes at the next run).
+    #[uniffi(default = 25000)]
+    pub wait_ms: i64,
+    /// How long after a local write a running sync starts, in milliseconds.
+    #[uniffi(default = 2000)]
+    pub debounce_ms: i64,
+    /// The longest time between two runs of a running sync when no news comes, in milliseconds.
+    #[uniffi(default = 900000)]
+    pub interval_ms: i64,
+    /// The first wait after a failed run, doubled at each failure up to `backoff_max_ms`.
+    #[uniffi(default = 2000)]
+    pub backoff_ms: i64,
+    #[uniffi(default = 300000)]
+    pub backoff_max_ms: i64,
+    /// Whether attached files go with a sync (off on a metered network: they wait).
+    #[uniffi(default = true)]
+    pub upload_files: bool,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig {
+            timeout_ms: 30_000,
+            retries: 4,
+            wait_ms: 25_000,
+            debounce_ms: 2_000,
+            interval_ms: 900_000,
+            backoff_ms: 2_000,
+            backoff_max_ms: 300_000,
+            upload_files: true,
+        }
+    }
+}

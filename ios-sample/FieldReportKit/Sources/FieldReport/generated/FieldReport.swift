@@ -924,6 +924,48 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     func setAttachmentCache(bytes: Int64) throws 
     
     /**
+     * Says the network is back (Android's `ConnectivityManager` callback, iOS's
+     * `NWPathMonitor`): a running sync runs now, whatever its backoff.
+     */
+    func networkAvailable() 
+    
+    /**
+     * Tells `listener` the sync status now and whenever it changes, until the returned handle is
+     * cancelled (or closed: Kotlin `close()`, Swift deinit).
+     */
+    func observeSyncStatus(listener: SyncStatusListener) throws  -> Subscription
+    
+    /**
+     * Sets how sync reaches the server (timeout, retries, files) and when a running sync runs;
+     * used by every later `enroll`, `sync_once` and `start_sync`. `InvalidInput` for a negative
+     * value or a wait over 60 s.
+     */
+    func setSyncConfig(config: SyncConfig) throws 
+    
+    /**
+     * Starts sync that runs itself, with `config` (also kept as `set_sync_config` does): a run
+     * now, one soon after each local write (debounced), between runs a request waiting at the
+     * server for news (so a manager's comment arrives in seconds), at once after
+     * `network_available()`, and with backoff after failures. It runs on the library's thread
+     * with its own connection until `stop_sync` or `close_store`; the status listeners hear what
+     * it does. Starting it again restarts it with the new configuration. `NotEnrolled` before
+     * enrollment; `InvalidInput` without an HTTP client or on a store in memory.
+     */
+    func startSync(config: SyncConfig?) throws 
+    
+    /**
+     * Stops sync that runs itself: a run in progress stops at its next page (what it committed
+     * stays), a wait for news ends. Returns once stopped; nothing when none runs.
+     */
+    func stopSync() 
+    
+    /**
+     * How sync stands: what it does, when it last received the server's changes, what waits to
+     * go, the last error (cheap: a few counts).
+     */
+    func syncStatus() throws  -> SyncStatus
+    
+    /**
      * A department's figures for `period` (`this-week`, `last-week`, `this-month` or
      * `this-quarter`), offline from the last snapshot of one of its heads (or of a head above
      * it): the department's own, each sub-department's, each member's. `dept` is a name or an
@@ -960,8 +1002,8 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     /**
      * Tells `listener` which records change from now on: of `kinds` (all when empty), and of
      * those only the records in `ids` (all when empty; e.g. one report an editor shows).
-     * Changes come after this device's own writes and after each page a sync commits. Keep the
-     * returned handle: dropping it ends the subscription.
+     * Changes come after this device's own writes and after each page a sync commits, until
+     * the returned handle's `cancel` (dropping the handle does not end it).
      */
     func subscribe(listener: ChangeListener, kinds: [ChangedKind], ids: [String]) throws  -> Subscription
     
@@ -1384,6 +1426,13 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     func sync(listener: SyncListener?, pageBytes: Int64?) async throws  -> SyncStats
     
     /**
+     * One sync now, awaited (`sync` with the default page size): for a background worker
+     * (WorkManager, BGTaskScheduler) or a pull-to-refresh; an app that stays open uses
+     * `start_sync` instead.
+     */
+    func syncOnce(listener: SyncListener?) async throws  -> SyncStats
+    
+    /**
      * What needs this user's attention, newest first: nudges not answered yet, comments that
      * name the user or are on the user's reports, read receipts (as of the last sync; offline).
      */
@@ -1635,6 +1684,89 @@ open func setAttachmentCache(bytes: Int64)throws   {try rustCallWithError(FfiCon
 }
     
     /**
+     * Says the network is back (Android's `ConnectivityManager` callback, iOS's
+     * `NWPathMonitor`): a running sync runs now, whatever its backoff.
+     */
+open func networkAvailable()  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_network_available(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Tells `listener` the sync status now and whenever it changes, until the returned handle is
+     * cancelled (or closed: Kotlin `close()`, Swift deinit).
+     */
+open func observeSyncStatus(listener: SyncStatusListener)throws  -> Subscription  {
+    return try  FfiConverterTypeSubscription_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_observe_sync_status(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSyncStatusListener_lower(listener),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Sets how sync reaches the server (timeout, retries, files) and when a running sync runs;
+     * used by every later `enroll`, `sync_once` and `start_sync`. `InvalidInput` for a negative
+     * value or a wait over 60 s.
+     */
+open func setSyncConfig(config: SyncConfig)throws   {try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_set_sync_config(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSyncConfig_lower(config),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Starts sync that runs itself, with `config` (also kept as `set_sync_config` does): a run
+     * now, one soon after each local write (debounced), between runs a request waiting at the
+     * server for news (so a manager's comment arrives in seconds), at once after
+     * `network_available()`, and with backoff after failures. It runs on the library's thread
+     * with its own connection until `stop_sync` or `close_store`; the status listeners hear what
+     * it does. Starting it again restarts it with the new configuration. `NotEnrolled` before
+     * enrollment; `InvalidInput` without an HTTP client or on a store in memory.
+     */
+open func startSync(config: SyncConfig? = nil)throws   {try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_start_sync(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionTypeSyncConfig.lower(config),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Stops sync that runs itself: a run in progress stops at its next page (what it committed
+     * stays), a wait for news ends. Returns once stopped; nothing when none runs.
+     */
+open func stopSync()  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_stop_sync(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * How sync stands: what it does, when it last received the server's changes, what waits to
+     * go, the last error (cheap: a few counts).
+     */
+open func syncStatus()throws  -> SyncStatus  {
+    return try  FfiConverterTypeSyncStatus_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_sync_status(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * A department's figures for `period` (`this-week`, `last-week`, `this-month` or
      * `this-quarter`), offline from the last snapshot of one of its heads (or of a head above
      * it): the department's own, each sub-department's, each member's. `dept` is a name or an
@@ -1714,8 +1846,8 @@ open func teamView(period: String, metrics: [String] = [])throws  -> TeamView  {
     /**
      * Tells `listener` which records change from now on: of `kinds` (all when empty), and of
      * those only the records in `ids` (all when empty; e.g. one report an editor shows).
-     * Changes come after this device's own writes and after each page a sync commits. Keep the
-     * returned handle: dropping it ends the subscription.
+     * Changes come after this device's own writes and after each page a sync commits, until
+     * the returned handle's `cancel` (dropping the handle does not end it).
      */
 open func subscribe(listener: ChangeListener, kinds: [ChangedKind] = [], ids: [String] = [])throws  -> Subscription  {
     return try  FfiConverterTypeSubscription_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
@@ -2818,6 +2950,27 @@ open func sync(listener: SyncListener? = nil, pageBytes: Int64? = nil)async thro
 }
     
     /**
+     * One sync now, awaited (`sync` with the default page size): for a background worker
+     * (WorkManager, BGTaskScheduler) or a pull-to-refresh; an app that stays open uses
+     * `start_sync` instead.
+     */
+open func syncOnce(listener: SyncListener? = nil)async throws  -> SyncStats  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_sync_once(
+                        self.uniffiCloneHandle(),FfiConverterOptionTypeSyncListener.lower(listener)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeSyncStats_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
+}
+    
+    /**
      * What needs this user's attention, newest first: nudges not answered yet, comments that
      * name the user or are on the user's reports, read receipts (as of the last sync; offline).
      */
@@ -3151,8 +3304,7 @@ public func FfiConverterTypeHttpClient_lower(_ value: HttpClient) -> UInt64 {
 
 
 /**
- * A subscription's handle: notifications last until `cancel` or until the handle is dropped
- * (Kotlin `close()`, Swift deinit, Python garbage collection).
+ * A subscription's handle: notifications go on until `cancel`.
  */
 public protocol SubscriptionProtocol: AnyObject, Sendable {
     
@@ -3163,8 +3315,7 @@ public protocol SubscriptionProtocol: AnyObject, Sendable {
     
 }
 /**
- * A subscription's handle: notifications last until `cancel` or until the handle is dropped
- * (Kotlin `close()`, Swift deinit, Python garbage collection).
+ * A subscription's handle: notifications go on until `cancel`.
  */
 open class Subscription: SubscriptionProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -3480,6 +3631,215 @@ public func FfiConverterTypeSyncListener_lift(_ handle: UInt64) throws -> SyncLi
 #endif
 public func FfiConverterTypeSyncListener_lower(_ value: SyncListener) -> UInt64 {
     return FfiConverterTypeSyncListener.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Hears the sync status whenever it changes (what sync does, a count of what waits to go, the
+ * last error). Called on a library thread or the thread that wrote; return quickly (post to the
+ * UI thread). A listener that throws is logged and keeps its subscription.
+ */
+public protocol SyncStatusListener: AnyObject, Sendable {
+    
+    func onStatus(status: SyncStatus) throws 
+    
+}
+/**
+ * Hears the sync status whenever it changes (what sync does, a count of what waits to go, the
+ * last error). Called on a library thread or the thread that wrote; return quickly (post to the
+ * UI thread). A listener that throws is logged and keeps its subscription.
+ */
+open class SyncStatusListenerImpl: SyncStatusListener, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_fieldreport_ffi_fn_clone_syncstatuslistener(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_fieldreport_ffi_fn_free_syncstatuslistener(handle, $0) }
+    }
+
+    
+
+    
+open func onStatus(status: SyncStatus)throws   {try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_syncstatuslistener_on_status(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSyncStatus_lower(status),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceSyncStatusListener {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceSyncStatusListener = UniffiVTableCallbackInterfaceSyncStatusListener(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeSyncStatusListener.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface SyncStatusListener: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeSyncStatusListener.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface SyncStatusListener: handle missing in uniffiClone")
+            }
+        },
+        onStatus: { (
+            uniffiHandle: UInt64,
+            status: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeSyncStatusListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.onStatus(
+                     status: try FfiConverterTypeSyncStatus_lift(status)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeFieldError_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceSyncStatusListener> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceSyncStatusListener>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitSyncStatusListener() {
+    uniffi_fieldreport_ffi_fn_init_callback_vtable_syncstatuslistener(UniffiCallbackInterfaceSyncStatusListener.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSyncStatusListener: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<SyncStatusListener>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = SyncStatusListener
+
+    public static func lift(_ handle: UInt64) throws -> SyncStatusListener {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return SyncStatusListenerImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: SyncStatusListener) -> UInt64 {
+         if let rustImpl = value as? SyncStatusListenerImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncStatusListener {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: SyncStatusListener, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncStatusListener_lift(_ handle: UInt64) throws -> SyncStatusListener {
+    return try FfiConverterTypeSyncStatusListener.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncStatusListener_lower(_ value: SyncStatusListener) -> UInt64 {
+    return FfiConverterTypeSyncStatusListener.lower(value)
 }
 
 
@@ -7816,6 +8176,136 @@ public func FfiConverterTypeSubmitted_lower(_ value: Submitted) -> RustBuffer {
 
 
 /**
+ * How sync reaches the server and when it runs by itself. Every field has a default
+ * (`SyncConfig()`): a 30 s request timeout, 4 retries of a failed request, a long poll of 25 s
+ * between runs, a run 2 s after a local write, one every 15 minutes at the least, and a
+ * backoff from 2 s to 5 minutes after failures.
+ */
+public struct SyncConfig: Equatable, Hashable {
+    /**
+     * Timeout of one request, in milliseconds (a long poll adds its wait).
+     */
+    public let timeoutMs: Int64
+    /**
+     * Attempts after the first for a request that failed for want of a network or at a busy
+     * server (0: fail at once, e.g. a worker with little time).
+     */
+    public let retries: Int32
+    /**
+     * How long a running sync waits at the server for news between runs, in milliseconds (0:
+     * no waiting; news comes at the next run).
+     */
+    public let waitMs: Int64
+    /**
+     * How long after a local write a running sync starts, in milliseconds.
+     */
+    public let debounceMs: Int64
+    /**
+     * The longest time between two runs of a running sync when no news comes, in milliseconds.
+     */
+    public let intervalMs: Int64
+    /**
+     * The first wait after a failed run, doubled at each failure up to `backoff_max_ms`.
+     */
+    public let backoffMs: Int64
+    public let backoffMaxMs: Int64
+    /**
+     * Whether attached files go with a sync (off on a metered network: they wait).
+     */
+    public let uploadFiles: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Timeout of one request, in milliseconds (a long poll adds its wait).
+         */timeoutMs: Int64 = Int64(30000), 
+        /**
+         * Attempts after the first for a request that failed for want of a network or at a busy
+         * server (0: fail at once, e.g. a worker with little time).
+         */retries: Int32 = 4, 
+        /**
+         * How long a running sync waits at the server for news between runs, in milliseconds (0:
+         * no waiting; news comes at the next run).
+         */waitMs: Int64 = Int64(25000), 
+        /**
+         * How long after a local write a running sync starts, in milliseconds.
+         */debounceMs: Int64 = Int64(2000), 
+        /**
+         * The longest time between two runs of a running sync when no news comes, in milliseconds.
+         */intervalMs: Int64 = Int64(900000), 
+        /**
+         * The first wait after a failed run, doubled at each failure up to `backoff_max_ms`.
+         */backoffMs: Int64 = Int64(2000), backoffMaxMs: Int64 = Int64(300000), 
+        /**
+         * Whether attached files go with a sync (off on a metered network: they wait).
+         */uploadFiles: Bool = true) {
+        self.timeoutMs = timeoutMs
+        self.retries = retries
+        self.waitMs = waitMs
+        self.debounceMs = debounceMs
+        self.intervalMs = intervalMs
+        self.backoffMs = backoffMs
+        self.backoffMaxMs = backoffMaxMs
+        self.uploadFiles = uploadFiles
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SyncConfig: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSyncConfig: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncConfig {
+        return
+            try SyncConfig(
+                timeoutMs: FfiConverterInt64.read(from: &buf), 
+                retries: FfiConverterInt32.read(from: &buf), 
+                waitMs: FfiConverterInt64.read(from: &buf), 
+                debounceMs: FfiConverterInt64.read(from: &buf), 
+                intervalMs: FfiConverterInt64.read(from: &buf), 
+                backoffMs: FfiConverterInt64.read(from: &buf), 
+                backoffMaxMs: FfiConverterInt64.read(from: &buf), 
+                uploadFiles: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SyncConfig, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.timeoutMs, into: &buf)
+        FfiConverterInt32.write(value.retries, into: &buf)
+        FfiConverterInt64.write(value.waitMs, into: &buf)
+        FfiConverterInt64.write(value.debounceMs, into: &buf)
+        FfiConverterInt64.write(value.intervalMs, into: &buf)
+        FfiConverterInt64.write(value.backoffMs, into: &buf)
+        FfiConverterInt64.write(value.backoffMaxMs, into: &buf)
+        FfiConverterBool.write(value.uploadFiles, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncConfig_lift(_ buf: RustBuffer) throws -> SyncConfig {
+    return try FfiConverterTypeSyncConfig.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncConfig_lower(_ value: SyncConfig) -> RustBuffer {
+    return FfiConverterTypeSyncConfig.lower(value)
+}
+
+
+/**
  * Progress of a sync or download: documents (or pieces) and bytes done of the estimated totals.
  */
 public struct SyncProgress: Equatable, Hashable {
@@ -8054,6 +8544,135 @@ public func FfiConverterTypeSyncStats_lift(_ buf: RustBuffer) throws -> SyncStat
 #endif
 public func FfiConverterTypeSyncStats_lower(_ value: SyncStats) -> RustBuffer {
     return FfiConverterTypeSyncStats.lower(value)
+}
+
+
+/**
+ * How sync stands, to show ("synced 10:42 · 3 visits not sent").
+ */
+public struct SyncStatus: Equatable, Hashable {
+    /**
+     * What sync is doing now; between runs, how the last one ended (idle, offline, error).
+     */
+    public let state: SyncState
+    /**
+     * When a sync last received the server's changes, if ever.
+     */
+    public let lastSyncedAt: Date?
+    /**
+     * Records changed here that the server has not acknowledged.
+     */
+    public let unsentChanges: Int64
+    /**
+     * This device's attached files not uploaded yet.
+     */
+    public let unsentFiles: Int64
+    /**
+     * Reports read here whose receipts the server has not been told yet.
+     */
+    public let unsentReads: Int64
+    /**
+     * What went wrong in the last sync that failed, until one succeeds.
+     */
+    public let lastError: String?
+    /**
+     * Whether the device is enrolled (nothing syncs before).
+     */
+    public let enrolled: Bool
+    /**
+     * Whether sync runs by itself (`start_sync`).
+     */
+    public let running: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * What sync is doing now; between runs, how the last one ended (idle, offline, error).
+         */state: SyncState, 
+        /**
+         * When a sync last received the server's changes, if ever.
+         */lastSyncedAt: Date?, 
+        /**
+         * Records changed here that the server has not acknowledged.
+         */unsentChanges: Int64, 
+        /**
+         * This device's attached files not uploaded yet.
+         */unsentFiles: Int64, 
+        /**
+         * Reports read here whose receipts the server has not been told yet.
+         */unsentReads: Int64, 
+        /**
+         * What went wrong in the last sync that failed, until one succeeds.
+         */lastError: String?, 
+        /**
+         * Whether the device is enrolled (nothing syncs before).
+         */enrolled: Bool, 
+        /**
+         * Whether sync runs by itself (`start_sync`).
+         */running: Bool) {
+        self.state = state
+        self.lastSyncedAt = lastSyncedAt
+        self.unsentChanges = unsentChanges
+        self.unsentFiles = unsentFiles
+        self.unsentReads = unsentReads
+        self.lastError = lastError
+        self.enrolled = enrolled
+        self.running = running
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SyncStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSyncStatus: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncStatus {
+        return
+            try SyncStatus(
+                state: FfiConverterTypeSyncState.read(from: &buf), 
+                lastSyncedAt: FfiConverterOptionTimestamp.read(from: &buf), 
+                unsentChanges: FfiConverterInt64.read(from: &buf), 
+                unsentFiles: FfiConverterInt64.read(from: &buf), 
+                unsentReads: FfiConverterInt64.read(from: &buf), 
+                lastError: FfiConverterOptionString.read(from: &buf), 
+                enrolled: FfiConverterBool.read(from: &buf), 
+                running: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SyncStatus, into buf: inout [UInt8]) {
+        FfiConverterTypeSyncState.write(value.state, into: &buf)
+        FfiConverterOptionTimestamp.write(value.lastSyncedAt, into: &buf)
+        FfiConverterInt64.write(value.unsentChanges, into: &buf)
+        FfiConverterInt64.write(value.unsentFiles, into: &buf)
+        FfiConverterInt64.write(value.unsentReads, into: &buf)
+        FfiConverterOptionString.write(value.lastError, into: &buf)
+        FfiConverterBool.write(value.enrolled, into: &buf)
+        FfiConverterBool.write(value.running, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncStatus_lift(_ buf: RustBuffer) throws -> SyncStatus {
+    return try FfiConverterTypeSyncStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncStatus_lower(_ value: SyncStatus) -> RustBuffer {
+    return FfiConverterTypeSyncStatus.lower(value)
 }
 
 
@@ -8762,6 +9381,122 @@ public func FfiConverterTypeOrder_lower(_ value: Order) -> RustBuffer {
 }
 
 
+
+/**
+ * What sync is doing (see `SyncStatus`).
+ */
+
+public enum SyncState: Equatable, Hashable {
+    
+    /**
+     * Nothing to do now (or waiting at the server for news).
+     */
+    case idle
+    /**
+     * Starting a run: reaching the server.
+     */
+    case connecting
+    /**
+     * Sending this device's changes or files.
+     */
+    case uploading
+    /**
+     * Receiving and applying the team's changes.
+     */
+    case downloading
+    /**
+     * The last run could not reach the server; sync tries again with backoff, or at once
+     * after `network_available()`.
+     */
+    case offline
+    /**
+     * The last run failed for another reason (`last_error` says which).
+     */
+    case error
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension SyncState: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSyncState: FfiConverterRustBuffer {
+    typealias SwiftType = SyncState
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncState {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .idle
+        
+        case 2: return .connecting
+        
+        case 3: return .uploading
+        
+        case 4: return .downloading
+        
+        case 5: return .offline
+        
+        case 6: return .error
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: SyncState, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .idle:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .connecting:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .uploading:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .downloading:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .offline:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .error:
+            writeInt(&buf, Int32(6))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncState_lift(_ buf: RustBuffer) throws -> SyncState {
+    return try FfiConverterTypeSyncState.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncState_lower(_ value: SyncState) -> RustBuffer {
+    return FfiConverterTypeSyncState.lower(value)
+}
+
+
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
@@ -9045,6 +9780,30 @@ fileprivate struct FfiConverterOptionTypeReportQuery: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeReportQuery.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeSyncConfig: FfiConverterRustBuffer {
+    typealias SwiftType = SyncConfig?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeSyncConfig.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeSyncConfig.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -10204,6 +10963,9 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
+    if (uniffi_fieldreport_ffi_checksum_method_syncstatuslistener_on_status() != 57834) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_fieldreport_ffi_checksum_method_httpclient_post() != 64375) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -10240,6 +11002,24 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_attachment_cache() != 52195) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_network_available() != 56610) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_observe_sync_status() != 46531) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_sync_config() != 49312) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_start_sync() != 32613) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_stop_sync() != 12591) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_sync_status() != 40737) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_department_figures() != 55999) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -10255,7 +11035,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_team_view() != 59836) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_subscribe() != 44099) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_subscribe() != 9190) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_report_recipients() != 30582) {
@@ -10474,6 +11254,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_sync() != 48287) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_sync_once() != 60664) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_inbox() != 60578) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -10499,6 +11282,7 @@ private let initializationResult: InitializationResult = {
     uniffiCallbackInitChangeListener()
     uniffiCallbackInitHttpClient()
     uniffiCallbackInitSyncListener()
+    uniffiCallbackInitSyncStatusListener()
     uniffiEnsureFieldreportProtocolInitialized()
     return InitializationResult.ok
 }()

@@ -243,6 +243,13 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_SYNC_STATUS_LISTENER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_SYNC_STATUS_LISTENER_METHOD0
+typedef void (*UniffiCallbackInterfaceSyncStatusListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_HTTP_CLIENT_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_HTTP_CLIENT_METHOD0
 typedef void (*UniffiCallbackInterfaceHttpClientMethod0)(uint64_t, RustBuffer, RustBuffer* _Nonnull, 
@@ -262,6 +269,15 @@ typedef void (*UniffiCallbackInterfaceChangeListenerMethod0)(uint64_t, RustBuffe
 typedef void (*UniffiCallbackInterfaceSyncListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
         RustCallStatus *_Nonnull uniffiCallStatus
     );
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_SYNC_STATUS_LISTENER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_SYNC_STATUS_LISTENER
+typedef struct UniffiVTableCallbackInterfaceSyncStatusListener {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceSyncStatusListenerMethod0 _Nonnull onStatus;
+} UniffiVTableCallbackInterfaceSyncStatusListener;
 
 #endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_HTTP_CLIENT
@@ -290,6 +306,26 @@ typedef struct UniffiVTableCallbackInterfaceSyncListener {
     UniffiCallbackInterfaceSyncListenerMethod0 _Nonnull onProgress;
 } UniffiVTableCallbackInterfaceSyncListener;
 
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_SYNCSTATUSLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_SYNCSTATUSLISTENER
+uint64_t uniffi_fieldreport_ffi_fn_clone_syncstatuslistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_FREE_SYNCSTATUSLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_FREE_SYNCSTATUSLISTENER
+void uniffi_fieldreport_ffi_fn_free_syncstatuslistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_INIT_CALLBACK_VTABLE_SYNCSTATUSLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_INIT_CALLBACK_VTABLE_SYNCSTATUSLISTENER
+void uniffi_fieldreport_ffi_fn_init_callback_vtable_syncstatuslistener(const UniffiVTableCallbackInterfaceSyncStatusListener* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_SYNCSTATUSLISTENER_ON_STATUS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_SYNCSTATUSLISTENER_ON_STATUS
+void uniffi_fieldreport_ffi_fn_method_syncstatuslistener_on_status(uint64_t ptr, RustBuffer status, RustCallStatus *_Nonnull out_status
+);
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_HTTPCLIENT
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_HTTPCLIENT
@@ -410,6 +446,36 @@ int8_t uniffi_fieldreport_ffi_fn_method_fieldstore_save_attachment(uint64_t ptr,
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SET_ATTACHMENT_CACHE
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SET_ATTACHMENT_CACHE
 void uniffi_fieldreport_ffi_fn_method_fieldstore_set_attachment_cache(uint64_t ptr, int64_t bytes, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_NETWORK_AVAILABLE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_NETWORK_AVAILABLE
+void uniffi_fieldreport_ffi_fn_method_fieldstore_network_available(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_OBSERVE_SYNC_STATUS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_OBSERVE_SYNC_STATUS
+uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_observe_sync_status(uint64_t ptr, uint64_t listener, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SET_SYNC_CONFIG
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SET_SYNC_CONFIG
+void uniffi_fieldreport_ffi_fn_method_fieldstore_set_sync_config(uint64_t ptr, RustBuffer config, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_START_SYNC
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_START_SYNC
+void uniffi_fieldreport_ffi_fn_method_fieldstore_start_sync(uint64_t ptr, RustBuffer config, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_STOP_SYNC
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_STOP_SYNC
+void uniffi_fieldreport_ffi_fn_method_fieldstore_stop_sync(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SYNC_STATUS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SYNC_STATUS
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_sync_status(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_DEPARTMENT_FIGURES
@@ -802,6 +868,11 @@ uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_submit_and_sync(uint64_t pt
 uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_sync(uint64_t ptr, RustBuffer listener, RustBuffer page_bytes
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SYNC_ONCE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SYNC_ONCE
+uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_sync_once(uint64_t ptr, RustBuffer listener
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_INBOX
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_INBOX
 RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_inbox(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -1102,6 +1173,12 @@ void ffi_fieldreport_ffi_rust_future_free_void(uint64_t handle
 void ffi_fieldreport_ffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_SYNCSTATUSLISTENER_ON_STATUS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_SYNCSTATUSLISTENER_ON_STATUS
+uint16_t uniffi_fieldreport_ffi_checksum_method_syncstatuslistener_on_status(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_HTTPCLIENT_POST
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_HTTPCLIENT_POST
 uint16_t uniffi_fieldreport_ffi_checksum_method_httpclient_post(void
@@ -1171,6 +1248,42 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_save_attachment(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SET_ATTACHMENT_CACHE
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SET_ATTACHMENT_CACHE
 uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_set_attachment_cache(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_NETWORK_AVAILABLE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_NETWORK_AVAILABLE
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_network_available(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_OBSERVE_SYNC_STATUS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_OBSERVE_SYNC_STATUS
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_observe_sync_status(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SET_SYNC_CONFIG
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SET_SYNC_CONFIG
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_set_sync_config(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_START_SYNC
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_START_SYNC
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_start_sync(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_STOP_SYNC
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_STOP_SYNC
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_stop_sync(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SYNC_STATUS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SYNC_STATUS
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_sync_status(void
     
 );
 #endif
@@ -1639,6 +1752,12 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_submit_and_sync(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SYNC
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SYNC
 uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_sync(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SYNC_ONCE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SYNC_ONCE
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_sync_once(void
     
 );
 #endif

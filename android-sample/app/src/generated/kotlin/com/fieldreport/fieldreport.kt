@@ -720,6 +720,9 @@ internal open class UniffiForeignFutureResultVoid(
 internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
     fun callback(`callbackData`: Long,`result`: UniffiForeignFutureResultVoid.UniffiByValue,)
 }
+internal interface UniffiCallbackInterfaceSyncStatusListenerMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`status`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
 internal interface UniffiCallbackInterfaceHttpClientMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`request`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,)
 }
@@ -728,6 +731,25 @@ internal interface UniffiCallbackInterfaceChangeListenerMethod0 : com.sun.jna.Ca
 }
 internal interface UniffiCallbackInterfaceSyncListenerMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`progress`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "onStatus")
+internal open class UniffiVTableCallbackInterfaceSyncStatusListener(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `onStatus`: UniffiCallbackInterfaceSyncStatusListenerMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `onStatus`: UniffiCallbackInterfaceSyncStatusListenerMethod0? = null,
+    ): UniffiVTableCallbackInterfaceSyncStatusListener(`uniffiFree`,`uniffiClone`,`onStatus`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceSyncStatusListener) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `onStatus` = other.`onStatus`
+    }
+
 }
 @Structure.FieldOrder("uniffiFree", "uniffiClone", "post")
 internal open class UniffiVTableCallbackInterfaceHttpClient(
@@ -811,6 +833,8 @@ internal object IntegrityCheckingUniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_fieldreport_ffi_checksum_method_syncstatuslistener_on_status(
+    ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_httpclient_post(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_changelistener_on_change(
@@ -834,6 +858,18 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_save_attachment(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_set_attachment_cache(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_network_available(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_observe_sync_status(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_set_sync_config(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_start_sync(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_stop_sync(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_sync_status(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_department_figures(
     ): Int
@@ -991,6 +1027,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_sync(
     ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_sync_once(
+    ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_inbox(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_nudge(
@@ -1024,11 +1062,20 @@ internal object UniffiLib {
         uniffiCallbackInterfaceChangeListener.register(this)
         uniffiCallbackInterfaceHttpClient.register(this)
         uniffiCallbackInterfaceSyncListener.register(this)
+        uniffiCallbackInterfaceSyncStatusListener.register(this)
         com.fieldreport.core.uniffiEnsureInitialized()
         
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_fieldreport_ffi_fn_clone_syncstatuslistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_free_syncstatuslistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_init_callback_vtable_syncstatuslistener(`vtable`: UniffiVTableCallbackInterfaceSyncStatusListener,
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_method_syncstatuslistener_on_status(`ptr`: Long,`status`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_fieldreport_ffi_fn_clone_httpclient(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_fieldreport_ffi_fn_free_httpclient(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1077,6 +1124,18 @@ internal object UniffiLib {
     ): Byte
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_set_attachment_cache(`ptr`: Long,`bytes`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_network_available(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_observe_sync_status(`ptr`: Long,`listener`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_set_sync_config(`ptr`: Long,`config`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_start_sync(`ptr`: Long,`config`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_stop_sync(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_sync_status(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_department_figures(`ptr`: Long,`dept`: RustBuffer.ByValue,`period`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_kpi_view(`ptr`: Long,`period`: RustBuffer.ByValue,`metrics`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1233,6 +1292,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_sync(`ptr`: Long,`listener`: RustBuffer.ByValue,`pageBytes`: RustBuffer.ByValue,
     ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_sync_once(`ptr`: Long,`listener`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_inbox(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_nudge(`ptr`: Long,`user`: RustBuffer.ByValue,`kind`: RustBufferReportKind.ByValue,`period`: RustBuffer.ByValue,
@@ -1368,6 +1429,9 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_syncstatuslistener_on_status() and 0xFFFF) != 57834) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_httpclient_post() and 0xFFFF) != 64375) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1404,6 +1468,24 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_attachment_cache() and 0xFFFF) != 52195) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_network_available() and 0xFFFF) != 56610) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_observe_sync_status() and 0xFFFF) != 46531) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_sync_config() and 0xFFFF) != 49312) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_start_sync() and 0xFFFF) != 32613) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_stop_sync() and 0xFFFF) != 12591) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_sync_status() and 0xFFFF) != 40737) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_department_figures() and 0xFFFF) != 55999) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1419,7 +1501,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_team_view() and 0xFFFF) != 59836) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_subscribe() and 0xFFFF) != 44099) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_subscribe() and 0xFFFF) != 9190) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_report_recipients() and 0xFFFF) != 30582) {
@@ -1636,6 +1718,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_sync() and 0xFFFF) != 48287) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_sync_once() and 0xFFFF) != 60664) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_inbox() and 0xFFFF) != 60578) {
@@ -2586,6 +2671,48 @@ public interface FieldStoreInterface {
     fun `setAttachmentCache`(`bytes`: kotlin.Long)
     
     /**
+     * Says the network is back (Android's `ConnectivityManager` callback, iOS's
+     * `NWPathMonitor`): a running sync runs now, whatever its backoff.
+     */
+    fun `networkAvailable`()
+    
+    /**
+     * Tells `listener` the sync status now and whenever it changes, until the returned handle is
+     * cancelled (or closed: Kotlin `close()`, Swift deinit).
+     */
+    fun `observeSyncStatus`(`listener`: SyncStatusListener): Subscription
+    
+    /**
+     * Sets how sync reaches the server (timeout, retries, files) and when a running sync runs;
+     * used by every later `enroll`, `sync_once` and `start_sync`. `InvalidInput` for a negative
+     * value or a wait over 60 s.
+     */
+    fun `setSyncConfig`(`config`: SyncConfig)
+    
+    /**
+     * Starts sync that runs itself, with `config` (also kept as `set_sync_config` does): a run
+     * now, one soon after each local write (debounced), between runs a request waiting at the
+     * server for news (so a manager's comment arrives in seconds), at once after
+     * `network_available()`, and with backoff after failures. It runs on the library's thread
+     * with its own connection until `stop_sync` or `close_store`; the status listeners hear what
+     * it does. Starting it again restarts it with the new configuration. `NotEnrolled` before
+     * enrollment; `InvalidInput` without an HTTP client or on a store in memory.
+     */
+    fun `startSync`(`config`: SyncConfig? = null)
+    
+    /**
+     * Stops sync that runs itself: a run in progress stops at its next page (what it committed
+     * stays), a wait for news ends. Returns once stopped; nothing when none runs.
+     */
+    fun `stopSync`()
+    
+    /**
+     * How sync stands: what it does, when it last received the server's changes, what waits to
+     * go, the last error (cheap: a few counts).
+     */
+    fun `syncStatus`(): SyncStatus
+    
+    /**
      * A department's figures for `period` (`this-week`, `last-week`, `this-month` or
      * `this-quarter`), offline from the last snapshot of one of its heads (or of a head above
      * it): the department's own, each sub-department's, each member's. `dept` is a name or an
@@ -2622,8 +2749,8 @@ public interface FieldStoreInterface {
     /**
      * Tells `listener` which records change from now on: of `kinds` (all when empty), and of
      * those only the records in `ids` (all when empty; e.g. one report an editor shows).
-     * Changes come after this device's own writes and after each page a sync commits. Keep the
-     * returned handle: dropping it ends the subscription.
+     * Changes come after this device's own writes and after each page a sync commits, until
+     * the returned handle's `cancel` (dropping the handle does not end it).
      */
     fun `subscribe`(`listener`: ChangeListener, `kinds`: List<ChangedKind> = listOf(), `ids`: List<kotlin.String> = listOf()): Subscription
     
@@ -3046,6 +3173,13 @@ public interface FieldStoreInterface {
     suspend fun `sync`(`listener`: SyncListener? = null, `pageBytes`: kotlin.Long? = null): SyncStats
     
     /**
+     * One sync now, awaited (`sync` with the default page size): for a background worker
+     * (WorkManager, BGTaskScheduler) or a pull-to-refresh; an app that stays open uses
+     * `start_sync` instead.
+     */
+    suspend fun `syncOnce`(`listener`: SyncListener? = null): SyncStats
+    
+    /**
      * What needs this user's attention, newest first: nudges not answered yet, comments that
      * name the user or are on the user's reports, read receipts (as of the last sync; offline).
      */
@@ -3373,6 +3507,117 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 
     
     /**
+     * Says the network is back (Android's `ConnectivityManager` callback, iOS's
+     * `NWPathMonitor`): a running sync runs now, whatever its backoff.
+     */override fun `networkAvailable`()
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_network_available(
+        it,
+        _status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Tells `listener` the sync status now and whenever it changes, until the returned handle is
+     * cancelled (or closed: Kotlin `close()`, Swift deinit).
+     */
+    @Throws(FieldException::class)override fun `observeSyncStatus`(`listener`: SyncStatusListener): Subscription {
+            return FfiConverterTypeSubscription.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_observe_sync_status(
+        it,
+        
+        FfiConverterTypeSyncStatusListener.lower(`listener`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Sets how sync reaches the server (timeout, retries, files) and when a running sync runs;
+     * used by every later `enroll`, `sync_once` and `start_sync`. `InvalidInput` for a negative
+     * value or a wait over 60 s.
+     */
+    @Throws(FieldException::class)override fun `setSyncConfig`(`config`: SyncConfig)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_set_sync_config(
+        it,
+        
+        FfiConverterTypeSyncConfig.lower(`config`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Starts sync that runs itself, with `config` (also kept as `set_sync_config` does): a run
+     * now, one soon after each local write (debounced), between runs a request waiting at the
+     * server for news (so a manager's comment arrives in seconds), at once after
+     * `network_available()`, and with backoff after failures. It runs on the library's thread
+     * with its own connection until `stop_sync` or `close_store`; the status listeners hear what
+     * it does. Starting it again restarts it with the new configuration. `NotEnrolled` before
+     * enrollment; `InvalidInput` without an HTTP client or on a store in memory.
+     */
+    @Throws(FieldException::class)override fun `startSync`(`config`: SyncConfig?)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_start_sync(
+        it,
+        
+        FfiConverterOptionalTypeSyncConfig.lower(`config`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Stops sync that runs itself: a run in progress stops at its next page (what it committed
+     * stays), a wait for news ends. Returns once stopped; nothing when none runs.
+     */override fun `stopSync`()
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_stop_sync(
+        it,
+        _status)
+}
+    }
+    
+    
+
+    
+    /**
+     * How sync stands: what it does, when it last received the server's changes, what waits to
+     * go, the last error (cheap: a few counts).
+     */
+    @Throws(FieldException::class)override fun `syncStatus`(): SyncStatus {
+            return FfiConverterTypeSyncStatus.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_sync_status(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * A department's figures for `period` (`this-week`, `last-week`, `this-month` or
      * `this-quarter`), offline from the last snapshot of one of its heads (or of a head above
      * it): the department's own, each sub-department's, each member's. `dept` is a name or an
@@ -3477,8 +3722,8 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
     /**
      * Tells `listener` which records change from now on: of `kinds` (all when empty), and of
      * those only the records in `ids` (all when empty; e.g. one report an editor shows).
-     * Changes come after this device's own writes and after each page a sync commits. Keep the
-     * returned handle: dropping it ends the subscription.
+     * Changes come after this device's own writes and after each page a sync commits, until
+     * the returned handle's `cancel` (dropping the handle does not end it).
      */
     @Throws(FieldException::class)override fun `subscribe`(`listener`: ChangeListener, `kinds`: List<ChangedKind>, `ids`: List<kotlin.String>): Subscription {
             return FfiConverterTypeSubscription.lift(
@@ -4955,6 +5200,33 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 
     
     /**
+     * One sync now, awaited (`sync` with the default page size): for a background worker
+     * (WorkManager, BGTaskScheduler) or a pull-to-refresh; an app that stays open uses
+     * `start_sync` instead.
+     */
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `syncOnce`(`listener`: SyncListener?) : SyncStats {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_sync_once(
+                uniffiHandle,
+                
+        FfiConverterOptionalTypeSyncListener.lower(`listener`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeSyncStats.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
+    )
+    }
+
+    
+    /**
      * What needs this user's attention, newest first: nudges not answered yet, comments that
      * name the user or are on the user's reports, read receipts (as of the last sync; offline).
      */
@@ -5541,8 +5813,7 @@ public object FfiConverterTypeHttpClient: FfiConverter<HttpClient, Long> {
 
 
 /**
- * A subscription's handle: notifications last until `cancel` or until the handle is dropped
- * (Kotlin `close()`, Swift deinit, Python garbage collection).
+ * A subscription's handle: notifications go on until `cancel`.
  */
 public interface SubscriptionInterface {
     
@@ -5555,8 +5826,7 @@ public interface SubscriptionInterface {
 }
 
 /**
- * A subscription's handle: notifications last until `cancel` or until the handle is dropped
- * (Kotlin `close()`, Swift deinit, Python garbage collection).
+ * A subscription's handle: notifications go on until `cancel`.
  */
 open class Subscription: Disposable, AutoCloseable, SubscriptionInterface
 {
@@ -6033,6 +6303,333 @@ public object FfiConverterTypeSyncListener: FfiConverter<SyncListener, Long> {
     override fun allocationSize(value: SyncListener) = 8UL
 
     override fun write(value: SyncListener, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Hears the sync status whenever it changes (what sync does, a count of what waits to go, the
+ * last error). Called on a library thread or the thread that wrote; return quickly (post to the
+ * UI thread). A listener that throws is logged and keeps its subscription.
+ */
+public interface SyncStatusListener {
+    
+    fun `onStatus`(`status`: SyncStatus)
+    
+    companion object
+}
+
+/**
+ * Hears the sync status whenever it changes (what sync does, a count of what waits to go, the
+ * last error). Called on a library thread or the thread that wrote; return quickly (post to the
+ * UI thread). A listener that throws is logged and keeps its subscription.
+ */
+open class SyncStatusListenerImpl: Disposable, AutoCloseable, SyncStatusListener
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_fieldreport_ffi_fn_free_syncstatuslistener(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_clone_syncstatuslistener(handle, status)
+        }
+    }
+
+    
+    @Throws(FieldException::class)override fun `onStatus`(`status`: SyncStatus)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_syncstatuslistener_on_status(
+        it,
+        
+        FfiConverterTypeSyncStatus.lower(`status`),_status)
+}
+    }
+    
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceSyncStatusListener {
+    internal object `onStatus`: UniffiCallbackInterfaceSyncStatusListenerMethod0 {
+        override fun callback(`uniffiHandle`: Long,`status`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeSyncStatusListener.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`onStatus`(
+                    FfiConverterTypeSyncStatus.lift(`status`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: FieldException -> FfiConverterTypeFieldError.lower(e) }
+            )
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeSyncStatusListener.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeSyncStatusListener.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceSyncStatusListener.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `onStatus`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_fieldreport_ffi_fn_init_callback_vtable_syncstatuslistener(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSyncStatusListener: FfiConverter<SyncStatusListener, Long> {
+    internal val handleMap = UniffiHandleMap<SyncStatusListener>()
+
+    override fun lower(value: SyncStatusListener): Long {
+        if (value is SyncStatusListenerImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): SyncStatusListener {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return SyncStatusListenerImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): SyncStatusListener {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: SyncStatusListener) = 8UL
+
+    override fun write(value: SyncStatusListener, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -9540,6 +10137,103 @@ public object FfiConverterTypeSubmitted: FfiConverterRustBuffer<Submitted> {
 
 
 /**
+ * How sync reaches the server and when it runs by itself. Every field has a default
+ * (`SyncConfig()`): a 30 s request timeout, 4 retries of a failed request, a long poll of 25 s
+ * between runs, a run 2 s after a local write, one every 15 minutes at the least, and a
+ * backoff from 2 s to 5 minutes after failures.
+ */
+data class SyncConfig (
+    /**
+     * Timeout of one request, in milliseconds (a long poll adds its wait).
+     */
+    val `timeoutMs`: kotlin.Long = 30000L 
+    , 
+    /**
+     * Attempts after the first for a request that failed for want of a network or at a busy
+     * server (0: fail at once, e.g. a worker with little time).
+     */
+    val `retries`: kotlin.Int = 4 
+    , 
+    /**
+     * How long a running sync waits at the server for news between runs, in milliseconds (0:
+     * no waiting; news comes at the next run).
+     */
+    val `waitMs`: kotlin.Long = 25000L 
+    , 
+    /**
+     * How long after a local write a running sync starts, in milliseconds.
+     */
+    val `debounceMs`: kotlin.Long = 2000L 
+    , 
+    /**
+     * The longest time between two runs of a running sync when no news comes, in milliseconds.
+     */
+    val `intervalMs`: kotlin.Long = 900000L 
+    , 
+    /**
+     * The first wait after a failed run, doubled at each failure up to `backoff_max_ms`.
+     */
+    val `backoffMs`: kotlin.Long = 2000L 
+    , 
+    val `backoffMaxMs`: kotlin.Long = 300000L 
+    , 
+    /**
+     * Whether attached files go with a sync (off on a metered network: they wait).
+     */
+    val `uploadFiles`: kotlin.Boolean = true 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSyncConfig: FfiConverterRustBuffer<SyncConfig> {
+    override fun read(buf: ByteBuffer): SyncConfig {
+        return SyncConfig(
+            FfiConverterLong.read(buf),
+            FfiConverterInt.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SyncConfig) = (
+            FfiConverterLong.allocationSize(value.`timeoutMs`) +
+            FfiConverterInt.allocationSize(value.`retries`) +
+            FfiConverterLong.allocationSize(value.`waitMs`) +
+            FfiConverterLong.allocationSize(value.`debounceMs`) +
+            FfiConverterLong.allocationSize(value.`intervalMs`) +
+            FfiConverterLong.allocationSize(value.`backoffMs`) +
+            FfiConverterLong.allocationSize(value.`backoffMaxMs`) +
+            FfiConverterBoolean.allocationSize(value.`uploadFiles`)
+    )
+
+    override fun write(value: SyncConfig, buf: ByteBuffer) {
+            FfiConverterLong.write(value.`timeoutMs`, buf)
+            FfiConverterInt.write(value.`retries`, buf)
+            FfiConverterLong.write(value.`waitMs`, buf)
+            FfiConverterLong.write(value.`debounceMs`, buf)
+            FfiConverterLong.write(value.`intervalMs`, buf)
+            FfiConverterLong.write(value.`backoffMs`, buf)
+            FfiConverterLong.write(value.`backoffMaxMs`, buf)
+            FfiConverterBoolean.write(value.`uploadFiles`, buf)
+    }
+}
+
+
+
+/**
  * Progress of a sync or download: documents (or pieces) and bytes done of the estimated totals.
  */
 data class SyncProgress (
@@ -9722,6 +10416,101 @@ public object FfiConverterTypeSyncStats: FfiConverterRustBuffer<SyncStats> {
             FfiConverterLong.write(value.`fileBytesSent`, buf)
             FfiConverterOptionalString.write(value.`filesWaiting`, buf)
             FfiConverterOptionalString.write(value.`readsWaiting`, buf)
+    }
+}
+
+
+
+/**
+ * How sync stands, to show ("synced 10:42 · 3 visits not sent").
+ */
+data class SyncStatus (
+    /**
+     * What sync is doing now; between runs, how the last one ended (idle, offline, error).
+     */
+    val `state`: SyncState
+    , 
+    /**
+     * When a sync last received the server's changes, if ever.
+     */
+    val `lastSyncedAt`: java.time.Instant?
+    , 
+    /**
+     * Records changed here that the server has not acknowledged.
+     */
+    val `unsentChanges`: kotlin.Long
+    , 
+    /**
+     * This device's attached files not uploaded yet.
+     */
+    val `unsentFiles`: kotlin.Long
+    , 
+    /**
+     * Reports read here whose receipts the server has not been told yet.
+     */
+    val `unsentReads`: kotlin.Long
+    , 
+    /**
+     * What went wrong in the last sync that failed, until one succeeds.
+     */
+    val `lastError`: kotlin.String?
+    , 
+    /**
+     * Whether the device is enrolled (nothing syncs before).
+     */
+    val `enrolled`: kotlin.Boolean
+    , 
+    /**
+     * Whether sync runs by itself (`start_sync`).
+     */
+    val `running`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSyncStatus: FfiConverterRustBuffer<SyncStatus> {
+    override fun read(buf: ByteBuffer): SyncStatus {
+        return SyncStatus(
+            FfiConverterTypeSyncState.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SyncStatus) = (
+            FfiConverterTypeSyncState.allocationSize(value.`state`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`lastSyncedAt`) +
+            FfiConverterLong.allocationSize(value.`unsentChanges`) +
+            FfiConverterLong.allocationSize(value.`unsentFiles`) +
+            FfiConverterLong.allocationSize(value.`unsentReads`) +
+            FfiConverterOptionalString.allocationSize(value.`lastError`) +
+            FfiConverterBoolean.allocationSize(value.`enrolled`) +
+            FfiConverterBoolean.allocationSize(value.`running`)
+    )
+
+    override fun write(value: SyncStatus, buf: ByteBuffer) {
+            FfiConverterTypeSyncState.write(value.`state`, buf)
+            FfiConverterOptionalTimestamp.write(value.`lastSyncedAt`, buf)
+            FfiConverterLong.write(value.`unsentChanges`, buf)
+            FfiConverterLong.write(value.`unsentFiles`, buf)
+            FfiConverterLong.write(value.`unsentReads`, buf)
+            FfiConverterOptionalString.write(value.`lastError`, buf)
+            FfiConverterBoolean.write(value.`enrolled`, buf)
+            FfiConverterBoolean.write(value.`running`, buf)
     }
 }
 
@@ -10510,6 +11299,66 @@ public object FfiConverterTypeOrder: FfiConverterRustBuffer<Order> {
 
 
 
+/**
+ * What sync is doing (see `SyncStatus`).
+ */
+
+enum class SyncState {
+    
+    /**
+     * Nothing to do now (or waiting at the server for news).
+     */
+    IDLE,
+    /**
+     * Starting a run: reaching the server.
+     */
+    CONNECTING,
+    /**
+     * Sending this device's changes or files.
+     */
+    UPLOADING,
+    /**
+     * Receiving and applying the team's changes.
+     */
+    DOWNLOADING,
+    /**
+     * The last run could not reach the server; sync tries again with backoff, or at once
+     * after `network_available()`.
+     */
+    OFFLINE,
+    /**
+     * The last run failed for another reason (`last_error` says which).
+     */
+    ERROR;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSyncState: FfiConverterRustBuffer<SyncState> {
+    override fun read(buf: ByteBuffer) = try {
+        SyncState.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: SyncState) = 4UL
+
+    override fun write(value: SyncState, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
 
 /**
  * @suppress
@@ -10888,6 +11737,38 @@ public object FfiConverterOptionalTypeReportQuery: FfiConverterRustBuffer<Report
         } else {
             buf.put(1)
             FfiConverterTypeReportQuery.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeSyncConfig: FfiConverterRustBuffer<SyncConfig?> {
+    override fun read(buf: ByteBuffer): SyncConfig? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeSyncConfig.read(buf)
+    }
+
+    override fun allocationSize(value: SyncConfig?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeSyncConfig.allocationSize(value)
+        }
+    }
+
+    override fun write(value: SyncConfig?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeSyncConfig.write(value, buf)
         }
     }
 }
