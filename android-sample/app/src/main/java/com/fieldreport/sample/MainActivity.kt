@@ -31,6 +31,19 @@ class MainActivity : ComponentActivity() {
         val store = (application as SampleApp).store
         setContent { MaterialTheme { App(store, this) } }
     }
+
+    /** While the app is on screen, sync runs by itself: soon after each write, news from the
+     *  server within seconds (a long poll), backoff when offline. WorkManager covers the rest. */
+    override fun onStart() {
+        super.onStart()
+        val store = (application as SampleApp).store
+        runCatching { store.startSync() } // NotEnrolled before enrollment: SyncScreen starts it then
+    }
+
+    override fun onStop() {
+        (application as SampleApp).store.stopSync()
+        super.onStop()
+    }
 }
 
 @Composable
@@ -72,7 +85,8 @@ fun <T> observed(store: FieldStore, kinds: List<ChangedKind>, initial: T, load: 
         }
         val subscription = store.subscribe(listener, kinds)
         scope.launch { state.value = io(load) }
-        onDispose { subscription.close() }
+        // A subscription lives until cancelled (dropping the handle does not end it).
+        onDispose { subscription.cancel(); subscription.close() }
     }
     return state
 }
@@ -186,42 +200,59 @@ fun SyncScreen(store: FieldStore) {
     val scope = rememberCoroutineScope()
     var server by remember { mutableStateOf("https://") }
     var code by remember { mutableStateOf("") }
-    var status by remember { mutableStateOf("") }
-    var progress by remember { mutableFloatStateOf(0f) }
-    val enrolled = remember { runCatching { store.identity() }.isSuccess }
-    val listener = object : SyncListener {
-        override fun onProgress(p: SyncProgress) {
-            // Called on the library's thread: only hand the figure over.
-            progress = if (p.docsTotal == 0L) 1f else p.docsDone.toFloat() / p.docsTotal.toFloat()
-        }
+    var message by remember { mutableStateOf("") }
+    var enrolled by remember { mutableStateOf(runCatching { store.identity() }.isSuccess) }
+    // What sync is doing and what has not gone yet, told whenever it changes.
+    var status by remember { mutableStateOf<SyncStatus?>(null) }
+    DisposableEffect(store) {
+        val watching = store.observeSyncStatus(object : SyncStatusListener {
+            // Called on a library thread: only hand the value over.
+            override fun onStatus(s: SyncStatus) { status = s }
+        })
+        onDispose { watching.cancel(); watching.close() }
     }
     Column {
         if (!enrolled) {
             OutlinedTextField(server, { server = it }, label = { Text("服务器地址") })
             OutlinedTextField(code, { code = it }, label = { Text("激活码") })
             Button(onClick = {
-                scope.launch { status = try { store.enroll(server, code).role } catch (e: FieldException) { e.message ?: "error" } }
-            }) { Text("激活设备") }
-        }
-        Row {
-            Button(onClick = {
-                // Awaited from the UI's scope: the sync itself runs on the library's threads, and
-                // leaving the screen cancels it (it stops at the next page; nothing is lost).
                 scope.launch {
-                    status = try {
-                        val s = store.sync(listener)
-                        "上传 ${s.pushed}，下载 ${s.pulled}，拒绝 ${s.rejected.size}"
-                    } catch (e: FieldException.Cancelled) {
-                        "已取消"
+                    message = try {
+                        val e = store.enroll(server, code)
+                        enrolled = true
+                        store.startSync()
+                        e.role
                     } catch (e: FieldException) {
                         e.message ?: "error"
                     }
                 }
-            }) { Text("立即同步") }
-            Spacer(Modifier.width(8.dp))
-            OutlinedButton(onClick = { store.cancelSync() }) { Text("取消") }
+            }) { Text("激活设备") }
         }
-        LinearProgressIndicator(progress = { progress }, modifier = Modifier.fillMaxWidth())
-        Text(status)
+        status?.let { s ->
+            val state = when (s.state) {
+                SyncState.IDLE -> "已同步"
+                SyncState.CONNECTING -> "连接中…"
+                SyncState.UPLOADING -> "上传中…"
+                SyncState.DOWNLOADING -> "下载中…"
+                SyncState.OFFLINE -> "离线，稍后重试"
+                SyncState.ERROR -> "同步出错"
+            }
+            Text(state, style = MaterialTheme.typography.titleMedium)
+            Text("上次同步：${s.lastSyncedAt ?: "从未"}")
+            Text("未发送：${s.unsentChanges} 条记录，${s.unsentFiles} 个文件")
+            s.lastError?.let { Text(it, color = MaterialTheme.colorScheme.error) }
+        }
+        // Sync runs by itself; the button is for the impatient (a pull-to-refresh).
+        Button(onClick = {
+            scope.launch {
+                message = try {
+                    val s = store.syncOnce()
+                    "上传 ${s.pushed}，下载 ${s.pulled}，拒绝 ${s.rejected.size}"
+                } catch (e: FieldException) {
+                    e.message ?: "error"
+                }
+            }
+        }) { Text("立即同步") }
+        Text(message)
     }
 }

@@ -1,6 +1,8 @@
 package com.fieldreport.sample
 
 import android.app.Application
+import android.net.ConnectivityManager
+import android.net.Network
 import androidx.work.Constraints
 import androidx.work.ExistingPeriodicWorkPolicy
 import androidx.work.NetworkType
@@ -24,5 +26,10 @@ class SampleApp : Application() {
             .setConstraints(Constraints.Builder().setRequiredNetworkType(NetworkType.CONNECTED).build())
             .build()
         WorkManager.getInstance(this).enqueueUniquePeriodicWork("sync", ExistingPeriodicWorkPolicy.KEEP, request)
+        // When the network comes back, a running sync goes at once instead of waiting its backoff.
+        getSystemService(ConnectivityManager::class.java).registerDefaultNetworkCallback(
+            object : ConnectivityManager.NetworkCallback() {
+                override fun onAvailable(network: Network) { store.networkAvailable() }
+            })
     }
 }

@@ -12,7 +12,7 @@ class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(c
         return try {
             // If WorkManager stops the worker, the coroutine is cancelled and the sync stops at its
             // next page; the next run resumes.
-            store.sync()
+            store.syncOnce()
             Result.success()
         } catch (e: FieldException.NotEnrolled) {
             Result.success() // nothing to sync before enrollment
