@@ -39,6 +39,8 @@ pub struct FieldStore {
     pub(crate) config: Mutex<SyncConfig>,
     /// Who hears the sync status.
     pub(crate) status: Arc<crate::auto_sync::StatusHub>,
+    /// The server and code of this store's enrollment in this process (a retried `enroll`).
+    pub(crate) enrolled_by: Mutex<Option<(String, String)>>,
 }
 
 /// A `YYYY-MM-DD` date from the app.
@@ -83,6 +85,7 @@ impl FieldStore {
             auto: Mutex::new(None),
             config: Mutex::new(SyncConfig::default()),
             status: Arc::default(),
+            enrolled_by: Mutex::new(None),
         })
     }
 

@@ -66,6 +66,22 @@ impl FieldStore {
     }
 }
 
+/// The enrollment this store has (a retried `enroll` of the code it enrolled with), if any.
+fn already_enrolled(s: &mut Store) -> fieldreport_core::Result<Option<Enrolled>> {
+    let state = match s.sync_state() {
+        Ok(state) => state,
+        Err(fieldreport_core::Error::NotEnrolled) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let id = s.identity()?;
+    Ok(Some(Enrolled {
+        device_id: state.device_id,
+        user_id: id.user_id,
+        team_id: id.team_id,
+        role: state.role.to_string(),
+    }))
+}
+
 /// The running sync's hold on its store: its turn, and its token for `cancel_sync`. Dropped on
 /// the sync's own thread when it ends, whether or not anyone still awaits it.
 struct Running {
@@ -85,12 +101,38 @@ impl FieldStore {
     /// `device_name` (`张伟的手机`) names it in the admin's device list. Runs on the library's
     /// own thread. A mistyped, expired or used code fails with `CodeUnknown`, `CodeExpired` or
     /// `CodeUsed`; an enrolled device with `AlreadyEnrolled`.
+    ///
+    /// Safe to cancel and to retry: the enrollment finishes on the library's thread even when
+    /// the awaiting task is cancelled, and calling `enroll` again with the same server and code
+    /// answers the enrollment this device has; when the answer was lost before this device
+    /// stored it, the server gives the device that used the code a new token (within 15 minutes,
+    /// and only while that token was never used). Another code on an enrolled device is
+    /// `AlreadyEnrolled`.
     #[uniffi::method(default(device_name = None))]
-    pub async fn enroll(&self, server_url: String, code: String, device_name: Option<String>) -> Result<Enrolled> {
+    pub async fn enroll(
+        self: Arc<Self>,
+        server_url: String,
+        code: String,
+        device_name: Option<String>,
+    ) -> Result<Enrolled> {
         let (path, opts) = (self.file()?, self.options());
+        let attempt = (server_url.trim().trim_end_matches('/').to_string(), code.trim().to_string());
+        // One enrollment (or sync) at a time, held by the job until it ends: a retry waits for a
+        // cancelled attempt still running, then finds it done.
+        let turn = self.sync_turn.clone().lock_owned().await;
+        let retried = self.enrolled_by.lock().unwrap_or_else(|p| p.into_inner()).as_ref() == Some(&attempt);
+        if retried {
+            if let Some(done) = self.with(already_enrolled)? {
+                return Ok(done);
+            }
+        }
+        let me = self.clone();
         background::run("enroll", None, move || async move {
+            let _turn = turn;
             let mut store = Store::open(&path)?;
             let e = core_sync::enroll_named(&mut store, &server_url, &code, device_name.as_deref(), &opts).await?;
+            // Finished here even when nobody awaits it any more: a retry answers it.
+            *me.enrolled_by.lock().unwrap_or_else(|p| p.into_inner()) = Some(attempt);
             Ok(Enrolled { device_id: e.device_id, user_id: e.user_id, team_id: e.team_id, role: e.role.to_string() })
         })
         .await
@@ -168,17 +210,23 @@ impl FieldStore {
     /// and removes its database file. Changes or files the server does not have yet would be
     /// lost: then it fails with `InvalidInput` unless `discard_unsent` is true. A server that
     /// cannot be reached fails with `Unreachable` and removes nothing.
+    ///
+    /// Safe to cancel: once the server was told, the data is removed on the library's thread
+    /// whether or not anyone still awaits it; cancelled before, nothing changed. A retry after a
+    /// failure finishes it (the server treats a token already signed out as signed out).
     #[uniffi::method(default(discard_unsent = false))]
-    pub async fn sign_out(&self, discard_unsent: bool) -> Result<()> {
+    pub async fn sign_out(self: Arc<Self>, discard_unsent: bool) -> Result<()> {
         let path = self.file()?;
         self.with(|s| s.check_sign_out(discard_unsent))?;
         let opts = self.options();
+        let me = self.clone();
         background::run("sign-out", None, move || async move {
             let store = Store::open(&path)?;
-            Ok(core_sync::sign_out(&store, &opts).await?)
+            core_sync::sign_out(&store, &opts).await?;
+            drop(store);
+            me.close_and_remove()
         })
-        .await?;
-        self.close_and_remove()
+        .await
     }
 
     /// Sets the HTTP client that `enroll` and `sync` send their requests with. Required before

@@ -132,6 +132,10 @@ class Errors(unittest.TestCase):
             asyncio.run(store.enroll(SERVER.url, "AAAAA-BBBBB-CCCCC"))
         self.assertEqual(str(unknown.exception), unknown.exception.reason)
         enrolled = asyncio.run(store.enroll(SERVER.url, code))
+        # Retrying the same code (the app cancelled the wait, or did not see the answer) answers
+        # the enrollment; another code on an enrolled device is refused below.
+        again = asyncio.run(store.enroll(SERVER.url, code))
+        self.assertEqual(again.device_id, enrolled.device_id)
         other = fr.FieldStore.open(new_path())
         other.set_http_client(fr.UrllibHttpClient())
         with self.assertRaises(fr.FieldError.CodeUsed):
@@ -148,6 +152,43 @@ class Errors(unittest.TestCase):
         SERVER.admin("device", "revoke", enrolled.device_id)
         with self.assertRaises(fr.FieldError.DeviceRevoked):
             asyncio.run(store.sync())
+
+
+class CancelAndRetry(unittest.TestCase):
+    def test_a_cancelled_enrollment_finishes_and_retrying_the_code_answers_it(self):
+        rep, code = SERVER.add_rep("小林")
+        store = fr.FieldStore.open(new_path())
+        store.set_http_client(RecordingClient(delay=0.3))
+
+        async def give_up():
+            with self.assertRaises(asyncio.TimeoutError):
+                await asyncio.wait_for(store.enroll(SERVER.url, code), 0.05)
+
+        asyncio.run(give_up())
+        again = asyncio.run(store.enroll(SERVER.url, code))
+        self.assertEqual(store.identity().user_id, rep)
+        store.set_http_client(fr.UrllibHttpClient())
+        asyncio.run(store.sync_once())
+        devices = SERVER.admin("device", "list")
+        self.assertEqual([d["id"] for d in devices if d["user_id"] == rep], [again.device_id], "one device")
+
+    def test_a_cancelled_sign_out_completes(self):
+        rep, code = SERVER.add_rep("小韩")
+        path = new_path()
+        store = fr.FieldStore.open(path)
+        store.set_http_client(fr.UrllibHttpClient())
+        asyncio.run(store.enroll(SERVER.url, code))
+        asyncio.run(store.sync_once())
+        store.set_http_client(RecordingClient(delay=0.3))
+
+        async def give_up():
+            with self.assertRaises(asyncio.TimeoutError):
+                await asyncio.wait_for(store.sign_out(), 0.05)
+
+        asyncio.run(give_up())
+        self.assertIsNotNone(within(5, lambda: not os.path.exists(path)), "the data is removed all the same")
+        with self.assertRaises(fr.FieldError.Closed):
+            store.identity()
 
 
 class Refusals(unittest.TestCase):

@@ -155,3 +155,56 @@ async fn a_change_authored_by_another_actor_is_rejected() {
     rep.sync().await;
     assert!(rep.store.record(&c.header.id).is_err(), "the forged record never reached the server");
 }
+
+/// Forwards requests to the server but loses the first answer (a dropped connection, or an app
+/// that cancelled the wait): the server acted, the device heard nothing.
+struct LosesFirstAnswer {
+    inner: fieldreport_core::sync::ReqwestTransport,
+    lost: std::sync::atomic::AtomicBool,
+}
+
+impl fieldreport_core::sync::Transport for LosesFirstAnswer {
+    fn post(&self, request: fieldreport_core::sync::HttpRequest) -> fieldreport_core::sync::TransportFuture<'_> {
+        Box::pin(async move {
+            let answer = self.inner.post(request).await;
+            if !self.lost.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                return Err("the connection was reset".to_string());
+            }
+            answer
+        })
+    }
+}
+
+#[tokio::test]
+async fn an_enrollment_whose_answer_was_lost_is_finished_by_retrying_the_code() {
+    use fieldreport_core::sync::{self, SyncOptions};
+    let server = Server::start().await;
+    let (_, code) = server.user("张三", "rep", None);
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("phone.db")).unwrap();
+    let lossy = std::sync::Arc::new(LosesFirstAnswer {
+        inner: sync::ReqwestTransport::new().unwrap(),
+        lost: Default::default(),
+    });
+    let opts = SyncOptions { transport: Some(lossy), retries: 0, ..SyncOptions::default() };
+    let lost = sync::enroll(&mut store, &server.url, &code, &opts).await.unwrap_err();
+    assert!(lost.to_string().contains("reset"), "{lost}");
+    assert_eq!(server.admin.devices(None).unwrap().len(), 1, "the server enrolled the device");
+    // The same device retries its code: it is enrolled (with a new token), not told the code is used.
+    let e = sync::enroll(&mut store, &server.url, &code, &opts).await.unwrap();
+    assert_eq!(server.admin.devices(None).unwrap().len(), 1, "still one device");
+    assert_eq!(e.device_id, server.admin.devices(None).unwrap()[0].id);
+    let c = store.add_customer(fieldreport_core::doc::NewCustomer { name: "华为".into(), ..Default::default() });
+    let stats = sync::sync(&mut store, &opts, None, &fieldreport_core::sync::CancelToken::new()).await.unwrap();
+    assert_eq!(stats.pushed, 1, "the new token works: {c:?}");
+    // Another device with the same code is refused, and so is this one once it has synced.
+    let mut other = Store::open(dir.path().join("other.db")).unwrap();
+    let refused = sync::enroll(&mut other, &server.url, &code, &SyncOptions::default()).await.unwrap_err();
+    assert!(refused.to_string().contains("used"), "{refused}");
+    let mut again = Store::open(dir.path().join("phone.db")).unwrap();
+    let refused = sync::enroll(&mut again, &server.url, &code, &SyncOptions::default()).await.unwrap_err();
+    assert!(
+        matches!(refused, fieldreport_core::Error::AlreadyEnrolled { .. }) || refused.to_string().contains("used"),
+        "{refused}"
+    );
+}

@@ -25,15 +25,29 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/013_plans.sql"),
     include_str!("sql/014_departments.sql"),
     include_str!("sql/015_sync_status.sql"),
+    include_str!("sql/016_pending_enrollment.sql"),
 ];
 
 /// The schema version this build writes.
 pub const LATEST: u32 = MIGRATIONS.len() as u32;
 
+/// Waits for a lock another connection holds (a sync committing a piece of a page): tries again
+/// every 0.1 ms, for up to 5 s. SQLite's own timeout sleeps 1, 2, 5, 10… ms between tries, so a
+/// write arriving while a sync commits pieces back to back could miss every pause between them;
+/// polling this often takes the first one (`sync_state::commit_sync_page` pauses 1 ms).
+fn busy(tries: i32) -> bool {
+    const POLL: std::time::Duration = std::time::Duration::from_micros(100);
+    if tries >= 50_000 {
+        return false;
+    }
+    std::thread::sleep(POLL);
+    true
+}
+
 /// Pragmas for every connection. `synchronous = FULL` in WAL mode makes every acknowledged commit
 /// durable across power loss (the WAL is fsynced at each commit); see BENCHMARKS.md for its cost.
 pub(crate) fn prepare(conn: &Connection) -> Result<()> {
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.busy_handler(Some(busy))?;
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
         return Err(Error::bad_input(format!("could not switch the database to WAL mode (got {mode})")));

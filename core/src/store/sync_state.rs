@@ -16,6 +16,13 @@ use crate::error::{Error, Result};
 use crate::period::{parse_tz, parse_weekday};
 use crate::sync::wire::{Push, PushResult, SyncResponse};
 
+/// The longest a sync holds the database while it commits a page, before it commits what it
+/// merged so far and lets the app's writes in ([`Store::commit_sync_page`]).
+const HOLD: std::time::Duration = std::time::Duration::from_millis(4);
+/// The pause between two pieces of a page: a write waiting for the lock (polling every 0.1 ms,
+/// `schema::busy`) takes it meanwhile.
+const PAUSE: std::time::Duration = std::time::Duration::from_millis(1);
+
 /// Where this device syncs and how far it has read the server's change feed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SyncState {
@@ -65,12 +72,24 @@ pub struct Rejection {
 }
 
 impl Store {
-    /// The actor id this device authors changes with: the existing identity's, or a new one for a
-    /// device that has none yet (to present at enrollment).
+    /// The actor id this device authors changes with: the existing identity's, or for a device
+    /// that has none yet the one it presents at enrollment — new at the first attempt, then kept,
+    /// so that a retried enrollment is recognised as this device's.
     pub fn actor_for_enrollment(&mut self) -> Result<String> {
         match self.identity() {
             Ok(id) => Ok(id.actor),
-            Err(Error::NotInitialized) => Ok(ActorId::random().to_hex_string()),
+            Err(Error::NotInitialized) => {
+                let kept: Option<String> = self
+                    .conn
+                    .query_row("SELECT actor FROM pending_enrollment WHERE id = 1", [], |r| r.get(0))
+                    .optional()?;
+                if let Some(actor) = kept {
+                    return Ok(actor);
+                }
+                let actor = ActorId::random().to_hex_string();
+                self.conn.execute("INSERT INTO pending_enrollment (id, actor) VALUES (1, ?1)", [&actor])?;
+                Ok(actor)
+            }
             Err(e) => Err(e),
         }
     }
@@ -189,15 +208,18 @@ impl Store {
         Ok(rows)
     }
 
-    /// Commits one sync page in one transaction: merges the pulled documents (a document whose
-    /// bytes cannot be applied is set aside and asked for whole next time; the others go on),
-    /// records the server's verdicts on `pushed` documents, marks the documents the server asks
-    /// for whole, and moves the cursor. Until this returns nothing of the page is visible; after
-    /// it returns all of it is durable.
+    /// Commits one sync page: merges the pulled documents (a document whose bytes cannot be
+    /// applied is set aside and asked for whole next time; the others go on), records the
+    /// server's verdicts on `pushed` documents, marks the documents the server asks for whole,
+    /// and moves the cursor. The documents are committed in pieces of at most [`HOLD`] of work,
+    /// with a pause between them, so that the app's own writes never wait long for a page; the
+    /// cursor moves in the last piece, so a page cut short (a crash) is pulled again, and merging
+    /// what was already merged changes nothing. Once this returns all of it is durable.
     pub fn commit_sync_page(&mut self, pushed: &[Push], page: &SyncResponse) -> Result<PageOutcome> {
         let now = self.now_ms();
         let sent: HashMap<&str, &Vec<ChangeHash>> = pushed.iter().map(|p| (p.id.as_str(), &p.heads)).collect();
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut piece = std::time::Instant::now();
         let mut rejected = Vec::new();
         let mut set_aside = Vec::new();
         for r in &page.results {
@@ -232,6 +254,13 @@ impl Store {
             }
         }
         for p in &page.docs {
+            if piece.elapsed() > HOLD {
+                // What is merged so far is durable; the app's writes waiting for the lock go now.
+                tx.commit()?;
+                std::thread::sleep(PAUSE);
+                tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                piece = std::time::Instant::now();
+            }
             if !p.changes.is_empty() {
                 match documents::merge(&tx, &p.id, &p.changes, now)? {
                     Merged::Applied(_) => {

@@ -256,7 +256,15 @@ impl Service {
             let now = now_ms();
             let user_id = match db.code(&hash)? {
                 Some((u, exp, None)) if exp > now => u,
-                Some((_, _, Some(_))) => return Err(ServerError::Enrollment(CodeProblem::Used)),
+                Some((u, _, Some(used))) => {
+                    // The device that used the code asks again (its answer was lost, or the app
+                    // cancelled the wait): it gets a new token, as long as it never used the
+                    // first one and asks within the window.
+                    return match db.enrolled_with(&actor, &u, used)? {
+                        Some(d) if d.last_seen_at.is_none() && now - used < RETRY_ENROLL_MS => enrolled_again(db, d),
+                        _ => Err(ServerError::Enrollment(CodeProblem::Used)),
+                    };
+                }
                 Some(_) => return Err(ServerError::Enrollment(CodeProblem::Expired)),
                 None => return Err(ServerError::Enrollment(CodeProblem::Unknown)),
             };
@@ -318,4 +326,25 @@ impl Service {
             db.device(&id)?.ok_or_else(|| ServerError::NotFound(format!("no device with id {id}")))
         })
     }
+}
+
+/// How long after a code was used the device that used it may ask again (and receive a new token,
+/// as long as it never used the first).
+pub const RETRY_ENROLL_MS: i64 = 15 * 60 * 1000;
+
+/// The enrollment of device `d` again, with a new token (the first one was never used).
+fn enrolled_again(db: &Db, d: Device) -> Result<Enrolled> {
+    let user = db.user(&d.user_id)?.ok_or_else(|| ServerError::Internal("device of a missing user".into()))?;
+    let team = db.team()?.ok_or_else(|| ServerError::Internal("no team".into()))?;
+    let token = secrets::new_token()?;
+    db.set_device_token(&d.id, &secrets::hash(&token))?;
+    Ok(Enrolled {
+        device_id: d.id,
+        token,
+        user_id: user.id,
+        team_id: team.id,
+        tz: team.tz,
+        week_start: team.week_start,
+        role: user.role,
+    })
 }

@@ -58,6 +58,18 @@ pub fn team_users_and_devices(h: &dyn Harness) {
         assert!(db.caller_by_token("another-hash")?.is_none());
         assert_eq!(db.devices(Some("r"))?.len(), 1);
         assert_eq!(db.devices(Some("m"))?.len(), 0);
+        // A device retrying its enrollment is found by its actor, member and moment only.
+        assert_eq!(db.enrolled_with("ab", "r", 7)?.map(|d| d.id), Some("d1".to_string()));
+        assert!(db.enrolled_with("ab", "r", 8)?.is_none());
+        assert!(db.enrolled_with("ab", "m", 7)?.is_none());
+        assert!(db.enrolled_with("cd", "r", 7)?.is_none());
+        Ok(())
+    })
+    .unwrap();
+    s.write(|db| db.set_device_token("d1", "new-hash")).unwrap();
+    s.read(|db| {
+        assert!(db.caller_by_token("token-hash")?.is_none(), "the old token stops working");
+        assert_eq!(db.caller_by_token("new-hash")?.map(|c| c.0.id), Some("d1".to_string()));
         Ok(())
     })
     .unwrap();
@@ -66,6 +78,7 @@ pub fn team_users_and_devices(h: &dyn Harness) {
     s.read(|db| {
         assert_eq!(db.device("d1")?.and_then(|d| d.revoked_at), Some(200));
         assert!(!db.actor_taken("ab")?, "a revoked device frees its actor");
+        assert!(db.enrolled_with("ab", "r", 7)?.is_none(), "nor does it enroll again");
         Ok(())
     })
     .unwrap();

@@ -188,6 +188,25 @@ impl Db<'_> {
         Ok(self.opt("SELECT 1 FROM devices WHERE actor = ?1 AND revoked_at IS NULL", p![actor], |_| Ok(()))?.is_some())
     }
 
+    /// The active device of `user_id` authoring as `actor` that was enrolled at `at` (the moment
+    /// a code was used), if any: a device retrying its own enrollment.
+    pub fn enrolled_with(&self, actor: &str, user_id: &str, at: i64) -> Result<Option<Device>> {
+        self.opt(
+            &format!(
+                "SELECT {DEVICE_COLS} FROM devices
+                 WHERE actor = ?1 AND user_id = ?2 AND created_at = ?3 AND revoked_at IS NULL"
+            ),
+            p![actor, user_id, at],
+            device_row,
+        )
+    }
+
+    /// Gives device `id` a new token (the old one stops working).
+    pub fn set_device_token(&self, id: &str, token_hash: &str) -> Result<()> {
+        self.exec_later("UPDATE devices SET token_hash = ?2 WHERE id = ?1", p![id, token_hash])?;
+        Ok(())
+    }
+
     pub fn insert_device(&self, d: &Device, token_hash: &str) -> Result<()> {
         self.exec_later(
             "INSERT INTO devices (id, user_id, actor, token_hash, created_at, name) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

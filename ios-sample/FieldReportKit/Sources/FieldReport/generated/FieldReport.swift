@@ -1373,6 +1373,13 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
      * `device_name` (`张伟的手机`) names it in the admin's device list. Runs on the library's
      * own thread. A mistyped, expired or used code fails with `CodeUnknown`, `CodeExpired` or
      * `CodeUsed`; an enrolled device with `AlreadyEnrolled`.
+     *
+     * Safe to cancel and to retry: the enrollment finishes on the library's thread even when
+     * the awaiting task is cancelled, and calling `enroll` again with the same server and code
+     * answers the enrollment this device has; when the answer was lost before this device
+     * stored it, the server gives the device that used the code a new token (within 15 minutes,
+     * and only while that token was never used). Another code on an enrolled device is
+     * `AlreadyEnrolled`.
      */
     func enroll(serverUrl: String, code: String, deviceName: String?) async throws  -> Enrolled
     
@@ -1400,6 +1407,10 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
      * and removes its database file. Changes or files the server does not have yet would be
      * lost: then it fails with `InvalidInput` unless `discard_unsent` is true. A server that
      * cannot be reached fails with `Unreachable` and removes nothing.
+     *
+     * Safe to cancel: once the server was told, the data is removed on the library's thread
+     * whether or not anyone still awaits it; cancelled before, nothing changed. A retry after a
+     * failure finishes it (the server treats a token already signed out as signed out).
      */
     func signOut(discardUnsent: Bool) async throws 
     
@@ -2819,6 +2830,13 @@ open func discardLocalChanges(id: String)throws   {try rustCallWithError(FfiConv
      * `device_name` (`张伟的手机`) names it in the admin's device list. Runs on the library's
      * own thread. A mistyped, expired or used code fails with `CodeUnknown`, `CodeExpired` or
      * `CodeUsed`; an enrolled device with `AlreadyEnrolled`.
+     *
+     * Safe to cancel and to retry: the enrollment finishes on the library's thread even when
+     * the awaiting task is cancelled, and calling `enroll` again with the same server and code
+     * answers the enrollment this device has; when the answer was lost before this device
+     * stored it, the server gives the device that used the code a new token (within 15 minutes,
+     * and only while that token was never used). Another code on an enrolled device is
+     * `AlreadyEnrolled`.
      */
 open func enroll(serverUrl: String, code: String, deviceName: String? = nil)async throws  -> Enrolled  {
     return
@@ -2882,6 +2900,10 @@ open func setHttpClient(client: HttpClient)  {try! rustCall() {
      * and removes its database file. Changes or files the server does not have yet would be
      * lost: then it fails with `InvalidInput` unless `discard_unsent` is true. A server that
      * cannot be reached fails with `Unreachable` and removes nothing.
+     *
+     * Safe to cancel: once the server was told, the data is removed on the library's thread
+     * whether or not anyone still awaits it; cancelled before, nothing changed. A retry after a
+     * failure finishes it (the server treats a token already signed out as signed out).
      */
 open func signOut(discardUnsent: Bool = false)async throws   {
     return
@@ -11233,7 +11255,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_discard_local_changes() != 9883) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_enroll() != 63744) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_enroll() != 50668) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_keep_as_new() != 37570) {
@@ -11245,7 +11267,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_http_client() != 37298) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_sign_out() != 32881) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_sign_out() != 61219) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_submit_and_sync() != 30649) {

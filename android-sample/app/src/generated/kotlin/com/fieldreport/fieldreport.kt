@@ -1699,7 +1699,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_discard_local_changes() and 0xFFFF) != 9883) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_enroll() and 0xFFFF) != 63744) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_enroll() and 0xFFFF) != 50668) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_keep_as_new() and 0xFFFF) != 37570) {
@@ -1711,7 +1711,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_http_client() and 0xFFFF) != 37298) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_sign_out() and 0xFFFF) != 32881) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_sign_out() and 0xFFFF) != 61219) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_submit_and_sync() and 0xFFFF) != 30649) {
@@ -3120,6 +3120,13 @@ public interface FieldStoreInterface {
      * `device_name` (`张伟的手机`) names it in the admin's device list. Runs on the library's
      * own thread. A mistyped, expired or used code fails with `CodeUnknown`, `CodeExpired` or
      * `CodeUsed`; an enrolled device with `AlreadyEnrolled`.
+     *
+     * Safe to cancel and to retry: the enrollment finishes on the library's thread even when
+     * the awaiting task is cancelled, and calling `enroll` again with the same server and code
+     * answers the enrollment this device has; when the answer was lost before this device
+     * stored it, the server gives the device that used the code a new token (within 15 minutes,
+     * and only while that token was never used). Another code on an enrolled device is
+     * `AlreadyEnrolled`.
      */
     suspend fun `enroll`(`serverUrl`: kotlin.String, `code`: kotlin.String, `deviceName`: kotlin.String? = null): Enrolled
     
@@ -3147,6 +3154,10 @@ public interface FieldStoreInterface {
      * and removes its database file. Changes or files the server does not have yet would be
      * lost: then it fails with `InvalidInput` unless `discard_unsent` is true. A server that
      * cannot be reached fails with `Unreachable` and removes nothing.
+     *
+     * Safe to cancel: once the server was told, the data is removed on the library's thread
+     * whether or not anyone still awaits it; cancelled before, nothing changed. A retry after a
+     * failure finishes it (the server treats a token already signed out as signed out).
      */
     suspend fun `signOut`(`discardUnsent`: kotlin.Boolean = false)
     
@@ -5025,6 +5036,13 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
      * `device_name` (`张伟的手机`) names it in the admin's device list. Runs on the library's
      * own thread. A mistyped, expired or used code fails with `CodeUnknown`, `CodeExpired` or
      * `CodeUsed`; an enrolled device with `AlreadyEnrolled`.
+     *
+     * Safe to cancel and to retry: the enrollment finishes on the library's thread even when
+     * the awaiting task is cancelled, and calling `enroll` again with the same server and code
+     * answers the enrollment this device has; when the answer was lost before this device
+     * stored it, the server gives the device that used the code a new token (within 15 minutes,
+     * and only while that token was never used). Another code on an enrolled device is
+     * `AlreadyEnrolled`.
      */
     @Throws(FieldException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -5110,6 +5128,10 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
      * and removes its database file. Changes or files the server does not have yet would be
      * lost: then it fails with `InvalidInput` unless `discard_unsent` is true. A server that
      * cannot be reached fails with `Unreachable` and removes nothing.
+     *
+     * Safe to cancel: once the server was told, the data is removed on the library's thread
+     * whether or not anyone still awaits it; cancelled before, nothing changed. A retry after a
+     * failure finishes it (the server treats a token already signed out as signed out).
      */
     @Throws(FieldException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
