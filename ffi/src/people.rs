@@ -44,13 +44,13 @@ impl FieldStore {
     #[uniffi::method(default(date = None))]
     pub fn new_report_from_template(&self, template_id: String, date: Option<String>) -> Result<Report> {
         let date = opt_date(date)?;
-        self.with(|s| s.new_report_from(&template_id, date)).map(Into::into)
+        self.with_report(|s| s.new_report_from(&template_id, date))
     }
 
     /// Adds recipients to a submitted report (the author only; nobody is ever removed).
     #[uniffi::method(default(to = [], cc = []))]
     pub fn add_report_recipients(&self, id: String, to: Vec<String>, cc: Vec<String>) -> Result<Report> {
-        self.with(|s| s.add_report_recipients(&id, &to, &cc)).map(Into::into)
+        self.with_report(|s| s.add_report_recipients(&id, &to, &cc))
     }
 
     /// An alert as one line in `lang` (zh-CN when `None`), naming people.

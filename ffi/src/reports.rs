@@ -15,7 +15,7 @@ impl FieldStore {
     #[uniffi::method(default(date = None, lang = None))]
     pub fn new_report(&self, kind: ReportKind, date: Option<String>, lang: Option<Lang>) -> Result<Report> {
         let date = opt_date(date)?;
-        self.with(|s| s.new_report(kind, date, lang.unwrap_or_default())).map(Into::into)
+        self.with_report(|s| s.new_report(kind, date, lang.unwrap_or_default()))
     }
 
     /// This user's report of `kind` for the period holding `date` (today when `None`): the one
@@ -31,7 +31,7 @@ impl FieldStore {
         template: Option<String>,
     ) -> Result<Report> {
         let date = opt_date(date)?;
-        self.with(|s| s.open_report(kind, date, lang.unwrap_or_default(), template.as_deref())).map(Into::into)
+        self.with_report(|s| s.open_report(kind, date, lang.unwrap_or_default(), template.as_deref()))
     }
 
     /// This user's one report of `kind` (daily, weekly, monthly) for the period holding `date`
@@ -42,17 +42,17 @@ impl FieldStore {
     #[uniffi::method(default(date = None, lang = None))]
     pub fn today_report(&self, kind: ReportKind, date: Option<String>, lang: Option<Lang>) -> Result<Report> {
         let date = opt_date(date)?;
-        self.with(|s| s.today_report(kind, date, lang.unwrap_or_default())).map(Into::into)
+        self.with_report(|s| s.today_report(kind, date, lang.unwrap_or_default()))
     }
 
     /// Replaces the summary of draft `id` with the rep's own words (refreshes keep them).
     pub fn set_report_summary(&self, id: String, text: String) -> Result<Report> {
-        self.with(|s| s.set_report_summary(&id, &text)).map(Into::into)
+        self.with_report(|s| s.set_report_summary(&id, &text))
     }
 
     /// One report.
     pub fn report(&self, id: String) -> Result<Report> {
-        self.with(|s| s.report(&id)).map(Into::into)
+        self.with_report(|s| s.report(&id))
     }
 
     /// Reports matching `query` (all without one), by period (latest first by default).
@@ -87,7 +87,7 @@ impl FieldStore {
     /// Merges draft `from` into draft `into` (same author, kind and period): sections' text and
     /// files `into` lacks are added to it, and `from` is deleted (it can be restored).
     pub fn merge_reports(&self, into: String, from: String) -> Result<Report> {
-        self.with(|s| s.merge_reports(&into, &from)).map(Into::into)
+        self.with_report(|s| s.merge_reports(&into, &from))
     }
 
     /// Splices a section's text: deletes `delete` and inserts `insert` at `index`, counted in
@@ -101,12 +101,12 @@ impl FieldStore {
         insert: String,
     ) -> Result<Report> {
         let (i, d) = (self::index(index)?, self::index(delete)?);
-        self.with(|s| s.splice_report(&id, &section, i, d, &insert)).map(Into::into)
+        self.with_report(|s| s.splice_report(&id, &section, i, d, &insert))
     }
 
     /// Replaces a section's text, as minimal splices (concurrent edits elsewhere survive).
     pub fn set_report_text(&self, id: String, section: String, text: String) -> Result<Report> {
-        self.with(|s| s.set_report_text(&id, &section, &text)).map(Into::into)
+        self.with_report(|s| s.set_report_text(&id, &section, &text))
     }
 
     /// Inserts this user's followups of `period` (the report's own period when `None`),
@@ -132,24 +132,24 @@ impl FieldStore {
 
     /// Re-takes every inserted snapshot with current data (刷新).
     pub fn refresh_report(&self, id: String) -> Result<Report> {
-        self.with(|s| s.refresh_report(&id)).map(Into::into)
+        self.with_report(|s| s.refresh_report(&id))
     }
 
     /// Removes an inserted block.
     pub fn remove_block(&self, id: String, block_id: String) -> Result<Report> {
-        self.with(|s| s.remove_block(&id, &block_id)).map(Into::into)
+        self.with_report(|s| s.remove_block(&id, &block_id))
     }
 
     /// Adds a comment (批注) under this user's name.
     pub fn comment_report(&self, id: String, text: String) -> Result<Report> {
-        self.with(|s| s.comment_report(&id, &text)).map(Into::into)
+        self.with_report(|s| s.comment_report(&id, &text))
     }
 
     /// Submits the report to `to` and `cc` (user ids; the author's manager and the template's
     /// copies when both are empty); its text is then locked.
     #[uniffi::method(default(to = [], cc = []))]
     pub fn submit_report(&self, id: String, to: Vec<String>, cc: Vec<String>) -> Result<Report> {
-        self.with(|s| s.submit_report(&id, &to, &cc)).map(Into::into)
+        self.with_report(|s| s.submit_report(&id, &to, &cc))
     }
 
     /// The report as Markdown in `dialect` (GFM when `None`), labels in `lang` (zh-CN when

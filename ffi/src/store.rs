@@ -108,6 +108,17 @@ impl FieldStore {
         Ok(out)
     }
 
+    /// Runs `f`, which gives a report, and names the people it references from the directory.
+    pub(crate) fn with_report(
+        &self,
+        f: impl FnOnce(&mut Store) -> fieldreport_core::Result<fieldreport_core::doc::Report>,
+    ) -> Result<Report> {
+        self.with(|s| {
+            let r = f(s)?;
+            Ok(Report::named(r, &s.names()?))
+        })
+    }
+
     /// Tells the subscribers what changed meanwhile (a sync's pages, committed on its own
     /// connection).
     pub(crate) fn notify(&self) {

@@ -74,12 +74,7 @@ fn already_enrolled(s: &mut Store) -> fieldreport_core::Result<Option<Enrolled>>
         Err(e) => return Err(e),
     };
     let id = s.identity()?;
-    Ok(Some(Enrolled {
-        device_id: state.device_id,
-        user_id: id.user_id,
-        team_id: id.team_id,
-        role: state.role.to_string(),
-    }))
+    Ok(Some(Enrolled { device_id: state.device_id, user_id: id.user_id, team_id: id.team_id, role: state.role }))
 }
 
 /// The running sync's hold on its store: its turn, and its token for `cancel_sync`. Dropped on
@@ -133,7 +128,7 @@ impl FieldStore {
             let e = core_sync::enroll_named(&mut store, &server_url, &code, device_name.as_deref(), &opts).await?;
             // Finished here even when nobody awaits it any more: a retry answers it.
             *me.enrolled_by.lock().unwrap_or_else(|p| p.into_inner()) = Some(attempt);
-            Ok(Enrolled { device_id: e.device_id, user_id: e.user_id, team_id: e.team_id, role: e.role.to_string() })
+            Ok(Enrolled { device_id: e.device_id, user_id: e.user_id, team_id: e.team_id, role: e.role })
         })
         .await
     }
@@ -189,13 +184,13 @@ impl FieldStore {
     /// goes at the next sync.
     #[uniffi::method(default(to = [], cc = []))]
     pub async fn submit_and_sync(self: Arc<Self>, id: String, to: Vec<String>, cc: Vec<String>) -> Result<Submitted> {
-        let submitted: Report = self.with(|s| s.submit_report(&id, &to, &cc))?.into();
+        let submitted = self.with_report(|s| s.submit_report(&id, &to, &cc))?;
         if let Err(e) = self.with(|s| s.sync_state()) {
             return Ok(Submitted { report: submitted, sent: false, reason: Some(format!("{e}")) });
         }
         match self.clone().sync(None, None).await {
             Ok(_) => {
-                let report = self.with(|s| s.report(&id)).map(Into::into).unwrap_or(submitted);
+                let report = self.with_report(|s| s.report(&id)).unwrap_or(submitted);
                 Ok(Submitted { report, sent: true, reason: None })
             }
             Err(e) => Ok(Submitted {

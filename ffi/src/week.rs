@@ -128,7 +128,7 @@ impl FieldStore {
     /// Adds a comment that answers comment `reply_to` (see `comment_report`; `@name` names a
     /// member who can read the report).
     pub fn reply_report(&self, id: String, text: String, reply_to: String) -> Result<Report> {
-        self.with(|s| s.reply_report(&id, &text, Some(&reply_to))).map(Into::into)
+        self.with_report(|s| s.reply_report(&id, &text, Some(&reply_to)))
     }
 
     /// 催交: asks member `user` (a name or id) for the `kind` report of the period holding

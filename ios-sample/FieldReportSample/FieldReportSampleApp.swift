@@ -183,7 +183,7 @@ struct SyncView: View {
                 Button("激活设备") {
                     Task {
                         do {
-                            message = try await store.enroll(serverUrl: server, code: code).role
+                            message = "\(try await store.enroll(serverUrl: server, code: code).role)"
                             try store.startSync()
                         } catch { message = "\(error)" }
                     }

@@ -71,7 +71,7 @@ fun main(args: Array<String>) {
         val phone = FieldStore.open(File(dir, "phone.db").path)
         phone.setHttpClient(PlatformHttpClient())
         val enrolled = runBlocking { phone.enroll(url, codes[1], "小王的手机") }
-        check("enrolled as a rep", enrolled.role == "rep" && phone.identity().userId == field("rep"))
+        check("enrolled as a rep (a Role)", enrolled.role == Role.REP && phone.identity().userId == field("rep"))
 
         val c = phone.addCustomer(NewCustomer(name = "上海某某贸易有限公司", level = Level.A))
         phone.logFollowup(NewFollowup(customerId = c.id, kind = FollowupKind.VISIT, note = "拜访采购部 👍",

@@ -1,6 +1,8 @@
 """How long an app's event loop is blocked while it awaits a bootstrap of 10,000 documents
 (BENCHMARKS.md, "FFI"): the CPU time the loop's own thread spends during `await store.sync()`,
-and the longest gap a 1 ms heartbeat sees meanwhile. Run by scripts/bench-bindings.
+and the longest gap a 1 ms heartbeat sees meanwhile; and how long the app's own writes wait
+while a bootstrap commits its pages (a write every 5 ms on another thread: p50, p99, max).
+Run by scripts/bench-bindings.
 
     FIELDREPORT_BINDINGS=DIR FIELDREPORT_SERVER=path/to/fieldreport-server python3 tests/ffi/bench_bootstrap.py
 """
@@ -9,6 +11,7 @@ import asyncio
 import os
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.environ["FIELDREPORT_BINDINGS"])
@@ -75,6 +78,31 @@ def main():
         print(
             f"python: a 1 ms heartbeat during the same bootstrap: longest gap {late[-1] * 1000:.1f} ms, "
             f"p99 {late[int(len(late) * 0.99)] * 1000:.1f} ms over {len(gaps)} beats"
+        )
+
+        # The app writes (a visit's customer every 5 ms) while a third device bootstraps.
+        laptop = store(server, server.code(rep), "laptop.db")
+        took, done = [], threading.Event()
+
+        def writer():
+            i = 0
+            while not done.is_set():
+                t = time.perf_counter()
+                laptop.add_customer(fr.NewCustomer(name=f"现场客户{i}"))
+                took.append(time.perf_counter() - t)
+                i += 1
+                time.sleep(0.005)
+
+        w = threading.Thread(target=writer)
+        w.start()
+        stats = asyncio.run(laptop.sync())
+        done.set()
+        w.join()
+        took.sort()
+        print(
+            f"python: the app's writes during a bootstrap of {stats.pulled} documents: "
+            f"p50 {took[len(took) // 2] * 1000:.1f} ms, p99 {took[int(len(took) * 0.99)] * 1000:.1f} ms, "
+            f"max {took[-1] * 1000:.1f} ms over {len(took)} writes"
         )
     finally:
         server.stop()

@@ -132,6 +132,7 @@ class Errors(unittest.TestCase):
             asyncio.run(store.enroll(SERVER.url, "AAAAA-BBBBB-CCCCC"))
         self.assertEqual(str(unknown.exception), unknown.exception.reason)
         enrolled = asyncio.run(store.enroll(SERVER.url, code))
+        self.assertEqual(enrolled.role, fr.Role.REP)
         # Retrying the same code (the app cancelled the wait, or did not see the answer) answers
         # the enrollment; another code on an enrolled device is refused below.
         again = asyncio.run(store.enroll(SERVER.url, code))
@@ -382,6 +383,10 @@ class SyncRunsItself(unittest.TestCase):
         took = within(10, lambda: len(phone.report(r.id).comments) == 1)
         self.assertIsNotNone(took, "the comment reached the running app")
         self.assertLess(took, 5)
+        # People come with their names beside their ids.
+        got = phone.report(r.id)
+        self.assertEqual((got.owner_name, got.to_names), ("小周", ["王经理"]))
+        self.assertEqual((got.comments[0].author, got.comments[0].author_name), (SERVER.admin_id, "王经理"))
         status = phone.sync_status()
         self.assertEqual((status.state, status.running, status.last_error), (fr.SyncState.IDLE, True, None))
         phone.stop_sync()

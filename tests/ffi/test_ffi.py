@@ -65,6 +65,7 @@ class LocalSurface(unittest.TestCase):
         self.assertEqual([f.kind for f in block.customers[0].followups], [fr.FollowupKind.VISIT, fr.FollowupKind.CALL])
         kpis = self.store.insert_kpis(r.id, metrics=["visits"])
         self.assertEqual((kpis.kind, kpis.figures[0].metric, kpis.figures[0].value), (fr.BlockKind.KPIS, "visits", 1.0))
+        self.assertEqual(kpis.source, fr.FigureSource.LOCAL, "a block's source is the enum")
         self.assertEqual(len(self.store.report(r.id).blocks), 2, "the report holds both blocks, with their content")
         md = self.store.render_markdown(r.id)
         self.assertIn("上海某某贸易有限公司", md)

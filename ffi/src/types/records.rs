@@ -2,10 +2,12 @@
 
 use std::time::SystemTime;
 
+use fieldreport_core::report::Names;
 use fieldreport_core::{doc, report};
 
 use super::{
-    count, instant, BlockKind, Contact, FollowupKind, KpiFigure, Lang, Level, ReportKind, ReportStatus, Section, Stage,
+    count, instant, BlockKind, Contact, FigureSource, FollowupKind, KpiFigure, Lang, Level, ReportKind, ReportStatus,
+    Section, Stage,
 };
 
 /// A new customer.
@@ -357,8 +359,10 @@ impl From<doc::Payment> for Payment {
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct Comment {
     pub id: String,
-    /// The commenting user's id (`find_member` names them).
+    /// The commenting user's id.
     pub author: String,
+    /// Their name (their id when the directory does not know them yet).
+    pub author_name: String,
     pub at: SystemTime,
     pub text: String,
     /// The comment this one answers, in a thread.
@@ -367,9 +371,10 @@ pub struct Comment {
     pub mentions: Vec<String>,
 }
 
-impl From<doc::Comment> for Comment {
-    fn from(c: doc::Comment) -> Self {
+impl Comment {
+    fn named(c: doc::Comment, name: &dyn Fn(&str) -> String) -> Self {
         Comment {
+            author_name: name(&c.author),
             id: c.id,
             author: c.author,
             at: instant(c.at),
@@ -419,8 +424,8 @@ pub struct Block {
     pub customers: Vec<BlockCustomer>,
     /// A KPI block's figures (empty for a followups block).
     pub figures: Vec<KpiFigure>,
-    /// A KPI block's source: `server` or `local` (`None` for a followups block).
-    pub source: Option<String>,
+    /// Where a KPI block's figures came from (`None` for the other blocks).
+    pub source: Option<FigureSource>,
     /// A plan block's planned visits (empty for the others).
     pub plans: Vec<BlockPlan>,
 }
@@ -513,7 +518,7 @@ impl From<report::Block> for Block {
                 None,
             ),
             report::BlockData::Kpis { rows, source } => {
-                (Vec::new(), rows.into_iter().map(Into::into).collect(), Some(source.as_str().to_string()))
+                (Vec::new(), rows.into_iter().map(Into::into).collect(), Some(source))
             }
             report::BlockData::Plan { items } => {
                 plans = items
@@ -551,6 +556,8 @@ impl From<report::Block> for Block {
 pub struct Report {
     pub id: String,
     pub owner: String,
+    /// The author's name (their id when the directory does not know them yet).
+    pub owner_name: String,
     pub kind: ReportKind,
     pub status: ReportStatus,
     pub title: String,
@@ -566,6 +573,9 @@ pub struct Report {
     pub blocks: Vec<Block>,
     pub to: Vec<String>,
     pub cc: Vec<String>,
+    /// The names of `to` and `cc`, in their order.
+    pub to_names: Vec<String>,
+    pub cc_names: Vec<String>,
     pub submitted_at: Option<SystemTime>,
     pub comments: Vec<Comment>,
     /// Photos and files attached to its sections (each names its `section`).
@@ -573,9 +583,15 @@ pub struct Report {
     pub deleted: bool,
 }
 
-impl From<doc::Report> for Report {
-    fn from(r: doc::Report) -> Self {
+impl Report {
+    /// The app's report, the people it references named from `names` (the device's directory).
+    pub(crate) fn named(r: doc::Report, names: &Names) -> Report {
+        let name = |id: &str| names.get(id).unwrap_or(id).to_string();
         Report {
+            owner_name: name(&r.header.owner),
+            to_names: r.to.iter().map(|u| name(u)).collect(),
+            cc_names: r.cc.iter().map(|u| name(u)).collect(),
+            comments: r.comments.into_iter().map(|c| Comment::named(c, &name)).collect(),
             id: r.header.id,
             owner: r.header.owner,
             kind: r.kind,
@@ -591,7 +607,6 @@ impl From<doc::Report> for Report {
             to: r.to,
             cc: r.cc,
             submitted_at: r.submitted_at.map(instant),
-            comments: r.comments.into_iter().map(Into::into).collect(),
             attachments: attachments(r.attachments),
             deleted: r.header.deleted,
         }

@@ -3,7 +3,7 @@
 
 use std::time::SystemTime;
 
-use super::{ChangedKind, RefusalCode, RefusalReason};
+use super::{ChangedKind, RefusalCode, RefusalReason, Role};
 use fieldreport_core::store;
 use fieldreport_core::sync;
 
@@ -15,8 +15,7 @@ pub struct Enrolled {
     pub device_id: String,
     pub user_id: String,
     pub team_id: String,
-    /// rep, manager or admin.
-    pub role: String,
+    pub role: Role,
 }
 
 /// A record the server refused, with why.

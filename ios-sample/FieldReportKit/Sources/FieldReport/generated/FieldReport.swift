@@ -4083,9 +4083,9 @@ public struct Block: Equatable, Hashable {
      */
     public let figures: [KpiFigure]
     /**
-     * A KPI block's source: `server` or `local` (`None` for a followups block).
+     * Where a KPI block's figures came from (`None` for the other blocks).
      */
-    public let source: String?
+    public let source: FigureSource?
     /**
      * A plan block's planned visits (empty for the others).
      */
@@ -4110,8 +4110,8 @@ public struct Block: Equatable, Hashable {
          * A KPI block's figures (empty for a followups block).
          */figures: [KpiFigure], 
         /**
-         * A KPI block's source: `server` or `local` (`None` for a followups block).
-         */source: String?, 
+         * Where a KPI block's figures came from (`None` for the other blocks).
+         */source: FigureSource?, 
         /**
          * A plan block's planned visits (empty for the others).
          */plans: [BlockPlan]) {
@@ -4151,7 +4151,7 @@ public struct FfiConverterTypeBlock: FfiConverterRustBuffer {
                 takenAt: FfiConverterTimestamp.read(from: &buf), 
                 customers: FfiConverterSequenceTypeBlockCustomer.read(from: &buf), 
                 figures: FfiConverterSequenceTypeKpiFigure.read(from: &buf), 
-                source: FfiConverterOptionString.read(from: &buf), 
+                source: FfiConverterOptionTypeFigureSource.read(from: &buf), 
                 plans: FfiConverterSequenceTypeBlockPlan.read(from: &buf)
         )
     }
@@ -4165,7 +4165,7 @@ public struct FfiConverterTypeBlock: FfiConverterRustBuffer {
         FfiConverterTimestamp.write(value.takenAt, into: &buf)
         FfiConverterSequenceTypeBlockCustomer.write(value.customers, into: &buf)
         FfiConverterSequenceTypeKpiFigure.write(value.figures, into: &buf)
-        FfiConverterOptionString.write(value.source, into: &buf)
+        FfiConverterOptionTypeFigureSource.write(value.source, into: &buf)
         FfiConverterSequenceTypeBlockPlan.write(value.plans, into: &buf)
     }
 }
@@ -4650,9 +4650,13 @@ public func FfiConverterTypeCheckinPlace_lower(_ value: CheckinPlace) -> RustBuf
 public struct Comment: Equatable, Hashable {
     public let id: String
     /**
-     * The commenting user's id (`find_member` names them).
+     * The commenting user's id.
      */
     public let author: String
+    /**
+     * Their name (their id when the directory does not know them yet).
+     */
+    public let authorName: String
     public let at: Date
     public let text: String
     /**
@@ -4668,8 +4672,11 @@ public struct Comment: Equatable, Hashable {
     // declare one manually.
     public init(id: String, 
         /**
-         * The commenting user's id (`find_member` names them).
-         */author: String, at: Date, text: String, 
+         * The commenting user's id.
+         */author: String, 
+        /**
+         * Their name (their id when the directory does not know them yet).
+         */authorName: String, at: Date, text: String, 
         /**
          * The comment this one answers, in a thread.
          */replyTo: String?, 
@@ -4678,6 +4685,7 @@ public struct Comment: Equatable, Hashable {
          */mentions: [String]) {
         self.id = id
         self.author = author
+        self.authorName = authorName
         self.at = at
         self.text = text
         self.replyTo = replyTo
@@ -4702,6 +4710,7 @@ public struct FfiConverterTypeComment: FfiConverterRustBuffer {
             try Comment(
                 id: FfiConverterString.read(from: &buf), 
                 author: FfiConverterString.read(from: &buf), 
+                authorName: FfiConverterString.read(from: &buf), 
                 at: FfiConverterTimestamp.read(from: &buf), 
                 text: FfiConverterString.read(from: &buf), 
                 replyTo: FfiConverterOptionString.read(from: &buf), 
@@ -4712,6 +4721,7 @@ public struct FfiConverterTypeComment: FfiConverterRustBuffer {
     public static func write(_ value: Comment, into buf: inout [UInt8]) {
         FfiConverterString.write(value.id, into: &buf)
         FfiConverterString.write(value.author, into: &buf)
+        FfiConverterString.write(value.authorName, into: &buf)
         FfiConverterTimestamp.write(value.at, into: &buf)
         FfiConverterString.write(value.text, into: &buf)
         FfiConverterOptionString.write(value.replyTo, into: &buf)
@@ -5645,17 +5655,11 @@ public struct Enrolled: Equatable, Hashable {
     public let deviceId: String
     public let userId: String
     public let teamId: String
-    /**
-     * rep, manager or admin.
-     */
-    public let role: String
+    public let role: Role
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(deviceId: String, userId: String, teamId: String, 
-        /**
-         * rep, manager or admin.
-         */role: String) {
+    public init(deviceId: String, userId: String, teamId: String, role: Role) {
         self.deviceId = deviceId
         self.userId = userId
         self.teamId = teamId
@@ -5681,7 +5685,7 @@ public struct FfiConverterTypeEnrolled: FfiConverterRustBuffer {
                 deviceId: FfiConverterString.read(from: &buf), 
                 userId: FfiConverterString.read(from: &buf), 
                 teamId: FfiConverterString.read(from: &buf), 
-                role: FfiConverterString.read(from: &buf)
+                role: FfiConverterTypeRole.read(from: &buf)
         )
     }
 
@@ -5689,7 +5693,7 @@ public struct FfiConverterTypeEnrolled: FfiConverterRustBuffer {
         FfiConverterString.write(value.deviceId, into: &buf)
         FfiConverterString.write(value.userId, into: &buf)
         FfiConverterString.write(value.teamId, into: &buf)
-        FfiConverterString.write(value.role, into: &buf)
+        FfiConverterTypeRole.write(value.role, into: &buf)
     }
 }
 
@@ -7592,6 +7596,10 @@ public func FfiConverterTypeReminder_lower(_ value: Reminder) -> RustBuffer {
 public struct Report: Equatable, Hashable {
     public let id: String
     public let owner: String
+    /**
+     * The author's name (their id when the directory does not know them yet).
+     */
+    public let ownerName: String
     public let kind: ReportKind
     public let status: ReportStatus
     public let title: String
@@ -7613,6 +7621,11 @@ public struct Report: Equatable, Hashable {
     public let blocks: [Block]
     public let to: [String]
     public let cc: [String]
+    /**
+     * The names of `to` and `cc`, in their order.
+     */
+    public let toNames: [String]
+    public let ccNames: [String]
     public let submittedAt: Date?
     public let comments: [Comment]
     /**
@@ -7623,7 +7636,10 @@ public struct Report: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String, owner: String, kind: ReportKind, status: ReportStatus, title: String, 
+    public init(id: String, owner: String, 
+        /**
+         * The author's name (their id when the directory does not know them yet).
+         */ownerName: String, kind: ReportKind, status: ReportStatus, title: String, 
         /**
          * One paragraph at the top, drafted by `today_report` (the rep's words once edited).
          */summary: String, 
@@ -7632,12 +7648,16 @@ public struct Report: Equatable, Hashable {
          */first: String, last: String, lang: Lang, 
         /**
          * The template it was started from.
-         */template: String, sections: [Section], blocks: [Block], to: [String], cc: [String], submittedAt: Date?, comments: [Comment], 
+         */template: String, sections: [Section], blocks: [Block], to: [String], cc: [String], 
+        /**
+         * The names of `to` and `cc`, in their order.
+         */toNames: [String], ccNames: [String], submittedAt: Date?, comments: [Comment], 
         /**
          * Photos and files attached to its sections (each names its `section`).
          */attachments: [Attachment], deleted: Bool) {
         self.id = id
         self.owner = owner
+        self.ownerName = ownerName
         self.kind = kind
         self.status = status
         self.title = title
@@ -7650,6 +7670,8 @@ public struct Report: Equatable, Hashable {
         self.blocks = blocks
         self.to = to
         self.cc = cc
+        self.toNames = toNames
+        self.ccNames = ccNames
         self.submittedAt = submittedAt
         self.comments = comments
         self.attachments = attachments
@@ -7674,6 +7696,7 @@ public struct FfiConverterTypeReport: FfiConverterRustBuffer {
             try Report(
                 id: FfiConverterString.read(from: &buf), 
                 owner: FfiConverterString.read(from: &buf), 
+                ownerName: FfiConverterString.read(from: &buf), 
                 kind: FfiConverterTypeReportKind.read(from: &buf), 
                 status: FfiConverterTypeReportStatus.read(from: &buf), 
                 title: FfiConverterString.read(from: &buf), 
@@ -7686,6 +7709,8 @@ public struct FfiConverterTypeReport: FfiConverterRustBuffer {
                 blocks: FfiConverterSequenceTypeBlock.read(from: &buf), 
                 to: FfiConverterSequenceString.read(from: &buf), 
                 cc: FfiConverterSequenceString.read(from: &buf), 
+                toNames: FfiConverterSequenceString.read(from: &buf), 
+                ccNames: FfiConverterSequenceString.read(from: &buf), 
                 submittedAt: FfiConverterOptionTimestamp.read(from: &buf), 
                 comments: FfiConverterSequenceTypeComment.read(from: &buf), 
                 attachments: FfiConverterSequenceTypeAttachment.read(from: &buf), 
@@ -7696,6 +7721,7 @@ public struct FfiConverterTypeReport: FfiConverterRustBuffer {
     public static func write(_ value: Report, into buf: inout [UInt8]) {
         FfiConverterString.write(value.id, into: &buf)
         FfiConverterString.write(value.owner, into: &buf)
+        FfiConverterString.write(value.ownerName, into: &buf)
         FfiConverterTypeReportKind.write(value.kind, into: &buf)
         FfiConverterTypeReportStatus.write(value.status, into: &buf)
         FfiConverterString.write(value.title, into: &buf)
@@ -7708,6 +7734,8 @@ public struct FfiConverterTypeReport: FfiConverterRustBuffer {
         FfiConverterSequenceTypeBlock.write(value.blocks, into: &buf)
         FfiConverterSequenceString.write(value.to, into: &buf)
         FfiConverterSequenceString.write(value.cc, into: &buf)
+        FfiConverterSequenceString.write(value.toNames, into: &buf)
+        FfiConverterSequenceString.write(value.ccNames, into: &buf)
         FfiConverterOptionTimestamp.write(value.submittedAt, into: &buf)
         FfiConverterSequenceTypeComment.write(value.comments, into: &buf)
         FfiConverterSequenceTypeAttachment.write(value.attachments, into: &buf)
@@ -9874,6 +9902,30 @@ fileprivate struct FfiConverterOptionTypeDialect: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeDialect.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeFigureSource: FfiConverterRustBuffer {
+    typealias SwiftType = FigureSource?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeFigureSource.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeFigureSource.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }

@@ -54,6 +54,7 @@ import com.fieldreport.core.FfiConverterTypeRecordKind
 import com.fieldreport.core.FfiConverterTypeRefusalCode
 import com.fieldreport.core.FfiConverterTypeReportKind
 import com.fieldreport.core.FfiConverterTypeReportStatus
+import com.fieldreport.core.FfiConverterTypeRole
 import com.fieldreport.core.FfiConverterTypeSection
 import com.fieldreport.core.FfiConverterTypeStage
 import com.fieldreport.core.FfiConverterTypeTemplate
@@ -69,6 +70,7 @@ import com.fieldreport.core.RecordKind
 import com.fieldreport.core.RefusalCode
 import com.fieldreport.core.ReportKind
 import com.fieldreport.core.ReportStatus
+import com.fieldreport.core.Role
 import com.fieldreport.core.Section
 import com.fieldreport.core.Stage
 import com.fieldreport.core.Template
@@ -98,6 +100,7 @@ import com.fieldreport.core.RustBuffer as RustBufferRecordKind
 import com.fieldreport.core.RustBuffer as RustBufferRefusalCode
 import com.fieldreport.core.RustBuffer as RustBufferReportKind
 import com.fieldreport.core.RustBuffer as RustBufferReportStatus
+import com.fieldreport.core.RustBuffer as RustBufferRole
 import com.fieldreport.core.RustBuffer as RustBufferSection
 import com.fieldreport.core.RustBuffer as RustBufferStage
 import com.fieldreport.core.RustBuffer as RustBufferTemplate
@@ -6846,9 +6849,9 @@ data class Block (
     val `figures`: List<KpiFigure>
     , 
     /**
-     * A KPI block's source: `server` or `local` (`None` for a followups block).
+     * Where a KPI block's figures came from (`None` for the other blocks).
      */
-    val `source`: kotlin.String?
+    val `source`: FigureSource?
     , 
     /**
      * A plan block's planned visits (empty for the others).
@@ -6878,7 +6881,7 @@ public object FfiConverterTypeBlock: FfiConverterRustBuffer<Block> {
             FfiConverterTimestamp.read(buf),
             FfiConverterSequenceTypeBlockCustomer.read(buf),
             FfiConverterSequenceTypeKpiFigure.read(buf),
-            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeFigureSource.read(buf),
             FfiConverterSequenceTypeBlockPlan.read(buf),
         )
     }
@@ -6892,7 +6895,7 @@ public object FfiConverterTypeBlock: FfiConverterRustBuffer<Block> {
             FfiConverterTimestamp.allocationSize(value.`takenAt`) +
             FfiConverterSequenceTypeBlockCustomer.allocationSize(value.`customers`) +
             FfiConverterSequenceTypeKpiFigure.allocationSize(value.`figures`) +
-            FfiConverterOptionalString.allocationSize(value.`source`) +
+            FfiConverterOptionalTypeFigureSource.allocationSize(value.`source`) +
             FfiConverterSequenceTypeBlockPlan.allocationSize(value.`plans`)
     )
 
@@ -6905,7 +6908,7 @@ public object FfiConverterTypeBlock: FfiConverterRustBuffer<Block> {
             FfiConverterTimestamp.write(value.`takenAt`, buf)
             FfiConverterSequenceTypeBlockCustomer.write(value.`customers`, buf)
             FfiConverterSequenceTypeKpiFigure.write(value.`figures`, buf)
-            FfiConverterOptionalString.write(value.`source`, buf)
+            FfiConverterOptionalTypeFigureSource.write(value.`source`, buf)
             FfiConverterSequenceTypeBlockPlan.write(value.`plans`, buf)
     }
 }
@@ -7274,9 +7277,14 @@ data class Comment (
     val `id`: kotlin.String
     , 
     /**
-     * The commenting user's id (`find_member` names them).
+     * The commenting user's id.
      */
     val `author`: kotlin.String
+    , 
+    /**
+     * Their name (their id when the directory does not know them yet).
+     */
+    val `authorName`: kotlin.String
     , 
     val `at`: java.time.Instant
     , 
@@ -7309,6 +7317,7 @@ public object FfiConverterTypeComment: FfiConverterRustBuffer<Comment> {
         return Comment(
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
             FfiConverterTimestamp.read(buf),
             FfiConverterString.read(buf),
             FfiConverterOptionalString.read(buf),
@@ -7319,6 +7328,7 @@ public object FfiConverterTypeComment: FfiConverterRustBuffer<Comment> {
     override fun allocationSize(value: Comment) = (
             FfiConverterString.allocationSize(value.`id`) +
             FfiConverterString.allocationSize(value.`author`) +
+            FfiConverterString.allocationSize(value.`authorName`) +
             FfiConverterTimestamp.allocationSize(value.`at`) +
             FfiConverterString.allocationSize(value.`text`) +
             FfiConverterOptionalString.allocationSize(value.`replyTo`) +
@@ -7328,6 +7338,7 @@ public object FfiConverterTypeComment: FfiConverterRustBuffer<Comment> {
     override fun write(value: Comment, buf: ByteBuffer) {
             FfiConverterString.write(value.`id`, buf)
             FfiConverterString.write(value.`author`, buf)
+            FfiConverterString.write(value.`authorName`, buf)
             FfiConverterTimestamp.write(value.`at`, buf)
             FfiConverterString.write(value.`text`, buf)
             FfiConverterOptionalString.write(value.`replyTo`, buf)
@@ -8113,10 +8124,7 @@ data class Enrolled (
     , 
     val `teamId`: kotlin.String
     , 
-    /**
-     * rep, manager or admin.
-     */
-    val `role`: kotlin.String
+    val `role`: Role
     
 ){
     
@@ -8136,7 +8144,7 @@ public object FfiConverterTypeEnrolled: FfiConverterRustBuffer<Enrolled> {
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
+            FfiConverterTypeRole.read(buf),
         )
     }
 
@@ -8144,14 +8152,14 @@ public object FfiConverterTypeEnrolled: FfiConverterRustBuffer<Enrolled> {
             FfiConverterString.allocationSize(value.`deviceId`) +
             FfiConverterString.allocationSize(value.`userId`) +
             FfiConverterString.allocationSize(value.`teamId`) +
-            FfiConverterString.allocationSize(value.`role`)
+            FfiConverterTypeRole.allocationSize(value.`role`)
     )
 
     override fun write(value: Enrolled, buf: ByteBuffer) {
             FfiConverterString.write(value.`deviceId`, buf)
             FfiConverterString.write(value.`userId`, buf)
             FfiConverterString.write(value.`teamId`, buf)
-            FfiConverterString.write(value.`role`, buf)
+            FfiConverterTypeRole.write(value.`role`, buf)
     }
 }
 
@@ -9677,6 +9685,11 @@ data class Report (
     , 
     val `owner`: kotlin.String
     , 
+    /**
+     * The author's name (their id when the directory does not know them yet).
+     */
+    val `ownerName`: kotlin.String
+    , 
     val `kind`: ReportKind
     , 
     val `status`: ReportStatus
@@ -9710,6 +9723,13 @@ data class Report (
     , 
     val `cc`: List<kotlin.String>
     , 
+    /**
+     * The names of `to` and `cc`, in their order.
+     */
+    val `toNames`: List<kotlin.String>
+    , 
+    val `ccNames`: List<kotlin.String>
+    , 
     val `submittedAt`: java.time.Instant?
     , 
     val `comments`: List<Comment>
@@ -9738,6 +9758,7 @@ public object FfiConverterTypeReport: FfiConverterRustBuffer<Report> {
         return Report(
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
             FfiConverterTypeReportKind.read(buf),
             FfiConverterTypeReportStatus.read(buf),
             FfiConverterString.read(buf),
@@ -9750,6 +9771,8 @@ public object FfiConverterTypeReport: FfiConverterRustBuffer<Report> {
             FfiConverterSequenceTypeBlock.read(buf),
             FfiConverterSequenceString.read(buf),
             FfiConverterSequenceString.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterSequenceString.read(buf),
             FfiConverterOptionalTimestamp.read(buf),
             FfiConverterSequenceTypeComment.read(buf),
             FfiConverterSequenceTypeAttachment.read(buf),
@@ -9760,6 +9783,7 @@ public object FfiConverterTypeReport: FfiConverterRustBuffer<Report> {
     override fun allocationSize(value: Report) = (
             FfiConverterString.allocationSize(value.`id`) +
             FfiConverterString.allocationSize(value.`owner`) +
+            FfiConverterString.allocationSize(value.`ownerName`) +
             FfiConverterTypeReportKind.allocationSize(value.`kind`) +
             FfiConverterTypeReportStatus.allocationSize(value.`status`) +
             FfiConverterString.allocationSize(value.`title`) +
@@ -9772,6 +9796,8 @@ public object FfiConverterTypeReport: FfiConverterRustBuffer<Report> {
             FfiConverterSequenceTypeBlock.allocationSize(value.`blocks`) +
             FfiConverterSequenceString.allocationSize(value.`to`) +
             FfiConverterSequenceString.allocationSize(value.`cc`) +
+            FfiConverterSequenceString.allocationSize(value.`toNames`) +
+            FfiConverterSequenceString.allocationSize(value.`ccNames`) +
             FfiConverterOptionalTimestamp.allocationSize(value.`submittedAt`) +
             FfiConverterSequenceTypeComment.allocationSize(value.`comments`) +
             FfiConverterSequenceTypeAttachment.allocationSize(value.`attachments`) +
@@ -9781,6 +9807,7 @@ public object FfiConverterTypeReport: FfiConverterRustBuffer<Report> {
     override fun write(value: Report, buf: ByteBuffer) {
             FfiConverterString.write(value.`id`, buf)
             FfiConverterString.write(value.`owner`, buf)
+            FfiConverterString.write(value.`ownerName`, buf)
             FfiConverterTypeReportKind.write(value.`kind`, buf)
             FfiConverterTypeReportStatus.write(value.`status`, buf)
             FfiConverterString.write(value.`title`, buf)
@@ -9793,6 +9820,8 @@ public object FfiConverterTypeReport: FfiConverterRustBuffer<Report> {
             FfiConverterSequenceTypeBlock.write(value.`blocks`, buf)
             FfiConverterSequenceString.write(value.`to`, buf)
             FfiConverterSequenceString.write(value.`cc`, buf)
+            FfiConverterSequenceString.write(value.`toNames`, buf)
+            FfiConverterSequenceString.write(value.`ccNames`, buf)
             FfiConverterOptionalTimestamp.write(value.`submittedAt`, buf)
             FfiConverterSequenceTypeComment.write(value.`comments`, buf)
             FfiConverterSequenceTypeAttachment.write(value.`attachments`, buf)
@@ -11865,6 +11894,38 @@ public object FfiConverterOptionalTypeDialect: FfiConverterRustBuffer<Dialect?> 
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeFigureSource: FfiConverterRustBuffer<FigureSource?> {
+    override fun read(buf: ByteBuffer): FigureSource? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeFigureSource.read(buf)
+    }
+
+    override fun allocationSize(value: FigureSource?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeFigureSource.allocationSize(value)
+        }
+    }
+
+    override fun write(value: FigureSource?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeFigureSource.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeFollowupKind: FfiConverterRustBuffer<FollowupKind?> {
     override fun read(buf: ByteBuffer): FollowupKind? {
         if (buf.get().toInt() == 0) {
@@ -13062,6 +13123,8 @@ public object FfiConverterSequenceSequenceString: FfiConverterRustBuffer<List<Li
         }
     }
 }
+
+
 
 
 

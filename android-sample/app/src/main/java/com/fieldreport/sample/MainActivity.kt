@@ -221,7 +221,7 @@ fun SyncScreen(store: FieldStore) {
                         val e = store.enroll(server, code)
                         enrolled = true
                         store.startSync()
-                        e.role
+                        e.role.name
                     } catch (e: FieldException) {
                         e.message ?: "error"
                     }
