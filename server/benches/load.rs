@@ -24,9 +24,8 @@ use fieldreport_core::sync::{self, CancelToken, SyncOptions, CONTENT_TYPE};
 use fieldreport_core::Store;
 use fieldreport_server::Service;
 
-fn env(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
+mod common;
+use common::{env, percentile, serve};
 
 /// The peak resident memory of process `pid`, in bytes.
 fn peak_rss(pid: u32) -> u64 {
@@ -38,13 +37,6 @@ fn peak_rss(pid: u32) -> u64 {
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(0)
         * 1024
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
 }
 
 /// A raw DEFLATE bomb of `segments` × 8 MiB of zeros as a compressed change chunk (see
@@ -328,29 +320,6 @@ fn team(admin: &Service, devices: usize) -> (Vec<String>, Vec<String>) {
     (codes, attackers)
 }
 
-/// The server binary serving `dir` (or `database`, with files in `dir/blobs`) on a free port;
-/// its process and URL.
-fn serve(dir: &std::path::Path, database: Option<&str>) -> (std::process::Child, String) {
-    let listen = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().to_string()
-    };
-    let blobs = dir.join("blobs");
-    let mut args = vec!["--data".to_string(), dir.display().to_string()];
-    if let Some(db) = database {
-        args.extend(["--database".into(), db.to_string(), "--blobs".into(), blobs.display().to_string()]);
-    }
-    args.extend(["serve".into(), "--listen".into(), listen.clone()]);
-    let server = std::process::Command::new(env!("CARGO_BIN_EXE_fieldreport-server"))
-        .args(&args)
-        .env("RUST_LOG", "error")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    (server, format!("http://{listen}"))
-}
-
 /// What the honest devices measured.
 #[derive(Clone, Default)]
 struct Honest {
@@ -410,7 +379,7 @@ fn main() {
     admin.keep_files(&dir.path().join("blobs").display().to_string()).unwrap();
     let (codes, attackers) = team(&admin, devices);
     let servers: Vec<(std::process::Child, String)> =
-        (0..if postgres { 2 } else { 1 }).map(|_| serve(dir.path(), database.as_deref())).collect();
+        (0..if postgres { 2 } else { 1 }).map(|_| serve(dir.path(), database.as_deref(), true)).collect();
     let pids: Vec<u32> = servers.iter().map(|(c, _)| c.id()).collect();
     let urls: Vec<String> = servers.iter().map(|(_, u)| u.clone()).collect();
     let backend = if postgres { "PostgreSQL, two servers" } else { "SQLite, one server" };

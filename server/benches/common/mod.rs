@@ -327,3 +327,38 @@ pub fn cal() -> fieldreport_core::period::Calendar {
 pub fn quarter_start() -> i64 {
     cal().day_start_ms(chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap())
 }
+
+/// A number from the environment variable `name`, or `default`.
+pub fn env(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// The value at fraction `p` of `sorted` (0 when empty).
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
+}
+
+/// The server binary serving `dir` (or `database`, with files in `dir/blobs` when `blobs`) on a
+/// free port: its process and URL.
+pub fn serve(dir: &std::path::Path, database: Option<&str>, blobs: bool) -> (std::process::Child, String) {
+    let listen = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string();
+    let mut args = vec!["--data".to_string(), dir.display().to_string()];
+    if let Some(db) = database {
+        args.extend(["--database".into(), db.to_string()]);
+        if blobs {
+            args.extend(["--blobs".into(), dir.join("blobs").display().to_string()]);
+        }
+    }
+    args.extend(["serve".into(), "--listen".into(), listen.clone()]);
+    let server = std::process::Command::new(env!("CARGO_BIN_EXE_fieldreport-server"))
+        .args(&args)
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    (server, format!("http://{listen}"))
+}

@@ -271,12 +271,10 @@ impl Service {
             if db.actor_taken(&actor)? {
                 return Err(ServerError::Conflict("this actor id is already enrolled on an active device".into()));
             }
-            let user = db.user(&user_id)?.ok_or_else(|| ServerError::Internal("code of a missing user".into()))?;
-            let team = db.team()?.ok_or_else(|| ServerError::Internal("no team".into()))?;
             let token = secrets::new_token()?;
             let device = Device {
                 id: uuid::Uuid::now_v7().to_string(),
-                user_id: user.id.clone(),
+                user_id,
                 actor: actor.clone(),
                 name,
                 created_at: now,
@@ -285,15 +283,7 @@ impl Service {
             };
             db.insert_device(&device, &secrets::hash(&token))?;
             db.use_code(&hash, now)?;
-            Ok(Enrolled {
-                device_id: device.id,
-                token,
-                user_id: user.id,
-                team_id: team.id,
-                tz: team.tz,
-                week_start: team.week_start,
-                role: user.role,
-            })
+            enrollment(db, device, token)
         })
     }
 
@@ -334,10 +324,16 @@ pub const RETRY_ENROLL_MS: i64 = 15 * 60 * 1000;
 
 /// The enrollment of device `d` again, with a new token (the first one was never used).
 fn enrolled_again(db: &Db, d: Device) -> Result<Enrolled> {
-    let user = db.user(&d.user_id)?.ok_or_else(|| ServerError::Internal("device of a missing user".into()))?;
-    let team = db.team()?.ok_or_else(|| ServerError::Internal("no team".into()))?;
     let token = secrets::new_token()?;
     db.set_device_token(&d.id, &secrets::hash(&token))?;
+    enrollment(db, d, token)
+}
+
+/// What a device enrolled as `d` with `token` is told: its ids, its member's role, the team's
+/// calendar.
+fn enrollment(db: &Db, d: Device, token: String) -> Result<Enrolled> {
+    let user = db.user(&d.user_id)?.ok_or_else(|| ServerError::Internal("device of a missing user".into()))?;
+    let team = db.team()?.ok_or_else(|| ServerError::Internal("no team".into()))?;
     Ok(Enrolled {
         device_id: d.id,
         token,
