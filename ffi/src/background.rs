@@ -37,7 +37,11 @@ where
                     .enable_all()
                     .build()
                     .map_err(|e| FieldError::Internal { reason: format!("cannot start the {what} runtime: {e}") })?;
-                rt.block_on(job())
+                let answer = rt.block_on(job());
+                // A call still out in the app's HTTP client (a cancelled sync stopped waiting for
+                // it) is not waited for: it ends on its own, its answer dropped.
+                rt.shutdown_background();
+                answer
             });
             // The caller may be gone (cancelled): then nobody wants the answer.
             let _ = tx.send(answer);

@@ -56,8 +56,16 @@ impl FieldStore {
 
     /// The core's transport over the app's HTTP client, when it set one.
     pub(crate) fn transport(&self) -> Option<Arc<dyn fieldreport_core::sync::Transport>> {
+        self.transport_until(None)
+    }
+
+    /// The same, for a run that stops waiting for a call once `cancel` is cancelled.
+    pub(crate) fn transport_until(
+        &self,
+        cancel: Option<CancelToken>,
+    ) -> Option<Arc<dyn fieldreport_core::sync::Transport>> {
         let http = self.http.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        http.map(crate::http::transport)
+        http.map(|h| crate::http::transport(h, cancel))
     }
 
     /// Sync options: the app's configuration and HTTP client.
@@ -155,6 +163,7 @@ impl FieldStore {
         }
         let turn = self.sync_turn.clone().lock_owned().await;
         let token = CancelToken::new();
+        opts.transport = self.transport_until(Some(token.clone()));
         *self.cancel.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
         let running = Running { slot: self.cancel.clone(), _turn: turn };
         let me = self.clone();

@@ -173,6 +173,27 @@ class CancelAndRetry(unittest.TestCase):
         devices = SERVER.admin("device", "list")
         self.assertEqual([d["id"] for d in devices if d["user_id"] == rep], [again.device_id], "one device")
 
+    def test_a_cancelled_sync_stops_waiting_for_a_dead_link(self):
+        rep, code = SERVER.add_rep("小秦")
+        store, _ = enrolled_store(SERVER, code, "qin.db")
+        store.add_customer(fr.NewCustomer(name="京东"))
+        store.set_http_client(RecordingClient(delay=30))  # a request that hangs on a dead link
+
+        async def stuck_then_cancelled():
+            task = asyncio.ensure_future(store.sync_once())
+            await asyncio.sleep(0.3)
+            self.assertTrue(store.cancel_sync())
+            started = time.monotonic()
+            with self.assertRaises(fr.FieldError.Cancelled):
+                await task
+            return time.monotonic() - started
+
+        self.assertLess(asyncio.run(stuck_then_cancelled()), 2, "the cancel did not wait for the request")
+        store.set_http_client(fr.UrllibHttpClient())
+        started = time.monotonic()
+        self.assertEqual(asyncio.run(store.sync_once()).pushed, 1)
+        self.assertLess(time.monotonic() - started, 5, "the next sync did not wait behind the dead request")
+
     def test_a_cancelled_sign_out_completes(self):
         rep, code = SERVER.add_rep("小韩")
         path = new_path()
@@ -399,7 +420,8 @@ class SyncRunsItself(unittest.TestCase):
     def test_offline_is_a_state_with_a_reason_and_timeouts_and_retries_are_options(self):
         rep, code = SERVER.add_rep("小郑")
         phone, _ = enrolled_store(SERVER, code, "zheng.db")
-        phone.set_http_client(Offline())
+        link = Switchable()
+        phone.set_http_client(link)
         with self.assertRaises(fr.FieldError.InvalidInput):
             phone.set_sync_config(fr.SyncConfig(timeout_ms=-1))
         phone.set_sync_config(fr.SyncConfig(retries=0))
@@ -414,11 +436,26 @@ class SyncRunsItself(unittest.TestCase):
         # Running by itself, it says offline and keeps the change; with the network back it goes.
         phone.start_sync(fr.SyncConfig(retries=0, backoff_ms=60000))
         self.assertIsNotNone(within(5, lambda: phone.sync_status().state == fr.SyncState.OFFLINE))
-        phone.set_http_client(fr.UrllibHttpClient())
-        phone.start_sync(fr.SyncConfig(retries=0, backoff_ms=60000))
-        self.assertIsNotNone(within(10, lambda: phone.sync_status().unsent_changes == 0), phone.sync_status())
-        self.assertEqual(phone.sync_status().state, fr.SyncState.IDLE)
+        # The network comes back: told so, it syncs now, not after its 60 s backoff.
+        link.online = True
+        phone.network_available()
+        went = lambda: (phone.sync_status().unsent_changes, phone.sync_status().state) == (0, fr.SyncState.IDLE)
+        self.assertIsNotNone(within(10, went), phone.sync_status())
         phone.close_store()
+
+
+class Switchable(fr.HttpClient):
+    """No network until `online` is set; then urllib."""
+
+    def __init__(self):
+        super().__init__()
+        self.online = False
+        self.inner = fr.UrllibHttpClient()
+
+    def post(self, request):
+        if not self.online:
+            raise fr.FieldError.Unreachable(reason="no network")
+        return self.inner.post(request)
 
 
 class Organisation(unittest.TestCase):
