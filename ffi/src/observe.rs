@@ -22,7 +22,7 @@ pub struct Subscription {
 
 impl Subscription {
     /// A handle whose `cancel` removes listener `id` from `hub`'s watches.
-    fn watch(id: u64, hub: Weak<Hub>) -> Subscription {
+    pub(crate) fn watch(id: u64, hub: Weak<Hub>) -> Subscription {
         Subscription::ending(move || {
             if let Some(hub) = hub.upgrade() {
                 hub.watchers.unwatch(id);

@@ -195,6 +195,18 @@ fun main(args: Array<String>) {
         runBlocking { tablet.sync(null, null) }
         check("the other device has it, with its summary", tablet.report(daily.id).status == ReportStatus.SUBMITTED && tablet.report(daily.id).summary == submitted.report.summary)
 
+        // A live query as a StateFlow: the first page, then the page again after a write, with
+        // what changed by position.
+        val listFlow = MutableStateFlow<Pair<List<String>, ListDiff>?>(null)
+        val watchingList = phone.watchCustomers(object : CustomerListListener {
+            override fun onList(page: CustomerPage, diff: ListDiff) { listFlow.value = page.rows.map { it.name } to diff }
+        }, null, ListOptions(limit = 50))
+        val before = listFlow.value!!.first
+        check("a watched list starts with its page", before.contains("上海某某贸易有限公司") && listFlow.value!!.second.inserted.size == before.size)
+        phone.addCustomer(NewCustomer(name = "0号客户"))
+        check("a new customer arrives at its place (${listFlow.value})", listFlow.value!!.first.first() == "0号客户" && listFlow.value!!.second.inserted == listOf(0L))
+        watchingList.cancel()
+
         // Sync that runs itself: the status as a StateFlow, a write that goes by itself, and a
         // customer added on the tablet reaching the open phone in seconds (a long poll).
         val statusFlow = MutableStateFlow<SyncStatus?>(null)

@@ -182,6 +182,44 @@ class LocalSurface(unittest.TestCase):
         self.assertEqual(len(one.calls), 1)
         sub_one.cancel()
 
+    def test_pages_say_whether_more_follow_and_hold_their_place(self):
+        for name in ["A公司", "B公司", "C公司", "D公司"]:
+            self.store.add_customer(fr.NewCustomer(name=name))
+        first = self.store.customers_page(options=fr.ListOptions(limit=2))
+        self.assertEqual(([r.name for r in first.rows], first.has_more), (["A公司", "B公司"], True))
+        # The last row shown is renamed past the end: the next page still starts after it.
+        self.store.rename_customer(first.rows[-1].id, "Z公司")
+        second = self.store.customers_page(options=fr.ListOptions(limit=2, after=first.next))
+        self.assertEqual(([r.name for r in second.rows], second.has_more), (["C公司", "D公司"], True))
+        last = self.store.customers_page(options=fr.ListOptions(limit=2, after=second.next))
+        self.assertEqual(([r.name for r in last.rows], last.has_more, last.next), (["Z公司"], False, None))
+        with self.assertRaises(fr.FieldError.InvalidInput):
+            self.store.customers_page(options=fr.ListOptions(after="n\x1fdamaged"))
+
+    def test_a_watched_list_gives_its_page_then_what_changed(self):
+        ids = {n: self.store.add_customer(fr.NewCustomer(name=n)).id for n in ["B公司", "C公司", "D公司"]}
+        told = []
+
+        class Listener(fr.CustomerListListener):
+            def on_list(self, page, diff):
+                told.append(([r.name for r in page.rows], page.has_more, diff))
+
+        watching = self.store.watch_customers(Listener(), options=fr.ListOptions(limit=2))
+        self.assertEqual(told[0][:2], (["B公司", "C公司"], True))
+        self.assertEqual(told[0][2].inserted, [0, 1], "the first page: every row inserted")
+        self.store.add_customer(fr.NewCustomer(name="A公司"))
+        self.assertEqual(told[-1][:2], (["A公司", "B公司"], True))
+        self.assertEqual((told[-1][2].removed, told[-1][2].inserted), ([1], [0]))
+        self.store.rename_customer(ids["B公司"], "B公司（总部）")
+        self.assertEqual(told[-1][0], ["A公司", "B公司（总部）"])
+        self.assertEqual(told[-1][2].updated, [1])
+        n = len(told)
+        self.store.add_customer(fr.NewCustomer(name="Z公司"))
+        self.assertEqual(len(told), n, "a change outside the page tells nothing")
+        watching.cancel()
+        self.store.add_customer(fr.NewCustomer(name="0公司"))
+        self.assertEqual(len(told), n, "cancelled: nothing more")
+
     def test_text_indices_are_code_points(self):
         r = self.store.new_report(fr.ReportKind.DAILY, "2026-11-23")
         self.store.set_report_text(r.id, "done", "你好👋世界")

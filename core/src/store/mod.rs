@@ -60,7 +60,7 @@ pub use inbox::{InboxItem, InboxKind};
 pub use plans::{PlanCounts, PlanRow};
 pub use published::KpiView;
 pub use queries::{
-    CheckinPlace, ContractRow, CustomerRow, DealRow, FollowupFilter, FollowupRow, Order, Page, PaymentRow,
+    CheckinPlace, ContractRow, Cursor, CustomerRow, DealRow, FollowupFilter, FollowupRow, Order, Page, PaymentRow,
 };
 pub use rejections::Refused;
 pub use reports::{ReportFilter, ReportRow};

@@ -57,12 +57,47 @@ pub enum Order {
 }
 
 /// One page of a list: at most `limit` rows (all without), in `order`, after the row whose id is
-/// `after` (the last row of the previous page). Pages hold when rows are added meanwhile.
+/// `after` (the last row of the previous page), or after a [`Cursor`] token. Pages hold when rows
+/// are added meanwhile; with a token, also when the last row shown changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Page {
     pub limit: Option<usize>,
     pub order: Order,
     pub after: Option<String>,
+}
+
+/// Where the next page starts: the last row's sort key and id, as a list showed them (see
+/// [`Cursor::text`] and [`Cursor::number`]); written into [`Page::after`] as one token.
+pub struct Cursor {
+    key: Value,
+    id: String,
+}
+
+/// Separates a cursor's parts (never in an id).
+const CURSOR_SEP: char = '\u{1f}';
+
+impl Cursor {
+    /// The token after a row whose text key (a customer's name) is `key`.
+    pub fn text(key: &str, id: &str) -> String {
+        format!("t{key}{CURSOR_SEP}{id}")
+    }
+
+    /// The token after a row whose numeric key (a followup's time) is `key`.
+    pub fn number(key: i64, id: &str) -> String {
+        format!("n{key}{CURSOR_SEP}{id}")
+    }
+
+    /// A token's key and id; `None` for a plain id.
+    fn parse(token: &str) -> Result<Option<Cursor>> {
+        let Some((key, id)) = token.rsplit_once(CURSOR_SEP) else { return Ok(None) };
+        let bad = || Error::bad_input("this page token is damaged: list again from the start");
+        let key = match key.split_at_checked(1) {
+            Some(("t", text)) => Value::Text(text.to_string()),
+            Some(("n", n)) => Value::Integer(n.parse().map_err(|_| bad())?),
+            _ => return Err(bad()),
+        };
+        Ok(Some(Cursor { key, id: id.to_string() }))
+    }
 }
 
 impl Page {
@@ -191,18 +226,31 @@ impl Store {
             Order::Ascending => (">", "ASC"),
             Order::Descending => ("<", "DESC"),
         };
-        if let Some(after) = &page.after {
-            let known = self.conn.prepare_cached(&format!("SELECT 1 FROM {table} WHERE id = ?1"))?.exists([after])?;
-            if !known {
-                return Err(Error::bad_input(format!(
-                    "`{after}` is not a row of this list: pass the id of the last row of the previous page"
-                )));
+        if let Some(after) = page.after.as_deref() {
+            match Cursor::parse(after)? {
+                // The key as the previous page showed it: the page holds its place even when
+                // that row changed since (renamed, moved, deleted).
+                Some(Cursor { key: at, id }) => {
+                    args.push(at);
+                    args.push(id.into());
+                    let n = args.len();
+                    sql.push_str(&format!(" AND ({alias}.{key}, {alias}.id) {cmp} (?{}, ?{n})", n - 1));
+                }
+                None => {
+                    let known =
+                        self.conn.prepare_cached(&format!("SELECT 1 FROM {table} WHERE id = ?1"))?.exists([after])?;
+                    if !known {
+                        return Err(Error::bad_input(format!(
+                            "`{after}` is not a row of this list: pass the id of the last row of the previous page"
+                        )));
+                    }
+                    args.push(after.to_string().into());
+                    let n = args.len();
+                    sql.push_str(&format!(
+                        " AND ({alias}.{key}, {alias}.id) {cmp} (SELECT {key}, id FROM {table} WHERE id = ?{n})"
+                    ));
+                }
             }
-            args.push(after.clone().into());
-            let n = args.len();
-            sql.push_str(&format!(
-                " AND ({alias}.{key}, {alias}.id) {cmp} (SELECT {key}, id FROM {table} WHERE id = ?{n})"
-            ));
         }
         sql.push_str(&format!(" ORDER BY {alias}.{key} {dir}, {alias}.id {dir}"));
         if let Some(limit) = page.limit {

@@ -43,10 +43,7 @@ pub(crate) fn instant(ms: i64) -> SystemTime {
 /// UTC milliseconds of an instant an app passed as `what`, which must fall between 2000 and 2100
 /// (anything else is a unit or clock mistake: a time in seconds, an unset date).
 pub(crate) fn millis(t: SystemTime, what: &str) -> Result<i64, FieldError> {
-    let ms = match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
-        Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),
-    };
+    let ms = signed_millis(t);
     const Y2000: i64 = 946_684_800_000;
     const Y2100: i64 = 4_102_444_800_000;
     if !(Y2000..Y2100).contains(&ms) {
@@ -58,6 +55,14 @@ pub(crate) fn millis(t: SystemTime, what: &str) -> Result<i64, FieldError> {
         });
     }
     Ok(ms)
+}
+
+/// UTC milliseconds of an instant the library made (any value: no range check).
+pub(crate) fn signed_millis(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),
+    }
 }
 
 /// A count for the platform: signed, saturating.

@@ -214,7 +214,7 @@ pub struct FollowupEdit {
 }
 
 /// A photo or file attached to a followup or report.
-#[derive(Debug, Clone, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct Attachment {
     /// SHA-256 of the bytes (64 hex digits): what `attachment_bytes` and `fetch_attachment` take.
     pub hash: String,

@@ -49,7 +49,7 @@ impl ListOptions {
 }
 
 /// A customer as lists show it.
-#[derive(Debug, Clone, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct CustomerRow {
     pub id: String,
     pub owner: String,
@@ -108,7 +108,7 @@ impl From<store::DealRow> for DealRow {
 }
 
 /// A followup as lists show it.
-#[derive(Debug, Clone, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct FollowupRow {
     pub id: String,
     pub owner: String,

@@ -862,6 +862,214 @@ public func FfiConverterTypeChangeListener_lower(_ value: ChangeListener) -> UIn
 
 
 /**
+ * Hears a watched customer list: its page now, and what changed.
+ */
+public protocol CustomerListListener: AnyObject, Sendable {
+    
+    func onList(page: CustomerPage, diff: ListDiff) throws 
+    
+}
+/**
+ * Hears a watched customer list: its page now, and what changed.
+ */
+open class CustomerListListenerImpl: CustomerListListener, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_fieldreport_ffi_fn_clone_customerlistlistener(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_fieldreport_ffi_fn_free_customerlistlistener(handle, $0) }
+    }
+
+    
+
+    
+open func onList(page: CustomerPage, diff: ListDiff)throws   {try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_customerlistlistener_on_list(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCustomerPage_lower(page),
+        FfiConverterTypeListDiff_lower(diff),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceCustomerListListener {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceCustomerListListener = UniffiVTableCallbackInterfaceCustomerListListener(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeCustomerListListener.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface CustomerListListener: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeCustomerListListener.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface CustomerListListener: handle missing in uniffiClone")
+            }
+        },
+        onList: { (
+            uniffiHandle: UInt64,
+            page: RustBuffer,
+            diff: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeCustomerListListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.onList(
+                     page: try FfiConverterTypeCustomerPage_lift(page),
+                     diff: try FfiConverterTypeListDiff_lift(diff)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeFieldError_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceCustomerListListener> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceCustomerListListener>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitCustomerListListener() {
+    uniffi_fieldreport_ffi_fn_init_callback_vtable_customerlistlistener(UniffiCallbackInterfaceCustomerListListener.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCustomerListListener: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<CustomerListListener>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = CustomerListListener
+
+    public static func lift(_ handle: UInt64) throws -> CustomerListListener {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return CustomerListListenerImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: CustomerListListener) -> UInt64 {
+         if let rustImpl = value as? CustomerListListenerImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CustomerListListener {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: CustomerListListener, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCustomerListListener_lift(_ handle: UInt64) throws -> CustomerListListener {
+    return try FfiConverterTypeCustomerListListener.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCustomerListListener_lower(_ value: CustomerListListener) -> UInt64 {
+    return FfiConverterTypeCustomerListListener.lower(value)
+}
+
+
+
+
+
+
+/**
  * A device's local store: customers, deals, followups, contracts, payments, reports.
  */
 public protocol FieldStoreProtocol: AnyObject, Sendable {
@@ -998,6 +1206,30 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
      * period it lacks is computed from the records on this device (without submissions).
      */
     func teamView(period: String, metrics: [String]) throws  -> TeamView
+    
+    /**
+     * One page of `list_customers`, with whether more follow and the token of the next page.
+     */
+    func customersPage(search: String?, options: ListOptions?) throws  -> CustomerPage
+    
+    /**
+     * One page of `list_followups`, with whether more follow and the token of the next page.
+     */
+    func followupsPage(period: String?, customerId: String?, options: ListOptions?) throws  -> FollowupPage
+    
+    /**
+     * Watches a page of `list_customers`: `listener` hears the page now (every row inserted),
+     * then, after each write or synced page that changes it, the page again with what changed.
+     * Called on the thread that made the change (post to the UI's dispatcher or queue); lives
+     * until the returned handle's `cancel`. Bad options fail here, before any call.
+     */
+    func watchCustomers(listener: CustomerListListener, search: String?, options: ListOptions?) throws  -> Subscription
+    
+    /**
+     * Watches a page of `list_followups` as `watch_customers` does (its rows name their
+     * customers: a renamed customer updates them).
+     */
+    func watchFollowups(listener: FollowupListListener, period: String?, customerId: String?, options: ListOptions?) throws  -> Subscription
     
     /**
      * Tells `listener` which records change from now on: of `kinds` (all when empty), and of
@@ -1850,6 +2082,70 @@ open func teamView(period: String, metrics: [String] = [])throws  -> TeamView  {
             self.uniffiCloneHandle(),
         FfiConverterString.lower(period),
         FfiConverterSequenceString.lower(metrics),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * One page of `list_customers`, with whether more follow and the token of the next page.
+     */
+open func customersPage(search: String? = nil, options: ListOptions? = nil)throws  -> CustomerPage  {
+    return try  FfiConverterTypeCustomerPage_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_customers_page(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionString.lower(search),
+        FfiConverterOptionTypeListOptions.lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * One page of `list_followups`, with whether more follow and the token of the next page.
+     */
+open func followupsPage(period: String? = nil, customerId: String? = nil, options: ListOptions? = nil)throws  -> FollowupPage  {
+    return try  FfiConverterTypeFollowupPage_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_followups_page(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionString.lower(period),
+        FfiConverterOptionString.lower(customerId),
+        FfiConverterOptionTypeListOptions.lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Watches a page of `list_customers`: `listener` hears the page now (every row inserted),
+     * then, after each write or synced page that changes it, the page again with what changed.
+     * Called on the thread that made the change (post to the UI's dispatcher or queue); lives
+     * until the returned handle's `cancel`. Bad options fail here, before any call.
+     */
+open func watchCustomers(listener: CustomerListListener, search: String? = nil, options: ListOptions? = nil)throws  -> Subscription  {
+    return try  FfiConverterTypeSubscription_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_watch_customers(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCustomerListListener_lower(listener),
+        FfiConverterOptionString.lower(search),
+        FfiConverterOptionTypeListOptions.lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Watches a page of `list_followups` as `watch_customers` does (its rows name their
+     * customers: a renamed customer updates them).
+     */
+open func watchFollowups(listener: FollowupListListener, period: String? = nil, customerId: String? = nil, options: ListOptions? = nil)throws  -> Subscription  {
+    return try  FfiConverterTypeSubscription_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_watch_followups(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeFollowupListListener_lower(listener),
+        FfiConverterOptionString.lower(period),
+        FfiConverterOptionString.lower(customerId),
+        FfiConverterOptionTypeListOptions.lower(options),uniffiCallStatus
     )
 })
 }
@@ -3102,6 +3398,214 @@ public func FfiConverterTypeFieldStore_lift(_ handle: UInt64) throws -> FieldSto
 #endif
 public func FfiConverterTypeFieldStore_lower(_ value: FieldStore) -> UInt64 {
     return FfiConverterTypeFieldStore.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Hears a watched followup list.
+ */
+public protocol FollowupListListener: AnyObject, Sendable {
+    
+    func onList(page: FollowupPage, diff: ListDiff) throws 
+    
+}
+/**
+ * Hears a watched followup list.
+ */
+open class FollowupListListenerImpl: FollowupListListener, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_fieldreport_ffi_fn_clone_followuplistlistener(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_fieldreport_ffi_fn_free_followuplistlistener(handle, $0) }
+    }
+
+    
+
+    
+open func onList(page: FollowupPage, diff: ListDiff)throws   {try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_followuplistlistener_on_list(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeFollowupPage_lower(page),
+        FfiConverterTypeListDiff_lower(diff),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceFollowupListListener {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceFollowupListListener = UniffiVTableCallbackInterfaceFollowupListListener(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeFollowupListListener.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface FollowupListListener: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeFollowupListListener.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface FollowupListListener: handle missing in uniffiClone")
+            }
+        },
+        onList: { (
+            uniffiHandle: UInt64,
+            page: RustBuffer,
+            diff: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeFollowupListListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.onList(
+                     page: try FfiConverterTypeFollowupPage_lift(page),
+                     diff: try FfiConverterTypeListDiff_lift(diff)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeFieldError_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceFollowupListListener> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceFollowupListListener>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitFollowupListListener() {
+    uniffi_fieldreport_ffi_fn_init_callback_vtable_followuplistlistener(UniffiCallbackInterfaceFollowupListListener.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFollowupListListener: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<FollowupListListener>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = FollowupListListener
+
+    public static func lift(_ handle: UInt64) throws -> FollowupListListener {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return FollowupListListenerImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: FollowupListListener) -> UInt64 {
+         if let rustImpl = value as? FollowupListListenerImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FollowupListListener {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: FollowupListListener, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFollowupListListener_lift(_ handle: UInt64) throws -> FollowupListListener {
+    return try FfiConverterTypeFollowupListListener.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFollowupListListener_lower(_ value: FollowupListListener) -> UInt64 {
+    return FfiConverterTypeFollowupListListener.lower(value)
 }
 
 
@@ -5102,6 +5606,81 @@ public func FfiConverterTypeCustomerEdit_lower(_ value: CustomerEdit) -> RustBuf
 
 
 /**
+ * One page of customers.
+ */
+public struct CustomerPage: Equatable, Hashable {
+    public let rows: [CustomerRow]
+    /**
+     * Whether rows follow this page.
+     */
+    public let hasMore: Bool
+    /**
+     * The token of the next page (`ListOptions.after`), when rows follow: it holds its place
+     * even when the last row shown is renamed or removed meanwhile.
+     */
+    public let next: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(rows: [CustomerRow], 
+        /**
+         * Whether rows follow this page.
+         */hasMore: Bool, 
+        /**
+         * The token of the next page (`ListOptions.after`), when rows follow: it holds its place
+         * even when the last row shown is renamed or removed meanwhile.
+         */next: String?) {
+        self.rows = rows
+        self.hasMore = hasMore
+        self.next = next
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CustomerPage: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCustomerPage: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CustomerPage {
+        return
+            try CustomerPage(
+                rows: FfiConverterSequenceTypeCustomerRow.read(from: &buf), 
+                hasMore: FfiConverterBool.read(from: &buf), 
+                next: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CustomerPage, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypeCustomerRow.write(value.rows, into: &buf)
+        FfiConverterBool.write(value.hasMore, into: &buf)
+        FfiConverterOptionString.write(value.next, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCustomerPage_lift(_ buf: RustBuffer) throws -> CustomerPage {
+    return try FfiConverterTypeCustomerPage.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCustomerPage_lower(_ value: CustomerPage) -> RustBuffer {
+    return FfiConverterTypeCustomerPage.lower(value)
+}
+
+
+/**
  * A customer as lists show it.
  */
 public struct CustomerRow: Equatable, Hashable {
@@ -5886,6 +6465,67 @@ public func FfiConverterTypeFollowupEdit_lower(_ value: FollowupEdit) -> RustBuf
 
 
 /**
+ * One page of followups.
+ */
+public struct FollowupPage: Equatable, Hashable {
+    public let rows: [FollowupRow]
+    public let hasMore: Bool
+    public let next: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(rows: [FollowupRow], hasMore: Bool, next: String?) {
+        self.rows = rows
+        self.hasMore = hasMore
+        self.next = next
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension FollowupPage: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFollowupPage: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FollowupPage {
+        return
+            try FollowupPage(
+                rows: FfiConverterSequenceTypeFollowupRow.read(from: &buf), 
+                hasMore: FfiConverterBool.read(from: &buf), 
+                next: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: FollowupPage, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypeFollowupRow.write(value.rows, into: &buf)
+        FfiConverterBool.write(value.hasMore, into: &buf)
+        FfiConverterOptionString.write(value.next, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFollowupPage_lift(_ buf: RustBuffer) throws -> FollowupPage {
+    return try FfiConverterTypeFollowupPage.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFollowupPage_lower(_ value: FollowupPage) -> RustBuffer {
+    return FfiConverterTypeFollowupPage.lower(value)
+}
+
+
+/**
  * A followup as lists show it.
  */
 public struct FollowupRow: Equatable, Hashable {
@@ -6416,6 +7056,70 @@ public func FfiConverterTypeKpiView_lift(_ buf: RustBuffer) throws -> KpiView {
 #endif
 public func FfiConverterTypeKpiView_lower(_ value: KpiView) -> RustBuffer {
     return FfiConverterTypeKpiView.lower(value)
+}
+
+
+/**
+ * What changed in a watched list since the app was last told, by position: apply `removed`
+ * (positions in the old list, highest first), then `inserted` (positions in the new list,
+ * lowest first); `updated` rows stayed in place with new contents (positions in the new list).
+ * A row that moved is removed and inserted. The first delivery inserts every row.
+ */
+public struct ListDiff: Equatable, Hashable {
+    public let removed: [Int64]
+    public let inserted: [Int64]
+    public let updated: [Int64]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(removed: [Int64], inserted: [Int64], updated: [Int64]) {
+        self.removed = removed
+        self.inserted = inserted
+        self.updated = updated
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ListDiff: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeListDiff: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ListDiff {
+        return
+            try ListDiff(
+                removed: FfiConverterSequenceInt64.read(from: &buf), 
+                inserted: FfiConverterSequenceInt64.read(from: &buf), 
+                updated: FfiConverterSequenceInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ListDiff, into buf: inout [UInt8]) {
+        FfiConverterSequenceInt64.write(value.removed, into: &buf)
+        FfiConverterSequenceInt64.write(value.inserted, into: &buf)
+        FfiConverterSequenceInt64.write(value.updated, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeListDiff_lift(_ buf: RustBuffer) throws -> ListDiff {
+    return try FfiConverterTypeListDiff.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeListDiff_lower(_ value: ListDiff) -> RustBuffer {
+    return FfiConverterTypeListDiff.lower(value)
 }
 
 
@@ -10102,6 +10806,31 @@ fileprivate struct FfiConverterOptionSequenceString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceInt64: FfiConverterRustBuffer {
+    typealias SwiftType = [Int64]
+
+    public static func write(_ value: [Int64], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterInt64.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Int64] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Int64]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterInt64.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -11046,6 +11775,12 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_changelistener_on_change() != 36176) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_fieldreport_ffi_checksum_method_customerlistlistener_on_list() != 52464) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_followuplistlistener_on_list() != 57757) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_fieldreport_ffi_checksum_method_subscription_cancel() != 36316) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -11107,6 +11842,18 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_team_view() != 59836) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_customers_page() != 19053) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_followups_page() != 39926) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_customers() != 3834) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_followups() != 39057) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_subscribe() != 9190) {
@@ -11354,6 +12101,8 @@ private let initializationResult: InitializationResult = {
     }
 
     uniffiCallbackInitChangeListener()
+    uniffiCallbackInitCustomerListListener()
+    uniffiCallbackInitFollowupListListener()
     uniffiCallbackInitHttpClient()
     uniffiCallbackInitSyncListener()
     uniffiCallbackInitSyncStatusListener()

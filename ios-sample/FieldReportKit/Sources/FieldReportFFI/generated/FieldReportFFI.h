@@ -264,6 +264,20 @@ typedef void (*UniffiCallbackInterfaceChangeListenerMethod0)(uint64_t, RustBuffe
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_CUSTOMER_LIST_LISTENER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_CUSTOMER_LIST_LISTENER_METHOD0
+typedef void (*UniffiCallbackInterfaceCustomerListListenerMethod0)(uint64_t, RustBuffer, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FOLLOWUP_LIST_LISTENER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FOLLOWUP_LIST_LISTENER_METHOD0
+typedef void (*UniffiCallbackInterfaceFollowupListListenerMethod0)(uint64_t, RustBuffer, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_SYNC_LISTENER_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_SYNC_LISTENER_METHOD0
 typedef void (*UniffiCallbackInterfaceSyncListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
@@ -296,6 +310,24 @@ typedef struct UniffiVTableCallbackInterfaceChangeListener {
     UniffiCallbackInterfaceClone _Nonnull uniffiClone;
     UniffiCallbackInterfaceChangeListenerMethod0 _Nonnull onChange;
 } UniffiVTableCallbackInterfaceChangeListener;
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CUSTOMER_LIST_LISTENER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CUSTOMER_LIST_LISTENER
+typedef struct UniffiVTableCallbackInterfaceCustomerListListener {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceCustomerListListenerMethod0 _Nonnull onList;
+} UniffiVTableCallbackInterfaceCustomerListListener;
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_FOLLOWUP_LIST_LISTENER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_FOLLOWUP_LIST_LISTENER
+typedef struct UniffiVTableCallbackInterfaceFollowupListListener {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceFollowupListListenerMethod0 _Nonnull onList;
+} UniffiVTableCallbackInterfaceFollowupListListener;
 
 #endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_SYNC_LISTENER
@@ -365,6 +397,46 @@ void uniffi_fieldreport_ffi_fn_init_callback_vtable_changelistener(const UniffiV
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_CHANGELISTENER_ON_CHANGE
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_CHANGELISTENER_ON_CHANGE
 void uniffi_fieldreport_ffi_fn_method_changelistener_on_change(uint64_t ptr, RustBuffer changes, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_CUSTOMERLISTLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_CUSTOMERLISTLISTENER
+uint64_t uniffi_fieldreport_ffi_fn_clone_customerlistlistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_FREE_CUSTOMERLISTLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_FREE_CUSTOMERLISTLISTENER
+void uniffi_fieldreport_ffi_fn_free_customerlistlistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_INIT_CALLBACK_VTABLE_CUSTOMERLISTLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_INIT_CALLBACK_VTABLE_CUSTOMERLISTLISTENER
+void uniffi_fieldreport_ffi_fn_init_callback_vtable_customerlistlistener(const UniffiVTableCallbackInterfaceCustomerListListener* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_CUSTOMERLISTLISTENER_ON_LIST
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_CUSTOMERLISTLISTENER_ON_LIST
+void uniffi_fieldreport_ffi_fn_method_customerlistlistener_on_list(uint64_t ptr, RustBuffer page, RustBuffer diff, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_FOLLOWUPLISTLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_FOLLOWUPLISTLISTENER
+uint64_t uniffi_fieldreport_ffi_fn_clone_followuplistlistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_FREE_FOLLOWUPLISTLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_FREE_FOLLOWUPLISTLISTENER
+void uniffi_fieldreport_ffi_fn_free_followuplistlistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_INIT_CALLBACK_VTABLE_FOLLOWUPLISTLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_INIT_CALLBACK_VTABLE_FOLLOWUPLISTLISTENER
+void uniffi_fieldreport_ffi_fn_init_callback_vtable_followuplistlistener(const UniffiVTableCallbackInterfaceFollowupListListener* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FOLLOWUPLISTLISTENER_ON_LIST
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FOLLOWUPLISTLISTENER_ON_LIST
+void uniffi_fieldreport_ffi_fn_method_followuplistlistener_on_list(uint64_t ptr, RustBuffer page, RustBuffer diff, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_SUBSCRIPTION
@@ -501,6 +573,26 @@ RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_server_notes(uint64_t ptr
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_TEAM_VIEW
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_TEAM_VIEW
 RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_team_view(uint64_t ptr, RustBuffer period, RustBuffer metrics, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_CUSTOMERS_PAGE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_CUSTOMERS_PAGE
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_customers_page(uint64_t ptr, RustBuffer search, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_FOLLOWUPS_PAGE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_FOLLOWUPS_PAGE
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_followups_page(uint64_t ptr, RustBuffer period, RustBuffer customer_id, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_WATCH_CUSTOMERS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_WATCH_CUSTOMERS
+uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_watch_customers(uint64_t ptr, uint64_t listener, RustBuffer search, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_WATCH_FOLLOWUPS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_WATCH_FOLLOWUPS
+uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_watch_followups(uint64_t ptr, uint64_t listener, RustBuffer period, RustBuffer customer_id, RustBuffer options, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SUBSCRIBE
@@ -1191,6 +1283,18 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_changelistener_on_change(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_CUSTOMERLISTLISTENER_ON_LIST
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_CUSTOMERLISTLISTENER_ON_LIST
+uint16_t uniffi_fieldreport_ffi_checksum_method_customerlistlistener_on_list(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FOLLOWUPLISTLISTENER_ON_LIST
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FOLLOWUPLISTLISTENER_ON_LIST
+uint16_t uniffi_fieldreport_ffi_checksum_method_followuplistlistener_on_list(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_SUBSCRIPTION_CANCEL
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_SUBSCRIPTION_CANCEL
 uint16_t uniffi_fieldreport_ffi_checksum_method_subscription_cancel(void
@@ -1314,6 +1418,30 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_server_notes(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_TEAM_VIEW
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_TEAM_VIEW
 uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_team_view(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_CUSTOMERS_PAGE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_CUSTOMERS_PAGE
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_customers_page(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_FOLLOWUPS_PAGE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_FOLLOWUPS_PAGE
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_followups_page(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_WATCH_CUSTOMERS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_WATCH_CUSTOMERS
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_customers(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_WATCH_FOLLOWUPS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_WATCH_FOLLOWUPS
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_followups(void
     
 );
 #endif

@@ -732,6 +732,12 @@ internal interface UniffiCallbackInterfaceHttpClientMethod0 : com.sun.jna.Callba
 internal interface UniffiCallbackInterfaceChangeListenerMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`changes`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
 }
+internal interface UniffiCallbackInterfaceCustomerListListenerMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+internal interface UniffiCallbackInterfaceFollowupListListenerMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
 internal interface UniffiCallbackInterfaceSyncListenerMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`progress`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
 }
@@ -792,6 +798,44 @@ internal open class UniffiVTableCallbackInterfaceChangeListener(
     }
 
 }
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "onList")
+internal open class UniffiVTableCallbackInterfaceCustomerListListener(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `onList`: UniffiCallbackInterfaceCustomerListListenerMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `onList`: UniffiCallbackInterfaceCustomerListListenerMethod0? = null,
+    ): UniffiVTableCallbackInterfaceCustomerListListener(`uniffiFree`,`uniffiClone`,`onList`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceCustomerListListener) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `onList` = other.`onList`
+    }
+
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "onList")
+internal open class UniffiVTableCallbackInterfaceFollowupListListener(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `onList`: UniffiCallbackInterfaceFollowupListListenerMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `onList`: UniffiCallbackInterfaceFollowupListListenerMethod0? = null,
+    ): UniffiVTableCallbackInterfaceFollowupListListener(`uniffiFree`,`uniffiClone`,`onList`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceFollowupListListener) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `onList` = other.`onList`
+    }
+
+}
 @Structure.FieldOrder("uniffiFree", "uniffiClone", "onProgress")
 internal open class UniffiVTableCallbackInterfaceSyncListener(
     @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
@@ -842,6 +886,10 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_changelistener_on_change(
     ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_customerlistlistener_on_list(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_followuplistlistener_on_list(
+    ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_subscription_cancel(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_bytes(
@@ -883,6 +931,14 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_server_notes(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_team_view(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_customers_page(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_followups_page(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_customers(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_followups(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_subscribe(
     ): Int
@@ -1063,6 +1119,8 @@ internal object UniffiLib {
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "fieldreport"))
         uniffiCallbackInterfaceChangeListener.register(this)
+        uniffiCallbackInterfaceCustomerListListener.register(this)
+        uniffiCallbackInterfaceFollowupListListener.register(this)
         uniffiCallbackInterfaceHttpClient.register(this)
         uniffiCallbackInterfaceSyncListener.register(this)
         uniffiCallbackInterfaceSyncStatusListener.register(this)
@@ -1094,6 +1152,22 @@ internal object UniffiLib {
     external fun uniffi_fieldreport_ffi_fn_init_callback_vtable_changelistener(`vtable`: UniffiVTableCallbackInterfaceChangeListener,
     ): Unit
     external fun uniffi_fieldreport_ffi_fn_method_changelistener_on_change(`ptr`: Long,`changes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_clone_customerlistlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_free_customerlistlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_init_callback_vtable_customerlistlistener(`vtable`: UniffiVTableCallbackInterfaceCustomerListListener,
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_method_customerlistlistener_on_list(`ptr`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_clone_followuplistlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_free_followuplistlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_init_callback_vtable_followuplistlistener(`vtable`: UniffiVTableCallbackInterfaceFollowupListListener,
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_method_followuplistlistener_on_list(`ptr`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_fieldreport_ffi_fn_clone_subscription(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1149,6 +1223,14 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_team_view(`ptr`: Long,`period`: RustBuffer.ByValue,`metrics`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_customers_page(`ptr`: Long,`search`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_followups_page(`ptr`: Long,`period`: RustBuffer.ByValue,`customerId`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_watch_customers(`ptr`: Long,`listener`: Long,`search`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_watch_followups(`ptr`: Long,`listener`: Long,`period`: RustBuffer.ByValue,`customerId`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_subscribe(`ptr`: Long,`listener`: Long,`kinds`: RustBuffer.ByValue,`ids`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_report_recipients(`ptr`: Long,`id`: RustBuffer.ByValue,`to`: RustBuffer.ByValue,`cc`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1441,6 +1523,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_changelistener_on_change() and 0xFFFF) != 36176) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_customerlistlistener_on_list() and 0xFFFF) != 52464) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_followuplistlistener_on_list() and 0xFFFF) != 57757) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_subscription_cancel() and 0xFFFF) != 36316) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1502,6 +1590,18 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_team_view() and 0xFFFF) != 59836) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_customers_page() and 0xFFFF) != 19053) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_followups_page() and 0xFFFF) != 39926) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_customers() and 0xFFFF) != 3834) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_followups() and 0xFFFF) != 39057) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_subscribe() and 0xFFFF) != 9190) {
@@ -2612,6 +2712,331 @@ public object FfiConverterTypeChangeListener: FfiConverter<ChangeListener, Long>
 
 
 /**
+ * Hears a watched customer list: its page now, and what changed.
+ */
+public interface CustomerListListener {
+    
+    fun `onList`(`page`: CustomerPage, `diff`: ListDiff)
+    
+    companion object
+}
+
+/**
+ * Hears a watched customer list: its page now, and what changed.
+ */
+open class CustomerListListenerImpl: Disposable, AutoCloseable, CustomerListListener
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_fieldreport_ffi_fn_free_customerlistlistener(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_clone_customerlistlistener(handle, status)
+        }
+    }
+
+    
+    @Throws(FieldException::class)override fun `onList`(`page`: CustomerPage, `diff`: ListDiff)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_customerlistlistener_on_list(
+        it,
+        
+        FfiConverterTypeCustomerPage.lower(`page`),
+        FfiConverterTypeListDiff.lower(`diff`),_status)
+}
+    }
+    
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceCustomerListListener {
+    internal object `onList`: UniffiCallbackInterfaceCustomerListListenerMethod0 {
+        override fun callback(`uniffiHandle`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeCustomerListListener.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`onList`(
+                    FfiConverterTypeCustomerPage.lift(`page`),
+                    FfiConverterTypeListDiff.lift(`diff`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: FieldException -> FfiConverterTypeFieldError.lower(e) }
+            )
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeCustomerListListener.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeCustomerListListener.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceCustomerListListener.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `onList`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_fieldreport_ffi_fn_init_callback_vtable_customerlistlistener(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCustomerListListener: FfiConverter<CustomerListListener, Long> {
+    internal val handleMap = UniffiHandleMap<CustomerListListener>()
+
+    override fun lower(value: CustomerListListener): Long {
+        if (value is CustomerListListenerImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): CustomerListListener {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return CustomerListListenerImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): CustomerListListener {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: CustomerListListener) = 8UL
+
+    override fun write(value: CustomerListListener, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
  * A device's local store: customers, deals, followups, contracts, payments, reports.
  */
 public interface FieldStoreInterface {
@@ -2748,6 +3173,30 @@ public interface FieldStoreInterface {
      * period it lacks is computed from the records on this device (without submissions).
      */
     fun `teamView`(`period`: kotlin.String, `metrics`: List<kotlin.String> = listOf()): TeamView
+    
+    /**
+     * One page of `list_customers`, with whether more follow and the token of the next page.
+     */
+    fun `customersPage`(`search`: kotlin.String? = null, `options`: ListOptions? = null): CustomerPage
+    
+    /**
+     * One page of `list_followups`, with whether more follow and the token of the next page.
+     */
+    fun `followupsPage`(`period`: kotlin.String? = null, `customerId`: kotlin.String? = null, `options`: ListOptions? = null): FollowupPage
+    
+    /**
+     * Watches a page of `list_customers`: `listener` hears the page now (every row inserted),
+     * then, after each write or synced page that changes it, the page again with what changed.
+     * Called on the thread that made the change (post to the UI's dispatcher or queue); lives
+     * until the returned handle's `cancel`. Bad options fail here, before any call.
+     */
+    fun `watchCustomers`(`listener`: CustomerListListener, `search`: kotlin.String? = null, `options`: ListOptions? = null): Subscription
+    
+    /**
+     * Watches a page of `list_followups` as `watch_customers` does (its rows name their
+     * customers: a renamed customer updates them).
+     */
+    fun `watchFollowups`(`listener`: FollowupListListener, `period`: kotlin.String? = null, `customerId`: kotlin.String? = null, `options`: ListOptions? = null): Subscription
     
     /**
      * Tells `listener` which records change from now on: of `kinds` (all when empty), and of
@@ -3726,6 +4175,90 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
         
         FfiConverterString.lower(`period`),
         FfiConverterSequenceString.lower(`metrics`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * One page of `list_customers`, with whether more follow and the token of the next page.
+     */
+    @Throws(FieldException::class)override fun `customersPage`(`search`: kotlin.String?, `options`: ListOptions?): CustomerPage {
+            return FfiConverterTypeCustomerPage.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_customers_page(
+        it,
+        
+        FfiConverterOptionalString.lower(`search`),
+        FfiConverterOptionalTypeListOptions.lower(`options`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * One page of `list_followups`, with whether more follow and the token of the next page.
+     */
+    @Throws(FieldException::class)override fun `followupsPage`(`period`: kotlin.String?, `customerId`: kotlin.String?, `options`: ListOptions?): FollowupPage {
+            return FfiConverterTypeFollowupPage.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_followups_page(
+        it,
+        
+        FfiConverterOptionalString.lower(`period`),
+        FfiConverterOptionalString.lower(`customerId`),
+        FfiConverterOptionalTypeListOptions.lower(`options`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Watches a page of `list_customers`: `listener` hears the page now (every row inserted),
+     * then, after each write or synced page that changes it, the page again with what changed.
+     * Called on the thread that made the change (post to the UI's dispatcher or queue); lives
+     * until the returned handle's `cancel`. Bad options fail here, before any call.
+     */
+    @Throws(FieldException::class)override fun `watchCustomers`(`listener`: CustomerListListener, `search`: kotlin.String?, `options`: ListOptions?): Subscription {
+            return FfiConverterTypeSubscription.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_watch_customers(
+        it,
+        
+        FfiConverterTypeCustomerListListener.lower(`listener`),
+        FfiConverterOptionalString.lower(`search`),
+        FfiConverterOptionalTypeListOptions.lower(`options`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Watches a page of `list_followups` as `watch_customers` does (its rows name their
+     * customers: a renamed customer updates them).
+     */
+    @Throws(FieldException::class)override fun `watchFollowups`(`listener`: FollowupListListener, `period`: kotlin.String?, `customerId`: kotlin.String?, `options`: ListOptions?): Subscription {
+            return FfiConverterTypeSubscription.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_watch_followups(
+        it,
+        
+        FfiConverterTypeFollowupListListener.lower(`listener`),
+        FfiConverterOptionalString.lower(`period`),
+        FfiConverterOptionalString.lower(`customerId`),
+        FfiConverterOptionalTypeListOptions.lower(`options`),_status)
 }
     }
     )
@@ -5403,6 +5936,331 @@ public object FfiConverterTypeFieldStore: FfiConverter<FieldStore, Long> {
     override fun allocationSize(value: FieldStore) = 8UL
 
     override fun write(value: FieldStore, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Hears a watched followup list.
+ */
+public interface FollowupListListener {
+    
+    fun `onList`(`page`: FollowupPage, `diff`: ListDiff)
+    
+    companion object
+}
+
+/**
+ * Hears a watched followup list.
+ */
+open class FollowupListListenerImpl: Disposable, AutoCloseable, FollowupListListener
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_fieldreport_ffi_fn_free_followuplistlistener(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_clone_followuplistlistener(handle, status)
+        }
+    }
+
+    
+    @Throws(FieldException::class)override fun `onList`(`page`: FollowupPage, `diff`: ListDiff)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_followuplistlistener_on_list(
+        it,
+        
+        FfiConverterTypeFollowupPage.lower(`page`),
+        FfiConverterTypeListDiff.lower(`diff`),_status)
+}
+    }
+    
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceFollowupListListener {
+    internal object `onList`: UniffiCallbackInterfaceFollowupListListenerMethod0 {
+        override fun callback(`uniffiHandle`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeFollowupListListener.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`onList`(
+                    FfiConverterTypeFollowupPage.lift(`page`),
+                    FfiConverterTypeListDiff.lift(`diff`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: FieldException -> FfiConverterTypeFieldError.lower(e) }
+            )
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeFollowupListListener.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeFollowupListListener.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceFollowupListListener.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `onList`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_fieldreport_ffi_fn_init_callback_vtable_followuplistlistener(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFollowupListListener: FfiConverter<FollowupListListener, Long> {
+    internal val handleMap = UniffiHandleMap<FollowupListListener>()
+
+    override fun lower(value: FollowupListListener): Long {
+        if (value is FollowupListListenerImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): FollowupListListener {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return FollowupListListenerImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): FollowupListListener {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: FollowupListListener) = 8UL
+
+    override fun write(value: FollowupListListener, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -7664,6 +8522,59 @@ public object FfiConverterTypeCustomerEdit: FfiConverterRustBuffer<CustomerEdit>
 
 
 /**
+ * One page of customers.
+ */
+data class CustomerPage (
+    val `rows`: List<CustomerRow>
+    , 
+    /**
+     * Whether rows follow this page.
+     */
+    val `hasMore`: kotlin.Boolean
+    , 
+    /**
+     * The token of the next page (`ListOptions.after`), when rows follow: it holds its place
+     * even when the last row shown is renamed or removed meanwhile.
+     */
+    val `next`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCustomerPage: FfiConverterRustBuffer<CustomerPage> {
+    override fun read(buf: ByteBuffer): CustomerPage {
+        return CustomerPage(
+            FfiConverterSequenceTypeCustomerRow.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: CustomerPage) = (
+            FfiConverterSequenceTypeCustomerRow.allocationSize(value.`rows`) +
+            FfiConverterBoolean.allocationSize(value.`hasMore`) +
+            FfiConverterOptionalString.allocationSize(value.`next`)
+    )
+
+    override fun write(value: CustomerPage, buf: ByteBuffer) {
+            FfiConverterSequenceTypeCustomerRow.write(value.`rows`, buf)
+            FfiConverterBoolean.write(value.`hasMore`, buf)
+            FfiConverterOptionalString.write(value.`next`, buf)
+    }
+}
+
+
+
+/**
  * A customer as lists show it.
  */
 data class CustomerRow (
@@ -8316,6 +9227,52 @@ public object FfiConverterTypeFollowupEdit: FfiConverterRustBuffer<FollowupEdit>
 
 
 /**
+ * One page of followups.
+ */
+data class FollowupPage (
+    val `rows`: List<FollowupRow>
+    , 
+    val `hasMore`: kotlin.Boolean
+    , 
+    val `next`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFollowupPage: FfiConverterRustBuffer<FollowupPage> {
+    override fun read(buf: ByteBuffer): FollowupPage {
+        return FollowupPage(
+            FfiConverterSequenceTypeFollowupRow.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: FollowupPage) = (
+            FfiConverterSequenceTypeFollowupRow.allocationSize(value.`rows`) +
+            FfiConverterBoolean.allocationSize(value.`hasMore`) +
+            FfiConverterOptionalString.allocationSize(value.`next`)
+    )
+
+    override fun write(value: FollowupPage, buf: ByteBuffer) {
+            FfiConverterSequenceTypeFollowupRow.write(value.`rows`, buf)
+            FfiConverterBoolean.write(value.`hasMore`, buf)
+            FfiConverterOptionalString.write(value.`next`, buf)
+    }
+}
+
+
+
+/**
  * A followup as lists show it.
  */
 data class FollowupRow (
@@ -8742,6 +9699,55 @@ public object FfiConverterTypeKpiView: FfiConverterRustBuffer<KpiView> {
             FfiConverterString.write(value.`first`, buf)
             FfiConverterString.write(value.`last`, buf)
             FfiConverterSequenceTypeKpiFigure.write(value.`figures`, buf)
+    }
+}
+
+
+
+/**
+ * What changed in a watched list since the app was last told, by position: apply `removed`
+ * (positions in the old list, highest first), then `inserted` (positions in the new list,
+ * lowest first); `updated` rows stayed in place with new contents (positions in the new list).
+ * A row that moved is removed and inserted. The first delivery inserts every row.
+ */
+data class ListDiff (
+    val `removed`: List<kotlin.Long>
+    , 
+    val `inserted`: List<kotlin.Long>
+    , 
+    val `updated`: List<kotlin.Long>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeListDiff: FfiConverterRustBuffer<ListDiff> {
+    override fun read(buf: ByteBuffer): ListDiff {
+        return ListDiff(
+            FfiConverterSequenceLong.read(buf),
+            FfiConverterSequenceLong.read(buf),
+            FfiConverterSequenceLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ListDiff) = (
+            FfiConverterSequenceLong.allocationSize(value.`removed`) +
+            FfiConverterSequenceLong.allocationSize(value.`inserted`) +
+            FfiConverterSequenceLong.allocationSize(value.`updated`)
+    )
+
+    override fun write(value: ListDiff, buf: ByteBuffer) {
+            FfiConverterSequenceLong.write(value.`removed`, buf)
+            FfiConverterSequenceLong.write(value.`inserted`, buf)
+            FfiConverterSequenceLong.write(value.`updated`, buf)
     }
 }
 
@@ -12140,6 +13146,34 @@ public object FfiConverterOptionalSequenceString: FfiConverterRustBuffer<List<ko
         } else {
             buf.put(1)
             FfiConverterSequenceString.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceLong: FfiConverterRustBuffer<List<kotlin.Long>> {
+    override fun read(buf: ByteBuffer): List<kotlin.Long> {
+        val len = buf.getInt()
+        return List<kotlin.Long>(len) {
+            FfiConverterLong.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<kotlin.Long>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterLong.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<kotlin.Long>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterLong.write(it, buf)
         }
     }
 }
