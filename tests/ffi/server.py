@@ -1,5 +1,7 @@
-"""A real fieldreport-server for the binding tests: a temporary data directory, a team, users,
-and `serve` on a free loopback port. Also used by the Kotlin test (python3 tests/ffi/server.py)."""
+"""A real fieldreport-server for the binding tests: a temporary data directory (or, with
+FIELDREPORT_BINDINGS_BACKEND=postgres, a new database on the test cluster that
+FIELDREPORT_TEST_DATABASE_URL names), a team, users, and `serve` on a free loopback port. Also used
+by the Kotlin test (python3 tests/ffi/server.py)."""
 
 import json
 import os
@@ -7,6 +9,16 @@ import re
 import subprocess
 import sys
 import tempfile
+import uuid
+
+
+def new_database():
+    """A new, empty database on the test cluster; its URL."""
+    admin = os.environ["FIELDREPORT_TEST_DATABASE_URL"]
+    name = "fr_py_" + uuid.uuid4().hex
+    psql = os.path.join(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"), "psql")
+    subprocess.run([psql, admin, "-q", "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    return admin.rsplit("/", 1)[0] + "/" + name
 
 
 class Server:
@@ -14,11 +26,14 @@ class Server:
         self.binary = binary
         self.dir = tempfile.mkdtemp(prefix="fieldreport-ffi-")
         self.data = os.path.join(self.dir, "data")
+        self.where = ["--data", self.data]
+        if os.environ.get("FIELDREPORT_BINDINGS_BACKEND") == "postgres":
+            self.where = ["--database", new_database(), "--blobs", os.path.join(self.dir, "blobs")]
         out = self.admin("init", "--team-name", "华东销售一组", "--admin-name", "王经理")
         self.admin_id = out["admin_id"]
         self.admin_code = out["enrollment_code"]
         self.proc = subprocess.Popen(
-            [binary, "--data", self.data, "serve", "--listen", "127.0.0.1:0"],
+            [binary, *self.where, "serve", "--listen", "127.0.0.1:0"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
@@ -33,7 +48,7 @@ class Server:
 
     def admin(self, *args):
         out = subprocess.run(
-            [self.binary, "--data", self.data, "--json", *args], check=True, capture_output=True, text=True
+            [self.binary, *self.where, "--json", *args], check=True, capture_output=True, text=True
         )
         return json.loads(out.stdout)
 
