@@ -9,7 +9,9 @@ from .fieldreport import FieldError, HttpClient, HttpResponse
 
 class UrllibHttpClient(HttpClient):
     """Sends fieldreport's requests with urllib (proxies from the environment, the system's
-    certificate store for https)."""
+    certificate store for https). urllib cannot abort a request from another thread: a call the
+    library cancels (`request.call`) ends on its own (answer or timeout) and its answer is
+    dropped."""
 
     def post(self, request):
         headers = {"Content-Type": request.content_type}

@@ -55,6 +55,16 @@ class SlowClient(val delayMs: Long) : HttpClient {
     }
 }
 
+/** The platform client, counting the calls the library cancelled. */
+class CountingClient : HttpClient {
+    private val inner = PlatformHttpClient()
+    val cancels = java.util.concurrent.atomic.AtomicInteger()
+    override fun post(request: HttpRequest): HttpResponse {
+        request.call.onCancel(object : CancelListener { override fun onCancel() { cancels.incrementAndGet() } })
+        return inner.post(request)
+    }
+}
+
 fun section(r: Report, key: String) = r.sections.first { it.key == key }.text
 
 fun main(args: Array<String>) {
@@ -214,6 +224,8 @@ fun main(args: Array<String>) {
             override fun onStatus(status: SyncStatus) { statusFlow.value = status }
         })
         check("the status is told at once", statusFlow.value?.state == SyncState.IDLE && statusFlow.value?.running == false)
+        val counting = CountingClient()
+        phone.setHttpClient(counting)
         phone.startSync(SyncConfig(debounceMs = 100L))
         val byItself = phone.logFollowup(NewFollowup(customerId = c.id, kind = FollowupKind.VISIT, note = "自动同步"))
         val went = runBlocking { withTimeoutOrNull(10_000) { statusFlow.first { it != null && it.running && it.unsentChanges == 0L && it.state == SyncState.IDLE } } }
@@ -230,6 +242,14 @@ fun main(args: Array<String>) {
             }
         }
         check("the tablet's customer reached the open phone in seconds ($arrived ms)", arrived != null && arrived < 5_000)
+        // A write while the phone waits for news: the waiting call is aborted in the app's client
+        // (its connection closed) and the write goes at once.
+        Thread.sleep(300)
+        val aborted = counting.cancels.get()
+        phone.addCustomer(NewCustomer(name = "写入打断等待"))
+        val gone = runBlocking { withTimeoutOrNull(10_000) { statusFlow.first { it != null && it.unsentChanges == 0L && it.state == SyncState.IDLE } } }
+        check("the wait for news was aborted in the client (${counting.cancels.get()} cancels) and the write went", gone != null && counting.cancels.get() > aborted)
+        phone.setHttpClient(PlatformHttpClient())
         phone.stopSync()
         check("stopped", !phone.syncStatus().running)
         watching.cancel()

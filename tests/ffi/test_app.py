@@ -194,6 +194,48 @@ class CancelAndRetry(unittest.TestCase):
         self.assertEqual(asyncio.run(store.sync_once()).pushed, 1)
         self.assertLess(time.monotonic() - started, 5, "the next sync did not wait behind the dead request")
 
+    def test_the_apps_client_is_told_to_abort_a_cancelled_call(self):
+        rep, code = SERVER.add_rep("小魏")
+        store, _ = enrolled_store(SERVER, code, "wei.db")
+
+        class Hanging(fr.HttpClient):
+            # A request on a dead link: it waits until the library cancels it, then aborts.
+            def __init__(self):
+                super().__init__()
+                self.aborted = threading.Event()
+                self.calls = []
+
+            def post(self, request):
+                self.calls.append(request)
+                request.call.on_cancel(Aborter(self.aborted))
+                if not self.aborted.wait(30):
+                    raise fr.FieldError.Unreachable(reason="timed out")
+                raise fr.FieldError.Unreachable(reason="aborted")
+
+        class Aborter(fr.CancelListener):
+            def __init__(self, event):
+                self.event = event
+
+            def on_cancel(self):
+                self.event.set()
+
+        client = Hanging()
+        store.set_http_client(client)
+
+        async def cancel_it():
+            task = asyncio.ensure_future(store.sync_once())
+            await asyncio.sleep(0.3)
+            store.cancel_sync()
+            with self.assertRaises(fr.FieldError.Cancelled):
+                await task
+
+        asyncio.run(cancel_it())
+        self.assertTrue(client.aborted.wait(2), "the client heard the cancel")
+        request = client.calls[0]
+        self.assertTrue(request.call.is_cancelled())
+        left = request.deadline - datetime.datetime.now(datetime.timezone.utc)
+        self.assertTrue(datetime.timedelta(0) < left <= datetime.timedelta(milliseconds=request.timeout_ms), left)
+
     def test_a_cancelled_sign_out_completes(self):
         rep, code = SERVER.add_rep("小韩")
         path = new_path()

@@ -1,6 +1,7 @@
 //! Sync: statistics, progress, refusals, the app's HTTP client's request and response, and the
 //! changes an app observes.
 
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use super::{ChangedKind, RefusalCode, RefusalReason, Role};
@@ -141,17 +142,87 @@ pub struct HttpRequest {
     pub body: Vec<u8>,
     /// Connect and read timeout, in milliseconds.
     pub timeout_ms: i64,
+    /// When the library gives up on the answer (now plus `timeout_ms`).
+    pub deadline: SystemTime,
+    /// Says when the library no longer wants the answer (the sync was cancelled, or a wait for
+    /// news ended because the app wrote): register `on_cancel` to abort the call (OkHttp
+    /// `Call.cancel()`, `URLSessionTask.cancel()`, `HttpURLConnection.disconnect()`).
+    pub call: Arc<HttpCall>,
 }
 
-impl From<sync::HttpRequest> for HttpRequest {
-    fn from(r: sync::HttpRequest) -> Self {
+impl HttpRequest {
+    /// The app's request for the core's, with the call that cancels it.
+    pub(crate) fn from_core(r: sync::HttpRequest, call: Arc<HttpCall>) -> Self {
         HttpRequest {
+            deadline: SystemTime::now() + std::time::Duration::from_millis(r.timeout_ms),
             url: r.url,
             content_type: r.content_type,
             bearer_token: r.bearer_token,
             body: r.body,
             timeout_ms: count(r.timeout_ms),
+            call,
         }
+    }
+}
+
+/// Told when a call is cancelled. Called on the library's thread that cancels; return quickly.
+#[uniffi::export(with_foreign)]
+pub trait CancelListener: Send + Sync {
+    fn on_cancel(&self);
+}
+
+/// One HTTP call in the app's client, which the library may cancel.
+#[derive(uniffi::Object, Default)]
+pub struct HttpCall {
+    state: Mutex<CallState>,
+}
+
+#[derive(Default)]
+struct CallState {
+    cancelled: bool,
+    listeners: Vec<Arc<dyn CancelListener>>,
+}
+
+impl std::fmt::Debug for HttpCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpCall").field("cancelled", &self.is_cancelled()).finish()
+    }
+}
+
+impl HttpCall {
+    /// Cancels the call: its listeners hear it once (outside the lock).
+    pub(crate) fn cancel(&self) {
+        let listeners = {
+            let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            if st.cancelled {
+                return;
+            }
+            st.cancelled = true;
+            std::mem::take(&mut st.listeners)
+        };
+        for l in listeners {
+            l.on_cancel();
+        }
+    }
+}
+
+#[uniffi::export]
+impl HttpCall {
+    /// Whether the library no longer wants the answer.
+    pub fn is_cancelled(&self) -> bool {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).cancelled
+    }
+
+    /// Calls `listener` when the call is cancelled (at once when it already is).
+    pub fn on_cancel(&self, listener: Arc<dyn CancelListener>) {
+        {
+            let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            if !st.cancelled {
+                st.listeners.push(listener);
+                return;
+            }
+        }
+        listener.on_cancel();
     }
 }
 

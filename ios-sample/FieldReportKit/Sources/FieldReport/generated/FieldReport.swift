@@ -651,6 +651,207 @@ fileprivate struct FfiConverterTimestamp: FfiConverterRustBuffer {
 
 
 /**
+ * Told when a call is cancelled. Called on the library's thread that cancels; return quickly.
+ */
+public protocol CancelListener: AnyObject, Sendable {
+    
+    func onCancel() 
+    
+}
+/**
+ * Told when a call is cancelled. Called on the library's thread that cancels; return quickly.
+ */
+open class CancelListenerImpl: CancelListener, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_fieldreport_ffi_fn_clone_cancellistener(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_fieldreport_ffi_fn_free_cancellistener(handle, $0) }
+    }
+
+    
+
+    
+open func onCancel()  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_cancellistener_on_cancel(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceCancelListener {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceCancelListener = UniffiVTableCallbackInterfaceCancelListener(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeCancelListener.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface CancelListener: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeCancelListener.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface CancelListener: handle missing in uniffiClone")
+            }
+        },
+        onCancel: { (
+            uniffiHandle: UInt64,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeCancelListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.onCancel(
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceCancelListener> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceCancelListener>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitCancelListener() {
+    uniffi_fieldreport_ffi_fn_init_callback_vtable_cancellistener(UniffiCallbackInterfaceCancelListener.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCancelListener: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<CancelListener>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = CancelListener
+
+    public static func lift(_ handle: UInt64) throws -> CancelListener {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return CancelListenerImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: CancelListener) -> UInt64 {
+         if let rustImpl = value as? CancelListenerImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CancelListener {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: CancelListener, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCancelListener_lift(_ handle: UInt64) throws -> CancelListener {
+    return try FfiConverterTypeCancelListener.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCancelListener_lower(_ value: CancelListener) -> UInt64 {
+    return FfiConverterTypeCancelListener.lower(value)
+}
+
+
+
+
+
+
+/**
  * Hears which records changed. Called on the thread that made the change — the app's own
  * thread after its write, the library's sync thread after a page — after the change is
  * committed and with no lock held, so it may read the store; it should return quickly (post to
@@ -3614,12 +3815,159 @@ public func FfiConverterTypeFollowupListListener_lower(_ value: FollowupListList
 
 
 /**
+ * One HTTP call in the app's client, which the library may cancel.
+ */
+public protocol HttpCallProtocol: AnyObject, Sendable {
+    
+    /**
+     * Whether the library no longer wants the answer.
+     */
+    func isCancelled()  -> Bool
+    
+    /**
+     * Calls `listener` when the call is cancelled (at once when it already is).
+     */
+    func onCancel(listener: CancelListener) 
+    
+}
+/**
+ * One HTTP call in the app's client, which the library may cancel.
+ */
+open class HttpCall: HttpCallProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_fieldreport_ffi_fn_clone_httpcall(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_fieldreport_ffi_fn_free_httpcall(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Whether the library no longer wants the answer.
+     */
+open func isCancelled() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_httpcall_is_cancelled(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Calls `listener` when the call is cancelled (at once when it already is).
+     */
+open func onCancel(listener: CancelListener)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_httpcall_on_cancel(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCancelListener_lower(listener),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHttpCall: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = HttpCall
+
+    public static func lift(_ handle: UInt64) throws -> HttpCall {
+        return HttpCall(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: HttpCall) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HttpCall {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: HttpCall, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHttpCall_lift(_ handle: UInt64) throws -> HttpCall {
+    return try FfiConverterTypeHttpCall.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHttpCall_lower(_ value: HttpCall) -> UInt64 {
+    return FfiConverterTypeHttpCall.lower(value)
+}
+
+
+
+
+
+
+/**
  * The app's HTTP client: OkHttp or `HttpURLConnection` on Android, `URLSession` on iOS,
  * `urllib` in Python (`fieldreport.UrllibHttpClient`). It sends `request` as a POST with its
  * `Content-Type`, `Authorization: Bearer` when a token is given, and the timeout, and returns
  * the response whatever its status (the library reads error statuses itself). When no response
  * came (no network, DNS, TLS, timeout) it throws `FieldError.Unreachable` with the reason; the
- * library retries with backoff. Called on the library's thread; it may block.
+ * library retries with backoff. Called on the library's thread; it may block. `request.call`
+ * says when the library no longer wants the answer: abort the call then (its `on_cancel`).
  */
 public protocol HttpClient: AnyObject, Sendable {
     
@@ -3632,7 +3980,8 @@ public protocol HttpClient: AnyObject, Sendable {
  * `Content-Type`, `Authorization: Bearer` when a token is given, and the timeout, and returns
  * the response whatever its status (the library reads error statuses itself). When no response
  * came (no network, DNS, TLS, timeout) it throws `FieldError.Unreachable` with the reason; the
- * library retries with backoff. Called on the library's thread; it may block.
+ * library retries with backoff. Called on the library's thread; it may block. `request.call`
+ * says when the library no longer wants the answer: abort the call then (its `on_cancel`).
  */
 open class HttpClientImpl: HttpClient, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -6645,7 +6994,7 @@ public func FfiConverterTypeFollowupRow_lower(_ value: FollowupRow) -> RustBuffe
 /**
  * A request for the app's HTTP client: always a POST.
  */
-public struct HttpRequest: Equatable, Hashable {
+public struct HttpRequest {
     public let url: String
     public let contentType: String
     /**
@@ -6657,6 +7006,16 @@ public struct HttpRequest: Equatable, Hashable {
      * Connect and read timeout, in milliseconds.
      */
     public let timeoutMs: Int64
+    /**
+     * When the library gives up on the answer (now plus `timeout_ms`).
+     */
+    public let deadline: Date
+    /**
+     * Says when the library no longer wants the answer (the sync was cancelled, or a wait for
+     * news ended because the app wrote): register `on_cancel` to abort the call (OkHttp
+     * `Call.cancel()`, `URLSessionTask.cancel()`, `HttpURLConnection.disconnect()`).
+     */
+    public let call: HttpCall
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -6666,12 +7025,22 @@ public struct HttpRequest: Equatable, Hashable {
          */bearerToken: String?, body: Data, 
         /**
          * Connect and read timeout, in milliseconds.
-         */timeoutMs: Int64) {
+         */timeoutMs: Int64, 
+        /**
+         * When the library gives up on the answer (now plus `timeout_ms`).
+         */deadline: Date, 
+        /**
+         * Says when the library no longer wants the answer (the sync was cancelled, or a wait for
+         * news ended because the app wrote): register `on_cancel` to abort the call (OkHttp
+         * `Call.cancel()`, `URLSessionTask.cancel()`, `HttpURLConnection.disconnect()`).
+         */call: HttpCall) {
         self.url = url
         self.contentType = contentType
         self.bearerToken = bearerToken
         self.body = body
         self.timeoutMs = timeoutMs
+        self.deadline = deadline
+        self.call = call
     }
 
     
@@ -6694,7 +7063,9 @@ public struct FfiConverterTypeHttpRequest: FfiConverterRustBuffer {
                 contentType: FfiConverterString.read(from: &buf), 
                 bearerToken: FfiConverterOptionString.read(from: &buf), 
                 body: FfiConverterData.read(from: &buf), 
-                timeoutMs: FfiConverterInt64.read(from: &buf)
+                timeoutMs: FfiConverterInt64.read(from: &buf), 
+                deadline: FfiConverterTimestamp.read(from: &buf), 
+                call: FfiConverterTypeHttpCall.read(from: &buf)
         )
     }
 
@@ -6704,6 +7075,8 @@ public struct FfiConverterTypeHttpRequest: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.bearerToken, into: &buf)
         FfiConverterData.write(value.body, into: &buf)
         FfiConverterInt64.write(value.timeoutMs, into: &buf)
+        FfiConverterTimestamp.write(value.deadline, into: &buf)
+        FfiConverterTypeHttpCall.write(value.call, into: &buf)
     }
 }
 
@@ -12093,6 +12466,15 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_synclistener_on_progress() != 12478) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_fieldreport_ffi_checksum_method_cancellistener_on_cancel() != 33849) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_httpcall_is_cancelled() != 19796) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_httpcall_on_cancel() != 2915) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_fieldreport_ffi_checksum_constructor_fieldstore_open() != 58728) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -12100,6 +12482,7 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
 
+    uniffiCallbackInitCancelListener()
     uniffiCallbackInitChangeListener()
     uniffiCallbackInitCustomerListListener()
     uniffiCallbackInitFollowupListListener()

@@ -1,5 +1,6 @@
 package com.fieldreport.sample
 
+import com.fieldreport.CancelListener
 import com.fieldreport.FieldException
 import com.fieldreport.HttpClient
 import com.fieldreport.HttpRequest
@@ -10,13 +11,18 @@ import java.net.URL
 
 /**
  * fieldreport's requests over the platform's HttpURLConnection (on Android backed by OkHttp, with
- * the system's TLS, certificates and proxy settings). The library calls it on its own thread.
+ * the system's TLS, certificates and proxy settings). The library calls it on its own thread; when
+ * it no longer wants the answer (a cancelled sync, a wait for news ended by a write) it says so
+ * through `request.call`, and the connection is closed, which ends the blocked read at once.
  * Also compiled and run by the JVM binding test (tests/ffi/FfiTest.kt).
  */
 class PlatformHttpClient : HttpClient {
     override fun post(request: HttpRequest): HttpResponse {
         try {
             val conn = URL(request.url).openConnection() as HttpURLConnection
+            request.call.onCancel(object : CancelListener {
+                override fun onCancel() { conn.disconnect() }
+            })
             try {
                 val timeout = request.timeoutMs.coerceIn(0L, Int.MAX_VALUE.toLong()).toInt()
                 conn.connectTimeout = timeout
