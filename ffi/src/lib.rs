@@ -6,6 +6,7 @@
 mod attachments;
 mod auto_sync;
 mod background;
+mod batch;
 mod error;
 mod figures;
 mod http;
@@ -22,6 +23,7 @@ mod types;
 mod week;
 
 pub use auto_sync::SyncStatusListener;
+pub use batch::BatchWrite;
 pub use error::FieldError;
 pub use http::HttpClient;
 pub use hub::ChangeListener;

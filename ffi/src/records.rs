@@ -17,6 +17,60 @@ fn rows<T, U: From<T>>(v: Vec<T>) -> Vec<U> {
     v.into_iter().map(Into::into).collect()
 }
 
+/// An app's new customer as the core's.
+pub(crate) fn new_customer(new: NewCustomer) -> Result<doc::NewCustomer> {
+    Ok(doc::NewCustomer {
+        location: place(new.latitude, new.longitude)?,
+        name: new.name,
+        level: new.level,
+        contacts: new.contacts.into_iter().collect(),
+        address: new.address,
+        tags: new.tags,
+    })
+}
+
+/// An app's new deal as the core's (its amount parsed in its currency, CNY by default).
+pub(crate) fn new_deal(new: NewDeal) -> Result<doc::NewDeal> {
+    let expected_close = opt_date(new.expected_close)?;
+    let amount = Money::parse(&new.amount, new.currency.as_deref().unwrap_or("CNY"))?;
+    Ok(doc::NewDeal {
+        customer_id: new.customer_id,
+        title: new.title,
+        amount,
+        stage: new.stage.unwrap_or(Stage::Lead),
+        expected_close,
+    })
+}
+
+/// An app's new followup, checked, waiting for the moment it happened when the app gave none.
+pub(crate) struct PendingFollowup {
+    new: NewFollowup,
+    occurred_at: Option<i64>,
+    next_on: Option<chrono::NaiveDate>,
+    checkin: Option<doc::CheckIn>,
+}
+
+impl PendingFollowup {
+    /// The core's followup, at `now` unless the app said when.
+    pub(crate) fn at(self, now: i64) -> doc::NewFollowup {
+        let new = self.new;
+        let mut n = doc::NewFollowup::new(&new.customer_id, new.kind, self.occurred_at.unwrap_or(now), &new.note);
+        n.deal_id = new.deal_id;
+        n.next_step = new.next_step;
+        n.next_followup_on = self.next_on;
+        n.checkin = self.checkin;
+        n
+    }
+}
+
+/// An app's new followup, checked (dates, instant, check-in).
+pub(crate) fn new_followup(mut new: NewFollowup) -> Result<PendingFollowup> {
+    let next_on = opt_date(new.next_followup_on.take())?;
+    let occurred_at = new.occurred_at.map(|t| millis(t, "occurred_at")).transpose()?;
+    let checkin = checkin(new.checkin.take())?;
+    Ok(PendingFollowup { new, occurred_at, next_on, checkin })
+}
+
 /// An app's check-in as the core's.
 pub(crate) fn checkin(c: Option<CheckIn>) -> Result<Option<doc::CheckIn>> {
     match c {
@@ -34,14 +88,7 @@ pub(crate) fn checkin(c: Option<CheckIn>) -> Result<Option<doc::CheckIn>> {
 impl FieldStore {
     /// Adds a customer owned by this device's user.
     pub fn add_customer(&self, new: NewCustomer) -> Result<Customer> {
-        let n = doc::NewCustomer {
-            location: place(new.latitude, new.longitude)?,
-            name: new.name,
-            level: new.level,
-            contacts: new.contacts.into_iter().collect(),
-            address: new.address,
-            tags: new.tags,
-        };
+        let n = new_customer(new)?;
         self.with(|s| s.add_customer(n)).map(Into::into)
     }
 
@@ -103,18 +150,8 @@ impl FieldStore {
 
     /// Adds a deal; `amount` is a decimal string (`"12000.50"`) in `currency` (CNY by default).
     pub fn add_deal(&self, new: NewDeal) -> Result<Deal> {
-        let expected_close = opt_date(new.expected_close)?;
-        self.with(|s| {
-            let amount = Money::parse(&new.amount, new.currency.as_deref().unwrap_or("CNY"))?;
-            s.add_deal(doc::NewDeal {
-                customer_id: new.customer_id,
-                title: new.title,
-                amount,
-                stage: new.stage.unwrap_or(Stage::Lead),
-                expected_close,
-            })
-        })
-        .map(Into::into)
+        let n = new_deal(new)?;
+        self.with(|s| s.add_deal(n)).map(Into::into)
     }
 
     /// Deal `id`.
@@ -149,18 +186,8 @@ impl FieldStore {
 
     /// Logs a visit, call or other followup.
     pub fn log_followup(&self, new: NewFollowup) -> Result<Followup> {
-        let next_on = opt_date(new.next_followup_on)?;
-        let occurred_at = new.occurred_at.map(|t| millis(t, "occurred_at")).transpose()?;
-        let checkin = checkin(new.checkin)?;
-        self.with(|s| {
-            let mut n = doc::NewFollowup::new(&new.customer_id, new.kind, occurred_at.unwrap_or(s.now_ms()), &new.note);
-            n.deal_id = new.deal_id;
-            n.next_step = new.next_step;
-            n.next_followup_on = next_on;
-            n.checkin = checkin;
-            s.log_followup(n)
-        })
-        .map(Into::into)
+        let n = new_followup(new)?;
+        self.with(|s| s.log_followup(n.at(s.now_ms()))).map(Into::into)
     }
 
     /// Followup `id`.

@@ -1,4 +1,5 @@
 """FFI costs from Python (BENCHMARKS.md, "FFI"): one durable local write (log a followup),
+3,000 customers written one by one and in one batch, what importing the bindings costs a process,
 listing 1,000 followups, and the peak RSS of a process that opens a store of 50,000 followups and
 lists a week. Run by scripts/bench-bindings.
 
@@ -8,6 +9,7 @@ lists a week. Run by scripts/bench-bindings.
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +31,36 @@ def write_cost(n=300, memory=False):
     return statistics.median(times) * 1000
 
 
+def batch_cost(n=3000):
+    """Seconds to write `n` customers durably one by one, and in one `write_batch`."""
+    took = []
+    for batched in (False, True):
+        s = fr.FieldStore.open(os.path.join(tempfile.mkdtemp(), "batch.db"))
+        s.init("rep-1", "team-1", "Asia/Shanghai", "monday")
+        news = [fr.NewCustomer(name=f"导入客户{i:05d}") for i in range(n)]
+        t = time.perf_counter()
+        if batched:
+            s.write_batch([fr.BatchWrite.ADD_CUSTOMER(c) for c in news])
+        else:
+            for c in news:
+                s.add_customer(c)
+        took.append(time.perf_counter() - t)
+        s.close_store()
+    return took
+
+
+def import_cost():
+    """MB of resident memory `import fieldreport` adds to a fresh Python process."""
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "def rss():\n"
+        "    return next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmRSS:'))\n"
+        "a = rss()\nimport fieldreport\nprint((rss() - a) / 1024)"
+    )
+    out = subprocess.run([sys.executable, "-c", code, os.environ["FIELDREPORT_BINDINGS"]], capture_output=True, text=True, check=True)
+    return float(out.stdout)
+
+
 def list_cost(store, n=50):
     options = fr.ListOptions(limit=1000)
     times = []
@@ -43,6 +75,9 @@ def list_cost(store, n=50):
 if __name__ == "__main__":
     print(f"python: log a followup through the FFI (durable), median of 300: {write_cost():.3f} ms")
     print(f"python: log a followup through the FFI (in memory), median of 300: {write_cost(memory=True):.3f} ms")
+    one, batch = batch_cost()
+    print(f"python: 3,000 customers written durably one by one: {one:.2f} s; in one write_batch: {batch:.2f} s")
+    print(f"python: importing the bindings adds {import_cost():.1f} MB of resident memory")
     if len(sys.argv) > 1:
         s = fr.FieldStore.open(sys.argv[1])
         # The fixture's clock is 2026-11-23 (a Monday, Asia/Shanghai): its week.

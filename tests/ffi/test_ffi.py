@@ -220,6 +220,21 @@ class LocalSurface(unittest.TestCase):
         self.store.add_customer(fr.NewCustomer(name="0公司"))
         self.assertEqual(len(told), n, "cancelled: nothing more")
 
+    def test_a_batch_writes_many_records_at_once_or_none(self):
+        c = self.store.add_customer(fr.NewCustomer(name="批量客户"))
+        writes = [fr.BatchWrite.ADD_CUSTOMER(fr.NewCustomer(name=f"导入客户{i:04d}")) for i in range(300)]
+        writes.append(fr.BatchWrite.LOG_FOLLOWUP(fr.NewFollowup(customer_id=c.id, kind=fr.FollowupKind.CALL, note="导入")))
+        ids = self.store.write_batch(writes)
+        self.assertEqual(len(ids), 301)
+        self.assertEqual(len(self.store.list_customers()), 301)
+        self.assertEqual(self.store.followup(ids[-1]).note, "导入")
+        bad = [fr.BatchWrite.ADD_CUSTOMER(fr.NewCustomer(name="会回滚")), fr.BatchWrite.LOG_FOLLOWUP(
+            fr.NewFollowup(customer_id="0190c0de-0000-7000-8000-000000000000", kind=fr.FollowupKind.CALL, note="x"))]
+        with self.assertRaises(fr.FieldError.InvalidInput) as refused:
+            self.store.write_batch(bad)
+        self.assertIn("write 2 of 2", str(refused.exception))
+        self.assertEqual(len(self.store.list_customers()), 301, "nothing of a refused batch is written")
+
     def test_text_indices_are_code_points(self):
         r = self.store.new_report(fr.ReportKind.DAILY, "2026-11-23")
         self.store.set_report_text(r.id, "done", "你好👋世界")

@@ -7,7 +7,7 @@ use std::io::{Read, Seek, Write};
 use std::path::Path;
 
 use rusqlite::blob::ZeroBlob;
-use rusqlite::{params, OptionalExtension, Transaction, MAIN_DB};
+use rusqlite::{params, OptionalExtension, MAIN_DB};
 use serde::Serialize;
 
 use super::Store;
@@ -440,7 +440,7 @@ impl Store {
 
 /// Stores the prepared file's bytes (once per hash): a zero-filled row, then the stripped file
 /// streamed into it.
-fn store_blob(tx: &Transaction<'_>, p: &Prepared, src: &mut (impl Read + Seek), now: i64) -> Result<()> {
+fn store_blob(tx: &rusqlite::Connection, p: &Prepared, src: &mut (impl Read + Seek), now: i64) -> Result<()> {
     let exists: Option<String> =
         tx.query_row("SELECT origin FROM blobs WHERE hash = ?1", [&p.hash], |r| r.get(0)).optional()?;
     match exists.as_deref() {
@@ -464,7 +464,7 @@ fn store_blob(tx: &Transaction<'_>, p: &Prepared, src: &mut (impl Read + Seek), 
 }
 
 /// A zero-filled row of `size` bytes in `blob_data`, written in place afterwards; its id.
-fn new_bytes(tx: &Transaction<'_>, size: u64) -> Result<i64> {
+fn new_bytes(tx: &rusqlite::Connection, size: u64) -> Result<i64> {
     let size = i32::try_from(size).map_err(|_| Error::bad_input("the file is too large"))?;
     tx.execute("INSERT INTO blob_data (data) VALUES (?1)", [ZeroBlob(size)])?;
     Ok(tx.last_insert_rowid())

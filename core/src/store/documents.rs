@@ -1,7 +1,7 @@
 //! Document bytes, heads and acknowledgement state.
 
 use automerge::ChangeHash;
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{projection, Store};
 use crate::doc::{Bounds, Doc, Kind, Record};
@@ -176,7 +176,7 @@ impl Store {
     /// A document this store has not seen is created from them.
     pub fn merge_changes(&mut self, id: &str, changes: &[u8]) -> Result<Record> {
         let now = self.now_ms();
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         let record = match merge(&tx, id, changes, now)? {
             Merged::Applied(r) => *r,
             Merged::SetAside(why) => return Err(Error::bad_input(format!("the changes for {id}: {why}"))),

@@ -19,6 +19,7 @@ macro_rules! typed {
 }
 
 mod attachments;
+mod batch;
 mod changes;
 mod documents;
 mod drafts;
@@ -80,6 +81,8 @@ pub struct Store {
     conn: Connection,
     identity: Option<Identity>,
     now_override: Option<i64>,
+    /// Writes go into the running batch's transaction (`batch.rs`).
+    in_batch: bool,
 }
 
 impl Store {
@@ -98,7 +101,7 @@ impl Store {
     fn from_connection(mut conn: Connection) -> Result<Store> {
         schema::prepare(&conn)?;
         schema::migrate(&mut conn)?;
-        Ok(Store { conn, identity: None, now_override: None })
+        Ok(Store { conn, identity: None, now_override: None, in_batch: false })
     }
 
     /// Fixes the clock (UTC milliseconds) for scripts and tests; `None` returns to the system clock.

@@ -3,7 +3,7 @@
 //! one transaction).
 
 use chrono::{NaiveDate, NaiveTime};
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
 use super::writes::save_new;
@@ -191,7 +191,7 @@ impl Store {
         let visit = typed!(record.clone(), Followup)?;
         let now = self.now_ms();
         let actor = self.identity()?.actor_id()?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         let mut pdoc = documents::load(&tx, &plan.id, Some(Kind::Plan))?;
         pdoc.set_actor(&actor);
         // Read again inside the transaction: another call may have changed it meanwhile.

@@ -3,7 +3,7 @@
 //! the server's copy — dropping the local changes it refused — or keeps the local text as a new
 //! draft first.
 
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, OptionalExtension};
 
 use super::documents::{self, decode_heads};
 use super::{projection, Store};
@@ -47,7 +47,7 @@ impl Store {
     /// error): unsent work is never dropped this way.
     pub fn discard_local_changes(&mut self, id: &str) -> Result<Option<Record>> {
         let actor = self.identity()?.actor_id()?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         let row: Option<(String, Option<Vec<u8>>, bool)> = tx
             .query_row(
                 "SELECT kind, acked_heads, rejected_reason IS NOT NULL FROM documents WHERE id = ?1",

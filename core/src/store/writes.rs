@@ -2,7 +2,7 @@
 //! its projection together, after the new state passed validation. Nothing is written otherwise.
 
 use chrono::NaiveDate;
-use rusqlite::{OptionalExtension, TransactionBehavior};
+use rusqlite::OptionalExtension;
 
 use super::{documents, projection, Store};
 use crate::doc::{
@@ -29,7 +29,7 @@ pub struct DealChange {
 }
 
 /// Saves a new record's document and projection inside `tx`.
-pub(super) fn save_new(tx: &rusqlite::Transaction<'_>, doc: &mut Doc, record: &Record, now: i64) -> Result<()> {
+pub(super) fn save_new(tx: &rusqlite::Connection, doc: &mut Doc, record: &Record, now: i64) -> Result<()> {
     let h = record.header();
     documents::save(tx, &h.id, h.kind, doc, true, now)?;
     projection::upsert(tx, record)
@@ -57,7 +57,7 @@ impl Store {
     ) -> Result<Record> {
         let (mut doc, record) = self.prepare_new(kind, view, write)?;
         let now = self.now_ms();
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         save_new(&tx, &mut doc, &record, now)?;
         tx.commit()?;
         Ok(record)
@@ -110,7 +110,7 @@ impl Store {
         &mut self,
         kind: Kind,
         id: &str,
-        change: impl FnOnce(&rusqlite::Transaction<'_>, &mut Doc) -> Result<()>,
+        change: impl FnOnce(&rusqlite::Connection, &mut Doc) -> Result<()>,
     ) -> Result<Record> {
         if kind.is_published() {
             return Err(Error::bad_input(format!("{kind} documents are authored by the server and read-only here")));
@@ -118,7 +118,7 @@ impl Store {
         let id = parse_id(kind.as_str(), id)?;
         let actor = self.identity()?.actor_id()?;
         let now = self.now_ms();
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         let mut doc = documents::load(&tx, &id, Some(kind))?;
         doc.set_actor(&actor);
         change(&tx, &mut doc)?;
@@ -218,7 +218,7 @@ impl Store {
     pub fn log_followup(&mut self, new: NewFollowup) -> Result<Followup> {
         let (mut doc, record) = self.prepare_followup(new)?;
         let now = self.now_ms();
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         save_new(&tx, &mut doc, &record, now)?;
         tx.commit()?;
         typed!(record, Followup)

@@ -1375,6 +1375,15 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     func syncStatus() throws  -> SyncStatus
     
     /**
+     * Writes `writes` in order in one transaction, committed once (one fsync), and returns the
+     * new records' ids in the same order. All or nothing: when one is refused (an empty name, an
+     * unknown customer), nothing is written and the error says which (`write 17 of 3000: …`).
+     * A write may name a record an earlier write of the batch made only by its id, which the app
+     * cannot know beforehand: make customers in one batch and their followups in the next.
+     */
+    func writeBatch(writes: [BatchWrite]) throws  -> [String]
+    
+    /**
      * A department's figures for `period` (`this-week`, `last-week`, `this-month` or
      * `this-quarter`), offline from the last snapshot of one of its heads (or of a head above
      * it): the department's own, each sub-department's, each member's. `dept` is a name or an
@@ -2206,6 +2215,23 @@ open func syncStatus()throws  -> SyncStatus  {
         uniffiCallStatus in
     uniffi_fieldreport_ffi_fn_method_fieldstore_sync_status(
             self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Writes `writes` in order in one transaction, committed once (one fsync), and returns the
+     * new records' ids in the same order. All or nothing: when one is refused (an empty name, an
+     * unknown customer), nothing is written and the error says which (`write 17 of 3000: …`).
+     * A write may name a record an earlier write of the batch made only by its id, which the app
+     * cannot know beforehand: make customers in one batch and their followups in the next.
+     */
+open func writeBatch(writes: [BatchWrite])throws  -> [String]  {
+    return try  FfiConverterSequenceString.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_write_batch(
+            self.uniffiCloneHandle(),
+        FfiConverterSequenceTypeBatchWrite.lower(writes),uniffiCallStatus
     )
 })
 }
@@ -10054,6 +10080,91 @@ public func FfiConverterTypeAttachmentState_lower(_ value: AttachmentState) -> R
 
 
 /**
+ * One write of a batch.
+ */
+
+public enum BatchWrite: Equatable, Hashable {
+    
+    case addCustomer(customer: NewCustomer
+    )
+    case addDeal(deal: NewDeal
+    )
+    case logFollowup(followup: NewFollowup
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension BatchWrite: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBatchWrite: FfiConverterRustBuffer {
+    typealias SwiftType = BatchWrite
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BatchWrite {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .addCustomer(customer: try FfiConverterTypeNewCustomer.read(from: &buf)
+        )
+        
+        case 2: return .addDeal(deal: try FfiConverterTypeNewDeal.read(from: &buf)
+        )
+        
+        case 3: return .logFollowup(followup: try FfiConverterTypeNewFollowup.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: BatchWrite, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .addCustomer(customer):
+            writeInt(&buf, Int32(1))
+            FfiConverterTypeNewCustomer.write(customer, into: &buf)
+            
+        
+        case let .addDeal(deal):
+            writeInt(&buf, Int32(2))
+            FfiConverterTypeNewDeal.write(deal, into: &buf)
+            
+        
+        case let .logFollowup(followup):
+            writeInt(&buf, Int32(3))
+            FfiConverterTypeNewFollowup.write(followup, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBatchWrite_lift(_ buf: RustBuffer) throws -> BatchWrite {
+    return try FfiConverterTypeBatchWrite.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBatchWrite_lower(_ value: BatchWrite) -> RustBuffer {
+    return FfiConverterTypeBatchWrite.lower(value)
+}
+
+
+
+/**
  * Every failure a foreign caller can see. Each carries a human-readable `reason` (English; it
  * names what was wrong and what to do, in an app's words, never a command line's) and never
  * personal data beyond the ids involved. In Python `str(e)` and in Kotlin `e.message` are the
@@ -12029,6 +12140,31 @@ fileprivate struct FfiConverterSequenceTypeTemplate: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeBatchWrite: FfiConverterRustBuffer {
+    typealias SwiftType = [BatchWrite]
+
+    public static func write(_ value: [BatchWrite], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeBatchWrite.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [BatchWrite] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [BatchWrite]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeBatchWrite.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeChangedKind: FfiConverterRustBuffer {
     typealias SwiftType = [ChangedKind]
 
@@ -12200,6 +12336,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_sync_status() != 40737) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_write_batch() != 29957) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_department_figures() != 55999) {

@@ -566,6 +566,11 @@ void uniffi_fieldreport_ffi_fn_method_fieldstore_stop_sync(uint64_t ptr, RustCal
 RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_sync_status(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_WRITE_BATCH
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_WRITE_BATCH
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_write_batch(uint64_t ptr, RustBuffer writes, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_DEPARTMENT_FIGURES
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_DEPARTMENT_FIGURES
 RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_department_figures(uint64_t ptr, RustBuffer dept, RustBuffer period, RustCallStatus *_Nonnull out_status
@@ -1444,6 +1449,12 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_stop_sync(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SYNC_STATUS
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_SYNC_STATUS
 uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_sync_status(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_WRITE_BATCH
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_WRITE_BATCH
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_write_batch(void
     
 );
 #endif

@@ -944,6 +944,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_sync_status(
     ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_write_batch(
+    ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_department_figures(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_kpi_view(
@@ -1241,6 +1243,8 @@ internal object UniffiLib {
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_stop_sync(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_sync_status(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_write_batch(`ptr`: Long,`writes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_department_figures(`ptr`: Long,`dept`: RustBuffer.ByValue,`period`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1620,6 +1624,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_sync_status() and 0xFFFF) != 40737) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_write_batch() and 0xFFFF) != 29957) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_department_figures() and 0xFFFF) != 55999) {
@@ -3510,6 +3517,15 @@ public interface FieldStoreInterface {
     fun `syncStatus`(): SyncStatus
     
     /**
+     * Writes `writes` in order in one transaction, committed once (one fsync), and returns the
+     * new records' ids in the same order. All or nothing: when one is refused (an empty name, an
+     * unknown customer), nothing is written and the error says which (`write 17 of 3000: …`).
+     * A write may name a record an earlier write of the batch made only by its id, which the app
+     * cannot know beforehand: make customers in one batch and their followups in the next.
+     */
+    fun `writeBatch`(`writes`: List<BatchWrite>): List<kotlin.String>
+    
+    /**
      * A department's figures for `period` (`this-week`, `last-week`, `this-month` or
      * `this-quarter`), offline from the last snapshot of one of its heads (or of a head above
      * it): the department's own, each sub-department's, each member's. `dept` is a name or an
@@ -4442,6 +4458,28 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
     UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_sync_status(
         it,
         _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Writes `writes` in order in one transaction, committed once (one fsync), and returns the
+     * new records' ids in the same order. All or nothing: when one is refused (an empty name, an
+     * unknown customer), nothing is written and the error says which (`write 17 of 3000: …`).
+     * A write may name a record an earlier write of the batch made only by its id, which the app
+     * cannot know beforehand: make customers in one batch and their followups in the next.
+     */
+    @Throws(FieldException::class)override fun `writeBatch`(`writes`: List<BatchWrite>): List<kotlin.String> {
+            return FfiConverterSequenceString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_write_batch(
+        it,
+        
+        FfiConverterSequenceTypeBatchWrite.lower(`writes`),_status)
 }
     }
     )
@@ -12509,6 +12547,116 @@ public object FfiConverterTypeAttachmentState : FfiConverterRustBuffer<Attachmen
 
 
 
+/**
+ * One write of a batch.
+ */
+sealed class BatchWrite {
+    
+    data class AddCustomer(
+        val `customer`: com.fieldreport.NewCustomer) : BatchWrite()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class AddDeal(
+        val `deal`: com.fieldreport.NewDeal) : BatchWrite()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class LogFollowup(
+        val `followup`: com.fieldreport.NewFollowup) : BatchWrite()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBatchWrite : FfiConverterRustBuffer<BatchWrite>{
+    override fun read(buf: ByteBuffer): BatchWrite {
+        return when(buf.getInt()) {
+            1 -> BatchWrite.AddCustomer(
+                FfiConverterTypeNewCustomer.read(buf),
+                )
+            2 -> BatchWrite.AddDeal(
+                FfiConverterTypeNewDeal.read(buf),
+                )
+            3 -> BatchWrite.LogFollowup(
+                FfiConverterTypeNewFollowup.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: BatchWrite): ULong = when(value) {
+        is BatchWrite.AddCustomer -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeNewCustomer.allocationSize(value.`customer`)
+            )
+        }
+        is BatchWrite.AddDeal -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeNewDeal.allocationSize(value.`deal`)
+            )
+        }
+        is BatchWrite.LogFollowup -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeNewFollowup.allocationSize(value.`followup`)
+            )
+        }
+    }
+
+    override fun write(value: BatchWrite, buf: ByteBuffer) {
+        when(value) {
+            is BatchWrite.AddCustomer -> {
+                buf.putInt(1)
+                FfiConverterTypeNewCustomer.write(value.`customer`, buf)
+                Unit
+            }
+            is BatchWrite.AddDeal -> {
+                buf.putInt(2)
+                FfiConverterTypeNewDeal.write(value.`deal`, buf)
+                Unit
+            }
+            is BatchWrite.LogFollowup -> {
+                buf.putInt(3)
+                FfiConverterTypeNewFollowup.write(value.`followup`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
 
 
 /**
@@ -14789,6 +14937,34 @@ public object FfiConverterSequenceTypeTemplate: FfiConverterRustBuffer<List<Temp
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeTemplate.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeBatchWrite: FfiConverterRustBuffer<List<BatchWrite>> {
+    override fun read(buf: ByteBuffer): List<BatchWrite> {
+        val len = buf.getInt()
+        return List<BatchWrite>(len) {
+            FfiConverterTypeBatchWrite.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<BatchWrite>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeBatchWrite.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<BatchWrite>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeBatchWrite.write(it, buf)
         }
     }
 }
