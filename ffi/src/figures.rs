@@ -39,8 +39,8 @@ impl FieldStore {
             let mut out = DeptFigures {
                 dept_name: dept_name(&f.dept_id),
                 dept_id: f.dept_id.clone(),
-                first: f.first.to_string(),
-                last: f.last.to_string(),
+                first: f.first,
+                last: f.last,
                 total: Vec::new(),
                 sub_departments: Vec::new(),
                 members: Vec::new(),
@@ -77,8 +77,8 @@ impl FieldStore {
             Ok(TeamView {
                 source: v.source,
                 as_of: instant(v.as_of),
-                first: v.range.first.to_string(),
-                last: v.range.last.to_string(),
+                first: v.range.first,
+                last: v.range.last,
                 members: v
                     .members
                     .into_iter()

@@ -4,7 +4,7 @@
 use fieldreport_core::sync;
 use fieldreport_core::team::alert_text;
 
-use crate::store::{opt_date, FieldStore, Result};
+use crate::store::{FieldStore, Result};
 use crate::types::*;
 
 #[uniffi::export]
@@ -40,10 +40,9 @@ impl FieldStore {
     }
 
     /// A new draft from template `template_id` (from [`FieldStore::templates`]), for the period
-    /// holding `date` (`YYYY-MM-DD`; today when `None`).
+    /// holding `date` (today when `None`).
     #[uniffi::method(default(date = None))]
-    pub fn new_report_from_template(&self, template_id: String, date: Option<String>) -> Result<Report> {
-        let date = opt_date(date)?;
+    pub fn new_report_from_template(&self, template_id: String, date: Option<NaiveDate>) -> Result<Report> {
         self.with_report(|s| s.new_report_from(&template_id, date))
     }
 

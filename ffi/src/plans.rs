@@ -7,7 +7,7 @@ use chrono::NaiveTime;
 use fieldreport_core::doc;
 
 use crate::records::checkin;
-use crate::store::{date, FieldStore, Result};
+use crate::store::{FieldStore, Result};
 use crate::types::*;
 
 /// An `HH:MM` time from the app.
@@ -17,11 +17,11 @@ fn time(at: Option<String>) -> Result<Option<NaiveTime>> {
 
 #[uniffi::export]
 impl FieldStore {
-    /// Plans a visit to customer `customer_id` on `on` (`YYYY-MM-DD`), at `at` (`HH:MM`) when
+    /// Plans a visit to customer `customer_id` on day `on`, at `at` (`HH:MM`) when
     /// given, for `purpose`. Offline; synced like any record, and seen by the rep's manager.
     #[uniffi::method(default(at = None, purpose = ""))]
-    pub fn add_plan(&self, customer_id: String, on: String, at: Option<String>, purpose: String) -> Result<Plan> {
-        let new = doc::NewPlan { customer_id, on: date(&on)?, at: time(at)?, purpose };
+    pub fn add_plan(&self, customer_id: String, on: NaiveDate, at: Option<String>, purpose: String) -> Result<Plan> {
+        let new = doc::NewPlan { customer_id, on, at: time(at)?, purpose };
         self.with(|s| {
             let p = s.add_plan(new)?;
             s.plan_row(&p.header.id)
@@ -30,10 +30,15 @@ impl FieldStore {
     }
 
     /// The plans of `owner` (this user when `None`; a manager may name a member) from `first` to
-    /// `last` (`YYYY-MM-DD`, at most a year), by day and hour; cancelled ones only when asked.
+    /// `last` (at most a year), by day and hour; cancelled ones only when asked.
     #[uniffi::method(default(owner = None, cancelled = false))]
-    pub fn plans(&self, first: String, last: String, owner: Option<String>, cancelled: bool) -> Result<Vec<Plan>> {
-        let (first, last) = (date(&first)?, date(&last)?);
+    pub fn plans(
+        &self,
+        first: NaiveDate,
+        last: NaiveDate,
+        owner: Option<String>,
+        cancelled: bool,
+    ) -> Result<Vec<Plan>> {
         self.with(|s| {
             let owner = match owner {
                 Some(o) => o,
@@ -46,8 +51,8 @@ impl FieldStore {
 
     /// Moves plan `id` to `on` (and `at`, when given).
     #[uniffi::method(default(at = None))]
-    pub fn move_plan(&self, id: String, on: String, at: Option<String>) -> Result<Plan> {
-        let (on, at) = (date(&on)?, time(at)?);
+    pub fn move_plan(&self, id: String, on: NaiveDate, at: Option<String>) -> Result<Plan> {
+        let at = time(at)?;
         self.with(|s| {
             s.move_plan(&id, on, at)?;
             s.plan_row(&id)

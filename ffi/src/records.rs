@@ -5,7 +5,7 @@ use fieldreport_core::doc;
 use fieldreport_core::money::Money;
 use fieldreport_core::store::{DealChange, FollowupFilter};
 
-use crate::store::{date, index, opt_date, FieldStore, Result};
+use crate::store::{index, FieldStore, Result};
 use crate::types::*;
 
 /// Both coordinates, in range, or neither (the core's rule).
@@ -31,7 +31,7 @@ pub(crate) fn new_customer(new: NewCustomer) -> Result<doc::NewCustomer> {
 
 /// An app's new deal as the core's (its amount parsed in its currency, CNY by default).
 pub(crate) fn new_deal(new: NewDeal) -> Result<doc::NewDeal> {
-    let expected_close = opt_date(new.expected_close)?;
+    let expected_close = new.expected_close;
     let amount = Money::parse(&new.amount, new.currency.as_deref().unwrap_or("CNY"))?;
     Ok(doc::NewDeal {
         customer_id: new.customer_id,
@@ -65,7 +65,7 @@ impl PendingFollowup {
 
 /// An app's new followup, checked (dates, instant, check-in).
 pub(crate) fn new_followup(mut new: NewFollowup) -> Result<PendingFollowup> {
-    let next_on = opt_date(new.next_followup_on.take())?;
+    let next_on = new.next_followup_on.take();
     let occurred_at = new.occurred_at.map(|t| millis(t, "occurred_at")).transpose()?;
     let checkin = checkin(new.checkin.take())?;
     Ok(PendingFollowup { new, occurred_at, next_on, checkin })
@@ -166,7 +166,7 @@ impl FieldStore {
             title: edit.title,
             amount: edit.amount,
             currency: edit.currency,
-            expected_close: opt_date(edit.expected_close)?,
+            expected_close: edit.expected_close,
             lost_reason: edit.lost_reason,
         };
         self.with(|s| s.change_deal(&id, change)).map(Into::into)
@@ -203,7 +203,7 @@ impl FieldStore {
             occurred_at: edit.occurred_at.map(|t| millis(t, "occurred_at")).transpose()?,
             note: edit.note,
             next_step: edit.next_step,
-            next_followup_on: opt_date(edit.next_followup_on)?,
+            next_followup_on: edit.next_followup_on,
         };
         self.with(|s| s.edit_followup(&id, e)).map(Into::into)
     }
@@ -235,18 +235,17 @@ impl FieldStore {
         .map(rows)
     }
 
-    /// Adds a signed contract; `amount` a decimal string, `signed_on` `YYYY-MM-DD`.
+    /// Adds a signed contract; `amount` a decimal string.
     #[uniffi::method(default(currency = None, title = None, deal_id = None))]
     pub fn add_contract(
         &self,
         customer_id: String,
         amount: String,
-        signed_on: String,
+        signed_on: NaiveDate,
         currency: Option<String>,
         title: Option<String>,
         deal_id: Option<String>,
     ) -> Result<Contract> {
-        let signed_on = date(&signed_on)?;
         self.with(|s| {
             let amount = Money::parse(&amount, currency.as_deref().unwrap_or("CNY"))?;
             s.add_contract(doc::NewContract { customer_id, deal_id, title, amount, signed_on })
@@ -271,16 +270,14 @@ impl FieldStore {
     }
 
     /// Records a payment received against a contract (in its currency unless given);
-    /// `received_on` is `YYYY-MM-DD`.
     #[uniffi::method(default(currency = None))]
     pub fn add_payment(
         &self,
         contract_id: String,
         amount: String,
-        received_on: String,
+        received_on: NaiveDate,
         currency: Option<String>,
     ) -> Result<Payment> {
-        let received_on = date(&received_on)?;
         self.with(|s| s.add_payment(&contract_id, &amount, currency.as_deref(), received_on)).map(Into::into)
     }
 

@@ -4,17 +4,16 @@
 use fieldreport_core::report::{render_markdown_linked, render_text};
 use fieldreport_core::store::ReportFilter;
 
-use crate::store::{index, opt_date, FieldStore, Result};
+use crate::store::{index, FieldStore, Result};
 use crate::types::*;
 
 #[uniffi::export]
 impl FieldStore {
     /// A new draft from the built-in template of `kind` in `lang` (zh-CN when `None`), for the
-    /// period holding `date` (`YYYY-MM-DD`; today when `None`). See `open_report` for the one
+    /// period holding `date` (today when `None`). See `open_report` for the one
     /// report of a period.
     #[uniffi::method(default(date = None, lang = None))]
-    pub fn new_report(&self, kind: ReportKind, date: Option<String>, lang: Option<Lang>) -> Result<Report> {
-        let date = opt_date(date)?;
+    pub fn new_report(&self, kind: ReportKind, date: Option<NaiveDate>, lang: Option<Lang>) -> Result<Report> {
         self.with_report(|s| s.new_report(kind, date, lang.unwrap_or_default()))
     }
 
@@ -26,11 +25,10 @@ impl FieldStore {
     pub fn open_report(
         &self,
         kind: ReportKind,
-        date: Option<String>,
+        date: Option<NaiveDate>,
         lang: Option<Lang>,
         template: Option<String>,
     ) -> Result<Report> {
-        let date = opt_date(date)?;
         self.with_report(|s| s.open_report(kind, date, lang.unwrap_or_default(), template.as_deref()))
     }
 
@@ -40,8 +38,7 @@ impl FieldStore {
     /// drafted summary. Created when absent, never twice; while a draft, opening it again
     /// brings what was generated to now and keeps every word the rep wrote.
     #[uniffi::method(default(date = None, lang = None))]
-    pub fn today_report(&self, kind: ReportKind, date: Option<String>, lang: Option<Lang>) -> Result<Report> {
-        let date = opt_date(date)?;
+    pub fn today_report(&self, kind: ReportKind, date: Option<NaiveDate>, lang: Option<Lang>) -> Result<Report> {
         self.with_report(|s| s.today_report(kind, date, lang.unwrap_or_default()))
     }
 

@@ -6,8 +6,6 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use chrono::NaiveDate;
-use fieldreport_core::period::parse_date;
 use fieldreport_core::Store;
 
 use crate::error::{guard, FieldError};
@@ -41,15 +39,6 @@ pub struct FieldStore {
     pub(crate) status: Arc<crate::auto_sync::StatusHub>,
     /// The server and code of this store's enrollment in this process (a retried `enroll`).
     pub(crate) enrolled_by: Mutex<Option<(String, String)>>,
-}
-
-/// A `YYYY-MM-DD` date from the app.
-pub(crate) fn date(s: &str) -> Result<NaiveDate> {
-    Ok(parse_date(s)?)
-}
-
-pub(crate) fn opt_date(s: Option<String>) -> Result<Option<NaiveDate>> {
-    s.as_deref().map(date).transpose()
 }
 
 /// A text index or length from the app (Unicode scalar values; never negative).

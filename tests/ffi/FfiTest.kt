@@ -190,11 +190,12 @@ fun main(args: Array<String>) {
         // The rep's day in two actions: a plan carried out, tomorrow's plan, today's report
         // opened pre-filled (the report started above is the day's one), a submit that syncs.
         val today = java.time.LocalDate.now(java.time.ZoneId.of("Asia/Shanghai"))
-        val plan = phone.addPlan(c.id, today.toString(), "10:00", "产品演示")
+        val plan = phone.addPlan(c.id, today, "10:00", "产品演示")
         val planned = phone.logPlannedVisit(plan.id, "", null, null)
         check("a planned visit takes the plan's purpose", planned.note == "产品演示")
-        phone.addPlan(c.id, today.plusDays(1).toString(), null, "送报价")
-        check("the plan is done", phone.plans(today.toString(), today.toString(), null, false).single().status == PlanStatus.DONE)
+        phone.addPlan(c.id, today.plusDays(1), null, "送报价")
+        check("a plan's day is a LocalDate", plan.on == today)
+        check("the plan is done", phone.plans(today, today, null, false).single().status == PlanStatus.DONE)
         val daily = phone.todayReport(ReportKind.DAILY, null, null)
         check("today's report is the day's one, filled (${daily.summary})", daily.id == r.id && daily.summary.startsWith("今日拜访 1 家客户") && daily.summary.endsWith("明日计划拜访 1 家"))
         check("its plan block holds tomorrow's plan", daily.blocks.any { it.kind == BlockKind.PLAN && it.plans.single().purpose == "送报价" })

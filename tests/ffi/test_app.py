@@ -568,13 +568,13 @@ def datetime_today():
     import datetime
     import zoneinfo
 
-    return datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")).date().isoformat()
+    return datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")).date()
 
 
 def tomorrow():
     import datetime
 
-    return (datetime.date.fromisoformat(datetime_today()) + datetime.timedelta(days=1)).isoformat()
+    return datetime_today() + datetime.timedelta(days=1)
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -113,13 +113,20 @@ class LocalSurface(unittest.TestCase):
         for needle in ["hw", "huawei", "张江", "vip", "华为"]:
             self.assertEqual([x.name for x in self.store.list_customers(needle)], ["上海华为技术有限公司"], needle)
 
-        d = self.store.add_deal(fr.NewDeal(customer_id=c.id, title="服务器采购", amount="1000", expected_close="2026-12-31"))
-        self.assertEqual(self.store.deal(d.id).expected_close, "2026-12-31")
+        # Days are datetime.date both ways; text is refused before the call.
+        with self.assertRaises((TypeError, AttributeError)):
+            self.store.add_deal(fr.NewDeal(customer_id=c.id, title="x", amount="1", expected_close="2026-12-31"))
+        d = self.store.add_deal(
+            fr.NewDeal(customer_id=c.id, title="服务器采购", amount="1000", expected_close=datetime.date(2026, 12, 31))
+        )
+        self.assertEqual(self.store.deal(d.id).expected_close, datetime.date(2026, 12, 31))
+        self.assertEqual(self.store.list_deals()[0].expected_close, datetime.date(2026, 12, 31))
         d = self.store.edit_deal(d.id, fr.DealEdit(amount="1500.50", lost_reason=None))
         self.assertEqual((d.amount, d.amount_minor), ("1500.50", 150050))
-        k = self.store.add_contract(c.id, "1500.50", "2026-11-20", title="采购合同")
+        k = self.store.add_contract(c.id, "1500.50", datetime.date(2026, 11, 20), title="采购合同")
         self.assertEqual(self.store.contract(k.id).title, "采购合同")
-        p = self.store.add_payment(k.id, "500", "2026-11-23")
+        p = self.store.add_payment(k.id, "500", datetime.date(2026, 11, 23))
+        self.assertEqual(self.store.list_payments(k.id)[0].received_on, datetime.date(2026, 11, 23))
         self.assertEqual(self.store.payment(p.id).amount, "500.00")
         self.assertEqual([x.id for x in self.store.list_contracts(c.id)], [k.id])
         self.assertEqual([x.id for x in self.store.list_payments(k.id)], [p.id])
@@ -236,7 +243,8 @@ class LocalSurface(unittest.TestCase):
         self.assertEqual(len(self.store.list_customers()), 301, "nothing of a refused batch is written")
 
     def test_text_indices_are_code_points(self):
-        r = self.store.new_report(fr.ReportKind.DAILY, "2026-11-23")
+        r = self.store.new_report(fr.ReportKind.DAILY, datetime.date(2026, 11, 23))
+        self.assertEqual((r.first, r.last), (datetime.date(2026, 11, 23), datetime.date(2026, 11, 23)))
         self.store.set_report_text(r.id, "done", "你好👋世界")
         # Python indexes code points, as the FFI does: the emoji is one.
         i = "你好👋世界".index("世")

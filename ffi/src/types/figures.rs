@@ -4,7 +4,7 @@ use std::time::SystemTime;
 
 use fieldreport_core::{kpi, report, store, team};
 
-use super::{instant, Alert, FigureSource, KpiStatus};
+use super::{instant, Alert, FigureSource, KpiStatus, NaiveDate};
 
 /// One KPI figure.
 #[derive(Debug, Clone, uniffi::Record)]
@@ -57,9 +57,9 @@ pub struct KpiView {
     pub source: FigureSource,
     /// When the figures were computed.
     pub as_of: SystemTime,
-    /// The period's days, `YYYY-MM-DD`.
-    pub first: String,
-    pub last: String,
+    /// The period's first and last days.
+    pub first: NaiveDate,
+    pub last: NaiveDate,
     pub figures: Vec<KpiFigure>,
 }
 
@@ -68,8 +68,8 @@ impl From<store::KpiView> for KpiView {
         KpiView {
             source: v.source,
             as_of: instant(v.as_of),
-            first: v.range.first.to_string(),
-            last: v.range.last.to_string(),
+            first: v.range.first,
+            last: v.range.last,
             figures: v.rows.into_iter().map(Into::into).collect(),
         }
     }
@@ -115,9 +115,9 @@ pub struct MemberFigures {
 pub struct DeptFigures {
     pub dept_id: String,
     pub dept_name: String,
-    /// The period's days, `YYYY-MM-DD`.
-    pub first: String,
-    pub last: String,
+    /// The period's first and last days.
+    pub first: NaiveDate,
+    pub last: NaiveDate,
     /// The department's own figures.
     pub total: Vec<KpiFigure>,
     /// Each direct sub-department's.
@@ -154,8 +154,8 @@ pub struct SubmissionCounts {
 pub struct TeamView {
     pub source: FigureSource,
     pub as_of: SystemTime,
-    pub first: String,
-    pub last: String,
+    pub first: NaiveDate,
+    pub last: NaiveDate,
     pub members: Vec<MemberFigures>,
     /// For this week, last week and this month (from the server's snapshot); else empty.
     pub submissions: Vec<SubmissionCounts>,

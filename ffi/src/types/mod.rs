@@ -1,6 +1,6 @@
 //! Records and enums that cross the FFI, shaped for app code: the same enums in rows and records,
 //! instants as the platform's time type (`SystemTime`: Python `datetime`, Kotlin `Instant`,
-//! Swift `Date`), signed integers, dates as `YYYY-MM-DD`. Each type converts from the core's
+//! Swift `Date`), days as the platform's date type (`NaiveDate`, see below), signed integers. Each type converts from the core's
 //! next to its definition.
 //!
 //! The protocol's enums and plain records cross unchanged (component `fieldreport_core`, derived
@@ -31,6 +31,17 @@ pub use rows::*;
 pub use sync::*;
 
 use crate::error::FieldError;
+
+pub use chrono::NaiveDate;
+
+// A calendar day crosses as `YYYY-MM-DD` and is the platform's date type on the other side:
+// Kotlin `java.time.LocalDate`, Python `datetime.date` (uniffi.toml); Swift has no date-only
+// type and sees the text.
+uniffi::custom_type!(NaiveDate, String, {
+    remote,
+    lower: |d| d.format("%Y-%m-%d").to_string(),
+    try_lift: |s| Ok(fieldreport_core::period::parse_date(&s)?),
+});
 
 /// An instant from UTC milliseconds (another device's data may hold any value: one the
 /// platform cannot represent reads as the epoch rather than failing).
@@ -63,6 +74,12 @@ pub(crate) fn signed_millis(t: SystemTime) -> i64 {
         Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
         Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),
     }
+}
+
+/// A day a list's row holds as text (written by the library, so `YYYY-MM-DD`); one that does not
+/// read (damaged data) reads as 1970-01-01 rather than failing the whole list.
+pub(crate) fn day(s: &str) -> NaiveDate {
+    fieldreport_core::period::parse_date(s).unwrap_or_default()
 }
 
 /// A count for the platform: signed, saturating.

@@ -6,8 +6,8 @@ use fieldreport_core::report::Names;
 use fieldreport_core::{doc, report};
 
 use super::{
-    count, instant, BlockKind, Contact, FigureSource, FollowupKind, KpiFigure, Lang, Level, ReportKind, ReportStatus,
-    Section, Stage,
+    count, instant, BlockKind, Contact, FigureSource, FollowupKind, KpiFigure, Lang, Level, NaiveDate, ReportKind,
+    ReportStatus, Section, Stage,
 };
 
 /// A new customer.
@@ -92,9 +92,8 @@ pub struct NewDeal {
     /// `Lead` when `None`.
     #[uniffi(default = None)]
     pub stage: Option<Stage>,
-    /// `YYYY-MM-DD`.
     #[uniffi(default = None)]
-    pub expected_close: Option<String>,
+    pub expected_close: Option<NaiveDate>,
 }
 
 /// Changes to a deal; `None` leaves a field as it is (the stage moves with `set_deal_stage`).
@@ -105,9 +104,8 @@ pub struct DealEdit {
     /// A decimal string in the deal's currency (or in `currency`).
     #[uniffi(default = None)]
     pub amount: Option<String>,
-    /// `YYYY-MM-DD`.
     #[uniffi(default = None)]
-    pub expected_close: Option<String>,
+    pub expected_close: Option<NaiveDate>,
     #[uniffi(default = None)]
     pub lost_reason: Option<String>,
     /// An ISO 4217 code when `amount` is in another currency than the deal's (only with an
@@ -136,7 +134,7 @@ pub struct Deal {
     pub currency: String,
     pub stage: Stage,
     pub stage_history: Vec<StageEntry>,
-    pub expected_close: Option<String>,
+    pub expected_close: Option<NaiveDate>,
     pub lost_reason: Option<String>,
     pub deleted: bool,
     pub created_at: SystemTime,
@@ -158,7 +156,7 @@ impl From<doc::Deal> for Deal {
                 .into_iter()
                 .map(|e| StageEntry { stage: e.stage, at: instant(e.at) })
                 .collect(),
-            expected_close: d.expected_close.map(|x| x.to_string()),
+            expected_close: d.expected_close,
             lost_reason: d.lost_reason,
             deleted: d.header.deleted,
             created_at: instant(d.header.created_at),
@@ -191,9 +189,8 @@ pub struct NewFollowup {
     pub deal_id: Option<String>,
     #[uniffi(default = "")]
     pub next_step: String,
-    /// `YYYY-MM-DD`.
     #[uniffi(default = None)]
-    pub next_followup_on: Option<String>,
+    pub next_followup_on: Option<NaiveDate>,
     #[uniffi(default = None)]
     pub checkin: Option<CheckIn>,
 }
@@ -210,7 +207,7 @@ pub struct FollowupEdit {
     #[uniffi(default = None)]
     pub next_step: Option<String>,
     #[uniffi(default = None)]
-    pub next_followup_on: Option<String>,
+    pub next_followup_on: Option<NaiveDate>,
 }
 
 /// A photo or file attached to a followup or report.
@@ -260,7 +257,7 @@ pub struct Followup {
     pub occurred_at: SystemTime,
     pub note: String,
     pub next_step: String,
-    pub next_followup_on: Option<String>,
+    pub next_followup_on: Option<NaiveDate>,
     pub checkin: Option<CheckIn>,
     /// Photos and files attached to it (their bytes: `attachment_bytes`, `fetch_attachment`).
     pub attachments: Vec<Attachment>,
@@ -278,7 +275,7 @@ impl From<doc::Followup> for Followup {
             occurred_at: instant(f.occurred_at),
             note: f.note,
             next_step: f.next_step,
-            next_followup_on: f.next_followup_on.map(|d| d.to_string()),
+            next_followup_on: f.next_followup_on,
             checkin: f.checkin.map(|c| CheckIn {
                 latitude: c.lat,
                 longitude: c.lon,
@@ -302,8 +299,7 @@ pub struct Contract {
     pub amount: String,
     pub amount_minor: i64,
     pub currency: String,
-    /// `YYYY-MM-DD`.
-    pub signed_on: Option<String>,
+    pub signed_on: Option<NaiveDate>,
     pub deleted: bool,
 }
 
@@ -318,7 +314,7 @@ impl From<doc::Contract> for Contract {
             amount: c.amount.to_decimal_string(),
             amount_minor: c.amount.minor,
             currency: c.amount.currency,
-            signed_on: c.signed_on.map(|d| d.to_string()),
+            signed_on: c.signed_on,
             deleted: c.header.deleted,
         }
     }
@@ -334,8 +330,7 @@ pub struct Payment {
     pub amount: String,
     pub amount_minor: i64,
     pub currency: String,
-    /// `YYYY-MM-DD`.
-    pub received_on: Option<String>,
+    pub received_on: Option<NaiveDate>,
     pub deleted: bool,
 }
 
@@ -349,7 +344,7 @@ impl From<doc::Payment> for Payment {
             amount: p.amount.to_decimal_string(),
             amount_minor: p.amount.minor,
             currency: p.amount.currency,
-            received_on: p.received_on.map(|d| d.to_string()),
+            received_on: p.received_on,
             deleted: p.header.deleted,
         }
     }
@@ -415,9 +410,9 @@ pub struct Block {
     pub kind: BlockKind,
     /// The key of the section it sits in.
     pub section: String,
-    /// The period covered, `YYYY-MM-DD`.
-    pub first: String,
-    pub last: String,
+    /// The period covered.
+    pub first: NaiveDate,
+    pub last: NaiveDate,
     /// When the snapshot was taken.
     pub taken_at: SystemTime,
     /// A followups block's rows, grouped by customer (empty for a KPI block).
@@ -436,8 +431,7 @@ pub struct BlockPlan {
     pub id: String,
     pub customer_id: String,
     pub customer_name: String,
-    /// `YYYY-MM-DD`.
-    pub on: String,
+    pub on: NaiveDate,
     /// `HH:MM`, when planned to the hour.
     pub at: Option<String>,
     pub purpose: String,
@@ -452,8 +446,8 @@ pub struct Plan {
     pub customer_id: String,
     /// The customer's name (empty when this device does not hold the customer).
     pub customer_name: String,
-    /// `YYYY-MM-DD`, the team's local day.
-    pub on: String,
+    /// The team's local day.
+    pub on: NaiveDate,
     /// `HH:MM`, when planned to the hour.
     pub at: Option<String>,
     pub purpose: String,
@@ -469,7 +463,7 @@ impl From<fieldreport_core::store::PlanRow> for Plan {
             owner: p.owner,
             customer_id: p.customer_id,
             customer_name: p.customer_name,
-            on: p.on.to_string(),
+            on: p.on,
             at: p.at,
             purpose: p.purpose,
             status: p.status,
@@ -527,7 +521,7 @@ impl From<report::Block> for Block {
                         id: i.id,
                         customer_id: i.customer_id,
                         customer_name: i.customer_name,
-                        on: i.on.to_string(),
+                        on: i.on,
                         at: i.at,
                         purpose: i.purpose,
                         status: i.status,
@@ -540,8 +534,8 @@ impl From<report::Block> for Block {
             id: b.id,
             kind: b.kind,
             section: b.section,
-            first: b.first.to_string(),
-            last: b.last.to_string(),
+            first: b.first,
+            last: b.last,
             taken_at: instant(b.taken_at),
             customers,
             figures,
@@ -563,9 +557,9 @@ pub struct Report {
     pub title: String,
     /// One paragraph at the top, drafted by `today_report` (the rep's words once edited).
     pub summary: String,
-    /// The period, `YYYY-MM-DD`.
-    pub first: String,
-    pub last: String,
+    /// The period's first and last days.
+    pub first: NaiveDate,
+    pub last: NaiveDate,
     pub lang: Lang,
     /// The template it was started from.
     pub template: String,
@@ -598,8 +592,8 @@ impl Report {
             status: r.status,
             title: r.title,
             summary: r.summary,
-            first: r.first.to_string(),
-            last: r.last.to_string(),
+            first: r.first,
+            last: r.last,
             lang: r.lang,
             template: r.template,
             sections: r.sections,

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 use fieldreport_core::store;
 
 use super::records::{attachments, Attachment};
-use super::{count, instant, ChangedKind, FollowupKind, Level, ReportKind, ReportStatus, Stage};
+use super::{count, day, instant, ChangedKind, FollowupKind, Level, NaiveDate, ReportKind, ReportStatus, Stage};
 use crate::error::FieldError;
 
 /// The direction of a list along its sort key.
@@ -84,7 +84,7 @@ pub struct DealRow {
     pub stage: Stage,
     /// When it reached its stage.
     pub stage_at: SystemTime,
-    pub expected_close: Option<String>,
+    pub expected_close: Option<NaiveDate>,
     pub created_at: SystemTime,
 }
 
@@ -101,7 +101,7 @@ impl From<store::DealRow> for DealRow {
             currency: r.currency,
             stage: r.stage.parse().unwrap_or(Stage::Lead),
             stage_at: instant(r.stage_at),
-            expected_close: r.expected_close,
+            expected_close: r.expected_close.as_deref().map(day),
             created_at: instant(r.created_at),
         }
     }
@@ -119,7 +119,7 @@ pub struct FollowupRow {
     pub occurred_at: SystemTime,
     pub note: String,
     pub next_step: String,
-    pub next_followup_on: Option<String>,
+    pub next_followup_on: Option<NaiveDate>,
     /// Where it was checked in, if it was.
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
@@ -140,7 +140,7 @@ impl From<store::FollowupRow> for FollowupRow {
             occurred_at: instant(r.occurred_at),
             note: r.note,
             next_step: r.next_step,
-            next_followup_on: r.next_followup_on,
+            next_followup_on: r.next_followup_on.as_deref().map(day),
             latitude: r.lat,
             longitude: r.lon,
             checkin_distance_m: r.checkin_distance_m,
@@ -161,7 +161,7 @@ pub struct ContractRow {
     pub amount: String,
     pub amount_minor: i64,
     pub currency: String,
-    pub signed_on: String,
+    pub signed_on: NaiveDate,
 }
 
 impl From<store::ContractRow> for ContractRow {
@@ -176,7 +176,7 @@ impl From<store::ContractRow> for ContractRow {
             title: r.title,
             amount_minor: r.amount_minor,
             currency: r.currency,
-            signed_on: r.signed_on,
+            signed_on: day(&r.signed_on),
         }
     }
 }
@@ -192,7 +192,7 @@ pub struct PaymentRow {
     pub amount: String,
     pub amount_minor: i64,
     pub currency: String,
-    pub received_on: String,
+    pub received_on: NaiveDate,
 }
 
 impl From<store::PaymentRow> for PaymentRow {
@@ -206,7 +206,7 @@ impl From<store::PaymentRow> for PaymentRow {
             customer_name: r.customer_name,
             amount_minor: r.amount_minor,
             currency: r.currency,
-            received_on: r.received_on,
+            received_on: day(&r.received_on),
         }
     }
 }
@@ -217,9 +217,9 @@ pub struct ReportRow {
     pub id: String,
     pub owner: String,
     pub kind: ReportKind,
-    /// The period, `YYYY-MM-DD`.
-    pub first: String,
-    pub last: String,
+    /// The period's first and last days.
+    pub first: NaiveDate,
+    pub last: NaiveDate,
     pub title: String,
     pub status: ReportStatus,
     pub submitted_at: Option<SystemTime>,
@@ -233,8 +233,8 @@ impl From<store::ReportRow> for ReportRow {
             id: r.id,
             owner: r.owner,
             kind: r.kind,
-            first: r.first,
-            last: r.last,
+            first: day(&r.first),
+            last: day(&r.last),
             title: r.title,
             status: r.status,
             submitted_at: r.submitted_at.map(instant),

@@ -1496,9 +1496,9 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     
     /**
      * A new draft from template `template_id` (from [`FieldStore::templates`]), for the period
-     * holding `date` (`YYYY-MM-DD`; today when `None`).
+     * holding `date` (today when `None`).
      */
-    func newReportFromTemplate(templateId: String, date: String?) throws  -> Report
+    func newReportFromTemplate(templateId: String, date: NaiveDate?) throws  -> Report
     
     /**
      * Every template a report can start from: the team's (from the configuration the server
@@ -1507,10 +1507,10 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     func templates(lang: Lang?) throws  -> [Template]
     
     /**
-     * Plans a visit to customer `customer_id` on `on` (`YYYY-MM-DD`), at `at` (`HH:MM`) when
+     * Plans a visit to customer `customer_id` on day `on`, at `at` (`HH:MM`) when
      * given, for `purpose`. Offline; synced like any record, and seen by the rep's manager.
      */
-    func addPlan(customerId: String, on: String, at: String?, purpose: String) throws  -> Plan
+    func addPlan(customerId: String, on: NaiveDate, at: String?, purpose: String) throws  -> Plan
     
     /**
      * Cancels plan `id`: it counts in no plan completion.
@@ -1526,13 +1526,13 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     /**
      * Moves plan `id` to `on` (and `at`, when given).
      */
-    func movePlan(id: String, on: String, at: String?) throws  -> Plan
+    func movePlan(id: String, on: NaiveDate, at: String?) throws  -> Plan
     
     /**
      * The plans of `owner` (this user when `None`; a manager may name a member) from `first` to
-     * `last` (`YYYY-MM-DD`, at most a year), by day and hour; cancelled ones only when asked.
+     * `last` (at most a year), by day and hour; cancelled ones only when asked.
      */
-    func plans(first: String, last: String, owner: String?, cancelled: Bool) throws  -> [Plan]
+    func plans(first: NaiveDate, last: NaiveDate, owner: String?, cancelled: Bool) throws  -> [Plan]
     
     /**
      * Adds a contact person to a customer.
@@ -1540,9 +1540,9 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     func addContact(customerId: String, contact: Contact) throws  -> Customer
     
     /**
-     * Adds a signed contract; `amount` a decimal string, `signed_on` `YYYY-MM-DD`.
+     * Adds a signed contract; `amount` a decimal string.
      */
-    func addContract(customerId: String, amount: String, signedOn: String, currency: String?, title: String?, dealId: String?) throws  -> Contract
+    func addContract(customerId: String, amount: String, signedOn: NaiveDate, currency: String?, title: String?, dealId: String?) throws  -> Contract
     
     /**
      * Adds a customer owned by this device's user.
@@ -1556,9 +1556,8 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     
     /**
      * Records a payment received against a contract (in its currency unless given);
-     * `received_on` is `YYYY-MM-DD`.
      */
-    func addPayment(contractId: String, amount: String, receivedOn: String, currency: String?) throws  -> Payment
+    func addPayment(contractId: String, amount: String, receivedOn: NaiveDate, currency: String?) throws  -> Payment
     
     /**
      * Contract `id`.
@@ -1713,10 +1712,10 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     
     /**
      * A new draft from the built-in template of `kind` in `lang` (zh-CN when `None`), for the
-     * period holding `date` (`YYYY-MM-DD`; today when `None`). See `open_report` for the one
+     * period holding `date` (today when `None`). See `open_report` for the one
      * report of a period.
      */
-    func newReport(kind: ReportKind, date: String?, lang: Lang?) throws  -> Report
+    func newReport(kind: ReportKind, date: NaiveDate?, lang: Lang?) throws  -> Report
     
     /**
      * This user's report of `kind` for the period holding `date` (today when `None`): the one
@@ -1724,7 +1723,7 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
      * `lang`). "Today's daily report" is `open_report(DAILY)`. Free-form reports are never
      * shared: each call makes one.
      */
-    func openReport(kind: ReportKind, date: String?, lang: Lang?, template: String?) throws  -> Report
+    func openReport(kind: ReportKind, date: NaiveDate?, lang: Lang?, template: String?) throws  -> Report
     
     /**
      * Re-takes every inserted snapshot with current data (刷新).
@@ -1781,7 +1780,7 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
      * drafted summary. Created when absent, never twice; while a draft, opening it again
      * brings what was generated to now and keeps every word the rep wrote.
      */
-    func todayReport(kind: ReportKind, date: String?, lang: Lang?) throws  -> Report
+    func todayReport(kind: ReportKind, date: NaiveDate?, lang: Lang?) throws  -> Report
     
     /**
      * Closes the database (checkpointing it); any later call fails with `Closed`. Named
@@ -2514,15 +2513,15 @@ open func members()throws  -> [Member]  {
     
     /**
      * A new draft from template `template_id` (from [`FieldStore::templates`]), for the period
-     * holding `date` (`YYYY-MM-DD`; today when `None`).
+     * holding `date` (today when `None`).
      */
-open func newReportFromTemplate(templateId: String, date: String? = nil)throws  -> Report  {
+open func newReportFromTemplate(templateId: String, date: NaiveDate? = nil)throws  -> Report  {
     return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
         uniffiCallStatus in
     uniffi_fieldreport_ffi_fn_method_fieldstore_new_report_from_template(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(templateId),
-        FfiConverterOptionString.lower(date),uniffiCallStatus
+        FfiConverterOptionTypeNaiveDate.lower(date),uniffiCallStatus
     )
 })
 }
@@ -2542,16 +2541,16 @@ open func templates(lang: Lang? = nil)throws  -> [Template]  {
 }
     
     /**
-     * Plans a visit to customer `customer_id` on `on` (`YYYY-MM-DD`), at `at` (`HH:MM`) when
+     * Plans a visit to customer `customer_id` on day `on`, at `at` (`HH:MM`) when
      * given, for `purpose`. Offline; synced like any record, and seen by the rep's manager.
      */
-open func addPlan(customerId: String, on: String, at: String? = nil, purpose: String = "")throws  -> Plan  {
+open func addPlan(customerId: String, on: NaiveDate, at: String? = nil, purpose: String = "")throws  -> Plan  {
     return try  FfiConverterTypePlan_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
         uniffiCallStatus in
     uniffi_fieldreport_ffi_fn_method_fieldstore_add_plan(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(customerId),
-        FfiConverterString.lower(on),
+        FfiConverterTypeNaiveDate_lower(on),
         FfiConverterOptionString.lower(at),
         FfiConverterString.lower(purpose),uniffiCallStatus
     )
@@ -2591,13 +2590,13 @@ open func logPlannedVisit(planId: String, note: String = "", occurredAt: Date? =
     /**
      * Moves plan `id` to `on` (and `at`, when given).
      */
-open func movePlan(id: String, on: String, at: String? = nil)throws  -> Plan  {
+open func movePlan(id: String, on: NaiveDate, at: String? = nil)throws  -> Plan  {
     return try  FfiConverterTypePlan_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
         uniffiCallStatus in
     uniffi_fieldreport_ffi_fn_method_fieldstore_move_plan(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(id),
-        FfiConverterString.lower(on),
+        FfiConverterTypeNaiveDate_lower(on),
         FfiConverterOptionString.lower(at),uniffiCallStatus
     )
 })
@@ -2605,15 +2604,15 @@ open func movePlan(id: String, on: String, at: String? = nil)throws  -> Plan  {
     
     /**
      * The plans of `owner` (this user when `None`; a manager may name a member) from `first` to
-     * `last` (`YYYY-MM-DD`, at most a year), by day and hour; cancelled ones only when asked.
+     * `last` (at most a year), by day and hour; cancelled ones only when asked.
      */
-open func plans(first: String, last: String, owner: String? = nil, cancelled: Bool = false)throws  -> [Plan]  {
+open func plans(first: NaiveDate, last: NaiveDate, owner: String? = nil, cancelled: Bool = false)throws  -> [Plan]  {
     return try  FfiConverterSequenceTypePlan.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
         uniffiCallStatus in
     uniffi_fieldreport_ffi_fn_method_fieldstore_plans(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(first),
-        FfiConverterString.lower(last),
+        FfiConverterTypeNaiveDate_lower(first),
+        FfiConverterTypeNaiveDate_lower(last),
         FfiConverterOptionString.lower(owner),
         FfiConverterBool.lower(cancelled),uniffiCallStatus
     )
@@ -2635,16 +2634,16 @@ open func addContact(customerId: String, contact: Contact)throws  -> Customer  {
 }
     
     /**
-     * Adds a signed contract; `amount` a decimal string, `signed_on` `YYYY-MM-DD`.
+     * Adds a signed contract; `amount` a decimal string.
      */
-open func addContract(customerId: String, amount: String, signedOn: String, currency: String? = nil, title: String? = nil, dealId: String? = nil)throws  -> Contract  {
+open func addContract(customerId: String, amount: String, signedOn: NaiveDate, currency: String? = nil, title: String? = nil, dealId: String? = nil)throws  -> Contract  {
     return try  FfiConverterTypeContract_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
         uniffiCallStatus in
     uniffi_fieldreport_ffi_fn_method_fieldstore_add_contract(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(customerId),
         FfiConverterString.lower(amount),
-        FfiConverterString.lower(signedOn),
+        FfiConverterTypeNaiveDate_lower(signedOn),
         FfiConverterOptionString.lower(currency),
         FfiConverterOptionString.lower(title),
         FfiConverterOptionString.lower(dealId),uniffiCallStatus
@@ -2680,16 +2679,15 @@ open func addDeal(new: NewDeal)throws  -> Deal  {
     
     /**
      * Records a payment received against a contract (in its currency unless given);
-     * `received_on` is `YYYY-MM-DD`.
      */
-open func addPayment(contractId: String, amount: String, receivedOn: String, currency: String? = nil)throws  -> Payment  {
+open func addPayment(contractId: String, amount: String, receivedOn: NaiveDate, currency: String? = nil)throws  -> Payment  {
     return try  FfiConverterTypePayment_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
         uniffiCallStatus in
     uniffi_fieldreport_ffi_fn_method_fieldstore_add_payment(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(contractId),
         FfiConverterString.lower(amount),
-        FfiConverterString.lower(receivedOn),
+        FfiConverterTypeNaiveDate_lower(receivedOn),
         FfiConverterOptionString.lower(currency),uniffiCallStatus
     )
 })
@@ -3097,16 +3095,16 @@ open func mergeReports(into: String, from: String)throws  -> Report  {
     
     /**
      * A new draft from the built-in template of `kind` in `lang` (zh-CN when `None`), for the
-     * period holding `date` (`YYYY-MM-DD`; today when `None`). See `open_report` for the one
+     * period holding `date` (today when `None`). See `open_report` for the one
      * report of a period.
      */
-open func newReport(kind: ReportKind, date: String? = nil, lang: Lang? = nil)throws  -> Report  {
+open func newReport(kind: ReportKind, date: NaiveDate? = nil, lang: Lang? = nil)throws  -> Report  {
     return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
         uniffiCallStatus in
     uniffi_fieldreport_ffi_fn_method_fieldstore_new_report(
             self.uniffiCloneHandle(),
         FfiConverterTypeReportKind_lower(kind),
-        FfiConverterOptionString.lower(date),
+        FfiConverterOptionTypeNaiveDate.lower(date),
         FfiConverterOptionTypeLang.lower(lang),uniffiCallStatus
     )
 })
@@ -3118,13 +3116,13 @@ open func newReport(kind: ReportKind, date: String? = nil, lang: Lang? = nil)thr
      * `lang`). "Today's daily report" is `open_report(DAILY)`. Free-form reports are never
      * shared: each call makes one.
      */
-open func openReport(kind: ReportKind, date: String? = nil, lang: Lang? = nil, template: String? = nil)throws  -> Report  {
+open func openReport(kind: ReportKind, date: NaiveDate? = nil, lang: Lang? = nil, template: String? = nil)throws  -> Report  {
     return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
         uniffiCallStatus in
     uniffi_fieldreport_ffi_fn_method_fieldstore_open_report(
             self.uniffiCloneHandle(),
         FfiConverterTypeReportKind_lower(kind),
-        FfiConverterOptionString.lower(date),
+        FfiConverterOptionTypeNaiveDate.lower(date),
         FfiConverterOptionTypeLang.lower(lang),
         FfiConverterOptionString.lower(template),uniffiCallStatus
     )
@@ -3271,13 +3269,13 @@ open func submitReport(id: String, to: [String] = [], cc: [String] = [])throws  
      * drafted summary. Created when absent, never twice; while a draft, opening it again
      * brings what was generated to now and keeps every word the rep wrote.
      */
-open func todayReport(kind: ReportKind, date: String? = nil, lang: Lang? = nil)throws  -> Report  {
+open func todayReport(kind: ReportKind, date: NaiveDate? = nil, lang: Lang? = nil)throws  -> Report  {
     return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
         uniffiCallStatus in
     uniffi_fieldreport_ffi_fn_method_fieldstore_today_report(
             self.uniffiCloneHandle(),
         FfiConverterTypeReportKind_lower(kind),
-        FfiConverterOptionString.lower(date),
+        FfiConverterOptionTypeNaiveDate.lower(date),
         FfiConverterOptionTypeLang.lower(lang),uniffiCallStatus
     )
 })
@@ -4945,10 +4943,10 @@ public struct Block: Equatable, Hashable {
      */
     public let section: String
     /**
-     * The period covered, `YYYY-MM-DD`.
+     * The period covered.
      */
-    public let first: String
-    public let last: String
+    public let first: NaiveDate
+    public let last: NaiveDate
     /**
      * When the snapshot was taken.
      */
@@ -4977,8 +4975,8 @@ public struct Block: Equatable, Hashable {
          * The key of the section it sits in.
          */section: String, 
         /**
-         * The period covered, `YYYY-MM-DD`.
-         */first: String, last: String, 
+         * The period covered.
+         */first: NaiveDate, last: NaiveDate, 
         /**
          * When the snapshot was taken.
          */takenAt: Date, 
@@ -5025,8 +5023,8 @@ public struct FfiConverterTypeBlock: FfiConverterRustBuffer {
                 id: FfiConverterString.read(from: &buf), 
                 kind: FfiConverterTypeBlockKind.read(from: &buf), 
                 section: FfiConverterString.read(from: &buf), 
-                first: FfiConverterString.read(from: &buf), 
-                last: FfiConverterString.read(from: &buf), 
+                first: FfiConverterTypeNaiveDate.read(from: &buf), 
+                last: FfiConverterTypeNaiveDate.read(from: &buf), 
                 takenAt: FfiConverterTimestamp.read(from: &buf), 
                 customers: FfiConverterSequenceTypeBlockCustomer.read(from: &buf), 
                 figures: FfiConverterSequenceTypeKpiFigure.read(from: &buf), 
@@ -5039,8 +5037,8 @@ public struct FfiConverterTypeBlock: FfiConverterRustBuffer {
         FfiConverterString.write(value.id, into: &buf)
         FfiConverterTypeBlockKind.write(value.kind, into: &buf)
         FfiConverterString.write(value.section, into: &buf)
-        FfiConverterString.write(value.first, into: &buf)
-        FfiConverterString.write(value.last, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.first, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.last, into: &buf)
         FfiConverterTimestamp.write(value.takenAt, into: &buf)
         FfiConverterSequenceTypeBlockCustomer.write(value.customers, into: &buf)
         FfiConverterSequenceTypeKpiFigure.write(value.figures, into: &buf)
@@ -5226,10 +5224,7 @@ public struct BlockPlan: Equatable, Hashable {
     public let id: String
     public let customerId: String
     public let customerName: String
-    /**
-     * `YYYY-MM-DD`.
-     */
-    public let on: String
+    public let on: NaiveDate
     /**
      * `HH:MM`, when planned to the hour.
      */
@@ -5239,10 +5234,7 @@ public struct BlockPlan: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String, customerId: String, customerName: String, 
-        /**
-         * `YYYY-MM-DD`.
-         */on: String, 
+    public init(id: String, customerId: String, customerName: String, on: NaiveDate, 
         /**
          * `HH:MM`, when planned to the hour.
          */at: String?, purpose: String, status: PlanStatus) {
@@ -5274,7 +5266,7 @@ public struct FfiConverterTypeBlockPlan: FfiConverterRustBuffer {
                 id: FfiConverterString.read(from: &buf), 
                 customerId: FfiConverterString.read(from: &buf), 
                 customerName: FfiConverterString.read(from: &buf), 
-                on: FfiConverterString.read(from: &buf), 
+                on: FfiConverterTypeNaiveDate.read(from: &buf), 
                 at: FfiConverterOptionString.read(from: &buf), 
                 purpose: FfiConverterString.read(from: &buf), 
                 status: FfiConverterTypePlanStatus.read(from: &buf)
@@ -5285,7 +5277,7 @@ public struct FfiConverterTypeBlockPlan: FfiConverterRustBuffer {
         FfiConverterString.write(value.id, into: &buf)
         FfiConverterString.write(value.customerId, into: &buf)
         FfiConverterString.write(value.customerName, into: &buf)
-        FfiConverterString.write(value.on, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.on, into: &buf)
         FfiConverterOptionString.write(value.at, into: &buf)
         FfiConverterString.write(value.purpose, into: &buf)
         FfiConverterTypePlanStatus.write(value.status, into: &buf)
@@ -5636,18 +5628,12 @@ public struct Contract: Equatable, Hashable {
     public let amount: String
     public let amountMinor: Int64
     public let currency: String
-    /**
-     * `YYYY-MM-DD`.
-     */
-    public let signedOn: String?
+    public let signedOn: NaiveDate?
     public let deleted: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String, owner: String, customerId: String, dealId: String?, title: String?, amount: String, amountMinor: Int64, currency: String, 
-        /**
-         * `YYYY-MM-DD`.
-         */signedOn: String?, deleted: Bool) {
+    public init(id: String, owner: String, customerId: String, dealId: String?, title: String?, amount: String, amountMinor: Int64, currency: String, signedOn: NaiveDate?, deleted: Bool) {
         self.id = id
         self.owner = owner
         self.customerId = customerId
@@ -5684,7 +5670,7 @@ public struct FfiConverterTypeContract: FfiConverterRustBuffer {
                 amount: FfiConverterString.read(from: &buf), 
                 amountMinor: FfiConverterInt64.read(from: &buf), 
                 currency: FfiConverterString.read(from: &buf), 
-                signedOn: FfiConverterOptionString.read(from: &buf), 
+                signedOn: FfiConverterOptionTypeNaiveDate.read(from: &buf), 
                 deleted: FfiConverterBool.read(from: &buf)
         )
     }
@@ -5698,7 +5684,7 @@ public struct FfiConverterTypeContract: FfiConverterRustBuffer {
         FfiConverterString.write(value.amount, into: &buf)
         FfiConverterInt64.write(value.amountMinor, into: &buf)
         FfiConverterString.write(value.currency, into: &buf)
-        FfiConverterOptionString.write(value.signedOn, into: &buf)
+        FfiConverterOptionTypeNaiveDate.write(value.signedOn, into: &buf)
         FfiConverterBool.write(value.deleted, into: &buf)
     }
 }
@@ -5732,11 +5718,11 @@ public struct ContractRow: Equatable, Hashable {
     public let amount: String
     public let amountMinor: Int64
     public let currency: String
-    public let signedOn: String
+    public let signedOn: NaiveDate
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String, owner: String, customerId: String, customerName: String, dealId: String?, title: String?, amount: String, amountMinor: Int64, currency: String, signedOn: String) {
+    public init(id: String, owner: String, customerId: String, customerName: String, dealId: String?, title: String?, amount: String, amountMinor: Int64, currency: String, signedOn: NaiveDate) {
         self.id = id
         self.owner = owner
         self.customerId = customerId
@@ -5774,7 +5760,7 @@ public struct FfiConverterTypeContractRow: FfiConverterRustBuffer {
                 amount: FfiConverterString.read(from: &buf), 
                 amountMinor: FfiConverterInt64.read(from: &buf), 
                 currency: FfiConverterString.read(from: &buf), 
-                signedOn: FfiConverterString.read(from: &buf)
+                signedOn: FfiConverterTypeNaiveDate.read(from: &buf)
         )
     }
 
@@ -5788,7 +5774,7 @@ public struct FfiConverterTypeContractRow: FfiConverterRustBuffer {
         FfiConverterString.write(value.amount, into: &buf)
         FfiConverterInt64.write(value.amountMinor, into: &buf)
         FfiConverterString.write(value.currency, into: &buf)
-        FfiConverterString.write(value.signedOn, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.signedOn, into: &buf)
     }
 }
 
@@ -6140,7 +6126,7 @@ public struct Deal: Equatable, Hashable {
     public let currency: String
     public let stage: Stage
     public let stageHistory: [StageEntry]
-    public let expectedClose: String?
+    public let expectedClose: NaiveDate?
     public let lostReason: String?
     public let deleted: Bool
     public let createdAt: Date
@@ -6150,7 +6136,7 @@ public struct Deal: Equatable, Hashable {
     public init(id: String, owner: String, customerId: String, title: String, 
         /**
          * Decimal string (`"120000.00"`).
-         */amount: String, amountMinor: Int64, currency: String, stage: Stage, stageHistory: [StageEntry], expectedClose: String?, lostReason: String?, deleted: Bool, createdAt: Date) {
+         */amount: String, amountMinor: Int64, currency: String, stage: Stage, stageHistory: [StageEntry], expectedClose: NaiveDate?, lostReason: String?, deleted: Bool, createdAt: Date) {
         self.id = id
         self.owner = owner
         self.customerId = customerId
@@ -6191,7 +6177,7 @@ public struct FfiConverterTypeDeal: FfiConverterRustBuffer {
                 currency: FfiConverterString.read(from: &buf), 
                 stage: FfiConverterTypeStage.read(from: &buf), 
                 stageHistory: FfiConverterSequenceTypeStageEntry.read(from: &buf), 
-                expectedClose: FfiConverterOptionString.read(from: &buf), 
+                expectedClose: FfiConverterOptionTypeNaiveDate.read(from: &buf), 
                 lostReason: FfiConverterOptionString.read(from: &buf), 
                 deleted: FfiConverterBool.read(from: &buf), 
                 createdAt: FfiConverterTimestamp.read(from: &buf)
@@ -6208,7 +6194,7 @@ public struct FfiConverterTypeDeal: FfiConverterRustBuffer {
         FfiConverterString.write(value.currency, into: &buf)
         FfiConverterTypeStage.write(value.stage, into: &buf)
         FfiConverterSequenceTypeStageEntry.write(value.stageHistory, into: &buf)
-        FfiConverterOptionString.write(value.expectedClose, into: &buf)
+        FfiConverterOptionTypeNaiveDate.write(value.expectedClose, into: &buf)
         FfiConverterOptionString.write(value.lostReason, into: &buf)
         FfiConverterBool.write(value.deleted, into: &buf)
         FfiConverterTimestamp.write(value.createdAt, into: &buf)
@@ -6240,10 +6226,7 @@ public struct DealEdit: Equatable, Hashable {
      * A decimal string in the deal's currency (or in `currency`).
      */
     public let amount: String?
-    /**
-     * `YYYY-MM-DD`.
-     */
-    public let expectedClose: String?
+    public let expectedClose: NaiveDate?
     public let lostReason: String?
     /**
      * An ISO 4217 code when `amount` is in another currency than the deal's (only with an
@@ -6256,10 +6239,7 @@ public struct DealEdit: Equatable, Hashable {
     public init(title: String? = nil, 
         /**
          * A decimal string in the deal's currency (or in `currency`).
-         */amount: String? = nil, 
-        /**
-         * `YYYY-MM-DD`.
-         */expectedClose: String? = nil, lostReason: String? = nil, 
+         */amount: String? = nil, expectedClose: NaiveDate? = nil, lostReason: String? = nil, 
         /**
          * An ISO 4217 code when `amount` is in another currency than the deal's (only with an
          * amount).
@@ -6289,7 +6269,7 @@ public struct FfiConverterTypeDealEdit: FfiConverterRustBuffer {
             try DealEdit(
                 title: FfiConverterOptionString.read(from: &buf), 
                 amount: FfiConverterOptionString.read(from: &buf), 
-                expectedClose: FfiConverterOptionString.read(from: &buf), 
+                expectedClose: FfiConverterOptionTypeNaiveDate.read(from: &buf), 
                 lostReason: FfiConverterOptionString.read(from: &buf), 
                 currency: FfiConverterOptionString.read(from: &buf)
         )
@@ -6298,7 +6278,7 @@ public struct FfiConverterTypeDealEdit: FfiConverterRustBuffer {
     public static func write(_ value: DealEdit, into buf: inout [UInt8]) {
         FfiConverterOptionString.write(value.title, into: &buf)
         FfiConverterOptionString.write(value.amount, into: &buf)
-        FfiConverterOptionString.write(value.expectedClose, into: &buf)
+        FfiConverterOptionTypeNaiveDate.write(value.expectedClose, into: &buf)
         FfiConverterOptionString.write(value.lostReason, into: &buf)
         FfiConverterOptionString.write(value.currency, into: &buf)
     }
@@ -6337,7 +6317,7 @@ public struct DealRow: Equatable, Hashable {
      * When it reached its stage.
      */
     public let stageAt: Date
-    public let expectedClose: String?
+    public let expectedClose: NaiveDate?
     public let createdAt: Date
 
     // Default memberwise initializers are never public by default, so we
@@ -6345,7 +6325,7 @@ public struct DealRow: Equatable, Hashable {
     public init(id: String, owner: String, customerId: String, customerName: String, title: String, amount: String, amountMinor: Int64, currency: String, stage: Stage, 
         /**
          * When it reached its stage.
-         */stageAt: Date, expectedClose: String?, createdAt: Date) {
+         */stageAt: Date, expectedClose: NaiveDate?, createdAt: Date) {
         self.id = id
         self.owner = owner
         self.customerId = customerId
@@ -6386,7 +6366,7 @@ public struct FfiConverterTypeDealRow: FfiConverterRustBuffer {
                 currency: FfiConverterString.read(from: &buf), 
                 stage: FfiConverterTypeStage.read(from: &buf), 
                 stageAt: FfiConverterTimestamp.read(from: &buf), 
-                expectedClose: FfiConverterOptionString.read(from: &buf), 
+                expectedClose: FfiConverterOptionTypeNaiveDate.read(from: &buf), 
                 createdAt: FfiConverterTimestamp.read(from: &buf)
         )
     }
@@ -6402,7 +6382,7 @@ public struct FfiConverterTypeDealRow: FfiConverterRustBuffer {
         FfiConverterString.write(value.currency, into: &buf)
         FfiConverterTypeStage.write(value.stage, into: &buf)
         FfiConverterTimestamp.write(value.stageAt, into: &buf)
-        FfiConverterOptionString.write(value.expectedClose, into: &buf)
+        FfiConverterOptionTypeNaiveDate.write(value.expectedClose, into: &buf)
         FfiConverterTimestamp.write(value.createdAt, into: &buf)
     }
 }
@@ -6431,10 +6411,10 @@ public struct DeptFigures: Equatable, Hashable {
     public let deptId: String
     public let deptName: String
     /**
-     * The period's days, `YYYY-MM-DD`.
+     * The period's first and last days.
      */
-    public let first: String
-    public let last: String
+    public let first: NaiveDate
+    public let last: NaiveDate
     /**
      * The department's own figures.
      */
@@ -6452,8 +6432,8 @@ public struct DeptFigures: Equatable, Hashable {
     // declare one manually.
     public init(deptId: String, deptName: String, 
         /**
-         * The period's days, `YYYY-MM-DD`.
-         */first: String, last: String, 
+         * The period's first and last days.
+         */first: NaiveDate, last: NaiveDate, 
         /**
          * The department's own figures.
          */total: [KpiFigure], 
@@ -6490,8 +6470,8 @@ public struct FfiConverterTypeDeptFigures: FfiConverterRustBuffer {
             try DeptFigures(
                 deptId: FfiConverterString.read(from: &buf), 
                 deptName: FfiConverterString.read(from: &buf), 
-                first: FfiConverterString.read(from: &buf), 
-                last: FfiConverterString.read(from: &buf), 
+                first: FfiConverterTypeNaiveDate.read(from: &buf), 
+                last: FfiConverterTypeNaiveDate.read(from: &buf), 
                 total: FfiConverterSequenceTypeKpiFigure.read(from: &buf), 
                 subDepartments: FfiConverterSequenceTypeDeptLine.read(from: &buf), 
                 members: FfiConverterSequenceTypeDeptLine.read(from: &buf)
@@ -6501,8 +6481,8 @@ public struct FfiConverterTypeDeptFigures: FfiConverterRustBuffer {
     public static func write(_ value: DeptFigures, into buf: inout [UInt8]) {
         FfiConverterString.write(value.deptId, into: &buf)
         FfiConverterString.write(value.deptName, into: &buf)
-        FfiConverterString.write(value.first, into: &buf)
-        FfiConverterString.write(value.last, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.first, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.last, into: &buf)
         FfiConverterSequenceTypeKpiFigure.write(value.total, into: &buf)
         FfiConverterSequenceTypeDeptLine.write(value.subDepartments, into: &buf)
         FfiConverterSequenceTypeDeptLine.write(value.members, into: &buf)
@@ -6679,7 +6659,7 @@ public struct Followup: Equatable, Hashable {
     public let occurredAt: Date
     public let note: String
     public let nextStep: String
-    public let nextFollowupOn: String?
+    public let nextFollowupOn: NaiveDate?
     public let checkin: CheckIn?
     /**
      * Photos and files attached to it (their bytes: `attachment_bytes`, `fetch_attachment`).
@@ -6689,7 +6669,7 @@ public struct Followup: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String, owner: String, customerId: String, dealId: String?, kind: FollowupKind, occurredAt: Date, note: String, nextStep: String, nextFollowupOn: String?, checkin: CheckIn?, 
+    public init(id: String, owner: String, customerId: String, dealId: String?, kind: FollowupKind, occurredAt: Date, note: String, nextStep: String, nextFollowupOn: NaiveDate?, checkin: CheckIn?, 
         /**
          * Photos and files attached to it (their bytes: `attachment_bytes`, `fetch_attachment`).
          */attachments: [Attachment], deleted: Bool) {
@@ -6731,7 +6711,7 @@ public struct FfiConverterTypeFollowup: FfiConverterRustBuffer {
                 occurredAt: FfiConverterTimestamp.read(from: &buf), 
                 note: FfiConverterString.read(from: &buf), 
                 nextStep: FfiConverterString.read(from: &buf), 
-                nextFollowupOn: FfiConverterOptionString.read(from: &buf), 
+                nextFollowupOn: FfiConverterOptionTypeNaiveDate.read(from: &buf), 
                 checkin: FfiConverterOptionTypeCheckIn.read(from: &buf), 
                 attachments: FfiConverterSequenceTypeAttachment.read(from: &buf), 
                 deleted: FfiConverterBool.read(from: &buf)
@@ -6747,7 +6727,7 @@ public struct FfiConverterTypeFollowup: FfiConverterRustBuffer {
         FfiConverterTimestamp.write(value.occurredAt, into: &buf)
         FfiConverterString.write(value.note, into: &buf)
         FfiConverterString.write(value.nextStep, into: &buf)
-        FfiConverterOptionString.write(value.nextFollowupOn, into: &buf)
+        FfiConverterOptionTypeNaiveDate.write(value.nextFollowupOn, into: &buf)
         FfiConverterOptionTypeCheckIn.write(value.checkin, into: &buf)
         FfiConverterSequenceTypeAttachment.write(value.attachments, into: &buf)
         FfiConverterBool.write(value.deleted, into: &buf)
@@ -6778,11 +6758,11 @@ public struct FollowupEdit: Equatable, Hashable {
     public let occurredAt: Date?
     public let note: String?
     public let nextStep: String?
-    public let nextFollowupOn: String?
+    public let nextFollowupOn: NaiveDate?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(kind: FollowupKind? = nil, occurredAt: Date? = nil, note: String? = nil, nextStep: String? = nil, nextFollowupOn: String? = nil) {
+    public init(kind: FollowupKind? = nil, occurredAt: Date? = nil, note: String? = nil, nextStep: String? = nil, nextFollowupOn: NaiveDate? = nil) {
         self.kind = kind
         self.occurredAt = occurredAt
         self.note = note
@@ -6810,7 +6790,7 @@ public struct FfiConverterTypeFollowupEdit: FfiConverterRustBuffer {
                 occurredAt: FfiConverterOptionTimestamp.read(from: &buf), 
                 note: FfiConverterOptionString.read(from: &buf), 
                 nextStep: FfiConverterOptionString.read(from: &buf), 
-                nextFollowupOn: FfiConverterOptionString.read(from: &buf)
+                nextFollowupOn: FfiConverterOptionTypeNaiveDate.read(from: &buf)
         )
     }
 
@@ -6819,7 +6799,7 @@ public struct FfiConverterTypeFollowupEdit: FfiConverterRustBuffer {
         FfiConverterOptionTimestamp.write(value.occurredAt, into: &buf)
         FfiConverterOptionString.write(value.note, into: &buf)
         FfiConverterOptionString.write(value.nextStep, into: &buf)
-        FfiConverterOptionString.write(value.nextFollowupOn, into: &buf)
+        FfiConverterOptionTypeNaiveDate.write(value.nextFollowupOn, into: &buf)
     }
 }
 
@@ -6913,7 +6893,7 @@ public struct FollowupRow: Equatable, Hashable {
     public let occurredAt: Date
     public let note: String
     public let nextStep: String
-    public let nextFollowupOn: String?
+    public let nextFollowupOn: NaiveDate?
     /**
      * Where it was checked in, if it was.
      */
@@ -6927,7 +6907,7 @@ public struct FollowupRow: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String, owner: String, customerId: String, customerName: String, dealId: String?, kind: FollowupKind, occurredAt: Date, note: String, nextStep: String, nextFollowupOn: String?, 
+    public init(id: String, owner: String, customerId: String, customerName: String, dealId: String?, kind: FollowupKind, occurredAt: Date, note: String, nextStep: String, nextFollowupOn: NaiveDate?, 
         /**
          * Where it was checked in, if it was.
          */latitude: Double?, longitude: Double?, 
@@ -6975,7 +6955,7 @@ public struct FfiConverterTypeFollowupRow: FfiConverterRustBuffer {
                 occurredAt: FfiConverterTimestamp.read(from: &buf), 
                 note: FfiConverterString.read(from: &buf), 
                 nextStep: FfiConverterString.read(from: &buf), 
-                nextFollowupOn: FfiConverterOptionString.read(from: &buf), 
+                nextFollowupOn: FfiConverterOptionTypeNaiveDate.read(from: &buf), 
                 latitude: FfiConverterOptionDouble.read(from: &buf), 
                 longitude: FfiConverterOptionDouble.read(from: &buf), 
                 checkinDistanceM: FfiConverterOptionDouble.read(from: &buf), 
@@ -6993,7 +6973,7 @@ public struct FfiConverterTypeFollowupRow: FfiConverterRustBuffer {
         FfiConverterTimestamp.write(value.occurredAt, into: &buf)
         FfiConverterString.write(value.note, into: &buf)
         FfiConverterString.write(value.nextStep, into: &buf)
-        FfiConverterOptionString.write(value.nextFollowupOn, into: &buf)
+        FfiConverterOptionTypeNaiveDate.write(value.nextFollowupOn, into: &buf)
         FfiConverterOptionDouble.write(value.latitude, into: &buf)
         FfiConverterOptionDouble.write(value.longitude, into: &buf)
         FfiConverterOptionDouble.write(value.checkinDistanceM, into: &buf)
@@ -7387,10 +7367,10 @@ public struct KpiView: Equatable, Hashable {
      */
     public let asOf: Date
     /**
-     * The period's days, `YYYY-MM-DD`.
+     * The period's first and last days.
      */
-    public let first: String
-    public let last: String
+    public let first: NaiveDate
+    public let last: NaiveDate
     public let figures: [KpiFigure]
 
     // Default memberwise initializers are never public by default, so we
@@ -7400,8 +7380,8 @@ public struct KpiView: Equatable, Hashable {
          * When the figures were computed.
          */asOf: Date, 
         /**
-         * The period's days, `YYYY-MM-DD`.
-         */first: String, last: String, figures: [KpiFigure]) {
+         * The period's first and last days.
+         */first: NaiveDate, last: NaiveDate, figures: [KpiFigure]) {
         self.source = source
         self.asOf = asOf
         self.first = first
@@ -7427,8 +7407,8 @@ public struct FfiConverterTypeKpiView: FfiConverterRustBuffer {
             try KpiView(
                 source: FfiConverterTypeFigureSource.read(from: &buf), 
                 asOf: FfiConverterTimestamp.read(from: &buf), 
-                first: FfiConverterString.read(from: &buf), 
-                last: FfiConverterString.read(from: &buf), 
+                first: FfiConverterTypeNaiveDate.read(from: &buf), 
+                last: FfiConverterTypeNaiveDate.read(from: &buf), 
                 figures: FfiConverterSequenceTypeKpiFigure.read(from: &buf)
         )
     }
@@ -7436,8 +7416,8 @@ public struct FfiConverterTypeKpiView: FfiConverterRustBuffer {
     public static func write(_ value: KpiView, into buf: inout [UInt8]) {
         FfiConverterTypeFigureSource.write(value.source, into: &buf)
         FfiConverterTimestamp.write(value.asOf, into: &buf)
-        FfiConverterString.write(value.first, into: &buf)
-        FfiConverterString.write(value.last, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.first, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.last, into: &buf)
         FfiConverterSequenceTypeKpiFigure.write(value.figures, into: &buf)
     }
 }
@@ -7750,10 +7730,7 @@ public struct NewDeal: Equatable, Hashable {
      * `Lead` when `None`.
      */
     public let stage: Stage?
-    /**
-     * `YYYY-MM-DD`.
-     */
-    public let expectedClose: String?
+    public let expectedClose: NaiveDate?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -7763,10 +7740,7 @@ public struct NewDeal: Equatable, Hashable {
          */currency: String? = nil, 
         /**
          * `Lead` when `None`.
-         */stage: Stage? = nil, 
-        /**
-         * `YYYY-MM-DD`.
-         */expectedClose: String? = nil) {
+         */stage: Stage? = nil, expectedClose: NaiveDate? = nil) {
         self.customerId = customerId
         self.title = title
         self.amount = amount
@@ -7796,7 +7770,7 @@ public struct FfiConverterTypeNewDeal: FfiConverterRustBuffer {
                 amount: FfiConverterString.read(from: &buf), 
                 currency: FfiConverterOptionString.read(from: &buf), 
                 stage: FfiConverterOptionTypeStage.read(from: &buf), 
-                expectedClose: FfiConverterOptionString.read(from: &buf)
+                expectedClose: FfiConverterOptionTypeNaiveDate.read(from: &buf)
         )
     }
 
@@ -7806,7 +7780,7 @@ public struct FfiConverterTypeNewDeal: FfiConverterRustBuffer {
         FfiConverterString.write(value.amount, into: &buf)
         FfiConverterOptionString.write(value.currency, into: &buf)
         FfiConverterOptionTypeStage.write(value.stage, into: &buf)
-        FfiConverterOptionString.write(value.expectedClose, into: &buf)
+        FfiConverterOptionTypeNaiveDate.write(value.expectedClose, into: &buf)
     }
 }
 
@@ -7839,10 +7813,7 @@ public struct NewFollowup: Equatable, Hashable {
     public let occurredAt: Date?
     public let dealId: String?
     public let nextStep: String
-    /**
-     * `YYYY-MM-DD`.
-     */
-    public let nextFollowupOn: String?
+    public let nextFollowupOn: NaiveDate?
     public let checkin: CheckIn?
 
     // Default memberwise initializers are never public by default, so we
@@ -7850,10 +7821,7 @@ public struct NewFollowup: Equatable, Hashable {
     public init(customerId: String, kind: FollowupKind, note: String, 
         /**
          * When it happened; now when `None`.
-         */occurredAt: Date? = nil, dealId: String? = nil, nextStep: String = "", 
-        /**
-         * `YYYY-MM-DD`.
-         */nextFollowupOn: String? = nil, checkin: CheckIn? = nil) {
+         */occurredAt: Date? = nil, dealId: String? = nil, nextStep: String = "", nextFollowupOn: NaiveDate? = nil, checkin: CheckIn? = nil) {
         self.customerId = customerId
         self.kind = kind
         self.note = note
@@ -7886,7 +7854,7 @@ public struct FfiConverterTypeNewFollowup: FfiConverterRustBuffer {
                 occurredAt: FfiConverterOptionTimestamp.read(from: &buf), 
                 dealId: FfiConverterOptionString.read(from: &buf), 
                 nextStep: FfiConverterString.read(from: &buf), 
-                nextFollowupOn: FfiConverterOptionString.read(from: &buf), 
+                nextFollowupOn: FfiConverterOptionTypeNaiveDate.read(from: &buf), 
                 checkin: FfiConverterOptionTypeCheckIn.read(from: &buf)
         )
     }
@@ -7898,7 +7866,7 @@ public struct FfiConverterTypeNewFollowup: FfiConverterRustBuffer {
         FfiConverterOptionTimestamp.write(value.occurredAt, into: &buf)
         FfiConverterOptionString.write(value.dealId, into: &buf)
         FfiConverterString.write(value.nextStep, into: &buf)
-        FfiConverterOptionString.write(value.nextFollowupOn, into: &buf)
+        FfiConverterOptionTypeNaiveDate.write(value.nextFollowupOn, into: &buf)
         FfiConverterOptionTypeCheckIn.write(value.checkin, into: &buf)
     }
 }
@@ -7999,18 +7967,12 @@ public struct Payment: Equatable, Hashable {
     public let amount: String
     public let amountMinor: Int64
     public let currency: String
-    /**
-     * `YYYY-MM-DD`.
-     */
-    public let receivedOn: String?
+    public let receivedOn: NaiveDate?
     public let deleted: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String, owner: String, contractId: String, customerId: String, amount: String, amountMinor: Int64, currency: String, 
-        /**
-         * `YYYY-MM-DD`.
-         */receivedOn: String?, deleted: Bool) {
+    public init(id: String, owner: String, contractId: String, customerId: String, amount: String, amountMinor: Int64, currency: String, receivedOn: NaiveDate?, deleted: Bool) {
         self.id = id
         self.owner = owner
         self.contractId = contractId
@@ -8045,7 +8007,7 @@ public struct FfiConverterTypePayment: FfiConverterRustBuffer {
                 amount: FfiConverterString.read(from: &buf), 
                 amountMinor: FfiConverterInt64.read(from: &buf), 
                 currency: FfiConverterString.read(from: &buf), 
-                receivedOn: FfiConverterOptionString.read(from: &buf), 
+                receivedOn: FfiConverterOptionTypeNaiveDate.read(from: &buf), 
                 deleted: FfiConverterBool.read(from: &buf)
         )
     }
@@ -8058,7 +8020,7 @@ public struct FfiConverterTypePayment: FfiConverterRustBuffer {
         FfiConverterString.write(value.amount, into: &buf)
         FfiConverterInt64.write(value.amountMinor, into: &buf)
         FfiConverterString.write(value.currency, into: &buf)
-        FfiConverterOptionString.write(value.receivedOn, into: &buf)
+        FfiConverterOptionTypeNaiveDate.write(value.receivedOn, into: &buf)
         FfiConverterBool.write(value.deleted, into: &buf)
     }
 }
@@ -8091,11 +8053,11 @@ public struct PaymentRow: Equatable, Hashable {
     public let amount: String
     public let amountMinor: Int64
     public let currency: String
-    public let receivedOn: String
+    public let receivedOn: NaiveDate
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String, owner: String, contractId: String, customerId: String, customerName: String, amount: String, amountMinor: Int64, currency: String, receivedOn: String) {
+    public init(id: String, owner: String, contractId: String, customerId: String, customerName: String, amount: String, amountMinor: Int64, currency: String, receivedOn: NaiveDate) {
         self.id = id
         self.owner = owner
         self.contractId = contractId
@@ -8131,7 +8093,7 @@ public struct FfiConverterTypePaymentRow: FfiConverterRustBuffer {
                 amount: FfiConverterString.read(from: &buf), 
                 amountMinor: FfiConverterInt64.read(from: &buf), 
                 currency: FfiConverterString.read(from: &buf), 
-                receivedOn: FfiConverterString.read(from: &buf)
+                receivedOn: FfiConverterTypeNaiveDate.read(from: &buf)
         )
     }
 
@@ -8144,7 +8106,7 @@ public struct FfiConverterTypePaymentRow: FfiConverterRustBuffer {
         FfiConverterString.write(value.amount, into: &buf)
         FfiConverterInt64.write(value.amountMinor, into: &buf)
         FfiConverterString.write(value.currency, into: &buf)
-        FfiConverterString.write(value.receivedOn, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.receivedOn, into: &buf)
     }
 }
 
@@ -8176,9 +8138,9 @@ public struct Plan: Equatable, Hashable {
      */
     public let customerName: String
     /**
-     * `YYYY-MM-DD`, the team's local day.
+     * The team's local day.
      */
-    public let on: String
+    public let on: NaiveDate
     /**
      * `HH:MM`, when planned to the hour.
      */
@@ -8197,8 +8159,8 @@ public struct Plan: Equatable, Hashable {
          * The customer's name (empty when this device does not hold the customer).
          */customerName: String, 
         /**
-         * `YYYY-MM-DD`, the team's local day.
-         */on: String, 
+         * The team's local day.
+         */on: NaiveDate, 
         /**
          * `HH:MM`, when planned to the hour.
          */at: String?, purpose: String, status: PlanStatus, 
@@ -8236,7 +8198,7 @@ public struct FfiConverterTypePlan: FfiConverterRustBuffer {
                 owner: FfiConverterString.read(from: &buf), 
                 customerId: FfiConverterString.read(from: &buf), 
                 customerName: FfiConverterString.read(from: &buf), 
-                on: FfiConverterString.read(from: &buf), 
+                on: FfiConverterTypeNaiveDate.read(from: &buf), 
                 at: FfiConverterOptionString.read(from: &buf), 
                 purpose: FfiConverterString.read(from: &buf), 
                 status: FfiConverterTypePlanStatus.read(from: &buf), 
@@ -8249,7 +8211,7 @@ public struct FfiConverterTypePlan: FfiConverterRustBuffer {
         FfiConverterString.write(value.owner, into: &buf)
         FfiConverterString.write(value.customerId, into: &buf)
         FfiConverterString.write(value.customerName, into: &buf)
-        FfiConverterString.write(value.on, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.on, into: &buf)
         FfiConverterOptionString.write(value.at, into: &buf)
         FfiConverterString.write(value.purpose, into: &buf)
         FfiConverterTypePlanStatus.write(value.status, into: &buf)
@@ -8711,10 +8673,10 @@ public struct Report: Equatable, Hashable {
      */
     public let summary: String
     /**
-     * The period, `YYYY-MM-DD`.
+     * The period's first and last days.
      */
-    public let first: String
-    public let last: String
+    public let first: NaiveDate
+    public let last: NaiveDate
     public let lang: Lang
     /**
      * The template it was started from.
@@ -8747,8 +8709,8 @@ public struct Report: Equatable, Hashable {
          * One paragraph at the top, drafted by `today_report` (the rep's words once edited).
          */summary: String, 
         /**
-         * The period, `YYYY-MM-DD`.
-         */first: String, last: String, lang: Lang, 
+         * The period's first and last days.
+         */first: NaiveDate, last: NaiveDate, lang: Lang, 
         /**
          * The template it was started from.
          */template: String, sections: [Section], blocks: [Block], to: [String], cc: [String], 
@@ -8804,8 +8766,8 @@ public struct FfiConverterTypeReport: FfiConverterRustBuffer {
                 status: FfiConverterTypeReportStatus.read(from: &buf), 
                 title: FfiConverterString.read(from: &buf), 
                 summary: FfiConverterString.read(from: &buf), 
-                first: FfiConverterString.read(from: &buf), 
-                last: FfiConverterString.read(from: &buf), 
+                first: FfiConverterTypeNaiveDate.read(from: &buf), 
+                last: FfiConverterTypeNaiveDate.read(from: &buf), 
                 lang: FfiConverterTypeLang.read(from: &buf), 
                 template: FfiConverterString.read(from: &buf), 
                 sections: FfiConverterSequenceTypeSection.read(from: &buf), 
@@ -8829,8 +8791,8 @@ public struct FfiConverterTypeReport: FfiConverterRustBuffer {
         FfiConverterTypeReportStatus.write(value.status, into: &buf)
         FfiConverterString.write(value.title, into: &buf)
         FfiConverterString.write(value.summary, into: &buf)
-        FfiConverterString.write(value.first, into: &buf)
-        FfiConverterString.write(value.last, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.first, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.last, into: &buf)
         FfiConverterTypeLang.write(value.lang, into: &buf)
         FfiConverterString.write(value.template, into: &buf)
         FfiConverterSequenceTypeSection.write(value.sections, into: &buf)
@@ -8963,10 +8925,10 @@ public struct ReportRow: Equatable, Hashable {
     public let owner: String
     public let kind: ReportKind
     /**
-     * The period, `YYYY-MM-DD`.
+     * The period's first and last days.
      */
-    public let first: String
-    public let last: String
+    public let first: NaiveDate
+    public let last: NaiveDate
     public let title: String
     public let status: ReportStatus
     public let submittedAt: Date?
@@ -8979,8 +8941,8 @@ public struct ReportRow: Equatable, Hashable {
     // declare one manually.
     public init(id: String, owner: String, kind: ReportKind, 
         /**
-         * The period, `YYYY-MM-DD`.
-         */first: String, last: String, title: String, status: ReportStatus, submittedAt: Date?, 
+         * The period's first and last days.
+         */first: NaiveDate, last: NaiveDate, title: String, status: ReportStatus, submittedAt: Date?, 
         /**
          * When this device's user marked it read (reports addressed to them).
          */readAt: Date?) {
@@ -9014,8 +8976,8 @@ public struct FfiConverterTypeReportRow: FfiConverterRustBuffer {
                 id: FfiConverterString.read(from: &buf), 
                 owner: FfiConverterString.read(from: &buf), 
                 kind: FfiConverterTypeReportKind.read(from: &buf), 
-                first: FfiConverterString.read(from: &buf), 
-                last: FfiConverterString.read(from: &buf), 
+                first: FfiConverterTypeNaiveDate.read(from: &buf), 
+                last: FfiConverterTypeNaiveDate.read(from: &buf), 
                 title: FfiConverterString.read(from: &buf), 
                 status: FfiConverterTypeReportStatus.read(from: &buf), 
                 submittedAt: FfiConverterOptionTimestamp.read(from: &buf), 
@@ -9027,8 +8989,8 @@ public struct FfiConverterTypeReportRow: FfiConverterRustBuffer {
         FfiConverterString.write(value.id, into: &buf)
         FfiConverterString.write(value.owner, into: &buf)
         FfiConverterTypeReportKind.write(value.kind, into: &buf)
-        FfiConverterString.write(value.first, into: &buf)
-        FfiConverterString.write(value.last, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.first, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.last, into: &buf)
         FfiConverterString.write(value.title, into: &buf)
         FfiConverterTypeReportStatus.write(value.status, into: &buf)
         FfiConverterOptionTimestamp.write(value.submittedAt, into: &buf)
@@ -9836,8 +9798,8 @@ public func FfiConverterTypeSyncStatus_lower(_ value: SyncStatus) -> RustBuffer 
 public struct TeamView: Equatable, Hashable {
     public let source: FigureSource
     public let asOf: Date
-    public let first: String
-    public let last: String
+    public let first: NaiveDate
+    public let last: NaiveDate
     public let members: [MemberFigures]
     /**
      * For this week, last week and this month (from the server's snapshot); else empty.
@@ -9850,7 +9812,7 @@ public struct TeamView: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(source: FigureSource, asOf: Date, first: String, last: String, members: [MemberFigures], 
+    public init(source: FigureSource, asOf: Date, first: NaiveDate, last: NaiveDate, members: [MemberFigures], 
         /**
          * For this week, last week and this month (from the server's snapshot); else empty.
          */submissions: [SubmissionCounts], 
@@ -9884,8 +9846,8 @@ public struct FfiConverterTypeTeamView: FfiConverterRustBuffer {
             try TeamView(
                 source: FfiConverterTypeFigureSource.read(from: &buf), 
                 asOf: FfiConverterTimestamp.read(from: &buf), 
-                first: FfiConverterString.read(from: &buf), 
-                last: FfiConverterString.read(from: &buf), 
+                first: FfiConverterTypeNaiveDate.read(from: &buf), 
+                last: FfiConverterTypeNaiveDate.read(from: &buf), 
                 members: FfiConverterSequenceTypeMemberFigures.read(from: &buf), 
                 submissions: FfiConverterSequenceTypeSubmissionCounts.read(from: &buf), 
                 plans: FfiConverterSequenceTypePlanCounts.read(from: &buf)
@@ -9895,8 +9857,8 @@ public struct FfiConverterTypeTeamView: FfiConverterRustBuffer {
     public static func write(_ value: TeamView, into buf: inout [UInt8]) {
         FfiConverterTypeFigureSource.write(value.source, into: &buf)
         FfiConverterTimestamp.write(value.asOf, into: &buf)
-        FfiConverterString.write(value.first, into: &buf)
-        FfiConverterString.write(value.last, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.first, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.last, into: &buf)
         FfiConverterSequenceTypeMemberFigures.write(value.members, into: &buf)
         FfiConverterSequenceTypeSubmissionCounts.write(value.submissions, into: &buf)
         FfiConverterSequenceTypePlanCounts.write(value.plans, into: &buf)
@@ -11290,6 +11252,30 @@ fileprivate struct FfiConverterOptionSequenceString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeNaiveDate: FfiConverterRustBuffer {
+    typealias SwiftType = NaiveDate?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeNaiveDate.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeNaiveDate.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceInt64: FfiConverterRustBuffer {
     typealias SwiftType = [Int64]
 
@@ -12211,6 +12197,46 @@ fileprivate struct FfiConverterSequenceSequenceString: FfiConverterRustBuffer {
         return seq
     }
 }
+
+
+public typealias NaiveDate = String
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNaiveDate: FfiConverter {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NaiveDate {
+        return try FfiConverterString.read(from: &buf)
+    }
+
+    public static func write(_ value: NaiveDate, into buf: inout [UInt8]) {
+        return FfiConverterString.write(value, into: &buf)
+    }
+
+    public static func lift(_ value: RustBuffer) throws -> NaiveDate {
+        return try FfiConverterString.lift(value)
+    }
+
+    public static func lower(_ value: NaiveDate) -> RustBuffer {
+        return FfiConverterString.lower(value)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNaiveDate_lift(_ value: RustBuffer) throws -> NaiveDate {
+    return try FfiConverterTypeNaiveDate.lift(value)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNaiveDate_lower(_ value: NaiveDate) -> RustBuffer {
+    return FfiConverterTypeNaiveDate.lower(value)
+}
+
 private let UNIFFI_RUST_FUTURE_POLL_READY: Int8 = 0
 private let UNIFFI_RUST_FUTURE_POLL_WAKE: Int8 = 1
 
@@ -12395,13 +12421,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_members() != 56527) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report_from_template() != 38465) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report_from_template() != 52117) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_templates() != 50043) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_plan() != 46999) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_plan() != 5558) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_cancel_plan() != 44932) {
@@ -12410,16 +12436,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_log_planned_visit() != 45361) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_move_plan() != 27323) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_move_plan() != 29068) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_plans() != 35457) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_plans() != 3449) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contact() != 64909) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contract() != 45010) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contract() != 45823) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_customer() != 25881) {
@@ -12428,7 +12454,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_deal() != 43752) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_payment() != 22523) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_payment() != 29698) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_contract() != 24438) {
@@ -12515,10 +12541,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_merge_reports() != 61731) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report() != 3239) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report() != 19724) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_open_report() != 4074) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_open_report() != 14791) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_refresh_report() != 31238) {
@@ -12548,7 +12574,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_submit_report() != 45608) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_today_report() != 33023) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_today_report() != 43062) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_close_store() != 19988) {

@@ -74,6 +74,7 @@ import com.fieldreport.core.Role
 import com.fieldreport.core.Section
 import com.fieldreport.core.Stage
 import com.fieldreport.core.Template
+import java.time.LocalDate
 import java.util.concurrent.atomic.AtomicBoolean
 import kotlin.coroutines.resume
 import kotlinx.coroutines.CancellableContinuation
@@ -1683,13 +1684,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_members() and 0xFFFF) != 56527) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report_from_template() and 0xFFFF) != 38465) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report_from_template() and 0xFFFF) != 52117) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_templates() and 0xFFFF) != 50043) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_plan() and 0xFFFF) != 46999) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_plan() and 0xFFFF) != 5558) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_cancel_plan() and 0xFFFF) != 44932) {
@@ -1698,16 +1699,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_log_planned_visit() and 0xFFFF) != 45361) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_move_plan() and 0xFFFF) != 27323) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_move_plan() and 0xFFFF) != 29068) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_plans() and 0xFFFF) != 35457) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_plans() and 0xFFFF) != 3449) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contact() and 0xFFFF) != 64909) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contract() and 0xFFFF) != 45010) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contract() and 0xFFFF) != 45823) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_customer() and 0xFFFF) != 25881) {
@@ -1716,7 +1717,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_deal() and 0xFFFF) != 43752) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_payment() and 0xFFFF) != 22523) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_payment() and 0xFFFF) != 29698) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_contract() and 0xFFFF) != 24438) {
@@ -1803,10 +1804,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_merge_reports() and 0xFFFF) != 61731) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report() and 0xFFFF) != 3239) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report() and 0xFFFF) != 19724) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_open_report() and 0xFFFF) != 4074) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_open_report() and 0xFFFF) != 14791) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_refresh_report() and 0xFFFF) != 31238) {
@@ -1836,7 +1837,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_submit_report() and 0xFFFF) != 45608) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_today_report() and 0xFFFF) != 33023) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_today_report() and 0xFFFF) != 43062) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_close_store() and 0xFFFF) != 19988) {
@@ -3638,9 +3639,9 @@ public interface FieldStoreInterface {
     
     /**
      * A new draft from template `template_id` (from [`FieldStore::templates`]), for the period
-     * holding `date` (`YYYY-MM-DD`; today when `None`).
+     * holding `date` (today when `None`).
      */
-    fun `newReportFromTemplate`(`templateId`: kotlin.String, `date`: kotlin.String? = null): Report
+    fun `newReportFromTemplate`(`templateId`: kotlin.String, `date`: NaiveDate? = null): Report
     
     /**
      * Every template a report can start from: the team's (from the configuration the server
@@ -3649,10 +3650,10 @@ public interface FieldStoreInterface {
     fun `templates`(`lang`: Lang? = null): List<Template>
     
     /**
-     * Plans a visit to customer `customer_id` on `on` (`YYYY-MM-DD`), at `at` (`HH:MM`) when
+     * Plans a visit to customer `customer_id` on day `on`, at `at` (`HH:MM`) when
      * given, for `purpose`. Offline; synced like any record, and seen by the rep's manager.
      */
-    fun `addPlan`(`customerId`: kotlin.String, `on`: kotlin.String, `at`: kotlin.String? = null, `purpose`: kotlin.String = ""): Plan
+    fun `addPlan`(`customerId`: kotlin.String, `on`: NaiveDate, `at`: kotlin.String? = null, `purpose`: kotlin.String = ""): Plan
     
     /**
      * Cancels plan `id`: it counts in no plan completion.
@@ -3668,13 +3669,13 @@ public interface FieldStoreInterface {
     /**
      * Moves plan `id` to `on` (and `at`, when given).
      */
-    fun `movePlan`(`id`: kotlin.String, `on`: kotlin.String, `at`: kotlin.String? = null): Plan
+    fun `movePlan`(`id`: kotlin.String, `on`: NaiveDate, `at`: kotlin.String? = null): Plan
     
     /**
      * The plans of `owner` (this user when `None`; a manager may name a member) from `first` to
-     * `last` (`YYYY-MM-DD`, at most a year), by day and hour; cancelled ones only when asked.
+     * `last` (at most a year), by day and hour; cancelled ones only when asked.
      */
-    fun `plans`(`first`: kotlin.String, `last`: kotlin.String, `owner`: kotlin.String? = null, `cancelled`: kotlin.Boolean = false): List<Plan>
+    fun `plans`(`first`: NaiveDate, `last`: NaiveDate, `owner`: kotlin.String? = null, `cancelled`: kotlin.Boolean = false): List<Plan>
     
     /**
      * Adds a contact person to a customer.
@@ -3682,9 +3683,9 @@ public interface FieldStoreInterface {
     fun `addContact`(`customerId`: kotlin.String, `contact`: Contact): Customer
     
     /**
-     * Adds a signed contract; `amount` a decimal string, `signed_on` `YYYY-MM-DD`.
+     * Adds a signed contract; `amount` a decimal string.
      */
-    fun `addContract`(`customerId`: kotlin.String, `amount`: kotlin.String, `signedOn`: kotlin.String, `currency`: kotlin.String? = null, `title`: kotlin.String? = null, `dealId`: kotlin.String? = null): Contract
+    fun `addContract`(`customerId`: kotlin.String, `amount`: kotlin.String, `signedOn`: NaiveDate, `currency`: kotlin.String? = null, `title`: kotlin.String? = null, `dealId`: kotlin.String? = null): Contract
     
     /**
      * Adds a customer owned by this device's user.
@@ -3698,9 +3699,8 @@ public interface FieldStoreInterface {
     
     /**
      * Records a payment received against a contract (in its currency unless given);
-     * `received_on` is `YYYY-MM-DD`.
      */
-    fun `addPayment`(`contractId`: kotlin.String, `amount`: kotlin.String, `receivedOn`: kotlin.String, `currency`: kotlin.String? = null): Payment
+    fun `addPayment`(`contractId`: kotlin.String, `amount`: kotlin.String, `receivedOn`: NaiveDate, `currency`: kotlin.String? = null): Payment
     
     /**
      * Contract `id`.
@@ -3855,10 +3855,10 @@ public interface FieldStoreInterface {
     
     /**
      * A new draft from the built-in template of `kind` in `lang` (zh-CN when `None`), for the
-     * period holding `date` (`YYYY-MM-DD`; today when `None`). See `open_report` for the one
+     * period holding `date` (today when `None`). See `open_report` for the one
      * report of a period.
      */
-    fun `newReport`(`kind`: ReportKind, `date`: kotlin.String? = null, `lang`: Lang? = null): Report
+    fun `newReport`(`kind`: ReportKind, `date`: NaiveDate? = null, `lang`: Lang? = null): Report
     
     /**
      * This user's report of `kind` for the period holding `date` (today when `None`): the one
@@ -3866,7 +3866,7 @@ public interface FieldStoreInterface {
      * `lang`). "Today's daily report" is `open_report(DAILY)`. Free-form reports are never
      * shared: each call makes one.
      */
-    fun `openReport`(`kind`: ReportKind, `date`: kotlin.String? = null, `lang`: Lang? = null, `template`: kotlin.String? = null): Report
+    fun `openReport`(`kind`: ReportKind, `date`: NaiveDate? = null, `lang`: Lang? = null, `template`: kotlin.String? = null): Report
     
     /**
      * Re-takes every inserted snapshot with current data (刷新).
@@ -3923,7 +3923,7 @@ public interface FieldStoreInterface {
      * drafted summary. Created when absent, never twice; while a draft, opening it again
      * brings what was generated to now and keeps every word the rep wrote.
      */
-    fun `todayReport`(`kind`: ReportKind, `date`: kotlin.String? = null, `lang`: Lang? = null): Report
+    fun `todayReport`(`kind`: ReportKind, `date`: NaiveDate? = null, `lang`: Lang? = null): Report
     
     /**
      * Closes the database (checkpointing it); any later call fails with `Closed`. Named
@@ -4856,9 +4856,9 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
     
     /**
      * A new draft from template `template_id` (from [`FieldStore::templates`]), for the period
-     * holding `date` (`YYYY-MM-DD`; today when `None`).
+     * holding `date` (today when `None`).
      */
-    @Throws(FieldException::class)override fun `newReportFromTemplate`(`templateId`: kotlin.String, `date`: kotlin.String?): Report {
+    @Throws(FieldException::class)override fun `newReportFromTemplate`(`templateId`: kotlin.String, `date`: NaiveDate?): Report {
             return FfiConverterTypeReport.lift(
     callWithHandle {
     uniffiRustCallWithError(FieldException) { _status ->
@@ -4866,7 +4866,7 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
         it,
         
         FfiConverterString.lower(`templateId`),
-        FfiConverterOptionalString.lower(`date`),_status)
+        FfiConverterOptionalTypeNaiveDate.lower(`date`),_status)
 }
     }
     )
@@ -4894,10 +4894,10 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 
     
     /**
-     * Plans a visit to customer `customer_id` on `on` (`YYYY-MM-DD`), at `at` (`HH:MM`) when
+     * Plans a visit to customer `customer_id` on day `on`, at `at` (`HH:MM`) when
      * given, for `purpose`. Offline; synced like any record, and seen by the rep's manager.
      */
-    @Throws(FieldException::class)override fun `addPlan`(`customerId`: kotlin.String, `on`: kotlin.String, `at`: kotlin.String?, `purpose`: kotlin.String): Plan {
+    @Throws(FieldException::class)override fun `addPlan`(`customerId`: kotlin.String, `on`: NaiveDate, `at`: kotlin.String?, `purpose`: kotlin.String): Plan {
             return FfiConverterTypePlan.lift(
     callWithHandle {
     uniffiRustCallWithError(FieldException) { _status ->
@@ -4905,7 +4905,7 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
         it,
         
         FfiConverterString.lower(`customerId`),
-        FfiConverterString.lower(`on`),
+        FfiConverterTypeNaiveDate.lower(`on`),
         FfiConverterOptionalString.lower(`at`),
         FfiConverterString.lower(`purpose`),_status)
 }
@@ -4958,7 +4958,7 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
     /**
      * Moves plan `id` to `on` (and `at`, when given).
      */
-    @Throws(FieldException::class)override fun `movePlan`(`id`: kotlin.String, `on`: kotlin.String, `at`: kotlin.String?): Plan {
+    @Throws(FieldException::class)override fun `movePlan`(`id`: kotlin.String, `on`: NaiveDate, `at`: kotlin.String?): Plan {
             return FfiConverterTypePlan.lift(
     callWithHandle {
     uniffiRustCallWithError(FieldException) { _status ->
@@ -4966,7 +4966,7 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
         it,
         
         FfiConverterString.lower(`id`),
-        FfiConverterString.lower(`on`),
+        FfiConverterTypeNaiveDate.lower(`on`),
         FfiConverterOptionalString.lower(`at`),_status)
 }
     }
@@ -4977,17 +4977,17 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
     
     /**
      * The plans of `owner` (this user when `None`; a manager may name a member) from `first` to
-     * `last` (`YYYY-MM-DD`, at most a year), by day and hour; cancelled ones only when asked.
+     * `last` (at most a year), by day and hour; cancelled ones only when asked.
      */
-    @Throws(FieldException::class)override fun `plans`(`first`: kotlin.String, `last`: kotlin.String, `owner`: kotlin.String?, `cancelled`: kotlin.Boolean): List<Plan> {
+    @Throws(FieldException::class)override fun `plans`(`first`: NaiveDate, `last`: NaiveDate, `owner`: kotlin.String?, `cancelled`: kotlin.Boolean): List<Plan> {
             return FfiConverterSequenceTypePlan.lift(
     callWithHandle {
     uniffiRustCallWithError(FieldException) { _status ->
     UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_plans(
         it,
         
-        FfiConverterString.lower(`first`),
-        FfiConverterString.lower(`last`),
+        FfiConverterTypeNaiveDate.lower(`first`),
+        FfiConverterTypeNaiveDate.lower(`last`),
         FfiConverterOptionalString.lower(`owner`),
         FfiConverterBoolean.lower(`cancelled`),_status)
 }
@@ -5017,9 +5017,9 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 
     
     /**
-     * Adds a signed contract; `amount` a decimal string, `signed_on` `YYYY-MM-DD`.
+     * Adds a signed contract; `amount` a decimal string.
      */
-    @Throws(FieldException::class)override fun `addContract`(`customerId`: kotlin.String, `amount`: kotlin.String, `signedOn`: kotlin.String, `currency`: kotlin.String?, `title`: kotlin.String?, `dealId`: kotlin.String?): Contract {
+    @Throws(FieldException::class)override fun `addContract`(`customerId`: kotlin.String, `amount`: kotlin.String, `signedOn`: NaiveDate, `currency`: kotlin.String?, `title`: kotlin.String?, `dealId`: kotlin.String?): Contract {
             return FfiConverterTypeContract.lift(
     callWithHandle {
     uniffiRustCallWithError(FieldException) { _status ->
@@ -5028,7 +5028,7 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
         
         FfiConverterString.lower(`customerId`),
         FfiConverterString.lower(`amount`),
-        FfiConverterString.lower(`signedOn`),
+        FfiConverterTypeNaiveDate.lower(`signedOn`),
         FfiConverterOptionalString.lower(`currency`),
         FfiConverterOptionalString.lower(`title`),
         FfiConverterOptionalString.lower(`dealId`),_status)
@@ -5077,9 +5077,8 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
     
     /**
      * Records a payment received against a contract (in its currency unless given);
-     * `received_on` is `YYYY-MM-DD`.
      */
-    @Throws(FieldException::class)override fun `addPayment`(`contractId`: kotlin.String, `amount`: kotlin.String, `receivedOn`: kotlin.String, `currency`: kotlin.String?): Payment {
+    @Throws(FieldException::class)override fun `addPayment`(`contractId`: kotlin.String, `amount`: kotlin.String, `receivedOn`: NaiveDate, `currency`: kotlin.String?): Payment {
             return FfiConverterTypePayment.lift(
     callWithHandle {
     uniffiRustCallWithError(FieldException) { _status ->
@@ -5088,7 +5087,7 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
         
         FfiConverterString.lower(`contractId`),
         FfiConverterString.lower(`amount`),
-        FfiConverterString.lower(`receivedOn`),
+        FfiConverterTypeNaiveDate.lower(`receivedOn`),
         FfiConverterOptionalString.lower(`currency`),_status)
 }
     }
@@ -5639,10 +5638,10 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
     
     /**
      * A new draft from the built-in template of `kind` in `lang` (zh-CN when `None`), for the
-     * period holding `date` (`YYYY-MM-DD`; today when `None`). See `open_report` for the one
+     * period holding `date` (today when `None`). See `open_report` for the one
      * report of a period.
      */
-    @Throws(FieldException::class)override fun `newReport`(`kind`: ReportKind, `date`: kotlin.String?, `lang`: Lang?): Report {
+    @Throws(FieldException::class)override fun `newReport`(`kind`: ReportKind, `date`: NaiveDate?, `lang`: Lang?): Report {
             return FfiConverterTypeReport.lift(
     callWithHandle {
     uniffiRustCallWithError(FieldException) { _status ->
@@ -5650,7 +5649,7 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
         it,
         
         FfiConverterTypeReportKind.lower(`kind`),
-        FfiConverterOptionalString.lower(`date`),
+        FfiConverterOptionalTypeNaiveDate.lower(`date`),
         FfiConverterOptionalTypeLang.lower(`lang`),_status)
 }
     }
@@ -5665,7 +5664,7 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
      * `lang`). "Today's daily report" is `open_report(DAILY)`. Free-form reports are never
      * shared: each call makes one.
      */
-    @Throws(FieldException::class)override fun `openReport`(`kind`: ReportKind, `date`: kotlin.String?, `lang`: Lang?, `template`: kotlin.String?): Report {
+    @Throws(FieldException::class)override fun `openReport`(`kind`: ReportKind, `date`: NaiveDate?, `lang`: Lang?, `template`: kotlin.String?): Report {
             return FfiConverterTypeReport.lift(
     callWithHandle {
     uniffiRustCallWithError(FieldException) { _status ->
@@ -5673,7 +5672,7 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
         it,
         
         FfiConverterTypeReportKind.lower(`kind`),
-        FfiConverterOptionalString.lower(`date`),
+        FfiConverterOptionalTypeNaiveDate.lower(`date`),
         FfiConverterOptionalTypeLang.lower(`lang`),
         FfiConverterOptionalString.lower(`template`),_status)
 }
@@ -5868,7 +5867,7 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
      * drafted summary. Created when absent, never twice; while a draft, opening it again
      * brings what was generated to now and keeps every word the rep wrote.
      */
-    @Throws(FieldException::class)override fun `todayReport`(`kind`: ReportKind, `date`: kotlin.String?, `lang`: Lang?): Report {
+    @Throws(FieldException::class)override fun `todayReport`(`kind`: ReportKind, `date`: NaiveDate?, `lang`: Lang?): Report {
             return FfiConverterTypeReport.lift(
     callWithHandle {
     uniffiRustCallWithError(FieldException) { _status ->
@@ -5876,7 +5875,7 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
         it,
         
         FfiConverterTypeReportKind.lower(`kind`),
-        FfiConverterOptionalString.lower(`date`),
+        FfiConverterOptionalTypeNaiveDate.lower(`date`),
         FfiConverterOptionalTypeLang.lower(`lang`),_status)
 }
     }
@@ -8382,11 +8381,11 @@ data class Block (
     val `section`: kotlin.String
     , 
     /**
-     * The period covered, `YYYY-MM-DD`.
+     * The period covered.
      */
-    val `first`: kotlin.String
+    val `first`: NaiveDate
     , 
-    val `last`: kotlin.String
+    val `last`: NaiveDate
     , 
     /**
      * When the snapshot was taken.
@@ -8431,8 +8430,8 @@ public object FfiConverterTypeBlock: FfiConverterRustBuffer<Block> {
             FfiConverterString.read(buf),
             FfiConverterTypeBlockKind.read(buf),
             FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
+            FfiConverterTypeNaiveDate.read(buf),
+            FfiConverterTypeNaiveDate.read(buf),
             FfiConverterTimestamp.read(buf),
             FfiConverterSequenceTypeBlockCustomer.read(buf),
             FfiConverterSequenceTypeKpiFigure.read(buf),
@@ -8445,8 +8444,8 @@ public object FfiConverterTypeBlock: FfiConverterRustBuffer<Block> {
             FfiConverterString.allocationSize(value.`id`) +
             FfiConverterTypeBlockKind.allocationSize(value.`kind`) +
             FfiConverterString.allocationSize(value.`section`) +
-            FfiConverterString.allocationSize(value.`first`) +
-            FfiConverterString.allocationSize(value.`last`) +
+            FfiConverterTypeNaiveDate.allocationSize(value.`first`) +
+            FfiConverterTypeNaiveDate.allocationSize(value.`last`) +
             FfiConverterTimestamp.allocationSize(value.`takenAt`) +
             FfiConverterSequenceTypeBlockCustomer.allocationSize(value.`customers`) +
             FfiConverterSequenceTypeKpiFigure.allocationSize(value.`figures`) +
@@ -8458,8 +8457,8 @@ public object FfiConverterTypeBlock: FfiConverterRustBuffer<Block> {
             FfiConverterString.write(value.`id`, buf)
             FfiConverterTypeBlockKind.write(value.`kind`, buf)
             FfiConverterString.write(value.`section`, buf)
-            FfiConverterString.write(value.`first`, buf)
-            FfiConverterString.write(value.`last`, buf)
+            FfiConverterTypeNaiveDate.write(value.`first`, buf)
+            FfiConverterTypeNaiveDate.write(value.`last`, buf)
             FfiConverterTimestamp.write(value.`takenAt`, buf)
             FfiConverterSequenceTypeBlockCustomer.write(value.`customers`, buf)
             FfiConverterSequenceTypeKpiFigure.write(value.`figures`, buf)
@@ -8603,10 +8602,7 @@ data class BlockPlan (
     , 
     val `customerName`: kotlin.String
     , 
-    /**
-     * `YYYY-MM-DD`.
-     */
-    val `on`: kotlin.String
+    val `on`: NaiveDate
     , 
     /**
      * `HH:MM`, when planned to the hour.
@@ -8635,7 +8631,7 @@ public object FfiConverterTypeBlockPlan: FfiConverterRustBuffer<BlockPlan> {
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
+            FfiConverterTypeNaiveDate.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterTypePlanStatus.read(buf),
@@ -8646,7 +8642,7 @@ public object FfiConverterTypeBlockPlan: FfiConverterRustBuffer<BlockPlan> {
             FfiConverterString.allocationSize(value.`id`) +
             FfiConverterString.allocationSize(value.`customerId`) +
             FfiConverterString.allocationSize(value.`customerName`) +
-            FfiConverterString.allocationSize(value.`on`) +
+            FfiConverterTypeNaiveDate.allocationSize(value.`on`) +
             FfiConverterOptionalString.allocationSize(value.`at`) +
             FfiConverterString.allocationSize(value.`purpose`) +
             FfiConverterTypePlanStatus.allocationSize(value.`status`)
@@ -8656,7 +8652,7 @@ public object FfiConverterTypeBlockPlan: FfiConverterRustBuffer<BlockPlan> {
             FfiConverterString.write(value.`id`, buf)
             FfiConverterString.write(value.`customerId`, buf)
             FfiConverterString.write(value.`customerName`, buf)
-            FfiConverterString.write(value.`on`, buf)
+            FfiConverterTypeNaiveDate.write(value.`on`, buf)
             FfiConverterOptionalString.write(value.`at`, buf)
             FfiConverterString.write(value.`purpose`, buf)
             FfiConverterTypePlanStatus.write(value.`status`, buf)
@@ -8923,10 +8919,7 @@ data class Contract (
     , 
     val `currency`: kotlin.String
     , 
-    /**
-     * `YYYY-MM-DD`.
-     */
-    val `signedOn`: kotlin.String?
+    val `signedOn`: NaiveDate?
     , 
     val `deleted`: kotlin.Boolean
     
@@ -8953,7 +8946,7 @@ public object FfiConverterTypeContract: FfiConverterRustBuffer<Contract> {
             FfiConverterString.read(buf),
             FfiConverterLong.read(buf),
             FfiConverterString.read(buf),
-            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeNaiveDate.read(buf),
             FfiConverterBoolean.read(buf),
         )
     }
@@ -8967,7 +8960,7 @@ public object FfiConverterTypeContract: FfiConverterRustBuffer<Contract> {
             FfiConverterString.allocationSize(value.`amount`) +
             FfiConverterLong.allocationSize(value.`amountMinor`) +
             FfiConverterString.allocationSize(value.`currency`) +
-            FfiConverterOptionalString.allocationSize(value.`signedOn`) +
+            FfiConverterOptionalTypeNaiveDate.allocationSize(value.`signedOn`) +
             FfiConverterBoolean.allocationSize(value.`deleted`)
     )
 
@@ -8980,7 +8973,7 @@ public object FfiConverterTypeContract: FfiConverterRustBuffer<Contract> {
             FfiConverterString.write(value.`amount`, buf)
             FfiConverterLong.write(value.`amountMinor`, buf)
             FfiConverterString.write(value.`currency`, buf)
-            FfiConverterOptionalString.write(value.`signedOn`, buf)
+            FfiConverterOptionalTypeNaiveDate.write(value.`signedOn`, buf)
             FfiConverterBoolean.write(value.`deleted`, buf)
     }
 }
@@ -9009,7 +9002,7 @@ data class ContractRow (
     , 
     val `currency`: kotlin.String
     , 
-    val `signedOn`: kotlin.String
+    val `signedOn`: NaiveDate
     
 ){
     
@@ -9035,7 +9028,7 @@ public object FfiConverterTypeContractRow: FfiConverterRustBuffer<ContractRow> {
             FfiConverterString.read(buf),
             FfiConverterLong.read(buf),
             FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
+            FfiConverterTypeNaiveDate.read(buf),
         )
     }
 
@@ -9049,7 +9042,7 @@ public object FfiConverterTypeContractRow: FfiConverterRustBuffer<ContractRow> {
             FfiConverterString.allocationSize(value.`amount`) +
             FfiConverterLong.allocationSize(value.`amountMinor`) +
             FfiConverterString.allocationSize(value.`currency`) +
-            FfiConverterString.allocationSize(value.`signedOn`)
+            FfiConverterTypeNaiveDate.allocationSize(value.`signedOn`)
     )
 
     override fun write(value: ContractRow, buf: ByteBuffer) {
@@ -9062,7 +9055,7 @@ public object FfiConverterTypeContractRow: FfiConverterRustBuffer<ContractRow> {
             FfiConverterString.write(value.`amount`, buf)
             FfiConverterLong.write(value.`amountMinor`, buf)
             FfiConverterString.write(value.`currency`, buf)
-            FfiConverterString.write(value.`signedOn`, buf)
+            FfiConverterTypeNaiveDate.write(value.`signedOn`, buf)
     }
 }
 
@@ -9352,7 +9345,7 @@ data class Deal (
     , 
     val `stageHistory`: List<StageEntry>
     , 
-    val `expectedClose`: kotlin.String?
+    val `expectedClose`: NaiveDate?
     , 
     val `lostReason`: kotlin.String?
     , 
@@ -9384,7 +9377,7 @@ public object FfiConverterTypeDeal: FfiConverterRustBuffer<Deal> {
             FfiConverterString.read(buf),
             FfiConverterTypeStage.read(buf),
             FfiConverterSequenceTypeStageEntry.read(buf),
-            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeNaiveDate.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterBoolean.read(buf),
             FfiConverterTimestamp.read(buf),
@@ -9401,7 +9394,7 @@ public object FfiConverterTypeDeal: FfiConverterRustBuffer<Deal> {
             FfiConverterString.allocationSize(value.`currency`) +
             FfiConverterTypeStage.allocationSize(value.`stage`) +
             FfiConverterSequenceTypeStageEntry.allocationSize(value.`stageHistory`) +
-            FfiConverterOptionalString.allocationSize(value.`expectedClose`) +
+            FfiConverterOptionalTypeNaiveDate.allocationSize(value.`expectedClose`) +
             FfiConverterOptionalString.allocationSize(value.`lostReason`) +
             FfiConverterBoolean.allocationSize(value.`deleted`) +
             FfiConverterTimestamp.allocationSize(value.`createdAt`)
@@ -9417,7 +9410,7 @@ public object FfiConverterTypeDeal: FfiConverterRustBuffer<Deal> {
             FfiConverterString.write(value.`currency`, buf)
             FfiConverterTypeStage.write(value.`stage`, buf)
             FfiConverterSequenceTypeStageEntry.write(value.`stageHistory`, buf)
-            FfiConverterOptionalString.write(value.`expectedClose`, buf)
+            FfiConverterOptionalTypeNaiveDate.write(value.`expectedClose`, buf)
             FfiConverterOptionalString.write(value.`lostReason`, buf)
             FfiConverterBoolean.write(value.`deleted`, buf)
             FfiConverterTimestamp.write(value.`createdAt`, buf)
@@ -9437,10 +9430,7 @@ data class DealEdit (
      */
     val `amount`: kotlin.String? = null 
     , 
-    /**
-     * `YYYY-MM-DD`.
-     */
-    val `expectedClose`: kotlin.String? = null 
+    val `expectedClose`: NaiveDate? = null 
     , 
     val `lostReason`: kotlin.String? = null 
     , 
@@ -9467,7 +9457,7 @@ public object FfiConverterTypeDealEdit: FfiConverterRustBuffer<DealEdit> {
         return DealEdit(
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeNaiveDate.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
         )
@@ -9476,7 +9466,7 @@ public object FfiConverterTypeDealEdit: FfiConverterRustBuffer<DealEdit> {
     override fun allocationSize(value: DealEdit) = (
             FfiConverterOptionalString.allocationSize(value.`title`) +
             FfiConverterOptionalString.allocationSize(value.`amount`) +
-            FfiConverterOptionalString.allocationSize(value.`expectedClose`) +
+            FfiConverterOptionalTypeNaiveDate.allocationSize(value.`expectedClose`) +
             FfiConverterOptionalString.allocationSize(value.`lostReason`) +
             FfiConverterOptionalString.allocationSize(value.`currency`)
     )
@@ -9484,7 +9474,7 @@ public object FfiConverterTypeDealEdit: FfiConverterRustBuffer<DealEdit> {
     override fun write(value: DealEdit, buf: ByteBuffer) {
             FfiConverterOptionalString.write(value.`title`, buf)
             FfiConverterOptionalString.write(value.`amount`, buf)
-            FfiConverterOptionalString.write(value.`expectedClose`, buf)
+            FfiConverterOptionalTypeNaiveDate.write(value.`expectedClose`, buf)
             FfiConverterOptionalString.write(value.`lostReason`, buf)
             FfiConverterOptionalString.write(value.`currency`, buf)
     }
@@ -9519,7 +9509,7 @@ data class DealRow (
      */
     val `stageAt`: java.time.Instant
     , 
-    val `expectedClose`: kotlin.String?
+    val `expectedClose`: NaiveDate?
     , 
     val `createdAt`: java.time.Instant
     
@@ -9548,7 +9538,7 @@ public object FfiConverterTypeDealRow: FfiConverterRustBuffer<DealRow> {
             FfiConverterString.read(buf),
             FfiConverterTypeStage.read(buf),
             FfiConverterTimestamp.read(buf),
-            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeNaiveDate.read(buf),
             FfiConverterTimestamp.read(buf),
         )
     }
@@ -9564,7 +9554,7 @@ public object FfiConverterTypeDealRow: FfiConverterRustBuffer<DealRow> {
             FfiConverterString.allocationSize(value.`currency`) +
             FfiConverterTypeStage.allocationSize(value.`stage`) +
             FfiConverterTimestamp.allocationSize(value.`stageAt`) +
-            FfiConverterOptionalString.allocationSize(value.`expectedClose`) +
+            FfiConverterOptionalTypeNaiveDate.allocationSize(value.`expectedClose`) +
             FfiConverterTimestamp.allocationSize(value.`createdAt`)
     )
 
@@ -9579,7 +9569,7 @@ public object FfiConverterTypeDealRow: FfiConverterRustBuffer<DealRow> {
             FfiConverterString.write(value.`currency`, buf)
             FfiConverterTypeStage.write(value.`stage`, buf)
             FfiConverterTimestamp.write(value.`stageAt`, buf)
-            FfiConverterOptionalString.write(value.`expectedClose`, buf)
+            FfiConverterOptionalTypeNaiveDate.write(value.`expectedClose`, buf)
             FfiConverterTimestamp.write(value.`createdAt`, buf)
     }
 }
@@ -9596,11 +9586,11 @@ data class DeptFigures (
     val `deptName`: kotlin.String
     , 
     /**
-     * The period's days, `YYYY-MM-DD`.
+     * The period's first and last days.
      */
-    val `first`: kotlin.String
+    val `first`: NaiveDate
     , 
-    val `last`: kotlin.String
+    val `last`: NaiveDate
     , 
     /**
      * The department's own figures.
@@ -9634,8 +9624,8 @@ public object FfiConverterTypeDeptFigures: FfiConverterRustBuffer<DeptFigures> {
         return DeptFigures(
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
+            FfiConverterTypeNaiveDate.read(buf),
+            FfiConverterTypeNaiveDate.read(buf),
             FfiConverterSequenceTypeKpiFigure.read(buf),
             FfiConverterSequenceTypeDeptLine.read(buf),
             FfiConverterSequenceTypeDeptLine.read(buf),
@@ -9645,8 +9635,8 @@ public object FfiConverterTypeDeptFigures: FfiConverterRustBuffer<DeptFigures> {
     override fun allocationSize(value: DeptFigures) = (
             FfiConverterString.allocationSize(value.`deptId`) +
             FfiConverterString.allocationSize(value.`deptName`) +
-            FfiConverterString.allocationSize(value.`first`) +
-            FfiConverterString.allocationSize(value.`last`) +
+            FfiConverterTypeNaiveDate.allocationSize(value.`first`) +
+            FfiConverterTypeNaiveDate.allocationSize(value.`last`) +
             FfiConverterSequenceTypeKpiFigure.allocationSize(value.`total`) +
             FfiConverterSequenceTypeDeptLine.allocationSize(value.`subDepartments`) +
             FfiConverterSequenceTypeDeptLine.allocationSize(value.`members`)
@@ -9655,8 +9645,8 @@ public object FfiConverterTypeDeptFigures: FfiConverterRustBuffer<DeptFigures> {
     override fun write(value: DeptFigures, buf: ByteBuffer) {
             FfiConverterString.write(value.`deptId`, buf)
             FfiConverterString.write(value.`deptName`, buf)
-            FfiConverterString.write(value.`first`, buf)
-            FfiConverterString.write(value.`last`, buf)
+            FfiConverterTypeNaiveDate.write(value.`first`, buf)
+            FfiConverterTypeNaiveDate.write(value.`last`, buf)
             FfiConverterSequenceTypeKpiFigure.write(value.`total`, buf)
             FfiConverterSequenceTypeDeptLine.write(value.`subDepartments`, buf)
             FfiConverterSequenceTypeDeptLine.write(value.`members`, buf)
@@ -9793,7 +9783,7 @@ data class Followup (
     , 
     val `nextStep`: kotlin.String
     , 
-    val `nextFollowupOn`: kotlin.String?
+    val `nextFollowupOn`: NaiveDate?
     , 
     val `checkin`: CheckIn?
     , 
@@ -9827,7 +9817,7 @@ public object FfiConverterTypeFollowup: FfiConverterRustBuffer<Followup> {
             FfiConverterTimestamp.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
-            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeNaiveDate.read(buf),
             FfiConverterOptionalTypeCheckIn.read(buf),
             FfiConverterSequenceTypeAttachment.read(buf),
             FfiConverterBoolean.read(buf),
@@ -9843,7 +9833,7 @@ public object FfiConverterTypeFollowup: FfiConverterRustBuffer<Followup> {
             FfiConverterTimestamp.allocationSize(value.`occurredAt`) +
             FfiConverterString.allocationSize(value.`note`) +
             FfiConverterString.allocationSize(value.`nextStep`) +
-            FfiConverterOptionalString.allocationSize(value.`nextFollowupOn`) +
+            FfiConverterOptionalTypeNaiveDate.allocationSize(value.`nextFollowupOn`) +
             FfiConverterOptionalTypeCheckIn.allocationSize(value.`checkin`) +
             FfiConverterSequenceTypeAttachment.allocationSize(value.`attachments`) +
             FfiConverterBoolean.allocationSize(value.`deleted`)
@@ -9858,7 +9848,7 @@ public object FfiConverterTypeFollowup: FfiConverterRustBuffer<Followup> {
             FfiConverterTimestamp.write(value.`occurredAt`, buf)
             FfiConverterString.write(value.`note`, buf)
             FfiConverterString.write(value.`nextStep`, buf)
-            FfiConverterOptionalString.write(value.`nextFollowupOn`, buf)
+            FfiConverterOptionalTypeNaiveDate.write(value.`nextFollowupOn`, buf)
             FfiConverterOptionalTypeCheckIn.write(value.`checkin`, buf)
             FfiConverterSequenceTypeAttachment.write(value.`attachments`, buf)
             FfiConverterBoolean.write(value.`deleted`, buf)
@@ -9879,7 +9869,7 @@ data class FollowupEdit (
     , 
     val `nextStep`: kotlin.String? = null 
     , 
-    val `nextFollowupOn`: kotlin.String? = null 
+    val `nextFollowupOn`: NaiveDate? = null 
     
 ){
     
@@ -9900,7 +9890,7 @@ public object FfiConverterTypeFollowupEdit: FfiConverterRustBuffer<FollowupEdit>
             FfiConverterOptionalTimestamp.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeNaiveDate.read(buf),
         )
     }
 
@@ -9909,7 +9899,7 @@ public object FfiConverterTypeFollowupEdit: FfiConverterRustBuffer<FollowupEdit>
             FfiConverterOptionalTimestamp.allocationSize(value.`occurredAt`) +
             FfiConverterOptionalString.allocationSize(value.`note`) +
             FfiConverterOptionalString.allocationSize(value.`nextStep`) +
-            FfiConverterOptionalString.allocationSize(value.`nextFollowupOn`)
+            FfiConverterOptionalTypeNaiveDate.allocationSize(value.`nextFollowupOn`)
     )
 
     override fun write(value: FollowupEdit, buf: ByteBuffer) {
@@ -9917,7 +9907,7 @@ public object FfiConverterTypeFollowupEdit: FfiConverterRustBuffer<FollowupEdit>
             FfiConverterOptionalTimestamp.write(value.`occurredAt`, buf)
             FfiConverterOptionalString.write(value.`note`, buf)
             FfiConverterOptionalString.write(value.`nextStep`, buf)
-            FfiConverterOptionalString.write(value.`nextFollowupOn`, buf)
+            FfiConverterOptionalTypeNaiveDate.write(value.`nextFollowupOn`, buf)
     }
 }
 
@@ -9991,7 +9981,7 @@ data class FollowupRow (
     , 
     val `nextStep`: kotlin.String
     , 
-    val `nextFollowupOn`: kotlin.String?
+    val `nextFollowupOn`: NaiveDate?
     , 
     /**
      * Where it was checked in, if it was.
@@ -10031,7 +10021,7 @@ public object FfiConverterTypeFollowupRow: FfiConverterRustBuffer<FollowupRow> {
             FfiConverterTimestamp.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
-            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeNaiveDate.read(buf),
             FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalDouble.read(buf),
@@ -10049,7 +10039,7 @@ public object FfiConverterTypeFollowupRow: FfiConverterRustBuffer<FollowupRow> {
             FfiConverterTimestamp.allocationSize(value.`occurredAt`) +
             FfiConverterString.allocationSize(value.`note`) +
             FfiConverterString.allocationSize(value.`nextStep`) +
-            FfiConverterOptionalString.allocationSize(value.`nextFollowupOn`) +
+            FfiConverterOptionalTypeNaiveDate.allocationSize(value.`nextFollowupOn`) +
             FfiConverterOptionalDouble.allocationSize(value.`latitude`) +
             FfiConverterOptionalDouble.allocationSize(value.`longitude`) +
             FfiConverterOptionalDouble.allocationSize(value.`checkinDistanceM`) +
@@ -10066,7 +10056,7 @@ public object FfiConverterTypeFollowupRow: FfiConverterRustBuffer<FollowupRow> {
             FfiConverterTimestamp.write(value.`occurredAt`, buf)
             FfiConverterString.write(value.`note`, buf)
             FfiConverterString.write(value.`nextStep`, buf)
-            FfiConverterOptionalString.write(value.`nextFollowupOn`, buf)
+            FfiConverterOptionalTypeNaiveDate.write(value.`nextFollowupOn`, buf)
             FfiConverterOptionalDouble.write(value.`latitude`, buf)
             FfiConverterOptionalDouble.write(value.`longitude`, buf)
             FfiConverterOptionalDouble.write(value.`checkinDistanceM`, buf)
@@ -10383,11 +10373,11 @@ data class KpiView (
     val `asOf`: java.time.Instant
     , 
     /**
-     * The period's days, `YYYY-MM-DD`.
+     * The period's first and last days.
      */
-    val `first`: kotlin.String
+    val `first`: NaiveDate
     , 
-    val `last`: kotlin.String
+    val `last`: NaiveDate
     , 
     val `figures`: List<KpiFigure>
     
@@ -10408,8 +10398,8 @@ public object FfiConverterTypeKpiView: FfiConverterRustBuffer<KpiView> {
         return KpiView(
             FfiConverterTypeFigureSource.read(buf),
             FfiConverterTimestamp.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
+            FfiConverterTypeNaiveDate.read(buf),
+            FfiConverterTypeNaiveDate.read(buf),
             FfiConverterSequenceTypeKpiFigure.read(buf),
         )
     }
@@ -10417,16 +10407,16 @@ public object FfiConverterTypeKpiView: FfiConverterRustBuffer<KpiView> {
     override fun allocationSize(value: KpiView) = (
             FfiConverterTypeFigureSource.allocationSize(value.`source`) +
             FfiConverterTimestamp.allocationSize(value.`asOf`) +
-            FfiConverterString.allocationSize(value.`first`) +
-            FfiConverterString.allocationSize(value.`last`) +
+            FfiConverterTypeNaiveDate.allocationSize(value.`first`) +
+            FfiConverterTypeNaiveDate.allocationSize(value.`last`) +
             FfiConverterSequenceTypeKpiFigure.allocationSize(value.`figures`)
     )
 
     override fun write(value: KpiView, buf: ByteBuffer) {
             FfiConverterTypeFigureSource.write(value.`source`, buf)
             FfiConverterTimestamp.write(value.`asOf`, buf)
-            FfiConverterString.write(value.`first`, buf)
-            FfiConverterString.write(value.`last`, buf)
+            FfiConverterTypeNaiveDate.write(value.`first`, buf)
+            FfiConverterTypeNaiveDate.write(value.`last`, buf)
             FfiConverterSequenceTypeKpiFigure.write(value.`figures`, buf)
     }
 }
@@ -10668,10 +10658,7 @@ data class NewDeal (
      */
     val `stage`: Stage? = null 
     , 
-    /**
-     * `YYYY-MM-DD`.
-     */
-    val `expectedClose`: kotlin.String? = null 
+    val `expectedClose`: NaiveDate? = null 
     
 ){
     
@@ -10693,7 +10680,7 @@ public object FfiConverterTypeNewDeal: FfiConverterRustBuffer<NewDeal> {
             FfiConverterString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalTypeStage.read(buf),
-            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeNaiveDate.read(buf),
         )
     }
 
@@ -10703,7 +10690,7 @@ public object FfiConverterTypeNewDeal: FfiConverterRustBuffer<NewDeal> {
             FfiConverterString.allocationSize(value.`amount`) +
             FfiConverterOptionalString.allocationSize(value.`currency`) +
             FfiConverterOptionalTypeStage.allocationSize(value.`stage`) +
-            FfiConverterOptionalString.allocationSize(value.`expectedClose`)
+            FfiConverterOptionalTypeNaiveDate.allocationSize(value.`expectedClose`)
     )
 
     override fun write(value: NewDeal, buf: ByteBuffer) {
@@ -10712,7 +10699,7 @@ public object FfiConverterTypeNewDeal: FfiConverterRustBuffer<NewDeal> {
             FfiConverterString.write(value.`amount`, buf)
             FfiConverterOptionalString.write(value.`currency`, buf)
             FfiConverterOptionalTypeStage.write(value.`stage`, buf)
-            FfiConverterOptionalString.write(value.`expectedClose`, buf)
+            FfiConverterOptionalTypeNaiveDate.write(value.`expectedClose`, buf)
     }
 }
 
@@ -10737,10 +10724,7 @@ data class NewFollowup (
     , 
     val `nextStep`: kotlin.String = "" 
     , 
-    /**
-     * `YYYY-MM-DD`.
-     */
-    val `nextFollowupOn`: kotlin.String? = null 
+    val `nextFollowupOn`: NaiveDate? = null 
     , 
     val `checkin`: CheckIn? = null 
     
@@ -10765,7 +10749,7 @@ public object FfiConverterTypeNewFollowup: FfiConverterRustBuffer<NewFollowup> {
             FfiConverterOptionalTimestamp.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterString.read(buf),
-            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeNaiveDate.read(buf),
             FfiConverterOptionalTypeCheckIn.read(buf),
         )
     }
@@ -10777,7 +10761,7 @@ public object FfiConverterTypeNewFollowup: FfiConverterRustBuffer<NewFollowup> {
             FfiConverterOptionalTimestamp.allocationSize(value.`occurredAt`) +
             FfiConverterOptionalString.allocationSize(value.`dealId`) +
             FfiConverterString.allocationSize(value.`nextStep`) +
-            FfiConverterOptionalString.allocationSize(value.`nextFollowupOn`) +
+            FfiConverterOptionalTypeNaiveDate.allocationSize(value.`nextFollowupOn`) +
             FfiConverterOptionalTypeCheckIn.allocationSize(value.`checkin`)
     )
 
@@ -10788,7 +10772,7 @@ public object FfiConverterTypeNewFollowup: FfiConverterRustBuffer<NewFollowup> {
             FfiConverterOptionalTimestamp.write(value.`occurredAt`, buf)
             FfiConverterOptionalString.write(value.`dealId`, buf)
             FfiConverterString.write(value.`nextStep`, buf)
-            FfiConverterOptionalString.write(value.`nextFollowupOn`, buf)
+            FfiConverterOptionalTypeNaiveDate.write(value.`nextFollowupOn`, buf)
             FfiConverterOptionalTypeCheckIn.write(value.`checkin`, buf)
     }
 }
@@ -10869,10 +10853,7 @@ data class Payment (
     , 
     val `currency`: kotlin.String
     , 
-    /**
-     * `YYYY-MM-DD`.
-     */
-    val `receivedOn`: kotlin.String?
+    val `receivedOn`: NaiveDate?
     , 
     val `deleted`: kotlin.Boolean
     
@@ -10898,7 +10879,7 @@ public object FfiConverterTypePayment: FfiConverterRustBuffer<Payment> {
             FfiConverterString.read(buf),
             FfiConverterLong.read(buf),
             FfiConverterString.read(buf),
-            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeNaiveDate.read(buf),
             FfiConverterBoolean.read(buf),
         )
     }
@@ -10911,7 +10892,7 @@ public object FfiConverterTypePayment: FfiConverterRustBuffer<Payment> {
             FfiConverterString.allocationSize(value.`amount`) +
             FfiConverterLong.allocationSize(value.`amountMinor`) +
             FfiConverterString.allocationSize(value.`currency`) +
-            FfiConverterOptionalString.allocationSize(value.`receivedOn`) +
+            FfiConverterOptionalTypeNaiveDate.allocationSize(value.`receivedOn`) +
             FfiConverterBoolean.allocationSize(value.`deleted`)
     )
 
@@ -10923,7 +10904,7 @@ public object FfiConverterTypePayment: FfiConverterRustBuffer<Payment> {
             FfiConverterString.write(value.`amount`, buf)
             FfiConverterLong.write(value.`amountMinor`, buf)
             FfiConverterString.write(value.`currency`, buf)
-            FfiConverterOptionalString.write(value.`receivedOn`, buf)
+            FfiConverterOptionalTypeNaiveDate.write(value.`receivedOn`, buf)
             FfiConverterBoolean.write(value.`deleted`, buf)
     }
 }
@@ -10950,7 +10931,7 @@ data class PaymentRow (
     , 
     val `currency`: kotlin.String
     , 
-    val `receivedOn`: kotlin.String
+    val `receivedOn`: NaiveDate
     
 ){
     
@@ -10975,7 +10956,7 @@ public object FfiConverterTypePaymentRow: FfiConverterRustBuffer<PaymentRow> {
             FfiConverterString.read(buf),
             FfiConverterLong.read(buf),
             FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
+            FfiConverterTypeNaiveDate.read(buf),
         )
     }
 
@@ -10988,7 +10969,7 @@ public object FfiConverterTypePaymentRow: FfiConverterRustBuffer<PaymentRow> {
             FfiConverterString.allocationSize(value.`amount`) +
             FfiConverterLong.allocationSize(value.`amountMinor`) +
             FfiConverterString.allocationSize(value.`currency`) +
-            FfiConverterString.allocationSize(value.`receivedOn`)
+            FfiConverterTypeNaiveDate.allocationSize(value.`receivedOn`)
     )
 
     override fun write(value: PaymentRow, buf: ByteBuffer) {
@@ -11000,7 +10981,7 @@ public object FfiConverterTypePaymentRow: FfiConverterRustBuffer<PaymentRow> {
             FfiConverterString.write(value.`amount`, buf)
             FfiConverterLong.write(value.`amountMinor`, buf)
             FfiConverterString.write(value.`currency`, buf)
-            FfiConverterString.write(value.`receivedOn`, buf)
+            FfiConverterTypeNaiveDate.write(value.`receivedOn`, buf)
     }
 }
 
@@ -11022,9 +11003,9 @@ data class Plan (
     val `customerName`: kotlin.String
     , 
     /**
-     * `YYYY-MM-DD`, the team's local day.
+     * The team's local day.
      */
-    val `on`: kotlin.String
+    val `on`: NaiveDate
     , 
     /**
      * `HH:MM`, when planned to the hour.
@@ -11059,7 +11040,7 @@ public object FfiConverterTypePlan: FfiConverterRustBuffer<Plan> {
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
+            FfiConverterTypeNaiveDate.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterTypePlanStatus.read(buf),
@@ -11072,7 +11053,7 @@ public object FfiConverterTypePlan: FfiConverterRustBuffer<Plan> {
             FfiConverterString.allocationSize(value.`owner`) +
             FfiConverterString.allocationSize(value.`customerId`) +
             FfiConverterString.allocationSize(value.`customerName`) +
-            FfiConverterString.allocationSize(value.`on`) +
+            FfiConverterTypeNaiveDate.allocationSize(value.`on`) +
             FfiConverterOptionalString.allocationSize(value.`at`) +
             FfiConverterString.allocationSize(value.`purpose`) +
             FfiConverterTypePlanStatus.allocationSize(value.`status`) +
@@ -11084,7 +11065,7 @@ public object FfiConverterTypePlan: FfiConverterRustBuffer<Plan> {
             FfiConverterString.write(value.`owner`, buf)
             FfiConverterString.write(value.`customerId`, buf)
             FfiConverterString.write(value.`customerName`, buf)
-            FfiConverterString.write(value.`on`, buf)
+            FfiConverterTypeNaiveDate.write(value.`on`, buf)
             FfiConverterOptionalString.write(value.`at`, buf)
             FfiConverterString.write(value.`purpose`, buf)
             FfiConverterTypePlanStatus.write(value.`status`, buf)
@@ -11437,11 +11418,11 @@ data class Report (
     val `summary`: kotlin.String
     , 
     /**
-     * The period, `YYYY-MM-DD`.
+     * The period's first and last days.
      */
-    val `first`: kotlin.String
+    val `first`: NaiveDate
     , 
-    val `last`: kotlin.String
+    val `last`: NaiveDate
     , 
     val `lang`: Lang
     , 
@@ -11498,8 +11479,8 @@ public object FfiConverterTypeReport: FfiConverterRustBuffer<Report> {
             FfiConverterTypeReportStatus.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
+            FfiConverterTypeNaiveDate.read(buf),
+            FfiConverterTypeNaiveDate.read(buf),
             FfiConverterTypeLang.read(buf),
             FfiConverterString.read(buf),
             FfiConverterSequenceTypeSection.read(buf),
@@ -11523,8 +11504,8 @@ public object FfiConverterTypeReport: FfiConverterRustBuffer<Report> {
             FfiConverterTypeReportStatus.allocationSize(value.`status`) +
             FfiConverterString.allocationSize(value.`title`) +
             FfiConverterString.allocationSize(value.`summary`) +
-            FfiConverterString.allocationSize(value.`first`) +
-            FfiConverterString.allocationSize(value.`last`) +
+            FfiConverterTypeNaiveDate.allocationSize(value.`first`) +
+            FfiConverterTypeNaiveDate.allocationSize(value.`last`) +
             FfiConverterTypeLang.allocationSize(value.`lang`) +
             FfiConverterString.allocationSize(value.`template`) +
             FfiConverterSequenceTypeSection.allocationSize(value.`sections`) +
@@ -11547,8 +11528,8 @@ public object FfiConverterTypeReport: FfiConverterRustBuffer<Report> {
             FfiConverterTypeReportStatus.write(value.`status`, buf)
             FfiConverterString.write(value.`title`, buf)
             FfiConverterString.write(value.`summary`, buf)
-            FfiConverterString.write(value.`first`, buf)
-            FfiConverterString.write(value.`last`, buf)
+            FfiConverterTypeNaiveDate.write(value.`first`, buf)
+            FfiConverterTypeNaiveDate.write(value.`last`, buf)
             FfiConverterTypeLang.write(value.`lang`, buf)
             FfiConverterString.write(value.`template`, buf)
             FfiConverterSequenceTypeSection.write(value.`sections`, buf)
@@ -11645,11 +11626,11 @@ data class ReportRow (
     val `kind`: ReportKind
     , 
     /**
-     * The period, `YYYY-MM-DD`.
+     * The period's first and last days.
      */
-    val `first`: kotlin.String
+    val `first`: NaiveDate
     , 
-    val `last`: kotlin.String
+    val `last`: NaiveDate
     , 
     val `title`: kotlin.String
     , 
@@ -11680,8 +11661,8 @@ public object FfiConverterTypeReportRow: FfiConverterRustBuffer<ReportRow> {
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterTypeReportKind.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
+            FfiConverterTypeNaiveDate.read(buf),
+            FfiConverterTypeNaiveDate.read(buf),
             FfiConverterString.read(buf),
             FfiConverterTypeReportStatus.read(buf),
             FfiConverterOptionalTimestamp.read(buf),
@@ -11693,8 +11674,8 @@ public object FfiConverterTypeReportRow: FfiConverterRustBuffer<ReportRow> {
             FfiConverterString.allocationSize(value.`id`) +
             FfiConverterString.allocationSize(value.`owner`) +
             FfiConverterTypeReportKind.allocationSize(value.`kind`) +
-            FfiConverterString.allocationSize(value.`first`) +
-            FfiConverterString.allocationSize(value.`last`) +
+            FfiConverterTypeNaiveDate.allocationSize(value.`first`) +
+            FfiConverterTypeNaiveDate.allocationSize(value.`last`) +
             FfiConverterString.allocationSize(value.`title`) +
             FfiConverterTypeReportStatus.allocationSize(value.`status`) +
             FfiConverterOptionalTimestamp.allocationSize(value.`submittedAt`) +
@@ -11705,8 +11686,8 @@ public object FfiConverterTypeReportRow: FfiConverterRustBuffer<ReportRow> {
             FfiConverterString.write(value.`id`, buf)
             FfiConverterString.write(value.`owner`, buf)
             FfiConverterTypeReportKind.write(value.`kind`, buf)
-            FfiConverterString.write(value.`first`, buf)
-            FfiConverterString.write(value.`last`, buf)
+            FfiConverterTypeNaiveDate.write(value.`first`, buf)
+            FfiConverterTypeNaiveDate.write(value.`last`, buf)
             FfiConverterString.write(value.`title`, buf)
             FfiConverterTypeReportStatus.write(value.`status`, buf)
             FfiConverterOptionalTimestamp.write(value.`submittedAt`, buf)
@@ -12311,9 +12292,9 @@ data class TeamView (
     , 
     val `asOf`: java.time.Instant
     , 
-    val `first`: kotlin.String
+    val `first`: NaiveDate
     , 
-    val `last`: kotlin.String
+    val `last`: NaiveDate
     , 
     val `members`: List<MemberFigures>
     , 
@@ -12344,8 +12325,8 @@ public object FfiConverterTypeTeamView: FfiConverterRustBuffer<TeamView> {
         return TeamView(
             FfiConverterTypeFigureSource.read(buf),
             FfiConverterTimestamp.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
+            FfiConverterTypeNaiveDate.read(buf),
+            FfiConverterTypeNaiveDate.read(buf),
             FfiConverterSequenceTypeMemberFigures.read(buf),
             FfiConverterSequenceTypeSubmissionCounts.read(buf),
             FfiConverterSequenceTypePlanCounts.read(buf),
@@ -12355,8 +12336,8 @@ public object FfiConverterTypeTeamView: FfiConverterRustBuffer<TeamView> {
     override fun allocationSize(value: TeamView) = (
             FfiConverterTypeFigureSource.allocationSize(value.`source`) +
             FfiConverterTimestamp.allocationSize(value.`asOf`) +
-            FfiConverterString.allocationSize(value.`first`) +
-            FfiConverterString.allocationSize(value.`last`) +
+            FfiConverterTypeNaiveDate.allocationSize(value.`first`) +
+            FfiConverterTypeNaiveDate.allocationSize(value.`last`) +
             FfiConverterSequenceTypeMemberFigures.allocationSize(value.`members`) +
             FfiConverterSequenceTypeSubmissionCounts.allocationSize(value.`submissions`) +
             FfiConverterSequenceTypePlanCounts.allocationSize(value.`plans`)
@@ -12365,8 +12346,8 @@ public object FfiConverterTypeTeamView: FfiConverterRustBuffer<TeamView> {
     override fun write(value: TeamView, buf: ByteBuffer) {
             FfiConverterTypeFigureSource.write(value.`source`, buf)
             FfiConverterTimestamp.write(value.`asOf`, buf)
-            FfiConverterString.write(value.`first`, buf)
-            FfiConverterString.write(value.`last`, buf)
+            FfiConverterTypeNaiveDate.write(value.`first`, buf)
+            FfiConverterTypeNaiveDate.write(value.`last`, buf)
             FfiConverterSequenceTypeMemberFigures.write(value.`members`, buf)
             FfiConverterSequenceTypeSubmissionCounts.write(value.`submissions`, buf)
             FfiConverterSequenceTypePlanCounts.write(value.`plans`, buf)
@@ -13995,6 +13976,38 @@ public object FfiConverterOptionalSequenceString: FfiConverterRustBuffer<List<ko
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeNaiveDate: FfiConverterRustBuffer<NaiveDate?> {
+    override fun read(buf: ByteBuffer): NaiveDate? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeNaiveDate.read(buf)
+    }
+
+    override fun allocationSize(value: NaiveDate?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeNaiveDate.allocationSize(value)
+        }
+    }
+
+    override fun write(value: NaiveDate?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeNaiveDate.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceLong: FfiConverterRustBuffer<List<kotlin.Long>> {
     override fun read(buf: ByteBuffer): List<kotlin.Long> {
         val len = buf.getInt()
@@ -15022,6 +15035,43 @@ public object FfiConverterSequenceSequenceString: FfiConverterRustBuffer<List<Li
         value.iterator().forEach {
             FfiConverterSequenceString.write(it, buf)
         }
+    }
+}
+
+
+
+
+
+public typealias NaiveDate = LocalDate
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeNaiveDate: FfiConverter<NaiveDate, RustBuffer.ByValue> {
+    override fun lift(value: RustBuffer.ByValue): NaiveDate {
+        val builtinValue = FfiConverterString.lift(value)
+        return LocalDate.parse(builtinValue)
+    }
+
+    override fun lower(value: NaiveDate): RustBuffer.ByValue {
+        val builtinValue = value.toString()
+        return FfiConverterString.lower(builtinValue)
+    }
+
+    override fun read(buf: ByteBuffer): NaiveDate {
+        val builtinValue = FfiConverterString.read(buf)
+        return LocalDate.parse(builtinValue)
+    }
+
+    override fun allocationSize(value: NaiveDate): ULong {
+        val builtinValue = value.toString()
+        return FfiConverterString.allocationSize(builtinValue)
+    }
+
+    override fun write(value: NaiveDate, buf: ByteBuffer) {
+        val builtinValue = value.toString()
+        FfiConverterString.write(builtinValue, buf)
     }
 }
 
