@@ -33,6 +33,8 @@ impl FieldStore {
         self.with(|s| {
             let Some(f) = s.department_figures(&dept, &period)? else { return Ok(None) };
             let names = s.names()?;
+            let units: Units = s.kpi_definitions().into_iter().map(|d| (d.id, d.unit)).collect();
+            let figure = |f| KpiFigure::from_team(f, &units);
             let depts: std::collections::HashMap<String, String> =
                 s.departments()?.into_iter().map(|d| (d.id, d.name)).collect();
             let dept_name = |id: &str| depts.get(id).cloned().unwrap_or_else(|| id.to_string());
@@ -48,15 +50,15 @@ impl FieldStore {
             for r in f.rows {
                 let (id, list, name) = match (&r.figure.user_id, r.dept_id == f.dept_id) {
                     (None, true) => {
-                        out.total.push(r.figure.into());
+                        out.total.push(figure(r.figure));
                         continue;
                     }
                     (None, false) => (r.dept_id.clone(), &mut out.sub_departments, dept_name(&r.dept_id)),
                     (Some(u), _) => (u.clone(), &mut out.members, names.of(u)),
                 };
                 match list.iter_mut().find(|l| l.id == id) {
-                    Some(l) => l.figures.push(r.figure.into()),
-                    None => list.push(DeptLine { id, name, member_of: r.member_of, figures: vec![r.figure.into()] }),
+                    Some(l) => l.figures.push(figure(r.figure)),
+                    None => list.push(DeptLine { id, name, member_of: r.member_of, figures: vec![figure(r.figure)] }),
                 }
             }
             Ok(Some(out))
@@ -71,6 +73,7 @@ impl FieldStore {
     pub fn team_view(&self, period: String, metrics: Vec<String>) -> Result<TeamView> {
         self.with(|s| {
             let defs = s.kpi_definitions_for(&metrics)?;
+            let units: Units = defs.iter().map(|d| (d.id.clone(), d.unit.clone())).collect();
             let v = s.team_view(&period, &defs)?;
             let names = s.names()?;
             let name = |id: &str| names.get(id).map(str::to_string);
@@ -85,7 +88,7 @@ impl FieldStore {
                     .map(|m| MemberFigures {
                         name: m.user_id.as_deref().and_then(name),
                         user_id: m.user_id,
-                        figures: m.rows.into_iter().map(Into::into).collect(),
+                        figures: m.rows.into_iter().map(|f| KpiFigure::from_team(f, &units)).collect(),
                     })
                     .collect(),
                 submissions: v
@@ -121,7 +124,7 @@ impl FieldStore {
         self.with(|s| s.server_snapshot()).map(|snap| match snap {
             Some(b) => ServerNotes {
                 as_of: Some(instant(b.computed_at)),
-                alerts: b.alerts.into_iter().collect(),
+                alerts: b.alerts.into_iter().map(Into::into).collect(),
                 reads: b.reads.into_iter().map(Into::into).collect(),
             },
             None => ServerNotes { as_of: None, alerts: Vec::new(), reads: Vec::new() },

@@ -66,6 +66,7 @@ class LocalSurface(unittest.TestCase):
         kpis = self.store.insert_kpis(r.id, metrics=["visits"])
         self.assertEqual((kpis.kind, kpis.figures[0].metric, kpis.figures[0].value), (fr.BlockKind.KPIS, "visits", 1.0))
         self.assertEqual(kpis.source, fr.FigureSource.LOCAL, "a block's source is the enum")
+        self.assertEqual(kpis.figures[0].quantity, fr.KpiQuantity.COUNT(count=1), "a value with its unit")
         self.assertEqual(len(self.store.report(r.id).blocks), 2, "the report holds both blocks, with their content")
         md = self.store.render_markdown(r.id)
         self.assertIn("上海某某贸易有限公司", md)
@@ -126,6 +127,8 @@ class LocalSurface(unittest.TestCase):
         k = self.store.add_contract(c.id, "1500.50", datetime.date(2026, 11, 20), title="采购合同")
         self.assertEqual(self.store.contract(k.id).title, "采购合同")
         p = self.store.add_payment(k.id, "500", datetime.date(2026, 11, 23))
+        money = self.store.kpis("2026-11-20..2026-11-30", ["new_contract_amount"])[0].quantity
+        self.assertEqual(money, fr.KpiQuantity.MONEY(amount="1500.50", amount_minor=150050, currency="CNY"))
         self.assertEqual(self.store.list_payments(k.id)[0].received_on, datetime.date(2026, 11, 23))
         self.assertEqual(self.store.payment(p.id).amount, "500.00")
         self.assertEqual([x.id for x in self.store.list_contracts(c.id)], [k.id])

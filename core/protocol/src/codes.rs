@@ -76,6 +76,7 @@ words! {
 words! {
     /// What an alert is about. Alerts carry it as text (`Alert::kind`), so that a device reads
     /// the alerts of a newer server too; code reads it through `Alert::alert_kind`.
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
     pub enum AlertKind {
         /// A deal stage converting below a share of the team's average.
         ConversionBelowTeam = "conversion_below_team",

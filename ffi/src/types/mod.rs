@@ -17,7 +17,7 @@ mod sync;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-pub use fieldreport_core::codes::{RefusalCode, RefusalReason, Role};
+pub use fieldreport_core::codes::{AlertKind, RefusalCode, RefusalReason, Role};
 pub use fieldreport_core::doc::Kind as ChangedKind;
 pub use fieldreport_core::doc::{Contact, Member, RecordKind};
 pub use fieldreport_core::doc::{FollowupKind, Level, PlanStatus, ReportKind, ReportStatus, Section, Stage};

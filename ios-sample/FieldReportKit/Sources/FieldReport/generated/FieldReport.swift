@@ -7272,9 +7272,13 @@ public struct KpiFigure: Equatable, Hashable {
     public let nameZh: String
     public let nameEn: String
     /**
-     * Counts as counts, money in minor units, ratios in 0..=1.
+     * Counts as counts, money in minor units, ratios in 0..=1 (`quantity` says which).
      */
     public let value: Double
+    /**
+     * The value with its unit: a count, money as a decimal with its currency, or a ratio.
+     */
+    public let quantity: KpiQuantity
     /**
      * The value formatted for display (e.g. `¥12,300.00`, `37.5%`).
      */
@@ -7287,8 +7291,11 @@ public struct KpiFigure: Equatable, Hashable {
     // declare one manually.
     public init(metric: String, nameZh: String, nameEn: String, 
         /**
-         * Counts as counts, money in minor units, ratios in 0..=1.
+         * Counts as counts, money in minor units, ratios in 0..=1 (`quantity` says which).
          */value: Double, 
+        /**
+         * The value with its unit: a count, money as a decimal with its currency, or a ratio.
+         */quantity: KpiQuantity, 
         /**
          * The value formatted for display (e.g. `¥12,300.00`, `37.5%`).
          */display: String, target: Double?, achievement: Double?, status: KpiStatus?) {
@@ -7296,6 +7303,7 @@ public struct KpiFigure: Equatable, Hashable {
         self.nameZh = nameZh
         self.nameEn = nameEn
         self.value = value
+        self.quantity = quantity
         self.display = display
         self.target = target
         self.achievement = achievement
@@ -7322,6 +7330,7 @@ public struct FfiConverterTypeKpiFigure: FfiConverterRustBuffer {
                 nameZh: FfiConverterString.read(from: &buf), 
                 nameEn: FfiConverterString.read(from: &buf), 
                 value: FfiConverterDouble.read(from: &buf), 
+                quantity: FfiConverterTypeKpiQuantity.read(from: &buf), 
                 display: FfiConverterString.read(from: &buf), 
                 target: FfiConverterOptionDouble.read(from: &buf), 
                 achievement: FfiConverterOptionDouble.read(from: &buf), 
@@ -7334,6 +7343,7 @@ public struct FfiConverterTypeKpiFigure: FfiConverterRustBuffer {
         FfiConverterString.write(value.nameZh, into: &buf)
         FfiConverterString.write(value.nameEn, into: &buf)
         FfiConverterDouble.write(value.value, into: &buf)
+        FfiConverterTypeKpiQuantity.write(value.quantity, into: &buf)
         FfiConverterString.write(value.display, into: &buf)
         FfiConverterOptionDouble.write(value.target, into: &buf)
         FfiConverterOptionDouble.write(value.achievement, into: &buf)
@@ -9015,6 +9025,75 @@ public func FfiConverterTypeReportRow_lower(_ value: ReportRow) -> RustBuffer {
 
 
 /**
+ * An alert of the server's snapshot, its kind as an enum.
+ */
+public struct ServerAlert: Equatable, Hashable {
+    /**
+     * What it is about; `None` for a kind this version does not know (a newer server's).
+     */
+    public let kind: AlertKind?
+    /**
+     * The alert as the server sent it (`describe_alert` says it in words).
+     */
+    public let alert: Alert
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * What it is about; `None` for a kind this version does not know (a newer server's).
+         */kind: AlertKind?, 
+        /**
+         * The alert as the server sent it (`describe_alert` says it in words).
+         */alert: Alert) {
+        self.kind = kind
+        self.alert = alert
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ServerAlert: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeServerAlert: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ServerAlert {
+        return
+            try ServerAlert(
+                kind: FfiConverterOptionTypeAlertKind.read(from: &buf), 
+                alert: FfiConverterTypeAlert.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ServerAlert, into buf: inout [UInt8]) {
+        FfiConverterOptionTypeAlertKind.write(value.kind, into: &buf)
+        FfiConverterTypeAlert.write(value.alert, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeServerAlert_lift(_ buf: RustBuffer) throws -> ServerAlert {
+    return try FfiConverterTypeServerAlert.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeServerAlert_lower(_ value: ServerAlert) -> RustBuffer {
+    return FfiConverterTypeServerAlert.lower(value)
+}
+
+
+/**
  * What the server's last snapshot says to this user, read offline: alerts and read receipts.
  */
 public struct ServerNotes: Equatable, Hashable {
@@ -9022,7 +9101,7 @@ public struct ServerNotes: Equatable, Hashable {
      * When the server computed them; `None` before the first sync.
      */
     public let asOf: Date?
-    public let alerts: [Alert]
+    public let alerts: [ServerAlert]
     /**
      * Who opened this user's reports (on the dashboard or a device).
      */
@@ -9033,7 +9112,7 @@ public struct ServerNotes: Equatable, Hashable {
     public init(
         /**
          * When the server computed them; `None` before the first sync.
-         */asOf: Date?, alerts: [Alert], 
+         */asOf: Date?, alerts: [ServerAlert], 
         /**
          * Who opened this user's reports (on the dashboard or a device).
          */reads: [ReadReceipt]) {
@@ -9059,14 +9138,14 @@ public struct FfiConverterTypeServerNotes: FfiConverterRustBuffer {
         return
             try ServerNotes(
                 asOf: FfiConverterOptionTimestamp.read(from: &buf), 
-                alerts: FfiConverterSequenceTypeAlert.read(from: &buf), 
+                alerts: FfiConverterSequenceTypeServerAlert.read(from: &buf), 
                 reads: FfiConverterSequenceTypeReadReceipt.read(from: &buf)
         )
     }
 
     public static func write(_ value: ServerNotes, into buf: inout [UInt8]) {
         FfiConverterOptionTimestamp.write(value.asOf, into: &buf)
-        FfiConverterSequenceTypeAlert.write(value.alerts, into: &buf)
+        FfiConverterSequenceTypeServerAlert.write(value.alerts, into: &buf)
         FfiConverterSequenceTypeReadReceipt.write(value.reads, into: &buf)
     }
 }
@@ -10508,6 +10587,103 @@ public func FfiConverterTypeInboxKind_lower(_ value: InboxKind) -> RustBuffer {
 
 
 /**
+ * A KPI value with its unit.
+ */
+
+public enum KpiQuantity: Equatable, Hashable {
+    
+    /**
+     * A count (visits, new customers).
+     */
+    case count(count: Int64
+    )
+    /**
+     * Money: a decimal in the currency's major unit (`"12300.00"`), its minor units, the
+     * currency.
+     */
+    case money(amount: String, amountMinor: Int64, currency: String
+    )
+    /**
+     * A ratio in 0..=1 (a conversion rate), shown as a percentage.
+     */
+    case ratio(ratio: Double
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension KpiQuantity: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeKpiQuantity: FfiConverterRustBuffer {
+    typealias SwiftType = KpiQuantity
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> KpiQuantity {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .count(count: try FfiConverterInt64.read(from: &buf)
+        )
+        
+        case 2: return .money(amount: try FfiConverterString.read(from: &buf), amountMinor: try FfiConverterInt64.read(from: &buf), currency: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 3: return .ratio(ratio: try FfiConverterDouble.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: KpiQuantity, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .count(count):
+            writeInt(&buf, Int32(1))
+            FfiConverterInt64.write(count, into: &buf)
+            
+        
+        case let .money(amount,amountMinor,currency):
+            writeInt(&buf, Int32(2))
+            FfiConverterString.write(amount, into: &buf)
+            FfiConverterInt64.write(amountMinor, into: &buf)
+            FfiConverterString.write(currency, into: &buf)
+            
+        
+        case let .ratio(ratio):
+            writeInt(&buf, Int32(3))
+            FfiConverterDouble.write(ratio, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKpiQuantity_lift(_ buf: RustBuffer) throws -> KpiQuantity {
+    return try FfiConverterTypeKpiQuantity.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKpiQuantity_lower(_ value: KpiQuantity) -> RustBuffer {
+    return FfiConverterTypeKpiQuantity.lower(value)
+}
+
+
+
+/**
  * The direction of a list along its sort key.
  */
 
@@ -11028,6 +11204,30 @@ fileprivate struct FfiConverterOptionTypeOrder: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeOrder.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeAlertKind: FfiConverterRustBuffer {
+    typealias SwiftType = AlertKind?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeAlertKind.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeAlertKind.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -11926,6 +12126,31 @@ fileprivate struct FfiConverterSequenceTypeReportRow: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeServerAlert: FfiConverterRustBuffer {
+    typealias SwiftType = [ServerAlert]
+
+    public static func write(_ value: [ServerAlert], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeServerAlert.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ServerAlert] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ServerAlert]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeServerAlert.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeStageEntry: FfiConverterRustBuffer {
     typealias SwiftType = [StageEntry]
 
@@ -11968,31 +12193,6 @@ fileprivate struct FfiConverterSequenceTypeSubmissionCounts: FfiConverterRustBuf
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeSubmissionCounts.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterSequenceTypeAlert: FfiConverterRustBuffer {
-    typealias SwiftType = [Alert]
-
-    public static func write(_ value: [Alert], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeAlert.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Alert] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [Alert]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeAlert.read(from: &buf))
         }
         return seq
     }

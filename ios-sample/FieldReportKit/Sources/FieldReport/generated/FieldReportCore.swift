@@ -1459,6 +1459,122 @@ public func FfiConverterTypeTemplate_lower(_ value: Template) -> RustBuffer {
 
 
 /**
+ * What an alert is about. Alerts carry it as text (`Alert::kind`), so that a device reads
+ * the alerts of a newer server too; code reads it through `Alert::alert_kind`.
+ */
+
+public enum AlertKind: Equatable, Hashable {
+    
+    /**
+     * A deal stage converting below a share of the team's average.
+     */
+    case conversionBelowTeam
+    /**
+     * An open deal with no followup for days.
+     */
+    case staleDeal
+    /**
+     * A report not submitted by its deadline.
+     */
+    case reportMissing
+    /**
+     * A report submitted after its deadline.
+     */
+    case reportLate
+    /**
+     * A KPI behind its pro-rated target.
+     */
+    case kpiRed
+    /**
+     * A check-in far from its customer.
+     */
+    case checkinFar
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension AlertKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAlertKind: FfiConverterRustBuffer {
+    typealias SwiftType = AlertKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AlertKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .conversionBelowTeam
+        
+        case 2: return .staleDeal
+        
+        case 3: return .reportMissing
+        
+        case 4: return .reportLate
+        
+        case 5: return .kpiRed
+        
+        case 6: return .checkinFar
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: AlertKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .conversionBelowTeam:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .staleDeal:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .reportMissing:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .reportLate:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .kpiRed:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .checkinFar:
+            writeInt(&buf, Int32(6))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAlertKind_lift(_ buf: RustBuffer) throws -> AlertKind {
+    return try FfiConverterTypeAlertKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAlertKind_lower(_ value: AlertKind) -> RustBuffer {
+    return FfiConverterTypeAlertKind.lower(value)
+}
+
+
+
+/**
  * What a block shows.
  */
 

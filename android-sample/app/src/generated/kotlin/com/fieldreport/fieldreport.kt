@@ -31,12 +31,14 @@ import java.nio.charset.CodingErrorAction
 import java.util.concurrent.atomic.AtomicLong
 import java.util.concurrent.ConcurrentHashMap
 import com.fieldreport.core.Alert
+import com.fieldreport.core.AlertKind
 import com.fieldreport.core.BlockKind
 import com.fieldreport.core.ChangedKind
 import com.fieldreport.core.Contact
 import com.fieldreport.core.Department
 import com.fieldreport.core.Dialect
 import com.fieldreport.core.FfiConverterTypeAlert
+import com.fieldreport.core.FfiConverterTypeAlertKind
 import com.fieldreport.core.FfiConverterTypeBlockKind
 import com.fieldreport.core.FfiConverterTypeChangedKind
 import com.fieldreport.core.FfiConverterTypeContact
@@ -84,6 +86,7 @@ import kotlinx.coroutines.Job
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.suspendCancellableCoroutine
 import com.fieldreport.core.RustBuffer as RustBufferAlert
+import com.fieldreport.core.RustBuffer as RustBufferAlertKind
 import com.fieldreport.core.RustBuffer as RustBufferBlockKind
 import com.fieldreport.core.RustBuffer as RustBufferChangedKind
 import com.fieldreport.core.RustBuffer as RustBufferContact
@@ -10295,9 +10298,14 @@ data class KpiFigure (
     val `nameEn`: kotlin.String
     , 
     /**
-     * Counts as counts, money in minor units, ratios in 0..=1.
+     * Counts as counts, money in minor units, ratios in 0..=1 (`quantity` says which).
      */
     val `value`: kotlin.Double
+    , 
+    /**
+     * The value with its unit: a count, money as a decimal with its currency, or a ratio.
+     */
+    val `quantity`: KpiQuantity
     , 
     /**
      * The value formatted for display (e.g. `¥12,300.00`, `37.5%`).
@@ -10329,6 +10337,7 @@ public object FfiConverterTypeKpiFigure: FfiConverterRustBuffer<KpiFigure> {
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterDouble.read(buf),
+            FfiConverterTypeKpiQuantity.read(buf),
             FfiConverterString.read(buf),
             FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalDouble.read(buf),
@@ -10341,6 +10350,7 @@ public object FfiConverterTypeKpiFigure: FfiConverterRustBuffer<KpiFigure> {
             FfiConverterString.allocationSize(value.`nameZh`) +
             FfiConverterString.allocationSize(value.`nameEn`) +
             FfiConverterDouble.allocationSize(value.`value`) +
+            FfiConverterTypeKpiQuantity.allocationSize(value.`quantity`) +
             FfiConverterString.allocationSize(value.`display`) +
             FfiConverterOptionalDouble.allocationSize(value.`target`) +
             FfiConverterOptionalDouble.allocationSize(value.`achievement`) +
@@ -10352,6 +10362,7 @@ public object FfiConverterTypeKpiFigure: FfiConverterRustBuffer<KpiFigure> {
             FfiConverterString.write(value.`nameZh`, buf)
             FfiConverterString.write(value.`nameEn`, buf)
             FfiConverterDouble.write(value.`value`, buf)
+            FfiConverterTypeKpiQuantity.write(value.`quantity`, buf)
             FfiConverterString.write(value.`display`, buf)
             FfiConverterOptionalDouble.write(value.`target`, buf)
             FfiConverterOptionalDouble.write(value.`achievement`, buf)
@@ -11698,6 +11709,53 @@ public object FfiConverterTypeReportRow: FfiConverterRustBuffer<ReportRow> {
 
 
 /**
+ * An alert of the server's snapshot, its kind as an enum.
+ */
+data class ServerAlert (
+    /**
+     * What it is about; `None` for a kind this version does not know (a newer server's).
+     */
+    val `kind`: AlertKind?
+    , 
+    /**
+     * The alert as the server sent it (`describe_alert` says it in words).
+     */
+    val `alert`: Alert
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeServerAlert: FfiConverterRustBuffer<ServerAlert> {
+    override fun read(buf: ByteBuffer): ServerAlert {
+        return ServerAlert(
+            FfiConverterOptionalTypeAlertKind.read(buf),
+            FfiConverterTypeAlert.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ServerAlert) = (
+            FfiConverterOptionalTypeAlertKind.allocationSize(value.`kind`) +
+            FfiConverterTypeAlert.allocationSize(value.`alert`)
+    )
+
+    override fun write(value: ServerAlert, buf: ByteBuffer) {
+            FfiConverterOptionalTypeAlertKind.write(value.`kind`, buf)
+            FfiConverterTypeAlert.write(value.`alert`, buf)
+    }
+}
+
+
+
+/**
  * What the server's last snapshot says to this user, read offline: alerts and read receipts.
  */
 data class ServerNotes (
@@ -11706,7 +11764,7 @@ data class ServerNotes (
      */
     val `asOf`: java.time.Instant?
     , 
-    val `alerts`: List<Alert>
+    val `alerts`: List<ServerAlert>
     , 
     /**
      * Who opened this user's reports (on the dashboard or a device).
@@ -11729,20 +11787,20 @@ public object FfiConverterTypeServerNotes: FfiConverterRustBuffer<ServerNotes> {
     override fun read(buf: ByteBuffer): ServerNotes {
         return ServerNotes(
             FfiConverterOptionalTimestamp.read(buf),
-            FfiConverterSequenceTypeAlert.read(buf),
+            FfiConverterSequenceTypeServerAlert.read(buf),
             FfiConverterSequenceTypeReadReceipt.read(buf),
         )
     }
 
     override fun allocationSize(value: ServerNotes) = (
             FfiConverterOptionalTimestamp.allocationSize(value.`asOf`) +
-            FfiConverterSequenceTypeAlert.allocationSize(value.`alerts`) +
+            FfiConverterSequenceTypeServerAlert.allocationSize(value.`alerts`) +
             FfiConverterSequenceTypeReadReceipt.allocationSize(value.`reads`)
     )
 
     override fun write(value: ServerNotes, buf: ByteBuffer) {
             FfiConverterOptionalTimestamp.write(value.`asOf`, buf)
-            FfiConverterSequenceTypeAlert.write(value.`alerts`, buf)
+            FfiConverterSequenceTypeServerAlert.write(value.`alerts`, buf)
             FfiConverterSequenceTypeReadReceipt.write(value.`reads`, buf)
     }
 }
@@ -13134,6 +13192,134 @@ public object FfiConverterTypeInboxKind: FfiConverterRustBuffer<InboxKind> {
 
 
 /**
+ * A KPI value with its unit.
+ */
+sealed class KpiQuantity {
+    
+    /**
+     * A count (visits, new customers).
+     */
+    data class Count(
+        val `count`: kotlin.Long) : KpiQuantity()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Money: a decimal in the currency's major unit (`"12300.00"`), its minor units, the
+     * currency.
+     */
+    data class Money(
+        val `amount`: kotlin.String, 
+        val `amountMinor`: kotlin.Long, 
+        val `currency`: kotlin.String) : KpiQuantity()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A ratio in 0..=1 (a conversion rate), shown as a percentage.
+     */
+    data class Ratio(
+        val `ratio`: kotlin.Double) : KpiQuantity()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeKpiQuantity : FfiConverterRustBuffer<KpiQuantity>{
+    override fun read(buf: ByteBuffer): KpiQuantity {
+        return when(buf.getInt()) {
+            1 -> KpiQuantity.Count(
+                FfiConverterLong.read(buf),
+                )
+            2 -> KpiQuantity.Money(
+                FfiConverterString.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterString.read(buf),
+                )
+            3 -> KpiQuantity.Ratio(
+                FfiConverterDouble.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: KpiQuantity): ULong = when(value) {
+        is KpiQuantity.Count -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`count`)
+            )
+        }
+        is KpiQuantity.Money -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`amount`)
+                + FfiConverterLong.allocationSize(value.`amountMinor`)
+                + FfiConverterString.allocationSize(value.`currency`)
+            )
+        }
+        is KpiQuantity.Ratio -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterDouble.allocationSize(value.`ratio`)
+            )
+        }
+    }
+
+    override fun write(value: KpiQuantity, buf: ByteBuffer) {
+        when(value) {
+            is KpiQuantity.Count -> {
+                buf.putInt(1)
+                FfiConverterLong.write(value.`count`, buf)
+                Unit
+            }
+            is KpiQuantity.Money -> {
+                buf.putInt(2)
+                FfiConverterString.write(value.`amount`, buf)
+                FfiConverterLong.write(value.`amountMinor`, buf)
+                FfiConverterString.write(value.`currency`, buf)
+                Unit
+            }
+            is KpiQuantity.Ratio -> {
+                buf.putInt(3)
+                FfiConverterDouble.write(value.`ratio`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
  * The direction of a list along its sort key.
  */
 
@@ -13678,6 +13864,38 @@ public object FfiConverterOptionalTypeOrder: FfiConverterRustBuffer<Order?> {
         } else {
             buf.put(1)
             FfiConverterTypeOrder.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeAlertKind: FfiConverterRustBuffer<AlertKind?> {
+    override fun read(buf: ByteBuffer): AlertKind? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeAlertKind.read(buf)
+    }
+
+    override fun allocationSize(value: AlertKind?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeAlertKind.allocationSize(value)
+        }
+    }
+
+    override fun write(value: AlertKind?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeAlertKind.write(value, buf)
         }
     }
 }
@@ -14736,6 +14954,34 @@ public object FfiConverterSequenceTypeReportRow: FfiConverterRustBuffer<List<Rep
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeServerAlert: FfiConverterRustBuffer<List<ServerAlert>> {
+    override fun read(buf: ByteBuffer): List<ServerAlert> {
+        val len = buf.getInt()
+        return List<ServerAlert>(len) {
+            FfiConverterTypeServerAlert.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ServerAlert>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeServerAlert.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ServerAlert>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeServerAlert.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeStageEntry: FfiConverterRustBuffer<List<StageEntry>> {
     override fun read(buf: ByteBuffer): List<StageEntry> {
         val len = buf.getInt()
@@ -14782,34 +15028,6 @@ public object FfiConverterSequenceTypeSubmissionCounts: FfiConverterRustBuffer<L
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeSubmissionCounts.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterSequenceTypeAlert: FfiConverterRustBuffer<List<Alert>> {
-    override fun read(buf: ByteBuffer): List<Alert> {
-        val len = buf.getInt()
-        return List<Alert>(len) {
-            FfiConverterTypeAlert.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<Alert>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeAlert.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<Alert>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeAlert.write(it, buf)
         }
     }
 }
@@ -15074,6 +15292,8 @@ public object FfiConverterTypeNaiveDate: FfiConverter<NaiveDate, RustBuffer.ByVa
         FfiConverterString.write(builtinValue, buf)
     }
 }
+
+
 
 
 

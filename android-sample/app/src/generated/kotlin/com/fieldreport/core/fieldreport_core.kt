@@ -1693,6 +1693,66 @@ public object FfiConverterTypeTemplate: FfiConverterRustBuffer<Template> {
 
 
 /**
+ * What an alert is about. Alerts carry it as text (`Alert::kind`), so that a device reads
+ * the alerts of a newer server too; code reads it through `Alert::alert_kind`.
+ */
+
+enum class AlertKind {
+    
+    /**
+     * A deal stage converting below a share of the team's average.
+     */
+    CONVERSION_BELOW_TEAM,
+    /**
+     * An open deal with no followup for days.
+     */
+    STALE_DEAL,
+    /**
+     * A report not submitted by its deadline.
+     */
+    REPORT_MISSING,
+    /**
+     * A report submitted after its deadline.
+     */
+    REPORT_LATE,
+    /**
+     * A KPI behind its pro-rated target.
+     */
+    KPI_RED,
+    /**
+     * A check-in far from its customer.
+     */
+    CHECKIN_FAR;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAlertKind: FfiConverterRustBuffer<AlertKind> {
+    override fun read(buf: ByteBuffer) = try {
+        AlertKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: AlertKind) = 4UL
+
+    override fun write(value: AlertKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * What a block shows.
  */
 
