@@ -222,3 +222,38 @@ async fn shutting_down_answers_waiting_syncs() {
     assert!(waiter.await.unwrap().is_ok(), "the waiting sync was answered");
     let _ = Location::Dir(server.dir.path().to_path_buf());
 }
+
+/// What a device sends is checked: a wait that is not a number of seconds is refused, a long
+/// one is cut to the server's cap, and a member holding many waiting requests cannot take every
+/// place (the extra ones answer at once).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waits_are_bounded() {
+    let t = team(Server::start().await).await;
+    let token = token(&t.a.store);
+    let http = reqwest::Client::new();
+    let cursor = t.a.store.sync_state().unwrap().cursor;
+    let body = fieldreport_core::sync::wire::SyncRequest { cursor, max_bytes: 1 << 20, ..Default::default() }.encode();
+    let post = |wait: &str| {
+        http.post(format!("{}/v1/sync?wait={wait}", t.server.url))
+            .bearer_auth(&token)
+            .header("content-type", fieldreport_core::sync::CONTENT_TYPE)
+            .body(body.clone())
+            .send()
+    };
+    for bad in ["abc", "-1", "1e9"] {
+        let r = post(bad).await.unwrap();
+        assert_eq!(r.status().as_u16(), 400, "wait={bad}");
+        assert!(r.text().await.unwrap().contains("wait=SECONDS"));
+    }
+    // Sixteen of one member's requests wait; the seventeenth answers at once.
+    let waiting: Vec<_> =
+        (0..fieldreport_server::service::MAX_WAITING_PER_MEMBER).map(|_| tokio::spawn(post("30"))).collect();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let started = Instant::now();
+    let extra = post("30").await.unwrap();
+    assert!(extra.status().is_success());
+    assert!(started.elapsed() < Duration::from_secs(5), "the extra request did not wait");
+    for w in waiting {
+        w.abort();
+    }
+}

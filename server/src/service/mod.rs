@@ -37,7 +37,7 @@ pub use departments::DeptEdit;
 pub use links::LinkProof;
 pub use members::UserEdit;
 pub use merge::{Author, Limits};
-pub use news::{News, Waiter, MAX_WAITING};
+pub use news::{News, Waiter, MAX_WAITING, MAX_WAITING_PER_MEMBER};
 pub use outbox::LEASE_MS;
 pub use rollups::{RebuildFrom, Rebuilt};
 #[doc(hidden)]

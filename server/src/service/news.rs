@@ -38,6 +38,10 @@ const LOOK_EVERY: Duration = Duration::from_secs(1);
 /// asks again later, as without waiting).
 pub const MAX_WAITING: usize = 50_000;
 
+/// Most requests one member keeps waiting in a process (a phone, a tablet, a laptop wait one
+/// each): a device holding many cannot take the process's places from the rest of the team.
+pub const MAX_WAITING_PER_MEMBER: usize = 16;
+
 /// The requests waiting for news in this process.
 pub struct News {
     waiting: Mutex<Waiting>,
@@ -51,7 +55,9 @@ struct Waiting {
     by_user: HashMap<String, Vec<(u64, Arc<Notify>)>>,
     /// Admins see everything: every move of the feed wakes them.
     admins: Vec<(u64, Arc<Notify>)>,
+    /// Requests waiting, in all and by member.
     count: usize,
+    per_member: HashMap<String, usize>,
 }
 
 /// One waiting request: woken by news ([`Waiter::news`]); leaves the registry when dropped.
@@ -87,6 +93,12 @@ impl Drop for Waiter {
             }
         }
         w.count -= 1;
+        if let Some(n) = w.per_member.get_mut(&self.user) {
+            *n -= 1;
+            if *n == 0 {
+                w.per_member.remove(&self.user);
+            }
+        }
         crate::metrics::metrics().news_waiting.dec();
     }
 }
@@ -112,7 +124,8 @@ impl News {
     }
 
     /// Registers a request of `user` waiting for news; `None` when it should not wait (the
-    /// server is shutting down, or [`MAX_WAITING`] requests already wait).
+    /// server is shutting down, [`MAX_WAITING`] requests already wait, or
+    /// [`MAX_WAITING_PER_MEMBER`] of this member's).
     pub fn wait(self: &Arc<Self>, user: &str, role: Role) -> Option<Waiter> {
         if self.closed.load(Ordering::Relaxed) {
             return None;
@@ -122,10 +135,12 @@ impl News {
         let admin = role == Role::Admin;
         {
             let mut w = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
-            if w.count >= MAX_WAITING {
+            let mine = w.per_member.get(user).copied().unwrap_or(0);
+            if w.count >= MAX_WAITING || mine >= MAX_WAITING_PER_MEMBER {
                 return None;
             }
             w.count += 1;
+            *w.per_member.entry(user.to_string()).or_default() += 1;
             let entry = (id, notify.clone());
             if admin {
                 w.admins.push(entry);
@@ -222,5 +237,41 @@ fn follow(store: &Store, mut rx: tokio::sync::watch::Receiver<u64>, mut last: Op
                 tracing::warn!(error = %e, "cannot read whom new documents concern; trying again at the next commit")
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn news() -> Arc<News> {
+        Arc::new(News { waiting: Mutex::default(), next: AtomicU64::new(1), closed: AtomicBool::new(false) })
+    }
+
+    #[test]
+    fn a_member_cannot_take_every_place_and_places_come_back() {
+        let n = news();
+        let mine: Vec<Waiter> = (0..MAX_WAITING_PER_MEMBER).map(|_| n.wait("u1", Role::Rep).unwrap()).collect();
+        assert!(n.wait("u1", Role::Rep).is_none(), "one member's places are bounded");
+        assert!(n.wait("u2", Role::Rep).is_some(), "others still wait");
+        drop(mine);
+        assert!(n.wait("u1", Role::Rep).is_some(), "a request that ended gives its place back");
+        assert_eq!(n.waiting(), 0);
+    }
+
+    #[test]
+    fn news_wakes_the_members_it_concerns_and_admins() {
+        let n = news();
+        let (a, b, admin) =
+            (n.wait("a", Role::Rep).unwrap(), n.wait("b", Role::Rep).unwrap(), n.wait("x", Role::Admin).unwrap());
+        n.wake(&["a".to_string()]);
+        let woke = |w: &Waiter| {
+            futures_executor::block_on(async { futures_util::FutureExt::now_or_never(w.news()).is_some() })
+        };
+        assert!(woke(&a) && woke(&admin) && !woke(&b));
+        n.wake(&[SERVER_OWNER.to_string()]);
+        assert!(woke(&b), "the team's own documents concern everyone");
+        n.close();
+        assert!(n.wait("c", Role::Rep).is_none(), "closing: nobody waits");
     }
 }
