@@ -3,58 +3,16 @@
 //! own with its own connection; this side tells it of the app's writes (any call that wrote
 //! through the app's connection) and makes the status from what it says and what the store holds.
 
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use fieldreport_core::sync::{AutoSync, AutoSyncListener, AutoSyncOptions, SyncActivity, SyncOptions, SyncProgress};
 
 use crate::error::FieldError;
+use crate::hub::SyncStatusListener;
 use crate::observe::Subscription;
 use crate::store::{FieldStore, Result};
 use crate::types::{SyncConfig, SyncStatus};
-
-/// Hears the sync status whenever it changes (what sync does, a count of what waits to go, the
-/// last error). Called on a library thread or the thread that wrote; return quickly (post to the
-/// UI thread). A listener that throws is logged and keeps its subscription.
-#[uniffi::export(with_foreign)]
-pub trait SyncStatusListener: Send + Sync {
-    fn on_status(&self, status: SyncStatus) -> std::result::Result<(), FieldError>;
-}
-
-/// The status listeners of one store, and what they were last told.
-#[derive(Default)]
-pub(crate) struct StatusHub {
-    next: std::sync::atomic::AtomicU64,
-    listeners: Mutex<Vec<(u64, Arc<dyn SyncStatusListener>)>>,
-    last: Mutex<Option<SyncStatus>>,
-}
-
-impl StatusHub {
-    pub(crate) fn remove(&self, id: u64) {
-        self.listeners.lock().unwrap_or_else(|p| p.into_inner()).retain(|(i, _)| *i != id);
-    }
-
-    fn any(&self) -> bool {
-        !self.listeners.lock().unwrap_or_else(|p| p.into_inner()).is_empty()
-    }
-
-    /// Tells every listener `status` if it differs from what they were told last.
-    fn tell(&self, status: SyncStatus) {
-        {
-            let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
-            if last.as_ref() == Some(&status) {
-                return;
-            }
-            *last = Some(status.clone());
-        }
-        let listeners = self.listeners.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        for (_, l) in listeners {
-            if let Err(e) = l.on_status(status.clone()) {
-                tracing::warn!(error = %e, "a sync status listener failed");
-            }
-        }
-    }
-}
 
 /// What the running sync tells the store (held weakly: the store owns the running sync).
 struct Told(Weak<FieldStore>);
@@ -238,8 +196,7 @@ impl FieldStore {
     /// cancelled (or closed: Kotlin `close()`, Swift deinit).
     pub fn observe_sync_status(&self, listener: Arc<dyn SyncStatusListener>) -> Result<Arc<Subscription>> {
         let now = self.sync_status()?;
-        let id = self.status.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.status.listeners.lock().unwrap_or_else(|p| p.into_inner()).push((id, listener.clone()));
+        let id = self.status.add(listener.clone());
         if let Err(e) = listener.on_status(now) {
             tracing::warn!(error = %e, "a sync status listener failed");
         }

@@ -22,11 +22,11 @@ mod sync;
 mod types;
 mod week;
 
-pub use auto_sync::SyncStatusListener;
 pub use batch::BatchWrite;
 pub use error::FieldError;
 pub use http::HttpClient;
 pub use hub::ChangeListener;
+pub use hub::SyncStatusListener;
 pub use live::{CustomerListListener, CustomerPage, FollowupListListener, FollowupPage, ListDiff};
 pub use observe::Subscription;
 pub use store::FieldStore;

@@ -6,9 +6,8 @@
 
 use std::sync::{Arc, Mutex, Weak};
 
-use crate::auto_sync::StatusHub;
 use crate::error::FieldError;
-use crate::hub::{ChangeListener, Hub};
+use crate::hub::{ChangeListener, Hub, StatusHub};
 use crate::store::FieldStore;
 use crate::types::ChangedKind;
 

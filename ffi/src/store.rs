@@ -36,7 +36,7 @@ pub struct FieldStore {
     /// How sync reaches the server and when it runs by itself.
     pub(crate) config: Mutex<SyncConfig>,
     /// Who hears the sync status.
-    pub(crate) status: Arc<crate::auto_sync::StatusHub>,
+    pub(crate) status: Arc<crate::hub::StatusHub>,
     /// The server and code of this store's enrollment in this process (a retried `enroll`).
     pub(crate) enrolled_by: Mutex<Option<(String, String)>>,
 }

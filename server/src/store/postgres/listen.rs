@@ -8,8 +8,7 @@ use tokio_postgres::{AsyncMessage, NoTls};
 
 use crate::store::Commits;
 
-/// The channel a commit that moved the feed notifies.
-pub(super) const CHANNEL: &str = "fieldreport_feed";
+use super::transaction::CHANNEL;
 
 /// How long to wait before connecting again after the listening connection was lost.
 const RECONNECT: std::time::Duration = std::time::Duration::from_secs(1);

@@ -19,6 +19,10 @@ const MEMBER_LOCK: i32 = 7_283_603;
 /// Most member locks one batch takes; a batch writing for more writes alone.
 const MAX_MEMBER_LOCKS: usize = 256;
 
+/// The channel a commit that may have moved the feed notifies; every server process listens to
+/// it (`listen.rs`).
+pub(super) const CHANNEL: &str = "fieldreport_feed";
+
 /// The feed head's row lock, held to the commit.
 pub(super) const LOCK_FEED: &str = "SELECT seq FROM feed_head WHERE id = 1 FOR UPDATE";
 
@@ -115,7 +119,7 @@ pub(super) fn begin_sql(locks: &BatchLocks) -> (String, bool) {
 /// the feed may have moved (positions given, or its lock held), a notification that every
 /// server process listening receives if the transaction commits (`listen.rs`).
 pub(super) fn commit_sql(placed: Option<(i64, i64)>, feed_locked: bool) -> String {
-    let notify = format!("NOTIFY {}", super::listen::CHANNEL);
+    let notify = format!("NOTIFY {CHANNEL}");
     match placed {
         Some((lo, hi)) => format!("{LOCK_FEED}; {}; {notify}; COMMIT", give_positions(lo, hi)),
         None if feed_locked => format!("{notify}; COMMIT"),

@@ -12501,13 +12501,13 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_syncstatuslistener_on_status() != 57834) {
-        return InitializationResult.apiChecksumMismatch
-    }
     if (uniffi_fieldreport_ffi_checksum_method_httpclient_post() != 64375) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_changelistener_on_change() != 36176) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_syncstatuslistener_on_status() != 64610) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_customerlistlistener_on_list() != 52464) {
@@ -12549,7 +12549,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_network_available() != 56610) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_observe_sync_status() != 46531) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_observe_sync_status() != 25066) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_sync_config() != 49312) {

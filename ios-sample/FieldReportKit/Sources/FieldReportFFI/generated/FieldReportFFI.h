@@ -243,13 +243,6 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_SYNC_STATUS_LISTENER_METHOD0
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_SYNC_STATUS_LISTENER_METHOD0
-typedef void (*UniffiCallbackInterfaceSyncStatusListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
-        RustCallStatus *_Nonnull uniffiCallStatus
-    );
-
-#endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_HTTP_CLIENT_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_HTTP_CLIENT_METHOD0
 typedef void (*UniffiCallbackInterfaceHttpClientMethod0)(uint64_t, RustBuffer, RustBuffer* _Nonnull, 
@@ -260,6 +253,13 @@ typedef void (*UniffiCallbackInterfaceHttpClientMethod0)(uint64_t, RustBuffer, R
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_CHANGE_LISTENER_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_CHANGE_LISTENER_METHOD0
 typedef void (*UniffiCallbackInterfaceChangeListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_SYNC_STATUS_LISTENER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_SYNC_STATUS_LISTENER_METHOD0
+typedef void (*UniffiCallbackInterfaceSyncStatusListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
         RustCallStatus *_Nonnull uniffiCallStatus
     );
 
@@ -292,15 +292,6 @@ typedef void (*UniffiCallbackInterfaceCancelListenerMethod0)(uint64_t, void* _No
     );
 
 #endif
-#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_SYNC_STATUS_LISTENER
-#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_SYNC_STATUS_LISTENER
-typedef struct UniffiVTableCallbackInterfaceSyncStatusListener {
-    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
-    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
-    UniffiCallbackInterfaceSyncStatusListenerMethod0 _Nonnull onStatus;
-} UniffiVTableCallbackInterfaceSyncStatusListener;
-
-#endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_HTTP_CLIENT
 #define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_HTTP_CLIENT
 typedef struct UniffiVTableCallbackInterfaceHttpClient {
@@ -317,6 +308,15 @@ typedef struct UniffiVTableCallbackInterfaceChangeListener {
     UniffiCallbackInterfaceClone _Nonnull uniffiClone;
     UniffiCallbackInterfaceChangeListenerMethod0 _Nonnull onChange;
 } UniffiVTableCallbackInterfaceChangeListener;
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_SYNC_STATUS_LISTENER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_SYNC_STATUS_LISTENER
+typedef struct UniffiVTableCallbackInterfaceSyncStatusListener {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceSyncStatusListenerMethod0 _Nonnull onStatus;
+} UniffiVTableCallbackInterfaceSyncStatusListener;
 
 #endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CUSTOMER_LIST_LISTENER
@@ -354,26 +354,6 @@ typedef struct UniffiVTableCallbackInterfaceCancelListener {
     UniffiCallbackInterfaceCancelListenerMethod0 _Nonnull onCancel;
 } UniffiVTableCallbackInterfaceCancelListener;
 
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_SYNCSTATUSLISTENER
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_SYNCSTATUSLISTENER
-uint64_t uniffi_fieldreport_ffi_fn_clone_syncstatuslistener(uint64_t handle, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_FREE_SYNCSTATUSLISTENER
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_FREE_SYNCSTATUSLISTENER
-void uniffi_fieldreport_ffi_fn_free_syncstatuslistener(uint64_t handle, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_INIT_CALLBACK_VTABLE_SYNCSTATUSLISTENER
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_INIT_CALLBACK_VTABLE_SYNCSTATUSLISTENER
-void uniffi_fieldreport_ffi_fn_init_callback_vtable_syncstatuslistener(const UniffiVTableCallbackInterfaceSyncStatusListener* _Nonnull vtable
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_SYNCSTATUSLISTENER_ON_STATUS
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_SYNCSTATUSLISTENER_ON_STATUS
-void uniffi_fieldreport_ffi_fn_method_syncstatuslistener_on_status(uint64_t ptr, RustBuffer status, RustCallStatus *_Nonnull out_status
-);
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_HTTPCLIENT
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_HTTPCLIENT
@@ -413,6 +393,26 @@ void uniffi_fieldreport_ffi_fn_init_callback_vtable_changelistener(const UniffiV
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_CHANGELISTENER_ON_CHANGE
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_CHANGELISTENER_ON_CHANGE
 void uniffi_fieldreport_ffi_fn_method_changelistener_on_change(uint64_t ptr, RustBuffer changes, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_SYNCSTATUSLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_SYNCSTATUSLISTENER
+uint64_t uniffi_fieldreport_ffi_fn_clone_syncstatuslistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_FREE_SYNCSTATUSLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_FREE_SYNCSTATUSLISTENER
+void uniffi_fieldreport_ffi_fn_free_syncstatuslistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_INIT_CALLBACK_VTABLE_SYNCSTATUSLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_INIT_CALLBACK_VTABLE_SYNCSTATUSLISTENER
+void uniffi_fieldreport_ffi_fn_init_callback_vtable_syncstatuslistener(const UniffiVTableCallbackInterfaceSyncStatusListener* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_SYNCSTATUSLISTENER_ON_STATUS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_SYNCSTATUSLISTENER_ON_STATUS
+void uniffi_fieldreport_ffi_fn_method_syncstatuslistener_on_status(uint64_t ptr, RustBuffer status, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_CUSTOMERLISTLISTENER
@@ -1326,12 +1326,6 @@ void ffi_fieldreport_ffi_rust_future_free_void(uint64_t handle
 void ffi_fieldreport_ffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_SYNCSTATUSLISTENER_ON_STATUS
-#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_SYNCSTATUSLISTENER_ON_STATUS
-uint16_t uniffi_fieldreport_ffi_checksum_method_syncstatuslistener_on_status(void
-    
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_HTTPCLIENT_POST
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_HTTPCLIENT_POST
 uint16_t uniffi_fieldreport_ffi_checksum_method_httpclient_post(void
@@ -1341,6 +1335,12 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_httpclient_post(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_CHANGELISTENER_ON_CHANGE
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_CHANGELISTENER_ON_CHANGE
 uint16_t uniffi_fieldreport_ffi_checksum_method_changelistener_on_change(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_SYNCSTATUSLISTENER_ON_STATUS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_SYNCSTATUSLISTENER_ON_STATUS
+uint16_t uniffi_fieldreport_ffi_checksum_method_syncstatuslistener_on_status(void
     
 );
 #endif

@@ -727,14 +727,14 @@ internal open class UniffiForeignFutureResultVoid(
 internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
     fun callback(`callbackData`: Long,`result`: UniffiForeignFutureResultVoid.UniffiByValue,)
 }
-internal interface UniffiCallbackInterfaceSyncStatusListenerMethod0 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`status`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
-}
 internal interface UniffiCallbackInterfaceHttpClientMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`request`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,)
 }
 internal interface UniffiCallbackInterfaceChangeListenerMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`changes`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+internal interface UniffiCallbackInterfaceSyncStatusListenerMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`status`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
 }
 internal interface UniffiCallbackInterfaceCustomerListListenerMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
@@ -747,25 +747,6 @@ internal interface UniffiCallbackInterfaceSyncListenerMethod0 : com.sun.jna.Call
 }
 internal interface UniffiCallbackInterfaceCancelListenerMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
-}
-@Structure.FieldOrder("uniffiFree", "uniffiClone", "onStatus")
-internal open class UniffiVTableCallbackInterfaceSyncStatusListener(
-    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
-    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
-    @JvmField internal var `onStatus`: UniffiCallbackInterfaceSyncStatusListenerMethod0? = null,
-) : Structure() {
-    class UniffiByValue(
-        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
-        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
-        `onStatus`: UniffiCallbackInterfaceSyncStatusListenerMethod0? = null,
-    ): UniffiVTableCallbackInterfaceSyncStatusListener(`uniffiFree`,`uniffiClone`,`onStatus`,), Structure.ByValue
-
-   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceSyncStatusListener) {
-        `uniffiFree` = other.`uniffiFree`
-        `uniffiClone` = other.`uniffiClone`
-        `onStatus` = other.`onStatus`
-    }
-
 }
 @Structure.FieldOrder("uniffiFree", "uniffiClone", "post")
 internal open class UniffiVTableCallbackInterfaceHttpClient(
@@ -802,6 +783,25 @@ internal open class UniffiVTableCallbackInterfaceChangeListener(
         `uniffiFree` = other.`uniffiFree`
         `uniffiClone` = other.`uniffiClone`
         `onChange` = other.`onChange`
+    }
+
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "onStatus")
+internal open class UniffiVTableCallbackInterfaceSyncStatusListener(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `onStatus`: UniffiCallbackInterfaceSyncStatusListenerMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `onStatus`: UniffiCallbackInterfaceSyncStatusListenerMethod0? = null,
+    ): UniffiVTableCallbackInterfaceSyncStatusListener(`uniffiFree`,`uniffiClone`,`onStatus`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceSyncStatusListener) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `onStatus` = other.`onStatus`
     }
 
 }
@@ -906,11 +906,11 @@ internal object IntegrityCheckingUniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
-    external fun uniffi_fieldreport_ffi_checksum_method_syncstatuslistener_on_status(
-    ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_httpclient_post(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_changelistener_on_change(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_syncstatuslistener_on_status(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_customerlistlistener_on_list(
     ): Int
@@ -1164,14 +1164,6 @@ internal object UniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
-    external fun uniffi_fieldreport_ffi_fn_clone_syncstatuslistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_fieldreport_ffi_fn_free_syncstatuslistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_fieldreport_ffi_fn_init_callback_vtable_syncstatuslistener(`vtable`: UniffiVTableCallbackInterfaceSyncStatusListener,
-    ): Unit
-    external fun uniffi_fieldreport_ffi_fn_method_syncstatuslistener_on_status(`ptr`: Long,`status`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
     external fun uniffi_fieldreport_ffi_fn_clone_httpclient(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_fieldreport_ffi_fn_free_httpclient(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1187,6 +1179,14 @@ internal object UniffiLib {
     external fun uniffi_fieldreport_ffi_fn_init_callback_vtable_changelistener(`vtable`: UniffiVTableCallbackInterfaceChangeListener,
     ): Unit
     external fun uniffi_fieldreport_ffi_fn_method_changelistener_on_change(`ptr`: Long,`changes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_clone_syncstatuslistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_free_syncstatuslistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_init_callback_vtable_syncstatuslistener(`vtable`: UniffiVTableCallbackInterfaceSyncStatusListener,
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_method_syncstatuslistener_on_status(`ptr`: Long,`status`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_fieldreport_ffi_fn_clone_customerlistlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1567,13 +1567,13 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_syncstatuslistener_on_status() and 0xFFFF) != 57834) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_httpclient_post() and 0xFFFF) != 64375) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_changelistener_on_change() and 0xFFFF) != 36176) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_syncstatuslistener_on_status() and 0xFFFF) != 64610) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_customerlistlistener_on_list() and 0xFFFF) != 52464) {
@@ -1615,7 +1615,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_network_available() and 0xFFFF) != 56610) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_observe_sync_status() and 0xFFFF) != 46531) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_observe_sync_status() and 0xFFFF) != 25066) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_sync_config() and 0xFFFF) != 49312) {
