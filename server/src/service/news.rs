@@ -197,12 +197,12 @@ fn follow(store: &Store, mut rx: tokio::sync::watch::Receiver<u64>, mut last: Op
         tracing::error!("cannot start the runtime that wakes waiting syncs; they wait for their timeout");
         return;
     };
+    // Said once when reading starts failing (a database down), not every second.
+    let mut failing = false;
     loop {
-        if last.is_some() {
-            let told = rt.block_on(async { tokio::time::timeout(LOOK_EVERY, rx.changed()).await.unwrap_or(Ok(())) });
-            if told.is_err() {
-                return; // the writer is gone
-            }
+        let told = rt.block_on(async { tokio::time::timeout(LOOK_EVERY, rx.changed()).await.unwrap_or(Ok(())) });
+        if told.is_err() {
+            return; // the writer is gone
         }
         std::thread::sleep(GATHER);
         rx.borrow_and_update();
@@ -211,9 +211,12 @@ fn follow(store: &Store, mut rx: tokio::sync::watch::Receiver<u64>, mut last: Op
             return;
         }
         let head = match store.read(|db| Ok(db.feed_head()?)) {
-            Ok(h) => h,
+            Ok(h) => {
+                failing = false;
+                h
+            }
             Err(e) => {
-                tracing::warn!(error = %e, "cannot read the feed head to wake waiting syncs");
+                failed(&mut failing, "the feed head", &e);
                 continue;
             }
         };
@@ -233,10 +236,15 @@ fn follow(store: &Store, mut rx: tokio::sync::watch::Receiver<u64>, mut last: Op
                 news.wake(&audience);
                 last = Some(head);
             }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot read whom new documents concern; trying again at the next commit")
-            }
+            Err(e) => failed(&mut failing, "whom new documents concern", &e),
         }
+    }
+}
+
+/// Logs that reading failed, once until a read succeeds again.
+fn failed(failing: &mut bool, what: &str, e: &crate::error::ServerError) {
+    if !std::mem::replace(failing, true) {
+        tracing::warn!(error = %e, "cannot read {what} to wake waiting syncs; trying again every second");
     }
 }
 
