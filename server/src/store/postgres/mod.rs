@@ -205,12 +205,28 @@ impl PgBackend {
     }
 }
 
+/// A read connection lent to a job, given back when the job ends — even by a panic, so that a
+/// failing job never shrinks the pool.
+struct Lease<'a> {
+    backend: &'a PgBackend,
+    conn: Option<PgConn>,
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        if let Some(c) = self.conn.take() {
+            self.backend.give_back(c);
+        }
+    }
+}
+
 impl Backend for PgBackend {
     fn read(&self, job: &mut dyn FnMut(&dyn Conn) -> Result<()>) -> Result<()> {
-        let conn = self.take()?;
-        let out = job(&conn);
-        self.give_back(conn);
-        out
+        let lease = Lease { backend: self, conn: Some(self.take()?) };
+        match &lease.conn {
+            Some(conn) => job(conn),
+            None => Err(StoreError::Internal("a read connection went missing".into())),
+        }
     }
 
     fn write(&self, job: super::WriteJob) -> Result<()> {

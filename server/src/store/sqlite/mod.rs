@@ -125,15 +125,24 @@ impl TxConn for Connection {
     }
 }
 
-/// Most idle read connections kept open: about the number of requests served at once (opening
-/// a connection costs more than a whole sync round trip).
-const MAX_IDLE: usize = 64;
+/// Most read connections open at once, all kept when idle (opening one costs more than a whole
+/// sync round trip): about the number of requests a server serves at once. Past it a read waits
+/// for one: a herd of requests (every phone reconnecting after a restart) costs a queue, not a
+/// connection and its page cache each.
+const MAX_READERS: usize = 64;
+
+/// The read connections.
+struct Readers {
+    idle: Vec<Connection>,
+    open: usize,
+}
 
 /// Storage in a data directory.
 pub struct SqliteBackend {
     path: PathBuf,
     writer: Writer,
-    idle: Mutex<Vec<Connection>>,
+    readers: Mutex<Readers>,
+    returned: std::sync::Condvar,
 }
 
 impl SqliteBackend {
@@ -146,23 +155,60 @@ impl SqliteBackend {
         migrate(&conn)?;
         let reader = open_conn(&path)?;
         let writer = Writer::start(Box::new(conn), "fieldreport-writer")?;
-        Ok(SqliteBackend { path, writer, idle: Mutex::new(vec![reader]) })
+        Ok(SqliteBackend {
+            path,
+            writer,
+            readers: Mutex::new(Readers { idle: vec![reader], open: 1 }),
+            returned: std::sync::Condvar::new(),
+        })
+    }
+}
+
+impl SqliteBackend {
+    /// An idle read connection, a new one while fewer than [`MAX_READERS`] are open, or the next
+    /// one given back.
+    fn take(&self) -> Result<Connection> {
+        let mut r = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if let Some(c) = r.idle.pop() {
+                return Ok(c);
+            }
+            if r.open < MAX_READERS {
+                r.open += 1;
+                drop(r);
+                return open_conn(&self.path).inspect_err(|_| {
+                    self.readers.lock().unwrap_or_else(|p| p.into_inner()).open -= 1;
+                    self.returned.notify_one();
+                });
+            }
+            r = self.returned.wait(r).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
+/// A read connection lent to a job, given back when the job ends — even by a panic, so that a
+/// failing job never shrinks the pool.
+struct Lease<'a> {
+    backend: &'a SqliteBackend,
+    conn: Option<Connection>,
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        if let Some(c) = self.conn.take() {
+            self.backend.readers.lock().unwrap_or_else(|p| p.into_inner()).idle.push(c);
+            self.backend.returned.notify_one();
+        }
     }
 }
 
 impl Backend for SqliteBackend {
     fn read(&self, job: &mut dyn FnMut(&dyn Conn) -> Result<()>) -> Result<()> {
-        let taken = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        let conn = match taken {
-            Some(c) => c,
-            None => open_conn(&self.path)?,
-        };
-        let out = job(&conn);
-        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        if idle.len() < MAX_IDLE {
-            idle.push(conn);
+        let lease = Lease { backend: self, conn: Some(self.take()?) };
+        match &lease.conn {
+            Some(conn) => job(conn),
+            None => Err(StoreError::Internal("a read connection went missing".into())),
         }
-        out
     }
 
     fn write(&self, job: super::WriteJob) -> Result<()> {
@@ -180,5 +226,25 @@ impl Backend for SqliteBackend {
 
     fn describe(&self) -> String {
         self.path.display().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_that_panics_gives_its_connection_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = SqliteBackend::open(dir.path()).unwrap();
+        for _ in 0..MAX_READERS + 10 {
+            let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let _ = b.read(&mut |_| panic!("a failing job"));
+            }));
+            assert!(panicked.is_err());
+        }
+        // Were the connections lost, this read would wait for one forever.
+        b.read(&mut |c| c.each("SELECT 1", &[], &mut |_| Ok(()))).unwrap();
+        assert!(b.readers.lock().unwrap().open <= MAX_READERS);
     }
 }
