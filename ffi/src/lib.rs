@@ -27,7 +27,9 @@ pub use error::FieldError;
 pub use http::HttpClient;
 pub use hub::ChangeListener;
 pub use hub::SyncStatusListener;
-pub use live::{CustomerListListener, CustomerPage, FollowupListListener, FollowupPage, ListDiff};
+pub use live::{
+    CustomerListListener, CustomerPage, FollowupListListener, FollowupPage, ListDiff, ReportListListener, ReportPage,
+};
 pub use observe::Subscription;
 pub use store::FieldStore;
 pub use sync::SyncListener;

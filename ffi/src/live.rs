@@ -1,5 +1,5 @@
 //! Pages that say whether more follow and hold their place, and live queries: an app watches a
-//! list (customers, followups) and receives its first page, then after every change that touches
+//! list (customers, followups, reports) and receives its first page, then after every change that touches
 //! it the page again with what changed in it (rows removed, inserted, updated, by position), ready
 //! for a `RecyclerView`/`UITableView` diff. A watch lives until its handle's `cancel`.
 
@@ -7,14 +7,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
 use fieldreport_core::doc::Kind;
-use fieldreport_core::store::{Cursor, FollowupFilter};
+use fieldreport_core::store::{Cursor, FollowupFilter, ReportFilter};
 use fieldreport_core::Store;
 
 use crate::error::FieldError;
 use crate::hub::ChangeListener;
 use crate::observe::Subscription;
 use crate::store::{FieldStore, Result};
-use crate::types::{Changes, CustomerRow, FollowupRow, ListOptions};
+use crate::types::{Changes, CustomerRow, FollowupRow, ListOptions, ReportQuery, ReportRow};
 
 /// One page of customers.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -31,6 +31,14 @@ pub struct CustomerPage {
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct FollowupPage {
     pub rows: Vec<FollowupRow>,
+    pub has_more: bool,
+    pub next: Option<String>,
+}
+
+/// One page of reports.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct ReportPage {
+    pub rows: Vec<ReportRow>,
     pub has_more: bool,
     pub next: Option<String>,
 }
@@ -58,12 +66,24 @@ pub trait FollowupListListener: Send + Sync {
     fn on_list(&self, page: FollowupPage, diff: ListDiff) -> std::result::Result<(), FieldError>;
 }
 
+/// Hears a watched report list.
+#[uniffi::export(with_foreign)]
+pub trait ReportListListener: Send + Sync {
+    fn on_list(&self, page: ReportPage, diff: ListDiff) -> std::result::Result<(), FieldError>;
+}
+
 /// A row that has an id (what diffs match rows by).
 trait Keyed: PartialEq + Clone {
     fn key(&self) -> &str;
 }
 
 impl Keyed for CustomerRow {
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Keyed for ReportRow {
     fn key(&self) -> &str {
         &self.id
     }
@@ -188,6 +208,33 @@ impl FollowupQuery {
     }
 }
 
+/// The query of a report list.
+#[derive(Clone)]
+struct ReportsQuery {
+    query: ReportQuery,
+    options: Option<ListOptions>,
+}
+
+impl ReportsQuery {
+    fn run(&self, s: &mut Store) -> Result<ReportPage> {
+        let mut page = ListOptions::page(self.options.clone(), crate::types::Order::Descending)?;
+        let limit = page.limit;
+        page.limit = limit.map(|l| l + 1);
+        let q = &self.query;
+        let range = match &q.period {
+            Some(p) => Some(s.period_range(p).map_err(FieldError::from)?),
+            None => None,
+        };
+        let addressed_to = if q.addressed_to_me { Some(s.identity().map_err(FieldError::from)?.user_id) } else { None };
+        let filter =
+            ReportFilter { range, kind: q.kind, owner: q.author.clone(), addressed_to, unread: q.unread, page };
+        let rows = s.list_reports_filtered(&filter).map_err(FieldError::from)?;
+        let rows: Vec<ReportRow> = rows.into_iter().map(Into::into).collect();
+        let (rows, has_more, next) = paged(rows, limit, |r| Cursor::text(&r.first.to_string(), &r.id));
+        Ok(ReportPage { rows, has_more, next })
+    }
+}
+
 impl FieldStore {
     /// Runs `f` on the open store with the FFI's errors (a query whose errors are already ours).
     fn query<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
@@ -232,6 +279,7 @@ macro_rules! watch_impl {
 
 watch_impl!(CustomerQuery, CustomerPage, dyn CustomerListListener);
 watch_impl!(FollowupQuery, FollowupPage, dyn FollowupListListener);
+watch_impl!(ReportsQuery, ReportPage, dyn ReportListListener);
 
 impl FieldStore {
     /// Registers `watch` for changes of `kinds` and tells it the first page now.
@@ -265,6 +313,28 @@ impl FieldStore {
     ) -> Result<FollowupPage> {
         let q = FollowupQuery { period, customer_id, options };
         self.query(|s| q.run(s))
+    }
+
+    /// One page of `list_reports`, with whether more follow and the token of the next page.
+    #[uniffi::method(default(query = None, options = None))]
+    pub fn reports_page(&self, query: Option<ReportQuery>, options: Option<ListOptions>) -> Result<ReportPage> {
+        let q = ReportsQuery { query: query.unwrap_or_default(), options };
+        self.query(|s| q.run(s))
+    }
+
+    /// Watches a page of `list_reports` as `watch_customers` does (a report written here, pulled
+    /// by a sync, or commented on changes it).
+    #[uniffi::method(default(query = None, options = None))]
+    pub fn watch_reports(
+        self: Arc<Self>,
+        listener: Arc<dyn ReportListListener>,
+        query: Option<ReportQuery>,
+        options: Option<ListOptions>,
+    ) -> Result<Arc<Subscription>> {
+        let query = ReportsQuery { query: query.unwrap_or_default(), options };
+        self.query(|s| query.run(s))?;
+        let watch = Arc::new(Watch { store: Arc::downgrade(&self), query, last: Mutex::new(None), listener });
+        self.start_watch(watch, vec![Kind::Report])
     }
 
     /// Watches a page of `list_customers`: `listener` hears the page now (every row inserted),

@@ -3,7 +3,7 @@
 
 use fieldreport_core::doc;
 use fieldreport_core::money::Money;
-use fieldreport_core::store::{DealChange, FollowupFilter};
+use fieldreport_core::store::DealChange;
 
 use crate::store::{index, FieldStore, Result};
 use crate::types::*;
@@ -144,8 +144,7 @@ impl FieldStore {
     /// whole or by initials (`hw` finds 华为) — or all of them; by name (A first by default).
     #[uniffi::method(default(search = None, options = None))]
     pub fn list_customers(&self, search: Option<String>, options: Option<ListOptions>) -> Result<Vec<CustomerRow>> {
-        let page = ListOptions::page(options, Order::Ascending)?;
-        self.with(|s| s.list_customers_page(search.as_deref(), &page)).map(rows)
+        self.customers_page(search, options).map(|p| p.rows)
     }
 
     /// Adds a deal; `amount` is a decimal string (`"12000.50"`) in `currency` (CNY by default).
@@ -224,15 +223,7 @@ impl FieldStore {
         customer_id: Option<String>,
         options: Option<ListOptions>,
     ) -> Result<Vec<FollowupRow>> {
-        let page = ListOptions::page(options, Order::Descending)?;
-        self.with(|s| {
-            let range = match period {
-                Some(p) => Some(s.period_range(&p)?),
-                None => None,
-            };
-            s.list_followups(&FollowupFilter { range, customer_id, page, ..Default::default() })
-        })
-        .map(rows)
+        self.followups_page(period, customer_id, options).map(|p| p.rows)
     }
 
     /// Adds a signed contract; `amount` a decimal string.

@@ -2,7 +2,6 @@
 //! inserts with their content, filters, read state, duplicates of one period, rendering.
 
 use fieldreport_core::report::{render_markdown_linked, render_text};
-use fieldreport_core::store::ReportFilter;
 
 use crate::store::{index, FieldStore, Result};
 use crate::types::*;
@@ -55,18 +54,7 @@ impl FieldStore {
     /// Reports matching `query` (all without one), by period (latest first by default).
     #[uniffi::method(default(query = None, options = None))]
     pub fn list_reports(&self, query: Option<ReportQuery>, options: Option<ListOptions>) -> Result<Vec<ReportRow>> {
-        let page = ListOptions::page(options, Order::Descending)?;
-        let q = query.unwrap_or_default();
-        self.with(|s| {
-            let range = match &q.period {
-                Some(p) => Some(s.period_range(p)?),
-                None => None,
-            };
-            let addressed_to = if q.addressed_to_me { Some(s.identity()?.user_id) } else { None };
-            let filter = ReportFilter { range, kind: q.kind, owner: q.author, addressed_to, unread: q.unread, page };
-            s.list_reports_filtered(&filter)
-        })
-        .map(|v| v.into_iter().map(Into::into).collect())
+        self.reports_page(query, options).map(|p| p.rows)
     }
 
     /// Marks report `id`, addressed to this user, read: offline, then told to the server at the

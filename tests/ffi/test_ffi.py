@@ -245,6 +245,25 @@ class LocalSurface(unittest.TestCase):
         self.assertIn("write 2 of 2", str(refused.exception))
         self.assertEqual(len(self.store.list_customers()), 301, "nothing of a refused batch is written")
 
+    def test_a_watched_report_list_hears_a_new_report_and_an_edit(self):
+        told = []
+
+        class Listener(fr.ReportListListener):
+            def on_list(self, page, diff):
+                told.append(([r.id for r in page.rows], diff))
+
+        watching = self.store.watch_reports(Listener(), fr.ReportQuery(kind=fr.ReportKind.DAILY))
+        self.assertEqual(told[0][0], [])
+        r = self.store.new_report(fr.ReportKind.DAILY, datetime.date(2026, 11, 23))
+        self.assertEqual((told[-1][0], told[-1][1].inserted), ([r.id], [0]))
+        self.store.set_report_text(r.id, "done", "拜访三家。")
+        n = len(told)
+        self.store.new_report(fr.ReportKind.WEEKLY, datetime.date(2026, 11, 23))
+        self.assertEqual(len(told), n, "a weekly report is not in a daily list")
+        page = self.store.reports_page(fr.ReportQuery(kind=fr.ReportKind.DAILY), fr.ListOptions(limit=1))
+        self.assertEqual(([x.id for x in page.rows], page.has_more), ([r.id], False))
+        watching.cancel()
+
     def test_text_indices_are_code_points(self):
         r = self.store.new_report(fr.ReportKind.DAILY, datetime.date(2026, 11, 23))
         self.assertEqual((r.first, r.last), (datetime.date(2026, 11, 23), datetime.date(2026, 11, 23)))

@@ -212,7 +212,7 @@ impl From<store::PaymentRow> for PaymentRow {
 }
 
 /// A report as lists show it.
-#[derive(Debug, Clone, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct ReportRow {
     pub id: String,
     pub owner: String,

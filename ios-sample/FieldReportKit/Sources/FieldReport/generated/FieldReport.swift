@@ -1428,6 +1428,11 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     func followupsPage(period: String?, customerId: String?, options: ListOptions?) throws  -> FollowupPage
     
     /**
+     * One page of `list_reports`, with whether more follow and the token of the next page.
+     */
+    func reportsPage(query: ReportQuery?, options: ListOptions?) throws  -> ReportPage
+    
+    /**
      * Watches a page of `list_customers`: `listener` hears the page now (every row inserted),
      * then, after each write or synced page that changes it, the page again with what changed.
      * Called on the thread that made the change (post to the UI's dispatcher or queue); lives
@@ -1440,6 +1445,12 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
      * customers: a renamed customer updates them).
      */
     func watchFollowups(listener: FollowupListListener, period: String?, customerId: String?, options: ListOptions?) throws  -> Subscription
+    
+    /**
+     * Watches a page of `list_reports` as `watch_customers` does (a report written here, pulled
+     * by a sync, or commented on changes it).
+     */
+    func watchReports(listener: ReportListListener, query: ReportQuery?, options: ListOptions?) throws  -> Subscription
     
     /**
      * Tells `listener` which records change from now on: of `kinds` (all when empty), and of
@@ -2342,6 +2353,20 @@ open func followupsPage(period: String? = nil, customerId: String? = nil, option
 }
     
     /**
+     * One page of `list_reports`, with whether more follow and the token of the next page.
+     */
+open func reportsPage(query: ReportQuery? = nil, options: ListOptions? = nil)throws  -> ReportPage  {
+    return try  FfiConverterTypeReportPage_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_reports_page(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionTypeReportQuery.lower(query),
+        FfiConverterOptionTypeListOptions.lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Watches a page of `list_customers`: `listener` hears the page now (every row inserted),
      * then, after each write or synced page that changes it, the page again with what changed.
      * Called on the thread that made the change (post to the UI's dispatcher or queue); lives
@@ -2371,6 +2396,22 @@ open func watchFollowups(listener: FollowupListListener, period: String? = nil, 
         FfiConverterTypeFollowupListListener_lower(listener),
         FfiConverterOptionString.lower(period),
         FfiConverterOptionString.lower(customerId),
+        FfiConverterOptionTypeListOptions.lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Watches a page of `list_reports` as `watch_customers` does (a report written here, pulled
+     * by a sync, or commented on changes it).
+     */
+open func watchReports(listener: ReportListListener, query: ReportQuery? = nil, options: ListOptions? = nil)throws  -> Subscription  {
+    return try  FfiConverterTypeSubscription_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_watch_reports(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeReportListListener_lower(listener),
+        FfiConverterOptionTypeReportQuery.lower(query),
         FfiConverterOptionTypeListOptions.lower(options),uniffiCallStatus
     )
 })
@@ -4195,6 +4236,214 @@ public func FfiConverterTypeHttpClient_lift(_ handle: UInt64) throws -> HttpClie
 #endif
 public func FfiConverterTypeHttpClient_lower(_ value: HttpClient) -> UInt64 {
     return FfiConverterTypeHttpClient.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Hears a watched report list.
+ */
+public protocol ReportListListener: AnyObject, Sendable {
+    
+    func onList(page: ReportPage, diff: ListDiff) throws 
+    
+}
+/**
+ * Hears a watched report list.
+ */
+open class ReportListListenerImpl: ReportListListener, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_fieldreport_ffi_fn_clone_reportlistlistener(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_fieldreport_ffi_fn_free_reportlistlistener(handle, $0) }
+    }
+
+    
+
+    
+open func onList(page: ReportPage, diff: ListDiff)throws   {try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_reportlistlistener_on_list(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeReportPage_lower(page),
+        FfiConverterTypeListDiff_lower(diff),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceReportListListener {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceReportListListener = UniffiVTableCallbackInterfaceReportListListener(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeReportListListener.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface ReportListListener: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeReportListListener.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface ReportListListener: handle missing in uniffiClone")
+            }
+        },
+        onList: { (
+            uniffiHandle: UInt64,
+            page: RustBuffer,
+            diff: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeReportListListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.onList(
+                     page: try FfiConverterTypeReportPage_lift(page),
+                     diff: try FfiConverterTypeListDiff_lift(diff)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeFieldError_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceReportListListener> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceReportListListener>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitReportListListener() {
+    uniffi_fieldreport_ffi_fn_init_callback_vtable_reportlistlistener(UniffiCallbackInterfaceReportListListener.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReportListListener: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<ReportListListener>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = ReportListListener
+
+    public static func lift(_ handle: UInt64) throws -> ReportListListener {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return ReportListListenerImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: ReportListListener) -> UInt64 {
+         if let rustImpl = value as? ReportListListenerImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReportListListener {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: ReportListListener, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReportListListener_lift(_ handle: UInt64) throws -> ReportListListener {
+    return try FfiConverterTypeReportListListener.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReportListListener_lower(_ value: ReportListListener) -> UInt64 {
+    return FfiConverterTypeReportListListener.lower(value)
 }
 
 
@@ -8835,6 +9084,67 @@ public func FfiConverterTypeReport_lower(_ value: Report) -> RustBuffer {
 
 
 /**
+ * One page of reports.
+ */
+public struct ReportPage: Equatable, Hashable {
+    public let rows: [ReportRow]
+    public let hasMore: Bool
+    public let next: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(rows: [ReportRow], hasMore: Bool, next: String?) {
+        self.rows = rows
+        self.hasMore = hasMore
+        self.next = next
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ReportPage: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReportPage: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReportPage {
+        return
+            try ReportPage(
+                rows: FfiConverterSequenceTypeReportRow.read(from: &buf), 
+                hasMore: FfiConverterBool.read(from: &buf), 
+                next: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ReportPage, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypeReportRow.write(value.rows, into: &buf)
+        FfiConverterBool.write(value.hasMore, into: &buf)
+        FfiConverterOptionString.write(value.next, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReportPage_lift(_ buf: RustBuffer) throws -> ReportPage {
+    return try FfiConverterTypeReportPage.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReportPage_lower(_ value: ReportPage) -> RustBuffer {
+    return FfiConverterTypeReportPage.lower(value)
+}
+
+
+/**
  * Which reports to list; every field is optional.
  */
 public struct ReportQuery: Equatable, Hashable {
@@ -12516,6 +12826,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_followuplistlistener_on_list() != 57757) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_fieldreport_ffi_checksum_method_reportlistlistener_on_list() != 24050) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_fieldreport_ffi_checksum_method_subscription_cancel() != 36316) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -12588,10 +12901,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_followups_page() != 39926) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_reports_page() != 34015) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_customers() != 3834) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_followups() != 39057) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_reports() != 9124) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_subscribe() != 9190) {
@@ -12852,6 +13171,7 @@ private let initializationResult: InitializationResult = {
     uniffiCallbackInitCustomerListListener()
     uniffiCallbackInitFollowupListListener()
     uniffiCallbackInitHttpClient()
+    uniffiCallbackInitReportListListener()
     uniffiCallbackInitSyncListener()
     uniffiCallbackInitSyncStatusListener()
     uniffiEnsureFieldreportProtocolInitialized()

@@ -278,6 +278,13 @@ typedef void (*UniffiCallbackInterfaceFollowupListListenerMethod0)(uint64_t, Rus
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_REPORT_LIST_LISTENER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_REPORT_LIST_LISTENER_METHOD0
+typedef void (*UniffiCallbackInterfaceReportListListenerMethod0)(uint64_t, RustBuffer, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_SYNC_LISTENER_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_SYNC_LISTENER_METHOD0
 typedef void (*UniffiCallbackInterfaceSyncListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
@@ -335,6 +342,15 @@ typedef struct UniffiVTableCallbackInterfaceFollowupListListener {
     UniffiCallbackInterfaceClone _Nonnull uniffiClone;
     UniffiCallbackInterfaceFollowupListListenerMethod0 _Nonnull onList;
 } UniffiVTableCallbackInterfaceFollowupListListener;
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_REPORT_LIST_LISTENER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_REPORT_LIST_LISTENER
+typedef struct UniffiVTableCallbackInterfaceReportListListener {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceReportListListenerMethod0 _Nonnull onList;
+} UniffiVTableCallbackInterfaceReportListListener;
 
 #endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_SYNC_LISTENER
@@ -453,6 +469,26 @@ void uniffi_fieldreport_ffi_fn_init_callback_vtable_followuplistlistener(const U
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FOLLOWUPLISTLISTENER_ON_LIST
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FOLLOWUPLISTLISTENER_ON_LIST
 void uniffi_fieldreport_ffi_fn_method_followuplistlistener_on_list(uint64_t ptr, RustBuffer page, RustBuffer diff, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_REPORTLISTLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_REPORTLISTLISTENER
+uint64_t uniffi_fieldreport_ffi_fn_clone_reportlistlistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_FREE_REPORTLISTLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_FREE_REPORTLISTLISTENER
+void uniffi_fieldreport_ffi_fn_free_reportlistlistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_INIT_CALLBACK_VTABLE_REPORTLISTLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_INIT_CALLBACK_VTABLE_REPORTLISTLISTENER
+void uniffi_fieldreport_ffi_fn_init_callback_vtable_reportlistlistener(const UniffiVTableCallbackInterfaceReportListListener* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_REPORTLISTLISTENER_ON_LIST
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_REPORTLISTLISTENER_ON_LIST
+void uniffi_fieldreport_ffi_fn_method_reportlistlistener_on_list(uint64_t ptr, RustBuffer page, RustBuffer diff, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_SUBSCRIPTION
@@ -606,6 +642,11 @@ RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_customers_page(uint64_t p
 RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_followups_page(uint64_t ptr, RustBuffer period, RustBuffer customer_id, RustBuffer options, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_REPORTS_PAGE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_REPORTS_PAGE
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_reports_page(uint64_t ptr, RustBuffer query, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_WATCH_CUSTOMERS
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_WATCH_CUSTOMERS
 uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_watch_customers(uint64_t ptr, uint64_t listener, RustBuffer search, RustBuffer options, RustCallStatus *_Nonnull out_status
@@ -614,6 +655,11 @@ uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_watch_customers(uint64_t pt
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_WATCH_FOLLOWUPS
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_WATCH_FOLLOWUPS
 uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_watch_followups(uint64_t ptr, uint64_t listener, RustBuffer period, RustBuffer customer_id, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_WATCH_REPORTS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_WATCH_REPORTS
+uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_watch_reports(uint64_t ptr, uint64_t listener, RustBuffer query, RustBuffer options, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_SUBSCRIBE
@@ -1356,6 +1402,12 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_followuplistlistener_on_list(voi
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_REPORTLISTLISTENER_ON_LIST
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_REPORTLISTLISTENER_ON_LIST
+uint16_t uniffi_fieldreport_ffi_checksum_method_reportlistlistener_on_list(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_SUBSCRIPTION_CANCEL
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_SUBSCRIPTION_CANCEL
 uint16_t uniffi_fieldreport_ffi_checksum_method_subscription_cancel(void
@@ -1500,6 +1552,12 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_followups_page(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_REPORTS_PAGE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_REPORTS_PAGE
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_reports_page(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_WATCH_CUSTOMERS
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_WATCH_CUSTOMERS
 uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_customers(void
@@ -1509,6 +1567,12 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_customers(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_WATCH_FOLLOWUPS
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_WATCH_FOLLOWUPS
 uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_followups(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_WATCH_REPORTS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_WATCH_REPORTS
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_reports(void
     
 );
 #endif

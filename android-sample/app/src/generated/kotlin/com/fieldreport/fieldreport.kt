@@ -742,6 +742,9 @@ internal interface UniffiCallbackInterfaceCustomerListListenerMethod0 : com.sun.
 internal interface UniffiCallbackInterfaceFollowupListListenerMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
 }
+internal interface UniffiCallbackInterfaceReportListListenerMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
 internal interface UniffiCallbackInterfaceSyncListenerMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`progress`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
 }
@@ -843,6 +846,25 @@ internal open class UniffiVTableCallbackInterfaceFollowupListListener(
     }
 
 }
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "onList")
+internal open class UniffiVTableCallbackInterfaceReportListListener(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `onList`: UniffiCallbackInterfaceReportListListenerMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `onList`: UniffiCallbackInterfaceReportListListenerMethod0? = null,
+    ): UniffiVTableCallbackInterfaceReportListListener(`uniffiFree`,`uniffiClone`,`onList`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceReportListListener) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `onList` = other.`onList`
+    }
+
+}
 @Structure.FieldOrder("uniffiFree", "uniffiClone", "onProgress")
 internal open class UniffiVTableCallbackInterfaceSyncListener(
     @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
@@ -916,6 +938,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_followuplistlistener_on_list(
     ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_reportlistlistener_on_list(
+    ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_subscription_cancel(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_bytes(
@@ -964,9 +988,13 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_followups_page(
     ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_reports_page(
+    ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_customers(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_followups(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_reports(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_subscribe(
     ): Int
@@ -1157,6 +1185,7 @@ internal object UniffiLib {
         uniffiCallbackInterfaceCustomerListListener.register(this)
         uniffiCallbackInterfaceFollowupListListener.register(this)
         uniffiCallbackInterfaceHttpClient.register(this)
+        uniffiCallbackInterfaceReportListListener.register(this)
         uniffiCallbackInterfaceSyncListener.register(this)
         uniffiCallbackInterfaceSyncStatusListener.register(this)
         com.fieldreport.core.uniffiEnsureInitialized()
@@ -1203,6 +1232,14 @@ internal object UniffiLib {
     external fun uniffi_fieldreport_ffi_fn_init_callback_vtable_followuplistlistener(`vtable`: UniffiVTableCallbackInterfaceFollowupListListener,
     ): Unit
     external fun uniffi_fieldreport_ffi_fn_method_followuplistlistener_on_list(`ptr`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_clone_reportlistlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_free_reportlistlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_init_callback_vtable_reportlistlistener(`vtable`: UniffiVTableCallbackInterfaceReportListListener,
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_method_reportlistlistener_on_list(`ptr`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_fieldreport_ffi_fn_clone_subscription(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1264,9 +1301,13 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_followups_page(`ptr`: Long,`period`: RustBuffer.ByValue,`customerId`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_reports_page(`ptr`: Long,`query`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_watch_customers(`ptr`: Long,`listener`: Long,`search`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_watch_followups(`ptr`: Long,`listener`: Long,`period`: RustBuffer.ByValue,`customerId`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_watch_reports(`ptr`: Long,`listener`: Long,`query`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_subscribe(`ptr`: Long,`listener`: Long,`kinds`: RustBuffer.ByValue,`ids`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1582,6 +1623,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_followuplistlistener_on_list() and 0xFFFF) != 57757) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_reportlistlistener_on_list() and 0xFFFF) != 24050) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_subscription_cancel() and 0xFFFF) != 36316) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1654,10 +1698,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_followups_page() and 0xFFFF) != 39926) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_reports_page() and 0xFFFF) != 34015) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_customers() and 0xFFFF) != 3834) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_followups() and 0xFFFF) != 39057) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_reports() and 0xFFFF) != 9124) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_subscribe() and 0xFFFF) != 9190) {
@@ -3574,6 +3624,11 @@ public interface FieldStoreInterface {
     fun `followupsPage`(`period`: kotlin.String? = null, `customerId`: kotlin.String? = null, `options`: ListOptions? = null): FollowupPage
     
     /**
+     * One page of `list_reports`, with whether more follow and the token of the next page.
+     */
+    fun `reportsPage`(`query`: ReportQuery? = null, `options`: ListOptions? = null): ReportPage
+    
+    /**
      * Watches a page of `list_customers`: `listener` hears the page now (every row inserted),
      * then, after each write or synced page that changes it, the page again with what changed.
      * Called on the thread that made the change (post to the UI's dispatcher or queue); lives
@@ -3586,6 +3641,12 @@ public interface FieldStoreInterface {
      * customers: a renamed customer updates them).
      */
     fun `watchFollowups`(`listener`: FollowupListListener, `period`: kotlin.String? = null, `customerId`: kotlin.String? = null, `options`: ListOptions? = null): Subscription
+    
+    /**
+     * Watches a page of `list_reports` as `watch_customers` does (a report written here, pulled
+     * by a sync, or commented on changes it).
+     */
+    fun `watchReports`(`listener`: ReportListListener, `query`: ReportQuery? = null, `options`: ListOptions? = null): Subscription
     
     /**
      * Tells `listener` which records change from now on: of `kinds` (all when empty), and of
@@ -4632,6 +4693,25 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 
     
     /**
+     * One page of `list_reports`, with whether more follow and the token of the next page.
+     */
+    @Throws(FieldException::class)override fun `reportsPage`(`query`: ReportQuery?, `options`: ListOptions?): ReportPage {
+            return FfiConverterTypeReportPage.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_reports_page(
+        it,
+        
+        FfiConverterOptionalTypeReportQuery.lower(`query`),
+        FfiConverterOptionalTypeListOptions.lower(`options`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * Watches a page of `list_customers`: `listener` hears the page now (every row inserted),
      * then, after each write or synced page that changes it, the page again with what changed.
      * Called on the thread that made the change (post to the UI's dispatcher or queue); lives
@@ -4668,6 +4748,27 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
         FfiConverterTypeFollowupListListener.lower(`listener`),
         FfiConverterOptionalString.lower(`period`),
         FfiConverterOptionalString.lower(`customerId`),
+        FfiConverterOptionalTypeListOptions.lower(`options`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Watches a page of `list_reports` as `watch_customers` does (a report written here, pulled
+     * by a sync, or commented on changes it).
+     */
+    @Throws(FieldException::class)override fun `watchReports`(`listener`: ReportListListener, `query`: ReportQuery?, `options`: ListOptions?): Subscription {
+            return FfiConverterTypeSubscription.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_watch_reports(
+        it,
+        
+        FfiConverterTypeReportListListener.lower(`listener`),
+        FfiConverterOptionalTypeReportQuery.lower(`query`),
         FfiConverterOptionalTypeListOptions.lower(`options`),_status)
 }
     }
@@ -7294,6 +7395,331 @@ public object FfiConverterTypeHttpClient: FfiConverter<HttpClient, Long> {
     override fun allocationSize(value: HttpClient) = 8UL
 
     override fun write(value: HttpClient, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Hears a watched report list.
+ */
+public interface ReportListListener {
+    
+    fun `onList`(`page`: ReportPage, `diff`: ListDiff)
+    
+    companion object
+}
+
+/**
+ * Hears a watched report list.
+ */
+open class ReportListListenerImpl: Disposable, AutoCloseable, ReportListListener
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_fieldreport_ffi_fn_free_reportlistlistener(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_clone_reportlistlistener(handle, status)
+        }
+    }
+
+    
+    @Throws(FieldException::class)override fun `onList`(`page`: ReportPage, `diff`: ListDiff)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_reportlistlistener_on_list(
+        it,
+        
+        FfiConverterTypeReportPage.lower(`page`),
+        FfiConverterTypeListDiff.lower(`diff`),_status)
+}
+    }
+    
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceReportListListener {
+    internal object `onList`: UniffiCallbackInterfaceReportListListenerMethod0 {
+        override fun callback(`uniffiHandle`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeReportListListener.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`onList`(
+                    FfiConverterTypeReportPage.lift(`page`),
+                    FfiConverterTypeListDiff.lift(`diff`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: FieldException -> FfiConverterTypeFieldError.lower(e) }
+            )
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeReportListListener.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeReportListListener.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceReportListListener.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `onList`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_fieldreport_ffi_fn_init_callback_vtable_reportlistlistener(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeReportListListener: FfiConverter<ReportListListener, Long> {
+    internal val handleMap = UniffiHandleMap<ReportListListener>()
+
+    override fun lower(value: ReportListListener): Long {
+        if (value is ReportListListenerImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): ReportListListener {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return ReportListListenerImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): ReportListListener {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: ReportListListener) = 8UL
+
+    override fun write(value: ReportListListener, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -11553,6 +11979,52 @@ public object FfiConverterTypeReport: FfiConverterRustBuffer<Report> {
             FfiConverterSequenceTypeComment.write(value.`comments`, buf)
             FfiConverterSequenceTypeAttachment.write(value.`attachments`, buf)
             FfiConverterBoolean.write(value.`deleted`, buf)
+    }
+}
+
+
+
+/**
+ * One page of reports.
+ */
+data class ReportPage (
+    val `rows`: List<ReportRow>
+    , 
+    val `hasMore`: kotlin.Boolean
+    , 
+    val `next`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeReportPage: FfiConverterRustBuffer<ReportPage> {
+    override fun read(buf: ByteBuffer): ReportPage {
+        return ReportPage(
+            FfiConverterSequenceTypeReportRow.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ReportPage) = (
+            FfiConverterSequenceTypeReportRow.allocationSize(value.`rows`) +
+            FfiConverterBoolean.allocationSize(value.`hasMore`) +
+            FfiConverterOptionalString.allocationSize(value.`next`)
+    )
+
+    override fun write(value: ReportPage, buf: ByteBuffer) {
+            FfiConverterSequenceTypeReportRow.write(value.`rows`, buf)
+            FfiConverterBoolean.write(value.`hasMore`, buf)
+            FfiConverterOptionalString.write(value.`next`, buf)
     }
 }
 
