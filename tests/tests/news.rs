@@ -257,3 +257,34 @@ async fn waits_are_bounded() {
         w.abort();
     }
 }
+
+/// A transport to a server that does not wait (an older server, a proxy dropping the query):
+/// every request goes without `?wait=`, and is counted.
+struct NoWaiting {
+    inner: fieldreport_core::sync::ReqwestTransport,
+    sent: std::sync::atomic::AtomicUsize,
+}
+
+impl fieldreport_core::sync::Transport for NoWaiting {
+    fn post(&self, mut request: fieldreport_core::sync::HttpRequest) -> fieldreport_core::sync::TransportFuture<'_> {
+        if let Some(at) = request.url.find("?wait=") {
+            request.url.truncate(at);
+        }
+        self.sent.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.post(request)
+    }
+}
+
+/// Against a server that answers at once, sync that runs itself does not ask in a loop.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_does_not_wait_is_not_asked_in_a_loop() {
+    let t = team(Server::start().await).await;
+    let transport = Arc::new(NoWaiting { inner: sync::ReqwestTransport::new().unwrap(), sent: Default::default() });
+    let opts = SyncOptions { transport: Some(transport.clone()), ..SyncOptions::default() };
+    let auto = AutoSyncOptions { wait: Duration::from_secs(10), ..AutoSyncOptions::default() };
+    let running = AutoSync::start(t.a.path(), opts, auto, Arc::new(Heard::default())).unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    running.stop();
+    let sent = transport.sent.load(std::sync::atomic::Ordering::SeqCst);
+    assert!((1..=4).contains(&sent), "{sent} requests in 3 s");
+}

@@ -200,6 +200,10 @@ fn backoff(auto: &AutoSyncOptions, failures: u32) -> Duration {
     full.mul_f64(0.5 + 0.5 * mix)
 }
 
+/// The pause after a waiting request answered empty at once (the server did not wait), before
+/// the next wait: the server is asked about once a minute then, not in a loop.
+const EARLY_PAUSE: Duration = Duration::from_secs(60);
+
 /// A timer that does not ring (only the user can mend what failed).
 const NEVER: Duration = Duration::from_secs(365 * 24 * 3600);
 
@@ -211,6 +215,8 @@ enum Woken {
     Run,
     /// News arrived and was committed by the waiting request: wait again.
     Again,
+    /// The waiting request was answered empty long before its wait: pause, then wait again.
+    Early,
     /// The waiting request failed.
     Failed(Error),
     Stop,
@@ -240,15 +246,19 @@ async fn drive(mut store: Store, opts: SyncOptions, auto: AutoSyncOptions, share
             Err(e) => (failures, stuck) = (failures + 1, needs_the_user(&e)),
         }
         // Between runs: wait for news, for a write, for the network, or for the timer.
+        let mut early = false;
         loop {
-            let listen = failures == 0 && !auto.wait.is_zero();
+            let listen = failures == 0 && !auto.wait.is_zero() && !early;
             let timer = if stuck {
                 NEVER
             } else if failures > 0 {
                 backoff(&auto, failures)
+            } else if early {
+                auto.interval.min(EARLY_PAUSE)
             } else {
                 auto.interval
             };
+            let began = std::time::Instant::now();
             let woken = tokio::select! {
                 biased;
                 _ = stop.wait_for(|s| *s) => Woken::Stop,
@@ -259,6 +269,11 @@ async fn drive(mut store: Store, opts: SyncOptions, auto: AutoSyncOptions, share
                 }
                 _ = tokio::time::sleep(timer) => Woken::Run,
                 out = super::sync(&mut store, &wait_opts, Some(&fwd), &shared.cancel), if listen => match out {
+                    // Answered empty well before its wait: a server that does not wait (an older
+                    // one, a proxy dropping the query, its cap reached). Not again at once.
+                    Ok(st) if st.pulled + st.published + st.pushed == 0 && began.elapsed() < auto.wait / 2 => {
+                        Woken::Early
+                    }
                     Ok(_) => Woken::Again,
                     Err(Error::Cancelled) => Woken::Stop,
                     Err(e) => Woken::Failed(e),
@@ -275,8 +290,20 @@ async fn drive(mut store: Store, opts: SyncOptions, auto: AutoSyncOptions, share
                         _ = tokio::time::sleep(auto.debounce) => break,
                     }
                 }
+                Woken::Run if early => {
+                    // The pause after an early answer is over: wait for news again.
+                    early = false;
+                    continue;
+                }
                 Woken::Run => break,
-                Woken::Again => continue,
+                Woken::Again => {
+                    early = false;
+                    continue;
+                }
+                Woken::Early => {
+                    early = true;
+                    continue;
+                }
                 Woken::Failed(e) => {
                     (failures, stuck) = (1, needs_the_user(&e));
                     continue;
