@@ -149,15 +149,25 @@ fn longest_increasing(xs: &[usize]) -> Vec<usize> {
     out
 }
 
-/// A page of at most `limit` rows from `fetch(limit + 1)`: whether more follow, and the next
-/// token made by `token` from the last row.
-fn paged<T>(mut rows: Vec<T>, limit: Option<usize>, token: impl Fn(&T) -> String) -> (Vec<T>, bool, Option<String>) {
+/// A page of the rows `fetch` reads for `options` (in `order` when they say none): it asks for
+/// one row more than the limit to tell whether more follow, and `token` makes the next page's
+/// token from the last row.
+fn paged<C, T: From<C>>(
+    options: &Option<ListOptions>,
+    order: crate::types::Order,
+    fetch: impl FnOnce(fieldreport_core::store::Page) -> fieldreport_core::Result<Vec<C>>,
+    token: impl Fn(&T) -> String,
+) -> Result<(Vec<T>, bool, Option<String>)> {
+    let mut page = ListOptions::page(options.clone(), order)?;
+    let limit = page.limit;
+    page.limit = limit.map(|l| l + 1);
+    let mut rows: Vec<T> = fetch(page)?.into_iter().map(T::from).collect();
     let more = limit.is_some_and(|l| rows.len() > l);
     if let Some(l) = limit {
         rows.truncate(l);
     }
     let next = if more { rows.last().map(token) } else { None };
-    (rows, more, next)
+    Ok((rows, more, next))
 }
 
 fn millis(t: std::time::SystemTime) -> i64 {
@@ -173,12 +183,12 @@ struct CustomerQuery {
 
 impl CustomerQuery {
     fn run(&self, s: &mut Store) -> Result<CustomerPage> {
-        let mut page = ListOptions::page(self.options.clone(), crate::types::Order::Ascending)?;
-        let limit = page.limit;
-        page.limit = limit.map(|l| l + 1);
-        let rows = s.list_customers_page(self.search.as_deref(), &page).map_err(FieldError::from)?;
-        let rows: Vec<CustomerRow> = rows.into_iter().map(Into::into).collect();
-        let (rows, has_more, next) = paged(rows, limit, |r| Cursor::text(&r.name, &r.id));
+        let (rows, has_more, next) = paged(
+            &self.options,
+            crate::types::Order::Ascending,
+            |page| s.list_customers_page(self.search.as_deref(), &page),
+            |r: &CustomerRow| Cursor::text(&r.name, &r.id),
+        )?;
         Ok(CustomerPage { rows, has_more, next })
     }
 }
@@ -193,17 +203,23 @@ struct FollowupQuery {
 
 impl FollowupQuery {
     fn run(&self, s: &mut Store) -> Result<FollowupPage> {
-        let mut page = ListOptions::page(self.options.clone(), crate::types::Order::Descending)?;
-        let limit = page.limit;
-        page.limit = limit.map(|l| l + 1);
         let range = match &self.period {
             Some(p) => Some(s.period_range(p).map_err(FieldError::from)?),
             None => None,
         };
-        let filter = FollowupFilter { range, customer_id: self.customer_id.clone(), page, ..Default::default() };
-        let rows = s.list_followups(&filter).map_err(FieldError::from)?;
-        let rows: Vec<FollowupRow> = rows.into_iter().map(Into::into).collect();
-        let (rows, has_more, next) = paged(rows, limit, |r| Cursor::number(millis(r.occurred_at), &r.id));
+        let (rows, has_more, next) = paged(
+            &self.options,
+            crate::types::Order::Descending,
+            |page| {
+                s.list_followups(&FollowupFilter {
+                    range,
+                    customer_id: self.customer_id.clone(),
+                    page,
+                    ..Default::default()
+                })
+            },
+            |r: &FollowupRow| Cursor::number(millis(r.occurred_at), &r.id),
+        )?;
         Ok(FollowupPage { rows, has_more, next })
     }
 }
@@ -217,20 +233,21 @@ struct ReportsQuery {
 
 impl ReportsQuery {
     fn run(&self, s: &mut Store) -> Result<ReportPage> {
-        let mut page = ListOptions::page(self.options.clone(), crate::types::Order::Descending)?;
-        let limit = page.limit;
-        page.limit = limit.map(|l| l + 1);
         let q = &self.query;
         let range = match &q.period {
             Some(p) => Some(s.period_range(p).map_err(FieldError::from)?),
             None => None,
         };
         let addressed_to = if q.addressed_to_me { Some(s.identity().map_err(FieldError::from)?.user_id) } else { None };
-        let filter =
-            ReportFilter { range, kind: q.kind, owner: q.author.clone(), addressed_to, unread: q.unread, page };
-        let rows = s.list_reports_filtered(&filter).map_err(FieldError::from)?;
-        let rows: Vec<ReportRow> = rows.into_iter().map(Into::into).collect();
-        let (rows, has_more, next) = paged(rows, limit, |r| Cursor::text(&r.first.to_string(), &r.id));
+        let (rows, has_more, next) = paged(
+            &self.options,
+            crate::types::Order::Descending,
+            |page| {
+                let (kind, owner, unread) = (q.kind, q.author.clone(), q.unread);
+                s.list_reports_filtered(&ReportFilter { range, kind, owner, addressed_to, unread, page })
+            },
+            |r: &ReportRow| Cursor::text(&r.first.to_string(), &r.id),
+        )?;
         Ok(ReportPage { rows, has_more, next })
     }
 }
