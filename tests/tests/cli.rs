@@ -92,6 +92,8 @@ fn a_device_enrolls_and_syncs_through_the_cli_while_admin_commands_run() {
     let url = format!("http://127.0.0.1:{port}");
     let dev = tempfile::tempdir().unwrap();
     let db = dev.path().join("phone.db");
+    let fresh = json(&device(&db, &["--json", "status"]));
+    assert_eq!((fresh["enrolled"].as_bool(), fresh["state"].as_str()), (Some(false), Some("idle")), "{fresh}");
     let mut enrolled = None;
     for _ in 0..100 {
         let out =

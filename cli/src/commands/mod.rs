@@ -65,7 +65,7 @@ pub fn run(cli: Cli) -> CliResult {
     let mut ctx = Ctx { store, out: Output { json: cli.json } };
     // A mistyped --db path would otherwise show an empty device; every command but `init` needs
     // an identity.
-    if !matches!(cli.command, Command::Init(_) | Command::Enroll { .. }) {
+    if !matches!(cli.command, Command::Init(_) | Command::Enroll { .. } | Command::Status) {
         ctx.store.identity()?;
     }
     match cli.command {

@@ -95,7 +95,10 @@ impl Store {
             Some("error") => SyncActivity::Error,
             _ => SyncActivity::Idle,
         };
-        let unsent = self.unsynced()?;
+        // A store with no identity yet has written nothing that could go.
+        let has_identity =
+            self.conn.query_row("SELECT 1 FROM device WHERE id = 1", [], |_| Ok(())).optional()?.is_some();
+        let unsent = if has_identity { self.unsynced()? } else { crate::store::Unsynced::default() };
         Ok(SyncStatus {
             state: running.unwrap_or(ended),
             last_synced_at,
@@ -105,5 +108,41 @@ impl Store {
             last_error,
             enrolled,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_store_is_not_enrolled_and_has_nothing_to_send() {
+        let s = Store::open_in_memory().unwrap();
+        let status = s.sync_status().unwrap();
+        assert_eq!((status.state, status.enrolled, status.unsent_changes), (SyncActivity::Idle, false, 0));
+    }
+
+    #[test]
+    fn how_a_sync_ended_is_kept_until_one_succeeds() {
+        let mut s = Store::open_in_memory().unwrap();
+        s.init("u1", "t1", "Asia/Shanghai", "monday").unwrap();
+        s.conn
+            .execute(
+                "INSERT INTO sync_state (id, server_url, device_id, token, role, cursor, enrolled_at)
+                 VALUES (1, 'http://x', 'd1', 't', 'rep', 0, 0)",
+                [],
+            )
+            .unwrap();
+        let offline: Result<()> = Err(Error::Unreachable { url: "http://x".into(), reason: "no network".into() });
+        s.record_sync_outcome(&offline).unwrap();
+        let st = s.sync_status().unwrap();
+        assert_eq!(st.state, SyncActivity::Offline);
+        assert!(st.last_error.unwrap().contains("no network"));
+        s.record_sync_outcome::<()>(&Err(Error::Cancelled)).unwrap();
+        assert_eq!(s.sync_status().unwrap().state, SyncActivity::Offline, "a cancel changes nothing");
+        s.record_sync_outcome(&Ok(())).unwrap();
+        let st = s.sync_status().unwrap();
+        assert_eq!((st.state, st.last_error), (SyncActivity::Idle, None));
+        assert_eq!(s.sync_status_while(Some(SyncActivity::Uploading)).unwrap().state, SyncActivity::Uploading);
     }
 }
