@@ -54,6 +54,10 @@ pub struct Unsent {
     pub mime: String,
 }
 
+/// Which of `blobs b` are this device's own files the server does not have yet.
+pub(crate) const UNSENT_FILE: &str =
+    "b.origin = 'own' AND b.uploaded = 0 AND EXISTS (SELECT 1 FROM attachment_refs r WHERE r.hash = b.hash)";
+
 impl Store {
     /// The largest file this device attaches: the team's setting, else 20 MB.
     pub fn attachment_limit(&self) -> Result<u64> {
@@ -228,10 +232,7 @@ impl Store {
             .conn
             // A file no live record shows any more (detached before it was sent) waits: the
             // server would refuse it, and it goes if a record shows it again.
-            .prepare_cached(
-                "SELECT hash, size, mime FROM blobs b WHERE origin = 'own' AND uploaded = 0
-                   AND EXISTS (SELECT 1 FROM attachment_refs r WHERE r.hash = b.hash) ORDER BY rowid",
-            )?;
+            .prepare_cached(&format!("SELECT hash, size, mime FROM blobs b WHERE {UNSENT_FILE} ORDER BY rowid"))?;
         let rows = st
             .query_map([], |r| Ok(Unsent { hash: r.get(0)?, size: r.get::<_, i64>(1)? as u64, mime: r.get(2)? }))?
             .collect::<rusqlite::Result<Vec<_>>>()?;

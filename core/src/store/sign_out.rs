@@ -27,12 +27,19 @@ impl Unsynced {
 
 impl Store {
     /// What signing out now would lose.
+    /// Counted in one query: a status asks after every local write.
     pub fn unsynced(&self) -> Result<Unsynced> {
-        Ok(Unsynced {
-            documents: self.pending_documents()?.len(),
-            files: self.unsent_attachments()?.len(),
-            reads: self.unsent_reads()?.len(),
-        })
+        let sql = format!(
+            "SELECT (SELECT COUNT(*) FROM documents WHERE pending = 1),
+                    (SELECT COUNT(*) FROM blobs b WHERE {}),
+                    (SELECT COUNT(*) FROM report_reads WHERE sent = 0)",
+            super::attachments::UNSENT_FILE
+        );
+        let count = |r: &rusqlite::Row, i| r.get::<_, i64>(i).map(|n| n as usize);
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([], |r| Ok(Unsynced { documents: count(r, 0)?, files: count(r, 1)?, reads: count(r, 2)? }))?)
     }
 
     /// Refuses to sign out while something would be lost, unless `discard` says to lose it.
