@@ -22,65 +22,68 @@ impl FieldStore {
     /// stay), it is stored once on the device and referenced in the same transaction; it goes
     /// to the server at the next sync. `name` defaults to the file's name.
     #[uniffi::method(default(name = None, section = None))]
-    pub fn attach_file(
-        &self,
+    pub async fn attach_file(
+        self: Arc<Self>,
         kind: RecordKind,
         id: String,
         path: String,
         name: Option<String>,
         section: Option<String>,
     ) -> Result<Attachment> {
-        self.with(|s| s.attach_file(kind.into(), &id, std::path::Path::new(&path), name.as_deref(), section.as_deref()))
-            .map(Into::into)
+        self.write(move |s| {
+            s.attach_file(kind.into(), &id, std::path::Path::new(&path), name.as_deref(), section.as_deref())
+        })
+        .await
+        .map(Into::into)
     }
 
     /// Attaches `bytes` (a photo the camera just gave) named `name`, as `attach_file` does.
     #[uniffi::method(default(section = None))]
-    pub fn attach_bytes(
-        &self,
+    pub async fn attach_bytes(
+        self: Arc<Self>,
         kind: RecordKind,
         id: String,
         bytes: Vec<u8>,
         name: String,
         section: Option<String>,
     ) -> Result<Attachment> {
-        self.with(|s| s.attach_bytes(kind.into(), &id, &bytes, &name, section.as_deref())).map(Into::into)
+        self.write(move |s| s.attach_bytes(kind.into(), &id, &bytes, &name, section.as_deref())).await.map(Into::into)
     }
 
     /// Removes file `hash` from record `id` (an ordinary edit other devices see); returns how
     /// many references went.
-    pub fn detach(&self, kind: RecordKind, id: String, hash: String) -> Result<i32> {
-        self.with(|s| s.detach(kind.into(), &id, &hash).map(|n| n as i32))
+    pub async fn detach(self: Arc<Self>, kind: RecordKind, id: String, hash: String) -> Result<i32> {
+        self.write(move |s| s.detach(kind.into(), &id, &hash).map(|n| n as i32)).await
     }
 
     /// Where file `hash` stands on this device: own (sent or waiting), downloaded, partly
     /// downloaded, or missing (`fetch_attachment` brings it).
     pub fn attachment_state(&self, hash: String) -> Result<AttachmentState> {
-        self.with(|s| s.attachment_state(&hash)).map(Into::into)
+        self.read(|s| s.attachment_state(&hash)).map(Into::into)
     }
 
     /// File `hash` whole, when this device has it (`None`: fetch it first).
-    pub fn attachment_bytes(&self, hash: String) -> Result<Option<Vec<u8>>> {
-        self.with(|s| s.attachment_bytes(&hash))
+    pub async fn attachment_bytes(self: Arc<Self>, hash: String) -> Result<Option<Vec<u8>>> {
+        self.write(move |s| s.attachment_bytes(&hash)).await
     }
 
     /// Writes file `hash` to `path` (for a viewer or a share sheet) without passing its bytes
     /// through the app; false when this device does not have it.
-    pub fn save_attachment(&self, hash: String, path: String) -> Result<bool> {
-        self.with(|s| Ok(s.save_attachment(&hash, std::path::Path::new(&path), true)? == Saved::Written))
+    pub async fn save_attachment(self: Arc<Self>, hash: String, path: String) -> Result<bool> {
+        self.write(move |s| Ok(s.save_attachment(&hash, std::path::Path::new(&path), true)? == Saved::Written)).await
     }
 
     /// Every file the records on this device show, with where each stands.
-    pub fn list_attachments(&self) -> Result<Vec<AttachmentRow>> {
-        self.with(|s| s.list_attachments()).map(|v| v.into_iter().map(Into::into).collect())
+    pub async fn list_attachments(self: Arc<Self>) -> Result<Vec<AttachmentRow>> {
+        self.write(move |s| s.list_attachments()).await.map(|v| v.into_iter().map(Into::into).collect())
     }
 
     /// The size of the cache of downloaded files, in bytes (default 256 MB; the device's own
     /// files are never evicted); evicts the least recently used beyond it.
-    pub fn set_attachment_cache(&self, bytes: i64) -> Result<()> {
+    pub async fn set_attachment_cache(self: Arc<Self>, bytes: i64) -> Result<()> {
         let bytes = u64::try_from(bytes)
             .map_err(|_| FieldError::InvalidInput { reason: format!("a cache of {bytes} bytes: give 0 or more") })?;
-        self.with(|s| s.set_attachment_cache(bytes))
+        self.write(move |s| s.set_attachment_cache(bytes)).await
     }
 }
 

@@ -91,7 +91,7 @@ impl FieldStore {
             return;
         }
         let running = self.auto.lock().unwrap_or_else(|p| p.into_inner()).is_some();
-        if let Ok(s) = self.with(|s| s.sync_status_while(activity)) {
+        if let Ok(s) = self.read(|s| s.sync_status_while(activity)) {
             self.status.tell(SyncStatus::from_core(s, running));
         }
     }
@@ -128,6 +128,28 @@ impl FieldStore {
     }
 }
 
+impl FieldStore {
+    /// Starts sync that runs itself (on the store's thread: it opens a connection).
+    fn start_running(self: &Arc<Self>, config: Option<SyncConfig>) -> Result<()> {
+        if let Some(c) = config {
+            self.set_sync_config(c)?;
+        }
+        let path = self.file()?;
+        if self.transport().is_none() {
+            return Err(FieldError::InvalidInput {
+                reason: "no HTTP client to sync with: call set_http_client first".into(),
+            });
+        }
+        self.stop_running();
+        let auto = self.config.lock().unwrap_or_else(|p| p.into_inner()).auto();
+        let told = Arc::new(Told(Arc::downgrade(self)));
+        let running = AutoSync::start(path, self.run_options(), auto, told)?;
+        *self.auto.lock().unwrap_or_else(|p| p.into_inner()) = Some(running);
+        self.tell_status(None);
+        Ok(())
+    }
+}
+
 #[uniffi::export]
 impl FieldStore {
     /// Sets how sync reaches the server (timeout, retries, files) and when a running sync runs;
@@ -147,30 +169,19 @@ impl FieldStore {
     /// it does. Starting it again restarts it with the new configuration. `NotEnrolled` before
     /// enrollment; `InvalidInput` without an HTTP client or on a store in memory.
     #[uniffi::method(default(config = None))]
-    pub fn start_sync(self: Arc<Self>, config: Option<SyncConfig>) -> Result<()> {
-        if let Some(c) = config {
-            self.set_sync_config(c)?;
-        }
-        let path = self.file()?;
-        if self.transport().is_none() {
-            return Err(FieldError::InvalidInput {
-                reason: "no HTTP client to sync with: call set_http_client first".into(),
-            });
-        }
-        self.stop_running();
-        let auto = self.config.lock().unwrap_or_else(|p| p.into_inner()).auto();
-        let told = Arc::new(Told(Arc::downgrade(&self)));
-        let running = AutoSync::start(path, self.run_options(), auto, told)?;
-        *self.auto.lock().unwrap_or_else(|p| p.into_inner()) = Some(running);
-        self.tell_status(None);
-        Ok(())
+    pub async fn start_sync(self: Arc<Self>, config: Option<SyncConfig>) -> Result<()> {
+        self.on_worker(move |me| me.start_running(config)).await
     }
 
     /// Stops sync that runs itself: a run in progress stops at its next page (what it committed
     /// stays), a wait for news ends. Returns once stopped; nothing when none runs.
-    pub fn stop_sync(&self) {
-        self.stop_running();
-        self.tell_status(None);
+    pub async fn stop_sync(self: Arc<Self>) -> Result<()> {
+        self.on_worker(|me| {
+            me.stop_running();
+            me.tell_status(None);
+            Ok(())
+        })
+        .await
     }
 
     /// Says the network is back (Android's `ConnectivityManager` callback, iOS's
@@ -188,7 +199,7 @@ impl FieldStore {
             let auto = self.auto.lock().unwrap_or_else(|p| p.into_inner());
             (auto.is_some(), auto.as_ref().and_then(|a| a.activity()))
         };
-        let s = self.with(|s| s.sync_status_while(activity))?;
+        let s = self.read(|s| s.sync_status_while(activity))?;
         Ok(SyncStatus::from_core(s, running))
     }
 

@@ -1,6 +1,8 @@
 //! Many records in one write: `write_batch` commits them in one transaction, one fsync for an
 //! import of thousands instead of one each.
 
+use std::sync::Arc;
+
 use crate::error::FieldError;
 use crate::records::{new_customer, new_deal, new_followup};
 use crate::store::{FieldStore, Result};
@@ -21,7 +23,7 @@ impl FieldStore {
     /// unknown customer), nothing is written and the error says which (`write 17 of 3000: …`).
     /// A write may name a record an earlier write of the batch made only by its id, which the app
     /// cannot know beforehand: make customers in one batch and their followups in the next.
-    pub fn write_batch(&self, writes: Vec<BatchWrite>) -> Result<Vec<String>> {
+    pub async fn write_batch(self: Arc<Self>, writes: Vec<BatchWrite>) -> Result<Vec<String>> {
         let total = writes.len();
         let which =
             |i: usize, e: FieldError| FieldError::InvalidInput { reason: format!("write {} of {total}: {e}", i + 1) };
@@ -43,8 +45,10 @@ impl FieldStore {
                 .map_err(|e| which(i, e))
             })
             .collect::<Result<Vec<_>>>()?;
-        let mut failed = None;
-        let out = self.with(|s| {
+        // Which write was refused, told back from the store's thread.
+        let failed = Arc::new(std::sync::atomic::AtomicUsize::new(usize::MAX));
+        let failed_at = Arc::clone(&failed);
+        let out = self.write(move |s| {
             s.batch(|s| {
                 let now = s.now_ms();
                 let mut ids = Vec::with_capacity(ready.len());
@@ -57,7 +61,7 @@ impl FieldStore {
                     match written {
                         Ok(id) => ids.push(id),
                         Err(e) => {
-                            failed = Some(i);
+                            failed_at.store(i, std::sync::atomic::Ordering::Relaxed);
                             return Err(e);
                         }
                     }
@@ -65,9 +69,9 @@ impl FieldStore {
                 Ok(ids)
             })
         });
-        out.map_err(|e| match failed {
-            Some(i) => which(i, e),
-            None => e,
+        out.await.map_err(|e| match failed.load(std::sync::atomic::Ordering::Relaxed) {
+            usize::MAX => e,
+            i => which(i, e),
         })
     }
 }

@@ -1,6 +1,8 @@
 //! KPI figures through the FFI: this user's, and a manager's team (each direct report's
 //! figures and report submissions), offline from the server's last snapshot.
 
+use std::sync::Arc;
+
 use crate::store::{FieldStore, Result};
 use crate::types::*;
 
@@ -9,19 +11,20 @@ impl FieldStore {
     /// This user's KPI figures for a period (`metrics` empty for all): the server's snapshot
     /// when it covers the local data, else computed locally; see [`FieldStore::kpi_view`].
     #[uniffi::method(default(metrics = []))]
-    pub fn kpis(&self, period: String, metrics: Vec<String>) -> Result<Vec<KpiFigure>> {
-        self.kpi_view(period, metrics).map(|v| v.figures)
+    pub async fn kpis(self: Arc<Self>, period: String, metrics: Vec<String>) -> Result<Vec<KpiFigure>> {
+        self.kpi_view(period, metrics).await.map(|v| v.figures)
     }
 
     /// This user's KPI figures for a period, with where they came from (the server's snapshot
     /// after a sync, with targets and status; or computed locally when the device changed
     /// something since) and when they were computed.
     #[uniffi::method(default(metrics = []))]
-    pub fn kpi_view(&self, period: String, metrics: Vec<String>) -> Result<KpiView> {
-        self.with(|s| {
+    pub async fn kpi_view(self: Arc<Self>, period: String, metrics: Vec<String>) -> Result<KpiView> {
+        self.write(move |s| {
             let defs = s.kpi_definitions_for(&metrics)?;
             s.kpi_view(&period, &defs)
         })
+        .await
         .map(Into::into)
     }
 
@@ -29,8 +32,8 @@ impl FieldStore {
     /// `this-quarter`), offline from the last snapshot of one of its heads (or of a head above
     /// it): the department's own, each sub-department's, each member's. `dept` is a name or an
     /// id; `None` when this device holds none (not synced yet, another period, not a head).
-    pub fn department_figures(&self, dept: String, period: String) -> Result<Option<DeptFigures>> {
-        self.with(|s| {
+    pub async fn department_figures(self: Arc<Self>, dept: String, period: String) -> Result<Option<DeptFigures>> {
+        self.write(move |s| {
             let Some(f) = s.department_figures(&dept, &period)? else { return Ok(None) };
             let names = s.names()?;
             let units: Units = s.kpi_definitions().into_iter().map(|d| (d.id, d.unit)).collect();
@@ -63,6 +66,7 @@ impl FieldStore {
             }
             Ok(Some(out))
         })
+        .await
     }
 
     /// The figures of everyone this user sees for `period` — a manager's direct reports and the
@@ -70,8 +74,8 @@ impl FieldStore {
     /// member's reports on time, late and missing. From the server's snapshot (offline); a
     /// period it lacks is computed from the records on this device (without submissions).
     #[uniffi::method(default(metrics = []))]
-    pub fn team_view(&self, period: String, metrics: Vec<String>) -> Result<TeamView> {
-        self.with(|s| {
+    pub async fn team_view(self: Arc<Self>, period: String, metrics: Vec<String>) -> Result<TeamView> {
+        self.write(move |s| {
             let defs = s.kpi_definitions_for(&metrics)?;
             let units: Units = defs.iter().map(|d| (d.id.clone(), d.unit.clone())).collect();
             let v = s.team_view(&period, &defs)?;
@@ -117,11 +121,12 @@ impl FieldStore {
                     .collect(),
             })
         })
+        .await
     }
 
     /// The alerts and read receipts of the server's last snapshot for this user (offline).
     pub fn server_notes(&self) -> Result<ServerNotes> {
-        self.with(|s| s.server_snapshot()).map(|snap| match snap {
+        self.read(|s| s.server_snapshot()).map(|snap| match snap {
             Some(b) => ServerNotes {
                 as_of: Some(instant(b.computed_at)),
                 alerts: b.alerts.into_iter().map(Into::into).collect(),

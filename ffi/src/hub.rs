@@ -10,8 +10,8 @@ use fieldreport_core::Store;
 use crate::error::FieldError;
 use crate::types::{Changes, SyncStatus};
 
-/// Hears which records changed. Called on the thread that made the change — the app's own
-/// thread after its write, the library's sync thread after a page — after the change is
+/// Hears which records changed. Called on the thread that made the change — the store's own
+/// thread after the app's write, the library's sync thread after a page — after the change is
 /// committed and with no lock held, so it may read the store; it should return quickly (post to
 /// the UI thread to redraw). A listener that throws is logged and keeps its subscription.
 #[uniffi::export(with_foreign)]

@@ -21,6 +21,7 @@ mod store;
 mod sync;
 mod types;
 mod week;
+mod worker;
 
 pub use batch::BatchWrite;
 pub use error::FieldError;

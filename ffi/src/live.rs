@@ -256,7 +256,7 @@ impl FieldStore {
     /// Runs `f` on the open store with the FFI's errors (a query whose errors are already ours).
     fn query<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
         let mut out = None;
-        self.with(|s| {
+        self.read(|s| {
             out = Some(f(s));
             Ok(())
         })?;
@@ -278,8 +278,9 @@ macro_rules! watch_impl {
         impl ChangeListener for Watch<$query, $page, $listener> {
             fn on_change(&self, _changes: Vec<Changes>) -> std::result::Result<(), FieldError> {
                 let Some(store) = self.store.upgrade() else { return Ok(()) };
-                let page = store.query(|s| self.query.run(s))?;
+                // Read under the lock: a page read before another's never replaces the newer.
                 let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+                let page = store.query(|s| self.query.run(s))?;
                 let old = last.as_ref().map(|p| p.rows.as_slice()).unwrap_or(&[]);
                 let d = diff(old, &page.rows);
                 let same = last.as_ref().is_some_and(|p| p.has_more == page.has_more && p.next == page.next);
@@ -301,7 +302,7 @@ watch_impl!(ReportsQuery, ReportPage, dyn ReportListListener);
 impl FieldStore {
     /// Registers `watch` for changes of `kinds` and tells it the first page now.
     fn start_watch(&self, watch: Arc<dyn ChangeListener>, kinds: Vec<Kind>) -> Result<Arc<Subscription>> {
-        let id = self.with(|s| self.hub.watchers.watch(s, kinds, Vec::new(), watch.clone()))?;
+        let id = self.read(|s| self.hub.watchers.watch(s, kinds, Vec::new(), watch.clone()))?;
         let subscription = Arc::new(Subscription::watch(id, Arc::downgrade(&self.hub)));
         if let Err(e) = watch.on_change(Vec::new()) {
             subscription.cancel();
@@ -311,12 +312,47 @@ impl FieldStore {
     }
 }
 
+impl FieldStore {
+    /// The rows of `list_customers` (every row without a limit).
+    pub(crate) fn customer_rows(
+        &self,
+        search: Option<String>,
+        options: Option<ListOptions>,
+    ) -> Result<Vec<CustomerRow>> {
+        let q = CustomerQuery { search, options };
+        self.query(|s| q.run(s)).map(|p| p.rows)
+    }
+
+    /// The rows of `list_followups`.
+    pub(crate) fn followup_rows(
+        &self,
+        period: Option<String>,
+        customer_id: Option<String>,
+        options: Option<ListOptions>,
+    ) -> Result<Vec<FollowupRow>> {
+        let q = FollowupQuery { period, customer_id, options };
+        self.query(|s| q.run(s)).map(|p| p.rows)
+    }
+
+    /// The rows of `list_reports`.
+    pub(crate) fn report_rows(
+        &self,
+        query: Option<ReportQuery>,
+        options: Option<ListOptions>,
+    ) -> Result<Vec<ReportRow>> {
+        let q = ReportsQuery { query: query.unwrap_or_default(), options };
+        self.query(|s| q.run(s)).map(|p| p.rows)
+    }
+}
+
+/// Pages are read on the caller's thread: bounded (100 rows unless `limit` says, at most 1,000),
+/// they take a millisecond or two. A list of every row is an async `list_*`.
 #[uniffi::export]
 impl FieldStore {
     /// One page of `list_customers`, with whether more follow and the token of the next page.
     #[uniffi::method(default(search = None, options = None))]
     pub fn customers_page(&self, search: Option<String>, options: Option<ListOptions>) -> Result<CustomerPage> {
-        let q = CustomerQuery { search, options };
+        let q = CustomerQuery { search, options: ListOptions::bounded(options)? };
         self.query(|s| q.run(s))
     }
 
@@ -328,14 +364,14 @@ impl FieldStore {
         customer_id: Option<String>,
         options: Option<ListOptions>,
     ) -> Result<FollowupPage> {
-        let q = FollowupQuery { period, customer_id, options };
+        let q = FollowupQuery { period, customer_id, options: ListOptions::bounded(options)? };
         self.query(|s| q.run(s))
     }
 
     /// One page of `list_reports`, with whether more follow and the token of the next page.
     #[uniffi::method(default(query = None, options = None))]
     pub fn reports_page(&self, query: Option<ReportQuery>, options: Option<ListOptions>) -> Result<ReportPage> {
-        let q = ReportsQuery { query: query.unwrap_or_default(), options };
+        let q = ReportsQuery { query: query.unwrap_or_default(), options: ListOptions::bounded(options)? };
         self.query(|s| q.run(s))
     }
 
@@ -348,7 +384,7 @@ impl FieldStore {
         query: Option<ReportQuery>,
         options: Option<ListOptions>,
     ) -> Result<Arc<Subscription>> {
-        let query = ReportsQuery { query: query.unwrap_or_default(), options };
+        let query = ReportsQuery { query: query.unwrap_or_default(), options: ListOptions::bounded(options)? };
         self.query(|s| query.run(s))?;
         let watch = Arc::new(Watch { store: Arc::downgrade(&self), query, last: Mutex::new(None), listener });
         self.start_watch(watch, vec![Kind::Report])
@@ -365,7 +401,7 @@ impl FieldStore {
         search: Option<String>,
         options: Option<ListOptions>,
     ) -> Result<Arc<Subscription>> {
-        let query = CustomerQuery { search, options };
+        let query = CustomerQuery { search, options: ListOptions::bounded(options)? };
         self.query(|s| query.run(s))?;
         let watch = Arc::new(Watch { store: Arc::downgrade(&self), query, last: Mutex::new(None), listener });
         self.start_watch(watch, vec![Kind::Customer])
@@ -381,7 +417,7 @@ impl FieldStore {
         customer_id: Option<String>,
         options: Option<ListOptions>,
     ) -> Result<Arc<Subscription>> {
-        let query = FollowupQuery { period, customer_id, options };
+        let query = FollowupQuery { period, customer_id, options: ListOptions::bounded(options)? };
         self.query(|s| query.run(s))?;
         let watch = Arc::new(Watch { store: Arc::downgrade(&self), query, last: Mutex::new(None), listener });
         self.start_watch(watch, vec![Kind::Followup, Kind::Customer])

@@ -67,7 +67,7 @@ impl FieldStore {
         kinds: Vec<ChangedKind>,
         ids: Vec<String>,
     ) -> Result<Arc<Subscription>, FieldError> {
-        let id = self.with(|s| self.hub.watchers.watch(s, kinds, ids, listener))?;
+        let id = self.read(|s| self.hub.watchers.watch(s, kinds, ids, listener))?;
         Ok(Arc::new(Subscription::watch(id, Arc::downgrade(&self.hub))))
     }
 }

@@ -1,6 +1,8 @@
 //! Visit plans (拜访计划) through the FFI: plan, list, move, cancel, and log the visit that
 //! carries one out in one call.
 
+use std::sync::Arc;
+
 use std::time::SystemTime;
 
 use chrono::NaiveTime;
@@ -20,60 +22,70 @@ impl FieldStore {
     /// Plans a visit to customer `customer_id` on day `on`, at `at` (`HH:MM`) when
     /// given, for `purpose`. Offline; synced like any record, and seen by the rep's manager.
     #[uniffi::method(default(at = None, purpose = ""))]
-    pub fn add_plan(&self, customer_id: String, on: NaiveDate, at: Option<String>, purpose: String) -> Result<Plan> {
+    pub async fn add_plan(
+        self: Arc<Self>,
+        customer_id: String,
+        on: NaiveDate,
+        at: Option<String>,
+        purpose: String,
+    ) -> Result<Plan> {
         let new = doc::NewPlan { customer_id, on, at: time(at)?, purpose };
-        self.with(|s| {
+        self.write(move |s| {
             let p = s.add_plan(new)?;
             s.plan_row(&p.header.id)
         })
+        .await
         .map(Into::into)
     }
 
     /// The plans of `owner` (this user when `None`; a manager may name a member) from `first` to
     /// `last` (at most a year), by day and hour; cancelled ones only when asked.
     #[uniffi::method(default(owner = None, cancelled = false))]
-    pub fn plans(
-        &self,
+    pub async fn plans(
+        self: Arc<Self>,
         first: NaiveDate,
         last: NaiveDate,
         owner: Option<String>,
         cancelled: bool,
     ) -> Result<Vec<Plan>> {
-        self.with(|s| {
+        self.write(move |s| {
             let owner = match owner {
                 Some(o) => o,
                 None => s.identity()?.user_id,
             };
             s.plans_between(&owner, first, last, cancelled)
         })
+        .await
         .map(|v| v.into_iter().map(Into::into).collect())
     }
 
     /// Moves plan `id` to `on` (and `at`, when given).
     #[uniffi::method(default(at = None))]
-    pub fn move_plan(&self, id: String, on: NaiveDate, at: Option<String>) -> Result<Plan> {
+    pub async fn move_plan(self: Arc<Self>, id: String, on: NaiveDate, at: Option<String>) -> Result<Plan> {
         let at = time(at)?;
-        self.with(|s| {
+        self.write(move |s| {
             s.move_plan(&id, on, at)?;
             s.plan_row(&id)
         })
+        .await
         .map(Into::into)
     }
 
     /// Cancels plan `id`: it counts in no plan completion.
-    pub fn cancel_plan(&self, id: String) -> Result<Plan> {
-        self.with(|s| {
+    pub async fn cancel_plan(self: Arc<Self>, id: String) -> Result<Plan> {
+        self.write(move |s| {
             s.cancel_plan(&id)?;
             s.plan_row(&id)
         })
+        .await
         .map(Into::into)
     }
 
     /// Logs the visit that carries out plan `plan_id` (its customer; its purpose as the note
     /// when `note` is empty), and marks the plan done, in one write.
     #[uniffi::method(default(note = "", occurred_at = None, checkin = None))]
-    pub fn log_planned_visit(
-        &self,
+    pub async fn log_planned_visit(
+        self: Arc<Self>,
         plan_id: String,
         note: String,
         occurred_at: Option<SystemTime>,
@@ -81,11 +93,12 @@ impl FieldStore {
     ) -> Result<Followup> {
         let occurred_at = occurred_at.map(|t| millis(t, "occurred_at")).transpose()?;
         let checkin = self::checkin(checkin)?;
-        self.with(|s| {
+        self.write(move |s| {
             let mut n = doc::NewFollowup::new("", doc::FollowupKind::Visit, occurred_at.unwrap_or(s.now_ms()), &note);
             n.checkin = checkin;
             s.log_planned_visit(&plan_id, n).map(|(visit, _)| visit)
         })
+        .await
         .map(Into::into)
     }
 }

@@ -1,6 +1,8 @@
 //! Reports through the FFI: today's report, drafts and their collaborative text, one-action
 //! inserts with their content, filters, read state, duplicates of one period, rendering.
 
+use std::sync::Arc;
+
 use fieldreport_core::report::{render_markdown_linked, render_text};
 
 use crate::store::{index, FieldStore, Result};
@@ -12,8 +14,13 @@ impl FieldStore {
     /// period holding `date` (today when `None`). See `open_report` for the one
     /// report of a period.
     #[uniffi::method(default(date = None, lang = None))]
-    pub fn new_report(&self, kind: ReportKind, date: Option<NaiveDate>, lang: Option<Lang>) -> Result<Report> {
-        self.with_report(|s| s.new_report(kind, date, lang.unwrap_or_default()))
+    pub async fn new_report(
+        self: Arc<Self>,
+        kind: ReportKind,
+        date: Option<NaiveDate>,
+        lang: Option<Lang>,
+    ) -> Result<Report> {
+        self.write_report(move |s| s.new_report(kind, date, lang.unwrap_or_default())).await
     }
 
     /// This user's report of `kind` for the period holding `date` (today when `None`): the one
@@ -21,14 +28,14 @@ impl FieldStore {
     /// `lang`). "Today's daily report" is `open_report(DAILY)`. Free-form reports are never
     /// shared: each call makes one.
     #[uniffi::method(default(date = None, lang = None, template = None))]
-    pub fn open_report(
-        &self,
+    pub async fn open_report(
+        self: Arc<Self>,
         kind: ReportKind,
         date: Option<NaiveDate>,
         lang: Option<Lang>,
         template: Option<String>,
     ) -> Result<Report> {
-        self.with_report(|s| s.open_report(kind, date, lang.unwrap_or_default(), template.as_deref()))
+        self.write_report(move |s| s.open_report(kind, date, lang.unwrap_or_default(), template.as_deref())).await
     }
 
     /// This user's one report of `kind` (daily, weekly, monthly) for the period holding `date`
@@ -37,48 +44,57 @@ impl FieldStore {
     /// drafted summary. Created when absent, never twice; while a draft, opening it again
     /// brings what was generated to now and keeps every word the rep wrote.
     #[uniffi::method(default(date = None, lang = None))]
-    pub fn today_report(&self, kind: ReportKind, date: Option<NaiveDate>, lang: Option<Lang>) -> Result<Report> {
-        self.with_report(|s| s.today_report(kind, date, lang.unwrap_or_default()))
+    pub async fn today_report(
+        self: Arc<Self>,
+        kind: ReportKind,
+        date: Option<NaiveDate>,
+        lang: Option<Lang>,
+    ) -> Result<Report> {
+        self.write_report(move |s| s.today_report(kind, date, lang.unwrap_or_default())).await
     }
 
     /// Replaces the summary of draft `id` with the rep's own words (refreshes keep them).
-    pub fn set_report_summary(&self, id: String, text: String) -> Result<Report> {
-        self.with_report(|s| s.set_report_summary(&id, &text))
+    pub async fn set_report_summary(self: Arc<Self>, id: String, text: String) -> Result<Report> {
+        self.write_report(move |s| s.set_report_summary(&id, &text)).await
     }
 
     /// One report.
     pub fn report(&self, id: String) -> Result<Report> {
-        self.with_report(|s| s.report(&id))
+        self.read_report(|s| s.report(&id))
     }
 
     /// Reports matching `query` (all without one), by period (latest first by default).
     #[uniffi::method(default(query = None, options = None))]
-    pub fn list_reports(&self, query: Option<ReportQuery>, options: Option<ListOptions>) -> Result<Vec<ReportRow>> {
-        self.reports_page(query, options).map(|p| p.rows)
+    pub async fn list_reports(
+        self: Arc<Self>,
+        query: Option<ReportQuery>,
+        options: Option<ListOptions>,
+    ) -> Result<Vec<ReportRow>> {
+        self.on_worker(move |me| me.report_rows(query, options)).await
     }
 
     /// Marks report `id`, addressed to this user, read: offline, then told to the server at the
     /// next sync, which gives its author a read receipt.
-    pub fn mark_report_read(&self, id: String) -> Result<()> {
-        self.with(|s| s.mark_report_read(&id))
+    pub async fn mark_report_read(self: Arc<Self>, id: String) -> Result<()> {
+        self.write(move |s| s.mark_report_read(&id)).await
     }
 
     /// This user's reports that share a kind and a period with another (two offline devices
     /// each made one), in groups, each earliest first: offer to merge them.
-    pub fn duplicate_reports(&self) -> Result<Vec<Vec<String>>> {
-        self.with(|s| s.duplicate_reports())
+    pub async fn duplicate_reports(self: Arc<Self>) -> Result<Vec<Vec<String>>> {
+        self.write(move |s| s.duplicate_reports()).await
     }
 
     /// Merges draft `from` into draft `into` (same author, kind and period): sections' text and
     /// files `into` lacks are added to it, and `from` is deleted (it can be restored).
-    pub fn merge_reports(&self, into: String, from: String) -> Result<Report> {
-        self.with_report(|s| s.merge_reports(&into, &from))
+    pub async fn merge_reports(self: Arc<Self>, into: String, from: String) -> Result<Report> {
+        self.write_report(move |s| s.merge_reports(&into, &from)).await
     }
 
     /// Splices a section's text: deletes `delete` and inserts `insert` at `index`, counted in
     /// Unicode scalar values.
-    pub fn splice_report(
-        &self,
+    pub async fn splice_report(
+        self: Arc<Self>,
         id: String,
         section: String,
         index: i64,
@@ -86,62 +102,72 @@ impl FieldStore {
         insert: String,
     ) -> Result<Report> {
         let (i, d) = (self::index(index)?, self::index(delete)?);
-        self.with_report(|s| s.splice_report(&id, &section, i, d, &insert))
+        self.write_report(move |s| s.splice_report(&id, &section, i, d, &insert)).await
     }
 
     /// Replaces a section's text, as minimal splices (concurrent edits elsewhere survive).
-    pub fn set_report_text(&self, id: String, section: String, text: String) -> Result<Report> {
-        self.with_report(|s| s.set_report_text(&id, &section, &text))
+    pub async fn set_report_text(self: Arc<Self>, id: String, section: String, text: String) -> Result<Report> {
+        self.write_report(move |s| s.set_report_text(&id, &section, &text)).await
     }
 
     /// Inserts this user's followups of `period` (the report's own period when `None`),
     /// grouped by customer, into `section` (the template's followups section when `None`).
     #[uniffi::method(default(section = None, period = None))]
-    pub fn insert_followups(&self, id: String, section: Option<String>, period: Option<String>) -> Result<Block> {
+    pub async fn insert_followups(
+        self: Arc<Self>,
+        id: String,
+        section: Option<String>,
+        period: Option<String>,
+    ) -> Result<Block> {
         let period = period.map(|p| p.parse()).transpose()?;
-        self.with(|s| s.insert_followups(&id, section.as_deref(), period)).map(Into::into)
+        self.write(move |s| s.insert_followups(&id, section.as_deref(), period)).await.map(Into::into)
     }
 
     /// Inserts KPI figures (`metrics` empty for the report's default six).
     #[uniffi::method(default(section = None, period = None, metrics = []))]
-    pub fn insert_kpis(
-        &self,
+    pub async fn insert_kpis(
+        self: Arc<Self>,
         id: String,
         section: Option<String>,
         period: Option<String>,
         metrics: Vec<String>,
     ) -> Result<Block> {
         let period = period.map(|p| p.parse()).transpose()?;
-        self.with(|s| s.insert_kpis(&id, section.as_deref(), period, &metrics)).map(Into::into)
+        self.write(move |s| s.insert_kpis(&id, section.as_deref(), period, &metrics)).await.map(Into::into)
     }
 
     /// Re-takes every inserted snapshot with current data (刷新).
-    pub fn refresh_report(&self, id: String) -> Result<Report> {
-        self.with_report(|s| s.refresh_report(&id))
+    pub async fn refresh_report(self: Arc<Self>, id: String) -> Result<Report> {
+        self.write_report(move |s| s.refresh_report(&id)).await
     }
 
     /// Removes an inserted block.
-    pub fn remove_block(&self, id: String, block_id: String) -> Result<Report> {
-        self.with_report(|s| s.remove_block(&id, &block_id))
+    pub async fn remove_block(self: Arc<Self>, id: String, block_id: String) -> Result<Report> {
+        self.write_report(move |s| s.remove_block(&id, &block_id)).await
     }
 
     /// Adds a comment (批注) under this user's name.
-    pub fn comment_report(&self, id: String, text: String) -> Result<Report> {
-        self.with_report(|s| s.comment_report(&id, &text))
+    pub async fn comment_report(self: Arc<Self>, id: String, text: String) -> Result<Report> {
+        self.write_report(move |s| s.comment_report(&id, &text)).await
     }
 
     /// Submits the report to `to` and `cc` (user ids; the author's manager and the template's
     /// copies when both are empty); its text is then locked.
     #[uniffi::method(default(to = [], cc = []))]
-    pub fn submit_report(&self, id: String, to: Vec<String>, cc: Vec<String>) -> Result<Report> {
-        self.with_report(|s| s.submit_report(&id, &to, &cc))
+    pub async fn submit_report(self: Arc<Self>, id: String, to: Vec<String>, cc: Vec<String>) -> Result<Report> {
+        self.write_report(move |s| s.submit_report(&id, &to, &cc)).await
     }
 
     /// The report as Markdown in `dialect` (GFM when `None`), labels in `lang` (zh-CN when
     /// `None`); files and the report link to the dashboard when the team configured its address.
     #[uniffi::method(default(dialect = None, lang = None))]
-    pub fn render_markdown(&self, id: String, dialect: Option<Dialect>, lang: Option<Lang>) -> Result<String> {
-        self.with(|s| {
+    pub async fn render_markdown(
+        self: Arc<Self>,
+        id: String,
+        dialect: Option<Dialect>,
+        lang: Option<Lang>,
+    ) -> Result<String> {
+        self.write(move |s| {
             let r = s.report(&id)?;
             let cal = s.calendar()?;
             Ok(render_markdown_linked(
@@ -153,15 +179,17 @@ impl FieldStore {
                 s.dashboard_url()?.as_deref(),
             ))
         })
+        .await
     }
 
     /// The report as plain text, labels in `lang` (zh-CN when `None`).
     #[uniffi::method(default(lang = None))]
-    pub fn render_text(&self, id: String, lang: Option<Lang>) -> Result<String> {
-        self.with(|s| {
+    pub async fn render_text(self: Arc<Self>, id: String, lang: Option<Lang>) -> Result<String> {
+        self.write(move |s| {
             let r = s.report(&id)?;
             let cal = s.calendar()?;
             Ok(render_text(&r, lang.unwrap_or_default(), &cal, &s.names()?))
         })
+        .await
     }
 }

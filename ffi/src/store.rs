@@ -1,7 +1,8 @@
-//! `FieldStore`: one device store behind the FFI. Every plain method runs on the caller's thread
-//! and does disk I/O (SQLite, fsync on writes), so apps call it off their main/UI thread; the
-//! async ones (`enroll`, `sync`, `fetch_attachment`, `approve_web_login`, `sign_out`) run on the
-//! library's own threads (see `background.rs`) and may be awaited from anywhere.
+//! `FieldStore`: one device store behind the FFI. Every call that writes, or reads without a
+//! bound, is async: its job runs on the store's own thread (`worker.rs`; syncs and downloads on
+//! threads of their own, `background.rs`) and the app only awaits the answer. The plain
+//! (synchronous) methods are cheap bounded reads — one record, one page, the directory — on a
+//! read connection of their own, so they never wait for a write or a sync.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -37,8 +38,20 @@ pub struct FieldStore {
     pub(crate) config: Mutex<SyncConfig>,
     /// Who hears the sync status.
     pub(crate) status: Arc<crate::hub::StatusHub>,
+    /// The thread the async calls' jobs run on, in order.
+    pub(crate) worker: crate::worker::Worker,
+    /// The connection of the synchronous reads (file stores; opened at the first).
+    reader: Mutex<Reader>,
     /// The server and code of this store's enrollment in this process (a retried `enroll`).
     pub(crate) enrolled_by: Mutex<Option<(String, String)>>,
+}
+
+/// The read connection of a file store's synchronous reads: WAL lets it read the last commit
+/// while the store's thread or a sync writes, so a read on the UI thread never waits for one.
+enum Reader {
+    Unopened,
+    Open(Box<Store>),
+    Closed,
 }
 
 /// A text index or length from the app (Unicode scalar values; never negative).
@@ -75,6 +88,8 @@ impl FieldStore {
             config: Mutex::new(SyncConfig::default()),
             status: Arc::default(),
             enrolled_by: Mutex::new(None),
+            worker: Default::default(),
+            reader: Mutex::new(Reader::Unopened),
         })
     }
 
@@ -108,6 +123,40 @@ impl FieldStore {
         })
     }
 
+    /// Runs the read `f` on the read connection (the store's own in memory, where there is one
+    /// connection): it sees every commit made before the call and waits for no writer.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&mut Store) -> fieldreport_core::Result<T>) -> Result<T> {
+        let Some(path) = &self.path else {
+            return self.with(f);
+        };
+        guard(|| {
+            let mut reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+            if let Reader::Unopened = *reader {
+                *reader = Reader::Open(Box::new(Store::open(path)?));
+            }
+            match &mut *reader {
+                Reader::Open(s) => Ok(f(s)?),
+                _ => Err(FieldError::closed()),
+            }
+        })
+    }
+
+    /// Reads a report and names the people it references (see [`FieldStore::read`]).
+    pub(crate) fn read_report(
+        &self,
+        f: impl FnOnce(&mut Store) -> fieldreport_core::Result<fieldreport_core::doc::Report>,
+    ) -> Result<Report> {
+        self.read(|s| {
+            let r = f(s)?;
+            Ok(Report::named(r, &s.names()?))
+        })
+    }
+
+    /// Closes the read connection for good (the store is closing).
+    fn close_reader(&self) {
+        *self.reader.lock().unwrap_or_else(|p| p.into_inner()) = Reader::Closed;
+    }
+
     /// Tells the subscribers what changed meanwhile (a sync's pages, committed on its own
     /// connection).
     pub(crate) fn notify(&self) {
@@ -117,13 +166,15 @@ impl FieldStore {
 
 #[uniffi::export]
 impl FieldStore {
-    /// Opens the store at `path`, creating or upgrading the database file (disk I/O).
+    /// Opens the store at `path`, creating or upgrading the database file (on a thread of its
+    /// own: an upgrade of a large store takes a while).
     #[uniffi::constructor]
-    pub fn open(path: String) -> Result<Arc<FieldStore>> {
-        guard(|| {
+    pub async fn open(path: String) -> Result<Arc<FieldStore>> {
+        crate::background::run("open", None, move || async move {
             let store = Store::open(&path)?;
             Ok(FieldStore::new(Some(PathBuf::from(path)), store))
         })
+        .await
     }
 
     /// A store in memory, for tests and previews; it cannot sync.
@@ -136,26 +187,36 @@ impl FieldStore {
     }
 
     /// Sets up the identity without a server (a demo or a device enrolled elsewhere).
-    pub fn init(&self, user_id: String, team_id: String, tz: String, week_start: String) -> Result<Identity> {
-        self.with(|s| s.init(&user_id, &team_id, &tz, &week_start))
+    pub async fn init(
+        self: Arc<Self>,
+        user_id: String,
+        team_id: String,
+        tz: String,
+        week_start: String,
+    ) -> Result<Identity> {
+        self.write(move |s| s.init(&user_id, &team_id, &tz, &week_start)).await
     }
 
     /// The device's identity (`NotEnrolled` before enrollment).
     pub fn identity(&self) -> Result<Identity> {
-        self.with(|s| s.identity())
+        self.read(|s| s.identity())
     }
 
-    /// Closes the database (checkpointing it); any later call fails with `Closed`. Named
-    /// `close_store` because Kotlin's `close()` is `AutoCloseable`'s, which frees the handle.
-    pub fn close_store(&self) -> Result<()> {
-        self.stop_running();
-        guard(|| {
-            let store = self.store.lock().unwrap_or_else(|p| p.into_inner()).take();
+    /// Closes the database (checkpointing it) after the calls started before it; any later call
+    /// fails with `Closed`. Named `close_store` because Kotlin's `close()` is `AutoCloseable`'s,
+    /// which frees the handle.
+    pub async fn close_store(self: Arc<Self>) -> Result<()> {
+        self.on_worker(|me| {
+            me.stop_running();
+            me.close_reader();
+            me.worker.stop();
+            let store = me.store.lock().unwrap_or_else(|p| p.into_inner()).take();
             match store {
                 Some(s) => Ok(s.close()?),
                 None => Err(FieldError::closed()),
             }
         })
+        .await
     }
 }
 
@@ -163,6 +224,8 @@ impl FieldStore {
     /// Closes the store for good and removes its files (the database and its journal).
     pub(crate) fn close_and_remove(&self) -> Result<()> {
         self.stop_running();
+        self.close_reader();
+        self.worker.stop();
         let store = self.store.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(s) = store {
             s.close()?;

@@ -125,7 +125,7 @@ impl FieldStore {
         let turn = self.sync_turn.clone().lock_owned().await;
         let retried = self.enrolled_by.lock().unwrap_or_else(|p| p.into_inner()).as_ref() == Some(&attempt);
         if retried {
-            if let Some(done) = self.with(already_enrolled)? {
+            if let Some(done) = self.read(already_enrolled)? {
                 return Ok(done);
             }
         }
@@ -193,13 +193,14 @@ impl FieldStore {
     /// goes at the next sync.
     #[uniffi::method(default(to = [], cc = []))]
     pub async fn submit_and_sync(self: Arc<Self>, id: String, to: Vec<String>, cc: Vec<String>) -> Result<Submitted> {
-        let submitted = self.with_report(|s| s.submit_report(&id, &to, &cc))?;
-        if let Err(e) = self.with(|s| s.sync_state()) {
+        let submitting = id.clone();
+        let submitted = self.write_report(move |s| s.submit_report(&submitting, &to, &cc)).await?;
+        if let Err(e) = self.read(|s| s.sync_state()) {
             return Ok(Submitted { report: submitted, sent: false, reason: Some(format!("{e}")) });
         }
         match self.clone().sync(None, None).await {
             Ok(_) => {
-                let report = self.with_report(|s| s.report(&id)).unwrap_or(submitted);
+                let report = self.read_report(|s| s.report(&id)).unwrap_or(submitted);
                 Ok(Submitted { report, sent: true, reason: None })
             }
             Err(e) => Ok(Submitted {
@@ -221,7 +222,7 @@ impl FieldStore {
     #[uniffi::method(default(discard_unsent = false))]
     pub async fn sign_out(self: Arc<Self>, discard_unsent: bool) -> Result<()> {
         let path = self.file()?;
-        self.with(|s| s.check_sign_out(discard_unsent))?;
+        self.read(|s| s.check_sign_out(discard_unsent))?;
         let opts = self.options();
         let me = self.clone();
         background::run("sign-out", None, move || async move {
@@ -253,19 +254,19 @@ impl FieldStore {
     /// The records the server refused, with why; each stays listed (and is not resent until it
     /// changes) until it is resolved with `discard_local_changes` or `keep_as_new`.
     pub fn refusals(&self) -> Result<Vec<Refusal>> {
-        self.with(|s| s.refused()).map(|v| v.into_iter().map(Refusal::from_core).collect())
+        self.read(|s| s.refused()).map(|v| v.into_iter().map(Refusal::from_core).collect())
     }
 
     /// Takes the server's copy of refused record `id`: the local changes it refused are
     /// dropped. A record the server never accepted is removed from this device.
-    pub fn discard_local_changes(&self, id: String) -> Result<()> {
-        self.with(|s| s.discard_local_changes(&id).map(|_| ()))
+    pub async fn discard_local_changes(self: Arc<Self>, id: String) -> Result<()> {
+        self.write(move |s| s.discard_local_changes(&id).map(|_| ())).await
     }
 
     /// Keeps what this device wrote in refused record `id` — a report's sections, a visit — as
     /// a new draft or visit of this user, then takes the server's copy of `id`. Returns the new
     /// record's id.
-    pub fn keep_as_new(&self, id: String) -> Result<String> {
-        self.with(|s| s.keep_as_new(&id).map(|r| r.header().id.clone()))
+    pub async fn keep_as_new(self: Arc<Self>, id: String) -> Result<String> {
+        self.write(move |s| s.keep_as_new(&id).map(|r| r.header().id.clone())).await
     }
 }

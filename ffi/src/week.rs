@@ -1,6 +1,8 @@
 //! The manager's week through the FFI: reminders to schedule as local notifications, 催交
 //! (nudges), and the inbox.
 
+use std::sync::Arc;
+
 use std::time::SystemTime;
 
 use fieldreport_core::store::{InboxItem as CoreItem, InboxKind as CoreKind};
@@ -91,9 +93,9 @@ impl FieldStore {
     /// team's configuration after a sync. Schedule them as local notifications; submitting a
     /// report removes its reminder (ask again after a write or a sync).
     #[uniffi::method(default(days = None, lang = None))]
-    pub fn reminders(&self, days: Option<i32>, lang: Option<Lang>) -> Result<Vec<Reminder>> {
+    pub async fn reminders(self: Arc<Self>, days: Option<i32>, lang: Option<Lang>) -> Result<Vec<Reminder>> {
         let days = u32::try_from(days.unwrap_or(7).max(0)).unwrap_or(7);
-        self.with(|s| {
+        self.write(move |s| {
             let cal = s.calendar()?;
             let lang = lang.unwrap_or_default();
             Ok(s.reminders(days)?
@@ -108,12 +110,13 @@ impl FieldStore {
                 })
                 .collect())
         })
+        .await
     }
 
     /// What needs this user's attention, newest first: nudges not answered yet, comments that
     /// name the user or are on the user's reports, read receipts (as of the last sync; offline).
-    pub fn inbox(&self) -> Result<Vec<InboxItem>> {
-        self.with(|s| {
+    pub async fn inbox(self: Arc<Self>) -> Result<Vec<InboxItem>> {
+        self.write(move |s| {
             let names = s.names()?;
             Ok(s.inbox()?
                 .into_iter()
@@ -123,12 +126,13 @@ impl FieldStore {
                 })
                 .collect())
         })
+        .await
     }
 
     /// Adds a comment that answers comment `reply_to` (see `comment_report`; `@name` names a
     /// member who can read the report).
-    pub fn reply_report(&self, id: String, text: String, reply_to: String) -> Result<Report> {
-        self.with_report(|s| s.reply_report(&id, &text, Some(&reply_to)))
+    pub async fn reply_report(self: Arc<Self>, id: String, text: String, reply_to: String) -> Result<Report> {
+        self.write_report(move |s| s.reply_report(&id, &text, Some(&reply_to))).await
     }
 
     /// 催交: asks member `user` (a name or id) for the `kind` report of the period holding
@@ -136,7 +140,7 @@ impl FieldStore {
     /// code `limit_reached` within an hour of the last nudge) unless this user manages them.
     #[uniffi::method(default(period = None))]
     pub async fn nudge(&self, user: String, kind: ReportKind, period: Option<String>) -> Result<NudgeSent> {
-        let member = self.with(|s| s.resolve_member(&user))?;
+        let member = self.read(|s| s.resolve_member(&user))?;
         let (path, opts) = (self.file()?, self.options());
         let period = period.unwrap_or_else(|| "today".into());
         background::run("nudge", None, move || async move {

@@ -2,53 +2,65 @@ import SwiftUI
 import FieldReport
 
 /// Four screens, as on Android: today's visits, customers, the report editor, sync.
+///
+/// The rule the screens follow: every call that writes (or reads without a bound) is `async`
+/// and its work runs on the library's thread, so it is awaited straight from the main actor;
+/// the plain calls are bounded reads (one record, one page, the status) on a read connection of
+/// their own, cheap enough for the main thread.
 @main
 struct FieldReportSampleApp: App {
-    // Opening does disk I/O; once, at start.
-    let store: FieldStore = {
-        let dir = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let store = try! FieldStore.open(path: dir.appendingPathComponent("fieldreport.db").path)
-        // The library has no HTTP stack of its own: enroll and sync go through URLSession.
-        store.setHttpClient(client: PlatformHttpClient())
-        return store
-    }()
+    @State private var store: FieldStore?
     @Environment(\.scenePhase) private var phase
 
     var body: some Scene {
         WindowGroup {
-            TabView {
-                VisitsView(store: store).tabItem { Text("今日拜访") }
-                CustomersView(store: store).tabItem { Text("客户") }
-                ReportView(store: store).tabItem { Text("日报") }
-                SyncView(store: store).tabItem { Text("同步") }
+            if let store {
+                TabView {
+                    VisitsView(store: store).tabItem { Text("今日拜访") }
+                    CustomersView(store: store).tabItem { Text("客户") }
+                    ReportView(store: store).tabItem { Text("日报") }
+                    SyncView(store: store).tabItem { Text("同步") }
+                }
+            } else {
+                // Opening creates or upgrades the database on the library's thread.
+                ProgressView().task {
+                    let dir = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
+                    try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+                    guard let opened = try? await FieldStore.open(path: dir.appendingPathComponent("fieldreport.db").path)
+                    else { return }
+                    // The library has no HTTP stack of its own: enroll and sync go through URLSession.
+                    opened.setHttpClient(client: PlatformHttpClient())
+                    store = opened
+                    if phase == .active { try? await opened.startSync() }
+                }
             }
         }
         // While the app is in front, sync runs by itself: soon after each write, news within
         // seconds (a long poll), backoff when offline. BGTaskScheduler's `syncOnce` covers the rest.
         .onChange(of: phase) { phase in
-            if phase == .active { try? store.startSync() } else { store.stopSync() }
+            guard let store else { return }
+            Task { if phase == .active { try? await store.startSync() } else { try? await store.stopSync() } }
         }
     }
 }
 
-/// Runs a store call off the main thread (every call that writes does disk I/O with an fsync).
-func offMain<T>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await Task.detached(priority: .userInitiated) { try work() }.value
+/// Hands each page of a watched list to the main queue (called on the thread that made the
+/// change). A watch lives until `cancel()`: cancel it when the view goes away.
+final class FollowupRelay: FollowupListListener, @unchecked Sendable {
+    let update: ([FollowupRow]) -> Void
+    init(_ update: @escaping ([FollowupRow]) -> Void) { self.update = update }
+    func onList(page: FollowupPage, diff: ListDiff) throws { DispatchQueue.main.async { self.update(page.rows) } }
 }
 
-/// Runs `reload` on the main queue whenever records of the kinds it was subscribed to change —
-/// after this device's writes and after each page a sync brings. A subscription lives until
-/// `cancel()`: cancel it when the view goes away.
-final class Reloader: ChangeListener, @unchecked Sendable {
-    let reload: () -> Void
-    init(_ reload: @escaping () -> Void) { self.reload = reload }
-    func onChange(changes: [Changes]) throws { DispatchQueue.main.async { self.reload() } }
+final class CustomerRelay: CustomerListListener, @unchecked Sendable {
+    let update: ([CustomerRow]) -> Void
+    init(_ update: @escaping ([CustomerRow]) -> Void) { self.update = update }
+    func onList(page: CustomerPage, diff: ListDiff) throws { DispatchQueue.main.async { self.update(page.rows) } }
 }
 
 struct VisitsView: View {
     let store: FieldStore
-    @State private var subscription: Subscription?
+    @State private var watches: [Subscription] = []
     @State private var visits: [FollowupRow] = []
     @State private var customers: [CustomerRow] = []
     @State private var customerId: String?
@@ -66,9 +78,9 @@ struct VisitsView: View {
                 let text = note
                 Task {
                     do {
-                        // A real app passes a CLLocation fix as the check-in. Off the main thread:
-                        // the write waits for its fsync.
-                        _ = try await offMain { try store.logFollowup(new: NewFollowup(customerId: id, kind: .visit, note: text)) }
+                        // A real app passes a CLLocation fix as the check-in. The write and its
+                        // fsync happen on the library's thread; the watched list shows the visit.
+                        _ = try await store.logFollowup(new: NewFollowup(customerId: id, kind: .visit, note: text))
                         note = ""
                     } catch { self.error = "\(error)" }
                 }
@@ -78,15 +90,13 @@ struct VisitsView: View {
         }
         .padding()
         .onAppear {
-            reload()
-            subscription = try? store.subscribe(listener: Reloader(reload), kinds: [.followup, .customer])
+            // Live pages: the rows now, then again after every write or synced page.
+            watches = [
+                try? store.watchFollowups(listener: FollowupRelay { visits = $0 }, period: "today"),
+                try? store.watchCustomers(listener: CustomerRelay { customers = $0 }),
+            ].compactMap { $0 }
         }
-        .onDisappear { subscription?.cancel(); subscription = nil }
-    }
-
-    func reload() {
-        visits = (try? store.listFollowups(period: "today")) ?? []
-        customers = (try? store.listCustomers()) ?? []
+        .onDisappear { watches.forEach { $0.cancel() }; watches = [] }
     }
 }
 
@@ -94,23 +104,29 @@ struct CustomersView: View {
     let store: FieldStore
     @State private var search = ""
     @State private var rows: [CustomerRow] = []
+    @State private var watch: Subscription?
 
     var body: some View {
         VStack {
             // Matches names, addresses, tags and pinyin initials ("hw" finds 华为).
-            TextField("搜索或新建客户", text: $search).onChange(of: search) { _ in reload() }
+            TextField("搜索或新建客户", text: $search).onChange(of: search) { _ in rewatch() }
             Button("新建客户「\(search)」") {
                 let name = search
-                Task { _ = try? await offMain { try store.addCustomer(new: NewCustomer(name: name)) }; reload() }
+                Task { _ = try? await store.addCustomer(new: NewCustomer(name: name)) } // the watched list shows it
             }
                 .disabled(search.isEmpty)
             List(rows, id: \.id) { Text($0.name) }
         }
         .padding()
-        .onAppear(perform: reload)
+        .onAppear(perform: rewatch)
+        .onDisappear { watch?.cancel(); watch = nil }
     }
 
-    func reload() { rows = (try? store.listCustomers(search: search.isEmpty ? nil : search)) ?? [] }
+    /// Watches the page `search` finds (its first page at once, then its changes).
+    func rewatch() {
+        watch?.cancel()
+        watch = try? store.watchCustomers(listener: CustomerRelay { rows = $0 }, search: search.isEmpty ? nil : search)
+    }
 }
 
 struct ReportView: View {
@@ -130,14 +146,14 @@ struct ReportView: View {
                 HStack {
                     Button("保存") {
                         let (id, done) = (r.id, text)
-                        Task { show(try? await offMain { try store.setReportText(id: id, section: "done", text: done) }) }
+                        Task { await show(try? await store.setReportText(id: id, section: "done", text: done)) }
                     }
-                    Button("刷新") { show(try? store.todayReport(kind: .daily)) }
+                    Button("刷新") { Task { await show(try? await store.todayReport(kind: .daily)) } }
                     // Submits and syncs at once; offline, the report goes at the next sync.
                     Button("提交") {
                         Task {
                             if let s = try? await store.submitAndSync(id: r.id) {
-                                show(s.report)
+                                await show(s.report)
                                 sent = s.sent ? "已发送" : "已提交，联网后发送"
                             }
                         }
@@ -149,14 +165,14 @@ struct ReportView: View {
         }
         .padding()
         // Today's daily report, pre-filled: the one there is, brought to now, or a new one.
-        .onAppear { show(try? store.todayReport(kind: .daily)) }
+        .task { await show(try? await store.todayReport(kind: .daily)) }
     }
 
-    func show(_ r: Report?) {
+    func show(_ r: Report?) async {
         guard let r else { return }
         report = r
         text = r.sections.first { $0.key == "done" }?.text ?? ""
-        preview = (try? store.renderMarkdown(id: r.id)) ?? ""
+        preview = (try? await store.renderMarkdown(id: r.id)) ?? ""
     }
 }
 
@@ -184,7 +200,7 @@ struct SyncView: View {
                     Task {
                         do {
                             message = "\(try await store.enroll(serverUrl: server, code: code).role)"
-                            try store.startSync()
+                            try await store.startSync()
                         } catch { message = "\(error)" }
                     }
                 }

@@ -1,13 +1,14 @@
 // FFI costs from Kotlin on the JVM (BENCHMARKS.md, "FFI"): one durable local write (log a
-// followup) and listing 1,000 followups. Run by scripts/bench-bindings.
+// followup, awaited) and reading a page of 1,000 followups. Run by scripts/bench-bindings.
 
 import com.fieldreport.*
 import com.fieldreport.core.*
+import kotlinx.coroutines.runBlocking
 import java.io.File
 import java.nio.file.Files
 
-/** The median of 300 writes (log a followup) on `s`, after 100 to warm up the JIT, in ms. */
-fun medianWrite(s: FieldStore): Double {
+/** The median of 300 awaited writes (log a followup) on `s`, after 100 to warm up the JIT, in ms. */
+suspend fun medianWrite(s: FieldStore): Double {
     s.init("rep-1", "team-1", "Asia/Shanghai", "monday")
     val c = s.addCustomer(NewCustomer(name = "上海某某贸易有限公司"))
     repeat(100) { s.logFollowup(NewFollowup(customerId = c.id, kind = FollowupKind.VISIT, note = "预热 $it")) }
@@ -21,7 +22,7 @@ fun medianWrite(s: FieldStore): Double {
     return times[150] / 1e6
 }
 
-fun main(args: Array<String>) {
+fun main(args: Array<String>) = runBlocking {
     val dir = Files.createTempDirectory("fieldreport-kt-bench").toFile()
     println("kotlin: log a followup through the FFI (durable), median of 300: %.3f ms".format(medianWrite(FieldStore.open(File(dir, "bench.db").path))))
     println("kotlin: log a followup through the FFI (in memory), median of 300: %.3f ms".format(medianWrite(FieldStore.openInMemory())))
@@ -30,10 +31,11 @@ fun main(args: Array<String>) {
     if (args.isNotEmpty()) {
         val big = FieldStore.open(args[0])
         val options = ListOptions(limit = 1000)
-        repeat(20) { big.listFollowups(options = options) }
+        // A page is a synchronous bounded read (on the caller's thread, its own connection).
+        repeat(20) { big.followupsPage(options = options) }
         val lists = (0 until 50).map {
             val t = System.nanoTime()
-            val rows = big.listFollowups(options = options)
+            val rows = big.followupsPage(options = options).rows
             check(rows.size == 1000)
             System.nanoTime() - t
         }.sorted()

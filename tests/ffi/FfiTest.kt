@@ -5,6 +5,9 @@ import com.fieldreport.*
 import com.fieldreport.core.*
 import com.fieldreport.sample.PlatformHttpClient
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.async
+import kotlinx.coroutines.asCoroutineDispatcher
+import kotlinx.coroutines.withContext
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.cancelAndJoin
 import kotlinx.coroutines.delay
@@ -67,7 +70,7 @@ class CountingClient : HttpClient {
 
 fun section(r: Report, key: String) = r.sections.first { it.key == key }.text
 
-fun main(args: Array<String>) {
+fun main(args: Array<String>) = runBlocking {
     val serverBinary = args[0]
     val helper = ProcessBuilder("python3", File(File(args[1]), "server.py").path, serverBinary)
         .redirectError(ProcessBuilder.Redirect.INHERIT).start()
@@ -254,6 +257,28 @@ fun main(args: Array<String>) {
         phone.stopSync()
         check("stopped", !phone.syncStatus().running)
         watching.cancel()
+
+        // Suspend calls from one UI-like thread: the thread keeps running while a 3,000-record
+        // batch commits on the library's thread, calls run in the order made, pages are bounded.
+        val ui = java.util.concurrent.Executors.newSingleThreadExecutor().asCoroutineDispatcher()
+        val (beatsDuring, listedAfter) = withContext(ui) {
+            val beats = java.util.concurrent.atomic.AtomicInteger()
+            val heart = launch { while (true) { beats.incrementAndGet(); delay(1) } }
+            val imports = (0 until 3000).map { BatchWrite.AddCustomer(NewCustomer(name = "导入客户$it")) }
+            val before = beats.get()
+            phone.writeBatch(imports)
+            val during = beats.get() - before
+            heart.cancel()
+            val added = async { phone.addCustomer(NewCustomer(name = "顺序客户")) }
+            val listed = async { phone.listCustomers("顺序客户") }
+            added.await()
+            during to listed.await().map { it.name }
+        }
+        ui.close()
+        check("the calling thread ran on while a batch committed ($beatsDuring beats)", beatsDuring > 3)
+        check("calls run in the order made", listedAfter == listOf("顺序客户"))
+        check("a page without a limit holds 100 rows", phone.customersPage().rows.size == 100)
+        raises<FieldException.InvalidInput>("a page over 1,000 rows") { phone.customersPage(null, ListOptions(limit = 5000)) }
 
         raises<FieldException.InvalidInput>("an empty customer name") { phone.addCustomer(NewCustomer(name = " ")) }
         raises<FieldException.NotFound>("an unknown report") { phone.report("0190c0de-0000-7000-8000-000000000000") }

@@ -6,6 +6,7 @@ lists a week. Run by scripts/bench-bindings.
     FIELDREPORT_BINDINGS=DIR python3 tests/ffi/bench_ffi.py [STORE_WITH_50K]
 """
 
+import asyncio
 import os
 import resource
 import statistics
@@ -18,34 +19,35 @@ sys.path.insert(0, os.environ["FIELDREPORT_BINDINGS"])
 import fieldreport as fr  # noqa: E402
 
 
-def write_cost(n=300, memory=False):
-    s = fr.FieldStore.open_in_memory() if memory else fr.FieldStore.open(os.path.join(tempfile.mkdtemp(), "bench.db"))
-    s.init("rep-1", "team-1", "Asia/Shanghai", "monday")
-    c = s.add_customer(fr.NewCustomer(name="上海某某贸易有限公司"))
+async def write_cost(n=300, memory=False):
+    """The median ms of one awaited write (log a followup) from an asyncio event loop."""
+    s = fr.FieldStore.open_in_memory() if memory else await fr.FieldStore.open(os.path.join(tempfile.mkdtemp(), "bench.db"))
+    await s.init("rep-1", "team-1", "Asia/Shanghai", "monday")
+    c = await s.add_customer(fr.NewCustomer(name="上海某某贸易有限公司"))
     times = []
     for i in range(n):
         t = time.perf_counter()
-        s.log_followup(fr.NewFollowup(customer_id=c.id, kind=fr.FollowupKind.VISIT, note=f"拜访记录 {i}：确认报价与交期"))
+        await s.log_followup(fr.NewFollowup(customer_id=c.id, kind=fr.FollowupKind.VISIT, note=f"拜访记录 {i}：确认报价与交期"))
         times.append(time.perf_counter() - t)
-    s.close_store()
+    await s.close_store()
     return statistics.median(times) * 1000
 
 
-def batch_cost(n=3000):
+async def batch_cost(n=3000):
     """Seconds to write `n` customers durably one by one, and in one `write_batch`."""
     took = []
     for batched in (False, True):
-        s = fr.FieldStore.open(os.path.join(tempfile.mkdtemp(), "batch.db"))
-        s.init("rep-1", "team-1", "Asia/Shanghai", "monday")
+        s = await fr.FieldStore.open(os.path.join(tempfile.mkdtemp(), "batch.db"))
+        await s.init("rep-1", "team-1", "Asia/Shanghai", "monday")
         news = [fr.NewCustomer(name=f"导入客户{i:05d}") for i in range(n)]
         t = time.perf_counter()
         if batched:
-            s.write_batch([fr.BatchWrite.ADD_CUSTOMER(c) for c in news])
+            await s.write_batch([fr.BatchWrite.ADD_CUSTOMER(c) for c in news])
         else:
             for c in news:
-                s.add_customer(c)
+                await s.add_customer(c)
         took.append(time.perf_counter() - t)
-        s.close_store()
+        await s.close_store()
     return took
 
 
@@ -67,26 +69,31 @@ def import_cost():
 
 
 def list_cost(store, n=50):
+    """The median ms of reading a page of 1,000 followups (a synchronous bounded read)."""
     options = fr.ListOptions(limit=1000)
     times = []
     for _ in range(n):
         t = time.perf_counter()
-        rows = store.list_followups(options=options)
+        page = store.followups_page(options=options)
         times.append(time.perf_counter() - t)
-    assert len(rows) == 1000, len(rows)
+    assert len(page.rows) == 1000, len(page.rows)
     return statistics.median(times) * 1000
 
 
-if __name__ == "__main__":
-    print(f"python: log a followup through the FFI (durable), median of 300: {write_cost():.3f} ms")
-    print(f"python: log a followup through the FFI (in memory), median of 300: {write_cost(memory=True):.3f} ms")
-    one, batch = batch_cost()
+async def main():
+    print(f"python: log a followup through the FFI (durable), median of 300: {await write_cost():.3f} ms")
+    print(f"python: log a followup through the FFI (in memory), median of 300: {await write_cost(memory=True):.3f} ms")
+    one, batch = await batch_cost()
     print(f"python: 3,000 customers written durably one by one: {one:.2f} s; in one write_batch: {batch:.2f} s")
     print(f"python: importing the bindings adds {import_cost():.1f} MB of resident memory")
     if len(sys.argv) > 1:
-        s = fr.FieldStore.open(sys.argv[1])
+        s = await fr.FieldStore.open(sys.argv[1])
         # The fixture's clock is 2026-11-23 (a Monday, Asia/Shanghai): its week.
-        rows = s.list_followups("2026-11-23..2026-11-29")
+        rows = await s.list_followups("2026-11-23..2026-11-29")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"python: open a store of 50,000 followups and list a week ({len(rows)} rows): peak RSS {peak:.1f} MB")
         print(f"python: list 1,000 followups through the FFI, median of 50: {list_cost(s):.2f} ms")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

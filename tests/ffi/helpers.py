@@ -21,11 +21,11 @@ def new_path(name="phone.db"):
     return os.path.join(tempfile.mkdtemp(prefix="fieldreport-py-"), name)
 
 
-def enrolled_store(server, code, name="phone.db", device_name=None, client=None):
+async def enrolled_store(server, code, name="phone.db", device_name=None, client=None):
     """A store on a new file, enrolled with `code`: (store, Enrolled)."""
-    store = fr.FieldStore.open(new_path(name))
+    store = await fr.FieldStore.open(new_path(name))
     store.set_http_client(client or fr.UrllibHttpClient())
-    enrolled = asyncio.run(store.enroll(server.url, code, device_name))
+    enrolled = await store.enroll(server.url, code, device_name)
     return store, enrolled
 
 

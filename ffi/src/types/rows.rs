@@ -30,7 +30,30 @@ pub struct ListOptions {
     pub after: Option<String>,
 }
 
+/// The rows of a page when the app gives no `limit`.
+pub(crate) const PAGE_ROWS: i32 = 100;
+/// The most rows one page (read on the caller's thread) holds.
+pub(crate) const MAX_PAGE_ROWS: i32 = 1000;
+
 impl ListOptions {
+    /// Options of a page read on the caller's thread: `PAGE_ROWS` without a limit, and a limit
+    /// over `MAX_PAGE_ROWS` refused (the async `list_*` reads every row).
+    pub(crate) fn bounded(options: Option<ListOptions>) -> Result<Option<ListOptions>, FieldError> {
+        let mut o = options.unwrap_or(ListOptions { limit: None, order: None, after: None });
+        match o.limit {
+            None => o.limit = Some(PAGE_ROWS),
+            Some(n) if n > MAX_PAGE_ROWS => {
+                return Err(FieldError::InvalidInput {
+                    reason: format!(
+                        "limit {n}: a page holds at most {MAX_PAGE_ROWS} rows; read the next with its `next` token, or every row with the list call"
+                    ),
+                })
+            }
+            Some(_) => {}
+        }
+        Ok(Some(o))
+    }
+
     /// The core's page, with `default` order when none is given.
     pub(crate) fn page(options: Option<ListOptions>, default: Order) -> Result<store::Page, FieldError> {
         let o = options.unwrap_or(ListOptions { limit: None, order: None, after: None });

@@ -1278,7 +1278,7 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     /**
      * Attaches `bytes` (a photo the camera just gave) named `name`, as `attach_file` does.
      */
-    func attachBytes(kind: RecordKind, id: String, bytes: Data, name: String, section: String?) throws  -> Attachment
+    func attachBytes(kind: RecordKind, id: String, bytes: Data, name: String, section: String?) async throws  -> Attachment
     
     /**
      * Attaches the file at `path` to followup or report `id` (a report's in `section`, a key or
@@ -1287,12 +1287,12 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
      * stay), it is stored once on the device and referenced in the same transaction; it goes
      * to the server at the next sync. `name` defaults to the file's name.
      */
-    func attachFile(kind: RecordKind, id: String, path: String, name: String?, section: String?) throws  -> Attachment
+    func attachFile(kind: RecordKind, id: String, path: String, name: String?, section: String?) async throws  -> Attachment
     
     /**
      * File `hash` whole, when this device has it (`None`: fetch it first).
      */
-    func attachmentBytes(hash: String) throws  -> Data?
+    func attachmentBytes(hash: String) async throws  -> Data?
     
     /**
      * Where file `hash` stands on this device: own (sent or waiting), downloaded, partly
@@ -1304,7 +1304,7 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
      * Removes file `hash` from record `id` (an ordinary edit other devices see); returns how
      * many references went.
      */
-    func detach(kind: RecordKind, id: String, hash: String) throws  -> Int32
+    func detach(kind: RecordKind, id: String, hash: String) async throws  -> Int32
     
     /**
      * Downloads file `hash` (shown by a record on this device) unless it is here, in pieces:
@@ -1318,19 +1318,19 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     /**
      * Every file the records on this device show, with where each stands.
      */
-    func listAttachments() throws  -> [AttachmentRow]
+    func listAttachments() async throws  -> [AttachmentRow]
     
     /**
      * Writes file `hash` to `path` (for a viewer or a share sheet) without passing its bytes
      * through the app; false when this device does not have it.
      */
-    func saveAttachment(hash: String, path: String) throws  -> Bool
+    func saveAttachment(hash: String, path: String) async throws  -> Bool
     
     /**
      * The size of the cache of downloaded files, in bytes (default 256 MB; the device's own
      * files are never evicted); evicts the least recently used beyond it.
      */
-    func setAttachmentCache(bytes: Int64) throws 
+    func setAttachmentCache(bytes: Int64) async throws 
     
     /**
      * Says the network is back (Android's `ConnectivityManager` callback, iOS's
@@ -1360,13 +1360,13 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
      * it does. Starting it again restarts it with the new configuration. `NotEnrolled` before
      * enrollment; `InvalidInput` without an HTTP client or on a store in memory.
      */
-    func startSync(config: SyncConfig?) throws 
+    func startSync(config: SyncConfig?) async throws 
     
     /**
      * Stops sync that runs itself: a run in progress stops at its next page (what it committed
      * stays), a wait for news ends. Returns once stopped; nothing when none runs.
      */
-    func stopSync() 
+    func stopSync() async throws 
     
     /**
      * How sync stands: what it does, when it last received the server's changes, what waits to
@@ -1381,7 +1381,7 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
      * A write may name a record an earlier write of the batch made only by its id, which the app
      * cannot know beforehand: make customers in one batch and their followups in the next.
      */
-    func writeBatch(writes: [BatchWrite]) throws  -> [String]
+    func writeBatch(writes: [BatchWrite]) async throws  -> [String]
     
     /**
      * A department's figures for `period` (`this-week`, `last-week`, `this-month` or
@@ -1389,20 +1389,20 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
      * it): the department's own, each sub-department's, each member's. `dept` is a name or an
      * id; `None` when this device holds none (not synced yet, another period, not a head).
      */
-    func departmentFigures(dept: String, period: String) throws  -> DeptFigures?
+    func departmentFigures(dept: String, period: String) async throws  -> DeptFigures?
     
     /**
      * This user's KPI figures for a period, with where they came from (the server's snapshot
      * after a sync, with targets and status; or computed locally when the device changed
      * something since) and when they were computed.
      */
-    func kpiView(period: String, metrics: [String]) throws  -> KpiView
+    func kpiView(period: String, metrics: [String]) async throws  -> KpiView
     
     /**
      * This user's KPI figures for a period (`metrics` empty for all): the server's snapshot
      * when it covers the local data, else computed locally; see [`FieldStore::kpi_view`].
      */
-    func kpis(period: String, metrics: [String]) throws  -> [KpiFigure]
+    func kpis(period: String, metrics: [String]) async throws  -> [KpiFigure]
     
     /**
      * The alerts and read receipts of the server's last snapshot for this user (offline).
@@ -1415,7 +1415,7 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
      * member's reports on time, late and missing. From the server's snapshot (offline); a
      * period it lacks is computed from the records on this device (without submissions).
      */
-    func teamView(period: String, metrics: [String]) throws  -> TeamView
+    func teamView(period: String, metrics: [String]) async throws  -> TeamView
     
     /**
      * One page of `list_customers`, with whether more follow and the token of the next page.
@@ -1463,7 +1463,7 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     /**
      * Adds recipients to a submitted report (the author only; nobody is ever removed).
      */
-    func addReportRecipients(id: String, to: [String], cc: [String]) throws  -> Report
+    func addReportRecipients(id: String, to: [String], cc: [String]) async throws  -> Report
     
     /**
      * Approves the sign-in code a browser shows on the dashboard (扫码登录), typed or scanned
@@ -1509,7 +1509,7 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
      * A new draft from template `template_id` (from [`FieldStore::templates`]), for the period
      * holding `date` (today when `None`).
      */
-    func newReportFromTemplate(templateId: String, date: NaiveDate?) throws  -> Report
+    func newReportFromTemplate(templateId: String, date: NaiveDate?) async throws  -> Report
     
     /**
      * Every template a report can start from: the team's (from the configuration the server
@@ -1521,54 +1521,54 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
      * Plans a visit to customer `customer_id` on day `on`, at `at` (`HH:MM`) when
      * given, for `purpose`. Offline; synced like any record, and seen by the rep's manager.
      */
-    func addPlan(customerId: String, on: NaiveDate, at: String?, purpose: String) throws  -> Plan
+    func addPlan(customerId: String, on: NaiveDate, at: String?, purpose: String) async throws  -> Plan
     
     /**
      * Cancels plan `id`: it counts in no plan completion.
      */
-    func cancelPlan(id: String) throws  -> Plan
+    func cancelPlan(id: String) async throws  -> Plan
     
     /**
      * Logs the visit that carries out plan `plan_id` (its customer; its purpose as the note
      * when `note` is empty), and marks the plan done, in one write.
      */
-    func logPlannedVisit(planId: String, note: String, occurredAt: Date?, checkin: CheckIn?) throws  -> Followup
+    func logPlannedVisit(planId: String, note: String, occurredAt: Date?, checkin: CheckIn?) async throws  -> Followup
     
     /**
      * Moves plan `id` to `on` (and `at`, when given).
      */
-    func movePlan(id: String, on: NaiveDate, at: String?) throws  -> Plan
+    func movePlan(id: String, on: NaiveDate, at: String?) async throws  -> Plan
     
     /**
      * The plans of `owner` (this user when `None`; a manager may name a member) from `first` to
      * `last` (at most a year), by day and hour; cancelled ones only when asked.
      */
-    func plans(first: NaiveDate, last: NaiveDate, owner: String?, cancelled: Bool) throws  -> [Plan]
+    func plans(first: NaiveDate, last: NaiveDate, owner: String?, cancelled: Bool) async throws  -> [Plan]
     
     /**
      * Adds a contact person to a customer.
      */
-    func addContact(customerId: String, contact: Contact) throws  -> Customer
+    func addContact(customerId: String, contact: Contact) async throws  -> Customer
     
     /**
      * Adds a signed contract; `amount` a decimal string.
      */
-    func addContract(customerId: String, amount: String, signedOn: NaiveDate, currency: String?, title: String?, dealId: String?) throws  -> Contract
+    func addContract(customerId: String, amount: String, signedOn: NaiveDate, currency: String?, title: String?, dealId: String?) async throws  -> Contract
     
     /**
      * Adds a customer owned by this device's user.
      */
-    func addCustomer(new: NewCustomer) throws  -> Customer
+    func addCustomer(new: NewCustomer) async throws  -> Customer
     
     /**
      * Adds a deal; `amount` is a decimal string (`"12000.50"`) in `currency` (CNY by default).
      */
-    func addDeal(new: NewDeal) throws  -> Deal
+    func addDeal(new: NewDeal) async throws  -> Deal
     
     /**
      * Records a payment received against a contract (in its currency unless given);
      */
-    func addPayment(contractId: String, amount: String, receivedOn: NaiveDate, currency: String?) throws  -> Payment
+    func addPayment(contractId: String, amount: String, receivedOn: NaiveDate, currency: String?) async throws  -> Payment
     
     /**
      * Contract `id`.
@@ -1588,30 +1588,30 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     /**
      * Marks a record deleted (it stays, and can be restored).
      */
-    func delete(kind: RecordKind, id: String) throws 
+    func delete(kind: RecordKind, id: String) async throws 
     
     /**
      * Changes contact `index` (0-based, as in `Customer.contacts`) of a customer: the fields
      * given; an empty text clears one.
      */
-    func editContact(customerId: String, index: Int32, name: String?, title: String?, phone: String?) throws  -> Customer
+    func editContact(customerId: String, index: Int32, name: String?, title: String?, phone: String?) async throws  -> Customer
     
     /**
      * Changes a customer's fields (`None` leaves one as it is).
      */
-    func editCustomer(id: String, edit: CustomerEdit) throws  -> Customer
+    func editCustomer(id: String, edit: CustomerEdit) async throws  -> Customer
     
     /**
      * Changes a deal's fields (`None` leaves one as it is); the amount is read in the deal's currency
      * unless `currency` is given with it.
      */
-    func editDeal(id: String, edit: DealEdit) throws  -> Deal
+    func editDeal(id: String, edit: DealEdit) async throws  -> Deal
     
     /**
      * Edits a followup; `None` fields stay as they are. A new note replaces the text by minimal
      * splices, so a concurrent edit elsewhere in it survives the merge.
      */
-    func editFollowup(id: String, edit: FollowupEdit) throws  -> Followup
+    func editFollowup(id: String, edit: FollowupEdit) async throws  -> Followup
     
     /**
      * Followup `id`.
@@ -1621,35 +1621,35 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     /**
      * Live contracts, optionally of one customer; by signing day (latest first by default).
      */
-    func listContracts(customerId: String?, options: ListOptions?) throws  -> [ContractRow]
+    func listContracts(customerId: String?, options: ListOptions?) async throws  -> [ContractRow]
     
     /**
      * Live customers matching `search` — in the name, the address, a tag, or the name's pinyin
      * whole or by initials (`hw` finds 华为) — or all of them; by name (A first by default).
      */
-    func listCustomers(search: String?, options: ListOptions?) throws  -> [CustomerRow]
+    func listCustomers(search: String?, options: ListOptions?) async throws  -> [CustomerRow]
     
     /**
      * Live deals, optionally in one stage; by creation (newest first by default).
      */
-    func listDeals(stage: Stage?, options: ListOptions?) throws  -> [DealRow]
+    func listDeals(stage: Stage?, options: ListOptions?) async throws  -> [DealRow]
     
     /**
      * Followups in a period (`today`, `this-week`, `2026-11-01..2026-11-07`, …) and/or of one
      * customer, everything when both are `None`; by time (newest first by default).
      */
-    func listFollowups(period: String?, customerId: String?, options: ListOptions?) throws  -> [FollowupRow]
+    func listFollowups(period: String?, customerId: String?, options: ListOptions?) async throws  -> [FollowupRow]
     
     /**
      * Live payments, optionally against one contract; by day received (latest first by
      * default).
      */
-    func listPayments(contractId: String?, options: ListOptions?) throws  -> [PaymentRow]
+    func listPayments(contractId: String?, options: ListOptions?) async throws  -> [PaymentRow]
     
     /**
      * Logs a visit, call or other followup.
      */
-    func logFollowup(new: NewFollowup) throws  -> Followup
+    func logFollowup(new: NewFollowup) async throws  -> Followup
     
     /**
      * Payment `id`.
@@ -1659,74 +1659,74 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     /**
      * Removes contact `index` (0-based) of a customer.
      */
-    func removeContact(customerId: String, index: Int32) throws  -> Customer
+    func removeContact(customerId: String, index: Int32) async throws  -> Customer
     
     /**
      * Renames a customer (`edit_customer` changes any field).
      */
-    func renameCustomer(id: String, name: String) throws  -> Customer
+    func renameCustomer(id: String, name: String) async throws  -> Customer
     
     /**
      * Restores a deleted record.
      */
-    func restore(kind: RecordKind, id: String) throws 
+    func restore(kind: RecordKind, id: String) async throws 
     
     /**
      * Moves a deal to `stage` (recorded in its stage history).
      */
-    func setDealStage(id: String, stage: Stage) throws  -> Deal
+    func setDealStage(id: String, stage: Stage) async throws  -> Deal
     
     /**
      * Splices the note: deletes `delete` and inserts `insert` at `index`. Indices count
      * Unicode scalar values (see ffi/README.md on UTF-16).
      */
-    func spliceFollowupNote(id: String, index: Int64, delete: Int64, insert: String) throws  -> Followup
+    func spliceFollowupNote(id: String, index: Int64, delete: Int64, insert: String) async throws  -> Followup
     
     /**
      * Adds a comment (批注) under this user's name.
      */
-    func commentReport(id: String, text: String) throws  -> Report
+    func commentReport(id: String, text: String) async throws  -> Report
     
     /**
      * This user's reports that share a kind and a period with another (two offline devices
      * each made one), in groups, each earliest first: offer to merge them.
      */
-    func duplicateReports() throws  -> [[String]]
+    func duplicateReports() async throws  -> [[String]]
     
     /**
      * Inserts this user's followups of `period` (the report's own period when `None`),
      * grouped by customer, into `section` (the template's followups section when `None`).
      */
-    func insertFollowups(id: String, section: String?, period: String?) throws  -> Block
+    func insertFollowups(id: String, section: String?, period: String?) async throws  -> Block
     
     /**
      * Inserts KPI figures (`metrics` empty for the report's default six).
      */
-    func insertKpis(id: String, section: String?, period: String?, metrics: [String]) throws  -> Block
+    func insertKpis(id: String, section: String?, period: String?, metrics: [String]) async throws  -> Block
     
     /**
      * Reports matching `query` (all without one), by period (latest first by default).
      */
-    func listReports(query: ReportQuery?, options: ListOptions?) throws  -> [ReportRow]
+    func listReports(query: ReportQuery?, options: ListOptions?) async throws  -> [ReportRow]
     
     /**
      * Marks report `id`, addressed to this user, read: offline, then told to the server at the
      * next sync, which gives its author a read receipt.
      */
-    func markReportRead(id: String) throws 
+    func markReportRead(id: String) async throws 
     
     /**
      * Merges draft `from` into draft `into` (same author, kind and period): sections' text and
      * files `into` lacks are added to it, and `from` is deleted (it can be restored).
      */
-    func mergeReports(into: String, from: String) throws  -> Report
+    func mergeReports(into: String, from: String) async throws  -> Report
     
     /**
      * A new draft from the built-in template of `kind` in `lang` (zh-CN when `None`), for the
      * period holding `date` (today when `None`). See `open_report` for the one
      * report of a period.
      */
-    func newReport(kind: ReportKind, date: NaiveDate?, lang: Lang?) throws  -> Report
+    func newReport(kind: ReportKind, date: NaiveDate?, lang: Lang?) async throws  -> Report
     
     /**
      * This user's report of `kind` for the period holding `date` (today when `None`): the one
@@ -1734,28 +1734,28 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
      * `lang`). "Today's daily report" is `open_report(DAILY)`. Free-form reports are never
      * shared: each call makes one.
      */
-    func openReport(kind: ReportKind, date: NaiveDate?, lang: Lang?, template: String?) throws  -> Report
+    func openReport(kind: ReportKind, date: NaiveDate?, lang: Lang?, template: String?) async throws  -> Report
     
     /**
      * Re-takes every inserted snapshot with current data (刷新).
      */
-    func refreshReport(id: String) throws  -> Report
+    func refreshReport(id: String) async throws  -> Report
     
     /**
      * Removes an inserted block.
      */
-    func removeBlock(id: String, blockId: String) throws  -> Report
+    func removeBlock(id: String, blockId: String) async throws  -> Report
     
     /**
      * The report as Markdown in `dialect` (GFM when `None`), labels in `lang` (zh-CN when
      * `None`); files and the report link to the dashboard when the team configured its address.
      */
-    func renderMarkdown(id: String, dialect: Dialect?, lang: Lang?) throws  -> String
+    func renderMarkdown(id: String, dialect: Dialect?, lang: Lang?) async throws  -> String
     
     /**
      * The report as plain text, labels in `lang` (zh-CN when `None`).
      */
-    func renderText(id: String, lang: Lang?) throws  -> String
+    func renderText(id: String, lang: Lang?) async throws  -> String
     
     /**
      * One report.
@@ -1765,24 +1765,24 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     /**
      * Replaces the summary of draft `id` with the rep's own words (refreshes keep them).
      */
-    func setReportSummary(id: String, text: String) throws  -> Report
+    func setReportSummary(id: String, text: String) async throws  -> Report
     
     /**
      * Replaces a section's text, as minimal splices (concurrent edits elsewhere survive).
      */
-    func setReportText(id: String, section: String, text: String) throws  -> Report
+    func setReportText(id: String, section: String, text: String) async throws  -> Report
     
     /**
      * Splices a section's text: deletes `delete` and inserts `insert` at `index`, counted in
      * Unicode scalar values.
      */
-    func spliceReport(id: String, section: String, index: Int64, delete: Int64, insert: String) throws  -> Report
+    func spliceReport(id: String, section: String, index: Int64, delete: Int64, insert: String) async throws  -> Report
     
     /**
      * Submits the report to `to` and `cc` (user ids; the author's manager and the template's
      * copies when both are empty); its text is then locked.
      */
-    func submitReport(id: String, to: [String], cc: [String]) throws  -> Report
+    func submitReport(id: String, to: [String], cc: [String]) async throws  -> Report
     
     /**
      * This user's one report of `kind` (daily, weekly, monthly) for the period holding `date`
@@ -1791,13 +1791,14 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
      * drafted summary. Created when absent, never twice; while a draft, opening it again
      * brings what was generated to now and keeps every word the rep wrote.
      */
-    func todayReport(kind: ReportKind, date: NaiveDate?, lang: Lang?) throws  -> Report
+    func todayReport(kind: ReportKind, date: NaiveDate?, lang: Lang?) async throws  -> Report
     
     /**
-     * Closes the database (checkpointing it); any later call fails with `Closed`. Named
-     * `close_store` because Kotlin's `close()` is `AutoCloseable`'s, which frees the handle.
+     * Closes the database (checkpointing it) after the calls started before it; any later call
+     * fails with `Closed`. Named `close_store` because Kotlin's `close()` is `AutoCloseable`'s,
+     * which frees the handle.
      */
-    func closeStore() throws 
+    func closeStore() async throws 
     
     /**
      * The device's identity (`NotEnrolled` before enrollment).
@@ -1807,7 +1808,7 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     /**
      * Sets up the identity without a server (a demo or a device enrolled elsewhere).
      */
-    func `init`(userId: String, teamId: String, tz: String, weekStart: String) throws  -> Identity
+    func `init`(userId: String, teamId: String, tz: String, weekStart: String) async throws  -> Identity
     
     /**
      * Cancels the running sync, if any; returns whether one was running.
@@ -1818,7 +1819,7 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
      * Takes the server's copy of refused record `id`: the local changes it refused are
      * dropped. A record the server never accepted is removed from this device.
      */
-    func discardLocalChanges(id: String) throws 
+    func discardLocalChanges(id: String) async throws 
     
     /**
      * Enrolls this device with the team server at `server_url` using a one-time `code`;
@@ -1840,7 +1841,7 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
      * a new draft or visit of this user, then takes the server's copy of `id`. Returns the new
      * record's id.
      */
-    func keepAsNew(id: String) throws  -> String
+    func keepAsNew(id: String) async throws  -> String
     
     /**
      * The records the server refused, with why; each stays listed (and is not resent until it
@@ -1899,7 +1900,7 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
      * What needs this user's attention, newest first: nudges not answered yet, comments that
      * name the user or are on the user's reports, read receipts (as of the last sync; offline).
      */
-    func inbox() throws  -> [InboxItem]
+    func inbox() async throws  -> [InboxItem]
     
     /**
      * 催交: asks member `user` (a name or id) for the `kind` report of the period holding
@@ -1914,13 +1915,13 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
      * team's configuration after a sync. Schedule them as local notifications; submitting a
      * report removes its reminder (ask again after a write or a sync).
      */
-    func reminders(days: Int32?, lang: Lang?) throws  -> [Reminder]
+    func reminders(days: Int32?, lang: Lang?) async throws  -> [Reminder]
     
     /**
      * Adds a comment that answers comment `reply_to` (see `comment_report`; `@name` names a
      * member who can read the report).
      */
-    func replyReport(id: String, text: String, replyTo: String) throws  -> Report
+    func replyReport(id: String, text: String, replyTo: String) async throws  -> Report
     
 }
 /**
@@ -1978,15 +1979,22 @@ open class FieldStore: FieldStoreProtocol, @unchecked Sendable {
 
     
     /**
-     * Opens the store at `path`, creating or upgrading the database file (disk I/O).
+     * Opens the store at `path`, creating or upgrading the database file (on a thread of its
+     * own: an upgrade of a large store takes a while).
      */
-public static func `open`(path: String)throws  -> FieldStore  {
-    return try  FfiConverterTypeFieldStore_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_constructor_fieldstore_open(
-        FfiConverterString.lower(path),uniffiCallStatus
-    )
-})
+public static func `open`(path: String)async throws  -> FieldStore  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_constructor_fieldstore_open(FfiConverterString.lower(path)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_u64,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_u64,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_u64,
+            liftFunc: FfiConverterTypeFieldStore_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
@@ -2005,18 +2013,20 @@ public static func openInMemory()throws  -> FieldStore  {
     /**
      * Attaches `bytes` (a photo the camera just gave) named `name`, as `attach_file` does.
      */
-open func attachBytes(kind: RecordKind, id: String, bytes: Data, name: String, section: String? = nil)throws  -> Attachment  {
-    return try  FfiConverterTypeAttachment_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_attach_bytes(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeRecordKind_lower(kind),
-        FfiConverterString.lower(id),
-        FfiConverterData.lower(bytes),
-        FfiConverterString.lower(name),
-        FfiConverterOptionString.lower(section),uniffiCallStatus
-    )
-})
+open func attachBytes(kind: RecordKind, id: String, bytes: Data, name: String, section: String? = nil)async throws  -> Attachment  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_attach_bytes(
+                        self.uniffiCloneHandle(),FfiConverterTypeRecordKind_lower(kind),FfiConverterString.lower(id),FfiConverterData.lower(bytes),FfiConverterString.lower(name),FfiConverterOptionString.lower(section)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeAttachment_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
@@ -2026,31 +2036,39 @@ open func attachBytes(kind: RecordKind, id: String, bytes: Data, name: String, s
      * stay), it is stored once on the device and referenced in the same transaction; it goes
      * to the server at the next sync. `name` defaults to the file's name.
      */
-open func attachFile(kind: RecordKind, id: String, path: String, name: String? = nil, section: String? = nil)throws  -> Attachment  {
-    return try  FfiConverterTypeAttachment_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_attach_file(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeRecordKind_lower(kind),
-        FfiConverterString.lower(id),
-        FfiConverterString.lower(path),
-        FfiConverterOptionString.lower(name),
-        FfiConverterOptionString.lower(section),uniffiCallStatus
-    )
-})
+open func attachFile(kind: RecordKind, id: String, path: String, name: String? = nil, section: String? = nil)async throws  -> Attachment  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_attach_file(
+                        self.uniffiCloneHandle(),FfiConverterTypeRecordKind_lower(kind),FfiConverterString.lower(id),FfiConverterString.lower(path),FfiConverterOptionString.lower(name),FfiConverterOptionString.lower(section)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeAttachment_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * File `hash` whole, when this device has it (`None`: fetch it first).
      */
-open func attachmentBytes(hash: String)throws  -> Data?  {
-    return try  FfiConverterOptionData.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_attachment_bytes(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(hash),uniffiCallStatus
-    )
-})
+open func attachmentBytes(hash: String)async throws  -> Data?  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_attachment_bytes(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(hash)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterOptionData.lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
@@ -2071,16 +2089,20 @@ open func attachmentState(hash: String)throws  -> AttachmentState  {
      * Removes file `hash` from record `id` (an ordinary edit other devices see); returns how
      * many references went.
      */
-open func detach(kind: RecordKind, id: String, hash: String)throws  -> Int32  {
-    return try  FfiConverterInt32.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_detach(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeRecordKind_lower(kind),
-        FfiConverterString.lower(id),
-        FfiConverterString.lower(hash),uniffiCallStatus
-    )
-})
+open func detach(kind: RecordKind, id: String, hash: String)async throws  -> Int32  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_detach(
+                        self.uniffiCloneHandle(),FfiConverterTypeRecordKind_lower(kind),FfiConverterString.lower(id),FfiConverterString.lower(hash)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_i32,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_i32,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_i32,
+            liftFunc: FfiConverterInt32.lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
@@ -2109,41 +2131,60 @@ open func fetchAttachment(hash: String, listener: SyncListener? = nil)async thro
     /**
      * Every file the records on this device show, with where each stands.
      */
-open func listAttachments()throws  -> [AttachmentRow]  {
-    return try  FfiConverterSequenceTypeAttachmentRow.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_list_attachments(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
+open func listAttachments()async throws  -> [AttachmentRow]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_list_attachments(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeAttachmentRow.lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Writes file `hash` to `path` (for a viewer or a share sheet) without passing its bytes
      * through the app; false when this device does not have it.
      */
-open func saveAttachment(hash: String, path: String)throws  -> Bool  {
-    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_save_attachment(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(hash),
-        FfiConverterString.lower(path),uniffiCallStatus
-    )
-})
+open func saveAttachment(hash: String, path: String)async throws  -> Bool  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_save_attachment(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(hash),FfiConverterString.lower(path)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_i8,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_i8,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_i8,
+            liftFunc: FfiConverterBool.lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * The size of the cache of downloaded files, in bytes (default 256 MB; the device's own
      * files are never evicted); evicts the least recently used beyond it.
      */
-open func setAttachmentCache(bytes: Int64)throws   {try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_set_attachment_cache(
-            self.uniffiCloneHandle(),
-        FfiConverterInt64.lower(bytes),uniffiCallStatus
-    )
-}
+open func setAttachmentCache(bytes: Int64)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_set_attachment_cache(
+                        self.uniffiCloneHandle(),FfiConverterInt64.lower(bytes)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_void,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_void,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
@@ -2195,25 +2236,40 @@ open func setSyncConfig(config: SyncConfig)throws   {try rustCallWithError(FfiCo
      * it does. Starting it again restarts it with the new configuration. `NotEnrolled` before
      * enrollment; `InvalidInput` without an HTTP client or on a store in memory.
      */
-open func startSync(config: SyncConfig? = nil)throws   {try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_start_sync(
-            self.uniffiCloneHandle(),
-        FfiConverterOptionTypeSyncConfig.lower(config),uniffiCallStatus
-    )
-}
+open func startSync(config: SyncConfig? = nil)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_start_sync(
+                        self.uniffiCloneHandle(),FfiConverterOptionTypeSyncConfig.lower(config)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_void,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_void,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Stops sync that runs itself: a run in progress stops at its next page (what it committed
      * stays), a wait for news ends. Returns once stopped; nothing when none runs.
      */
-open func stopSync()  {try! rustCall() {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_stop_sync(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-}
+open func stopSync()async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_stop_sync(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_void,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_void,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
@@ -2236,14 +2292,20 @@ open func syncStatus()throws  -> SyncStatus  {
      * A write may name a record an earlier write of the batch made only by its id, which the app
      * cannot know beforehand: make customers in one batch and their followups in the next.
      */
-open func writeBatch(writes: [BatchWrite])throws  -> [String]  {
-    return try  FfiConverterSequenceString.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_write_batch(
-            self.uniffiCloneHandle(),
-        FfiConverterSequenceTypeBatchWrite.lower(writes),uniffiCallStatus
-    )
-})
+open func writeBatch(writes: [BatchWrite])async throws  -> [String]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_write_batch(
+                        self.uniffiCloneHandle(),FfiConverterSequenceTypeBatchWrite.lower(writes)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceString.lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
@@ -2252,15 +2314,20 @@ open func writeBatch(writes: [BatchWrite])throws  -> [String]  {
      * it): the department's own, each sub-department's, each member's. `dept` is a name or an
      * id; `None` when this device holds none (not synced yet, another period, not a head).
      */
-open func departmentFigures(dept: String, period: String)throws  -> DeptFigures?  {
-    return try  FfiConverterOptionTypeDeptFigures.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_department_figures(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(dept),
-        FfiConverterString.lower(period),uniffiCallStatus
-    )
-})
+open func departmentFigures(dept: String, period: String)async throws  -> DeptFigures?  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_department_figures(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(dept),FfiConverterString.lower(period)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterOptionTypeDeptFigures.lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
@@ -2268,30 +2335,40 @@ open func departmentFigures(dept: String, period: String)throws  -> DeptFigures?
      * after a sync, with targets and status; or computed locally when the device changed
      * something since) and when they were computed.
      */
-open func kpiView(period: String, metrics: [String] = [])throws  -> KpiView  {
-    return try  FfiConverterTypeKpiView_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_kpi_view(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(period),
-        FfiConverterSequenceString.lower(metrics),uniffiCallStatus
-    )
-})
+open func kpiView(period: String, metrics: [String] = [])async throws  -> KpiView  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_kpi_view(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(period),FfiConverterSequenceString.lower(metrics)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeKpiView_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * This user's KPI figures for a period (`metrics` empty for all): the server's snapshot
      * when it covers the local data, else computed locally; see [`FieldStore::kpi_view`].
      */
-open func kpis(period: String, metrics: [String] = [])throws  -> [KpiFigure]  {
-    return try  FfiConverterSequenceTypeKpiFigure.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_kpis(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(period),
-        FfiConverterSequenceString.lower(metrics),uniffiCallStatus
-    )
-})
+open func kpis(period: String, metrics: [String] = [])async throws  -> [KpiFigure]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_kpis(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(period),FfiConverterSequenceString.lower(metrics)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeKpiFigure.lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
@@ -2312,15 +2389,20 @@ open func serverNotes()throws  -> ServerNotes  {
      * member's reports on time, late and missing. From the server's snapshot (offline); a
      * period it lacks is computed from the records on this device (without submissions).
      */
-open func teamView(period: String, metrics: [String] = [])throws  -> TeamView  {
-    return try  FfiConverterTypeTeamView_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_team_view(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(period),
-        FfiConverterSequenceString.lower(metrics),uniffiCallStatus
-    )
-})
+open func teamView(period: String, metrics: [String] = [])async throws  -> TeamView  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_team_view(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(period),FfiConverterSequenceString.lower(metrics)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeTeamView_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
@@ -2438,16 +2520,20 @@ open func subscribe(listener: ChangeListener, kinds: [ChangedKind] = [], ids: [S
     /**
      * Adds recipients to a submitted report (the author only; nobody is ever removed).
      */
-open func addReportRecipients(id: String, to: [String] = [], cc: [String] = [])throws  -> Report  {
-    return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_add_report_recipients(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(id),
-        FfiConverterSequenceString.lower(to),
-        FfiConverterSequenceString.lower(cc),uniffiCallStatus
-    )
-})
+open func addReportRecipients(id: String, to: [String] = [], cc: [String] = [])async throws  -> Report  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_add_report_recipients(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(id),FfiConverterSequenceString.lower(to),FfiConverterSequenceString.lower(cc)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeReport_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
@@ -2556,15 +2642,20 @@ open func members()throws  -> [Member]  {
      * A new draft from template `template_id` (from [`FieldStore::templates`]), for the period
      * holding `date` (today when `None`).
      */
-open func newReportFromTemplate(templateId: String, date: NaiveDate? = nil)throws  -> Report  {
-    return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_new_report_from_template(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(templateId),
-        FfiConverterOptionTypeNaiveDate.lower(date),uniffiCallStatus
-    )
-})
+open func newReportFromTemplate(templateId: String, date: NaiveDate? = nil)async throws  -> Report  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_new_report_from_template(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(templateId),FfiConverterOptionTypeNaiveDate.lower(date)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeReport_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
@@ -2585,153 +2676,193 @@ open func templates(lang: Lang? = nil)throws  -> [Template]  {
      * Plans a visit to customer `customer_id` on day `on`, at `at` (`HH:MM`) when
      * given, for `purpose`. Offline; synced like any record, and seen by the rep's manager.
      */
-open func addPlan(customerId: String, on: NaiveDate, at: String? = nil, purpose: String = "")throws  -> Plan  {
-    return try  FfiConverterTypePlan_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_add_plan(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(customerId),
-        FfiConverterTypeNaiveDate_lower(on),
-        FfiConverterOptionString.lower(at),
-        FfiConverterString.lower(purpose),uniffiCallStatus
-    )
-})
+open func addPlan(customerId: String, on: NaiveDate, at: String? = nil, purpose: String = "")async throws  -> Plan  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_add_plan(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(customerId),FfiConverterTypeNaiveDate_lower(on),FfiConverterOptionString.lower(at),FfiConverterString.lower(purpose)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypePlan_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Cancels plan `id`: it counts in no plan completion.
      */
-open func cancelPlan(id: String)throws  -> Plan  {
-    return try  FfiConverterTypePlan_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_cancel_plan(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(id),uniffiCallStatus
-    )
-})
+open func cancelPlan(id: String)async throws  -> Plan  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_cancel_plan(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(id)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypePlan_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Logs the visit that carries out plan `plan_id` (its customer; its purpose as the note
      * when `note` is empty), and marks the plan done, in one write.
      */
-open func logPlannedVisit(planId: String, note: String = "", occurredAt: Date? = nil, checkin: CheckIn? = nil)throws  -> Followup  {
-    return try  FfiConverterTypeFollowup_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_log_planned_visit(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(planId),
-        FfiConverterString.lower(note),
-        FfiConverterOptionTimestamp.lower(occurredAt),
-        FfiConverterOptionTypeCheckIn.lower(checkin),uniffiCallStatus
-    )
-})
+open func logPlannedVisit(planId: String, note: String = "", occurredAt: Date? = nil, checkin: CheckIn? = nil)async throws  -> Followup  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_log_planned_visit(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(planId),FfiConverterString.lower(note),FfiConverterOptionTimestamp.lower(occurredAt),FfiConverterOptionTypeCheckIn.lower(checkin)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeFollowup_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Moves plan `id` to `on` (and `at`, when given).
      */
-open func movePlan(id: String, on: NaiveDate, at: String? = nil)throws  -> Plan  {
-    return try  FfiConverterTypePlan_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_move_plan(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(id),
-        FfiConverterTypeNaiveDate_lower(on),
-        FfiConverterOptionString.lower(at),uniffiCallStatus
-    )
-})
+open func movePlan(id: String, on: NaiveDate, at: String? = nil)async throws  -> Plan  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_move_plan(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(id),FfiConverterTypeNaiveDate_lower(on),FfiConverterOptionString.lower(at)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypePlan_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * The plans of `owner` (this user when `None`; a manager may name a member) from `first` to
      * `last` (at most a year), by day and hour; cancelled ones only when asked.
      */
-open func plans(first: NaiveDate, last: NaiveDate, owner: String? = nil, cancelled: Bool = false)throws  -> [Plan]  {
-    return try  FfiConverterSequenceTypePlan.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_plans(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeNaiveDate_lower(first),
-        FfiConverterTypeNaiveDate_lower(last),
-        FfiConverterOptionString.lower(owner),
-        FfiConverterBool.lower(cancelled),uniffiCallStatus
-    )
-})
+open func plans(first: NaiveDate, last: NaiveDate, owner: String? = nil, cancelled: Bool = false)async throws  -> [Plan]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_plans(
+                        self.uniffiCloneHandle(),FfiConverterTypeNaiveDate_lower(first),FfiConverterTypeNaiveDate_lower(last),FfiConverterOptionString.lower(owner),FfiConverterBool.lower(cancelled)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypePlan.lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Adds a contact person to a customer.
      */
-open func addContact(customerId: String, contact: Contact)throws  -> Customer  {
-    return try  FfiConverterTypeCustomer_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_add_contact(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(customerId),
-        FfiConverterTypeContact_lower(contact),uniffiCallStatus
-    )
-})
+open func addContact(customerId: String, contact: Contact)async throws  -> Customer  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_add_contact(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(customerId),FfiConverterTypeContact_lower(contact)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeCustomer_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Adds a signed contract; `amount` a decimal string.
      */
-open func addContract(customerId: String, amount: String, signedOn: NaiveDate, currency: String? = nil, title: String? = nil, dealId: String? = nil)throws  -> Contract  {
-    return try  FfiConverterTypeContract_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_add_contract(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(customerId),
-        FfiConverterString.lower(amount),
-        FfiConverterTypeNaiveDate_lower(signedOn),
-        FfiConverterOptionString.lower(currency),
-        FfiConverterOptionString.lower(title),
-        FfiConverterOptionString.lower(dealId),uniffiCallStatus
-    )
-})
+open func addContract(customerId: String, amount: String, signedOn: NaiveDate, currency: String? = nil, title: String? = nil, dealId: String? = nil)async throws  -> Contract  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_add_contract(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(customerId),FfiConverterString.lower(amount),FfiConverterTypeNaiveDate_lower(signedOn),FfiConverterOptionString.lower(currency),FfiConverterOptionString.lower(title),FfiConverterOptionString.lower(dealId)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeContract_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Adds a customer owned by this device's user.
      */
-open func addCustomer(new: NewCustomer)throws  -> Customer  {
-    return try  FfiConverterTypeCustomer_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_add_customer(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeNewCustomer_lower(new),uniffiCallStatus
-    )
-})
+open func addCustomer(new: NewCustomer)async throws  -> Customer  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_add_customer(
+                        self.uniffiCloneHandle(),FfiConverterTypeNewCustomer_lower(new)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeCustomer_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Adds a deal; `amount` is a decimal string (`"12000.50"`) in `currency` (CNY by default).
      */
-open func addDeal(new: NewDeal)throws  -> Deal  {
-    return try  FfiConverterTypeDeal_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_add_deal(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeNewDeal_lower(new),uniffiCallStatus
-    )
-})
+open func addDeal(new: NewDeal)async throws  -> Deal  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_add_deal(
+                        self.uniffiCloneHandle(),FfiConverterTypeNewDeal_lower(new)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeDeal_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Records a payment received against a contract (in its currency unless given);
      */
-open func addPayment(contractId: String, amount: String, receivedOn: NaiveDate, currency: String? = nil)throws  -> Payment  {
-    return try  FfiConverterTypePayment_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_add_payment(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(contractId),
-        FfiConverterString.lower(amount),
-        FfiConverterTypeNaiveDate_lower(receivedOn),
-        FfiConverterOptionString.lower(currency),uniffiCallStatus
-    )
-})
+open func addPayment(contractId: String, amount: String, receivedOn: NaiveDate, currency: String? = nil)async throws  -> Payment  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_add_payment(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(contractId),FfiConverterString.lower(amount),FfiConverterTypeNaiveDate_lower(receivedOn),FfiConverterOptionString.lower(currency)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypePayment_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
@@ -2776,76 +2907,99 @@ open func deal(id: String)throws  -> Deal  {
     /**
      * Marks a record deleted (it stays, and can be restored).
      */
-open func delete(kind: RecordKind, id: String)throws   {try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_delete(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeRecordKind_lower(kind),
-        FfiConverterString.lower(id),uniffiCallStatus
-    )
-}
+open func delete(kind: RecordKind, id: String)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_delete(
+                        self.uniffiCloneHandle(),FfiConverterTypeRecordKind_lower(kind),FfiConverterString.lower(id)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_void,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_void,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Changes contact `index` (0-based, as in `Customer.contacts`) of a customer: the fields
      * given; an empty text clears one.
      */
-open func editContact(customerId: String, index: Int32, name: String?, title: String?, phone: String?)throws  -> Customer  {
-    return try  FfiConverterTypeCustomer_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_edit_contact(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(customerId),
-        FfiConverterInt32.lower(index),
-        FfiConverterOptionString.lower(name),
-        FfiConverterOptionString.lower(title),
-        FfiConverterOptionString.lower(phone),uniffiCallStatus
-    )
-})
+open func editContact(customerId: String, index: Int32, name: String?, title: String?, phone: String?)async throws  -> Customer  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_edit_contact(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(customerId),FfiConverterInt32.lower(index),FfiConverterOptionString.lower(name),FfiConverterOptionString.lower(title),FfiConverterOptionString.lower(phone)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeCustomer_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Changes a customer's fields (`None` leaves one as it is).
      */
-open func editCustomer(id: String, edit: CustomerEdit)throws  -> Customer  {
-    return try  FfiConverterTypeCustomer_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_edit_customer(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(id),
-        FfiConverterTypeCustomerEdit_lower(edit),uniffiCallStatus
-    )
-})
+open func editCustomer(id: String, edit: CustomerEdit)async throws  -> Customer  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_edit_customer(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(id),FfiConverterTypeCustomerEdit_lower(edit)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeCustomer_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Changes a deal's fields (`None` leaves one as it is); the amount is read in the deal's currency
      * unless `currency` is given with it.
      */
-open func editDeal(id: String, edit: DealEdit)throws  -> Deal  {
-    return try  FfiConverterTypeDeal_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_edit_deal(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(id),
-        FfiConverterTypeDealEdit_lower(edit),uniffiCallStatus
-    )
-})
+open func editDeal(id: String, edit: DealEdit)async throws  -> Deal  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_edit_deal(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(id),FfiConverterTypeDealEdit_lower(edit)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeDeal_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Edits a followup; `None` fields stay as they are. A new note replaces the text by minimal
      * splices, so a concurrent edit elsewhere in it survives the merge.
      */
-open func editFollowup(id: String, edit: FollowupEdit)throws  -> Followup  {
-    return try  FfiConverterTypeFollowup_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_edit_followup(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(id),
-        FfiConverterTypeFollowupEdit_lower(edit),uniffiCallStatus
-    )
-})
+open func editFollowup(id: String, edit: FollowupEdit)async throws  -> Followup  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_edit_followup(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(id),FfiConverterTypeFollowupEdit_lower(edit)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeFollowup_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
@@ -2864,88 +3018,118 @@ open func followup(id: String)throws  -> Followup  {
     /**
      * Live contracts, optionally of one customer; by signing day (latest first by default).
      */
-open func listContracts(customerId: String? = nil, options: ListOptions? = nil)throws  -> [ContractRow]  {
-    return try  FfiConverterSequenceTypeContractRow.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_list_contracts(
-            self.uniffiCloneHandle(),
-        FfiConverterOptionString.lower(customerId),
-        FfiConverterOptionTypeListOptions.lower(options),uniffiCallStatus
-    )
-})
+open func listContracts(customerId: String? = nil, options: ListOptions? = nil)async throws  -> [ContractRow]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_list_contracts(
+                        self.uniffiCloneHandle(),FfiConverterOptionString.lower(customerId),FfiConverterOptionTypeListOptions.lower(options)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeContractRow.lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Live customers matching `search` — in the name, the address, a tag, or the name's pinyin
      * whole or by initials (`hw` finds 华为) — or all of them; by name (A first by default).
      */
-open func listCustomers(search: String? = nil, options: ListOptions? = nil)throws  -> [CustomerRow]  {
-    return try  FfiConverterSequenceTypeCustomerRow.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_list_customers(
-            self.uniffiCloneHandle(),
-        FfiConverterOptionString.lower(search),
-        FfiConverterOptionTypeListOptions.lower(options),uniffiCallStatus
-    )
-})
+open func listCustomers(search: String? = nil, options: ListOptions? = nil)async throws  -> [CustomerRow]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_list_customers(
+                        self.uniffiCloneHandle(),FfiConverterOptionString.lower(search),FfiConverterOptionTypeListOptions.lower(options)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeCustomerRow.lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Live deals, optionally in one stage; by creation (newest first by default).
      */
-open func listDeals(stage: Stage? = nil, options: ListOptions? = nil)throws  -> [DealRow]  {
-    return try  FfiConverterSequenceTypeDealRow.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_list_deals(
-            self.uniffiCloneHandle(),
-        FfiConverterOptionTypeStage.lower(stage),
-        FfiConverterOptionTypeListOptions.lower(options),uniffiCallStatus
-    )
-})
+open func listDeals(stage: Stage? = nil, options: ListOptions? = nil)async throws  -> [DealRow]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_list_deals(
+                        self.uniffiCloneHandle(),FfiConverterOptionTypeStage.lower(stage),FfiConverterOptionTypeListOptions.lower(options)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeDealRow.lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Followups in a period (`today`, `this-week`, `2026-11-01..2026-11-07`, …) and/or of one
      * customer, everything when both are `None`; by time (newest first by default).
      */
-open func listFollowups(period: String? = nil, customerId: String? = nil, options: ListOptions? = nil)throws  -> [FollowupRow]  {
-    return try  FfiConverterSequenceTypeFollowupRow.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_list_followups(
-            self.uniffiCloneHandle(),
-        FfiConverterOptionString.lower(period),
-        FfiConverterOptionString.lower(customerId),
-        FfiConverterOptionTypeListOptions.lower(options),uniffiCallStatus
-    )
-})
+open func listFollowups(period: String? = nil, customerId: String? = nil, options: ListOptions? = nil)async throws  -> [FollowupRow]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_list_followups(
+                        self.uniffiCloneHandle(),FfiConverterOptionString.lower(period),FfiConverterOptionString.lower(customerId),FfiConverterOptionTypeListOptions.lower(options)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeFollowupRow.lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Live payments, optionally against one contract; by day received (latest first by
      * default).
      */
-open func listPayments(contractId: String? = nil, options: ListOptions? = nil)throws  -> [PaymentRow]  {
-    return try  FfiConverterSequenceTypePaymentRow.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_list_payments(
-            self.uniffiCloneHandle(),
-        FfiConverterOptionString.lower(contractId),
-        FfiConverterOptionTypeListOptions.lower(options),uniffiCallStatus
-    )
-})
+open func listPayments(contractId: String? = nil, options: ListOptions? = nil)async throws  -> [PaymentRow]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_list_payments(
+                        self.uniffiCloneHandle(),FfiConverterOptionString.lower(contractId),FfiConverterOptionTypeListOptions.lower(options)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypePaymentRow.lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Logs a visit, call or other followup.
      */
-open func logFollowup(new: NewFollowup)throws  -> Followup  {
-    return try  FfiConverterTypeFollowup_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_log_followup(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeNewFollowup_lower(new),uniffiCallStatus
-    )
-})
+open func logFollowup(new: NewFollowup)async throws  -> Followup  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_log_followup(
+                        self.uniffiCloneHandle(),FfiConverterTypeNewFollowup_lower(new)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeFollowup_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
@@ -2964,174 +3148,234 @@ open func payment(id: String)throws  -> Payment  {
     /**
      * Removes contact `index` (0-based) of a customer.
      */
-open func removeContact(customerId: String, index: Int32)throws  -> Customer  {
-    return try  FfiConverterTypeCustomer_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_remove_contact(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(customerId),
-        FfiConverterInt32.lower(index),uniffiCallStatus
-    )
-})
+open func removeContact(customerId: String, index: Int32)async throws  -> Customer  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_remove_contact(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(customerId),FfiConverterInt32.lower(index)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeCustomer_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Renames a customer (`edit_customer` changes any field).
      */
-open func renameCustomer(id: String, name: String)throws  -> Customer  {
-    return try  FfiConverterTypeCustomer_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_rename_customer(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(id),
-        FfiConverterString.lower(name),uniffiCallStatus
-    )
-})
+open func renameCustomer(id: String, name: String)async throws  -> Customer  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_rename_customer(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(id),FfiConverterString.lower(name)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeCustomer_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Restores a deleted record.
      */
-open func restore(kind: RecordKind, id: String)throws   {try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_restore(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeRecordKind_lower(kind),
-        FfiConverterString.lower(id),uniffiCallStatus
-    )
-}
+open func restore(kind: RecordKind, id: String)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_restore(
+                        self.uniffiCloneHandle(),FfiConverterTypeRecordKind_lower(kind),FfiConverterString.lower(id)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_void,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_void,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Moves a deal to `stage` (recorded in its stage history).
      */
-open func setDealStage(id: String, stage: Stage)throws  -> Deal  {
-    return try  FfiConverterTypeDeal_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_set_deal_stage(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(id),
-        FfiConverterTypeStage_lower(stage),uniffiCallStatus
-    )
-})
+open func setDealStage(id: String, stage: Stage)async throws  -> Deal  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_set_deal_stage(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(id),FfiConverterTypeStage_lower(stage)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeDeal_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Splices the note: deletes `delete` and inserts `insert` at `index`. Indices count
      * Unicode scalar values (see ffi/README.md on UTF-16).
      */
-open func spliceFollowupNote(id: String, index: Int64, delete: Int64, insert: String)throws  -> Followup  {
-    return try  FfiConverterTypeFollowup_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_splice_followup_note(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(id),
-        FfiConverterInt64.lower(index),
-        FfiConverterInt64.lower(delete),
-        FfiConverterString.lower(insert),uniffiCallStatus
-    )
-})
+open func spliceFollowupNote(id: String, index: Int64, delete: Int64, insert: String)async throws  -> Followup  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_splice_followup_note(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(id),FfiConverterInt64.lower(index),FfiConverterInt64.lower(delete),FfiConverterString.lower(insert)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeFollowup_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Adds a comment (批注) under this user's name.
      */
-open func commentReport(id: String, text: String)throws  -> Report  {
-    return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_comment_report(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(id),
-        FfiConverterString.lower(text),uniffiCallStatus
-    )
-})
+open func commentReport(id: String, text: String)async throws  -> Report  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_comment_report(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(id),FfiConverterString.lower(text)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeReport_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * This user's reports that share a kind and a period with another (two offline devices
      * each made one), in groups, each earliest first: offer to merge them.
      */
-open func duplicateReports()throws  -> [[String]]  {
-    return try  FfiConverterSequenceSequenceString.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_duplicate_reports(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
+open func duplicateReports()async throws  -> [[String]]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_duplicate_reports(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceSequenceString.lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Inserts this user's followups of `period` (the report's own period when `None`),
      * grouped by customer, into `section` (the template's followups section when `None`).
      */
-open func insertFollowups(id: String, section: String? = nil, period: String? = nil)throws  -> Block  {
-    return try  FfiConverterTypeBlock_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_insert_followups(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(id),
-        FfiConverterOptionString.lower(section),
-        FfiConverterOptionString.lower(period),uniffiCallStatus
-    )
-})
+open func insertFollowups(id: String, section: String? = nil, period: String? = nil)async throws  -> Block  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_insert_followups(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(id),FfiConverterOptionString.lower(section),FfiConverterOptionString.lower(period)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeBlock_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Inserts KPI figures (`metrics` empty for the report's default six).
      */
-open func insertKpis(id: String, section: String? = nil, period: String? = nil, metrics: [String] = [])throws  -> Block  {
-    return try  FfiConverterTypeBlock_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_insert_kpis(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(id),
-        FfiConverterOptionString.lower(section),
-        FfiConverterOptionString.lower(period),
-        FfiConverterSequenceString.lower(metrics),uniffiCallStatus
-    )
-})
+open func insertKpis(id: String, section: String? = nil, period: String? = nil, metrics: [String] = [])async throws  -> Block  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_insert_kpis(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(id),FfiConverterOptionString.lower(section),FfiConverterOptionString.lower(period),FfiConverterSequenceString.lower(metrics)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeBlock_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Reports matching `query` (all without one), by period (latest first by default).
      */
-open func listReports(query: ReportQuery? = nil, options: ListOptions? = nil)throws  -> [ReportRow]  {
-    return try  FfiConverterSequenceTypeReportRow.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_list_reports(
-            self.uniffiCloneHandle(),
-        FfiConverterOptionTypeReportQuery.lower(query),
-        FfiConverterOptionTypeListOptions.lower(options),uniffiCallStatus
-    )
-})
+open func listReports(query: ReportQuery? = nil, options: ListOptions? = nil)async throws  -> [ReportRow]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_list_reports(
+                        self.uniffiCloneHandle(),FfiConverterOptionTypeReportQuery.lower(query),FfiConverterOptionTypeListOptions.lower(options)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeReportRow.lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Marks report `id`, addressed to this user, read: offline, then told to the server at the
      * next sync, which gives its author a read receipt.
      */
-open func markReportRead(id: String)throws   {try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_mark_report_read(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(id),uniffiCallStatus
-    )
-}
+open func markReportRead(id: String)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_mark_report_read(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(id)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_void,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_void,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Merges draft `from` into draft `into` (same author, kind and period): sections' text and
      * files `into` lacks are added to it, and `from` is deleted (it can be restored).
      */
-open func mergeReports(into: String, from: String)throws  -> Report  {
-    return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_merge_reports(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(into),
-        FfiConverterString.lower(from),uniffiCallStatus
-    )
-})
+open func mergeReports(into: String, from: String)async throws  -> Report  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_merge_reports(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(into),FfiConverterString.lower(from)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeReport_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
@@ -3139,16 +3383,20 @@ open func mergeReports(into: String, from: String)throws  -> Report  {
      * period holding `date` (today when `None`). See `open_report` for the one
      * report of a period.
      */
-open func newReport(kind: ReportKind, date: NaiveDate? = nil, lang: Lang? = nil)throws  -> Report  {
-    return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_new_report(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeReportKind_lower(kind),
-        FfiConverterOptionTypeNaiveDate.lower(date),
-        FfiConverterOptionTypeLang.lower(lang),uniffiCallStatus
-    )
-})
+open func newReport(kind: ReportKind, date: NaiveDate? = nil, lang: Lang? = nil)async throws  -> Report  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_new_report(
+                        self.uniffiCloneHandle(),FfiConverterTypeReportKind_lower(kind),FfiConverterOptionTypeNaiveDate.lower(date),FfiConverterOptionTypeLang.lower(lang)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeReport_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
@@ -3157,74 +3405,97 @@ open func newReport(kind: ReportKind, date: NaiveDate? = nil, lang: Lang? = nil)
      * `lang`). "Today's daily report" is `open_report(DAILY)`. Free-form reports are never
      * shared: each call makes one.
      */
-open func openReport(kind: ReportKind, date: NaiveDate? = nil, lang: Lang? = nil, template: String? = nil)throws  -> Report  {
-    return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_open_report(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeReportKind_lower(kind),
-        FfiConverterOptionTypeNaiveDate.lower(date),
-        FfiConverterOptionTypeLang.lower(lang),
-        FfiConverterOptionString.lower(template),uniffiCallStatus
-    )
-})
+open func openReport(kind: ReportKind, date: NaiveDate? = nil, lang: Lang? = nil, template: String? = nil)async throws  -> Report  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_open_report(
+                        self.uniffiCloneHandle(),FfiConverterTypeReportKind_lower(kind),FfiConverterOptionTypeNaiveDate.lower(date),FfiConverterOptionTypeLang.lower(lang),FfiConverterOptionString.lower(template)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeReport_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Re-takes every inserted snapshot with current data (刷新).
      */
-open func refreshReport(id: String)throws  -> Report  {
-    return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_refresh_report(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(id),uniffiCallStatus
-    )
-})
+open func refreshReport(id: String)async throws  -> Report  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_refresh_report(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(id)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeReport_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Removes an inserted block.
      */
-open func removeBlock(id: String, blockId: String)throws  -> Report  {
-    return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_remove_block(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(id),
-        FfiConverterString.lower(blockId),uniffiCallStatus
-    )
-})
+open func removeBlock(id: String, blockId: String)async throws  -> Report  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_remove_block(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(id),FfiConverterString.lower(blockId)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeReport_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * The report as Markdown in `dialect` (GFM when `None`), labels in `lang` (zh-CN when
      * `None`); files and the report link to the dashboard when the team configured its address.
      */
-open func renderMarkdown(id: String, dialect: Dialect? = nil, lang: Lang? = nil)throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_render_markdown(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(id),
-        FfiConverterOptionTypeDialect.lower(dialect),
-        FfiConverterOptionTypeLang.lower(lang),uniffiCallStatus
-    )
-})
+open func renderMarkdown(id: String, dialect: Dialect? = nil, lang: Lang? = nil)async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_render_markdown(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(id),FfiConverterOptionTypeDialect.lower(dialect),FfiConverterOptionTypeLang.lower(lang)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * The report as plain text, labels in `lang` (zh-CN when `None`).
      */
-open func renderText(id: String, lang: Lang? = nil)throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_render_text(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(id),
-        FfiConverterOptionTypeLang.lower(lang),uniffiCallStatus
-    )
-})
+open func renderText(id: String, lang: Lang? = nil)async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_render_text(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(id),FfiConverterOptionTypeLang.lower(lang)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
@@ -3243,64 +3514,79 @@ open func report(id: String)throws  -> Report  {
     /**
      * Replaces the summary of draft `id` with the rep's own words (refreshes keep them).
      */
-open func setReportSummary(id: String, text: String)throws  -> Report  {
-    return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_set_report_summary(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(id),
-        FfiConverterString.lower(text),uniffiCallStatus
-    )
-})
+open func setReportSummary(id: String, text: String)async throws  -> Report  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_set_report_summary(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(id),FfiConverterString.lower(text)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeReport_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Replaces a section's text, as minimal splices (concurrent edits elsewhere survive).
      */
-open func setReportText(id: String, section: String, text: String)throws  -> Report  {
-    return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_set_report_text(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(id),
-        FfiConverterString.lower(section),
-        FfiConverterString.lower(text),uniffiCallStatus
-    )
-})
+open func setReportText(id: String, section: String, text: String)async throws  -> Report  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_set_report_text(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(id),FfiConverterString.lower(section),FfiConverterString.lower(text)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeReport_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Splices a section's text: deletes `delete` and inserts `insert` at `index`, counted in
      * Unicode scalar values.
      */
-open func spliceReport(id: String, section: String, index: Int64, delete: Int64, insert: String)throws  -> Report  {
-    return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_splice_report(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(id),
-        FfiConverterString.lower(section),
-        FfiConverterInt64.lower(index),
-        FfiConverterInt64.lower(delete),
-        FfiConverterString.lower(insert),uniffiCallStatus
-    )
-})
+open func spliceReport(id: String, section: String, index: Int64, delete: Int64, insert: String)async throws  -> Report  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_splice_report(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(id),FfiConverterString.lower(section),FfiConverterInt64.lower(index),FfiConverterInt64.lower(delete),FfiConverterString.lower(insert)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeReport_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Submits the report to `to` and `cc` (user ids; the author's manager and the template's
      * copies when both are empty); its text is then locked.
      */
-open func submitReport(id: String, to: [String] = [], cc: [String] = [])throws  -> Report  {
-    return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_submit_report(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(id),
-        FfiConverterSequenceString.lower(to),
-        FfiConverterSequenceString.lower(cc),uniffiCallStatus
-    )
-})
+open func submitReport(id: String, to: [String] = [], cc: [String] = [])async throws  -> Report  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_submit_report(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(id),FfiConverterSequenceString.lower(to),FfiConverterSequenceString.lower(cc)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeReport_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
@@ -3310,28 +3596,41 @@ open func submitReport(id: String, to: [String] = [], cc: [String] = [])throws  
      * drafted summary. Created when absent, never twice; while a draft, opening it again
      * brings what was generated to now and keeps every word the rep wrote.
      */
-open func todayReport(kind: ReportKind, date: NaiveDate? = nil, lang: Lang? = nil)throws  -> Report  {
-    return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_today_report(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeReportKind_lower(kind),
-        FfiConverterOptionTypeNaiveDate.lower(date),
-        FfiConverterOptionTypeLang.lower(lang),uniffiCallStatus
-    )
-})
+open func todayReport(kind: ReportKind, date: NaiveDate? = nil, lang: Lang? = nil)async throws  -> Report  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_today_report(
+                        self.uniffiCloneHandle(),FfiConverterTypeReportKind_lower(kind),FfiConverterOptionTypeNaiveDate.lower(date),FfiConverterOptionTypeLang.lower(lang)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeReport_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
-     * Closes the database (checkpointing it); any later call fails with `Closed`. Named
-     * `close_store` because Kotlin's `close()` is `AutoCloseable`'s, which frees the handle.
+     * Closes the database (checkpointing it) after the calls started before it; any later call
+     * fails with `Closed`. Named `close_store` because Kotlin's `close()` is `AutoCloseable`'s,
+     * which frees the handle.
      */
-open func closeStore()throws   {try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_close_store(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-}
+open func closeStore()async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_close_store(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_void,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_void,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
@@ -3349,17 +3648,20 @@ open func identity()throws  -> Identity  {
     /**
      * Sets up the identity without a server (a demo or a device enrolled elsewhere).
      */
-open func `init`(userId: String, teamId: String, tz: String, weekStart: String)throws  -> Identity  {
-    return try  FfiConverterTypeIdentity_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_init(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(userId),
-        FfiConverterString.lower(teamId),
-        FfiConverterString.lower(tz),
-        FfiConverterString.lower(weekStart),uniffiCallStatus
-    )
-})
+open func `init`(userId: String, teamId: String, tz: String, weekStart: String)async throws  -> Identity  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_init(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(userId),FfiConverterString.lower(teamId),FfiConverterString.lower(tz),FfiConverterString.lower(weekStart)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeIdentity_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
@@ -3378,13 +3680,20 @@ open func cancelSync() -> Bool  {
      * Takes the server's copy of refused record `id`: the local changes it refused are
      * dropped. A record the server never accepted is removed from this device.
      */
-open func discardLocalChanges(id: String)throws   {try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_discard_local_changes(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(id),uniffiCallStatus
-    )
-}
+open func discardLocalChanges(id: String)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_discard_local_changes(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(id)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_void,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_void,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
@@ -3421,14 +3730,20 @@ open func enroll(serverUrl: String, code: String, deviceName: String? = nil)asyn
      * a new draft or visit of this user, then takes the server's copy of `id`. Returns the new
      * record's id.
      */
-open func keepAsNew(id: String)throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_keep_as_new(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(id),uniffiCallStatus
-    )
-})
+open func keepAsNew(id: String)async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_keep_as_new(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(id)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
@@ -3558,13 +3873,20 @@ open func syncOnce(listener: SyncListener? = nil)async throws  -> SyncStats  {
      * What needs this user's attention, newest first: nudges not answered yet, comments that
      * name the user or are on the user's reports, read receipts (as of the last sync; offline).
      */
-open func inbox()throws  -> [InboxItem]  {
-    return try  FfiConverterSequenceTypeInboxItem.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_inbox(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
+open func inbox()async throws  -> [InboxItem]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_inbox(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeInboxItem.lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
@@ -3594,31 +3916,40 @@ open func nudge(user: String, kind: ReportKind, period: String? = nil)async thro
      * team's configuration after a sync. Schedule them as local notifications; submitting a
      * report removes its reminder (ask again after a write or a sync).
      */
-open func reminders(days: Int32? = nil, lang: Lang? = nil)throws  -> [Reminder]  {
-    return try  FfiConverterSequenceTypeReminder.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_reminders(
-            self.uniffiCloneHandle(),
-        FfiConverterOptionInt32.lower(days),
-        FfiConverterOptionTypeLang.lower(lang),uniffiCallStatus
-    )
-})
+open func reminders(days: Int32? = nil, lang: Lang? = nil)async throws  -> [Reminder]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_reminders(
+                        self.uniffiCloneHandle(),FfiConverterOptionInt32.lower(days),FfiConverterOptionTypeLang.lower(lang)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeReminder.lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
      * Adds a comment that answers comment `reply_to` (see `comment_report`; `@name` names a
      * member who can read the report).
      */
-open func replyReport(id: String, text: String, replyTo: String)throws  -> Report  {
-    return try  FfiConverterTypeReport_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_reply_report(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(id),
-        FfiConverterString.lower(text),
-        FfiConverterString.lower(replyTo),uniffiCallStatus
-    )
-})
+open func replyReport(id: String, text: String, replyTo: String)async throws  -> Report  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_reply_report(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(id),FfiConverterString.lower(text),FfiConverterString.lower(replyTo)
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeReport_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
 
@@ -12832,31 +13163,31 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_subscription_cancel() != 36316) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_bytes() != 24941) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_bytes() != 41312) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_file() != 49408) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_file() != 33306) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_attachment_bytes() != 37253) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_attachment_bytes() != 1689) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_attachment_state() != 66) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_detach() != 32683) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_detach() != 34407) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_fetch_attachment() != 21194) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_attachments() != 53223) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_attachments() != 35635) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_save_attachment() != 12463) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_save_attachment() != 37095) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_attachment_cache() != 52195) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_attachment_cache() != 19313) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_network_available() != 56610) {
@@ -12868,31 +13199,31 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_sync_config() != 49312) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_start_sync() != 32613) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_start_sync() != 6696) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_stop_sync() != 12591) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_stop_sync() != 47266) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_sync_status() != 40737) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_write_batch() != 29957) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_write_batch() != 39089) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_department_figures() != 55999) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_department_figures() != 49307) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_kpi_view() != 49432) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_kpi_view() != 49116) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_kpis() != 32439) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_kpis() != 61541) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_server_notes() != 3735) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_team_view() != 59836) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_team_view() != 8510) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_customers_page() != 19053) {
@@ -12916,7 +13247,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_subscribe() != 9190) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_report_recipients() != 30582) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_report_recipients() != 10991) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_approve_web_login() != 31014) {
@@ -12940,40 +13271,40 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_members() != 56527) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report_from_template() != 52117) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report_from_template() != 43806) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_templates() != 50043) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_plan() != 5558) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_plan() != 51993) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_cancel_plan() != 44932) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_cancel_plan() != 44526) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_log_planned_visit() != 45361) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_log_planned_visit() != 798) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_move_plan() != 29068) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_move_plan() != 62656) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_plans() != 3449) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_plans() != 6114) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contact() != 64909) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contact() != 10045) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contract() != 45823) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contract() != 9160) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_customer() != 25881) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_customer() != 51635) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_deal() != 43752) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_deal() != 8285) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_payment() != 29698) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_add_payment() != 64320) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_contract() != 24438) {
@@ -12985,136 +13316,136 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_deal() != 40247) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_delete() != 47458) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_delete() != 51862) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_contact() != 10552) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_contact() != 22093) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_customer() != 60069) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_customer() != 48595) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_deal() != 63366) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_deal() != 13489) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_followup() != 153) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_followup() != 62796) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_followup() != 58473) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_contracts() != 63703) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_contracts() != 21084) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_customers() != 3042) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_customers() != 42755) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_deals() != 20317) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_deals() != 27098) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_followups() != 17800) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_followups() != 10800) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_payments() != 28131) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_payments() != 19305) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_log_followup() != 33496) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_log_followup() != 28428) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_payment() != 64769) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_remove_contact() != 39593) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_remove_contact() != 44720) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_rename_customer() != 51170) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_rename_customer() != 42775) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_restore() != 59295) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_restore() != 31028) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_deal_stage() != 18417) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_deal_stage() != 43805) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_splice_followup_note() != 58288) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_splice_followup_note() != 50244) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_comment_report() != 47185) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_comment_report() != 27584) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_duplicate_reports() != 49824) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_duplicate_reports() != 34322) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_insert_followups() != 43170) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_insert_followups() != 5642) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_insert_kpis() != 65273) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_insert_kpis() != 62737) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_reports() != 18876) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_list_reports() != 63052) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_mark_report_read() != 59943) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_mark_report_read() != 13553) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_merge_reports() != 61731) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_merge_reports() != 41089) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report() != 19724) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report() != 24017) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_open_report() != 14791) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_open_report() != 26354) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_refresh_report() != 31238) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_refresh_report() != 61783) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_remove_block() != 44758) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_remove_block() != 60505) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_render_markdown() != 17194) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_render_markdown() != 47853) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_render_text() != 57934) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_render_text() != 25040) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_report() != 3882) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_report_summary() != 43328) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_report_summary() != 42348) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_report_text() != 1892) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_report_text() != 24632) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_splice_report() != 39292) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_splice_report() != 23591) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_submit_report() != 45608) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_submit_report() != 30367) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_today_report() != 43062) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_today_report() != 63031) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_close_store() != 19988) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_close_store() != 41988) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_identity() != 61907) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_init() != 57137) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_init() != 41421) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_cancel_sync() != 37806) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_discard_local_changes() != 9883) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_discard_local_changes() != 14855) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_enroll() != 50668) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_keep_as_new() != 37570) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_keep_as_new() != 39204) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_refusals() != 59802) {
@@ -13135,16 +13466,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_sync_once() != 60664) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_inbox() != 60578) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_inbox() != 5231) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_nudge() != 33426) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_reminders() != 65298) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_reminders() != 29496) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_reply_report() != 18510) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_reply_report() != 35593) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_synclistener_on_progress() != 12478) {
@@ -13159,7 +13490,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_httpcall_on_cancel() != 2915) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_constructor_fieldstore_open() != 58728) {
+    if (uniffi_fieldreport_ffi_checksum_constructor_fieldstore_open() != 19052) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_constructor_fieldstore_open_in_memory() != 49413) {

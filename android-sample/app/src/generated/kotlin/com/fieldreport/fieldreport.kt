@@ -1251,52 +1251,52 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_fieldreport_ffi_fn_free_fieldstore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_fieldreport_ffi_fn_constructor_fieldstore_open(`path`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_fieldreport_ffi_fn_constructor_fieldstore_open(`path`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_fieldreport_ffi_fn_constructor_fieldstore_open_in_memory(uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_attach_bytes(`ptr`: Long,`kind`: RustBufferRecordKind.ByValue,`id`: RustBuffer.ByValue,`bytes`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,`section`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_attach_file(`ptr`: Long,`kind`: RustBufferRecordKind.ByValue,`id`: RustBuffer.ByValue,`path`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,`section`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_attachment_bytes(`ptr`: Long,`hash`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_attach_bytes(`ptr`: Long,`kind`: RustBufferRecordKind.ByValue,`id`: RustBuffer.ByValue,`bytes`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,`section`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_attach_file(`ptr`: Long,`kind`: RustBufferRecordKind.ByValue,`id`: RustBuffer.ByValue,`path`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,`section`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_attachment_bytes(`ptr`: Long,`hash`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_attachment_state(`ptr`: Long,`hash`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_detach(`ptr`: Long,`kind`: RustBufferRecordKind.ByValue,`id`: RustBuffer.ByValue,`hash`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Int
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_detach(`ptr`: Long,`kind`: RustBufferRecordKind.ByValue,`id`: RustBuffer.ByValue,`hash`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_fetch_attachment(`ptr`: Long,`hash`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_list_attachments(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_save_attachment(`ptr`: Long,`hash`: RustBuffer.ByValue,`path`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Byte
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_set_attachment_cache(`ptr`: Long,`bytes`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_list_attachments(`ptr`: Long,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_save_attachment(`ptr`: Long,`hash`: RustBuffer.ByValue,`path`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_set_attachment_cache(`ptr`: Long,`bytes`: Long,
+    ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_network_available(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_observe_sync_status(`ptr`: Long,`listener`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_set_sync_config(`ptr`: Long,`config`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_start_sync(`ptr`: Long,`config`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_stop_sync(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_start_sync(`ptr`: Long,`config`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_stop_sync(`ptr`: Long,
+    ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_sync_status(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_write_batch(`ptr`: Long,`writes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_department_figures(`ptr`: Long,`dept`: RustBuffer.ByValue,`period`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_kpi_view(`ptr`: Long,`period`: RustBuffer.ByValue,`metrics`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_kpis(`ptr`: Long,`period`: RustBuffer.ByValue,`metrics`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_write_batch(`ptr`: Long,`writes`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_department_figures(`ptr`: Long,`dept`: RustBuffer.ByValue,`period`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_kpi_view(`ptr`: Long,`period`: RustBuffer.ByValue,`metrics`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_kpis(`ptr`: Long,`period`: RustBuffer.ByValue,`metrics`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_server_notes(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_team_view(`ptr`: Long,`period`: RustBuffer.ByValue,`metrics`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_team_view(`ptr`: Long,`period`: RustBuffer.ByValue,`metrics`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_customers_page(`ptr`: Long,`search`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_followups_page(`ptr`: Long,`period`: RustBuffer.ByValue,`customerId`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1311,8 +1311,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_subscribe(`ptr`: Long,`listener`: Long,`kinds`: RustBuffer.ByValue,`ids`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_report_recipients(`ptr`: Long,`id`: RustBuffer.ByValue,`to`: RustBuffer.ByValue,`cc`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_report_recipients(`ptr`: Long,`id`: RustBuffer.ByValue,`to`: RustBuffer.ByValue,`cc`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_approve_web_login(`ptr`: Long,`code`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_checkin_of(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1327,124 +1327,124 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_members(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_new_report_from_template(`ptr`: Long,`templateId`: RustBuffer.ByValue,`date`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_new_report_from_template(`ptr`: Long,`templateId`: RustBuffer.ByValue,`date`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_templates(`ptr`: Long,`lang`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_plan(`ptr`: Long,`customerId`: RustBuffer.ByValue,`on`: RustBuffer.ByValue,`at`: RustBuffer.ByValue,`purpose`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_cancel_plan(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_log_planned_visit(`ptr`: Long,`planId`: RustBuffer.ByValue,`note`: RustBuffer.ByValue,`occurredAt`: RustBuffer.ByValue,`checkin`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_move_plan(`ptr`: Long,`id`: RustBuffer.ByValue,`on`: RustBuffer.ByValue,`at`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_plans(`ptr`: Long,`first`: RustBuffer.ByValue,`last`: RustBuffer.ByValue,`owner`: RustBuffer.ByValue,`cancelled`: Byte,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_contact(`ptr`: Long,`customerId`: RustBuffer.ByValue,`contact`: RustBufferContact.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_contract(`ptr`: Long,`customerId`: RustBuffer.ByValue,`amount`: RustBuffer.ByValue,`signedOn`: RustBuffer.ByValue,`currency`: RustBuffer.ByValue,`title`: RustBuffer.ByValue,`dealId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_customer(`ptr`: Long,`new`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_deal(`ptr`: Long,`new`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_payment(`ptr`: Long,`contractId`: RustBuffer.ByValue,`amount`: RustBuffer.ByValue,`receivedOn`: RustBuffer.ByValue,`currency`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_plan(`ptr`: Long,`customerId`: RustBuffer.ByValue,`on`: RustBuffer.ByValue,`at`: RustBuffer.ByValue,`purpose`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_cancel_plan(`ptr`: Long,`id`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_log_planned_visit(`ptr`: Long,`planId`: RustBuffer.ByValue,`note`: RustBuffer.ByValue,`occurredAt`: RustBuffer.ByValue,`checkin`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_move_plan(`ptr`: Long,`id`: RustBuffer.ByValue,`on`: RustBuffer.ByValue,`at`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_plans(`ptr`: Long,`first`: RustBuffer.ByValue,`last`: RustBuffer.ByValue,`owner`: RustBuffer.ByValue,`cancelled`: Byte,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_contact(`ptr`: Long,`customerId`: RustBuffer.ByValue,`contact`: RustBufferContact.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_contract(`ptr`: Long,`customerId`: RustBuffer.ByValue,`amount`: RustBuffer.ByValue,`signedOn`: RustBuffer.ByValue,`currency`: RustBuffer.ByValue,`title`: RustBuffer.ByValue,`dealId`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_customer(`ptr`: Long,`new`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_deal(`ptr`: Long,`new`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_add_payment(`ptr`: Long,`contractId`: RustBuffer.ByValue,`amount`: RustBuffer.ByValue,`receivedOn`: RustBuffer.ByValue,`currency`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_contract(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_customer(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_deal(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_delete(`ptr`: Long,`kind`: RustBufferRecordKind.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_edit_contact(`ptr`: Long,`customerId`: RustBuffer.ByValue,`index`: Int,`name`: RustBuffer.ByValue,`title`: RustBuffer.ByValue,`phone`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_edit_customer(`ptr`: Long,`id`: RustBuffer.ByValue,`edit`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_edit_deal(`ptr`: Long,`id`: RustBuffer.ByValue,`edit`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_edit_followup(`ptr`: Long,`id`: RustBuffer.ByValue,`edit`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_delete(`ptr`: Long,`kind`: RustBufferRecordKind.ByValue,`id`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_edit_contact(`ptr`: Long,`customerId`: RustBuffer.ByValue,`index`: Int,`name`: RustBuffer.ByValue,`title`: RustBuffer.ByValue,`phone`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_edit_customer(`ptr`: Long,`id`: RustBuffer.ByValue,`edit`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_edit_deal(`ptr`: Long,`id`: RustBuffer.ByValue,`edit`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_edit_followup(`ptr`: Long,`id`: RustBuffer.ByValue,`edit`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_followup(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_list_contracts(`ptr`: Long,`customerId`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_list_customers(`ptr`: Long,`search`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_list_deals(`ptr`: Long,`stage`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_list_followups(`ptr`: Long,`period`: RustBuffer.ByValue,`customerId`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_list_payments(`ptr`: Long,`contractId`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_log_followup(`ptr`: Long,`new`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_list_contracts(`ptr`: Long,`customerId`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_list_customers(`ptr`: Long,`search`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_list_deals(`ptr`: Long,`stage`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_list_followups(`ptr`: Long,`period`: RustBuffer.ByValue,`customerId`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_list_payments(`ptr`: Long,`contractId`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_log_followup(`ptr`: Long,`new`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_payment(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_remove_contact(`ptr`: Long,`customerId`: RustBuffer.ByValue,`index`: Int,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_rename_customer(`ptr`: Long,`id`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_restore(`ptr`: Long,`kind`: RustBufferRecordKind.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_set_deal_stage(`ptr`: Long,`id`: RustBuffer.ByValue,`stage`: RustBufferStage.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_splice_followup_note(`ptr`: Long,`id`: RustBuffer.ByValue,`index`: Long,`delete`: Long,`insert`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_comment_report(`ptr`: Long,`id`: RustBuffer.ByValue,`text`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_duplicate_reports(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_insert_followups(`ptr`: Long,`id`: RustBuffer.ByValue,`section`: RustBuffer.ByValue,`period`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_insert_kpis(`ptr`: Long,`id`: RustBuffer.ByValue,`section`: RustBuffer.ByValue,`period`: RustBuffer.ByValue,`metrics`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_list_reports(`ptr`: Long,`query`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_mark_report_read(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_merge_reports(`ptr`: Long,`into`: RustBuffer.ByValue,`from`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_new_report(`ptr`: Long,`kind`: RustBufferReportKind.ByValue,`date`: RustBuffer.ByValue,`lang`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_open_report(`ptr`: Long,`kind`: RustBufferReportKind.ByValue,`date`: RustBuffer.ByValue,`lang`: RustBuffer.ByValue,`template`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_refresh_report(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_remove_block(`ptr`: Long,`id`: RustBuffer.ByValue,`blockId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_render_markdown(`ptr`: Long,`id`: RustBuffer.ByValue,`dialect`: RustBuffer.ByValue,`lang`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_render_text(`ptr`: Long,`id`: RustBuffer.ByValue,`lang`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_remove_contact(`ptr`: Long,`customerId`: RustBuffer.ByValue,`index`: Int,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_rename_customer(`ptr`: Long,`id`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_restore(`ptr`: Long,`kind`: RustBufferRecordKind.ByValue,`id`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_set_deal_stage(`ptr`: Long,`id`: RustBuffer.ByValue,`stage`: RustBufferStage.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_splice_followup_note(`ptr`: Long,`id`: RustBuffer.ByValue,`index`: Long,`delete`: Long,`insert`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_comment_report(`ptr`: Long,`id`: RustBuffer.ByValue,`text`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_duplicate_reports(`ptr`: Long,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_insert_followups(`ptr`: Long,`id`: RustBuffer.ByValue,`section`: RustBuffer.ByValue,`period`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_insert_kpis(`ptr`: Long,`id`: RustBuffer.ByValue,`section`: RustBuffer.ByValue,`period`: RustBuffer.ByValue,`metrics`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_list_reports(`ptr`: Long,`query`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_mark_report_read(`ptr`: Long,`id`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_merge_reports(`ptr`: Long,`into`: RustBuffer.ByValue,`from`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_new_report(`ptr`: Long,`kind`: RustBufferReportKind.ByValue,`date`: RustBuffer.ByValue,`lang`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_open_report(`ptr`: Long,`kind`: RustBufferReportKind.ByValue,`date`: RustBuffer.ByValue,`lang`: RustBuffer.ByValue,`template`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_refresh_report(`ptr`: Long,`id`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_remove_block(`ptr`: Long,`id`: RustBuffer.ByValue,`blockId`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_render_markdown(`ptr`: Long,`id`: RustBuffer.ByValue,`dialect`: RustBuffer.ByValue,`lang`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_render_text(`ptr`: Long,`id`: RustBuffer.ByValue,`lang`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_report(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_set_report_summary(`ptr`: Long,`id`: RustBuffer.ByValue,`text`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_set_report_text(`ptr`: Long,`id`: RustBuffer.ByValue,`section`: RustBuffer.ByValue,`text`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_splice_report(`ptr`: Long,`id`: RustBuffer.ByValue,`section`: RustBuffer.ByValue,`index`: Long,`delete`: Long,`insert`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_submit_report(`ptr`: Long,`id`: RustBuffer.ByValue,`to`: RustBuffer.ByValue,`cc`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_today_report(`ptr`: Long,`kind`: RustBufferReportKind.ByValue,`date`: RustBuffer.ByValue,`lang`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_close_store(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_set_report_summary(`ptr`: Long,`id`: RustBuffer.ByValue,`text`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_set_report_text(`ptr`: Long,`id`: RustBuffer.ByValue,`section`: RustBuffer.ByValue,`text`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_splice_report(`ptr`: Long,`id`: RustBuffer.ByValue,`section`: RustBuffer.ByValue,`index`: Long,`delete`: Long,`insert`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_submit_report(`ptr`: Long,`id`: RustBuffer.ByValue,`to`: RustBuffer.ByValue,`cc`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_today_report(`ptr`: Long,`kind`: RustBufferReportKind.ByValue,`date`: RustBuffer.ByValue,`lang`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_close_store(`ptr`: Long,
+    ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_identity(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferIdentity.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_init(`ptr`: Long,`userId`: RustBuffer.ByValue,`teamId`: RustBuffer.ByValue,`tz`: RustBuffer.ByValue,`weekStart`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferIdentity.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_init(`ptr`: Long,`userId`: RustBuffer.ByValue,`teamId`: RustBuffer.ByValue,`tz`: RustBuffer.ByValue,`weekStart`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_cancel_sync(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_discard_local_changes(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_discard_local_changes(`ptr`: Long,`id`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_enroll(`ptr`: Long,`serverUrl`: RustBuffer.ByValue,`code`: RustBuffer.ByValue,`deviceName`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_keep_as_new(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_keep_as_new(`ptr`: Long,`id`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_refusals(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_set_http_client(`ptr`: Long,`client`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1457,14 +1457,14 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_sync_once(`ptr`: Long,`listener`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_inbox(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_inbox(`ptr`: Long,
+    ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_nudge(`ptr`: Long,`user`: RustBuffer.ByValue,`kind`: RustBufferReportKind.ByValue,`period`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_reminders(`ptr`: Long,`days`: RustBuffer.ByValue,`lang`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_reply_report(`ptr`: Long,`id`: RustBuffer.ByValue,`text`: RustBuffer.ByValue,`replyTo`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_reminders(`ptr`: Long,`days`: RustBuffer.ByValue,`lang`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_reply_report(`ptr`: Long,`id`: RustBuffer.ByValue,`text`: RustBuffer.ByValue,`replyTo`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_fieldreport_ffi_fn_clone_synclistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_fieldreport_ffi_fn_free_synclistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1629,31 +1629,31 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_subscription_cancel() and 0xFFFF) != 36316) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_bytes() and 0xFFFF) != 24941) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_bytes() and 0xFFFF) != 41312) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_file() and 0xFFFF) != 49408) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_attach_file() and 0xFFFF) != 33306) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_attachment_bytes() and 0xFFFF) != 37253) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_attachment_bytes() and 0xFFFF) != 1689) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_attachment_state() and 0xFFFF) != 66) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_detach() and 0xFFFF) != 32683) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_detach() and 0xFFFF) != 34407) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_fetch_attachment() and 0xFFFF) != 21194) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_attachments() and 0xFFFF) != 53223) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_attachments() and 0xFFFF) != 35635) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_save_attachment() and 0xFFFF) != 12463) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_save_attachment() and 0xFFFF) != 37095) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_attachment_cache() and 0xFFFF) != 52195) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_attachment_cache() and 0xFFFF) != 19313) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_network_available() and 0xFFFF) != 56610) {
@@ -1665,31 +1665,31 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_sync_config() and 0xFFFF) != 49312) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_start_sync() and 0xFFFF) != 32613) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_start_sync() and 0xFFFF) != 6696) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_stop_sync() and 0xFFFF) != 12591) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_stop_sync() and 0xFFFF) != 47266) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_sync_status() and 0xFFFF) != 40737) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_write_batch() and 0xFFFF) != 29957) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_write_batch() and 0xFFFF) != 39089) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_department_figures() and 0xFFFF) != 55999) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_department_figures() and 0xFFFF) != 49307) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_kpi_view() and 0xFFFF) != 49432) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_kpi_view() and 0xFFFF) != 49116) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_kpis() and 0xFFFF) != 32439) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_kpis() and 0xFFFF) != 61541) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_server_notes() and 0xFFFF) != 3735) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_team_view() and 0xFFFF) != 59836) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_team_view() and 0xFFFF) != 8510) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_customers_page() and 0xFFFF) != 19053) {
@@ -1713,7 +1713,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_subscribe() and 0xFFFF) != 9190) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_report_recipients() and 0xFFFF) != 30582) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_report_recipients() and 0xFFFF) != 10991) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_approve_web_login() and 0xFFFF) != 31014) {
@@ -1737,40 +1737,40 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_members() and 0xFFFF) != 56527) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report_from_template() and 0xFFFF) != 52117) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report_from_template() and 0xFFFF) != 43806) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_templates() and 0xFFFF) != 50043) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_plan() and 0xFFFF) != 5558) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_plan() and 0xFFFF) != 51993) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_cancel_plan() and 0xFFFF) != 44932) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_cancel_plan() and 0xFFFF) != 44526) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_log_planned_visit() and 0xFFFF) != 45361) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_log_planned_visit() and 0xFFFF) != 798) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_move_plan() and 0xFFFF) != 29068) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_move_plan() and 0xFFFF) != 62656) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_plans() and 0xFFFF) != 3449) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_plans() and 0xFFFF) != 6114) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contact() and 0xFFFF) != 64909) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contact() and 0xFFFF) != 10045) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contract() and 0xFFFF) != 45823) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_contract() and 0xFFFF) != 9160) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_customer() and 0xFFFF) != 25881) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_customer() and 0xFFFF) != 51635) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_deal() and 0xFFFF) != 43752) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_deal() and 0xFFFF) != 8285) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_payment() and 0xFFFF) != 29698) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_add_payment() and 0xFFFF) != 64320) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_contract() and 0xFFFF) != 24438) {
@@ -1782,136 +1782,136 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_deal() and 0xFFFF) != 40247) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_delete() and 0xFFFF) != 47458) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_delete() and 0xFFFF) != 51862) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_contact() and 0xFFFF) != 10552) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_contact() and 0xFFFF) != 22093) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_customer() and 0xFFFF) != 60069) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_customer() and 0xFFFF) != 48595) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_deal() and 0xFFFF) != 63366) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_deal() and 0xFFFF) != 13489) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_followup() and 0xFFFF) != 153) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_edit_followup() and 0xFFFF) != 62796) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_followup() and 0xFFFF) != 58473) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_contracts() and 0xFFFF) != 63703) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_contracts() and 0xFFFF) != 21084) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_customers() and 0xFFFF) != 3042) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_customers() and 0xFFFF) != 42755) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_deals() and 0xFFFF) != 20317) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_deals() and 0xFFFF) != 27098) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_followups() and 0xFFFF) != 17800) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_followups() and 0xFFFF) != 10800) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_payments() and 0xFFFF) != 28131) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_payments() and 0xFFFF) != 19305) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_log_followup() and 0xFFFF) != 33496) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_log_followup() and 0xFFFF) != 28428) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_payment() and 0xFFFF) != 64769) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_remove_contact() and 0xFFFF) != 39593) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_remove_contact() and 0xFFFF) != 44720) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_rename_customer() and 0xFFFF) != 51170) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_rename_customer() and 0xFFFF) != 42775) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_restore() and 0xFFFF) != 59295) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_restore() and 0xFFFF) != 31028) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_deal_stage() and 0xFFFF) != 18417) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_deal_stage() and 0xFFFF) != 43805) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_splice_followup_note() and 0xFFFF) != 58288) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_splice_followup_note() and 0xFFFF) != 50244) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_comment_report() and 0xFFFF) != 47185) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_comment_report() and 0xFFFF) != 27584) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_duplicate_reports() and 0xFFFF) != 49824) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_duplicate_reports() and 0xFFFF) != 34322) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_insert_followups() and 0xFFFF) != 43170) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_insert_followups() and 0xFFFF) != 5642) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_insert_kpis() and 0xFFFF) != 65273) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_insert_kpis() and 0xFFFF) != 62737) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_reports() and 0xFFFF) != 18876) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_list_reports() and 0xFFFF) != 63052) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_mark_report_read() and 0xFFFF) != 59943) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_mark_report_read() and 0xFFFF) != 13553) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_merge_reports() and 0xFFFF) != 61731) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_merge_reports() and 0xFFFF) != 41089) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report() and 0xFFFF) != 19724) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report() and 0xFFFF) != 24017) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_open_report() and 0xFFFF) != 14791) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_open_report() and 0xFFFF) != 26354) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_refresh_report() and 0xFFFF) != 31238) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_refresh_report() and 0xFFFF) != 61783) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_remove_block() and 0xFFFF) != 44758) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_remove_block() and 0xFFFF) != 60505) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_render_markdown() and 0xFFFF) != 17194) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_render_markdown() and 0xFFFF) != 47853) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_render_text() and 0xFFFF) != 57934) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_render_text() and 0xFFFF) != 25040) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_report() and 0xFFFF) != 3882) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_report_summary() and 0xFFFF) != 43328) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_report_summary() and 0xFFFF) != 42348) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_report_text() and 0xFFFF) != 1892) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_report_text() and 0xFFFF) != 24632) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_splice_report() and 0xFFFF) != 39292) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_splice_report() and 0xFFFF) != 23591) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_submit_report() and 0xFFFF) != 45608) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_submit_report() and 0xFFFF) != 30367) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_today_report() and 0xFFFF) != 43062) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_today_report() and 0xFFFF) != 63031) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_close_store() and 0xFFFF) != 19988) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_close_store() and 0xFFFF) != 41988) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_identity() and 0xFFFF) != 61907) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_init() and 0xFFFF) != 57137) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_init() and 0xFFFF) != 41421) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_cancel_sync() and 0xFFFF) != 37806) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_discard_local_changes() and 0xFFFF) != 9883) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_discard_local_changes() and 0xFFFF) != 14855) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_enroll() and 0xFFFF) != 50668) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_keep_as_new() and 0xFFFF) != 37570) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_keep_as_new() and 0xFFFF) != 39204) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_refusals() and 0xFFFF) != 59802) {
@@ -1932,16 +1932,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_sync_once() and 0xFFFF) != 60664) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_inbox() and 0xFFFF) != 60578) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_inbox() and 0xFFFF) != 5231) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_nudge() and 0xFFFF) != 33426) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_reminders() and 0xFFFF) != 65298) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_reminders() and 0xFFFF) != 29496) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_reply_report() and 0xFFFF) != 18510) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_reply_report() and 0xFFFF) != 35593) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_synclistener_on_progress() and 0xFFFF) != 12478) {
@@ -1956,7 +1956,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_httpcall_on_cancel() and 0xFFFF) != 2915) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_constructor_fieldstore_open() and 0xFFFF) != 58728) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_constructor_fieldstore_open() and 0xFFFF) != 19052) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_constructor_fieldstore_open_in_memory() and 0xFFFF) != 49413) {
@@ -3474,7 +3474,7 @@ public interface FieldStoreInterface {
     /**
      * Attaches `bytes` (a photo the camera just gave) named `name`, as `attach_file` does.
      */
-    fun `attachBytes`(`kind`: RecordKind, `id`: kotlin.String, `bytes`: kotlin.ByteArray, `name`: kotlin.String, `section`: kotlin.String? = null): Attachment
+    suspend fun `attachBytes`(`kind`: RecordKind, `id`: kotlin.String, `bytes`: kotlin.ByteArray, `name`: kotlin.String, `section`: kotlin.String? = null): Attachment
     
     /**
      * Attaches the file at `path` to followup or report `id` (a report's in `section`, a key or
@@ -3483,12 +3483,12 @@ public interface FieldStoreInterface {
      * stay), it is stored once on the device and referenced in the same transaction; it goes
      * to the server at the next sync. `name` defaults to the file's name.
      */
-    fun `attachFile`(`kind`: RecordKind, `id`: kotlin.String, `path`: kotlin.String, `name`: kotlin.String? = null, `section`: kotlin.String? = null): Attachment
+    suspend fun `attachFile`(`kind`: RecordKind, `id`: kotlin.String, `path`: kotlin.String, `name`: kotlin.String? = null, `section`: kotlin.String? = null): Attachment
     
     /**
      * File `hash` whole, when this device has it (`None`: fetch it first).
      */
-    fun `attachmentBytes`(`hash`: kotlin.String): kotlin.ByteArray?
+    suspend fun `attachmentBytes`(`hash`: kotlin.String): kotlin.ByteArray?
     
     /**
      * Where file `hash` stands on this device: own (sent or waiting), downloaded, partly
@@ -3500,7 +3500,7 @@ public interface FieldStoreInterface {
      * Removes file `hash` from record `id` (an ordinary edit other devices see); returns how
      * many references went.
      */
-    fun `detach`(`kind`: RecordKind, `id`: kotlin.String, `hash`: kotlin.String): kotlin.Int
+    suspend fun `detach`(`kind`: RecordKind, `id`: kotlin.String, `hash`: kotlin.String): kotlin.Int
     
     /**
      * Downloads file `hash` (shown by a record on this device) unless it is here, in pieces:
@@ -3514,19 +3514,19 @@ public interface FieldStoreInterface {
     /**
      * Every file the records on this device show, with where each stands.
      */
-    fun `listAttachments`(): List<AttachmentRow>
+    suspend fun `listAttachments`(): List<AttachmentRow>
     
     /**
      * Writes file `hash` to `path` (for a viewer or a share sheet) without passing its bytes
      * through the app; false when this device does not have it.
      */
-    fun `saveAttachment`(`hash`: kotlin.String, `path`: kotlin.String): kotlin.Boolean
+    suspend fun `saveAttachment`(`hash`: kotlin.String, `path`: kotlin.String): kotlin.Boolean
     
     /**
      * The size of the cache of downloaded files, in bytes (default 256 MB; the device's own
      * files are never evicted); evicts the least recently used beyond it.
      */
-    fun `setAttachmentCache`(`bytes`: kotlin.Long)
+    suspend fun `setAttachmentCache`(`bytes`: kotlin.Long)
     
     /**
      * Says the network is back (Android's `ConnectivityManager` callback, iOS's
@@ -3556,13 +3556,13 @@ public interface FieldStoreInterface {
      * it does. Starting it again restarts it with the new configuration. `NotEnrolled` before
      * enrollment; `InvalidInput` without an HTTP client or on a store in memory.
      */
-    fun `startSync`(`config`: SyncConfig? = null)
+    suspend fun `startSync`(`config`: SyncConfig? = null)
     
     /**
      * Stops sync that runs itself: a run in progress stops at its next page (what it committed
      * stays), a wait for news ends. Returns once stopped; nothing when none runs.
      */
-    fun `stopSync`()
+    suspend fun `stopSync`()
     
     /**
      * How sync stands: what it does, when it last received the server's changes, what waits to
@@ -3577,7 +3577,7 @@ public interface FieldStoreInterface {
      * A write may name a record an earlier write of the batch made only by its id, which the app
      * cannot know beforehand: make customers in one batch and their followups in the next.
      */
-    fun `writeBatch`(`writes`: List<BatchWrite>): List<kotlin.String>
+    suspend fun `writeBatch`(`writes`: List<BatchWrite>): List<kotlin.String>
     
     /**
      * A department's figures for `period` (`this-week`, `last-week`, `this-month` or
@@ -3585,20 +3585,20 @@ public interface FieldStoreInterface {
      * it): the department's own, each sub-department's, each member's. `dept` is a name or an
      * id; `None` when this device holds none (not synced yet, another period, not a head).
      */
-    fun `departmentFigures`(`dept`: kotlin.String, `period`: kotlin.String): DeptFigures?
+    suspend fun `departmentFigures`(`dept`: kotlin.String, `period`: kotlin.String): DeptFigures?
     
     /**
      * This user's KPI figures for a period, with where they came from (the server's snapshot
      * after a sync, with targets and status; or computed locally when the device changed
      * something since) and when they were computed.
      */
-    fun `kpiView`(`period`: kotlin.String, `metrics`: List<kotlin.String> = listOf()): KpiView
+    suspend fun `kpiView`(`period`: kotlin.String, `metrics`: List<kotlin.String> = listOf()): KpiView
     
     /**
      * This user's KPI figures for a period (`metrics` empty for all): the server's snapshot
      * when it covers the local data, else computed locally; see [`FieldStore::kpi_view`].
      */
-    fun `kpis`(`period`: kotlin.String, `metrics`: List<kotlin.String> = listOf()): List<KpiFigure>
+    suspend fun `kpis`(`period`: kotlin.String, `metrics`: List<kotlin.String> = listOf()): List<KpiFigure>
     
     /**
      * The alerts and read receipts of the server's last snapshot for this user (offline).
@@ -3611,7 +3611,7 @@ public interface FieldStoreInterface {
      * member's reports on time, late and missing. From the server's snapshot (offline); a
      * period it lacks is computed from the records on this device (without submissions).
      */
-    fun `teamView`(`period`: kotlin.String, `metrics`: List<kotlin.String> = listOf()): TeamView
+    suspend fun `teamView`(`period`: kotlin.String, `metrics`: List<kotlin.String> = listOf()): TeamView
     
     /**
      * One page of `list_customers`, with whether more follow and the token of the next page.
@@ -3659,7 +3659,7 @@ public interface FieldStoreInterface {
     /**
      * Adds recipients to a submitted report (the author only; nobody is ever removed).
      */
-    fun `addReportRecipients`(`id`: kotlin.String, `to`: List<kotlin.String> = listOf(), `cc`: List<kotlin.String> = listOf()): Report
+    suspend fun `addReportRecipients`(`id`: kotlin.String, `to`: List<kotlin.String> = listOf(), `cc`: List<kotlin.String> = listOf()): Report
     
     /**
      * Approves the sign-in code a browser shows on the dashboard (扫码登录), typed or scanned
@@ -3705,7 +3705,7 @@ public interface FieldStoreInterface {
      * A new draft from template `template_id` (from [`FieldStore::templates`]), for the period
      * holding `date` (today when `None`).
      */
-    fun `newReportFromTemplate`(`templateId`: kotlin.String, `date`: NaiveDate? = null): Report
+    suspend fun `newReportFromTemplate`(`templateId`: kotlin.String, `date`: NaiveDate? = null): Report
     
     /**
      * Every template a report can start from: the team's (from the configuration the server
@@ -3717,54 +3717,54 @@ public interface FieldStoreInterface {
      * Plans a visit to customer `customer_id` on day `on`, at `at` (`HH:MM`) when
      * given, for `purpose`. Offline; synced like any record, and seen by the rep's manager.
      */
-    fun `addPlan`(`customerId`: kotlin.String, `on`: NaiveDate, `at`: kotlin.String? = null, `purpose`: kotlin.String = ""): Plan
+    suspend fun `addPlan`(`customerId`: kotlin.String, `on`: NaiveDate, `at`: kotlin.String? = null, `purpose`: kotlin.String = ""): Plan
     
     /**
      * Cancels plan `id`: it counts in no plan completion.
      */
-    fun `cancelPlan`(`id`: kotlin.String): Plan
+    suspend fun `cancelPlan`(`id`: kotlin.String): Plan
     
     /**
      * Logs the visit that carries out plan `plan_id` (its customer; its purpose as the note
      * when `note` is empty), and marks the plan done, in one write.
      */
-    fun `logPlannedVisit`(`planId`: kotlin.String, `note`: kotlin.String = "", `occurredAt`: java.time.Instant? = null, `checkin`: CheckIn? = null): Followup
+    suspend fun `logPlannedVisit`(`planId`: kotlin.String, `note`: kotlin.String = "", `occurredAt`: java.time.Instant? = null, `checkin`: CheckIn? = null): Followup
     
     /**
      * Moves plan `id` to `on` (and `at`, when given).
      */
-    fun `movePlan`(`id`: kotlin.String, `on`: NaiveDate, `at`: kotlin.String? = null): Plan
+    suspend fun `movePlan`(`id`: kotlin.String, `on`: NaiveDate, `at`: kotlin.String? = null): Plan
     
     /**
      * The plans of `owner` (this user when `None`; a manager may name a member) from `first` to
      * `last` (at most a year), by day and hour; cancelled ones only when asked.
      */
-    fun `plans`(`first`: NaiveDate, `last`: NaiveDate, `owner`: kotlin.String? = null, `cancelled`: kotlin.Boolean = false): List<Plan>
+    suspend fun `plans`(`first`: NaiveDate, `last`: NaiveDate, `owner`: kotlin.String? = null, `cancelled`: kotlin.Boolean = false): List<Plan>
     
     /**
      * Adds a contact person to a customer.
      */
-    fun `addContact`(`customerId`: kotlin.String, `contact`: Contact): Customer
+    suspend fun `addContact`(`customerId`: kotlin.String, `contact`: Contact): Customer
     
     /**
      * Adds a signed contract; `amount` a decimal string.
      */
-    fun `addContract`(`customerId`: kotlin.String, `amount`: kotlin.String, `signedOn`: NaiveDate, `currency`: kotlin.String? = null, `title`: kotlin.String? = null, `dealId`: kotlin.String? = null): Contract
+    suspend fun `addContract`(`customerId`: kotlin.String, `amount`: kotlin.String, `signedOn`: NaiveDate, `currency`: kotlin.String? = null, `title`: kotlin.String? = null, `dealId`: kotlin.String? = null): Contract
     
     /**
      * Adds a customer owned by this device's user.
      */
-    fun `addCustomer`(`new`: NewCustomer): Customer
+    suspend fun `addCustomer`(`new`: NewCustomer): Customer
     
     /**
      * Adds a deal; `amount` is a decimal string (`"12000.50"`) in `currency` (CNY by default).
      */
-    fun `addDeal`(`new`: NewDeal): Deal
+    suspend fun `addDeal`(`new`: NewDeal): Deal
     
     /**
      * Records a payment received against a contract (in its currency unless given);
      */
-    fun `addPayment`(`contractId`: kotlin.String, `amount`: kotlin.String, `receivedOn`: NaiveDate, `currency`: kotlin.String? = null): Payment
+    suspend fun `addPayment`(`contractId`: kotlin.String, `amount`: kotlin.String, `receivedOn`: NaiveDate, `currency`: kotlin.String? = null): Payment
     
     /**
      * Contract `id`.
@@ -3784,30 +3784,30 @@ public interface FieldStoreInterface {
     /**
      * Marks a record deleted (it stays, and can be restored).
      */
-    fun `delete`(`kind`: RecordKind, `id`: kotlin.String)
+    suspend fun `delete`(`kind`: RecordKind, `id`: kotlin.String)
     
     /**
      * Changes contact `index` (0-based, as in `Customer.contacts`) of a customer: the fields
      * given; an empty text clears one.
      */
-    fun `editContact`(`customerId`: kotlin.String, `index`: kotlin.Int, `name`: kotlin.String?, `title`: kotlin.String?, `phone`: kotlin.String?): Customer
+    suspend fun `editContact`(`customerId`: kotlin.String, `index`: kotlin.Int, `name`: kotlin.String?, `title`: kotlin.String?, `phone`: kotlin.String?): Customer
     
     /**
      * Changes a customer's fields (`None` leaves one as it is).
      */
-    fun `editCustomer`(`id`: kotlin.String, `edit`: CustomerEdit): Customer
+    suspend fun `editCustomer`(`id`: kotlin.String, `edit`: CustomerEdit): Customer
     
     /**
      * Changes a deal's fields (`None` leaves one as it is); the amount is read in the deal's currency
      * unless `currency` is given with it.
      */
-    fun `editDeal`(`id`: kotlin.String, `edit`: DealEdit): Deal
+    suspend fun `editDeal`(`id`: kotlin.String, `edit`: DealEdit): Deal
     
     /**
      * Edits a followup; `None` fields stay as they are. A new note replaces the text by minimal
      * splices, so a concurrent edit elsewhere in it survives the merge.
      */
-    fun `editFollowup`(`id`: kotlin.String, `edit`: FollowupEdit): Followup
+    suspend fun `editFollowup`(`id`: kotlin.String, `edit`: FollowupEdit): Followup
     
     /**
      * Followup `id`.
@@ -3817,35 +3817,35 @@ public interface FieldStoreInterface {
     /**
      * Live contracts, optionally of one customer; by signing day (latest first by default).
      */
-    fun `listContracts`(`customerId`: kotlin.String? = null, `options`: ListOptions? = null): List<ContractRow>
+    suspend fun `listContracts`(`customerId`: kotlin.String? = null, `options`: ListOptions? = null): List<ContractRow>
     
     /**
      * Live customers matching `search` — in the name, the address, a tag, or the name's pinyin
      * whole or by initials (`hw` finds 华为) — or all of them; by name (A first by default).
      */
-    fun `listCustomers`(`search`: kotlin.String? = null, `options`: ListOptions? = null): List<CustomerRow>
+    suspend fun `listCustomers`(`search`: kotlin.String? = null, `options`: ListOptions? = null): List<CustomerRow>
     
     /**
      * Live deals, optionally in one stage; by creation (newest first by default).
      */
-    fun `listDeals`(`stage`: Stage? = null, `options`: ListOptions? = null): List<DealRow>
+    suspend fun `listDeals`(`stage`: Stage? = null, `options`: ListOptions? = null): List<DealRow>
     
     /**
      * Followups in a period (`today`, `this-week`, `2026-11-01..2026-11-07`, …) and/or of one
      * customer, everything when both are `None`; by time (newest first by default).
      */
-    fun `listFollowups`(`period`: kotlin.String? = null, `customerId`: kotlin.String? = null, `options`: ListOptions? = null): List<FollowupRow>
+    suspend fun `listFollowups`(`period`: kotlin.String? = null, `customerId`: kotlin.String? = null, `options`: ListOptions? = null): List<FollowupRow>
     
     /**
      * Live payments, optionally against one contract; by day received (latest first by
      * default).
      */
-    fun `listPayments`(`contractId`: kotlin.String? = null, `options`: ListOptions? = null): List<PaymentRow>
+    suspend fun `listPayments`(`contractId`: kotlin.String? = null, `options`: ListOptions? = null): List<PaymentRow>
     
     /**
      * Logs a visit, call or other followup.
      */
-    fun `logFollowup`(`new`: NewFollowup): Followup
+    suspend fun `logFollowup`(`new`: NewFollowup): Followup
     
     /**
      * Payment `id`.
@@ -3855,74 +3855,74 @@ public interface FieldStoreInterface {
     /**
      * Removes contact `index` (0-based) of a customer.
      */
-    fun `removeContact`(`customerId`: kotlin.String, `index`: kotlin.Int): Customer
+    suspend fun `removeContact`(`customerId`: kotlin.String, `index`: kotlin.Int): Customer
     
     /**
      * Renames a customer (`edit_customer` changes any field).
      */
-    fun `renameCustomer`(`id`: kotlin.String, `name`: kotlin.String): Customer
+    suspend fun `renameCustomer`(`id`: kotlin.String, `name`: kotlin.String): Customer
     
     /**
      * Restores a deleted record.
      */
-    fun `restore`(`kind`: RecordKind, `id`: kotlin.String)
+    suspend fun `restore`(`kind`: RecordKind, `id`: kotlin.String)
     
     /**
      * Moves a deal to `stage` (recorded in its stage history).
      */
-    fun `setDealStage`(`id`: kotlin.String, `stage`: Stage): Deal
+    suspend fun `setDealStage`(`id`: kotlin.String, `stage`: Stage): Deal
     
     /**
      * Splices the note: deletes `delete` and inserts `insert` at `index`. Indices count
      * Unicode scalar values (see ffi/README.md on UTF-16).
      */
-    fun `spliceFollowupNote`(`id`: kotlin.String, `index`: kotlin.Long, `delete`: kotlin.Long, `insert`: kotlin.String): Followup
+    suspend fun `spliceFollowupNote`(`id`: kotlin.String, `index`: kotlin.Long, `delete`: kotlin.Long, `insert`: kotlin.String): Followup
     
     /**
      * Adds a comment (批注) under this user's name.
      */
-    fun `commentReport`(`id`: kotlin.String, `text`: kotlin.String): Report
+    suspend fun `commentReport`(`id`: kotlin.String, `text`: kotlin.String): Report
     
     /**
      * This user's reports that share a kind and a period with another (two offline devices
      * each made one), in groups, each earliest first: offer to merge them.
      */
-    fun `duplicateReports`(): List<List<kotlin.String>>
+    suspend fun `duplicateReports`(): List<List<kotlin.String>>
     
     /**
      * Inserts this user's followups of `period` (the report's own period when `None`),
      * grouped by customer, into `section` (the template's followups section when `None`).
      */
-    fun `insertFollowups`(`id`: kotlin.String, `section`: kotlin.String? = null, `period`: kotlin.String? = null): Block
+    suspend fun `insertFollowups`(`id`: kotlin.String, `section`: kotlin.String? = null, `period`: kotlin.String? = null): Block
     
     /**
      * Inserts KPI figures (`metrics` empty for the report's default six).
      */
-    fun `insertKpis`(`id`: kotlin.String, `section`: kotlin.String? = null, `period`: kotlin.String? = null, `metrics`: List<kotlin.String> = listOf()): Block
+    suspend fun `insertKpis`(`id`: kotlin.String, `section`: kotlin.String? = null, `period`: kotlin.String? = null, `metrics`: List<kotlin.String> = listOf()): Block
     
     /**
      * Reports matching `query` (all without one), by period (latest first by default).
      */
-    fun `listReports`(`query`: ReportQuery? = null, `options`: ListOptions? = null): List<ReportRow>
+    suspend fun `listReports`(`query`: ReportQuery? = null, `options`: ListOptions? = null): List<ReportRow>
     
     /**
      * Marks report `id`, addressed to this user, read: offline, then told to the server at the
      * next sync, which gives its author a read receipt.
      */
-    fun `markReportRead`(`id`: kotlin.String)
+    suspend fun `markReportRead`(`id`: kotlin.String)
     
     /**
      * Merges draft `from` into draft `into` (same author, kind and period): sections' text and
      * files `into` lacks are added to it, and `from` is deleted (it can be restored).
      */
-    fun `mergeReports`(`into`: kotlin.String, `from`: kotlin.String): Report
+    suspend fun `mergeReports`(`into`: kotlin.String, `from`: kotlin.String): Report
     
     /**
      * A new draft from the built-in template of `kind` in `lang` (zh-CN when `None`), for the
      * period holding `date` (today when `None`). See `open_report` for the one
      * report of a period.
      */
-    fun `newReport`(`kind`: ReportKind, `date`: NaiveDate? = null, `lang`: Lang? = null): Report
+    suspend fun `newReport`(`kind`: ReportKind, `date`: NaiveDate? = null, `lang`: Lang? = null): Report
     
     /**
      * This user's report of `kind` for the period holding `date` (today when `None`): the one
@@ -3930,28 +3930,28 @@ public interface FieldStoreInterface {
      * `lang`). "Today's daily report" is `open_report(DAILY)`. Free-form reports are never
      * shared: each call makes one.
      */
-    fun `openReport`(`kind`: ReportKind, `date`: NaiveDate? = null, `lang`: Lang? = null, `template`: kotlin.String? = null): Report
+    suspend fun `openReport`(`kind`: ReportKind, `date`: NaiveDate? = null, `lang`: Lang? = null, `template`: kotlin.String? = null): Report
     
     /**
      * Re-takes every inserted snapshot with current data (刷新).
      */
-    fun `refreshReport`(`id`: kotlin.String): Report
+    suspend fun `refreshReport`(`id`: kotlin.String): Report
     
     /**
      * Removes an inserted block.
      */
-    fun `removeBlock`(`id`: kotlin.String, `blockId`: kotlin.String): Report
+    suspend fun `removeBlock`(`id`: kotlin.String, `blockId`: kotlin.String): Report
     
     /**
      * The report as Markdown in `dialect` (GFM when `None`), labels in `lang` (zh-CN when
      * `None`); files and the report link to the dashboard when the team configured its address.
      */
-    fun `renderMarkdown`(`id`: kotlin.String, `dialect`: Dialect? = null, `lang`: Lang? = null): kotlin.String
+    suspend fun `renderMarkdown`(`id`: kotlin.String, `dialect`: Dialect? = null, `lang`: Lang? = null): kotlin.String
     
     /**
      * The report as plain text, labels in `lang` (zh-CN when `None`).
      */
-    fun `renderText`(`id`: kotlin.String, `lang`: Lang? = null): kotlin.String
+    suspend fun `renderText`(`id`: kotlin.String, `lang`: Lang? = null): kotlin.String
     
     /**
      * One report.
@@ -3961,24 +3961,24 @@ public interface FieldStoreInterface {
     /**
      * Replaces the summary of draft `id` with the rep's own words (refreshes keep them).
      */
-    fun `setReportSummary`(`id`: kotlin.String, `text`: kotlin.String): Report
+    suspend fun `setReportSummary`(`id`: kotlin.String, `text`: kotlin.String): Report
     
     /**
      * Replaces a section's text, as minimal splices (concurrent edits elsewhere survive).
      */
-    fun `setReportText`(`id`: kotlin.String, `section`: kotlin.String, `text`: kotlin.String): Report
+    suspend fun `setReportText`(`id`: kotlin.String, `section`: kotlin.String, `text`: kotlin.String): Report
     
     /**
      * Splices a section's text: deletes `delete` and inserts `insert` at `index`, counted in
      * Unicode scalar values.
      */
-    fun `spliceReport`(`id`: kotlin.String, `section`: kotlin.String, `index`: kotlin.Long, `delete`: kotlin.Long, `insert`: kotlin.String): Report
+    suspend fun `spliceReport`(`id`: kotlin.String, `section`: kotlin.String, `index`: kotlin.Long, `delete`: kotlin.Long, `insert`: kotlin.String): Report
     
     /**
      * Submits the report to `to` and `cc` (user ids; the author's manager and the template's
      * copies when both are empty); its text is then locked.
      */
-    fun `submitReport`(`id`: kotlin.String, `to`: List<kotlin.String> = listOf(), `cc`: List<kotlin.String> = listOf()): Report
+    suspend fun `submitReport`(`id`: kotlin.String, `to`: List<kotlin.String> = listOf(), `cc`: List<kotlin.String> = listOf()): Report
     
     /**
      * This user's one report of `kind` (daily, weekly, monthly) for the period holding `date`
@@ -3987,13 +3987,14 @@ public interface FieldStoreInterface {
      * drafted summary. Created when absent, never twice; while a draft, opening it again
      * brings what was generated to now and keeps every word the rep wrote.
      */
-    fun `todayReport`(`kind`: ReportKind, `date`: NaiveDate? = null, `lang`: Lang? = null): Report
+    suspend fun `todayReport`(`kind`: ReportKind, `date`: NaiveDate? = null, `lang`: Lang? = null): Report
     
     /**
-     * Closes the database (checkpointing it); any later call fails with `Closed`. Named
-     * `close_store` because Kotlin's `close()` is `AutoCloseable`'s, which frees the handle.
+     * Closes the database (checkpointing it) after the calls started before it; any later call
+     * fails with `Closed`. Named `close_store` because Kotlin's `close()` is `AutoCloseable`'s,
+     * which frees the handle.
      */
-    fun `closeStore`()
+    suspend fun `closeStore`()
     
     /**
      * The device's identity (`NotEnrolled` before enrollment).
@@ -4003,7 +4004,7 @@ public interface FieldStoreInterface {
     /**
      * Sets up the identity without a server (a demo or a device enrolled elsewhere).
      */
-    fun `init`(`userId`: kotlin.String, `teamId`: kotlin.String, `tz`: kotlin.String, `weekStart`: kotlin.String): Identity
+    suspend fun `init`(`userId`: kotlin.String, `teamId`: kotlin.String, `tz`: kotlin.String, `weekStart`: kotlin.String): Identity
     
     /**
      * Cancels the running sync, if any; returns whether one was running.
@@ -4014,7 +4015,7 @@ public interface FieldStoreInterface {
      * Takes the server's copy of refused record `id`: the local changes it refused are
      * dropped. A record the server never accepted is removed from this device.
      */
-    fun `discardLocalChanges`(`id`: kotlin.String)
+    suspend fun `discardLocalChanges`(`id`: kotlin.String)
     
     /**
      * Enrolls this device with the team server at `server_url` using a one-time `code`;
@@ -4036,7 +4037,7 @@ public interface FieldStoreInterface {
      * a new draft or visit of this user, then takes the server's copy of `id`. Returns the new
      * record's id.
      */
-    fun `keepAsNew`(`id`: kotlin.String): kotlin.String
+    suspend fun `keepAsNew`(`id`: kotlin.String): kotlin.String
     
     /**
      * The records the server refused, with why; each stays listed (and is not resent until it
@@ -4095,7 +4096,7 @@ public interface FieldStoreInterface {
      * What needs this user's attention, newest first: nudges not answered yet, comments that
      * name the user or are on the user's reports, read receipts (as of the last sync; offline).
      */
-    fun `inbox`(): List<InboxItem>
+    suspend fun `inbox`(): List<InboxItem>
     
     /**
      * 催交: asks member `user` (a name or id) for the `kind` report of the period holding
@@ -4110,13 +4111,13 @@ public interface FieldStoreInterface {
      * team's configuration after a sync. Schedule them as local notifications; submitting a
      * report removes its reminder (ask again after a write or a sync).
      */
-    fun `reminders`(`days`: kotlin.Int? = null, `lang`: Lang? = null): List<Reminder>
+    suspend fun `reminders`(`days`: kotlin.Int? = null, `lang`: Lang? = null): List<Reminder>
     
     /**
      * Adds a comment that answers comment `reply_to` (see `comment_report`; `@name` names a
      * member who can read the report).
      */
-    fun `replyReport`(`id`: kotlin.String, `text`: kotlin.String, `replyTo`: kotlin.String): Report
+    suspend fun `replyReport`(`id`: kotlin.String, `text`: kotlin.String, `replyTo`: kotlin.String): Report
     
     companion object
 }
@@ -4229,23 +4230,30 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
     /**
      * Attaches `bytes` (a photo the camera just gave) named `name`, as `attach_file` does.
      */
-    @Throws(FieldException::class)override fun `attachBytes`(`kind`: RecordKind, `id`: kotlin.String, `bytes`: kotlin.ByteArray, `name`: kotlin.String, `section`: kotlin.String?): Attachment {
-            return FfiConverterTypeAttachment.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_attach_bytes(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `attachBytes`(`kind`: RecordKind, `id`: kotlin.String, `bytes`: kotlin.ByteArray, `name`: kotlin.String, `section`: kotlin.String?) : Attachment {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_attach_bytes(
+                uniffiHandle,
+                
         FfiConverterTypeRecordKind.lower(`kind`),
         FfiConverterString.lower(`id`),
         FfiConverterByteArray.lower(`bytes`),
         FfiConverterString.lower(`name`),
-        FfiConverterOptionalString.lower(`section`),_status)
-}
-    }
+        FfiConverterOptionalString.lower(`section`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeAttachment.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
@@ -4255,41 +4263,55 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
      * stay), it is stored once on the device and referenced in the same transaction; it goes
      * to the server at the next sync. `name` defaults to the file's name.
      */
-    @Throws(FieldException::class)override fun `attachFile`(`kind`: RecordKind, `id`: kotlin.String, `path`: kotlin.String, `name`: kotlin.String?, `section`: kotlin.String?): Attachment {
-            return FfiConverterTypeAttachment.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_attach_file(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `attachFile`(`kind`: RecordKind, `id`: kotlin.String, `path`: kotlin.String, `name`: kotlin.String?, `section`: kotlin.String?) : Attachment {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_attach_file(
+                uniffiHandle,
+                
         FfiConverterTypeRecordKind.lower(`kind`),
         FfiConverterString.lower(`id`),
         FfiConverterString.lower(`path`),
         FfiConverterOptionalString.lower(`name`),
-        FfiConverterOptionalString.lower(`section`),_status)
-}
-    }
+        FfiConverterOptionalString.lower(`section`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeAttachment.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * File `hash` whole, when this device has it (`None`: fetch it first).
      */
-    @Throws(FieldException::class)override fun `attachmentBytes`(`hash`: kotlin.String): kotlin.ByteArray? {
-            return FfiConverterOptionalByteArray.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_attachment_bytes(
-        it,
-        
-        FfiConverterString.lower(`hash`),_status)
-}
-    }
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `attachmentBytes`(`hash`: kotlin.String) : kotlin.ByteArray? {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_attachment_bytes(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`hash`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterOptionalByteArray.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
@@ -4315,21 +4337,28 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
      * Removes file `hash` from record `id` (an ordinary edit other devices see); returns how
      * many references went.
      */
-    @Throws(FieldException::class)override fun `detach`(`kind`: RecordKind, `id`: kotlin.String, `hash`: kotlin.String): kotlin.Int {
-            return FfiConverterInt.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_detach(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `detach`(`kind`: RecordKind, `id`: kotlin.String, `hash`: kotlin.String) : kotlin.Int {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_detach(
+                uniffiHandle,
+                
         FfiConverterTypeRecordKind.lower(`kind`),
         FfiConverterString.lower(`id`),
-        FfiConverterString.lower(`hash`),_status)
-}
-    }
+        FfiConverterString.lower(`hash`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_i32(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_i32(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_i32(future) },
+        // lift function
+        { FfiConverterInt.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
@@ -4366,56 +4395,79 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
     /**
      * Every file the records on this device show, with where each stands.
      */
-    @Throws(FieldException::class)override fun `listAttachments`(): List<AttachmentRow> {
-            return FfiConverterSequenceTypeAttachmentRow.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_list_attachments(
-        it,
-        _status)
-}
-    }
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `listAttachments`() : List<AttachmentRow> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_list_attachments(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeAttachmentRow.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Writes file `hash` to `path` (for a viewer or a share sheet) without passing its bytes
      * through the app; false when this device does not have it.
      */
-    @Throws(FieldException::class)override fun `saveAttachment`(`hash`: kotlin.String, `path`: kotlin.String): kotlin.Boolean {
-            return FfiConverterBoolean.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_save_attachment(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `saveAttachment`(`hash`: kotlin.String, `path`: kotlin.String) : kotlin.Boolean {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_save_attachment(
+                uniffiHandle,
+                
         FfiConverterString.lower(`hash`),
-        FfiConverterString.lower(`path`),_status)
-}
-    }
+        FfiConverterString.lower(`path`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_i8(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_i8(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_i8(future) },
+        // lift function
+        { FfiConverterBoolean.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * The size of the cache of downloaded files, in bytes (default 256 MB; the device's own
      * files are never evicted); evicts the least recently used beyond it.
      */
-    @Throws(FieldException::class)override fun `setAttachmentCache`(`bytes`: kotlin.Long)
-        = 
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_set_attachment_cache(
-        it,
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `setAttachmentCache`(`bytes`: kotlin.Long) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_set_attachment_cache(
+                uniffiHandle,
+                
+        FfiConverterLong.lower(`bytes`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
         
-        FfiConverterLong.lower(`bytes`),_status)
-}
+        // Error FFI converter
+        FieldException.ErrorHandler,
+    )
     }
-    
-    
 
     
     /**
@@ -4481,34 +4533,53 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
      * it does. Starting it again restarts it with the new configuration. `NotEnrolled` before
      * enrollment; `InvalidInput` without an HTTP client or on a store in memory.
      */
-    @Throws(FieldException::class)override fun `startSync`(`config`: SyncConfig?)
-        = 
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_start_sync(
-        it,
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `startSync`(`config`: SyncConfig?) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_start_sync(
+                uniffiHandle,
+                
+        FfiConverterOptionalTypeSyncConfig.lower(`config`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
         
-        FfiConverterOptionalTypeSyncConfig.lower(`config`),_status)
-}
+        // Error FFI converter
+        FieldException.ErrorHandler,
+    )
     }
-    
-    
 
     
     /**
      * Stops sync that runs itself: a run in progress stops at its next page (what it committed
      * stays), a wait for news ends. Returns once stopped; nothing when none runs.
-     */override fun `stopSync`()
-        = 
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_stop_sync(
-        it,
-        _status)
-}
+     */
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `stopSync`() {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_stop_sync(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        FieldException.ErrorHandler,
+    )
     }
-    
-    
 
     
     /**
@@ -4536,19 +4607,26 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
      * A write may name a record an earlier write of the batch made only by its id, which the app
      * cannot know beforehand: make customers in one batch and their followups in the next.
      */
-    @Throws(FieldException::class)override fun `writeBatch`(`writes`: List<BatchWrite>): List<kotlin.String> {
-            return FfiConverterSequenceString.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_write_batch(
-        it,
-        
-        FfiConverterSequenceTypeBatchWrite.lower(`writes`),_status)
-}
-    }
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `writeBatch`(`writes`: List<BatchWrite>) : List<kotlin.String> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_write_batch(
+                uniffiHandle,
+                
+        FfiConverterSequenceTypeBatchWrite.lower(`writes`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceString.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
@@ -4557,20 +4635,27 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
      * it): the department's own, each sub-department's, each member's. `dept` is a name or an
      * id; `None` when this device holds none (not synced yet, another period, not a head).
      */
-    @Throws(FieldException::class)override fun `departmentFigures`(`dept`: kotlin.String, `period`: kotlin.String): DeptFigures? {
-            return FfiConverterOptionalTypeDeptFigures.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_department_figures(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `departmentFigures`(`dept`: kotlin.String, `period`: kotlin.String) : DeptFigures? {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_department_figures(
+                uniffiHandle,
+                
         FfiConverterString.lower(`dept`),
-        FfiConverterString.lower(`period`),_status)
-}
-    }
+        FfiConverterString.lower(`period`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterOptionalTypeDeptFigures.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
@@ -4578,40 +4663,54 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
      * after a sync, with targets and status; or computed locally when the device changed
      * something since) and when they were computed.
      */
-    @Throws(FieldException::class)override fun `kpiView`(`period`: kotlin.String, `metrics`: List<kotlin.String>): KpiView {
-            return FfiConverterTypeKpiView.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_kpi_view(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `kpiView`(`period`: kotlin.String, `metrics`: List<kotlin.String>) : KpiView {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_kpi_view(
+                uniffiHandle,
+                
         FfiConverterString.lower(`period`),
-        FfiConverterSequenceString.lower(`metrics`),_status)
-}
-    }
+        FfiConverterSequenceString.lower(`metrics`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeKpiView.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * This user's KPI figures for a period (`metrics` empty for all): the server's snapshot
      * when it covers the local data, else computed locally; see [`FieldStore::kpi_view`].
      */
-    @Throws(FieldException::class)override fun `kpis`(`period`: kotlin.String, `metrics`: List<kotlin.String>): List<KpiFigure> {
-            return FfiConverterSequenceTypeKpiFigure.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_kpis(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `kpis`(`period`: kotlin.String, `metrics`: List<kotlin.String>) : List<KpiFigure> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_kpis(
+                uniffiHandle,
+                
         FfiConverterString.lower(`period`),
-        FfiConverterSequenceString.lower(`metrics`),_status)
-}
-    }
+        FfiConverterSequenceString.lower(`metrics`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeKpiFigure.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
@@ -4637,20 +4736,27 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
      * member's reports on time, late and missing. From the server's snapshot (offline); a
      * period it lacks is computed from the records on this device (without submissions).
      */
-    @Throws(FieldException::class)override fun `teamView`(`period`: kotlin.String, `metrics`: List<kotlin.String>): TeamView {
-            return FfiConverterTypeTeamView.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_team_view(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `teamView`(`period`: kotlin.String, `metrics`: List<kotlin.String>) : TeamView {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_team_view(
+                uniffiHandle,
+                
         FfiConverterString.lower(`period`),
-        FfiConverterSequenceString.lower(`metrics`),_status)
-}
-    }
+        FfiConverterSequenceString.lower(`metrics`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeTeamView.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
@@ -4803,21 +4909,28 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
     /**
      * Adds recipients to a submitted report (the author only; nobody is ever removed).
      */
-    @Throws(FieldException::class)override fun `addReportRecipients`(`id`: kotlin.String, `to`: List<kotlin.String>, `cc`: List<kotlin.String>): Report {
-            return FfiConverterTypeReport.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_add_report_recipients(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `addReportRecipients`(`id`: kotlin.String, `to`: List<kotlin.String>, `cc`: List<kotlin.String>) : Report {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_add_report_recipients(
+                uniffiHandle,
+                
         FfiConverterString.lower(`id`),
         FfiConverterSequenceString.lower(`to`),
-        FfiConverterSequenceString.lower(`cc`),_status)
-}
-    }
+        FfiConverterSequenceString.lower(`cc`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeReport.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
@@ -4962,20 +5075,27 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
      * A new draft from template `template_id` (from [`FieldStore::templates`]), for the period
      * holding `date` (today when `None`).
      */
-    @Throws(FieldException::class)override fun `newReportFromTemplate`(`templateId`: kotlin.String, `date`: NaiveDate?): Report {
-            return FfiConverterTypeReport.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_new_report_from_template(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `newReportFromTemplate`(`templateId`: kotlin.String, `date`: NaiveDate?) : Report {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_new_report_from_template(
+                uniffiHandle,
+                
         FfiConverterString.lower(`templateId`),
-        FfiConverterOptionalTypeNaiveDate.lower(`date`),_status)
-}
-    }
+        FfiConverterOptionalTypeNaiveDate.lower(`date`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeReport.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
@@ -5001,203 +5121,273 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
      * Plans a visit to customer `customer_id` on day `on`, at `at` (`HH:MM`) when
      * given, for `purpose`. Offline; synced like any record, and seen by the rep's manager.
      */
-    @Throws(FieldException::class)override fun `addPlan`(`customerId`: kotlin.String, `on`: NaiveDate, `at`: kotlin.String?, `purpose`: kotlin.String): Plan {
-            return FfiConverterTypePlan.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_add_plan(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `addPlan`(`customerId`: kotlin.String, `on`: NaiveDate, `at`: kotlin.String?, `purpose`: kotlin.String) : Plan {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_add_plan(
+                uniffiHandle,
+                
         FfiConverterString.lower(`customerId`),
         FfiConverterTypeNaiveDate.lower(`on`),
         FfiConverterOptionalString.lower(`at`),
-        FfiConverterString.lower(`purpose`),_status)
-}
-    }
+        FfiConverterString.lower(`purpose`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypePlan.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Cancels plan `id`: it counts in no plan completion.
      */
-    @Throws(FieldException::class)override fun `cancelPlan`(`id`: kotlin.String): Plan {
-            return FfiConverterTypePlan.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_cancel_plan(
-        it,
-        
-        FfiConverterString.lower(`id`),_status)
-}
-    }
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `cancelPlan`(`id`: kotlin.String) : Plan {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_cancel_plan(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`id`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypePlan.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Logs the visit that carries out plan `plan_id` (its customer; its purpose as the note
      * when `note` is empty), and marks the plan done, in one write.
      */
-    @Throws(FieldException::class)override fun `logPlannedVisit`(`planId`: kotlin.String, `note`: kotlin.String, `occurredAt`: java.time.Instant?, `checkin`: CheckIn?): Followup {
-            return FfiConverterTypeFollowup.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_log_planned_visit(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `logPlannedVisit`(`planId`: kotlin.String, `note`: kotlin.String, `occurredAt`: java.time.Instant?, `checkin`: CheckIn?) : Followup {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_log_planned_visit(
+                uniffiHandle,
+                
         FfiConverterString.lower(`planId`),
         FfiConverterString.lower(`note`),
         FfiConverterOptionalTimestamp.lower(`occurredAt`),
-        FfiConverterOptionalTypeCheckIn.lower(`checkin`),_status)
-}
-    }
+        FfiConverterOptionalTypeCheckIn.lower(`checkin`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeFollowup.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Moves plan `id` to `on` (and `at`, when given).
      */
-    @Throws(FieldException::class)override fun `movePlan`(`id`: kotlin.String, `on`: NaiveDate, `at`: kotlin.String?): Plan {
-            return FfiConverterTypePlan.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_move_plan(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `movePlan`(`id`: kotlin.String, `on`: NaiveDate, `at`: kotlin.String?) : Plan {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_move_plan(
+                uniffiHandle,
+                
         FfiConverterString.lower(`id`),
         FfiConverterTypeNaiveDate.lower(`on`),
-        FfiConverterOptionalString.lower(`at`),_status)
-}
-    }
+        FfiConverterOptionalString.lower(`at`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypePlan.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * The plans of `owner` (this user when `None`; a manager may name a member) from `first` to
      * `last` (at most a year), by day and hour; cancelled ones only when asked.
      */
-    @Throws(FieldException::class)override fun `plans`(`first`: NaiveDate, `last`: NaiveDate, `owner`: kotlin.String?, `cancelled`: kotlin.Boolean): List<Plan> {
-            return FfiConverterSequenceTypePlan.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_plans(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `plans`(`first`: NaiveDate, `last`: NaiveDate, `owner`: kotlin.String?, `cancelled`: kotlin.Boolean) : List<Plan> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_plans(
+                uniffiHandle,
+                
         FfiConverterTypeNaiveDate.lower(`first`),
         FfiConverterTypeNaiveDate.lower(`last`),
         FfiConverterOptionalString.lower(`owner`),
-        FfiConverterBoolean.lower(`cancelled`),_status)
-}
-    }
+        FfiConverterBoolean.lower(`cancelled`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypePlan.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Adds a contact person to a customer.
      */
-    @Throws(FieldException::class)override fun `addContact`(`customerId`: kotlin.String, `contact`: Contact): Customer {
-            return FfiConverterTypeCustomer.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_add_contact(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `addContact`(`customerId`: kotlin.String, `contact`: Contact) : Customer {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_add_contact(
+                uniffiHandle,
+                
         FfiConverterString.lower(`customerId`),
-        FfiConverterTypeContact.lower(`contact`),_status)
-}
-    }
+        FfiConverterTypeContact.lower(`contact`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeCustomer.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Adds a signed contract; `amount` a decimal string.
      */
-    @Throws(FieldException::class)override fun `addContract`(`customerId`: kotlin.String, `amount`: kotlin.String, `signedOn`: NaiveDate, `currency`: kotlin.String?, `title`: kotlin.String?, `dealId`: kotlin.String?): Contract {
-            return FfiConverterTypeContract.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_add_contract(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `addContract`(`customerId`: kotlin.String, `amount`: kotlin.String, `signedOn`: NaiveDate, `currency`: kotlin.String?, `title`: kotlin.String?, `dealId`: kotlin.String?) : Contract {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_add_contract(
+                uniffiHandle,
+                
         FfiConverterString.lower(`customerId`),
         FfiConverterString.lower(`amount`),
         FfiConverterTypeNaiveDate.lower(`signedOn`),
         FfiConverterOptionalString.lower(`currency`),
         FfiConverterOptionalString.lower(`title`),
-        FfiConverterOptionalString.lower(`dealId`),_status)
-}
-    }
+        FfiConverterOptionalString.lower(`dealId`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeContract.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Adds a customer owned by this device's user.
      */
-    @Throws(FieldException::class)override fun `addCustomer`(`new`: NewCustomer): Customer {
-            return FfiConverterTypeCustomer.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_add_customer(
-        it,
-        
-        FfiConverterTypeNewCustomer.lower(`new`),_status)
-}
-    }
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `addCustomer`(`new`: NewCustomer) : Customer {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_add_customer(
+                uniffiHandle,
+                
+        FfiConverterTypeNewCustomer.lower(`new`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeCustomer.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Adds a deal; `amount` is a decimal string (`"12000.50"`) in `currency` (CNY by default).
      */
-    @Throws(FieldException::class)override fun `addDeal`(`new`: NewDeal): Deal {
-            return FfiConverterTypeDeal.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_add_deal(
-        it,
-        
-        FfiConverterTypeNewDeal.lower(`new`),_status)
-}
-    }
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `addDeal`(`new`: NewDeal) : Deal {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_add_deal(
+                uniffiHandle,
+                
+        FfiConverterTypeNewDeal.lower(`new`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeDeal.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Records a payment received against a contract (in its currency unless given);
      */
-    @Throws(FieldException::class)override fun `addPayment`(`contractId`: kotlin.String, `amount`: kotlin.String, `receivedOn`: NaiveDate, `currency`: kotlin.String?): Payment {
-            return FfiConverterTypePayment.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_add_payment(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `addPayment`(`contractId`: kotlin.String, `amount`: kotlin.String, `receivedOn`: NaiveDate, `currency`: kotlin.String?) : Payment {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_add_payment(
+                uniffiHandle,
+                
         FfiConverterString.lower(`contractId`),
         FfiConverterString.lower(`amount`),
         FfiConverterTypeNaiveDate.lower(`receivedOn`),
-        FfiConverterOptionalString.lower(`currency`),_status)
-}
-    }
+        FfiConverterOptionalString.lower(`currency`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypePayment.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
@@ -5257,101 +5447,138 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
     /**
      * Marks a record deleted (it stays, and can be restored).
      */
-    @Throws(FieldException::class)override fun `delete`(`kind`: RecordKind, `id`: kotlin.String)
-        = 
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_delete(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `delete`(`kind`: RecordKind, `id`: kotlin.String) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_delete(
+                uniffiHandle,
+                
         FfiConverterTypeRecordKind.lower(`kind`),
-        FfiConverterString.lower(`id`),_status)
-}
+        FfiConverterString.lower(`id`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        FieldException.ErrorHandler,
+    )
     }
-    
-    
 
     
     /**
      * Changes contact `index` (0-based, as in `Customer.contacts`) of a customer: the fields
      * given; an empty text clears one.
      */
-    @Throws(FieldException::class)override fun `editContact`(`customerId`: kotlin.String, `index`: kotlin.Int, `name`: kotlin.String?, `title`: kotlin.String?, `phone`: kotlin.String?): Customer {
-            return FfiConverterTypeCustomer.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_edit_contact(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `editContact`(`customerId`: kotlin.String, `index`: kotlin.Int, `name`: kotlin.String?, `title`: kotlin.String?, `phone`: kotlin.String?) : Customer {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_edit_contact(
+                uniffiHandle,
+                
         FfiConverterString.lower(`customerId`),
         FfiConverterInt.lower(`index`),
         FfiConverterOptionalString.lower(`name`),
         FfiConverterOptionalString.lower(`title`),
-        FfiConverterOptionalString.lower(`phone`),_status)
-}
-    }
+        FfiConverterOptionalString.lower(`phone`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeCustomer.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Changes a customer's fields (`None` leaves one as it is).
      */
-    @Throws(FieldException::class)override fun `editCustomer`(`id`: kotlin.String, `edit`: CustomerEdit): Customer {
-            return FfiConverterTypeCustomer.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_edit_customer(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `editCustomer`(`id`: kotlin.String, `edit`: CustomerEdit) : Customer {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_edit_customer(
+                uniffiHandle,
+                
         FfiConverterString.lower(`id`),
-        FfiConverterTypeCustomerEdit.lower(`edit`),_status)
-}
-    }
+        FfiConverterTypeCustomerEdit.lower(`edit`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeCustomer.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Changes a deal's fields (`None` leaves one as it is); the amount is read in the deal's currency
      * unless `currency` is given with it.
      */
-    @Throws(FieldException::class)override fun `editDeal`(`id`: kotlin.String, `edit`: DealEdit): Deal {
-            return FfiConverterTypeDeal.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_edit_deal(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `editDeal`(`id`: kotlin.String, `edit`: DealEdit) : Deal {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_edit_deal(
+                uniffiHandle,
+                
         FfiConverterString.lower(`id`),
-        FfiConverterTypeDealEdit.lower(`edit`),_status)
-}
-    }
+        FfiConverterTypeDealEdit.lower(`edit`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeDeal.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Edits a followup; `None` fields stay as they are. A new note replaces the text by minimal
      * splices, so a concurrent edit elsewhere in it survives the merge.
      */
-    @Throws(FieldException::class)override fun `editFollowup`(`id`: kotlin.String, `edit`: FollowupEdit): Followup {
-            return FfiConverterTypeFollowup.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_edit_followup(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `editFollowup`(`id`: kotlin.String, `edit`: FollowupEdit) : Followup {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_edit_followup(
+                uniffiHandle,
+                
         FfiConverterString.lower(`id`),
-        FfiConverterTypeFollowupEdit.lower(`edit`),_status)
-}
-    }
+        FfiConverterTypeFollowupEdit.lower(`edit`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeFollowup.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
@@ -5375,118 +5602,160 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
     /**
      * Live contracts, optionally of one customer; by signing day (latest first by default).
      */
-    @Throws(FieldException::class)override fun `listContracts`(`customerId`: kotlin.String?, `options`: ListOptions?): List<ContractRow> {
-            return FfiConverterSequenceTypeContractRow.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_list_contracts(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `listContracts`(`customerId`: kotlin.String?, `options`: ListOptions?) : List<ContractRow> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_list_contracts(
+                uniffiHandle,
+                
         FfiConverterOptionalString.lower(`customerId`),
-        FfiConverterOptionalTypeListOptions.lower(`options`),_status)
-}
-    }
+        FfiConverterOptionalTypeListOptions.lower(`options`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeContractRow.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Live customers matching `search` — in the name, the address, a tag, or the name's pinyin
      * whole or by initials (`hw` finds 华为) — or all of them; by name (A first by default).
      */
-    @Throws(FieldException::class)override fun `listCustomers`(`search`: kotlin.String?, `options`: ListOptions?): List<CustomerRow> {
-            return FfiConverterSequenceTypeCustomerRow.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_list_customers(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `listCustomers`(`search`: kotlin.String?, `options`: ListOptions?) : List<CustomerRow> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_list_customers(
+                uniffiHandle,
+                
         FfiConverterOptionalString.lower(`search`),
-        FfiConverterOptionalTypeListOptions.lower(`options`),_status)
-}
-    }
+        FfiConverterOptionalTypeListOptions.lower(`options`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeCustomerRow.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Live deals, optionally in one stage; by creation (newest first by default).
      */
-    @Throws(FieldException::class)override fun `listDeals`(`stage`: Stage?, `options`: ListOptions?): List<DealRow> {
-            return FfiConverterSequenceTypeDealRow.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_list_deals(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `listDeals`(`stage`: Stage?, `options`: ListOptions?) : List<DealRow> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_list_deals(
+                uniffiHandle,
+                
         FfiConverterOptionalTypeStage.lower(`stage`),
-        FfiConverterOptionalTypeListOptions.lower(`options`),_status)
-}
-    }
+        FfiConverterOptionalTypeListOptions.lower(`options`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeDealRow.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Followups in a period (`today`, `this-week`, `2026-11-01..2026-11-07`, …) and/or of one
      * customer, everything when both are `None`; by time (newest first by default).
      */
-    @Throws(FieldException::class)override fun `listFollowups`(`period`: kotlin.String?, `customerId`: kotlin.String?, `options`: ListOptions?): List<FollowupRow> {
-            return FfiConverterSequenceTypeFollowupRow.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_list_followups(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `listFollowups`(`period`: kotlin.String?, `customerId`: kotlin.String?, `options`: ListOptions?) : List<FollowupRow> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_list_followups(
+                uniffiHandle,
+                
         FfiConverterOptionalString.lower(`period`),
         FfiConverterOptionalString.lower(`customerId`),
-        FfiConverterOptionalTypeListOptions.lower(`options`),_status)
-}
-    }
+        FfiConverterOptionalTypeListOptions.lower(`options`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeFollowupRow.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Live payments, optionally against one contract; by day received (latest first by
      * default).
      */
-    @Throws(FieldException::class)override fun `listPayments`(`contractId`: kotlin.String?, `options`: ListOptions?): List<PaymentRow> {
-            return FfiConverterSequenceTypePaymentRow.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_list_payments(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `listPayments`(`contractId`: kotlin.String?, `options`: ListOptions?) : List<PaymentRow> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_list_payments(
+                uniffiHandle,
+                
         FfiConverterOptionalString.lower(`contractId`),
-        FfiConverterOptionalTypeListOptions.lower(`options`),_status)
-}
-    }
+        FfiConverterOptionalTypeListOptions.lower(`options`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypePaymentRow.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Logs a visit, call or other followup.
      */
-    @Throws(FieldException::class)override fun `logFollowup`(`new`: NewFollowup): Followup {
-            return FfiConverterTypeFollowup.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_log_followup(
-        it,
-        
-        FfiConverterTypeNewFollowup.lower(`new`),_status)
-}
-    }
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `logFollowup`(`new`: NewFollowup) : Followup {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_log_followup(
+                uniffiHandle,
+                
+        FfiConverterTypeNewFollowup.lower(`new`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeFollowup.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
@@ -5510,234 +5779,322 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
     /**
      * Removes contact `index` (0-based) of a customer.
      */
-    @Throws(FieldException::class)override fun `removeContact`(`customerId`: kotlin.String, `index`: kotlin.Int): Customer {
-            return FfiConverterTypeCustomer.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_remove_contact(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `removeContact`(`customerId`: kotlin.String, `index`: kotlin.Int) : Customer {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_remove_contact(
+                uniffiHandle,
+                
         FfiConverterString.lower(`customerId`),
-        FfiConverterInt.lower(`index`),_status)
-}
-    }
+        FfiConverterInt.lower(`index`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeCustomer.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Renames a customer (`edit_customer` changes any field).
      */
-    @Throws(FieldException::class)override fun `renameCustomer`(`id`: kotlin.String, `name`: kotlin.String): Customer {
-            return FfiConverterTypeCustomer.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_rename_customer(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `renameCustomer`(`id`: kotlin.String, `name`: kotlin.String) : Customer {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_rename_customer(
+                uniffiHandle,
+                
         FfiConverterString.lower(`id`),
-        FfiConverterString.lower(`name`),_status)
-}
-    }
+        FfiConverterString.lower(`name`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeCustomer.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Restores a deleted record.
      */
-    @Throws(FieldException::class)override fun `restore`(`kind`: RecordKind, `id`: kotlin.String)
-        = 
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_restore(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `restore`(`kind`: RecordKind, `id`: kotlin.String) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_restore(
+                uniffiHandle,
+                
         FfiConverterTypeRecordKind.lower(`kind`),
-        FfiConverterString.lower(`id`),_status)
-}
+        FfiConverterString.lower(`id`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        FieldException.ErrorHandler,
+    )
     }
-    
-    
 
     
     /**
      * Moves a deal to `stage` (recorded in its stage history).
      */
-    @Throws(FieldException::class)override fun `setDealStage`(`id`: kotlin.String, `stage`: Stage): Deal {
-            return FfiConverterTypeDeal.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_set_deal_stage(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `setDealStage`(`id`: kotlin.String, `stage`: Stage) : Deal {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_set_deal_stage(
+                uniffiHandle,
+                
         FfiConverterString.lower(`id`),
-        FfiConverterTypeStage.lower(`stage`),_status)
-}
-    }
+        FfiConverterTypeStage.lower(`stage`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeDeal.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Splices the note: deletes `delete` and inserts `insert` at `index`. Indices count
      * Unicode scalar values (see ffi/README.md on UTF-16).
      */
-    @Throws(FieldException::class)override fun `spliceFollowupNote`(`id`: kotlin.String, `index`: kotlin.Long, `delete`: kotlin.Long, `insert`: kotlin.String): Followup {
-            return FfiConverterTypeFollowup.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_splice_followup_note(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `spliceFollowupNote`(`id`: kotlin.String, `index`: kotlin.Long, `delete`: kotlin.Long, `insert`: kotlin.String) : Followup {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_splice_followup_note(
+                uniffiHandle,
+                
         FfiConverterString.lower(`id`),
         FfiConverterLong.lower(`index`),
         FfiConverterLong.lower(`delete`),
-        FfiConverterString.lower(`insert`),_status)
-}
-    }
+        FfiConverterString.lower(`insert`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeFollowup.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Adds a comment (批注) under this user's name.
      */
-    @Throws(FieldException::class)override fun `commentReport`(`id`: kotlin.String, `text`: kotlin.String): Report {
-            return FfiConverterTypeReport.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_comment_report(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `commentReport`(`id`: kotlin.String, `text`: kotlin.String) : Report {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_comment_report(
+                uniffiHandle,
+                
         FfiConverterString.lower(`id`),
-        FfiConverterString.lower(`text`),_status)
-}
-    }
+        FfiConverterString.lower(`text`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeReport.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * This user's reports that share a kind and a period with another (two offline devices
      * each made one), in groups, each earliest first: offer to merge them.
      */
-    @Throws(FieldException::class)override fun `duplicateReports`(): List<List<kotlin.String>> {
-            return FfiConverterSequenceSequenceString.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_duplicate_reports(
-        it,
-        _status)
-}
-    }
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `duplicateReports`() : List<List<kotlin.String>> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_duplicate_reports(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceSequenceString.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Inserts this user's followups of `period` (the report's own period when `None`),
      * grouped by customer, into `section` (the template's followups section when `None`).
      */
-    @Throws(FieldException::class)override fun `insertFollowups`(`id`: kotlin.String, `section`: kotlin.String?, `period`: kotlin.String?): Block {
-            return FfiConverterTypeBlock.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_insert_followups(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `insertFollowups`(`id`: kotlin.String, `section`: kotlin.String?, `period`: kotlin.String?) : Block {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_insert_followups(
+                uniffiHandle,
+                
         FfiConverterString.lower(`id`),
         FfiConverterOptionalString.lower(`section`),
-        FfiConverterOptionalString.lower(`period`),_status)
-}
-    }
+        FfiConverterOptionalString.lower(`period`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeBlock.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Inserts KPI figures (`metrics` empty for the report's default six).
      */
-    @Throws(FieldException::class)override fun `insertKpis`(`id`: kotlin.String, `section`: kotlin.String?, `period`: kotlin.String?, `metrics`: List<kotlin.String>): Block {
-            return FfiConverterTypeBlock.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_insert_kpis(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `insertKpis`(`id`: kotlin.String, `section`: kotlin.String?, `period`: kotlin.String?, `metrics`: List<kotlin.String>) : Block {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_insert_kpis(
+                uniffiHandle,
+                
         FfiConverterString.lower(`id`),
         FfiConverterOptionalString.lower(`section`),
         FfiConverterOptionalString.lower(`period`),
-        FfiConverterSequenceString.lower(`metrics`),_status)
-}
-    }
+        FfiConverterSequenceString.lower(`metrics`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeBlock.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Reports matching `query` (all without one), by period (latest first by default).
      */
-    @Throws(FieldException::class)override fun `listReports`(`query`: ReportQuery?, `options`: ListOptions?): List<ReportRow> {
-            return FfiConverterSequenceTypeReportRow.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_list_reports(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `listReports`(`query`: ReportQuery?, `options`: ListOptions?) : List<ReportRow> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_list_reports(
+                uniffiHandle,
+                
         FfiConverterOptionalTypeReportQuery.lower(`query`),
-        FfiConverterOptionalTypeListOptions.lower(`options`),_status)
-}
-    }
+        FfiConverterOptionalTypeListOptions.lower(`options`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeReportRow.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Marks report `id`, addressed to this user, read: offline, then told to the server at the
      * next sync, which gives its author a read receipt.
      */
-    @Throws(FieldException::class)override fun `markReportRead`(`id`: kotlin.String)
-        = 
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_mark_report_read(
-        it,
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `markReportRead`(`id`: kotlin.String) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_mark_report_read(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`id`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
         
-        FfiConverterString.lower(`id`),_status)
-}
+        // Error FFI converter
+        FieldException.ErrorHandler,
+    )
     }
-    
-    
 
     
     /**
      * Merges draft `from` into draft `into` (same author, kind and period): sections' text and
      * files `into` lacks are added to it, and `from` is deleted (it can be restored).
      */
-    @Throws(FieldException::class)override fun `mergeReports`(`into`: kotlin.String, `from`: kotlin.String): Report {
-            return FfiConverterTypeReport.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_merge_reports(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `mergeReports`(`into`: kotlin.String, `from`: kotlin.String) : Report {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_merge_reports(
+                uniffiHandle,
+                
         FfiConverterString.lower(`into`),
-        FfiConverterString.lower(`from`),_status)
-}
-    }
+        FfiConverterString.lower(`from`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeReport.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
@@ -5745,21 +6102,28 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
      * period holding `date` (today when `None`). See `open_report` for the one
      * report of a period.
      */
-    @Throws(FieldException::class)override fun `newReport`(`kind`: ReportKind, `date`: NaiveDate?, `lang`: Lang?): Report {
-            return FfiConverterTypeReport.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_new_report(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `newReport`(`kind`: ReportKind, `date`: NaiveDate?, `lang`: Lang?) : Report {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_new_report(
+                uniffiHandle,
+                
         FfiConverterTypeReportKind.lower(`kind`),
         FfiConverterOptionalTypeNaiveDate.lower(`date`),
-        FfiConverterOptionalTypeLang.lower(`lang`),_status)
-}
-    }
+        FfiConverterOptionalTypeLang.lower(`lang`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeReport.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
@@ -5768,99 +6132,134 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
      * `lang`). "Today's daily report" is `open_report(DAILY)`. Free-form reports are never
      * shared: each call makes one.
      */
-    @Throws(FieldException::class)override fun `openReport`(`kind`: ReportKind, `date`: NaiveDate?, `lang`: Lang?, `template`: kotlin.String?): Report {
-            return FfiConverterTypeReport.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_open_report(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `openReport`(`kind`: ReportKind, `date`: NaiveDate?, `lang`: Lang?, `template`: kotlin.String?) : Report {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_open_report(
+                uniffiHandle,
+                
         FfiConverterTypeReportKind.lower(`kind`),
         FfiConverterOptionalTypeNaiveDate.lower(`date`),
         FfiConverterOptionalTypeLang.lower(`lang`),
-        FfiConverterOptionalString.lower(`template`),_status)
-}
-    }
+        FfiConverterOptionalString.lower(`template`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeReport.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Re-takes every inserted snapshot with current data (刷新).
      */
-    @Throws(FieldException::class)override fun `refreshReport`(`id`: kotlin.String): Report {
-            return FfiConverterTypeReport.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_refresh_report(
-        it,
-        
-        FfiConverterString.lower(`id`),_status)
-}
-    }
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `refreshReport`(`id`: kotlin.String) : Report {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_refresh_report(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`id`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeReport.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Removes an inserted block.
      */
-    @Throws(FieldException::class)override fun `removeBlock`(`id`: kotlin.String, `blockId`: kotlin.String): Report {
-            return FfiConverterTypeReport.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_remove_block(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `removeBlock`(`id`: kotlin.String, `blockId`: kotlin.String) : Report {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_remove_block(
+                uniffiHandle,
+                
         FfiConverterString.lower(`id`),
-        FfiConverterString.lower(`blockId`),_status)
-}
-    }
+        FfiConverterString.lower(`blockId`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeReport.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * The report as Markdown in `dialect` (GFM when `None`), labels in `lang` (zh-CN when
      * `None`); files and the report link to the dashboard when the team configured its address.
      */
-    @Throws(FieldException::class)override fun `renderMarkdown`(`id`: kotlin.String, `dialect`: Dialect?, `lang`: Lang?): kotlin.String {
-            return FfiConverterString.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_render_markdown(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `renderMarkdown`(`id`: kotlin.String, `dialect`: Dialect?, `lang`: Lang?) : kotlin.String {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_render_markdown(
+                uniffiHandle,
+                
         FfiConverterString.lower(`id`),
         FfiConverterOptionalTypeDialect.lower(`dialect`),
-        FfiConverterOptionalTypeLang.lower(`lang`),_status)
-}
-    }
+        FfiConverterOptionalTypeLang.lower(`lang`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterString.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * The report as plain text, labels in `lang` (zh-CN when `None`).
      */
-    @Throws(FieldException::class)override fun `renderText`(`id`: kotlin.String, `lang`: Lang?): kotlin.String {
-            return FfiConverterString.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_render_text(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `renderText`(`id`: kotlin.String, `lang`: Lang?) : kotlin.String {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_render_text(
+                uniffiHandle,
+                
         FfiConverterString.lower(`id`),
-        FfiConverterOptionalTypeLang.lower(`lang`),_status)
-}
-    }
+        FfiConverterOptionalTypeLang.lower(`lang`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterString.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
@@ -5884,84 +6283,112 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
     /**
      * Replaces the summary of draft `id` with the rep's own words (refreshes keep them).
      */
-    @Throws(FieldException::class)override fun `setReportSummary`(`id`: kotlin.String, `text`: kotlin.String): Report {
-            return FfiConverterTypeReport.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_set_report_summary(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `setReportSummary`(`id`: kotlin.String, `text`: kotlin.String) : Report {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_set_report_summary(
+                uniffiHandle,
+                
         FfiConverterString.lower(`id`),
-        FfiConverterString.lower(`text`),_status)
-}
-    }
+        FfiConverterString.lower(`text`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeReport.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Replaces a section's text, as minimal splices (concurrent edits elsewhere survive).
      */
-    @Throws(FieldException::class)override fun `setReportText`(`id`: kotlin.String, `section`: kotlin.String, `text`: kotlin.String): Report {
-            return FfiConverterTypeReport.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_set_report_text(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `setReportText`(`id`: kotlin.String, `section`: kotlin.String, `text`: kotlin.String) : Report {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_set_report_text(
+                uniffiHandle,
+                
         FfiConverterString.lower(`id`),
         FfiConverterString.lower(`section`),
-        FfiConverterString.lower(`text`),_status)
-}
-    }
+        FfiConverterString.lower(`text`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeReport.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Splices a section's text: deletes `delete` and inserts `insert` at `index`, counted in
      * Unicode scalar values.
      */
-    @Throws(FieldException::class)override fun `spliceReport`(`id`: kotlin.String, `section`: kotlin.String, `index`: kotlin.Long, `delete`: kotlin.Long, `insert`: kotlin.String): Report {
-            return FfiConverterTypeReport.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_splice_report(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `spliceReport`(`id`: kotlin.String, `section`: kotlin.String, `index`: kotlin.Long, `delete`: kotlin.Long, `insert`: kotlin.String) : Report {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_splice_report(
+                uniffiHandle,
+                
         FfiConverterString.lower(`id`),
         FfiConverterString.lower(`section`),
         FfiConverterLong.lower(`index`),
         FfiConverterLong.lower(`delete`),
-        FfiConverterString.lower(`insert`),_status)
-}
-    }
+        FfiConverterString.lower(`insert`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeReport.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Submits the report to `to` and `cc` (user ids; the author's manager and the template's
      * copies when both are empty); its text is then locked.
      */
-    @Throws(FieldException::class)override fun `submitReport`(`id`: kotlin.String, `to`: List<kotlin.String>, `cc`: List<kotlin.String>): Report {
-            return FfiConverterTypeReport.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_submit_report(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `submitReport`(`id`: kotlin.String, `to`: List<kotlin.String>, `cc`: List<kotlin.String>) : Report {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_submit_report(
+                uniffiHandle,
+                
         FfiConverterString.lower(`id`),
         FfiConverterSequenceString.lower(`to`),
-        FfiConverterSequenceString.lower(`cc`),_status)
-}
-    }
+        FfiConverterSequenceString.lower(`cc`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeReport.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
@@ -5971,38 +6398,55 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
      * drafted summary. Created when absent, never twice; while a draft, opening it again
      * brings what was generated to now and keeps every word the rep wrote.
      */
-    @Throws(FieldException::class)override fun `todayReport`(`kind`: ReportKind, `date`: NaiveDate?, `lang`: Lang?): Report {
-            return FfiConverterTypeReport.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_today_report(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `todayReport`(`kind`: ReportKind, `date`: NaiveDate?, `lang`: Lang?) : Report {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_today_report(
+                uniffiHandle,
+                
         FfiConverterTypeReportKind.lower(`kind`),
         FfiConverterOptionalTypeNaiveDate.lower(`date`),
-        FfiConverterOptionalTypeLang.lower(`lang`),_status)
-}
-    }
+        FfiConverterOptionalTypeLang.lower(`lang`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeReport.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
-     * Closes the database (checkpointing it); any later call fails with `Closed`. Named
-     * `close_store` because Kotlin's `close()` is `AutoCloseable`'s, which frees the handle.
+     * Closes the database (checkpointing it) after the calls started before it; any later call
+     * fails with `Closed`. Named `close_store` because Kotlin's `close()` is `AutoCloseable`'s,
+     * which frees the handle.
      */
-    @Throws(FieldException::class)override fun `closeStore`()
-        = 
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_close_store(
-        it,
-        _status)
-}
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `closeStore`() {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_close_store(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        FieldException.ErrorHandler,
+    )
     }
-    
-    
 
     
     /**
@@ -6025,22 +6469,29 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
     /**
      * Sets up the identity without a server (a demo or a device enrolled elsewhere).
      */
-    @Throws(FieldException::class)override fun `init`(`userId`: kotlin.String, `teamId`: kotlin.String, `tz`: kotlin.String, `weekStart`: kotlin.String): Identity {
-            return FfiConverterTypeIdentity.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_init(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `init`(`userId`: kotlin.String, `teamId`: kotlin.String, `tz`: kotlin.String, `weekStart`: kotlin.String) : Identity {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_init(
+                uniffiHandle,
+                
         FfiConverterString.lower(`userId`),
         FfiConverterString.lower(`teamId`),
         FfiConverterString.lower(`tz`),
-        FfiConverterString.lower(`weekStart`),_status)
-}
-    }
+        FfiConverterString.lower(`weekStart`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferIdentity.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeIdentity.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
@@ -6063,18 +6514,27 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
      * Takes the server's copy of refused record `id`: the local changes it refused are
      * dropped. A record the server never accepted is removed from this device.
      */
-    @Throws(FieldException::class)override fun `discardLocalChanges`(`id`: kotlin.String)
-        = 
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_discard_local_changes(
-        it,
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `discardLocalChanges`(`id`: kotlin.String) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_discard_local_changes(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`id`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
         
-        FfiConverterString.lower(`id`),_status)
-}
+        // Error FFI converter
+        FieldException.ErrorHandler,
+    )
     }
-    
-    
 
     
     /**
@@ -6119,19 +6579,26 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
      * a new draft or visit of this user, then takes the server's copy of `id`. Returns the new
      * record's id.
      */
-    @Throws(FieldException::class)override fun `keepAsNew`(`id`: kotlin.String): kotlin.String {
-            return FfiConverterString.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_keep_as_new(
-        it,
-        
-        FfiConverterString.lower(`id`),_status)
-}
-    }
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `keepAsNew`(`id`: kotlin.String) : kotlin.String {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_keep_as_new(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`id`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterString.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
@@ -6298,18 +6765,25 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
      * What needs this user's attention, newest first: nudges not answered yet, comments that
      * name the user or are on the user's reports, read receipts (as of the last sync; offline).
      */
-    @Throws(FieldException::class)override fun `inbox`(): List<InboxItem> {
-            return FfiConverterSequenceTypeInboxItem.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_inbox(
-        it,
-        _status)
-}
-    }
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `inbox`() : List<InboxItem> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_inbox(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeInboxItem.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
@@ -6347,41 +6821,55 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
      * team's configuration after a sync. Schedule them as local notifications; submitting a
      * report removes its reminder (ask again after a write or a sync).
      */
-    @Throws(FieldException::class)override fun `reminders`(`days`: kotlin.Int?, `lang`: Lang?): List<Reminder> {
-            return FfiConverterSequenceTypeReminder.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_reminders(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `reminders`(`days`: kotlin.Int?, `lang`: Lang?) : List<Reminder> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_reminders(
+                uniffiHandle,
+                
         FfiConverterOptionalInt.lower(`days`),
-        FfiConverterOptionalTypeLang.lower(`lang`),_status)
-}
-    }
+        FfiConverterOptionalTypeLang.lower(`lang`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeReminder.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Adds a comment that answers comment `reply_to` (see `comment_report`; `@name` names a
      * member who can read the report).
      */
-    @Throws(FieldException::class)override fun `replyReport`(`id`: kotlin.String, `text`: kotlin.String, `replyTo`: kotlin.String): Report {
-            return FfiConverterTypeReport.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_reply_report(
-        it,
-        
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `replyReport`(`id`: kotlin.String, `text`: kotlin.String, `replyTo`: kotlin.String) : Report {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_reply_report(
+                uniffiHandle,
+                
         FfiConverterString.lower(`id`),
         FfiConverterString.lower(`text`),
-        FfiConverterString.lower(`replyTo`),_status)
-}
-    }
+        FfiConverterString.lower(`replyTo`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeReport.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
 
@@ -6392,19 +6880,24 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
     companion object {
         
     /**
-     * Opens the store at `path`, creating or upgrading the database file (disk I/O).
+     * Opens the store at `path`, creating or upgrading the database file (on a thread of its
+     * own: an upgrade of a large store takes a while).
      */
-    @Throws(FieldException::class) fun `open`(`path`: kotlin.String): FieldStore {
-            return FfiConverterTypeFieldStore.lift(
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_constructor_fieldstore_open(
-    
-        
-        FfiConverterString.lower(`path`),_status)
-}
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+     suspend fun `open`(`path`: kotlin.String) : FieldStore {
+        return uniffiRustCallAsync(
+        UniffiLib.uniffi_fieldreport_ffi_fn_constructor_fieldstore_open(
+        FfiConverterString.lower(`path`),),
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_u64(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_u64(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_u64(future) },
+        // lift function
+        { FfiConverterTypeFieldStore.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
         
     /**

@@ -16,11 +16,11 @@ import androidx.compose.material3.*
 import androidx.compose.runtime.*
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
+import androidx.lifecycle.lifecycleScope
 import com.fieldreport.*
 import com.fieldreport.core.*
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.launch
-import kotlinx.coroutines.withContext
 
 /** Four screens: today's visits, customers, the report editor, sync. */
 class MainActivity : ComponentActivity() {
@@ -28,20 +28,25 @@ class MainActivity : ComponentActivity() {
         super.onCreate(savedInstanceState)
         registerForActivityResult(ActivityResultContracts.RequestPermission()) {}
             .launch(Manifest.permission.ACCESS_FINE_LOCATION)
-        val store = (application as SampleApp).store
-        setContent { MaterialTheme { App(store, this) } }
+        lifecycleScope.launch {
+            val store = (application as SampleApp).store()
+            setContent { MaterialTheme { App(store, this@MainActivity) } }
+        }
     }
 
     /** While the app is on screen, sync runs by itself: soon after each write, news from the
      *  server within seconds (a long poll), backoff when offline. WorkManager covers the rest. */
     override fun onStart() {
         super.onStart()
-        val store = (application as SampleApp).store
-        runCatching { store.startSync() } // NotEnrolled before enrollment: SyncScreen starts it then
+        lifecycleScope.launch {
+            // NotEnrolled before enrollment: SyncScreen starts it then.
+            try { (application as SampleApp).store().startSync() } catch (e: FieldException) {}
+        }
     }
 
     override fun onStop() {
-        (application as SampleApp).store.stopSync()
+        val app = application as SampleApp
+        app.appScope.launch { app.store().stopSync() }
         super.onStop()
     }
 }
@@ -68,27 +73,43 @@ fun App(store: FieldStore, context: Context) {
     }
 }
 
-/** Plain store calls do disk I/O: run them off the main thread. (The async ones — sync, enroll,
- *  fetchAttachment — run on the library's own threads and are awaited from any dispatcher.) */
-suspend fun <T> io(block: () -> T): T = withContext(Dispatchers.IO) { block() }
+/* The rule the screens follow: every call that writes (or reads without a bound) is a suspend
+ * function whose work runs on the library's thread, so it is called straight from the main
+ * dispatcher; the plain calls are bounded reads (one record, one page, the status) on a read
+ * connection of their own, cheap enough for the main thread. */
 
-/** Re-runs `load` whenever records of `kinds` change — after this device's writes and after each
- *  page a sync brings — for as long as the composable is shown (the subscription is closed with it). */
+/** A live page of followups: the rows now, then again after every write or synced page that
+ *  changes them, for as long as the composable is shown (the watch is cancelled with it). */
 @Composable
-fun <T> observed(store: FieldStore, kinds: List<ChangedKind>, initial: T, load: () -> T): State<T> {
-    val state = remember { mutableStateOf(initial) }
+fun watchedFollowups(store: FieldStore, period: String): State<List<FollowupRow>> {
+    val rows = remember { mutableStateOf(listOf<FollowupRow>()) }
     val scope = rememberCoroutineScope()
-    DisposableEffect(store) {
-        val listener = object : ChangeListener {
-            // Called on the thread that made the change: hand over to the UI's scope.
-            override fun onChange(changes: List<Changes>) { scope.launch { state.value = io(load) } }
-        }
-        val subscription = store.subscribe(listener, kinds)
-        scope.launch { state.value = io(load) }
-        // A subscription lives until cancelled (dropping the handle does not end it).
-        onDispose { subscription.cancel(); subscription.close() }
+    DisposableEffect(store, period) {
+        val watch = store.watchFollowups(object : FollowupListListener {
+            // Called on the thread that made the change: hand the page over to the UI's dispatcher.
+            override fun onList(page: FollowupPage, diff: ListDiff) {
+                scope.launch(Dispatchers.Main) { rows.value = page.rows }
+            }
+        }, period)
+        onDispose { watch.cancel(); watch.close() }
     }
-    return state
+    return rows
+}
+
+/** A live page of the customers `search` finds. */
+@Composable
+fun watchedCustomers(store: FieldStore, search: String): State<List<CustomerRow>> {
+    val rows = remember { mutableStateOf(listOf<CustomerRow>()) }
+    val scope = rememberCoroutineScope()
+    DisposableEffect(store, search) {
+        val watch = store.watchCustomers(object : CustomerListListener {
+            override fun onList(page: CustomerPage, diff: ListDiff) {
+                scope.launch(Dispatchers.Main) { rows.value = page.rows }
+            }
+        }, search.ifBlank { null })
+        onDispose { watch.cancel(); watch.close() }
+    }
+    return rows
 }
 
 @SuppressLint("MissingPermission")
@@ -102,7 +123,7 @@ fun lastLocation(context: Context): CheckIn? {
 @Composable
 fun Visits(store: FieldStore, context: Context, customer: CustomerRow?, pickCustomer: () -> Unit) {
     val scope = rememberCoroutineScope()
-    val visits by observed(store, listOf(ChangedKind.FOLLOWUP), listOf()) { store.listFollowups("today") }
+    val visits by watchedFollowups(store, "today")
     var note by remember { mutableStateOf("") }
     var error by remember { mutableStateOf<String?>(null) }
     Column {
@@ -111,10 +132,8 @@ fun Visits(store: FieldStore, context: Context, customer: CustomerRow?, pickCust
         Button(enabled = customer != null, onClick = {
             scope.launch {
                 try {
-                    io {
-                        store.logFollowup(NewFollowup(customerId = customer!!.id, kind = FollowupKind.VISIT,
-                            note = note, checkin = lastLocation(context)))
-                    }
+                    store.logFollowup(NewFollowup(customerId = customer!!.id, kind = FollowupKind.VISIT,
+                        note = note, checkin = lastLocation(context)))
                     note = ""
                     error = null
                 } catch (e: FieldException) {
@@ -136,13 +155,12 @@ fun Visits(store: FieldStore, context: Context, customer: CustomerRow?, pickCust
 fun Customers(store: FieldStore, onPick: (CustomerRow) -> Unit) {
     val scope = rememberCoroutineScope()
     var search by remember { mutableStateOf("") }
-    var rows by remember { mutableStateOf(listOf<CustomerRow>()) }
     // Search matches names, addresses, tags and pinyin initials ("hw" finds 华为).
-    LaunchedEffect(search) { rows = io { store.listCustomers(search.ifBlank { null }) } }
+    val rows by watchedCustomers(store, search)
     Column {
         OutlinedTextField(search, { search = it }, label = { Text("搜索或新建客户") }, modifier = Modifier.fillMaxWidth())
         TextButton(enabled = search.isNotBlank(), onClick = {
-            scope.launch { io { store.addCustomer(NewCustomer(name = search)) }; rows = io { store.listCustomers(search) } }
+            scope.launch { store.addCustomer(NewCustomer(name = search)) } // the watched list shows it
         }) { Text("新建客户「$search」") }
         LazyColumn {
             items(rows) { c -> ListItem(headlineContent = { Text(c.name) }, modifier = Modifier.clickableRow { onPick(c) }) }
@@ -161,12 +179,12 @@ fun ReportEditor(store: FieldStore) {
     suspend fun show(r: Report) {
         report = r
         text = r.sections.first { it.key == "done" }.text
-        preview = io { store.renderMarkdown(r.id) }
+        preview = store.renderMarkdown(r.id)
     }
     var sent by remember { mutableStateOf("") }
     // Today's daily report, pre-filled (the day's visits, the figures with targets, tomorrow's
     // plans, a drafted summary): the one there is, brought to now, or a new one.
-    LaunchedEffect(Unit) { show(io { store.todayReport(ReportKind.DAILY) }) }
+    LaunchedEffect(Unit) { show(store.todayReport(ReportKind.DAILY)) }
     val r = report ?: return
     Column {
         Text(r.title, style = MaterialTheme.typography.titleMedium)
@@ -175,9 +193,9 @@ fun ReportEditor(store: FieldStore) {
         // made on the tablet meanwhile survives the merge.
         OutlinedTextField(text, { text = it }, label = { Text("今日完成工作") }, modifier = Modifier.fillMaxWidth())
         Row {
-            Button(onClick = { scope.launch { show(io { store.setReportText(r.id, "done", text) }) } }) { Text("保存") }
+            Button(onClick = { scope.launch { show(store.setReportText(r.id, "done", text)) } }) { Text("保存") }
             Spacer(Modifier.width(8.dp))
-            OutlinedButton(onClick = { scope.launch { show(io { store.todayReport(ReportKind.DAILY) }) } }) {
+            OutlinedButton(onClick = { scope.launch { show(store.todayReport(ReportKind.DAILY)) } }) {
                 Text("刷新")
             }
             Spacer(Modifier.width(8.dp))

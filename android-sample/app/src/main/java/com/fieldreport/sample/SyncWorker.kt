@@ -8,7 +8,7 @@ import com.fieldreport.FieldException
 /** Syncs in the background; an unreachable server is retried later by WorkManager. */
 class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(context, params) {
     override suspend fun doWork(): Result {
-        val store = (applicationContext as SampleApp).store
+        val store = (applicationContext as SampleApp).store()
         return try {
             // If WorkManager stops the worker, the coroutine is cancelled and the sync stops at its
             // next page; the next run resumes.
