@@ -30,7 +30,7 @@ impl FieldStore {
         name: Option<String>,
         section: Option<String>,
     ) -> Result<Attachment> {
-        self.write(move |s| {
+        self.call(move |s| {
             s.attach_file(kind.into(), &id, std::path::Path::new(&path), name.as_deref(), section.as_deref())
         })
         .await
@@ -47,13 +47,13 @@ impl FieldStore {
         name: String,
         section: Option<String>,
     ) -> Result<Attachment> {
-        self.write(move |s| s.attach_bytes(kind.into(), &id, &bytes, &name, section.as_deref())).await.map(Into::into)
+        self.call(move |s| s.attach_bytes(kind.into(), &id, &bytes, &name, section.as_deref())).await.map(Into::into)
     }
 
     /// Removes file `hash` from record `id` (an ordinary edit other devices see); returns how
     /// many references went.
     pub async fn detach(self: Arc<Self>, kind: RecordKind, id: String, hash: String) -> Result<i32> {
-        self.write(move |s| s.detach(kind.into(), &id, &hash).map(|n| n as i32)).await
+        self.call(move |s| s.detach(kind.into(), &id, &hash).map(|n| n as i32)).await
     }
 
     /// Where file `hash` stands on this device: own (sent or waiting), downloaded, partly
@@ -64,18 +64,18 @@ impl FieldStore {
 
     /// File `hash` whole, when this device has it (`None`: fetch it first).
     pub async fn attachment_bytes(self: Arc<Self>, hash: String) -> Result<Option<Vec<u8>>> {
-        self.write(move |s| s.attachment_bytes(&hash)).await
+        self.call(move |s| s.attachment_bytes(&hash)).await
     }
 
     /// Writes file `hash` to `path` (for a viewer or a share sheet) without passing its bytes
     /// through the app; false when this device does not have it.
     pub async fn save_attachment(self: Arc<Self>, hash: String, path: String) -> Result<bool> {
-        self.write(move |s| Ok(s.save_attachment(&hash, std::path::Path::new(&path), true)? == Saved::Written)).await
+        self.call(move |s| Ok(s.save_attachment(&hash, std::path::Path::new(&path), true)? == Saved::Written)).await
     }
 
     /// Every file the records on this device show, with where each stands.
     pub async fn list_attachments(self: Arc<Self>) -> Result<Vec<AttachmentRow>> {
-        self.write(move |s| s.list_attachments()).await.map(|v| v.into_iter().map(Into::into).collect())
+        self.call(move |s| s.list_attachments()).await.map(|v| v.into_iter().map(Into::into).collect())
     }
 
     /// The size of the cache of downloaded files, in bytes (default 256 MB; the device's own
@@ -83,7 +83,7 @@ impl FieldStore {
     pub async fn set_attachment_cache(self: Arc<Self>, bytes: i64) -> Result<()> {
         let bytes = u64::try_from(bytes)
             .map_err(|_| FieldError::InvalidInput { reason: format!("a cache of {bytes} bytes: give 0 or more") })?;
-        self.write(move |s| s.set_attachment_cache(bytes)).await
+        self.call(move |s| s.set_attachment_cache(bytes)).await
     }
 }
 

@@ -48,7 +48,7 @@ impl FieldStore {
         // Which write was refused, told back from the store's thread.
         let failed = Arc::new(std::sync::atomic::AtomicUsize::new(usize::MAX));
         let failed_at = Arc::clone(&failed);
-        let out = self.write(move |s| {
+        let out = self.call(move |s| {
             s.batch(|s| {
                 let now = s.now_ms();
                 let mut ids = Vec::with_capacity(ready.len());

@@ -20,7 +20,7 @@ impl FieldStore {
     /// something since) and when they were computed.
     #[uniffi::method(default(metrics = []))]
     pub async fn kpi_view(self: Arc<Self>, period: String, metrics: Vec<String>) -> Result<KpiView> {
-        self.write(move |s| {
+        self.call(move |s| {
             let defs = s.kpi_definitions_for(&metrics)?;
             s.kpi_view(&period, &defs)
         })
@@ -33,7 +33,7 @@ impl FieldStore {
     /// it): the department's own, each sub-department's, each member's. `dept` is a name or an
     /// id; `None` when this device holds none (not synced yet, another period, not a head).
     pub async fn department_figures(self: Arc<Self>, dept: String, period: String) -> Result<Option<DeptFigures>> {
-        self.write(move |s| {
+        self.call(move |s| {
             let Some(f) = s.department_figures(&dept, &period)? else { return Ok(None) };
             let names = s.names()?;
             let units: Units = s.kpi_definitions().into_iter().map(|d| (d.id, d.unit)).collect();
@@ -75,7 +75,7 @@ impl FieldStore {
     /// period it lacks is computed from the records on this device (without submissions).
     #[uniffi::method(default(metrics = []))]
     pub async fn team_view(self: Arc<Self>, period: String, metrics: Vec<String>) -> Result<TeamView> {
-        self.write(move |s| {
+        self.call(move |s| {
             let defs = s.kpi_definitions_for(&metrics)?;
             let units: Units = defs.iter().map(|d| (d.id.clone(), d.unit.clone())).collect();
             let v = s.team_view(&period, &defs)?;

@@ -29,7 +29,8 @@ pub use http::HttpClient;
 pub use hub::ChangeListener;
 pub use hub::SyncStatusListener;
 pub use live::{
-    CustomerListListener, CustomerPage, FollowupListListener, FollowupPage, ListDiff, ReportListListener, ReportPage,
+    ContractListListener, ContractPage, CustomerListListener, CustomerPage, DealListListener, DealPage,
+    FollowupListListener, FollowupPage, ListDiff, PaymentListListener, PaymentPage, ReportListListener, ReportPage,
 };
 pub use observe::Subscription;
 pub use store::FieldStore;

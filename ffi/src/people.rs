@@ -49,7 +49,7 @@ impl FieldStore {
         template_id: String,
         date: Option<NaiveDate>,
     ) -> Result<Report> {
-        self.write_report(move |s| s.new_report_from(&template_id, date)).await
+        self.call_report(move |s| s.new_report_from(&template_id, date)).await
     }
 
     /// Adds recipients to a submitted report (the author only; nobody is ever removed).
@@ -60,7 +60,7 @@ impl FieldStore {
         to: Vec<String>,
         cc: Vec<String>,
     ) -> Result<Report> {
-        self.write_report(move |s| s.add_report_recipients(&id, &to, &cc)).await
+        self.call_report(move |s| s.add_report_recipients(&id, &to, &cc)).await
     }
 
     /// An alert as one line in `lang` (zh-CN when `None`), naming people.

@@ -30,7 +30,7 @@ impl FieldStore {
         purpose: String,
     ) -> Result<Plan> {
         let new = doc::NewPlan { customer_id, on, at: time(at)?, purpose };
-        self.write(move |s| {
+        self.call(move |s| {
             let p = s.add_plan(new)?;
             s.plan_row(&p.header.id)
         })
@@ -48,7 +48,7 @@ impl FieldStore {
         owner: Option<String>,
         cancelled: bool,
     ) -> Result<Vec<Plan>> {
-        self.write(move |s| {
+        self.call(move |s| {
             let owner = match owner {
                 Some(o) => o,
                 None => s.identity()?.user_id,
@@ -63,7 +63,7 @@ impl FieldStore {
     #[uniffi::method(default(at = None))]
     pub async fn move_plan(self: Arc<Self>, id: String, on: NaiveDate, at: Option<String>) -> Result<Plan> {
         let at = time(at)?;
-        self.write(move |s| {
+        self.call(move |s| {
             s.move_plan(&id, on, at)?;
             s.plan_row(&id)
         })
@@ -73,7 +73,7 @@ impl FieldStore {
 
     /// Cancels plan `id`: it counts in no plan completion.
     pub async fn cancel_plan(self: Arc<Self>, id: String) -> Result<Plan> {
-        self.write(move |s| {
+        self.call(move |s| {
             s.cancel_plan(&id)?;
             s.plan_row(&id)
         })
@@ -93,7 +93,7 @@ impl FieldStore {
     ) -> Result<Followup> {
         let occurred_at = occurred_at.map(|t| millis(t, "occurred_at")).transpose()?;
         let checkin = self::checkin(checkin)?;
-        self.write(move |s| {
+        self.call(move |s| {
             let mut n = doc::NewFollowup::new("", doc::FollowupKind::Visit, occurred_at.unwrap_or(s.now_ms()), &note);
             n.checkin = checkin;
             s.log_planned_visit(&plan_id, n).map(|(visit, _)| visit)

@@ -91,7 +91,7 @@ impl FieldStore {
     /// Adds a customer owned by this device's user.
     pub async fn add_customer(self: Arc<Self>, new: NewCustomer) -> Result<Customer> {
         let n = new_customer(new)?;
-        self.write(move |s| s.add_customer(n)).await.map(Into::into)
+        self.call(move |s| s.add_customer(n)).await.map(Into::into)
     }
 
     /// Customer `id`.
@@ -108,7 +108,7 @@ impl FieldStore {
             address: edit.address,
             tags: edit.tags,
         };
-        self.write(move |s| s.edit_customer(&id, e)).await.map(Into::into)
+        self.call(move |s| s.edit_customer(&id, e)).await.map(Into::into)
     }
 
     /// Renames a customer (`edit_customer` changes any field).
@@ -118,7 +118,7 @@ impl FieldStore {
 
     /// Adds a contact person to a customer.
     pub async fn add_contact(self: Arc<Self>, customer_id: String, contact: Contact) -> Result<Customer> {
-        self.write(move |s| s.change_contact(&customer_id, doc::ContactChange::Add(contact))).await.map(Into::into)
+        self.call(move |s| s.change_contact(&customer_id, doc::ContactChange::Add(contact))).await.map(Into::into)
     }
 
     /// Changes contact `index` (0-based, as in `Customer.contacts`) of a customer: the fields
@@ -133,13 +133,13 @@ impl FieldStore {
     ) -> Result<Customer> {
         let index = crate::store::index(index.into())?;
         let change = doc::ContactChange::Edit { index, name, title, phone };
-        self.write(move |s| s.change_contact(&customer_id, change)).await.map(Into::into)
+        self.call(move |s| s.change_contact(&customer_id, change)).await.map(Into::into)
     }
 
     /// Removes contact `index` (0-based) of a customer.
     pub async fn remove_contact(self: Arc<Self>, customer_id: String, index: i32) -> Result<Customer> {
         let index = crate::store::index(index.into())?;
-        self.write(move |s| s.change_contact(&customer_id, doc::ContactChange::Remove { index })).await.map(Into::into)
+        self.call(move |s| s.change_contact(&customer_id, doc::ContactChange::Remove { index })).await.map(Into::into)
     }
 
     /// Live customers matching `search` — in the name, the address, a tag, or the name's pinyin
@@ -156,7 +156,7 @@ impl FieldStore {
     /// Adds a deal; `amount` is a decimal string (`"12000.50"`) in `currency` (CNY by default).
     pub async fn add_deal(self: Arc<Self>, new: NewDeal) -> Result<Deal> {
         let n = new_deal(new)?;
-        self.write(move |s| s.add_deal(n)).await.map(Into::into)
+        self.call(move |s| s.add_deal(n)).await.map(Into::into)
     }
 
     /// Deal `id`.
@@ -174,12 +174,12 @@ impl FieldStore {
             expected_close: edit.expected_close,
             lost_reason: edit.lost_reason,
         };
-        self.write(move |s| s.change_deal(&id, change)).await.map(Into::into)
+        self.call(move |s| s.change_deal(&id, change)).await.map(Into::into)
     }
 
     /// Moves a deal to `stage` (recorded in its stage history).
     pub async fn set_deal_stage(self: Arc<Self>, id: String, stage: Stage) -> Result<Deal> {
-        self.write(move |s| s.set_deal_stage(&id, stage)).await.map(Into::into)
+        self.call(move |s| s.set_deal_stage(&id, stage)).await.map(Into::into)
     }
 
     /// Live deals, optionally in one stage; by creation (newest first by default).
@@ -190,13 +190,13 @@ impl FieldStore {
         options: Option<ListOptions>,
     ) -> Result<Vec<DealRow>> {
         let page = ListOptions::page(options, Order::Descending)?;
-        self.write(move |s| s.list_deals_page(stage, &page)).await.map(rows)
+        self.call(move |s| s.list_deals_page(stage, &page)).await.map(rows)
     }
 
     /// Logs a visit, call or other followup.
     pub async fn log_followup(self: Arc<Self>, new: NewFollowup) -> Result<Followup> {
         let n = new_followup(new)?;
-        self.write(move |s| s.log_followup(n.at(s.now_ms()))).await.map(Into::into)
+        self.call(move |s| s.log_followup(n.at(s.now_ms()))).await.map(Into::into)
     }
 
     /// Followup `id`.
@@ -214,7 +214,7 @@ impl FieldStore {
             next_step: edit.next_step,
             next_followup_on: edit.next_followup_on,
         };
-        self.write(move |s| s.edit_followup(&id, e)).await.map(Into::into)
+        self.call(move |s| s.edit_followup(&id, e)).await.map(Into::into)
     }
 
     /// Splices the note: deletes `delete` and inserts `insert` at `index`. Indices count
@@ -227,7 +227,7 @@ impl FieldStore {
         insert: String,
     ) -> Result<Followup> {
         let (i, d) = (self::index(index)?, self::index(delete)?);
-        self.write(move |s| s.splice_followup(&id, doc::FollowupText::Note, i, d, &insert)).await.map(Into::into)
+        self.call(move |s| s.splice_followup(&id, doc::FollowupText::Note, i, d, &insert)).await.map(Into::into)
     }
 
     /// Followups in a period (`today`, `this-week`, `2026-11-01..2026-11-07`, …) and/or of one
@@ -253,7 +253,7 @@ impl FieldStore {
         title: Option<String>,
         deal_id: Option<String>,
     ) -> Result<Contract> {
-        self.write(move |s| {
+        self.call(move |s| {
             let amount = Money::parse(&amount, currency.as_deref().unwrap_or("CNY"))?;
             s.add_contract(doc::NewContract { customer_id, deal_id, title, amount, signed_on })
         })
@@ -274,7 +274,7 @@ impl FieldStore {
         options: Option<ListOptions>,
     ) -> Result<Vec<ContractRow>> {
         let page = ListOptions::page(options, Order::Descending)?;
-        self.write(move |s| s.list_contracts_page(customer_id.as_deref(), &page)).await.map(rows)
+        self.call(move |s| s.list_contracts_page(customer_id.as_deref(), &page)).await.map(rows)
     }
 
     /// Records a payment received against a contract (in its currency unless given);
@@ -286,9 +286,7 @@ impl FieldStore {
         received_on: NaiveDate,
         currency: Option<String>,
     ) -> Result<Payment> {
-        self.write(move |s| s.add_payment(&contract_id, &amount, currency.as_deref(), received_on))
-            .await
-            .map(Into::into)
+        self.call(move |s| s.add_payment(&contract_id, &amount, currency.as_deref(), received_on)).await.map(Into::into)
     }
 
     /// Payment `id`.
@@ -305,16 +303,16 @@ impl FieldStore {
         options: Option<ListOptions>,
     ) -> Result<Vec<PaymentRow>> {
         let page = ListOptions::page(options, Order::Descending)?;
-        self.write(move |s| s.list_payments_page(contract_id.as_deref(), &page)).await.map(rows)
+        self.call(move |s| s.list_payments_page(contract_id.as_deref(), &page)).await.map(rows)
     }
 
     /// Marks a record deleted (it stays, and can be restored).
     pub async fn delete(self: Arc<Self>, kind: RecordKind, id: String) -> Result<()> {
-        self.write(move |s| s.delete(kind.into(), &id).map(|_| ())).await
+        self.call(move |s| s.delete(kind.into(), &id).map(|_| ())).await
     }
 
     /// Restores a deleted record.
     pub async fn restore(self: Arc<Self>, kind: RecordKind, id: String) -> Result<()> {
-        self.write(move |s| s.restore(kind.into(), &id).map(|_| ())).await
+        self.call(move |s| s.restore(kind.into(), &id).map(|_| ())).await
     }
 }

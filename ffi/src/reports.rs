@@ -20,7 +20,7 @@ impl FieldStore {
         date: Option<NaiveDate>,
         lang: Option<Lang>,
     ) -> Result<Report> {
-        self.write_report(move |s| s.new_report(kind, date, lang.unwrap_or_default())).await
+        self.call_report(move |s| s.new_report(kind, date, lang.unwrap_or_default())).await
     }
 
     /// This user's report of `kind` for the period holding `date` (today when `None`): the one
@@ -35,7 +35,7 @@ impl FieldStore {
         lang: Option<Lang>,
         template: Option<String>,
     ) -> Result<Report> {
-        self.write_report(move |s| s.open_report(kind, date, lang.unwrap_or_default(), template.as_deref())).await
+        self.call_report(move |s| s.open_report(kind, date, lang.unwrap_or_default(), template.as_deref())).await
     }
 
     /// This user's one report of `kind` (daily, weekly, monthly) for the period holding `date`
@@ -50,12 +50,12 @@ impl FieldStore {
         date: Option<NaiveDate>,
         lang: Option<Lang>,
     ) -> Result<Report> {
-        self.write_report(move |s| s.today_report(kind, date, lang.unwrap_or_default())).await
+        self.call_report(move |s| s.today_report(kind, date, lang.unwrap_or_default())).await
     }
 
     /// Replaces the summary of draft `id` with the rep's own words (refreshes keep them).
     pub async fn set_report_summary(self: Arc<Self>, id: String, text: String) -> Result<Report> {
-        self.write_report(move |s| s.set_report_summary(&id, &text)).await
+        self.call_report(move |s| s.set_report_summary(&id, &text)).await
     }
 
     /// One report.
@@ -76,19 +76,28 @@ impl FieldStore {
     /// Marks report `id`, addressed to this user, read: offline, then told to the server at the
     /// next sync, which gives its author a read receipt.
     pub async fn mark_report_read(self: Arc<Self>, id: String) -> Result<()> {
-        self.write(move |s| s.mark_report_read(&id)).await
+        self.on_worker(move |me| {
+            me.with(|s| s.mark_report_read(&id))?;
+            // A read is the device's own state, not a document change: the watches of this report
+            // (an unread list) are told here.
+            let read =
+                fieldreport_core::store::KindChanges { kind: fieldreport_core::doc::Kind::Report, ids: vec![id] };
+            crate::hub::Hub::deliver(me.hub.watchers.tell(&[read]));
+            Ok(())
+        })
+        .await
     }
 
     /// This user's reports that share a kind and a period with another (two offline devices
     /// each made one), in groups, each earliest first: offer to merge them.
     pub async fn duplicate_reports(self: Arc<Self>) -> Result<Vec<Vec<String>>> {
-        self.write(move |s| s.duplicate_reports()).await
+        self.call(move |s| s.duplicate_reports()).await
     }
 
     /// Merges draft `from` into draft `into` (same author, kind and period): sections' text and
     /// files `into` lacks are added to it, and `from` is deleted (it can be restored).
     pub async fn merge_reports(self: Arc<Self>, into: String, from: String) -> Result<Report> {
-        self.write_report(move |s| s.merge_reports(&into, &from)).await
+        self.call_report(move |s| s.merge_reports(&into, &from)).await
     }
 
     /// Splices a section's text: deletes `delete` and inserts `insert` at `index`, counted in
@@ -102,12 +111,12 @@ impl FieldStore {
         insert: String,
     ) -> Result<Report> {
         let (i, d) = (self::index(index)?, self::index(delete)?);
-        self.write_report(move |s| s.splice_report(&id, &section, i, d, &insert)).await
+        self.call_report(move |s| s.splice_report(&id, &section, i, d, &insert)).await
     }
 
     /// Replaces a section's text, as minimal splices (concurrent edits elsewhere survive).
     pub async fn set_report_text(self: Arc<Self>, id: String, section: String, text: String) -> Result<Report> {
-        self.write_report(move |s| s.set_report_text(&id, &section, &text)).await
+        self.call_report(move |s| s.set_report_text(&id, &section, &text)).await
     }
 
     /// Inserts this user's followups of `period` (the report's own period when `None`),
@@ -120,7 +129,7 @@ impl FieldStore {
         period: Option<String>,
     ) -> Result<Block> {
         let period = period.map(|p| p.parse()).transpose()?;
-        self.write(move |s| s.insert_followups(&id, section.as_deref(), period)).await.map(Into::into)
+        self.call(move |s| s.insert_followups(&id, section.as_deref(), period)).await.map(Into::into)
     }
 
     /// Inserts KPI figures (`metrics` empty for the report's default six).
@@ -133,29 +142,29 @@ impl FieldStore {
         metrics: Vec<String>,
     ) -> Result<Block> {
         let period = period.map(|p| p.parse()).transpose()?;
-        self.write(move |s| s.insert_kpis(&id, section.as_deref(), period, &metrics)).await.map(Into::into)
+        self.call(move |s| s.insert_kpis(&id, section.as_deref(), period, &metrics)).await.map(Into::into)
     }
 
     /// Re-takes every inserted snapshot with current data (刷新).
     pub async fn refresh_report(self: Arc<Self>, id: String) -> Result<Report> {
-        self.write_report(move |s| s.refresh_report(&id)).await
+        self.call_report(move |s| s.refresh_report(&id)).await
     }
 
     /// Removes an inserted block.
     pub async fn remove_block(self: Arc<Self>, id: String, block_id: String) -> Result<Report> {
-        self.write_report(move |s| s.remove_block(&id, &block_id)).await
+        self.call_report(move |s| s.remove_block(&id, &block_id)).await
     }
 
     /// Adds a comment (批注) under this user's name.
     pub async fn comment_report(self: Arc<Self>, id: String, text: String) -> Result<Report> {
-        self.write_report(move |s| s.comment_report(&id, &text)).await
+        self.call_report(move |s| s.comment_report(&id, &text)).await
     }
 
     /// Submits the report to `to` and `cc` (user ids; the author's manager and the template's
     /// copies when both are empty); its text is then locked.
     #[uniffi::method(default(to = [], cc = []))]
     pub async fn submit_report(self: Arc<Self>, id: String, to: Vec<String>, cc: Vec<String>) -> Result<Report> {
-        self.write_report(move |s| s.submit_report(&id, &to, &cc)).await
+        self.call_report(move |s| s.submit_report(&id, &to, &cc)).await
     }
 
     /// The report as Markdown in `dialect` (GFM when `None`), labels in `lang` (zh-CN when
@@ -167,7 +176,7 @@ impl FieldStore {
         dialect: Option<Dialect>,
         lang: Option<Lang>,
     ) -> Result<String> {
-        self.write(move |s| {
+        self.call(move |s| {
             let r = s.report(&id)?;
             let cal = s.calendar()?;
             Ok(render_markdown_linked(
@@ -185,7 +194,7 @@ impl FieldStore {
     /// The report as plain text, labels in `lang` (zh-CN when `None`).
     #[uniffi::method(default(lang = None))]
     pub async fn render_text(self: Arc<Self>, id: String, lang: Option<Lang>) -> Result<String> {
-        self.write(move |s| {
+        self.call(move |s| {
             let r = s.report(&id)?;
             let cal = s.calendar()?;
             Ok(render_text(&r, lang.unwrap_or_default(), &cal, &s.names()?))

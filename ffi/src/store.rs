@@ -194,7 +194,7 @@ impl FieldStore {
         tz: String,
         week_start: String,
     ) -> Result<Identity> {
-        self.write(move |s| s.init(&user_id, &team_id, &tz, &week_start)).await
+        self.call(move |s| s.init(&user_id, &team_id, &tz, &week_start)).await
     }
 
     /// The device's identity (`NotEnrolled` before enrollment).

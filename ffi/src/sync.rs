@@ -194,7 +194,7 @@ impl FieldStore {
     #[uniffi::method(default(to = [], cc = []))]
     pub async fn submit_and_sync(self: Arc<Self>, id: String, to: Vec<String>, cc: Vec<String>) -> Result<Submitted> {
         let submitting = id.clone();
-        let submitted = self.write_report(move |s| s.submit_report(&submitting, &to, &cc)).await?;
+        let submitted = self.call_report(move |s| s.submit_report(&submitting, &to, &cc)).await?;
         if let Err(e) = self.read(|s| s.sync_state()) {
             return Ok(Submitted { report: submitted, sent: false, reason: Some(format!("{e}")) });
         }
@@ -260,13 +260,13 @@ impl FieldStore {
     /// Takes the server's copy of refused record `id`: the local changes it refused are
     /// dropped. A record the server never accepted is removed from this device.
     pub async fn discard_local_changes(self: Arc<Self>, id: String) -> Result<()> {
-        self.write(move |s| s.discard_local_changes(&id).map(|_| ())).await
+        self.call(move |s| s.discard_local_changes(&id).map(|_| ())).await
     }
 
     /// Keeps what this device wrote in refused record `id` — a report's sections, a visit — as
     /// a new draft or visit of this user, then takes the server's copy of `id`. Returns the new
     /// record's id.
     pub async fn keep_as_new(self: Arc<Self>, id: String) -> Result<String> {
-        self.write(move |s| s.keep_as_new(&id).map(|r| r.header().id.clone())).await
+        self.call(move |s| s.keep_as_new(&id).map(|r| r.header().id.clone())).await
     }
 }

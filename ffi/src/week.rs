@@ -95,7 +95,7 @@ impl FieldStore {
     #[uniffi::method(default(days = None, lang = None))]
     pub async fn reminders(self: Arc<Self>, days: Option<i32>, lang: Option<Lang>) -> Result<Vec<Reminder>> {
         let days = u32::try_from(days.unwrap_or(7).max(0)).unwrap_or(7);
-        self.write(move |s| {
+        self.call(move |s| {
             let cal = s.calendar()?;
             let lang = lang.unwrap_or_default();
             Ok(s.reminders(days)?
@@ -116,7 +116,7 @@ impl FieldStore {
     /// What needs this user's attention, newest first: nudges not answered yet, comments that
     /// name the user or are on the user's reports, read receipts (as of the last sync; offline).
     pub async fn inbox(self: Arc<Self>) -> Result<Vec<InboxItem>> {
-        self.write(move |s| {
+        self.call(move |s| {
             let names = s.names()?;
             Ok(s.inbox()?
                 .into_iter()
@@ -132,7 +132,7 @@ impl FieldStore {
     /// Adds a comment that answers comment `reply_to` (see `comment_report`; `@name` names a
     /// member who can read the report).
     pub async fn reply_report(self: Arc<Self>, id: String, text: String, reply_to: String) -> Result<Report> {
-        self.write_report(move |s| s.reply_report(&id, &text, Some(&reply_to))).await
+        self.call_report(move |s| s.reply_report(&id, &text, Some(&reply_to))).await
     }
 
     /// 催交: asks member `user` (a name or id) for the `kind` report of the period holding

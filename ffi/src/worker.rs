@@ -89,7 +89,7 @@ impl FieldStore {
     }
 
     /// Runs `f` on the open store on the store's thread (see [`FieldStore::with`]).
-    pub(crate) async fn write<T: Send + 'static>(
+    pub(crate) async fn call<T: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&mut Store) -> fieldreport_core::Result<T> + Send + 'static,
     ) -> Result<T> {
@@ -97,7 +97,7 @@ impl FieldStore {
     }
 
     /// Runs `f`, which gives a report, on the store's thread and names the people it references.
-    pub(crate) async fn write_report(
+    pub(crate) async fn call_report(
         self: &Arc<Self>,
         f: impl FnOnce(&mut Store) -> fieldreport_core::Result<fieldreport_core::doc::Report> + Send + 'static,
     ) -> Result<crate::types::Report> {

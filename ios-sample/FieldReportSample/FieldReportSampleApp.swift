@@ -44,23 +44,8 @@ struct FieldReportSampleApp: App {
     }
 }
 
-/// Hands each page of a watched list to the main queue (called on the thread that made the
-/// change). A watch lives until `cancel()`: cancel it when the view goes away.
-final class FollowupRelay: FollowupListListener, @unchecked Sendable {
-    let update: ([FollowupRow]) -> Void
-    init(_ update: @escaping ([FollowupRow]) -> Void) { self.update = update }
-    func onList(page: FollowupPage, diff: ListDiff) throws { DispatchQueue.main.async { self.update(page.rows) } }
-}
-
-final class CustomerRelay: CustomerListListener, @unchecked Sendable {
-    let update: ([CustomerRow]) -> Void
-    init(_ update: @escaping ([CustomerRow]) -> Void) { self.update = update }
-    func onList(page: CustomerPage, diff: ListDiff) throws { DispatchQueue.main.async { self.update(page.rows) } }
-}
-
 struct VisitsView: View {
     let store: FieldStore
-    @State private var watches: [Subscription] = []
     @State private var visits: [FollowupRow] = []
     @State private var customers: [CustomerRow] = []
     @State private var customerId: String?
@@ -89,14 +74,10 @@ struct VisitsView: View {
             List(visits, id: \.id) { v in VStack(alignment: .leading) { Text(v.customerName); Text(v.note).font(.caption) } }
         }
         .padding()
-        .onAppear {
-            // Live pages: the rows now, then again after every write or synced page.
-            watches = [
-                try? store.watchFollowups(listener: FollowupRelay { visits = $0 }, period: "today"),
-                try? store.watchCustomers(listener: CustomerRelay { customers = $0 }),
-            ].compactMap { $0 }
-        }
-        .onDisappear { watches.forEach { $0.cancel() }; watches = [] }
+        // Live pages (FieldReportKit's streams): the rows now, then again after every write or
+        // synced page, iterated on the main actor while the view is shown.
+        .task { try? await follow(store.followupsStream(period: "today")) { visits = $0.0.rows } }
+        .task { try? await follow(store.customersStream()) { customers = $0.0.rows } }
     }
 }
 
@@ -104,12 +85,11 @@ struct CustomersView: View {
     let store: FieldStore
     @State private var search = ""
     @State private var rows: [CustomerRow] = []
-    @State private var watch: Subscription?
 
     var body: some View {
         VStack {
             // Matches names, addresses, tags and pinyin initials ("hw" finds 华为).
-            TextField("搜索或新建客户", text: $search).onChange(of: search) { _ in rewatch() }
+            TextField("搜索或新建客户", text: $search)
             Button("新建客户「\(search)」") {
                 let name = search
                 Task { _ = try? await store.addCustomer(new: NewCustomer(name: name)) } // the watched list shows it
@@ -118,14 +98,10 @@ struct CustomersView: View {
             List(rows, id: \.id) { Text($0.name) }
         }
         .padding()
-        .onAppear(perform: rewatch)
-        .onDisappear { watch?.cancel(); watch = nil }
-    }
-
-    /// Watches the page `search` finds (its first page at once, then its changes).
-    func rewatch() {
-        watch?.cancel()
-        watch = try? store.watchCustomers(listener: CustomerRelay { rows = $0 }, search: search.isEmpty ? nil : search)
+        // The page `search` finds, watched again whenever the search changes.
+        .task(id: search) {
+            try? await follow(store.customersStream(search: search.isEmpty ? nil : search)) { rows = $0.0.rows }
+        }
     }
 }
 
@@ -176,11 +152,11 @@ struct ReportView: View {
     }
 }
 
-/// Hands each sync status over to the main queue.
-final class StatusRelay: SyncStatusListener, @unchecked Sendable {
-    let update: (SyncStatus) -> Void
-    init(update: @escaping (SyncStatus) -> Void) { self.update = update }
-    func onStatus(status: SyncStatus) throws { DispatchQueue.main.async { self.update(status) } }
+/// Hands each item of `stream` to `update` on the main actor until the stream or the task ends
+/// (a view's `.task` is cancelled when the view goes away, which ends the watch).
+@MainActor
+func follow<Item>(_ stream: AsyncThrowingStream<Item, Error>, _ update: (Item) -> Void) async throws {
+    for try await item in stream { update(item) }
 }
 
 struct SyncView: View {
@@ -189,7 +165,6 @@ struct SyncView: View {
     @State private var code = ""
     @State private var message = ""
     @State private var status: SyncStatus?
-    @State private var watching: Subscription?
 
     var body: some View {
         VStack(alignment: .leading) {
@@ -223,8 +198,8 @@ struct SyncView: View {
             Text(message)
         }
         .padding()
-        .onAppear { watching = try? store.observeSyncStatus(listener: StatusRelay { status = $0 }) }
-        .onDisappear { watching?.cancel(); watching = nil }
+        // The sync status now and on each change, while the view is shown.
+        .task { try? await follow(store.syncStatusStream()) { status = $0 } }
     }
 
     func label(_ state: SyncState) -> String {

@@ -10,6 +10,7 @@ import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.withContext
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.cancelAndJoin
+import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.first
@@ -274,7 +275,24 @@ fun main(args: Array<String>) = runBlocking {
             added.await()
             during to listed.await().map { it.name }
         }
+        // A live list as a Flow, collected on the app's own thread: the page now, then the change.
+        val (firstPage, nextPage) = withContext(ui) {
+            val uiThread = Thread.currentThread()
+            val pages = Channel<Pair<List<String>, Boolean>>(Channel.UNLIMITED)
+            val collecting = launch {
+                phone.customersFlow("流式").collect { (page, _) ->
+                    pages.send(page.rows.map { it.name } to (Thread.currentThread() == uiThread))
+                }
+            }
+            val first = pages.receive()
+            phone.addCustomer(NewCustomer(name = "流式客户"))
+            val next = withTimeoutOrNull(5000) { pages.receive() }
+            collecting.cancel()
+            first to next
+        }
         ui.close()
+        check("a flow gives the page now, on the collector's thread", firstPage == (listOf<String>() to true))
+        check("then each change, on the collector's thread", nextPage == (listOf("流式客户") to true))
         check("the calling thread ran on while a batch committed ($beatsDuring beats)", beatsDuring > 3)
         check("calls run in the order made", listedAfter == listOf("顺序客户"))
         check("a page without a limit holds 100 rows", phone.customersPage().rows.size == 100)

@@ -310,7 +310,12 @@ class ManagersApp(unittest.IsolatedAsyncioTestCase):
         unread = fr.ReportQuery(addressed_to_me=True, unread=True)
         self.assertEqual([x.id for x in await boss.list_reports(unread)], [r.id])
         self.assertEqual([x.id for x in await boss.list_reports(fr.ReportQuery(author=rep))], [r.id])
-        await boss.mark_report_read(r.id)
+        async with fr.live(boss.watch_reports, unread) as inbox:
+            page, _ = await asyncio.wait_for(anext(inbox), 5)
+            self.assertEqual([x.id for x in page.rows], [r.id])
+            await boss.mark_report_read(r.id)
+            page, diff = await asyncio.wait_for(anext(inbox), 5)
+            self.assertEqual((page.rows, diff.removed), ([], [0]), "the watched unread list hears the read")
         self.assertEqual(await boss.list_reports(unread), [])
         self.assertIsNotNone((await boss.list_reports(fr.ReportQuery(addressed_to_me=True)))[0].read_at)
         with self.assertRaises(fr.FieldError.Forbidden):

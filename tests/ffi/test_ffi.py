@@ -230,6 +230,30 @@ class LocalSurface(unittest.IsolatedAsyncioTestCase):
         await self.store.add_customer(fr.NewCustomer(name="0公司"))
         self.assertEqual(len(told), n, "cancelled: nothing more")
 
+    async def test_live_lists_of_money_arrive_on_the_event_loop_in_order(self):
+        c = await self.store.add_customer(fr.NewCustomer(name="客户甲"))
+        async with fr.live(self.store.watch_deals) as deals, fr.live(self.store.watch_contracts, c.id) as contracts:
+            self.assertEqual((await anext(deals))[0].rows, [], "the page now, at once")
+            self.assertEqual((await anext(contracts))[0].rows, [])
+            d = await self.store.add_deal(fr.NewDeal(customer_id=c.id, title="框架协议", amount="1000"))
+            page, diff = await asyncio.wait_for(anext(deals), 5)
+            self.assertEqual(([x.id for x in page.rows], diff.inserted), ([d.id], [0]))
+            k = await self.store.add_contract(c.id, "1000", datetime.date(2026, 11, 2), deal_id=d.id)
+            page, diff = await asyncio.wait_for(anext(contracts), 5)
+            self.assertEqual(([x.id for x in page.rows], diff.inserted), ([k.id], [0]))
+            await self.store.rename_customer(c.id, "客户乙")
+            deal_page, deal_diff = await asyncio.wait_for(anext(deals), 5)
+            contract_page, contract_diff = await asyncio.wait_for(anext(contracts), 5)
+            self.assertEqual((deal_page.rows[0].customer_name, deal_diff.updated), ("客户乙", [0]), "a renamed customer updates the rows")
+            self.assertEqual((contract_page.rows[0].customer_name, contract_diff.updated), ("客户乙", [0]))
+        async with fr.live(self.store.watch_payments, k.id) as payments:
+            self.assertEqual((await anext(payments))[0].rows, [])
+            p = await self.store.add_payment(k.id, "400", datetime.date(2026, 11, 20))
+            page, diff = await asyncio.wait_for(anext(payments), 5)
+            self.assertEqual(([x.id for x in page.rows], diff.inserted, page.rows[0].amount), ([p.id], [0], "400.00"))
+        paged = self.store.deals_page(options=fr.ListOptions(limit=1))
+        self.assertEqual((len(paged.rows), paged.has_more), (1, False))
+
     async def test_a_batch_writes_many_records_at_once_or_none(self):
         c = await self.store.add_customer(fr.NewCustomer(name="批量客户"))
         writes = [fr.BatchWrite.ADD_CUSTOMER(fr.NewCustomer(name=f"导入客户{i:04d}")) for i in range(300)]

@@ -94,7 +94,7 @@ impl From<store::CustomerRow> for CustomerRow {
 }
 
 /// A deal as lists show it.
-#[derive(Debug, Clone, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct DealRow {
     pub id: String,
     pub owner: String,
@@ -173,7 +173,7 @@ impl From<store::FollowupRow> for FollowupRow {
 }
 
 /// A contract as lists show it.
-#[derive(Debug, Clone, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct ContractRow {
     pub id: String,
     pub owner: String,
@@ -205,7 +205,7 @@ impl From<store::ContractRow> for ContractRow {
 }
 
 /// A payment as lists show it.
-#[derive(Debug, Clone, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct PaymentRow {
     pub id: String,
     pub owner: String,

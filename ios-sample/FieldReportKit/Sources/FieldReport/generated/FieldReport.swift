@@ -852,8 +852,8 @@ public func FfiConverterTypeCancelListener_lower(_ value: CancelListener) -> UIn
 
 
 /**
- * Hears which records changed. Called on the thread that made the change — the app's own
- * thread after its write, the library's sync thread after a page — after the change is
+ * Hears which records changed. Called on the thread that made the change — the store's own
+ * thread after the app's write, the library's sync thread after a page — after the change is
  * committed and with no lock held, so it may read the store; it should return quickly (post to
  * the UI thread to redraw). A listener that throws is logged and keeps its subscription.
  */
@@ -863,8 +863,8 @@ public protocol ChangeListener: AnyObject, Sendable {
     
 }
 /**
- * Hears which records changed. Called on the thread that made the change — the app's own
- * thread after its write, the library's sync thread after a page — after the change is
+ * Hears which records changed. Called on the thread that made the change — the store's own
+ * thread after the app's write, the library's sync thread after a page — after the change is
  * committed and with no lock held, so it may read the store; it should return quickly (post to
  * the UI thread to redraw). A listener that throws is logged and keeps its subscription.
  */
@@ -1055,6 +1055,214 @@ public func FfiConverterTypeChangeListener_lift(_ handle: UInt64) throws -> Chan
 #endif
 public func FfiConverterTypeChangeListener_lower(_ value: ChangeListener) -> UInt64 {
     return FfiConverterTypeChangeListener.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Hears a watched contract list.
+ */
+public protocol ContractListListener: AnyObject, Sendable {
+    
+    func onList(page: ContractPage, diff: ListDiff) throws 
+    
+}
+/**
+ * Hears a watched contract list.
+ */
+open class ContractListListenerImpl: ContractListListener, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_fieldreport_ffi_fn_clone_contractlistlistener(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_fieldreport_ffi_fn_free_contractlistlistener(handle, $0) }
+    }
+
+    
+
+    
+open func onList(page: ContractPage, diff: ListDiff)throws   {try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_contractlistlistener_on_list(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeContractPage_lower(page),
+        FfiConverterTypeListDiff_lower(diff),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceContractListListener {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceContractListListener = UniffiVTableCallbackInterfaceContractListListener(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeContractListListener.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface ContractListListener: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeContractListListener.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface ContractListListener: handle missing in uniffiClone")
+            }
+        },
+        onList: { (
+            uniffiHandle: UInt64,
+            page: RustBuffer,
+            diff: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeContractListListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.onList(
+                     page: try FfiConverterTypeContractPage_lift(page),
+                     diff: try FfiConverterTypeListDiff_lift(diff)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeFieldError_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceContractListListener> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceContractListListener>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitContractListListener() {
+    uniffi_fieldreport_ffi_fn_init_callback_vtable_contractlistlistener(UniffiCallbackInterfaceContractListListener.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeContractListListener: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<ContractListListener>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = ContractListListener
+
+    public static func lift(_ handle: UInt64) throws -> ContractListListener {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return ContractListListenerImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: ContractListListener) -> UInt64 {
+         if let rustImpl = value as? ContractListListenerImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ContractListListener {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: ContractListListener, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContractListListener_lift(_ handle: UInt64) throws -> ContractListListener {
+    return try FfiConverterTypeContractListListener.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContractListListener_lower(_ value: ContractListListener) -> UInt64 {
+    return FfiConverterTypeContractListListener.lower(value)
 }
 
 
@@ -1271,6 +1479,214 @@ public func FfiConverterTypeCustomerListListener_lower(_ value: CustomerListList
 
 
 /**
+ * Hears a watched deal list.
+ */
+public protocol DealListListener: AnyObject, Sendable {
+    
+    func onList(page: DealPage, diff: ListDiff) throws 
+    
+}
+/**
+ * Hears a watched deal list.
+ */
+open class DealListListenerImpl: DealListListener, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_fieldreport_ffi_fn_clone_deallistlistener(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_fieldreport_ffi_fn_free_deallistlistener(handle, $0) }
+    }
+
+    
+
+    
+open func onList(page: DealPage, diff: ListDiff)throws   {try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_deallistlistener_on_list(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeDealPage_lower(page),
+        FfiConverterTypeListDiff_lower(diff),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceDealListListener {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceDealListListener = UniffiVTableCallbackInterfaceDealListListener(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeDealListListener.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface DealListListener: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeDealListListener.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface DealListListener: handle missing in uniffiClone")
+            }
+        },
+        onList: { (
+            uniffiHandle: UInt64,
+            page: RustBuffer,
+            diff: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeDealListListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.onList(
+                     page: try FfiConverterTypeDealPage_lift(page),
+                     diff: try FfiConverterTypeListDiff_lift(diff)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeFieldError_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceDealListListener> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceDealListListener>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitDealListListener() {
+    uniffi_fieldreport_ffi_fn_init_callback_vtable_deallistlistener(UniffiCallbackInterfaceDealListListener.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDealListListener: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<DealListListener>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = DealListListener
+
+    public static func lift(_ handle: UInt64) throws -> DealListListener {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return DealListListenerImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: DealListListener) -> UInt64 {
+         if let rustImpl = value as? DealListListenerImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DealListListener {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: DealListListener, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDealListListener_lift(_ handle: UInt64) throws -> DealListListener {
+    return try FfiConverterTypeDealListListener.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDealListListener_lower(_ value: DealListListener) -> UInt64 {
+    return FfiConverterTypeDealListListener.lower(value)
+}
+
+
+
+
+
+
+/**
  * A device's local store: customers, deals, followups, contracts, payments, reports.
  */
 public protocol FieldStoreProtocol: AnyObject, Sendable {
@@ -1418,9 +1834,19 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     func teamView(period: String, metrics: [String]) async throws  -> TeamView
     
     /**
+     * One page of `list_contracts`.
+     */
+    func contractsPage(customerId: String?, options: ListOptions?) throws  -> ContractPage
+    
+    /**
      * One page of `list_customers`, with whether more follow and the token of the next page.
      */
     func customersPage(search: String?, options: ListOptions?) throws  -> CustomerPage
+    
+    /**
+     * One page of `list_deals`.
+     */
+    func dealsPage(stage: Stage?, options: ListOptions?) throws  -> DealPage
     
     /**
      * One page of `list_followups`, with whether more follow and the token of the next page.
@@ -1428,27 +1854,44 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     func followupsPage(period: String?, customerId: String?, options: ListOptions?) throws  -> FollowupPage
     
     /**
+     * One page of `list_payments`.
+     */
+    func paymentsPage(contractId: String?, options: ListOptions?) throws  -> PaymentPage
+    
+    /**
      * One page of `list_reports`, with whether more follow and the token of the next page.
      */
     func reportsPage(query: ReportQuery?, options: ListOptions?) throws  -> ReportPage
     
     /**
-     * Watches a page of `list_customers`: `listener` hears the page now (every row inserted),
-     * then, after each write or synced page that changes it, the page again with what changed.
-     * Called on the thread that made the change (post to the UI's dispatcher or queue); lives
-     * until the returned handle's `cancel`. Bad options fail here, before any call.
+     * Watches a page of `list_contracts`.
+     */
+    func watchContracts(listener: ContractListListener, customerId: String?, options: ListOptions?) throws  -> Subscription
+    
+    /**
+     * Watches a page of `list_customers`.
      */
     func watchCustomers(listener: CustomerListListener, search: String?, options: ListOptions?) throws  -> Subscription
     
     /**
-     * Watches a page of `list_followups` as `watch_customers` does (its rows name their
-     * customers: a renamed customer updates them).
+     * Watches a page of `list_deals` (a renamed customer updates its rows).
+     */
+    func watchDeals(listener: DealListListener, stage: Stage?, options: ListOptions?) throws  -> Subscription
+    
+    /**
+     * Watches a page of `list_followups` (its rows name their customers: a renamed customer
+     * updates them).
      */
     func watchFollowups(listener: FollowupListListener, period: String?, customerId: String?, options: ListOptions?) throws  -> Subscription
     
     /**
-     * Watches a page of `list_reports` as `watch_customers` does (a report written here, pulled
-     * by a sync, or commented on changes it).
+     * Watches a page of `list_payments`.
+     */
+    func watchPayments(listener: PaymentListListener, contractId: String?, options: ListOptions?) throws  -> Subscription
+    
+    /**
+     * Watches a page of `list_reports` (a report written here, pulled by a sync, commented on,
+     * or marked read here changes it).
      */
     func watchReports(listener: ReportListListener, query: ReportQuery?, options: ListOptions?) throws  -> Subscription
     
@@ -2406,6 +2849,20 @@ open func teamView(period: String, metrics: [String] = [])async throws  -> TeamV
 }
     
     /**
+     * One page of `list_contracts`.
+     */
+open func contractsPage(customerId: String? = nil, options: ListOptions? = nil)throws  -> ContractPage  {
+    return try  FfiConverterTypeContractPage_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_contracts_page(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionString.lower(customerId),
+        FfiConverterOptionTypeListOptions.lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * One page of `list_customers`, with whether more follow and the token of the next page.
      */
 open func customersPage(search: String? = nil, options: ListOptions? = nil)throws  -> CustomerPage  {
@@ -2414,6 +2871,20 @@ open func customersPage(search: String? = nil, options: ListOptions? = nil)throw
     uniffi_fieldreport_ffi_fn_method_fieldstore_customers_page(
             self.uniffiCloneHandle(),
         FfiConverterOptionString.lower(search),
+        FfiConverterOptionTypeListOptions.lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * One page of `list_deals`.
+     */
+open func dealsPage(stage: Stage? = nil, options: ListOptions? = nil)throws  -> DealPage  {
+    return try  FfiConverterTypeDealPage_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_deals_page(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionTypeStage.lower(stage),
         FfiConverterOptionTypeListOptions.lower(options),uniffiCallStatus
     )
 })
@@ -2435,6 +2906,20 @@ open func followupsPage(period: String? = nil, customerId: String? = nil, option
 }
     
     /**
+     * One page of `list_payments`.
+     */
+open func paymentsPage(contractId: String? = nil, options: ListOptions? = nil)throws  -> PaymentPage  {
+    return try  FfiConverterTypePaymentPage_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_payments_page(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionString.lower(contractId),
+        FfiConverterOptionTypeListOptions.lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * One page of `list_reports`, with whether more follow and the token of the next page.
      */
 open func reportsPage(query: ReportQuery? = nil, options: ListOptions? = nil)throws  -> ReportPage  {
@@ -2449,10 +2934,22 @@ open func reportsPage(query: ReportQuery? = nil, options: ListOptions? = nil)thr
 }
     
     /**
-     * Watches a page of `list_customers`: `listener` hears the page now (every row inserted),
-     * then, after each write or synced page that changes it, the page again with what changed.
-     * Called on the thread that made the change (post to the UI's dispatcher or queue); lives
-     * until the returned handle's `cancel`. Bad options fail here, before any call.
+     * Watches a page of `list_contracts`.
+     */
+open func watchContracts(listener: ContractListListener, customerId: String? = nil, options: ListOptions? = nil)throws  -> Subscription  {
+    return try  FfiConverterTypeSubscription_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_watch_contracts(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeContractListListener_lower(listener),
+        FfiConverterOptionString.lower(customerId),
+        FfiConverterOptionTypeListOptions.lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Watches a page of `list_customers`.
      */
 open func watchCustomers(listener: CustomerListListener, search: String? = nil, options: ListOptions? = nil)throws  -> Subscription  {
     return try  FfiConverterTypeSubscription_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
@@ -2467,8 +2964,23 @@ open func watchCustomers(listener: CustomerListListener, search: String? = nil, 
 }
     
     /**
-     * Watches a page of `list_followups` as `watch_customers` does (its rows name their
-     * customers: a renamed customer updates them).
+     * Watches a page of `list_deals` (a renamed customer updates its rows).
+     */
+open func watchDeals(listener: DealListListener, stage: Stage? = nil, options: ListOptions? = nil)throws  -> Subscription  {
+    return try  FfiConverterTypeSubscription_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_watch_deals(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeDealListListener_lower(listener),
+        FfiConverterOptionTypeStage.lower(stage),
+        FfiConverterOptionTypeListOptions.lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Watches a page of `list_followups` (its rows name their customers: a renamed customer
+     * updates them).
      */
 open func watchFollowups(listener: FollowupListListener, period: String? = nil, customerId: String? = nil, options: ListOptions? = nil)throws  -> Subscription  {
     return try  FfiConverterTypeSubscription_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
@@ -2484,8 +2996,23 @@ open func watchFollowups(listener: FollowupListListener, period: String? = nil, 
 }
     
     /**
-     * Watches a page of `list_reports` as `watch_customers` does (a report written here, pulled
-     * by a sync, or commented on changes it).
+     * Watches a page of `list_payments`.
+     */
+open func watchPayments(listener: PaymentListListener, contractId: String? = nil, options: ListOptions? = nil)throws  -> Subscription  {
+    return try  FfiConverterTypeSubscription_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_watch_payments(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePaymentListListener_lower(listener),
+        FfiConverterOptionString.lower(contractId),
+        FfiConverterOptionTypeListOptions.lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Watches a page of `list_reports` (a report written here, pulled by a sync, commented on,
+     * or marked read here changes it).
      */
 open func watchReports(listener: ReportListListener, query: ReportQuery? = nil, options: ListOptions? = nil)throws  -> Subscription  {
     return try  FfiConverterTypeSubscription_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
@@ -4575,6 +5102,214 @@ public func FfiConverterTypeHttpClient_lower(_ value: HttpClient) -> UInt64 {
 
 
 /**
+ * Hears a watched payment list.
+ */
+public protocol PaymentListListener: AnyObject, Sendable {
+    
+    func onList(page: PaymentPage, diff: ListDiff) throws 
+    
+}
+/**
+ * Hears a watched payment list.
+ */
+open class PaymentListListenerImpl: PaymentListListener, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_fieldreport_ffi_fn_clone_paymentlistlistener(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_fieldreport_ffi_fn_free_paymentlistlistener(handle, $0) }
+    }
+
+    
+
+    
+open func onList(page: PaymentPage, diff: ListDiff)throws   {try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_paymentlistlistener_on_list(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePaymentPage_lower(page),
+        FfiConverterTypeListDiff_lower(diff),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfacePaymentListListener {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfacePaymentListListener = UniffiVTableCallbackInterfacePaymentListListener(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypePaymentListListener.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface PaymentListListener: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypePaymentListListener.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface PaymentListListener: handle missing in uniffiClone")
+            }
+        },
+        onList: { (
+            uniffiHandle: UInt64,
+            page: RustBuffer,
+            diff: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypePaymentListListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.onList(
+                     page: try FfiConverterTypePaymentPage_lift(page),
+                     diff: try FfiConverterTypeListDiff_lift(diff)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeFieldError_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfacePaymentListListener> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfacePaymentListListener>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitPaymentListListener() {
+    uniffi_fieldreport_ffi_fn_init_callback_vtable_paymentlistlistener(UniffiCallbackInterfacePaymentListListener.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePaymentListListener: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<PaymentListListener>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = PaymentListListener
+
+    public static func lift(_ handle: UInt64) throws -> PaymentListListener {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return PaymentListListenerImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: PaymentListListener) -> UInt64 {
+         if let rustImpl = value as? PaymentListListenerImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PaymentListListener {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: PaymentListListener, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePaymentListListener_lift(_ handle: UInt64) throws -> PaymentListListener {
+    return try FfiConverterTypePaymentListListener.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePaymentListListener_lower(_ value: PaymentListListener) -> UInt64 {
+    return FfiConverterTypePaymentListListener.lower(value)
+}
+
+
+
+
+
+
+/**
  * Hears a watched report list.
  */
 public protocol ReportListListener: AnyObject, Sendable {
@@ -6286,6 +7021,81 @@ public func FfiConverterTypeContract_lower(_ value: Contract) -> RustBuffer {
 
 
 /**
+ * One page of contracts.
+ */
+public struct ContractPage: Equatable, Hashable {
+    public let rows: [ContractRow]
+    /**
+     * Whether rows follow this page.
+     */
+    public let hasMore: Bool
+    /**
+     * The token of the next page (`ListOptions.after`), when rows follow: it holds its
+     * place even when the last row shown is changed or removed meanwhile.
+     */
+    public let next: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(rows: [ContractRow], 
+        /**
+         * Whether rows follow this page.
+         */hasMore: Bool, 
+        /**
+         * The token of the next page (`ListOptions.after`), when rows follow: it holds its
+         * place even when the last row shown is changed or removed meanwhile.
+         */next: String?) {
+        self.rows = rows
+        self.hasMore = hasMore
+        self.next = next
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ContractPage: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeContractPage: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ContractPage {
+        return
+            try ContractPage(
+                rows: FfiConverterSequenceTypeContractRow.read(from: &buf), 
+                hasMore: FfiConverterBool.read(from: &buf), 
+                next: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ContractPage, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypeContractRow.write(value.rows, into: &buf)
+        FfiConverterBool.write(value.hasMore, into: &buf)
+        FfiConverterOptionString.write(value.next, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContractPage_lift(_ buf: RustBuffer) throws -> ContractPage {
+    return try FfiConverterTypeContractPage.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContractPage_lower(_ value: ContractPage) -> RustBuffer {
+    return FfiConverterTypeContractPage.lower(value)
+}
+
+
+/**
  * A contract as lists show it.
  */
 public struct ContractRow: Equatable, Hashable {
@@ -6556,8 +7366,8 @@ public struct CustomerPage: Equatable, Hashable {
      */
     public let hasMore: Bool
     /**
-     * The token of the next page (`ListOptions.after`), when rows follow: it holds its place
-     * even when the last row shown is renamed or removed meanwhile.
+     * The token of the next page (`ListOptions.after`), when rows follow: it holds its
+     * place even when the last row shown is changed or removed meanwhile.
      */
     public let next: String?
 
@@ -6568,8 +7378,8 @@ public struct CustomerPage: Equatable, Hashable {
          * Whether rows follow this page.
          */hasMore: Bool, 
         /**
-         * The token of the next page (`ListOptions.after`), when rows follow: it holds its place
-         * even when the last row shown is renamed or removed meanwhile.
+         * The token of the next page (`ListOptions.after`), when rows follow: it holds its
+         * place even when the last row shown is changed or removed meanwhile.
          */next: String?) {
         self.rows = rows
         self.hasMore = hasMore
@@ -6877,6 +7687,81 @@ public func FfiConverterTypeDealEdit_lift(_ buf: RustBuffer) throws -> DealEdit 
 #endif
 public func FfiConverterTypeDealEdit_lower(_ value: DealEdit) -> RustBuffer {
     return FfiConverterTypeDealEdit.lower(value)
+}
+
+
+/**
+ * One page of deals.
+ */
+public struct DealPage: Equatable, Hashable {
+    public let rows: [DealRow]
+    /**
+     * Whether rows follow this page.
+     */
+    public let hasMore: Bool
+    /**
+     * The token of the next page (`ListOptions.after`), when rows follow: it holds its
+     * place even when the last row shown is changed or removed meanwhile.
+     */
+    public let next: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(rows: [DealRow], 
+        /**
+         * Whether rows follow this page.
+         */hasMore: Bool, 
+        /**
+         * The token of the next page (`ListOptions.after`), when rows follow: it holds its
+         * place even when the last row shown is changed or removed meanwhile.
+         */next: String?) {
+        self.rows = rows
+        self.hasMore = hasMore
+        self.next = next
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DealPage: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDealPage: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DealPage {
+        return
+            try DealPage(
+                rows: FfiConverterSequenceTypeDealRow.read(from: &buf), 
+                hasMore: FfiConverterBool.read(from: &buf), 
+                next: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DealPage, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypeDealRow.write(value.rows, into: &buf)
+        FfiConverterBool.write(value.hasMore, into: &buf)
+        FfiConverterOptionString.write(value.next, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDealPage_lift(_ buf: RustBuffer) throws -> DealPage {
+    return try FfiConverterTypeDealPage.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDealPage_lower(_ value: DealPage) -> RustBuffer {
+    return FfiConverterTypeDealPage.lower(value)
 }
 
 
@@ -7404,12 +8289,26 @@ public func FfiConverterTypeFollowupEdit_lower(_ value: FollowupEdit) -> RustBuf
  */
 public struct FollowupPage: Equatable, Hashable {
     public let rows: [FollowupRow]
+    /**
+     * Whether rows follow this page.
+     */
     public let hasMore: Bool
+    /**
+     * The token of the next page (`ListOptions.after`), when rows follow: it holds its
+     * place even when the last row shown is changed or removed meanwhile.
+     */
     public let next: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(rows: [FollowupRow], hasMore: Bool, next: String?) {
+    public init(rows: [FollowupRow], 
+        /**
+         * Whether rows follow this page.
+         */hasMore: Bool, 
+        /**
+         * The token of the next page (`ListOptions.after`), when rows follow: it holds its
+         * place even when the last row shown is changed or removed meanwhile.
+         */next: String?) {
         self.rows = rows
         self.hasMore = hasMore
         self.next = next
@@ -8632,6 +9531,81 @@ public func FfiConverterTypePayment_lower(_ value: Payment) -> RustBuffer {
 
 
 /**
+ * One page of payments.
+ */
+public struct PaymentPage: Equatable, Hashable {
+    public let rows: [PaymentRow]
+    /**
+     * Whether rows follow this page.
+     */
+    public let hasMore: Bool
+    /**
+     * The token of the next page (`ListOptions.after`), when rows follow: it holds its
+     * place even when the last row shown is changed or removed meanwhile.
+     */
+    public let next: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(rows: [PaymentRow], 
+        /**
+         * Whether rows follow this page.
+         */hasMore: Bool, 
+        /**
+         * The token of the next page (`ListOptions.after`), when rows follow: it holds its
+         * place even when the last row shown is changed or removed meanwhile.
+         */next: String?) {
+        self.rows = rows
+        self.hasMore = hasMore
+        self.next = next
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PaymentPage: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePaymentPage: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PaymentPage {
+        return
+            try PaymentPage(
+                rows: FfiConverterSequenceTypePaymentRow.read(from: &buf), 
+                hasMore: FfiConverterBool.read(from: &buf), 
+                next: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PaymentPage, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypePaymentRow.write(value.rows, into: &buf)
+        FfiConverterBool.write(value.hasMore, into: &buf)
+        FfiConverterOptionString.write(value.next, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePaymentPage_lift(_ buf: RustBuffer) throws -> PaymentPage {
+    return try FfiConverterTypePaymentPage.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePaymentPage_lower(_ value: PaymentPage) -> RustBuffer {
+    return FfiConverterTypePaymentPage.lower(value)
+}
+
+
+/**
  * A payment as lists show it.
  */
 public struct PaymentRow: Equatable, Hashable {
@@ -9419,12 +10393,26 @@ public func FfiConverterTypeReport_lower(_ value: Report) -> RustBuffer {
  */
 public struct ReportPage: Equatable, Hashable {
     public let rows: [ReportRow]
+    /**
+     * Whether rows follow this page.
+     */
     public let hasMore: Bool
+    /**
+     * The token of the next page (`ListOptions.after`), when rows follow: it holds its
+     * place even when the last row shown is changed or removed meanwhile.
+     */
     public let next: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(rows: [ReportRow], hasMore: Bool, next: String?) {
+    public init(rows: [ReportRow], 
+        /**
+         * Whether rows follow this page.
+         */hasMore: Bool, 
+        /**
+         * The token of the next page (`ListOptions.after`), when rows follow: it holds its
+         * place even when the last row shown is changed or removed meanwhile.
+         */next: String?) {
         self.rows = rows
         self.hasMore = hasMore
         self.next = next
@@ -13151,13 +14139,22 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_syncstatuslistener_on_status() != 64610) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_customerlistlistener_on_list() != 52464) {
+    if (uniffi_fieldreport_ffi_checksum_method_contractlistlistener_on_list() != 8747) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_followuplistlistener_on_list() != 57757) {
+    if (uniffi_fieldreport_ffi_checksum_method_customerlistlistener_on_list() != 11251) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_reportlistlistener_on_list() != 24050) {
+    if (uniffi_fieldreport_ffi_checksum_method_deallistlistener_on_list() != 22624) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_followuplistlistener_on_list() != 43274) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_paymentlistlistener_on_list() != 48316) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_reportlistlistener_on_list() != 62159) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_subscription_cancel() != 36316) {
@@ -13226,22 +14223,40 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_team_view() != 8510) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_customers_page() != 19053) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_contracts_page() != 60225) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_followups_page() != 39926) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_customers_page() != 65236) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_reports_page() != 34015) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_deals_page() != 46274) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_customers() != 3834) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_followups_page() != 8686) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_followups() != 39057) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_payments_page() != 43834) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_reports() != 9124) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_reports_page() != 38149) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_contracts() != 49410) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_customers() != 4563) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_deals() != 51438) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_followups() != 56397) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_payments() != 28302) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_reports() != 9866) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_subscribe() != 9190) {
@@ -13499,9 +14514,12 @@ private let initializationResult: InitializationResult = {
 
     uniffiCallbackInitCancelListener()
     uniffiCallbackInitChangeListener()
+    uniffiCallbackInitContractListListener()
     uniffiCallbackInitCustomerListListener()
+    uniffiCallbackInitDealListListener()
     uniffiCallbackInitFollowupListListener()
     uniffiCallbackInitHttpClient()
+    uniffiCallbackInitPaymentListListener()
     uniffiCallbackInitReportListListener()
     uniffiCallbackInitSyncListener()
     uniffiCallbackInitSyncStatusListener()

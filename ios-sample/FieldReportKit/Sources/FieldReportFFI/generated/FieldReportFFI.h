@@ -264,6 +264,13 @@ typedef void (*UniffiCallbackInterfaceSyncStatusListenerMethod0)(uint64_t, RustB
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_CONTRACT_LIST_LISTENER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_CONTRACT_LIST_LISTENER_METHOD0
+typedef void (*UniffiCallbackInterfaceContractListListenerMethod0)(uint64_t, RustBuffer, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_CUSTOMER_LIST_LISTENER_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_CUSTOMER_LIST_LISTENER_METHOD0
 typedef void (*UniffiCallbackInterfaceCustomerListListenerMethod0)(uint64_t, RustBuffer, RustBuffer, void* _Nonnull, 
@@ -271,9 +278,23 @@ typedef void (*UniffiCallbackInterfaceCustomerListListenerMethod0)(uint64_t, Rus
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_DEAL_LIST_LISTENER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_DEAL_LIST_LISTENER_METHOD0
+typedef void (*UniffiCallbackInterfaceDealListListenerMethod0)(uint64_t, RustBuffer, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FOLLOWUP_LIST_LISTENER_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FOLLOWUP_LIST_LISTENER_METHOD0
 typedef void (*UniffiCallbackInterfaceFollowupListListenerMethod0)(uint64_t, RustBuffer, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_PAYMENT_LIST_LISTENER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_PAYMENT_LIST_LISTENER_METHOD0
+typedef void (*UniffiCallbackInterfacePaymentListListenerMethod0)(uint64_t, RustBuffer, RustBuffer, void* _Nonnull, 
         RustCallStatus *_Nonnull uniffiCallStatus
     );
 
@@ -326,6 +347,15 @@ typedef struct UniffiVTableCallbackInterfaceSyncStatusListener {
 } UniffiVTableCallbackInterfaceSyncStatusListener;
 
 #endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CONTRACT_LIST_LISTENER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CONTRACT_LIST_LISTENER
+typedef struct UniffiVTableCallbackInterfaceContractListListener {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceContractListListenerMethod0 _Nonnull onList;
+} UniffiVTableCallbackInterfaceContractListListener;
+
+#endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CUSTOMER_LIST_LISTENER
 #define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CUSTOMER_LIST_LISTENER
 typedef struct UniffiVTableCallbackInterfaceCustomerListListener {
@@ -335,6 +365,15 @@ typedef struct UniffiVTableCallbackInterfaceCustomerListListener {
 } UniffiVTableCallbackInterfaceCustomerListListener;
 
 #endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_DEAL_LIST_LISTENER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_DEAL_LIST_LISTENER
+typedef struct UniffiVTableCallbackInterfaceDealListListener {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceDealListListenerMethod0 _Nonnull onList;
+} UniffiVTableCallbackInterfaceDealListListener;
+
+#endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_FOLLOWUP_LIST_LISTENER
 #define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_FOLLOWUP_LIST_LISTENER
 typedef struct UniffiVTableCallbackInterfaceFollowupListListener {
@@ -342,6 +381,15 @@ typedef struct UniffiVTableCallbackInterfaceFollowupListListener {
     UniffiCallbackInterfaceClone _Nonnull uniffiClone;
     UniffiCallbackInterfaceFollowupListListenerMethod0 _Nonnull onList;
 } UniffiVTableCallbackInterfaceFollowupListListener;
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PAYMENT_LIST_LISTENER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PAYMENT_LIST_LISTENER
+typedef struct UniffiVTableCallbackInterfacePaymentListListener {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfacePaymentListListenerMethod0 _Nonnull onList;
+} UniffiVTableCallbackInterfacePaymentListListener;
 
 #endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_REPORT_LIST_LISTENER
@@ -431,6 +479,26 @@ void uniffi_fieldreport_ffi_fn_init_callback_vtable_syncstatuslistener(const Uni
 void uniffi_fieldreport_ffi_fn_method_syncstatuslistener_on_status(uint64_t ptr, RustBuffer status, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_CONTRACTLISTLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_CONTRACTLISTLISTENER
+uint64_t uniffi_fieldreport_ffi_fn_clone_contractlistlistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_FREE_CONTRACTLISTLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_FREE_CONTRACTLISTLISTENER
+void uniffi_fieldreport_ffi_fn_free_contractlistlistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_INIT_CALLBACK_VTABLE_CONTRACTLISTLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_INIT_CALLBACK_VTABLE_CONTRACTLISTLISTENER
+void uniffi_fieldreport_ffi_fn_init_callback_vtable_contractlistlistener(const UniffiVTableCallbackInterfaceContractListListener* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_CONTRACTLISTLISTENER_ON_LIST
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_CONTRACTLISTLISTENER_ON_LIST
+void uniffi_fieldreport_ffi_fn_method_contractlistlistener_on_list(uint64_t ptr, RustBuffer page, RustBuffer diff, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_CUSTOMERLISTLISTENER
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_CUSTOMERLISTLISTENER
 uint64_t uniffi_fieldreport_ffi_fn_clone_customerlistlistener(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -451,6 +519,26 @@ void uniffi_fieldreport_ffi_fn_init_callback_vtable_customerlistlistener(const U
 void uniffi_fieldreport_ffi_fn_method_customerlistlistener_on_list(uint64_t ptr, RustBuffer page, RustBuffer diff, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_DEALLISTLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_DEALLISTLISTENER
+uint64_t uniffi_fieldreport_ffi_fn_clone_deallistlistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_FREE_DEALLISTLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_FREE_DEALLISTLISTENER
+void uniffi_fieldreport_ffi_fn_free_deallistlistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_INIT_CALLBACK_VTABLE_DEALLISTLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_INIT_CALLBACK_VTABLE_DEALLISTLISTENER
+void uniffi_fieldreport_ffi_fn_init_callback_vtable_deallistlistener(const UniffiVTableCallbackInterfaceDealListListener* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_DEALLISTLISTENER_ON_LIST
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_DEALLISTLISTENER_ON_LIST
+void uniffi_fieldreport_ffi_fn_method_deallistlistener_on_list(uint64_t ptr, RustBuffer page, RustBuffer diff, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_FOLLOWUPLISTLISTENER
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_FOLLOWUPLISTLISTENER
 uint64_t uniffi_fieldreport_ffi_fn_clone_followuplistlistener(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -469,6 +557,26 @@ void uniffi_fieldreport_ffi_fn_init_callback_vtable_followuplistlistener(const U
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FOLLOWUPLISTLISTENER_ON_LIST
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FOLLOWUPLISTLISTENER_ON_LIST
 void uniffi_fieldreport_ffi_fn_method_followuplistlistener_on_list(uint64_t ptr, RustBuffer page, RustBuffer diff, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_PAYMENTLISTLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_PAYMENTLISTLISTENER
+uint64_t uniffi_fieldreport_ffi_fn_clone_paymentlistlistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_FREE_PAYMENTLISTLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_FREE_PAYMENTLISTLISTENER
+void uniffi_fieldreport_ffi_fn_free_paymentlistlistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_INIT_CALLBACK_VTABLE_PAYMENTLISTLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_INIT_CALLBACK_VTABLE_PAYMENTLISTLISTENER
+void uniffi_fieldreport_ffi_fn_init_callback_vtable_paymentlistlistener(const UniffiVTableCallbackInterfacePaymentListListener* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_PAYMENTLISTLISTENER_ON_LIST
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_PAYMENTLISTLISTENER_ON_LIST
+void uniffi_fieldreport_ffi_fn_method_paymentlistlistener_on_list(uint64_t ptr, RustBuffer page, RustBuffer diff, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_REPORTLISTLISTENER
@@ -632,9 +740,19 @@ RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_server_notes(uint64_t ptr
 uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_team_view(uint64_t ptr, RustBuffer period, RustBuffer metrics
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_CONTRACTS_PAGE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_CONTRACTS_PAGE
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_contracts_page(uint64_t ptr, RustBuffer customer_id, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_CUSTOMERS_PAGE
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_CUSTOMERS_PAGE
 RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_customers_page(uint64_t ptr, RustBuffer search, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_DEALS_PAGE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_DEALS_PAGE
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_deals_page(uint64_t ptr, RustBuffer stage, RustBuffer options, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_FOLLOWUPS_PAGE
@@ -642,9 +760,19 @@ RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_customers_page(uint64_t p
 RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_followups_page(uint64_t ptr, RustBuffer period, RustBuffer customer_id, RustBuffer options, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_PAYMENTS_PAGE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_PAYMENTS_PAGE
+RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_payments_page(uint64_t ptr, RustBuffer contract_id, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_REPORTS_PAGE
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_REPORTS_PAGE
 RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_reports_page(uint64_t ptr, RustBuffer query, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_WATCH_CONTRACTS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_WATCH_CONTRACTS
+uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_watch_contracts(uint64_t ptr, uint64_t listener, RustBuffer customer_id, RustBuffer options, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_WATCH_CUSTOMERS
@@ -652,9 +780,19 @@ RustBuffer uniffi_fieldreport_ffi_fn_method_fieldstore_reports_page(uint64_t ptr
 uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_watch_customers(uint64_t ptr, uint64_t listener, RustBuffer search, RustBuffer options, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_WATCH_DEALS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_WATCH_DEALS
+uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_watch_deals(uint64_t ptr, uint64_t listener, RustBuffer stage, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_WATCH_FOLLOWUPS
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_WATCH_FOLLOWUPS
 uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_watch_followups(uint64_t ptr, uint64_t listener, RustBuffer period, RustBuffer customer_id, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_WATCH_PAYMENTS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_WATCH_PAYMENTS
+uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_watch_payments(uint64_t ptr, uint64_t listener, RustBuffer contract_id, RustBuffer options, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_WATCH_REPORTS
@@ -1390,15 +1528,33 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_syncstatuslistener_on_status(voi
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_CONTRACTLISTLISTENER_ON_LIST
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_CONTRACTLISTLISTENER_ON_LIST
+uint16_t uniffi_fieldreport_ffi_checksum_method_contractlistlistener_on_list(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_CUSTOMERLISTLISTENER_ON_LIST
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_CUSTOMERLISTLISTENER_ON_LIST
 uint16_t uniffi_fieldreport_ffi_checksum_method_customerlistlistener_on_list(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_DEALLISTLISTENER_ON_LIST
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_DEALLISTLISTENER_ON_LIST
+uint16_t uniffi_fieldreport_ffi_checksum_method_deallistlistener_on_list(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FOLLOWUPLISTLISTENER_ON_LIST
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FOLLOWUPLISTLISTENER_ON_LIST
 uint16_t uniffi_fieldreport_ffi_checksum_method_followuplistlistener_on_list(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_PAYMENTLISTLISTENER_ON_LIST
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_PAYMENTLISTLISTENER_ON_LIST
+uint16_t uniffi_fieldreport_ffi_checksum_method_paymentlistlistener_on_list(void
     
 );
 #endif
@@ -1540,9 +1696,21 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_team_view(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_CONTRACTS_PAGE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_CONTRACTS_PAGE
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_contracts_page(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_CUSTOMERS_PAGE
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_CUSTOMERS_PAGE
 uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_customers_page(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_DEALS_PAGE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_DEALS_PAGE
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_deals_page(void
     
 );
 #endif
@@ -1552,9 +1720,21 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_followups_page(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_PAYMENTS_PAGE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_PAYMENTS_PAGE
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_payments_page(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_REPORTS_PAGE
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_REPORTS_PAGE
 uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_reports_page(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_WATCH_CONTRACTS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_WATCH_CONTRACTS
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_contracts(void
     
 );
 #endif
@@ -1564,9 +1744,21 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_customers(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_WATCH_DEALS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_WATCH_DEALS
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_deals(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_WATCH_FOLLOWUPS
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_WATCH_FOLLOWUPS
 uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_followups(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_WATCH_PAYMENTS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_WATCH_PAYMENTS
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_payments(void
     
 );
 #endif

@@ -736,10 +736,19 @@ internal interface UniffiCallbackInterfaceChangeListenerMethod0 : com.sun.jna.Ca
 internal interface UniffiCallbackInterfaceSyncStatusListenerMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`status`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
 }
+internal interface UniffiCallbackInterfaceContractListListenerMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
 internal interface UniffiCallbackInterfaceCustomerListListenerMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
 }
+internal interface UniffiCallbackInterfaceDealListListenerMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
 internal interface UniffiCallbackInterfaceFollowupListListenerMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+internal interface UniffiCallbackInterfacePaymentListListenerMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
 }
 internal interface UniffiCallbackInterfaceReportListListenerMethod0 : com.sun.jna.Callback {
@@ -809,6 +818,25 @@ internal open class UniffiVTableCallbackInterfaceSyncStatusListener(
 
 }
 @Structure.FieldOrder("uniffiFree", "uniffiClone", "onList")
+internal open class UniffiVTableCallbackInterfaceContractListListener(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `onList`: UniffiCallbackInterfaceContractListListenerMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `onList`: UniffiCallbackInterfaceContractListListenerMethod0? = null,
+    ): UniffiVTableCallbackInterfaceContractListListener(`uniffiFree`,`uniffiClone`,`onList`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceContractListListener) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `onList` = other.`onList`
+    }
+
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "onList")
 internal open class UniffiVTableCallbackInterfaceCustomerListListener(
     @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
     @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
@@ -828,6 +856,25 @@ internal open class UniffiVTableCallbackInterfaceCustomerListListener(
 
 }
 @Structure.FieldOrder("uniffiFree", "uniffiClone", "onList")
+internal open class UniffiVTableCallbackInterfaceDealListListener(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `onList`: UniffiCallbackInterfaceDealListListenerMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `onList`: UniffiCallbackInterfaceDealListListenerMethod0? = null,
+    ): UniffiVTableCallbackInterfaceDealListListener(`uniffiFree`,`uniffiClone`,`onList`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceDealListListener) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `onList` = other.`onList`
+    }
+
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "onList")
 internal open class UniffiVTableCallbackInterfaceFollowupListListener(
     @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
     @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
@@ -840,6 +887,25 @@ internal open class UniffiVTableCallbackInterfaceFollowupListListener(
     ): UniffiVTableCallbackInterfaceFollowupListListener(`uniffiFree`,`uniffiClone`,`onList`,), Structure.ByValue
 
    internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceFollowupListListener) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `onList` = other.`onList`
+    }
+
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "onList")
+internal open class UniffiVTableCallbackInterfacePaymentListListener(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `onList`: UniffiCallbackInterfacePaymentListListenerMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `onList`: UniffiCallbackInterfacePaymentListListenerMethod0? = null,
+    ): UniffiVTableCallbackInterfacePaymentListListener(`uniffiFree`,`uniffiClone`,`onList`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfacePaymentListListener) {
         `uniffiFree` = other.`uniffiFree`
         `uniffiClone` = other.`uniffiClone`
         `onList` = other.`onList`
@@ -934,9 +1000,15 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_syncstatuslistener_on_status(
     ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_contractlistlistener_on_list(
+    ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_customerlistlistener_on_list(
     ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_deallistlistener_on_list(
+    ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_followuplistlistener_on_list(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_paymentlistlistener_on_list(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_reportlistlistener_on_list(
     ): Int
@@ -984,15 +1056,27 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_team_view(
     ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_contracts_page(
+    ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_customers_page(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_deals_page(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_followups_page(
     ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_payments_page(
+    ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_reports_page(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_contracts(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_customers(
     ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_deals(
+    ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_followups(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_payments(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_reports(
     ): Int
@@ -1182,9 +1266,12 @@ internal object UniffiLib {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "fieldreport"))
         uniffiCallbackInterfaceCancelListener.register(this)
         uniffiCallbackInterfaceChangeListener.register(this)
+        uniffiCallbackInterfaceContractListListener.register(this)
         uniffiCallbackInterfaceCustomerListListener.register(this)
+        uniffiCallbackInterfaceDealListListener.register(this)
         uniffiCallbackInterfaceFollowupListListener.register(this)
         uniffiCallbackInterfaceHttpClient.register(this)
+        uniffiCallbackInterfacePaymentListListener.register(this)
         uniffiCallbackInterfaceReportListListener.register(this)
         uniffiCallbackInterfaceSyncListener.register(this)
         uniffiCallbackInterfaceSyncStatusListener.register(this)
@@ -1217,6 +1304,14 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_fieldreport_ffi_fn_method_syncstatuslistener_on_status(`ptr`: Long,`status`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_fieldreport_ffi_fn_clone_contractlistlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_free_contractlistlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_init_callback_vtable_contractlistlistener(`vtable`: UniffiVTableCallbackInterfaceContractListListener,
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_method_contractlistlistener_on_list(`ptr`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_fieldreport_ffi_fn_clone_customerlistlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_fieldreport_ffi_fn_free_customerlistlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1225,6 +1320,14 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_fieldreport_ffi_fn_method_customerlistlistener_on_list(`ptr`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_fieldreport_ffi_fn_clone_deallistlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_free_deallistlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_init_callback_vtable_deallistlistener(`vtable`: UniffiVTableCallbackInterfaceDealListListener,
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_method_deallistlistener_on_list(`ptr`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_fieldreport_ffi_fn_clone_followuplistlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_fieldreport_ffi_fn_free_followuplistlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1232,6 +1335,14 @@ internal object UniffiLib {
     external fun uniffi_fieldreport_ffi_fn_init_callback_vtable_followuplistlistener(`vtable`: UniffiVTableCallbackInterfaceFollowupListListener,
     ): Unit
     external fun uniffi_fieldreport_ffi_fn_method_followuplistlistener_on_list(`ptr`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_clone_paymentlistlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_free_paymentlistlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_init_callback_vtable_paymentlistlistener(`vtable`: UniffiVTableCallbackInterfacePaymentListListener,
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_method_paymentlistlistener_on_list(`ptr`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_fieldreport_ffi_fn_clone_reportlistlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1297,15 +1408,27 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_team_view(`ptr`: Long,`period`: RustBuffer.ByValue,`metrics`: RustBuffer.ByValue,
     ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_contracts_page(`ptr`: Long,`customerId`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_customers_page(`ptr`: Long,`search`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_deals_page(`ptr`: Long,`stage`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_followups_page(`ptr`: Long,`period`: RustBuffer.ByValue,`customerId`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_payments_page(`ptr`: Long,`contractId`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_reports_page(`ptr`: Long,`query`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_watch_contracts(`ptr`: Long,`listener`: Long,`customerId`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_watch_customers(`ptr`: Long,`listener`: Long,`search`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_watch_deals(`ptr`: Long,`listener`: Long,`stage`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_watch_followups(`ptr`: Long,`listener`: Long,`period`: RustBuffer.ByValue,`customerId`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_watch_payments(`ptr`: Long,`listener`: Long,`contractId`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_watch_reports(`ptr`: Long,`listener`: Long,`query`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1617,13 +1740,22 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_syncstatuslistener_on_status() and 0xFFFF) != 64610) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_customerlistlistener_on_list() and 0xFFFF) != 52464) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_contractlistlistener_on_list() and 0xFFFF) != 8747) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_followuplistlistener_on_list() and 0xFFFF) != 57757) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_customerlistlistener_on_list() and 0xFFFF) != 11251) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_reportlistlistener_on_list() and 0xFFFF) != 24050) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_deallistlistener_on_list() and 0xFFFF) != 22624) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_followuplistlistener_on_list() and 0xFFFF) != 43274) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_paymentlistlistener_on_list() and 0xFFFF) != 48316) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_reportlistlistener_on_list() and 0xFFFF) != 62159) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_subscription_cancel() and 0xFFFF) != 36316) {
@@ -1692,22 +1824,40 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_team_view() and 0xFFFF) != 8510) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_customers_page() and 0xFFFF) != 19053) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_contracts_page() and 0xFFFF) != 60225) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_followups_page() and 0xFFFF) != 39926) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_customers_page() and 0xFFFF) != 65236) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_reports_page() and 0xFFFF) != 34015) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_deals_page() and 0xFFFF) != 46274) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_customers() and 0xFFFF) != 3834) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_followups_page() and 0xFFFF) != 8686) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_followups() and 0xFFFF) != 39057) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_payments_page() and 0xFFFF) != 43834) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_reports() and 0xFFFF) != 9124) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_reports_page() and 0xFFFF) != 38149) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_contracts() and 0xFFFF) != 49410) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_customers() and 0xFFFF) != 4563) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_deals() and 0xFFFF) != 51438) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_followups() and 0xFFFF) != 56397) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_payments() and 0xFFFF) != 28302) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_reports() and 0xFFFF) != 9866) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_subscribe() and 0xFFFF) != 9190) {
@@ -2813,8 +2963,8 @@ public object FfiConverterTypeCancelListener: FfiConverter<CancelListener, Long>
 
 
 /**
- * Hears which records changed. Called on the thread that made the change — the app's own
- * thread after its write, the library's sync thread after a page — after the change is
+ * Hears which records changed. Called on the thread that made the change — the store's own
+ * thread after the app's write, the library's sync thread after a page — after the change is
  * committed and with no lock held, so it may read the store; it should return quickly (post to
  * the UI thread to redraw). A listener that throws is logged and keeps its subscription.
  */
@@ -2826,8 +2976,8 @@ public interface ChangeListener {
 }
 
 /**
- * Hears which records changed. Called on the thread that made the change — the app's own
- * thread after its write, the library's sync thread after a page — after the change is
+ * Hears which records changed. Called on the thread that made the change — the store's own
+ * thread after the app's write, the library's sync thread after a page — after the change is
  * committed and with no lock held, so it may read the store; it should return quickly (post to
  * the UI thread to redraw). A listener that throws is logged and keeps its subscription.
  */
@@ -3041,6 +3191,331 @@ public object FfiConverterTypeChangeListener: FfiConverter<ChangeListener, Long>
     override fun allocationSize(value: ChangeListener) = 8UL
 
     override fun write(value: ChangeListener, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Hears a watched contract list.
+ */
+public interface ContractListListener {
+    
+    fun `onList`(`page`: ContractPage, `diff`: ListDiff)
+    
+    companion object
+}
+
+/**
+ * Hears a watched contract list.
+ */
+open class ContractListListenerImpl: Disposable, AutoCloseable, ContractListListener
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_fieldreport_ffi_fn_free_contractlistlistener(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_clone_contractlistlistener(handle, status)
+        }
+    }
+
+    
+    @Throws(FieldException::class)override fun `onList`(`page`: ContractPage, `diff`: ListDiff)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_contractlistlistener_on_list(
+        it,
+        
+        FfiConverterTypeContractPage.lower(`page`),
+        FfiConverterTypeListDiff.lower(`diff`),_status)
+}
+    }
+    
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceContractListListener {
+    internal object `onList`: UniffiCallbackInterfaceContractListListenerMethod0 {
+        override fun callback(`uniffiHandle`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeContractListListener.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`onList`(
+                    FfiConverterTypeContractPage.lift(`page`),
+                    FfiConverterTypeListDiff.lift(`diff`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: FieldException -> FfiConverterTypeFieldError.lower(e) }
+            )
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeContractListListener.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeContractListListener.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceContractListListener.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `onList`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_fieldreport_ffi_fn_init_callback_vtable_contractlistlistener(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeContractListListener: FfiConverter<ContractListListener, Long> {
+    internal val handleMap = UniffiHandleMap<ContractListListener>()
+
+    override fun lower(value: ContractListListener): Long {
+        if (value is ContractListListenerImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): ContractListListener {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return ContractListListenerImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): ContractListListener {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: ContractListListener) = 8UL
+
+    override fun write(value: ContractListListener, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -3467,6 +3942,331 @@ public object FfiConverterTypeCustomerListListener: FfiConverter<CustomerListLis
 
 
 /**
+ * Hears a watched deal list.
+ */
+public interface DealListListener {
+    
+    fun `onList`(`page`: DealPage, `diff`: ListDiff)
+    
+    companion object
+}
+
+/**
+ * Hears a watched deal list.
+ */
+open class DealListListenerImpl: Disposable, AutoCloseable, DealListListener
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_fieldreport_ffi_fn_free_deallistlistener(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_clone_deallistlistener(handle, status)
+        }
+    }
+
+    
+    @Throws(FieldException::class)override fun `onList`(`page`: DealPage, `diff`: ListDiff)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_deallistlistener_on_list(
+        it,
+        
+        FfiConverterTypeDealPage.lower(`page`),
+        FfiConverterTypeListDiff.lower(`diff`),_status)
+}
+    }
+    
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceDealListListener {
+    internal object `onList`: UniffiCallbackInterfaceDealListListenerMethod0 {
+        override fun callback(`uniffiHandle`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeDealListListener.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`onList`(
+                    FfiConverterTypeDealPage.lift(`page`),
+                    FfiConverterTypeListDiff.lift(`diff`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: FieldException -> FfiConverterTypeFieldError.lower(e) }
+            )
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeDealListListener.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeDealListListener.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceDealListListener.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `onList`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_fieldreport_ffi_fn_init_callback_vtable_deallistlistener(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDealListListener: FfiConverter<DealListListener, Long> {
+    internal val handleMap = UniffiHandleMap<DealListListener>()
+
+    override fun lower(value: DealListListener): Long {
+        if (value is DealListListenerImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): DealListListener {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return DealListListenerImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): DealListListener {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: DealListListener) = 8UL
+
+    override fun write(value: DealListListener, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
  * A device's local store: customers, deals, followups, contracts, payments, reports.
  */
 public interface FieldStoreInterface {
@@ -3614,9 +4414,19 @@ public interface FieldStoreInterface {
     suspend fun `teamView`(`period`: kotlin.String, `metrics`: List<kotlin.String> = listOf()): TeamView
     
     /**
+     * One page of `list_contracts`.
+     */
+    fun `contractsPage`(`customerId`: kotlin.String? = null, `options`: ListOptions? = null): ContractPage
+    
+    /**
      * One page of `list_customers`, with whether more follow and the token of the next page.
      */
     fun `customersPage`(`search`: kotlin.String? = null, `options`: ListOptions? = null): CustomerPage
+    
+    /**
+     * One page of `list_deals`.
+     */
+    fun `dealsPage`(`stage`: Stage? = null, `options`: ListOptions? = null): DealPage
     
     /**
      * One page of `list_followups`, with whether more follow and the token of the next page.
@@ -3624,27 +4434,44 @@ public interface FieldStoreInterface {
     fun `followupsPage`(`period`: kotlin.String? = null, `customerId`: kotlin.String? = null, `options`: ListOptions? = null): FollowupPage
     
     /**
+     * One page of `list_payments`.
+     */
+    fun `paymentsPage`(`contractId`: kotlin.String? = null, `options`: ListOptions? = null): PaymentPage
+    
+    /**
      * One page of `list_reports`, with whether more follow and the token of the next page.
      */
     fun `reportsPage`(`query`: ReportQuery? = null, `options`: ListOptions? = null): ReportPage
     
     /**
-     * Watches a page of `list_customers`: `listener` hears the page now (every row inserted),
-     * then, after each write or synced page that changes it, the page again with what changed.
-     * Called on the thread that made the change (post to the UI's dispatcher or queue); lives
-     * until the returned handle's `cancel`. Bad options fail here, before any call.
+     * Watches a page of `list_contracts`.
+     */
+    fun `watchContracts`(`listener`: ContractListListener, `customerId`: kotlin.String? = null, `options`: ListOptions? = null): Subscription
+    
+    /**
+     * Watches a page of `list_customers`.
      */
     fun `watchCustomers`(`listener`: CustomerListListener, `search`: kotlin.String? = null, `options`: ListOptions? = null): Subscription
     
     /**
-     * Watches a page of `list_followups` as `watch_customers` does (its rows name their
-     * customers: a renamed customer updates them).
+     * Watches a page of `list_deals` (a renamed customer updates its rows).
+     */
+    fun `watchDeals`(`listener`: DealListListener, `stage`: Stage? = null, `options`: ListOptions? = null): Subscription
+    
+    /**
+     * Watches a page of `list_followups` (its rows name their customers: a renamed customer
+     * updates them).
      */
     fun `watchFollowups`(`listener`: FollowupListListener, `period`: kotlin.String? = null, `customerId`: kotlin.String? = null, `options`: ListOptions? = null): Subscription
     
     /**
-     * Watches a page of `list_reports` as `watch_customers` does (a report written here, pulled
-     * by a sync, or commented on changes it).
+     * Watches a page of `list_payments`.
+     */
+    fun `watchPayments`(`listener`: PaymentListListener, `contractId`: kotlin.String? = null, `options`: ListOptions? = null): Subscription
+    
+    /**
+     * Watches a page of `list_reports` (a report written here, pulled by a sync, commented on,
+     * or marked read here changes it).
      */
     fun `watchReports`(`listener`: ReportListListener, `query`: ReportQuery? = null, `options`: ListOptions? = null): Subscription
     
@@ -4760,6 +5587,25 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 
     
     /**
+     * One page of `list_contracts`.
+     */
+    @Throws(FieldException::class)override fun `contractsPage`(`customerId`: kotlin.String?, `options`: ListOptions?): ContractPage {
+            return FfiConverterTypeContractPage.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_contracts_page(
+        it,
+        
+        FfiConverterOptionalString.lower(`customerId`),
+        FfiConverterOptionalTypeListOptions.lower(`options`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * One page of `list_customers`, with whether more follow and the token of the next page.
      */
     @Throws(FieldException::class)override fun `customersPage`(`search`: kotlin.String?, `options`: ListOptions?): CustomerPage {
@@ -4770,6 +5616,25 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
         it,
         
         FfiConverterOptionalString.lower(`search`),
+        FfiConverterOptionalTypeListOptions.lower(`options`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * One page of `list_deals`.
+     */
+    @Throws(FieldException::class)override fun `dealsPage`(`stage`: Stage?, `options`: ListOptions?): DealPage {
+            return FfiConverterTypeDealPage.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_deals_page(
+        it,
+        
+        FfiConverterOptionalTypeStage.lower(`stage`),
         FfiConverterOptionalTypeListOptions.lower(`options`),_status)
 }
     }
@@ -4799,6 +5664,25 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 
     
     /**
+     * One page of `list_payments`.
+     */
+    @Throws(FieldException::class)override fun `paymentsPage`(`contractId`: kotlin.String?, `options`: ListOptions?): PaymentPage {
+            return FfiConverterTypePaymentPage.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_payments_page(
+        it,
+        
+        FfiConverterOptionalString.lower(`contractId`),
+        FfiConverterOptionalTypeListOptions.lower(`options`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * One page of `list_reports`, with whether more follow and the token of the next page.
      */
     @Throws(FieldException::class)override fun `reportsPage`(`query`: ReportQuery?, `options`: ListOptions?): ReportPage {
@@ -4818,10 +5702,27 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 
     
     /**
-     * Watches a page of `list_customers`: `listener` hears the page now (every row inserted),
-     * then, after each write or synced page that changes it, the page again with what changed.
-     * Called on the thread that made the change (post to the UI's dispatcher or queue); lives
-     * until the returned handle's `cancel`. Bad options fail here, before any call.
+     * Watches a page of `list_contracts`.
+     */
+    @Throws(FieldException::class)override fun `watchContracts`(`listener`: ContractListListener, `customerId`: kotlin.String?, `options`: ListOptions?): Subscription {
+            return FfiConverterTypeSubscription.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_watch_contracts(
+        it,
+        
+        FfiConverterTypeContractListListener.lower(`listener`),
+        FfiConverterOptionalString.lower(`customerId`),
+        FfiConverterOptionalTypeListOptions.lower(`options`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Watches a page of `list_customers`.
      */
     @Throws(FieldException::class)override fun `watchCustomers`(`listener`: CustomerListListener, `search`: kotlin.String?, `options`: ListOptions?): Subscription {
             return FfiConverterTypeSubscription.lift(
@@ -4841,8 +5742,28 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 
     
     /**
-     * Watches a page of `list_followups` as `watch_customers` does (its rows name their
-     * customers: a renamed customer updates them).
+     * Watches a page of `list_deals` (a renamed customer updates its rows).
+     */
+    @Throws(FieldException::class)override fun `watchDeals`(`listener`: DealListListener, `stage`: Stage?, `options`: ListOptions?): Subscription {
+            return FfiConverterTypeSubscription.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_watch_deals(
+        it,
+        
+        FfiConverterTypeDealListListener.lower(`listener`),
+        FfiConverterOptionalTypeStage.lower(`stage`),
+        FfiConverterOptionalTypeListOptions.lower(`options`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Watches a page of `list_followups` (its rows name their customers: a renamed customer
+     * updates them).
      */
     @Throws(FieldException::class)override fun `watchFollowups`(`listener`: FollowupListListener, `period`: kotlin.String?, `customerId`: kotlin.String?, `options`: ListOptions?): Subscription {
             return FfiConverterTypeSubscription.lift(
@@ -4863,8 +5784,28 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
 
     
     /**
-     * Watches a page of `list_reports` as `watch_customers` does (a report written here, pulled
-     * by a sync, or commented on changes it).
+     * Watches a page of `list_payments`.
+     */
+    @Throws(FieldException::class)override fun `watchPayments`(`listener`: PaymentListListener, `contractId`: kotlin.String?, `options`: ListOptions?): Subscription {
+            return FfiConverterTypeSubscription.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_watch_payments(
+        it,
+        
+        FfiConverterTypePaymentListListener.lower(`listener`),
+        FfiConverterOptionalString.lower(`contractId`),
+        FfiConverterOptionalTypeListOptions.lower(`options`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Watches a page of `list_reports` (a report written here, pulled by a sync, commented on,
+     * or marked read here changes it).
      */
     @Throws(FieldException::class)override fun `watchReports`(`listener`: ReportListListener, `query`: ReportQuery?, `options`: ListOptions?): Subscription {
             return FfiConverterTypeSubscription.lift(
@@ -7989,6 +8930,331 @@ public object FfiConverterTypeHttpClient: FfiConverter<HttpClient, Long> {
 
 
 /**
+ * Hears a watched payment list.
+ */
+public interface PaymentListListener {
+    
+    fun `onList`(`page`: PaymentPage, `diff`: ListDiff)
+    
+    companion object
+}
+
+/**
+ * Hears a watched payment list.
+ */
+open class PaymentListListenerImpl: Disposable, AutoCloseable, PaymentListListener
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_fieldreport_ffi_fn_free_paymentlistlistener(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_clone_paymentlistlistener(handle, status)
+        }
+    }
+
+    
+    @Throws(FieldException::class)override fun `onList`(`page`: PaymentPage, `diff`: ListDiff)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_paymentlistlistener_on_list(
+        it,
+        
+        FfiConverterTypePaymentPage.lower(`page`),
+        FfiConverterTypeListDiff.lower(`diff`),_status)
+}
+    }
+    
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfacePaymentListListener {
+    internal object `onList`: UniffiCallbackInterfacePaymentListListenerMethod0 {
+        override fun callback(`uniffiHandle`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypePaymentListListener.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`onList`(
+                    FfiConverterTypePaymentPage.lift(`page`),
+                    FfiConverterTypeListDiff.lift(`diff`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: FieldException -> FfiConverterTypeFieldError.lower(e) }
+            )
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypePaymentListListener.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypePaymentListListener.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfacePaymentListListener.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `onList`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_fieldreport_ffi_fn_init_callback_vtable_paymentlistlistener(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePaymentListListener: FfiConverter<PaymentListListener, Long> {
+    internal val handleMap = UniffiHandleMap<PaymentListListener>()
+
+    override fun lower(value: PaymentListListener): Long {
+        if (value is PaymentListListenerImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): PaymentListListener {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return PaymentListListenerImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): PaymentListListener {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: PaymentListListener) = 8UL
+
+    override fun write(value: PaymentListListener, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
  * Hears a watched report list.
  */
 public interface ReportListListener {
@@ -9903,6 +11169,59 @@ public object FfiConverterTypeContract: FfiConverterRustBuffer<Contract> {
 
 
 /**
+ * One page of contracts.
+ */
+data class ContractPage (
+    val `rows`: List<ContractRow>
+    , 
+    /**
+     * Whether rows follow this page.
+     */
+    val `hasMore`: kotlin.Boolean
+    , 
+    /**
+     * The token of the next page (`ListOptions.after`), when rows follow: it holds its
+     * place even when the last row shown is changed or removed meanwhile.
+     */
+    val `next`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeContractPage: FfiConverterRustBuffer<ContractPage> {
+    override fun read(buf: ByteBuffer): ContractPage {
+        return ContractPage(
+            FfiConverterSequenceTypeContractRow.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ContractPage) = (
+            FfiConverterSequenceTypeContractRow.allocationSize(value.`rows`) +
+            FfiConverterBoolean.allocationSize(value.`hasMore`) +
+            FfiConverterOptionalString.allocationSize(value.`next`)
+    )
+
+    override fun write(value: ContractPage, buf: ByteBuffer) {
+            FfiConverterSequenceTypeContractRow.write(value.`rows`, buf)
+            FfiConverterBoolean.write(value.`hasMore`, buf)
+            FfiConverterOptionalString.write(value.`next`, buf)
+    }
+}
+
+
+
+/**
  * A contract as lists show it.
  */
 data class ContractRow (
@@ -10145,8 +11464,8 @@ data class CustomerPage (
     val `hasMore`: kotlin.Boolean
     , 
     /**
-     * The token of the next page (`ListOptions.after`), when rows follow: it holds its place
-     * even when the last row shown is renamed or removed meanwhile.
+     * The token of the next page (`ListOptions.after`), when rows follow: it holds its
+     * place even when the last row shown is changed or removed meanwhile.
      */
     val `next`: kotlin.String?
     
@@ -10399,6 +11718,59 @@ public object FfiConverterTypeDealEdit: FfiConverterRustBuffer<DealEdit> {
             FfiConverterOptionalTypeNaiveDate.write(value.`expectedClose`, buf)
             FfiConverterOptionalString.write(value.`lostReason`, buf)
             FfiConverterOptionalString.write(value.`currency`, buf)
+    }
+}
+
+
+
+/**
+ * One page of deals.
+ */
+data class DealPage (
+    val `rows`: List<DealRow>
+    , 
+    /**
+     * Whether rows follow this page.
+     */
+    val `hasMore`: kotlin.Boolean
+    , 
+    /**
+     * The token of the next page (`ListOptions.after`), when rows follow: it holds its
+     * place even when the last row shown is changed or removed meanwhile.
+     */
+    val `next`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDealPage: FfiConverterRustBuffer<DealPage> {
+    override fun read(buf: ByteBuffer): DealPage {
+        return DealPage(
+            FfiConverterSequenceTypeDealRow.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DealPage) = (
+            FfiConverterSequenceTypeDealRow.allocationSize(value.`rows`) +
+            FfiConverterBoolean.allocationSize(value.`hasMore`) +
+            FfiConverterOptionalString.allocationSize(value.`next`)
+    )
+
+    override fun write(value: DealPage, buf: ByteBuffer) {
+            FfiConverterSequenceTypeDealRow.write(value.`rows`, buf)
+            FfiConverterBoolean.write(value.`hasMore`, buf)
+            FfiConverterOptionalString.write(value.`next`, buf)
     }
 }
 
@@ -10841,8 +12213,15 @@ public object FfiConverterTypeFollowupEdit: FfiConverterRustBuffer<FollowupEdit>
 data class FollowupPage (
     val `rows`: List<FollowupRow>
     , 
+    /**
+     * Whether rows follow this page.
+     */
     val `hasMore`: kotlin.Boolean
     , 
+    /**
+     * The token of the next page (`ListOptions.after`), when rows follow: it holds its
+     * place even when the last row shown is changed or removed meanwhile.
+     */
     val `next`: kotlin.String?
     
 ){
@@ -11842,6 +13221,59 @@ public object FfiConverterTypePayment: FfiConverterRustBuffer<Payment> {
 
 
 /**
+ * One page of payments.
+ */
+data class PaymentPage (
+    val `rows`: List<PaymentRow>
+    , 
+    /**
+     * Whether rows follow this page.
+     */
+    val `hasMore`: kotlin.Boolean
+    , 
+    /**
+     * The token of the next page (`ListOptions.after`), when rows follow: it holds its
+     * place even when the last row shown is changed or removed meanwhile.
+     */
+    val `next`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePaymentPage: FfiConverterRustBuffer<PaymentPage> {
+    override fun read(buf: ByteBuffer): PaymentPage {
+        return PaymentPage(
+            FfiConverterSequenceTypePaymentRow.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PaymentPage) = (
+            FfiConverterSequenceTypePaymentRow.allocationSize(value.`rows`) +
+            FfiConverterBoolean.allocationSize(value.`hasMore`) +
+            FfiConverterOptionalString.allocationSize(value.`next`)
+    )
+
+    override fun write(value: PaymentPage, buf: ByteBuffer) {
+            FfiConverterSequenceTypePaymentRow.write(value.`rows`, buf)
+            FfiConverterBoolean.write(value.`hasMore`, buf)
+            FfiConverterOptionalString.write(value.`next`, buf)
+    }
+}
+
+
+
+/**
  * A payment as lists show it.
  */
 data class PaymentRow (
@@ -12483,8 +13915,15 @@ public object FfiConverterTypeReport: FfiConverterRustBuffer<Report> {
 data class ReportPage (
     val `rows`: List<ReportRow>
     , 
+    /**
+     * Whether rows follow this page.
+     */
     val `hasMore`: kotlin.Boolean
     , 
+    /**
+     * The token of the next page (`ListOptions.after`), when rows follow: it holds its
+     * place even when the last row shown is changed or removed meanwhile.
+     */
     val `next`: kotlin.String?
     
 ){

@@ -19,7 +19,8 @@ import androidx.compose.ui.unit.dp
 import androidx.lifecycle.lifecycleScope
 import com.fieldreport.*
 import com.fieldreport.core.*
-import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.map
 import kotlinx.coroutines.launch
 
 /** Four screens: today's visits, customers, the report editor, sync. */
@@ -78,39 +79,12 @@ fun App(store: FieldStore, context: Context) {
  * dispatcher; the plain calls are bounded reads (one record, one page, the status) on a read
  * connection of their own, cheap enough for the main thread. */
 
-/** A live page of followups: the rows now, then again after every write or synced page that
- *  changes them, for as long as the composable is shown (the watch is cancelled with it). */
+/** A live list's rows: the page now, then again after every write or synced page that changes
+ *  it, collected on the composition's (main) dispatcher for as long as it is shown (the watch
+ *  ends with the collection). The flows are the SDK's (`com.fieldreport.Flows.kt`). */
 @Composable
-fun watchedFollowups(store: FieldStore, period: String): State<List<FollowupRow>> {
-    val rows = remember { mutableStateOf(listOf<FollowupRow>()) }
-    val scope = rememberCoroutineScope()
-    DisposableEffect(store, period) {
-        val watch = store.watchFollowups(object : FollowupListListener {
-            // Called on the thread that made the change: hand the page over to the UI's dispatcher.
-            override fun onList(page: FollowupPage, diff: ListDiff) {
-                scope.launch(Dispatchers.Main) { rows.value = page.rows }
-            }
-        }, period)
-        onDispose { watch.cancel(); watch.close() }
-    }
-    return rows
-}
-
-/** A live page of the customers `search` finds. */
-@Composable
-fun watchedCustomers(store: FieldStore, search: String): State<List<CustomerRow>> {
-    val rows = remember { mutableStateOf(listOf<CustomerRow>()) }
-    val scope = rememberCoroutineScope()
-    DisposableEffect(store, search) {
-        val watch = store.watchCustomers(object : CustomerListListener {
-            override fun onList(page: CustomerPage, diff: ListDiff) {
-                scope.launch(Dispatchers.Main) { rows.value = page.rows }
-            }
-        }, search.ifBlank { null })
-        onDispose { watch.cancel(); watch.close() }
-    }
-    return rows
-}
+fun <R> rowsOf(key: Any, flow: () -> Flow<List<R>>): State<List<R>> =
+    remember(key) { flow() }.collectAsState(initial = listOf())
 
 @SuppressLint("MissingPermission")
 fun lastLocation(context: Context): CheckIn? {
@@ -123,7 +97,7 @@ fun lastLocation(context: Context): CheckIn? {
 @Composable
 fun Visits(store: FieldStore, context: Context, customer: CustomerRow?, pickCustomer: () -> Unit) {
     val scope = rememberCoroutineScope()
-    val visits by watchedFollowups(store, "today")
+    val visits by rowsOf(store) { store.followupsFlow("today").map { it.first.rows } }
     var note by remember { mutableStateOf("") }
     var error by remember { mutableStateOf<String?>(null) }
     Column {
@@ -156,7 +130,7 @@ fun Customers(store: FieldStore, onPick: (CustomerRow) -> Unit) {
     val scope = rememberCoroutineScope()
     var search by remember { mutableStateOf("") }
     // Search matches names, addresses, tags and pinyin initials ("hw" finds 华为).
-    val rows by watchedCustomers(store, search)
+    val rows by rowsOf(search) { store.customersFlow(search.ifBlank { null }).map { it.first.rows } }
     Column {
         OutlinedTextField(search, { search = it }, label = { Text("搜索或新建客户") }, modifier = Modifier.fillMaxWidth())
         TextButton(enabled = search.isNotBlank(), onClick = {
