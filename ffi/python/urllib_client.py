@@ -1,9 +1,6 @@
 """An `HttpClient` for fieldreport over the standard library's urllib (Python has no platform
 HTTP client the library could use, so this is the one to pass to `FieldStore.set_http_client`)."""
 
-import urllib.error
-import urllib.request
-
 from .fieldreport import FieldError, HttpClient, HttpResponse
 
 
@@ -14,6 +11,11 @@ class UrllibHttpClient(HttpClient):
     dropped."""
 
     def post(self, request):
+        # Imported at the first request, not with the package: urllib.request (http.client,
+        # email, ssl) is 2 MB an app with its own client never needs.
+        import urllib.error
+        import urllib.request
+
         headers = {"Content-Type": request.content_type}
         if request.bearer_token is not None:
             headers["Authorization"] = "Bearer " + request.bearer_token

@@ -51,16 +51,18 @@ async def batch_cost(n=3000):
     return took
 
 
-def import_cost():
+def import_cost(beside=""):
     """MB of resident memory `import fieldreport` adds to a fresh Python process, with the
     package's bytecode compiled first (as installing a package does; compiling the 14,000-line
-    module at import would add about 20 MB more)."""
+    module at import would add about 20 MB more). `beside`: modules the process imported
+    before (what an asyncio app has loaded already)."""
     import compileall
 
     compileall.compile_dir(os.path.join(os.environ["FIELDREPORT_BINDINGS"], "fieldreport"), quiet=1)
     code = (
         "import sys; sys.path.insert(0, sys.argv[1])\n"
-        "def rss():\n"
+        + (f"import {beside}\n" if beside else "")
+        + "def rss():\n"
         "    return next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmRSS:'))\n"
         "a = rss()\nimport fieldreport\nprint((rss() - a) / 1024)"
     )
@@ -85,7 +87,9 @@ async def main():
     print(f"python: log a followup through the FFI (in memory), median of 300: {await write_cost(memory=True):.3f} ms")
     one, batch = await batch_cost()
     print(f"python: 3,000 customers written durably one by one: {one:.2f} s; in one write_batch: {batch:.2f} s")
-    print(f"python: importing the bindings adds {import_cost():.1f} MB of resident memory")
+    print(f"python: importing the bindings adds {import_cost():.1f} MB of resident memory to a bare process")
+    app = "asyncio, ctypes, dataclasses, enum, typing, datetime"
+    print(f"python: ... and {import_cost(app):.1f} MB to an asyncio app (which has {app} loaded)")
     if len(sys.argv) > 1:
         s = await fr.FieldStore.open(sys.argv[1])
         # The fixture's clock is 2026-11-23 (a Monday, Asia/Shanghai): its week.
