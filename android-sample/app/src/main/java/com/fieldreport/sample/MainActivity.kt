@@ -194,15 +194,9 @@ fun SyncScreen(store: FieldStore) {
     var code by remember { mutableStateOf("") }
     var message by remember { mutableStateOf("") }
     var enrolled by remember { mutableStateOf(runCatching { store.identity() }.isSuccess) }
-    // What sync is doing and what has not gone yet, told whenever it changes.
-    var status by remember { mutableStateOf<SyncStatus?>(null) }
-    DisposableEffect(store) {
-        val watching = store.observeSyncStatus(object : SyncStatusListener {
-            // Called on a library thread: only hand the value over.
-            override fun onStatus(s: SyncStatus) { status = s }
-        })
-        onDispose { watching.cancel(); watching.close() }
-    }
+    // What sync is doing and what has not gone yet, now and whenever it changes, collected on
+    // the main dispatcher while the screen is shown.
+    val status by remember(store) { store.syncStatusFlow() }.collectAsState(initial = null)
     Column {
         if (!enrolled) {
             OutlinedTextField(server, { server = it }, label = { Text("服务器地址") })
