@@ -13,7 +13,8 @@ use crate::types::{Changes, SyncStatus};
 /// Hears which records changed. Called on the thread that made the change — the store's own
 /// thread after the app's write, the library's sync thread after a page — after the change is
 /// committed and with no lock held, so it may read the store; it should return quickly (post to
-/// the UI thread to redraw). A listener that throws is logged and keeps its subscription.
+/// the UI thread to redraw) and never block waiting for an async call of the same store (that
+/// call would queue behind this one). A listener that throws is logged and keeps its subscription.
 #[uniffi::export(with_foreign)]
 pub trait ChangeListener: Send + Sync {
     fn on_change(&self, changes: Vec<Changes>) -> Result<(), FieldError>;

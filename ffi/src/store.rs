@@ -164,6 +164,34 @@ impl FieldStore {
     }
 }
 
+impl FieldStore {
+    /// Runs `f` on the store's thread (`worker.rs`), after the calls made before it, and waits
+    /// for its answer without blocking the caller.
+    pub(crate) async fn on_worker<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&Arc<FieldStore>) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let me = Arc::clone(self);
+        self.worker.run(move || f(&me)).await
+    }
+
+    /// Runs `f` on the open store on the store's thread (see [`FieldStore::with`]).
+    pub(crate) async fn call<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&mut Store) -> fieldreport_core::Result<T> + Send + 'static,
+    ) -> Result<T> {
+        self.on_worker(move |me| me.with(f)).await
+    }
+
+    /// Runs `f`, which gives a report, on the store's thread and names the people it references.
+    pub(crate) async fn call_report(
+        self: &Arc<Self>,
+        f: impl FnOnce(&mut Store) -> fieldreport_core::Result<fieldreport_core::doc::Report> + Send + 'static,
+    ) -> Result<Report> {
+        self.on_worker(move |me| me.with_report(f)).await
+    }
+}
+
 #[uniffi::export]
 impl FieldStore {
     /// Opens the store at `path`, creating or upgrading the database file (on a thread of its

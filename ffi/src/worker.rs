@@ -1,4 +1,4 @@
-//! The store's writer thread: every async method that writes (or reads without bound) hands its
+//! The store's own thread: every async method that writes (or reads without bound) hands its
 //! job here and the app's future only waits for the answer, so a UI dispatcher or an asyncio
 //! event loop never waits for SQLite or an fsync.
 //!
@@ -7,15 +7,14 @@
 //! order, and a write never waits for a thread to be started. A job the app stopped awaiting (a
 //! cancelled coroutine, `asyncio.wait_for` timing out) still runs to its end — a rep's note is
 //! saved or refused, never half-written — and its answer is dropped. The thread ends when the
-//! store is dropped.
+//! store is closed or dropped.
 
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
-
-use fieldreport_core::Store;
+use std::sync::Mutex;
 
 use crate::error::{guard, FieldError};
-use crate::store::{FieldStore, Result};
+
+type Result<T> = std::result::Result<T, FieldError>;
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -67,19 +66,13 @@ impl Worker {
     pub(crate) fn stop(&self) {
         *self.jobs.lock().unwrap_or_else(|p| p.into_inner()) = Queue::Stopped;
     }
-}
 
-impl FieldStore {
-    /// Runs `f` on the store's thread, after the jobs queued before it, and waits for its answer
-    /// without blocking the caller.
-    pub(crate) async fn on_worker<T: Send + 'static>(
-        self: &Arc<Self>,
-        f: impl FnOnce(&Arc<FieldStore>) -> Result<T> + Send + 'static,
-    ) -> Result<T> {
+    /// Runs `job` on the thread, after the jobs queued before it, and waits for its answer
+    /// without blocking the caller (panics become errors).
+    pub(crate) async fn run<T: Send + 'static>(&self, job: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let me = Arc::clone(self);
-        self.worker.send(Box::new(move || {
-            let answer = guard(|| f(&me));
+        self.send(Box::new(move || {
+            let answer = guard(job);
             // Nobody may be waiting any more (a cancelled call): the answer is dropped.
             let _ = tx.send(answer);
         }))?;
@@ -87,20 +80,40 @@ impl FieldStore {
             Err(FieldError::Internal { reason: "the store's thread ended without an answer".into() })
         })
     }
+}
 
-    /// Runs `f` on the open store on the store's thread (see [`FieldStore::with`]).
-    pub(crate) async fn call<T: Send + 'static>(
-        self: &Arc<Self>,
-        f: impl FnOnce(&mut Store) -> fieldreport_core::Result<T> + Send + 'static,
-    ) -> Result<T> {
-        self.on_worker(move |me| me.with(f)).await
-    }
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
 
-    /// Runs `f`, which gives a report, on the store's thread and names the people it references.
-    pub(crate) async fn call_report(
-        self: &Arc<Self>,
-        f: impl FnOnce(&mut Store) -> fieldreport_core::Result<fieldreport_core::doc::Report> + Send + 'static,
-    ) -> Result<crate::types::Report> {
-        self.on_worker(move |me| me.with_report(f)).await
+    use super::*;
+
+    #[test]
+    fn jobs_run_in_call_order_a_panic_is_an_error_and_a_stopped_worker_refuses() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let w = Worker::default();
+            let log = Arc::new(Mutex::new(Vec::new()));
+            let (l1, l2) = (log.clone(), log.clone());
+            let slow = w.run(move || {
+                std::thread::sleep(std::time::Duration::from_millis(30));
+                l1.lock().unwrap().push("slow");
+                Ok(1)
+            });
+            let quick = w.run(move || {
+                l2.lock().unwrap().push("quick");
+                Ok(2)
+            });
+            let (a, b) = tokio::join!(slow, quick);
+            assert_eq!((a.ok(), b.ok()), (Some(1), Some(2)));
+            assert_eq!(*log.lock().unwrap(), ["slow", "quick"], "the second waited for the first");
+
+            let boom = w.run(|| -> Result<()> { panic!("boom") }).await;
+            assert!(matches!(boom, Err(FieldError::Internal { .. })), "{boom:?}");
+            assert_eq!(w.run(|| Ok(3)).await.ok(), Some(3), "the thread survives a panicking job");
+
+            w.stop();
+            assert!(matches!(w.run(|| Ok(4)).await, Err(FieldError::Closed { .. })));
+        });
     }
 }
