@@ -29,6 +29,7 @@ class _Relay(
     _fr.DealListListener,
     _fr.ContractListListener,
     _fr.PaymentListListener,
+    _fr.PlanListListener,
     _fr.SyncStatusListener,
     _fr.ChangeListener,
 ):
@@ -86,8 +87,8 @@ class Live:
 
 def live(watch, *args, **kwargs):
     """`(page, diff)` pairs of `watch` — a store's `watch_customers`, `watch_followups`,
-    `watch_reports`, `watch_deals`, `watch_contracts` or `watch_payments`, given its other
-    arguments — on the running event loop."""
+    `watch_reports`, `watch_deals`, `watch_contracts`, `watch_payments` or `watch_plans`, given
+    its other arguments — on the running event loop."""
     return Live(lambda relay: watch(relay, *args, **kwargs))
 
 

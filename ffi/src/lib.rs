@@ -30,7 +30,8 @@ pub use hub::ChangeListener;
 pub use hub::SyncStatusListener;
 pub use live::{
     ContractListListener, ContractPage, CustomerListListener, CustomerPage, DealListListener, DealPage,
-    FollowupListListener, FollowupPage, ListDiff, PaymentListListener, PaymentPage, ReportListListener, ReportPage,
+    FollowupListListener, FollowupPage, ListDiff, PaymentListListener, PaymentPage, PlanListListener, PlanPage,
+    ReportListListener, ReportPage,
 };
 pub use observe::Subscription;
 pub use store::FieldStore;

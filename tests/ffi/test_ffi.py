@@ -251,6 +251,15 @@ class LocalSurface(unittest.IsolatedAsyncioTestCase):
             p = await self.store.add_payment(k.id, "400", datetime.date(2026, 11, 20))
             page, diff = await asyncio.wait_for(anext(payments), 5)
             self.assertEqual(([x.id for x in page.rows], diff.inserted, page.rows[0].amount), ([p.id], [0], "400.00"))
+        day = datetime.date(2026, 12, 8)
+        async with fr.live(self.store.watch_plans, day, day) as plans:
+            self.assertEqual((await anext(plans))[0].rows, [])
+            plan = await self.store.add_plan(c.id, day, "10:00", "送样品")
+            page, diff = await asyncio.wait_for(anext(plans), 5)
+            self.assertEqual(([x.id for x in page.rows], page.rows[0].customer_name, diff.inserted), ([plan.id], "客户乙", [0]))
+            await self.store.cancel_plan(plan.id)
+            page, diff = await asyncio.wait_for(anext(plans), 5)
+            self.assertEqual((page.rows, diff.removed), ([], [0]), "a cancelled plan leaves the watched day")
         paged = self.store.deals_page(options=fr.ListOptions(limit=1))
         self.assertEqual((len(paged.rows), paged.has_more), (1, False))
 

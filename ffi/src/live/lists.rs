@@ -14,8 +14,8 @@ use crate::hub::ChangeListener;
 use crate::observe::Subscription;
 use crate::store::{FieldStore, Result};
 use crate::types::{
-    Changes, ContractRow, CustomerRow, DealRow, FollowupRow, ListOptions, Order, PaymentRow, ReportQuery, ReportRow,
-    Stage,
+    Changes, ContractRow, CustomerRow, DealRow, FollowupRow, ListOptions, NaiveDate, Order, PaymentRow, Plan,
+    ReportQuery, ReportRow, Stage,
 };
 
 /// A list's page record and listener, and how its rows are matched between pages (by id).
@@ -58,6 +58,13 @@ list!(ReportPage, ReportRow, ReportListListener, "One page of reports.", "Hears 
 list!(DealPage, DealRow, DealListListener, "One page of deals.", "Hears a watched deal list.");
 list!(ContractPage, ContractRow, ContractListListener, "One page of contracts.", "Hears a watched contract list.");
 list!(PaymentPage, PaymentRow, PaymentListListener, "One page of payments.", "Hears a watched payment list.");
+list!(
+    PlanPage,
+    Plan,
+    PlanListListener,
+    "A member's plans between two days (one page: at most a year).",
+    "Hears watched plans."
+);
 
 /// The query of a customer list.
 #[derive(Clone)]
@@ -194,12 +201,33 @@ impl PaymentQuery {
     }
 }
 
+/// The query of a member's plans between two days.
+#[derive(Clone)]
+pub(super) struct PlanQuery {
+    first: NaiveDate,
+    last: NaiveDate,
+    owner: Option<String>,
+    cancelled: bool,
+}
+
+impl PlanQuery {
+    fn run(&self, s: &mut Store) -> Result<PlanPage> {
+        let owner = match &self.owner {
+            Some(o) => o.clone(),
+            None => s.identity()?.user_id,
+        };
+        let rows = s.plans_between(&owner, self.first, self.last, self.cancelled)?;
+        Ok(PlanPage { rows: rows.into_iter().map(Into::into).collect(), has_more: false, next: None })
+    }
+}
+
 watch_impl!(CustomerQuery, CustomerPage, dyn CustomerListListener);
 watch_impl!(FollowupQuery, FollowupPage, dyn FollowupListListener);
 watch_impl!(ReportsQuery, ReportPage, dyn ReportListListener);
 watch_impl!(DealQuery, DealPage, dyn DealListListener);
 watch_impl!(ContractQuery, ContractPage, dyn ContractListListener);
 watch_impl!(PaymentQuery, PaymentPage, dyn PaymentListListener);
+watch_impl!(PlanQuery, PlanPage, dyn PlanListListener);
 
 impl FieldStore {
     /// The rows of `list_customers` (every row without a limit).
@@ -376,5 +404,19 @@ impl FieldStore {
     ) -> Result<Arc<Subscription>> {
         let query = PaymentQuery { contract_id, options: ListOptions::bounded(options)? };
         self.watch(query, listener, vec![Kind::Payment, Kind::Customer])
+    }
+
+    /// Watches the plans `plans` lists (a moved, cancelled or carried-out plan, or a renamed
+    /// customer, changes them).
+    #[uniffi::method(default(owner = None, cancelled = false))]
+    pub fn watch_plans(
+        self: Arc<Self>,
+        listener: Arc<dyn PlanListListener>,
+        first: NaiveDate,
+        last: NaiveDate,
+        owner: Option<String>,
+        cancelled: bool,
+    ) -> Result<Arc<Subscription>> {
+        self.watch(PlanQuery { first, last, owner, cancelled }, listener, vec![Kind::Plan, Kind::Customer])
     }
 }

@@ -439,7 +439,7 @@ pub struct BlockPlan {
 }
 
 /// A planned visit (拜访计划).
-#[derive(Debug, Clone, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct Plan {
     pub id: String,
     pub owner: String,

@@ -10,7 +10,7 @@ import Foundation
 
 /// One listener class for every kind of delivery, forwarding to a closure.
 final class StreamRelay<Item>: CustomerListListener, FollowupListListener, ReportListListener, DealListListener,
-    ContractListListener, PaymentListListener, SyncStatusListener, @unchecked Sendable
+    ContractListListener, PaymentListListener, PlanListListener, SyncStatusListener, @unchecked Sendable
 {
     let yield: (Any) -> Void
     init(_ yield: @escaping (Any) -> Void) { self.yield = yield }
@@ -20,6 +20,7 @@ final class StreamRelay<Item>: CustomerListListener, FollowupListListener, Repor
     func onList(page: DealPage, diff: ListDiff) throws { yield((page, diff)) }
     func onList(page: ContractPage, diff: ListDiff) throws { yield((page, diff)) }
     func onList(page: PaymentPage, diff: ListDiff) throws { yield((page, diff)) }
+    func onList(page: PlanPage, diff: ListDiff) throws { yield((page, diff)) }
     func onStatus(status: SyncStatus) throws { yield(status) }
 }
 
@@ -79,6 +80,13 @@ extension FieldStore {
         -> AsyncThrowingStream<(PaymentPage, ListDiff), Error>
     {
         stream { try watchPayments(listener: $0, contractId: contractId, options: options) }
+    }
+
+    /// A member's watched plans between two days (see `watchPlans`; days as `YYYY-MM-DD`).
+    public func plansStream(first: NaiveDate, last: NaiveDate, owner: String? = nil, cancelled: Bool = false)
+        -> AsyncThrowingStream<(PlanPage, ListDiff), Error>
+    {
+        stream { try watchPlans(listener: $0, first: first, last: last, owner: owner, cancelled: cancelled) }
     }
 
     /// The sync status now, then each change.

@@ -855,7 +855,8 @@ public func FfiConverterTypeCancelListener_lower(_ value: CancelListener) -> UIn
  * Hears which records changed. Called on the thread that made the change — the store's own
  * thread after the app's write, the library's sync thread after a page — after the change is
  * committed and with no lock held, so it may read the store; it should return quickly (post to
- * the UI thread to redraw). A listener that throws is logged and keeps its subscription.
+ * the UI thread to redraw) and never block waiting for an async call of the same store (that
+ * call would queue behind this one). A listener that throws is logged and keeps its subscription.
  */
 public protocol ChangeListener: AnyObject, Sendable {
     
@@ -866,7 +867,8 @@ public protocol ChangeListener: AnyObject, Sendable {
  * Hears which records changed. Called on the thread that made the change — the store's own
  * thread after the app's write, the library's sync thread after a page — after the change is
  * committed and with no lock held, so it may read the store; it should return quickly (post to
- * the UI thread to redraw). A listener that throws is logged and keeps its subscription.
+ * the UI thread to redraw) and never block waiting for an async call of the same store (that
+ * call would queue behind this one). A listener that throws is logged and keeps its subscription.
  */
 open class ChangeListenerImpl: ChangeListener, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -1888,6 +1890,12 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
      * Watches a page of `list_payments`.
      */
     func watchPayments(listener: PaymentListListener, contractId: String?, options: ListOptions?) throws  -> Subscription
+    
+    /**
+     * Watches the plans `plans` lists (a moved, cancelled or carried-out plan, or a renamed
+     * customer, changes them).
+     */
+    func watchPlans(listener: PlanListListener, first: NaiveDate, last: NaiveDate, owner: String?, cancelled: Bool) throws  -> Subscription
     
     /**
      * Watches a page of `list_reports` (a report written here, pulled by a sync, commented on,
@@ -3006,6 +3014,24 @@ open func watchPayments(listener: PaymentListListener, contractId: String? = nil
         FfiConverterTypePaymentListListener_lower(listener),
         FfiConverterOptionString.lower(contractId),
         FfiConverterOptionTypeListOptions.lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Watches the plans `plans` lists (a moved, cancelled or carried-out plan, or a renamed
+     * customer, changes them).
+     */
+open func watchPlans(listener: PlanListListener, first: NaiveDate, last: NaiveDate, owner: String? = nil, cancelled: Bool = false)throws  -> Subscription  {
+    return try  FfiConverterTypeSubscription_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_fieldstore_watch_plans(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePlanListListener_lower(listener),
+        FfiConverterTypeNaiveDate_lower(first),
+        FfiConverterTypeNaiveDate_lower(last),
+        FfiConverterOptionString.lower(owner),
+        FfiConverterBool.lower(cancelled),uniffiCallStatus
     )
 })
 }
@@ -5302,6 +5328,214 @@ public func FfiConverterTypePaymentListListener_lift(_ handle: UInt64) throws ->
 #endif
 public func FfiConverterTypePaymentListListener_lower(_ value: PaymentListListener) -> UInt64 {
     return FfiConverterTypePaymentListListener.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Hears watched plans.
+ */
+public protocol PlanListListener: AnyObject, Sendable {
+    
+    func onList(page: PlanPage, diff: ListDiff) throws 
+    
+}
+/**
+ * Hears watched plans.
+ */
+open class PlanListListenerImpl: PlanListListener, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_fieldreport_ffi_fn_clone_planlistlistener(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_fieldreport_ffi_fn_free_planlistlistener(handle, $0) }
+    }
+
+    
+
+    
+open func onList(page: PlanPage, diff: ListDiff)throws   {try rustCallWithError(FfiConverterTypeFieldError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldreport_ffi_fn_method_planlistlistener_on_list(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePlanPage_lower(page),
+        FfiConverterTypeListDiff_lower(diff),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfacePlanListListener {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfacePlanListListener = UniffiVTableCallbackInterfacePlanListListener(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypePlanListListener.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface PlanListListener: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypePlanListListener.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface PlanListListener: handle missing in uniffiClone")
+            }
+        },
+        onList: { (
+            uniffiHandle: UInt64,
+            page: RustBuffer,
+            diff: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypePlanListListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.onList(
+                     page: try FfiConverterTypePlanPage_lift(page),
+                     diff: try FfiConverterTypeListDiff_lift(diff)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeFieldError_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfacePlanListListener> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfacePlanListListener>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitPlanListListener() {
+    uniffi_fieldreport_ffi_fn_init_callback_vtable_planlistlistener(UniffiCallbackInterfacePlanListListener.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePlanListListener: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<PlanListListener>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = PlanListListener
+
+    public static func lift(_ handle: UInt64) throws -> PlanListListener {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return PlanListListenerImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: PlanListListener) -> UInt64 {
+         if let rustImpl = value as? PlanListListenerImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PlanListListener {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: PlanListListener, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlanListListener_lift(_ handle: UInt64) throws -> PlanListListener {
+    return try FfiConverterTypePlanListListener.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlanListListener_lower(_ value: PlanListListener) -> UInt64 {
+    return FfiConverterTypePlanListListener.lower(value)
 }
 
 
@@ -9874,6 +10108,81 @@ public func FfiConverterTypePlanCounts_lower(_ value: PlanCounts) -> RustBuffer 
 
 
 /**
+ * A member's plans between two days (one page: at most a year).
+ */
+public struct PlanPage: Equatable, Hashable {
+    public let rows: [Plan]
+    /**
+     * Whether rows follow this page.
+     */
+    public let hasMore: Bool
+    /**
+     * The token of the next page (`ListOptions.after`), when rows follow: it holds its
+     * place even when the last row shown is changed or removed meanwhile.
+     */
+    public let next: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(rows: [Plan], 
+        /**
+         * Whether rows follow this page.
+         */hasMore: Bool, 
+        /**
+         * The token of the next page (`ListOptions.after`), when rows follow: it holds its
+         * place even when the last row shown is changed or removed meanwhile.
+         */next: String?) {
+        self.rows = rows
+        self.hasMore = hasMore
+        self.next = next
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PlanPage: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePlanPage: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PlanPage {
+        return
+            try PlanPage(
+                rows: FfiConverterSequenceTypePlan.read(from: &buf), 
+                hasMore: FfiConverterBool.read(from: &buf), 
+                next: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PlanPage, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypePlan.write(value.rows, into: &buf)
+        FfiConverterBool.write(value.hasMore, into: &buf)
+        FfiConverterOptionString.write(value.next, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlanPage_lift(_ buf: RustBuffer) throws -> PlanPage {
+    return try FfiConverterTypePlanPage.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlanPage_lower(_ value: PlanPage) -> RustBuffer {
+    return FfiConverterTypePlanPage.lower(value)
+}
+
+
+/**
  * A recipient opened one of this user's reports.
  */
 public struct ReadReceipt: Equatable, Hashable {
@@ -14154,6 +14463,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_paymentlistlistener_on_list() != 48316) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_fieldreport_ffi_checksum_method_planlistlistener_on_list() != 48239) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_fieldreport_ffi_checksum_method_reportlistlistener_on_list() != 62159) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -14254,6 +14566,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_payments() != 28302) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_plans() != 45921) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_reports() != 9866) {
@@ -14520,6 +14835,7 @@ private let initializationResult: InitializationResult = {
     uniffiCallbackInitFollowupListListener()
     uniffiCallbackInitHttpClient()
     uniffiCallbackInitPaymentListListener()
+    uniffiCallbackInitPlanListListener()
     uniffiCallbackInitReportListListener()
     uniffiCallbackInitSyncListener()
     uniffiCallbackInitSyncStatusListener()

@@ -299,6 +299,13 @@ typedef void (*UniffiCallbackInterfacePaymentListListenerMethod0)(uint64_t, Rust
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_PLAN_LIST_LISTENER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_PLAN_LIST_LISTENER_METHOD0
+typedef void (*UniffiCallbackInterfacePlanListListenerMethod0)(uint64_t, RustBuffer, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_REPORT_LIST_LISTENER_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_REPORT_LIST_LISTENER_METHOD0
 typedef void (*UniffiCallbackInterfaceReportListListenerMethod0)(uint64_t, RustBuffer, RustBuffer, void* _Nonnull, 
@@ -390,6 +397,15 @@ typedef struct UniffiVTableCallbackInterfacePaymentListListener {
     UniffiCallbackInterfaceClone _Nonnull uniffiClone;
     UniffiCallbackInterfacePaymentListListenerMethod0 _Nonnull onList;
 } UniffiVTableCallbackInterfacePaymentListListener;
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PLAN_LIST_LISTENER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PLAN_LIST_LISTENER
+typedef struct UniffiVTableCallbackInterfacePlanListListener {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfacePlanListListenerMethod0 _Nonnull onList;
+} UniffiVTableCallbackInterfacePlanListListener;
 
 #endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_REPORT_LIST_LISTENER
@@ -577,6 +593,26 @@ void uniffi_fieldreport_ffi_fn_init_callback_vtable_paymentlistlistener(const Un
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_PAYMENTLISTLISTENER_ON_LIST
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_PAYMENTLISTLISTENER_ON_LIST
 void uniffi_fieldreport_ffi_fn_method_paymentlistlistener_on_list(uint64_t ptr, RustBuffer page, RustBuffer diff, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_PLANLISTLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_PLANLISTLISTENER
+uint64_t uniffi_fieldreport_ffi_fn_clone_planlistlistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_FREE_PLANLISTLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_FREE_PLANLISTLISTENER
+void uniffi_fieldreport_ffi_fn_free_planlistlistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_INIT_CALLBACK_VTABLE_PLANLISTLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_INIT_CALLBACK_VTABLE_PLANLISTLISTENER
+void uniffi_fieldreport_ffi_fn_init_callback_vtable_planlistlistener(const UniffiVTableCallbackInterfacePlanListListener* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_PLANLISTLISTENER_ON_LIST
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_PLANLISTLISTENER_ON_LIST
+void uniffi_fieldreport_ffi_fn_method_planlistlistener_on_list(uint64_t ptr, RustBuffer page, RustBuffer diff, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_CLONE_REPORTLISTLISTENER
@@ -793,6 +829,11 @@ uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_watch_followups(uint64_t pt
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_WATCH_PAYMENTS
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_WATCH_PAYMENTS
 uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_watch_payments(uint64_t ptr, uint64_t listener, RustBuffer contract_id, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_WATCH_PLANS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_WATCH_PLANS
+uint64_t uniffi_fieldreport_ffi_fn_method_fieldstore_watch_plans(uint64_t ptr, uint64_t listener, RustBuffer first, RustBuffer last, RustBuffer owner, int8_t cancelled, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_FN_METHOD_FIELDSTORE_WATCH_REPORTS
@@ -1558,6 +1599,12 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_paymentlistlistener_on_list(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_PLANLISTLISTENER_ON_LIST
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_PLANLISTLISTENER_ON_LIST
+uint16_t uniffi_fieldreport_ffi_checksum_method_planlistlistener_on_list(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_REPORTLISTLISTENER_ON_LIST
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_REPORTLISTLISTENER_ON_LIST
 uint16_t uniffi_fieldreport_ffi_checksum_method_reportlistlistener_on_list(void
@@ -1759,6 +1806,12 @@ uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_followups(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_WATCH_PAYMENTS
 #define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_WATCH_PAYMENTS
 uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_payments(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_WATCH_PLANS
+#define UNIFFI_FFIDEF_UNIFFI_FIELDREPORT_FFI_CHECKSUM_METHOD_FIELDSTORE_WATCH_PLANS
+uint16_t uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_plans(void
     
 );
 #endif

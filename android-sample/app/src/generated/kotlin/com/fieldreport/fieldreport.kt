@@ -751,6 +751,9 @@ internal interface UniffiCallbackInterfaceFollowupListListenerMethod0 : com.sun.
 internal interface UniffiCallbackInterfacePaymentListListenerMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
 }
+internal interface UniffiCallbackInterfacePlanListListenerMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
 internal interface UniffiCallbackInterfaceReportListListenerMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
 }
@@ -913,6 +916,25 @@ internal open class UniffiVTableCallbackInterfacePaymentListListener(
 
 }
 @Structure.FieldOrder("uniffiFree", "uniffiClone", "onList")
+internal open class UniffiVTableCallbackInterfacePlanListListener(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `onList`: UniffiCallbackInterfacePlanListListenerMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `onList`: UniffiCallbackInterfacePlanListListenerMethod0? = null,
+    ): UniffiVTableCallbackInterfacePlanListListener(`uniffiFree`,`uniffiClone`,`onList`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfacePlanListListener) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `onList` = other.`onList`
+    }
+
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "onList")
 internal open class UniffiVTableCallbackInterfaceReportListListener(
     @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
     @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
@@ -1010,6 +1032,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_paymentlistlistener_on_list(
     ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_planlistlistener_on_list(
+    ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_reportlistlistener_on_list(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_subscription_cancel(
@@ -1077,6 +1101,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_followups(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_payments(
+    ): Int
+    external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_plans(
     ): Int
     external fun uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_reports(
     ): Int
@@ -1272,6 +1298,7 @@ internal object UniffiLib {
         uniffiCallbackInterfaceFollowupListListener.register(this)
         uniffiCallbackInterfaceHttpClient.register(this)
         uniffiCallbackInterfacePaymentListListener.register(this)
+        uniffiCallbackInterfacePlanListListener.register(this)
         uniffiCallbackInterfaceReportListListener.register(this)
         uniffiCallbackInterfaceSyncListener.register(this)
         uniffiCallbackInterfaceSyncStatusListener.register(this)
@@ -1343,6 +1370,14 @@ internal object UniffiLib {
     external fun uniffi_fieldreport_ffi_fn_init_callback_vtable_paymentlistlistener(`vtable`: UniffiVTableCallbackInterfacePaymentListListener,
     ): Unit
     external fun uniffi_fieldreport_ffi_fn_method_paymentlistlistener_on_list(`ptr`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_clone_planlistlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_free_planlistlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_init_callback_vtable_planlistlistener(`vtable`: UniffiVTableCallbackInterfacePlanListListener,
+    ): Unit
+    external fun uniffi_fieldreport_ffi_fn_method_planlistlistener_on_list(`ptr`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_fieldreport_ffi_fn_clone_reportlistlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1429,6 +1464,8 @@ internal object UniffiLib {
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_watch_followups(`ptr`: Long,`listener`: Long,`period`: RustBuffer.ByValue,`customerId`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_watch_payments(`ptr`: Long,`listener`: Long,`contractId`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_watch_plans(`ptr`: Long,`listener`: Long,`first`: RustBuffer.ByValue,`last`: RustBuffer.ByValue,`owner`: RustBuffer.ByValue,`cancelled`: Byte,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_watch_reports(`ptr`: Long,`listener`: Long,`query`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1755,6 +1792,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_paymentlistlistener_on_list() and 0xFFFF) != 48316) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_planlistlistener_on_list() and 0xFFFF) != 48239) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_reportlistlistener_on_list() and 0xFFFF) != 62159) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1855,6 +1895,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_payments() and 0xFFFF) != 28302) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_plans() and 0xFFFF) != 45921) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_watch_reports() and 0xFFFF) != 9866) {
@@ -2966,7 +3009,8 @@ public object FfiConverterTypeCancelListener: FfiConverter<CancelListener, Long>
  * Hears which records changed. Called on the thread that made the change — the store's own
  * thread after the app's write, the library's sync thread after a page — after the change is
  * committed and with no lock held, so it may read the store; it should return quickly (post to
- * the UI thread to redraw). A listener that throws is logged and keeps its subscription.
+ * the UI thread to redraw) and never block waiting for an async call of the same store (that
+ * call would queue behind this one). A listener that throws is logged and keeps its subscription.
  */
 public interface ChangeListener {
     
@@ -2979,7 +3023,8 @@ public interface ChangeListener {
  * Hears which records changed. Called on the thread that made the change — the store's own
  * thread after the app's write, the library's sync thread after a page — after the change is
  * committed and with no lock held, so it may read the store; it should return quickly (post to
- * the UI thread to redraw). A listener that throws is logged and keeps its subscription.
+ * the UI thread to redraw) and never block waiting for an async call of the same store (that
+ * call would queue behind this one). A listener that throws is logged and keeps its subscription.
  */
 open class ChangeListenerImpl: Disposable, AutoCloseable, ChangeListener
 {
@@ -4470,6 +4515,12 @@ public interface FieldStoreInterface {
     fun `watchPayments`(`listener`: PaymentListListener, `contractId`: kotlin.String? = null, `options`: ListOptions? = null): Subscription
     
     /**
+     * Watches the plans `plans` lists (a moved, cancelled or carried-out plan, or a renamed
+     * customer, changes them).
+     */
+    fun `watchPlans`(`listener`: PlanListListener, `first`: NaiveDate, `last`: NaiveDate, `owner`: kotlin.String? = null, `cancelled`: kotlin.Boolean = false): Subscription
+    
+    /**
      * Watches a page of `list_reports` (a report written here, pulled by a sync, commented on,
      * or marked read here changes it).
      */
@@ -5796,6 +5847,29 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
         FfiConverterTypePaymentListListener.lower(`listener`),
         FfiConverterOptionalString.lower(`contractId`),
         FfiConverterOptionalTypeListOptions.lower(`options`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Watches the plans `plans` lists (a moved, cancelled or carried-out plan, or a renamed
+     * customer, changes them).
+     */
+    @Throws(FieldException::class)override fun `watchPlans`(`listener`: PlanListListener, `first`: NaiveDate, `last`: NaiveDate, `owner`: kotlin.String?, `cancelled`: kotlin.Boolean): Subscription {
+            return FfiConverterTypeSubscription.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_watch_plans(
+        it,
+        
+        FfiConverterTypePlanListListener.lower(`listener`),
+        FfiConverterTypeNaiveDate.lower(`first`),
+        FfiConverterTypeNaiveDate.lower(`last`),
+        FfiConverterOptionalString.lower(`owner`),
+        FfiConverterBoolean.lower(`cancelled`),_status)
 }
     }
     )
@@ -9154,6 +9228,331 @@ public object FfiConverterTypePaymentListListener: FfiConverter<PaymentListListe
     override fun allocationSize(value: PaymentListListener) = 8UL
 
     override fun write(value: PaymentListListener, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Hears watched plans.
+ */
+public interface PlanListListener {
+    
+    fun `onList`(`page`: PlanPage, `diff`: ListDiff)
+    
+    companion object
+}
+
+/**
+ * Hears watched plans.
+ */
+open class PlanListListenerImpl: Disposable, AutoCloseable, PlanListListener
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_fieldreport_ffi_fn_free_planlistlistener(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_clone_planlistlistener(handle, status)
+        }
+    }
+
+    
+    @Throws(FieldException::class)override fun `onList`(`page`: PlanPage, `diff`: ListDiff)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(FieldException) { _status ->
+    UniffiLib.uniffi_fieldreport_ffi_fn_method_planlistlistener_on_list(
+        it,
+        
+        FfiConverterTypePlanPage.lower(`page`),
+        FfiConverterTypeListDiff.lower(`diff`),_status)
+}
+    }
+    
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfacePlanListListener {
+    internal object `onList`: UniffiCallbackInterfacePlanListListenerMethod0 {
+        override fun callback(`uniffiHandle`: Long,`page`: RustBuffer.ByValue,`diff`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypePlanListListener.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`onList`(
+                    FfiConverterTypePlanPage.lift(`page`),
+                    FfiConverterTypeListDiff.lift(`diff`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: FieldException -> FfiConverterTypeFieldError.lower(e) }
+            )
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypePlanListListener.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypePlanListListener.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfacePlanListListener.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `onList`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_fieldreport_ffi_fn_init_callback_vtable_planlistlistener(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePlanListListener: FfiConverter<PlanListListener, Long> {
+    internal val handleMap = UniffiHandleMap<PlanListListener>()
+
+    override fun lower(value: PlanListListener): Long {
+        if (value is PlanListListenerImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): PlanListListener {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return PlanListListenerImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): PlanListListener {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: PlanListListener) = 8UL
+
+    override fun write(value: PlanListListener, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -13494,6 +13893,59 @@ public object FfiConverterTypePlanCounts: FfiConverterRustBuffer<PlanCounts> {
             FfiConverterInt.write(value.`done`, buf)
             FfiConverterInt.write(value.`missed`, buf)
             FfiConverterInt.write(value.`ahead`, buf)
+    }
+}
+
+
+
+/**
+ * A member's plans between two days (one page: at most a year).
+ */
+data class PlanPage (
+    val `rows`: List<Plan>
+    , 
+    /**
+     * Whether rows follow this page.
+     */
+    val `hasMore`: kotlin.Boolean
+    , 
+    /**
+     * The token of the next page (`ListOptions.after`), when rows follow: it holds its
+     * place even when the last row shown is changed or removed meanwhile.
+     */
+    val `next`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePlanPage: FfiConverterRustBuffer<PlanPage> {
+    override fun read(buf: ByteBuffer): PlanPage {
+        return PlanPage(
+            FfiConverterSequenceTypePlan.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PlanPage) = (
+            FfiConverterSequenceTypePlan.allocationSize(value.`rows`) +
+            FfiConverterBoolean.allocationSize(value.`hasMore`) +
+            FfiConverterOptionalString.allocationSize(value.`next`)
+    )
+
+    override fun write(value: PlanPage, buf: ByteBuffer) {
+            FfiConverterSequenceTypePlan.write(value.`rows`, buf)
+            FfiConverterBoolean.write(value.`hasMore`, buf)
+            FfiConverterOptionalString.write(value.`next`, buf)
     }
 }
 

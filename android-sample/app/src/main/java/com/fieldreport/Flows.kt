@@ -70,6 +70,18 @@ fun FieldStore.paymentsFlow(contractId: String? = null, options: ListOptions? = 
         }, contractId, options)
     }
 
+/** A member's watched plans between two days (see `watchPlans`). */
+fun FieldStore.plansFlow(
+    first: java.time.LocalDate,
+    last: java.time.LocalDate,
+    owner: String? = null,
+    cancelled: Boolean = false,
+): Flow<Pair<PlanPage, ListDiff>> = delivered { deliver ->
+    watchPlans(object : PlanListListener {
+        override fun onList(page: PlanPage, diff: ListDiff) = deliver(page to diff)
+    }, first, last, owner, cancelled)
+}
+
 /** The sync status now, then each change. */
 fun FieldStore.syncStatusFlow(): Flow<SyncStatus> = delivered { deliver ->
     observeSyncStatus(object : SyncStatusListener {
