@@ -125,8 +125,8 @@ impl FieldStore {
     }
 
     /// The alerts and read receipts of the server's last snapshot for this user (offline).
-    pub fn server_notes(&self) -> Result<ServerNotes> {
-        self.read(|s| s.server_snapshot()).map(|snap| match snap {
+    pub async fn server_notes(self: Arc<Self>) -> Result<ServerNotes> {
+        self.call(|s| s.server_snapshot()).await.map(|snap| match snap {
             Some(b) => ServerNotes {
                 as_of: Some(instant(b.computed_at)),
                 alerts: b.alerts.into_iter().map(Into::into).collect(),

@@ -12,14 +12,14 @@ use crate::types::*;
 #[uniffi::export]
 impl FieldStore {
     /// The team's members as the last sync brought them (empty before the first sync).
-    pub fn members(&self) -> Result<Vec<Member>> {
-        self.read(|s| s.members())
+    pub async fn members(self: Arc<Self>) -> Result<Vec<Member>> {
+        self.call(|s| s.members()).await
     }
 
     /// The team's departments (部门) as the last sync brought them, each with its parent and
     /// heads (`Member.dept_id` says each member's); empty before the first sync.
-    pub fn departments(&self) -> Result<Vec<Department>> {
-        self.read(|s| s.departments())
+    pub async fn departments(self: Arc<Self>) -> Result<Vec<Department>> {
+        self.call(|s| s.departments()).await
     }
 
     /// The member `query` names: an id, a name, or a unique start of either. An unknown or

@@ -253,8 +253,8 @@ impl FieldStore {
 
     /// The records the server refused, with why; each stays listed (and is not resent until it
     /// changes) until it is resolved with `discard_local_changes` or `keep_as_new`.
-    pub fn refusals(&self) -> Result<Vec<Refusal>> {
-        self.read(|s| s.refused()).map(|v| v.into_iter().map(Refusal::from_core).collect())
+    pub async fn refusals(self: Arc<Self>) -> Result<Vec<Refusal>> {
+        self.call(|s| s.refused()).await.map(|v| v.into_iter().map(Refusal::from_core).collect())
     }
 
     /// Takes the server's copy of refused record `id`: the local changes it refused are

@@ -270,11 +270,11 @@ class Refusals(unittest.IsolatedAsyncioTestCase):
         await tablet.set_report_text(r.id, "done", "拜访三家客户，签下一单。")
         stats = await tablet.sync()
         self.assertEqual([x.id for x in stats.rejected], [r.id])
-        refused = tablet.refusals()
+        refused = await tablet.refusals()
         self.assertEqual([(x.id, x.kind, x.on_server) for x in refused], [(r.id, fr.ChangedKind.REPORT, True)])
         self.assertTrue(refused[0].reason)
         await tablet.sync()
-        self.assertEqual(len(tablet.refusals()), 1, "listed until resolved, not resent")
+        self.assertEqual(len(await tablet.refusals()), 1, "listed until resolved, not resent")
         # Now submitted here too: a further edit is refused before it is written.
         with self.assertRaises(fr.FieldError.Forbidden):
             await tablet.set_report_text(r.id, "done", "再改一次")
@@ -285,7 +285,7 @@ class Refusals(unittest.IsolatedAsyncioTestCase):
         back = tablet.report(r.id)
         self.assertEqual(next(s.text for s in back.sections if s.key == "done"), "拜访三家客户。")
         self.assertEqual(back.status, fr.ReportStatus.SUBMITTED)
-        self.assertEqual(tablet.refusals(), [])
+        self.assertEqual(await tablet.refusals(), [])
         stats = await tablet.sync()
         self.assertEqual(stats.rejected, [])
 
@@ -323,7 +323,7 @@ class ManagersApp(unittest.IsolatedAsyncioTestCase):
         stats = await boss.sync()
         self.assertIsNone(stats.reads_waiting)
         await phone.sync()
-        self.assertIn((r.id, SERVER.admin_id), {(x.report_id, x.reader) for x in phone.server_notes().reads})
+        self.assertIn((r.id, SERVER.admin_id), {(x.report_id, x.reader) for x in (await phone.server_notes()).reads})
 
         team = await boss.team_view("this-week", ["visits"])
         self.assertEqual(team.source, fr.FigureSource.SERVER)

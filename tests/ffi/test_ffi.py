@@ -402,7 +402,7 @@ class WithServer(unittest.IsolatedAsyncioTestCase):
         view = await phone.kpi_view("today", ["visits"])
         self.assertEqual((view.source, view.figures[0].value), (fr.FigureSource.LOCAL, 1.0))
         self.assertGreater(stats.published, 0, "the configuration and the snapshot arrived")
-        notes = phone.server_notes()
+        notes = await phone.server_notes()
         self.assertIsNotNone(notes.as_of)
         self.assertIsInstance(notes.alerts, list)
 
@@ -429,7 +429,7 @@ class WithServer(unittest.IsolatedAsyncioTestCase):
         rep, code = SERVER.add_rep("小赵")
         phone, _ = await enrolled_store(SERVER, code, "phone.db", device_name="小赵的手机")
         await phone.sync()
-        names = {m.name for m in phone.members()}
+        names = {m.name for m in await phone.members()}
         self.assertTrue({"小赵", "王经理"} <= names, names)
         self.assertEqual(phone.find_member("王经").id, SERVER.admin_id)
         templates = phone.templates()

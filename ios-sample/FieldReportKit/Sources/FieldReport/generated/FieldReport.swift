@@ -1825,7 +1825,7 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     /**
      * The alerts and read receipts of the server's last snapshot for this user (offline).
      */
-    func serverNotes() throws  -> ServerNotes
+    func serverNotes() async throws  -> ServerNotes
     
     /**
      * The figures of everyone this user sees for `period` — a manager's direct reports and the
@@ -1932,7 +1932,7 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
      * The team's departments (部门) as the last sync brought them, each with its parent and
      * heads (`Member.dept_id` says each member's); empty before the first sync.
      */
-    func departments() throws  -> [Department]
+    func departments() async throws  -> [Department]
     
     /**
      * An alert as one line in `lang` (zh-CN when `None`), naming people.
@@ -1954,7 +1954,7 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
     /**
      * The team's members as the last sync brought them (empty before the first sync).
      */
-    func members() throws  -> [Member]
+    func members() async throws  -> [Member]
     
     /**
      * A new draft from template `template_id` (from [`FieldStore::templates`]), for the period
@@ -2298,7 +2298,7 @@ public protocol FieldStoreProtocol: AnyObject, Sendable {
      * The records the server refused, with why; each stays listed (and is not resent until it
      * changes) until it is resolved with `discard_local_changes` or `keep_as_new`.
      */
-    func refusals() throws  -> [Refusal]
+    func refusals() async throws  -> [Refusal]
     
     /**
      * Sets the HTTP client that `enroll` and `sync` send their requests with. Required before
@@ -2825,13 +2825,20 @@ open func kpis(period: String, metrics: [String] = [])async throws  -> [KpiFigur
     /**
      * The alerts and read receipts of the server's last snapshot for this user (offline).
      */
-open func serverNotes()throws  -> ServerNotes  {
-    return try  FfiConverterTypeServerNotes_lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_server_notes(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
+open func serverNotes()async throws  -> ServerNotes  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_server_notes(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeServerNotes_lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
@@ -3127,13 +3134,20 @@ open func checkinOf(id: String)throws  -> CheckinPlace?  {
      * The team's departments (部门) as the last sync brought them, each with its parent and
      * heads (`Member.dept_id` says each member's); empty before the first sync.
      */
-open func departments()throws  -> [Department]  {
-    return try  FfiConverterSequenceTypeDepartment.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_departments(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
+open func departments()async throws  -> [Department]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_departments(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeDepartment.lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
@@ -3182,13 +3196,20 @@ open func findRecord(kind: RecordKind, query: String)throws  -> String  {
     /**
      * The team's members as the last sync brought them (empty before the first sync).
      */
-open func members()throws  -> [Member]  {
-    return try  FfiConverterSequenceTypeMember.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_members(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
+open func members()async throws  -> [Member]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_members(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeMember.lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
@@ -4303,13 +4324,20 @@ open func keepAsNew(id: String)async throws  -> String  {
      * The records the server refused, with why; each stays listed (and is not resent until it
      * changes) until it is resolved with `discard_local_changes` or `keep_as_new`.
      */
-open func refusals()throws  -> [Refusal]  {
-    return try  FfiConverterSequenceTypeRefusal.lift(try rustCallWithError(FfiConverterTypeFieldError_lift) {
-        uniffiCallStatus in
-    uniffi_fieldreport_ffi_fn_method_fieldstore_refusals(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
+open func refusals()async throws  -> [Refusal]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_fieldreport_ffi_fn_method_fieldstore_refusals(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_fieldreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_fieldreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_fieldreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeRefusal.lift,
+            errorHandler: FfiConverterTypeFieldError_lift
+        )
 }
     
     /**
@@ -14529,7 +14557,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_kpis() != 61541) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_server_notes() != 3735) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_server_notes() != 42566) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_team_view() != 8510) {
@@ -14586,7 +14614,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_checkin_of() != 53117) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_departments() != 25301) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_departments() != 51835) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_describe_alert() != 22084) {
@@ -14598,7 +14626,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_find_record() != 51625) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_members() != 56527) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_members() != 40300) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report_from_template() != 43806) {
@@ -14778,7 +14806,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_keep_as_new() != 39204) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_refusals() != 59802) {
+    if (uniffi_fieldreport_ffi_checksum_method_fieldstore_refusals() != 28875) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldreport_ffi_checksum_method_fieldstore_set_http_client() != 37298) {

@@ -1439,8 +1439,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_kpis(`ptr`: Long,`period`: RustBuffer.ByValue,`metrics`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_server_notes(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_server_notes(`ptr`: Long,
+    ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_team_view(`ptr`: Long,`period`: RustBuffer.ByValue,`metrics`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_contracts_page(`ptr`: Long,`customerId`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1477,16 +1477,16 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_checkin_of(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_departments(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_departments(`ptr`: Long,
+    ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_describe_alert(`ptr`: Long,`alert`: RustBufferAlert.ByValue,`lang`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_find_member(`ptr`: Long,`query`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferMember.ByValue
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_find_record(`ptr`: Long,`kind`: RustBufferRecordKind.ByValue,`query`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_members(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_members(`ptr`: Long,
+    ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_new_report_from_template(`ptr`: Long,`templateId`: RustBuffer.ByValue,`date`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_templates(`ptr`: Long,`lang`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1605,8 +1605,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_keep_as_new(`ptr`: Long,`id`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_refusals(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    external fun uniffi_fieldreport_ffi_fn_method_fieldstore_refusals(`ptr`: Long,
+    ): Long
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_set_http_client(`ptr`: Long,`client`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_fieldreport_ffi_fn_method_fieldstore_sign_out(`ptr`: Long,`discardUnsent`: Byte,
@@ -1858,7 +1858,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_kpis() and 0xFFFF) != 61541) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_server_notes() and 0xFFFF) != 3735) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_server_notes() and 0xFFFF) != 42566) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_team_view() and 0xFFFF) != 8510) {
@@ -1915,7 +1915,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_checkin_of() and 0xFFFF) != 53117) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_departments() and 0xFFFF) != 25301) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_departments() and 0xFFFF) != 51835) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_describe_alert() and 0xFFFF) != 22084) {
@@ -1927,7 +1927,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_find_record() and 0xFFFF) != 51625) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_members() and 0xFFFF) != 56527) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_members() and 0xFFFF) != 40300) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_new_report_from_template() and 0xFFFF) != 43806) {
@@ -2107,7 +2107,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_keep_as_new() and 0xFFFF) != 39204) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_refusals() and 0xFFFF) != 59802) {
+    if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_refusals() and 0xFFFF) != 28875) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldreport_ffi_checksum_method_fieldstore_set_http_client() and 0xFFFF) != 37298) {
@@ -4448,7 +4448,7 @@ public interface FieldStoreInterface {
     /**
      * The alerts and read receipts of the server's last snapshot for this user (offline).
      */
-    fun `serverNotes`(): ServerNotes
+    suspend fun `serverNotes`(): ServerNotes
     
     /**
      * The figures of everyone this user sees for `period` — a manager's direct reports and the
@@ -4555,7 +4555,7 @@ public interface FieldStoreInterface {
      * The team's departments (部门) as the last sync brought them, each with its parent and
      * heads (`Member.dept_id` says each member's); empty before the first sync.
      */
-    fun `departments`(): List<Department>
+    suspend fun `departments`(): List<Department>
     
     /**
      * An alert as one line in `lang` (zh-CN when `None`), naming people.
@@ -4577,7 +4577,7 @@ public interface FieldStoreInterface {
     /**
      * The team's members as the last sync brought them (empty before the first sync).
      */
-    fun `members`(): List<Member>
+    suspend fun `members`(): List<Member>
     
     /**
      * A new draft from template `template_id` (from [`FieldStore::templates`]), for the period
@@ -4921,7 +4921,7 @@ public interface FieldStoreInterface {
      * The records the server refused, with why; each stays listed (and is not resent until it
      * changes) until it is resolved with `discard_local_changes` or `keep_as_new`.
      */
-    fun `refusals`(): List<Refusal>
+    suspend fun `refusals`(): List<Refusal>
     
     /**
      * Sets the HTTP client that `enroll` and `sync` send their requests with. Required before
@@ -5594,18 +5594,25 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
     /**
      * The alerts and read receipts of the server's last snapshot for this user (offline).
      */
-    @Throws(FieldException::class)override fun `serverNotes`(): ServerNotes {
-            return FfiConverterTypeServerNotes.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_server_notes(
-        it,
-        _status)
-}
-    }
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `serverNotes`() : ServerNotes {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_server_notes(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeServerNotes.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
@@ -5997,18 +6004,25 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
      * The team's departments (部门) as the last sync brought them, each with its parent and
      * heads (`Member.dept_id` says each member's); empty before the first sync.
      */
-    @Throws(FieldException::class)override fun `departments`(): List<Department> {
-            return FfiConverterSequenceTypeDepartment.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_departments(
-        it,
-        _status)
-}
-    }
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `departments`() : List<Department> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_departments(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeDepartment.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
@@ -6072,18 +6086,25 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
     /**
      * The team's members as the last sync brought them (empty before the first sync).
      */
-    @Throws(FieldException::class)override fun `members`(): List<Member> {
-            return FfiConverterSequenceTypeMember.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_members(
-        it,
-        _status)
-}
-    }
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `members`() : List<Member> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_members(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeMember.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
@@ -7620,18 +7641,25 @@ open class FieldStore: Disposable, AutoCloseable, FieldStoreInterface
      * The records the server refused, with why; each stays listed (and is not resent until it
      * changes) until it is resolved with `discard_local_changes` or `keep_as_new`.
      */
-    @Throws(FieldException::class)override fun `refusals`(): List<Refusal> {
-            return FfiConverterSequenceTypeRefusal.lift(
-    callWithHandle {
-    uniffiRustCallWithError(FieldException) { _status ->
-    UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_refusals(
-        it,
-        _status)
-}
-    }
+    @Throws(FieldException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `refusals`() : List<Refusal> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_fieldreport_ffi_fn_method_fieldstore_refusals(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_fieldreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_fieldreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeRefusal.lift(it) },
+        // Error FFI converter
+        FieldException.ErrorHandler,
     )
     }
-    
 
     
     /**
