@@ -1,7 +1,7 @@
 //! `FieldStore`: one device store behind the FFI. Every call that writes, or reads without a
 //! bound, is async: its job runs on the store's own thread (`worker.rs`; syncs and downloads on
 //! threads of their own, `background.rs`) and the app only awaits the answer. The plain
-//! (synchronous) methods are cheap bounded reads — one record, one page, the directory — on a
+//! (synchronous) methods are cheap bounded reads — one record, one page, one answer — on a
 //! read connection of their own, so they never wait for a write or a sync.
 
 use std::path::PathBuf;
