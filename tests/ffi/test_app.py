@@ -250,7 +250,7 @@ class CancelAndRetry(unittest.IsolatedAsyncioTestCase):
                 await asyncio.wait_for(store.sign_out(), 0.05)
 
         await give_up()
-        self.assertIsNotNone(within(5, lambda: not os.path.exists(path)), "the data is removed all the same")
+        self.assertIsNotNone(await within(5, lambda: not os.path.exists(path)), "the data is removed all the same")
         with self.assertRaises(fr.FieldError.Closed):
             store.identity()
 
@@ -482,13 +482,14 @@ class Statuses(fr.SyncStatusListener):
         return [s.state for s in self.seen]
 
 
-def within(seconds, check):
-    """Seconds until `check()` held (looking every 20 ms), or None after `seconds`."""
+async def within(seconds, check):
+    """Seconds until `check()` held (looking every 20 ms, the event loop free meanwhile), or
+    None after `seconds`."""
     started = time.monotonic()
     while time.monotonic() - started < seconds:
         if check():
             return time.monotonic() - started
-        time.sleep(0.02)
+        await asyncio.sleep(0.02)
     return None
 
 
@@ -507,18 +508,18 @@ class SyncRunsItself(unittest.IsolatedAsyncioTestCase):
         # A visit written in the app goes by itself; the status counts it, then says it went.
         c = await phone.add_customer(fr.NewCustomer(name="盒马"))
         await phone.log_followup(fr.NewFollowup(customer_id=c.id, kind=fr.FollowupKind.VISIT, note="谈陈列"))
-        self.assertIsNotNone(within(10, lambda: phone.sync_status().unsent_changes == 0), phone.sync_status())
+        self.assertIsNotNone(await within(10, lambda: phone.sync_status().unsent_changes == 0), phone.sync_status())
         self.assertTrue(any(s.unsent_changes >= 2 for s in statuses.seen), "the status counted the unsent visit")
         self.assertIn(fr.SyncState.UPLOADING, statuses.states())
         # The report reaches the manager; the manager's comment reaches the open app in seconds.
         r = await phone.new_report(fr.ReportKind.DAILY)
         await phone.set_report_text(r.id, "done", "拜访盒马。")
         await phone.submit_report(r.id, [], [])
-        self.assertIsNotNone(within(10, lambda: phone.sync_status().unsent_changes == 0))
+        self.assertIsNotNone(await within(10, lambda: phone.sync_status().unsent_changes == 0))
         await boss.sync_once()
         await boss.comment_report(r.id, "@小周 好，明天再去")
         await boss.sync_once()
-        took = within(10, lambda: len(phone.report(r.id).comments) == 1)
+        took = await within(10, lambda: len(phone.report(r.id).comments) == 1)
         self.assertIsNotNone(took, "the comment reached the running app")
         self.assertLess(took, 5)
         # People come with their names beside their ids.
@@ -552,12 +553,12 @@ class SyncRunsItself(unittest.IsolatedAsyncioTestCase):
         self.assertIn("no network", status.last_error)
         # Running by itself, it says offline and keeps the change; with the network back it goes.
         await phone.start_sync(fr.SyncConfig(retries=0, backoff_ms=60000))
-        self.assertIsNotNone(within(5, lambda: phone.sync_status().state == fr.SyncState.OFFLINE))
+        self.assertIsNotNone(await within(5, lambda: phone.sync_status().state == fr.SyncState.OFFLINE))
         # The network comes back: told so, it syncs now, not after its 60 s backoff.
         link.online = True
         phone.network_available()
         went = lambda: (phone.sync_status().unsent_changes, phone.sync_status().state) == (0, fr.SyncState.IDLE)
-        self.assertIsNotNone(within(10, went), phone.sync_status())
+        self.assertIsNotNone(await within(10, went), phone.sync_status())
         await phone.close_store()
 
 
