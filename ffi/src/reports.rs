@@ -76,16 +76,7 @@ impl FieldStore {
     /// Marks report `id`, addressed to this user, read: offline, then told to the server at the
     /// next sync, which gives its author a read receipt.
     pub async fn mark_report_read(self: Arc<Self>, id: String) -> Result<()> {
-        self.on_worker(move |me| {
-            me.with(|s| s.mark_report_read(&id))?;
-            // A read is the device's own state, not a document change: the watches of this report
-            // (an unread list) are told here.
-            let read =
-                fieldreport_core::store::KindChanges { kind: fieldreport_core::doc::Kind::Report, ids: vec![id] };
-            crate::hub::Hub::deliver(me.hub.watchers.tell(&[read]));
-            Ok(())
-        })
-        .await
+        self.call(move |s| s.mark_report_read(&id)).await
     }
 
     /// This user's reports that share a kind and a period with another (two offline devices

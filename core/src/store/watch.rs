@@ -83,36 +83,25 @@ impl<L: Clone> Watchers<L> {
         }
         let (changed, now) = store.changes_after(state.seen)?;
         state.seen = now;
-        Ok(Self::deliveries(&state.watches, changed.iter().map(|c| (c.kind, c.id.as_str()))))
-    }
-
-    /// What to tell of changes outside the documents' sequence (a report this device marked
-    /// read): each watch that wants some of `changes` hears them.
-    pub fn tell(&self, changes: &[KindChanges]) -> Deliveries<L> {
-        let state = self.lock();
-        let all = changes.iter().flat_map(|k| k.ids.iter().map(move |id| (k.kind, id.as_str())));
-        Self::deliveries(&state.watches, all)
-    }
-
-    /// For each watch, the changes of `changed` it wants, by kind, each record once.
-    fn deliveries<'a>(watches: &[Watch<L>], changed: impl Iterator<Item = (Kind, &'a str)> + Clone) -> Deliveries<L> {
         let mut out = Vec::new();
-        for w in watches {
+        for w in &state.watches {
             let mut by_kind: BTreeMap<u8, KindChanges> = BTreeMap::new();
-            for (kind, id) in changed.clone() {
-                if (!w.kinds.is_empty() && !w.kinds.contains(&kind)) || (!w.ids.is_empty() && !w.ids.contains(id)) {
+            for c in &changed {
+                if (!w.kinds.is_empty() && !w.kinds.contains(&c.kind)) || (!w.ids.is_empty() && !w.ids.contains(&c.id))
+                {
                     continue;
                 }
-                let entry = by_kind.entry(kind.code()).or_insert_with(|| KindChanges { kind, ids: Vec::new() });
-                if !entry.ids.iter().any(|i| i == id) {
-                    entry.ids.push(id.to_string());
+                let entry =
+                    by_kind.entry(c.kind.code()).or_insert_with(|| KindChanges { kind: c.kind, ids: Vec::new() });
+                if !entry.ids.contains(&c.id) {
+                    entry.ids.push(c.id.clone());
                 }
             }
             if !by_kind.is_empty() {
                 out.push((w.listener.clone(), by_kind.into_values().collect()));
             }
         }
-        out
+        Ok(out)
     }
 }
 
@@ -155,18 +144,5 @@ mod tests {
         assert_eq!(told[1].1, [KindChanges { kind: Kind::Customer, ids: vec![c] }]);
         w.unwatch(one);
         w.unwatch(one);
-    }
-
-    #[test]
-    fn changes_outside_the_documents_reach_the_watches_that_want_them() {
-        let s = Store::open_in_memory().unwrap();
-        let w: Watchers<&str> = Watchers::default();
-        w.watch(&s, vec![Kind::Report], vec![], "reports").unwrap();
-        w.watch(&s, vec![Kind::Customer], vec![], "customers").unwrap();
-        w.watch(&s, vec![], vec!["r-2".into()], "other report").unwrap();
-        let read = KindChanges { kind: Kind::Report, ids: vec!["r-1".into(), "r-1".into()] };
-        let told = w.tell(&[read]);
-        assert_eq!(told, [("reports", vec![KindChanges { kind: Kind::Report, ids: vec!["r-1".into()] }])]);
-        assert!(w.collect(&s).unwrap().is_empty(), "no document changed");
     }
 }
