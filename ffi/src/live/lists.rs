@@ -8,7 +8,7 @@ use fieldreport_core::doc::Kind;
 use fieldreport_core::store::{Cursor, FollowupFilter, ReportFilter};
 use fieldreport_core::Store;
 
-use super::{diff, millis, paged, Keyed, ListDiff, Watch};
+use super::{diff, millis, paged, Keyed, ListDiff, On, Watch};
 use crate::error::FieldError;
 use crate::hub::ChangeListener;
 use crate::observe::Subscription;
@@ -237,7 +237,7 @@ impl FieldStore {
         options: Option<ListOptions>,
     ) -> Result<Vec<CustomerRow>> {
         let q = CustomerQuery { search, options };
-        self.query(|s| q.run(s)).map(|p| p.rows)
+        self.query(On::Store, |s| q.run(s)).map(|p| p.rows)
     }
 
     /// The rows of `list_followups`.
@@ -248,7 +248,7 @@ impl FieldStore {
         options: Option<ListOptions>,
     ) -> Result<Vec<FollowupRow>> {
         let q = FollowupQuery { period, customer_id, options };
-        self.query(|s| q.run(s)).map(|p| p.rows)
+        self.query(On::Store, |s| q.run(s)).map(|p| p.rows)
     }
 
     /// The rows of `list_reports`.
@@ -258,7 +258,7 @@ impl FieldStore {
         options: Option<ListOptions>,
     ) -> Result<Vec<ReportRow>> {
         let q = ReportsQuery { query: query.unwrap_or_default(), options };
-        self.query(|s| q.run(s)).map(|p| p.rows)
+        self.query(On::Store, |s| q.run(s)).map(|p| p.rows)
     }
 
     /// Starts watching `query`: its page now, then its changes, for changes of `kinds`.
@@ -288,7 +288,7 @@ impl FieldStore {
     #[uniffi::method(default(search = None, options = None))]
     pub fn customers_page(&self, search: Option<String>, options: Option<ListOptions>) -> Result<CustomerPage> {
         let q = CustomerQuery { search, options: ListOptions::bounded(options)? };
-        self.query(|s| q.run(s))
+        self.query(On::Reader, |s| q.run(s))
     }
 
     /// One page of `list_followups`, with whether more follow and the token of the next page.
@@ -300,35 +300,35 @@ impl FieldStore {
         options: Option<ListOptions>,
     ) -> Result<FollowupPage> {
         let q = FollowupQuery { period, customer_id, options: ListOptions::bounded(options)? };
-        self.query(|s| q.run(s))
+        self.query(On::Reader, |s| q.run(s))
     }
 
     /// One page of `list_reports`, with whether more follow and the token of the next page.
     #[uniffi::method(default(query = None, options = None))]
     pub fn reports_page(&self, query: Option<ReportQuery>, options: Option<ListOptions>) -> Result<ReportPage> {
         let q = ReportsQuery { query: query.unwrap_or_default(), options: ListOptions::bounded(options)? };
-        self.query(|s| q.run(s))
+        self.query(On::Reader, |s| q.run(s))
     }
 
     /// One page of `list_deals`.
     #[uniffi::method(default(stage = None, options = None))]
     pub fn deals_page(&self, stage: Option<Stage>, options: Option<ListOptions>) -> Result<DealPage> {
         let q = DealQuery { stage, options: ListOptions::bounded(options)? };
-        self.query(|s| q.run(s))
+        self.query(On::Reader, |s| q.run(s))
     }
 
     /// One page of `list_contracts`.
     #[uniffi::method(default(customer_id = None, options = None))]
     pub fn contracts_page(&self, customer_id: Option<String>, options: Option<ListOptions>) -> Result<ContractPage> {
         let q = ContractQuery { customer_id, options: ListOptions::bounded(options)? };
-        self.query(|s| q.run(s))
+        self.query(On::Reader, |s| q.run(s))
     }
 
     /// One page of `list_payments`.
     #[uniffi::method(default(contract_id = None, options = None))]
     pub fn payments_page(&self, contract_id: Option<String>, options: Option<ListOptions>) -> Result<PaymentPage> {
         let q = PaymentQuery { contract_id, options: ListOptions::bounded(options)? };
-        self.query(|s| q.run(s))
+        self.query(On::Reader, |s| q.run(s))
     }
 
     /// Watches a page of `list_customers`.

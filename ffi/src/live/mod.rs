@@ -110,14 +110,28 @@ pub(super) fn millis(t: std::time::SystemTime) -> i64 {
     crate::types::signed_millis(t)
 }
 
+/// Which connection a list is read on.
+#[derive(Clone, Copy)]
+pub(super) enum On {
+    /// The read connection: a page, read on the caller's thread.
+    Reader,
+    /// The store's own connection: a list of every row, read on the store's thread, which must
+    /// not hold the read connection the caller's pages use for that long.
+    Store,
+}
+
 impl FieldStore {
-    /// Runs `f` on the open store with the FFI's errors (a query whose errors are already ours).
-    fn query<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+    /// Runs `f` on connection `on` with the FFI's errors (a query whose errors are already ours).
+    fn query<T>(&self, on: On, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
         let mut out = None;
-        self.read(|s| {
+        let run = |s: &mut Store| {
             out = Some(f(s));
             Ok(())
-        })?;
+        };
+        match on {
+            On::Reader => self.read(run)?,
+            On::Store => self.with(run)?,
+        }
         out.unwrap_or_else(|| Err(FieldError::closed()))
     }
 }
@@ -138,7 +152,7 @@ macro_rules! watch_impl {
                 let Some(store) = self.store.upgrade() else { return Ok(()) };
                 // Read under the lock: a page read before another's never replaces the newer.
                 let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
-                let page = store.query(|s| self.query.run(s))?;
+                let page = store.query(On::Reader, |s| self.query.run(s))?;
                 let old = last.as_ref().map(|p| p.rows.as_slice()).unwrap_or(&[]);
                 let d = diff(old, &page.rows);
                 let same = last.as_ref().is_some_and(|p| p.has_more == page.has_more && p.next == page.next);
