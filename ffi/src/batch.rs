@@ -25,8 +25,9 @@ impl FieldStore {
     /// cannot know beforehand: make customers in one batch and their followups in the next.
     pub async fn write_batch(self: Arc<Self>, writes: Vec<BatchWrite>) -> Result<Vec<String>> {
         let total = writes.len();
-        let which =
-            |i: usize, e: FieldError| FieldError::InvalidInput { reason: format!("write {} of {total}: {e}", i + 1) };
+        let which = move |i: usize, e: FieldError| FieldError::InvalidInput {
+            reason: format!("write {} of {total}: {e}", i + 1),
+        };
         // Checked before the transaction starts: what can be refused without the store.
         enum Ready {
             Customer(fieldreport_core::doc::NewCustomer),
@@ -45,33 +46,34 @@ impl FieldStore {
                 .map_err(|e| which(i, e))
             })
             .collect::<Result<Vec<_>>>()?;
-        // Which write was refused, told back from the store's thread.
-        let failed = Arc::new(std::sync::atomic::AtomicUsize::new(usize::MAX));
-        let failed_at = Arc::clone(&failed);
-        let out = self.call(move |s| {
-            s.batch(|s| {
-                let now = s.now_ms();
-                let mut ids = Vec::with_capacity(ready.len());
-                for (i, w) in ready.into_iter().enumerate() {
-                    let written = match w {
-                        Ready::Customer(n) => s.add_customer(n).map(|r| r.header.id),
-                        Ready::Deal(n) => s.add_deal(n).map(|r| r.header.id),
-                        Ready::Followup(n) => s.log_followup(n.at(now)).map(|r| r.header.id),
-                    };
-                    match written {
-                        Ok(id) => ids.push(id),
-                        Err(e) => {
-                            failed_at.store(i, std::sync::atomic::Ordering::Relaxed);
-                            return Err(e);
+        self.on_worker(move |me| {
+            let mut failed = None;
+            let out = me.with(|s| {
+                s.batch(|s| {
+                    let now = s.now_ms();
+                    let mut ids = Vec::with_capacity(ready.len());
+                    for (i, w) in ready.into_iter().enumerate() {
+                        let written = match w {
+                            Ready::Customer(n) => s.add_customer(n).map(|r| r.header.id),
+                            Ready::Deal(n) => s.add_deal(n).map(|r| r.header.id),
+                            Ready::Followup(n) => s.log_followup(n.at(now)).map(|r| r.header.id),
+                        };
+                        match written {
+                            Ok(id) => ids.push(id),
+                            Err(e) => {
+                                failed = Some(i);
+                                return Err(e);
+                            }
                         }
                     }
-                }
-                Ok(ids)
+                    Ok(ids)
+                })
+            });
+            out.map_err(|e| match failed {
+                Some(i) => which(i, e),
+                None => e,
             })
-        });
-        out.await.map_err(|e| match failed.load(std::sync::atomic::Ordering::Relaxed) {
-            usize::MAX => e,
-            i => which(i, e),
         })
+        .await
     }
 }
